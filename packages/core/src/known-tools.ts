@@ -1,0 +1,25 @@
+import type { ToolSpec } from './find-tool.js';
+
+/**
+ * The external tools distroforge uses, with the Debian package that provides each. Packages pass
+ * these to `findTool` so a missing tool always comes with the same install command.
+ */
+export const knownTools = {
+  qemu: { names: ['qemu-system-x86_64'], install: 'apt-get install qemu-system-x86' },
+  qemuImg: { names: ['qemu-img'], install: 'apt-get install qemu-utils' },
+  mksquashfs: { names: ['mksquashfs'], install: 'apt-get install squashfs-tools', versionArgs: ['-version'] },
+  unsquashfs: { names: ['unsquashfs'], install: 'apt-get install squashfs-tools', versionArgs: ['-version'] },
+  mkfsErofs: { names: ['mkfs.erofs'], install: 'apt-get install erofs-utils', versionArgs: ['-V'] },
+  xorriso: { names: ['xorriso'], install: 'apt-get install xorriso', versionArgs: ['-version'] },
+  grubMkimage: { names: ['grub-mkimage'], install: 'apt-get install grub-common grub-pc-bin grub-efi-amd64-bin' },
+  mtools: { names: ['mcopy'], install: 'apt-get install mtools', versionArgs: ['--version'] },
+  mkfsVfat: { names: ['mkfs.vfat', 'mkfs.fat'], install: 'apt-get install dosfstools', versionArgs: ['--help'] },
+  mkfsExt4: { names: ['mkfs.ext4'], install: 'apt-get install e2fsprogs', versionArgs: ['-V'] },
+  dpkg: { names: ['dpkg'], install: 'apt-get install dpkg' },
+  zstd: { names: ['zstd'], install: 'apt-get install zstd', versionArgs: ['-V'] },
+  xz: { names: ['xz'], install: 'apt-get install xz-utils' },
+  cpio: { names: ['cpio'], install: 'apt-get install cpio' },
+  busybox: { names: ['busybox'], install: 'apt-get install busybox-static', versionArgs: ['--help'] },
+  rpm: { names: ['rpm'], install: 'apt-get install rpm' },
+  rpmbuild: { names: ['rpmbuild'], install: 'apt-get install rpm' },
+} as const satisfies Record<string, ToolSpec>;

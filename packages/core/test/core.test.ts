@@ -1,0 +1,126 @@
+import { chmod, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  DistroforgeError,
+  ToolFailedError,
+  ToolMissingError,
+  ToolVersionError,
+  clearToolCache,
+  compareVersions,
+  findTool,
+  isDistroforgeError,
+  knownTools,
+  sourceDateEpoch,
+  writeAtomically,
+} from '@distroforge/core';
+
+const savedPath = process.env.PATH;
+afterEach(() => {
+  process.env.PATH = savedPath;
+  clearToolCache();
+});
+
+async function fakeTool(name: string, script: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'df-core-'));
+  await writeFile(join(dir, name), `#!/bin/sh\n${script}\n`);
+  await chmod(join(dir, name), 0o755);
+  return dir;
+}
+
+describe('DistroforgeError', () => {
+  it('carries a stable code, path, value, hint and cause', () => {
+    const cause = new Error('inner');
+    const e = new DistroforgeError('ERR_X', 'bad thing', { hint: 'do Y', path: '/a', value: 3, cause });
+    expect(e).toBeInstanceOf(Error);
+    expect(e.code).toBe('ERR_X');
+    expect(e.cause).toBe(cause);
+    expect(e.describe()).toBe('ERR_X: bad thing\n  at: /a\n  hint: do Y');
+    expect(JSON.parse(JSON.stringify(e))).toMatchObject({ code: 'ERR_X', path: '/a', value: 3 });
+    expect(isDistroforgeError(e)).toBe(true);
+    expect(isDistroforgeError(new Error('x'))).toBe(false);
+  });
+
+  it('formats tool failures with the command line and log tail', () => {
+    const e = new ToolFailedError(['mksquashfs', 'a b', '-comp', 'zstd'], 1, 'FATAL ERROR', { path: '/tmp/log' });
+    expect(e.code).toBe('ERR_TOOL_FAILED');
+    expect(e.message).toContain('mksquashfs "a b" -comp zstd');
+    expect(e.message).toContain('FATAL ERROR');
+    expect(e.hint).toBe('full log: /tmp/log');
+  });
+});
+
+describe('findTool', () => {
+  it('reports a missing tool with the install command', async () => {
+    process.env.PATH = '/nonexistent';
+    const error = await findTool({ ...knownTools.mksquashfs, extraDirs: [] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ToolMissingError);
+    expect((error as ToolMissingError).message).toBe('mksquashfs not found: apt-get install squashfs-tools');
+    expect((error as ToolMissingError).code).toBe('ERR_TOOL_MISSING');
+  });
+
+  it('finds a tool on PATH and parses its version', async () => {
+    const dir = await fakeTool('frobnicate', 'echo "frobnicate version 4.6.1 (2023/03/25)"');
+    process.env.PATH = dir;
+    const found = await findTool({ names: ['frobnicate'], minVersion: '4.5' });
+    expect(found).toEqual({ name: 'frobnicate', path: join(dir, 'frobnicate'), version: '4.6.1' });
+  });
+
+  it('rejects a tool older than the minimum version', async () => {
+    const dir = await fakeTool('oldtool', 'echo "oldtool 4.4" >&2; exit 1');
+    process.env.PATH = dir;
+    await expect(findTool({ names: ['oldtool'], minVersion: '4.5', install: 'apt-get install oldtool' })).rejects.toBeInstanceOf(ToolVersionError);
+  });
+
+  it('tries alternative names in order', async () => {
+    const dir = await fakeTool('mkfs.fat', 'echo "mkfs.fat 4.2 (2021-01-31)"');
+    process.env.PATH = dir;
+    const found = await findTool({ ...knownTools.mkfsVfat, extraDirs: [] });
+    expect(found.name).toBe('mkfs.fat');
+    expect(found.version).toBe('4.2');
+  });
+
+  it('finds a real tool of this machine', async () => {
+    const found = await findTool(knownTools.xz);
+    expect(found.path).toMatch(/\/xz$/);
+    expect(compareVersions(found.version, '5.0')).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('compareVersions', () => {
+  it.each([
+    ['4.5', '4.6', -1],
+    ['4.6.1', '4.6', 1],
+    ['10.0', '9.9', 1],
+    ['2.0', '2.0.0', 0],
+  ])('%s vs %s', (a, b, want) => expect(compareVersions(a, b)).toBe(want));
+});
+
+describe('sourceDateEpoch', () => {
+  it('reads, validates and falls back', () => {
+    expect(sourceDateEpoch(undefined, { SOURCE_DATE_EPOCH: '1700000000' })).toBe(1700000000);
+    expect(sourceDateEpoch(5, {})).toBe(5);
+    expect(sourceDateEpoch(undefined, {})).toBeUndefined();
+    expect(sourceDateEpoch(0, { SOURCE_DATE_EPOCH: '0' })).toBe(0);
+    expect(() => sourceDateEpoch(undefined, { SOURCE_DATE_EPOCH: 'yesterday' })).toThrow(/ERR_SOURCE_DATE_EPOCH|not a non-negative/);
+  });
+});
+
+describe('writeAtomically', () => {
+  it('renames into place only on success and cleans up on failure', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'df-atomic-'));
+    const target = join(dir, 'out.bin');
+    await writeAtomically(target, (tmp) => writeFile(tmp, 'ok'));
+    expect(await readFile(target, 'utf8')).toBe('ok');
+
+    await expect(
+      writeAtomically(join(dir, 'tree'), async (tmp) => {
+        await mkdir(tmp);
+        await writeFile(join(tmp, 'half'), 'x');
+        throw new Error('interrupted');
+      }),
+    ).rejects.toThrow('interrupted');
+    expect((await readdir(dir)).sort()).toEqual(['out.bin']);
+  });
+});
