@@ -4,3 +4,15 @@ export { findTool, clearToolCache, which, compareVersions, type ToolSpec, type F
 export { knownTools } from './known-tools.js';
 export { sourceDateEpoch } from './source-date-epoch.js';
 export { writeAtomically, type AtomicWriteOptions } from './write-atomically.js';
+export {
+  manifestSchema,
+  manifestEntrySchema,
+  emptyManifest,
+  mergeManifest,
+  manifestLookup,
+  canonicalManifestPath,
+  readManifest,
+  writeManifest,
+  type Manifest,
+  type ManifestEntry,
+} from './manifest.js';
