@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Reporter } from '../output/reporter.js';
+
+/** Bumped when the meaning of cached stage outputs changes, invalidating every cache. */
+const ENGINE_VERSION = 1;
+
+export interface StageRun<T> {
+  /** Stable name: the cache folder and the line the user sees. */
+  name: string;
+  /** Everything that decides this stage's output, JSON-serialisable (profile keys, file digests, tool versions). */
+  inputs: unknown;
+  /** Cache keys of the stages this one reads from. */
+  upstream: readonly string[];
+  /** Produces the outputs inside `dir` (a fresh temporary directory) and returns a JSON-serialisable summary. */
+  run: (dir: string) => Promise<T>;
+  /** A short text for the stage line (size, count...). */
+  describe?: (result: T) => string;
+}
+
+export interface StageResult<T> {
+  name: string;
+  key: string;
+  dir: string;
+  result: T;
+  cached: boolean;
+  ms: number;
+}
+
+/**
+ * Content-addressed stage cache: a stage's key is the hash of its inputs and its upstream keys,
+ * its outputs live in `<state>/stages/<name>/<key>/`. A stage runs only when no complete output
+ * exists for its key, so changing one overlay file re-runs the overlay and later stages only.
+ * Outputs are produced in a temporary folder and renamed when complete: an interrupted build
+ * never leaves an output that looks complete.
+ */
+export class StageCache {
+  constructor(
+    readonly stateDir: string,
+    private readonly reporter: Reporter,
+    private readonly keep = 2,
+  ) {}
+
+  static key(name: string, inputs: unknown, upstream: readonly string[]): string {
+    return createHash('sha256')
+      .update(JSON.stringify({ engine: ENGINE_VERSION, name, inputs, upstream }))
+      .digest('hex')
+      .slice(0, 32);
+  }
+
+  async run<T>(stage: StageRun<T>): Promise<StageResult<T>> {
+    const key = StageCache.key(stage.name, stage.inputs, stage.upstream);
+    const base = join(this.stateDir, 'stages', stage.name);
+    const dir = join(base, key);
+    const started = performance.now();
+    this.reporter.emit({ type: 'stage-start', stage: stage.name, key });
+    if (existsSync(join(dir, '.complete'))) {
+      const result = JSON.parse(await readFile(join(dir, '.result.json'), 'utf8')) as T;
+      await this.touch(dir);
+      const ms = performance.now() - started;
+      this.reporter.emit({ type: 'stage-end', stage: stage.name, cached: true, ms, detail: stage.describe?.(result) });
+      return { name: stage.name, key, dir, result, cached: true, ms };
+    }
+    await mkdir(base, { recursive: true });
+    const temp = join(base, `.${key}.partial-${process.pid}`);
+    await rm(temp, { recursive: true, force: true });
+    await mkdir(temp);
+    try {
+      const result = await stage.run(temp);
+      await writeFile(join(temp, '.result.json'), `${JSON.stringify(result, null, 2)}\n`);
+      await writeFile(join(temp, '.inputs.json'), `${JSON.stringify({ inputs: stage.inputs, upstream: stage.upstream }, null, 2)}\n`);
+      await writeFile(join(temp, '.complete'), '');
+      await rm(dir, { recursive: true, force: true });
+      await rename(temp, dir);
+      await this.prune(base, key);
+      const ms = performance.now() - started;
+      this.reporter.emit({ type: 'stage-end', stage: stage.name, cached: false, ms, detail: stage.describe?.(result) });
+      return { name: stage.name, key, dir, result, cached: false, ms };
+    } catch (error) {
+      await rm(temp, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Records use, so pruning keeps the most recently used outputs. */
+  private async touch(dir: string): Promise<void> {
+    await writeFile(join(dir, '.used'), String(Date.now()));
+  }
+
+  /** Keeps the `keep` most recently used outputs of a stage; rootfs trees are large. */
+  private async prune(base: string, current: string): Promise<void> {
+    await this.touch(join(base, current));
+    const entries = (await readdir(base)).filter((n) => !n.startsWith('.'));
+    const dated = await Promise.all(
+      entries.map(async (n) => ({ n, t: await stat(join(base, n, '.used')).then((s) => s.mtimeMs, () => 0) })),
+    );
+    dated.sort((a, b) => b.t - a.t);
+    for (const { n } of dated.slice(this.keep)) {
+      if (n !== current) await rm(join(base, n), { recursive: true, force: true });
+    }
+  }
+}

@@ -1,0 +1,11 @@
+export { profileSchema, firmwareSchema, type Profile, type ProfileInput } from './profile/profile-schema.js';
+export { loadProfile, parseProfile, parsePackageList, type LoadedProfile } from './profile/load-profile.js';
+export { ProfileError } from './profile/profile-error.js';
+export { profileJsonSchema } from './profile/profile-json-schema.js';
+export { main, mainCommand } from './main.js';
+export { StageCache, type StageRun, type StageResult } from './engine/stage-cache.js';
+export { hashTree, hashFile } from './engine/hash-tree.js';
+export { Reporter, type ReporterEvent, type OutputMode } from './output/reporter.js';
+export { exitCodes, exitCodeFor } from './exit-codes.js';
+export { initProfile, type Template } from './commands/init.js';
+export { cleanProfile } from './commands/clean.js';

@@ -1,0 +1,132 @@
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { closestWord } from './closest-word.js';
+import { ProfileError } from './profile-error.js';
+import { profileSchema, type Profile } from './profile-schema.js';
+
+/** A profile directory, read and validated. */
+export interface LoadedProfile {
+  dir: string;
+  profileFile: string;
+  profile: Profile;
+  /** packages.txt merged with `packages:` of profile.yaml, sorted and unique. */
+  packages: string[];
+  /** The airootfs/ overlay directory, when present. */
+  overlayDir: string | undefined;
+}
+
+/** Reads `DIR/profile.yaml`, `DIR/packages.txt` and locates `DIR/airootfs/`. */
+export async function loadProfile(dirOrFile: string): Promise<LoadedProfile> {
+  const given = resolve(dirOrFile);
+  const isFile = existsSync(given) && (await stat(given)).isFile();
+  const dir = isFile ? resolve(given, '..') : given;
+  const profileFile = isFile ? given : join(dir, 'profile.yaml');
+  if (!existsSync(profileFile)) {
+    throw new ProfileError(profileFile, undefined, undefined, undefined, 'no profile.yaml here', `create one with: distroforge init ${dirOrFile}`);
+  }
+  const profile = parseProfile(await readFile(profileFile, 'utf8'), profileFile);
+  const packagesFile = join(dir, 'packages.txt');
+  const listed = existsSync(packagesFile) ? parsePackageList(await readFile(packagesFile, 'utf8'), packagesFile) : [];
+  const packages = [...new Set([...listed, ...profile.packages])].sort();
+  const overlay = join(dir, 'airootfs');
+  return { dir, profileFile, profile, packages, overlayDir: existsSync(overlay) ? overlay : undefined };
+}
+
+/** Validates profile YAML text; errors carry file, line, column, key path and a fix. */
+export function parseProfile(text: string, file = 'profile.yaml'): Profile {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+  const yamlError = doc.errors[0];
+  if (yamlError) {
+    const pos = yamlError.linePos?.[0];
+    throw new ProfileError(file, pos?.line, pos?.col, undefined, `YAML syntax: ${yamlError.message.split('\n')[0]}`, 'fix the YAML syntax');
+  }
+  const result = profileSchema.safeParse(doc.toJS() ?? {});
+  if (result.success) return result.data;
+  throw issueToError(result.error.issues[0]!, doc, lines, file);
+}
+
+function issueToError(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter, file: string): ProfileError {
+  const path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') {
+    const unknown = issue.keys[0] ?? '';
+    const parent = doc.getIn(path, true);
+    let offset: number | undefined;
+    if (isMap(parent)) {
+      const pair = parent.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === unknown);
+      offset = pair && isScalar(pair.key) ? pair.key.range?.[0] : undefined;
+    }
+    const known = knownKeys(path);
+    const guess = closestWord(unknown, known);
+    const pos = offset === undefined ? undefined : lines.linePos(offset);
+    return new ProfileError(
+      file,
+      pos?.line,
+      pos?.col,
+      [...path, unknown].join('.'),
+      'unknown key',
+      guess ? `did you mean "${guess}"?` : `known keys here: ${known.join(', ')}`,
+    );
+  }
+  const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
+  let offset = node?.range?.[0];
+  if (offset === undefined) {
+    // A missing key: point at the closest parent that exists.
+    for (let n = path.length - 1; n >= 0 && offset === undefined; n--) {
+      offset = (doc.getIn(path.slice(0, n), true) as { range?: [number] } | undefined)?.range?.[0];
+    }
+  }
+  const pos = offset === undefined ? undefined : lines.linePos(offset);
+  return new ProfileError(file, pos?.line, pos?.col, path.join('.') || undefined, issue.message, hintFor(issue));
+}
+
+function hintFor(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_value' && 'values' in issue) return `use one of: ${issue.values.map(String).join(', ')}`;
+  if (issue.code === 'invalid_union' && issue.path.at(-1) === 'source') return 'source.type is one of: apt, rpm-repo, rpm-dir, rpm-iso, busybox';
+  if (issue.code === 'invalid_type') return `expected ${issue.expected}`;
+  return 'see docs/profile-reference.md';
+}
+
+/** The keys the schema allows at a path (for "did you mean" hints). */
+function knownKeys(path: string[]): string[] {
+  let schema: unknown = profileSchema;
+  for (const key of path) {
+    schema = unwrap(schema);
+    const shape = (schema as { shape?: Record<string, unknown> }).shape;
+    if (shape && key in shape) schema = shape[key];
+    else if ((schema as { def?: { type?: string; element?: unknown } }).def?.type === 'array') schema = (schema as { def: { element: unknown } }).def.element;
+    else if ((schema as { def?: { type?: string } }).def?.type === 'union') {
+      const options = (schema as { def: { options: unknown[] } }).def.options;
+      return options.flatMap((o) => Object.keys((unwrap(o) as { shape?: object }).shape ?? {}));
+    } else return [];
+  }
+  schema = unwrap(schema);
+  const def = (schema as { def?: { type?: string; options?: unknown[] } }).def;
+  if (def?.type === 'union' && def.options) return [...new Set(def.options.flatMap((o) => Object.keys((unwrap(o) as { shape?: object }).shape ?? {})))];
+  return Object.keys((schema as { shape?: object }).shape ?? {});
+}
+
+function unwrap(schema: unknown): unknown {
+  let s = schema as { def?: { type?: string; innerType?: unknown; in?: unknown } };
+  while (s?.def && ['default', 'optional', 'nullable', 'pipe', 'prefault'].includes(s.def.type ?? '')) {
+    s = (s.def.innerType ?? s.def.in) as typeof s;
+  }
+  return s;
+}
+
+/** packages.txt: one package per line; `#` starts a comment; blank lines ignored. */
+export function parsePackageList(text: string, file = 'packages.txt'): string[] {
+  const names: string[] = [];
+  text.split('\n').forEach((raw, index) => {
+    const line = raw.replace(/#.*/, '').trim();
+    if (!line) return;
+    if (!/^[a-z0-9][a-z0-9+.\-_:@]*$/i.test(line)) {
+      throw new ProfileError(file, index + 1, 1, undefined, `not a package name: ${JSON.stringify(line)}`, 'one package name per line; # starts a comment');
+    }
+    names.push(line);
+  });
+  return names;
+}

@@ -1,0 +1,151 @@
+import { z } from 'zod';
+
+// The profile.yaml schema: one place for everything a build needs. Strict objects everywhere, so
+// an unknown (e.g. misspelt) key is an error instead of being silently ignored.
+
+const packageName = z.string().regex(/^[a-z0-9][a-z0-9+.\-_:@]*$/i, 'not a package name');
+
+const aptSource = z
+  .object({
+    type: z.literal('apt'),
+    suite: z.string().default('bookworm').describe('Debian suite, e.g. bookworm'),
+    mirror: z.string().optional().describe('mirror URL or file:// path; default: the host apt configuration'),
+    components: z.array(z.string()).default(['main']),
+    variant: z.enum(['essential', 'minbase', 'required', 'important', 'standard']).default('minbase'),
+    keyring: z.string().optional().describe('OpenPGP keyring verifying InRelease; default: Debian archive keyring'),
+  })
+  .strict();
+
+const rpmSource = z
+  .object({
+    type: z.enum(['rpm-repo', 'rpm-dir', 'rpm-iso']),
+    location: z.string().describe('repository URL/path, folder of .rpm files, or ISO file'),
+    weakDeps: z.boolean().default(false),
+  })
+  .strict();
+
+const busyboxSource = z
+  .object({
+    type: z.literal('busybox').describe('no package manager: a busybox-only root taken from the host busybox-static'),
+  })
+  .strict();
+
+const kernel = z
+  .object({
+    package: z.string().default('linux-image-amd64').describe('kernel package (apt) whose vmlinuz and modules boot the image'),
+    file: z.string().optional().describe('a local kernel package file (.deb/.rpm), e.g. a custom kernel'),
+    modules: z.array(z.string()).default([]).describe('extra modules for the initramfs'),
+  })
+  .strict();
+
+const user = z
+  .object({
+    name: z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/, 'not a valid user name'),
+    uid: z.number().int().min(0).optional(),
+    gid: z.number().int().min(0).optional(),
+    system: z.boolean().default(false),
+    groups: z.array(z.string()).default([]),
+    shell: z.string().default('/bin/bash'),
+    home: z.string().optional(),
+    password: z.string().optional().describe('plain text; hashed with SHA-512 crypt at build time'),
+    passwordHash: z.string().optional().describe('a crypt(3) hash, or ! / * for a locked account'),
+    comment: z.string().optional(),
+  })
+  .strict()
+  .refine((u) => !(u.password !== undefined && u.passwordHash !== undefined), {
+    message: 'give password or passwordHash, not both',
+    path: ['passwordHash'],
+  });
+
+const group = z
+  .object({
+    name: z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'not a valid group name'),
+    gid: z.number().int().min(0).optional(),
+    system: z.boolean().default(true),
+  })
+  .strict();
+
+const menuEntry = z
+  .object({
+    id: z.string().regex(/^[a-z0-9-]+$/),
+    title: z.string(),
+    append: z.string().default(''),
+  })
+  .strict();
+
+const testCommand = z
+  .object({
+    run: z.string().describe('a shell command sent to the guest console'),
+    expect: z.string().describe('text (or /regex/) that must appear in its output'),
+    timeout: z.number().positive().default(60),
+  })
+  .strict();
+
+export const firmwareSchema = z.enum(['bios', 'uefi', 'uefi-secureboot']);
+
+export const profileSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
+    description: z.string().optional(),
+    source: z.discriminatedUnion('type', [aptSource, rpmSource, busyboxSource]),
+    packages: z.array(packageName).default([]).describe('packages besides packages.txt'),
+    extraPackageFiles: z.array(z.string()).default([]).describe('local .deb/.rpm files to install too'),
+    kernel: kernel.default({ package: 'linux-image-amd64', modules: [] }),
+    hostname: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/i, 'not a valid hostname').optional(),
+    users: z.array(user).default([]),
+    groups: z.array(group).default([]),
+    services: z
+      .object({
+        enable: z.array(z.string()).default([]),
+        disable: z.array(z.string()).default([]),
+        mask: z.array(z.string()).default([]),
+        defaultTarget: z.string().optional(),
+      })
+      .strict()
+      .default({ enable: [], disable: [], mask: [] }),
+    permissions: z.record(z.string(), z.string().regex(/^\d+:\d+:[0-7]{3,4}$/, 'expected "uid:gid:mode", e.g. "0:0:750"')).default({}),
+    autologin: z
+      .object({ user: z.string().default('root'), consoles: z.array(z.string()).default(['tty1', 'ttyS0']) })
+      .strict()
+      .optional(),
+    sysctl: z.record(z.string(), z.union([z.string(), z.number()])).default({}),
+    modules: z
+      .object({ load: z.array(z.string()).default([]), options: z.record(z.string(), z.string()).default({}) })
+      .strict()
+      .default({ load: [], options: {} }),
+    timezone: z.string().optional(),
+    locale: z.string().optional(),
+    boot: z
+      .object({
+        label: z.string().regex(/^[A-Z0-9_]{1,32}$/, 'ISO volume labels: A-Z, 0-9 and _ (at most 32)').optional(),
+        kernelArgs: z.array(z.string()).default([]),
+        timeout: z.number().int().min(0).default(3),
+        menu: z.array(menuEntry).default([]),
+      })
+      .strict()
+      .default({ kernelArgs: [], timeout: 3, menu: [] }),
+    image: z
+      .object({
+        compression: z.enum(['zstd', 'xz', 'gzip', 'lz4']).default('zstd'),
+        level: z.number().int().positive().optional(),
+        type: z.enum(['squashfs', 'erofs']).default('squashfs'),
+      })
+      .strict()
+      .default({ compression: 'zstd', type: 'squashfs' }),
+    outputs: z.array(z.enum(['iso', 'disk', 'initramfs', 'squashfs', 'rootfs-tar'])).min(1).default(['iso']),
+    firmware: z.array(firmwareSchema).min(1).default(['bios', 'uefi']),
+    sourceDateEpoch: z.number().int().min(0).optional().describe('fallback when SOURCE_DATE_EPOCH is not set'),
+    test: z
+      .object({
+        ready: z.string().describe('console text that means the system is up (e.g. a shell prompt)'),
+        timeout: z.number().positive().default(300),
+        commands: z.array(testCommand).default([]),
+        memory: z.number().int().positive().default(1024),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type Profile = z.infer<typeof profileSchema>;
+export type ProfileInput = z.input<typeof profileSchema>;

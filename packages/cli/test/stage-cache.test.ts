@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { hashTree, Reporter, StageCache } from '@distroforge/cli';
+
+function quietReporter(): Reporter {
+  return new Reporter({ quiet: true, out: new PassThrough() });
+}
+
+describe('StageCache', () => {
+  it('runs a stage once per key and reuses its output', async () => {
+    const state = await mkdtemp(join(tmpdir(), 'df-cache-'));
+    const cache = new StageCache(state, quietReporter());
+    let runs = 0;
+    const stage = (inputs: unknown) => ({
+      name: 'overlay',
+      inputs,
+      upstream: ['abc'],
+      run: async (dir: string) => {
+        runs++;
+        await writeFile(join(dir, 'out.txt'), JSON.stringify(inputs));
+        return { size: 1 };
+      },
+    });
+    const first = await cache.run(stage({ a: 1 }));
+    const second = await cache.run(stage({ a: 1 }));
+    expect(runs).toBe(1);
+    expect(first.cached).toBe(false);
+    expect(second.cached).toBe(true);
+    expect(second.dir).toBe(first.dir);
+    expect(second.result).toEqual({ size: 1 });
+    expect(await readFile(join(second.dir, 'out.txt'), 'utf8')).toBe('{"a":1}');
+    const third = await cache.run(stage({ a: 2 }));
+    expect(third.cached).toBe(false);
+    expect(third.key).not.toBe(first.key);
+    expect(runs).toBe(2);
+  });
+
+  it('leaves nothing that looks complete when a stage fails', async () => {
+    const state = await mkdtemp(join(tmpdir(), 'df-cache-'));
+    const cache = new StageCache(state, quietReporter());
+    await expect(
+      cache.run({
+        name: 'squashfs',
+        inputs: {},
+        upstream: [],
+        run: async (dir) => {
+          await writeFile(join(dir, 'half.img'), 'x');
+          throw new Error('mksquashfs died');
+        },
+      }),
+    ).rejects.toThrow('mksquashfs died');
+    expect(await readdir(join(state, 'stages', 'squashfs'))).toEqual([]);
+  });
+
+  it('keys depend on upstream keys and prunes old outputs', async () => {
+    const state = await mkdtemp(join(tmpdir(), 'df-cache-'));
+    const cache = new StageCache(state, quietReporter(), 2);
+    expect(StageCache.key('x', { a: 1 }, ['u1'])).not.toBe(StageCache.key('x', { a: 1 }, ['u2']));
+    for (let i = 0; i < 4; i++) {
+      await cache.run({ name: 'iso', inputs: { i }, upstream: [], run: async () => i });
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect((await readdir(join(state, 'stages', 'iso'))).filter((n) => !n.startsWith('.'))).toHaveLength(2);
+  });
+});
+
+describe('hashTree', () => {
+  it('changes with content, names, modes and links but not mtimes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'df-hash-'));
+    await mkdir(join(dir, 'etc'));
+    await writeFile(join(dir, 'etc', 'motd'), 'hi\n');
+    await symlink('motd', join(dir, 'etc', 'issue'));
+    const a = await hashTree(dir);
+    const { utimes, chmod } = await import('node:fs/promises');
+    await utimes(join(dir, 'etc', 'motd'), 1, 1);
+    expect(await hashTree(dir)).toBe(a);
+    await chmod(join(dir, 'etc', 'motd'), 0o600);
+    const b = await hashTree(dir);
+    expect(b).not.toBe(a);
+    await writeFile(join(dir, 'etc', 'motd'), 'ho\n');
+    expect(await hashTree(dir)).not.toBe(b);
+    expect(existsSync(dir)).toBe(true);
+  });
+});
