@@ -2,6 +2,7 @@ export { profileSchema, firmwareSchema, type Profile, type ProfileInput } from '
 export { loadProfile, parseProfile, parsePackageList, type LoadedProfile } from './profile/load-profile.js';
 export { ProfileError } from './profile/profile-error.js';
 export { profileJsonSchema } from './profile/profile-json-schema.js';
+export { profileReferenceMarkdown } from './profile/profile-reference.js';
 export { main, mainCommand } from './main.js';
 export { StageCache, type StageRun, type StageResult } from './engine/stage-cache.js';
 export { hashTree, hashFile } from './engine/hash-tree.js';
