@@ -123,8 +123,8 @@ export function parsePackageList(text: string, file = 'packages.txt'): string[] 
   text.split('\n').forEach((raw, index) => {
     const line = raw.replace(/#.*/, '').trim();
     if (!line) return;
-    if (!/^[a-z0-9][a-z0-9+.\-_:@]*$/i.test(line)) {
-      throw new ProfileError(file, index + 1, 1, undefined, `not a package name: ${JSON.stringify(line)}`, 'one package name per line; # starts a comment');
+    if (!/^@?[a-z0-9][a-z0-9+.\-_:@]*$/i.test(line)) {
+      throw new ProfileError(file, index + 1, 1, undefined, `not a package name: ${JSON.stringify(line)}`, 'one package name (or @group) per line; # starts a comment');
     }
     names.push(line);
   });

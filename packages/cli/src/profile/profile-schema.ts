@@ -3,7 +3,7 @@ import { z } from 'zod';
 // The profile.yaml schema: one place for everything a build needs. Strict objects everywhere, so
 // an unknown (e.g. misspelt) key is an error instead of being silently ignored.
 
-const packageName = z.string().regex(/^[a-z0-9][a-z0-9+.\-_:@]*$/i, 'not a package name');
+const packageName = z.string().regex(/^@?[a-z0-9][a-z0-9+.\-_:@]*$/i, 'not a package name');
 
 const aptSource = z
   .object({
