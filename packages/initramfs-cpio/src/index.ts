@@ -1,0 +1,27 @@
+export { type CpioEntry, type CpioEntryType } from './cpio-entry.js';
+export { encodeNewcHeader, type NewcHeaderFields } from './encode-newc-header.js';
+export { writeCpio, type WriteCpioOptions } from './write-cpio.js';
+export { entriesFromDirectory, type DirectoryInputOptions } from './entries-from-directory.js';
+export { entriesFromSpec, parseSpec, type SpecInputOptions } from './entries-from-spec.js';
+export { compressStream, type Compression } from './compress.js';
+export {
+  packCpio,
+  writeInitramfs,
+  cpioSegmentStream,
+  type PackCpioOptions,
+  type WriteInitramfsOptions,
+  type CpioInput,
+  type CpioSegment,
+  type PackResult,
+} from './pack-cpio.js';
+export {
+  CpioFieldOverflowError,
+  CpioEntryError,
+  CpioSourceChangedError,
+  CpioSpecError,
+  CpioCorruptError,
+  CpioTruncatedError,
+  CpioUnsafePathError,
+  KernelModuleNotFoundError,
+  KernelModulesDirError,
+} from './errors.js';

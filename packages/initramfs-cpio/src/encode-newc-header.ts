@@ -1,0 +1,52 @@
+import { CpioFieldOverflowError } from './errors.js';
+
+/** The numeric fields of a newc (070701) header, in on-disk order. */
+export interface NewcHeaderFields {
+  ino: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  nlink: number;
+  mtime: number;
+  filesize: number;
+  devmajor: number;
+  devminor: number;
+  rdevmajor: number;
+  rdevminor: number;
+  /** Always 0 for 070701 (the 070702 "crc" format would put a checksum here). */
+  check: number;
+}
+
+export const NEWC_MAGIC = '070701';
+export const NEWC_HEADER_SIZE = 110;
+const FIELD_ORDER = ['ino', 'mode', 'uid', 'gid', 'nlink', 'mtime', 'filesize', 'devmajor', 'devminor', 'rdevmajor', 'rdevminor'] as const;
+
+/** Bytes needed after `length` bytes to reach the next multiple of 4. */
+export function pad4(length: number): number {
+  return (4 - (length % 4)) % 4;
+}
+
+/**
+ * Encodes header + NUL-terminated name + padding to a 4-byte boundary. Every value is checked:
+ * one that does not fit 8 hex digits throws `CpioFieldOverflowError` naming the field.
+ */
+export function encodeNewcHeader(fields: NewcHeaderFields, name: string): Buffer {
+  const nameBytes = Buffer.byteLength(name) + 1;
+  const total = NEWC_HEADER_SIZE + nameBytes;
+  const out = Buffer.alloc(total + pad4(total));
+  out.write(NEWC_MAGIC, 0, 'latin1');
+  let offset = 6;
+  for (const field of FIELD_ORDER) {
+    writeHex(out, offset, fields[field], field, name);
+    offset += 8;
+  }
+  writeHex(out, offset, nameBytes, 'namesize', name);
+  writeHex(out, offset + 8, fields.check, 'check', name);
+  out.write(name, NEWC_HEADER_SIZE, 'utf8');
+  return out;
+}
+
+function writeHex(out: Buffer, offset: number, value: number, field: string, name: string): void {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new CpioFieldOverflowError(field, value, name);
+  out.write(value.toString(16).toUpperCase().padStart(8, '0'), offset, 'latin1');
+}

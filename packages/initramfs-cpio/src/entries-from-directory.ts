@@ -1,0 +1,176 @@
+import { lstat, readdir, readlink } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
+import { join, posix } from 'node:path';
+import { manifestLookup, type Manifest, type ManifestEntry } from '@distroforge/core';
+import { compareBytes, typeFromMode, type CpioEntry, type CpioEntryType } from './cpio-entry.js';
+import { CpioEntryError } from './errors.js';
+
+export interface DirectoryInputOptions {
+  /** Overrides owner, group and mode, and adds nodes (devices, fifos, dirs, symlinks) absent from disk. */
+  manifest?: Manifest | undefined;
+  /** `disk` (default) keeps the owners lstat reports; `root` makes everything 0:0 before the manifest applies. */
+  owner?: 'disk' | 'root' | undefined;
+  /** First inode number (default 0, as `cpio --reproducible`). */
+  firstInode?: number | undefined;
+}
+
+interface Node {
+  /** Archive name: `.` or `bin/sh`. */
+  name: string;
+  type: CpioEntryType;
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime: number;
+  size: number;
+  source?: string;
+  target?: string;
+  major?: number;
+  minor?: number;
+  /** `dev:ino` of regular files with more than one link on disk. */
+  linkKey?: string;
+}
+
+/**
+ * Walks a directory and yields its entries in byte order of their archive names, with the manifest
+ * applied. Hard-linked files become one entry (one inode) yielded where the last of its names sorts
+ * (GNU cpio's deferred links); inode numbers follow the first appearance of each name.
+ */
+export async function* entriesFromDirectory(dir: string, options: DirectoryInputOptions = {}): AsyncGenerator<CpioEntry> {
+  const nodes = new Map<string, Node>();
+  await walk(dir, '.', nodes, options.owner ?? 'disk');
+  if (options.manifest) applyManifest(nodes, options.manifest);
+
+  const sorted = [...nodes.values()].sort((a, b) => compareBytes(a.name, b.name));
+  const subdirs = new Map<string, number>();
+  for (const node of sorted) {
+    if (node.type === 'dir' && node.name !== '.') {
+      const parent = posix.dirname(node.name);
+      subdirs.set(parent, (subdirs.get(parent) ?? 0) + 1);
+    }
+  }
+  // Hard-link groups: all names, and where the group's inode number is taken.
+  const groups = new Map<string, string[]>();
+  for (const node of sorted) if (node.linkKey) groups.set(node.linkKey, [...(groups.get(node.linkKey) ?? []), node.name]);
+  const inodes = new Map<string, number>();
+  let next = options.firstInode ?? 0;
+  for (const node of sorted) {
+    const key = node.linkKey && (groups.get(node.linkKey)?.length ?? 0) > 1 ? node.linkKey : `name:${node.name}`;
+    if (!inodes.has(key)) inodes.set(key, next++);
+  }
+
+  for (const node of sorted) {
+    const group = node.linkKey ? groups.get(node.linkKey) : undefined;
+    const linked = group !== undefined && group.length > 1;
+    if (linked && group[group.length - 1] !== node.name) continue;
+    const ino = inodes.get(linked ? (node.linkKey as string) : `name:${node.name}`) as number;
+    // GNU cpio writes deferred links newest first, then the last name with the data; doing the
+    // same keeps our output byte-identical to `cpio --reproducible` on the same list.
+    const names = linked ? [...group.slice(0, -1).reverse(), node.name] : [node.name];
+    const entry: CpioEntry = {
+      path: names[0] as string,
+      type: node.type,
+      mode: node.mode,
+      uid: node.uid,
+      gid: node.gid,
+      mtime: node.mtime,
+      ino,
+      nlink: node.type === 'dir' ? 2 + (subdirs.get(node.name) ?? 0) : linked ? group.length : 1,
+    };
+    if (linked) entry.links = names.slice(1);
+    if (node.type === 'file') {
+      entry.size = node.size;
+      if (node.source !== undefined) entry.source = node.source;
+    }
+    if (node.target !== undefined) entry.target = node.target;
+    if (node.major !== undefined) entry.major = node.major;
+    if (node.minor !== undefined) entry.minor = node.minor;
+    yield entry;
+  }
+}
+
+async function walk(root: string, name: string, nodes: Map<string, Node>, owner: 'disk' | 'root'): Promise<void> {
+  const full = name === '.' ? root : join(root, name);
+  const stats = await lstat(full, { bigint: true });
+  const node = nodeFromStats(name, full, stats, owner);
+  if (node.type === 'symlink') node.target = await readlink(full);
+  nodes.set(name, node);
+  if (node.type !== 'dir') return;
+  const children = await readdir(full);
+  // Siblings are visited concurrently; the final order comes from the global sort.
+  await Promise.all(children.map((child) => walk(root, name === '.' ? child : `${name}/${child}`, nodes, owner)));
+}
+
+function nodeFromStats(name: string, full: string, stats: BigIntStats, owner: 'disk' | 'root'): Node {
+  const mode = Number(stats.mode);
+  const type = typeFromMode(mode);
+  if (!type) throw new CpioEntryError(`${full}: unsupported file type (mode ${mode.toString(8)})`, { path: full });
+  const node: Node = {
+    name,
+    type,
+    mode: mode & 0o7777,
+    uid: owner === 'root' ? 0 : Number(stats.uid),
+    gid: owner === 'root' ? 0 : Number(stats.gid),
+    mtime: Number(stats.mtimeNs / 1_000_000_000n) - (stats.mtimeNs < 0n && stats.mtimeNs % 1_000_000_000n !== 0n ? 1 : 0),
+    size: type === 'file' ? Number(stats.size) : 0,
+  };
+  if (type === 'file') {
+    node.source = full;
+    if (stats.nlink > 1n) node.linkKey = `${stats.dev}:${stats.ino}`;
+  }
+  if (type === 'char' || type === 'block') {
+    const rdev = stats.rdev;
+    node.major = Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn));
+    node.minor = Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn));
+  }
+  return node;
+}
+
+function applyManifest(nodes: Map<string, Node>, manifest: Manifest): void {
+  const lookup = manifestLookup(manifest);
+  for (const node of nodes.values()) {
+    const override = lookup(node.name === '.' ? '/' : `/${node.name}`);
+    if (override) applyEntry(node, override);
+  }
+  for (const entry of manifest.entries) {
+    const name = entry.path === '/' ? '.' : entry.path.slice(1);
+    if (nodes.has(name)) continue;
+    if (entry.type === undefined || entry.type === 'file' || (entry.type === 'symlink' && entry.target === undefined)) {
+      throw new CpioEntryError(`manifest entry ${entry.path} is not on disk and cannot be created from the manifest alone`, {
+        path: entry.path,
+        hint: 'only dir, symlink (with target), char, block, fifo and socket entries may be absent from the directory',
+      });
+    }
+    addParents(nodes, name);
+    const node: Node = { name, type: entry.type, mode: entry.type === 'dir' ? 0o755 : 0o644, uid: 0, gid: 0, mtime: 0, size: 0 };
+    applyEntry(node, entry);
+    nodes.set(name, node);
+  }
+}
+
+function addParents(nodes: Map<string, Node>, name: string): void {
+  const parent = posix.dirname(name);
+  if (parent === '.' || nodes.has(parent)) return;
+  addParents(nodes, parent);
+  nodes.set(parent, { name: parent, type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 0, size: 0 });
+}
+
+function applyEntry(node: Node, entry: ManifestEntry): void {
+  if (entry.type !== undefined && entry.type !== node.type) {
+    const special = entry.type === 'char' || entry.type === 'block' || entry.type === 'fifo' || entry.type === 'socket';
+    if (!special || node.type === 'dir') {
+      throw new CpioEntryError(`manifest says ${entry.path} is a ${entry.type} but it is a ${node.type} on disk`, { path: entry.path, value: entry.type });
+    }
+    // A placeholder file on disk stands for a node only the manifest can describe.
+    node.type = entry.type;
+    node.size = 0;
+    delete node.source;
+    delete node.linkKey;
+  }
+  if (entry.uid !== undefined) node.uid = entry.uid;
+  if (entry.gid !== undefined) node.gid = entry.gid;
+  if (entry.mode !== undefined) node.mode = entry.mode;
+  if (entry.major !== undefined) node.major = entry.major;
+  if (entry.minor !== undefined) node.minor = entry.minor;
+  if (entry.target !== undefined && node.type === 'symlink') node.target = entry.target;
+}

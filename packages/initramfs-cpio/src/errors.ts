@@ -1,0 +1,85 @@
+import { DistroforgeError, type ErrorDetails } from '@distroforge/core';
+
+/** A value does not fit its 8-hex-digit newc field (e.g. a file of 4 GiB or more). Never clamped. */
+export class CpioFieldOverflowError extends DistroforgeError {
+  readonly field: string;
+  constructor(field: string, value: number, path: string) {
+    super('ERR_CPIO_FIELD_OVERFLOW', `${path}: ${field} ${value} does not fit a newc field (0..0xffffffff)`, {
+      path,
+      value,
+      hint: field === 'filesize' ? 'newc cannot hold files of 4 GiB or more; leave the file out of the initramfs' : `use a ${field} below 2^32`,
+    });
+    this.field = field;
+  }
+}
+
+/** An entry given to the writer is not valid (unknown type, missing target or device numbers...). */
+export class CpioEntryError extends DistroforgeError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('ERR_CPIO_BAD_ENTRY', message, { hint: 'fix the entry (see the CpioEntry type)', ...details });
+  }
+}
+
+/** A source file changed size between stat and read, so the header already written would lie. */
+export class CpioSourceChangedError extends DistroforgeError {
+  constructor(path: string, expected: number, actual: number) {
+    super('ERR_CPIO_SOURCE_CHANGED', `${path} changed while being archived (${expected} bytes expected, ${actual} read)`, {
+      path,
+      value: actual,
+      hint: 'do not modify the tree while packing it',
+    });
+  }
+}
+
+/** A gen_init_cpio spec line cannot be parsed. */
+export class CpioSpecError extends DistroforgeError {
+  constructor(file: string, line: number, message: string, text: string) {
+    super('ERR_CPIO_SPEC_SYNTAX', `${file}:${line}: ${message}: ${text}`, {
+      path: file,
+      value: text,
+      hint: 'see the kernel\'s usr/gen_init_cpio usage: file/dir/nod/slink/pipe/sock lines',
+    });
+  }
+}
+
+/** The archive being read is not a valid newc archive (bad magic, bad hex, bad sizes). */
+export class CpioCorruptError extends DistroforgeError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('ERR_CPIO_CORRUPT', message, { hint: 'the file is not a newc (070701) cpio archive or is damaged', ...details });
+  }
+}
+
+/** The archive ended in the middle of an entry, or without a TRAILER!!! entry. */
+export class CpioTruncatedError extends DistroforgeError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('ERR_CPIO_TRUNCATED', message, { hint: 'the archive is incomplete; rebuild or re-download it', ...details });
+  }
+}
+
+/** Extraction refused an entry that would escape the target directory. */
+export class CpioUnsafePathError extends DistroforgeError {
+  constructor(name: string, reason: string) {
+    super('ERR_CPIO_UNSAFE_PATH', `refusing to extract ${JSON.stringify(name)}: ${reason}`, {
+      value: name,
+      hint: 'the archive tries to write outside the target directory; do not trust it',
+    });
+  }
+}
+
+/** A requested kernel module is neither in modules.dep nor built in. */
+export class KernelModuleNotFoundError extends DistroforgeError {
+  constructor(name: string, modulesDir: string) {
+    super('ERR_MODULE_NOT_FOUND', `kernel module ${name} not found in ${modulesDir} (neither in modules.dep, modules.alias nor modules.builtin)`, {
+      path: modulesDir,
+      value: name,
+      hint: 'check the module name (modinfo NAME) and that depmod was run for this kernel',
+    });
+  }
+}
+
+/** The modules directory is missing modules.dep or is otherwise unusable. */
+export class KernelModulesDirError extends DistroforgeError {
+  constructor(message: string, path: string, cause?: unknown) {
+    super('ERR_MODULES_DIR', message, { path, cause, hint: 'pass lib/modules/<version> of an unpacked kernel and run depmod -b ROOT VERSION' });
+  }
+}
