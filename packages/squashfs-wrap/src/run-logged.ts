@@ -47,13 +47,16 @@ export async function runLogged(command: string, args: readonly string[], option
   throw new ToolFailedError([command, ...args], result.exitCode, reason ? `${reason}\n${tail}` : tail, { path: options.logFile });
 }
 
-/** The last lines of a log, progress-bar redraws collapsed. */
+/**
+ * The last lines of a log, progress-bar redraws collapsed and mksquashfs' pseudo-definition
+ * syntax reminder (18 tab-indented `filename ...` lines) dropped so the real error stays visible.
+ */
 export async function logTail(file: string, lines = 15): Promise<string> {
   const text = await readFile(file, 'utf8').catch(() => '');
   return text
     .split('\n')
     .map((line) => line.split('\r').filter((part) => part.trim() !== '').pop() ?? '')
-    .filter((line) => line.trim() !== '')
+    .filter((line) => line.trim() !== '' && !/^\t+filename /.test(line))
     .slice(-lines)
     .join('\n');
 }
