@@ -1,0 +1,63 @@
+import { sourceDateEpoch } from '@distroforge/core';
+import { applyAccounts } from './apply-accounts.js';
+import { applyServices } from './apply-services.js';
+import { copyOverlay } from './copy-overlay.js';
+import { finish, type ApplyResult } from './finish.js';
+import { applyPermissionMap } from './permission-map.js';
+import { applyProfileOptionsSchema, type ApplyProfileOptions, type ParsedProfileOptions } from './profile-schema.js';
+import { assertRootDirectory } from './root-directory.js';
+import { RootWriter } from './root-writer.js';
+import { applyAutologin } from './settings/autologin.js';
+import { applyFstab } from './settings/fstab.js';
+import { applyHostname } from './settings/hostname.js';
+import { applyModuleOptions, applyModules, applySysctl } from './settings/kernel-config.js';
+import { applyLocale } from './settings/locale.js';
+import { applyMachineId } from './settings/machine-id.js';
+import { applyOsRelease } from './settings/os-release.js';
+import { applyTimezone } from './settings/timezone.js';
+import { findUnitFile, parseUnitName } from './unit-files.js';
+import { validateOptions } from './validate-options.js';
+
+/**
+ * Applies a whole profile to a root directory, in this order: overlay, groups and users, settings,
+ * autologin, services, permissions (last, so the map overrides everything). Never runs anything
+ * inside the root and never chowns: ownership ends up in the returned manifest. Applying the same
+ * options again reports no changes and leaves every byte as it was.
+ */
+export async function applyProfile(input: ApplyProfileOptions): Promise<ApplyResult> {
+  const options = validateOptions(applyProfileOptionsSchema, input);
+  await assertRootDirectory(options.root);
+  const writer = new RootWriter(options.root, options.sourceDateEpoch ?? sourceDateEpoch());
+  if (options.overlay !== undefined) await copyOverlay(writer, options.overlay);
+  await applyAccounts(writer, options.users, options.groups);
+  await applySettings(writer, options);
+  const gettys = options.autologin ? await applyAutologin(writer, options.autologin.user, options.autologin.consoles) : [];
+  const warnings = await applyServices(writer, {
+    ...options.services,
+    enable: [...options.services.enable, ...(options.autologin?.enable ? gettys.filter((u) => !options.services.enable.includes(u)) : [])],
+    mask: [...options.services.mask, ...(await firstbootMask(writer, options))],
+  });
+  await applyPermissionMap(writer, options.permissions);
+  return finish(writer, options.manifest, warnings);
+}
+
+async function applySettings(writer: RootWriter, options: ParsedProfileOptions): Promise<void> {
+  if (options.hostname !== undefined) await applyHostname(writer, options.hostname);
+  if (options.osRelease !== undefined) await applyOsRelease(writer, options.osRelease);
+  if (options.motd !== undefined) await writer.writeFile('/etc/motd', options.motd);
+  if (options.timezone !== undefined) await applyTimezone(writer, options.timezone);
+  if (options.locale !== undefined) await applyLocale(writer, options.locale);
+  if (options.sysctl !== undefined) await applySysctl(writer, options.sysctl);
+  if (options.modules !== undefined) await applyModules(writer, options.modules);
+  if (options.moduleOptions !== undefined) await applyModuleOptions(writer, options.moduleOptions);
+  if (options.fstab !== undefined) await applyFstab(writer, options.fstab);
+  await applyMachineId(writer, options.machineId);
+}
+
+/** With no machine-id systemd-firstboot would prompt on the console of a live system: mask it if the root has it. */
+async function firstbootMask(writer: RootWriter, options: ParsedProfileOptions): Promise<string[]> {
+  const unit = 'systemd-firstboot.service';
+  if (options.machineId === 'keep' || options.firstboot === 'keep' || options.services.mask.includes(unit)) return [];
+  const found = await findUnitFile(writer, parseUnitName(unit)).catch(() => undefined);
+  return found === undefined ? [] : [unit];
+}

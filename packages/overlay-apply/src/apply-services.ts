@@ -1,0 +1,109 @@
+import { readdir, readlink } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { OverlayApplyError } from './errors.js';
+import type { RootWriter } from './root-writer.js';
+import { findUnitFile, parseInstallSection, parseUnitName, unitConfigDir, type UnitName } from './unit-files.js';
+
+export interface ServicesPlan {
+  enable: readonly string[];
+  disable: readonly string[];
+  mask: readonly string[];
+  defaultTarget?: string | undefined;
+}
+
+/**
+ * `systemctl --root` without systemctl: disable, then enable, then mask, then the default
+ * target, each by creating or removing the same symlinks systemctl would. Warnings (a unit
+ * without an [Install] section, a template without an instance) are returned, as systemctl prints them.
+ */
+export async function applyServices(writer: RootWriter, plan: ServicesPlan): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const unit of plan.disable) await disableUnit(writer, parseUnitName(unit), new Set());
+  for (const unit of plan.enable) await enableUnit(writer, parseUnitName(unit), new Set(), warnings);
+  for (const unit of plan.mask) await maskUnit(writer, parseUnitName(unit));
+  if (plan.defaultTarget !== undefined) {
+    const target = parseUnitName(plan.defaultTarget);
+    const file = await findUnitFile(writer, target);
+    await writer.symlink(`${unitConfigDir}/default.target`, file.path);
+  }
+  return warnings;
+}
+
+export async function enableUnit(writer: RootWriter, requested: UnitName, seen: Set<string>, warnings: string[]): Promise<void> {
+  if (seen.has(requested.full)) return;
+  seen.add(requested.full);
+  const file = await findUnitFile(writer, requested);
+  if (file.masked) {
+    throw new OverlayApplyError('ERR_UNIT_MASKED', `cannot enable ${requested.full}: it is masked`, {
+      value: requested.full,
+      hint: 'remove it from services.mask (or the overlay\'s /dev/null symlink)',
+    });
+  }
+  let name = requested;
+  let install = file.install;
+  if (requested.instance === '' && install.defaultInstance !== undefined) {
+    name = parseUnitName(`${requested.prefix}@${install.defaultInstance}.${requested.suffix}`);
+    install = parseInstallSection(file.text, name);
+  }
+  const hasInstall = install.wantedBy.length + install.requiredBy.length + install.alias.length + install.also.length > 0;
+  if (!hasInstall) warnings.push(`${requested.full} has no [Install] section; nothing to enable (static unit)`);
+  if (name.instance === '' && install.wantedBy.length + install.requiredBy.length > 0) {
+    warnings.push(`${requested.full} is a template without DefaultInstance; name an instance such as ${name.prefix}@NAME.${name.suffix}`);
+  } else {
+    for (const target of install.wantedBy) await writer.symlink(`${unitConfigDir}/${target}.wants/${name.full}`, file.path);
+    for (const target of install.requiredBy) await writer.symlink(`${unitConfigDir}/${target}.requires/${name.full}`, file.path);
+  }
+  for (const alias of install.alias) {
+    if (`${unitConfigDir}/${alias}` !== file.path) await writer.symlink(`${unitConfigDir}/${alias}`, file.path);
+  }
+  for (const also of install.also) await enableUnit(writer, parseUnitName(also), seen, warnings);
+}
+
+export async function disableUnit(writer: RootWriter, requested: UnitName, seen: Set<string>): Promise<void> {
+  if (seen.has(requested.full)) return;
+  seen.add(requested.full);
+  const file = await findUnitFile(writer, requested);
+  if (file.masked) return;
+  const names = new Set([requested.full]);
+  if (requested.instance === '' && file.install.defaultInstance !== undefined) {
+    names.add(`${requested.prefix}@${file.install.defaultInstance}.${requested.suffix}`);
+  }
+  const config = await writer.resolve(unitConfigDir);
+  const top = await writer.lstatIn(config);
+  if (top?.isDirectory()) {
+    const entries = (await readdir(writer.host(config), { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const entry of entries) {
+      const path = posix.join(config, entry.name);
+      if (entry.isDirectory() && /\.(wants|requires|upholds)$/.test(entry.name)) {
+        for (const link of (await readdir(writer.host(path))).sort()) {
+          if (names.has(link)) await removeLinkTo(writer, posix.join(path, link), file.path);
+        }
+      } else if (entry.isSymbolicLink() && file.install.alias.includes(entry.name)) {
+        await removeLinkTo(writer, path, file.path);
+      }
+    }
+  }
+  for (const also of file.install.also) await disableUnit(writer, parseUnitName(also), seen);
+}
+
+/** Removes a symlink that points at the unit file (by its file name, as systemctl matches it). */
+async function removeLinkTo(writer: RootWriter, physical: string, unitPath: string): Promise<void> {
+  const stats = await writer.lstatIn(physical);
+  if (!stats?.isSymbolicLink()) return;
+  const target = await readlink(writer.host(physical));
+  if (posix.basename(target) === posix.basename(unitPath)) await writer.remove(physical);
+}
+
+export async function maskUnit(writer: RootWriter, name: UnitName): Promise<void> {
+  const path = `${unitConfigDir}/${name.full}`;
+  const physical = await writer.locate(path);
+  const stats = await writer.lstatIn(physical);
+  if (stats && !stats.isSymbolicLink()) {
+    throw new OverlayApplyError('ERR_UNIT_CONFLICT', `cannot mask ${name.full}: ${path} is a real unit file, not a symlink`, {
+      path,
+      value: name.full,
+      hint: 'remove the unit file from the overlay, or do not mask it',
+    });
+  }
+  await writer.symlink(path, '/dev/null');
+}

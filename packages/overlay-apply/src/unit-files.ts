@@ -1,0 +1,129 @@
+import { readlink } from 'node:fs/promises';
+import { OverlayApplyError, UnknownUnitError } from './errors.js';
+import type { RootWriter } from './root-writer.js';
+
+/**
+ * Unit search path as `systemctl --root` on Debian bookworm prints it (systemd-analyze unit-paths,
+ * minus /run): the first hit wins and its path, as written here (so `/lib/...` even on merged-usr),
+ * becomes the symlink target, exactly as systemctl writes it.
+ */
+export const unitSearchPath = ['/etc/systemd/system', '/usr/local/lib/systemd/system', '/lib/systemd/system', '/usr/lib/systemd/system'] as const;
+
+export const unitConfigDir = '/etc/systemd/system';
+
+export interface UnitName {
+  full: string;
+  /** `getty` of `getty@tty1.service`. */
+  prefix: string;
+  /** `tty1` of `getty@tty1.service`; '' for a bare template; undefined for a plain unit. */
+  instance: string | undefined;
+  suffix: string;
+  /** `getty@.service` for any getty instance or template. */
+  template: string | undefined;
+}
+
+const unitPattern = /^([A-Za-z0-9:_.\\-]+?)(?:@([A-Za-z0-9:_.\\-]*))?\.(service|socket|target|device|mount|automount|swap|timer|path|slice|scope)$/;
+
+export function isUnitName(name: string): boolean {
+  return unitPattern.test(name);
+}
+
+export function parseUnitName(name: string): UnitName {
+  const match = unitPattern.exec(name);
+  if (!match) throw new OverlayApplyError('ERR_OVERLAY_OPTIONS_INVALID', `not a unit name: ${name}`, { value: name, hint: 'unit names look like foo.service or getty@tty1.service' });
+  const [, prefix, instance, suffix] = match as unknown as [string, string, string | undefined, string];
+  return { full: name, prefix, instance, suffix, template: instance === undefined ? undefined : `${prefix}@.${suffix}` };
+}
+
+export interface UnitFile {
+  /** Logical path in the search path, used as the symlink target (`/lib/systemd/system/getty@.service`). */
+  path: string;
+  /** The directory of the search path it was found in. */
+  dir: string;
+  /** True when found in /etc/systemd/system as a symlink to /dev/null. */
+  masked: boolean;
+  install: InstallSection;
+  /** The unit file's text, to re-expand specifiers for a default instance. */
+  text: string;
+}
+
+export interface InstallSection {
+  wantedBy: string[];
+  requiredBy: string[];
+  alias: string[];
+  also: string[];
+  defaultInstance: string | undefined;
+}
+
+/** Finds a unit as systemd does: the exact name in every directory first, then its template. */
+export async function findUnitFile(writer: RootWriter, name: UnitName): Promise<UnitFile> {
+  for (const candidate of name.template && name.instance ? [name.full, name.template] : [name.full]) {
+    for (const dir of unitSearchPath) {
+      const path = `${dir}/${candidate}`;
+      const located = await writer.locate(path).catch(() => undefined);
+      const stats = located === undefined ? undefined : await writer.lstatIn(located);
+      if (!stats || located === undefined) continue;
+      if (stats.isSymbolicLink()) {
+        if ((await readlink(writer.host(located))) === '/dev/null') return { path, dir, masked: true, install: emptyInstall(), text: '' };
+      }
+      const text = await writer.readText(path);
+      if (text === undefined) continue;
+      return { path, dir, masked: false, install: parseInstallSection(text, name), text };
+    }
+  }
+  throw new UnknownUnitError(name.full, unitSearchPath);
+}
+
+function emptyInstall(): InstallSection {
+  return { wantedBy: [], requiredBy: [], alias: [], also: [], defaultInstance: undefined };
+}
+
+/** The `[Install]` section: lists accumulate over lines, an empty assignment resets, specifiers expand. */
+export function parseInstallSection(text: string, name: UnitName): InstallSection {
+  const install = emptyInstall();
+  let section = '';
+  const logical = text.replace(/\\\n/g, ' ').split('\n');
+  for (const raw of logical) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    const header = /^\[(.+)\]$/.exec(line);
+    if (header) {
+      section = header[1] as string;
+      continue;
+    }
+    if (section !== 'Install') continue;
+    const eq = line.indexOf('=');
+    if (eq < 0) continue;
+    const key = line.slice(0, eq).trim();
+    const value = line.slice(eq + 1).trim();
+    const words = value.split(/\s+/).filter(Boolean).map((word) => expandSpecifiers(word, name));
+    const list = { WantedBy: install.wantedBy, RequiredBy: install.requiredBy, Alias: install.alias, Also: install.also }[key];
+    if (list) {
+      if (words.length === 0) list.length = 0;
+      else list.push(...words);
+    } else if (key === 'DefaultInstance') {
+      install.defaultInstance = value === '' ? undefined : expandSpecifiers(value, name);
+    }
+  }
+  return install;
+}
+
+/** The specifiers systemctl expands in [Install]: %n %N %p %i %j %%. */
+function expandSpecifiers(word: string, name: UnitName): string {
+  return word.replace(/%([nNpij%])/g, (_, letter: string) => {
+    switch (letter) {
+      case 'n':
+        return name.full;
+      case 'N':
+        return name.full.slice(0, -(name.suffix.length + 1));
+      case 'p':
+        return name.prefix;
+      case 'i':
+        return name.instance ?? '';
+      case 'j':
+        return name.prefix.slice(name.prefix.lastIndexOf('-') + 1);
+      default:
+        return '%';
+    }
+  });
+}
