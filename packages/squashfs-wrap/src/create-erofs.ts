@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { ErofsManifestUnsupportedError } from './errors.js';
 import { excludeMatcher } from './exclude-match.js';
 import { createErofsOptionsSchema, parseOptions, type CreateErofsOptions } from './options.js';
+import { newestMtime } from './newest-mtime.js';
 import { runLogged } from './run-logged.js';
 import { findMkfsErofs } from './tools.js';
 
@@ -22,18 +23,20 @@ export interface CreateErofsResult {
  * Packs `source` into an EROFS image with mkfs.erofs. erofs-utils 1.5 (Debian bookworm) has no
  * pseudo-file or per-file owner input, so the manifest is checked against the tree instead: every
  * entry the disk does not already match (owner, mode, type, devices, caps) is an
- * ERR_EROFS_MANIFEST_UNSUPPORTED. `-T` sets every inode's mtime (not a clamp) and the build time to
- * the epoch (0 when none is given); the UUID is derived from the epoch, options and manifest.
+ * ERR_EROFS_MANIFEST_UNSUPPORTED. The epoch goes to mkfs.erofs as `SOURCE_DATE_EPOCH` (clamps
+ * newer mtimes, keeps older ones) and `-T` (build time); without one, the newest mtime in the tree
+ * is used. The UUID is derived from the epoch, options and manifest (never random).
  */
 export async function createErofs(options: CreateErofsOptions): Promise<CreateErofsResult> {
   const opts = parseOptions(createErofsOptionsSchema, options, 'createErofs');
   const source = resolve(opts.source);
   const output = resolve(opts.output);
   const logFile = resolve(opts.logFile ?? `${output}.log`);
-  const epoch = opts.sourceDateEpoch ?? sourceDateEpoch() ?? 0;
-  const excludes = opts.excludes ?? [];
+    const excludes = opts.excludes ?? [];
   const sourceStats = await stat(source).catch(() => undefined);
   if (!sourceStats?.isDirectory()) throw new DistroforgeError('ERR_SOURCE_NOT_DIRECTORY', `source ${source} is not a directory`, { path: source, hint: 'pass the root directory to pack' });
+  // mkfs.erofs clamps mtimes to SOURCE_DATE_EPOCH; without one, the newest mtime clamps nothing.
+  const epoch = opts.sourceDateEpoch ?? sourceDateEpoch() ?? (await newestMtime(source));
   const manifest = opts.manifest ?? emptyManifest();
   const unmet = await unmetEntries(manifest, source, excludeMatcher(excludes));
   if (unmet.length) throw new ErofsManifestUnsupportedError(unmet, { path: source });
