@@ -25,3 +25,6 @@ export {
   KernelModuleNotFoundError,
   KernelModulesDirError,
 } from './errors.js';
+export { readCpio, listCpio, type CpioListEntry, type CpioReadEntry, type CpioSource } from './read-cpio.js';
+export { extractCpio, type ExtractResult } from './extract-cpio.js';
+export { detectCompression } from './decompress.js';

@@ -1,0 +1,161 @@
+import { createReadStream } from 'node:fs';
+import { ByteReader } from './_byte-reader.js';
+import { typeFromMode, type CpioEntryType } from './cpio-entry.js';
+import type { Compression } from './compress.js';
+import { decompressStream, detectCompression } from './decompress.js';
+import { NEWC_HEADER_SIZE, pad4 } from './encode-newc-header.js';
+import { CpioCorruptError, CpioTruncatedError } from './errors.js';
+
+/** Everything a newc header says about one member. */
+export interface CpioListEntry {
+  name: string;
+  type: CpioEntryType;
+  /** Permission bits (0..0o7777); `rawMode` has the type bits too. */
+  mode: number;
+  rawMode: number;
+  uid: number;
+  gid: number;
+  nlink: number;
+  mtime: number;
+  size: number;
+  ino: number;
+  devMajor: number;
+  devMinor: number;
+  rdevMajor: number;
+  rdevMinor: number;
+  check: number;
+  /** Symlink target (the member's data). */
+  target?: string;
+  /** Index of the archive this member belongs to when several are concatenated (0-based). */
+  archive: number;
+  /** How that archive was compressed. */
+  compression: Compression;
+}
+
+/** A member as the reader yields it: metadata plus its data, readable once before the next member. */
+export interface CpioReadEntry extends CpioListEntry {
+  body(): AsyncIterable<Buffer>;
+}
+
+export type CpioSource = string | Uint8Array | AsyncIterable<Buffer>;
+
+const FIELDS = ['ino', 'rawMode', 'uid', 'gid', 'nlink', 'mtime', 'size', 'devMajor', 'devMinor', 'rdevMajor', 'rdevMinor', 'namesize', 'check'] as const;
+const MAX_NAME = 64 * 1024;
+
+/**
+ * Reads newc (070701/070702) archives: several concatenated, each optionally compressed (gzip,
+ * zstd, xz; detected by magic), as the kernel unpacks an initramfs. Yields members in order.
+ * A damaged header is `ERR_CPIO_CORRUPT`; input that stops early is `ERR_CPIO_TRUNCATED`.
+ */
+export async function* readCpio(source: CpioSource, options: { name?: string } = {}): AsyncGenerator<CpioReadEntry> {
+  const name = options.name ?? (typeof source === 'string' ? source : '<cpio>');
+  const stream: AsyncIterable<Buffer> =
+    typeof source === 'string'
+      ? createReadStream(source, { highWaterMark: 1 << 20 })
+      : source instanceof Uint8Array
+        ? once(Buffer.from(source.buffer, source.byteOffset, source.byteLength))
+        : source;
+  const counter = { archive: 0 };
+  yield* readArchives(stream, 'none', name, counter);
+  if (counter.archive === 0) throw new CpioTruncatedError(`${name}: empty input, no cpio archive`, { path: name });
+}
+
+async function* readArchives(stream: AsyncIterable<Buffer>, compression: Compression, name: string, counter: { archive: number }): AsyncGenerator<CpioReadEntry> {
+  const reader = new ByteReader(stream[Symbol.asyncIterator]());
+  const truncated = (what: string) => new CpioTruncatedError(`${name}: input ends inside ${what} (offset ${reader.offset})`, { path: name });
+  let inArchive = false;
+  for (;;) {
+    if (!inArchive) {
+      // Between archives the kernel skips NUL padding; so do we.
+      for (;;) {
+        const head = await reader.peek(512);
+        const zeros = leadingZeros(head);
+        if (zeros === 0) break;
+        await reader.skip(zeros);
+      }
+      const head = await reader.peek(6);
+      if (head.length === 0) return;
+      const method = detectCompression(head);
+      if (method) {
+        yield* readArchives(decompressStream(reader.rest(), method, name), method, name, counter);
+        return;
+      }
+    }
+    const magic = (await reader.peek(6)).toString('latin1');
+    if (magic.length === 6 && magic !== '070701' && magic !== '070702') {
+      throw new CpioCorruptError(`${name}: bad magic ${JSON.stringify(magic)} at offset ${reader.offset} (not a newc archive)`, { path: name, value: magic });
+    }
+    const raw = await reader.read(NEWC_HEADER_SIZE);
+    if (!raw) throw truncated('a header');
+    if (!inArchive) {
+      inArchive = true;
+      counter.archive++;
+    }
+    const values = parseFields(raw, name, reader.offset - NEWC_HEADER_SIZE);
+    if (values.namesize === 0 || values.namesize > MAX_NAME) throw new CpioCorruptError(`${name}: impossible name size ${values.namesize}`, { path: name, value: values.namesize });
+    const nameBytes = await reader.read(values.namesize + pad4(NEWC_HEADER_SIZE + values.namesize));
+    if (!nameBytes) throw truncated('a member name');
+    if (nameBytes[values.namesize - 1] !== 0) throw new CpioCorruptError(`${name}: member name is not NUL-terminated`, { path: name });
+    const memberName = nameBytes.toString('utf8', 0, values.namesize - 1);
+    if (memberName === 'TRAILER!!!') {
+      if (!(await reader.skip(values.size + pad4(values.size)))) throw truncated('the trailer');
+      inArchive = false;
+      continue;
+    }
+    const type = typeFromMode(values.rawMode);
+    if (!type) throw new CpioCorruptError(`${name}: ${memberName}: unknown file type in mode ${values.rawMode.toString(8)}`, { path: name, value: values.rawMode });
+    const entry: CpioListEntry = {
+      name: memberName, type, mode: values.rawMode & 0o7777, rawMode: values.rawMode, uid: values.uid, gid: values.gid,
+      nlink: values.nlink, mtime: values.mtime, size: values.size, ino: values.ino, devMajor: values.devMajor,
+      devMinor: values.devMinor, rdevMajor: values.rdevMajor, rdevMinor: values.rdevMinor, check: values.check,
+      archive: counter.archive - 1, compression,
+    };
+    if (type === 'symlink') {
+      const target = await reader.read(values.size + pad4(values.size));
+      if (!target) throw truncated(`the target of ${memberName}`);
+      entry.target = target.toString('utf8', 0, values.size);
+      yield { ...entry, body: async function* () {} };
+      continue;
+    }
+    let left = values.size;
+    const body = async function* (): AsyncGenerator<Buffer> {
+      while (left > 0) {
+        const part = await reader.readSome(left);
+        if (!part) throw truncated(`the data of ${memberName}`);
+        left -= part.length;
+        yield part;
+      }
+    };
+    yield { ...entry, body };
+    if (left > 0 && !(await reader.skip(left))) throw truncated(`the data of ${memberName}`);
+    left = 0;
+    if (!(await reader.skip(pad4(values.size)))) throw truncated(`the padding after ${memberName}`);
+  }
+}
+
+function parseFields(raw: Buffer, name: string, offset: number): Record<(typeof FIELDS)[number], number> {
+  const out = {} as Record<(typeof FIELDS)[number], number>;
+  FIELDS.forEach((field, i) => {
+    const text = raw.toString('latin1', 6 + i * 8, 14 + i * 8);
+    if (!/^[0-9a-fA-F]{8}$/.test(text)) throw new CpioCorruptError(`${name}: field ${field} is not hexadecimal (${JSON.stringify(text)}) in the header at offset ${offset}`, { path: name, value: text });
+    out[field] = Number.parseInt(text, 16);
+  });
+  return out;
+}
+
+async function* once(buffer: Buffer): AsyncGenerator<Buffer> {
+  yield buffer;
+}
+
+function leadingZeros(head: Buffer): number {
+  let n = 0;
+  while (n < head.length && head[n] === 0) n++;
+  return n;
+}
+
+/** Lists every member of an archive (all header fields, symlink targets), reading no data into memory. */
+export async function listCpio(source: CpioSource, options: { name?: string } = {}): Promise<CpioListEntry[]> {
+  const out: CpioListEntry[] = [];
+  for await (const { body: _body, ...entry } of readCpio(source, options)) out.push(entry);
+  return out;
+}
