@@ -1,6 +1,6 @@
 import { readdir, readlink } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { OverlayApplyError } from './errors.js';
+import { OverlayApplyError, UnknownUnitError } from './errors.js';
 import type { RootWriter } from './root-writer.js';
 import { findUnitFile, parseInstallSection, parseUnitName, unitConfigDir, type UnitName } from './unit-files.js';
 
@@ -54,9 +54,22 @@ export async function enableUnit(writer: RootWriter, requested: UnitName, seen: 
     for (const target of install.requiredBy) await writer.symlink(`${unitConfigDir}/${target}.requires/${name.full}`, file.path);
   }
   for (const alias of install.alias) {
-    if (`${unitConfigDir}/${alias}` !== file.path) await writer.symlink(`${unitConfigDir}/${alias}`, file.path);
+    const link = `${unitConfigDir}/${instantiate(alias, requested)}`;
+    if (link !== file.path) await writer.symlink(link, file.path);
   }
-  for (const also of install.also) await enableUnit(writer, parseUnitName(also), seen, warnings);
+  for (const also of install.also) {
+    // As systemctl: a missing auxiliary unit is a warning, not a failure.
+    await enableUnit(writer, parseUnitName(also), seen, warnings).catch((error: unknown) => {
+      if (!(error instanceof UnknownUnitError)) throw error;
+      warnings.push(`failed to enable auxiliary unit ${also} of ${requested.full}, ignoring: not found`);
+    });
+  }
+}
+
+/** A template alias (`job@.service`) of an instance becomes that instance (`job@x.service`). */
+function instantiate(alias: string, name: UnitName): string {
+  const template = /^(.+)@\.([a-z]+)$/.exec(alias);
+  return template && name.instance ? `${template[1]}@${name.instance}.${template[2]}` : alias;
 }
 
 export async function disableUnit(writer: RootWriter, requested: UnitName, seen: Set<string>): Promise<void> {
@@ -78,12 +91,24 @@ export async function disableUnit(writer: RootWriter, requested: UnitName, seen:
         for (const link of (await readdir(writer.host(path))).sort()) {
           if (names.has(link)) await removeLinkTo(writer, posix.join(path, link), file.path);
         }
-      } else if (entry.isSymbolicLink() && file.install.alias.includes(entry.name)) {
+      } else if (entry.isSymbolicLink() && isAliasOf(entry.name, file.install.alias, requested)) {
         await removeLinkTo(writer, path, file.path);
       }
     }
   }
-  for (const also of file.install.also) await disableUnit(writer, parseUnitName(also), seen);
+  for (const also of file.install.also) {
+    await disableUnit(writer, parseUnitName(also), seen).catch((error: unknown) => {
+      if (!(error instanceof UnknownUnitError)) throw error;
+    });
+  }
+}
+
+function isAliasOf(linkName: string, aliases: readonly string[], name: UnitName): boolean {
+  return aliases.some((alias) => {
+    if (instantiate(alias, name) === linkName) return true;
+    const template = /^(.+)@\.([a-z]+)$/.exec(alias);
+    return template !== null && name.instance === '' && linkName.startsWith(`${template[1]}@`) && linkName.endsWith(`.${template[2]}`);
+  });
 }
 
 /** Removes a symlink that points at the unit file (by its file name, as systemctl matches it). */
