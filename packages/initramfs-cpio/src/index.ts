@@ -28,3 +28,11 @@ export {
 export { readCpio, listCpio, type CpioListEntry, type CpioReadEntry, type CpioSource } from './read-cpio.js';
 export { extractCpio, type ExtractResult } from './extract-cpio.js';
 export { detectCompression } from './decompress.js';
+export {
+  resolveModuleClosure,
+  kernelModuleEntries,
+  MODULE_INDEX_FILES,
+  type ModuleClosureOptions,
+  type ModuleClosure,
+  type KernelModule,
+} from './kernel-modules.js';

@@ -82,7 +82,8 @@ describe('listCpio', () => {
     const zst = await readFile(join(work, 'tree.zstd.cpio'));
     await expect(listCpio(zst.subarray(0, zst.length - 10))).rejects.toMatchObject({ code: expect.stringMatching(/ERR_CPIO_(CORRUPT|TRUNCATED)/) });
     const flipped = Buffer.from(gz);
-    flipped[Math.floor(gz.length / 2)] ^= 0xff;
+    const middle = Math.floor(gz.length / 2);
+    flipped.writeUInt8(flipped.readUInt8(middle) ^ 0xff, middle);
     await expect(listCpio(flipped)).rejects.toMatchObject({ code: expect.stringMatching(/ERR_CPIO_(CORRUPT|TRUNCATED)/) });
   });
 
