@@ -88,6 +88,14 @@ export class ByteReader {
     return this.consume(n);
   }
 
+  /** The next `n` bytes (fewer at the end) without consuming them. */
+  async peek(n: number): Promise<Buffer> {
+    await this.fill(n);
+    const first = this.pending[0];
+    if (first !== undefined && first.length >= n) return first.subarray(0, n);
+    return Buffer.concat(this.pending).subarray(0, n);
+  }
+
   /** Reads up to `n` bytes; fewer only at the end of the stream. */
   async readUpTo(n: number): Promise<Buffer> {
     await this.fill(n);

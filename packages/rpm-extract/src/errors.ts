@@ -11,6 +11,9 @@ export const rpmErrorCodes = [
   'ERR_RPM_DIGEST_MISMATCH',
   'ERR_RPM_UNSAFE_PATH',
   'ERR_RPM_OPTIONS_INVALID',
+  'ERR_RPM_UNKNOWN_OWNER',
+  'ERR_RPM_TARGET_EXISTS',
+  'ERR_RPM_WRITE',
   'ERR_RPM_READ',
 ] as const;
 
@@ -34,6 +37,9 @@ const defaultHints: Record<RpmErrorCode, string> = {
   ERR_RPM_DIGEST_MISMATCH: 'the package is corrupt or was tampered with; download it again',
   ERR_RPM_UNSAFE_PATH: 'the package tries to write outside the target directory; do not install it',
   ERR_RPM_OPTIONS_INVALID: 'fix the option named in the message',
+  ERR_RPM_UNKNOWN_OWNER: 'create the user/group in the target first (install the package that provides it)',
+  ERR_RPM_TARGET_EXISTS: 'extract into a new or empty directory, or pass merge: true to add to an existing root',
+  ERR_RPM_WRITE: 'check free space and permissions of the target directory',
   ERR_RPM_READ: 'check that the package path exists and is readable',
 };
 
