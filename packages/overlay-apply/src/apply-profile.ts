@@ -7,15 +7,15 @@ import { applyPermissionMap } from './permission-map.js';
 import { applyProfileOptionsSchema, type ApplyProfileOptions, type ParsedProfileOptions } from './profile-schema.js';
 import { assertRootDirectory } from './root-directory.js';
 import { RootWriter } from './root-writer.js';
-import { applyAutologin } from './settings/autologin.js';
+import { applyAutologin, gettyUnitFor } from './settings/autologin.js';
 import { applyFstab } from './settings/fstab.js';
 import { applyHostname } from './settings/hostname.js';
 import { applyModuleOptions, applyModules, applySysctl } from './settings/kernel-config.js';
 import { applyLocale } from './settings/locale.js';
 import { applyMachineId } from './settings/machine-id.js';
 import { applyOsRelease } from './settings/os-release.js';
-import { applyTimezone } from './settings/timezone.js';
-import { findUnitFile, parseUnitName } from './unit-files.js';
+import { applyTimezone, assertTimezoneExists } from './settings/timezone.js';
+import { assertUnitsExist, findUnitFile, parseUnitName } from './unit-files.js';
 import { validateOptions } from './validate-options.js';
 
 /**
@@ -28,6 +28,10 @@ export async function applyProfile(input: ApplyProfileOptions): Promise<ApplyRes
   const options = validateOptions(applyProfileOptionsSchema, input);
   await assertRootDirectory(options.root);
   const writer = new RootWriter(options.root, options.sourceDateEpoch ?? sourceDateEpoch());
+  const gettyUnits = options.autologin?.enable ? options.autologin.consoles.map(gettyUnitFor) : [];
+  const { enable, disable, defaultTarget } = options.services;
+  await assertUnitsExist(writer, options.overlay, [...enable, ...disable, ...gettyUnits, ...(defaultTarget === undefined ? [] : [defaultTarget])]);
+  if (options.timezone !== undefined) await assertTimezoneExists(writer, options.timezone);
   if (options.overlay !== undefined) await copyOverlay(writer, options.overlay);
   await applyAccounts(writer, options.users, options.groups);
   await applySettings(writer, options);

@@ -1,4 +1,5 @@
-import { readlink } from 'node:fs/promises';
+import { lstat, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { OverlayApplyError, UnknownUnitError } from './errors.js';
 import type { RootWriter } from './root-writer.js';
 
@@ -72,6 +73,26 @@ export async function findUnitFile(writer: RootWriter, name: UnitName): Promise<
     }
   }
   throw new UnknownUnitError(name.full, unitSearchPath);
+}
+
+/**
+ * Checks, before anything is written, that every unit can be found in the root or will be
+ * brought by the overlay (so an unknown unit does not leave a half-applied root behind).
+ */
+export async function assertUnitsExist(writer: RootWriter, overlay: string | undefined, units: readonly string[]): Promise<void> {
+  for (const unit of units) {
+    const name = parseUnitName(unit);
+    let found = false;
+    for (const candidate of name.template && name.instance ? [name.full, name.template] : [name.full]) {
+      for (const dir of unitSearchPath) {
+        if (found) break;
+        const inRoot = await writer.exists(`${dir}/${candidate}`).catch(() => false);
+        const inOverlay = overlay !== undefined && (await lstat(join(overlay, dir, candidate)).then(() => true, () => false));
+        found = inRoot || inOverlay;
+      }
+    }
+    if (!found) throw new UnknownUnitError(unit, unitSearchPath);
+  }
 }
 
 function emptyInstall(): InstallSection {
