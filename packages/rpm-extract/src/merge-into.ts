@@ -7,11 +7,11 @@ const maxSymlinkHops = 40;
 /**
  * Resolves a relative path inside `root` as a chroot would: symlinks met on the way are followed,
  * absolute targets restart at `root`, and `..` never climbs above it. The last component is not
- * followed. Returns an absolute host path inside `root`.
+ * followed unless `followLast`. Returns an absolute host path inside `root`.
  */
-export async function resolveInRoot(root: string, relative: string): Promise<string> {
+export async function resolveInRoot(root: string, relative: string, followLast = false): Promise<string> {
   const pending = relative.split('/').filter((p) => p && p !== '.');
-  const last = pending.pop();
+  const last = followLast ? undefined : pending.pop();
   const stack: string[] = [];
   let hops = 0;
   while (pending.length) {
@@ -46,11 +46,13 @@ export async function mergeInto(staging: string, root: string, relative = ''): P
     const info = await lstat(staged);
     const dest = await resolveInRoot(root, rel);
     if (info.isDirectory()) {
-      const existing = await stat(dest).catch(() => undefined);
+      // An existing directory, or a symlink to one inside the root, is merged into.
+      const resolved = await resolveInRoot(root, rel, true);
+      const existing = await stat(resolved).catch(() => undefined);
       if (existing?.isDirectory()) {
         await mergeInto(staging, root, rel);
-        await chmod(dest, info.mode & 0o7777);
-        await utimes(dest, info.atime, info.mtime);
+        await chmod(resolved, info.mode & 0o7777);
+        await utimes(resolved, info.atime, info.mtime);
         continue;
       }
       await mkdir(posix.dirname(dest), { recursive: true });

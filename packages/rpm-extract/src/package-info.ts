@@ -55,7 +55,7 @@ export function packageInfo(headers: PackageHeaders, payloadOffset: number): Rpm
     payload: {
       format: tags.string(Tag.PayloadFormat) ?? 'cpio',
       compressor,
-      flags: tags.string(Tag.PayloadFlags) ?? '',
+      flags: tags.string(Tag.PayloadFlags),
       digest:
         payloadDigest === undefined ? undefined : { algorithm: hashAlgorithms[digestId ?? 8] ?? `algorithm-${digestId}`, value: payloadDigest },
       archiveSize: sigTags.number(Tag.LongArchiveSize) ?? sigTags.number(Tag.SigPayloadSize) ?? tags.number(Tag.ArchiveSize),

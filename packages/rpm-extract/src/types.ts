@@ -77,8 +77,8 @@ export interface RpmPayloadInfo {
   format: string;
   /** The PAYLOADCOMPRESSOR tag (`gzip`, `bzip2`, `xz`, `lzma`, `zstd`, `identity`); undefined in old packages (gzip). Extraction sniffs the real format. */
   compressor: string | undefined;
-  /** Compression level flags as rpmbuild recorded them (e.g. `9`, `19`). */
-  flags: string;
+  /** Compression level flags as rpmbuild recorded them (e.g. `9`, `19`), undefined when absent. */
+  flags: string | undefined;
   /** Digest of the compressed payload, if the package records one (rpm >= 4.14). */
   digest: { algorithm: string; value: string } | undefined;
   /** Uncompressed payload size, if recorded. */
