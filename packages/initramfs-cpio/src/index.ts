@@ -36,3 +36,5 @@ export {
   type ModuleClosure,
   type KernelModule,
 } from './kernel-modules.js';
+export { defaultInitScript, shellQuote, type DefaultInitOptions } from './default-init.js';
+export { buildBusyboxInitramfs, type BusyboxInitramfsOptions, type BusyboxInitramfsResult } from './busybox-initramfs.js';
