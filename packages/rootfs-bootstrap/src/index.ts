@@ -6,3 +6,16 @@ export { buildUniverse, type PackageCandidate, type PackageUniverse, type Versio
 export { resolveDependencies, installOrder, type ResolveRequest, type ResolvedPackage } from './resolve-dependencies.js';
 export { VARIANTS, variantBaseNames, type Variant } from './variant.js';
 export * from './errors.js';
+export { bootstrapRootfs, type BootstrapResult, type MaintainerScripts } from './bootstrap-rootfs.js';
+export { resolveRootfs, type ResolveResult, type ResolvedRootfsPackage } from './resolve-rootfs.js';
+export {
+  bootstrapOptionsSchema,
+  resolveOptionsSchema,
+  hostArchitecture,
+  type BootstrapOptions,
+  type ResolveOptions,
+  type BootstrapProgress,
+} from './options.js';
+export { defaultCacheDir, type DownloadProgress } from './package-cache.js';
+export { readArMembers, type ArMember } from './ar-archive.js';
+export { unpackDeb, type UnpackResult } from './unpack-deb.js';

@@ -124,15 +124,13 @@ function providerOrder(a: PackageCandidate, b: PackageCandidate): number {
   return rank(a) - rank(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
 
-/**
- * Orders resolved packages for installation: a package after its pre-dependencies and dependencies
- * where the graph allows (cycles are broken deterministically by name), like dpkg would need.
- */
-export function installOrder(packages: readonly PackageCandidate[], universe: PackageUniverse): PackageCandidate[] {
+/** For a closed set of packages: the names each one depends on (first satisfying alternative). */
+function dependencyGraph(packages: readonly PackageCandidate[], universe: PackageUniverse): Map<string, string[]> {
   const byName = new Map(packages.map((p) => [p.name, p]));
   const providers = new Map<string, PackageCandidate[]>();
   for (const p of packages) for (const v of p.provides) providers.set(v.name, [...(providers.get(v.name) ?? []), p]);
-  const depsOf = (p: PackageCandidate): string[] => {
+  const graph = new Map<string, string[]>();
+  for (const p of packages) {
     const names = new Set<string>();
     for (const group of [...p.preDepends, ...p.depends]) {
       for (const relation of group) {
@@ -141,7 +139,7 @@ export function installOrder(packages: readonly PackageCandidate[], universe: Pa
           names.add(real.name);
           break;
         }
-        const provider = providers.get(relation.name)?.[0];
+        const provider = providers.get(relation.name)?.find((c) => providesAccepts(universe, c, relation));
         if (provider) {
           names.add(provider.name);
           break;
@@ -149,17 +147,39 @@ export function installOrder(packages: readonly PackageCandidate[], universe: Pa
       }
     }
     names.delete(p.name);
-    return [...names].sort();
-  };
+    graph.set(p.name, [...names].sort());
+  }
+  return graph;
+}
+
+/**
+ * Orders resolved packages for installation: a package after its pre-dependencies and dependencies
+ * where the graph allows (cycles are broken deterministically by name), like dpkg would need.
+ */
+export function installOrder(packages: readonly PackageCandidate[], universe: PackageUniverse): PackageCandidate[] {
+  const byName = new Map(packages.map((p) => [p.name, p]));
+  const graph = dependencyGraph(packages, universe);
   const order: PackageCandidate[] = [];
-  const state = new Map<string, 'visiting' | 'done'>();
+  const seen = new Set<string>();
   const visit = (p: PackageCandidate): void => {
-    if (state.has(p.name)) return;
-    state.set(p.name, 'visiting');
-    for (const dep of depsOf(p)) visit(byName.get(dep)!);
-    state.set(p.name, 'done');
+    if (seen.has(p.name)) return;
+    seen.add(p.name);
+    for (const dep of graph.get(p.name) ?? []) visit(byName.get(dep)!);
     order.push(p);
   };
   for (const p of [...packages].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) visit(p);
   return order;
+}
+
+/** The names in `packages` that `roots` need, transitively (the roots included). */
+export function dependencyClosure(roots: Iterable<string>, packages: readonly PackageCandidate[], universe: PackageUniverse): Set<string> {
+  const graph = dependencyGraph(packages, universe);
+  const closure = new Set<string>();
+  const stack = [...roots];
+  for (let name = stack.pop(); name !== undefined; name = stack.pop()) {
+    if (closure.has(name) || !graph.has(name)) continue;
+    closure.add(name);
+    stack.push(...(graph.get(name) ?? []));
+  }
+  return closure;
 }

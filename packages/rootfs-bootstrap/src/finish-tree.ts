@@ -1,0 +1,73 @@
+import type { ManifestEntry } from '@distroforge/core';
+import { lstat, lutimes, readdir, rm, truncate } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Files that differ between identical builds (logs, caches, ids); mmdebstrap removes the same. */
+const VOLATILE = [
+  'var/log/dpkg.log',
+  'var/log/alternatives.log',
+  'var/log/apt/history.log',
+  'var/log/apt/term.log',
+  'var/log/apt/eipp.log.xz',
+  'var/log/bootstrap.log',
+  'var/cache/ldconfig/aux-cache',
+  'var/lib/dbus/machine-id',
+  'var/cache/debconf/config.dat-old',
+  'var/cache/debconf/templates.dat-old',
+  'var/cache/debconf/passwords.dat-old',
+  'var/lib/dpkg/status-old',
+  'var/lib/dpkg/diversions-old',
+  'var/lib/dpkg/statoverride-old',
+  'var/cache/apt/pkgcache.bin',
+  'var/cache/apt/srcpkgcache.bin',
+  'etc/passwd-',
+  'etc/group-',
+  'etc/shadow-',
+  'etc/gshadow-',
+  'etc/subuid-',
+  'etc/subgid-',
+];
+
+/** Removes logs and caches that make the tree non-reproducible and empties `/etc/machine-id`. */
+export async function removeVolatileFiles(root: string): Promise<void> {
+  await Promise.all(VOLATILE.map((p) => rm(join(root, p), { force: true })));
+  await truncate(join(root, 'etc/machine-id')).catch(() => undefined);
+  for (const dir of ['tmp', 'var/tmp']) {
+    const names = await readdir(join(root, dir)).catch(() => [] as string[]);
+    await Promise.all(names.map((n) => rm(join(root, dir, n), { recursive: true, force: true })));
+  }
+}
+
+/**
+ * Walks the tree once: clamps mtimes newer than `epoch` (files written by maintainer scripts) and
+ * returns manifest entries for what is not root:root 0xxx — owners, setuid/setgid/sticky modes,
+ * device nodes, fifos, sockets — as the disk holds them now.
+ */
+export async function scanTree(root: string, epoch: number | undefined): Promise<ManifestEntry[]> {
+  const entries: ManifestEntry[] = [];
+  const names = (await readdir(root, { recursive: true })).sort();
+  for (const relative of ['', ...names]) {
+    const host = relative === '' ? root : join(root, relative);
+    const stats = await lstat(host);
+    const path = relative === '' ? '/' : `/${relative}`;
+    if (epoch !== undefined && stats.mtimeMs > epoch * 1000) await lutimes(host, epoch, epoch);
+    const mode = stats.mode & 0o7777;
+    const special = stats.isCharacterDevice() || stats.isBlockDevice() || stats.isFIFO() || stats.isSocket();
+    if (special) {
+      const type = stats.isCharacterDevice() ? 'char' : stats.isBlockDevice() ? 'block' : stats.isFIFO() ? 'fifo' : 'socket';
+      const device = type === 'char' || type === 'block' ? { major: majorOf(stats.rdev), minor: minorOf(stats.rdev) } : {};
+      entries.push({ path, type, uid: stats.uid, gid: stats.gid, mode, ...device });
+    } else if (stats.uid !== 0 || stats.gid !== 0 || (mode & 0o7000) !== 0) {
+      entries.push(stats.isSymbolicLink() ? { path, uid: stats.uid, gid: stats.gid } : { path, uid: stats.uid, gid: stats.gid, mode });
+    }
+  }
+  return entries;
+}
+
+function majorOf(rdev: number): number {
+  return Number((BigInt(rdev) >> 8n) & 0xfffn) | Number((BigInt(rdev) >> 32n) & ~0xfffn);
+}
+
+function minorOf(rdev: number): number {
+  return Number(BigInt(rdev) & 0xffn) | Number((BigInt(rdev) >> 12n) & ~0xffn);
+}

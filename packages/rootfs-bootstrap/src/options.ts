@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { BootstrapOptionsError } from './errors.js';
+import type { DownloadProgress } from './package-cache.js';
+import { VARIANTS } from './variant.js';
+
+/** Progress events of a bootstrap run, in order of phases. */
+export type BootstrapProgress =
+  | { phase: 'index'; repository: string; done: boolean }
+  | { phase: 'resolve'; packages: number }
+  | DownloadProgress
+  | { phase: 'unpack'; name: string; done: number; total: number }
+  | { phase: 'configure'; step: string };
+
+const packageName = z.string().regex(/^[a-z0-9][a-z0-9+.-]*$/, 'not a Debian package name');
+
+/** Options shared by `resolveRootfs` (dry run) and `bootstrapRootfs`. */
+export const resolveOptionsSchema = z
+  .object({
+    /** Suite or codename, e.g. `bookworm`. */
+    suite: z.string().min(1),
+    /** Base package set (default `minbase`, the same as `required`). */
+    variant: z.enum(VARIANTS).default('minbase'),
+    /** Extra packages to install. */
+    include: z.array(packageName).default([]),
+    /** Packages never to install (dependencies choose other alternatives). */
+    exclude: z.array(packageName).default([]),
+    /**
+     * Mirror URLs (`http://deb.debian.org/debian`, `file:///srv/mirror`) or one-line `deb URI SUITE
+     * COMPONENTS` entries. Default: the host's apt configuration for the suite.
+     */
+    mirrors: z.array(z.string().min(1)).optional(),
+    components: z.array(z.string().min(1)).min(1).default(['main']),
+    /** Debian architecture (default: the host's). */
+    architecture: z.string().min(1).default(hostArchitecture()),
+    /** OpenPGP keyring for repositories without `Signed-By`. */
+    keyring: z.string().min(1).default('/usr/share/keyrings/debian-archive-keyring.gpg'),
+    /** DANGER: accept unsigned or badly signed repository metadata. Digests are still checked. */
+    insecureSkipSignatureCheck: z.boolean().default(false),
+    /** Cache root (default `$XDG_CACHE_HOME/distroforge` or `~/.cache/distroforge`). */
+    cacheDir: z.string().min(1).optional(),
+    /** The host's apt configuration directory, for the default mirror. */
+    aptConfigDir: z.string().min(1).default('/etc/apt'),
+    onProgress: z.custom<(event: BootstrapProgress) => void>((v) => typeof v === 'function').optional(),
+    signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal).optional(),
+  })
+  .strict();
+
+export const bootstrapOptionsSchema = resolveOptionsSchema
+  .extend({
+    /** Directory to create (must not exist or be empty). */
+    target: z.string().min(1),
+    /** Parallel downloads. */
+    concurrency: z.number().int().min(1).max(64).default(4),
+    /**
+     * Run maintainer scripts (`dpkg` in a chroot of the target): `auto` when running as root,
+     * `always` (fails when not root), `never` (unpack only).
+     */
+    configure: z.enum(['auto', 'always', 'never']).default('auto'),
+    /** Let kernel packages build an initramfs (default false: update-initramfs is diverted). */
+    initramfs: z.boolean().default(false),
+    /** Where dpkg's output goes (default: a file beside the target, named in errors). */
+    logFile: z.string().min(1).optional(),
+  })
+  .strict();
+
+export type ResolveOptions = z.input<typeof resolveOptionsSchema>;
+export type BootstrapOptions = z.input<typeof bootstrapOptionsSchema>;
+export type NormalisedResolveOptions = z.output<typeof resolveOptionsSchema>;
+export type NormalisedBootstrapOptions = z.output<typeof bootstrapOptionsSchema>;
+
+/** Validates options with zod; failures become `BootstrapOptionsError` naming the key. */
+export function parseOptions<S extends z.ZodType>(schema: S, options: unknown): z.output<S> {
+  const parsed = schema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = issue?.path.join('.') ?? '';
+    throw new BootstrapOptionsError(`invalid option ${key || '(options)'}: ${issue?.message}`, { value: key });
+  }
+  return parsed.data;
+}
+
+/** The Debian name of the host's architecture. */
+export function hostArchitecture(): string {
+  const map: Record<string, string> = { x64: 'amd64', arm64: 'arm64', ia32: 'i386', arm: 'armhf', ppc64: 'ppc64el', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64' };
+  return map[process.arch] ?? process.arch;
+}

@@ -1,0 +1,115 @@
+import { performance } from 'node:perf_hooks';
+import { loadAptIndex } from './apt-index.js';
+import { repositoriesForSuite, type AptRepository } from './apt-sources.js';
+import { compareDebVersions } from './deb-version.js';
+import { parseOptions, resolveOptionsSchema, type NormalisedResolveOptions, type ResolveOptions } from './options.js';
+import { buildUniverse, type PackageCandidate, type PackageUniverse } from './package-candidate.js';
+import { defaultCacheDir } from './package-cache.js';
+import { dependencyClosure, installOrder, resolveDependencies } from './resolve-dependencies.js';
+import { variantBaseNames } from './variant.js';
+
+/** One package of a resolved root filesystem (the lock-file entry). */
+export interface ResolvedRootfsPackage {
+  name: string;
+  version: string;
+  architecture: string;
+  essential: boolean;
+  priority: string;
+  /** Package file size in bytes. */
+  size: number;
+  installedSize: number;
+  sha256: string;
+  /** Suite it comes from. */
+  origin: string;
+  /** Why it is installed: requested name -> ... -> this package. */
+  chain: string[];
+}
+
+/** What a dry run returns. */
+export interface ResolveResult {
+  suite: string;
+  variant: string;
+  architecture: string;
+  repositories: AptRepository[];
+  /** Sorted by name. */
+  packages: ResolvedRootfsPackage[];
+  totalSize: number;
+  totalInstalledSize: number;
+  timings: { indexMs: number; resolveMs: number };
+}
+
+/** Internal: the resolution plus what installation needs. */
+export interface ResolvedPlan {
+  result: ResolveResult;
+  candidates: PackageCandidate[];
+  /** Installation order (dependencies first). */
+  order: PackageCandidate[];
+  /** Essential packages and what they depend on: unpacked first so the chroot can run dpkg. */
+  essentialSet: ReadonlySet<string>;
+  universe: PackageUniverse;
+  cacheDir: string;
+}
+
+/**
+ * Resolves a root filesystem without installing anything: fetches and verifies the repository
+ * metadata, and returns the packages (versions, sizes, digests) the variant plus `include` needs.
+ */
+export async function resolveRootfs(options: ResolveOptions): Promise<ResolveResult> {
+  return (await planRootfs(parseOptions(resolveOptionsSchema, options))).result;
+}
+
+export async function planRootfs(options: NormalisedResolveOptions): Promise<ResolvedPlan> {
+  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  let t = performance.now();
+  const repositories = await repositoriesForSuite(options.suite, options.mirrors, options.components, options.aptConfigDir);
+  for (const r of repositories) options.onProgress?.({ phase: 'index', repository: `${r.uri} ${r.suite}`, done: false });
+  const index = await loadAptIndex({
+    repositories,
+    architecture: options.architecture,
+    keyring: options.keyring,
+    insecure: options.insecureSkipSignatureCheck,
+    cacheDir,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  for (const r of repositories) options.onProgress?.({ phase: 'index', repository: `${r.uri} ${r.suite}`, done: true });
+  const indexMs = performance.now() - t;
+  t = performance.now();
+  const universe = buildUniverse(index.candidates, compareDebVersions);
+  const primary = index.repositories.find((r) => r.release.suite === options.suite || r.release.codename === options.suite);
+  const base = variantBaseNames(index.candidates, options.variant, primary?.repository.suite ?? options.suite);
+  const resolved = resolveDependencies(universe, { names: [...base, ...options.include], exclude: options.exclude });
+  const candidates = resolved.map((r) => r.candidate);
+  const order = installOrder(candidates, universe);
+  const essentialSet = dependencyClosure(candidates.filter((c) => c.essential).map((c) => c.name), candidates, universe);
+  const resolveMs = performance.now() - t;
+  options.onProgress?.({ phase: 'resolve', packages: candidates.length });
+  const packages = resolved.map(({ candidate: c, chain }) => ({
+    name: c.name,
+    version: c.version,
+    architecture: c.architecture,
+    essential: c.essential,
+    priority: c.priority,
+    size: c.size,
+    installedSize: c.installedSize,
+    sha256: c.sha256,
+    origin: c.origin,
+    chain: [...chain],
+  }));
+  return {
+    result: {
+      suite: options.suite,
+      variant: options.variant,
+      architecture: options.architecture,
+      repositories,
+      packages,
+      totalSize: packages.reduce((s, p) => s + p.size, 0),
+      totalInstalledSize: packages.reduce((s, p) => s + p.installedSize, 0),
+      timings: { indexMs: Math.round(indexMs), resolveMs: Math.round(resolveMs) },
+    },
+    candidates,
+    order,
+    essentialSet,
+    universe,
+    cacheDir,
+  };
+}
