@@ -1,0 +1,174 @@
+import { sourceDateEpoch as envSourceDateEpoch, writeAtomically } from '@distroforge/core';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { bootHybridImage, debianBootFiles, requireBootFile, type BootFileLocations } from './boot-files.js';
+import { InputMissingError, KernelUnsignedError } from './errors.js';
+import { buildEspImage } from './esp-image.js';
+import { uefiBootFiles } from './uefi-boot-files.js';
+import { buildGrubImage } from './grub-image.js';
+import { renderGrubMenu } from './grub-menu.js';
+import { renderSearchConfig } from './grub-script.js';
+import { sha256File } from './iso-sha256.js';
+import { espVolumeLabel, isoPaths, normaliseIsoOptions, type AssembleIsoOptions, type NormalisedIsoOptions } from './options.js';
+import { hasAuthenticodeSignature } from './pe-signature.js';
+import { runLogged } from './run-logged.js';
+import { checkSbatCompatibility, type SbatCheck } from './sbat.js';
+import { findObjcopy, findXorriso } from './tools.js';
+import { xorrisoArgs, type Graft } from './xorriso-args.js';
+
+export interface AssembledIso {
+  path: string;
+  sha256: string;
+  /** `<path>.sha256`, in `sha256sum` format. */
+  sha256File: string;
+  size: number;
+  label: string;
+  sourceDateEpoch: number;
+  boot: { bios: boolean; uefi: boolean; secureBoot: boolean };
+  /** The ESP (size in bytes, FAT serial), when UEFI boot is on. */
+  esp: { size: number; serial: number } | undefined;
+  /** The SBAT check of shim and signed GRUB, for Secure Boot builds. */
+  sbat: SbatCheck | undefined;
+  /** What was placed where in the ISO (besides the generated GRUB files). */
+  files: Graft[];
+  logFile: string;
+}
+
+/**
+ * Builds a hybrid live ISO that boots with BIOS and UEFI (optionally Secure Boot), from a CD or
+ * written to a USB disk. Deterministic: the same inputs and epoch give the same bytes.
+ */
+export async function assembleIso(input: AssembleIsoOptions): Promise<AssembledIso> {
+  const options = normaliseIsoOptions(input);
+  const output = resolve(options.output);
+  const logFile = resolve(options.logFile ?? `${output}.log`);
+  const locations: BootFileLocations = { ...debianBootFiles, ...options.bootFiles };
+  const grafts = await inputGrafts(options);
+  const epoch = options.sourceDateEpoch ?? envSourceDateEpoch() ?? (await newestMtime(grafts.map((g) => g.source)));
+
+  await mkdir(dirname(logFile), { recursive: true });
+  await writeFile(logFile, `# @distroforge/iso-assemble: ${output}\n`);
+  const xorriso = await findXorriso();
+  const hybridMbr = options.bios ? await requireBootFile(locations, 'grubI386PcDir', bootHybridImage(locations)) : undefined;
+  let sbat: SbatCheck | undefined;
+  if (options.secureBoot) sbat = await checkSecureBootPieces(options, locations, logFile);
+
+  const work = await mkdtemp(join(tmpdir(), 'distroforge-iso-'));
+  try {
+    const stage = join(work, 'stage');
+    await mkdir(join(stage, 'boot/grub/i386-pc'), { recursive: true });
+    await mkdir(join(stage, '.disk'), { recursive: true });
+    await writeFile(join(stage, isoPaths.grubCfg), renderGrubMenu({
+      entries: options.entries,
+      defaultEntry: options.defaultEntry,
+      timeout: options.menu.timeout,
+      serial: options.menu.serial === true ? { unit: 0, speed: 115200 } : options.menu.serial,
+      kernel: isoPaths.kernel,
+      initrd: isoPaths.initrd,
+      kernelArgs: options.kernelArgs,
+    }));
+    // Debian's signed GRUB falls back to searching for this file.
+    await writeFile(join(stage, isoPaths.diskInfo), `${options.menu.title} ${options.label}\n`);
+    const search = renderSearchConfig(options.label, { configfile: false, grubDir: isoPaths.grubDir });
+    if (options.bios) {
+      await requireBootFile(locations, 'grubI386PcDir');
+      await buildGrubImage({
+        format: 'i386-pc-eltorito',
+        output: join(stage, isoPaths.eltorito),
+        embeddedConfig: search,
+        moduleDir: locations.grubI386PcDir,
+        modulePackage: 'grub-pc-bin',
+        logFile,
+        signal: options.signal,
+      });
+    }
+    let esp: AssembledIso['esp'];
+    let espImage: string | undefined;
+    if (options.uefi) {
+      espImage = join(work, 'efi.img');
+      const files = await uefiBootFiles({
+        secureBoot: options.secureBoot,
+        findBootFiles: search,
+        mokManager: options.mokManager,
+        locations,
+        workDir: work,
+        logFile,
+        signal: options.signal,
+      });
+      const built = await buildEspImage({
+        output: espImage,
+        files,
+        sourceDateEpoch: epoch,
+        volumeLabel: espVolumeLabel,
+        ...(options.espSize === undefined ? {} : { size: options.espSize }),
+        logFile,
+        signal: options.signal,
+      });
+      esp = { size: built.size, serial: built.serial };
+    }
+
+    await writeAtomically(output, async (temp) => {
+      const args = xorrisoArgs({
+        output: temp,
+        label: options.label,
+        sourceDateEpoch: epoch,
+        grafts: [{ path: '/', source: stage }, ...grafts],
+        biosHybridMbr: hybridMbr,
+        espImage,
+      });
+      await runLogged(xorriso.path, args, { logFile, env: { SOURCE_DATE_EPOCH: String(epoch) }, signal: options.signal });
+    });
+    const sha256 = await sha256File(output);
+    const sha256Path = `${output}.sha256`;
+    await writeAtomically(sha256Path, (temp) => writeFile(temp, `${sha256}  ${basename(output)}\n`));
+    return {
+      path: output,
+      sha256,
+      sha256File: sha256Path,
+      size: (await stat(output)).size,
+      label: options.label,
+      sourceDateEpoch: epoch,
+      boot: { bios: options.bios, uefi: options.uefi, secureBoot: options.secureBoot },
+      esp,
+      sbat,
+      files: grafts,
+      logFile,
+    };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Kernel, initrd, root image and extra files, checked to exist. */
+async function inputGrafts(options: NormalisedIsoOptions): Promise<Graft[]> {
+  const grafts: { what: string; graft: Graft }[] = [
+    { what: 'kernel', graft: { path: isoPaths.kernel, source: resolve(options.kernel) } },
+    { what: 'initrd', graft: { path: isoPaths.initrd, source: resolve(options.initrd) } },
+  ];
+  if (options.rootImage !== undefined && options.rootImageIsoPath !== undefined) {
+    grafts.push({ what: 'root image', graft: { path: options.rootImageIsoPath, source: resolve(options.rootImage) } });
+  }
+  for (const file of options.extraFiles) grafts.push({ what: `extra file ${file.path}`, graft: { path: file.path, source: resolve(file.source) } });
+  for (const { what, graft } of grafts) {
+    await stat(graft.source).catch((cause: unknown) => {
+      throw new InputMissingError(what, graft.source, { cause });
+    });
+  }
+  return grafts.map((g) => g.graft);
+}
+
+async function newestMtime(paths: readonly string[]): Promise<number> {
+  const times = await Promise.all(paths.map(async (p) => Math.floor((await stat(p)).mtimeMs / 1000)));
+  return Math.max(...times);
+}
+
+/** Secure Boot needs Debian's signed shim + GRUB with compatible SBAT levels, and a signed kernel. */
+async function checkSecureBootPieces(options: NormalisedIsoOptions, locations: BootFileLocations, logFile: string): Promise<SbatCheck> {
+  const shim = await requireBootFile(locations, 'shim');
+  const grub = await requireBootFile(locations, 'signedGrub');
+  if (options.mokManager) await requireBootFile(locations, 'mokManager');
+  if (!(await hasAuthenticodeSignature(resolve(options.kernel)))) throw new KernelUnsignedError(resolve(options.kernel));
+  const objcopy = await findObjcopy();
+  return checkSbatCompatibility({ objcopy: objcopy.path, shim, grub, logFile });
+}
