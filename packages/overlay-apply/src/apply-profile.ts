@@ -1,5 +1,7 @@
 import { sourceDateEpoch } from '@distroforge/core';
 import { applyAccounts } from './apply-accounts.js';
+import { ColonFile } from './colon-file.js';
+import { OverlayApplyError } from './errors.js';
 import { applyServices } from './apply-services.js';
 import { copyOverlay } from './copy-overlay.js';
 import { finish, type ApplyResult } from './finish.js';
@@ -32,6 +34,7 @@ export async function applyProfile(input: ApplyProfileOptions): Promise<ApplyRes
   const { enable, disable, defaultTarget } = options.services;
   await assertUnitsExist(writer, options.overlay, [...enable, ...disable, ...gettyUnits, ...(defaultTarget === undefined ? [] : [defaultTarget])]);
   if (options.timezone !== undefined) await assertTimezoneExists(writer, options.timezone);
+  if (options.autologin !== undefined) await assertAutologinUser(writer, options);
   if (options.overlay !== undefined) await copyOverlay(writer, options.overlay);
   await applyAccounts(writer, options.users, options.groups);
   await applySettings(writer, options);
@@ -56,6 +59,17 @@ async function applySettings(writer: RootWriter, options: ParsedProfileOptions):
   if (options.moduleOptions !== undefined) await applyModuleOptions(writer, options.moduleOptions);
   if (options.fstab !== undefined) await applyFstab(writer, options.fstab);
   await applyMachineId(writer, options.machineId);
+}
+
+/** The autologin user must exist in the root or be declared (agetty would otherwise loop on a bad login). */
+async function assertAutologinUser(writer: RootWriter, options: ParsedProfileOptions): Promise<void> {
+  const user = options.autologin?.user ?? 'root';
+  if (options.users.some((u) => u.name === user)) return;
+  if (new ColonFile(await writer.readText('/etc/passwd')).get(user)) return;
+  throw new OverlayApplyError('ERR_ACCOUNT_UNKNOWN', `autologin user ${user} is not in the root's /etc/passwd nor declared under users`, {
+    value: user,
+    hint: `declare it under users: [{ name: ${user} }] or autologin as root`,
+  });
 }
 
 /** With no machine-id systemd-firstboot would prompt on the console of a live system: mask it if the root has it. */

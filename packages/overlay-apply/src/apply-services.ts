@@ -29,10 +29,11 @@ export async function applyServices(writer: RootWriter, plan: ServicesPlan): Pro
   return warnings;
 }
 
-export async function enableUnit(writer: RootWriter, requested: UnitName, seen: Set<string>, warnings: string[]): Promise<void> {
-  if (seen.has(requested.full)) return;
-  seen.add(requested.full);
-  const file = await findUnitFile(writer, requested);
+export async function enableUnit(writer: RootWriter, asked: UnitName, seen: Set<string>, warnings: string[]): Promise<void> {
+  if (seen.has(asked.full)) return;
+  seen.add(asked.full);
+  const file = await findUnitFile(writer, asked);
+  const requested = file.name;
   if (file.masked) {
     throw new OverlayApplyError('ERR_UNIT_MASKED', `cannot enable ${requested.full}: it is masked`, {
       value: requested.full,
@@ -72,10 +73,11 @@ function instantiate(alias: string, name: UnitName): string {
   return template && name.instance ? `${template[1]}@${name.instance}.${template[2]}` : alias;
 }
 
-export async function disableUnit(writer: RootWriter, requested: UnitName, seen: Set<string>): Promise<void> {
-  if (seen.has(requested.full)) return;
-  seen.add(requested.full);
-  const file = await findUnitFile(writer, requested);
+export async function disableUnit(writer: RootWriter, asked: UnitName, seen: Set<string>): Promise<void> {
+  if (seen.has(asked.full)) return;
+  seen.add(asked.full);
+  const file = await findUnitFile(writer, asked);
+  const requested = file.name;
   if (file.masked) return;
   const names = new Set([requested.full]);
   if (requested.instance === '' && file.install.defaultInstance !== undefined) {

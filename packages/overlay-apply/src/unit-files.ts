@@ -1,5 +1,5 @@
 import { lstat, readlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { OverlayApplyError, UnknownUnitError } from './errors.js';
 import type { RootWriter } from './root-writer.js';
 
@@ -37,6 +37,8 @@ export function parseUnitName(name: string): UnitName {
 }
 
 export interface UnitFile {
+  /** The unit this name resolved to (the target of an alias symlink, else the name asked for). */
+  name: UnitName;
   /** Logical path in the search path, used as the symlink target (`/lib/systemd/system/getty@.service`). */
   path: string;
   /** The directory of the search path it was found in. */
@@ -56,8 +58,12 @@ export interface InstallSection {
   defaultInstance: string | undefined;
 }
 
-/** Finds a unit as systemd does: the exact name in every directory first, then its template. */
-export async function findUnitFile(writer: RootWriter, name: UnitName): Promise<UnitFile> {
+/**
+ * Finds a unit as systemd does: the exact name in every directory first, then its template. A unit
+ * that is a symlink to another unit (an alias such as `ctrl-alt-del.target -> reboot.target`)
+ * resolves to that unit, as systemctl enables the target of an alias.
+ */
+export async function findUnitFile(writer: RootWriter, name: UnitName, hops = 0): Promise<UnitFile> {
   for (const candidate of name.template && name.instance ? [name.full, name.template] : [name.full]) {
     for (const dir of unitSearchPath) {
       const path = `${dir}/${candidate}`;
@@ -65,11 +71,18 @@ export async function findUnitFile(writer: RootWriter, name: UnitName): Promise<
       const stats = located === undefined ? undefined : await writer.lstatIn(located);
       if (!stats || located === undefined) continue;
       if (stats.isSymbolicLink()) {
-        if ((await readlink(writer.host(located))) === '/dev/null') return { path, dir, masked: true, install: emptyInstall(), text: '' };
+        const target = await readlink(writer.host(located));
+        if (target === '/dev/null') return { name, path, dir, masked: true, install: emptyInstall(), text: '' };
+        const aliased = basename(target);
+        if (aliased !== candidate && isUnitName(aliased) && hops < 8) {
+          const real = parseUnitName(aliased);
+          const instance = real.instance === '' && name.instance ? `${real.prefix}@${name.instance}.${real.suffix}` : aliased;
+          return findUnitFile(writer, parseUnitName(instance), hops + 1);
+        }
       }
       const text = await writer.readText(path);
       if (text === undefined) continue;
-      return { path, dir, masked: false, install: parseInstallSection(text, name), text };
+      return { name, path, dir, masked: false, install: parseInstallSection(text, name), text };
     }
   }
   throw new UnknownUnitError(name.full, unitSearchPath);
@@ -86,7 +99,8 @@ export async function assertUnitsExist(writer: RootWriter, overlay: string | und
     for (const candidate of name.template && name.instance ? [name.full, name.template] : [name.full]) {
       for (const dir of unitSearchPath) {
         if (found) break;
-        const inRoot = await writer.exists(`${dir}/${candidate}`).catch(() => false);
+        const located = await writer.locate(`${dir}/${candidate}`).catch(() => undefined);
+        const inRoot = located !== undefined && (await writer.lstatIn(located)) !== undefined;
         const inOverlay = overlay !== undefined && (await lstat(join(overlay, dir, candidate)).then(() => true, () => false));
         found = inRoot || inOverlay;
       }

@@ -151,6 +151,10 @@ export async function makeFixtureRoot(prefix = 'overlay-apply-root-'): Promise<s
     else await put(root, `/usr/lib/systemd/system/${name}`, fallback);
   }
   for (const [name, text] of Object.entries(testUnits)) await put(root, `/usr/lib/systemd/system/${name}`, text);
+  // Aliases shipped as symlinks, as Debian ships dbus-org.freedesktop.*.service and autovt@.service.
+  await symlink('fancy.service', join(root, 'usr/lib/systemd/system/fancy-link.service'));
+  await symlink('getty@.service', join(root, 'usr/lib/systemd/system/autovt@.service'));
+  await symlink('/dev/null', join(root, 'usr/lib/systemd/system/hwclock.service'));
   return root;
 }
 

@@ -46,6 +46,8 @@ describe('systemd units without systemctl, compared with systemctl --root', () =
     ['worker@blue.service'],
     ['reset.service'], // an empty WantedBy= resets the list
     ['getty@tty2.service', 'serial-getty@ttyS1.service', 'fancy.service'],
+    ['fancy-link.service'], // a unit shipped as an alias symlink enables its target
+    ['autovt@tty3.service'], // an aliased template
   ];
   it.each(enableCases)('enable %s creates the same symlinks', async (...units) => {
     const [ours, theirs] = await pair();
@@ -105,6 +107,8 @@ describe('systemd units without systemctl, compared with systemctl --root', () =
     await expect(services(ours, { mask: ['local.service'] })).rejects.toMatchObject({ code: 'ERR_UNIT_CONFLICT' });
     await symlink('/dev/null', join(ours, 'etc/systemd/system/fancy.service'));
     await expect(services(ours, { enable: ['fancy.service'] })).rejects.toMatchObject({ code: 'ERR_UNIT_MASKED' });
+    // Masked by the distribution itself (Debian ships hwclock.service -> /dev/null).
+    await expect(services(ours, { enable: ['hwclock.service'] })).rejects.toMatchObject({ code: 'ERR_UNIT_MASKED', value: 'hwclock.service' });
   });
 
   it('enabling twice reports no changes the second time', async () => {

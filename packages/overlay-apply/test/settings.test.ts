@@ -88,9 +88,13 @@ describe('common settings', () => {
   });
 
   it('autologin as another user on one console, without enabling', async () => {
-    const { read, root } = await applied({ autologin: { user: 'alice', consoles: ['hvc0'] }, firstboot: 'keep' });
+    const { read, root } = await applied({ autologin: { user: 'alice', consoles: ['hvc0'] }, users: [{ name: 'alice' }], firstboot: 'keep' });
     expect(await read('etc/systemd/system/serial-getty@hvc0.service.d/autologin.conf')).toContain('--autologin alice ');
     expect(await unitLinks(root)).toEqual([]);
+    await expect(applyProfile({ root, manifest: emptyManifest(), autologin: { user: 'mallory' } })).rejects.toMatchObject({
+      code: 'ERR_ACCOUNT_UNKNOWN',
+      value: 'mallory',
+    });
   });
 
   it('machine-id: empty but present by default (0444 in the manifest), systemd-firstboot masked', async () => {
