@@ -38,3 +38,5 @@ export {
 } from './kernel-modules.js';
 export { defaultInitScript, shellQuote, type DefaultInitOptions } from './default-init.js';
 export { buildBusyboxInitramfs, type BusyboxInitramfsOptions, type BusyboxInitramfsResult } from './busybox-initramfs.js';
+export { liveInitScript, LIVE_MODULES, type LiveInitOptions } from './live-init.js';
+export { buildLiveInitramfs, type LiveInitramfsOptions } from './live-initramfs.js';

@@ -96,7 +96,21 @@ function resolveOptional(index: ModulesIndex, name: string): string[] {
   return resolveName(index, name);
 }
 
+/** Parsed indexes, reused while modules.dep is unchanged (parsing modules.alias takes a while). */
+const indexCache = new Map<string, { stamp: string; index: Promise<ModulesIndex> }>();
+
 async function readIndex(modulesDir: string): Promise<ModulesIndex> {
+  const stats = await stat(join(modulesDir, 'modules.dep')).catch(() => undefined);
+  const stamp = stats ? `${stats.mtimeMs}:${stats.size}:${stats.ino}` : '';
+  const cached = indexCache.get(modulesDir);
+  if (stats && cached?.stamp === stamp) return cached.index;
+  const index = parseIndex(modulesDir);
+  if (stats) indexCache.set(modulesDir, { stamp, index });
+  index.catch(() => indexCache.delete(modulesDir));
+  return index;
+}
+
+async function parseIndex(modulesDir: string): Promise<ModulesIndex> {
   const read = async (file: string, required: boolean): Promise<string> => {
     try {
       return await readFile(join(modulesDir, file), 'utf8');
