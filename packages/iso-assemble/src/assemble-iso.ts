@@ -50,7 +50,10 @@ export async function assembleIso(input: AssembleIsoOptions): Promise<AssembledI
   await mkdir(dirname(logFile), { recursive: true });
   await writeFile(logFile, `# @distroforge/iso-assemble: ${output}\n`);
   const xorriso = await findXorriso();
+  // Every bootloader file is checked before any work, so a missing package fails at once.
+  if (options.bios) await requireBootFile(locations, 'grubI386PcDir');
   const hybridMbr = options.bios ? await requireBootFile(locations, 'grubI386PcDir', bootHybridImage(locations)) : undefined;
+  if (options.uefi && !options.secureBoot) await requireBootFile(locations, 'grubX8664EfiDir');
   let sbat: SbatCheck | undefined;
   if (options.secureBoot) sbat = await checkSecureBootPieces(options, locations, logFile);
 
@@ -72,7 +75,6 @@ export async function assembleIso(input: AssembleIsoOptions): Promise<AssembledI
     await writeFile(join(stage, isoPaths.diskInfo), `${options.menu.title} ${options.label}\n`);
     const search = renderSearchConfig(options.label, { configfile: false, grubDir: isoPaths.grubDir });
     if (options.bios) {
-      await requireBootFile(locations, 'grubI386PcDir');
       await buildGrubImage({
         format: 'i386-pc-eltorito',
         output: join(stage, isoPaths.eltorito),

@@ -6,7 +6,8 @@ import { findXorriso } from './tools.js';
 
 export interface IsoFileEntry {
   path: string;
-  type: 'file' | 'dir' | 'symlink' | 'other';
+  /** `boot-catalog` is El Torito's catalog, which xorriso shows as a file of its own kind. */
+  type: 'file' | 'dir' | 'symlink' | 'boot-catalog' | 'other';
   /** Permission bits as xorriso reports them (e.g. `r--r--r--`). */
   mode: string;
   size: number;
@@ -48,6 +49,8 @@ export interface GptPartition {
 export interface IsoInspection {
   path: string;
   volumeId: string;
+  /** The volume's creation time as stored (`YYYYMMDDhhmmsscc`, UTC with SOURCE_DATE_EPOCH). */
+  creationTime: string;
   files: IsoFileEntry[];
   elTorito: { catalogPath: string | undefined; entries: ElToritoEntry[] };
   systemArea: { summary: string; mbr: MbrPartition[]; gpt: { diskGuid: string; partitions: GptPartition[] } | undefined };
@@ -55,7 +58,7 @@ export interface IsoInspection {
 
 /**
  * Lists an ISO's files, El Torito boot entries and partition tables (MBR, GPT), through xorriso's
- * `-report_el_torito plain -report_system_area plain` and `-find ... -exec lsdl`.
+ * `-pvd_info`, `-report_el_torito plain`, `-report_system_area plain` and `-find / -exec lsdl`.
  */
 export async function inspectIso(path: string, options: { logFile?: string; signal?: AbortSignal } = {}): Promise<IsoInspection> {
   const file = resolve(path);
@@ -63,7 +66,7 @@ export async function inspectIso(path: string, options: { logFile?: string; sign
   const xorriso = await findXorriso();
   const report = await runLogged(
     xorriso.path,
-    ['-no_rc', '-indev', file, '-report_el_torito', 'plain', '-report_system_area', 'plain', '-find', '/', '-exec', 'lsdl', '--'],
+    ['-no_rc', '-indev', file, '-pvd_info', '-report_el_torito', 'plain', '-report_system_area', 'plain', '-find', '/', '-exec', 'lsdl', '--'],
     { logFile: options.logFile ?? '/dev/null', timeoutMs: 300_000, signal: options.signal },
   );
   return parseXorrisoReport(file, report);
@@ -88,6 +91,7 @@ export function parseXorrisoReport(path: string, report: string): IsoInspection 
   const inspection: IsoInspection = {
     path,
     volumeId: '',
+    creationTime: '',
     files: [],
     elTorito: { catalogPath: undefined, entries: [] },
     systemArea: { summary: '', mbr: [], gpt: undefined },
@@ -105,11 +109,11 @@ export function parseXorrisoReport(path: string, report: string): IsoInspection 
   let diskGuid: string | undefined;
   for (const line of report.split('\n')) {
     const field = /^([^:]+?)\s*:\s?(.*)$/.exec(line);
-    const lsdl = /^([-dlbcps])([-rwxsStTe]{9})\s+\d+\s+\S+\s+\S+\s+(\d+)\s+\w{3}\s+\d+\s+[\d:]+\s+'(.*)'$/.exec(line);
+    const lsdl = /^([-dlbcpse])([-rwxsStT]{9})\s+\d+\s+\S+\s+\S+\s+(\d+)\s+\w{3}\s+\d+\s+[\d:]+\s+'(.*)'$/.exec(line);
     if (lsdl) {
       const [, kind, mode, size, quoted] = lsdl as unknown as [string, string, string, string, string];
-      const type = kind === '-' ? 'file' : kind === 'd' ? 'dir' : kind === 'l' ? 'symlink' : 'other';
-      inspection.files.push({ path: quoted.replaceAll(`'"'"'`, "'"), type, mode: mode.replace(/^e/, '-'), size: Number(size) });
+      const type = kind === '-' ? 'file' : kind === 'd' ? 'dir' : kind === 'l' ? 'symlink' : kind === 'e' ? 'boot-catalog' : 'other';
+      inspection.files.push({ path: quoted.replaceAll(`'"'"'`, "'"), type, mode, size: Number(size) });
       continue;
     }
     if (!field) continue;
@@ -117,8 +121,11 @@ export function parseXorrisoReport(path: string, report: string): IsoInspection 
     const words = rest.trim().split(/\s+/);
     const num = (i: number) => Number.parseInt(words[i] ?? '', 10);
     switch (key) {
-      case 'Volume id':
-        inspection.volumeId = rest.trim().replace(/^'|'$/g, '');
+      case 'Volume Id':
+        inspection.volumeId = rest.trim();
+        break;
+      case 'Creation Time':
+        inspection.creationTime = rest.trim();
         break;
       case 'El Torito cat path':
         inspection.elTorito.catalogPath = rest.trim();

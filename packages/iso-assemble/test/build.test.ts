@@ -1,0 +1,165 @@
+// Builds real ISOs (no boot): byte-reproducibility, the .sha256 file, inspectIso against bsdtar
+// and mtools as oracles, and the ESP's content.
+import { execa } from 'execa';
+import { copyFile, mkdtemp, open, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assembleIso, buildEspImage, inspectIso, type AssembledIso, type AssembleIsoOptions } from '@distroforge/iso-assemble';
+import { debianKernel, markerInitramfs } from './fixtures.js';
+
+let work: string;
+let common: AssembleIsoOptions;
+let first: AssembledIso;
+let secure: AssembledIso;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'iso-assemble-build-'));
+  const initrd = await markerInitramfs(work);
+  const rootImage = join(work, 'root.squashfs');
+  await writeFile(rootImage, Buffer.alloc(3 * 4096, 7));
+  const extra = join(work, 'README.txt');
+  await writeFile(extra, 'hello\n');
+  common = {
+    output: join(work, 'a/live.iso'),
+    label: 'DFBUILD',
+    kernel: await debianKernel(),
+    initrd,
+    rootImage,
+    extraFiles: [{ source: extra, path: '/README.txt' }],
+    kernelArgs: ['boot=live'],
+    sourceDateEpoch: 1_700_000_000,
+  };
+  first = await assembleIso(common);
+  secure = await assembleIso({ ...common, output: join(work, 'sb/live.iso'), secureBoot: true });
+}, 300_000);
+
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('reproducibility', () => {
+  it('gives byte-identical ISOs from another directory, with other input mtimes and paths', async () => {
+    const moved = join(work, 'moved');
+    await execa('mkdir', ['-p', moved]);
+    const kernel = join(moved, 'vmlinuz');
+    const initrd = join(moved, 'initrd');
+    await copyFile(common.kernel, kernel);
+    await copyFile(common.initrd, initrd);
+    await utimes(kernel, 1234567890, 1234567890);
+    const second = await assembleIso({ ...common, kernel, initrd, output: join(work, 'b/other-name.iso') });
+    expect(second.sha256).toBe(first.sha256);
+    expect(Buffer.compare(await readFile(second.path), await readFile(first.path))).toBe(0);
+    const secureAgain = await assembleIso({ ...common, kernel, initrd, output: join(work, 'sb2/live.iso'), secureBoot: true });
+    expect(secureAgain.sha256).toBe(secure.sha256);
+  }, 300_000);
+
+  it('changes when the epoch changes (dates are really taken from it)', async () => {
+    const other = await assembleIso({ ...common, output: join(work, 'c/live.iso'), sourceDateEpoch: 1_700_000_001 });
+    expect(other.sha256).not.toBe(first.sha256);
+    expect(other.esp?.serial).toBe(first.esp?.serial);
+  }, 300_000);
+
+  it('takes SOURCE_DATE_EPOCH from the environment when no epoch is given', async () => {
+    const saved = process.env.SOURCE_DATE_EPOCH;
+    process.env.SOURCE_DATE_EPOCH = '1700000000';
+    try {
+      const { sourceDateEpoch: _, ...rest } = common;
+      const fromEnv = await assembleIso({ ...rest, output: join(work, 'd/live.iso') });
+      expect(fromEnv.sourceDateEpoch).toBe(1_700_000_000);
+      expect(fromEnv.sha256).toBe(first.sha256);
+    } finally {
+      if (saved === undefined) delete process.env.SOURCE_DATE_EPOCH;
+      else process.env.SOURCE_DATE_EPOCH = saved;
+    }
+  }, 300_000);
+
+  it('writes <iso>.sha256 that sha256sum -c accepts, and leaves no temporary files', async () => {
+    expect(first.sha256File).toBe(`${first.path}.sha256`);
+    const { stdout } = await execa('sha256sum', ['-c', 'live.iso.sha256'], { cwd: join(work, 'a') });
+    expect(stdout).toBe('live.iso: OK');
+    expect((await readdir(join(work, 'a'))).sort()).toEqual(['live.iso', 'live.iso.log', 'live.iso.sha256']);
+  });
+});
+
+describe('inspectIso', () => {
+  it('lists the files as bsdtar does, with sizes', async () => {
+    const inspection = await inspectIso(first.path);
+    const paths = inspection.files.map((f) => f.path.slice(1)).filter((p) => p !== '');
+    const { stdout } = await execa('bsdtar', ['-tf', first.path]);
+    const oracle = stdout.split('\n').filter((line) => line !== '' && line !== '.');
+    expect(paths.sort()).toEqual(oracle.sort());
+    const files = inspection.files.filter((f) => f.type === 'file').map((f) => f.path.slice(1));
+    expect(inspection.files.find((f) => f.path === '/boot/grub/boot.cat')?.type).toBe('boot-catalog');
+    expect(files).toEqual(
+      expect.arrayContaining(['.disk/info', 'boot/grub/grub.cfg', 'boot/grub/i386-pc/eltorito.img', 'live/vmlinuz', 'live/initrd.img', 'live/filesystem.squashfs', 'README.txt']),
+    );
+    const kernel = inspection.files.find((f) => f.path === '/live/vmlinuz');
+    expect(kernel?.size).toBe((await readFile(common.kernel)).length);
+    expect(inspection.volumeId).toBe('DFBUILD');
+    expect(inspection.creationTime).toBe('2023111422132000');
+  });
+
+  it('reports the BIOS and UEFI El Torito entries and the GPT with the ESP', async () => {
+    const inspection = await inspectIso(secure.path);
+    expect(inspection.elTorito.catalogPath).toBe('/boot/grub/boot.cat');
+    expect(inspection.elTorito.entries.map((e) => [e.platform, e.bootable, e.emulation])).toEqual([
+      ['BIOS', true, 'none'],
+      ['UEFI', true, 'none'],
+    ]);
+    expect(inspection.elTorito.entries[0]?.imagePath).toBe('/boot/grub/i386-pc/eltorito.img');
+    expect(inspection.elTorito.entries[0]?.options).toContain('grub2-boot-info');
+    expect(inspection.systemArea.summary).toContain('grub2-mbr');
+    expect(inspection.systemArea.summary).toContain('GPT');
+    // C12A7328-F81F-11D2-BA4B-00A0C93EC93B, the EFI system partition type, as stored on disk.
+    const esp = inspection.systemArea.gpt?.partitions.find((p) => p.typeGuid === '28732ac11ff8d211ba4b00a0c93ec93b');
+    expect(esp?.size).toBe((secure.esp?.size ?? 0) / 512);
+    expect(inspection.systemArea.mbr.length).toBeGreaterThan(0);
+  });
+
+  it('exposes an ESP that mtools reads: shim, signed GRUB, MokManager, stub configs, no fallback loader', async () => {
+    const inspection = await inspectIso(secure.path);
+    const esp = inspection.systemArea.gpt?.partitions.find((p) => p.typeGuid === '28732ac11ff8d211ba4b00a0c93ec93b');
+    if (!esp) throw new Error('no ESP');
+    const image = join(work, 'esp.img');
+    const handle = await open(secure.path, 'r');
+    const bytes = Buffer.alloc(esp.size * 512);
+    await handle.read(bytes, 0, bytes.length, esp.start * 512);
+    await handle.close();
+    await writeFile(image, bytes);
+    const { stdout } = await execa('mdir', ['-/', '-b', '-i', image, '::'], { env: { MTOOLS_SKIP_CHECK: '1' } });
+    expect(stdout.split('\n').filter((l) => !l.endsWith('/')).sort()).toEqual(
+      ['::/EFI/BOOT/BOOTX64.EFI', '::/EFI/BOOT/grub.cfg', '::/EFI/BOOT/grubx64.efi', '::/EFI/BOOT/mmx64.efi', '::/boot/grub/grub.cfg'].sort(),
+    );
+    const shim = await execa('mtype', ['-i', image, '::/EFI/BOOT/BOOTX64.EFI'], { encoding: 'buffer', env: { MTOOLS_SKIP_CHECK: '1' } });
+    expect(Buffer.compare(Buffer.from(shim.stdout), await readFile('/usr/lib/shim/shimx64.efi.signed'))).toBe(0);
+    const stub = await execa('mtype', ['-i', image, '::/boot/grub/grub.cfg'], { env: { MTOOLS_SKIP_CHECK: '1' } });
+    expect(stub.stdout).toContain("search --no-floppy --set=root --label 'DFBUILD'");
+    const fsck = await execa('fsck.vfat', ['-n', image], { reject: false });
+    expect(fsck.exitCode).toBe(0);
+  });
+});
+
+describe('buildEspImage', () => {
+  it('sizes itself, keeps every timestamp at the epoch and derives its serial from the content', async () => {
+    const a = await buildEspImage({
+      output: join(work, 'esp-a.img'),
+      files: [{ path: '/EFI/BOOT/x.cfg', content: 'x' }, { path: '/big.bin', content: Buffer.alloc(1_500_000, 1) }],
+      sourceDateEpoch: 1_700_000_000,
+      logFile: join(work, 'esp.log'),
+    });
+    expect(a.size).toBe(2 * 1024 * 1024);
+    const b = await buildEspImage({
+      output: join(work, 'esp-b.img'),
+      files: [{ path: '/big.bin', content: Buffer.alloc(1_500_000, 1) }, { path: '/EFI/BOOT/x.cfg', content: 'x' }],
+      sourceDateEpoch: 1_700_000_000,
+      logFile: join(work, 'esp.log'),
+    });
+    expect(Buffer.compare(await readFile(a.path), await readFile(b.path))).toBe(0);
+    const { stdout } = await execa('mdir', ['-/', '-i', a.path, '::'], { env: { MTOOLS_SKIP_CHECK: '1', TZ: 'UTC' } });
+    expect(stdout).toContain(`Volume Serial Number is ${a.serial.toString(16).padStart(8, '0').toUpperCase().replace(/^(....)/, '$1-')}`);
+    const dates = stdout.match(/\d{4}-\d\d-\d\d +\d+:\d\d/g) ?? [];
+    expect(dates.length).toBeGreaterThan(3);
+    expect(new Set(dates)).toEqual(new Set(['2023-11-14  22:13']));
+  });
+});

@@ -1,0 +1,201 @@
+// Error paths: each failure is a typed error with a stable code, the offending path/value and a
+// hint, and leaves no ISO behind. Real tools throughout; a fake xorriso on PATH only for the
+// tool-failure case.
+import { clearToolCache } from '@distroforge/core';
+import { execa } from 'execa';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  assembleIso,
+  buildEspImage,
+  buildGrubImage,
+  checkSbatCompatibility,
+  hasAuthenticodeSignature,
+  parseSbatLevel,
+  sbatViolations,
+  type AssembleIsoOptions,
+} from '@distroforge/iso-assemble';
+import { debianKernel, markerInitramfs } from './fixtures.js';
+
+let work: string;
+let base: AssembleIsoOptions;
+let count = 0;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'iso-assemble-errors-'));
+  base = { output: '', label: 'DFERR', kernel: await debianKernel(), initrd: await markerInitramfs(work), sourceDateEpoch: 1_700_000_000 };
+}, 300_000);
+
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+/** Runs assembleIso in a fresh directory; returns the error and what the directory holds afterwards. */
+async function failure(options: Partial<AssembleIsoOptions>) {
+  const dir = join(work, `case-${count++}`);
+  await mkdir(dir);
+  const error = await assembleIso({ ...base, output: join(dir, 'out.iso'), ...options }).then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e: unknown) => e as { code: string; hint?: string; path?: string; value?: unknown; message: string },
+  );
+  const left = (await readdir(dir)).filter((name) => name !== 'out.iso.log');
+  return { error, left };
+}
+
+describe('assembleIso failures', () => {
+  it('names a missing input file', async () => {
+    const { error, left } = await failure({ initrd: join(work, 'nope.img') });
+    expect(error.code).toBe('ERR_INPUT_MISSING');
+    expect(error.path).toBe(join(work, 'nope.img'));
+    expect(left).toEqual([]);
+  });
+
+  it('names the Debian package of a missing shim, with the install command', async () => {
+    const { error, left } = await failure({ secureBoot: true, bootFiles: { shim: join(work, 'no/shimx64.efi.signed') } });
+    expect(error.code).toBe('ERR_BOOT_FILE_MISSING');
+    expect(error.value).toBe('shim-signed');
+    expect(error.hint).toBe('install it with: apt-get install shim-signed');
+    expect(left).toEqual([]);
+  });
+
+  it('names the Debian package of missing signed GRUB', async () => {
+    const { error } = await failure({ secureBoot: true, bootFiles: { signedGrub: join(work, 'no/gcdx64.efi.signed') } });
+    expect(error.code).toBe('ERR_BOOT_FILE_MISSING');
+    expect(error.hint).toBe('install it with: apt-get install grub-efi-amd64-signed');
+  });
+
+  it('lists missing GRUB modules and the package that ships them', async () => {
+    const dir = join(work, 'i386-pc-partial');
+    await mkdir(dir);
+    await copyFile('/usr/lib/grub/i386-pc/boot_hybrid.img', join(dir, 'boot_hybrid.img'));
+    for (const name of ['normal', 'linux', 'iso9660']) await copyFile(`/usr/lib/grub/i386-pc/${name}.mod`, join(dir, `${name}.mod`));
+    const { error, left } = await failure({ bootFiles: { grubI386PcDir: dir } });
+    expect(error.code).toBe('ERR_GRUB_MODULE_MISSING');
+    expect(error.hint).toContain('apt-get install grub-pc-bin');
+    expect(error.value).toContain('biosdisk');
+    expect(error.value).not.toContain('normal');
+    expect(left).toEqual([]);
+  });
+
+  it('refuses a missing GRUB EFI platform directory', async () => {
+    const { error } = await failure({ bootFiles: { grubX8664EfiDir: join(work, 'no-efi') } });
+    expect(error.code).toBe('ERR_BOOT_FILE_MISSING');
+    expect(error.hint).toBe('install it with: apt-get install grub-efi-amd64-bin');
+  });
+
+  it('refuses an unsigned kernel for Secure Boot', async () => {
+    const { error, left } = await failure({ secureBoot: true, kernel: '/usr/lib/shim/shimx64.efi' });
+    expect(error.code).toBe('ERR_KERNEL_UNSIGNED');
+    expect(left).toEqual([]);
+  });
+
+  it('refuses a signed GRUB whose SBAT generation shim has revoked', async () => {
+    const csv = join(work, 'old.sbat');
+    await writeFile(csv, 'sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\ngrub,4,Free Software Foundation,grub,2.06,https://www.gnu.org/software/grub/\n');
+    const oldGrub = join(work, 'old-grub.efi');
+    await execa('objcopy', [`--update-section=.sbat=${csv}`, '/usr/lib/grub/x86_64-efi-signed/gcdx64.efi.signed', oldGrub]);
+    const { error, left } = await failure({ secureBoot: true, bootFiles: { signedGrub: oldGrub } });
+    expect(error.code).toBe('ERR_SBAT_MISMATCH');
+    expect(error.message).toContain('grub generation 4 < 5');
+    expect(error.hint).toContain('shim-signed grub-efi-amd64-signed');
+    expect(left).toEqual([]);
+  });
+
+  it('refuses an ESP size too small for its content, naming the size needed', async () => {
+    const { error } = await failure({ secureBoot: true, espSize: 1024 * 1024 });
+    expect(error.code).toBe('ERR_ESP_TOO_SMALL');
+    expect(error.message).toMatch(/needs at least \d+ bytes/);
+  });
+
+  describe('with a fake xorriso on PATH', () => {
+    const savedPath = process.env.PATH;
+    afterEach(() => {
+      process.env.PATH = savedPath;
+      clearToolCache();
+    });
+
+    it('reports a failing tool with its command, exit code and log, and leaves no partial ISO', async () => {
+      const bin = join(work, 'fake-bin');
+      await mkdir(bin, { recursive: true });
+      await writeFile(join(bin, 'xorriso'), '#!/bin/sh\n[ "$1" = -version ] && { echo "xorriso 1.5.4"; exit 0; }\necho "libburn: FAILURE : simulated write error" >&2\nexit 5\n');
+      await chmod(join(bin, 'xorriso'), 0o755);
+      process.env.PATH = `${bin}:${savedPath}`;
+      clearToolCache();
+      const { error, left } = await failure({});
+      expect(error.code).toBe('ERR_TOOL_FAILED');
+      expect(error.message).toContain('simulated write error');
+      expect(error.hint).toMatch(/full log: .*out\.iso\.log$/);
+      expect(left).toEqual([]);
+    });
+
+    it('names the install command of a missing tool', async () => {
+      process.env.PATH = join(work, 'empty-bin');
+      clearToolCache();
+      const { error } = await failure({});
+      expect(error.code).toBe('ERR_TOOL_MISSING');
+      expect(error.hint).toBe('install it with: apt-get install xorriso');
+    });
+  });
+});
+
+describe('pieces', () => {
+  it('builds nothing when a requested GRUB module does not exist', async () => {
+    const error = await buildGrubImage({
+      format: 'x86_64-efi',
+      output: join(work, 'x.efi'),
+      modules: ['normal', 'no_such_module'],
+      embeddedConfig: '',
+      moduleDir: '/usr/lib/grub/x86_64-efi',
+      modulePackage: 'grub-efi-amd64-bin',
+      logFile: join(work, 'grub.log'),
+    }).catch((e: unknown) => e as { code: string; value: unknown });
+    expect(error.code).toBe('ERR_GRUB_MODULE_MISSING');
+    expect(error.value).toEqual(['no_such_module']);
+  });
+
+  it('rejects ESP files given twice or without content', async () => {
+    const common = { output: join(work, 'e.img'), sourceDateEpoch: 1_700_000_000, logFile: join(work, 'e.log') };
+    await expect(buildEspImage({ ...common, files: [{ path: '/a', content: 'x' }, { path: '/a', content: 'y' }] })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS' });
+    await expect(buildEspImage({ ...common, files: [{ path: '/a' }] })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS' });
+    await expect(buildEspImage({ ...common, files: [{ path: '/a', source: join(work, 'missing') }] })).rejects.toMatchObject({ code: 'ERR_INPUT_MISSING' });
+  });
+
+  it("reads Debian's shim SBAT level and accepts Debian's signed GRUB", async () => {
+    const check = await checkSbatCompatibility({
+      objcopy: 'objcopy',
+      shim: '/usr/lib/shim/shimx64.efi.signed',
+      grub: '/usr/lib/grub/x86_64-efi-signed/gcdx64.efi.signed',
+      logFile: join(work, 'sbat.log'),
+    });
+    expect(check.shim.map((e) => e.component)).toContain('shim');
+    expect(check.grub.find((e) => e.component === 'grub')?.generation).toBeGreaterThanOrEqual(
+      check.level.previous.find((e) => e.component === 'grub')?.generation ?? Number.POSITIVE_INFINITY,
+    );
+    expect(check.level.previous.map((e) => e.component)).toContain('grub');
+  });
+
+  it('parses a .sbatlevel section and finds generations below it', () => {
+    const previous = 'sbat,1,2024010000\nshim,4\ngrub,3\n\0';
+    const latest = 'sbat,1,2025010000\nshim,4\ngrub,5\ngrub.debian,4\n\0';
+    const header = Buffer.alloc(12);
+    header.writeUInt32LE(8, 4);
+    header.writeUInt32LE(8 + Buffer.byteLength(previous), 8);
+    const level = parseSbatLevel(Buffer.concat([header, Buffer.from(previous), Buffer.from(latest)]));
+    expect(level.previous).toEqual([{ component: 'shim', generation: 4 }, { component: 'grub', generation: 3 }]);
+    expect(level.latest).toHaveLength(3);
+    const grub = [{ component: 'grub', generation: 4 }, { component: 'grub.debian', generation: 4 }];
+    expect(sbatViolations(level.previous, grub)).toEqual([]);
+    expect(sbatViolations(level.latest, grub)).toEqual(['grub generation 4 < 5']);
+  });
+
+  it('tells signed PE images from unsigned ones', async () => {
+    expect(await hasAuthenticodeSignature(base.kernel)).toBe(true);
+    expect(await hasAuthenticodeSignature('/usr/lib/shim/shimx64.efi.signed')).toBe(true);
+    expect(await hasAuthenticodeSignature('/usr/lib/shim/shimx64.efi')).toBe(false);
+    expect(await hasAuthenticodeSignature(base.initrd)).toBe(false);
+  });
+});
