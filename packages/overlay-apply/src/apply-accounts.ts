@@ -128,7 +128,9 @@ function placeUser(files: AccountFiles, user: User, epoch: number | undefined): 
   const gecos = user.gecos ?? existing?.[4] ?? '';
   files.passwd.set([user.name, existing?.[1] ?? 'x', String(uid), String(gid), gecos, home, shell]);
   placeShadow(files, user, epoch);
-  const createHome = user.createHome ?? (!user.system && home !== '/nonexistent');
+  // Never take over an existing account's home elsewhere (daemon's is /usr/sbin, root's /root);
+  // homes under /home stay managed on every run so a re-run records the same ownership.
+  const createHome = user.createHome ?? (!user.system && home !== '/nonexistent' && (!existing || home.startsWith('/home/')));
   return createHome ? { uid, gid, home } : undefined;
 }
 
@@ -145,7 +147,8 @@ function placeShadow(files: AccountFiles, user: User, epoch: number | undefined)
   }
   if (user.locked === true && !hash.startsWith('!')) hash = `!${hash}`;
   if (user.locked === false && hash.startsWith('!') && hash.length > 1) hash = hash.slice(1);
-  if (user.locked === undefined && user.password && current?.startsWith('!') && !hash.startsWith('!') && current.slice(1) === hash) hash = current;
+  // Re-declaring the same password of a locked account keeps it locked unless `locked: false` says otherwise.
+  if (user.locked === undefined && user.password && current?.startsWith('!') && current.slice(1) === hash) hash = current;
 
   const today = epoch === undefined ? '' : String(Math.floor(epoch / 86400));
   if (existing) {
@@ -159,14 +162,15 @@ function placeShadow(files: AccountFiles, user: User, epoch: number | undefined)
   files.shadow.set([user.name, hash, today, '0', '99999', '7', '', '', '']);
 }
 
+/** As `useradd -m`: /etc/skel is copied only into a home that did not exist (the overlay may have made it). */
 async function createHome(writer: RootWriter, user: User, uid: number, gid: number, home: string): Promise<void> {
+  const existed = await writer.exists(home);
   const physical = await writer.mkdirp(home, { uid, gid, mode: user.homeMode });
   writer.own(physical, { type: 'dir', uid, gid, mode: user.homeMode });
-  if (user.skel) await copySkel(writer, '/etc/skel', physical, uid, gid);
+  if (user.skel && !existed) await copySkel(writer, '/etc/skel', physical, uid, gid);
   await ownTree(writer, physical, uid, gid);
 }
 
-/** Copies what the home lacks from /etc/skel (never overwrites: the overlay may have put files there). */
 async function copySkel(writer: RootWriter, skelDir: string, home: string, uid: number, gid: number): Promise<void> {
   const skel = await writer.resolve(skelDir);
   const stats = await writer.lstatIn(skel);

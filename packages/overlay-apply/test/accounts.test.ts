@@ -1,6 +1,6 @@
 import { emptyManifest, manifestLookup, type Manifest } from '@distroforge/core';
 import { execa } from 'execa';
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyProfile, type ApplyProfileOptions } from '../src/index.js';
@@ -73,6 +73,17 @@ describe('users and groups', () => {
     expect(third.changes).toEqual([]);
   });
 
+  it('copies /etc/skel only into a home it creates (useradd -m), but owns an existing /home tree', async () => {
+    const dir = await root();
+    await writeFile(join(dir, 'etc/passwd'), `${passwd}erin:x:1001:1001::/home/erin:/bin/bash\n`);
+    await mkdir(join(dir, 'home/erin'), { recursive: true });
+    await writeFile(join(dir, 'home/erin/notes'), 'mine');
+    const { manifest } = await apply(dir, { users: [{ name: 'erin', groups: ['kvm'] }] });
+    await expect(stat(join(dir, 'home/erin/.bashrc'))).rejects.toThrow();
+    expect(manifestLookup(manifest)('/home/erin/notes')).toMatchObject({ uid: 1001, gid: 1001, mode: 0o644 });
+    expect(await read(dir, 'etc/passwd')).toContain('erin:x:1001:1001::/home/erin:/bin/bash\n');
+  });
+
   it('derives the salt deterministically: two fresh roots get the same hash', async () => {
     const [a, b] = [await root(), await root()];
     await apply(a, { users: [alice] });
@@ -99,7 +110,9 @@ describe('users and groups', () => {
   it('updates an existing user in place: root gets a given hash, locking adds "!"', async () => {
     const dir = await root();
     const hash = '$6$abc$K4v3HcZ8yAmpRfxML6S46NCcqy9r4/KdbQpFvqSWsBf4dgySOEOo1DHJTrmn2BsJK2aNmPN8Tfb826D2o9.z51';
-    await apply(dir, { users: [{ name: 'root', password: { hash } }, { name: 'daemon', locked: true }] });
+    const { manifest } = await apply(dir, { users: [{ name: 'root', password: { hash } }, { name: 'daemon', locked: true }] });
+    // Existing accounts' homes (/root, daemon's /usr/sbin) are not taken over.
+    expect(manifest.entries.filter((e) => e.path.startsWith('/usr') || e.path.startsWith('/root'))).toEqual([]);
     const lines = (await read(dir, 'etc/shadow')).split('\n');
     expect(lines[0]).toBe(`root:${hash}:19675:0:99999:7:::`);
     expect(lines[1]).toBe('daemon:!*:19675:0:99999:7:::');

@@ -1,5 +1,5 @@
 import { emptyManifest, manifestLookup } from '@distroforge/core';
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,7 +98,7 @@ describe('applyProfile', () => {
     const snap = await snapshot(dir);
     const uid = process.getuid?.();
     for (const path of Object.keys(snap)) {
-      const { uid: owner } = await import('node:fs/promises').then((fs) => fs.lstat(join(dir, path)));
+      const { uid: owner } = await lstat(join(dir, path));
       expect(owner, path).toBe(uid);
     }
   });
