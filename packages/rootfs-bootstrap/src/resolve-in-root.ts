@@ -1,4 +1,4 @@
-import { lstat, readlink } from 'node:fs/promises';
+import { lstatSync, readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 import { UnsafePathError } from './errors.js';
 
@@ -20,10 +20,10 @@ export class RootResolver {
   }
 
   /** Host path for an in-root path whose parents are resolved through symlinks. */
-  async resolve(inRoot: string): Promise<string> {
+  resolve(inRoot: string): string {
     const parent = posix.dirname(inRoot);
     const base = posix.basename(inRoot);
-    const dir = await this.resolveDir(parent);
+    const dir = this.resolveDir(parent);
     return base === '' ? dir : posix.join(dir, base);
   }
 
@@ -32,15 +32,15 @@ export class RootResolver {
     this.dirs.clear();
   }
 
-  private async resolveDir(inRoot: string): Promise<string> {
+  private resolveDir(inRoot: string): string {
     const cached = this.dirs.get(inRoot);
     if (cached !== undefined) return cached;
-    const real = await this.follow(inRoot.split('/').filter(Boolean), 0);
+    const real = this.follow(inRoot.split('/').filter(Boolean), 0);
     this.dirs.set(inRoot, real);
     return real;
   }
 
-  private async follow(components: string[], depth: number): Promise<string> {
+  private follow(components: string[], depth: number): string {
     if (depth > 40) throw new UnsafePathError(components.join('/'), { hint: 'too many levels of symbolic links' });
     const resolved: string[] = [];
     for (let i = 0; i < components.length; i++) {
@@ -51,9 +51,9 @@ export class RootResolver {
       }
       if (component === '.') continue;
       const host = posix.join(this.root, ...resolved, component);
-      const stats = await lstat(host).catch(() => undefined);
+      const stats = lstatSync(host, { throwIfNoEntry: false });
       if (stats?.isSymbolicLink()) {
-        const target = await readlink(host);
+        const target = readlinkSync(host);
         const rest = components.slice(i + 1);
         const next = target.startsWith('/') ? target.split('/') : [...resolved, ...target.split('/')];
         return this.follow([...next.filter(Boolean), ...rest], depth + 1);

@@ -1,6 +1,23 @@
 import type { ManifestEntry } from '@distroforge/core';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, lchown, link, lstat, lutimes, mkdir, rm, stat, symlink, unlink, utimes } from 'node:fs/promises';
+import {
+  chmodSync,
+  closeSync,
+  createReadStream,
+  fchmodSync,
+  futimesSync,
+  lchownSync,
+  linkSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  utimesSync,
+  writeSync,
+} from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Parser, type ReadEntry } from 'tar';
@@ -44,120 +61,131 @@ export async function withDebTarball<T>(file: string, stem: 'control.tar' | 'dat
  * hard links are written (confined to the root, through existing directory symlinks as dpkg does);
  * device nodes and fifos go to the manifest only; owners are applied when `chown` is set and always
  * recorded when not root:root; setuid/setgid/sticky bits are recorded as well.
+ *
+ * File system calls are synchronous on purpose: thousands of tiny files make the thread-pool round
+ * trips of async calls dominate, and decompression runs in a child process meanwhile anyway.
  */
 export async function unpackDeb(file: string, root: string, options: UnpackOptions): Promise<UnpackResult> {
   const resolver = new RootResolver(root);
   const paths: string[] = [];
   const manifest: ManifestEntry[] = [];
   const dirModes: [string, number, Date | undefined][] = [];
-  await withDebTarball(file, 'data.tar', async (stream) => {
-    let chain: Promise<void> = Promise.resolve();
-    let failure: unknown;
-    const parser = new Parser({
-      strict: true,
-      onReadEntry: (entry: ReadEntry) => {
-        chain = chain
-          .then(() => {
-            if (!failure) return writeEntry(entry);
-            entry.resume();
-            return undefined;
-          })
-          .catch((error: unknown) => {
-            failure ??= error;
-            entry.resume();
-          });
-      },
-    });
-    const writeEntry = async (entry: ReadEntry): Promise<void> => {
+  let failure: unknown;
+
+  const record = (inRoot: string, type: ManifestEntry['type'], host: string, entry: ReadEntry, mode: number) => {
+    const uid = entry.uid ?? 0;
+    const gid = entry.gid ?? 0;
+    paths.push(inRoot);
+    if (options.chown && (uid !== 0 || gid !== 0)) lchownSync(host, uid, gid);
+    if (uid !== 0 || gid !== 0 || (mode & 0o7000) !== 0) {
+      manifest.push(type === 'symlink' ? { path: inRoot, uid, gid } : { path: inRoot, uid, gid, mode });
+    }
+  };
+
+  const onEntry = (entry: ReadEntry): void => {
+    if (failure) {
+      entry.resume();
+      return;
+    }
+    try {
       const inRoot = RootResolver.memberPath(entry.path);
       if (inRoot === '/') {
         entry.resume();
         return;
       }
-      const host = await resolver.resolve(inRoot);
+      const host = resolver.resolve(inRoot);
       const mode = (entry.mode ?? 0o644) & 0o7777;
-      const uid = entry.uid ?? 0;
-      const gid = entry.gid ?? 0;
-      let type: ManifestEntry['type'];
       switch (entry.type) {
-        case 'Directory': {
-          entry.resume();
-          type = 'dir';
-          const existing = await stat(host).catch(() => undefined);
-          if (!existing?.isDirectory()) {
-            await rm(host, { force: true });
-            await mkdir(host, { recursive: true });
-          }
-          dirModes.push([host, mode, entry.mtime]);
-          break;
-        }
         case 'File':
         case 'OldFile':
         case 'ContiguousFile': {
-          type = 'file';
-          await removeExisting(host, resolver);
-          await pipeline(entry, createWriteStream(host, { mode: 0o600 }));
-          await chmod(host, mode);
-          if (entry.mtime) await utimes(host, entry.mtime, entry.mtime);
-          break;
+          removeExisting(host, resolver);
+          const fd = openSync(host, 'wx', 0o600);
+          entry.on('data', (chunk: Buffer) => {
+            if (failure) return;
+            try {
+              for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
+            } catch (error) {
+              failure ??= error;
+            }
+          });
+          entry.on('end', () => {
+            try {
+              fchmodSync(fd, mode);
+              if (entry.mtime) futimesSync(fd, entry.mtime, entry.mtime);
+              closeSync(fd);
+              record(inRoot, 'file', host, entry, mode);
+            } catch (error) {
+              failure ??= error;
+            }
+          });
+          return;
+        }
+        case 'Directory': {
+          entry.resume();
+          const existing = statSync(host, { throwIfNoEntry: false });
+          if (!existing?.isDirectory()) {
+            rmSync(host, { force: true });
+            mkdirSync(host, { recursive: true });
+          }
+          dirModes.push([host, mode, entry.mtime]);
+          record(inRoot, 'dir', host, entry, mode);
+          return;
         }
         case 'SymbolicLink': {
           entry.resume();
-          type = 'symlink';
           if (!entry.linkpath) throw new DebFormatError(`${file}: symlink ${entry.path} without a target`, { path: file });
-          await removeExisting(host, resolver);
-          await symlink(entry.linkpath, host);
-          if (entry.mtime) await lutimes(host, entry.mtime, entry.mtime);
-          break;
+          removeExisting(host, resolver);
+          symlinkSync(entry.linkpath, host);
+          if (entry.mtime) lutimesSync(host, entry.mtime, entry.mtime);
+          record(inRoot, 'symlink', host, entry, mode);
+          return;
         }
         case 'Link': {
           entry.resume();
-          type = 'file';
           if (!entry.linkpath) throw new DebFormatError(`${file}: hard link ${entry.path} without a target`, { path: file });
-          const target = await resolver.resolve(RootResolver.memberPath(entry.linkpath));
-          await removeExisting(host, resolver);
-          await link(target, host);
-          break;
+          const target = resolver.resolve(RootResolver.memberPath(entry.linkpath));
+          removeExisting(host, resolver);
+          linkSync(target, host);
+          record(inRoot, 'file', host, entry, mode);
+          return;
         }
         case 'CharacterDevice':
         case 'BlockDevice':
         case 'FIFO': {
           entry.resume();
-          type = entry.type === 'FIFO' ? 'fifo' : entry.type === 'CharacterDevice' ? 'char' : 'block';
+          const type = entry.type === 'FIFO' ? 'fifo' : entry.type === 'CharacterDevice' ? 'char' : 'block';
           const device = type === 'fifo' ? {} : { major: entry.header.devmaj ?? 0, minor: entry.header.devmin ?? 0 };
-          manifest.push({ path: inRoot, type, uid, gid, mode, ...device });
+          manifest.push({ path: inRoot, type, uid: entry.uid ?? 0, gid: entry.gid ?? 0, mode, ...device });
           paths.push(inRoot);
           return;
         }
         default:
-          entry.resume();
-          return; // pax headers and the like carry no file
+          entry.resume(); // pax headers and the like carry no file
       }
-      paths.push(inRoot);
-      if (options.chown && (uid !== 0 || gid !== 0)) await lchown(host, uid, gid);
-      if (uid !== 0 || gid !== 0 || (mode & 0o7000) !== 0) {
-        manifest.push(type === 'symlink' ? { path: inRoot, uid, gid } : { path: inRoot, uid, gid, mode });
-      }
-    };
-    await pipeline(stream, parser);
-    await chain;
-    if (failure) throw failure;
-  });
+    } catch (error) {
+      failure ??= error;
+      entry.resume();
+    }
+  };
+
+  await withDebTarball(file, 'data.tar', (stream) => pipeline(stream, new Parser({ strict: true, onReadEntry: onEntry })));
+  if (failure) throw failure;
   // Directory modes and times last: a read-only directory must still receive its files first.
   for (const [host, mode, mtime] of dirModes.reverse()) {
-    await chmod(host, mode);
-    if (mtime) await utimes(host, mtime, mtime);
+    chmodSync(host, mode);
+    if (mtime) utimesSync(host, mtime, mtime);
   }
   return { paths, manifest };
 }
 
-async function removeExisting(host: string, resolver: RootResolver): Promise<void> {
-  const existing = await lstat(host).catch(() => undefined);
+function removeExisting(host: string, resolver: RootResolver): void {
+  const existing = lstatSync(host, { throwIfNoEntry: false });
   if (!existing) return;
   if (existing.isDirectory()) {
-    await rm(host, { recursive: true, force: true });
+    rmSync(host, { recursive: true, force: true });
     resolver.invalidate();
   } else {
-    await unlink(host);
+    unlinkSync(host);
   }
 }

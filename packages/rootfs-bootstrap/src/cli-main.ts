@@ -1,0 +1,134 @@
+import { isDistroforgeError, writeManifest } from '@distroforge/core';
+import { parseArgs } from 'node:util';
+import { bootstrapRootfs } from './bootstrap-rootfs.js';
+import { BootstrapOptionsError } from './errors.js';
+import type { BootstrapOptions, BootstrapProgress } from './options.js';
+import { resolveRootfs } from './resolve-rootfs.js';
+
+export const usage = `Usage:
+  rootfs-bootstrap --suite SUITE [--variant VARIANT] [--include PKG,...] [--exclude PKG,...] TARGET
+                   [--mirror URL]... [--components main,...] [--arch ARCH] [--keyring FILE]
+                   [--cache DIR] [--manifest FILE] [--no-configure] [--initramfs] [--log FILE]
+                   [--insecure-skip-signature-check] [--json] [--verbose]
+  rootfs-bootstrap --suite SUITE [--variant VARIANT] [--include PKG,...] --resolve-only [--json]
+
+Variants: extract essential apt required minbase important standard (default minbase).
+Default mirror: the host's apt sources for SUITE.
+`;
+
+/** Runs the command line; returns the exit code (0 ok, 1 distroforge error, 2 usage). */
+export async function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+  try {
+    return await run(argv, out);
+  } catch (error) {
+    if (isDistroforgeError(error)) {
+      process.stderr.write(`${error.describe()}\n`);
+      return 1;
+    }
+    if (String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`${(error as Error).message}\n${usage}`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+const list = (value: string | undefined): string[] => (value ? value.split(',').map((s) => s.trim()).filter(Boolean) : []);
+
+async function run(argv: readonly string[], out: (s: string) => void): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      suite: { type: 'string' },
+      variant: { type: 'string' },
+      include: { type: 'string', multiple: true },
+      exclude: { type: 'string', multiple: true },
+      mirror: { type: 'string', multiple: true },
+      components: { type: 'string' },
+      arch: { type: 'string' },
+      keyring: { type: 'string' },
+      cache: { type: 'string' },
+      manifest: { type: 'string' },
+      log: { type: 'string' },
+      'no-configure': { type: 'boolean' },
+      initramfs: { type: 'boolean' },
+      'insecure-skip-signature-check': { type: 'boolean' },
+      'resolve-only': { type: 'boolean' },
+      json: { type: 'boolean' },
+      verbose: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    out(usage);
+    return 0;
+  }
+  if (!values.suite) throw new BootstrapOptionsError('--suite is required', { hint: usage, value: 'suite' });
+  if (values['insecure-skip-signature-check']) {
+    process.stderr.write('WARNING: --insecure-skip-signature-check: repository signatures are NOT verified; anyone on the network path can choose what gets installed.\n');
+  }
+  const common = {
+    suite: values.suite,
+    ...(values.variant ? { variant: values.variant as never } : {}),
+    include: (values.include ?? []).flatMap(list),
+    exclude: (values.exclude ?? []).flatMap(list),
+    ...(values.mirror ? { mirrors: values.mirror } : {}),
+    ...(values.components ? { components: list(values.components) } : {}),
+    ...(values.arch ? { architecture: values.arch } : {}),
+    ...(values.keyring ? { keyring: values.keyring } : {}),
+    ...(values.cache ? { cacheDir: values.cache } : {}),
+    insecureSkipSignatureCheck: values['insecure-skip-signature-check'] ?? false,
+    onProgress: progressPrinter(values.json ?? false, values.verbose ?? false),
+  };
+  if (values['resolve-only']) {
+    if (positionals.length > 0) throw new BootstrapOptionsError('--resolve-only takes no TARGET', { hint: usage });
+    const result = await resolveRootfs(common);
+    if (values.json) out(`${JSON.stringify({ event: 'result', ...result })}\n`);
+    else {
+      for (const p of result.packages) out(`${p.name} ${p.version} ${p.size}\n`);
+      out(`${result.packages.length} packages, ${result.totalSize} bytes to download, ${result.totalInstalledSize} bytes installed\n`);
+    }
+    return 0;
+  }
+  if (positionals.length !== 1) throw new BootstrapOptionsError('exactly one TARGET directory is needed', { hint: usage });
+  const options: BootstrapOptions = {
+    ...common,
+    target: positionals[0] ?? '',
+    ...(values['no-configure'] ? { configure: 'never' as const } : {}),
+    ...(values.initramfs ? { initramfs: true } : {}),
+    ...(values.log ? { logFile: values.log } : {}),
+  };
+  const result = await bootstrapRootfs(options);
+  if (values.manifest) await writeManifest(values.manifest, result.manifest);
+  if (values.json) out(`${JSON.stringify({ event: 'result', ...result, manifest: values.manifest ?? null })}\n`);
+  else {
+    out(`${result.target}: ${result.packages.length} packages (${result.suite} ${result.variant} ${result.architecture}) in ${(result.timings.totalMs / 1000).toFixed(1)} s\n`);
+    out(result.configured ? `maintainer scripts ran for ${result.maintainerScripts.length} packages (log ${result.logFile})\n` : `maintainer scripts skipped: ${result.skippedReason}\n`);
+  }
+  return 0;
+}
+
+function progressPrinter(json: boolean, verbose: boolean): (event: BootstrapProgress) => void {
+  return (event) => {
+    if (json) process.stdout.write(`${JSON.stringify({ event: 'progress', ...event })}\n`);
+    else if (verbose || (process.stderr.isTTY && event.phase !== 'download' && event.phase !== 'unpack')) {
+      process.stderr.write(`${formatProgress(event)}\n`);
+    }
+  };
+}
+
+function formatProgress(event: BootstrapProgress): string {
+  switch (event.phase) {
+    case 'index':
+      return `${event.done ? 'indexed' : 'indexing'} ${event.repository}`;
+    case 'resolve':
+      return `resolved ${event.packages} packages`;
+    case 'download':
+      return `${event.cached ? 'cached' : 'downloaded'} ${event.name} (${event.done}/${event.total})`;
+    case 'unpack':
+      return `unpacked ${event.name} (${event.done}/${event.total})`;
+    case 'configure':
+      return event.step;
+  }
+}

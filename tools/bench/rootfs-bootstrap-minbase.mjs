@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// Benchmark: a bookworm minbase root filesystem built by rootfs-bootstrap vs mmdebstrap, same
+// mirror (the host's apt sources: bookworm, -updates, -security), warm package caches, same run.
+// Needs root (both run maintainer scripts in a chroot), mmdebstrap, and a built package
+// (`npx nx run @distroforge/rootfs-bootstrap:build`). Prints times, peak RSS and ratios.
+//   node tools/bench/rootfs-bootstrap-minbase.mjs [--suite bookworm] [--keep]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, rmSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const cli = join(repo, 'packages/rootfs-bootstrap/dist/cli.js');
+const { values } = parseArgs({ options: { suite: { type: 'string', default: 'bookworm' }, keep: { type: 'boolean' } } });
+const suite = values.suite;
+if (!existsSync(cli)) throw new Error(`build first: npx nx run @distroforge/rootfs-bootstrap:build (${cli} missing)`);
+const { resolveRootfs, defaultCacheDir } = await import(join(repo, 'packages/rootfs-bootstrap/dist/index.js'));
+
+const work = mkdtempSync(join(tmpdir(), 'bench-rootfs-bootstrap-'));
+const cacheDir = defaultCacheDir();
+
+/** Runs a command under GNU time; returns wall seconds and peak RSS (KiB). */
+function timed(label, argv) {
+  const stats = join(work, `${label}.time`);
+  const result = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', stats, ...argv], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (result.status !== 0) throw new Error(`${label} failed (${result.status}):\n${result.stderr.slice(-3000)}`);
+  const [seconds, rss] = execFileSync('cat', [stats], { encoding: 'utf8' }).trim().split('\n').at(-1).split(' ').map(Number);
+  return { seconds, rssMiB: rss / 1024 };
+}
+
+const packageSet = (root) =>
+  execFileSync('chroot', [root, 'dpkg-query', '-W', '-f=${Package} ${Version}\\n'], { encoding: 'utf8' }).trim().split('\n').sort();
+
+try {
+  // Warm our cache (downloads only what is missing) and give mmdebstrap the same .debs, by name.
+  const plan = await resolveRootfs({ suite, variant: 'minbase', cacheDir });
+  const ourCacheWarm = plan.packages.every((p) => existsSync(join(cacheDir, 'debs', `${p.sha256}.deb`)));
+  if (!ourCacheWarm) timed('warm-up', [process.execPath, cli, '--suite', suite, '--variant', 'minbase', join(work, 'warmup')]);
+  const aptDebs = join(work, 'apt-archives');
+  mkdirSync(aptDebs);
+  for (const p of plan.packages) {
+    const from = join(cacheDir, 'debs', `${p.sha256}.deb`);
+    const to = join(aptDebs, `${p.name}_${p.version.replace(/:/g, '%3a')}_${p.architecture}.deb`);
+    try { linkSync(from, to); } catch { copyFileSync(from, to); }
+  }
+
+  const mmdebstrapTarget = join(work, 'mmdebstrap');
+  const mm = timed('mmdebstrap', [
+    'mmdebstrap', '--variant=minbase', '--skip=essential/unlink',
+    `--setup-hook=mkdir -p "$1/var/cache/apt/archives" && cp -l ${aptDebs}/*.deb "$1/var/cache/apt/archives/"`,
+    suite, mmdebstrapTarget,
+  ]);
+  const oursTarget = join(work, 'ours');
+  const ours = timed('rootfs-bootstrap', [process.execPath, cli, '--suite', suite, '--variant', 'minbase', oursTarget]);
+
+  const a = packageSet(oursTarget);
+  const b = packageSet(mmdebstrapTarget);
+  const same = a.length === b.length && a.every((line, i) => line === b[i]);
+  console.log(`rootfs-bootstrap vs mmdebstrap, ${suite} minbase, warm caches (${plan.packages.length} packages)`);
+  console.log(`  rootfs-bootstrap  ${ours.seconds.toFixed(1).padStart(6)} s  ${ours.rssMiB.toFixed(0).padStart(5)} MiB peak RSS`);
+  console.log(`  mmdebstrap        ${mm.seconds.toFixed(1).padStart(6)} s  ${mm.rssMiB.toFixed(0).padStart(5)} MiB peak RSS`);
+  console.log(`  ratio (ours/mmdebstrap): time ${(ours.seconds / mm.seconds).toFixed(2)}x (target <= 0.8x), memory ${(ours.rssMiB / mm.rssMiB).toFixed(2)}x`);
+  console.log(`  package sets (name version): ${same ? 'identical' : `DIFFER (${a.length} vs ${b.length})`}`);
+  if (!same) process.exitCode = 1;
+} finally {
+  if (values.keep) console.log(`kept ${work}`);
+  else rmSync(work, { recursive: true, force: true });
+}
