@@ -1,4 +1,4 @@
-import { canonicalManifestPath, manifestLookup, mergeManifest, type Manifest } from '@distroforge/core';
+import { canonicalManifestPath, manifestLookup, mergeManifest, type Manifest, type ManifestEntry } from '@distroforge/core';
 import type { Change, RootWriter } from './root-writer.js';
 
 export interface ApplyResult {
@@ -25,10 +25,17 @@ export function finish(writer: RootWriter, base: Manifest, warnings: string[]): 
   }
   for (const entry of manifest.entries) {
     if (seen.has(entry.path)) continue;
-    if (JSON.stringify(before(entry.path)) !== JSON.stringify(entry)) {
+    if (!sameEntry(before(entry.path), entry)) {
       seen.add(entry.path);
       changes.push({ path: entry.path, action: 'ownership' });
     }
   }
   return { manifest, changes, warnings };
+}
+
+/** Field-by-field, so key order (hand-written vs. parsed manifests) does not count as a change. */
+function sameEntry(a: ManifestEntry | undefined, b: ManifestEntry): boolean {
+  if (a === undefined) return false;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)] as Array<keyof ManifestEntry>);
+  return [...keys].every((key) => a[key] === b[key]);
 }

@@ -82,6 +82,9 @@ describe('applyProfile', () => {
     expect(second.changes).toEqual([]);
     expect(second.manifest).toEqual(first.manifest);
     expect(await snapshot(dir)).toEqual(before);
+    // A manifest written by hand with another key order is the same manifest.
+    const reordered = { ...first.manifest, entries: first.manifest.entries.map((e) => Object.fromEntries(Object.entries(e).reverse()) as typeof e) };
+    expect((await applyProfile({ ...profile(dir), manifest: reordered })).changes).toEqual([]);
   });
 
   it('is deterministic: two fresh roots end up with the same tree and manifest', async () => {
@@ -112,5 +115,27 @@ describe('applyProfile', () => {
       value: 'libvirtd.service',
     });
     expect(await snapshot(dir)).toEqual(before);
+  });
+});
+
+describe('on the host\'s own Debian account files', () => {
+  it('keeps every real passwd/group line and login.defs ranges, appending ours', async () => {
+    const dir = await makeFixtureRoot();
+    cleanup.push(dir);
+    const hostFiles = ['passwd', 'group', 'login.defs'];
+    const original: Record<string, string> = {};
+    for (const name of hostFiles) {
+      original[name] = await readFile(`/etc/${name}`, 'utf8');
+      await writeFile(join(dir, 'etc', name), original[name] as string);
+    }
+    const { changes } = await applyProfile({ root: dir, manifest: emptyManifest(), machineId: 'keep', users: [{ name: 'zz-forge-test', groups: ['kvm'] }] });
+    const passwd = await readFile(join(dir, 'etc/passwd'), 'utf8');
+    expect(passwd.startsWith(original.passwd as string)).toBe(true);
+    expect(passwd.slice((original.passwd as string).length)).toMatch(/^zz-forge-test:x:\d+:\d+::\/home\/zz-forge-test:\/bin\/bash\n$/);
+    const groupText = await readFile(join(dir, 'etc/group'), 'utf8');
+    const kvmLine = (original.group as string).split('\n').find((l) => l.startsWith('kvm:'));
+    if (kvmLine === undefined) expect(groupText).toMatch(/\nkvm:x:\d+:zz-forge-test\n/);
+    else expect(groupText).toContain(`${kvmLine}${kvmLine.endsWith(':') ? '' : ','}zz-forge-test\n`);
+    expect(changes).toContainEqual({ path: '/etc/passwd', action: 'updated' });
   });
 });
