@@ -40,3 +40,4 @@ export { defaultInitScript, shellQuote, type DefaultInitOptions } from './defaul
 export { buildBusyboxInitramfs, type BusyboxInitramfsOptions, type BusyboxInitramfsResult } from './busybox-initramfs.js';
 export { liveInitScript, LIVE_MODULES, type LiveInitOptions } from './live-init.js';
 export { buildLiveInitramfs, type LiveInitramfsOptions } from './live-initramfs.js';
+export { combineEntries } from './combine-entries.js';

@@ -1,0 +1,144 @@
+import { stat, readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { isDistroforgeError, readManifest, writeManifest } from '@distroforge/core';
+import { ZodError } from 'zod';
+import { combineEntries } from './combine-entries.js';
+import { compressionSchema, writeInitramfs, type CpioSegment } from './pack-cpio.js';
+import { entriesFromDirectory } from './entries-from-directory.js';
+import { entriesFromSpec } from './entries-from-spec.js';
+import { extractCpio } from './extract-cpio.js';
+import { formatListing } from './format-listing.js';
+import { kernelModuleEntries, resolveModuleClosure } from './kernel-modules.js';
+import { readCpio } from './read-cpio.js';
+
+export const usage = `usage:
+  initramfs-cpio pack DIR|SPEC -o FILE [--compress none|gzip|zstd|xz] [--level N]
+                 [--manifest FILE] [--owner disk|root] [--modules-dir DIR --module NAME ...]
+                 [--prepend ARCHIVE ...]
+  initramfs-cpio list FILE [--json]
+  initramfs-cpio extract FILE -C DIR [--manifest-out FILE]
+
+  pack      DIR is a directory tree (with an optional distroforge manifest), SPEC a gen_init_cpio
+            spec file; --module adds kernel modules with their dependency closure from
+            --modules-dir (lib/modules/VERSION); --prepend puts existing archives (microcode) first.
+  list      every member with mode, links, owner, size or device numbers, mtime (UTC); --json:
+            one JSON object per line. Reads concatenated and gzip/zstd/xz-compressed archives.
+  extract   into DIR, refusing paths that escape it; device nodes are written to the
+            --manifest-out manifest instead of being created.
+`;
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+class UsageError extends Error {}
+
+/** Runs the command line; returns the exit code (0 ok, 1 failure, 2 usage). One catch for every error. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  try {
+    const [command, ...rest] = argv;
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      io.stdout.write(usage);
+      return command === undefined ? 2 : 0;
+    }
+    if (command === '--version') {
+      const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+      io.stdout.write(`${pkg.version}\n`);
+      return 0;
+    }
+    if (command === 'pack') return await pack(rest, io);
+    if (command === 'list') return await list(rest, io);
+    if (command === 'extract') return await extract(rest, io);
+    throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  } catch (error) {
+    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+      io.stderr.write(`initramfs-cpio: ${error.message}\n\n${usage}`);
+      return 2;
+    }
+    if (error instanceof ZodError) {
+      const issue = error.issues[0];
+      io.stderr.write(`initramfs-cpio: invalid option ${issue?.path.join('.') ?? ''}: ${issue?.message ?? error.message}\n`);
+      return 2;
+    }
+    if (isDistroforgeError(error)) {
+      io.stderr.write(`initramfs-cpio: ${error.describe()}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+function one(positionals: string[], what: string): string {
+  if (positionals.length !== 1) throw new UsageError(`expected exactly one ${what}, got ${positionals.length}`);
+  return positionals[0] as string;
+}
+
+async function pack(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      output: { type: 'string', short: 'o' },
+      compress: { type: 'string', default: 'none' },
+      level: { type: 'string' },
+      manifest: { type: 'string' },
+      owner: { type: 'string' },
+      'modules-dir': { type: 'string' },
+      module: { type: 'string', multiple: true },
+      prepend: { type: 'string', multiple: true },
+    },
+  });
+  const input = one(positionals, 'DIR or SPEC');
+  if (!values.output) throw new UsageError('-o FILE is required');
+  const compress = compressionSchema.parse(values.compress);
+  if (values.owner !== undefined && values.owner !== 'disk' && values.owner !== 'root') throw new UsageError('--owner is disk or root');
+  if (values.module?.length && !values['modules-dir']) throw new UsageError('--module needs --modules-dir');
+  const isDir = (await stat(input)).isDirectory();
+  if (!isDir && (values.manifest || values.owner)) throw new UsageError('--manifest and --owner apply to a directory input');
+  const source = isDir
+    ? entriesFromDirectory(input, { manifest: values.manifest ? await readManifest(values.manifest) : undefined, owner: values.owner as 'disk' | 'root' | undefined })
+    : await entriesFromSpec(input);
+  let entries: CpioSegment['input'];
+  let moduleCount = 0;
+  if (values.module?.length) {
+    const closure = await resolveModuleClosure({ modulesDir: values['modules-dir'] as string, names: values.module });
+    moduleCount = closure.modules.length;
+    entries = { entries: await combineEntries(source, await kernelModuleEntries(closure)) };
+  } else {
+    entries = { entries: source };
+  }
+  const level = values.level === undefined ? undefined : Number(values.level);
+  const result = await writeInitramfs({
+    output: values.output,
+    segments: [
+      ...(values.prepend ?? []).map((archive) => ({ input: { archive }, compress: 'none' as const })),
+      { input: entries, compress, ...(level === undefined ? {} : { level }) },
+    ],
+  });
+  io.stdout.write(`${result.output}: ${result.bytes} bytes${compress === 'none' ? '' : ` (${compress})`}${moduleCount ? `, ${moduleCount} kernel modules` : ''}\n`);
+  return 0;
+}
+
+async function list(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+  const file = one(positionals, 'FILE');
+  for await (const { body: _body, ...entry } of readCpio(file)) {
+    io.stdout.write(`${values.json ? JSON.stringify(entry) : formatListing(entry)}\n`);
+  }
+  return 0;
+}
+
+async function extract(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { directory: { type: 'string', short: 'C' }, 'manifest-out': { type: 'string' } },
+  });
+  const file = one(positionals, 'FILE');
+  if (!values.directory) throw new UsageError('-C DIR is required');
+  const result = await extractCpio(file, values.directory);
+  if (values['manifest-out']) await writeManifest(values['manifest-out'], result.manifest);
+  io.stdout.write(`${values.directory}: ${result.entries} entries extracted\n`);
+  return 0;
+}
