@@ -54,6 +54,7 @@ export async function createSquashfs(options: CreateSquashfsOptions): Promise<Cr
   try {
     const args = ['-noappend', '-no-recovery', '-exit-on-error', '-comp', compression.algorithm];
     args.push(...compressorArgs(compression), '-b', String(blockSize));
+    if (opts.onProgress && tool.percentage) args.push('-percentage');
     if (opts.processors !== undefined) args.push('-processors', String(opts.processors));
     // caps need xattrs on; only security.capability is kept so the host's other xattrs stay out.
     if (plan.usesXattrs) args.push('-xattrs', '-xattrs-include', '^security\\.capability$');

@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createSquashfs,
+  extractSquashfs,
+  listSquashfs,
+  squashfsInfo,
   InvalidOptionsError,
   ManifestMismatchError,
   ManifestPathMissingError,
@@ -78,6 +81,22 @@ describe('tool errors', () => {
     expect((error as ToolFailedError).hint).toBe(`full log: ${output}.log`);
     expect(events).toEqual([50]);
     expect((await readdir(work)).filter((f) => f.includes('partial.sqfs') && !f.endsWith('.log'))).toEqual([]);
+  });
+});
+
+describe('reading something that is not a squashfs image', () => {
+  it('listSquashfs, squashfsInfo and extractSquashfs fail with ToolFailedError naming the image', async () => {
+    const bogus = join(work, 'bogus.sqfs');
+    await writeFile(bogus, Buffer.alloc(8192, 0x41));
+    for (const run of [() => listSquashfs(bogus), () => squashfsInfo(bogus)]) {
+      const error = await run().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ToolFailedError);
+      expect(error).toMatchObject({ code: 'ERR_TOOL_FAILED', path: bogus, logTail: expect.stringMatching(/superblock/i) });
+    }
+    const target = join(work, 'bogus-extracted');
+    const error = await extractSquashfs(bogus, target).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ToolFailedError);
+    await expect(readdir(target)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
 
