@@ -1,0 +1,60 @@
+import { execa } from 'execa';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main, usage } from '../src/cli-main.js';
+import { debianKernel, markerInitramfs } from './fixtures.js';
+
+const pkg = join(import.meta.dirname, '..');
+let work: string;
+let kernel: string;
+let initrd: string;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'iso-assemble-cli-'));
+  kernel = await debianKernel();
+  initrd = await markerInitramfs(work);
+}, 300_000);
+
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+// Runs against dist/ (the nx test target depends on build).
+it('the README example is the file in examples/ and prints what the README shows', async () => {
+  const readme = await readFile(join(pkg, 'README.md'), 'utf8');
+  const source = await readFile(join(pkg, 'examples', 'build-and-inspect.mjs'), 'utf8');
+  expect(readme).toContain(source.trim());
+  const { stdout } = await execa('node', [join(pkg, 'examples', 'build-and-inspect.mjs'), kernel, initrd], { cwd: pkg });
+  const shown = /Output:\n\n```\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+  expect(stdout).toBe(shown.trim());
+}, 120_000);
+
+describe('iso-assemble command line', () => {
+  it('builds from a JSON options file, then inspects the ISO', async () => {
+    const config = join(work, 'options.json');
+    const output = join(work, 'cli.iso');
+    await writeFile(config, JSON.stringify({ output, label: 'DFCLI', kernel, initrd, uefi: false, sourceDateEpoch: 1700000000 }));
+    const out: string[] = [];
+    expect(await main(['build', config], (s) => out.push(s))).toBe(0);
+    expect(out.join('')).toMatch(/cli\.iso: \d+ bytes, BIOS, sha256 [0-9a-f]{64} \(log .*cli\.iso\.log\)\n/);
+    const listed: string[] = [];
+    expect(await main(['inspect', output], (s) => listed.push(s))).toBe(0);
+    expect(listed.join('')).toContain('El Torito 1: BIOS /boot/grub/i386-pc/eltorito.img\n');
+    expect(listed.join('')).not.toContain('El Torito 2');
+    const json: string[] = [];
+    expect(await main(['inspect', output, '--json'], (s) => json.push(s))).toBe(0);
+    expect(JSON.parse(json.join('')).volumeId).toBe('DFCLI');
+  }, 120_000);
+
+  it('usage errors exit 2, typed errors exit 1 with the code and hint', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    expect(await main(['frobnicate', 'x'], (s) => out.push(s), (s) => err.push(s))).toBe(2);
+    expect(err.join('')).toBe(usage);
+    expect(await main(['inspect', join(work, 'options.json')], (s) => out.push(s), (s) => err.push(s))).toBe(1);
+    expect(err.join('')).toContain('ERR_NOT_AN_ISO');
+    expect(out).toEqual([]);
+  });
+});
