@@ -1,0 +1,32 @@
+import { defineCommand } from 'citty';
+import { formatMs } from '../output/reporter.js';
+import { buildProfile } from '../pipeline/build-profile.js';
+import { outputArgs, reporterFor } from '../main.js';
+import { withInterrupt } from './with-interrupt.js';
+
+export default defineCommand({
+  meta: { name: 'build', description: 'Build the outputs of a profile (cached: only changed stages run again)' },
+  args: {
+    profile: { type: 'positional', description: 'profile directory (default: .)', required: false, default: '.' },
+    out: { type: 'string', description: 'output directory (default PROFILE/out)' },
+    state: { type: 'string', description: 'build state directory (default PROFILE/.distroforge)' },
+    ...outputArgs,
+  },
+  async run({ args }) {
+    const reporter = reporterFor(args);
+    try {
+      const report = await withInterrupt((signal) =>
+        buildProfile({ profile: args.profile, reporter, signal, ...(args.out ? { out: args.out } : {}), ...(args.state ? { state: args.state } : {}) }),
+      );
+      if (args.json) process.stdout.write(`${JSON.stringify({ type: 'result', ...report })}\n`);
+      else {
+        for (const o of report.outputs) reporter.say(`${o.file}  ${(o.bytes / 1048576).toFixed(1)} MiB  sha256:${o.sha256.slice(0, 16)}…`);
+        const cached = report.stages.filter((s) => s.cached).length;
+        reporter.say(`built ${report.profile} in ${formatMs(report.totalMs)} (${cached}/${report.stages.length} stages cached)`);
+      }
+      return 0;
+    } finally {
+      await reporter.close();
+    }
+  },
+});

@@ -1,0 +1,110 @@
+import { open } from 'node:fs/promises';
+import { DistroforgeError } from '@distroforge/core';
+
+export type FileKind = 'rpm' | 'deb' | 'cpio' | 'squashfs' | 'erofs' | 'iso' | 'disk';
+
+/** Tells what an image or package file is from its magic numbers (never from its name). */
+export async function detectFileKind(file: string): Promise<FileKind> {
+  const handle = await open(file, 'r').catch((cause: unknown) => {
+    throw new DistroforgeError('ERR_INSPECT_UNREADABLE', `cannot read ${file}: ${(cause as Error).message}`, { path: file, cause });
+  });
+  try {
+    const head = Buffer.alloc(0x8006);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const b = head.subarray(0, bytesRead);
+    if (b.length >= 4 && b.readUInt32BE(0) === 0xedabeedb) return 'rpm';
+    if (b.subarray(0, 21).toString('latin1') === '!<arch>\ndebian-binary') return 'deb';
+    if (b.subarray(0, 4).toString('latin1') === 'hsqs') return 'squashfs';
+    if (b.length >= 0x404 && b.readUInt32LE(0x400) === 0xe0f5e1e2) return 'erofs';
+    if (b.subarray(0x8001, 0x8006).toString('latin1') === 'CD001') return 'iso';
+    if (b.subarray(512, 520).toString('latin1') === 'EFI PART') return 'disk';
+    const magic6 = b.subarray(0, 6).toString('latin1');
+    if (magic6 === '070701' || magic6 === '070702') return 'cpio';
+    if ((b[0] === 0x1f && b[1] === 0x8b) || b.readUInt32LE(0) === 0xfd2fb528 || magic6 === '\xfd7zXZ\x00') return 'cpio';
+    throw new DistroforgeError('ERR_INSPECT_UNKNOWN_FORMAT', `${file}: not an rpm, deb, cpio/initramfs, squashfs, erofs, ISO or GPT disk image`, {
+      path: file,
+      hint: 'inspect understands .rpm, .deb, initramfs (cpio, optionally gzip/zstd/xz), squashfs, erofs, ISO 9660 and GPT disk images',
+    });
+  } finally {
+    await handle.close();
+  }
+}
+
+export interface Inspection {
+  file: string;
+  kind: FileKind;
+  summary: Record<string, unknown>;
+  /** One line per member: files of an archive or image, partitions of a disk. */
+  entries: string[];
+}
+
+/** Reads a file with the package that owns its format and returns a printable summary. */
+export async function inspectFile(file: string): Promise<Inspection> {
+  const kind = await detectFileKind(file);
+  switch (kind) {
+    case 'rpm': {
+      const { readRpm } = await import('@distroforge/rpm-extract');
+      const p = await readRpm(file);
+      return {
+        file,
+        kind,
+        summary: {
+          nevra: p.nevra,
+          summary: p.summary,
+          license: p.license,
+          size: p.size,
+          payload: p.payload,
+          requires: p.requires.length,
+          provides: p.provides.length,
+          signatures: p.signatures.length,
+        },
+        entries: p.files.map((f) => `${octal(f.mode)} ${f.user}/${f.group} ${String(f.size).padStart(10)} ${f.path}${f.linkTo ? ` -> ${f.linkTo}` : ''}`),
+      };
+    }
+    case 'deb': {
+      const { readArMembers } = await import('@distroforge/rootfs-bootstrap');
+      const members = await readArMembers(file);
+      return { file, kind, summary: { members: members.length }, entries: members.map((m) => `${String(m.size).padStart(10)} ${m.name}`) };
+    }
+    case 'cpio': {
+      const { listCpio } = await import('@distroforge/initramfs-cpio');
+      const entries = await listCpio(file);
+      return {
+        file,
+        kind,
+        summary: { entries: entries.length, bytes: entries.reduce((n, e) => n + e.size, 0) },
+        entries: entries.map((e) => `${octal(e.rawMode)} ${e.uid}/${e.gid} ${String(e.size).padStart(10)} ${e.name}${e.type === 'char' || e.type === 'block' ? ` (${e.rdevMajor},${e.rdevMinor})` : ''}`),
+      };
+    }
+    case 'squashfs': {
+      const { listSquashfs, squashfsInfo } = await import('@distroforge/squashfs-wrap');
+      const [info, entries] = await Promise.all([squashfsInfo(file), listSquashfs(file)]);
+      return {
+        file,
+        kind,
+        summary: { ...info },
+        entries: entries.map((e) => `${octal(e.mode)} ${e.uid}/${e.gid} ${String(e.size).padStart(10)} ${e.path}${e.target ? ` -> ${e.target}` : ''}`),
+      };
+    }
+    case 'iso': {
+      const { inspectIso } = await import('@distroforge/iso-assemble');
+      const iso = await inspectIso(file);
+      return {
+        file,
+        kind,
+        summary: { volumeId: iso.volumeId, creationTime: iso.creationTime, elTorito: iso.elTorito.entries, systemArea: iso.systemArea.summary, gpt: iso.systemArea.gpt, mbr: iso.systemArea.mbr },
+        entries: iso.files.map((f) => JSON.stringify(f)),
+      };
+    }
+    default:
+      throw new DistroforgeError('ERR_INSPECT_UNSUPPORTED', `${file}: ${kind} images are recognised but not inspected yet`, {
+        path: file,
+        value: kind,
+        hint: kind === 'disk' ? 'use sfdisk -l or sgdisk -p for now' : 'use dump.erofs for now',
+      });
+  }
+}
+
+function octal(mode: number): string {
+  return mode.toString(8).padStart(6, '0');
+}

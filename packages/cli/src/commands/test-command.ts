@@ -1,0 +1,68 @@
+import { defineCommand } from 'citty';
+import { DistroforgeError } from '@distroforge/core';
+import { formatMs } from '../output/reporter.js';
+import { buildProfile } from '../pipeline/build-profile.js';
+import { bootAndCheck, bootModes, type BootMode, type BootVerdict } from '../pipeline/boot-test.js';
+import { loadProfile } from '../profile/load-profile.js';
+import { outputArgs, reporterFor } from '../main.js';
+import { withInterrupt } from './with-interrupt.js';
+
+export default defineCommand({
+  meta: { name: 'test', description: 'Build if needed, boot in every firmware mode the profile targets, run its test commands' },
+  args: {
+    profile: { type: 'positional', description: 'profile directory (default: .)', required: false, default: '.' },
+    out: { type: 'string', description: 'output directory (default PROFILE/out)' },
+    state: { type: 'string', description: 'build state directory (default PROFILE/.distroforge)' },
+    firmware: { type: 'string', description: 'only this firmware: bios, uefi or uefi-secureboot' },
+    medium: { type: 'string', description: 'cdrom (default) or disk (the ISO as a USB-style disk)' },
+    ...outputArgs,
+  },
+  async run({ args }) {
+    const reporter = reporterFor(args);
+    try {
+      const loaded = await loadProfile(args.profile);
+      const test = loaded.profile.test;
+      if (!test) {
+        throw new DistroforgeError('ERR_PROFILE_INVALID', `${loaded.profileFile}: the profile has no test section`, {
+          path: loaded.profileFile,
+          hint: 'add test: { ready: "<text printed when the system is up>" }',
+        });
+      }
+      const report = await withInterrupt((signal) =>
+        buildProfile({ profile: args.profile, reporter, signal, ...(args.out ? { out: args.out } : {}), ...(args.state ? { state: args.state } : {}) }),
+      );
+      let modes: BootMode[] = bootModes(loaded.profile, report);
+      if (args.firmware) modes = modes.filter((m) => m.firmware === args.firmware);
+      if (args.medium === 'disk') modes = modes.map((m) => (m.medium === 'cdrom' ? { ...m, medium: 'disk' } : m));
+      if (modes.length === 0) throw new DistroforgeError('ERR_USAGE', `the profile does not target firmware ${args.firmware}`, { hint: `profile firmware: ${loaded.profile.firmware.join(', ')}` });
+      const verdicts: BootVerdict[] = [];
+      for (const mode of modes) {
+        const name = `boot ${mode.firmware}/${mode.medium}`;
+        reporter.emit({ type: 'stage-start', stage: name });
+        const started = performance.now();
+        const verdict = await bootAndCheck(mode, report, test);
+        verdicts.push(verdict);
+        reporter.emit({
+          type: 'stage-end',
+          stage: name,
+          cached: false,
+          ms: performance.now() - started,
+          detail: verdict.ok ? `ready in ${formatMs(verdict.readyMs ?? 0)} (${verdict.accel}), ${verdict.commands.length} checks passed` : 'FAILED',
+        });
+        if (!verdict.ok) {
+          reporter.say(`FAIL ${name}: ${verdict.error ?? 'a check failed'}`);
+          for (const c of verdict.commands.filter((c) => !c.ok)) reporter.say(`  check "${c.run}" expected ${JSON.stringify(c.expect)}, got ${JSON.stringify(c.output.slice(0, 200))}`);
+          for (const line of verdict.lastLines ?? []) reporter.say(`  | ${line}`);
+          if (verdict.consoleLog) reporter.say(`  console log: ${verdict.consoleLog}`);
+        }
+      }
+      const ok = verdicts.every((v) => v.ok);
+      if (args.json) process.stdout.write(`${JSON.stringify({ type: 'result', ok, profile: report.profile, build: report, boots: verdicts })}\n`);
+      else reporter.say(`${ok ? 'PASS' : 'FAIL'} ${report.profile}: ${verdicts.map((v) => `${v.firmware}/${v.medium} ${v.ok ? formatMs(v.readyMs ?? 0) : 'failed'}`).join(', ')}`);
+      if (!ok) throw new DistroforgeError('ERR_TEST_FAILED', `${verdicts.filter((v) => !v.ok).length} of ${verdicts.length} boots failed`, { hint: 'see the console lines above and the console log' });
+      return 0;
+    } finally {
+      await reporter.close();
+    }
+  },
+});

@@ -1,0 +1,25 @@
+import type { LoadedProfile } from '../profile/load-profile.js';
+import type { Reporter } from '../output/reporter.js';
+import type { StageCache } from '../engine/stage-cache.js';
+import type { ProfilePaths } from '../commands/profile-paths.js';
+
+/** What every stage of a build can read. */
+export interface BuildContext {
+  loaded: LoadedProfile;
+  paths: ProfilePaths;
+  reporter: Reporter;
+  cache: StageCache;
+  /** The build timestamp: SOURCE_DATE_EPOCH, else the profile's, else a fixed default. */
+  epoch: number;
+  /** Tool log of this build. */
+  logFile: string;
+  signal?: AbortSignal;
+}
+
+/** Used when neither SOURCE_DATE_EPOCH nor the profile sets one: never the wall clock. */
+export const DEFAULT_EPOCH = 1_700_000_000;
+
+/** The ISO volume label / live medium label of a profile. */
+export function mediumLabel(loaded: LoadedProfile): string {
+  return loaded.profile.boot.label ?? loaded.profile.name.toUpperCase().replace(/[^A-Z0-9]/g, '_').slice(0, 32);
+}

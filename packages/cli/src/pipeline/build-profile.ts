@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { copyFile, mkdir, rename, rm, stat, writeFile, constants } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sourceDateEpoch, DistroforgeError } from '@distroforge/core';
+import { StageCache, type StageResult } from '../engine/stage-cache.js';
+import { profilePaths, type ProfilePaths } from '../commands/profile-paths.js';
+import { loadProfile, type LoadedProfile } from '../profile/load-profile.js';
+import type { Reporter } from '../output/reporter.js';
+import { DEFAULT_EPOCH, type BuildContext } from './build-context.js';
+import { busyboxInitramfsStage } from './stage-busybox-initramfs.js';
+import { imageStage } from './stage-image.js';
+import { isoStage, liveKernelArgs } from './stage-iso.js';
+import { kernelStage } from './stage-kernel.js';
+import { liveInitramfsStage } from './stage-live-initramfs.js';
+import { overlayStage } from './stage-overlay.js';
+import { rootfsStage } from './stage-rootfs.js';
+
+export interface BuildOptions {
+  profile: string;
+  reporter: Reporter;
+  out?: string;
+  state?: string;
+  signal?: AbortSignal;
+}
+
+export interface BuiltOutput {
+  kind: 'iso' | 'initramfs' | 'kernel' | 'squashfs' | 'erofs';
+  file: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** What a build produced and how; written as out/build-report.json. */
+export interface BuildReport {
+  profile: string;
+  sourceDateEpoch: number;
+  outputs: BuiltOutput[];
+  stages: { name: string; key: string; cached: boolean; ms: number }[];
+  packages: { name: string; version: string; sha256: string }[];
+  /** How to boot the result directly (kernel + initrd + command line), for `run --direct` and tests. */
+  direct?: { kernel: string; initrd: string; append: string; rootImage?: string };
+  totalMs: number;
+}
+
+/** Builds every output a profile asks for, re-running only the stages whose inputs changed. */
+export async function buildProfile(options: BuildOptions): Promise<BuildReport> {
+  const started = performance.now();
+  const loaded = await loadProfile(options.profile);
+  const paths = profilePaths(loaded.dir, { ...(options.out ? { out: options.out } : {}), ...(options.state ? { state: options.state } : {}) });
+  const epoch = sourceDateEpoch(loaded.profile.sourceDateEpoch ?? DEFAULT_EPOCH) ?? DEFAULT_EPOCH;
+  await mkdir(paths.stateDir, { recursive: true });
+  const logFile = join(paths.stateDir, 'build.log');
+  options.reporter.logTo(logFile);
+  // External tools and packages that read the environment see the same timestamp.
+  const previousEpoch = process.env.SOURCE_DATE_EPOCH;
+  process.env.SOURCE_DATE_EPOCH = String(epoch);
+  const ctx: BuildContext = {
+    loaded,
+    paths,
+    reporter: options.reporter,
+    cache: new StageCache(paths.stateDir, options.reporter),
+    epoch,
+    logFile,
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  try {
+    const stages: StageResult<unknown>[] = [];
+    const published: BuiltOutput[] = [];
+    let packages: BuildReport['packages'] = [];
+    let direct: BuildReport['direct'];
+    const { profile } = loaded;
+    if (profile.source.type === 'busybox') {
+      const kernel = await kernelStage(ctx);
+      const initramfs = await busyboxInitramfsStage(ctx, kernel);
+      stages.push(kernel, initramfs);
+      const vmlinuz = await publish(paths, join(kernel.dir, kernel.result.vmlinuz), `${profile.name}.vmlinuz`, 'kernel');
+      const initrd = await publish(paths, join(initramfs.dir, initramfs.result.initrd), `${profile.name}.initramfs.img`, 'initramfs');
+      published.push(vmlinuz, initrd);
+      packages = [{ name: kernel.result.package, version: kernel.result.packageVersion, sha256: '' }];
+      direct = { kernel: vmlinuz.file, initrd: initrd.file, append: ['console=ttyS0,115200', 'panic=-1', ...profile.boot.kernelArgs].join(' ') };
+    } else {
+      const rootfs = await rootfsStage(ctx);
+      const overlay = await overlayStage(ctx, rootfs);
+      const image = await imageStage(ctx, overlay);
+      const initramfs = await liveInitramfsStage(ctx, rootfs);
+      stages.push(rootfs, overlay, image, initramfs);
+      packages = rootfs.result.packages.map(({ name, version, sha256 }) => ({ name, version, sha256 }));
+      const kernelOut = await publish(paths, join(initramfs.dir, initramfs.result.kernel), `${profile.name}.vmlinuz`, 'kernel');
+      const initrdOut = await publish(paths, join(initramfs.dir, initramfs.result.initrd), `${profile.name}.initramfs.img`, 'initramfs');
+      const imageOut = await publish(paths, join(image.dir, image.result.file), `${profile.name}.${image.result.type}`, image.result.type);
+      published.push(kernelOut, initrdOut, imageOut);
+      direct = { kernel: kernelOut.file, initrd: initrdOut.file, rootImage: imageOut.file, append: liveKernelArgs(ctx).join(' ') };
+      if (profile.outputs.includes('iso')) {
+        const iso = await isoStage(ctx, image, initramfs);
+        stages.push(iso);
+        published.push(await publish(paths, join(iso.dir, iso.result.file), iso.result.file, 'iso'));
+      }
+      for (const kind of profile.outputs.filter((o) => o === 'disk' || o === 'rootfs-tar')) {
+        options.reporter.say(`note: output "${kind}" is not built yet (tracked in the issue tracker); skipped`);
+      }
+    }
+    const report: BuildReport = {
+      profile: profile.name,
+      sourceDateEpoch: epoch,
+      outputs: published,
+      stages: stages.map((s) => ({ name: s.name, key: s.key, cached: s.cached, ms: Math.round(s.ms) })),
+      packages,
+      ...(direct ? { direct } : {}),
+      totalMs: Math.round(performance.now() - started),
+    };
+    await writeFile(join(paths.outDir, 'build-report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    return report;
+  } catch (error) {
+    if (error instanceof DistroforgeError && error.hint === undefined) {
+      (error as { hint: string | undefined }).hint = `build log: ${logFile}`;
+    }
+    throw error;
+  } finally {
+    if (previousEpoch === undefined) delete process.env.SOURCE_DATE_EPOCH;
+    else process.env.SOURCE_DATE_EPOCH = previousEpoch;
+  }
+}
+
+/** Copies a stage output into out/ (reflink where possible) atomically, with a .sha256 beside it. */
+async function publish(paths: ProfilePaths, from: string, name: string, kind: BuiltOutput['kind']): Promise<BuiltOutput> {
+  await mkdir(paths.outDir, { recursive: true });
+  const file = join(paths.outDir, name);
+  const temp = `${file}.partial-${process.pid}`;
+  await copyFile(from, temp, constants.COPYFILE_FICLONE);
+  await rename(temp, file).catch(async (e: unknown) => {
+    await rm(temp, { force: true });
+    throw e;
+  });
+  const sha256 = await sha256Of(file);
+  await writeFile(`${file}.sha256`, `${sha256}  ${name}\n`);
+  return { kind, file, bytes: (await stat(file)).size, sha256 };
+}
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export type { LoadedProfile };

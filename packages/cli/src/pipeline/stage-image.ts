@@ -1,0 +1,39 @@
+import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { readManifest } from '@distroforge/core';
+import { createErofs, createSquashfs } from '@distroforge/squashfs-wrap';
+import type { StageResult } from '../engine/stage-cache.js';
+import type { BuildContext } from './build-context.js';
+
+export interface ImageStageResult {
+  file: string;
+  bytes: number;
+  type: 'squashfs' | 'erofs';
+}
+
+/** Stage 3: the finished root becomes a compressed read-only image, ownership from the manifest. */
+export async function imageStage(ctx: BuildContext, overlay: StageResult<unknown>): Promise<StageResult<ImageStageResult>> {
+  const image = ctx.loaded.profile.image;
+  return ctx.cache.run({
+    name: 'image',
+    inputs: { image, epoch: ctx.epoch },
+    upstream: [overlay.key],
+    describe: (r) => `${r.type} ${(r.bytes / 1048576).toFixed(1)} MiB`,
+    run: async (dir) => {
+      const manifest = await readManifest(join(overlay.dir, 'manifest.json'));
+      const file = `filesystem.${image.type}`;
+      const output = join(dir, file);
+      const common = { source: join(overlay.dir, 'rootfs'), output, manifest, sourceDateEpoch: ctx.epoch, logFile: join(dir, 'image.log') };
+      if (image.type === 'erofs') {
+        await createErofs({ ...common });
+      } else {
+        await createSquashfs({
+          ...common,
+          compression: { algorithm: image.compression, ...(image.level === undefined ? {} : { level: image.level }) },
+          onProgress: (e) => ctx.reporter.emit({ type: 'progress', stage: 'image', percent: e.percent }),
+        });
+      }
+      return { file, bytes: (await stat(output)).size, type: image.type };
+    },
+  });
+}

@@ -1,0 +1,62 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { assembleIso } from '@distroforge/iso-assemble';
+import type { StageResult } from '../engine/stage-cache.js';
+import { mediumLabel, type BuildContext } from './build-context.js';
+import type { ImageStageResult } from './stage-image.js';
+import type { LiveInitramfsStageResult } from './stage-live-initramfs.js';
+
+export interface IsoStageResult {
+  file: string;
+  bytes: number;
+  label: string;
+}
+
+/** The kernel arguments every live boot entry carries (serial console so tests can read it). */
+export function liveKernelArgs(ctx: BuildContext): string[] {
+  return ['console=tty0', 'console=ttyS0,115200', `live.label=${mediumLabel(ctx.loaded)}`, ...ctx.loaded.profile.boot.kernelArgs];
+}
+
+/** Stage 5: the hybrid ISO (BIOS + UEFI, CD or USB) from kernel, initramfs and root image. */
+export async function isoStage(
+  ctx: BuildContext,
+  image: StageResult<ImageStageResult>,
+  initramfs: StageResult<LiveInitramfsStageResult>,
+): Promise<StageResult<IsoStageResult>> {
+  const { profile } = ctx.loaded;
+  const label = mediumLabel(ctx.loaded);
+  const firmware = profile.firmware;
+  const inputs = {
+    label,
+    kernelArgs: liveKernelArgs(ctx),
+    menu: { title: profile.description ?? profile.name, timeout: profile.boot.timeout, extraEntries: profile.boot.menu },
+    bios: firmware.includes('bios'),
+    uefi: firmware.includes('uefi') || firmware.includes('uefi-secureboot'),
+    secureBoot: firmware.includes('uefi-secureboot'),
+    epoch: ctx.epoch,
+  };
+  return ctx.cache.run({
+    name: 'iso',
+    inputs,
+    upstream: [image.key, initramfs.key],
+    describe: (r) => `${(r.bytes / 1048576).toFixed(1)} MiB`,
+    run: async (dir) => {
+      const file = `${profile.name}.iso`;
+      await assembleIso({
+        output: join(dir, file),
+        label,
+        kernel: join(initramfs.dir, initramfs.result.kernel),
+        initrd: join(initramfs.dir, initramfs.result.initrd),
+        rootImage: join(image.dir, image.result.file),
+        kernelArgs: inputs.kernelArgs,
+        menu: { title: inputs.menu.title, timeout: inputs.menu.timeout, extraEntries: inputs.menu.extraEntries.map((e) => ({ ...e, append: e.append })) },
+        bios: inputs.bios,
+        uefi: inputs.uefi,
+        secureBoot: inputs.secureBoot,
+        sourceDateEpoch: ctx.epoch,
+        logFile: join(dir, 'iso.log'),
+      });
+      return { file, bytes: (await stat(join(dir, file))).size, label };
+    },
+  });
+}

@@ -1,0 +1,56 @@
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { bootstrapRootfs } from '@distroforge/rootfs-bootstrap';
+import type { StageResult } from '../engine/stage-cache.js';
+import type { BuildContext } from './build-context.js';
+import { findKernel } from './find-kernel.js';
+
+export interface KernelStageResult {
+  version: string;
+  package: string;
+  packageVersion: string;
+  /** Relative to the stage directory. */
+  vmlinuz: string;
+  modulesDir: string;
+}
+
+/**
+ * For profiles without a package-managed root (busybox source): Debian's kernel package and its
+ * dependencies, verified and unpacked (no maintainer scripts); only the kernel and its modules are
+ * kept. The apt index and .deb cache are shared with full bootstraps.
+ */
+export async function kernelStage(ctx: BuildContext): Promise<StageResult<KernelStageResult>> {
+  const kernelPackage = ctx.loaded.profile.kernel.package;
+  const suite = 'bookworm';
+  return ctx.cache.run({
+    name: 'kernel',
+    inputs: { kernelPackage, suite, epoch: ctx.epoch },
+    upstream: [],
+    describe: (r) => r.version,
+    run: async (dir) => {
+      const tree = join(dir, 'tree');
+      const result = await bootstrapRootfs({
+        target: tree,
+        suite,
+        variant: 'extract',
+        include: [kernelPackage],
+        configure: 'never',
+        logFile: join(dir, 'kernel.log'),
+      });
+      const kernel = await findKernel(tree);
+      await mkdir(join(dir, 'boot'));
+      await mkdir(join(dir, 'modules'));
+      await rename(kernel.vmlinuz, join(dir, 'boot', `vmlinuz-${kernel.version}`));
+      await rename(kernel.modulesDir, join(dir, 'modules', kernel.version));
+      await rm(tree, { recursive: true, force: true });
+      const image = result.packages.find((p) => p.name.startsWith('linux-image-') && p.name.endsWith(kernel.version)) ?? result.packages.find((p) => p.name === kernelPackage);
+      return {
+        version: kernel.version,
+        package: image?.name ?? kernelPackage,
+        packageVersion: image?.version ?? 'unknown',
+        vmlinuz: join('boot', `vmlinuz-${kernel.version}`),
+        modulesDir: join('modules', kernel.version),
+      };
+    },
+  });
+}

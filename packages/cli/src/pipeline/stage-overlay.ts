@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import { readManifest, writeManifest } from '@distroforge/core';
+import { applyProfile, type ApplyProfileOptions } from '@distroforge/overlay-apply';
+import type { StageResult } from '../engine/stage-cache.js';
+import { hashTree } from '../engine/hash-tree.js';
+import type { Profile } from '../profile/profile-schema.js';
+import type { BuildContext } from './build-context.js';
+import { copyTree } from './copy-tree.js';
+
+export interface OverlayStageResult {
+  changes: number;
+}
+
+/** The profile's settings as overlay-apply takes them (everything except root, manifest, overlay). */
+export function overlaySettings(profile: Profile): Omit<ApplyProfileOptions, 'root' | 'manifest' | 'overlay'> {
+  return {
+    permissions: profile.permissions,
+    users: profile.users.map((u) => ({
+      name: u.name,
+      ...(u.uid === undefined ? {} : { uid: u.uid }),
+      system: u.system,
+      groups: u.groups,
+      shell: u.shell,
+      ...(u.home ? { home: u.home } : {}),
+      ...(u.comment ? { gecos: u.comment } : {}),
+      ...(u.password !== undefined ? { password: { plain: u.password } } : {}),
+      ...(u.passwordHash !== undefined ? { password: { hash: u.passwordHash } } : {}),
+    })),
+    groups: profile.groups.map((g) => ({ name: g.name, ...(g.gid === undefined ? {} : { gid: g.gid }), system: g.system })),
+    services: profile.services,
+    ...(profile.hostname ? { hostname: profile.hostname } : {}),
+    ...(profile.timezone ? { timezone: profile.timezone } : {}),
+    ...(profile.locale ? { locale: profile.locale } : {}),
+    ...(Object.keys(profile.sysctl).length ? { sysctl: profile.sysctl } : {}),
+    ...(profile.modules.load.length ? { modules: profile.modules.load } : {}),
+    ...(Object.keys(profile.modules.options).length ? { moduleOptions: profile.modules.options } : {}),
+    ...(profile.autologin ? { autologin: { user: profile.autologin.user, consoles: profile.autologin.consoles, enable: true } } : {}),
+  };
+}
+
+/** Stage 2: the overlay, users, units and settings applied to a copy of the bootstrapped root. */
+export async function overlayStage(ctx: BuildContext, rootfs: StageResult<unknown>): Promise<StageResult<OverlayStageResult>> {
+  const { profile, overlayDir } = ctx.loaded;
+  const settings = overlaySettings(profile);
+  return ctx.cache.run({
+    name: 'overlay',
+    inputs: { settings, overlay: overlayDir ? await hashTree(overlayDir) : null, epoch: ctx.epoch },
+    upstream: [rootfs.key],
+    describe: (r) => `${r.changes} changes`,
+    run: async (dir) => {
+      const root = join(dir, 'rootfs');
+      await copyTree(join(rootfs.dir, 'rootfs'), root);
+      const manifest = await readManifest(join(rootfs.dir, 'manifest.json'));
+      const result = await applyProfile({ root, manifest, ...settings, ...(overlayDir ? { overlay: overlayDir } : {}), sourceDateEpoch: ctx.epoch });
+      await writeManifest(join(dir, 'manifest.json'), result.manifest);
+      return { changes: result.changes.length };
+    },
+  });
+}
