@@ -9,6 +9,7 @@ import { uefiBootFiles } from './uefi-boot-files.js';
 import { buildGrubImage } from './grub-image.js';
 import { renderGrubMenu } from './grub-menu.js';
 import { renderSearchConfig } from './grub-script.js';
+import { inputDigest, guidFromDigest } from './input-digest.js';
 import { sha256File } from './iso-sha256.js';
 import { espVolumeLabel, isoPaths, normaliseIsoOptions, type AssembleIsoOptions, type NormalisedIsoOptions } from './options.js';
 import { hasAuthenticodeSignature } from './pe-signature.js';
@@ -30,6 +31,8 @@ export interface AssembledIso {
   esp: { size: number; serial: number } | undefined;
   /** The SBAT check of shim and signed GRUB, for Secure Boot builds. */
   sbat: SbatCheck | undefined;
+  /** The root image: its path in the ISO and size, to report next to the ISO's size. */
+  rootImage: { isoPath: string; size: number } | undefined;
   /** What was placed where in the ISO (besides the generated GRUB files). */
   files: Graft[];
   logFile: string;
@@ -110,8 +113,10 @@ export async function assembleIso(input: AssembleIsoOptions): Promise<AssembledI
       esp = { size: built.size, serial: built.serial };
     }
 
+    const digest = await inputDigest([{ path: '/', source: stage }, ...grafts, ...(espImage ? [{ path: '/.esp', source: espImage }] : [])], [options.label]);
     await writeAtomically(output, async (temp) => {
       const args = xorrisoArgs({
+        gptDiskGuid: espImage ? guidFromDigest(digest) : undefined,
         output: temp,
         label: options.label,
         sourceDateEpoch: epoch,
@@ -134,6 +139,9 @@ export async function assembleIso(input: AssembleIsoOptions): Promise<AssembledI
       boot: { bios: options.bios, uefi: options.uefi, secureBoot: options.secureBoot },
       esp,
       sbat,
+      rootImage: options.rootImageIsoPath === undefined || options.rootImage === undefined
+        ? undefined
+        : { isoPath: options.rootImageIsoPath, size: (await stat(resolve(options.rootImage))).size },
       files: grafts,
       logFile,
     };

@@ -15,6 +15,8 @@ export interface XorrisoPlan {
   biosHybridMbr?: string | undefined;
   /** The FAT ESP image when UEFI boot is wanted. */
   espImage?: string | undefined;
+  /** GPT disk GUID (32 hex digits, on-disk order); partition GUIDs are derived from it by xorriso. */
+  gptDiskGuid?: string | undefined;
 }
 
 /**
@@ -22,10 +24,11 @@ export interface XorrisoPlan {
  * BIOS El Torito with GRUB's hybrid MBR (so the file also boots as a USB disk, where the MBR
  * loads the same core image); the ESP appended as GPT partition 2 and used as the El Torito EFI
  * image. Every file date is the epoch; SOURCE_DATE_EPOCH (set in the environment) fixes the
- * volume UUID and GPT GUIDs.
+ * volume UUID (which ISO 9660 takes from the volume date); the GPT GUIDs come from the inputs.
  */
 export function xorrisoArgs(plan: XorrisoPlan): string[] {
   const args = ['-no_rc', '-report_about', 'WARNING', '-volume_date', 'all_file_dates', `=${plan.sourceDateEpoch}`];
+  if (plan.gptDiskGuid !== undefined) args.push('-boot_image', 'any', `gpt_disk_guid=${plan.gptDiskGuid}`);
   args.push('-as', 'mkisofs', '-o', plan.output, '-V', plan.label, '-iso-level', '3', '-r', '-J', '-joliet-long');
   if (plan.biosHybridMbr !== undefined) {
     args.push('--grub2-mbr', plan.biosHybridMbr, '-partition_offset', '16', '--mbr-force-bootable');

@@ -58,6 +58,11 @@ describe('reproducibility', () => {
     const other = await assembleIso({ ...common, output: join(work, 'c/live.iso'), sourceDateEpoch: 1_700_000_001 });
     expect(other.sha256).not.toBe(first.sha256);
     expect(other.esp?.serial).toBe(first.esp?.serial);
+    // GPT GUIDs come from the content, not the date: equal here, different for other content.
+    const guid = async (path: string) => (await inspectIso(path)).systemArea.gpt?.diskGuid;
+    expect(await guid(other.path)).toBe(await guid(first.path));
+    expect(await guid(secure.path)).not.toBe(await guid(first.path));
+    expect(await guid(first.path)).toMatch(/^[0-9a-f]{14}4[0-9a-f][89ab][0-9a-f]{15}$/);
   }, 300_000);
 
   it('takes SOURCE_DATE_EPOCH from the environment when no epoch is given', async () => {
@@ -76,6 +81,7 @@ describe('reproducibility', () => {
 
   it('writes <iso>.sha256 that sha256sum -c accepts, and leaves no temporary files', async () => {
     expect(first.sha256File).toBe(`${first.path}.sha256`);
+    expect(first.rootImage).toEqual({ isoPath: '/live/filesystem.squashfs', size: 3 * 4096 });
     const { stdout } = await execa('sha256sum', ['-c', 'live.iso.sha256'], { cwd: join(work, 'a') });
     expect(stdout).toBe('live.iso: OK');
     expect((await readdir(join(work, 'a'))).sort()).toEqual(['live.iso', 'live.iso.log', 'live.iso.sha256']);
