@@ -1,0 +1,32 @@
+import { text } from 'node:stream/consumers';
+import { describe, expect, it } from 'vitest';
+import { SerialConsole } from '@distroforge/qemu-launch';
+
+describe('SerialConsole', () => {
+  it('matches across chunk and UTF-8 boundaries, moving a cursor past each match', () => {
+    const serial = new SerialConsole();
+    const euro = Buffer.from('€');
+    serial.push(Buffer.concat([Buffer.from('boot: 1'), euro.subarray(0, 1)]));
+    expect(serial.take('1€')).toBeUndefined();
+    serial.push(Buffer.concat([euro.subarray(1), Buffer.from('\r\nREADY\r\n# ')]));
+    expect(serial.take('1€')?.match).toBe('1€');
+    expect(serial.take(/R(EA)DY/g)?.groups).toEqual(['EA']);
+    expect(serial.take('READY')).toBeUndefined();
+    expect(serial.lastLines(2)).toEqual(['READY', '# ']);
+  });
+
+  it('replays lines and bytes from the start, then ends with the console', async () => {
+    const serial = new SerialConsole();
+    serial.push(Buffer.from('one\r\ntwo\n'));
+    const stream = serial.stream();
+    const lines: string[] = [];
+    const reading = (async () => {
+      for await (const line of serial.lines()) lines.push(line);
+    })();
+    serial.push(Buffer.from('three\nunterminated'));
+    serial.end();
+    await reading;
+    expect(lines).toEqual(['one', 'two', 'three', 'unterminated']);
+    expect(await text(stream)).toBe('one\r\ntwo\nthree\nunterminated');
+  });
+});
