@@ -33,7 +33,7 @@ const profile = {
 };
 const { manifest, changes } = await applyProfile(profile);
 for (const change of changes) console.log(`${change.action.padEnd(9)} ${change.path}`);
-console.log(manifestLookup(manifest)('/home/forge'));
+console.log(JSON.stringify(manifestLookup(manifest)('/home/forge')));
 console.log((await readFile(join(root, 'etc/group'), 'utf8')).trim());
 
 const again = await applyProfile({ ...profile, manifest });

@@ -21,6 +21,6 @@ it('works as an unprivileged user (run as nobody when the tests run as root)', a
   const asNobody = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'node'] : ['node'];
   const [command, ...args] = asNobody as [string, ...string[]];
   const { stdout } = await execa(command, [...args, example], { cwd: '/', timeout: 60_000 });
-  expect(stdout).toContain("{ path: '/home/forge', type: 'dir', uid: 1000, gid: 1000, mode: 448 }");
+  expect(stdout).toContain('{"path":"/home/forge","type":"dir","uid":1000,"gid":1000,"mode":448}');
   expect(stdout).toContain('second run: 0 changes');
 });
