@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { bootstrapRootfs } from '@distroforge/rootfs-bootstrap';
 import type { StageResult } from '../engine/stage-cache.js';
 import type { BuildContext } from './build-context.js';
+import { ensureModuleIndex } from './ensure-module-index.js';
 import { findKernel } from './find-kernel.js';
 
 export interface KernelStageResult {
@@ -38,6 +39,7 @@ export async function kernelStage(ctx: BuildContext): Promise<StageResult<Kernel
         logFile: join(dir, 'kernel.log'),
       });
       const kernel = await findKernel(tree);
+      await ensureModuleIndex(tree, kernel);
       await mkdir(join(dir, 'boot'));
       await mkdir(join(dir, 'modules'));
       await rename(kernel.vmlinuz, join(dir, 'boot', `vmlinuz-${kernel.version}`));

@@ -5,6 +5,8 @@ import { DistroforgeError } from '@distroforge/core';
 import type { StageResult } from '../engine/stage-cache.js';
 import { hashFile } from '../engine/hash-tree.js';
 import type { BuildContext } from './build-context.js';
+import { ensureModuleIndex } from './ensure-module-index.js';
+import { findKernel } from './find-kernel.js';
 
 export interface RootfsStageResult {
   packages: { name: string; version: string; architecture: string; sha256: string }[];
@@ -52,6 +54,8 @@ export async function rootfsStage(ctx: BuildContext): Promise<StageResult<Rootfs
         },
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
+      // Unpacked-only (non-root) roots lack modules.dep: the live initramfs needs it.
+      await ensureModuleIndex(join(dir, 'rootfs'), await findKernel(join(dir, 'rootfs')));
       await writeManifest(join(dir, 'manifest.json'), result.manifest);
       return {
         packages: result.packages.map((p) => ({ name: p.name, version: p.version, architecture: p.architecture, sha256: p.sha256 })),
