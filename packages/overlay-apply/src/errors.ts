@@ -1,4 +1,4 @@
-import { DistroforgeError, type ErrorDetails } from '@distroforge/core';
+import { DistroforgeError } from '@distroforge/core';
 
 /**
  * Every error overlay-apply throws on purpose. Codes are stable (listed in the README):
@@ -12,13 +12,12 @@ import { DistroforgeError, type ErrorDetails } from '@distroforge/core';
  * - `ERR_ACCOUNT_RANGE_EXHAUSTED`  no free id left in the system/normal range
  * - `ERR_UNIT_UNKNOWN`             no unit file of that name in the root's unit paths
  * - `ERR_UNIT_CONFLICT`            a real file sits where a symlink must go (e.g. masking a unit in /etc)
+ * - `ERR_UNIT_MASKED`              enabling a masked unit
  * - `ERR_TIMEZONE_UNKNOWN`         the zone is missing from the root's /usr/share/zoneinfo
+ * - `ERR_OVERLAY_ROOT_MISSING`     the root is not a directory
+ * - `ERR_OVERLAY_PERMISSION_TARGET_MISSING` the permissions map names a path the root lacks
  */
-export class OverlayApplyError extends DistroforgeError {
-  constructor(code: string, message: string, details: ErrorDetails = {}) {
-    super(code, message, details);
-  }
-}
+export class OverlayApplyError extends DistroforgeError {}
 
 export class OptionsInvalidError extends OverlayApplyError {
   constructor(keyPath: string, message: string) {
