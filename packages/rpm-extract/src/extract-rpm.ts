@@ -14,8 +14,14 @@ import { openPackage, walkPayload } from './walk-payload.js';
 
 export const extractOptionsSchema = z
   .object({
-    /** Check header, payload and per-file digests while extracting (default true). */
+    /** Check the header and payload digests while extracting (default true); nothing is kept on a mismatch. */
     verify: z.boolean().default(true),
+    /**
+     * Per-file digests while extracting (with `verify`). `auto` (default): only when the package has
+     * no payload digest (rpm < 4.14); otherwise the payload digest, itself covered by the header
+     * digest, already proves every byte and the tree is discarded on a mismatch. `always`: check too.
+     */
+    fileDigests: z.enum(['auto', 'always']).default('auto'),
     /** Add to an existing directory (a root filesystem being assembled) instead of creating it. */
     merge: z.boolean().default(false),
     /** Keep the half-written staging directory when extraction fails (for debugging). */
@@ -69,7 +75,8 @@ export async function extractRpm(source: RpmSource, directory: string, options: 
     const produce = async (root: string) => {
       await mkdir(root, { recursive: true });
       const members = walkPayload(opened, opts.verify ? (chunk) => digests.update(chunk) : undefined);
-      const written = await materialize(root, pkg, members, opts);
+      const verifyFiles = opts.verify && (opts.fileDigests === 'always' || !pkg.payload.digest);
+      const written = await materialize(root, pkg, members, { verify: verifyFiles, preserveMtime: opts.preserveMtime });
       if (opts.verify) {
         const payloadChecks = digests.finish();
         failOnMismatch(payloadChecks);

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// Benchmark: @distroforge/rpm-extract vs `rpm2cpio FILE | cpio -idm` on one large RPM built in the
+// run with rpmbuild: seeded pseudo-random (incompressible) files plus many small text files.
+// Not part of the test suite. Needs a build (`npm run build`): runs the package's dist/cli.js.
+// Usage: node tools/bench/rpm-extract-large.mjs [--mb 120] [--small 4000] [--payload w6.gzdio] [--runs 3] [--keep-rpm FILE]
+import { execa } from 'execa';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const megabytes = Number(arg('mb', '120'));
+const smallFiles = Number(arg('small', '4000'));
+// Debian's rpm2cpio cannot unpack zstd payloads, so the shared comparison uses gzip by default.
+const payload = arg('payload', 'w6.gzdio');
+const runs = Number(arg('runs', '3'));
+const repo = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const cli = join(repo, 'packages/rpm-extract/dist/cli.js');
+const work = await mkdtemp(join(tmpdir(), 'rpm-extract-bench-'));
+
+/** xorshift128: deterministic bytes, so every run benchmarks the same package. */
+function seededBytes(length, seed) {
+  let x = seed | 0 || 1, y = 362436069, z = 521288629, w = 88675123;
+  const words = new Uint32Array(Math.ceil(length / 4));
+  for (let i = 0; i < words.length; i++) {
+    const t = x ^ (x << 11);
+    x = y; y = z; z = w;
+    w = (w ^ (w >>> 19) ^ (t ^ (t >>> 8))) >>> 0;
+    words[i] = w;
+  }
+  return Buffer.from(words.buffer, 0, length);
+}
+
+try {
+  const tree = join(work, 'tree/opt/bench');
+  await mkdir(join(tree, 'big'), { recursive: true });
+  const chunk = 8 << 20;
+  for (let i = 0; i * chunk < megabytes << 20; i++) await writeFile(join(tree, 'big', `blob-${i}.bin`), seededBytes(chunk, 1000 + i));
+  for (let i = 0; i < smallFiles; i++) {
+    const dir = join(tree, 'small', `d${i % 64}`);
+    if (i < 64) await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, `f${i}.txt`), `file ${i}\n`.repeat(1 + (i % 200)));
+  }
+  const top = join(work, 'top');
+  await mkdir(top);
+  const spec = join(top, 'bench.spec');
+  await writeFile(spec, `Name: df-bench\nVersion: 1\nRelease: 1\nSummary: bench\nLicense: MIT\nBuildArch: noarch\n%description\nbench\n%install\ncp -a ${join(work, 'tree')}/. %{buildroot}/\n%files\n/opt/bench\n`);
+  const buildStart = performance.now();
+  await execa('rpmbuild', ['-bb', '--quiet', '--define', `_topdir ${top}`, '--define', `_binary_payload ${payload}`, '--define', '__os_install_post %{nil}', '--define', 'debug_package %{nil}', '--define', '_build_id_links none', spec], {
+    env: { SOURCE_DATE_EPOCH: '1700000000' },
+  });
+  const rpmdir = join(top, 'RPMS/noarch');
+  const rpm = join(rpmdir, (await readdir(rpmdir))[0]);
+  const size = (await stat(rpm)).size;
+  if (arg('keep-rpm')) await execa('cp', [rpm, arg('keep-rpm')]);
+  console.log(`package: ${(size / 1e6).toFixed(1)} MB (${payload}), ${megabytes} MB random + ${smallFiles} small files; built in ${((performance.now() - buildStart) / 1000).toFixed(1)} s`);
+
+  /** Runs a command under GNU time; returns wall seconds and peak RSS (KiB) of the whole process tree. */
+  async function measure(cmd, args, cwd) {
+    const out = join(work, 'time.txt');
+    const start = performance.now();
+    await execa('/usr/bin/time', ['-o', out, '-f', '%M', cmd, ...args], { cwd, stdout: 'ignore' });
+    const seconds = (performance.now() - start) / 1000;
+    const rss = Number((await execa('tail', ['-n1', out])).stdout);
+    return { seconds, rss };
+  }
+
+  const results = { ours: [], reference: [] };
+  for (let run = 0; run < runs; run++) {
+    for (const which of run % 2 ? ['reference', 'ours'] : ['ours', 'reference']) {
+      const dir = join(work, `out-${which}-${run}`);
+      await mkdir(dir);
+      await execa('sync');
+      const r =
+        which === 'ours'
+          ? await measure(process.execPath, [cli, rpm, '-C', dir], work)
+          : await measure('sh', ['-c', 'rpm2cpio "$1" | cpio -idm --quiet', 'sh', rpm], dir);
+      results[which].push(r);
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const row = (name, rs) => {
+    const t = median(rs.map((r) => r.seconds));
+    const m = median(rs.map((r) => r.rss));
+    console.log(`${name.padEnd(28)} ${t.toFixed(2).padStart(7)} s  ${(m / 1024).toFixed(0).padStart(5)} MiB peak RSS   runs: ${rs.map((r) => r.seconds.toFixed(2)).join(' ')}`);
+    return { t, m };
+  };
+  const a = row('rpm-extract (verifying)', results.ours);
+  const b = row('rpm2cpio | cpio -idm', results.reference);
+  console.log(`time ratio ours/reference: ${(a.t / b.t).toFixed(2)}   peak-memory ratio ours/reference: ${(a.m / b.m).toFixed(2)}`);
+} finally {
+  await rm(work, { recursive: true, force: true });
+}
