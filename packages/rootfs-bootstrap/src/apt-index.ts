@@ -1,13 +1,13 @@
 import { createReadStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { sha256File } from './package-cache.js';
 import { join } from 'node:path';
 import type { AptRepository } from './apt-sources.js';
-import { controlField, parseControlFile, type ControlParagraph } from './control-file.js';
 import { compressionOf, streamToBuffer, withDecompressed } from './decompress.js';
-import { ReleaseError, SignatureError } from './errors.js';
+import { ControlSyntaxError, ReleaseError, SignatureError } from './errors.js';
 import { downloadVerified, fetchBytes } from './fetch-resource.js';
 import type { PackageCandidate } from './package-candidate.js';
-import { parseRelations, type Relation } from './relations.js';
+import { parseRelations, type Relation, type RelationField } from './relations.js';
 import { parseRelease, verifyInRelease, type ReleaseInfo } from './release-file.js';
 
 export interface LoadAptIndexOptions {
@@ -28,14 +28,12 @@ export interface LoadAptIndexOptions {
 export interface LoadedRepository {
   repository: AptRepository;
   release: ReleaseInfo;
-  /** `Packages` paragraphs by component. */
+  /** Number of candidates read for this repository. */
   packageCount: number;
 }
 
 export interface AptIndex {
   candidates: PackageCandidate[];
-  /** Control paragraphs by `name version` (for writing the dpkg status of unpacked packages). */
-  paragraphs: ReadonlyMap<string, ControlParagraph>;
   repositories: LoadedRepository[];
 }
 
@@ -43,16 +41,12 @@ export interface AptIndex {
 export async function loadAptIndex(options: LoadAptIndexOptions): Promise<AptIndex> {
   const loaded = await Promise.all(options.repositories.map((repository) => loadRepository(repository, options)));
   const candidates: PackageCandidate[] = [];
-  const paragraphs = new Map<string, ControlParagraph>();
   const repositories: LoadedRepository[] = [];
   for (const { repository, release, entries } of loaded) {
-    for (const { candidate, paragraph } of entries) {
-      candidates.push(candidate);
-      paragraphs.set(`${candidate.name} ${candidate.version}`, paragraph);
-    }
+    for (const candidate of entries) candidates.push(candidate);
     repositories.push({ repository, release, packageCount: entries.length });
   }
-  return { candidates, paragraphs, repositories };
+  return { candidates, repositories };
 }
 
 async function loadRepository(repository: AptRepository, options: LoadAptIndexOptions) {
@@ -66,7 +60,7 @@ async function loadRepository(repository: AptRepository, options: LoadAptIndexOp
   if (!options.insecure && release.validUntil && release.validUntil < now) {
     throw new ReleaseError(`${inReleaseUrl} expired on ${release.validUntil.toISOString()}`, { path: inReleaseUrl });
   }
-  const entries: { candidate: PackageCandidate; paragraph: ControlParagraph }[] = [];
+  const entries: PackageCandidate[] = [];
   for (const component of repository.components) {
     const stem = `${component}/binary-${options.architecture}/Packages`;
     const pick = ['.xz', '.gz', ''].map((ext) => stem + ext).find((p) => release.sha256.has(p));
@@ -78,20 +72,40 @@ async function loadRepository(repository: AptRepository, options: LoadAptIndexOp
     const file = join(options.cacheDir, 'indexes', `${sha256}${pick.slice(stem.length)}`);
     await mkdir(join(options.cacheDir, 'indexes'), { recursive: true });
     await downloadIndex(url, `${base}/${pick}`, file, sha256, size, options.signal);
-    const data = await withDecompressed(compressionOf(pick), createReadStream(file), streamToBuffer, file);
-    const origin = repository.suite;
-    for (const paragraph of parseControlFile(data.toString('utf8'), `${base}/${pick}`)) {
-      const candidate = toCandidate(paragraph, repository.uri, origin, `${base}/${pick}`);
-      if (candidate.architecture !== options.architecture && candidate.architecture !== 'all') continue;
-      entries.push({ candidate, paragraph });
+    const where = `${base}/${pick}`;
+    for (const fields of await indexFields(file, pick, where)) {
+      const arch = fields.Architecture;
+      if (arch !== options.architecture && arch !== 'all') continue;
+      entries.push(new AptCandidate(fields, repository.uri, repository.suite, where));
     }
   }
   return { repository, release, entries };
 }
 
+/**
+ * The resolution fields of every paragraph of a verified `Packages` file. Decompressing and scanning
+ * ~65,000 paragraphs costs seconds, so the result is kept beside the file (`<sha256>.fields.json`),
+ * keyed by the same signed digest.
+ */
+async function indexFields(file: string, name: string, where: string): Promise<Record<string, string>[]> {
+  const digest = `${file}.fields.json`;
+  const cached = await readFile(digest, 'utf8').then((t) => JSON.parse(t) as Record<string, string>[], () => undefined);
+  if (cached) return cached;
+  const data = await withDecompressed(compressionOf(name), createReadStream(file), streamToBuffer, file);
+  const fields = [...scanPackages(data.toString('utf8'), where)];
+  const temp = `${digest}.partial-${process.pid}`;
+  await writeFile(temp, JSON.stringify(fields));
+  await rename(temp, digest);
+  return fields;
+}
+
 async function downloadIndex(url: string, plainUrl: string, file: string, sha256: string, size: number, signal?: AbortSignal) {
-  const { stat } = await import('node:fs/promises');
-  if (await stat(file).then(() => true, () => false)) return; // cached files were verified before the rename
+  // Cached files were verified before their rename; check again that nobody changed them since.
+  if (await stat(file).then(() => true, () => false)) {
+    if ((await sha256File(file)) === sha256) return;
+    await rm(file, { force: true });
+    await rm(`${file}.fields.json`, { force: true });
+  }
   try {
     await downloadVerified(url, file, { sha256, size, ...(signal ? { signal } : {}) });
   } catch (error) {
@@ -101,32 +115,93 @@ async function downloadIndex(url: string, plainUrl: string, file: string, sha256
   }
 }
 
-function toCandidate(p: ControlParagraph, mirror: string, origin: string, where: string): PackageCandidate {
-  const name = p.Package;
-  const version = p.Version;
-  const filename = p.Filename;
-  const sha256 = p.SHA256;
-  if (!name || !version || !filename || !sha256) {
-    throw new ReleaseError(`${where}: paragraph without Package, Version, Filename or SHA256`, { path: where, value: name });
+const WANTED = new Set(['Package', 'Version', 'Architecture', 'Depends', 'Pre-Depends', 'Provides', 'Essential', 'Priority', 'Multi-Arch', 'Size', 'Installed-Size', 'SHA256', 'Filename']);
+
+/**
+ * Scans a `Packages` file for the fields resolution needs only. Faster and far leaner than
+ * `parseControlFile` on ~65,000 paragraphs; relation fields are parsed later, on first use.
+ */
+function* scanPackages(text: string, where: string): Generator<Record<string, string>> {
+  let fields: Record<string, string> = {};
+  let last: string | undefined;
+  let any = false;
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    const first = text.charCodeAt(start);
+    if (end === start || (end === start + 1 && first === 0x0d)) {
+      if (any) yield fields;
+      fields = {};
+      any = false;
+      last = undefined;
+    } else if (first === 0x20 || first === 0x09) {
+      if (last !== undefined) fields[last] += ` ${text.slice(start + 1, end).trim()}`;
+    } else {
+      const colon = text.indexOf(':', start);
+      if (colon === -1 || colon > end) throw new ControlSyntaxError(`${where}: expected "Field: value"`, { value: text.slice(start, end) });
+      const key = text.slice(start, colon);
+      any = true;
+      if (WANTED.has(key)) {
+        fields[key] = text.slice(colon + 1, end).trim();
+        last = key;
+      } else {
+        last = undefined;
+      }
+    }
+    start = end + 1;
   }
-  const context = `${where}: ${name}`;
-  const provides: Relation[] = parseRelations(p.Provides, context).flatMap((group) => group);
-  return {
-    name,
-    version,
-    architecture: p.Architecture ?? 'all',
-    preDepends: parseRelations(p['Pre-Depends'], context),
-    depends: parseRelations(p.Depends, context),
-    provides,
-    essential: (controlField(p, 'Essential') ?? '').toLowerCase() === 'yes',
-    priority: (p.Priority ?? 'optional').toLowerCase(),
-    multiArch: (p['Multi-Arch'] ?? 'no').toLowerCase(),
-    size: Number(p.Size ?? 0),
-    installedSize: Number(p['Installed-Size'] ?? 0) * 1024,
-    sha256: sha256.toLowerCase(),
-    location: `${mirror}/${filename}`,
-    origin,
-  };
+  if (any) yield fields;
+}
+
+/** A candidate from an apt `Packages` paragraph; relation fields are parsed on first access. */
+class AptCandidate implements PackageCandidate {
+  readonly name: string;
+  readonly version: string;
+  readonly architecture: string;
+  readonly essential: boolean;
+  readonly priority: string;
+  readonly multiArch: string;
+  readonly size: number;
+  readonly installedSize: number;
+  readonly sha256: string;
+  readonly location: string;
+  readonly origin: string;
+  #raw: { depends?: string; preDepends?: string; provides?: string; where: string };
+  #depends?: RelationField;
+  #preDepends?: RelationField;
+  #provides?: Relation[];
+
+  constructor(p: Record<string, string>, mirror: string, origin: string, where: string) {
+    const { Package: name, Version: version, Filename: filename, SHA256: sha256 } = p;
+    if (!name || !version || !filename || !sha256) {
+      throw new ReleaseError(`${where}: paragraph without Package, Version, Filename or SHA256`, { path: where, value: name });
+    }
+    this.name = name;
+    this.version = version;
+    this.architecture = p.Architecture ?? 'all';
+    this.essential = (p.Essential ?? '').toLowerCase() === 'yes';
+    this.priority = (p.Priority ?? 'optional').toLowerCase();
+    this.multiArch = (p['Multi-Arch'] ?? 'no').toLowerCase();
+    this.size = Number(p.Size ?? 0);
+    this.installedSize = Number(p['Installed-Size'] ?? 0) * 1024;
+    this.sha256 = sha256.toLowerCase();
+    this.location = `${mirror}/${filename}`;
+    this.origin = origin;
+    this.#raw = { depends: p.Depends, preDepends: p['Pre-Depends'], provides: p.Provides, where: `${where}: ${name}` };
+  }
+
+  get depends(): RelationField {
+    return (this.#depends ??= parseRelations(this.#raw.depends, this.#raw.where));
+  }
+
+  get preDepends(): RelationField {
+    return (this.#preDepends ??= parseRelations(this.#raw.preDepends, this.#raw.where));
+  }
+
+  get provides(): Relation[] {
+    return (this.#provides ??= parseRelations(this.#raw.provides, this.#raw.where).flat());
+  }
 }
 
 /** Extracts the text of a clear-signed message without checking it (insecure mode only). */

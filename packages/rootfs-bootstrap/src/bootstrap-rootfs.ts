@@ -79,13 +79,20 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
     // dpkg then installs it properly (and everything else), as mmdebstrap does.
     const essential = plan.order.filter((p) => plan.essentialSet.has(p.name));
     const unpackNow = configure ? essential : plan.order;
-    let manifestEntries: ManifestEntry[] = [];
+    // As root, dpkg unpacks everything again afterwards, so the order of this first pass does not
+    // matter and two packages unpack at a time; otherwise the archive order decides overlaps.
+    const perPackage: ManifestEntry[][] = [];
+    let next = 0;
     let done = 0;
-    for (const pkg of unpackNow) {
-      const unpacked = await unpackDeb(files.get(pkg.name)!, root, { chown: isRoot });
-      manifestEntries = manifestEntries.concat(unpacked.manifest);
-      o.onProgress?.({ phase: 'unpack', name: pkg.name, done: ++done, total: unpackNow.length });
-    }
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < unpackNow.length; i = next++) {
+        const pkg = unpackNow[i]!;
+        perPackage[i] = (await unpackDeb(files.get(pkg.name)!, root, { chown: isRoot })).manifest;
+        o.onProgress?.({ phase: 'unpack', name: pkg.name, done: ++done, total: unpackNow.length });
+      }
+    };
+    await Promise.all(Array.from({ length: configure ? 2 : 1 }, worker));
+    const manifestEntries = perPackage.flat();
     timings.unpackMs = performance.now() - t;
     t = performance.now();
     let scripts: MaintainerScripts[] = [];

@@ -24,7 +24,11 @@ export function readKeyring(file: string): Promise<openpgp.Key[]> {
         throw new SignatureError(`cannot read keyring ${file}: ${(cause as Error).message}`, { path: file, cause });
       });
       const armoured = data.subarray(0, 64).toString('latin1').includes('-----BEGIN PGP');
-      return armoured ? openpgp.readKeys({ armoredKeys: data.toString('utf8') }) : openpgp.readKeys({ binaryKeys: data });
+      try {
+        return armoured ? await openpgp.readKeys({ armoredKeys: data.toString('utf8') }) : await openpgp.readKeys({ binaryKeys: data });
+      } catch (cause) {
+        throw new SignatureError(`cannot read keyring ${file}: ${(cause as Error).message}`, { path: file, cause });
+      }
     })();
     keys.catch(() => keyringCache.delete(file));
     keyringCache.set(file, keys);

@@ -123,7 +123,7 @@ function evilDeb(path: string): Buffer {
 }
 
 function ar(members: [string, Buffer][]): Buffer {
-  const parts = [Buffer.from('!<arch>\n')];
+  const parts: Buffer[] = [Buffer.from('!<arch>\n')];
   for (const [name, data] of members) {
     const header = `${`${name}/`.padEnd(16)}${'0'.padEnd(12)}${'0'.padEnd(6)}${'0'.padEnd(6)}${'100644'.padEnd(8)}${String(data.length).padEnd(10)}\`\n`;
     parts.push(Buffer.from(header, 'latin1'), data);

@@ -1,0 +1,127 @@
+// The one real bootstrap of the suite: bookworm minbase plus a kernel and systemd-sysv, from the
+// host's mirror with the shared package cache, built once and inspected by every test below.
+import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootstrapRootfs, resolveRootfs, type BootstrapProgress, type BootstrapResult } from '../src/index.js';
+import { mountsUnder } from '../src/build-atomically.js';
+import { dpkgInstalled, mmdebstrapSimulate } from './helpers.js';
+
+const EPOCH = 1_700_000_000;
+const include = ['linux-image-cloud-amd64', 'systemd-sysv'];
+const work = mkdtempSync(join(tmpdir(), 'rootfs-bootstrap-real-'));
+const target = join(work, 'rootfs');
+let result: BootstrapResult;
+const events: BootstrapProgress[] = [];
+const savedEpoch = process.env.SOURCE_DATE_EPOCH;
+
+beforeAll(async () => {
+  process.env.SOURCE_DATE_EPOCH = String(EPOCH);
+  result = await bootstrapRootfs({ suite: 'bookworm', variant: 'minbase', include, target, onProgress: (e) => events.push(e) });
+}, 30 * 60_000);
+
+afterAll(() => {
+  if (savedEpoch === undefined) delete process.env.SOURCE_DATE_EPOCH;
+  else process.env.SOURCE_DATE_EPOCH = savedEpoch;
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('bootstrapRootfs (bookworm minbase + kernel + systemd-sysv, as root)', () => {
+  it('installs exactly the package set mmdebstrap resolves for the same request and mirror', () => {
+    const expected = mmdebstrapSimulate('bookworm', 'minbase', include);
+    expect(expected.length).toBeGreaterThan(100);
+    expect(result.packages.map((p) => `${p.name} ${p.version}`)).toEqual(expected);
+    expect(dpkgInstalled(target)).toEqual(expected);
+  });
+
+  it('leaves a tree that dpkg --audit finds clean, with every package configured', () => {
+    expect(execFileSync('chroot', [target, 'dpkg', '--audit'], { encoding: 'utf8' })).toBe('');
+    const states = execFileSync('chroot', [target, 'dpkg-query', '-W', '-f=${db:Status-Abbrev}\\n'], { encoding: 'utf8' }).trim().split('\n');
+    expect(new Set(states.map((s) => s.trim()))).toEqual(new Set(['ii']));
+    expect(result.configured).toBe(true);
+  });
+
+  it('contains a kernel with its modules, and skipped (but restored) update-initramfs', () => {
+    const boot = readdirSync(join(target, 'boot'));
+    const vmlinuz = boot.find((f) => f.startsWith('vmlinuz-'));
+    expect(vmlinuz).toBeDefined();
+    const version = vmlinuz!.slice('vmlinuz-'.length);
+    expect(statSync(join(target, 'boot', vmlinuz!)).size).toBeGreaterThan(1 << 20);
+    expect(existsSync(join(target, 'usr/lib/modules', version, 'modules.dep'))).toBe(true);
+    expect(boot.some((f) => f.startsWith('initrd.img'))).toBe(false);
+    expect(readFileSync(join(target, 'usr/sbin/update-initramfs'), 'utf8')).toContain('update-initramfs');
+    expect(execFileSync('chroot', [target, 'dpkg-divert', '--list'], { encoding: 'utf8' })).not.toContain('distroforge');
+    expect(lstatSync(join(target, 'sbin/init')).isSymbolicLink()).toBe(true);
+  });
+
+  it('reports maintainer scripts, timings and progress', () => {
+    expect(result.maintainerScripts).toEqual(expect.arrayContaining([{ package: 'base-passwd', scripts: ['preinst', 'postinst'] }]));
+    expect(result.maintainerScripts.find((s) => s.package === 'systemd')?.scripts).toContain('postinst');
+    for (const key of ['indexMs', 'resolveMs', 'downloadMs', 'unpackMs', 'configureMs', 'finishMs', 'totalMs'] as const) {
+      expect(result.timings[key]).toBeGreaterThanOrEqual(0);
+    }
+    expect(events.filter((e) => e.phase === 'download')).toHaveLength(result.packages.length);
+    expect(events.some((e) => e.phase === 'configure')).toBe(true);
+    expect(readFileSync(result.logFile, 'utf8')).toContain('Setting up systemd');
+  });
+
+  it('removes what makes the tree non-reproducible and the bootstrap helpers', () => {
+    for (const gone of ['var/log/dpkg.log', 'var/log/alternatives.log', 'var/cache/ldconfig/aux-cache', 'usr/sbin/policy-rc.d', 'var/cache/distroforge-debs']) {
+      expect(existsSync(join(target, gone)), gone).toBe(false);
+    }
+    expect(readFileSync(join(target, 'etc/machine-id'), 'utf8')).toBe('');
+    expect(readdirSync(work)).toEqual(['rootfs']); // no partial tree left beside it
+  });
+
+  it('unmounted proc, sys and dev', async () => {
+    expect(await mountsUnder(target)).toEqual([]);
+    expect(readdirSync(join(target, 'proc'))).toEqual([]);
+  });
+
+  it('honours SOURCE_DATE_EPOCH: nothing is newer than it', () => {
+    const newer = execFileSync('find', [target, '-xdev', '-newermt', `@${EPOCH}`], { encoding: 'utf8' }).trim();
+    expect(newer).toBe('');
+  });
+
+  it('records owners and special modes from the disk in the manifest', () => {
+    const byPath = new Map(result.manifest.entries.map((e) => [e.path, e]));
+    const shadowGid = Number(readFileSync(join(target, 'etc/group'), 'utf8').match(/^shadow:x:(\d+):/m)?.[1]);
+    expect(byPath.get('/etc/shadow')).toEqual({ path: '/etc/shadow', uid: 0, gid: shadowGid, mode: 0o640 });
+    expect(byPath.get('/usr/bin/su')?.mode).toBe(0o4755);
+    expect(byPath.get('/tmp')?.mode).toBe(0o1777);
+  });
+});
+
+describe('resolveRootfs (dry run)', () => {
+  it('matches mmdebstrap --simulate for plain minbase, with sizes and chains', async () => {
+    const dry = await resolveRootfs({ suite: 'bookworm', variant: 'minbase' });
+    expect(dry.packages.map((p) => `${p.name} ${p.version}`)).toEqual(mmdebstrapSimulate('bookworm', 'minbase', []));
+    expect(dry.totalSize).toBe(dry.packages.reduce((s, p) => s + p.size, 0));
+    expect(dry.packages.find((p) => p.name === 'libc6')?.chain[0]).not.toBe('libc6');
+    expect(dry.packages.every((p) => /^[0-9a-f]{64}$/.test(p.sha256) && p.size > 0)).toBe(true);
+  });
+});
+
+describe('bootstrapRootfs without maintainer scripts (configure: never)', () => {
+  it('unpacks only, records owners and modes from the archives, and says scripts were skipped', async () => {
+    const unpacked = join(work, 'unpacked');
+    const r = await bootstrapRootfs({ suite: 'bookworm', variant: 'extract', include: ['passwd'], target: unpacked, configure: 'never' });
+    expect(r.configured).toBe(false);
+    expect(r.skippedReason).toMatch(/never/);
+    expect(r.maintainerScripts).toEqual([]);
+    const byPath = new Map(r.manifest.entries.map((e) => [e.path, e]));
+    expect(byPath.get('/usr/bin/passwd')).toMatchObject({ uid: 0, gid: 0, mode: 0o4755 });
+    expect(byPath.get('/usr/bin/chage')).toMatchObject({ uid: 0, gid: 42, mode: 0o2755 });
+    expect(existsSync(join(unpacked, 'usr/bin/passwd'))).toBe(true);
+    expect(readFileSync(join(unpacked, 'var/lib/dpkg/status'), 'utf8')).toBe('');
+    rmSync(unpacked, { recursive: true, force: true });
+  });
+
+  it('refuses a non-empty target', async () => {
+    await expect(bootstrapRootfs({ suite: 'bookworm', variant: 'extract', include: ['base-files'], target: work })).rejects.toMatchObject({
+      code: 'ERR_BOOTSTRAP_TARGET_NOT_EMPTY',
+    });
+  });
+});
