@@ -51,12 +51,12 @@ export async function enableUnit(writer: RootWriter, asked: UnitName, seen: Set<
   if (name.instance === '' && install.wantedBy.length + install.requiredBy.length > 0) {
     warnings.push(`${requested.full} is a template without DefaultInstance; name an instance such as ${name.prefix}@NAME.${name.suffix}`);
   } else {
-    for (const target of install.wantedBy) await writer.symlink(`${unitConfigDir}/${target}.wants/${name.full}`, file.path);
-    for (const target of install.requiredBy) await writer.symlink(`${unitConfigDir}/${target}.requires/${name.full}`, file.path);
+    for (const target of install.wantedBy) await link(writer, `${unitConfigDir}/${target}.wants/${name.full}`, file.path, requested);
+    for (const target of install.requiredBy) await link(writer, `${unitConfigDir}/${target}.requires/${name.full}`, file.path, requested);
   }
   for (const alias of install.alias) {
-    const link = `${unitConfigDir}/${instantiate(alias, requested)}`;
-    if (link !== file.path) await writer.symlink(link, file.path);
+    const path = `${unitConfigDir}/${instantiate(alias, requested)}`;
+    if (path !== file.path) await link(writer, path, file.path, requested);
   }
   for (const also of install.also) {
     // As systemctl: a missing auxiliary unit is a warning, not a failure.
@@ -65,6 +65,23 @@ export async function enableUnit(writer: RootWriter, asked: UnitName, seen: Set<
       warnings.push(`failed to enable auxiliary unit ${also} of ${requested.full}, ignoring: not found`);
     });
   }
+}
+
+/** Creates an enablement symlink; like systemctl (without --force), never replaces one that points elsewhere. */
+async function link(writer: RootWriter, path: string, target: string, unit: UnitName): Promise<void> {
+  const physical = await writer.locate(path);
+  const stats = await writer.lstatIn(physical);
+  if (stats !== undefined) {
+    const existing = stats.isSymbolicLink() ? await readlink(writer.host(physical)) : undefined;
+    if (existing !== target) {
+      throw new OverlayApplyError('ERR_UNIT_CONFLICT', `cannot enable ${unit.full}: ${path} already exists${existing === undefined ? '' : ` and points to ${existing}`}`, {
+        path,
+        value: unit.full,
+        hint: 'disable the unit that owns this name first (services.disable), or remove the file from the overlay',
+      });
+    }
+  }
+  await writer.symlink(path, target);
 }
 
 /** A template alias (`job@.service`) of an instance becomes that instance (`job@x.service`). */

@@ -111,6 +111,24 @@ describe('systemd units without systemctl, compared with systemctl --root', () =
     await expect(services(ours, { enable: ['hwclock.service'] })).rejects.toMatchObject({ code: 'ERR_UNIT_MASKED', value: 'hwclock.service' });
   });
 
+  it('refuses an alias another unit already holds, as systemctl does', async () => {
+    const [ours, theirs] = await pair();
+    const unit = (alias: string) => `[Service]\nExecStart=/bin/true\n\n[Install]\nAlias=${alias}\n`;
+    for (const root of [ours, theirs]) {
+      await writeFile(join(root, 'usr/lib/systemd/system/one.service'), unit('shared.service'));
+      await writeFile(join(root, 'usr/lib/systemd/system/two.service'), unit('shared.service'));
+    }
+    await systemctl(theirs, 'enable', 'one.service');
+    await expect(systemctl(theirs, 'enable', 'two.service')).rejects.toThrow(/already exists/);
+    await services(ours, { enable: ['one.service'] });
+    await expect(services(ours, { enable: ['two.service'] })).rejects.toMatchObject({
+      code: 'ERR_UNIT_CONFLICT',
+      value: 'two.service',
+      path: '/etc/systemd/system/shared.service',
+    });
+    expect(await unitLinks(ours)).toEqual(await unitLinks(theirs));
+  });
+
   it('enabling twice reports no changes the second time', async () => {
     const [ours] = await pair();
     const first = await services(ours, { enable: ['fancy.service', 'getty@tty1.service'], defaultTarget: 'graphical.target' });
@@ -124,5 +142,47 @@ describe('systemd units without systemctl, compared with systemctl --root', () =
     });
     expect(second.changes).toEqual([]);
     expect(second.manifest).toEqual(first.manifest);
+  });
+});
+
+describe('on a copy of the host\'s real unit directory', () => {
+  it('enabling and disabling every installable unit gives the links systemctl --root gives', async () => {
+    const { readdir, readFile: read, lstat: lstatHost } = await import('node:fs/promises');
+    const source = '/usr/lib/systemd/system';
+    const [ours, theirs] = await pair();
+    for (const root of [ours, theirs]) {
+      await rm(join(root, 'usr/lib/systemd/system'), { recursive: true });
+      await cp(source, join(root, 'usr/lib/systemd/system'), { recursive: true, verbatimSymlinks: true });
+    }
+    const installable: string[] = [];
+    for (const name of (await readdir(source)).sort()) {
+      const stats = await lstatHost(join(source, name));
+      if (!stats.isFile()) continue;
+      const text = await read(join(source, name), 'utf8');
+      if (!/^\[Install\]/m.test(text)) continue;
+      if (name.includes('@.') && !/^DefaultInstance=/m.test(text)) continue;
+      installable.push(name);
+    }
+    expect(installable.length).toBeGreaterThan(5);
+    // Several targets claim the alias ctrl-alt-del.target; systemctl refuses all but the first.
+    const aliases = new Map<string, string>();
+    const conflicting = new Set<string>();
+    for (const name of installable) {
+      for (const alias of (await read(join(source, name), 'utf8')).match(/^Alias=.*$/gm) ?? []) {
+        if (aliases.has(alias)) conflicting.add(name);
+        else aliases.set(alias, name);
+      }
+    }
+    installable.splice(0, installable.length, ...installable.filter((n) => !conflicting.has(n)));
+    await systemctl(theirs, 'enable', ...installable);
+    await services(ours, { enable: installable });
+    const enabled = await unitLinks(ours);
+    expect(enabled).toEqual(await unitLinks(theirs));
+
+    const half = installable.filter((_, i) => i % 2 === 0);
+    await systemctl(theirs, 'disable', ...half);
+    await applyProfile({ root: ours, manifest: emptyManifest(), services: { disable: half }, machineId: 'keep', firstboot: 'keep' });
+    expect(await unitLinks(ours)).toEqual(await unitLinks(theirs));
+    expect((await unitLinks(ours)).length).toBeLessThan(enabled.length);
   });
 });
