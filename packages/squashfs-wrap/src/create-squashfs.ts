@@ -21,6 +21,8 @@ export interface CreateSquashfsResult {
   toolVersion: string;
   /** The full mksquashfs argument list (output path shown as the final path). */
   args: string[];
+  /** Manifest paths whose caps were left out (`unsupportedCaps: 'drop'` on squashfs-tools < 4.6). */
+  droppedCaps: string[];
 }
 
 /**
@@ -48,6 +50,7 @@ export async function createSquashfs(options: CreateSquashfsOptions): Promise<Cr
     time: epoch ?? 0,
     isExcluded: excludeMatcher(excludes),
     tool,
+    ...(opts.unsupportedCaps ? { unsupportedCaps: opts.unsupportedCaps } : {}),
   });
 
   const sideFiles: string[] = [];
@@ -86,7 +89,7 @@ export async function createSquashfs(options: CreateSquashfsOptions): Promise<Cr
       parser?.end();
     });
     const { size } = await stat(output);
-    return { output, size, logFile, sourceDateEpoch: epoch ?? 0, compression, blockSize, toolVersion: tool.version, args: [source, output, ...args] };
+    return { output, size, logFile, sourceDateEpoch: epoch ?? 0, compression, blockSize, toolVersion: tool.version, args: [source, output, ...args], droppedCaps: plan.droppedCaps };
   } finally {
     await Promise.all(sideFiles.map((f) => rm(f, { force: true })));
   }

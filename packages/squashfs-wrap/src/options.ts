@@ -77,6 +77,11 @@ export const createSquashfsOptionsSchema = z
     /** Paths relative to the source to leave out; `*`, `?` and `[...]` match within one path component. */
     excludes: z.array(z.string().min(1).refine((p) => !p.includes('\n'), { message: 'no newlines' })).optional(),
     preset: z.enum(presetNames).optional(),
+    /**
+     * Manifest caps need squashfs-tools 4.6. `error` (default): ERR_SQUASHFS_FEATURE on older
+     * versions; `drop`: build without them and list the paths in the result's `droppedCaps`.
+     */
+    unsupportedCaps: z.enum(['error', 'drop']).optional(),
   })
   .strict();
 

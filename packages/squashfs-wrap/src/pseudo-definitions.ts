@@ -13,6 +13,8 @@ export interface PseudoPlan {
   rootArgs: string[];
   /** True when some entry carries caps (xattr pseudo definitions). */
   usesXattrs: boolean;
+  /** Paths whose caps were left out because the tool is too old and the caller said `drop`. */
+  droppedCaps: string[];
 }
 
 export interface PseudoContext {
@@ -22,6 +24,8 @@ export interface PseudoContext {
   isExcluded: (path: string) => boolean;
   /** The found mksquashfs version and whether it has `x` definitions. */
   tool: { version: string; xattrPseudo: boolean };
+  /** What to do with caps when the tool lacks `x` definitions (default `error`). */
+  unsupportedCaps?: 'error' | 'drop';
 }
 
 type DiskType = NonNullable<ManifestEntry['type']>;
@@ -38,6 +42,7 @@ export async function planPseudoDefinitions(manifest: Manifest, ctx: PseudoConte
   const created = new Set<string>();
   const rootArgs: string[] = [];
   let usesXattrs = false;
+  const droppedCaps: string[] = [];
   const entries = [...manifest.entries].sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
 
   for (const entry of entries) {
@@ -63,7 +68,9 @@ export async function planPseudoDefinitions(manifest: Manifest, ctx: PseudoConte
       lines.push(createDefinition(entry, ctx.time));
       created.add(entry.path);
     }
-    if (entry.caps !== undefined) {
+    if (entry.caps !== undefined && !ctx.tool.xattrPseudo && ctx.unsupportedCaps === 'drop') {
+      droppedCaps.push(entry.path);
+    } else if (entry.caps !== undefined) {
       if (!ctx.tool.xattrPseudo) throw new SquashfsFeatureError(`file capabilities (${entry.path}: ${entry.caps})`, ctx.tool.version, xattrPseudoVersion, { path: entry.path });
       lines.push(`${quote(entry.path)} x security.capability=0x${encodeFileCapabilities(entry.caps).toString('hex')}`);
       usesXattrs = true;
@@ -83,7 +90,7 @@ export async function planPseudoDefinitions(manifest: Manifest, ctx: PseudoConte
     }
   }
   const lines = [...byPath.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))).flatMap((p) => byPath.get(p) ?? []);
-  return { lines, rootArgs, usesXattrs };
+  return { lines, rootArgs, usesXattrs, droppedCaps };
 }
 
 function createDefinition(entry: ManifestEntry, time: number): string {

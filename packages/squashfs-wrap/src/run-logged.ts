@@ -1,7 +1,6 @@
-import { ToolFailedError } from '@distroforge/core';
+import { DistroforgeError, ToolFailedError } from '@distroforge/core';
 import { execa } from 'execa';
-import { createWriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 
 export interface RunLoggedOptions {
@@ -20,7 +19,15 @@ const defaultTimeoutMs = 60 * 60 * 1000;
  * non-zero exit, timeout or abort becomes a ToolFailedError carrying the log's last lines and path.
  */
 export async function runLogged(command: string, args: readonly string[], options: RunLoggedOptions): Promise<void> {
-  const log = createWriteStream(options.logFile);
+  // Opened up front so an unwritable log location is a clear error, not a stream 'error' event.
+  const handle = await open(options.logFile, 'w').catch((cause: unknown) => {
+    throw new DistroforgeError('ERR_LOG_FILE', `cannot write the tool log ${options.logFile}: ${(cause as Error).message}`, {
+      path: options.logFile,
+      cause,
+      hint: 'make sure the output directory exists and is writable, or pass logFile',
+    });
+  });
+  const log = handle.createWriteStream();
   log.write(`$ ${[command, ...args].join(' ')}\n`);
   const child = execa(command, [...args], {
     all: true,

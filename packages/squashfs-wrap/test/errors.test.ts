@@ -138,6 +138,22 @@ describe('option and manifest errors', () => {
     expect(error).toMatchObject({ code: 'ERR_SQUASHFS_FEATURE', message: expect.stringContaining('4.6 or newer, found 4.5') });
   });
 
+  it("unsupportedCaps: 'drop' builds without the caps and reports the paths", async () => {
+    const manifest = mergeManifest(emptyManifest(), [{ path: '/etc/hostname', caps: 'cap_net_raw=ep', mode: 0o600 }]);
+    const output = join(work, 'dropped.sqfs');
+    const result = await createSquashfs({ ...base(), output, manifest, unsupportedCaps: 'drop' });
+    expect(result.droppedCaps).toEqual(['/etc/hostname']);
+    expect(result.args).toContain('-no-xattrs');
+    expect((await listSquashfs(output)).find((e) => e.path === '/etc/hostname')).toMatchObject({ mode: 0o600 });
+    await rm(output);
+    await rm(`${output}.log`);
+  });
+
+  it('an output directory that does not exist is ERR_LOG_FILE before anything runs', async () => {
+    const error = await createSquashfs({ ...base(), output: join(work, 'no/such/dir/x.sqfs') }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_LOG_FILE', path: join(work, 'no/such/dir/x.sqfs.log') });
+  });
+
   it('a source that is not a directory is ERR_SOURCE_NOT_DIRECTORY', async () => {
     const error = await createSquashfs({ source: join(work, 'nope'), output: join(work, 'x.sqfs') }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ERR_SOURCE_NOT_DIRECTORY', path: join(work, 'nope') });
