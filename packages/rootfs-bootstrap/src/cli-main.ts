@@ -79,7 +79,7 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
     ...(values.keyring ? { keyring: values.keyring } : {}),
     ...(values.cache ? { cacheDir: values.cache } : {}),
     insecureSkipSignatureCheck: values['insecure-skip-signature-check'] ?? false,
-    onProgress: progressPrinter(values.json ?? false, values.verbose ?? false),
+    onProgress: progressPrinter(values.json ?? false, values.verbose ?? false, out),
   };
   if (values['resolve-only']) {
     if (positionals.length > 0) throw new BootstrapOptionsError('--resolve-only takes no TARGET', { hint: usage });
@@ -109,9 +109,9 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
   return 0;
 }
 
-function progressPrinter(json: boolean, verbose: boolean): (event: BootstrapProgress) => void {
+function progressPrinter(json: boolean, verbose: boolean, out: (s: string) => void): (event: BootstrapProgress) => void {
   return (event) => {
-    if (json) process.stdout.write(`${JSON.stringify({ event: 'progress', ...event })}\n`);
+    if (json) out(`${JSON.stringify({ event: 'progress', ...event })}\n`);
     else if (verbose || (process.stderr.isTTY && event.phase !== 'download' && event.phase !== 'unpack')) {
       process.stderr.write(`${formatProgress(event)}\n`);
     }

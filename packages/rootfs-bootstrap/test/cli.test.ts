@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { main, usage } from '../src/cli-main.js';
+
+async function run(argv: string[]) {
+  let out = '';
+  const code = await main(argv, (s) => {
+    out += s;
+  });
+  return { code, out };
+}
+
+describe('rootfs-bootstrap command line', () => {
+  it('prints its usage', async () => {
+    expect(await run(['--help'])).toEqual({ code: 0, out: usage });
+    expect(usage).toMatchInlineSnapshot(`
+      "Usage:
+        rootfs-bootstrap --suite SUITE [--variant VARIANT] [--include PKG,...] [--exclude PKG,...] TARGET
+                         [--mirror URL]... [--components main,...] [--arch ARCH] [--keyring FILE]
+                         [--cache DIR] [--manifest FILE] [--no-configure] [--initramfs] [--log FILE]
+                         [--insecure-skip-signature-check] [--json] [--verbose]
+        rootfs-bootstrap --suite SUITE [--variant VARIANT] [--include PKG,...] --resolve-only [--json]
+
+      Variants: extract essential apt required minbase important standard (default minbase).
+      Default mirror: the host's apt sources for SUITE.
+      "
+    `);
+  });
+
+  it('maps typed errors to exit code 1 and bad flags to 2', async () => {
+    expect((await run(['TARGET'])).code).toBe(1);
+    expect((await run(['--suite', 'bookworm', '--variant', 'nope', '--resolve-only'])).code).toBe(1);
+    expect((await run(['--bogus'])).code).toBe(2);
+  });
+
+  it('resolves a dry run and prints one JSON result', async () => {
+    const { code, out } = await run(['--suite', 'bookworm', '--variant', 'extract', '--include', 'base-passwd', '--resolve-only', '--json']);
+    expect(code).toBe(0);
+    const events = out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; packages?: { name: string }[] });
+    const result = events.at(-1)!;
+    expect(result.event).toBe('result');
+    expect(result.packages?.map((p) => p.name)).toContain('libc6');
+    expect(events.some((e) => e.event === 'progress')).toBe(true);
+  });
+});

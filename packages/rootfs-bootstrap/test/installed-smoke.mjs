@@ -1,0 +1,31 @@
+// Run from a fresh project with the packed tarball installed: builds a tiny .deb with dpkg-deb and
+// unpacks it with the package, then checks version comparison and relation parsing.
+import { compareDebVersions, parseRelations, readArMembers, unpackDeb } from '@distroforge/rootfs-bootstrap';
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+
+const work = await mkdtemp(join(tmpdir(), 'rootfs-bootstrap-smoke-'));
+try {
+  const tree = join(work, 'tree');
+  await mkdir(join(tree, 'DEBIAN'), { recursive: true });
+  await mkdir(join(tree, 'usr/bin'), { recursive: true });
+  await writeFile(join(tree, 'DEBIAN/control'), 'Package: smoke\nVersion: 1:1.0~rc1-1\nArchitecture: all\nMaintainer: s <s@example.org>\nDescription: smoke\n');
+  await writeFile(join(tree, 'usr/bin/smoke'), '#!/bin/sh\necho smoke\n');
+  await chmod(join(tree, 'usr/bin/smoke'), 0o4755);
+  const deb = join(work, 'smoke.deb');
+  execFileSync('dpkg-deb', ['-Zxz', '--root-owner-group', '--build', tree, deb], { stdio: 'ignore' });
+  assert.deepEqual((await readArMembers(deb)).map((m) => m.name), ['debian-binary', 'control.tar.xz', 'data.tar.xz']);
+  const root = join(work, 'root');
+  await mkdir(root);
+  const result = await unpackDeb(deb, root, { chown: false });
+  assert.equal(await readFile(join(root, 'usr/bin/smoke'), 'utf8'), '#!/bin/sh\necho smoke\n');
+  assert.deepEqual(result.manifest, [{ path: '/usr/bin/smoke', uid: 0, gid: 0, mode: 0o4755 }]);
+  assert.ok(compareDebVersions('1:1.0~rc1-1', '1:1.0-1') < 0);
+  assert.deepEqual(parseRelations('a (>= 1) | b:any'), [[{ name: 'a', operator: '>=', version: '1' }, { name: 'b', archQualifier: 'any' }]]);
+  console.log('rootfs-bootstrap smoke ok');
+} finally {
+  await rm(work, { recursive: true, force: true });
+}
