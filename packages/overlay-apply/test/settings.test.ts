@@ -117,6 +117,21 @@ describe('common settings', () => {
     await expect(lstat(join(root, 'etc/systemd/system/systemd-firstboot.service'))).rejects.toThrow();
   });
 
+  it('takes SOURCE_DATE_EPOCH from the environment for mtimes and shadow lastchg', async () => {
+    const root = await makeFixtureRoot();
+    roots.push(root);
+    const saved = process.env.SOURCE_DATE_EPOCH;
+    process.env.SOURCE_DATE_EPOCH = '1600000000';
+    try {
+      await applyProfile({ root, manifest: emptyManifest(), motd: 'hi\n', users: [{ name: 'env' }] });
+    } finally {
+      if (saved === undefined) delete process.env.SOURCE_DATE_EPOCH;
+      else process.env.SOURCE_DATE_EPOCH = saved;
+    }
+    expect((await stat(join(root, 'etc/motd'))).mtimeMs).toBe(1_600_000_000_000);
+    expect(await readFile(join(root, 'etc/shadow'), 'utf8')).toContain('\nenv:!:18518:0:99999:7:::\n');
+  });
+
   it('invalid settings name their key', async () => {
     const root = await makeFixtureRoot();
     roots.push(root);
