@@ -30,9 +30,9 @@ export function xorrisoArgs(plan: XorrisoPlan): string[] {
   const args = ['-no_rc', '-report_about', 'WARNING', '-volume_date', 'all_file_dates', `=${plan.sourceDateEpoch}`];
   if (plan.gptDiskGuid !== undefined) args.push('-boot_image', 'any', `gpt_disk_guid=${plan.gptDiskGuid}`);
   args.push('-as', 'mkisofs', '-o', plan.output, '-V', plan.label, '-iso-level', '3', '-r', '-J', '-joliet-long');
-  if (plan.biosHybridMbr !== undefined) {
-    args.push('--grub2-mbr', plan.biosHybridMbr, '-partition_offset', '16', '--mbr-force-bootable');
-  }
+  // The ISO filesystem also starts 16 blocks into partition 1, so it mounts from the partition too.
+  args.push('-partition_offset', '16');
+  if (plan.biosHybridMbr !== undefined) args.push('--grub2-mbr', plan.biosHybridMbr, '--mbr-force-bootable');
   if (plan.espImage !== undefined) {
     args.push('-append_partition', '2', '0xef', plan.espImage, '-appended_part_as_gpt');
   }

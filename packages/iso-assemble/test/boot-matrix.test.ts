@@ -50,7 +50,9 @@ function parse(console: string) {
 }
 
 async function boot(iso: () => AssembledIso, firmware: Firmware, medium: Medium) {
-  const result = await bootIso({ iso: iso().path, firmware, medium, until: booted, timeoutMs: bootTimeoutMs });
+  // Enter at the menu boots the default entry without waiting for the countdown.
+  const keys = { when: /executed automatically in/, keys: '\r' };
+  const result = await bootIso({ iso: iso().path, firmware, medium, until: booted, keys, timeoutMs: bootTimeoutMs });
   console.log(`boot ${firmware} from ${medium}: ${result.seconds.toFixed(1)} s`);
   return { ...parse(result.console), console: result.console };
 }

@@ -169,3 +169,23 @@ describe('buildEspImage', () => {
     expect(new Set(dates)).toEqual(new Set(['2023-11-14  22:13']));
   });
 });
+
+describe('single-firmware images', () => {
+  it('UEFI only: one UEFI El Torito entry, GPT with the ISO 9660 partition and the ESP, no GRUB MBR', async () => {
+    const iso = await assembleIso({ ...common, output: join(work, 'uefi-only/live.iso'), bios: false });
+    const inside = await inspectIso(iso.path);
+    expect(inside.elTorito.entries.map((e) => e.platform)).toEqual(['UEFI']);
+    expect(inside.systemArea.summary).not.toContain('grub2-mbr');
+    expect(inside.systemArea.gpt?.partitions.map((p) => p.name).slice(0, 2)).toEqual(['ISO9660', 'Appended2']);
+    expect(inside.files.some((f) => f.path === '/boot/grub/i386-pc/eltorito.img')).toBe(false);
+  }, 120_000);
+
+  it('BIOS only: one BIOS El Torito entry, GRUB hybrid MBR, no ESP and no GPT', async () => {
+    const iso = await assembleIso({ ...common, output: join(work, 'bios-only/live.iso'), uefi: false });
+    expect(iso.esp).toBeUndefined();
+    const inside = await inspectIso(iso.path);
+    expect(inside.elTorito.entries.map((e) => e.platform)).toEqual(['BIOS']);
+    expect(inside.systemArea.summary).toContain('grub2-mbr');
+    expect(inside.systemArea.gpt).toBeUndefined();
+  }, 120_000);
+});
