@@ -28,10 +28,11 @@ export async function squashfsInfo(image: string): Promise<SquashfsInfo> {
     if (!m?.[1]) throw new ToolOutputError('unsquashfs -s', text.slice(0, 500), { path: file, value: re.source });
     return m[1];
   };
+  // Non-default compressor options follow the Compression line, tab-indented: `\tcompression-level 19`,
+  // `\tcompression level 9` (lzo), `\talgorithm lzo1x_999`; keys are normalised to dashes.
   const compressorOptions: Record<string, string> = {};
-  for (const m of text.matchAll(/^\t?([a-z][a-z -]*?)\s*(?:[:=]\s*|\s)(\d+)$/gmu)) {
-    if (/level|dict|window/i.test(m[1] ?? '')) compressorOptions[(m[1] ?? '').trim()] = m[2] ?? '';
-  }
+  const block = /^Compression \S+\n((?:\t.*\n)*)/mu.exec(text)?.[1] ?? '';
+  for (const m of block.matchAll(/^\t(.+) (\S+)$/gmu)) compressorOptions[(m[1] ?? '').trim().replace(/\s+/g, '-')] = m[2] ?? '';
   if (!Number.isInteger(mkfsTime)) throw new ToolOutputError('unsquashfs -mkfs-time', String(mkfsTime), { path: file });
   return {
     compression: field(/^Compression (\S+)$/mu),

@@ -90,6 +90,24 @@ describe('createSquashfs with a manifest, checked with unsquashfs -lln', () => {
   });
 });
 
+describe('compressors', () => {
+  it.each([
+    [{ algorithm: 'gzip', level: 6 }, 'gzip'],
+    [{ algorithm: 'xz' }, 'xz'],
+    [{ algorithm: 'zstd', level: 19 }, 'zstd'],
+    [{ algorithm: 'lz4' }, 'lz4'],
+    [{ algorithm: 'lzo', level: 9 }, 'lzo'],
+  ] as const)('%j is what unsquashfs -s reports', async (compression, name) => {
+    const output = join(work, `comp-${name}.sqfs`);
+    await createSquashfs({ source: join(root, 'etc'), output, compression, sourceDateEpoch: 1 });
+    const info = await squashfsInfo(output);
+    expect(info.compression).toBe(name);
+    if ('level' in compression) expect(info.compressorOptions['compression-level']).toBe(String(compression.level));
+    await rm(output);
+    await rm(`${output}.log`);
+  });
+});
+
 describe('reproducibility', () => {
   it('two builds with the same epoch are byte-identical, a different epoch changes the bytes', async () => {
     const build = async (name: string, epoch: number, processors: number) => {
