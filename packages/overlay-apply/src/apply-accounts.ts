@@ -14,6 +14,9 @@ interface AccountFiles {
   ranges: IdRanges;
 }
 
+type ReadText = (path: string) => Promise<string | undefined>;
+type PlannedHome = { user: User; uid: number; gid: number; home: string };
+
 /**
  * Declared users and groups written straight into /etc/passwd, group, shadow and gshadow (no
  * useradd): existing lines are kept byte-for-byte, ours added or updated in place, so applying
@@ -21,23 +24,7 @@ interface AccountFiles {
  */
 export async function applyAccounts(writer: RootWriter, users: readonly User[], groups: readonly Group[]): Promise<void> {
   if (users.length === 0 && groups.length === 0) return;
-  const files: AccountFiles = {
-    passwd: new ColonFile(await writer.readText('/etc/passwd')),
-    group: new ColonFile(await writer.readText('/etc/group')),
-    shadow: new ColonFile(await writer.readText('/etc/shadow')),
-    gshadow: new ColonFile(await writer.readText('/etc/gshadow')),
-    ranges: parseLoginDefs(await writer.readText('/etc/login.defs')),
-  };
-  for (const group of groups) {
-    ensureGroup(files, group.name, group.gid, group.system);
-    for (const member of group.members) addMember(files, group.name, member);
-  }
-  const homes: Array<{ user: User; uid: number; gid: number; home: string }> = [];
-  for (const user of users) {
-    const placed = placeUser(files, user, writer.epoch);
-    if (placed) homes.push({ user, ...placed });
-  }
-
+  const { files, homes } = await planAccounts((path) => writer.readText(path), users, groups, writer.epoch);
   const shadowGid = files.group.get('shadow')?.[2];
   const secret = shadowGid === undefined ? { gid: 0, mode: 0o600 } : { gid: Number(shadowGid), mode: 0o640 };
   await writer.writeFile('/etc/passwd', files.passwd.toString(), { mode: 0o644 });
@@ -45,6 +32,40 @@ export async function applyAccounts(writer: RootWriter, users: readonly User[], 
   await writer.writeFile('/etc/shadow', files.shadow.toString(), { uid: 0, ...secret });
   await writer.writeFile('/etc/gshadow', files.gshadow.toString(), { uid: 0, ...secret });
   for (const { user, uid, gid, home } of homes) await createHome(writer, user, uid, gid, home);
+}
+
+/**
+ * The same edits in memory only: throws the conflict `applyAccounts` would throw, so a profile can
+ * be checked before anything is written. `readText` gives the account files as they will be then.
+ */
+export async function checkAccounts(readText: ReadText, users: readonly User[], groups: readonly Group[], epoch: number | undefined): Promise<void> {
+  if (users.length === 0 && groups.length === 0) return;
+  await planAccounts(readText, users, groups, epoch);
+}
+
+async function planAccounts(
+  readText: ReadText,
+  users: readonly User[],
+  groups: readonly Group[],
+  epoch: number | undefined,
+): Promise<{ files: AccountFiles; homes: PlannedHome[] }> {
+  const files: AccountFiles = {
+    passwd: new ColonFile(await readText('/etc/passwd')),
+    group: new ColonFile(await readText('/etc/group')),
+    shadow: new ColonFile(await readText('/etc/shadow')),
+    gshadow: new ColonFile(await readText('/etc/gshadow')),
+    ranges: parseLoginDefs(await readText('/etc/login.defs')),
+  };
+  for (const group of groups) {
+    ensureGroup(files, group.name, group.gid, group.system);
+    for (const member of group.members) addMember(files, group.name, member);
+  }
+  const homes: PlannedHome[] = [];
+  for (const user of users) {
+    const placed = placeUser(files, user, epoch);
+    if (placed) homes.push({ user, ...placed });
+  }
+  return { files, homes };
 }
 
 function ensureGroup(files: AccountFiles, name: string, gid: number | undefined, system: boolean): number {

@@ -1,5 +1,7 @@
 import { sourceDateEpoch } from '@distroforge/core';
-import { applyAccounts } from './apply-accounts.js';
+import { applyAccounts, checkAccounts } from './apply-accounts.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ColonFile } from './colon-file.js';
 import { OverlayApplyError } from './errors.js';
 import { applyServices } from './apply-services.js';
@@ -35,6 +37,7 @@ export async function applyProfile(input: ApplyProfileOptions): Promise<ApplyRes
   await assertUnitsExist(writer, options.overlay, [...enable, ...disable, ...gettyUnits, ...(defaultTarget === undefined ? [] : [defaultTarget])]);
   if (options.timezone !== undefined) await assertTimezoneExists(writer, options.timezone);
   if (options.autologin !== undefined) await assertAutologinUser(writer, options);
+  await checkAccounts(accountFileReader(writer, options.overlay), options.users, options.groups, writer.epoch);
   if (options.overlay !== undefined) await copyOverlay(writer, options.overlay);
   await applyAccounts(writer, options.users, options.groups);
   await applySettings(writer, options);
@@ -59,6 +62,14 @@ async function applySettings(writer: RootWriter, options: ParsedProfileOptions):
   if (options.moduleOptions !== undefined) await applyModuleOptions(writer, options.moduleOptions);
   if (options.fstab !== undefined) await applyFstab(writer, options.fstab);
   await applyMachineId(writer, options.machineId);
+}
+
+/** Account files as they will be after the overlay: the overlay's own copy if it ships one (archiso style), else the root's. */
+function accountFileReader(writer: RootWriter, overlay: string | undefined): (path: string) => Promise<string | undefined> {
+  return async (path) => {
+    const shipped = overlay === undefined ? undefined : await readFile(join(overlay, path), 'utf8').catch(() => undefined);
+    return shipped ?? writer.readText(path);
+  };
 }
 
 /** The autologin user must exist in the root or be declared (agetty would otherwise loop on a bad login). */

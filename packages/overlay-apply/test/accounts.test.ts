@@ -133,7 +133,10 @@ describe('users and groups', () => {
     await expect(apply(dir, { users: [{ name: 'eve', uid: 33 }] })).rejects.toMatchObject({ code: 'ERR_ACCOUNT_CONFLICT', value: 33 });
     await expect(apply(dir, { groups: [{ name: 'sudo', gid: 28 }] })).rejects.toMatchObject({ code: 'ERR_ACCOUNT_CONFLICT' });
     await expect(apply(dir, { users: [{ name: 'eve', group: 'nope' }] })).rejects.toMatchObject({ code: 'ERR_ACCOUNT_UNKNOWN', value: 'nope' });
-    // Nothing was written by the failed attempts.
+    // Nothing was written by the failed attempts, not even the other settings of the same profile.
+    const before = await snapshot(dir);
+    await expect(apply(dir, { hostname: 'h', motd: 'm\n', users: [{ name: 'eve', uid: 33 }] })).rejects.toMatchObject({ code: 'ERR_ACCOUNT_CONFLICT' });
+    expect(await snapshot(dir)).toEqual(before);
     expect(await read(dir, 'etc/passwd')).toBe(passwd);
   });
 

@@ -118,6 +118,23 @@ describe('applyProfile', () => {
   });
 });
 
+describe('an archiso-style overlay that ships its own /etc/passwd', () => {
+  it('is what the declared users are checked and added against', async () => {
+    const dir = await root();
+    const own = await mkdtemp(join(tmpdir(), 'overlay-apply-airootfs-'));
+    cleanup.push(own);
+    await mkdir(join(own, 'etc'));
+    const shipped = 'root:x:0:0:root:/root:/usr/bin/zsh\narch:x:1000:1000::/home/arch:/usr/bin/zsh\n';
+    await writeFile(join(own, 'etc/passwd'), shipped);
+    const { changes } = await applyProfile({ root: dir, manifest: emptyManifest(), overlay: own, machineId: 'keep', users: [{ name: 'arch', uid: 1000 }, { name: 'bob' }] });
+    expect(await readFile(join(dir, 'etc/passwd'), 'utf8')).toBe(`${shipped}bob:x:1001:1001::/home/bob:/bin/bash\n`);
+    expect(changes).toContainEqual({ path: '/etc/passwd', action: 'updated' });
+    await expect(
+      applyProfile({ root: dir, manifest: emptyManifest(), overlay: own, machineId: 'keep', users: [{ name: 'arch', uid: 1001 }] }),
+    ).rejects.toMatchObject({ code: 'ERR_ACCOUNT_CONFLICT', value: 'arch' });
+  });
+});
+
 describe('on the host\'s own Debian account files', () => {
   it('keeps every real passwd/group line and login.defs ranges, appending ours', async () => {
     const dir = await makeFixtureRoot();
