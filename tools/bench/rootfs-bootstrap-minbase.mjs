@@ -24,10 +24,10 @@ const cacheDir = defaultCacheDir();
 /** Runs a command under GNU time; returns wall seconds and peak RSS (KiB). */
 function timed(label, argv) {
   const stats = join(work, `${label}.time`);
-  const result = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', stats, ...argv], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 26 });
+  const result = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', stats, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 26 });
   if (result.status !== 0) throw new Error(`${label} failed (${result.status}):\n${result.stderr.slice(-3000)}`);
   const [seconds, rss] = execFileSync('cat', [stats], { encoding: 'utf8' }).trim().split('\n').at(-1).split(' ').map(Number);
-  return { seconds, rssMiB: rss / 1024 };
+  return { seconds, rssMiB: rss / 1024, stdout: result.stdout };
 }
 
 const packageSet = (root) =>
@@ -53,7 +53,8 @@ try {
     suite, mmdebstrapTarget,
   ]);
   const oursTarget = join(work, 'ours');
-  const ours = timed('rootfs-bootstrap', [process.execPath, cli, '--suite', suite, '--variant', 'minbase', oursTarget]);
+  const ours = timed('rootfs-bootstrap', [process.execPath, cli, '--suite', suite, '--variant', 'minbase', '--json', oursTarget]);
+  const phases = JSON.parse(ours.stdout.trim().split('\n').at(-1)).timings;
 
   const a = packageSet(oursTarget);
   const b = packageSet(mmdebstrapTarget);
@@ -62,6 +63,8 @@ try {
   console.log(`  rootfs-bootstrap  ${ours.seconds.toFixed(1).padStart(6)} s  ${ours.rssMiB.toFixed(0).padStart(5)} MiB peak RSS`);
   console.log(`  mmdebstrap        ${mm.seconds.toFixed(1).padStart(6)} s  ${mm.rssMiB.toFixed(0).padStart(5)} MiB peak RSS`);
   console.log(`  ratio (ours/mmdebstrap): time ${(ours.seconds / mm.seconds).toFixed(2)}x (target <= 0.8x), memory ${(ours.rssMiB / mm.rssMiB).toFixed(2)}x`);
+  console.log(`  our phases (ms): ${Object.entries(phases).map(([k, v]) => `${k.replace(/Ms$/, '')} ${v}`).join(', ')}`);
+  console.log(`  load average at the end: ${execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).trim()}`);
   console.log(`  package sets (name version): ${same ? 'identical' : `DIFFER (${a.length} vs ${b.length})`}`);
   if (!same) process.exitCode = 1;
 } finally {

@@ -1,5 +1,6 @@
 import type { ManifestEntry } from '@distroforge/core';
-import { lstat, lutimes, readdir, rm, truncate } from 'node:fs/promises';
+import { lstatSync, lutimesSync } from 'node:fs';
+import { readdir, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Files that differ between identical builds (logs, caches, ids); mmdebstrap removes the same. */
@@ -48,9 +49,9 @@ export async function scanTree(root: string, epoch: number | undefined): Promise
   const names = (await readdir(root, { recursive: true })).sort();
   for (const relative of ['', ...names]) {
     const host = relative === '' ? root : join(root, relative);
-    const stats = await lstat(host);
+    const stats = lstatSync(host); // sync: tens of thousands of tiny calls
     const path = relative === '' ? '/' : `/${relative}`;
-    if (epoch !== undefined && stats.mtimeMs > epoch * 1000) await lutimes(host, epoch, epoch);
+    if (epoch !== undefined && stats.mtimeMs > epoch * 1000) lutimesSync(host, epoch, epoch);
     const mode = stats.mode & 0o7777;
     const special = stats.isCharacterDevice() || stats.isBlockDevice() || stats.isFIFO() || stats.isSocket();
     if (special) {
