@@ -31,13 +31,15 @@ export function buildHeader(tags: TestTag[], region?: number): Buffer {
     else if (t.type === 7) [bytes, n] = [t.value, t.value.length];
     else {
       const width = t.type === 3 ? 2 : t.type === 4 ? 4 : 8;
-      bytes = Buffer.alloc(width * t.value.length);
-      t.value.forEach((v, i) => {
-        if (width === 2) bytes.writeUInt16BE(v, i * 2);
-        else if (width === 4) bytes.writeUInt32BE(v, i * 4);
-        else bytes.writeBigUInt64BE(BigInt(v), i * 8);
+      const values: number[] = t.value as number[];
+      const out = Buffer.alloc(width * values.length);
+      values.forEach((v, i) => {
+        if (width === 2) out.writeUInt16BE(v, i * 2);
+        else if (width === 4) out.writeUInt32BE(v, i * 4);
+        else out.writeBigUInt64BE(BigInt(v), i * 8);
       });
-      n = t.value.length;
+      bytes = out;
+      n = values.length;
     }
     const entry = Buffer.alloc(16);
     entry.writeUInt32BE(t.tag, 0);
