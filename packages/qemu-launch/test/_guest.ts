@@ -40,14 +40,20 @@ export async function makeGuest(): Promise<Guest> {
 
   const dir = await mkdtemp(join(tmpdir(), 'qemu-launch-test-'));
   const tree = join(dir, 'tree');
-  for (const sub of ['bin', 'dev', 'proc', 'sys', 'lib/modules', 'etc/acpi/PWRF']) await mkdir(join(tree, sub), { recursive: true });
+  for (const sub of ['bin', 'dev', 'proc', 'sys', 'lib/modules', 'etc/acpi/PWRF', 'mnt']) await mkdir(join(tree, sub), { recursive: true });
   await copyFile('/bin/busybox', join(tree, 'bin/busybox'));
   await writeFile(join(tree, 'init'), INIT, { mode: 0o755 });
   await writeFile(join(tree, 'etc/acpi/PWRF/00000080'), '#!/bin/sh\necho QEMU-LAUNCH-TEST-POWEROFF\npoweroff -f\n', { mode: 0o755 });
-  // The ACPI power button driver and evdev, so acpid sees the button QMP system_powerdown presses.
-  const modules = join(kernelDir, 'lib/modules', version, 'kernel/drivers');
-  for (const [name, path] of [['button', 'acpi/button.ko'], ['evdev', 'input/evdev.ko']] as const) {
-    await copyModule(join(modules, path), join(tree, 'lib/modules', `${name}.ko`));
+  // In load order: virtio + 9p (for the share test), then the ACPI power button driver and evdev
+  // so acpid sees the button QMP system_powerdown presses.
+  const modules = [
+    'drivers/virtio/virtio_ring', 'drivers/virtio/virtio', 'drivers/virtio/virtio_pci_modern_dev',
+    'drivers/virtio/virtio_pci_legacy_dev', 'drivers/virtio/virtio_pci', 'fs/netfs/netfs', 'fs/fscache/fscache',
+    'net/9p/9pnet', 'net/9p/9pnet_virtio', 'fs/9p/9p', 'drivers/acpi/button', 'drivers/input/evdev',
+  ];
+  for (const [i, module] of modules.entries()) {
+    const name = `${String(i).padStart(2, '0')}-${module.split('/').pop()}.ko`;
+    await copyModule(join(kernelDir, 'lib/modules', version, 'kernel', `${module}.ko`), join(tree, 'lib/modules', name));
   }
   await chmod(join(tree, 'bin/busybox'), 0o755);
 
