@@ -1,0 +1,57 @@
+import { execa } from 'execa';
+import { rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launch } from '@distroforge/qemu-launch';
+import { makeGuest, type Guest } from './_guest.js';
+
+const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+let guest: Guest;
+beforeAll(async () => {
+  guest = await makeGuest();
+});
+afterAll(async () => {
+  if (guest) await rm(guest.dir, { recursive: true, force: true });
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('no QEMU left behind', () => {
+  it('QEMU dies when the Node process that launched it is SIGKILLed', async () => {
+    // A child Node process launches QEMU (from dist/, as users would), reports its pid and waits.
+    const script = `
+      import { launch } from '@distroforge/qemu-launch';
+      const vm = await launch({ kernel: ${JSON.stringify(guest.kernel)}, accel: 'tcg', memory: 128 });
+      console.log(vm.pid);
+      setInterval(() => {}, 1000);`;
+    const child = execa('node', ['--input-type=module', '-e', script], { cwd: packageDir, reject: false });
+    const pid = await new Promise<number>((resolve, reject) => {
+      child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+      void child.then((r) => reject(new Error(`child ended: ${r.stderr}`)));
+    });
+    expect(alive(pid)).toBe(true);
+    child.kill('SIGKILL');
+    await child;
+    for (let i = 0; i < 100 && alive(pid); i++) await sleep(100);
+    expect(alive(pid)).toBe(false);
+  });
+
+  it('exited resolves after kill(), and the run directory (sockets, vars copy) is removed', async () => {
+    const vm = await launch({ kernel: guest.kernel, accel: 'tcg', memory: 128, firmware: 'uefi' });
+    const vars = (vm.command.find((a) => a.startsWith('if=pflash,format=raw,unit=1,')) as string).split('file=')[1] as string;
+    const pid = vm.pid as number;
+    expect(alive(pid)).toBe(true);
+    expect(await vm.kill()).toEqual({ exitCode: undefined, signal: 'SIGKILL' });
+    expect(alive(pid)).toBe(false);
+    await expect(execa('test', ['-e', dirname(vars)], { reject: false }).then((r) => r.exitCode)).resolves.toBe(1);
+  });
+});
