@@ -7,7 +7,9 @@ import { rpmError } from './errors.js';
 /** What the readers accept: a file path, the package bytes, or a readable stream of them. */
 export type RpmSource = string | Buffer | Uint8Array | Readable | AsyncIterable<Buffer | Uint8Array>;
 
-const chunkSize = 1 << 20;
+// Extraction reads in large chunks; header-only reads in small ones so they stop near the payload.
+export const payloadChunkSize = 1 << 20;
+export const headerChunkSize = 64 * 1024;
 
 /** A display name for errors. */
 export function sourceName(source: RpmSource): string {
@@ -15,7 +17,7 @@ export function sourceName(source: RpmSource): string {
 }
 
 /** Opens a source as a sequential byte reader. */
-export async function openSource(source: RpmSource): Promise<ByteReader> {
+export async function openSource(source: RpmSource, chunkSize = payloadChunkSize): Promise<ByteReader> {
   const name = sourceName(source);
   if (typeof source === 'string') {
     try {
@@ -28,7 +30,7 @@ export async function openSource(source: RpmSource): Promise<ByteReader> {
   }
   if (source instanceof Uint8Array) {
     const bytes = Buffer.from(source.buffer, source.byteOffset, source.byteLength);
-    return new ByteReader(oneChunk(bytes), name);
+    return new ByteReader(oneChunk(bytes, chunkSize), name);
   }
   if (typeof (source as AsyncIterable<Buffer>)[Symbol.asyncIterator] === 'function') {
     return new ByteReader(source as AsyncIterable<Buffer>, name);
@@ -36,7 +38,7 @@ export async function openSource(source: RpmSource): Promise<ByteReader> {
   throw rpmError('ERR_RPM_OPTIONS_INVALID', 'source must be a path, a Buffer or a readable stream', { value: typeof source });
 }
 
-async function* oneChunk(bytes: Buffer): AsyncGenerator<Buffer> {
+async function* oneChunk(bytes: Buffer, chunkSize: number): AsyncGenerator<Buffer> {
   // Hand out slices so the reader's zero-copy paths behave the same as with a file.
   for (let i = 0; i < bytes.length; i += chunkSize) yield bytes.subarray(i, i + chunkSize);
 }

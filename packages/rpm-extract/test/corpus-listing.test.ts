@@ -74,3 +74,20 @@ describe('corpus: listing and header fields match rpm 4.18', () => {
     });
   }
 });
+
+describe('header-only reading', () => {
+  it('readRpm pulls no more than one small chunk past the headers', async () => {
+    const { readFileSync } = await import('node:fs');
+    const bytes = readFileSync(join(corpusDir, 'hello-2.0-1.x86_64.rpm'));
+    let pulled = 0;
+    async function* trickle() {
+      for (let at = 0; at < bytes.length; at += 64) {
+        pulled += Math.min(64, bytes.length - at);
+        yield bytes.subarray(at, at + 64);
+      }
+    }
+    const pkg = await readRpm(trickle());
+    expect(pulled).toBeLessThanOrEqual(pkg.payloadOffset + 64);
+    expect(pkg.payloadOffset).toBeLessThan(bytes.length);
+  });
+});
