@@ -1,23 +1,15 @@
 import { emptyManifest, mergeManifest, sourceDateEpoch, type Manifest, type ManifestEntry } from '@distroforge/core';
 import { buildAtomically } from './build-atomically.js';
-import { copyFile, link, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { withChroot, type ChrootSession } from './chroot-session.js';
 import { BootstrapOptionsError, TargetNotEmptyError } from './errors.js';
 import { removeVolatileFiles, scanTree } from './finish-tree.js';
 import { bootstrapOptionsSchema, parseOptions, type BootstrapOptions, type NormalisedBootstrapOptions } from './options.js';
-import type { PackageCandidate } from './package-candidate.js';
 import { fetchPackages } from './package-cache.js';
 import { planRootfs, type ResolvedRootfsPackage, type ResolveResult } from './resolve-rootfs.js';
-import { unpackDeb } from './unpack-deb.js';
-
-/** Maintainer scripts dpkg ran for one package. */
-export interface MaintainerScripts {
-  package: string;
-  scripts: ('preinst' | 'postinst')[];
-}
+import type { MaintainerScripts } from './package-source.js';
 
 /** What `bootstrapRootfs` returns. */
 export interface BootstrapResult {
@@ -37,8 +29,6 @@ export interface BootstrapResult {
   logFile: string;
   timings: ResolveResult['timings'] & { downloadMs: number; unpackMs: number; configureMs: number; finishMs: number; totalMs: number };
 }
-
-const CHROOT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
  * Builds a Debian root filesystem in `target`: resolves and verifies the packages, unpacks the
@@ -87,7 +77,7 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
     const worker = async (): Promise<void> => {
       for (let i = next++; i < unpackNow.length; i = next++) {
         const pkg = unpackNow[i]!;
-        perPackage[i] = (await unpackDeb(files.get(pkg.name)!, root, { chown: isRoot })).manifest;
+        perPackage[i] = (await plan.source.unpack(files.get(pkg.name)!, root, { chown: isRoot })).manifest;
         o.onProgress?.({ phase: 'unpack', name: pkg.name, done: ++done, total: unpackNow.length });
       }
     };
@@ -97,7 +87,16 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
     t = performance.now();
     let scripts: MaintainerScripts[] = [];
     if (configure) {
-      scripts = await configureInChroot(root, plan.order, plan.essentialSet, files, o, logFile, epoch);
+      scripts = await plan.source.install({
+        root,
+        order: plan.order,
+        essentialSet: plan.essentialSet,
+        files,
+        logFile,
+        sourceDateEpoch: epoch,
+        initramfs: o.initramfs,
+        ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      });
     }
     timings.configureMs = performance.now() - t;
     t = performance.now();
@@ -155,73 +154,3 @@ async function createSkeleton(root: string, o: NormalisedBootstrapOptions): Prom
   }
 }
 
-async function configureInChroot(
-  root: string,
-  order: readonly PackageCandidate[],
-  essentialSet: ReadonlySet<string>,
-  files: ReadonlyMap<string, string>,
-  o: NormalisedBootstrapOptions,
-  logFile: string,
-  epoch: number | undefined,
-): Promise<MaintainerScripts[]> {
-  const debDir = 'var/cache/distroforge-debs';
-  await mkdir(join(root, debDir), { recursive: true });
-  const inRoot = new Map<string, string>();
-  for (const pkg of order) {
-    const name = `${pkg.name}_${pkg.version.replace(/:/g, '%3a')}_${pkg.architecture}.deb`;
-    const source = files.get(pkg.name)!;
-    await link(source, join(root, debDir, name)).catch(() => copyFile(source, join(root, debDir, name)));
-    inRoot.set(pkg.name, `/${debDir}/${name}`);
-  }
-  await writeFile(join(root, 'usr/sbin/policy-rc.d'), '#!/bin/sh\n# installed by rootfs-bootstrap: no service starts\nexit 101\n', { mode: 0o755 });
-  const env: Record<string, string> = {
-    PATH: CHROOT_PATH,
-    LC_ALL: 'C.UTF-8',
-    DEBIAN_FRONTEND: 'noninteractive',
-    DEBCONF_NONINTERACTIVE_SEEN: 'true',
-    HOME: '/root',
-    ...(epoch === undefined ? {} : { SOURCE_DATE_EPOCH: String(epoch) }),
-    ...(o.initramfs ? {} : { INITRD: 'No' }),
-  };
-  const dpkg = ['dpkg', '--force-unsafe-io', '--force-depends'];
-  const essential = order.filter((p) => essentialSet.has(p.name));
-  // base-passwd's preinst creates /etc/passwd, which other packages' files and scripts need.
-  essential.sort((a, b) => Number(b.name === 'base-passwd') - Number(a.name === 'base-passwd'));
-  const rest = order.filter((p) => !essentialSet.has(p.name));
-  const divert = !o.initramfs && order.some((p) => p.name === 'initramfs-tools' || p.name === 'dracut' || p.name.startsWith('linux-image-'));
-  await withChroot(root, env, logFile, async (chroot: ChrootSession) => {
-    o.onProgress?.({ phase: 'configure', step: 'install essential packages' });
-    await chroot.run([...dpkg, '--install', ...essential.map((p) => inRoot.get(p.name)!)]);
-    if (divert) await divertInitramfs(root, chroot, true);
-    if (rest.length > 0) {
-      o.onProgress?.({ phase: 'configure', step: 'install remaining packages' });
-      await chroot.run([...dpkg, '--install', ...rest.map((p) => inRoot.get(p.name)!)]);
-    }
-    o.onProgress?.({ phase: 'configure', step: 'configure all' });
-    await chroot.run(['dpkg', '--force-unsafe-io', '--configure', '-a']);
-    if (divert) await divertInitramfs(root, chroot, false);
-  });
-  await rm(join(root, debDir), { recursive: true, force: true });
-  await rm(join(root, 'usr/sbin/policy-rc.d'), { force: true });
-  const info = new Set(await readdir(join(root, 'var/lib/dpkg/info')));
-  return order
-    .map((p) => {
-      const base = info.has(`${p.name}.list`) ? p.name : `${p.name}:${p.architecture}`;
-      const scripts = (['preinst', 'postinst'] as const).filter((s) => info.has(`${base}.${s}`));
-      return { package: p.name, scripts: [...scripts] };
-    })
-    .filter((s) => s.scripts.length > 0)
-    .sort((a, b) => (a.package < b.package ? -1 : 1));
-}
-
-/** Replaces update-initramfs by a no-op while kernels install (saves ~30 s per kernel), then restores it. */
-async function divertInitramfs(root: string, chroot: ChrootSession, on: boolean): Promise<void> {
-  const path = '/usr/sbin/update-initramfs';
-  if (on) {
-    await chroot.run(['dpkg-divert', '--local', '--rename', '--divert', `${path}.distroforge`, '--add', path]);
-    await writeFile(join(root, path), '#!/bin/sh\n# rootfs-bootstrap: initramfs generation skipped\nexit 0\n', { mode: 0o755 });
-  } else {
-    await rm(join(root, path), { force: true });
-    await chroot.run(['dpkg-divert', '--local', '--rename', '--divert', `${path}.distroforge`, '--remove', path]);
-  }
-}

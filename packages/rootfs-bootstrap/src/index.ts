@@ -6,7 +6,16 @@ export { buildUniverse, type PackageCandidate, type PackageUniverse, type Versio
 export { resolveDependencies, installOrder, type ResolveRequest, type ResolvedPackage } from './resolve-dependencies.js';
 export { VARIANTS, variantBaseNames, type Variant } from './variant.js';
 export * from './errors.js';
-export { bootstrapRootfs, type BootstrapResult, type MaintainerScripts } from './bootstrap-rootfs.js';
+export { bootstrapRootfs, type BootstrapResult } from './bootstrap-rootfs.js';
+export {
+  type PackageSource,
+  type SourceIndex,
+  type SourceIndexRequest,
+  type SourceInstallRequest,
+  type MaintainerScripts,
+} from './package-source.js';
+export { aptSource, type AptSourceOptions } from './apt-source.js';
+export { fetchPackages, type FetchPackagesOptions } from './package-cache.js';
 export { resolveRootfs, type ResolveResult, type ResolvedRootfsPackage } from './resolve-rootfs.js';
 export {
   bootstrapOptionsSchema,

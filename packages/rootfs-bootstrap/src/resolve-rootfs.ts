@@ -1,12 +1,11 @@
 import { performance } from 'node:perf_hooks';
-import { loadAptIndex } from './apt-index.js';
-import { repositoriesForSuite, type AptRepository } from './apt-sources.js';
-import { compareDebVersions } from './deb-version.js';
+import { aptSource } from './apt-source.js';
+import type { AptRepository } from './apt-sources.js';
 import { parseOptions, resolveOptionsSchema, type NormalisedResolveOptions, type ResolveOptions } from './options.js';
 import { buildUniverse, type PackageCandidate, type PackageUniverse } from './package-candidate.js';
 import { defaultCacheDir } from './package-cache.js';
 import { dependencyClosure, installOrder, resolveDependencies } from './resolve-dependencies.js';
-import { variantBaseNames } from './variant.js';
+import type { PackageSource } from './package-source.js';
 
 /** One package of a resolved root filesystem (the lock-file entry). */
 export interface ResolvedRootfsPackage {
@@ -48,6 +47,7 @@ export interface ResolvedPlan {
   essentialSet: ReadonlySet<string>;
   universe: PackageUniverse;
   cacheDir: string;
+  source: PackageSource<AptRepository>;
 }
 
 /**
@@ -60,24 +60,27 @@ export async function resolveRootfs(options: ResolveOptions): Promise<ResolveRes
 
 export async function planRootfs(options: NormalisedResolveOptions): Promise<ResolvedPlan> {
   const cacheDir = options.cacheDir ?? defaultCacheDir();
-  let t = performance.now();
-  const repositories = await repositoriesForSuite(options.suite, options.mirrors, options.components, options.aptConfigDir);
-  for (const r of repositories) options.onProgress?.({ phase: 'index', repository: `${r.uri} ${r.suite}`, done: false });
-  const index = await loadAptIndex({
-    repositories,
-    architecture: options.architecture,
+  const source = aptSource({
+    ...(options.mirrors ? { mirrors: options.mirrors } : {}),
+    components: options.components,
     keyring: options.keyring,
-    insecure: options.insecureSkipSignatureCheck,
+    insecureSkipSignatureCheck: options.insecureSkipSignatureCheck,
+    aptConfigDir: options.aptConfigDir,
+  });
+  let t = performance.now();
+  const index = await source.index({
+    suite: options.suite,
+    variant: options.variant,
+    architecture: options.architecture,
     cacheDir,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  for (const r of repositories) options.onProgress?.({ phase: 'index', repository: `${r.uri} ${r.suite}`, done: true });
+  const { repositories } = index;
   const indexMs = performance.now() - t;
   t = performance.now();
-  const universe = buildUniverse(index.candidates, compareDebVersions);
-  const primary = index.repositories.find((r) => r.release.suite === options.suite || r.release.codename === options.suite);
-  const base = variantBaseNames(index.candidates, options.variant, primary?.repository.suite ?? options.suite);
-  const resolved = resolveDependencies(universe, { names: [...base, ...options.include], exclude: options.exclude });
+  const universe = buildUniverse(index.candidates, index.compare);
+  const resolved = resolveDependencies(universe, { names: [...index.baseNames, ...options.include], exclude: options.exclude });
   const candidates = resolved.map((r) => r.candidate);
   const order = installOrder(candidates, universe);
   const essentialSet = dependencyClosure(candidates.filter((c) => c.essential).map((c) => c.name), candidates, universe);
@@ -111,5 +114,6 @@ export async function planRootfs(options: NormalisedResolveOptions): Promise<Res
     essentialSet,
     universe,
     cacheDir,
+    source,
   };
 }

@@ -1,0 +1,57 @@
+import type { ManifestEntry } from '@distroforge/core';
+import type { BootstrapProgress } from './options.js';
+import type { PackageCandidate, VersionComparator } from './package-candidate.js';
+
+/**
+ * A kind of package repository (apt now; rpm-repo, rpm-dir, rpm-iso later) as the pipeline sees it:
+ *
+ *   index   -> verified metadata as source-neutral `PackageCandidate`s + the variant's base names
+ *   resolve -> shared (`resolveDependencies`, `installOrder`) with the source's version comparator
+ *   fetch   -> shared (`fetchPackages`: SHA-256-keyed cache, parallel, resumable, verified)
+ *   unpack  -> the source's archive reader writes files into the target and reports the manifest
+ *   install -> the source's own package manager, run in a chroot of the target (root only)
+ */
+export interface PackageSource<Repository = unknown> {
+  readonly kind: string;
+  index(request: SourceIndexRequest): Promise<SourceIndex<Repository>>;
+  unpack(file: string, root: string, options: { chown: boolean }): Promise<{ manifest: ManifestEntry[] }>;
+  /** Runs the packages' own configuration inside the root; returns which scripts ran. */
+  install(request: SourceInstallRequest): Promise<MaintainerScripts[]>;
+}
+
+export interface SourceIndexRequest {
+  suite: string;
+  variant: string;
+  architecture: string;
+  cacheDir: string;
+  onProgress?: (event: BootstrapProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface SourceIndex<Repository = unknown> {
+  repositories: Repository[];
+  candidates: PackageCandidate[];
+  compare: VersionComparator;
+  /** Names the variant installs before the user's includes. */
+  baseNames: string[];
+}
+
+export interface SourceInstallRequest {
+  root: string;
+  /** Every package, dependencies first. */
+  order: readonly PackageCandidate[];
+  /** Packages that must be installed first (unpacked in-process before, so the chroot works). */
+  essentialSet: ReadonlySet<string>;
+  files: ReadonlyMap<string, string>;
+  logFile: string;
+  sourceDateEpoch: number | undefined;
+  /** Let kernel packages build an initramfs. */
+  initramfs: boolean;
+  onProgress?: (event: BootstrapProgress) => void;
+}
+
+/** Maintainer scripts the package manager ran for one package. */
+export interface MaintainerScripts {
+  package: string;
+  scripts: ('preinst' | 'postinst')[];
+}
