@@ -2,7 +2,7 @@ import { sourceDateEpoch as envSourceDateEpoch, writeAtomically } from '@distrof
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { bootHybridImage, debianBootFiles, requireBootFile, type BootFileLocations } from './boot-files.js';
+import { debianBootFiles, requireBootFile, requireHybridMbr, type BootFileLocations } from './boot-files.js';
 import { InputMissingError, KernelUnsignedError } from './errors.js';
 import { buildEspImage } from './esp-image.js';
 import { uefiBootFiles } from './uefi-boot-files.js';
@@ -50,12 +50,13 @@ export async function assembleIso(input: AssembleIsoOptions): Promise<AssembledI
   const grafts = await inputGrafts(options);
   const epoch = options.sourceDateEpoch ?? envSourceDateEpoch() ?? (await newestMtime(grafts.map((g) => g.source)));
 
+  await mkdir(dirname(output), { recursive: true });
   await mkdir(dirname(logFile), { recursive: true });
   await writeFile(logFile, `# @distroforge/iso-assemble: ${output}\n`);
   const xorriso = await findXorriso();
   // Every bootloader file is checked before any work, so a missing package fails at once.
   if (options.bios) await requireBootFile(locations, 'grubI386PcDir');
-  const hybridMbr = options.bios ? await requireBootFile(locations, 'grubI386PcDir', bootHybridImage(locations)) : undefined;
+  const hybridMbr = options.bios ? await requireHybridMbr(locations) : undefined;
   if (options.uefi && !options.secureBoot) await requireBootFile(locations, 'grubX8664EfiDir');
   let sbat: SbatCheck | undefined;
   if (options.secureBoot) sbat = await checkSecureBootPieces(options, locations, logFile);

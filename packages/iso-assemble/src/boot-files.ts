@@ -49,8 +49,20 @@ export function bootHybridImage(locations: BootFileLocations): string {
   return join(locations.grubI386PcDir, 'boot_hybrid.img');
 }
 
+/** The hybrid MBR's path, or BootFileMissingError naming grub-pc-bin. */
+export async function requireHybridMbr(locations: BootFileLocations): Promise<string> {
+  const file = bootHybridImage(locations);
+  try {
+    await access(file, constants.R_OK);
+    return file;
+  } catch (cause) {
+    throw new BootFileMissingError("GRUB's hybrid MBR (boot_hybrid.img)", file, bootFilePackages.grubI386PcDir, { cause });
+  }
+}
+
 /** Throws BootFileMissingError (with the apt-get command) unless the location is readable. */
-export async function requireBootFile(locations: BootFileLocations, key: keyof BootFileLocations, file = locations[key]): Promise<string> {
+export async function requireBootFile(locations: BootFileLocations, key: keyof BootFileLocations): Promise<string> {
+  const file = locations[key];
   try {
     await access(file, constants.R_OK);
     return file;

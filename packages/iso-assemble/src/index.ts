@@ -6,7 +6,7 @@ export { buildGrubImage, requireGrubModules, defaultGrubModules, type BuildGrubI
 export { uefiBootFiles, type UefiBootFilesOptions } from './uefi-boot-files.js';
 export { renderGrubMenu, defaultMenuEntries, type GrubMenu, type MenuEntry, type LinuxMenuEntry, type LocalDiskMenuEntry } from './grub-menu.js';
 export { renderSearchConfig, grubQuote } from './grub-script.js';
-export { debianBootFiles, bootFilePackages, bootHybridImage, requireBootFile, type BootFileLocations } from './boot-files.js';
+export { debianBootFiles, bootFilePackages, bootHybridImage, requireBootFile, requireHybridMbr, type BootFileLocations } from './boot-files.js';
 export { checkSbatCompatibility, parseSbatCsv, parseSbatLevel, sbatViolations, type SbatEntry, type ShimSbatLevel, type SbatCheck } from './sbat.js';
 export { hasAuthenticodeSignature } from './pe-signature.js';
 export {

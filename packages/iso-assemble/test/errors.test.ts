@@ -81,6 +81,15 @@ describe('assembleIso failures', () => {
     expect(left).toEqual([]);
   });
 
+  it("names grub-pc-bin when GRUB's hybrid MBR is missing", async () => {
+    const dir = join(work, 'i386-pc-empty');
+    await mkdir(dir);
+    const { error } = await failure({ bootFiles: { grubI386PcDir: dir } });
+    expect(error.code).toBe('ERR_BOOT_FILE_MISSING');
+    expect(error.path).toBe(join(dir, 'boot_hybrid.img'));
+    expect(error.hint).toBe('install it with: apt-get install grub-pc-bin');
+  });
+
   it('refuses a missing GRUB EFI platform directory', async () => {
     const { error } = await failure({ bootFiles: { grubX8664EfiDir: join(work, 'no-efi') } });
     expect(error.code).toBe('ERR_BOOT_FILE_MISSING');

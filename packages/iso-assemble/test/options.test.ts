@@ -120,6 +120,14 @@ describe('GRUB scripts', () => {
     expect(text).not.toMatch(/insmod/);
   });
 
+  it('renders hotkeys', () => {
+    const text = renderGrubMenu({
+      entries: [{ type: 'linux', id: 'safe', title: 'Safe', append: ['nomodeset'], hotkey: 's' }],
+      defaultEntry: 'safe', timeout: 5, serial: false, kernel: '/k', initrd: '/i', kernelArgs: [],
+    });
+    expect(text).toContain("menuentry 'Safe' --id 'safe' --hotkey='s' {\n  linux /k 'nomodeset'\n");
+  });
+
   it('leaves out the serial terminal when asked', () => {
     const text = renderGrubMenu({ entries: defaultMenuEntries('x'), defaultEntry: 'live', timeout: 0, serial: false, kernel: '/k', initrd: '/i', kernelArgs: [] });
     expect(text).not.toContain('serial');
