@@ -12,7 +12,7 @@ const CHROOT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
  * unless an initramfs is wanted.
  */
 export async function installWithDpkg(request: SourceInstallRequest): Promise<MaintainerScripts[]> {
-  const { root, order, essentialSet, files, logFile, sourceDateEpoch: epoch, onProgress } = request;
+  const { root, order, essentialSet, files, logFile, sourceDateEpoch: epoch, onProgress, signal } = request;
   const debDir = 'var/cache/distroforge-debs';
   await mkdir(join(root, debDir), { recursive: true });
   const inRoot = new Map<string, string>();
@@ -38,7 +38,7 @@ export async function installWithDpkg(request: SourceInstallRequest): Promise<Ma
   essential.sort((a, b) => Number(b.name === 'base-passwd') - Number(a.name === 'base-passwd'));
   const rest = order.filter((p) => !essentialSet.has(p.name));
   const divert = !request.initramfs && order.some((p) => p.name === 'initramfs-tools' || p.name === 'dracut' || p.name.startsWith('linux-image-'));
-  await withChroot(root, env, logFile, async (chroot: ChrootSession) => {
+  await withChroot(root, env, logFile, signal, async (chroot: ChrootSession) => {
     onProgress?.({ phase: 'configure', step: 'install essential packages' });
     await chroot.run([...dpkg, '--install', ...essential.map((p) => inRoot.get(p.name)!)]);
     if (divert) await divertInitramfs(root, chroot, true);

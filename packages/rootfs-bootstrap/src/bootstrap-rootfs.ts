@@ -96,6 +96,7 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
         sourceDateEpoch: epoch,
         initramfs: o.initramfs,
         ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+        ...(o.signal ? { signal: o.signal } : {}),
       });
     }
     timings.configureMs = performance.now() - t;

@@ -19,7 +19,12 @@ export interface ChrootSession {
  * Mounts proc, sys and dev into `root`, runs `body`, and unmounts (lazily, in reverse order) even
  * when `body` throws, so no mount outlives the call. Needs root.
  */
-export async function withChroot<T>(root: string, env: Record<string, string>, logFile: string, body: (session: ChrootSession) => Promise<T>): Promise<T> {
+export async function withChroot<T>(
+  root: string,
+  env: Record<string, string>,
+  logFile: string,
+  signal: AbortSignal | undefined,
+  body: (session: ChrootSession) => Promise<T>): Promise<T> {
   const [mount, umount, chroot] = await Promise.all([findTool(tools.mount), findTool(tools.umount), findTool(tools.chroot)]);
   const mounted: string[] = [];
   const mounts: [string, string[]][] = [
@@ -45,6 +50,8 @@ export async function withChroot<T>(root: string, env: Record<string, string>, l
           stdout: { file: logFile, append: true },
           stderr: { file: logFile, append: true },
           timeout: options.timeoutMs ?? 30 * 60_000,
+          ...(signal ? { cancelSignal: signal } : {}),
+          forceKillAfterDelay: 10_000,
           reject: false,
         });
         if (result.exitCode !== 0 || result.failed) {

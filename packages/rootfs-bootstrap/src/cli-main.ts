@@ -99,7 +99,19 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
     ...(values.initramfs ? { initramfs: true } : {}),
     ...(values.log ? { logFile: values.log } : {}),
   };
-  const result = await bootstrapRootfs(options);
+  // Ctrl-C must not kill Node before the chroot's mounts are undone: abort instead, let the
+  // running dpkg fail, and let the finally blocks unmount and clean up.
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  process.once('SIGINT', abort);
+  process.once('SIGTERM', abort);
+  let result;
+  try {
+    result = await bootstrapRootfs({ ...options, signal: controller.signal });
+  } finally {
+    process.off('SIGINT', abort);
+    process.off('SIGTERM', abort);
+  }
   if (values.manifest) await writeManifest(values.manifest, result.manifest);
   if (values.json) out(`${JSON.stringify({ event: 'result', ...result, manifest: values.manifest ?? null })}\n`);
   else {

@@ -48,6 +48,8 @@ export interface SourceInstallRequest {
   /** Let kernel packages build an initramfs. */
   initramfs: boolean;
   onProgress?: (event: BootstrapProgress) => void;
+  /** Aborts the running package manager (mounts are still undone). */
+  signal?: AbortSignal;
 }
 
 /** Maintainer scripts the package manager ran for one package. */

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +11,10 @@ export function mmdebstrapSimulate(suite: string, variant: string, include: read
   const dir = mkdtempSync(join(tmpdir(), 'rootfs-bootstrap-mmdebstrap-'));
   try {
     const args = ['--verbose', `--variant=${variant}`, '--simulate', ...(include.length ? [`--include=${include.join(',')}`] : []), suite, join(dir, 'out.tar')];
-    const output = execFileSync('mmdebstrap', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 });
-    const lines = output.split('\n').filter((l) => l.startsWith('Inst '));
+    // mmdebstrap prints apt's output, with the Inst lines, on stderr.
+    const run = spawnSync('mmdebstrap', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 });
+    if (run.status !== 0) throw new Error(`mmdebstrap --simulate failed: ${run.stderr.slice(-2000)}`);
+    const lines = `${run.stdout}\n${run.stderr}`.split('\n').filter((l) => l.startsWith('Inst '));
     return [...new Set(lines.map((l) => { const [, name, version] = /^Inst (\S+) \((\S+)/.exec(l) ?? []; return `${name} ${version}`; }))].sort();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -10,7 +10,7 @@ import * as openpgp from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositoriesForSuite } from '../src/apt-sources.js';
 import { parseRelease, verifyInRelease } from '../src/release-file.js';
-import { bootstrapRootfs, defaultCacheDir, resolveRootfs } from '../src/index.js';
+import { bootstrapRootfs, defaultCacheDir, fetchPackages, resolveRootfs } from '../src/index.js';
 
 const work = mkdtempSync(join(tmpdir(), 'rootfs-bootstrap-tamper-'));
 const pristine = join(work, 'pristine');
@@ -33,10 +33,17 @@ beforeAll(async () => {
   packagesXz = join(pristine, 'dists/bookworm/main/binary-amd64/Packages.xz');
   copyFileSync(cachedIndex, packagesXz);
   const packagesText = execFileSync('xz', ['-dc', packagesXz], { maxBuffer: 1 << 28 }).toString('utf8');
-  // Fill the pool with the real .debs the request needs (a plain bootstrap fetches them to the cache).
-  await bootstrapRootfs({ suite: 'bookworm', variant: 'extract', include, mirrors: [primary!.uri], target: join(work, 'warm'), configure: 'never' });
+  const poolPath = (name: string) =>
+    new RegExp(`^Package: ${name.replace(/[+.]/g, '\\$&')}\\n(?:.+\\n)*?Filename: (\\S+)`, 'm').exec(packagesText)?.[1];
+  // Fill the pool with the real .debs the request needs, through the shared cache.
+  const candidates = resolved.packages.map((p) => ({ ...p, location: '', depends: [], preDepends: [], provides: [], multiArch: 'no' }));
   for (const p of resolved.packages) {
-    const path = new RegExp(`^Package: ${p.name.replace(/[+.]/g, '\\$&')}\\n(?:.+\\n)*?Filename: (\\S+)`, 'm').exec(packagesText)?.[1];
+    const path = poolPath(p.name);
+    candidates.find((c) => c.name === p.name)!.location = `${primary!.uri}/${path}`;
+  }
+  await fetchPackages(candidates, { cacheDir: defaultCacheDir(), concurrency: 4 });
+  for (const p of resolved.packages) {
+    const path = poolPath(p.name);
     expect(path, p.name).toBeDefined();
     mkdirSync(join(pristine, dirname(path!)), { recursive: true });
     copyFileSync(join(defaultCacheDir(), 'debs', `${p.sha256}.deb`), join(pristine, path!));
