@@ -63,20 +63,7 @@ export async function assembleIso(input: AssembleIsoOptions): Promise<AssembledI
 
   const work = await mkdtemp(join(tmpdir(), 'distroforge-iso-'));
   try {
-    const stage = join(work, 'stage');
-    await mkdir(join(stage, 'boot/grub/i386-pc'), { recursive: true });
-    await mkdir(join(stage, '.disk'), { recursive: true });
-    await writeFile(join(stage, isoPaths.grubCfg), renderGrubMenu({
-      entries: options.entries,
-      defaultEntry: options.defaultEntry,
-      timeout: options.menu.timeout,
-      serial: options.menu.serial === true ? { unit: 0, speed: 115200 } : options.menu.serial,
-      kernel: isoPaths.kernel,
-      initrd: isoPaths.initrd,
-      kernelArgs: options.kernelArgs,
-    }));
-    // Debian's signed GRUB falls back to searching for this file.
-    await writeFile(join(stage, isoPaths.diskInfo), `${options.menu.title} ${options.label}\n`);
+    const stage = await writeStage(join(work, 'stage'), options);
     const search = renderSearchConfig(options.label, { configfile: false, grubDir: isoPaths.grubDir });
     if (options.bios) {
       await buildGrubImage({
@@ -114,6 +101,8 @@ export async function assembleIso(input: AssembleIsoOptions): Promise<AssembledI
       esp = { size: built.size, serial: built.serial };
     }
 
+    // A checksum file from an earlier build must never sit beside the new image.
+    await rm(`${output}.sha256`, { force: true });
     const digest = await inputDigest([{ path: '/', source: stage }, ...grafts, ...(espImage ? [{ path: '/.esp', source: espImage }] : [])], [options.label]);
     await writeAtomically(output, async (temp) => {
       const args = xorrisoArgs({
@@ -149,6 +138,26 @@ export async function assembleIso(input: AssembleIsoOptions): Promise<AssembledI
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** The generated files: the GRUB menu, /.disk/info and the directory of the El Torito image. */
+async function writeStage(stage: string, options: NormalisedIsoOptions): Promise<string> {
+  await mkdir(join(stage, isoPaths.grubDir), { recursive: true });
+  if (options.bios) await mkdir(join(stage, dirname(isoPaths.eltorito)), { recursive: true });
+  await mkdir(join(stage, dirname(isoPaths.diskInfo)), { recursive: true });
+  const menu = renderGrubMenu({
+    entries: options.entries,
+    defaultEntry: options.defaultEntry,
+    timeout: options.menu.timeout,
+    serial: options.menu.serial === true ? { unit: 0, speed: 115200 } : options.menu.serial,
+    kernel: isoPaths.kernel,
+    initrd: isoPaths.initrd,
+    kernelArgs: options.kernelArgs,
+  });
+  await writeFile(join(stage, isoPaths.grubCfg), menu);
+  // Debian's signed GRUB falls back to searching for this file.
+  await writeFile(join(stage, isoPaths.diskInfo), `${options.menu.title} ${options.label}\n`);
+  return stage;
 }
 
 /** Kernel, initrd, root image and extra files, checked to exist. */
