@@ -8,7 +8,7 @@ import { readRpm } from './read-rpm.js';
 import type { RpmDependency, RpmPackage } from './types.js';
 import { verifyRpm } from './verify-rpm.js';
 
-export const usage = `Usage: rpm-extract FILE.rpm [-C DIR] [--list] [--info] [--verify] [--json] [--manifest FILE]
+export const usage = `Usage: rpm-extract FILE.rpm [-C DIR] [--list] [--info] [--verify] [--json] [--manifest FILE] [--no-verify]
   (default)        extract into DIR (default: the current directory), checking every digest
   -C, --directory  where to extract; a missing or empty DIR is created atomically, an existing one is merged into
   --list           list the files as rpm -qp --dump does (header only)
@@ -16,6 +16,7 @@ export const usage = `Usage: rpm-extract FILE.rpm [-C DIR] [--list] [--info] [--
   --verify         check header, payload and file digests; exit 1 on a mismatch
   --json           print JSON instead of text
   --manifest FILE  after extracting, write owners/groups/modes/devices/caps as JSON to FILE
+  --no-verify      extract without checking digests (like rpm2cpio | cpio)
 Exit codes: 0 ok, 1 verification failed or package error, 2 usage.
 `;
 
@@ -47,6 +48,7 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
       verify: { type: 'boolean' },
       json: { type: 'boolean' },
       manifest: { type: 'string' },
+      'no-verify': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -82,7 +84,7 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
   }
   const directory = values.directory ?? '.';
   const merge = (await readdir(directory).catch(() => [])).length > 0;
-  const result = await extractRpm(file, directory, { merge });
+  const result = await extractRpm(file, directory, { merge, verify: values['no-verify'] !== true });
   if (values.manifest) await writeFile(values.manifest, `${JSON.stringify(result.manifest, null, 2)}\n`).catch((cause: unknown) => {
     throw rpmError('ERR_RPM_WRITE', `cannot write ${values.manifest}: ${(cause as Error).message}`, { path: values.manifest, cause });
   });
