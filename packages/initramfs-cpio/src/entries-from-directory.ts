@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { join, posix } from 'node:path';
 import { manifestLookup, type Manifest, type ManifestEntry } from '@distroforge/core';
 import { compareBytes, typeFromMode, type CpioEntry, type CpioEntryType } from './cpio-entry.js';
@@ -20,7 +20,8 @@ interface Node {
   mode: number;
   uid: number;
   gid: number;
-  mtime: number;
+  /** Undefined for nodes only the manifest describes: the writer gives them SOURCE_DATE_EPOCH (or 0). */
+  mtime?: number;
   size: number;
   target?: string;
   major?: number;
@@ -71,7 +72,7 @@ export async function* entriesFromDirectory(dir: string, options: DirectoryInput
       mode: node.mode,
       uid: node.uid,
       gid: node.gid,
-      mtime: node.mtime,
+      ...(node.mtime === undefined ? {} : { mtime: node.mtime }),
       ino,
       nlink: node.type === 'dir' ? 2 + (subdirs.get(node.name) ?? 0) : linked ? group.length : 1,
     };
@@ -96,31 +97,32 @@ function walk(root: string, nodes: Map<string, Node>, owner: 'disk' | 'root'): v
   const pending = ['.'];
   for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
     const full = name === '.' ? root : join(root, name);
-    const node = nodeFromStats(name, full, lstatSync(full, { bigint: true }), owner);
+    const node = nodeFromStats(name, full, lstatSync(full), owner);
     if (node.type === 'symlink') node.target = readlinkSync(full);
     nodes.set(name, node);
     if (node.type === 'dir') for (const child of readdirSync(full)) pending.push(name === '.' ? child : `${name}/${child}`);
   }
 }
 
-function nodeFromStats(name: string, full: string, stats: BigIntStats, owner: 'disk' | 'root'): Node {
-  const mode = Number(stats.mode);
-  const type = typeFromMode(mode);
-  if (!type) throw new CpioEntryError(`${full}: unsupported file type (mode ${mode.toString(8)})`, { path: full });
+function nodeFromStats(name: string, full: string, stats: Stats, owner: 'disk' | 'root'): Node {
+  const type = typeFromMode(stats.mode);
+  if (!type) throw new CpioEntryError(`${full}: unsupported file type (mode ${stats.mode.toString(8)})`, { path: full });
   const node: Node = {
     name,
     type,
-    mode: mode & 0o7777,
-    uid: owner === 'root' ? 0 : Number(stats.uid),
-    gid: owner === 'root' ? 0 : Number(stats.gid),
-    mtime: Number(stats.mtimeNs / 1_000_000_000n) - (stats.mtimeNs < 0n && stats.mtimeNs % 1_000_000_000n !== 0n ? 1 : 0),
-    size: type === 'file' ? Number(stats.size) : 0,
+    mode: stats.mode & 0o7777,
+    uid: owner === 'root' ? 0 : stats.uid,
+    gid: owner === 'root' ? 0 : stats.gid,
+    mtime: Math.floor(stats.mtimeMs / 1000),
+    size: type === 'file' ? stats.size : 0,
   };
-  if (type === 'file') {
-    if (stats.nlink > 1n) node.linkKey = `${stats.dev}:${stats.ino}`;
+  // Exact 64-bit inode and device numbers only where they matter (number stats are faster).
+  if (type === 'file' && stats.nlink > 1) {
+    const exact = lstatSync(full, { bigint: true });
+    node.linkKey = `${exact.dev}:${exact.ino}`;
   }
   if (type === 'char' || type === 'block') {
-    const rdev = stats.rdev;
+    const rdev = lstatSync(full, { bigint: true }).rdev;
     node.major = Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn));
     node.minor = Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn));
   }
@@ -143,7 +145,7 @@ function applyManifest(nodes: Map<string, Node>, manifest: Manifest): void {
       });
     }
     addParents(nodes, name);
-    const node: Node = { name, type: entry.type, mode: entry.type === 'dir' ? 0o755 : 0o644, uid: 0, gid: 0, mtime: 0, size: 0 };
+    const node: Node = { name, type: entry.type, mode: entry.type === 'dir' ? 0o755 : 0o644, uid: 0, gid: 0, size: 0 };
     applyEntry(node, entry);
     nodes.set(name, node);
   }
@@ -153,7 +155,7 @@ function addParents(nodes: Map<string, Node>, name: string): void {
   const parent = posix.dirname(name);
   if (parent === '.' || nodes.has(parent)) return;
   addParents(nodes, parent);
-  nodes.set(parent, { name: parent, type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 0, size: 0 });
+  nodes.set(parent, { name: parent, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0 });
 }
 
 function applyEntry(node: Node, entry: ManifestEntry): void {

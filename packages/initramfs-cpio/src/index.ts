@@ -7,7 +7,6 @@ export { compressStream, type Compression } from './compress.js';
 export {
   packCpio,
   writeInitramfs,
-  cpioSegmentStream,
   type PackCpioOptions,
   type WriteInitramfsOptions,
   type CpioInput,

@@ -6,7 +6,7 @@ import type { CpioEntry } from './cpio-entry.js';
 import { compressStream, type Compression } from './compress.js';
 import { entriesFromDirectory } from './entries-from-directory.js';
 import { entriesFromSpec } from './entries-from-spec.js';
-import { writeCpio } from './write-cpio.js';
+import { encodeCpioViews } from './write-cpio.js';
 
 const isIterable = (value: unknown): value is AsyncIterable<CpioEntry> | Iterable<CpioEntry> =>
   typeof value === 'object' && value !== null && (Symbol.asyncIterator in value || Symbol.iterator in value);
@@ -78,7 +78,11 @@ export interface PackResult {
 
 type StreamOptions = z.output<typeof streamOptionsSchema>;
 
-/** The bytes of one segment: a (compressed) newc archive, or a copied archive. */
+/**
+ * The bytes of one segment: a (compressed) newc archive, or a copied archive. Chunks may be views
+ * into a reused buffer: finish with each before pulling the next.
+ * @internal
+ */
 export async function* cpioSegmentStream(segment: CpioSegment, options: StreamOptions = {}): AsyncGenerator<Buffer> {
   const { input, compress, level } = segmentSchema.parse(segment);
   if ('archive' in input) {
@@ -87,7 +91,7 @@ export async function* cpioSegmentStream(segment: CpioSegment, options: StreamOp
   }
   const entries = await resolveEntries(input, options);
   const writeOptions = { ...(options.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: options.sourceDateEpoch }), ...(options.firstInode === undefined ? {} : { firstInode: options.firstInode }) };
-  yield* compressStream(writeCpio(entries, writeOptions), compress, level);
+  yield* compressStream(encodeCpioViews(entries, writeOptions), compress, level);
 }
 
 async function resolveEntries(input: z.output<typeof cpioInputSchema>, options: StreamOptions): Promise<AsyncIterable<CpioEntry> | Iterable<CpioEntry>> {

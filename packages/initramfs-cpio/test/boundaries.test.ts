@@ -1,5 +1,6 @@
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { CpioEntryError, CpioFieldOverflowError, encodeNewcHeader, writeCpio, type CpioEntry } from '@distroforge/initramfs-cpio';
+import { combineEntries, CpioEntryError, CpioFieldOverflowError, encodeNewcHeader, writeCpio, type CpioEntry } from '@distroforge/initramfs-cpio';
 import { collect } from './helpers.js';
 
 const fields = { ino: 0, mode: 0o100644, uid: 0, gid: 0, nlink: 1, mtime: 0, filesize: 0, devmajor: 0, devminor: 0, rdevmajor: 0, rdevminor: 0, check: 0 };
@@ -63,5 +64,14 @@ describe('writer validation', () => {
   });
   it('notices a source file whose size differs from the size given', async () => {
     await expect(fails(file({ source: '/etc/hostname', size: 1_000_000 }))).rejects.toMatchObject({ code: 'ERR_CPIO_SOURCE_CHANGED' });
+  });
+});
+
+describe('byte order of names', () => {
+  it('sorts like LC_ALL=C sort on the UTF-8 bytes, including characters above U+FFFF', async () => {
+    const names = ['a', 'a-b', 'a/b', 'a/b/c', 'B', 'é', '\uffff', '\ue000', '😀', '日本', 'z', 'ab', 'a😀', 'a\uffff'];
+    const { stdout } = await execa('sort', [], { input: `${names.join('\n')}\n`, env: { LC_ALL: 'C' } });
+    const sorted = (await combineEntries(names.map((path) => ({ path, type: 'dir' as const, mode: 0o755 })))).map((e) => e.path);
+    expect(sorted).toEqual(['.', ...stdout.split('\n')]);
   });
 });
