@@ -1,6 +1,6 @@
 import { emptyManifest, mergeManifest, sourceDateEpoch, type Manifest, type ManifestEntry } from '@distroforge/core';
 import { buildAtomically } from './build-atomically.js';
-import { mkdir, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -9,6 +9,7 @@ import { removeVolatileFiles, scanTree } from './finish-tree.js';
 import { bootstrapOptionsSchema, parseOptions, type BootstrapOptions, type NormalisedBootstrapOptions } from './options.js';
 import { fetchPackages } from './package-cache.js';
 import { planRootfs, type ResolvedRootfsPackage, type ResolveResult } from './resolve-rootfs.js';
+import type { AptRepository } from './apt-sources.js';
 import type { MaintainerScripts } from './package-source.js';
 
 /** What `bootstrapRootfs` returns. */
@@ -63,7 +64,7 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
 
   const timings = { unpackMs: 0, configureMs: 0, finishMs: 0 };
   const { manifest, maintainerScripts } = await buildAtomically(target, async (root) => {
-    await createSkeleton(root, o);
+    await createSkeleton(root, o, plan.result.repositories);
     t = performance.now();
     // The essential set is unpacked in-process so the chroot has a shell, libc and dpkg; as root,
     // dpkg then installs it properly (and everything else), as mmdebstrap does.
@@ -138,20 +139,18 @@ async function assertEmptyTarget(target: string): Promise<void> {
 }
 
 /** The directories and files dpkg and apt expect before the first package. */
-async function createSkeleton(root: string, o: NormalisedBootstrapOptions): Promise<void> {
+async function createSkeleton(root: string, o: NormalisedBootstrapOptions, repositories: readonly AptRepository[]): Promise<void> {
   for (const dir of ['etc/apt/apt.conf.d', 'etc/apt/preferences.d', 'etc/apt/sources.list.d', 'etc/apt/trusted.gpg.d', 'etc/dpkg/dpkg.cfg.d', 'var/lib/dpkg/info', 'var/lib/dpkg/updates', 'var/lib/dpkg/triggers', 'var/lib/apt/lists/partial', 'var/cache/apt/archives/partial', 'var/log/apt', 'dev', 'proc', 'sys', 'run', 'var/tmp']) {
     await mkdir(join(root, dir), { recursive: true });
   }
-  await mkdir(join(root, 'tmp'), { mode: 0o1777 });
-  const { chmod } = await import('node:fs/promises');
-  await chmod(join(root, 'tmp'), 0o1777);
+  await mkdir(join(root, 'tmp'));
+  await chmod(join(root, 'tmp'), 0o1777); // mkdir's mode is filtered by the umask
   await writeFile(join(root, 'var/lib/dpkg/status'), '');
   await writeFile(join(root, 'var/lib/dpkg/available'), '');
   await writeFile(join(root, 'var/lib/dpkg/arch'), `${o.architecture}\n`);
-  const networked = (o.mirrors ?? []).length === 0 || (o.mirrors ?? []).every((m) => /^(deb )?https?:/.test(m));
-  if (networked && o.mirrors && o.mirrors.length > 0) {
-    const lines = o.mirrors.map((m) => (m.startsWith('deb ') ? m : `deb ${m} ${o.suite} ${o.components.join(' ')}`));
-    await writeFile(join(root, 'etc/apt/sources.list'), `${lines.join('\n')}\n`);
-  }
+  // The target's own apt sees the mirrors it was built from (network ones only; a file:// mirror
+  // is not reachable from inside the image), as mmdebstrap writes them.
+  const lines = repositories.filter((r) => /^https?:/.test(r.uri)).map((r) => `deb ${r.uri} ${r.suite} ${r.components.join(' ')}`);
+  if (lines.length > 0) await writeFile(join(root, 'etc/apt/sources.list'), `${lines.join('\n')}\n`);
 }
 

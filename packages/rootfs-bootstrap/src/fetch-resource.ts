@@ -26,17 +26,6 @@ export async function fetchBytes(url: string, options: FetchOptions = {}): Promi
   return Buffer.from(await response.arrayBuffer());
 }
 
-/** Whether a resource exists (used to choose between index compressions). */
-export async function resourceExists(url: string, options: FetchOptions = {}): Promise<boolean> {
-  if (url.startsWith('file:')) return stat(fileURLToPath(url)).then(() => true, () => false);
-  try {
-    await request(url, { method: 'HEAD' }, options);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export interface DownloadOptions extends FetchOptions {
   /** Expected hex SHA-256; the file is renamed into place only when it matches. */
   sha256: string;

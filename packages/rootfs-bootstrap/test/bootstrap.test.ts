@@ -75,6 +75,11 @@ describe('bootstrapRootfs (bookworm minbase + kernel + systemd-sysv, as root)', 
     expect(readdirSync(work)).toEqual(['rootfs']); // no partial tree left beside it
   });
 
+  it('points the image's own apt at the mirrors it was built from', () => {
+    const sources = readFileSync(join(target, 'etc/apt/sources.list'), 'utf8');
+    for (const r of result.packages.map((p) => p.origin)) expect(sources).toContain(` ${r} main`);
+  });
+
   it('unmounted proc, sys and dev', async () => {
     expect(await mountsUnder(target)).toEqual([]);
     expect(readdirSync(join(target, 'proc'))).toEqual([]);
