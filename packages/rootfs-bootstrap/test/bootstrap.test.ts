@@ -75,7 +75,7 @@ describe('bootstrapRootfs (bookworm minbase + kernel + systemd-sysv, as root)', 
     expect(readdirSync(work)).toEqual(['rootfs']); // no partial tree left beside it
   });
 
-  it('points the image's own apt at the mirrors it was built from', () => {
+  it('points the apt of the image at the mirrors it was built from', () => {
     const sources = readFileSync(join(target, 'etc/apt/sources.list'), 'utf8');
     for (const r of result.packages.map((p) => p.origin)) expect(sources).toContain(` ${r} main`);
   });
