@@ -49,8 +49,8 @@ describe('initramfs-cpio bin', () => {
     const listed = await cli(['list', output]);
     expect(listed.exitCode).toBe(0);
     expect(listed.stdout).toMatch(/^-rws--x--x {3}1 {5}0 {5}0 +20 2020-09-13 12:26:40 bin\/tool$/m);
-    expect(listed.stdout).toMatch(/^crw------- {3}1 {5}0 {5}0 +5,1 1970-01-01 00:00:00 dev\/console$/m);
-    expect(listed.stdout).toMatch(/^drwxr-xr-x {3}2 {5}0 {5}0 +0 1970-01-01 00:00:00 dev$/m);
+    expect(listed.stdout).toMatch(/^crw------- {3}1 {5}0 {5}0 +5,1 2023-11-14 22:13:20 dev\/console$/m);
+    expect(listed.stdout).toMatch(/^drwxr-xr-x {3}2 {5}0 {5}0 +0 2023-11-14 22:13:20 dev$/m);
     const json = await cli(['list', output, '--json']);
     const rows = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { name: string; compression: string });
     expect(rows.map((r) => r.name)).toEqual((await listCpio(output)).map((e) => e.name));
