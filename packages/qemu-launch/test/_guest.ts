@@ -15,6 +15,8 @@ export interface Guest {
   initrd: string;
   append: string;
   dir: string;
+  /** Where tests put QEMU's logs, so they go away with the guest. */
+  logDir: string;
 }
 
 const INIT = `#!/bin/busybox sh
@@ -61,7 +63,7 @@ export async function makeGuest(): Promise<Guest> {
   const list = (await listTree(tree)).join('\n');
   const cpio = await execa('cpio', ['-o', '-H', 'newc', '--quiet', '-O', initrd], { cwd: tree, input: `${list}\n` });
   if (cpio.exitCode !== 0) throw new Error(`cpio failed: ${cpio.stderr}`);
-  return { kernel: join(kernelDir, 'boot', vmlinuz), initrd, append: 'console=ttyS0 panic=-1 quiet', dir };
+  return { kernel: join(kernelDir, 'boot', vmlinuz), initrd, append: 'console=ttyS0 panic=-1 quiet', dir, logDir: join(dir, 'logs') };
 }
 
 /** Copies a module, decompressing .ko.xz/.ko.zst (Debian 13) since busybox insmod takes plain .ko. */

@@ -13,7 +13,7 @@ beforeAll(async () => {
   const share = join(guest.dir, 'share');
   await mkdir(share);
   await writeFile(join(share, 'hello.txt'), 'hello from the host\n');
-  vm = await launch({ kernel: guest.kernel, initrd: guest.initrd, append: guest.append, memory: 256, shares: [{ path: share, tag: 'hostshare' }] });
+  vm = await launch({ kernel: guest.kernel, initrd: guest.initrd, append: guest.append, memory: 256, logDir: guest.logDir, shares: [{ path: share, tag: 'hostshare' }] });
 });
 
 afterAll(async () => {

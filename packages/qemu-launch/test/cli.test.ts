@@ -19,7 +19,7 @@ async function run(argv: string[]) {
   let err = '';
   stdout.on('data', (c) => (out += c));
   stderr.on('data', (c) => (err += c));
-  const code = await runCli(argv, { stdout, stderr, stdin: new PassThrough() });
+  const code = await runCli(argv.includes('--kernel') ? [...argv, '--log-dir', guest.logDir] : argv, { stdout, stderr, stdin: new PassThrough() });
   return { code, out, err };
 }
 

@@ -14,7 +14,7 @@ afterAll(async () => {
 
 describe('failures say what happened', () => {
   it('QEMU exiting at start (unknown device) rejects with QemuExitedError carrying its stderr', async () => {
-    const error = await launch({ kernel: guest.kernel, accel: 'tcg', extraArgs: ['-device', 'no-such-device-xyz'] }).catch((e: unknown) => e);
+    const error = await launch({ kernel: guest.kernel, accel: 'tcg', logDir: guest.logDir, extraArgs: ['-device', 'no-such-device-xyz'] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QemuExitedError);
     const exited = error as QemuExitedError;
     expect(exited.code).toBe('ERR_QEMU_EXITED');

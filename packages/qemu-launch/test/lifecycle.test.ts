@@ -30,12 +30,15 @@ describe('no QEMU left behind', () => {
     // A child Node process launches QEMU (from dist/, as users would), reports its pid and waits.
     const script = `
       import { launch } from '@distroforge/qemu-launch';
-      const vm = await launch({ kernel: ${JSON.stringify(guest.kernel)}, accel: 'tcg', memory: 128 });
-      console.log(vm.pid);
+      const vm = await launch({ kernel: ${JSON.stringify(guest.kernel)}, accel: 'tcg', memory: 128, logDir: ${JSON.stringify(guest.logDir)} });
+      console.log(vm.pid, vm.command.find((a) => a.startsWith('socket,id=qmp0,path=')).slice('socket,id=qmp0,path='.length));
       setInterval(() => {}, 1000);`;
     const child = execa('node', ['--input-type=module', '-e', script], { cwd: packageDir, reject: false });
-    const pid = await new Promise<number>((resolve, reject) => {
-      child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+    const [pid, qmpSocket] = await new Promise<[number, string]>((resolve, reject) => {
+      child.stdout.once('data', (chunk: Buffer) => {
+        const [p, socket] = chunk.toString().trim().split(' ');
+        resolve([Number(p), socket as string]);
+      });
       void child.then((r) => reject(new Error(`child ended: ${r.stderr}`)));
     });
     expect(alive(pid)).toBe(true);
@@ -43,10 +46,12 @@ describe('no QEMU left behind', () => {
     await child;
     for (let i = 0; i < 100 && alive(pid); i++) await sleep(100);
     expect(alive(pid)).toBe(false);
+    // A SIGKILLed parent cannot clean up: its run directory stays behind (tmp cleaners remove it).
+    await rm(dirname(qmpSocket), { recursive: true, force: true });
   });
 
   it('exited resolves after kill(), and the run directory (sockets, vars copy) is removed', async () => {
-    const vm = await launch({ kernel: guest.kernel, accel: 'tcg', memory: 128, firmware: 'uefi' });
+    const vm = await launch({ kernel: guest.kernel, accel: 'tcg', memory: 128, firmware: 'uefi', logDir: guest.logDir });
     const vars = (vm.command.find((a) => a.startsWith('if=pflash,format=raw,unit=1,')) as string).split('file=')[1] as string;
     const pid = vm.pid as number;
     expect(alive(pid)).toBe(true);
