@@ -46,6 +46,33 @@ export function encodeNewcHeader(fields: NewcHeaderFields, name: string): Buffer
   return out;
 }
 
+/**
+ * Writes header + name + NUL + padding straight into `target` at `offset` (which must have room:
+ * `newcHeaderLength(name)` bytes); returns the bytes written. Same checks as `encodeNewcHeader`.
+ */
+export function writeNewcHeader(target: Buffer, offset: number, fields: NewcHeaderFields, name: string, nameBytes = Buffer.byteLength(name)): number {
+  let header = NEWC_MAGIC;
+  for (const field of FIELD_ORDER) header += hex(fields[field], field, name);
+  header += hex(nameBytes + 1, 'namesize', name) + hex(fields.check, 'check', name);
+  target.write(header, offset, 'latin1');
+  target.write(name, offset + NEWC_HEADER_SIZE, 'utf8');
+  const end = NEWC_HEADER_SIZE + nameBytes + 1;
+  const total = end + pad4(end);
+  target.fill(0, offset + end - 1, offset + total);
+  return total;
+}
+
+/** Bytes a header with this name takes, padding included. */
+export function newcHeaderLength(nameBytes: number): number {
+  const end = NEWC_HEADER_SIZE + nameBytes + 1;
+  return end + pad4(end);
+}
+
+function hex(value: number, field: string, name: string): string {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new CpioFieldOverflowError(field, value, name);
+  return value.toString(16).toUpperCase().padStart(8, '0');
+}
+
 function writeHex(out: Buffer, offset: number, value: number, field: string, name: string): void {
   if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new CpioFieldOverflowError(field, value, name);
   out.write(value.toString(16).toUpperCase().padStart(8, '0'), offset, 'latin1');

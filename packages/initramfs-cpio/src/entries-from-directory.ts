@@ -48,21 +48,24 @@ export async function* entriesFromDirectory(dir: string, options: DirectoryInput
       subdirs.set(parent, (subdirs.get(parent) ?? 0) + 1);
     }
   }
-  // Hard-link groups: all names, and where the group's inode number is taken.
+  // Every name of each hard-link group, in sorted order.
   const groups = new Map<string, string[]>();
   for (const node of sorted) if (node.linkKey) groups.set(node.linkKey, [...(groups.get(node.linkKey) ?? []), node.name]);
-  const inodes = new Map<string, number>();
+  // Inode numbers follow the sorted names; a hard-link group takes its number at its first name.
+  const groupInodes = new Map<string, number>();
   let next = options.firstInode ?? 0;
-  for (const node of sorted) {
-    const key = node.linkKey && (groups.get(node.linkKey)?.length ?? 0) > 1 ? node.linkKey : `name:${node.name}`;
-    if (!inodes.has(key)) inodes.set(key, next++);
-  }
-
   for (const node of sorted) {
     const group = node.linkKey ? groups.get(node.linkKey) : undefined;
     const linked = group !== undefined && group.length > 1;
-    if (linked && group[group.length - 1] !== node.name) continue;
-    const ino = inodes.get(linked ? (node.linkKey as string) : `name:${node.name}`) as number;
+    let ino: number;
+    if (linked) {
+      const key = node.linkKey as string;
+      if (!groupInodes.has(key)) groupInodes.set(key, next++);
+      if (group[group.length - 1] !== node.name) continue;
+      ino = groupInodes.get(key) as number;
+    } else {
+      ino = next++;
+    }
     // GNU cpio writes deferred links newest first, then the last name with the data; doing the
     // same keeps our output byte-identical to `cpio --reproducible` on the same list.
     const names = linked ? [...group.slice(0, -1).reverse(), node.name] : [node.name];
