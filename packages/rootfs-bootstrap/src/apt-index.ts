@@ -73,10 +73,10 @@ async function loadRepository(repository: AptRepository, options: LoadAptIndexOp
     await mkdir(join(options.cacheDir, 'indexes'), { recursive: true });
     await downloadIndex(url, `${base}/${pick}`, file, sha256, size, options.signal);
     const where = `${base}/${pick}`;
-    for (const fields of await indexFields(file, pick, where)) {
-      const arch = fields.Architecture;
+    for (const row of await indexRows(file, pick, where)) {
+      const arch = row[FIELD.Architecture] ?? 'all';
       if (arch !== options.architecture && arch !== 'all') continue;
-      entries.push(new AptCandidate(fields, repository.uri, repository.suite, where));
+      entries.push(new AptCandidate(row, repository.uri, repository.suite, where));
     }
   }
   return { repository, release, entries };
@@ -84,19 +84,19 @@ async function loadRepository(repository: AptRepository, options: LoadAptIndexOp
 
 /**
  * The resolution fields of every paragraph of a verified `Packages` file. Decompressing and scanning
- * ~65,000 paragraphs costs seconds, so the result is kept beside the file (`<sha256>.fields.json`),
- * keyed by the same signed digest.
+ * ~65,000 paragraphs costs seconds, so the result is kept beside the file (`<sha256>.rows.json`),
+ * keyed by the same signed digest, as positional rows (compact to store, parse and hold).
  */
-async function indexFields(file: string, name: string, where: string): Promise<Record<string, string>[]> {
-  const digest = `${file}.fields.json`;
-  const cached = await readFile(digest, 'utf8').then((t) => JSON.parse(t) as Record<string, string>[], () => undefined);
+async function indexRows(file: string, name: string, where: string): Promise<Row[]> {
+  const digest = `${file}.rows.json`;
+  const cached = await readFile(digest, 'utf8').then((t) => JSON.parse(t) as Row[], () => undefined);
   if (cached) return cached;
   const data = await withDecompressed(compressionOf(name), createReadStream(file), streamToBuffer, file);
-  const fields = [...scanPackages(data.toString('utf8'), where)];
+  const rows = [...scanPackages(data.toString('utf8'), where)].map((fields) => FIELDS.map((f) => fields[f] ?? null));
   const temp = `${digest}.partial-${process.pid}`;
-  await writeFile(temp, JSON.stringify(fields));
+  await writeFile(temp, JSON.stringify(rows));
   await rename(temp, digest);
-  return fields;
+  return rows;
 }
 
 async function downloadIndex(url: string, plainUrl: string, file: string, sha256: string, size: number, signal?: AbortSignal) {
@@ -104,7 +104,7 @@ async function downloadIndex(url: string, plainUrl: string, file: string, sha256
   if (await stat(file).then(() => true, () => false)) {
     if ((await sha256File(file)) === sha256) return;
     await rm(file, { force: true });
-    await rm(`${file}.fields.json`, { force: true });
+    await rm(`${file}.rows.json`, { force: true });
   }
   try {
     await downloadVerified(url, file, { sha256, size, ...(signal ? { signal } : {}) });
@@ -115,7 +115,11 @@ async function downloadIndex(url: string, plainUrl: string, file: string, sha256
   }
 }
 
-const WANTED = new Set(['Package', 'Version', 'Architecture', 'Depends', 'Pre-Depends', 'Provides', 'Essential', 'Priority', 'Multi-Arch', 'Size', 'Installed-Size', 'SHA256', 'Filename']);
+/** The `Packages` fields resolution needs, in the order of a cached row. */
+const FIELDS = ['Package', 'Version', 'Architecture', 'Depends', 'Pre-Depends', 'Provides', 'Essential', 'Priority', 'Multi-Arch', 'Size', 'Installed-Size', 'SHA256', 'Filename'] as const;
+const FIELD = Object.fromEntries(FIELDS.map((f, i) => [f, i])) as Record<(typeof FIELDS)[number], number>;
+const WANTED = new Set<string>(FIELDS);
+type Row = (string | null)[];
 
 /**
  * Scans a `Packages` file for the fields resolution needs only. Faster and far leaner than
@@ -172,23 +176,24 @@ class AptCandidate implements PackageCandidate {
   #preDepends?: RelationField;
   #provides?: Relation[];
 
-  constructor(p: Record<string, string>, mirror: string, origin: string, where: string) {
-    const { Package: name, Version: version, Filename: filename, SHA256: sha256 } = p;
+  constructor(row: Row, mirror: string, origin: string, where: string) {
+    const p = (field: (typeof FIELDS)[number]): string | undefined => row[FIELD[field]] ?? undefined;
+    const [name, version, filename, sha256] = [p('Package'), p('Version'), p('Filename'), p('SHA256')];
     if (!name || !version || !filename || !sha256) {
       throw new ReleaseError(`${where}: paragraph without Package, Version, Filename or SHA256`, { path: where, value: name });
     }
     this.name = name;
     this.version = version;
-    this.architecture = p.Architecture ?? 'all';
-    this.essential = (p.Essential ?? '').toLowerCase() === 'yes';
-    this.priority = (p.Priority ?? 'optional').toLowerCase();
-    this.multiArch = (p['Multi-Arch'] ?? 'no').toLowerCase();
-    this.size = Number(p.Size ?? 0);
-    this.installedSize = Number(p['Installed-Size'] ?? 0) * 1024;
+    this.architecture = p('Architecture') ?? 'all';
+    this.essential = (p('Essential') ?? '').toLowerCase() === 'yes';
+    this.priority = (p('Priority') ?? 'optional').toLowerCase();
+    this.multiArch = (p('Multi-Arch') ?? 'no').toLowerCase();
+    this.size = Number(p('Size') ?? 0);
+    this.installedSize = Number(p('Installed-Size') ?? 0) * 1024;
     this.sha256 = sha256.toLowerCase();
     this.location = `${mirror}/${filename}`;
     this.origin = origin;
-    this.#raw = { depends: p.Depends, preDepends: p['Pre-Depends'], provides: p.Provides, where: `${where}: ${name}` };
+    this.#raw = { depends: p('Depends'), preDepends: p('Pre-Depends'), provides: p('Provides'), where: `${where}: ${name}` };
   }
 
   get depends(): RelationField {
