@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBusyboxInitramfs, listCpio } from '@distroforge/initramfs-cpio';
@@ -43,25 +43,38 @@ describe('buildBusyboxInitramfs', () => {
     await expect(buildBusyboxInitramfs({ output: join(work, 'dyn.img'), busybox: '/bin/ls' })).rejects.toMatchObject({ code: 'ERR_BUSYBOX_NOT_STATIC' });
   });
 
-  it('boots with Debian\'s kernel: modprobe squashfs overlay succeeds and the marker is printed', async () => {
+  it('boots with Debian\'s kernel: modprobe squashfs overlay succeeds and the marker is printed (xz, after an uncompressed early archive)', async () => {
     const initrd = join(work, 'boot.img');
+    const early = join(work, 'early');
+    await mkdir(early);
+    await writeFile(join(early, 'early-segment'), 'EARLY-SEGMENT-UNPACKED\n');
     const built = await buildBusyboxInitramfs({
       output: initrd,
-      compress: 'gzip',
+      compress: 'xz',
+      prepend: [{ input: { directory: early, owner: 'root' }, compress: 'none' }],
       modules: { dir: kernel.modulesDir, names: ['squashfs', 'overlay'] },
-      init: { marker: 'BOOT-TEST-MARKER', commands: ["grep -E '^(squashfs|overlay) ' /proc/modules | cut -d' ' -f1 | sort | tr '\\n' ' '; echo", 'mkdir -p /m/l /m/u /m/w /m/o && mount -t overlay overlay -o lowerdir=/m/l,upperdir=/m/u,workdir=/m/w /m/o'] },
+      init: {
+        marker: 'BOOT-TEST-MARKER',
+        commands: [
+          "grep -E '^(squashfs|overlay) ' /proc/modules | cut -d' ' -f1 | sort | tr '\\n' ' '; echo",
+          'mkdir -p /m/l /m/u /m/w /m/o && mount -t overlay overlay -o lowerdir=/m/l,upperdir=/m/u,workdir=/m/w /m/o',
+          'cat /early-segment',
+        ],
+      },
     });
     expect(built.marker).toBe('BOOT-TEST-MARKER');
+    expect((await listCpio(initrd)).map((e) => `${e.archive}:${e.compression}`)).toContain('1:xz');
     const { console: text } = await bootAndCollect({
       kernel: kernel.vmlinuz,
       initrd,
       append: 'console=ttyS0 panic=-1 quiet',
-      until: /distroforge-init: command 2 exit \d+/,
+      until: /distroforge-init: command 3 exit \d+/,
     });
     expect(text).toContain('distroforge-init: modprobe squashfs: ok');
     expect(text).toContain('distroforge-init: modprobe overlay: ok');
     expect(text).toMatch(/^BOOT-TEST-MARKER\r?$/m);
     expect(text).toMatch(/^overlay squashfs \r?$/m);
     expect(text).toContain('distroforge-init: command 2 exit 0');
+    expect(text).toContain('EARLY-SEGMENT-UNPACKED');
   }, 300_000);
 });

@@ -36,7 +36,7 @@ beforeAll(async () => {
   await execa('mksquashfs', [rootfs, join(iso, 'live/filesystem.squashfs'), '-noappend', '-all-root', '-quiet', '-comp', 'gzip']);
   await execa('xorriso', ['-as', 'mkisofs', '-quiet', '-V', 'DFLIVE', '-o', join(work, 'live.iso'), iso]);
   initrd = join(work, 'live-initrd.img');
-  await buildLiveInitramfs({ modulesDir: kernel.modulesDir, output: initrd, compress: 'gzip', live: { label: 'DFLIVE' } });
+  await buildLiveInitramfs({ modulesDir: kernel.modulesDir, output: initrd, compress: 'zstd', level: 9, live: { label: 'DFLIVE' } });
 }, 300_000);
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
