@@ -2,9 +2,10 @@ import { open, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { execa } from 'execa';
 import { z } from 'zod';
-import { DistroforgeError, findTool, knownTools } from '@distroforge/core';
+import { findTool, knownTools } from '@distroforge/core';
 import { archivePath, compareBytes, type CpioEntry } from './cpio-entry.js';
 import { defaultInitOptionsSchema, defaultInitScript } from './default-init.js';
+import { BusyboxNotStaticError } from './errors.js';
 import { kernelModuleEntries, resolveModuleClosure, type ModuleClosure } from './kernel-modules.js';
 import { compressionSchema, segmentSchema, writeInitramfs } from './pack-cpio.js';
 
@@ -116,22 +117,15 @@ async function assertStatic(path: string): Promise<void> {
   try {
     const header = Buffer.alloc(64);
     await handle.read(header, 0, 64, 0);
-    if (header.readUInt32BE(0) !== 0x7f454c46) throw notStatic(path, 'not an ELF executable');
+    if (header.readUInt32BE(0) !== 0x7f454c46) throw new BusyboxNotStaticError(path, 'not an ELF executable');
     if (header[4] !== 2) return; // 32-bit: not checked further
     const phoff = Number(header.readBigUInt64LE(32));
     const phentsize = header.readUInt16LE(54);
     const phnum = header.readUInt16LE(56);
     const table = Buffer.alloc(phentsize * phnum);
     await handle.read(table, 0, table.length, phoff);
-    for (let i = 0; i < phnum; i++) if (table.readUInt32LE(i * phentsize) === 3) throw notStatic(path, 'it is dynamically linked');
+    for (let i = 0; i < phnum; i++) if (table.readUInt32LE(i * phentsize) === 3) throw new BusyboxNotStaticError(path, 'it is dynamically linked');
   } finally {
     await handle.close();
   }
-}
-
-function notStatic(path: string, why: string): DistroforgeError {
-  return new DistroforgeError('ERR_BUSYBOX_NOT_STATIC', `${path} cannot be used as the initramfs busybox: ${why}`, {
-    path,
-    hint: 'install a static busybox: apt-get install busybox-static (or pass busybox: PATH)',
-  });
 }

@@ -83,3 +83,13 @@ export class KernelModulesDirError extends DistroforgeError {
     super('ERR_MODULES_DIR', message, { path, cause, hint: 'pass lib/modules/<version> of an unpacked kernel and run depmod -b ROOT VERSION' });
   }
 }
+
+/** The busybox given to an initramfs builder is not a static executable. */
+export class BusyboxNotStaticError extends DistroforgeError {
+  constructor(path: string, why: string) {
+    super('ERR_BUSYBOX_NOT_STATIC', `${path} cannot be used as the initramfs busybox: ${why}`, {
+      path,
+      hint: 'install a static busybox: apt-get install busybox-static (or pass busybox: PATH)',
+    });
+  }
+}

@@ -23,6 +23,7 @@ export {
   CpioUnsafePathError,
   KernelModuleNotFoundError,
   KernelModulesDirError,
+  BusyboxNotStaticError,
 } from './errors.js';
 export { readCpio, listCpio, type CpioListEntry, type CpioReadEntry, type CpioSource } from './read-cpio.js';
 export { extractCpio, type ExtractResult } from './extract-cpio.js';

@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { z } from 'zod';
 import { manifestSchema, readManifest, writeAtomically, type Manifest } from '@distroforge/core';
 import type { CpioEntry } from './cpio-entry.js';
-import { compressStream, type Compression } from './compress.js';
+import { compressStream } from './compress.js';
 import { entriesFromDirectory } from './entries-from-directory.js';
 import { entriesFromSpec } from './entries-from-spec.js';
 import { encodeCpioViews } from './write-cpio.js';

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KernelModuleNotFoundError, kernelModuleEntries, MODULE_INDEX_FILES, resolveModuleClosure } from '@distroforge/initramfs-cpio';
