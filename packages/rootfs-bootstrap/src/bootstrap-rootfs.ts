@@ -78,7 +78,8 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
     const worker = async (): Promise<void> => {
       for (let i = next++; i < unpackNow.length; i = next++) {
         const pkg = unpackNow[i]!;
-        perPackage[i] = (await plan.source.unpack(files.get(pkg.name)!, root, { chown: isRoot })).manifest;
+        const unpackOptions = configure ? { chown: isRoot, skip: notNeededToRunDpkg } : { chown: isRoot };
+        perPackage[i] = (await plan.source.unpack(files.get(pkg.name)!, root, unpackOptions)).manifest;
         o.onProgress?.({ phase: 'unpack', name: pkg.name, done: ++done, total: unpackNow.length });
       }
     };
@@ -130,6 +131,13 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
       totalMs: Math.round(performance.now() - start),
     },
   };
+}
+
+const DOCUMENTATION = /^\/usr\/share\/(?:doc|man|info|locale|lintian|bug)\//;
+
+/** The first pass only has to let dpkg and maintainer scripts run; dpkg writes the rest itself. */
+function notNeededToRunDpkg(path: string): boolean {
+  return DOCUMENTATION.test(path);
 }
 
 async function assertEmptyTarget(target: string): Promise<void> {

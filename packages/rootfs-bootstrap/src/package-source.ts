@@ -14,7 +14,7 @@ import type { PackageCandidate, VersionComparator } from './package-candidate.js
 export interface PackageSource<Repository = unknown> {
   readonly kind: string;
   index(request: SourceIndexRequest): Promise<SourceIndex<Repository>>;
-  unpack(file: string, root: string, options: { chown: boolean }): Promise<{ manifest: ManifestEntry[] }>;
+  unpack(file: string, root: string, options: { chown: boolean; skip?: (path: string) => boolean }): Promise<{ manifest: ManifestEntry[] }>;
   /** Runs the packages' own configuration inside the root; returns which scripts ran. */
   install(request: SourceInstallRequest): Promise<MaintainerScripts[]>;
 }

@@ -29,6 +29,8 @@ import { RootResolver } from './resolve-in-root.js';
 export interface UnpackOptions {
   /** Apply owners with lchown (only possible as root). */
   chown: boolean;
+  /** Members (in-root paths) not to write at all, e.g. documentation in a throw-away first pass. */
+  skip?: (path: string) => boolean;
 }
 
 /** What unpacking one `.deb` produced. */
@@ -89,7 +91,7 @@ export async function unpackDeb(file: string, root: string, options: UnpackOptio
     }
     try {
       const inRoot = RootResolver.memberPath(entry.path);
-      if (inRoot === '/') {
+      if (inRoot === '/' || options.skip?.(inRoot)) {
         entry.resume();
         return;
       }
