@@ -3,9 +3,9 @@
 // mirror (the host's apt sources: bookworm, -updates, -security), warm package caches, same run.
 // Needs root (both run maintainer scripts in a chroot), mmdebstrap, and a built package
 // (`npx nx run @distroforge/rootfs-bootstrap:build`). Prints times, peak RSS and ratios.
-//   node tools/bench/rootfs-bootstrap-minbase.mjs [--suite bookworm] [--keep]
+//   node tools/bench/rootfs-bootstrap-minbase.mjs [--suite bookworm] [--rounds 2] [--keep]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, linkSync, mkdirSync, mkdtempSync, rmSync, copyFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,8 @@ import { parseArgs } from 'node:util';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = join(repo, 'packages/rootfs-bootstrap/dist/cli.js');
-const { values } = parseArgs({ options: { suite: { type: 'string', default: 'bookworm' }, keep: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { suite: { type: 'string', default: 'bookworm' }, rounds: { type: 'string', default: '2' }, keep: { type: 'boolean' } } });
+const rounds = Number(values.rounds);
 const suite = values.suite;
 if (!existsSync(cli)) throw new Error(`build first: npx nx run @distroforge/rootfs-bootstrap:build (${cli} missing)`);
 const { resolveRootfs, defaultCacheDir } = await import(join(repo, 'packages/rootfs-bootstrap/dist/index.js'));
@@ -23,6 +24,7 @@ const cacheDir = defaultCacheDir();
 
 /** Runs a command under GNU time; returns wall seconds and peak RSS (KiB). */
 function timed(label, argv) {
+  execFileSync('sync'); // the previous run's dirty pages are not this run's cost
   const stats = join(work, `${label}.time`);
   const result = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', stats, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 26 });
   if (result.status !== 0) throw new Error(`${label} failed (${result.status}):\n${result.stderr.slice(-3000)}`);
@@ -46,24 +48,61 @@ try {
     try { linkSync(from, to); } catch { copyFileSync(from, to); }
   }
 
-  const mmdebstrapTarget = join(work, 'mmdebstrap');
-  const mm = timed('mmdebstrap', [
-    'mmdebstrap', '--variant=minbase', '--skip=essential/unlink',
-    `--setup-hook=mkdir -p "$1/var/cache/apt/archives" && cp -l ${aptDebs}/*.deb "$1/var/cache/apt/archives/"`,
-    suite, mmdebstrapTarget,
-  ]);
-  const oursTarget = join(work, 'ours');
-  const ours = timed('rootfs-bootstrap', [process.execPath, cli, '--suite', suite, '--variant', 'minbase', '--json', oursTarget]);
-  const phases = JSON.parse(ours.stdout.trim().split('\n').at(-1)).timings;
+  // Both read the same files: put them in the page cache first so neither pays for the other.
+  for (const f of readdirSync(aptDebs)) readFileSync(join(aptDebs, f));
+
+  const runMmdebstrap = (target) =>
+    timed('mmdebstrap', [
+      'mmdebstrap', '--variant=minbase', '--skip=essential/unlink',
+      `--setup-hook=mkdir -p "$1/var/cache/apt/archives" && cp -l ${aptDebs}/*.deb "$1/var/cache/apt/archives/"`,
+      suite, target,
+    ]);
+  const runOurs = (target) => {
+    const run = timed('rootfs-bootstrap', [process.execPath, cli, '--suite', suite, '--variant', 'minbase', '--json', target]);
+    return { ...run, phases: JSON.parse(run.stdout.trim().split('\n').at(-1)).timings };
+  };
+  // Alternate the order every round so neither tool always runs on a warmer (or busier) machine.
+  const samples = [];
+  let oursTarget;
+  let mmdebstrapTarget;
+  for (let round = 0; round < rounds; round++) {
+    oursTarget = join(work, `ours-${round}`);
+    mmdebstrapTarget = join(work, `mmdebstrap-${round}`);
+    let ours;
+    let mm;
+    if (round % 2 === 0) {
+      ours = runOurs(oursTarget);
+      mm = runMmdebstrap(mmdebstrapTarget);
+    } else {
+      mm = runMmdebstrap(mmdebstrapTarget);
+      ours = runOurs(oursTarget);
+    }
+    samples.push({ ours, mm });
+    if (round < rounds - 1) {
+      rmSync(oursTarget, { recursive: true, force: true });
+      rmSync(mmdebstrapTarget, { recursive: true, force: true });
+    }
+  }
 
   const a = packageSet(oursTarget);
   const b = packageSet(mmdebstrapTarget);
   const same = a.length === b.length && a.every((line, i) => line === b[i]);
-  console.log(`rootfs-bootstrap vs mmdebstrap, ${suite} minbase, warm caches (${plan.packages.length} packages)`);
-  console.log(`  rootfs-bootstrap  ${ours.seconds.toFixed(1).padStart(6)} s  ${ours.rssMiB.toFixed(0).padStart(5)} MiB peak RSS`);
-  console.log(`  mmdebstrap        ${mm.seconds.toFixed(1).padStart(6)} s  ${mm.rssMiB.toFixed(0).padStart(5)} MiB peak RSS`);
-  console.log(`  ratio (ours/mmdebstrap): time ${(ours.seconds / mm.seconds).toFixed(2)}x (target <= 0.8x), memory ${(ours.rssMiB / mm.rssMiB).toFixed(2)}x`);
-  console.log(`  our phases (ms): ${Object.entries(phases).map(([k, v]) => `${k.replace(/Ms$/, '')} ${v}`).join(', ')}`);
+  const median = (xs) => {
+    const sorted = [...xs].sort((x, y) => x - y);
+    const mid = sorted.length / 2;
+    return sorted.length % 2 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
+  };
+  console.log(`rootfs-bootstrap vs mmdebstrap, ${suite} minbase, warm caches (${plan.packages.length} packages), ${rounds} rounds`);
+  samples.forEach(({ ours, mm }, i) => {
+    console.log(`  round ${i + 1} (${i % 2 === 0 ? 'ours first' : 'mmdebstrap first'}): rootfs-bootstrap ${ours.seconds.toFixed(1)} s ${ours.rssMiB.toFixed(0)} MiB | mmdebstrap ${mm.seconds.toFixed(1)} s ${mm.rssMiB.toFixed(0)} MiB | time ratio ${(ours.seconds / mm.seconds).toFixed(2)}x`);
+    console.log(`    our phases (ms): ${Object.entries(ours.phases).map(([k, v]) => `${k.replace(/Ms$/, '')} ${v}`).join(', ')}`);
+  });
+  const oursMedian = median(samples.map((x) => x.ours.seconds));
+  const mmMedian = median(samples.map((x) => x.mm.seconds));
+  const oursRss = Math.max(...samples.map((x) => x.ours.rssMiB));
+  const mmRss = Math.max(...samples.map((x) => x.mm.rssMiB));
+  console.log(`  median time: rootfs-bootstrap ${oursMedian.toFixed(1)} s, mmdebstrap ${mmMedian.toFixed(1)} s -> ratio ${(oursMedian / mmMedian).toFixed(2)}x (target <= 0.8x)`);
+  console.log(`  peak RSS: rootfs-bootstrap ${oursRss.toFixed(0)} MiB, mmdebstrap ${mmRss.toFixed(0)} MiB -> ratio ${(oursRss / mmRss).toFixed(2)}x`);
   console.log(`  load average at the end: ${execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).trim()}`);
   console.log(`  package sets (name version): ${same ? 'identical' : `DIFFER (${a.length} vs ${b.length})`}`);
   if (!same) process.exitCode = 1;
