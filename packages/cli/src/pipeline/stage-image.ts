@@ -9,6 +9,8 @@ export interface ImageStageResult {
   file: string;
   bytes: number;
   type: 'squashfs' | 'erofs';
+  /** File capabilities the image format/tool version could not store (squashfs-tools < 4.6). */
+  droppedCaps: string[];
 }
 
 /** Stage 3: the finished root becomes a compressed read-only image, ownership from the manifest. */
@@ -24,16 +26,22 @@ export async function imageStage(ctx: BuildContext, overlay: StageResult<unknown
       const file = `filesystem.${image.type}`;
       const output = join(dir, file);
       const common = { source: join(overlay.dir, 'rootfs'), output, manifest, sourceDateEpoch: ctx.epoch, logFile: join(dir, 'image.log') };
+      let droppedCaps: string[] = [];
       if (image.type === 'erofs') {
         await createErofs({ ...common });
       } else {
-        await createSquashfs({
+        // Caps need squashfs-tools >= 4.6 (xattr pseudo definitions); older tools build without
+        // them and the build report names what was dropped.
+        const result = await createSquashfs({
           ...common,
           compression: { algorithm: image.compression, ...(image.level === undefined ? {} : { level: image.level }) },
+          unsupportedCaps: 'drop',
           onProgress: (e) => ctx.reporter.emit({ type: 'progress', stage: 'image', percent: e.percent }),
         });
+        droppedCaps = result.droppedCaps.map((c) => (typeof c === 'string' ? c : JSON.stringify(c)));
+        if (droppedCaps.length) ctx.reporter.say(`note: squashfs-tools ${result.toolVersion} cannot store file capabilities; dropped on ${droppedCaps.length} file(s)`);
       }
-      return { file, bytes: (await stat(output)).size, type: image.type };
+      return { file, bytes: (await stat(output)).size, type: image.type, droppedCaps };
     },
   });
 }

@@ -1,0 +1,68 @@
+// examples/debian-live end to end through the distroforge command: apt bootstrap (verified),
+// overlay (hostname, a user in kvm with its home, a service of its own, autologin on ttyS0),
+// squashfs with the manifest's ownership, live initramfs, hybrid ISO; booted from CD-ROM under
+// BIOS and UEFI and as a USB-style disk, with the profile's checks run on the serial console.
+// A second cold build in another state directory must give the same ISO bytes.
+import { execa } from 'execa';
+import { cp, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, expect, it } from 'vitest';
+
+const repo = resolve(import.meta.dirname, '..');
+const cli = join(repo, 'packages', 'cli', 'dist', 'cli.js');
+let work = '';
+let profile = '';
+
+interface Result {
+  ok: boolean;
+  build: { outputs: { kind: string; file: string; sha256: string; bytes: number }[]; stages: { name: string; cached: boolean; ms: number }[] };
+  boots: { firmware: string; medium: string; ok: boolean; readyMs: number; accel: string; commands: { run: string; ok: boolean; output: string }[]; lastLines?: string[] }[];
+}
+
+async function distroforge<T = Result>(args: string[]): Promise<T> {
+  const run = await execa('node', [cli, ...args, '--json'], { reject: false, timeout: 1_800_000 });
+  const last = String(run.stdout).trim().split('\n').at(-1) ?? '';
+  if (!last.startsWith('{')) throw new Error(`distroforge ${args.join(' ')} exited ${run.exitCode}:\n${String(run.stderr).split('\n').slice(-30).join('\n')}`);
+  return JSON.parse(last) as T;
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'df-e2e-live-'));
+  profile = join(work, 'debian-live');
+  await cp(join(repo, 'examples', 'debian-live'), profile, { recursive: true });
+});
+
+it('builds and boots from CD-ROM under BIOS and UEFI with every check passing', async () => {
+  const result = await distroforge(['test', profile]);
+  for (const s of result.build.stages) console.log(`debian-live stage ${s.name}: ${(s.ms / 1000).toFixed(1)} s${s.cached ? ' (cached)' : ''}`);
+  for (const b of result.boots) console.log(`debian-live boot ${b.firmware}/${b.medium}: shell after ${(b.readyMs / 1000).toFixed(1)} s (${b.accel})`);
+  const iso = result.build.outputs.find((o) => o.kind === 'iso');
+  const squashfs = result.build.outputs.find((o) => o.kind === 'squashfs');
+  console.log(`debian-live ISO ${(iso!.bytes / 1048576).toFixed(1)} MiB, squashfs ${(squashfs!.bytes / 1048576).toFixed(1)} MiB`);
+  expect(result.boots.map((b) => `${b.firmware}/${b.medium}`)).toEqual(['bios/cdrom', 'uefi/cdrom']);
+  for (const boot of result.boots) {
+    expect(boot.lastLines ?? [], `${boot.firmware}`).toEqual([]);
+    expect(boot.commands.map((c) => [c.run, c.ok])).toEqual([
+      ['hostname', true],
+      ['id live', true],
+      ['stat -c %U /home/live', true],
+      ['systemctl is-active distroforge-hello.service', true],
+    ]);
+  }
+  expect(result.ok).toBe(true);
+  expect(await readFile(`${iso!.file}.sha256`, 'utf8')).toContain(iso!.sha256);
+});
+
+it('boots the same ISO as a USB-style disk under UEFI, from cache', async () => {
+  const result = await distroforge(['test', profile, '--firmware', 'uefi', '--medium', 'disk']);
+  expect(result.build.stages.every((s) => s.cached)).toBe(true);
+  expect(result.boots.map((b) => [b.medium, b.ok])).toEqual([['disk', true]]);
+});
+
+it('a second cold build in another state directory gives byte-identical outputs', async () => {
+  const first = JSON.parse(await readFile(join(profile, 'out', 'build-report.json'), 'utf8')) as Result['build'];
+  const second = await distroforge<Result['build']>(['build', profile, '--state', join(work, 'state2'), '--out', join(work, 'out2')]);
+  expect(second.stages.some((s) => s.cached)).toBe(false);
+  expect(second.outputs.map((o) => [o.kind, o.sha256])).toEqual(first.outputs.map((o) => [o.kind, o.sha256]));
+});
