@@ -1,7 +1,8 @@
 import { link, copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withChroot, type ChrootSession } from './chroot-session.js';
-import type { MaintainerScripts, SourceInstallRequest } from './package-source.js';
+import { performance } from 'node:perf_hooks';
+import type { InstallReport, MaintainerScripts, SourceInstallRequest } from './package-source.js';
 
 const CHROOT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -11,7 +12,7 @@ const CHROOT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
  * rest, then `dpkg --configure -a`. policy-rc.d forbids service starts; update-initramfs is diverted
  * unless an initramfs is wanted.
  */
-export async function installWithDpkg(request: SourceInstallRequest): Promise<MaintainerScripts[]> {
+export async function installWithDpkg(request: SourceInstallRequest): Promise<InstallReport> {
   const { root, order, essentialSet, files, logFile, sourceDateEpoch: epoch, onProgress, signal } = request;
   const debDir = 'var/cache/distroforge-debs';
   await mkdir(join(root, debDir), { recursive: true });
@@ -38,22 +39,26 @@ export async function installWithDpkg(request: SourceInstallRequest): Promise<Ma
   essential.sort((a, b) => Number(b.name === 'base-passwd') - Number(a.name === 'base-passwd'));
   const rest = order.filter((p) => !essentialSet.has(p.name));
   const divert = !request.initramfs && order.some((p) => p.name === 'initramfs-tools' || p.name === 'dracut' || p.name.startsWith('linux-image-'));
+  const steps: InstallReport['steps'] = [];
   await withChroot(root, env, logFile, signal, async (chroot: ChrootSession) => {
-    onProgress?.({ phase: 'configure', step: 'install essential packages' });
-    await chroot.run([...dpkg, '--install', ...essential.map((p) => inRoot.get(p.name)!)]);
+    const step = async (name: string, argv: string[]) => {
+      onProgress?.({ phase: 'configure', step: name });
+      const started = performance.now();
+      await chroot.run(argv);
+      steps.push({ step: name, ms: Math.round(performance.now() - started) });
+    };
+    await step('install essential packages', [...dpkg, '--install', ...essential.map((p) => inRoot.get(p.name)!)]);
     if (divert) await divertInitramfs(root, chroot, true);
     if (rest.length > 0) {
-      onProgress?.({ phase: 'configure', step: 'install remaining packages' });
-      await chroot.run([...dpkg, '--install', ...rest.map((p) => inRoot.get(p.name)!)]);
+      await step('install remaining packages', [...dpkg, '--install', ...rest.map((p) => inRoot.get(p.name)!)]);
     }
-    onProgress?.({ phase: 'configure', step: 'configure all' });
-    await chroot.run(['dpkg', '--force-unsafe-io', '--configure', '-a']);
+    await step('configure all', ['dpkg', '--force-unsafe-io', '--configure', '-a']);
     if (divert) await divertInitramfs(root, chroot, false);
   });
   await rm(join(root, debDir), { recursive: true, force: true });
   await rm(join(root, 'usr/sbin/policy-rc.d'), { force: true });
   const info = new Set(await readdir(join(root, 'var/lib/dpkg/info')));
-  return order
+  const maintainerScripts = order
     .map((p) => {
       const base = info.has(`${p.name}.list`) ? p.name : `${p.name}:${p.architecture}`;
       const scripts = (['preinst', 'postinst'] as const).filter((s) => info.has(`${base}.${s}`));
@@ -61,6 +66,7 @@ export async function installWithDpkg(request: SourceInstallRequest): Promise<Ma
     })
     .filter((s) => s.scripts.length > 0)
     .sort((a, b) => (a.package < b.package ? -1 : 1));
+  return { maintainerScripts, steps };
 }
 
 /** Replaces update-initramfs by a no-op while kernels install (saves ~30 s per kernel), then restores it. */

@@ -10,7 +10,7 @@ import { bootstrapOptionsSchema, parseOptions, type BootstrapOptions, type Norma
 import { fetchPackages } from './package-cache.js';
 import { planRootfs, type ResolvedRootfsPackage, type ResolveResult } from './resolve-rootfs.js';
 import type { AptRepository } from './apt-sources.js';
-import type { MaintainerScripts } from './package-source.js';
+import type { InstallReport, MaintainerScripts } from './package-source.js';
 
 /** What `bootstrapRootfs` returns. */
 export interface BootstrapResult {
@@ -26,6 +26,8 @@ export interface BootstrapResult {
   configured: boolean;
   skippedReason?: string;
   maintainerScripts: MaintainerScripts[];
+  /** Each package-manager step in the chroot and how long it took. */
+  configureSteps: { step: string; ms: number }[];
   /** dpkg's output (outside the tree). */
   logFile: string;
   timings: ResolveResult['timings'] & { downloadMs: number; unpackMs: number; configureMs: number; finishMs: number; totalMs: number };
@@ -63,7 +65,7 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
   await writeFile(logFile, '');
 
   const timings = { unpackMs: 0, configureMs: 0, finishMs: 0 };
-  const { manifest, maintainerScripts } = await buildAtomically(target, async (root) => {
+  const { manifest, report } = await buildAtomically(target, async (root) => {
     await createSkeleton(root, o, plan.result.repositories);
     t = performance.now();
     // The essential set is unpacked in-process so the chroot has a shell, libc and dpkg; as root,
@@ -87,9 +89,9 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
     const manifestEntries = perPackage.flat();
     timings.unpackMs = performance.now() - t;
     t = performance.now();
-    let scripts: MaintainerScripts[] = [];
+    let report: InstallReport = { maintainerScripts: [], steps: [] };
     if (configure) {
-      scripts = await plan.source.install({
+      report = await plan.source.install({
         root,
         order: plan.order,
         essentialSet: plan.essentialSet,
@@ -108,7 +110,7 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
     timings.finishMs = performance.now() - t;
     // As root the disk is the truth after the scripts ran; otherwise the archives' headers are.
     const entries = configure ? scanned : [...scanned, ...manifestEntries];
-    return { manifest: mergeManifest(emptyManifest(), entries), maintainerScripts: scripts };
+    return { manifest: mergeManifest(emptyManifest(), entries), report };
   });
 
   return {
@@ -120,7 +122,8 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
     manifest,
     configured: configure,
     ...(configure ? {} : { skippedReason: isRoot ? 'configure: "never" was requested' : 'not running as root: maintainer scripts were not run' }),
-    maintainerScripts,
+    maintainerScripts: report.maintainerScripts,
+    configureSteps: report.steps,
     logFile,
     timings: {
       ...plan.result.timings,

@@ -13,6 +13,7 @@ export {
   type SourceIndexRequest,
   type SourceInstallRequest,
   type MaintainerScripts,
+  type InstallReport,
 } from './package-source.js';
 export { aptSource, type AptSourceOptions } from './apt-source.js';
 export { fetchPackages, type FetchPackagesOptions } from './package-cache.js';

@@ -15,8 +15,8 @@ export interface PackageSource<Repository = unknown> {
   readonly kind: string;
   index(request: SourceIndexRequest): Promise<SourceIndex<Repository>>;
   unpack(file: string, root: string, options: { chown: boolean; skip?: (path: string) => boolean }): Promise<{ manifest: ManifestEntry[] }>;
-  /** Runs the packages' own configuration inside the root; returns which scripts ran. */
-  install(request: SourceInstallRequest): Promise<MaintainerScripts[]>;
+  /** Runs the packages' own configuration inside the root; reports which scripts ran and how long. */
+  install(request: SourceInstallRequest): Promise<InstallReport>;
 }
 
 export interface SourceIndexRequest {
@@ -50,6 +50,12 @@ export interface SourceInstallRequest {
   onProgress?: (event: BootstrapProgress) => void;
   /** Aborts the running package manager (mounts are still undone). */
   signal?: AbortSignal;
+}
+
+/** What the install step did: the scripts that ran, and the duration of each step. */
+export interface InstallReport {
+  maintainerScripts: MaintainerScripts[];
+  steps: { step: string; ms: number }[];
 }
 
 /** Maintainer scripts the package manager ran for one package. */

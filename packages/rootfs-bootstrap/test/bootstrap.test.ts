@@ -62,6 +62,7 @@ describe('bootstrapRootfs (bookworm minbase + kernel + systemd-sysv, as root)', 
     for (const key of ['indexMs', 'resolveMs', 'downloadMs', 'unpackMs', 'configureMs', 'finishMs', 'totalMs'] as const) {
       expect(result.timings[key]).toBeGreaterThanOrEqual(0);
     }
+    expect(result.configureSteps.map((s) => s.step)).toEqual(['install essential packages', 'install remaining packages', 'configure all']);
     expect(events.filter((e) => e.phase === 'download')).toHaveLength(result.packages.length);
     expect(events.some((e) => e.phase === 'configure')).toBe(true);
     expect(readFileSync(result.logFile, 'utf8')).toContain('Setting up systemd');
