@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// Issue 9 targets, measured in one run on examples/debian-live: a cold build (fresh state dir; the
+// shared .deb cache is warm after the first run), a no-change rebuild, and a rebuild after changing
+// one overlay file. Prints times and the ratios against the targets (no-change < 2 s; one-file
+// rebuild <= 15% of the cold build). Needs `npm run build` first.
+import { execa } from 'execa';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const repo = resolve(import.meta.dirname, '..', '..');
+const cli = join(repo, 'packages', 'cli', 'dist', 'cli.js');
+const work = await mkdtemp(join(tmpdir(), 'df-bench-rebuild-'));
+const profile = join(work, 'debian-live');
+await cp(join(repo, 'examples', 'debian-live'), profile, { recursive: true });
+
+async function build(label) {
+  const started = performance.now();
+  const run = await execa('node', [cli, 'build', profile, '--json'], { reject: false });
+  const seconds = (performance.now() - started) / 1000;
+  if (run.exitCode !== 0) throw new Error(`${label} failed:\n${run.stderr}`);
+  const report = JSON.parse(String(run.stdout).trim().split('\n').at(-1));
+  const stages = report.stages.map((s) => `${s.name}${s.cached ? '=' : ''}`).join(' ');
+  console.log(`${label.padEnd(22)} ${seconds.toFixed(2).padStart(8)} s   ${stages}`);
+  return { seconds, report };
+}
+
+try {
+  const cold = await build('cold build');
+  const noChange = await build('no-change rebuild');
+  await writeFile(join(profile, 'airootfs', 'etc', 'motd'), 'changed by the benchmark\n');
+  const oneFile = await build('one-overlay-file');
+  console.log(`\nno-change rebuild: ${noChange.seconds.toFixed(2)} s (target < 2 s) ${noChange.seconds < 2 ? 'MET' : 'MISSED'}`);
+  const ratio = oneFile.seconds / cold.seconds;
+  console.log(`one-file rebuild / cold build: ${(ratio * 100).toFixed(1)}% (target <= 15%) ${ratio <= 0.15 ? 'MET' : 'MISSED'}`);
+} finally {
+  await rm(work, { recursive: true, force: true });
+}
