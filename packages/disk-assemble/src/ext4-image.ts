@@ -1,0 +1,102 @@
+import { emptyManifest, type Manifest } from '@distroforge/core';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ownershipScript, type OwnershipScript } from './debugfs-script.js';
+import { DiskInputMissingError, InvalidDiskOptionsError } from './errors.js';
+import { mke2fsConfig } from './mke2fs-config.js';
+import { runLogged } from './run-logged.js';
+import { ToolFailedError } from '@distroforge/core';
+import { execa } from 'execa';
+import { appendFile } from 'node:fs/promises';
+import { findDebugfs, findMkfsExt4 } from './tools.js';
+import { walkTree, type TreeEntry } from './walk-tree.js';
+
+const MiB = 1024 * 1024;
+
+export interface BuildExt4ImageOptions {
+  /** The root tree, copied with `mkfs.ext4 -d`. */
+  directory: string;
+  manifest?: Manifest;
+  /** See OwnershipScriptOptions.owner; default `root`. */
+  owner?: 'root' | 'disk';
+  output: string;
+  /** Bytes (a multiple of 4096); default `ext4SizeFor(tree) + freeSpace`. */
+  size?: number;
+  /** Bytes added to the computed size (default 64 MiB). */
+  freeSpace?: number;
+  /** Filesystem UUID (also seeds the directory hash). */
+  uuid: string;
+  hashSeed: string;
+  label?: string;
+  sourceDateEpoch: number;
+  logFile: string;
+  signal?: AbortSignal | undefined;
+}
+
+export interface Ext4Image {
+  path: string;
+  size: number;
+  uuid: string;
+  notApplied: OwnershipScript['notApplied'];
+}
+
+/** A conservative ext4 size for a tree: data in 4 KiB blocks, an inode each, journal, metadata, 10% slack. */
+export function ext4SizeFor(tree: readonly TreeEntry[]): number {
+  const blocks = tree.reduce((sum, e) => sum + (e.type === 'file' ? Math.ceil(e.size / 4096) : e.type === 'dir' ? 1 : 0), 0);
+  const data = blocks * 4096;
+  const inodeTables = Math.max(tree.length * 2, 8192) * 256;
+  const journal = 16 * MiB;
+  return Math.ceil((data * 1.1 + inodeTables + journal + 8 * MiB) / MiB) * MiB;
+}
+
+/**
+ * An ext4 image of a directory, built without root: mkfs.ext4 -d with fixed configuration, UUID,
+ * hash seed and clock (E2FSPROGS_FAKE_TIME), then debugfs applies owners, modes, times and the
+ * manifest's nodes. File capabilities are reported in `notApplied`, not written.
+ */
+export async function buildExt4Image(options: BuildExt4ImageOptions): Promise<Ext4Image> {
+  const tree = await walkTree(options.directory).catch((cause: unknown) => {
+    throw new DiskInputMissingError('root directory', options.directory, { cause });
+  });
+  const size = options.size ?? ext4SizeFor(tree) + (options.freeSpace ?? 64 * MiB);
+  if (size % 4096 !== 0) throw new InvalidDiskOptionsError(`ext4 size must be a multiple of 4096: ${size}`, { value: size });
+  const script = ownershipScript(tree, options.manifest ?? emptyManifest(), { owner: options.owner ?? 'root', sourceDateEpoch: options.sourceDateEpoch });
+  const [mkfs, debugfs] = await Promise.all([findMkfsExt4(), findDebugfs()]);
+  const work = await mkdtemp(join(tmpdir(), 'distroforge-ext4-'));
+  try {
+    const config = join(work, 'mke2fs.conf');
+    const commands = join(work, 'debugfs.cmd');
+    await writeFile(config, mke2fsConfig);
+    await writeFile(commands, `${script.commands.join('\n')}\n`);
+    const env = { MKE2FS_CONFIG: config, E2FSPROGS_FAKE_TIME: String(options.sourceDateEpoch), SOURCE_DATE_EPOCH: String(options.sourceDateEpoch) };
+    const run = (cmd: string, args: string[]) => runLogged(cmd, args, { logFile: options.logFile, env, timeoutMs: 30 * 60_000, signal: options.signal });
+    await rm(options.output, { force: true });
+    await run(mkfs.path, [
+      '-q', '-F', '-t', 'ext4', '-d', options.directory, '-L', options.label ?? 'root', '-U', options.uuid,
+      '-E', `root_owner=0:0,hash_seed=${options.hashSeed},lazy_itable_init=0,lazy_journal_init=0,nodiscard`,
+      options.output, `${size / 1024}k`,
+    ]);
+    await runDebugfs(debugfs.path, commands, options.output, { ...env, logFile: options.logFile, signal: options.signal });
+    const written = (await stat(options.output)).size;
+    return { path: options.output, size: written, uuid: options.uuid, notApplied: script.notApplied };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** debugfs exits 0 even when a command fails; every stderr line but its banner is a failure. */
+async function runDebugfs(debugfs: string, commandFile: string, image: string, options: { logFile: string; signal: AbortSignal | undefined; E2FSPROGS_FAKE_TIME: string }): Promise<void> {
+  const { logFile, signal } = options;
+  const args = ['-w', '-f', commandFile, image];
+  const result = await execa(debugfs, args, {
+    stdin: 'ignore', reject: false, timeout: 30 * 60_000, maxBuffer: 256 << 20,
+    env: { ...process.env, LC_ALL: 'C', TZ: 'UTC', E2FSPROGS_FAKE_TIME: options.E2FSPROGS_FAKE_TIME }, extendEnv: false,
+    ...(signal ? { cancelSignal: signal } : {}),
+  });
+  const problems = result.stderr.split('\n').filter((line) => line.trim() !== '' && !/^debugfs \d/.test(line));
+  await appendFile(logFile, `$ ${[debugfs, ...args].join(' ')}\n${result.stderr}\n`);
+  if (result.exitCode !== 0 || result.failed || problems.length > 0) {
+    throw new ToolFailedError([debugfs, ...args], result.exitCode, problems.slice(0, 15).join('\n'), { path: logFile });
+  }
+}
