@@ -16,3 +16,4 @@ export {
   type Manifest,
   type ManifestEntry,
 } from './manifest.js';
+export { runLogged, logTail, type RunLoggedOptions } from './run-logged.js';

@@ -13,7 +13,7 @@ import { inputDigest, guidFromDigest } from './input-digest.js';
 import { sha256File } from './iso-sha256.js';
 import { espVolumeLabel, isoPaths, normaliseIsoOptions, type AssembleIsoOptions, type NormalisedIsoOptions } from './options.js';
 import { hasAuthenticodeSignature } from './pe-signature.js';
-import { runLogged } from './run-logged.js';
+import { runLogged } from '@distroforge/core';
 import { checkSbatCompatibility, type SbatCheck } from './sbat.js';
 import { findObjcopy, findXorriso } from './tools.js';
 import { xorrisoArgs, type Graft } from './xorriso-args.js';

@@ -3,7 +3,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { EspTooSmallError, InputMissingError, InvalidOptionsError } from './errors.js';
-import { runLogged } from './run-logged.js';
+import { runLogged } from '@distroforge/core';
 import { findFatTools } from './tools.js';
 
 /** One file of a FAT image: copied from `source` or written from `content`. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GrubModuleMissingError } from './errors.js';
 import { findGrubMkimage } from './tools.js';
-import { runLogged } from './run-logged.js';
+import { runLogged } from '@distroforge/core';
 
 /**
  * GRUB image formats we build: `i386-pc-eltorito` (El Torito no-emulation CD boot image, also

@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { NotAnIsoError, ToolOutputError } from './errors.js';
-import { runLogged } from './run-logged.js';
+import { runLogged } from '@distroforge/core';
 import { findXorriso } from './tools.js';
 
 export interface IsoFileEntry {

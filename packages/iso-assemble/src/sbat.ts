@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SbatMismatchError } from './errors.js';
-import { runLogged } from './run-logged.js';
+import { runLogged } from '@distroforge/core';
 
 /** One SBAT record: a component and its security generation (`grub,5`). */
 export interface SbatEntry {

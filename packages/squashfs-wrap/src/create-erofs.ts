@@ -6,7 +6,8 @@ import { ErofsManifestUnsupportedError } from './errors.js';
 import { excludeMatcher } from './exclude-match.js';
 import { createErofsOptionsSchema, parseOptions, type CreateErofsOptions } from './options.js';
 import { newestMtime } from './newest-mtime.js';
-import { runLogged } from './run-logged.js';
+import { runLogged } from '@distroforge/core';
+import { squashfsLogOptions } from './tool-log.js';
 import { findMkfsErofs } from './tools.js';
 
 export interface CreateErofsResult {
@@ -49,7 +50,7 @@ export async function createErofs(options: CreateErofsOptions): Promise<CreateEr
 
   await writeAtomically(output, (temp) =>
     runLogged(tool.path, [...args, temp, source], {
-      logFile,
+      ...squashfsLogOptions(logFile),
       env: { SOURCE_DATE_EPOCH: String(epoch) },
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),

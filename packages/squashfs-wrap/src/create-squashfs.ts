@@ -5,7 +5,8 @@ import { excludeMatcher } from './exclude-match.js';
 import { createSquashfsOptionsSchema, parseOptions, presets, type Compression, type CreateSquashfsOptions } from './options.js';
 import { planPseudoDefinitions } from './pseudo-definitions.js';
 import { ProgressParser } from './progress-parser.js';
-import { runLogged } from './run-logged.js';
+import { runLogged } from '@distroforge/core';
+import { squashfsLogOptions } from './tool-log.js';
 import { findMksquashfs } from './tools.js';
 
 export interface CreateSquashfsResult {
@@ -80,7 +81,7 @@ export async function createSquashfs(options: CreateSquashfsOptions): Promise<Cr
     const parser = opts.onProgress ? new ProgressParser(opts.onProgress) : undefined;
     await writeAtomically(output, async (temp) => {
       await runLogged(tool.path, [source, temp, ...args], {
-        logFile,
+        ...squashfsLogOptions(logFile),
         env: { SOURCE_DATE_EPOCH: epoch === undefined ? undefined : String(epoch) },
         ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),

@@ -1,6 +1,7 @@
 import { writeAtomically } from '@distroforge/core';
 import { resolve } from 'node:path';
-import { runLogged } from './run-logged.js';
+import { runLogged } from '@distroforge/core';
+import { squashfsLogOptions } from './tool-log.js';
 import { findUnsquashfs } from './tools.js';
 
 export interface ExtractSquashfsOptions {
@@ -18,6 +19,6 @@ export async function extractSquashfs(image: string, dir: string, options: Extra
   const target = resolve(dir);
   const logFile = resolve(options.logFile ?? `${target}.log`);
   await writeAtomically(target, (temp) =>
-    runLogged(tool.path, ['-no-progress', '-no-xattrs', '-d', temp, resolve(image)], { logFile, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) }),
+    runLogged(tool.path, ['-no-progress', '-no-xattrs', '-d', temp, resolve(image)], { ...squashfsLogOptions(logFile), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) }),
   );
 }
