@@ -1,0 +1,203 @@
+import { emptyManifest, readManifest, sourceDateEpoch, writeAtomically, type Manifest } from '@distroforge/core';
+import { buildEspImage, buildGrubImage, defaultGrubModules, grubQuote, renderGrubMenu } from '@distroforge/iso-assemble';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { prepareBiosBoot } from './bios-boot.js';
+import { copyInto } from './copy-into.js';
+import { DiskInputMissingError, DiskTooSmallError, InvalidDiskOptionsError } from './errors.js';
+import { buildExt4Image, type Ext4Image } from './ext4-image.js';
+import { SECTOR } from './gpt.js';
+import { deriveGuid } from './guid.js';
+import { layoutPartitions, MiB, type PartitionRequest } from './layout.js';
+import { assembleDiskOptionsSchema, type AssembleDiskOptions, type NormalisedDiskOptions } from './options.js';
+import { convertToQcow2 } from './qcow2.js';
+import { readGpt, type ReadGptPartition } from './read-gpt.js';
+import { writeGpt } from './write-gpt.js';
+import { walkTree } from './walk-tree.js';
+
+export interface AssembledDisk {
+  path: string;
+  format: 'raw' | 'qcow2';
+  /** Size of the file written (qcow2: the container, not the virtual disk). */
+  size: number;
+  /** The virtual disk size in bytes. */
+  diskSize: number;
+  sha256: string;
+  seed: string;
+  sourceDateEpoch: number;
+  diskGuid: string;
+  partitions: readonly ReadGptPartition[];
+  root: { partuuid: string; fsUuid: string; size: number };
+  esp: { serial: string; size: number };
+  boot: { bios: boolean; uefi: boolean };
+  /** The kernel command line every boot entry uses. */
+  kernelArgs: readonly string[];
+  /** Manifest fields not written into the root filesystem (file capabilities). */
+  notApplied: Ext4Image['notApplied'];
+  logFile: string;
+}
+
+/**
+ * Builds a GPT disk image: [BIOS boot partition with GRUB's core.img,] an ESP holding GRUB for
+ * UEFI, grub.cfg, the kernel and the initramfs, any extra (empty) partitions, and an ext4 root
+ * filesystem made from a directory plus a manifest. Every GUID, UUID and serial derives from the
+ * seed; the image is written to a temporary name and renamed.
+ */
+export async function assembleDisk(input: AssembleDiskOptions): Promise<AssembledDisk> {
+  const parsed = assembleDiskOptionsSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidDiskOptionsError(`invalid disk options: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`, { value: issue?.path.join('.'), cause: parsed.error });
+  }
+  const options = parsed.data;
+  for (const [what, path] of [['kernel', options.kernel], ['initrd', options.initrd]] as const) {
+    await stat(path).catch((cause: unknown) => {
+      throw new DiskInputMissingError(what, path, { cause });
+    });
+  }
+  const manifest = await loadManifest(options.root.manifest);
+  const logFile = options.logFile ?? `${options.output}.log`;
+  await writeFile(logFile, '');
+  const tree = await walkTree(options.root.directory).catch((cause: unknown) => {
+    throw new DiskInputMissingError('root directory', options.root.directory, { cause });
+  });
+  const newest = Math.max(...tree.map((e) => e.mtimeSec), ...(await Promise.all([options.kernel, options.initrd].map(async (p) => Math.floor((await stat(p)).mtimeMs / 1000)))));
+  const epoch = options.sourceDateEpoch ?? sourceDateEpoch(newest) ?? newest;
+  const extraArgs = typeof options.kernelArgs === 'string' ? options.kernelArgs.split(/\s+/).filter(Boolean) : options.kernelArgs;
+  const seed = options.seed ?? (await inputDigest(options, tree, manifest, extraArgs));
+  const guid = (purpose: string) => deriveGuid(seed, purpose);
+  const rootPartuuid = guid('partition:root');
+  const kernelArgs = [`root=PARTUUID=${rootPartuuid.toLowerCase()}`, 'rootfstype=ext4', 'rw', 'rootwait', ...extraArgs];
+  const espSerial = Number.parseInt(guid('esp-serial').slice(0, 8), 16);
+  const espUuid = `${espSerial.toString(16).padStart(8, '0').slice(0, 4)}-${espSerial.toString(16).padStart(8, '0').slice(4)}`.toUpperCase();
+
+  const work = await mkdtemp(join(dirname(options.output), `.${basename(options.output)}.work-`));
+  try {
+    const run = { logFile, signal: options.signal };
+    const embedded = `search --no-floppy --fs-uuid --set=root ${grubQuote(espUuid)}\nset prefix=($root)/boot/grub\n`;
+    const biosCore = options.bios
+      ? await buildGrubImage({ format: 'i386-pc', output: join(work, 'core.img'), embeddedConfig: embedded, modules: defaultGrubModules.bios, moduleDir: options.grubI386PcDir, modulePackage: 'grub-pc-bin', ...run })
+      : undefined;
+    const efiGrub = options.uefi
+      ? await buildGrubImage({ format: 'x86_64-efi', output: join(work, 'BOOTX64.EFI'), embeddedConfig: embedded, modules: defaultGrubModules.efi, moduleDir: options.grubX8664EfiDir, modulePackage: 'grub-efi-amd64-bin', ...run })
+      : undefined;
+    const grubCfg = renderGrubMenu({
+      entries: [{ type: 'linux', id: 'default', title: options.menu.title, append: [] }],
+      defaultEntry: 'default',
+      timeout: options.menu.timeout,
+      serial: options.menu.serial,
+      kernel: '/vmlinuz',
+      initrd: '/initrd.img',
+      kernelArgs,
+    });
+    const esp = await buildEspImage({
+      output: join(work, 'esp.img'),
+      files: [
+        ...(efiGrub ? [{ path: '/EFI/BOOT/BOOTX64.EFI', source: efiGrub }] : []),
+        { path: '/boot/grub/grub.cfg', content: grubCfg },
+        { path: '/vmlinuz', source: options.kernel },
+        { path: '/initrd.img', source: options.initrd },
+      ],
+      sourceDateEpoch: epoch,
+      volumeLabel: 'ESP',
+      serial: espSerial,
+      ...(options.espSize === undefined ? {} : { size: options.espSize }),
+      ...run,
+    });
+
+    const fixed = (options.bios ? MiB : 0) + Math.ceil(esp.size / MiB) * MiB + options.extraPartitions.reduce((sum, p) => sum + Math.ceil(p.size / MiB) * MiB, 0);
+    const gptOverhead = 2 * MiB;
+    let rootSize = options.root.size;
+    if (options.size !== undefined) {
+      rootSize = Math.floor((options.size - fixed - gptOverhead) / MiB) * MiB;
+      if (rootSize < 8 * MiB) throw new DiskTooSmallError('the disk', options.size, fixed + gptOverhead + 8 * MiB, { value: 'size' });
+    }
+    const root = await buildExt4Image({
+      directory: options.root.directory,
+      manifest,
+      owner: options.root.owner,
+      output: join(work, 'root.ext4'),
+      ...(rootSize === undefined ? { freeSpace: options.root.freeSpace } : { size: rootSize }),
+      uuid: guid('filesystem:root'),
+      hashSeed: guid('hash-seed:root'),
+      label: options.root.label,
+      sourceDateEpoch: epoch,
+      ...run,
+    });
+    const requests: PartitionRequest[] = [
+      ...(options.bios ? [{ name: 'BIOS boot', type: 'bios-boot', size: MiB, guid: guid('partition:bios') }] : []),
+      { name: 'ESP', type: 'esp', size: esp.size, guid: guid('partition:esp') },
+      ...options.extraPartitions.map((p) => ({ ...p, guid: guid(`partition:extra:${p.name}`) })),
+      { name: 'root', type: 'root-x86-64', size: root.size, guid: rootPartuuid },
+    ];
+    const table = layoutPartitions(requests, { seed, ...(options.size === undefined ? {} : { diskSize: options.size }) });
+    const at = (name: string) => table.partitions.find((p) => p.name === name)!;
+    const bios = biosCore ? await prepareBiosBoot(join(options.grubI386PcDir, 'boot.img'), biosCore, at('BIOS boot').firstLba, MiB / SECTOR) : undefined;
+
+    const raw = options.format === 'raw' ? undefined : join(work, 'disk.img');
+    const writeRaw = async (path: string) => {
+      await writeGpt(path, table, bios ? { mbrBootCode: bios.mbrBootCode } : {});
+      const handle = await open(path, 'r+');
+      try {
+        if (bios) await handle.write(bios.coreImage, 0, bios.coreImage.length, at('BIOS boot').firstLba * SECTOR);
+        await copyInto(esp.path, handle, at('ESP').firstLba * SECTOR);
+        await copyInto(root.path, handle, at('root').firstLba * SECTOR);
+      } finally {
+        await handle.close();
+      }
+    };
+    await writeAtomically(options.output, async (temp) => {
+      if (raw === undefined) await writeRaw(temp);
+      else {
+        await writeRaw(raw);
+        await convertToQcow2(raw, temp, run);
+      }
+    });
+    const partitions = (await readGpt(raw ?? options.output)).partitions;
+    return {
+      path: options.output,
+      format: options.format,
+      size: (await stat(options.output)).size,
+      diskSize: table.sectorCount * SECTOR,
+      sha256: await sha256File(options.output),
+      seed,
+      sourceDateEpoch: epoch,
+      diskGuid: table.diskGuid,
+      partitions,
+      root: { partuuid: rootPartuuid, fsUuid: root.uuid, size: root.size },
+      esp: { serial: espUuid, size: esp.size },
+      boot: { bios: options.bios, uefi: options.uefi },
+      kernelArgs,
+      notApplied: root.notApplied,
+      logFile,
+    };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function loadManifest(manifest: NormalisedDiskOptions['root']['manifest']): Promise<Manifest> {
+  if (manifest === undefined) return emptyManifest();
+  if (typeof manifest !== 'string') return manifest;
+  await stat(manifest).catch((cause: unknown) => {
+    throw new DiskInputMissingError('manifest', manifest, { cause });
+  });
+  return readManifest(manifest);
+}
+
+/** The default seed: what the image is made of (tree listing, manifest, kernel, initrd, arguments). */
+async function inputDigest(options: NormalisedDiskOptions, tree: Awaited<ReturnType<typeof walkTree>>, manifest: Manifest, args: readonly string[]): Promise<string> {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({ tree: tree.map((e) => [e.path, e.type, e.size, e.mtimeSec]), manifest, args, extra: options.extraPartitions, size: options.size ?? null }));
+  hash.update(await sha256File(options.kernel));
+  hash.update(await sha256File(options.initrd));
+  return hash.digest('hex');
+}
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

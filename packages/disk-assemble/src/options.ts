@@ -1,0 +1,68 @@
+import { manifestSchema } from '@distroforge/core';
+import { z } from 'zod';
+
+const MiB = 1024 * 1024;
+const bytes = z.number().int().positive();
+
+/** An extra partition placed between the ESP and the root partition, left empty (e.g. swap, /var). */
+export const extraPartitionSchema = z
+  .object({
+    name: z.string().min(1).max(36),
+    /** A name from `partitionTypes` or a type GUID. */
+    type: z.string().min(1),
+    size: bytes,
+  })
+  .strict();
+
+export const assembleDiskOptionsSchema = z
+  .object({
+    /** The image path (`.img` raw or `.qcow2`, see `format`). */
+    output: z.string().min(1),
+    root: z
+      .object({
+        /** The tree that becomes the root filesystem. */
+        directory: z.string().min(1),
+        /** A manifest object or the path of a manifest file (owners, modes, device nodes). */
+        manifest: z.union([manifestSchema, z.string().min(1)]).optional(),
+        /** `root` (default): every inode 0:0 before the manifest applies; `disk`: keep the owners found. */
+        owner: z.enum(['root', 'disk']).default('root'),
+        /** ext4 size in bytes; default content + `freeSpace` (or the rest of the disk when `size` is given). */
+        size: bytes.multipleOf(4096).optional(),
+        freeSpace: z.number().int().min(0).default(64 * MiB),
+        label: z.string().min(1).max(16).default('root'),
+      })
+      .strict(),
+    kernel: z.string().min(1),
+    initrd: z.string().min(1),
+    /** Added after `root=PARTUUID=... rw rootwait`: a string (split at whitespace) or a list. */
+    kernelArgs: z.union([z.string(), z.array(z.string())]).default([]),
+    /** Total disk size in bytes (a multiple of 1 MiB): the root partition takes what is left. */
+    size: bytes.multipleOf(MiB).optional(),
+    bios: z.boolean().default(true),
+    uefi: z.boolean().default(true),
+    /** ESP size in bytes; default: what kernel, initrd and GRUB need. */
+    espSize: bytes.multipleOf(1024).optional(),
+    extraPartitions: z.array(extraPartitionSchema).default([]),
+    menu: z
+      .object({
+        title: z.string().min(1).default('Linux'),
+        timeout: z.number().int().min(-1).default(1),
+        serial: z.union([z.object({ unit: z.number().int().min(0), speed: z.number().int().positive() }).strict(), z.literal(false)]).default({ unit: 0, speed: 115200 }),
+      })
+      .strict()
+      .default({ title: 'Linux', timeout: 1, serial: { unit: 0, speed: 115200 } }),
+    /** Seeds every GUID/UUID/serial; default: a digest of the inputs. */
+    seed: z.string().min(1).optional(),
+    sourceDateEpoch: z.number().int().min(315532800).max(4354819199).optional(),
+    format: z.enum(['raw', 'qcow2']).default('raw'),
+    grubI386PcDir: z.string().min(1).default('/usr/lib/grub/i386-pc'),
+    grubX8664EfiDir: z.string().min(1).default('/usr/lib/grub/x86_64-efi'),
+    logFile: z.string().min(1).optional(),
+    signal: z.instanceof(AbortSignal).optional(),
+  })
+  .strict()
+  .refine((o) => o.bios || o.uefi, { message: 'at least one of bios and uefi must be true', path: ['bios'] })
+  .refine((o) => o.size === undefined || o.root.size === undefined, { message: 'give either size (root takes the rest) or root.size', path: ['size'] });
+
+export type AssembleDiskOptions = z.input<typeof assembleDiskOptionsSchema>;
+export type NormalisedDiskOptions = z.output<typeof assembleDiskOptionsSchema>;

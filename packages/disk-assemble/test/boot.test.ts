@@ -1,0 +1,52 @@
+// Builds one disk image (BIOS + UEFI) with a busybox root and boots it twice: UEFI first (the
+// root's init writes /persist), then BIOS (the init finds it): both bootloaders, the PARTUUID on
+// the command line, the manifest applied, and a persistent writable root.
+import { launch } from '@distroforge/qemu-launch';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assembleDisk, type AssembledDisk } from '@distroforge/disk-assemble';
+import { buildInitramfs, buildRootTree, epoch, kernelFiles, rootManifest } from './fixtures.js';
+
+let work: string;
+let disk: AssembledDisk;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'disk-boot-'));
+  const { vmlinuz, modulesDir } = await kernelFiles();
+  disk = await assembleDisk({
+    output: join(work, 'disk.img'),
+    root: { directory: await buildRootTree(work), manifest: rootManifest, freeSpace: 16 << 20 },
+    kernel: vmlinuz,
+    initrd: await buildInitramfs(work, modulesDir),
+    kernelArgs: 'console=ttyS0',
+    sourceDateEpoch: epoch,
+    menu: { timeout: 0 },
+  });
+}, 180_000);
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+async function boot(firmware: 'uefi' | 'bios', marker: RegExp): Promise<string> {
+  const vm = await launch({ disks: [{ path: disk.path, format: 'raw' }], firmware, accel: 'tcg', logDir: work, name: firmware });
+  try {
+    const seen = await vm.waitFor(marker, { timeout: 300_000 });
+    console.log(`${firmware} boot: ${seen.match} after ${(seen.elapsedMs / 1000).toFixed(1)} s`);
+    await vm.exited;
+    return vm.lastLines(200).join('\n');
+  } finally {
+    await vm.kill();
+  }
+}
+
+describe('booting the disk image', () => {
+  it('boots under UEFI from the ESP, mounts root=PARTUUID and writes to it; then boots under BIOS and finds the file', async () => {
+    const first = await boot('uefi', /DISK-FIRST-BOOT/);
+    expect(first).toContain(`initramfs: root ${disk.root.partuuid.toLowerCase()} is /dev/vda`);
+    expect(first).toMatch(/root-init: secret 1000:1000 600 console character special file 5:1/);
+    const second = await boot('bios', /DISK-SECOND-BOOT found: .*/);
+    expect(second).toContain('DISK-SECOND-BOOT found: written on the first boot');
+  }, 700_000);
+});
