@@ -143,7 +143,7 @@ function notNeededToRunDpkg(path: string): boolean {
   return DOCUMENTATION.test(path);
 }
 
-async function assertEmptyTarget(target: string): Promise<void> {
+export async function assertEmptyTarget(target: string): Promise<void> {
   const stats = await stat(target).catch(() => undefined);
   if (!stats) return;
   if (!stats.isDirectory() || (await readdir(target)).length > 0) throw new TargetNotEmptyError(target);

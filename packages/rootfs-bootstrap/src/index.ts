@@ -29,3 +29,11 @@ export {
 export { defaultCacheDir, type DownloadProgress } from './package-cache.js';
 export { readArMembers, type ArMember } from './ar-archive.js';
 export { unpackDeb, type UnpackResult } from './unpack-deb.js';
+export { rpmvercmp, compareRpmVersions, parseRpmEvr, formatRpmEvr, rpmRangesOverlap, type RpmEvr, type RpmOperator, type RpmRange } from './rpm-version.js';
+export { parseRpmDep, formatRpmDep, type RpmDep } from './rpm-rich-deps.js';
+export { rpmCandidateFromHeader, type RpmCandidate, type RpmPackageMeta, type RpmProvide, type RpmRequire } from './rpm-candidate.js';
+export { resolveRpmDependencies, rpmInstallOrder, type RpmResolveRequest } from './rpm-resolve.js';
+export { rpmSource } from './rpm-sources.js';
+export { parseRpmSourceSpec, type RpmSourceSpec, type RpmRepository, type RpmPackageSource } from './rpm-source.js';
+export { resolveRpmRootfs, bootstrapRpmRootfs, type RpmResolveResult, type RpmBootstrapResult } from './rpm-bootstrap.js';
+export { rpmResolveOptionsSchema, rpmBootstrapOptionsSchema, hostRpmArchitecture, type RpmResolveOptions, type RpmBootstrapOptions } from './rpm-options.js';

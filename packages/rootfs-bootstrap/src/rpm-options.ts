@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import type { BootstrapProgress } from './options.js';
+
+/** The rpm architecture of the host (`x86_64`, `aarch64`...). */
+export function hostRpmArchitecture(): string {
+  const map: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', ia32: 'i686', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+  return map[process.arch] ?? process.arch;
+}
+
+/** Options of `resolveRpmRootfs` (dry run) and `bootstrapRpmRootfs`. */
+export const rpmResolveOptionsSchema = z
+  .object({
+    /** `rpm-dir:PATH` (a folder tree of .rpm files), `rpm-iso:PATH` (an ISO image), `rpm-repo:URL` (repodata; http(s) or file://). */
+    source: z.string().regex(/^rpm-(dir|iso|repo):.+$/, 'expected rpm-dir:PATH, rpm-iso:PATH or rpm-repo:URL'),
+    /** Packages or capabilities to install (`bash`, `/bin/sh`). */
+    include: z.array(z.string().min(1)).min(1),
+    /** Package names never to install. */
+    exclude: z.array(z.string().min(1)).default([]),
+    /** rpm architecture of the target (default: the host's). */
+    architecture: z.string().min(1).default(hostRpmArchitecture()),
+    /** Install Recommends (dnf's install_weak_deps). */
+    weakDeps: z.boolean().default(true),
+    /** Cache root (index cache, ISO extraction, downloaded packages). */
+    cacheDir: z.string().min(1).optional(),
+    onProgress: z.custom<(event: BootstrapProgress) => void>((v) => typeof v === 'function').optional(),
+    signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal).optional(),
+  })
+  .strict();
+
+export const rpmBootstrapOptionsSchema = rpmResolveOptionsSchema
+  .extend({
+    /** Directory to create (must not exist or be empty). */
+    target: z.string().min(1),
+    /** Parallel downloads (rpm-repo over http). */
+    concurrency: z.number().int().min(1).max(64).default(4),
+  })
+  .strict();
+
+export type RpmResolveOptions = z.input<typeof rpmResolveOptionsSchema>;
+export type RpmBootstrapOptions = z.input<typeof rpmBootstrapOptionsSchema>;
+export type NormalisedRpmResolveOptions = z.output<typeof rpmResolveOptionsSchema>;

@@ -1,0 +1,62 @@
+import { extractRpm, idResolverFromRoot, toCoreManifest } from '@distroforge/rpm-extract';
+import type { ManifestEntry } from '@distroforge/core';
+import { BootstrapOptionsError } from './errors.js';
+import type { PackageSource, SourceIndex, SourceIndexRequest } from './package-source.js';
+import { indexRpmDirectory } from './rpm-dir-index.js';
+import { extractIsoPackages } from './rpm-iso.js';
+import { compareRpmVersions } from './rpm-version.js';
+import type { RpmCandidate } from './rpm-candidate.js';
+
+/** Where rpm packages come from: `rpm-dir:PATH`, `rpm-iso:PATH` or `rpm-repo:URL`. */
+export interface RpmSourceSpec {
+  kind: 'rpm-dir' | 'rpm-iso' | 'rpm-repo';
+  location: string;
+}
+
+/** Parses `rpm-dir:PATH`, `rpm-iso:PATH`, `rpm-repo:URL`. */
+export function parseRpmSourceSpec(spec: string): RpmSourceSpec {
+  const m = /^(rpm-dir|rpm-iso|rpm-repo):(.+)$/.exec(spec);
+  if (!m) throw new BootstrapOptionsError(`source ${JSON.stringify(spec)}: expected rpm-dir:PATH, rpm-iso:PATH or rpm-repo:URL`, { value: 'source' });
+  return { kind: m[1] as RpmSourceSpec['kind'], location: m[2]! };
+}
+
+/** An rpm source as the result reports it. */
+export interface RpmRepository {
+  kind: RpmSourceSpec['kind'];
+  location: string;
+  /** The local folder that was indexed (rpm-dir, rpm-iso). */
+  directory?: string;
+}
+
+/** A `PackageSource` whose candidates carry rpm metadata. */
+export interface RpmPackageSource extends PackageSource<RpmRepository> {
+  index(request: SourceIndexRequest): Promise<SourceIndex<RpmRepository> & { candidates: RpmCandidate[] }>;
+}
+
+/**
+ * An rpm source (`rpm-dir`, `rpm-iso`; `rpm-repo` lives in rpm-repo-source.ts) as a plug-in of
+ * the shared pipeline: candidates from the headers, rpm version order, extraction with rpm-extract.
+ */
+export function rpmDirectorySource(spec: RpmSourceSpec): RpmPackageSource {
+  return {
+    kind: spec.kind,
+    async index(request) {
+      request.onProgress?.({ phase: 'index', repository: `${spec.kind}:${spec.location}`, done: false });
+      const directory = spec.kind === 'rpm-iso' ? await extractIsoPackages(spec.location, { cacheDir: request.cacheDir, ...(request.signal ? { signal: request.signal } : {}) }) : spec.location;
+      const candidates = await indexRpmDirectory(directory, { cacheDir: request.cacheDir, origin: `${spec.kind}:${spec.location}` });
+      request.onProgress?.({ phase: 'index', repository: `${spec.kind}:${spec.location}`, done: true });
+      return { repositories: [{ ...spec, directory }], candidates, compare: compareRpmVersions, baseNames: [] };
+    },
+    unpack: unpackRpm,
+    install: async () => ({ maintainerScripts: [], steps: [] }),
+  };
+}
+
+/**
+ * Extracts one package into `root` (merged into the existing tree, digests verified) and returns
+ * its owners and modes with ids from the root's own passwd/group.
+ */
+export async function unpackRpm(file: string, root: string): Promise<{ manifest: ManifestEntry[] }> {
+  const result = await extractRpm(file, root, { merge: true });
+  return { manifest: toCoreManifest(result.manifest, await idResolverFromRoot(root)).entries };
+}

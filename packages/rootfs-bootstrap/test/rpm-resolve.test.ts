@@ -1,0 +1,154 @@
+import { execa } from 'execa';
+import { lstat, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootstrapRpmRootfs, resolveRpmRootfs, UnsatisfiableError } from '../src/index.js';
+import { indexRpmDirectory } from '../src/rpm-dir-index.js';
+import { formatRpmDep, parseRpmDep } from '../src/rpm-rich-deps.js';
+import { buildFixtureRpms } from './rpm-fixtures.js';
+
+let dir: string;
+let rpms: string;
+let cacheDir: string;
+
+beforeAll(async () => {
+  ({ dir, rpms } = await buildFixtureRpms());
+  cacheDir = join(dir, 'cache');
+}, 180_000);
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const names = async (include: string[], extra: { weakDeps?: boolean; architecture?: string; source?: string } = {}) =>
+  (await resolveRpmRootfs({ source: extra.source ?? `rpm-dir:${rpms}`, include, cacheDir, architecture: extra.architecture ?? 'x86_64', ...(extra.weakDeps === undefined ? {} : { weakDeps: extra.weakDeps }) })).packages.map(
+    (p) => `${p.name}-${p.version}.${p.architecture}`,
+  );
+
+describe('rich dependencies', () => {
+  it('parses and formats every boolean operator', () => {
+    for (const text of ['(a or b or c)', '(a and (b >= 1.0-2 or c))', '(a if b else c)', '(a unless b)', '(a with b = 2)', '(a without b)', '(a < 3 if (b or c))']) {
+      expect(formatRpmDep(parseRpmDep(text))).toBe(text);
+    }
+    expect(parseRpmDep('(a if b else c)')).toEqual({ kind: 'if', then: { kind: 'cap', name: 'a' }, condition: { kind: 'cap', name: 'b' }, otherwise: { kind: 'cap', name: 'c' } });
+    expect(() => parseRpmDep('(a or b and c)')).toThrow(/cannot mix/);
+    expect(() => parseRpmDep('(a or')).toThrow(/ends early/);
+  });
+});
+
+describe('rpm-dir resolution (expected sets checked by hand against the fixture specs)', () => {
+  it('meets file provides, versioned, or, if, with, unless, pre and weak dependencies', async () => {
+    expect(await names(['df-app'])).toEqual([
+      'df-app-2.0-1.noarch', // the requested package
+      'df-base-2.0-1.noarch', // Requires(pre) and the file provide /bin/sh
+      'df-docs-2.0-1.noarch', // Recommends, weak deps on by default
+      'df-fallback-2.0-1.noarch', // (df-tls-gnutls if df-tls-gnutls else df-fallback): the else-branch
+      'df-lib-2.0-1.noarch', // df-lib >= 2.0: 2.0-1, not 2.0~rc1 or 1.0
+      'df-plugin-b-2.0-1.noarch', // (df-plugin with df-plugin-abi = 2): only plugin-b has abi 2
+      'df-tls-openssl-2.0-1.noarch', // (openssl or gnutls): the first installable alternative
+    ]); // no df-lang-en: (df-lang-en if df-locale) and df-locale is not installed
+  });
+
+  it('leaves out Recommends when weak dependencies are off', async () => {
+    expect(await names(['df-app'], { weakDeps: false })).not.toContain('df-docs-2.0-1.noarch');
+  });
+
+  it('installs the if-branch when its condition is installed', async () => {
+    const set = await names(['df-app', 'df-locale']);
+    expect(set).toContain('df-lang-en-2.0-1.noarch');
+    expect(set).toContain('df-locale-2.0-1.noarch');
+  });
+
+  it('prefers an alternative that is already selected, and takes the if-branch over the else-branch', async () => {
+    const set = await names(['df-app', 'df-tls-gnutls']);
+    expect(set).toContain('df-tls-gnutls-2.0-1.noarch');
+    expect(set).not.toContain('df-tls-openssl-2.0-1.noarch');
+    expect(set).not.toContain('df-fallback-2.0-1.noarch');
+  });
+
+  it('replaces an obsoleted package by its obsoleter, as dnf does', async () => {
+    const plan = await resolveRpmRootfs({ source: `rpm-dir:${rpms}`, include: ['df-oldapp'], cacheDir, architecture: 'x86_64' });
+    const app = plan.packages.find((p) => p.name === 'df-app');
+    expect(app?.chain).toEqual(['df-oldapp', 'df-app']);
+    expect(plan.packages.map((p) => p.name)).not.toContain('df-oldapp');
+  });
+
+  it('prefers the best architecture of the target', async () => {
+    expect(await names(['df-arch'])).toEqual(['df-arch-1.0-1.x86_64']);
+    expect(await names(['df-arch'], { architecture: 'i686' })).toEqual(['df-arch-1.0-1.i686']);
+    await expect(names(['df-arch'], { architecture: 'aarch64' })).rejects.toThrow(UnsatisfiableError);
+  });
+
+  it('resolves a capability and a file path as well as a name', async () => {
+    expect(await names(['/bin/sh'])).toEqual(['df-base-2.0-1.noarch']);
+    expect(await names(['df-plugin-abi'])).toEqual(['df-plugin-a-2.0-1.noarch']);
+  });
+
+  it('names the unsatisfiable chain', async () => {
+    const error = await names(['df-needs-broken']).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnsatisfiableError);
+    expect((error as UnsatisfiableError).code).toBe('ERR_BOOTSTRAP_UNSATISFIABLE');
+    expect((error as UnsatisfiableError).chain).toEqual(['df-needs-broken', 'df-broken', 'df-missing >= 1']);
+  });
+
+  it('refuses conflicting packages', async () => {
+    await expect(names(['df-app', 'df-rival'])).rejects.toThrow(/df-rival conflicts with df-tls-openssl/);
+  });
+
+  it('orders pre-requirements first', async () => {
+    const plan = await resolveRpmRootfs({ source: `rpm-dir:${rpms}`, include: ['df-app'], cacheDir, architecture: 'x86_64' });
+    expect(plan.order.indexOf('df-base')).toBeLessThan(plan.order.indexOf('df-app'));
+    expect(plan.order.indexOf('df-lib')).toBeLessThan(plan.order.indexOf('df-app'));
+    expect([...plan.order].sort()).toEqual(plan.packages.map((p) => p.name));
+  });
+});
+
+describe('rpm-dir index cache', () => {
+  it('reuses a cached header while size and mtime are unchanged, and reads a changed file again', async () => {
+    const own = join(dir, 'cache-test');
+    const first = await indexRpmDirectory(rpms, { cacheDir: own, origin: 'test' });
+    const [cacheFile] = (await execa('find', [join(own, 'rpm-index'), '-name', '*.json'])).stdout.split('\n');
+    const data = JSON.parse(await readFile(cacheFile!, 'utf8'));
+    const key = Object.keys(data.entries).find((k) => k.startsWith('df-base'))!;
+    data.entries[key].candidate.rpm.release = 'from-cache'; // a marker only the cache can produce
+    await writeFile(cacheFile!, JSON.stringify(data));
+    const second = await indexRpmDirectory(rpms, { cacheDir: own, origin: 'test' });
+    expect(second.find((c) => c.name === 'df-base')!.rpm.release).toBe('from-cache');
+    expect(second.length).toBe(first.length);
+    const file = join(rpms, key);
+    const { atime, mtime } = await stat(file);
+    await utimes(file, atime, new Date(mtime.getTime() + 5000));
+    const third = await indexRpmDirectory(rpms, { cacheDir: own, origin: 'test' });
+    expect(third.find((c) => c.name === 'df-base')!.rpm.release).toBe('1');
+  });
+});
+
+describe('rpm bootstrap', () => {
+  it('extracts the resolved packages in order and resolves owners with the target passwd/group', async () => {
+    const target = join(dir, 'root');
+    const result = await bootstrapRpmRootfs({ source: `rpm-dir:${rpms}`, include: ['df-app'], cacheDir, architecture: 'x86_64', target });
+    expect(result.packages.map((p) => p.name)).toContain('df-base');
+    expect(await readFile(join(target, 'usr/share/df/plugin-b'), 'utf8')).toBe('plugin-b\n');
+    expect((await lstat(join(target, 'bin/sh'))).mode & 0o777).toBe(0o755);
+    const conf = result.manifest.entries.find((e) => e.path === '/etc/df-app.conf');
+    expect(conf).toMatchObject({ uid: 0, gid: 42, mode: 0o640 });
+    expect(result.configured).toBe(false);
+    expect(result.skippedScriptlets).toEqual([{ package: 'df-app', scriptlets: ['postin'] }]);
+    await expect(bootstrapRpmRootfs({ source: `rpm-dir:${rpms}`, include: ['df-app'], cacheDir, target })).rejects.toThrow(/not empty/);
+  });
+
+  it('leaves no tree behind when resolution fails', async () => {
+    const target = join(dir, 'root-broken');
+    await expect(bootstrapRpmRootfs({ source: `rpm-dir:${rpms}`, include: ['df-needs-broken'], cacheDir, target })).rejects.toThrow(UnsatisfiableError);
+    await expect(stat(target)).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe('rpm-iso', () => {
+  it('resolves the same packages from an ISO image of the folder as from the folder', async () => {
+    const iso = join(dir, 'packages.iso');
+    await execa('xorriso', ['-as', 'mkisofs', '-quiet', '-R', '-o', iso, '-graft-points', `/Minimal/Packages=${rpms}`]);
+    const fromIso = await names(['df-app', 'df-locale'], { source: `rpm-iso:${iso}` });
+    expect(fromIso).toEqual(await names(['df-app', 'df-locale']));
+  });
+});
