@@ -8,3 +8,6 @@ export { readGpt, type ReadGptTable, type ReadGptPartition } from './read-gpt.js
 export { deriveGuid, guidToBytes, bytesToGuid } from './guid.js';
 export { partitionTypes, partitionTypeGuid, partitionTypeName, type PartitionTypeName } from './partition-types.js';
 export { InvalidDiskOptionsError, PartitionLayoutError, DiskTooSmallError, NotAGptDiskError, DiskInputMissingError } from './errors.js';
+export { inspectDisk, type DiskInspection } from './inspect-disk.js';
+export { probeFilesystem, type FilesystemInfo } from './probe-filesystem.js';
+export { prepareBiosBoot, GrubImageLayoutError } from './bios-boot.js';
