@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const rpm = process.argv[2] ?? fileURLToPath(new URL('../../../../shared/corpus/rpm/hello-2.0-1.x86_64.rpm', import.meta.url));
+const rpm = process.argv[2] ?? fileURLToPath(new URL('../test/corpus/hello-2.0-1.x86_64.rpm', import.meta.url));
 const pkg = await readRpm(rpm);
 console.log(`${pkg.nevra}: ${pkg.summary}; ${pkg.license}; ${pkg.files.length} files; ${pkg.payload.compressor} payload`);
 console.log(`requires: ${pkg.requires.map((d) => `${d.name}${d.comparison ? ` ${d.comparison} ${d.version}` : ''}`).join(', ')}`);

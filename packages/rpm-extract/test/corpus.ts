@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The shared RPM conformance corpus (real packages from rpm's own test suite) and rpm 4.18's answers. */
-export const corpusDir = process.env.DISTROFORGE_RPM_CORPUS ?? join(import.meta.dirname, '../../../../shared/corpus/rpm');
+export const corpusDir = process.env.DISTROFORGE_RPM_CORPUS ?? join(import.meta.dirname, 'corpus');
 
 export const corpusPackages = readdirSync(corpusDir)
   .filter((f) => /\.rpm($|-)/.test(f))
