@@ -114,7 +114,8 @@ export async function bootstrapRpmRootfs(options: RpmBootstrapOptions): Promise<
   const plan = await planRpmRootfs(o);
 
   let t = performance.now();
-  const remote = plan.order.filter((p) => !p.location.startsWith('file:'));
+  // Repository packages are checked against the repository's checksums (and cached); a folder's are used in place.
+  const remote = plan.result.repositories.some((r) => r.kind === 'rpm-repo') ? plan.order : [];
   const downloaded = remote.length === 0 ? new Map<string, string>() : await fetchPackages(remote, { cacheDir: plan.cacheDir, concurrency: o.concurrency, ...(o.onProgress ? { onProgress: o.onProgress } : {}), ...(o.signal ? { signal: o.signal } : {}) });
   const fileOf = (p: RpmCandidate): string => downloaded.get(p.name) ?? fileURLToPath(p.location);
   const downloadMs = performance.now() - t;

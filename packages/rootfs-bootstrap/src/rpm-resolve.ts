@@ -31,7 +31,7 @@ const COMPATIBLE: Record<string, string[]> = {
  * version; a capability by an already selected provider, else the package of that name, else the
  * providers by name; packages obsoleted by another available package are avoided (a requested one
  * is replaced by its obsoleter); `rpmlib(...)` is met internally. Rich dependencies: `and`, `or`
- * (an already selected alternative, else the first installable), `with`/`without` (one package),
+ * (an already selected alternative, else the providers of all alternatives by name, as libsolv), `with`/`without` (one package),
  * `if`/`unless` with `else` (decided once the hard dependencies are closed, repeated until stable).
  * Recommends are installed when `weakDeps` and installable. Throws `UnsatisfiableError` naming the chain.
  */
@@ -145,6 +145,13 @@ export function resolveRpmDependencies(candidates: readonly RpmCandidate[], requ
         return undefined;
       }
       case 'or': {
+        if (dep.args.every((a) => a.kind === 'cap')) {
+          // Like libsolv: every provider of every alternative competes, by name.
+          const choice = chooseFor((c) => dep.args.some((a) => a.kind === 'cap' && providesCap(c, a)), undefined);
+          if (typeof choice === 'string') return `${formatRpmDep(dep)}: ${choice}`;
+          select(choice, [...chain, choice.name]);
+          return undefined;
+        }
         const reasons: string[] = [];
         for (const arg of dep.args) {
           if (!installable(arg)) {

@@ -4,6 +4,7 @@ import { BootstrapOptionsError } from './errors.js';
 import type { PackageSource, SourceIndex, SourceIndexRequest } from './package-source.js';
 import { indexRpmDirectory } from './rpm-dir-index.js';
 import { extractIsoPackages } from './rpm-iso.js';
+import { loadRpmRepository, repositoryBaseUrl } from './rpm-repo-metadata.js';
 import { compareRpmVersions } from './rpm-version.js';
 import type { RpmCandidate } from './rpm-candidate.js';
 
@@ -34,7 +35,7 @@ export interface RpmPackageSource extends PackageSource<RpmRepository> {
 }
 
 /**
- * An rpm source (`rpm-dir`, `rpm-iso`; `rpm-repo` lives in rpm-repo-source.ts) as a plug-in of
+ * An rpm source (`rpm-dir`, `rpm-iso`; `rpm-repo` is `rpmRepoSource`) as a plug-in of
  * the shared pipeline: candidates from the headers, rpm version order, extraction with rpm-extract.
  */
 export function rpmDirectorySource(spec: RpmSourceSpec): RpmPackageSource {
@@ -46,6 +47,22 @@ export function rpmDirectorySource(spec: RpmSourceSpec): RpmPackageSource {
       const candidates = await indexRpmDirectory(directory, { cacheDir: request.cacheDir, origin: `${spec.kind}:${spec.location}` });
       request.onProgress?.({ phase: 'index', repository: `${spec.kind}:${spec.location}`, done: true });
       return { repositories: [{ ...spec, directory }], candidates, compare: compareRpmVersions, baseNames: [] };
+    },
+    unpack: unpackRpm,
+    install: async () => ({ maintainerScripts: [], steps: [] }),
+  };
+}
+
+/** A yum/dnf repository (`rpm-repo:URL`): verified repodata, packages fetched into the shared cache. */
+export function rpmRepoSource(spec: RpmSourceSpec): RpmPackageSource {
+  return {
+    kind: spec.kind,
+    async index(request) {
+      const base = repositoryBaseUrl(spec.location);
+      request.onProgress?.({ phase: 'index', repository: base, done: false });
+      const candidates = await loadRpmRepository(spec.location, { origin: `rpm-repo:${spec.location}`, ...(request.signal ? { signal: request.signal } : {}) });
+      request.onProgress?.({ phase: 'index', repository: base, done: true });
+      return { repositories: [{ ...spec, location: base }], candidates, compare: compareRpmVersions, baseNames: [] };
     },
     unpack: unpackRpm,
     install: async () => ({ maintainerScripts: [], steps: [] }),

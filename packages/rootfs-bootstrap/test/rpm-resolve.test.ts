@@ -37,16 +37,16 @@ describe('rich dependencies', () => {
 });
 
 describe('rpm-dir resolution (expected sets checked by hand against the fixture specs)', () => {
-  it('meets file provides, versioned, or, if, with, unless, pre and weak dependencies', async () => {
+  it('meets file provides, versioned, or, if, with, pre and weak dependencies', async () => {
     expect(await names(['df-app'])).toEqual([
       'df-app-2.0-1.noarch', // the requested package
       'df-base-2.0-1.noarch', // Requires(pre) and the file provide /bin/sh
       'df-docs-2.0-1.noarch', // Recommends, weak deps on by default
-      'df-fallback-2.0-1.noarch', // (df-tls-gnutls if df-tls-gnutls else df-fallback): the else-branch
       'df-lib-2.0-1.noarch', // df-lib >= 2.0: 2.0-1, not 2.0~rc1 or 1.0
       'df-plugin-b-2.0-1.noarch', // (df-plugin with df-plugin-abi = 2): only plugin-b has abi 2
-      'df-tls-openssl-2.0-1.noarch', // (openssl or gnutls): the first installable alternative
-    ]); // no df-lang-en: (df-lang-en if df-locale) and df-locale is not installed
+      'df-tls-gnutls-2.0-1.noarch', // (openssl or gnutls): providers by name, as libsolv
+    ]); // no df-lang-en: (df-lang-en if df-locale), df-locale is not installed;
+    // no df-fallback: (df-tls-gnutls if df-tls-gnutls else df-fallback) takes the if-branch
   });
 
   it('leaves out Recommends when weak dependencies are off', async () => {
@@ -59,11 +59,11 @@ describe('rpm-dir resolution (expected sets checked by hand against the fixture 
     expect(set).toContain('df-locale-2.0-1.noarch');
   });
 
-  it('prefers an alternative that is already selected, and takes the if-branch over the else-branch', async () => {
-    const set = await names(['df-app', 'df-tls-gnutls']);
-    expect(set).toContain('df-tls-gnutls-2.0-1.noarch');
-    expect(set).not.toContain('df-tls-openssl-2.0-1.noarch');
-    expect(set).not.toContain('df-fallback-2.0-1.noarch');
+  it('keeps an alternative that is already selected, and takes the else-branch when the condition is absent', async () => {
+    const set = await names(['df-app', 'df-tls-openssl']);
+    expect(set).toContain('df-tls-openssl-2.0-1.noarch');
+    expect(set).not.toContain('df-tls-gnutls-2.0-1.noarch');
+    expect(set).toContain('df-fallback-2.0-1.noarch');
   });
 
   it('replaces an obsoleted package by its obsoleter, as dnf does', async () => {
@@ -92,7 +92,7 @@ describe('rpm-dir resolution (expected sets checked by hand against the fixture 
   });
 
   it('refuses conflicting packages', async () => {
-    await expect(names(['df-app', 'df-rival'])).rejects.toThrow(/df-rival conflicts with df-tls-openssl/);
+    await expect(names(['df-rival', 'df-tls-openssl'])).rejects.toThrow(/df-rival conflicts with df-tls-openssl/);
   });
 
   it('orders pre-requirements first', async () => {
@@ -141,6 +141,56 @@ describe('rpm bootstrap', () => {
     const target = join(dir, 'root-broken');
     await expect(bootstrapRpmRootfs({ source: `rpm-dir:${rpms}`, include: ['df-needs-broken'], cacheDir, target })).rejects.toThrow(UnsatisfiableError);
     await expect(stat(target)).rejects.toThrow(/ENOENT/);
+  });
+});
+
+/** The packages dnf would install into an empty root for `include`, from its transaction summary. */
+async function dnfNames(include: string[], extra: { weakDeps?: boolean; architecture?: string } = {}): Promise<string[]> {
+  const conf = join(dir, 'dnf.conf');
+  await writeFile(conf, `[main]\nreposdir=/dev/null\ncachedir=${join(dir, 'dnf-cache')}\n[df]\nname=df\nbaseurl=file://${rpms}\ngpgcheck=0\n`);
+  const result = await execa('dnf', ['-c', conf, '--installroot', join(dir, 'dnf-root'), '--releasever', '1', '--forcearch', extra.architecture ?? 'x86_64', '--assumeno', ...(extra.weakDeps === false ? ['--setopt=install_weak_deps=False'] : []), 'install', ...include], { reject: false, timeout: 120_000 });
+  const rows = [...`${result.stdout}`.matchAll(/^ (\S+)\s+(noarch|x86_64|i686)\s+(\S+)\s+df\s/gm)].map((m) => `${m[1]}-${m[3]}.${m[2]}`);
+  if (rows.length === 0) throw new Error(`dnf resolved nothing for ${include.join(' ')}:\n${result.stdout}\n${result.stderr}`);
+  return rows.sort();
+}
+
+describe('rpm-repo (createrepo_c) against dnf --installroot', () => {
+  const requests: { include: string[]; weakDeps?: boolean; architecture?: string }[] = [
+    { include: ['df-app'] },
+    { include: ['df-app'], weakDeps: false },
+    { include: ['df-app', 'df-locale'] },
+    { include: ['df-app', 'df-tls-openssl'] },
+    { include: ['df-app', 'df-rival'] },
+    { include: ['df-oldapp'] },
+    { include: ['/bin/sh'] },
+    { include: ['df-arch'] },
+    { include: ['df-arch'], architecture: 'i686' },
+  ];
+
+  it('resolves the same package sets as dnf, and the folder the same as the repository', async () => {
+    await execa('createrepo_c', ['--quiet', rpms]);
+    for (const request of requests) {
+      const ours = await names(request.include, { ...request, source: `rpm-repo:${rpms}` });
+      expect(ours, request.include.join(' ')).toEqual(await dnfNames(request.include, request));
+      expect(await names(request.include, request)).toEqual(ours);
+    }
+  });
+
+  it('installs from the repository, checking the package checksums', async () => {
+    const target = join(dir, 'root-repo');
+    const result = await bootstrapRpmRootfs({ source: `rpm-repo:file://${rpms}`, include: ['df-app'], cacheDir, architecture: 'x86_64', target });
+    expect(await readFile(join(target, 'usr/share/df/tls-gnutls'), 'utf8')).toBe('tls-gnutls\n');
+    expect(result.manifest.entries.find((e) => e.path === '/etc/df-app.conf')).toMatchObject({ gid: 42, mode: 0o640 });
+  });
+
+  it('refuses primary metadata that does not match repomd.xml', async () => {
+    const copy = join(dir, 'tampered');
+    await execa('cp', ['-r', rpms, copy]);
+    const repomd = join(copy, 'repodata', 'repomd.xml');
+    const text = await readFile(repomd, 'utf8');
+    const sum = /<data type="primary">\s*<checksum type="sha256">([0-9a-f]+)</.exec(text)![1]!;
+    await writeFile(repomd, text.replace(sum, sum.replace(/^./, (c) => (c === '0' ? '1' : '0'))));
+    await expect(names(['df-app'], { source: `rpm-repo:${copy}` })).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_DIGEST' });
   });
 });
 
