@@ -4,6 +4,7 @@ import { bootstrapRootfs } from './bootstrap-rootfs.js';
 import { BootstrapOptionsError } from './errors.js';
 import type { BootstrapOptions, BootstrapProgress } from './options.js';
 import { resolveRootfs } from './resolve-rootfs.js';
+import { bootstrapRpmRootfs, resolveRpmRootfs } from './rpm-bootstrap.js';
 
 export const usage = `Usage:
   rootfs-bootstrap --suite SUITE [--variant VARIANT] [--include PKG,...] [--exclude PKG,...] TARGET
@@ -11,6 +12,8 @@ export const usage = `Usage:
                    [--cache DIR] [--manifest FILE] [--no-configure] [--initramfs] [--log FILE]
                    [--insecure-skip-signature-check] [--json] [--verbose]
   rootfs-bootstrap --suite SUITE [--variant VARIANT] [--include PKG,...] --resolve-only [--json]
+  rootfs-bootstrap --source rpm-dir:PATH|rpm-repo:URL|rpm-iso:PATH --include PKG,... [--exclude PKG,...]
+                   [--arch ARCH] [--no-weak-deps] [--cache DIR] [--manifest FILE] [--json] (TARGET | --resolve-only)
 
 Variants: extract essential apt required minbase important standard (default minbase).
 Default mirror: the host's apt sources for SUITE.
@@ -35,36 +38,43 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
 
 const list = (value: string | undefined): string[] => (value ? value.split(',').map((s) => s.trim()).filter(Boolean) : []);
 
+const CLI_OPTIONS = {
+  suite: { type: 'string' },
+  source: { type: 'string' },
+  'no-weak-deps': { type: 'boolean' },
+  variant: { type: 'string' },
+  include: { type: 'string', multiple: true },
+  exclude: { type: 'string', multiple: true },
+  mirror: { type: 'string', multiple: true },
+  components: { type: 'string' },
+  arch: { type: 'string' },
+  keyring: { type: 'string' },
+  cache: { type: 'string' },
+  manifest: { type: 'string' },
+  log: { type: 'string' },
+  'no-configure': { type: 'boolean' },
+  initramfs: { type: 'boolean' },
+  'insecure-skip-signature-check': { type: 'boolean' },
+  'resolve-only': { type: 'boolean' },
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function parseCli(argv: readonly string[]) {
+  return parseArgs({ args: [...argv], allowPositionals: true, options: CLI_OPTIONS });
+}
+
+type ParsedValues = ReturnType<typeof parseCli>['values'];
+
 async function run(argv: readonly string[], out: (s: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      suite: { type: 'string' },
-      variant: { type: 'string' },
-      include: { type: 'string', multiple: true },
-      exclude: { type: 'string', multiple: true },
-      mirror: { type: 'string', multiple: true },
-      components: { type: 'string' },
-      arch: { type: 'string' },
-      keyring: { type: 'string' },
-      cache: { type: 'string' },
-      manifest: { type: 'string' },
-      log: { type: 'string' },
-      'no-configure': { type: 'boolean' },
-      initramfs: { type: 'boolean' },
-      'insecure-skip-signature-check': { type: 'boolean' },
-      'resolve-only': { type: 'boolean' },
-      json: { type: 'boolean' },
-      verbose: { type: 'boolean', short: 'v' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseCli(argv);
   if (values.help) {
     out(usage);
     return 0;
   }
-  if (!values.suite) throw new BootstrapOptionsError('--suite is required', { hint: usage, value: 'suite' });
+  if (values.source) return runRpm(values, positionals, out);
+  if (!values.suite) throw new BootstrapOptionsError('--suite (or --source) is required', { hint: usage, value: 'suite' });
   if (values['insecure-skip-signature-check']) {
     process.stderr.write('WARNING: --insecure-skip-signature-check: repository signatures are NOT verified; anyone on the network path can choose what gets installed.\n');
   }
@@ -118,6 +128,45 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
     out(`${result.target}: ${result.packages.length} packages (${result.suite} ${result.variant} ${result.architecture}) in ${(result.timings.totalMs / 1000).toFixed(1)} s\n`);
     out(result.configured ? `maintainer scripts ran for ${result.maintainerScripts.length} packages (log ${result.logFile})\n` : `maintainer scripts skipped: ${result.skippedReason}\n`);
   }
+  return 0;
+}
+
+/** The rpm sources: resolve and extract with rpm-extract (no scriptlets, no rpmdb). */
+async function runRpm(values: ParsedValues, positionals: string[], out: (s: string) => void): Promise<number> {
+  const common = {
+    source: values.source ?? '',
+    include: (values.include ?? []).flatMap(list),
+    exclude: (values.exclude ?? []).flatMap(list),
+    ...(values.arch ? { architecture: values.arch } : {}),
+    ...(values['no-weak-deps'] ? { weakDeps: false } : {}),
+    ...(values.cache ? { cacheDir: values.cache } : {}),
+    onProgress: progressPrinter(values.json ?? false, values.verbose ?? false, out),
+  };
+  if (values['resolve-only']) {
+    if (positionals.length > 0) throw new BootstrapOptionsError('--resolve-only takes no TARGET', { hint: usage });
+    const result = await resolveRpmRootfs(common);
+    if (values.json) out(`${JSON.stringify({ event: 'result', ...result })}\n`);
+    else {
+      for (const p of result.packages) out(`${p.name} ${p.version} ${p.architecture}\n`);
+      out(`${result.packages.length} packages, ${result.totalSize} bytes, ${result.totalInstalledSize} bytes installed\n`);
+    }
+    return 0;
+  }
+  if (positionals.length !== 1) throw new BootstrapOptionsError('exactly one TARGET directory is needed', { hint: usage });
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  process.once('SIGINT', abort);
+  process.once('SIGTERM', abort);
+  let result;
+  try {
+    result = await bootstrapRpmRootfs({ ...common, target: positionals[0] ?? '', signal: controller.signal });
+  } finally {
+    process.off('SIGINT', abort);
+    process.off('SIGTERM', abort);
+  }
+  if (values.manifest) await writeManifest(values.manifest, result.manifest);
+  if (values.json) out(`${JSON.stringify({ event: 'result', ...result, manifest: values.manifest ?? null })}\n`);
+  else out(`${result.target}: ${result.packages.length} packages (${result.source} ${result.architecture}) in ${(result.timings.totalMs / 1000).toFixed(1)} s; ${result.skippedReason}\n`);
   return 0;
 }
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapRpmRootfs, resolveRpmRootfs, UnsatisfiableError } from '../src/index.js';
 import { indexRpmDirectory } from '../src/rpm-dir-index.js';
 import { formatRpmDep, parseRpmDep } from '../src/rpm-rich-deps.js';
+import { main } from '../src/cli-main.js';
 import { buildFixtureRpms } from './rpm-fixtures.js';
 
 let dir: string;
@@ -200,5 +201,24 @@ describe('rpm-iso', () => {
     await execa('xorriso', ['-as', 'mkisofs', '-quiet', '-R', '-o', iso, '-graft-points', `/Minimal/Packages=${rpms}`]);
     const fromIso = await names(['df-app', 'df-locale'], { source: `rpm-iso:${iso}` });
     expect(fromIso).toEqual(await names(['df-app', 'df-locale']));
+  });
+});
+
+describe('command line with --source', () => {
+  it('resolves and installs from an rpm folder', async () => {
+    let text = '';
+    const out = (s: string) => {
+      text += s;
+    };
+    const common = ['--source', `rpm-dir:${rpms}`, '--include', 'df-app,df-locale', '--arch', 'x86_64', '--cache', cacheDir, '--no-weak-deps'];
+    expect(await main([...common, '--resolve-only'], out)).toBe(0);
+    expect(text).toContain('df-lang-en 2.0-1 noarch\n');
+    expect(text).not.toContain('df-docs');
+    const target = join(dir, 'root-cli');
+    expect(await main([...common, '--json', '--manifest', join(dir, 'cli.manifest.json'), target], out)).toBe(0);
+    const result = JSON.parse(text.trim().split('\n').at(-1)!);
+    expect(result.packages.map((p: { name: string }) => p.name)).toContain('df-lang-en');
+    expect(await readFile(join(target, 'usr/share/df/lang-en'), 'utf8')).toBe('lang-en\n');
+    expect(await main(['--source', 'rpm-nope:x', '--include', 'a', '--resolve-only'], out)).toBe(1);
   });
 });
