@@ -11,3 +11,4 @@ export { InvalidDiskOptionsError, PartitionLayoutError, DiskTooSmallError, NotAG
 export { inspectDisk, type DiskInspection } from './inspect-disk.js';
 export { probeFilesystem, type FilesystemInfo } from './probe-filesystem.js';
 export { prepareBiosBoot, GrubImageLayoutError } from './bios-boot.js';
+export { formatInspection } from './cli-main.js';

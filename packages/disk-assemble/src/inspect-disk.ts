@@ -1,6 +1,7 @@
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DiskInputMissingError } from './errors.js';
 import { probeFilesystem, type FilesystemInfo } from './probe-filesystem.js';
 import { readGpt, type ReadGptPartition } from './read-gpt.js';
 import { SECTOR } from './gpt.js';
@@ -25,7 +26,9 @@ export interface DiskInspection {
  */
 export async function inspectDisk(path: string): Promise<DiskInspection> {
   const magic = Buffer.alloc(4);
-  const probe = await open(path, 'r');
+  const probe = await open(path, 'r').catch((cause: unknown) => {
+    throw new DiskInputMissingError('disk image', path, { cause });
+  });
   await probe.read(magic, 0, 4, 0).finally(() => probe.close());
   if (magic.toString('latin1') !== 'QFI\xfb') return inspectRaw(path, path, 'raw');
   const work = await mkdtemp(join(tmpdir(), 'distroforge-inspect-'));

@@ -1,0 +1,71 @@
+import { isDistroforgeError } from '@distroforge/core';
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { assembleDisk, type AssembledDisk } from './assemble-disk.js';
+import { inspectDisk, type DiskInspection } from './inspect-disk.js';
+import type { AssembleDiskOptions } from './options.js';
+
+export const usage = `usage:
+  disk-assemble build OPTIONS.json [--json]   build a GPT disk image from assembleDisk options (a JSON file)
+  disk-assemble inspect DISK.img [--json]     the partition table and each partition's filesystem
+exit codes: 0 done, 1 failed (typed error), 2 usage error
+`;
+
+/** The command line, testable: returns the exit code; results go to `write`, errors and usage to `writeError`. */
+export async function main(argv: readonly string[], write: (text: string) => void, writeError: (text: string) => void = write): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  } catch {
+    writeError(usage);
+    return 2;
+  }
+  const { positionals, values } = parsed;
+  const [command, file] = positionals;
+  if (values.help) {
+    write(usage);
+    return 0;
+  }
+  if (positionals.length !== 2 || file === undefined || (command !== 'build' && command !== 'inspect')) {
+    writeError(usage);
+    return 2;
+  }
+  try {
+    if (command === 'build') {
+      const options = JSON.parse(await readFile(file, 'utf8')) as AssembleDiskOptions;
+      const result = await assembleDisk(options);
+      write(values.json ? `${JSON.stringify(result)}\n` : buildSummary(result));
+    } else {
+      const inspection = await inspectDisk(file);
+      write(values.json ? `${JSON.stringify(inspection)}\n` : formatInspection(inspection));
+    }
+    return 0;
+  } catch (error) {
+    if (isDistroforgeError(error)) {
+      writeError(`${error.describe()}\n`);
+      return 1;
+    }
+    if (error instanceof SyntaxError) {
+      writeError(`${file}: not valid JSON: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+function buildSummary(result: AssembledDisk): string {
+  const boot = [result.boot.bios && 'BIOS', result.boot.uefi && 'UEFI'].filter(Boolean).join(' + ');
+  return `${result.path}: ${result.format}, disk ${result.diskSize} bytes, ${boot}, root PARTUUID ${result.root.partuuid}, sha256 ${result.sha256} (log ${result.logFile})\n`;
+}
+
+/** The inspection as a table: one line per partition, sizes in MiB. */
+export function formatInspection(inspection: DiskInspection): string {
+  const lines = [
+    `${inspection.path}: ${inspection.format}, ${inspection.diskSize / 1048576} MiB, GPT ${inspection.diskGuid}, backup ${inspection.backupValid ? 'valid' : 'INVALID'}, MBR boot code ${inspection.mbrBootCode}`,
+  ];
+  for (const p of inspection.partitions) {
+    const fs = p.filesystem ? `${p.filesystem.type}${p.filesystem.label ? ` "${p.filesystem.label}"` : ''}${p.filesystem.uuid ? ` ${p.filesystem.uuid}` : ''}` : '-';
+    lines.push(`${p.index} ${p.name.padEnd(10)} ${(p.typeName ?? p.type).padEnd(12)} start ${String(p.start / 1048576).padStart(5)} MiB size ${String(p.size / 1048576).padStart(6)} MiB ${p.guid} ${fs}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
