@@ -37,3 +37,4 @@ export { rpmSource } from './rpm-sources.js';
 export { parseRpmSourceSpec, type RpmSourceSpec, type RpmRepository, type RpmPackageSource } from './rpm-source.js';
 export { resolveRpmRootfs, bootstrapRpmRootfs, type RpmResolveResult, type RpmBootstrapResult } from './rpm-bootstrap.js';
 export { rpmResolveOptionsSchema, rpmBootstrapOptionsSchema, hostRpmArchitecture, type RpmResolveOptions, type RpmBootstrapOptions } from './rpm-options.js';
+export { runRpmScriptlets, type RpmScriptletReport } from './rpm-scriptlets.js';

@@ -1,7 +1,10 @@
-import { emptyManifest, mergeManifest, type Manifest } from '@distroforge/core';
+import { emptyManifest, mergeManifest, sourceDateEpoch, type Manifest } from '@distroforge/core';
 import { extractRpm, idResolverFromRoot, toCoreManifest, type RpmManifestEntry } from '@distroforge/rpm-extract';
-import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { BootstrapOptionsError } from './errors.js';
+import { runRpmScriptlets, type RpmScriptletReport } from './rpm-scriptlets.js';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { assertEmptyTarget } from './bootstrap-rootfs.js';
@@ -34,12 +37,14 @@ export interface RpmBootstrapResult extends Omit<RpmResolveResult, 'timings'> {
   target: string;
   /** Owners, special modes, device nodes and capabilities from the packages' headers, ids from the target's passwd/group. */
   manifest: Manifest;
-  /** Always false: scriptlets are not run (see the README); `skippedReason` says so. */
-  configured: false;
-  skippedReason: string;
-  /** Packages that carry scriptlets which were not run, with their names (`prein`, `postin`...). */
-  skippedScriptlets: { package: string; scriptlets: string[] }[];
-  timings: RpmResolveResult['timings'] & { downloadMs: number; unpackMs: number; totalMs: number };
+  /** Whether `%pre`/`%post` ran (option `scriptlets`, as root); when false, `skippedReason` says why. */
+  configured: boolean;
+  skippedReason?: string;
+  /** Scriptlets that ran, failed, or were not run. */
+  scriptlets: RpmScriptletReport;
+  /** Scriptlet output (when they ran). */
+  logFile?: string;
+  timings: RpmResolveResult['timings'] & { downloadMs: number; unpackMs: number; configureMs: number; totalMs: number };
 }
 
 interface RpmPlan {
@@ -103,12 +108,16 @@ async function planRpmRootfs(o: NormalisedRpmResolveOptions): Promise<RpmPlan> {
  * Builds a root filesystem from an rpm source without rpm on the host: resolves, fetches (rpm-repo
  * over http, verified into the shared cache), extracts every package with rpm-extract in
  * installation order into the tree (digests verified), and returns the manifest with ids from the
- * target's own passwd/group. Scriptlets are not run and no rpmdb is written (README). The tree
+ * target's own passwd/group. With `scriptlets` (root only) `%pre`/`%post` then run in a chroot.
+ * No rpmdb is written (README). The tree
  * appears at `target` only when everything succeeded.
  */
 export async function bootstrapRpmRootfs(options: RpmBootstrapOptions): Promise<RpmBootstrapResult> {
   const o = parseOptions(rpmBootstrapOptionsSchema, options);
   const start = performance.now();
+  if (o.scriptlets && process.getuid?.() !== 0) {
+    throw new BootstrapOptionsError('scriptlets: true needs root (they run in a chroot of the target)', { value: 'scriptlets' });
+  }
   const target = resolve(o.target);
   await assertEmptyTarget(target);
   const plan = await planRpmRootfs(o);
@@ -121,8 +130,10 @@ export async function bootstrapRpmRootfs(options: RpmBootstrapOptions): Promise<
   const downloadMs = performance.now() - t;
 
   t = performance.now();
-  const manifest = await buildAtomically(target, async (root) => {
-    await mkdir(root, { recursive: true });
+  let configureMs = 0;
+  const logFile = o.scriptlets ? (o.logFile ?? join(await mkdtemp(join(tmpdir(), 'distroforge-rpm-')), 'scriptlets.log')) : undefined;
+  const { manifest, scriptlets } = await buildAtomically(target, async (root) => {
+    await mkdir(join(root, 'var/tmp'), { recursive: true });
     const entries: RpmManifestEntry[] = [];
     let done = 0;
     for (const pkg of plan.order) {
@@ -131,19 +142,28 @@ export async function bootstrapRpmRootfs(options: RpmBootstrapOptions): Promise<
       entries.push(...extracted.manifest.entries);
       o.onProgress?.({ phase: 'unpack', name: pkg.name, done: ++done, total: plan.order.length });
     }
+    let scriptlets: RpmScriptletReport = { ran: [], failures: [], skipped: plan.order.filter((p) => p.rpm.scriptlets.length > 0).map((p) => ({ package: p.name, scriptlets: p.rpm.scriptlets })) };
+    if (logFile) {
+      const c = performance.now();
+      o.onProgress?.({ phase: 'configure', step: 'run %pre and %post scriptlets' });
+      await writeFile(logFile, '');
+      scriptlets = await runRpmScriptlets(root, plan.order.map((candidate) => ({ candidate, file: fileOf(candidate) })), { logFile, sourceDateEpoch: sourceDateEpoch(), abortOnFailure: o.abortOnScriptletFailure, ...(o.signal ? { signal: o.signal } : {}) });
+      configureMs = performance.now() - c;
+    }
     // Owners are names in rpm; the target's passwd/group exist only once `setup` is unpacked.
     const ids = await idResolverFromRoot(root);
-    return mergeManifest(emptyManifest(), toCoreManifest({ format: 'distroforge-rpm-manifest', version: 1, entries }, ids).entries);
+    const manifest = mergeManifest(emptyManifest(), toCoreManifest({ format: 'distroforge-rpm-manifest', version: 1, entries }, ids).entries);
+    return { manifest, scriptlets };
   });
-  const unpackMs = performance.now() - t;
+  const unpackMs = performance.now() - t - configureMs;
 
   return {
     ...plan.result,
     target,
     manifest,
-    configured: false,
-    skippedReason: 'rpm scriptlets are not run: the tree is assembled from the archives alone',
-    skippedScriptlets: plan.order.filter((p) => p.rpm.scriptlets.length > 0).map((p) => ({ package: p.name, scriptlets: p.rpm.scriptlets })).sort((a, b) => (a.package < b.package ? -1 : 1)),
-    timings: { ...plan.result.timings, downloadMs: Math.round(downloadMs), unpackMs: Math.round(unpackMs), totalMs: Math.round(performance.now() - start) },
+    configured: logFile !== undefined,
+    ...(logFile ? { logFile } : { skippedReason: 'scriptlets were not requested (option scriptlets, as root): the tree holds the archives\' files only' }),
+    scriptlets,
+    timings: { ...plan.result.timings, downloadMs: Math.round(downloadMs), unpackMs: Math.round(unpackMs), configureMs: Math.round(configureMs), totalMs: Math.round(performance.now() - start) },
   };
 }

@@ -33,6 +33,12 @@ export const rpmBootstrapOptionsSchema = rpmResolveOptionsSchema
     target: z.string().min(1),
     /** Parallel downloads (rpm-repo over http). */
     concurrency: z.number().int().min(1).max(64).default(4),
+    /** Run `%pre`/`%post` in a chroot of the tree after extraction (needs root; default false). */
+    scriptlets: z.boolean().default(false),
+    /** Stop at the first failing scriptlet instead of reporting it and going on. */
+    abortOnScriptletFailure: z.boolean().default(false),
+    /** Where scriptlet output goes (default: a temp file, named in the result). */
+    logFile: z.string().min(1).optional(),
   })
   .strict();
 

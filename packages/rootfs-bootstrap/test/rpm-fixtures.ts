@@ -11,7 +11,8 @@ import { join } from 'node:path';
  *               (df-lang-en if df-locale), (df-plugin with df-plugin-abi = 2),
  *               (df-tls-gnutls if df-tls-gnutls else df-fallback); Requires(pre): df-base; Recommends: df-docs;
  *               Provides/Obsoletes df-oldapp; %post; a file owned by group dfgroup (gid 42)
- *   df-base     /bin/sh, /etc/passwd, /etc/group
+ *   df-base     /bin/sh (the host's static busybox), /etc/passwd, /etc/group
+ *   scriptlets  df-app %post writes /etc/df-configured; df-lib %post fails; df-docs %post is lua
  *   df-plugin-a Provides: df-plugin, df-plugin-abi = 1     df-plugin-b: df-plugin, df-plugin-abi = 2
  *   df-broken   Requires: df-missing >= 1 (needed by df-needs-broken)
  *   df-rival    Conflicts: df-tls-openssl
@@ -43,10 +44,10 @@ printf '#!/bin/sh\\necho hi\\n' > %{buildroot}/bin/df-app
 printf 'base\\n' > %{buildroot}/usr/share/df/base
 printf 'root:x:0:0:root:/root:/bin/sh\\ndfuser:x:41:42::/:/bin/sh\\n' > %{buildroot}/etc/passwd
 printf 'root:x:0:\\ndfgroup:x:42:\\n' > %{buildroot}/etc/group
-printf '#!/bin/sh\\nexit 0\\n' > %{buildroot}/bin/sh
+cp /bin/busybox %{buildroot}/bin/sh
 for p in tls-openssl tls-gnutls lang-en locale plugin-a plugin-b fallback docs broken needs-broken rival lib; do printf '%s\\n' $p > %{buildroot}/usr/share/df/$p; done
 %post
-echo configured
+echo "configured $1" > /etc/df-configured
 %files
 %attr(0640, root, dfgroup) /etc/df-app.conf
 %attr(0755, root, root) /bin/df-app
@@ -69,10 +70,16 @@ ${sub('df-plugin-a', 'Provides: df-plugin\nProvides: df-plugin-abi = 1')}
 ${sub('df-plugin-b', 'Provides: df-plugin\nProvides: df-plugin-abi = 2')}
 ${sub('df-fallback')}
 ${sub('df-docs')}
+%post -n df-docs -p <lua>
+print("lua")
+
 ${sub('df-broken', 'Requires: df-missing >= 1')}
 ${sub('df-needs-broken', 'Requires: df-broken')}
 ${sub('df-rival', 'Conflicts: df-tls-openssl')}
 ${sub('df-lib')}
+%post -n df-lib
+exit 3
+
 `;
 
 function sub(name: string, extra = ''): string {
@@ -108,7 +115,7 @@ export async function buildFixtureRpms(): Promise<{ dir: string; rpms: string }>
     await mkdir(join(top, 'SPECS'), { recursive: true });
     const file = join(top, 'SPECS', `${id}.spec`);
     await writeFile(file, spec);
-    await execa('rpmbuild', ['-bb', '--quiet', '--define', `_topdir ${top}`, '--define', '_binary_payload w1.gzdio', ...(target ? ['--target', target] : []), file], { timeout: 120_000 });
+    await execa('rpmbuild', ['-bb', '--quiet', '--define', `_topdir ${top}`, '--define', '_binary_payload w1.gzdio', '--define', '_binaries_in_noarch_packages_terminate_build 0', ...(target ? ['--target', target] : []), file], { timeout: 120_000 });
     for (const arch of await readdir(join(top, 'RPMS'))) {
       for (const f of await readdir(join(top, 'RPMS', arch))) await rename(join(top, 'RPMS', arch, f), join(rpms, f));
     }

@@ -134,8 +134,25 @@ describe('rpm bootstrap', () => {
     const conf = result.manifest.entries.find((e) => e.path === '/etc/df-app.conf');
     expect(conf).toMatchObject({ uid: 0, gid: 42, mode: 0o640 });
     expect(result.configured).toBe(false);
-    expect(result.skippedScriptlets).toEqual([{ package: 'df-app', scriptlets: ['postin'] }]);
+    expect(result.scriptlets.ran).toEqual([]);
+    expect(result.scriptlets.skipped).toContainEqual({ package: 'df-app', scriptlets: ['postin'] });
+    expect(result.scriptlets.skipped).toContainEqual({ package: 'df-lib', scriptlets: ['postin'] });
+    await expect(stat(join(target, 'etc/df-configured'))).rejects.toThrow(/ENOENT/);
     await expect(bootstrapRpmRootfs({ source: `rpm-dir:${rpms}`, include: ['df-app'], cacheDir, target })).rejects.toThrow(/not empty/);
+  });
+
+  it('runs %pre/%post in a chroot when asked (as root), reporting failures and lua scriptlets per package', async () => {
+    const target = join(dir, 'root-scripts');
+    const result = await bootstrapRpmRootfs({ source: `rpm-dir:${rpms}`, include: ['df-app'], cacheDir, architecture: 'x86_64', target, scriptlets: true });
+    expect(result.configured).toBe(true);
+    expect(await readFile(join(target, 'etc/df-configured'), 'utf8')).toBe('configured 1\n');
+    expect(result.scriptlets.ran).toEqual([{ package: 'df-app', scriptlets: ['postin'] }]);
+    expect(result.scriptlets.failures).toEqual([{ package: 'df-lib', scriptlet: 'postin', message: expect.stringContaining('exit code 3') }]);
+    expect(result.scriptlets.skipped).toEqual([{ package: 'df-docs', scriptlets: ['postin'] }]);
+    expect(await readFile(result.logFile!, 'utf8')).toContain('rpm-tmp.df-lib.postin');
+    const strict = join(dir, 'root-scripts-strict');
+    await expect(bootstrapRpmRootfs({ source: `rpm-dir:${rpms}`, include: ['df-app'], cacheDir, target: strict, scriptlets: true, abortOnScriptletFailure: true })).rejects.toMatchObject({ code: 'ERR_TOOL_FAILED' });
+    await expect(stat(strict)).rejects.toThrow(/ENOENT/);
   });
 
   it('leaves no tree behind when resolution fails', async () => {
