@@ -19,6 +19,8 @@ describe('rootfs-bootstrap command line', () => {
                          [--cache DIR] [--manifest FILE] [--no-configure] [--initramfs] [--log FILE]
                          [--insecure-skip-signature-check] [--json] [--verbose]
         rootfs-bootstrap --suite SUITE [--variant VARIANT] [--include PKG,...] --resolve-only [--json]
+        rootfs-bootstrap --source rpm-dir:PATH|rpm-repo:URL|rpm-iso:PATH --include PKG,... [--exclude PKG,...]
+                         [--arch ARCH] [--no-weak-deps] [--cache DIR] [--manifest FILE] [--json] (TARGET | --resolve-only)
 
       Variants: extract essential apt required minbase important standard (default minbase).
       Default mirror: the host's apt sources for SUITE.
