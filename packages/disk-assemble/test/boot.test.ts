@@ -1,5 +1,5 @@
-// Builds one disk image (BIOS + UEFI) with a busybox root and boots it twice: UEFI first (the
-// root's init writes /persist), then BIOS (the init finds it): both bootloaders, the PARTUUID on
+// Builds one disk image (BIOS + UEFI) with a busybox root and boots it twice: UEFI as a virtio
+// disk first (the root's init writes /persist), then BIOS as a USB-storage disk (the init finds it): both bootloaders, the PARTUUID on
 // the command line, the manifest applied, and a persistent writable root.
 import { launch } from '@distroforge/qemu-launch';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -29,11 +29,11 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function boot(firmware: 'uefi' | 'bios', marker: RegExp): Promise<string> {
-  const vm = await launch({ disks: [{ path: disk.path, format: 'raw' }], firmware, accel: 'tcg', logDir: work, name: firmware });
+async function boot(firmware: 'uefi' | 'bios', diskInterface: 'virtio' | 'usb', marker: RegExp): Promise<string> {
+  const vm = await launch({ disks: [{ path: disk.path, format: 'raw', interface: diskInterface }], firmware, accel: 'tcg', logDir: work, name: firmware });
   try {
     const seen = await vm.waitFor(marker, { timeout: 300_000 });
-    console.log(`${firmware} boot: ${seen.match} after ${(seen.elapsedMs / 1000).toFixed(1)} s`);
+    console.log(`${firmware} ${diskInterface} boot: ${seen.match} after ${(seen.elapsedMs / 1000).toFixed(1)} s`);
     await vm.exited;
     return vm.lastLines(200).join('\n');
   } finally {
@@ -42,11 +42,12 @@ async function boot(firmware: 'uefi' | 'bios', marker: RegExp): Promise<string> 
 }
 
 describe('booting the disk image', () => {
-  it('boots under UEFI from the ESP, mounts root=PARTUUID and writes to it; then boots under BIOS and finds the file', async () => {
-    const first = await boot('uefi', /DISK-FIRST-BOOT/);
+  it('boots under UEFI as a virtio disk, mounts root=PARTUUID and writes to it; then under BIOS as a USB-storage disk and finds the file', async () => {
+    const first = await boot('uefi', 'virtio', /DISK-FIRST-BOOT/);
     expect(first).toContain(`initramfs: root ${disk.root.partuuid.toLowerCase()} is /dev/vda`);
     expect(first).toMatch(/root-init: secret 1000:1000 600 console character special file 5:1/);
-    const second = await boot('bios', /DISK-SECOND-BOOT found: .*/);
+    const second = await boot('bios', 'usb', /DISK-SECOND-BOOT found: written on the first boot/);
+    expect(second).toContain(`initramfs: root ${disk.root.partuuid.toLowerCase()} is /dev/sda`);
     expect(second).toContain('DISK-SECOND-BOOT found: written on the first boot');
   }, 700_000);
 });

@@ -22,7 +22,7 @@ export PATH=/bin:/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-for m in virtio_pci virtio_blk crc32c_generic ext4; do modprobe $m || echo "initramfs: modprobe $m FAILED"; done
+for m in virtio_pci virtio_blk xhci_pci usb_storage sd_mod crc32c_generic ext4; do modprobe $m || echo "initramfs: modprobe $m FAILED"; done
 want=$(sed -n 's/.*root=PARTUUID=\\([0-9a-f-]*\\).*/\\1/p' /proc/cmdline)
 # GPT stores the first three fields of a GUID little-endian.
 le=$(echo "$want" | awk -F- '{ a=""; for (i=7;i>=1;i-=2) a=a substr($1,i,2); b=substr($2,3,2) substr($2,1,2); c=substr($3,3,2) substr($3,1,2); print a b c $4 $5 }')
@@ -83,12 +83,12 @@ export async function buildRootTree(dir: string): Promise<string> {
   return root;
 }
 
-/** The initramfs: busybox, the modules for virtio disks and ext4, the PARTUUID-finding init. */
+/** The initramfs: busybox, the modules for virtio and USB-storage disks and ext4, the PARTUUID-finding init. */
 export async function buildInitramfs(dir: string, modulesDir: string): Promise<string> {
   const output = join(dir, 'initrd.img');
   await buildBusyboxInitramfs({
     output,
-    modules: { dir: modulesDir, names: ['virtio_pci', 'virtio_blk', 'crc32c_generic', 'ext4'] },
+    modules: { dir: modulesDir, names: ['virtio_pci', 'virtio_blk', 'xhci_pci', 'usb_storage', 'sd_mod', 'crc32c_generic', 'ext4'] },
     init: initramfsInit,
     sourceDateEpoch: epoch,
   });
