@@ -13,7 +13,8 @@ export const usage = `Usage:
                    [--insecure-skip-signature-check] [--json] [--verbose]
   rootfs-bootstrap --suite SUITE [--variant VARIANT] [--include PKG,...] --resolve-only [--json]
   rootfs-bootstrap --source rpm-dir:PATH|rpm-repo:URL|rpm-iso:PATH --include PKG,... [--exclude PKG,...]
-                   [--arch ARCH] [--no-weak-deps] [--cache DIR] [--manifest FILE] [--json] (TARGET | --resolve-only)
+                   [--arch ARCH] [--no-weak-deps] [--scriptlets] [--cache DIR] [--manifest FILE] [--log FILE]
+                   [--json] (TARGET | --resolve-only)
 
 Variants: extract essential apt required minbase important standard (default minbase).
 Default mirror: the host's apt sources for SUITE.
@@ -42,6 +43,7 @@ const CLI_OPTIONS = {
   suite: { type: 'string' },
   source: { type: 'string' },
   'no-weak-deps': { type: 'boolean' },
+  scriptlets: { type: 'boolean' },
   variant: { type: 'string' },
   include: { type: 'string', multiple: true },
   exclude: { type: 'string', multiple: true },
@@ -159,14 +161,23 @@ async function runRpm(values: ParsedValues, positionals: string[], out: (s: stri
   process.once('SIGTERM', abort);
   let result;
   try {
-    result = await bootstrapRpmRootfs({ ...common, target: positionals[0] ?? '', signal: controller.signal });
+    result = await bootstrapRpmRootfs({
+      ...common,
+      target: positionals[0] ?? '',
+      ...(values.scriptlets ? { scriptlets: true } : {}),
+      ...(values.log ? { logFile: values.log } : {}),
+      signal: controller.signal,
+    });
   } finally {
     process.off('SIGINT', abort);
     process.off('SIGTERM', abort);
   }
   if (values.manifest) await writeManifest(values.manifest, result.manifest);
   if (values.json) out(`${JSON.stringify({ event: 'result', ...result, manifest: values.manifest ?? null })}\n`);
-  else out(`${result.target}: ${result.packages.length} packages (${result.source} ${result.architecture}) in ${(result.timings.totalMs / 1000).toFixed(1)} s; ${result.skippedReason}\n`);
+  else {
+    out(`${result.target}: ${result.packages.length} packages (${result.source} ${result.architecture}) in ${(result.timings.totalMs / 1000).toFixed(1)} s\n`);
+    out(result.configured ? `scriptlets ran for ${result.scriptlets.ran.length} packages, ${result.scriptlets.failures.length} failed (log ${result.logFile})\n` : `scriptlets skipped: ${result.skippedReason}\n`);
+  }
   return 0;
 }
 

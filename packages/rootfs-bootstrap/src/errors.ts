@@ -110,3 +110,10 @@ export class BootstrapOptionsError extends BootstrapError {
     super('ERR_BOOTSTRAP_OPTIONS', message, { hint: 'see the README for the option shapes', ...details });
   }
 }
+
+/** An rpm source (`rpm-dir`, `rpm-iso`, `rpm-repo`) is missing or cannot be used. */
+export class RpmSourceError extends BootstrapError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('ERR_BOOTSTRAP_RPM_SOURCE', message, { hint: 'check the --source path or URL', ...details });
+  }
+}

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BootstrapError } from './errors.js';
+import { RpmSourceError } from './errors.js';
 import { sha256File } from './package-cache.js';
 import { rpmCandidateFromHeader, type RpmCandidate } from './rpm-candidate.js';
 
@@ -29,7 +29,7 @@ export async function indexRpmDirectory(dir: string, options: { cacheDir: string
   const root = resolve(dir);
   const rootStats = await stat(root).catch(() => undefined);
   if (!rootStats?.isDirectory()) {
-    throw new BootstrapError('ERR_BOOTSTRAP_RPM_SOURCE', `${root} is not a directory of .rpm files`, { path: root, hint: 'pass rpm-dir:PATH with the folder holding the packages' });
+    throw new RpmSourceError(`${root} is not a directory of .rpm files`, { path: root, hint: 'pass rpm-dir:PATH with the folder holding the packages' });
   }
   const cacheFile = join(options.cacheDir, 'rpm-index', `${createHash('sha256').update(root).digest('hex').slice(0, 32)}.json`);
   const cached = await readCache(cacheFile);

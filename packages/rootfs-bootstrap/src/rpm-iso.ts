@@ -3,7 +3,7 @@ import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { BootstrapError } from './errors.js';
+import { RpmSourceError } from './errors.js';
 
 /**
  * Copies the folders of an ISO image that hold `.rpm` files (e.g. `/Minimal/Packages`,
@@ -14,7 +14,7 @@ import { BootstrapError } from './errors.js';
 export async function extractIsoPackages(iso: string, options: { cacheDir: string; signal?: AbortSignal }): Promise<string> {
   const image = resolve(iso);
   const stats = await stat(image).catch(() => undefined);
-  if (!stats?.isFile()) throw new BootstrapError('ERR_BOOTSTRAP_RPM_SOURCE', `${image} is not an ISO file`, { path: image, hint: 'pass rpm-iso:PATH to an ISO image' });
+  if (!stats?.isFile()) throw new RpmSourceError(`${image} is not an ISO file`, { path: image, hint: 'pass rpm-iso:PATH to an ISO image' });
   const key = createHash('sha256').update(`${image}\0${stats.size}\0${stats.mtimeMs}`).digest('hex').slice(0, 32);
   const dir = join(options.cacheDir, 'rpm-iso', key);
   if (await stat(join(dir, '.complete')).catch(() => undefined)) return dir;
@@ -28,7 +28,7 @@ export async function extractIsoPackages(iso: string, options: { cacheDir: strin
   // `-find` prints one quoted path per line; only the folders with packages are copied out.
   const listing = await run(['-find', '/', '-type', 'f', '-name', '*.rpm']);
   const folders = [...new Set(listing.split('\n').map((l) => l.trim().replace(/^'|'$/g, '')).filter((p) => p.endsWith('.rpm')).map((p) => p.slice(0, p.lastIndexOf('/')) || '/'))].sort();
-  if (folders.length === 0) throw new BootstrapError('ERR_BOOTSTRAP_RPM_SOURCE', `${image} holds no .rpm files`, { path: image, hint: 'use a Rocky/Alma/Fedora installation ISO' });
+  if (folders.length === 0) throw new RpmSourceError(`${image} holds no .rpm files`, { path: image, hint: 'use a Rocky/Alma/Fedora installation ISO' });
   await mkdir(join(options.cacheDir, 'rpm-iso'), { recursive: true });
   await writeAtomically(dir, async (tmp) => {
     await mkdir(tmp);

@@ -4,7 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { compressionOf, streamToBuffer, withDecompressed } from './decompress.js';
-import { BootstrapError, DigestMismatchError, ReleaseError } from './errors.js';
+import { DigestMismatchError, ReleaseError, RpmSourceError } from './errors.js';
 import { fetchBytes } from './fetch-resource.js';
 import type { RpmCandidate, RpmProvide, RpmRequire } from './rpm-candidate.js';
 import { parseRpmDep } from './rpm-rich-deps.js';
@@ -66,7 +66,7 @@ function candidateFromPrimary(p: XmlNode, base: string, origin: string): RpmCand
   const checksum = p.checksum as XmlNode;
   const name = String(p.name);
   if (checksum.type !== 'sha256') {
-    throw new BootstrapError('ERR_BOOTSTRAP_RPM_SOURCE', `${name}: the repository states a ${String(checksum.type)} package checksum; only sha256 is supported`, { value: checksum.type, hint: 'recreate the repository with createrepo_c (sha256 is its default)' });
+    throw new RpmSourceError(`${name}: the repository states a ${String(checksum.type)} package checksum; only sha256 is supported`, { value: checksum.type, hint: 'recreate the repository with createrepo_c (sha256 is its default)' });
   }
   const format = (p.format ?? {}) as XmlNode;
   const entries = (kind: string): XmlNode[] => (((format[`rpm:${kind}`] as XmlNode | undefined)?.['rpm:entry'] ?? []) as XmlNode[]);

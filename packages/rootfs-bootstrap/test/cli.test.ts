@@ -20,7 +20,8 @@ describe('rootfs-bootstrap command line', () => {
                          [--insecure-skip-signature-check] [--json] [--verbose]
         rootfs-bootstrap --suite SUITE [--variant VARIANT] [--include PKG,...] --resolve-only [--json]
         rootfs-bootstrap --source rpm-dir:PATH|rpm-repo:URL|rpm-iso:PATH --include PKG,... [--exclude PKG,...]
-                         [--arch ARCH] [--no-weak-deps] [--cache DIR] [--manifest FILE] [--json] (TARGET | --resolve-only)
+                         [--arch ARCH] [--no-weak-deps] [--scriptlets] [--cache DIR] [--manifest FILE] [--log FILE]
+                         [--json] (TARGET | --resolve-only)
 
       Variants: extract essential apt required minbase important standard (default minbase).
       Default mirror: the host's apt sources for SUITE.

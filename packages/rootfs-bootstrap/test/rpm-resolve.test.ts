@@ -221,6 +221,18 @@ describe('rpm-iso', () => {
   });
 });
 
+describe('README rpm example', () => {
+  it('is the file in examples/ and prints what the README shows for the test packages', async () => {
+    const pkg = join(import.meta.dirname, '..');
+    const readme = await readFile(join(pkg, 'README.md'), 'utf8');
+    const example = join(pkg, 'examples', 'resolve-rpm-folder.mjs');
+    expect(readme).toContain((await readFile(example, 'utf8')).trim());
+    const { stdout } = await execa('node', [example, rpms, 'df-app,df-locale'], { cwd: pkg, env: { XDG_CACHE_HOME: join(dir, 'xdg') } });
+    const shown = /`node examples\/resolve-rpm-folder.mjs FOLDER df-app,df-locale`\):\n\n```\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(stdout.trim()).toBe(shown?.trim());
+  });
+});
+
 describe('command line with --source', () => {
   it('resolves and installs from an rpm folder', async () => {
     let text = '';
