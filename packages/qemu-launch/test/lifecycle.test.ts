@@ -35,13 +35,19 @@ describe('no QEMU left behind', () => {
       setInterval(() => {}, 1000);`;
     const child = execa('node', ['--input-type=module', '-e', script], { cwd: packageDir, reject: false });
     const [pid, qmpSocket] = await new Promise<[number, string]>((resolve, reject) => {
-      child.stdout.once('data', (chunk: Buffer) => {
-        const [p, socket] = chunk.toString().trim().split(' ');
-        resolve([Number(p), socket as string]);
+      // Read whole lines: a chunk may end mid-line, and only the "PID SOCKET" line counts.
+      let buffered = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString();
+        const line = buffered.split('\n').find((l) => /^\d+ \//.test(l));
+        if (line) {
+          const [p, socket] = line.trim().split(' ');
+          resolve([Number(p), socket as string]);
+        }
       });
       void child.then((r) => reject(new Error(`child ended: ${r.stderr}`)));
     });
-    expect(alive(pid)).toBe(true);
+    expect(alive(pid), `QEMU pid ${pid} should be running; child stderr so far: ${child.stderr?.readableLength ?? 0} bytes`).toBe(true);
     child.kill('SIGKILL');
     await child;
     for (let i = 0; i < 100 && alive(pid); i++) await sleep(100);
