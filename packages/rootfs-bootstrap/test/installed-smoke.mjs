@@ -1,6 +1,7 @@
 // Run from a fresh project with the packed tarball installed: builds a tiny .deb with dpkg-deb and
-// unpacks it with the package, then checks version comparison and relation parsing.
-import { compareDebVersions, parseRelations, readArMembers, unpackDeb } from '@distroforge/rootfs-bootstrap';
+// unpacks it with the package, then checks version comparison and relation parsing; builds two
+// tiny rpms with rpmbuild and installs one (and its dependency) from the folder.
+import { bootstrapRpmRootfs, compareDebVersions, compareRpmVersions, parseRelations, readArMembers, unpackDeb } from '@distroforge/rootfs-bootstrap';
 import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,23 @@ try {
   assert.deepEqual(result.manifest, [{ path: '/usr/bin/smoke', uid: 0, gid: 0, mode: 0o4755 }]);
   assert.ok(compareDebVersions('1:1.0~rc1-1', '1:1.0-1') < 0);
   assert.deepEqual(parseRelations('a (>= 1) | b:any'), [[{ name: 'a', operator: '>=', version: '1' }, { name: 'b', archQualifier: 'any' }]]);
+  assert.equal(compareRpmVersions('1.0~rc1', '1.0'), -1);
+  assert.equal(compareRpmVersions('1.0^git1', '1.0'), 1);
+
+  const top = join(work, 'rpmbuild');
+  await mkdir(join(top, 'SPECS'), { recursive: true });
+  const spec = join(top, 'SPECS', 'smoke.spec');
+  await writeFile(spec, [
+    'Name: smoke-rpm', 'Version: 1.0', 'Release: 1', 'Summary: s', 'License: MIT', 'BuildArch: noarch', 'Requires: (smoke-dep >= 1 or smoke-none)',
+    '%description', 's', '%install', 'mkdir -p %{buildroot}/opt', "echo app > %{buildroot}/opt/app", '%files', '/opt/app',
+    '%package -n smoke-dep', 'Summary: d', '%description -n smoke-dep', 'd', '%files -n smoke-dep', '%dir /opt', '',
+  ].join('\n'));
+  execFileSync('rpmbuild', ['-bb', '--quiet', '--define', `_topdir ${top}`, spec], { stdio: 'ignore' });
+  const rpmRoot = join(work, 'rpm-root');
+  const rpmResult = await bootstrapRpmRootfs({ source: `rpm-dir:${join(top, 'RPMS')}`, include: ['smoke-rpm'], target: rpmRoot, cacheDir: join(work, 'cache'), architecture: 'x86_64' });
+  assert.deepEqual(rpmResult.packages.map((p) => p.name), ['smoke-dep', 'smoke-rpm']);
+  assert.deepEqual(rpmResult.order, ['smoke-dep', 'smoke-rpm']);
+  assert.equal(await readFile(join(rpmRoot, 'opt/app'), 'utf8'), 'app\n');
   console.log('rootfs-bootstrap smoke ok');
 } finally {
   await rm(work, { recursive: true, force: true });
