@@ -10,6 +10,8 @@ import { DiskInputMissingError, DiskTooSmallError, InvalidDiskOptionsError } fro
 import { buildExt4Image, type Ext4Image } from './ext4-image.js';
 import { SECTOR } from './gpt.js';
 import { deriveGuid } from './guid.js';
+import { partitionTypeGuid, partitionTypes } from './partition-types.js';
+import { swapHeader } from './swap-header.js';
 import { layoutPartitions, MiB, type PartitionRequest } from './layout.js';
 import { assembleDiskOptionsSchema, type AssembleDiskOptions, type NormalisedDiskOptions } from './options.js';
 import { convertToQcow2 } from './qcow2.js';
@@ -126,10 +128,11 @@ export async function assembleDisk(input: AssembleDiskOptions): Promise<Assemble
       sourceDateEpoch: epoch,
       ...run,
     });
+    const extras = await Promise.all(options.extraPartitions.map((p) => extraContent(p, seed, epoch, work, run)));
     const requests: PartitionRequest[] = [
       ...(options.bios ? [{ name: 'BIOS boot', type: 'bios-boot', size: MiB, guid: guid('partition:bios') }] : []),
       { name: 'ESP', type: 'esp', size: esp.size, guid: guid('partition:esp') },
-      ...options.extraPartitions.map((p) => ({ ...p, guid: guid(`partition:extra:${p.name}`) })),
+      ...options.extraPartitions.map((p) => ({ name: p.name, type: p.type, size: p.size, guid: guid(`partition:extra:${p.name}`) })),
       { name: 'root', type: 'root-x86-64', size: root.size, guid: rootPartuuid },
     ];
     const table = layoutPartitions(requests, { seed, ...(options.size === undefined ? {} : { diskSize: options.size }) });
@@ -144,6 +147,11 @@ export async function assembleDisk(input: AssembleDiskOptions): Promise<Assemble
         if (bios) await handle.write(bios.coreImage, 0, bios.coreImage.length, at('BIOS boot').firstLba * SECTOR);
         await copyInto(esp.path, handle, at('ESP').firstLba * SECTOR);
         await copyInto(root.path, handle, at('root').firstLba * SECTOR);
+        for (const [index, extra] of extras.entries()) {
+          const offset = at(options.extraPartitions[index]!.name).firstLba * SECTOR;
+          if (Buffer.isBuffer(extra)) await handle.write(extra, 0, extra.length, offset);
+          else if (extra !== undefined) await copyInto(extra, handle, offset);
+        }
       } finally {
         await handle.close();
       }
@@ -200,4 +208,34 @@ async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/**
+ * An extra partition's content: a swap header (written in place), the path of an empty ext4 image
+ * of the partition's size, or nothing. UUIDs derive from the seed and the partition name.
+ */
+async function extraContent(
+  partition: NormalisedDiskOptions['extraPartitions'][number],
+  seed: string,
+  epoch: number,
+  work: string,
+  run: { logFile: string; signal: AbortSignal | undefined },
+): Promise<Buffer | string | undefined> {
+  const filesystem = partition.filesystem ?? (partitionTypeGuid(partition.type) === partitionTypes.swap ? 'swap' : 'none');
+  const size = Math.ceil(partition.size / MiB) * MiB;
+  const uuid = deriveGuid(seed, `filesystem:extra:${partition.name}`);
+  if (filesystem === 'swap') return swapHeader(size, uuid, partition.label);
+  if (filesystem === 'none') return undefined;
+  const empty = await mkdtemp(join(work, 'empty-'));
+  const image = await buildExt4Image({
+    directory: empty,
+    output: join(work, `extra-${createHash('sha256').update(partition.name).digest('hex').slice(0, 12)}.ext4`),
+    size,
+    uuid,
+    hashSeed: deriveGuid(seed, `hash-seed:extra:${partition.name}`),
+    label: partition.label ?? partition.name.slice(0, 16),
+    sourceDateEpoch: epoch,
+    ...run,
+  });
+  return image.path;
 }

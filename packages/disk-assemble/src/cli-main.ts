@@ -2,7 +2,8 @@ import { isDistroforgeError } from '@distroforge/core';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { assembleDisk, type AssembledDisk } from './assemble-disk.js';
-import { inspectDisk, type DiskInspection } from './inspect-disk.js';
+import { formatInspection } from './format-inspection.js';
+import { inspectDisk } from './inspect-disk.js';
 import type { AssembleDiskOptions } from './options.js';
 
 export const usage = `usage:
@@ -56,16 +57,4 @@ export async function main(argv: readonly string[], write: (text: string) => voi
 function buildSummary(result: AssembledDisk): string {
   const boot = [result.boot.bios && 'BIOS', result.boot.uefi && 'UEFI'].filter(Boolean).join(' + ');
   return `${result.path}: ${result.format}, disk ${result.diskSize} bytes, ${boot}, root PARTUUID ${result.root.partuuid}, sha256 ${result.sha256} (log ${result.logFile})\n`;
-}
-
-/** The inspection as a table: one line per partition, sizes in MiB. */
-export function formatInspection(inspection: DiskInspection): string {
-  const lines = [
-    `${inspection.path}: ${inspection.format}, ${inspection.diskSize / 1048576} MiB, GPT ${inspection.diskGuid}, backup ${inspection.backupValid ? 'valid' : 'INVALID'}, MBR boot code ${inspection.mbrBootCode}`,
-  ];
-  for (const p of inspection.partitions) {
-    const fs = p.filesystem ? `${p.filesystem.type}${p.filesystem.label ? ` "${p.filesystem.label}"` : ''}${p.filesystem.uuid ? ` ${p.filesystem.uuid}` : ''}` : '-';
-    lines.push(`${p.index} ${p.name.padEnd(10)} ${(p.typeName ?? p.type).padEnd(12)} start ${String(p.start / 1048576).padStart(5)} MiB size ${String(p.size / 1048576).padStart(6)} MiB ${p.guid} ${fs}`);
-  }
-  return `${lines.join('\n')}\n`;
 }

@@ -11,4 +11,5 @@ export { InvalidDiskOptionsError, PartitionLayoutError, DiskTooSmallError, NotAG
 export { inspectDisk, type DiskInspection } from './inspect-disk.js';
 export { probeFilesystem, type FilesystemInfo } from './probe-filesystem.js';
 export { prepareBiosBoot, GrubImageLayoutError } from './bios-boot.js';
-export { formatInspection } from './cli-main.js';
+export { formatInspection } from './format-inspection.js';
+export { swapHeader } from './swap-header.js';

@@ -4,13 +4,17 @@ import { z } from 'zod';
 const MiB = 1024 * 1024;
 const bytes = z.number().int().positive();
 
-/** An extra partition placed between the ESP and the root partition, left empty (e.g. swap, /var). */
+/** An extra partition placed between the ESP and the root partition (e.g. swap, /var). */
 export const extraPartitionSchema = z
   .object({
     name: z.string().min(1).max(36),
     /** A name from `partitionTypes` or a type GUID. */
     type: z.string().min(1),
     size: bytes,
+    /** What to put in it: a swap signature, an empty ext4, or nothing. Default: `swap` for the swap type, else `none`. */
+    filesystem: z.enum(['swap', 'ext4', 'none']).optional(),
+    /** Filesystem label (swap: up to 16 bytes, ext4: up to 16). */
+    label: z.string().min(1).max(16).optional(),
   })
   .strict();
 

@@ -25,7 +25,10 @@ beforeAll(async () => {
     kernel: join(work, 'vmlinuz'),
     initrd: join(work, 'initrd.img'),
     kernelArgs: 'console=ttyS0 quiet',
-    extraPartitions: [{ name: 'swap', type: 'swap', size: 4 * MiB }],
+    extraPartitions: [
+      { name: 'swap', type: 'swap', size: 4 * MiB, label: 'swap0' },
+      { name: 'var', type: 'var', size: 12 * MiB, filesystem: 'ext4' },
+    ],
     sourceDateEpoch: epoch,
   };
   disk = await assembleDisk(base);
@@ -53,9 +56,10 @@ describe('assembleDisk', () => {
       ['BIOS boot', partitionTypes['bios-boot']],
       ['ESP', partitionTypes.esp],
       ['swap', partitionTypes.swap],
+      ['var', partitionTypes.var],
       ['root', partitionTypes['root-x86-64']],
     ]);
-    expect(json.partitions[3].uuid).toBe(disk.root.partuuid);
+    expect(json.partitions[4].uuid).toBe(disk.root.partuuid);
     expect(disk.kernelArgs).toEqual([`root=PARTUUID=${disk.root.partuuid.toLowerCase()}`, 'rootfstype=ext4', 'rw', 'rootwait', 'console=ttyS0', 'quiet']);
     expect(disk.notApplied).toEqual([]);
   });
@@ -75,6 +79,24 @@ describe('assembleDisk', () => {
     expect(cfg).toContain(`linux /vmlinuz 'root=PARTUUID=${disk.root.partuuid.toLowerCase()}' 'rootfstype=ext4' 'rw' 'rootwait' 'console=ttyS0' 'quiet'`);
   });
 
+  it('formats extra partitions: a swap signature blkid reads, an empty clean ext4 filling its partition', async () => {
+    const swap = disk.partitions.find((p) => p.name === 'swap')!;
+    const swapImage = await extract(disk.path, swap.start, swap.size, join(work, 'swap.img'));
+    const blkid = (await execa('blkid', ['-p', '-o', 'export', swapImage])).stdout;
+    expect(blkid).toMatch(/^TYPE=swap$/m);
+    expect(blkid).toMatch(/^LABEL=swap0$/m);
+    expect(blkid).toMatch(/^VERSION=1$/m);
+    const uuid = /^UUID=(.*)$/m.exec(blkid)?.[1];
+    expect((await inspectDisk(disk.path)).partitions[2]?.filesystem).toEqual({ type: 'swap', uuid, label: 'swap0' });
+    expect((await execa('swaplabel', [swapImage])).stdout).toContain(`UUID:  ${uuid}`);
+    const varPart = disk.partitions.find((p) => p.name === 'var')!;
+    const varImage = await extract(disk.path, varPart.start, varPart.size, join(work, 'var.ext4'));
+    await execa('fsck.ext4', ['-fn', varImage]);
+    const dumpe2fs = (await execa('dumpe2fs', ['-h', varImage])).stdout;
+    expect(dumpe2fs).toMatch(/Filesystem volume name:\s+var$/m);
+    expect(dumpe2fs).toMatch(new RegExp(`Block count:\\s+${12 * MiB / 4096}$`, 'm'));
+  });
+
   it('builds byte-identical images twice, and leaves no work files behind', async () => {
     const again = await assembleDisk({ ...base, output: join(work, 'again.img') });
     expect(again.sha256).toBe(disk.sha256);
@@ -88,10 +110,11 @@ describe('assembleDisk', () => {
     expect(raw.partitions.map((p) => [p.name, p.typeName, p.filesystem?.type])).toEqual([
       ['BIOS boot', 'bios-boot', undefined],
       ['ESP', 'esp', 'vfat'],
-      ['swap', 'swap', undefined],
+      ['swap', 'swap', 'swap'],
+      ['var', 'var', 'ext4'],
       ['root', 'root-x86-64', 'ext4'],
     ]);
-    expect(raw.partitions[3]?.filesystem).toEqual({ type: 'ext4', uuid: disk.root.fsUuid.toLowerCase(), label: 'root' });
+    expect(raw.partitions[4]?.filesystem).toEqual({ type: 'ext4', uuid: disk.root.fsUuid.toLowerCase(), label: 'root' });
     expect(raw.partitions[1]?.filesystem).toEqual({ type: 'vfat', uuid: disk.esp.serial, label: 'ESP' });
     const qcow = await assembleDisk({ ...base, output: join(work, 'disk.qcow2'), format: 'qcow2' });
     expect(qcow.size).toBeLessThan(qcow.diskSize);
