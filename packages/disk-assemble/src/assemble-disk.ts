@@ -68,7 +68,7 @@ export async function assembleDisk(input: AssembleDiskOptions): Promise<Assemble
   const newest = Math.max(...tree.map((e) => e.mtimeSec), ...(await Promise.all([options.kernel, options.initrd].map(async (p) => Math.floor((await stat(p)).mtimeMs / 1000)))));
   const epoch = options.sourceDateEpoch ?? sourceDateEpoch(newest) ?? newest;
   const extraArgs = typeof options.kernelArgs === 'string' ? options.kernelArgs.split(/\s+/).filter(Boolean) : options.kernelArgs;
-  const seed = options.seed ?? (await inputDigest(options, tree, manifest, extraArgs));
+  const seed = options.seed ?? (await inputDigest(options, tree, manifest, extraArgs, epoch));
   const guid = (purpose: string) => deriveGuid(seed, purpose);
   const rootPartuuid = guid('partition:root');
   const kernelArgs = [`root=PARTUUID=${rootPartuuid.toLowerCase()}`, 'rootfstype=ext4', 'rw', 'rootwait', ...extraArgs];
@@ -195,10 +195,10 @@ async function loadManifest(manifest: NormalisedDiskOptions['root']['manifest'])
   return readManifest(manifest);
 }
 
-/** The default seed: what the image is made of (tree listing, manifest, kernel, initrd, arguments). */
-async function inputDigest(options: NormalisedDiskOptions, tree: Awaited<ReturnType<typeof walkTree>>, manifest: Manifest, args: readonly string[]): Promise<string> {
+/** The default seed: what the image is made of (tree listing with mtimes as the image stores them, manifest, kernel, initrd, arguments, layout). */
+async function inputDigest(options: NormalisedDiskOptions, tree: Awaited<ReturnType<typeof walkTree>>, manifest: Manifest, args: readonly string[], epoch: number): Promise<string> {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ tree: tree.map((e) => [e.path, e.type, e.size, e.mtimeSec]), manifest, args, extra: options.extraPartitions, size: options.size ?? null }));
+  hash.update(JSON.stringify({ tree: tree.map((e) => [e.path, e.type, e.size, Math.min(e.mtimeSec, epoch)]), manifest, args, extra: options.extraPartitions, size: options.size ?? null, rootSize: options.root.size ?? null, bios: options.bios, uefi: options.uefi }));
   hash.update(await sha256File(options.kernel));
   hash.update(await sha256File(options.initrd));
   return hash.digest('hex');

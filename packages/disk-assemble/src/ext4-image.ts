@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ownershipScript, type OwnershipScript } from './debugfs-script.js';
 import { DiskInputMissingError, InvalidDiskOptionsError } from './errors.js';
 import { mke2fsConfig } from './mke2fs-config.js';
-import { runLogged } from './run-logged.js';
+import { runLogged } from '@distroforge/core';
 import { ToolFailedError } from '@distroforge/core';
 import { execa } from 'execa';
 import { appendFile } from 'node:fs/promises';

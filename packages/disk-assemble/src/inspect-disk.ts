@@ -5,7 +5,7 @@ import { DiskInputMissingError } from './errors.js';
 import { probeFilesystem, type FilesystemInfo } from './probe-filesystem.js';
 import { readGpt, type ReadGptPartition } from './read-gpt.js';
 import { SECTOR } from './gpt.js';
-import { runLogged } from './run-logged.js';
+import { runLogged } from '@distroforge/core';
 import { findQemuImg } from './tools.js';
 
 export interface DiskInspection {

@@ -1,4 +1,4 @@
-import { runLogged } from './run-logged.js';
+import { runLogged } from '@distroforge/core';
 import { findQemuImg } from './tools.js';
 
 /** `qemu-img convert -O qcow2` (zero clusters stay unallocated, so the result is as sparse as the raw image). */
