@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { SECTOR, encodeGpt, type GptTable } from './gpt.js';
 
@@ -8,14 +9,11 @@ export interface WriteGptOptions {
 
 /**
  * Writes the protective MBR and the primary and backup GPT into a raw image file, creating it or
- * growing it (sparsely) to the table's disk size. Partition contents are left as they are.
+ * resizing it (growing sparsely) to the table's disk size. Partition contents are left as they are.
  */
 export async function writeGpt(path: string, table: GptTable, options: WriteGptOptions = {}): Promise<void> {
   const { head, tail, tailOffset } = encodeGpt(table, options.mbrBootCode);
-  const handle = await open(path, 'a+').then(async (h) => {
-    await h.close();
-    return open(path, 'r+');
-  });
+  const handle = await open(path, constants.O_RDWR | constants.O_CREAT, 0o644);
   try {
     const size = table.sectorCount * SECTOR;
     if ((await handle.stat()).size !== size) await handle.truncate(size);
