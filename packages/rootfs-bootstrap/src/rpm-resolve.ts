@@ -107,8 +107,7 @@ export function resolveRpmDependencies(candidates: readonly RpmCandidate[], requ
   };
 
   /** The candidate to install for a package-level requirement, or why there is none. */
-  const chooseFor = (test: (c: RpmCandidate) => boolean, name: string | undefined): RpmCandidate | string => {
-    const pool = usable.filter((c) => test(c));
+  const chooseFor = (pool: readonly RpmCandidate[], name: string | undefined): RpmCandidate | string => {
     if (pool.length === 0) return 'nothing provides it';
     const sel = pool.find((c) => selected.get(c.name)?.candidate === c);
     if (sel) return sel;
@@ -132,7 +131,7 @@ export function resolveRpmDependencies(candidates: readonly RpmCandidate[], requ
     if (met(dep)) return undefined;
     switch (dep.kind) {
       case 'cap': {
-        const choice = chooseFor((c) => providesCap(c, dep), dep.name);
+        const choice = chooseFor(whoProvides(dep), dep.name);
         if (typeof choice === 'string') return `${formatRpmDep(dep)}: ${choice}`;
         select(choice, [...chain, choice.name]);
         return undefined;
@@ -147,7 +146,8 @@ export function resolveRpmDependencies(candidates: readonly RpmCandidate[], requ
       case 'or': {
         if (dep.args.every((a) => a.kind === 'cap')) {
           // Like libsolv: every provider of every alternative competes, by name.
-          const choice = chooseFor((c) => dep.args.some((a) => a.kind === 'cap' && providesCap(c, a)), undefined);
+          const pool = new Set(dep.args.flatMap((a) => (a.kind === 'cap' ? whoProvides(a) : [])));
+          const choice = chooseFor([...pool], undefined);
           if (typeof choice === 'string') return `${formatRpmDep(dep)}: ${choice}`;
           select(choice, [...chain, choice.name]);
           return undefined;
@@ -166,7 +166,7 @@ export function resolveRpmDependencies(candidates: readonly RpmCandidate[], requ
       }
       case 'with':
       case 'without': {
-        const choice = chooseFor((c) => fulfils(c, dep), undefined);
+        const choice = chooseFor(usable.filter((c) => fulfils(c, dep)), undefined);
         if (typeof choice === 'string') return `${formatRpmDep(dep)}: ${choice}`;
         select(choice, [...chain, choice.name]);
         return undefined;

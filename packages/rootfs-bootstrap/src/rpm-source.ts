@@ -1,7 +1,9 @@
 import { extractRpm, idResolverFromRoot, toCoreManifest } from '@distroforge/rpm-extract';
 import type { ManifestEntry } from '@distroforge/core';
 import { BootstrapOptionsError } from './errors.js';
-import type { PackageSource, SourceIndex, SourceIndexRequest } from './package-source.js';
+import { performance } from 'node:perf_hooks';
+import type { InstallReport, PackageSource, SourceIndex, SourceIndexRequest, SourceInstallRequest } from './package-source.js';
+import { runRpmScriptlets } from './rpm-scriptlets.js';
 import { indexRpmDirectory } from './rpm-dir-index.js';
 import { extractIsoPackages } from './rpm-iso.js';
 import { loadRpmRepository, repositoryBaseUrl } from './rpm-repo-metadata.js';
@@ -49,7 +51,7 @@ export function rpmDirectorySource(spec: RpmSourceSpec): RpmPackageSource {
       return { repositories: [{ ...spec, directory }], candidates, compare: compareRpmVersions, baseNames: [] };
     },
     unpack: unpackRpm,
-    install: async () => ({ maintainerScripts: [], steps: [] }),
+    install: installWithScriptlets,
   };
 }
 
@@ -65,8 +67,21 @@ export function rpmRepoSource(spec: RpmSourceSpec): RpmPackageSource {
       return { repositories: [{ ...spec, location: base }], candidates, compare: compareRpmVersions, baseNames: [] };
     },
     unpack: unpackRpm,
-    install: async () => ({ maintainerScripts: [], steps: [] }),
+    install: installWithScriptlets,
   };
+}
+
+/**
+ * The interface's install step for rpm: runs `%pre`/`%post` in a chroot of the extracted tree
+ * (root only); failures are in the log and leave the package out of `maintainerScripts`.
+ * `bootstrapRpmRootfs` calls `runRpmScriptlets` itself to report failures per package.
+ */
+async function installWithScriptlets(request: SourceInstallRequest): Promise<InstallReport> {
+  const started = performance.now();
+  const order = request.order.map((candidate) => ({ candidate: candidate as RpmCandidate, file: request.files.get(candidate.name)! }));
+  const report = await runRpmScriptlets(request.root, order, { logFile: request.logFile, sourceDateEpoch: request.sourceDateEpoch, abortOnFailure: false, ...(request.signal ? { signal: request.signal } : {}) });
+  const maintainerScripts = report.ran.map((r) => ({ package: r.package, scripts: r.scriptlets.map((s) => (s === 'prein' ? 'preinst' : 'postinst') as 'preinst' | 'postinst') }));
+  return { maintainerScripts, steps: [{ step: 'rpm scriptlets', ms: Math.round(performance.now() - started) }] };
 }
 
 /**

@@ -1,8 +1,9 @@
 import { execa } from 'execa';
-import { lstat, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootstrapRpmRootfs, resolveRpmRootfs, UnsatisfiableError } from '../src/index.js';
+import { bootstrapRpmRootfs, resolveRpmDependencies, resolveRpmRootfs, rpmInstallOrder, rpmSource, UnsatisfiableError, type RpmCandidate } from '../src/index.js';
+import { fileURLToPath } from 'node:url';
 import { indexRpmDirectory } from '../src/rpm-dir-index.js';
 import { formatRpmDep, parseRpmDep } from '../src/rpm-rich-deps.js';
 import { main } from '../src/cli-main.js';
@@ -153,6 +154,21 @@ describe('rpm bootstrap', () => {
     const strict = join(dir, 'root-scripts-strict');
     await expect(bootstrapRpmRootfs({ source: `rpm-dir:${rpms}`, include: ['df-app'], cacheDir, target: strict, scriptlets: true, abortOnScriptletFailure: true })).rejects.toMatchObject({ code: 'ERR_TOOL_FAILED' });
     await expect(stat(strict)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('works as a PackageSource plug-in: index, unpack, install', async () => {
+    const source = rpmSource(`rpm-dir:${rpms}`);
+    const index = await source.index({ suite: '', variant: '', architecture: 'x86_64', cacheDir });
+    const order = rpmInstallOrder(resolveRpmDependencies(index.candidates, { names: ['df-app'], architecture: 'x86_64' }).map((r) => r.candidate as RpmCandidate));
+    const root = join(dir, 'root-plugin');
+    await mkdir(join(root, 'var/tmp'), { recursive: true });
+    const files = new Map(order.map((p) => [p.name, fileURLToPath(p.location)]));
+    const manifests = [];
+    for (const p of order) manifests.push(...(await source.unpack(files.get(p.name)!, root, { chown: false })).manifest);
+    expect(manifests.find((e) => e.path === '/etc/df-app.conf')).toMatchObject({ gid: 42 });
+    const report = await source.install({ root, order, essentialSet: new Set(), files, logFile: join(dir, 'plugin.log'), sourceDateEpoch: undefined, initramfs: false });
+    expect(report.maintainerScripts).toEqual([{ package: 'df-app', scripts: ['postinst'] }]);
+    expect(await readFile(join(root, 'etc/df-configured'), 'utf8')).toBe('configured 1\n');
   });
 
   it('leaves no tree behind when resolution fails', async () => {
