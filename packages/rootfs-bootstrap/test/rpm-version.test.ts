@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { compareRpmVersions, parseRpmEvr, rpmvercmp } from '../src/rpm-version.js';
+import { compareRpmVersions, parseRpmEvr, rpmRangesOverlap, rpmvercmp } from '../src/rpm-version.js';
 
 /** Pairs that exercise every branch of rpmvercmp: numbers, letters, separators, `~`, `^`, epochs, releases. */
 const PAIRS: [string, string][] = [
@@ -38,5 +38,22 @@ describe('rpmvercmp', () => {
     expect(parseRpmEvr('3:1.2-4.el9')).toEqual({ epoch: 3, version: '1.2', release: '4.el9' });
     expect(parseRpmEvr('1.2')).toEqual({ epoch: 0, version: '1.2', release: undefined });
     expect(parseRpmEvr('1.2-3-4')).toEqual({ epoch: 0, version: '1.2-3', release: '4' });
+  });
+});
+
+describe('rpmRangesOverlap (rpmdsCompare semantics, cases derived from rpm lib/rpmds.c)', () => {
+  const provide = (evr: string) => ({ operator: '=' as const, evr });
+  it.each([
+    [provide('1.2-3'), { operator: '>=' as const, evr: '1.2' }, true], // a requirement without release matches every release
+    [provide('1.2-3'), { operator: '<' as const, evr: '1.2' }, true], // ... even with <, as rpm does
+    [provide('2.0'), { operator: '<' as const, evr: '2.0' }, false],
+    [provide('2.0~rc1-1'), { operator: '>=' as const, evr: '2.0' }, false],
+    [provide('1:1.0-1'), { operator: '>=' as const, evr: '2.0' }, true], // the epoch wins
+    [provide('1.0-1'), { operator: '>' as const, evr: '0:1.0-1' }, false],
+    [{}, { operator: '>=' as const, evr: '9' }, true], // an unversioned provide meets any version
+    [{ operator: '>=' as const, evr: '2' }, { operator: '<' as const, evr: '3' }, true],
+    [{ operator: '>=' as const, evr: '3' }, { operator: '<' as const, evr: '3' }, false],
+  ])('%o against %o: %s', (a, b, expected) => {
+    expect(rpmRangesOverlap(a, b)).toBe(expected);
   });
 });
