@@ -1,5 +1,20 @@
 import { emptyManifest, readManifest, sourceDateEpoch, writeAtomically, type Manifest } from '@distroforge/core';
-import { buildEspImage, buildGrubImage, defaultGrubModules, grubQuote, renderGrubMenu } from '@distroforge/iso-assemble';
+import {
+  buildEspImage,
+  buildGrubImage,
+  checkSbatCompatibility,
+  debianBootFiles,
+  defaultGrubModules,
+  grubQuote,
+  hasAuthenticodeSignature,
+  KernelUnsignedError,
+  renderGrubMenu,
+  requireBootFile,
+  uefiBootFiles,
+  type BootFileLocations,
+  type SbatCheck,
+} from '@distroforge/iso-assemble';
+import { findTool } from '@distroforge/core';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
@@ -33,7 +48,9 @@ export interface AssembledDisk {
   partitions: readonly ReadGptPartition[];
   root: { partuuid: string; fsUuid: string; size: number };
   esp: { serial: string; size: number };
-  boot: { bios: boolean; uefi: boolean };
+  boot: { bios: boolean; uefi: boolean; secureBoot: boolean };
+  /** The SBAT check of shim and signed GRUB, for Secure Boot images. */
+  sbat: SbatCheck | undefined;
   /** The kernel command line every boot entry uses. */
   kernelArgs: readonly string[];
   /** Manifest fields not written into the root filesystem (file capabilities). */
@@ -78,13 +95,17 @@ export async function assembleDisk(input: AssembleDiskOptions): Promise<Assemble
   const work = await mkdtemp(join(dirname(options.output), `.${basename(options.output)}.work-`));
   try {
     const run = { logFile, signal: options.signal };
-    const embedded = `search --no-floppy --fs-uuid --set=root ${grubQuote(espUuid)}\nset prefix=($root)/boot/grub\n`;
+    const locations: BootFileLocations = { ...debianBootFiles, ...options.bootFiles };
+    const sbat = options.secureBoot ? await checkSecureBootPieces(options.kernel, locations, options.mokManager, logFile) : undefined;
+    // The menu lives in /grub, not /boot/grub: on a Secure Boot ESP, /boot/grub/grub.cfg is the
+    // stub that Debian's signed GRUB reads first, which then loads the menu.
+    const embedded = `search --no-floppy --fs-uuid --set=root ${grubQuote(espUuid)}\nset prefix=($root)/grub\n`;
     const biosCore = options.bios
-      ? await buildGrubImage({ format: 'i386-pc', output: join(work, 'core.img'), embeddedConfig: embedded, modules: defaultGrubModules.bios, moduleDir: options.grubI386PcDir, modulePackage: 'grub-pc-bin', ...run })
+      ? await buildGrubImage({ format: 'i386-pc', output: join(work, 'core.img'), embeddedConfig: embedded, modules: defaultGrubModules.bios, moduleDir: locations.grubI386PcDir, modulePackage: 'grub-pc-bin', ...run })
       : undefined;
-    const efiGrub = options.uefi
-      ? await buildGrubImage({ format: 'x86_64-efi', output: join(work, 'BOOTX64.EFI'), embeddedConfig: embedded, modules: defaultGrubModules.efi, moduleDir: options.grubX8664EfiDir, modulePackage: 'grub-efi-amd64-bin', ...run })
-      : undefined;
+    const uefiFiles = options.uefi
+      ? await uefiBootFiles({ secureBoot: options.secureBoot, findBootFiles: embedded, mokManager: options.mokManager, locations, workDir: work, ...run })
+      : [];
     const grubCfg = renderGrubMenu({
       entries: [{ type: 'linux', id: 'default', title: options.menu.title, append: [] }],
       defaultEntry: 'default',
@@ -97,8 +118,8 @@ export async function assembleDisk(input: AssembleDiskOptions): Promise<Assemble
     const esp = await buildEspImage({
       output: join(work, 'esp.img'),
       files: [
-        ...(efiGrub ? [{ path: '/EFI/BOOT/BOOTX64.EFI', source: efiGrub }] : []),
-        { path: '/boot/grub/grub.cfg', content: grubCfg },
+        ...uefiFiles,
+        { path: '/grub/grub.cfg', content: grubCfg },
         { path: '/vmlinuz', source: options.kernel },
         { path: '/initrd.img', source: options.initrd },
       ],
@@ -137,7 +158,7 @@ export async function assembleDisk(input: AssembleDiskOptions): Promise<Assemble
     ];
     const table = layoutPartitions(requests, { seed, ...(options.size === undefined ? {} : { diskSize: options.size }) });
     const at = (name: string) => table.partitions.find((p) => p.name === name)!;
-    const bios = biosCore ? await prepareBiosBoot(join(options.grubI386PcDir, 'boot.img'), biosCore, at('BIOS boot').firstLba, MiB / SECTOR) : undefined;
+    const bios = biosCore ? await prepareBiosBoot(join(locations.grubI386PcDir, 'boot.img'), biosCore, at('BIOS boot').firstLba, MiB / SECTOR) : undefined;
 
     const raw = options.format === 'raw' ? undefined : join(work, 'disk.img');
     const writeRaw = async (path: string) => {
@@ -176,7 +197,8 @@ export async function assembleDisk(input: AssembleDiskOptions): Promise<Assemble
       partitions,
       root: { partuuid: rootPartuuid, fsUuid: root.uuid, size: root.size },
       esp: { serial: espUuid, size: esp.size },
-      boot: { bios: options.bios, uefi: options.uefi },
+      boot: { bios: options.bios, uefi: options.uefi, secureBoot: options.secureBoot },
+      sbat,
       kernelArgs,
       notApplied: root.notApplied,
       logFile,
@@ -238,4 +260,14 @@ async function extraContent(
     ...run,
   });
   return image.path;
+}
+
+/** Secure Boot needs shim, signed GRUB (with an SBAT generation shim accepts) and a signed kernel. */
+async function checkSecureBootPieces(kernel: string, locations: BootFileLocations, mokManager: boolean, logFile: string): Promise<SbatCheck> {
+  const shim = await requireBootFile(locations, 'shim');
+  const grub = await requireBootFile(locations, 'signedGrub');
+  if (mokManager) await requireBootFile(locations, 'mokManager');
+  if (!(await hasAuthenticodeSignature(kernel))) throw new KernelUnsignedError(kernel);
+  const objcopy = await findTool({ names: ['objcopy'], install: 'apt-get install binutils' });
+  return checkSbatCompatibility({ objcopy: objcopy.path, shim, grub, logFile });
 }

@@ -59,13 +59,21 @@ export const assembleDiskOptionsSchema = z
     seed: z.string().min(1).optional(),
     sourceDateEpoch: z.number().int().min(315532800).max(4354819199).optional(),
     format: z.enum(['raw', 'qcow2']).default('raw'),
-    grubI386PcDir: z.string().min(1).default('/usr/lib/grub/i386-pc'),
-    grubX8664EfiDir: z.string().min(1).default('/usr/lib/grub/x86_64-efi'),
+    /** Debian's signed shim + GRUB (+ MokManager) on the ESP instead of our own GRUB; the kernel must be signed. */
+    secureBoot: z.boolean().default(false),
+    mokManager: z.boolean().default(true),
+    /** Overrides of iso-assemble's `debianBootFiles` (GRUB directories, shim, signed GRUB, MokManager). */
+    bootFiles: z
+      .object({ grubI386PcDir: z.string().min(1), grubX8664EfiDir: z.string().min(1), shim: z.string().min(1), mokManager: z.string().min(1), signedGrub: z.string().min(1) })
+      .partial()
+      .strict()
+      .default({}),
     logFile: z.string().min(1).optional(),
     signal: z.instanceof(AbortSignal).optional(),
   })
   .strict()
   .refine((o) => o.bios || o.uefi, { message: 'at least one of bios and uefi must be true', path: ['bios'] })
+  .refine((o) => o.uefi || !o.secureBoot, { message: 'secureBoot needs uefi', path: ['secureBoot'] })
   .refine((o) => o.size === undefined || o.root.size === undefined, { message: 'give either size (root takes the rest) or root.size', path: ['size'] });
 
 export type AssembleDiskOptions = z.input<typeof assembleDiskOptionsSchema>;

@@ -1,10 +1,10 @@
 import { execa } from 'execa';
-import { mkdir, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assembleDisk, inspectDisk, partitionTypes, type AssembleDiskOptions, type AssembledDisk } from '@distroforge/disk-assemble';
-import { epoch, rootManifest } from './fixtures.js';
+import { epoch, kernelFiles, rootManifest } from './fixtures.js';
 
 const MiB = 1024 * 1024;
 let work: string;
@@ -74,8 +74,8 @@ describe('assembleDisk', () => {
     const esp = await extract(disk.path, espPart.start, espPart.size, join(work, 'esp.img'));
     await execa('fsck.vfat', ['-n', esp]);
     const listing = (await execa('mdir', ['-i', esp, '-/', '-b', '::/'], { env: { MTOOLS_SKIP_CHECK: '1' } })).stdout.split('\n').sort();
-    expect(listing).toEqual(['::/EFI/', '::/EFI/BOOT/', '::/EFI/BOOT/BOOTX64.EFI', '::/boot/', '::/boot/grub/', '::/boot/grub/grub.cfg', '::/initrd.img', '::/vmlinuz']);
-    const cfg = (await execa('mtype', ['-i', esp, '::/boot/grub/grub.cfg'], { env: { MTOOLS_SKIP_CHECK: '1' } })).stdout;
+    expect(listing).toEqual(['::/EFI/', '::/EFI/BOOT/', '::/EFI/BOOT/BOOTX64.EFI', '::/grub/', '::/grub/grub.cfg', '::/initrd.img', '::/vmlinuz']);
+    const cfg = (await execa('mtype', ['-i', esp, '::/grub/grub.cfg'], { env: { MTOOLS_SKIP_CHECK: '1' } })).stdout;
     expect(cfg).toContain(`linux /vmlinuz 'root=PARTUUID=${disk.root.partuuid.toLowerCase()}' 'rootfstype=ext4' 'rw' 'rootwait' 'console=ttyS0' 'quiet'`);
   });
 
@@ -137,6 +137,27 @@ describe('assembleDisk', () => {
     const ext4 = await extract(sized.path, root.start, root.size, join(work, 'sized-root.ext4'));
     await execa('fsck.ext4', ['-fn', ext4]);
     expect((await execa('dumpe2fs', ['-h', ext4])).stdout).toMatch(new RegExp(`Block count:\\s+${root.size / 4096}\\b`));
+  });
+
+  it('puts shim, signed GRUB, MokManager and stub configs on a Secure Boot ESP; refuses an unsigned kernel', async () => {
+    const { vmlinuz } = await kernelFiles();
+    const secure = await assembleDisk({ ...base, output: join(work, 'secure.img'), kernel: vmlinuz, secureBoot: true, extraPartitions: [] });
+    expect(secure.boot).toEqual({ bios: true, uefi: true, secureBoot: true });
+    expect(secure.sbat?.level.previous).toBeDefined();
+    const espPart = secure.partitions.find((p) => p.name === 'ESP')!;
+    const esp = await extract(secure.path, espPart.start, espPart.size, join(work, 'secure-esp.img'));
+    const mtools = { env: { MTOOLS_SKIP_CHECK: '1' } };
+    const listing = (await execa('mdir', ['-i', esp, '-/', '-b', '::/'], mtools)).stdout.split('\n').sort();
+    expect(listing).toEqual([
+      '::/EFI/', '::/EFI/BOOT/', '::/EFI/BOOT/BOOTX64.EFI', '::/EFI/BOOT/grub.cfg', '::/EFI/BOOT/grubx64.efi', '::/EFI/BOOT/mmx64.efi',
+      '::/boot/', '::/boot/grub/', '::/boot/grub/grub.cfg', '::/grub/', '::/grub/grub.cfg', '::/initrd.img', '::/vmlinuz',
+    ]);
+    await execa('mcopy', ['-i', esp, '::/EFI/BOOT/BOOTX64.EFI', join(work, 'shim.efi')], mtools);
+    expect((await readFile(join(work, 'shim.efi'))).equals(await readFile('/usr/lib/shim/shimx64.efi.signed'))).toBe(true);
+    const stub = (await execa('mtype', ['-i', esp, '::/boot/grub/grub.cfg'], mtools)).stdout;
+    expect(stub).toContain(`search --no-floppy --fs-uuid --set=root '${secure.esp.serial}'`);
+    expect(stub).toContain('configfile $prefix/grub.cfg');
+    await expect(assembleDisk({ ...base, output: join(work, 'unsigned.img'), secureBoot: true })).rejects.toMatchObject({ code: 'ERR_KERNEL_UNSIGNED', path: base.kernel });
   });
 
   it('refuses bad input with typed errors and writes nothing', async () => {
