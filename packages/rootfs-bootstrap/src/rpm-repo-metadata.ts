@@ -7,7 +7,7 @@ import { compressionOf, streamToBuffer, withDecompressed } from './decompress.js
 import { DigestMismatchError, ReleaseError, RpmSourceError } from './errors.js';
 import { fetchBytes } from './fetch-resource.js';
 import type { RpmCandidate, RpmProvide, RpmRequire } from './rpm-candidate.js';
-import { parseRpmDep } from './rpm-rich-deps.js';
+import { parseRpmDep, type RpmDep } from './rpm-rich-deps.js';
 import { formatRpmEvr, type RpmOperator } from './rpm-version.js';
 
 const FLAGS: Record<string, RpmOperator> = { EQ: '=', LT: '<', LE: '<=', GT: '>', GE: '>=' };
@@ -35,8 +35,8 @@ type XmlNode = Record<string, unknown>;
 /**
  * Loads a yum/dnf repository: `repodata/repomd.xml`, then `primary.xml[.gz|.xz|.zst]` checked
  * against the checksum and size repomd.xml states, as candidates whose `sha256` is the package
- * checksum (verified when the package is fetched). `filelists` is not read: file dependencies are
- * met from the files primary.xml lists (`/etc`, `*bin/`, `/usr/lib/sendmail`), as for dnf's default.
+ * checksum (verified when the package is fetched). `filelists` (checked the same way) is read only
+ * when a file dependency names a path that primary.xml's short file lists (`/etc`, `*bin/`) lack.
  */
 export async function loadRpmRepository(location: string, options: { origin: string; signal?: AbortSignal }): Promise<RpmCandidate[]> {
   const base = repositoryBaseUrl(location);
@@ -45,8 +45,36 @@ export async function loadRpmRepository(location: string, options: { origin: str
   const data = ((repomd.repomd as XmlNode | undefined)?.data ?? []) as XmlNode[];
   const primary = data.find((d) => d.type === 'primary');
   if (!primary) throw new ReleaseError(`${base}repodata/repomd.xml lists no primary metadata`, { path: `${base}repodata/repomd.xml` });
-  const href = String((primary.location as XmlNode).href);
-  const checksum = primary.checksum as XmlNode;
+  const primaryXml = await fetchMetadata(primary, base, fetchOptions);
+  const packages = ((primaryXml.metadata as XmlNode | undefined)?.package ?? []) as XmlNode[];
+  const candidates = packages.filter((p) => p.arch !== 'src' && p.arch !== 'nosrc').map((p) => candidateFromPrimary(p, base, options.origin));
+  const filelists = data.find((d) => d.type === 'filelists');
+  if (filelists && needsFilelists(candidates)) {
+    const xml = await fetchMetadata(filelists, base, fetchOptions);
+    const byId = new Map(candidates.map((c) => [c.sha256, c]));
+    for (const p of ((xml.filelists as XmlNode | undefined)?.package ?? []) as XmlNode[]) {
+      const candidate = byId.get(String(p.pkgid));
+      if (candidate) candidate.rpm.files = [...new Set([...candidate.rpm.files, ...fileNames(p.file)])];
+    }
+  }
+  return candidates;
+}
+
+/** Whether a file dependency is met by no file primary.xml lists (and no explicit provide). */
+function needsFilelists(candidates: readonly RpmCandidate[]): boolean {
+  const known = new Set(candidates.flatMap((c) => [...c.rpm.files, ...c.rpm.provides.map((p) => p.name)]));
+  const paths = (dep: RpmDep): string[] => {
+    if (dep.kind === 'cap') return dep.name.startsWith('/') ? [dep.name] : [];
+    if ('args' in dep) return dep.args.flatMap(paths);
+    return [dep.then, dep.condition, ...(dep.otherwise ? [dep.otherwise] : [])].flatMap(paths);
+  };
+  return candidates.some((c) => [...c.rpm.requires.map((r) => r.dep), ...c.rpm.recommends].some((d) => paths(d).some((p) => !known.has(p))));
+}
+
+/** Fetches one `repomd.xml` data entry, checks its checksum and parses it. */
+async function fetchMetadata(entry: XmlNode, base: string, fetchOptions: { signal?: AbortSignal }): Promise<XmlNode> {
+  const href = String((entry.location as XmlNode).href);
+  const checksum = entry.checksum as XmlNode;
   const algorithm = HASHES[String(checksum.type)];
   if (!algorithm) throw new ReleaseError(`repomd.xml: unknown checksum type ${String(checksum.type)}`, { value: checksum.type });
   const url = new URL(href, base).href;
@@ -54,9 +82,11 @@ export async function loadRpmRepository(location: string, options: { origin: str
   const actual = createHash(algorithm).update(compressed).digest('hex');
   if (actual !== String(checksum['#text'])) throw new DigestMismatchError(url, String(checksum['#text']), actual, { path: url });
   const xml = await withDecompressed(compressionOf(href), Readable.from([compressed]), streamToBuffer, url);
-  const metadata = parser.parse(xml.toString('utf8')) as XmlNode;
-  const packages = ((metadata.metadata as XmlNode | undefined)?.package ?? []) as XmlNode[];
-  return packages.filter((p) => p.arch !== 'src' && p.arch !== 'nosrc').map((p) => candidateFromPrimary(p, base, options.origin));
+  return parser.parse(xml.toString('utf8')) as XmlNode;
+}
+
+function fileNames(files: unknown): string[] {
+  return ((files ?? []) as unknown[]).map((f) => (typeof f === 'object' && f !== null ? String((f as XmlNode)['#text']) : String(f)));
 }
 
 function candidateFromPrimary(p: XmlNode, base: string, origin: string): RpmCandidate {
@@ -110,7 +140,7 @@ function candidateFromPrimary(p: XmlNode, base: string, origin: string): RpmCand
       obsoletes: entries('obsoletes').map(provideOf),
       conflicts: entries('conflicts').map(provideOf),
       recommends: entries('recommends').map(depOf),
-      files: ((format.file ?? []) as unknown[]).map((f) => (typeof f === 'object' && f !== null ? String((f as XmlNode)['#text']) : String(f))),
+      files: fileNames(format.file),
       scriptlets: [], // primary.xml does not say; the headers do, once fetched
     },
   };

@@ -16,6 +16,7 @@ import { join } from 'node:path';
  *   df-plugin-a Provides: df-plugin, df-plugin-abi = 1     df-plugin-b: df-plugin, df-plugin-abi = 2
  *   df-broken   Requires: df-missing >= 1 (needed by df-needs-broken)
  *   df-rival    Conflicts: df-tls-openssl
+ *   df-filedep  Requires: /usr/share/df/plugin-a (a path only filelists.xml lists)
  */
 const MAIN_SPEC = `
 %global debug_package %{nil}
@@ -45,7 +46,7 @@ printf 'base\\n' > %{buildroot}/usr/share/df/base
 printf 'root:x:0:0:root:/root:/bin/sh\\ndfuser:x:41:42::/:/bin/sh\\n' > %{buildroot}/etc/passwd
 printf 'root:x:0:\\ndfgroup:x:42:\\n' > %{buildroot}/etc/group
 cp /bin/busybox %{buildroot}/bin/sh
-for p in tls-openssl tls-gnutls lang-en locale plugin-a plugin-b fallback docs broken needs-broken rival lib; do printf '%s\\n' $p > %{buildroot}/usr/share/df/$p; done
+for p in tls-openssl tls-gnutls lang-en locale plugin-a plugin-b fallback docs broken needs-broken rival filedep lib; do printf '%s\\n' $p > %{buildroot}/usr/share/df/$p; done
 %post
 echo "configured $1" > /etc/df-configured
 %files
@@ -76,6 +77,7 @@ print("lua")
 ${sub('df-broken', 'Requires: df-missing >= 1')}
 ${sub('df-needs-broken', 'Requires: df-broken')}
 ${sub('df-rival', 'Conflicts: df-tls-openssl')}
+${sub('df-filedep', 'Requires: /usr/share/df/plugin-a')}
 ${sub('df-lib')}
 %post -n df-lib
 exit 3

@@ -197,6 +197,7 @@ describe('rpm-repo (createrepo_c) against dnf --installroot', () => {
     { include: ['df-app', 'df-rival'] },
     { include: ['df-oldapp'] },
     { include: ['/bin/sh'] },
+    { include: ['df-filedep'] }, // needs filelists.xml
     { include: ['df-arch'] },
     { include: ['df-arch'], architecture: 'i686' },
   ];
