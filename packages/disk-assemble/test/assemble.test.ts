@@ -165,6 +165,7 @@ describe('assembleDisk', () => {
     await expect(assembleDisk({ ...base, output, size: 8 * MiB })).rejects.toMatchObject({ code: 'ERR_DISK_TOO_SMALL', value: 'size' });
     await expect(assembleDisk({ ...base, output, kernel: join(work, 'missing') })).rejects.toMatchObject({ code: 'ERR_INPUT_MISSING', path: join(work, 'missing') });
     await expect(assembleDisk({ ...base, output, bios: false, uefi: false })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', value: 'bios' });
+    await expect(assembleDisk({ ...base, output, uefi: false, secureBoot: true })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', value: 'secureBoot' });
     await expect(assembleDisk({ ...base, output, size: 64 * MiB, root: { ...base.root, size: 16 * MiB } })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', value: 'size' });
     await expect(assembleDisk({ ...base, output, root: { ...base.root, manifest: { format: 'distroforge-manifest', version: 1, entries: [{ path: '/nowhere/file', uid: 1 }] } } })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', value: '/nowhere/file' });
     expect((await readdir(work)).filter((name) => name.startsWith('bad.img') && !name.endsWith('.log') || name.includes('.work-'))).toEqual([]);

@@ -1,6 +1,8 @@
-// Builds one disk image (BIOS + UEFI) with a busybox root and boots it twice: UEFI as a virtio
-// disk first (the root's init writes /persist), then BIOS as a USB-storage disk (the init finds it): both bootloaders, the PARTUUID on
-// the command line, the manifest applied, and a persistent writable root.
+// Builds one disk image (BIOS + UEFI with Secure Boot pieces) with a busybox root and boots it
+// twice: UEFI with Secure Boot enforced as a virtio disk first (shim, Debian's signed GRUB, our stub
+// config and menu; the root's init writes /persist), then BIOS as a USB-storage disk (our core.img
+// behind boot.img; the init finds the file). Also: root=PARTUUID, the manifest applied, a
+// persistent writable root. The plain UEFI GRUB image is iso-assemble's, boot-tested there.
 import { launch } from '@distroforge/qemu-launch';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,16 +25,19 @@ beforeAll(async () => {
     kernelArgs: 'console=ttyS0',
     sourceDateEpoch: epoch,
     menu: { timeout: 0 },
+    secureBoot: true,
   });
 }, 180_000);
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function boot(firmware: 'uefi' | 'bios', diskInterface: 'virtio' | 'usb', marker: RegExp): Promise<string> {
-  const vm = await launch({ disks: [{ path: disk.path, format: 'raw', interface: diskInterface }], firmware, accel: 'tcg', logDir: work, name: firmware });
+async function boot(firmware: 'uefi' | 'bios', diskInterface: 'virtio' | 'usb', markers: readonly RegExp[]): Promise<string> {
+  const secureBoot = firmware === 'uefi';
+  const vm = await launch({ disks: [{ path: disk.path, format: 'raw', interface: diskInterface }], firmware, secureBoot, accel: 'tcg', logDir: work, name: firmware });
   try {
-    const seen = await vm.waitFor(marker, { timeout: 300_000 });
+    let seen = { match: '', elapsedMs: 0 };
+    for (const marker of markers) seen = await vm.waitFor(marker, { timeout: 300_000 });
     console.log(`${firmware} ${diskInterface} boot: ${seen.match} after ${(seen.elapsedMs / 1000).toFixed(1)} s`);
     await vm.exited;
     return vm.lastLines(200).join('\n');
@@ -42,11 +47,12 @@ async function boot(firmware: 'uefi' | 'bios', diskInterface: 'virtio' | 'usb', 
 }
 
 describe('booting the disk image', () => {
-  it('boots under UEFI as a virtio disk, mounts root=PARTUUID and writes to it; then under BIOS as a USB-storage disk and finds the file', async () => {
-    const first = await boot('uefi', 'virtio', /DISK-FIRST-BOOT/);
+  it('boots under UEFI Secure Boot as a virtio disk, mounts root=PARTUUID and writes to it; then under BIOS as a USB-storage disk and finds the file', async () => {
+    // The kernel says so only when the firmware enforced Secure Boot (shim and GRUB verified it).
+    const first = await boot('uefi', 'virtio', [/secureboot: Secure boot enabled/, /DISK-FIRST-BOOT/]);
     expect(first).toContain(`initramfs: root ${disk.root.partuuid.toLowerCase()} is /dev/vda`);
     expect(first).toMatch(/root-init: secret 1000:1000 600 console character special file 5:1/);
-    const second = await boot('bios', 'usb', /DISK-SECOND-BOOT found: written on the first boot/);
+    const second = await boot('bios', 'usb', [/DISK-SECOND-BOOT found: written on the first boot/]);
     expect(second).toContain(`initramfs: root ${disk.root.partuuid.toLowerCase()} is /dev/sda`);
     expect(second).toContain('DISK-SECOND-BOOT found: written on the first boot');
   }, 700_000);
