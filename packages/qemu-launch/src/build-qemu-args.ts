@@ -86,19 +86,21 @@ function storageArgs(o: ResolvedLaunchOptions): string[] {
   const cdromBoot = o.iso !== undefined && cdromFirst ? nextBoot++ : undefined;
   const diskBoots = o.disks.map(() => nextBoot++);
   const lateCdromBoot = o.iso !== undefined && !cdromFirst ? nextBoot++ : undefined;
+  // With -kernel, QEMU's linuxboot option ROM takes bootindex 0: devices then get none.
+  const bootindex = (n: number | undefined) => (o.kernel === undefined && n !== undefined ? `,bootindex=${n}` : '');
 
   if (o.iso !== undefined) {
     // The CD-ROM sits where QEMU's own `-cdrom` would: secondary master on pc, port 2 on q35.
     const slot = o.machine === 'pc' ? 'bus=ide.1,unit=0' : 'bus=ide.2';
     ide.take(slot);
     args.push('-drive', `if=none,id=cd0,media=cdrom,format=raw,readonly=on,file=${escape(o.iso)}`);
-    args.push('-device', `ide-cd,drive=cd0,${slot},bootindex=${cdromBoot ?? lateCdromBoot}`);
+    args.push('-device', `ide-cd,drive=cd0,${slot}${bootindex(cdromBoot ?? lateCdromBoot)}`);
   }
 
   o.disks.forEach((disk, i) => {
     const id = `disk${i}`;
     args.push('-drive', driveSpec(id, disk));
-    const boot = `,bootindex=${diskBoots[i]}`;
+    const boot = bootindex(diskBoots[i]);
     const serial = disk.serial === undefined ? '' : `,serial=${disk.serial}`;
     switch (disk.interface) {
       case 'virtio':

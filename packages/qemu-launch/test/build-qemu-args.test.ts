@@ -34,6 +34,11 @@ describe('buildQemuArgs', () => {
     expect(values(pc, '-device')).toEqual(['ide-cd,drive=cd0,bus=ide.1,unit=0,bootindex=1', 'virtio-blk-pci,drive=disk0,bootindex=0']);
   });
 
+  it('direct kernel boot leaves bootindex to the linuxboot ROM (disks and CD-ROM get none)', () => {
+    const direct = args({ kernel: '/k', iso: '/x.iso', disks: [{ path: '/root.squashfs', format: 'raw', readOnly: true }] });
+    expect(values(direct, '-device')).toEqual(['ide-cd,drive=cd0,bus=ide.2', 'virtio-blk-pci,drive=disk0']);
+  });
+
   it('disks on every interface, with one controller each', () => {
     const list = args({
       machine: 'pc',

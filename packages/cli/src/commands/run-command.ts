@@ -9,6 +9,7 @@ export default defineCommand({
   args: {
     profile: { type: 'positional', description: 'profile directory (default: .)', required: false, default: '.' },
     direct: { type: 'boolean', description: 'boot kernel + initramfs directly (root image as a virtio disk): the fast dev loop', default: false },
+    share: { type: 'boolean', description: 'boot kernel + initramfs with the staging tree shared over 9p: no image needed', default: false },
     firmware: { type: 'string', description: 'bios (default) or uefi', default: 'bios' },
     gui: { type: 'boolean', description: 'open a QEMU window as well', default: false },
     memory: { type: 'string', description: 'guest memory in MiB', default: '1024' },
@@ -29,9 +30,16 @@ export default defineCommand({
       firmware: args.firmware,
       display: args.gui ? 'gtk' : 'none',
       network: { model: 'virtio-net-pci', hostfwd: [] },
-      ...(direct && d
-        ? { kernel: d.kernel, initrd: d.initrd, append: d.append, ...(d.rootImage ? { disks: [{ path: d.rootImage, readOnly: true, format: 'raw' as const }] } : {}) }
-        : { iso }),
+      ...(args.share && d?.stagingRoot
+        ? {
+            kernel: d.kernel,
+            initrd: d.initrd,
+            append: `${d.append.replace(/ ?live\.(device|image)=\S*/g, '')} live.root=9p live.tag=rootfs`,
+            shares: [{ path: d.stagingRoot, tag: 'rootfs', type: '9p' as const, readOnly: true, securityModel: process.getuid?.() === 0 ? ('passthrough' as const) : ('none' as const) }],
+          }
+        : direct && d
+          ? { kernel: d.kernel, initrd: d.initrd, append: d.append, ...(d.rootImage ? { disks: [{ path: d.rootImage, readOnly: true, format: 'raw' as const }] } : {}) }
+          : { iso }),
     });
     process.stderr.write(`distroforge: QEMU (${instance.accel}) started; console log ${instance.logFile}; Ctrl-] quits\n`);
     instance.console.pipe(process.stdout);

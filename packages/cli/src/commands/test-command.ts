@@ -14,7 +14,7 @@ export default defineCommand({
     out: { type: 'string', description: 'output directory (default PROFILE/out)' },
     state: { type: 'string', description: 'build state directory (default PROFILE/.distroforge)' },
     firmware: { type: 'string', description: 'only this firmware: bios, uefi or uefi-secureboot' },
-    medium: { type: 'string', description: 'cdrom (default) or disk (the ISO as a USB-style disk)' },
+    medium: { type: 'string', description: 'cdrom (default), disk (the ISO as a USB-style disk), direct (kernel + initramfs + root image on virtio) or 9p (staging tree shared from the host)' },
     ...outputArgs,
   },
   async run({ args }) {
@@ -33,7 +33,14 @@ export default defineCommand({
       );
       let modes: BootMode[] = bootModes(loaded.profile, report);
       if (args.firmware) modes = modes.filter((m) => m.firmware === args.firmware);
-      if (args.medium === 'disk') modes = modes.map((m) => (m.medium === 'cdrom' ? { ...m, medium: 'disk' } : m));
+      if (args.medium !== undefined) {
+        const medium = args.medium;
+        if (medium !== 'cdrom' && medium !== 'disk' && medium !== 'direct' && medium !== '9p') {
+          throw new DistroforgeError('ERR_USAGE', `unknown medium ${JSON.stringify(medium)}`, { hint: 'use cdrom, disk, direct or 9p' });
+        }
+        // Direct kernel boots need no firmware choice: one boot.
+        modes = medium === 'direct' || medium === '9p' ? [{ firmware: 'bios', medium }] : modes.map((m) => ({ ...m, medium }));
+      }
       if (modes.length === 0) throw new DistroforgeError('ERR_USAGE', `the profile does not target firmware ${args.firmware}`, { hint: `profile firmware: ${loaded.profile.firmware.join(', ')}` });
       const verdicts: BootVerdict[] = [];
       for (const mode of modes) {
@@ -46,6 +53,7 @@ export default defineCommand({
           type: 'stage-end',
           stage: name,
           cached: false,
+          failed: !verdict.ok,
           ms: performance.now() - started,
           detail: verdict.ok ? `ready in ${formatMs(verdict.readyMs ?? 0)} (${verdict.accel}), ${verdict.commands.length} checks passed` : 'FAILED',
         });

@@ -5,7 +5,7 @@ export type OutputMode = 'quiet' | 'lines' | 'tty' | 'json';
 
 export type ReporterEvent =
   | { type: 'stage-start'; stage: string; key?: string }
-  | { type: 'stage-end'; stage: string; cached: boolean; ms: number; detail?: string }
+  | { type: 'stage-end'; stage: string; cached: boolean; ms: number; detail?: string; failed?: boolean }
   | { type: 'progress'; stage: string; percent?: number; done?: number; total?: number; bytes?: number; message?: string }
   | { type: 'log'; stage?: string; line: string }
   | { type: 'result'; [key: string]: unknown };
@@ -45,7 +45,7 @@ export class Reporter {
     } else if (event.type === 'progress') {
       if (this.mode === 'tty') this.liveLine(`… ${event.stage} ${progressText(event)}`);
     } else if (event.type === 'stage-end') {
-      const text = `${event.cached ? '=' : '✓'} ${event.stage.padEnd(11)} ${event.cached ? 'cached' : formatMs(event.ms)}${event.detail ? `  ${event.detail}` : ''}`;
+      const text = `${event.failed ? '✗' : event.cached ? '=' : '✓'} ${event.stage.padEnd(11)} ${event.cached ? 'cached' : formatMs(event.ms)}${event.detail ? `  ${event.detail}` : ''}`;
       this.endLive();
       this.write(`${text}\n`);
     }

@@ -1,9 +1,13 @@
 import { launch, type LaunchOptions } from '@distroforge/qemu-launch';
-import { isDistroforgeError } from '@distroforge/core';
+import { DistroforgeError, isDistroforgeError } from '@distroforge/core';
 import type { Profile } from '../profile/profile-schema.js';
 import type { BuildReport } from './build-profile.js';
 
-export type BootMode = { firmware: 'bios' | 'uefi' | 'uefi-secureboot'; medium: 'cdrom' | 'disk' | 'direct' };
+/**
+ * cdrom / disk: the ISO as a CD-ROM or as a USB-style disk; direct: kernel + initramfs with the root
+ * image as a virtio disk; 9p: kernel + initramfs with the staging tree shared from the host.
+ */
+export type BootMode = { firmware: 'bios' | 'uefi' | 'uefi-secureboot'; medium: 'cdrom' | 'disk' | 'direct' | '9p' };
 
 export interface CommandVerdict {
   run: string;
@@ -40,9 +44,15 @@ function launchOptionsFor(mode: BootMode, report: BuildReport, memory: number): 
     secureBoot: mode.firmware === 'uefi-secureboot',
     machine: 'q35',
   };
-  if (mode.medium === 'direct') {
+  if (mode.medium === 'direct' || mode.medium === '9p') {
     const d = report.direct;
-    if (!d) throw new Error('the build report has no direct-boot files');
+    if (!d) throw new DistroforgeError('ERR_USAGE', 'this build has no kernel and initramfs to boot directly');
+    if (mode.medium === '9p') {
+      if (!d.stagingRoot) throw new DistroforgeError('ERR_USAGE', 'this build has no staging root to share over 9p', { hint: 'use --medium direct' });
+      const append = `${d.append.replace(/ ?live\.(device|image)=\S*/g, '')} live.root=9p live.tag=rootfs`;
+      const securityModel = process.getuid?.() === 0 ? 'passthrough' : 'none';
+      return { ...base, kernel: d.kernel, initrd: d.initrd, append, shares: [{ path: d.stagingRoot, tag: 'rootfs', type: '9p', readOnly: true, securityModel }] };
+    }
     return { ...base, kernel: d.kernel, initrd: d.initrd, append: d.append, ...(d.rootImage ? { disks: [{ path: d.rootImage, readOnly: true, format: 'raw' }] } : {}) };
   }
   if (!iso) throw new Error('the build produced no ISO');

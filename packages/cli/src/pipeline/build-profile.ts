@@ -10,7 +10,7 @@ import type { Reporter } from '../output/reporter.js';
 import { DEFAULT_EPOCH, type BuildContext } from './build-context.js';
 import { busyboxInitramfsStage } from './stage-busybox-initramfs.js';
 import { imageStage } from './stage-image.js';
-import { isoStage, liveKernelArgs } from './stage-iso.js';
+import { isoStage } from './stage-iso.js';
 import { kernelStage } from './stage-kernel.js';
 import { liveInitramfsStage } from './stage-live-initramfs.js';
 import { overlayStage } from './stage-overlay.js';
@@ -39,7 +39,7 @@ export interface BuildReport {
   stages: { name: string; key: string; cached: boolean; ms: number }[];
   packages: { name: string; version: string; sha256: string }[];
   /** How to boot the result directly (kernel + initrd + command line), for `run --direct` and tests. */
-  direct?: { kernel: string; initrd: string; append: string; rootImage?: string };
+  direct?: { kernel: string; initrd: string; append: string; rootImage?: string; stagingRoot?: string };
   totalMs: number;
 }
 
@@ -90,7 +90,9 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
       const initrdOut = await publish(paths, join(initramfs.dir, initramfs.result.initrd), `${profile.name}.initramfs.img`, 'initramfs');
       const imageOut = await publish(paths, join(image.dir, image.result.file), `${profile.name}.${image.result.type}`, image.result.type);
       published.push(kernelOut, initrdOut, imageOut);
-      direct = { kernel: kernelOut.file, initrd: initrdOut.file, rootImage: imageOut.file, append: liveKernelArgs(ctx).join(' ') };
+      // Direct boot: the root image itself is the medium (a virtio disk, /dev/vda), no label search.
+      const directArgs = ['console=tty0', 'console=ttyS0,115200', 'live.device=/dev/vda', 'live.image=', ...profile.boot.kernelArgs];
+      direct = { kernel: kernelOut.file, initrd: initrdOut.file, rootImage: imageOut.file, stagingRoot: join(overlay.dir, 'rootfs'), append: directArgs.join(' ') };
       if (profile.outputs.includes('iso')) {
         const iso = await isoStage(ctx, image, initramfs);
         stages.push(iso);

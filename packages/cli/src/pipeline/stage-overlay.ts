@@ -5,6 +5,7 @@ import type { StageResult } from '../engine/stage-cache.js';
 import { hashTree } from '../engine/hash-tree.js';
 import type { Profile } from '../profile/profile-schema.js';
 import type { BuildContext } from './build-context.js';
+import { applyManifestToTree } from './apply-manifest-to-tree.js';
 import { copyTree } from './copy-tree.js';
 
 export interface OverlayStageResult {
@@ -44,7 +45,7 @@ export async function overlayStage(ctx: BuildContext, rootfs: StageResult<unknow
   const settings = overlaySettings(profile);
   return ctx.cache.run({
     name: 'overlay',
-    inputs: { settings, overlay: overlayDir ? await hashTree(overlayDir) : null, epoch: ctx.epoch },
+    inputs: { settings, overlay: overlayDir ? await hashTree(overlayDir) : null, epoch: ctx.epoch, ownershipOnDisk: isRoot() },
     upstream: [rootfs.key],
     describe: (r) => `${r.changes} changes`,
     run: async (dir) => {
@@ -53,7 +54,12 @@ export async function overlayStage(ctx: BuildContext, rootfs: StageResult<unknow
       const manifest = await readManifest(join(rootfs.dir, 'manifest.json'));
       const result = await applyProfile({ root, manifest, ...settings, ...(overlayDir ? { overlay: overlayDir } : {}), sourceDateEpoch: ctx.epoch });
       await writeManifest(join(dir, 'manifest.json'), result.manifest);
+      if (isRoot()) await applyManifestToTree(root, result.manifest);
       return { changes: result.changes.length };
     },
   });
+}
+
+function isRoot(): boolean {
+  return process.getuid?.() === 0;
 }
