@@ -1,7 +1,8 @@
 // examples/debian-live end to end through the distroforge command: apt bootstrap (verified),
 // overlay (hostname, a user in kvm with its home, a service of its own, autologin on ttyS0),
 // squashfs with the manifest's ownership, live initramfs, hybrid ISO; booted from CD-ROM under
-// BIOS and UEFI and as a USB-style disk, with the profile's checks run on the serial console.
+// BIOS, UEFI and Secure Boot and as a USB-style disk, then directly (kernel + initramfs, root image
+// on virtio) and over 9p, with the profile's checks run on the serial console.
 // A second cold build in another state directory must give the same ISO bytes.
 import { execa } from 'execa';
 import { cp, mkdtemp, readFile } from 'node:fs/promises';
@@ -17,7 +18,7 @@ let profile = '';
 interface Result {
   ok: boolean;
   build: { outputs: { kind: string; file: string; sha256: string; bytes: number }[]; stages: { name: string; cached: boolean; ms: number }[] };
-  boots: { firmware: string; medium: string; ok: boolean; readyMs: number; accel: string; commands: { run: string; ok: boolean; output: string }[]; lastLines?: string[] }[];
+  boots: { firmware: string; medium: string; ok: boolean; readyMs: number; accel: string; commands: { run: string; ok: boolean; output: string }[]; lastLines?: string[]; consoleLog?: string }[];
 }
 
 async function distroforge<T = Result>(args: string[]): Promise<T> {
@@ -33,14 +34,14 @@ beforeAll(async () => {
   await cp(join(repo, 'examples', 'debian-live'), profile, { recursive: true });
 });
 
-it('builds and boots from CD-ROM under BIOS and UEFI with every check passing', async () => {
+it('builds and boots from CD-ROM under BIOS, UEFI and UEFI Secure Boot with every check passing', async () => {
   const result = await distroforge(['test', profile]);
   for (const s of result.build.stages) console.log(`debian-live stage ${s.name}: ${(s.ms / 1000).toFixed(1)} s${s.cached ? ' (cached)' : ''}`);
   for (const b of result.boots) console.log(`debian-live boot ${b.firmware}/${b.medium}: shell after ${(b.readyMs / 1000).toFixed(1)} s (${b.accel})`);
   const iso = result.build.outputs.find((o) => o.kind === 'iso');
   const squashfs = result.build.outputs.find((o) => o.kind === 'squashfs');
   console.log(`debian-live ISO ${(iso!.bytes / 1048576).toFixed(1)} MiB, squashfs ${(squashfs!.bytes / 1048576).toFixed(1)} MiB`);
-  expect(result.boots.map((b) => `${b.firmware}/${b.medium}`)).toEqual(['bios/cdrom', 'uefi/cdrom']);
+  expect(result.boots.map((b) => `${b.firmware}/${b.medium}`)).toEqual(['bios/cdrom', 'uefi/cdrom', 'uefi-secureboot/cdrom']);
   for (const boot of result.boots) {
     expect(boot.lastLines ?? [], `${boot.firmware}`).toEqual([]);
     expect(boot.commands.map((c) => [c.run, c.ok])).toEqual([
@@ -52,12 +53,25 @@ it('builds and boots from CD-ROM under BIOS and UEFI with every check passing', 
   }
   expect(result.ok).toBe(true);
   expect(await readFile(`${iso!.file}.sha256`, 'utf8')).toContain(iso!.sha256);
+  // The kernel itself confirms Secure Boot was enforced (shim -> signed GRUB -> signed kernel).
+  const secure = result.boots.find((b) => b.firmware === 'uefi-secureboot')!;
+  expect(await readFile(secure.consoleLog!, 'utf8')).toMatch(/Secure boot enabled/);
+  const plain = result.boots.find((b) => b.firmware === 'uefi')!;
+  expect(await readFile(plain.consoleLog!, 'utf8')).toMatch(/Secure boot disabled/);
 });
 
-it('boots the same ISO as a USB-style disk under UEFI, from cache', async () => {
-  const result = await distroforge(['test', profile, '--firmware', 'uefi', '--medium', 'disk']);
+it('boots the same ISO written to a USB-style disk under BIOS, from cache', async () => {
+  const result = await distroforge(['test', profile, '--firmware', 'bios', '--medium', 'disk']);
   expect(result.build.stages.every((s) => s.cached)).toBe(true);
   expect(result.boots.map((b) => [b.medium, b.ok])).toEqual([['disk', true]]);
+});
+
+it.each(['direct', '9p'])('boots the dev loop (%s: kernel + initramfs, no ISO) with every check passing', async (medium) => {
+  const result = await distroforge(['test', profile, '--medium', medium]);
+  const boot = result.boots[0]!;
+  console.log(`debian-live boot ${medium}: shell after ${(boot.readyMs / 1000).toFixed(1)} s (${boot.accel})`);
+  expect(boot.lastLines ?? []).toEqual([]);
+  expect(result.boots.map((b) => [b.medium, b.ok])).toEqual([[medium, true]]);
 });
 
 it('a second cold build in another state directory gives byte-identical outputs', async () => {

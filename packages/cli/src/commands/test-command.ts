@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { defineCommand } from 'citty';
+import { profilePaths } from './profile-paths.js';
 import { DistroforgeError } from '@distroforge/core';
 import { formatMs } from '../output/reporter.js';
 import { buildProfile } from '../pipeline/build-profile.js';
@@ -47,7 +49,7 @@ export default defineCommand({
         const name = `boot ${mode.firmware}/${mode.medium}`;
         reporter.emit({ type: 'stage-start', stage: name });
         const started = performance.now();
-        const verdict = await bootAndCheck(mode, report, test);
+        const verdict = await bootAndCheck(mode, report, test, join(profilePaths(args.profile, { ...(args.state ? { state: args.state } : {}) }).stateDir, 'boots'));
         verdicts.push(verdict);
         reporter.emit({
           type: 'stage-end',

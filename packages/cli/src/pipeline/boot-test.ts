@@ -60,9 +60,9 @@ function launchOptionsFor(mode: BootMode, report: BuildReport, memory: number): 
 }
 
 /** Boots one mode, waits for readiness, runs the profile's test commands, and always stops QEMU. */
-export async function bootAndCheck(mode: BootMode, report: BuildReport, test: NonNullable<Profile['test']>): Promise<BootVerdict> {
+export async function bootAndCheck(mode: BootMode, report: BuildReport, test: NonNullable<Profile['test']>, logDir?: string): Promise<BootVerdict> {
   const verdict: BootVerdict = { ...mode, ok: false, accel: '', readyMs: undefined, commands: [] };
-  const instance = await launch(launchOptionsFor(mode, report, test.memory));
+  const instance = await launch({ ...launchOptionsFor(mode, report, test.memory), ...(logDir ? { logDir, name: `${mode.firmware}-${mode.medium}` } : {}) });
   verdict.accel = instance.accel;
   verdict.consoleLog = instance.logFile;
   try {
