@@ -28,9 +28,11 @@ function alive(pid: number): boolean {
 describe('no QEMU left behind', () => {
   it('QEMU dies when the Node process that launched it is SIGKILLed', async () => {
     // A child Node process launches QEMU (from dist/, as users would), reports its pid and waits.
+    // The guest (a kernel without a root) must never end on its own: panic=0 hangs instead of
+    // rebooting, and a reboot would not end QEMU either.
     const script = `
       import { launch } from '@distroforge/qemu-launch';
-      const vm = await launch({ kernel: ${JSON.stringify(guest.kernel)}, accel: 'tcg', memory: 128, logDir: ${JSON.stringify(guest.logDir)} });
+      const vm = await launch({ kernel: ${JSON.stringify(guest.kernel)}, append: 'panic=0', noReboot: false, accel: 'tcg', memory: 128, logDir: ${JSON.stringify(guest.logDir)} });
       console.log(vm.pid, vm.command.find((a) => a.startsWith('socket,id=qmp0,path=')).slice('socket,id=qmp0,path='.length));
       setInterval(() => {}, 1000);`;
     const child = execa('node', ['--input-type=module', '-e', script], { cwd: packageDir, reject: false });
@@ -54,7 +56,7 @@ describe('no QEMU left behind', () => {
     expect(alive(pid)).toBe(false);
     // A SIGKILLed parent cannot clean up: its run directory stays behind (tmp cleaners remove it).
     await rm(dirname(qmpSocket), { recursive: true, force: true });
-  });
+  }, 240_000);
 
   it('exited resolves after kill(), and the run directory (sockets, vars copy) is removed', async () => {
     const vm = await launch({ kernel: guest.kernel, accel: 'tcg', memory: 128, firmware: 'uefi', logDir: guest.logDir });
