@@ -33,7 +33,8 @@ describe('no QEMU left behind', () => {
     const script = `
       import { launch } from '@distroforge/qemu-launch';
       const vm = await launch({ kernel: ${JSON.stringify(guest.kernel)}, append: 'panic=0', noReboot: false, accel: 'tcg', memory: 128, logDir: ${JSON.stringify(guest.logDir)} });
-      console.log(vm.pid, vm.command.find((a) => a.startsWith('socket,id=qmp0,path=')).slice('socket,id=qmp0,path='.length));
+      // process.stdout.write, not console.log: under FORCE_COLOR (nx sets it) console.log colours numbers.
+      process.stdout.write(vm.pid + ' ' + vm.command.find((a) => a.startsWith('socket,id=qmp0,path=')).slice('socket,id=qmp0,path='.length) + '\\n');
       setInterval(() => {}, 1000);`;
     const child = execa('node', ['--input-type=module', '-e', script], { cwd: packageDir, reject: false });
     const [pid, qmpSocket] = await new Promise<[number, string]>((resolve, reject) => {
@@ -48,6 +49,7 @@ describe('no QEMU left behind', () => {
         }
       });
       void child.then((r) => reject(new Error(`child ended: ${r.stderr}`)));
+      setTimeout(() => reject(new Error(`no "PID SOCKET" line after 180 s; stdout: ${JSON.stringify(buffered)}`)), 180_000).unref();
     });
     expect(alive(pid), `QEMU pid ${pid} should be running; child stderr so far: ${child.stderr?.readableLength ?? 0} bytes`).toBe(true);
     child.kill('SIGKILL');
