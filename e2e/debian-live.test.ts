@@ -60,9 +60,10 @@ it('builds and boots from CD-ROM under BIOS, UEFI and UEFI Secure Boot with ever
   expect(await readFile(plain.consoleLog!, 'utf8')).toMatch(/Secure boot disabled/);
 });
 
-it('boots the same ISO written to a USB-style disk under BIOS, from cache', async () => {
-  const result = await distroforge(['test', profile, '--firmware', 'bios', '--medium', 'disk']);
+it.each(['bios', 'uefi'])('boots the same ISO written to a plain disk (the USB case) under %s, from cache', async (firmware) => {
+  const result = await distroforge(['test', profile, '--firmware', firmware, '--medium', 'disk']);
   expect(result.build.stages.every((s) => s.cached)).toBe(true);
+  console.log(`debian-live boot ${firmware}/disk: shell after ${(result.boots[0]!.readyMs / 1000).toFixed(1)} s`);
   expect(result.boots.map((b) => [b.medium, b.ok])).toEqual([['disk', true]]);
 });
 
