@@ -10,3 +10,4 @@ export { Reporter, type ReporterEvent, type OutputMode } from './output/reporter
 export { exitCodes, exitCodeFor } from './exit-codes.js';
 export { initProfile, type Template } from './commands/init.js';
 export { cleanProfile } from './commands/clean.js';
+export { resolveLock, writeLock, readLock, lockDifferences, assertLocked, LOCK_FILE, type LockFile } from './pipeline/lock-file.js';

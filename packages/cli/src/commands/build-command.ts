@@ -10,13 +10,14 @@ export default defineCommand({
     profile: { type: 'positional', description: 'profile directory (default: .)', required: false, default: '.' },
     out: { type: 'string', description: 'output directory (default PROFILE/out)' },
     state: { type: 'string', description: 'build state directory (default PROFILE/.distroforge)' },
+    locked: { type: 'boolean', description: 'fail unless the packages resolve exactly as distroforge.lock says', default: false },
     ...outputArgs,
   },
   async run({ args }) {
     const reporter = reporterFor(args);
     try {
       const report = await withInterrupt((signal) =>
-        buildProfile({ profile: args.profile, reporter, signal, ...(args.out ? { out: args.out } : {}), ...(args.state ? { state: args.state } : {}) }),
+        buildProfile({ profile: args.profile, reporter, signal, locked: args.locked, ...(args.out ? { out: args.out } : {}), ...(args.state ? { state: args.state } : {}) }),
       );
       if (args.json) process.stdout.write(`${JSON.stringify({ type: 'result', ...report })}\n`);
       else {

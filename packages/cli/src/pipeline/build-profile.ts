@@ -15,6 +15,7 @@ import { kernelStage } from './stage-kernel.js';
 import { liveInitramfsStage } from './stage-live-initramfs.js';
 import { overlayStage } from './stage-overlay.js';
 import { rootfsStage } from './stage-rootfs.js';
+import { assertLocked } from './lock-file.js';
 
 export interface BuildOptions {
   profile: string;
@@ -22,6 +23,8 @@ export interface BuildOptions {
   out?: string;
   state?: string;
   signal?: AbortSignal;
+  /** Fail unless the profile still resolves to exactly its distroforge.lock. */
+  locked?: boolean;
 }
 
 export interface BuiltOutput {
@@ -80,6 +83,7 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
       packages = [{ name: kernel.result.package, version: kernel.result.packageVersion, sha256: '' }];
       direct = { kernel: vmlinuz.file, initrd: initrd.file, append: ['console=ttyS0,115200', 'panic=-1', ...profile.boot.kernelArgs].join(' ') };
     } else {
+      if (options.locked) await assertLocked(loaded);
       const rootfs = await rootfsStage(ctx);
       const overlay = await overlayStage(ctx, rootfs);
       const image = await imageStage(ctx, overlay);

@@ -1,0 +1,101 @@
+import { existsSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { DistroforgeError } from '@distroforge/core';
+import { resolveRootfs } from '@distroforge/rootfs-bootstrap';
+import type { LoadedProfile } from '../profile/load-profile.js';
+
+export const LOCK_FILE = 'distroforge.lock';
+
+const lockSchema = z
+  .object({
+    format: z.literal('distroforge-lock'),
+    version: z.literal(1),
+    suite: z.string(),
+    variant: z.string(),
+    architecture: z.string(),
+    packages: z.array(z.object({ name: z.string(), version: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict()),
+  })
+  .strict();
+
+export type LockFile = z.infer<typeof lockSchema>;
+
+/** Resolves the profile's package set now (verified metadata, no install) as a lock file. */
+export async function resolveLock(loaded: LoadedProfile): Promise<LockFile> {
+  const { profile, packages } = loaded;
+  if (profile.source.type !== 'apt') {
+    throw new DistroforgeError('ERR_SOURCE_UNSUPPORTED', `lock files are written for apt sources only (this profile uses ${profile.source.type})`, {
+      value: profile.source.type,
+      hint: 'use source.type apt',
+    });
+  }
+  const source = profile.source;
+  const result = await resolveRootfs({
+    suite: source.suite,
+    variant: source.variant,
+    include: [...new Set([...packages, profile.kernel.package])].sort(),
+    components: source.components,
+    ...(source.mirror ? { mirrors: [source.mirror] } : {}),
+    ...(source.keyring ? { keyring: source.keyring } : {}),
+  });
+  return {
+    format: 'distroforge-lock',
+    version: 1,
+    suite: result.suite,
+    variant: result.variant,
+    architecture: result.architecture,
+    packages: result.packages.map((p) => ({ name: p.name, version: p.version, sha256: p.sha256 })),
+  };
+}
+
+export async function writeLock(dir: string, lock: LockFile): Promise<string> {
+  const file = join(dir, LOCK_FILE);
+  const lines = lock.packages.map((p) => `    ${JSON.stringify(p)}`);
+  const { packages: _packages, ...head } = lock;
+  const text = `${JSON.stringify(head, null, 2).slice(0, -2)},\n  "packages": [\n${lines.join(',\n')}\n  ]\n}\n`;
+  await writeFile(`${file}.partial`, text);
+  await rename(`${file}.partial`, file);
+  return file;
+}
+
+export async function readLock(dir: string): Promise<LockFile> {
+  const file = join(dir, LOCK_FILE);
+  if (!existsSync(file)) {
+    throw new DistroforgeError('ERR_LOCK_MISSING', `no ${LOCK_FILE} in ${dir}`, { path: file, hint: `write one with: distroforge lock ${dir}` });
+  }
+  const parsed = lockSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new DistroforgeError('ERR_LOCK_INVALID', `${file}: ${issue?.path.join('.')}: ${issue?.message}`, { path: file, hint: 'regenerate it with distroforge lock' });
+  }
+  return parsed.data;
+}
+
+/** What differs between a lock file and a fresh resolution, as readable lines (empty: identical). */
+export function lockDifferences(locked: LockFile, now: LockFile): string[] {
+  const before = new Map(locked.packages.map((p) => [p.name, p]));
+  const after = new Map(now.packages.map((p) => [p.name, p]));
+  const lines: string[] = [];
+  for (const [name, p] of before) {
+    const q = after.get(name);
+    if (!q) lines.push(`- ${name} ${p.version} (no longer resolved)`);
+    else if (q.version !== p.version || q.sha256 !== p.sha256) lines.push(`~ ${name} ${p.version} -> ${q.version}${q.version === p.version ? ' (different digest)' : ''}`);
+  }
+  for (const [name, q] of after) if (!before.has(name)) lines.push(`+ ${name} ${q.version} (new)`);
+  for (const key of ['suite', 'variant', 'architecture'] as const) if (locked[key] !== now[key]) lines.push(`${key}: ${locked[key]} -> ${now[key]}`);
+  return lines.sort();
+}
+
+/** For `build --locked`: fails with the difference when the profile no longer resolves to the lock. */
+export async function assertLocked(loaded: LoadedProfile): Promise<void> {
+  const locked = await readLock(loaded.dir);
+  const diff = lockDifferences(locked, await resolveLock(loaded));
+  if (diff.length) {
+    throw new DistroforgeError('ERR_LOCK_MISMATCH', `the packages resolved now differ from ${LOCK_FILE}:\n${diff.join('\n')}`, {
+      path: join(loaded.dir, LOCK_FILE),
+      value: diff,
+      hint: 'run distroforge lock to accept the new versions, or pin the mirror (e.g. snapshot.debian.org)',
+    });
+  }
+}

@@ -1,0 +1,45 @@
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { assertLocked, LOCK_FILE, loadProfile, lockDifferences, readLock, resolveLock, writeLock, type LockFile } from '@distroforge/cli';
+
+const examples = join(import.meta.dirname, '..', '..', '..', 'examples');
+const sha = (c: string) => c.repeat(64);
+const lock = (packages: LockFile['packages']): LockFile => ({ format: 'distroforge-lock', version: 1, suite: 'bookworm', variant: 'minbase', architecture: 'amd64', packages });
+
+describe('lockDifferences', () => {
+  it('names added, removed and changed packages', () => {
+    const before = lock([{ name: 'a', version: '1', sha256: sha('a') }, { name: 'b', version: '1', sha256: sha('b') }, { name: 'c', version: '1', sha256: sha('c') }]);
+    const after = lock([{ name: 'a', version: '1', sha256: sha('a') }, { name: 'b', version: '2', sha256: sha('d') }, { name: 'd', version: '1', sha256: sha('e') }]);
+    expect(lockDifferences(before, after)).toEqual(['+ d 1 (new)', '- c 1 (no longer resolved)', '~ b 1 -> 2']);
+    expect(lockDifferences(before, before)).toEqual([]);
+  });
+});
+
+describe('lock file of examples/debian-live (real, verified bookworm metadata)', () => {
+  it('resolves, round-trips, passes --locked, and refuses a lock that no longer matches', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'df-lock-')), 'debian-live');
+    await cp(join(examples, 'debian-live'), dir, { recursive: true });
+    const loaded = await loadProfile(dir);
+    const resolved = await resolveLock(loaded);
+    expect(resolved.packages.map((p) => p.name)).toContain('systemd-sysv');
+    expect(resolved.packages.some((p) => p.name.startsWith('linux-image-6.'))).toBe(true);
+    await writeLock(dir, resolved);
+    expect(await readLock(dir)).toEqual(resolved);
+    await expect(assertLocked(loaded)).resolves.toBeUndefined();
+
+    const text = await readFile(join(dir, LOCK_FILE), 'utf8');
+    const bash = resolved.packages.find((p) => p.name === 'bash')!;
+    await writeFile(join(dir, LOCK_FILE), text.replace(JSON.stringify(bash), JSON.stringify({ ...bash, version: '0.1-1' })));
+    const error = await assertLocked(loaded).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_LOCK_MISMATCH', value: [`~ bash 0.1-1 -> ${bash.version}`] });
+  }, 300_000);
+
+  it('explains a missing or broken lock file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'df-lock-'));
+    await expect(readLock(dir)).rejects.toMatchObject({ code: 'ERR_LOCK_MISSING' });
+    await writeFile(join(dir, LOCK_FILE), JSON.stringify({ format: 'distroforge-lock', version: 1, suite: 'x', variant: 'y', architecture: 'z', packages: [{ name: 'a', version: '1', sha256: 'nope' }] }));
+    await expect(readLock(dir)).rejects.toMatchObject({ code: 'ERR_LOCK_INVALID' });
+  });
+});
