@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadProfile, Reporter } from '@distroforge/cli';
 import { buildProfile, type BuildReport } from '../src/pipeline/build-profile.js';
 import { bootAndCheck } from '../src/pipeline/boot-test.js';
+import { checkReproducible } from '../src/pipeline/check-reproducible.js';
 
 const examples = join(import.meta.dirname, '..', '..', '..', 'examples');
 let profileDir = '';
@@ -45,6 +46,13 @@ describe('examples/minimal', () => {
     ]);
     expect(changed.outputs[1]?.sha256).not.toBe(first.outputs[1]?.sha256);
     await writeFile(join(profileDir, 'airootfs', 'etc', 'motd'), 'Welcome to minimal, built by distroforge.\n');
+  });
+
+  it('build --check: a second build from scratch in another directory gives the same bytes', async () => {
+    const checked = await checkReproducible({ profile: profileDir, reporter: reporter() });
+    expect(checked.differing).toEqual([]);
+    expect(checked.second.stages.every((s) => !s.cached)).toBe(true);
+    expect(checked.second.outputs.map((o) => o.sha256)).toEqual(checked.first.outputs.map((o) => o.sha256));
   });
 
   it('boots to its ready marker and passes its test commands', async () => {

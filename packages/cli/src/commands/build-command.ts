@@ -1,6 +1,7 @@
 import { defineCommand } from 'citty';
 import { formatMs } from '../output/reporter.js';
 import { buildProfile } from '../pipeline/build-profile.js';
+import { checkReproducible } from '../pipeline/check-reproducible.js';
 import { outputArgs, reporterFor } from '../main.js';
 import { withInterrupt } from './with-interrupt.js';
 
@@ -10,15 +11,20 @@ export default defineCommand({
     profile: { type: 'positional', description: 'profile directory (default: .)', required: false, default: '.' },
     out: { type: 'string', description: 'output directory (default PROFILE/out)' },
     state: { type: 'string', description: 'build state directory (default PROFILE/.distroforge)' },
+    check: { type: 'boolean', description: 'build a second time from scratch in a separate directory and compare the outputs byte for byte', default: false },
     locked: { type: 'boolean', description: 'fail unless the packages resolve exactly as distroforge.lock says', default: false },
     ...outputArgs,
   },
   async run({ args }) {
     const reporter = reporterFor(args);
     try {
-      const report = await withInterrupt((signal) =>
-        buildProfile({ profile: args.profile, reporter, signal, locked: args.locked, ...(args.out ? { out: args.out } : {}), ...(args.state ? { state: args.state } : {}) }),
-      );
+      const options = { profile: args.profile, reporter, locked: args.locked, ...(args.out ? { out: args.out } : {}), ...(args.state ? { state: args.state } : {}) };
+      const report = await withInterrupt(async (signal) => {
+        if (!args.check) return buildProfile({ ...options, signal });
+        const checked = await checkReproducible({ ...options, signal });
+        reporter.say(`reproducible: a second build from scratch gave the same ${checked.first.outputs.length} outputs`);
+        return checked.first;
+      });
       if (args.json) process.stdout.write(`${JSON.stringify({ type: 'result', ...report })}\n`);
       else {
         for (const o of report.outputs) reporter.say(`${o.file}  ${(o.bytes / 1048576).toFixed(1)} MiB  sha256:${o.sha256.slice(0, 16)}…`);
