@@ -6,6 +6,8 @@ export const LIVE_MODULES = [
   'loop', 'squashfs', 'erofs', 'overlay', 'isofs', 'cdrom', 'sr_mod', 'ata_piix', 'ahci',
   'virtio_pci', 'virtio_blk', 'virtio_scsi', 'usb_storage', 'uas', 'xhci_pci', 'ehci_pci',
   '9p', '9pnet_virtio', 'virtiofs',
+  // A persistent root on a disk partition (live.root=disk): SCSI/USB disks and the root filesystems.
+  'sd_mod', 'nvme', 'crc32c_generic', 'ext4', 'btrfs', 'xfs',
 ] as const;
 
 const word = z.string().regex(/^[^\s'"`$\\]*$/, 'no spaces, quotes, $, ` or \\');
@@ -13,8 +15,12 @@ const word = z.string().regex(/^[^\s'"`$\\]*$/, 'no spaces, quotes, $, ` or \\')
 export const liveInitOptionsSchema = z.object({
   /** Modules to modprobe before looking for the medium (default LIVE_MODULES; missing ones are reported and skipped). */
   modules: z.array(z.string().regex(/^[\w-]+$/)).default([...LIVE_MODULES]),
-  /** Where the root comes from: a squashfs/EROFS image on a boot medium, or a host directory over 9p or virtiofs. `live.root=` */
-  root: z.enum(['image', '9p', 'virtiofs']).default('image'),
+  /**
+   * Where the root comes from: a squashfs/EROFS image on a boot medium, a host directory over 9p
+   * or virtiofs, or a persistent root partition (`disk`: the kernel's `root=`, `rootfstype=`,
+   * `rw`/`ro`; mounted as is, no overlay). `live.root=`
+   */
+  root: z.enum(['image', '9p', 'virtiofs', 'disk']).default('image'),
   /** Filesystem label of the boot medium (`live.label=`). */
   label: word.optional(),
   /** Filesystem UUID of the boot medium (`live.uuid=`). */
@@ -68,8 +74,13 @@ LIVE_INIT=${q(o.init)}
 LIVE_TAG=${q(o.tag)}
 LIVE_OVERLAYSIZE=${q(o.overlaySize)}
 LIVE_BREAK=
+ROOT_SPEC=
+ROOT_FSTYPE=ext4
+ROOT_MODE=ro
 NEWROOT=/newroot
 LIVE_DIR=/run/live
+SYSFS=/sys
+DEVFS=/dev
 
 log() { echo "live: $*"; }
 
@@ -110,6 +121,10 @@ parse_cmdline() {
       break=*) LIVE_BREAK="\${arg#*=}" ;;
       break) LIVE_BREAK=medium ;;
       live.debug) set -x ;;
+      root=*) ROOT_SPEC="\${arg#*=}" ;;
+      rootfstype=*) ROOT_FSTYPE="\${arg#*=}" ;;
+      rw) ROOT_MODE=rw ;;
+      ro) ROOT_MODE=ro ;;
     esac
   done
 }
@@ -182,6 +197,65 @@ mount_image_root() {
   log "mounted $LIVE_IMAGE ($LIVE_FSTYPE)"
 }
 
+# Prints the lower-case unique GUID of GPT partition number $2 of disk $1 (e.g. vda 3): reads the
+# GPT header for where the entry array starts and how large entries are; busybox has no blkid.
+gpt_partuuid() {
+  dev="$DEVFS/$1"
+  n=$2
+  ss=$(cat "$SYSFS/class/block/$1/queue/logical_block_size" 2>/dev/null || echo 512)
+  sig=$(dd if="$dev" bs="$ss" skip=1 count=1 2>/dev/null | head -c 8)
+  [ "$sig" = "EFI PART" ] || return 1
+  lba=$(dd if="$dev" bs="$ss" skip=1 count=1 2>/dev/null | od -A n -t u4 -j 72 -N 4 | tr -d ' ')
+  esize=$(dd if="$dev" bs="$ss" skip=1 count=1 2>/dev/null | od -A n -t u4 -j 84 -N 4 | tr -d ' ')
+  offset=$(( lba * ss + (n - 1) * esize + 16 ))
+  set -- $(dd if="$dev" bs=1 skip="$offset" count=16 2>/dev/null | od -A n -t x1 -v)
+  [ $# -eq 16 ] || return 1
+  # GUIDs store their first three fields little-endian.
+  echo "$4$3$2$1-$6$5-$8$7-$9\${10}-\${11}\${12}\${13}\${14}\${15}\${16}"
+}
+
+# Prints the partition whose GPT unique GUID is $1.
+find_partuuid() {
+  want=$(echo "$1" | tr 'A-F' 'a-f')
+  for p in "$SYSFS"/class/block/*/partition; do
+    [ -f "$p" ] || continue
+    d=\${p%/partition}
+    disk=$(basename "$(dirname "$(readlink -f "$d")")")
+    [ "$(gpt_partuuid "$disk" "$(cat "$p")")" = "$want" ] && { echo "$DEVFS/\${d##*/}"; return 0; }
+  done
+  return 1
+}
+
+# Finds the device of the kernel's root= (PARTUUID=, UUID=, LABEL= or a /dev path), polling until the timeout.
+find_root_device() {
+  [ -n "$ROOT_SPEC" ] || rescue "live.root=disk needs root= on the kernel command line (root=PARTUUID=..., UUID=..., LABEL=... or /dev/...)"
+  log "waiting up to $LIVE_TIMEOUT s for root $ROOT_SPEC"
+  waited=0
+  while true; do
+    case "$ROOT_SPEC" in
+      PARTUUID=*) ROOT_DEVICE="$(find_partuuid "\${ROOT_SPEC#PARTUUID=}")" ;;
+      UUID=*|LABEL=*) ROOT_DEVICE="$(findfs "$ROOT_SPEC" 2>/dev/null)" ;;
+      /dev/*) [ -b "$ROOT_SPEC" ] && ROOT_DEVICE="$ROOT_SPEC" ;;
+      *) rescue "root=$ROOT_SPEC: expected PARTUUID=, UUID=, LABEL= or /dev/..." ;;
+    esac
+    [ -n "$ROOT_DEVICE" ] && break
+    if [ "$waited" -ge "$LIVE_TIMEOUT" ]; then
+      rescue "root $ROOT_SPEC not found after $LIVE_TIMEOUT s (block devices: $(ls /sys/class/block 2>/dev/null | tr '\\n' ' '))"
+    fi
+    sleep 1
+    waited=$((waited + 1))
+  done
+  log "found root $ROOT_SPEC at $ROOT_DEVICE"
+}
+
+mount_disk_root() {
+  find_root_device
+  maybe_break medium
+  mkdir -p "$NEWROOT"
+  mount -t "$ROOT_FSTYPE" -o "$ROOT_MODE" "$ROOT_DEVICE" "$NEWROOT" || rescue "cannot mount $ROOT_DEVICE as $ROOT_FSTYPE ($ROOT_MODE)"
+  log "mounted $ROOT_DEVICE on $NEWROOT ($ROOT_FSTYPE, $ROOT_MODE)"
+}
+
 mount_shared_root() {
   mkdir -p "$LIVE_DIR/rootfs"
   if [ "$LIVE_ROOT" = 9p ]; then
@@ -216,10 +290,13 @@ main() {
   case "$LIVE_ROOT" in
     image) mount_image_root ;;
     9p|virtiofs) mount_shared_root ;;
-    *) rescue "unknown live.root=$LIVE_ROOT (image, 9p or virtiofs)" ;;
+    disk) mount_disk_root ;;
+    *) rescue "unknown live.root=$LIVE_ROOT (image, 9p, virtiofs or disk)" ;;
   esac
-  mount_overlay
-  maybe_break overlay
+  if [ "$LIVE_ROOT" != disk ]; then
+    mount_overlay
+    maybe_break overlay
+  fi
   if [ ! -x "$NEWROOT$LIVE_INIT" ] && [ ! -L "$NEWROOT$LIVE_INIT" ]; then
     rescue "$LIVE_INIT not found or not executable in the live root"
   fi

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIVE_MODULES, liveInitScript, type LiveInitOptions } from '@distroforge/initramfs-cpio';
@@ -18,7 +18,7 @@ let run = 0;
  * Runs the generated script in busybox sh on the host with the system-changing commands replaced by
  * shell functions that print their arguments, so what the init would do can be asserted line by line.
  */
-async function simulate(options: LiveInitOptions, cmdline: string, devices: Record<string, string> = { 'LABEL=LIVE': '/dev/sr0' }) {
+async function simulate(options: LiveInitOptions, cmdline: string, devices: Record<string, string> = { 'LABEL=LIVE': '/dev/sr0' }, prepare?: (dir: string) => Promise<void>) {
   const dir = join(work, `run${run++}`);
   await mkdir(join(dir, 'live/medium/live'), { recursive: true });
   await writeFile(join(dir, 'live/medium/live/filesystem.squashfs'), Buffer.alloc(4096));
@@ -26,11 +26,14 @@ async function simulate(options: LiveInitOptions, cmdline: string, devices: Reco
   await writeFile(join(dir, 'newroot/sbin/init'), '#!/bin/sh\n');
   await chmod(join(dir, 'newroot/sbin/init'), 0o755);
   await writeFile(join(dir, 'init'), liveInitScript(options));
+  await prepare?.(dir);
   const findfs = Object.entries(devices).map(([spec, dev]) => `[ "$1" = '${spec}' ] && echo ${dev} && return 0;`).join(' ');
   const harness = `
 LIVE_INIT_LIBRARY=1 . '${dir}/init'
 LIVE_DIR='${dir}/live'
 NEWROOT='${dir}/newroot'
+SYSFS='${dir}/sys'
+DEVFS='${dir}/dev'
 mount_basics() { :; }
 cat() { if [ "$1" = /proc/cmdline ]; then echo '${cmdline}'; else command cat "$@"; fi; }
 mount() { echo "CALL mount $*"; }
@@ -113,6 +116,44 @@ describe('liveInitScript', () => {
     expect(nine.lines.at(-1)).toBe('CALL switch_root $T/newroot /sbin/init');
     const virtiofs = await simulate({ modules: [] }, 'live.root=virtiofs live.tag=host');
     expect(virtiofs.lines).toContain('CALL mount -t virtiofs -o ro host $T/live/rootfs');
+  });
+
+  it('mounts a persistent root partition found by its GPT PARTUUID (live.root=disk), with no overlay', async () => {
+    const partuuid = 'd54f5600-439f-4006-afed-ed079b496537';
+    const { lines, exitCode } = await simulate({ modules: ['ext4'] }, `live.root=disk root=PARTUUID=${partuuid.toUpperCase()} rootfstype=ext4 rw`, {}, async (dir) => {
+      // A real GPT (sfdisk writes it) on a file standing for /dev/vda, and the sysfs entries the
+      // kernel would show for its two partitions.
+      await mkdir(join(dir, 'dev'));
+      const disk = join(dir, 'dev/vda');
+      await writeFile(disk, Buffer.alloc(4 * 1048576));
+      await execa('sfdisk', ['-q', disk], { input: `label: gpt\nstart=2048, size=2048, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B\nstart=4096, size=2048, type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709, uuid=${partuuid}\n` });
+      await mkdir(join(dir, 'sys/class/block'), { recursive: true });
+      for (const n of [1, 2]) {
+        await mkdir(join(dir, `sys/devices/vda/vda${n}`), { recursive: true });
+        await writeFile(join(dir, `sys/devices/vda/vda${n}/partition`), `${n}\n`);
+        await symlink(`../../devices/vda/vda${n}`, join(dir, `sys/class/block/vda${n}`));
+      }
+    });
+    expect(exitCode).toBe(0);
+    expect(lines.filter((l) => l.startsWith('CALL') || l.startsWith('live:'))).toEqual([
+      'live: distroforge live init, root=disk',
+      'CALL modprobe ext4',
+      `live: waiting up to 30 s for root PARTUUID=${partuuid.toUpperCase()}`,
+      `live: found root PARTUUID=${partuuid.toUpperCase()} at $T/dev/vda2`,
+      'CALL mount -t ext4 -o rw $T/dev/vda2 $T/newroot',
+      'live: mounted $T/dev/vda2 on $T/newroot (ext4, rw)',
+      'live: switching to /sbin/init',
+      'CALL switch_root $T/newroot /sbin/init',
+    ]);
+  });
+
+  it('live.root=disk finds root=UUID= with findfs, mounts read-only by default, and needs root=', async () => {
+    const byUuid = await simulate({ modules: [], root: 'disk' }, 'root=UUID=77d549c1 rootfstype=xfs', { 'UUID=77d549c1': '/dev/sdb3' });
+    expect(byUuid.lines).toContain('CALL mount -t xfs -o ro /dev/sdb3 $T/newroot');
+    const none = await simulate({ modules: [], root: 'disk' }, '');
+    expect(none.lines).toContain('live: RESCUE: live.root=disk needs root= on the kernel command line (root=PARTUUID=..., UUID=..., LABEL=... or /dev/...)');
+    const missing = await simulate({ modules: [], root: 'disk', timeout: 2 }, 'root=PARTUUID=00000000-0000-0000-0000-000000000000');
+    expect(missing.lines.find((l) => l.startsWith('live: RESCUE:'))).toMatch(/^live: RESCUE: root PARTUUID=0{8}-0{4}-0{4}-0{4}-0{12} not found after 2 s/);
   });
 
   it('break=overlay gives a shell after the overlay and continues when it exits', async () => {
