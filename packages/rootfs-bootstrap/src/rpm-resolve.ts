@@ -188,6 +188,9 @@ export function resolveRpmDependencies(candidates: readonly RpmCandidate[], requ
     return true;
   };
 
+  /** Several packages (by name) could meet a plain requirement. */
+  const ambiguous = (dep: Extract<RpmDep, { kind: 'cap' }>): boolean => new Set(whoProvides(dep).map((c) => c.name)).size > 1;
+
   const demand = (dep: RpmDep, chain: readonly string[]): void => {
     const why = ensure(dep, chain);
     if (why) throw new UnsatisfiableError([...chain, formatRpmDep(dep)], why);
@@ -207,7 +210,9 @@ export function resolveRpmDependencies(candidates: readonly RpmCandidate[], requ
         const { candidate, chain } = queue.shift()!;
         const rpm = (candidate as RpmCandidate).rpm;
         for (const { dep } of rpm.requires) {
-          if (dep.kind === 'or') deferred.push({ dep, chain });
+          // Like libsolv's unit propagation: a choice among several providers waits until the
+          // requirements with one possible provider are in (they may settle it).
+          if (dep.kind === 'or' || (dep.kind === 'cap' && ambiguous(dep))) deferred.push({ dep, chain });
           else if (dep.kind === 'if' || dep.kind === 'unless') conditionals.push({ dep, chain });
           else demand(dep, chain);
         }
