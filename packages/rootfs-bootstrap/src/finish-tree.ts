@@ -1,5 +1,5 @@
 import type { ManifestEntry } from '@distroforge/core';
-import { lstatSync, lutimesSync } from 'node:fs';
+import { lstatSync, lutimesSync, readdirSync } from 'node:fs';
 import { readdir, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -46,8 +46,7 @@ export async function removeVolatileFiles(root: string): Promise<void> {
  */
 export async function scanTree(root: string, epoch: number | undefined): Promise<ManifestEntry[]> {
   const entries: ManifestEntry[] = [];
-  const names = (await readdir(root, { recursive: true })).sort();
-  for (const relative of ['', ...names]) {
+  for (const relative of ['', ...listTree(root)]) {
     const host = relative === '' ? root : join(root, relative);
     const stats = lstatSync(host); // sync: tens of thousands of tiny calls
     const path = relative === '' ? '/' : `/${relative}`;
@@ -63,6 +62,23 @@ export async function scanTree(root: string, epoch: number | undefined): Promise
     }
   }
   return entries;
+}
+
+/**
+ * Every path under `root`, relative and sorted, never descending into symlinked directories
+ * (`readdir`'s recursive mode does, which listed merged-/usr's `/bin/x` beside `/usr/bin/x`).
+ */
+function listTree(root: string): string[] {
+  const out: string[] = [];
+  const walk = (relative: string) => {
+    for (const dirent of readdirSync(join(root, relative), { withFileTypes: true })) {
+      const path = relative === '' ? dirent.name : `${relative}/${dirent.name}`;
+      out.push(path);
+      if (dirent.isDirectory()) walk(path);
+    }
+  };
+  walk('');
+  return out.sort();
 }
 
 function majorOf(rdev: number): number {
