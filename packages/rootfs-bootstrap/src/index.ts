@@ -34,7 +34,22 @@ export { parseRpmDep, formatRpmDep, type RpmDep } from './rpm-rich-deps.js';
 export { rpmCandidateFromHeader, type RpmCandidate, type RpmPackageMeta, type RpmProvide, type RpmRequire } from './rpm-candidate.js';
 export { resolveRpmDependencies, rpmInstallOrder, type RpmResolveRequest } from './rpm-resolve.js';
 export { rpmSource } from './rpm-sources.js';
-export { parseRpmSourceSpec, type RpmSourceSpec, type RpmRepository, type RpmPackageSource } from './rpm-source.js';
+export { parseRpmSourceSpec, type RpmSourceSpec, type RpmRepository, type RpmPackageSource, type RpmSourceIndex, type RpmSourceOptions } from './rpm-source.js';
 export { resolveRpmRootfs, bootstrapRpmRootfs, type RpmResolveResult, type RpmBootstrapResult } from './rpm-bootstrap.js';
 export { rpmResolveOptionsSchema, rpmBootstrapOptionsSchema, hostRpmArchitecture, type RpmResolveOptions, type RpmBootstrapOptions } from './rpm-options.js';
 export { runRpmScriptlets, type RpmScriptletReport } from './rpm-scriptlets.js';
+export {
+  parseComps,
+  mergeComps,
+  expandGroupIncludes,
+  COMPS_PACKAGE_TYPES,
+  type CompsData,
+  type CompsGroup,
+  type CompsEnvironment,
+  type CompsPackageReq,
+  type CompsPackageType,
+  type GroupSelection,
+} from './comps-groups.js';
+export { readGpgKeys, verifyDetached, type GpgVerification } from './gpg-verify.js';
+export { checkRpmSignature, type RpmSignatureCheck } from './rpm-signature-check.js';
+export type { RepomdGpgCheck, RpmRepositoryIndex } from './rpm-repo-metadata.js';

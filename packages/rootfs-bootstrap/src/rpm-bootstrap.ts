@@ -3,7 +3,11 @@ import { extractRpm, idResolverFromRoot, toCoreManifest, type RpmManifestEntry }
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BootstrapOptionsError } from './errors.js';
+import type * as openpgp from 'openpgp';
+import { BootstrapOptionsError, SignatureError } from './errors.js';
+import { expandGroupIncludes, type GroupSelection } from './comps-groups.js';
+import { readGpgKeys, type GpgVerification } from './gpg-verify.js';
+import { checkRpmSignature, type RpmSignatureCheck } from './rpm-signature-check.js';
 import { runRpmScriptlets, type RpmScriptletReport } from './rpm-scriptlets.js';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +33,10 @@ export interface RpmResolveResult {
   order: string[];
   totalSize: number;
   totalInstalledSize: number;
+  /** What each `@group` of `include` asked for (packages found, missing ones skipped, conditional ones). */
+  groups: GroupSelection[];
+  /** OpenPGP checks (option `gpgCheck`): `repository` is rpm-repo's repomd.xml.asc, `packages` (install only) one entry per package in install order. */
+  gpg: { mode: 'off' | 'report' | 'require'; repository?: GpgVerification; packages: RpmSignatureCheck[] };
   timings: { indexMs: number; resolveMs: number };
 }
 
@@ -51,6 +59,7 @@ interface RpmPlan {
   result: RpmResolveResult;
   order: RpmCandidate[];
   cacheDir: string;
+  keys: openpgp.Key[];
 }
 
 /** Resolves packages from an rpm source without installing anything. */
@@ -60,7 +69,11 @@ export async function resolveRpmRootfs(options: RpmResolveOptions): Promise<RpmR
 
 async function planRpmRootfs(o: NormalisedRpmResolveOptions): Promise<RpmPlan> {
   const cacheDir = o.cacheDir ?? defaultCacheDir();
-  const source = rpmSource(o.source);
+  if (o.gpgCheck === 'require' && o.gpgKeys.length === 0) {
+    throw new BootstrapOptionsError('gpgCheck "require" needs gpgKeys (the OpenPGP public keys to trust)', { value: 'gpgKeys' });
+  }
+  const keys = o.gpgCheck === 'off' ? [] : await readGpgKeys(o.gpgKeys);
+  const source = rpmSource(o.source, o.gpgCheck === 'off' ? {} : { repomdGpg: { mode: o.gpgCheck, keys } });
   let t = performance.now();
   const index = await source.index({
     suite: o.source,
@@ -72,10 +85,26 @@ async function planRpmRootfs(o: NormalisedRpmResolveOptions): Promise<RpmPlan> {
   });
   const indexMs = performance.now() - t;
   t = performance.now();
-  const resolved = resolveRpmDependencies(index.candidates, { names: o.include, exclude: o.exclude, architecture: o.architecture, weakDeps: o.weakDeps });
+  const names = new Set(index.candidates.map((c) => c.name));
+  for (const x of o.exclude) names.delete(x);
+  const expanded = expandGroupIncludes(o.include, index.comps, { types: o.groupPackageTypes, available: (n) => names.has(n) });
+  const resolve = (request: string[]) => resolveRpmDependencies(index.candidates, { names: request, exclude: o.exclude, architecture: o.architecture, weakDeps: o.weakDeps });
+  let request = expanded.names;
+  let resolved = resolve(request);
+  // A group's conditional packages join once the package they name is in the set (dnf), which may pull in more.
+  for (;;) {
+    const chosen = new Set(resolved.map((r) => r.candidate.name));
+    const extra = expanded.selections.flatMap((s) => s.conditional).filter((c) => chosen.has(c.requires) && !chosen.has(c.name)).map((c) => c.name);
+    if (extra.length === 0) break;
+    request = [...new Set([...request, ...extra])];
+    resolved = resolve(request);
+  }
   const order = rpmInstallOrder(resolved.map((r) => r.candidate as RpmCandidate));
   const resolveMs = performance.now() - t;
   o.onProgress?.({ phase: 'resolve', packages: resolved.length });
+  // Chains of group members start at the group (`@minimal -> busybox -> filesystem`).
+  const groupOf = new Map<string, string>();
+  for (const s of expanded.selections) for (const n of [...s.packages, ...s.conditional.map((c) => c.name)]) if (!groupOf.has(n) && !o.include.includes(n)) groupOf.set(n, s.request);
   const packages = resolved.map(({ candidate: c, chain }) => ({
     name: c.name,
     version: c.version,
@@ -86,7 +115,7 @@ async function planRpmRootfs(o: NormalisedRpmResolveOptions): Promise<RpmPlan> {
     installedSize: c.installedSize,
     sha256: c.sha256,
     origin: c.origin,
-    chain: [...chain],
+    chain: groupOf.has(chain[0]!) ? [groupOf.get(chain[0]!)!, ...chain] : [...chain],
   }));
   return {
     result: {
@@ -97,10 +126,13 @@ async function planRpmRootfs(o: NormalisedRpmResolveOptions): Promise<RpmPlan> {
       order: order.map((p) => p.name),
       totalSize: packages.reduce((s, p) => s + p.size, 0),
       totalInstalledSize: packages.reduce((s, p) => s + p.installedSize, 0),
+      groups: expanded.selections,
+      gpg: { mode: o.gpgCheck, ...(index.repositorySignature ? { repository: index.repositorySignature } : {}), packages: [] },
       timings: { indexMs: Math.round(indexMs), resolveMs: Math.round(resolveMs) },
     },
     order,
     cacheDir,
+    keys,
   };
 }
 
@@ -128,6 +160,7 @@ export async function bootstrapRpmRootfs(options: RpmBootstrapOptions): Promise<
   const downloaded = remote.length === 0 ? new Map<string, string>() : await fetchPackages(remote, { cacheDir: plan.cacheDir, concurrency: o.concurrency, ...(o.onProgress ? { onProgress: o.onProgress } : {}), ...(o.signal ? { signal: o.signal } : {}) });
   const fileOf = (p: RpmCandidate): string => downloaded.get(p.name) ?? fileURLToPath(p.location);
   const downloadMs = performance.now() - t;
+  const signatures = o.gpgCheck === 'off' ? [] : await checkPackageSignatures(plan.order.map(fileOf), plan.keys, o.gpgCheck);
 
   t = performance.now();
   let configureMs = 0;
@@ -159,6 +192,7 @@ export async function bootstrapRpmRootfs(options: RpmBootstrapOptions): Promise<
 
   return {
     ...plan.result,
+    gpg: { ...plan.result.gpg, packages: signatures },
     target,
     manifest,
     configured: logFile !== undefined,
@@ -166,4 +200,19 @@ export async function bootstrapRpmRootfs(options: RpmBootstrapOptions): Promise<
     scriptlets,
     timings: { ...plan.result.timings, downloadMs: Math.round(downloadMs), unpackMs: Math.round(unpackMs), configureMs: Math.round(configureMs), totalMs: Math.round(performance.now() - start) },
   };
+}
+
+/** Checks every package's signature (in install order); `require` refuses before anything is extracted. */
+async function checkPackageSignatures(files: string[], keys: openpgp.Key[], mode: 'report' | 'require'): Promise<RpmSignatureCheck[]> {
+  const checks: RpmSignatureCheck[] = [];
+  for (const file of files) checks.push(await checkRpmSignature(file, keys));
+  const bad = checks.filter((c) => !c.verified);
+  if (mode === 'require' && bad.length > 0) {
+    throw new SignatureError(`${bad.length} package(s) without a valid signature by the given keys: ${bad.map((c) => `${c.package} (${c.reason}${c.keyId ? `, key ${c.keyId}` : ''})`).join(', ')}`, {
+      path: bad[0]!.file,
+      value: bad.map((c) => c.package),
+      hint: 'pass the signing key with gpgKeys (--gpg-key FILE), or use gpgCheck report to install and see the report',
+    });
+  }
+  return checks;
 }

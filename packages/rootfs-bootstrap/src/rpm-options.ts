@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BootstrapProgress } from './options.js';
+import { COMPS_PACKAGE_TYPES } from './comps-groups.js';
 
 /** The rpm architecture of the host (`x86_64`, `aarch64`...). */
 export function hostRpmArchitecture(): string {
@@ -12,7 +13,7 @@ export const rpmResolveOptionsSchema = z
   .object({
     /** `rpm-dir:PATH` (a folder tree of .rpm files), `rpm-iso:PATH` (an ISO image), `rpm-repo:URL` (repodata; http(s) or file://). */
     source: z.string().regex(/^rpm-(dir|iso|repo):.+$/, 'expected rpm-dir:PATH, rpm-iso:PATH or rpm-repo:URL'),
-    /** Packages or capabilities to install (`bash`, `/bin/sh`). */
+    /** Packages, capabilities (`bash`, `/bin/sh`) or comps groups (`@minimal`, `@^minimal-environment`) to install. */
     include: z.array(z.string().min(1)).min(1),
     /** Package names never to install. */
     exclude: z.array(z.string().min(1)).default([]),
@@ -20,6 +21,17 @@ export const rpmResolveOptionsSchema = z
     architecture: z.string().min(1).default(hostRpmArchitecture()),
     /** Install Recommends (dnf's install_weak_deps). */
     weakDeps: z.boolean().default(true),
+    /** Which packagereq types of an `@group` include to install (dnf's `group_package_types`); conditional ones always apply. */
+    groupPackageTypes: z.array(z.enum(COMPS_PACKAGE_TYPES)).min(1).default(['mandatory', 'default']),
+    /**
+     * OpenPGP checks against `gpgKeys`: `off`; `report` verifies rpm-repo's `repodata/repomd.xml.asc`
+     * and every installed package's signature and reports them (key id, verified or why not);
+     * `require` also refuses an unsigned or unverified repository or package (dnf's gpgcheck +
+     * repo_gpgcheck). Resolution alone checks only repomd.xml.asc.
+     */
+    gpgCheck: z.enum(['off', 'report', 'require']).default('off'),
+    /** OpenPGP public keys (binary keyrings or armoured exports, e.g. `RPM-GPG-KEY-Rocky-10`). */
+    gpgKeys: z.array(z.string().min(1)).default([]),
     /** Cache root (index cache, ISO extraction, downloaded packages). */
     cacheDir: z.string().min(1).optional(),
     onProgress: z.custom<(event: BootstrapProgress) => void>((v) => typeof v === 'function').optional(),

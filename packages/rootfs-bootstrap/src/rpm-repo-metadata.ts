@@ -4,7 +4,10 @@ import { isAbsolute, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { compressionOf, streamToBuffer, withDecompressed } from './decompress.js';
-import { DigestMismatchError, ReleaseError, RpmSourceError } from './errors.js';
+import type * as openpgp from 'openpgp';
+import { parseComps, type CompsData } from './comps-groups.js';
+import { DigestMismatchError, FetchError, ReleaseError, RpmSourceError, SignatureError } from './errors.js';
+import { verifyDetached, type GpgVerification } from './gpg-verify.js';
 import { fetchBytes } from './fetch-resource.js';
 import type { RpmCandidate, RpmProvide, RpmRequire } from './rpm-candidate.js';
 import { parseRpmDep, type RpmDep } from './rpm-rich-deps.js';
@@ -32,32 +35,71 @@ const parser = new XMLParser({
 
 type XmlNode = Record<string, unknown>;
 
+/** What a repository's metadata yields. */
+export interface RpmRepositoryIndex {
+  candidates: RpmCandidate[];
+  /** Groups from the `group` (comps.xml) metadata, checksum verified; empty when it has none. */
+  comps: CompsData;
+  /** The check of `repodata/repomd.xml.asc` (when `gpg` was given). */
+  signature?: GpgVerification;
+}
+
+/** How to check `repomd.xml.asc`: against `keys`; `require` refuses a repository without a valid signature. */
+export interface RepomdGpgCheck {
+  mode: 'report' | 'require';
+  keys: readonly openpgp.Key[];
+}
+
 /**
- * Loads a yum/dnf repository: `repodata/repomd.xml`, then `primary.xml[.gz|.xz|.zst]` checked
- * against the checksum and size repomd.xml states, as candidates whose `sha256` is the package
- * checksum (verified when the package is fetched). `filelists` (checked the same way) is read only
- * when a file dependency names a path that primary.xml's short file lists (`/etc`, `*bin/`) lack.
+ * Loads a yum/dnf repository: `repodata/repomd.xml` (with `gpg`: its detached signature
+ * `repomd.xml.asc` checked first, so every checksum below is vouched for by a key), then
+ * `primary.xml[.gz|.xz|.zst]` checked against the checksum repomd.xml states, as candidates whose
+ * `sha256` is the package checksum (verified when the package is fetched). `filelists` (checked the
+ * same way) is read only when a file dependency names a path that primary.xml's short file lists
+ * (`/etc`, `*bin/`) lack; `group` (comps.xml) is read when present.
  */
-export async function loadRpmRepository(location: string, options: { origin: string; signal?: AbortSignal }): Promise<RpmCandidate[]> {
+export async function loadRpmRepository(location: string, options: { origin: string; signal?: AbortSignal; gpg?: RepomdGpgCheck }): Promise<RpmRepositoryIndex> {
   const base = repositoryBaseUrl(location);
   const fetchOptions = options.signal ? { signal: options.signal } : {};
-  const repomd = parser.parse((await fetchBytes(`${base}repodata/repomd.xml`, fetchOptions)).toString('utf8')) as XmlNode;
+  const repomdUrl = `${base}repodata/repomd.xml`;
+  const repomdBytes = await fetchBytes(repomdUrl, fetchOptions);
+  const signature = options.gpg ? await checkRepomdSignature(repomdUrl, repomdBytes, options.gpg, fetchOptions) : undefined;
+  const repomd = parser.parse(repomdBytes.toString('utf8')) as XmlNode;
   const data = ((repomd.repomd as XmlNode | undefined)?.data ?? []) as XmlNode[];
   const primary = data.find((d) => d.type === 'primary');
   if (!primary) throw new ReleaseError(`${base}repodata/repomd.xml lists no primary metadata`, { path: `${base}repodata/repomd.xml` });
-  const primaryXml = await fetchMetadata(primary, base, fetchOptions);
+  const primaryXml = parser.parse((await fetchMetadata(primary, base, fetchOptions)).toString('utf8')) as XmlNode;
   const packages = ((primaryXml.metadata as XmlNode | undefined)?.package ?? []) as XmlNode[];
   const candidates = packages.filter((p) => p.arch !== 'src' && p.arch !== 'nosrc').map((p) => candidateFromPrimary(p, base, options.origin));
   const filelists = data.find((d) => d.type === 'filelists');
   if (filelists && needsFilelists(candidates)) {
-    const xml = await fetchMetadata(filelists, base, fetchOptions);
+    const xml = parser.parse((await fetchMetadata(filelists, base, fetchOptions)).toString('utf8')) as XmlNode;
     const byId = new Map(candidates.map((c) => [c.sha256, c]));
     for (const p of ((xml.filelists as XmlNode | undefined)?.package ?? []) as XmlNode[]) {
       const candidate = byId.get(String(p.pkgid));
       if (candidate) candidate.rpm.files = [...new Set([...candidate.rpm.files, ...fileNames(p.file)])];
     }
   }
-  return candidates;
+  // createrepo_c -g lists comps.xml as `group` and compressed copies as `group_gz`/`group_xz`/`group_zst`.
+  const group = ['group', 'group_gz', 'group_xz', 'group_zst'].map((type) => data.find((d) => d.type === type)).find(Boolean);
+  const comps = group ? parseComps((await fetchMetadata(group, base, fetchOptions)).toString('utf8'), new URL(String((group.location as XmlNode).href), base).href) : { groups: [], environments: [] };
+  return { candidates, comps, ...(signature ? { signature } : {}) };
+}
+
+/** Verifies `repomd.xml.asc` over the exact repomd.xml bytes; `require` refuses a missing or bad one. */
+async function checkRepomdSignature(url: string, repomd: Buffer, gpg: RepomdGpgCheck, fetchOptions: { signal?: AbortSignal }): Promise<GpgVerification> {
+  const asc = await fetchBytes(`${url}.asc`, fetchOptions).catch((error: unknown) => {
+    if (error instanceof FetchError) return undefined;
+    throw error;
+  });
+  const result = await verifyDetached(repomd, asc ? [asc] : [], gpg.keys);
+  if (gpg.mode === 'require' && !result.verified) {
+    throw new SignatureError(`${url}.asc: ${result.reason ?? 'not verified'}${result.keyId ? ` (key ${result.keyId})` : ''}`, {
+      path: `${url}.asc`,
+      hint: 'pass the repository\'s key with gpgKeys (--gpg-key FILE); gpgCheck report only reports',
+    });
+  }
+  return result;
 }
 
 /** Whether a file dependency is met by no file primary.xml lists (and no explicit provide). */
@@ -71,8 +113,8 @@ function needsFilelists(candidates: readonly RpmCandidate[]): boolean {
   return candidates.some((c) => [...c.rpm.requires.map((r) => r.dep), ...c.rpm.recommends].some((d) => paths(d).some((p) => !known.has(p))));
 }
 
-/** Fetches one `repomd.xml` data entry, checks its checksum and parses it. */
-async function fetchMetadata(entry: XmlNode, base: string, fetchOptions: { signal?: AbortSignal }): Promise<XmlNode> {
+/** Fetches one `repomd.xml` data entry and checks its checksum; returns it decompressed. */
+async function fetchMetadata(entry: XmlNode, base: string, fetchOptions: { signal?: AbortSignal }): Promise<Buffer> {
   const href = String((entry.location as XmlNode).href);
   const checksum = entry.checksum as XmlNode;
   const algorithm = HASHES[String(checksum.type)];
@@ -81,8 +123,7 @@ async function fetchMetadata(entry: XmlNode, base: string, fetchOptions: { signa
   const compressed = await fetchBytes(url, fetchOptions);
   const actual = createHash(algorithm).update(compressed).digest('hex');
   if (actual !== String(checksum['#text'])) throw new DigestMismatchError(url, String(checksum['#text']), actual, { path: url });
-  const xml = await withDecompressed(compressionOf(href), Readable.from([compressed]), streamToBuffer, url);
-  return parser.parse(xml.toString('utf8')) as XmlNode;
+  return withDecompressed(compressionOf(href), Readable.from([compressed]), streamToBuffer, url);
 }
 
 function fileNames(files: unknown): string[] {

@@ -6,7 +6,10 @@ import type { InstallReport, PackageSource, SourceIndex, SourceIndexRequest, Sou
 import { runRpmScriptlets } from './rpm-scriptlets.js';
 import { indexRpmDirectory } from './rpm-dir-index.js';
 import { extractIsoPackages } from './rpm-iso.js';
-import { loadRpmRepository, repositoryBaseUrl } from './rpm-repo-metadata.js';
+import { loadRpmRepository, repositoryBaseUrl, type RepomdGpgCheck } from './rpm-repo-metadata.js';
+import { readDirectoryComps } from './rpm-dir-comps.js';
+import type { CompsData } from './comps-groups.js';
+import type { GpgVerification } from './gpg-verify.js';
 import { compareRpmVersions } from './rpm-version.js';
 import type { RpmCandidate } from './rpm-candidate.js';
 
@@ -31,9 +34,23 @@ export interface RpmRepository {
   directory?: string;
 }
 
+/** What an rpm source's index holds beyond the shared `SourceIndex`. */
+export interface RpmSourceIndex extends SourceIndex<RpmRepository> {
+  candidates: RpmCandidate[];
+  /** Package groups from the source's comps.xml (empty when it has none). */
+  comps: CompsData;
+  /** rpm-repo with a GPG check: the verification of `repodata/repomd.xml.asc`. */
+  repositorySignature?: GpgVerification;
+}
+
 /** A `PackageSource` whose candidates carry rpm metadata. */
 export interface RpmPackageSource extends PackageSource<RpmRepository> {
-  index(request: SourceIndexRequest): Promise<SourceIndex<RpmRepository> & { candidates: RpmCandidate[] }>;
+  index(request: SourceIndexRequest): Promise<RpmSourceIndex>;
+}
+
+/** Source options: the GPG check of repository metadata (rpm-repo's `repomd.xml.asc`). */
+export interface RpmSourceOptions {
+  repomdGpg?: RepomdGpgCheck;
 }
 
 /**
@@ -46,9 +63,9 @@ export function rpmDirectorySource(spec: RpmSourceSpec): RpmPackageSource {
     async index(request) {
       request.onProgress?.({ phase: 'index', repository: `${spec.kind}:${spec.location}`, done: false });
       const directory = spec.kind === 'rpm-iso' ? await extractIsoPackages(spec.location, { cacheDir: request.cacheDir, ...(request.signal ? { signal: request.signal } : {}) }) : spec.location;
-      const candidates = await indexRpmDirectory(directory, { cacheDir: request.cacheDir, origin: `${spec.kind}:${spec.location}` });
+      const [candidates, { comps }] = await Promise.all([indexRpmDirectory(directory, { cacheDir: request.cacheDir, origin: `${spec.kind}:${spec.location}` }), readDirectoryComps(directory)]);
       request.onProgress?.({ phase: 'index', repository: `${spec.kind}:${spec.location}`, done: true });
-      return { repositories: [{ ...spec, directory }], candidates, compare: compareRpmVersions, baseNames: [] };
+      return { repositories: [{ ...spec, directory }], candidates, comps, compare: compareRpmVersions, baseNames: [] };
     },
     unpack: unpackRpm,
     install: installWithScriptlets,
@@ -56,15 +73,22 @@ export function rpmDirectorySource(spec: RpmSourceSpec): RpmPackageSource {
 }
 
 /** A yum/dnf repository (`rpm-repo:URL`): verified repodata, packages fetched into the shared cache. */
-export function rpmRepoSource(spec: RpmSourceSpec): RpmPackageSource {
+export function rpmRepoSource(spec: RpmSourceSpec, options: RpmSourceOptions = {}): RpmPackageSource {
   return {
     kind: spec.kind,
     async index(request) {
       const base = repositoryBaseUrl(spec.location);
       request.onProgress?.({ phase: 'index', repository: base, done: false });
-      const candidates = await loadRpmRepository(spec.location, { origin: `rpm-repo:${spec.location}`, ...(request.signal ? { signal: request.signal } : {}) });
+      const loaded = await loadRpmRepository(spec.location, { origin: `rpm-repo:${spec.location}`, ...(request.signal ? { signal: request.signal } : {}), ...(options.repomdGpg ? { gpg: options.repomdGpg } : {}) });
       request.onProgress?.({ phase: 'index', repository: base, done: true });
-      return { repositories: [{ ...spec, location: base }], candidates, compare: compareRpmVersions, baseNames: [] };
+      return {
+        repositories: [{ ...spec, location: base }],
+        candidates: loaded.candidates,
+        comps: loaded.comps,
+        ...(loaded.signature ? { repositorySignature: loaded.signature } : {}),
+        compare: compareRpmVersions,
+        baseNames: [],
+      };
     },
     unpack: unpackRpm,
     install: installWithScriptlets,
