@@ -1,4 +1,4 @@
-import { createReadStream, writeSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { z } from 'zod';
 import { manifestSchema, readManifest, writeAtomically, type Manifest } from '@distroforge/core';
@@ -7,6 +7,7 @@ import { compressStream } from './compress.js';
 import { entriesFromDirectory } from './entries-from-directory.js';
 import { entriesFromSpec } from './entries-from-spec.js';
 import { encodeCpioViews } from './write-cpio.js';
+import { PipelinedWriter, WRITES_IN_FLIGHT } from './pipelined-writer.js';
 
 const isIterable = (value: unknown): value is AsyncIterable<CpioEntry> | Iterable<CpioEntry> =>
   typeof value === 'object' && value !== null && (Symbol.asyncIterator in value || Symbol.iterator in value);
@@ -80,7 +81,7 @@ type StreamOptions = z.output<typeof streamOptionsSchema>;
 
 /**
  * The bytes of one segment: a (compressed) newc archive, or a copied archive. Chunks may be views
- * into a reused buffer: finish with each before pulling the next.
+ * into reused buffers: one stays valid until `WRITES_IN_FLIGHT` more chunks have been pulled.
  * @internal
  */
 export async function* cpioSegmentStream(segment: CpioSegment, options: StreamOptions = {}): AsyncGenerator<Buffer> {
@@ -90,7 +91,7 @@ export async function* cpioSegmentStream(segment: CpioSegment, options: StreamOp
     return;
   }
   const entries = await resolveEntries(input, options);
-  const writeOptions = { ...(options.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: options.sourceDateEpoch }), ...(options.firstInode === undefined ? {} : { firstInode: options.firstInode }) };
+  const writeOptions = { buffers: WRITES_IN_FLIGHT + 1, ...(options.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: options.sourceDateEpoch }), ...(options.firstInode === undefined ? {} : { firstInode: options.firstInode }) };
   yield* compressStream(encodeCpioViews(entries, writeOptions), compress, level);
 }
 
@@ -114,17 +115,16 @@ export async function writeInitramfs(options: WriteInitramfsOptions): Promise<Pa
   const segmentBytes: number[] = [];
   await writeAtomically(output, async (temp) => {
     const handle = await open(temp, 'w', 0o644);
+    const writer = new PipelinedWriter(handle);
     try {
       for (const segment of segments) {
-        let bytes = 0;
-        for await (const chunk of cpioSegmentStream(segment, streamOptions)) {
-          // Synchronous like the reads: a 1 MiB write to the page cache, no thread-pool round trip.
-          for (let done = 0; done < chunk.length; ) done += writeSync(handle.fd, chunk, done);
-          bytes += chunk.length;
-        }
-        segmentBytes.push(bytes);
+        const start = writer.position;
+        for await (const chunk of cpioSegmentStream(segment, streamOptions)) await writer.write(chunk);
+        segmentBytes.push(writer.position - start);
       }
+      await writer.flush();
     } finally {
+      await writer.settle();
       await handle.close();
     }
   });

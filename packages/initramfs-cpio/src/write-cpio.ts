@@ -1,8 +1,8 @@
-import { closeSync, openSync, readSync } from 'node:fs';
 import { sourceDateEpoch as envSourceDateEpoch } from '@distroforge/core';
 import { archivePath, typeBits, type CpioEntry } from './cpio-entry.js';
 import { newcHeaderLength, pad4, writeNewcHeader, type NewcHeaderFields } from './encode-newc-header.js';
-import { CpioEntryError, CpioSourceChangedError } from './errors.js';
+import { CpioEntryError } from './errors.js';
+import { FileReaderPool } from './file-reader-pool.js';
 
 export interface WriteCpioOptions {
   /**
@@ -16,8 +16,21 @@ export interface WriteCpioOptions {
   firstInode?: number;
 }
 
-/** Size of the reused output buffer; file data is read straight into it. */
+/** @internal Options only the package's own writers use. */
+export interface EncodeViewsOptions extends WriteCpioOptions {
+  /**
+   * Output buffers rotated through (default 1). A view stays valid until this many further views
+   * have been pulled, so a consumer may keep `buffers - 1` writes in flight while encoding goes on.
+   */
+  buffers?: number;
+}
+
+/** Size of each reused output buffer; file data is read straight into it. */
 const CHUNK = 1 << 20;
+/** Chunks sealed and being read by the reader threads while the next is encoded. */
+const READS_AHEAD = 3;
+/** Threads reading file contents (the main thread walks, encodes and writes meanwhile). */
+const READER_THREADS = 2;
 /** Longest name or symlink target accepted (Linux allows 4096; readers cap names at 64 KiB). */
 const MAX_NAME = 65_535;
 
@@ -42,15 +55,15 @@ export async function* writeCpio(
 }
 
 /**
- * The encoder behind every writer. It yields views into ONE reused buffer: a chunk is valid only
- * until the next one is requested, so the consumer must finish with it (write it, feed it to a
- * compressor and wait for the callback) before pulling again. Reusing the buffer matters: fresh
- * 1 MiB buffers cost a page fault per 4 KiB, which measured slower than the I/O itself.
+ * The encoder behind every writer. It yields views into a small pool of reused buffers (one by
+ * default): a chunk is valid only until `buffers` more are requested, so the consumer must finish
+ * with it (write it, feed it to a compressor and wait for the callback) in time. Reusing buffers
+ * matters: fresh 1 MiB buffers cost a page fault per 4 KiB, which measured slower than the I/O itself.
  * @internal
  */
 export async function* encodeCpioViews(
   entries: AsyncIterable<CpioEntry> | Iterable<CpioEntry>,
-  options: WriteCpioOptions = {},
+  options: EncodeViewsOptions = {},
 ): AsyncGenerator<Buffer, void, undefined> {
   const epoch = options.sourceDateEpoch === undefined ? envSourceDateEpoch() : (options.sourceDateEpoch ?? undefined);
   const blockSize = options.blockSize ?? 512;
@@ -59,81 +72,101 @@ export async function* encodeCpioViews(
   }
   let nextInode = options.firstInode ?? 0;
   const seen = new Set<string>();
-  const out = Buffer.allocUnsafe(CHUNK);
+  // Shared so reader threads can fill file data in while this thread writes the headers around it.
+  const pool = Array.from({ length: Math.max(1, options.buffers ?? 1) + READS_AHEAD }, () => new SharedArrayBuffer(CHUNK));
+  const readers = new FileReaderPool(READER_THREADS);
+  const sealed: Array<{ view: Buffer; read: Promise<void> | undefined }> = [];
+  let current = 0;
+  let out = Buffer.from(pool[0] as SharedArrayBuffer);
   let pos = 0;
   let written = 0;
-  /** Room for `n` more bytes? If not, the caller yields the filled part first. */
+  /** Reads for the chunk being filled: `path, size, file offset, length, offset in chunk`, ... */
+  let jobs: Array<string | number> = [];
+  /** Room for `n` more bytes? If not, the caller seals the filled part first. */
   const full = (n: number) => pos > 0 && pos + n > CHUNK;
-  const take = () => {
-    const view = out.subarray(0, pos);
+  /** Hands the filled chunk's reads to the reader threads and starts filling the next buffer. */
+  const seal = () => {
+    const read = jobs.length > 0 ? readers.read(pool[current] as SharedArrayBuffer, jobs) : undefined;
+    // Observed now so a failure is never unhandled; rethrown when the chunk is due.
+    read?.catch(() => {});
+    sealed.push({ view: out.subarray(0, pos), read });
+    jobs = [];
     written += pos;
     pos = 0;
-    return view;
+    current = (current + 1) % pool.length;
+    out = Buffer.from(pool[current] as SharedArrayBuffer);
   };
+  /** Yields sealed chunks, oldest first, whose reads are done, until at most `keep` are pending. */
+  async function* ready(keep: number): AsyncGenerator<Buffer, void, undefined> {
+    while (sealed.length > keep) {
+      const chunk = sealed.shift() as { view: Buffer; read: Promise<void> | undefined };
+      if (chunk.read) await chunk.read;
+      yield chunk.view;
+    }
+  }
+  /** Seals the filled chunk and yields those ready beyond the read-ahead window. */
+  async function* next(): AsyncGenerator<Buffer, void, undefined> {
+    seal();
+    yield* ready(READS_AHEAD);
+  }
   const zeros = (n: number) => {
     out.fill(0, pos, pos + n);
     pos += n;
   };
 
-  for await (const entry of entries) {
-    const item = prepare(entry);
-    const names = [entry.path, ...(entry.links ?? [])].map(archivePath);
-    const nameBytes = names.map((name) => Buffer.byteLength(name));
-    for (const [i, name] of names.entries()) {
-      if ((nameBytes[i] as number) > MAX_NAME) throw new CpioEntryError(`name longer than ${MAX_NAME} bytes: ${name.slice(0, 80)}...`, { value: name });
-      if (seen.has(name)) throw new CpioEntryError(`duplicate archive name ${JSON.stringify(name)}`, { value: name });
-      seen.add(name);
-    }
-    const ino = entry.ino ?? nextInode;
-    nextInode = Math.max(nextInode, ino + 1);
-    const base = headerFields(entry, ino, names.length, epoch);
-    for (let i = 0; i < names.length; i++) {
-      const last = i === names.length - 1;
-      const length = newcHeaderLength(nameBytes[i] as number);
-      if (full(length)) yield take();
-      pos += writeNewcHeader(out, pos, { ...base, filesize: last ? item.size : 0 }, names[i] as string, nameBytes[i]);
-      if (!last) continue;
-      if (entry.type === 'symlink') {
-        if (full(item.size + 3)) yield take();
-        out.write(entry.target ?? '', pos, 'utf8');
-        pos += item.size;
-        zeros(pad4(item.size));
-      } else if (entry.type === 'file') {
-        if (item.data) {
-          for (let offset = 0; offset < item.data.length; ) {
-            if (pos === CHUNK) yield take();
-            const n = Math.min(CHUNK - pos, item.data.length - offset);
-            item.data.copy(out, pos, offset, offset + n);
+  try {
+    for await (const entry of entries) {
+      const item = prepare(entry);
+      const names = [entry.path, ...(entry.links ?? [])].map(archivePath);
+      const nameBytes = names.map((name) => Buffer.byteLength(name));
+      for (const [i, name] of names.entries()) {
+        if ((nameBytes[i] as number) > MAX_NAME) throw new CpioEntryError(`name longer than ${MAX_NAME} bytes: ${name.slice(0, 80)}...`, { value: name });
+        if (seen.has(name)) throw new CpioEntryError(`duplicate archive name ${JSON.stringify(name)}`, { value: name });
+        seen.add(name);
+      }
+      const ino = entry.ino ?? nextInode;
+      nextInode = Math.max(nextInode, ino + 1);
+      const base = headerFields(entry, ino, names.length, epoch);
+      for (let i = 0; i < names.length; i++) {
+        const last = i === names.length - 1;
+        const length = newcHeaderLength(nameBytes[i] as number);
+        if (full(length)) yield* next();
+        pos += writeNewcHeader(out, pos, { ...base, filesize: last ? item.size : 0 }, names[i] as string, nameBytes[i]);
+        if (!last) continue;
+        if (entry.type === 'symlink') {
+          if (full(item.size + 3)) yield* next();
+          out.write(entry.target ?? '', pos, 'utf8');
+          pos += item.size;
+          zeros(pad4(item.size));
+        } else if (entry.type === 'file') {
+          for (let offset = 0; offset < item.size; ) {
+            if (pos === CHUNK) yield* next();
+            const n = Math.min(CHUNK - pos, item.size - offset);
+            if (item.data) item.data.copy(out, pos, offset, offset + n);
+            else jobs.push(entry.source as string, item.size, offset, n, pos);
             pos += n;
             offset += n;
           }
-        } else {
-          const source = openSource(entry.source as string, item.size);
-          try {
-            while (source.left > 0) {
-              if (pos === CHUNK) yield take();
-              pos += source.readInto(out, pos, CHUNK - pos);
-            }
-          } finally {
-            source.close();
-          }
+          if (full(3)) yield* next();
+          zeros(pad4(item.size));
         }
-        if (full(3)) yield take();
-        zeros(pad4(item.size));
       }
+      if (pos >= CHUNK - 4096) yield* next();
     }
-    if (pos >= CHUNK - 4096) yield take();
+    if (full(newcHeaderLength(10))) yield* next();
+    pos += writeNewcHeader(out, pos, { ...zeroFields, nlink: 1 }, 'TRAILER!!!');
+    let padding = (blockSize - ((written + pos) % blockSize)) % blockSize;
+    while (padding > 0) {
+      if (pos === CHUNK) yield* next();
+      const n = Math.min(padding, CHUNK - pos);
+      zeros(n);
+      padding -= n;
+    }
+    if (pos > 0) seal();
+    yield* ready(0);
+  } finally {
+    await readers.close();
   }
-  if (full(newcHeaderLength(10))) yield take();
-  pos += writeNewcHeader(out, pos, { ...zeroFields, nlink: 1 }, 'TRAILER!!!');
-  let padding = (blockSize - ((written + pos) % blockSize)) % blockSize;
-  while (padding > 0) {
-    if (pos === CHUNK) yield take();
-    const n = Math.min(padding, CHUNK - pos);
-    zeros(n);
-    padding -= n;
-  }
-  if (pos > 0) yield take();
 }
 
 const zeroFields: NewcHeaderFields = {
@@ -188,30 +221,5 @@ function headerFields(entry: CpioEntry, ino: number, names: number, epoch: numbe
     rdevmajor: device ? (entry.major as number) : 0,
     rdevminor: device ? (entry.minor as number) : 0,
     check: 0,
-  };
-}
-
-/**
- * A source file read straight into the output buffer. A file that shrank since its size was taken
- * is an error (the header would lie); one that grew is archived as the prefix the header announced. Synchronous on purpose (see the walk in entries-from-directory): each call blocks for one
- * read of at most 1 MiB, and on /usr/share this reads 6x faster than the promise API; the caller's
- * event loop runs whenever a chunk of output is yielded.
- */
-function openSource(path: string, size: number) {
-  const fd = openSync(path, 'r');
-  let total = 0;
-  return {
-    get left() {
-      return size - total;
-    },
-    readInto(target: Buffer, offset: number, max: number): number {
-      const bytesRead = readSync(fd, target, offset, Math.min(max, size - total), null);
-      if (bytesRead === 0) throw new CpioSourceChangedError(path, size, total);
-      total += bytesRead;
-      return bytesRead;
-    },
-    close(): void {
-      closeSync(fd);
-    },
   };
 }
