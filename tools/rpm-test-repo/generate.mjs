@@ -21,11 +21,15 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '../..');
 
-/** Modules the kernel package carries (with their dependencies): what a live or 9p boot loads, plus ext4 and virtio net/console. */
+/**
+ * Modules the kernel package carries (with their dependencies and soft dependencies): what
+ * @distroforge/initramfs-cpio's live initramfs loads (its LIVE_MODULES), plus virtio net/console.
+ */
 export const BOOT_MODULES = [
   'loop', 'squashfs', 'erofs', 'overlay', 'isofs', 'cdrom', 'sr_mod', 'ata_piix', 'ahci',
   'virtio_pci', 'virtio_blk', 'virtio_scsi', 'usb_storage', 'uas', 'xhci_pci', 'ehci_pci',
-  '9p', '9pnet_virtio', 'virtiofs', 'ext4', 'virtio_net', 'virtio_console',
+  '9p', '9pnet_virtio', 'virtiofs', 'sd_mod', 'nvme', 'crc32c_generic', 'ext4', 'btrfs', 'xfs',
+  'virtio_net', 'virtio_console',
 ];
 
 /** The packages of comps group `minimal` (the boot set). */
@@ -130,12 +134,24 @@ async function stageKernel(kernelDir, version, stage) {
     const [file, rest = ''] = line.split(':');
     if (file) deps.set(moduleName(file), { file, deps: rest.trim().split(/\s+/).filter(Boolean) });
   }
+  const aliases = new Map();
+  for (const line of (await readFile(join(modules, 'modules.alias'), 'utf8')).split('\n')) {
+    const [word, alias, name] = line.split(' ');
+    if (word === 'alias' && name && !aliases.has(alias)) aliases.set(alias.replace(/-/g, '_'), name);
+  }
+  const softdeps = new Map();
+  for (const line of (await readFile(join(modules, 'modules.softdep'), 'utf8')).split('\n')) {
+    const [word, name, ...rest] = line.trim().split(/\s+/);
+    if (word === 'softdep' && name) softdeps.set(moduleName(name), rest.filter((w) => w !== 'pre:' && w !== 'post:'));
+  }
   const wanted = new Set();
   const visit = (name) => {
-    const entry = deps.get(name);
+    const key = moduleName(name);
+    const entry = deps.get(key) ?? deps.get(moduleName(aliases.get(key) ?? ''));
     if (!entry || wanted.has(entry.file)) return;
     wanted.add(entry.file);
     for (const d of entry.deps) visit(moduleName(d));
+    for (const d of softdeps.get(moduleName(entry.file)) ?? []) visit(d);
   };
   for (const name of BOOT_MODULES) visit(name);
   const target = join(stage, 'lib/modules', version);
@@ -319,8 +335,8 @@ ttyS0::respawn:/sbin/getty -L 115200 ttyS0 vt100
 
 const RCS = `#!/bin/sh
 # Run by busybox init (::sysinit). The live initramfs may already have mounted these.
-mountpoint -q /proc || mount -t proc proc /proc
-mountpoint -q /sys || mount -t sysfs sysfs /sys
+[ -e /proc/mounts ] || mount -t proc proc /proc
+[ -d /sys/kernel ] || mount -t sysfs sysfs /sys
 [ -c /dev/ttyS0 ] || mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts && mount -t devpts devpts /dev/pts 2>/dev/null
 hostname -F /etc/hostname
