@@ -12,9 +12,10 @@ export const usage = `Usage:
                    [--cache DIR] [--manifest FILE] [--no-configure] [--initramfs] [--log FILE]
                    [--insecure-skip-signature-check] [--json] [--verbose]
   rootfs-bootstrap --suite SUITE [--variant VARIANT] [--include PKG,...] --resolve-only [--json]
-  rootfs-bootstrap --source rpm-dir:PATH|rpm-repo:URL|rpm-iso:PATH --include PKG,... [--exclude PKG,...]
-                   [--arch ARCH] [--no-weak-deps] [--scriptlets] [--cache DIR] [--manifest FILE] [--log FILE]
-                   [--json] (TARGET | --resolve-only)
+  rootfs-bootstrap --source rpm-dir:PATH|rpm-repo:URL|rpm-iso:PATH --include PKG,@GROUP,... [--exclude PKG,...]
+                   [--arch ARCH] [--no-weak-deps] [--group-types mandatory,default,optional]
+                   [--gpg-check off|report|require] [--gpg-key FILE]... [--scriptlets] [--cache DIR]
+                   [--manifest FILE] [--log FILE] [--json] (TARGET | --resolve-only)
 
 Variants: extract essential apt required minbase important standard (default minbase).
 Default mirror: the host's apt sources for SUITE.
@@ -44,6 +45,9 @@ const CLI_OPTIONS = {
   source: { type: 'string' },
   'no-weak-deps': { type: 'boolean' },
   scriptlets: { type: 'boolean' },
+  'group-types': { type: 'string' },
+  'gpg-check': { type: 'string' },
+  'gpg-key': { type: 'string', multiple: true },
   variant: { type: 'string' },
   include: { type: 'string', multiple: true },
   exclude: { type: 'string', multiple: true },
@@ -141,6 +145,9 @@ async function runRpm(values: ParsedValues, positionals: string[], out: (s: stri
     exclude: (values.exclude ?? []).flatMap(list),
     ...(values.arch ? { architecture: values.arch } : {}),
     ...(values['no-weak-deps'] ? { weakDeps: false } : {}),
+    ...(values['group-types'] ? { groupPackageTypes: list(values['group-types']) as never } : {}),
+    ...(values['gpg-check'] ? { gpgCheck: values['gpg-check'] as never } : {}),
+    ...(values['gpg-key'] ? { gpgKeys: values['gpg-key'] } : {}),
     ...(values.cache ? { cacheDir: values.cache } : {}),
     onProgress: progressPrinter(values.json ?? false, values.verbose ?? false, out),
   };
@@ -176,6 +183,10 @@ async function runRpm(values: ParsedValues, positionals: string[], out: (s: stri
   if (values.json) out(`${JSON.stringify({ event: 'result', ...result, manifest: values.manifest ?? null })}\n`);
   else {
     out(`${result.target}: ${result.packages.length} packages (${result.source} ${result.architecture}) in ${(result.timings.totalMs / 1000).toFixed(1)} s\n`);
+    if (result.gpg.mode !== 'off') {
+      const bad = result.gpg.packages.filter((p) => !p.verified);
+      out(`gpg: ${result.gpg.packages.length - bad.length}/${result.gpg.packages.length} package signatures verified${bad.length ? ` (not: ${bad.map((p) => `${p.package} ${p.reason}`).join(', ')})` : ''}${result.gpg.repository ? `; repomd.xml.asc ${result.gpg.repository.verified ? 'verified' : result.gpg.repository.reason}` : ''}\n`);
+    }
     out(result.configured ? `scriptlets ran for ${result.scriptlets.ran.length} packages, ${result.scriptlets.failures.length} failed (log ${result.logFile})\n` : `scriptlets skipped: ${result.skippedReason}\n`);
   }
   return 0;

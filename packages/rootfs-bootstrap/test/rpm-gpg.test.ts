@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapRpmRootfs, checkRpmSignature, readGpgKeys, resolveRpmRootfs, SignatureError } from '../src/index.js';
+import { main } from '../src/cli-main.js';
 import { rpmTestRepo } from './rpm-fixtures.js';
 
 // Keys made in this run with gpg; packages signed with rpmsign (header signatures, as rpm 4.18 writes
@@ -129,5 +130,21 @@ describe('package signatures', () => {
     const unsigned = (await rpmTestRepo()).dir;
     await expect(bootstrapRpmRootfs({ source: `rpm-dir:${unsigned}`, include: ['df-lib'], cacheDir, architecture: 'x86_64', target, gpgCheck: 'require', gpgKeys: [keys.rsa] })).rejects.toThrow(/df-lib \(not signed\)/);
     await expect(stat(target)).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe('command line', () => {
+  it('takes --gpg-check, --gpg-key and @groups', async () => {
+    let text = '';
+    const out = (s: string) => {
+      text += s;
+    };
+    const target = join(work, 'root-cli');
+    const args = ['--source', `rpm-repo:${signedRepo}`, '--include', '@minimal', '--arch', 'x86_64', '--cache', cacheDir, '--gpg-check', 'require', '--gpg-key', keys.rsa];
+    expect(await main([...args, target], out)).toBe(0);
+    expect(text).toContain('gpg: 4/4 package signatures verified; repomd.xml.asc verified\n');
+    expect(await readFile(join(target, 'etc/hostname'), 'utf8')).toBe('rocky-like\n');
+    expect(await main([...args.slice(0, -4), '--gpg-check', 'maybe', '--resolve-only'], out)).toBe(1);
+    expect(await main([...args.slice(0, -1), keys.wrong, join(work, 'root-cli-wrong')], out)).toBe(1);
   });
 });
