@@ -1,6 +1,7 @@
 // Run from a fresh project with the packed tarball installed: builds a tiny .deb with dpkg-deb and
 // unpacks it with the package, then checks version comparison and relation parsing; builds two
-// tiny rpms with rpmbuild and installs one (and its dependency) from the folder.
+// tiny rpms with rpmbuild and installs one (and its dependency) from the folder as a comps group,
+// reporting their (absent) signatures.
 import { bootstrapRpmRootfs, compareDebVersions, compareRpmVersions, parseRelations, readArMembers, unpackDeb } from '@distroforge/rootfs-bootstrap';
 import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -38,9 +39,13 @@ try {
     '%package -n smoke-dep', 'Summary: d', '%description -n smoke-dep', 'd', '%files -n smoke-dep', '%dir /opt', '',
   ].join('\n'));
   execFileSync('rpmbuild', ['-bb', '--quiet', '--define', `_topdir ${top}`, spec], { stdio: 'ignore' });
+  // A comps group next to the packages, and the (absent) signatures reported.
+  await writeFile(join(top, 'RPMS', 'comps.xml'), '<comps><group><id>smoke</id><name>Smoke</name><packagelist><packagereq type="mandatory">smoke-rpm</packagereq></packagelist></group></comps>');
   const rpmRoot = join(work, 'rpm-root');
-  const rpmResult = await bootstrapRpmRootfs({ source: `rpm-dir:${join(top, 'RPMS')}`, include: ['smoke-rpm'], target: rpmRoot, cacheDir: join(work, 'cache'), architecture: 'x86_64' });
+  const rpmResult = await bootstrapRpmRootfs({ source: `rpm-dir:${join(top, 'RPMS')}`, include: ['@smoke'], target: rpmRoot, cacheDir: join(work, 'cache'), architecture: 'x86_64', gpgCheck: 'report' });
   assert.deepEqual(rpmResult.packages.map((p) => p.name), ['smoke-dep', 'smoke-rpm']);
+  assert.deepEqual(rpmResult.packages.map((p) => p.chain), [['@smoke', 'smoke-rpm', 'smoke-dep'], ['@smoke', 'smoke-rpm']]);
+  assert.deepEqual(rpmResult.gpg.packages.map((p) => [p.package, p.signed, p.verified]), [['smoke-dep', false, false], ['smoke-rpm', false, false]]);
   assert.deepEqual(rpmResult.order, ['smoke-dep', 'smoke-rpm']);
   assert.equal(await readFile(join(rpmRoot, 'opt/app'), 'utf8'), 'app\n');
   console.log('rootfs-bootstrap smoke ok');
