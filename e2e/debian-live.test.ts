@@ -1,11 +1,13 @@
 // examples/debian-live end to end through the distroforge command: apt bootstrap (verified),
 // overlay (hostname, a user in kvm with its home, a service of its own, autologin on ttyS0),
-// squashfs with the manifest's ownership, live initramfs, hybrid ISO; booted from CD-ROM under
-// BIOS, UEFI and Secure Boot and as a USB-style disk, then directly (kernel + initramfs, root image
-// on virtio) and over 9p, with the profile's checks run on the serial console.
-// A second cold build in another state directory must give the same ISO bytes.
+// squashfs with the manifest's ownership, live initramfs, hybrid ISO and GPT disk image; the ISO
+// booted from CD-ROM and the disk image as a virtio disk and then as a USB-storage device (the
+// second boot must find a file the first wrote) under BIOS, UEFI and Secure Boot; the ISO as a
+// plain disk (the USB stick case); then directly (kernel + initramfs, root image on virtio) and
+// over 9p, with the profile's checks run on the serial console. The disk passes sfdisk --verify,
+// sgdisk -v and fsck.ext4 -fn. A second cold build in another state directory gives the same bytes.
 import { execa } from 'execa';
-import { cp, mkdtemp, readFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
@@ -18,7 +20,7 @@ let profile = '';
 interface Result {
   ok: boolean;
   build: { outputs: { kind: string; file: string; sha256: string; bytes: number }[]; stages: { name: string; cached: boolean; ms: number }[] };
-  boots: { firmware: string; medium: string; ok: boolean; readyMs: number; accel: string; commands: { run: string; ok: boolean; output: string }[]; lastLines?: string[]; consoleLog?: string }[];
+  boots: { firmware: string; medium: string; ok: boolean; readyMs: number; accel: string; commands: { run: string; ok: boolean; output: string }[]; lastLines?: string[]; consoleLog?: string; persistence?: string }[];
 }
 
 async function distroforge<T = Result>(args: string[]): Promise<T> {
@@ -34,16 +36,21 @@ beforeAll(async () => {
   await cp(join(repo, 'examples', 'debian-live'), profile, { recursive: true });
 });
 
-it('builds and boots from CD-ROM under BIOS, UEFI and UEFI Secure Boot with every check passing', async () => {
+it('builds and boots the ISO from CD-ROM and the disk image on virtio then USB, under BIOS, UEFI and Secure Boot', async () => {
   const result = await distroforge(['test', profile]);
   for (const s of result.build.stages) console.log(`debian-live stage ${s.name}: ${(s.ms / 1000).toFixed(1)} s${s.cached ? ' (cached)' : ''}`);
   for (const b of result.boots) console.log(`debian-live boot ${b.firmware}/${b.medium}: shell after ${(b.readyMs / 1000).toFixed(1)} s (${b.accel})`);
   const iso = result.build.outputs.find((o) => o.kind === 'iso');
+  const disk = result.build.outputs.find((o) => o.kind === 'disk');
   const squashfs = result.build.outputs.find((o) => o.kind === 'squashfs');
-  console.log(`debian-live ISO ${(iso!.bytes / 1048576).toFixed(1)} MiB, squashfs ${(squashfs!.bytes / 1048576).toFixed(1)} MiB`);
-  expect(result.boots.map((b) => `${b.firmware}/${b.medium}`)).toEqual(['bios/cdrom', 'uefi/cdrom', 'uefi-secureboot/cdrom']);
+  console.log(`debian-live ISO ${(iso!.bytes / 1048576).toFixed(1)} MiB, squashfs ${(squashfs!.bytes / 1048576).toFixed(1)} MiB, disk ${(disk!.bytes / 1048576).toFixed(0)} MiB`);
+  expect(result.boots.map((b) => `${b.firmware}/${b.medium}`)).toEqual([
+    'bios/cdrom', 'uefi/cdrom', 'uefi-secureboot/cdrom',
+    'bios/disk', 'uefi/disk', 'uefi-secureboot/disk',
+    'bios/disk-usb', 'uefi/disk-usb', 'uefi-secureboot/disk-usb',
+  ]);
   for (const boot of result.boots) {
-    expect(boot.lastLines ?? [], `${boot.firmware}`).toEqual([]);
+    expect(boot.lastLines ?? [], `${boot.firmware}/${boot.medium}`).toEqual([]);
     expect(boot.commands.map((c) => [c.run, c.ok])).toEqual([
       ['hostname', true],
       ['id live', true],
@@ -51,20 +58,39 @@ it('builds and boots from CD-ROM under BIOS, UEFI and UEFI Secure Boot with ever
       ['systemctl is-active distroforge-hello.service', true],
     ]);
   }
+  // Each firmware's USB boot ran on the disk its virtio boot had written to and powered off.
+  expect(result.boots.filter((b) => b.medium.startsWith('disk')).map((b) => b.persistence)).toEqual(['written', 'written', 'written', 'found', 'found', 'found']);
   expect(result.ok).toBe(true);
   expect(await readFile(`${iso!.file}.sha256`, 'utf8')).toContain(iso!.sha256);
   // The kernel itself confirms Secure Boot was enforced (shim -> signed GRUB -> signed kernel).
-  const secure = result.boots.find((b) => b.firmware === 'uefi-secureboot')!;
-  expect(await readFile(secure.consoleLog!, 'utf8')).toMatch(/Secure boot enabled/);
+  for (const medium of ['cdrom', 'disk', 'disk-usb']) {
+    const secure = result.boots.find((b) => b.firmware === 'uefi-secureboot' && b.medium === medium)!;
+    expect(await readFile(secure.consoleLog!, 'utf8'), medium).toMatch(/Secure boot enabled/);
+  }
   const plain = result.boots.find((b) => b.firmware === 'uefi')!;
   expect(await readFile(plain.consoleLog!, 'utf8')).toMatch(/Secure boot disabled/);
+}, 2_400_000);
+
+it('the disk image passes sfdisk --verify, sgdisk -v and fsck.ext4 -fn', async () => {
+  const report = JSON.parse(await readFile(join(profile, 'out', 'build-report.json'), 'utf8')) as Result['build'];
+  const disk = report.outputs.find((o) => o.kind === 'disk')!.file;
+  const verify = await execa('sfdisk', ['--verify', disk]);
+  expect(verify.stdout).toMatch(/No errors detected/);
+  expect((await execa('sgdisk', ['-v', disk])).stdout).toMatch(/No problems found/);
+  const table = JSON.parse((await execa('sfdisk', ['--json', disk])).stdout) as { partitiontable: { partitions: { start: number; size: number; type: string }[] } };
+  const root = table.partitiontable.partitions.find((p) => p.type === '4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709')!;
+  const ext4 = join(work, 'root.ext4');
+  await execa('dd', [`if=${disk}`, `of=${ext4}`, 'bs=512', `skip=${root.start}`, `count=${root.size}`, 'conv=sparse', 'status=none']);
+  const fsck = await execa('fsck.ext4', ['-fn', ext4], { reject: false });
+  expect(fsck.exitCode, fsck.stdout).toBe(0);
+  await rm(ext4);
 });
 
-it.each(['bios', 'uefi'])('boots the same ISO written to a plain disk (the USB case) under %s, from cache', async (firmware) => {
-  const result = await distroforge(['test', profile, '--firmware', firmware, '--medium', 'disk']);
+it.each(['bios', 'uefi'])('boots the same ISO written to a plain disk (the USB stick case) under %s, from cache', async (firmware) => {
+  const result = await distroforge(['test', profile, '--firmware', firmware, '--medium', 'iso-disk']);
   expect(result.build.stages.every((s) => s.cached)).toBe(true);
-  console.log(`debian-live boot ${firmware}/disk: shell after ${(result.boots[0]!.readyMs / 1000).toFixed(1)} s`);
-  expect(result.boots.map((b) => [b.medium, b.ok])).toEqual([['disk', true]]);
+  console.log(`debian-live boot ${firmware}/iso-disk: shell after ${(result.boots[0]!.readyMs / 1000).toFixed(1)} s`);
+  expect(result.boots.map((b) => [b.medium, b.ok])).toEqual([['iso-disk', true]]);
 });
 
 it.each(['direct', '9p'])('boots the dev loop (%s: kernel + initramfs, no ISO) with every check passing', async (medium) => {

@@ -2,7 +2,7 @@ import { defineCommand } from 'citty';
 import { inspectFile } from './inspect.js';
 
 export default defineCommand({
-  meta: { name: 'inspect', description: 'Show what an rpm, deb, cpio/initramfs, squashfs or ISO contains' },
+  meta: { name: 'inspect', description: 'Show what an rpm, deb, cpio/initramfs, squashfs, ISO or GPT disk image (raw or qcow2) contains' },
   args: {
     file: { type: 'positional', description: 'the file to inspect', required: true },
     json: { type: 'boolean', description: 'machine-readable output', default: false },

@@ -17,7 +17,7 @@ export async function detectFileKind(file: string): Promise<FileKind> {
     if (b.subarray(0, 4).toString('latin1') === 'hsqs') return 'squashfs';
     if (b.length >= 0x404 && b.readUInt32LE(0x400) === 0xe0f5e1e2) return 'erofs';
     if (b.subarray(0x8001, 0x8006).toString('latin1') === 'CD001') return 'iso';
-    if (b.subarray(512, 520).toString('latin1') === 'EFI PART') return 'disk';
+    if (b.subarray(512, 520).toString('latin1') === 'EFI PART' || b.subarray(0, 4).toString('latin1') === 'QFI\xfb') return 'disk';
     const magic6 = b.subarray(0, 6).toString('latin1');
     if (magic6 === '070701' || magic6 === '070702') return 'cpio';
     if ((b[0] === 0x1f && b[1] === 0x8b) || b.readUInt32LE(0) === 0xfd2fb528 || magic6 === '\xfd7zXZ\x00') return 'cpio';
@@ -96,13 +96,30 @@ export async function inspectFile(file: string): Promise<Inspection> {
         entries: iso.files.map((f) => JSON.stringify(f)),
       };
     }
+    case 'disk': {
+      const { inspectDisk } = await import('@distroforge/disk-assemble');
+      const disk = await inspectDisk(file);
+      return {
+        file,
+        kind,
+        summary: { format: disk.format, diskSize: disk.diskSize, diskGuid: disk.diskGuid, backupGptValid: disk.backupValid, mbrBootCode: disk.mbrBootCode, partitions: disk.partitions.length },
+        entries: disk.partitions.map((p) => {
+          const fs = p.filesystem ? ` ${p.filesystem.type}${p.filesystem.label ? ` "${p.filesystem.label}"` : ''}${p.filesystem.uuid ? ` ${p.filesystem.uuid}` : ''}` : '';
+          return `${p.index} ${p.name.padEnd(10)} ${(p.typeName ?? p.type).padEnd(12)} start ${mib(p.start)} size ${mib(p.size)} ${p.guid}${fs}`;
+        }),
+      };
+    }
     default:
       throw new DistroforgeError('ERR_INSPECT_UNSUPPORTED', `${file}: ${kind} images are recognised but not inspected yet`, {
         path: file,
         value: kind,
-        hint: kind === 'disk' ? 'use sfdisk -l or sgdisk -p for now' : 'use dump.erofs for now',
+        hint: 'use dump.erofs for now',
       });
   }
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(0).padStart(6)} MiB`;
 }
 
 function octal(mode: number): string {

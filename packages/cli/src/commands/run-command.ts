@@ -2,15 +2,17 @@ import { defineCommand } from 'citty';
 import { launch } from '@distroforge/qemu-launch';
 import { DistroforgeError } from '@distroforge/core';
 import { buildProfile } from '../pipeline/build-profile.js';
+import { launchOptionsFor, MEDIA, type BootMode, type Medium } from '../pipeline/boot-test.js';
 import { reporterFor } from '../main.js';
 
 export default defineCommand({
   meta: { name: 'run', description: 'Build if needed and boot the image interactively (serial console on this terminal; Ctrl-] quits)' },
   args: {
     profile: { type: 'positional', description: 'profile directory (default: .)', required: false, default: '.' },
-    direct: { type: 'boolean', description: 'boot kernel + initramfs directly (root image as a virtio disk): the fast dev loop', default: false },
-    share: { type: 'boolean', description: 'boot kernel + initramfs with the staging tree shared over 9p: no image needed', default: false },
-    firmware: { type: 'string', description: 'bios (default) or uefi', default: 'bios' },
+    medium: { type: 'string', description: `${MEDIA.join(', ')} (default: cdrom with an ISO, else disk with a disk image, else direct); disk writes are discarded` },
+    direct: { type: 'boolean', description: 'boot kernel + initramfs directly (root image as a virtio disk): the fast dev loop (= --medium direct)', default: false },
+    share: { type: 'boolean', description: 'boot kernel + initramfs with the staging tree shared over 9p: no image needed (= --medium 9p)', default: false },
+    firmware: { type: 'string', description: 'bios (default), uefi or uefi-secureboot', default: 'bios' },
     gui: { type: 'boolean', description: 'open a QEMU window as well', default: false },
     memory: { type: 'string', description: 'guest memory in MiB', default: '1024' },
     out: { type: 'string', description: 'output directory (default PROFILE/out)' },
@@ -19,27 +21,20 @@ export default defineCommand({
   async run({ args }) {
     const reporter = reporterFor({ verbose: args.verbose });
     const report = await buildProfile({ profile: args.profile, reporter, ...(args.out ? { out: args.out } : {}) }).finally(() => reporter.close());
-    const iso = report.outputs.find((o) => o.kind === 'iso')?.file;
-    const direct = args.direct || !iso;
-    if (direct && !report.direct) throw new DistroforgeError('ERR_USAGE', 'this build has no kernel/initramfs to boot directly');
-    if (args.firmware !== 'bios' && args.firmware !== 'uefi') throw new DistroforgeError('ERR_USAGE', `unknown firmware ${args.firmware}`, { hint: 'use bios or uefi' });
-    const d = report.direct;
+    const firmware = args.firmware;
+    if (firmware !== 'bios' && firmware !== 'uefi' && firmware !== 'uefi-secureboot') {
+      throw new DistroforgeError('ERR_USAGE', `unknown firmware ${firmware}`, { value: firmware, hint: 'use bios, uefi or uefi-secureboot' });
+    }
+    const kinds = new Set(report.outputs.map((o) => o.kind));
+    const medium = args.share ? '9p' : args.direct ? 'direct' : (args.medium ?? (kinds.has('iso') ? 'cdrom' : kinds.has('disk') ? 'disk' : 'direct'));
+    if (!(MEDIA as readonly string[]).includes(medium)) {
+      throw new DistroforgeError('ERR_USAGE', `unknown medium ${JSON.stringify(medium)}`, { value: medium, hint: `use ${MEDIA.join(', ')}` });
+    }
+    const mode: BootMode = { firmware, medium: medium as Medium };
     const instance = await launch({
-      memory: Number(args.memory),
-      cpus: 2,
-      firmware: args.firmware,
+      ...launchOptionsFor(mode, report, Number(args.memory)),
       display: args.gui ? 'gtk' : 'none',
       network: { model: 'virtio-net-pci', hostfwd: [] },
-      ...(args.share && d?.stagingRoot
-        ? {
-            kernel: d.kernel,
-            initrd: d.initrd,
-            append: `${d.append.replace(/ ?live\.(device|image)=\S*/g, '')} live.root=9p live.tag=rootfs`,
-            shares: [{ path: d.stagingRoot, tag: 'rootfs', type: '9p' as const, readOnly: true, securityModel: process.getuid?.() === 0 ? ('passthrough' as const) : ('none' as const) }],
-          }
-        : direct && d
-          ? { kernel: d.kernel, initrd: d.initrd, append: d.append, ...(d.rootImage ? { disks: [{ path: d.rootImage, readOnly: true, format: 'raw' as const }] } : {}) }
-          : { iso }),
     });
     process.stderr.write(`distroforge: QEMU (${instance.accel}) started; console log ${instance.logFile}; Ctrl-] quits\n`);
     instance.console.pipe(process.stdout);

@@ -4,7 +4,7 @@ import { profilePaths } from './profile-paths.js';
 import { DistroforgeError } from '@distroforge/core';
 import { formatMs } from '../output/reporter.js';
 import { buildProfile } from '../pipeline/build-profile.js';
-import { bootAndCheck, bootModes, type BootMode, type BootVerdict } from '../pipeline/boot-test.js';
+import { bootAndCheck, bootModes, chainDiskBoots, MEDIA, type BootMode, type BootVerdict, type Medium } from '../pipeline/boot-test.js';
 import { loadProfile } from '../profile/load-profile.js';
 import { outputArgs, reporterFor } from '../main.js';
 import { withInterrupt } from './with-interrupt.js';
@@ -16,7 +16,10 @@ export default defineCommand({
     out: { type: 'string', description: 'output directory (default PROFILE/out)' },
     state: { type: 'string', description: 'build state directory (default PROFILE/.distroforge)' },
     firmware: { type: 'string', description: 'only this firmware: bios, uefi or uefi-secureboot' },
-    medium: { type: 'string', description: 'cdrom (default), disk (the ISO as a USB-style disk), direct (kernel + initramfs + root image on virtio) or 9p (staging tree shared from the host)' },
+    medium: {
+      type: 'string',
+      description: 'only this medium: cdrom (the ISO), iso-disk (the ISO written to a disk, as on a USB stick), disk / disk-usb (the disk image on virtio / USB storage), direct (kernel + initramfs + root image on virtio) or 9p (staging tree shared from the host); comma-separated for several',
+    },
     ...outputArgs,
   },
   async run({ args }) {
@@ -33,23 +36,18 @@ export default defineCommand({
       const report = await withInterrupt((signal) =>
         buildProfile({ profile: args.profile, reporter, signal, ...(args.out ? { out: args.out } : {}), ...(args.state ? { state: args.state } : {}) }),
       );
-      let modes: BootMode[] = bootModes(loaded.profile, report);
-      if (args.firmware) modes = modes.filter((m) => m.firmware === args.firmware);
-      if (args.medium !== undefined) {
-        const medium = args.medium;
-        if (medium !== 'cdrom' && medium !== 'disk' && medium !== 'direct' && medium !== '9p') {
-          throw new DistroforgeError('ERR_USAGE', `unknown medium ${JSON.stringify(medium)}`, { hint: 'use cdrom, disk, direct or 9p' });
-        }
-        // Direct kernel boots need no firmware choice: one boot.
-        modes = medium === 'direct' || medium === '9p' ? [{ firmware: 'bios', medium }] : modes.map((m) => ({ ...m, medium }));
-      }
+      const media = args.medium === undefined ? undefined : parseMedia(args.medium);
+      let modes: BootMode[] = bootModes(loaded.profile, report, media);
+      if (args.firmware) modes = modes.filter((m) => m.firmware === args.firmware || m.medium === 'direct' || m.medium === '9p');
+      const bootsDir = join(profilePaths(args.profile, { ...(args.state ? { state: args.state } : {}) }).stateDir, 'boots');
+      modes = await chainDiskBoots(modes, report, bootsDir);
       if (modes.length === 0) throw new DistroforgeError('ERR_USAGE', `the profile does not target firmware ${args.firmware}`, { hint: `profile firmware: ${loaded.profile.firmware.join(', ')}` });
       const verdicts: BootVerdict[] = [];
       for (const mode of modes) {
         const name = `boot ${mode.firmware}/${mode.medium}`;
         reporter.emit({ type: 'stage-start', stage: name });
         const started = performance.now();
-        const verdict = await bootAndCheck(mode, report, test, join(profilePaths(args.profile, { ...(args.state ? { state: args.state } : {}) }).stateDir, 'boots'));
+        const verdict = await bootAndCheck(mode, report, test, bootsDir);
         verdicts.push(verdict);
         reporter.emit({
           type: 'stage-end',
@@ -57,7 +55,9 @@ export default defineCommand({
           cached: false,
           failed: !verdict.ok,
           ms: performance.now() - started,
-          detail: verdict.ok ? `ready in ${formatMs(verdict.readyMs ?? 0)} (${verdict.accel}), ${verdict.commands.length} checks passed` : 'FAILED',
+          detail: verdict.ok
+            ? `ready in ${formatMs(verdict.readyMs ?? 0)} (${verdict.accel}), ${verdict.commands.length} checks passed${verdict.persistence ? `, persistence ${verdict.persistence}` : ''}`
+            : 'FAILED',
         });
         if (!verdict.ok) {
           reporter.say(`FAIL ${name}: ${verdict.error ?? 'a check failed'}`);
@@ -76,3 +76,12 @@ export default defineCommand({
     }
   },
 });
+
+function parseMedia(value: string): Medium[] {
+  return value.split(',').map((m) => {
+    if (!(MEDIA as readonly string[]).includes(m)) {
+      throw new DistroforgeError('ERR_USAGE', `unknown medium ${JSON.stringify(m)}`, { value: m, hint: `use ${MEDIA.join(', ')}` });
+    }
+    return m as Medium;
+  });
+}

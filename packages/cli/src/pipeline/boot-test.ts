@@ -1,13 +1,26 @@
+import { mkdir } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { execa } from 'execa';
 import { launch, type LaunchOptions } from '@distroforge/qemu-launch';
 import { DistroforgeError, isDistroforgeError } from '@distroforge/core';
 import type { Profile } from '../profile/profile-schema.js';
 import type { BuildReport } from './build-profile.js';
 
+export const MEDIA = ['cdrom', 'iso-disk', 'disk', 'disk-usb', 'direct', '9p'] as const;
+export type Medium = (typeof MEDIA)[number];
+
 /**
- * cdrom / disk: the ISO as a CD-ROM or as a USB-style disk; direct: kernel + initramfs with the root
- * image as a virtio disk; 9p: kernel + initramfs with the staging tree shared from the host.
+ * cdrom / iso-disk: the ISO as a CD-ROM or written to a plain disk (the USB-stick case);
+ * disk / disk-usb: the disk image as a virtio disk or a USB-storage device; direct: kernel +
+ * initramfs with the root image as a virtio disk; 9p: kernel + initramfs with the staging tree
+ * shared from the host. `persist` chains two boots of one disk copy: the first writes a file and
+ * powers off, the second must find it.
  */
-export type BootMode = { firmware: 'bios' | 'uefi' | 'uefi-secureboot'; medium: 'cdrom' | 'disk' | 'direct' | '9p' };
+export type BootMode = {
+  firmware: 'bios' | 'uefi' | 'uefi-secureboot';
+  medium: Medium;
+  persist?: { image: string; step: 'write' | 'check'; token: string };
+};
 
 export interface CommandVerdict {
   run: string;
@@ -26,16 +39,51 @@ export interface BootVerdict extends BootMode {
   error?: string;
   lastLines?: string[];
   consoleLog?: string;
+  /** For chained disk boots: whether the file written in the first boot was written / found. */
+  persistence?: 'written' | 'found' | 'missing';
 }
 
-/** The boot modes a profile is tested in: every firmware it targets, from CD-ROM (or direct for initramfs-only systems). */
-export function bootModes(profile: Profile, report: BuildReport): BootMode[] {
-  const hasIso = report.outputs.some((o) => o.kind === 'iso');
-  if (!hasIso) return [{ firmware: 'bios', medium: 'direct' }];
-  return profile.firmware.map((firmware) => ({ firmware, medium: 'cdrom' as const }));
+/**
+ * The boot modes a profile is tested in: every firmware it targets, from CD-ROM for an ISO, and
+ * for a disk image as a virtio disk and then as a USB-storage device (direct for initramfs-only systems).
+ */
+export function bootModes(profile: Profile, report: BuildReport, media?: readonly Medium[]): BootMode[] {
+  const kinds = new Set(report.outputs.map((o) => o.kind));
+  const wanted = media ?? [...(kinds.has('iso') ? (['cdrom'] as const) : []), ...(kinds.has('disk') ? (['disk', 'disk-usb'] as const) : [])];
+  if (wanted.length === 0) return [{ firmware: 'bios', medium: 'direct' }];
+  const modes: BootMode[] = [];
+  for (const medium of wanted) {
+    if (medium === 'direct' || medium === '9p') modes.push({ firmware: 'bios', medium });
+    else for (const firmware of profile.firmware) modes.push({ firmware, medium });
+  }
+  return modes;
 }
 
-function launchOptionsFor(mode: BootMode, report: BuildReport, memory: number): LaunchOptions {
+/**
+ * Chains each firmware's virtio-disk and USB-disk boots on one private copy of the disk image:
+ * the first boot writes a file, the second must find it (the root is persistent). Copies live in
+ * `dir`; the built image is never written to.
+ */
+export async function chainDiskBoots(modes: BootMode[], report: BuildReport, dir: string): Promise<BootMode[]> {
+  const disk = report.outputs.find((o) => o.kind === 'disk');
+  if (!disk) return modes;
+  await mkdir(dir, { recursive: true });
+  const token = `df-persist-${process.pid}-${Date.now()}`;
+  const chained = modes.map((m) => ({ ...m }));
+  for (const firmware of new Set(chained.map((m) => m.firmware))) {
+    const first = chained.find((m) => m.firmware === firmware && m.medium === 'disk');
+    const second = chained.find((m) => m.firmware === firmware && m.medium === 'disk-usb');
+    if (!first || !second) continue;
+    const image = join(dir, `${firmware}-persist${extname(disk.file)}`);
+    await execa('cp', ['--sparse=always', '--reflink=auto', disk.file, image]);
+    first.persist = { image, step: 'write', token };
+    second.persist = { image, step: 'check', token };
+  }
+  return chained;
+}
+
+/** QEMU options for one boot mode of a build (used by `test` and `run`). */
+export function launchOptionsFor(mode: BootMode, report: BuildReport, memory: number): LaunchOptions {
   const iso = report.outputs.find((o) => o.kind === 'iso')?.file;
   const base: LaunchOptions = {
     memory,
@@ -55,7 +103,15 @@ function launchOptionsFor(mode: BootMode, report: BuildReport, memory: number): 
     }
     return { ...base, kernel: d.kernel, initrd: d.initrd, append: d.append, ...(d.rootImage ? { disks: [{ path: d.rootImage, readOnly: true, format: 'raw' }] } : {}) };
   }
-  if (!iso) throw new Error('the build produced no ISO');
+  if (mode.medium === 'disk' || mode.medium === 'disk-usb') {
+    const disk = report.outputs.find((o) => o.kind === 'disk')?.file;
+    if (!disk) throw new DistroforgeError('ERR_USAGE', 'this build produced no disk image', { hint: 'add disk to the profile\'s outputs' });
+    const format = disk.endsWith('.qcow2') ? 'qcow2' : 'raw';
+    const path = mode.persist?.image ?? disk;
+    const bus = mode.medium === 'disk' ? 'virtio' : 'usb';
+    return { ...base, disks: [{ path, format, interface: bus, snapshot: mode.persist === undefined, ...(bus === 'usb' ? { removable: true } : {}) }] };
+  }
+  if (!iso) throw new DistroforgeError('ERR_USAGE', 'this build produced no ISO', { hint: 'add iso to the profile\'s outputs' });
   return mode.medium === 'cdrom' ? { ...base, iso } : { ...base, disks: [{ path: iso, format: 'raw', snapshot: true }] };
 }
 
@@ -72,6 +128,7 @@ export async function bootAndCheck(mode: BootMode, report: BuildReport, test: No
       verdict.commands.push(await runCommand(instance, index + 1, command));
     }
     verdict.ok = verdict.commands.every((c) => c.ok);
+    if (verdict.ok && mode.persist) verdict.ok = await persistenceStep(instance, mode.persist, verdict);
     if (!verdict.ok) verdict.lastLines = instance.lastLines(20);
   } catch (error) {
     verdict.error = isDistroforgeError(error) ? `${error.code}: ${error.message.split('\n')[0]}` : String(error);
@@ -83,6 +140,34 @@ export async function bootAndCheck(mode: BootMode, report: BuildReport, test: No
 }
 
 type Instance = Awaited<ReturnType<typeof launch>>;
+
+const PERSIST_FILE = '/var/lib/distroforge-persist';
+
+/** Writes the token and powers off cleanly (first boot), or checks the token is there (second boot). */
+async function persistenceStep(instance: Instance, persist: NonNullable<BootMode['persist']>, verdict: BootVerdict): Promise<boolean> {
+  if (persist.step === 'check') {
+    const check = await runCommand(instance, 900, { run: `cat ${PERSIST_FILE}`, expect: persist.token, timeout: 60 });
+    verdict.persistence = check.ok ? 'found' : 'missing';
+    if (!check.ok) verdict.error = `${PERSIST_FILE} written in the previous boot is missing: the root is not persistent`;
+    return check.ok;
+  }
+  const write = await runCommand(instance, 901, { run: `echo ${persist.token} > ${PERSIST_FILE} && sync && cat ${PERSIST_FILE}`, expect: persist.token, timeout: 60 });
+  if (!write.ok) {
+    verdict.error = `could not write ${PERSIST_FILE}: ${write.output.slice(0, 200)}`;
+    return false;
+  }
+  // A clean power-off, so the second boot also shows the filesystem was left consistent.
+  await instance.send('poweroff\n');
+  let timer: NodeJS.Timeout | undefined;
+  const exited = await Promise.race([instance.exited.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), 120_000)))]);
+  clearTimeout(timer);
+  if (!exited) {
+    verdict.error = 'the guest did not power off within 120 s';
+    return false;
+  }
+  verdict.persistence = 'written';
+  return true;
+}
 
 async function runCommand(instance: Instance, n: number, command: { run: string; expect: string; timeout: number }): Promise<CommandVerdict> {
   // The markers are typed with quotes split so the shell's echo of the typed line cannot match them.

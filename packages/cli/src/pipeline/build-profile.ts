@@ -9,6 +9,7 @@ import { loadProfile, type LoadedProfile } from '../profile/load-profile.js';
 import type { Reporter } from '../output/reporter.js';
 import { DEFAULT_EPOCH, type BuildContext } from './build-context.js';
 import { busyboxInitramfsStage } from './stage-busybox-initramfs.js';
+import { diskStage } from './stage-disk.js';
 import { imageStage } from './stage-image.js';
 import { isoStage } from './stage-iso.js';
 import { kernelStage } from './stage-kernel.js';
@@ -28,7 +29,7 @@ export interface BuildOptions {
 }
 
 export interface BuiltOutput {
-  kind: 'iso' | 'initramfs' | 'kernel' | 'squashfs' | 'erofs';
+  kind: 'iso' | 'disk' | 'initramfs' | 'kernel' | 'squashfs' | 'erofs';
   file: string;
   bytes: number;
   sha256: string;
@@ -102,7 +103,12 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
         stages.push(iso);
         published.push(await publish(paths, join(iso.dir, iso.result.file), iso.result.file, 'iso'));
       }
-      for (const kind of profile.outputs.filter((o) => o === 'disk' || o === 'rootfs-tar')) {
+      if (profile.outputs.includes('disk')) {
+        const disk = await diskStage(ctx, overlay, initramfs);
+        stages.push(disk);
+        published.push(await publish(paths, join(disk.dir, disk.result.file), disk.result.file, 'disk'));
+      }
+      for (const kind of profile.outputs.filter((o) => o === 'rootfs-tar')) {
         options.reporter.say(`note: output "${kind}" is not built yet (tracked in the issue tracker); skipped`);
       }
     }

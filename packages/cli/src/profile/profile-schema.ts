@@ -81,6 +81,22 @@ const testCommand = z
   })
   .strict();
 
+/** "512M", "4G", "1T" or a number of bytes. */
+const byteSize = z.union([
+  z.number().int().positive(),
+  z.string().regex(/^\d+(\.\d+)?[KMGT]i?B?$/i, 'a size such as "512M", "4G" or a number of bytes'),
+]);
+
+const diskPartition = z
+  .object({
+    name: z.string().min(1).max(36),
+    type: z.string().describe('swap, home, var, linux-data... or a partition type GUID'),
+    size: byteSize,
+    filesystem: z.enum(['swap', 'ext4', 'none']).optional().describe('default: swap for the swap type, else none'),
+    label: z.string().min(1).max(16).optional(),
+  })
+  .strict();
+
 export const firmwareSchema = z.enum(['bios', 'uefi', 'uefi-secureboot']);
 
 export const profileSchema = z
@@ -132,6 +148,15 @@ export const profileSchema = z
       })
       .strict()
       .default({ compression: 'zstd', type: 'squashfs' }),
+    disk: z
+      .object({
+        size: byteSize.optional().describe('whole disk size; default: content + freeSpace (+ ESP and extra partitions)'),
+        freeSpace: byteSize.default('512M').describe('free space in the root filesystem when size is not given'),
+        format: z.enum(['raw', 'qcow2']).default('raw'),
+        partitions: z.array(diskPartition).default([]).describe('extra partitions between the ESP and the root'),
+      })
+      .strict()
+      .default({ freeSpace: '512M', format: 'raw', partitions: [] }),
     outputs: z.array(z.enum(['iso', 'disk', 'initramfs', 'squashfs', 'rootfs-tar'])).min(1).default(['iso']),
     firmware: z.array(firmwareSchema).min(1).default(['bios', 'uefi']),
     sourceDateEpoch: z.number().int().min(0).optional().describe('fallback when SOURCE_DATE_EPOCH is not set'),

@@ -1,0 +1,103 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { assembleDisk } from '@distroforge/disk-assemble';
+import type { StageResult } from '../engine/stage-cache.js';
+import type { BuildContext } from './build-context.js';
+import { parseByteSize } from '../profile/byte-size.js';
+import type { LiveInitramfsStageResult } from './stage-live-initramfs.js';
+import type { OverlayStageResult } from './stage-overlay.js';
+
+export interface DiskStageResult {
+  file: string;
+  bytes: number;
+  format: 'raw' | 'qcow2';
+  rootPartuuid: string;
+  kernelArgs: string[];
+  /** Manifest entries the ext4 writer could not apply (file capabilities). */
+  notApplied: number;
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * The kernel arguments of an installed disk: the live initramfs mounts the root partition
+ * (`root=PARTUUID=...` added by disk-assemble) read-write, without an overlay.
+ */
+export function diskKernelArgs(ctx: BuildContext): string[] {
+  return ['console=tty0', 'console=ttyS0,115200', 'live.root=disk', ...ctx.loaded.profile.boot.kernelArgs];
+}
+
+/**
+ * Stage 5b: a GPT disk image (BIOS boot partition, ESP with GRUB or Debian's signed shim + GRUB,
+ * the profile's extra partitions, an ext4 root made from the overlay tree and its manifest), ready
+ * for `dd`. Every GUID and UUID derives from the profile name, so rebuilds are byte-identical.
+ */
+export async function diskStage(
+  ctx: BuildContext,
+  overlay: StageResult<OverlayStageResult>,
+  initramfs: StageResult<LiveInitramfsStageResult>,
+): Promise<StageResult<DiskStageResult>> {
+  const { profile } = ctx.loaded;
+  const firmware = profile.firmware;
+  const inputs = {
+    kernelArgs: diskKernelArgs(ctx),
+    menu: { title: profile.description ?? profile.name, timeout: profile.boot.timeout },
+    bios: firmware.includes('bios'),
+    uefi: firmware.includes('uefi') || firmware.includes('uefi-secureboot'),
+    secureBoot: firmware.includes('uefi-secureboot'),
+    disk: profile.disk,
+    seed: `distroforge:${profile.name}`,
+    epoch: ctx.epoch,
+  };
+  return ctx.cache.run({
+    name: 'disk',
+    inputs,
+    upstream: [overlay.key, initramfs.key],
+    describe: (r) => `${(r.bytes / MiB).toFixed(0)} MiB ${r.format}`,
+    run: async (dir) => {
+      const { disk } = profile;
+      const file = `${profile.name}.${disk.format === 'qcow2' ? 'qcow2' : 'img'}`;
+      const result = await assembleDisk({
+        output: join(dir, file),
+        root: {
+          directory: join(overlay.dir, 'rootfs'),
+          manifest: join(overlay.dir, 'manifest.json'),
+          owner: 'root',
+          ...(disk.size === undefined ? { freeSpace: parseByteSize(disk.freeSpace) } : {}),
+        },
+        kernel: join(initramfs.dir, initramfs.result.kernel),
+        initrd: join(initramfs.dir, initramfs.result.initrd),
+        kernelArgs: inputs.kernelArgs,
+        ...(disk.size === undefined ? {} : { size: roundUp(parseByteSize(disk.size), MiB) }),
+        bios: inputs.bios,
+        uefi: inputs.uefi,
+        secureBoot: inputs.secureBoot,
+        extraPartitions: disk.partitions.map((p) => ({
+          name: p.name,
+          type: p.type,
+          size: roundUp(parseByteSize(p.size), MiB),
+          ...(p.filesystem ? { filesystem: p.filesystem } : {}),
+          ...(p.label ? { label: p.label } : {}),
+        })),
+        menu: { title: inputs.menu.title, timeout: inputs.menu.timeout },
+        seed: inputs.seed,
+        sourceDateEpoch: ctx.epoch,
+        format: disk.format,
+        logFile: join(dir, 'disk.log'),
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
+      return {
+        file,
+        bytes: (await stat(join(dir, file))).size,
+        format: disk.format,
+        rootPartuuid: result.root.partuuid,
+        kernelArgs: [...result.kernelArgs],
+        notApplied: result.notApplied.length,
+      };
+    },
+  });
+}
+
+function roundUp(value: number, unit: number): number {
+  return Math.ceil(value / unit) * unit;
+}

@@ -1,0 +1,75 @@
+import { execa } from 'execa';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { layoutPartitions, writeGpt } from '@distroforge/disk-assemble';
+import { packCpio } from '@distroforge/initramfs-cpio';
+import { detectFileKind, inspectFile } from '@distroforge/cli';
+
+const corpus = resolve(import.meta.dirname, '../../rpm-extract/test/corpus');
+let work = '';
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'df-inspect-'));
+  await mkdir(join(work, 'tree/etc'), { recursive: true });
+  await writeFile(join(work, 'tree/etc/hostname'), 'inspected\n');
+});
+
+describe('inspect', () => {
+  it('reads an RPM header and file list (corpus package)', async () => {
+    const result = await inspectFile(join(corpus, 'hello-2.0-1.i686.rpm'));
+    expect(result.kind).toBe('rpm');
+    expect(result.summary.nevra).toBe('hello-2.0-1.i686');
+    expect(result.entries.some((e) => e.endsWith(' /usr/bin/hello') && e.startsWith('100751 root/root'))).toBe(true);
+  });
+
+  it('lists a newc initramfs, gzip-compressed', async () => {
+    const file = join(work, 'initrd.img');
+    await packCpio({ input: { directory: join(work, 'tree') }, output: file, compress: 'gzip', sourceDateEpoch: 1_700_000_000 });
+    const result = await inspectFile(file);
+    expect(result.kind).toBe('cpio');
+    expect(result.entries.some((e) => / 10 etc\/hostname$/.test(e))).toBe(true);
+  });
+
+  it('lists a squashfs made by mksquashfs', async () => {
+    const file = join(work, 'root.squashfs');
+    await execa('mksquashfs', [join(work, 'tree'), file, '-noappend', '-quiet', '-all-root']);
+    const result = await inspectFile(file);
+    expect(result.kind).toBe('squashfs');
+    expect(result.entries.some((e) => e.endsWith('/etc/hostname'))).toBe(true);
+  });
+
+  it('prints the partition table of a GPT disk as sfdisk reads it, raw and qcow2', async () => {
+    const file = join(work, 'disk.img');
+    const table = layoutPartitions(
+      [
+        { name: 'ESP', type: 'esp', size: 2 * 1048576 },
+        { name: 'root', type: 'root-x86-64', size: 'rest' },
+      ],
+      { diskSize: 8 * 1048576, seed: 'inspect-test' },
+    );
+    await writeGpt(file, table);
+    const result = await inspectFile(file);
+    expect(result.kind).toBe('disk');
+    expect(result.summary).toMatchObject({ format: 'raw', diskSize: 8 * 1048576, backupGptValid: true, partitions: 2 });
+    const sfdisk = JSON.parse((await execa('sfdisk', ['--json', file])).stdout) as { partitiontable: { id: string; partitions: { uuid: string; name: string }[] } };
+    expect(result.summary.diskGuid).toBe(sfdisk.partitiontable.id);
+    expect(result.entries).toHaveLength(2);
+    for (const [i, p] of sfdisk.partitiontable.partitions.entries()) {
+      expect(result.entries[i]).toContain(p.uuid);
+      expect(result.entries[i]).toContain(p.name);
+    }
+    const qcow2 = join(work, 'disk.qcow2');
+    await execa('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', file, qcow2]);
+    const converted = await inspectFile(qcow2);
+    expect(converted.kind).toBe('disk');
+    expect(converted.summary).toMatchObject({ format: 'qcow2', diskGuid: sfdisk.partitiontable.id });
+  });
+
+  it('refuses a file of unknown format with a typed error', async () => {
+    const file = join(work, 'notes.txt');
+    await writeFile(file, 'just text\n');
+    await expect(detectFileKind(file)).rejects.toMatchObject({ code: 'ERR_INSPECT_UNKNOWN_FORMAT', path: file });
+    await expect(inspectFile(join(work, 'missing'))).rejects.toMatchObject({ code: 'ERR_INSPECT_UNREADABLE' });
+  });
+});
