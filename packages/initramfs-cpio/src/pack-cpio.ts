@@ -91,7 +91,7 @@ export async function* cpioSegmentStream(segment: CpioSegment, options: StreamOp
     return;
   }
   const entries = await resolveEntries(input, options);
-  const writeOptions = { buffers: WRITES_IN_FLIGHT + 1, ...(options.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: options.sourceDateEpoch }), ...(options.firstInode === undefined ? {} : { firstInode: options.firstInode }) };
+  const writeOptions = { buffers: WRITES_IN_FLIGHT + 1, trustedNames: 'directory' in input, ...(options.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: options.sourceDateEpoch }), ...(options.firstInode === undefined ? {} : { firstInode: options.firstInode }) };
   yield* compressStream(encodeCpioViews(entries, writeOptions), compress, level);
 }
 

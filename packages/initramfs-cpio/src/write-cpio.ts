@@ -23,6 +23,11 @@ export interface EncodeViewsOptions extends WriteCpioOptions {
    * have been pulled, so a consumer may keep `buffers - 1` writes in flight while encoding goes on.
    */
   buffers?: number;
+  /**
+   * The entries come from our directory walk: names already canonical and unique. Skips
+   * normalising them and the duplicate check, whose set of names would grow with the archive.
+   */
+  trustedNames?: boolean;
 }
 
 /** Size of each reused output buffer; file data is read straight into it. */
@@ -30,7 +35,7 @@ const CHUNK = 1 << 20;
 /** Chunks sealed and being read by the reader threads while the next is encoded. */
 const READS_AHEAD = 3;
 /** Threads reading file contents (the main thread walks, encodes and writes meanwhile). */
-const READER_THREADS = 2;
+const READER_THREADS = 1;
 /** Longest name or symlink target accepted (Linux allows 4096; readers cap names at 64 KiB). */
 const MAX_NAME = 65_535;
 
@@ -71,7 +76,8 @@ export async function* encodeCpioViews(
     throw new CpioEntryError(`blockSize must be a positive multiple of 4, got ${blockSize}`, { value: blockSize });
   }
   let nextInode = options.firstInode ?? 0;
-  const seen = new Set<string>();
+  const seen = options.trustedNames ? undefined : new Set<string>();
+  const canonical = (name: string) => (seen === undefined && !name.includes('\0') ? name : archivePath(name));
   // Shared so reader threads can fill file data in while this thread writes the headers around it.
   const pool = Array.from({ length: Math.max(1, options.buffers ?? 1) + READS_AHEAD }, () => new SharedArrayBuffer(CHUNK));
   const readers = new FileReaderPool(READER_THREADS);
@@ -117,12 +123,12 @@ export async function* encodeCpioViews(
   try {
     for await (const entry of entries) {
       const item = prepare(entry);
-      const names = [entry.path, ...(entry.links ?? [])].map(archivePath);
+      const names = entry.links ? [entry.path, ...entry.links].map(canonical) : [canonical(entry.path)];
       const nameBytes = names.map((name) => Buffer.byteLength(name));
       for (const [i, name] of names.entries()) {
         if ((nameBytes[i] as number) > MAX_NAME) throw new CpioEntryError(`name longer than ${MAX_NAME} bytes: ${name.slice(0, 80)}...`, { value: name });
-        if (seen.has(name)) throw new CpioEntryError(`duplicate archive name ${JSON.stringify(name)}`, { value: name });
-        seen.add(name);
+        if (seen?.has(name)) throw new CpioEntryError(`duplicate archive name ${JSON.stringify(name)}`, { value: name });
+        seen?.add(name);
       }
       const ino = entry.ino ?? nextInode;
       nextInode = Math.max(nextInode, ino + 1);
