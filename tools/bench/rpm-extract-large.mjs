@@ -3,10 +3,12 @@
 // run with rpmbuild: seeded pseudo-random (incompressible) files plus many small text files.
 // Not part of the test suite. Needs a build (`npm run build`): runs the package's dist/cli.js.
 // Usage: node tools/bench/rpm-extract-large.mjs [--mb 120] [--small 4000] [--payload w6.gzdio] [--runs 3] [--keep-rpm FILE]
+//        node tools/bench/rpm-extract-large.mjs --rpm FILE [--runs 3]   (time an existing package instead of building one)
+// --cli PATH times another build of the command (default: packages/rpm-extract/dist/cli.js).
 import { execa } from 'execa';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const arg = (name, fallback) => {
@@ -19,7 +21,7 @@ const smallFiles = Number(arg('small', '4000'));
 const payload = arg('payload', 'w6.gzdio');
 const runs = Number(arg('runs', '3'));
 const repo = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = join(repo, 'packages/rpm-extract/dist/cli.js');
+const cli = arg('cli') ? resolve(arg('cli')) : join(repo, 'packages/rpm-extract/dist/cli.js');
 const work = await mkdtemp(join(tmpdir(), 'rpm-extract-bench-'));
 
 /** xorshift128: deterministic bytes, so every run benchmarks the same package. */
@@ -35,7 +37,8 @@ function seededBytes(length, seed) {
   return Buffer.from(words.buffer, 0, length);
 }
 
-try {
+/** Builds the benchmark package with rpmbuild; returns its path. */
+async function buildPackage() {
   const tree = join(work, 'tree/opt/bench');
   await mkdir(join(tree, 'big'), { recursive: true });
   const chunk = 8 << 20;
@@ -56,17 +59,24 @@ try {
   const rpmdir = join(top, 'RPMS/noarch');
   const rpm = join(rpmdir, (await readdir(rpmdir))[0]);
   const size = (await stat(rpm)).size;
-  if (arg('keep-rpm')) await execa('cp', [rpm, arg('keep-rpm')]);
   console.log(`package: ${(size / 1e6).toFixed(1)} MB (${payload}), ${megabytes} MB random + ${smallFiles} small files; built in ${((performance.now() - buildStart) / 1000).toFixed(1)} s`);
+  return rpm;
+}
 
-  /** Runs a command under GNU time; returns wall seconds and peak RSS (KiB) of the whole process tree. */
+try {
+  const rpm = arg('rpm') ?? (await buildPackage());
+  const size = (await stat(rpm)).size;
+  if (arg('keep-rpm')) await execa('cp', [rpm, arg('keep-rpm')]);
+  if (arg('rpm')) console.log(`package: ${(size / 1e6).toFixed(1)} MB (${rpm})`);
+
+  /** Runs a command under GNU time; returns wall seconds, CPU seconds (user + system) and peak RSS (KiB) of the process tree. */
   async function measure(cmd, args, cwd) {
     const out = join(work, 'time.txt');
     const start = performance.now();
-    await execa('/usr/bin/time', ['-o', out, '-f', '%M', cmd, ...args], { cwd, stdout: 'ignore' });
+    await execa('/usr/bin/time', ['-o', out, '-f', '%M %U %S', cmd, ...args], { cwd, stdout: 'ignore' });
     const seconds = (performance.now() - start) / 1000;
-    const rss = Number((await execa('tail', ['-n1', out])).stdout);
-    return { seconds, rss };
+    const [rss, user, system] = (await execa('tail', ['-n1', out])).stdout.split(' ').map(Number);
+    return { seconds, rss, cpu: user + system };
   }
 
   const results = { ours: [], unverified: [], reference: [] };
@@ -89,13 +99,15 @@ try {
   const row = (name, rs) => {
     const t = median(rs.map((r) => r.seconds));
     const m = median(rs.map((r) => r.rss));
-    console.log(`${name.padEnd(28)} ${t.toFixed(2).padStart(7)} s  ${(m / 1024).toFixed(0).padStart(5)} MiB peak RSS   runs: ${rs.map((r) => r.seconds.toFixed(2)).join(' ')}`);
-    return { t, m };
+    const c = median(rs.map((r) => r.cpu));
+    console.log(`${name.padEnd(28)} ${t.toFixed(2).padStart(7)} s  ${c.toFixed(2).padStart(5)} s CPU  ${(m / 1024).toFixed(0).padStart(5)} MiB peak RSS   runs: ${rs.map((r) => r.seconds.toFixed(2)).join(' ')}`);
+    return { t, m, c };
   };
   const a = row('rpm-extract (verifying)', results.ours);
   const u = row('rpm-extract --no-verify', results.unverified);
   const b = row('rpm2cpio | cpio -idm', results.reference);
   console.log(`time ratio ours/reference: verifying ${(a.t / b.t).toFixed(2)}, --no-verify ${(u.t / b.t).toFixed(2)}`);
+  console.log(`CPU-time ratio ours/reference: verifying ${(a.c / b.c).toFixed(2)}, --no-verify ${(u.c / b.c).toFixed(2)}`);
   console.log(`peak-memory ratio ours/reference: verifying ${(a.m / b.m).toFixed(2)}, --no-verify ${(u.m / b.m).toFixed(2)}`);
 } finally {
   await rm(work, { recursive: true, force: true });

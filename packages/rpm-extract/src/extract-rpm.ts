@@ -24,7 +24,7 @@ export const extractOptionsSchema = z
     fileDigests: z.enum(['auto', 'always']).default('auto'),
     /** Add to an existing directory (a root filesystem being assembled) instead of creating it. */
     merge: z.boolean().default(false),
-    /** Keep the half-written staging directory when extraction fails (for debugging). */
+    /** Keep the half-written staging directory when extraction fails (for debugging; files not reached yet may be empty). */
     keepPartial: z.boolean().default(false),
     /** Give files and directories the package's mtimes (default true). */
     preserveMtime: z.boolean().default(true),

@@ -3,10 +3,13 @@ import { dirname, join } from 'node:path';
 import { rpmError } from './errors.js';
 import { hardlinkSets } from './hardlink-sets.js';
 import type { RpmManifestEntry } from './rpm-manifest.js';
+import { placeholderPaths } from './placeholders.js';
 import { ancestors, safeRelativePath } from './safe-path.js';
 import type { RpmFile, RpmPackage } from './types.js';
 import { newHash, type PayloadMember } from './walk-payload.js';
-import { io, writeRegular } from './write-regular-file.js';
+import { directWriter, threadedWriter, type SmallFileWriter } from './small-file-writer.js';
+import { io } from './write-error.js';
+import { writeRegular } from './write-regular-file.js';
 
 export interface MaterializeOptions {
   verify: boolean;
@@ -21,6 +24,9 @@ export interface MaterializeResult {
   skipped: Array<{ path: string; reason: 'ghost' | 'device' | 'fifo' | 'socket' }>;
 }
 
+// Below this many regular files, starting threads costs more than creating the files in line.
+const threadedWriterFiles = 200;
+const writerThreads = 2;
 
 /**
  * Writes the payload members into `root` (a fresh directory), following the header for metadata:
@@ -28,6 +34,17 @@ export interface MaterializeResult {
  * File digests are checked as the contents stream through when `verify` is set.
  */
 export async function materialize(root: string, pkg: RpmPackage, members: AsyncIterable<PayloadMember>, options: MaterializeOptions): Promise<MaterializeResult> {
+  const regularFiles = pkg.files.filter((f) => f.type === 'file' && !f.ghost).length;
+  const threaded = regularFiles >= threadedWriterFiles;
+  const small = threaded ? threadedWriter(writerThreads) : directWriter();
+  try {
+    return await materializeWith(small, threaded, root, pkg, members, options);
+  } finally {
+    await small.close();
+  }
+}
+
+async function materializeWith(small: SmallFileWriter, placeholders: boolean, root: string, pkg: RpmPackage, members: AsyncIterable<PayloadMember>, options: MaterializeOptions): Promise<MaterializeResult> {
   const result: MaterializeResult = { manifest: [], filesWritten: 0, bytesWritten: 0, skipped: [] };
   const links = hardlinkSets(pkg.files);
   const linkTarget = new Map<number[], string>();
@@ -35,6 +52,7 @@ export async function materialize(root: string, pkg: RpmPackage, members: AsyncI
   const madeDirs = new Set<string>();
   const symlinks = new Set<string>();
   const dirs: Array<{ abs: string; file: RpmFile }> = [];
+  if (placeholders) small.createPlaceholders(placeholderPaths(root, pkg.files, links, madeDirs));
 
   const place = (file: RpmFile): { rel: string; abs: string } => {
     const rel = safeRelativePath(file.path);
@@ -97,6 +115,7 @@ export async function materialize(root: string, pkg: RpmPackage, members: AsyncI
         const existing = set && linkTarget.get(set);
         const { abs } = place(file);
         if (existing && entry.size === 0) {
+          await small.drain();
           io(file.path, () => linkSync(existing, abs));
           done.add(index);
           result.filesWritten++;
@@ -107,7 +126,7 @@ export async function materialize(root: string, pkg: RpmPackage, members: AsyncI
           throw rpmError('ERR_RPM_BAD_PAYLOAD', `${file.path}: payload holds ${entry.size} bytes, the header says ${file.size}`, { value: file.path });
         }
         const hash = options.verify && file.digest ? newHash(pkg.fileDigestAlgorithm) : undefined;
-        await writeRegular(abs, file, entry.body, hash, options.preserveMtime);
+        await writeRegular(abs, file, entry.body, hash, options.preserveMtime, small);
         if (hash) {
           const actual = hash.digest('hex');
           if (actual !== file.digest) {
@@ -129,6 +148,7 @@ export async function materialize(root: string, pkg: RpmPackage, members: AsyncI
   }
 
   // Members the payload does not carry: hard links, empty directories of old packages, ghosts.
+  await small.drain();
   for (const [index, file] of pkg.files.entries()) {
     if (done.has(index)) continue;
     if (file.ghost) {
