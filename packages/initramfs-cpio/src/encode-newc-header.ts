@@ -74,12 +74,22 @@ export function newcHeaderLength(nameBytes: number): number {
 }
 
 const MAGIC_BYTES = Buffer.from(NEWC_MAGIC, 'latin1');
-const HEX_DIGITS = Buffer.from('0123456789ABCDEF', 'latin1');
+/** The two hex digits (ASCII, upper case) of each byte value. */
+const HIGH_DIGIT = new Uint8Array(256);
+const LOW_DIGIT = new Uint8Array(256);
+for (let byte = 0; byte < 256; byte++) {
+  HIGH_DIGIT[byte] = '0123456789ABCDEF'.charCodeAt(byte >> 4);
+  LOW_DIGIT[byte] = '0123456789ABCDEF'.charCodeAt(byte & 15);
+}
 
 /** Eight upper-case hex digits of `value` at `offset`; a value that does not fit is an error. */
 function putHex(out: Buffer, offset: number, value: number, field: string, name: string): void {
   if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new CpioFieldOverflowError(field, value, name);
-  for (let i = 7, rest = value; i >= 0; i--, rest = Math.floor(rest / 16)) out[offset + i] = HEX_DIGITS[rest % 16] as number;
+  for (let shift = 24, at = offset; shift >= 0; shift -= 8, at += 2) {
+    const byte = (value >>> shift) & 0xff;
+    out[at] = HIGH_DIGIT[byte] as number;
+    out[at + 1] = LOW_DIGIT[byte] as number;
+  }
 }
 
 function writeHex(out: Buffer, offset: number, value: number, field: string, name: string): void {

@@ -72,10 +72,15 @@ interface Slot {
  * entries after it are held (metadata only) until then.
  */
 export async function* entriesFromDirectory(dir: string, options: DirectoryInputOptions = {}): AsyncGenerator<CpioEntry> {
-  yield* walkSorted(dir, options);
+  yield* directoryEntries(dir, options);
 }
 
-function* walkSorted(dir: string, options: DirectoryInputOptions): Generator<CpioEntry> {
+/**
+ * The same walk as a synchronous generator (the walk is synchronous anyway, see `nodeFromStats`),
+ * so the writer pulls entries without a promise each.
+ * @internal
+ */
+export function* directoryEntries(dir: string, options: DirectoryInputOptions = {}): Generator<CpioEntry> {
   const root = resolve(dir);
   /** `root/name`, without a doubled slash when the root is `/`. */
   const at = (name: string) => (name === '.' ? root : `${root === '/' ? '' : root}/${name}`);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { manifestSchema, readManifest, writeAtomically, type Manifest } from '@distroforge/core';
 import type { CpioEntry } from './cpio-entry.js';
 import { compressStream } from './compress.js';
-import { entriesFromDirectory } from './entries-from-directory.js';
+import { directoryEntries } from './entries-from-directory.js';
 import { entriesFromSpec } from './entries-from-spec.js';
 import { encodeCpioViews } from './write-cpio.js';
 import { PipelinedWriter, WRITES_IN_FLIGHT } from './pipelined-writer.js';
@@ -98,7 +98,7 @@ export async function* cpioSegmentStream(segment: CpioSegment, options: StreamOp
 async function resolveEntries(input: z.output<typeof cpioInputSchema>, options: StreamOptions): Promise<AsyncIterable<CpioEntry> | Iterable<CpioEntry>> {
   if ('directory' in input) {
     const manifest: Manifest | undefined = typeof input.manifest === 'string' ? await readManifest(input.manifest) : input.manifest;
-    return entriesFromDirectory(input.directory, { manifest, owner: input.owner, firstInode: options.firstInode });
+    return directoryEntries(input.directory, { manifest, owner: input.owner, firstInode: options.firstInode });
   }
   if ('spec' in input) return entriesFromSpec(input.spec, { baseDir: input.baseDir });
   if ('entries' in input) return input.entries;

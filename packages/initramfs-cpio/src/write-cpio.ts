@@ -86,17 +86,19 @@ export async function* encodeCpioViews(
   let out = Buffer.from(pool[0] as SharedArrayBuffer);
   let pos = 0;
   let written = 0;
-  /** Reads for the chunk being filled: `path, size, file offset, length, offset in chunk`, ... */
-  let jobs: Array<string | number> = [];
+  /** Reads for the chunk being filled: a path each, and its `size, file offset, length, offset in chunk`. */
+  let paths: string[] = [];
+  let numbers: number[] = [];
   /** Room for `n` more bytes? If not, the caller seals the filled part first. */
   const full = (n: number) => pos > 0 && pos + n > CHUNK;
   /** Hands the filled chunk's reads to the reader threads and starts filling the next buffer. */
   const seal = () => {
-    const read = jobs.length > 0 ? readers.read(pool[current] as SharedArrayBuffer, jobs) : undefined;
+    const read = paths.length > 0 ? readers.read(pool[current] as SharedArrayBuffer, paths, numbers) : undefined;
     // Observed now so a failure is never unhandled; rethrown when the chunk is due.
     read?.catch(() => {});
     sealed.push({ view: out.subarray(0, pos), read });
-    jobs = [];
+    paths = [];
+    numbers = [];
     written += pos;
     pos = 0;
     current = (current + 1) % pool.length;
@@ -120,8 +122,18 @@ export async function* encodeCpioViews(
     pos += n;
   };
 
+  // Sync inputs (arrays, the directory walk) are pulled without a promise per entry.
+  const iterator = Symbol.asyncIterator in entries ? entries[Symbol.asyncIterator]() : entries[Symbol.iterator]();
+  let finished = false;
   try {
-    for await (const entry of entries) {
+    for (;;) {
+      const pulled = iterator.next();
+      const step = pulled instanceof Promise ? await pulled : pulled;
+      if (step.done) {
+        finished = true;
+        break;
+      }
+      const entry = step.value;
       const item = prepare(entry);
       const names = entry.links ? [entry.path, ...entry.links].map(canonical) : [canonical(entry.path)];
       const nameBytes = names.map((name) => Buffer.byteLength(name));
@@ -149,7 +161,10 @@ export async function* encodeCpioViews(
             if (pos === CHUNK) yield* next();
             const n = Math.min(CHUNK - pos, item.size - offset);
             if (item.data) item.data.copy(out, pos, offset, offset + n);
-            else jobs.push(entry.source as string, item.size, offset, n, pos);
+            else {
+              paths.push(entry.source as string);
+              numbers.push(item.size, offset, n, pos);
+            }
             pos += n;
             offset += n;
           }
@@ -171,6 +186,7 @@ export async function* encodeCpioViews(
     if (pos > 0) seal();
     yield* ready(0);
   } finally {
+    if (!finished) await iterator.return?.();
     await readers.close();
   }
 }
