@@ -19,9 +19,10 @@ describe('rootfs-bootstrap command line', () => {
                          [--cache DIR] [--manifest FILE] [--no-configure] [--initramfs] [--log FILE]
                          [--insecure-skip-signature-check] [--json] [--verbose]
         rootfs-bootstrap --suite SUITE [--variant VARIANT] [--include PKG,...] --resolve-only [--json]
-        rootfs-bootstrap --source rpm-dir:PATH|rpm-repo:URL|rpm-iso:PATH --include PKG,... [--exclude PKG,...]
-                         [--arch ARCH] [--no-weak-deps] [--scriptlets] [--cache DIR] [--manifest FILE] [--log FILE]
-                         [--json] (TARGET | --resolve-only)
+        rootfs-bootstrap --source rpm-dir:PATH|rpm-repo:URL|rpm-iso:PATH --include PKG,@GROUP,... [--exclude PKG,...]
+                         [--arch ARCH] [--no-weak-deps] [--group-types mandatory,default,optional]
+                         [--gpg-check off|report|require] [--gpg-key FILE]... [--scriptlets] [--cache DIR]
+                         [--manifest FILE] [--log FILE] [--json] (TARGET | --resolve-only)
 
       Variants: extract essential apt required minbase important standard (default minbase).
       Default mirror: the host's apt sources for SUITE.
