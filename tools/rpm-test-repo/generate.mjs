@@ -8,7 +8,8 @@
 //
 // Cached: OUTDIR/.inputs holds a digest of every input (this script, the busybox-static .deb, the
 // kernel, rpmbuild's version); a second run with the same inputs returns at once. The folder is
-// built beside OUTDIR and renamed into place, so a half-built repository is never seen.
+// built beside OUTDIR and renamed into place, so a half-built repository is never seen; OUTDIR.lock
+// makes concurrent callers wait for one build.
 // Needs: rpmbuild (rpm), createrepo_c, dpkg-deb, depmod (kmod), apt-get (busybox-static download
 // when the apt cache lacks it) and tools/fetch-kernel.
 import { execFile, execFileSync } from 'node:child_process';
@@ -49,9 +50,27 @@ export async function generateRpmTestRepo(outDir, options = {}) {
   const inputs = await collectInputs();
   const key = inputs.key;
   const stamp = join(out, '.inputs');
-  if ((await readFile(stamp, 'utf8').catch(() => '')).trim() === key) return describe(out, inputs);
+  const ready = async () => (await readFile(stamp, 'utf8').catch(() => '')).trim() === key;
+  if (await ready()) return describe(out, inputs);
 
+  // One builder at a time (test files run in parallel): the others wait for its result.
   await mkdir(dirname(out), { recursive: true });
+  const lock = `${out}.lock`;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+      const age = Date.now() - (await stat(lock).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+      if (age > 15 * 60_000) await rm(lock, { recursive: true, force: true }); // left by a killed run
+      else await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  if (await ready()) {
+    await rm(lock, { recursive: true, force: true });
+    return describe(out, inputs);
+  }
   const work = await mkdtemp(`${out}.tmp-`);
   try {
     const repo = join(work, 'repo');
@@ -78,12 +97,10 @@ export async function generateRpmTestRepo(outDir, options = {}) {
     execFileSync('createrepo_c', ['--quiet', '-g', join(repo, 'comps.xml'), repo], { stdio: ['ignore', 'ignore', 'inherit'] });
     await writeFile(join(repo, '.inputs'), `${key}\n`);
     await rm(out, { recursive: true, force: true });
-    await rename(repo, out).catch(async (error) => {
-      // Another process finished the same repository first.
-      if ((await readFile(stamp, 'utf8').catch(() => '')).trim() !== key) throw error;
-    });
+    await rename(repo, out);
   } finally {
     await rm(work, { recursive: true, force: true, maxRetries: 3 });
+    await rm(lock, { recursive: true, force: true });
   }
   log(`rpm-test-repo: ${out}`);
   return describe(out, inputs);
