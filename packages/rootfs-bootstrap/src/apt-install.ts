@@ -1,29 +1,40 @@
-import { link, copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { withChroot, type ChrootSession } from './chroot-session.js';
 import { performance } from 'node:perf_hooks';
-import type { InstallReport, MaintainerScripts, SourceInstallRequest } from './package-source.js';
+import { withChroot, type ChrootSession } from './chroot-session.js';
+import { activateFileTriggers } from './dpkg-database.js';
+import { runPreinsts } from './dpkg-preinst.js';
+import { unpackIntoDpkgDatabase } from './dpkg-unpack.js';
+import type { PackageCandidate } from './package-candidate.js';
+import type { InstallReport, SourceInstallRequest } from './package-source.js';
 
 const CHROOT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
+/** Names of the install steps, in order (`configureSteps` in the result). */
+export const INSTALL_STEPS = {
+  unpackEssential: 'unpack essential packages',
+  preinstEssential: 'preinst essential packages',
+  configureEssential: 'configure essential packages',
+  unpackRemaining: 'unpack remaining packages',
+  preinstRemaining: 'preinst remaining packages',
+  configureAll: 'configure all',
+} as const;
+
+/** Steps that write package files (the `unpackMs` share of the time). */
+export const UNPACK_STEPS: ReadonlySet<string> = new Set([INSTALL_STEPS.unpackEssential, INSTALL_STEPS.unpackRemaining]);
+
 /**
- * Installs every package with the target's own dpkg in a chroot: the essential set first (with
- * --force-depends, as mmdebstrap does: dpkg ignores Pre-Depends order within one call), then the
- * rest, then `dpkg --configure -a`. policy-rc.d forbids service starts; update-initramfs is diverted
- * unless an initramfs is wanted.
+ * Installs every package as `dpkg --install` would, in two stages like mmdebstrap (the essential
+ * set, then the rest), without making dpkg unpack anything: each stage is unpacked in-process and
+ * recorded in dpkg's database as `unpacked` (`unpackIntoDpkgDatabase`), its preinst scripts run
+ * (`preinst install`, in installation order, base-passwd first), and the target's own dpkg runs
+ * `--configure` in a chroot (postinst scripts, conffiles, triggers). The rest is unpacked after the
+ * essential set is configured, so it lands through the merged-/usr symlinks and the diversions the
+ * essential set's scripts made, and file triggers it activates are handed to dpkg.
+ * policy-rc.d forbids service starts; update-initramfs is diverted unless an initramfs is wanted.
  */
 export async function installWithDpkg(request: SourceInstallRequest): Promise<InstallReport> {
-  const { root, order, essentialSet, files, logFile, sourceDateEpoch: epoch, onProgress, signal } = request;
-  const debDir = 'var/cache/distroforge-debs';
-  await mkdir(join(root, debDir), { recursive: true });
-  const inRoot = new Map<string, string>();
-  for (const pkg of order) {
-    const name = `${pkg.name}_${pkg.version.replace(/:/g, '%3a')}_${pkg.architecture}.deb`;
-    const source = files.get(pkg.name)!;
-    await link(source, join(root, debDir, name)).catch(() => copyFile(source, join(root, debDir, name)));
-    inRoot.set(pkg.name, `/${debDir}/${name}`);
-  }
-  await writeFile(join(root, 'usr/sbin/policy-rc.d'), '#!/bin/sh\n# installed by rootfs-bootstrap: no service starts\nexit 101\n', { mode: 0o755 });
+  const { root, order, essentialSet, files, sourceDateEpoch: epoch, onProgress, signal } = request;
   const env: Record<string, string> = {
     PATH: CHROOT_PATH,
     LC_ALL: 'C.UTF-8',
@@ -33,29 +44,45 @@ export async function installWithDpkg(request: SourceInstallRequest): Promise<In
     ...(epoch === undefined ? {} : { SOURCE_DATE_EPOCH: String(epoch) }),
     ...(request.initramfs ? {} : { INITRD: 'No' }),
   };
-  const dpkg = ['dpkg', '--force-unsafe-io', '--force-depends'];
   const essential = order.filter((p) => essentialSet.has(p.name));
-  // base-passwd's preinst creates /etc/passwd, which other packages' files and scripts need.
+  // base-passwd's preinst creates /etc/passwd, which other packages' scripts need.
   essential.sort((a, b) => Number(b.name === 'base-passwd') - Number(a.name === 'base-passwd'));
   const rest = order.filter((p) => !essentialSet.has(p.name));
   const divert = !request.initramfs && order.some((p) => p.name === 'initramfs-tools' || p.name === 'dracut' || p.name.startsWith('linux-image-'));
+  const dpkgVersion = order.find((p) => p.name === 'dpkg')?.version ?? '';
   const steps: InstallReport['steps'] = [];
-  await withChroot(root, env, logFile, signal, async (chroot: ChrootSession) => {
-    const step = async (name: string, argv: string[]) => {
-      onProgress?.({ phase: 'configure', step: name });
-      const started = performance.now();
-      await chroot.run(argv);
-      steps.push({ step: name, ms: Math.round(performance.now() - started) });
-    };
-    await step('install essential packages', [...dpkg, '--install', ...essential.map((p) => inRoot.get(p.name)!)]);
+  const owners = new Map<string, string>();
+  let unpackedCount = 0;
+  const onUnpacked = (name: string) => onProgress?.({ phase: 'unpack', name, done: ++unpackedCount, total: order.length });
+  const timed = async <T>(name: string, body: () => Promise<T>): Promise<T> => {
+    onProgress?.({ phase: 'configure', step: name });
+    const started = performance.now();
+    const result = await body();
+    steps.push({ step: name, ms: Math.round(performance.now() - started) });
+    return result;
+  };
+  const unpack = (packages: readonly PackageCandidate[], keepExistingDirectories: boolean) =>
+    unpackIntoDpkgDatabase(root, packages, files, { concurrency: UNPACK_CONCURRENCY, owners, keepExistingDirectories, onUnpacked });
+
+  const essentialUnpacked = await timed(INSTALL_STEPS.unpackEssential, () => unpack(essential, false));
+  await mkdir(join(root, 'usr/sbin'), { recursive: true });
+  await writeFile(join(root, 'usr/sbin/policy-rc.d'), '#!/bin/sh\n# installed by rootfs-bootstrap: no service starts\nexit 101\n', { mode: 0o755 });
+  await withChroot(root, env, request.logFile, signal, async (chroot: ChrootSession) => {
+    await timed(INSTALL_STEPS.preinstEssential, () => runPreinsts(root, chroot, essentialUnpacked, dpkgVersion));
+    // As mmdebstrap installs the essential set: dpkg ignores Pre-Depends order within one call.
+    await timed(INSTALL_STEPS.configureEssential, () => chroot.run(['dpkg', '--force-unsafe-io', '--force-depends', '--configure', '-a']));
     if (divert) await divertInitramfs(root, chroot, true);
     if (rest.length > 0) {
-      await step('install remaining packages', [...dpkg, '--install', ...rest.map((p) => inRoot.get(p.name)!)]);
+      const restUnpacked = await timed(INSTALL_STEPS.unpackRemaining, async () => {
+        const unpacked = await unpack(rest, true);
+        await activateFileTriggers(root, unpacked.flatMap((u) => u.listed));
+        return unpacked;
+      });
+      await timed(INSTALL_STEPS.preinstRemaining, () => runPreinsts(root, chroot, restUnpacked, dpkgVersion));
     }
-    await step('configure all', ['dpkg', '--force-unsafe-io', '--configure', '-a']);
+    await timed(INSTALL_STEPS.configureAll, () => chroot.run(['dpkg', '--force-unsafe-io', '--configure', '-a']));
     if (divert) await divertInitramfs(root, chroot, false);
   });
-  await rm(join(root, debDir), { recursive: true, force: true });
   await rm(join(root, 'usr/sbin/policy-rc.d'), { force: true });
   const info = new Set(await readdir(join(root, 'var/lib/dpkg/info')));
   const maintainerScripts = order
@@ -68,6 +95,9 @@ export async function installWithDpkg(request: SourceInstallRequest): Promise<In
     .sort((a, b) => (a.package < b.package ? -1 : 1));
   return { maintainerScripts, steps };
 }
+
+/** Two packages unpack at a time: each also keeps a decompressor process busy. */
+const UNPACK_CONCURRENCY = 2;
 
 /** Replaces update-initramfs by a no-op while kernels install (saves ~30 s per kernel), then restores it. */
 async function divertInitramfs(root: string, chroot: ChrootSession, on: boolean): Promise<void> {

@@ -9,6 +9,7 @@ import { removeVolatileFiles, scanTree } from './finish-tree.js';
 import { bootstrapOptionsSchema, parseOptions, type BootstrapOptions, type NormalisedBootstrapOptions } from './options.js';
 import { fetchPackages } from './package-cache.js';
 import { planRootfs, type ResolvedRootfsPackage, type ResolveResult } from './resolve-rootfs.js';
+import { UNPACK_STEPS } from './apt-install.js';
 import type { AptRepository } from './apt-sources.js';
 import type { InstallReport, MaintainerScripts } from './package-source.js';
 
@@ -34,9 +35,9 @@ export interface BootstrapResult {
 }
 
 /**
- * Builds a Debian root filesystem in `target`: resolves and verifies the packages, unpacks the
- * essential set in-process, then (as root) installs everything with the target's own dpkg in a
- * chroot so maintainer scripts run. The tree appears at `target` only when everything succeeded.
+ * Builds a Debian root filesystem in `target`: resolves and verifies the packages and unpacks them
+ * in-process; as root, they are recorded in the target's dpkg database and configured by its own
+ * dpkg in a chroot (maintainer scripts run) — see `installWithDpkg`. The tree appears at `target` only when everything succeeded.
  */
 export async function bootstrapRootfs(options: BootstrapOptions): Promise<BootstrapResult> {
   const o = parseOptions(bootstrapOptionsSchema, options);
@@ -50,7 +51,11 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
   const configure = o.configure === 'always' || (o.configure === 'auto' && isRoot);
   const epoch = sourceDateEpoch();
 
-  const plan = await planRootfs(o);
+  // Keep only what installing needs: the whole repository index (tens of thousands of candidates,
+  // most of the peak memory) becomes garbage here, and a smaller process forks decompressors and
+  // dpkg faster (fork copies the page tables of the whole heap).
+  const { result, order, essentialSet, source, cacheDir } = await planRootfs(o);
+  const plan = { result, order, essentialSet, source, cacheDir };
   let t = performance.now();
   const files = await fetchPackages(plan.order, {
     cacheDir: plan.cacheDir,
@@ -68,29 +73,10 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
   const { manifest, report } = await buildAtomically(target, async (root) => {
     await createSkeleton(root, o, plan.result.repositories);
     t = performance.now();
-    // The essential set is unpacked in-process so the chroot has a shell, libc and dpkg; as root,
-    // dpkg then installs it properly (and everything else), as mmdebstrap does.
-    const essential = plan.order.filter((p) => plan.essentialSet.has(p.name));
-    const unpackNow = configure ? essential : plan.order;
-    // As root, dpkg unpacks everything again afterwards, so the order of this first pass does not
-    // matter and two packages unpack at a time; otherwise the archive order decides overlaps.
-    const perPackage: ManifestEntry[][] = [];
-    let next = 0;
-    let done = 0;
-    const worker = async (): Promise<void> => {
-      for (let i = next++; i < unpackNow.length; i = next++) {
-        const pkg = unpackNow[i]!;
-        const unpackOptions = configure ? { chown: isRoot, skip: notNeededToRunDpkg } : { chown: isRoot };
-        perPackage[i] = (await plan.source.unpack(files.get(pkg.name)!, root, unpackOptions)).manifest;
-        o.onProgress?.({ phase: 'unpack', name: pkg.name, done: ++done, total: unpackNow.length });
-      }
-    };
-    await Promise.all(Array.from({ length: configure ? 2 : 1 }, worker));
-    const manifestEntries = perPackage.flat();
-    timings.unpackMs = performance.now() - t;
-    t = performance.now();
     let report: InstallReport = { maintainerScripts: [], steps: [] };
+    let manifestEntries: ManifestEntry[] = [];
     if (configure) {
+      // dpkg's part (scripts, configuration) needs root; the files are still unpacked in-process.
       report = await plan.source.install({
         root,
         order: plan.order,
@@ -102,8 +88,19 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
         ...(o.onProgress ? { onProgress: o.onProgress } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
       });
+      const elapsed = performance.now() - t;
+      timings.unpackMs = report.steps.filter((s) => UNPACK_STEPS.has(s.step)).reduce((sum, s) => sum + s.ms, 0);
+      timings.configureMs = elapsed - timings.unpackMs;
+    } else {
+      // Without dpkg the archive order decides overlaps: one package at a time.
+      const perPackage: ManifestEntry[][] = [];
+      for (const [i, pkg] of plan.order.entries()) {
+        perPackage.push((await plan.source.unpack(files.get(pkg.name)!, root, { chown: isRoot })).manifest);
+        o.onProgress?.({ phase: 'unpack', name: pkg.name, done: i + 1, total: plan.order.length });
+      }
+      manifestEntries = perPackage.flat();
+      timings.unpackMs = performance.now() - t;
     }
-    timings.configureMs = performance.now() - t;
     t = performance.now();
     await removeVolatileFiles(root);
     const scanned = await scanTree(root, epoch);
@@ -134,13 +131,6 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
       totalMs: Math.round(performance.now() - start),
     },
   };
-}
-
-const DOCUMENTATION = /^\/usr\/share\/(?:doc|man|info|locale|lintian|bug)\//;
-
-/** The first pass only has to let dpkg and maintainer scripts run; dpkg writes the rest itself. */
-function notNeededToRunDpkg(path: string): boolean {
-  return DOCUMENTATION.test(path);
 }
 
 export async function assertEmptyTarget(target: string): Promise<void> {

@@ -1,9 +1,11 @@
 import type { ManifestEntry } from '@distroforge/core';
+import { createHash } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
   createReadStream,
   fchmodSync,
+  fchownSync,
   futimesSync,
   lchownSync,
   linkSync,
@@ -31,6 +33,15 @@ export interface UnpackOptions {
   chown: boolean;
   /** Members (in-root paths) not to write at all, e.g. documentation in a throw-away first pass. */
   skip?: (path: string) => boolean;
+  /**
+   * Where a member lands instead of its own path (in-root), as dpkg places diverted files and new
+   * conffiles (`<path>.dpkg-new`); `undefined` keeps the path. Recorded paths stay the members'.
+   */
+  redirect?: (path: string) => string | undefined;
+  /** Leave directories that already exist as they are (dpkg's rule), instead of applying the member's mode and owner. */
+  keepExistingDirectories?: boolean;
+  /** Compute the MD5 of every regular file (dpkg records them when a package ships no md5sums). */
+  md5?: boolean;
 }
 
 /** What unpacking one `.deb` produced. */
@@ -39,6 +50,10 @@ export interface UnpackResult {
   paths: string[];
   /** Owners, special modes and device nodes the directory on disk may not hold. */
   manifest: ManifestEntry[];
+  /** Every member in archive order as dpkg's `<package>.list` names it (`/.` for the root). */
+  listed: { path: string; directory: boolean }[];
+  /** With `md5`: regular files and hard links in archive order with their MD5 (hex). */
+  md5sums: { path: string; md5: string }[];
 }
 
 /** Finds the `control.tar.*` or `data.tar.*` member of a `.deb`. */
@@ -70,6 +85,9 @@ export async function withDebTarball<T>(file: string, stem: 'control.tar' | 'dat
 export async function unpackDeb(file: string, root: string, options: UnpackOptions): Promise<UnpackResult> {
   const resolver = new RootResolver(root);
   const paths: string[] = [];
+  const listed: UnpackResult['listed'] = [];
+  const md5sums: UnpackResult['md5sums'] = [];
+  const md5ByPath = new Map<string, string>();
   const manifest: ManifestEntry[] = [];
   const dirModes: [string, number, Date | undefined][] = [];
   let failure: unknown;
@@ -78,7 +96,7 @@ export async function unpackDeb(file: string, root: string, options: UnpackOptio
     const uid = entry.uid ?? 0;
     const gid = entry.gid ?? 0;
     paths.push(inRoot);
-    if (options.chown && (uid !== 0 || gid !== 0)) lchownSync(host, uid, gid);
+    if (options.chown && type !== 'file' && (uid !== 0 || gid !== 0)) lchownSync(host, uid, gid);
     if (uid !== 0 || gid !== 0 || (mode & 0o7000) !== 0) {
       manifest.push(type === 'symlink' ? { path: inRoot, uid, gid } : { path: inRoot, uid, gid, mode });
     }
@@ -91,11 +109,12 @@ export async function unpackDeb(file: string, root: string, options: UnpackOptio
     }
     try {
       const inRoot = RootResolver.memberPath(entry.path);
+      if (isListed(entry.type)) listed.push({ path: inRoot === '/' ? '/.' : inRoot, directory: entry.type === 'Directory' });
       if (inRoot === '/' || options.skip?.(inRoot)) {
         entry.resume();
         return;
       }
-      const host = resolver.resolve(inRoot);
+      const host = resolver.resolve(options.redirect?.(inRoot) ?? inRoot);
       const mode = (entry.mode ?? 0o644) & 0o7777;
       switch (entry.type) {
         case 'File':
@@ -103,8 +122,12 @@ export async function unpackDeb(file: string, root: string, options: UnpackOptio
         case 'ContiguousFile': {
           removeExisting(host, resolver);
           const fd = openSync(host, 'wx', 0o600);
+          const hash = options.md5 ? createHash('md5') : undefined;
+          if (hash) md5sums.push({ path: inRoot, md5: '' });
+          const slot = md5sums.length - 1;
           entry.on('data', (chunk: Buffer) => {
             if (failure) return;
+            hash?.update(chunk);
             try {
               for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
             } catch (error) {
@@ -113,9 +136,15 @@ export async function unpackDeb(file: string, root: string, options: UnpackOptio
           });
           entry.on('end', () => {
             try {
+              // Owner first: chown clears setuid/setgid bits set before it.
+              if (options.chown && ((entry.uid ?? 0) !== 0 || (entry.gid ?? 0) !== 0)) fchownSync(fd, entry.uid ?? 0, entry.gid ?? 0);
               fchmodSync(fd, mode);
               if (entry.mtime) futimesSync(fd, entry.mtime, entry.mtime);
               closeSync(fd);
+              if (hash) {
+                md5sums[slot]!.md5 = hash.digest('hex');
+                md5ByPath.set(inRoot, md5sums[slot]!.md5);
+              }
               record(inRoot, 'file', host, entry, mode);
             } catch (error) {
               failure ??= error;
@@ -126,6 +155,10 @@ export async function unpackDeb(file: string, root: string, options: UnpackOptio
         case 'Directory': {
           entry.resume();
           const existing = statSync(host, { throwIfNoEntry: false });
+          if (existing?.isDirectory() && options.keepExistingDirectories) {
+            paths.push(inRoot);
+            return;
+          }
           if (!existing?.isDirectory()) {
             rmSync(host, { force: true });
             mkdirSync(host, { recursive: true });
@@ -146,9 +179,11 @@ export async function unpackDeb(file: string, root: string, options: UnpackOptio
         case 'Link': {
           entry.resume();
           if (!entry.linkpath) throw new DebFormatError(`${file}: hard link ${entry.path} without a target`, { path: file });
-          const target = resolver.resolve(RootResolver.memberPath(entry.linkpath));
+          const linked = RootResolver.memberPath(entry.linkpath);
+          const target = resolver.resolve(options.redirect?.(linked) ?? linked);
           removeExisting(host, resolver);
           linkSync(target, host);
+          if (options.md5) md5sums.push({ path: inRoot, md5: md5ByPath.get(linked) ?? '' });
           record(inRoot, 'file', host, entry, mode);
           return;
         }
@@ -178,7 +213,12 @@ export async function unpackDeb(file: string, root: string, options: UnpackOptio
     chmodSync(host, mode);
     if (mtime) utimesSync(host, mtime, mtime);
   }
-  return { paths, manifest };
+  return { paths, manifest, listed, md5sums };
+}
+
+/** Tar entry types that are package members (pax and GNU extension headers are not). */
+function isListed(type: ReadEntry['type']): boolean {
+  return ['File', 'OldFile', 'ContiguousFile', 'Directory', 'SymbolicLink', 'Link', 'CharacterDevice', 'BlockDevice', 'FIFO'].includes(type);
 }
 
 function removeExisting(host: string, resolver: RootResolver): void {

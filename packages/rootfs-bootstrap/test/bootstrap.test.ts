@@ -62,7 +62,15 @@ describe('bootstrapRootfs (bookworm minbase + kernel + systemd-sysv, as root)', 
     for (const key of ['indexMs', 'resolveMs', 'downloadMs', 'unpackMs', 'configureMs', 'finishMs', 'totalMs'] as const) {
       expect(result.timings[key]).toBeGreaterThanOrEqual(0);
     }
-    expect(result.configureSteps.map((s) => s.step)).toEqual(['install essential packages', 'install remaining packages', 'configure all']);
+    expect(result.configureSteps.map((s) => s.step)).toEqual([
+      'unpack essential packages',
+      'preinst essential packages',
+      'configure essential packages',
+      'unpack remaining packages',
+      'preinst remaining packages',
+      'configure all',
+    ]);
+    expect(result.timings.unpackMs).toBe(result.configureSteps.filter((s) => s.step.startsWith('unpack')).reduce((sum, s) => sum + s.ms, 0));
     expect(events.filter((e) => e.phase === 'download')).toHaveLength(result.packages.length);
     expect(events.some((e) => e.phase === 'configure')).toBe(true);
     expect(readFileSync(result.logFile, 'utf8')).toContain('Setting up systemd');

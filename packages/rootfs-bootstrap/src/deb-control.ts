@@ -1,0 +1,54 @@
+import { pipeline } from 'node:stream/promises';
+import { Parser, type ReadEntry } from 'tar';
+import { DebFormatError } from './errors.js';
+import { withDebTarball } from './unpack-deb.js';
+
+/** One file of a `.deb`'s control tarball (`control`, `md5sums`, `conffiles`, `postinst`, …). */
+export interface DebControlMember {
+  name: string;
+  data: Buffer;
+  mode: number;
+  mtime?: Date;
+}
+
+/** A `.deb`'s control tarball: the `control` text and every member, in archive order. */
+export interface DebControlArchive {
+  control: string;
+  members: DebControlMember[];
+}
+
+/** Reads the control tarball of a `.deb` into memory (it holds a few small files). */
+export async function readDebControlArchive(file: string): Promise<DebControlArchive> {
+  const members: DebControlMember[] = [];
+  const onEntry = (entry: ReadEntry): void => {
+    const name = entry.path.replace(/^(?:\.\/)+/, '');
+    if (entry.type !== 'File' && entry.type !== 'OldFile' && entry.type !== 'ContiguousFile') {
+      entry.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    entry.on('data', (chunk: Buffer) => chunks.push(chunk));
+    entry.on('end', () => {
+      members.push({ name, data: Buffer.concat(chunks), mode: (entry.mode ?? 0o644) & 0o7777, ...(entry.mtime ? { mtime: entry.mtime } : {}) });
+    });
+  };
+  await withDebTarball(file, 'control.tar', (stream) => pipeline(stream, new Parser({ strict: true, onReadEntry: onEntry })));
+  const control = members.find((m) => m.name === 'control');
+  if (!control) throw new DebFormatError(`${file}: the control tarball has no control file`, { path: file });
+  if (members.some((m) => m.name.includes('/'))) {
+    throw new DebFormatError(`${file}: the control tarball has a member in a subdirectory`, { path: file, value: members.map((m) => m.name) });
+  }
+  return { control: control.data.toString('utf8'), members };
+}
+
+/**
+ * The conffiles a package ships (absolute paths). Entries with flags (`remove-on-upgrade /etc/x`,
+ * dpkg >= 1.20) name files the package does not ship; they only matter on upgrades and are left out.
+ */
+export function declaredConffiles(archive: DebControlArchive): string[] {
+  const text = archive.members.find((m) => m.name === 'conffiles')?.data.toString('utf8') ?? '';
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('/'));
+}

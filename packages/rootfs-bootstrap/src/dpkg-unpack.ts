@@ -1,0 +1,96 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { declaredConffiles, readDebControlArchive } from './deb-control.js';
+import { dpkgPackageName, readDiversions, registerUnpacked, type UnpackedDebPackage } from './dpkg-database.js';
+import type { PackageCandidate } from './package-candidate.js';
+import { unpackDeb, type UnpackOptions } from './unpack-deb.js';
+
+export interface DpkgUnpackOptions {
+  /** Packages unpacked at the same time (each also runs a decompressor process). */
+  concurrency: number;
+  /** Paths owned by packages registered before (non-directories), to resolve overlaps dpkg-style. */
+  owners: Map<string, string>;
+  /**
+   * dpkg leaves directories that exist alone; the essential stage applies the members' modes instead,
+   * as mmdebstrap's tar extraction before `dpkg --install` does (the skeleton's directories get them).
+   */
+  keepExistingDirectories: boolean;
+  onUnpacked?: (name: string) => void;
+}
+
+/**
+ * Does what `dpkg --unpack` does for a fresh install, in-process: every package's files are written
+ * into the root (diversions in force honoured, conffiles to `<path>.dpkg-new`), then the packages
+ * are recorded in dpkg's database as `unpacked`. Maintainer scripts are not run here. Several packages unpack at once; when two ship the same non-directory path, the
+ * later one in `packages` wins and the path leaves the earlier one's file list, as dpkg's Replaces
+ * handling does.
+ */
+export async function unpackIntoDpkgDatabase(
+  root: string,
+  packages: readonly PackageCandidate[],
+  files: ReadonlyMap<string, string>,
+  options: DpkgUnpackOptions,
+): Promise<UnpackedDebPackage[]> {
+  const diversions = await readDiversions(root);
+  const unpackOne = async (pkg: PackageCandidate): Promise<Unpacked> => {
+    const file = files.get(pkg.name)!;
+    const control = await readDebControlArchive(file);
+    const conffiles = new Set(declaredConffiles(control));
+    const redirect: UnpackOptions['redirect'] = (path) => {
+      const diversion = diversions.get(path);
+      const placed = diversion && diversion.by !== pkg.name ? diversion.to : path;
+      if (conffiles.has(path)) return `${placed}.dpkg-new`;
+      return placed === path ? undefined : placed;
+    };
+    const shipsMd5sums = control.members.some((m) => m.name === 'md5sums');
+    const { listed, md5sums } = await unpackDeb(file, root, { chown: true, redirect, keepExistingDirectories: options.keepExistingDirectories, md5: !shipsMd5sums });
+    // dpkg writes the digests itself for packages that ship none.
+    if (!shipsMd5sums && md5sums.length > 0) {
+      const data = Buffer.from(md5sums.map((m) => `${m.md5}  ${m.path.slice(1)}\n`).join(''));
+      control.members.push({ name: 'md5sums', data, mode: 0o644 });
+    }
+    const entry = { name: pkg.name, architecture: pkg.architecture, multiArch: pkg.multiArch };
+    return { ...entry, dpkgName: dpkgPackageName(entry), control, entries: listed, listed: listed.map((l) => l.path) };
+  };
+  const unpacked: Unpacked[] = new Array(packages.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < packages.length; i = next++) {
+      unpacked[i] = await unpackOne(packages[i]!);
+      options.onUnpacked?.(packages[i]!.name);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, packages.length)) }, worker));
+
+  // Overlapping files: the later package's copy must be the one on disk, and only it owns the path.
+  const byName = new Map(unpacked.map((u) => [u.dpkgName, u]));
+  const rewrite = new Set<number>();
+  for (const [index, pkg] of unpacked.entries()) {
+    for (const entry of pkg.entries) {
+      if (entry.directory || entry.path === '/.') continue;
+      const previous = options.owners.get(entry.path);
+      if (previous !== undefined && previous !== pkg.dpkgName) {
+        const earlier = byName.get(previous);
+        if (earlier) earlier.listed = earlier.listed.filter((p) => p !== entry.path);
+        else await dropFromList(root, previous, entry.path);
+        rewrite.add(index);
+      }
+      options.owners.set(entry.path, pkg.dpkgName);
+    }
+  }
+  for (const index of [...rewrite].sort((a, b) => a - b)) await unpackOne(packages[index]!); // the last owner writes last
+  await registerUnpacked(root, unpacked);
+  return unpacked;
+}
+
+interface Unpacked extends UnpackedDebPackage {
+  dpkgName: string;
+  entries: { path: string; directory: boolean }[];
+  listed: string[];
+}
+
+async function dropFromList(root: string, owner: string, path: string): Promise<void> {
+  const list = join(root, 'var/lib/dpkg/info', `${owner}.list`);
+  const lines = (await readFile(list, 'utf8')).split('\n').filter((l) => l !== '' && l !== path);
+  await writeFile(list, lines.map((l) => `${l}\n`).join(''));
+}
