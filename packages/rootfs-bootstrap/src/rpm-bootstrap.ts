@@ -15,6 +15,7 @@ import { assertEmptyTarget } from './bootstrap-rootfs.js';
 import { buildAtomically } from './build-atomically.js';
 import { parseOptions } from './options.js';
 import { defaultCacheDir, fetchPackages } from './package-cache.js';
+import type { ResolvedPackage } from './resolve-dependencies.js';
 import type { ResolvedRootfsPackage } from './resolve-rootfs.js';
 import type { RpmCandidate } from './rpm-candidate.js';
 import { rpmBootstrapOptionsSchema, rpmResolveOptionsSchema, type NormalisedRpmResolveOptions, type RpmBootstrapOptions, type RpmResolveOptions } from './rpm-options.js';
@@ -88,17 +89,9 @@ async function planRpmRootfs(o: NormalisedRpmResolveOptions): Promise<RpmPlan> {
   const names = new Set(index.candidates.map((c) => c.name));
   for (const x of o.exclude) names.delete(x);
   const expanded = expandGroupIncludes(o.include, index.comps, { types: o.groupPackageTypes, available: (n) => names.has(n) });
-  const resolve = (request: string[]) => resolveRpmDependencies(index.candidates, { names: request, exclude: o.exclude, architecture: o.architecture, weakDeps: o.weakDeps });
-  let request = expanded.names;
-  let resolved = resolve(request);
-  // A group's conditional packages join once the package they name is in the set (dnf), which may pull in more.
-  for (;;) {
-    const chosen = new Set(resolved.map((r) => r.candidate.name));
-    const extra = expanded.selections.flatMap((s) => s.conditional).filter((c) => chosen.has(c.requires) && !chosen.has(c.name)).map((c) => c.name);
-    if (extra.length === 0) break;
-    request = [...new Set([...request, ...extra])];
-    resolved = resolve(request);
-  }
+  const resolved = resolveWithConditionals(expanded.names, expanded.selections.flatMap((s) => s.conditional), (names) =>
+    resolveRpmDependencies(index.candidates, { names, exclude: o.exclude, architecture: o.architecture, weakDeps: o.weakDeps }),
+  );
   const order = rpmInstallOrder(resolved.map((r) => r.candidate as RpmCandidate));
   const resolveMs = performance.now() - t;
   o.onProgress?.({ phase: 'resolve', packages: resolved.length });
@@ -136,11 +129,25 @@ async function planRpmRootfs(o: NormalisedRpmResolveOptions): Promise<RpmPlan> {
   };
 }
 
+/** Resolves `names`, then adds a group's conditional packages whose named package is in the set (as dnf), until stable. */
+function resolveWithConditionals(names: string[], conditional: readonly { name: string; requires: string }[], resolve: (names: string[]) => ResolvedPackage[]): ResolvedPackage[] {
+  let request = names;
+  for (;;) {
+    const resolved = resolve(request);
+    const chosen = new Set(resolved.map((r) => r.candidate.name));
+    const extra = conditional.filter((c) => chosen.has(c.requires) && !chosen.has(c.name)).map((c) => c.name);
+    if (extra.length === 0) return resolved;
+    request = [...new Set([...request, ...extra])];
+  }
+}
+
 /**
  * Builds a root filesystem from an rpm source without rpm on the host: resolves, fetches (rpm-repo
  * over http, verified into the shared cache), extracts every package with rpm-extract in
  * installation order into the tree (digests verified), and returns the manifest with ids from the
  * target's own passwd/group. With `scriptlets` (root only) `%pre`/`%post` then run in a chroot.
+ * With `gpgCheck`, every package's signature is checked (and, under `require`, enforced) before
+ * anything is extracted.
  * No rpmdb is written (README). The tree
  * appears at `target` only when everything succeeded.
  */
