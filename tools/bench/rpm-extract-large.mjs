@@ -5,6 +5,10 @@
 // Usage: node tools/bench/rpm-extract-large.mjs [--mb 120] [--small 4000] [--payload w6.gzdio] [--runs 3] [--keep-rpm FILE]
 //        node tools/bench/rpm-extract-large.mjs --rpm FILE [--runs 3]   (time an existing package instead of building one)
 // --cli PATH times another build of the command (default: packages/rpm-extract/dist/cli.js).
+// --tmp DIR puts the work directory (package, outputs) on another file system, e.g. /dev/shm.
+// Outputs are deleted only at the end: on ext4 without a journal, file creation skips inodes freed
+// in the last minutes (fs/ext4/ialloc.c recently_deleted), so deleting one run's 4000 files just
+// before the next would slow whichever command runs next.
 import { execa } from 'execa';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,7 +26,7 @@ const payload = arg('payload', 'w6.gzdio');
 const runs = Number(arg('runs', '3'));
 const repo = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = arg('cli') ? resolve(arg('cli')) : join(repo, 'packages/rpm-extract/dist/cli.js');
-const work = await mkdtemp(join(tmpdir(), 'rpm-extract-bench-'));
+const work = await mkdtemp(join(arg('tmp') ?? tmpdir(), 'rpm-extract-bench-'));
 
 /** xorshift128: deterministic bytes, so every run benchmarks the same package. */
 function seededBytes(length, seed) {
@@ -92,7 +96,6 @@ try {
             ? await measure(process.execPath, [cli, rpm, '-C', dir, '--no-verify'], work)
             : await measure('sh', ['-c', 'rpm2cpio "$1" | cpio -idm --quiet', 'sh', rpm], dir);
       results[which].push(r);
-      await rm(dir, { recursive: true, force: true });
     }
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -56,7 +56,7 @@ async function materializeWith(small: SmallFileWriter, placeholders: boolean, ro
 
   const place = (file: RpmFile): { rel: string; abs: string } => {
     const rel = safeRelativePath(file.path);
-    for (const up of ancestors(rel)) {
+    for (const up of symlinks.size > 0 ? ancestors(rel) : []) {
       if (symlinks.has(up)) throw rpmError('ERR_RPM_UNSAFE_PATH', `refusing to extract ${file.path} through the symlink /${up} the package created`, { value: file.path });
     }
     const abs = join(root, rel);
@@ -179,6 +179,9 @@ async function materializeWith(small: SmallFileWriter, placeholders: boolean, ro
     io(file.path, () => chmodSync(abs, file.mode & 0o7777));
     if (options.preserveMtime) io(file.path, () => utimesSync(abs, file.mtime, file.mtime));
   }
-  result.manifest.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
+  // Byte order of the UTF-8 paths, as rpm lists them.
+  const keyed = result.manifest.map((entry) => ({ entry, key: Buffer.from(entry.path) }));
+  keyed.sort((a, b) => Buffer.compare(a.key, b.key));
+  result.manifest = keyed.map((k) => k.entry);
   return result;
 }
