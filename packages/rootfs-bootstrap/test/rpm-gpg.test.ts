@@ -133,6 +133,30 @@ describe('package signatures', () => {
   });
 });
 
+describe('header+payload signatures (rpmsign --rpmv3)', () => {
+  it('verifies the legacy PGP signature over header and payload when the header signature does not verify', async () => {
+    const file = join(work, 'v3.rpm');
+    await cp(join((await rpmTestRepo()).dir, 'df-locale-2.0-1.noarch.rpm'), file);
+    await execa('rpmsign', ['--addsign', '--rpmv3', '--define', '_gpg_name rsa@df.test', '--define', '__gpg /usr/bin/gpg', '--define', `_gpg_path ${gnupg}`, file], { env: { GNUPGHOME: gnupg }, stdin: 'ignore' });
+    const rsa = await readGpgKeys([keys.rsa]);
+    expect(await checkRpmSignature(file, rsa)).toMatchObject({ verified: true, covers: 'header' });
+    // Break the header-only signature (RSA tag 268 in the signature header): only the v3 one is left.
+    const bytes = await readFile(file);
+    const count = bytes.readUInt32BE(96 + 8);
+    const store = 96 + 16 + count * 16;
+    for (let i = 0; i < count; i++) {
+      const entry = 96 + 16 + i * 16;
+      if (bytes.readUInt32BE(entry) === 268) bytes[store + bytes.readUInt32BE(entry + 8) + bytes.readUInt32BE(entry + 12) - 1] ^= 0xff;
+    }
+    await writeFile(file, bytes);
+    expect(await checkRpmSignature(file, rsa)).toMatchObject({ signed: true, verified: true, keyId: keyIds.rsa, covers: 'header+payload' });
+    // ...which covers the payload: a changed payload byte fails it.
+    bytes[bytes.length - 100] ^= 0xff;
+    await writeFile(file, bytes);
+    expect(await checkRpmSignature(file, rsa)).toMatchObject({ signed: true, verified: false });
+  });
+});
+
 describe('command line', () => {
   it('takes --gpg-check, --gpg-key and @groups', async () => {
     let text = '';
