@@ -1,7 +1,7 @@
 import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { posix, resolve } from 'node:path';
 import { manifestLookup, type Manifest, type ManifestEntry } from '@distroforge/core';
-import { compareBytes, typeFromMode, type CpioEntry, type CpioEntryType } from './cpio-entry.js';
+import { compareBytes, type CpioEntry, type CpioEntryType } from './cpio-entry.js';
 import { CpioEntryError } from './errors.js';
 
 export interface DirectoryInputOptions {
@@ -171,7 +171,12 @@ export function* directoryEntries(dir: string, options: DirectoryInputOptions = 
     const nlink = node.type === 'dir' ? 2 + (node.subdirs ?? 0) : 1;
     let slot: Slot;
     if (node.linkKey === undefined) {
-      slot = { entry: entryOf(node, inode++, nlink, [node.name]) };
+      const entry = entryOf(node, inode++, nlink, [node.name]);
+      if (held.length === 0) {
+        yield entry;
+        continue;
+      }
+      slot = { entry };
     } else {
       let group = groups.get(node.linkKey);
       if (!group) {
@@ -243,8 +248,30 @@ function manifestOnlyNodes(root: string, manifest: Manifest): Map<string, Node> 
   return nodes;
 }
 
+/** The entry type of an lstat mode (a switch: this runs for every file of the tree). */
+function typeOfStats(mode: number): CpioEntryType | undefined {
+  switch (mode & 0o170000) {
+    case 0o100000:
+      return 'file';
+    case 0o040000:
+      return 'dir';
+    case 0o120000:
+      return 'symlink';
+    case 0o020000:
+      return 'char';
+    case 0o060000:
+      return 'block';
+    case 0o010000:
+      return 'fifo';
+    case 0o140000:
+      return 'socket';
+    default:
+      return undefined;
+  }
+}
+
 function nodeFromStats(name: string, full: string, stats: Stats, owner: 'disk' | 'root'): Node {
-  const type = typeFromMode(stats.mode);
+  const type = typeOfStats(stats.mode);
   if (!type) throw new CpioEntryError(`${full}: unsupported file type (mode ${stats.mode.toString(8)})`, { path: full });
   const node: Node = {
     name,

@@ -137,19 +137,21 @@ export async function* encodeCpioViews(
       const item = prepare(entry);
       const names = entry.links ? [entry.path, ...entry.links].map(canonical) : [canonical(entry.path)];
       const nameBytes = names.map((name) => Buffer.byteLength(name));
-      for (const [i, name] of names.entries()) {
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i] as string;
         if ((nameBytes[i] as number) > MAX_NAME) throw new CpioEntryError(`name longer than ${MAX_NAME} bytes: ${name.slice(0, 80)}...`, { value: name });
         if (seen?.has(name)) throw new CpioEntryError(`duplicate archive name ${JSON.stringify(name)}`, { value: name });
         seen?.add(name);
       }
       const ino = entry.ino ?? nextInode;
       nextInode = Math.max(nextInode, ino + 1);
-      const base = headerFields(entry, ino, names.length, epoch);
+      const fields = headerFields(entry, ino, names.length, epoch);
       for (let i = 0; i < names.length; i++) {
         const last = i === names.length - 1;
         const length = newcHeaderLength(nameBytes[i] as number);
         if (full(length)) yield* next();
-        pos += writeNewcHeader(out, pos, { ...base, filesize: last ? item.size : 0 }, names[i] as string, nameBytes[i]);
+        fields.filesize = last ? item.size : 0;
+        pos += writeNewcHeader(out, pos, fields, names[i] as string, nameBytes[i]);
         if (!last) continue;
         if (entry.type === 'symlink') {
           if (full(item.size + 3)) yield* next();
