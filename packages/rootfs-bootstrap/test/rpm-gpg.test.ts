@@ -146,12 +146,13 @@ describe('header+payload signatures (rpmsign --rpmv3)', () => {
     const store = 96 + 16 + count * 16;
     for (let i = 0; i < count; i++) {
       const entry = 96 + 16 + i * 16;
-      if (bytes.readUInt32BE(entry) === 268) bytes[store + bytes.readUInt32BE(entry + 8) + bytes.readUInt32BE(entry + 12) - 1] ^= 0xff;
+      const last = store + bytes.readUInt32BE(entry + 8) + bytes.readUInt32BE(entry + 12) - 1;
+      if (bytes.readUInt32BE(entry) === 268) bytes.writeUInt8(bytes.readUInt8(last) ^ 0xff, last);
     }
     await writeFile(file, bytes);
     expect(await checkRpmSignature(file, rsa)).toMatchObject({ signed: true, verified: true, keyId: keyIds.rsa, covers: 'header+payload' });
     // ...which covers the payload: a changed payload byte fails it.
-    bytes[bytes.length - 100] ^= 0xff;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 100) ^ 0xff, bytes.length - 100);
     await writeFile(file, bytes);
     expect(await checkRpmSignature(file, rsa)).toMatchObject({ signed: true, verified: false });
   });
