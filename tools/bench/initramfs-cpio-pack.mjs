@@ -10,7 +10,8 @@
 // Needs a build (`npx nx run @distroforge/initramfs-cpio:build`): imports the package's dist/.
 // --baseline MODULE also times another build of the package (e.g. an esbuild bundle of an older
 // commit's src/index.ts) in the same alternation, for before/after figures from one run.
-// Usage: node tools/bench/initramfs-cpio-pack.mjs [--tree DIR] [--big DIR] [--runs N] [--baseline MODULE]
+// --module MODULE times that build instead of the package's dist/ (e.g. one bundled the same way).
+// Usage: node tools/bench/initramfs-cpio-pack.mjs [--tree DIR] [--big DIR] [--runs N] [--baseline MODULE] [--module MODULE]
 import { execa } from 'execa';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -46,7 +47,8 @@ async function fileList(root) {
   return { list, files: stdout.split('\n').length + 1 };
 }
 
-const ours = (root, out, module) => timed([process.execPath, self, '--worker', root, out, ...(module ? [module] : [])]);
+const module = arg('--module', undefined);
+const ours = (root, out, build = module) => timed([process.execPath, self, '--worker', root, out, ...(build ? [build] : [])]);
 const gnu = (root, list, out) => timed(['sh', '-c', `cpio -o -H newc --reproducible --quiet < '${list}' > '${out}'`], { cwd: root });
 // The whole job as a shell user runs it: list, sort and archive (what packCpio does on its own).
 const gnuPipeline = (root, out) =>

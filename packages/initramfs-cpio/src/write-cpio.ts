@@ -56,7 +56,8 @@ export async function* writeCpio(
   entries: AsyncIterable<CpioEntry> | Iterable<CpioEntry>,
   options: WriteCpioOptions = {},
 ): AsyncGenerator<Buffer, void, undefined> {
-  for await (const view of encodeCpioViews(entries, options)) yield Buffer.from(view);
+  // The internal options are pinned: a caller's names are always checked.
+  for await (const view of encodeCpioViews(entries, { ...options, buffers: 1, trustedNames: false })) yield Buffer.from(view);
 }
 
 /**
