@@ -1,4 +1,4 @@
-export { profileSchema, firmwareSchema, type Profile, type ProfileInput } from './profile/profile-schema.js';
+export { profileSchema, firmwareSchema, kernelPackageOf, type Profile, type ProfileInput } from './profile/profile-schema.js';
 export { loadProfile, parseProfile, parsePackageList, type LoadedProfile } from './profile/load-profile.js';
 export { ProfileError } from './profile/profile-error.js';
 export { profileJsonSchema } from './profile/profile-json-schema.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePackageList, parseProfile, ProfileError } from '@distroforge/cli';
+import { kernelPackageOf, parsePackageList, parseProfile, ProfileError } from '@distroforge/cli';
 
 const minimal = `name: demo\nsource:\n  type: apt\n`;
 
@@ -19,7 +19,17 @@ describe('parseProfile', () => {
     expect(p.source).toEqual({ type: 'apt', suite: 'bookworm', components: ['main'], variant: 'minbase' });
     expect(p.outputs).toEqual(['iso']);
     expect(p.firmware).toEqual(['bios', 'uefi']);
-    expect(p.kernel.package).toBe('linux-image-amd64');
+    expect(p.kernel.package).toBeUndefined();
+    expect(kernelPackageOf(p)).toBe('linux-image-amd64');
+    expect(kernelPackageOf(parseProfile('name: r\nsource: { type: rpm-dir, location: ./rpms }\n'))).toBe('kernel');
+    expect(kernelPackageOf(parseProfile('name: r\nsource: { type: rpm-dir, location: ./rpms }\nkernel: { package: kernel-core }\n'))).toBe('kernel-core');
+    expect(p.disk).toEqual({ freeSpace: '512M', format: 'raw', partitions: [] });
+  });
+
+  it('accepts disk sizes with units and refuses others', () => {
+    const p = parseProfile('name: d\nsource: { type: apt }\ndisk: { size: 4G, partitions: [{ name: swap, type: swap, size: 512M }] }\n');
+    expect(p.disk.size).toBe('4G');
+    expect(() => parseProfile('name: d\nsource: { type: apt }\ndisk: { size: 4 gigs }\n', 'p/profile.yaml')).toThrow(/disk\.size/);
   });
 
   it('names file, line, key and a likely fix for an unknown key', () => {

@@ -124,6 +124,7 @@ export async function bootAndCheck(mode: BootMode, report: BuildReport, test: No
   try {
     const ready = await instance.waitFor(test.ready, { timeout: test.timeout * 1000 });
     verdict.readyMs = ready.elapsedMs;
+    if (test.login) await logIn(instance, test.login);
     for (const [index, command] of test.commands.entries()) {
       verdict.commands.push(await runCommand(instance, index + 1, command));
     }
@@ -141,6 +142,16 @@ export async function bootAndCheck(mode: BootMode, report: BuildReport, test: No
 
 type Instance = Awaited<ReturnType<typeof launch>>;
 
+/** Answers a getty/login prompt: user name, the password if asked, then waits for the shell prompt. */
+async function logIn(instance: Instance, login: NonNullable<NonNullable<Profile['test']>['login']>): Promise<void> {
+  await instance.send(`${login.user}\n`);
+  await instance.waitFor(login.password === undefined ? login.prompt : /[Pp]assword: ?$/m, { timeout: 60_000 });
+  if (login.password !== undefined) {
+    await instance.send(`${login.password}\n`);
+    await instance.waitFor(login.prompt, { timeout: 60_000 });
+  }
+}
+
 const PERSIST_FILE = '/var/lib/distroforge-persist';
 
 /** Writes the token and powers off cleanly (first boot), or checks the token is there (second boot). */
@@ -151,7 +162,7 @@ async function persistenceStep(instance: Instance, persist: NonNullable<BootMode
     if (!check.ok) verdict.error = `${PERSIST_FILE} written in the previous boot is missing: the root is not persistent`;
     return check.ok;
   }
-  const write = await runCommand(instance, 901, { run: `echo ${persist.token} > ${PERSIST_FILE} && sync && cat ${PERSIST_FILE}`, expect: persist.token, timeout: 60 });
+  const write = await runCommand(instance, 901, { run: `mkdir -p /var/lib && echo ${persist.token} > ${PERSIST_FILE} && sync && cat ${PERSIST_FILE}`, expect: persist.token, timeout: 60 });
   if (!write.ok) {
     verdict.error = `could not write ${PERSIST_FILE}: ${write.output.slice(0, 200)}`;
     return false;

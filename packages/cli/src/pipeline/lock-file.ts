@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { DistroforgeError } from '@distroforge/core';
 import { resolveRootfs } from '@distroforge/rootfs-bootstrap';
 import type { LoadedProfile } from '../profile/load-profile.js';
+import { kernelPackageOf } from '../profile/profile-schema.js';
 
 export const LOCK_FILE = 'distroforge.lock';
 
@@ -34,7 +35,7 @@ export async function resolveLock(loaded: LoadedProfile): Promise<LockFile> {
   const result = await resolveRootfs({
     suite: source.suite,
     variant: source.variant,
-    include: [...new Set([...packages, profile.kernel.package])].sort(),
+    include: [...new Set([...packages, kernelPackageOf(profile)])].sort(),
     components: source.components,
     ...(source.mirror ? { mirrors: [source.mirror] } : {}),
     ...(source.keyring ? { keyring: source.keyring } : {}),

@@ -4,6 +4,7 @@ import { bootstrapRootfs } from '@distroforge/rootfs-bootstrap';
 import type { StageResult } from '../engine/stage-cache.js';
 import type { BuildContext } from './build-context.js';
 import { ensureModuleIndex } from './ensure-module-index.js';
+import { kernelPackageOf } from '../profile/profile-schema.js';
 import { findKernel } from './find-kernel.js';
 
 export interface KernelStageResult {
@@ -21,7 +22,7 @@ export interface KernelStageResult {
  * kept. The apt index and .deb cache are shared with full bootstraps.
  */
 export async function kernelStage(ctx: BuildContext): Promise<StageResult<KernelStageResult>> {
-  const kernelPackage = ctx.loaded.profile.kernel.package;
+  const kernelPackage = kernelPackageOf(ctx.loaded.profile);
   const suite = 'bookworm';
   return ctx.cache.run({
     name: 'kernel',

@@ -6,7 +6,9 @@ import type { StageResult } from '../engine/stage-cache.js';
 import { hashFile } from '../engine/hash-tree.js';
 import type { BuildContext } from './build-context.js';
 import { ensureModuleIndex } from './ensure-module-index.js';
+import { kernelPackageOf } from '../profile/profile-schema.js';
 import { findKernel } from './find-kernel.js';
+import { rpmRootfsStage } from './stage-rootfs-rpm.js';
 
 export interface RootfsStageResult {
   packages: { name: string; version: string; architecture: string; sha256: string }[];
@@ -15,17 +17,19 @@ export interface RootfsStageResult {
   bootstrapMs: number;
 }
 
-/** Stage 1 (apt): the package list becomes a root directory plus manifest. */
+/** Stage 1: the package list becomes a root directory plus manifest (apt or RPM source). */
 export async function rootfsStage(ctx: BuildContext): Promise<StageResult<RootfsStageResult>> {
   const { profile, packages } = ctx.loaded;
-  if (profile.source.type !== 'apt') {
-    throw new DistroforgeError('ERR_SOURCE_UNSUPPORTED', `source type ${profile.source.type} cannot build a root filesystem yet`, {
-      value: profile.source.type,
-      hint: 'use source.type apt (RPM sources are tracked in their own issue)',
+  if (profile.kernel.file !== undefined) {
+    throw new DistroforgeError('ERR_SOURCE_UNSUPPORTED', 'kernel.file (a local kernel package) is not installed yet', {
+      value: profile.kernel.file,
+      hint: 'publish the kernel package in a repository the source reads, and name it in kernel.package',
     });
   }
+  if (profile.source.type === 'busybox') throw new DistroforgeError('ERR_SOURCE_UNSUPPORTED', 'a busybox source has no package root', { value: 'busybox' });
+  if (profile.source.type !== 'apt') return rpmRootfsStage(ctx);
   const source = profile.source;
-  const include = [...new Set([...packages, profile.kernel.package])].sort();
+  const include = [...new Set([...packages, kernelPackageOf(profile)])].sort();
   const extraFiles = await Promise.all(profile.extraPackageFiles.map(async (f) => ({ file: f, sha256: await hashFile(join(ctx.loaded.dir, f)) })));
   if (extraFiles.length > 0) {
     throw new DistroforgeError('ERR_SOURCE_UNSUPPORTED', 'extraPackageFiles are not installed by the apt source yet', {

@@ -20,7 +20,12 @@ const rpmSource = z
   .object({
     type: z.enum(['rpm-repo', 'rpm-dir', 'rpm-iso']),
     location: z.string().describe('repository URL/path, folder of .rpm files, or ISO file'),
-    weakDeps: z.boolean().default(false),
+    weakDeps: z.boolean().default(false).describe('install Recommends (dnf install_weak_deps)'),
+    gpgCheck: z
+      .enum(['off', 'report', 'require'])
+      .default('off')
+      .describe('OpenPGP checks of repomd.xml.asc and package signatures against gpgKeys: report them, or refuse anything unverified'),
+    gpgKeys: z.array(z.string()).default([]).describe('public key files, e.g. RPM-GPG-KEY-Rocky-10 (relative to the profile)'),
   })
   .strict();
 
@@ -32,7 +37,7 @@ const busyboxSource = z
 
 const kernel = z
   .object({
-    package: z.string().default('linux-image-amd64').describe('kernel package (apt) whose vmlinuz and modules boot the image'),
+    package: z.string().optional().describe('package whose vmlinuz and modules boot the image; default linux-image-amd64 (apt, busybox) or kernel (RPM sources)'),
     file: z.string().optional().describe('a local kernel package file (.deb/.rpm), e.g. a custom kernel'),
     modules: z.array(z.string()).default([]).describe('extra modules for the initramfs'),
   })
@@ -106,7 +111,7 @@ export const profileSchema = z
     source: z.discriminatedUnion('type', [aptSource, rpmSource, busyboxSource]),
     packages: z.array(packageName).default([]).describe('packages besides packages.txt'),
     extraPackageFiles: z.array(z.string()).default([]).describe('local .deb/.rpm files to install too'),
-    kernel: kernel.default({ package: 'linux-image-amd64', modules: [] }),
+    kernel: kernel.default({ modules: [] }),
     hostname: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/i, 'not a valid hostname').optional(),
     users: z.array(user).default([]),
     groups: z.array(group).default([]),
@@ -162,7 +167,16 @@ export const profileSchema = z
     sourceDateEpoch: z.number().int().min(0).optional().describe('fallback when SOURCE_DATE_EPOCH is not set'),
     test: z
       .object({
-        ready: z.string().describe('console text that means the system is up (e.g. a shell prompt)'),
+        ready: z.string().describe('console text that means the system is up (e.g. a shell prompt, or a login prompt with login)'),
+        login: z
+          .object({
+            user: z.string().default('root'),
+            password: z.string().optional().describe('sent when the console asks for a password'),
+            prompt: z.string().default('# ').describe('shell prompt text that follows a successful login'),
+          })
+          .strict()
+          .optional()
+          .describe('log in on the serial console once ready shows (for systems without autologin)'),
         timeout: z.number().positive().default(300),
         commands: z.array(testCommand).default([]),
         memory: z.number().int().positive().default(1024),
@@ -173,4 +187,9 @@ export const profileSchema = z
   .strict();
 
 export type Profile = z.infer<typeof profileSchema>;
+
+/** The kernel package a profile boots: `kernel.package`, else its source's usual one. */
+export function kernelPackageOf(profile: Profile): string {
+  return profile.kernel.package ?? (profile.source.type.startsWith('rpm-') ? 'kernel' : 'linux-image-amd64');
+}
 export type ProfileInput = z.input<typeof profileSchema>;

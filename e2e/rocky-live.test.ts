@@ -1,0 +1,72 @@
+// examples/rocky-live end to end through the distroforge command, against the RPM repository the
+// test run generates (tools/rpm-test-repo: rpmbuild + createrepo_c; Debian's busybox and kernel
+// repackaged as RPMs, a release package, comps.xml with a `minimal` group): `@minimal` resolved
+// from the folder (rpm-dir) and from its repodata (rpm-repo), installed without the host's rpm,
+// overlaid, squashed, put on a hybrid ISO and a GPT disk, and booted from CD-ROM and disk under
+// BIOS and UEFI with a getty login on the serial console.
+import { execa } from 'execa';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, expect, it } from 'vitest';
+import { generateRpmTestRepo } from '../tools/rpm-test-repo/generate.mjs';
+
+const repo = resolve(import.meta.dirname, '..');
+const cli = join(repo, 'packages', 'cli', 'dist', 'cli.js');
+let work = '';
+let profile = '';
+let rpms = '';
+
+interface Result {
+  ok: boolean;
+  build: { outputs: { kind: string; file: string; sha256: string }[]; packages: { name: string; version: string }[]; stages: { name: string; cached: boolean; ms: number }[] };
+  boots: { firmware: string; medium: string; ok: boolean; readyMs: number; commands: { run: string; ok: boolean; output: string }[]; lastLines?: string[]; persistence?: string }[];
+}
+
+async function distroforge<T = Result>(args: string[]): Promise<T> {
+  const run = await execa('node', [cli, ...args, '--json'], { reject: false, timeout: 1_800_000 });
+  const last = String(run.stdout).trim().split('\n').at(-1) ?? '';
+  if (!last.startsWith('{')) throw new Error(`distroforge ${args.join(' ')} exited ${run.exitCode}:\n${String(run.stderr).split('\n').slice(-30).join('\n')}`);
+  return JSON.parse(last) as T;
+}
+
+async function pointAt(type: 'rpm-dir' | 'rpm-repo', location: string): Promise<void> {
+  const file = join(profile, 'profile.yaml');
+  const text = await readFile(file, 'utf8');
+  await writeFile(file, text.replace(/source:\n {2}type: .*\n {2}location: .*\n/, `source:\n  type: ${type}\n  location: ${location}\n`));
+}
+
+beforeAll(async () => {
+  rpms = (await generateRpmTestRepo(join(repo, '.cache', 'rpm-test-repo', 'repo'))).dir;
+  work = await mkdtemp(join(tmpdir(), 'df-e2e-rocky-'));
+  profile = join(work, 'rocky-live');
+  await cp(join(repo, 'examples', 'rocky-live'), profile, { recursive: true });
+  await pointAt('rpm-dir', rpms);
+});
+
+it('builds @minimal from a folder of RPMs and boots it from CD-ROM and disk under BIOS and UEFI', async () => {
+  const result = await distroforge(['test', profile]);
+  for (const s of result.build.stages) console.log(`rocky-live stage ${s.name}: ${(s.ms / 1000).toFixed(1)} s`);
+  for (const b of result.boots) console.log(`rocky-live boot ${b.firmware}/${b.medium}: login prompt after ${(b.readyMs / 1000).toFixed(1)} s`);
+  expect(result.build.packages.map((p) => p.name)).toEqual(expect.arrayContaining(['busybox', 'filesystem', 'kernel', 'rocky-like-release']));
+  expect(result.boots.map((b) => `${b.firmware}/${b.medium}`)).toEqual(['bios/cdrom', 'uefi/cdrom', 'bios/disk', 'uefi/disk', 'bios/disk-usb', 'uefi/disk-usb']);
+  for (const boot of result.boots) {
+    expect(boot.lastLines ?? [], `${boot.firmware}/${boot.medium}`).toEqual([]);
+    expect(boot.commands.map((c) => [c.run, c.ok])).toEqual([
+      ['hostname', true],
+      ['cat /etc/motd', true],
+      ['ls /lib/modules', true],
+    ]);
+  }
+  expect(result.boots.filter((b) => b.medium.startsWith('disk')).map((b) => b.persistence)).toEqual(['written', 'written', 'found', 'found']);
+  expect(result.ok).toBe(true);
+}, 2_400_000);
+
+it('the same packages through the repository metadata (rpm-repo) give the same root image', async () => {
+  const first = JSON.parse(await readFile(join(profile, 'out', 'build-report.json'), 'utf8')) as Result['build'];
+  await pointAt('rpm-repo', `file://${rpms}`);
+  const second = await distroforge<Result['build']>(['build', profile, '--state', join(work, 'state2'), '--out', join(work, 'out2')]);
+  expect(second.packages).toEqual(first.packages);
+  const image = (b: Result['build']) => b.outputs.find((o) => o.kind === 'squashfs')?.sha256;
+  expect(image(second)).toBe(image(first));
+});
