@@ -6,7 +6,7 @@ export { profileReferenceMarkdown } from './profile/profile-reference.js';
 export { main, mainCommand } from './main.js';
 export { StageCache, type StageRun, type StageResult } from './engine/stage-cache.js';
 export { hashTree, hashFile } from './engine/hash-tree.js';
-export { Reporter, type ReporterEvent, type OutputMode } from './output/reporter.js';
+export { Reporter, progressLine, type ReporterEvent, type OutputMode } from './output/reporter.js';
 export { exitCodes, exitCodeFor } from './exit-codes.js';
 export { initProfile, type Template } from './commands/init.js';
 export { cleanProfile } from './commands/clean.js';

@@ -6,7 +6,7 @@ export type OutputMode = 'quiet' | 'lines' | 'tty' | 'json';
 export type ReporterEvent =
   | { type: 'stage-start'; stage: string; key?: string }
   | { type: 'stage-end'; stage: string; cached: boolean; ms: number; detail?: string; failed?: boolean }
-  | { type: 'progress'; stage: string; percent?: number; done?: number; total?: number; bytes?: number; message?: string }
+  | { type: 'progress'; stage: string; percent?: number; done?: number; total?: number; bytes?: number; totalBytes?: number; message?: string }
   | { type: 'log'; stage?: string; line: string }
   | { type: 'result'; [key: string]: unknown };
 
@@ -17,12 +17,18 @@ export class Reporter {
   private readonly out: NodeJS.WritableStream;
   private log: WriteStream | undefined;
   private live = false;
+  /** The stage the live line shows, its start and its last progress, redrawn every 250 ms. */
+  private current: { stage: string; started: number; progress?: Extract<ReporterEvent, { type: 'progress' }> } | undefined;
+  private ticker: NodeJS.Timeout | undefined;
+  private lastDraw = 0;
+  private readonly columns: number;
 
   constructor(options: { json?: boolean; verbose?: boolean; quiet?: boolean; out?: NodeJS.WritableStream; isTTY?: boolean }) {
     this.out = options.out ?? process.stderr;
     this.verbose = options.verbose ?? false;
     const tty = options.isTTY ?? Boolean((this.out as { isTTY?: boolean }).isTTY);
     this.mode = options.json ? 'json' : options.quiet ? 'quiet' : tty ? 'tty' : 'lines';
+    this.columns = Math.max(40, Math.min(120, (this.out as { columns?: number }).columns ?? 80));
   }
 
   /** Sends tool logs to this file from now on. */
@@ -41,9 +47,13 @@ export class Reporter {
     if (this.mode === 'json') return this.json(event);
     if (this.mode === 'quiet' || event.type === 'result') return;
     if (event.type === 'stage-start') {
-      if (this.mode === 'tty') this.liveLine(`… ${event.stage}`);
+      if (this.mode === 'tty') this.startLive(event.stage);
     } else if (event.type === 'progress') {
-      if (this.mode === 'tty') this.liveLine(`… ${event.stage} ${progressText(event)}`);
+      if (this.mode === 'tty' && this.current?.stage === event.stage) {
+        this.current.progress = event;
+        // Thousands of unpack events a second: redraw at most every 100 ms (the ticker catches up).
+        if (performance.now() - this.lastDraw >= 100) this.drawLive();
+      }
     } else if (event.type === 'stage-end') {
       const text = `${event.failed ? '✗' : event.cached ? '=' : '✓'} ${event.stage.padEnd(11)} ${event.cached ? 'cached' : formatMs(event.ms)}${event.detail ? `  ${event.detail}` : ''}`;
       this.endLive();
@@ -69,14 +79,26 @@ export class Reporter {
     this.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
   }
 
-  private liveLine(text: string): void {
-    this.write(`\r\x1b[2K${text.slice(0, 100)}`);
+  private startLive(stage: string): void {
+    this.current = { stage, started: performance.now() };
+    this.ticker ??= setInterval(() => this.drawLive(), 250).unref();
+    this.drawLive();
+  }
+
+  private drawLive(): void {
+    if (!this.current) return;
+    const { stage, started, progress } = this.current;
+    this.write(`\r\x1b[2K${progressLine(stage, performance.now() - started, progress, this.columns - 1)}`);
     this.live = true;
+    this.lastDraw = performance.now();
   }
 
   private endLive(): void {
     if (this.live) this.write('\r\x1b[2K');
     this.live = false;
+    this.current = undefined;
+    clearInterval(this.ticker);
+    this.ticker = undefined;
   }
 
   private write(text: string): void {
@@ -84,13 +106,33 @@ export class Reporter {
   }
 }
 
-function progressText(e: Extract<ReporterEvent, { type: 'progress' }>): string {
-  const parts: string[] = [];
-  if (e.percent !== undefined) parts.push(`${Math.floor(e.percent)}%`);
-  if (e.done !== undefined) parts.push(e.total === undefined ? `${e.done}` : `${e.done}/${e.total}`);
-  if (e.bytes !== undefined) parts.push(`${(e.bytes / 1048576).toFixed(1)} MiB`);
-  if (e.message) parts.push(e.message);
-  return parts.join(' ');
+const BAR_WIDTH = 24;
+
+/**
+ * The TTY's live line: stage, a bar when the fraction done is known (percent, items or bytes),
+ * counts, bytes, elapsed time and what is being worked on, cut to the terminal width.
+ */
+export function progressLine(stage: string, elapsedMs: number, e: Extract<ReporterEvent, { type: 'progress' }> | undefined, width = 100): string {
+  const fraction =
+    e?.percent !== undefined ? e.percent / 100
+    : e?.totalBytes ? (e.bytes ?? 0) / e.totalBytes
+    : e?.total ? (e.done ?? 0) / e.total
+    : undefined;
+  const parts = [`… ${stage.padEnd(11)}`];
+  if (fraction !== undefined) {
+    const filled = Math.round(Math.min(1, Math.max(0, fraction)) * BAR_WIDTH);
+    parts.push(`[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}%`);
+  }
+  if (e?.done !== undefined) parts.push(e.total === undefined ? `${e.done}` : `${e.done}/${e.total}`);
+  if (e?.bytes !== undefined) parts.push(e.totalBytes ? `${mib(e.bytes)}/${mib(e.totalBytes)}` : mib(e.bytes));
+  parts.push(formatMs(elapsedMs));
+  if (e?.message) parts.push(e.message);
+  const line = parts.join(' ');
+  return line.length > width ? `${line.slice(0, width - 1)}…` : line;
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)} MiB`;
 }
 
 export function formatMs(ms: number): string {

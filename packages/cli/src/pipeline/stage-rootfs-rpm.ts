@@ -57,7 +57,8 @@ export async function rpmRootfsStage(ctx: BuildContext): Promise<StageResult<Roo
         scriptlets: root,
         logFile: join(dir, 'bootstrap.log'),
         onProgress: (e) => {
-          if (e.phase === 'unpack') ctx.reporter.emit({ type: 'progress', stage: 'rootfs', done: e.done, total: e.total, message: e.name });
+          if (e.phase === 'download') ctx.reporter.emit({ type: 'progress', stage: 'rootfs', done: e.done, total: e.total, bytes: e.bytes, totalBytes: e.totalBytes, message: `download ${e.name}` });
+          else if (e.phase === 'unpack') ctx.reporter.emit({ type: 'progress', stage: 'rootfs', done: e.done, total: e.total, message: `unpack ${e.name}` });
         },
       });
       for (const f of result.scriptlets.failures) ctx.reporter.say(`warning: %${f.scriptlet} of ${f.package} failed: ${f.message} (log: ${result.logFile ?? join(dir, 'bootstrap.log')})`);

@@ -53,8 +53,9 @@ export async function rootfsStage(ctx: BuildContext): Promise<StageResult<Rootfs
         ...(source.keyring ? { keyring: source.keyring } : {}),
         logFile: join(dir, 'bootstrap.log'),
         onProgress: (e) => {
-          if (e.phase === 'unpack') ctx.reporter.emit({ type: 'progress', stage: 'rootfs', done: e.done, total: e.total, message: e.name });
-          else if (e.phase === 'configure') ctx.reporter.emit({ type: 'progress', stage: 'rootfs', message: e.step });
+          if (e.phase === 'download') ctx.reporter.emit({ type: 'progress', stage: 'rootfs', done: e.done, total: e.total, bytes: e.bytes, totalBytes: e.totalBytes, message: `download ${e.name}` });
+          else if (e.phase === 'unpack') ctx.reporter.emit({ type: 'progress', stage: 'rootfs', done: e.done, total: e.total, message: `unpack ${e.name}` });
+          else if (e.phase === 'configure') ctx.reporter.emit({ type: 'progress', stage: 'rootfs', message: `configure: ${e.step}` });
         },
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
