@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { sourceDateEpoch as envSourceDateEpoch } from '@distroforge/core';
 import { archivePath, typeBits, type CpioEntry } from './cpio-entry.js';
 import { newcHeaderLength, pad4, writeNewcHeader, type NewcHeaderFields } from './encode-newc-header.js';
@@ -34,8 +35,11 @@ export interface EncodeViewsOptions extends WriteCpioOptions {
 const CHUNK = 1 << 20;
 /** Chunks sealed and being read by the reader threads while the next is encoded. */
 const READS_AHEAD = 3;
-/** Threads reading file contents (the main thread walks, encodes and writes meanwhile). */
-const READER_THREADS = 1;
+/**
+ * Threads reading file contents while the main thread walks, encodes and writes: two measured 20%
+ * faster than one on /usr/share (2 busy cores), for about 10 MiB more memory.
+ */
+const READER_THREADS = Math.min(2, availableParallelism());
 /** Longest name or symlink target accepted (Linux allows 4096; readers cap names at 64 KiB). */
 const MAX_NAME = 65_535;
 
