@@ -12,6 +12,8 @@ export interface CpioEntry {
   size: number;
   /** The member's data, streamed; must be consumed (or is skipped) before the next member. */
   body: AsyncGenerator<Buffer>;
+  /** The whole data at once if it is already buffered (consuming it), else undefined: then use `body`. */
+  bodyNow(): Buffer | undefined;
 }
 
 const trailer = 'TRAILER!!!';
@@ -25,28 +27,28 @@ const maxNameSize = 64 * 1024;
  */
 export async function* readCpioEntries(reader: ByteReader, sizeOfIndex: (index: number) => number): AsyncGenerator<CpioEntry> {
   for (;;) {
-    const magic = (await reader.read(6, 'archive member header')).toString('latin1');
+    const magic = (reader.readNow(6) ?? (await reader.read(6, 'archive member header'))).toString('latin1');
     let entry: CpioEntry;
     if (magic === '07070X') {
-      const index = parseHex(await reader.read(8, 'stripped member header'), 0, 8, 'file index', reader.position);
+      const index = parseHex(reader.readNow(8) ?? (await reader.read(8, 'stripped member header')), 0, 8, 'file index', reader.position);
       await skipPadding(reader);
       const size = sizeOfIndex(index);
-      entry = { name: undefined, index, mode: 0, nlink: 1, size, body: reader.take(size, `archive member #${index}`) };
+      entry = { name: undefined, index, mode: 0, nlink: 1, size, body: reader.take(size, `archive member #${index}`), bodyNow: () => reader.readNow(size) };
     } else if (magic === '070701' || magic === '070702') {
       const at = reader.position - 6;
-      const fields = await reader.read(newcHeaderSize - 6, 'newc header');
+      const fields = reader.readNow(newcHeaderSize - 6) ?? (await reader.read(newcHeaderSize - 6, 'newc header'));
       const field = (i: number, what: string) => parseHex(fields, i * 8, 8, what, at);
       const mode = field(1, 'mode');
       const nlink = field(4, 'nlink');
       const size = field(6, 'filesize');
       const nameSize = field(11, 'namesize');
       if (nameSize < 1 || nameSize > maxNameSize) throw rpmError('ERR_RPM_BAD_PAYLOAD', `archive member at ${at}: bad name size ${nameSize}`, { value: nameSize });
-      const nameBytes = await reader.read(nameSize, 'archive member name');
+      const nameBytes = reader.readNow(nameSize) ?? (await reader.read(nameSize, 'archive member name'));
       if (nameBytes[nameSize - 1] !== 0) throw rpmError('ERR_RPM_BAD_PAYLOAD', `archive member at ${at}: name is not NUL-terminated`, { value: at });
       const name = nameBytes.toString('utf8', 0, nameSize - 1);
       await skipPadding(reader);
       if (name === trailer) return;
-      entry = { name, index: undefined, mode, nlink, size, body: reader.take(size, `archive member ${name}`) };
+      entry = { name, index: undefined, mode, nlink, size, body: reader.take(size, `archive member ${name}`), bodyNow: () => reader.readNow(size) };
     } else {
       throw rpmError('ERR_RPM_BAD_PAYLOAD', `bad archive member magic ${JSON.stringify(magic)} at payload offset ${reader.position - 6}`, { value: magic });
     }
@@ -60,7 +62,7 @@ export async function* readCpioEntries(reader: ByteReader, sizeOfIndex: (index: 
 
 async function skipPadding(reader: ByteReader): Promise<void> {
   const pad = (4 - (reader.position % 4)) % 4;
-  if (pad) await reader.skip(pad, 'archive padding');
+  if (pad && !reader.readNow(pad)) await reader.skip(pad, 'archive padding');
 }
 
 function parseHex(bytes: Buffer, start: number, length: number, what: string, at: number): number {

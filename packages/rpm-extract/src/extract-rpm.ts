@@ -28,6 +28,12 @@ export const extractOptionsSchema = z
     keepPartial: z.boolean().default(false),
     /** Give files and directories the package's mtimes (default true). */
     preserveMtime: z.boolean().default(true),
+    /**
+     * Worker threads that create the small files of packages with 200 or more. 0: none, all on
+     * the calling thread. Unset (default): start on the calling thread and move to 2 threads only
+     * if creating a file proves slow (journal-less ext4 reusing freed inodes, network file systems).
+     */
+    writerThreads: z.number().int().min(0).max(64).optional(),
   })
   .strict();
 
@@ -76,7 +82,7 @@ export async function extractRpm(source: RpmSource, directory: string, options: 
       await mkdir(root, { recursive: true });
       const members = walkPayload(opened, opts.verify ? (chunk) => digests.update(chunk) : undefined);
       const verifyFiles = opts.verify && (opts.fileDigests === 'always' || !pkg.payload.digest);
-      const written = await materialize(root, pkg, members, { verify: verifyFiles, preserveMtime: opts.preserveMtime });
+      const written = await materialize(root, pkg, members, { verify: verifyFiles, preserveMtime: opts.preserveMtime, writerThreads: opts.writerThreads });
       if (opts.verify) {
         const payloadChecks = digests.finish();
         failOnMismatch(payloadChecks);

@@ -7,13 +7,15 @@ import { placeholderPaths } from './placeholders.js';
 import { ancestors, safeRelativePath } from './safe-path.js';
 import type { RpmFile, RpmPackage } from './types.js';
 import { newHash, type PayloadMember } from './walk-payload.js';
-import { directWriter, threadedWriter, type SmallFileWriter } from './small-file-writer.js';
+import { adaptiveWriter, directWriter, threadedWriter, type SmallFileWriter } from './small-file-writer.js';
 import { io } from './write-error.js';
 import { writeRegular } from './write-regular-file.js';
 
 export interface MaterializeOptions {
   verify: boolean;
   preserveMtime: boolean;
+  /** Worker threads creating small files: 0 none, undefined decided by measuring (see adaptiveWriter). */
+  writerThreads: number | undefined;
 }
 
 export interface MaterializeResult {
@@ -26,7 +28,7 @@ export interface MaterializeResult {
 
 // Below this many regular files, starting threads costs more than creating the files in line.
 const threadedWriterFiles = 200;
-const writerThreads = 2;
+const defaultWriterThreads = 2;
 
 /**
  * Writes the payload members into `root` (a fresh directory), following the header for metadata:
@@ -34,25 +36,39 @@ const writerThreads = 2;
  * File digests are checked as the contents stream through when `verify` is set.
  */
 export async function materialize(root: string, pkg: RpmPackage, members: AsyncIterable<PayloadMember>, options: MaterializeOptions): Promise<MaterializeResult> {
+  const links = hardlinkSets(pkg.files);
+  const madeDirs = new Set<string>();
+  // Threads create every remaining file as an empty placeholder from the header, then fill them.
+  const threaded = (threads: number) => {
+    const writer = threadedWriter(threads);
+    writer.createPlaceholders(placeholderPaths(root, pkg.files, links, madeDirs));
+    return writer;
+  };
   const regularFiles = pkg.files.filter((f) => f.type === 'file' && !f.ghost).length;
-  const threaded = regularFiles >= threadedWriterFiles;
-  const small = threaded ? threadedWriter(writerThreads) : directWriter();
+  const threads = options.writerThreads;
+  const small =
+    threads === 0 || regularFiles < threadedWriterFiles ? directWriter() : threads === undefined ? adaptiveWriter(() => threaded(defaultWriterThreads)) : threaded(threads);
   try {
-    return await materializeWith(small, threaded, root, pkg, members, options);
+    return await materializeWith(small, links, madeDirs, root, pkg, members, options);
   } finally {
     await small.close();
   }
 }
 
-async function materializeWith(small: SmallFileWriter, placeholders: boolean, root: string, pkg: RpmPackage, members: AsyncIterable<PayloadMember>, options: MaterializeOptions): Promise<MaterializeResult> {
+async function materializeWith(
+  small: SmallFileWriter,
+  links: Map<number, number[]>,
+  madeDirs: Set<string>,
+  root: string,
+  pkg: RpmPackage,
+  members: AsyncIterable<PayloadMember>,
+  options: MaterializeOptions,
+): Promise<MaterializeResult> {
   const result: MaterializeResult = { manifest: [], filesWritten: 0, bytesWritten: 0, skipped: [] };
-  const links = hardlinkSets(pkg.files);
   const linkTarget = new Map<number[], string>();
   const done = new Set<number>();
-  const madeDirs = new Set<string>();
   const symlinks = new Set<string>();
   const dirs: Array<{ abs: string; file: RpmFile }> = [];
-  if (placeholders) small.createPlaceholders(placeholderPaths(root, pkg.files, links, madeDirs));
 
   const place = (file: RpmFile): { rel: string; abs: string } => {
     const rel = safeRelativePath(file.path);
@@ -97,9 +113,12 @@ async function materializeWith(small: SmallFileWriter, placeholders: boolean, ro
       }
       case 'symlink': {
         const { rel, abs } = place(file);
-        const chunks: Buffer[] = [];
-        for await (const chunk of entry.body) chunks.push(chunk);
-        const target = file.linkTo || Buffer.concat(chunks).toString('utf8');
+        let target = file.linkTo;
+        if (!target) {
+          const chunks: Buffer[] = [];
+          for await (const chunk of entry.body) chunks.push(chunk);
+          target = Buffer.concat(chunks).toString('utf8');
+        }
         io(file.path, () => symlinkSync(target, abs));
         if (options.preserveMtime) io(file.path, () => lutimesSync(abs, file.mtime, file.mtime));
         symlinks.add(rel);
@@ -126,7 +145,7 @@ async function materializeWith(small: SmallFileWriter, placeholders: boolean, ro
           throw rpmError('ERR_RPM_BAD_PAYLOAD', `${file.path}: payload holds ${entry.size} bytes, the header says ${file.size}`, { value: file.path });
         }
         const hash = options.verify && file.digest ? newHash(pkg.fileDigestAlgorithm) : undefined;
-        await writeRegular(abs, file, entry.body, hash, options.preserveMtime, small);
+        await writeRegular(abs, file, entry, hash, options.preserveMtime, small);
         if (hash) {
           const actual = hash.digest('hex');
           if (actual !== file.digest) {

@@ -24,7 +24,8 @@ export interface SmallFileWriter {
    * that is cheaper; a path that already exists, or cannot be created, is left alone.
    */
   createPlaceholders(paths: string[]): void;
-  write(file: SmallFile): Promise<void>;
+  /** Queues or writes the file; returns a promise only when the caller must wait (memory bound). */
+  write(file: SmallFile): Promise<void> | undefined;
   drain(): Promise<void>;
   /** Stops at once: nothing is written after it resolves. Call once, always. */
   close(): Promise<void>;
@@ -38,13 +39,13 @@ const placeholderFlags = constants.O_WRONLY | constants.O_CREAT | constants.O_EX
 export function directWriter(): SmallFileWriter {
   return {
     createPlaceholders: () => undefined,
-    write: async (file) => writeNow(file),
+    write: (file) => writeNow(file),
     drain: async () => undefined,
     close: async () => undefined,
   };
 }
 
-function writeNow(file: SmallFile): void {
+function writeNow(file: SmallFile): undefined {
   try {
     const fd = openSync(file.abs, writeFlags, 0o600);
     try {
@@ -60,6 +61,39 @@ function writeNow(file: SmallFile): void {
   } catch (cause) {
     throw writeError(file.path, cause);
   }
+}
+
+const probeFiles = 64;
+const slowFileMs = 0.25;
+
+/**
+ * Writes on the calling thread, timing the first files; if creating a file turns out slow (median
+ * over `probeFiles`, robust to a preemption or two), hands the rest to `upgrade()`. Creation is
+ * cheap on most file systems, where threads only add overhead, but can cost a millisecond or more
+ * (journal-less ext4 skipping recently freed inodes, network file systems), where threads pay off.
+ */
+export function adaptiveWriter(upgrade: () => SmallFileWriter): SmallFileWriter {
+  const times: number[] = [];
+  let threaded: SmallFileWriter | undefined;
+  return {
+    createPlaceholders: () => undefined,
+    write(file) {
+      if (threaded) return threaded.write(file);
+      const start = performance.now();
+      writeNow(file);
+      if (times.length < probeFiles) {
+        times.push(performance.now() - start);
+        if (times.length === probeFiles && median(times) > slowFileMs) threaded = upgrade();
+      }
+      return undefined;
+    },
+    drain: async () => threaded?.drain(),
+    close: async () => threaded?.close(),
+  };
+}
+
+function median(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[values.length >> 1]!;
 }
 
 // The worker body is plain JavaScript evaluated from a string, so it runs the same from src/
@@ -220,6 +254,11 @@ export function threadedWriter(threads: number): SmallFileWriter {
     void done.then(() => writing.delete(done));
   };
 
+  const waitForRoom = async () => {
+    while (writing.size >= threads * batchesInFlightPerThread) await Promise.race(writing);
+    if (failure) throw failure;
+  };
+
   return {
     createPlaceholders(paths) {
       // A contiguous share per thread: the threads then work in different directories, whose
@@ -233,14 +272,13 @@ export function threadedWriter(threads: number): SmallFileWriter {
         }
       }
     },
-    async write(file) {
+    write(file) {
       if (failure) throw failure;
       if (batch.bytes + file.size > maxBatchBytes) flush();
       batch.files.push(file);
       batch.bytes += file.size;
       if (batch.files.length >= maxBatchFiles || batch.bytes >= maxBatchBytes) flush();
-      while (writing.size >= threads * batchesInFlightPerThread) await Promise.race(writing);
-      if (failure) throw failure;
+      return writing.size >= threads * batchesInFlightPerThread ? waitForRoom() : undefined;
     },
     async drain() {
       if (failure) throw failure;

@@ -1,4 +1,5 @@
 import type { Hash } from 'node:crypto';
+import type { CpioEntry } from './cpio-reader.js';
 import { open } from 'node:fs/promises';
 import { writeFlags, type SmallFileWriter } from './small-file-writer.js';
 import type { RpmFile } from './types.js';
@@ -11,18 +12,19 @@ const smallFile = 1 << 20;
 const maxWritesInFlight = 4;
 
 /** Writes one regular file's streamed contents with its mode and mtime, feeding `hash` on the way. */
-export async function writeRegular(abs: string, file: RpmFile, body: AsyncIterable<Buffer>, hash: Hash | undefined, preserveMtime: boolean, small: SmallFileWriter): Promise<void> {
+export async function writeRegular(abs: string, file: RpmFile, entry: CpioEntry, hash: Hash | undefined, preserveMtime: boolean, small: SmallFileWriter): Promise<void> {
   const mode = file.mode & 0o7777;
   const mtime = preserveMtime ? file.mtime : undefined;
   if (file.size <= smallFile) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of body) {
-      chunks.push(chunk);
-      hash?.update(chunk);
-    }
-    await small.write({ abs, path: file.path, chunks, size: file.size, mode, mtime });
+    const whole = entry.bodyNow();
+    const chunks: Buffer[] = whole ? [whole] : [];
+    if (!whole) for await (const chunk of entry.body) chunks.push(chunk);
+    for (const chunk of chunks) hash?.update(chunk);
+    const waiting = small.write({ abs, path: file.path, chunks, size: file.size, mode, mtime });
+    if (waiting) await waiting;
     return;
   }
+  const body = entry.body;
   const handle = await open(abs, writeFlags, 0o600).catch((cause: unknown) => {
     throw writeError(file.path, cause);
   });

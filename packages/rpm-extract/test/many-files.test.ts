@@ -8,8 +8,8 @@ import { extractRpm, RpmError } from '@distroforge/rpm-extract';
 import { threadedWriter } from '../src/small-file-writer.js';
 import { buildFixtures } from './build-rpm.js';
 
-// Packages with many regular files are written by worker threads (with placeholders created
-// ahead of the contents); these tests cover that path against GNU cpio.
+// Packages with many regular files may be written by worker threads (with placeholders created
+// ahead of the contents): chosen by measuring unless `writerThreads` says; both paths are forced here.
 const fileCount = 300;
 
 /** 300 small files in 12 directories, a hard-link pair, symlinks, modes; `aln` points outside. */
@@ -61,11 +61,11 @@ afterAll(async () => {
 });
 
 describe('a package of many files', () => {
-  it('extracts the same tree as rpm2cpio | cpio -idm: contents, modes, mtimes, hard links', async () => {
-    const ours = join(work, 'ours');
-    const result = await extractRpm(pkgPath, ours, { fileDigests: 'always' });
+  it.each([0, 2, undefined])('extracts the same tree as rpm2cpio | cpio -idm with writerThreads %s: contents, modes, mtimes, hard links', async (writerThreads) => {
+    const ours = join(work, `ours-${String(writerThreads)}`);
+    const result = await extractRpm(pkgPath, ours, { fileDigests: 'always', writerThreads });
     expect(result.filesWritten).toBeGreaterThan(fileCount);
-    const theirs = join(work, 'theirs');
+    const theirs = join(work, `theirs-${String(writerThreads)}`);
     await mkdir(theirs);
     await execa('sh', ['-c', 'rpm2cpio "$1" | cpio -idm --quiet', 'sh', pkgPath], { cwd: theirs, timeout: 60_000 });
     const paths = await walk(theirs);
@@ -89,7 +89,7 @@ describe('a package of many files', () => {
     // Move the file of directory `zdr` below `aln` (same length), the symlink to outside.
     for (let at = patched.indexOf('m/zdr/'); at >= 0; at = patched.indexOf('m/zdr/', at + 1)) patched.write('m/aln/', at, 'latin1');
     const target = join(work, 'evil');
-    const error = await extractRpm(patched, target, { verify: false }).catch((e: unknown) => e);
+    const error = await extractRpm(patched, target, { verify: false, writerThreads: 2 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RpmError);
     expect((error as RpmError).code).toBe('ERR_RPM_UNSAFE_PATH');
     expect(await readdir(outside)).toEqual([]);
@@ -101,7 +101,7 @@ describe('a package of many files', () => {
     const at = patched.indexOf('linked\n');
     patched[at] = 'L'.charCodeAt(0);
     const target = join(work, 'corrupt');
-    const error = await extractRpm(patched, target, { fileDigests: 'always' }).catch((e: unknown) => e);
+    const error = await extractRpm(patched, target, { fileDigests: 'always', writerThreads: 2 }).catch((e: unknown) => e);
     expect((error as RpmError).code).toBe('ERR_RPM_DIGEST_MISMATCH');
     expect((error as RpmError).message).toMatch(/^\/opt\/m\/d\d+\/hl-[ab]: contents digest/);
     expect(existsSync(target)).toBe(false);
