@@ -11,7 +11,8 @@
 // --baseline MODULE also times another build of the package (e.g. an esbuild bundle of an older
 // commit's src/index.ts) in the same alternation, for before/after figures from one run.
 // --module MODULE times that build instead of the package's dist/ (e.g. one bundled the same way).
-// Usage: node tools/bench/initramfs-cpio-pack.mjs [--tree DIR] [--big DIR] [--runs N] [--baseline MODULE] [--module MODULE]
+// --big takes a comma-separated list of trees, each packed once for the memory table.
+// Usage: node tools/bench/initramfs-cpio-pack.mjs [--tree DIR] [--big DIR[,DIR...]] [--runs N] [--baseline MODULE] [--module MODULE]
 import { execa } from 'execa';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -111,7 +112,8 @@ try {
     for (let i = 0; i < times; i++) measured.push(await ours(root, oursOut));
     return { label, root, entries: (await fileList(root)).files, mb: (await stat(oursOut)).size / 1e6, measured };
   };
-  const rows = [await measure('tiny', tiny, runs), { label: 'main', root: tree, entries: files, mb: size / 1e6, measured: a }, await measure('big', big, 1)];
+  const rows = [await measure('tiny', tiny, runs), { label: 'main', root: tree, entries: files, mb: size / 1e6, measured: a }];
+  for (const root of big.split(',')) rows.push(await measure('big', root, 1));
   for (const r of rows) {
     r.rss = median(r.measured.map((x) => x.rssMiB));
     r.s = median(r.measured.map((x) => x.s));
@@ -120,12 +122,16 @@ try {
   console.log('peak RSS of ours against archive size:');
   for (const r of rows) {
     console.log(
-      `  ${r.label.padEnd(5)} ${r.root.padEnd(28)} ${String(Math.round(r.mb)).padStart(6)} MB ${String(r.entries).padStart(7)} entries -> ${r.rss.toFixed(0).padStart(4)} MiB` +
+      `  ${r.label.padEnd(5)} ${r.root.padEnd(32)} ${String(Math.round(r.mb)).padStart(6)} MB ${String(r.entries).padStart(7)} entries -> ${r.rss.toFixed(0).padStart(4)} MiB` +
         ` (${r.s.toFixed(1)} s${r.outside ? `; ${r.outside} hard-linked files with links outside the tree` : ''})`,
     );
   }
-  const [t, , g] = rows;
-  console.log(`memory ratio big/tiny: ${(g.rss / t.rss).toFixed(2)}x for ${(g.mb / t.mb).toFixed(0)}x the bytes and ${(g.entries / t.entries).toFixed(0)}x the entries`);
+  const [t, m] = rows;
+  for (const g of rows.slice(1)) {
+    console.log(
+      `memory ${g.root}: ${(g.rss / t.rss).toFixed(2)}x tiny's for ${(g.mb / t.mb).toFixed(0)}x the bytes; ${(g.rss / m.rss).toFixed(2)}x main's for ${(g.mb / m.mb).toFixed(1)}x the bytes`,
+    );
+  }
 } finally {
   await rm(work, { recursive: true, force: true });
 }
