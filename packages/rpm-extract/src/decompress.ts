@@ -1,5 +1,4 @@
 import { findTool, knownTools, type ToolSpec } from '@distroforge/core';
-import { execa } from 'execa';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -70,6 +69,8 @@ async function* gunzip(reader: ByteReader): AsyncGenerator<Buffer> {
 async function* throughTool(reader: ByteReader, compression: keyof typeof externalTools): AsyncGenerator<Buffer> {
   const { spec, args } = externalTools[compression];
   const tool = await findTool(spec);
+  // Loaded on first use: gzip and uncompressed payloads (and header reads) never need it.
+  const { execa } = await import('execa');
   const child = execa(tool.path, args, { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false, encoding: 'buffer' });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
