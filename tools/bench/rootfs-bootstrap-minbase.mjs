@@ -59,7 +59,8 @@ try {
     ]);
   const runOurs = (target) => {
     const run = timed('rootfs-bootstrap', [process.execPath, cli, '--suite', suite, '--variant', 'minbase', '--json', target]);
-    return { ...run, phases: JSON.parse(run.stdout.trim().split('\n').at(-1)).timings };
+    const result = JSON.parse(run.stdout.trim().split('\n').at(-1));
+    return { ...run, phases: result.timings, steps: result.configureSteps };
   };
   // Alternate the order every round so neither tool always runs on a warmer (or busier) machine.
   const samples = [];
@@ -96,11 +97,13 @@ try {
   samples.forEach(({ ours, mm }, i) => {
     console.log(`  round ${i + 1} (${i % 2 === 0 ? 'ours first' : 'mmdebstrap first'}): rootfs-bootstrap ${ours.seconds.toFixed(1)} s ${ours.rssMiB.toFixed(0)} MiB | mmdebstrap ${mm.seconds.toFixed(1)} s ${mm.rssMiB.toFixed(0)} MiB | time ratio ${(ours.seconds / mm.seconds).toFixed(2)}x`);
     console.log(`    our phases (ms): ${Object.entries(ours.phases).map(([k, v]) => `${k.replace(/Ms$/, '')} ${v}`).join(', ')}`);
+    console.log(`    our install steps (ms): ${ours.steps.map((x) => `${x.step} ${x.ms}`).join(', ')}`);
   });
   const oursMedian = median(samples.map((x) => x.ours.seconds));
   const mmMedian = median(samples.map((x) => x.mm.seconds));
   const oursRss = Math.max(...samples.map((x) => x.ours.rssMiB));
   const mmRss = Math.max(...samples.map((x) => x.mm.rssMiB));
+  console.log(`  median of per-round ratios: ${median(samples.map((x) => x.ours.seconds / x.mm.seconds)).toFixed(2)}x`);
   console.log(`  median time: rootfs-bootstrap ${oursMedian.toFixed(1)} s, mmdebstrap ${mmMedian.toFixed(1)} s -> ratio ${(oursMedian / mmMedian).toFixed(2)}x (target <= 0.8x)`);
   console.log(`  peak RSS: rootfs-bootstrap ${oursRss.toFixed(0)} MiB, mmdebstrap ${mmRss.toFixed(0)} MiB -> ratio ${(oursRss / mmRss).toFixed(2)}x`);
   console.log(`  load average at the end: ${execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).trim()}`);

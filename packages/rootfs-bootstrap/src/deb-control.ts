@@ -1,7 +1,12 @@
+import { open } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { gunzipSync } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
+import { compressionOf } from './decompress.js';
+import { xzDecompressSmall } from './deb-xz-memory.js';
 import { DebFormatError } from './errors.js';
-import { withDebTarball } from './unpack-deb.js';
+import { debMember, withDebTarball } from './unpack-deb.js';
 
 /** One file of a `.deb`'s control tarball (`control`, `md5sums`, `conffiles`, `postinst`, …). */
 export interface DebControlMember {
@@ -32,13 +37,36 @@ export async function readDebControlArchive(file: string): Promise<DebControlArc
       members.push({ name, data: Buffer.concat(chunks), mode: (entry.mode ?? 0o644) & 0o7777, ...(entry.mtime ? { mtime: entry.mtime } : {}) });
     });
   };
-  await withDebTarball(file, 'control.tar', (stream) => pipeline(stream, new Parser({ strict: true, onReadEntry: onEntry })));
+  const parse = (stream: Readable) => pipeline(stream, new Parser({ strict: true, onReadEntry: onEntry }));
+  const tarball = await controlTarball(file);
+  await (tarball ? parse(Readable.from([tarball])) : withDebTarball(file, 'control.tar', parse));
   const control = members.find((m) => m.name === 'control');
   if (!control) throw new DebFormatError(`${file}: the control tarball has no control file`, { path: file });
   if (members.some((m) => m.name.includes('/'))) {
     throw new DebFormatError(`${file}: the control tarball has a member in a subdirectory`, { path: file, value: members.map((m) => m.name) });
   }
   return { control: control.data.toString('utf8'), members };
+}
+
+/** The decompressed control tarball when it is xz, gzip or plain (in memory); zstd streams through its tool. */
+async function controlTarball(file: string): Promise<Buffer | undefined> {
+  const member = await debMember(file, 'control.tar');
+  const compression = compressionOf(member.name);
+  if (compression === 'zst') return undefined;
+  const raw = Buffer.alloc(member.size);
+  const handle = await open(file, 'r');
+  try {
+    await handle.read(raw, 0, member.size, member.offset);
+  } finally {
+    await handle.close();
+  }
+  try {
+    if (compression === 'xz') return await xzDecompressSmall(raw);
+    if (compression === 'gz') return gunzipSync(raw);
+    return raw;
+  } catch (error) {
+    throw new DebFormatError(`${file}: ${member.name} is corrupt (${(error as Error).message})`, { path: file, cause: error });
+  }
 }
 
 /**

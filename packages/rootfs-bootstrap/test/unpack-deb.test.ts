@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync, linkSync } from 'node:fs';
+import { chmodSync, chownSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Header } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readArMembers } from '../src/ar-archive.js';
+import { readDebControlArchive } from '../src/deb-control.js';
 import { unpackDeb } from '../src/unpack-deb.js';
 
 const work = mkdtempSync(join(tmpdir(), 'rootfs-bootstrap-unpack-'));
@@ -131,3 +132,20 @@ function ar(members: [string, Buffer][]): Buffer {
   }
   return Buffer.concat(parts);
 }
+
+describe('readDebControlArchive', () => {
+  it.each(['xz', 'zstd', 'gzip'])('reads every control member of a %s package like dpkg-deb --control', async (z) => {
+    const archive = await readDebControlArchive(debs[z]!);
+    const oracle = join(work, `control-${z}`);
+    execFileSync('dpkg-deb', ['--control', debs[z]!, oracle]);
+    expect(archive.members.map((m) => m.name).sort()).toEqual(readdirSync(oracle).sort());
+    for (const member of archive.members) expect(member.data.equals(readFileSync(join(oracle, member.name))), member.name).toBe(true);
+    expect(archive.control).toContain('Package: fixture');
+  });
+
+  it('refuses a corrupt control tarball with a typed error', async () => {
+    const bogus = join(work, 'bad-control.deb');
+    writeFileSync(bogus, ar([['debian-binary', Buffer.from('2.0\n')], ['control.tar.xz', Buffer.from('not xz at all')], ['data.tar.xz', Buffer.alloc(0)]]));
+    await expect(readDebControlArchive(bogus)).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_DEB_FORMAT' });
+  });
+});
