@@ -33,7 +33,7 @@ async function distroforge<T = Result>(args: string[]): Promise<T> {
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'df-e2e-live-'));
   profile = join(work, 'debian-live');
-  await cp(join(repo, 'examples', 'debian-live'), profile, { recursive: true });
+  await cp(join(repo, 'examples', 'debian-live'), profile, { recursive: true, filter: (src) => !/[/\\](\.distroforge|out)$/.test(src) });
 });
 
 it('builds and boots the ISO from CD-ROM and the disk image on virtio then USB, under BIOS, UEFI and Secure Boot', async () => {

@@ -21,7 +21,7 @@ interface Result {
 
 beforeAll(async () => {
   profile = join(await mkdtemp(join(tmpdir(), 'df-e2e-macpro-')), 'macpro-kvm-host');
-  await cp(join(repo, 'examples', 'macpro-kvm-host'), profile, { recursive: true });
+  await cp(join(repo, 'examples', 'macpro-kvm-host'), profile, { recursive: true, filter: (src) => !/[/\\](\.distroforge|out)$/.test(src) });
 });
 
 it('builds the KVM host and boots its disk image under BIOS, UEFI and Secure Boot, on virtio then USB', async () => {

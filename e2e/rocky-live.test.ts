@@ -40,7 +40,7 @@ beforeAll(async () => {
   rpms = (await generateRpmTestRepo(join(repo, '.cache', 'rpm-test-repo', 'repo'))).dir;
   work = await mkdtemp(join(tmpdir(), 'df-e2e-rocky-'));
   profile = join(work, 'rocky-live');
-  await cp(join(repo, 'examples', 'rocky-live'), profile, { recursive: true });
+  await cp(join(repo, 'examples', 'rocky-live'), profile, { recursive: true, filter: (src) => !/[/\\](\.distroforge|out)$/.test(src) });
   await pointAt('rpm-dir', rpms);
 });
 

@@ -12,7 +12,8 @@ const repo = resolve(import.meta.dirname, '..', '..');
 const cli = join(repo, 'packages', 'cli', 'dist', 'cli.js');
 const work = await mkdtemp(join(tmpdir(), 'df-bench-rebuild-'));
 const profile = join(work, 'debian-live');
-await cp(join(repo, 'examples', 'debian-live'), profile, { recursive: true });
+// Only the profile itself: never a build state or outputs left in the example folder.
+await cp(join(repo, 'examples', 'debian-live'), profile, { recursive: true, filter: (src) => !/[/\\](\.distroforge|out)$/.test(src) });
 
 async function build(label) {
   const started = performance.now();
@@ -20,7 +21,7 @@ async function build(label) {
   const seconds = (performance.now() - started) / 1000;
   if (run.exitCode !== 0) throw new Error(`${label} failed:\n${run.stderr}`);
   const report = JSON.parse(String(run.stdout).trim().split('\n').at(-1));
-  const stages = report.stages.map((s) => `${s.name}${s.cached ? '=' : ''}`).join(' ');
+  const stages = report.stages.map((s) => `${s.name}${s.cached ? '=' : ` ${(s.ms / 1000).toFixed(1)}s`}`).join(', ');
   console.log(`${label.padEnd(22)} ${seconds.toFixed(2).padStart(8)} s   ${stages}`);
   return { seconds, report };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, rename, rm, stat, writeFile, constants } from 'node:fs/promises';
+import { chmod, copyFile, link, mkdir, readFile, rename, rm, stat, writeFile, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sourceDateEpoch, DistroforgeError } from '@distroforge/core';
 import { StageCache, type StageResult } from '../engine/stage-cache.js';
@@ -86,9 +86,13 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
     } else {
       if (options.locked) await assertLocked(loaded);
       const rootfs = await rootfsStage(ctx);
-      const overlay = await overlayStage(ctx, rootfs);
-      const image = await imageStage(ctx, overlay);
-      const initramfs = await liveInitramfsStage(ctx, rootfs);
+      // Independent branches run side by side: the initramfs needs only the root's kernel; the
+      // squashfs + ISO branch and the disk image both read the finished overlay tree.
+      const [overlay, initramfs] = await settleAll([overlayStage(ctx, rootfs), liveInitramfsStage(ctx, rootfs)] as const);
+      const [{ image, iso }, disk] = await settleAll([
+        imageStage(ctx, overlay).then(async (image) => ({ image, iso: profile.outputs.includes('iso') ? await isoStage(ctx, image, initramfs) : undefined })),
+        profile.outputs.includes('disk') ? diskStage(ctx, overlay, initramfs) : Promise.resolve(undefined),
+      ] as const);
       stages.push(rootfs, overlay, image, initramfs);
       packages = rootfs.result.packages.map(({ name, version, sha256 }) => ({ name, version, sha256 }));
       const kernelOut = await publish(paths, join(initramfs.dir, initramfs.result.kernel), `${profile.name}.vmlinuz`, 'kernel');
@@ -98,13 +102,11 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
       // Direct boot: the root image itself is the medium (a virtio disk, /dev/vda), no label search.
       const directArgs = ['console=tty0', 'console=ttyS0,115200', 'live.device=/dev/vda', 'live.image=', ...profile.boot.kernelArgs];
       direct = { kernel: kernelOut.file, initrd: initrdOut.file, rootImage: imageOut.file, stagingRoot: join(overlay.dir, 'rootfs'), append: directArgs.join(' ') };
-      if (profile.outputs.includes('iso')) {
-        const iso = await isoStage(ctx, image, initramfs);
+      if (iso) {
         stages.push(iso);
         published.push(await publish(paths, join(iso.dir, iso.result.file), iso.result.file, 'iso'));
       }
-      if (profile.outputs.includes('disk')) {
-        const disk = await diskStage(ctx, overlay, initramfs);
+      if (disk) {
         stages.push(disk);
         published.push(await publish(paths, join(disk.dir, disk.result.file), disk.result.file, 'disk'));
       }
@@ -134,25 +136,60 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
   }
 }
 
-/** Copies a stage output into out/ (reflink where possible) atomically, with a .sha256 beside it. */
+/**
+ * Like Promise.all, but waits for every branch to finish before failing, so no stage is still
+ * writing when the build reports its error.
+ */
+async function settleAll<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
+/**
+ * Publishes a stage output as out/NAME: a hard link to the (immutable) cached file, made read-only,
+ * so publishing costs nothing however large the image; a copy only when out/ is on another
+ * filesystem. The SHA-256 is computed once per cached file and kept beside it. A `.sha256` file
+ * goes beside the published output.
+ */
 async function publish(paths: ProfilePaths, from: string, name: string, kind: BuiltOutput['kind']): Promise<BuiltOutput> {
   await mkdir(paths.outDir, { recursive: true });
   const file = join(paths.outDir, name);
-  const temp = `${file}.partial-${process.pid}`;
-  await copyFile(from, temp, constants.COPYFILE_FICLONE);
-  await rename(temp, file).catch(async (e: unknown) => {
+  const source = await stat(from);
+  const current = await stat(file).catch(() => undefined);
+  if (!(current && current.ino === source.ino && current.dev === source.dev)) {
+    const temp = `${file}.partial-${process.pid}`;
     await rm(temp, { force: true });
-    throw e;
-  });
-  const sha256 = await sha256Of(file);
-  await writeFile(`${file}.sha256`, `${sha256}  ${name}\n`);
-  return { kind, file, bytes: (await stat(file)).size, sha256 };
+    await link(from, temp).catch(async (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EXDEV' && error.code !== 'EPERM') throw error;
+      await copyFile(from, temp, constants.COPYFILE_FICLONE);
+    });
+    await chmod(temp, 0o444);
+    await rename(temp, file).catch(async (e: unknown) => {
+      await rm(temp, { force: true });
+      throw e;
+    });
+  }
+  const sha256 = await cachedSha256(from);
+  const sumFile = `${file}.sha256`;
+  const sumLine = `${sha256}  ${name}\n`;
+  if ((await readFile(sumFile, 'utf8').catch(() => '')) !== sumLine) await writeFile(sumFile, sumLine);
+  return { kind, file, bytes: source.size, sha256 };
 }
 
-async function sha256Of(file: string): Promise<string> {
+/** The SHA-256 of a cached stage file, computed once and kept in a `.sha256` file beside it. */
+async function cachedSha256(file: string): Promise<string> {
+  const sidecar = `${file}.sha256`;
+  // Either a bare digest or sha256sum's "DIGEST  NAME" (iso-assemble writes one).
+  const known = (await readFile(sidecar, 'utf8').catch(() => '')).split(/\s+/)[0] ?? '';
+  if (/^[0-9a-f]{64}$/.test(known)) return known;
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  const digest = hash.digest('hex');
+  await writeFile(`${sidecar}.partial`, `${digest}\n`);
+  await rename(`${sidecar}.partial`, sidecar);
+  return digest;
 }
 
 export type { LoadedProfile };
