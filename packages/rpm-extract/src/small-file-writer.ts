@@ -33,7 +33,7 @@ export interface SmallFileWriter {
 
 /** Opens for writing, never through a symlink at the path itself (a package cannot redirect its own files). */
 export const writeFlags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
-const placeholderFlags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+export const placeholderFlags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 /** Synchronous open/write/fchmod/futimes/close on the calling thread: cheapest for a few files. */
 export function directWriter(): SmallFileWriter {
@@ -97,10 +97,13 @@ function median(values: number[]): number {
 }
 
 // The worker body is plain JavaScript evaluated from a string, so it runs the same from src/
-// (vitest) and from the bundle in dist/ without a separate entry file to locate.
-const workerSource = `
-const { parentPort, workerData } = require('node:worker_threads');
-const fs = require('node:fs');
+// (vitest) and from the bundle in dist/ without a separate entry file to locate. It must parse as
+// a script and as a module (a parent started with --input-type=module evaluates it as ESM), hence
+// process.getBuiltinModule rather than require or import.
+export const workerSource = `
+const { parentPort, workerData } = process.getBuiltinModule('node:worker_threads');
+const fs = process.getBuiltinModule('node:fs');
+const { Buffer } = process.getBuiltinModule('node:buffer');
 const { writeFlags, placeholderFlags } = workerData;
 const writes = [];
 const placeholders = [];
@@ -199,7 +202,8 @@ export function threadedWriter(threads: number): SmallFileWriter {
   let batch: { files: SmallFile[]; bytes: number } = { files: [], bytes: 0 };
 
   const spawn = (): Worker => {
-    const worker = new Worker(workerSource, { eval: true, workerData: { writeFlags, placeholderFlags, origin: performance.timeOrigin } });
+    // No inherited flags: the parent's loaders (--import) and heap settings are not needed here.
+    const worker = new Worker(workerSource, { eval: true, execArgv: [], workerData: { writeFlags, placeholderFlags } });
     worker.on('message', (reply: BatchReply) => {
       const job = pending.get(reply.id);
       if (!job) return;

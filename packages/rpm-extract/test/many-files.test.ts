@@ -5,7 +5,8 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extractRpm, RpmError } from '@distroforge/rpm-extract';
-import { threadedWriter } from '../src/small-file-writer.js';
+import { Worker } from 'node:worker_threads';
+import { placeholderFlags, threadedWriter, workerSource, writeFlags } from '../src/small-file-writer.js';
 import { buildFixtures } from './build-rpm.js';
 
 // Packages with many regular files may be written by worker threads (with placeholders created
@@ -110,6 +111,25 @@ describe('a package of many files', () => {
 });
 
 describe('threaded small-file writer', () => {
+  it('has a thread body that also runs as a module (as in a parent started with --input-type=module)', async () => {
+    const dir = join(work, 'esm-body');
+    await mkdir(dir);
+    const worker = new Worker(workerSource, { eval: true, execArgv: ['--input-type=module'], workerData: { writeFlags, placeholderFlags } });
+    try {
+      const data = new ArrayBuffer(3);
+      Buffer.from(data).write('esm');
+      const reply = new Promise((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      worker.postMessage({ id: 7, files: [{ abs: join(dir, 'f'), offset: 0, size: 3, mode: 0o600, mtime: undefined }], data }, [data]);
+      expect(await reply).toEqual({ id: 7 });
+    } finally {
+      await worker.terminate();
+    }
+    expect(readFileSync(join(dir, 'f'), 'utf8')).toBe('esm');
+  });
+
   it('reports a failed write as ERR_RPM_WRITE naming the package path, and never follows a symlink at the path', async () => {
     const dir = join(work, 'writer');
     await mkdir(dir);
