@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { ToolMissingError, ToolVersionError } from './tool-errors.js';
@@ -82,6 +81,7 @@ async function isExecutable(path: string): Promise<boolean> {
 
 async function versionOutput(path: string, args: readonly string[]): Promise<string> {
   // Some tools print their version on stderr or exit non-zero for --version; take whatever they say.
+  const { execa } = await import('execa'); // loaded on first use (startup cost of every command)
   const result = await execa(path, [...args], { reject: false, timeout: 10_000, stdin: 'ignore', maxBuffer: 1 << 20 });
   return `${String(result.stdout ?? '')}\n${String(result.stderr ?? '')}`;
 }

@@ -1,6 +1,5 @@
 import { open, readFile } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
-import { execa } from 'execa';
 import { DistroforgeError } from './distroforge-error.js';
 import { ToolFailedError } from './tool-errors.js';
 
@@ -36,6 +35,8 @@ export async function runLogged(command: string, args: readonly string[], option
   });
   const log = handle.createWriteStream();
   log.write(`$ ${[command, ...args].join(' ')}\n`);
+  // execa loads on first use: every distroforge command imports core, few run a tool at once.
+  const { execa } = await import('execa');
   const child = execa(command, [...args], {
     all: true,
     stdin: 'ignore',

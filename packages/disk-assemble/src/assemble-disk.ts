@@ -137,8 +137,10 @@ export async function assembleDisk(input: AssembleDiskOptions): Promise<Assemble
       rootSize = Math.floor((options.size - fixed - gptOverhead) / MiB) * MiB;
       if (rootSize < 8 * MiB) throw new DiskTooSmallError('the disk', options.size, fixed + gptOverhead + 8 * MiB, { value: 'size' });
     }
+    const fstab = options.fstab ? [{ path: '/etc/fstab', content: fstabFor(options, rootPartuuid, guid) }] : [];
     const root = await buildExt4Image({
       directory: options.root.directory,
+      files: fstab,
       manifest,
       owner: options.root.owner,
       output: join(work, 'root.ext4'),
@@ -236,6 +238,24 @@ async function sha256File(path: string): Promise<string> {
  * An extra partition's content: a swap header (written in place), the path of an empty ext4 image
  * of the partition's size, or nothing. UUIDs derive from the seed and the partition name.
  */
+/** The root's /etc/fstab: every partition by its GPT PARTUUID, so nothing depends on device names. */
+export function fstabFor(options: NormalisedDiskOptions, rootPartuuid: string, guid: (purpose: string) => string): string {
+  const id = (uuid: string) => `PARTUUID=${uuid.toLowerCase()}`;
+  const lines = [
+    '# /etc/fstab written by @distroforge/disk-assemble: partitions by GPT PARTUUID',
+    '# <file system> <mount point> <type> <options> <dump> <pass>',
+    `${id(rootPartuuid)} / ext4 rw,errors=remount-ro 0 1`,
+  ];
+  lines.push(`${id(guid('partition:esp'))} /boot/efi vfat umask=0077,nofail 0 2`);
+  for (const p of options.extraPartitions) {
+    const filesystem = p.filesystem ?? (partitionTypeGuid(p.type) === partitionTypes.swap ? 'swap' : 'none');
+    if (p.mountPoint && filesystem !== 'ext4') throw new InvalidDiskOptionsError(`partition ${p.name}: a mountPoint needs filesystem ext4`, { value: `extraPartitions.${p.name}.mountPoint` });
+    if (filesystem === 'swap') lines.push(`${id(guid(`partition:extra:${p.name}`))} none swap sw,nofail 0 0`);
+    else if (filesystem === 'ext4' && p.mountPoint) lines.push(`${id(guid(`partition:extra:${p.name}`))} ${p.mountPoint} ext4 defaults,nofail 0 2`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 async function extraContent(
   partition: NormalisedDiskOptions['extraPartitions'][number],
   seed: string,

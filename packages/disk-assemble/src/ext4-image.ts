@@ -1,7 +1,7 @@
 import { emptyManifest, type Manifest } from '@distroforge/core';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { ownershipScript, type OwnershipScript } from './debugfs-script.js';
 import { DiskInputMissingError, InvalidDiskOptionsError } from './errors.js';
 import { mke2fsConfig } from './mke2fs-config.js';
@@ -32,6 +32,16 @@ export interface BuildExt4ImageOptions {
   sourceDateEpoch: number;
   logFile: string;
   signal?: AbortSignal | undefined;
+  /** Files written into the image after the tree (replacing a file of that path), owned by root. */
+  files?: readonly Ext4ExtraFile[];
+}
+
+/** A generated file for the image (e.g. /etc/fstab); its directory must exist in the tree. */
+export interface Ext4ExtraFile {
+  path: string;
+  content: string | Buffer;
+  /** Permission bits (default 0o644). */
+  mode?: number;
 }
 
 export interface Ext4Image {
@@ -68,7 +78,8 @@ export async function buildExt4Image(options: BuildExt4ImageOptions): Promise<Ex
     const config = join(work, 'mke2fs.conf');
     const commands = join(work, 'debugfs.cmd');
     await writeFile(config, mke2fsConfig);
-    await writeFile(commands, `${script.commands.join('\n')}\n`);
+    const extra = await extraFileCommands(options.files ?? [], tree, work, options.sourceDateEpoch);
+    await writeFile(commands, `${[...script.commands, ...extra].join('\n')}\n`);
     const env = { MKE2FS_CONFIG: config, E2FSPROGS_FAKE_TIME: String(options.sourceDateEpoch), SOURCE_DATE_EPOCH: String(options.sourceDateEpoch) };
     const run = (cmd: string, args: string[]) => runLogged(cmd, args, { logFile: options.logFile, env, timeoutMs: 30 * 60_000, signal: options.signal });
     await rm(options.output, { force: true });
@@ -83,6 +94,28 @@ export async function buildExt4Image(options: BuildExt4ImageOptions): Promise<Ex
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** debugfs commands that write each extra file (after removing the tree's file of that path). */
+async function extraFileCommands(files: readonly Ext4ExtraFile[], tree: readonly TreeEntry[], work: string, epoch: number): Promise<string[]> {
+  const onDisk = new Map(tree.map((e) => [e.path, e.type]));
+  const commands: string[] = [];
+  for (const [index, file] of files.entries()) {
+    const dir = posix.dirname(file.path);
+    if (!file.path.startsWith('/') || /["\s]/.test(file.path)) throw new InvalidDiskOptionsError(`extra file path must be absolute, without blanks or quotes: ${JSON.stringify(file.path)}`, { value: file.path });
+    if (dir !== '/' && onDisk.get(dir) !== 'dir') throw new InvalidDiskOptionsError(`extra file ${file.path}: ${dir} is not a directory of the root tree`, { value: file.path });
+    const existing = onDisk.get(file.path);
+    if (existing === 'dir') throw new InvalidDiskOptionsError(`extra file ${file.path} would replace a directory`, { value: file.path });
+    const host = join(work, `extra-${index}`);
+    await writeFile(host, file.content);
+    commands.push(`cd "${dir}"`);
+    if (existing !== undefined) commands.push(`rm "${posix.basename(file.path)}"`);
+    commands.push(`write "${host}" "${posix.basename(file.path)}"`, 'cd /');
+    const q = `"${file.path}"`;
+    commands.push(`sif ${q} uid 0`, `sif ${q} gid 0`, `sif ${q} mode ${0o100000 | (file.mode ?? 0o644)}`);
+    for (const field of ['mtime', 'atime', 'ctime', 'crtime']) commands.push(`sif ${q} ${field} @${epoch}`);
+  }
+  return commands;
 }
 
 /** debugfs exits 0 even when a command fails; every stderr line but its banner is a failure. */

@@ -15,6 +15,8 @@ export const extraPartitionSchema = z
     filesystem: z.enum(['swap', 'ext4', 'none']).optional(),
     /** Filesystem label (swap: up to 16 bytes, ext4: up to 16). */
     label: z.string().min(1).max(16).optional(),
+    /** Where the root's /etc/fstab mounts an ext4 partition (e.g. `/var`, `/home`). */
+    mountPoint: z.string().regex(/^\/[^\s"]*$/, 'an absolute path without blanks').optional(),
   })
   .strict();
 
@@ -47,6 +49,11 @@ export const assembleDiskOptionsSchema = z
     /** ESP size in bytes; default: what kernel, initrd and GRUB need. */
     espSize: bytes.multipleOf(1024).optional(),
     extraPartitions: z.array(extraPartitionSchema).default([]),
+    /**
+     * Write /etc/fstab into the root: the root and the ESP (at /boot/efi, nofail), swap partitions
+     * and ext4 partitions with a `mountPoint`, all by PARTUUID. `false` leaves the tree's own.
+     */
+    fstab: z.boolean().default(true),
     menu: z
       .object({
         title: z.string().min(1).default('Linux'),

@@ -27,7 +27,7 @@ beforeAll(async () => {
     kernelArgs: 'console=ttyS0 quiet',
     extraPartitions: [
       { name: 'swap', type: 'swap', size: 4 * MiB, label: 'swap0' },
-      { name: 'var', type: 'var', size: 12 * MiB, filesystem: 'ext4' },
+      { name: 'var', type: 'var', size: 12 * MiB, filesystem: 'ext4', mountPoint: '/var' },
     ],
     sourceDateEpoch: epoch,
   };
@@ -70,6 +70,16 @@ describe('assembleDisk', () => {
     await execa('fsck.ext4', ['-fn', ext4]);
     expect((await execa('debugfs', ['-R', 'stat /etc/secret', ext4])).stdout).toMatch(/Mode:\s+0600[\s\S]*User:\s+1000\s+Group:\s+1000/);
     expect((await execa('debugfs', ['-R', 'stat /dev/console', ext4])).stdout).toMatch(/character special[\s\S]*05:01/);
+    // /etc/fstab (generated: the tree has none) names every partition by the PARTUUID sfdisk reports.
+    const uuid = (name: string) => disk.partitions.find((p) => p.name === name)!.guid.toLowerCase();
+    const fstab = (await execa('debugfs', ['-R', 'cat /etc/fstab', ext4])).stdout.split('\n').filter((l) => !l.startsWith('#'));
+    expect(fstab).toEqual([
+      `PARTUUID=${uuid('root')} / ext4 rw,errors=remount-ro 0 1`,
+      `PARTUUID=${uuid('ESP')} /boot/efi vfat umask=0077,nofail 0 2`,
+      `PARTUUID=${uuid('swap')} none swap sw,nofail 0 0`,
+      `PARTUUID=${uuid('var')} /var ext4 defaults,nofail 0 2`,
+    ]);
+    expect((await execa('debugfs', ['-R', 'stat /etc/fstab', ext4])).stdout).toMatch(/Mode:\s+0644[\s\S]*User:\s+0\s+Group:\s+0/);
     const espPart = disk.partitions.find((p) => p.name === 'ESP')!;
     const esp = await extract(disk.path, espPart.start, espPart.size, join(work, 'esp.img'));
     await execa('fsck.vfat', ['-n', esp]);
@@ -168,6 +178,7 @@ describe('assembleDisk', () => {
     await expect(assembleDisk({ ...base, output, uefi: false, secureBoot: true })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', value: 'secureBoot' });
     await expect(assembleDisk({ ...base, output, size: 64 * MiB, root: { ...base.root, size: 16 * MiB } })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', value: 'size' });
     await expect(assembleDisk({ ...base, output, root: { ...base.root, manifest: { format: 'distroforge-manifest', version: 1, entries: [{ path: '/nowhere/file', uid: 1 }] } } })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', value: '/nowhere/file' });
+    await expect(assembleDisk({ ...base, output, extraPartitions: [{ name: 'swap', type: 'swap', size: 4 * MiB, mountPoint: '/swap' }] })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', value: 'extraPartitions.swap.mountPoint' });
     expect((await readdir(work)).filter((name) => name.startsWith('bad.img') && !name.endsWith('.log') || name.includes('.work-'))).toEqual([]);
   });
 });

@@ -82,6 +82,7 @@ export async function diskStage(
           size: roundUp(parseByteSize(p.size), MiB),
           ...(p.filesystem ? { filesystem: p.filesystem } : {}),
           ...(p.label ? { label: p.label } : {}),
+          ...(p.mountPoint ? { mountPoint: p.mountPoint } : {}),
         })),
         menu: { title: inputs.menu.title, timeout: inputs.menu.timeout },
         seed: inputs.seed,

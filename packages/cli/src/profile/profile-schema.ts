@@ -99,6 +99,7 @@ const diskPartition = z
     size: byteSize,
     filesystem: z.enum(['swap', 'ext4', 'none']).optional().describe('default: swap for the swap type, else none'),
     label: z.string().min(1).max(16).optional(),
+    mountPoint: z.string().regex(/^\/[^\s"]*$/, 'an absolute path').optional().describe('ext4 only: where /etc/fstab mounts it, e.g. /var'),
   })
   .strict();
 
