@@ -3,7 +3,9 @@
 // mirror (the host's apt sources: bookworm, -updates, -security), warm package caches, same run.
 // Needs root (both run maintainer scripts in a chroot), mmdebstrap, and a built package
 // (`npx nx run @distroforge/rootfs-bootstrap:build`). Prints times, peak RSS and ratios.
-//   node tools/bench/rootfs-bootstrap-minbase.mjs [--suite bookworm] [--rounds 2] [--keep]
+//   node tools/bench/rootfs-bootstrap-minbase.mjs [--suite bookworm] [--rounds 2] [--keep] [--baseline-cli PATH]
+// --baseline-cli: also time another build of the CLI (e.g. an older commit's dist/cli.js) in the
+// same rounds, for before/after ratios measured under the same load.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +15,7 @@ import { parseArgs } from 'node:util';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = join(repo, 'packages/rootfs-bootstrap/dist/cli.js');
-const { values } = parseArgs({ options: { suite: { type: 'string', default: 'bookworm' }, rounds: { type: 'string', default: '2' }, keep: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { suite: { type: 'string', default: 'bookworm' }, rounds: { type: 'string', default: '2' }, keep: { type: 'boolean' }, 'baseline-cli': { type: 'string' } } });
 const rounds = Number(values.rounds);
 const suite = values.suite;
 if (!existsSync(cli)) throw new Error(`build first: npx nx run @distroforge/rootfs-bootstrap:build (${cli} missing)`);
@@ -57,8 +59,8 @@ try {
       `--setup-hook=mkdir -p "$1/var/cache/apt/archives" && cp -l ${aptDebs}/*.deb "$1/var/cache/apt/archives/"`,
       suite, target,
     ]);
-  const runOurs = (target) => {
-    const run = timed('rootfs-bootstrap', [process.execPath, cli, '--suite', suite, '--variant', 'minbase', '--json', target]);
+  const runOurs = (target, program = cli) => {
+    const run = timed('rootfs-bootstrap', [process.execPath, program, '--suite', suite, '--variant', 'minbase', '--json', target]);
     const result = JSON.parse(run.stdout.trim().split('\n').at(-1));
     return { ...run, phases: result.timings, steps: result.configureSteps };
   };
@@ -71,14 +73,23 @@ try {
     mmdebstrapTarget = join(work, `mmdebstrap-${round}`);
     let ours;
     let mm;
+    let baseline;
+    const runBaseline = () => {
+      if (!values['baseline-cli']) return;
+      const dir = join(work, `baseline-${round}`);
+      baseline = runOurs(dir, values['baseline-cli']);
+      rmSync(dir, { recursive: true, force: true });
+    };
     if (round % 2 === 0) {
       ours = runOurs(oursTarget);
+      runBaseline();
       mm = runMmdebstrap(mmdebstrapTarget);
     } else {
       mm = runMmdebstrap(mmdebstrapTarget);
+      runBaseline();
       ours = runOurs(oursTarget);
     }
-    samples.push({ ours, mm });
+    samples.push({ ours, mm, baseline });
     if (round < rounds - 1) {
       rmSync(oursTarget, { recursive: true, force: true });
       rmSync(mmdebstrapTarget, { recursive: true, force: true });
@@ -94,16 +105,20 @@ try {
     return sorted.length % 2 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
   };
   console.log(`rootfs-bootstrap vs mmdebstrap, ${suite} minbase, warm caches (${plan.packages.length} packages), ${rounds} rounds`);
-  samples.forEach(({ ours, mm }, i) => {
+  samples.forEach(({ ours, mm, baseline }, i) => {
     console.log(`  round ${i + 1} (${i % 2 === 0 ? 'ours first' : 'mmdebstrap first'}): rootfs-bootstrap ${ours.seconds.toFixed(1)} s ${ours.rssMiB.toFixed(0)} MiB | mmdebstrap ${mm.seconds.toFixed(1)} s ${mm.rssMiB.toFixed(0)} MiB | time ratio ${(ours.seconds / mm.seconds).toFixed(2)}x`);
     console.log(`    our phases (ms): ${Object.entries(ours.phases).map(([k, v]) => `${k.replace(/Ms$/, '')} ${v}`).join(', ')}`);
     console.log(`    our install steps (ms): ${ours.steps.map((x) => `${x.step} ${x.ms}`).join(', ')}`);
+    if (baseline) console.log(`    baseline ${baseline.seconds.toFixed(1)} s ${baseline.rssMiB.toFixed(0)} MiB, time ratio ${(baseline.seconds / mm.seconds).toFixed(2)}x; phases (ms): ${Object.entries(baseline.phases).map(([k, v]) => `${k.replace(/Ms$/, '')} ${v}`).join(', ')}`);
   });
   const oursMedian = median(samples.map((x) => x.ours.seconds));
   const mmMedian = median(samples.map((x) => x.mm.seconds));
   const oursRss = Math.max(...samples.map((x) => x.ours.rssMiB));
   const mmRss = Math.max(...samples.map((x) => x.mm.rssMiB));
   console.log(`  median of per-round ratios: ${median(samples.map((x) => x.ours.seconds / x.mm.seconds)).toFixed(2)}x`);
+  if (values['baseline-cli']) {
+    console.log(`  baseline (${values['baseline-cli']}): median time ${median(samples.map((x) => x.baseline.seconds)).toFixed(1)} s, median of per-round ratios ${median(samples.map((x) => x.baseline.seconds / x.mm.seconds)).toFixed(2)}x, peak RSS ${Math.max(...samples.map((x) => x.baseline.rssMiB)).toFixed(0)} MiB`);
+  }
   console.log(`  median time: rootfs-bootstrap ${oursMedian.toFixed(1)} s, mmdebstrap ${mmMedian.toFixed(1)} s -> ratio ${(oursMedian / mmMedian).toFixed(2)}x (target <= 0.8x)`);
   console.log(`  peak RSS: rootfs-bootstrap ${oursRss.toFixed(0)} MiB, mmdebstrap ${mmRss.toFixed(0)} MiB -> ratio ${(oursRss / mmRss).toFixed(2)}x`);
   console.log(`  load average at the end: ${execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).trim()}`);

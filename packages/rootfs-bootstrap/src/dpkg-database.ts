@@ -109,3 +109,33 @@ export async function readDiversions(root: string): Promise<Map<string, { to: st
   for (let i = 0; i + 2 < lines.length; i += 3) diversions.set(lines[i]!, { to: lines[i + 1]!, by: lines[i + 2]! });
   return diversions;
 }
+
+/** An owner and mode `dpkg-statoverride` recorded for a path; dpkg applies it whenever it unpacks that path. */
+export interface StatOverride {
+  uid: number;
+  gid: number;
+  mode: number;
+}
+
+/**
+ * The stat overrides in force (`statoverride`: `owner group mode path`), owners resolved by the
+ * target's own `/etc/passwd` and `/etc/group` (`#uid` and `#gid` are numeric). Unknown names are skipped.
+ */
+export async function readStatOverrides(root: string): Promise<Map<string, StatOverride>> {
+  const text = await readFile(join(root, ADMIN, 'statoverride'), 'utf8').catch(() => '');
+  const overrides = new Map<string, StatOverride>();
+  if (text.trim() === '') return overrides;
+  const ids = async (file: string) =>
+    new Map((await readFile(join(root, 'etc', file), 'utf8').catch(() => '')).split('\n').map((l) => l.split(':')).filter((f) => f.length > 2).map((f) => [f[0]!, Number(f[2])] as const));
+  const [users, groups] = await Promise.all([ids('passwd'), ids('group')]);
+  const id = (name: string, table: Map<string, number>) => (name.startsWith('#') ? Number(name.slice(1)) : table.get(name));
+  for (const line of text.split('\n')) {
+    const [owner, group, mode, ...path] = line.trim().split(/\s+/);
+    if (!owner || !group || !mode || path.length === 0) continue;
+    const uid = id(owner, users);
+    const gid = id(group, groups);
+    if (uid === undefined || gid === undefined || Number.isNaN(uid) || Number.isNaN(gid)) continue;
+    overrides.set(path.join(' '), { uid, gid, mode: Number.parseInt(mode, 8) });
+  }
+  return overrides;
+}

@@ -1,8 +1,9 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { chmod, lchown, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { declaredConffiles, readDebControlArchive } from './deb-control.js';
-import { dpkgPackageName, readDiversions, registerUnpacked, type UnpackedDebPackage } from './dpkg-database.js';
+import { dpkgPackageName, readDiversions, readStatOverrides, registerUnpacked, type UnpackedDebPackage } from './dpkg-database.js';
 import type { PackageCandidate } from './package-candidate.js';
+import { RootResolver } from './resolve-in-root.js';
 import { unpackDeb, type UnpackOptions } from './unpack-deb.js';
 
 export interface DpkgUnpackOptions {
@@ -20,7 +21,7 @@ export interface DpkgUnpackOptions {
 
 /**
  * Does what `dpkg --unpack` does for a fresh install, in-process: every package's files are written
- * into the root (diversions in force honoured, conffiles to `<path>.dpkg-new`), then the packages
+ * into the root (diversions and stat overrides in force honoured, conffiles to `<path>.dpkg-new`), then the packages
  * are recorded in dpkg's database as `unpacked`. Maintainer scripts are not run here. Several packages unpack at once; when two ship the same non-directory path, the
  * later one in `packages` wins and the path leaves the earlier one's file list, as dpkg's Replaces
  * handling does.
@@ -31,7 +32,7 @@ export async function unpackIntoDpkgDatabase(
   files: ReadonlyMap<string, string>,
   options: DpkgUnpackOptions,
 ): Promise<UnpackedDebPackage[]> {
-  const diversions = await readDiversions(root);
+  const [diversions, overrides] = await Promise.all([readDiversions(root), readStatOverrides(root)]);
   const unpackOne = async (pkg: PackageCandidate): Promise<Unpacked> => {
     const file = files.get(pkg.name)!;
     const control = await readDebControlArchive(file);
@@ -79,6 +80,20 @@ export async function unpackIntoDpkgDatabase(
     }
   }
   for (const index of [...rewrite].sort((a, b) => a - b)) await unpackOne(packages[index]!); // the last owner writes last
+  // Owners and modes the scripts that ran before set with dpkg-statoverride, as dpkg applies them.
+  if (overrides.size > 0) {
+    const resolver = new RootResolver(root);
+    for (const pkg of unpacked) {
+      for (const { path } of pkg.entries) {
+        const override = overrides.get(path);
+        if (!override) continue;
+        const diverted = diversions.get(path);
+        const host = resolver.resolve(diverted && diverted.by !== pkg.name ? diverted.to : path);
+        await lchown(host, override.uid, override.gid);
+        await chmod(host, override.mode);
+      }
+    }
+  }
   await registerUnpacked(root, unpacked);
   return unpacked;
 }

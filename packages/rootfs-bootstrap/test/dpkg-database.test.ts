@@ -156,6 +156,23 @@ describe('unpackIntoDpkgDatabase (against dpkg --unpack)', () => {
     expect(readFileSync(join(probe, 'var/lib/dpkg/triggers/Unincorp'), 'utf8')).toBe('/usr/share/df/hooks -\n');
   });
 
+  it('applies stat overrides in force as dpkg does', async () => {
+    const [a, b] = [join(work, 'ours-so'), join(work, 'dpkg-so')];
+    for (const root of [a, b]) {
+      emptyRoot(root);
+      mkdirSync(join(root, 'etc'), { recursive: true });
+      for (const f of ['passwd', 'group']) writeFileSync(join(root, 'etc', f), readFileSync(join('/etc', f)));
+    }
+    execFileSync('dpkg-statoverride', [`--root=${b}`, '--add', 'root', 'mail', '2750', '/usr/share/df/hooks/a'], { stdio: 'ignore' });
+    writeFileSync(join(a, 'var/lib/dpkg/statoverride'), readFileSync(join(b, 'var/lib/dpkg/statoverride')));
+    const hooks = packages.filter((p) => p.name === 'df-hooks');
+    execFileSync('dpkg', [`--root=${b}`, '--force-unsafe-io', '--force-depends', '--unpack', files.get('df-hooks')!], { stdio: 'ignore' });
+    await unpackIntoDpkgDatabase(a, hooks, files, { concurrency: 1, owners: new Map(), keepExistingDirectories: true });
+    const stat = (root: string) => statSync(join(root, 'usr/share/df/hooks/a'));
+    expect(stat(a).mode & 0o7777).toBe(0o2750);
+    expect([stat(a).uid, stat(a).gid, stat(a).mode]).toEqual([stat(b).uid, stat(b).gid, stat(b).mode]);
+  });
+
   it('reads diversions as dpkg-divert writes them', async () => {
     execFileSync('dpkg-divert', [`--admindir=${theirs}/var/lib/dpkg`, '--package', 'df-hooks', '--no-rename', '--divert', '/usr/bin/df-tool.real', '--add', '/usr/bin/df-tool'], { stdio: 'ignore' });
     execFileSync('dpkg-divert', [`--admindir=${theirs}/var/lib/dpkg`, '--local', '--no-rename', '--divert', '/etc/x.local', '--add', '/etc/x'], { stdio: 'ignore' });
