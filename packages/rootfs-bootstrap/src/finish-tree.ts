@@ -40,7 +40,8 @@ export async function removeVolatileFiles(root: string): Promise<void> {
 }
 
 /**
- * Walks the tree once: clamps mtimes newer than `epoch` (files written by maintainer scripts) and
+ * Walks the tree once: clamps mtimes newer than `epoch` (files written by maintainer scripts), sets
+ * every directory's mtime to `epoch` (it depends on the order entries were added), and
  * returns manifest entries for what is not root:root 0xxx — owners, setuid/setgid/sticky modes,
  * device nodes, fifos, sockets — as the disk holds them now.
  */
@@ -50,7 +51,9 @@ export async function scanTree(root: string, epoch: number | undefined): Promise
     const host = relative === '' ? root : join(root, relative);
     const stats = lstatSync(host); // sync: tens of thousands of tiny calls
     const path = relative === '' ? '/' : `/${relative}`;
-    if (epoch !== undefined && stats.mtimeMs > epoch * 1000) lutimesSync(host, epoch, epoch);
+    // Directories get the epoch itself: their mtime depends on which package (unpacked in
+    // parallel) or script last added an entry, so any other rule would vary between builds.
+    if (epoch !== undefined && (stats.isDirectory() ? stats.mtimeMs !== epoch * 1000 : stats.mtimeMs > epoch * 1000)) lutimesSync(host, epoch, epoch);
     const mode = stats.mode & 0o7777;
     const special = stats.isCharacterDevice() || stats.isBlockDevice() || stats.isFIFO() || stats.isSocket();
     if (special) {
