@@ -37,7 +37,7 @@ beforeAll(async () => {
 });
 
 it('builds and boots the ISO from CD-ROM and the disk image on virtio then USB, under BIOS, UEFI and Secure Boot', async () => {
-  const result = await distroforge(['test', profile]);
+  const result = await distroforge(['test', profile, '--jobs', '2']);
   for (const s of result.build.stages) console.log(`debian-live stage ${s.name}: ${(s.ms / 1000).toFixed(1)} s${s.cached ? ' (cached)' : ''}`);
   for (const b of result.boots) console.log(`debian-live boot ${b.firmware}/${b.medium}: shell after ${(b.readyMs / 1000).toFixed(1)} s (${b.accel})`);
   const iso = result.build.outputs.find((o) => o.kind === 'iso');

@@ -25,7 +25,7 @@ beforeAll(async () => {
 });
 
 it('builds the KVM host and boots its disk image under BIOS, UEFI and Secure Boot, on virtio then USB', async () => {
-  const run = await execa('node', [cli, 'test', profile, '--medium', 'disk,disk-usb', '--json'], { reject: false, timeout: 2_400_000 });
+  const run = await execa('node', [cli, 'test', profile, '--medium', 'disk,disk-usb', '--jobs', '2', '--json'], { reject: false, timeout: 2_400_000 });
   const last = String(run.stdout).trim().split('\n').at(-1) ?? '';
   if (!last.startsWith('{')) throw new Error(`distroforge test exited ${run.exitCode}:\n${String(run.stderr).split('\n').slice(-30).join('\n')}`);
   const result = JSON.parse(last) as Result;

@@ -45,7 +45,7 @@ beforeAll(async () => {
 });
 
 it('builds @minimal from a folder of RPMs and boots it from CD-ROM and disk under BIOS and UEFI', async () => {
-  const result = await distroforge(['test', profile]);
+  const result = await distroforge(['test', profile, '--jobs', '2']);
   for (const s of result.build.stages) console.log(`rocky-live stage ${s.name}: ${(s.ms / 1000).toFixed(1)} s`);
   for (const b of result.boots) console.log(`rocky-live boot ${b.firmware}/${b.medium}: login prompt after ${(b.readyMs / 1000).toFixed(1)} s`);
   expect(result.build.packages.map((p) => p.name)).toEqual(expect.arrayContaining(['busybox', 'filesystem', 'kernel', 'rocky-like-release']));

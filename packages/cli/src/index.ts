@@ -11,6 +11,8 @@ export { exitCodes, exitCodeFor } from './exit-codes.js';
 export { initProfile, type Template } from './commands/init.js';
 export { cleanProfile } from './commands/clean.js';
 export { inspectFile, detectFileKind, type Inspection, type FileKind } from './commands/inspect.js';
+export { bootChains } from './commands/test-command.js';
+export { bootModes, type BootMode, type Medium } from './pipeline/boot-test.js';
 export { resolveLock, writeLock, readLock, lockDifferences, assertLocked, LOCK_FILE, type LockFile } from './pipeline/lock-file.js';
 export { checkReproducible, type ReproducibilityCheck } from './pipeline/check-reproducible.js';
 export { buildProfile, type BuildReport, type BuildOptions } from './pipeline/build-profile.js';

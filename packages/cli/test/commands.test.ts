@@ -65,3 +65,19 @@ describe('main', () => {
     expect(await readFile(join(dir, 'x'), 'utf8')).toBe('');
   });
 });
+
+describe('bootChains', () => {
+  it('keeps each persistence pair (write, then check on the same image) in one chain, every other boot alone', async () => {
+    const { bootChains } = await import('@distroforge/cli');
+    const persist = (image: string, step: 'write' | 'check') => ({ image, step, token: 't' });
+    const chains = bootChains([
+      { firmware: 'bios', medium: 'cdrom' },
+      { firmware: 'bios', medium: 'disk', persist: persist('/b.img', 'write') },
+      { firmware: 'uefi', medium: 'disk', persist: persist('/u.img', 'write') },
+      { firmware: 'bios', medium: 'disk-usb', persist: persist('/b.img', 'check') },
+      { firmware: 'uefi', medium: 'disk-usb', persist: persist('/u.img', 'check') },
+      { firmware: 'bios', medium: 'direct' },
+    ]);
+    expect(chains).toEqual([[0], [1, 3], [2, 4], [5]]);
+  });
+});

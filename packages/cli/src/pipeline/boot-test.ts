@@ -83,11 +83,11 @@ export async function chainDiskBoots(modes: BootMode[], report: BuildReport, dir
 }
 
 /** QEMU options for one boot mode of a build (used by `test` and `run`). */
-export function launchOptionsFor(mode: BootMode, report: BuildReport, memory: number): LaunchOptions {
+export function launchOptionsFor(mode: BootMode, report: BuildReport, memory: number, cpus = 2): LaunchOptions {
   const iso = report.outputs.find((o) => o.kind === 'iso')?.file;
   const base: LaunchOptions = {
     memory,
-    cpus: 2,
+    cpus,
     firmware: mode.firmware === 'bios' ? 'bios' : 'uefi',
     secureBoot: mode.firmware === 'uefi-secureboot',
     machine: 'q35',
@@ -116,9 +116,9 @@ export function launchOptionsFor(mode: BootMode, report: BuildReport, memory: nu
 }
 
 /** Boots one mode, waits for readiness, runs the profile's test commands, and always stops QEMU. */
-export async function bootAndCheck(mode: BootMode, report: BuildReport, test: NonNullable<Profile['test']>, logDir?: string): Promise<BootVerdict> {
+export async function bootAndCheck(mode: BootMode, report: BuildReport, test: NonNullable<Profile['test']>, logDir?: string, options: { cpus?: number } = {}): Promise<BootVerdict> {
   const verdict: BootVerdict = { ...mode, ok: false, accel: '', readyMs: undefined, commands: [] };
-  const instance = await launch({ ...launchOptionsFor(mode, report, test.memory), ...(logDir ? { logDir, name: `${mode.firmware}-${mode.medium}` } : {}) });
+  const instance = await launch({ ...launchOptionsFor(mode, report, test.memory, options.cpus), ...(logDir ? { logDir, name: `${mode.firmware}-${mode.medium}` } : {}) });
   verdict.accel = instance.accel;
   verdict.consoleLog = instance.logFile;
   try {
