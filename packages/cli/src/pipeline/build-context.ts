@@ -23,3 +23,13 @@ export const DEFAULT_EPOCH = 1_700_000_000;
 export function mediumLabel(loaded: LoadedProfile): string {
   return loaded.profile.boot.label ?? loaded.profile.name.toUpperCase().replace(/[^A-Z0-9]/g, '_').slice(0, 32);
 }
+
+/** Which boot paths the profile's firmware list asks the ISO and the disk to carry. */
+export function firmwareFlags(loaded: LoadedProfile): { bios: boolean; uefi: boolean; secureBoot: boolean } {
+  const firmware = loaded.profile.firmware;
+  return {
+    bios: firmware.includes('bios'),
+    uefi: firmware.includes('uefi') || firmware.includes('uefi-secureboot'),
+    secureBoot: firmware.includes('uefi-secureboot'),
+  };
+}

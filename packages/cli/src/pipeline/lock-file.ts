@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { DistroforgeError } from '@distroforge/core';
 import { resolveRootfs } from '@distroforge/rootfs-bootstrap';
 import type { LoadedProfile } from '../profile/load-profile.js';
-import { kernelPackageOf } from '../profile/profile-schema.js';
+import { rootfsIncludes } from './rootfs-common.js';
 
 export const LOCK_FILE = 'distroforge.lock';
 
@@ -24,7 +24,7 @@ export type LockFile = z.infer<typeof lockSchema>;
 
 /** Resolves the profile's package set now (verified metadata, no install) as a lock file. */
 export async function resolveLock(loaded: LoadedProfile): Promise<LockFile> {
-  const { profile, packages } = loaded;
+  const { profile } = loaded;
   if (profile.source.type !== 'apt') {
     throw new DistroforgeError('ERR_SOURCE_UNSUPPORTED', `lock files are written for apt sources only (this profile uses ${profile.source.type})`, {
       value: profile.source.type,
@@ -35,7 +35,7 @@ export async function resolveLock(loaded: LoadedProfile): Promise<LockFile> {
   const result = await resolveRootfs({
     suite: source.suite,
     variant: source.variant,
-    include: [...new Set([...packages, kernelPackageOf(profile)])].sort(),
+    include: rootfsIncludes(loaded),
     components: source.components,
     ...(source.mirror ? { mirrors: [source.mirror] } : {}),
     ...(source.keyring ? { keyring: source.keyring } : {}),

@@ -2,7 +2,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assembleDisk } from '@distroforge/disk-assemble';
 import type { StageResult } from '../engine/stage-cache.js';
-import type { BuildContext } from './build-context.js';
+import { firmwareFlags, type BuildContext } from './build-context.js';
 import { parseByteSize } from '../profile/byte-size.js';
 import type { LiveInitramfsStageResult } from './stage-live-initramfs.js';
 import type { OverlayStageResult } from './stage-overlay.js';
@@ -38,13 +38,10 @@ export async function diskStage(
   initramfs: StageResult<LiveInitramfsStageResult>,
 ): Promise<StageResult<DiskStageResult>> {
   const { profile } = ctx.loaded;
-  const firmware = profile.firmware;
   const inputs = {
     kernelArgs: diskKernelArgs(ctx),
     menu: { title: profile.description ?? profile.name, timeout: profile.boot.timeout },
-    bios: firmware.includes('bios'),
-    uefi: firmware.includes('uefi') || firmware.includes('uefi-secureboot'),
-    secureBoot: firmware.includes('uefi-secureboot'),
+    ...firmwareFlags(ctx.loaded),
     disk: profile.disk,
     seed: `distroforge:${profile.name}`,
     epoch: ctx.epoch,

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assembleIso } from '@distroforge/iso-assemble';
 import type { StageResult } from '../engine/stage-cache.js';
-import { mediumLabel, type BuildContext } from './build-context.js';
+import { firmwareFlags, mediumLabel, type BuildContext } from './build-context.js';
 import type { ImageStageResult } from './stage-image.js';
 import type { LiveInitramfsStageResult } from './stage-live-initramfs.js';
 
@@ -25,14 +25,11 @@ export async function isoStage(
 ): Promise<StageResult<IsoStageResult>> {
   const { profile } = ctx.loaded;
   const label = mediumLabel(ctx.loaded);
-  const firmware = profile.firmware;
   const inputs = {
     label,
     kernelArgs: liveKernelArgs(ctx),
     menu: { title: profile.description ?? profile.name, timeout: profile.boot.timeout, extraEntries: profile.boot.menu },
-    bios: firmware.includes('bios'),
-    uefi: firmware.includes('uefi') || firmware.includes('uefi-secureboot'),
-    secureBoot: firmware.includes('uefi-secureboot'),
+    ...firmwareFlags(ctx.loaded),
     epoch: ctx.epoch,
   };
   return ctx.cache.run({

@@ -1,17 +1,14 @@
 import { isAbsolute, join, resolve } from 'node:path';
-import { DistroforgeError, writeManifest } from '@distroforge/core';
 import { bootstrapRpmRootfs, resolveRpmRootfs } from '@distroforge/rootfs-bootstrap';
 import type { StageResult } from '../engine/stage-cache.js';
-import { kernelPackageOf } from '../profile/profile-schema.js';
+import type { Profile } from '../profile/profile-schema.js';
 import type { BuildContext } from './build-context.js';
-import { ensureModuleIndex } from './ensure-module-index.js';
-import { findKernel } from './find-kernel.js';
-import type { RootfsStageResult } from './stage-rootfs.js';
+import { finishRootfs, rootfsIncludes, rootfsProgress, type RootfsStageResult } from './rootfs-common.js';
+
+type RpmSource = Extract<Profile['source'], { location: string }>;
 
 /** `rpm-dir:/abs/path` etc. for rootfs-bootstrap; relative locations are relative to the profile. */
-export function rpmSourceSpec(ctx: BuildContext): string {
-  const { source } = ctx.loaded.profile;
-  if (source.type === 'apt' || source.type === 'busybox') throw new DistroforgeError('ERR_SOURCE_UNSUPPORTED', `${source.type} is not an RPM source`, { value: source.type });
+export function rpmSourceSpec(ctx: BuildContext, source: RpmSource): string {
   const remote = /^[a-z][a-z0-9+.-]*:\/\//i.test(source.location);
   const location = remote || isAbsolute(source.location) ? source.location : resolve(ctx.loaded.dir, source.location);
   return `${source.type}:${location}`;
@@ -23,12 +20,9 @@ export function rpmSourceSpec(ctx: BuildContext): string {
  * changed folder or repository invalidates the root; then installed with the packages' scriptlets
  * when running as root.
  */
-export async function rpmRootfsStage(ctx: BuildContext): Promise<StageResult<RootfsStageResult>> {
-  const { profile, packages } = ctx.loaded;
-  const source = profile.source;
-  if (source.type === 'apt' || source.type === 'busybox') throw new DistroforgeError('ERR_SOURCE_UNSUPPORTED', `${source.type} is not an RPM source`, { value: source.type });
-  const spec = rpmSourceSpec(ctx);
-  const include = [...new Set([...packages, kernelPackageOf(profile)])].sort();
+export async function rpmRootfsStage(ctx: BuildContext, source: RpmSource): Promise<StageResult<RootfsStageResult>> {
+  const spec = rpmSourceSpec(ctx, source);
+  const include = rootfsIncludes(ctx.loaded);
   const common = {
     source: spec,
     include,
@@ -56,20 +50,10 @@ export async function rpmRootfsStage(ctx: BuildContext): Promise<StageResult<Roo
         target: join(dir, 'rootfs'),
         scriptlets: root,
         logFile: join(dir, 'bootstrap.log'),
-        onProgress: (e) => {
-          if (e.phase === 'download') ctx.reporter.emit({ type: 'progress', stage: 'rootfs', done: e.done, total: e.total, bytes: e.bytes, totalBytes: e.totalBytes, message: `download ${e.name}` });
-          else if (e.phase === 'unpack') ctx.reporter.emit({ type: 'progress', stage: 'rootfs', done: e.done, total: e.total, message: `unpack ${e.name}` });
-        },
+        onProgress: rootfsProgress(ctx),
       });
       for (const f of result.scriptlets.failures) ctx.reporter.say(`warning: %${f.scriptlet} of ${f.package} failed: ${f.message} (log: ${result.logFile ?? join(dir, 'bootstrap.log')})`);
-      await ensureModuleIndex(join(dir, 'rootfs'), await findKernel(join(dir, 'rootfs')));
-      await writeManifest(join(dir, 'manifest.json'), result.manifest);
-      return {
-        packages: result.packages.map((p) => ({ name: p.name, version: p.version, architecture: p.architecture, sha256: p.sha256 })),
-        configured: result.configured,
-        ...(result.skippedReason ? { skippedReason: result.skippedReason } : {}),
-        bootstrapMs: Math.round(result.timings.totalMs),
-      };
+      return finishRootfs(dir, result);
     },
   });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BYTE_SIZE_PATTERN } from './byte-size.js';
 
 // The profile.yaml schema: one place for everything a build needs. Strict objects everywhere, so
 // an unknown (e.g. misspelt) key is an error instead of being silently ignored.
@@ -89,7 +90,7 @@ const testCommand = z
 /** "512M", "4G", "1T" or a number of bytes. */
 const byteSize = z.union([
   z.number().int().positive(),
-  z.string().regex(/^\d+(\.\d+)?[KMGT]i?B?$/i, 'a size such as "512M", "4G" or a number of bytes'),
+  z.string().regex(BYTE_SIZE_PATTERN, 'a size such as "512M", "4G" or a number of bytes'),
 ]);
 
 const diskPartition = z
