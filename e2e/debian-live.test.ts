@@ -7,33 +7,16 @@
 // over 9p, with the profile's checks run on the serial console. The disk passes sfdisk --verify,
 // sgdisk -v and fsck.ext4 -fn. A second cold build in another state directory gives the same bytes.
 import { execa } from 'execa';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
+import { copyExample, distroforge, type BuildResult } from './distroforge-cli.js';
 
-const repo = resolve(import.meta.dirname, '..');
-const cli = join(repo, 'packages', 'cli', 'dist', 'cli.js');
 let work = '';
 let profile = '';
 
-interface Result {
-  ok: boolean;
-  build: { outputs: { kind: string; file: string; sha256: string; bytes: number }[]; stages: { name: string; cached: boolean; ms: number }[] };
-  boots: { firmware: string; medium: string; ok: boolean; readyMs: number; accel: string; commands: { run: string; ok: boolean; output: string }[]; lastLines?: string[]; consoleLog?: string; persistence?: string }[];
-}
-
-async function distroforge<T = Result>(args: string[]): Promise<T> {
-  const run = await execa('node', [cli, ...args, '--json'], { reject: false, timeout: 1_800_000 });
-  const last = String(run.stdout).trim().split('\n').at(-1) ?? '';
-  if (!last.startsWith('{')) throw new Error(`distroforge ${args.join(' ')} exited ${run.exitCode}:\n${String(run.stderr).split('\n').slice(-30).join('\n')}`);
-  return JSON.parse(last) as T;
-}
-
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'df-e2e-live-'));
-  profile = join(work, 'debian-live');
-  await cp(join(repo, 'examples', 'debian-live'), profile, { recursive: true, filter: (src) => !/[/\\](\.distroforge|out)$/.test(src) });
+  ({ work, profile } = await copyExample('debian-live'));
 });
 
 it('builds and boots the ISO from CD-ROM and the disk image on virtio then USB, under BIOS, UEFI and Secure Boot', async () => {
@@ -72,7 +55,7 @@ it('builds and boots the ISO from CD-ROM and the disk image on virtio then USB, 
 }, 2_400_000);
 
 it('the disk image passes sfdisk --verify, sgdisk -v and fsck.ext4 -fn', async () => {
-  const report = JSON.parse(await readFile(join(profile, 'out', 'build-report.json'), 'utf8')) as Result['build'];
+  const report = JSON.parse(await readFile(join(profile, 'out', 'build-report.json'), 'utf8')) as BuildResult;
   const disk = report.outputs.find((o) => o.kind === 'disk')!.file;
   const verify = await execa('sfdisk', ['--verify', disk]);
   expect(verify.stdout).toMatch(/No errors detected/);
@@ -102,8 +85,8 @@ it.each(['direct', '9p'])('boots the dev loop (%s: kernel + initramfs, no ISO) w
 });
 
 it('a second cold build in another state directory gives byte-identical outputs', async () => {
-  const first = JSON.parse(await readFile(join(profile, 'out', 'build-report.json'), 'utf8')) as Result['build'];
-  const second = await distroforge<Result['build']>(['build', profile, '--state', join(work, 'state2'), '--out', join(work, 'out2')]);
+  const first = JSON.parse(await readFile(join(profile, 'out', 'build-report.json'), 'utf8')) as BuildResult;
+  const second = await distroforge<BuildResult>(['build', profile, '--state', join(work, 'state2'), '--out', join(work, 'out2')]);
   expect(second.stages.some((s) => s.cached)).toBe(false);
   expect(second.outputs.map((o) => [o.kind, o.sha256])).toEqual(first.outputs.map((o) => [o.kind, o.sha256]));
 });

@@ -3,32 +3,18 @@
 // module options and sysctl tuning, a user in kvm and libvirt. Built as ISO and GPT disk; the disk
 // booted under BIOS, UEFI and UEFI Secure Boot as a virtio disk and then as a USB-storage device
 // (the second boot must find the file the first wrote), with the profile's checks on the console.
-import { execa } from 'execa';
-import { cp, mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { beforeAll, expect, it } from 'vitest';
+import { copyExample, distroforge } from './distroforge-cli.js';
 
-const repo = resolve(import.meta.dirname, '..');
-const cli = join(repo, 'packages', 'cli', 'dist', 'cli.js');
 let profile = '';
 
-interface Result {
-  ok: boolean;
-  build: { outputs: { kind: string; file: string; bytes: number }[]; packages: { name: string }[]; stages: { name: string; cached: boolean; ms: number }[] };
-  boots: { firmware: string; medium: string; ok: boolean; readyMs: number; consoleLog?: string; commands: { run: string; ok: boolean; output: string }[]; lastLines?: string[]; persistence?: string }[];
-}
-
 beforeAll(async () => {
-  profile = join(await mkdtemp(join(tmpdir(), 'df-e2e-macpro-')), 'macpro-kvm-host');
-  await cp(join(repo, 'examples', 'macpro-kvm-host'), profile, { recursive: true, filter: (src) => !/[/\\](\.distroforge|out)$/.test(src) });
+  ({ profile } = await copyExample('macpro-kvm-host'));
 });
 
 it('builds the KVM host and boots its disk image under BIOS, UEFI and Secure Boot, on virtio then USB', async () => {
-  const run = await execa('node', [cli, 'test', profile, '--medium', 'disk,disk-usb', '--jobs', '2', '--json'], { reject: false, timeout: 2_400_000 });
-  const last = String(run.stdout).trim().split('\n').at(-1) ?? '';
-  if (!last.startsWith('{')) throw new Error(`distroforge test exited ${run.exitCode}:\n${String(run.stderr).split('\n').slice(-30).join('\n')}`);
-  const result = JSON.parse(last) as Result;
+  const result = await distroforge(['test', profile, '--medium', 'disk,disk-usb', '--jobs', '2'], 2_400_000);
   for (const s of result.build.stages) console.log(`macpro-kvm-host stage ${s.name}: ${(s.ms / 1000).toFixed(1)} s`);
   for (const b of result.boots) console.log(`macpro-kvm-host boot ${b.firmware}/${b.medium}: shell after ${(b.readyMs / 1000).toFixed(1)} s`);
   for (const o of result.build.outputs) console.log(`macpro-kvm-host ${o.kind}: ${(o.bytes / 1048576).toFixed(1)} MiB`);

@@ -4,31 +4,15 @@
 // from the folder (rpm-dir) and from its repodata (rpm-repo), installed without the host's rpm,
 // overlaid, squashed, put on a hybrid ISO and a GPT disk, and booted from CD-ROM and disk under
 // BIOS and UEFI with a getty login on the serial console.
-import { execa } from 'execa';
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { generateRpmTestRepo } from '../tools/rpm-test-repo/generate.mjs';
+import { copyExample, distroforge, repo, type BuildResult } from './distroforge-cli.js';
 
-const repo = resolve(import.meta.dirname, '..');
-const cli = join(repo, 'packages', 'cli', 'dist', 'cli.js');
 let work = '';
 let profile = '';
 let rpms = '';
-
-interface Result {
-  ok: boolean;
-  build: { outputs: { kind: string; file: string; sha256: string }[]; packages: { name: string; version: string }[]; stages: { name: string; cached: boolean; ms: number }[] };
-  boots: { firmware: string; medium: string; ok: boolean; readyMs: number; commands: { run: string; ok: boolean; output: string }[]; lastLines?: string[]; persistence?: string }[];
-}
-
-async function distroforge<T = Result>(args: string[]): Promise<T> {
-  const run = await execa('node', [cli, ...args, '--json'], { reject: false, timeout: 1_800_000 });
-  const last = String(run.stdout).trim().split('\n').at(-1) ?? '';
-  if (!last.startsWith('{')) throw new Error(`distroforge ${args.join(' ')} exited ${run.exitCode}:\n${String(run.stderr).split('\n').slice(-30).join('\n')}`);
-  return JSON.parse(last) as T;
-}
 
 async function pointAt(type: 'rpm-dir' | 'rpm-repo', location: string): Promise<void> {
   const file = join(profile, 'profile.yaml');
@@ -38,9 +22,7 @@ async function pointAt(type: 'rpm-dir' | 'rpm-repo', location: string): Promise<
 
 beforeAll(async () => {
   rpms = (await generateRpmTestRepo(join(repo, '.cache', 'rpm-test-repo', 'repo'))).dir;
-  work = await mkdtemp(join(tmpdir(), 'df-e2e-rocky-'));
-  profile = join(work, 'rocky-live');
-  await cp(join(repo, 'examples', 'rocky-live'), profile, { recursive: true, filter: (src) => !/[/\\](\.distroforge|out)$/.test(src) });
+  ({ work, profile } = await copyExample('rocky-live'));
   await pointAt('rpm-dir', rpms);
 });
 
@@ -63,10 +45,10 @@ it('builds @minimal from a folder of RPMs and boots it from CD-ROM and disk unde
 }, 2_400_000);
 
 it('the same packages through the repository metadata (rpm-repo) give the same root image', async () => {
-  const first = JSON.parse(await readFile(join(profile, 'out', 'build-report.json'), 'utf8')) as Result['build'];
+  const first = JSON.parse(await readFile(join(profile, 'out', 'build-report.json'), 'utf8')) as BuildResult;
   await pointAt('rpm-repo', `file://${rpms}`);
-  const second = await distroforge<Result['build']>(['build', profile, '--state', join(work, 'state2'), '--out', join(work, 'out2')]);
+  const second = await distroforge<BuildResult>(['build', profile, '--state', join(work, 'state2'), '--out', join(work, 'out2')]);
   expect(second.packages).toEqual(first.packages);
-  const image = (b: Result['build']) => b.outputs.find((o) => o.kind === 'squashfs')?.sha256;
+  const image = (b: BuildResult) => b.outputs.find((o) => o.kind === 'squashfs')?.sha256;
   expect(image(second)).toBe(image(first));
 });
