@@ -143,7 +143,35 @@ load_modules() {
   done
 }
 
-# Polls findfs (busybox has no blkid) until the medium appears or the timeout passes.
+# The device a spec names now, if any: PARTUUID= (read from the GPT), UUID=/LABEL= (findfs:
+# busybox has no blkid), or a device path.
+device_for() {
+  case "$1" in
+    PARTUUID=*) find_partuuid "\${1#PARTUUID=}" ;;
+    UUID=*|LABEL=*) findfs "$1" 2>/dev/null ;;
+    *) [ -b "$1" ] && echo "$1" ;;
+  esac
+}
+
+# Polls device_for SPEC once a second until it answers or LIVE_TIMEOUT passes (then a rescue
+# shell); the device is left in FOUND. NAME is what the progress lines call it, MISSING what the
+# rescue line does.
+wait_for_device() {
+  spec="$1"; name="$2"; missing="$3"
+  log "waiting up to $LIVE_TIMEOUT s for $name"
+  waited=0
+  while true; do
+    FOUND="$(device_for "$spec")"
+    [ -n "$FOUND" ] && break
+    if [ "$waited" -ge "$LIVE_TIMEOUT" ]; then
+      rescue "$missing not found after $LIVE_TIMEOUT s (block devices: $(ls /sys/class/block 2>/dev/null | tr '\\n' ' '))"
+    fi
+    sleep 1
+    waited=$((waited + 1))
+  done
+  log "found $name at $FOUND"
+}
+
 find_medium() {
   if [ -n "$LIVE_DEVICE" ]; then
     spec="$LIVE_DEVICE"
@@ -154,21 +182,8 @@ find_medium() {
   else
     rescue "no boot medium given: set live.label=, live.uuid= or live.device="
   fi
-  log "waiting up to $LIVE_TIMEOUT s for $spec"
-  waited=0
-  while true; do
-    if [ -n "$LIVE_DEVICE" ]; then
-      [ -b "$LIVE_DEVICE" ] && MEDIUM="$LIVE_DEVICE" && break
-    else
-      MEDIUM="$(findfs "$spec" 2>/dev/null)" && [ -n "$MEDIUM" ] && break
-    fi
-    if [ "$waited" -ge "$LIVE_TIMEOUT" ]; then
-      rescue "boot medium $spec not found after $LIVE_TIMEOUT s (block devices: $(ls /sys/class/block 2>/dev/null | tr '\\n' ' '))"
-    fi
-    sleep 1
-    waited=$((waited + 1))
-  done
-  log "found $spec at $MEDIUM"
+  wait_for_device "$spec" "$spec" "boot medium $spec"
+  MEDIUM="$FOUND"
 }
 
 mount_image_root() {
@@ -229,23 +244,12 @@ find_partuuid() {
 # Finds the device of the kernel's root= (PARTUUID=, UUID=, LABEL= or a /dev path), polling until the timeout.
 find_root_device() {
   [ -n "$ROOT_SPEC" ] || rescue "live.root=disk needs root= on the kernel command line (root=PARTUUID=..., UUID=..., LABEL=... or /dev/...)"
-  log "waiting up to $LIVE_TIMEOUT s for root $ROOT_SPEC"
-  waited=0
-  while true; do
-    case "$ROOT_SPEC" in
-      PARTUUID=*) ROOT_DEVICE="$(find_partuuid "\${ROOT_SPEC#PARTUUID=}")" ;;
-      UUID=*|LABEL=*) ROOT_DEVICE="$(findfs "$ROOT_SPEC" 2>/dev/null)" ;;
-      /dev/*) [ -b "$ROOT_SPEC" ] && ROOT_DEVICE="$ROOT_SPEC" ;;
-      *) rescue "root=$ROOT_SPEC: expected PARTUUID=, UUID=, LABEL= or /dev/..." ;;
-    esac
-    [ -n "$ROOT_DEVICE" ] && break
-    if [ "$waited" -ge "$LIVE_TIMEOUT" ]; then
-      rescue "root $ROOT_SPEC not found after $LIVE_TIMEOUT s (block devices: $(ls /sys/class/block 2>/dev/null | tr '\\n' ' '))"
-    fi
-    sleep 1
-    waited=$((waited + 1))
-  done
-  log "found root $ROOT_SPEC at $ROOT_DEVICE"
+  case "$ROOT_SPEC" in
+    PARTUUID=*|UUID=*|LABEL=*|/dev/*) ;;
+    *) rescue "root=$ROOT_SPEC: expected PARTUUID=, UUID=, LABEL= or /dev/..." ;;
+  esac
+  wait_for_device "$ROOT_SPEC" "root $ROOT_SPEC" "root $ROOT_SPEC"
+  ROOT_DEVICE="$FOUND"
 }
 
 mount_disk_root() {
