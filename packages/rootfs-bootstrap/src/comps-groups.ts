@@ -1,4 +1,4 @@
-import { XMLParser } from 'fast-xml-parser';
+import { repodataXmlParser, type XmlNode } from './repodata-xml.js';
 import { ControlSyntaxError, UnsatisfiableError } from './errors.js';
 
 /** How a group lists a package (comps.xml `packagereq type=`). */
@@ -37,17 +37,9 @@ export interface CompsData {
   environments: CompsEnvironment[];
 }
 
-// comps.xml is plain data like primary.xml; names and descriptions repeat per language.
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  parseAttributeValue: false,
-  parseTagValue: false,
-  trimValues: true,
-  isArray: (name) => ['group', 'environment', 'packagereq', 'groupid', 'name', 'description'].includes(name),
-});
+// Names and descriptions repeat per language.
+const parser = repodataXmlParser(['group', 'environment', 'packagereq', 'groupid', 'name', 'description']);
 
-type XmlNode = Record<string, unknown>;
 
 /** Parses a comps.xml document (`origin` names it in errors). */
 export function parseComps(xml: string, origin: string): CompsData {

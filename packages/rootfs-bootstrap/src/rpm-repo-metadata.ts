@@ -1,4 +1,4 @@
-import { XMLParser } from 'fast-xml-parser';
+import { repodataXmlParser, type XmlNode } from './repodata-xml.js';
 import { createHash } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -22,18 +22,8 @@ export function repositoryBaseUrl(location: string): string {
   return url.endsWith('/') ? url : `${url}/`;
 }
 
-// fast-xml-parser: a small, dependency-light, widely used parser; primary.xml is plain data
-// (no DTDs, no entities beyond the XML five), so a non-validating parser is enough.
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  parseAttributeValue: false,
-  parseTagValue: false,
-  trimValues: true,
-  isArray: (name) => name === 'package' || name === 'rpm:entry' || name === 'file' || name === 'data',
-});
+const parser = repodataXmlParser(['package', 'rpm:entry', 'file', 'data']);
 
-type XmlNode = Record<string, unknown>;
 
 /** What a repository's metadata yields. */
 export interface RpmRepositoryIndex {
