@@ -17,3 +17,4 @@ export {
   type ManifestEntry,
 } from './manifest.js';
 export { runLogged, logTail, type RunLoggedOptions } from './run-logged.js';
+export { binErrorExit } from './bin-error-exit.js';

@@ -1,4 +1,4 @@
-import { isDistroforgeError } from '@distroforge/core';
+import { binErrorExit } from '@distroforge/core';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { assembleDisk, type AssembledDisk } from './assemble-disk.js';
@@ -42,15 +42,11 @@ export async function main(argv: readonly string[], write: (text: string) => voi
     }
     return 0;
   } catch (error) {
-    if (isDistroforgeError(error)) {
-      writeError(`${error.describe()}\n`);
-      return 1;
-    }
     if (error instanceof SyntaxError) {
       writeError(`${file}: not valid JSON: ${error.message}\n`);
       return 1;
     }
-    throw error;
+    return binErrorExit(error, writeError, usage);
   }
 }
 

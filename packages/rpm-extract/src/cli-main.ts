@@ -1,4 +1,4 @@
-import { isDistroforgeError } from '@distroforge/core';
+import { binErrorExit } from '@distroforge/core';
 import { readdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { formatDumpLine } from './dump-format.js';
@@ -25,15 +25,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
   try {
     return await run(argv, out);
   } catch (error) {
-    if (isDistroforgeError(error)) {
-      err(`${error.describe()}\n`);
-      return 1;
-    }
-    if (String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
-      err(`${(error as Error).message}\n${usage}`);
-      return 2;
-    }
-    throw error;
+    return binErrorExit(error, err, usage);
   }
 }
 

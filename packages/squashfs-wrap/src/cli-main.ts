@@ -1,4 +1,4 @@
-import { isDistroforgeError, readManifest } from '@distroforge/core';
+import { binErrorExit, readManifest } from '@distroforge/core';
 import { parseArgs } from 'node:util';
 import { createSquashfs } from './create-squashfs.js';
 import { listSquashfs, type SquashfsEntry } from './list-squashfs.js';
@@ -16,15 +16,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
   try {
     return await run(argv, out);
   } catch (error) {
-    if (isDistroforgeError(error)) {
-      process.stderr.write(`${error.describe()}\n`);
-      return 1;
-    }
-    if (String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`${(error as Error).message}\n${usage}`);
-      return 2;
-    }
-    throw error;
+    return binErrorExit(error, (text) => process.stderr.write(text), usage);
   }
 }
 
