@@ -72,4 +72,21 @@ describe('buildExt4Image', () => {
     await build(b);
     expect((await readFile(a)).equals(await readFile(b))).toBe(true);
   });
+
+  it('gives the same image from a tree owned by an unprivileged user, as a non-root build has it', async () => {
+    // A build without root sees its files owned by the builder; every inode must still come out
+    // 0:0 with the manifest's owners on top, byte for byte the image a root build gives.
+    const owned = join(work, 'owned');
+    await execa('cp', ['-a', tree, owned]);
+    if (process.getuid?.() === 0) await execa('chown', ['-hR', '65534:65534', owned]);
+    expect((await execa('stat', ['-c', '%u', join(owned, 'etc/shadow')])).stdout).not.toBe('0');
+    const image = join(work, 'owned.ext4');
+    await buildExt4Image({ directory: owned, manifest, output: image, uuid: '0E4C8B52-2D5C-4F37-9E0E-5C1B1F2A3B4C', hashSeed: '6A1D9B0E-1111-4222-8333-444455556666', sourceDateEpoch: epoch, logFile: join(work, 'log'), freeSpace: 8 * 1024 * 1024 });
+    expect(await stat(image, '/home/user/notes.txt')).toMatch(/User:\s+0\s+Group:\s+0/);
+    expect(await stat(image, '/home/user')).toMatch(/User:\s+1000\s+Group:\s+1000/);
+    expect(await stat(image, '/etc/shadow')).toMatch(/User:\s+0\s+Group:\s+42/);
+    const reference = join(work, 'reference.ext4');
+    await build(reference);
+    expect((await readFile(image)).equals(await readFile(reference))).toBe(true);
+  });
 });
