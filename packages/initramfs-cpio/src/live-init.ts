@@ -18,7 +18,8 @@ export const liveInitOptionsSchema = z.object({
   /**
    * Where the root comes from: a squashfs/EROFS image on a boot medium, a host directory over 9p
    * or virtiofs, or a persistent root partition (`disk`: the kernel's `root=`, `rootfstype=`,
-   * `rw`/`ro`; mounted as is, no overlay). `live.root=`
+   * `rw`/`ro`; mounted as is, no overlay; a read-only `rootfstype=squashfs|erofs` gets the overlay
+   * like an image). `live.root=`
    */
   root: z.enum(['image', '9p', 'virtiofs', 'disk']).default('image'),
   /** Filesystem label of the boot medium (`live.label=`). */
@@ -41,6 +42,14 @@ export const liveInitOptionsSchema = z.object({
   tag: word.default('rootfs'),
   /** Size of the tmpfs holding the overlay's upper layer (`live.overlaysize=`). */
   overlaySize: word.default('50%'),
+  /**
+   * A writable partition (PARTUUID=, UUID=, LABEL= or a device) that holds the overlay's upper
+   * layer instead of a tmpfs, so changes survive a reboot; when it is absent or will not mount the
+   * boot goes on with the tmpfs and says so (`live.persistence=`).
+   */
+  persistence: word.optional(),
+  /** Filesystem of the persistence partition (`live.persistencefs=`). */
+  persistenceType: word.default('ext4'),
 }).strict();
 export type LiveInitOptions = z.input<typeof liveInitOptionsSchema>;
 
@@ -48,7 +57,7 @@ export type LiveInitOptions = z.input<typeof liveInitOptionsSchema>;
  * Generates the /init of a live system (busybox sh). It loads modules, finds the boot medium by
  * label or UUID (`findfs`, polled until the timeout), mounts it, loop-mounts the squashfs/EROFS
  * image (optionally copied to RAM) or mounts a 9p/virtiofs share, stacks an overlayfs with a tmpfs
- * upper layer and `switch_root`s into the real init. Every choice can be overridden on the kernel
+ * upper layer (or one on a persistence partition) and `switch_root`s into the real init. Every choice can be overridden on the kernel
  * command line (`live.*=`); `break=modules|medium|image|overlay|init` stops at that point with a
  * shell; on failure a rescue shell starts after printing why (`live: RESCUE: ...`).
  *
@@ -73,6 +82,8 @@ LIVE_TIMEOUT=${o.timeout}
 LIVE_INIT=${q(o.init)}
 LIVE_TAG=${q(o.tag)}
 LIVE_OVERLAYSIZE=${q(o.overlaySize)}
+LIVE_PERSISTENCE=${q(o.persistence ?? '')}
+LIVE_PERSISTENCEFS=${q(o.persistenceType)}
 LIVE_BREAK=
 ROOT_SPEC=
 ROOT_FSTYPE=ext4
@@ -117,6 +128,8 @@ parse_cmdline() {
       live.init=*) LIVE_INIT="\${arg#*=}" ;;
       live.tag=*) LIVE_TAG="\${arg#*=}" ;;
       live.overlaysize=*) LIVE_OVERLAYSIZE="\${arg#*=}" ;;
+      live.persistence=*) LIVE_PERSISTENCE="\${arg#*=}" ;;
+      live.persistencefs=*) LIVE_PERSISTENCEFS="\${arg#*=}" ;;
       live.modules=*) LIVE_MODULES="$(echo "\${arg#*=}" | tr ',' ' ')" ;;
       break=*) LIVE_BREAK="\${arg#*=}" ;;
       break) LIVE_BREAK=medium ;;
@@ -154,17 +167,19 @@ device_for() {
 }
 
 # Polls device_for SPEC once a second until it answers or LIVE_TIMEOUT passes (then a rescue
-# shell); the device is left in FOUND. NAME is what the progress lines call it, MISSING what the
-# rescue line does.
+# shell, or with OPTIONAL=optional a warning and status 1); the device is left in FOUND. NAME is
+# what the progress lines call it, MISSING what the rescue line does.
 wait_for_device() {
-  spec="$1"; name="$2"; missing="$3"
+  spec="$1"; name="$2"; missing="$3"; optional="$4"
   log "waiting up to $LIVE_TIMEOUT s for $name"
   waited=0
   while true; do
     FOUND="$(device_for "$spec")"
     [ -n "$FOUND" ] && break
     if [ "$waited" -ge "$LIVE_TIMEOUT" ]; then
-      rescue "$missing not found after $LIVE_TIMEOUT s (block devices: $(ls /sys/class/block 2>/dev/null | tr '\\n' ' '))"
+      why="$missing not found after $LIVE_TIMEOUT s (block devices: $(ls "$SYSFS/class/block" 2>/dev/null | tr '\\n' ' '))"
+      [ "$optional" = optional ] && { log "$why"; return 1; }
+      rescue "$why"
     fi
     sleep 1
     waited=$((waited + 1))
@@ -252,9 +267,21 @@ find_root_device() {
   ROOT_DEVICE="$FOUND"
 }
 
+# A read-only image filesystem as the root partition is the lower layer of an overlay, like a
+# live image; anything else is mounted as the root itself.
+disk_root_is_image() {
+  case "$ROOT_FSTYPE" in squashfs|erofs) return 0 ;; *) return 1 ;; esac
+}
+
 mount_disk_root() {
   find_root_device
   maybe_break medium
+  if disk_root_is_image; then
+    mkdir -p "$LIVE_DIR/rootfs"
+    mount -t "$ROOT_FSTYPE" -o ro "$ROOT_DEVICE" "$LIVE_DIR/rootfs" || rescue "cannot mount $ROOT_DEVICE as $ROOT_FSTYPE"
+    log "mounted $ROOT_DEVICE ($ROOT_FSTYPE, read-only image)"
+    return
+  fi
   mkdir -p "$NEWROOT"
   mount -t "$ROOT_FSTYPE" -o "$ROOT_MODE" "$ROOT_DEVICE" "$NEWROOT" || rescue "cannot mount $ROOT_DEVICE as $ROOT_FSTYPE ($ROOT_MODE)"
   log "mounted $ROOT_DEVICE on $NEWROOT ($ROOT_FSTYPE, $ROOT_MODE)"
@@ -270,9 +297,19 @@ mount_shared_root() {
   log "mounted the $LIVE_ROOT share $LIVE_TAG"
 }
 
+# The overlay's upper layer on the persistence partition; status 1 (and why) when it cannot be used.
+mount_persistence() {
+  wait_for_device "$LIVE_PERSISTENCE" "persistence $LIVE_PERSISTENCE" "persistence partition $LIVE_PERSISTENCE" optional || return 1
+  mount -t "$LIVE_PERSISTENCEFS" -o rw,noatime "$FOUND" "$LIVE_DIR/cow" || { log "cannot mount $FOUND as $LIVE_PERSISTENCEFS"; return 1; }
+  log "persistence on $FOUND ($LIVE_PERSISTENCEFS): changes are kept"
+}
+
 mount_overlay() {
   mkdir -p "$LIVE_DIR/cow" "$NEWROOT"
-  mount -t tmpfs -o "size=$LIVE_OVERLAYSIZE,mode=0755" tmpfs "$LIVE_DIR/cow" || rescue "cannot mount the overlay's tmpfs"
+  if [ -z "$LIVE_PERSISTENCE" ] || ! mount_persistence; then
+    [ -z "$LIVE_PERSISTENCE" ] || log "WARNING: persistence unavailable, changes are kept in RAM only"
+    mount -t tmpfs -o "size=$LIVE_OVERLAYSIZE,mode=0755" tmpfs "$LIVE_DIR/cow" || rescue "cannot mount the overlay's tmpfs"
+  fi
   mkdir -p "$LIVE_DIR/cow/upper" "$LIVE_DIR/cow/work"
   mount -t overlay overlay -o "lowerdir=$LIVE_DIR/rootfs,upperdir=$LIVE_DIR/cow/upper,workdir=$LIVE_DIR/cow/work" "$NEWROOT" || rescue "cannot mount the overlay (is the overlay module loaded?)"
   log "overlay ready on $NEWROOT"
@@ -297,7 +334,7 @@ main() {
     disk) mount_disk_root ;;
     *) rescue "unknown live.root=$LIVE_ROOT (image, 9p, virtiofs or disk)" ;;
   esac
-  if [ "$LIVE_ROOT" != disk ]; then
+  if [ "$LIVE_ROOT" != disk ] || disk_root_is_image; then
     mount_overlay
     maybe_break overlay
   fi

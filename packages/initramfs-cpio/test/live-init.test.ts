@@ -51,6 +51,23 @@ main
   return { exitCode: result.exitCode, lines: result.stdout.split('\n').map((l) => l.replaceAll(dir, '$T')), stderr: result.stderr };
 }
 
+/**
+ * A real GPT (sfdisk writes it) on a file standing for /dev/vda, and the sysfs entries the kernel
+ * would show for its partitions (sfdisk script lines, in order).
+ */
+async function fakeGptDisk(dir: string, partitions: readonly string[]): Promise<void> {
+  await mkdir(join(dir, 'dev'));
+  const disk = join(dir, 'dev/vda');
+  await writeFile(disk, Buffer.alloc(4 * 1048576));
+  await execa('sfdisk', ['-q', disk], { input: `label: gpt\n${partitions.join('\n')}\n` });
+  await mkdir(join(dir, 'sys/class/block'), { recursive: true });
+  for (const n of partitions.map((_, i) => i + 1)) {
+    await mkdir(join(dir, `sys/devices/vda/vda${n}`), { recursive: true });
+    await writeFile(join(dir, `sys/devices/vda/vda${n}/partition`), `${n}\n`);
+    await symlink(`../../devices/vda/vda${n}`, join(dir, `sys/class/block/vda${n}`));
+  }
+}
+
 describe('liveInitScript', () => {
   it('is a busybox sh script that parses (sh -n)', async () => {
     const file = join(work, 'syntax');
@@ -121,18 +138,10 @@ describe('liveInitScript', () => {
   it('mounts a persistent root partition found by its GPT PARTUUID (live.root=disk), with no overlay', async () => {
     const partuuid = 'd54f5600-439f-4006-afed-ed079b496537';
     const { lines, exitCode } = await simulate({ modules: ['ext4'] }, `live.root=disk root=PARTUUID=${partuuid.toUpperCase()} rootfstype=ext4 rw`, {}, async (dir) => {
-      // A real GPT (sfdisk writes it) on a file standing for /dev/vda, and the sysfs entries the
-      // kernel would show for its two partitions.
-      await mkdir(join(dir, 'dev'));
-      const disk = join(dir, 'dev/vda');
-      await writeFile(disk, Buffer.alloc(4 * 1048576));
-      await execa('sfdisk', ['-q', disk], { input: `label: gpt\nstart=2048, size=2048, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B\nstart=4096, size=2048, type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709, uuid=${partuuid}\n` });
-      await mkdir(join(dir, 'sys/class/block'), { recursive: true });
-      for (const n of [1, 2]) {
-        await mkdir(join(dir, `sys/devices/vda/vda${n}`), { recursive: true });
-        await writeFile(join(dir, `sys/devices/vda/vda${n}/partition`), `${n}\n`);
-        await symlink(`../../devices/vda/vda${n}`, join(dir, `sys/class/block/vda${n}`));
-      }
+      await fakeGptDisk(dir, [
+        'start=2048, size=2048, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B',
+        `start=4096, size=2048, type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709, uuid=${partuuid}`,
+      ]);
     });
     expect(exitCode).toBe(0);
     expect(lines.filter((l) => l.startsWith('CALL') || l.startsWith('live:'))).toEqual([
@@ -145,6 +154,46 @@ describe('liveInitScript', () => {
       'live: switching to /sbin/init',
       'CALL switch_root $T/newroot /sbin/init',
     ]);
+  });
+
+  it('overlays a read-only squashfs root partition with an upper layer on the persistence partition', async () => {
+    const root = 'd54f5600-439f-4006-afed-ed079b496537';
+    const data = '0e6a2b1c-5d4f-4a8e-9b3c-2f1e0d9c8b7a';
+    const { lines, exitCode } = await simulate({ modules: [] }, `live.root=disk root=PARTUUID=${root} rootfstype=squashfs ro live.persistence=PARTUUID=${data}`, {}, async (dir) => {
+      await fakeGptDisk(dir, [
+        `start=2048, size=2048, type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709, uuid=${root}`,
+        `start=4096, size=2048, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, uuid=${data}`,
+      ]);
+    });
+    expect(exitCode).toBe(0);
+    expect(lines.filter((l) => l.startsWith('CALL') || l.startsWith('live:'))).toEqual([
+      'live: distroforge live init, root=disk',
+      `live: waiting up to 30 s for root PARTUUID=${root}`,
+      `live: found root PARTUUID=${root} at $T/dev/vda1`,
+      'CALL mount -t squashfs -o ro $T/dev/vda1 $T/live/rootfs',
+      'live: mounted $T/dev/vda1 (squashfs, read-only image)',
+      `live: waiting up to 30 s for persistence PARTUUID=${data}`,
+      `live: found persistence PARTUUID=${data} at $T/dev/vda2`,
+      'CALL mount -t ext4 -o rw,noatime $T/dev/vda2 $T/live/cow',
+      'live: persistence on $T/dev/vda2 (ext4): changes are kept',
+      'CALL mount -t overlay overlay -o lowerdir=$T/live/rootfs,upperdir=$T/live/cow/upper,workdir=$T/live/cow/work $T/newroot',
+      'live: overlay ready on $T/newroot',
+      'live: switching to /sbin/init',
+      'CALL switch_root $T/newroot /sbin/init',
+    ]);
+  });
+
+  it('boots on with a tmpfs upper layer and a warning when the persistence partition is missing', async () => {
+    const { lines, exitCode } = await simulate({ modules: [], label: 'LIVE', persistence: 'LABEL=gone', timeout: 1 }, '');
+    expect(exitCode).toBe(0);
+    const from = lines.indexOf('live: waiting up to 1 s for persistence LABEL=gone');
+    expect(from).toBeGreaterThan(0);
+    expect(lines.slice(from + 2, from + 5)).toEqual([
+      'live: persistence partition LABEL=gone not found after 1 s (block devices: )',
+      'live: WARNING: persistence unavailable, changes are kept in RAM only',
+      'CALL mount -t tmpfs -o size=50%,mode=0755 tmpfs $T/live/cow',
+    ]);
+    expect(lines.at(-1)).toBe('CALL switch_root $T/newroot /sbin/init');
   });
 
   it('live.root=disk finds root=UUID= with findfs, mounts read-only by default, and needs root=', async () => {
