@@ -3,6 +3,7 @@ import { installWithDpkg } from './apt-install.js';
 import { repositoriesForSuite, type AptRepository } from './apt-sources.js';
 import { compareDebVersions } from './deb-version.js';
 import type { PackageSource } from './package-source.js';
+import { localDebCandidate } from './local-deb.js';
 import { unpackDeb } from './unpack-deb.js';
 import { variantBaseNames, type Variant } from './variant.js';
 
@@ -39,6 +40,7 @@ export function aptSource(options: AptSourceOptions): PackageSource<AptRepositor
         baseNames: variantBaseNames(index.candidates, request.variant as Variant, primary?.repository.suite ?? request.suite),
       };
     },
+    localCandidate: localDebCandidate,
     unpack: (file, root, unpackOptions) => unpackDeb(file, root, unpackOptions),
     install: installWithDpkg,
   };

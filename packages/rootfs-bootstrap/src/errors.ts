@@ -66,6 +66,8 @@ export class ControlSyntaxError extends BootstrapError {
 /** A requested package or one of its dependencies cannot be satisfied. `chain` names the path to it. */
 export class UnsatisfiableError extends BootstrapError {
   readonly chain: readonly string[];
+  /** Why the last link of the chain cannot be met. */
+  readonly reason: string;
   constructor(chain: readonly string[], reason: string, details: ErrorDetails = {}) {
     super('ERR_BOOTSTRAP_UNSATISFIABLE', `cannot satisfy ${chain.join(' -> ')}: ${reason}`, {
       hint: 'check the package names, the suite and components, or add an alternative with --include',
@@ -73,6 +75,7 @@ export class UnsatisfiableError extends BootstrapError {
       ...details,
     });
     this.chain = [...chain];
+    this.reason = reason;
   }
 }
 
@@ -115,5 +118,16 @@ export class BootstrapOptionsError extends BootstrapError {
 export class RpmSourceError extends BootstrapError {
   constructor(message: string, details: ErrorDetails = {}) {
     super('ERR_BOOTSTRAP_RPM_SOURCE', message, { hint: 'check the --source path or URL', ...details });
+  }
+}
+
+/** A local package file (option `localPackages`) is missing, unreadable, corrupt, or of the wrong format or architecture. */
+export class LocalPackageError extends BootstrapError {
+  constructor(file: string, reason: string, details: ErrorDetails = {}) {
+    super('ERR_BOOTSTRAP_LOCAL_PACKAGE', `local package ${file}: ${reason}`, {
+      hint: 'check the path in localPackages; an apt source installs .deb files, an rpm source .rpm files (build them with dpkg-deb --build or rpmbuild)',
+      path: file,
+      ...details,
+    });
   }
 }

@@ -14,7 +14,10 @@ export {
   type SourceInstallRequest,
   type MaintainerScripts,
   type InstallReport,
+  type LocalFileFacts,
 } from './package-source.js';
+export { packageFileFormat, type PackageFileFormat } from './local-packages.js';
+export { readPackageFileInfo, type PackageFileInfo } from './package-file-info.js';
 export { aptSource, type AptSourceOptions } from './apt-source.js';
 export { fetchPackages, type FetchPackagesOptions } from './package-cache.js';
 export { resolveRootfs, type ResolveResult, type ResolvedRootfsPackage } from './resolve-rootfs.js';

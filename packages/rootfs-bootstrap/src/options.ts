@@ -25,6 +25,11 @@ export const resolveOptionsSchema = z
     /** Packages never to install (dependencies choose other alternatives). */
     exclude: z.array(packageName).default([]),
     /**
+     * Local `.deb` files to install too, as if from an extra repository that wins over the mirrors
+     * for their package names; their dependencies come from the mirrors.
+     */
+    localPackages: z.array(z.string().min(1)).default([]),
+    /**
      * Mirror URLs (`http://deb.debian.org/debian`, `file:///srv/mirror`) or one-line `deb URI SUITE
      * COMPONENTS` entries. Default: the host's apt configuration for the suite.
      */

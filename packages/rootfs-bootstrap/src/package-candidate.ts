@@ -26,8 +26,10 @@ export interface PackageCandidate {
   sha256: string;
   /** Absolute URL (http, https or file) of the package file. */
   location: string;
-  /** Where the metadata came from, e.g. `bookworm-security`. */
+  /** Where the metadata came from, e.g. `bookworm-security` (`local` for a local package file). */
   origin: string;
+  /** The local package file it was read from (option `localPackages`); absent for repository packages. */
+  localFile?: string;
 }
 
 /** Compares two versions of a source's scheme (Debian policy, rpmvercmp...). */

@@ -6,6 +6,7 @@ import type { PackageCandidate, VersionComparator } from './package-candidate.js
  * A kind of package repository (apt now; rpm-repo, rpm-dir, rpm-iso later) as the pipeline sees it:
  *
  *   index   -> verified metadata as source-neutral `PackageCandidate`s + the variant's base names
+ *   local   -> a local package file (.deb, .rpm) as a candidate of the same shape (`localPackages`)
  *   resolve -> shared (`resolveDependencies`, `installOrder`) with the source's version comparator
  *   fetch   -> shared (`fetchPackages`: SHA-256-keyed cache, parallel, resumable, verified)
  *   unpack  -> the source's archive reader writes files into the target and reports the manifest
@@ -14,9 +15,21 @@ import type { PackageCandidate, VersionComparator } from './package-candidate.js
 export interface PackageSource<Repository = unknown> {
   readonly kind: string;
   index(request: SourceIndexRequest): Promise<SourceIndex<Repository>>;
+  /** Reads a local package file of this source's format; throws `LocalPackageError` for another format or architecture. */
+  localCandidate(file: string, facts: LocalFileFacts): Promise<PackageCandidate>;
   unpack(file: string, root: string, options: { chown: boolean; skip?: (path: string) => boolean }): Promise<{ manifest: ManifestEntry[] }>;
   /** Runs the packages' own configuration inside the root; reports which scripts ran and how long. */
   install(request: SourceInstallRequest): Promise<InstallReport>;
+}
+
+/** What the pipeline knows of a local package file before its source reads it. */
+export interface LocalFileFacts {
+  /** Absolute path. */
+  path: string;
+  sha256: string;
+  size: number;
+  /** The target's architecture (in the source's naming). */
+  architecture: string;
 }
 
 export interface SourceIndexRequest {

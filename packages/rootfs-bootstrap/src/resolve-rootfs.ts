@@ -6,6 +6,7 @@ import { buildUniverse, type PackageCandidate, type PackageUniverse } from './pa
 import { defaultCacheDir } from './package-cache.js';
 import { dependencyClosure, installOrder, resolveDependencies } from './resolve-dependencies.js';
 import type { PackageSource } from './package-source.js';
+import { readLocalPackages } from './local-packages.js';
 
 /** One package of a resolved root filesystem (the lock-file entry). */
 export interface ResolvedRootfsPackage {
@@ -20,8 +21,10 @@ export interface ResolvedRootfsPackage {
   sha256: string;
   /** Suite it comes from. */
   origin: string;
-  /** Why it is installed: requested name -> ... -> this package. */
+  /** Why it is installed: requested name (or local file) -> ... -> this package. */
   chain: string[];
+  /** The local package file it is installed from (option `localPackages`; `origin` is then `local`). */
+  localFile?: string;
 }
 
 /** What a dry run returns. */
@@ -68,19 +71,20 @@ export async function planRootfs(options: NormalisedResolveOptions): Promise<Res
     aptConfigDir: options.aptConfigDir,
   });
   let t = performance.now();
-  const index = await source.index({
+  const local = await readLocalPackages(source, options.localPackages, options.architecture);
+  const index = local.overlay(await source.index({
     suite: options.suite,
     variant: options.variant,
     architecture: options.architecture,
     cacheDir,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
-  });
+  }));
   const { repositories } = index;
   const indexMs = performance.now() - t;
   t = performance.now();
   const universe = buildUniverse(index.candidates, index.compare);
-  const resolved = resolveDependencies(universe, { names: [...index.baseNames, ...options.include], exclude: options.exclude });
+  const resolved = local.explain(() => resolveDependencies(universe, { names: [...index.baseNames, ...options.include, ...local.names], exclude: options.exclude }));
   const candidates = resolved.map((r) => r.candidate);
   const order = installOrder(candidates, universe);
   const essentialSet = dependencyClosure(candidates.filter((c) => c.essential).map((c) => c.name), candidates, universe);
@@ -96,7 +100,8 @@ export async function planRootfs(options: NormalisedResolveOptions): Promise<Res
     installedSize: c.installedSize,
     sha256: c.sha256,
     origin: c.origin,
-    chain: [...chain],
+    chain: local.chain(chain),
+    ...(c.localFile ? { localFile: c.localFile } : {}),
   }));
   return {
     result: {

@@ -21,6 +21,7 @@ import type { RpmCandidate } from './rpm-candidate.js';
 import { rpmBootstrapOptionsSchema, rpmResolveOptionsSchema, type NormalisedRpmResolveOptions, type RpmBootstrapOptions, type RpmResolveOptions } from './rpm-options.js';
 import { resolveRpmDependencies, rpmInstallOrder } from './rpm-resolve.js';
 import { rpmSource } from './rpm-sources.js';
+import { readLocalPackages } from './local-packages.js';
 import type { RpmRepository } from './rpm-source.js';
 
 /** What `resolveRpmRootfs` returns (the rpm counterpart of `ResolveResult`). */
@@ -75,29 +76,31 @@ async function planRpmRootfs(o: NormalisedRpmResolveOptions): Promise<RpmPlan> {
   }
   const keys = o.gpgCheck === 'off' ? [] : await readGpgKeys(o.gpgKeys);
   const source = rpmSource(o.source, o.gpgCheck === 'off' ? {} : { repomdGpg: { mode: o.gpgCheck, keys } });
+  if (o.include.length === 0 && o.localPackages.length === 0) throw new BootstrapOptionsError('include: nothing to install (give include or localPackages)', { value: 'include' });
   let t = performance.now();
-  const index = await source.index({
+  const local = await readLocalPackages(source, o.localPackages, o.architecture);
+  const index = local.overlay(await source.index({
     suite: o.source,
     variant: '',
     architecture: o.architecture,
     cacheDir,
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
-  });
+  }));
   const indexMs = performance.now() - t;
   t = performance.now();
   const names = new Set(index.candidates.map((c) => c.name));
   for (const x of o.exclude) names.delete(x);
   const expanded = expandGroupIncludes(o.include, index.comps, { types: o.groupPackageTypes, available: (n) => names.has(n) });
-  const resolved = resolveWithConditionals(expanded.names, expanded.selections.flatMap((s) => s.conditional), (names) =>
-    resolveRpmDependencies(index.candidates, { names, exclude: o.exclude, architecture: o.architecture, weakDeps: o.weakDeps }),
+  const resolved = resolveWithConditionals([...expanded.names, ...local.names], expanded.selections.flatMap((s) => s.conditional), (names) =>
+    local.explain(() => resolveRpmDependencies(index.candidates, { names, exclude: o.exclude, architecture: o.architecture, weakDeps: o.weakDeps })),
   );
   const order = rpmInstallOrder(resolved.map((r) => r.candidate as RpmCandidate));
   const resolveMs = performance.now() - t;
   o.onProgress?.({ phase: 'resolve', packages: resolved.length });
   // Chains of group members start at the group (`@minimal -> busybox -> filesystem`).
   const groupOf = new Map<string, string>();
-  for (const s of expanded.selections) for (const n of [...s.packages, ...s.conditional.map((c) => c.name)]) if (!groupOf.has(n) && !o.include.includes(n)) groupOf.set(n, s.request);
+  for (const s of expanded.selections) for (const n of [...s.packages, ...s.conditional.map((c) => c.name)]) if (!groupOf.has(n) && !o.include.includes(n) && !local.names.includes(n)) groupOf.set(n, s.request);
   const packages = resolved.map(({ candidate: c, chain }) => ({
     name: c.name,
     version: c.version,
@@ -108,7 +111,8 @@ async function planRpmRootfs(o: NormalisedRpmResolveOptions): Promise<RpmPlan> {
     installedSize: c.installedSize,
     sha256: c.sha256,
     origin: c.origin,
-    chain: groupOf.has(chain[0]!) ? [groupOf.get(chain[0]!)!, ...chain] : [...chain],
+    chain: groupOf.has(chain[0]!) ? [groupOf.get(chain[0]!)!, ...chain] : local.chain(chain),
+    ...(c.localFile ? { localFile: c.localFile } : {}),
   }));
   return {
     result: {

@@ -14,9 +14,14 @@ export const rpmResolveOptionsSchema = z
     /** `rpm-dir:PATH` (a folder tree of .rpm files), `rpm-iso:PATH` (an ISO image), `rpm-repo:URL` (repodata; http(s) or file://). */
     source: z.string().regex(/^rpm-(dir|iso|repo):.+$/, 'expected rpm-dir:PATH, rpm-iso:PATH or rpm-repo:URL'),
     /** Packages, capabilities (`bash`, `/bin/sh`) or comps groups (`@minimal`, `@^minimal-environment`) to install. */
-    include: z.array(z.string().min(1)).min(1),
+    include: z.array(z.string().min(1)).default([]),
     /** Package names never to install. */
     exclude: z.array(z.string().min(1)).default([]),
+    /**
+     * Local `.rpm` files to install too, as if from an extra repository that wins over the source
+     * for their package names; their dependencies come from the source.
+     */
+    localPackages: z.array(z.string().min(1)).default([]),
     /** rpm architecture of the target (default: the host's). */
     architecture: z.string().min(1).default(hostRpmArchitecture()),
     /** Install Recommends (dnf's install_weak_deps). */

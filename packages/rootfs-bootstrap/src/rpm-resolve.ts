@@ -25,6 +25,11 @@ const COMPATIBLE: Record<string, string[]> = {
   riscv64: ['riscv64'],
 };
 
+/** Whether packages built for `arch` run on a `target` machine (`noarch` runs everywhere). */
+export function rpmArchitectureRuns(target: string, arch: string): boolean {
+  return arch === 'noarch' || (COMPATIBLE[target] ?? [target]).includes(arch);
+}
+
 /**
  * Resolves rpm packages like dnf on an empty root, deterministically: per name the best
  * architecture (x86_64 over i686; noarch competes by version and loses ties), then the newest

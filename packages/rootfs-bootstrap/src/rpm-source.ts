@@ -2,7 +2,7 @@ import { extractRpm, idResolverFromRoot, toCoreManifest } from '@distroforge/rpm
 import type { ManifestEntry } from '@distroforge/core';
 import { BootstrapOptionsError } from './errors.js';
 import { performance } from 'node:perf_hooks';
-import type { InstallReport, PackageSource, SourceIndex, SourceIndexRequest, SourceInstallRequest } from './package-source.js';
+import type { InstallReport, LocalFileFacts, PackageSource, SourceIndex, SourceIndexRequest, SourceInstallRequest } from './package-source.js';
 import { runRpmScriptlets } from './rpm-scriptlets.js';
 import { indexRpmDirectory } from './rpm-dir-index.js';
 import { extractIsoPackages } from './rpm-iso.js';
@@ -12,6 +12,7 @@ import type { CompsData } from './comps-groups.js';
 import type { GpgVerification } from './gpg-verify.js';
 import { compareRpmVersions } from './rpm-version.js';
 import type { RpmCandidate } from './rpm-candidate.js';
+import { localRpmCandidate } from './local-rpm.js';
 
 /** Where rpm packages come from: `rpm-dir:PATH`, `rpm-iso:PATH` or `rpm-repo:URL`. */
 export interface RpmSourceSpec {
@@ -46,6 +47,7 @@ export interface RpmSourceIndex extends SourceIndex<RpmRepository> {
 /** A `PackageSource` whose candidates carry rpm metadata. */
 export interface RpmPackageSource extends PackageSource<RpmRepository> {
   index(request: SourceIndexRequest): Promise<RpmSourceIndex>;
+  localCandidate(file: string, facts: LocalFileFacts): Promise<RpmCandidate>;
 }
 
 /** Source options: the GPG check of repository metadata (rpm-repo's `repomd.xml.asc`). */
@@ -67,6 +69,7 @@ export function rpmDirectorySource(spec: RpmSourceSpec): RpmPackageSource {
       request.onProgress?.({ phase: 'index', repository: `${spec.kind}:${spec.location}`, done: true });
       return { repositories: [{ ...spec, directory }], candidates, comps, compare: compareRpmVersions, baseNames: [] };
     },
+    localCandidate: localRpmCandidate,
     unpack: unpackRpm,
     install: installWithScriptlets,
   };
@@ -90,6 +93,7 @@ export function rpmRepoSource(spec: RpmSourceSpec, options: RpmSourceOptions = {
         baseNames: [],
       };
     },
+    localCandidate: localRpmCandidate,
     unpack: unpackRpm,
     install: installWithScriptlets,
   };
