@@ -1,4 +1,4 @@
-import { emptyManifest, readManifest, sourceDateEpoch, writeAtomically, type Manifest } from '@distroforge/core';
+import { sourceDateEpoch, writeAtomically } from '@distroforge/core';
 import {
   buildEspImage,
   buildGrubImage,
@@ -32,7 +32,8 @@ import { assembleDiskOptionsSchema, type AssembleDiskOptions, type NormalisedDis
 import { convertToQcow2 } from './qcow2.js';
 import { readGpt, type ReadGptPartition } from './read-gpt.js';
 import { writeGpt } from './write-gpt.js';
-import { walkTree } from './walk-tree.js';
+import { buildDataPartition, DEFAULT_DATA_SIZE } from './data-partition.js';
+import { readRootInput, type RootInput } from './root-input.js';
 
 export interface AssembledDisk {
   path: string;
@@ -46,7 +47,10 @@ export interface AssembledDisk {
   sourceDateEpoch: number;
   diskGuid: string;
   partitions: readonly ReadGptPartition[];
-  root: { partuuid: string; fsUuid: string; size: number };
+  /** `fsUuid` is the ext4 UUID (undefined for a squashfs/EROFS image root, which has none). */
+  root: { partuuid: string; filesystem: 'ext4' | 'squashfs' | 'erofs'; fsUuid: string | undefined; size: number };
+  /** The writable data partition that follows a read-only image root (the overlay's upper layer). */
+  data?: { partuuid: string; fsUuid: string; size: number };
   esp: { serial: string; size: number };
   boot: { bios: boolean; uefi: boolean; secureBoot: boolean };
   /** The SBAT check of shim and signed GRUB, for Secure Boot images. */
@@ -61,11 +65,12 @@ export interface AssembledDisk {
 /**
  * Builds a GPT disk image: [BIOS boot partition with GRUB's core.img,] an ESP holding GRUB for
  * UEFI, grub.cfg, the kernel and the initramfs, any extra (empty) partitions, and an ext4 root
- * filesystem made from a directory plus a manifest. Every GUID, UUID and serial derives from the
+ * filesystem made from a directory plus a manifest, or a read-only squashfs/EROFS root image
+ * followed by an ext4 data partition for the overlay's upper layer. Every GUID, UUID and serial derives from the
  * seed; the image is written to a temporary name and renamed.
  */
-export async function assembleDisk(input: AssembleDiskOptions): Promise<AssembledDisk> {
-  const parsed = assembleDiskOptionsSchema.safeParse(input);
+export async function assembleDisk(given: AssembleDiskOptions): Promise<AssembledDisk> {
+  const parsed = assembleDiskOptionsSchema.safeParse(given);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new InvalidDiskOptionsError(`invalid disk options: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`, { value: issue?.path.join('.'), cause: parsed.error });
@@ -76,19 +81,21 @@ export async function assembleDisk(input: AssembleDiskOptions): Promise<Assemble
       throw new DiskInputMissingError(what, path, { cause });
     });
   }
-  const manifest = await loadManifest(options.root.manifest);
+  const input = await readRootInput(options.root);
   const logFile = options.logFile ?? `${options.output}.log`;
   await writeFile(logFile, '');
-  const tree = await walkTree(options.root.directory).catch((cause: unknown) => {
-    throw new DiskInputMissingError('root directory', options.root.directory, { cause });
-  });
-  const newest = Math.max(...tree.map((e) => e.mtimeSec), ...(await Promise.all([options.kernel, options.initrd].map(async (p) => Math.floor((await stat(p)).mtimeMs / 1000)))));
+  const newest = Math.max(input.newestMtime, ...(await Promise.all([options.kernel, options.initrd].map(async (p) => Math.floor((await stat(p)).mtimeMs / 1000)))));
   const epoch = options.sourceDateEpoch ?? sourceDateEpoch(newest) ?? newest;
   const extraArgs = typeof options.kernelArgs === 'string' ? options.kernelArgs.split(/\s+/).filter(Boolean) : options.kernelArgs;
-  const seed = options.seed ?? (await inputDigest(options, tree, manifest, extraArgs, epoch));
+  const seed = options.seed ?? (await inputDigest(options, input, extraArgs, epoch));
   const guid = (purpose: string) => deriveGuid(seed, purpose);
   const rootPartuuid = guid('partition:root');
-  const kernelArgs = [`root=PARTUUID=${rootPartuuid.toLowerCase()}`, 'rootfstype=ext4', 'rw', 'rootwait', ...extraArgs];
+  const dataPartuuid = guid('partition:data');
+  const partuuid = (uuid: string) => `PARTUUID=${uuid.toLowerCase()}`;
+  // A read-only image root is overlaid by the live init with its upper layer on the data partition.
+  const kernelArgs = input.kind === 'ext4'
+    ? [`root=${partuuid(rootPartuuid)}`, 'rootfstype=ext4', 'rw', 'rootwait', ...extraArgs]
+    : [`root=${partuuid(rootPartuuid)}`, `rootfstype=${input.filesystem}`, 'ro', 'rootwait', `live.persistence=${partuuid(dataPartuuid)}`, ...extraArgs];
   const espSerial = Number.parseInt(guid('esp-serial').slice(0, 8), 16);
   const espUuid = `${espSerial.toString(16).padStart(8, '0').slice(0, 4)}-${espSerial.toString(16).padStart(8, '0').slice(4)}`.toUpperCase();
 
@@ -130,33 +137,41 @@ export async function assembleDisk(input: AssembleDiskOptions): Promise<Assemble
       ...run,
     });
 
-    const fixed = (options.bios ? MiB : 0) + Math.ceil(esp.size / MiB) * MiB + options.extraPartitions.reduce((sum, p) => sum + Math.ceil(p.size / MiB) * MiB, 0);
+    const imageSize = input.kind === 'image' ? Math.ceil(input.size / MiB) * MiB : 0;
+    const fixed = (options.bios ? MiB : 0) + Math.ceil(esp.size / MiB) * MiB + options.extraPartitions.reduce((sum, p) => sum + Math.ceil(p.size / MiB) * MiB, 0) + imageSize;
     const gptOverhead = 2 * MiB;
-    let rootSize = options.root.size;
+    // The last partition (the ext4 root, or the data partition after an image root) takes the rest of a given disk size.
+    let lastSize = input.kind === 'ext4' ? input.options.size : input.options.data.size;
     if (options.size !== undefined) {
-      rootSize = Math.floor((options.size - fixed - gptOverhead) / MiB) * MiB;
-      if (rootSize < 8 * MiB) throw new DiskTooSmallError('the disk', options.size, fixed + gptOverhead + 8 * MiB, { value: 'size' });
+      lastSize = Math.floor((options.size - fixed - gptOverhead) / MiB) * MiB;
+      if (lastSize < 8 * MiB) throw new DiskTooSmallError('the disk', options.size, fixed + gptOverhead + 8 * MiB, { value: 'size' });
     }
-    const fstab = options.fstab ? [{ path: '/etc/fstab', content: fstabFor(options, rootPartuuid, guid) }] : [];
-    const root = await buildExt4Image({
-      directory: options.root.directory,
-      files: fstab,
-      manifest,
-      owner: options.root.owner,
-      output: join(work, 'root.ext4'),
-      ...(rootSize === undefined ? { freeSpace: options.root.freeSpace } : { size: rootSize }),
-      uuid: guid('filesystem:root'),
-      hashSeed: guid('hash-seed:root'),
-      label: options.root.label,
-      sourceDateEpoch: epoch,
-      ...run,
-    });
+    const fstab = options.fstab ? fstabFor(options, input.kind === 'ext4' ? rootPartuuid : undefined, guid) : undefined;
+    const root = input.kind === 'ext4'
+      ? await buildExt4Image({
+          directory: input.options.directory,
+          files: fstab === undefined ? [] : [{ path: '/etc/fstab', content: fstab }],
+          manifest: input.manifest,
+          owner: input.options.owner,
+          output: join(work, 'root.ext4'),
+          ...(lastSize === undefined ? { freeSpace: input.options.freeSpace } : { size: lastSize }),
+          uuid: guid('filesystem:root'),
+          hashSeed: guid('hash-seed:root'),
+          label: input.options.label,
+          sourceDateEpoch: epoch,
+          ...run,
+        })
+      : { path: input.options.image, size: input.size, uuid: undefined, notApplied: [] };
+    const data = input.kind === 'image'
+      ? await buildDataPartition({ work, size: lastSize ?? DEFAULT_DATA_SIZE, label: input.options.data.label, fstab, uuid: guid('filesystem:data'), hashSeed: guid('hash-seed:data'), sourceDateEpoch: epoch, ...run })
+      : undefined;
     const extras = await Promise.all(options.extraPartitions.map((p) => extraContent(p, seed, epoch, work, run)));
     const requests: PartitionRequest[] = [
       ...(options.bios ? [{ name: 'BIOS boot', type: 'bios-boot', size: MiB, guid: guid('partition:bios') }] : []),
       { name: 'ESP', type: 'esp', size: esp.size, guid: guid('partition:esp') },
       ...options.extraPartitions.map((p) => ({ name: p.name, type: p.type, size: p.size, guid: guid(`partition:extra:${p.name}`) })),
       { name: 'root', type: 'root-x86-64', size: root.size, guid: rootPartuuid },
+      ...(data ? [{ name: 'data', type: 'linux-data', size: data.size, guid: dataPartuuid }] : []),
     ];
     const table = layoutPartitions(requests, { seed, ...(options.size === undefined ? {} : { diskSize: options.size }) });
     const at = (name: string) => table.partitions.find((p) => p.name === name)!;
@@ -170,6 +185,7 @@ export async function assembleDisk(input: AssembleDiskOptions): Promise<Assemble
         if (bios) await handle.write(bios.coreImage, 0, bios.coreImage.length, at('BIOS boot').firstLba * SECTOR);
         await copyInto(esp.path, handle, at('ESP').firstLba * SECTOR);
         await copyInto(root.path, handle, at('root').firstLba * SECTOR);
+        if (data) await copyInto(data.path, handle, at('data').firstLba * SECTOR);
         for (const [index, extra] of extras.entries()) {
           const offset = at(options.extraPartitions[index]!.name).firstLba * SECTOR;
           if (Buffer.isBuffer(extra)) await handle.write(extra, 0, extra.length, offset);
@@ -197,7 +213,8 @@ export async function assembleDisk(input: AssembleDiskOptions): Promise<Assemble
       sourceDateEpoch: epoch,
       diskGuid: table.diskGuid,
       partitions,
-      root: { partuuid: rootPartuuid, fsUuid: root.uuid, size: root.size },
+      root: { partuuid: rootPartuuid, filesystem: input.kind === 'ext4' ? 'ext4' : input.filesystem, fsUuid: root.uuid, size: root.size },
+      ...(data ? { data: { partuuid: dataPartuuid, fsUuid: data.uuid, size: data.size } } : {}),
       esp: { serial: espUuid, size: esp.size },
       boot: { bios: options.bios, uefi: options.uefi, secureBoot: options.secureBoot },
       sbat,
@@ -210,19 +227,16 @@ export async function assembleDisk(input: AssembleDiskOptions): Promise<Assemble
   }
 }
 
-async function loadManifest(manifest: NormalisedDiskOptions['root']['manifest']): Promise<Manifest> {
-  if (manifest === undefined) return emptyManifest();
-  if (typeof manifest !== 'string') return manifest;
-  await stat(manifest).catch((cause: unknown) => {
-    throw new DiskInputMissingError('manifest', manifest, { cause });
-  });
-  return readManifest(manifest);
-}
-
-/** The default seed: what the image is made of (tree listing with mtimes as the image stores them, manifest, kernel, initrd, arguments, layout). */
-async function inputDigest(options: NormalisedDiskOptions, tree: Awaited<ReturnType<typeof walkTree>>, manifest: Manifest, args: readonly string[], epoch: number): Promise<string> {
+/**
+ * The default seed: what the image is made of (tree listing with mtimes as the image stores them
+ * and the manifest, or the root image's bytes; kernel, initrd, arguments, layout).
+ */
+async function inputDigest(options: NormalisedDiskOptions, input: RootInput, args: readonly string[], epoch: number): Promise<string> {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ tree: tree.map((e) => [e.path, e.type, e.size, Math.min(e.mtimeSec, epoch)]), manifest, args, extra: options.extraPartitions, size: options.size ?? null, rootSize: options.root.size ?? null, bios: options.bios, uefi: options.uefi }));
+  const root = input.kind === 'ext4'
+    ? { tree: input.tree.map((e) => [e.path, e.type, e.size, Math.min(e.mtimeSec, epoch)]), manifest: input.manifest, rootSize: input.options.size ?? null }
+    : { image: await sha256File(input.options.image), data: input.options.data };
+  hash.update(JSON.stringify({ ...root, args, extra: options.extraPartitions, size: options.size ?? null, bios: options.bios, uefi: options.uefi, fstab: options.fstab }));
   hash.update(await sha256File(options.kernel));
   hash.update(await sha256File(options.initrd));
   return hash.digest('hex');
@@ -238,13 +252,16 @@ async function sha256File(path: string): Promise<string> {
  * An extra partition's content: a swap header (written in place), the path of an empty ext4 image
  * of the partition's size, or nothing. UUIDs derive from the seed and the partition name.
  */
-/** The root's /etc/fstab: every partition by its GPT PARTUUID, so nothing depends on device names. */
-export function fstabFor(options: NormalisedDiskOptions, rootPartuuid: string, guid: (purpose: string) => string): string {
+/**
+ * The root's /etc/fstab: every partition by its GPT PARTUUID, so nothing depends on device names.
+ * Without `rootPartuuid` (a read-only image root, mounted by the initramfs) it lists no `/`.
+ */
+export function fstabFor(options: NormalisedDiskOptions, rootPartuuid: string | undefined, guid: (purpose: string) => string): string {
   const id = (uuid: string) => `PARTUUID=${uuid.toLowerCase()}`;
   const lines = [
     '# /etc/fstab written by @distroforge/disk-assemble: partitions by GPT PARTUUID',
     '# <file system> <mount point> <type> <options> <dump> <pass>',
-    `${id(rootPartuuid)} / ext4 rw,errors=remount-ro 0 1`,
+    ...(rootPartuuid === undefined ? [] : [`${id(rootPartuuid)} / ext4 rw,errors=remount-ro 0 1`]),
   ];
   lines.push(`${id(guid('partition:esp'))} /boot/efi vfat umask=0077,nofail 0 2`);
   for (const p of options.extraPartitions) {

@@ -20,24 +20,50 @@ export const extraPartitionSchema = z
   })
   .strict();
 
+/** A read-write ext4 root filesystem made from a directory tree and a manifest. */
+export const ext4RootSchema = z
+  .object({
+    /** The tree that becomes the root filesystem. */
+    directory: z.string().min(1),
+    /** A manifest object or the path of a manifest file (owners, modes, device nodes). */
+    manifest: z.union([manifestSchema, z.string().min(1)]).optional(),
+    /** `root` (default): every inode 0:0 before the manifest applies; `disk`: keep the owners found. */
+    owner: z.enum(['root', 'disk']).default('root'),
+    /** ext4 size in bytes; default content + `freeSpace` (or the rest of the disk when `size` is given). */
+    size: bytes.multipleOf(4096).optional(),
+    freeSpace: z.number().int().min(0).default(64 * MiB),
+    label: z.string().min(1).max(16).default('root'),
+  })
+  .strict();
+
+/**
+ * A read-only root: a squashfs or EROFS image (e.g. the one inside the live ISO) written as the
+ * root partition as is, and an empty ext4 `data` partition that holds the overlay's upper layer
+ * (`live.persistence=` of @distroforge/initramfs-cpio's live init), so changes persist.
+ */
+export const imageRootSchema = z
+  .object({
+    /** The squashfs or EROFS image file. */
+    image: z.string().min(1),
+    /** Default: recognised from the image's superblock. */
+    filesystem: z.enum(['squashfs', 'erofs']).optional(),
+    data: z
+      .object({
+        /** Bytes; default 256 MiB, or the rest of the disk when the disk `size` is given. */
+        size: bytes.multipleOf(MiB).optional(),
+        label: z.string().min(1).max(16).default('data'),
+      })
+      .strict()
+      .default({ label: 'data' }),
+  })
+  .strict();
+
 export const assembleDiskOptionsSchema = z
   .object({
     /** The image path (`.img` raw or `.qcow2`, see `format`). */
     output: z.string().min(1),
-    root: z
-      .object({
-        /** The tree that becomes the root filesystem. */
-        directory: z.string().min(1),
-        /** A manifest object or the path of a manifest file (owners, modes, device nodes). */
-        manifest: z.union([manifestSchema, z.string().min(1)]).optional(),
-        /** `root` (default): every inode 0:0 before the manifest applies; `disk`: keep the owners found. */
-        owner: z.enum(['root', 'disk']).default('root'),
-        /** ext4 size in bytes; default content + `freeSpace` (or the rest of the disk when `size` is given). */
-        size: bytes.multipleOf(4096).optional(),
-        freeSpace: z.number().int().min(0).default(64 * MiB),
-        label: z.string().min(1).max(16).default('root'),
-      })
-      .strict(),
+    /** An ext4 root made from a directory (`directory`), or a read-only image plus a data partition (`image`). */
+    root: z.union([ext4RootSchema, imageRootSchema]),
     kernel: z.string().min(1),
     initrd: z.string().min(1),
     /** Added after `root=PARTUUID=... rw rootwait`: a string (split at whitespace) or a list. */
@@ -81,7 +107,12 @@ export const assembleDiskOptionsSchema = z
   .strict()
   .refine((o) => o.bios || o.uefi, { message: 'at least one of bios and uefi must be true', path: ['bios'] })
   .refine((o) => o.uefi || !o.secureBoot, { message: 'secureBoot needs uefi', path: ['secureBoot'] })
-  .refine((o) => o.size === undefined || o.root.size === undefined, { message: 'give either size (root takes the rest) or root.size', path: ['size'] });
+  .refine((o) => o.size === undefined || ('directory' in o.root ? o.root.size : o.root.data.size) === undefined, {
+    message: 'give either size (the root or data partition takes the rest) or root.size / root.data.size',
+    path: ['size'],
+  });
 
 export type AssembleDiskOptions = z.input<typeof assembleDiskOptionsSchema>;
 export type NormalisedDiskOptions = z.output<typeof assembleDiskOptionsSchema>;
+export type Ext4RootOptions = z.output<typeof ext4RootSchema>;
+export type ImageRootOptions = z.output<typeof imageRootSchema>;

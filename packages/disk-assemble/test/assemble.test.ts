@@ -124,7 +124,7 @@ describe('assembleDisk', () => {
       ['var', 'var', 'ext4'],
       ['root', 'root-x86-64', 'ext4'],
     ]);
-    expect(raw.partitions[4]?.filesystem).toEqual({ type: 'ext4', uuid: disk.root.fsUuid.toLowerCase(), label: 'root' });
+    expect(raw.partitions[4]?.filesystem).toEqual({ type: 'ext4', uuid: disk.root.fsUuid?.toLowerCase(), label: 'root' });
     expect(raw.partitions[1]?.filesystem).toEqual({ type: 'vfat', uuid: disk.esp.serial, label: 'ESP' });
     const qcow = await assembleDisk({ ...base, output: join(work, 'disk.qcow2'), format: 'qcow2' });
     expect(qcow.size).toBeLessThan(qcow.diskSize);

@@ -1,0 +1,105 @@
+// The read-only root layout: a squashfs image as the root partition and an ext4 data partition for
+// the overlay's upper layer (booted end to end by the CLI's rocky-live e2e with the live init).
+import { execa } from 'execa';
+import { mkdir, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assembleDisk, inspectDisk, partitionTypes, type AssembleDiskOptions, type AssembledDisk } from '@distroforge/disk-assemble';
+import { epoch } from './fixtures.js';
+
+const MiB = 1024 * 1024;
+let work: string;
+let base: AssembleDiskOptions;
+let disk: AssembledDisk;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'disk-image-root-'));
+  const tree = join(work, 'tree');
+  await mkdir(join(tree, 'etc'), { recursive: true });
+  await writeFile(join(tree, 'etc/hostname'), 'ro-root\n');
+  await writeFile(join(tree, 'big'), Buffer.alloc(3 * MiB, 9));
+  await execa('mksquashfs', [tree, join(work, 'root.squashfs'), '-noappend', '-quiet', '-no-progress', '-mkfs-time', String(epoch), '-all-time', String(epoch)]);
+  await writeFile(join(work, 'vmlinuz'), Buffer.alloc(2 * MiB, 1));
+  await writeFile(join(work, 'initrd.img'), Buffer.alloc(MiB, 2));
+  base = {
+    output: join(work, 'disk.img'),
+    root: { image: join(work, 'root.squashfs'), data: { size: 16 * MiB } },
+    kernel: join(work, 'vmlinuz'),
+    initrd: join(work, 'initrd.img'),
+    kernelArgs: 'console=ttyS0 live.root=disk',
+    extraPartitions: [{ name: 'swap', type: 'swap', size: 4 * MiB }],
+    sourceDateEpoch: epoch,
+  };
+  disk = await assembleDisk(base);
+}, 120_000);
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+async function extract(image: string, start: number, size: number, to: string): Promise<string> {
+  const buffer = Buffer.alloc(size);
+  const handle = await open(image, 'r');
+  await handle.read(buffer, 0, size, start).finally(() => handle.close());
+  await writeFile(to, buffer);
+  return to;
+}
+
+describe('assembleDisk with a read-only image root', () => {
+  it('writes the squashfs as the root partition, then a data partition, and boots with an overlay on it', async () => {
+    await execa('sfdisk', ['--verify', disk.path]);
+    await execa('sgdisk', ['-v', disk.path]);
+    const inspected = await inspectDisk(disk.path);
+    expect(inspected.partitions.map((p) => [p.name, p.typeName, p.filesystem?.type, p.filesystem?.label])).toEqual([
+      ['BIOS boot', 'bios-boot', undefined, undefined],
+      ['ESP', 'esp', 'vfat', 'ESP'],
+      ['swap', 'swap', 'swap', undefined],
+      ['root', 'root-x86-64', 'squashfs', undefined],
+      ['data', 'linux-data', 'ext4', 'data'],
+    ]);
+    expect(inspected.partitions[4]?.type).toBe(partitionTypes['linux-data']);
+    expect(disk.root).toMatchObject({ filesystem: 'squashfs', fsUuid: undefined });
+    expect(disk.data?.partuuid).toBe(inspected.partitions[4]?.guid);
+    expect(disk.kernelArgs).toEqual([
+      `root=PARTUUID=${disk.root.partuuid.toLowerCase()}`, 'rootfstype=squashfs', 'ro', 'rootwait',
+      `live.persistence=PARTUUID=${disk.data!.partuuid.toLowerCase()}`, 'console=ttyS0', 'live.root=disk',
+    ]);
+  });
+
+  it('holds the image byte for byte (unsquashfs reads it) and a clean ext4 data partition with upper/, work/ and the fstab', async () => {
+    const [root, data] = [disk.partitions[3]!, disk.partitions[4]!];
+    const squashfs = await extract(disk.path, root.start, root.size, join(work, 'root-part.squashfs'));
+    const listing = (await execa('unsquashfs', ['-l', '-d', '', squashfs])).stdout.split('\n').filter((l) => l.startsWith('/'));
+    expect(listing).toEqual(['/big', '/etc', '/etc/hostname']);
+    const ext4 = await extract(disk.path, data.start, data.size, join(work, 'data.ext4'));
+    await execa('fsck.ext4', ['-fn', ext4]);
+    expect(data.size).toBe(16 * MiB);
+    const ls = (await execa('debugfs', ['-R', 'ls -l /upper', ext4])).stdout;
+    expect(ls).toMatch(/40755 \(2\)\s+0\s+0\s+\d+\s+.*\s+etc\b/);
+    expect((await execa('debugfs', ['-R', 'stat /work', ext4])).stdout).toMatch(/Mode:\s+0755/);
+    const fstab = (await execa('debugfs', ['-R', 'cat /upper/etc/fstab', ext4])).stdout.split('\n').filter((l) => !l.startsWith('#'));
+    // No line for / (the initramfs mounts the overlay); the ESP and swap by PARTUUID.
+    expect(fstab).toEqual([
+      `PARTUUID=${disk.partitions[1]!.guid.toLowerCase()} /boot/efi vfat umask=0077,nofail 0 2`,
+      `PARTUUID=${disk.partitions[2]!.guid.toLowerCase()} none swap sw,nofail 0 0`,
+    ]);
+  });
+
+  it('gives the rest of a sized disk to the data partition and builds byte-identical images', async () => {
+    const sized = await assembleDisk({ ...base, output: join(work, 'sized.img'), size: 96 * MiB, root: { image: join(work, 'root.squashfs') } });
+    const data = sized.partitions.at(-1)!;
+    expect(data.name).toBe('data');
+    expect(data.start + data.size).toBe(95 * MiB);
+    const again = await assembleDisk({ ...base, output: join(work, 'again.img') });
+    expect(again.sha256).toBe(disk.sha256);
+  });
+
+  it('refuses an image that is not squashfs or EROFS, a wrong filesystem claim and a data size beside a disk size', async () => {
+    const output = join(work, 'bad.img');
+    await expect(assembleDisk({ ...base, output, root: { image: join(work, 'vmlinuz') } })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', value: 'root.image', path: join(work, 'vmlinuz') });
+    await expect(assembleDisk({ ...base, output, root: { image: join(work, 'root.squashfs'), filesystem: 'erofs' } })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', value: 'root.filesystem' });
+    await expect(assembleDisk({ ...base, output, root: { image: join(work, 'missing') } })).rejects.toMatchObject({ code: 'ERR_INPUT_MISSING', path: join(work, 'missing') });
+    await expect(assembleDisk({ ...base, output, size: 96 * MiB })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', value: 'size' });
+    expect((await readdir(work)).filter((name) => (name.startsWith('bad.img') && !name.endsWith('.log')) || name.includes('.work-'))).toEqual([]);
+  });
+});
