@@ -7,18 +7,19 @@ import { resolveRootfs } from './resolve-rootfs.js';
 import { bootstrapRpmRootfs, resolveRpmRootfs } from './rpm-bootstrap.js';
 
 export const usage = `Usage:
-  rootfs-bootstrap --suite SUITE [--variant VARIANT] [--include PKG,...] [--exclude PKG,...] TARGET
+  rootfs-bootstrap --suite SUITE [--variant VARIANT] [--include PKG,...] [--exclude PKG,...] [--local FILE.deb]... TARGET
                    [--mirror URL]... [--components main,...] [--arch ARCH] [--keyring FILE]
                    [--cache DIR] [--manifest FILE] [--no-configure] [--initramfs] [--log FILE]
                    [--insecure-skip-signature-check] [--json] [--verbose]
   rootfs-bootstrap --suite SUITE [--variant VARIANT] [--include PKG,...] --resolve-only [--json]
-  rootfs-bootstrap --source rpm-dir:PATH|rpm-repo:URL|rpm-iso:PATH --include PKG,@GROUP,... [--exclude PKG,...]
+  rootfs-bootstrap --source rpm-dir:PATH|rpm-repo:URL|rpm-iso:PATH --include PKG,@GROUP,... [--exclude PKG,...] [--local FILE.rpm]...
                    [--arch ARCH] [--no-weak-deps] [--group-types mandatory,default,optional]
                    [--gpg-check off|report|require] [--gpg-key FILE]... [--scriptlets] [--cache DIR]
                    [--manifest FILE] [--log FILE] [--json] (TARGET | --resolve-only)
 
 Variants: extract essential apt required minbase important standard (default minbase).
 Default mirror: the host's apt sources for SUITE.
+--local installs a package file too; it wins over the repositories' package of its name.
 `;
 
 /** Runs the command line; returns the exit code (0 ok, 1 distroforge error, 2 usage). */
@@ -43,6 +44,7 @@ const CLI_OPTIONS = {
   variant: { type: 'string' },
   include: { type: 'string', multiple: true },
   exclude: { type: 'string', multiple: true },
+  local: { type: 'string', multiple: true },
   mirror: { type: 'string', multiple: true },
   components: { type: 'string' },
   arch: { type: 'string' },
@@ -81,6 +83,7 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
     ...(values.variant ? { variant: values.variant as never } : {}),
     include: (values.include ?? []).flatMap(list),
     exclude: (values.exclude ?? []).flatMap(list),
+    localPackages: values.local ?? [],
     ...(values.mirror ? { mirrors: values.mirror } : {}),
     ...(values.components ? { components: list(values.components) } : {}),
     ...(values.arch ? { architecture: values.arch } : {}),
@@ -135,6 +138,7 @@ async function runRpm(values: ParsedValues, positionals: string[], out: (s: stri
     source: values.source ?? '',
     include: (values.include ?? []).flatMap(list),
     exclude: (values.exclude ?? []).flatMap(list),
+    localPackages: values.local ?? [],
     ...(values.arch ? { architecture: values.arch } : {}),
     ...(values['no-weak-deps'] ? { weakDeps: false } : {}),
     ...(values['group-types'] ? { groupPackageTypes: list(values['group-types']) as never } : {}),

@@ -55,12 +55,13 @@ export function resolveRpmDependencies(candidates: readonly RpmCandidate[], requ
   for (const c of usable) for (const f of c.rpm.files) owners.set(f, [...(owners.get(f) ?? []), c]);
 
   // A package is obsoleted when the best package of another name obsoletes its name and version.
+  // A local package file is wanted as given, never obsoleted (as dnf installs a command-line package).
   const obsoleters = new Map<RpmCandidate, RpmCandidate>();
   for (const list of byName.values()) {
     const best = list[0]!;
     for (const o of best.rpm.obsoletes) {
       for (const victim of byName.get(o.name) ?? []) {
-        if (victim.name !== best.name && rpmRangesOverlap({ operator: '=', evr: victim.version }, o) && !obsoleters.has(victim)) obsoleters.set(victim, best);
+        if (victim.localFile === undefined && victim.name !== best.name && rpmRangesOverlap({ operator: '=', evr: victim.version }, o) && !obsoleters.has(victim)) obsoleters.set(victim, best);
       }
     }
   }

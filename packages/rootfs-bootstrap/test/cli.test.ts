@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { main, usage } from '../src/cli-main.js';
+import { buildDeb } from './local-package-fixtures.js';
 
 async function run(argv: string[]) {
   let out = '';
@@ -14,18 +18,19 @@ describe('rootfs-bootstrap command line', () => {
     expect(await run(['--help'])).toEqual({ code: 0, out: usage });
     expect(usage).toMatchInlineSnapshot(`
       "Usage:
-        rootfs-bootstrap --suite SUITE [--variant VARIANT] [--include PKG,...] [--exclude PKG,...] TARGET
+        rootfs-bootstrap --suite SUITE [--variant VARIANT] [--include PKG,...] [--exclude PKG,...] [--local FILE.deb]... TARGET
                          [--mirror URL]... [--components main,...] [--arch ARCH] [--keyring FILE]
                          [--cache DIR] [--manifest FILE] [--no-configure] [--initramfs] [--log FILE]
                          [--insecure-skip-signature-check] [--json] [--verbose]
         rootfs-bootstrap --suite SUITE [--variant VARIANT] [--include PKG,...] --resolve-only [--json]
-        rootfs-bootstrap --source rpm-dir:PATH|rpm-repo:URL|rpm-iso:PATH --include PKG,@GROUP,... [--exclude PKG,...]
+        rootfs-bootstrap --source rpm-dir:PATH|rpm-repo:URL|rpm-iso:PATH --include PKG,@GROUP,... [--exclude PKG,...] [--local FILE.rpm]...
                          [--arch ARCH] [--no-weak-deps] [--group-types mandatory,default,optional]
                          [--gpg-check off|report|require] [--gpg-key FILE]... [--scriptlets] [--cache DIR]
                          [--manifest FILE] [--log FILE] [--json] (TARGET | --resolve-only)
 
       Variants: extract essential apt required minbase important standard (default minbase).
       Default mirror: the host's apt sources for SUITE.
+      --local installs a package file too; it wins over the repositories' package of its name.
       "
     `);
   });
@@ -44,5 +49,19 @@ describe('rootfs-bootstrap command line', () => {
     expect(result.event).toBe('result');
     expect(result.packages?.map((p) => p.name)).toContain('libc6');
     expect(events.some((e) => e.event === 'progress')).toBe(true);
+  });
+
+  it('installs --local package files too (dry run: listed as local with the file)', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'rootfs-bootstrap-cli-local-'));
+    try {
+      const deb = buildDeb(work, { control: { Package: 'df-cli-local', Version: '1.0', Architecture: 'all', Depends: 'base-passwd' }, files: { 'usr/share/df-cli-local/x': 'x\n' } });
+      const { code, out } = await run(['--suite', 'bookworm', '--variant', 'extract', '--local', deb, '--resolve-only', '--json']);
+      expect(code).toBe(0);
+      const result = JSON.parse(out.trim().split('\n').at(-1)!) as { packages: { name: string; origin: string; localFile?: string }[] };
+      expect(result.packages.find((p) => p.name === 'df-cli-local')).toMatchObject({ origin: 'local', localFile: deb });
+      expect(result.packages.map((p) => p.name)).toContain('base-passwd');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });
