@@ -3,7 +3,7 @@ import { bootstrapRpmRootfs, resolveRpmRootfs } from '@distroforge/rootfs-bootst
 import type { StageResult } from '../engine/stage-cache.js';
 import type { Profile } from '../profile/profile-schema.js';
 import type { BuildContext } from './build-context.js';
-import { finishRootfs, rootfsIncludes, rootfsProgress, type RootfsStageResult } from './rootfs-common.js';
+import { finishRootfs, rootfsIncludes, rootfsProgress, type ProfileLocalPackages, type RootfsStageResult } from './rootfs-common.js';
 
 type RpmSource = Extract<Profile['source'], { location: string }>;
 
@@ -17,15 +17,16 @@ export function rpmSourceSpec(ctx: BuildContext, source: RpmSource): string {
 /**
  * Stage 1 for RPM sources (a folder of RPMs, a repository, an ISO): resolved first (cheap: the
  * source's index is cached), so the stage key holds the exact package set and digests and a
- * changed folder or repository invalidates the root; then installed with the packages' scriptlets
- * when running as root.
+ * changed folder or repository invalidates the root (so does a changed local package file: its
+ * digest is in the package list); then installed with the packages' scriptlets when running as root.
  */
-export async function rpmRootfsStage(ctx: BuildContext, source: RpmSource): Promise<StageResult<RootfsStageResult>> {
+export async function rpmRootfsStage(ctx: BuildContext, source: RpmSource, local: ProfileLocalPackages): Promise<StageResult<RootfsStageResult>> {
   const spec = rpmSourceSpec(ctx, source);
   const include = rootfsIncludes(ctx.loaded);
   const common = {
     source: spec,
     include,
+    localPackages: local.files.map((f) => f.file),
     weakDeps: source.weakDeps,
     gpgCheck: source.gpgCheck,
     gpgKeys: source.gpgKeys.map((k) => resolve(ctx.loaded.dir, k)),
