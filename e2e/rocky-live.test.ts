@@ -2,10 +2,13 @@
 // test run generates (tools/rpm-test-repo: rpmbuild + createrepo_c; Debian's busybox and kernel
 // repackaged as RPMs, a release package, comps.xml with a `minimal` group): `@minimal` resolved
 // from the folder (rpm-dir) and from its repodata (rpm-repo), installed without the host's rpm,
-// overlaid, squashed, put on a hybrid ISO and a GPT disk, and booted from CD-ROM and disk under
-// BIOS and UEFI with a getty login on the serial console.
-import { readFile, writeFile } from 'node:fs/promises';
+// overlaid, squashed, put on a hybrid ISO and a GPT disk (the squashfs as a read-only root
+// partition plus a data partition for the overlay), and booted from CD-ROM and disk under BIOS and
+// UEFI with a getty login on the serial console; the disk keeps a file across reboots.
+import { createHash } from 'node:crypto';
+import { open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { inspectDisk } from '@distroforge/disk-assemble';
 import { beforeAll, expect, it } from 'vitest';
 import { generateRpmTestRepo } from '../tools/rpm-test-repo/generate.mjs';
 import { copyExample, distroforge, repo, type BuildResult } from './distroforge-cli.js';
@@ -41,8 +44,32 @@ it('builds @minimal from a folder of RPMs and boots it from CD-ROM and disk unde
     ]);
   }
   expect(result.boots.filter((b) => b.medium.startsWith('disk')).map((b) => b.persistence)).toEqual(['written', 'written', 'found', 'found']);
+  // The disk's root is the read-only squashfs under an overlay whose writable layer is the data partition.
+  for (const boot of result.boots.filter((b) => b.medium.startsWith('disk'))) {
+    const log = await readFile(boot.consoleLog!, 'utf8');
+    expect(log, `${boot.firmware}/${boot.medium}`).toMatch(/live: mounted \S+ \(squashfs, read-only image\)/);
+    expect(log, `${boot.firmware}/${boot.medium}`).toMatch(/live: persistence on \S+ \(ext4\): changes are kept/);
+  }
   expect(result.ok).toBe(true);
 }, 2_400_000);
+
+it('the disk image holds the squashfs byte for byte as its root partition, and a data partition', async () => {
+  const report = JSON.parse(await readFile(join(profile, 'out', 'build-report.json'), 'utf8')) as BuildResult;
+  const disk = report.outputs.find((o) => o.kind === 'disk')!;
+  const squashfs = report.outputs.find((o) => o.kind === 'squashfs')!;
+  const inspected = await inspectDisk(disk.file);
+  expect(inspected.partitions.map((p) => [p.name, p.filesystem?.type])).toEqual([
+    ['BIOS boot', undefined],
+    ['ESP', 'vfat'],
+    ['root', 'squashfs'],
+    ['data', 'ext4'],
+  ]);
+  const root = inspected.partitions[2]!;
+  const bytes = Buffer.alloc(squashfs.bytes);
+  const handle = await open(disk.file, 'r');
+  await handle.read(bytes, 0, bytes.length, root.start).finally(() => handle.close());
+  expect(createHash('sha256').update(bytes).digest('hex')).toBe(squashfs.sha256);
+});
 
 it('the same packages through the repository metadata (rpm-repo) give the same root image', async () => {
   const first = JSON.parse(await readFile(join(profile, 'out', 'build-report.json'), 'utf8')) as BuildResult;

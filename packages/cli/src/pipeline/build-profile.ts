@@ -89,9 +89,15 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
       // Independent branches run side by side: the initramfs needs only the root's kernel; the
       // squashfs + ISO branch and the disk image both read the finished overlay tree.
       const [overlay, initramfs] = await settleAll([overlayStage(ctx, rootfs), liveInitramfsStage(ctx, rootfs)] as const);
+      // An image-root disk holds the squashfs itself, so it follows the image instead of running beside it.
+      const imageBuilt = imageStage(ctx, overlay);
       const [{ image, iso }, disk] = await settleAll([
-        imageStage(ctx, overlay).then(async (image) => ({ image, iso: profile.outputs.includes('iso') ? await isoStage(ctx, image, initramfs) : undefined })),
-        profile.outputs.includes('disk') ? diskStage(ctx, overlay, initramfs) : Promise.resolve(undefined),
+        imageBuilt.then(async (image) => ({ image, iso: profile.outputs.includes('iso') ? await isoStage(ctx, image, initramfs) : undefined })),
+        !profile.outputs.includes('disk')
+          ? Promise.resolve(undefined)
+          : profile.disk.root === 'image'
+            ? imageBuilt.then((image) => diskStage(ctx, { kind: 'image', image }, initramfs))
+            : diskStage(ctx, { kind: 'ext4', overlay }, initramfs),
       ] as const);
       stages.push(rootfs, overlay, image, initramfs);
       packages = rootfs.result.packages.map(({ name, version, sha256 }) => ({ name, version, sha256 }));

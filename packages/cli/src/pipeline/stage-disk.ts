@@ -4,6 +4,7 @@ import { assembleDisk } from '@distroforge/disk-assemble';
 import type { StageResult } from '../engine/stage-cache.js';
 import { firmwareFlags, type BuildContext } from './build-context.js';
 import { parseByteSize } from '../profile/byte-size.js';
+import type { ImageStageResult } from './stage-image.js';
 import type { LiveInitramfsStageResult } from './stage-live-initramfs.js';
 import type { OverlayStageResult } from './stage-overlay.js';
 
@@ -21,22 +22,23 @@ const MiB = 1024 * 1024;
 
 /**
  * The kernel arguments of an installed disk: the live initramfs mounts the root partition
- * (`root=PARTUUID=...` added by disk-assemble) read-write, without an overlay.
+ * (`root=PARTUUID=...` added by disk-assemble) read-write, without an overlay, or a read-only
+ * image root under an overlay whose writable layer is on the data partition (`live.persistence=`).
  */
 export function diskKernelArgs(ctx: BuildContext): string[] {
   return ['console=tty0', 'console=ttyS0,115200', 'live.root=disk', ...ctx.loaded.profile.boot.kernelArgs];
 }
 
+/** The root partition's source: the overlay tree (ext4 root) or the finished image (`disk.root: image`). */
+export type DiskRootSource = { kind: 'ext4'; overlay: StageResult<OverlayStageResult> } | { kind: 'image'; image: StageResult<ImageStageResult> };
+
 /**
  * Stage 5b: a GPT disk image (BIOS boot partition, ESP with GRUB or Debian's signed shim + GRUB,
- * the profile's extra partitions, an ext4 root made from the overlay tree and its manifest), ready
- * for `dd`. Every GUID and UUID derives from the profile name, so rebuilds are byte-identical.
+ * the profile's extra partitions, an ext4 root made from the overlay tree and its manifest, or the
+ * read-only image plus a data partition), ready for `dd`. Every GUID and UUID derives from the
+ * profile name, so rebuilds are byte-identical.
  */
-export async function diskStage(
-  ctx: BuildContext,
-  overlay: StageResult<OverlayStageResult>,
-  initramfs: StageResult<LiveInitramfsStageResult>,
-): Promise<StageResult<DiskStageResult>> {
+export async function diskStage(ctx: BuildContext, source: DiskRootSource, initramfs: StageResult<LiveInitramfsStageResult>): Promise<StageResult<DiskStageResult>> {
   const { profile } = ctx.loaded;
   const inputs = {
     kernelArgs: diskKernelArgs(ctx),
@@ -53,19 +55,26 @@ export async function diskStage(
   return ctx.cache.run({
     name: 'disk',
     inputs,
-    upstream: [overlay.key, initramfs.key],
+    upstream: [source.kind === 'ext4' ? source.overlay.key : source.image.key, initramfs.key],
     describe: (r) => `${(r.bytes / MiB).toFixed(0)} MiB ${r.format}`,
     run: async (dir) => {
       const { disk } = profile;
       const file = `${profile.name}.${disk.format === 'qcow2' ? 'qcow2' : 'img'}`;
       const result = await assembleDisk({
         output: join(dir, file),
-        root: {
-          directory: join(overlay.dir, 'rootfs'),
-          manifest: join(overlay.dir, 'manifest.json'),
-          owner: inputs.owner,
-          ...(disk.size === undefined ? { freeSpace: parseByteSize(disk.freeSpace) } : {}),
-        },
+        root:
+          source.kind === 'ext4'
+            ? {
+                directory: join(source.overlay.dir, 'rootfs'),
+                manifest: join(source.overlay.dir, 'manifest.json'),
+                owner: inputs.owner,
+                ...(disk.size === undefined ? { freeSpace: parseByteSize(disk.freeSpace) } : {}),
+              }
+            : {
+                image: join(source.image.dir, source.image.result.file),
+                filesystem: source.image.result.type,
+                data: disk.size === undefined ? { size: roundUp(parseByteSize(disk.freeSpace), MiB) } : {},
+              },
         kernel: join(initramfs.dir, initramfs.result.kernel),
         initrd: join(initramfs.dir, initramfs.result.initrd),
         kernelArgs: inputs.kernelArgs,

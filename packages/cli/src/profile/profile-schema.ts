@@ -157,13 +157,17 @@ export const profileSchema = z
       .default({ compression: 'zstd', type: 'squashfs' }),
     disk: z
       .object({
+        root: z
+          .enum(['ext4', 'image'])
+          .default('ext4')
+          .describe('ext4: a read-write root partition; image: the read-only squashfs/EROFS image (the ISO\'s) as the root partition, with a data partition of freeSpace holding the overlay\'s writable layer'),
         size: byteSize.optional().describe('whole disk size; default: content + freeSpace (+ ESP and extra partitions)'),
-        freeSpace: byteSize.default('512M').describe('free space in the root filesystem when size is not given'),
+        freeSpace: byteSize.default('512M').describe('free space in the ext4 root (root: image: the data partition\'s size) when size is not given'),
         format: z.enum(['raw', 'qcow2']).default('raw'),
         partitions: z.array(diskPartition).default([]).describe('extra partitions between the ESP and the root'),
       })
       .strict()
-      .default({ freeSpace: '512M', format: 'raw', partitions: [] }),
+      .default({ root: 'ext4', freeSpace: '512M', format: 'raw', partitions: [] }),
     outputs: z.array(z.enum(['iso', 'disk', 'initramfs', 'squashfs', 'rootfs-tar'])).min(1).default(['iso']),
     firmware: z.array(firmwareSchema).min(1).default(['bios', 'uefi']),
     sourceDateEpoch: z.number().int().min(0).optional().describe('fallback when SOURCE_DATE_EPOCH is not set'),
