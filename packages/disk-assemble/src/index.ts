@@ -1,5 +1,5 @@
 export { assembleDisk, type AssembledDisk } from './assemble-disk.js';
-export { assembleDiskOptionsSchema, extraPartitionSchema, type AssembleDiskOptions, type NormalisedDiskOptions } from './options.js';
+export { assembleDiskOptionsSchema, ext4RootSchema, extraPartitionSchema, imageRootSchema, type AssembleDiskOptions, type Ext4RootOptions, type ImageRootOptions, type NormalisedDiskOptions } from './options.js';
 export { buildExt4Image, ext4SizeFor, type BuildExt4ImageOptions, type Ext4Image } from './ext4-image.js';
 export { writeGpt, type WriteGptOptions } from './write-gpt.js';
 export { encodeGpt, validateGpt, usableRange, SECTOR, type GptTable, type GptPartition, type EncodedGpt } from './gpt.js';
