@@ -94,6 +94,15 @@ describe('assembleDisk with a read-only image root', () => {
     expect(again.sha256).toBe(disk.sha256);
   });
 
+  it('takes an EROFS image the same way (rootfstype=erofs)', async () => {
+    const erofs = join(work, 'root.erofs');
+    await execa('mkfs.erofs', ['-T', String(epoch), '-U', '00000000-0000-0000-0000-000000000001', erofs, join(work, 'tree')]);
+    const built = await assembleDisk({ ...base, output: join(work, 'erofs.img'), root: { image: erofs, data: { size: 16 * MiB } } });
+    expect(built.root.filesystem).toBe('erofs');
+    expect(built.kernelArgs).toContain('rootfstype=erofs');
+    expect((await inspectDisk(built.path)).partitions.find((p) => p.name === 'root')?.filesystem?.type).toBe('erofs');
+  });
+
   it('refuses an image that is not squashfs or EROFS, a wrong filesystem claim and a data size beside a disk size', async () => {
     const output = join(work, 'bad.img');
     await expect(assembleDisk({ ...base, output, root: { image: join(work, 'vmlinuz') } })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', value: 'root.image', path: join(work, 'vmlinuz') });
