@@ -39,7 +39,7 @@ const busyboxSource = z
 const kernel = z
   .object({
     package: z.string().optional().describe('package whose vmlinuz and modules boot the image; default linux-image-amd64 (apt, busybox) or kernel (RPM sources)'),
-    file: z.string().optional().describe('a local kernel package file (.deb/.rpm), e.g. a custom kernel'),
+    file: z.string().optional().describe('a local kernel package file (.deb/.rpm, relative to the profile), e.g. a custom kernel; its package is the kernel package'),
     modules: z.array(z.string()).default([]).describe('extra modules for the initramfs'),
   })
   .strict();
@@ -112,7 +112,7 @@ export const profileSchema = z
     description: z.string().optional(),
     source: z.discriminatedUnion('type', [aptSource, rpmSource, busyboxSource]),
     packages: z.array(packageName).default([]).describe('packages besides packages.txt'),
-    extraPackageFiles: z.array(z.string()).default([]).describe('local .deb/.rpm files to install too'),
+    extraPackageFiles: z.array(z.string()).default([]).describe('local .deb/.rpm files to install too (relative to the profile); each wins over the source\'s package of the same name'),
     kernel: kernel.default({ modules: [] }),
     hostname: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/i, 'not a valid hostname').optional(),
     users: z.array(user).default([]),
