@@ -14,8 +14,6 @@ const typeBits: Record<NonNullable<ManifestEntry['type']>, number> = {
 };
 
 export interface OwnershipScriptOptions {
-  /** `root`: every inode 0:0 before the manifest applies; `disk`: keep the owners mkfs copied. */
-  owner: 'root' | 'disk';
   /** Timestamps: mtimes are clamped to it, atime/ctime/crtime set to it. */
   sourceDateEpoch: number;
 }
@@ -27,9 +25,13 @@ export interface OwnershipScript {
   notApplied: { path: string; field: 'caps' }[];
 }
 
+/** ext4 inodes keep the seconds of a time in 32 bits (+ epoch bits mke2fs -d leaves at 0). */
+const MTIME_KEPT_BY_MKE2FS = (seconds: number) => seconds >= 0 && seconds < 2 ** 31;
+
 /**
- * The debugfs command file that makes an ext4 image built by `mkfs.ext4 -d` as a normal user look
- * as if root had built it: owners, modes and times of every inode, then the manifest's entries
+ * The debugfs commands that finish an ext4 image built by `mkfs.ext4 -d` after
+ * `normaliseTreeInodes` gave every tree inode its owner and times: the mtime of tree entries whose
+ * time mke2fs could not store as it is (before 1970, after 2038), then the manifest's entries
  * (overrides, plus device nodes, fifos, directories and symlinks that are not on disk).
  */
 export function ownershipScript(tree: readonly TreeEntry[], manifest: Manifest, options: OwnershipScriptOptions): OwnershipScript {
@@ -42,8 +44,7 @@ export function ownershipScript(tree: readonly TreeEntry[], manifest: Manifest, 
   };
   for (const entry of tree) {
     if (entry.type === 'other') throw new InvalidDiskOptionsError(`the root tree holds a special file; declare it in the manifest instead: ${entry.path}`, { value: entry.path });
-    if (options.owner === 'root') commands.push(`sif ${quote(entry.path)} uid 0`, `sif ${quote(entry.path)} gid 0`);
-    times(entry.path, entry.mtimeSec);
+    if (!MTIME_KEPT_BY_MKE2FS(entry.mtimeSec)) commands.push(`sif ${quote(entry.path)} mtime @${Math.min(entry.mtimeSec, epoch)}`);
   }
   const notApplied: OwnershipScript['notApplied'] = [];
   for (const entry of manifest.entries) {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { ownershipScript, type OwnershipScript } from './debugfs-script.js';
 import { DiskInputMissingError, InvalidDiskOptionsError } from './errors.js';
+import { Ext4LayoutError, normaliseTreeInodes } from './ext4-inodes.js';
 import { mke2fsConfig } from './mke2fs-config.js';
 import { runLogged } from '@distroforge/core';
 import { ToolFailedError } from '@distroforge/core';
@@ -21,6 +22,12 @@ export interface BuildExt4ImageOptions {
   /** See OwnershipScriptOptions.owner; default `root`. */
   owner?: 'root' | 'disk';
   output: string;
+  /**
+   * Write the filesystem into the existing file `output` at this byte offset (a partition of a
+   * disk image) instead of creating `output`. The range must read as zeros (e.g. a fresh sparse
+   * file): mke2fs then skips zeroing the journal and inode tables.
+   */
+  offset?: number;
   /** Bytes (a multiple of 4096); default `ext4SizeFor(tree) + freeSpace`. */
   size?: number;
   /** Bytes added to the computed size (default 64 MiB). */
@@ -46,7 +53,9 @@ export interface Ext4ExtraFile {
 
 export interface Ext4Image {
   path: string;
+  /** Bytes of the filesystem (at `offset` in `path`). */
   size: number;
+  offset?: number;
   uuid: string;
   notApplied: OwnershipScript['notApplied'];
 }
@@ -62,38 +71,70 @@ export function ext4SizeFor(tree: readonly TreeEntry[]): number {
 
 /**
  * An ext4 image of a directory, built without root: mkfs.ext4 -d with fixed configuration, UUID,
- * hash seed and clock (E2FSPROGS_FAKE_TIME), then debugfs applies owners, modes, times and the
- * manifest's nodes. File capabilities are reported in `notApplied`, not written.
+ * hash seed and clock (E2FSPROGS_FAKE_TIME); then every tree inode gets its owner and times in
+ * one pass over the inode tables (normaliseTreeInodes), and debugfs applies the manifest's
+ * overrides and nodes and the extra files. File capabilities are reported in `notApplied`.
+ * `prepared.tree` is the walkTree listing of `directory` when the caller has it already.
  */
-export async function buildExt4Image(options: BuildExt4ImageOptions): Promise<Ext4Image> {
-  const tree = await walkTree(options.directory).catch((cause: unknown) => {
+export async function buildExt4Image(options: BuildExt4ImageOptions, prepared: { tree?: readonly TreeEntry[] } = {}): Promise<Ext4Image> {
+  const tree = prepared.tree ?? (await walkTree(options.directory).catch((cause: unknown) => {
     throw new DiskInputMissingError('root directory', options.directory, { cause });
-  });
+  }));
   const size = options.size ?? ext4SizeFor(tree) + (options.freeSpace ?? 64 * MiB);
   if (size % 4096 !== 0) throw new InvalidDiskOptionsError(`ext4 size must be a multiple of 4096: ${size}`, { value: size });
-  const script = ownershipScript(tree, options.manifest ?? emptyManifest(), { owner: options.owner ?? 'root', sourceDateEpoch: options.sourceDateEpoch });
+  const offset = options.offset ?? 0;
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset % 512 !== 0) throw new InvalidDiskOptionsError(`ext4 offset must be a non-negative multiple of 512: ${offset}`, { value: offset });
+  // e2fsprogs reads everything after a '?' in a device name as I/O options.
+  if (options.output.includes('?')) throw new InvalidDiskOptionsError(`the ext4 output path cannot contain '?': ${options.output}`, { value: options.output, path: options.output });
+  const script = ownershipScript(tree, options.manifest ?? emptyManifest(), { sourceDateEpoch: options.sourceDateEpoch });
   const [mkfs, debugfs] = await Promise.all([findMkfsExt4(), findDebugfs()]);
   const work = await mkdtemp(join(tmpdir(), 'distroforge-ext4-'));
   try {
     const config = join(work, 'mke2fs.conf');
-    const commands = join(work, 'debugfs.cmd');
+    const commandFile = join(work, 'debugfs.cmd');
     await writeFile(config, mke2fsConfig);
-    const extra = await extraFileCommands(options.files ?? [], tree, work, options.sourceDateEpoch);
-    await writeFile(commands, `${[...script.commands, ...extra].join('\n')}\n`);
+    const commands = [...script.commands, ...(await extraFileCommands(options.files ?? [], tree, work, options.sourceDateEpoch))];
     const env = { MKE2FS_CONFIG: config, E2FSPROGS_FAKE_TIME: String(options.sourceDateEpoch), SOURCE_DATE_EPOCH: String(options.sourceDateEpoch) };
     const run = (cmd: string, args: string[]) => runLogged(cmd, args, { logFile: options.logFile, env, timeoutMs: 30 * 60_000, signal: options.signal });
-    await rm(options.output, { force: true });
+    if (options.offset === undefined) await rm(options.output, { force: true });
+    // The target reads as zeros (a file mke2fs creates, or the caller's promise for `offset`), so
+    // assume_storage_prezeroed skips writing zeros over the journal and the inode tables: the
+    // same bytes as lazy_itable_init=0,lazy_journal_init=0, but those blocks stay sparse.
     await run(mkfs.path, [
       '-q', '-F', '-t', 'ext4', '-d', options.directory, '-L', options.label ?? 'root', '-U', options.uuid,
-      '-E', `root_owner=0:0,hash_seed=${options.hashSeed},lazy_itable_init=0,lazy_journal_init=0,nodiscard`,
+      '-E', `root_owner=0:0,hash_seed=${options.hashSeed},assume_storage_prezeroed=1,nodiscard${options.offset === undefined ? '' : `,offset=${offset}`}`,
       options.output, `${size / 1024}k`,
     ]);
-    await runDebugfs(debugfs.path, commands, options.output, { ...env, logFile: options.logFile, signal: options.signal });
-    const written = (await stat(options.output)).size;
-    return { path: options.output, size: written, uuid: options.uuid, notApplied: script.notApplied };
+    const normalised = await normaliseTreeInodes(options.output, {
+      offset,
+      resetOwners: (options.owner ?? 'root') === 'root',
+      sourceDateEpoch: options.sourceDateEpoch,
+      treeHasLostFound: tree.some((e) => e.path === '/lost+found' && e.type === 'dir'),
+    });
+    const expected = treeInodeCount(tree);
+    if (normalised !== expected) throw new Ext4LayoutError(`mkfs.ext4 -d made ${normalised} inodes for a tree of ${expected}`, options.output);
+    if (commands.length > 0) {
+      await writeFile(commandFile, `${commands.join('\n')}\n`);
+      await runDebugfs(debugfs.path, commandFile, options.offset === undefined ? options.output : `${options.output}?offset=${offset}`, { ...env, logFile: options.logFile, signal: options.signal });
+    }
+    return { path: options.output, size, ...(options.offset === undefined ? {} : { offset }), uuid: options.uuid, notApplied: script.notApplied };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** Inodes mkfs.ext4 -d makes for a tree: one per entry, but one per hard-linked file (as mke2fs links them). */
+function treeInodeCount(tree: readonly TreeEntry[]): number {
+  const linked = new Set<string>();
+  let count = 0;
+  for (const entry of tree) {
+    if (entry.type !== 'dir' && entry.type !== 'symlink' && entry.nlink > 1) {
+      if (linked.has(entry.inode)) continue;
+      linked.add(entry.inode);
+    }
+    count++;
+  }
+  return count;
 }
 
 /** debugfs commands that write each extra file (after removing the tree's file of that path). */

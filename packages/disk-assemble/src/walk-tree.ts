@@ -1,4 +1,4 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface TreeEntry {
@@ -7,18 +7,25 @@ export interface TreeEntry {
   type: 'file' | 'dir' | 'symlink' | 'other';
   size: number;
   mtimeSec: number;
+  /** `device:inode` on the host, to tell hard links apart (with `nlink`). */
+  inode: string;
+  nlink: number;
 }
 
-/** Every entry below `root` (the root included), sorted by path bytes, without following symlinks. */
+/**
+ * Every entry below `root` (the root included), sorted by path bytes, without following symlinks.
+ * Synchronous on purpose: a root filesystem has tens of thousands of entries, and one lstat
+ * through the thread pool per entry costs several times what the call itself does.
+ */
 export async function walkTree(root: string): Promise<TreeEntry[]> {
   const out: TreeEntry[] = [];
-  const visit = async (path: string) => {
-    const st = await lstat(join(root, path));
+  const visit = (path: string) => {
+    const st = lstatSync(join(root, path));
     const type = st.isDirectory() ? 'dir' : st.isFile() ? 'file' : st.isSymbolicLink() ? 'symlink' : 'other';
-    out.push({ path, type, size: st.size, mtimeSec: Math.floor(st.mtimeMs / 1000) });
+    out.push({ path, type, size: st.size, mtimeSec: Math.floor(st.mtimeMs / 1000), inode: `${st.dev}:${st.ino}`, nlink: st.nlink });
     if (type !== 'dir') return;
-    for (const name of (await readdir(join(root, path))).sort()) await visit(path === '/' ? `/${name}` : `${path}/${name}`);
+    for (const name of readdirSync(join(root, path)).sort()) visit(path === '/' ? `/${name}` : `${path}/${name}`);
   };
-  await visit('/');
+  visit('/');
   return out.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
 }

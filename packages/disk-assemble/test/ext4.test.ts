@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,5 +88,48 @@ describe('buildExt4Image', () => {
     const reference = join(work, 'reference.ext4');
     await build(reference);
     expect((await readFile(image)).equals(await readFile(reference))).toBe(true);
+  });
+});
+
+describe('buildExt4Image inode normalisation', () => {
+  it('sets every tree inode as a debugfs sif per inode would, keeps hard links, clamps 2038+ mtimes, leaves lost+found alone', async () => {
+    const edge = join(work, 'edge');
+    await execa('cp', ['-a', tree, edge]);
+    await writeFile(join(edge, 'etc/future'), 'after 2038');
+    await utimes(join(edge, 'etc/future'), 2 ** 31 + 1000, 2 ** 31 + 1000);
+    await writeFile(join(edge, 'etc/old'), 'before the epoch');
+    await utimes(join(edge, 'etc/old'), epoch - 5000, epoch - 5000);
+    await execa('ln', [join(edge, 'etc/old'), join(edge, 'etc/old-link')]);
+    const image = join(work, 'edge.ext4');
+    await buildExt4Image({ directory: edge, output: image, uuid: '0E4C8B52-2D5C-4F37-9E0E-5C1B1F2A3B4C', hashSeed: '6A1D9B0E-1111-4222-8333-444455556666', sourceDateEpoch: epoch, logFile: join(work, 'log'), freeSpace: 8 * 1024 * 1024 });
+    await execa('fsck.ext4', ['-fn', image]);
+    const hex = (t: number) => `0x${t.toString(16).padStart(8, '0')}:00000000`;
+    expect(await stat(image, '/etc/future')).toMatch(new RegExp(`mtime: ${hex(epoch)}`));
+    const old = await stat(image, '/etc/old');
+    expect(old).toMatch(new RegExp(`ctime: ${hex(epoch)}[\\s\\S]*atime: ${hex(epoch)}[\\s\\S]*mtime: ${hex(epoch - 5000)}[\\s\\S]*crtime: ${hex(epoch)}`));
+    expect(old).toMatch(/Links: 2/);
+    expect(/Inode: (\d+)/.exec(await stat(image, '/etc/old-link'))?.[1]).toBe(/Inode: (\d+)/.exec(old)?.[1]);
+    for (const path of ['/', '/usr', '/bin', '/home/user/notes.txt']) expect(await stat(image, path)).toMatch(new RegExp(`ctime: ${hex(epoch)}[\\s\\S]*atime: ${hex(epoch)}[\\s\\S]*crtime: ${hex(epoch)}`));
+    // mke2fs' lost+found is no tree inode: it keeps what mke2fs gave it (created at the fake clock, mode 0700).
+    expect(await stat(image, '/lost+found')).toMatch(/Inode: 11\s+Type: directory\s+Mode:\s+0700/);
+  });
+
+  it('writes into a disk image at an offset the same bytes as a standalone image, leaving the rest of the file alone', async () => {
+    const standalone = join(work, 'standalone.ext4');
+    const built = await build(standalone);
+    const disk = join(work, 'disk.img');
+    const offset = 3 * 1024 * 1024;
+    await writeFile(disk, Buffer.alloc(offset + built.size + 4096, 0));
+    const head = Buffer.alloc(512, 0xab);
+    const handle = await open(disk, 'r+');
+    await handle.write(head, 0, 512, 0);
+    await handle.close();
+    const placed = await buildExt4Image({ directory: tree, manifest, output: disk, offset, size: built.size, uuid: '0E4C8B52-2D5C-4F37-9E0E-5C1B1F2A3B4C', hashSeed: '6A1D9B0E-1111-4222-8333-444455556666', sourceDateEpoch: epoch, logFile: join(work, 'log') });
+    expect(placed).toMatchObject({ path: disk, offset, size: built.size });
+    const bytes = await readFile(disk);
+    expect(bytes.length).toBe(offset + built.size + 4096);
+    expect(bytes.subarray(0, 512).equals(head)).toBe(true);
+    expect(bytes.subarray(offset, offset + built.size).equals(await readFile(standalone))).toBe(true);
+    expect(bytes.subarray(offset + built.size).every((b) => b === 0)).toBe(true);
   });
 });
