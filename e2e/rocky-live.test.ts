@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inspectDisk } from '@distroforge/disk-assemble';
+import { execa } from 'execa';
 import { beforeAll, expect, it } from 'vitest';
 import { generateRpmTestRepo } from '../tools/rpm-test-repo/generate.mjs';
 import { copyExample, distroforge, repo, type BuildResult } from './distroforge-cli.js';
@@ -69,6 +70,26 @@ it('the disk image holds the squashfs byte for byte as its root partition, and a
   const handle = await open(disk.file, 'r');
   await handle.read(bytes, 0, bytes.length, root.start).finally(() => handle.close());
   expect(createHash('sha256').update(bytes).digest('hex')).toBe(squashfs.sha256);
+});
+
+it('the rootfs tar holds what the squashfs holds: the same paths, permissions and owners', async () => {
+  const report = JSON.parse(await readFile(join(profile, 'out', 'build-report.json'), 'utf8')) as BuildResult;
+  const tar = report.outputs.find((o) => o.kind === 'rootfs-tar')!;
+  const squashfs = report.outputs.find((o) => o.kind === 'squashfs')!;
+  // "mode owner path": a hard link is a plain file in squashfs, "h" in tar.
+  const entry = (mode: string, owner: string, path: string) => `${mode.replace(/^h/, '-')} ${owner} ${path.replace(/\/$/, '') || '/'}`;
+  const fromTar = (await execa('tar', ['-tvf', tar.file, '--numeric-owner'])).stdout.split('\n').map((l) => {
+    const [mode = '', owner = ''] = l.split(/\s+/);
+    const path = / \.(\/\S*)/.exec(l)?.[1] ?? '';
+    return entry(mode, owner, path);
+  });
+  const fromSquashfs = (await execa('unsquashfs', ['-lln', '-d', '', squashfs.file])).stdout.split('\n').filter((l) => /^[-dlcbps][-rwxsStT]{9} /.test(l)).map((l) => {
+    const [mode = '', owner = ''] = l.split(/\s+/);
+    const path = / (\/\S*)(?: -> .*)?$/.exec(l)?.[1] ?? '/';
+    return entry(mode, owner, path);
+  });
+  expect(fromTar.length).toBeGreaterThan(100);
+  expect([...fromTar].sort()).toEqual([...fromSquashfs].sort());
 });
 
 it('the same packages through the repository metadata (rpm-repo) give the same root image', async () => {

@@ -16,6 +16,7 @@ import { kernelStage } from './stage-kernel.js';
 import { liveInitramfsStage } from './stage-live-initramfs.js';
 import { overlayStage } from './stage-overlay.js';
 import { rootfsStage } from './stage-rootfs.js';
+import { rootfsTarStage } from './stage-rootfs-tar.js';
 import { assertLocked } from './lock-file.js';
 
 export interface BuildOptions {
@@ -29,7 +30,7 @@ export interface BuildOptions {
 }
 
 export interface BuiltOutput {
-  kind: 'iso' | 'disk' | 'initramfs' | 'kernel' | 'squashfs' | 'erofs';
+  kind: 'iso' | 'disk' | 'initramfs' | 'kernel' | 'squashfs' | 'erofs' | 'rootfs-tar';
   file: string;
   bytes: number;
   sha256: string;
@@ -75,6 +76,13 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
     let direct: BuildReport['direct'];
     const { profile } = loaded;
     if (profile.source.type === 'busybox') {
+      const unsupported = profile.outputs.filter((o) => o !== 'initramfs');
+      if (unsupported.length) {
+        throw new DistroforgeError('ERR_SOURCE_UNSUPPORTED', `a busybox source builds only the initramfs output, not ${unsupported.join(', ')}`, {
+          value: unsupported,
+          hint: 'set outputs: [initramfs], or use an apt or RPM source for images',
+        });
+      }
       const kernel = await kernelStage(ctx);
       const initramfs = await busyboxInitramfsStage(ctx, kernel);
       stages.push(kernel, initramfs);
@@ -91,13 +99,14 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
       const [overlay, initramfs] = await settleAll([overlayStage(ctx, rootfs), liveInitramfsStage(ctx, rootfs)] as const);
       // An image-root disk holds the squashfs itself, so it follows the image instead of running beside it.
       const imageBuilt = imageStage(ctx, overlay);
-      const [{ image, iso }, disk] = await settleAll([
+      const [{ image, iso }, disk, tar] = await settleAll([
         imageBuilt.then(async (image) => ({ image, iso: profile.outputs.includes('iso') ? await isoStage(ctx, image, initramfs) : undefined })),
         !profile.outputs.includes('disk')
           ? Promise.resolve(undefined)
           : profile.disk.root === 'image'
             ? imageBuilt.then((image) => diskStage(ctx, { kind: 'image', image }, initramfs))
             : diskStage(ctx, { kind: 'ext4', overlay }, initramfs),
+        profile.outputs.includes('rootfs-tar') ? rootfsTarStage(ctx, overlay) : Promise.resolve(undefined),
       ] as const);
       stages.push(rootfs, overlay, image, initramfs);
       packages = rootfs.result.packages.map(({ name, version, sha256 }) => ({ name, version, sha256 }));
@@ -116,8 +125,9 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
         stages.push(disk);
         published.push(await publish(paths, join(disk.dir, disk.result.file), disk.result.file, 'disk'));
       }
-      for (const kind of profile.outputs.filter((o) => o === 'rootfs-tar')) {
-        options.reporter.say(`note: output "${kind}" is not built yet (tracked in the issue tracker); skipped`);
+      if (tar) {
+        stages.push(tar);
+        published.push(await publish(paths, join(tar.dir, tar.result.file), tar.result.file, 'rootfs-tar'));
       }
     }
     const report: BuildReport = {
