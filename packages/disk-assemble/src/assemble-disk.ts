@@ -16,13 +16,12 @@ import {
 } from '@distroforge/iso-assemble';
 import { findTool } from '@distroforge/core';
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { prepareBiosBoot } from './bios-boot.js';
 import { copyInto } from './copy-into.js';
 import { DiskInputMissingError, DiskTooSmallError, InvalidDiskOptionsError } from './errors.js';
-import { buildExt4Image, type Ext4Image } from './ext4-image.js';
+import { buildExt4Image, ext4SizeFor, type Ext4Image } from './ext4-image.js';
 import { SECTOR } from './gpt.js';
 import { deriveGuid } from './guid.js';
 import { partitionTypeGuid, partitionTypes } from './partition-types.js';
@@ -34,6 +33,7 @@ import { readGpt, type ReadGptPartition } from './read-gpt.js';
 import { writeGpt } from './write-gpt.js';
 import { buildDataPartition, DEFAULT_DATA_SIZE } from './data-partition.js';
 import { readRootInput, type RootInput } from './root-input.js';
+import { sha256File } from './sha256-file.js';
 
 export interface AssembledDisk {
   path: string;
@@ -147,21 +147,24 @@ export async function assembleDisk(given: AssembleDiskOptions): Promise<Assemble
       if (lastSize < 8 * MiB) throw new DiskTooSmallError('the disk', options.size, fixed + gptOverhead + 8 * MiB, { value: 'size' });
     }
     const fstab = options.fstab ? fstabFor(options, input.kind === 'ext4' ? rootPartuuid : undefined, guid) : undefined;
-    const root = input.kind === 'ext4'
-      ? await buildExt4Image({
+    const rootSize = input.kind === 'ext4' ? lastSize ?? ext4SizeFor(input.tree) + input.options.freeSpace : input.size;
+    // The ext4 root is made in place, inside the disk image (no root image to copy and hash).
+    const buildRoot = (disk: string, offset: number) => input.kind === 'ext4'
+      ? buildExt4Image({
           directory: input.options.directory,
           files: fstab === undefined ? [] : [{ path: '/etc/fstab', content: fstab }],
           manifest: input.manifest,
           owner: input.options.owner,
-          output: join(work, 'root.ext4'),
-          ...(lastSize === undefined ? { freeSpace: input.options.freeSpace } : { size: lastSize }),
+          output: disk,
+          offset,
+          size: rootSize,
           uuid: guid('filesystem:root'),
           hashSeed: guid('hash-seed:root'),
           label: input.options.label,
           sourceDateEpoch: epoch,
           ...run,
-        })
-      : { path: input.options.image, size: input.size, uuid: undefined, notApplied: [] };
+        }, { tree: input.tree })
+      : copyRootImage(input.options.image, disk, offset);
     const data = input.kind === 'image'
       ? await buildDataPartition({ work, size: lastSize ?? DEFAULT_DATA_SIZE, label: input.options.data.label, fstab, uuid: guid('filesystem:data'), hashSeed: guid('hash-seed:data'), sourceDateEpoch: epoch, ...run })
       : undefined;
@@ -170,7 +173,7 @@ export async function assembleDisk(given: AssembleDiskOptions): Promise<Assemble
       ...(options.bios ? [{ name: 'BIOS boot', type: 'bios-boot', size: MiB, guid: guid('partition:bios') }] : []),
       { name: 'ESP', type: 'esp', size: esp.size, guid: guid('partition:esp') },
       ...options.extraPartitions.map((p) => ({ name: p.name, type: p.type, size: p.size, guid: guid(`partition:extra:${p.name}`) })),
-      { name: 'root', type: 'root-x86-64', size: root.size, guid: rootPartuuid },
+      { name: 'root', type: 'root-x86-64', size: rootSize, guid: rootPartuuid },
       ...(data ? [{ name: 'data', type: 'linux-data', size: data.size, guid: dataPartuuid }] : []),
     ];
     const table = layoutPartitions(requests, { seed, ...(options.size === undefined ? {} : { diskSize: options.size }) });
@@ -180,11 +183,11 @@ export async function assembleDisk(given: AssembleDiskOptions): Promise<Assemble
     const raw = options.format === 'raw' ? undefined : join(work, 'disk.img');
     const writeRaw = async (path: string) => {
       await writeGpt(path, table, bios ? { mbrBootCode: bios.mbrBootCode } : {});
+      const root = await buildRoot(path, at('root').firstLba * SECTOR);
       const handle = await open(path, 'r+');
       try {
         if (bios) await handle.write(bios.coreImage, 0, bios.coreImage.length, at('BIOS boot').firstLba * SECTOR);
         await copyInto(esp.path, handle, at('ESP').firstLba * SECTOR);
-        await copyInto(root.path, handle, at('root').firstLba * SECTOR);
         if (data) await copyInto(data.path, handle, at('data').firstLba * SECTOR);
         for (const [index, extra] of extras.entries()) {
           const offset = at(options.extraPartitions[index]!.name).firstLba * SECTOR;
@@ -194,13 +197,13 @@ export async function assembleDisk(given: AssembleDiskOptions): Promise<Assemble
       } finally {
         await handle.close();
       }
+      return root;
     };
-    await writeAtomically(options.output, async (temp) => {
-      if (raw === undefined) await writeRaw(temp);
-      else {
-        await writeRaw(raw);
-        await convertToQcow2(raw, temp, run);
-      }
+    const root = await writeAtomically(options.output, async (temp) => {
+      if (raw === undefined) return writeRaw(temp);
+      const built = await writeRaw(raw);
+      await convertToQcow2(raw, temp, run);
+      return built;
     });
     const partitions = (await readGpt(raw ?? options.output)).partitions;
     return {
@@ -242,10 +245,14 @@ async function inputDigest(options: NormalisedDiskOptions, input: RootInput, arg
   return hash.digest('hex');
 }
 
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+/** A read-only root image copied into its partition; it has no filesystem UUID of ours and no manifest. */
+async function copyRootImage(image: string, disk: string, offset: number): Promise<{ size: number; uuid: undefined; notApplied: Ext4Image['notApplied'] }> {
+  const handle = await open(disk, 'r+');
+  try {
+    return { size: await copyInto(image, handle, offset), uuid: undefined, notApplied: [] };
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
