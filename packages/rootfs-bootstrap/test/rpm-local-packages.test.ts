@@ -77,6 +77,10 @@ describe('rpm-repo with localPackages', () => {
     expect(error).toMatchObject({ path: rpms.broken, chain: [rpms.broken, 'df-local-broken', 'df-no-such-package'] });
   });
 
+  it('needs include or localPackages', async () => {
+    await expect(resolveRpmRootfs({ source: `rpm-dir:${repoDir}`, cacheDir })).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_OPTIONS', value: 'include' });
+  });
+
   it('refuses a .deb and a missing file with the path and a hint', async () => {
     const deb = buildDeb(work, { control: { Package: 'df-a-deb', Version: '1.0', Architecture: 'all' }, files: { 'usr/share/df-a-deb/x': 'x\n' } });
     for (const [file, message] of [[deb, /is a \.deb package; an rpm source installs \.rpm files/], [join(work, 'missing.rpm'), /no such file/]] as const) {
