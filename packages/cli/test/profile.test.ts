@@ -23,7 +23,7 @@ describe('parseProfile', () => {
     expect(kernelPackageOf(p)).toBe('linux-image-amd64');
     expect(kernelPackageOf(parseProfile('name: r\nsource: { type: rpm-dir, location: ./rpms }\n'))).toBe('kernel');
     expect(kernelPackageOf(parseProfile('name: r\nsource: { type: rpm-dir, location: ./rpms }\nkernel: { package: kernel-core }\n'))).toBe('kernel-core');
-    expect(p.disk).toEqual({ freeSpace: '512M', format: 'raw', partitions: [] });
+    expect(p.disk).toEqual({ root: 'ext4', freeSpace: '512M', format: 'raw', partitions: [] });
   });
 
   it('accepts disk sizes with units and refuses others', () => {
