@@ -6,6 +6,8 @@
 // Usage: node tools/bench/rpm-extract-large.mjs [--mb 120] [--small 4000] [--payload w6.gzdio] [--runs 3] [--keep-rpm FILE]
 //        node tools/bench/rpm-extract-large.mjs --rpm FILE [--runs 3]   (time an existing package instead of building one)
 // --cli PATH times another build of the command (default: packages/rpm-extract/dist/cli.js).
+// --baseline-cli PATH also times another build (e.g. of the previous commit) in the same rounds.
+// --quick times only the command (verifying) and the reference (and the baseline), not --no-verify or the warm process.
 // --tmp DIR puts the work directory (package, outputs) on another file system, e.g. /dev/shm.
 // Outputs are deleted only at the end: on ext4 without a journal, file creation skips inodes freed
 // in the last minutes (fs/ext4/ialloc.c recently_deleted), so deleting one run's 4000 files just
@@ -102,9 +104,16 @@ try {
     return JSON.parse(stdout);
   }
 
-  const results = { ours: [], unverified: [], warm: [], reference: [] };
+  const baselineCli = arg('baseline-cli') ? resolve(arg('baseline-cli')) : undefined;
+  const variants = [
+    'ours',
+    ...(process.argv.includes('--quick') ? [] : ['unverified', 'warm']),
+    ...(baselineCli ? ['baseline'] : []),
+    'reference',
+  ];
+  const results = Object.fromEntries(variants.map((v) => [v, []]));
   for (let run = 0; run < runs; run++) {
-    for (const which of run % 2 ? ['reference', 'warm', 'unverified', 'ours'] : ['ours', 'unverified', 'warm', 'reference']) {
+    for (const which of run % 2 ? [...variants].reverse() : variants) {
       const dir = join(work, `out-${which}-${run}`);
       await mkdir(dir);
       await execa('sync');
@@ -115,7 +124,9 @@ try {
             ? await measure(process.execPath, [cli, rpm, '-C', dir, '--no-verify'], work)
             : which === 'warm'
               ? await measureWarm(dir)
-              : await measure('sh', ['-c', 'rpm2cpio "$1" | cpio -idm --quiet', 'sh', rpm], dir);
+              : which === 'baseline'
+                ? await measure(process.execPath, [baselineCli, rpm, '-C', dir], work)
+                : await measure('sh', ['-c', 'rpm2cpio "$1" | cpio -idm --quiet', 'sh', rpm], dir);
       results[which].push(r);
     }
   }
@@ -127,13 +138,16 @@ try {
     console.log(`${name.padEnd(28)} ${t.toFixed(2).padStart(7)} s  ${c.toFixed(2).padStart(5)} s CPU  ${(m / 1024).toFixed(0).padStart(5)} MiB peak RSS   runs: ${rs.map((r) => r.seconds.toFixed(2)).join(' ')}`);
     return { t, m, c };
   };
-  const a = row('rpm-extract (verifying)', results.ours);
-  const u = row('rpm-extract --no-verify', results.unverified);
-  const w = row('extractRpm in a warm process', results.warm);
-  const b = row('rpm2cpio | cpio -idm', results.reference);
-  console.log(`time ratio ours/reference: verifying ${(a.t / b.t).toFixed(2)}, --no-verify ${(u.t / b.t).toFixed(2)}, warm process ${(w.t / b.t).toFixed(2)}`);
-  console.log(`CPU-time ratio ours/reference: verifying ${(a.c / b.c).toFixed(2)}, --no-verify ${(u.c / b.c).toFixed(2)}, warm process ${(w.c / b.c).toFixed(2)}`);
-  console.log(`peak-memory ratio ours/reference: verifying ${(a.m / b.m).toFixed(2)}, --no-verify ${(u.m / b.m).toFixed(2)}, warm process ${(w.m / b.m).toFixed(2)}`);
+  const names = { ours: 'rpm-extract (verifying)', unverified: 'rpm-extract --no-verify', warm: 'extractRpm in a warm process', baseline: 'baseline build (verifying)', reference: 'rpm2cpio | cpio -idm' };
+  const rows = Object.fromEntries(variants.map((v) => [v, row(names[v], results[v])]));
+  const b = rows.reference;
+  const compared = variants.filter((v) => v !== 'reference');
+  // The median of the per-round ratios: both sides of a round ran seconds apart, under the same load.
+  const perRound = (v, key) => median(results[v].map((r, i) => r[key] / results.reference[i][key]));
+  console.log(`time ratio ours/reference (ratio of medians): ${compared.map((v) => `${v} ${(rows[v].t / b.t).toFixed(2)}`).join(', ')}`);
+  console.log(`time ratio ours/reference (median of per-round ratios): ${compared.map((v) => `${v} ${perRound(v, 'seconds').toFixed(2)}`).join(', ')}`);
+  console.log(`CPU-time ratio ours/reference: ${compared.map((v) => `${v} ${(rows[v].c / b.c).toFixed(2)}`).join(', ')}`);
+  console.log(`peak-memory ratio ours/reference: ${compared.map((v) => `${v} ${(rows[v].m / b.m).toFixed(2)}`).join(', ')}`);
 } finally {
   await rm(work, { recursive: true, force: true });
 }

@@ -97,6 +97,20 @@ describe('path safety', () => {
     const missing = await readRpm(join(work, 'no-such.rpm')).catch((e: unknown) => e);
     expect((missing as RpmError).code).toBe('ERR_RPM_READ');
   });
+
+  it('a source stream that fails inside a gzip payload is a read error (ERR_RPM_READ), not a corrupt payload, and leaves no target', async () => {
+    const bytes = readFileSync(fixtures.gzip!);
+    const payloadAt = (await readRpm(bytes)).payloadOffset;
+    async function* failing() {
+      yield bytes.subarray(0, payloadAt + 64);
+      throw new Error('device went away');
+    }
+    const target = join(work, 'failing-stream');
+    const error = await extractRpm(failing(), target).catch((e: unknown) => e);
+    expect((error as RpmError).code).toBe('ERR_RPM_READ');
+    expect((error as RpmError).message).toContain('device went away');
+    expect(existsSync(target)).toBe(false);
+  });
 });
 
 /** mulberry32: a tiny seeded PRNG so every run mutates the same bytes. */
