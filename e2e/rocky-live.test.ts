@@ -92,6 +92,20 @@ it('the rootfs tar holds what the squashfs holds: the same paths, permissions an
   expect([...fromTar].sort()).toEqual([...fromSquashfs].sort());
 });
 
+it('boot-tests the ISO file itself, without its profile (test IMAGE --ready --login)', async () => {
+  const report = JSON.parse(await readFile(join(profile, 'out', 'build-report.json'), 'utf8')) as BuildResult;
+  const iso = report.outputs.find((o) => o.kind === 'iso')!;
+  const result = await distroforge(['test', iso.file, '--ready', 'rocky-live login:', '--login', 'root', '--firmware', 'bios']);
+  console.log(`rocky-live ISO as an image: login prompt after ${(result.boots[0]!.readyMs / 1000).toFixed(1)} s`);
+  expect(result.boots.map((b) => [`${b.firmware}/${b.medium}`, b.ok])).toEqual([['bios/cdrom', true]]);
+  expect(result.ok).toBe(true);
+});
+
+it('builds again from scratch elsewhere with every output byte-identical (build --check)', async () => {
+  const checked = await distroforge<BuildResult>(['build', profile, '--check']);
+  expect(checked.outputs.map((o) => o.kind).sort()).toEqual(['disk', 'initramfs', 'iso', 'kernel', 'rootfs-tar', 'squashfs']);
+}, 1_200_000);
+
 it('the same packages through the repository metadata (rpm-repo) give the same root image', async () => {
   const first = JSON.parse(await readFile(join(profile, 'out', 'build-report.json'), 'utf8')) as BuildResult;
   await pointAt('rpm-repo', `file://${rpms}`);

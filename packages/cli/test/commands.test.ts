@@ -1,3 +1,4 @@
+import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -79,5 +80,26 @@ describe('bootChains', () => {
       { firmware: 'bios', medium: 'direct' },
     ]);
     expect(chains).toEqual([[0], [1, 3], [2, 4], [5]]);
+  });
+});
+
+describe('test and run with an image instead of a profile', () => {
+  it('boots only ISOs and disk images, needs --ready for an image, and checks --firmware', async () => {
+    const { imageTarget, parseFirmwares } = await import('../src/commands/image-target.js');
+    const dir = await mkdtemp(join(tmpdir(), 'df-image-'));
+    expect(await imageTarget(dir)).toBeUndefined();
+    // A GPT disk (sfdisk writes it) becomes a report with that file as the only output.
+    const disk = join(dir, 'x.img');
+    await writeFile(disk, Buffer.alloc(2 * 1048576));
+    await execa('sfdisk', ['-q', disk], { input: 'label: gpt\nstart=2048, size=1024\n' });
+    expect(await imageTarget(disk)).toMatchObject({ profile: 'x.img', outputs: [{ kind: 'disk', file: disk, bytes: 2 * 1048576 }] });
+    const squashfs = join(dir, 'root.squashfs');
+    await writeFile(squashfs, Buffer.concat([Buffer.from('hsqs'), Buffer.alloc(4092)]));
+    await expect(imageTarget(squashfs)).rejects.toMatchObject({ code: 'ERR_USAGE', path: squashfs, hint: expect.stringMatching(/--medium direct/) });
+    expect(parseFirmwares('bios,uefi-secureboot')).toEqual(['bios', 'uefi-secureboot']);
+    expect(() => parseFirmwares('bios,coreboot')).toThrow(expect.objectContaining({ code: 'ERR_USAGE', value: 'coreboot' }));
+    const err = capture();
+    expect(await main(['test', disk, '--json'], { stderr: err.stream })).toBe(exitCodes.usage);
+    expect(JSON.parse(err.text())).toMatchObject({ code: 'ERR_USAGE', message: expect.stringMatching(/needs --ready/) });
   });
 });

@@ -4,11 +4,12 @@ import { DistroforgeError } from '@distroforge/core';
 import { buildProfile } from '../pipeline/build-profile.js';
 import { launchOptionsFor, MEDIA, type BootMode, type Medium } from '../pipeline/boot-test.js';
 import { reporterFor } from '../main.js';
+import { imageTarget } from './image-target.js';
 
 export default defineCommand({
   meta: { name: 'run', description: 'Build if needed and boot the image interactively (serial console on this terminal; Ctrl-] quits)' },
   args: {
-    profile: { type: 'positional', description: 'profile directory (default: .)', required: false, default: '.' },
+    profile: { type: 'positional', description: 'profile directory, or an ISO or GPT disk image to boot as is (default: .)', required: false, default: '.' },
     medium: { type: 'string', description: `${MEDIA.join(', ')} (default: cdrom with an ISO, else disk with a disk image, else direct); disk writes are discarded` },
     direct: { type: 'boolean', description: 'boot kernel + initramfs directly (root image as a virtio disk): the fast dev loop (= --medium direct)', default: false },
     share: { type: 'boolean', description: 'boot kernel + initramfs with the staging tree shared over 9p: no image needed (= --medium 9p)', default: false },
@@ -20,7 +21,9 @@ export default defineCommand({
   },
   async run({ args }) {
     const reporter = reporterFor({ verbose: args.verbose });
-    const report = await buildProfile({ profile: args.profile, reporter, ...(args.out ? { out: args.out } : {}) }).finally(() => reporter.close());
+    const report = await imageTarget(args.profile)
+      .then(async (image) => image ?? buildProfile({ profile: args.profile, reporter, ...(args.out ? { out: args.out } : {}) }))
+      .finally(() => reporter.close());
     const firmware = args.firmware;
     if (firmware !== 'bios' && firmware !== 'uefi' && firmware !== 'uefi-secureboot') {
       throw new DistroforgeError('ERR_USAGE', `unknown firmware ${firmware}`, { value: firmware, hint: 'use bios, uefi or uefi-secureboot' });

@@ -1,11 +1,15 @@
-import { availableParallelism } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineCommand } from 'citty';
 import { profilePaths } from './profile-paths.js';
 import { DistroforgeError } from '@distroforge/core';
 import { formatMs } from '../output/reporter.js';
-import { buildProfile } from '../pipeline/build-profile.js';
-import { bootAndCheck, bootModes, chainDiskBoots, MEDIA, type BootMode, type BootVerdict, type Medium } from '../pipeline/boot-test.js';
+import { buildProfile, type BuildReport } from '../pipeline/build-profile.js';
+import type { Reporter } from '../output/reporter.js';
+import { testSchema } from '../profile/profile-schema.js';
+import { imageTarget, parseFirmwares, type Firmware } from './image-target.js';
+import { bootAndCheck, bootModes, chainDiskBoots, MEDIA, type BootMode, type BootVerdict, type Medium, type TestSection } from '../pipeline/boot-test.js';
 import { loadProfile } from '../profile/load-profile.js';
 import { outputArgs, reporterFor } from '../main.js';
 import { withInterrupt } from './with-interrupt.js';
@@ -13,10 +17,13 @@ import { withInterrupt } from './with-interrupt.js';
 export default defineCommand({
   meta: { name: 'test', description: 'Build if needed, boot in every firmware mode the profile targets, run its test commands' },
   args: {
-    profile: { type: 'positional', description: 'profile directory (default: .)', required: false, default: '.' },
+    profile: { type: 'positional', description: 'profile directory, or an ISO or GPT disk image to boot as is (default: .)', required: false, default: '.' },
     out: { type: 'string', description: 'output directory (default PROFILE/out)' },
     state: { type: 'string', description: 'build state directory (default PROFILE/.distroforge)' },
-    firmware: { type: 'string', description: 'only this firmware: bios, uefi or uefi-secureboot' },
+    firmware: { type: 'string', description: 'only these firmware modes: bios, uefi, uefi-secureboot, comma-separated (an image: default bios,uefi)' },
+    ready: { type: 'string', description: 'console text that means the system is up (replaces test.ready; required for an image)' },
+    login: { type: 'string', description: 'log in as this user once ready shows (replaces test.login.user)' },
+    timeout: { type: 'string', description: 'seconds to wait for the ready text (replaces test.timeout)' },
     jobs: { type: 'string', description: 'boots run side by side (default 1); each guest gets cores / jobs vCPUs', default: '1' },
     medium: {
       type: 'string',
@@ -27,23 +34,11 @@ export default defineCommand({
   async run({ args }) {
     const reporter = reporterFor(args);
     try {
-      const loaded = await loadProfile(args.profile);
-      const test = loaded.profile.test;
-      if (!test) {
-        throw new DistroforgeError('ERR_PROFILE_INVALID', `${loaded.profileFile}: the profile has no test section`, {
-          path: loaded.profileFile,
-          hint: 'add test: { ready: "<text printed when the system is up>" }',
-        });
-      }
-      const report = await withInterrupt((signal) =>
-        buildProfile({ profile: args.profile, reporter, signal, ...(args.out ? { out: args.out } : {}), ...(args.state ? { state: args.state } : {}) }),
-      );
+      const image = await imageTarget(args.profile);
+      const target = image ? await imageTestTarget(image, args) : await profileTestTarget(args, reporter);
+      const { report, test, firmware, bootsDir } = target;
       const media = args.medium === undefined ? undefined : parseMedia(args.medium);
-      let modes: BootMode[] = bootModes(loaded.profile, report, media);
-      if (args.firmware) modes = modes.filter((m) => m.firmware === args.firmware || m.medium === 'direct' || m.medium === '9p');
-      const bootsDir = join(profilePaths(args.profile, { ...(args.state ? { state: args.state } : {}) }).stateDir, 'boots');
-      modes = await chainDiskBoots(modes, report, bootsDir);
-      if (modes.length === 0) throw new DistroforgeError('ERR_USAGE', `the profile does not target firmware ${args.firmware}`, { hint: `profile firmware: ${loaded.profile.firmware.join(', ')}` });
+      const modes = await chainDiskBoots(bootModes({ firmware }, report, media), report, bootsDir);
       const jobs = parseJobs(args.jobs);
       // Each guest gets its share of the host's cores: TCG runs a thread per vCPU.
       const cpus = Math.max(1, Math.floor(availableParallelism() / jobs));
@@ -86,12 +81,73 @@ export default defineCommand({
       if (args.json) process.stdout.write(`${JSON.stringify({ type: 'result', ok, profile: report.profile, build: report, boots: verdicts })}\n`);
       else reporter.say(`${ok ? 'PASS' : 'FAIL'} ${report.profile}: ${verdicts.map((v) => `${v.firmware}/${v.medium} ${v.ok ? formatMs(v.readyMs ?? 0) : 'failed'}`).join(', ')}`);
       if (!ok) throw new DistroforgeError('ERR_TEST_FAILED', `${verdicts.filter((v) => !v.ok).length} of ${verdicts.length} boots failed`, { hint: 'see the console lines above and the console log' });
+      // An image's boots live in a temp folder: kept (console logs) only when a boot failed.
+      if (image) await rm(bootsDir, { recursive: true, force: true });
       return 0;
     } finally {
       await reporter.close();
     }
   },
 });
+
+interface TestArgs {
+  profile: string;
+  out?: string | undefined;
+  state?: string | undefined;
+  firmware?: string | undefined;
+  ready?: string | undefined;
+  login?: string | undefined;
+  timeout?: string | undefined;
+}
+
+interface TestTarget {
+  report: BuildReport;
+  test: TestSection;
+  firmware: readonly Firmware[];
+  bootsDir: string;
+}
+
+/** A profile: built (or taken from the cache), its test section with the command line's replacements, its firmware. */
+async function profileTestTarget(args: TestArgs, reporter: Reporter): Promise<TestTarget> {
+  const loaded = await loadProfile(args.profile);
+  const given = loaded.profile.test;
+  if (!given && args.ready === undefined) {
+    throw new DistroforgeError('ERR_PROFILE_INVALID', `${loaded.profileFile}: the profile has no test section`, {
+      path: loaded.profileFile,
+      hint: 'add test: { ready: "<text printed when the system is up>" }, or pass --ready',
+    });
+  }
+  const test = testSection(given, args);
+  let firmware: readonly Firmware[] = loaded.profile.firmware;
+  if (args.firmware !== undefined) {
+    const wanted = parseFirmwares(args.firmware);
+    const foreign = wanted.filter((f) => !loaded.profile.firmware.includes(f));
+    if (foreign.length) throw new DistroforgeError('ERR_USAGE', `the profile does not target firmware ${foreign.join(', ')}`, { value: foreign, hint: `profile firmware: ${loaded.profile.firmware.join(', ')}` });
+    firmware = wanted;
+  }
+  const report = await withInterrupt((signal) =>
+    buildProfile({ profile: args.profile, reporter, signal, ...(args.out ? { out: args.out } : {}), ...(args.state ? { state: args.state } : {}) }),
+  );
+  return { report, test, firmware, bootsDir: join(profilePaths(args.profile, { ...(args.state ? { state: args.state } : {}) }).stateDir, 'boots') };
+}
+
+/** An ISO or disk image booted as is: the test section comes from the command line alone. */
+async function imageTestTarget(report: BuildReport, args: TestArgs): Promise<TestTarget> {
+  if (args.ready === undefined) throw new DistroforgeError('ERR_USAGE', `testing an image needs --ready TEXT (what the console prints once ${report.profile} is up)`, { hint: 'e.g. --ready "login:" --login root' });
+  return { report, test: testSection(undefined, args), firmware: parseFirmwares(args.firmware ?? 'bios,uefi'), bootsDir: await mkdtemp(join(tmpdir(), 'distroforge-test-')) };
+}
+
+/** The profile's test section (or none) with --ready, --login and --timeout replacing its fields. */
+function testSection(given: TestSection | undefined, args: TestArgs): TestSection {
+  const timeout = args.timeout === undefined ? undefined : Number(args.timeout);
+  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) throw new DistroforgeError('ERR_USAGE', `--timeout must be a positive number of seconds, not ${JSON.stringify(args.timeout)}`, { value: args.timeout });
+  return testSchema.parse({
+    ...given,
+    ...(args.ready === undefined ? {} : { ready: args.ready }),
+    ...(args.login === undefined ? {} : { login: { ...given?.login, user: args.login } }),
+    ...(timeout === undefined ? {} : { timeout }),
+  });
+}
 
 function parseMedia(value: string): Medium[] {
   return value.split(',').map((m) => {

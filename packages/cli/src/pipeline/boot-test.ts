@@ -8,6 +8,7 @@ import type { BuildReport } from './build-profile.js';
 
 export const MEDIA = ['cdrom', 'iso-disk', 'disk', 'disk-usb', 'direct', '9p'] as const;
 export type Medium = (typeof MEDIA)[number];
+export type TestSection = NonNullable<Profile['test']>;
 
 /**
  * cdrom / iso-disk: the ISO as a CD-ROM or written to a plain disk (the USB-stick case);
@@ -47,7 +48,7 @@ export interface BootVerdict extends BootMode {
  * The boot modes a profile is tested in: every firmware it targets, from CD-ROM for an ISO, and
  * for a disk image as a virtio disk and then as a USB-storage device (direct for initramfs-only systems).
  */
-export function bootModes(profile: Profile, report: BuildReport, media?: readonly Medium[]): BootMode[] {
+export function bootModes(profile: { firmware: readonly Profile['firmware'][number][] }, report: BuildReport, media?: readonly Medium[]): BootMode[] {
   const kinds = new Set(report.outputs.map((o) => o.kind));
   const wanted = media ?? [...(kinds.has('iso') ? (['cdrom'] as const) : []), ...(kinds.has('disk') ? (['disk', 'disk-usb'] as const) : [])];
   if (wanted.length === 0) return [{ firmware: 'bios', medium: 'direct' }];
@@ -116,7 +117,7 @@ export function launchOptionsFor(mode: BootMode, report: BuildReport, memory: nu
 }
 
 /** Boots one mode, waits for readiness, runs the profile's test commands, and always stops QEMU. */
-export async function bootAndCheck(mode: BootMode, report: BuildReport, test: NonNullable<Profile['test']>, logDir?: string, options: { cpus?: number } = {}): Promise<BootVerdict> {
+export async function bootAndCheck(mode: BootMode, report: BuildReport, test: TestSection, logDir?: string, options: { cpus?: number } = {}): Promise<BootVerdict> {
   const verdict: BootVerdict = { ...mode, ok: false, accel: '', readyMs: undefined, commands: [] };
   const instance = await launch({ ...launchOptionsFor(mode, report, test.memory, options.cpus), ...(logDir ? { logDir, name: `${mode.firmware}-${mode.medium}` } : {}) });
   verdict.accel = instance.accel;

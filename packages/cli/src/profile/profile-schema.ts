@@ -104,6 +104,25 @@ const diskPartition = z
   })
   .strict();
 
+/** The `test` section: what `distroforge test` waits for and checks in the booted guest. */
+export const testSchema = z
+  .object({
+    ready: z.string().describe('console text that means the system is up (e.g. a shell prompt, or a login prompt with login)'),
+    login: z
+      .object({
+        user: z.string().default('root'),
+        password: z.string().optional().describe('sent when the console asks for a password'),
+        prompt: z.string().default('# ').describe('shell prompt text that follows a successful login'),
+      })
+      .strict()
+      .optional()
+      .describe('log in on the serial console once ready shows (for systems without autologin)'),
+    timeout: z.number().positive().default(300),
+    commands: z.array(testCommand).default([]),
+    memory: z.number().int().positive().default(1024),
+  })
+  .strict();
+
 export const firmwareSchema = z.enum(['bios', 'uefi', 'uefi-secureboot']);
 
 export const profileSchema = z
@@ -171,24 +190,7 @@ export const profileSchema = z
     outputs: z.array(z.enum(['iso', 'disk', 'initramfs', 'squashfs', 'rootfs-tar'])).min(1).default(['iso']),
     firmware: z.array(firmwareSchema).min(1).default(['bios', 'uefi']),
     sourceDateEpoch: z.number().int().min(0).optional().describe('fallback when SOURCE_DATE_EPOCH is not set'),
-    test: z
-      .object({
-        ready: z.string().describe('console text that means the system is up (e.g. a shell prompt, or a login prompt with login)'),
-        login: z
-          .object({
-            user: z.string().default('root'),
-            password: z.string().optional().describe('sent when the console asks for a password'),
-            prompt: z.string().default('# ').describe('shell prompt text that follows a successful login'),
-          })
-          .strict()
-          .optional()
-          .describe('log in on the serial console once ready shows (for systems without autologin)'),
-        timeout: z.number().positive().default(300),
-        commands: z.array(testCommand).default([]),
-        memory: z.number().int().positive().default(1024),
-      })
-      .strict()
-      .optional(),
+    test: testSchema.optional(),
   })
   .strict();
 
