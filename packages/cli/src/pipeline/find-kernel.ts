@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DistroforgeError } from '@distroforge/core';
 
@@ -9,11 +9,16 @@ export interface KernelFiles {
   modulesDir: string;
 }
 
-/** The kernel a root filesystem carries: `/boot/vmlinuz-V` and `/lib/modules/V` (newest if several). */
-export async function findKernel(root: string): Promise<KernelFiles> {
+/**
+ * The kernel a root filesystem carries: `/boot/vmlinuz-V` and `/lib/modules/V`. With several, the
+ * one `preferPackage` installed (read from dpkg's file list, so a custom `kernel.file` wins over a
+ * newer repository kernel), else the newest.
+ */
+export async function findKernel(root: string, preferPackage?: string): Promise<KernelFiles> {
   const modulesBase = [join(root, 'usr/lib/modules'), join(root, 'lib/modules')].find((d) => existsSync(d));
   const versions = modulesBase ? (await readdir(modulesBase)).filter((v) => existsSync(join(root, 'boot', `vmlinuz-${v}`))) : [];
-  const version = versions.sort(compareKernelVersions).at(-1);
+  const preferred = preferPackage === undefined ? undefined : await packageKernelVersion(root, preferPackage);
+  const version = preferred !== undefined && versions.includes(preferred) ? preferred : versions.sort(compareKernelVersions).at(-1);
   if (!version || !modulesBase) {
     throw new DistroforgeError('ERR_KERNEL_MISSING', `no kernel in ${root}: expected boot/vmlinuz-VERSION and lib/modules/VERSION`, {
       path: root,
@@ -25,4 +30,14 @@ export async function findKernel(root: string): Promise<KernelFiles> {
 
 function compareKernelVersions(a: string, b: string): number {
   return a.localeCompare(b, 'en', { numeric: true });
+}
+
+/** The `/boot/vmlinuz-V` version a Debian package installed, from dpkg's file list (none for RPM roots or meta-packages). */
+async function packageKernelVersion(root: string, name: string): Promise<string | undefined> {
+  for (const list of [`${name}.list`, `${name}:amd64.list`]) {
+    const text = await readFile(join(root, 'var/lib/dpkg/info', list), 'utf8').catch(() => undefined);
+    const match = text === undefined ? null : /^\/boot\/vmlinuz-(\S+)$/m.exec(text);
+    if (match) return match[1];
+  }
+  return undefined;
 }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { DistroforgeError } from '@distroforge/core';
 import { resolveRootfs } from '@distroforge/rootfs-bootstrap';
 import type { LoadedProfile } from '../profile/load-profile.js';
-import { rootfsIncludes } from './rootfs-common.js';
+import { profileLocalPackages, rootfsIncludes } from './rootfs-common.js';
 
 export const LOCK_FILE = 'distroforge.lock';
 
@@ -32,10 +32,13 @@ export async function resolveLock(loaded: LoadedProfile): Promise<LockFile> {
     });
   }
   const source = profile.source;
+  // Local package files take part as in the build (and a kernel.file replaces the default kernel).
+  const local = await profileLocalPackages(loaded);
   const result = await resolveRootfs({
     suite: source.suite,
     variant: source.variant,
     include: rootfsIncludes(loaded),
+    localPackages: local.files.map((f) => f.file),
     components: source.components,
     ...(source.mirror ? { mirrors: [source.mirror] } : {}),
     ...(source.keyring ? { keyring: source.keyring } : {}),

@@ -99,6 +99,7 @@ export function rootfsProgress(ctx: BuildContext): (event: BootstrapProgress) =>
  */
 export async function finishRootfs(
   dir: string,
+  local: ProfileLocalPackages,
   result: {
     manifest: Manifest;
     packages: readonly { name: string; version: string; architecture: string; sha256: string; localFile?: string | undefined }[];
@@ -107,7 +108,7 @@ export async function finishRootfs(
     timings: { totalMs: number };
   },
 ): Promise<RootfsStageResult> {
-  await ensureModuleIndex(join(dir, 'rootfs'), await findKernel(join(dir, 'rootfs')));
+  await ensureModuleIndex(join(dir, 'rootfs'), await findKernel(join(dir, 'rootfs'), local.kernel?.name));
   await writeManifest(join(dir, 'manifest.json'), result.manifest);
   return {
     packages: result.packages.map((p) => ({ name: p.name, version: p.version, architecture: p.architecture, sha256: p.sha256, ...(p.localFile ? { localFile: p.localFile } : {}) })),

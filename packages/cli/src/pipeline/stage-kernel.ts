@@ -6,6 +6,7 @@ import type { BuildContext } from './build-context.js';
 import { ensureModuleIndex } from './ensure-module-index.js';
 import { kernelPackageOf } from '../profile/profile-schema.js';
 import { findKernel } from './find-kernel.js';
+import { profileLocalPackages } from './rootfs-common.js';
 
 export interface KernelStageResult {
   version: string;
@@ -22,11 +23,13 @@ export interface KernelStageResult {
  * kept. The apt index and .deb cache are shared with full bootstraps.
  */
 export async function kernelStage(ctx: BuildContext): Promise<StageResult<KernelStageResult>> {
-  const kernelPackage = kernelPackageOf(ctx.loaded.profile);
+  // kernel.file (a local .deb, e.g. a custom kernel) replaces the repository's kernel package.
+  const { kernel: kernelFile } = await profileLocalPackages(ctx.loaded);
+  const kernelPackage = kernelFile?.name ?? kernelPackageOf(ctx.loaded.profile);
   const suite = 'bookworm';
   return ctx.cache.run({
     name: 'kernel',
-    inputs: { kernelPackage, suite, epoch: ctx.epoch },
+    inputs: { kernelPackage, kernelFile: kernelFile?.sha256 ?? null, suite, epoch: ctx.epoch },
     upstream: [],
     describe: (r) => r.version,
     run: async (dir) => {
@@ -35,7 +38,8 @@ export async function kernelStage(ctx: BuildContext): Promise<StageResult<Kernel
         target: tree,
         suite,
         variant: 'extract',
-        include: [kernelPackage],
+        include: kernelFile ? [] : [kernelPackage],
+        localPackages: kernelFile ? [kernelFile.file] : [],
         configure: 'never',
         logFile: join(dir, 'kernel.log'),
       });

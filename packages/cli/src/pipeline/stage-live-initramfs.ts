@@ -4,6 +4,7 @@ import { buildLiveInitramfs, LIVE_MODULES } from '@distroforge/initramfs-cpio';
 import type { StageResult } from '../engine/stage-cache.js';
 import { mediumLabel, type BuildContext } from './build-context.js';
 import { findKernel } from './find-kernel.js';
+import { profileLocalPackages } from './rootfs-common.js';
 
 export interface LiveInitramfsStageResult {
   kernelVersion: string;
@@ -27,7 +28,7 @@ export async function liveInitramfsStage(ctx: BuildContext, rootfs: StageResult<
     upstream: [rootfs.key],
     describe: (r) => `${r.modules} modules, ${(r.initrdBytes / 1048576).toFixed(1)} MiB`,
     run: async (dir) => {
-      const kernel = await findKernel(join(rootfs.dir, 'rootfs'));
+      const kernel = await findKernel(join(rootfs.dir, 'rootfs'), (await profileLocalPackages(ctx.loaded)).kernel?.name);
       await copyFile(kernel.vmlinuz, join(dir, 'vmlinuz'));
       const result = await buildLiveInitramfs({
         modulesDir: kernel.modulesDir,

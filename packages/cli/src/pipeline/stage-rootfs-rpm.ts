@@ -54,7 +54,7 @@ export async function rpmRootfsStage(ctx: BuildContext, source: RpmSource, local
         onProgress: rootfsProgress(ctx),
       });
       for (const f of result.scriptlets.failures) ctx.reporter.say(`warning: %${f.scriptlet} of ${f.package} failed: ${f.message} (log: ${result.logFile ?? join(dir, 'bootstrap.log')})`);
-      return finishRootfs(dir, result);
+      return finishRootfs(dir, local, result);
     },
   });
 }

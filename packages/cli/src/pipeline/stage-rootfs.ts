@@ -37,7 +37,7 @@ export async function rootfsStage(ctx: BuildContext): Promise<StageResult<Rootfs
         onProgress: rootfsProgress(ctx),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
-      return finishRootfs(dir, result);
+      return finishRootfs(dir, local, result);
     },
   });
 }
