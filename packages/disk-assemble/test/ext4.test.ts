@@ -114,6 +114,11 @@ describe('buildExt4Image inode normalisation', () => {
     expect(await stat(image, '/lost+found')).toMatch(/Inode: 11\s+Type: directory\s+Mode:\s+0700/);
   });
 
+  it("refuses an output path with '?' (e2fsprogs would read the rest as I/O options) and an unaligned offset", async () => {
+    await expect(build(join(work, 'what?.ext4'))).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS' });
+    await expect(buildExt4Image({ directory: tree, output: join(work, 'odd.img'), offset: 1000, size: 8 * 1024 * 1024, uuid: '0E4C8B52-2D5C-4F37-9E0E-5C1B1F2A3B4C', hashSeed: '6A1D9B0E-1111-4222-8333-444455556666', sourceDateEpoch: epoch, logFile: join(work, 'log') })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', value: 1000 });
+  });
+
   it('writes into a disk image at an offset the same bytes as a standalone image, leaving the rest of the file alone', async () => {
     const standalone = join(work, 'standalone.ext4');
     const built = await build(standalone);
