@@ -1,7 +1,7 @@
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { assertLocked, LOCK_FILE, loadProfile, lockDifferences, readLock, resolveLock, writeLock, type LockFile } from '@distroforge/cli';
 
 const examples = join(import.meta.dirname, '..', '..', '..', 'examples');
@@ -19,8 +19,11 @@ describe('lockDifferences', () => {
 
 describe('lock file of examples/debian-live (real, verified bookworm metadata)', () => {
   it('resolves, round-trips, passes --locked, and refuses a lock that no longer matches', async () => {
-    const dir = join(await mkdtemp(join(tmpdir(), 'df-lock-')), 'debian-live');
-    await cp(join(examples, 'debian-live'), dir, { recursive: true });
+    const work = await mkdtemp(join(tmpdir(), 'df-lock-'));
+    const dir = join(work, 'debian-live');
+    // The profile only: never a build state or outputs a local build left in the example.
+    await cp(join(examples, 'debian-live'), dir, { recursive: true, filter: (src) => !/[/\\](\.distroforge|out)$/.test(src) });
+    onTestFinished(() => rm(work, { recursive: true, force: true }));
     const loaded = await loadProfile(dir);
     const resolved = await resolveLock(loaded);
     expect(resolved.packages.map((p) => p.name)).toContain('systemd-sysv');
@@ -38,6 +41,7 @@ describe('lock file of examples/debian-live (real, verified bookworm metadata)',
 
   it('explains a missing or broken lock file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'df-lock-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     await expect(readLock(dir)).rejects.toMatchObject({ code: 'ERR_LOCK_MISSING' });
     await writeFile(join(dir, LOCK_FILE), JSON.stringify({ format: 'distroforge-lock', version: 1, suite: 'x', variant: 'y', architecture: 'z', packages: [{ name: 'a', version: '1', sha256: 'nope' }] }));
     await expect(readLock(dir)).rejects.toMatchObject({ code: 'ERR_LOCK_INVALID' });
