@@ -9,7 +9,7 @@
 import { execa } from 'execa';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { copyExample, distroforge, type BuildResult } from './distroforge-cli.js';
 
 let work = '';
@@ -17,6 +17,10 @@ let profile = '';
 
 beforeAll(async () => {
   ({ work, profile } = await copyExample('debian-live'));
+});
+afterAll(async () => {
+  // Builds of this size fill a disk quickly: the temp copy goes with its state and outputs.
+  if (work) await rm(work, { recursive: true, force: true });
 });
 
 it('builds and boots the ISO from CD-ROM and the disk image on virtio then USB, under BIOS, UEFI and Secure Boot', async () => {

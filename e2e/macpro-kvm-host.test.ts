@@ -2,15 +2,21 @@
 // distroforge command: QEMU/KVM, libvirt (daemon enabled), virt-manager, OVMF, fan control, kvm
 // module options and sysctl tuning, a user in kvm and libvirt. Built as ISO and GPT disk; the disk
 // booted under BIOS, UEFI and UEFI Secure Boot as a virtio disk and then as a USB-storage device
-// (the second boot must find the file the first wrote), with the profile's checks on the console.
-import { readFile } from 'node:fs/promises';
-import { beforeAll, expect, it } from 'vitest';
-import { copyExample, distroforge } from './distroforge-cli.js';
+// (the second boot must find the file the first wrote), with the profile's checks on the console;
+// then built again from scratch elsewhere and compared byte for byte.
+import { readFile, rm } from 'node:fs/promises';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { copyExample, distroforge, type BuildResult } from './distroforge-cli.js';
 
+let work = '';
 let profile = '';
 
 beforeAll(async () => {
-  ({ profile } = await copyExample('macpro-kvm-host'));
+  ({ work, profile } = await copyExample('macpro-kvm-host'));
+});
+afterAll(async () => {
+  // Builds of this size fill a disk quickly: the temp copy goes with its state and outputs.
+  if (work) await rm(work, { recursive: true, force: true });
 });
 
 it('builds the KVM host and boots its disk image under BIOS, UEFI and Secure Boot, on virtio then USB', async () => {
@@ -39,4 +45,9 @@ it('builds the KVM host and boots its disk image under BIOS, UEFI and Secure Boo
   const secure = result.boots.find((b) => b.firmware === 'uefi-secureboot')!;
   expect(await readFile(secure.consoleLog!, 'utf8')).toMatch(/Secure boot enabled/);
   expect(result.ok).toBe(true);
+}, 3_000_000);
+
+it('builds again from scratch elsewhere with every output byte-identical (build --check)', async () => {
+  const checked = await distroforge<BuildResult>(['build', profile, '--check'], 2_400_000);
+  expect(checked.outputs.map((o) => o.kind).sort()).toEqual(['disk', 'initramfs', 'iso', 'kernel', 'squashfs']);
 }, 3_000_000);

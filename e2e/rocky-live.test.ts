@@ -6,11 +6,11 @@
 // partition plus a data partition for the overlay), and booted from CD-ROM and disk under BIOS and
 // UEFI with a getty login on the serial console; the disk keeps a file across reboots.
 import { createHash } from 'node:crypto';
-import { open, readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inspectDisk } from '@distroforge/disk-assemble';
 import { execa } from 'execa';
-import { beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateRpmTestRepo } from '../tools/rpm-test-repo/generate.mjs';
 import { copyExample, distroforge, repo, type BuildResult } from './distroforge-cli.js';
 
@@ -28,6 +28,10 @@ beforeAll(async () => {
   rpms = (await generateRpmTestRepo(join(repo, '.cache', 'rpm-test-repo', 'repo'))).dir;
   ({ work, profile } = await copyExample('rocky-live'));
   await pointAt('rpm-dir', rpms);
+});
+afterAll(async () => {
+  // Builds of this size fill a disk quickly: the temp copy goes with its state and outputs.
+  if (work) await rm(work, { recursive: true, force: true });
 });
 
 it('builds @minimal from a folder of RPMs and boots it from CD-ROM and disk under BIOS and UEFI', async () => {
