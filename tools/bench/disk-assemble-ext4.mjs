@@ -13,6 +13,7 @@
 // --owner root|disk as assembleDisk's root.owner (default root: every inode reset to 0:0).
 // Usage: node tools/bench/disk-assemble-ext4.mjs [--tree DIR] [--manifest FILE] [--owner root|disk] [--free BYTES] [--runs N] [--baseline MODULE]
 import { execa } from 'execa';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,8 @@ if (process.argv[2] === '--worker') {
     root: { directory: tree, ...(manifest === '-' ? {} : { manifest }), owner, freeSpace: Number(free) },
     kernel: join(work, 'vmlinuz'),
     initrd: join(work, 'initrd.img'),
+    // The generated /etc/fstab needs an /etc in the tree (a system tree has one; /usr/share has not).
+    fstab: existsSync(join(tree, 'etc')),
     seed: 'bench',
     sourceDateEpoch: 1_700_000_000,
   });
