@@ -114,6 +114,17 @@ describe('buildExt4Image inode normalisation', () => {
     expect(await stat(image, '/lost+found')).toMatch(/Inode: 11\s+Type: directory\s+Mode:\s+0700/);
   });
 
+  it("normalises the tree's own /lost+found (mke2fs reuses its inode 11 for it)", async () => {
+    const withLnf = join(work, 'with-lnf');
+    await execa('cp', ['-a', tree, withLnf]);
+    await mkdir(join(withLnf, 'lost+found'), { mode: 0o755 });
+    await utimes(join(withLnf, 'lost+found'), epoch - 77, epoch - 77);
+    const image = join(work, 'with-lnf.ext4');
+    await buildExt4Image({ directory: withLnf, output: image, uuid: '0E4C8B52-2D5C-4F37-9E0E-5C1B1F2A3B4C', hashSeed: '6A1D9B0E-1111-4222-8333-444455556666', sourceDateEpoch: epoch, logFile: join(work, 'log'), freeSpace: 8 * 1024 * 1024 });
+    await execa('fsck.ext4', ['-fn', image]);
+    expect(await stat(image, '/lost+found')).toMatch(/Inode: 11\s+Type: directory\s+Mode:\s+0755[\s\S]*ctime: 0x6553f100:00000000[\s\S]*mtime: 0x6553f0b3:00000000/);
+  });
+
   it("refuses an output path with '?' (e2fsprogs would read the rest as I/O options) and an unaligned offset", async () => {
     await expect(build(join(work, 'what?.ext4'))).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS' });
     await expect(buildExt4Image({ directory: tree, output: join(work, 'odd.img'), offset: 1000, size: 8 * 1024 * 1024, uuid: '0E4C8B52-2D5C-4F37-9E0E-5C1B1F2A3B4C', hashSeed: '6A1D9B0E-1111-4222-8333-444455556666', sourceDateEpoch: epoch, logFile: join(work, 'log') })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', value: 1000 });
