@@ -8,6 +8,7 @@ export { readGpt, type ReadGptTable, type ReadGptPartition } from './read-gpt.js
 export { deriveGuid, guidToBytes, bytesToGuid } from './guid.js';
 export { partitionTypes, partitionTypeGuid, partitionTypeName, type PartitionTypeName } from './partition-types.js';
 export { InvalidDiskOptionsError, PartitionLayoutError, DiskTooSmallError, NotAGptDiskError, DiskInputMissingError } from './errors.js';
+export { Ext4LayoutError } from './ext4-inodes.js';
 export { inspectDisk, type DiskInspection } from './inspect-disk.js';
 export { probeFilesystem, type FilesystemInfo } from './probe-filesystem.js';
 export { prepareBiosBoot, GrubImageLayoutError } from './bios-boot.js';

@@ -1,9 +1,10 @@
 import { execa } from 'execa';
-import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assembleDisk, inspectDisk, partitionTypes, type AssembleDiskOptions, type AssembledDisk } from '@distroforge/disk-assemble';
+import { extract } from './extract-partition.js';
 import { epoch, kernelFiles, rootManifest } from './fixtures.js';
 
 const MiB = 1024 * 1024;
@@ -36,14 +37,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
-
-async function extract(image: string, start: number, size: number, to: string): Promise<string> {
-  const buffer = Buffer.alloc(size);
-  const handle = await open(image, 'r');
-  await handle.read(buffer, 0, size, start).finally(() => handle.close());
-  await writeFile(to, buffer);
-  return to;
-}
 
 describe('assembleDisk', () => {
   it('writes a GPT that sfdisk and sgdisk verify, with the documented partitions and type GUIDs', async () => {

@@ -1,11 +1,12 @@
 // The read-only root layout: a squashfs image as the root partition and an ext4 data partition for
 // the overlay's upper layer (booted end to end by the CLI's rocky-live e2e with the live init).
 import { execa } from 'execa';
-import { mkdir, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assembleDisk, inspectDisk, partitionTypes, type AssembleDiskOptions, type AssembledDisk } from '@distroforge/disk-assemble';
+import { extract } from './extract-partition.js';
 import { epoch } from './fixtures.js';
 
 const MiB = 1024 * 1024;
@@ -36,14 +37,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
-
-async function extract(image: string, start: number, size: number, to: string): Promise<string> {
-  const buffer = Buffer.alloc(size);
-  const handle = await open(image, 'r');
-  await handle.read(buffer, 0, size, start).finally(() => handle.close());
-  await writeFile(to, buffer);
-  return to;
-}
 
 describe('assembleDisk with a read-only image root', () => {
   it('writes the squashfs as the root partition, then a data partition, and boots with an overlay on it', async () => {
