@@ -6,7 +6,7 @@ import { hashTree } from '../engine/hash-tree.js';
 import type { Profile } from '../profile/profile-schema.js';
 import type { BuildContext } from './build-context.js';
 import { applyManifestToTree } from './apply-manifest-to-tree.js';
-import { copyTree } from './copy-tree.js';
+import { linkTree } from './link-tree.js';
 
 export interface OverlayStageResult {
   changes: number;
@@ -39,7 +39,7 @@ export function overlaySettings(profile: Profile): Omit<ApplyProfileOptions, 'ro
   };
 }
 
-/** Stage 2: the overlay, users, units and settings applied to a copy of the bootstrapped root. */
+/** Stage 2: the overlay, users, units and settings applied to a hard-link farm of the bootstrapped root. */
 export async function overlayStage(ctx: BuildContext, rootfs: StageResult<unknown>): Promise<StageResult<OverlayStageResult>> {
   const { profile, overlayDir } = ctx.loaded;
   const settings = overlaySettings(profile);
@@ -50,7 +50,7 @@ export async function overlayStage(ctx: BuildContext, rootfs: StageResult<unknow
     describe: (r) => `${r.changes} changes`,
     run: async (dir) => {
       const root = join(dir, 'rootfs');
-      await copyTree(join(rootfs.dir, 'rootfs'), root);
+      await linkTree(join(rootfs.dir, 'rootfs'), root);
       const manifest = await readManifest(join(rootfs.dir, 'manifest.json'));
       const result = await applyProfile({ root, manifest, ...settings, ...(overlayDir ? { overlay: overlayDir } : {}), sourceDateEpoch: ctx.epoch });
       await writeManifest(join(dir, 'manifest.json'), result.manifest);

@@ -1,0 +1,63 @@
+import { lstat, readdir, rename, rm } from 'node:fs/promises';
+import { link } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
+import { ToolFailedError } from '@distroforge/core';
+
+/**
+ * Gives each of `paths` (absolute, inside `root`) an inode of its own when it shares one with a tree
+ * outside `root` (a hard-link farm of an upstream stage): a copy with the same contents, owner, mode,
+ * times and xattrs (`cp -a`) is renamed over every path of `root` linked to that inode, so links
+ * inside the tree stay links and the upstream tree is left as it was. Directories are never shared.
+ * Returns how many inodes were copied.
+ */
+export async function unshareInodes(root: string, paths: readonly string[]): Promise<number> {
+  const shared = new Map<string, string>();
+  for (const path of paths) {
+    const st = await lstat(path);
+    if (!st.isDirectory() && st.nlink > 1) shared.set(`${st.dev}:${st.ino}`, path);
+  }
+  if (shared.size === 0) return 0;
+  const groups = await pathsOfInodes(root, new Set(shared.keys()));
+  for (const [id, first] of shared) {
+    const all = groups.get(id) ?? [first];
+    const [head, ...rest] = all.sort();
+    const temp = join(dirname(head!), `.distroforge-unshare-${process.pid}`);
+    await rm(temp, { force: true });
+    const args = ['-a', '--no-target-directory', head!, temp];
+    const copied = await execa('cp', args, { reject: false });
+    if (copied.exitCode !== 0) throw new ToolFailedError(['cp', ...args], copied.exitCode, String(copied.stderr).split('\n').slice(-5).join('\n'));
+    await rename(temp, head!);
+    for (const path of rest) {
+      const linkTemp = join(dirname(path), `.distroforge-unshare-${process.pid}`);
+      await rm(linkTemp, { force: true });
+      await link(head!, linkTemp);
+      await rename(linkTemp, path);
+    }
+  }
+  return shared.size;
+}
+
+/** Every path under `root` whose `dev:ino` is in `wanted` (one walk, directories not followed through symlinks). */
+async function pathsOfInodes(root: string, wanted: ReadonlySet<string>): Promise<Map<string, string[]>> {
+  const found = new Map<string, string[]>();
+  const pending = [root];
+  while (pending.length > 0) {
+    const dir = pending.pop()!;
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        pending.push(path);
+        continue;
+      }
+      const st = await lstat(path);
+      if (st.nlink < 2) continue;
+      const id = `${st.dev}:${st.ino}`;
+      if (!wanted.has(id)) continue;
+      const list = found.get(id) ?? [];
+      list.push(path);
+      found.set(id, list);
+    }
+  }
+  return found;
+}
