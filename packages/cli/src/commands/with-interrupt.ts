@@ -2,13 +2,18 @@ import { DistroforgeError } from '@distroforge/core';
 
 /**
  * Runs `work` with an AbortSignal tied to Ctrl-C/SIGTERM, so stages stop their tools, remove their
- * temporary outputs and unmount what they mounted before the process exits.
+ * temporary outputs and unmount what they mounted before the process exits. A second signal exits
+ * at once. The listeners stay installed until `work` settles: execa's exit hook (signal-exit)
+ * re-raises a signal that no other listener handles, which would kill the process mid-cleanup.
  */
 export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
-  const onSignal = () => controller.abort(new DistroforgeError('ERR_INTERRUPTED', 'interrupted', { hint: 'run the same command again: finished stages are cached' }));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(name === 'SIGINT' ? 130 : 143);
+    controller.abort(new DistroforgeError('ERR_INTERRUPTED', 'interrupted', { hint: 'run the same command again: finished stages are cached' }));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     return await work(controller.signal);
   } catch (error) {

@@ -41,6 +41,8 @@ export class StageCache {
     readonly stateDir: string,
     private readonly reporter: Reporter,
     private readonly keep = 2,
+    /** Ctrl-C: no stage starts after it, and a stage that ends after it is discarded, not kept. */
+    private readonly signal?: AbortSignal,
   ) {}
 
   static key(name: string, inputs: unknown, upstream: readonly string[]): string {
@@ -63,12 +65,15 @@ export class StageCache {
       this.reporter.emit({ type: 'stage-end', stage: stage.name, cached: true, ms, detail: stage.describe?.(result) });
       return { name: stage.name, key, dir, result, cached: true, ms };
     }
+    this.signal?.throwIfAborted();
     await mkdir(base, { recursive: true });
     const temp = join(base, `.${key}.partial-${process.pid}`);
     await rm(temp, { recursive: true, force: true });
     await mkdir(temp);
     try {
       const result = await stage.run(temp);
+      // A stage whose tools ignored the signal (or finished just then) is not kept: the user asked to stop.
+      this.signal?.throwIfAborted();
       await writeFile(join(temp, '.result.json'), `${JSON.stringify(result, null, 2)}\n`);
       await writeFile(join(temp, '.inputs.json'), `${JSON.stringify({ inputs: stage.inputs, upstream: stage.upstream }, null, 2)}\n`);
       await writeFile(join(temp, '.complete'), '');

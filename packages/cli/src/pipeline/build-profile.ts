@@ -64,7 +64,7 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
     loaded,
     paths,
     reporter: options.reporter,
-    cache: new StageCache(paths.stateDir, options.reporter),
+    cache: new StageCache(paths.stateDir, options.reporter, undefined, options.signal),
     epoch,
     logFile,
     ...(options.signal ? { signal: options.signal } : {}),

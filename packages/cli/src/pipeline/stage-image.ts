@@ -25,7 +25,7 @@ export async function imageStage(ctx: BuildContext, overlay: StageResult<unknown
       const manifest = await readManifest(join(overlay.dir, 'manifest.json'));
       const file = `filesystem.${image.type}`;
       const output = join(dir, file);
-      const common = { source: join(overlay.dir, 'rootfs'), output, manifest, sourceDateEpoch: ctx.epoch, logFile: join(dir, 'image.log') };
+      const common = { source: join(overlay.dir, 'rootfs'), output, manifest, sourceDateEpoch: ctx.epoch, logFile: join(dir, 'image.log'), ...(ctx.signal ? { signal: ctx.signal } : {}) };
       let droppedCaps: string[] = [];
       if (image.type === 'erofs') {
         await createErofs({ ...common });

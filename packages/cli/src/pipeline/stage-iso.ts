@@ -52,6 +52,7 @@ export async function isoStage(
         secureBoot: inputs.secureBoot,
         sourceDateEpoch: ctx.epoch,
         logFile: join(dir, 'iso.log'),
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
       return { file, bytes: (await stat(join(dir, file))).size, label };
     },

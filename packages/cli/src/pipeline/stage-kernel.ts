@@ -42,6 +42,7 @@ export async function kernelStage(ctx: BuildContext): Promise<StageResult<Kernel
         localPackages: kernelFile ? [kernelFile.file] : [],
         configure: 'never',
         logFile: join(dir, 'kernel.log'),
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
       const kernel = await findKernel(tree);
       await ensureModuleIndex(tree, kernel);
