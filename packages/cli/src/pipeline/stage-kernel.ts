@@ -1,12 +1,13 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bootstrapRootfs } from '@distroforge/rootfs-bootstrap';
+import { bootstrapRootfs, resolveRootfs } from '@distroforge/rootfs-bootstrap';
 import type { StageResult } from '../engine/stage-cache.js';
 import type { BuildContext } from './build-context.js';
 import { ensureModuleIndex } from './ensure-module-index.js';
 import { kernelPackageOf } from '../profile/profile-schema.js';
 import { findKernel } from './find-kernel.js';
 import { profileLocalPackages } from './rootfs-common.js';
+import { resolvedAptPackages } from './resolved-apt-packages.js';
 
 export interface KernelStageResult {
   version: string;
@@ -27,9 +28,14 @@ export async function kernelStage(ctx: BuildContext): Promise<StageResult<Kernel
   const { kernel: kernelFile } = await profileLocalPackages(ctx.loaded);
   const kernelPackage = kernelFile?.name ?? kernelPackageOf(ctx.loaded.profile);
   const suite = 'bookworm';
+  const request = { kernelPackage, kernelFile: kernelFile?.sha256 ?? null, suite, epoch: ctx.epoch };
+  const include = kernelFile ? [] : [kernelPackage];
+  const localPackages = kernelFile ? [kernelFile.file] : [];
+  // The resolved packages key the stage: a new kernel on the mirror is picked up.
+  const packages = await resolvedAptPackages(ctx, 'kernel', request, async () => (await resolveRootfs({ suite, variant: 'extract', include, localPackages })).packages);
   return ctx.cache.run({
     name: 'kernel',
-    inputs: { kernelPackage, kernelFile: kernelFile?.sha256 ?? null, suite, epoch: ctx.epoch },
+    inputs: { ...request, packages },
     upstream: [],
     describe: (r) => r.version,
     run: async (dir) => {
@@ -38,8 +44,8 @@ export async function kernelStage(ctx: BuildContext): Promise<StageResult<Kernel
         target: tree,
         suite,
         variant: 'extract',
-        include: kernelFile ? [] : [kernelPackage],
-        localPackages: kernelFile ? [kernelFile.file] : [],
+        include,
+        localPackages,
         configure: 'never',
         logFile: join(dir, 'kernel.log'),
         ...(ctx.signal ? { signal: ctx.signal } : {}),

@@ -5,6 +5,8 @@ import type { StageResult } from '../engine/stage-cache.js';
 import type { BuildContext } from './build-context.js';
 import { finishRootfs, profileLocalPackages, rootfsIncludes, rootfsProgress, type RootfsStageResult } from './rootfs-common.js';
 import { rpmRootfsStage } from './stage-rootfs-rpm.js';
+import { resolvedAptPackages } from './resolved-apt-packages.js';
+import { resolveLock } from './lock-file.js';
 
 export type { RootfsStageResult } from './rootfs-common.js';
 
@@ -17,10 +19,13 @@ export async function rootfsStage(ctx: BuildContext): Promise<StageResult<Rootfs
   if (profile.source.type !== 'apt') return rpmRootfsStage(ctx, profile.source, local);
   const source = profile.source;
   const include = rootfsIncludes(ctx.loaded);
+  // A changed package file changes its digest, so the root is bootstrapped again; so does a new
+  // version on the mirror (the resolved set is part of the key).
+  const request = { source, include, localPackages: local.files.map((f) => f.sha256), epoch: ctx.epoch, root: process.getuid?.() === 0 };
+  const packages = await resolvedAptPackages(ctx, 'rootfs', request, async () => (await resolveLock(ctx.loaded)).packages);
   return ctx.cache.run({
     name: 'rootfs',
-    // A changed package file changes its digest, so the root is bootstrapped again.
-    inputs: { source, include, localPackages: local.files.map((f) => f.sha256), epoch: ctx.epoch, root: process.getuid?.() === 0 },
+    inputs: { ...request, packages },
     upstream: [],
     describe: (r) => `${r.packages.length} packages${r.configured ? '' : ' (unpacked only)'}`,
     run: async (dir) => {
