@@ -1,0 +1,54 @@
+import { createRequire } from 'node:module';
+import { execa } from 'execa';
+
+/**
+ * What a stage's output depends on besides its inputs: the code that makes it (the @distroforge
+ * packages' versions) and the host's tools and boot files (versions of the Debian packages that ship
+ * mksquashfs, xorriso, GRUB, shim, busybox...). Part of each stage key, so upgrading distroforge or
+ * the host's squashfs-tools rebuilds what they make instead of reusing outputs of the old ones.
+ */
+export const stageToolchains = {
+  rootfs: { code: ['rootfs-bootstrap', 'rpm-extract'], debs: ['kmod'] },
+  kernel: { code: ['rootfs-bootstrap'], debs: ['kmod'] },
+  overlay: { code: ['overlay-apply'], debs: [] },
+  image: { code: ['squashfs-wrap'], debs: ['squashfs-tools', 'erofs-utils'] },
+  initramfs: { code: ['initramfs-cpio'], debs: ['busybox-static', 'kmod'] },
+  iso: { code: ['iso-assemble'], debs: ['xorriso', 'grub-common', 'grub-pc-bin', 'grub-efi-amd64-bin', 'grub-efi-amd64-signed', 'shim-signed', 'mtools', 'dosfstools'] },
+  disk: { code: ['disk-assemble'], debs: ['e2fsprogs', 'grub-common', 'grub-pc-bin', 'grub-efi-amd64-bin', 'grub-efi-amd64-signed', 'shim-signed', 'mtools', 'dosfstools', 'qemu-utils'] },
+  'rootfs-tar': { code: [], debs: [] },
+} as const satisfies Record<string, { code: readonly string[]; debs: readonly string[] }>;
+
+export type ToolchainStage = keyof typeof stageToolchains;
+
+const require = createRequire(import.meta.url);
+let installedDebs: Promise<Map<string, string>> | undefined;
+
+/** `{ "@distroforge/cli": "0.1.0", ..., "deb:squashfs-tools": "1:4.5.1-1" }` for one stage. */
+export async function stageToolchain(stage: ToolchainStage): Promise<Record<string, string>> {
+  const { code, debs } = stageToolchains[stage];
+  const versions: Record<string, string> = { '@distroforge/cli': packageVersion('@distroforge/cli') };
+  for (const name of code) versions[`@distroforge/${name}`] = packageVersion(`@distroforge/${name}`);
+  const installed = await debVersions();
+  for (const deb of debs) versions[`deb:${deb}`] = installed.get(deb) ?? 'not installed';
+  return versions;
+}
+
+function packageVersion(name: string): string {
+  return (require(`${name}/package.json`) as { version: string }).version;
+}
+
+/** Versions of the host's installed Debian packages (once per process); empty off Debian. */
+function debVersions(): Promise<Map<string, string>> {
+  installedDebs ??= (async () => {
+    const all = [...new Set(Object.values(stageToolchains).flatMap((t) => t.debs))];
+    // dpkg-query exits 1 when some package is unknown but still prints the others.
+    const result = await execa('dpkg-query', ['-W', '-f=${Package} ${db:Status-Status} ${Version}\\n', ...all], { reject: false });
+    const versions = new Map<string, string>();
+    for (const line of String(result.stdout ?? '').split('\n')) {
+      const [name, status, version] = line.split(' ');
+      if (name && status === 'installed' && version) versions.set(name, version);
+    }
+    return versions;
+  })();
+  return installedDebs;
+}
