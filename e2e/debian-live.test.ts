@@ -5,9 +5,10 @@
 // second boot must find a file the first wrote) under BIOS, UEFI and Secure Boot; the ISO as a
 // plain disk (the USB stick case); then directly (kernel + initramfs, root image on virtio) and
 // over 9p, with the profile's checks run on the serial console. The disk passes sfdisk --verify,
-// sgdisk -v and fsck.ext4 -fn. A second cold build in another state directory gives the same bytes.
+// sgdisk -v and fsck.ext4 -fn. After one overlay file changes, the incremental build re-runs only
+// the later stages and gives the bytes of a cold build in another state directory.
 import { execa } from 'execa';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { copyExample, distroforge, type BuildResult } from './distroforge-cli.js';
@@ -88,9 +89,15 @@ it.each(['direct', '9p'])('boots the dev loop (%s: kernel + initramfs, no ISO) w
   expect(result.boots.map((b) => [b.medium, b.ok])).toEqual([[medium, true]]);
 });
 
-it('a second cold build in another state directory gives byte-identical outputs', async () => {
-  const first = JSON.parse(await readFile(join(profile, 'out', 'build-report.json'), 'utf8')) as BuildResult;
-  const second = await distroforge<BuildResult>(['build', profile, '--state', join(work, 'state2'), '--out', join(work, 'out2')]);
-  expect(second.stages.some((s) => s.cached)).toBe(false);
-  expect(second.outputs.map((o) => [o.kind, o.sha256])).toEqual(first.outputs.map((o) => [o.kind, o.sha256]));
+it('after one overlay file changes, the incremental build re-runs only the stages after the overlay and gives the bytes of a cold build', async () => {
+  const before = JSON.parse(await readFile(join(profile, 'out', 'build-report.json'), 'utf8')) as BuildResult;
+  await writeFile(join(profile, 'airootfs', 'etc', 'motd'), 'changed by the e2e test\n');
+  const incremental = await distroforge<BuildResult>(['build', profile]);
+  expect(Object.fromEntries(incremental.stages.map((s) => [s.name, s.cached]))).toEqual({ rootfs: true, initramfs: true, overlay: false, image: false, iso: false, disk: false });
+  const changed = new Set(incremental.outputs.filter((o) => before.outputs.find((b) => b.kind === o.kind)?.sha256 !== o.sha256).map((o) => o.kind));
+  expect([...changed].sort()).toEqual(['disk', 'iso', 'squashfs']);
+  // A second cold build in another state directory, of the changed profile: the same bytes.
+  const cold = await distroforge<BuildResult>(['build', profile, '--state', join(work, 'state2'), '--out', join(work, 'out2')]);
+  expect(cold.stages.some((s) => s.cached)).toBe(false);
+  expect(cold.outputs.map((o) => [o.kind, o.sha256])).toEqual(incremental.outputs.map((o) => [o.kind, o.sha256]));
 });

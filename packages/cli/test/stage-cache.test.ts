@@ -39,6 +39,38 @@ describe('StageCache', () => {
     expect(runs).toBe(2);
   });
 
+  it('builds a stage again when one of its output files was written to after it completed', async () => {
+    const state = await mkdtemp(join(tmpdir(), 'df-cache-'));
+    const said: string[] = [];
+    const reporter = quietReporter();
+    reporter.say = (text: string) => void said.push(text);
+    const cache = new StageCache(state, reporter);
+    let runs = 0;
+    const stage = {
+      name: 'disk',
+      inputs: {},
+      upstream: [],
+      run: async (dir: string) => {
+        runs++;
+        await writeFile(join(dir, 'disk.img'), 'pristine');
+        return {};
+      },
+    };
+    const first = await cache.run(stage);
+    // A digest beside the output, written later, does not count as a change of the output.
+    await new Promise((r) => setTimeout(r, 20));
+    await writeFile(join(first.dir, 'disk.img.sha256'), 'x\n');
+    expect((await cache.run(stage)).cached).toBe(true);
+    // The output (published as a hard link) booted writable: the next build makes it again.
+    await writeFile(join(first.dir, 'disk.img'), 'written by a guest');
+    const again = await cache.run(stage);
+    expect(again.cached).toBe(false);
+    expect(runs).toBe(2);
+    expect(await readFile(join(again.dir, 'disk.img'), 'utf8')).toBe('pristine');
+    expect(said.join('\n')).toMatch(/disk\.img was modified after the disk stage built it/);
+    expect((await cache.run(stage)).cached).toBe(true);
+  });
+
   it('leaves nothing that looks complete when a stage fails', async () => {
     const state = await mkdtemp(join(tmpdir(), 'df-cache-'));
     const cache = new StageCache(state, quietReporter());

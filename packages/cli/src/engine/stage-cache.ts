@@ -58,7 +58,7 @@ export class StageCache {
     const dir = join(base, key);
     const started = performance.now();
     this.reporter.emit({ type: 'stage-start', stage: stage.name, key });
-    if (existsSync(join(dir, '.complete'))) {
+    if (existsSync(join(dir, '.complete')) && (await this.intact(stage.name, dir))) {
       const result = JSON.parse(await readFile(join(dir, '.result.json'), 'utf8')) as T;
       await this.touch(dir);
       const ms = performance.now() - started;
@@ -87,6 +87,25 @@ export class StageCache {
       await rm(temp, { recursive: true, force: true });
       throw error;
     }
+  }
+
+  /**
+   * False when a file the stage wrote was modified after the stage completed: published outputs
+   * are hard links to these files, so an image booted writable as root (QEMU without snapshot)
+   * changes the cache itself. Such an entry is rebuilt rather than republished with a stale digest.
+   * Only top-level files are checked (the outputs; trees in subfolders are never published), by
+   * mtime against the `.complete` marker, which is written last.
+   */
+  private async intact(name: string, dir: string): Promise<boolean> {
+    const completed = (await stat(join(dir, '.complete'))).mtimeMs;
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      if (!entry.isFile() || entry.name.startsWith('.') || entry.name.endsWith('.sha256')) continue;
+      if ((await stat(join(dir, entry.name))).mtimeMs > completed) {
+        this.reporter.say(`note: ${join(dir, entry.name)} was modified after the ${name} stage built it (an output booted writable?); building the stage again`);
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Records use, so pruning keeps the most recently used outputs. */
