@@ -3,10 +3,10 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { formatDumpLine } from './dump-format.js';
 import { rpmError } from './errors.js';
-import { extractRpm } from './extract-rpm.js';
+import { extractPackage } from './extract-package.js';
 import { readRpm } from './read-rpm.js';
 import type { RpmDependency, RpmPackage } from './types.js';
-import { verifyRpm } from './verify-rpm.js';
+import { verifyPackage } from './verify-package.js';
 
 export const usage = `Usage: rpm-extract FILE.rpm [-C DIR] [--list] [--info] [--verify] [--json] [--manifest FILE] [--no-verify]
   (default)        extract into DIR (default: the current directory), checking every digest
@@ -65,7 +65,7 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
     return 0;
   }
   if (values.verify) {
-    const result = await verifyRpm(file);
+    const result = await verifyPackage(file, { files: true });
     if (json) out(`${JSON.stringify({ ok: result.ok, checks: result.checks, signatures: result.signatures }, null, 2)}\n`);
     else {
       for (const c of result.checks) out(`${c.name}: ${c.ok ? 'OK' : `BAD (expected ${c.expected}, got ${c.actual})`}\n`);
@@ -76,7 +76,8 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
   }
   const directory = values.directory ?? '.';
   const merge = (await readdir(directory).catch(() => [])).length > 0;
-  const result = await extractRpm(file, directory, { merge, verify: values['no-verify'] !== true });
+  // Options spelled out (extractRpm's defaults) rather than validated: the bin never loads zod.
+  const result = await extractPackage(file, directory, { merge, verify: values['no-verify'] !== true, fileDigests: 'auto', keepPartial: false, preserveMtime: true });
   if (values.manifest) await writeFile(values.manifest, `${JSON.stringify(result.manifest, null, 2)}\n`).catch((cause: unknown) => {
     throw rpmError('ERR_RPM_WRITE', `cannot write ${values.manifest}: ${(cause as Error).message}`, { path: values.manifest, cause });
   });

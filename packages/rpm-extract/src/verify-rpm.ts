@@ -1,28 +1,10 @@
-import { z } from 'zod';
-import { headerChecks, PayloadDigests, type DigestCheck } from './digest-checks.js';
-import { RpmError, rpmError } from './errors.js';
-import { hardlinkSets } from './hardlink-sets.js';
+import { rpmError } from './errors.js';
 import type { RpmSource } from './open-source.js';
-import type { RpmPackage, RpmSignature } from './types.js';
-import { newHash, openPackage, walkPayload } from './walk-payload.js';
+import { verifyPackage, type VerifyResult } from './verify-package.js';
+import { verifyOptionsSchema, type VerifyOptions } from './verify-options.js';
 
-export const verifyOptionsSchema = z
-  .object({
-    /** Also decompress the payload and check every file's digest (default true); false checks what `rpm -K` checks. */
-    files: z.boolean().default(true),
-  })
-  .strict();
-
-export type VerifyOptions = z.input<typeof verifyOptionsSchema>;
-
-export interface VerifyResult {
-  /** True when every check passed. */
-  ok: boolean;
-  checks: DigestCheck[];
-  /** Signatures found (key id, algorithms); not cryptographically verified. */
-  signatures: RpmSignature[];
-  package: RpmPackage;
-}
+export { verifyOptionsSchema, type VerifyOptions } from './verify-options.js';
+export type { VerifyResult } from './verify-package.js';
 
 /**
  * Checks a package's digests: header SHA-256/SHA-1, payload digest, MD5 over header and payload,
@@ -35,42 +17,5 @@ export async function verifyRpm(source: RpmSource, options: VerifyOptions = {}):
     const issue = parsed.error.issues[0];
     throw rpmError('ERR_RPM_OPTIONS_INVALID', `invalid verify option ${issue?.path.join('.')}: ${issue?.message}`, { value: issue?.path.join('.') });
   }
-  const opened = await openPackage(source);
-  const { pkg, headers, reader } = opened;
-  try {
-    const checks = headerChecks(headers, pkg);
-    const digests = new PayloadDigests(headers, pkg, true);
-    const untap = reader.tap((chunk) => digests.update(chunk));
-    try {
-      if (parsed.data.files) checks.push(...(await fileChecks(opened)));
-      for await (const chunk of reader.rest()) void chunk;
-    } catch (error) {
-      if (!(error instanceof RpmError)) throw error;
-      checks.push({ name: 'payload', ok: false, expected: 'a readable payload', actual: `${error.code}: ${error.message}` });
-      for await (const chunk of reader.rest()) void chunk;
-    } finally {
-      untap();
-    }
-    checks.push(...digests.finish());
-    return { ok: checks.every((c) => c.ok), checks, signatures: pkg.signatures, package: pkg };
-  } finally {
-    await reader.close();
-  }
-}
-
-async function fileChecks(opened: Awaited<ReturnType<typeof openPackage>>): Promise<DigestCheck[]> {
-  const { pkg } = opened;
-  const links = hardlinkSets(pkg.files);
-  const bad: DigestCheck[] = [];
-  let checked = 0;
-  for await (const { index, file, entry } of walkPayload(opened)) {
-    if (file.type !== 'file' || !file.digest) continue;
-    if (links.has(index) && entry.size === 0 && file.size > 0) continue;
-    const hash = newHash(pkg.fileDigestAlgorithm);
-    for await (const chunk of entry.body) hash.update(chunk);
-    const actual = hash.digest('hex');
-    checked++;
-    if (actual !== file.digest) bad.push({ name: `file:${file.path}`, ok: false, expected: file.digest, actual });
-  }
-  return [...bad, { name: 'files', ok: bad.length === 0, expected: `${checked} file digests`, actual: `${checked - bad.length} matched` }];
+  return verifyPackage(source, parsed.data);
 }

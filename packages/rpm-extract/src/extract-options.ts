@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+export const extractOptionsSchema = z
+  .object({
+    /** Check the header and payload digests while extracting (default true); nothing is kept on a mismatch. */
+    verify: z.boolean().default(true),
+    /**
+     * Per-file digests while extracting (with `verify`). `auto` (default): only when the package has
+     * no payload digest (rpm < 4.14); otherwise the payload digest, itself covered by the header
+     * digest, already proves every byte and the tree is discarded on a mismatch. `always`: check too.
+     */
+    fileDigests: z.enum(['auto', 'always']).default('auto'),
+    /** Add to an existing directory (a root filesystem being assembled) instead of creating it. */
+    merge: z.boolean().default(false),
+    /** Keep the half-written staging directory when extraction fails (for debugging; files not reached yet may be empty). */
+    keepPartial: z.boolean().default(false),
+    /** Give files and directories the package's mtimes (default true). */
+    preserveMtime: z.boolean().default(true),
+    /**
+     * Worker threads that create the small files of packages with 200 or more. 0: none, all on
+     * the calling thread. Unset (default): start on the calling thread and move to 2 threads only
+     * if creating a file proves slow (journal-less ext4 reusing freed inodes, network file systems).
+     */
+    writerThreads: z.number().int().min(0).max(64).optional(),
+  })
+  .strict();
+
+export type ExtractOptions = z.input<typeof extractOptionsSchema>;
+
+/** The options with their defaults filled in, as `extractPackage` takes them. */
+export type ParsedExtractOptions = z.output<typeof extractOptionsSchema>;

@@ -1,0 +1,13 @@
+import { z } from 'zod';
+
+export const verifyOptionsSchema = z
+  .object({
+    /** Also decompress the payload and check every file's digest (default true); false checks what `rpm -K` checks. */
+    files: z.boolean().default(true),
+  })
+  .strict();
+
+export type VerifyOptions = z.input<typeof verifyOptionsSchema>;
+
+/** The options with their defaults filled in, as `verifyPackage` takes them. */
+export type ParsedVerifyOptions = z.output<typeof verifyOptionsSchema>;
