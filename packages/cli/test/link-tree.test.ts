@@ -34,7 +34,7 @@ beforeAll(async () => {
   await writeFile(join(upstream, 'etc/untouched'), 'same\n');
   await symlink('usr/bin', join(upstream, 'bin'));
   for (const p of ['usr/bin/tool', 'etc/shadow', 'etc/untouched']) await utimes(join(upstream, p), 1_600_000_000, 1_600_000_000);
-  await linkTree(upstream, farm);
+  await linkTree(upstream, farm, { logFile: join(work, 'tools.log') });
 });
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
@@ -57,7 +57,7 @@ it('changes owners and modes in the farm only, keeping links inside the tree and
     { path: '/etc/untouched', mode: 0o644 },
     ...(asRoot ? [{ path: '/bin', type: 'symlink' as const, uid: 0, gid: 7 }] : []),
   ]);
-  const changed = await applyManifestToTree(farm, manifest);
+  const changed = await applyManifestToTree(farm, manifest, { logFile: join(work, 'tools.log') });
   expect(changed).toBe(asRoot ? 3 : 2);
   expect(await Promise.all(paths.map((p) => describeNode(join(upstream, p))))).toEqual(before);
 
@@ -77,5 +77,5 @@ it('changes owners and modes in the farm only, keeping links inside the tree and
     expect((await lstat(join(upstream, 'bin'))).gid).toBe(0);
   }
   // Applying the same manifest again changes nothing.
-  expect(await applyManifestToTree(farm, manifest)).toBe(0);
+  expect(await applyManifestToTree(farm, manifest, { logFile: join(work, 'tools.log') })).toBe(0);
 });

@@ -1,6 +1,6 @@
 import { chmod, lchown, lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Manifest } from '@distroforge/core';
+import type { Manifest, RunLoggedOptions } from '@distroforge/core';
 import { unshareInodes } from './unshare-inodes.js';
 
 /**
@@ -10,7 +10,7 @@ import { unshareInodes } from './unshare-inodes.js';
  * is the truth. Only nodes whose owner or mode differ are touched, each after it got an inode of
  * its own (the tree is a hard-link farm of the rootfs stage's). Returns how many nodes changed.
  */
-export async function applyManifestToTree(root: string, manifest: Manifest): Promise<number> {
+export async function applyManifestToTree(root: string, manifest: Manifest, run: Pick<RunLoggedOptions, 'logFile' | 'signal'>): Promise<number> {
   const changes: Array<{ path: string; owner?: { uid: number; gid: number }; mode: number; symlink: boolean }> = [];
   for (const entry of manifest.entries) {
     const path = join(root, entry.path);
@@ -23,7 +23,7 @@ export async function applyManifestToTree(root: string, manifest: Manifest): Pro
     const modeDiffers = !st.isSymbolicLink() && mode !== (st.mode & 0o7777);
     if (ownerDiffers || modeDiffers) changes.push({ path, ...(ownerDiffers ? { owner: { uid, gid } } : {}), mode, symlink: st.isSymbolicLink() });
   }
-  await unshareInodes(root, changes.map((c) => c.path));
+  await unshareInodes(root, changes.map((c) => c.path), run);
   for (const change of changes) {
     if (change.owner) await lchown(change.path, change.owner.uid, change.owner.gid);
     // chown clears setuid/setgid, so modes come after owners; symlinks have no mode of their own.

@@ -1,5 +1,4 @@
-import { execa } from 'execa';
-import { ToolFailedError } from '@distroforge/core';
+import { runLogged, type RunLoggedOptions } from '@distroforge/core';
 
 /**
  * Makes `to` a hard-link farm of the root filesystem tree `from` (`cp -al`): new directories with
@@ -8,8 +7,6 @@ import { ToolFailedError } from '@distroforge/core';
  * overlay-apply replaces files (temp + rename) and `applyManifestToTree` gives a node an inode of
  * its own before changing its owner or mode, so the upstream tree is never modified.
  */
-export async function linkTree(from: string, to: string): Promise<void> {
-  const args = ['-a', '--link', '--no-target-directory', from, to];
-  const result = await execa('cp', args, { reject: false });
-  if (result.exitCode !== 0) throw new ToolFailedError(['cp', ...args], result.exitCode, String(result.stderr).split('\n').slice(-5).join('\n'));
+export async function linkTree(from: string, to: string, run: Pick<RunLoggedOptions, 'logFile' | 'signal'>): Promise<void> {
+  await runLogged('cp', ['-a', '--link', '--no-target-directory', from, to], run);
 }

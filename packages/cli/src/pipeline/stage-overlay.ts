@@ -51,11 +51,12 @@ export async function overlayStage(ctx: BuildContext, rootfs: StageResult<unknow
     describe: (r) => `${r.changes} changes`,
     run: async (dir) => {
       const root = join(dir, 'rootfs');
-      await linkTree(join(rootfs.dir, 'rootfs'), root);
+      const run = { logFile: join(dir, 'overlay.log'), signal: ctx.signal };
+      await linkTree(join(rootfs.dir, 'rootfs'), root, run);
       const manifest = await readManifest(join(rootfs.dir, 'manifest.json'));
       const result = await applyProfile({ root, manifest, ...settings, ...(overlayDir ? { overlay: overlayDir } : {}), sourceDateEpoch: ctx.epoch });
       await writeManifest(join(dir, 'manifest.json'), result.manifest);
-      if (isRoot()) await applyManifestToTree(root, result.manifest);
+      if (isRoot()) await applyManifestToTree(root, result.manifest, run);
       return { changes: result.changes.length };
     },
   });

@@ -1,8 +1,6 @@
-import { lstat, readdir, rename, rm } from 'node:fs/promises';
-import { link } from 'node:fs/promises';
+import { link, lstat, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { execa } from 'execa';
-import { ToolFailedError } from '@distroforge/core';
+import { runLogged, type RunLoggedOptions } from '@distroforge/core';
 
 /**
  * Gives each of `paths` (absolute, inside `root`) an inode of its own when it shares one with a tree
@@ -11,7 +9,7 @@ import { ToolFailedError } from '@distroforge/core';
  * inside the tree stay links and the upstream tree is left as it was. Directories are never shared.
  * Returns how many inodes were copied.
  */
-export async function unshareInodes(root: string, paths: readonly string[]): Promise<number> {
+export async function unshareInodes(root: string, paths: readonly string[], run: Pick<RunLoggedOptions, 'logFile' | 'signal'>): Promise<number> {
   const shared = new Map<string, string>();
   for (const path of paths) {
     const st = await lstat(path);
@@ -24,9 +22,7 @@ export async function unshareInodes(root: string, paths: readonly string[]): Pro
     const [head, ...rest] = all.sort();
     const temp = join(dirname(head!), `.distroforge-unshare-${process.pid}`);
     await rm(temp, { force: true });
-    const args = ['-a', '--no-target-directory', head!, temp];
-    const copied = await execa('cp', args, { reject: false });
-    if (copied.exitCode !== 0) throw new ToolFailedError(['cp', ...args], copied.exitCode, String(copied.stderr).split('\n').slice(-5).join('\n'));
+    await runLogged('cp', ['-a', '--no-target-directory', head!, temp], run);
     await rename(temp, head!);
     for (const path of rest) {
       const linkTemp = join(dirname(path), `.distroforge-unshare-${process.pid}`);
