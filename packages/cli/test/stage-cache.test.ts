@@ -71,6 +71,24 @@ describe('StageCache', () => {
     expect((await cache.run(stage)).cached).toBe(true);
   });
 
+  it('runs a stage again when its toolchain (code or tool versions) changes, and records it', async () => {
+    const state = await mkdtemp(join(tmpdir(), 'df-cache-'));
+    let squashfsTools = '1:4.5.1-1';
+    const cache = new StageCache(state, quietReporter(), { toolchain: async (name): Promise<Record<string, string>> => (name === 'image' ? { 'deb:squashfs-tools': squashfsTools } : {}) });
+    let runs = 0;
+    const stage = (name: string) => ({ name, inputs: {}, upstream: [], run: async () => ({ runs: ++runs }) });
+    const first = await cache.run(stage('image'));
+    expect((await cache.run(stage('image'))).cached).toBe(true);
+    await cache.run(stage('overlay'));
+    squashfsTools = '1:4.6.1-1';
+    const upgraded = await cache.run(stage('image'));
+    expect(upgraded.cached).toBe(false);
+    expect(upgraded.key).not.toBe(first.key);
+    expect((await cache.run(stage('overlay'))).cached).toBe(true);
+    const recorded = JSON.parse(await readFile(join(upgraded.dir, '.inputs.json'), 'utf8')) as { toolchain: Record<string, string> };
+    expect(recorded.toolchain).toEqual({ 'deb:squashfs-tools': '1:4.6.1-1' });
+  });
+
   it('leaves nothing that looks complete when a stage fails', async () => {
     const state = await mkdtemp(join(tmpdir(), 'df-cache-'));
     const cache = new StageCache(state, quietReporter());
@@ -90,7 +108,7 @@ describe('StageCache', () => {
 
   it('keys depend on upstream keys and prunes old outputs', async () => {
     const state = await mkdtemp(join(tmpdir(), 'df-cache-'));
-    const cache = new StageCache(state, quietReporter(), 2);
+    const cache = new StageCache(state, quietReporter(), { keep: 2 });
     expect(StageCache.key('x', { a: 1 }, ['u1'])).not.toBe(StageCache.key('x', { a: 1 }, ['u2']));
     for (let i = 0; i < 4; i++) {
       await cache.run({ name: 'iso', inputs: { i }, upstream: [], run: async () => i });

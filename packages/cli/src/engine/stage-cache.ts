@@ -20,6 +20,18 @@ export interface StageRun<T> {
   describe?: (result: T) => string;
 }
 
+export interface StageCacheOptions {
+  /** Outputs kept per stage (most recently used first); default 2. */
+  keep?: number;
+  /** Ctrl-C: no stage starts after it, and a stage that ends after it is discarded, not kept. */
+  signal?: AbortSignal | undefined;
+  /**
+   * What makes a stage's output besides its inputs (code and tool versions), by stage name; part of
+   * every key, so an upgrade rebuilds the stages it affects. Default: nothing.
+   */
+  toolchain?: (stage: string) => Promise<Record<string, string>>;
+}
+
 export interface StageResult<T> {
   name: string;
   key: string;
@@ -37,23 +49,30 @@ export interface StageResult<T> {
  * never leaves an output that looks complete.
  */
 export class StageCache {
+  private readonly keep: number;
+  private readonly signal: AbortSignal | undefined;
+  private readonly toolchain: (stage: string) => Promise<Record<string, string>>;
+
   constructor(
     readonly stateDir: string,
     private readonly reporter: Reporter,
-    private readonly keep = 2,
-    /** Ctrl-C: no stage starts after it, and a stage that ends after it is discarded, not kept. */
-    private readonly signal?: AbortSignal,
-  ) {}
+    options: StageCacheOptions = {},
+  ) {
+    this.keep = options.keep ?? 2;
+    this.signal = options.signal;
+    this.toolchain = options.toolchain ?? (async () => ({}));
+  }
 
-  static key(name: string, inputs: unknown, upstream: readonly string[]): string {
+  static key(name: string, inputs: unknown, upstream: readonly string[], toolchain: Record<string, string> = {}): string {
     return createHash('sha256')
-      .update(JSON.stringify({ engine: ENGINE_VERSION, name, inputs, upstream }))
+      .update(JSON.stringify({ engine: ENGINE_VERSION, name, inputs, upstream, toolchain }))
       .digest('hex')
       .slice(0, 32);
   }
 
   async run<T>(stage: StageRun<T>): Promise<StageResult<T>> {
-    const key = StageCache.key(stage.name, stage.inputs, stage.upstream);
+    const toolchain = await this.toolchain(stage.name);
+    const key = StageCache.key(stage.name, stage.inputs, stage.upstream, toolchain);
     const base = join(this.stateDir, 'stages', stage.name);
     const dir = join(base, key);
     const started = performance.now();
@@ -75,7 +94,7 @@ export class StageCache {
       // A stage whose tools ignored the signal (or finished just then) is not kept: the user asked to stop.
       this.signal?.throwIfAborted();
       await writeFile(join(temp, '.result.json'), `${JSON.stringify(result, null, 2)}\n`);
-      await writeFile(join(temp, '.inputs.json'), `${JSON.stringify({ inputs: stage.inputs, upstream: stage.upstream }, null, 2)}\n`);
+      await writeFile(join(temp, '.inputs.json'), `${JSON.stringify({ inputs: stage.inputs, upstream: stage.upstream, toolchain }, null, 2)}\n`);
       await writeFile(join(temp, '.complete'), '');
       await rm(dir, { recursive: true, force: true });
       await rename(temp, dir);

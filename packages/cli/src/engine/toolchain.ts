@@ -16,16 +16,17 @@ export const stageToolchains = {
   iso: { code: ['iso-assemble'], debs: ['xorriso', 'grub-common', 'grub-pc-bin', 'grub-efi-amd64-bin', 'grub-efi-amd64-signed', 'shim-signed', 'mtools', 'dosfstools'] },
   disk: { code: ['disk-assemble'], debs: ['e2fsprogs', 'grub-common', 'grub-pc-bin', 'grub-efi-amd64-bin', 'grub-efi-amd64-signed', 'shim-signed', 'mtools', 'dosfstools', 'qemu-utils'] },
   'rootfs-tar': { code: [], debs: [] },
-} as const satisfies Record<string, { code: readonly string[]; debs: readonly string[] }>;
-
-export type ToolchainStage = keyof typeof stageToolchains;
+} satisfies Record<string, { code: readonly string[]; debs: readonly string[] }>;
 
 const require = createRequire(import.meta.url);
 let installedDebs: Promise<Map<string, string>> | undefined;
 
-/** `{ "@distroforge/cli": "0.1.0", ..., "deb:squashfs-tools": "1:4.5.1-1" }` for one stage. */
-export async function stageToolchain(stage: ToolchainStage): Promise<Record<string, string>> {
-  const { code, debs } = stageToolchains[stage];
+/**
+ * `{ "@distroforge/cli": "0.1.0", ..., "deb:squashfs-tools": "1:4.5.1-1" }` for one stage (the
+ * StageCache's `toolchain`); a stage not listed depends on the cli's version only.
+ */
+export async function stageToolchain(stage: string): Promise<Record<string, string>> {
+  const { code, debs } = (stageToolchains as Record<string, { code: readonly string[]; debs: readonly string[] }>)[stage] ?? { code: [], debs: [] };
   const versions: Record<string, string> = { '@distroforge/cli': packageVersion('@distroforge/cli') };
   for (const name of code) versions[`@distroforge/${name}`] = packageVersion(`@distroforge/${name}`);
   const installed = await debVersions();

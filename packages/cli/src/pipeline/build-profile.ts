@@ -18,6 +18,7 @@ import { overlayStage } from './stage-overlay.js';
 import { rootfsStage } from './stage-rootfs.js';
 import { rootfsTarStage } from './stage-rootfs-tar.js';
 import { assertLocked } from './lock-file.js';
+import { stageToolchain } from '../engine/toolchain.js';
 
 export interface BuildOptions {
   profile: string;
@@ -64,7 +65,7 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
     loaded,
     paths,
     reporter: options.reporter,
-    cache: new StageCache(paths.stateDir, options.reporter, undefined, options.signal),
+    cache: new StageCache(paths.stateDir, options.reporter, { signal: options.signal, toolchain: stageToolchain }),
     epoch,
     logFile,
     ...(options.signal ? { signal: options.signal } : {}),

@@ -6,7 +6,6 @@ import { hashTree } from '../engine/hash-tree.js';
 import type { BuildContext } from './build-context.js';
 import type { KernelStageResult } from './stage-kernel.js';
 import { overlayFiles } from './overlay-files.js';
-import { stageToolchain } from '../engine/toolchain.js';
 
 /** What the minimal system's init prints once it is up (examples/minimal waits for it). */
 export const BUSYBOX_READY_MARKER = 'distroforge: ready';
@@ -25,7 +24,7 @@ export async function busyboxInitramfsStage(ctx: BuildContext, kernel: StageResu
   const { profile, overlayDir } = ctx.loaded;
   return ctx.cache.run({
     name: 'initramfs',
-    inputs: { toolchain: await stageToolchain('initramfs'), modules: profile.kernel.modules, hostname: profile.hostname ?? profile.name, overlay: overlayDir ? await hashTree(overlayDir) : null, epoch: ctx.epoch },
+    inputs: { modules: profile.kernel.modules, hostname: profile.hostname ?? profile.name, overlay: overlayDir ? await hashTree(overlayDir) : null, epoch: ctx.epoch },
     upstream: [kernel.key],
     describe: (r) => `${r.modules} modules, ${(r.initrdBytes / 1048576).toFixed(1)} MiB`,
     run: async (dir) => {

@@ -7,7 +7,6 @@ import { parseByteSize } from '../profile/byte-size.js';
 import type { ImageStageResult } from './stage-image.js';
 import type { LiveInitramfsStageResult } from './stage-live-initramfs.js';
 import type { OverlayStageResult } from './stage-overlay.js';
-import { stageToolchain } from '../engine/toolchain.js';
 
 export interface DiskStageResult {
   file: string;
@@ -42,7 +41,6 @@ export type DiskRootSource = { kind: 'ext4'; overlay: StageResult<OverlayStageRe
 export async function diskStage(ctx: BuildContext, source: DiskRootSource, initramfs: StageResult<LiveInitramfsStageResult>): Promise<StageResult<DiskStageResult>> {
   const { profile } = ctx.loaded;
   const inputs = {
-    toolchain: await stageToolchain('disk'),
     kernelArgs: diskKernelArgs(ctx),
     menu: { title: profile.description ?? profile.name, timeout: profile.boot.timeout },
     ...firmwareFlags(ctx.loaded),

@@ -4,7 +4,6 @@ import { readManifest } from '@distroforge/core';
 import { createErofs, createSquashfs } from '@distroforge/squashfs-wrap';
 import type { StageResult } from '../engine/stage-cache.js';
 import type { BuildContext } from './build-context.js';
-import { stageToolchain } from '../engine/toolchain.js';
 
 export interface ImageStageResult {
   file: string;
@@ -19,7 +18,7 @@ export async function imageStage(ctx: BuildContext, overlay: StageResult<unknown
   const image = ctx.loaded.profile.image;
   return ctx.cache.run({
     name: 'image',
-    inputs: { toolchain: await stageToolchain('image'), image, epoch: ctx.epoch },
+    inputs: { image, epoch: ctx.epoch },
     upstream: [overlay.key],
     describe: (r) => `${r.type} ${(r.bytes / 1048576).toFixed(1)} MiB`,
     run: async (dir) => {

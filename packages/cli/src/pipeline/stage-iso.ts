@@ -5,7 +5,6 @@ import type { StageResult } from '../engine/stage-cache.js';
 import { firmwareFlags, mediumLabel, type BuildContext } from './build-context.js';
 import type { ImageStageResult } from './stage-image.js';
 import type { LiveInitramfsStageResult } from './stage-live-initramfs.js';
-import { stageToolchain } from '../engine/toolchain.js';
 
 export interface IsoStageResult {
   file: string;
@@ -27,7 +26,6 @@ export async function isoStage(
   const { profile } = ctx.loaded;
   const label = mediumLabel(ctx.loaded);
   const inputs = {
-    toolchain: await stageToolchain('iso'),
     label,
     kernelArgs: liveKernelArgs(ctx),
     menu: { title: profile.description ?? profile.name, timeout: profile.boot.timeout, extraEntries: profile.boot.menu },

@@ -8,7 +8,6 @@ import { kernelPackageOf } from '../profile/profile-schema.js';
 import { findKernel } from './find-kernel.js';
 import { profileLocalPackages } from './rootfs-common.js';
 import { resolvedAptPackages } from './resolved-apt-packages.js';
-import { stageToolchain } from '../engine/toolchain.js';
 
 export interface KernelStageResult {
   version: string;
@@ -36,7 +35,7 @@ export async function kernelStage(ctx: BuildContext): Promise<StageResult<Kernel
   const packages = await resolvedAptPackages(ctx, 'kernel', request, async () => (await resolveRootfs({ suite, variant: 'extract', include, localPackages })).packages);
   return ctx.cache.run({
     name: 'kernel',
-    inputs: { toolchain: await stageToolchain('kernel'), ...request, packages },
+    inputs: { ...request, packages },
     upstream: [],
     describe: (r) => r.version,
     run: async (dir) => {

@@ -5,7 +5,6 @@ import type { StageResult } from '../engine/stage-cache.js';
 import { mediumLabel, type BuildContext } from './build-context.js';
 import { findKernel } from './find-kernel.js';
 import { profileLocalPackages } from './rootfs-common.js';
-import { stageToolchain } from '../engine/toolchain.js';
 
 export interface LiveInitramfsStageResult {
   kernelVersion: string;
@@ -25,7 +24,7 @@ export async function liveInitramfsStage(ctx: BuildContext, rootfs: StageResult<
   const extraModules = profile.kernel.modules;
   return ctx.cache.run({
     name: 'initramfs',
-    inputs: { toolchain: await stageToolchain('initramfs'), label, liveModules: LIVE_MODULES, extraModules, imageType: profile.image.type, epoch: ctx.epoch },
+    inputs: { label, liveModules: LIVE_MODULES, extraModules, imageType: profile.image.type, epoch: ctx.epoch },
     upstream: [rootfs.key],
     describe: (r) => `${r.modules} modules, ${(r.initrdBytes / 1048576).toFixed(1)} MiB`,
     run: async (dir) => {

@@ -7,7 +7,6 @@ import type { Profile } from '../profile/profile-schema.js';
 import type { BuildContext } from './build-context.js';
 import { applyManifestToTree } from './apply-manifest-to-tree.js';
 import { linkTree } from './link-tree.js';
-import { stageToolchain } from '../engine/toolchain.js';
 
 export interface OverlayStageResult {
   changes: number;
@@ -46,7 +45,7 @@ export async function overlayStage(ctx: BuildContext, rootfs: StageResult<unknow
   const settings = overlaySettings(profile);
   return ctx.cache.run({
     name: 'overlay',
-    inputs: { toolchain: await stageToolchain('overlay'), settings, overlay: overlayDir ? await hashTree(overlayDir) : null, epoch: ctx.epoch, ownershipOnDisk: isRoot() },
+    inputs: { settings, overlay: overlayDir ? await hashTree(overlayDir) : null, epoch: ctx.epoch, ownershipOnDisk: isRoot() },
     upstream: [rootfs.key],
     describe: (r) => `${r.changes} changes`,
     run: async (dir) => {

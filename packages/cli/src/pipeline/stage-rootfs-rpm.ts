@@ -4,7 +4,6 @@ import type { StageResult } from '../engine/stage-cache.js';
 import type { Profile } from '../profile/profile-schema.js';
 import type { BuildContext } from './build-context.js';
 import { finishRootfs, rootfsIncludes, rootfsProgress, type ProfileLocalPackages, type RootfsStageResult } from './rootfs-common.js';
-import { stageToolchain } from '../engine/toolchain.js';
 
 type RpmSource = Extract<Profile['source'], { location: string }>;
 
@@ -38,7 +37,6 @@ export async function rpmRootfsStage(ctx: BuildContext, source: RpmSource, local
   return ctx.cache.run({
     name: 'rootfs',
     inputs: {
-      toolchain: await stageToolchain('rootfs'),
       source: { ...source, location: spec },
       include,
       packages: resolved.packages.map((p) => [p.name, p.version, p.architecture, p.sha256]),

@@ -5,7 +5,6 @@ import type { StageResult } from '../engine/stage-cache.js';
 import type { BuildContext } from './build-context.js';
 import { writeRootfsTar } from './rootfs-tar.js';
 import type { OverlayStageResult } from './stage-overlay.js';
-import { stageToolchain } from '../engine/toolchain.js';
 
 export interface RootfsTarStageResult {
   file: string;
@@ -24,7 +23,7 @@ export async function rootfsTarStage(ctx: BuildContext, overlay: StageResult<Ove
   const owner = process.getuid?.() === 0 ? ('disk' as const) : ('root' as const);
   return ctx.cache.run({
     name: 'rootfs-tar',
-    inputs: { toolchain: await stageToolchain('rootfs-tar'), epoch: ctx.epoch, owner },
+    inputs: { epoch: ctx.epoch, owner },
     upstream: [overlay.key],
     describe: (r) => `${r.entries} entries, ${(r.bytes / 1048576).toFixed(0)} MiB`,
     run: async (dir) => {

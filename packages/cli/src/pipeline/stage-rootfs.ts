@@ -7,7 +7,6 @@ import { finishRootfs, profileLocalPackages, rootfsIncludes, rootfsProgress, typ
 import { rpmRootfsStage } from './stage-rootfs-rpm.js';
 import { resolvedAptPackages } from './resolved-apt-packages.js';
 import { resolveLock } from './lock-file.js';
-import { stageToolchain } from '../engine/toolchain.js';
 
 export type { RootfsStageResult } from './rootfs-common.js';
 
@@ -26,7 +25,7 @@ export async function rootfsStage(ctx: BuildContext): Promise<StageResult<Rootfs
   const packages = await resolvedAptPackages(ctx, 'rootfs', request, async () => (await resolveLock(ctx.loaded)).packages);
   return ctx.cache.run({
     name: 'rootfs',
-    inputs: { toolchain: await stageToolchain('rootfs'), ...request, packages },
+    inputs: { ...request, packages },
     upstream: [],
     describe: (r) => `${r.packages.length} packages${r.configured ? '' : ' (unpacked only)'}`,
     run: async (dir) => {
