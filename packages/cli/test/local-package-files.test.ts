@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ProfileError, Reporter, StageCache, type StageRun } from '@distroforge/cli';
+import { ProfileError, Reporter, resolveLock, StageCache, type StageRun } from '@distroforge/cli';
 import { profilePaths } from '../src/commands/profile-paths.js';
 import type { BuildContext } from '../src/pipeline/build-context.js';
 import { findKernel } from '../src/pipeline/find-kernel.js';
@@ -74,7 +74,7 @@ async function rootfsStageOf(dir: string, runIn?: string): Promise<{ stage: Stag
     },
   } as unknown as StageCache;
   const reporter = new Reporter({ quiet: true, out: new PassThrough() });
-  const ctx: BuildContext = { loaded, paths: profilePaths(dir), reporter, cache, epoch: 1_700_000_000, logFile: join(work, 'build.log') };
+  const ctx: BuildContext = { loaded, paths: profilePaths(dir), reporter, cache, epoch: 1_700_000_000, logFile: join(work, 'build.log'), resolveLock: () => resolveLock(loaded) };
   await rootfsStage(ctx);
   return { stage: stage!, key: StageCache.key(stage!.name, stage!.inputs, stage!.upstream), ...(result ? { result } : {}) };
 }

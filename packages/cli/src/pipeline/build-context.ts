@@ -2,6 +2,7 @@ import type { LoadedProfile } from '../profile/load-profile.js';
 import type { Reporter } from '../output/reporter.js';
 import type { StageCache } from '../engine/stage-cache.js';
 import type { ProfilePaths } from '../commands/profile-paths.js';
+import type { LockFile } from './lock-file.js';
 
 /** What every stage of a build can read. */
 export interface BuildContext {
@@ -14,6 +15,8 @@ export interface BuildContext {
   /** Tool log of this build. */
   logFile: string;
   signal?: AbortSignal;
+  /** The profile's apt resolution (as a lock file), made once per build: the lock check and the rootfs key share it. */
+  resolveLock: () => Promise<LockFile>;
 }
 
 /** Used when neither SOURCE_DATE_EPOCH nor the profile sets one: never the wall clock. */

@@ -17,7 +17,7 @@ import { liveInitramfsStage } from './stage-live-initramfs.js';
 import { overlayStage } from './stage-overlay.js';
 import { rootfsStage } from './stage-rootfs.js';
 import { rootfsTarStage } from './stage-rootfs-tar.js';
-import { assertLocked } from './lock-file.js';
+import { assertLocked, resolveLock, type LockFile } from './lock-file.js';
 import { stageToolchain } from '../engine/toolchain.js';
 
 export interface BuildOptions {
@@ -61,6 +61,7 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
   // External tools and packages that read the environment see the same timestamp.
   const previousEpoch = process.env.SOURCE_DATE_EPOCH;
   process.env.SOURCE_DATE_EPOCH = String(epoch);
+  let resolution: Promise<LockFile> | undefined;
   const ctx: BuildContext = {
     loaded,
     paths,
@@ -69,6 +70,7 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
     epoch,
     logFile,
     ...(options.signal ? { signal: options.signal } : {}),
+    resolveLock: () => (resolution ??= resolveLock(loaded)),
   };
   try {
     const stages: StageResult<unknown>[] = [];
@@ -93,7 +95,7 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
       packages = [{ name: kernel.result.package, version: kernel.result.packageVersion, sha256: '' }];
       direct = { kernel: vmlinuz.file, initrd: initrd.file, append: ['console=ttyS0,115200', 'panic=-1', ...profile.boot.kernelArgs].join(' ') };
     } else {
-      if (options.locked) await assertLocked(loaded);
+      if (options.locked) await assertLocked(loaded, ctx.resolveLock);
       const rootfs = await rootfsStage(ctx);
       // Independent branches run side by side: the initramfs needs only the root's kernel; the
       // squashfs + ISO branch and the disk image both read the finished overlay tree.

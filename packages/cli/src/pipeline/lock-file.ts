@@ -91,10 +91,13 @@ export function lockDifferences(locked: LockFile, now: LockFile): string[] {
   return lines.sort();
 }
 
-/** For `build --locked`: fails with the difference when the profile no longer resolves to the lock. */
-export async function assertLocked(loaded: LoadedProfile): Promise<void> {
+/**
+ * For `build --locked`: fails with the difference when the profile no longer resolves to the lock.
+ * `resolve` lets a build share one resolution between this check and its rootfs stage key.
+ */
+export async function assertLocked(loaded: LoadedProfile, resolve: () => Promise<LockFile> = () => resolveLock(loaded)): Promise<void> {
   const locked = await readLock(loaded.dir);
-  const diff = lockDifferences(locked, await resolveLock(loaded));
+  const diff = lockDifferences(locked, await resolve());
   if (diff.length) {
     throw new DistroforgeError('ERR_LOCK_MISMATCH', `the packages resolved now differ from ${LOCK_FILE}:\n${diff.join('\n')}`, {
       path: join(loaded.dir, LOCK_FILE),

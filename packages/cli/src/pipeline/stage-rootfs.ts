@@ -6,7 +6,6 @@ import type { BuildContext } from './build-context.js';
 import { finishRootfs, profileLocalPackages, rootfsIncludes, rootfsProgress, type RootfsStageResult } from './rootfs-common.js';
 import { rpmRootfsStage } from './stage-rootfs-rpm.js';
 import { resolvedAptPackages } from './resolved-apt-packages.js';
-import { resolveLock } from './lock-file.js';
 
 export type { RootfsStageResult } from './rootfs-common.js';
 
@@ -22,7 +21,7 @@ export async function rootfsStage(ctx: BuildContext): Promise<StageResult<Rootfs
   // A changed package file changes its digest, so the root is bootstrapped again; so does a new
   // version on the mirror (the resolved set is part of the key).
   const request = { source, include, localPackages: local.files.map((f) => f.sha256), epoch: ctx.epoch, root: process.getuid?.() === 0 };
-  const packages = await resolvedAptPackages(ctx, 'rootfs', request, async () => (await resolveLock(ctx.loaded)).packages);
+  const packages = await resolvedAptPackages(ctx, 'rootfs', request, async () => (await ctx.resolveLock()).packages);
   return ctx.cache.run({
     name: 'rootfs',
     inputs: { ...request, packages },
