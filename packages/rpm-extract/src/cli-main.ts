@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { formatDumpLine } from './dump-format.js';
 import { rpmError } from './errors.js';
 import { extractPackage } from './extract-package.js';
+import { extractDefaults, verifyDefaults } from './option-defaults.js';
 import { readRpm } from './read-rpm.js';
 import type { RpmDependency, RpmPackage } from './types.js';
 import { verifyPackage } from './verify-package.js';
@@ -65,7 +66,7 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
     return 0;
   }
   if (values.verify) {
-    const result = await verifyPackage(file, { files: true });
+    const result = await verifyPackage(file, verifyDefaults);
     if (json) out(`${JSON.stringify({ ok: result.ok, checks: result.checks, signatures: result.signatures }, null, 2)}\n`);
     else {
       for (const c of result.checks) out(`${c.name}: ${c.ok ? 'OK' : `BAD (expected ${c.expected}, got ${c.actual})`}\n`);
@@ -76,8 +77,8 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
   }
   const directory = values.directory ?? '.';
   const merge = (await readdir(directory).catch(() => [])).length > 0;
-  // Options spelled out (extractRpm's defaults) rather than validated: the bin never loads zod.
-  const result = await extractPackage(file, directory, { merge, verify: values['no-verify'] !== true, fileDigests: 'auto', keepPartial: false, preserveMtime: true });
+  // extractRpm's defaults, not its validation: the bin never loads zod.
+  const result = await extractPackage(file, directory, { ...extractDefaults, merge, verify: values['no-verify'] !== true });
   if (values.manifest) await writeFile(values.manifest, `${JSON.stringify(result.manifest, null, 2)}\n`).catch((cause: unknown) => {
     throw rpmError('ERR_RPM_WRITE', `cannot write ${values.manifest}: ${(cause as Error).message}`, { path: values.manifest, cause });
   });

@@ -1,21 +1,22 @@
 import { z } from 'zod';
+import { extractDefaults } from './option-defaults.js';
 
 export const extractOptionsSchema = z
   .object({
     /** Check the header and payload digests while extracting (default true); nothing is kept on a mismatch. */
-    verify: z.boolean().default(true),
+    verify: z.boolean().default(extractDefaults.verify),
     /**
      * Per-file digests while extracting (with `verify`). `auto` (default): only when the package has
      * no payload digest (rpm < 4.14); otherwise the payload digest, itself covered by the header
      * digest, already proves every byte and the tree is discarded on a mismatch. `always`: check too.
      */
-    fileDigests: z.enum(['auto', 'always']).default('auto'),
+    fileDigests: z.enum(['auto', 'always']).default(extractDefaults.fileDigests),
     /** Add to an existing directory (a root filesystem being assembled) instead of creating it. */
-    merge: z.boolean().default(false),
+    merge: z.boolean().default(extractDefaults.merge),
     /** Keep the half-written staging directory when extraction fails (for debugging; files not reached yet may be empty). */
-    keepPartial: z.boolean().default(false),
+    keepPartial: z.boolean().default(extractDefaults.keepPartial),
     /** Give files and directories the package's mtimes (default true). */
-    preserveMtime: z.boolean().default(true),
+    preserveMtime: z.boolean().default(extractDefaults.preserveMtime),
     /**
      * Worker threads that create the small files of packages with 200 or more. 0: none, all on
      * the calling thread. Unset (default): start on the calling thread and move to 2 threads only

@@ -1,4 +1,4 @@
-import { rpmError } from './errors.js';
+import { parseOptions } from './parse-options.js';
 import { extractPackage, type ExtractResult } from './extract-package.js';
 import { extractOptionsSchema, type ExtractOptions } from './extract-options.js';
 import type { RpmSource } from './open-source.js';
@@ -13,10 +13,5 @@ export type { ExtractResult } from './extract-package.js';
  * following the tree's own symlinks (e.g. /lib -> usr/lib) as a chroot would.
  */
 export async function extractRpm(source: RpmSource, directory: string, options: ExtractOptions = {}): Promise<ExtractResult> {
-  const parsed = extractOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw rpmError('ERR_RPM_OPTIONS_INVALID', `invalid extract option ${issue?.path.join('.')}: ${issue?.message}`, { value: issue?.path.join('.') });
-  }
-  return extractPackage(source, directory, parsed.data);
+  return extractPackage(source, directory, parseOptions(extractOptionsSchema, options, 'extract'));
 }

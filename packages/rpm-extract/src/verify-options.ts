@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { verifyDefaults } from './option-defaults.js';
 
 export const verifyOptionsSchema = z
   .object({
     /** Also decompress the payload and check every file's digest (default true); false checks what `rpm -K` checks. */
-    files: z.boolean().default(true),
+    files: z.boolean().default(verifyDefaults.files),
   })
   .strict();
 

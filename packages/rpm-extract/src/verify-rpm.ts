@@ -1,4 +1,4 @@
-import { rpmError } from './errors.js';
+import { parseOptions } from './parse-options.js';
 import type { RpmSource } from './open-source.js';
 import { verifyPackage, type VerifyResult } from './verify-package.js';
 import { verifyOptionsSchema, type VerifyOptions } from './verify-options.js';
@@ -12,10 +12,5 @@ export type { VerifyResult } from './verify-package.js';
  * the result, not thrown; an unreadable header still throws its typed error.
  */
 export async function verifyRpm(source: RpmSource, options: VerifyOptions = {}): Promise<VerifyResult> {
-  const parsed = verifyOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw rpmError('ERR_RPM_OPTIONS_INVALID', `invalid verify option ${issue?.path.join('.')}: ${issue?.message}`, { value: issue?.path.join('.') });
-  }
-  return verifyPackage(source, parsed.data);
+  return verifyPackage(source, parseOptions(verifyOptionsSchema, options, 'verify'));
 }
