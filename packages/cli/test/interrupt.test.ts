@@ -2,13 +2,13 @@
 // leaves neither a half-written stage output nor an output file behind.
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { copyExampleProfile } from './example-profile.js';
 
 const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
-const examples = join(import.meta.dirname, '..', '..', '..', 'examples');
 let work = '';
 
 afterAll(async () => {
@@ -23,7 +23,7 @@ async function listTree(dir: string): Promise<string[]> {
 it('SIGINT in the middle of a stage exits 130 and removes the partial stage output', async () => {
   work = await mkdtemp(join(tmpdir(), 'df-interrupt-'));
   const profile = join(work, 'minimal');
-  await cp(join(examples, 'minimal'), profile, { recursive: true, filter: (src) => !/[/\\](\.distroforge|out)$/.test(src) });
+  await copyExampleProfile('minimal', profile);
   const state = join(work, 'state');
   const child = execa('node', [cli, 'build', profile, '--json', '--state', state, '--out', join(work, 'out')], { reject: false, buffer: true });
   let sent = false;

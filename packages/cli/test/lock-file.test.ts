@@ -1,10 +1,10 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { assertLocked, LOCK_FILE, loadProfile, lockDifferences, readLock, resolveLock, writeLock, type LockFile } from '@distroforge/cli';
+import { copyExampleProfile } from './example-profile.js';
 
-const examples = join(import.meta.dirname, '..', '..', '..', 'examples');
 const sha = (c: string) => c.repeat(64);
 const lock = (packages: LockFile['packages']): LockFile => ({ format: 'distroforge-lock', version: 1, suite: 'bookworm', variant: 'minbase', architecture: 'amd64', packages });
 
@@ -21,8 +21,7 @@ describe('lock file of examples/debian-live (real, verified bookworm metadata)',
   it('resolves, round-trips, passes --locked, and refuses a lock that no longer matches', async () => {
     const work = await mkdtemp(join(tmpdir(), 'df-lock-'));
     const dir = join(work, 'debian-live');
-    // The profile only: never a build state or outputs a local build left in the example.
-    await cp(join(examples, 'debian-live'), dir, { recursive: true, filter: (src) => !/[/\\](\.distroforge|out)$/.test(src) });
+    await copyExampleProfile('debian-live', dir);
     onTestFinished(() => rm(work, { recursive: true, force: true }));
     const loaded = await loadProfile(dir);
     const resolved = await resolveLock(loaded);

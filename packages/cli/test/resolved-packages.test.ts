@@ -2,15 +2,15 @@
 // resolution of the same request is reused with a warning so cached builds still work.
 import { DistroforgeError } from '@distroforge/core';
 import { execa } from 'execa';
-import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BuildContext } from '../src/pipeline/build-context.js';
 import { resolvedAptPackages } from '../src/pipeline/resolved-apt-packages.js';
+import { copyExampleProfile } from './example-profile.js';
 
 const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
-const examples = join(import.meta.dirname, '..', '..', '..', 'examples');
 const temps: string[] = [];
 
 afterAll(async () => {
@@ -59,7 +59,7 @@ const canUnshareNetwork = (await execa('unshare', ['-n', 'true'], { reject: fals
 it.skipIf(!canUnshareNetwork)('examples/minimal: the kernel stage is keyed on the resolved packages and rebuilds from cache without a network', async () => {
   const work = await temp('df-offline-');
   const profile = join(work, 'minimal');
-  await cp(join(examples, 'minimal'), profile, { recursive: true, filter: (src) => !/[/\\](\.distroforge|out)$/.test(src) });
+  await copyExampleProfile('minimal', profile);
   const args = ['build', profile, '--json', '--state', join(work, 'state'), '--out', join(work, 'out')];
   await execa('node', [cli, ...args]);
   const [key] = (await readdir(join(work, 'state', 'stages', 'kernel'))).filter((n) => !n.startsWith('.'));
