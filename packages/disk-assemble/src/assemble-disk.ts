@@ -22,6 +22,7 @@ import { prepareBiosBoot } from './bios-boot.js';
 import { copyInto } from './copy-into.js';
 import { DiskInputMissingError, DiskTooSmallError, InvalidDiskOptionsError } from './errors.js';
 import { buildExt4Image, ext4SizeFor, type Ext4Image } from './ext4-image.js';
+import { buildExt4FromBase, type Ext4FromBase } from './ext4-from-base.js';
 import { SECTOR } from './gpt.js';
 import { deriveGuid } from './guid.js';
 import { partitionTypeGuid, partitionTypes } from './partition-types.js';
@@ -48,7 +49,14 @@ export interface AssembledDisk {
   diskGuid: string;
   partitions: readonly ReadGptPartition[];
   /** `fsUuid` is the ext4 UUID (undefined for a squashfs/EROFS image root, which has none). */
-  root: { partuuid: string; filesystem: 'ext4' | 'squashfs' | 'erofs'; fsUuid: string | undefined; size: number };
+  root: {
+    partuuid: string;
+    filesystem: 'ext4' | 'squashfs' | 'erofs';
+    fsUuid: string | undefined;
+    size: number;
+    /** For an ext4 root built from a base: the base image, whether it was cached, and how many paths the delta changed. */
+    base?: { image: string; cached: boolean; changed: number };
+  };
   /** The writable data partition that follows a read-only image root (the overlay's upper layer). */
   data?: { partuuid: string; fsUuid: string; size: number };
   esp: { serial: string; size: number };
@@ -61,6 +69,9 @@ export interface AssembledDisk {
   notApplied: Ext4Image['notApplied'];
   logFile: string;
 }
+
+/** The step a computed ext4 root size built from a base is rounded up to, so small changes keep the cached base. */
+const BASE_SIZE_STEP = 64 * MiB;
 
 /**
  * Builds a GPT disk image: [BIOS boot partition with GRUB's core.img,] an ESP holding GRUB for
@@ -147,24 +158,31 @@ export async function assembleDisk(given: AssembleDiskOptions): Promise<Assemble
       if (lastSize < 8 * MiB) throw new DiskTooSmallError('the disk', options.size, fixed + gptOverhead + 8 * MiB, { value: 'size' });
     }
     const fstab = options.fstab ? fstabFor(options, input.kind === 'ext4' ? rootPartuuid : undefined, guid) : undefined;
-    const rootSize = input.kind === 'ext4' ? lastSize ?? ext4SizeFor(input.tree) + input.options.freeSpace : input.size;
+    const contentSize = (tree: RootInput & { kind: 'ext4' }) => {
+      const bytes = ext4SizeFor(tree.tree) + tree.options.freeSpace;
+      return tree.base ? Math.ceil(bytes / BASE_SIZE_STEP) * BASE_SIZE_STEP : bytes;
+    };
+    const rootSize = input.kind === 'ext4' ? lastSize ?? contentSize(input) : input.size;
     // The ext4 root is made in place, inside the disk image (no root image to copy and hash).
-    const buildRoot = (disk: string, offset: number) => input.kind === 'ext4'
-      ? buildExt4Image({
-          directory: input.options.directory,
-          files: fstab === undefined ? [] : [{ path: '/etc/fstab', content: fstab }],
-          manifest: input.manifest,
-          owner: input.options.owner,
-          output: disk,
-          offset,
-          size: rootSize,
-          uuid: guid('filesystem:root'),
-          hashSeed: guid('hash-seed:root'),
-          label: input.options.label,
-          sourceDateEpoch: epoch,
-          ...run,
-        }, { tree: input.tree })
-      : copyRootImage(input.options.image, disk, offset);
+    const ext4Options = (tree: RootInput & { kind: 'ext4' }, disk: string, offset: number) => ({
+      directory: tree.options.directory,
+      files: fstab === undefined ? [] : [{ path: '/etc/fstab', content: fstab }],
+      manifest: tree.manifest,
+      owner: tree.options.owner,
+      output: disk,
+      offset,
+      size: rootSize,
+      uuid: guid('filesystem:root'),
+      hashSeed: guid('hash-seed:root'),
+      label: tree.options.label,
+      sourceDateEpoch: epoch,
+      ...run,
+    });
+    const buildRoot = async (disk: string, offset: number, diskSize: number): Promise<{ size: number; uuid: string | undefined; notApplied: Ext4Image['notApplied']; base?: Ext4FromBase['base']; changed?: number }> => {
+      if (input.kind === 'image') return copyRootImage(input.options.image, disk, offset);
+      if (!input.base) return buildExt4Image(ext4Options(input, disk, offset), { tree: input.tree });
+      return buildExt4FromBase({ ...ext4Options(input, disk, offset), fileSize: diskSize, base: input.base, cacheDir: input.base.cacheDir }, { tree: input.tree });
+    };
     const data = input.kind === 'image'
       ? await buildDataPartition({ work, size: lastSize ?? DEFAULT_DATA_SIZE, label: input.options.data.label, fstab, uuid: guid('filesystem:data'), hashSeed: guid('hash-seed:data'), sourceDateEpoch: epoch, ...run })
       : undefined;
@@ -182,8 +200,11 @@ export async function assembleDisk(given: AssembleDiskOptions): Promise<Assemble
 
     const raw = options.format === 'raw' ? undefined : join(work, 'disk.img');
     const writeRaw = async (path: string) => {
+      const rootAt = [path, at('root').firstLba * SECTOR, table.sectorCount * SECTOR] as const;
+      // A root from a base creates the image file (a copy of the cached base, already in place); the table goes around it.
+      const fromBase = input.kind === 'ext4' && input.base ? await buildRoot(...rootAt) : undefined;
       await writeGpt(path, table, bios ? { mbrBootCode: bios.mbrBootCode } : {});
-      const root = await buildRoot(path, at('root').firstLba * SECTOR);
+      const root = fromBase ?? (await buildRoot(...rootAt));
       const handle = await open(path, 'r+');
       try {
         if (bios) await handle.write(bios.coreImage, 0, bios.coreImage.length, at('BIOS boot').firstLba * SECTOR);
@@ -216,7 +237,13 @@ export async function assembleDisk(given: AssembleDiskOptions): Promise<Assemble
       sourceDateEpoch: epoch,
       diskGuid: table.diskGuid,
       partitions,
-      root: { partuuid: rootPartuuid, filesystem: input.kind === 'ext4' ? 'ext4' : input.filesystem, fsUuid: root.uuid, size: root.size },
+      root: {
+        partuuid: rootPartuuid,
+        filesystem: input.kind === 'ext4' ? 'ext4' : input.filesystem,
+        fsUuid: root.uuid,
+        size: root.size,
+        ...(root.base ? { base: { ...root.base, changed: root.changed ?? 0 } } : {}),
+      },
       ...(data ? { data: { partuuid: dataPartuuid, fsUuid: data.uuid, size: data.size } } : {}),
       esp: { serial: espUuid, size: esp.size },
       boot: { bios: options.bios, uefi: options.uefi, secureBoot: options.secureBoot },

@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import { InvalidDiskOptionsError } from './errors.js';
 import type { TreeEntry } from './walk-tree.js';
 
-const typeBits: Record<NonNullable<ManifestEntry['type']>, number> = {
+export const typeBits: Record<NonNullable<ManifestEntry['type']>, number> = {
   fifo: 0o010000,
   char: 0o020000,
   dir: 0o040000,
@@ -77,7 +77,7 @@ export function ownershipScript(tree: readonly TreeEntry[], manifest: Manifest, 
 }
 
 /** debugfs splits command lines at blanks and honours double quotes; nothing escapes a quote. */
-function quote(path: string): string {
+export function quote(path: string): string {
   if (/["\n\r\0]/.test(path)) throw new InvalidDiskOptionsError(`path cannot be passed to debugfs (quote or newline): ${JSON.stringify(path)}`, { value: path });
   return `"${path}"`;
 }

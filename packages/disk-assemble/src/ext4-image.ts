@@ -138,7 +138,7 @@ function treeInodeCount(tree: readonly TreeEntry[]): number {
 }
 
 /** debugfs commands that write each extra file (after removing the tree's file of that path). */
-async function extraFileCommands(files: readonly Ext4ExtraFile[], tree: readonly TreeEntry[], work: string, epoch: number): Promise<string[]> {
+export async function extraFileCommands(files: readonly Ext4ExtraFile[], tree: readonly TreeEntry[], work: string, epoch: number): Promise<string[]> {
   const onDisk = new Map(tree.map((e) => [e.path, e.type]));
   const commands: string[] = [];
   for (const [index, file] of files.entries()) {
@@ -160,7 +160,7 @@ async function extraFileCommands(files: readonly Ext4ExtraFile[], tree: readonly
 }
 
 /** debugfs exits 0 even when a command fails; every stderr line but its banner is a failure. */
-async function runDebugfs(debugfs: string, commandFile: string, image: string, options: { logFile: string; signal: AbortSignal | undefined; E2FSPROGS_FAKE_TIME: string }): Promise<void> {
+export async function runDebugfs(debugfs: string, commandFile: string, image: string, options: { logFile: string; signal: AbortSignal | undefined; E2FSPROGS_FAKE_TIME: string }): Promise<void> {
   const { logFile, signal } = options;
   const args = ['-w', '-f', commandFile, image];
   const result = await execa(debugfs, args, {

@@ -33,6 +33,23 @@ export const ext4RootSchema = z
     size: bytes.multipleOf(4096).optional(),
     freeSpace: z.number().int().min(0).default(64 * MiB),
     label: z.string().min(1).max(16).default('root'),
+    /**
+     * Build incrementally from the tree `directory` was derived from (e.g. the bootstrapped root
+     * under an overlay's hard-link farm): an image of the base, kept in `cacheDir` and reused while
+     * the base, layout and UUIDs stay the same, plus the difference, applied with debugfs. The
+     * image is the same whether the base was cached or not; the computed size is rounded up to
+     * 64 MiB so that small changes keep it (and the cached base).
+     */
+    base: z
+      .object({
+        directory: z.string().min(1),
+        manifest: z.union([manifestSchema, z.string().min(1)]).optional(),
+        /** Names the base's content for the cache (e.g. a build cache key); default: a digest of its listing. */
+        key: z.string().min(1).optional(),
+        cacheDir: z.string().min(1),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

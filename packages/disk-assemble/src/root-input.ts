@@ -3,11 +3,12 @@ import { open, stat } from 'node:fs/promises';
 import { DiskInputMissingError, InvalidDiskOptionsError } from './errors.js';
 import type { Ext4RootOptions, ImageRootOptions, NormalisedDiskOptions } from './options.js';
 import { probeFilesystem } from './probe-filesystem.js';
+import type { Ext4BaseTree } from './ext4-from-base.js';
 import { walkTree, type TreeEntry } from './walk-tree.js';
 
 /** What the root partition is made of, read once: a tree for ext4, or a finished read-only image. */
 export type RootInput =
-  | { kind: 'ext4'; options: Ext4RootOptions; tree: TreeEntry[]; manifest: Manifest; newestMtime: number }
+  | { kind: 'ext4'; options: Ext4RootOptions; tree: TreeEntry[]; manifest: Manifest; newestMtime: number; base?: Ext4BaseTree & { cacheDir: string } }
   | { kind: 'image'; options: ImageRootOptions; filesystem: 'squashfs' | 'erofs'; size: number; newestMtime: number };
 
 export async function readRootInput(root: NormalisedDiskOptions['root']): Promise<RootInput> {
@@ -16,7 +17,8 @@ export async function readRootInput(root: NormalisedDiskOptions['root']): Promis
     const tree = await walkTree(root.directory).catch((cause: unknown) => {
       throw new DiskInputMissingError('root directory', root.directory, { cause });
     });
-    return { kind: 'ext4', options: root, tree, manifest, newestMtime: Math.max(...tree.map((e) => e.mtimeSec)) };
+    const base = root.base && { directory: root.base.directory, manifest: await loadManifest(root.base.manifest), cacheDir: root.base.cacheDir, ...(root.base.key ? { key: root.base.key } : {}) };
+    return { kind: 'ext4', options: root, tree, manifest, newestMtime: Math.max(...tree.map((e) => e.mtimeSec)), ...(base ? { base } : {}) };
   }
   const info = await stat(root.image).catch((cause: unknown) => {
     throw new DiskInputMissingError('root image', root.image, { cause });

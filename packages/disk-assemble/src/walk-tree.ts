@@ -10,6 +10,10 @@ export interface TreeEntry {
   /** `device:inode` on the host, to tell hard links apart (with `nlink`). */
   inode: string;
   nlink: number;
+  /** The full st_mode (type and permission bits) and owner found on the host. */
+  mode: number;
+  uid: number;
+  gid: number;
 }
 
 /**
@@ -22,7 +26,7 @@ export async function walkTree(root: string): Promise<TreeEntry[]> {
   const visit = (path: string) => {
     const st = lstatSync(join(root, path));
     const type = st.isDirectory() ? 'dir' : st.isFile() ? 'file' : st.isSymbolicLink() ? 'symlink' : 'other';
-    out.push({ path, type, size: st.size, mtimeSec: Math.floor(st.mtimeMs / 1000), inode: `${st.dev}:${st.ino}`, nlink: st.nlink });
+    out.push({ path, type, size: st.size, mtimeSec: Math.floor(st.mtimeMs / 1000), inode: `${st.dev}:${st.ino}`, nlink: st.nlink, mode: st.mode, uid: st.uid, gid: st.gid });
     if (type !== 'dir') return;
     for (const name of readdirSync(join(root, path)).sort()) visit(path === '/' ? `/${name}` : `${path}/${name}`);
   };
