@@ -108,7 +108,7 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
           ? Promise.resolve(undefined)
           : profile.disk.root === 'image'
             ? imageBuilt.then((image) => diskStage(ctx, { kind: 'image', image }, initramfs))
-            : diskStage(ctx, { kind: 'ext4', overlay }, initramfs),
+            : diskStage(ctx, { kind: 'ext4', overlay, rootfs }, initramfs),
         profile.outputs.includes('rootfs-tar') ? rootfsTarStage(ctx, overlay) : Promise.resolve(undefined),
       ] as const);
       stages.push(rootfs, overlay, image, initramfs);

@@ -16,6 +16,8 @@ export interface DiskStageResult {
   kernelArgs: string[];
   /** Manifest entries the ext4 writer could not apply (file capabilities). */
   notApplied: number;
+  /** An ext4 root made from the cached image of the bootstrapped root plus the overlay's changes. */
+  rootBase?: { cached: boolean; changed: number };
 }
 
 const MiB = 1024 * 1024;
@@ -30,7 +32,9 @@ export function diskKernelArgs(ctx: BuildContext): string[] {
 }
 
 /** The root partition's source: the overlay tree (ext4 root) or the finished image (`disk.root: image`). */
-export type DiskRootSource = { kind: 'ext4'; overlay: StageResult<OverlayStageResult> } | { kind: 'image'; image: StageResult<ImageStageResult> };
+export type DiskRootSource =
+  | { kind: 'ext4'; overlay: StageResult<OverlayStageResult>; rootfs: StageResult<unknown> }
+  | { kind: 'image'; image: StageResult<ImageStageResult> };
 
 /**
  * Stage 5b: a GPT disk image (BIOS boot partition, ESP with GRUB or Debian's signed shim + GRUB,
@@ -56,7 +60,7 @@ export async function diskStage(ctx: BuildContext, source: DiskRootSource, initr
     name: 'disk',
     inputs,
     upstream: [source.kind === 'ext4' ? source.overlay.key : source.image.key, initramfs.key],
-    describe: (r) => `${(r.bytes / MiB).toFixed(0)} MiB ${r.format}`,
+    describe: (r) => `${(r.bytes / MiB).toFixed(0)} MiB ${r.format}${r.rootBase ? ` (root: ${r.rootBase.cached ? 'cached base' : 'new base'} + ${r.rootBase.changed} changes)` : ''}`,
     run: async (dir) => {
       const { disk } = profile;
       const file = `${profile.name}.${disk.format === 'qcow2' ? 'qcow2' : 'img'}`;
@@ -69,6 +73,15 @@ export async function diskStage(ctx: BuildContext, source: DiskRootSource, initr
                 manifest: join(source.overlay.dir, 'manifest.json'),
                 owner: inputs.owner,
                 ...(disk.size === undefined ? { freeSpace: parseByteSize(disk.freeSpace) } : {}),
+                // The overlay tree is a hard-link farm of the bootstrapped root: an ext4 image of
+                // that root is kept (reused while the root stage is) and only the overlay's
+                // difference is written per build, on a cold build as on a rebuild.
+                base: {
+                  directory: join(source.rootfs.dir, 'rootfs'),
+                  manifest: join(source.rootfs.dir, 'manifest.json'),
+                  key: source.rootfs.key,
+                  cacheDir: join(ctx.paths.stateDir, 'cache', 'disk-base'),
+                },
               }
             : {
                 image: join(source.image.dir, source.image.result.file),
@@ -106,6 +119,7 @@ export async function diskStage(ctx: BuildContext, source: DiskRootSource, initr
         rootPartuuid: result.root.partuuid,
         kernelArgs: [...result.kernelArgs],
         notApplied: result.notApplied.length,
+        ...(result.root.base ? { rootBase: { cached: result.root.base.cached, changed: result.root.base.changed } } : {}),
       };
     },
   });
