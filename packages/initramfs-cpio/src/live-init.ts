@@ -30,6 +30,13 @@ export const liveInitOptionsSchema = z.object({
   device: word.optional(),
   /** Path of the image on the medium; empty: the medium itself is the image (`live.image=`). */
   image: word.default('/live/filesystem.squashfs'),
+  /**
+   * Read-only images stacked above the root image, lowest first (`live.layers=a,b`): paths on the
+   * boot medium (e.g. the profile's overlay as `/live/overlay.squashfs` over the bootstrapped
+   * root) or devices (`/dev/vdb`, `LABEL=`, `UUID=`, `PARTUUID=`). Whiteouts in a layer hide what
+   * is below it.
+   */
+  layers: z.array(word.regex(/^(\/|LABEL=|UUID=|PARTUUID=)[^,]*$/, 'an absolute path or a LABEL=/UUID=/PARTUUID= device, without commas')).default([]),
   /** `squashfs` or `erofs` (`live.fstype=`). */
   imageType: z.enum(['squashfs', 'erofs']).default('squashfs'),
   /** Copy the image to RAM and release the medium (`live.copytoram`, `live.copytoram=0`). */
@@ -77,6 +84,8 @@ LIVE_UUID=${q(o.uuid ?? '')}
 LIVE_DEVICE=${q(o.device ?? '')}
 LIVE_IMAGE=${q(o.image)}
 LIVE_FSTYPE=${q(o.imageType)}
+LIVE_LAYERS=${q(o.layers.join(','))}
+LOWER=
 LIVE_COPYTORAM=${o.copyToRam ? 1 : 0}
 LIVE_TIMEOUT=${o.timeout}
 LIVE_INIT=${q(o.init)}
@@ -122,6 +131,7 @@ parse_cmdline() {
       live.device=*) LIVE_DEVICE="\${arg#*=}" ;;
       live.image=*) LIVE_IMAGE="\${arg#*=}" ;;
       live.fstype=*) LIVE_FSTYPE="\${arg#*=}" ;;
+      live.layers=*) LIVE_LAYERS="\${arg#*=}" ;;
       live.copytoram|live.copytoram=1|live.copytoram=yes) LIVE_COPYTORAM=1 ;;
       live.copytoram=0|live.copytoram=no) LIVE_COPYTORAM=0 ;;
       live.timeout=*) LIVE_TIMEOUT="\${arg#*=}" ;;
@@ -207,24 +217,62 @@ mount_image_root() {
   mkdir -p "$LIVE_DIR/medium" "$LIVE_DIR/rootfs"
   if [ -z "$LIVE_IMAGE" ]; then
     mount -t "$LIVE_FSTYPE" -o ro "$MEDIUM" "$LIVE_DIR/rootfs" || rescue "cannot mount $MEDIUM as $LIVE_FSTYPE"
+    mount_layers
     return
   fi
   mount -o ro "$MEDIUM" "$LIVE_DIR/medium" || rescue "cannot mount the boot medium $MEDIUM"
   image="$LIVE_DIR/medium$LIVE_IMAGE"
   [ -f "$image" ] || rescue "image $LIVE_IMAGE not found on $MEDIUM"
+  layer_files=
+  for layer in $(echo "$LIVE_LAYERS" | tr ',' ' '); do
+    case "$layer" in
+      /dev/*|LABEL=*|UUID=*|PARTUUID=*) ;;
+      *) [ -f "$LIVE_DIR/medium$layer" ] || rescue "layer $layer not found on $MEDIUM"
+         layer_files="$layer_files $layer" ;;
+    esac
+  done
   if [ "$LIVE_COPYTORAM" = 1 ]; then
-    size_kb=$(( $(wc -c < "$image") / 1024 + 1024 ))
+    size_kb=1024
+    for f in "$LIVE_IMAGE" $layer_files; do size_kb=$(( size_kb + $(wc -c < "$LIVE_DIR/medium$f") / 1024 )); done
     mkdir -p "$LIVE_DIR/ram"
     mount -t tmpfs -o "size=\${size_kb}k,mode=0755" tmpfs "$LIVE_DIR/ram" || rescue "cannot mount a tmpfs for copytoram"
-    log "copying $LIVE_IMAGE to RAM ($size_kb KiB)"
+    log "copying $LIVE_IMAGE$layer_files to RAM ($size_kb KiB)"
     cp "$image" "$LIVE_DIR/ram/image" || rescue "copytoram failed (not enough memory?)"
+    n=0
+    for f in $layer_files; do
+      n=$((n + 1))
+      cp "$LIVE_DIR/medium$f" "$LIVE_DIR/ram/layer-$n" || rescue "copytoram failed (not enough memory?)"
+    done
     umount "$LIVE_DIR/medium" || log "could not release the medium"
     image="$LIVE_DIR/ram/image"
+    IN_RAM=1
     log "copytoram done, medium released"
   fi
   maybe_break image
   mount -t "$LIVE_FSTYPE" -o loop,ro "$image" "$LIVE_DIR/rootfs" || rescue "cannot loop-mount $LIVE_IMAGE as $LIVE_FSTYPE"
   log "mounted $LIVE_IMAGE ($LIVE_FSTYPE)"
+  mount_layers
+}
+
+# live.layers: each read-only image goes above the ones before it; LOWER lists them for overlayfs, top first.
+mount_layers() {
+  n=0
+  files=0
+  for layer in $(echo "$LIVE_LAYERS" | tr ',' ' '); do
+    n=$((n + 1))
+    dir="$LIVE_DIR/layer$n"
+    mkdir -p "$dir"
+    case "$layer" in
+      /dev/*|LABEL=*|UUID=*|PARTUUID=*) wait_for_device "$layer" "$layer" "layer $layer"
+              mount -t "$LIVE_FSTYPE" -o ro "$FOUND" "$dir" || rescue "cannot mount the layer $layer as $LIVE_FSTYPE" ;;
+      *) files=$((files + 1))
+         file="$LIVE_DIR/medium$layer"
+         [ "$IN_RAM" = 1 ] && file="$LIVE_DIR/ram/layer-$files"
+         mount -t "$LIVE_FSTYPE" -o loop,ro "$file" "$dir" || rescue "cannot loop-mount the layer $layer as $LIVE_FSTYPE" ;;
+    esac
+    LOWER="$dir:\${LOWER:-$LIVE_DIR/rootfs}"
+    log "mounted layer $layer ($LIVE_FSTYPE)"
+  done
 }
 
 # Prints the lower-case unique GUID of GPT partition number $2 of disk $1 (e.g. vda 3): reads the
@@ -311,7 +359,7 @@ mount_overlay() {
     mount -t tmpfs -o "size=$LIVE_OVERLAYSIZE,mode=0755" tmpfs "$LIVE_DIR/cow" || rescue "cannot mount the overlay's tmpfs"
   fi
   mkdir -p "$LIVE_DIR/cow/upper" "$LIVE_DIR/cow/work"
-  mount -t overlay overlay -o "lowerdir=$LIVE_DIR/rootfs,upperdir=$LIVE_DIR/cow/upper,workdir=$LIVE_DIR/cow/work" "$NEWROOT" || rescue "cannot mount the overlay (is the overlay module loaded?)"
+  mount -t overlay overlay -o "lowerdir=\${LOWER:-$LIVE_DIR/rootfs},upperdir=$LIVE_DIR/cow/upper,workdir=$LIVE_DIR/cow/work" "$NEWROOT" || rescue "cannot mount the overlay (is the overlay module loaded?)"
   log "overlay ready on $NEWROOT"
 }
 

@@ -122,6 +122,39 @@ describe('liveInitScript', () => {
     expect(calls.indexOf('CALL umount $T/live/medium')).toBeLessThan(calls.indexOf('CALL mount -t squashfs -o loop,ro $T/live/ram/image $T/live/rootfs'));
   });
 
+  it('stacks live.layers above the root image, the last one on top, from the medium or a device', async () => {
+    const addLayer = async (dir: string) => writeFile(join(dir, 'live/medium/live/overlay.squashfs'), Buffer.alloc(8192));
+    const { lines, exitCode } = await simulate({ modules: [], label: 'LIVE', layers: ['/live/overlay.squashfs'] }, '', undefined, addLayer);
+    expect(exitCode).toBe(0);
+    const calls = lines.filter((l) => l.startsWith('CALL'));
+    expect(calls).toEqual(expect.arrayContaining([
+      'CALL mount -t squashfs -o loop,ro $T/live/medium/live/filesystem.squashfs $T/live/rootfs',
+      'CALL mount -t squashfs -o loop,ro $T/live/medium/live/overlay.squashfs $T/live/layer1',
+      'CALL mount -t overlay overlay -o lowerdir=$T/live/layer1:$T/live/rootfs,upperdir=$T/live/cow/upper,workdir=$T/live/cow/work $T/newroot',
+    ]));
+    expect(lines).toContain('live: mounted layer /live/overlay.squashfs (squashfs)');
+
+    // From the command line: a device layer over the medium-as-image (direct boot: /dev/vda + /dev/vdb).
+    const direct = await simulate({ modules: [] }, 'live.uuid=1111-AAAA live.image= live.layers=UUID=2222-BBBB', { 'UUID=1111-AAAA': '/dev/vda', 'UUID=2222-BBBB': '/dev/vdb' });
+    const directCalls = direct.lines.filter((l) => l.startsWith('CALL'));
+    expect(directCalls).toEqual(expect.arrayContaining([
+      'CALL mount -t squashfs -o ro /dev/vda $T/live/rootfs',
+      'CALL mount -t squashfs -o ro /dev/vdb $T/live/layer1',
+      'CALL mount -t overlay overlay -o lowerdir=$T/live/layer1:$T/live/rootfs,upperdir=$T/live/cow/upper,workdir=$T/live/cow/work $T/newroot',
+    ]));
+
+    // copytoram takes the layers along.
+    const ram = await simulate({ modules: [], label: 'LIVE', layers: ['/live/overlay.squashfs'] }, 'live.copytoram', undefined, addLayer);
+    expect(ram.lines.filter((l) => l.startsWith('CALL'))).toEqual(expect.arrayContaining([
+      'CALL mount -t tmpfs -o size=1036k,mode=0755 tmpfs $T/live/ram',
+      'CALL cp $T/live/medium/live/overlay.squashfs $T/live/ram/layer-1',
+      'CALL mount -t squashfs -o loop,ro $T/live/ram/layer-1 $T/live/layer1',
+    ]));
+
+    const missing = await simulate({ modules: [], label: 'LIVE', layers: ['/live/nope.squashfs'] }, '');
+    expect(missing.lines).toContain('live: RESCUE: layer /live/nope.squashfs not found on /dev/sr0');
+  });
+
   it('mounts the medium itself when live.image is empty', async () => {
     const { lines } = await simulate({ modules: [], label: 'LIVE', image: '' }, '');
     expect(lines).toContain('CALL mount -t squashfs -o ro /dev/sr0 $T/live/rootfs');
