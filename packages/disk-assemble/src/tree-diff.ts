@@ -47,6 +47,8 @@ export interface RootTreeDiff {
   retimed: RootNode[];
   /** Paths by host inode in `next`, for files with more than one path. */
   links: Map<string, string[]>;
+  /** Every node of `next` by path. */
+  nodes: Map<string, RootNode>;
 }
 
 /**
@@ -92,7 +94,7 @@ export function diffRootTrees(base: RootTreeSide, next: RootTreeSide, options: R
   const written = [...writes.values()].sort((a, b) => byPath(a.path, b.path));
   const seen = new Set<string>();
   const removed = removals.filter((n) => !seen.has(n.path) && seen.add(n.path)).sort((a, b) => byPath(a.path, b.path));
-  return { removed, written, retimed, links: nextLinks };
+  return { removed, written, retimed, links: nextLinks, nodes: after };
 }
 
 /** The image's nodes: tree entries with the manifest's overrides, plus the nodes only the manifest declares. */

@@ -12,6 +12,7 @@ export const stageToolchains = {
   kernel: { code: ['rootfs-bootstrap'], debs: ['kmod'] },
   overlay: { code: ['overlay-apply'], debs: [] },
   image: { code: ['squashfs-wrap'], debs: ['squashfs-tools', 'erofs-utils'] },
+  layer: { code: ['squashfs-wrap', 'disk-assemble'], debs: ['squashfs-tools'] },
   initramfs: { code: ['initramfs-cpio'], debs: ['busybox-static', 'kmod'] },
   iso: { code: ['iso-assemble'], debs: ['xorriso', 'grub-common', 'grub-pc-bin', 'grub-efi-amd64-bin', 'grub-efi-amd64-signed', 'shim-signed', 'mtools', 'dosfstools'] },
   disk: { code: ['disk-assemble'], debs: ['e2fsprogs', 'grub-common', 'grub-pc-bin', 'grub-efi-amd64-bin', 'grub-efi-amd64-signed', 'shim-signed', 'mtools', 'dosfstools', 'qemu-utils'] },

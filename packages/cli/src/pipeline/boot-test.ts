@@ -98,11 +98,12 @@ export function launchOptionsFor(mode: BootMode, report: BuildReport, memory: nu
     if (!d) throw new DistroforgeError('ERR_USAGE', 'this build has no kernel and initramfs to boot directly');
     if (mode.medium === '9p') {
       if (!d.stagingRoot) throw new DistroforgeError('ERR_USAGE', 'this build has no staging root to share over 9p', { hint: 'use --medium direct' });
-      const append = `${d.append.replace(/ ?live\.(device|image)=\S*/g, '')} live.root=9p live.tag=rootfs`;
+      const append = `${d.append.replace(/ ?live\.(device|image|layers)=\S*/g, '')} live.root=9p live.tag=rootfs`;
       const securityModel = process.getuid?.() === 0 ? 'passthrough' : 'none';
       return { ...base, kernel: d.kernel, initrd: d.initrd, append, shares: [{ path: d.stagingRoot, tag: 'rootfs', type: '9p', readOnly: true, securityModel }] };
     }
-    return { ...base, kernel: d.kernel, initrd: d.initrd, append: d.append, ...(d.rootImage ? { disks: [{ path: d.rootImage, readOnly: true, format: 'raw' }] } : {}) };
+    const images = d.rootImage ? [d.rootImage, ...(d.layers ?? [])] : [];
+    return { ...base, kernel: d.kernel, initrd: d.initrd, append: d.append, ...(images.length ? { disks: images.map((path) => ({ path, readOnly: true, format: 'raw' as const })) } : {}) };
   }
   if (mode.medium === 'disk' || mode.medium === 'disk-usb') {
     const disk = report.outputs.find((o) => o.kind === 'disk')?.file;

@@ -12,6 +12,7 @@ import { busyboxInitramfsStage } from './stage-busybox-initramfs.js';
 import { diskStage } from './stage-disk.js';
 import { imageStage } from './stage-image.js';
 import { isoStage } from './stage-iso.js';
+import { layerStage } from './stage-layer.js';
 import { kernelStage } from './stage-kernel.js';
 import { liveInitramfsStage } from './stage-live-initramfs.js';
 import { overlayStage } from './stage-overlay.js';
@@ -45,7 +46,8 @@ export interface BuildReport {
   stages: { name: string; key: string; cached: boolean; ms: number }[];
   packages: { name: string; version: string; sha256: string }[];
   /** How to boot the result directly (kernel + initrd + command line), for `run --direct` and tests. */
-  direct?: { kernel: string; initrd: string; append: string; rootImage?: string; stagingRoot?: string };
+  /** `layers`: read-only images the live init stacks above `rootImage` (further virtio disks, `live.layers=`). */
+  direct?: { kernel: string; initrd: string; append: string; rootImage?: string; layers?: string[]; stagingRoot?: string };
   totalMs: number;
 }
 
@@ -97,29 +99,51 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
     } else {
       if (options.locked) await assertLocked(loaded, ctx.resolveLock);
       const rootfs = await rootfsStage(ctx);
-      // Independent branches run side by side: the initramfs needs only the root's kernel; the
-      // squashfs + ISO branch and the disk image both read the finished overlay tree.
-      const [overlay, initramfs] = await settleAll([overlayStage(ctx, rootfs), liveInitramfsStage(ctx, rootfs)] as const);
-      // An image-root disk holds the squashfs itself, so it follows the image instead of running beside it.
-      const imageBuilt = imageStage(ctx, overlay);
-      const [{ image, iso }, disk, tar] = await settleAll([
-        imageBuilt.then(async (image) => ({ image, iso: profile.outputs.includes('iso') ? await isoStage(ctx, image, initramfs) : undefined })),
+      // A live root in two images: one of the bootstrapped root (rebuilt only when the packages
+      // change) and a small layer of what the overlay changed, stacked by the live init. A single
+      // image of the whole root is built instead when one is wanted as such (a squashfs output, a
+      // disk whose root is the image) or the image is EROFS.
+      const layered = profile.image.type === 'squashfs' && !profile.outputs.includes('squashfs') && !(profile.outputs.includes('disk') && profile.disk.root === 'image');
+      // Independent branches run side by side: the initramfs needs only the root's kernel, a
+      // layered root image only the bootstrapped root; the ISO and the disk image wait for theirs.
+      const overlayBuilt = overlayStage(ctx, rootfs);
+      const initramfsBuilt = liveInitramfsStage(ctx, rootfs);
+      const imageBuilt = layered ? imageStage(ctx, rootfs) : overlayBuilt.then((overlay) => imageStage(ctx, overlay));
+      const layerBuilt = layered ? overlayBuilt.then((overlay) => layerStage(ctx, rootfs, overlay)) : Promise.resolve(undefined);
+      const [overlay, initramfs, image, layer, iso, disk, tar] = await settleAll([
+        overlayBuilt,
+        initramfsBuilt,
+        imageBuilt,
+        layerBuilt,
+        profile.outputs.includes('iso')
+          ? Promise.all([imageBuilt, initramfsBuilt, layerBuilt]).then(([i, r, l]) => isoStage(ctx, i, r, l))
+          : Promise.resolve(undefined),
         !profile.outputs.includes('disk')
           ? Promise.resolve(undefined)
           : profile.disk.root === 'image'
-            ? imageBuilt.then((image) => diskStage(ctx, { kind: 'image', image }, initramfs))
-            : diskStage(ctx, { kind: 'ext4', overlay, rootfs }, initramfs),
-        profile.outputs.includes('rootfs-tar') ? rootfsTarStage(ctx, overlay) : Promise.resolve(undefined),
+            ? Promise.all([imageBuilt, initramfsBuilt]).then(([i, r]) => diskStage(ctx, { kind: 'image', image: i }, r))
+            : Promise.all([overlayBuilt, initramfsBuilt]).then(([o, r]) => diskStage(ctx, { kind: 'ext4', overlay: o, rootfs }, r)),
+        profile.outputs.includes('rootfs-tar') ? overlayBuilt.then((o) => rootfsTarStage(ctx, o)) : Promise.resolve(undefined),
       ] as const);
-      stages.push(rootfs, overlay, image, initramfs);
+      stages.push(rootfs, overlay, image, ...(layer ? [layer] : []), initramfs);
       packages = rootfs.result.packages.map(({ name, version, sha256 }) => ({ name, version, sha256 }));
       const kernelOut = await publish(paths, join(initramfs.dir, initramfs.result.kernel), `${profile.name}.vmlinuz`, 'kernel');
       const initrdOut = await publish(paths, join(initramfs.dir, initramfs.result.initrd), `${profile.name}.initramfs.img`, 'initramfs');
-      const imageOut = await publish(paths, join(image.dir, image.result.file), `${profile.name}.${image.result.type}`, image.result.type);
-      published.push(kernelOut, initrdOut, imageOut);
-      // Direct boot: the root image itself is the medium (a virtio disk, /dev/vda), no label search.
-      const directArgs = ['console=tty0', 'console=ttyS0,115200', 'live.device=/dev/vda', 'live.image=', ...profile.boot.kernelArgs];
-      direct = { kernel: kernelOut.file, initrd: initrdOut.file, rootImage: imageOut.file, stagingRoot: join(overlay.dir, 'rootfs'), append: directArgs.join(' ') };
+      published.push(kernelOut, initrdOut);
+      // Direct boot: the root image itself is the medium (a virtio disk, /dev/vda), no label
+      // search; the layer, if any, is the next disk.
+      const imageFile = join(image.dir, image.result.file);
+      const layerFile = layer ? join(layer.dir, layer.result.file) : undefined;
+      if (!layered) published.push(await publish(paths, imageFile, `${profile.name}.${image.result.type}`, image.result.type));
+      const directArgs = ['console=tty0', 'console=ttyS0,115200', 'live.device=/dev/vda', 'live.image=', ...(layerFile ? ['live.layers=/dev/vdb'] : []), ...profile.boot.kernelArgs];
+      direct = {
+        kernel: kernelOut.file,
+        initrd: initrdOut.file,
+        rootImage: layered ? imageFile : published.at(-1)!.file,
+        ...(layerFile ? { layers: [layerFile] } : {}),
+        stagingRoot: join(overlay.dir, 'rootfs'),
+        append: directArgs.join(' '),
+      };
       if (iso) {
         stages.push(iso);
         published.push(await publish(paths, join(iso.dir, iso.result.file), iso.result.file, 'iso'));

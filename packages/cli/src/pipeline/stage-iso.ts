@@ -5,6 +5,7 @@ import type { StageResult } from '../engine/stage-cache.js';
 import { firmwareFlags, mediumLabel, type BuildContext } from './build-context.js';
 import type { ImageStageResult } from './stage-image.js';
 import type { LiveInitramfsStageResult } from './stage-live-initramfs.js';
+import { LAYER_ISO_PATH, type LayerStageResult } from './stage-layer.js';
 
 export interface IsoStageResult {
   file: string;
@@ -17,17 +18,21 @@ export function liveKernelArgs(ctx: BuildContext): string[] {
   return ['console=tty0', 'console=ttyS0,115200', `live.label=${mediumLabel(ctx.loaded)}`, ...ctx.loaded.profile.boot.kernelArgs];
 }
 
-/** Stage 5: the hybrid ISO (BIOS + UEFI, CD or USB) from kernel, initramfs and root image. */
+/**
+ * Stage 5: the hybrid ISO (BIOS + UEFI, CD or USB) from kernel, initramfs and root image, plus the
+ * overlay's layer above it when the image is of the bootstrapped root.
+ */
 export async function isoStage(
   ctx: BuildContext,
   image: StageResult<ImageStageResult>,
   initramfs: StageResult<LiveInitramfsStageResult>,
+  layer?: StageResult<LayerStageResult>,
 ): Promise<StageResult<IsoStageResult>> {
   const { profile } = ctx.loaded;
   const label = mediumLabel(ctx.loaded);
   const inputs = {
     label,
-    kernelArgs: liveKernelArgs(ctx),
+    kernelArgs: [...liveKernelArgs(ctx), ...(layer ? [`live.layers=${LAYER_ISO_PATH}`] : [])],
     menu: { title: profile.description ?? profile.name, timeout: profile.boot.timeout, extraEntries: profile.boot.menu },
     ...firmwareFlags(ctx.loaded),
     epoch: ctx.epoch,
@@ -35,7 +40,7 @@ export async function isoStage(
   return ctx.cache.run({
     name: 'iso',
     inputs,
-    upstream: [image.key, initramfs.key],
+    upstream: [image.key, initramfs.key, ...(layer ? [layer.key] : [])],
     describe: (r) => `${(r.bytes / 1048576).toFixed(1)} MiB`,
     run: async (dir) => {
       const file = `${profile.name}.iso`;
@@ -45,6 +50,7 @@ export async function isoStage(
         kernel: join(initramfs.dir, initramfs.result.kernel),
         initrd: join(initramfs.dir, initramfs.result.initrd),
         rootImage: join(image.dir, image.result.file),
+        ...(layer ? { extraFiles: [{ source: join(layer.dir, layer.result.file), path: LAYER_ISO_PATH }] } : {}),
         kernelArgs: inputs.kernelArgs,
         menu: { title: inputs.menu.title, timeout: inputs.menu.timeout, extraEntries: inputs.menu.extraEntries.map((e) => ({ ...e, append: e.append })) },
         bios: inputs.bios,
