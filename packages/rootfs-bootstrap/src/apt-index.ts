@@ -49,17 +49,23 @@ export async function loadAptIndex(options: LoadAptIndexOptions): Promise<AptInd
   return { candidates, repositories };
 }
 
-async function loadRepository(repository: AptRepository, options: LoadAptIndexOptions) {
-  const base = `${repository.uri}/dists/${repository.suite}`;
-  const inReleaseUrl = `${base}/InRelease`;
-  const raw = await fetchBytes(inReleaseUrl, { signal: options.signal });
+/** A repository's `InRelease`: fetched, its signature verified, parsed, checked for expiry. */
+export async function loadRelease(repository: AptRepository, options: Omit<LoadAptIndexOptions, 'repositories' | 'architecture' | 'cacheDir'>): Promise<{ release: ReleaseInfo; text: string; url: string }> {
+  const url = `${repository.uri}/dists/${repository.suite}/InRelease`;
+  const raw = await fetchBytes(url, { signal: options.signal });
   const keyring = repository.signedBy?.startsWith('/') ? repository.signedBy : options.keyring;
-  const text = options.insecure ? stripClearsign(raw.toString('utf8')) : await verifyInRelease(raw, keyring, inReleaseUrl);
-  const release = parseRelease(text, inReleaseUrl);
+  const text = options.insecure ? stripClearsign(raw.toString('utf8')) : await verifyInRelease(raw, keyring, url);
+  const release = parseRelease(text, url);
   const now = options.now ?? new Date();
   if (!options.insecure && release.validUntil && release.validUntil < now) {
-    throw new ReleaseError(`${inReleaseUrl} expired on ${release.validUntil.toISOString()}`, { path: inReleaseUrl });
+    throw new ReleaseError(`${url} expired on ${release.validUntil.toISOString()}`, { path: url });
   }
+  return { release, text, url };
+}
+
+async function loadRepository(repository: AptRepository, options: LoadAptIndexOptions) {
+  const base = `${repository.uri}/dists/${repository.suite}`;
+  const { release, url: inReleaseUrl } = await loadRelease(repository, options);
   const entries: PackageCandidate[] = [];
   for (const component of repository.components) {
     const stem = `${component}/binary-${options.architecture}/Packages`;

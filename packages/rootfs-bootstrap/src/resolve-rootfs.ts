@@ -7,6 +7,7 @@ import { defaultCacheDir } from './package-cache.js';
 import { dependencyClosure, installOrder, resolveDependencies } from './resolve-dependencies.js';
 import type { PackageSource } from './package-source.js';
 import { readLocalPackages } from './local-packages.js';
+import { memoizedResolution } from './resolution-memo.js';
 
 /** One package of a resolved root filesystem (the lock-file entry). */
 export interface ResolvedRootfsPackage {
@@ -56,9 +57,12 @@ export interface ResolvedPlan {
 /**
  * Resolves a root filesystem without installing anything: fetches and verifies the repository
  * metadata, and returns the packages (versions, sizes, digests) the variant plus `include` needs.
+ * An answer to the same request against the same signed InRelease files is reused (see
+ * memoizedResolution).
  */
 export async function resolveRootfs(options: ResolveOptions): Promise<ResolveResult> {
-  return (await planRootfs(parseOptions(resolveOptionsSchema, options))).result;
+  const parsed = parseOptions(resolveOptionsSchema, options);
+  return memoizedResolution(parsed, parsed.cacheDir ?? defaultCacheDir(), async () => (await planRootfs(parsed)).result);
 }
 
 export async function planRootfs(options: NormalisedResolveOptions): Promise<ResolvedPlan> {
