@@ -53,10 +53,11 @@ export interface Ext4FromBase extends Ext4Image {
  * script instead of a full mkfs. The size must not depend on the change (round it up).
  */
 export async function buildExt4FromBase(options: Ext4FromBaseOptions, prepared: { tree?: readonly TreeEntry[] } = {}): Promise<Ext4FromBase> {
-  const [tree, baseTree] = await Promise.all([
-    prepared.tree ?? readTree('root directory', options.directory),
-    readTree('base directory', options.base.directory),
-  ]);
+  const tree = prepared.tree ?? (await readTree('root directory', options.directory));
+  // The base is walked once, when first needed: a cached base with a caller's key needs no walk to
+  // be found, so the walk (and the delta) then run while cp copies the image.
+  let walked: Promise<TreeEntry[]> | undefined;
+  const baseTree = () => (walked ??= readTree('base directory', options.base.directory));
   const size = options.size ?? ext4SizeFor(tree) + (options.freeSpace ?? 64 * MiB);
   const owner = options.owner ?? 'root';
   const offset = options.offset ?? 0;
@@ -66,12 +67,17 @@ export async function buildExt4FromBase(options: Ext4FromBaseOptions, prepared: 
   // cp copies only the allocated extents (SEEK_DATA, copy_file_range): a quarter of the time of
   // reading and writing the whole file, and the copy stays as sparse as the base.
   await rm(options.output, { force: true });
-  await runLogged('cp', ['--sparse=always', '--no-target-directory', base.image, options.output], { logFile: options.logFile, signal: options.signal });
-  const delta = ext4Delta(
-    { directory: options.base.directory, tree: baseTree, manifest: options.base.manifest },
-    { directory: options.directory, tree, manifest: options.manifest ?? { format: 'distroforge-manifest', version: 1, entries: [] } },
-    { owner, sourceDateEpoch: options.sourceDateEpoch },
-  );
+  const copying = runLogged('cp', ['--sparse=always', '--no-target-directory', base.image, options.output], { logFile: options.logFile, signal: options.signal });
+  let delta: ReturnType<typeof ext4Delta>;
+  try {
+    delta = ext4Delta(
+      { directory: options.base.directory, tree: await baseTree(), manifest: options.base.manifest },
+      { directory: options.directory, tree, manifest: options.manifest ?? { format: 'distroforge-manifest', version: 1, entries: [] } },
+      { owner, sourceDateEpoch: options.sourceDateEpoch },
+    );
+  } finally {
+    await copying;
+  }
   const work = await mkdtemp(join(tmpdir(), 'distroforge-ext4-delta-'));
   try {
     const commands = [...delta.commands, ...(await extraFileCommands(options.files ?? [], tree, work, options.sourceDateEpoch))];
@@ -98,12 +104,12 @@ async function readTree(what: string, directory: string): Promise<TreeEntry[]> {
 /** The base image for these options from the cache, built (atomically) when missing. */
 async function cachedBaseImage(
   options: Ext4FromBaseOptions,
-  baseTree: readonly TreeEntry[],
+  baseTree: () => Promise<readonly TreeEntry[]>,
   place: { size: number; offset: number; fileSize: number; owner: 'root' | 'disk' },
 ): Promise<{ image: string; cached: boolean }> {
   const { size, offset, fileSize, owner } = place;
   const mkfs = await findMkfsExt4();
-  const source = options.base.key ?? listingDigest(baseTree, options.base.manifest);
+  const source = options.base.key ?? listingDigest(await baseTree(), options.base.manifest);
   const key = createHash('sha256')
     .update(JSON.stringify({ format: BASE_FORMAT, source, size, offset, fileSize, uuid: options.uuid, hashSeed: options.hashSeed, label: options.label ?? 'root', owner, epoch: options.sourceDateEpoch, mkfs: mkfs.version }))
     .digest('hex')
@@ -134,7 +140,7 @@ async function cachedBaseImage(
         logFile: options.logFile,
         signal: options.signal,
       },
-      { tree: baseTree },
+      { tree: await baseTree() },
     );
   });
   await pruneBases(options.cacheDir, image);
