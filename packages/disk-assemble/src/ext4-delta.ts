@@ -3,9 +3,6 @@ import { join, posix } from 'node:path';
 import { quote } from './debugfs-script.js';
 import { byPath, diffRootTrees, type RootNode, type RootTreeDiffOptions, type RootTreeSide } from './tree-diff.js';
 
-export type Ext4DeltaSide = RootTreeSide;
-export type Ext4DeltaOptions = RootTreeDiffOptions;
-
 export interface Ext4Delta {
   /** debugfs commands turning an image of `base` into one of `next`. */
   commands: string[];
@@ -18,7 +15,7 @@ export interface Ext4Delta {
  * pass) into an image of `next` (see diffRootTrees): removals deepest first, then new and
  * rewritten nodes parents first, then the owner, mode and times of every node touched.
  */
-export function ext4Delta(base: Ext4DeltaSide, next: Ext4DeltaSide, options: Ext4DeltaOptions): Ext4Delta {
+export function ext4Delta(base: RootTreeSide, next: RootTreeSide, options: RootTreeDiffOptions): Ext4Delta {
   const { removed, written, retimed, links } = diffRootTrees(base, next, options);
   const commands: string[] = [];
   const inDir = (path: string, command: string) => commands.push(`cd ${quote(posix.dirname(path))}`, command, 'cd /');

@@ -3,11 +3,11 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DiskInputMissingError, InvalidDiskOptionsError } from './errors.js';
+import { InvalidDiskOptionsError } from './errors.js';
 import { ext4Delta } from './ext4-delta.js';
 import { buildExt4Image, ext4SizeFor, extraFileCommands, runDebugfs, type BuildExt4ImageOptions, type Ext4Image } from './ext4-image.js';
 import { findDebugfs, findMkfsExt4 } from './tools.js';
-import { walkTree, type TreeEntry } from './walk-tree.js';
+import { readTree, type TreeEntry } from './walk-tree.js';
 
 const MiB = 1024 * 1024;
 /** Bumped whenever the way a base image is built changes, so older cached bases are not reused. */
@@ -93,12 +93,6 @@ export async function buildExt4FromBase(options: Ext4FromBaseOptions, prepared: 
   }
   const notApplied = (options.manifest?.entries ?? []).filter((e) => e.caps !== undefined).map((e) => ({ path: e.path, field: 'caps' as const }));
   return { path: options.output, size, ...(options.offset === undefined ? {} : { offset }), uuid: options.uuid, notApplied, base, changed: delta.changed };
-}
-
-async function readTree(what: string, directory: string): Promise<TreeEntry[]> {
-  return walkTree(directory).catch((cause: unknown) => {
-    throw new DiskInputMissingError(what, directory, { cause });
-  });
 }
 
 /** The base image for these options from the cache, built (atomically) when missing. */

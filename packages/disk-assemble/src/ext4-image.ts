@@ -3,7 +3,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { ownershipScript, type OwnershipScript } from './debugfs-script.js';
-import { DiskInputMissingError, InvalidDiskOptionsError } from './errors.js';
+import { InvalidDiskOptionsError } from './errors.js';
 import { Ext4LayoutError, normaliseTreeInodes } from './ext4-inodes.js';
 import { mke2fsConfig } from './mke2fs-config.js';
 import { runLogged } from '@distroforge/core';
@@ -11,7 +11,7 @@ import { ToolFailedError } from '@distroforge/core';
 import { execa } from 'execa';
 import { appendFile } from 'node:fs/promises';
 import { findDebugfs, findMkfsExt4 } from './tools.js';
-import { walkTree, type TreeEntry } from './walk-tree.js';
+import { readTree, type TreeEntry } from './walk-tree.js';
 
 const MiB = 1024 * 1024;
 
@@ -77,9 +77,7 @@ export function ext4SizeFor(tree: readonly TreeEntry[]): number {
  * `prepared.tree` is the walkTree listing of `directory` when the caller has it already.
  */
 export async function buildExt4Image(options: BuildExt4ImageOptions, prepared: { tree?: readonly TreeEntry[] } = {}): Promise<Ext4Image> {
-  const tree = prepared.tree ?? (await walkTree(options.directory).catch((cause: unknown) => {
-    throw new DiskInputMissingError('root directory', options.directory, { cause });
-  }));
+  const tree = prepared.tree ?? (await readTree('root directory', options.directory));
   const size = options.size ?? ext4SizeFor(tree) + (options.freeSpace ?? 64 * MiB);
   if (size % 4096 !== 0) throw new InvalidDiskOptionsError(`ext4 size must be a multiple of 4096: ${size}`, { value: size });
   const offset = options.offset ?? 0;

@@ -4,7 +4,7 @@ import { DiskInputMissingError, InvalidDiskOptionsError } from './errors.js';
 import type { Ext4RootOptions, ImageRootOptions, NormalisedDiskOptions } from './options.js';
 import { probeFilesystem } from './probe-filesystem.js';
 import type { Ext4BaseTree } from './ext4-from-base.js';
-import { walkTree, type TreeEntry } from './walk-tree.js';
+import { readTree, type TreeEntry } from './walk-tree.js';
 
 /** What the root partition is made of, read once: a tree for ext4, or a finished read-only image. */
 export type RootInput =
@@ -14,9 +14,7 @@ export type RootInput =
 export async function readRootInput(root: NormalisedDiskOptions['root']): Promise<RootInput> {
   if ('directory' in root) {
     const manifest = await loadManifest(root.manifest);
-    const tree = await walkTree(root.directory).catch((cause: unknown) => {
-      throw new DiskInputMissingError('root directory', root.directory, { cause });
-    });
+    const tree = await readTree('root directory', root.directory);
     const base = root.base && { directory: root.base.directory, manifest: await loadManifest(root.base.manifest), cacheDir: root.base.cacheDir, ...(root.base.key ? { key: root.base.key } : {}) };
     return { kind: 'ext4', options: root, tree, manifest, newestMtime: Math.max(...tree.map((e) => e.mtimeSec)), ...(base ? { base } : {}) };
   }

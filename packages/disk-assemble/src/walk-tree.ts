@@ -1,5 +1,6 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { DiskInputMissingError } from './errors.js';
 
 export interface TreeEntry {
   /** Absolute path inside the tree (`/` is the root). */
@@ -32,4 +33,11 @@ export async function walkTree(root: string): Promise<TreeEntry[]> {
   };
   visit('/');
   return out.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
+}
+
+/** walkTree, with a missing or unreadable tree reported as DiskInputMissingError naming `what`. */
+export async function readTree(what: string, directory: string): Promise<TreeEntry[]> {
+  return walkTree(directory).catch((cause: unknown) => {
+    throw new DiskInputMissingError(what, directory, { cause });
+  });
 }

@@ -1,5 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { writeAtomically } from '@distroforge/core';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadRelease } from './apt-index.js';
 import { repositoriesForSuite } from './apt-sources.js';
@@ -52,8 +53,6 @@ export async function memoizedResolution(options: NormalisedResolveOptions, cach
   }
   const result = await resolve();
   await mkdir(join(cacheDir, 'resolutions'), { recursive: true });
-  const temp = `${file}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
-  await writeFile(temp, `${JSON.stringify(result)}\n`);
-  await rename(temp, file);
+  await writeAtomically(file, (temp) => writeFile(temp, `${JSON.stringify(result)}\n`));
   return result;
 }

@@ -134,12 +134,13 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
       // search; the layer, if any, is the next disk.
       const imageFile = join(image.dir, image.result.file);
       const layerFile = layer ? join(layer.dir, layer.result.file) : undefined;
-      if (!layered) published.push(await publish(paths, imageFile, `${profile.name}.${image.result.type}`, image.result.type));
+      const imageOut = layered ? undefined : await publish(paths, imageFile, `${profile.name}.${image.result.type}`, image.result.type);
+      if (imageOut) published.push(imageOut);
       const directArgs = ['console=tty0', 'console=ttyS0,115200', 'live.device=/dev/vda', 'live.image=', ...(layerFile ? ['live.layers=/dev/vdb'] : []), ...profile.boot.kernelArgs];
       direct = {
         kernel: kernelOut.file,
         initrd: initrdOut.file,
-        rootImage: layered ? imageFile : published.at(-1)!.file,
+        rootImage: imageOut?.file ?? imageFile,
         ...(layerFile ? { layers: [layerFile] } : {}),
         stagingRoot: join(overlay.dir, 'rootfs'),
         append: directArgs.join(' '),

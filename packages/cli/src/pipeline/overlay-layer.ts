@@ -1,7 +1,7 @@
 import { link, mkdir, utimes } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { Manifest, ManifestEntry } from '@distroforge/core';
-import { diffRootTrees, walkTree, type RootNode } from '@distroforge/disk-assemble';
+import { byPath, diffRootTrees, walkTree, type RootNode } from '@distroforge/disk-assemble';
 
 /** A root tree and its manifest (a stage's `rootfs/` and `manifest.json`). */
 export interface LayerSide {
@@ -32,11 +32,11 @@ export async function buildOverlayLayer(base: LayerSide, final: LayerSide, dir: 
     { directory: final.directory, tree: finalTree, manifest: final.manifest },
     { owner: 'disk', sourceDateEpoch },
   );
-  const caps = new Map(final.manifest.entries.filter((e) => e.caps !== undefined).map((e) => [e.path, e.caps!]));
+  const declared = new Map(final.manifest.entries.map((e) => [e.path, e]));
   const entries = new Map<string, ManifestEntry>();
   const dirs: RootNode[] = [];
   const describe = (node: RootNode, extra: Partial<ManifestEntry> = {}) => {
-    const cap = caps.get(node.path);
+    const cap = declared.get(node.path)?.caps;
     entries.set(node.path, { path: node.path, uid: node.uid, gid: node.gid, mode: node.mode & 0o7777, ...(cap ? { caps: cap } : {}), ...extra });
   };
   const ensureParents = async (path: string) => {
@@ -57,17 +57,13 @@ export async function buildOverlayLayer(base: LayerSide, final: LayerSide, dir: 
   const root = diff.nodes.get('/')!;
   dirs.push(root);
   describe(root);
-  const included = [...diff.written, ...diff.retimed].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const included = [...diff.written, ...diff.retimed].sort((a, b) => byPath(a.path, b.path));
   for (const node of included) {
-    if (node.path === '/') {
-      describe(node);
-      continue;
-    }
+    if (node.path === '/') continue; // described above, from the same node
     await ensureParents(node.path);
     if (node.entry === undefined) {
       // Only the manifest declares it: the image builder creates it.
-      const declared = final.manifest.entries.find((e) => e.path === node.path)!;
-      describe(node, { ...declared, uid: node.uid, gid: node.gid, mode: node.mode & 0o7777 });
+      describe(node, { ...declared.get(node.path)!, uid: node.uid, gid: node.gid, mode: node.mode & 0o7777 });
       continue;
     }
     if (node.kind === 'dir') {
@@ -88,6 +84,6 @@ export async function buildOverlayLayer(base: LayerSide, final: LayerSide, dir: 
     whiteouts++;
   }
   for (const node of dirs) await utimes(join(dir, node.path), node.mtime, node.mtime);
-  const sorted = [...entries.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const sorted = [...entries.values()].sort((a, b) => byPath(a.path, b.path));
   return { manifest: { format: 'distroforge-manifest', version: 1, entries: sorted }, changed: included.length, whiteouts };
 }
