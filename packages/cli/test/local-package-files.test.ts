@@ -11,7 +11,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProfileError, Reporter, resolveLock, StageCache, type StageRun } from '@distroforge/cli';
 import { profilePaths } from '../src/commands/profile-paths.js';
-import type { BuildContext } from '../src/pipeline/build-context.js';
+import { rememberingWalker, type BuildContext } from '../src/pipeline/build-context.js';
 import { findKernel } from '../src/pipeline/find-kernel.js';
 import { rootfsStage } from '../src/pipeline/stage-rootfs.js';
 import type { RootfsStageResult } from '../src/pipeline/rootfs-common.js';
@@ -74,7 +74,7 @@ async function rootfsStageOf(dir: string, runIn?: string): Promise<{ stage: Stag
     },
   } as unknown as StageCache;
   const reporter = new Reporter({ quiet: true, out: new PassThrough() });
-  const ctx: BuildContext = { loaded, paths: profilePaths(dir), reporter, cache, epoch: 1_700_000_000, logFile: join(work, 'build.log'), resolveLock: () => resolveLock(loaded) };
+  const ctx: BuildContext = { loaded, paths: profilePaths(dir), reporter, cache, epoch: 1_700_000_000, logFile: join(work, 'build.log'), resolveLock: () => resolveLock(loaded), walkStageTree: rememberingWalker() };
   await rootfsStage(ctx);
   return { stage: stage!, key: StageCache.key(stage!.name, stage!.inputs, stage!.upstream), ...(result ? { result } : {}) };
 }

@@ -115,6 +115,31 @@ describe('StageCache', () => {
       await new Promise((r) => setTimeout(r, 5));
     }
     expect((await readdir(join(state, 'stages', 'iso'))).filter((n) => !n.startsWith('.'))).toHaveLength(2);
+    await cache.settle();
+    expect(await readdir(join(state, 'stages', 'iso'))).toHaveLength(2);
+  });
+
+  it('deletes pruned outputs in the background, and what an interrupted deletion left behind', async () => {
+    const state = await mkdtemp(join(tmpdir(), 'df-cache-'));
+    const cache = new StageCache(state, quietReporter(), { keep: 1 });
+    const tree = async (dir: string) => {
+      for (let d = 0; d < 20; d++) {
+        await mkdir(join(dir, 'tree', `d${d}`), { recursive: true });
+        await Promise.all(Array.from({ length: 50 }, (_, f) => writeFile(join(dir, 'tree', `d${d}`, `f${f}`), 'x')));
+      }
+      return 0;
+    };
+    const first = await cache.run({ name: 'overlay', inputs: 1, upstream: [], run: tree });
+    // A deletion an earlier build did not finish (killed while deleting).
+    await mkdir(join(state, 'stages', 'overlay', '.stale-0123abcd-999999', 'tree'), { recursive: true });
+    await new Promise((r) => setTimeout(r, 5));
+    const second = await cache.run({ name: 'overlay', inputs: 2, upstream: [], run: tree });
+    // The old output is out of the cache at once; it may still be being deleted.
+    expect(existsSync(first.dir)).toBe(false);
+    expect((await readdir(join(state, 'stages', 'overlay'))).filter((n) => !n.startsWith('.'))).toEqual([second.key]);
+    await cache.settle();
+    expect(await readdir(join(state, 'stages', 'overlay'))).toEqual([second.key]);
+    expect(await readdir(join(second.dir, 'tree'))).toHaveLength(20);
   });
 });
 

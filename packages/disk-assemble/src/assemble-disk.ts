@@ -1,4 +1,4 @@
-import { sourceDateEpoch, writeAtomically } from '@distroforge/core';
+import { sha256File, sourceDateEpoch, writeAtomically } from '@distroforge/core';
 import {
   buildEspImage,
   buildGrubImage,
@@ -34,7 +34,7 @@ import { readGpt, type ReadGptPartition } from './read-gpt.js';
 import { writeGpt } from './write-gpt.js';
 import { buildDataPartition, DEFAULT_DATA_SIZE } from './data-partition.js';
 import { readRootInput, type RootInput } from './root-input.js';
-import { sha256File } from './sha256-file.js';
+import type { TreeWalker } from './walk-tree.js';
 
 export interface AssembledDisk {
   path: string;
@@ -70,6 +70,15 @@ export interface AssembledDisk {
   logFile: string;
 }
 
+/** What a caller already has besides the options (not validated: functions and large listings). */
+export interface AssembleDiskPrepared {
+  /**
+   * Lists the root and base trees instead of walkTree: a build that walks the same unchanging
+   * trees for other outputs passes one that remembers them.
+   */
+  walk?: TreeWalker;
+}
+
 /** The step a computed ext4 root size built from a base is rounded up to, so small changes keep the cached base. */
 const BASE_SIZE_STEP = 64 * MiB;
 
@@ -80,7 +89,7 @@ const BASE_SIZE_STEP = 64 * MiB;
  * followed by an ext4 data partition for the overlay's upper layer. Every GUID, UUID and serial derives from the
  * seed; the image is written to a temporary name and renamed.
  */
-export async function assembleDisk(given: AssembleDiskOptions): Promise<AssembledDisk> {
+export async function assembleDisk(given: AssembleDiskOptions, prepared: AssembleDiskPrepared = {}): Promise<AssembledDisk> {
   const parsed = assembleDiskOptionsSchema.safeParse(given);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -92,7 +101,7 @@ export async function assembleDisk(given: AssembleDiskOptions): Promise<Assemble
       throw new DiskInputMissingError(what, path, { cause });
     });
   }
-  const input = await readRootInput(options.root);
+  const input = await readRootInput(options.root, prepared.walk);
   const logFile = options.logFile ?? `${options.output}.log`;
   await writeFile(logFile, '');
   const newest = Math.max(input.newestMtime, ...(await Promise.all([options.kernel, options.initrd].map(async (p) => Math.floor((await stat(p)).mtimeMs / 1000)))));
@@ -181,7 +190,7 @@ export async function assembleDisk(given: AssembleDiskOptions): Promise<Assemble
     const buildRoot = async (disk: string, offset: number, diskSize: number): Promise<{ size: number; uuid: string | undefined; notApplied: Ext4Image['notApplied']; base?: Ext4FromBase['base']; changed?: number }> => {
       if (input.kind === 'image') return copyRootImage(input.options.image, disk, offset);
       if (!input.base) return buildExt4Image(ext4Options(input, disk, offset), { tree: input.tree });
-      return buildExt4FromBase({ ...ext4Options(input, disk, offset), fileSize: diskSize, base: input.base, cacheDir: input.base.cacheDir }, { tree: input.tree });
+      return buildExt4FromBase({ ...ext4Options(input, disk, offset), fileSize: diskSize, base: input.base, cacheDir: input.base.cacheDir }, { tree: input.tree, ...(prepared.walk ? { walk: prepared.walk } : {}) });
     };
     const data = input.kind === 'image'
       ? await buildDataPartition({ work, size: lastSize ?? DEFAULT_DATA_SIZE, label: input.options.data.label, fstab, uuid: guid('filesystem:data'), hashSeed: guid('hash-seed:data'), sourceDateEpoch: epoch, ...run })

@@ -7,7 +7,7 @@ import { InvalidDiskOptionsError } from './errors.js';
 import { ext4Delta } from './ext4-delta.js';
 import { buildExt4Image, ext4SizeFor, extraFileCommands, runDebugfs, type BuildExt4ImageOptions, type Ext4Image } from './ext4-image.js';
 import { findDebugfs, findMkfsExt4 } from './tools.js';
-import { readTree, type TreeEntry } from './walk-tree.js';
+import { readTree, type TreeEntry, type TreeWalker } from './walk-tree.js';
 
 const MiB = 1024 * 1024;
 /** Bumped whenever the way a base image is built changes, so older cached bases are not reused. */
@@ -52,12 +52,12 @@ export interface Ext4FromBase extends Ext4Image {
  * extra files. Rebuilding after a small change to a derived tree costs a copy and a short debugfs
  * script instead of a full mkfs. The size must not depend on the change (round it up).
  */
-export async function buildExt4FromBase(options: Ext4FromBaseOptions, prepared: { tree?: readonly TreeEntry[] } = {}): Promise<Ext4FromBase> {
-  const tree = prepared.tree ?? (await readTree('root directory', options.directory));
+export async function buildExt4FromBase(options: Ext4FromBaseOptions, prepared: { tree?: readonly TreeEntry[]; walk?: TreeWalker } = {}): Promise<Ext4FromBase> {
+  const tree = prepared.tree ?? (await readTree('root directory', options.directory, prepared.walk));
   // The base is walked once, when first needed: a cached base with a caller's key needs no walk to
   // be found, so the walk (and the delta) then run while cp copies the image.
-  let walked: Promise<TreeEntry[]> | undefined;
-  const baseTree = () => (walked ??= readTree('base directory', options.base.directory));
+  let walked: Promise<readonly TreeEntry[]> | undefined;
+  const baseTree = () => (walked ??= readTree('base directory', options.base.directory, prepared.walk));
   const size = options.size ?? ext4SizeFor(tree) + (options.freeSpace ?? 64 * MiB);
   const owner = options.owner ?? 'root';
   const offset = options.offset ?? 0;

@@ -1,4 +1,4 @@
-export { assembleDisk, type AssembledDisk } from './assemble-disk.js';
+export { assembleDisk, type AssembledDisk, type AssembleDiskPrepared } from './assemble-disk.js';
 export { assembleDiskOptionsSchema, ext4RootSchema, extraPartitionSchema, imageRootSchema, type AssembleDiskOptions, type Ext4RootOptions, type ImageRootOptions, type NormalisedDiskOptions } from './options.js';
 export { buildExt4Image, ext4SizeFor, type BuildExt4ImageOptions, type Ext4Image } from './ext4-image.js';
 export { writeGpt, type WriteGptOptions } from './write-gpt.js';
@@ -17,4 +17,4 @@ export { swapHeader } from './swap-header.js';
 export { buildExt4FromBase, type Ext4FromBaseOptions, type Ext4FromBase, type Ext4BaseTree } from './ext4-from-base.js';
 export { ext4Delta, type Ext4Delta } from './ext4-delta.js';
 export { diffRootTrees, byPath, type RootTreeDiff, type RootNode, type RootTreeSide, type RootTreeDiffOptions } from './tree-diff.js';
-export { walkTree, type TreeEntry } from './walk-tree.js';
+export { walkTree, type TreeEntry, type TreeWalker } from './walk-tree.js';

@@ -4,17 +4,17 @@ import { DiskInputMissingError, InvalidDiskOptionsError } from './errors.js';
 import type { Ext4RootOptions, ImageRootOptions, NormalisedDiskOptions } from './options.js';
 import { probeFilesystem } from './probe-filesystem.js';
 import type { Ext4BaseTree } from './ext4-from-base.js';
-import { readTree, type TreeEntry } from './walk-tree.js';
+import { readTree, type TreeEntry, type TreeWalker } from './walk-tree.js';
 
 /** What the root partition is made of, read once: a tree for ext4, or a finished read-only image. */
 export type RootInput =
-  | { kind: 'ext4'; options: Ext4RootOptions; tree: TreeEntry[]; manifest: Manifest; newestMtime: number; base?: Ext4BaseTree & { cacheDir: string } }
+  | { kind: 'ext4'; options: Ext4RootOptions; tree: readonly TreeEntry[]; manifest: Manifest; newestMtime: number; base?: Ext4BaseTree & { cacheDir: string } }
   | { kind: 'image'; options: ImageRootOptions; filesystem: 'squashfs' | 'erofs'; size: number; newestMtime: number };
 
-export async function readRootInput(root: NormalisedDiskOptions['root']): Promise<RootInput> {
+export async function readRootInput(root: NormalisedDiskOptions['root'], walk?: TreeWalker): Promise<RootInput> {
   if ('directory' in root) {
     const manifest = await loadManifest(root.manifest);
-    const tree = await readTree('root directory', root.directory);
+    const tree = await readTree('root directory', root.directory, walk);
     const base = root.base && { directory: root.base.directory, manifest: await loadManifest(root.base.manifest), cacheDir: root.base.cacheDir, ...(root.base.key ? { key: root.base.key } : {}) };
     return { kind: 'ext4', options: root, tree, manifest, newestMtime: Math.max(...tree.map((e) => e.mtimeSec)), ...(base ? { base } : {}) };
   }

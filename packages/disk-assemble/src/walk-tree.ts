@@ -35,9 +35,12 @@ export async function walkTree(root: string): Promise<TreeEntry[]> {
   return out.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
 }
 
-/** walkTree, with a missing or unreadable tree reported as DiskInputMissingError naming `what`. */
-export async function readTree(what: string, directory: string): Promise<TreeEntry[]> {
-  return walkTree(directory).catch((cause: unknown) => {
+/** Lists a tree as walkTree does; a caller may pass one that remembers trees it knows do not change. */
+export type TreeWalker = (root: string) => Promise<readonly TreeEntry[]>;
+
+/** walkTree (or `walk`), with a missing or unreadable tree reported as DiskInputMissingError naming `what`. */
+export async function readTree(what: string, directory: string, walk: TreeWalker = walkTree): Promise<readonly TreeEntry[]> {
+  return walk(directory).catch((cause: unknown) => {
     throw new DiskInputMissingError(what, directory, { cause });
   });
 }

@@ -1,4 +1,4 @@
-import { sourceDateEpoch as envSourceDateEpoch, writeAtomically } from '@distroforge/core';
+import { sha256File, sourceDateEpoch as envSourceDateEpoch, writeAtomically } from '@distroforge/core';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -10,7 +10,6 @@ import { buildGrubImage } from './grub-image.js';
 import { renderGrubMenu } from './grub-menu.js';
 import { renderSearchConfig } from './grub-script.js';
 import { inputDigest, guidFromDigest } from './input-digest.js';
-import { sha256File } from './iso-sha256.js';
 import { espVolumeLabel, isoPaths, normaliseIsoOptions, type AssembleIsoOptions, type NormalisedIsoOptions } from './options.js';
 import { hasAuthenticodeSignature } from './pe-signature.js';
 import { runLogged } from '@distroforge/core';

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { sha256File } from './package-cache.js';
+import { sha256File } from '@distroforge/core';
 import { join } from 'node:path';
 import type { AptRepository } from './apt-sources.js';
 import { compressionOf, streamToBuffer, withDecompressed } from './decompress.js';

@@ -2,7 +2,7 @@ import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { LocalPackageError, UnsatisfiableError } from './errors.js';
 import type { PackageCandidate } from './package-candidate.js';
-import { sha256File } from './package-cache.js';
+import { sha256File } from '@distroforge/core';
 import type { LocalFileFacts } from './package-source.js';
 
 /** Package file formats, told apart by their first bytes. */

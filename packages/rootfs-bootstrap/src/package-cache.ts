@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { sha256File } from '@distroforge/core';
 import { DigestMismatchError } from './errors.js';
 import { downloadVerified } from './fetch-resource.js';
 import type { PackageCandidate } from './package-candidate.js';
@@ -33,12 +32,6 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'distroforge');
 }
 
-/** Hex SHA-256 of a file. */
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 /**
  * Makes every package file available in the shared cache, keyed by SHA-256: cached files are

@@ -5,7 +5,7 @@ import { controlField, parseControlFile } from './control-file.js';
 import { readDebControlArchive } from './deb-control.js';
 import { LocalPackageError } from './errors.js';
 import { packageFileFormat, type PackageFileFormat } from './local-packages.js';
-import { sha256File } from './package-cache.js';
+import { sha256File } from '@distroforge/core';
 import { formatRpmEvr } from './rpm-version.js';
 
 /** What a package file is, from its own metadata (a `.deb`'s control file, an `.rpm`'s header). */

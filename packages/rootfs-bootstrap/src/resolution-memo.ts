@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadRelease } from './apt-index.js';
 import { repositoriesForSuite } from './apt-sources.js';
 import type { NormalisedResolveOptions } from './options.js';
-import { sha256File } from './package-cache.js';
+import { sha256File } from '@distroforge/core';
 import type { ResolveResult } from './resolve-rootfs.js';
 
 /** Bumped when resolution can give other answers for the same inputs, so older memos are ignored. */

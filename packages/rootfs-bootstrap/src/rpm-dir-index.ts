@@ -5,7 +5,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RpmSourceError } from './errors.js';
-import { sha256File } from './package-cache.js';
+import { sha256File } from '@distroforge/core';
 import { rpmCandidateFromHeader, type RpmCandidate } from './rpm-candidate.js';
 
 /** Bump when the cached candidate shape changes. */

@@ -52,6 +52,8 @@ export class StageCache {
   private readonly keep: number;
   private readonly signal: AbortSignal | undefined;
   private readonly toolchain: (stage: string) => Promise<Record<string, string>>;
+  /** Deletions of pruned outputs still running (see `settle`). */
+  private readonly deleting = new Set<Promise<void>>();
 
   constructor(
     readonly stateDir: string,
@@ -132,16 +134,38 @@ export class StageCache {
     await writeFile(join(dir, '.used'), String(Date.now()));
   }
 
-  /** Keeps the `keep` most recently used outputs of a stage; rootfs trees are large. */
+  /**
+   * Keeps the `keep` most recently used outputs of a stage; rootfs trees are large. A stale output
+   * is renamed out of the cache at once and deleted in the background, while later stages run:
+   * deleting a root tree's hard-link farm takes as long as making it, and no stage needs to wait.
+   * Leftovers of a build interrupted while deleting are deleted too.
+   */
   private async prune(base: string, current: string): Promise<void> {
     await this.touch(join(base, current));
-    const entries = (await readdir(base)).filter((n) => !n.startsWith('.'));
+    const names = await readdir(base);
+    const entries = names.filter((n) => !n.startsWith('.'));
     const dated = await Promise.all(
       entries.map(async (n) => ({ n, t: await stat(join(base, n, '.used')).then((s) => s.mtimeMs, () => 0) })),
     );
     dated.sort((a, b) => b.t - a.t);
+    const stale = names.filter((n) => n.startsWith('.stale-') && !n.endsWith(`-${process.pid}`)).map((n) => join(base, n));
     for (const { n } of dated.slice(this.keep)) {
-      if (n !== current) await rm(join(base, n), { recursive: true, force: true });
+      if (n === current) continue;
+      const moved = join(base, `.stale-${n}-${process.pid}`);
+      await rename(join(base, n), moved);
+      stale.push(moved);
     }
+    for (const path of stale) {
+      const deletion = rm(path, { recursive: true, force: true }).catch((error: unknown) => {
+        this.reporter.say(`note: could not delete the stale stage output ${path}: ${(error as Error).message}`);
+      });
+      this.deleting.add(deletion);
+      void deletion.finally(() => this.deleting.delete(deletion));
+    }
+  }
+
+  /** Waits for the background deletions of pruned outputs, so none is still running when a build returns. */
+  async settle(): Promise<void> {
+    while (this.deleting.size > 0) await Promise.all(this.deleting);
   }
 }

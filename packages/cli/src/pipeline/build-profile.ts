@@ -7,7 +7,7 @@ import { StageCache, type StageResult } from '../engine/stage-cache.js';
 import { profilePaths, type ProfilePaths } from '../commands/profile-paths.js';
 import { loadProfile, type LoadedProfile } from '../profile/load-profile.js';
 import type { Reporter } from '../output/reporter.js';
-import { DEFAULT_EPOCH, type BuildContext } from './build-context.js';
+import { DEFAULT_EPOCH, rememberingWalker, type BuildContext } from './build-context.js';
 import { busyboxInitramfsStage } from './stage-busybox-initramfs.js';
 import { diskStage } from './stage-disk.js';
 import { imageStage } from './stage-image.js';
@@ -73,6 +73,7 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
     logFile,
     ...(options.signal ? { signal: options.signal } : {}),
     resolveLock: () => (resolution ??= resolveLock(loaded)),
+    walkStageTree: rememberingWalker(),
   };
   try {
     const stages: StageResult<unknown>[] = [];
@@ -175,6 +176,7 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
     }
     throw error;
   } finally {
+    await ctx.cache.settle();
     if (previousEpoch === undefined) delete process.env.SOURCE_DATE_EPOCH;
     else process.env.SOURCE_DATE_EPOCH = previousEpoch;
   }

@@ -1,7 +1,7 @@
 import { link, mkdir, utimes } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { Manifest, ManifestEntry } from '@distroforge/core';
-import { byPath, diffRootTrees, walkTree, type RootNode } from '@distroforge/disk-assemble';
+import { byPath, diffRootTrees, walkTree, type RootNode, type TreeWalker } from '@distroforge/disk-assemble';
 
 /** A root tree and its manifest (a stage's `rootfs/` and `manifest.json`). */
 export interface LayerSide {
@@ -25,8 +25,8 @@ export interface OverlayLayer {
  * is gone. The manifest it returns gives every node of the layer its owner and mode, so the image
  * does not depend on who owns the files on disk.
  */
-export async function buildOverlayLayer(base: LayerSide, final: LayerSide, dir: string, sourceDateEpoch: number): Promise<OverlayLayer> {
-  const [baseTree, finalTree] = await Promise.all([walkTree(base.directory), walkTree(final.directory)]);
+export async function buildOverlayLayer(base: LayerSide, final: LayerSide, dir: string, sourceDateEpoch: number, walk: TreeWalker = walkTree): Promise<OverlayLayer> {
+  const [baseTree, finalTree] = await Promise.all([walk(base.directory), walk(final.directory)]);
   const diff = diffRootTrees(
     { directory: base.directory, tree: baseTree, manifest: base.manifest },
     { directory: final.directory, tree: finalTree, manifest: final.manifest },

@@ -109,7 +109,7 @@ export async function diskStage(ctx: BuildContext, source: DiskRootSource, initr
         format: disk.format,
         logFile: join(dir, 'disk.log'),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
-      });
+      }, { walk: ctx.walkStageTree });
       // Hashed once by disk-assemble: publishing reuses it instead of reading the image again.
       await writeFile(join(dir, `${file}.sha256`), `${result.sha256}\n`);
       return {

@@ -34,7 +34,7 @@ export async function layerStage(ctx: BuildContext, rootfs: StageResult<unknown>
       const side = async (stage: StageResult<unknown>) => ({ directory: join(stage.dir, 'rootfs'), manifest: await readManifest(join(stage.dir, 'manifest.json')) });
       const file = 'overlay.squashfs';
       try {
-        const layer = await buildOverlayLayer(await side(rootfs), await side(overlay), tree, ctx.epoch);
+        const layer = await buildOverlayLayer(await side(rootfs), await side(overlay), tree, ctx.epoch, ctx.walkStageTree);
         await createSquashfs({
           source: tree,
           output: join(dir, file),
