@@ -15,6 +15,8 @@ export const knownTools = {
   mtools: { names: ['mcopy'], install: 'apt-get install mtools', versionArgs: ['--version'] },
   mkfsVfat: { names: ['mkfs.vfat', 'mkfs.fat'], install: 'apt-get install dosfstools', versionArgs: ['--help'] },
   mkfsExt4: { names: ['mkfs.ext4'], install: 'apt-get install e2fsprogs', versionArgs: ['-V'] },
+  // No version option: runs `eatmydata -- true`, which prints nothing (version unknown).
+  eatmydata: { names: ['eatmydata'], install: 'apt-get install eatmydata', versionArgs: ['--', 'true'] },
   filefrag: { names: ['filefrag'], install: 'apt-get install e2fsprogs', versionArgs: ['-V'] },
   dpkg: { names: ['dpkg'], install: 'apt-get install dpkg' },
   zstd: { names: ['zstd'], install: 'apt-get install zstd', versionArgs: ['-V'] },

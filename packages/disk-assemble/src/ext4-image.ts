@@ -6,7 +6,7 @@ import { ownershipScript, type OwnershipScript } from './debugfs-script.js';
 import { InvalidDiskOptionsError } from './errors.js';
 import { Ext4LayoutError, normaliseTreeInodes } from './ext4-inodes.js';
 import { mke2fsConfig } from './mke2fs-config.js';
-import { runLogged } from '@distroforge/core';
+import { runLogged, withoutFsync } from '@distroforge/core';
 import { ToolFailedError } from '@distroforge/core';
 import { execa } from 'execa';
 import { appendFile } from 'node:fs/promises';
@@ -98,11 +98,11 @@ export async function buildExt4Image(options: BuildExt4ImageOptions, prepared: {
     // The target reads as zeros (a file mke2fs creates, or the caller's promise for `offset`), so
     // assume_storage_prezeroed skips writing zeros over the journal and the inode tables: the
     // same bytes as lazy_itable_init=0,lazy_journal_init=0, but those blocks stay sparse.
-    await run(mkfs.path, [
+    await run(...(await withoutFsync(mkfs.path, [
       '-q', '-F', '-t', 'ext4', '-d', options.directory, '-L', options.label ?? 'root', '-U', options.uuid,
       '-E', `root_owner=0:0,hash_seed=${options.hashSeed},assume_storage_prezeroed=1,nodiscard${options.offset === undefined ? '' : `,offset=${offset}`}`,
       options.output, `${size / 1024}k`,
-    ]);
+    ])));
     const normalised = await normaliseTreeInodes(options.output, {
       offset,
       resetOwners: (options.owner ?? 'root') === 'root',
@@ -160,15 +160,15 @@ export async function extraFileCommands(files: readonly Ext4ExtraFile[], tree: r
 /** debugfs exits 0 even when a command fails; every stderr line but its banner is a failure. */
 export async function runDebugfs(debugfs: string, commandFile: string, image: string, options: { logFile: string; signal: AbortSignal | undefined; E2FSPROGS_FAKE_TIME: string }): Promise<void> {
   const { logFile, signal } = options;
-  const args = ['-w', '-f', commandFile, image];
-  const result = await execa(debugfs, args, {
+  const [command, args] = await withoutFsync(debugfs, ['-w', '-f', commandFile, image]);
+  const result = await execa(command, args, {
     stdin: 'ignore', reject: false, timeout: 30 * 60_000, maxBuffer: 256 << 20,
     env: { ...process.env, LC_ALL: 'C', TZ: 'UTC', E2FSPROGS_FAKE_TIME: options.E2FSPROGS_FAKE_TIME }, extendEnv: false,
     ...(signal ? { cancelSignal: signal } : {}),
   });
   const problems = result.stderr.split('\n').filter((line) => line.trim() !== '' && !/^debugfs \d/.test(line));
-  await appendFile(logFile, `$ ${[debugfs, ...args].join(' ')}\n${result.stderr}\n`);
+  await appendFile(logFile, `$ ${[command, ...args].join(' ')}\n${result.stderr}\n`);
   if (result.exitCode !== 0 || result.failed || problems.length > 0) {
-    throw new ToolFailedError([debugfs, ...args], result.exitCode, problems.slice(0, 15).join('\n'), { path: logFile });
+    throw new ToolFailedError([command, ...args], result.exitCode, problems.slice(0, 15).join('\n'), { path: logFile });
   }
 }

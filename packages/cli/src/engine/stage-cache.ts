@@ -138,6 +138,7 @@ export class StageCache {
    * Keeps the `keep` most recently used outputs of a stage; rootfs trees are large. A stale output
    * is renamed out of the cache at once and deleted in the background, while later stages run:
    * deleting a root tree's hard-link farm takes as long as making it, and no stage needs to wait.
+   * The deletion runs at the lowest CPU priority, so it takes only what the stages leave idle.
    * Leftovers of a build interrupted while deleting are deleted too.
    */
   private async prune(base: string, current: string): Promise<void> {
@@ -156,7 +157,7 @@ export class StageCache {
       stale.push(moved);
     }
     for (const path of stale) {
-      const deletion = rm(path, { recursive: true, force: true }).catch((error: unknown) => {
+      const deletion = deleteIdle(path).catch((error: unknown) => {
         this.reporter.say(`note: could not delete the stale stage output ${path}: ${(error as Error).message}`);
       });
       this.deleting.add(deletion);
@@ -168,4 +169,11 @@ export class StageCache {
   async settle(): Promise<void> {
     while (this.deleting.size > 0) await Promise.all(this.deleting);
   }
+}
+
+/** `rm -rf` under `nice -n 19` (the stages running beside it keep the CPU); node's own rm where nice is missing. */
+async function deleteIdle(path: string): Promise<void> {
+  const { execa } = await import('execa');
+  const run = await execa('nice', ['-n', '19', 'rm', '-rf', '--', path], { reject: false, stdin: 'ignore' });
+  if (run.exitCode !== 0) await rm(path, { recursive: true, force: true });
 }

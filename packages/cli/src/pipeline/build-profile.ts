@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { chmod, copyFile, link, mkdir, readFile, rename, rm, stat, writeFile, constants } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sourceDateEpoch, DistroforgeError } from '@distroforge/core';
+import { sha256File, sourceDateEpoch, DistroforgeError } from '@distroforge/core';
 import { StageCache, type StageResult } from '../engine/stage-cache.js';
 import { profilePaths, type ProfilePaths } from '../commands/profile-paths.js';
 import { loadProfile, type LoadedProfile } from '../profile/load-profile.js';
@@ -212,6 +210,10 @@ async function publish(paths: ProfilePaths, from: string, name: string, kind: Bu
       await copyFile(from, temp, constants.COPYFILE_FICLONE);
     });
     await chmod(temp, 0o444);
+    // Not renamed over the old output: ext4 (auto_da_alloc) then starts writing back the whole new
+    // file inside rename(2), 0.3 s for a disk image just built, and the build waits for it. For a
+    // moment out/NAME does not exist; a reader that has it open keeps the old file.
+    await rm(file, { force: true });
     await rename(temp, file).catch(async (e: unknown) => {
       await rm(temp, { force: true });
       throw e;
@@ -230,9 +232,7 @@ async function cachedSha256(file: string): Promise<string> {
   // Either a bare digest or sha256sum's "DIGEST  NAME" (iso-assemble writes one).
   const known = (await readFile(sidecar, 'utf8').catch(() => '')).split(/\s+/)[0] ?? '';
   if (/^[0-9a-f]{64}$/.test(known)) return known;
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  const digest = hash.digest('hex');
+  const digest = await sha256File(file);
   await writeFile(`${sidecar}.partial`, `${digest}\n`);
   await rename(`${sidecar}.partial`, sidecar);
   return digest;
