@@ -190,7 +190,7 @@ export async function assembleDisk(given: AssembleDiskOptions, prepared: Assembl
     const buildRoot = async (disk: string, offset: number, diskSize: number): Promise<{ size: number; uuid: string | undefined; notApplied: Ext4Image['notApplied']; base?: Ext4FromBase['base']; changed?: number }> => {
       if (input.kind === 'image') return copyRootImage(input.options.image, disk, offset);
       if (!input.base) return buildExt4Image(ext4Options(input, disk, offset), { tree: input.tree });
-      return buildExt4FromBase({ ...ext4Options(input, disk, offset), fileSize: diskSize, base: input.base, cacheDir: input.base.cacheDir }, { tree: input.tree, ...(prepared.walk ? { walk: prepared.walk } : {}) });
+      return buildExt4FromBase({ ...ext4Options(input, disk, offset), fileSize: diskSize, base: input.base, cacheDir: input.base.cacheDir }, { tree: input.tree, ...prepared });
     };
     const data = input.kind === 'image'
       ? await buildDataPartition({ work, size: lastSize ?? DEFAULT_DATA_SIZE, label: input.options.data.label, fstab, uuid: guid('filesystem:data'), hashSeed: guid('hash-seed:data'), sourceDateEpoch: epoch, ...run })

@@ -1,4 +1,4 @@
-import { walkTree, type TreeEntry, type TreeWalker } from '@distroforge/disk-assemble';
+import type { TreeWalker } from '@distroforge/disk-assemble';
 import type { LoadedProfile } from '../profile/load-profile.js';
 import type { Reporter } from '../output/reporter.js';
 import type { StageCache } from '../engine/stage-cache.js';
@@ -23,20 +23,6 @@ export interface BuildContext {
    * layer and the disk image both diff the overlay tree against the bootstrapped root.
    */
   walkStageTree: TreeWalker;
-}
-
-/** A TreeWalker that walks each directory once and hands every later caller the same listing. */
-export function rememberingWalker(walk: TreeWalker = walkTree): TreeWalker {
-  const walked = new Map<string, Promise<readonly TreeEntry[]>>();
-  return (root) => {
-    let listing = walked.get(root);
-    if (!listing) {
-      listing = walk(root);
-      walked.set(root, listing);
-      listing.catch(() => walked.delete(root));
-    }
-    return listing;
-  };
 }
 
 /** Used when neither SOURCE_DATE_EPOCH nor the profile sets one: never the wall clock. */
