@@ -24,7 +24,11 @@ const { path, size, ranges } = workerData;
 const CHUNK = 4 * 1024 * 1024;
 const hash = createHash('sha256');
 const zeros = Buffer.alloc(CHUNK);
-const buffer = Buffer.allocUnsafe(CHUNK);
+// Read into page-aligned memory (a WebAssembly memory is mmapped on a page boundary). A large
+// Buffer comes from malloc's mmap, 16 bytes past a page boundary, and the kernel's copy into a
+// destination 8 to 24 bytes past the page-aligned source runs at a fifth of the speed on AMD Zen
+// (rep movsb): 0.42 s instead of 0.07 s to read a 1.3 GB disk image's 700 MB of data.
+const buffer = Buffer.from(new WebAssembly.Memory({ initial: CHUNK / 65536 }).buffer);
 const hashZeros = (length) => { for (let left = length; left > 0; left -= CHUNK) hash.update(left >= CHUNK ? zeros : zeros.subarray(0, left)); };
 let fd;
 try {
