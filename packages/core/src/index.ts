@@ -17,6 +17,7 @@ export {
   type ManifestEntry,
 } from './manifest.js';
 export { sha256File } from './sha256-file.js';
+export { cachedArtifact, fileStamp, directoryStamp, type CachedArtifact } from './artifact-cache.js';
 export { withoutFsync } from './without-fsync.js';
 export { fileDataRanges, parseFilefrag, type ByteRange } from './file-data-ranges.js';
 export { runLogged, logTail, type RunLoggedOptions } from './run-logged.js';

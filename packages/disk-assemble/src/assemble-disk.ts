@@ -122,16 +122,17 @@ export async function assembleDisk(given: AssembleDiskOptions, prepared: Assembl
   const work = await mkdtemp(join(dirname(options.output), `.${basename(options.output)}.work-`));
   try {
     const run = { logFile, signal: options.signal };
+    const cached = { cacheDir: options.cacheDir };
     const locations: BootFileLocations = { ...debianBootFiles, ...options.bootFiles };
     const sbat = options.secureBoot ? await checkSecureBootPieces(options.kernel, locations, options.mokManager, logFile) : undefined;
     // The menu lives in /grub, not /boot/grub: on a Secure Boot ESP, /boot/grub/grub.cfg is the
     // stub that Debian's signed GRUB reads first, which then loads the menu.
     const embedded = `search --no-floppy --fs-uuid --set=root ${grubQuote(espUuid)}\nset prefix=($root)/grub\n`;
     const biosCore = options.bios
-      ? await buildGrubImage({ format: 'i386-pc', output: join(work, 'core.img'), embeddedConfig: embedded, modules: defaultGrubModules.bios, moduleDir: locations.grubI386PcDir, modulePackage: 'grub-pc-bin', ...run })
+      ? await buildGrubImage({ format: 'i386-pc', output: join(work, 'core.img'), embeddedConfig: embedded, modules: defaultGrubModules.bios, moduleDir: locations.grubI386PcDir, modulePackage: 'grub-pc-bin', ...run, ...cached })
       : undefined;
     const uefiFiles = options.uefi
-      ? await uefiBootFiles({ secureBoot: options.secureBoot, findBootFiles: embedded, mokManager: options.mokManager, locations, workDir: work, ...run })
+      ? await uefiBootFiles({ secureBoot: options.secureBoot, findBootFiles: embedded, mokManager: options.mokManager, locations, workDir: work, ...run, ...cached })
       : [];
     const grubCfg = renderGrubMenu({
       entries: [{ type: 'linux', id: 'default', title: options.menu.title, append: [] }],
@@ -155,6 +156,7 @@ export async function assembleDisk(given: AssembleDiskOptions, prepared: Assembl
       serial: espSerial,
       ...(options.espSize === undefined ? {} : { size: options.espSize }),
       ...run,
+      ...cached,
     });
 
     const imageSize = input.kind === 'image' ? Math.ceil(input.size / MiB) * MiB : 0;

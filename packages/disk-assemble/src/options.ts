@@ -119,6 +119,11 @@ export const assembleDiskOptionsSchema = z
       .strict()
       .default({}),
     logFile: z.string().min(1).optional(),
+    /**
+     * Where GRUB images and the ESP image are kept between builds, keyed on everything they are
+     * made from, so a rebuild with the same kernel, initrd and menu copies them instead (same bytes).
+     */
+    cacheDir: z.string().min(1).optional(),
     signal: z.instanceof(AbortSignal).optional(),
   })
   .strict()

@@ -106,6 +106,22 @@ describe('assembleDisk', () => {
     expect((await readdir(work)).filter((name) => name.includes('.work-') || name.includes('.partial-'))).toEqual([]);
   });
 
+  it('gives the same bytes with a boot piece cache, cold and warm, and rebuilds the ESP for another kernel', async () => {
+    const cacheDir = join(work, 'boot-cache');
+    const cold = await assembleDisk({ ...base, output: join(work, 'cache-cold.img'), cacheDir });
+    const warm = await assembleDisk({ ...base, output: join(work, 'cache-warm.img'), cacheDir });
+    expect(cold.sha256).toBe(disk.sha256);
+    expect(warm.sha256).toBe(disk.sha256);
+    const kinds = (await readdir(cacheDir)).filter((n) => !n.endsWith('.json')).map((n) => n.replace(/-[0-9a-f]{32}$/, '')).sort();
+    expect(kinds).toEqual(['esp', 'grub-i386-pc', 'grub-x86_64-efi']);
+    const kernel = join(work, 'vmlinuz-2');
+    await writeFile(kernel, Buffer.alloc(2 * MiB, 9));
+    const other = await assembleDisk({ ...base, kernel, output: join(work, 'cache-kernel.img'), cacheDir });
+    const uncached = await assembleDisk({ ...base, kernel, output: join(work, 'nocache-kernel.img') });
+    expect(other.sha256).toBe(uncached.sha256);
+    expect(other.sha256).not.toBe(disk.sha256);
+  });
+
   it('inspectDisk reports the partitions, their filesystems and the BIOS boot code; qcow2 reads the same', async () => {
     const raw = await inspectDisk(disk.path);
     expect(raw.backupValid).toBe(true);

@@ -73,6 +73,7 @@ export async function assembleIso(input: AssembleIsoOptions): Promise<AssembledI
         modulePackage: 'grub-pc-bin',
         logFile,
         signal: options.signal,
+        cacheDir: options.cacheDir,
       });
     }
     let esp: AssembledIso['esp'];
@@ -87,6 +88,7 @@ export async function assembleIso(input: AssembleIsoOptions): Promise<AssembledI
         workDir: work,
         logFile,
         signal: options.signal,
+        cacheDir: options.cacheDir,
       });
       const built = await buildEspImage({
         output: espImage,
@@ -96,6 +98,7 @@ export async function assembleIso(input: AssembleIsoOptions): Promise<AssembledI
         ...(options.espSize === undefined ? {} : { size: options.espSize }),
         logFile,
         signal: options.signal,
+        cacheDir: options.cacheDir,
       });
       esp = { size: built.size, serial: built.serial };
     }

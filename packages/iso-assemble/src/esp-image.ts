@@ -3,7 +3,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { EspTooSmallError, InputMissingError, InvalidOptionsError } from './errors.js';
-import { runLogged } from '@distroforge/core';
+import { cachedArtifact, fileStamp, runLogged, sha256File } from '@distroforge/core';
 import { findFatTools } from './tools.js';
 
 /** One file of a FAT image: copied from `source` or written from `content`. */
@@ -27,6 +27,11 @@ export interface BuildEspImageOptions {
   size?: number;
   logFile: string;
   signal?: AbortSignal | undefined;
+  /**
+   * Where images are kept between builds (see core's cachedArtifact): an image of the same files
+   * (by content), epoch, label, serial, size and FAT tools is copied, not rebuilt.
+   */
+  cacheDir?: string | undefined;
 }
 
 export interface EspImage {
@@ -64,6 +69,32 @@ export async function buildEspImage(options: BuildEspImageOptions): Promise<EspI
     if (files[i]?.path === files[i - 1]?.path) throw new InvalidOptionsError(`ESP file listed twice: ${files[i]?.path}`, { value: files[i]?.path });
   }
   const { mkfsVfat, mcopy, mmd } = await findFatTools();
+  const key = {
+    files: await Promise.all(files.map(async (f) => ({ path: f.path, sha256: await contentDigest(f) }))),
+    epoch: options.sourceDateEpoch,
+    label: options.volumeLabel,
+    serial: options.serial,
+    size: options.size,
+    tools: [mkfsVfat.version, await fileStamp(mkfsVfat.path), mcopy.version, await fileStamp(mcopy.path), await fileStamp(mmd)],
+  };
+  const { result } = await cachedArtifact(options.cacheDir, 'esp', key, options.output, () => buildFat(options, files, { mkfsVfat: mkfsVfat.path, mcopy: mcopy.path, mmd }));
+  return { path: options.output, ...result };
+}
+
+/** SHA-256 of what the file will hold (its source's bytes or its content). */
+async function contentDigest(file: EspFile): Promise<string> {
+  if ((file.source === undefined) === (file.content === undefined)) {
+    throw new InvalidOptionsError(`ESP file ${file.path} needs exactly one of source or content`, { value: file.path });
+  }
+  if (file.content !== undefined) return createHash('sha256').update(file.content).digest('hex');
+  const source = file.source as string;
+  return sha256File(source).catch((cause: unknown) => {
+    throw new InputMissingError(`ESP file ${file.path}`, source, { cause });
+  });
+}
+
+async function buildFat(options: BuildEspImageOptions, files: Array<EspFile & { path: string }>, tools: { mkfsVfat: string; mcopy: string; mmd: string }): Promise<{ size: number; serial: number }> {
+  const { mkfsVfat, mcopy, mmd } = tools;
   const stage = await mkdtemp(join(tmpdir(), 'distroforge-esp-'));
   try {
     const staged = await Promise.all(files.map((file, index) => stageFile(file, join(stage, String(index)), options.sourceDateEpoch)));
@@ -77,12 +108,12 @@ export async function buildEspImage(options: BuildEspImageOptions): Promise<EspI
     const run = (cmd: string, args: string[]) => runLogged(cmd, args, { logFile: options.logFile, env, timeoutMs: 120_000, signal: options.signal });
     await rm(options.output, { force: true });
     // `-i` must come after `--invariant`, which otherwise fixes the serial to 1234-ABCD.
-    await run(mkfsVfat.path, ['-C', '--invariant', '-i', serial.toString(16).padStart(8, '0'), '-n', options.volumeLabel ?? 'EFIBOOT', options.output, String(size / KiB)]);
+    await run(mkfsVfat, ['-C', '--invariant', '-i', serial.toString(16).padStart(8, '0'), '-n', options.volumeLabel ?? 'EFIBOOT', options.output, String(size / KiB)]);
     if (directories.length > 0) await run(mmd, ['-i', options.output, ...directories.map((d) => `::${d}`)]);
     for (const [index, file] of files.entries()) {
-      await run(mcopy.path, ['-m', '-o', '-i', options.output, staged[index] as string, `::${file.path}`]);
+      await run(mcopy, ['-m', '-o', '-i', options.output, staged[index] as string, `::${file.path}`]);
     }
-    return { path: options.output, size, serial };
+    return { size, serial };
   } finally {
     await rm(stage, { recursive: true, force: true });
   }

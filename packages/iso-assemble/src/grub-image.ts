@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GrubModuleMissingError } from './errors.js';
 import { findGrubMkimage } from './tools.js';
-import { runLogged } from '@distroforge/core';
+import { cachedArtifact, directoryStamp, fileStamp, runLogged } from '@distroforge/core';
 
 /**
  * GRUB image formats we build: `i386-pc-eltorito` (El Torito no-emulation CD boot image, also
@@ -43,6 +43,11 @@ export interface BuildGrubImageOptions {
   modulePackage: string;
   logFile: string;
   signal?: AbortSignal | undefined;
+  /**
+   * Where images are kept between builds (see core's cachedArtifact): an image made from the same
+   * format, modules, config, prefix, module directory and grub-mkimage is copied, not rebuilt.
+   */
+  cacheDir?: string | undefined;
 }
 
 /**
@@ -54,18 +59,29 @@ export async function buildGrubImage(options: BuildGrubImageOptions): Promise<st
   const modules = [...(options.modules ?? defaultGrubModules[platform])];
   await requireGrubModules(options.format, options.moduleDir, modules, options.modulePackage);
   const grubMkimage = await findGrubMkimage();
-  const dir = await mkdtemp(join(tmpdir(), 'distroforge-grub-'));
-  try {
-    const config = join(dir, 'embed.cfg');
-    await writeFile(config, options.embeddedConfig);
-    await runLogged(
-      grubMkimage.path,
-      ['-O', options.format, '-d', options.moduleDir, '-p', options.prefix ?? '/boot/grub', '-c', config, '-o', options.output, ...modules],
-      { logFile: options.logFile, timeoutMs: 120_000, signal: options.signal },
-    );
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const prefix = options.prefix ?? '/boot/grub';
+  const key = {
+    format: options.format,
+    modules,
+    prefix,
+    embeddedConfig: options.embeddedConfig,
+    moduleDir: await directoryStamp(options.moduleDir),
+    grubMkimage: [grubMkimage.version, await fileStamp(grubMkimage.path)],
+  };
+  await cachedArtifact(options.cacheDir, `grub-${options.format}`, key, options.output, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'distroforge-grub-'));
+    try {
+      const config = join(dir, 'embed.cfg');
+      await writeFile(config, options.embeddedConfig);
+      await runLogged(grubMkimage.path, ['-O', options.format, '-d', options.moduleDir, '-p', prefix, '-c', config, '-o', options.output, ...modules], {
+        logFile: options.logFile,
+        timeoutMs: 120_000,
+        signal: options.signal,
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
   return options.output;
 }
 

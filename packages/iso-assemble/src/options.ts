@@ -94,6 +94,11 @@ export const assembleIsoOptionsSchema = z
     bootFiles: bootFilesSchema.default({}),
     /** Tool log (default `<output>.log`). */
     logFile: z.string().min(1).optional(),
+    /**
+     * Where GRUB images and the ESP image are kept between builds, keyed on everything they are
+     * made from, so a rebuild with the same boot pieces copies them instead (same bytes).
+     */
+    cacheDir: z.string().min(1).optional(),
     signal: z.instanceof(AbortSignal).optional(),
   })
   .strict();

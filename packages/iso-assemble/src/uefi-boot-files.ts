@@ -18,6 +18,8 @@ export interface UefiBootFilesOptions {
   workDir: string;
   logFile: string;
   signal?: AbortSignal | undefined;
+  /** Passed to buildGrubImage. */
+  cacheDir?: string | undefined;
 }
 
 /**
@@ -52,6 +54,7 @@ export async function uefiBootFiles(options: UefiBootFilesOptions): Promise<EspF
     modulePackage: 'grub-efi-amd64-bin',
     logFile: options.logFile,
     signal: options.signal,
+    cacheDir: options.cacheDir,
   });
   return [{ path: '/EFI/BOOT/BOOTX64.EFI', source: image }];
 }

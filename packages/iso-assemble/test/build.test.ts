@@ -170,6 +170,39 @@ describe('buildEspImage', () => {
   });
 });
 
+describe('boot piece cache (cacheDir)', () => {
+  it('gives the same ISO bytes from a cold and a warm cache, and rebuilds a piece whose input changed', async () => {
+    const cacheDir = join(work, 'boot-cache');
+    const cold = await assembleIso({ ...common, output: join(work, 'cache-cold/live.iso'), cacheDir });
+    const names = (await readdir(cacheDir)).filter((n) => !n.endsWith('.json')).map((n) => n.replace(/-[0-9a-f]{32}$/, '')).sort();
+    expect(names).toEqual(['esp', 'grub-i386-pc-eltorito', 'grub-x86_64-efi']);
+    const warm = await assembleIso({ ...common, output: join(work, 'cache-warm/live.iso'), cacheDir });
+    expect(cold.sha256).toBe(first.sha256);
+    expect(warm.sha256).toBe(first.sha256);
+    // Another label is another GRUB search config: new entries, and the same bytes as without a cache.
+    const relabelled = await assembleIso({ ...common, label: 'DFOTHER', output: join(work, 'cache-label/live.iso'), cacheDir });
+    const uncached = await assembleIso({ ...common, label: 'DFOTHER', output: join(work, 'nocache-label/live.iso') });
+    expect(relabelled.sha256).toBe(uncached.sha256);
+    expect((await readdir(cacheDir)).filter((n) => n.endsWith('.json'))).toHaveLength(6);
+  }, 300_000);
+
+  it('an ESP whose source file changed is rebuilt; an unchanged one is copied with its size and serial', async () => {
+    const cacheDir = join(work, 'esp-cache');
+    const source = join(work, 'esp-source.bin');
+    await writeFile(source, Buffer.alloc(100_000, 3));
+    const options = { files: [{ path: '/data.bin', source }], sourceDateEpoch: 1_700_000_000, logFile: join(work, 'esp.log'), cacheDir };
+    const a = await buildEspImage({ ...options, output: join(work, 'esp-c1.img') });
+    const b = await buildEspImage({ ...options, output: join(work, 'esp-c2.img') });
+    expect(b).toEqual({ ...a, path: join(work, 'esp-c2.img') });
+    expect(Buffer.compare(await readFile(a.path), await readFile(b.path))).toBe(0);
+    await writeFile(source, Buffer.alloc(100_000, 4));
+    const c = await buildEspImage({ ...options, output: join(work, 'esp-c3.img') });
+    const { stdout } = await execa('mtype', ['-i', c.path, '::/data.bin'], { env: { MTOOLS_SKIP_CHECK: '1' }, encoding: 'buffer' });
+    expect(Buffer.from(stdout).equals(Buffer.alloc(100_000, 4))).toBe(true);
+    expect(c.serial).not.toBe(a.serial);
+  }, 120_000);
+});
+
 describe('single-firmware images', () => {
   it('UEFI only: one UEFI El Torito entry, GPT with the ISO 9660 partition and the ESP, no GRUB MBR', async () => {
     const iso = await assembleIso({ ...common, output: join(work, 'uefi-only/live.iso'), bios: false });

@@ -108,6 +108,8 @@ export async function diskStage(ctx: BuildContext, source: DiskRootSource, initr
         sourceDateEpoch: ctx.epoch,
         format: disk.format,
         logFile: join(dir, 'disk.log'),
+        // GRUB images and ESPs made from the same pieces are copied from the state's cache (same bytes).
+        cacheDir: join(ctx.paths.stateDir, 'cache', 'boot'),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       }, { walk: ctx.walkStageTree });
       // Hashed once by disk-assemble: publishing reuses it instead of reading the image again.

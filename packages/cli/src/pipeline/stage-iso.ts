@@ -58,6 +58,8 @@ export async function isoStage(
         secureBoot: inputs.secureBoot,
         sourceDateEpoch: ctx.epoch,
         logFile: join(dir, 'iso.log'),
+        // GRUB images and ESPs made from the same pieces are copied from the state's cache (same bytes).
+        cacheDir: join(ctx.paths.stateDir, 'cache', 'boot'),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
       return { file, bytes: (await stat(join(dir, file))).size, label };
