@@ -13,9 +13,10 @@
 // in the last minutes (fs/ext4/ialloc.c recently_deleted), so deleting one run's 4000 files just
 // before the next would slow whichever command runs next.
 import { execa } from 'execa';
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const arg = (name, fallback) => {
@@ -44,8 +45,26 @@ function seededBytes(length, seed) {
   return Buffer.from(words.buffer, 0, length);
 }
 
-/** Builds the benchmark package with rpmbuild; returns its path. */
+/**
+ * Builds the benchmark package with rpmbuild; returns its path (in the work directory). The file
+ * tree and rpmbuild's directories live on tmpfs when there is one: rpmbuild deletes its build root
+ * (thousands of files) when done, and for the next minute or so journal-less ext4 skips those
+ * freed inodes one by one on every file creation (ialloc.c recently_deleted), which slowed the
+ * first rounds of both commands by a second or more and made the figures bimodal.
+ */
 async function buildPackage() {
+  const scratch = await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : work, 'rpm-extract-bench-build-'));
+  try {
+    const built = await buildPackageIn(scratch);
+    const rpm = join(work, basename(built));
+    await copyFile(built, rpm);
+    return rpm;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function buildPackageIn(work) {
   const tree = join(work, 'tree/opt/bench');
   await mkdir(join(tree, 'big'), { recursive: true });
   const chunk = 8 << 20;
