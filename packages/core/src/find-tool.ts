@@ -1,6 +1,7 @@
 import { access, constants } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { ToolMissingError, ToolVersionError } from './tool-errors.js';
+import { cachedVersionOutput } from './tool-version-cache.js';
 
 /** How to find one external tool and tell its version. */
 export interface ToolSpec {
@@ -49,7 +50,8 @@ async function locate(spec: ToolSpec): Promise<FoundTool> {
   for (const name of spec.names) {
     const path = await which(name, spec.extraDirs ?? ['/usr/sbin', '/sbin']);
     if (!path) continue;
-    const output = await versionOutput(path, spec.versionArgs ?? ['--version']);
+    const args = spec.versionArgs ?? ['--version'];
+    const output = await cachedVersionOutput(path, args, () => versionOutput(path, args));
     const version = (spec.parseVersion ?? firstVersion)(output) ?? 'unknown';
     if (spec.minVersion && version !== 'unknown' && compareVersions(version, spec.minVersion) < 0) {
       throw new ToolVersionError(name, version, spec.minVersion, spec.install);

@@ -2,6 +2,7 @@ export { DistroforgeError, isDistroforgeError, type ErrorDetails } from './distr
 export { ToolMissingError, ToolVersionError, ToolFailedError } from './tool-errors.js';
 export { findTool, clearToolCache, which, compareVersions, type ToolSpec, type FoundTool } from './find-tool.js';
 export { knownTools } from './known-tools.js';
+export { useToolVersionCache } from './tool-version-cache.js';
 export { sourceDateEpoch } from './source-date-epoch.js';
 export { writeAtomically, type AtomicWriteOptions } from './write-atomically.js';
 export {

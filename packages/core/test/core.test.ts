@@ -13,6 +13,7 @@ import {
   isDistroforgeError,
   knownTools,
   sourceDateEpoch,
+  useToolVersionCache,
   writeAtomically,
 } from '@distroforge/core';
 
@@ -79,6 +80,37 @@ describe('findTool', () => {
     const found = await findTool({ ...knownTools.mkfsVfat, extraDirs: [] });
     expect(found.name).toBe('mkfs.fat');
     expect(found.version).toBe('4.2');
+  });
+
+  it('remembers version outputs in a cache file across processes until the tool changes', async () => {
+    const dir = await fakeTool('counted', `echo run >> "\${0%/*}/runs"; echo "counted 1.2.3"`);
+    const runs = async () => (await readFile(join(dir, 'runs'), 'utf8')).split('\n').filter(Boolean).length;
+    process.env.PATH = dir;
+    const cacheFile = join(dir, 'cache', 'tool-versions.json');
+    try {
+      useToolVersionCache(cacheFile);
+      expect((await findTool({ names: ['counted'] })).version).toBe('1.2.3');
+      clearToolCache(); // a new process: only the file remains
+      useToolVersionCache(cacheFile);
+      expect((await findTool({ names: ['counted'] })).version).toBe('1.2.3');
+      expect(await runs()).toBe(1);
+      // An upgraded tool (another file at the same path) is asked again.
+      await writeFile(join(dir, 'counted'), `#!/bin/sh\necho run >> "\${0%/*}/runs"; echo "counted 1.3.0 (new)"\n`);
+      clearToolCache();
+      expect((await findTool({ names: ['counted'] })).version).toBe('1.3.0');
+      expect(await runs()).toBe(2);
+      // A corrupt cache is ignored, and no cache means asking every process.
+      await writeFile(cacheFile, '{oops');
+      clearToolCache();
+      useToolVersionCache(cacheFile);
+      await findTool({ names: ['counted'] });
+      useToolVersionCache(undefined);
+      clearToolCache();
+      await findTool({ names: ['counted'] });
+      expect(await runs()).toBe(4);
+    } finally {
+      useToolVersionCache(undefined);
+    }
   });
 
   it('finds a real tool of this machine', async () => {

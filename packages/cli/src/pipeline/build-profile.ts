@@ -1,6 +1,6 @@
 import { chmod, copyFile, link, mkdir, readFile, rename, rm, stat, writeFile, constants } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256File, sourceDateEpoch, DistroforgeError } from '@distroforge/core';
+import { sha256File, sourceDateEpoch, useToolVersionCache, DistroforgeError } from '@distroforge/core';
 import { StageCache, type StageResult } from '../engine/stage-cache.js';
 import { profilePaths, type ProfilePaths } from '../commands/profile-paths.js';
 import { loadProfile, type LoadedProfile } from '../profile/load-profile.js';
@@ -57,6 +57,8 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
   const paths = profilePaths(loaded.dir, { ...(options.out ? { out: options.out } : {}), ...(options.state ? { state: options.state } : {}) });
   const epoch = sourceDateEpoch(loaded.profile.sourceDateEpoch ?? DEFAULT_EPOCH) ?? DEFAULT_EPOCH;
   await mkdir(paths.stateDir, { recursive: true });
+  // The dozen tools a build version-checks are asked once per state, not once per build.
+  useToolVersionCache(join(paths.stateDir, 'cache', 'tool-versions.json'));
   const logFile = join(paths.stateDir, 'build.log');
   options.reporter.logTo(logFile);
   // External tools and packages that read the environment see the same timestamp.
