@@ -18,7 +18,8 @@ export {
   type ManifestEntry,
 } from './manifest.js';
 export { sha256File } from './sha256-file.js';
-export { cachedArtifact, fileStamp, directoryStamp, type CachedArtifact } from './artifact-cache.js';
+export { cachedArtifact, type CachedArtifact } from './artifact-cache.js';
+export { fileStamp, directoryStamp } from './file-stamp.js';
 export { withoutFsync } from './without-fsync.js';
 export { fileDataRanges, parseFilefrag, type ByteRange } from './file-data-ranges.js';
 export { runLogged, logTail, type RunLoggedOptions } from './run-logged.js';
