@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { leastRecentlyUsed } from './least-recently-used.js';
 import { writeAtomically } from './write-atomically.js';
 
 /** Entries of one kind kept in a cache directory (the most recently used); older ones are deleted. */
@@ -61,12 +62,9 @@ async function readMeta<T>(path: string): Promise<{ result: T } | undefined> {
 
 /** Keeps the KEEP_PER_KIND most recently used entries of `kind` (by their result file's mtime). */
 async function prune(cacheDir: string, kind: string): Promise<void> {
-  const metas = (await readdir(cacheDir)).filter((n) => n.startsWith(`${kind}-`) && n.endsWith('.json'));
-  if (metas.length <= KEEP_PER_KIND) return;
-  const dated = await Promise.all(metas.map(async (n) => ({ n, mtime: (await stat(join(cacheDir, n)).catch(() => undefined))?.mtimeMs ?? 0 })));
-  dated.sort((a, b) => b.mtime - a.mtime);
-  for (const { n } of dated.slice(KEEP_PER_KIND)) {
-    await rm(join(cacheDir, n), { force: true });
-    await rm(join(cacheDir, n.slice(0, -'.json'.length)), { force: true });
+  const metas = (await readdir(cacheDir)).filter((n) => n.startsWith(`${kind}-`) && n.endsWith('.json')).map((n) => join(cacheDir, n));
+  for (const meta of await leastRecentlyUsed(metas, KEEP_PER_KIND)) {
+    await rm(meta, { force: true });
+    await rm(meta.slice(0, -'.json'.length), { force: true });
   }
 }

@@ -1,5 +1,6 @@
-import { mkdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { fileStamp } from './file-stamp.js';
 import { writeAtomically } from './write-atomically.js';
 
 /** Entries kept; past this the file starts over (tools replaced many times over leave old ones). */
@@ -12,7 +13,7 @@ let entries: Promise<Map<string, string>> | undefined;
  * Remembers what tools print for their version in `path` (JSON), so a later process skips
  * running them: `findTool` spawns each tool once per process, and a build of a live image checks
  * a dozen (20 to 50 ms each, several on its critical path). An entry is keyed on the executable's
- * resolved path, device, inode, size, mtime and ctime and the version arguments, so an upgraded
+ * fileStamp (path, device, inode, size, mtime, ctime) and the version arguments, so an upgraded
  * or replaced tool is run again. `undefined` turns it off (the default).
  */
 export function useToolVersionCache(path: string | undefined): void {
@@ -24,7 +25,7 @@ export function useToolVersionCache(path: string | undefined): void {
 export async function cachedVersionOutput(path: string, args: readonly string[], run: () => Promise<string>): Promise<string> {
   const target = file;
   if (target === undefined) return run();
-  const key = await toolKey(path, args).catch(() => undefined);
+  const key = await fileStamp(path).then((stamp) => JSON.stringify([stamp, args]), () => undefined);
   if (key === undefined) return run();
   const known = await (entries ??= load(target));
   const hit = known.get(key);
@@ -35,12 +36,6 @@ export async function cachedVersionOutput(path: string, args: readonly string[],
   // A cache: if it cannot be written, the tool is simply run again next time.
   await save(target, known).catch(() => undefined);
   return output;
-}
-
-async function toolKey(path: string, args: readonly string[]): Promise<string> {
-  const real = await realpath(path);
-  const info = await stat(real);
-  return JSON.stringify([path, real, info.dev, info.ino, info.size, info.mtimeMs, info.ctimeMs, args]);
 }
 
 async function load(path: string): Promise<Map<string, string>> {

@@ -1,4 +1,4 @@
-import { runLogged, writeAtomically, type Manifest } from '@distroforge/core';
+import { leastRecentlyUsed, runLogged, writeAtomically, type Manifest } from '@distroforge/core';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -149,8 +149,6 @@ function listingDigest(tree: readonly TreeEntry[], manifest: Manifest): string {
 
 /** Keeps the newest-used base images (by mtime, which a reuse refreshes); `current` always stays. */
 async function pruneBases(cacheDir: string, current: string): Promise<void> {
-  const names = (await readdir(cacheDir)).filter((n) => n.endsWith('.ext4'));
-  const dated = await Promise.all(names.map(async (n) => ({ path: join(cacheDir, n), mtime: (await stat(join(cacheDir, n)).catch(() => undefined))?.mtimeMs ?? 0 })));
-  const stale = dated.filter((d) => d.path !== current).sort((a, b) => b.mtime - a.mtime).slice(KEEP_BASES - 1);
-  await Promise.all(stale.map((d) => rm(d.path, { force: true })));
+  const others = (await readdir(cacheDir)).filter((n) => n.endsWith('.ext4')).map((n) => join(cacheDir, n)).filter((p) => p !== current);
+  await Promise.all((await leastRecentlyUsed(others, KEEP_BASES - 1)).map((p) => rm(p, { force: true })));
 }

@@ -75,7 +75,7 @@ export async function buildEspImage(options: BuildEspImageOptions): Promise<EspI
     label: options.volumeLabel,
     serial: options.serial,
     size: options.size,
-    tools: [mkfsVfat.version, await fileStamp(mkfsVfat.path), mcopy.version, await fileStamp(mcopy.path), await fileStamp(mmd)],
+    tools: await Promise.all([mkfsVfat.path, mcopy.path, mmd].map(fileStamp)),
   };
   const { result } = await cachedArtifact(options.cacheDir, 'esp', key, options.output, () => buildFat(options, files, { mkfsVfat: mkfsVfat.path, mcopy: mcopy.path, mmd }));
   return { path: options.output, ...result };

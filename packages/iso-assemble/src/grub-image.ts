@@ -66,7 +66,7 @@ export async function buildGrubImage(options: BuildGrubImageOptions): Promise<st
     prefix,
     embeddedConfig: options.embeddedConfig,
     moduleDir: await directoryStamp(options.moduleDir),
-    grubMkimage: [grubMkimage.version, await fileStamp(grubMkimage.path)],
+    grubMkimage: await fileStamp(grubMkimage.path),
   };
   await cachedArtifact(options.cacheDir, `grub-${options.format}`, key, options.output, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'distroforge-grub-'));

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { leastRecentlyUsed } from '@distroforge/core';
 import type { Reporter } from '../output/reporter.js';
 
 /** Bumped when the meaning of cached stage outputs changes, invalidating every cache. */
@@ -145,12 +146,9 @@ export class StageCache {
     await this.touch(join(base, current));
     const names = await readdir(base);
     const entries = names.filter((n) => !n.startsWith('.'));
-    const dated = await Promise.all(
-      entries.map(async (n) => ({ n, t: await stat(join(base, n, '.used')).then((s) => s.mtimeMs, () => 0) })),
-    );
-    dated.sort((a, b) => b.t - a.t);
+    const unused = (await leastRecentlyUsed(entries.map((n) => join(base, n, '.used')), this.keep)).map((used) => basename(dirname(used)));
     const stale = names.filter((n) => n.startsWith('.stale-') && !n.endsWith(`-${process.pid}`)).map((n) => join(base, n));
-    for (const { n } of dated.slice(this.keep)) {
+    for (const n of unused) {
       if (n === current) continue;
       const moved = join(base, `.stale-${n}-${process.pid}`);
       await rename(join(base, n), moved);
