@@ -11,7 +11,7 @@ export interface CpioEntry {
   nlink: number;
   size: number;
   /** The member's data, streamed; must be consumed (or is skipped) before the next member. */
-  body: AsyncGenerator<Buffer>;
+  readonly body: AsyncGenerator<Buffer>;
   /** The whole data at once if it is already buffered (consuming it), else undefined: then use `body`. */
   bodyNow(): Buffer | undefined;
 }
@@ -33,7 +33,7 @@ export async function* readCpioEntries(reader: ByteReader, sizeOfIndex: (index: 
       const index = parseHex(reader.readNow(8) ?? (await reader.read(8, 'stripped member header')), 0, 8, 'file index', reader.position);
       await skipPadding(reader);
       const size = sizeOfIndex(index);
-      entry = { name: undefined, index, mode: 0, nlink: 1, size, body: reader.take(size, `archive member #${index}`), bodyNow: () => reader.readNow(size) };
+      entry = member(reader, undefined, index, 0, 1, size);
     } else if (magic === '070701' || magic === '070702') {
       const at = reader.position - 6;
       const fields = reader.readNow(newcHeaderSize - 6) ?? (await reader.read(newcHeaderSize - 6, 'newc header'));
@@ -48,7 +48,7 @@ export async function* readCpioEntries(reader: ByteReader, sizeOfIndex: (index: 
       const name = nameBytes.toString('utf8', 0, nameSize - 1);
       await skipPadding(reader);
       if (name === trailer) return;
-      entry = { name, index: undefined, mode, nlink, size, body: reader.take(size, `archive member ${name}`), bodyNow: () => reader.readNow(size) };
+      entry = member(reader, name, undefined, mode, nlink, size);
     } else {
       throw rpmError('ERR_RPM_BAD_PAYLOAD', `bad archive member magic ${JSON.stringify(magic)} at payload offset ${reader.position - 6}`, { value: magic });
     }
@@ -58,6 +58,26 @@ export async function* readCpioEntries(reader: ByteReader, sizeOfIndex: (index: 
     if (reader.position < end) await reader.skip(end - reader.position, 'archive member data');
     await skipPadding(reader);
   }
+}
+
+/**
+ * An entry whose streamed body (an async generator, and its description for errors) is made only
+ * when asked for: most members of a package are small and taken whole with `bodyNow`.
+ */
+function member(reader: ByteReader, name: string | undefined, index: number | undefined, mode: number, nlink: number, size: number): CpioEntry {
+  let body: AsyncGenerator<Buffer> | undefined;
+  return {
+    name,
+    index,
+    mode,
+    nlink,
+    size,
+    get body() {
+      body ??= reader.take(size, name === undefined ? `archive member #${index}` : `archive member ${name}`);
+      return body;
+    },
+    bodyNow: () => reader.readNow(size),
+  };
 }
 
 async function skipPadding(reader: ByteReader): Promise<void> {

@@ -1,5 +1,5 @@
 import { chmodSync, linkSync, lutimesSync, mkdirSync, symlinkSync, utimesSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { rpmError } from './errors.js';
 import { hardlinkSets } from './hardlink-sets.js';
 import type { RpmManifestEntry } from './rpm-manifest.js';
@@ -7,6 +7,7 @@ import { placeholderPaths } from './placeholders.js';
 import { ancestors, safeRelativePath } from './safe-path.js';
 import type { RpmFile, RpmPackage } from './types.js';
 import { newHash, type PayloadMember } from './walk-payload.js';
+import { currentUmask } from './current-umask.js';
 import { adaptiveWriter, directWriter, threadedWriter, type SmallFileWriter } from './small-file-writer.js';
 import { io } from './write-error.js';
 import { writeRegular } from './write-regular-file.js';
@@ -46,8 +47,13 @@ export async function materialize(root: string, pkg: RpmPackage, members: AsyncI
   };
   const regularFiles = pkg.files.filter((f) => f.type === 'file' && !f.ghost).length;
   const threads = options.writerThreads;
+  const umask = currentUmask();
   const small =
-    threads === 0 || regularFiles < threadedWriterFiles ? directWriter() : threads === undefined ? adaptiveWriter(() => threaded(defaultWriterThreads)) : threaded(threads);
+    threads === 0 || regularFiles < threadedWriterFiles
+      ? directWriter(umask)
+      : threads === undefined
+        ? adaptiveWriter(() => threaded(defaultWriterThreads), umask)
+        : threaded(threads);
   try {
     return await materializeWith(small, links, madeDirs, root, pkg, members, options);
   } finally {
@@ -70,12 +76,15 @@ async function materializeWith(
   const symlinks = new Set<string>();
   const dirs: Array<{ abs: string; file: RpmFile }> = [];
 
+  // The relative paths are canonical, so below the resolved root a concatenation is a join.
+  const base = resolve(root);
+  const prefix = base.endsWith('/') ? base : `${base}/`;
   const place = (file: RpmFile): { rel: string; abs: string } => {
     const rel = safeRelativePath(file.path);
     for (const up of symlinks.size > 0 ? ancestors(rel) : []) {
       if (symlinks.has(up)) throw rpmError('ERR_RPM_UNSAFE_PATH', `refusing to extract ${file.path} through the symlink /${up} the package created`, { value: file.path });
     }
-    const abs = join(root, rel);
+    const abs = prefix + rel;
     const parent = dirname(abs);
     if (!madeDirs.has(parent)) {
       io(file.path, () => mkdirSync(parent, { recursive: true }));

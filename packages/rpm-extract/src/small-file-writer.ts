@@ -35,31 +35,49 @@ export interface SmallFileWriter {
 export const writeFlags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
 export const placeholderFlags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
-/** Synchronous open/write/fchmod/futimes/close on the calling thread: cheapest for a few files. */
-export function directWriter(): SmallFileWriter {
+/** Creates a file that must not exist yet (the target is fresh), never through a symlink. */
+const createFlags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+/**
+ * Synchronous open/write/fchmod/futimes/close on the calling thread: cheapest for a few files.
+ * Given the process's umask, files are created with their permission bits and fchmod runs only
+ * where the umask strips some of them or the mode has setuid, setgid or sticky bits.
+ */
+export function directWriter(umask?: number): SmallFileWriter {
   return {
     createPlaceholders: () => undefined,
-    write: (file) => writeNow(file),
+    write: (file) => writeNow(file, umask),
     drain: async () => undefined,
     close: async () => undefined,
   };
 }
 
-function writeNow(file: SmallFile): undefined {
+function writeNow(file: SmallFile, umask: number | undefined): undefined {
   try {
-    const fd = openSync(file.abs, writeFlags, 0o600);
+    const created = umask === undefined ? undefined : createNew(file);
+    const fd = created ?? openSync(file.abs, writeFlags, 0o600);
     try {
       for (const chunk of file.chunks) {
         let at = 0;
         while (at < chunk.length) at += writeSync(fd, chunk, at);
       }
-      fchmodSync(fd, file.mode);
+      if (created === undefined || (file.mode & 0o7000) !== 0 || (file.mode & umask!) !== 0) fchmodSync(fd, file.mode);
       if (file.mtime !== undefined) futimesSync(fd, file.mtime, file.mtime);
     } finally {
       closeSync(fd);
     }
   } catch (cause) {
     throw writeError(file.path, cause);
+  }
+}
+
+/** The new file's descriptor, created with the final permission bits; undefined if the path exists. */
+function createNew(file: SmallFile): number | undefined {
+  try {
+    return openSync(file.abs, createFlags, file.mode & 0o777);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw error;
   }
 }
 
@@ -72,7 +90,7 @@ const slowFileMs = 0.25;
  * cheap on most file systems, where threads only add overhead, but can cost a millisecond or more
  * (journal-less ext4 skipping recently freed inodes, network file systems), where threads pay off.
  */
-export function adaptiveWriter(upgrade: () => SmallFileWriter): SmallFileWriter {
+export function adaptiveWriter(upgrade: () => SmallFileWriter, umask?: number): SmallFileWriter {
   const times: number[] = [];
   let threaded: SmallFileWriter | undefined;
   return {
@@ -80,7 +98,7 @@ export function adaptiveWriter(upgrade: () => SmallFileWriter): SmallFileWriter 
     write(file) {
       if (threaded) return threaded.write(file);
       const start = performance.now();
-      writeNow(file);
+      writeNow(file, umask);
       if (times.length < probeFiles) {
         times.push(performance.now() - start);
         if (times.length === probeFiles && median(times) > slowFileMs) threaded = upgrade();

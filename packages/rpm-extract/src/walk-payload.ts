@@ -35,6 +35,8 @@ export interface PayloadMember {
 
 /** Strips `./` and `/` so payload names and header paths compare equal. */
 export function relativeName(path: string): string {
+  // Fast path for rpm's own `./usr/...` (one call per payload member).
+  if (path.charCodeAt(0) === 0x2e && path.charCodeAt(1) === 0x2f && path.charCodeAt(2) !== 0x2f) return path.slice(2);
   return path.replace(/^\.?\/+/, '');
 }
 
