@@ -23,6 +23,7 @@ import { copyInto } from './copy-into.js';
 import { DiskInputMissingError, DiskTooSmallError, InvalidDiskOptionsError } from './errors.js';
 import { buildExt4Image, ext4SizeFor, type Ext4Image } from './ext4-image.js';
 import { buildExt4FromBase, type Ext4FromBase } from './ext4-from-base.js';
+import { speculateBaseCopy, type SpeculativeBaseCopy } from './speculative-base-copy.js';
 import { SECTOR } from './gpt.js';
 import { deriveGuid } from './guid.js';
 import { partitionTypeGuid, partitionTypes } from './partition-types.js';
@@ -101,9 +102,18 @@ export async function assembleDisk(given: AssembleDiskOptions, prepared: Assembl
       throw new DiskInputMissingError(what, path, { cause });
     });
   }
-  const input = await readRootInput(options.root, prepared.walk);
   const logFile = options.logFile ?? `${options.output}.log`;
   await writeFile(logFile, '');
+  const speculative = 'directory' in options.root && options.root.base ? await speculateBaseCopy(options.root.base.cacheDir, dirname(options.output), { logFile, signal: options.signal }) : undefined;
+  try {
+    return await assembleWith(options, logFile, speculative, prepared);
+  } finally {
+    await speculative?.discard();
+  }
+}
+
+async function assembleWith(options: NormalisedDiskOptions, logFile: string, speculative: SpeculativeBaseCopy | undefined, prepared: AssembleDiskPrepared): Promise<AssembledDisk> {
+  const input = await readRootInput(options.root, prepared.walk);
   const newest = Math.max(input.newestMtime, ...(await Promise.all([options.kernel, options.initrd].map(async (p) => Math.floor((await stat(p)).mtimeMs / 1000)))));
   const epoch = options.sourceDateEpoch ?? sourceDateEpoch(newest) ?? newest;
   const extraArgs = typeof options.kernelArgs === 'string' ? options.kernelArgs.split(/\s+/).filter(Boolean) : options.kernelArgs;
@@ -192,7 +202,7 @@ export async function assembleDisk(given: AssembleDiskOptions, prepared: Assembl
     const buildRoot = async (disk: string, offset: number, diskSize: number): Promise<{ size: number; uuid: string | undefined; notApplied: Ext4Image['notApplied']; base?: Ext4FromBase['base']; changed?: number }> => {
       if (input.kind === 'image') return copyRootImage(input.options.image, disk, offset);
       if (!input.base) return buildExt4Image(ext4Options(input, disk, offset), { tree: input.tree });
-      return buildExt4FromBase({ ...ext4Options(input, disk, offset), fileSize: diskSize, base: input.base, cacheDir: input.base.cacheDir }, { tree: input.tree, ...prepared });
+      return buildExt4FromBase({ ...ext4Options(input, disk, offset), fileSize: diskSize, base: input.base, cacheDir: input.base.cacheDir }, { tree: input.tree, speculative, ...prepared });
     };
     const data = input.kind === 'image'
       ? await buildDataPartition({ work, size: lastSize ?? DEFAULT_DATA_SIZE, label: input.options.data.label, fstab, uuid: guid('filesystem:data'), hashSeed: guid('hash-seed:data'), sourceDateEpoch: epoch, ...run })

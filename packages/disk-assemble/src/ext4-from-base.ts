@@ -1,11 +1,12 @@
 import { leastRecentlyUsed, runLogged, writeAtomically, type Manifest } from '@distroforge/core';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidDiskOptionsError } from './errors.js';
 import { ext4Delta } from './ext4-delta.js';
 import { buildExt4Image, ext4SizeFor, extraFileCommands, runDebugfs, type BuildExt4ImageOptions, type Ext4Image } from './ext4-image.js';
+import type { SpeculativeBaseCopy } from './speculative-base-copy.js';
 import { findDebugfs, findMkfsExt4 } from './tools.js';
 import { readTree, type TreeEntry, type TreeWalker } from './walk-tree.js';
 
@@ -52,7 +53,10 @@ export interface Ext4FromBase extends Ext4Image {
  * extra files. Rebuilding after a small change to a derived tree costs a copy and a short debugfs
  * script instead of a full mkfs. The size must not depend on the change (round it up).
  */
-export async function buildExt4FromBase(options: Ext4FromBaseOptions, prepared: { tree?: readonly TreeEntry[]; walk?: TreeWalker } = {}): Promise<Ext4FromBase> {
+export async function buildExt4FromBase(
+  options: Ext4FromBaseOptions,
+  prepared: { tree?: readonly TreeEntry[]; walk?: TreeWalker; speculative?: SpeculativeBaseCopy | undefined } = {},
+): Promise<Ext4FromBase> {
   const tree = prepared.tree ?? (await readTree('root directory', options.directory, prepared.walk));
   // The base is walked once, when first needed: a cached base with a caller's key needs no walk to
   // be found, so the walk (and the delta) then run while cp copies the image.
@@ -63,11 +67,19 @@ export async function buildExt4FromBase(options: Ext4FromBaseOptions, prepared: 
   const offset = options.offset ?? 0;
   const fileSize = options.fileSize ?? offset + size;
   if (fileSize < offset + size) throw new InvalidDiskOptionsError(`fileSize ${fileSize} cannot hold ${size} bytes of ext4 at offset ${offset}`, { value: fileSize });
-  const base = await cachedBaseImage(options, baseTree, { size, offset, fileSize, owner });
+  const image = await baseImagePath(options, baseTree, { size, offset, fileSize, owner });
+  // A copy started ahead (see speculateBaseCopy) is stopped at once if it is of another base.
+  const claim = prepared.speculative?.claim(image);
+  const base = await ensureBaseImage(image, options, baseTree, { size, offset, fileSize, owner });
+  const claimed = await claim;
+  // A base just built replaced whatever was copied (a cached file of the wrong size).
+  if (claimed && !base.cached) await rm(claimed, { force: true });
+  const ahead = base.cached ? claimed : undefined;
+  await rm(options.output, { force: true });
   // cp copies only the allocated extents (SEEK_DATA, copy_file_range): a quarter of the time of
   // reading and writing the whole file, and the copy stays as sparse as the base.
-  await rm(options.output, { force: true });
-  const copying = runLogged('cp', ['--sparse=always', '--no-target-directory', base.image, options.output], { logFile: options.logFile, signal: options.signal });
+  const copyBase = () => runLogged('cp', ['--sparse=always', '--no-target-directory', base.image, options.output], { logFile: options.logFile, signal: options.signal });
+  const copying = ahead ? rename(ahead, options.output).catch(async () => (await rm(ahead, { force: true }), copyBase())) : copyBase();
   let delta: ReturnType<typeof ext4Delta>;
   try {
     delta = ext4Delta(
@@ -95,12 +107,15 @@ export async function buildExt4FromBase(options: Ext4FromBaseOptions, prepared: 
   return { path: options.output, size, ...(options.offset === undefined ? {} : { offset }), uuid: options.uuid, notApplied, base, changed: delta.changed };
 }
 
-/** The base image for these options from the cache, built (atomically) when missing. */
-async function cachedBaseImage(
-  options: Ext4FromBaseOptions,
-  baseTree: () => Promise<readonly TreeEntry[]>,
-  place: { size: number; offset: number; fileSize: number; owner: 'root' | 'disk' },
-): Promise<{ image: string; cached: boolean }> {
+interface BasePlace {
+  size: number;
+  offset: number;
+  fileSize: number;
+  owner: 'root' | 'disk';
+}
+
+/** Where the cache keeps the base image for these options (named by everything it is made of). */
+async function baseImagePath(options: Ext4FromBaseOptions, baseTree: () => Promise<readonly TreeEntry[]>, place: BasePlace): Promise<string> {
   const { size, offset, fileSize, owner } = place;
   const mkfs = await findMkfsExt4();
   const source = options.base.key ?? listingDigest(await baseTree(), options.base.manifest);
@@ -108,7 +123,17 @@ async function cachedBaseImage(
     .update(JSON.stringify({ format: BASE_FORMAT, source, size, offset, fileSize, uuid: options.uuid, hashSeed: options.hashSeed, label: options.label ?? 'root', owner, epoch: options.sourceDateEpoch, mkfs: mkfs.version }))
     .digest('hex')
     .slice(0, 32);
-  const image = join(options.cacheDir, `${key}.ext4`);
+  return join(options.cacheDir, `${key}.ext4`);
+}
+
+/** The base image at `image`, from the cache or built (atomically) when missing. */
+async function ensureBaseImage(
+  image: string,
+  options: Ext4FromBaseOptions,
+  baseTree: () => Promise<readonly TreeEntry[]>,
+  place: BasePlace,
+): Promise<{ image: string; cached: boolean }> {
+  const { size, offset, fileSize, owner } = place;
   const now = new Date();
   if (await stat(image).then((s) => s.size === fileSize, () => false)) {
     await utimes(image, now, now);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildExt4FromBase } from '../src/ext4-from-base.js';
 import { buildExt4Image } from '../src/ext4-image.js';
+import { speculateBaseCopy } from '../src/speculative-base-copy.js';
 
 const epoch = 1_700_000_000;
 const ids = { uuid: '0E4C8B52-2D5C-4F37-9E0E-5C1B1F2A3B4C', hashSeed: '6A1D9B0E-1111-4222-8333-444455556666' };
@@ -152,6 +153,42 @@ describe('buildExt4FromBase', () => {
     const built = await buildExt4FromBase({ ...options(join(work, 'same.ext4'), join(work, 'cache')), directory: same, manifest: baseManifest });
     expect(built.changed).toBe(0);
     expect((await readdir(join(work, 'cache'))).filter((n) => n.endsWith('.ext4'))).toHaveLength(1);
+  });
+
+  it('uses a copy started ahead when it is of the right base, throws it away when not, and builds the same bytes either way', async () => {
+    const cacheDir = join(work, 'cache-ahead');
+    const digest = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
+    const leftovers = async () => (await readdir(work)).filter((n) => n.startsWith('.distroforge-base-'));
+    const copies = async (logFile: string) => (await readFile(logFile, 'utf8')).split('\n').filter((l) => l.startsWith('$ cp '));
+    expect(await speculateBaseCopy(cacheDir, work, { logFile: join(work, 'log') })).toBeUndefined();
+    await buildExt4FromBase(options(join(work, 'ahead-cold.ext4'), cacheDir));
+    const [cachedName] = (await readdir(cacheDir)).filter((n) => n.endsWith('.ext4'));
+
+    // The right base: its copy becomes the output (one cp in all), no second copy is made.
+    const rightLog = join(work, 'ahead-right.log');
+    const right = await speculateBaseCopy(cacheDir, work, { logFile: rightLog });
+    expect(right?.image).toBe(join(cacheDir, cachedName!));
+    const used = await buildExt4FromBase({ ...options(join(work, 'ahead-right.ext4'), cacheDir), logFile: rightLog }, { speculative: right });
+    expect(used.base.cached).toBe(true);
+    expect(await copies(rightLog)).toHaveLength(1);
+    expect(await digest(join(work, 'ahead-right.ext4'))).toBe(await digest(join(work, 'ahead-cold.ext4')));
+    expect(await leftovers()).toEqual([]);
+
+    // Another base became the most recently used: the copy ahead is of it, so it is deleted and the right one copied.
+    await buildExt4FromBase({ ...options(join(work, 'ahead-other.ext4'), cacheDir), base: { directory: base, manifest: baseManifest, key: 'other' } });
+    const wrongLog = join(work, 'ahead-wrong.log');
+    const wrong = await speculateBaseCopy(cacheDir, work, { logFile: wrongLog });
+    expect(wrong?.image).not.toBe(join(cacheDir, cachedName!));
+    await buildExt4FromBase({ ...options(join(work, 'ahead-wrong.ext4'), cacheDir), logFile: wrongLog }, { speculative: wrong });
+    expect(await copies(wrongLog)).toHaveLength(2);
+    expect(await digest(join(work, 'ahead-wrong.ext4'))).toBe(await digest(join(work, 'ahead-cold.ext4')));
+    expect(await leftovers()).toEqual([]);
+
+    // Discarded unclaimed (a failed build): nothing is left behind.
+    const unused = await speculateBaseCopy(cacheDir, work, { logFile: join(work, 'log') });
+    await unused?.discard();
+    await unused?.discard();
+    expect(await leftovers()).toEqual([]);
   });
 
   it('keeps the cache small: base images of other trees replace the older ones', async () => {

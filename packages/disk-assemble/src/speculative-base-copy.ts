@@ -1,0 +1,65 @@
+import { runLogged } from '@distroforge/core';
+import { randomBytes } from 'node:crypto';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** A copy of a cached base image started before the build knows which base it needs. */
+export interface SpeculativeBaseCopy {
+  /** The base image being copied. */
+  readonly image: string;
+  /**
+   * The finished copy when `image` is the one copied (the caller then owns the file), else
+   * undefined, and the copy is stopped and deleted. Call once.
+   */
+  claim(image: string): Promise<string | undefined>;
+  /** Stops and deletes the copy unless it was claimed; safe to call any number of times. */
+  discard(): Promise<void>;
+}
+
+/**
+ * Starts copying the most recently used base image in `cacheDir` (reuse refreshes an image's
+ * mtime) to a new file in `directory`. A rebuild after a small change needs the same base again,
+ * and copying it (hundreds of megabytes, the longest step of such a rebuild) then overlaps the tree
+ * walk, the input digest and the boot pieces instead of following them. Undefined when the cache
+ * holds no base. `directory` should be on the output's file system, so a claimed copy can be renamed.
+ */
+export async function speculateBaseCopy(cacheDir: string, directory: string, run: { logFile: string; signal?: AbortSignal | undefined }): Promise<SpeculativeBaseCopy | undefined> {
+  const image = await newestBase(cacheDir);
+  if (image === undefined) return undefined;
+  const copy = join(directory, `.distroforge-base-${process.pid}-${randomBytes(4).toString('hex')}.ext4`);
+  const abort = new AbortController();
+  const copying = runLogged('cp', ['--sparse=always', '--no-target-directory', image, copy], { logFile: run.logFile, signal: run.signal ? AbortSignal.any([abort.signal, run.signal]) : abort.signal }).then(
+    () => true,
+    () => false,
+  );
+  let claimed = false;
+  const discard = async () => {
+    if (claimed) return;
+    abort.abort();
+    await copying;
+    await rm(copy, { force: true });
+  };
+  return {
+    image,
+    async claim(wanted) {
+      if (wanted !== image || !(await copying)) {
+        await discard();
+        return undefined;
+      }
+      claimed = true;
+      return copy;
+    },
+    discard,
+  };
+}
+
+async function newestBase(cacheDir: string): Promise<string | undefined> {
+  const names = await readdir(cacheDir).catch(() => [] as string[]);
+  let newest: { path: string; mtime: number } | undefined;
+  for (const name of names.filter((n) => n.endsWith('.ext4'))) {
+    const path = join(cacheDir, name);
+    const info = await stat(path).catch(() => undefined);
+    if (info?.isFile() && (newest === undefined || info.mtimeMs > newest.mtime)) newest = { path, mtime: info.mtimeMs };
+  }
+  return newest?.path;
+}
