@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -7,7 +8,11 @@ import { join } from 'node:path';
  * changes it; what the file prints or holds is then derived from the stamp, not keyed separately.
  */
 export async function fileStamp(path: string): Promise<string> {
-  const info = await stat(path);
+  return statStamp(path, await stat(path));
+}
+
+/** fileStamp from a stat the caller already made. */
+export function statStamp(path: string, info: Stats): string {
   return `${path}:${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
 }
 

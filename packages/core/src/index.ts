@@ -3,6 +3,7 @@ export { ToolMissingError, ToolVersionError, ToolFailedError } from './tool-erro
 export { findTool, clearToolCache, which, compareVersions, type ToolSpec, type FoundTool } from './find-tool.js';
 export { knownTools } from './known-tools.js';
 export { useToolVersionCache } from './tool-version-cache.js';
+export { useFileDigestCache } from './file-digest-cache.js';
 export { sourceDateEpoch } from './source-date-epoch.js';
 export { writeAtomically, type AtomicWriteOptions } from './write-atomically.js';
 export {

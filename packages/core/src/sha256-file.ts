@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Worker } from 'node:worker_threads';
 import { DistroforgeError } from './distroforge-error.js';
+import { cachedFileDigest } from './file-digest-cache.js';
 import { fileDataRanges, type ByteRange } from './file-data-ranges.js';
 
 /** Files from this size on are hashed on a worker thread; below it, a stream on the main thread is quicker. */
@@ -58,10 +59,15 @@ try {
  * 1.3 GB disk image keeps its event loop for the stages running beside it; a large sparse file (a
  * disk image) is read only where its extent map has data, its holes hashed as zeros: reading a
  * hole makes the kernel allocate and clear page-cache pages, which for the 700 MB of holes in a
- * 1.3 GB disk image costs twice the hashing itself.
+ * 1.3 GB disk image costs twice the hashing itself. With useFileDigestCache, a file of 1 MiB or more
+ * that was hashed before and has not changed since (same fileStamp) is not read again.
  */
 export async function sha256File(path: string): Promise<string> {
   const info = await stat(path);
+  return cachedFileDigest(path, info, () => hashFile(path, info));
+}
+
+async function hashFile(path: string, info: Stats): Promise<string> {
   if (info.size < WORKER_MIN_SIZE) {
     const hash = createHash('sha256');
     await pipeline(createReadStream(path), hash);

@@ -1,6 +1,6 @@
 import { chmod, copyFile, link, mkdir, readFile, rename, rm, stat, writeFile, constants } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256File, sourceDateEpoch, useToolVersionCache, DistroforgeError } from '@distroforge/core';
+import { sha256File, sourceDateEpoch, useFileDigestCache, useToolVersionCache, DistroforgeError } from '@distroforge/core';
 import { StageCache, type StageResult } from '../engine/stage-cache.js';
 import { profilePaths, type ProfilePaths } from '../commands/profile-paths.js';
 import { loadProfile, type LoadedProfile } from '../profile/load-profile.js';
@@ -59,6 +59,8 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
   await mkdir(paths.stateDir, { recursive: true });
   // The dozen tools a build version-checks are asked once per state, not once per build.
   useToolVersionCache(join(paths.stateDir, 'cache', 'tool-versions.json'));
+  // So are the digests of unchanged stage outputs (the ISO's input digest reads the root image).
+  useFileDigestCache(join(paths.stateDir, 'cache', 'file-digests.json'));
   const logFile = join(paths.stateDir, 'build.log');
   options.reporter.logTo(logFile);
   // External tools and packages that read the environment see the same timestamp.
