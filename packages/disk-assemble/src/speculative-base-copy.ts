@@ -8,11 +8,14 @@ export interface SpeculativeBaseCopy {
   /** The base image being copied. */
   readonly image: string;
   /**
-   * The finished copy when `image` is the one copied (the caller then owns the file), else
-   * undefined, and the copy is stopped and deleted. Call once.
+   * The finished copy when `image` is the one copied (to be renamed into place), else undefined,
+   * and the copy is stopped and deleted.
    */
   claim(image: string): Promise<string | undefined>;
-  /** Stops and deletes the copy unless it was claimed; safe to call any number of times. */
+  /**
+   * Stops the copy and deletes the file unless it was renamed away: call it once the build is over,
+   * whether it succeeded or not. Safe to call any number of times.
+   */
   discard(): Promise<void>;
 }
 
@@ -28,26 +31,25 @@ export async function speculateBaseCopy(cacheDir: string, directory: string, run
   if (image === undefined) return undefined;
   const copy = join(directory, `.distroforge-base-${process.pid}-${randomBytes(4).toString('hex')}.ext4`);
   const abort = new AbortController();
-  const copying = runLogged('cp', ['--sparse=always', '--no-target-directory', image, copy], { logFile: run.logFile, signal: run.signal ? AbortSignal.any([abort.signal, run.signal]) : abort.signal }).then(
+  const stop = () => abort.abort();
+  run.signal?.addEventListener('abort', stop, { once: true });
+  const copying = runLogged('cp', ['--sparse=always', '--no-target-directory', image, copy], { logFile: run.logFile, signal: abort.signal }).then(
     () => true,
     () => false,
   );
-  let claimed = false;
   const discard = async () => {
-    if (claimed) return;
     abort.abort();
+    run.signal?.removeEventListener('abort', stop);
     await copying;
+    // A claimed copy was renamed into place: then there is nothing left at this path.
     await rm(copy, { force: true });
   };
   return {
     image,
     async claim(wanted) {
-      if (wanted !== image || !(await copying)) {
-        await discard();
-        return undefined;
-      }
-      claimed = true;
-      return copy;
+      if (wanted === image && (await copying)) return copy;
+      await discard();
+      return undefined;
     },
     discard,
   };

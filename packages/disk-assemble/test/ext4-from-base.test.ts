@@ -189,6 +189,12 @@ describe('buildExt4FromBase', () => {
     await unused?.discard();
     await unused?.discard();
     expect(await leftovers()).toEqual([]);
+    // Claimed but never renamed (the build failed after the claim): discard deletes it too.
+    const stranded = await speculateBaseCopy(cacheDir, work, { logFile: join(work, 'log') });
+    const copy = await stranded!.claim(stranded!.image);
+    expect(copy && (await leftovers())).toHaveLength(1);
+    await stranded!.discard();
+    expect(await leftovers()).toEqual([]);
   });
 
   it('keeps the cache small: base images of other trees replace the older ones', async () => {
