@@ -21,7 +21,7 @@ export {
 export { sha256File } from './sha256-file.js';
 export { cachedArtifact, type CachedArtifact } from './artifact-cache.js';
 export { fileStamp, directoryStamp } from './file-stamp.js';
-export { leastRecentlyUsed } from './least-recently-used.js';
+export { byRecentUse, leastRecentlyUsed } from './least-recently-used.js';
 export { withoutFsync } from './without-fsync.js';
 export { fileDataRanges, parseFilefrag, type ByteRange } from './file-data-ranges.js';
 export { runLogged, logTail, type RunLoggedOptions } from './run-logged.js';

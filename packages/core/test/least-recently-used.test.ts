@@ -2,7 +2,7 @@ import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { leastRecentlyUsed } from '../src/index.js';
+import { byRecentUse, leastRecentlyUsed } from '../src/index.js';
 
 it('leastRecentlyUsed names what lies beyond the most recently modified, missing paths as oldest', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'distroforge-lru-'));
@@ -16,6 +16,7 @@ it('leastRecentlyUsed names what lies beyond the most recently modified, missing
     expect(await leastRecentlyUsed([...paths, missing], 2)).toEqual([paths[0], missing]);
     expect(await leastRecentlyUsed(paths, 5)).toEqual([]);
     expect(await leastRecentlyUsed(paths, 0)).toEqual([paths[2], paths[1], paths[0]]);
+    expect(await byRecentUse([missing, ...paths])).toEqual([paths[2], paths[1], paths[0], missing]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -71,15 +71,15 @@ export async function buildExt4FromBase(
   // A copy started ahead (see speculateBaseCopy) is stopped at once if it is of another base.
   const claim = prepared.speculative?.claim(image);
   const base = await ensureBaseImage(image, options, baseTree, { size, offset, fileSize, owner });
+  // A base just built replaced whatever was copied (a cached file of the wrong size); an unused
+  // copy is deleted by the speculation's discard.
   const claimed = await claim;
-  // A base just built replaced whatever was copied (a cached file of the wrong size).
-  if (claimed && !base.cached) await rm(claimed, { force: true });
   const ahead = base.cached ? claimed : undefined;
   await rm(options.output, { force: true });
   // cp copies only the allocated extents (SEEK_DATA, copy_file_range): a quarter of the time of
   // reading and writing the whole file, and the copy stays as sparse as the base.
   const copyBase = () => runLogged('cp', ['--sparse=always', '--no-target-directory', base.image, options.output], { logFile: options.logFile, signal: options.signal });
-  const copying = ahead ? rename(ahead, options.output).catch(async () => (await rm(ahead, { force: true }), copyBase())) : copyBase();
+  const copying = ahead ? rename(ahead, options.output).catch(copyBase) : copyBase();
   let delta: ReturnType<typeof ext4Delta>;
   try {
     delta = ext4Delta(
@@ -172,8 +172,14 @@ function listingDigest(tree: readonly TreeEntry[], manifest: Manifest): string {
   return hash.update(JSON.stringify(manifest)).digest('hex');
 }
 
+/** The base images in a cache directory (none if it does not exist). */
+export async function cachedBaseImages(cacheDir: string): Promise<string[]> {
+  const names = await readdir(cacheDir).catch(() => [] as string[]);
+  return names.filter((n) => n.endsWith('.ext4')).map((n) => join(cacheDir, n));
+}
+
 /** Keeps the newest-used base images (by mtime, which a reuse refreshes); `current` always stays. */
 async function pruneBases(cacheDir: string, current: string): Promise<void> {
-  const others = (await readdir(cacheDir)).filter((n) => n.endsWith('.ext4')).map((n) => join(cacheDir, n)).filter((p) => p !== current);
+  const others = (await cachedBaseImages(cacheDir)).filter((p) => p !== current);
   await Promise.all((await leastRecentlyUsed(others, KEEP_BASES - 1)).map((p) => rm(p, { force: true })));
 }

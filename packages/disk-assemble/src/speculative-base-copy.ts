@@ -1,7 +1,8 @@
-import { runLogged } from '@distroforge/core';
+import { byRecentUse, runLogged } from '@distroforge/core';
 import { randomBytes } from 'node:crypto';
-import { readdir, rm, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { cachedBaseImages } from './ext4-from-base.js';
 
 /** A copy of a cached base image started before the build knows which base it needs. */
 export interface SpeculativeBaseCopy {
@@ -27,7 +28,7 @@ export interface SpeculativeBaseCopy {
  * holds no base. `directory` should be on the output's file system, so a claimed copy can be renamed.
  */
 export async function speculateBaseCopy(cacheDir: string, directory: string, run: { logFile: string; signal?: AbortSignal | undefined }): Promise<SpeculativeBaseCopy | undefined> {
-  const image = await newestBase(cacheDir);
+  const [image] = await byRecentUse(await cachedBaseImages(cacheDir));
   if (image === undefined) return undefined;
   const copy = join(directory, `.distroforge-base-${process.pid}-${randomBytes(4).toString('hex')}.ext4`);
   const abort = new AbortController();
@@ -53,15 +54,4 @@ export async function speculateBaseCopy(cacheDir: string, directory: string, run
     },
     discard,
   };
-}
-
-async function newestBase(cacheDir: string): Promise<string | undefined> {
-  const names = await readdir(cacheDir).catch(() => [] as string[]);
-  let newest: { path: string; mtime: number } | undefined;
-  for (const name of names.filter((n) => n.endsWith('.ext4'))) {
-    const path = join(cacheDir, name);
-    const info = await stat(path).catch(() => undefined);
-    if (info?.isFile() && (newest === undefined || info.mtimeMs > newest.mtime)) newest = { path, mtime: info.mtimeMs };
-  }
-  return newest?.path;
 }

@@ -33,10 +33,8 @@ export interface SmallFileWriter {
 
 /** Opens for writing, never through a symlink at the path itself (a package cannot redirect its own files). */
 export const writeFlags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+/** Creates a file that must not exist yet (a placeholder, or a file of a fresh target), never through a symlink. */
 export const placeholderFlags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-
-/** Creates a file that must not exist yet (the target is fresh), never through a symlink. */
-const createFlags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 /**
  * Synchronous open/write/fchmod/futimes/close on the calling thread: cheapest for a few files.
@@ -61,7 +59,7 @@ function writeNow(file: SmallFile, umask: number | undefined): undefined {
         let at = 0;
         while (at < chunk.length) at += writeSync(fd, chunk, at);
       }
-      if (created === undefined || (file.mode & 0o7000) !== 0 || (file.mode & umask!) !== 0) fchmodSync(fd, file.mode);
+      if (created === undefined || (file.mode & (0o7000 | umask!)) !== 0) fchmodSync(fd, file.mode);
       if (file.mtime !== undefined) futimesSync(fd, file.mtime, file.mtime);
     } finally {
       closeSync(fd);
@@ -74,7 +72,7 @@ function writeNow(file: SmallFile, umask: number | undefined): undefined {
 /** The new file's descriptor, created with the final permission bits; undefined if the path exists. */
 function createNew(file: SmallFile): number | undefined {
   try {
-    return openSync(file.abs, createFlags, file.mode & 0o777);
+    return openSync(file.abs, placeholderFlags, file.mode & 0o777);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
     throw error;
