@@ -72,4 +72,18 @@ describe('inspect', () => {
     await expect(detectFileKind(file)).rejects.toMatchObject({ code: 'ERR_INSPECT_UNKNOWN_FORMAT', path: file });
     await expect(inspectFile(join(work, 'missing'))).rejects.toMatchObject({ code: 'ERR_INSPECT_UNREADABLE' });
   });
+
+  it('ends quietly (exit 141, nothing on stderr) when its reader stops early: distroforge inspect FILE | head -1', async () => {
+    // A listing much longer than a pipe buffer: the initramfs of a tree of many files.
+    const many = join(work, 'many');
+    await mkdir(many);
+    for (let i = 0; i < 3000; i++) await writeFile(join(many, `file-with-a-long-name-${i}`), '');
+    const file = join(work, 'many.img');
+    await packCpio({ input: { directory: many }, output: file, sourceDateEpoch: 1_700_000_000 });
+    const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
+    const run = await execa('bash', ['-o', 'pipefail', '-c', 'node "$1" inspect "$2" | head -1', 'bash', cli, file], { reject: false });
+    expect(run.stdout).toBe(`${file}: cpio`);
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(141);
+  });
 });

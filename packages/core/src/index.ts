@@ -26,3 +26,4 @@ export { withoutFsync } from './without-fsync.js';
 export { fileDataRanges, parseFilefrag, type ByteRange } from './file-data-ranges.js';
 export { runLogged, logTail, type RunLoggedOptions } from './run-logged.js';
 export { binErrorExit } from './bin-error-exit.js';
+export { exitOnBrokenPipe, brokenPipeExitCode } from './exit-on-broken-pipe.js';

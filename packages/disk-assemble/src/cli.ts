@@ -1,5 +1,8 @@
 #!/usr/bin/env node
+import { exitOnBrokenPipe } from '@distroforge/core';
 import { main } from './cli-main.js';
+
+exitOnBrokenPipe();
 
 main(
   process.argv.slice(2),
