@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { DistroforgeError } from '@distroforge/core';
 import { resolveRootfs } from '@distroforge/rootfs-bootstrap';
+import { locatingUnsatisfiable } from './locate-unsatisfiable.js';
 import type { LoadedProfile } from '../profile/load-profile.js';
 import { profileLocalPackages, rootfsIncludes } from './rootfs-common.js';
 
@@ -34,15 +35,17 @@ export async function resolveLock(loaded: LoadedProfile): Promise<LockFile> {
   const source = profile.source;
   // Local package files take part as in the build (and a kernel.file replaces the default kernel).
   const local = await profileLocalPackages(loaded);
-  const result = await resolveRootfs({
-    suite: source.suite,
-    variant: source.variant,
-    include: rootfsIncludes(loaded),
-    localPackages: local.files.map((f) => f.file),
-    components: source.components,
-    ...(source.mirror ? { mirrors: [source.mirror] } : {}),
-    ...(source.keyring ? { keyring: source.keyring } : {}),
-  });
+  const result = await locatingUnsatisfiable(loaded, () =>
+    resolveRootfs({
+      suite: source.suite,
+      variant: source.variant,
+      include: rootfsIncludes(loaded),
+      localPackages: local.files.map((f) => f.file),
+      components: source.components,
+      ...(source.mirror ? { mirrors: [source.mirror] } : {}),
+      ...(source.keyring ? { keyring: source.keyring } : {}),
+    }),
+  );
   return {
     format: 'distroforge-lock',
     version: 1,

@@ -77,11 +77,16 @@ export async function profileLocalPackages(loaded: LoadedProfile): Promise<Profi
 
 /** A `ProfileError` at the line of `key` in profile.yaml. */
 async function profileKeyError(loaded: LoadedProfile, key: string[], message: string, hint: string): Promise<ProfileError> {
+  const pos = await profileKeyPosition(loaded, key);
+  return new ProfileError(loaded.profileFile, pos?.line, pos?.col, key.join('.'), message, hint);
+}
+
+/** Line and column of a key (array items by index) in the profile's profile.yaml; undefined where it is not written. */
+export async function profileKeyPosition(loaded: LoadedProfile, key: string[]): Promise<{ line: number; col: number } | undefined> {
   const lines = new LineCounter();
   const doc = parseDocument(await readFile(loaded.profileFile, 'utf8').catch(() => ''), { lineCounter: lines });
   const offset = (doc.getIn(key.map((k) => (/^\d+$/.test(k) ? Number(k) : k)), true) as { range?: [number, number, number] } | undefined)?.range?.[0];
-  const pos = offset === undefined ? undefined : lines.linePos(offset);
-  return new ProfileError(loaded.profileFile, pos?.line, pos?.col, key.join('.'), message, hint);
+  return offset === undefined ? undefined : lines.linePos(offset);
 }
 
 /** Turns rootfs-bootstrap's progress events (apt or RPM) into the rootfs stage's progress line. */

@@ -1,6 +1,7 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bootstrapRootfs, resolveRootfs } from '@distroforge/rootfs-bootstrap';
+import { locatingUnsatisfiable } from './locate-unsatisfiable.js';
 import type { StageResult } from '../engine/stage-cache.js';
 import type { BuildContext } from './build-context.js';
 import { ensureModuleIndex } from './ensure-module-index.js';
@@ -32,7 +33,7 @@ export async function kernelStage(ctx: BuildContext): Promise<StageResult<Kernel
   const include = kernelFile ? [] : [kernelPackage];
   const localPackages = kernelFile ? [kernelFile.file] : [];
   // The resolved packages key the stage: a new kernel on the mirror is picked up.
-  const packages = await resolvedAptPackages(ctx, 'kernel', request, async () => (await resolveRootfs({ suite, variant: 'extract', include, localPackages })).packages);
+  const packages = await resolvedAptPackages(ctx, 'kernel', request, async () => (await locatingUnsatisfiable(ctx.loaded, () => resolveRootfs({ suite, variant: 'extract', include, localPackages }))).packages);
   return ctx.cache.run({
     name: 'kernel',
     inputs: { ...request, packages },

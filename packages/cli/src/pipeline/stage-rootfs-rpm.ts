@@ -1,5 +1,6 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { bootstrapRpmRootfs, resolveRpmRootfs } from '@distroforge/rootfs-bootstrap';
+import { locatingUnsatisfiable } from './locate-unsatisfiable.js';
 import type { StageResult } from '../engine/stage-cache.js';
 import type { Profile } from '../profile/profile-schema.js';
 import type { BuildContext } from './build-context.js';
@@ -32,7 +33,7 @@ export async function rpmRootfsStage(ctx: BuildContext, source: RpmSource, local
     gpgKeys: source.gpgKeys.map((k) => resolve(ctx.loaded.dir, k)),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   };
-  const resolved = await resolveRpmRootfs(common);
+  const resolved = await locatingUnsatisfiable(ctx.loaded, () => resolveRpmRootfs(common));
   const root = process.getuid?.() === 0;
   return ctx.cache.run({
     name: 'rootfs',

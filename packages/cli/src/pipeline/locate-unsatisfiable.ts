@@ -1,0 +1,41 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UnsatisfiableError } from '@distroforge/rootfs-bootstrap';
+import type { LoadedProfile } from '../profile/load-profile.js';
+import { kernelPackageOf } from '../profile/profile-schema.js';
+import { profileKeyPosition } from './rootfs-common.js';
+
+/**
+ * Runs a resolution; a package the source cannot provide comes back located where the profile
+ * asks for it (its packages.txt line, or its profile.yaml entry), with a hint that says whether the
+ * name itself or one of its dependencies is missing. Same error class and code, so scripts that
+ * match ERR_BOOTSTRAP_UNSATISFIABLE keep working.
+ */
+export async function locatingUnsatisfiable<T>(loaded: LoadedProfile, resolve: () => Promise<T>): Promise<T> {
+  try {
+    return await resolve();
+  } catch (error) {
+    if (!(error instanceof UnsatisfiableError)) throw error;
+    const requested = error.chain[0];
+    const where = requested === undefined ? undefined : await whereRequested(loaded, requested);
+    if (where === undefined) throw error;
+    const hint =
+      error.chain.length === 1
+        ? `correct or remove ${requested} there: the profile's source has no package of that name (check the spelling, source.suite and source.components)`
+        : `${requested} exists, but ${error.chain.at(-1)} (which it needs) cannot be met from the profile's source: add a package that provides it, or drop ${requested}`;
+    throw new UnsatisfiableError(error.chain, error.reason, { path: where, hint, cause: error });
+  }
+}
+
+/** `file:line:column` of the request for `name`: packages.txt first, then profile.yaml's packages and kernel. */
+async function whereRequested(loaded: LoadedProfile, name: string): Promise<string | undefined> {
+  const packagesFile = join(loaded.dir, 'packages.txt');
+  const text = await readFile(packagesFile, 'utf8').catch(() => undefined);
+  const line = text?.split('\n').findIndex((raw) => raw.replace(/#.*/, '').trim() === name) ?? -1;
+  if (line >= 0) return `${packagesFile}:${line + 1}:1`;
+  const listed = loaded.profile.packages.indexOf(name);
+  const key = listed >= 0 ? ['packages', String(listed)] : name === kernelPackageOf(loaded.profile) ? ['kernel', 'package'] : undefined;
+  if (key === undefined) return undefined;
+  const pos = await profileKeyPosition(loaded, key);
+  return pos === undefined ? loaded.profileFile : `${loaded.profileFile}:${pos.line}:${pos.col}`;
+}
