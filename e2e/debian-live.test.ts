@@ -27,7 +27,15 @@ afterAll(async () => {
 it('builds and boots the ISO from CD-ROM and the disk image on virtio then USB, under BIOS, UEFI and Secure Boot', async () => {
   const result = await distroforge(['test', profile, '--jobs', '2']);
   for (const s of result.build.stages) console.log(`debian-live stage ${s.name}: ${(s.ms / 1000).toFixed(1)} s${s.cached ? ' (cached)' : ''}`);
-  for (const b of result.boots) console.log(`debian-live boot ${b.firmware}/${b.medium}: shell after ${(b.readyMs / 1000).toFixed(1)} s (${b.accel})`);
+  for (const b of result.boots) {
+    console.log(`debian-live boot ${b.firmware}/${b.medium}: shell after ${(b.readyMs / 1000).toFixed(1)} s (${b.accel}: ${b.stages.map((s) => `${s.stage} ${(s.ms / 1000).toFixed(1)} s`).join(', ')})`);
+    expect(b.stages.reduce((sum, s) => sum + s.ms, 0)).toBe(b.readyMs);
+    expect(b.stages.at(-1)?.stage).toMatch(/system$/);
+  }
+  // From CD-ROM every milestone shows on the serial console: GRUB's menu, the kernel banner, /init, the live init's switch.
+  for (const b of result.boots.filter((b) => b.medium === 'cdrom' && b.firmware !== 'uefi-secureboot')) {
+    expect(b.stages.map((s) => s.stage)).toEqual(['firmware', 'bootloader', 'kernel', 'initramfs', 'system']);
+  }
   const iso = result.build.outputs.find((o) => o.kind === 'iso');
   const disk = result.build.outputs.find((o) => o.kind === 'disk');
   // The live root is layered (an image of the bootstrapped root + the overlay's layer), so no whole-root squashfs is published.

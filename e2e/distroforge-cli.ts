@@ -20,6 +20,7 @@ export interface BootResult {
   ok: boolean;
   readyMs: number;
   accel: string;
+  stages: { stage: string; ms: number }[];
   commands: { run: string; ok: boolean; output: string }[];
   lastLines?: string[];
   consoleLog?: string;

@@ -13,6 +13,7 @@ export { cleanProfile } from './commands/clean.js';
 export { inspectFile, detectFileKind, type Inspection, type FileKind } from './commands/inspect.js';
 export { bootChains } from './commands/test-command.js';
 export { bootModes, type BootMode, type Medium } from './pipeline/boot-test.js';
+export { bootStages, formatBootStages, type BootStage } from './pipeline/boot-stages.js';
 export { locatingUnsatisfiable } from './pipeline/locate-unsatisfiable.js';
 export { resolveLock, writeLock, readLock, lockDifferences, assertLocked, LOCK_FILE, type LockFile } from './pipeline/lock-file.js';
 export { checkReproducible, type ReproducibilityCheck } from './pipeline/check-reproducible.js';

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadProfile, Reporter } from '@distroforge/cli';
 import { buildProfile, type BuildReport } from '../src/pipeline/build-profile.js';
 import { bootAndCheck } from '../src/pipeline/boot-test.js';
+import { formatBootStages } from '../src/pipeline/boot-stages.js';
 import { checkReproducible } from '../src/pipeline/check-reproducible.js';
 
 const examples = join(import.meta.dirname, '..', '..', '..', 'examples');
@@ -59,8 +60,12 @@ describe('examples/minimal', () => {
     const loaded = await loadProfile(profileDir);
     const report = await buildProfile({ profile: profileDir, reporter: reporter() });
     const verdict = await bootAndCheck({ firmware: 'bios', medium: 'direct' }, report, loaded.profile.test!);
-    console.log(`minimal: ready in ${verdict.readyMs} ms (${verdict.accel})`);
+    console.log(`minimal: ready in ${verdict.readyMs} ms (${verdict.accel}: ${formatBootStages(verdict.stages)})`);
     expect(verdict.error).toBeUndefined();
+    // A direct kernel boot shows no boot loader, and the initramfs is the whole system.
+    expect(verdict.stages.map((s) => s.stage)).toEqual(['firmware+bootloader', 'kernel', 'initramfs+system']);
+    expect(verdict.stages.reduce((sum, s) => sum + s.ms, 0)).toBe(verdict.readyMs);
+    expect(verdict.stages.every((s) => s.ms > 0)).toBe(true);
     expect(verdict.commands.map((c) => [c.run, c.ok])).toEqual(loaded.profile.test!.commands.map((c) => [c.run, true]));
     expect(verdict.ok).toBe(true);
   });

@@ -144,6 +144,16 @@ export class QemuInstance implements AsyncDisposable {
     });
   }
 
+  /**
+   * When the console first showed `pattern` (ms since launch), searching from the start of the boot
+   * without moving `waitFor`'s cursor; undefined if it has not (yet). For boot milestones: the
+   * firmware's, the boot loader's, the kernel's and init's first words.
+   */
+  firstSeen(pattern: string | RegExp): { match: string; elapsedMs: number } | undefined {
+    const found = this.#parts.serial.firstMatch(pattern);
+    return found && { match: found.match, elapsedMs: Math.round(found.at - this.#parts.startedAt) };
+  }
+
   /** Types `text` on the serial console (include `\n` to press Enter). */
   async send(text: string | Uint8Array): Promise<void> {
     const stdin = this.#parts.stdin;

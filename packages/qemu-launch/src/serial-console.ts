@@ -72,23 +72,19 @@ export class SerialConsole {
    * A RegExp is used without its `g`/`y` flags.
    */
   take(pattern: string | RegExp): ConsoleMatch | undefined {
-    const start = this.#cursor - this.#dropped;
-    const text = this.#transcript.slice(Math.max(0, start));
-    let index: number;
-    let match: string;
-    let groups: (string | undefined)[] = [];
-    if (typeof pattern === 'string') {
-      index = text.indexOf(pattern);
-      match = pattern;
-    } else {
-      const result = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, '')).exec(text);
-      index = result ? result.index : -1;
-      match = result?.[0] ?? '';
-      groups = result ? result.slice(1) : [];
-    }
-    if (index < 0) return undefined;
-    this.#cursor = this.#dropped + Math.max(0, start) + index + match.length;
-    return { match, groups, at: this.#arrivalOf(this.#cursor) };
+    const start = Math.max(0, this.#cursor - this.#dropped);
+    const found = this.#search(pattern, start);
+    if (!found) return undefined;
+    this.#cursor = this.#dropped + found.end;
+    return found.match;
+  }
+
+  /**
+   * The first match of `pattern` in the kept transcript, from the start of the boot, and when it
+   * arrived; the match cursor is left where it is (for boot milestones, looked up afterwards).
+   */
+  firstMatch(pattern: string | RegExp): ConsoleMatch | undefined {
+    return this.#search(pattern, 0)?.match;
   }
 
   /** Calls `watcher` after each new piece of output and at the end; returns an unsubscribe function. */
@@ -139,6 +135,26 @@ export class SerialConsole {
     this.#partial = pieces.pop() ?? '';
     for (const line of pieces) this.#pushLine(line);
     this.#notify();
+  }
+
+  /** The first match at or after transcript index `from`, and the transcript index its end. */
+  #search(pattern: string | RegExp, from: number): { match: ConsoleMatch; end: number } | undefined {
+    const text = this.#transcript.slice(from);
+    let index: number;
+    let match: string;
+    let groups: (string | undefined)[] = [];
+    if (typeof pattern === 'string') {
+      index = text.indexOf(pattern);
+      match = pattern;
+    } else {
+      const result = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, '')).exec(text);
+      index = result ? result.index : -1;
+      match = result?.[0] ?? '';
+      groups = result ? result.slice(1) : [];
+    }
+    if (index < 0) return undefined;
+    const end = from + index + match.length;
+    return { match: { match, groups, at: this.#arrivalOf(this.#dropped + end) }, end };
   }
 
   #arrivalOf(offset: number): number {

@@ -29,4 +29,21 @@ describe('SerialConsole', () => {
     expect(lines).toEqual(['one', 'two', 'three', 'unterminated']);
     expect(await text(stream)).toBe('one\r\ntwo\nthree\nunterminated');
   });
+
+  it('finds the first match from the start with its arrival time, leaving the cursor alone', async () => {
+    const serial = new SerialConsole();
+    serial.push(Buffer.from('GNU GRUB  version 2.06\r\n'));
+    const afterGrub = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    serial.push(Buffer.from('[    0.000000] Linux version 6.1.0\r\nlogin: '));
+    expect(serial.take('login:')?.match).toBe('login:');
+    const grub = serial.firstMatch('GNU GRUB');
+    const kernel = serial.firstMatch(/Linux version (\S+)/);
+    expect(grub?.at).toBeLessThanOrEqual(afterGrub);
+    expect(kernel?.groups).toEqual(['6.1.0']);
+    expect(kernel!.at).toBeGreaterThan(afterGrub);
+    expect(serial.firstMatch('not there')).toBeUndefined();
+    // take() goes on from its own cursor: text before it is not seen again.
+    expect(serial.take('GNU GRUB')).toBeUndefined();
+  });
 });

@@ -10,6 +10,7 @@ import type { Reporter } from '../output/reporter.js';
 import { testSchema } from '../profile/profile-schema.js';
 import { imageTarget, parseFirmwares, type Firmware } from './image-target.js';
 import { bootAndCheck, bootModes, chainDiskBoots, MEDIA, type BootMode, type BootVerdict, type Medium, type TestSection } from '../pipeline/boot-test.js';
+import { formatBootStages } from '../pipeline/boot-stages.js';
 import { loadProfile } from '../profile/load-profile.js';
 import { outputArgs, reporterFor } from '../main.js';
 import { withInterrupt } from './with-interrupt.js';
@@ -57,8 +58,8 @@ export default defineCommand({
           failed: !verdict.ok,
           ms: performance.now() - started,
           detail: verdict.ok
-            ? `ready in ${formatMs(verdict.readyMs ?? 0)} (${verdict.accel}), ${verdict.commands.length} checks passed${verdict.persistence ? `, persistence ${verdict.persistence}` : ''}`
-            : 'FAILED',
+            ? `ready in ${formatMs(verdict.readyMs ?? 0)} (${verdict.accel}: ${formatBootStages(verdict.stages)}), ${verdict.commands.length} checks passed${verdict.persistence ? `, persistence ${verdict.persistence}` : ''}`
+            : `FAILED${verdict.stages.length ? ` after ${formatBootStages(verdict.stages)}` : ''}`,
         });
         if (!verdict.ok) {
           reporter.say(`FAIL ${name}: ${verdict.error ?? 'a check failed'}`);

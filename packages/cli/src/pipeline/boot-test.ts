@@ -5,6 +5,7 @@ import { launch, type LaunchOptions } from '@distroforge/qemu-launch';
 import { DistroforgeError, isDistroforgeError } from '@distroforge/core';
 import type { Profile } from '../profile/profile-schema.js';
 import type { BuildReport } from './build-profile.js';
+import { bootStages, type BootStage } from './boot-stages.js';
 
 export const MEDIA = ['cdrom', 'iso-disk', 'disk', 'disk-usb', 'direct', '9p'] as const;
 export type Medium = (typeof MEDIA)[number];
@@ -36,6 +37,8 @@ export interface BootVerdict extends BootMode {
   accel: string;
   /** Milliseconds from QEMU start to the readiness text. */
   readyMs: number | undefined;
+  /** Where the time went (firmware, boot loader, kernel, initramfs, system), from console milestones; on failure, the stages completed. */
+  stages: BootStage[];
   commands: CommandVerdict[];
   error?: string;
   lastLines?: string[];
@@ -119,7 +122,7 @@ export function launchOptionsFor(mode: BootMode, report: BuildReport, memory: nu
 
 /** Boots one mode, waits for readiness, runs the profile's test commands, and always stops QEMU. */
 export async function bootAndCheck(mode: BootMode, report: BuildReport, test: TestSection, logDir?: string, options: { cpus?: number } = {}): Promise<BootVerdict> {
-  const verdict: BootVerdict = { ...mode, ok: false, accel: '', readyMs: undefined, commands: [] };
+  const verdict: BootVerdict = { ...mode, ok: false, accel: '', readyMs: undefined, stages: [], commands: [] };
   const instance = await launch({ ...launchOptionsFor(mode, report, test.memory, options.cpus), ...(logDir ? { logDir, name: `${mode.firmware}-${mode.medium}` } : {}) });
   verdict.accel = instance.accel;
   verdict.consoleLog = instance.logFile;
@@ -137,6 +140,7 @@ export async function bootAndCheck(mode: BootMode, report: BuildReport, test: Te
     verdict.error = isDistroforgeError(error) ? `${error.code}: ${error.message.split('\n')[0]}` : String(error);
     verdict.lastLines = instance.lastLines(25);
   } finally {
+    verdict.stages = bootStages((pattern) => instance.firstSeen(pattern)?.elapsedMs, verdict.readyMs);
     await instance.kill().catch(() => undefined);
   }
   return verdict;
