@@ -11,6 +11,7 @@ import { execa } from 'execa';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { formatBootStages } from '@distroforge/cli';
 import { copyExample, distroforge, type BuildResult } from './distroforge-cli.js';
 
 let work = '';
@@ -28,7 +29,7 @@ it('builds and boots the ISO from CD-ROM and the disk image on virtio then USB, 
   const result = await distroforge(['test', profile, '--jobs', '2']);
   for (const s of result.build.stages) console.log(`debian-live stage ${s.name}: ${(s.ms / 1000).toFixed(1)} s${s.cached ? ' (cached)' : ''}`);
   for (const b of result.boots) {
-    console.log(`debian-live boot ${b.firmware}/${b.medium}: shell after ${(b.readyMs / 1000).toFixed(1)} s (${b.accel}: ${b.stages.map((s) => `${s.stage} ${(s.ms / 1000).toFixed(1)} s`).join(', ')})`);
+    console.log(`debian-live boot ${b.firmware}/${b.medium}: shell after ${(b.readyMs / 1000).toFixed(1)} s (${b.accel}: ${formatBootStages(b.stages)})`);
     expect(b.stages.reduce((sum, s) => sum + s.ms, 0)).toBe(b.readyMs);
     expect(b.stages.at(-1)?.stage).toMatch(/system$/);
   }

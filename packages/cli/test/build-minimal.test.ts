@@ -5,10 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadProfile, Reporter } from '@distroforge/cli';
+import { formatBootStages, loadProfile, Reporter } from '@distroforge/cli';
 import { buildProfile, type BuildReport } from '../src/pipeline/build-profile.js';
 import { bootAndCheck } from '../src/pipeline/boot-test.js';
-import { formatBootStages } from '../src/pipeline/boot-stages.js';
 import { checkReproducible } from '../src/pipeline/check-reproducible.js';
 
 const examples = join(import.meta.dirname, '..', '..', '..', 'examples');

@@ -1,5 +1,3 @@
-export const bootStageNames = ['firmware', 'bootloader', 'kernel', 'initramfs', 'system'] as const;
-
 /** One stage of a boot, or consecutive stages joined by `+` where the console showed no milestone between them, and how long it took (ms). */
 export interface BootStage {
   stage: string;
@@ -11,7 +9,7 @@ export interface BootStage {
  * header), the kernel's banner, the kernel starting the initramfs' init, the live init handing over
  * to the system's init. The last stage ends at the readiness text.
  */
-const stageEnds: { stage: (typeof bootStageNames)[number]; end: RegExp }[] = [
+const stageEnds: { stage: string; end: RegExp }[] = [
   { stage: 'firmware', end: /GNU GRUB {1,2}version|Welcome to GRUB/ },
   { stage: 'bootloader', end: /Linux version \d/ },
   { stage: 'kernel', end: /Run \/\S*init as init process/ },

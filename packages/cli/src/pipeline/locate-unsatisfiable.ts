@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UnsatisfiableError } from '@distroforge/rootfs-bootstrap';
-import type { LoadedProfile } from '../profile/load-profile.js';
+import { packageListEntries, type LoadedProfile } from '../profile/load-profile.js';
+import { profileKeyPosition } from '../profile/profile-key-position.js';
 import { kernelPackageOf } from '../profile/profile-schema.js';
-import { profileKeyPosition } from './rootfs-common.js';
 
 /**
  * Runs a resolution; a package the source cannot provide comes back located where the profile
@@ -30,11 +30,11 @@ export async function locatingUnsatisfiable<T>(loaded: LoadedProfile, resolve: (
 /** `file:line:column` of the request for `name`: packages.txt first, then profile.yaml's packages and kernel. */
 async function whereRequested(loaded: LoadedProfile, name: string): Promise<string | undefined> {
   const packagesFile = join(loaded.dir, 'packages.txt');
-  const text = await readFile(packagesFile, 'utf8').catch(() => undefined);
-  const line = text?.split('\n').findIndex((raw) => raw.replace(/#.*/, '').trim() === name) ?? -1;
-  if (line >= 0) return `${packagesFile}:${line + 1}:1`;
-  const listed = loaded.profile.packages.indexOf(name);
-  const key = listed >= 0 ? ['packages', String(listed)] : name === kernelPackageOf(loaded.profile) ? ['kernel', 'package'] : undefined;
+  const text = await readFile(packagesFile, 'utf8').catch(() => '');
+  const listed = packageListEntries(text, packagesFile).find((entry) => entry.name === name);
+  if (listed) return `${packagesFile}:${listed.line}:1`;
+  const index = loaded.profile.packages.indexOf(name);
+  const key = index >= 0 ? ['packages', String(index)] : name === kernelPackageOf(loaded.profile) ? ['kernel', 'package'] : undefined;
   if (key === undefined) return undefined;
   const pos = await profileKeyPosition(loaded, key);
   return pos === undefined ? loaded.profileFile : `${loaded.profileFile}:${pos.line}:${pos.col}`;

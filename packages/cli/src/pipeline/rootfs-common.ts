@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { writeManifest, type Manifest } from '@distroforge/core';
 import { LocalPackageError, readPackageFileInfo, type BootstrapProgress, type PackageFileInfo } from '@distroforge/rootfs-bootstrap';
 import type { LoadedProfile } from '../profile/load-profile.js';
 import { ProfileError } from '../profile/profile-error.js';
+import { profileKeyPosition } from '../profile/profile-key-position.js';
 import { kernelPackageOf } from '../profile/profile-schema.js';
 import type { BuildContext } from './build-context.js';
 import { ensureModuleIndex } from './ensure-module-index.js';
@@ -79,14 +78,6 @@ export async function profileLocalPackages(loaded: LoadedProfile): Promise<Profi
 async function profileKeyError(loaded: LoadedProfile, key: string[], message: string, hint: string): Promise<ProfileError> {
   const pos = await profileKeyPosition(loaded, key);
   return new ProfileError(loaded.profileFile, pos?.line, pos?.col, key.join('.'), message, hint);
-}
-
-/** Line and column of a key (array items by index) in the profile's profile.yaml; undefined where it is not written. */
-export async function profileKeyPosition(loaded: LoadedProfile, key: string[]): Promise<{ line: number; col: number } | undefined> {
-  const lines = new LineCounter();
-  const doc = parseDocument(await readFile(loaded.profileFile, 'utf8').catch(() => ''), { lineCounter: lines });
-  const offset = (doc.getIn(key.map((k) => (/^\d+$/.test(k) ? Number(k) : k)), true) as { range?: [number, number, number] } | undefined)?.range?.[0];
-  return offset === undefined ? undefined : lines.linePos(offset);
 }
 
 /** Turns rootfs-bootstrap's progress events (apt or RPM) into the rootfs stage's progress line. */

@@ -119,14 +119,19 @@ function unwrap(schema: unknown): unknown {
 
 /** packages.txt: one package per line; `#` starts a comment; blank lines ignored. */
 export function parsePackageList(text: string, file = 'packages.txt'): string[] {
-  const names: string[] = [];
+  return packageListEntries(text, file).map((entry) => entry.name);
+}
+
+/** packages.txt's names with their line numbers (from 1), in file order. */
+export function packageListEntries(text: string, file = 'packages.txt'): { name: string; line: number }[] {
+  const entries: { name: string; line: number }[] = [];
   text.split('\n').forEach((raw, index) => {
-    const line = raw.replace(/#.*/, '').trim();
-    if (!line) return;
-    if (!/^@?[a-z0-9][a-z0-9+.\-_:@]*$/i.test(line)) {
-      throw new ProfileError(file, index + 1, 1, undefined, `not a package name: ${JSON.stringify(line)}`, 'one package name (or @group) per line; # starts a comment');
+    const name = raw.replace(/#.*/, '').trim();
+    if (!name) return;
+    if (!/^@?[a-z0-9][a-z0-9+.\-_:@]*$/i.test(name)) {
+      throw new ProfileError(file, index + 1, 1, undefined, `not a package name: ${JSON.stringify(name)}`, 'one package name (or @group) per line; # starts a comment');
     }
-    names.push(line);
+    entries.push({ name, line: index + 1 });
   });
-  return names;
+  return entries;
 }
