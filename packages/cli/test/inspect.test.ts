@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,21 @@ describe('inspect', () => {
     expect(result.kind).toBe('rpm');
     expect(result.summary.nevra).toBe('hello-2.0-1.i686');
     expect(result.entries.some((e) => e.endsWith(' /usr/bin/hello') && e.startsWith('100751 root/root'))).toBe(true);
+  });
+
+  it('reads a .deb: its control fields and the files of its data tarball (built by dpkg-deb)', async () => {
+    const tree = join(work, 'deb-tree');
+    await mkdir(join(tree, 'DEBIAN'), { recursive: true });
+    await mkdir(join(tree, 'usr/bin'), { recursive: true });
+    await writeFile(join(tree, 'DEBIAN/control'), 'Package: inspected\nVersion: 2.1-3\nArchitecture: all\nMaintainer: t <t@example.org>\nInstalled-Size: 4\nDepends: libc6 (>= 2.36), zlib1g | libz\nDescription: a package to inspect\n more text\n');
+    await writeFile(join(tree, 'usr/bin/hello'), 'echo hello\n', { mode: 0o755 });
+    await symlink('hello', join(tree, 'usr/bin/hi'));
+    const file = join(work, 'inspected.deb');
+    await execa('dpkg-deb', ['--root-owner-group', '--build', tree, file]);
+    const result = await inspectFile(file);
+    expect(result.kind).toBe('deb');
+    expect(result.summary).toMatchObject({ package: 'inspected', version: '2.1-3', architecture: 'all', description: 'a package to inspect', installedSize: 4096, depends: 2, files: 5 });
+    expect(result.entries).toEqual(expect.arrayContaining(['100755 0/0         11 /usr/bin/hello', '120777 0/0          0 /usr/bin/hi -> hello']));
   });
 
   it('lists a newc initramfs, gzip-compressed', async () => {

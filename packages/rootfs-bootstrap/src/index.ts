@@ -32,6 +32,8 @@ export {
 export { defaultCacheDir, type DownloadProgress } from './package-cache.js';
 export { readArMembers, type ArMember } from './ar-archive.js';
 export { unpackDeb, type UnpackResult } from './unpack-deb.js';
+export { listDeb, type DebListing, type DebFileEntry } from './list-deb.js';
+export type { DebMemberType } from './deb-member-type.js';
 export { rpmvercmp, compareRpmVersions, parseRpmEvr, formatRpmEvr, rpmRangesOverlap, type RpmEvr, type RpmOperator, type RpmRange } from './rpm-version.js';
 export { parseRpmDep, formatRpmDep, type RpmDep } from './rpm-rich-deps.js';
 export { rpmCandidateFromHeader, type RpmCandidate, type RpmPackageMeta, type RpmProvide, type RpmRequire } from './rpm-candidate.js';

@@ -25,6 +25,7 @@ import { pipeline } from 'node:stream/promises';
 import { Parser, type ReadEntry } from 'tar';
 import { readArMembers, type ArMember } from './ar-archive.js';
 import { compressionOf, withDecompressed } from './decompress.js';
+import { debMemberType } from './deb-member-type.js';
 import { DebFormatError } from './errors.js';
 import { RootResolver } from './resolve-in-root.js';
 
@@ -218,7 +219,7 @@ export async function unpackDeb(file: string, root: string, options: UnpackOptio
 
 /** Tar entry types that are package members (pax and GNU extension headers are not). */
 function isListed(type: ReadEntry['type']): boolean {
-  return ['File', 'OldFile', 'ContiguousFile', 'Directory', 'SymbolicLink', 'Link', 'CharacterDevice', 'BlockDevice', 'FIFO'].includes(type);
+  return debMemberType(type) !== undefined;
 }
 
 function removeExisting(host: string, resolver: RootResolver): void {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readArMembers } from '../src/ar-archive.js';
 import { readDebControlArchive } from '../src/deb-control.js';
 import { unpackDeb } from '../src/unpack-deb.js';
+import { listDeb } from '../src/list-deb.js';
 
 const work = mkdtempSync(join(tmpdir(), 'rootfs-bootstrap-unpack-'));
 const debs: Record<string, string> = {};
@@ -147,5 +148,54 @@ describe('readDebControlArchive', () => {
     const bogus = join(work, 'bad-control.deb');
     writeFileSync(bogus, ar([['debian-binary', Buffer.from('2.0\n')], ['control.tar.xz', Buffer.from('not xz at all')], ['data.tar.xz', Buffer.alloc(0)]]));
     await expect(readDebControlArchive(bogus)).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_DEB_FORMAT' });
+  });
+});
+
+describe('listDeb', () => {
+  /** `dpkg-deb --fsys-tarfile | tar -tv --numeric-owner` as [type+permissions, uid/gid, size, path, link target]. */
+  function dpkgContents(deb: string): string[][] {
+    return execFileSync('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -tv --numeric-owner', 'sh', deb], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const [perms, owner, size, , , ...rest] = line.split(/ +/);
+        const text = rest.join(' ');
+        const [path, link] = perms!.startsWith('h') ? text.split(' link to ') : text.split(' -> ');
+        return [perms!, owner!, size!, path!.replace(/^\./, '').replace(/(.)\/$/, '$1'), (link ?? '').replace(/^\./, '')];
+      });
+  }
+  const typeChar = { file: '-', dir: 'd', symlink: 'l', hardlink: 'h', char: 'c', block: 'b', fifo: 'p' } as const;
+  /** ls-style permissions (with s/S and t/T for setuid, setgid, sticky). */
+  function permissions(mode: number): string {
+    const bits = 'rwxrwxrwx'.split('').map((c, i) => ((mode >> (8 - i)) & 1 ? c : '-'));
+    const special = (i: number, bit: number, on: string) => {
+      if (mode & bit) bits[i] = bits[i] === 'x' ? on : on.toUpperCase();
+    };
+    special(2, 0o4000, 's');
+    special(5, 0o2000, 's');
+    special(8, 0o1000, 't');
+    return bits.join('');
+  }
+
+  for (const z of ['xz', 'zstd', 'gzip']) {
+    it(`lists the control fields and every member as dpkg-deb's tarball lists them (${z})`, async () => {
+      const { control, files } = await listDeb(debs[z]!);
+      expect(control).toMatchObject({ Package: 'fixture', Version: '1.0-1', Architecture: 'all' });
+      const ours = files.map((f) => [
+        typeChar[f.type] + permissions(f.mode),
+        `${f.uid}/${f.gid}`,
+        String(f.size),
+        f.path,
+        f.linkTarget ?? '',
+      ]);
+      expect(ours).toEqual(dpkgContents(debs[z]!));
+      expect(files.find((f) => f.path === '/usr/bin/tool')).toMatchObject({ type: 'file', mode: 0o4755, size: 20 });
+    });
+  }
+
+  it('refuses a file that is not a .deb with a typed error', async () => {
+    const bogus = join(work, 'not-a-deb.deb');
+    writeFileSync(bogus, 'plain text\n');
+    await expect(listDeb(bogus)).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_BOOTSTRAP_/) });
   });
 });

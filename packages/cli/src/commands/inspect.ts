@@ -62,9 +62,25 @@ export async function inspectFile(file: string): Promise<Inspection> {
       };
     }
     case 'deb': {
-      const { readArMembers } = await import('@distroforge/rootfs-bootstrap');
-      const members = await readArMembers(file);
-      return { file, kind, summary: { members: members.length }, entries: members.map((m) => `${String(m.size).padStart(10)} ${m.name}`) };
+      const { listDeb, controlField, parseRelations } = await import('@distroforge/rootfs-bootstrap');
+      const { control, files } = await listDeb(file);
+      const field = (name: string) => controlField(control, name);
+      const relations = (name: string) => parseRelations(field(name)).length;
+      return {
+        file,
+        kind,
+        summary: {
+          package: field('Package'),
+          version: field('Version'),
+          architecture: field('Architecture'),
+          description: field('Description')?.split('\n')[0],
+          installedSize: field('Installed-Size') === undefined ? undefined : Number(field('Installed-Size')) * 1024,
+          depends: relations('Depends'),
+          preDepends: relations('Pre-Depends'),
+          files: files.length,
+        },
+        entries: files.map((f) => `${octal(debTypeBits[f.type] | f.mode)} ${f.user ?? f.uid}/${f.group ?? f.gid} ${String(f.size).padStart(10)} ${f.path}${f.type === 'symlink' ? ` -> ${f.linkTarget}` : f.type === 'hardlink' ? ` link to ${f.linkTarget}` : ''}`),
+      };
     }
     case 'cpio': {
       const { listCpio } = await import('@distroforge/initramfs-cpio');
@@ -121,6 +137,9 @@ export async function inspectFile(file: string): Promise<Inspection> {
 function mib(bytes: number): string {
   return `${(bytes / 1048576).toFixed(0).padStart(6)} MiB`;
 }
+
+/** st_mode type bits of a .deb member, so its listing reads like the other archives'. */
+const debTypeBits = { file: 0o100000, hardlink: 0o100000, dir: 0o040000, symlink: 0o120000, char: 0o020000, block: 0o060000, fifo: 0o010000 } as const;
 
 function octal(mode: number): string {
   return mode.toString(8).padStart(6, '0');
