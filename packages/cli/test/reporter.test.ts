@@ -40,6 +40,16 @@ describe('Reporter', () => {
     expect(text.endsWith('✓ rootfs      1.2 s  2 packages\n')).toBe(true);
   });
 
+  it('with --verbose on a TTY, a tool log line clears the live line first instead of running into it', async () => {
+    const out = sink(true);
+    const reporter = new Reporter({ out: out.stream, verbose: true });
+    reporter.emit({ type: 'stage-start', stage: 'image' });
+    reporter.emit({ type: 'log', stage: 'image', line: 'Parallel mksquashfs: Using 2 processors' });
+    reporter.emit({ type: 'stage-end', stage: 'image', cached: false, ms: 1000 });
+    await reporter.close();
+    expect(out.text()).toMatch(/… image[^\n]*\r\x1b\[2K\[image\] Parallel mksquashfs: Using 2 processors\n/);
+  });
+
   it('without a TTY prints only the stage lines; --quiet nothing; --json one event per line', async () => {
     const lines = sink(false);
     const plain = new Reporter({ out: lines.stream });

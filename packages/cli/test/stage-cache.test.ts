@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -159,5 +159,42 @@ describe('hashTree', () => {
     await writeFile(join(dir, 'etc', 'motd'), 'ho\n');
     expect(await hashTree(dir)).not.toBe(b);
     expect(existsSync(dir)).toBe(true);
+  });
+
+  it('with --verbose streams the lines the stage\'s tools write to its log files, and nothing without it', async () => {
+    const state = await mkdtemp(join(tmpdir(), 'df-cache-'));
+    const run = async (verbose: boolean, name: string) => {
+      const out = new PassThrough();
+      const chunks: string[] = [];
+      out.on('data', (c: Buffer) => chunks.push(c.toString()));
+      const cache = new StageCache(state, new Reporter({ verbose, out, isTTY: false }));
+      const seenDuringRun: string[] = [];
+      await cache.run({
+        name,
+        inputs: {},
+        upstream: [],
+        run: async (dir) => {
+          const log = join(dir, 'tool.log');
+          await writeFile(log, 'first line\nsecond ');
+          // The first line shows while the stage still runs; the split line is joined.
+          await new Promise((resolve) => setTimeout(resolve, 600));
+          seenDuringRun.push(chunks.join(''));
+          await appendFile(log, 'half\nünïcode\nno newline at the end');
+          await writeFile(join(dir, 'other.log'), 'from another tool\n');
+          await writeFile(join(dir, 'output.txt'), 'not a log\n');
+          return {};
+        },
+      });
+      return { printed: chunks.join(''), seenDuringRun: seenDuringRun[0] ?? '' };
+    };
+    const verbose = await run(true, 'image');
+    expect(verbose.seenDuringRun).toContain('[image] first line\n');
+    const logLines = verbose.printed.split('\n').filter((l) => l.startsWith('[image]'));
+    // In order within each file (files are read one after the other).
+    expect(logLines.filter((l) => l !== '[image] from another tool')).toEqual(['[image] first line', '[image] second half', '[image] ünïcode', '[image] no newline at the end']);
+    expect(logLines).toContain('[image] from another tool');
+    expect(logLines.join('\n')).not.toContain('not a log');
+    const quiet = await run(false, 'layer');
+    expect(quiet.printed).not.toContain('[layer]');
   });
 });

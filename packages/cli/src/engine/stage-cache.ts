@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { followLogs } from './log-follower.js';
 import { basename, dirname, join } from 'node:path';
 import { leastRecentlyUsed } from '@distroforge/core';
 import type { Reporter } from '../output/reporter.js';
@@ -92,8 +93,10 @@ export class StageCache {
     const temp = join(base, `.${key}.partial-${process.pid}`);
     await rm(temp, { recursive: true, force: true });
     await mkdir(temp);
+    // --verbose: the stage's tool logs, streamed as they are written.
+    const follower = this.reporter.verbose ? followLogs(temp, (line) => this.reporter.emit({ type: 'log', stage: stage.name, line })) : undefined;
     try {
-      const result = await stage.run(temp);
+      const result = await stage.run(temp).finally(() => follower?.stop());
       // A stage whose tools ignored the signal (or finished just then) is not kept: the user asked to stop.
       this.signal?.throwIfAborted();
       await writeFile(join(temp, '.result.json'), `${JSON.stringify(result, null, 2)}\n`);

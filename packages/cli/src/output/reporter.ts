@@ -41,7 +41,12 @@ export class Reporter {
     if (event.type === 'log') {
       this.log?.write(`${event.line}\n`);
       if (this.mode === 'json') this.json(event);
-      else if (this.verbose) this.write(`${event.stage ? `[${event.stage}] ` : ''}${event.line}\n`);
+      else if (this.verbose) {
+        // Above the TTY's live line, which the ticker draws again.
+        if (this.live) this.write('\r\x1b[2K');
+        this.write(`${event.stage ? `[${event.stage}] ` : ''}${event.line}\n`);
+        this.live = false;
+      }
       return;
     }
     if (this.mode === 'json') return this.json(event);
