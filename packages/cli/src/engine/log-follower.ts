@@ -17,6 +17,8 @@ export interface LogFollower {
  */
 export function followLogs(dir: string, onLine: (line: string) => void): LogFollower {
   const files = new Map<string, { offset: number; decoder: StringDecoder; partial: string }>();
+  // Reused: the decoder copies what it is given into strings.
+  const buffer = Buffer.alloc(64 * 1024);
   let reading = Promise.resolve();
   const readNew = async () => {
     const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.log')).sort();
@@ -27,7 +29,6 @@ export function followLogs(dir: string, onLine: (line: string) => void): LogFoll
       if (!handle) continue;
       try {
         for (;;) {
-          const buffer = Buffer.alloc(64 * 1024);
           const { bytesRead } = await handle.read(buffer, 0, buffer.length, file.offset);
           if (bytesRead === 0) break;
           file.offset += bytesRead;
