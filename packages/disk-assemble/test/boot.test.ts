@@ -4,7 +4,7 @@
 // behind boot.img; the init finds the file). Also: root=PARTUUID, the manifest applied, a
 // persistent writable root. The plain UEFI GRUB image is iso-assemble's, boot-tested there.
 import { launch } from '@distroforge/qemu-launch';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,7 +37,16 @@ async function boot(firmware: 'uefi' | 'bios', diskInterface: 'virtio' | 'usb', 
   const vm = await launch({ disks: [{ path: disk.path, format: 'raw', interface: diskInterface }], firmware, secureBoot, accel: 'tcg', logDir: work, name: firmware });
   try {
     let seen = { match: '', elapsedMs: 0 };
-    for (const marker of markers) seen = await vm.waitFor(marker, { timeout: 300_000 });
+    try {
+      for (const marker of markers) seen = await vm.waitFor(marker, { timeout: 300_000 });
+    } catch (error) {
+      // What the firmware and kernel said about Secure Boot, from the whole console log: a missing
+      // marker is then told apart from a boot that really ran without Secure Boot enforced.
+      await vm.kill();
+      const log = await readFile(vm.logFile, 'utf8').catch(() => '');
+      const said = log.split('\n').filter((line) => /secure ?boot|shim|EFI stub/i.test(line)).slice(0, 20);
+      throw new Error(`${firmware} ${diskInterface} boot: ${String(error)}\nSecure Boot lines of ${vm.logFile}:\n${said.join('\n')}`, { cause: error });
+    }
     console.log(`${firmware} ${diskInterface} boot: ${seen.match} after ${(seen.elapsedMs / 1000).toFixed(1)} s`);
     await vm.exited;
     return vm.lastLines(200).join('\n');

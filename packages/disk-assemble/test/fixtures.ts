@@ -7,11 +7,15 @@ import { buildBusyboxInitramfs } from '@distroforge/initramfs-cpio';
 import { execa } from 'execa';
 import { chmod, copyFile, mkdir, readdir, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const epoch = 1_700_000_000;
 
+/** The repository holding this file: the tests run from any clone, wherever it lives. */
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+
 export async function kernelFiles(): Promise<{ vmlinuz: string; modulesDir: string }> {
-  const { stdout } = await execa('/work/main/tools/fetch-kernel', [], { cwd: '/work/main' }).catch(async () => execa(join(process.env.DISTROFORGE_REPO ?? '/work/main', 'tools/fetch-kernel')));
+  const { stdout } = await execa(join(repoRoot, 'tools/fetch-kernel'), [], { timeout: 600_000 });
   const dir = stdout.trim();
   const version = (await readdir(join(dir, 'lib/modules')))[0] as string;
   return { vmlinuz: join(dir, 'boot', `vmlinuz-${version}`), modulesDir: join(dir, 'lib/modules', version) };

@@ -3,7 +3,7 @@ export { launchOptionsSchema, resolveLaunchOptions, type LaunchOptions, type Res
 export { buildQemuArgs, type RuntimeContext } from './build-qemu-args.js';
 export { QemuInstance, type WaitForOptions, type WaitForResult, type ShutdownOptions, type ShutdownResult } from './qemu-instance.js';
 export { QmpClient, type QmpEvent } from './qmp-client.js';
-export { SerialConsole, type ConsoleMatch } from './serial-console.js';
+export { SerialConsole, type ConsoleMatch, type MatchOptions } from './serial-console.js';
 export { probeKvm, clearKvmProbeCache, type AccelChoice, type KvmProbeResult } from './probe-kvm.js';
 export { findOvmf, type OvmfFiles } from './find-ovmf.js';
 export { findVirtiofsd } from './virtiofsd.js';

@@ -1,9 +1,9 @@
 import type { Readable, Writable } from 'node:stream';
 import { QemuExitedError, QemuNotRunningError, QemuTimeoutError, type QemuExit } from './errors.js';
 import type { QmpClient } from './qmp-client.js';
-import type { SerialConsole } from './serial-console.js';
+import type { MatchOptions, SerialConsole } from './serial-console.js';
 
-export interface WaitForOptions {
+export interface WaitForOptions extends MatchOptions {
   /** Milliseconds to wait (default 60 000). */
   timeout?: number;
 }
@@ -125,7 +125,7 @@ export class QemuInstance implements AsyncDisposable {
       };
       const check = () => {
         if (settled) return;
-        const found = serial.take(pattern);
+        const found = serial.take(pattern, options);
         if (found) {
           finish();
           resolve({ match: found.match, groups: found.groups, elapsedMs: Math.round(found.at - this.#parts.startedAt) });
@@ -149,8 +149,8 @@ export class QemuInstance implements AsyncDisposable {
    * without moving `waitFor`'s cursor; undefined if it has not (yet). For boot milestones: the
    * firmware's, the boot loader's, the kernel's and init's first words.
    */
-  firstSeen(pattern: string | RegExp): { match: string; elapsedMs: number } | undefined {
-    const found = this.#parts.serial.firstMatch(pattern);
+  firstSeen(pattern: string | RegExp, options: MatchOptions = {}): { match: string; elapsedMs: number } | undefined {
+    const found = this.#parts.serial.firstMatch(pattern, options);
     return found && { match: found.match, elapsedMs: Math.round(found.at - this.#parts.startedAt) };
   }
 

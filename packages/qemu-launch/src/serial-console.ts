@@ -5,6 +5,16 @@ import { StringDecoder } from 'node:string_decoder';
 const MAX_TRANSCRIPT = 8 * 1024 * 1024;
 const MAX_LINES = 50_000;
 
+export interface MatchOptions {
+  /**
+   * Let a RegExp match in the unfinished last line: for a prompt, whose line ends only after the
+   * answer is typed. Only for patterns whose match cannot grow with more text (end them with `$`
+   * and the `m` flag, or with a literal). Without it a RegExp sees complete lines only, so a capture
+   * never ends at a chunk boundary. Strings always match as soon as the whole text is there.
+   */
+  unfinishedLine?: boolean;
+}
+
 export interface ConsoleMatch {
   /** The matched text. */
   match: string;
@@ -69,11 +79,11 @@ export class SerialConsole {
 
   /**
    * Looks for `pattern` in the text after the cursor; on a match, moves the cursor past it.
-   * A RegExp is used without its `g`/`y` flags.
+   * A RegExp is used without its `g`/`y` flags, and only on complete lines (see {@link MatchOptions}).
    */
-  take(pattern: string | RegExp): ConsoleMatch | undefined {
+  take(pattern: string | RegExp, options: MatchOptions = {}): ConsoleMatch | undefined {
     const start = Math.max(0, this.#cursor - this.#dropped);
-    const found = this.#search(pattern, start);
+    const found = this.#search(pattern, start, options);
     if (!found) return undefined;
     this.#cursor = this.#dropped + found.end;
     return found.match;
@@ -83,8 +93,8 @@ export class SerialConsole {
    * The first match of `pattern` in the kept transcript, from the start of the boot, and when it
    * arrived; the match cursor is left where it is (for boot milestones, looked up afterwards).
    */
-  firstMatch(pattern: string | RegExp): ConsoleMatch | undefined {
-    return this.#search(pattern, 0)?.match;
+  firstMatch(pattern: string | RegExp, options: MatchOptions = {}): ConsoleMatch | undefined {
+    return this.#search(pattern, 0, options)?.match;
   }
 
   /** Calls `watcher` after each new piece of output and at the end; returns an unsubscribe function. */
@@ -138,8 +148,13 @@ export class SerialConsole {
   }
 
   /** The first match at or after transcript index `from`, and the transcript index its end. */
-  #search(pattern: string | RegExp, from: number): { match: ConsoleMatch; end: number } | undefined {
-    const text = this.#transcript.slice(from);
+  #search(pattern: string | RegExp, from: number, options: MatchOptions): { match: ConsoleMatch; end: number } | undefined {
+    // A literal is either wholly there or not; a RegExp match could still grow with the next chunk
+    // (`(\S+)` seeing `6` of `6.1.0`), so it sees the unfinished last line only when told to.
+    const whole = typeof pattern === 'string' || options.unfinishedLine === true || this.#ended;
+    const limit = whole ? this.#transcript.length : this.#transcript.lastIndexOf('\n') + 1;
+    if (limit <= from) return undefined;
+    const text = this.#transcript.slice(from, limit);
     let index: number;
     let match: string;
     let groups: (string | undefined)[] = [];

@@ -46,4 +46,38 @@ describe('SerialConsole', () => {
     // take() goes on from its own cursor: text before it is not seen again.
     expect(serial.take('GNU GRUB')).toBeUndefined();
   });
+
+  it('never lets a RegExp capture end at a chunk boundary, at any split of the console text', () => {
+    const console = Buffer.from('[    1.2] rcS: Rocky-like Linux 10.0, kernel 6.1.0-57-amd64\r\nmodules: 12 loaded\r\nlogin: ');
+    for (let split = 1; split < console.length; split++) {
+      for (const chunks of [[console.subarray(0, split), console.subarray(split)], [...console].map((byte) => Buffer.of(byte))]) {
+        const serial = new SerialConsole();
+        const kernels: string[] = [];
+        const counts: string[] = [];
+        for (const chunk of chunks) {
+          serial.push(chunk);
+          const kernel = serial.firstMatch(/kernel (\S+)/);
+          if (kernel) kernels.push(kernel.groups[0] ?? '');
+          const count = serial.take(/modules: (\d+)/);
+          if (count) counts.push(count.groups[0] ?? '');
+        }
+        expect(new Set(kernels)).toEqual(new Set(['6.1.0-57-amd64']));
+        expect(counts).toEqual(['12']);
+      }
+    }
+  });
+
+  it('matches a prompt in the unfinished last line only when asked to, and everything once the console ended', () => {
+    const serial = new SerialConsole();
+    serial.push(Buffer.from('Debian GNU/Linux 12 host ttyS0\r\n\r\nhost login: root\r\nPassword: '));
+    expect(serial.take(/[Pp]assword: ?$/m)).toBeUndefined();
+    expect(serial.take(/[Pp]assword: ?$/m, { unfinishedLine: true })?.match).toBe('Password: ');
+    // A literal cannot be cut, so a string prompt matches without the option.
+    serial.push(Buffer.from('\r\nroot@host:~# '));
+    expect(serial.take('root@host:~# ')?.match).toBe('root@host:~# ');
+    serial.push(Buffer.from('exit status 4'));
+    expect(serial.take(/exit status (\d+)/)).toBeUndefined();
+    serial.end();
+    expect(serial.take(/exit status (\d+)/)?.groups).toEqual(['4']);
+  });
 });
