@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { AptRepository } from './apt-sources.js';
 import { compressionOf, streamToBuffer, withDecompressed } from './decompress.js';
 import { ControlSyntaxError, ReleaseError, SignatureError } from './errors.js';
+import { checkReleaseAcceptable } from './release-acceptance.js';
 import { downloadVerified, fetchBytes } from './fetch-resource.js';
 import type { PackageCandidate } from './package-candidate.js';
 import { parseRelations, type Relation, type RelationField } from './relations.js';
@@ -22,12 +23,26 @@ export interface LoadAptIndexOptions {
   signal?: AbortSignal;
   /** Reference time for `Valid-Until` (defaults to now). */
   now?: Date;
+  /** What each Release must satisfy beyond its signature (default: its suite only). */
+  releaseChecks?: ReleaseChecks;
+}
+
+/** Options of the Release checks (`checkReleaseAcceptable`). */
+export interface ReleaseChecks {
+  /** Oldest acceptable `Date` per suite as requested (`bookworm`, `bookworm-security`). */
+  minDates?: Readonly<Record<string, Date>>;
+  /** Accept a Release older than its minimum. */
+  allowRollback?: boolean;
+  /** Accept an expired Release (`Valid-Until` passed). */
+  allowExpired?: boolean;
 }
 
 /** One repository's verified metadata. */
 export interface LoadedRepository {
   repository: AptRepository;
   release: ReleaseInfo;
+  /** Its InRelease URL. */
+  url: string;
   /** Number of candidates read for this repository. */
   packageCount: number;
 }
@@ -42,9 +57,9 @@ export async function loadAptIndex(options: LoadAptIndexOptions): Promise<AptInd
   const loaded = await Promise.all(options.repositories.map((repository) => loadRepository(repository, options)));
   const candidates: PackageCandidate[] = [];
   const repositories: LoadedRepository[] = [];
-  for (const { repository, release, entries } of loaded) {
+  for (const { repository, release, url, entries } of loaded) {
     for (const candidate of entries) candidates.push(candidate);
-    repositories.push({ repository, release, packageCount: entries.length });
+    repositories.push({ repository, release, url, packageCount: entries.length });
   }
   return { candidates, repositories };
 }
@@ -56,10 +71,15 @@ export async function loadRelease(repository: AptRepository, options: Omit<LoadA
   const keyring = repository.signedBy?.startsWith('/') ? repository.signedBy : options.keyring;
   const text = options.insecure ? stripClearsign(raw.toString('utf8')) : await verifyInRelease(raw, keyring, url);
   const release = parseRelease(text, url);
-  const now = options.now ?? new Date();
-  if (!options.insecure && release.validUntil && release.validUntil < now) {
-    throw new ReleaseError(`${url} expired on ${release.validUntil.toISOString()}`, { path: url });
-  }
+  const checks = options.releaseChecks ?? {};
+  const minDate = Object.hasOwn(checks.minDates ?? {}, repository.suite) ? checks.minDates![repository.suite] : undefined;
+  checkReleaseAcceptable(release, url, repository.suite, {
+    ...(minDate ? { minDate } : {}),
+    allowRollback: checks.allowRollback ?? false,
+    // Unverified metadata (insecure) has never been held to its Valid-Until.
+    allowExpired: (checks.allowExpired ?? false) || options.insecure,
+    now: options.now ?? new Date(),
+  });
   return { release, text, url };
 }
 
@@ -85,7 +105,7 @@ async function loadRepository(repository: AptRepository, options: LoadAptIndexOp
       entries.push(new AptCandidate(row, repository.uri, repository.suite, where));
     }
   }
-  return { repository, release, entries };
+  return { repository, release, url: inReleaseUrl, entries };
 }
 
 /**

@@ -21,6 +21,8 @@ export interface BootstrapResult {
   architecture: string;
   /** The installed packages, sorted by name: the future lock file. */
   packages: ResolvedRootfsPackage[];
+  /** The Release each repository was read from (`ResolveResult.releases`). */
+  releases: ResolveResult['releases'];
   /** Owners, special modes and device nodes of the tree (DESIGN.md principle 2). */
   manifest: Manifest;
   /** Whether maintainer scripts ran (dpkg in a chroot); when false, `skippedReason` says why. */
@@ -116,6 +118,7 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
     variant: plan.result.variant,
     architecture: plan.result.architecture,
     packages: plan.result.packages,
+    releases: plan.result.releases,
     manifest,
     configured: configure,
     ...(configure ? {} : { skippedReason: isRoot ? 'configure: "never" was requested' : 'not running as root: maintainer scripts were not run' }),

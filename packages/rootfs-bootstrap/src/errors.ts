@@ -31,10 +31,64 @@ export class DigestMismatchError extends BootstrapError {
   }
 }
 
-/** The signed `Release` data lacks something we need, or has expired. */
+/** The signed `Release` data lacks something we need (an index for the component and architecture). */
 export class ReleaseError extends BootstrapError {
   constructor(message: string, details: ErrorDetails = {}) {
     super('ERR_BOOTSTRAP_RELEASE', message, { hint: 'check the suite, component and architecture names', ...details });
+  }
+}
+
+/** A signed `Release` is that of another suite: neither its `Suite` nor its `Codename` is the one asked for. */
+export class ReleaseSuiteMismatchError extends BootstrapError {
+  /** The suite or codename asked for. */
+  readonly expected: string;
+  /** What the Release states. */
+  readonly seen: { suite: string | undefined; codename: string | undefined };
+  constructor(url: string, expected: string, seen: { suite: string | undefined; codename: string | undefined }) {
+    super('ERR_BOOTSTRAP_RELEASE_SUITE', `${url} is the Release of Suite ${seen.suite ?? '(none)'}, Codename ${seen.codename ?? '(none)'}, not of ${expected}`, {
+      hint: 'the mirror serves another suite under this name (misconfigured or hostile; apt calls it a conflicting distribution): check the mirror and the suite name',
+      path: url,
+      value: seen,
+    });
+    this.expected = expected;
+    this.seen = { ...seen };
+  }
+}
+
+/** A signed `Release` is past its `Valid-Until`: a stale mirror or a replayed old Release. */
+export class ReleaseExpiredError extends BootstrapError {
+  /** The time it was checked against (ISO 8601). */
+  readonly expected: string;
+  /** Its `Valid-Until` (ISO 8601). */
+  readonly seen: string;
+  constructor(url: string, validUntil: Date, now: Date) {
+    super('ERR_BOOTSTRAP_RELEASE_EXPIRED', `${url} expired on ${validUntil.toISOString()} (now ${now.toISOString()})`, {
+      hint: 'use an up-to-date mirror; for an archive snapshot on purpose pass allowExpiredRelease (apt\'s Check-Valid-Until=no)',
+      path: url,
+      value: validUntil.toISOString(),
+    });
+    this.expected = now.toISOString();
+    this.seen = validUntil.toISOString();
+  }
+}
+
+/**
+ * Signed repository metadata is older than a minimum the caller knows of (a `Release` `Date` before
+ * `minReleaseDates`, a repomd.xml `revision` below `minRepomdRevision`): a rollback to an old copy.
+ */
+export class MetadataRollbackError extends BootstrapError {
+  /** The minimum (ISO 8601 date or revision). */
+  readonly expected: string;
+  /** What the metadata states (`undefined` when it states nothing comparable). */
+  readonly seen: string | undefined;
+  constructor(what: string, url: string, seen: string | undefined, minimum: string, override: string) {
+    super('ERR_BOOTSTRAP_METADATA_ROLLBACK', `${url}: ${what} ${seen ?? '(none)'} is older than the minimum ${minimum}`, {
+      hint: `the mirror serves metadata older than a copy seen before (stale or hostile): use an up-to-date mirror, or pass ${override} to go back on purpose`,
+      path: url,
+      value: seen,
+    });
+    this.expected = minimum;
+    this.seen = seen;
   }
 }
 
@@ -93,6 +147,18 @@ export class UnsafePathError extends BootstrapError {
       hint: 'the package is malicious or corrupt; it was not installed',
       value: member,
       ...details,
+    });
+  }
+}
+
+/** A `.deb` member could not be written into the target (its parent is missing or not a directory, no space, no permission). */
+export class UnpackWriteError extends BootstrapError {
+  constructor(member: string, host: string | undefined, cause: NodeJS.ErrnoException) {
+    super('ERR_BOOTSTRAP_UNPACK_WRITE', `cannot write archive member ${member}: ${cause.code ?? cause.message}`, {
+      hint: 'a missing or non-directory parent means the package is corrupt (delete it from the cache); otherwise check free space and permissions of the target',
+      value: member,
+      ...(host ? { path: host } : {}),
+      cause,
     });
   }
 }

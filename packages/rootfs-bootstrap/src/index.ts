@@ -18,7 +18,8 @@ export {
 } from './package-source.js';
 export { packageFileFormat, type PackageFileFormat } from './local-packages.js';
 export { readPackageFileInfo, type PackageFileInfo } from './package-file-info.js';
-export { aptSource, type AptSourceOptions } from './apt-source.js';
+export { checkReleaseAcceptable, type ReleaseRules } from './release-acceptance.js';
+export { aptSource, type AptSourceOptions, type AptPackageSource, type AptSourceIndex, type ResolvedRelease } from './apt-source.js';
 export { fetchPackages, type FetchPackagesOptions } from './package-cache.js';
 export { resolveRootfs, type ResolveResult, type ResolvedRootfsPackage } from './resolve-rootfs.js';
 export {

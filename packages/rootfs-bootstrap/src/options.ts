@@ -11,6 +11,9 @@ export type BootstrapProgress =
   | { phase: 'unpack'; name: string; done: number; total: number }
   | { phase: 'configure'; step: string };
 
+/** An ISO 8601 date-time (`2025-01-10T10:00:43Z`) or a Date, as a Date. */
+const isoInstant = z.union([z.date(), z.iso.datetime({ offset: true })]).transform((v) => new Date(v));
+
 const packageName = z.string().regex(/^[a-z0-9][a-z0-9+.-]*$/, 'not a Debian package name');
 
 /** Options shared by `resolveRootfs` (dry run) and `bootstrapRootfs`. */
@@ -39,8 +42,18 @@ export const resolveOptionsSchema = z
     architecture: z.string().min(1).default(hostArchitecture()),
     /** OpenPGP keyring for repositories without `Signed-By`. */
     keyring: z.string().min(1).default('/usr/share/keyrings/debian-archive-keyring.gpg'),
-    /** DANGER: accept unsigned or badly signed repository metadata. Digests are still checked. */
+    /** DANGER: accept unsigned or badly signed repository metadata (and an expired one). Digests are still checked. */
     insecureSkipSignatureCheck: z.boolean().default(false),
+    /**
+     * Per suite as requested (`bookworm`, `bookworm-security`), the oldest acceptable Release `Date`
+     * (ISO 8601), e.g. from a lock file (`ResolveResult.releases[].date`): an older Release is a
+     * rollback (`ERR_BOOTSTRAP_METADATA_ROLLBACK`). Suites not named have no minimum.
+     */
+    minReleaseDates: z.record(z.string().min(1), isoInstant).default({}),
+    /** Accept a Release older than `minReleaseDates` (going back to an older snapshot on purpose). */
+    allowReleaseRollback: z.boolean().default(false),
+    /** Accept a Release past its `Valid-Until`, like apt's `Check-Valid-Until=no` (archive snapshots). */
+    allowExpiredRelease: z.boolean().default(false),
     /** Cache root (default `$XDG_CACHE_HOME/distroforge` or `~/.cache/distroforge`). */
     cacheDir: z.string().min(1).optional(),
     /** The host's apt configuration directory, for the default mirror. */

@@ -1,12 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import * as openpgp from 'openpgp';
-import { controlField, parseControlFile } from './control-file.js';
-import { ReleaseError, SignatureError } from './errors.js';
+import { controlField, parseControlFile, type ControlParagraph } from './control-file.js';
+import { ControlSyntaxError, ReleaseError, SignatureError } from './errors.js';
 
 /** What a (verified) `Release` file states. */
 export interface ReleaseInfo {
   suite: string | undefined;
   codename: string | undefined;
+  /** When the archive generated it (`Date`). */
+  date: Date | undefined;
   validUntil: Date | undefined;
   acquireByHash: boolean;
   /** Index path relative to `dists/SUITE/` -> SHA-256 and size. */
@@ -71,13 +73,24 @@ export function parseRelease(text: string, origin: string): ReleaseInfo {
     const [hash, size, path] = line.trim().split(/\s+/);
     if (hash && size && path) sha256.set(path, { sha256: hash.toLowerCase(), size: Number(size) });
   }
-  const validUntilText = controlField(paragraph, 'Valid-Until');
-  const validUntil = validUntilText ? new Date(validUntilText) : undefined;
   return {
     suite: controlField(paragraph, 'Suite'),
     codename: controlField(paragraph, 'Codename'),
-    validUntil: validUntil && !Number.isNaN(validUntil.getTime()) ? validUntil : undefined,
+    date: releaseDate(paragraph, 'Date', origin),
+    validUntil: releaseDate(paragraph, 'Valid-Until', origin),
     acquireByHash: (controlField(paragraph, 'Acquire-By-Hash') ?? '').toLowerCase() === 'yes',
     sha256,
   };
+}
+
+/**
+ * A date field (RFC 2822, `Sat, 10 Jan 2026 10:00:43 UTC`). One that does not parse is an error, not
+ * an absent field: a Release must not escape its expiry or rollback checks by a malformed date.
+ */
+function releaseDate(paragraph: ControlParagraph, field: 'Date' | 'Valid-Until', origin: string): Date | undefined {
+  const text = controlField(paragraph, field);
+  if (text === undefined) return undefined;
+  const date = new Date(text);
+  if (Number.isNaN(date.getTime())) throw new ControlSyntaxError(`${origin}: ${field} is not a date: ${JSON.stringify(text)}`, { path: origin, value: text });
+  return date;
 }

@@ -6,10 +6,10 @@ import { loadRelease } from './apt-index.js';
 import { repositoriesForSuite } from './apt-sources.js';
 import type { NormalisedResolveOptions } from './options.js';
 import { sha256File } from '@distroforge/core';
-import type { ResolveResult } from './resolve-rootfs.js';
+import { releaseChecksOf, type ResolveResult } from './resolve-rootfs.js';
 
 /** Bumped when resolution can give other answers for the same inputs, so older memos are ignored. */
-const MEMO_FORMAT = 1;
+const MEMO_FORMAT = 2; // 2: results carry `releases`
 
 /**
  * A resolution is a pure function of the request, the local package files and the signed
@@ -23,7 +23,8 @@ export async function memoizedResolution(options: NormalisedResolveOptions, cach
   const repositories = await repositoriesForSuite(options.suite, options.mirrors, options.components, options.aptConfigDir);
   const releases = await Promise.all(
     repositories.map(async (r) => {
-      const { text } = await loadRelease(r, { keyring: options.keyring, insecure: options.insecureSkipSignatureCheck, ...(options.signal ? { signal: options.signal } : {}) });
+      // The same checks as a resolution: a remembered answer must not outlive a refused Release.
+      const { text } = await loadRelease(r, { keyring: options.keyring, insecure: options.insecureSkipSignatureCheck, releaseChecks: releaseChecksOf(options), ...(options.signal ? { signal: options.signal } : {}) });
       return createHash('sha256').update(text).digest('hex');
     }),
   );

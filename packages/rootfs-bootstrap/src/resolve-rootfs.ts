@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { aptSource } from './apt-source.js';
+import type { ReleaseChecks } from './apt-index.js';
+import { aptSource, type ResolvedRelease } from './apt-source.js';
 import type { AptRepository } from './apt-sources.js';
 import { parseOptions, resolveOptionsSchema, type NormalisedResolveOptions, type ResolveOptions } from './options.js';
 import { buildUniverse, type PackageCandidate, type PackageUniverse } from './package-candidate.js';
@@ -34,6 +35,8 @@ export interface ResolveResult {
   variant: string;
   architecture: string;
   repositories: AptRepository[];
+  /** The Release of each repository, in the order of `repositories`. */
+  releases: ResolvedRelease[];
   /** Sorted by name. */
   packages: ResolvedRootfsPackage[];
   totalSize: number;
@@ -73,6 +76,7 @@ export async function planRootfs(options: NormalisedResolveOptions): Promise<Res
     keyring: options.keyring,
     insecureSkipSignatureCheck: options.insecureSkipSignatureCheck,
     aptConfigDir: options.aptConfigDir,
+    releaseChecks: releaseChecksOf(options),
   });
   let t = performance.now();
   const local = await readLocalPackages(source, options.localPackages, options.architecture);
@@ -113,6 +117,7 @@ export async function planRootfs(options: NormalisedResolveOptions): Promise<Res
       variant: options.variant,
       architecture: options.architecture,
       repositories,
+      releases: index.releases,
       packages,
       totalSize: packages.reduce((s, p) => s + p.size, 0),
       totalInstalledSize: packages.reduce((s, p) => s + p.installedSize, 0),
@@ -125,4 +130,9 @@ export async function planRootfs(options: NormalisedResolveOptions): Promise<Res
     cacheDir,
     source,
   };
+}
+
+/** The Release checks the options ask for. */
+export function releaseChecksOf(options: NormalisedResolveOptions): ReleaseChecks {
+  return { minDates: options.minReleaseDates, allowRollback: options.allowReleaseRollback, allowExpired: options.allowExpiredRelease };
 }

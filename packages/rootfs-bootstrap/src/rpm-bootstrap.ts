@@ -75,7 +75,10 @@ async function planRpmRootfs(o: NormalisedRpmResolveOptions): Promise<RpmPlan> {
     throw new BootstrapOptionsError('gpgCheck "require" needs gpgKeys (the OpenPGP public keys to trust)', { value: 'gpgKeys' });
   }
   const keys = o.gpgCheck === 'off' ? [] : await readGpgKeys(o.gpgKeys);
-  const source = rpmSource(o.source, o.gpgCheck === 'off' ? {} : { repomdGpg: { mode: o.gpgCheck, keys } });
+  const source = rpmSource(o.source, {
+    ...(o.gpgCheck === 'off' ? {} : { repomdGpg: { mode: o.gpgCheck, keys } }),
+    ...(o.minRepomdRevision !== undefined && !o.allowRepomdRollback ? { minRepomdRevision: o.minRepomdRevision } : {}),
+  });
   if (o.include.length === 0 && o.localPackages.length === 0) throw new BootstrapOptionsError('include: nothing to install (give include or localPackages)', { value: 'include' });
   let t = performance.now();
   const local = await readLocalPackages(source, o.localPackages, o.architecture);

@@ -37,6 +37,14 @@ export const rpmResolveOptionsSchema = z
     gpgCheck: z.enum(['off', 'report', 'require']).default('off'),
     /** OpenPGP public keys (binary keyrings or armoured exports, e.g. `RPM-GPG-KEY-Rocky-10`). */
     gpgKeys: z.array(z.string().min(1)).default([]),
+    /**
+     * rpm-repo: the lowest acceptable repomd.xml `revision` (an integer, e.g. from a lock file's
+     * `repositories[].revision`); a lower one is a rollback (`ERR_BOOTSTRAP_METADATA_ROLLBACK`).
+     * A repomd.xml without a revision is not checked.
+     */
+    minRepomdRevision: z.number().int().min(0).optional(),
+    /** Accept a repomd.xml `revision` below `minRepomdRevision` (going back on purpose). */
+    allowRepomdRollback: z.boolean().default(false),
     /** Cache root (index cache, ISO extraction, downloaded packages). */
     cacheDir: z.string().min(1).optional(),
     onProgress: z.custom<(event: BootstrapProgress) => void>((v) => typeof v === 'function').optional(),

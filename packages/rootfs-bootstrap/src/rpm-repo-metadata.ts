@@ -9,6 +9,7 @@ import { parseComps, type CompsData } from './comps-groups.js';
 import { DigestMismatchError, FetchError, ReleaseError, RpmSourceError, SignatureError } from './errors.js';
 import { verifyDetached, type GpgVerification } from './gpg-verify.js';
 import { fetchBytes } from './fetch-resource.js';
+import { checkRepomdRevision } from './repomd-revision.js';
 import type { RpmCandidate, RpmProvide, RpmRequire } from './rpm-candidate.js';
 import { parseRpmDep, type RpmDep } from './rpm-rich-deps.js';
 import { formatRpmEvr, type RpmOperator } from './rpm-version.js';
@@ -32,6 +33,8 @@ export interface RpmRepositoryIndex {
   comps: CompsData;
   /** The check of `repodata/repomd.xml.asc` (when `gpg` was given). */
   signature?: GpgVerification;
+  /** repomd.xml's `revision`, when it states one. */
+  revision?: string;
 }
 
 /** How to check `repomd.xml.asc`: against `keys`; `require` refuses a repository without a valid signature. */
@@ -48,13 +51,19 @@ export interface RepomdGpgCheck {
  * same way) is read only when a file dependency names a path that primary.xml's short file lists
  * (`/etc`, `*bin/`) lack; `group` (comps.xml) is read when present.
  */
-export async function loadRpmRepository(location: string, options: { origin: string; signal?: AbortSignal; gpg?: RepomdGpgCheck }): Promise<RpmRepositoryIndex> {
+export async function loadRpmRepository(
+  location: string,
+  options: { origin: string; signal?: AbortSignal; gpg?: RepomdGpgCheck; /** Lowest acceptable repomd.xml `revision` (see checkRepomdRevision). */ minRevision?: number },
+): Promise<RpmRepositoryIndex> {
   const base = repositoryBaseUrl(location);
   const fetchOptions = options.signal ? { signal: options.signal } : {};
   const repomdUrl = `${base}repodata/repomd.xml`;
   const repomdBytes = await fetchBytes(repomdUrl, fetchOptions);
   const signature = options.gpg ? await checkRepomdSignature(repomdUrl, repomdBytes, options.gpg, fetchOptions) : undefined;
   const repomd = parser.parse(repomdBytes.toString('utf8')) as XmlNode;
+  const revisionNode = (repomd.repomd as XmlNode | undefined)?.revision;
+  const revision = typeof revisionNode === 'string' && revisionNode !== '' ? revisionNode : undefined;
+  checkRepomdRevision(revision, repomdUrl, options.minRevision);
   const data = ((repomd.repomd as XmlNode | undefined)?.data ?? []) as XmlNode[];
   const primary = data.find((d) => d.type === 'primary');
   if (!primary) throw new ReleaseError(`${base}repodata/repomd.xml lists no primary metadata`, { path: `${base}repodata/repomd.xml` });
@@ -73,7 +82,7 @@ export async function loadRpmRepository(location: string, options: { origin: str
   // createrepo_c -g lists comps.xml as `group` and compressed copies as `group_gz`/`group_xz`/`group_zst`.
   const group = ['group', 'group_gz', 'group_xz', 'group_zst'].map((type) => data.find((d) => d.type === type)).find(Boolean);
   const comps = group ? parseComps((await fetchMetadata(group, base, fetchOptions)).toString('utf8'), new URL(String((group.location as XmlNode).href), base).href) : { groups: [], environments: [] };
-  return { candidates, comps, ...(signature ? { signature } : {}) };
+  return { candidates, comps, ...(signature ? { signature } : {}), ...(revision !== undefined ? { revision } : {}) };
 }
 
 /** Verifies `repomd.xml.asc` over the exact repomd.xml bytes; `require` refuses a missing or bad one. */

@@ -33,6 +33,8 @@ export interface RpmRepository {
   location: string;
   /** The local folder that was indexed (rpm-dir, rpm-iso). */
   directory?: string;
+  /** rpm-repo: repomd.xml's `revision`, when it states one (e.g. for a lock file's `minRepomdRevision`). */
+  revision?: string;
 }
 
 /** What an rpm source's index holds beyond the shared `SourceIndex`. */
@@ -53,6 +55,8 @@ export interface RpmPackageSource extends PackageSource<RpmRepository> {
 /** Source options: the GPG check of repository metadata (rpm-repo's `repomd.xml.asc`). */
 export interface RpmSourceOptions {
   repomdGpg?: RepomdGpgCheck;
+  /** rpm-repo: the lowest acceptable repomd.xml `revision` (an older one is a rollback). */
+  minRepomdRevision?: number;
 }
 
 /**
@@ -82,10 +86,10 @@ export function rpmRepoSource(spec: RpmSourceSpec, options: RpmSourceOptions = {
     async index(request) {
       const base = repositoryBaseUrl(spec.location);
       request.onProgress?.({ phase: 'index', repository: base, done: false });
-      const loaded = await loadRpmRepository(spec.location, { origin: `rpm-repo:${spec.location}`, ...(request.signal ? { signal: request.signal } : {}), ...(options.repomdGpg ? { gpg: options.repomdGpg } : {}) });
+      const loaded = await loadRpmRepository(spec.location, { origin: `rpm-repo:${spec.location}`, ...(request.signal ? { signal: request.signal } : {}), ...(options.repomdGpg ? { gpg: options.repomdGpg } : {}), ...(options.minRepomdRevision !== undefined ? { minRevision: options.minRepomdRevision } : {}) });
       request.onProgress?.({ phase: 'index', repository: base, done: true });
       return {
-        repositories: [{ ...spec, location: base }],
+        repositories: [{ ...spec, location: base, ...(loaded.revision !== undefined ? { revision: loaded.revision } : {}) }],
         candidates: loaded.candidates,
         comps: loaded.comps,
         ...(loaded.signature ? { repositorySignature: loaded.signature } : {}),

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapRpmRootfs, checkRpmSignature, readGpgKeys, resolveRpmRootfs, SignatureError } from '../src/index.js';
 import { main } from '../src/cli-main.js';
+import { testGpg } from './gpg-fixtures.js';
 import { rpmTestRepo } from './rpm-fixtures.js';
 
 // Keys made in this run with gpg; packages signed with rpmsign (header signatures, as rpm 4.18 writes
@@ -17,7 +18,6 @@ let edDir: string; // df-lib and df-base signed with the Ed25519 key (rpm-dir)
 const keys = { rsa: '', ed: '', wrong: '' };
 const keyIds = { rsa: '', ed: '' };
 
-const gpg = (args: string[]) => execa('gpg', ['--batch', '--quiet', '--no-tty', '--pinentry-mode', 'loopback', '--passphrase', '', ...args], { env: { GNUPGHOME: gnupg } });
 const rpmsign = (key: string, files: string[]) =>
   execa('rpmsign', ['--addsign', '--define', `_gpg_name ${key}`, '--define', '__gpg /usr/bin/gpg', '--define', `_gpg_path ${gnupg}`, ...files], { env: { GNUPGHOME: gnupg }, stdin: 'ignore' });
 
@@ -25,16 +25,13 @@ beforeAll(async () => {
   const repo = (await rpmTestRepo()).dir;
   work = await mkdtemp(join(tmpdir(), 'rootfs-bootstrap-gpg-'));
   cacheDir = join(work, 'cache');
-  gnupg = join(work, 'gnupg');
-  await mkdir(gnupg, { mode: 0o700 });
+  const gpg = await testGpg(work);
+  gnupg = gpg.home;
   for (const [name, algo] of [['rsa', 'rsa2048'], ['ed', 'ed25519'], ['wrong', 'rsa2048']] as const) {
-    await gpg(['--quick-gen-key', `DF ${name} <${name}@df.test>`, algo, 'sign', 'never']);
-    keys[name] = join(work, `${name}.asc`);
-    await writeFile(keys[name], (await gpg(['--export', '--armor', `${name}@df.test`])).stdout);
+    const key = await gpg.createKey(name, algo);
+    keys[name] = key.file;
+    if (name !== 'wrong') keyIds[name] = key.keyId;
   }
-  const fingerprint = async (name: string) => /^fpr:+([0-9A-F]+):/m.exec((await gpg(['--with-colons', '--list-keys', `${name}@df.test`])).stdout)![1]!.slice(-16).toLowerCase();
-  keyIds.rsa = await fingerprint('rsa');
-  keyIds.ed = await fingerprint('ed');
 
   // Only what the requests below need (keeps the signing fast): the df-app closure and the boot set.
   signedRepo = join(work, 'signed');
@@ -43,7 +40,7 @@ beforeAll(async () => {
   for (const f of wanted) await cp(join(repo, f), join(signedRepo, f));
   await rpmsign('rsa@df.test', wanted.map((f) => join(signedRepo, f)));
   await execa('createrepo_c', ['--quiet', '-g', join(repo, 'comps.xml'), signedRepo]);
-  await gpg(['--local-user', 'rsa@df.test', '--detach-sign', '--armor', join(signedRepo, 'repodata/repomd.xml')]);
+  await gpg.run(['--local-user', 'rsa@df.test', '--detach-sign', '--armor', join(signedRepo, 'repodata/repomd.xml')]);
 
   edDir = join(work, 'ed');
   await mkdir(edDir);

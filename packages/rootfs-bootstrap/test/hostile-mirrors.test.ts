@@ -1,0 +1,228 @@
+// Mirrors that serve genuinely signed but wrong metadata: another suite's Release, an old one, an
+// expired one (apt), an older repomd.xml revision (rpm). The Release files are written here and
+// signed with a key made for this run; the package is a tiny one built with dpkg-deb.
+import { createHash } from 'node:crypto';
+import { execa } from 'execa';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootstrapRootfs, resolveRootfs, resolveRpmRootfs } from '../src/index.js';
+import { testGpg, type TestGpg } from './gpg-fixtures.js';
+import { buildDeb, buildRpm } from './local-package-fixtures.js';
+
+const work = mkdtempSync(join(tmpdir(), 'rootfs-bootstrap-hostile-'));
+let gpg: TestGpg;
+let key: { file: string; user: string };
+let deb: string;
+let mirrorCount = 0;
+
+beforeAll(async () => {
+  gpg = await testGpg(work);
+  key = await gpg.createKey('archive');
+  deb = buildDeb(work, { control: { Package: 'df-hostile', Version: '1.0', Architecture: 'all' }, files: { 'usr/share/df-hostile/ok': 'ok\n' } });
+}, 60_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+interface ReleaseFields {
+  Suite?: string;
+  Codename?: string;
+  Date?: string;
+  'Valid-Until'?: string;
+}
+
+const rfc2822 = (date: Date) => date.toUTCString().replace('GMT', 'UTC');
+const daysFromNow = (days: number) => new Date(Date.now() + days * 86_400_000);
+
+/** A file:// mirror whose `dists/<dist>/InRelease` states `fields`, signed by the test key, with one package. */
+async function aptMirror(dist: string, fields: ReleaseFields): Promise<{ mirror: string; url: string; cacheDir: string }> {
+  const root = join(work, `apt-${++mirrorCount}`);
+  mkdirSync(join(root, 'pool'), { recursive: true });
+  copyFileSync(deb, join(root, 'pool/df-hostile_1.0_all.deb'));
+  const bytes = readFileSync(deb);
+  const packages = [
+    'Package: df-hostile',
+    'Version: 1.0',
+    'Architecture: all',
+    'Filename: pool/df-hostile_1.0_all.deb',
+    `Size: ${bytes.length}`,
+    `SHA256: ${createHash('sha256').update(bytes).digest('hex')}`,
+    'Description: test',
+    '',
+  ].join('\n');
+  const index = join(root, 'dists', dist, 'main/binary-amd64');
+  mkdirSync(index, { recursive: true });
+  writeFileSync(join(index, 'Packages'), packages);
+  const release = [
+    'Origin: Debian',
+    ...Object.entries(fields).map(([k, v]) => `${k}: ${v}`),
+    'Architectures: amd64',
+    'Components: main',
+    'SHA256:',
+    ` ${createHash('sha256').update(packages).digest('hex')} ${Buffer.byteLength(packages)} main/binary-amd64/Packages`,
+    '',
+  ].join('\n');
+  const inRelease = join(root, 'dists', dist, 'InRelease');
+  writeFileSync(inRelease, await gpg.clearsign(release, key.user));
+  return { mirror: pathToFileURL(root).href, url: `${pathToFileURL(root).href}/dists/${dist}/InRelease`, cacheDir: join(root, 'cache') };
+}
+
+const request = (suite: string, m: { mirror: string; cacheDir: string }) => ({
+  suite,
+  variant: 'extract' as const,
+  include: ['df-hostile'],
+  mirrors: [m.mirror],
+  keyring: key.file,
+  cacheDir: m.cacheDir,
+  architecture: 'amd64',
+});
+
+const bookworm = { Suite: 'stable', Codename: 'bookworm' };
+const bullseye = { Suite: 'oldstable', Codename: 'bullseye' };
+
+describe('the Release of another suite', () => {
+  it('is refused when bullseye\'s Release is served under dists/bookworm (asked by codename)', async () => {
+    const m = await aptMirror('bookworm', { ...bullseye, Date: rfc2822(new Date()) });
+    const error = await resolveRootfs(request('bookworm', m)).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'ERR_BOOTSTRAP_RELEASE_SUITE',
+      name: 'ReleaseSuiteMismatchError',
+      path: m.url,
+      expected: 'bookworm',
+      seen: { suite: 'oldstable', codename: 'bullseye' },
+      hint: expect.stringContaining('another suite'),
+    });
+    // bootstrapRootfs stops at the same check: no tree appears.
+    const target = join(work, 'root-wrong-suite');
+    await expect(bootstrapRootfs({ ...request('bookworm', m), target, configure: 'never' })).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_RELEASE_SUITE' });
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it('is refused when asked by suite name (stable) and the Release is oldstable', async () => {
+    const m = await aptMirror('stable', { ...bullseye, Date: rfc2822(new Date()) });
+    await expect(resolveRootfs(request('stable', m))).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_RELEASE_SUITE', expected: 'stable', seen: { suite: 'oldstable', codename: 'bullseye' } });
+  });
+
+  it('is refused when the Suite matches nothing and the Codename is another one', async () => {
+    // Suite "stable" would match a request for stable, but bookworm was asked for and this is trixie.
+    const m = await aptMirror('bookworm', { Suite: 'stable', Codename: 'trixie', Date: rfc2822(new Date()) });
+    await expect(resolveRootfs(request('bookworm', m))).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_RELEASE_SUITE', expected: 'bookworm', seen: { suite: 'stable', codename: 'trixie' } });
+  });
+
+  it('is accepted by codename, and by suite name, and reports the Release it read', async () => {
+    const date = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const byCodename = await aptMirror('bookworm', { ...bookworm, Date: rfc2822(date) });
+    const result = await resolveRootfs(request('bookworm', byCodename));
+    expect(result.packages.map((p) => p.name)).toEqual(['df-hostile']);
+    expect(result.releases).toEqual([{ uri: byCodename.mirror, suite: 'bookworm', url: byCodename.url, date: date.toISOString() }]);
+    const bySuite = await aptMirror('stable', { ...bookworm, Date: rfc2822(date) });
+    expect((await resolveRootfs(request('stable', bySuite))).packages.map((p) => p.name)).toEqual(['df-hostile']);
+  });
+});
+
+describe('an old Release (Date before minReleaseDates)', () => {
+  it('is refused, also when an earlier answer was remembered, unless allowReleaseRollback', async () => {
+    const date = new Date('2024-06-29T09:45:12Z');
+    const m = await aptMirror('bookworm', { ...bookworm, Date: rfc2822(date) });
+    // Accepted without a minimum and at exactly its own Date (the memo now holds this answer).
+    await resolveRootfs(request('bookworm', m));
+    await resolveRootfs({ ...request('bookworm', m), minReleaseDates: { bookworm: date.toISOString() } });
+    const minimum = '2025-01-10T10:00:43Z';
+    const error = await resolveRootfs({ ...request('bookworm', m), minReleaseDates: { bookworm: minimum } }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'ERR_BOOTSTRAP_METADATA_ROLLBACK',
+      name: 'MetadataRollbackError',
+      path: m.url,
+      expected: '2025-01-10T10:00:43.000Z',
+      seen: date.toISOString(),
+      hint: expect.stringContaining('allowReleaseRollback'),
+    });
+    // A minimum for another suite does not apply.
+    await resolveRootfs({ ...request('bookworm', m), minReleaseDates: { 'bookworm-security': minimum } });
+    const allowed = await resolveRootfs({ ...request('bookworm', m), minReleaseDates: { bookworm: minimum }, allowReleaseRollback: true });
+    expect(allowed.packages.map((p) => p.name)).toEqual(['df-hostile']);
+  });
+
+  it('is refused when it states no Date while a minimum is set', async () => {
+    const m = await aptMirror('bookworm', bookworm);
+    await expect(resolveRootfs({ ...request('bookworm', m), minReleaseDates: { bookworm: '2025-01-10T10:00:43Z' } })).rejects.toMatchObject({
+      code: 'ERR_BOOTSTRAP_METADATA_ROLLBACK',
+      seen: undefined,
+    });
+  });
+
+  it('rejects a minimum that is not an ISO date as an option error', async () => {
+    const m = await aptMirror('bookworm', { ...bookworm, Date: rfc2822(new Date()) });
+    await expect(resolveRootfs({ ...request('bookworm', m), minReleaseDates: { bookworm: 'last tuesday' } })).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_OPTIONS' });
+  });
+});
+
+describe('an expired Release (Valid-Until passed)', () => {
+  it('is refused unless allowExpiredRelease', async () => {
+    const validUntil = new Date(Math.floor(daysFromNow(-1).getTime() / 1000) * 1000);
+    const m = await aptMirror('bookworm', { ...bookworm, Date: rfc2822(daysFromNow(-8)), 'Valid-Until': rfc2822(validUntil) });
+    const error = await resolveRootfs(request('bookworm', m)).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'ERR_BOOTSTRAP_RELEASE_EXPIRED',
+      name: 'ReleaseExpiredError',
+      path: m.url,
+      seen: validUntil.toISOString(),
+      hint: expect.stringContaining('allowExpiredRelease'),
+    });
+    expect(Date.parse((error as { expected: string }).expected)).toBeGreaterThan(validUntil.getTime());
+    const allowed = await resolveRootfs({ ...request('bookworm', m), allowExpiredRelease: true });
+    expect(allowed.releases[0]).toMatchObject({ validUntil: validUntil.toISOString() });
+  });
+
+  it('is accepted while Valid-Until lies ahead', async () => {
+    const m = await aptMirror('bookworm', { ...bookworm, Date: rfc2822(new Date()), 'Valid-Until': rfc2822(daysFromNow(7)) });
+    expect((await resolveRootfs(request('bookworm', m))).packages.map((p) => p.name)).toEqual(['df-hostile']);
+  });
+
+  it('a Valid-Until that is not a date is a syntax error, not a Release without expiry', async () => {
+    const m = await aptMirror('bookworm', { ...bookworm, Date: rfc2822(new Date()), 'Valid-Until': 'whenever' });
+    await expect(resolveRootfs(request('bookworm', m))).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_CONTROL_SYNTAX', value: 'whenever' });
+  });
+});
+
+describe('repomd.xml revision (rpm-repo)', () => {
+  let rpm: string;
+  beforeAll(() => {
+    rpm = buildRpm(work, { name: 'df-revision', version: '1.0', files: { '/usr/share/df-revision/ok': 'ok' } });
+  }, 120_000);
+
+  async function rpmRepo(revision: string): Promise<string> {
+    const dir = join(work, `rpm-${++mirrorCount}`);
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(rpm, join(dir, 'df-revision-1.0-1.noarch.rpm'));
+    await execa('createrepo_c', ['--quiet', '--revision', revision, dir]);
+    return dir;
+  }
+  const rpmRequest = (dir: string) => ({ source: `rpm-repo:${dir}`, include: ['df-revision'], architecture: 'x86_64', cacheDir: join(dir, 'cache') });
+
+  it('is reported, and refused below minRepomdRevision unless allowRepomdRollback', async () => {
+    const dir = await rpmRepo('1700000000');
+    const plain = await resolveRpmRootfs(rpmRequest(dir));
+    expect(plain.repositories[0]).toMatchObject({ kind: 'rpm-repo', revision: '1700000000' });
+    await resolveRpmRootfs({ ...rpmRequest(dir), minRepomdRevision: 1700000000 });
+    const error = await resolveRpmRootfs({ ...rpmRequest(dir), minRepomdRevision: 1700000001 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'ERR_BOOTSTRAP_METADATA_ROLLBACK',
+      path: expect.stringMatching(/repodata\/repomd\.xml$/),
+      expected: '1700000001',
+      seen: '1700000000',
+      hint: expect.stringContaining('allowRepomdRollback'),
+    });
+    const allowed = await resolveRpmRootfs({ ...rpmRequest(dir), minRepomdRevision: 1700000001, allowRepomdRollback: true });
+    expect(allowed.packages.map((p) => p.name)).toEqual(['df-revision']);
+  });
+
+  it('refuses a revision that is not an integer while a minimum is set', async () => {
+    const dir = await rpmRepo('snapshot-a');
+    expect(statSync(join(dir, 'repodata/repomd.xml')).size).toBeGreaterThan(0);
+    await resolveRpmRootfs(rpmRequest(dir));
+    await expect(resolveRpmRootfs({ ...rpmRequest(dir), minRepomdRevision: 1 })).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_METADATA_ROLLBACK', seen: 'snapshot-a' });
+  });
+});
