@@ -1,7 +1,6 @@
 import { sourceDateEpoch } from '@distroforge/core';
 import { applyAccounts, checkAccounts } from './apply-accounts.js';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { ColonFile } from './colon-file.js';
 import { OverlayApplyError } from './errors.js';
 import { applyServices } from './apply-services.js';
@@ -11,6 +10,7 @@ import { applyPermissionMap } from './permission-map.js';
 import { applyProfileOptionsSchema, type ApplyProfileOptions, type ParsedProfileOptions } from './profile-schema.js';
 import { assertRootDirectory } from './root-directory.js';
 import { RootWriter } from './root-writer.js';
+import { scanOverlay, type OverlayEntry } from './scan-overlay.js';
 import { applyAutologin, gettyUnitFor } from './settings/autologin.js';
 import { applyFstab } from './settings/fstab.js';
 import { applyHostname } from './settings/hostname.js';
@@ -31,14 +31,15 @@ import { validateOptions } from './validate-options.js';
 export async function applyProfile(input: ApplyProfileOptions): Promise<ApplyResult> {
   const options = validateOptions(applyProfileOptionsSchema, input);
   await assertRootDirectory(options.root);
+  const overlay = options.overlay === undefined ? undefined : await scanOverlay(options.overlay, options.root);
   const writer = new RootWriter(options.root, options.sourceDateEpoch ?? sourceDateEpoch());
   const gettyUnits = options.autologin?.enable ? options.autologin.consoles.map(gettyUnitFor) : [];
   const { enable, disable, defaultTarget } = options.services;
   await assertUnitsExist(writer, options.overlay, [...enable, ...disable, ...gettyUnits, ...(defaultTarget === undefined ? [] : [defaultTarget])]);
   if (options.timezone !== undefined) await assertTimezoneExists(writer, options.timezone);
   if (options.autologin !== undefined) await assertAutologinUser(writer, options);
-  await checkAccounts(accountFileReader(writer, options.overlay), options.users, options.groups, writer.epoch);
-  if (options.overlay !== undefined) await copyOverlay(writer, options.overlay);
+  await checkAccounts(accountFileReader(writer, overlay), options.users, options.groups, writer.epoch);
+  if (overlay !== undefined) await copyOverlay(writer, overlay);
   await applyAccounts(writer, options.users, options.groups);
   await applySettings(writer, options);
   const gettys = options.autologin ? await applyAutologin(writer, options.autologin.user, options.autologin.consoles) : [];
@@ -65,10 +66,11 @@ async function applySettings(writer: RootWriter, options: ParsedProfileOptions):
 }
 
 /** Account files as they will be after the overlay: the overlay's own copy if it ships one (archiso style), else the root's. */
-function accountFileReader(writer: RootWriter, overlay: string | undefined): (path: string) => Promise<string | undefined> {
+function accountFileReader(writer: RootWriter, overlay: readonly OverlayEntry[] | undefined): (path: string) => Promise<string | undefined> {
   return async (path) => {
-    const shipped = overlay === undefined ? undefined : await readFile(join(overlay, path), 'utf8').catch(() => undefined);
-    return shipped ?? writer.readText(path);
+    // Only a regular file of the scanned tree: an overlay symlink must not make us read the host's copy.
+    const shipped = overlay?.find((entry) => entry.path === path && entry.stats.isFile());
+    return shipped === undefined ? writer.readText(path) : readFile(shipped.source, 'utf8');
   };
 }
 

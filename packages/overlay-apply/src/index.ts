@@ -16,4 +16,14 @@ export { userSchema, groupSchema, passwordSchema, type UserInput, type GroupInpu
 export { sha512Crypt, verifySha512Crypt, deterministicSalt, type Sha512CryptOptions } from './sha512-crypt.js';
 export { autologinDropIn, gettyUnitFor } from './settings/autologin.js';
 export { unitSearchPath } from './unit-files.js';
-export { OverlayApplyError, OptionsInvalidError, PathEscapeError, UnknownUnitError, TimezoneUnknownError } from './errors.js';
+export {
+  OverlayApplyError,
+  OptionsInvalidError,
+  PathEscapeError,
+  UnknownUnitError,
+  TimezoneUnknownError,
+  SourceSymlinkError,
+  UnsafeNameError,
+  NameTooLongError,
+  PathTooLongError,
+} from './errors.js';

@@ -2,6 +2,7 @@ import { lstat, readlink } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { canonicalManifestPath } from '@distroforge/core';
 import { OverlayApplyError, PathEscapeError } from './errors.js';
+import { assertHostPathFits, assertNameFits } from './path-limits.js';
 
 const maxSymlinkHops = 40;
 
@@ -11,6 +12,8 @@ const maxSymlinkHops = 40;
  * root (`/lib/systemd` -> `/usr/lib/systemd` on merged-usr). A `..` that would climb above the root
  * is refused instead of clamped, so a hostile tree cannot redirect our writes. With
  * `followFinal: false` a symlink in the last component is returned as is (it will be replaced).
+ * Names over 255 bytes and host paths over 4095 (the root's own path included) are typed errors,
+ * whether they come from `path` or from a symlink's target, instead of a raw ENAMETOOLONG.
  */
 export async function resolveInRoot(root: string, path: string, followFinal: boolean): Promise<string> {
   const pending = canonicalManifestPath(path).split('/').filter(Boolean);
@@ -26,10 +29,12 @@ export async function resolveInRoot(root: string, path: string, followFinal: boo
       resolved.pop();
       continue;
     }
+    assertNameFits(name, path);
     resolved.push(name);
     if (missing) continue;
     const isLast = pending.length === 0;
     const host = join(root, ...resolved);
+    assertHostPathFits(host, path);
     const stats = await lstat(host).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
       throw error;
@@ -48,5 +53,6 @@ export async function resolveInRoot(root: string, path: string, followFinal: boo
     if (posix.isAbsolute(target)) resolved.length = 0;
     pending.unshift(...target.split('/'));
   }
+  assertHostPathFits(join(root, ...resolved), path);
   return `/${resolved.join('/')}`;
 }

@@ -3,7 +3,11 @@ import { basename, join, posix } from 'node:path';
 import type { Stats } from 'node:fs';
 import type { ManifestEntry } from '@distroforge/core';
 import { OverlayApplyError } from './errors.js';
+import { assertHostPathFits, assertNameFits } from './path-limits.js';
 import { resolveInRoot } from './resolve-in-root.js';
+
+/** Numbers the temporary names of this process, so two writers never share one. */
+let temporaries = 0;
 
 /** What happened to one path of the root. `ownership` = only the manifest entry changed. */
 export type ChangeAction = 'created' | 'updated' | 'replaced' | 'removed' | 'ownership';
@@ -45,9 +49,8 @@ export class RootWriter {
   }
 
   /** Physical in-root path where `path` itself lives: parent resolved, final symlink kept. */
-  async locate(path: string): Promise<string> {
-    const parent = await this.resolve(posix.dirname(path));
-    return posix.join(parent, basename(path));
+  locate(path: string): Promise<string> {
+    return resolveInRoot(this.root, path, false);
   }
 
   async lstatIn(physical: string): Promise<Stats | undefined> {
@@ -167,13 +170,19 @@ export class RootWriter {
   }
 
   private async placeOf(path: string): Promise<string> {
-    const parent = await this.mkdirp(posix.dirname(path));
-    return posix.join(parent, basename(path));
+    assertNameFits(basename(path), path);
+    const physical = posix.join(await this.mkdirp(posix.dirname(path)), basename(path));
+    assertHostPathFits(this.host(physical), path);
+    return physical;
   }
 
-  /** Builds the new node beside the old one and renames it over: a symlink is replaced, never followed. */
+  /**
+   * Builds the new node beside the old one and renames it over: a symlink is replaced, never
+   * followed. The temporary name does not embed the final one, which may already use all 255 bytes.
+   */
   private async replaceWith(physical: string, produce: (temp: string) => Promise<void>): Promise<void> {
-    const temp = this.host(`${posix.dirname(physical)}/.${basename(physical)}.distroforge-${process.pid}`);
+    const temp = this.host(`${posix.dirname(physical)}/.distroforge-${process.pid}-${++temporaries}`);
+    assertHostPathFits(temp, physical);
     await rm(temp, { force: true });
     try {
       await produce(temp);

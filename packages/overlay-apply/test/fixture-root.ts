@@ -122,8 +122,8 @@ async function put(root: string, path: string, content: string | Buffer, mode = 
   await writeFile(join(root, path), content, { mode });
 }
 
-export async function makeFixtureRoot(prefix = 'overlay-apply-root-'): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), prefix));
+export async function makeFixtureRoot(prefix = 'overlay-apply-root-', parent = tmpdir()): Promise<string> {
+  const root = await mkdtemp(join(parent, prefix));
   for (const dir of ['usr/bin', 'usr/sbin', 'usr/lib/systemd/system', 'etc/systemd/system', 'run', 'home', 'root', 'var', 'tmp', 'dev']) {
     await mkdir(join(root, dir), { recursive: true });
   }
