@@ -6,7 +6,16 @@ export class ByteReader {
   /** Bytes consumed so far. */
   offset = 0;
 
-  constructor(private readonly source: AsyncIterator<Buffer>) {}
+  /** `total`: the input's length when known (a buffer, a regular file), to reject impossible sizes early. */
+  constructor(
+    private readonly source: AsyncIterator<Buffer>,
+    private readonly total?: number,
+  ) {}
+
+  /** Bytes left in the input, or undefined when its length is not known (a stream, decompressed data). */
+  remaining(): number | undefined {
+    return this.total === undefined ? undefined : this.total - this.offset;
+  }
 
   /** Makes at least `n` bytes available if the input has them; returns how many are available. */
   private async fill(n: number): Promise<number> {

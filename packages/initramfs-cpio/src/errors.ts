@@ -56,12 +56,57 @@ export class CpioTruncatedError extends DistroforgeError {
   }
 }
 
-/** Extraction refused an entry that would escape the target directory. */
+/** Extraction refused a member that could write outside the target (escaping name, path through a symlink, replaced link). */
 export class CpioUnsafePathError extends DistroforgeError {
   constructor(name: string, reason: string) {
     super('ERR_CPIO_UNSAFE_PATH', `refusing to extract ${JSON.stringify(name)}: ${reason}`, {
       value: name,
       hint: 'the archive tries to write outside the target directory; do not trust it',
+    });
+  }
+}
+
+/** A length the archive declares is beyond what any real member can have (a name or symlink target over PATH_MAX). */
+export class CpioLimitError extends DistroforgeError {
+  readonly field: string;
+  constructor(archive: string, field: string, value: number, limit: number, member: string) {
+    super('ERR_CPIO_LIMIT', `${archive}: ${member}: declared ${field} ${value} exceeds ${limit} bytes`, {
+      path: archive,
+      value,
+      hint: `names and symlink targets are at most ${limit} bytes (PATH_MAX); the archive is damaged or hostile, do not trust it`,
+    });
+    this.field = field;
+  }
+}
+
+/** A member's name (or symlink target) is longer than the filesystem allows under the target directory. */
+export class CpioNameTooLongError extends DistroforgeError {
+  constructor(name: string, reason: string) {
+    super('ERR_CPIO_NAME_TOO_LONG', `cannot extract ${JSON.stringify(name.length > 200 ? `${name.slice(0, 200)}...` : name)}: ${reason}`, {
+      value: name,
+      hint: 'a path component is at most 255 bytes and a whole path under 4096; extract into a shorter target path, or do not trust the archive',
+    });
+  }
+}
+
+/** Extraction needs a target that does not exist yet (or is an empty directory): it is created whole or not at all. */
+export class CpioTargetNotEmptyError extends DistroforgeError {
+  constructor(path: string, reason: string) {
+    super('ERR_CPIO_TARGET_NOT_EMPTY', `cannot extract into ${path}: ${reason}`, {
+      path,
+      hint: 'extract into a new directory (or an empty one) and merge from there if needed',
+    });
+  }
+}
+
+/** The filesystem refused an operation while extracting a member (no space, permissions...). */
+export class CpioExtractError extends DistroforgeError {
+  constructor(name: string, cause: unknown) {
+    const { code, syscall } = (cause ?? {}) as { code?: string; syscall?: string };
+    super('ERR_CPIO_EXTRACT_FAILED', `extracting ${JSON.stringify(name)} failed: ${syscall ?? 'operation'}: ${code ?? (cause as Error)?.message ?? String(cause)}`, {
+      value: name,
+      cause,
+      hint: 'check free space and permissions where the target is being created; nothing was left behind',
     });
   }
 }

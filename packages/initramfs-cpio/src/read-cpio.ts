@@ -1,10 +1,11 @@
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { ByteReader } from './_byte-reader.js';
 import { typeFromMode, type CpioEntryType } from './cpio-entry.js';
 import type { Compression } from './compress.js';
 import { decompressStream, detectCompression } from './decompress.js';
 import { NEWC_HEADER_SIZE, pad4 } from './encode-newc-header.js';
-import { CpioCorruptError, CpioTruncatedError } from './errors.js';
+import { CpioCorruptError, CpioLimitError, CpioTruncatedError } from './errors.js';
 
 /** Everything a newc header says about one member. */
 export interface CpioListEntry {
@@ -40,12 +41,16 @@ export interface CpioReadEntry extends CpioListEntry {
 export type CpioSource = string | Uint8Array | AsyncIterable<Buffer>;
 
 const FIELDS = ['ino', 'rawMode', 'uid', 'gid', 'nlink', 'mtime', 'size', 'devMajor', 'devMinor', 'rdevMajor', 'rdevMinor', 'namesize', 'check'] as const;
-const MAX_NAME = 64 * 1024;
+/** Linux's PATH_MAX, as the kernel's initramfs unpacker bounds names and symlink targets: nothing longer can exist. */
+export const PATH_MAX = 4096;
 
 /**
  * Reads newc (070701/070702) archives: several concatenated, each optionally compressed (gzip,
  * zstd, xz; detected by magic), as the kernel unpacks an initramfs. Yields members in order.
- * A damaged header is `ERR_CPIO_CORRUPT`; input that stops early is `ERR_CPIO_TRUNCATED`.
+ * A damaged header is `ERR_CPIO_CORRUPT`; input that stops early is `ERR_CPIO_TRUNCATED`. Every
+ * length read from a header is bounded before anything is allocated for it: names and symlink
+ * targets over PATH_MAX are `ERR_CPIO_LIMIT`, and data larger than the rest of an input of known
+ * length is `ERR_CPIO_TRUNCATED` at once. File data is streamed, never held whole.
  */
 export async function* readCpio(source: CpioSource, options: { name?: string } = {}): AsyncGenerator<CpioReadEntry> {
   const name = options.name ?? (typeof source === 'string' ? source : '<cpio>');
@@ -55,13 +60,14 @@ export async function* readCpio(source: CpioSource, options: { name?: string } =
       : source instanceof Uint8Array
         ? once(Buffer.from(source.buffer, source.byteOffset, source.byteLength))
         : source;
+  const total = typeof source === 'string' ? await regularFileSize(source) : source instanceof Uint8Array ? source.byteLength : undefined;
   const counter = { archive: 0 };
-  yield* readArchives(stream, 'none', name, counter);
+  yield* readArchives(stream, 'none', name, counter, total);
   if (counter.archive === 0) throw new CpioTruncatedError(`${name}: empty input, no cpio archive`, { path: name });
 }
 
-async function* readArchives(stream: AsyncIterable<Buffer>, compression: Compression, name: string, counter: { archive: number }): AsyncGenerator<CpioReadEntry> {
-  const reader = new ByteReader(stream[Symbol.asyncIterator]());
+async function* readArchives(stream: AsyncIterable<Buffer>, compression: Compression, name: string, counter: { archive: number }, total?: number): AsyncGenerator<CpioReadEntry> {
+  const reader = new ByteReader(stream[Symbol.asyncIterator](), total);
   const truncated = (what: string) => new CpioTruncatedError(`${name}: input ends inside ${what} (offset ${reader.offset})`, { path: name });
   let inArchive = false;
   for (;;) {
@@ -92,11 +98,22 @@ async function* readArchives(stream: AsyncIterable<Buffer>, compression: Compres
       counter.archive++;
     }
     const values = parseFields(raw, name, reader.offset - NEWC_HEADER_SIZE);
-    if (values.namesize === 0 || values.namesize > MAX_NAME) throw new CpioCorruptError(`${name}: impossible name size ${values.namesize}`, { path: name, value: values.namesize });
+    if (values.namesize === 0) throw new CpioCorruptError(`${name}: impossible name size 0 in the header at offset ${reader.offset - NEWC_HEADER_SIZE}`, { path: name, value: 0 });
+    if (values.namesize > PATH_MAX) {
+      // Name the member by what its name starts with: reading it whole is what the bound prevents.
+      const start = (await reader.peek(64)).toString('utf8');
+      throw new CpioLimitError(name, 'name size', values.namesize, PATH_MAX, `the member at offset ${reader.offset - NEWC_HEADER_SIZE} (name starting ${JSON.stringify(start)})`);
+    }
     const nameBytes = await reader.read(values.namesize + pad4(NEWC_HEADER_SIZE + values.namesize));
     if (!nameBytes) throw truncated('a member name');
     if (nameBytes[values.namesize - 1] !== 0) throw new CpioCorruptError(`${name}: member name is not NUL-terminated`, { path: name });
     const memberName = nameBytes.toString('utf8', 0, values.namesize - 1);
+    // The kernel reads names as C strings: a NUL inside would make it extract a different name than we list.
+    if (nameBytes.indexOf(0) !== values.namesize - 1) throw new CpioCorruptError(`${name}: member name ${JSON.stringify(memberName)} contains a NUL byte`, { path: name, value: memberName });
+    const remaining = reader.remaining();
+    if (remaining !== undefined && values.size > remaining) {
+      throw new CpioTruncatedError(`${name}: ${memberName} declares ${values.size} bytes of data but only ${remaining} remain in the input`, { path: name, value: values.size });
+    }
     if (memberName === 'TRAILER!!!') {
       if (!(await reader.skip(values.size + pad4(values.size)))) throw truncated('the trailer');
       inArchive = false;
@@ -111,9 +128,12 @@ async function* readArchives(stream: AsyncIterable<Buffer>, compression: Compres
       archive: counter.archive - 1, compression,
     };
     if (type === 'symlink') {
+      if (values.size > PATH_MAX) throw new CpioLimitError(name, 'symlink target size', values.size, PATH_MAX, memberName);
       const target = await reader.read(values.size + pad4(values.size));
       if (!target) throw truncated(`the target of ${memberName}`);
       entry.target = target.toString('utf8', 0, values.size);
+      const nul = target.indexOf(0);
+      if (nul !== -1 && nul < values.size) throw new CpioCorruptError(`${name}: the symlink target of ${memberName} contains a NUL byte`, { path: name, value: memberName });
       yield { ...entry, body: async function* () {} };
       continue;
     }
@@ -141,6 +161,12 @@ function parseFields(raw: Buffer, name: string, offset: number): Record<(typeof 
     out[field] = Number.parseInt(text, 16);
   });
   return out;
+}
+
+/** Size of a regular file (known length), undefined for pipes and devices (or when stat fails: the read will report it). */
+async function regularFileSize(path: string): Promise<number | undefined> {
+  const stats = await stat(path).catch(() => undefined);
+  return stats?.isFile() ? stats.size : undefined;
 }
 
 async function* once(buffer: Buffer): AsyncGenerator<Buffer> {

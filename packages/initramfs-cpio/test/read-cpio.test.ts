@@ -168,18 +168,15 @@ describe('extractCpio', () => {
     expect(await readdir(outside)).toEqual([]);
   });
 
-  it('replaces a planted symlink instead of writing through it', async () => {
+  it('refuses a target that is not empty, leaving it untouched: a symlink planted there is never written through', async () => {
     const outside = join(work, 'victim');
     await writeFile(outside, 'original');
-    const archive = await hostile([
-      { path: 'f', type: 'symlink', mode: 0o777, target: outside },
-      { path: 'g', type: 'file', mode: 0o644, data: 'x' },
-    ]);
     const target = join(work, 'planted');
-    await extractCpio(archive, target);
+    await extractCpio(await hostile([{ path: 'f', type: 'symlink', mode: 0o777, target: outside }]), target);
     const second = await hostile([{ path: 'f', type: 'file', mode: 0o644, data: 'new' }]);
-    await extractCpio(second, target);
+    await expect(extractCpio(second, target)).rejects.toMatchObject({ code: 'ERR_CPIO_TARGET_NOT_EMPTY', path: target });
     expect(await readFile(outside, 'utf8')).toBe('original');
-    expect(await readFile(join(target, 'f'), 'utf8')).toBe('new');
+    expect(await readlink(join(target, 'f'))).toBe(outside);
+    expect(await readdir(work)).not.toContainEqual(expect.stringMatching(/partial/));
   });
 });
