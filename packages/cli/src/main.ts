@@ -1,5 +1,6 @@
 import { defineCommand, renderUsage, runCommand, type CommandDef } from 'citty';
-import { isDistroforgeError } from '@distroforge/core';
+import { closestWord, isDistroforgeError, UsageError } from '@distroforge/core';
+import { checkArguments } from './command-line/check-arguments.js';
 import { exitCodeFor, exitCodes } from './exit-codes.js';
 import { Reporter } from './output/reporter.js';
 import { commands } from './commands/index.js';
@@ -29,6 +30,9 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
       stdout.write(`${version}\n`);
       return exitCodes.ok;
     }
+    const named = argv.findIndex((a) => !a.startsWith('-'));
+    if (parent === undefined && named >= 0) throw await unknownCommandError(argv[named] as string);
+    if (parent !== undefined) checkArguments([...argv.slice(0, named), ...argv.slice(named + 1)], await resolveValue(sub.args ?? {}));
     const result = await runCommand(mainCommand, { rawArgs: argv });
     return typeof result.result === 'number' ? result.result : exitCodes.ok;
   } catch (error) {
@@ -46,6 +50,12 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
     }
     return code;
   }
+}
+
+async function unknownCommandError(name: string): Promise<UsageError> {
+  const known = Object.keys((await resolveValue(mainCommand.subCommands)) ?? {});
+  const near = closestWord(name, known);
+  return new UsageError(`unknown command '${name}'`, { value: name, hint: near ? `did you mean distroforge ${near}?` : `commands: ${known.join(', ')}` });
 }
 
 async function resolveSubCommand(cmd: CommandDef, argv: string[]): Promise<[CommandDef, CommandDef | undefined]> {

@@ -26,4 +26,7 @@ export { withoutFsync } from './without-fsync.js';
 export { fileDataRanges, parseFilefrag, type ByteRange } from './file-data-ranges.js';
 export { runLogged, logTail, type RunLoggedOptions } from './run-logged.js';
 export { binErrorExit } from './bin-error-exit.js';
+export { UsageError } from './usage-error.js';
+export { parseCommandLine, unknownFlagError, flagSpellings, type CommandLineSpec, type FlagSpec, type ParsedCommandLine } from './command-line.js';
+export { closestWord } from './closest-word.js';
 export { exitOnBrokenPipe, brokenPipeExitCode } from './exit-on-broken-pipe.js';

@@ -3,16 +3,16 @@ import { cleanProfile } from './clean.js';
 import { profilePaths } from './profile-paths.js';
 
 export default defineCommand({
-  meta: { name: 'clean', description: 'Remove build state and outputs, undoing mounts left by an interrupted build' },
+  meta: { name: 'clean', description: 'Remove the build state and the files builds published (nothing else in the output directory), undoing mounts left by an interrupted build' },
   args: {
     profile: { type: 'positional', description: 'profile directory', required: false, default: '.' },
-    out: { type: 'string', description: 'output directory (default PROFILE/out)' },
-    keepOutputs: { type: 'boolean', description: 'keep PROFILE/out, remove only the build state', default: false },
+    out: { type: 'string', alias: 'o', description: 'output directory (default PROFILE/out)' },
+    keepOutputs: { type: 'boolean', description: 'keep the published outputs, remove only the build state', default: false },
     json: { type: 'boolean', default: false },
   },
   async run({ args }) {
     const paths = profilePaths(args.profile, { out: args.out });
-    const result = await cleanProfile(paths.stateDir, args.keepOutputs ? undefined : paths.outDir);
+    const result = await cleanProfile({ profileDir: paths.profileDir, stateDir: paths.stateDir, outDir: args.keepOutputs ? undefined : paths.outDir });
     if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else process.stdout.write(`removed ${result.removed.length ? result.removed.join(', ') : 'nothing'}${result.unmounted.length ? `; unmounted ${result.unmounted.join(', ')}` : ''}\n`);
     return 0;

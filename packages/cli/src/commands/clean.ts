@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { execa } from 'execa';
+import { checkOutputDirectory, removeOutputs } from '../pipeline/output-directory.js';
 
 export interface CleanResult {
   removed: string[];
@@ -9,22 +10,24 @@ export interface CleanResult {
 }
 
 /**
- * Removes a profile's build state and outputs, first undoing any mount left behind by an
- * interrupted build (chroot binds of /proc, /sys, /dev under the state directory), deepest first.
+ * Removes a profile's build state and what builds published in its output directory, first undoing
+ * any mount left behind by an interrupted build (chroot binds of /proc, /sys, /dev under the state
+ * directory), deepest first. In the output directory only the files distroforge published go (its
+ * ledger lists them); the directory itself only if distroforge made it and nothing else is left.
  */
-export async function cleanProfile(stateDir: string, outDir: string | undefined): Promise<CleanResult> {
+export async function cleanProfile(paths: { profileDir: string; stateDir: string; outDir?: string | undefined }): Promise<CleanResult> {
+  if (paths.outDir !== undefined) checkOutputDirectory(paths.outDir, paths.profileDir);
   const unmounted: string[] = [];
-  for (const mount of await mountsUnder(resolve(stateDir))) {
+  for (const mount of await mountsUnder(resolve(paths.stateDir))) {
     await execa('umount', ['--lazy', mount], { reject: false });
     unmounted.push(mount);
   }
   const removed: string[] = [];
-  for (const dir of [stateDir, outDir]) {
-    if (dir && existsSync(dir)) {
-      await rm(dir, { recursive: true, force: true });
-      removed.push(dir);
-    }
+  if (existsSync(paths.stateDir)) {
+    await rm(paths.stateDir, { recursive: true, force: true });
+    removed.push(paths.stateDir);
   }
+  if (paths.outDir !== undefined) removed.push(...(await removeOutputs(paths.outDir, paths.profileDir)));
   return { removed, unmounted };
 }
 

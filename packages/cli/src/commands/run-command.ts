@@ -16,7 +16,7 @@ export default defineCommand({
     firmware: { type: 'string', description: 'bios (default), uefi or uefi-secureboot', default: 'bios' },
     gui: { type: 'boolean', description: 'open a QEMU window as well', default: false },
     memory: { type: 'string', description: 'guest memory in MiB', default: '1024' },
-    out: { type: 'string', description: 'output directory (default PROFILE/out)' },
+    out: { type: 'string', alias: 'o', description: 'output directory (default PROFILE/out)' },
     verbose: { type: 'boolean', default: false },
   },
   async run({ args }) {

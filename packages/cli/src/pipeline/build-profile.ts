@@ -2,7 +2,8 @@ import { chmod, copyFile, link, mkdir, readFile, rename, rm, stat, writeFile, co
 import { join } from 'node:path';
 import { sha256File, sourceDateEpoch, useFileDigestCache, useToolVersionCache, DistroforgeError } from '@distroforge/core';
 import { StageCache, type StageResult } from '../engine/stage-cache.js';
-import { profilePaths, type ProfilePaths } from '../commands/profile-paths.js';
+import { profilePaths } from '../commands/profile-paths.js';
+import { OutputDirectory } from './output-directory.js';
 import { loadProfile, type LoadedProfile } from '../profile/load-profile.js';
 import type { Reporter } from '../output/reporter.js';
 import { rememberingWalker } from '../engine/remembering-walker.js';
@@ -56,6 +57,8 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
   const loaded = await loadProfile(options.profile);
   const paths = profilePaths(loaded.dir, { ...(options.out ? { out: options.out } : {}), ...(options.state ? { state: options.state } : {}) });
   const epoch = sourceDateEpoch(loaded.profile.sourceDateEpoch ?? DEFAULT_EPOCH) ?? DEFAULT_EPOCH;
+  // Before any work: an output directory that is no place for outputs is refused at once.
+  const outputs = await OutputDirectory.open(paths.outDir, paths.profileDir);
   await mkdir(paths.stateDir, { recursive: true });
   // The dozen tools a build version-checks are asked once per state, not once per build.
   useToolVersionCache(join(paths.stateDir, 'cache', 'tool-versions.json'));
@@ -95,8 +98,8 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
       const kernel = await kernelStage(ctx);
       const initramfs = await busyboxInitramfsStage(ctx, kernel);
       stages.push(kernel, initramfs);
-      const vmlinuz = await publish(paths, join(kernel.dir, kernel.result.vmlinuz), `${profile.name}.vmlinuz`, 'kernel');
-      const initrd = await publish(paths, join(initramfs.dir, initramfs.result.initrd), `${profile.name}.initramfs.img`, 'initramfs');
+      const vmlinuz = await publish(outputs, join(kernel.dir, kernel.result.vmlinuz), `${profile.name}.vmlinuz`, 'kernel');
+      const initrd = await publish(outputs, join(initramfs.dir, initramfs.result.initrd), `${profile.name}.initramfs.img`, 'initramfs');
       published.push(vmlinuz, initrd);
       packages = [{ name: kernel.result.package, version: kernel.result.packageVersion, sha256: '' }];
       direct = { kernel: vmlinuz.file, initrd: initrd.file, append: ['console=ttyS0,115200', 'panic=-1', ...profile.boot.kernelArgs].join(' ') };
@@ -131,14 +134,14 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
       ] as const);
       stages.push(rootfs, overlay, image, ...(layer ? [layer] : []), initramfs);
       packages = rootfs.result.packages.map(({ name, version, sha256 }) => ({ name, version, sha256 }));
-      const kernelOut = await publish(paths, join(initramfs.dir, initramfs.result.kernel), `${profile.name}.vmlinuz`, 'kernel');
-      const initrdOut = await publish(paths, join(initramfs.dir, initramfs.result.initrd), `${profile.name}.initramfs.img`, 'initramfs');
+      const kernelOut = await publish(outputs, join(initramfs.dir, initramfs.result.kernel), `${profile.name}.vmlinuz`, 'kernel');
+      const initrdOut = await publish(outputs, join(initramfs.dir, initramfs.result.initrd), `${profile.name}.initramfs.img`, 'initramfs');
       published.push(kernelOut, initrdOut);
       // Direct boot: the root image itself is the medium (a virtio disk, /dev/vda), no label
       // search; the layer, if any, is the next disk.
       const imageFile = join(image.dir, image.result.file);
       const layerFile = layer ? join(layer.dir, layer.result.file) : undefined;
-      const imageOut = layered ? undefined : await publish(paths, imageFile, `${profile.name}.${image.result.type}`, image.result.type);
+      const imageOut = layered ? undefined : await publish(outputs, imageFile, `${profile.name}.${image.result.type}`, image.result.type);
       if (imageOut) published.push(imageOut);
       const directArgs = ['console=tty0', 'console=ttyS0,115200', 'live.device=/dev/vda', 'live.image=', ...(layerFile ? ['live.layers=/dev/vdb'] : []), ...profile.boot.kernelArgs];
       direct = {
@@ -151,15 +154,15 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
       };
       if (iso) {
         stages.push(iso);
-        published.push(await publish(paths, join(iso.dir, iso.result.file), iso.result.file, 'iso'));
+        published.push(await publish(outputs, join(iso.dir, iso.result.file), iso.result.file, 'iso'));
       }
       if (disk) {
         stages.push(disk);
-        published.push(await publish(paths, join(disk.dir, disk.result.file), disk.result.file, 'disk'));
+        published.push(await publish(outputs, join(disk.dir, disk.result.file), disk.result.file, 'disk'));
       }
       if (tar) {
         stages.push(tar);
-        published.push(await publish(paths, join(tar.dir, tar.result.file), tar.result.file, 'rootfs-tar'));
+        published.push(await publish(outputs, join(tar.dir, tar.result.file), tar.result.file, 'rootfs-tar'));
       }
     }
     const report: BuildReport = {
@@ -171,7 +174,7 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
       ...(direct ? { direct } : {}),
       totalMs: Math.round(performance.now() - started),
     };
-    await writeFile(join(paths.outDir, 'build-report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    await writeFile(await outputs.claim('build-report.json'), `${JSON.stringify(report, null, 2)}\n`);
     return report;
   } catch (error) {
     if (error instanceof DistroforgeError && error.hint === undefined) {
@@ -202,9 +205,9 @@ async function settleAll<T extends readonly unknown[]>(promises: { [K in keyof T
  * filesystem. The SHA-256 is computed once per cached file and kept beside it. A `.sha256` file
  * goes beside the published output.
  */
-async function publish(paths: ProfilePaths, from: string, name: string, kind: BuiltOutput['kind']): Promise<BuiltOutput> {
-  await mkdir(paths.outDir, { recursive: true });
-  const file = join(paths.outDir, name);
+async function publish(outputs: OutputDirectory, from: string, name: string, kind: BuiltOutput['kind']): Promise<BuiltOutput> {
+  const file = await outputs.claim(name);
+  const sumFile = await outputs.claim(`${name}.sha256`);
   const source = await stat(from);
   const current = await stat(file).catch(() => undefined);
   if (!(current && current.ino === source.ino && current.dev === source.dev)) {
@@ -225,7 +228,6 @@ async function publish(paths: ProfilePaths, from: string, name: string, kind: Bu
     });
   }
   const sha256 = await cachedSha256(from);
-  const sumFile = `${file}.sha256`;
   const sumLine = `${sha256}  ${name}\n`;
   if ((await readFile(sumFile, 'utf8').catch(() => '')) !== sumLine) await writeFile(sumFile, sumLine);
   return { kind, file, bytes: source.size, sha256 };

@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { closestWord } from './closest-word.js';
+import { closestWord } from '@distroforge/core';
 import { ProfileError } from './profile-error.js';
 import { profileSchema, type Profile } from './profile-schema.js';
 
