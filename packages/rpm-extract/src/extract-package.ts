@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { headerChecks, PayloadDigests, type DigestCheck } from './digest-checks.js';
 import { rpmError } from './errors.js';
 import type { ParsedExtractOptions } from './extract-options.js';
+import { fileTree } from './file-tree.js';
 import { materialize } from './materialize.js';
 import { mergeInto } from './merge-into.js';
 import type { RpmSource } from './open-source.js';
@@ -42,12 +43,14 @@ export async function extractPackage(source: RpmSource, directory: string, opts:
       checks.push(...headerChecks(headers, pkg));
       failOnMismatch(checks);
     }
+    // Refused before anything is created: a path listed twice, below a symlink, or leaving the target.
+    const rels = fileTree(pkg.files);
     const digests = new PayloadDigests(headers, pkg, opts.verify && !pkg.payload.digest);
     const produce = async (root: string) => {
       await mkdir(root, { recursive: true });
       const members = walkPayload(opened, opts.verify ? (chunk) => digests.update(chunk) : undefined);
       const verifyFiles = opts.verify && (opts.fileDigests === 'always' || !pkg.payload.digest);
-      const written = await materialize(root, pkg, members, { verify: verifyFiles, preserveMtime: opts.preserveMtime, writerThreads: opts.writerThreads });
+      const written = await materialize(root, pkg, rels, members, { verify: verifyFiles, preserveMtime: opts.preserveMtime, writerThreads: opts.writerThreads });
       if (opts.verify) {
         const payloadChecks = digests.finish();
         failOnMismatch(payloadChecks);

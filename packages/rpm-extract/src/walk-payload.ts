@@ -4,6 +4,7 @@ import { readCpioEntries, type CpioEntry } from './cpio-reader.js';
 import { decompressPayload } from './decompress.js';
 import { hardlinkSets } from './hardlink-sets.js';
 import { rpmError } from './errors.js';
+import { fileTypeOf } from './file-list.js';
 import { openSource, type RpmSource } from './open-source.js';
 import { packageInfo } from './package-info.js';
 import { readPackageHeaders, type PackageHeaders } from './read-package-headers.js';
@@ -65,6 +66,12 @@ export async function* walkPayload(opened: OpenedPackage, onPayloadBytes?: (chun
       const file = index === undefined ? undefined : pkg.files[index];
       if (index === undefined || !file) {
         throw rpmError('ERR_RPM_BAD_PAYLOAD', `payload member ${entry.name ?? `#${entry.index}`} is not listed in the header`, { value: entry.name ?? entry.index });
+      }
+      // Metadata comes from the header; a newc member whose own type disagrees (a symlink where the
+      // header lists a file) is a forged or corrupt archive, refused rather than half-trusted.
+      // Stripped members carry no mode (0).
+      if (entry.mode !== 0 && (entry.mode & 0o170000) !== (file.mode & 0o170000)) {
+        throw rpmError('ERR_RPM_BAD_PAYLOAD', `payload member ${entry.name} is a ${fileTypeOf(entry.mode)}, the header lists ${file.path} as a ${file.type}`, { value: file.path });
       }
       yield { index, file, entry };
     }
