@@ -1,12 +1,11 @@
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { gunzipSync } from 'node:zlib';
-import { Parser, type ReadEntry } from 'tar';
+import type { ReadEntry } from 'tar';
 import { compressionOf } from './decompress.js';
+import { DEB_TAR_LIMITS, debMember, parseDebTar, readDebTarball, type StopTarball } from './deb-tarball.js';
 import { xzDecompressSmall } from './deb-xz-memory.js';
 import { DebFormatError } from './errors.js';
-import { debMember, withDebTarball } from './unpack-deb.js';
 
 /** One file of a `.deb`'s control tarball (`control`, `md5sums`, `conffiles`, `postinst`, …). */
 export interface DebControlMember {
@@ -25,10 +24,17 @@ export interface DebControlArchive {
 /** Reads the control tarball of a `.deb` into memory (it holds a few small files). */
 export async function readDebControlArchive(file: string): Promise<DebControlArchive> {
   const members: DebControlMember[] = [];
-  const onEntry = (entry: ReadEntry): void => {
+  let declared = 0;
+  const onEntry = (entry: ReadEntry, stop: StopTarball): void => {
     const name = entry.path.replace(/^(?:\.\/)+/, '');
     if (entry.type !== 'File' && entry.type !== 'OldFile' && entry.type !== 'ContiguousFile') {
       entry.resume();
+      return;
+    }
+    // Members are held in memory: their declared sizes are bounded before anything is collected.
+    declared += entry.size ?? 0;
+    if (declared > DEB_TAR_LIMITS.controlBytes) {
+      stop(new DebFormatError(`${file}: the control tarball declares more than ${DEB_TAR_LIMITS.controlBytes} bytes`, { path: file, value: declared }));
       return;
     }
     const chunks: Buffer[] = [];
@@ -37,9 +43,8 @@ export async function readDebControlArchive(file: string): Promise<DebControlArc
       members.push({ name, data: Buffer.concat(chunks), mode: (entry.mode ?? 0o644) & 0o7777, ...(entry.mtime ? { mtime: entry.mtime } : {}) });
     });
   };
-  const parse = (stream: Readable) => pipeline(stream, new Parser({ strict: true, onReadEntry: onEntry }));
   const tarball = await controlTarball(file);
-  await (tarball ? parse(Readable.from([tarball])) : withDebTarball(file, 'control.tar', parse));
+  await (tarball ? parseDebTar(file, 'control.tar', Readable.from([tarball]), onEntry) : readDebTarball(file, 'control.tar', onEntry));
   const control = members.find((m) => m.name === 'control');
   if (!control) throw new DebFormatError(`${file}: the control tarball has no control file`, { path: file });
   if (members.some((m) => m.name.includes('/'))) {
@@ -61,8 +66,8 @@ async function controlTarball(file: string): Promise<Buffer | undefined> {
     await handle.close();
   }
   try {
-    if (compression === 'xz') return await xzDecompressSmall(raw);
-    if (compression === 'gz') return gunzipSync(raw);
+    if (compression === 'xz') return await xzDecompressSmall(raw, DEB_TAR_LIMITS.controlBytes);
+    if (compression === 'gz') return gunzipSync(raw, { maxOutputLength: DEB_TAR_LIMITS.controlBytes });
     return raw;
   } catch (error) {
     throw new DebFormatError(`${file}: ${member.name} is corrupt (${(error as Error).message})`, { path: file, cause: error });

@@ -30,7 +30,11 @@ export async function withDecompressed<T>(
   if (compression === 'gz') {
     const gunzip = createGunzip();
     const out = new PassThrough();
-    const [result] = await Promise.all([consume(out), pipeline(input, gunzip, out)]);
+    const piping = pipeline(input, gunzip, out);
+    // The consumer's error wins: when it stops early, the pipeline only fails as a consequence.
+    piping.catch(() => undefined);
+    const result = await consume(out);
+    await piping;
     return result;
   }
   const tool = await findTool(compression === 'xz' ? knownTools.xz : knownTools.zstd);

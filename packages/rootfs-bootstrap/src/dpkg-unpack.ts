@@ -1,4 +1,4 @@
-import { chmod, lchown, readFile, writeFile } from 'node:fs/promises';
+import { chmod, lchown, lstat, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { declaredConffiles, readDebControlArchive } from './deb-control.js';
 import { dpkgPackageName, readDiversions, readStatOverrides, registerUnpacked, type UnpackedDebPackage } from './dpkg-database.js';
@@ -90,7 +90,8 @@ export async function unpackIntoDpkgDatabase(
         const diverted = diversions.get(path);
         const host = resolver.resolve(diverted && diverted.by !== pkg.name ? diverted.to : path);
         await lchown(host, override.uid, override.gid);
-        await chmod(host, override.mode);
+        // chmod follows a symlink: a package shipping one at an overridden path would change its target (outside the root, say).
+        if (!(await lstat(host)).isSymbolicLink()) await chmod(host, override.mode);
       }
     }
   }

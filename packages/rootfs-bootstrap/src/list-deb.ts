@@ -1,11 +1,10 @@
-import { pipeline } from 'node:stream/promises';
-import { Parser, type ReadEntry } from 'tar';
+import type { ReadEntry } from 'tar';
 import { parseControlFile, type ControlParagraph } from './control-file.js';
 import { readDebControlArchive } from './deb-control.js';
 import { debMemberType, type DebMemberType } from './deb-member-type.js';
 import { DebFormatError } from './errors.js';
 import { RootResolver } from './resolve-in-root.js';
-import { withDebTarball } from './unpack-deb.js';
+import { readDebTarball } from './deb-tarball.js';
 
 /** One member of a `.deb`'s data tarball, as `dpkg-deb --contents` lists it. */
 export interface DebFileEntry {
@@ -61,7 +60,7 @@ export async function listDeb(file: string): Promise<DebListing> {
     }
     entry.resume();
   };
-  await withDebTarball(file, 'data.tar', (stream) => pipeline(stream, new Parser({ strict: true, onReadEntry: onEntry })));
+  await readDebTarball(file, 'data.tar', onEntry);
   return { control, files };
 }
 

@@ -27,7 +27,12 @@ export class RootResolver {
     return base === '' ? dir : posix.join(dir, base);
   }
 
-  /** Forgets cached directory resolutions (call when a directory is replaced by a symlink). */
+  /** Host path for an in-root path with every component resolved, the last one too (what a directory symlink leads to). */
+  resolveDirectory(inRoot: string): string {
+    return this.resolveDir(inRoot);
+  }
+
+  /** Forgets cached directory resolutions (call when a directory or symlink is removed, or a symlink created). */
   invalidate(): void {
     this.dirs.clear();
   }

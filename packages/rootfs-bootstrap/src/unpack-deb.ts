@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
-  createReadStream,
   fchmodSync,
   fchownSync,
   futimesSync,
@@ -14,19 +13,14 @@ import {
   mkdirSync,
   openSync,
   rmSync,
-  statSync,
   symlinkSync,
   unlinkSync,
-  utimesSync,
   writeSync,
 } from 'node:fs';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { Parser, type ReadEntry } from 'tar';
-import { readArMembers, type ArMember } from './ar-archive.js';
-import { compressionOf, withDecompressed } from './decompress.js';
+import type { ReadEntry } from 'tar';
 import { debMemberType } from './deb-member-type.js';
-import { DebFormatError } from './errors.js';
+import { readDebTarball, type StopTarball } from './deb-tarball.js';
+import { BootstrapError, DebFormatError, UnpackWriteError } from './errors.js';
 import { RootResolver } from './resolve-in-root.js';
 
 export interface UnpackOptions {
@@ -57,23 +51,6 @@ export interface UnpackResult {
   md5sums: { path: string; md5: string }[];
 }
 
-/** Finds the `control.tar.*` or `data.tar.*` member of a `.deb`. */
-export async function debMember(file: string, stem: 'control.tar' | 'data.tar'): Promise<ArMember> {
-  const members = await readArMembers(file);
-  if (members[0]?.name !== 'debian-binary') throw new DebFormatError(`${file} is not a Debian package (no debian-binary)`, { path: file });
-  const member = members.find((m) => m.name === stem || m.name.startsWith(`${stem}.`));
-  if (!member) throw new DebFormatError(`${file} has no ${stem} member`, { path: file });
-  return member;
-}
-
-/** Streams one tarball member of a `.deb`, decompressed, through `consume`. */
-export async function withDebTarball<T>(file: string, stem: 'control.tar' | 'data.tar', consume: (tar: Readable) => Promise<T>): Promise<T> {
-  const member = await debMember(file, stem);
-  if (member.size === 0) throw new DebFormatError(`${file}: ${member.name} is empty`, { path: file });
-  const raw = createReadStream(file, { start: member.offset, end: member.offset + member.size - 1 });
-  return withDecompressed(compressionOf(member.name), raw, consume, file);
-}
-
 /**
  * Unpacks a `.deb`'s data tarball into `root` in-process: regular files, directories, symlinks and
  * hard links are written (confined to the root, through existing directory symlinks as dpkg does);
@@ -90,8 +67,8 @@ export async function unpackDeb(file: string, root: string, options: UnpackOptio
   const md5sums: UnpackResult['md5sums'] = [];
   const md5ByPath = new Map<string, string>();
   const manifest: ManifestEntry[] = [];
-  const dirModes: [string, number, Date | undefined][] = [];
-  let failure: unknown;
+  /** Directories whose mode and times are applied last (host path -> member's). */
+  const dirModes = new Map<string, { mode: number; mtime: Date | undefined }>();
 
   const record = (inRoot: string, type: ManifestEntry['type'], host: string, entry: ReadEntry, mode: number) => {
     const uid = entry.uid ?? 0;
@@ -103,116 +80,159 @@ export async function unpackDeb(file: string, root: string, options: UnpackOptio
     }
   };
 
-  const onEntry = (entry: ReadEntry): void => {
-    if (failure) {
+  /**
+   * Removes what is at `host` (never following it). Host paths the resolver handed out may have
+   * passed through a removed directory or symlink, and a removed directory's pending mode must not
+   * be applied to whatever takes its place (a symlink to the host's /etc, say).
+   */
+  const removeExisting = (host: string): void => {
+    const existing = lstatSync(host, { throwIfNoEntry: false });
+    if (!existing) return;
+    if (existing.isDirectory()) {
+      rmSync(host, { recursive: true, force: true });
+      for (const dir of dirModes.keys()) if (dir === host || dir.startsWith(`${host}/`)) dirModes.delete(dir);
+    } else {
+      unlinkSync(host);
+    }
+    if (existing.isDirectory() || existing.isSymbolicLink()) resolver.invalidate();
+  };
+
+  const onEntry = (entry: ReadEntry, stop: StopTarball): void => {
+    const inRoot = RootResolver.memberPath(entry.path);
+    if (isListed(entry.type)) listed.push({ path: inRoot === '/' ? '/.' : inRoot, directory: entry.type === 'Directory' });
+    if (inRoot === '/' || options.skip?.(inRoot)) {
       entry.resume();
       return;
     }
+    const placed = options.redirect?.(inRoot) ?? inRoot;
+    let host: string | undefined;
     try {
-      const inRoot = RootResolver.memberPath(entry.path);
-      if (isListed(entry.type)) listed.push({ path: inRoot === '/' ? '/.' : inRoot, directory: entry.type === 'Directory' });
-      if (inRoot === '/' || options.skip?.(inRoot)) {
-        entry.resume();
-        return;
-      }
-      const host = resolver.resolve(options.redirect?.(inRoot) ?? inRoot);
-      const mode = (entry.mode ?? 0o644) & 0o7777;
-      switch (entry.type) {
-        case 'File':
-        case 'OldFile':
-        case 'ContiguousFile': {
-          removeExisting(host, resolver);
-          const fd = openSync(host, 'wx', 0o600);
-          const hash = options.md5 ? createHash('md5') : undefined;
-          if (hash) md5sums.push({ path: inRoot, md5: '' });
-          const slot = md5sums.length - 1;
-          entry.on('data', (chunk: Buffer) => {
-            if (failure) return;
-            hash?.update(chunk);
-            try {
-              for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
-            } catch (error) {
-              failure ??= error;
-            }
-          });
-          entry.on('end', () => {
-            try {
-              // Owner first: chown clears setuid/setgid bits set before it.
-              if (options.chown && ((entry.uid ?? 0) !== 0 || (entry.gid ?? 0) !== 0)) fchownSync(fd, entry.uid ?? 0, entry.gid ?? 0);
-              fchmodSync(fd, mode);
-              if (entry.mtime) futimesSync(fd, entry.mtime, entry.mtime);
-              closeSync(fd);
-              if (hash) {
-                md5sums[slot]!.md5 = hash.digest('hex');
-                md5ByPath.set(inRoot, md5sums[slot]!.md5);
-              }
-              record(inRoot, 'file', host, entry, mode);
-            } catch (error) {
-              failure ??= error;
-            }
-          });
-          return;
-        }
-        case 'Directory': {
-          entry.resume();
-          const existing = statSync(host, { throwIfNoEntry: false });
-          if (existing?.isDirectory() && options.keepExistingDirectories) {
-            paths.push(inRoot);
-            return;
-          }
-          if (!existing?.isDirectory()) {
-            rmSync(host, { force: true });
-            mkdirSync(host, { recursive: true });
-          }
-          dirModes.push([host, mode, entry.mtime]);
-          record(inRoot, 'dir', host, entry, mode);
-          return;
-        }
-        case 'SymbolicLink': {
-          entry.resume();
-          if (!entry.linkpath) throw new DebFormatError(`${file}: symlink ${entry.path} without a target`, { path: file });
-          removeExisting(host, resolver);
-          symlinkSync(entry.linkpath, host);
-          if (entry.mtime) lutimesSync(host, entry.mtime, entry.mtime);
-          record(inRoot, 'symlink', host, entry, mode);
-          return;
-        }
-        case 'Link': {
-          entry.resume();
-          if (!entry.linkpath) throw new DebFormatError(`${file}: hard link ${entry.path} without a target`, { path: file });
-          const linked = RootResolver.memberPath(entry.linkpath);
-          const target = resolver.resolve(options.redirect?.(linked) ?? linked);
-          removeExisting(host, resolver);
-          linkSync(target, host);
-          if (options.md5) md5sums.push({ path: inRoot, md5: md5ByPath.get(linked) ?? '' });
-          record(inRoot, 'file', host, entry, mode);
-          return;
-        }
-        case 'CharacterDevice':
-        case 'BlockDevice':
-        case 'FIFO': {
-          entry.resume();
-          const type = entry.type === 'FIFO' ? 'fifo' : entry.type === 'CharacterDevice' ? 'char' : 'block';
-          const device = type === 'fifo' ? {} : { major: entry.header.devmaj ?? 0, minor: entry.header.devmin ?? 0 };
-          manifest.push({ path: inRoot, type, uid: entry.uid ?? 0, gid: entry.gid ?? 0, mode, ...device });
-          paths.push(inRoot);
-          return;
-        }
-        default:
-          entry.resume(); // pax headers and the like carry no file
-      }
+      host = resolver.resolve(placed);
+      writeMember(entry, inRoot, placed, host, stop);
     } catch (error) {
-      failure ??= error;
-      entry.resume();
+      throw memberError(file, inRoot, host, error);
     }
   };
 
-  await withDebTarball(file, 'data.tar', (stream) => pipeline(stream, new Parser({ strict: true, onReadEntry: onEntry })));
-  if (failure) throw failure;
+  const writeMember = (entry: ReadEntry, inRoot: string, placed: string, host: string, stop: StopTarball): void => {
+    const mode = (entry.mode ?? 0o644) & 0o7777;
+    switch (entry.type) {
+      case 'File':
+      case 'OldFile':
+      case 'ContiguousFile': {
+        removeExisting(host);
+        // O_EXCL: never through a symlink at the last component.
+        const fd = openSync(host, 'wx', 0o600);
+        const hash = options.md5 ? createHash('md5') : undefined;
+        if (hash) md5sums.push({ path: inRoot, md5: '' });
+        const slot = md5sums.length - 1;
+        let failed = false;
+        const fail = (error: unknown) => {
+          failed = true;
+          try {
+            closeSync(fd);
+          } catch {
+            // already closed
+          }
+          stop(memberError(file, inRoot, host, error));
+        };
+        entry.on('data', (chunk: Buffer) => {
+          if (failed) return;
+          hash?.update(chunk);
+          try {
+            for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
+          } catch (error) {
+            fail(error);
+          }
+        });
+        entry.on('end', () => {
+          if (failed) return;
+          try {
+            // Owner first: chown clears setuid/setgid bits set before it.
+            if (options.chown && ((entry.uid ?? 0) !== 0 || (entry.gid ?? 0) !== 0)) fchownSync(fd, entry.uid ?? 0, entry.gid ?? 0);
+            fchmodSync(fd, mode);
+            if (entry.mtime) futimesSync(fd, entry.mtime, entry.mtime);
+            closeSync(fd);
+            if (hash) {
+              md5sums[slot]!.md5 = hash.digest('hex');
+              md5ByPath.set(inRoot, md5sums[slot]!.md5);
+            }
+            record(inRoot, 'file', host, entry, mode);
+          } catch (error) {
+            fail(error);
+          }
+        });
+        return;
+      }
+      case 'Directory': {
+        entry.resume();
+        const existing = lstatSync(host, { throwIfNoEntry: false });
+        // dpkg keeps a symlink to a directory (merged /usr's bin -> usr/bin) and leaves its target be.
+        if (existing?.isSymbolicLink() && lstatSync(resolver.resolveDirectory(placed), { throwIfNoEntry: false })?.isDirectory()) {
+          paths.push(inRoot);
+          return;
+        }
+        if (existing?.isDirectory() && options.keepExistingDirectories) {
+          paths.push(inRoot);
+          return;
+        }
+        if (!existing?.isDirectory()) {
+          removeExisting(host);
+          mkdirSync(host, { recursive: true });
+        }
+        dirModes.set(host, { mode, mtime: entry.mtime });
+        record(inRoot, 'dir', host, entry, mode);
+        return;
+      }
+      case 'SymbolicLink': {
+        entry.resume();
+        if (!entry.linkpath) throw new DebFormatError(`${file}: symlink ${entry.path} without a target`, { path: file });
+        removeExisting(host);
+        symlinkSync(entry.linkpath, host);
+        resolver.invalidate(); // a path resolved while this name did not exist now leads through the link
+        if (entry.mtime) lutimesSync(host, entry.mtime, entry.mtime);
+        record(inRoot, 'symlink', host, entry, mode);
+        return;
+      }
+      case 'Link': {
+        entry.resume();
+        if (!entry.linkpath) throw new DebFormatError(`${file}: hard link ${entry.path} without a target`, { path: file });
+        const linked = RootResolver.memberPath(entry.linkpath);
+        const target = resolver.resolve(options.redirect?.(linked) ?? linked);
+        removeExisting(host);
+        // link(2) does not follow a symlink target: linking one makes another symlink (as dpkg's).
+        linkSync(target, host);
+        resolver.invalidate();
+        if (options.md5) md5sums.push({ path: inRoot, md5: md5ByPath.get(linked) ?? '' });
+        record(inRoot, 'file', host, entry, mode);
+        return;
+      }
+      case 'CharacterDevice':
+      case 'BlockDevice':
+      case 'FIFO': {
+        entry.resume();
+        const type = entry.type === 'FIFO' ? 'fifo' : entry.type === 'CharacterDevice' ? 'char' : 'block';
+        const device = type === 'fifo' ? {} : { major: entry.header.devmaj ?? 0, minor: entry.header.devmin ?? 0 };
+        manifest.push({ path: inRoot, type, uid: entry.uid ?? 0, gid: entry.gid ?? 0, mode, ...device });
+        paths.push(inRoot);
+        return;
+      }
+      default:
+        entry.resume(); // pax headers and the like carry no file
+    }
+  };
+
+  await readDebTarball(file, 'data.tar', onEntry);
   // Directory modes and times last: a read-only directory must still receive its files first.
-  for (const [host, mode, mtime] of dirModes.reverse()) {
-    chmodSync(host, mode);
-    if (mtime) utimesSync(host, mtime, mtime);
+  for (const [host, { mode, mtime }] of [...dirModes].reverse()) {
+    try {
+      // Entries of removed directories were dropped; never apply one through what replaced it.
+      if (!lstatSync(host).isDirectory()) continue;
+      chmodSync(host, mode);
+      if (mtime) lutimesSync(host, mtime, mtime);
+    } catch (error) {
+      throw memberError(file, host.slice(root.length) || '/', host, error);
+    }
   }
   return { paths, manifest, listed, md5sums };
 }
@@ -222,13 +242,9 @@ function isListed(type: ReadEntry['type']): boolean {
   return debMemberType(type) !== undefined;
 }
 
-function removeExisting(host: string, resolver: RootResolver): void {
-  const existing = lstatSync(host, { throwIfNoEntry: false });
-  if (!existing) return;
-  if (existing.isDirectory()) {
-    rmSync(host, { recursive: true, force: true });
-    resolver.invalidate();
-  } else {
-    unlinkSync(host);
-  }
+/** A failure while writing `member`: ours pass; a system call's is `UnpackWriteError`; anything else means the member is malformed. */
+function memberError(file: string, member: string, host: string | undefined, error: unknown): BootstrapError {
+  if (error instanceof BootstrapError) return error;
+  if ((error as NodeJS.ErrnoException).syscall) return new UnpackWriteError(member, host, error as NodeJS.ErrnoException);
+  return new DebFormatError(`${file}: member ${member}: ${(error as Error).message}`, { path: file, value: member, cause: error });
 }

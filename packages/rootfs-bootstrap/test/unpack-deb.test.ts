@@ -9,6 +9,7 @@ import { readArMembers } from '../src/ar-archive.js';
 import { readDebControlArchive } from '../src/deb-control.js';
 import { unpackDeb } from '../src/unpack-deb.js';
 import { listDeb } from '../src/list-deb.js';
+import { ar } from './deb-builder.js';
 
 const work = mkdtempSync(join(tmpdir(), 'rootfs-bootstrap-unpack-'));
 const debs: Record<string, string> = {};
@@ -122,16 +123,6 @@ function evilDeb(path: string): Buffer {
     ['control.tar.gz', gzipSync(Buffer.alloc(1024))],
     ['data.tar.gz', gzipSync(Buffer.concat([dir, tarball]))],
   ]);
-}
-
-function ar(members: [string, Buffer][]): Buffer {
-  const parts: Buffer[] = [Buffer.from('!<arch>\n')];
-  for (const [name, data] of members) {
-    const header = `${`${name}/`.padEnd(16)}${'0'.padEnd(12)}${'0'.padEnd(6)}${'0'.padEnd(6)}${'100644'.padEnd(8)}${String(data.length).padEnd(10)}\`\n`;
-    parts.push(Buffer.from(header, 'latin1'), data);
-    if (data.length % 2) parts.push(Buffer.from('\n'));
-  }
-  return Buffer.concat(parts);
 }
 
 describe('readDebControlArchive', () => {
