@@ -14,6 +14,8 @@ export interface FlagSpec {
 
 export interface CommandLineSpec {
   flags: Readonly<Record<string, FlagSpec>>;
+  /** The fewest positional arguments the command needs (default 0). */
+  minPositionals?: number;
   /** The most positional arguments the command takes (default: any number). */
   maxPositionals?: number;
   /** What the positionals are, for the message about a stray one (`FILE`, `PROFILE`). */
@@ -54,7 +56,39 @@ export function parseCommandLine(argv: readonly string[], spec: CommandLineSpec)
       hint: stray.startsWith('-') ? `flags go before '--'; after it '${stray}' is an argument` : 'quote an argument that contains spaces; see --help',
     });
   }
+  const min = spec.minPositionals ?? 0;
+  if (parsed.positionals.length < min && parsed.values.help !== true) {
+    const wanted = spec.positionalNames ?? `${min} argument${min === 1 ? '' : 's'}`;
+    throw new UsageError(`missing argument: expected ${wanted}`, { hint: 'see --help' });
+  }
   return parsed;
+}
+
+/** A bin with sub-commands (`disk-assemble build FILE`), each with its own command line. */
+export interface SubcommandLineSpec {
+  commands: Readonly<Record<string, CommandLineSpec>>;
+}
+
+/**
+ * Parses `COMMAND ARGS...` strictly: an unknown command is a UsageError with the nearest known one
+ * as the hint, the rest as parseCommandLine parses it. `--help`/`-h` anywhere gives `help: true`
+ * (and no command when it comes first).
+ */
+export function parseSubcommandLine(argv: readonly string[], spec: SubcommandLineSpec): ParsedCommandLine & { command: string | undefined; help: boolean } {
+  const [first, ...rest] = argv;
+  const known = Object.keys(spec.commands);
+  if (first === undefined || first === '--help' || first === '-h') return { command: undefined, help: first !== undefined, values: {}, positionals: [] };
+  const command = spec.commands[first];
+  if (command === undefined) {
+    const near = closestWord(first, known);
+    throw new UsageError(first.startsWith('-') ? `expected a command before '${first}'` : `unknown command '${first}'`, {
+      value: first,
+      hint: near === undefined || first.startsWith('-') ? `commands: ${known.join(', ')}` : `did you mean ${near}?`,
+    });
+  }
+  const flags = { ...command.flags, help: { type: 'boolean', short: 'h' } } satisfies Record<string, FlagSpec>;
+  const parsed = parseCommandLine(rest, { ...command, flags });
+  return { command: first, help: parsed.values.help === true, ...parsed };
 }
 
 /** Every spelling a user may type for the flags of a spec: `--name`, and `-x` for a short one. */
@@ -68,7 +102,9 @@ export function unknownFlagError(flag: string, known: readonly string[]): UsageE
   const word = bare.replace(/^-+/, '');
   // One letter is one edit from every other letter: suggest only between real words.
   const words = known.map((k) => k.replace(/^-+/, '')).filter((k) => k.length > 1);
-  const near = word.length > 1 ? closestWord(word, words) : undefined;
+  // A longer or shorter spelling of a flag (`--compression` for `--comp`) first, then a typo.
+  const prefixed = words.filter((k) => word.length > 1 && (k.startsWith(word) || word.startsWith(k)));
+  const near = prefixed.length === 1 ? prefixed[0] : word.length > 1 ? closestWord(word, words) : undefined;
   const suggestion = near === undefined ? undefined : known.find((k) => k.replace(/^-+/, '') === near);
   return new UsageError(`unknown flag '${bare}'`, {
     value: bare,

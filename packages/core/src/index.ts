@@ -27,6 +27,15 @@ export { fileDataRanges, parseFilefrag, type ByteRange } from './file-data-range
 export { runLogged, logTail, type RunLoggedOptions } from './run-logged.js';
 export { binErrorExit } from './bin-error-exit.js';
 export { UsageError } from './usage-error.js';
-export { parseCommandLine, unknownFlagError, flagSpellings, type CommandLineSpec, type FlagSpec, type ParsedCommandLine } from './command-line.js';
+export {
+  parseCommandLine,
+  parseSubcommandLine,
+  unknownFlagError,
+  flagSpellings,
+  type CommandLineSpec,
+  type SubcommandLineSpec,
+  type FlagSpec,
+  type ParsedCommandLine,
+} from './command-line.js';
 export { closestWord } from './closest-word.js';
 export { exitOnBrokenPipe, brokenPipeExitCode } from './exit-on-broken-pipe.js';

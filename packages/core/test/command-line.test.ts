@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binErrorExit, closestWord, parseCommandLine, UsageError, type CommandLineSpec } from '@distroforge/core';
+import { binErrorExit, closestWord, parseCommandLine, parseSubcommandLine, UsageError, type CommandLineSpec } from '@distroforge/core';
 
 const spec: CommandLineSpec = {
   flags: { out: { type: 'string', short: 'o' }, json: { type: 'boolean' }, verbose: { type: 'boolean' }, include: { type: 'string', multiple: true } },
@@ -46,6 +46,37 @@ describe('parseCommandLine', () => {
     let written = '';
     expect(binErrorExit(usageError(['--ouput']), (t) => (written += t), 'usage: tool [--out DIR]\n')).toBe(2);
     expect(written).toBe("ERR_USAGE: unknown flag '--ouput'\n  hint: did you mean --out?\nusage: tool [--out DIR]\n");
+  });
+});
+
+describe('parseSubcommandLine', () => {
+  const bin = {
+    commands: {
+      build: { flags: { json: { type: 'boolean' } }, minPositionals: 1, maxPositionals: 1, positionalNames: 'OPTIONS.json' },
+      inspect: { flags: { json: { type: 'boolean' } }, minPositionals: 1, maxPositionals: 1, positionalNames: 'IMAGE' },
+    },
+  } as const;
+  const refused = (argv: string[]) => {
+    try {
+      parseSubcommandLine(argv, bin);
+    } catch (error) {
+      return error as UsageError;
+    }
+    throw new Error(`${argv.join(' ')} was accepted`);
+  };
+
+  it('parses the command and its own command line', () => {
+    expect(parseSubcommandLine(['inspect', 'x.img', '--json'], bin)).toEqual({ command: 'inspect', help: false, values: { json: true }, positionals: ['x.img'] });
+    expect(parseSubcommandLine(['--help'], bin)).toMatchObject({ command: undefined, help: true });
+    expect(parseSubcommandLine(['build', '-h'], bin)).toMatchObject({ command: 'build', help: true });
+  });
+
+  it('refuses an unknown command with the nearest one, a missing or a stray argument, and flags of another command', () => {
+    expect(refused(['biuld', 'x.json'])).toMatchObject({ code: 'ERR_USAGE', message: "unknown command 'biuld'", hint: 'did you mean build?' });
+    expect(refused(['--json', 'inspect'])).toMatchObject({ message: "expected a command before '--json'", hint: 'commands: build, inspect' });
+    expect(refused(['inspect'])).toMatchObject({ message: 'missing argument: expected IMAGE' });
+    expect(refused(['inspect', 'a', 'b'])).toMatchObject({ message: "unexpected argument 'b': this command takes one IMAGE" });
+    expect(refused(['inspect', 'a', '--jsn'])).toMatchObject({ message: "unknown flag '--jsn'", hint: 'did you mean --json?' });
   });
 });
 

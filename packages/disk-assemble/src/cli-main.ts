@@ -1,6 +1,5 @@
-import { binErrorExit } from '@distroforge/core';
+import { binErrorExit, parseSubcommandLine } from '@distroforge/core';
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { assembleDisk, type AssembledDisk } from './assemble-disk.js';
 import { formatInspection } from './format-inspection.js';
 import { inspectDisk } from './inspect-disk.js';
@@ -12,24 +11,26 @@ export const usage = `usage:
 exit codes: 0 done, 1 failed (typed error), 2 usage error
 `;
 
+const commandLine = {
+  commands: {
+    build: { flags: { json: { type: 'boolean' } }, minPositionals: 1, maxPositionals: 1, positionalNames: 'OPTIONS.json' },
+    inspect: { flags: { json: { type: 'boolean' } }, minPositionals: 1, maxPositionals: 1, positionalNames: 'DISK.img' },
+  },
+} as const;
+
 /** The command line, testable: returns the exit code; results go to `write`, errors and usage to `writeError`. */
 export async function main(argv: readonly string[], write: (text: string) => void, writeError: (text: string) => void = write): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-  } catch {
-    writeError(usage);
-    return 2;
+    parsed = parseSubcommandLine(argv, commandLine);
+  } catch (error) {
+    return binErrorExit(error, writeError, usage);
   }
-  const { positionals, values } = parsed;
-  const [command, file] = positionals;
-  if (values.help) {
-    write(usage);
-    return 0;
-  }
-  if (positionals.length !== 2 || file === undefined || (command !== 'build' && command !== 'inspect')) {
-    writeError(usage);
-    return 2;
+  const { command, values, help } = parsed;
+  const file = parsed.positionals[0] as string;
+  if (help || command === undefined) {
+    (help ? write : writeError)(usage);
+    return help ? 0 : 2;
   }
   try {
     if (command === 'build') {

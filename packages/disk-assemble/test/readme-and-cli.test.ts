@@ -53,7 +53,7 @@ describe('disk-assemble command line', () => {
     expect(JSON.parse(json.join('')).partitions[1].filesystem.type).toBe('ext4');
   });
 
-  it('prints typed errors with exit code 1 and usage with exit code 2', async () => {
+  it('prints typed errors with exit code 1; an unknown command or flag, a missing or stray argument with exit code 2, the hint and the usage', async () => {
     const errors: string[] = [];
     expect(await main(['inspect', join(work, 'missing.img')], () => {}, (s) => errors.push(s))).toBe(1);
     expect(errors.join('')).toMatch(/^ERR_INPUT_MISSING: disk image not found/);
@@ -63,7 +63,16 @@ describe('disk-assemble command line', () => {
     expect(await main(['inspect', notGpt], () => {}, (s) => errors.push(s))).toBe(1);
     expect(errors.join('')).toMatch(/^ERR_NOT_A_GPT_DISK: /);
     errors.length = 0;
-    expect(await main(['frobnicate'], () => {}, (s) => errors.push(s))).toBe(2);
-    expect(errors.join('')).toBe(usage);
+    for (const [argv, message, hint] of [
+      [['frobnicate'], "unknown command 'frobnicate'", 'commands: build, inspect'],
+      [['inspct', 'x'], "unknown command 'inspct'", 'did you mean inspect?'],
+      [['inspect', 'x', '--jsn'], "unknown flag '--jsn'", 'did you mean --json?'],
+      [['inspect', 'x', 'y'], "unexpected argument 'y': this command takes one DISK.img", 'quote an argument that contains spaces; see --help'],
+      [['build'], 'missing argument: expected OPTIONS.json', 'see --help'],
+    ] as const) {
+      const refused: string[] = [];
+      expect(await main([...argv], () => {}, (s) => refused.push(s)), argv.join(' ')).toBe(2);
+      expect(refused.join('')).toBe(`ERR_USAGE: ${message}\n  hint: ${hint}\n${usage}`);
+    }
   });
 });

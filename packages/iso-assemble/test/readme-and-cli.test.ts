@@ -48,11 +48,20 @@ describe('iso-assemble command line', () => {
     expect(JSON.parse(json.join('')).volumeId).toBe('DFCLI');
   }, 120_000);
 
-  it('usage errors exit 2, typed errors exit 1 with the code and hint', async () => {
+  it('an unknown command or flag, a missing or stray argument exit 2 with the hint and the usage; typed errors exit 1 with the code and hint', async () => {
     const out: string[] = [];
     const err: string[] = [];
-    expect(await main(['frobnicate', 'x'], (s) => out.push(s), (s) => err.push(s))).toBe(2);
-    expect(err.join('')).toBe(usage);
+    for (const [argv, message, hint] of [
+      [['frobnicate'], "unknown command 'frobnicate'", 'commands: build, inspect'],
+      [['inspct', 'x'], "unknown command 'inspct'", 'did you mean inspect?'],
+      [['inspect', 'x', '--jsn'], "unknown flag '--jsn'", 'did you mean --json?'],
+      [['inspect', 'x', 'y'], "unexpected argument 'y': this command takes one FILE.iso", 'quote an argument that contains spaces; see --help'],
+      [['build'], 'missing argument: expected OPTIONS.json', 'see --help'],
+    ] as const) {
+      const refused: string[] = [];
+      expect(await main([...argv], () => {}, (s) => refused.push(s)), argv.join(' ')).toBe(2);
+      expect(refused.join('')).toBe(`ERR_USAGE: ${message}\n  hint: ${hint}\n${usage}`);
+    }
     expect(await main(['inspect', join(work, 'options.json')], (s) => out.push(s), (s) => err.push(s))).toBe(1);
     expect(err.join('')).toContain('ERR_NOT_AN_ISO');
     expect(out).toEqual([]);

@@ -1,5 +1,4 @@
-import { isDistroforgeError } from '@distroforge/core';
-import { parseArgs } from 'node:util';
+import { isDistroforgeError, parseCommandLine } from '@distroforge/core';
 import { launch } from './launch.js';
 import type { LaunchOptions } from './options.js';
 import type { QemuInstance } from './qemu-instance.js';
@@ -29,6 +28,29 @@ Checks:
 Exit codes: 0 text seen (or interactive session ended), 1 timeout, 2 QEMU exited first,
 3 cannot start (missing tool, firmware or file; invalid option), 64 usage error.`;
 
+const FLAGS = {
+  kernel: { type: 'string' },
+  initrd: { type: 'string' },
+  append: { type: 'string' },
+  iso: { type: 'string' },
+  disk: { type: 'string', multiple: true },
+  uefi: { type: 'boolean' },
+  'secure-boot': { type: 'boolean' },
+  machine: { type: 'string' },
+  memory: { type: 'string' },
+  cpus: { type: 'string' },
+  accel: { type: 'string' },
+  snapshot: { type: 'boolean' },
+  display: { type: 'string' },
+  'log-dir': { type: 'string' },
+  expect: { type: 'string' },
+  timeout: { type: 'string' },
+  interactive: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type CliValues = { [K in keyof typeof FLAGS]?: (typeof FLAGS)[K] extends { multiple: true } ? string[] : (typeof FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
+
 export interface CliIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
@@ -39,33 +61,10 @@ export interface CliIo {
 export async function runCli(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        kernel: { type: 'string' },
-        initrd: { type: 'string' },
-        append: { type: 'string' },
-        iso: { type: 'string' },
-        disk: { type: 'string', multiple: true },
-        uefi: { type: 'boolean' },
-        'secure-boot': { type: 'boolean' },
-        machine: { type: 'string' },
-        memory: { type: 'string' },
-        cpus: { type: 'string' },
-        accel: { type: 'string' },
-        snapshot: { type: 'boolean' },
-        display: { type: 'string' },
-        'log-dir': { type: 'string' },
-        expect: { type: 'string' },
-        timeout: { type: 'string' },
-        interactive: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
+    ({ values } = parseCommandLine(argv, { flags: FLAGS, maxPositionals: 0 }) as { values: CliValues });
   } catch (error) {
-    io.stderr.write(`qemu-launch: ${(error as Error).message}\n\n${USAGE}\n`);
+    if (!isDistroforgeError(error) || error.code !== 'ERR_USAGE') throw error;
+    io.stderr.write(`qemu-launch: ${error.describe()}\n\n${USAGE}\n`);
     return 64;
   }
   if (values.help) {

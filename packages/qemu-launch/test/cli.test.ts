@@ -45,11 +45,17 @@ describe('qemu-launch bin', () => {
     expect(code).toBe(2);
   });
 
-  it('exits 3 when something is missing, 64 on usage errors', async () => {
+  it('exits 3 when something is missing, 64 on usage errors (an unknown flag with the nearest known one, a stray argument)', async () => {
     const missing = await run(['--kernel', '/nonexistent/vmlinuz', '--expect', 'x']);
     expect(missing.err).toContain('ERR_QEMU_INPUT_MISSING: kernel not found: /nonexistent/vmlinuz');
     expect(missing.code).toBe(3);
     expect((await run(['--kernel', guest.kernel])).code).toBe(64);
+    const unknown = await run(['--kernel', guest.kernel, '--expcet', 'x']);
+    expect(unknown.code).toBe(64);
+    expect(unknown.err).toContain("qemu-launch: ERR_USAGE: unknown flag '--expcet'\n  hint: did you mean --expect?");
+    const stray = await run(['--kernel', guest.kernel, '--expect', 'x', 'stray.iso']);
+    expect(stray.code).toBe(64);
+    expect(stray.err).toContain("ERR_USAGE: unexpected argument 'stray.iso'");
     expect((await run(['--no-such-flag'])).code).toBe(64);
     const help = await run(['--help']);
     expect(help.code).toBe(0);

@@ -1,8 +1,6 @@
-import { binErrorExit, readManifest } from '@distroforge/core';
-import { parseArgs } from 'node:util';
+import { binErrorExit, parseSubcommandLine, readManifest, UsageError } from '@distroforge/core';
 import { createSquashfs } from './create-squashfs.js';
 import { listSquashfs, type SquashfsEntry } from './list-squashfs.js';
-import { InvalidOptionsError } from './errors.js';
 import type { CreateSquashfsOptions } from './options.js';
 
 export const usage = `Usage:
@@ -12,21 +10,22 @@ export const usage = `Usage:
 `;
 
 /** Runs the command line; returns the exit code (0 ok, 1 distroforge error, 2 usage). */
-export async function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  out: (s: string) => void = (s) => process.stdout.write(s),
+  err: (s: string) => void = (s) => process.stderr.write(s),
+): Promise<number> {
   try {
     return await run(argv, out);
   } catch (error) {
-    return binErrorExit(error, (text) => process.stderr.write(text), usage);
+    return binErrorExit(error, err, usage);
   }
 }
 
-async function run(argv: readonly string[], out: (s: string) => void): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === 'create') {
-    const { values, positionals } = parseArgs({
-      args: [...rest],
-      allowPositionals: true,
-      options: {
+const commandLine = {
+  commands: {
+    create: {
+      flags: {
         output: { type: 'string', short: 'o' },
         manifest: { type: 'string' },
         comp: { type: 'string' },
@@ -36,8 +35,23 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
         epoch: { type: 'string' },
         log: { type: 'string' },
       },
-    });
-    if (positionals.length !== 1 || !values.output) throw new InvalidOptionsError('create needs DIR and -o IMAGE', { hint: usage });
+      minPositionals: 1,
+      maxPositionals: 1,
+      positionalNames: 'DIR',
+    },
+    list: { flags: { json: { type: 'boolean' } }, minPositionals: 1, maxPositionals: 1, positionalNames: 'IMAGE' },
+  },
+} as const;
+
+async function run(argv: readonly string[], out: (s: string) => void): Promise<number> {
+  const { command, help, values: parsed, positionals } = parseSubcommandLine(argv, commandLine);
+  if (help || command === undefined) {
+    out(usage);
+    return help || argv.length === 0 ? 0 : 2;
+  }
+  if (command === 'create') {
+    const values = parsed as { output?: string; manifest?: string; comp?: string; preset?: string; 'block-size'?: string; exclude?: string[]; epoch?: string; log?: string };
+    if (!values.output) throw new UsageError('create needs -o IMAGE', { hint: 'squashfs-wrap create DIR -o IMAGE' });
     const options: CreateSquashfsOptions = { source: positionals[0] ?? '', output: values.output };
     if (values.manifest) options.manifest = await readManifest(values.manifest);
     if (values.comp) {
@@ -55,15 +69,9 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
     out(`${result.output} ${result.size} bytes (${result.compression.algorithm}${result.compression.level === undefined ? '' : `:${result.compression.level}`}, log ${result.logFile})\n`);
     return 0;
   }
-  if (command === 'list') {
-    const { values, positionals } = parseArgs({ args: [...rest], allowPositionals: true, options: { json: { type: 'boolean' } } });
-    if (positionals.length !== 1) throw new InvalidOptionsError('list needs IMAGE', { hint: usage });
-    const entries = await listSquashfs(positionals[0] ?? '');
-    for (const e of entries) out(values.json ? `${JSON.stringify(e)}\n` : `${formatEntry(e)}\n`);
-    return 0;
-  }
-  out(usage);
-  return command === undefined || command === '--help' || command === '-h' ? 0 : 2;
+  const entries = await listSquashfs(positionals[0] ?? '');
+  for (const e of entries) out(parsed.json ? `${JSON.stringify(e)}\n` : `${formatEntry(e)}\n`);
+  return 0;
 }
 
 function formatEntry(e: SquashfsEntry): string {

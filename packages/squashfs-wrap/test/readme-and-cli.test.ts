@@ -40,10 +40,20 @@ describe('squashfs-wrap command line', () => {
     expect(shadow).toMatchObject({ uid: 0, gid: 42, mode: 0o640, type: 'file' });
   });
 
-  it('usage errors exit 2, typed errors exit 1', async () => {
+  it('an unknown command or flag, a missing or stray argument exit 2 with the hint and the usage; typed errors exit 1', async () => {
     const out: string[] = [];
-    expect(await main(['frobnicate'], (s) => out.push(s))).toBe(2);
-    expect(out.join('')).toBe(usage);
+    for (const [argv, message, hint] of [
+      [['frobnicate'], "unknown command 'frobnicate'", 'commands: create, list'],
+      [['lst', 'x'], "unknown command 'lst'", 'did you mean list?'],
+      [['create', 'root', '-o', 'x', '--compression', 'xz'], "unknown flag '--compression'", 'did you mean --comp?'],
+      [['create', 'root'], 'create needs -o IMAGE', 'squashfs-wrap create DIR -o IMAGE'],
+      [['list', 'a', 'b'], "unexpected argument 'b': this command takes one IMAGE", 'quote an argument that contains spaces; see --help'],
+    ] as const) {
+      const refused: string[] = [];
+      expect(await main([...argv], (s) => out.push(s), (s) => refused.push(s)), argv.join(' ')).toBe(2);
+      expect(refused.join('')).toBe(`ERR_USAGE: ${message}\n  hint: ${hint}\n${usage}`);
+    }
+    expect(out).toEqual([]);
     expect(await main(['create', join(work, 'root'), '-o', join(work, 'x.sqfs'), '--comp', 'zstd:99'], () => {})).toBe(1);
   });
 });
