@@ -15,7 +15,15 @@ export class ByteReader {
   /** Called with every chunk of bytes as it is consumed (digests over the raw stream). */
   private taps: Array<(chunk: Buffer) => void> = [];
 
-  constructor(source: AsyncIterable<Buffer | Uint8Array | string>, private readonly what = 'package') {
+  /**
+   * @param length the source's total size when known (a file, a buffer): declared sizes are
+   *   checked against it before anything is read.
+   */
+  constructor(
+    source: AsyncIterable<Buffer | Uint8Array | string>,
+    private readonly what = 'package',
+    readonly length?: number,
+  ) {
     const iterator = source[Symbol.asyncIterator]();
     this.chunks = {
       next: async () => {

@@ -1,5 +1,6 @@
 import type { ByteReader } from './byte-reader.js';
 import { rpmError } from './errors.js';
+import { maxCpioNameSize } from './limits.js';
 
 /** One archive member. Exactly one of `name` (newc) and `index` (stripped) is set. */
 export interface CpioEntry {
@@ -18,7 +19,6 @@ export interface CpioEntry {
 
 const trailer = 'TRAILER!!!';
 const newcHeaderSize = 110;
-const maxNameSize = 64 * 1024;
 
 /**
  * Reads an rpm payload archive: SVR4 newc (`070701`, and `070702` with checksums) and the stripped
@@ -42,7 +42,10 @@ export async function* readCpioEntries(reader: ByteReader, sizeOfIndex: (index: 
       const nlink = field(4, 'nlink');
       const size = field(6, 'filesize');
       const nameSize = field(11, 'namesize');
-      if (nameSize < 1 || nameSize > maxNameSize) throw rpmError('ERR_RPM_BAD_PAYLOAD', `archive member at ${at}: bad name size ${nameSize}`, { value: nameSize });
+      if (nameSize < 1) throw rpmError('ERR_RPM_BAD_PAYLOAD', `archive member at ${at}: bad name size ${nameSize}`, { value: nameSize });
+      if (nameSize > maxCpioNameSize) {
+        throw rpmError('ERR_RPM_LIMIT_EXCEEDED', `archive member at ${at}: a name of ${nameSize} bytes is longer than PATH_MAX allows (${maxCpioNameSize} with ./ and NUL)`, { value: nameSize });
+      }
       const nameBytes = reader.readNow(nameSize) ?? (await reader.read(nameSize, 'archive member name'));
       if (nameBytes[nameSize - 1] !== 0) throw rpmError('ERR_RPM_BAD_PAYLOAD', `archive member at ${at}: name is not NUL-terminated`, { value: at });
       const name = nameBytes.toString('utf8', 0, nameSize - 1);

@@ -1,4 +1,5 @@
 import { rpmError } from './errors.js';
+import { maxPathBytes, maxPathBytesPerHeaderByte, minPathBytesAllowance } from './limits.js';
 import type { HeaderTags } from './parse-header.js';
 import { FileFlag, hashAlgorithms, Tag } from './tags.js';
 import type { RpmFile, RpmFileType } from './types.js';
@@ -26,25 +27,41 @@ export function fileDigestAlgorithm(tags: HeaderTags): string {
   return name;
 }
 
-/** Full paths, from the compressed dirnames/basenames/dirindexes triple or the v3 OLDFILENAMES. */
-export function filePaths(tags: HeaderTags): string[] {
+/**
+ * Full paths, from the compressed dirnames/basenames/dirindexes triple or the v3 OLDFILENAMES.
+ * Each path is at most PATH_MAX - 1 bytes, and all of them together at most a fixed multiple of
+ * `headerBytes` (shared directory names would otherwise let a small header name gigabytes).
+ */
+export function filePaths(tags: HeaderTags, headerBytes = 0): string[] {
   const basenames = tags.strings(Tag.BaseNames);
+  const budget = Math.max(minPathBytesAllowance, headerBytes * maxPathBytesPerHeaderByte);
+  let total = 0;
+  const count = (bytes: number, name: string) => {
+    if (bytes > maxPathBytes) throw rpmError('ERR_RPM_LIMIT_EXCEEDED', `file path ending ${JSON.stringify(name.slice(-64))} is ${bytes} bytes, longer than PATH_MAX allows (${maxPathBytes})`, { value: bytes });
+    total += bytes;
+    if (total > budget) throw rpmError('ERR_RPM_LIMIT_EXCEEDED', `the file paths add up to more than ${budget} bytes (${maxPathBytesPerHeaderByte} per header byte)`, { value: total });
+  };
   if (basenames) {
     const dirnames = tags.strings(Tag.DirNames) ?? [];
+    const dirBytes = dirnames.map((d) => Buffer.byteLength(d));
     const indexes = tags.numbers(Tag.DirIndexes) ?? [];
     if (indexes.length !== basenames.length) throw rpmError('ERR_RPM_BAD_HEADER', 'DIRINDEXES and BASENAMES differ in length', { value: indexes.length });
     return basenames.map((base, i) => {
       const dir = dirnames[indexes[i]!];
       if (dir === undefined) throw rpmError('ERR_RPM_HEADER_OVERFLOW', `file ${i} points at directory ${indexes[i]} of ${dirnames.length}`, { value: indexes[i] });
+      // Measured before the two are joined, so an oversized path is never built.
+      count(dirBytes[indexes[i]!]! + Buffer.byteLength(base), base);
       return dir + base;
     });
   }
-  return tags.strings(Tag.OldFileNames) ?? [];
+  const old = tags.strings(Tag.OldFileNames) ?? [];
+  for (const path of old) count(Buffer.byteLength(path), path);
+  return old;
 }
 
 /** Every file the header lists, with full metadata, in header order (sorted by path, as rpm stores it). */
-export function readFileList(tags: HeaderTags): RpmFile[] {
-  const paths = filePaths(tags);
+export function readFileList(tags: HeaderTags, headerBytes = 0): RpmFile[] {
+  const paths = filePaths(tags, headerBytes);
   const n = paths.length;
   if (n === 0) return [];
   const sizes = tags.numbers(Tag.LongFileSizes) ?? tags.numbers(Tag.FileSizes);
@@ -68,6 +85,7 @@ export function readFileList(tags: HeaderTags): RpmFile[] {
   }
   return paths.map((path, i): RpmFile => {
     const mode = modes![i]!;
+    if (fileTypeOf(mode) === 'symlink') boundSymlink(path, sizes![i]!, links?.[i] ?? '');
     const f = flags?.[i] ?? 0;
     const rdev = rdevs?.[i] ?? 0;
     return {
@@ -95,4 +113,15 @@ export function readFileList(tags: HeaderTags): RpmFile[] {
       lang: langs?.[i] ?? '',
     };
   });
+}
+
+/**
+ * A symlink's target (FILELINKTOS) and its declared size (FILESIZES: the target's length, which
+ * the payload member then carries) stay within what the kernel accepts.
+ */
+function boundSymlink(path: string, size: number, target: string): void {
+  const bytes = Math.max(size, Buffer.byteLength(target));
+  if (bytes > maxPathBytes) {
+    throw rpmError('ERR_RPM_LIMIT_EXCEEDED', `${path}: a symlink target of ${bytes} bytes is longer than PATH_MAX allows (${maxPathBytes})`, { value: bytes, path });
+  }
 }

@@ -20,17 +20,19 @@ export function sourceName(source: RpmSource): string {
 export async function openSource(source: RpmSource, chunkSize = payloadChunkSize): Promise<ByteReader> {
   const name = sourceName(source);
   if (typeof source === 'string') {
+    let size: number;
     try {
       const info = await stat(source);
       if (!info.isFile()) throw new Error('not a regular file');
+      size = info.size;
     } catch (cause) {
       throw rpmError('ERR_RPM_READ', `cannot read ${source}: ${(cause as Error).message}`, { path: source, cause });
     }
-    return new ByteReader(createReadStream(source, { highWaterMark: chunkSize }), name);
+    return new ByteReader(createReadStream(source, { highWaterMark: chunkSize }), name, size);
   }
   if (source instanceof Uint8Array) {
     const bytes = Buffer.from(source.buffer, source.byteOffset, source.byteLength);
-    return new ByteReader(oneChunk(bytes, chunkSize), name);
+    return new ByteReader(oneChunk(bytes, chunkSize), name, bytes.length);
   }
   if (typeof (source as AsyncIterable<Buffer>)[Symbol.asyncIterator] === 'function') {
     return new ByteReader(source as AsyncIterable<Buffer>, name);

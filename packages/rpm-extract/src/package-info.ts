@@ -49,7 +49,7 @@ export function packageInfo(headers: PackageHeaders, payloadOffset: number): Rpm
     suggests: readDependencies(tags, Tag.SuggestName, Tag.SuggestFlags, Tag.SuggestVersion),
     supplements: readDependencies(tags, Tag.SupplementName, Tag.SupplementFlags, Tag.SupplementVersion),
     enhances: readDependencies(tags, Tag.EnhanceName, Tag.EnhanceFlags, Tag.EnhanceVersion),
-    files: readFileList(tags),
+    files: readFileList(tags, headers.header.raw.length),
     fileDigestAlgorithm: fileDigestAlgorithm(tags),
     scripts: readScriptlets(tags),
     payload: {

@@ -38,7 +38,14 @@ export async function readHeaderBlob(reader: ByteReader, what: string): Promise<
   if (indexCount === 0 || indexCount > maxEntries || dataSize > maxData) {
     throw rpmError('ERR_RPM_HEADER_OVERFLOW', `${what}: implausible size (${indexCount} entries, ${dataSize} data bytes)`, { value: { indexCount, dataSize } });
   }
-  const body = await reader.read(indexCount * 16 + dataSize, `${what} index and data`);
+  const size = indexCount * 16 + dataSize;
+  // Against what the source can still hold (known for files and buffers) before reading any of it.
+  if (reader.length !== undefined && reader.position + size > reader.length) {
+    throw rpmError('ERR_RPM_TRUNCATED', `${what} declares ${size} bytes of index and data at offset ${reader.position}, the package has ${reader.length - reader.position} left`, {
+      value: size,
+    });
+  }
+  const body = await reader.read(size, `${what} index and data`);
   const raw = Buffer.concat([intro, body]);
   return { entries: parseEntries(body, indexCount, dataSize, what), raw };
 }
@@ -46,6 +53,10 @@ export async function readHeaderBlob(reader: ByteReader, what: string): Promise<
 function parseEntries(body: Buffer, indexCount: number, dataSize: number, what: string): Map<number, HeaderEntry> {
   const data = body.subarray(indexCount * 16);
   const entries = new Map<number, HeaderEntry>();
+  // Bytes the entries decoded so far cover. Entries do not share data in headers rpm writes; were
+  // they allowed to, 64 Ki entries could each decode the same megabyte again (a string array of
+  // empty strings is a value per byte), a 64 Ki-fold amplification of the header in memory.
+  let covered = 0;
   for (let i = 0; i < indexCount; i++) {
     const at = i * 16;
     const tag = body.readUInt32BE(at);
@@ -59,17 +70,26 @@ function parseEntries(body: Buffer, indexCount: number, dataSize: number, what: 
     if (count === 0 || count > dataSize) {
       throw rpmError('ERR_RPM_HEADER_OVERFLOW', `${where}: implausible count ${count}`, { value: count });
     }
-    entries.set(tag, { tag, type, count, value: decodeValue(data, type, offset, count, where) });
+    const fixed = typeSizes[type];
+    // Strings take at least their NUL, so `count` bounds their bytes from below before decoding.
+    if (covered + (fixed ?? 1) * count > dataSize) {
+      throw rpmError('ERR_RPM_HEADER_OVERFLOW', `${where}: ${count} values overlap other entries (${covered} of ${dataSize} data bytes already used)`, { value: count });
+    }
+    const { value, end } = decodeValue(data, type, offset, count, where);
+    covered += end - offset;
+    if (covered > dataSize) throw rpmError('ERR_RPM_HEADER_OVERFLOW', `${where}: values overlap other entries`, { value: count });
+    entries.set(tag, { tag, type, count, value });
   }
   return entries;
 }
 
-function decodeValue(data: Buffer, type: number, offset: number, count: number, where: string): TagValue {
+/** The value and the offset just past its bytes. */
+function decodeValue(data: Buffer, type: number, offset: number, count: number, where: string): { value: TagValue; end: number } {
   const fixed = typeSizes[type];
   if (fixed !== undefined) {
     const end = offset + fixed * count;
     if (end > data.length) throw rpmError('ERR_RPM_HEADER_OVERFLOW', `${where}: ${count} values run past the data area`, { value: count });
-    if (type === TagType.Bin) return Buffer.from(data.subarray(offset, end));
+    if (type === TagType.Bin) return { value: Buffer.from(data.subarray(offset, end)), end };
     const out = new Array<number>(count);
     for (let i = 0; i < count; i++) {
       const at = offset + i * fixed;
@@ -82,7 +102,7 @@ function decodeValue(data: Buffer, type: number, offset: number, count: number, 
         out[i] = Number(big);
       }
     }
-    return out;
+    return { value: out, end };
   }
   if (type === TagType.String || type === TagType.StringArray || type === TagType.I18nString) {
     if (type === TagType.String && count !== 1) throw rpmError('ERR_RPM_BAD_HEADER', `${where}: string with count ${count}`, { value: count });
@@ -94,7 +114,7 @@ function decodeValue(data: Buffer, type: number, offset: number, count: number, 
       strings.push(data.toString('utf8', at, end));
       at = end + 1;
     }
-    return type === TagType.String ? strings[0]! : strings;
+    return { value: type === TagType.String ? strings[0]! : strings, end: at };
   }
   throw rpmError('ERR_RPM_BAD_HEADER', `${where}: unknown data type ${type}`, { value: type });
 }

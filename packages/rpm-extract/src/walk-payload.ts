@@ -5,6 +5,7 @@ import { decompressPayload } from './decompress.js';
 import { hardlinkSets } from './hardlink-sets.js';
 import { rpmError } from './errors.js';
 import { fileTypeOf } from './file-list.js';
+import { maxPathBytes } from './limits.js';
 import { openSource, type RpmSource } from './open-source.js';
 import { packageInfo } from './package-info.js';
 import { readPackageHeaders, type PackageHeaders } from './read-package-headers.js';
@@ -72,6 +73,13 @@ export async function* walkPayload(opened: OpenedPackage, onPayloadBytes?: (chun
       // Stripped members carry no mode (0).
       if (entry.mode !== 0 && (entry.mode & 0o170000) !== (file.mode & 0o170000)) {
         throw rpmError('ERR_RPM_BAD_PAYLOAD', `payload member ${entry.name} is a ${fileTypeOf(entry.mode)}, the header lists ${file.path} as a ${file.type}`, { value: file.path });
+      }
+      // A symlink member carries its target; bounded before anyone reads it into memory.
+      if (file.type === 'symlink' && entry.size > maxPathBytes) {
+        throw rpmError('ERR_RPM_LIMIT_EXCEEDED', `payload member for ${file.path} holds a symlink target of ${entry.size} bytes, longer than PATH_MAX allows (${maxPathBytes})`, {
+          value: entry.size,
+          path: file.path,
+        });
       }
       yield { index, file, entry };
     }

@@ -3,7 +3,8 @@
 // extraction and verification get past the digest checks and reach the code under test.
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { once } from 'node:events';
+import { createGzip, gzipSync } from 'node:zlib';
 import { buildHeader, buildPackage, type TestTag } from './header-builder.js';
 
 export const S_IFREG = 0o100000;
@@ -37,6 +38,8 @@ export interface CraftedMember {
   size?: number;
   /** Declared namesize (with the NUL); defaults to the real one. */
   nameSize?: number;
+  /** Data of this many zero bytes instead of `data`, streamed into the compressor (gzip only), never held whole. */
+  zeros?: number;
 }
 
 export type CraftedCompression = 'gzip' | 'identity' | 'xz' | 'zstd' | 'bzip2';
@@ -56,28 +59,56 @@ export interface CraftOptions {
 const bytes = (data: Buffer | string | undefined) => (data === undefined ? Buffer.alloc(0) : Buffer.from(data));
 const pad4 = (n: number) => Buffer.alloc((4 - (n % 4)) % 4);
 
+/** An archive as byte runs, a number standing for that many zero bytes. */
+type ArchivePart = Buffer | number;
+
 /** A newc member header and name, padded; `size`/`nameSize` may lie about what follows. */
-function newcMember(m: CraftedMember, index: number): Buffer {
+function newcMember(m: CraftedMember, index: number): ArchivePart[] {
+  const data: ArchivePart = m.zeros ?? bytes(m.data);
+  const dataLength = typeof data === 'number' ? data : data.length;
   if (m.index !== undefined) {
     const head = Buffer.from(`07070X${(m.index >>> 0).toString(16).padStart(8, '0')}`, 'latin1');
-    const data = bytes(m.data);
-    return Buffer.concat([head, pad4(head.length), data, pad4(data.length)]);
+    return [head, pad4(head.length), data, pad4(dataLength)];
   }
   const name = Buffer.from(`${m.name}\0`);
-  const data = bytes(m.data);
-  const fields = [m.ino ?? index + 1, m.mode, 0, 0, m.nlink ?? 1, 1_700_000_000, m.size ?? data.length, 0, 0, 0, 0, m.nameSize ?? name.length, 0];
+  const fields = [m.ino ?? index + 1, m.mode, 0, 0, m.nlink ?? 1, 1_700_000_000, m.size ?? dataLength, 0, 0, 0, 0, m.nameSize ?? name.length, 0];
   const head = Buffer.from(`070701${fields.map((f) => (f >>> 0).toString(16).padStart(8, '0')).join('')}`, 'latin1');
-  return Buffer.concat([head, name, pad4(head.length + name.length), data, pad4(data.length)]);
+  return [head, name, pad4(head.length + name.length), data, pad4(dataLength)];
+}
+
+function archiveParts(members: CraftedMember[]): ArchivePart[] {
+  return [...members.flatMap(newcMember), ...newcMember({ name: 'TRAILER!!!', mode: 0, nlink: 1 }, members.length)];
 }
 
 /** A newc archive of the members, with its trailer. */
 export function newcArchive(members: CraftedMember[]): Buffer {
-  const parts = members.map(newcMember);
-  parts.push(newcMember({ name: 'TRAILER!!!', mode: 0, nlink: 1 }, members.length));
-  return Buffer.concat(parts);
+  return Buffer.concat(archiveParts(members).map((p) => (typeof p === 'number' ? Buffer.alloc(p) : p)));
 }
 
-async function compress(archive: Buffer, compression: CraftedCompression): Promise<Buffer> {
+/** gzip of the parts, zero runs fed a mebibyte at a time (level 1: a gibibyte takes about a second). */
+async function gzipParts(parts: ArchivePart[]): Promise<Buffer> {
+  const gzip = createGzip({ level: 1 });
+  const out: Buffer[] = [];
+  gzip.on('data', (chunk: Buffer) => out.push(chunk));
+  const ended = once(gzip, 'end');
+  const zeros = Buffer.alloc(1 << 20);
+  for (const part of parts) {
+    for (let left = typeof part === 'number' ? part : 0; left > 0; left -= zeros.length) {
+      if (!gzip.write(zeros.subarray(0, Math.min(left, zeros.length)))) await once(gzip, 'drain');
+    }
+    if (typeof part !== 'number') gzip.write(part);
+  }
+  gzip.end();
+  await ended;
+  return Buffer.concat(out);
+}
+
+async function compress(members: CraftedMember[], compression: CraftedCompression): Promise<Buffer> {
+  if (members.some((m) => m.zeros !== undefined)) {
+    if (compression !== 'gzip') throw new Error('zero-run members are written with gzip only');
+    return gzipParts(archiveParts(members));
+  }
+  const archive = newcArchive(members);
   if (compression === 'identity') return archive;
   if (compression === 'gzip') return gzipSync(archive);
   const { stdout } = await execa(compression, ['-c'], { input: archive, encoding: 'buffer', timeout: 60_000 });
@@ -137,7 +168,7 @@ export function craftedHeader(files: CraftedFile[], algorithm: 'md5' | 'sha256',
 /** A complete package whose header, payload and size digests all match its (hostile) contents. */
 export async function craftRpm(options: CraftOptions): Promise<Buffer> {
   const algorithm = options.digestAlgorithm ?? 'sha256';
-  const payload = await compress(newcArchive(options.members ?? defaultMembers(options.files, options.stripped)), options.compression ?? 'gzip');
+  const payload = await compress(options.members ?? defaultMembers(options.files, options.stripped), options.compression ?? 'gzip');
   const extra: TestTag[] = [{ tag: 1125, type: 6, value: options.compression ?? 'gzip' }];
   if (options.payloadDigest ?? true) {
     extra.push({ tag: 5092, type: 8, value: [createHash('sha256').update(payload).digest('hex')] }, { tag: 5093, type: 4, value: [8] });
