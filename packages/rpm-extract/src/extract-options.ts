@@ -3,14 +3,11 @@ import { extractDefaults } from './option-defaults.js';
 
 export const extractOptionsSchema = z
   .object({
-    /** Check the header and payload digests while extracting (default true); nothing is kept on a mismatch. */
-    verify: z.boolean().default(extractDefaults.verify),
     /**
-     * Per-file digests while extracting (with `verify`). `auto` (default): only when the package has
-     * no payload digest (rpm < 4.14); otherwise the payload digest, itself covered by the header
-     * digest, already proves every byte and the tree is discarded on a mismatch. `always`: check too.
+     * Check the header and payload digests, and every file's contents against the header's digest
+     * of it (any algorithm), while extracting (default true); nothing is kept on a mismatch.
      */
-    fileDigests: z.enum(['auto', 'always']).default(extractDefaults.fileDigests),
+    verify: z.boolean().default(extractDefaults.verify),
     /** Add to an existing directory (a root filesystem being assembled) instead of creating it. */
     merge: z.boolean().default(extractDefaults.merge),
     /** Keep the half-written staging directory when extraction fails (for debugging; files not reached yet may be empty). */

@@ -49,8 +49,9 @@ export async function extractPackage(source: RpmSource, directory: string, opts:
     const produce = async (root: string) => {
       await mkdir(root, { recursive: true });
       const members = walkPayload(opened, opts.verify ? (chunk) => digests.update(chunk) : undefined);
-      const verifyFiles = opts.verify && (opts.fileDigests === 'always' || !pkg.payload.digest);
-      const written = await materialize(root, pkg, rels, members, { verify: verifyFiles, preserveMtime: opts.preserveMtime, writerThreads: opts.writerThreads });
+      // File digests too, though the payload digest covers every byte: it proves the payload is
+      // the one the header was signed with, not that its files are the ones the header describes.
+      const written = await materialize(root, pkg, rels, members, { verify: opts.verify, preserveMtime: opts.preserveMtime, writerThreads: opts.writerThreads });
       if (opts.verify) {
         const payloadChecks = digests.finish();
         failOnMismatch(payloadChecks);

@@ -1,6 +1,7 @@
 import { headerChecks, PayloadDigests, type DigestCheck } from './digest-checks.js';
 import { RpmError } from './errors.js';
 import { hardlinkSets } from './hardlink-sets.js';
+import { missingMembers } from './missing-members.js';
 import type { RpmSource } from './open-source.js';
 import type { RpmPackage, RpmSignature } from './types.js';
 import type { ParsedVerifyOptions } from './verify-options.js';
@@ -45,19 +46,35 @@ export async function verifyPackage(source: RpmSource, options: ParsedVerifyOpti
   }
 }
 
+/**
+ * Every file's digest against its contents, and every file the header lists (not a ghost,
+ * directory or hard link whose set arrived) present in the payload: extraction refuses both.
+ */
 async function fileChecks(opened: Awaited<ReturnType<typeof openPackage>>): Promise<DigestCheck[]> {
   const { pkg } = opened;
   const links = hardlinkSets(pkg.files);
   const bad: DigestCheck[] = [];
+  const seen = new Set<number>();
+  const filled = new Set<number[]>();
   let checked = 0;
   for await (const { index, file, entry } of walkPayload(opened)) {
-    if (file.type !== 'file' || !file.digest) continue;
-    if (links.has(index) && entry.size === 0 && file.size > 0) continue;
+    seen.add(index);
+    if (file.type !== 'file') continue;
+    const set = links.get(index);
+    if (set && entry.size === 0 && file.size > 0) continue;
+    if (set) filled.add(set);
+    if (!file.digest) continue;
     const hash = newHash(pkg.fileDigestAlgorithm);
     for await (const chunk of entry.body) hash.update(chunk);
     const actual = hash.digest('hex');
     checked++;
     if (actual !== file.digest) bad.push({ name: `file:${file.path}`, ok: false, expected: file.digest, actual });
   }
-  return [...bad, { name: 'files', ok: bad.length === 0, expected: `${checked} file digests`, actual: `${checked - bad.length} matched` }];
+  const mismatched = bad.length;
+  for (const file of missingMembers(pkg.files, seen, links, filled)) bad.push({ name: `file:${file.path}`, ok: false, expected: 'in the payload', actual: 'missing' });
+  const missing = bad.length - mismatched;
+  return [
+    ...bad,
+    { name: 'files', ok: bad.length === 0, expected: `${checked} file digests`, actual: `${checked - mismatched} matched${missing ? `, ${missing} missing from the payload` : ''}` },
+  ];
 }
