@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { kernelPackageOf, parsePackageList, parseProfile, ProfileError } from '@distroforge/cli';
+import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { kernelPackageOf, loadProfile, parsePackageList, parseProfile, ProfileError } from '@distroforge/cli';
 
 const minimal = `name: demo\nsource:\n  type: apt\n`;
 
@@ -76,5 +79,63 @@ describe('parsePackageList', () => {
   it('reads names, ignores comments and blanks, rejects junk with its line', () => {
     expect(parsePackageList('# base\nsystemd-sysv\n\nlinux-image-amd64  # kernel\n')).toEqual(['systemd-sysv', 'linux-image-amd64']);
     expect(() => parsePackageList('ok\nnot a package\n', 'packages.txt')).toThrow(/packages.txt:2:1/);
+  });
+});
+
+describe('loadProfile: what the source cannot honour, and the overlay', () => {
+  async function profileDir(yaml: string, files: Record<string, string> = {}): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'df-profile-'));
+    await writeFile(join(dir, 'profile.yaml'), yaml);
+    for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
+    return dir;
+  }
+  const refusal = async (dir: string) => (await loadProfile(dir).then(() => undefined, (e: unknown) => e)) as ProfileError;
+
+  it('refuses a symlinked airootfs (it would copy host files into the image), and an airootfs that is a file', async () => {
+    const host = await mkdtemp(join(tmpdir(), 'df-host-'));
+    await writeFile(join(host, 'secret'), 'host file');
+    for (const source of ['{type: busybox}\noutputs: [initramfs]', '{type: apt}']) {
+      const dir = await profileDir(`name: x\nsource: ${source}\n`);
+      await symlink(host, join(dir, 'airootfs'));
+      const error = await refusal(dir);
+      expect(error).toBeInstanceOf(ProfileError);
+      expect(error.message).toContain(`airootfs is a symbolic link (to ${host})`);
+      expect(error.path).toBe(join(dir, 'airootfs'));
+    }
+    const file = await profileDir('name: x\nsource: {type: apt}\n', { airootfs: 'not a tree' });
+    expect((await refusal(file)).message).toContain('airootfs is not a directory');
+    const real = await profileDir('name: x\nsource: {type: apt}\n');
+    await mkdir(join(real, 'airootfs'));
+    expect((await loadProfile(real)).overlayDir).toBe(join(real, 'airootfs'));
+  });
+
+  it('refuses keys a busybox source cannot honour, at their line', async () => {
+    for (const [yaml, key, line] of [
+      ['users:\n  - name: alice\n', 'users', 4],
+      ['services:\n  enable: [sshd.service]\n', 'services', 4],
+      ['timezone: Europe/Berlin\n', 'timezone', 4],
+      ['permissions:\n  /etc/x: "0:0:600"\n', 'permissions', 4],
+    ] as const) {
+      const error = await refusal(await profileDir(`name: x\nsource: {type: busybox}\noutputs: [initramfs]\n${yaml}`));
+      expect(error.code).toBe('ERR_PROFILE_INVALID');
+      expect(error.key).toBe(key);
+      expect(error.line).toBe(line);
+      expect(error.message).toContain('a busybox source cannot honour it');
+    }
+    const listed = await refusal(await profileDir('name: x\nsource: {type: busybox}\n', { 'packages.txt': '# comment\nvim\n' }));
+    expect(listed.path).toMatch(/packages\.txt:2:1$/);
+    expect(listed.message).toContain('"vim": a busybox source installs no packages');
+  });
+
+  it('names a package entry the source cannot take (a:b:c for apt) at its line', async () => {
+    const yamlEntry = await refusal(await profileDir('name: x\nsource: {type: apt}\npackages:\n  - vim\n  - a:b:c\n'));
+    expect(yamlEntry.key).toBe('packages.1');
+    expect(yamlEntry.line).toBe(5);
+    expect(yamlEntry.message).toContain('not a package name for an apt source: "a:b:c"');
+    const listed = await refusal(await profileDir('name: x\nsource: {type: apt}\n', { 'packages.txt': 'vim\nlibc6:amd64\n' }));
+    expect(listed.path).toMatch(/packages\.txt:2:1$/);
+    // RPM sources take groups and name.arch.
+    const rpm = await profileDir('name: x\nsource: {type: rpm-dir, location: ./rpms}\n', { 'packages.txt': '@core\nbash.x86_64\n' });
+    expect((await loadProfile(rpm)).packages).toEqual(['@core', 'bash.x86_64']);
   });
 });

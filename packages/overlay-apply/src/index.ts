@@ -1,5 +1,6 @@
 export { applyProfile } from './apply-profile.js';
 export { applyOverlay } from './apply-overlay.js';
+export { scanOverlay, type OverlayEntry } from './scan-overlay.js';
 export type { ApplyResult } from './finish.js';
 export type { Change, ChangeAction } from './root-writer.js';
 export {

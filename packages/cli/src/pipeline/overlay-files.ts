@@ -1,6 +1,5 @@
-import { lstat, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { DistroforgeError } from '@distroforge/core';
+import { scanOverlay } from '@distroforge/overlay-apply';
 
 export interface OverlayFile {
   path: string;
@@ -8,19 +7,19 @@ export interface OverlayFile {
   mode: number;
 }
 
-/** The regular files of an airootfs/ tree (byte-sorted), for roots that are archives rather than trees. */
-export async function overlayFiles(root: string, rel = ''): Promise<OverlayFile[]> {
+/**
+ * The regular files of an airootfs/ tree (directories first, names in byte order), for roots that
+ * are archives rather than trees. overlay-apply's scan refuses what the tree-based sources refuse:
+ * a symlinked airootfs, names with line breaks or not UTF-8, special files.
+ */
+export async function overlayFiles(root: string): Promise<OverlayFile[]> {
   const out: OverlayFile[] = [];
-  const names = (await readdir(join(root, rel))).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  for (const name of names) {
-    const path = `${rel}/${name}`;
-    const st = await lstat(join(root, path));
-    if (st.isDirectory()) out.push(...(await overlayFiles(root, path)));
-    else if (st.isFile()) out.push({ path, source: join(root, path), mode: st.mode & 0o7777 });
-    else {
-      throw new DistroforgeError('ERR_OVERLAY_UNSUPPORTED', `${path}: only regular files and directories are supported in a busybox profile's overlay`, {
-        path: join(root, path),
-        hint: 'replace the link or special file with a regular file',
+  for (const entry of await scanOverlay(root, '/')) {
+    if (entry.stats.isFile()) out.push({ path: entry.path, source: entry.source, mode: entry.stats.mode & 0o7777 });
+    else if (entry.stats.isSymbolicLink()) {
+      throw new DistroforgeError('ERR_OVERLAY_UNSUPPORTED', `${entry.path}: only regular files and directories are supported in a busybox profile's overlay`, {
+        path: entry.source,
+        hint: 'replace the link with a regular file',
       });
     }
   }

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { lstat, readFile, readlink, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { closestWord } from '@distroforge/core';
 import { ProfileError } from './profile-error.js';
 import { profileSchema, type Profile } from './profile-schema.js';
+import { busyboxUnsupportedKeys, packageNameRules } from './source-rules.js';
 
 /** A profile directory, read and validated. */
 export interface LoadedProfile {
@@ -27,12 +28,62 @@ export async function loadProfile(dirOrFile: string): Promise<LoadedProfile> {
   if (!existsSync(profileFile)) {
     throw new ProfileError(profileFile, undefined, undefined, undefined, 'no profile.yaml here', `create one with: distroforge init ${dirOrFile}`);
   }
-  const profile = parseProfile(await readFile(profileFile, 'utf8'), profileFile);
+  const text = await readFile(profileFile, 'utf8');
+  const profile = parseProfile(text, profileFile);
   const packagesFile = join(dir, 'packages.txt');
-  const listed = existsSync(packagesFile) ? parsePackageList(await readFile(packagesFile, 'utf8'), packagesFile) : [];
-  const packages = [...new Set([...listed, ...profile.packages])].sort();
-  const overlay = join(dir, 'airootfs');
-  return { dir, profileFile, profile, packages, overlayDir: existsSync(overlay) ? overlay : undefined };
+  const listed = existsSync(packagesFile) ? packageListEntries(await readFile(packagesFile, 'utf8'), packagesFile) : [];
+  checkAgainstSource(profile, text, profileFile, listed, packagesFile);
+  const packages = [...new Set([...listed.map((entry) => entry.name), ...profile.packages])].sort();
+  return { dir, profileFile, profile, packages, overlayDir: await overlayDirectory(join(dir, 'airootfs')) };
+}
+
+/**
+ * The profile's airootfs/, if it has one. A symlink is refused: followed, it would copy whatever it
+ * points at on the build host (another user's home, /etc) into the image.
+ */
+async function overlayDirectory(overlay: string): Promise<string | undefined> {
+  const info = await lstat(overlay).catch(() => undefined);
+  if (info === undefined) return undefined;
+  if (info.isSymbolicLink()) {
+    const target = await readlink(overlay);
+    throw new ProfileError(overlay, undefined, undefined, undefined, `airootfs is a symbolic link (to ${target}): the overlay must be a directory of the profile`, 'copy the files into airootfs/ (or keep them elsewhere and copy them in before the build); a link would bring host files into the image');
+  }
+  if (!info.isDirectory()) throw new ProfileError(overlay, undefined, undefined, undefined, 'airootfs is not a directory', 'make airootfs/ a directory holding the files to add to the root');
+  return overlay;
+}
+
+/** Refuses what the profile's source cannot honour, at the line that asks for it. */
+function checkAgainstSource(profile: Profile, text: string, profileFile: string, listed: { name: string; line: number }[], packagesFile: string): void {
+  const type = profile.source.type;
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  const at = (key: (string | number)[]) => {
+    const offset = (doc.getIn(key, true) as { range?: [number] } | undefined)?.range?.[0];
+    return offset === undefined ? undefined : lines.linePos(offset);
+  };
+  if (type === 'busybox') {
+    const written = isMap(doc.contents) ? doc.contents.items : [];
+    for (const [key, why] of Object.entries(busyboxUnsupportedKeys)) {
+      // The key's own line (its value may start on the next).
+      const pair = written.find((item) => isScalar(item.key) && item.key.value === key);
+      const offset = pair && isScalar(pair.key) ? pair.key.range?.[0] : undefined;
+      const pos = offset === undefined ? undefined : lines.linePos(offset);
+      if (pos !== undefined) throw new ProfileError(profileFile, pos.line, pos.col, key, `${why}: a busybox source cannot honour it`, `remove ${key}: or use an apt or RPM source`);
+    }
+    const first = listed[0];
+    if (first) throw new ProfileError(packagesFile, first.line, 1, undefined, `${JSON.stringify(first.name)}: ${busyboxUnsupportedKeys.packages}`, 'empty packages.txt (or remove it), or use an apt or RPM source');
+    return;
+  }
+  const rule = packageNameRules[type];
+  if (rule === undefined) return;
+  for (const entry of listed) {
+    if (!rule.pattern.test(entry.name)) throw new ProfileError(packagesFile, entry.line, 1, undefined, `not a package name for an ${type} source: ${JSON.stringify(entry.name)}`, rule.says);
+  }
+  profile.packages.forEach((name, index) => {
+    if (rule.pattern.test(name)) return;
+    const pos = at(['packages', index]);
+    throw new ProfileError(profileFile, pos?.line, pos?.col, `packages.${index}`, `not a package name for an ${type} source: ${JSON.stringify(name)}`, rule.says);
+  });
 }
 
 /** Validates profile YAML text; errors carry file, line, column, key path and a fix. */
