@@ -5,7 +5,7 @@ import { emptyManifest, isDistroforgeError, mergeManifest, type Manifest, type M
 import { ExtractedTree } from './_extracted-tree.js';
 import { memberPath } from './_member-path.js';
 import { commitStaging, createStaging, discardStaging } from './_staging-directory.js';
-import { CpioExtractError, CpioNameTooLongError, CpioUnsafePathError } from './errors.js';
+import { CpioCorruptError, CpioExtractError, CpioNameTooLongError, CpioUnsafePathError } from './errors.js';
 import { PATH_MAX, readCpio, type CpioReadEntry, type CpioSource } from './read-cpio.js';
 
 export interface ExtractResult {
@@ -122,6 +122,7 @@ async function extractMember(
   }
   if (entry.type === 'symlink') {
     const linkTarget = entry.target ?? '';
+    if (linkTarget === '') throw new CpioCorruptError(`${entry.name}: a symlink with an empty target cannot be created`, { value: entry.name });
     if (Buffer.byteLength(linkTarget) >= PATH_MAX) throw new CpioNameTooLongError(entry.name, `a symlink target of ${Buffer.byteLength(linkTarget)} bytes (the limit is ${PATH_MAX - 1})`);
     await symlink(linkTarget, abs);
     tree.set(path, { kind: 'symlink' });

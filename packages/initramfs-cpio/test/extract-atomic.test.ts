@@ -107,6 +107,12 @@ describe('extractCpio with names the filesystem cannot hold: typed errors naming
     expect((await lstat(join(target, 'd/d'))).mode & 0o7777).toBe(0o755);
   });
 
+  it('an empty symlink target (no filesystem can hold one): ERR_CPIO_CORRUPT naming the member', async () => {
+    const { parent, target } = await place();
+    await expect(extractCpio(rawArchive([{ name: 'dev/empty-link', type: 'symlink', data: '' }]), target)).rejects.toMatchObject({ code: 'ERR_CPIO_CORRUPT', value: 'dev/empty-link' });
+    expect(await readdir(parent)).toEqual([]);
+  });
+
   it('a symlink target of 4096 bytes (readable, but no symlink can hold it): ERR_CPIO_NAME_TOO_LONG', async () => {
     const { parent, target } = await place();
     await expect(extractCpio(rawArchive([{ name: 'l', type: 'symlink', data: 't'.repeat(4096) }]), target)).rejects.toMatchObject({

@@ -6,9 +6,10 @@ import { expect } from 'vitest';
  * A work directory holding a host file (`sentinel`, 0644) and an empty host directory (`outside`)
  * that hostile archives aim at; `target` is where they are extracted. `check()` asserts that
  * nothing outside `target` changed: the sentinel's content, mode and link count, the empty
- * directory, and the work directory's listing (no stray staging directory either).
+ * directory, and the work directory's listing (no stray staging directory either; `others` are
+ * names the caller put there itself).
  */
-export async function sentinelWorkDir(work: string): Promise<{ target: string; sentinel: string; outside: string; check(): Promise<void> }> {
+export async function sentinelWorkDir(work: string, others: readonly string[] = []): Promise<{ target: string; sentinel: string; outside: string; check(): Promise<void> }> {
   await mkdir(work, { recursive: true });
   const sentinel = join(work, 'sentinel');
   const outside = join(work, 'outside');
@@ -28,7 +29,7 @@ export async function sentinelWorkDir(work: string): Promise<{ target: string; s
         type: true,
       });
       expect(await readdir(outside)).toEqual([]);
-      expect((await readdir(work)).filter((name) => name !== 'target').sort()).toEqual(['outside', 'sentinel']);
+      expect((await readdir(work)).filter((name) => name !== 'target').sort()).toEqual(['outside', 'sentinel', ...others].sort());
     },
   };
 }
