@@ -3,6 +3,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { execa } from 'execa';
 import { checkOutputDirectory, removeOutputs } from '../pipeline/output-directory.js';
+import { lockState } from '../engine/state-lock.js';
 
 export interface CleanResult {
   removed: string[];
@@ -24,7 +25,9 @@ export async function cleanProfile(paths: { profileDir: string; stateDir: string
   }
   const removed: string[] = [];
   if (existsSync(paths.stateDir)) {
-    await rm(paths.stateDir, { recursive: true, force: true });
+    // Not from under a running build: it would fail in odd ways, or publish from a deleted cache.
+    const lock = await lockState(paths.stateDir, 'clean');
+    await rm(paths.stateDir, { recursive: true, force: true }).finally(() => lock.release());
     removed.push(paths.stateDir);
   }
   if (paths.outDir !== undefined) removed.push(...(await removeOutputs(paths.outDir, paths.profileDir)));

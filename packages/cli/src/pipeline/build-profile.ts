@@ -20,6 +20,7 @@ import { rootfsStage } from './stage-rootfs.js';
 import { rootfsTarStage } from './stage-rootfs-tar.js';
 import { assertLocked, resolveLock, type LockFile } from './lock-file.js';
 import { stageToolchain } from '../engine/toolchain.js';
+import { lockState } from '../engine/state-lock.js';
 
 export interface BuildOptions {
   profile: string;
@@ -59,7 +60,8 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
   const epoch = sourceDateEpoch(loaded.profile.sourceDateEpoch ?? DEFAULT_EPOCH) ?? DEFAULT_EPOCH;
   // Before any work: an output directory that is no place for outputs is refused at once.
   const outputs = await OutputDirectory.open(paths.outDir, paths.profileDir);
-  await mkdir(paths.stateDir, { recursive: true });
+  // One build per state at a time; what a killed build left half-done is removed here.
+  const lock = await lockState(paths.stateDir);
   // The dozen tools a build version-checks are asked once per state, not once per build.
   useToolVersionCache(join(paths.stateDir, 'cache', 'tool-versions.json'));
   // So are the digests of unchanged stage outputs (the ISO's input digest reads the root image).
@@ -183,6 +185,7 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
     throw error;
   } finally {
     await ctx.cache.settle();
+    await lock.release();
     if (previousEpoch === undefined) delete process.env.SOURCE_DATE_EPOCH;
     else process.env.SOURCE_DATE_EPOCH = previousEpoch;
   }
