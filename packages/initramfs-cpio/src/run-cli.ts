@@ -23,8 +23,9 @@ export const usage = `usage:
             --modules-dir (lib/modules/VERSION); --prepend puts existing archives (microcode) first.
   list      every member with mode, links, owner, size or device numbers, mtime (UTC); --json:
             one JSON object per line. Reads concatenated and gzip/zstd/xz-compressed archives.
-  extract   into DIR, refusing paths that escape it; device nodes are written to the
-            --manifest-out manifest instead of being created.
+  extract   into DIR (new or empty), all or nothing; refuses members that would escape it or
+            go through a symlink; device nodes are written to the --manifest-out manifest
+            instead of being created.
 `;
 
 export interface CliIo {
