@@ -93,6 +93,19 @@ describe('clean', () => {
     expect(existsSync(join(dir, 'p', 'profile.yaml'))).toBe(true);
   });
 
+  it('adopts the outputs an older build report lists, so an upgrade rebuilds over them', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'df-clean-'));
+    const out = join(dir, 'out');
+    await mkdir(out);
+    await writeFile(join(out, 'build-report.json'), JSON.stringify({ outputs: [{ file: join(out, 'x.iso') }, { file: '/etc/passwd' }] }));
+    await writeFile(join(out, 'x.iso'), 'old');
+    await writeFile(join(out, 'mine.txt'), 'user');
+    const outputs = await OutputDirectory.open(out, dir);
+    expect(await outputs.claim('x.iso')).toBe(join(out, 'x.iso'));
+    await expect(outputs.claim('mine.txt')).rejects.toMatchObject({ code: 'ERR_OUTPUT_EXISTS' });
+    expect(JSON.parse(await readFile(join(out, LEDGER_NAME), 'utf8'))).toEqual({ createdDirectory: false, files: ['build-report.json', 'x.iso', 'x.iso.sha256'] });
+  });
+
   it('does not trust a ledger that names files outside its directory', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'df-clean-'));
     await mkdir(join(dir, 'out'));

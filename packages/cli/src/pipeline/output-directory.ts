@@ -47,7 +47,7 @@ export class OutputDirectory {
     if (ledger) return new OutputDirectory(dir, ledger);
     const created = !existsSync(dir);
     await mkdir(dir, { recursive: true });
-    const opened = new OutputDirectory(dir, { createdDirectory: created, files: [] });
+    const opened = new OutputDirectory(dir, { createdDirectory: created, files: created ? [] : await reportedOutputs(dir) });
     await opened.#save();
     return opened;
   }
@@ -109,6 +109,20 @@ export async function removeOutputs(outDir: string, profileDir: string): Promise
     );
   }
   return removed;
+}
+
+/**
+ * The outputs a build report of a distroforge without ledgers lists in `dir` (and the report
+ * itself): adopted, so an upgrade rebuilds over its own old outputs instead of refusing them.
+ */
+async function reportedOutputs(dir: string): Promise<string[]> {
+  try {
+    const report = JSON.parse(await readFile(join(dir, 'build-report.json'), 'utf8')) as { outputs?: { file?: unknown }[] };
+    const names = (report.outputs ?? []).map((o) => o.file).filter((f): f is string => typeof f === 'string' && resolve(f, '..') === dir).map((f) => f.slice(dir.length + 1));
+    return names.length === 0 ? [] : [...new Set(['build-report.json', ...names, ...names.map((n) => `${n}.sha256`)])].filter(isPlainName).sort();
+  } catch {
+    return [];
+  }
 }
 
 async function readLedger(dir: string): Promise<Ledger | undefined> {
