@@ -2,10 +2,13 @@ import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listCpio } from '@distroforge/initramfs-cpio';
 import { emptyManifest, mergeManifest, writeManifest } from '@distroforge/core';
 import { makeTree, tempDir } from './helpers.js';
+import { rawArchive, rawMember } from './newc-archive.js';
+import { sentinelWorkDir } from './sentinel.js';
 import { debianKernel } from './kernel.js';
 
 const packageDir = resolve(import.meta.dirname, '..');
@@ -120,5 +123,26 @@ describe('initramfs-cpio bin', () => {
     const junk = await cli(['list', join(work, 'junk.cpio')]);
     expect(junk.exitCode).toBe(1);
     expect(junk.stderr).toMatch(/^initramfs-cpio: ERR_CPIO_CORRUPT: .*bad magic/);
+  });
+
+  it('list of a gzip stream declaring a 1 GiB symlink target and extract of the hard-link exploit: exit 1 with a typed error, the host file intact', async () => {
+    const bomb = join(work, 'bomb.cpio.gz');
+    const mib = gzipSync(Buffer.alloc(1 << 20));
+    await writeFile(bomb, Buffer.concat([gzipSync(rawMember({ name: 'evil', type: 'symlink', data: '', size: 1 << 30 })), ...Array.from({ length: 1024 }, () => mib)]));
+    const listed = await cli(['list', bomb]);
+    expect(listed.exitCode).toBe(1);
+    expect(listed.stderr).toMatch(/^initramfs-cpio: ERR_CPIO_LIMIT: .*evil: declared symlink target size 1073741824 exceeds 4096 bytes\n {2}at: .*\n {2}hint: /);
+    const dir = await sentinelWorkDir(join(work, 'exploit'));
+    const exploit = join(work, 'exploit.cpio');
+    await writeFile(exploit, rawArchive([
+      { name: 'a', type: 'file', ino: 50, nlink: 2, mode: 0o4777 },
+      { name: 'a', type: 'symlink', data: dir.sentinel },
+      { name: 'b', type: 'file', ino: 50, nlink: 2, mode: 0o4777, data: 'pwned' },
+    ]));
+    const extracted = await cli(['extract', exploit, '-C', dir.target]);
+    expect(extracted.exitCode).toBe(1);
+    expect(extracted.stderr).toMatch(/^initramfs-cpio: ERR_CPIO_UNSAFE_PATH: refusing to extract "b": .*replaced/);
+    expect(existsSync(dir.target)).toBe(false);
+    await dir.check();
   });
 });
