@@ -29,16 +29,7 @@ import { validateOptions } from './validate-options.js';
  * options again reports no changes and leaves every byte as it was.
  */
 export async function applyProfile(input: ApplyProfileOptions): Promise<ApplyResult> {
-  const options = validateOptions(applyProfileOptionsSchema, input);
-  await assertRootDirectory(options.root);
-  const overlay = options.overlay === undefined ? undefined : await scanOverlay(options.overlay, options.root);
-  const writer = new RootWriter(options.root, options.sourceDateEpoch ?? sourceDateEpoch());
-  const gettyUnits = options.autologin?.enable ? options.autologin.consoles.map(gettyUnitFor) : [];
-  const { enable, disable, defaultTarget } = options.services;
-  await assertUnitsExist(writer, options.overlay, [...enable, ...disable, ...gettyUnits, ...(defaultTarget === undefined ? [] : [defaultTarget])]);
-  if (options.timezone !== undefined) await assertTimezoneExists(writer, options.timezone);
-  if (options.autologin !== undefined) await assertAutologinUser(writer, options);
-  await checkAccounts(accountFileReader(writer, overlay), options.users, options.groups, writer.epoch);
+  const { options, writer, overlay } = await preflight(input);
   if (overlay !== undefined) await copyOverlay(writer, overlay);
   await applyAccounts(writer, options.users, options.groups);
   await applySettings(writer, options);
@@ -50,6 +41,30 @@ export async function applyProfile(input: ApplyProfileOptions): Promise<ApplyRes
   });
   await applyPermissionMap(writer, options.permissions);
   return finish(writer, options.manifest, warnings);
+}
+
+/**
+ * Checks everything applyProfile would refuse — the overlay tree, units to enable, the timezone, the
+ * autologin user, accounts — against a root, writing nothing. For a caller that can learn of a bad
+ * profile before slower work (the CLI checks as soon as the packages are installed).
+ */
+export async function checkProfile(input: ApplyProfileOptions): Promise<void> {
+  await preflight(input);
+}
+
+/** Validation shared by applyProfile and checkProfile: everything that can fail before a byte is written. */
+async function preflight(input: ApplyProfileOptions): Promise<{ options: ParsedProfileOptions; writer: RootWriter; overlay: OverlayEntry[] | undefined }> {
+  const options = validateOptions(applyProfileOptionsSchema, input);
+  await assertRootDirectory(options.root);
+  const overlay = options.overlay === undefined ? undefined : await scanOverlay(options.overlay, options.root);
+  const writer = new RootWriter(options.root, options.sourceDateEpoch ?? sourceDateEpoch());
+  const gettyUnits = options.autologin?.enable ? options.autologin.consoles.map(gettyUnitFor) : [];
+  const { enable, disable, defaultTarget } = options.services;
+  await assertUnitsExist(writer, options.overlay, [...enable, ...disable, ...gettyUnits, ...(defaultTarget === undefined ? [] : [defaultTarget])]);
+  if (options.timezone !== undefined) await assertTimezoneExists(writer, options.timezone);
+  if (options.autologin !== undefined) await assertAutologinUser(writer, options);
+  await checkAccounts(accountFileReader(writer, overlay), options.users, options.groups, writer.epoch);
+  return { options, writer, overlay };
 }
 
 async function applySettings(writer: RootWriter, options: ParsedProfileOptions): Promise<void> {

@@ -1,4 +1,4 @@
-export { applyProfile } from './apply-profile.js';
+export { applyProfile, checkProfile } from './apply-profile.js';
 export { applyOverlay } from './apply-overlay.js';
 export { scanOverlay, type OverlayEntry } from './scan-overlay.js';
 export type { ApplyResult } from './finish.js';

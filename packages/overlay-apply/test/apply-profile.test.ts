@@ -3,7 +3,7 @@ import { chmod, lstat, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyProfile, type ApplyProfileOptions } from '../src/index.js';
+import { applyProfile, checkProfile, type ApplyProfileOptions } from '../src/index.js';
 import { makeFixtureRoot, snapshot, unitLinks } from './fixture-root.js';
 
 // The issue's acceptance profile: hostname, a user in kvm with its own home, a service unit of the
@@ -114,6 +114,16 @@ describe('applyProfile', () => {
       code: 'ERR_UNIT_UNKNOWN',
       value: 'libvirtd.service',
     });
+    expect(await snapshot(dir)).toEqual(before);
+  });
+
+  it('checkProfile refuses what applyProfile would, writing nothing, and passes a good profile without applying it', async () => {
+    const dir = await root();
+    const before = await snapshot(dir);
+    await expect(checkProfile({ ...profile(dir), services: { enable: ['libvirtd.service'] } })).rejects.toMatchObject({ code: 'ERR_UNIT_UNKNOWN', value: 'libvirtd.service' });
+    await expect(checkProfile({ ...profile(dir), timezone: 'Nowhere/City' })).rejects.toMatchObject({ code: 'ERR_TIMEZONE_UNKNOWN' });
+    await expect(checkProfile({ ...profile(dir), autologin: { user: 'nobody-here', consoles: ['ttyS0'], enable: true } })).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_/) });
+    await expect(checkProfile(profile(dir))).resolves.toBeUndefined();
     expect(await snapshot(dir)).toEqual(before);
   });
 });

@@ -72,14 +72,19 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
   const previousEpoch = process.env.SOURCE_DATE_EPOCH;
   process.env.SOURCE_DATE_EPOCH = String(epoch);
   let resolution: Promise<LockFile> | undefined;
+  // Stops the other branches when one fails (or the caller aborts), so the error is reported at once.
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(options.signal?.reason);
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
   const ctx: BuildContext = {
     loaded,
     paths,
     reporter: options.reporter,
-    cache: new StageCache(paths.stateDir, options.reporter, { signal: options.signal, toolchain: stageToolchain }),
+    cache: new StageCache(paths.stateDir, options.reporter, { signal: stop.signal, toolchain: stageToolchain }),
     epoch,
     logFile,
-    ...(options.signal ? { signal: options.signal } : {}),
+    signal: stop.signal,
     resolveLock: () => (resolution ??= resolveLock(loaded)),
     walkStageTree: rememberingWalker(),
   };
@@ -119,7 +124,7 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
       const initramfsBuilt = liveInitramfsStage(ctx, rootfs);
       const imageBuilt = layered ? imageStage(ctx, rootfs) : overlayBuilt.then((overlay) => imageStage(ctx, overlay));
       const layerBuilt = layered ? overlayBuilt.then((overlay) => layerStage(ctx, rootfs, overlay)) : Promise.resolve(undefined);
-      const [overlay, initramfs, image, layer, iso, disk, tar] = await settleAll([
+      const [overlay, initramfs, image, layer, iso, disk, tar] = await settleAll(stop, [
         overlayBuilt,
         initramfsBuilt,
         imageBuilt,
@@ -184,6 +189,7 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
     }
     throw error;
   } finally {
+    options.signal?.removeEventListener('abort', onAbort);
     await ctx.cache.settle();
     await lock.release();
     if (previousEpoch === undefined) delete process.env.SOURCE_DATE_EPOCH;
@@ -192,13 +198,21 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
 }
 
 /**
- * Like Promise.all, but waits for every branch to finish before failing, so no stage is still
- * writing when the build reports its error.
+ * Like Promise.all, but on the first failure stops the other branches (through `stop`, which the
+ * stages' tools honour) and waits for every branch to finish before failing with that first error,
+ * so no stage is still writing when the build reports it.
  */
-async function settleAll<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
-  const results = await Promise.allSettled(promises);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
+async function settleAll<T extends readonly unknown[]>(stop: AbortController, promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  let first: { error: unknown } | undefined;
+  const watched = promises.map((p) =>
+    p.catch((error: unknown) => {
+      first ??= { error };
+      stop.abort(error);
+      throw error;
+    }),
+  );
+  const results = await Promise.allSettled(watched);
+  if (first) throw first.error;
   return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 

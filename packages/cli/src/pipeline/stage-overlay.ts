@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { readManifest, writeManifest } from '@distroforge/core';
-import { applyProfile, type ApplyProfileOptions } from '@distroforge/overlay-apply';
+import { applyProfile, checkProfile, type ApplyProfileOptions } from '@distroforge/overlay-apply';
 import type { StageResult } from '../engine/stage-cache.js';
 import { hashTree } from '../engine/hash-tree.js';
 import type { Profile } from '../profile/profile-schema.js';
@@ -51,9 +51,13 @@ export async function overlayStage(ctx: BuildContext, rootfs: StageResult<unknow
     run: async (dir) => {
       const root = join(dir, 'rootfs');
       const run = { logFile: join(dir, 'overlay.log'), signal: ctx.signal };
-      await linkTree(join(rootfs.dir, 'rootfs'), root, run);
       const manifest = await readManifest(join(rootfs.dir, 'manifest.json'));
-      const result = await applyProfile({ root, manifest, ...settings, ...(overlayDir ? { overlay: overlayDir } : {}), sourceDateEpoch: ctx.epoch });
+      const options = { manifest, ...settings, ...(overlayDir ? { overlay: overlayDir } : {}), sourceDateEpoch: ctx.epoch };
+      // An unknown unit, timezone or user is known from the installed packages alone: say so before
+      // the root's link farm is made (and while the other branches of the build have barely begun).
+      await checkProfile({ root: join(rootfs.dir, 'rootfs'), ...options });
+      await linkTree(join(rootfs.dir, 'rootfs'), root, run);
+      const result = await applyProfile({ root, ...options });
       await writeManifest(join(dir, 'manifest.json'), result.manifest);
       if (isRoot()) await applyManifestToTree(root, result.manifest, run);
       return { changes: result.changes.length };
