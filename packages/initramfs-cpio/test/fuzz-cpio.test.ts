@@ -173,14 +173,17 @@ describe('fuzzing the reader and the extractor', () => {
       }
       if (i % 50 === 0) rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
     };
+    // The first failure stops every worker; all have finished before it is reported (and before cleanup).
     let next = 0;
+    let failure: unknown;
     await Promise.all(
       workers.map(async (worker) => {
         const place = join(work, 'run', worker);
         await mkdir(place);
-        while (next < CASES) await runCase(next++, place);
+        while (next < CASES && failure === undefined) await runCase(next++, place).catch((error: unknown) => (failure ??= error));
       }),
     );
+    if (failure !== undefined) throw failure;
     rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
     const growth = rssPeak - rssBefore;
     console.log(
