@@ -88,6 +88,16 @@ function checkAgainstSource(profile: Profile, text: string, profileFile: string,
 
 /** Validates profile YAML text; errors carry file, line, column, key path and a fix. */
 export function parseProfile(text: string, file = 'profile.yaml'): Profile {
+  try {
+    return parseProfileText(text, file);
+  } catch (error) {
+    // The YAML parser and the schema recurse per nesting level: `[[[[...` thousands deep ends here.
+    if (error instanceof RangeError) throw new ProfileError(file, undefined, undefined, undefined, 'YAML nested too deeply to read', 'a profile nests a few levels; look for a run of [ { or - ');
+    throw error;
+  }
+}
+
+function parseProfileText(text: string, file: string): Profile {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   const yamlError = doc.errors[0];
@@ -95,7 +105,14 @@ export function parseProfile(text: string, file = 'profile.yaml'): Profile {
     const pos = yamlError.linePos?.[0];
     throw new ProfileError(file, pos?.line, pos?.col, undefined, `YAML syntax: ${yamlError.message.split('\n')[0]}`, 'fix the YAML syntax');
   }
-  const result = profileSchema.safeParse(doc.toJS() ?? {});
+  let value: unknown;
+  try {
+    // Aliases are resolved here: an unknown one, or too many (a "billion laughs" document), throws.
+    value = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (error) {
+    throw new ProfileError(file, undefined, undefined, undefined, `YAML: ${(error as Error).message.split('\n')[0]}`, 'define each &anchor before its *alias, and use aliases sparingly');
+  }
+  const result = profileSchema.safeParse(value);
   if (result.success) return result.data;
   throw issueToError(result.error.issues[0]!, doc, lines, file);
 }
