@@ -54,6 +54,8 @@ export interface CraftOptions {
   compression?: CraftedCompression;
   /** Record a payload digest (rpm >= 4.14); default true. */
   payloadDigest?: boolean;
+  /** Rewrites the uncompressed archive before it is compressed and digested (fuzzing below the digests). */
+  mutateArchive?: (archive: Buffer) => Buffer;
 }
 
 const bytes = (data: Buffer | string | undefined) => (data === undefined ? Buffer.alloc(0) : Buffer.from(data));
@@ -103,12 +105,12 @@ async function gzipParts(parts: ArchivePart[]): Promise<Buffer> {
   return Buffer.concat(out);
 }
 
-async function compress(members: CraftedMember[], compression: CraftedCompression): Promise<Buffer> {
+async function compress(members: CraftedMember[], compression: CraftedCompression, mutate = (archive: Buffer) => archive): Promise<Buffer> {
   if (members.some((m) => m.zeros !== undefined)) {
     if (compression !== 'gzip') throw new Error('zero-run members are written with gzip only');
     return gzipParts(archiveParts(members));
   }
-  const archive = newcArchive(members);
+  const archive = mutate(newcArchive(members));
   if (compression === 'identity') return archive;
   if (compression === 'gzip') return gzipSync(archive);
   const { stdout } = await execa(compression, ['-c'], { input: archive, encoding: 'buffer', timeout: 60_000 });
@@ -168,7 +170,7 @@ export function craftedHeader(files: CraftedFile[], algorithm: 'md5' | 'sha256',
 /** A complete package whose header, payload and size digests all match its (hostile) contents. */
 export async function craftRpm(options: CraftOptions): Promise<Buffer> {
   const algorithm = options.digestAlgorithm ?? 'sha256';
-  const payload = await compress(options.members ?? defaultMembers(options.files, options.stripped), options.compression ?? 'gzip');
+  const payload = await compress(options.members ?? defaultMembers(options.files, options.stripped), options.compression ?? 'gzip', options.mutateArchive);
   const extra: TestTag[] = [{ tag: 1125, type: 6, value: options.compression ?? 'gzip' }];
   if (options.payloadDigest ?? true) {
     extra.push({ tag: 5092, type: 8, value: [createHash('sha256').update(payload).digest('hex')] }, { tag: 5093, type: 4, value: [8] });

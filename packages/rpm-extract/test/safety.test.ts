@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { isDistroforgeError } from '@distroforge/core';
 import { extractRpm, readRpm, verifyRpm, RpmError } from '@distroforge/rpm-extract';
 import { buildFixtures } from './build-rpm.js';
+import { prng } from './prng.js';
 
 let work: string;
 let outside: string;
@@ -112,18 +113,6 @@ describe('path safety', () => {
     expect(existsSync(target)).toBe(false);
   });
 });
-
-/** mulberry32: a tiny seeded PRNG so every run mutates the same bytes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('mutation: corrupt and truncated packages fail typed and never write outside the target', () => {
   const perPackage = 30;
