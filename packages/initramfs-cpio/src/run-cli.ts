@@ -1,6 +1,5 @@
 import { stat, readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import { isDistroforgeError, readManifest, writeManifest } from '@distroforge/core';
+import { isDistroforgeError, parseSubcommandLine, readManifest, UsageError, writeManifest, type ParsedCommandLine } from '@distroforge/core';
 import { ZodError } from 'zod';
 import { combineEntries } from './combine-entries.js';
 import { compressionSchema, writeInitramfs, type CpioSegment } from './pack-cpio.js';
@@ -33,28 +32,52 @@ export interface CliIo {
   stderr: NodeJS.WritableStream;
 }
 
-class UsageError extends Error {}
+const commandLine = {
+  commands: {
+    pack: {
+      flags: {
+        output: { type: 'string', short: 'o' },
+        compress: { type: 'string', default: 'none' },
+        level: { type: 'string' },
+        manifest: { type: 'string' },
+        owner: { type: 'string' },
+        'modules-dir': { type: 'string' },
+        module: { type: 'string', multiple: true },
+        prepend: { type: 'string', multiple: true },
+      },
+      minPositionals: 1,
+      maxPositionals: 1,
+      positionalNames: 'DIR or SPEC',
+    },
+    list: { flags: { json: { type: 'boolean', default: false } }, minPositionals: 1, maxPositionals: 1, positionalNames: 'FILE' },
+    extract: { flags: { directory: { type: 'string', short: 'C' }, 'manifest-out': { type: 'string' } }, minPositionals: 1, maxPositionals: 1, positionalNames: 'FILE' },
+  },
+} as const;
+
+type Values = ParsedCommandLine['values'];
 
 /** Runs the command line; returns the exit code (0 ok, 1 failure, 2 usage). One catch for every error. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
-    const [command, ...rest] = argv;
-    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-      io.stdout.write(usage);
-      return command === undefined ? 2 : 0;
-    }
-    if (command === '--version') {
+    const [first] = argv;
+    if (first === 'help') argv = ['--help'];
+    if (first === '--version') {
       const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
       io.stdout.write(`${pkg.version}\n`);
       return 0;
     }
-    if (command === 'pack') return await pack(rest, io);
-    if (command === 'list') return await list(rest, io);
-    if (command === 'extract') return await extract(rest, io);
-    throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    const { command, help, values, positionals } = parseSubcommandLine(argv, commandLine);
+    if (help || command === undefined) {
+      io.stdout.write(usage);
+      return help ? 0 : 2;
+    }
+    const input = positionals[0] as string;
+    if (command === 'pack') return await pack(input, values, io);
+    if (command === 'list') return await list(input, values, io);
+    return await extract(input, values, io);
   } catch (error) {
-    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
-      io.stderr.write(`initramfs-cpio: ${error.message}\n\n${usage}`);
+    if (isDistroforgeError(error) && error.code === 'ERR_USAGE') {
+      io.stderr.write(`initramfs-cpio: ${error.describe()}\n\n${usage}`);
       return 2;
     }
     if (error instanceof ZodError) {
@@ -66,37 +89,24 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stderr.write(`initramfs-cpio: ${error.describe()}\n`);
       return 1;
     }
+    // A file named on the command line that is not there: the user's mistake, said as such.
+    const missing = error as NodeJS.ErrnoException;
+    if ((missing.code === 'ENOENT' || missing.code === 'ENOTDIR' || missing.code === 'EACCES') && missing.path !== undefined) {
+      io.stderr.write(`initramfs-cpio: ${missing.code === 'EACCES' ? 'cannot read' : 'not found'}: ${missing.path}\n`);
+      return 1;
+    }
     throw error;
   }
 }
 
-function one(positionals: string[], what: string): string {
-  if (positionals.length !== 1) throw new UsageError(`expected exactly one ${what}, got ${positionals.length}`);
-  return positionals[0] as string;
-}
-
-async function pack(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      output: { type: 'string', short: 'o' },
-      compress: { type: 'string', default: 'none' },
-      level: { type: 'string' },
-      manifest: { type: 'string' },
-      owner: { type: 'string' },
-      'modules-dir': { type: 'string' },
-      module: { type: 'string', multiple: true },
-      prepend: { type: 'string', multiple: true },
-    },
-  });
-  const input = one(positionals, 'DIR or SPEC');
-  if (!values.output) throw new UsageError('-o FILE is required');
+async function pack(input: string, parsed: Values, io: CliIo): Promise<number> {
+  const values = parsed as { output?: string; compress?: string; level?: string; manifest?: string; owner?: string; 'modules-dir'?: string; module?: string[]; prepend?: string[] };
+  if (!values.output) throw new UsageError('-o FILE is required', { hint: 'initramfs-cpio pack DIR -o FILE' });
   const compress = compressionSchema.parse(values.compress);
-  if (values.owner !== undefined && values.owner !== 'disk' && values.owner !== 'root') throw new UsageError('--owner is disk or root');
-  if (values.module?.length && !values['modules-dir']) throw new UsageError('--module needs --modules-dir');
+  if (values.owner !== undefined && values.owner !== 'disk' && values.owner !== 'root') throw new UsageError('--owner is disk or root', { value: values.owner });
+  if (values.module?.length && !values['modules-dir']) throw new UsageError('--module needs --modules-dir', { hint: '--modules-dir ROOT/lib/modules/VERSION --module NAME' });
   const isDir = (await stat(input)).isDirectory();
-  if (!isDir && (values.manifest || values.owner)) throw new UsageError('--manifest and --owner apply to a directory input');
+  if (!isDir && (values.manifest || values.owner)) throw new UsageError('--manifest and --owner apply to a directory input', { value: input });
   const source = isDir
     ? entriesFromDirectory(input, { manifest: values.manifest ? await readManifest(values.manifest) : undefined, owner: values.owner as 'disk' | 'root' | undefined })
     : await entriesFromSpec(input);
@@ -121,23 +131,16 @@ async function pack(argv: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-async function list(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
-  const file = one(positionals, 'FILE');
+async function list(file: string, values: Values, io: CliIo): Promise<number> {
   for await (const { body: _body, ...entry } of readCpio(file)) {
     io.stdout.write(`${values.json ? JSON.stringify(entry) : formatListing(entry)}\n`);
   }
   return 0;
 }
 
-async function extract(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { directory: { type: 'string', short: 'C' }, 'manifest-out': { type: 'string' } },
-  });
-  const file = one(positionals, 'FILE');
-  if (!values.directory) throw new UsageError('-C DIR is required');
+async function extract(file: string, parsed: Values, io: CliIo): Promise<number> {
+  const values = parsed as { directory?: string; 'manifest-out'?: string };
+  if (!values.directory) throw new UsageError('-C DIR is required', { hint: 'initramfs-cpio extract FILE -C DIR' });
   const result = await extractCpio(file, values.directory);
   if (values['manifest-out']) await writeManifest(values['manifest-out'], result.manifest);
   io.stdout.write(`${values.directory}: ${result.entries} entries extracted\n`);

@@ -36,7 +36,26 @@ describe('initramfs-cpio bin', () => {
     expect((await cli([])).exitCode).toBe(2);
     const bad = await cli(['frobnicate']);
     expect(bad.exitCode).toBe(2);
-    expect(bad.stderr).toContain('unknown command "frobnicate"');
+    expect(bad.stderr).toContain("initramfs-cpio: ERR_USAGE: unknown command 'frobnicate'");
+  });
+
+  it('refuses an unknown flag or command with the nearest known one, a stray argument, and names a missing input file (exit 2, 2, 1)', async () => {
+    for (const [args, said] of [
+      [['lst', 'x.cpio'], "unknown command 'lst'\n  hint: did you mean list?"],
+      [['list', 'x.cpio', '--jsn'], "unknown flag '--jsn'\n  hint: did you mean --json?"],
+      [['pack', tree, '-o', join(work, 'x'), '--compres', 'xz'], "unknown flag '--compres'\n  hint: did you mean --compress?"],
+      [['list', 'a.cpio', 'b.cpio'], "unexpected argument 'b.cpio': this command takes one FILE"],
+      [['extract', 'a.cpio'], '-C DIR is required\n  hint: initramfs-cpio extract FILE -C DIR'],
+    ] as const) {
+      const run = await cli([...args]);
+      expect(run.exitCode, args.join(' ')).toBe(2);
+      expect(run.stderr).toContain(`initramfs-cpio: ERR_USAGE: ${said}`);
+      expect(run.stderr).toContain('usage:\n  initramfs-cpio pack');
+    }
+    expect(existsSync(join(work, 'x'))).toBe(false);
+    const missing = await cli(['list', join(work, 'no-such.cpio')]);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toBe(`initramfs-cpio: not found: ${join(work, 'no-such.cpio')}`);
   });
 
   it('pack DIR --manifest --compress zstd, then list shows the manifest applied', async () => {
