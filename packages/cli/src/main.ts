@@ -2,7 +2,6 @@ import { defineCommand, renderUsage, runCommand, type CommandDef } from 'citty';
 import { closestWord, isDistroforgeError, UsageError } from '@distroforge/core';
 import { checkArguments } from './command-line/check-arguments.js';
 import { exitCodeFor, exitCodes } from './exit-codes.js';
-import { Reporter } from './output/reporter.js';
 import { commands } from './commands/index.js';
 
 export const version = '0.1.0';
@@ -72,13 +71,5 @@ async function resolveValue<T>(value: T | (() => T | Promise<T>) | Promise<T>): 
   return typeof value === 'function' ? await (value as () => T | Promise<T>)() : await value;
 }
 
-/** Shared flags of the commands that report progress. */
-export const outputArgs = {
-  verbose: { type: 'boolean', description: 'stream the external tools\u2019 output', default: false },
-  json: { type: 'boolean', description: 'one JSON event per line on stderr, the result on stdout', default: false },
-  quiet: { type: 'boolean', description: 'print nothing but errors and the result', default: false },
-} as const;
-
-export function reporterFor(args: { verbose?: boolean; json?: boolean; quiet?: boolean }): Reporter {
-  return new Reporter({ verbose: args.verbose, json: args.json, quiet: args.quiet });
-}
+// Kept until every command imports these from output/command-output.js.
+export { outputArgs, reporterFor } from './output/command-output.js';

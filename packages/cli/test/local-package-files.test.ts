@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProfileError, Reporter, resolveLock, StageCache, type StageRun } from '@distroforge/cli';
-import { profilePaths } from '../src/commands/profile-paths.js';
+import { profilePaths } from '../src/profile/profile-paths.js';
 import { rememberingWalker } from '../src/engine/remembering-walker.js';
 import type { BuildContext } from '../src/pipeline/build-context.js';
 import { findKernel } from '../src/pipeline/find-kernel.js';

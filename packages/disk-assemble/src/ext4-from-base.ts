@@ -1,11 +1,12 @@
 import { leastRecentlyUsed, runLogged, writeAtomically, type Manifest } from '@distroforge/core';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rename, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidDiskOptionsError } from './errors.js';
 import { ext4Delta } from './ext4-delta.js';
 import { buildExt4Image, ext4SizeFor, extraFileCommands, runDebugfs, type BuildExt4ImageOptions, type Ext4Image } from './ext4-image.js';
+import { cachedBaseImages } from './cached-base-images.js';
 import type { SpeculativeBaseCopy } from './speculative-base-copy.js';
 import { findDebugfs, findMkfsExt4 } from './tools.js';
 import { readTree, type TreeEntry, type TreeWalker } from './walk-tree.js';
@@ -170,12 +171,6 @@ function listingDigest(tree: readonly TreeEntry[], manifest: Manifest): string {
   const hash = createHash('sha256');
   for (const e of tree) hash.update(`${e.path}\0${e.type}\0${e.size}\0${e.mtimeSec}\0${e.mode}\0${e.uid}\0${e.gid}\0${e.inode}\n`);
   return hash.update(JSON.stringify(manifest)).digest('hex');
-}
-
-/** The base images in a cache directory (none if it does not exist). */
-export async function cachedBaseImages(cacheDir: string): Promise<string[]> {
-  const names = await readdir(cacheDir).catch(() => [] as string[]);
-  return names.filter((n) => n.endsWith('.ext4')).map((n) => join(cacheDir, n));
 }
 
 /** Keeps the newest-used base images (by mtime, which a reuse refreshes); `current` always stays. */

@@ -2,7 +2,7 @@ import { byRecentUse, runLogged } from '@distroforge/core';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cachedBaseImages } from './ext4-from-base.js';
+import { cachedBaseImages } from './cached-base-images.js';
 
 /** A copy of a cached base image started before the build knows which base it needs. */
 export interface SpeculativeBaseCopy {

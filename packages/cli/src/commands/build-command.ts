@@ -2,7 +2,7 @@ import { defineCommand } from 'citty';
 import { formatMs } from '../output/reporter.js';
 import { buildProfile } from '../pipeline/build-profile.js';
 import { checkReproducible } from '../pipeline/check-reproducible.js';
-import { outputArgs, reporterFor } from '../main.js';
+import { outputArgs, reporterFor } from '../output/command-output.js';
 import { withInterrupt } from './with-interrupt.js';
 
 export default defineCommand({

@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import { cleanProfile } from './clean.js';
-import { profilePaths } from './profile-paths.js';
+import { profilePaths } from '../profile/profile-paths.js';
 
 export default defineCommand({
   meta: { name: 'clean', description: 'Remove the build state and the files builds published (nothing else in the output directory), undoing mounts left by an interrupted build' },

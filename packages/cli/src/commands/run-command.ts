@@ -3,7 +3,7 @@ import { launch } from '@distroforge/qemu-launch';
 import { DistroforgeError } from '@distroforge/core';
 import { buildProfile } from '../pipeline/build-profile.js';
 import { launchOptionsFor, MEDIA, type BootMode, type Medium } from '../pipeline/boot-test.js';
-import { reporterFor } from '../main.js';
+import { reporterFor } from '../output/command-output.js';
 import { imageTarget } from './image-target.js';
 
 export default defineCommand({

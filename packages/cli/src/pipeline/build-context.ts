@@ -2,7 +2,7 @@ import type { TreeWalker } from '@distroforge/disk-assemble';
 import type { LoadedProfile } from '../profile/load-profile.js';
 import type { Reporter } from '../output/reporter.js';
 import type { StageCache } from '../engine/stage-cache.js';
-import type { ProfilePaths } from '../commands/profile-paths.js';
+import type { ProfilePaths } from '../profile/profile-paths.js';
 import type { LockFile } from './lock-file.js';
 
 /** What every stage of a build can read. */

@@ -2,7 +2,7 @@ import { chmod, copyFile, link, mkdir, readFile, rename, rm, stat, writeFile, co
 import { join } from 'node:path';
 import { sha256File, sourceDateEpoch, useFileDigestCache, useToolVersionCache, DistroforgeError } from '@distroforge/core';
 import { StageCache, type StageResult } from '../engine/stage-cache.js';
-import { profilePaths } from '../commands/profile-paths.js';
+import { profilePaths } from '../profile/profile-paths.js';
 import { OutputDirectory } from './output-directory.js';
 import { loadProfile, type LoadedProfile } from '../profile/load-profile.js';
 import type { Reporter } from '../output/reporter.js';

@@ -1,12 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeManifest, type Manifest } from '@distroforge/core';
-import { LocalPackageError, readPackageFileInfo, type BootstrapProgress, type PackageFileInfo } from '@distroforge/rootfs-bootstrap';
+import { LocalPackageError, readPackageFileInfo, type PackageFileInfo } from '@distroforge/rootfs-bootstrap';
 import type { LoadedProfile } from '../profile/load-profile.js';
 import { ProfileError } from '../profile/profile-error.js';
 import { profileKeyPosition } from '../profile/profile-key-position.js';
 import { kernelPackageOf } from '../profile/profile-schema.js';
-import type { BuildContext } from './build-context.js';
 import { ensureModuleIndex } from './ensure-module-index.js';
 import { findKernel } from './find-kernel.js';
 
@@ -78,15 +77,6 @@ export async function profileLocalPackages(loaded: LoadedProfile): Promise<Profi
 async function profileKeyError(loaded: LoadedProfile, key: string[], message: string, hint: string): Promise<ProfileError> {
   const pos = await profileKeyPosition(loaded, key);
   return new ProfileError(loaded.profileFile, pos?.line, pos?.col, key.join('.'), message, hint);
-}
-
-/** Turns rootfs-bootstrap's progress events (apt or RPM) into the rootfs stage's progress line. */
-export function rootfsProgress(ctx: BuildContext): (event: BootstrapProgress) => void {
-  return (e) => {
-    if (e.phase === 'download') ctx.reporter.emit({ type: 'progress', stage: 'rootfs', done: e.done, total: e.total, bytes: e.bytes, totalBytes: e.totalBytes, message: `download ${e.name}` });
-    else if (e.phase === 'unpack') ctx.reporter.emit({ type: 'progress', stage: 'rootfs', done: e.done, total: e.total, message: `unpack ${e.name}` });
-    else if (e.phase === 'configure') ctx.reporter.emit({ type: 'progress', stage: 'rootfs', message: `configure: ${e.step}` });
-  };
 }
 
 /**

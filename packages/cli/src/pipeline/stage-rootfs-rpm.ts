@@ -4,7 +4,8 @@ import { locatingUnsatisfiable } from './locate-unsatisfiable.js';
 import type { StageResult } from '../engine/stage-cache.js';
 import type { Profile } from '../profile/profile-schema.js';
 import type { BuildContext } from './build-context.js';
-import { finishRootfs, rootfsIncludes, rootfsProgress, type ProfileLocalPackages, type RootfsStageResult } from './rootfs-common.js';
+import { finishRootfs, rootfsIncludes, type ProfileLocalPackages, type RootfsStageResult } from './rootfs-common.js';
+import { rootfsProgress } from './rootfs-progress.js';
 
 type RpmSource = Extract<Profile['source'], { location: string }>;
 
@@ -52,7 +53,7 @@ export async function rpmRootfsStage(ctx: BuildContext, source: RpmSource, local
         target: join(dir, 'rootfs'),
         scriptlets: root,
         logFile: join(dir, 'bootstrap.log'),
-        onProgress: rootfsProgress(ctx),
+        onProgress: rootfsProgress(ctx.reporter),
       });
       for (const f of result.scriptlets.failures) ctx.reporter.say(`warning: %${f.scriptlet} of ${f.package} failed: ${f.message} (log: ${result.logFile ?? join(dir, 'bootstrap.log')})`);
       return finishRootfs(dir, local, result);

@@ -3,7 +3,8 @@ import { bootstrapRootfs } from '@distroforge/rootfs-bootstrap';
 import { DistroforgeError } from '@distroforge/core';
 import type { StageResult } from '../engine/stage-cache.js';
 import type { BuildContext } from './build-context.js';
-import { finishRootfs, profileLocalPackages, rootfsIncludes, rootfsProgress, type RootfsStageResult } from './rootfs-common.js';
+import { finishRootfs, profileLocalPackages, rootfsIncludes, type RootfsStageResult } from './rootfs-common.js';
+import { rootfsProgress } from './rootfs-progress.js';
 import { rpmRootfsStage } from './stage-rootfs-rpm.js';
 import { resolvedAptPackages } from './resolved-apt-packages.js';
 
@@ -38,7 +39,7 @@ export async function rootfsStage(ctx: BuildContext): Promise<StageResult<Rootfs
         ...(source.mirror ? { mirrors: [source.mirror] } : {}),
         ...(source.keyring ? { keyring: source.keyring } : {}),
         logFile: join(dir, 'bootstrap.log'),
-        onProgress: rootfsProgress(ctx),
+        onProgress: rootfsProgress(ctx.reporter),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
       return finishRootfs(dir, local, result);
