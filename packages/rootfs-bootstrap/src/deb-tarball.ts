@@ -1,6 +1,6 @@
 import { ToolFailedError } from '@distroforge/core';
 import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Parser, type ReadEntry } from 'tar';
 import { readArMembers, type ArMember } from './ar-archive.js';
@@ -52,7 +52,9 @@ export async function readDebTarball(file: string, stem: 'control.tar' | 'data.t
 /** Parses a decompressed tarball (`what` names it in errors) with the checks of `readDebTarball`. */
 export async function parseDebTar(file: string, what: string, stream: Readable, onEntry: DebEntryHandler): Promise<void> {
   let stopped: { error: unknown } | undefined;
-  const parser = new Parser({ strict: true, maxMetaEntrySize: DEB_TAR_LIMITS.metaBytes });
+  // The member was decompressed by its name already: node-tar must not sniff another layer (brotli
+  // and zstd can be switched off; gzip cannot, so gzip magic is refused before the parser).
+  const parser = new Parser({ strict: true, maxMetaEntrySize: DEB_TAR_LIMITS.metaBytes, brotli: false, zstd: false });
   const stop: StopTarball = (error) => {
     if (stopped) return;
     stopped = { error };
@@ -75,7 +77,7 @@ export async function parseDebTar(file: string, what: string, stream: Readable, 
     if (entry.meta) stop(new DebFormatError(`${file}: ${what}: a ${entry.type} header of ${entry.size} bytes (limit ${DEB_TAR_LIMITS.metaBytes})`, { path: file, value: entry.size }));
   });
   try {
-    await pipeline(stream, parser);
+    await pipeline(stream, refuseGzipMagic(file, what), parser);
   } catch (error) {
     if (stopped) throw stopped.error;
     if (error instanceof BootstrapError) throw error;
@@ -93,4 +95,23 @@ function checkLengths(file: string, what: string, entry: ReadEntry): void {
       throw new DebFormatError(`${file}: ${what}: a member ${field} of ${bytes} bytes (limit ${DEB_TAR_LIMITS.pathBytes})`, { path: file, value: `${value.slice(0, 200)}…` });
     }
   }
+}
+
+/** Passes a tarball through, refusing one that starts with gzip's magic (a second compression layer). */
+function refuseGzipMagic(file: string, what: string): Transform {
+  let head: Buffer | undefined = Buffer.alloc(0);
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      if (!head) return done(null, chunk);
+      head = Buffer.concat([head, chunk]);
+      if (head.length < 2) return done();
+      const first = head;
+      head = undefined;
+      if (first[0] === 0x1f && first[1] === 0x8b) return done(new DebFormatError(`${file}: ${what} holds a gzip stream, not a tarball`, { path: file, value: what }));
+      done(null, first);
+    },
+    flush(done) {
+      done(null, head?.length ? head : undefined);
+    },
+  });
 }

@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unpackIntoDpkgDatabase } from '../src/dpkg-unpack.js';
 import type { PackageCandidate } from '../src/package-candidate.js';
 import { unpackDeb } from '../src/unpack-deb.js';
-import { craftedDeb, paxHeader, tarball, tarMember, tarOf, type TarMember } from './deb-builder.js';
+import { gzipSync } from 'node:zlib';
+import { readDebControlArchive } from '../src/deb-control.js';
+import { compress, craftedDeb, paxHeader, tarball, tarMember, tarOf, type TarMember } from './deb-builder.js';
 
 const work = mkdtempSync(join(tmpdir(), 'rootfs-bootstrap-hostile-deb-'));
 const sentinelDir = join(work, 'sentinel');
@@ -190,6 +192,16 @@ const cases: HostileCase[] = [
     expect: { code: 'ERR_BOOTSTRAP_DEB_FORMAT' },
   },
   {
+    name: 'a data tarball that is itself gzip-compressed (node-tar would unpack a second layer)',
+    data: gzipSync(members([file('./nested', 'nested\n')])),
+    expect: { code: 'ERR_BOOTSTRAP_DEB_FORMAT' },
+  },
+  {
+    name: 'a data tarball that is itself zstd-compressed',
+    data: compress(members([file('./nested', 'nested\n')]), 'zst'),
+    expect: { code: 'ERR_BOOTSTRAP_DEB_FORMAT' },
+  },
+  {
     name: 'a pax path with a NUL byte is cut at the NUL, as tar reads it',
     data: tarball([paxHeader({ path: './a\0/../../x' }), tarMember(file('./short', 'cut\n'))]),
     expect: (root) => {
@@ -237,5 +249,22 @@ describe('unpackIntoDpkgDatabase with a stat override in force', () => {
     expect(readlinkSync(join(root, 'usr/bin/tool'))).toBe(sentinel);
     expect(statSync(join(root, 'usr/bin/real')).mode & 0o7777).toBe(0o4755); // overrides still apply to files
     expect(outside()).toEqual(before);
+  });
+});
+
+describe('readDebControlArchive bounds what it holds in memory', () => {
+  const data = tarOf([{ path: './x', body: 'x' }]);
+  it('refuses control members declaring more than 64 MiB in all', async () => {
+    const control = tarball([tarMember({ path: './control', body: 'Package: x\n' }), tarMember({ path: './md5sums', body: 'tiny', size: 65 * 1024 ** 2 })]);
+    const deb = join(work, 'debs', 'control-declared.deb');
+    writeFileSync(deb, craftedDeb(data, 'gz', control));
+    await expect(readDebControlArchive(deb)).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_DEB_FORMAT', message: expect.stringContaining('declares more than') });
+  });
+
+  it.each(['gz', 'xz'] as const)('refuses a %s control tarball that expands beyond 64 MiB', async (compression) => {
+    const control = tarball([tarMember({ path: './control', body: 'Package: x\n' }), tarMember({ path: './zeros', body: Buffer.alloc(65 * 1024 ** 2) })]);
+    const deb = join(work, 'debs', `control-bomb-${compression}.deb`);
+    writeFileSync(deb, craftedDeb(data, compression, control));
+    await expect(readDebControlArchive(deb)).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_DEB_FORMAT', message: expect.stringMatching(/exceeded|expands beyond|larger than/) });
   });
 });
