@@ -9,7 +9,7 @@ import { buildProfile, type BuildReport } from '../pipeline/build-profile.js';
 import type { Reporter } from '../output/reporter.js';
 import { testSchema } from '../profile/profile-schema.js';
 import { imageTarget, parseFirmwares, type Firmware } from './image-target.js';
-import { bootAndCheck, bootModes, chainDiskBoots, MEDIA, type BootMode, type BootVerdict, type Medium, type TestSection } from '../pipeline/boot-test.js';
+import { bootAndCheck, bootModes, chainDiskBoots, describeCheckFailure, MEDIA, type BootMode, type BootVerdict, type Medium, type TestSection } from '../pipeline/boot-test.js';
 import { formatBootStages } from '../pipeline/boot-stages.js';
 import { loadProfile } from '../profile/load-profile.js';
 import { outputArgs, reporterFor } from '../main.js';
@@ -62,8 +62,9 @@ export default defineCommand({
             : `FAILED${verdict.stages.length ? ` after ${formatBootStages(verdict.stages)}` : ''}`,
         });
         if (!verdict.ok) {
-          reporter.say(`FAIL ${name}: ${verdict.error ?? 'a check failed'}`);
-          for (const c of verdict.commands.filter((c) => !c.ok)) reporter.say(`  check "${c.run}" expected ${JSON.stringify(c.expect)}, got ${JSON.stringify(c.output.slice(0, 200))}`);
+          const failedChecks = verdict.commands.filter((c) => !c.ok).length;
+          reporter.say(`FAIL ${name}: ${verdict.error ?? `${failedChecks} of ${verdict.commands.length} checks failed`}`);
+          for (const c of verdict.commands.filter((c) => !c.ok)) reporter.say(`  ${describeCheckFailure(c)}`);
           for (const line of verdict.lastLines ?? []) reporter.say(`  | ${line}`);
           if (verdict.consoleLog) reporter.say(`  console log: ${verdict.consoleLog}`);
         }

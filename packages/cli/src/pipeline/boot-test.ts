@@ -24,11 +24,14 @@ export type BootMode = {
   persist?: { image: string; step: 'write' | 'check'; token: string };
 };
 
+/** One test command: it passes when its output matches `expect` AND it exits 0. */
 export interface CommandVerdict {
   run: string;
   expect: string;
   ok: boolean;
-  exitStatus: number | undefined;
+  /** Whether the output matched `expect`, whatever the exit status. */
+  matched: boolean;
+  exitStatus: number;
   output: string;
 }
 
@@ -191,7 +194,19 @@ async function runCommand(instance: Instance, n: number, command: { run: string;
   await instance.send(`echo '__DF_BEG''IN_${n}__'; ${command.run}; echo "__DF_E""ND_${n}_$?__"\n`);
   const result = await instance.waitFor(new RegExp(`__DF_BEGIN_${n}__\\r?\\n([\\s\\S]*?)__DF_END_${n}_(\\d+)__`), { timeout: command.timeout * 1000 });
   const output = (result.groups[0] ?? '').replace(/\r/g, '').trim();
-  const expectation = /^\/(.*)\/([a-z]*)$/.exec(command.expect);
-  const ok = expectation ? new RegExp(expectation[1] ?? '', expectation[2]).test(output) : output.includes(command.expect);
-  return { run: command.run, expect: command.expect, ok, exitStatus: Number(result.groups[1]), output };
+  // Only JavaScript's flags after the last slash: "/bin/busybox" is a path to look for, not /bin/ with flags "busybox".
+  const expectation = /^\/(.*)\/([dgimsuvy]*)$/.exec(command.expect);
+  const matched = expectation ? new RegExp(expectation[1] ?? '', expectation[2]).test(output) : output.includes(command.expect);
+  const exitStatus = Number(result.groups[1]);
+  // The status counts too: `command -v a b c` prints the paths it finds and fails for the rest.
+  return { run: command.run, expect: command.expect, ok: matched && exitStatus === 0, matched, exitStatus, output };
+}
+
+/** Why a test command failed, for the verdict's message: its exit status, its output, or both. */
+export function describeCheckFailure(check: CommandVerdict): string {
+  const reasons = [
+    ...(check.exitStatus === 0 ? [] : [`exited with status ${check.exitStatus}`]),
+    ...(check.matched ? [] : [`expected ${JSON.stringify(check.expect)}, got ${JSON.stringify(check.output.slice(0, 200))}`]),
+  ];
+  return `check "${check.run}" ${reasons.join('; ')}`;
 }
