@@ -8,17 +8,14 @@ import { loadProfile, type LoadedProfile } from '../profile/load-profile.js';
 import type { Reporter } from '../output/reporter.js';
 import { rememberingWalker } from '../engine/remembering-walker.js';
 import { DEFAULT_EPOCH, type BuildContext } from './build-context.js';
-import { busyboxInitramfsStage } from './stage-busybox-initramfs.js';
-import { diskStage } from './stage-disk.js';
-import { imageStage } from './stage-image.js';
-import { isoStage } from './stage-iso.js';
-import { layerStage } from './stage-layer.js';
-import { kernelStage } from './stage-kernel.js';
-import { liveInitramfsStage } from './stage-live-initramfs.js';
-import { overlayStage } from './stage-overlay.js';
-import { rootfsStage } from './stage-rootfs.js';
-import { rootfsTarStage } from './stage-rootfs-tar.js';
 import { assertLocked, resolveLock, type LockFile } from './lock-file.js';
+import { buildStages, publicationsOf } from './build-stages.js';
+import type { PublishedKind } from './output-kinds.js';
+import type { ImageStageResult } from './stage-image.js';
+import type { KernelStageResult } from './stage-kernel.js';
+import type { LayerStageResult } from './stage-layer.js';
+import type { RootfsStageResult } from './rootfs-common.js';
+import { runGraph, type GraphResults } from '../engine/stage-graph.js';
 import { stageToolchain } from '../engine/toolchain.js';
 import { lockState } from '../engine/state-lock.js';
 
@@ -33,7 +30,7 @@ export interface BuildOptions {
 }
 
 export interface BuiltOutput {
-  kind: 'iso' | 'disk' | 'initramfs' | 'kernel' | 'squashfs' | 'erofs' | 'rootfs-tar';
+  kind: PublishedKind;
   file: string;
   bytes: number;
   sha256: string;
@@ -72,7 +69,7 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
   const previousEpoch = process.env.SOURCE_DATE_EPOCH;
   process.env.SOURCE_DATE_EPOCH = String(epoch);
   let resolution: Promise<LockFile> | undefined;
-  // Stops the other branches when one fails (or the caller aborts), so the error is reported at once.
+  // Stops the other stages when one fails (or the caller aborts), so the error is reported at once.
   const stop = new AbortController();
   const onAbort = () => stop.abort(options.signal?.reason);
   if (options.signal?.aborted) onAbort();
@@ -89,10 +86,6 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
     walkStageTree: rememberingWalker(),
   };
   try {
-    const stages: StageResult<unknown>[] = [];
-    const published: BuiltOutput[] = [];
-    let packages: BuildReport['packages'] = [];
-    let direct: BuildReport['direct'];
     const { profile } = loaded;
     if (profile.source.type === 'busybox') {
       const unsupported = profile.outputs.filter((o) => o !== 'initramfs');
@@ -102,75 +95,40 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
           hint: 'set outputs: [initramfs], or use an apt or RPM source for images',
         });
       }
-      const kernel = await kernelStage(ctx);
-      const initramfs = await busyboxInitramfsStage(ctx, kernel);
-      stages.push(kernel, initramfs);
-      const vmlinuz = await publish(outputs, join(kernel.dir, kernel.result.vmlinuz), `${profile.name}.vmlinuz`, 'kernel');
-      const initrd = await publish(outputs, join(initramfs.dir, initramfs.result.initrd), `${profile.name}.initramfs.img`, 'initramfs');
-      published.push(vmlinuz, initrd);
+    } else if (options.locked) await assertLocked(loaded, ctx.resolveLock);
+    const applicable = buildStages.filter((stage) => stage.applies(profile));
+    const results = await runGraph(
+      applicable.map((stage) => ({ name: stage.name, needs: stage.needs(profile), run: (c: BuildContext, done: GraphResults) => stage.run(c, done) })),
+      ctx,
+      stop,
+    );
+    const done = (name: string) => results.get(name) as StageResult<never>;
+    const stages = applicable.map((stage) => done(stage.name));
+    const published: BuiltOutput[] = [];
+    for (const publication of publicationsOf(applicable, results, profile)) published.push(await publish(outputs, publication.from, publication.name, publication.kind));
+    const file = (kind: PublishedKind) => published.find((o) => o.kind === kind)?.file as string;
+    let packages: BuildReport['packages'];
+    let direct: BuildReport['direct'];
+    if (profile.source.type === 'busybox') {
+      const kernel = done('kernel') as StageResult<KernelStageResult>;
       packages = [{ name: kernel.result.package, version: kernel.result.packageVersion, sha256: '' }];
-      direct = { kernel: vmlinuz.file, initrd: initrd.file, append: ['console=ttyS0,115200', 'panic=-1', ...profile.boot.kernelArgs].join(' ') };
+      direct = { kernel: file('kernel'), initrd: file('initramfs'), append: ['console=ttyS0,115200', 'panic=-1', ...profile.boot.kernelArgs].join(' ') };
     } else {
-      if (options.locked) await assertLocked(loaded, ctx.resolveLock);
-      const rootfs = await rootfsStage(ctx);
-      // A live root in two images: one of the bootstrapped root (rebuilt only when the packages
-      // change) and a small layer of what the overlay changed, stacked by the live init. A single
-      // image of the whole root is built instead when one is wanted as such (a squashfs output, a
-      // disk whose root is the image) or the image is EROFS.
-      const layered = profile.image.type === 'squashfs' && !profile.outputs.includes('squashfs') && !(profile.outputs.includes('disk') && profile.disk.root === 'image');
-      // Independent branches run side by side: the initramfs needs only the root's kernel, a
-      // layered root image only the bootstrapped root; the ISO and the disk image wait for theirs.
-      const overlayBuilt = overlayStage(ctx, rootfs);
-      const initramfsBuilt = liveInitramfsStage(ctx, rootfs);
-      const imageBuilt = layered ? imageStage(ctx, rootfs) : overlayBuilt.then((overlay) => imageStage(ctx, overlay));
-      const layerBuilt = layered ? overlayBuilt.then((overlay) => layerStage(ctx, rootfs, overlay)) : Promise.resolve(undefined);
-      const [overlay, initramfs, image, layer, iso, disk, tar] = await settleAll(stop, [
-        overlayBuilt,
-        initramfsBuilt,
-        imageBuilt,
-        layerBuilt,
-        profile.outputs.includes('iso')
-          ? Promise.all([imageBuilt, initramfsBuilt, layerBuilt]).then(([i, r, l]) => isoStage(ctx, i, r, l))
-          : Promise.resolve(undefined),
-        !profile.outputs.includes('disk')
-          ? Promise.resolve(undefined)
-          : profile.disk.root === 'image'
-            ? Promise.all([imageBuilt, initramfsBuilt]).then(([i, r]) => diskStage(ctx, { kind: 'image', image: i }, r))
-            : Promise.all([overlayBuilt, initramfsBuilt]).then(([o, r]) => diskStage(ctx, { kind: 'ext4', overlay: o, rootfs }, r)),
-        profile.outputs.includes('rootfs-tar') ? overlayBuilt.then((o) => rootfsTarStage(ctx, o)) : Promise.resolve(undefined),
-      ] as const);
-      stages.push(rootfs, overlay, image, ...(layer ? [layer] : []), initramfs);
-      packages = rootfs.result.packages.map(({ name, version, sha256 }) => ({ name, version, sha256 }));
-      const kernelOut = await publish(outputs, join(initramfs.dir, initramfs.result.kernel), `${profile.name}.vmlinuz`, 'kernel');
-      const initrdOut = await publish(outputs, join(initramfs.dir, initramfs.result.initrd), `${profile.name}.initramfs.img`, 'initramfs');
-      published.push(kernelOut, initrdOut);
+      packages = (done('rootfs') as StageResult<RootfsStageResult>).result.packages.map(({ name, version, sha256 }) => ({ name, version, sha256 }));
       // Direct boot: the root image itself is the medium (a virtio disk, /dev/vda), no label
       // search; the layer, if any, is the next disk.
-      const imageFile = join(image.dir, image.result.file);
+      const image = done('image') as StageResult<ImageStageResult>;
+      const layer = results.has('layer') ? (done('layer') as StageResult<LayerStageResult>) : undefined;
       const layerFile = layer ? join(layer.dir, layer.result.file) : undefined;
-      const imageOut = layered ? undefined : await publish(outputs, imageFile, `${profile.name}.${image.result.type}`, image.result.type);
-      if (imageOut) published.push(imageOut);
       const directArgs = ['console=tty0', 'console=ttyS0,115200', 'live.device=/dev/vda', 'live.image=', ...(layerFile ? ['live.layers=/dev/vdb'] : []), ...profile.boot.kernelArgs];
       direct = {
-        kernel: kernelOut.file,
-        initrd: initrdOut.file,
-        rootImage: imageOut?.file ?? imageFile,
+        kernel: file('kernel'),
+        initrd: file('initramfs'),
+        rootImage: published.find((o) => o.kind === image.result.type)?.file ?? join(image.dir, image.result.file),
         ...(layerFile ? { layers: [layerFile] } : {}),
-        stagingRoot: join(overlay.dir, 'rootfs'),
+        stagingRoot: join(done('overlay').dir, 'rootfs'),
         append: directArgs.join(' '),
       };
-      if (iso) {
-        stages.push(iso);
-        published.push(await publish(outputs, join(iso.dir, iso.result.file), iso.result.file, 'iso'));
-      }
-      if (disk) {
-        stages.push(disk);
-        published.push(await publish(outputs, join(disk.dir, disk.result.file), disk.result.file, 'disk'));
-      }
-      if (tar) {
-        stages.push(tar);
-        published.push(await publish(outputs, join(tar.dir, tar.result.file), tar.result.file, 'rootfs-tar'));
-      }
     }
     const report: BuildReport = {
       profile: profile.name,
@@ -195,25 +153,6 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
     if (previousEpoch === undefined) delete process.env.SOURCE_DATE_EPOCH;
     else process.env.SOURCE_DATE_EPOCH = previousEpoch;
   }
-}
-
-/**
- * Like Promise.all, but on the first failure stops the other branches (through `stop`, which the
- * stages' tools honour) and waits for every branch to finish before failing with that first error,
- * so no stage is still writing when the build reports it.
- */
-async function settleAll<T extends readonly unknown[]>(stop: AbortController, promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
-  let first: { error: unknown } | undefined;
-  const watched = promises.map((p) =>
-    p.catch((error: unknown) => {
-      first ??= { error };
-      stop.abort(error);
-      throw error;
-    }),
-  );
-  const results = await Promise.allSettled(watched);
-  if (first) throw first.error;
-  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BYTE_SIZE_PATTERN } from './byte-size.js';
+import { PROFILE_OUTPUTS } from '../pipeline/output-kinds.js';
 
 // The profile.yaml schema: one place for everything a build needs. Strict objects everywhere, so
 // an unknown (e.g. misspelt) key is an error instead of being silently ignored.
@@ -187,7 +188,7 @@ export const profileSchema = z
       })
       .strict()
       .default({ root: 'ext4', freeSpace: '512M', format: 'raw', partitions: [] }),
-    outputs: z.array(z.enum(['iso', 'disk', 'initramfs', 'squashfs', 'rootfs-tar'])).min(1).default(['iso']),
+    outputs: z.array(z.enum(PROFILE_OUTPUTS)).min(1).default(['iso']),
     firmware: z.array(firmwareSchema).min(1).default(['bios', 'uefi']),
     sourceDateEpoch: z.number().int().min(0).optional().describe('fallback when SOURCE_DATE_EPOCH is not set'),
     test: testSchema.optional(),

@@ -1,0 +1,141 @@
+import { join } from 'node:path';
+import type { GraphResults } from '../engine/stage-graph.js';
+import type { StageResult } from '../engine/stage-cache.js';
+import type { Profile } from '../profile/profile-schema.js';
+import type { BuildContext } from './build-context.js';
+import { PUBLISHED_KINDS, type PublishedKind } from './output-kinds.js';
+import { busyboxInitramfsStage, type BusyboxInitramfsStageResult } from './stage-busybox-initramfs.js';
+import { diskStage } from './stage-disk.js';
+import { imageStage, type ImageStageResult } from './stage-image.js';
+import { isoStage } from './stage-iso.js';
+import { kernelStage, type KernelStageResult } from './stage-kernel.js';
+import { layerStage } from './stage-layer.js';
+import { liveInitramfsStage, type LiveInitramfsStageResult } from './stage-live-initramfs.js';
+import { overlayStage, type OverlayStageResult } from './stage-overlay.js';
+import { rootfsStage, type RootfsStageResult } from './stage-rootfs.js';
+import { rootfsTarStage } from './stage-rootfs-tar.js';
+
+/** A file a stage puts in the output directory: its kind, where the stage made it, its name there. */
+export interface Publication {
+  kind: PublishedKind;
+  from: string;
+  name: string;
+}
+
+/**
+ * One row of the build: when it applies to a profile, which stages it needs, what it runs and what
+ * it publishes. The scheduler (engine/stage-graph) runs the rows that apply, side by side where
+ * their needs allow; a new output is one row here and one `stage-*.ts`.
+ */
+export interface BuildStage {
+  name: string;
+  applies(profile: Profile): boolean;
+  needs(profile: Profile): string[];
+  run(ctx: BuildContext, done: GraphResults): Promise<StageResult<unknown>>;
+  /** Files for the output directory (the report lists them in PUBLISHED_KINDS order). */
+  publishes?(result: StageResult<never>, profile: Profile): Publication[];
+}
+
+const isBusybox = (profile: Profile) => profile.source.type === 'busybox';
+const hasOutput = (profile: Profile, output: Profile['outputs'][number]) => !isBusybox(profile) && profile.outputs.includes(output);
+
+/**
+ * A live root in two images: one of the bootstrapped root (rebuilt only when the packages change)
+ * and a small layer of what the overlay changed, stacked by the live init. A single image of the
+ * whole root instead where one is wanted as such (a squashfs output, a disk whose root is the
+ * image) or the image is EROFS.
+ */
+export function isLayered(profile: Profile): boolean {
+  return profile.image.type === 'squashfs' && !profile.outputs.includes('squashfs') && !(profile.outputs.includes('disk') && profile.disk.root === 'image');
+}
+
+/** Every stage a build can run, in the order of the build report. */
+export const buildStages: readonly BuildStage[] = [
+  // busybox: the initramfs is the whole system, around the kernel of a Debian package.
+  {
+    name: 'kernel',
+    applies: isBusybox,
+    needs: () => [],
+    run: (ctx) => kernelStage(ctx),
+    publishes: (r: StageResult<KernelStageResult>, profile) => [{ kind: 'kernel', from: join(r.dir, r.result.vmlinuz), name: `${profile.name}.vmlinuz` }],
+  },
+  {
+    name: 'initramfs',
+    applies: isBusybox,
+    needs: () => ['kernel'],
+    run: (ctx, done) => busyboxInitramfsStage(ctx, done.get('kernel')),
+    publishes: (r: StageResult<BusyboxInitramfsStageResult>, profile) => [{ kind: 'initramfs', from: join(r.dir, r.result.initrd), name: `${profile.name}.initramfs.img` }],
+  },
+  // Package sources: the root, the profile applied to it, images, boot media.
+  {
+    name: 'rootfs',
+    applies: (profile) => !isBusybox(profile),
+    needs: () => [],
+    run: (ctx) => rootfsStage(ctx),
+  },
+  {
+    name: 'overlay',
+    applies: (profile) => !isBusybox(profile),
+    needs: () => ['rootfs'],
+    run: (ctx, done) => overlayStage(ctx, done.get('rootfs')),
+  },
+  {
+    name: 'image',
+    applies: (profile) => !isBusybox(profile),
+    needs: (profile) => [isLayered(profile) ? 'rootfs' : 'overlay'],
+    run: (ctx, done) => imageStage(ctx, done.get(isLayered(ctx.loaded.profile) ? 'rootfs' : 'overlay')),
+    publishes: (r: StageResult<ImageStageResult>, profile) => (isLayered(profile) ? [] : [{ kind: r.result.type, from: join(r.dir, r.result.file), name: `${profile.name}.${r.result.type}` }]),
+  },
+  {
+    name: 'layer',
+    applies: (profile) => !isBusybox(profile) && isLayered(profile),
+    needs: () => ['rootfs', 'overlay'],
+    run: (ctx, done) => layerStage(ctx, done.get('rootfs'), done.get('overlay')),
+  },
+  {
+    name: 'initramfs',
+    applies: (profile) => !isBusybox(profile),
+    needs: () => ['rootfs'],
+    run: (ctx, done) => liveInitramfsStage(ctx, done.get('rootfs')),
+    // The live initramfs stage also holds the root's kernel it was made for.
+    publishes: (r: StageResult<LiveInitramfsStageResult>, profile) => [
+      { kind: 'kernel', from: join(r.dir, r.result.kernel), name: `${profile.name}.vmlinuz` },
+      { kind: 'initramfs', from: join(r.dir, r.result.initrd), name: `${profile.name}.initramfs.img` },
+    ],
+  },
+  {
+    name: 'iso',
+    applies: (profile) => hasOutput(profile, 'iso'),
+    needs: (profile) => ['image', 'initramfs', ...(isLayered(profile) ? ['layer'] : [])],
+    run: (ctx, done) => isoStage(ctx, done.get('image'), done.get('initramfs'), done.maybe('layer')),
+    publishes: (r: StageResult<{ file: string }>) => [{ kind: 'iso', from: join(r.dir, r.result.file), name: r.result.file }],
+  },
+  {
+    name: 'disk',
+    applies: (profile) => hasOutput(profile, 'disk'),
+    needs: (profile) => [...(profile.disk.root === 'image' ? ['image'] : ['rootfs', 'overlay']), 'initramfs'],
+    run: (ctx, done) =>
+      diskStage(
+        ctx,
+        ctx.loaded.profile.disk.root === 'image'
+          ? { kind: 'image', image: done.get('image') }
+          : { kind: 'ext4', overlay: done.get<StageResult<OverlayStageResult>>('overlay'), rootfs: done.get<StageResult<RootfsStageResult>>('rootfs') },
+        done.get('initramfs'),
+      ),
+    publishes: (r: StageResult<{ file: string }>) => [{ kind: 'disk', from: join(r.dir, r.result.file), name: r.result.file }],
+  },
+  {
+    name: 'rootfs-tar',
+    applies: (profile) => hasOutput(profile, 'rootfs-tar'),
+    needs: () => ['overlay'],
+    run: (ctx, done) => rootfsTarStage(ctx, done.get('overlay')),
+    publishes: (r: StageResult<{ file: string }>) => [{ kind: 'rootfs-tar', from: join(r.dir, r.result.file), name: r.result.file }],
+  },
+];
+
+/** What the stages that ran publish, in the report's order (PUBLISHED_KINDS; a stage's own order within a kind). */
+export function publicationsOf(stages: readonly BuildStage[], results: ReadonlyMap<string, unknown>, profile: Profile): Publication[] {
+  return stages
+    .flatMap((stage) => stage.publishes?.(results.get(stage.name) as StageResult<never>, profile) ?? [])
+    .sort((a, b) => PUBLISHED_KINDS.indexOf(a.kind) - PUBLISHED_KINDS.indexOf(b.kind));
+}
