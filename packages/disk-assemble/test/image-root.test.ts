@@ -1,5 +1,6 @@
 // The read-only root layout: a squashfs image as the root partition and an ext4 data partition for
-// the overlay's upper layer (booted end to end by the CLI's rocky-live e2e with the live init).
+// the overlay's upper layer. Nothing is booted here: the CLI boots this layout with the live init
+// (packages/cli/test/live-disk-boots.test.ts with an EROFS root, e2e/rocky-live with squashfs).
 import { execa } from 'execa';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -39,7 +40,7 @@ afterAll(async () => {
 });
 
 describe('assembleDisk with a read-only image root', () => {
-  it('writes the squashfs as the root partition, then a data partition, and boots with an overlay on it', async () => {
+  it('writes the squashfs as the root partition, then a data partition, and gives the kernel the root, its type and the persistence partition for an overlay', async () => {
     await execa('sfdisk', ['--verify', disk.path]);
     await execa('sgdisk', ['-v', disk.path]);
     const inspected = await inspectDisk(disk.path);

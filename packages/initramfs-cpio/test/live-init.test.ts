@@ -216,7 +216,7 @@ describe('liveInitScript', () => {
     ]);
   });
 
-  it('boots on with a tmpfs upper layer and a warning when the persistence partition is missing', async () => {
+  it('goes on to switch_root with a tmpfs upper layer and a warning when the persistence partition is missing', async () => {
     const { lines, exitCode } = await simulate({ modules: [], label: 'LIVE', persistence: 'LABEL=gone', timeout: 1 }, '');
     expect(exitCode).toBe(0);
     const from = lines.indexOf('live: waiting up to 1 s for persistence LABEL=gone');
