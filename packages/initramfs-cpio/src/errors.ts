@@ -138,3 +138,13 @@ export class BusyboxNotStaticError extends DistroforgeError {
     });
   }
 }
+
+/** A `live.*` value the live init could not read back from the kernel command line as written. */
+export class LiveArgInvalidError extends DistroforgeError {
+  constructor(word: string, value: string, inList: boolean) {
+    super('ERR_LIVE_ARG_INVALID', `${word}: ${JSON.stringify(value)} cannot be on a kernel command line`, {
+      value,
+      hint: `no spaces, quotes, $, \` or \\${inList ? ', and no commas in a list item' : ''}`,
+    });
+  }
+}

@@ -28,6 +28,7 @@ export {
   KernelModuleNotFoundError,
   KernelModulesDirError,
   BusyboxNotStaticError,
+  LiveArgInvalidError,
 } from './errors.js';
 export { readCpio, listCpio, type CpioListEntry, type CpioReadEntry, type CpioSource } from './read-cpio.js';
 export { extractCpio, type ExtractResult } from './extract-cpio.js';
@@ -43,5 +44,6 @@ export {
 export { defaultInitScript, shellQuote, type DefaultInitOptions } from './default-init.js';
 export { buildBusyboxInitramfs, type BusyboxInitramfsOptions, type BusyboxInitramfsResult } from './busybox-initramfs.js';
 export { liveInitScript, LIVE_MODULES, type LiveInitOptions } from './live-init.js';
+export { liveKernelArgs, parseLiveKernelArgs, withLiveKernelArgs, type LiveKernelArgs } from './live-kernel-args.js';
 export { buildLiveInitramfs, type LiveInitramfsOptions } from './live-initramfs.js';
 export { combineEntries } from './combine-entries.js';

@@ -18,6 +18,7 @@ import type { RootfsStageResult } from './rootfs-common.js';
 import { runGraph, type GraphResults } from '../engine/stage-graph.js';
 import { stageToolchain } from '../engine/toolchain.js';
 import { lockState } from '../engine/state-lock.js';
+import { liveKernelArgs } from '@distroforge/initramfs-cpio';
 
 export interface BuildOptions {
   profile: string;
@@ -120,7 +121,7 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
       const image = done('image') as StageResult<ImageStageResult>;
       const layer = results.has('layer') ? (done('layer') as StageResult<LayerStageResult>) : undefined;
       const layerFile = layer ? join(layer.dir, layer.result.file) : undefined;
-      const directArgs = ['console=tty0', 'console=ttyS0,115200', 'live.device=/dev/vda', 'live.image=', ...(layerFile ? ['live.layers=/dev/vdb'] : []), ...profile.boot.kernelArgs];
+      const directArgs = ['console=tty0', 'console=ttyS0,115200', ...liveKernelArgs({ device: '/dev/vda', image: '', ...(layerFile ? { layers: ['/dev/vdb'] } : {}) }), ...profile.boot.kernelArgs];
       direct = {
         kernel: file('kernel'),
         initrd: file('initramfs'),

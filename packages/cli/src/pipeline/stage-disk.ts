@@ -7,6 +7,7 @@ import { parseByteSize } from '../profile/byte-size.js';
 import type { ImageStageResult } from './stage-image.js';
 import type { LiveInitramfsStageResult } from './stage-live-initramfs.js';
 import type { OverlayStageResult } from './stage-overlay.js';
+import { liveKernelArgs } from '@distroforge/initramfs-cpio';
 
 export interface DiskStageResult {
   file: string;
@@ -28,7 +29,7 @@ const MiB = 1024 * 1024;
  * image root under an overlay whose writable layer is on the data partition (`live.persistence=`).
  */
 export function diskKernelArgs(ctx: BuildContext): string[] {
-  return ['console=tty0', 'console=ttyS0,115200', 'live.root=disk', ...ctx.loaded.profile.boot.kernelArgs];
+  return ['console=tty0', 'console=ttyS0,115200', ...liveKernelArgs({ root: 'disk' }), ...ctx.loaded.profile.boot.kernelArgs];
 }
 
 /** The root partition's source: the overlay tree (ext4 root) or the finished image (`disk.root: image`). */

@@ -6,6 +6,7 @@ import { firmwareFlags, mediumLabel, type BuildContext } from './build-context.j
 import type { ImageStageResult } from './stage-image.js';
 import type { LiveInitramfsStageResult } from './stage-live-initramfs.js';
 import { LAYER_ISO_PATH, type LayerStageResult } from './stage-layer.js';
+import { liveKernelArgs as liveArgs } from '@distroforge/initramfs-cpio';
 
 export interface IsoStageResult {
   file: string;
@@ -15,7 +16,7 @@ export interface IsoStageResult {
 
 /** The kernel arguments every live boot entry carries (serial console so tests can read it). */
 export function liveKernelArgs(ctx: BuildContext): string[] {
-  return ['console=tty0', 'console=ttyS0,115200', `live.label=${mediumLabel(ctx.loaded)}`, ...ctx.loaded.profile.boot.kernelArgs];
+  return ['console=tty0', 'console=ttyS0,115200', ...liveArgs({ label: mediumLabel(ctx.loaded) }), ...ctx.loaded.profile.boot.kernelArgs];
 }
 
 /**
@@ -32,7 +33,7 @@ export async function isoStage(
   const label = mediumLabel(ctx.loaded);
   const inputs = {
     label,
-    kernelArgs: [...liveKernelArgs(ctx), ...(layer ? [`live.layers=${LAYER_ISO_PATH}`] : [])],
+    kernelArgs: [...liveKernelArgs(ctx), ...(layer ? liveArgs({ layers: [LAYER_ISO_PATH] }) : [])],
     menu: { title: profile.description ?? profile.name, timeout: profile.boot.timeout, extraEntries: profile.boot.menu },
     ...firmwareFlags(ctx.loaded),
     epoch: ctx.epoch,
