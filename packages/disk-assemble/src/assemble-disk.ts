@@ -2,19 +2,15 @@ import { sha256File, sourceDateEpoch, writeAtomically } from '@distroforge/core'
 import {
   buildEspImage,
   buildGrubImage,
-  checkSbatCompatibility,
+  checkSecureBootFiles,
   debianBootFiles,
   defaultGrubModules,
   grubQuote,
-  hasAuthenticodeSignature,
-  KernelUnsignedError,
   renderGrubMenu,
-  requireBootFile,
   uefiBootFiles,
   type BootFileLocations,
   type SbatCheck,
-} from '@distroforge/iso-assemble';
-import { findTool } from '@distroforge/core';
+} from '@distroforge/boot-loader';
 import { createHash } from 'node:crypto';
 import { mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -134,7 +130,7 @@ async function assembleWith(options: NormalisedDiskOptions, logFile: string, spe
     const run = { logFile, signal: options.signal };
     const cached = { cacheDir: options.cacheDir };
     const locations: BootFileLocations = { ...debianBootFiles, ...options.bootFiles };
-    const sbat = options.secureBoot ? await checkSecureBootPieces(options.kernel, locations, options.mokManager, logFile) : undefined;
+    const sbat = options.secureBoot ? await checkSecureBootFiles({ kernel: options.kernel, locations, mokManager: options.mokManager, logFile }) : undefined;
     // The menu lives in /grub, not /boot/grub: on a Secure Boot ESP, /boot/grub/grub.cfg is the
     // stub that Debian's signed GRUB reads first, which then loads the menu.
     const embedded = `search --no-floppy --fs-uuid --set=root ${grubQuote(espUuid)}\nset prefix=($root)/grub\n`;
@@ -352,14 +348,4 @@ async function extraContent(
     ...run,
   });
   return image.path;
-}
-
-/** Secure Boot needs shim, signed GRUB (with an SBAT generation shim accepts) and a signed kernel. */
-async function checkSecureBootPieces(kernel: string, locations: BootFileLocations, mokManager: boolean, logFile: string): Promise<SbatCheck> {
-  const shim = await requireBootFile(locations, 'shim');
-  const grub = await requireBootFile(locations, 'signedGrub');
-  if (mokManager) await requireBootFile(locations, 'mokManager');
-  if (!(await hasAuthenticodeSignature(kernel))) throw new KernelUnsignedError(kernel);
-  const objcopy = await findTool({ names: ['objcopy'], install: 'apt-get install binutils' });
-  return checkSbatCompatibility({ objcopy: objcopy.path, shim, grub, logFile });
 }

@@ -112,7 +112,7 @@ export const assembleDiskOptionsSchema = z
     /** Debian's signed shim + GRUB (+ MokManager) on the ESP instead of our own GRUB; the kernel must be signed. */
     secureBoot: z.boolean().default(false),
     mokManager: z.boolean().default(true),
-    /** Overrides of iso-assemble's `debianBootFiles` (GRUB directories, shim, signed GRUB, MokManager). */
+    /** Overrides of boot-loader's `debianBootFiles` (GRUB directories, shim, signed GRUB, MokManager). */
     bootFiles: z
       .object({ grubI386PcDir: z.string().min(1), grubX8664EfiDir: z.string().min(1), shim: z.string().min(1), mokManager: z.string().min(1), signedGrub: z.string().min(1) })
       .partial()

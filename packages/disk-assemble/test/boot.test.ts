@@ -2,7 +2,7 @@
 // twice: UEFI with Secure Boot enforced as a virtio disk first (shim, Debian's signed GRUB, our stub
 // config and menu; the root's init writes /persist), then BIOS as a USB-storage disk (our core.img
 // behind boot.img; the init finds the file). Also: root=PARTUUID, the manifest applied, a
-// persistent writable root. The plain UEFI GRUB image is iso-assemble's, boot-tested there.
+// persistent writable root. The plain UEFI GRUB image is boot-loader's, boot-tested in iso-assemble.
 import { launch } from '@distroforge/qemu-launch';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -2,19 +2,24 @@ import { sha256File, sourceDateEpoch as envSourceDateEpoch, writeAtomically } fr
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { debianBootFiles, requireBootFile, requireHybridMbr, type BootFileLocations } from './boot-files.js';
-import { InputMissingError, KernelUnsignedError } from './errors.js';
-import { buildEspImage } from './esp-image.js';
-import { uefiBootFiles } from './uefi-boot-files.js';
-import { buildGrubImage } from './grub-image.js';
-import { renderGrubMenu } from './grub-menu.js';
-import { renderSearchConfig } from './grub-script.js';
+import {
+  buildEspImage,
+  buildGrubImage,
+  checkSecureBootFiles,
+  debianBootFiles,
+  renderGrubMenu,
+  renderSearchConfig,
+  requireBootFile,
+  requireHybridMbr,
+  uefiBootFiles,
+  type BootFileLocations,
+  type SbatCheck,
+} from '@distroforge/boot-loader';
+import { InputMissingError } from './errors.js';
 import { inputDigest, guidFromDigest } from './input-digest.js';
 import { espVolumeLabel, isoPaths, normaliseIsoOptions, type AssembleIsoOptions, type NormalisedIsoOptions } from './options.js';
-import { hasAuthenticodeSignature } from './pe-signature.js';
 import { runLogged } from '@distroforge/core';
-import { checkSbatCompatibility, type SbatCheck } from './sbat.js';
-import { findObjcopy, findXorriso } from './tools.js';
+import { findXorriso } from './tools.js';
 import { xorrisoArgs, type Graft } from './xorriso-args.js';
 
 export interface AssembledIso {
@@ -58,7 +63,7 @@ export async function assembleIso(input: AssembleIsoOptions): Promise<AssembledI
   const hybridMbr = options.bios ? await requireHybridMbr(locations) : undefined;
   if (options.uefi && !options.secureBoot) await requireBootFile(locations, 'grubX8664EfiDir');
   let sbat: SbatCheck | undefined;
-  if (options.secureBoot) sbat = await checkSecureBootPieces(options, locations, logFile);
+  if (options.secureBoot) sbat = await checkSecureBootFiles({ kernel: resolve(options.kernel), locations, mokManager: options.mokManager, logFile });
 
   const work = await mkdtemp(join(tmpdir(), 'distroforge-iso-'));
   try {
@@ -183,14 +188,4 @@ async function inputGrafts(options: NormalisedIsoOptions): Promise<Graft[]> {
 async function newestMtime(paths: readonly string[]): Promise<number> {
   const times = await Promise.all(paths.map(async (p) => Math.floor((await stat(p)).mtimeMs / 1000)));
   return Math.max(...times);
-}
-
-/** Secure Boot needs Debian's signed shim + GRUB with compatible SBAT levels, and a signed kernel. */
-async function checkSecureBootPieces(options: NormalisedIsoOptions, locations: BootFileLocations, logFile: string): Promise<SbatCheck> {
-  const shim = await requireBootFile(locations, 'shim');
-  const grub = await requireBootFile(locations, 'signedGrub');
-  if (options.mokManager) await requireBootFile(locations, 'mokManager');
-  if (!(await hasAuthenticodeSignature(resolve(options.kernel)))) throw new KernelUnsignedError(resolve(options.kernel));
-  const objcopy = await findObjcopy();
-  return checkSbatCompatibility({ objcopy: objcopy.path, shim, grub, logFile });
 }

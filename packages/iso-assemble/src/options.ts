@@ -1,8 +1,7 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
-import type { BootFileLocations } from './boot-files.js';
+import { defaultMenuEntries, type BootFileLocations, type MenuEntry } from '@distroforge/boot-loader';
 import { InvalidOptionsError } from './errors.js';
-import { defaultMenuEntries, type MenuEntry } from './grub-menu.js';
 
 /** The ESP's FAT label; the ISO label must differ so a label search cannot land on the ESP. */
 export const espVolumeLabel = 'EFIBOOT';

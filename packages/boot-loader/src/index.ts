@@ -1,0 +1,17 @@
+export { buildGrubImage, defaultGrubModules, type BuildGrubImageOptions, type GrubImageFormat } from './grub-image.js';
+export { buildEspImage, type BuildEspImageOptions, type EspFile, type EspImage } from './esp-image.js';
+export { uefiBootFiles, type UefiBootFilesOptions } from './uefi-boot-files.js';
+export { renderGrubMenu, defaultMenuEntries, type GrubMenu, type MenuEntry, type LinuxMenuEntry, type LocalDiskMenuEntry } from './grub-menu.js';
+export { renderSearchConfig, grubQuote } from './grub-script.js';
+export { debianBootFiles, requireBootFile, requireHybridMbr, type BootFileLocations } from './boot-files.js';
+export { checkSecureBootFiles, type SecureBootFilesOptions } from './secure-boot-files.js';
+export type { SbatCheck, SbatEntry, ShimSbatLevel } from './sbat.js';
+export {
+  InvalidOptionsError,
+  InputMissingError,
+  BootFileMissingError,
+  GrubModuleMissingError,
+  SbatMismatchError,
+  KernelUnsignedError,
+  EspTooSmallError,
+} from './errors.js';
