@@ -139,3 +139,36 @@ describe('loadProfile: what the source cannot honour, and the overlay', () => {
     expect((await loadProfile(rpm)).packages).toEqual(['@core', 'bash.x86_64']);
   });
 });
+
+describe('users, groups, services and autologin follow overlay-apply\'s rules', () => {
+  it('refuses what overlay-apply would refuse, when the profile loads', () => {
+    expect(errorOf(`${minimal}services:\n  defaultTarget: multi-user.service\n`).message).toContain('must be a .target unit');
+    expect(errorOf(`${minimal}services:\n  enable: ["not a unit"]\n`).message).toContain('must be a unit name');
+    expect(errorOf(`${minimal}users:\n  - name: alice\n    home: relative/home\n`).message).toContain('must be an absolute path');
+    // gid was accepted and silently ignored; the primary group is named.
+    const gid = errorOf(`${minimal}users:\n  - name: alice\n    gid: 1001\n`);
+    expect(gid.message).toContain('unknown key');
+    expect(gid.key).toBe('users.0.gid');
+    expect(errorOf(`${minimal}autologin:\n  consoles: ["tty 1"]\n`).message).toContain('must be a device name');
+  });
+
+  it('has one default per setting: a system user\'s shell and the autologin consoles come from overlay-apply', () => {
+    const profile = parseProfile(`${minimal}users:\n  - name: daemon-user\n    system: true\n  - name: alice\n    group: staff\n    homeMode: "0750"\nautologin: {}\n`);
+    expect(profile.users[0]?.shell).toBeUndefined();
+    expect(profile.users[1]).toMatchObject({ group: 'staff', homeMode: 0o750 });
+    expect(profile.autologin?.consoles).toEqual(['tty1', 'ttyS0']);
+  });
+});
+
+describe('overlaySettings', () => {
+  it('hands overlay-apply users and groups it accepts, the profile\'s password fields translated', async () => {
+    const { overlaySettings } = await import('../src/pipeline/stage-overlay.js');
+    const { applyProfileOptionsSchema } = await import('@distroforge/overlay-apply');
+    const { emptyManifest } = await import('@distroforge/core');
+    const profile = parseProfile(`${minimal}users:\n  - name: alice\n    homeMode: "0750"\n    comment: Alice A\n    password: secret\n  - name: bob\n    passwordHash: "!"\ngroups:\n  - name: staff\n    members: [alice]\n`);
+    const options = applyProfileOptionsSchema.parse({ root: '/r', manifest: emptyManifest(), ...overlaySettings(profile) });
+    expect(options.users[0]).toMatchObject({ name: 'alice', homeMode: 0o750, gecos: 'Alice A', password: { plain: 'secret' } });
+    expect(options.users[1]).toMatchObject({ name: 'bob', password: { hash: '!' } });
+    expect(options.groups[0]).toMatchObject({ name: 'staff', members: ['alice'] });
+  });
+});

@@ -21,7 +21,7 @@ export const autologinSchema = z
   .object({
     user: z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/, 'must be a user name').default('root'),
     /** Console devices: `tty1` (getty@) or `ttyS0`, `hvc0`, `ttyAMA0` (serial-getty@). */
-    consoles: z.array(z.string().regex(/^[A-Za-z0-9]+$/, 'must be a device name such as tty1 or ttyS0')).min(1).default(['tty1']),
+    consoles: z.array(z.string().regex(/^[A-Za-z0-9]+$/, 'must be a device name such as tty1 or ttyS0')).min(1).default(['tty1', 'ttyS0']),
     /** Also enable the getty units (needed for serial consoles the kernel command line does not name). */
     enable: z.boolean().default(false),
   })

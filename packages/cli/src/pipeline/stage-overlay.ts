@@ -16,18 +16,15 @@ export interface OverlayStageResult {
 export function overlaySettings(profile: Profile): Omit<ApplyProfileOptions, 'root' | 'manifest' | 'overlay'> {
   return {
     permissions: profile.permissions,
-    users: profile.users.map((u) => ({
-      name: u.name,
-      ...(u.uid === undefined ? {} : { uid: u.uid }),
-      system: u.system,
-      groups: u.groups,
-      shell: u.shell,
-      ...(u.home ? { home: u.home } : {}),
-      ...(u.comment ? { gecos: u.comment } : {}),
-      ...(u.password !== undefined ? { password: { plain: u.password } } : {}),
-      ...(u.passwordHash !== undefined ? { password: { hash: u.passwordHash } } : {}),
+    users: profile.users.map(({ password, passwordHash, comment, homeMode, ...u }) => ({
+      ...u,
+      // overlay-apply takes the mode as written (an octal string), as the profile did.
+      homeMode: homeMode.toString(8).padStart(4, '0'),
+      ...(comment === undefined ? {} : { gecos: comment }),
+      ...(password === undefined ? {} : { password: { plain: password } }),
+      ...(passwordHash === undefined ? {} : { password: { hash: passwordHash } }),
     })),
-    groups: profile.groups.map((g) => ({ name: g.name, ...(g.gid === undefined ? {} : { gid: g.gid }), system: g.system })),
+    groups: profile.groups,
     services: profile.services,
     ...(profile.hostname ? { hostname: profile.hostname } : {}),
     ...(profile.timezone ? { timezone: profile.timezone } : {}),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { autologinSchema, groupSchema, servicesSchema, userSchema } from '@distroforge/overlay-apply';
 import { BYTE_SIZE_PATTERN } from './byte-size.js';
 import { PROFILE_OUTPUTS } from '../pipeline/output-kinds.js';
 
@@ -45,18 +46,16 @@ const kernel = z
   })
   .strict();
 
-const user = z
-  .object({
-    name: z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/, 'not a valid user name'),
-    uid: z.number().int().min(0).optional(),
-    gid: z.number().int().min(0).optional(),
-    system: z.boolean().default(false),
-    groups: z.array(z.string()).default([]),
-    shell: z.string().default('/bin/bash'),
-    home: z.string().optional(),
-    password: z.string().optional().describe('plain text; hashed with SHA-512 crypt at build time'),
-    passwordHash: z.string().optional().describe('a crypt(3) hash, or ! / * for a locked account'),
-    comment: z.string().optional(),
+/**
+ * Users and groups are overlay-apply's, which applies them (one set of rules and defaults), with
+ * the profile's friendlier password fields: `password` (plain) or `passwordHash`, and `comment`.
+ */
+const user = userSchema
+  .omit({ password: true, gecos: true })
+  .extend({
+    password: z.string().regex(/^[^\n]*$/, 'must not contain a newline').optional().describe('plain text; hashed with SHA-512 crypt at build time'),
+    passwordHash: z.string().regex(/^[^:\n]*$/, 'must not contain ":" or a newline').optional().describe('a crypt(3) hash, or ! / * for a locked account'),
+    comment: z.string().regex(/^[^:\n]*$/, 'must not contain ":" or a newline').optional().describe('the GECOS field (full name)'),
   })
   .strict()
   .refine((u) => !(u.password !== undefined && u.passwordHash !== undefined), {
@@ -64,13 +63,7 @@ const user = z
     path: ['passwordHash'],
   });
 
-const group = z
-  .object({
-    name: z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'not a valid group name'),
-    gid: z.number().int().min(0).optional(),
-    system: z.boolean().default(true),
-  })
-  .strict();
+const group = groupSchema;
 
 const menuEntry = z
   .object({
@@ -135,22 +128,11 @@ export const profileSchema = z
     extraPackageFiles: z.array(z.string()).default([]).describe('local .deb/.rpm files to install too (relative to the profile); each wins over the source\'s package of the same name'),
     kernel: kernel.default({ modules: [] }),
     hostname: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/i, 'not a valid hostname').optional(),
-    users: z.array(user).default([]),
+    users: z.array(user).prefault([]),
     groups: z.array(group).default([]),
-    services: z
-      .object({
-        enable: z.array(z.string()).default([]),
-        disable: z.array(z.string()).default([]),
-        mask: z.array(z.string()).default([]),
-        defaultTarget: z.string().optional(),
-      })
-      .strict()
-      .default({ enable: [], disable: [], mask: [] }),
+    services: servicesSchema.default({ enable: [], disable: [], mask: [] }),
     permissions: z.record(z.string(), z.string().regex(/^\d+:\d+:[0-7]{3,4}$/, 'expected "uid:gid:mode", e.g. "0:0:750"')).default({}),
-    autologin: z
-      .object({ user: z.string().default('root'), consoles: z.array(z.string()).default(['tty1', 'ttyS0']) })
-      .strict()
-      .optional(),
+    autologin: autologinSchema.omit({ enable: true }).optional(),
     sysctl: z.record(z.string(), z.union([z.string(), z.number()])).default({}),
     modules: z
       .object({ load: z.array(z.string()).default([]), options: z.record(z.string(), z.string()).default({}) })
