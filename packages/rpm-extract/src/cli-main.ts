@@ -1,6 +1,5 @@
-import { binErrorExit } from '@distroforge/core';
+import { binErrorExit, parseCommandLine } from '@distroforge/core';
 import { readdir, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { formatDumpLine } from './dump-format.js';
 import { rpmError } from './errors.js';
 import { extractPackage } from './extract-package.js';
@@ -31,10 +30,8 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
 }
 
 async function run(argv: readonly string[], out: (s: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
+  const { values: parsed, positionals } = parseCommandLine(argv, {
+    flags: {
       directory: { type: 'string', short: 'C' },
       list: { type: 'boolean' },
       info: { type: 'boolean' },
@@ -44,13 +41,16 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
       'no-verify': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
+    maxPositionals: 1,
+    positionalNames: 'FILE.rpm',
   });
+  const values = parsed as { directory?: string; list?: boolean; info?: boolean; verify?: boolean; json?: boolean; manifest?: string; 'no-verify'?: boolean; help?: boolean };
   if (values.help) {
     out(usage);
     return 0;
   }
   const [file] = positionals;
-  if (file === undefined || positionals.length > 1) {
+  if (file === undefined) {
     out(usage);
     return 2;
   }

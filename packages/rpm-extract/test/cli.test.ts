@@ -32,6 +32,20 @@ describe('rpm-extract command line', () => {
     expect(r.stdout).toBe(usage);
   });
 
+  it('refuses an unknown flag with the nearest known one, and a second file, with exit 2 and the usage', async () => {
+    const file = join(corpusDir, 'hello-2.0-1.x86_64.rpm');
+    for (const [argv, said] of [
+      [[file, '--lst'], "ERR_USAGE: unknown flag '--lst'\n  hint: did you mean --list?\n"],
+      [[file, '--no-verfy'], "ERR_USAGE: unknown flag '--no-verfy'\n  hint: did you mean --no-verify?\n"],
+      [[file, 'other.rpm'], "ERR_USAGE: unexpected argument 'other.rpm': this command takes one FILE.rpm\n  hint: quote an argument that contains spaces; see --help\n"],
+    ] as const) {
+      const r = await run(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr).toBe(`${said}${usage}`);
+      expect(r.stdout).toBe('');
+    }
+  });
+
   it('--list prints what rpm -qp --dump prints', async () => {
     const r = await run(join(corpusDir, 'hello-2.0-1.x86_64.rpm'), '--list');
     expect(r.code).toBe(0);
