@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ReleaseChecks } from './apt-index.js';
 import { BootstrapOptionsError } from './errors.js';
 import type { DownloadProgress } from './package-cache.js';
 import { VARIANTS } from './variant.js';
@@ -101,4 +102,9 @@ export function parseOptions<S extends z.ZodType>(schema: S, options: unknown): 
 export function hostArchitecture(): string {
   const map: Record<string, string> = { x64: 'amd64', arm64: 'arm64', ia32: 'i386', arm: 'armhf', ppc64: 'ppc64el', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64' };
   return map[process.arch] ?? process.arch;
+}
+
+/** The Release checks (`checkReleaseAcceptable`) the options ask for. */
+export function releaseChecksOf(options: NormalisedResolveOptions): ReleaseChecks {
+  return { minDates: options.minReleaseDates, allowRollback: options.allowReleaseRollback, allowExpired: options.allowExpiredRelease };
 }

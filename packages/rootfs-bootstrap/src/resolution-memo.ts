@@ -4,9 +4,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadRelease } from './apt-index.js';
 import { repositoriesForSuite } from './apt-sources.js';
-import type { NormalisedResolveOptions } from './options.js';
+import { releaseChecksOf, type NormalisedResolveOptions } from './options.js';
 import { sha256File } from '@distroforge/core';
-import { releaseChecksOf, type ResolveResult } from './resolve-rootfs.js';
+import type { ResolveResult } from './resolve-result.js';
 
 /** Bumped when resolution can give other answers for the same inputs, so older memos are ignored. */
 const MEMO_FORMAT = 2; // 2: results carry `releases`

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import type { ReleaseChecks } from './apt-index.js';
-import { aptSource, type ResolvedRelease } from './apt-source.js';
+import { aptSource } from './apt-source.js';
+import type { ResolveResult } from './resolve-result.js';
 import type { AptRepository } from './apt-sources.js';
-import { parseOptions, resolveOptionsSchema, type NormalisedResolveOptions, type ResolveOptions } from './options.js';
+import { parseOptions, releaseChecksOf, resolveOptionsSchema, type NormalisedResolveOptions, type ResolveOptions } from './options.js';
 import { buildUniverse, type PackageCandidate, type PackageUniverse } from './package-candidate.js';
 import { defaultCacheDir } from './package-cache.js';
 import { dependencyClosure, installOrder, resolveDependencies } from './resolve-dependencies.js';
@@ -10,39 +10,7 @@ import type { PackageSource } from './package-source.js';
 import { readLocalPackages } from './local-packages.js';
 import { memoizedResolution } from './resolution-memo.js';
 
-/** One package of a resolved root filesystem (the lock-file entry). */
-export interface ResolvedRootfsPackage {
-  name: string;
-  version: string;
-  architecture: string;
-  essential: boolean;
-  priority: string;
-  /** Package file size in bytes. */
-  size: number;
-  installedSize: number;
-  sha256: string;
-  /** Suite it comes from. */
-  origin: string;
-  /** Why it is installed: requested name (or local file) -> ... -> this package. */
-  chain: string[];
-  /** The local package file it is installed from (option `localPackages`; `origin` is then `local`). */
-  localFile?: string;
-}
-
-/** What a dry run returns. */
-export interface ResolveResult {
-  suite: string;
-  variant: string;
-  architecture: string;
-  repositories: AptRepository[];
-  /** The Release of each repository, in the order of `repositories`. */
-  releases: ResolvedRelease[];
-  /** Sorted by name. */
-  packages: ResolvedRootfsPackage[];
-  totalSize: number;
-  totalInstalledSize: number;
-  timings: { indexMs: number; resolveMs: number };
-}
+export type { ResolveResult, ResolvedRootfsPackage } from './resolve-result.js';
 
 /** Internal: the resolution plus what installation needs. */
 export interface ResolvedPlan {
@@ -130,9 +98,4 @@ export async function planRootfs(options: NormalisedResolveOptions): Promise<Res
     cacheDir,
     source,
   };
-}
-
-/** The Release checks the options ask for. */
-export function releaseChecksOf(options: NormalisedResolveOptions): ReleaseChecks {
-  return { minDates: options.minReleaseDates, allowRollback: options.allowReleaseRollback, allowExpired: options.allowExpiredRelease };
 }
