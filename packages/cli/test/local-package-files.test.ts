@@ -15,6 +15,7 @@ import { rememberingWalker } from '../src/engine/remembering-walker.js';
 import type { BuildContext } from '../src/pipeline/build-context.js';
 import { findKernel } from '../src/pipeline/find-kernel.js';
 import { rootfsStage } from '../src/pipeline/stage-rootfs.js';
+import { MetadataFloor } from '../src/pipeline/metadata-floor.js';
 import type { RootfsStageResult } from '../src/pipeline/rootfs-common.js';
 import { loadProfile } from '../src/profile/load-profile.js';
 
@@ -75,7 +76,8 @@ async function rootfsStageOf(dir: string, runIn?: string): Promise<{ stage: Stag
     },
   } as unknown as StageCache;
   const reporter = new Reporter({ quiet: true, out: new PassThrough() });
-  const ctx: BuildContext = { loaded, paths: profilePaths(dir), reporter, cache, epoch: 1_700_000_000, logFile: join(work, 'build.log'), resolveLock: () => resolveLock(loaded), walkStageTree: rememberingWalker() };
+  const metadata = { floor: await MetadataFloor.load(undefined), lockReleases: [], allowRollback: false };
+  const ctx: BuildContext = { loaded, paths: profilePaths(dir), reporter, cache, epoch: 1_700_000_000, logFile: join(work, 'build.log'), metadata, resolveLock: () => resolveLock(loaded), walkStageTree: rememberingWalker() };
   await rootfsStage(ctx);
   return { stage: stage!, key: StageCache.key(stage!.name, stage!.inputs, stage!.upstream), ...(result ? { result } : {}) };
 }

@@ -4,6 +4,7 @@ import type { Reporter } from '../output/reporter.js';
 import type { StageCache } from '../engine/stage-cache.js';
 import type { ProfilePaths } from '../profile/profile-paths.js';
 import type { LockFile } from './lock-file.js';
+import type { MetadataRules } from './metadata-floor.js';
 
 /** What every stage of a build can read. */
 export interface BuildContext {
@@ -16,6 +17,8 @@ export interface BuildContext {
   /** Tool log of this build. */
   logFile: string;
   signal?: AbortSignal;
+  /** The newest package metadata seen (lock file, earlier builds): an older copy is refused. */
+  metadata: MetadataRules;
   /** The profile's apt resolution (as a lock file), made once per build: the lock check and the rootfs key share it. */
   resolveLock: () => Promise<LockFile>;
   /**

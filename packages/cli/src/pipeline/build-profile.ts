@@ -8,7 +8,8 @@ import { loadProfile, type LoadedProfile } from '../profile/load-profile.js';
 import type { Reporter } from '../output/reporter.js';
 import { rememberingWalker } from '../engine/remembering-walker.js';
 import { DEFAULT_EPOCH, type BuildContext } from './build-context.js';
-import { assertLocked, resolveLock, type LockFile } from './lock-file.js';
+import { assertLocked, lockedReleases, resolveLock, type LockFile } from './lock-file.js';
+import { aptMetadataOptions, MetadataFloor, metadataFloorFile, type MetadataRules } from './metadata-floor.js';
 import { buildStages, publicationsOf } from './build-stages.js';
 import type { PublishedKind } from './output-kinds.js';
 import type { ImageStageResult } from './stage-image.js';
@@ -28,6 +29,8 @@ export interface BuildOptions {
   signal?: AbortSignal;
   /** Fail unless the profile still resolves to exactly its distroforge.lock. */
   locked?: boolean;
+  /** Accept package metadata older than the lock file's or the last build's (`--allow-rollback`). */
+  allowRollback?: boolean;
 }
 
 export interface BuiltOutput {
@@ -70,6 +73,11 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
   const previousEpoch = process.env.SOURCE_DATE_EPOCH;
   process.env.SOURCE_DATE_EPOCH = String(epoch);
   let resolution: Promise<LockFile> | undefined;
+  const metadata: MetadataRules = {
+    floor: await MetadataFloor.load(metadataFloorFile(paths.stateDir)),
+    lockReleases: await lockedReleases(loaded.dir),
+    allowRollback: options.allowRollback === true,
+  };
   // Stops the other stages when one fails (or the caller aborts), so the error is reported at once.
   const stop = new AbortController();
   const onAbort = () => stop.abort(options.signal?.reason);
@@ -83,7 +91,12 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
     epoch,
     logFile,
     signal: stop.signal,
-    resolveLock: () => (resolution ??= resolveLock(loaded)),
+    metadata,
+    resolveLock: () =>
+      (resolution ??= resolveLock(loaded, aptMetadataOptions(metadata)).then((lock) => {
+        metadata.floor.recordReleases(lock.releases ?? []);
+        return lock;
+      })),
     walkStageTree: rememberingWalker(),
   };
   try {
@@ -149,6 +162,8 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
     throw error;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
+    // What was verified stays the floor, whether or not a later stage failed.
+    await metadata.floor.save();
     await ctx.cache.settle();
     await lock.release();
     if (previousEpoch === undefined) delete process.env.SOURCE_DATE_EPOCH;

@@ -17,14 +17,19 @@ const lockSchema = z
     suite: z.string(),
     variant: z.string(),
     architecture: z.string(),
+    /** The signed Release each suite was resolved from: a later resolution must not be older. */
+    releases: z.array(z.object({ suite: z.string(), date: z.string().optional() }).strict()).optional(),
     packages: z.array(z.object({ name: z.string(), version: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict()),
   })
   .strict();
 
 export type LockFile = z.infer<typeof lockSchema>;
 
-/** Resolves the profile's package set now (verified metadata, no install) as a lock file. */
-export async function resolveLock(loaded: LoadedProfile): Promise<LockFile> {
+/**
+ * Resolves the profile's package set now (verified metadata, no install) as a lock file. `metadata`
+ * gives the oldest Release dates accepted (an older one is ERR_BOOTSTRAP_METADATA_ROLLBACK).
+ */
+export async function resolveLock(loaded: LoadedProfile, metadata?: { minReleaseDates: Record<string, string>; allowReleaseRollback: boolean }): Promise<LockFile> {
   const { profile } = loaded;
   if (profile.source.type !== 'apt') {
     throw new DistroforgeError('ERR_SOURCE_UNSUPPORTED', `lock files are written for apt sources only (this profile uses ${profile.source.type})`, {
@@ -44,6 +49,7 @@ export async function resolveLock(loaded: LoadedProfile): Promise<LockFile> {
       components: source.components,
       ...(source.mirror ? { mirrors: [source.mirror] } : {}),
       ...(source.keyring ? { keyring: source.keyring } : {}),
+      ...(metadata ?? {}),
     }),
   );
   return {
@@ -52,6 +58,7 @@ export async function resolveLock(loaded: LoadedProfile): Promise<LockFile> {
     suite: result.suite,
     variant: result.variant,
     architecture: result.architecture,
+    releases: result.releases.map((r) => ({ suite: r.suite, ...(r.date === undefined ? {} : { date: r.date }) })),
     packages: result.packages.map((p) => ({ name: p.name, version: p.version, sha256: p.sha256 })),
   };
 }
@@ -59,8 +66,11 @@ export async function resolveLock(loaded: LoadedProfile): Promise<LockFile> {
 export async function writeLock(dir: string, lock: LockFile): Promise<string> {
   const file = join(dir, LOCK_FILE);
   const lines = lock.packages.map((p) => `    ${JSON.stringify(p)}`);
-  const { packages: _packages, ...head } = lock;
-  const text = `${JSON.stringify(head, null, 2).slice(0, -2)},\n  "packages": [\n${lines.join(',\n')}\n  ]\n}\n`;
+  const { packages: _packages, releases, ...rest } = lock;
+  // One line per Release, like the packages: a new mirror snapshot is a one-line diff.
+  const head = { ...rest, ...(releases ? { releases: '@releases' } : {}) };
+  const headText = JSON.stringify(head, null, 2).replace('"@releases"', `[\n${(releases ?? []).map((r) => `    ${JSON.stringify(r)}`).join(',\n')}\n  ]`);
+  const text = `${headText.slice(0, -2)},\n  "packages": [\n${lines.join(',\n')}\n  ]\n}\n`;
   await writeFile(`${file}.partial`, text);
   await rename(`${file}.partial`, file);
   return file;
@@ -77,6 +87,12 @@ export async function readLock(dir: string): Promise<LockFile> {
     throw new DistroforgeError('ERR_LOCK_INVALID', `${file}: ${issue?.path.join('.')}: ${issue?.message}`, { path: file, hint: 'regenerate it with distroforge lock' });
   }
   return parsed.data;
+}
+
+/** The lock file's Releases, if the profile has a valid one (for the metadata floor); none otherwise. */
+export async function lockedReleases(dir: string): Promise<NonNullable<LockFile['releases']>> {
+  if (!existsSync(join(dir, LOCK_FILE))) return [];
+  return (await readLock(dir).catch(() => undefined))?.releases ?? [];
 }
 
 /** What differs between a lock file and a fresh resolution, as readable lines (empty: identical). */

@@ -9,6 +9,7 @@ import { kernelPackageOf } from '../profile/profile-schema.js';
 import { findKernel } from './find-kernel.js';
 import { profileLocalPackages } from './rootfs-common.js';
 import { resolvedAptPackages } from './resolved-apt-packages.js';
+import { aptMetadataOptions } from './metadata-floor.js';
 
 export interface KernelStageResult {
   version: string;
@@ -33,7 +34,7 @@ export async function kernelStage(ctx: BuildContext): Promise<StageResult<Kernel
   const include = kernelFile ? [] : [kernelPackage];
   const localPackages = kernelFile ? [kernelFile.file] : [];
   // The resolved packages key the stage: a new kernel on the mirror is picked up.
-  const packages = await resolvedAptPackages(ctx, 'kernel', request, async () => (await locatingUnsatisfiable(ctx.loaded, () => resolveRootfs({ suite, variant: 'extract', include, localPackages }))).packages);
+  const packages = await resolvedAptPackages(ctx, 'kernel', request, async () => (await locatingUnsatisfiable(ctx.loaded, () => resolveRootfs({ suite, variant: 'extract', include, localPackages, ...aptMetadataOptions(ctx.metadata) }).then((r) => (ctx.metadata.floor.recordReleases(r.releases), r)))).packages);
   return ctx.cache.run({
     name: 'kernel',
     inputs: { ...request, packages },
@@ -48,6 +49,7 @@ export async function kernelStage(ctx: BuildContext): Promise<StageResult<Kernel
         include,
         localPackages,
         configure: 'never',
+        ...aptMetadataOptions(ctx.metadata),
         logFile: join(dir, 'kernel.log'),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       });

@@ -6,6 +6,7 @@ import type { Profile } from '../profile/profile-schema.js';
 import type { BuildContext } from './build-context.js';
 import { finishRootfs, rootfsIncludes, type ProfileLocalPackages, type RootfsStageResult } from './rootfs-common.js';
 import { rootfsProgress } from './rootfs-progress.js';
+import { rpmMetadataOptions } from './metadata-floor.js';
 
 type RpmSource = Extract<Profile['source'], { location: string }>;
 
@@ -32,9 +33,13 @@ export async function rpmRootfsStage(ctx: BuildContext, source: RpmSource, local
     weakDeps: source.weakDeps,
     gpgCheck: source.gpgCheck,
     gpgKeys: source.gpgKeys.map((k) => resolve(ctx.loaded.dir, k)),
+    ...rpmMetadataOptions(ctx.metadata, spec),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   };
   const resolved = await locatingUnsatisfiable(ctx.loaded, () => resolveRpmRootfs(common));
+  ctx.metadata.floor.recordRevisions(
+    resolved.repositories.map((r) => ({ location: spec, revision: 'revision' in r && /^\d+$/.test(String(r.revision)) ? Number(r.revision) : undefined })),
+  );
   const root = process.getuid?.() === 0;
   return ctx.cache.run({
     name: 'rootfs',

@@ -7,6 +7,7 @@ import { finishRootfs, profileLocalPackages, rootfsIncludes, type RootfsStageRes
 import { rootfsProgress } from './rootfs-progress.js';
 import { rpmRootfsStage } from './stage-rootfs-rpm.js';
 import { resolvedAptPackages } from './resolved-apt-packages.js';
+import { aptMetadataOptions } from './metadata-floor.js';
 
 export type { RootfsStageResult } from './rootfs-common.js';
 
@@ -38,10 +39,12 @@ export async function rootfsStage(ctx: BuildContext): Promise<StageResult<Rootfs
         components: source.components,
         ...(source.mirror ? { mirrors: [source.mirror] } : {}),
         ...(source.keyring ? { keyring: source.keyring } : {}),
+        ...aptMetadataOptions(ctx.metadata),
         logFile: join(dir, 'bootstrap.log'),
         onProgress: rootfsProgress(ctx.reporter),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
+      ctx.metadata.floor.recordReleases(result.releases);
       return finishRootfs(dir, local, result);
     },
   });
