@@ -11,7 +11,7 @@ export { exitCodes, exitCodeFor } from './exit-codes.js';
 export { initProfile, type Template } from './commands/init.js';
 export { cleanProfile } from './commands/clean.js';
 export { inspectFile, detectFileKind, type Inspection, type FileKind } from './commands/inspect.js';
-export { bootChains } from './commands/test-command.js';
+export { bootChains, testProfile, type TestRun } from './pipeline/test-profile.js';
 export { bootModes, type BootMode, type Medium } from './pipeline/boot-test.js';
 export { bootStages, formatBootStages, type BootStage } from './pipeline/boot-stages.js';
 export { locatingUnsatisfiable } from './pipeline/locate-unsatisfiable.js';

@@ -71,5 +71,3 @@ async function resolveValue<T>(value: T | (() => T | Promise<T>) | Promise<T>): 
   return typeof value === 'function' ? await (value as () => T | Promise<T>)() : await value;
 }
 
-// Kept until every command imports these from output/command-output.js.
-export { outputArgs, reporterFor } from './output/command-output.js';

@@ -1,31 +1,32 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineCommand } from 'citty';
-import { profilePaths } from './profile-paths.js';
+import { profilePaths } from '../profile/profile-paths.js';
 import { DistroforgeError } from '@distroforge/core';
 import { formatMs } from '../output/reporter.js';
 import { buildProfile, type BuildReport } from '../pipeline/build-profile.js';
 import type { Reporter } from '../output/reporter.js';
 import { testSchema } from '../profile/profile-schema.js';
 import { imageTarget, parseFirmwares, type Firmware } from './image-target.js';
-import { bootAndCheck, bootModes, chainDiskBoots, describeCheckFailure, MEDIA, type BootMode, type BootVerdict, type Medium, type TestSection } from '../pipeline/boot-test.js';
-import { formatBootStages } from '../pipeline/boot-stages.js';
+import { bootModes, chainDiskBoots, MEDIA, type Medium, type TestSection } from '../pipeline/boot-test.js';
+import { testProfile } from '../pipeline/test-profile.js';
 import { loadProfile } from '../profile/load-profile.js';
-import { outputArgs, reporterFor } from '../main.js';
+import { outputArgs, reporterFor } from '../output/command-output.js';
 import { withInterrupt } from './with-interrupt.js';
 
 export default defineCommand({
   meta: { name: 'test', description: 'Build if needed, boot in every firmware mode the profile targets, run its test commands' },
   args: {
     profile: { type: 'positional', description: 'profile directory, or an ISO or GPT disk image to boot as is (default: .)', required: false, default: '.' },
-    out: { type: 'string', description: 'output directory (default PROFILE/out)' },
+    out: { type: 'string', alias: 'o', description: 'output directory (default PROFILE/out)' },
     state: { type: 'string', description: 'build state directory (default PROFILE/.distroforge)' },
     firmware: { type: 'string', description: 'only these firmware modes: bios, uefi, uefi-secureboot, comma-separated (an image: default bios,uefi)' },
     ready: { type: 'string', description: 'console text that means the system is up (replaces test.ready; required for an image)' },
     login: { type: 'string', description: 'log in as this user once ready shows (replaces test.login.user)' },
     timeout: { type: 'string', description: 'seconds to wait for the ready text (replaces test.timeout)' },
     jobs: { type: 'string', description: 'boots run side by side (default 1); each guest gets cores / jobs vCPUs', default: '1' },
+    allowRollback: { type: 'boolean', description: 'accept package metadata older than distroforge.lock\u2019s or the last build\u2019s (an older mirror snapshot on purpose)', default: false },
     medium: {
       type: 'string',
       description: 'only this medium: cdrom (the ISO), iso-disk (the ISO written to a disk, as on a USB stick), disk / disk-usb (the disk image on virtio / USB storage), direct (kernel + initramfs + root image on virtio) or 9p (staging tree shared from the host); comma-separated for several',
@@ -40,45 +41,7 @@ export default defineCommand({
       const { report, test, firmware, bootsDir } = target;
       const media = args.medium === undefined ? undefined : parseMedia(args.medium);
       const modes = await chainDiskBoots(bootModes({ firmware }, report, media), report, bootsDir);
-      const jobs = parseJobs(args.jobs);
-      // Each guest gets its share of the host's cores: TCG runs a thread per vCPU.
-      const cpus = Math.max(1, Math.floor(availableParallelism() / jobs));
-      const verdicts: BootVerdict[] = new Array(modes.length);
-      const bootOne = async (index: number) => {
-        const mode = modes[index] as BootMode;
-        const name = `boot ${mode.firmware}/${mode.medium}`;
-        reporter.emit({ type: 'stage-start', stage: name });
-        const started = performance.now();
-        const verdict = await bootAndCheck(mode, report, test, bootsDir, { cpus });
-        verdicts[index] = verdict;
-        reporter.emit({
-          type: 'stage-end',
-          stage: name,
-          cached: false,
-          failed: !verdict.ok,
-          ms: performance.now() - started,
-          detail: verdict.ok
-            ? `ready in ${formatMs(verdict.readyMs ?? 0)} (${verdict.accel}: ${formatBootStages(verdict.stages)}), ${verdict.commands.length} checks passed${verdict.persistence ? `, persistence ${verdict.persistence}` : ''}`
-            : `FAILED${verdict.stages.length ? ` after ${formatBootStages(verdict.stages)}` : ''}`,
-        });
-        if (!verdict.ok) {
-          const failedChecks = verdict.commands.filter((c) => !c.ok).length;
-          reporter.say(`FAIL ${name}: ${verdict.error ?? `${failedChecks} of ${verdict.commands.length} checks failed`}`);
-          for (const c of verdict.commands.filter((c) => !c.ok)) reporter.say(`  ${describeCheckFailure(c)}`);
-          for (const line of verdict.lastLines ?? []) reporter.say(`  | ${line}`);
-          if (verdict.consoleLog) reporter.say(`  console log: ${verdict.consoleLog}`);
-        }
-      };
-      // Chained disk boots (write, then check on the same copy) stay in order; chains run `jobs` at a time.
-      const chains = bootChains(modes);
-      let next = 0;
-      const worker = async () => {
-        while (next < chains.length) {
-          const chain = chains[next++] as number[];
-          for (const index of chain) await bootOne(index);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(jobs, chains.length) }, worker));
+      const verdicts = await testProfile({ report, test, modes, bootsDir, jobs: parseJobs(args.jobs), reporter });
       const ok = verdicts.every((v) => v.ok);
       if (args.json) process.stdout.write(`${JSON.stringify({ type: 'result', ok, profile: report.profile, build: report, boots: verdicts })}\n`);
       else reporter.say(`${ok ? 'PASS' : 'FAIL'} ${report.profile}: ${verdicts.map((v) => `${v.firmware}/${v.medium} ${v.ok ? formatMs(v.readyMs ?? 0) : 'failed'}`).join(', ')}`);
@@ -94,6 +57,7 @@ export default defineCommand({
 
 interface TestArgs {
   profile: string;
+  allowRollback?: boolean | undefined;
   out?: string | undefined;
   state?: string | undefined;
   firmware?: string | undefined;
@@ -128,7 +92,7 @@ async function profileTestTarget(args: TestArgs, reporter: Reporter): Promise<Te
     firmware = wanted;
   }
   const report = await withInterrupt((signal) =>
-    buildProfile({ profile: args.profile, reporter, signal, ...(args.out ? { out: args.out } : {}), ...(args.state ? { state: args.state } : {}) }),
+    buildProfile({ profile: args.profile, reporter, signal, allowRollback: args.allowRollback === true, ...(args.out ? { out: args.out } : {}), ...(args.state ? { state: args.state } : {}) }),
   );
   return { report, test, firmware, bootsDir: join(profilePaths(args.profile, { ...(args.state ? { state: args.state } : {}) }).stateDir, 'boots') };
 }
@@ -164,21 +128,4 @@ function parseJobs(value: string): number {
   const jobs = Number(value);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 16) throw new DistroforgeError('ERR_USAGE', `--jobs must be a whole number from 1 to 16, not ${JSON.stringify(value)}`, { value });
   return jobs;
-}
-
-/** Groups boot indices: a persistence pair (write, then check on the same image) is one chain. */
-export function bootChains(modes: readonly BootMode[]): number[][] {
-  const chains: number[][] = [];
-  const byImage = new Map<string, number[]>();
-  for (const [index, mode] of modes.entries()) {
-    const image = mode.persist?.image;
-    const chain = image ? byImage.get(image) : undefined;
-    if (chain) chain.push(index);
-    else {
-      const fresh = [index];
-      chains.push(fresh);
-      if (image) byImage.set(image, fresh);
-    }
-  }
-  return chains;
 }

@@ -14,8 +14,8 @@ export const stageToolchains = {
   image: { code: ['squashfs-wrap'], debs: ['squashfs-tools', 'erofs-utils'] },
   layer: { code: ['squashfs-wrap', 'disk-assemble'], debs: ['squashfs-tools'] },
   initramfs: { code: ['initramfs-cpio'], debs: ['busybox-static', 'kmod'] },
-  iso: { code: ['iso-assemble'], debs: ['xorriso', 'grub-common', 'grub-pc-bin', 'grub-efi-amd64-bin', 'grub-efi-amd64-signed', 'shim-signed', 'mtools', 'dosfstools'] },
-  disk: { code: ['disk-assemble'], debs: ['e2fsprogs', 'grub-common', 'grub-pc-bin', 'grub-efi-amd64-bin', 'grub-efi-amd64-signed', 'shim-signed', 'mtools', 'dosfstools', 'qemu-utils'] },
+  iso: { code: ['iso-assemble', 'boot-loader'], debs: ['xorriso', 'grub-common', 'grub-pc-bin', 'grub-efi-amd64-bin', 'grub-efi-amd64-signed', 'shim-signed', 'mtools', 'dosfstools'] },
+  disk: { code: ['disk-assemble', 'boot-loader'], debs: ['e2fsprogs', 'grub-common', 'grub-pc-bin', 'grub-efi-amd64-bin', 'grub-efi-amd64-signed', 'shim-signed', 'mtools', 'dosfstools', 'qemu-utils'] },
   'rootfs-tar': { code: [], debs: [] },
 } satisfies Record<string, { code: readonly string[]; debs: readonly string[] }>;
 

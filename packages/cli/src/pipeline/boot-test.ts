@@ -6,6 +6,7 @@ import { DistroforgeError, isDistroforgeError } from '@distroforge/core';
 import type { Profile } from '../profile/profile-schema.js';
 import type { BuildReport } from './build-profile.js';
 import { bootStages, type BootStage } from './boot-stages.js';
+import { withLiveKernelArgs } from '@distroforge/initramfs-cpio';
 
 export const MEDIA = ['cdrom', 'iso-disk', 'disk', 'disk-usb', 'direct', '9p'] as const;
 export type Medium = (typeof MEDIA)[number];
@@ -104,7 +105,7 @@ export function launchOptionsFor(mode: BootMode, report: BuildReport, memory: nu
     if (!d) throw new DistroforgeError('ERR_USAGE', 'this build has no kernel and initramfs to boot directly');
     if (mode.medium === '9p') {
       if (!d.stagingRoot) throw new DistroforgeError('ERR_USAGE', 'this build has no staging root to share over 9p', { hint: 'use --medium direct' });
-      const append = `${d.append.replace(/ ?live\.(device|image|layers)=\S*/g, '')} live.root=9p live.tag=rootfs`;
+      const append = withLiveKernelArgs(d.append, { device: undefined, image: undefined, layers: undefined, root: '9p', tag: 'rootfs' }).join(' ');
       const securityModel = process.getuid?.() === 0 ? 'passthrough' : 'none';
       return { ...base, kernel: d.kernel, initrd: d.initrd, append, shares: [{ path: d.stagingRoot, tag: 'rootfs', type: '9p', readOnly: true, securityModel }] };
     }
@@ -154,7 +155,7 @@ type Instance = Awaited<ReturnType<typeof launch>>;
 /** Answers a getty/login prompt: user name, the password if asked, then waits for the shell prompt. */
 async function logIn(instance: Instance, login: NonNullable<NonNullable<Profile['test']>['login']>): Promise<void> {
   await instance.send(`${login.user}\n`);
-  await instance.waitFor(login.password === undefined ? login.prompt : /[Pp]assword: ?$/m, { timeout: 60_000 });
+  await instance.waitFor(login.password === undefined ? login.prompt : /[Pp]assword: ?$/m, { timeout: 60_000, unfinishedLine: true });
   if (login.password !== undefined) {
     await instance.send(`${login.password}\n`);
     await instance.waitFor(login.prompt, { timeout: 60_000 });

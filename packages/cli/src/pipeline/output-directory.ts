@@ -34,22 +34,23 @@ export class OutputDirectory {
   #ledger: Ledger;
   #saving: Promise<void> = Promise.resolve();
 
-  private constructor(dir: string, ledger: Ledger) {
+  #saved: boolean;
+
+  private constructor(dir: string, ledger: Ledger, saved: boolean) {
     this.dir = dir;
     this.#ledger = ledger;
+    this.#saved = saved;
   }
 
-  /** Opens (creating it, recorded as ours) the output directory after checking it is a safe one. */
+  /**
+   * The output directory after checking it is a safe one. Nothing is created until the first
+   * output is claimed: a build that fails or is interrupted before publishing leaves no trace.
+   */
   static async open(outDir: string, profileDir: string): Promise<OutputDirectory> {
     checkOutputDirectory(outDir, profileDir);
     const dir = resolve(outDir);
     const ledger = await readLedger(dir);
-    if (ledger) return new OutputDirectory(dir, ledger);
-    const created = !existsSync(dir);
-    await mkdir(dir, { recursive: true });
-    const opened = new OutputDirectory(dir, { createdDirectory: created, files: created ? [] : await reportedOutputs(dir) });
-    await opened.#save();
-    return opened;
+    return new OutputDirectory(dir, ledger ?? { createdDirectory: !existsSync(dir), files: existsSync(dir) ? await reportedOutputs(dir) : [] }, ledger !== undefined);
   }
 
   /**
@@ -59,6 +60,11 @@ export class OutputDirectory {
    */
   async claim(name: string): Promise<string> {
     const file = join(this.dir, name);
+    if (!this.#saved) {
+      await mkdir(this.dir, { recursive: true });
+      await this.#save();
+      this.#saved = true;
+    }
     if (!this.#ledger.files.includes(name)) {
       if (existsSync(file)) {
         throw new DistroforgeError('ERR_OUTPUT_EXISTS', `${file} exists and was not made by distroforge: not overwriting it`, {
