@@ -58,6 +58,7 @@ it('works as an unprivileged user (run as nobody when the tests run as root)', a
   const [command, ...args] = asNobody as [string, ...string[]];
   const { stdout } = await execa(command, [...args, bundle], { cwd: '/', timeout: 60_000 });
   expect(stdout).toBe((await readmeOutput()).shown);
-  const uid = await execa(command, [...args, '-p', 'process.getuid()'], { cwd: '/' });
+  // A string: node -p prints a number through util.inspect, in colour when FORCE_COLOR is set (nx sets it).
+  const uid = await execa(command, [...args, '-p', 'String(process.getuid())'], { cwd: '/' });
   expect(uid.stdout).toBe(process.getuid?.() === 0 ? '65534' : String(process.getuid?.()));
 });
