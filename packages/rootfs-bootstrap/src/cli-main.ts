@@ -1,5 +1,4 @@
-import { binErrorExit, writeManifest } from '@distroforge/core';
-import { parseArgs } from 'node:util';
+import { binErrorExit, parseCommandLine, writeManifest } from '@distroforge/core';
 import { bootstrapRootfs } from './bootstrap-rootfs.js';
 import { BootstrapOptionsError } from './errors.js';
 import type { BootstrapOptions, BootstrapProgress } from './options.js';
@@ -23,11 +22,15 @@ Default mirror: the host's apt sources for SUITE.
 `;
 
 /** Runs the command line; returns the exit code (0 ok, 1 distroforge error, 2 usage). */
-export async function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  out: (s: string) => void = (s) => process.stdout.write(s),
+  err: (s: string) => void = (s) => process.stderr.write(s),
+): Promise<number> {
   try {
     return await run(argv, out);
   } catch (error) {
-    return binErrorExit(error, (text) => process.stderr.write(text), usage);
+    return binErrorExit(error, err, usage);
   }
 }
 
@@ -61,11 +64,14 @@ const CLI_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function parseCli(argv: readonly string[]) {
-  return parseArgs({ args: [...argv], allowPositionals: true, options: CLI_OPTIONS });
-}
+type FlagValue<F> = F extends { multiple: true } ? string[] : F extends { type: 'boolean' } ? boolean : string;
+type ParsedValues = { [K in keyof typeof CLI_OPTIONS]?: FlagValue<(typeof CLI_OPTIONS)[K]> };
 
-type ParsedValues = ReturnType<typeof parseCli>['values'];
+/** Strict: an unknown flag is ERR_USAGE with the nearest known one (`did you mean --include?`), exit 2. */
+function parseCli(argv: readonly string[]): { values: ParsedValues; positionals: string[] } {
+  const { values, positionals } = parseCommandLine(argv, { flags: CLI_OPTIONS, maxPositionals: 1, positionalNames: 'TARGET' });
+  return { values: values as ParsedValues, positionals };
+}
 
 async function run(argv: readonly string[], out: (s: string) => void): Promise<number> {
   const { values, positionals } = parseCli(argv);

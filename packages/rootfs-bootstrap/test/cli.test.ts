@@ -41,6 +41,19 @@ describe('rootfs-bootstrap command line', () => {
     expect((await run(['--bogus'])).code).toBe(2);
   });
 
+  it('names an unknown flag with the nearest known one and refuses a second TARGET (exit 2, the usage)', async () => {
+    for (const [argv, said] of [
+      [['--suite', 'bookworm', '--inclde', 'vim', 'root'], "ERR_USAGE: unknown flag '--inclde'\n  hint: did you mean --include?\n"],
+      [['--suite', 'bookworm', '--resolve', '--json'], "ERR_USAGE: unknown flag '--resolve'\n  hint: did you mean --resolve-only?\n"],
+      [['--suite', 'bookworm', 'root', 'other'], "ERR_USAGE: unexpected argument 'other': this command takes one TARGET\n  hint: quote an argument that contains spaces; see --help\n"],
+    ] as const) {
+      let err = '';
+      const code = await main([...argv], () => {}, (s) => (err += s));
+      expect(code, argv.join(' ')).toBe(2);
+      expect(err).toBe(`${said}${usage}`);
+    }
+  });
+
   it('resolves a dry run and prints one JSON result', async () => {
     const { code, out } = await run(['--suite', 'bookworm', '--variant', 'extract', '--include', 'base-passwd', '--resolve-only', '--json']);
     expect(code).toBe(0);
