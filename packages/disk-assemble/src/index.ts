@@ -15,7 +15,6 @@ export { prepareBiosBoot, GrubImageLayoutError } from './bios-boot.js';
 export { formatInspection } from './format-inspection.js';
 export { swapHeader } from './swap-header.js';
 export { buildExt4FromBase, type Ext4FromBaseOptions, type Ext4FromBase, type Ext4BaseTree } from './ext4-from-base.js';
-export { speculateBaseCopy, type SpeculativeBaseCopy } from './speculative-base-copy.js';
 export { ext4Delta, type Ext4Delta } from './ext4-delta.js';
 export { diffRootTrees, byPath, type RootTreeDiff, type RootNode, type RootTreeSide, type RootTreeDiffOptions } from './tree-diff.js';
 export { walkTree, type TreeEntry, type TreeWalker } from './walk-tree.js';
