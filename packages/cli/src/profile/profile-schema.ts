@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { autologinSchema, groupSchema, servicesSchema, userSchema } from '@distroforge/overlay-apply';
+import { extraPartitionSchema } from '@distroforge/disk-assemble';
 import { BYTE_SIZE_PATTERN } from './byte-size.js';
 import { PROFILE_OUTPUTS } from '../pipeline/output-kinds.js';
 
@@ -87,14 +88,13 @@ const byteSize = z.union([
   z.string().regex(BYTE_SIZE_PATTERN, 'a size such as "512M", "4G" or a number of bytes'),
 ]);
 
-const diskPartition = z
-  .object({
-    name: z.string().min(1).max(36),
-    type: z.string().describe('swap, home, var, linux-data... or a partition type GUID'),
+/** disk-assemble's extra partition, its size written with a unit (`512M`, `2G`) as in the rest of the profile. */
+const diskPartition = extraPartitionSchema
+  .extend({
+    type: extraPartitionSchema.shape.type.describe('swap, home, var, linux-data... or a partition type GUID'),
     size: byteSize,
-    filesystem: z.enum(['swap', 'ext4', 'none']).optional().describe('default: swap for the swap type, else none'),
-    label: z.string().min(1).max(16).optional(),
-    mountPoint: z.string().regex(/^\/[^\s"]*$/, 'an absolute path').optional().describe('ext4 only: where /etc/fstab mounts it, e.g. /var'),
+    filesystem: extraPartitionSchema.shape.filesystem.describe('default: swap for the swap type, else none'),
+    mountPoint: extraPartitionSchema.shape.mountPoint.describe('ext4 only: where /etc/fstab mounts it, e.g. /var'),
   })
   .strict();
 
