@@ -148,3 +148,31 @@ export class LiveArgInvalidError extends DistroforgeError {
     });
   }
 }
+
+/** The kernel cannot unpack any compressed initramfs the writer can produce (gzip, xz, zstd), or none at all. */
+export class InitramfsCompressionUnsupportedError extends DistroforgeError {
+  /** The `CONFIG_RD_*` decompressors the kernel has (e.g. `['LZ4', 'LZO']`). */
+  readonly supported: string[];
+  constructor(config: string, supported: string[], initrd: boolean) {
+    const has = supported.length ? supported.map((s) => `CONFIG_RD_${s}`).join(', ') : 'no compressed initramfs';
+    super('ERR_INITRAMFS_COMPRESSION_UNSUPPORTED', initrd ? `${config}: the kernel unpacks ${has}, none of which the writer produces (gzip, xz, zstd)` : `${config}: the kernel cannot load an initramfs (CONFIG_BLK_DEV_INITRD is not set)`, {
+      path: config,
+      value: supported,
+      hint: initrd
+        ? "build the kernel with CONFIG_RD_ZSTD=y (or RD_GZIP/RD_XZ), or pass compress: 'none' explicitly for an uncompressed initramfs"
+        : 'build the kernel with CONFIG_BLK_DEV_INITRD=y, or boot it without an initramfs',
+    });
+    this.supported = [...supported];
+  }
+}
+
+/** A kernel config file named explicitly cannot be read, or what was found is not a kernel config. */
+export class KernelConfigError extends DistroforgeError {
+  constructor(path: string, why: string, cause?: unknown) {
+    super('ERR_KERNEL_CONFIG', `${path}: ${why}`, {
+      path,
+      cause,
+      hint: 'pass the kernel\'s .config (plain or gzip, e.g. a copy of /proc/config.gz), or leave config out to look in the root',
+    });
+  }
+}

@@ -29,6 +29,8 @@ export {
   KernelModulesDirError,
   BusyboxNotStaticError,
   LiveArgInvalidError,
+  InitramfsCompressionUnsupportedError,
+  KernelConfigError,
 } from './errors.js';
 export { readCpio, listCpio, type CpioListEntry, type CpioReadEntry, type CpioSource } from './read-cpio.js';
 export { extractCpio, type ExtractResult } from './extract-cpio.js';
@@ -47,3 +49,14 @@ export { liveInitScript, LIVE_MODULES, type LiveInitOptions } from './live-init.
 export { liveKernelArgs, parseLiveKernelArgs, withLiveKernelArgs, type LiveKernelArgs } from './live-kernel-args.js';
 export { buildLiveInitramfs, type LiveInitramfsOptions } from './live-initramfs.js';
 export { combineEntries } from './combine-entries.js';
+export {
+  chooseInitramfsCompression,
+  initramfsCompressionFromConfig,
+  kernelConfigCandidates,
+  parseKernelConfig,
+  INITRAMFS_COMPRESSION_PREFERENCE,
+  INITRAMFS_FALLBACK,
+  type ChooseInitramfsCompressionOptions,
+  type InitramfsCompression,
+  type InitramfsCompressionChoice,
+} from './choose-initramfs-compression.js';
