@@ -5,22 +5,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseProfile, ProfileError } from '@distroforge/cli';
+import { seededRandom } from '../../../tools/testing/seeded-random.mjs';
 
 const CASES = 4000;
 const SEED = Number(process.env.DISTROFORGE_FUZZ_SEED ?? 20261206);
 const examples = join(import.meta.dirname, '..', '..', '..', 'examples');
-
-/** mulberry32: the same cases for a seed on every machine. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Pieces YAML and the schema react to: structure, types, anchors, huge numbers, odd scalars. */
 const TOKENS = [':', '- ', '  ', '\n', '{', '}', '[', ']', ',', '#', '&a', '*a', '!!str', '!!binary', '|', '>', '"', "'", '? ', '~', 'null', 'true', '1e999', '-1', '0x10', '99999999999999999999', '\t', '\u0000', '\uFEFF', 'é', '<<: *a', '%YAML 1.2\n---\n', '...'];
@@ -67,7 +56,7 @@ describe('profile YAML under seeded random mutations', () => {
   it(`${CASES} mutations of the example profiles (seed ${SEED}): parsed or ERR_PROFILE_INVALID, nothing else; RSS bounded`, async () => {
     const originals = await Promise.all(['minimal', 'debian-live', 'macpro-kvm-host', 'rocky-live'].map((name) => readFile(join(examples, name, 'profile.yaml'), 'utf8')));
     for (const original of originals) expect(() => parseProfile(original)).not.toThrow();
-    const next = random(SEED);
+    const next = seededRandom(SEED).next;
     const rssBefore = process.memoryUsage().rss;
     let refused = 0;
     let peak = rssBefore;

@@ -12,6 +12,7 @@ import { readDebControlArchive } from '../src/deb-control.js';
 import { listDeb } from '../src/list-deb.js';
 import { unpackDeb } from '../src/unpack-deb.js';
 import { ar, compress, paxHeader, tarMember, type DebCompression, type TarMember } from './deb-builder.js';
+import { seededRandom } from '../../../tools/testing/seeded-random.mjs';
 
 const seed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const iterations = Number(process.env.FUZZ_ITERATIONS ?? 1500);
@@ -24,19 +25,7 @@ const EXPECTED_CODES = new Set(['ERR_BOOTSTRAP_DEB_FORMAT', 'ERR_BOOTSTRAP_UNSAF
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** mulberry32: small, fast and the same everywhere for a seed. */
-function random(seedValue: number) {
-  let a = seedValue >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  return { next, int, pick: <T>(items: readonly T[]): T => items[int(items.length)]! };
-}
+const random = seededRandom;
 type Random = ReturnType<typeof random>;
 
 // The valid package: nested directories, files, relative and absolute symlinks (two of them lead

@@ -1,11 +1,6 @@
-/** mulberry32: a tiny seeded PRNG, so a run's mutations can be replayed from its seed. */
+import { seededRandom } from '../../../tools/testing/seeded-random.mjs';
+
+/** The fuzz tests' seeded PRNG as a function, so a run's mutations can be replayed from its seed. */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(seed).next;
 }
