@@ -26,6 +26,7 @@ export { withoutFsync } from './without-fsync.js';
 export { fileDataRanges, parseFilefrag, type ByteRange } from './file-data-ranges.js';
 export { runLogged, logTail, type RunLoggedOptions } from './run-logged.js';
 export { binErrorExit } from './bin-error-exit.js';
+export { runSubcommandBin, type BinIo } from './run-bin.js';
 export { UsageError } from './usage-error.js';
 export {
   parseCommandLine,

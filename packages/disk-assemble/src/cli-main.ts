@@ -1,4 +1,4 @@
-import { binErrorExit, parseSubcommandLine } from '@distroforge/core';
+import { runSubcommandBin } from '@distroforge/core';
 import { readFile } from 'node:fs/promises';
 import { assembleDisk, type AssembledDisk } from './assemble-disk.js';
 import { formatInspection } from './format-inspection.js';
@@ -20,35 +20,24 @@ const commandLine = {
 
 /** The command line, testable: returns the exit code; results go to `write`, errors and usage to `writeError`. */
 export async function main(argv: readonly string[], write: (text: string) => void, writeError: (text: string) => void = write): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseSubcommandLine(argv, commandLine);
-  } catch (error) {
-    return binErrorExit(error, writeError, usage);
-  }
-  const { command, values, help } = parsed;
-  const file = parsed.positionals[0] as string;
-  if (help || command === undefined) {
-    (help ? write : writeError)(usage);
-    return help ? 0 : 2;
-  }
-  try {
-    if (command === 'build') {
-      const options = JSON.parse(await readFile(file, 'utf8')) as AssembleDiskOptions;
-      const result = await assembleDisk(options);
-      write(values.json ? `${JSON.stringify(result)}\n` : buildSummary(result));
-    } else {
-      const inspection = await inspectDisk(file);
-      write(values.json ? `${JSON.stringify(inspection)}\n` : formatInspection(inspection));
-    }
-    return 0;
-  } catch (error) {
-    if (error instanceof SyntaxError) {
+  return runSubcommandBin(argv, commandLine, usage, { write, writeError }, async (command, { values, positionals }) => {
+    const file = positionals[0] as string;
+    try {
+      if (command === 'build') {
+        const options = JSON.parse(await readFile(file, 'utf8')) as AssembleDiskOptions;
+        const result = await assembleDisk(options);
+        write(values.json ? `${JSON.stringify(result)}\n` : buildSummary(result));
+      } else {
+        const inspection = await inspectDisk(file);
+        write(values.json ? `${JSON.stringify(inspection)}\n` : formatInspection(inspection));
+      }
+      return 0;
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
       writeError(`${file}: not valid JSON: ${error.message}\n`);
       return 1;
     }
-    return binErrorExit(error, writeError, usage);
-  }
+  });
 }
 
 function buildSummary(result: AssembledDisk): string {

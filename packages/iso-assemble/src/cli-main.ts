@@ -1,4 +1,4 @@
-import { binErrorExit, parseSubcommandLine } from '@distroforge/core';
+import { runSubcommandBin } from '@distroforge/core';
 import { readFile } from 'node:fs/promises';
 import { assembleIso, type AssembledIso } from './assemble-iso.js';
 import { inspectIso } from './inspect-iso.js';
@@ -19,43 +19,32 @@ const commandLine = {
 
 /** The command line, testable: returns the exit code; results go to `write`, errors and usage to `writeError`. */
 export async function main(argv: readonly string[], write: (text: string) => void, writeError: (text: string) => void = write): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseSubcommandLine(argv, commandLine);
-  } catch (error) {
-    return binErrorExit(error, writeError, usage);
-  }
-  const { command, values, help } = parsed;
-  const file = parsed.positionals[0] as string;
-  if (help || command === undefined) {
-    (help ? write : writeError)(usage);
-    return help ? 0 : 2;
-  }
-  try {
-    if (command === 'build') {
-      const options = JSON.parse(await readFile(file, 'utf8')) as AssembleIsoOptions;
-      const result = await assembleIso(options);
-      write(values.json ? `${JSON.stringify(result)}\n` : summary(result));
-    } else {
-      const inspection = await inspectIso(file);
-      if (values.json) {
-        write(`${JSON.stringify(inspection)}\n`);
+  return runSubcommandBin(argv, commandLine, usage, { write, writeError }, async (command, { values, positionals }) => {
+    const file = positionals[0] as string;
+    try {
+      if (command === 'build') {
+        const options = JSON.parse(await readFile(file, 'utf8')) as AssembleIsoOptions;
+        const result = await assembleIso(options);
+        write(values.json ? `${JSON.stringify(result)}\n` : summary(result));
       } else {
-        write(`${inspection.path}: volume ${inspection.volumeId}, created ${inspection.creationTime}\n`);
-        for (const e of inspection.elTorito.entries) write(`El Torito ${e.index}: ${e.platform} ${e.imagePath ?? `(hidden image at LBA ${e.lba})`}\n`);
-        for (const p of inspection.systemArea.mbr) write(`MBR ${p.index}: type ${p.type} status ${p.status} start ${p.start} blocks ${p.blocks}\n`);
-        for (const p of inspection.systemArea.gpt?.partitions ?? []) write(`GPT ${p.index}: ${p.name} type ${p.typeGuid} start ${p.start} size ${p.size}\n`);
-        for (const f of inspection.files) write(`${f.type === 'dir' ? 'd' : '-'} ${String(f.size).padStart(12)} ${f.path}\n`);
+        const inspection = await inspectIso(file);
+        if (values.json) {
+          write(`${JSON.stringify(inspection)}\n`);
+        } else {
+          write(`${inspection.path}: volume ${inspection.volumeId}, created ${inspection.creationTime}\n`);
+          for (const e of inspection.elTorito.entries) write(`El Torito ${e.index}: ${e.platform} ${e.imagePath ?? `(hidden image at LBA ${e.lba})`}\n`);
+          for (const p of inspection.systemArea.mbr) write(`MBR ${p.index}: type ${p.type} status ${p.status} start ${p.start} blocks ${p.blocks}\n`);
+          for (const p of inspection.systemArea.gpt?.partitions ?? []) write(`GPT ${p.index}: ${p.name} type ${p.typeGuid} start ${p.start} size ${p.size}\n`);
+          for (const f of inspection.files) write(`${f.type === 'dir' ? 'd' : '-'} ${String(f.size).padStart(12)} ${f.path}\n`);
+        }
       }
-    }
-    return 0;
-  } catch (error) {
-    if (error instanceof SyntaxError) {
+      return 0;
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
       writeError(`${file}: not valid JSON: ${error.message}\n`);
       return 1;
     }
-    return binErrorExit(error, writeError, usage);
-  }
+  });
 }
 
 function summary(result: AssembledIso): string {
