@@ -44,16 +44,18 @@ export function publicApi(packageDir) {
         if (member.getName().startsWith('#')) continue;
         const modifiers = ts.getCombinedModifierFlags(member.valueDeclaration ?? member.declarations?.[0] ?? declaration);
         if (modifiers & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) continue;
-        lines.push(`  ${name}.${member.getName()}: ${clean(checker.typeToString(checker.getTypeOfSymbolAtLocation(member, declaration), undefined, flags))}`);
+        lines.push(`  ${name}.${memberName(member)}: ${clean(checker.typeToString(checker.getTypeOfSymbolAtLocation(member, declaration), undefined, flags))}`);
       }
     } else if (symbol.flags & (ts.SymbolFlags.Interface | ts.SymbolFlags.TypeAlias) && declaration) {
       const type = checker.getDeclaredTypeOfSymbol(symbol);
-      const members = checker.getPropertiesOfType(type);
+      // Members of object types only: a union of string literals would list String's methods.
+      const objectLike = (t) => (t.flags & ts.TypeFlags.Object) !== 0 || (t.isIntersection() && t.types.every(objectLike));
+      const members = objectLike(type) ? checker.getPropertiesOfType(type) : [];
       if (symbol.flags & ts.SymbolFlags.Interface || members.length > 0) {
         lines.push(`${kind} ${name}`);
         for (const member of members) {
           const optional = member.flags & ts.SymbolFlags.Optional ? '?' : '';
-          lines.push(`  ${name}.${member.getName()}${optional}: ${clean(checker.typeToString(checker.getTypeOfSymbolAtLocation(member, declaration), undefined, flags))}`);
+          lines.push(`  ${name}.${memberName(member)}${optional}: ${clean(checker.typeToString(checker.getTypeOfSymbolAtLocation(member, declaration), undefined, flags))}`);
         }
       } else lines.push(`${kind} ${name} = ${clean(checker.typeToString(type, undefined, flags))}`);
     } else lines.push(`${kind} ${name}`);
@@ -66,6 +68,13 @@ export function publicApi(packageDir) {
   }
   blocks.sort((a, b) => (exportName(a[0]) < exportName(b[0]) ? -1 : exportName(a[0]) > exportName(b[0]) ? 1 : a[0] < b[0] ? -1 : 1));
   return `${blocks.flat().join('\n')}\n`;
+}
+
+/** A member's name; a well-known symbol's (`__@asyncDispose@2124`, numbered per program) as `[Symbol.asyncDispose]`. */
+function memberName(member) {
+  const name = member.getName();
+  const symbol = /^__@(\w+)@\d+$/.exec(name);
+  return symbol ? `[Symbol.${symbol[1]}]` : name;
 }
 
 function exportName(line) {

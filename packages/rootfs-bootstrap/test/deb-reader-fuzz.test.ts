@@ -14,7 +14,8 @@ import { unpackDeb } from '../src/unpack-deb.js';
 import { ar, compress, paxHeader, tarMember, type DebCompression, type TarMember } from './deb-builder.js';
 import { seededRandom } from '../../../tools/testing/seeded-random.mjs';
 
-const seed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+// A fixed seed by default, so a red run is the code's and replays as is; FUZZ_SEED explores others.
+const seed = Number(process.env.FUZZ_SEED ?? 20261206);
 const iterations = Number(process.env.FUZZ_ITERATIONS ?? 1500);
 const work = mkdtempSync(join(tmpdir(), 'rootfs-bootstrap-fuzz-'));
 const sentinelDir = join(work, 'sentinel');
@@ -80,6 +81,8 @@ function mutateMembers(members: Buffer[], r: Random): Buffer[] {
     case 0: {
       // A header field set to an interesting value.
       const header = out[at]!;
+      // A body block (or a short trailing piece) has no header fields to set.
+      if (header.length < 512) break;
       const field = r.int(5);
       if (field === 0) writeField(header, 0, 100, r.pick(INTERESTING_NAMES));
       if (field === 1) writeField(header, 157, 100, r.pick(INTERESTING_LINKS));

@@ -14,7 +14,8 @@ import { prng } from './prng.js';
 // appears outside the target, and memory stays bounded. A new seed each run, printed with any
 // failure; RPM_FUZZ_SEED=<n> replays a run, RPM_FUZZ_ROUNDS=<n> changes its length.
 
-const seed = Number(process.env.RPM_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 32));
+// A fixed seed by default, so a red run is the code's and replays as is; RPM_FUZZ_SEED explores others.
+const seed = Number(process.env.RPM_FUZZ_SEED ?? 20261206);
 // About 30 s on an idle 2-core machine, 40 s under other jobs' load.
 const rounds = Number(process.env.RPM_FUZZ_ROUNDS ?? 2500);
 // Generous: measured peaks are about 120 MiB; reading a declared size instead of bounding it takes gigabytes.
