@@ -22,6 +22,11 @@ export interface CommandLineSpec {
   positionalNames?: string;
 }
 
+/** The values parseCommandLine gives for `flags`: strings, booleans, lists for repeatable flags. */
+export type FlagValues<F extends Readonly<Record<string, FlagSpec>>> = {
+  [K in keyof F]?: F[K] extends { multiple: true } ? string[] : F[K] extends { type: 'boolean' } ? boolean : string;
+};
+
 export interface ParsedCommandLine {
   values: Record<string, boolean | string | (boolean | string)[] | undefined>;
   positionals: string[];
@@ -32,7 +37,10 @@ export interface ParsedCommandLine {
  * UsageError (ERR_USAGE, exit 2) naming it, with the nearest known flag as a hint — a mistyped
  * `--ouput` must never be ignored while the build goes on with defaults.
  */
-export function parseCommandLine(argv: readonly string[], spec: CommandLineSpec): ParsedCommandLine {
+export function parseCommandLine<F extends Readonly<Record<string, FlagSpec>>>(
+  argv: readonly string[],
+  spec: CommandLineSpec & { flags: F },
+): { values: FlagValues<F>; positionals: string[] } {
   const options: NonNullable<ParseArgsConfig['options']> = {};
   for (const [name, flag] of Object.entries(spec.flags)) {
     options[name] = {
@@ -61,7 +69,7 @@ export function parseCommandLine(argv: readonly string[], spec: CommandLineSpec)
     const wanted = spec.positionalNames ?? `${min} argument${min === 1 ? '' : 's'}`;
     throw new UsageError(`missing argument: expected ${wanted}`, { hint: 'see --help' });
   }
-  return parsed;
+  return parsed as { values: FlagValues<F>; positionals: string[] };
 }
 
 /** A bin with sub-commands (`disk-assemble build FILE`), each with its own command line. */

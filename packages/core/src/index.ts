@@ -36,6 +36,7 @@ export {
   type CommandLineSpec,
   type SubcommandLineSpec,
   type FlagSpec,
+  type FlagValues,
   type ParsedCommandLine,
 } from './command-line.js';
 export { closestWord } from './closest-word.js';

@@ -1,4 +1,4 @@
-import { isDistroforgeError, parseCommandLine } from '@distroforge/core';
+import { isDistroforgeError, parseCommandLine, type FlagValues } from '@distroforge/core';
 import { launch } from './launch.js';
 import type { LaunchOptions } from './options.js';
 import type { QemuInstance } from './qemu-instance.js';
@@ -49,7 +49,6 @@ const FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-type CliValues = { [K in keyof typeof FLAGS]?: (typeof FLAGS)[K] extends { multiple: true } ? string[] : (typeof FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -59,9 +58,9 @@ export interface CliIo {
 
 /** The qemu-launch command; resolves with the process exit code. */
 export async function runCli(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
-  let values;
+  let values: FlagValues<typeof FLAGS>;
   try {
-    ({ values } = parseCommandLine(argv, { flags: FLAGS, maxPositionals: 0 }) as { values: CliValues });
+    ({ values } = parseCommandLine(argv, { flags: FLAGS, maxPositionals: 0 }));
   } catch (error) {
     if (!isDistroforgeError(error) || error.code !== 'ERR_USAGE') throw error;
     io.stderr.write(`qemu-launch: ${error.describe()}\n\n${USAGE}\n`);

@@ -1,4 +1,4 @@
-import { binErrorExit, parseCommandLine, writeManifest } from '@distroforge/core';
+import { binErrorExit, parseCommandLine, writeManifest, type FlagValues } from '@distroforge/core';
 import { bootstrapRootfs } from './bootstrap-rootfs.js';
 import { BootstrapOptionsError } from './errors.js';
 import type { BootstrapOptions, BootstrapProgress } from './options.js';
@@ -64,13 +64,12 @@ const CLI_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-type FlagValue<F> = F extends { multiple: true } ? string[] : F extends { type: 'boolean' } ? boolean : string;
-type ParsedValues = { [K in keyof typeof CLI_OPTIONS]?: FlagValue<(typeof CLI_OPTIONS)[K]> };
+type ParsedValues = FlagValues<typeof CLI_OPTIONS>;
 
 /** Strict: an unknown flag is ERR_USAGE with the nearest known one (`did you mean --include?`), exit 2. */
 function parseCli(argv: readonly string[]): { values: ParsedValues; positionals: string[] } {
   const { values, positionals } = parseCommandLine(argv, { flags: CLI_OPTIONS, maxPositionals: 1, positionalNames: 'TARGET' });
-  return { values: values as ParsedValues, positionals };
+  return { values, positionals };
 }
 
 async function run(argv: readonly string[], out: (s: string) => void): Promise<number> {

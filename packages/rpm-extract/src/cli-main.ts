@@ -30,7 +30,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
 }
 
 async function run(argv: readonly string[], out: (s: string) => void): Promise<number> {
-  const { values: parsed, positionals } = parseCommandLine(argv, {
+  const { values, positionals } = parseCommandLine(argv, {
     flags: {
       directory: { type: 'string', short: 'C' },
       list: { type: 'boolean' },
@@ -44,7 +44,6 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
     maxPositionals: 1,
     positionalNames: 'FILE.rpm',
   });
-  const values = parsed as { directory?: string; list?: boolean; info?: boolean; verify?: boolean; json?: boolean; manifest?: string; 'no-verify'?: boolean; help?: boolean };
   if (values.help) {
     out(usage);
     return 0;
