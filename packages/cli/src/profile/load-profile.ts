@@ -28,11 +28,10 @@ export async function loadProfile(dirOrFile: string): Promise<LoadedProfile> {
   if (!existsSync(profileFile)) {
     throw new ProfileError(profileFile, undefined, undefined, undefined, 'no profile.yaml here', `create one with: distroforge init ${dirOrFile}`);
   }
-  const text = await readFile(profileFile, 'utf8');
-  const profile = parseProfile(text, profileFile);
+  const { profile, doc, lines } = parsedProfile(await readFile(profileFile, 'utf8'), profileFile);
   const packagesFile = join(dir, 'packages.txt');
   const listed = existsSync(packagesFile) ? packageListEntries(await readFile(packagesFile, 'utf8'), packagesFile) : [];
-  checkAgainstSource(profile, text, profileFile, listed, packagesFile);
+  checkAgainstSource(profile, doc, lines, profileFile, listed, packagesFile);
   const packages = [...new Set([...listed.map((entry) => entry.name), ...profile.packages])].sort();
   return { dir, profileFile, profile, packages, overlayDir: await overlayDirectory(join(dir, 'airootfs')) };
 }
@@ -53,10 +52,8 @@ async function overlayDirectory(overlay: string): Promise<string | undefined> {
 }
 
 /** Refuses what the profile's source cannot honour, at the line that asks for it. */
-function checkAgainstSource(profile: Profile, text: string, profileFile: string, listed: { name: string; line: number }[], packagesFile: string): void {
+function checkAgainstSource(profile: Profile, doc: Document, lines: LineCounter, profileFile: string, listed: { name: string; line: number }[], packagesFile: string): void {
   const type = profile.source.type;
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines });
   const at = (key: (string | number)[]) => {
     const offset = (doc.getIn(key, true) as { range?: [number] } | undefined)?.range?.[0];
     return offset === undefined ? undefined : lines.linePos(offset);
@@ -88,6 +85,11 @@ function checkAgainstSource(profile: Profile, text: string, profileFile: string,
 
 /** Validates profile YAML text; errors carry file, line, column, key path and a fix. */
 export function parseProfile(text: string, file = 'profile.yaml'): Profile {
+  return parsedProfile(text, file).profile;
+}
+
+/** The profile and the YAML document it came from (with line positions, for later checks that point at a key). */
+function parsedProfile(text: string, file: string): { profile: Profile; doc: Document; lines: LineCounter } {
   try {
     return parseProfileText(text, file);
   } catch (error) {
@@ -97,7 +99,7 @@ export function parseProfile(text: string, file = 'profile.yaml'): Profile {
   }
 }
 
-function parseProfileText(text: string, file: string): Profile {
+function parseProfileText(text: string, file: string): { profile: Profile; doc: Document; lines: LineCounter } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   const yamlError = doc.errors[0];
@@ -113,7 +115,7 @@ function parseProfileText(text: string, file: string): Profile {
     throw new ProfileError(file, undefined, undefined, undefined, `YAML: ${(error as Error).message.split('\n')[0]}`, 'define each &anchor before its *alias, and use aliases sparingly');
   }
   const result = profileSchema.safeParse(value);
-  if (result.success) return result.data;
+  if (result.success) return { profile: result.data, doc, lines };
   throw issueToError(result.error.issues[0]!, doc, lines, file);
 }
 
