@@ -1,9 +1,9 @@
-import { execa } from 'execa';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { debianKernel, markerInitramfs } from './fixtures.js';
+import { runReadmeExample } from '../../../tools/testing/readme-example.mjs';
 
 const pkg = join(import.meta.dirname, '..');
 let work: string;
@@ -22,12 +22,9 @@ afterAll(async () => {
 
 // Runs against dist/ (the nx test target depends on build).
 it('the README example is the file in examples/ and prints what the README shows', async () => {
-  const readme = await readFile(join(pkg, 'README.md'), 'utf8');
-  const source = await readFile(join(pkg, 'examples', 'build-esp.mjs'), 'utf8');
+  const { readme, source, stdout, shown } = await runReadmeExample(pkg, 'build-esp.mjs', [kernel, initrd]);
   expect(readme).toContain(source.trim());
-  const { stdout } = await execa('node', [join(pkg, 'examples', 'build-esp.mjs'), kernel, initrd], { cwd: pkg });
-  const shown = /Output:\n\n```\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
-  expect(stdout).toBe(shown.trim());
+  expect(stdout).toBe(shown);
 }, 120_000);
 
 it("the README's error-code table lists every code errors.ts defines, and only codes this package or core throws", async () => {

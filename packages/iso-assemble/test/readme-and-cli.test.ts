@@ -1,10 +1,10 @@
-import { execa } from 'execa';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main, usage } from '../src/cli-main.js';
 import { debianKernel, markerInitramfs } from './fixtures.js';
+import { runReadmeExample } from '../../../tools/testing/readme-example.mjs';
 
 const pkg = join(import.meta.dirname, '..');
 let work: string;
@@ -23,12 +23,9 @@ afterAll(async () => {
 
 // Runs against dist/ (the nx test target depends on build).
 it('the README example is the file in examples/ and prints what the README shows', async () => {
-  const readme = await readFile(join(pkg, 'README.md'), 'utf8');
-  const source = await readFile(join(pkg, 'examples', 'build-and-inspect.mjs'), 'utf8');
+  const { readme, source, stdout, shown } = await runReadmeExample(pkg, 'build-and-inspect.mjs', [kernel, initrd]);
   expect(readme).toContain(source.trim());
-  const { stdout } = await execa('node', [join(pkg, 'examples', 'build-and-inspect.mjs'), kernel, initrd], { cwd: pkg });
-  const shown = /Output:\n\n```\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
-  expect(stdout).toBe(shown.trim());
+  expect(stdout).toBe(shown);
 }, 120_000);
 
 describe('iso-assemble command line', () => {
