@@ -11,6 +11,7 @@ import {
   type BootFileLocations,
   type SbatCheck,
 } from '@distroforge/boot-loader';
+import { liveKernelArgs } from '@distroforge/initramfs-cpio';
 import { createHash } from 'node:crypto';
 import { mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -121,7 +122,7 @@ async function assembleWith(options: NormalisedDiskOptions, logFile: string, spe
   // A read-only image root is overlaid by the live init with its upper layer on the data partition.
   const kernelArgs = input.kind === 'ext4'
     ? [`root=${partuuid(rootPartuuid)}`, 'rootfstype=ext4', 'rw', 'rootwait', ...extraArgs]
-    : [`root=${partuuid(rootPartuuid)}`, `rootfstype=${input.filesystem}`, 'ro', 'rootwait', `live.persistence=${partuuid(dataPartuuid)}`, ...extraArgs];
+    : [`root=${partuuid(rootPartuuid)}`, `rootfstype=${input.filesystem}`, 'ro', 'rootwait', ...liveKernelArgs({ persistence: partuuid(dataPartuuid) }), ...extraArgs];
   const espSerial = Number.parseInt(guid('esp-serial').slice(0, 8), 16);
   const espUuid = `${espSerial.toString(16).padStart(8, '0').slice(0, 4)}-${espSerial.toString(16).padStart(8, '0').slice(4)}`.toUpperCase();
 
