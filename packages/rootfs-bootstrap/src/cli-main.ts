@@ -1,4 +1,4 @@
-import { binErrorExit, parseCommandLine, writeManifest, type FlagValues } from '@distroforge/core';
+import { binErrorExit, parseCommandLine, UsageError, writeManifest, type FlagValues } from '@distroforge/core';
 import { bootstrapRootfs } from './bootstrap-rootfs.js';
 import { BootstrapOptionsError } from './errors.js';
 import type { BootstrapOptions, BootstrapProgress } from './options.js';
@@ -6,19 +6,25 @@ import { resolveRootfs } from './resolve-rootfs.js';
 import { bootstrapRpmRootfs, resolveRpmRootfs } from './rpm-bootstrap.js';
 
 export const usage = `Usage:
-  rootfs-bootstrap --suite SUITE [--variant VARIANT] [--include PKG,...] [--exclude PKG,...] [--local FILE.deb]... TARGET
+  rootfs-bootstrap --suite SUITE [--variant VARIANT] [--include PKG,...] [--exclude PKG,...] [--local FILE.deb]...
                    [--mirror URL]... [--components main,...] [--arch ARCH] [--keyring FILE]
                    [--cache DIR] [--manifest FILE] [--no-configure] [--initramfs] [--log FILE]
-                   [--insecure-skip-signature-check] [--json] [--verbose]
-  rootfs-bootstrap --suite SUITE [--variant VARIANT] [--include PKG,...] --resolve-only [--json]
+                   [--min-release-date SUITE=DATE]... [--allow-rollback] [--allow-expired-release]
+                   [--insecure-skip-signature-check] [--json] [-v|--verbose] (TARGET | --resolve-only)
   rootfs-bootstrap --source rpm-dir:PATH|rpm-repo:URL|rpm-iso:PATH --include PKG,@GROUP,... [--exclude PKG,...] [--local FILE.rpm]...
                    [--arch ARCH] [--no-weak-deps] [--group-types mandatory,default,optional]
                    [--gpg-check off|report|require] [--gpg-key FILE]... [--scriptlets] [--cache DIR]
-                   [--manifest FILE] [--log FILE] [--json] (TARGET | --resolve-only)
+                   [--min-repomd-revision N] [--allow-rollback]
+                   [--manifest FILE] [--log FILE] [--json] [-v|--verbose] (TARGET | --resolve-only)
+  rootfs-bootstrap -h|--help
 
 Variants: extract essential apt required minbase important standard (default minbase).
 Default mirror: the host's apt sources for SUITE.
 --local installs a package file too; it wins over the repositories' package of its name.
+--min-release-date: the oldest acceptable Release Date of SUITE (ISO 8601, e.g. from distroforge.lock);
+  --min-repomd-revision: the lowest acceptable repomd.xml revision. Older metadata is refused
+  (ERR_BOOTSTRAP_METADATA_ROLLBACK) unless --allow-rollback.
+--allow-expired-release accepts a Release past its Valid-Until (archive snapshots).
 `;
 
 /** Runs the command line; returns the exit code (0 ok, 1 distroforge error, 2 usage). */
@@ -36,7 +42,8 @@ export async function main(
 
 const list = (value: string | undefined): string[] => (value ? value.split(',').map((s) => s.trim()).filter(Boolean) : []);
 
-const CLI_OPTIONS = {
+/** The flags (exported for the test that checks the usage names exactly these). */
+export const CLI_OPTIONS = {
   suite: { type: 'string' },
   source: { type: 'string' },
   'no-weak-deps': { type: 'boolean' },
@@ -58,6 +65,10 @@ const CLI_OPTIONS = {
   'no-configure': { type: 'boolean' },
   initramfs: { type: 'boolean' },
   'insecure-skip-signature-check': { type: 'boolean' },
+  'min-release-date': { type: 'string', multiple: true },
+  'allow-expired-release': { type: 'boolean' },
+  'min-repomd-revision': { type: 'string' },
+  'allow-rollback': { type: 'boolean' },
   'resolve-only': { type: 'boolean' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
@@ -65,6 +76,73 @@ const CLI_OPTIONS = {
 } as const;
 
 type ParsedValues = FlagValues<typeof CLI_OPTIONS>;
+
+/**
+ * Which source each flag applies to: a flag of the other source is a usage error rather than
+ * silently ignored (an `--allow-expired-release` on an rpm source would do nothing).
+ */
+export const FLAG_SOURCES: Readonly<Record<keyof typeof CLI_OPTIONS, 'apt' | 'rpm' | 'both'>> = {
+  suite: 'apt',
+  variant: 'apt',
+  mirror: 'apt',
+  components: 'apt',
+  keyring: 'apt',
+  'no-configure': 'apt',
+  initramfs: 'apt',
+  'insecure-skip-signature-check': 'apt',
+  'min-release-date': 'apt',
+  'allow-expired-release': 'apt',
+  source: 'rpm',
+  'no-weak-deps': 'rpm',
+  scriptlets: 'rpm',
+  'group-types': 'rpm',
+  'gpg-check': 'rpm',
+  'gpg-key': 'rpm',
+  'min-repomd-revision': 'rpm',
+  include: 'both',
+  exclude: 'both',
+  local: 'both',
+  arch: 'both',
+  cache: 'both',
+  manifest: 'both',
+  log: 'both',
+  'allow-rollback': 'both',
+  'resolve-only': 'both',
+  json: 'both',
+  verbose: 'both',
+  help: 'both',
+};
+
+function checkFlagSources(values: ParsedValues): void {
+  const source = values.source ? 'rpm' : 'apt';
+  for (const [name, value] of Object.entries(values)) {
+    const applies = FLAG_SOURCES[name as keyof typeof CLI_OPTIONS];
+    if (value === undefined || applies === 'both' || applies === source) continue;
+    throw new UsageError(`--${name} applies to ${applies} sources only`, {
+      value: `--${name}`,
+      hint: source === 'rpm' ? `--source ${values.source} is an rpm source; leave --${name} out` : `--${name} goes with --source rpm-...`,
+    });
+  }
+}
+
+/** `--min-release-date SUITE=DATE`, repeatable: the library's minReleaseDates (it checks the dates). */
+function minReleaseDates(given: readonly string[]): Record<string, string> {
+  const dates: Record<string, string> = {};
+  for (const item of given) {
+    const eq = item.indexOf('=');
+    if (eq <= 0 || eq === item.length - 1) {
+      throw new UsageError(`--min-release-date needs SUITE=DATE, got '${item}'`, { value: item, hint: '--min-release-date bookworm=2025-01-10T10:00:43Z' });
+    }
+    dates[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return dates;
+}
+
+/** `--min-repomd-revision N`: a whole number, as repomd.xml revisions are compared. */
+function minRepomdRevision(given: string): number {
+  if (!/^\d+$/.test(given)) throw new UsageError(`--min-repomd-revision needs a whole number, got '${given}'`, { value: given, hint: '--min-repomd-revision 1700000000' });
+  return Number(given);
+}
 
 /** Strict: an unknown flag is ERR_USAGE with the nearest known one (`did you mean --include?`), exit 2. */
 function parseCli(argv: readonly string[]): { values: ParsedValues; positionals: string[] } {
@@ -78,6 +156,7 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
     out(usage);
     return 0;
   }
+  checkFlagSources(values);
   if (values.source) return runRpm(values, positionals, out);
   if (!values.suite) throw new BootstrapOptionsError('--suite (or --source) is required', { hint: usage, value: 'suite' });
   if (values['insecure-skip-signature-check']) {
@@ -94,6 +173,9 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
     ...(values.arch ? { architecture: values.arch } : {}),
     ...(values.keyring ? { keyring: values.keyring } : {}),
     ...(values.cache ? { cacheDir: values.cache } : {}),
+    ...(values['min-release-date'] ? { minReleaseDates: minReleaseDates(values['min-release-date']) } : {}),
+    ...(values['allow-rollback'] ? { allowReleaseRollback: true } : {}),
+    ...(values['allow-expired-release'] ? { allowExpiredRelease: true } : {}),
     insecureSkipSignatureCheck: values['insecure-skip-signature-check'] ?? false,
     onProgress: progressPrinter(values.json ?? false, values.verbose ?? false, out),
   };
@@ -149,6 +231,8 @@ async function runRpm(values: ParsedValues, positionals: string[], out: (s: stri
     ...(values['group-types'] ? { groupPackageTypes: list(values['group-types']) as never } : {}),
     ...(values['gpg-check'] ? { gpgCheck: values['gpg-check'] as never } : {}),
     ...(values['gpg-key'] ? { gpgKeys: values['gpg-key'] } : {}),
+    ...(values['min-repomd-revision'] === undefined ? {} : { minRepomdRevision: minRepomdRevision(values['min-repomd-revision']) }),
+    ...(values['allow-rollback'] ? { allowRepomdRollback: true } : {}),
     ...(values.cache ? { cacheDir: values.cache } : {}),
     onProgress: progressPrinter(values.json ?? false, values.verbose ?? false, out),
   };

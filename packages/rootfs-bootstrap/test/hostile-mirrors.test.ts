@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli-main.js';
 import { bootstrapRootfs, resolveRootfs, resolveRpmRootfs } from '../src/index.js';
 import { testGpg, type TestGpg } from './gpg-fixtures.js';
 import { buildDeb, buildRpm } from './local-package-fixtures.js';
@@ -187,6 +188,49 @@ describe('an expired Release (Valid-Until passed)', () => {
   });
 });
 
+/** The bin (cli-main) in this process: its exit code, stdout and stderr. */
+async function bin(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, (s) => (out += s), (s) => (err += s));
+  return { code, out, err };
+}
+
+/** `rootfs-bootstrap --resolve-only` of the df-hostile package from mirror `m`, plus `flags`. */
+const binResolve = (suite: string, m: { mirror: string; cacheDir: string }, flags: string[]) =>
+  bin(['--suite', suite, '--variant', 'extract', '--include', 'df-hostile', '--mirror', m.mirror, '--keyring', key.file, '--cache', m.cacheDir, '--arch', 'amd64', '--resolve-only', '--json', ...flags]);
+
+describe('the bin passes the Release checks to the library', () => {
+  it('refuses an expired Release (exit 1, ERR_BOOTSTRAP_RELEASE_EXPIRED) unless --allow-expired-release', async () => {
+    const m = await aptMirror('bookworm', { ...bookworm, Date: rfc2822(daysFromNow(-8)), 'Valid-Until': rfc2822(daysFromNow(-1)) });
+    const refused = await binResolve('bookworm', m, []);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/^ERR_BOOTSTRAP_RELEASE_EXPIRED: /);
+    const allowed = await binResolve('bookworm', m, ['--allow-expired-release']);
+    expect(allowed.code).toBe(0);
+    expect(JSON.parse(allowed.out.trim().split('\n').at(-1)!)).toMatchObject({ event: 'result', packages: [{ name: 'df-hostile' }] });
+  });
+
+  it('refuses a Release older than --min-release-date (exit 1, ERR_BOOTSTRAP_METADATA_ROLLBACK) unless --allow-rollback; another suite\'s floor does not apply', async () => {
+    const date = new Date(Math.floor(daysFromNow(-2).getTime() / 1000) * 1000);
+    const m = await aptMirror('bookworm', { ...bookworm, Date: rfc2822(date) });
+    const floor = new Date(date.getTime() + 1000).toISOString();
+    expect((await binResolve('bookworm', m, ['--min-release-date', `bookworm=${date.toISOString()}`])).code).toBe(0);
+    const refused = await binResolve('bookworm', m, ['--min-release-date', `bookworm=${floor}`]);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/^ERR_BOOTSTRAP_METADATA_ROLLBACK: /);
+    expect((await binResolve('bookworm', m, ['--min-release-date', `bookworm-security=${floor}`])).code).toBe(0);
+    expect((await binResolve('bookworm', m, ['--min-release-date', `bookworm=${floor}`, '--allow-rollback'])).code).toBe(0);
+  });
+
+  it('a --min-release-date that is not a date is the library\'s option error (exit 1, ERR_BOOTSTRAP_OPTIONS)', async () => {
+    const m = await aptMirror('bookworm', { ...bookworm, Date: rfc2822(new Date()) });
+    const refused = await binResolve('bookworm', m, ['--min-release-date', 'bookworm=last tuesday']);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/^ERR_BOOTSTRAP_OPTIONS: invalid option minReleaseDates\.bookworm/);
+  });
+});
+
 describe('repomd.xml revision (rpm-repo)', () => {
   let rpm: string;
   beforeAll(() => {
@@ -217,6 +261,18 @@ describe('repomd.xml revision (rpm-repo)', () => {
     });
     const allowed = await resolveRpmRootfs({ ...rpmRequest(dir), minRepomdRevision: 1700000001, allowRepomdRollback: true });
     expect(allowed.packages.map((p) => p.name)).toEqual(['df-revision']);
+  });
+
+  it('the bin refuses a revision below --min-repomd-revision (exit 1) unless --allow-rollback', async () => {
+    const dir = await rpmRepo('1700000000');
+    const resolveWith = (flags: string[]) => bin(['--source', `rpm-repo:${dir}`, '--include', 'df-revision', '--arch', 'x86_64', '--cache', join(dir, 'cache'), '--resolve-only', '--json', ...flags]);
+    expect((await resolveWith(['--min-repomd-revision', '1700000000'])).code).toBe(0);
+    const refused = await resolveWith(['--min-repomd-revision', '1700000001']);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/^ERR_BOOTSTRAP_METADATA_ROLLBACK: /);
+    const allowed = await resolveWith(['--min-repomd-revision', '1700000001', '--allow-rollback']);
+    expect(allowed.code).toBe(0);
+    expect(JSON.parse(allowed.out.trim().split('\n').at(-1)!)).toMatchObject({ event: 'result', packages: [{ name: 'df-revision' }] });
   });
 
   it('refuses a revision that is not an integer while a minimum is set', async () => {

@@ -1,0 +1,38 @@
+// Usage texts against the parser: every flag spelling a usage text names, and the built bin as a
+// user runs it (`node dist/cli.js --help`), so a test can pin the text and check it lists exactly
+// the flags the bin's flag definitions accept.
+import { execa } from 'execa';
+import { join } from 'node:path';
+
+/** Runs a package's built bin (`dist/cli.js`) with `args`; never throws on a non-zero exit. */
+export async function runBuiltBin(packageDir, args) {
+  // NO_COLOR: a help text is pinned byte for byte, whatever terminal the tests run under.
+  const run = await execa('node', [join(packageDir, 'dist/cli.js'), ...args], { reject: false, stripFinalNewline: false, env: { NO_COLOR: '1' }, stdin: 'ignore' });
+  return { exitCode: run.exitCode ?? -1, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** The flag spellings (`--out`, `-o`) a text names, sorted, each once. */
+export function usageFlags(text) {
+  // A dash starts a flag only after a space, `[`, `(`, `|` or a line start: `rpm-dir:PATH`,
+  // `xz-compressed` and `Ctrl-]` are words, not flags.
+  const found = text.match(/(?<=^|[\s[(|,])--?[A-Za-z][\w-]*/gm) ?? [];
+  return [...new Set(found)].sort();
+}
+
+/**
+ * The synopsis of one invocation in a usage text: the line that starts with `invocation` (after
+ * indentation) and the lines after it that are indented deeper and start no other invocation.
+ */
+export function synopsisOf(usage, invocation) {
+  const lines = usage.split('\n');
+  const start = lines.findIndex((line) => line.trimStart().startsWith(`${invocation} `) || line.trim() === invocation);
+  if (start < 0) throw new Error(`no line of the usage starts with '${invocation}'`);
+  const indent = (line) => line.length - line.trimStart().length;
+  const bin = invocation.split(' ')[0];
+  const taken = [lines[start]];
+  for (const line of lines.slice(start + 1)) {
+    if (line.trim() === '' || indent(line) <= indent(lines[start]) || line.trimStart().startsWith(`${bin} `)) break;
+    taken.push(line);
+  }
+  return taken.join('\n');
+}
