@@ -1,4 +1,4 @@
-import { isDistroforgeError } from './distroforge-error.js';
+import { isDistroforgeError } from './errors.js';
 
 /**
  * How every package bin ends on an error: a command line it cannot run (ERR_USAGE, e.g. from

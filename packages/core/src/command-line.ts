@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { closestWord } from './closest-word.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from './errors.js';
 
 /** One flag of a command line: a switch, or one that takes a value (`--out DIR`, `--out=DIR`). */
 export interface FlagSpec {

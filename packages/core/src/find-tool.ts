@@ -1,6 +1,6 @@
 import { access, constants } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
-import { ToolMissingError, ToolVersionError } from './tool-errors.js';
+import { ToolMissingError, ToolVersionError } from './errors.js';
 import { cachedVersionOutput } from './tool-version-cache.js';
 
 /** How to find one external tool and tell its version. */

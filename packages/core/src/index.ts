@@ -1,5 +1,16 @@
-export { DistroforgeError, isDistroforgeError, type ErrorDetails } from './distroforge-error.js';
-export { ToolMissingError, ToolVersionError, ToolFailedError } from './tool-errors.js';
+export {
+  DistroforgeError,
+  isDistroforgeError,
+  coreErrorCodes,
+  coreError,
+  ToolMissingError,
+  ToolVersionError,
+  ToolFailedError,
+  UsageError,
+  type ErrorDetails,
+  type CoreErrorCode,
+} from './errors.js';
+export { parseOptions, optionIssuesMessage, type OptionIssue, type OptionsErrorDetails } from './parse-options.js';
 export { findTool, clearToolCache, which, compareVersions, type ToolSpec, type FoundTool } from './find-tool.js';
 export { knownTools } from './known-tools.js';
 export { useToolVersionCache } from './tool-version-cache.js';
@@ -27,7 +38,6 @@ export { fileDataRanges, parseFilefrag, type ByteRange } from './file-data-range
 export { runLogged, logTail, type RunLoggedOptions } from './run-logged.js';
 export { binErrorExit } from './bin-error-exit.js';
 export { runSubcommandBin, type BinIo } from './run-bin.js';
-export { UsageError } from './usage-error.js';
 export {
   parseCommandLine,
   parseSubcommandLine,

@@ -1,7 +1,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { z } from 'zod';
-import { DistroforgeError } from './distroforge-error.js';
+import { coreError } from './errors.js';
 
 /**
  * A rootfs is a directory plus a manifest (DESIGN.md, principle 2). The manifest records what the
@@ -95,7 +95,7 @@ export async function readManifest(file: string): Promise<Manifest> {
   try {
     raw = JSON.parse(await readFile(file, 'utf8'));
   } catch (cause) {
-    throw new DistroforgeError('ERR_MANIFEST_INVALID', `cannot read manifest ${file}: ${(cause as Error).message}`, {
+    throw coreError('ERR_MANIFEST_INVALID', `cannot read manifest ${file}: ${(cause as Error).message}`, {
       path: file,
       cause,
       hint: 'a manifest is JSON written by writeManifest()',
@@ -104,10 +104,9 @@ export async function readManifest(file: string): Promise<Manifest> {
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new DistroforgeError('ERR_MANIFEST_INVALID', `invalid manifest ${file}: ${issue?.path.join('.')}: ${issue?.message}`, {
+    throw coreError('ERR_MANIFEST_INVALID', `invalid manifest ${file}: ${issue?.path.join('.')}: ${issue?.message}`, {
       path: file,
       value: issue?.path.join('.'),
-      hint: 'fix or regenerate the manifest',
     });
   }
   return parsed.data;

@@ -1,7 +1,7 @@
 import { open, readFile } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
-import { DistroforgeError } from './distroforge-error.js';
-import { ToolFailedError } from './tool-errors.js';
+import { coreError } from './errors.js';
+import { ToolFailedError } from './errors.js';
 
 export interface RunLoggedOptions {
   /** The tool's command line and combined stdout+stderr are written here (streamed). */
@@ -27,10 +27,9 @@ export interface RunLoggedOptions {
 export async function runLogged(command: string, args: readonly string[], options: RunLoggedOptions): Promise<string> {
   // Opened up front so an unwritable log location is a clear error, not a stream 'error' event.
   const handle = await open(options.logFile, options.append === false ? 'w' : 'a').catch((cause: unknown) => {
-    throw new DistroforgeError('ERR_LOG_FILE', `cannot write the tool log ${options.logFile}: ${(cause as Error).message}`, {
+    throw coreError('ERR_LOG_FILE', `cannot write the tool log ${options.logFile}: ${(cause as Error).message}`, {
       path: options.logFile,
       cause,
-      hint: 'make sure the directory exists and is writable',
     });
   });
   const log = handle.createWriteStream();

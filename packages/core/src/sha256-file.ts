@@ -3,7 +3,7 @@ import { createReadStream, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Worker } from 'node:worker_threads';
-import { DistroforgeError } from './distroforge-error.js';
+import { coreError } from './errors.js';
 import { cachedFileDigest } from './file-digest-cache.js';
 import { fileDataRanges, type ByteRange } from './file-data-ranges.js';
 
@@ -84,10 +84,10 @@ function hashOnWorker(path: string, size: number, ranges: readonly ByteRange[]):
     worker.once('message', (message: { digest?: string; ended?: number; error?: string }) => {
       if (message.digest) resolve(message.digest);
       else if (message.ended !== undefined) {
-        reject(new DistroforgeError('ERR_FILE_CHANGED', `${path} ended at byte ${message.ended} while it was hashed`, { path, hint: 'something else truncated the file; build again' }));
-      } else reject(new DistroforgeError('ERR_FILE_READ', `cannot hash ${path}: ${message.error}`, { path, hint: 'check that the file exists and is readable' }));
+        reject(coreError('ERR_FILE_CHANGED', `${path} ended at byte ${message.ended} while it was hashed`, { path }));
+      } else reject(coreError('ERR_FILE_READ', `cannot hash ${path}: ${message.error}`, { path }));
     });
     worker.once('error', reject);
-    worker.once('exit', (code) => reject(new DistroforgeError('ERR_FILE_READ', `hashing ${path} stopped (worker exit ${code})`, { path })));
+    worker.once('exit', (code) => reject(coreError('ERR_FILE_READ', `hashing ${path} stopped (worker exit ${code})`, { path })));
   });
 }

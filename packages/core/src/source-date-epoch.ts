@@ -1,4 +1,4 @@
-import { DistroforgeError } from './distroforge-error.js';
+import { coreError } from './errors.js';
 
 /**
  * The build timestamp in whole seconds: `SOURCE_DATE_EPOCH` when set (validated), else the given
@@ -8,8 +8,7 @@ export function sourceDateEpoch(fallback?: number, env: NodeJS.ProcessEnv = proc
   const raw = env.SOURCE_DATE_EPOCH;
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw.trim())) {
-    throw new DistroforgeError('ERR_SOURCE_DATE_EPOCH', `SOURCE_DATE_EPOCH is not a non-negative integer: ${JSON.stringify(raw)}`, {
-      hint: 'set it to seconds since 1970, e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)',
+    throw coreError('ERR_SOURCE_DATE_EPOCH', `SOURCE_DATE_EPOCH is not a non-negative integer: ${JSON.stringify(raw)}`, {
       value: raw,
     });
   }
