@@ -24,10 +24,10 @@ export function readmeErrorTable(readme) {
 /**
  * What is wrong with `packageDir`/README.md's error table (empty when nothing): `own` is the
  * package's codes and the default hint of each; `through` lists the families of codes the package
- * lets through from its dependencies (each such row is optional). `exports`: the package's module,
- * to check that a `class` column names an exported class.
+ * lets through from its dependencies (each such row is optional). A family's `exports` (its
+ * package's module) lets the check see that a `class` column names a class the package exports.
  */
-export async function readmeErrorTableProblems(packageDir, own, through = [], exports = undefined) {
+export async function readmeErrorTableProblems(packageDir, own, through = []) {
   const readme = await readFile(join(packageDir, 'README.md'), 'utf8');
   const rows = readmeErrorTable(readme);
   const problems = [];
@@ -45,7 +45,7 @@ export async function readmeErrorTableProblems(packageDir, own, through = [], ex
     const hint = family.hint(code);
     if (cells.hint !== hint) problems.push(`${code}: hint is ${JSON.stringify(cells.hint)}, the code's is ${JSON.stringify(hint)}`);
     const className = /^`(\w+)`/.exec(cells.class ?? '')?.[1];
-    if (exports && className && typeof exports[className] !== 'function') problems.push(`${code}: class ${className} is not exported`);
+    if (family.exports && className && typeof family.exports[className] !== 'function') problems.push(`${code}: class ${className} is not exported`);
   }
   for (const code of own.codes) if (!seen.has(code)) problems.push(`${code}: missing from the README`);
   return problems;

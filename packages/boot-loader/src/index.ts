@@ -7,6 +7,9 @@ export { debianBootFiles, requireBootFile, requireHybridMbr, type BootFileLocati
 export { checkSecureBootFiles, type SecureBootFilesOptions } from './secure-boot-files.js';
 export type { SbatCheck, SbatEntry, ShimSbatLevel } from './sbat.js';
 export {
+  bootLoaderErrorCodes,
+  BootLoaderError,
+  type BootLoaderErrorCode,
   InvalidOptionsError,
   InputMissingError,
   BootFileMissingError,

@@ -4,6 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { debianKernel, markerInitramfs } from './fixtures.js';
 import { runReadmeExample } from '../../../tools/testing/readme-example.mjs';
+import { readmeErrorTableProblems } from '../../../tools/testing/readme-error-table.mjs';
+import * as coreModule from '@distroforge/core';
+import { coreError, coreErrorCodes, type CoreErrorCode } from '@distroforge/core';
+import * as bootLoader from '@distroforge/boot-loader';
+import { BootLoaderError, bootLoaderErrorCodes, type BootLoaderErrorCode } from '@distroforge/boot-loader';
 
 const pkg = join(import.meta.dirname, '..');
 let work: string;
@@ -27,12 +32,8 @@ it('the README example is the file in examples/ and prints what the README shows
   expect(stdout).toBe(shown);
 }, 120_000);
 
-it("the README's error-code table lists every code errors.ts defines, and only codes this package or core throws", async () => {
-  const source = await readFile(join(pkg, 'src', 'errors.ts'), 'utf8');
-  const readme = await readFile(join(pkg, 'README.md'), 'utf8');
-  const defined = [...source.matchAll(/super\('(ERR_[A-Z_]+)'/g)].map(([, code]) => code as string);
-  const table = readme.slice(readme.indexOf('## Error codes'));
-  const listed = [...table.matchAll(/`(ERR_[A-Z_]+)`/g)].map(([, code]) => code as string);
-  expect(defined).toHaveLength(7);
-  expect([...new Set(listed)].sort()).toEqual([...defined, 'ERR_TOOL_MISSING', 'ERR_TOOL_FAILED'].sort());
+it("the README's error table lists exactly this package's codes (and core's it lets through), each with its hint", async () => {
+  const own = { codes: bootLoaderErrorCodes, hint: (code: string) => new BootLoaderError(code as BootLoaderErrorCode, '').hint, exports: bootLoader };
+  const core = { codes: coreErrorCodes, hint: (code: string) => coreError(code as CoreErrorCode, '').hint, exports: coreModule };
+  expect(await readmeErrorTableProblems(pkg, own, [core])).toEqual([]);
 });
