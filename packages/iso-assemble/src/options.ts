@@ -1,7 +1,8 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { defaultMenuEntries, type BootFileLocations, type MenuEntry } from '@distroforge/boot-loader';
-import { InvalidOptionsError } from './errors.js';
+import { parseOptions, type OptionIssue } from '@distroforge/core';
+import { invalidOptions } from './errors.js';
 
 /** The ESP's FAT label; the ISO label must differ so a label search cannot land on the ESP. */
 export const espVolumeLabel = 'EFIBOOT';
@@ -126,16 +127,10 @@ export const isoPaths = {
 
 /** Validates (zod), normalises and applies the semantic rules; errors name the offending key. */
 export function normaliseIsoOptions(input: AssembleIsoOptions): NormalisedIsoOptions {
-  const parsed = assembleIsoOptionsSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = issue?.path.join('.') ?? '';
-    throw new InvalidOptionsError(`invalid option ${key || '(root)'}: ${issue?.message}`, { value: key, cause: parsed.error });
-  }
-  const options = parsed.data;
-  const fail = (key: string, message: string): never => {
-    throw new InvalidOptionsError(`invalid option ${key}: ${message}`, { value: key });
-  };
+  const options = parseOptions(assembleIsoOptionsSchema, input, invalidOptions);
+  // The rules below are independent: every one that fails is reported at once.
+  const issues: OptionIssue[] = [];
+  const fail = (key: string, message: string) => issues.push({ key, message });
   if (!options.bios && !options.uefi) fail('bios', 'at least one of bios and uefi must be enabled');
   if (options.secureBoot && !options.uefi) fail('secureBoot', 'Secure Boot needs uefi');
   if (options.label.toUpperCase() === espVolumeLabel) fail('label', `${espVolumeLabel} is the ESP's own label`);
@@ -177,6 +172,7 @@ export function normaliseIsoOptions(input: AssembleIsoOptions): NormalisedIsoOpt
     if (taken.has(file.path)) fail(`extraFiles.${index}.path`, `${file.path} given twice`);
     taken.add(file.path);
   }
+  if (issues.length > 0) throw invalidOptions(issues);
   return { ...options, entries, defaultEntry, rootImageIsoPath };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseIsoOptions, type AssembleIsoOptions } from '@distroforge/iso-assemble';
+import { InvalidOptionsError, normaliseIsoOptions, type AssembleIsoOptions } from '@distroforge/iso-assemble';
 
 const base: AssembleIsoOptions = { output: '/tmp/x.iso', label: 'LIVE', kernel: '/k', initrd: '/i' };
 
@@ -81,6 +81,15 @@ describe('normaliseIsoOptions', () => {
     const error = errorOf(options);
     expect(error.code).toBe('ERR_INVALID_OPTIONS');
     expect(error.value).toBe(key);
+  });
+
+  it('reports every problem at once: the schema issues together, then every broken rule', () => {
+    const schema = errorOf({ ...base, label: 'has space', menu: { timeout: 1.5 }, unknown: 1 } as AssembleIsoOptions) as InvalidOptionsError;
+    expect(schema.issues.map((issue) => issue.key).sort()).toEqual(['', 'label', 'menu.timeout']);
+    expect(schema.message).toMatch(/^3 invalid options:\n {2}/);
+    const rules = errorOf({ ...base, uefi: false, bios: false, secureBoot: true, menu: { defaultEntry: 'nope' } }) as InvalidOptionsError;
+    expect(rules.issues.map((issue) => issue.key)).toEqual(['bios', 'secureBoot', 'menu.defaultEntry']);
+    expect(rules.value).toBe('bios');
   });
 
   it('accepts the FAT date range limits for UEFI and any epoch for BIOS-only images', () => {
