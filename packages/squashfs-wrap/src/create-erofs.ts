@@ -1,10 +1,10 @@
-import { DistroforgeError, emptyManifest, sourceDateEpoch, writeAtomically, type Manifest } from '@distroforge/core';
+import { emptyManifest, parseOptions, sourceDateEpoch, writeAtomically, type Manifest } from '@distroforge/core';
 import { createHash } from 'node:crypto';
 import { lstat, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ErofsManifestUnsupportedError } from './errors.js';
+import { ErofsManifestUnsupportedError, invalidOptions, SquashfsError } from './errors.js';
 import { excludeMatcher } from './exclude-match.js';
-import { createErofsOptionsSchema, parseOptions, type CreateErofsOptions } from './options.js';
+import { createErofsOptionsSchema, type CreateErofsOptions } from './options.js';
 import { newestMtime } from './newest-mtime.js';
 import { runLogged } from '@distroforge/core';
 import { squashfsLogOptions } from './tool-log.js';
@@ -29,13 +29,13 @@ export interface CreateErofsResult {
  * is used. The UUID is derived from the epoch, options and manifest (never random).
  */
 export async function createErofs(options: CreateErofsOptions): Promise<CreateErofsResult> {
-  const opts = parseOptions(createErofsOptionsSchema, options, 'createErofs');
+  const opts = parseOptions(createErofsOptionsSchema, options, invalidOptions('createErofs'));
   const source = resolve(opts.source);
   const output = resolve(opts.output);
   const logFile = resolve(opts.logFile ?? `${output}.log`);
     const excludes = opts.excludes ?? [];
   const sourceStats = await stat(source).catch(() => undefined);
-  if (!sourceStats?.isDirectory()) throw new DistroforgeError('ERR_SOURCE_NOT_DIRECTORY', `source ${source} is not a directory`, { path: source, hint: 'pass the root directory to pack' });
+  if (!sourceStats?.isDirectory()) throw new SquashfsError('ERR_SOURCE_NOT_DIRECTORY', `source ${source} is not a directory`, { path: source });
   // mkfs.erofs clamps mtimes to SOURCE_DATE_EPOCH; without one, the newest mtime clamps nothing.
   const epoch = opts.sourceDateEpoch ?? sourceDateEpoch() ?? (await newestMtime(source));
   const manifest = opts.manifest ?? emptyManifest();

@@ -1,8 +1,9 @@
-import { DistroforgeError, emptyManifest, sourceDateEpoch, writeAtomically } from '@distroforge/core';
+import { emptyManifest, parseOptions, sourceDateEpoch, writeAtomically } from '@distroforge/core';
 import { stat, writeFile, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { invalidOptions, SquashfsError } from './errors.js';
 import { excludeMatcher } from './exclude-match.js';
-import { createSquashfsOptionsSchema, parseOptions, presets, type Compression, type CreateSquashfsOptions } from './options.js';
+import { createSquashfsOptionsSchema, presets, type Compression, type CreateSquashfsOptions } from './options.js';
 import { planPseudoDefinitions } from './pseudo-definitions.js';
 import { ProgressParser } from './progress-parser.js';
 import { runLogged } from '@distroforge/core';
@@ -34,7 +35,7 @@ export interface CreateSquashfsResult {
  * xattrs are left out (`-no-xattrs`) unless manifest caps need `security.capability`.
  */
 export async function createSquashfs(options: CreateSquashfsOptions): Promise<CreateSquashfsResult> {
-  const opts = parseOptions(createSquashfsOptionsSchema, options, 'createSquashfs');
+  const opts = parseOptions(createSquashfsOptionsSchema, options, invalidOptions('createSquashfs'));
   const source = resolve(opts.source);
   const output = resolve(opts.output);
   const logFile = resolve(opts.logFile ?? `${output}.log`);
@@ -103,6 +104,6 @@ function compressorArgs(c: Compression): string[] {
 async function assertDirectory(path: string): Promise<void> {
   const stats = await stat(path).catch(() => undefined);
   if (!stats?.isDirectory()) {
-    throw new DistroforgeError('ERR_SOURCE_NOT_DIRECTORY', `source ${path} is not a directory`, { path, hint: 'pass the root directory to pack' });
+    throw new SquashfsError('ERR_SOURCE_NOT_DIRECTORY', `source ${path} is not a directory`, { path });
   }
 }

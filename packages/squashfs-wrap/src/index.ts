@@ -17,6 +17,9 @@ export {
 } from './options.js';
 export { encodeFileCapabilities } from './file-capabilities.js';
 export {
+  squashfsErrorCodes,
+  SquashfsError,
+  type SquashfsErrorCode,
   InvalidOptionsError,
   SquashfsFeatureError,
   ManifestPathMissingError,

@@ -1,6 +1,5 @@
 import { manifestSchema, type Manifest } from '@distroforge/core';
 import { z } from 'zod';
-import { InvalidOptionsError } from './errors.js';
 
 export const squashfsAlgorithms = ['gzip', 'xz', 'zstd', 'lz4', 'lzo'] as const;
 export type SquashfsAlgorithm = (typeof squashfsAlgorithms)[number];
@@ -105,12 +104,3 @@ export const createErofsOptionsSchema = z
   .strict();
 
 export type CreateErofsOptions = z.input<typeof createErofsOptionsSchema> & { manifest?: Manifest };
-
-/** zod parse that throws our typed error naming the offending key. */
-export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const key = issue?.path.join('.') ?? '';
-  throw new InvalidOptionsError(`invalid ${what} options: ${key ? `${key}: ` : ''}${issue?.message ?? 'invalid'}`, { value: key });
-}

@@ -117,6 +117,13 @@ describe('option and manifest errors', () => {
     expect(error).toMatchObject({ code: 'ERR_INVALID_OPTIONS', value: key });
   });
 
+  it('names every invalid option at once', async () => {
+    const error = await createSquashfs({ ...base(), output: join(work, 'x.sqfs'), blockSize: 100_000, processors: 0, bogus: true } as never).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidOptionsError);
+    expect((error as InvalidOptionsError).issues.map((issue) => issue.key).sort()).toEqual(['', 'blockSize', 'processors']);
+    expect((error as InvalidOptionsError).message).toMatch(/^3 invalid createSquashfs options:\n {2}/);
+  });
+
   it('a manifest file that is not on disk and has no creatable type is ERR_MANIFEST_PATH_MISSING', async () => {
     const manifest = mergeManifest(emptyManifest(), [{ path: '/etc/shadow', uid: 0, gid: 42, mode: 0o640 }]);
     const error = await createSquashfs({ ...base(), output: join(work, 'x.sqfs'), manifest }).catch((e: unknown) => e);
