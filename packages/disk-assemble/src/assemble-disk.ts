@@ -1,4 +1,4 @@
-import { sha256File, sourceDateEpoch, writeAtomically } from '@distroforge/core';
+import { parseOptions, sha256File, sourceDateEpoch, writeAtomically } from '@distroforge/core';
 import {
   buildEspImage,
   buildGrubImage,
@@ -17,7 +17,7 @@ import { mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { prepareBiosBoot } from './bios-boot.js';
 import { copyInto } from './copy-into.js';
-import { DiskInputMissingError, DiskTooSmallError, InvalidDiskOptionsError } from './errors.js';
+import { DiskInputMissingError, DiskTooSmallError, invalidDiskOptions, InvalidDiskOptionsError } from './errors.js';
 import { buildExt4Image, ext4SizeFor, type Ext4Image } from './ext4-image.js';
 import { buildExt4FromBase, type Ext4FromBase } from './ext4-from-base.js';
 import { speculateBaseCopy, type SpeculativeBaseCopy } from './speculative-base-copy.js';
@@ -88,12 +88,7 @@ const BASE_SIZE_STEP = 64 * MiB;
  * seed; the image is written to a temporary name and renamed.
  */
 export async function assembleDisk(given: AssembleDiskOptions, prepared: AssembleDiskPrepared = {}): Promise<AssembledDisk> {
-  const parsed = assembleDiskOptionsSchema.safeParse(given);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new InvalidDiskOptionsError(`invalid disk options: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`, { value: issue?.path.join('.'), cause: parsed.error });
-  }
-  const options = parsed.data;
+  const options = parseOptions(assembleDiskOptionsSchema, given, invalidDiskOptions);
   for (const [what, path] of [['kernel', options.kernel], ['initrd', options.initrd]] as const) {
     await stat(path).catch((cause: unknown) => {
       throw new DiskInputMissingError(what, path, { cause });

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { DistroforgeError } from '@distroforge/core';
+import { GrubImageLayoutError } from './errors.js';
 import { SECTOR } from './gpt.js';
 
 /** Offsets in GRUB's boot.img (grub-core/boot/i386/pc/boot.S, include/grub/i386/pc/boot.h). */
@@ -9,13 +9,6 @@ const DRIVE_CHECK = 0x66;
 /** The first block list of diskboot.img (the first sector of core.img) sits at its end. */
 const BLOCKLIST = SECTOR - 12;
 const KERNEL_SEGMENT = 0x820;
-
-/** GRUB's images did not look the way grub-install expects (another GRUB version or platform). */
-export class GrubImageLayoutError extends DistroforgeError {
-  constructor(message: string, path: string) {
-    super('ERR_GRUB_IMAGE_LAYOUT', message, { hint: 'use the i386-pc boot.img and core.img of one GRUB 2 installation (grub-pc-bin)', path });
-  }
-}
 
 /**
  * What grub-install (grub-setup) does for a GPT disk with a BIOS boot partition, in-process:

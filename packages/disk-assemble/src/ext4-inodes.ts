@@ -1,13 +1,6 @@
-import { DistroforgeError } from '@distroforge/core';
 import { open, type FileHandle } from 'node:fs/promises';
 import { crc32cUpdate } from './crc32c.js';
-
-/** An ext4 image that `mkfs.ext4` made does not look the way the inode normalisation expects. */
-export class Ext4LayoutError extends DistroforgeError {
-  constructor(message: string, path: string) {
-    super('ERR_EXT4_LAYOUT', message, { hint: 'a bug in @distroforge/disk-assemble or an unexpected mke2fs version: please report it with the mkfs.ext4 version', path });
-  }
-}
+import { Ext4LayoutError } from './errors.js';
 
 export interface NormaliseInodesOptions {
   /** Byte offset of the filesystem inside the file (a partition of a disk image); default 0. */

@@ -7,11 +7,21 @@ export { layoutPartitions, type PartitionRequest, type LayoutOptions } from './l
 export { readGpt, type ReadGptTable, type ReadGptPartition } from './read-gpt.js';
 export { deriveGuid, guidToBytes, bytesToGuid } from './guid.js';
 export { partitionTypes, partitionTypeGuid, partitionTypeName, type PartitionTypeName } from './partition-types.js';
-export { InvalidDiskOptionsError, PartitionLayoutError, DiskTooSmallError, NotAGptDiskError, DiskInputMissingError } from './errors.js';
-export { Ext4LayoutError } from './ext4-inodes.js';
+export {
+  diskErrorCodes,
+  DiskError,
+  type DiskErrorCode,
+  InvalidDiskOptionsError,
+  PartitionLayoutError,
+  DiskTooSmallError,
+  NotAGptDiskError,
+  DiskInputMissingError,
+  GrubImageLayoutError,
+  Ext4LayoutError,
+} from './errors.js';
 export { inspectDisk, type DiskInspection } from './inspect-disk.js';
 export { probeFilesystem, type FilesystemInfo } from './probe-filesystem.js';
-export { prepareBiosBoot, GrubImageLayoutError } from './bios-boot.js';
+export { prepareBiosBoot } from './bios-boot.js';
 export { formatInspection } from './format-inspection.js';
 export { swapHeader } from './swap-header.js';
 export { buildExt4FromBase, type Ext4FromBaseOptions, type Ext4FromBase, type Ext4BaseTree } from './ext4-from-base.js';
