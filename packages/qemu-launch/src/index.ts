@@ -8,6 +8,9 @@ export { probeKvm, clearKvmProbeCache, type AccelChoice, type KvmProbeResult } f
 export { findOvmf, type OvmfFiles } from './find-ovmf.js';
 export { findVirtiofsd } from './virtiofsd.js';
 export {
+  qemuErrorCodes,
+  QemuError,
+  type QemuErrorCode,
   QemuOptionsError,
   QemuInputMissingError,
   QemuExitedError,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { QemuOptionsError } from './errors.js';
+import { parseOptions } from '@distroforge/core';
+import { invalidLaunchOptions, QemuOptionsError } from './errors.js';
 
 const diskInterface = z.enum(['virtio', 'usb', 'ide', 'sata', 'nvme']);
 
@@ -137,13 +138,7 @@ export type ResolvedLaunchOptions = Omit<z.infer<typeof launchOptionsSchema>, 'm
 
 /** Validates (schema, then semantic rules) and normalises; never mutates `input`. */
 export function resolveLaunchOptions(input: LaunchOptions): ResolvedLaunchOptions {
-  const parsed = launchOptionsSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = issue?.path.join('.') ?? '';
-    throw new QemuOptionsError(`invalid option ${key || '(options)'}: ${issue?.message}`, { value: key });
-  }
-  const { memory, disks, ...rest } = parsed.data;
+  const { memory, disks, ...rest } = parseOptions(launchOptionsSchema, input, invalidLaunchOptions);
   const resolved: ResolvedLaunchOptions = { ...rest, memoryMiB: toMiB(memory), disks: disks.map(normaliseDisk) };
   checkSemantics(resolved);
   return resolved;
