@@ -11,11 +11,14 @@ export async function runBuiltBin(packageDir, args) {
   return { exitCode: run.exitCode ?? -1, stdout: run.stdout, stderr: run.stderr };
 }
 
-/** The flag spellings (`--out`, `-o`) a text names, sorted, each once. */
+/**
+ * The flag spellings (`--out`, `-o`) a text names, sorted, each once. Text in backquotes is another
+ * program's command line (`rpm -qp --dump`), not the bin's.
+ */
 export function usageFlags(text) {
   // A dash starts a flag only after a space, `[`, `(`, `|` or a line start: `rpm-dir:PATH`,
   // `xz-compressed` and `Ctrl-]` are words, not flags.
-  const found = text.match(/(?<=^|[\s[(|,])--?[A-Za-z][\w-]*/gm) ?? [];
+  const found = text.replace(/`[^`\n]*`/g, '').match(/(?<=^|[\s[(|,])--?[A-Za-z][\w-]*/gm) ?? [];
   return [...new Set(found)].sort();
 }
 
@@ -35,4 +38,9 @@ export function synopsisOf(usage, invocation) {
     taken.push(line);
   }
   return taken.join('\n');
+}
+
+/** The code block under a README's "## Command line" (or "## Bin") heading, or undefined. */
+export function readmeCommandLine(readme) {
+  return /^## (?:Command line|Bin)\n\n```\n([\s\S]*?)```/m.exec(readme)?.[1];
 }

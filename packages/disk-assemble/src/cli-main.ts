@@ -8,10 +8,12 @@ import type { AssembleDiskOptions } from './options.js';
 export const usage = `usage:
   disk-assemble build OPTIONS.json [--json]   build a GPT disk image from assembleDisk options (a JSON file)
   disk-assemble inspect DISK.img [--json]     the partition table and each partition's filesystem
+  disk-assemble --help                        this text (-h; also after a command)
 exit codes: 0 done, 1 failed (typed error), 2 usage error
 `;
 
-const commandLine = {
+/** The commands and their flags (exported for the test that checks the usage names exactly these). */
+export const commandLine = {
   commands: {
     build: { flags: { json: { type: 'boolean' } }, minPositionals: 1, maxPositionals: 1, positionalNames: 'OPTIONS.json' },
     inspect: { flags: { json: { type: 'boolean' } }, minPositionals: 1, maxPositionals: 1, positionalNames: 'DISK.img' },

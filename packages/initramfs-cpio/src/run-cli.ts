@@ -11,11 +11,13 @@ import { kernelModuleEntries, resolveModuleClosure } from './kernel-modules.js';
 import { readCpio } from './read-cpio.js';
 
 export const usage = `usage:
-  initramfs-cpio pack DIR|SPEC -o FILE [--compress none|gzip|zstd|xz] [--level N]
+  initramfs-cpio pack DIR|SPEC -o|--output FILE [--compress none|gzip|zstd|xz] [--level N]
                  [--manifest FILE] [--owner disk|root] [--modules-dir DIR --module NAME ...]
                  [--prepend ARCHIVE ...]
   initramfs-cpio list FILE [--json]
-  initramfs-cpio extract FILE -C DIR [--manifest-out FILE]
+  initramfs-cpio extract FILE -C|--directory DIR [--manifest-out FILE]
+  initramfs-cpio help | --help | -h   this text (--help also after a command)
+  initramfs-cpio --version            the package's version
 
   pack      DIR is a directory tree (with an optional distroforge manifest), SPEC a gen_init_cpio
             spec file; --module adds kernel modules with their dependency closure from
@@ -32,7 +34,8 @@ export interface CliIo {
   stderr: NodeJS.WritableStream;
 }
 
-const commandLine = {
+/** The commands and their flags (exported for the test that checks the usage names exactly these). */
+export const commandLine = {
   commands: {
     pack: {
       flags: {

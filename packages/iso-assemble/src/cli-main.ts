@@ -7,10 +7,12 @@ import type { AssembleIsoOptions } from './options.js';
 export const usage = `usage:
   iso-assemble build OPTIONS.json [--json]   build an ISO from assembleIso options (a JSON file)
   iso-assemble inspect FILE.iso [--json]     files, El Torito boot entries and partition tables
+  iso-assemble --help                        this text (-h; also after a command)
 exit codes: 0 done, 1 failed (typed error), 2 usage error
 `;
 
-const commandLine = {
+/** The commands and their flags (exported for the test that checks the usage names exactly these). */
+export const commandLine = {
   commands: {
     build: { flags: { json: { type: 'boolean' } }, minPositionals: 1, maxPositionals: 1, positionalNames: 'OPTIONS.json' },
     inspect: { flags: { json: { type: 'boolean' } }, minPositionals: 1, maxPositionals: 1, positionalNames: 'FILE.iso' },

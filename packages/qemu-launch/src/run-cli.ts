@@ -5,6 +5,7 @@ import type { QemuInstance } from './qemu-instance.js';
 
 export const USAGE = `Usage: qemu-launch [boot source] --expect TEXT [--timeout SECONDS]
        qemu-launch [boot source] --interactive
+       qemu-launch -h|--help
 
 Boot sources (combine as needed):
   --kernel FILE --initrd FILE --append "CMDLINE"   direct kernel boot
@@ -28,7 +29,8 @@ Checks:
 Exit codes: 0 text seen (or interactive session ended), 1 timeout, 2 QEMU exited first,
 3 cannot start (missing tool, firmware or file; invalid option), 64 usage error.`;
 
-const FLAGS = {
+/** The flags (exported for the test that checks the usage names exactly these). */
+export const FLAGS = {
   kernel: { type: 'string' },
   initrd: { type: 'string' },
   append: { type: 'string' },

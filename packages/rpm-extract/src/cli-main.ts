@@ -11,12 +11,13 @@ import { verifyPackage } from './verify-package.js';
 export const usage = `Usage: rpm-extract FILE.rpm [-C DIR] [--list] [--info] [--verify] [--json] [--manifest FILE] [--no-verify]
   (default)        extract into DIR (default: the current directory), checking every digest
   -C, --directory  where to extract; a missing or empty DIR is created atomically, an existing one is merged into
-  --list           list the files as rpm -qp --dump does (header only)
+  --list           list the files as \`rpm -qp --dump\` does (header only)
   --info           show the package header (name, version, dependencies, scriptlets, payload, signatures)
   --verify         check header, payload and file digests; exit 1 on a mismatch
   --json           print JSON instead of text
   --manifest FILE  after extracting, write owners/groups/modes/devices/caps as JSON to FILE
   --no-verify      extract without checking digests (like rpm2cpio | cpio)
+  -h, --help       this text
 Exit codes: 0 ok, 1 verification failed or package error, 2 usage.
 `;
 
@@ -29,21 +30,20 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
   }
 }
 
+/** The flags (exported for the test that checks the usage names exactly these). */
+export const FLAGS = {
+  directory: { type: 'string', short: 'C' },
+  list: { type: 'boolean' },
+  info: { type: 'boolean' },
+  verify: { type: 'boolean' },
+  json: { type: 'boolean' },
+  manifest: { type: 'string' },
+  'no-verify': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 async function run(argv: readonly string[], out: (s: string) => void): Promise<number> {
-  const { values, positionals } = parseCommandLine(argv, {
-    flags: {
-      directory: { type: 'string', short: 'C' },
-      list: { type: 'boolean' },
-      info: { type: 'boolean' },
-      verify: { type: 'boolean' },
-      json: { type: 'boolean' },
-      manifest: { type: 'string' },
-      'no-verify': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    maxPositionals: 1,
-    positionalNames: 'FILE.rpm',
-  });
+  const { values, positionals } = parseCommandLine(argv, { flags: FLAGS, maxPositionals: 1, positionalNames: 'FILE.rpm' });
   if (values.help) {
     out(usage);
     return 0;

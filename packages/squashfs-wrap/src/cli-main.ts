@@ -4,9 +4,10 @@ import { listSquashfs, type SquashfsEntry } from './list-squashfs.js';
 import type { CreateSquashfsOptions } from './options.js';
 
 export const usage = `Usage:
-  squashfs-wrap create DIR -o IMAGE [--manifest FILE] [--comp ALGO[:LEVEL]] [--preset dev|release]
+  squashfs-wrap create DIR -o|--output IMAGE [--manifest FILE] [--comp ALGO[:LEVEL]] [--preset dev|release]
                        [--block-size BYTES] [--exclude PATTERN]... [--epoch SECONDS] [--log FILE]
   squashfs-wrap list IMAGE [--json]
+  squashfs-wrap --help                 this text (-h; also after a command)
 `;
 
 /** Runs the command line; returns the exit code (0 ok, 1 distroforge error, 2 usage). */
@@ -22,7 +23,8 @@ export async function main(
   }
 }
 
-const commandLine = {
+/** The commands and their flags (exported for the test that checks the usage names exactly these). */
+export const commandLine = {
   commands: {
     create: {
       flags: {
