@@ -1,34 +1,65 @@
-import { DistroforgeError } from '@distroforge/core';
+import { DistroforgeError, optionIssuesMessage, type ErrorDetails, type OptionIssue } from '@distroforge/core';
 
-/**
- * Every error overlay-apply throws on purpose. Codes are stable (listed in the README):
- * - `ERR_OVERLAY_OPTIONS_INVALID`  an option failed validation; `value` is the key path
- * - `ERR_OVERLAY_PATH_ESCAPE`      a path or symlink in the root would lead outside it
- * - `ERR_OVERLAY_NOT_A_DIRECTORY`  a directory was needed where the root has something else
- * - `ERR_OVERLAY_UNSUPPORTED_FILE` the overlay holds a device, fifo or socket
- * - `ERR_OVERLAY_SOURCE_MISSING`   the overlay directory does not exist
- * - `ERR_OVERLAY_SOURCE_SYMLINK`   the overlay directory itself is a symlink
- * - `ERR_OVERLAY_UNSAFE_NAME`      an overlay file name holds a newline/carriage return or is not UTF-8
- * - `ERR_OVERLAY_NAME_TOO_LONG`    a file name of more than 255 bytes
- * - `ERR_OVERLAY_PATH_TOO_LONG`    a path of more than 4095 bytes on the host
- * - `ERR_ACCOUNT_CONFLICT`         a declared uid/gid clashes with the root's accounts
- * - `ERR_ACCOUNT_UNKNOWN`          a user or group named by the profile does not exist
- * - `ERR_ACCOUNT_RANGE_EXHAUSTED`  no free id left in the system/normal range
- * - `ERR_UNIT_UNKNOWN`             no unit file of that name in the root's unit paths
- * - `ERR_UNIT_CONFLICT`            a real file sits where a symlink must go (e.g. masking a unit in /etc)
- * - `ERR_UNIT_MASKED`              enabling a masked unit
- * - `ERR_TIMEZONE_UNKNOWN`         the zone is missing from the root's /usr/share/zoneinfo
- * - `ERR_OVERLAY_ROOT_MISSING`     the root is not a directory
- * - `ERR_OVERLAY_PERMISSION_TARGET_MISSING` the permissions map names a path the root lacks
- */
-export class OverlayApplyError extends DistroforgeError {}
+/** Stable error codes of this package (listed in the README). */
+export const overlayErrorCodes = [
+  'ERR_OVERLAY_OPTIONS_INVALID',
+  'ERR_OVERLAY_ROOT_MISSING',
+  'ERR_OVERLAY_SOURCE_MISSING',
+  'ERR_OVERLAY_SOURCE_SYMLINK',
+  'ERR_OVERLAY_UNSAFE_NAME',
+  'ERR_OVERLAY_NAME_TOO_LONG',
+  'ERR_OVERLAY_PATH_TOO_LONG',
+  'ERR_OVERLAY_PATH_ESCAPE',
+  'ERR_OVERLAY_NOT_A_DIRECTORY',
+  'ERR_OVERLAY_UNSUPPORTED_FILE',
+  'ERR_OVERLAY_PERMISSION_TARGET_MISSING',
+  'ERR_ACCOUNT_CONFLICT',
+  'ERR_ACCOUNT_UNKNOWN',
+  'ERR_ACCOUNT_RANGE_EXHAUSTED',
+  'ERR_UNIT_UNKNOWN',
+  'ERR_UNIT_MASKED',
+  'ERR_UNIT_CONFLICT',
+  'ERR_TIMEZONE_UNKNOWN',
+] as const;
 
+export type OverlayErrorCode = (typeof overlayErrorCodes)[number];
+
+// The hint of each code, unless the error gives a more specific one.
+const hints: Record<OverlayErrorCode, string> = {
+  ERR_OVERLAY_OPTIONS_INVALID: 'fix these keys in the profile (see the @distroforge/overlay-apply README for the option shapes)',
+  ERR_OVERLAY_ROOT_MISSING: 'pass the root directory of a bootstrapped system',
+  ERR_OVERLAY_SOURCE_MISSING: 'create the overlay directory or fix its path',
+  ERR_OVERLAY_SOURCE_SYMLINK: 'make airootfs/ a real directory (cp -a the files into it), or pass the directory it points to if that is what the image should hold',
+  ERR_OVERLAY_UNSAFE_NAME: 'rename the file: the manifest, mksquashfs pseudo files and debugfs scripts that carry image paths cannot hold it',
+  ERR_OVERLAY_NAME_TOO_LONG: 'shorten the name to at most 255 bytes (UTF-8: accented letters take 2, most CJK characters 3)',
+  ERR_OVERLAY_PATH_TOO_LONG: 'use a shorter root or overlay directory (e.g. under /tmp), or a shallower tree',
+  ERR_OVERLAY_PATH_ESCAPE: 'the root contains a symlink pointing above it; remove it or make it relative to the root',
+  ERR_OVERLAY_NOT_A_DIRECTORY: 'remove the file that stands where a directory must go, or move the overlay content',
+  ERR_OVERLAY_UNSUPPORTED_FILE: 'remove devices, fifos and sockets from the overlay; declare device nodes in the manifest instead',
+  ERR_OVERLAY_PERMISSION_TARGET_MISSING: 'add the file to the overlay or drop its entry from the permissions map',
+  ERR_ACCOUNT_CONFLICT: 'drop the declared uid/gid or pick one that is free in the root',
+  ERR_ACCOUNT_UNKNOWN: 'declare the group (or user) in the profile, or install the package that creates it',
+  ERR_ACCOUNT_RANGE_EXHAUSTED: 'declare explicit ids or free some in the root',
+  ERR_UNIT_UNKNOWN: 'install the package that ships the unit, add it to the overlay under /etc/systemd/system, or fix the name',
+  ERR_UNIT_MASKED: 'do not enable and mask the same unit; remove one of the two',
+  ERR_UNIT_CONFLICT: 'remove the file or link that stands where the unit link must go',
+  ERR_TIMEZONE_UNKNOWN: 'install tzdata in the root or use a zone name such as Etc/UTC or Europe/Berlin',
+};
+
+/** Every error overlay-apply throws on purpose: its code's hint unless it gives another. */
+export class OverlayApplyError extends DistroforgeError {
+  declare readonly code: OverlayErrorCode;
+  constructor(code: OverlayErrorCode, message: string, details: ErrorDetails = {}) {
+    super(code, message, { ...details, hint: details.hint ?? hints[code] });
+  }
+}
+
+/** An option failed validation: `value` is the (first) key path, `issues` every problem. */
 export class OptionsInvalidError extends OverlayApplyError {
-  constructor(keyPath: string, message: string) {
-    super('ERR_OVERLAY_OPTIONS_INVALID', `invalid option ${keyPath || '(root)'}: ${message}`, {
-      value: keyPath,
-      hint: 'fix this key in the profile (see the @distroforge/overlay-apply README for the option shapes)',
-    });
+  readonly issues: readonly OptionIssue[];
+  constructor(keyPath: string, message: string, issues: readonly OptionIssue[] = [{ key: keyPath, message }]) {
+    super('ERR_OVERLAY_OPTIONS_INVALID', optionIssuesMessage(issues), { value: keyPath });
+    this.issues = [...issues];
   }
 }
 

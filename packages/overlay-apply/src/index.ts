@@ -18,6 +18,8 @@ export { sha512Crypt, verifySha512Crypt, deterministicSalt, type Sha512CryptOpti
 export { autologinDropIn, gettyUnitFor } from './settings/autologin.js';
 export { unitSearchPath } from './unit-files.js';
 export {
+  overlayErrorCodes,
+  type OverlayErrorCode,
   OverlayApplyError,
   OptionsInvalidError,
   PathEscapeError,
