@@ -1,6 +1,7 @@
-import { defineCommand, renderUsage, runCommand, type CommandDef } from 'citty';
+import { defineCommand, runCommand, type CommandDef } from 'citty';
 import { closestWord, isDistroforgeError, UsageError } from '@distroforge/core';
 import { checkArguments } from './command-line/check-arguments.js';
+import { renderUsage } from './command-line/render-usage.js';
 import { exitCodeFor, exitCodes } from './exit-codes.js';
 import { commands } from './commands/index.js';
 
@@ -22,7 +23,7 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
   try {
     const [sub, parent] = await resolveSubCommand(mainCommand, argv);
     if (argv.includes('--help') || argv.includes('-h') || argv.length === 0) {
-      stdout.write(`${await renderUsage(sub, parent)}\n`);
+      stdout.write(await renderUsage(sub, parent));
       return argv.length === 0 ? exitCodes.usage : exitCodes.ok;
     }
     if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {

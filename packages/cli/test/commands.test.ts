@@ -121,7 +121,7 @@ describe('main', () => {
   it('prints usage with --help and exits 0', async () => {
     const out = capture();
     expect(await main(['--help'], { stdout: out.stream })).toBe(0);
-    expect(out.text()).toMatch(/USAGE/);
+    expect(out.text()).toMatch(/^Usage: distroforge COMMAND/);
     expect(out.text()).toMatch(/init/);
   });
 

@@ -9,8 +9,8 @@ export default defineCommand({
   meta: { name: 'build', description: 'Build the outputs of a profile (cached: only changed stages run again)' },
   args: {
     profile: { type: 'positional', description: 'profile directory (default: .)', required: false, default: '.' },
-    out: { type: 'string', alias: 'o', description: 'output directory (default PROFILE/out)' },
-    state: { type: 'string', description: 'build state directory (default PROFILE/.distroforge)' },
+    out: { type: 'string', alias: 'o', valueHint: 'DIR', description: 'output directory (default PROFILE/out)' },
+    state: { type: 'string', valueHint: 'DIR', description: 'build state directory (default PROFILE/.distroforge)' },
     check: { type: 'boolean', description: 'build a second time from scratch in a separate directory and compare the outputs byte for byte', default: false },
     locked: { type: 'boolean', description: 'fail unless the packages resolve exactly as distroforge.lock says', default: false },
     allowRollback: { type: 'boolean', description: 'accept package metadata older than distroforge.lock\u2019s or the last build\u2019s (an older mirror snapshot on purpose)', default: false },

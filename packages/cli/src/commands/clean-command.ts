@@ -6,9 +6,9 @@ export default defineCommand({
   meta: { name: 'clean', description: 'Remove the build state and the files builds published (nothing else in the output directory), undoing mounts left by an interrupted build' },
   args: {
     profile: { type: 'positional', description: 'profile directory', required: false, default: '.' },
-    out: { type: 'string', alias: 'o', description: 'output directory (default PROFILE/out)' },
+    out: { type: 'string', alias: 'o', valueHint: 'DIR', description: 'output directory (default PROFILE/out)' },
     keepOutputs: { type: 'boolean', description: 'keep the published outputs, remove only the build state', default: false },
-    json: { type: 'boolean', default: false },
+    json: { type: 'boolean', description: 'print what was removed and unmounted as JSON on stdout', default: false },
   },
   async run({ args }) {
     const paths = profilePaths(args.profile, { out: args.out });

@@ -6,7 +6,7 @@ export default defineCommand({
   meta: { name: 'init', description: 'Scaffold a new profile directory' },
   args: {
     dir: { type: 'positional', description: 'the new profile directory', required: true },
-    template: { type: 'string', description: 'minimal | debian-live', default: 'debian-live' },
+    template: { type: 'string', valueHint: 'NAME', description: 'minimal | debian-live', default: 'debian-live' },
   },
   async run({ args }) {
     if (args.template !== 'minimal' && args.template !== 'debian-live') {

@@ -7,7 +7,7 @@ export default defineCommand({
   meta: { name: 'lock', description: 'Resolve the profile\u2019s packages (verified, nothing installed) and write distroforge.lock' },
   args: {
     profile: { type: 'positional', description: 'profile directory (default: .)', required: false, default: '.' },
-    json: { type: 'boolean', default: false },
+    json: { type: 'boolean', description: 'print the result (the lock file and its package count) as JSON on stdout', default: false },
     allowRollback: { type: 'boolean', description: 'accept package metadata older than the current distroforge.lock\u2019s (an older mirror snapshot on purpose)', default: false },
   },
   async run({ args }) {

@@ -10,14 +10,14 @@ export default defineCommand({
   meta: { name: 'run', description: 'Build if needed and boot the image interactively (serial console on this terminal; Ctrl-] quits)' },
   args: {
     profile: { type: 'positional', description: 'profile directory, or an ISO or GPT disk image to boot as is (default: .)', required: false, default: '.' },
-    medium: { type: 'string', description: `${MEDIA.join(', ')} (default: cdrom with an ISO, else disk with a disk image, else direct); disk writes are discarded` },
+    medium: { type: 'string', valueHint: 'MEDIUM', description: `${MEDIA.join(', ')} (default: cdrom with an ISO, else disk with a disk image, else direct); disk writes are discarded` },
     direct: { type: 'boolean', description: 'boot kernel + initramfs directly (root image as a virtio disk): the fast dev loop (= --medium direct)', default: false },
     share: { type: 'boolean', description: 'boot kernel + initramfs with the staging tree shared over 9p: no image needed (= --medium 9p)', default: false },
-    firmware: { type: 'string', description: 'bios (default), uefi or uefi-secureboot', default: 'bios' },
+    firmware: { type: 'string', valueHint: 'MODE', description: 'bios (default), uefi or uefi-secureboot', default: 'bios' },
     gui: { type: 'boolean', description: 'open a QEMU window as well', default: false },
-    memory: { type: 'string', description: 'guest memory in MiB', default: '1024' },
-    out: { type: 'string', alias: 'o', description: 'output directory (default PROFILE/out)' },
-    verbose: { type: 'boolean', default: false },
+    memory: { type: 'string', valueHint: 'MIB', description: 'guest memory in MiB', default: '1024' },
+    out: { type: 'string', alias: 'o', valueHint: 'DIR', description: 'output directory (default PROFILE/out)' },
+    verbose: { type: 'boolean', description: 'stream the external tools\u2019 output', default: false },
   },
   async run({ args }) {
     const reporter = reporterFor({ verbose: args.verbose });
