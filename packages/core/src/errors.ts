@@ -1,3 +1,5 @@
+import type { Compressor } from './compression.js';
+
 /** Details every distroforge error may carry besides its message. */
 export interface ErrorDetails {
   /** What to do next, phrased for the user. */
@@ -61,6 +63,18 @@ export const coreErrorCodes = [
   'ERR_MANIFEST_INVALID',
   'ERR_FILE_READ',
   'ERR_FILE_CHANGED',
+  'ERR_DECOMPRESS_CORRUPT',
+  'ERR_DECOMPRESS_TRUNCATED',
+  'ERR_PATH_ESCAPE',
+  'ERR_PATH_LOOP',
+  'ERR_PATH_NAME_TOO_LONG',
+  'ERR_PATH_TOO_LONG',
+  'ERR_USERNS_DISABLED',
+  'ERR_USERNS_RESTRICTED',
+  'ERR_SUBID_RANGE_MISSING',
+  'ERR_USERNS_UNAVAILABLE',
+  'ERR_USERNS_ID_UNMAPPED',
+  'ERR_USERNS_CHOWN',
 ] as const;
 
 export type CoreErrorCode = (typeof coreErrorCodes)[number];
@@ -76,6 +90,18 @@ const coreHints: Record<CoreErrorCode, string> = {
   ERR_MANIFEST_INVALID: 'fix or regenerate the manifest (a manifest is JSON written by writeManifest())',
   ERR_FILE_READ: 'check that the file exists and is readable',
   ERR_FILE_CHANGED: 'something else truncated the file while it was hashed; build again',
+  ERR_DECOMPRESS_CORRUPT: 'the data is damaged (or not what its name or header says): download or build it again',
+  ERR_DECOMPRESS_TRUNCATED: 'the data ends early (an interrupted download or copy): download or build it again',
+  ERR_PATH_ESCAPE: 'a symlink in the root climbs above it with ..; remove it, or make it absolute (absolute targets resolve inside the root)',
+  ERR_PATH_LOOP: 'the root has a symlink loop (or a chain of more than 40 links) on this path; fix the link named in the message',
+  ERR_PATH_NAME_TOO_LONG: 'shorten the name to at most 255 bytes (UTF-8: accented letters take 2, most CJK characters 3)',
+  ERR_PATH_TOO_LONG: 'use a shorter root directory (e.g. under /tmp), or a shallower tree',
+  ERR_USERNS_DISABLED: 'enable user namespaces with the sysctl named in the message (and in /etc/sysctl.d/ to keep it)',
+  ERR_USERNS_RESTRICTED: 'allow user namespaces: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or an AppArmor profile with "userns,"',
+  ERR_SUBID_RANGE_MISSING: 'as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER (a range no other user has)',
+  ERR_USERNS_UNAVAILABLE: 'check that user namespaces are enabled and that newuidmap/newgidmap (package uidmap) are installed setuid root',
+  ERR_USERNS_ID_UNMAPPED: 'only ids 0..65535 exist in an image built in a user namespace; something outside the build may have changed the tree',
+  ERR_USERNS_CHOWN: 'read the message: the tree may be on a file system that refuses chown (e.g. NFS with root squash); build on a local disk',
 };
 
 /** Builds a core error with the default hint of its code unless one is given. */
@@ -138,5 +164,61 @@ export class ToolFailedError extends DistroforgeError {
     this.command = [...command];
     this.exitCode = exitCode;
     this.logTail = logTail;
+  }
+}
+
+/**
+ * Compressed data that does not decompress: damaged (`ERR_DECOMPRESS_CORRUPT`) or cut short
+ * (`ERR_DECOMPRESS_TRUNCATED`). `value` is the compressor, `path` the origin; when an external tool
+ * decoded it, `command`, `exitCode` and `logTail` say what it ran and answered.
+ */
+export class DecompressError extends DistroforgeError {
+  declare readonly code: 'ERR_DECOMPRESS_CORRUPT' | 'ERR_DECOMPRESS_TRUNCATED';
+  declare readonly value: Compressor;
+  readonly compressor: Compressor;
+  readonly command: readonly string[] | undefined;
+  readonly exitCode: number | undefined;
+  readonly logTail: string;
+
+  constructor(
+    compressor: Compressor,
+    detail: string,
+    details: ErrorDetails & { origin?: string | undefined; command?: readonly string[]; exitCode?: number | undefined; logTail?: string } = {},
+  ) {
+    const { origin, command, exitCode, logTail = '', ...rest } = details;
+    // zlib, xz, zstd and bzip2 each word a cut-off input differently.
+    const truncated = /unexpected end|truncated|premature end|incomplete|ends unexpectedly/i.test(`${detail}\n${logTail}`);
+    const code = truncated ? 'ERR_DECOMPRESS_TRUNCATED' : 'ERR_DECOMPRESS_CORRUPT';
+    super(code, `${origin === undefined ? '' : `${origin}: `}${truncated ? 'truncated' : 'damaged'} ${compressor} data: ${detail}`, {
+      ...withHint(code, rest),
+      value: compressor,
+      ...(origin === undefined ? {} : { path: origin }),
+    });
+    this.compressor = compressor;
+    this.command = command === undefined ? undefined : [...command];
+    this.exitCode = exitCode;
+    this.logTail = logTail;
+  }
+}
+
+/**
+ * A path that cannot be resolved inside a root (`resolveInRoot`): it would climb above it
+ * (`ERR_PATH_ESCAPE`), follows more than 40 symlinks (`ERR_PATH_LOOP`, the kernel's ELOOP), or has
+ * a name over 255 bytes or a host path over 4095 (`ERR_PATH_NAME_TOO_LONG`, `ERR_PATH_TOO_LONG`:
+ * ENAMETOOLONG). `path` is the in-root path asked for; `value` the link that led there
+ * (`/etc/x -> ../../y`), the long name or the long host path.
+ */
+export class RootPathError extends DistroforgeError {
+  declare readonly code: 'ERR_PATH_ESCAPE' | 'ERR_PATH_LOOP' | 'ERR_PATH_NAME_TOO_LONG' | 'ERR_PATH_TOO_LONG';
+  /** The root directory the path was resolved in. */
+  readonly root: string;
+  /** Byte length of the name or host path that is too long; undefined for the other codes. */
+  readonly bytes: number | undefined;
+
+  constructor(code: RootPathError['code'], message: string, details: ErrorDetails & { root: string; bytes?: number }) {
+    const { root, bytes, ...rest } = details;
+    super(code, message, withHint(code, rest));
+    this.root = root;
+    this.bytes = bytes;
   }
 }

@@ -51,3 +51,8 @@ export {
 } from './command-line.js';
 export { closestWord } from './closest-word.js';
 export { exitOnBrokenPipe, brokenPipeExitCode } from './exit-on-broken-pipe.js';
+export * from './user-namespace/index.js';
+export { compressors, compressorMagicBytes, sniffCompressor, compressionOfFileName, type Compressor, type Compression } from './compression.js';
+export { decompress, type DecompressOptions, type ByteChunks } from './decompress.js';
+export { resolveInRoot, resolveInRootSync, maxSymlinkHops, nameMaxBytes, pathMaxBytes, type ResolveInRootOptions } from './resolve-in-root.js';
+export { DecompressError, RootPathError } from './errors.js';

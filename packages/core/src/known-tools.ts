@@ -21,8 +21,14 @@ export const knownTools = {
   dpkg: { names: ['dpkg'], install: 'apt-get install dpkg' },
   zstd: { names: ['zstd'], install: 'apt-get install zstd', versionArgs: ['-V'] },
   xz: { names: ['xz'], install: 'apt-get install xz-utils' },
+  bzip2: { names: ['bzip2'], install: 'apt-get install bzip2' },
   cpio: { names: ['cpio'], install: 'apt-get install cpio' },
   busybox: { names: ['busybox'], install: 'apt-get install busybox-static', versionArgs: ['--help'] },
   rpm: { names: ['rpm'], install: 'apt-get install rpm' },
   rpmbuild: { names: ['rpmbuild'], install: 'apt-get install rpm' },
+  // --kill-child (2.32) ties the namespaces' life to the command's.
+  unshare: { names: ['unshare'], install: 'apt-get install util-linux', minVersion: '2.32' },
+  // shadow's id mappers print no version; they must be setuid root (the uidmap package makes them so).
+  newuidmap: { names: ['newuidmap'], install: 'apt-get install uidmap', versionArgs: [], parseVersion: () => undefined },
+  newgidmap: { names: ['newgidmap'], install: 'apt-get install uidmap', versionArgs: [], parseVersion: () => undefined },
 } as const satisfies Record<string, ToolSpec>;

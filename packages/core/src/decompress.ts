@@ -1,0 +1,147 @@
+import type { TransformOptions, Writable } from 'node:stream';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
+import type { Compression, Compressor } from './compression.js';
+import { DecompressError } from './errors.js';
+import { findTool, type ToolSpec } from './find-tool.js';
+import { knownTools } from './known-tools.js';
+
+/** Bytes in chunks: a stream, an async generator, or an array of buffers. */
+export type ByteChunks = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
+export interface DecompressOptions {
+  /** Names the data in errors (`path` of a `DecompressError`): a file, a URL, `file: member`. */
+  origin?: string;
+  /**
+   * xz only: stop after the first stream and ignore what follows it, as rpm reads a payload.
+   * Default: decode concatenated streams, as `xz -d` does. (gzip always stops quietly at bytes that
+   * do not start another gzip member; zstd and bzip2 decode concatenated frames and refuse anything else.)
+   */
+  singleStream?: boolean;
+}
+
+// -T1: the callers already run decoders side by side (two packages unpack at once); xz >= 5.6 would
+// otherwise take every core for each. -q (xz, zstd) keeps errors but drops warnings from stderr.
+const externalTools: Record<Exclude<Compressor, 'gzip'>, { spec: ToolSpec; args: (options: DecompressOptions) => string[] }> = {
+  xz: { spec: knownTools.xz, args: (options) => ['-d', '-c', '-q', '-T1', ...(options.singleStream ? ['--single-stream'] : [])] },
+  lzma: { spec: knownTools.xz, args: () => ['-d', '-c', '-q', '--format=lzma'] },
+  zstd: { spec: knownTools.zstd, args: () => ['-d', '-c', '-q'] },
+  // No -q: bzip2's -q also silences the error that says why it failed.
+  bzip2: { spec: knownTools.bzip2, args: () => ['-d', '-c'] },
+};
+
+/**
+ * Decompresses `source` (a stream, an async generator, an array of buffers) chunk by chunk, in constant memory. gzip is decoded by Node's zlib; xz,
+ * lzma, zstd and bzip2 stream through the system's `xz`, `zstd` and `bzip2` tools: native decoders
+ * are several times faster than any JavaScript port, and Node 20 has no zstd. `none` passes the
+ * chunks through.
+ *
+ * Failures: damaged or cut-off data is a `DecompressError`; a missing tool is `ToolMissingError`
+ * with its apt package (`apt-get install xz-utils`); an error of `source` itself is rethrown as is
+ * (the caller's own read error wins over the decoder's reaction to input that stopped). Stopping
+ * early (`break`, `return`) ends the decoder and stops reading `source`.
+ */
+export async function* decompress(source: ByteChunks, compression: Compression, options: DecompressOptions = {}): AsyncGenerator<Buffer> {
+  if (compression === 'none') {
+    for await (const chunk of source) yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    return;
+  }
+  if (compression === 'gzip') yield* gunzip(source, options);
+  else yield* throughTool(source, compression, options);
+}
+
+// 1 MiB output chunks: a quarter of the thread-pool round trips (and of the consumers' writes) of
+// 256 KiB. Up to 4 MiB decompressed ahead of the reader, so inflation on the thread pool overlaps
+// the consumer's work instead of waiting for each chunk to be taken; memory stays bounded.
+const gunzipChunkSize = 1 << 20;
+const gunzipReadAhead = 4 << 20;
+
+async function* gunzip(source: ByteChunks, options: DecompressOptions): AsyncGenerator<Buffer> {
+  // zlib streams pass stream options on to their Transform (Node's types list only the zlib ones).
+  const zlibOptions: ZlibOptions & TransformOptions = { chunkSize: gunzipChunkSize, readableHighWaterMark: gunzipReadAhead };
+  const inflater = createGunzip(zlibOptions);
+  const feeding = feed(source, inflater);
+  try {
+    for await (const chunk of inflater) yield chunk as Buffer;
+  } catch (cause) {
+    const { failed } = await feeding.settled();
+    if (failed) throw failed.error;
+    throw new DecompressError('gzip', (cause as Error).message, { origin: options.origin, cause });
+  } finally {
+    inflater.destroy();
+    await feeding.settled();
+  }
+  const { failed } = await feeding.settled();
+  if (failed) throw failed.error;
+}
+
+async function* throughTool(source: ByteChunks, compressor: Exclude<Compressor, 'gzip'>, options: DecompressOptions): AsyncGenerator<Buffer> {
+  const { spec, args: argsFor } = externalTools[compressor];
+  const tool = await findTool(spec);
+  const args = argsFor(options);
+  // Loaded on first use: gzip and stored data never need it (nor does a bin's start-up).
+  const { execa } = await import('execa');
+  const child = execa(tool.path, args, { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false, encoding: 'buffer' });
+  let logTail = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    logTail = (logTail + chunk.toString()).slice(-2000);
+  });
+  const feeding = feed(source, child.stdin!);
+  let finished = false;
+  try {
+    for await (const chunk of child.stdout!) yield chunk as Buffer;
+    const { failed } = await feeding.settled();
+    if (failed) throw failed.error;
+    const result = await child;
+    finished = true;
+    if (result.exitCode !== 0) {
+      const status = result.exitCode === undefined ? `was killed (${result.signal ?? 'no exit code'})` : `exited with ${result.exitCode}`;
+      throw new DecompressError(compressor, `${tool.name} ${args.join(' ')} ${status}: ${logTail.trim()}`, {
+        origin: options.origin,
+        command: [tool.path, ...args],
+        exitCode: result.exitCode,
+        logTail: logTail.trim(),
+      });
+    }
+  } finally {
+    if (!finished) {
+      child.kill('SIGKILL');
+      await child;
+      await feeding.settled();
+    }
+  }
+}
+
+/**
+ * Writes `source` into `target` (waiting for 'drain' when it is full) and ends it. A source error
+ * destroys the target, so its reader ends; a target that goes away (the tool exited: EPIPE) stops
+ * the feeding quietly, since the tool reports why through its exit status. `settled()` tells
+ * whether the source failed.
+ */
+function feed(source: ByteChunks, target: Writable): { settled(): Promise<{ failed: { error: unknown } | undefined }> } {
+  // Errors of the target surface through its reader (the tool's exit status, zlib's error event).
+  target.on('error', () => undefined);
+  const run = (async () => {
+    for await (const chunk of source) {
+      if (target.destroyed || target.writableEnded) return;
+      if (!target.write(chunk)) {
+        await new Promise<void>((resume) => {
+          const settle = () => {
+            target.off('drain', settle);
+            target.off('close', settle);
+            resume();
+          };
+          target.on('drain', settle);
+          target.on('close', settle);
+        });
+      }
+    }
+    if (!target.destroyed) target.end();
+  })().then(
+    () => ({ failed: undefined }),
+    (error: unknown) => {
+      target.destroy();
+      return { failed: { error } };
+    },
+  );
+  return { settled: () => run };
+}

@@ -1,0 +1,97 @@
+import { execa, type Options, type ResultPromise } from 'execa';
+import { readlink, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { coreError } from '../errors.js';
+import { idMapText, type IdMapping } from './id-map.js';
+import type { UserNamespace } from './prepare-user-namespace.js';
+
+/** How a command in a namespace gets its input and where its output goes. */
+export interface UserNamespaceRunOptions {
+  env?: Record<string, string>;
+  /** Text fed to the command's stdin (default: none). */
+  input?: string;
+  /** `pipe` returns the output; a file appends to it (a build log). */
+  output?: 'pipe' | { file: string };
+  /** Also a new network namespace (only a loopback device, down): no network. */
+  isolateNetwork?: boolean;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface UserNamespaceRunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+// The child waits on fd 3 until its id maps are written: before that it would run as the overflow id.
+const WAIT_FOR_MAPS = 'read -r go <&3 || exit 125; exec 3<&-; exec "$@"';
+
+/**
+ * Runs `argv` (a host program) in a new user, mount and PID namespace whose ids are `ns.ids`: the
+ * invoking user is root inside, with capabilities over the namespace's own mounts and the ids it
+ * maps, and none over the host. The namespaces die with the command (`--kill-child`), mounts too.
+ */
+export async function runInUserNamespace(ns: UserNamespace, argv: readonly string[], options: UserNamespaceRunOptions = {}): Promise<UserNamespaceRunResult> {
+  const flags = ['--user', '--mount', '--pid', '--fork', '--kill-child', ...(options.isolateNetwork ? ['--net'] : [])];
+  const output = options.output ?? 'pipe';
+  const stdio: Options['stdio'] =
+    output === 'pipe' ? [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe'] : [options.input === undefined ? 'ignore' : 'pipe', { file: output.file, append: true }, { file: output.file, append: true }, 'pipe'];
+  const child = execa(ns.unshare.path, [...flags, '--', '/bin/sh', '-c', WAIT_FOR_MAPS, 'sh', ...argv], {
+    stdio,
+    env: options.env ?? {},
+    extendEnv: options.env === undefined,
+    reject: false,
+    ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+    ...(options.signal ? { cancelSignal: options.signal } : {}),
+    forceKillAfterDelay: 5_000,
+    stripFinalNewline: false,
+  }) as ResultPromise;
+  try {
+    await writeIdMaps(ns, child);
+  } catch (error) {
+    child.kill('SIGKILL');
+    const result = await child;
+    throw coreError('ERR_USERNS_UNAVAILABLE', `could not set up a user namespace: ${String(result.stderr || (error as Error).message).trim()}`, {
+      value: argv[0],
+      hint: 'check that user namespaces are enabled (sysctl user.max_user_namespaces) and that newuidmap/newgidmap (package uidmap) are setuid root',
+      cause: error,
+    });
+  }
+  if (options.input !== undefined) child.stdin?.end(options.input);
+  (child.stdio[3] as NodeJS.WritableStream).end('go\n');
+  const result = await child;
+  return { exitCode: result.exitCode ?? (result.isCanceled ? 130 : 128), stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
+}
+
+async function writeIdMaps(ns: UserNamespace, child: ResultPromise): Promise<void> {
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('unshare did not start');
+  await waitForOwnUserNamespace(pid, child);
+  if (ns.mapper === 'direct') {
+    // Root may write any map; gid_map first needs no setgroups change for a privileged writer.
+    await writeFile(`/proc/${pid}/uid_map`, idMapText(ns.ids.uid));
+    await writeFile(`/proc/${pid}/gid_map`, idMapText(ns.ids.gid));
+    return;
+  }
+  await execa(ns.mapper.newuidmap.path, [String(pid), ...mapArguments(ns.ids.uid)]);
+  await execa(ns.mapper.newgidmap.path, [String(pid), ...mapArguments(ns.ids.gid)]);
+}
+
+function mapArguments(map: readonly IdMapping[]): string[] {
+  return map.flatMap((m) => [String(m.inside), String(m.outside), String(m.count)]);
+}
+
+/** unshare(2) happens right after exec: wait until the process is in a user namespace of its own. */
+async function waitForOwnUserNamespace(pid: number, child: ResultPromise): Promise<void> {
+  const ours = await readlink('/proc/self/ns/user');
+  let exited = false;
+  void child.finally(() => (exited = true));
+  for (let waited = 0; waited < 10_000; waited += 2) {
+    const theirs = await readlink(`/proc/${pid}/ns/user`).catch(() => undefined);
+    if (theirs !== undefined && theirs !== ours) return;
+    if (exited || theirs === undefined) throw new Error('unshare exited before creating the namespace');
+    await sleep(2);
+  }
+  throw new Error('unshare did not create a user namespace within 10 s');
+}

@@ -1,0 +1,74 @@
+import { coreError } from '../errors.js';
+import { insideId } from './id-map.js';
+import type { UserNamespace } from './prepare-user-namespace.js';
+import { runInUserNamespace } from './run-in-user-namespace.js';
+
+/** An owner (and mode) a path of a tree gets, as the image sees it. */
+export interface TreeOwner {
+  /** Relative to the tree's root, without a leading slash. */
+  path: string;
+  uid: number;
+  gid: number;
+  /** Permission bits to set after the chown (which clears setuid/setgid); not for symlinks. */
+  mode?: number;
+}
+
+// Runs inside the namespace (root there): chown then chmod, as `chown` clears setuid/setgid bits.
+// Paths arrive as JSON on stdin and are joined to the root argument; nothing is resolved through links.
+const SET_OWNERS = `
+const fs = require('node:fs'); const path = require('node:path');
+const root = process.argv[1];
+const owners = JSON.parse(fs.readFileSync(0, 'utf8'));
+for (const o of owners) {
+  const p = path.join(root, o.path);
+  fs.lchownSync(p, o.uid, o.gid);
+  if (o.mode !== undefined && !fs.lstatSync(p).isSymbolicLink()) fs.chmodSync(p, o.mode);
+}`;
+
+/**
+ * Gives paths of `root` their owners as the image's programs should see them (e.g. before maintainer
+ * scripts run: `/var/mail` group mail), by chown inside the namespace: on the host they become ids
+ * of the user's subordinate range. `releaseOwners` undoes it.
+ */
+export async function assignOwners(ns: UserNamespace, root: string, owners: readonly TreeOwner[]): Promise<void> {
+  for (const o of owners) {
+    if (insideIdOk(o.uid) && insideIdOk(o.gid)) continue;
+    throw coreError('ERR_USERNS_ID_UNMAPPED', `${o.path}: owner ${o.uid}:${o.gid} is outside the namespace's ids 0..65535`, {
+      path: o.path,
+      value: `${o.uid}:${o.gid}`,
+      hint: 'ids above 65535 cannot be represented in an image built in a user namespace',
+    });
+  }
+  if (owners.length === 0) return;
+  const result = await runInUserNamespace(ns, [process.execPath, '-e', SET_OWNERS, root], { input: JSON.stringify(owners), isolateNetwork: true });
+  if (result.exitCode !== 0) {
+    throw coreError('ERR_USERNS_CHOWN', `could not set owners inside ${root}: ${result.stderr.trim().split('\n').slice(-3).join(' ')}`, { path: root });
+  }
+}
+
+/**
+ * Makes every listed path (paths owned by ids other than the namespace's root) the invoking user's
+ * again, keeping its mode, so later stages read and remove the tree without the namespace. The owners
+ * seen before belong in the manifest: see `ownerAsSeenInside`.
+ */
+export async function releaseOwners(ns: UserNamespace, root: string, paths: readonly { path: string; mode?: number }[]): Promise<void> {
+  await assignOwners(
+    ns,
+    root,
+    paths.map((p) => ({ path: p.path, uid: 0, gid: 0, ...(p.mode === undefined ? {} : { mode: p.mode }) })),
+  );
+}
+
+/**
+ * The owner a host file's ids are inside the namespace (the invoking user is 0), or undefined when
+ * the namespace does not map them (a file nothing inside could have made).
+ */
+export function ownerAsSeenInside(ns: UserNamespace, uid: number, gid: number): { uid: number; gid: number } | undefined {
+  const u = insideId(ns.ids.uid, uid);
+  const g = insideId(ns.ids.gid, gid);
+  return u === undefined || g === undefined ? undefined : { uid: u, gid: g };
+}
+
+function insideIdOk(id: number): boolean {
+  return Number.isInteger(id) && id >= 0 && id < 65536;
+}
