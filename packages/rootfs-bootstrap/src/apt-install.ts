@@ -1,10 +1,10 @@
+import { assignOwners, withImageRoot, type ImageRootSession, type ManifestEntry } from '@distroforge/core';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { withChroot, type ChrootSession } from './chroot-session.js';
 import { activateFileTriggers } from './dpkg-database.js';
 import { runPreinsts } from './dpkg-preinst.js';
-import { unpackIntoDpkgDatabase } from './dpkg-unpack.js';
+import { ownersToAssign, unpackIntoDpkgDatabase } from './dpkg-unpack.js';
 import type { PackageCandidate } from './package-candidate.js';
 import type { InstallReport, SourceInstallRequest } from './package-source.js';
 
@@ -28,13 +28,16 @@ export const UNPACK_STEPS: ReadonlySet<string> = new Set([INSTALL_STEPS.unpackEs
  * set, then the rest), without making dpkg unpack anything: each stage is unpacked in-process and
  * recorded in dpkg's database as `unpacked` (`unpackIntoDpkgDatabase`), its preinst scripts run
  * (`preinst install`, in installation order, base-passwd first), and the target's own dpkg runs
- * `--configure` in a chroot (postinst scripts, conffiles, triggers). The rest is unpacked after the
+ * `--configure` in the image root (postinst scripts, conffiles, triggers), in a user namespace
+ * (`withImageRoot`) whether the caller is root or not. Before the scripts see the files, their owners
+ * from the archives are assigned inside the namespace (`assignOwners`); the caller reads them back
+ * and returns the tree to the invoking user when all is done. The rest is unpacked after the
  * essential set is configured, so it lands through the merged-/usr symlinks and the diversions the
  * essential set's scripts made, and file triggers it activates are handed to dpkg.
  * policy-rc.d forbids service starts; update-initramfs is diverted unless an initramfs is wanted.
  */
 export async function installWithDpkg(request: SourceInstallRequest): Promise<InstallReport> {
-  const { root, order, essentialSet, files, sourceDateEpoch: epoch, onProgress, signal } = request;
+  const { root, order, essentialSet, files, sourceDateEpoch: epoch, onProgress, signal, namespace } = request;
   const env: Record<string, string> = {
     PATH: CHROOT_PATH,
     LC_ALL: 'C.UTF-8',
@@ -61,13 +64,18 @@ export async function installWithDpkg(request: SourceInstallRequest): Promise<In
     steps.push({ step: name, ms: Math.round(performance.now() - started) });
     return result;
   };
-  const unpack = (packages: readonly PackageCandidate[], keepExistingDirectories: boolean) =>
-    unpackIntoDpkgDatabase(root, packages, files, { concurrency: UNPACK_CONCURRENCY, owners, keepExistingDirectories, onUnpacked });
+  const archiveEntries: ManifestEntry[] = [];
+  const unpack = async (packages: readonly PackageCandidate[], keepExistingDirectories: boolean) => {
+    const unpacked = await unpackIntoDpkgDatabase(root, packages, files, { concurrency: UNPACK_CONCURRENCY, owners, keepExistingDirectories, onUnpacked });
+    archiveEntries.push(...unpacked.flatMap((u) => u.manifest));
+    await assignOwners(namespace, root, ownersToAssign(root, unpacked));
+    return unpacked;
+  };
 
   const essentialUnpacked = await timed(INSTALL_STEPS.unpackEssential, () => unpack(essential, false));
   await mkdir(join(root, 'usr/sbin'), { recursive: true });
   await writeFile(join(root, 'usr/sbin/policy-rc.d'), '#!/bin/sh\n# installed by rootfs-bootstrap: no service starts\nexit 101\n', { mode: 0o755 });
-  await withChroot(root, env, request.logFile, signal, async (chroot: ChrootSession) => {
+  await withImageRoot(root, { env, logFile: request.logFile, namespace, ...(signal ? { signal } : {}) }, async (chroot: ImageRootSession) => {
     await timed(INSTALL_STEPS.preinstEssential, () => runPreinsts(root, chroot, essentialUnpacked, dpkgVersion));
     // As mmdebstrap installs the essential set: dpkg ignores Pre-Depends order within one call.
     await timed(INSTALL_STEPS.configureEssential, () => chroot.run(['dpkg', '--force-unsafe-io', '--force-depends', '--configure', '-a']));
@@ -93,14 +101,17 @@ export async function installWithDpkg(request: SourceInstallRequest): Promise<In
     })
     .filter((s) => s.scripts.length > 0)
     .sort((a, b) => (a.package < b.package ? -1 : 1));
-  return { maintainerScripts, steps };
+  // Nodes cannot be made in a user namespace: the archives' device nodes and fifos live in the manifest.
+  const nodes = archiveEntries.filter((e) => e.type === 'char' || e.type === 'block' || e.type === 'fifo');
+  return { maintainerScripts, steps, manifest: nodes };
 }
+
 
 /** Two packages unpack at a time: each also keeps a decompressor process busy. */
 const UNPACK_CONCURRENCY = 2;
 
 /** Replaces update-initramfs by a no-op while kernels install (saves ~30 s per kernel), then restores it. */
-async function divertInitramfs(root: string, chroot: ChrootSession, on: boolean): Promise<void> {
+async function divertInitramfs(root: string, chroot: ImageRootSession, on: boolean): Promise<void> {
   const path = '/usr/sbin/update-initramfs';
   if (on) {
     await chroot.run(['dpkg-divert', '--local', '--rename', '--divert', `${path}.distroforge`, '--add', path]);

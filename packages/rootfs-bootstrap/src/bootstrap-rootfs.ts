@@ -1,4 +1,4 @@
-import { emptyManifest, mergeManifest, sourceDateEpoch, type Manifest, type ManifestEntry } from '@distroforge/core';
+import { emptyManifest, mergeManifest, prepareUserNamespace, sourceDateEpoch, type Manifest, type ManifestEntry, type UserNamespace } from '@distroforge/core';
 import { buildAtomically } from './build-atomically.js';
 import { chmod, mkdir, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,7 +25,7 @@ export interface BootstrapResult {
   releases: ResolveResult['releases'];
   /** Owners, special modes and device nodes of the tree (DESIGN.md principle 2). */
   manifest: Manifest;
-  /** Whether maintainer scripts ran (dpkg in a chroot); when false, `skippedReason` says why. */
+  /** Whether maintainer scripts ran (dpkg in the target's root, in a user namespace); when false, `skippedReason` says why. */
   configured: boolean;
   skippedReason?: string;
   maintainerScripts: MaintainerScripts[];
@@ -38,19 +38,19 @@ export interface BootstrapResult {
 
 /**
  * Builds a Debian root filesystem in `target`: resolves and verifies the packages and unpacks them
- * in-process; as root, they are recorded in the target's dpkg database and configured by its own
- * dpkg in a chroot (maintainer scripts run) — see `installWithDpkg`. The tree appears at `target` only when everything succeeded.
+ * in-process, records them in the target's dpkg database and configures them with its own dpkg in
+ * the target's root, in a user namespace, as root or as an ordinary user alike (maintainer scripts
+ * run) — see `installWithDpkg`. The tree on disk belongs to the invoking user; the manifest holds the
+ * image's owners. The tree appears at `target` only when everything succeeded.
  */
 export async function bootstrapRootfs(options: BootstrapOptions): Promise<BootstrapResult> {
   const o = parseOptions(bootstrapOptionsSchema, options);
   const start = performance.now();
   const target = resolve(o.target);
   await assertEmptyTarget(target);
-  const isRoot = process.getuid?.() === 0;
-  if (o.configure === 'always' && !isRoot) {
-    throw new BootstrapOptionsError('configure: "always" needs root (dpkg runs in a chroot of the target)', { value: 'configure' });
-  }
-  const configure = o.configure === 'always' || (o.configure === 'auto' && isRoot);
+  const configure = o.configure !== 'never';
+  // Before any work: a machine that cannot run the image's scripts says so, with its fix.
+  const namespace: UserNamespace | undefined = configure ? await prepareUserNamespace() : undefined;
   const epoch = sourceDateEpoch();
 
   // Keep only what installing needs: the whole repository index (tens of thousands of candidates,
@@ -75,10 +75,9 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
   const { manifest, report } = await buildAtomically(target, async (root) => {
     await createSkeleton(root, o, plan.result.repositories);
     t = performance.now();
-    let report: InstallReport = { maintainerScripts: [], steps: [] };
+    let report: InstallReport = { maintainerScripts: [], steps: [], manifest: [] };
     let manifestEntries: ManifestEntry[] = [];
-    if (configure) {
-      // dpkg's part (scripts, configuration) needs root; the files are still unpacked in-process.
+    if (namespace) {
       report = await plan.source.install({
         root,
         order: plan.order,
@@ -87,17 +86,19 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
         logFile,
         sourceDateEpoch: epoch,
         initramfs: o.initramfs,
+        namespace,
         ...(o.onProgress ? { onProgress: o.onProgress } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
       });
       const elapsed = performance.now() - t;
       timings.unpackMs = report.steps.filter((s) => UNPACK_STEPS.has(s.step)).reduce((sum, s) => sum + s.ms, 0);
       timings.configureMs = elapsed - timings.unpackMs;
+      manifestEntries = report.manifest;
     } else {
       // Without dpkg the archive order decides overlaps: one package at a time.
       const perPackage: ManifestEntry[][] = [];
       for (const [i, pkg] of plan.order.entries()) {
-        perPackage.push((await plan.source.unpack(files.get(pkg.name)!, root, { chown: isRoot })).manifest);
+        perPackage.push((await plan.source.unpack(files.get(pkg.name)!, root, { chown: false })).manifest);
         o.onProgress?.({ phase: 'unpack', name: pkg.name, done: i + 1, total: plan.order.length });
       }
       manifestEntries = perPackage.flat();
@@ -105,10 +106,11 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
     }
     t = performance.now();
     await removeVolatileFiles(root);
-    const scanned = await scanTree(root, epoch);
+    const scanned = await scanTree(root, epoch, namespace ? { namespace } : {});
     timings.finishMs = performance.now() - t;
-    // As root the disk is the truth after the scripts ran; otherwise the archives' headers are.
-    const entries = configure ? scanned : [...scanned, ...manifestEntries];
+    // After the scripts ran, the tree as the namespace saw it is the truth, except for nodes (never
+    // on disk); unpacked only, the archives' headers are.
+    const entries = namespace ? [...manifestEntries, ...scanned] : [...scanned, ...manifestEntries];
     return { manifest: mergeManifest(emptyManifest(), entries), report };
   });
 
@@ -121,7 +123,7 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
     releases: plan.result.releases,
     manifest,
     configured: configure,
-    ...(configure ? {} : { skippedReason: isRoot ? 'configure: "never" was requested' : 'not running as root: maintainer scripts were not run' }),
+    ...(configure ? {} : { skippedReason: 'configure: "never" was requested' }),
     maintainerScripts: report.maintainerScripts,
     configureSteps: report.steps,
     logFile,

@@ -1,6 +1,6 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ChrootSession } from './chroot-session.js';
+import type { ImageRootSession } from '@distroforge/core';
 import type { UnpackedDebPackage } from './dpkg-database.js';
 
 const STAGING = 'var/lib/dpkg/tmp.ci.distroforge';
@@ -13,7 +13,7 @@ const STAGING = 'var/lib/dpkg/tmp.ci.distroforge';
  * all (a chroot per script costs more than most scripts); the first failure stops it and names the
  * package in the log. Returns the packages whose preinst ran.
  */
-export async function runPreinsts(root: string, chroot: ChrootSession, packages: readonly UnpackedDebPackage[], dpkgVersion: string): Promise<string[]> {
+export async function runPreinsts(root: string, chroot: ImageRootSession, packages: readonly UnpackedDebPackage[], dpkgVersion: string): Promise<string[]> {
   const withPreinst = packages.filter((p) => p.control.members.some((m) => m.name === 'preinst'));
   if (withPreinst.length === 0) return [];
   await rm(join(root, STAGING), { recursive: true, force: true });

@@ -1,7 +1,8 @@
-import type { ManifestEntry } from '@distroforge/core';
+import { ownerAsSeenInside, releaseOwners, type ManifestEntry, type UserNamespace } from '@distroforge/core';
 import { lstatSync, lutimesSync, readdirSync } from 'node:fs';
-import { readdir, rm, truncate } from 'node:fs/promises';
+import { chmod, lstat, readdir, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BootstrapError } from './errors.js';
 
 /** Files that differ between identical builds (logs, caches, ids); mmdebstrap removes the same. */
 const VOLATILE = [
@@ -32,36 +33,76 @@ const VOLATILE = [
 /** Removes logs and caches that make the tree non-reproducible and empties `/etc/machine-id`. */
 export async function removeVolatileFiles(root: string): Promise<void> {
   await Promise.all(VOLATILE.map((p) => rm(join(root, p), { force: true })));
-  await truncate(join(root, 'etc/machine-id')).catch(() => undefined);
+  await emptyFile(join(root, 'etc/machine-id'));
   for (const dir of ['tmp', 'var/tmp']) {
     const names = await readdir(join(root, dir)).catch(() => [] as string[]);
     await Promise.all(names.map((n) => rm(join(root, dir, n), { recursive: true, force: true })));
   }
 }
 
+/** Empties a file that exists, even a read-only one (systemd leaves machine-id 0444): its owner, not only root, may. */
+async function emptyFile(path: string): Promise<void> {
+  // lstat: a symlink planted by a script must not lead the truncate out of the root.
+  const stats = await lstat(path).catch(() => undefined);
+  if (!stats?.isFile()) return;
+  if ((stats.mode & 0o200) === 0) await chmod(path, stats.mode | 0o200);
+  await truncate(path);
+  if ((stats.mode & 0o200) === 0) await chmod(path, stats.mode & 0o7777);
+}
+
 /**
- * Walks the tree once: clamps mtimes newer than `epoch` (files written by maintainer scripts), sets
- * every directory's mtime to `epoch` (it depends on the order entries were added), and
- * returns manifest entries for what is not root:root 0xxx — owners, setuid/setgid/sticky modes,
- * device nodes, fifos, sockets — as the disk holds them now.
+ * Walks the tree once: returns manifest entries for what is not root:root 0xxx — owners,
+ * setuid/setgid/sticky modes, device nodes, fifos, sockets — as the disk holds them now, clamps
+ * mtimes newer than `epoch` (files written by maintainer scripts) and sets every directory's mtime to
+ * `epoch` (it depends on the order entries were added).
+ *
+ * With `namespace`, owners are read as the image's programs saw them in that user namespace (the
+ * invoking user is 0), and every path owned by another of its ids is given back to the invoking user
+ * (inside the namespace, mode kept) before the times are clamped: the tree stays readable and
+ * removable by its owner, and the manifest alone carries the image's owners.
  */
-export async function scanTree(root: string, epoch: number | undefined): Promise<ManifestEntry[]> {
+export async function scanTree(root: string, epoch: number | undefined, options: { namespace?: UserNamespace } = {}): Promise<ManifestEntry[]> {
+  const { namespace } = options;
   const entries: ManifestEntry[] = [];
+  const release: { path: string; mode?: number }[] = [];
+  const seen: { host: string; mtimeMs: number; directory: boolean }[] = [];
+  const self = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
   for (const relative of ['', ...listTree(root)]) {
     const host = relative === '' ? root : join(root, relative);
     const stats = lstatSync(host); // sync: tens of thousands of tiny calls
     const path = relative === '' ? '/' : `/${relative}`;
-    // Directories get the epoch itself: their mtime depends on which package (unpacked in
-    // parallel) or script last added an entry, so any other rule would vary between builds.
-    if (epoch !== undefined && (stats.isDirectory() ? stats.mtimeMs !== epoch * 1000 : stats.mtimeMs > epoch * 1000)) lutimesSync(host, epoch, epoch);
+    seen.push({ host, mtimeMs: stats.mtimeMs, directory: stats.isDirectory() });
+    // Unpacked without a namespace, the invoking user's files are root's in the image.
+    let uid = stats.uid === self.uid ? 0 : stats.uid;
+    let gid = stats.gid === self.gid ? 0 : stats.gid;
+    if (namespace) {
+      const inside = ownerAsSeenInside(namespace, stats.uid, stats.gid);
+      if (!inside) {
+        throw new BootstrapError('ERR_USERNS_ID_UNMAPPED', `${path} is owned by ${uid}:${gid}, an id outside the build's user namespace`, {
+          path: host,
+          value: `${uid}:${gid}`,
+          hint: 'something outside the build changed the tree; remove it and build again',
+        });
+      }
+      ({ uid, gid } = inside);
+      if (uid !== 0 || gid !== 0) release.push(stats.isSymbolicLink() ? { path: relative } : { path: relative, mode: stats.mode & 0o7777 });
+    }
     const mode = stats.mode & 0o7777;
     const special = stats.isCharacterDevice() || stats.isBlockDevice() || stats.isFIFO() || stats.isSocket();
     if (special) {
       const type = stats.isCharacterDevice() ? 'char' : stats.isBlockDevice() ? 'block' : stats.isFIFO() ? 'fifo' : 'socket';
       const device = type === 'char' || type === 'block' ? { major: majorOf(stats.rdev), minor: minorOf(stats.rdev) } : {};
-      entries.push({ path, type, uid: stats.uid, gid: stats.gid, mode, ...device });
-    } else if (stats.uid !== 0 || stats.gid !== 0 || (mode & 0o7000) !== 0) {
-      entries.push(stats.isSymbolicLink() ? { path, uid: stats.uid, gid: stats.gid } : { path, uid: stats.uid, gid: stats.gid, mode });
+      entries.push({ path, type, uid, gid, mode, ...device });
+    } else if (uid !== 0 || gid !== 0 || (mode & 0o7000) !== 0) {
+      entries.push(stats.isSymbolicLink() ? { path, uid, gid } : { path, uid, gid, mode });
+    }
+  }
+  if (namespace && release.length > 0) await releaseOwners(namespace, root, release);
+  if (epoch !== undefined) {
+    // Directories get the epoch itself: their mtime depends on which package (unpacked in
+    // parallel) or script last added an entry, so any other rule would vary between builds.
+    for (const { host, mtimeMs, directory } of seen) {
+      if (directory ? mtimeMs !== epoch * 1000 : mtimeMs > epoch * 1000) lutimesSync(host, epoch, epoch);
     }
   }
   return entries;

@@ -71,8 +71,9 @@ export const bootstrapOptionsSchema = resolveOptionsSchema
     /** Parallel downloads. */
     concurrency: z.number().int().min(1).max(64).default(4),
     /**
-     * Run maintainer scripts (`dpkg` in a chroot of the target): `auto` when running as root,
-     * `always` (fails when not root), `never` (unpack only).
+     * Run maintainer scripts (the target's `dpkg` in its root, in a user namespace, as root or not):
+     * `auto` and `always` run them and fail before any work when the machine cannot (user namespaces
+     * off, no uidmap, no subordinate ids: the error says how to fix it); `never` unpacks only.
      */
     configure: z.enum(['auto', 'always', 'never']).default('auto'),
     /** Let kernel packages build an initramfs (default false: update-initramfs is diverted). */

@@ -1,4 +1,4 @@
-import type { ManifestEntry } from '@distroforge/core';
+import type { ManifestEntry, UserNamespace } from '@distroforge/core';
 import type { BootstrapProgress } from './options.js';
 import type { PackageCandidate, VersionComparator } from './package-candidate.js';
 
@@ -10,7 +10,7 @@ import type { PackageCandidate, VersionComparator } from './package-candidate.js
  *   resolve -> shared (`resolveDependencies`, `installOrder`) with the source's version comparator
  *   fetch   -> shared (`fetchPackages`: SHA-256-keyed cache, parallel, resumable, verified)
  *   unpack  -> the source's archive reader writes files into the target and reports the manifest
- *   install -> the source's own package manager, run in a chroot of the target (root only)
+ *   install -> the source's own package manager, run in the target's root in a user namespace
  */
 export interface PackageSource<Repository = unknown> {
   readonly kind: string;
@@ -61,14 +61,18 @@ export interface SourceInstallRequest {
   /** Let kernel packages build an initramfs. */
   initramfs: boolean;
   onProgress?: (event: BootstrapProgress) => void;
-  /** Aborts the running package manager (mounts are still undone). */
+  /** Aborts the running package manager. */
   signal?: AbortSignal;
+  /** The user namespace the image's programs run in (prepared before any work). */
+  namespace: UserNamespace;
 }
 
 /** What the install step did: the scripts that ran, and the duration of each step. */
 export interface InstallReport {
   maintainerScripts: MaintainerScripts[];
   steps: { step: string; ms: number }[];
+  /** What the tree on disk cannot hold after the install (device nodes and fifos from the archives). */
+  manifest: ManifestEntry[];
 }
 
 /** Maintainer scripts the package manager ran for one package. */

@@ -1,4 +1,4 @@
-import { emptyManifest, mergeManifest, sourceDateEpoch, type Manifest } from '@distroforge/core';
+import { assignOwners, emptyManifest, mergeManifest, prepareUserNamespace, sourceDateEpoch, type Manifest, type ManifestEntry } from '@distroforge/core';
 import { extractRpm, idResolverFromRoot, toCoreManifest, type RpmManifestEntry } from '@distroforge/rpm-extract';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { runRpmScriptlets, type RpmScriptletReport } from './rpm-scriptlets.js';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { assertEmptyTarget } from './bootstrap-rootfs.js';
+import { scanTree } from './finish-tree.js';
 import { buildAtomically } from './build-atomically.js';
 import { parseOptions } from './options.js';
 import { defaultCacheDir, fetchPackages } from './package-cache.js';
@@ -47,7 +48,7 @@ export interface RpmBootstrapResult extends Omit<RpmResolveResult, 'timings'> {
   target: string;
   /** Owners, special modes, device nodes and capabilities from the packages' headers, ids from the target's passwd/group. */
   manifest: Manifest;
-  /** Whether `%pre`/`%post` ran (option `scriptlets`, as root); when false, `skippedReason` says why. */
+  /** Whether `%pre`/`%post` ran (option `scriptlets`, in a user namespace); when false, `skippedReason` says why. */
   configured: boolean;
   skippedReason?: string;
   /** Scriptlets that ran, failed, or were not run. */
@@ -152,7 +153,8 @@ function resolveWithConditionals(names: string[], conditional: readonly { name: 
  * Builds a root filesystem from an rpm source without rpm on the host: resolves, fetches (rpm-repo
  * over http, verified into the shared cache), extracts every package with rpm-extract in
  * installation order into the tree (digests verified), and returns the manifest with ids from the
- * target's own passwd/group. With `scriptlets` (root only) `%pre`/`%post` then run in a chroot.
+ * target's own passwd/group. With `scriptlets`, `%pre`/`%post` then run in the target's root, in a
+ * user namespace (as root or not).
  * With `gpgCheck`, every package's signature is checked (and, under `require`, enforced) before
  * anything is extracted.
  * No rpmdb is written (README). The tree
@@ -161,9 +163,8 @@ function resolveWithConditionals(names: string[], conditional: readonly { name: 
 export async function bootstrapRpmRootfs(options: RpmBootstrapOptions): Promise<RpmBootstrapResult> {
   const o = parseOptions(rpmBootstrapOptionsSchema, options);
   const start = performance.now();
-  if (o.scriptlets && process.getuid?.() !== 0) {
-    throw new BootstrapOptionsError('scriptlets: true needs root (they run in a chroot of the target)', { value: 'scriptlets' });
-  }
+  // Before any work: a machine that cannot run the scriptlets says so, with its fix.
+  const namespace = o.scriptlets ? await prepareUserNamespace() : undefined;
   const target = resolve(o.target);
   await assertEmptyTarget(target);
   const plan = await planRpmRootfs(o);
@@ -190,16 +191,23 @@ export async function bootstrapRpmRootfs(options: RpmBootstrapOptions): Promise<
       o.onProgress?.({ phase: 'unpack', name: pkg.name, done: ++done, total: plan.order.length });
     }
     let scriptlets: RpmScriptletReport = { ran: [], failures: [], skipped: plan.order.filter((p) => p.rpm.scriptlets.length > 0).map((p) => ({ package: p.name, scriptlets: p.rpm.scriptlets })) };
-    if (logFile) {
+    // Owners are names in rpm; the target's passwd/group exist only once `setup` is unpacked.
+    const archiveManifest = async () => toCoreManifest({ format: 'distroforge-rpm-manifest', version: 1, entries }, await idResolverFromRoot(root)).entries;
+    let scanned: ManifestEntry[] = [];
+    if (logFile && namespace) {
       const c = performance.now();
       o.onProgress?.({ phase: 'configure', step: 'run %pre and %post scriptlets' });
       await writeFile(logFile, '');
-      scriptlets = await runRpmScriptlets(root, plan.order.map((candidate) => ({ candidate, file: fileOf(candidate) })), { logFile, sourceDateEpoch: sourceDateEpoch(), abortOnFailure: o.abortOnScriptletFailure, ...(o.signal ? { signal: o.signal } : {}) });
+      // The scriptlets see the files with the owners rpm would have given them.
+      const owners = (await archiveManifest()).filter((e) => e.type === undefined || e.type === 'file' || e.type === 'dir' || e.type === 'symlink');
+      await assignOwners(namespace, root, owners.map((e) => ({ path: e.path.slice(1), uid: e.uid ?? 0, gid: e.gid ?? 0, ...(e.mode === undefined ? {} : { mode: e.mode }) })));
+      scriptlets = await runRpmScriptlets(root, plan.order.map((candidate) => ({ candidate, file: fileOf(candidate) })), { logFile, sourceDateEpoch: sourceDateEpoch(), abortOnFailure: o.abortOnScriptletFailure, namespace, ...(o.signal ? { signal: o.signal } : {}) });
+      scanned = await scanTree(root, undefined, { namespace });
       configureMs = performance.now() - c;
     }
-    // Owners are names in rpm; the target's passwd/group exist only once `setup` is unpacked.
-    const ids = await idResolverFromRoot(root);
-    const manifest = mergeManifest(emptyManifest(), toCoreManifest({ format: 'distroforge-rpm-manifest', version: 1, entries }, ids).entries);
+    // rpm's headers decide the owners of its files (read after %pre, which may add users); the scan
+    // adds what the scriptlets made.
+    const manifest = mergeManifest(emptyManifest(), [...scanned, ...(await archiveManifest())]);
     return { manifest, scriptlets };
   });
   const unpackMs = performance.now() - t - configureMs;
@@ -210,7 +218,7 @@ export async function bootstrapRpmRootfs(options: RpmBootstrapOptions): Promise<
     target,
     manifest,
     configured: logFile !== undefined,
-    ...(logFile ? { logFile } : { skippedReason: 'scriptlets were not requested (option scriptlets, as root): the tree holds the archives\' files only' }),
+    ...(logFile ? { logFile } : { skippedReason: 'scriptlets were not requested (option scriptlets): the tree holds the archives\' files only' }),
     scriptlets,
     timings: { ...plan.result.timings, downloadMs: Math.round(downloadMs), unpackMs: Math.round(unpackMs), configureMs: Math.round(configureMs), totalMs: Math.round(performance.now() - start) },
   };

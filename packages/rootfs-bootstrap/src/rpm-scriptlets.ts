@@ -1,7 +1,7 @@
+import { withImageRoot, type UserNamespace } from '@distroforge/core';
 import { readRpm, type RpmScriptletName } from '@distroforge/rpm-extract';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { withChroot } from './chroot-session.js';
 import type { RpmCandidate } from './rpm-candidate.js';
 
 /** What running the scriptlets did, per package. */
@@ -18,8 +18,8 @@ const RUN: RpmScriptletName[] = ['prein', 'postin'];
 const CHROOT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
- * Runs each package's `%pre` then `%post` with its own interpreter in a chroot of the extracted
- * tree (root only), in installation order, with `$1 = 1` as for a first install. The files are all
+ * Runs each package's `%pre` then `%post` with its own interpreter in the extracted tree's root, in
+ * the user namespace `namespace` (as root or not), in installation order, with `$1 = 1` as for a first install. The files are all
  * in place already (rpm runs `%pre` before a package's files land; scriptlets that test for their
  * own files may behave differently). A failure is recorded and the next package goes on, unless
  * `abortOnFailure`.
@@ -27,13 +27,13 @@ const CHROOT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 export async function runRpmScriptlets(
   root: string,
   order: readonly { candidate: RpmCandidate; file: string }[],
-  options: { logFile: string; sourceDateEpoch: number | undefined; abortOnFailure: boolean; signal?: AbortSignal },
+  options: { logFile: string; sourceDateEpoch: number | undefined; abortOnFailure: boolean; namespace: UserNamespace; signal?: AbortSignal },
 ): Promise<RpmScriptletReport> {
   const report: RpmScriptletReport = { ran: [], failures: [], skipped: [] };
   const env: Record<string, string> = { PATH: CHROOT_PATH, LC_ALL: 'C', HOME: '/root', ...(options.sourceDateEpoch === undefined ? {} : { SOURCE_DATE_EPOCH: String(options.sourceDateEpoch) }) };
   const withScripts = order.filter((p) => p.candidate.rpm.scriptlets.length > 0 || p.candidate.origin.startsWith('rpm-repo:'));
   if (withScripts.length === 0) return report;
-  await withChroot(root, env, options.logFile, options.signal, async (chroot) => {
+  await withImageRoot(root, { env, logFile: options.logFile, namespace: options.namespace, ...(options.signal ? { signal: options.signal } : {}) }, async (chroot) => {
     for (const { candidate, file } of withScripts) {
       const header = await readRpm(file);
       const ran: string[] = [];

@@ -104,16 +104,16 @@ export function rpmRepoSource(spec: RpmSourceSpec, options: RpmSourceOptions = {
 }
 
 /**
- * The interface's install step for rpm: runs `%pre`/`%post` in a chroot of the extracted tree
- * (root only); failures are in the log and leave the package out of `maintainerScripts`.
+ * The interface's install step for rpm: runs `%pre`/`%post` in the extracted tree's root, in the
+ * request's user namespace; failures are in the log and leave the package out of `maintainerScripts`.
  * `bootstrapRpmRootfs` calls `runRpmScriptlets` itself to report failures per package.
  */
 async function installWithScriptlets(request: SourceInstallRequest): Promise<InstallReport> {
   const started = performance.now();
   const order = request.order.map((candidate) => ({ candidate: candidate as RpmCandidate, file: request.files.get(candidate.name)! }));
-  const report = await runRpmScriptlets(request.root, order, { logFile: request.logFile, sourceDateEpoch: request.sourceDateEpoch, abortOnFailure: false, ...(request.signal ? { signal: request.signal } : {}) });
+  const report = await runRpmScriptlets(request.root, order, { logFile: request.logFile, sourceDateEpoch: request.sourceDateEpoch, abortOnFailure: false, namespace: request.namespace, ...(request.signal ? { signal: request.signal } : {}) });
   const maintainerScripts = report.ran.map((r) => ({ package: r.package, scripts: r.scriptlets.map((s) => (s === 'prein' ? 'preinst' : 'postinst') as 'preinst' | 'postinst') }));
-  return { maintainerScripts, steps: [{ step: 'rpm scriptlets', ms: Math.round(performance.now() - started) }] };
+  return { maintainerScripts, steps: [{ step: 'rpm scriptlets', ms: Math.round(performance.now() - started) }], manifest: [] };
 }
 
 /**

@@ -1,12 +1,12 @@
 // Oracle: the host's own `dpkg --unpack` of the same packages. Our in-process unpack + database
 // registration must leave the same files, `status` entries, `info/` files and trigger interests.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lchownSync, lstatSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateFileTriggers, readDiversions } from '../src/dpkg-database.js';
-import { unpackIntoDpkgDatabase } from '../src/dpkg-unpack.js';
+import { ownersToAssign, unpackIntoDpkgDatabase } from '../src/dpkg-unpack.js';
 import type { PackageCandidate } from '../src/package-candidate.js';
 
 const work = mkdtempSync(join(tmpdir(), 'rootfs-bootstrap-dpkgdb-'));
@@ -108,8 +108,20 @@ beforeAll(async () => {
   chmodSync(join(theirs, 'var/mail'), 0o700);
   chmodSync(join(ours, 'var/mail'), 0o700);
   execFileSync('dpkg', [`--root=${theirs}`, '--force-unsafe-io', '--force-depends', '--unpack', ...packages.map((p) => files.get(p.name)!)], { stdio: 'ignore' });
-  await unpackIntoDpkgDatabase(ours, packages, files, { concurrency: 2, owners: new Map(), keepExistingDirectories: true });
+  giveOwners(ours, await unpackIntoDpkgDatabase(ours, packages, files, { concurrency: 2, owners: new Map(), keepExistingDirectories: true }));
 });
+
+/**
+ * What assignOwners does inside the build's user namespace, done on the host (the test runs as
+ * root), so owners compare with dpkg's own as numbers.
+ */
+function giveOwners(root: string, unpacked: Parameters<typeof ownersToAssign>[1]): void {
+  for (const o of ownersToAssign(root, unpacked)) {
+    const path = join(root, o.path);
+    lchownSync(path, o.uid, o.gid);
+    if (o.mode !== undefined && !lstatSync(path).isSymbolicLink()) chmodSync(path, o.mode);
+  }
+}
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -167,7 +179,7 @@ describe('unpackIntoDpkgDatabase (against dpkg --unpack)', () => {
     writeFileSync(join(a, 'var/lib/dpkg/statoverride'), readFileSync(join(b, 'var/lib/dpkg/statoverride')));
     const hooks = packages.filter((p) => p.name === 'df-hooks');
     execFileSync('dpkg', [`--root=${b}`, '--force-unsafe-io', '--force-depends', '--unpack', files.get('df-hooks')!], { stdio: 'ignore' });
-    await unpackIntoDpkgDatabase(a, hooks, files, { concurrency: 1, owners: new Map(), keepExistingDirectories: true });
+    giveOwners(a, await unpackIntoDpkgDatabase(a, hooks, files, { concurrency: 1, owners: new Map(), keepExistingDirectories: true }));
     const stat = (root: string) => statSync(join(root, 'usr/share/df/hooks/a'));
     expect(stat(a).mode & 0o7777).toBe(0o2750);
     expect([stat(a).uid, stat(a).gid, stat(a).mode]).toEqual([stat(b).uid, stat(b).gid, stat(b).mode]);

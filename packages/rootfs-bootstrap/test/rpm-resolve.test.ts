@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { indexRpmDirectory } from '../src/rpm-dir-index.js';
 import { formatRpmDep, parseRpmDep } from '../src/rpm-rich-deps.js';
 import { main } from '../src/cli-main.js';
+import { prepareUserNamespace } from '@distroforge/core';
 import { buildFixtureRpms } from './rpm-fixtures.js';
 
 let dir: string;
@@ -166,7 +167,7 @@ describe('rpm bootstrap', () => {
     const manifests = [];
     for (const p of order) manifests.push(...(await source.unpack(files.get(p.name)!, root, { chown: false })).manifest);
     expect(manifests.find((e) => e.path === '/etc/df-app.conf')).toMatchObject({ gid: 42 });
-    const report = await source.install({ root, order, essentialSet: new Set(), files, logFile: join(dir, 'plugin.log'), sourceDateEpoch: undefined, initramfs: false });
+    const report = await source.install({ root, order, essentialSet: new Set(), files, logFile: join(dir, 'plugin.log'), sourceDateEpoch: undefined, initramfs: false, namespace: await prepareUserNamespace() });
     expect(report.maintainerScripts).toEqual([{ package: 'df-app', scripts: ['postinst'] }]);
     expect(await readFile(join(root, 'etc/df-configured'), 'utf8')).toBe('configured 1\n');
   });

@@ -6,7 +6,8 @@ import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { unpackIntoDpkgDatabase } from '../src/dpkg-unpack.js';
+import { ownersToAssign, unpackIntoDpkgDatabase } from '../src/dpkg-unpack.js';
+import { assignOwners, prepareUserNamespace } from '@distroforge/core';
 import type { PackageCandidate } from '../src/package-candidate.js';
 import { unpackDeb } from '../src/unpack-deb.js';
 import { gzipSync } from 'node:zlib';
@@ -245,7 +246,10 @@ describe('unpackIntoDpkgDatabase with a stat override in force', () => {
     const deb = join(work, 'debs', 'statoverride.deb');
     writeFileSync(deb, craftedDeb(members([dir('./usr/'), dir('./usr/bin/'), file('./usr/bin/real', '#!/bin/sh\n', 0o755), symlink('./usr/bin/tool', sentinel)])));
     const candidate = { name: 'crafted', version: '1.0', architecture: 'all', multiArch: 'no' } as PackageCandidate;
-    await unpackIntoDpkgDatabase(root, [candidate], new Map([['crafted', deb]]), { concurrency: 1, owners: new Map(), keepExistingDirectories: true });
+    const unpacked = await unpackIntoDpkgDatabase(root, [candidate], new Map([['crafted', deb]]), { concurrency: 1, owners: new Map(), keepExistingDirectories: true });
+    // The overrides are applied as a build applies them: inside its user namespace.
+    const namespace = await prepareUserNamespace();
+    await assignOwners(namespace, root, ownersToAssign(root, unpacked));
     expect(readlinkSync(join(root, 'usr/bin/tool'))).toBe(sentinel);
     expect(statSync(join(root, 'usr/bin/real')).mode & 0o7777).toBe(0o4755); // overrides still apply to files
     expect(outside()).toEqual(before);

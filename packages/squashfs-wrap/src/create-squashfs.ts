@@ -53,6 +53,7 @@ export async function createSquashfs(options: CreateSquashfsOptions): Promise<Cr
     isExcluded: excludeMatcher(excludes),
     tool,
     ...(opts.unsupportedCaps ? { unsupportedCaps: opts.unsupportedCaps } : {}),
+    ...(opts.owner ? { owner: opts.owner } : {}),
   });
 
   const sideFiles: string[] = [];

@@ -81,6 +81,12 @@ export const createSquashfsOptionsSchema = z
      * versions; `drop`: build without them and list the paths in the result's `droppedCaps`.
      */
     unsupportedCaps: z.enum(['error', 'drop']).optional(),
+    /**
+     * Owners of what the manifest does not name: `disk` (default) stores them as the files have
+     * them; `root` stores 0:0, for a tree built without root, where every file is the builder's
+     * and the manifest alone holds the image's owners (`-all-root` would override the manifest).
+     */
+    owner: z.enum(['disk', 'root']).optional(),
   })
   .strict();
 

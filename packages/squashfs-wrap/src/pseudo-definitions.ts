@@ -1,6 +1,6 @@
 import type { Manifest, ManifestEntry } from '@distroforge/core';
 import { lstat, readlink } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { join, posix } from 'node:path';
 import { InvalidOptionsError, ManifestMismatchError, ManifestPathMissingError, SquashfsFeatureError } from './errors.js';
 import { encodeFileCapabilities } from './file-capabilities.js';
@@ -26,6 +26,8 @@ export interface PseudoContext {
   tool: { version: string; xattrPseudo: boolean };
   /** What to do with caps when the tool lacks `x` definitions (default `error`). */
   unsupportedCaps?: 'error' | 'drop';
+  /** `root`: paths the manifest does not own are stored 0:0 whatever their owner on disk. */
+  owner?: 'disk' | 'root';
 }
 
 type DiskType = NonNullable<ManifestEntry['type']>;
@@ -44,6 +46,15 @@ export async function planPseudoDefinitions(manifest: Manifest, ctx: PseudoConte
   let usesXattrs = false;
   const droppedCaps: string[] = [];
   const entries = [...manifest.entries].sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
+  const asRoot = ctx.owner === 'root';
+  if (asRoot) {
+    // Every path the builder owns that the manifest leaves alone becomes root's.
+    const named = new Set(entries.map((e) => e.path));
+    if (!named.has('/')) rootArgs.push('-root-uid', '0', '-root-gid', '0');
+    for (const { path, stats } of walkOwnedByOthers(ctx.source, ctx.isExcluded)) {
+      if (!named.has(path)) byPath.set(path, [`${quote(path)} m ${octal(stats.mode & 0o7777)} 0 0`]);
+    }
+  }
 
   for (const entry of entries) {
     if (entry.path.includes('\n')) throw new InvalidOptionsError(`manifest path ${JSON.stringify(entry.path)} contains a newline`, { value: entry.path });
@@ -52,8 +63,10 @@ export async function planPseudoDefinitions(manifest: Manifest, ctx: PseudoConte
     const lines: string[] = [];
     if (entry.path === '/') {
       if (entry.mode !== undefined) rootArgs.push('-root-mode', octal(entry.mode));
-      if (entry.uid !== undefined) rootArgs.push('-root-uid', String(entry.uid));
-      if (entry.gid !== undefined) rootArgs.push('-root-gid', String(entry.gid));
+      const uid = entry.uid ?? (asRoot ? 0 : undefined);
+      const gid = entry.gid ?? (asRoot ? 0 : undefined);
+      if (uid !== undefined) rootArgs.push('-root-uid', String(uid));
+      if (gid !== undefined) rootArgs.push('-root-gid', String(gid));
     } else if (stats) {
       const onDisk = diskType(stats);
       if (entry.type !== undefined && entry.type !== onDisk) throw new ManifestMismatchError(entry.path, `manifest type ${entry.type}, on disk ${onDisk}`, { path: join(ctx.source, entry.path) });
@@ -62,7 +75,7 @@ export async function planPseudoDefinitions(manifest: Manifest, ctx: PseudoConte
         if (target !== entry.target) throw new ManifestMismatchError(entry.path, `symlink target ${JSON.stringify(entry.target)} vs ${JSON.stringify(target)} on disk`);
       }
       if (entry.mode !== undefined || entry.uid !== undefined || entry.gid !== undefined) {
-        lines.push(`${quote(entry.path)} m ${octal(entry.mode ?? stats.mode & 0o7777)} ${entry.uid ?? stats.uid} ${entry.gid ?? stats.gid}`);
+        lines.push(`${quote(entry.path)} m ${octal(entry.mode ?? stats.mode & 0o7777)} ${entry.uid ?? (asRoot ? 0 : stats.uid)} ${entry.gid ?? (asRoot ? 0 : stats.gid)}`);
       }
     } else {
       lines.push(createDefinition(entry, ctx.time));
@@ -112,6 +125,21 @@ function createDefinition(entry: ManifestEntry, time: number): string {
       break;
   }
   throw new ManifestPathMissingError(entry.path);
+}
+
+/** Paths (in-image, sorted) of the tree not owned by 0:0 on disk, excluded ones and their contents left out. */
+function* walkOwnedByOthers(source: string, isExcluded: (path: string) => boolean): Generator<{ path: string; stats: Stats }> {
+  const walk = function* (relative: string): Generator<{ path: string; stats: Stats }> {
+    const names = readdirSync(join(source, relative)).sort();
+    for (const name of names) {
+      const path = `${relative}/${name}`;
+      if (isExcluded(path)) continue;
+      const stats = lstatSync(join(source, path)); // sync: tens of thousands of tiny calls
+      if (stats.uid !== 0 || stats.gid !== 0) yield { path, stats };
+      if (stats.isDirectory()) yield* walk(path);
+    }
+  };
+  yield* walk('');
 }
 
 function diskType(stats: Stats): DiskType {

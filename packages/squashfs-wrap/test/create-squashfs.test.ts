@@ -156,3 +156,37 @@ describe('reproducibility', () => {
     }
   });
 });
+
+describe("owner: 'root' (a tree built without root: every file the builder's, the manifest the truth)", () => {
+  it('stores what the manifest does not name as 0:0 and keeps what it names; disk keeps the builder', async () => {
+    if (process.getuid?.() !== 0) return; // chown to a builder id needs root; the non-root build's e2e covers the rest
+    const { work: tree, root: source } = await buildTree();
+    try {
+      const { chown } = await import('node:fs/promises');
+      const { execa } = await import('execa');
+      await execa('chown', ['-R', '-h', '1234:1234', source]);
+      await execa('chmod', ['4755', join(source, 'usr/bin/su')]); // chown cleared it
+      await chown(join(source, 'etc/hostname'), 0, 7); // owned by root's uid on disk, another group: still reset
+      const manifest = treeManifest();
+      const list = async (owner: 'root' | 'disk') => {
+        const output = join(tree, `${owner}.sqfs`);
+        await createSquashfs({ source, output, manifest, sourceDateEpoch: 1_700_000_000, owner });
+        return (await listSquashfs(output)).map((e) => ({ path: e.path, uid: e.uid, gid: e.gid, mode: e.mode }));
+      };
+      const asRoot = await list('root');
+      const asDisk = await list('disk');
+      const owned = (listing: typeof asRoot, path: string) => listing.find((e) => e.path === path);
+      expect(owned(asRoot, '/')).toMatchObject({ uid: 0, gid: 0 });
+      expect(owned(asRoot, '/etc/hostname')).toMatchObject({ uid: 0, gid: 0 });
+      expect(owned(asRoot, '/usr/bin/su')).toMatchObject({ uid: 0, gid: 0, mode: 0o4755 });
+      expect(owned(asRoot, '/etc/shadow')).toMatchObject({ uid: 0, gid: 42, mode: 0o640 });
+      expect(owned(asRoot, '/home/alice')).toMatchObject({ uid: 1000, gid: 1000 });
+      expect(asRoot.filter((e) => e.uid === 1234 || e.gid === 1234)).toEqual([]);
+      expect(owned(asDisk, '/etc/hostname')).toMatchObject({ uid: 0, gid: 7 });
+      expect(owned(asDisk, '/usr')).toMatchObject({ uid: 1234, gid: 1234 });
+      expect(asDisk.map((e) => e.path)).toEqual(asRoot.map((e) => e.path));
+    } finally {
+      await rm(tree, { recursive: true, force: true });
+    }
+  });
+});

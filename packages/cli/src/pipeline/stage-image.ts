@@ -16,9 +16,12 @@ export interface ImageStageResult {
 /** Stage 3: the finished root becomes a compressed read-only image, ownership from the manifest. */
 export async function imageStage(ctx: BuildContext, overlay: StageResult<unknown>): Promise<StageResult<ImageStageResult>> {
   const image = ctx.loaded.profile.image;
+  // As root the overlay tree carries the manifest's owners (the overlay stage applied them);
+  // without root it is all the builder's, and what the manifest does not name is root's.
+  const owner = process.getuid?.() === 0 ? ('disk' as const) : ('root' as const);
   return ctx.cache.run({
     name: 'image',
-    inputs: { image, epoch: ctx.epoch },
+    inputs: { image, epoch: ctx.epoch, owner },
     upstream: [overlay.key],
     describe: (r) => `${r.type} ${(r.bytes / 1048576).toFixed(1)} MiB`,
     run: async (dir) => {
@@ -36,6 +39,7 @@ export async function imageStage(ctx: BuildContext, overlay: StageResult<unknown
           ...common,
           compression: { algorithm: image.compression, ...(image.level === undefined ? {} : { level: image.level }) },
           unsupportedCaps: 'drop',
+          owner,
           onProgress: (e) => ctx.reporter.emit({ type: 'progress', stage: 'image', percent: e.percent }),
         });
         droppedCaps = result.droppedCaps.map((c) => (typeof c === 'string' ? c : JSON.stringify(c)));

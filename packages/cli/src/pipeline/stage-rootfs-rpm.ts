@@ -40,7 +40,6 @@ export async function rpmRootfsStage(ctx: BuildContext, source: RpmSource, local
   ctx.metadata.floor.recordRevisions(
     resolved.repositories.map((r) => ({ location: spec, revision: 'revision' in r && /^\d+$/.test(String(r.revision)) ? Number(r.revision) : undefined })),
   );
-  const root = process.getuid?.() === 0;
   return ctx.cache.run({
     name: 'rootfs',
     inputs: {
@@ -48,7 +47,8 @@ export async function rpmRootfsStage(ctx: BuildContext, source: RpmSource, local
       include,
       packages: resolved.packages.map((p) => [p.name, p.version, p.architecture, p.sha256]),
       epoch: ctx.epoch,
-      root,
+      // Scriptlets run in a user namespace whoever builds, so root and non-root share the result.
+      scriptlets: 'user-namespace',
     },
     upstream: [],
     describe: (r) => `${r.packages.length} packages${r.configured ? '' : ' (scriptlets not run)'}`,
@@ -56,7 +56,7 @@ export async function rpmRootfsStage(ctx: BuildContext, source: RpmSource, local
       const result = await bootstrapRpmRootfs({
         ...common,
         target: join(dir, 'rootfs'),
-        scriptlets: root,
+        scriptlets: true,
         logFile: join(dir, 'bootstrap.log'),
         onProgress: rootfsProgress(ctx.reporter),
       });

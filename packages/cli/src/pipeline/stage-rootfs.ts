@@ -22,7 +22,8 @@ export async function rootfsStage(ctx: BuildContext): Promise<StageResult<Rootfs
   const include = rootfsIncludes(ctx.loaded);
   // A changed package file changes its digest, so the root is bootstrapped again; so does a new
   // version on the mirror (the resolved set is part of the key).
-  const request = { source, include, localPackages: local.files.map((f) => f.sha256), epoch: ctx.epoch, root: process.getuid?.() === 0 };
+  // Maintainer scripts run in a user namespace whoever builds, so root and non-root share the result.
+  const request = { source, include, localPackages: local.files.map((f) => f.sha256), epoch: ctx.epoch, scripts: 'user-namespace' };
   const packages = await resolvedAptPackages(ctx, 'rootfs', request, async () => (await ctx.resolveLock()).packages);
   return ctx.cache.run({
     name: 'rootfs',
