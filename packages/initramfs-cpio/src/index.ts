@@ -34,7 +34,7 @@ export {
 } from './errors.js';
 export { readCpio, listCpio, type CpioListEntry, type CpioReadEntry, type CpioSource } from './read-cpio.js';
 export { extractCpio, type ExtractResult } from './extract-cpio.js';
-export { detectCompression } from './decompress.js';
+export { detectCompression } from './detect-compression.js';
 export {
   resolveModuleClosure,
   kernelModuleEntries,

@@ -1,9 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { decompress, DecompressError } from '@distroforge/core';
 import { ByteReader } from './_byte-reader.js';
 import { typeFromMode, type CpioEntryType } from './cpio-entry.js';
 import type { Compression } from './compress.js';
-import { decompressStream, detectCompression } from './decompress.js';
+import { detectCompression } from './detect-compression.js';
 import { NEWC_HEADER_SIZE, pad4 } from './encode-newc-header.js';
 import { CpioCorruptError, CpioLimitError, CpioTruncatedError } from './errors.js';
 
@@ -66,6 +67,17 @@ export async function* readCpio(source: CpioSource, options: { name?: string } =
   if (counter.archive === 0) throw new CpioTruncatedError(`${name}: empty input, no cpio archive`, { path: name });
 }
 
+/** Core's decoder, its errors as this package's: compressed data cut short is ERR_CPIO_TRUNCATED, as an archive cut short is. */
+async function* decompressed(source: AsyncIterable<Buffer>, method: Exclude<Compression, 'none'>, name: string): AsyncGenerator<Buffer> {
+  try {
+    yield* decompress(source, method, { origin: name });
+  } catch (error) {
+    if (!(error instanceof DecompressError)) throw error;
+    const Typed = error.code === 'ERR_DECOMPRESS_TRUNCATED' ? CpioTruncatedError : CpioCorruptError;
+    throw new Typed(error.message, { path: name, value: method, cause: error });
+  }
+}
+
 async function* readArchives(stream: AsyncIterable<Buffer>, compression: Compression, name: string, counter: { archive: number }, total?: number): AsyncGenerator<CpioReadEntry> {
   const reader = new ByteReader(stream[Symbol.asyncIterator](), total);
   const truncated = (what: string) => new CpioTruncatedError(`${name}: input ends inside ${what} (offset ${reader.offset})`, { path: name });
@@ -83,7 +95,7 @@ async function* readArchives(stream: AsyncIterable<Buffer>, compression: Compres
       if (head.length === 0) return;
       const method = detectCompression(head);
       if (method) {
-        yield* readArchives(decompressStream(reader.rest(), method, name), method, name, counter);
+        yield* readArchives(decompressed(reader.rest(), method, name), method, name, counter);
         return;
       }
     }

@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { sha256File } from '@distroforge/core';
 import { join } from 'node:path';
 import type { AptRepository } from './apt-sources.js';
-import { compressionOf, streamToBuffer, withDecompressed } from './decompress.js';
+import { readDecompressed } from './read-decompressed.js';
 import { ControlSyntaxError, ReleaseError, SignatureError } from './errors.js';
 import { checkReleaseAcceptable } from './release-acceptance.js';
 import { downloadVerified, fetchBytes } from './fetch-resource.js';
@@ -117,7 +117,7 @@ async function indexRows(file: string, name: string, where: string): Promise<Row
   const digest = `${file}.rows.json`;
   const cached = await readFile(digest, 'utf8').then((t) => JSON.parse(t) as Row[], () => undefined);
   if (cached) return cached;
-  const data = await withDecompressed(compressionOf(name), createReadStream(file), streamToBuffer, file);
+  const data = await readDecompressed(createReadStream(file), name, file);
   const rows = [...scanPackages(data.toString('utf8'), where)].map((fields) => FIELDS.map((f) => fields[f] ?? null));
   const temp = `${digest}.partial-${process.pid}`;
   await writeFile(temp, JSON.stringify(rows));

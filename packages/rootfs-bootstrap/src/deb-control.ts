@@ -1,8 +1,8 @@
+import { compressionOfFileName } from '@distroforge/core';
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import type { ReadEntry } from 'tar';
-import { compressionOf } from './decompress.js';
 import { DEB_TAR_LIMITS, debMember, parseDebTar, readDebTarball, type StopTarball } from './deb-tarball.js';
 import { xzDecompressSmall } from './deb-xz-memory.js';
 import { DebFormatError } from './errors.js';
@@ -53,11 +53,11 @@ export async function readDebControlArchive(file: string): Promise<DebControlArc
   return { control: control.data.toString('utf8'), members };
 }
 
-/** The decompressed control tarball when it is xz, gzip or plain (in memory); zstd streams through its tool. */
+/** The decompressed control tarball when it is xz, gzip or plain (in memory); zstd and the rest stream through their tools. */
 async function controlTarball(file: string): Promise<Buffer | undefined> {
   const member = await debMember(file, 'control.tar');
-  const compression = compressionOf(member.name);
-  if (compression === 'zst') return undefined;
+  const compression = compressionOfFileName(member.name);
+  if (compression !== 'xz' && compression !== 'gzip' && compression !== 'none') return undefined;
   const raw = Buffer.alloc(member.size);
   const handle = await open(file, 'r');
   try {
@@ -67,7 +67,7 @@ async function controlTarball(file: string): Promise<Buffer | undefined> {
   }
   try {
     if (compression === 'xz') return await xzDecompressSmall(raw, DEB_TAR_LIMITS.controlBytes);
-    if (compression === 'gz') return gunzipSync(raw, { maxOutputLength: DEB_TAR_LIMITS.controlBytes });
+    if (compression === 'gzip') return gunzipSync(raw, { maxOutputLength: DEB_TAR_LIMITS.controlBytes });
     return raw;
   } catch (error) {
     throw new DebFormatError(`${file}: ${member.name} is corrupt (${(error as Error).message})`, { path: file, cause: error });

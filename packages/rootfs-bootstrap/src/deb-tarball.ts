@@ -1,10 +1,9 @@
-import { ToolFailedError } from '@distroforge/core';
+import { compressionOfFileName, decompress, DecompressError, isDistroforgeError } from '@distroforge/core';
 import { createReadStream } from 'node:fs';
-import { Transform, type Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Parser, type ReadEntry } from 'tar';
 import { readArMembers, type ArMember } from './ar-archive.js';
-import { compressionOf, withDecompressed } from './decompress.js';
 import { BootstrapError, DebFormatError } from './errors.js';
 
 /** Bounds on what a `.deb`'s tarballs may declare, so a hostile header is an error, not an allocation. */
@@ -41,11 +40,18 @@ export async function readDebTarball(file: string, stem: 'control.tar' | 'data.t
   const member = await debMember(file, stem);
   if (member.size === 0) throw new DebFormatError(`${file}: ${member.name} is empty`, { path: file, value: member.name });
   const raw = createReadStream(file, { start: member.offset, end: member.offset + member.size - 1 });
+  // A byte stream, not one of objects: its buffer is bounded in bytes (16 of gzip's 1 MiB chunks otherwise).
+  const stream = Readable.from(decompress(raw, compressionOfFileName(member.name), { origin: `${file}: ${member.name}` }), { objectMode: false });
   try {
-    await withDecompressed(compressionOf(member.name), raw, (stream) => parseDebTar(file, member.name, stream, onEntry), file);
+    await parseDebTar(file, member.name, stream, onEntry);
   } catch (error) {
-    if (error instanceof ToolFailedError) throw new DebFormatError(`${file}: ${member.name} does not decompress`, { path: file, value: member.name, cause: error });
+    if (error instanceof DecompressError) throw new DebFormatError(`${file}: ${member.name} does not decompress`, { path: file, value: member.name, cause: error });
     throw error;
+  } finally {
+    // Stopped early (a hostile member, a handler's error): end the decoder, which closes the file.
+    // What it reports while stopping no longer matters (and must not be an unhandled 'error').
+    stream.on('error', () => undefined);
+    stream.destroy();
   }
 }
 
@@ -80,7 +86,8 @@ export async function parseDebTar(file: string, what: string, stream: Readable, 
     await pipeline(stream, refuseGzipMagic(file, what), parser);
   } catch (error) {
     if (stopped) throw stopped.error;
-    if (error instanceof BootstrapError) throw error;
+    // Ours, and core's from the decompressing stream (damaged data, a missing xz) pass as they are.
+    if (error instanceof BootstrapError || isDistroforgeError(error)) throw error;
     throw new DebFormatError(`${file}: ${what} is corrupt: ${(error as Error).message}`, { path: file, value: what, cause: error });
   }
   if (stopped) throw stopped.error;

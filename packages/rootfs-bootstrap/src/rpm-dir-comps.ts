@@ -1,8 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
 import { mergeComps, parseComps, type CompsData } from './comps-groups.js';
-import { compressionOf, streamToBuffer, withDecompressed } from './decompress.js';
+import { readDecompressed } from './read-decompressed.js';
 
 /** `comps.xml`, `comps-BaseOS.x86_64.xml`, `<sha256>-comps-AppStream.x86_64.xml[.gz|.xz|.zst]`. */
 const COMPS_FILE = /(^|[-.])comps([-.][^/]*)?\.xml(\.(gz|xz|zst))?$/;
@@ -18,7 +17,7 @@ export async function readDirectoryComps(dir: string): Promise<{ comps: CompsDat
   let files = await compsFiles(root, true);
   if (files.length === 0) files = await compsFiles(join(dirname(root), 'repodata'), false);
   const parts = await Promise.all(
-    files.map(async (file) => parseComps((await withDecompressed(compressionOf(file), Readable.from([await readFile(file)]), streamToBuffer, file)).toString('utf8'), file)),
+    files.map(async (file) => parseComps((await readDecompressed([await readFile(file)], file, file)).toString('utf8'), file)),
   );
   return { comps: mergeComps(parts), files };
 }

@@ -1,9 +1,8 @@
 import { repodataXmlParser, type XmlNode } from './repodata-xml.js';
 import { createHash } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
-import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { compressionOf, streamToBuffer, withDecompressed } from './decompress.js';
+import { readDecompressed } from './read-decompressed.js';
 import type * as openpgp from 'openpgp';
 import { parseComps, type CompsData } from './comps-groups.js';
 import { DigestMismatchError, FetchError, ReleaseError, RpmSourceError, SignatureError } from './errors.js';
@@ -122,7 +121,7 @@ async function fetchMetadata(entry: XmlNode, base: string, fetchOptions: { signa
   const compressed = await fetchBytes(url, fetchOptions);
   const actual = createHash(algorithm).update(compressed).digest('hex');
   if (actual !== String(checksum['#text'])) throw new DigestMismatchError(url, String(checksum['#text']), actual, { path: url });
-  return withDecompressed(compressionOf(href), Readable.from([compressed]), streamToBuffer, url);
+  return readDecompressed([compressed], href, url);
 }
 
 function fileNames(files: unknown): string[] {

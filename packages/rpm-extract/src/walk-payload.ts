@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { ByteReader } from './byte-reader.js';
 import { readCpioEntries, type CpioEntry } from './cpio-reader.js';
-import { decompressPayload } from './decompress.js';
+import { decompressPayload } from './decompress-payload.js';
 import { hardlinkSets } from './hardlink-sets.js';
 import { rpmError } from './errors.js';
 import { fileTypeOf } from './file-list.js';
