@@ -1,8 +1,9 @@
+import { nameMaxBytes, pathMaxBytes } from '@distroforge/core';
 import { NameTooLongError, PathTooLongError } from './errors.js';
 
-/** NAME_MAX and PATH_MAX - 1 (the terminating NUL) of Linux, in bytes, not UTF-16 units. */
-export const nameMax = 255;
-export const pathMax = 4095;
+/** NAME_MAX and PATH_MAX - 1 (the terminating NUL) of Linux, in bytes, not UTF-16 units (core's, which `resolveInRoot` checks too). */
+export const nameMax = nameMaxBytes;
+export const pathMax = pathMaxBytes;
 
 /** Refuses a name the kernel would reject with ENAMETOOLONG, naming `path` (the in-root path it belongs to). */
 export function assertNameFits(name: string, path: string): void {

@@ -1,10 +1,9 @@
 import { chmod, link, lstat, mkdir, readFile, readlink, rename, rm, stat, symlink, utimes, lutimes, writeFile } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import type { Stats } from 'node:fs';
-import type { ManifestEntry } from '@distroforge/core';
-import { OverlayApplyError } from './errors.js';
+import { canonicalManifestPath, resolveInRoot, RootPathError, type ManifestEntry } from '@distroforge/core';
+import { NameTooLongError, OverlayApplyError, PathEscapeError, PathTooLongError } from './errors.js';
 import { assertHostPathFits, assertNameFits } from './path-limits.js';
-import { resolveInRoot } from './resolve-in-root.js';
 
 /** Numbers the temporary names of this process, so two writers never share one. */
 let temporaries = 0;
@@ -45,12 +44,37 @@ export class RootWriter {
 
   /** Physical in-root path of `path`, following symlinks (also in the final component). */
   resolve(path: string): Promise<string> {
-    return resolveInRoot(this.root, path, true);
+    return this.physical(path, true);
   }
 
   /** Physical in-root path where `path` itself lives: parent resolved, final symlink kept. */
   locate(path: string): Promise<string> {
-    return resolveInRoot(this.root, path, false);
+    return this.physical(path, false);
+  }
+
+  /**
+   * Core's `resolveInRoot` (the kernel's rule inside a chroot: absolute links restart at the root)
+   * with a `..` above the root refused rather than clamped, so a hostile tree cannot steer our
+   * writes, and its errors as this package's codes. `path` is first made canonical (`/a/../b` ->
+   * `/b`), as the manifest spells it.
+   */
+  private async physical(path: string, followFinal: boolean): Promise<string> {
+    try {
+      return await resolveInRoot(this.root, canonicalManifestPath(path), { followFinal, aboveRoot: 'refuse' });
+    } catch (error) {
+      if (!(error instanceof RootPathError)) throw error;
+      const detail = String(error.value);
+      switch (error.code) {
+        case 'ERR_PATH_ESCAPE':
+          throw new PathEscapeError(path, detail);
+        case 'ERR_PATH_LOOP':
+          throw new OverlayApplyError('ERR_OVERLAY_PATH_ESCAPE', `too many symlinks resolving ${path}`, { path, value: detail, hint: 'the root has a symlink loop', cause: error });
+        case 'ERR_PATH_NAME_TOO_LONG':
+          throw new NameTooLongError(path, detail, error.bytes ?? Buffer.byteLength(detail));
+        case 'ERR_PATH_TOO_LONG':
+          throw new PathTooLongError(path, detail, error.bytes ?? Buffer.byteLength(detail));
+      }
+    }
   }
 
   async lstatIn(physical: string): Promise<Stats | undefined> {

@@ -90,6 +90,20 @@ describe('overlay and symlinks: never outside the root', () => {
     await untouched();
   });
 
+  it('an overlay directory under a root symlink loop (or a chain of more than 40 links) is refused naming the link, the host untouched', async () => {
+    const { root, overlay, untouched } = await fixture();
+    await symlink('loop-b', join(root, 'etc/loop-a'));
+    await symlink('/etc/loop-a', join(root, 'etc/loop-b'));
+    await put(overlay, 'etc/loop-a/x', 'overlay data\n');
+    await expect(applyOverlay({ root, overlay, manifest: emptyManifest() })).rejects.toMatchObject({
+      code: 'ERR_OVERLAY_PATH_ESCAPE',
+      message: expect.stringContaining('too many symlinks'),
+      value: expect.stringMatching(/^\/etc\/loop-[ab] -> /),
+      hint: expect.stringContaining('loop'),
+    });
+    await untouched();
+  });
+
   it('a path reached through a symlink the overlay itself just copied resolves inside the root (absolute) or is refused (climbing)', async () => {
     const { root, overlay, outside, untouched } = await fixture();
     // The overlay brings etc/hop -> <outside>; the root's zz -> etc/hop then leads overlay's zz/ there.

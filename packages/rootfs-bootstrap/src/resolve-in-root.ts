@@ -1,11 +1,13 @@
-import { lstatSync, readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
-import { UnsafePathError } from './errors.js';
+import { resolveInRootSync, RootPathError } from '@distroforge/core';
+import { UnpackWriteError, UnsafePathError } from './errors.js';
 
 /**
- * Resolves archive paths inside a root directory with chroot semantics: parent components that
- * are symlinks are followed (absolute targets relative to the root, `..` never above it), so a
- * merged-/usr `bin -> usr/bin` works and nothing can escape. The last component is not followed.
+ * Resolves archive paths inside a root directory with chroot semantics (core's `resolveInRoot`):
+ * parent components that are symlinks are followed (absolute targets relative to the root, `..`
+ * clamped at it as the kernel does, since a package's links must resolve as they will when
+ * booted), so a merged-/usr `bin -> usr/bin` works and nothing can escape. The last component is
+ * not followed. Resolved directories are cached until `invalidate()`.
  */
 export class RootResolver {
   private readonly dirs = new Map<string, string>();
@@ -40,31 +42,16 @@ export class RootResolver {
   private resolveDir(inRoot: string): string {
     const cached = this.dirs.get(inRoot);
     if (cached !== undefined) return cached;
-    const real = this.follow(inRoot.split('/').filter(Boolean), 0);
+    let real: string;
+    try {
+      real = posix.join(this.root, resolveInRootSync(this.root, inRoot, { followFinal: true, aboveRoot: 'clamp' }).slice(1));
+    } catch (error) {
+      if (!(error instanceof RootPathError)) throw error;
+      // A loop is the package's doing; a name or path too long for this root is a write that cannot happen.
+      if (error.code === 'ERR_PATH_LOOP') throw new UnsafePathError(inRoot, { hint: 'too many levels of symbolic links', cause: error });
+      throw new UnpackWriteError(inRoot, posix.join(this.root, inRoot), error);
+    }
     this.dirs.set(inRoot, real);
     return real;
-  }
-
-  private follow(components: string[], depth: number): string {
-    if (depth > 40) throw new UnsafePathError(components.join('/'), { hint: 'too many levels of symbolic links' });
-    const resolved: string[] = [];
-    for (let i = 0; i < components.length; i++) {
-      const component = components[i]!;
-      if (component === '..') {
-        resolved.pop();
-        continue;
-      }
-      if (component === '.') continue;
-      const host = posix.join(this.root, ...resolved, component);
-      const stats = lstatSync(host, { throwIfNoEntry: false });
-      if (stats?.isSymbolicLink()) {
-        const target = readlinkSync(host);
-        const rest = components.slice(i + 1);
-        const next = target.startsWith('/') ? target.split('/') : [...resolved, ...target.split('/')];
-        return this.follow([...next.filter(Boolean), ...rest], depth + 1);
-      }
-      resolved.push(component);
-    }
-    return posix.join(this.root, ...resolved);
   }
 }

@@ -154,6 +154,16 @@ const cases: HostileCase[] = [
     data: members([hardlink('./h', sentinel)]),
     expect: { code: 'ERR_BOOTSTRAP_UNPACK_WRITE' },
   },
+  {
+    name: 'a symlink loop, then a file through it (ELOOP, as the kernel would answer)',
+    data: members([symlink('./a', 'b'), symlink('./b', '/a'), file('./a/x')]),
+    expect: { code: 'ERR_BOOTSTRAP_UNSAFE_PATH' },
+  },
+  {
+    name: 'links through links (relative, absolute, climbing) then a file: it lands where the chain ends, inside the root',
+    data: members([dir('./real/'), symlink('./l1', 'l2'), symlink('./l2', '/l3'), symlink('./l3', '../../../real'), file('./l1/x', 'chained\n')]),
+    expect: (root) => expect(readFileSync(join(root, 'real/x'), 'utf8')).toBe('chained\n'),
+  },
   { name: 'a member named ../x', data: members([file('../x')]), expect: { code: 'ERR_BOOTSTRAP_UNSAFE_PATH' } },
   { name: 'a member named ./a/../../x', data: members([dir('./a/'), file('./a/../../x')]), expect: { code: 'ERR_BOOTSTRAP_UNSAFE_PATH' } },
   { name: 'a hard link to ../../sentinel/secret', data: members([hardlink('./h', `${up}/secret`)]), expect: { code: 'ERR_BOOTSTRAP_UNSAFE_PATH' } },

@@ -1,37 +1,23 @@
-import { chmod, lstat, mkdir, readdir, readlink, rename, stat, utimes } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, rename, stat, utimes } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import { resolveInRoot, RootPathError } from '@distroforge/core';
 import { rpmError } from './errors.js';
 
-const maxSymlinkHops = 40;
-
 /**
- * Resolves a relative path inside `root` as a chroot would: symlinks met on the way are followed,
- * absolute targets restart at `root`, and `..` never climbs above it. The last component is not
- * followed unless `followLast`. Returns an absolute host path inside `root`.
+ * The host path of `relative` inside `root`, with core's chroot rule (`resolveInRoot`): symlinks
+ * on the way followed, absolute targets restarting at `root`, `..` clamped at it as the kernel does
+ * for a package's links. The last component is followed only with `followLast`.
  */
-export async function resolveInRoot(root: string, relative: string, followLast = false): Promise<string> {
-  const pending = relative.split('/').filter((p) => p && p !== '.');
-  const last = followLast ? undefined : pending.pop();
-  const stack: string[] = [];
-  let hops = 0;
-  while (pending.length) {
-    const part = pending.shift()!;
-    if (part === '..') {
-      stack.pop();
-      continue;
+async function hostPathInRoot(root: string, relative: string, followLast = false): Promise<string> {
+  try {
+    return join(root, (await resolveInRoot(root, relative, { followFinal: followLast, aboveRoot: 'clamp' })).slice(1));
+  } catch (error) {
+    if (error instanceof RootPathError && error.code === 'ERR_PATH_LOOP') {
+      throw rpmError('ERR_RPM_UNSAFE_PATH', `too many symlinks resolving /${relative} in ${root}`, { value: relative, path: root, cause: error });
     }
-    const host = join(root, ...stack, part);
-    const info = await lstat(host).catch(() => undefined);
-    if (info?.isSymbolicLink()) {
-      if (++hops > maxSymlinkHops) throw rpmError('ERR_RPM_UNSAFE_PATH', `too many symlinks resolving /${relative} in ${root}`, { value: relative, path: root });
-      const target = await readlink(host);
-      if (target.startsWith('/')) stack.length = 0;
-      pending.unshift(...target.split('/').filter((p) => p && p !== '.'));
-      continue;
-    }
-    stack.push(part);
+    // A name too long for the root, an unreadable directory of it: the move cannot happen.
+    throw rpmError('ERR_RPM_WRITE', `cannot move /${relative} into ${root}: ${(error as Error).message}`, { path: root, cause: error });
   }
-  return last === undefined ? join(root, ...stack) : join(root, ...stack, last);
 }
 
 /**
@@ -44,10 +30,10 @@ export async function mergeInto(staging: string, root: string, relative = ''): P
     const rel = relative ? posix.join(relative, name) : name;
     const staged = join(staging, rel);
     const info = await lstat(staged);
-    const dest = await resolveInRoot(root, rel);
+    const dest = await hostPathInRoot(root, rel);
     if (info.isDirectory()) {
       // An existing directory, or a symlink to one inside the root, is merged into.
-      const resolved = await resolveInRoot(root, rel, true);
+      const resolved = await hostPathInRoot(root, rel, true);
       const existing = await stat(resolved).catch(() => undefined);
       if (existing?.isDirectory()) {
         await mergeInto(staging, root, rel);
