@@ -76,7 +76,11 @@ async function* gunzip(source: ByteChunks, options: DecompressOptions): AsyncGen
 
 async function* throughTool(source: ByteChunks, compressor: Exclude<Compressor, 'gzip'>, options: DecompressOptions): AsyncGenerator<Buffer> {
   const { spec, args: argsFor } = externalTools[compressor];
-  const tool = await findTool(spec);
+  const tool = await findTool(spec).catch(async (error: unknown) => {
+    // Nothing will read the source: close it (a file stream would otherwise keep its descriptor).
+    await closeSource(source);
+    throw error;
+  });
   const args = argsFor(options);
   // Loaded on first use: gzip and stored data never need it (nor does a bin's start-up).
   const { execa } = await import('execa');
@@ -109,6 +113,17 @@ async function* throughTool(source: ByteChunks, compressor: Exclude<Compressor, 
       await feeding.settled();
     }
   }
+}
+
+async function closeSource(source: ByteChunks): Promise<void> {
+  // A stream's iterator only destroys it once iteration has begun: destroy the stream itself.
+  const stream = source as Partial<{ destroy(): void }>;
+  if (typeof stream.destroy === 'function') {
+    stream.destroy();
+    return;
+  }
+  const iterator = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
+  await iterator.return?.();
 }
 
 /**

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -180,6 +181,12 @@ describe('decompress', () => {
         code: 'ERR_TOOL_MISSING',
         hint: `install it with: ${install}`,
       });
+    });
+
+    it('a missing tool leaves the source closed (a file stream would keep its descriptor)', async () => {
+      const source = Readable.from([compressed.get('xz')!]);
+      await expect(collect(decompress(source, 'xz'))).rejects.toMatchObject({ code: 'ERR_TOOL_MISSING' });
+      expect(source.destroyed).toBe(true);
     });
 
     it('gzip needs no tool', async () => {
