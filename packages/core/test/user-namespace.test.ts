@@ -9,6 +9,7 @@ import {
   clearToolCache,
   idMapText,
   insideId,
+  keepAclsAsSeenInside,
   outsideId,
   prepareUserNamespace,
   ROOT_DEFAULT_SUBORDINATE_START,
@@ -181,6 +182,26 @@ describe('runInUserNamespace and withImageRoot (real namespaces)', () => {
     expect(log).not.toMatch(/\neth|\nens|\nenp/);
     // Nothing of the mounts is left in the tree: only the empty mount points.
     expect((await execa('ls', ['-A', join(root, 'dev'), join(root, 'proc'), join(root, 'tmp')])).stdout.split('\n').filter((l) => l && !l.endsWith(':'))).toEqual([]);
+  });
+});
+
+describe('keepAclsAsSeenInside', () => {
+  it("rewrites ACLs set inside the namespace (host ids on disk) with the image's ids", async () => {
+    const ns = await prepareUserNamespace();
+    const tree = join(work, 'acl-tree');
+    await mkdir(join(tree, 'journal'), { recursive: true });
+    if (ns.mapper === 'direct') await chown(tree, ns.owner.uid, ns.owner.gid);
+    // user::rwx group::r-x group:4:r-x mask::r-x other::r-x, as setfacl -m g:adm:rx writes it.
+    const acl = '0x0200000001000700ffffffff04000500ffffffff08000500040000001000050' + '0ffffffff20000500ffffffff';
+    const set = await runInUserNamespace(ns, ['setfattr', '-n', 'system.posix_acl_access', '-v', acl, join(tree, 'journal')]);
+    expect(set.stderr).toBe('');
+    const onHost = async () => (await execa('getfattr', ['-n', 'system.posix_acl_access', '-e', 'hex', '--absolute-names', join(tree, 'journal')])).stdout;
+    const hostGid = outsideId(ns.ids.gid, 4)!;
+    const hex = (id: number) => Buffer.from(new Uint32Array([id]).buffer).toString('hex');
+    expect(await onHost()).toContain(`08000500${hex(hostGid)}`);
+    expect(await keepAclsAsSeenInside(ns, tree)).toBe(1);
+    expect(await onHost()).toContain(`08000500${hex(4)}`);
+    expect(await keepAclsAsSeenInside(ns, join(work, 'image'))).toBe(0);
   });
 });
 

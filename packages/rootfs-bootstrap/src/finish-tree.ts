@@ -1,4 +1,4 @@
-import { ownerAsSeenInside, releaseOwners, type ManifestEntry, type UserNamespace } from '@distroforge/core';
+import { keepAclsAsSeenInside, ownerAsSeenInside, releaseOwners, type ManifestEntry, type UserNamespace } from '@distroforge/core';
 import { lstatSync, lutimesSync, readdirSync } from 'node:fs';
 import { chmod, lstat, readdir, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -98,6 +98,7 @@ export async function scanTree(root: string, epoch: number | undefined, options:
     }
   }
   if (namespace && release.length > 0) await releaseOwners(namespace, root, release);
+  if (namespace) await keepAclsAsSeenInside(namespace, root);
   if (epoch !== undefined) {
     // Directories get the epoch itself: their mtime depends on which package (unpacked in
     // parallel) or script last added an entry, so any other rule would vary between builds.

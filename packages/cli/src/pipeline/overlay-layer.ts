@@ -30,7 +30,9 @@ export async function buildOverlayLayer(base: LayerSide, final: LayerSide, dir: 
   const diff = diffRootTrees(
     { directory: base.directory, tree: baseTree, manifest: base.manifest },
     { directory: final.directory, tree: finalTree, manifest: final.manifest },
-    { owner: 'disk', sourceDateEpoch },
+    // The manifests are complete (the overlay stage's applies to its tree only as root): owners
+    // on disk are the builder's, so root and ordinary builds make the same layer.
+    { owner: 'root', sourceDateEpoch },
   );
   const declared = new Map(final.manifest.entries.map((e) => [e.path, e]));
   const entries = new Map<string, ManifestEntry>();

@@ -52,10 +52,10 @@ export async function diskStage(ctx: BuildContext, source: DiskRootSource, initr
     disk: profile.disk,
     seed: `distroforge:${profile.name}`,
     epoch: ctx.epoch,
-    // As root the overlay tree already carries the manifest's owners (the overlay stage applied
-    // them), so the ext4 writer keeps them; without root the tree is all the builder's and every
-    // inode is reset to 0:0 before the manifest applies. Both give the same image.
-    owner: process.getuid?.() === 0 ? ('disk' as const) : ('root' as const),
+    // The manifest names every owner (the overlay stage applies it to its tree only as root, for
+    // tools that read owners from disk): every inode starts 0:0 and the manifest applies, so root
+    // and ordinary builds make the same disk.
+    owner: 'root' as const,
   };
   return ctx.cache.run({
     name: 'disk',

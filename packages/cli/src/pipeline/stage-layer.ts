@@ -41,6 +41,7 @@ export async function layerStage(ctx: BuildContext, rootfs: StageResult<unknown>
           manifest: layer.manifest,
           compression: { algorithm: image.compression, ...(image.level === undefined ? {} : { level: image.level }) },
           unsupportedCaps: 'drop',
+          owner: 'root', // the layer's manifest names every node
           sourceDateEpoch: ctx.epoch,
           logFile: join(dir, 'layer.log'),
           ...(ctx.signal ? { signal: ctx.signal } : {}),

@@ -1,4 +1,7 @@
+import { execa } from 'execa';
 import { coreError } from '../errors.js';
+import { findTool } from '../find-tool.js';
+import { knownTools } from '../known-tools.js';
 import { insideId } from './id-map.js';
 import type { UserNamespace } from './prepare-user-namespace.js';
 import { runInUserNamespace } from './run-in-user-namespace.js';
@@ -71,4 +74,23 @@ export function ownerAsSeenInside(ns: UserNamespace, uid: number, gid: number): 
 
 function insideIdOk(id: number): boolean {
   return Number.isInteger(id) && id >= 0 && id < 65536;
+}
+
+/**
+ * POSIX ACLs the image's programs set (systemd's on /var/log/journal) hold host ids on disk: the
+ * kernel maps the ids when they are written inside the namespace. Reads every ACL as the namespace
+ * sees it (getfattr inside) and writes it back from the host with those ids, so the tree holds the
+ * image's ids (group adm is 4, whoever built) and image writers copy them as they are. Run after
+ * `releaseOwners`: only a file's owner may set its ACL. Returns how many files carry ACLs.
+ */
+export async function keepAclsAsSeenInside(ns: UserNamespace, root: string): Promise<number> {
+  const [getfattr, setfattr] = await Promise.all([findTool(knownTools.getfattr), findTool(knownTools.setfattr)]);
+  const dump = await runInUserNamespace(ns, [getfattr.path, '--no-dereference', '--recursive', '--physical', '--dump', '--match=^system\\.posix_acl_', '--encoding=hex', '--absolute-names', root], { isolateNetwork: true });
+  const files = dump.stdout.split('\n').filter((l) => l.startsWith('# file: ')).length;
+  if (files === 0) return 0;
+  const restored = await execa(setfattr.path, ['--no-dereference', '--restore=-'], { input: dump.stdout, reject: false });
+  if (restored.exitCode !== 0) {
+    throw coreError('ERR_USERNS_CHOWN', `could not rewrite the ACLs of ${files} file(s) under ${root} with the image's ids: ${String(restored.stderr).trim().split('\n').slice(-3).join(' ')}`, { path: root });
+  }
+  return files;
 }
