@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { closestWord } from '@distroforge/core';
+import { checkCustomization } from './check-customization.js';
 import { ProfileError } from './profile-error.js';
 import { profileSchema, type Profile } from './profile-schema.js';
 import { busyboxUnsupportedKeys, packageNameRules } from './source-rules.js';
@@ -33,7 +34,9 @@ export async function loadProfile(dirOrFile: string): Promise<LoadedProfile> {
   const listed = existsSync(packagesFile) ? packageListEntries(await readFile(packagesFile, 'utf8'), packagesFile) : [];
   checkAgainstSource(profile, doc, lines, profileFile, listed, packagesFile);
   const packages = [...new Set([...listed.map((entry) => entry.name), ...profile.packages])].sort();
-  return { dir, profileFile, profile, packages, overlayDir: await overlayDirectory(join(dir, 'airootfs')) };
+  const loaded = { dir, profileFile, profile, packages, overlayDir: await overlayDirectory(join(dir, 'airootfs')) };
+  await checkCustomization(loaded);
+  return loaded;
 }
 
 /**

@@ -3,6 +3,7 @@ import { autologinSchema, groupSchema, servicesSchema, userSchema } from '@distr
 import { extraPartitionSchema } from '@distroforge/disk-assemble';
 import { BYTE_SIZE_PATTERN } from './byte-size.js';
 import { PROFILE_OUTPUTS } from '../pipeline/output-kinds.js';
+import { extraTreeSchema, scriptsSchema } from './customization-schema.js';
 
 // The profile.yaml schema: one place for everything a build needs. Strict objects everywhere, so
 // an unknown (e.g. misspelt) key is an error instead of being silently ignored.
@@ -173,6 +174,8 @@ export const profileSchema = z
     outputs: z.array(z.enum(PROFILE_OUTPUTS)).min(1).default(['iso']),
     firmware: z.array(firmwareSchema).min(1).default(['bios', 'uefi']),
     sourceDateEpoch: z.number().int().min(0).optional().describe('fallback when SOURCE_DATE_EPOCH is not set'),
+    scripts: scriptsSchema.prefault({}),
+    extraTrees: z.array(extraTreeSchema).default([]).describe('host folders or tarballs copied into the image after airootfs/'),
     test: testSchema.optional(),
   })
   .strict();

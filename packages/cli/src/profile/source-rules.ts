@@ -31,4 +31,6 @@ export const busyboxUnsupportedKeys: Readonly<Record<string, string>> = {
   locale: 'a busybox root has no locales',
   image: 'a busybox source builds no root image',
   disk: 'a busybox source builds no disk image',
+  scripts: 'a busybox root is built in one stage, with no phases to run scripts in',
+  extraTrees: 'a busybox root takes its files from airootfs/ only',
 };
