@@ -1,0 +1,25 @@
+/** Types of generate.mjs (imported by the rootfs-bootstrap tests). */
+export interface PacmanTestPackage {
+  repo: 'core' | 'extra';
+  name: string;
+  version: string;
+  arch?: string;
+  depends?: string[];
+  provides?: string[];
+  conflicts?: string[];
+  replaces?: string[];
+  groups?: string[];
+  files?: Record<string, string | { link: string } | { content: string; mode: number }>;
+}
+export interface PacmanTestRepo {
+  dir: string;
+  /** A pacman.conf listing the repositories in order, SigLevel=Never. */
+  config: string;
+  repos: { name: string; dir: string; db: string }[];
+  packages: PacmanTestPackage[];
+}
+export declare const BUILD_DATE: number;
+export declare const REPOS: string[];
+export declare const PACKAGES: PacmanTestPackage[];
+export declare function pacmanConf(out: string): string;
+export declare function generatePacmanTestRepo(outDir: string, options?: { log?: (line: string) => void }): Promise<PacmanTestRepo>;
