@@ -18,3 +18,5 @@ export { locatingUnsatisfiable } from './pipeline/locate-unsatisfiable.js';
 export { resolveLock, writeLock, readLock, lockDifferences, assertLocked, LOCK_FILE, type LockFile } from './pipeline/lock-file.js';
 export { checkReproducible, type ReproducibilityCheck } from './pipeline/check-reproducible.js';
 export { buildProfile, type BuildReport, type BuildOptions } from './pipeline/build-profile.js';
+export { ProfileScriptError, scriptEnvironment, PROFILE_VIEW } from './pipeline/stage-scripts.js';
+export { SCRIPT_PHASES, type ScriptPhase } from './profile/customization-schema.js';

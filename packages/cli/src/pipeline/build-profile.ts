@@ -10,7 +10,7 @@ import { rememberingWalker } from '../engine/remembering-walker.js';
 import { DEFAULT_EPOCH, type BuildContext } from './build-context.js';
 import { assertLocked, lockedReleases, resolveLock, type LockFile } from './lock-file.js';
 import { aptMetadataOptions, MetadataFloor, metadataFloorFile, type MetadataRules } from './metadata-floor.js';
-import { buildStages, publicationsOf } from './build-stages.js';
+import { buildStages, finalTreeStage, publicationsOf } from './build-stages.js';
 import type { PublishedKind } from './output-kinds.js';
 import type { ImageStageResult } from './stage-image.js';
 import type { KernelStageResult } from './stage-kernel.js';
@@ -140,7 +140,7 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
         initrd: file('initramfs'),
         rootImage: published.find((o) => o.kind === image.result.type)?.file ?? join(image.dir, image.result.file),
         ...(layerFile ? { layers: [layerFile] } : {}),
-        stagingRoot: join(done('overlay').dir, 'rootfs'),
+        stagingRoot: join(done(finalTreeStage(profile)).dir, 'rootfs'),
         append: directArgs.join(' '),
       };
     }

@@ -14,6 +14,8 @@ import { liveInitramfsStage, type LiveInitramfsStageResult } from './stage-live-
 import { overlayStage, type OverlayStageResult } from './stage-overlay.js';
 import { rootfsStage, type RootfsStageResult } from './stage-rootfs.js';
 import { rootfsTarStage } from './stage-rootfs-tar.js';
+import { scriptStage } from './stage-scripts.js';
+import { phaseScripts, type ScriptPhase } from '../profile/customization-schema.js';
 
 /** A file a stage puts in the output directory: its kind, where the stage made it, its name there. */
 export interface Publication {
@@ -49,6 +51,20 @@ export function isLayered(profile: Profile): boolean {
   return profile.image.type === 'squashfs' && !profile.outputs.includes('squashfs') && !(profile.outputs.includes('disk') && profile.disk.root === 'image');
 }
 
+const hasScripts = (profile: Profile, phase: ScriptPhase) => !isBusybox(profile) && phaseScripts(profile.scripts, phase).length > 0;
+
+/** The stage whose tree the overlay is applied to: the prepare scripts' when there are some. */
+const overlayBase = (profile: Profile) => (hasScripts(profile, 'prepare') ? 'prepare' : 'rootfs');
+
+/**
+ * The stage holding the finished root (`rootfs/` and `manifest.json`): the last script phase the
+ * profile has, else the overlay. Each phase is a stage of its own, so changing one script re-runs
+ * from its phase: the stages before it stay cached.
+ */
+export function finalTreeStage(profile: Profile): 'overlay' | 'postinstall' | 'finalize' {
+  return hasScripts(profile, 'finalize') ? 'finalize' : hasScripts(profile, 'postinstall') ? 'postinstall' : 'overlay';
+}
+
 /** Every stage a build can run, in the order of the build report. */
 export const buildStages: readonly BuildStage[] = [
   // busybox: the initramfs is the whole system, around the kernel of a Debian package.
@@ -74,23 +90,41 @@ export const buildStages: readonly BuildStage[] = [
     run: (ctx) => rootfsStage(ctx),
   },
   {
+    name: 'prepare',
+    applies: (profile) => hasScripts(profile, 'prepare'),
+    needs: () => ['rootfs'],
+    run: (ctx, done) => scriptStage(ctx, 'prepare', done.get('rootfs')),
+  },
+  {
     name: 'overlay',
     applies: (profile) => !isBusybox(profile),
-    needs: () => ['rootfs'],
-    run: (ctx, done) => overlayStage(ctx, done.get('rootfs')),
+    needs: (profile) => [overlayBase(profile)],
+    run: (ctx, done) => overlayStage(ctx, done.get(overlayBase(ctx.loaded.profile))),
+  },
+  {
+    name: 'postinstall',
+    applies: (profile) => hasScripts(profile, 'postinstall'),
+    needs: () => ['overlay'],
+    run: (ctx, done) => scriptStage(ctx, 'postinstall', done.get('overlay')),
+  },
+  {
+    name: 'finalize',
+    applies: (profile) => hasScripts(profile, 'finalize'),
+    needs: (profile) => [hasScripts(profile, 'postinstall') ? 'postinstall' : 'overlay'],
+    run: (ctx, done) => scriptStage(ctx, 'finalize', done.get(hasScripts(ctx.loaded.profile, 'postinstall') ? 'postinstall' : 'overlay')),
   },
   {
     name: 'image',
     applies: (profile) => !isBusybox(profile),
-    needs: (profile) => [isLayered(profile) ? 'rootfs' : 'overlay'],
-    run: (ctx, done) => imageStage(ctx, done.get(isLayered(ctx.loaded.profile) ? 'rootfs' : 'overlay')),
+    needs: (profile) => [isLayered(profile) ? 'rootfs' : finalTreeStage(profile)],
+    run: (ctx, done) => imageStage(ctx, done.get(isLayered(ctx.loaded.profile) ? 'rootfs' : finalTreeStage(ctx.loaded.profile))),
     publishes: (r: StageResult<ImageStageResult>, profile) => (isLayered(profile) ? [] : [{ kind: r.result.type, from: join(r.dir, r.result.file), name: `${profile.name}.${r.result.type}` }]),
   },
   {
     name: 'layer',
     applies: (profile) => !isBusybox(profile) && isLayered(profile),
-    needs: () => ['rootfs', 'overlay'],
-    run: (ctx, done) => layerStage(ctx, done.get('rootfs'), done.get('overlay')),
+    needs: (profile) => ['rootfs', finalTreeStage(profile)],
+    run: (ctx, done) => layerStage(ctx, done.get('rootfs'), done.get(finalTreeStage(ctx.loaded.profile))),
   },
   {
     name: 'initramfs',
@@ -113,13 +147,13 @@ export const buildStages: readonly BuildStage[] = [
   {
     name: 'disk',
     applies: (profile) => hasOutput(profile, 'disk'),
-    needs: (profile) => [...(profile.disk.root === 'image' ? ['image'] : ['rootfs', 'overlay']), 'initramfs'],
+    needs: (profile) => [...(profile.disk.root === 'image' ? ['image'] : ['rootfs', finalTreeStage(profile)]), 'initramfs'],
     run: (ctx, done) =>
       diskStage(
         ctx,
         ctx.loaded.profile.disk.root === 'image'
           ? { kind: 'image', image: done.get('image') }
-          : { kind: 'ext4', overlay: done.get<StageResult<OverlayStageResult>>('overlay'), rootfs: done.get<StageResult<RootfsStageResult>>('rootfs') },
+          : { kind: 'ext4', overlay: done.get<StageResult<OverlayStageResult>>(finalTreeStage(ctx.loaded.profile)), rootfs: done.get<StageResult<RootfsStageResult>>('rootfs') },
         done.get('initramfs'),
       ),
     publishes: (r: StageResult<{ file: string }>) => [{ kind: 'disk', from: join(r.dir, r.result.file), name: r.result.file }],
@@ -127,8 +161,8 @@ export const buildStages: readonly BuildStage[] = [
   {
     name: 'rootfs-tar',
     applies: (profile) => hasOutput(profile, 'rootfs-tar'),
-    needs: () => ['overlay'],
-    run: (ctx, done) => rootfsTarStage(ctx, done.get('overlay')),
+    needs: (profile) => [finalTreeStage(profile)],
+    run: (ctx, done) => rootfsTarStage(ctx, done.get(finalTreeStage(ctx.loaded.profile))),
     publishes: (r: StageResult<{ file: string }>) => [{ kind: 'rootfs-tar', from: join(r.dir, r.result.file), name: r.result.file }],
   },
 ];

@@ -6,6 +6,7 @@ import { hashTree } from '../engine/hash-tree.js';
 import type { Profile } from '../profile/profile-schema.js';
 import type { BuildContext } from './build-context.js';
 import { applyManifestToTree } from './apply-manifest-to-tree.js';
+import { applyExtraTrees, extraTreesKey } from './extra-trees.js';
 import { linkTree } from './link-tree.js';
 
 export interface OverlayStageResult {
@@ -36,13 +37,23 @@ export function overlaySettings(profile: Profile): Omit<ApplyProfileOptions, 'ro
   };
 }
 
-/** Stage 2: the overlay, users, units and settings applied to a hard-link farm of the bootstrapped root. */
+/**
+ * Stage 2: the overlay, users, units and settings, then `extraTrees`, applied to a hard-link farm of
+ * the bootstrapped root (or of the prepare scripts' tree, when the profile has some).
+ */
 export async function overlayStage(ctx: BuildContext, rootfs: StageResult<unknown>): Promise<StageResult<OverlayStageResult>> {
   const { profile, overlayDir } = ctx.loaded;
   const settings = overlaySettings(profile);
   return ctx.cache.run({
     name: 'overlay',
-    inputs: { settings, overlay: overlayDir ? await hashTree(overlayDir) : null, epoch: ctx.epoch, ownershipOnDisk: isRoot() },
+    inputs: {
+      settings,
+      overlay: overlayDir ? await hashTree(overlayDir) : null,
+      epoch: ctx.epoch,
+      ownershipOnDisk: isRoot(),
+      // Only when there are some: the keys of profiles without extra trees stay as they were.
+      ...(profile.extraTrees.length ? { extraTrees: await extraTreesKey(ctx.loaded.dir, profile.extraTrees) } : {}),
+    },
     upstream: [rootfs.key],
     describe: (r) => `${r.changes} changes`,
     run: async (dir) => {
@@ -55,9 +66,10 @@ export async function overlayStage(ctx: BuildContext, rootfs: StageResult<unknow
       await checkProfile({ root: join(rootfs.dir, 'rootfs'), ...options });
       await linkTree(join(rootfs.dir, 'rootfs'), root, run);
       const result = await applyProfile({ root, ...options });
-      await writeManifest(join(dir, 'manifest.json'), result.manifest);
-      if (isRoot()) await applyManifestToTree(root, result.manifest, run);
-      return { changes: result.changes.length };
+      const trees = await applyExtraTrees(root, result.manifest, profile.extraTrees, { profileDir: ctx.loaded.dir, work: join(dir, '.extra-trees'), sourceDateEpoch: ctx.epoch, run });
+      await writeManifest(join(dir, 'manifest.json'), trees.manifest);
+      if (isRoot()) await applyManifestToTree(root, trees.manifest, run);
+      return { changes: result.changes.length + trees.changes };
     },
   });
 }
