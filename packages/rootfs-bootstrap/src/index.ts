@@ -59,3 +59,19 @@ export {
 export { readGpgKeys, verifyDetached, type GpgVerification } from './gpg-verify.js';
 export { checkRpmSignature, type RpmSignatureCheck } from './rpm-signature-check.js';
 export type { RepomdGpgCheck, RpmRepositoryIndex } from './rpm-repo-metadata.js';
+export { comparePacmanVersions, compareVersionSegments, parsePacmanEvr, type PacmanEvr } from './pacman/vercmp.js';
+export { parsePacmanDependency, formatPacmanDependency, packageSatisfies, versionSatisfies, type PacmanDependency, type PacmanDepOperator, type PacmanProvider } from './pacman/dependency.js';
+export { parsePacmanSyncDatabase, readPacmanSyncDatabaseFile, type PacmanSyncDatabase, type ReadSyncDatabaseOptions } from './pacman/sync-database.js';
+export type { PacmanPackageInfo } from './pacman/package-info.js';
+export { resolvePacmanTargets, type PacmanResolution } from './pacman/resolve.js';
+export {
+  PacmanError,
+  PacmanDatabaseFormatError,
+  PacmanDatabasePathError,
+  PacmanDescSyntaxError,
+  PacmanUnsatisfiableError,
+  PacmanConflictError,
+  pacmanErrorCodes,
+  pacmanErrorHints,
+  type PacmanErrorCode,
+} from './pacman/errors.js';
