@@ -6,8 +6,11 @@ import { join } from 'node:path';
 
 /** Runs a package's built bin (`dist/cli.js`) with `args`; never throws on a non-zero exit. */
 export async function runBuiltBin(packageDir, args) {
-  // NO_COLOR: a help text is pinned byte for byte, whatever terminal the tests run under.
-  const run = await execa('node', [join(packageDir, 'dist/cli.js'), ...args], { reject: false, stripFinalNewline: false, env: { NO_COLOR: '1' }, stdin: 'ignore' });
+  // NO_COLOR: a help text is pinned byte for byte, whatever terminal the tests run under. nx sets
+  // FORCE_COLOR, which would win (and make Node warn on stderr about the pair): drop it.
+  const env = { ...process.env, NO_COLOR: '1' };
+  delete env.FORCE_COLOR;
+  const run = await execa('node', [join(packageDir, 'dist/cli.js'), ...args], { reject: false, stripFinalNewline: false, env, extendEnv: false, stdin: 'ignore' });
   return { exitCode: run.exitCode ?? -1, stdout: run.stdout, stderr: run.stderr };
 }
 

@@ -220,7 +220,7 @@ describe('as an ordinary user (the tests create one when they run as root)', () 
     return JSON.parse(stdout.trim().split('\n').at(-1)!);
   };
 
-  it('is root inside; owners assigned inside land in its subordinate range and come back to it, mode kept', async () => {
+  it('is root inside; owners assigned inside land in its subordinate range and come back to it, mode kept; reclaimTree makes a tree removable', async () => {
     const result = await runProbe(user.prefix, 'run');
     expect(result.code).toBeUndefined();
     const subuid = subordinateRanges(await readFile('/etc/subuid', 'utf8'), { name: user.name, id: user.uid }).find((r) => r.count >= 65535)!;
@@ -228,6 +228,8 @@ describe('as an ordinary user (the tests create one when they run as root)', () 
     expect(result.inside.slice(0, 4)).toEqual(['0', '0', `0 ${user.uid} 1`, `1 ${subuid.start} 65535`]);
     expect(result.assigned).toEqual({ uid: subuid.start + 4, gid: subgid.start + 41, mode: 0o2755 });
     expect(result.released).toEqual({ uid: user.uid, gid: user.gid, mode: 0o2755 });
+    // A tree scripts left with other ids cannot be removed by its owner until reclaimTree (the probe removed it after).
+    expect(result.removableBefore).toBe(false);
   });
 
   it('a range /etc/subuid does not grant is refused by newuidmap: ERR_USERNS_UNAVAILABLE', async () => {

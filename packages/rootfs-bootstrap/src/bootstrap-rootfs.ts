@@ -1,4 +1,4 @@
-import { emptyManifest, mergeManifest, prepareUserNamespace, sourceDateEpoch, type Manifest, type ManifestEntry, type UserNamespace } from '@distroforge/core';
+import { emptyManifest, mergeManifest, prepareUserNamespace, reclaimTree, sourceDateEpoch, type Manifest, type ManifestEntry, type UserNamespace } from '@distroforge/core';
 import { buildAtomically } from './build-atomically.js';
 import { chmod, mkdir, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -112,7 +112,7 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
     // on disk); unpacked only, the archives' headers are.
     const entries = namespace ? [...manifestEntries, ...scanned] : [...scanned, ...manifestEntries];
     return { manifest: mergeManifest(emptyManifest(), entries), report };
-  });
+  }, namespace ? (temp) => reclaimTree(namespace, temp) : undefined);
 
   return {
     target,

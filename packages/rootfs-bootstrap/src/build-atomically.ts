@@ -15,9 +15,10 @@ export async function mountsUnder(dir: string): Promise<string[]> {
 /**
  * Like core's `writeAtomically`, for a root filesystem: builds in a sibling temp directory and
  * renames it into place on success. On failure the temp tree is removed only when nothing is
- * mounted below it — a recursive delete must never reach the host's /dev or /sys.
+ * mounted below it — a recursive delete must never reach the host's /dev or /sys — after
+ * `reclaim` (when given) made all of it the builder's again.
  */
-export async function buildAtomically<T>(target: string, produce: (temp: string) => Promise<T>): Promise<T> {
+export async function buildAtomically<T>(target: string, produce: (temp: string) => Promise<T>, reclaim?: (temp: string) => Promise<void>): Promise<T> {
   const temp = join(dirname(target), `.${basename(target)}.partial-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     const result = await produce(temp);
@@ -36,6 +37,8 @@ export async function buildAtomically<T>(target: string, produce: (temp: string)
         cause: error,
       });
     }
+    // Files the image's scripts gave other ids belong to ids the builder cannot remove.
+    if (reclaim) await reclaim(temp).catch(() => undefined);
     await rm(temp, { recursive: true, force: true });
     throw error;
   }

@@ -1,4 +1,4 @@
-import { assignOwners, emptyManifest, mergeManifest, prepareUserNamespace, sourceDateEpoch, type Manifest, type ManifestEntry } from '@distroforge/core';
+import { assignOwners, reclaimTree, emptyManifest, mergeManifest, prepareUserNamespace, sourceDateEpoch, type Manifest, type ManifestEntry } from '@distroforge/core';
 import { extractRpm, idResolverFromRoot, toCoreManifest, type RpmManifestEntry } from '@distroforge/rpm-extract';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -209,7 +209,7 @@ export async function bootstrapRpmRootfs(options: RpmBootstrapOptions): Promise<
     // adds what the scriptlets made.
     const manifest = mergeManifest(emptyManifest(), [...scanned, ...(await archiveManifest())]);
     return { manifest, scriptlets };
-  });
+  }, namespace ? (temp) => reclaimTree(namespace, temp) : undefined);
   const unpackMs = performance.now() - t - configureMs;
 
   return {

@@ -20,6 +20,18 @@ async function hostPathInRoot(root: string, relative: string, followLast = false
   }
 }
 
+// Without root a directory without its owner's write bit can neither be moved to another parent
+// (its `..` changes) nor receive a later package's files: such directories keep u+w on disk, and
+// the manifest (one entry per path, with its mode) carries the package's mode to the image.
+const keepOwnerWrite = process.getuid?.() !== 0;
+
+async function makeOwnerWritable(dir: string): Promise<void> {
+  const info = await lstat(dir);
+  if (!info.isDirectory()) return;
+  if ((info.mode & 0o200) === 0) await chmod(dir, (info.mode & 0o7777) | 0o200);
+  for (const name of await readdir(dir)) await makeOwnerWritable(join(dir, name));
+}
+
 /**
  * Moves a staged tree into an existing one. Directories that exist (directly or through a symlink
  * inside the root) are merged into; anything else replaces what is there.
@@ -37,11 +49,12 @@ export async function mergeInto(staging: string, root: string, relative = ''): P
       const existing = await stat(resolved).catch(() => undefined);
       if (existing?.isDirectory()) {
         await mergeInto(staging, root, rel);
-        await chmod(resolved, info.mode & 0o7777);
+        await chmod(resolved, (info.mode & 0o7777) | (keepOwnerWrite ? 0o200 : 0));
         await utimes(resolved, info.atime, info.mtime);
         continue;
       }
       await mkdir(posix.dirname(dest), { recursive: true });
+      if (keepOwnerWrite) await makeOwnerWritable(staged);
     }
     await rename(staged, dest).catch((cause: unknown) => {
       throw rpmError('ERR_RPM_WRITE', `cannot move /${rel} into ${root}: ${(cause as Error).message}`, { path: dest, cause });

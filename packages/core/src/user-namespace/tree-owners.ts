@@ -94,3 +94,16 @@ export async function keepAclsAsSeenInside(ns: UserNamespace, root: string): Pro
   }
   return files;
 }
+
+/**
+ * Gives every path of `root` back to the invoking user (chown inside the namespace), whatever the
+ * image's programs made: on a failed or interrupted build, before the partial tree is removed, so
+ * nothing owned by an id of the user's subordinate range (which the user cannot remove) is left.
+ * Modes are not restored: the tree is about to go.
+ */
+export async function reclaimTree(ns: UserNamespace, root: string): Promise<void> {
+  const result = await runInUserNamespace(ns, ['chown', '-R', '-h', '0:0', '--', root], { isolateNetwork: true });
+  if (result.exitCode !== 0) {
+    throw coreError('ERR_USERNS_CHOWN', `could not give ${root} back to its owner: ${result.stderr.trim().split('\n').slice(-3).join(' ')}`, { path: root });
+  }
+}

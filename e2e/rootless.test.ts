@@ -1,0 +1,112 @@
+// Rootless end to end (issue 23): examples/debian-live built and boot-tested by an ordinary user
+// (created by the tests with a subordinate id range when they run as root), its maintainer scripts
+// run in a user namespace, and the ISO and disk are byte for byte those of a root build in the same
+// run. rocky-live (RPM scriptlets) likewise. Nothing in the user's state, outputs or home is left
+// owned by anyone else (an id of the namespace's range would be one the user cannot remove).
+import { execa } from 'execa';
+import { chmod, cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ordinaryUser, type OrdinaryUser } from '../tools/testing/ordinary-user.mjs';
+import { copyExample, distroforge, repo, type BuildResult, type TestResult } from './distroforge-cli.js';
+import { generateRpmTestRepo } from '../tools/rpm-test-repo/generate.mjs';
+
+let user: OrdinaryUser;
+let view = ''; // where the user reaches the checkout (a bind mount when the checkout is hidden from it)
+const cleanups: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  user = await ordinaryUser();
+  view = await mkdtemp(join(tmpdir(), 'df-e2e-checkout-'));
+  await chmod(view, 0o755);
+  cleanups.push(() => rm(view, { recursive: true, force: true }));
+});
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+/** A copy of examples/NAME the user owns, in a folder of its own. */
+async function userCopy(name: string): Promise<string> {
+  const { work, profile } = await copyExample(name);
+  cleanups.push(() => rm(work, { recursive: true, force: true }));
+  await chmod(work, 0o755);
+  if (user.prefix.length > 0) await execa('chown', ['-R', `${user.uid}:${user.gid}`, work]);
+  return profile;
+}
+
+/**
+ * Runs `distroforge ARGS --json` as the ordinary user. As root, the checkout may sit in a folder
+ * the user cannot enter (a clone under /root): a private mount namespace binds it at `view` first.
+ */
+async function asUser<T>(args: string[]): Promise<T> {
+  const cli = [process.execPath, join(view, 'packages/cli/dist/cli.js'), ...args, '--json'];
+  const command =
+    user.prefix.length === 0
+      ? [process.execPath, join(repo, 'packages/cli/dist/cli.js'), ...args, '--json']
+      : ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount --bind "$1" "$2" && shift 2 && exec "$@"', 'sh', repo, view, ...user.prefix, ...cli];
+  const run = await execa(command[0]!, command.slice(1), { reject: false, timeout: 1_800_000, cwd: '/' });
+  const last = String(run.stdout).trim().split('\n').at(-1) ?? '';
+  if (!last.startsWith('{')) throw new Error(`distroforge ${args.join(' ')} as ${user.name} exited ${run.exitCode}:\n${String(run.stderr).split('\n').slice(-30).join('\n')}`);
+  return JSON.parse(last) as T;
+}
+
+/** Paths under `dir` (and the user's cache) owned by anyone but the user. */
+async function foreignOwned(dir: string): Promise<string[]> {
+  const dirs = [dir, join(user.home, '.cache', 'distroforge')];
+  const { stdout } = await execa('find', [...dirs, '(', '!', '-uid', String(user.uid), '-o', '!', '-gid', String(user.gid), ')', '-print'], { reject: false });
+  return stdout.split('\n').filter(Boolean);
+}
+
+const digests = (build: BuildResult) => Object.fromEntries(build.outputs.filter((o) => o.kind === 'iso' || o.kind === 'disk').map((o) => [o.kind, o.sha256]));
+
+it('debian-live: built and booted under BIOS, UEFI and Secure Boot by an ordinary user, with the bytes of a root build', { timeout: 2_400_000 }, async () => {
+  const mine = await userCopy('debian-live');
+  const result = await asUser<TestResult>(['test', mine, '--jobs', '2']);
+  for (const s of result.build.stages) console.log(`rootless debian-live stage ${s.name}: ${(s.ms / 1000).toFixed(1)} s`);
+  expect(result.ok).toBe(true);
+  expect(result.boots.map((b) => `${b.firmware}/${b.medium}`)).toEqual([
+    'bios/cdrom', 'uefi/cdrom', 'uefi-secureboot/cdrom',
+    'bios/disk', 'uefi/disk', 'uefi-secureboot/disk',
+    'bios/disk-usb', 'uefi/disk-usb', 'uefi-secureboot/disk-usb',
+  ]);
+  for (const boot of result.boots) {
+    // The maintainer scripts ran: the profile's checks need base-passwd's users and systemd's setup.
+    expect(boot.commands.map((c) => [c.run, c.ok]), `${boot.firmware}/${boot.medium}`).toEqual([
+      ['hostname', true],
+      ['id live', true],
+      ['stat -c %U /home/live', true],
+      ['systemctl is-active distroforge-hello.service', true],
+    ]);
+  }
+  expect(await foreignOwned(join(mine, '..'))).toEqual([]);
+
+  if (user.prefix.length === 0) return; // not root: no root build to compare with
+  const { work, profile } = await copyExample('debian-live');
+  cleanups.push(() => rm(work, { recursive: true, force: true }));
+  const root = await distroforge<BuildResult>(['build', profile]);
+  console.log(`debian-live ISO/disk as root: ${JSON.stringify(digests(root))}, as ${user.name}: ${JSON.stringify(digests(result.build))}`);
+  expect(digests(result.build)).toEqual(digests(root));
+  expect(Object.keys(digests(root)).sort()).toEqual(['disk', 'iso']);
+});
+
+it('rocky-live: RPM scriptlets in a user namespace, the bytes of a root build', { timeout: 1_200_000 }, async () => {
+  const rpms = (await generateRpmTestRepo(join(repo, '.cache', 'rpm-test-repo', 'repo'))).dir;
+  // The profile's own source location (./rpms), a copy the user can read wherever the checkout is.
+  const withRpms = async (profile: string) => {
+    await cp(rpms, join(profile, 'rpms'), { recursive: true });
+    return profile;
+  };
+  const mine = await userCopy('rocky-live');
+  await withRpms(mine);
+  if (user.prefix.length > 0) await execa('chown', ['-R', `${user.uid}:${user.gid}`, join(mine, 'rpms')]);
+  const ordinary = await asUser<BuildResult>(['build', mine]);
+  expect(await foreignOwned(join(mine, '..'))).toEqual([]);
+  if (user.prefix.length === 0) return;
+  const { work, profile } = await copyExample('rocky-live');
+  cleanups.push(() => rm(work, { recursive: true, force: true }));
+  const root = await distroforge<BuildResult>(['build', await withRpms(profile)]);
+  console.log(`rocky-live ISO/disk as root: ${JSON.stringify(digests(root))}, as ${user.name}: ${JSON.stringify(digests(ordinary))}`);
+  expect(digests(ordinary)).toEqual(digests(root));
+  expect(Object.keys(digests(root)).sort()).toEqual(['disk', 'iso']);
+});
