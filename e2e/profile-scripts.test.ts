@@ -15,8 +15,8 @@ let profile = '';
 
 const script = (body: string) => `#!/bin/sh\nset -e\n${body}\n`;
 
-async function writeScript(name: string, body: string): Promise<void> {
-  await writeFile(join(profile, 'scripts', name), script(body));
+async function writeScript(name: string, lines: string[]): Promise<void> {
+  await writeFile(join(profile, 'scripts', name), script(lines.join('\n')));
   await chmod(join(profile, 'scripts', name), 0o755);
 }
 
@@ -33,9 +33,9 @@ beforeAll(async () => {
     'test -r /proc/self/status && test -c /dev/null && touch /tmp/scratch',
     // No network unless asked: only lo exists in the script's network namespace.
     `echo "net=$(sed -n 's/^ *\\([a-z0-9]*\\):.*/\\1/p' /proc/net/dev | paste -sd, -)." > /etc/prepare-net`,
-  ].join('\n'));
+  ]);
   // postinstall: sees the overlay's user and the extra tree.
-  await writeScript('postinstall.sh', ['id -u live > /etc/postinstall-ran', 'cat /opt/repo/README >> /etc/postinstall-ran', 'echo v1 >> /etc/postinstall-ran'].join('\n'));
+  await writeScript('postinstall.sh', ['id -u live > /etc/postinstall-ran', 'cat /opt/repo/README >> /etc/postinstall-ran', 'echo v1 >> /etc/postinstall-ran']);
   await writeScript('finalize.sh', ['echo finalized > /etc/finalize-ran', 'chmod 0600 /etc/finalize-ran', 'rm -f /etc/motd']);
   await mkdir(join(profile, 'local-repo', 'pool'), { recursive: true });
   await writeFile(join(profile, 'local-repo', 'README'), 'local repository\n');
@@ -91,7 +91,7 @@ it('builds, boots, and the guest shows what each phase\'s script and the extra t
 }, 2_400_000);
 
 it('changing the postinstall script re-runs from postinstall only, and equals a cold build byte for byte', async () => {
-  await writeScript('postinstall.sh', ['id -u live > /etc/postinstall-ran', 'cat /opt/repo/README >> /etc/postinstall-ran', 'echo v2 >> /etc/postinstall-ran'].join('\n'));
+  await writeScript('postinstall.sh', ['id -u live > /etc/postinstall-ran', 'cat /opt/repo/README >> /etc/postinstall-ran', 'echo v2 >> /etc/postinstall-ran']);
   const warm = await distroforge<BuildResult>(['build', profile]);
   expect(stageFlags(warm)).toEqual({ rootfs: true, prepare: true, overlay: true, postinstall: false, finalize: false, image: true, layer: false, initramfs: true, iso: false });
   const cold = await distroforge<BuildResult>(['build', profile, '--state', join(work, 'cold-state'), '--out', join(work, 'cold-out')]);
