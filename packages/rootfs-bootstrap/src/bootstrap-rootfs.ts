@@ -9,8 +9,8 @@ import { removeVolatileFiles, scanTree } from './finish-tree.js';
 import { bootstrapOptionsSchema, parseOptions, type BootstrapOptions, type NormalisedBootstrapOptions } from './options.js';
 import { fetchPackages } from './package-cache.js';
 import { planRootfs, type ResolvedRootfsPackage, type ResolveResult } from './resolve-rootfs.js';
-import { UNPACK_STEPS } from './apt-install.js';
-import type { AptRepository } from './apt-sources.js';
+import { UNPACK_STEPS } from './apt/install.js';
+import type { AptRepository } from './apt/sources-list.js';
 import type { InstallReport, MaintainerScripts } from './package-source.js';
 
 /** What `bootstrapRootfs` returns. */

@@ -3,7 +3,7 @@ import { bootstrapRootfs } from './bootstrap-rootfs.js';
 import { BootstrapOptionsError } from './errors.js';
 import type { BootstrapOptions, BootstrapProgress } from './options.js';
 import { resolveRootfs } from './resolve-rootfs.js';
-import { bootstrapRpmRootfs, resolveRpmRootfs } from './rpm-bootstrap.js';
+import { bootstrapRpmRootfs, resolveRpmRootfs } from './rpm/bootstrap.js';
 
 export const usage = `Usage:
   rootfs-bootstrap --suite SUITE [--variant VARIANT] [--include PKG,...] [--exclude PKG,...] [--local FILE.deb]...

@@ -1,5 +1,5 @@
 import * as openpgp from 'openpgp';
-import { readKeyring } from './release-file.js';
+import { readKeyring } from './apt/release-file.js';
 
 /** The outcome of checking one OpenPGP signature against the given keys. */
 export interface GpgVerification {

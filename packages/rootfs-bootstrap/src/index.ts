@@ -1,10 +1,10 @@
-export { compareDebVersions, parseDebVersion, type DebVersion } from './deb-version.js';
-export { parseControlFile, controlField, formatControlParagraph, type ControlParagraph } from './control-file.js';
+export { compareDebVersions, parseDebVersion, type DebVersion } from './apt/version.js';
+export { parseControlFile, controlField, formatControlParagraph, type ControlParagraph } from './apt/control-file.js';
 export { parseRelations, formatRelation, type Relation, type RelationField, type RelationOperator } from './relations.js';
-export { parseDeb822Sources, parseOneLineSources, readHostAptSources, repositoriesForSuite, type AptRepository } from './apt-sources.js';
+export { parseDeb822Sources, parseOneLineSources, readHostAptSources, repositoriesForSuite, type AptRepository } from './apt/sources-list.js';
 export { buildUniverse, type PackageCandidate, type PackageUniverse, type VersionComparator } from './package-candidate.js';
 export { resolveDependencies, installOrder, type ResolveRequest, type ResolvedPackage } from './resolve-dependencies.js';
-export { VARIANTS, variantBaseNames, type Variant } from './variant.js';
+export { VARIANTS, variantBaseNames, type Variant } from './apt/variant.js';
 export * from './errors.js';
 export { bootstrapRootfs, type BootstrapResult } from './bootstrap-rootfs.js';
 export {
@@ -18,8 +18,8 @@ export {
 } from './package-source.js';
 export { packageFileFormat, type PackageFileFormat } from './local-packages.js';
 export { readPackageFileInfo, type PackageFileInfo } from './package-file-info.js';
-export { checkReleaseAcceptable, type ReleaseRules } from './release-acceptance.js';
-export { aptSource, type AptSourceOptions, type AptPackageSource, type AptSourceIndex, type ResolvedRelease } from './apt-source.js';
+export { checkReleaseAcceptable, type ReleaseRules } from './apt/release-acceptance.js';
+export { aptSource, type AptSourceOptions, type AptPackageSource, type AptSourceIndex, type ResolvedRelease } from './apt/source.js';
 export { fetchPackages, type FetchPackagesOptions } from './package-cache.js';
 export { resolveRootfs, type ResolveResult, type ResolvedRootfsPackage } from './resolve-rootfs.js';
 export {
@@ -31,19 +31,19 @@ export {
   type BootstrapProgress,
 } from './options.js';
 export { defaultCacheDir, type DownloadProgress } from './package-cache.js';
-export { readArMembers, type ArMember } from './ar-archive.js';
-export { unpackDeb, type UnpackResult } from './unpack-deb.js';
-export { listDeb, type DebListing, type DebFileEntry } from './list-deb.js';
-export type { DebMemberType } from './deb-member-type.js';
-export { rpmvercmp, compareRpmVersions, parseRpmEvr, formatRpmEvr, rpmRangesOverlap, type RpmEvr, type RpmOperator, type RpmRange } from './rpm-version.js';
-export { parseRpmDep, formatRpmDep, type RpmDep } from './rpm-rich-deps.js';
-export { rpmCandidateFromHeader, type RpmCandidate, type RpmPackageMeta, type RpmProvide, type RpmRequire } from './rpm-candidate.js';
-export { resolveRpmDependencies, rpmInstallOrder, type RpmResolveRequest } from './rpm-resolve.js';
-export { rpmSource } from './rpm-sources.js';
-export { parseRpmSourceSpec, type RpmSourceSpec, type RpmRepository, type RpmPackageSource, type RpmSourceIndex, type RpmSourceOptions } from './rpm-source.js';
-export { resolveRpmRootfs, bootstrapRpmRootfs, type RpmResolveResult, type RpmBootstrapResult } from './rpm-bootstrap.js';
-export { rpmResolveOptionsSchema, rpmBootstrapOptionsSchema, hostRpmArchitecture, type RpmResolveOptions, type RpmBootstrapOptions } from './rpm-options.js';
-export { runRpmScriptlets, type RpmScriptletReport } from './rpm-scriptlets.js';
+export { readArMembers, type ArMember } from './apt/deb/ar-archive.js';
+export { unpackDeb, type UnpackResult } from './apt/deb/unpack.js';
+export { listDeb, type DebListing, type DebFileEntry } from './apt/deb/list.js';
+export type { DebMemberType } from './apt/deb/member-type.js';
+export { rpmvercmp, compareRpmVersions, parseRpmEvr, formatRpmEvr, rpmRangesOverlap, type RpmEvr, type RpmOperator, type RpmRange } from './rpm/version.js';
+export { parseRpmDep, formatRpmDep, type RpmDep } from './rpm/rich-deps.js';
+export { rpmCandidateFromHeader, type RpmCandidate, type RpmPackageMeta, type RpmProvide, type RpmRequire } from './rpm/candidate.js';
+export { resolveRpmDependencies, rpmInstallOrder, type RpmResolveRequest } from './rpm/resolve.js';
+export { rpmSource } from './rpm/source-from-spec.js';
+export { parseRpmSourceSpec, type RpmSourceSpec, type RpmRepository, type RpmPackageSource, type RpmSourceIndex, type RpmSourceOptions } from './rpm/source.js';
+export { resolveRpmRootfs, bootstrapRpmRootfs, type RpmResolveResult, type RpmBootstrapResult } from './rpm/bootstrap.js';
+export { rpmResolveOptionsSchema, rpmBootstrapOptionsSchema, hostRpmArchitecture, type RpmResolveOptions, type RpmBootstrapOptions } from './rpm/options.js';
+export { runRpmScriptlets, type RpmScriptletReport } from './rpm/scriptlets.js';
 export {
   parseComps,
   mergeComps,
@@ -55,10 +55,10 @@ export {
   type CompsPackageReq,
   type CompsPackageType,
   type GroupSelection,
-} from './comps-groups.js';
+} from './rpm/comps-groups.js';
 export { readGpgKeys, verifyDetached, type GpgVerification } from './gpg-verify.js';
-export { checkRpmSignature, type RpmSignatureCheck } from './rpm-signature-check.js';
-export type { RepomdGpgCheck, RpmRepositoryIndex } from './rpm-repo-metadata.js';
+export { checkRpmSignature, type RpmSignatureCheck } from './rpm/signature-check.js';
+export type { RepomdGpgCheck, RpmRepositoryIndex } from './rpm/repo-metadata.js';
 export { comparePacmanVersions, compareVersionSegments, parsePacmanEvr, type PacmanEvr } from './pacman/vercmp.js';
 export { parsePacmanDependency, formatPacmanDependency, packageSatisfies, versionSatisfies, type PacmanDependency, type PacmanDepOperator, type PacmanProvider } from './pacman/dependency.js';
 export { parsePacmanSyncDatabase, readPacmanSyncDatabaseFile, type PacmanSyncDatabase, type ReadSyncDatabaseOptions } from './pacman/sync-database.js';

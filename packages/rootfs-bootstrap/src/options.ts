@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { ReleaseChecks } from './apt-index.js';
+import type { ReleaseChecks } from './apt/repository-index.js';
 import { BootstrapOptionsError } from './errors.js';
 import type { DownloadProgress } from './package-cache.js';
-import { VARIANTS } from './variant.js';
+import { VARIANTS } from './apt/variant.js';
 
 /** Progress events of a bootstrap run, in order of phases. */
 export type BootstrapProgress =

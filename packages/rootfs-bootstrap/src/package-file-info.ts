@@ -1,12 +1,12 @@
 import { readRpm } from '@distroforge/rpm-extract';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { controlField, parseControlFile } from './control-file.js';
-import { readDebControlArchive } from './deb-control.js';
+import { controlField, parseControlFile } from './apt/control-file.js';
+import { readDebControlArchive } from './apt/deb/control-archive.js';
 import { LocalPackageError } from './errors.js';
 import { packageFileFormat, type PackageFileFormat } from './local-packages.js';
 import { sha256File } from '@distroforge/core';
-import { formatRpmEvr } from './rpm-version.js';
+import { formatRpmEvr } from './rpm/version.js';
 
 /** What a package file is, from its own metadata (a `.deb`'s control file, an `.rpm`'s header). */
 export interface PackageFileInfo {

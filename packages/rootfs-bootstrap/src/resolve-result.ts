@@ -1,5 +1,5 @@
-import type { ResolvedRelease } from './apt-source.js';
-import type { AptRepository } from './apt-sources.js';
+import type { ResolvedRelease } from './apt/source.js';
+import type { AptRepository } from './apt/sources-list.js';
 
 /** One package of a resolved root filesystem (the lock-file entry). */
 export interface ResolvedRootfsPackage {

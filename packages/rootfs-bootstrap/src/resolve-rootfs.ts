@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { aptSource } from './apt-source.js';
+import { aptSource } from './apt/source.js';
 import type { ResolveResult } from './resolve-result.js';
-import type { AptRepository } from './apt-sources.js';
+import type { AptRepository } from './apt/sources-list.js';
 import { parseOptions, releaseChecksOf, resolveOptionsSchema, type NormalisedResolveOptions, type ResolveOptions } from './options.js';
 import { buildUniverse, type PackageCandidate, type PackageUniverse } from './package-candidate.js';
 import { defaultCacheDir } from './package-cache.js';

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseDeb822Sources, parseOneLineSources, repositoriesForSuite } from '../src/apt-sources.js';
+import { parseDeb822Sources, parseOneLineSources, repositoriesForSuite } from '../src/apt/sources-list.js';
 
 const deb822 = `Types: deb deb-src
 # a comment

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { controlField, formatControlParagraph, parseControlFile } from '../src/control-file.js';
+import { controlField, formatControlParagraph, parseControlFile } from '../src/apt/control-file.js';
 import { parseRelations } from '../src/relations.js';
 
 const sample = `Package: libc6

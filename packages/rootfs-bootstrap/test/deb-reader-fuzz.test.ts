@@ -8,9 +8,9 @@ import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, s
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readDebControlArchive } from '../src/deb-control.js';
-import { listDeb } from '../src/list-deb.js';
-import { unpackDeb } from '../src/unpack-deb.js';
+import { readDebControlArchive } from '../src/apt/deb/control-archive.js';
+import { listDeb } from '../src/apt/deb/list.js';
+import { unpackDeb } from '../src/apt/deb/unpack.js';
 import { ar, compress, paxHeader, tarMember, type DebCompression, type TarMember } from './deb-builder.js';
 import { seededRandom } from '../../../tools/testing/seeded-random.mjs';
 

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { compareDebVersions, parseDebVersion } from '../src/deb-version.js';
+import { compareDebVersions, parseDebVersion } from '../src/apt/version.js';
 
 // [a, b, expected sign of compare(a, b)] — cases from Debian policy 5.6.12 and dpkg's test suite.
 const table: [string, string, number][] = [

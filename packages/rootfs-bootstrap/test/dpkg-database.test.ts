@@ -5,8 +5,8 @@ import { chmodSync, chownSync, lchownSync, lstatSync, linkSync, mkdirSync, mkdte
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activateFileTriggers, readDiversions } from '../src/dpkg-database.js';
-import { ownersToAssign, unpackIntoDpkgDatabase } from '../src/dpkg-unpack.js';
+import { activateFileTriggers, readDiversions } from '../src/apt/dpkg/database.js';
+import { ownersToAssign, unpackIntoDpkgDatabase } from '../src/apt/dpkg/unpack.js';
 import type { PackageCandidate } from '../src/package-candidate.js';
 
 const work = mkdtempSync(join(tmpdir(), 'rootfs-bootstrap-dpkgdb-'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareDebVersions } from '../src/deb-version.js';
+import { compareDebVersions } from '../src/apt/version.js';
 import { UnsatisfiableError } from '../src/errors.js';
 import { buildUniverse, type PackageCandidate } from '../src/package-candidate.js';
 import { parseRelations } from '../src/relations.js';

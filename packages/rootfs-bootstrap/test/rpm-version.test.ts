@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { compareRpmVersions, parseRpmEvr, rpmRangesOverlap, rpmvercmp } from '../src/rpm-version.js';
+import { compareRpmVersions, parseRpmEvr, rpmRangesOverlap, rpmvercmp } from '../src/rpm/version.js';
 
 /** Pairs that exercise every branch of rpmvercmp: numbers, letters, separators, `~`, `^`, epochs, releases. */
 const PAIRS: [string, string][] = [

@@ -8,8 +8,8 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as openpgp from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repositoriesForSuite } from '../src/apt-sources.js';
-import { parseRelease, verifyInRelease } from '../src/release-file.js';
+import { repositoriesForSuite } from '../src/apt/sources-list.js';
+import { parseRelease, verifyInRelease } from '../src/apt/release-file.js';
 import { bootstrapRootfs, defaultCacheDir, fetchPackages, resolveRootfs } from '../src/index.js';
 
 const work = mkdtempSync(join(tmpdir(), 'rootfs-bootstrap-tamper-'));

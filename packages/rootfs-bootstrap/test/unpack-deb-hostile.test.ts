@@ -6,12 +6,12 @@ import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ownersToAssign, unpackIntoDpkgDatabase } from '../src/dpkg-unpack.js';
+import { ownersToAssign, unpackIntoDpkgDatabase } from '../src/apt/dpkg/unpack.js';
 import { assignOwners, prepareUserNamespace } from '@distroforge/core';
 import type { PackageCandidate } from '../src/package-candidate.js';
-import { unpackDeb } from '../src/unpack-deb.js';
+import { unpackDeb } from '../src/apt/deb/unpack.js';
 import { gzipSync } from 'node:zlib';
-import { readDebControlArchive } from '../src/deb-control.js';
+import { readDebControlArchive } from '../src/apt/deb/control-archive.js';
 import { compress, craftedDeb, paxHeader, tarball, tarMember, tarOf, type TarMember } from './deb-builder.js';
 
 const work = mkdtempSync(join(tmpdir(), 'rootfs-bootstrap-hostile-deb-'));

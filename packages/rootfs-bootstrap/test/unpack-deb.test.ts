@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Header } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readArMembers } from '../src/ar-archive.js';
-import { readDebControlArchive } from '../src/deb-control.js';
-import { unpackDeb } from '../src/unpack-deb.js';
-import { listDeb } from '../src/list-deb.js';
+import { readArMembers } from '../src/apt/deb/ar-archive.js';
+import { readDebControlArchive } from '../src/apt/deb/control-archive.js';
+import { unpackDeb } from '../src/apt/deb/unpack.js';
+import { listDeb } from '../src/apt/deb/list.js';
 import { ar } from './deb-builder.js';
 
 const work = mkdtempSync(join(tmpdir(), 'rootfs-bootstrap-unpack-'));
