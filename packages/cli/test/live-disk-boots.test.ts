@@ -103,3 +103,17 @@ describe('distroforge test fails when the persistence token is not found', () =>
     for (const boot of [write!, check!]) expect(await readFile(boot.consoleLog!, 'utf8')).not.toMatch(/live: persistence on/);
   }, 1_800_000);
 });
+
+describe('distroforge test answers the boot menu', () => {
+  it('a menu whose countdown outlasts test.timeout still boots: Enter is pressed as soon as GRUB shows it', async () => {
+    // One hour of menu against the test's 600 s: only the key press can make this boot in time.
+    await editProfile((doc) => (doc.boot = { timeout: 3600 }));
+    const run = await testJson('--firmware', 'uefi', '--medium', 'disk');
+    const [boot] = run.result.boots;
+    console.log(`rpm-live-disk uefi/disk (menu answered): ready in ${boot?.readyMs} ms (${boot?.accel})`);
+    expect(run.result.boots.map((b) => [`${b.firmware}/${b.medium}`, b.error, b.ok, b.menuAnswered])).toEqual([['uefi/disk', undefined, true, true]]);
+    // The image kept its own timeout; only the test skipped the wait.
+    expect(await readFile(boot!.consoleLog!, 'utf8')).toMatch(/executed automatically in 3600s/);
+    expect(run.exitCode).toBe(exitCodes.ok);
+  }, 1_200_000);
+});

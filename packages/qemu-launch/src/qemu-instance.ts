@@ -6,6 +6,11 @@ import type { MatchOptions, SerialConsole } from './serial-console.js';
 export interface WaitForOptions extends MatchOptions {
   /** Milliseconds to wait (default 60 000). */
   timeout?: number;
+  /**
+   * Search the console from the start of the boot and leave the cursor where it is: for a milestone
+   * watched beside the main expect sequence (a boot menu to answer while waiting for the shell).
+   */
+  fromStart?: boolean;
 }
 
 export interface WaitForResult {
@@ -125,7 +130,7 @@ export class QemuInstance implements AsyncDisposable {
       };
       const check = () => {
         if (settled) return;
-        const found = serial.take(pattern, options);
+        const found = options.fromStart === true ? serial.firstMatch(pattern, options) : serial.take(pattern, options);
         if (found) {
           finish();
           resolve({ match: found.match, groups: found.groups, elapsedMs: Math.round(found.at - this.#parts.startedAt) });

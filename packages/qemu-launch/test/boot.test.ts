@@ -51,6 +51,17 @@ describe('direct kernel boot of a busybox initramfs', () => {
     await expect(vm.waitFor(MARKER, { timeout: 1500 })).rejects.toBeInstanceOf(QemuTimeoutError);
   });
 
+  it('fromStart finds text matched before, waits for text still to come, and leaves the cursor where it was', async () => {
+    // The marker was consumed above; from the start of the boot it is still there.
+    await expect(vm.waitFor(MARKER, { fromStart: true, timeout: 1000 })).resolves.toMatchObject({ match: MARKER });
+    // The typed line is echoed as "from-start-$((1+1))": only the shell's answer matches.
+    await vm.send('echo from-start-$((1+1))\n');
+    await expect(vm.waitFor('from-start-2', { fromStart: true, timeout: 30_000 })).resolves.toMatchObject({ match: 'from-start-2' });
+    // Neither call moved the cursor: the expect-style wait still finds the answer once, then not again.
+    await expect(vm.waitFor('from-start-2', { timeout: 1000 })).resolves.toMatchObject({ match: 'from-start-2' });
+    await expect(vm.waitFor('from-start-2', { timeout: 1000 })).rejects.toBeInstanceOf(QemuTimeoutError);
+  });
+
   it('a timeout rejects with QemuTimeoutError carrying the last console lines and the log path', async () => {
     await vm.send('echo last-line-before-timeout\n');
     await vm.waitFor('last-line-before-timeout\r\n', { timeout: 30_000 });

@@ -1,4 +1,4 @@
-import { chmod, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { execa } from 'execa';
 import { launch, type LaunchOptions } from '@distroforge/qemu-launch';
@@ -49,6 +49,8 @@ export interface BootVerdict extends BootMode {
   consoleLog?: string;
   /** For chained disk boots: whether the file written in the first boot was written / found. */
   persistence?: 'written' | 'found' | 'missing';
+  /** The boot loader's menu showed and Enter was pressed there (its default entry booted at once). */
+  menuAnswered?: boolean;
 }
 
 /**
@@ -84,9 +86,6 @@ export async function chainDiskBoots(modes: BootMode[], report: BuildReport, dir
     if (!first || !second) continue;
     const image = join(dir, `${firmware}-persist${extname(disk.file)}`);
     await execa('cp', ['--sparse=always', '--reflink=auto', disk.file, image]);
-    // Outputs are read-only (0444): the copy the two boots write must be writable by its owner,
-    // which root would not notice.
-    await chmod(image, 0o644);
     first.persist = { image, step: 'write', token };
     second.persist = { image, step: 'check', token };
   }
@@ -133,6 +132,7 @@ export async function bootAndCheck(mode: BootMode, report: BuildReport, test: Te
   const instance = await launch({ ...launchOptionsFor(mode, report, test.memory, options.cpus), ...(logDir ? { logDir, name: `${mode.firmware}-${mode.medium}` } : {}) });
   verdict.accel = instance.accel;
   verdict.consoleLog = instance.logFile;
+  const menu = mode.medium === 'direct' || mode.medium === '9p' ? undefined : answerBootMenu(instance, test.timeout * 1000);
   try {
     const ready = await instance.waitFor(test.ready, { timeout: test.timeout * 1000 });
     verdict.readyMs = ready.elapsedMs;
@@ -149,11 +149,32 @@ export async function bootAndCheck(mode: BootMode, report: BuildReport, test: Te
   } finally {
     verdict.stages = bootStages((pattern) => instance.firstSeen(pattern)?.elapsedMs, verdict.readyMs);
     await instance.kill().catch(() => undefined);
+    if (menu) verdict.menuAnswered = await menu;
   }
   return verdict;
 }
 
 type Instance = Awaited<ReturnType<typeof launch>>;
+
+/** GRUB's menu help line, printed (on its own line) once the menu is drawn and reading keys. */
+const GRUB_MENU = /Press enter to boot the selected OS/;
+
+/**
+ * Presses Enter once GRUB's menu shows, so the default entry boots at once instead of after the
+ * profile's boot.timeout (3 s by default, ~10% of a UEFI CD boot under TCG); the image keeps its
+ * timeout. One key, sent as the menu appears (its countdown has seconds left), so no later prompt
+ * sees it. Resolves false when the menu never showed (timeout 0, another boot loader) or QEMU ended
+ * first.
+ */
+async function answerBootMenu(instance: Instance, timeoutMs: number): Promise<boolean> {
+  try {
+    await instance.waitFor(GRUB_MENU, { timeout: timeoutMs, fromStart: true });
+    await instance.send('\r');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Answers a getty/login prompt: user name, the password if asked, then waits for the shell prompt. */
 async function logIn(instance: Instance, login: NonNullable<NonNullable<Profile['test']>['login']>): Promise<void> {
