@@ -77,7 +77,7 @@ async function rootfsStageOf(dir: string, runIn?: string): Promise<{ stage: Stag
   } as unknown as StageCache;
   const reporter = new Reporter({ quiet: true, out: new PassThrough() });
   const metadata = { floor: await MetadataFloor.load(undefined), lockReleases: [], allowRollback: false };
-  const ctx: BuildContext = { loaded, paths: profilePaths(dir), reporter, cache, epoch: 1_700_000_000, logFile: join(work, 'build.log'), metadata, resolveLock: () => resolveLock(loaded), walkStageTree: rememberingWalker() };
+  const ctx: BuildContext = { loaded, paths: profilePaths(dir), reporter, cache, epoch: 1_700_000_000, mode: 'release', logFile: join(work, 'build.log'), metadata, resolveLock: () => resolveLock(loaded), walkStageTree: rememberingWalker() };
   await rootfsStage(ctx);
   return { stage: stage!, key: StageCache.key(stage!.name, stage!.inputs, stage!.upstream), ...(result ? { result } : {}) };
 }

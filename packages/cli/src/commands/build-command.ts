@@ -14,12 +14,13 @@ export default defineCommand({
     check: { type: 'boolean', description: 'build a second time from scratch in a separate directory and compare the outputs byte for byte', default: false },
     locked: { type: 'boolean', description: 'fail unless the packages resolve exactly as distroforge.lock says', default: false },
     allowRollback: { type: 'boolean', description: 'accept package metadata older than distroforge.lock\u2019s or the last build\u2019s (an older mirror snapshot on purpose)', default: false },
+    release: { type: 'boolean', description: 'the release preset: the smallest root image (squashfs zstd 15) where the profile sets no image.level; default: the development preset (zstd 1, fastest build)', default: false },
     ...outputArgs,
   },
   async run({ args }) {
     const reporter = reporterFor(args);
     try {
-      const options = { profile: args.profile, reporter, locked: args.locked, allowRollback: args.allowRollback, ...(args.out ? { out: args.out } : {}), ...(args.state ? { state: args.state } : {}) };
+      const options = { profile: args.profile, reporter, locked: args.locked, allowRollback: args.allowRollback, release: args.release, ...(args.out ? { out: args.out } : {}), ...(args.state ? { state: args.state } : {}) };
       const report = await withInterrupt(async (signal) => {
         if (!args.check) return buildProfile({ ...options, signal });
         const checked = await checkReproducible({ ...options, signal });

@@ -17,12 +17,13 @@ export default defineCommand({
     gui: { type: 'boolean', description: 'open a QEMU window as well', default: false },
     memory: { type: 'string', valueHint: 'MIB', description: 'guest memory in MiB', default: '1024' },
     out: { type: 'string', alias: 'o', valueHint: 'DIR', description: 'output directory (default PROFILE/out)' },
+    release: { type: 'boolean', description: 'the release preset: the smallest root image (squashfs zstd 15) where the profile sets no image.level; default: the development preset (zstd 1, fastest build)', default: false },
     verbose: { type: 'boolean', description: 'stream the external tools\u2019 output', default: false },
   },
   async run({ args }) {
     const reporter = reporterFor({ verbose: args.verbose });
     const report = await imageTarget(args.profile)
-      .then(async (image) => image ?? buildProfile({ profile: args.profile, reporter, ...(args.out ? { out: args.out } : {}) }))
+      .then(async (image) => image ?? buildProfile({ profile: args.profile, reporter, release: args.release, ...(args.out ? { out: args.out } : {}) }))
       .finally(() => reporter.close());
     const firmware = args.firmware;
     if (firmware !== 'bios' && firmware !== 'uefi' && firmware !== 'uefi-secureboot') {

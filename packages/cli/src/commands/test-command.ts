@@ -27,6 +27,7 @@ export default defineCommand({
     timeout: { type: 'string', valueHint: 'SECONDS', description: 'seconds to wait for the ready text (replaces test.timeout)' },
     jobs: { type: 'string', valueHint: 'N', description: 'boots run side by side (default 1); each guest gets cores / jobs vCPUs', default: '1' },
     allowRollback: { type: 'boolean', description: 'accept package metadata older than distroforge.lock\u2019s or the last build\u2019s (an older mirror snapshot on purpose)', default: false },
+    release: { type: 'boolean', description: 'the release preset: the smallest root image (squashfs zstd 15) where the profile sets no image.level; default: the development preset (zstd 1, fastest build)', default: false },
     medium: {
       type: 'string',
       valueHint: 'MEDIA',
@@ -59,6 +60,7 @@ export default defineCommand({
 interface TestArgs {
   profile: string;
   allowRollback?: boolean | undefined;
+  release?: boolean | undefined;
   out?: string | undefined;
   state?: string | undefined;
   firmware?: string | undefined;
@@ -93,7 +95,7 @@ async function profileTestTarget(args: TestArgs, reporter: Reporter): Promise<Te
     firmware = wanted;
   }
   const report = await withInterrupt((signal) =>
-    buildProfile({ profile: args.profile, reporter, signal, allowRollback: args.allowRollback === true, ...(args.out ? { out: args.out } : {}), ...(args.state ? { state: args.state } : {}) }),
+    buildProfile({ profile: args.profile, reporter, signal, allowRollback: args.allowRollback === true, release: args.release === true, ...(args.out ? { out: args.out } : {}), ...(args.state ? { state: args.state } : {}) }),
   );
   return { report, test, firmware, bootsDir: join(profilePaths(args.profile, { ...(args.state ? { state: args.state } : {}) }).stateDir, 'boots') };
 }

@@ -5,6 +5,7 @@ import type { StageCache } from '../engine/stage-cache.js';
 import type { ProfilePaths } from '../profile/profile-paths.js';
 import type { LockFile } from './lock-file.js';
 import type { MetadataRules } from './metadata-floor.js';
+import type { BuildMode } from './image-compression.js';
 
 /** What every stage of a build can read. */
 export interface BuildContext {
@@ -14,6 +15,8 @@ export interface BuildContext {
   cache: StageCache;
   /** The build timestamp: SOURCE_DATE_EPOCH, else the profile's, else a fixed default. */
   epoch: number;
+  /** `dev` (default) or `release` (`--release`): the squashfs preset where the profile names no level; part of the image stages' keys. */
+  mode: BuildMode;
   /** Tool log of this build. */
   logFile: string;
   signal?: AbortSignal;

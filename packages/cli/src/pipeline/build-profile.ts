@@ -8,6 +8,7 @@ import { loadProfile, type LoadedProfile } from '../profile/load-profile.js';
 import type { Reporter } from '../output/reporter.js';
 import { rememberingWalker } from '../engine/remembering-walker.js';
 import { DEFAULT_EPOCH, type BuildContext } from './build-context.js';
+import { DEFAULT_BUILD_MODE } from './image-compression.js';
 import { assertLocked, lockedReleases, resolveLock, type LockFile } from './lock-file.js';
 import { aptMetadataOptions, MetadataFloor, metadataFloorFile, type MetadataRules } from './metadata-floor.js';
 import { buildStages, finalTreeStage, publicationsOf } from './build-stages.js';
@@ -31,6 +32,8 @@ export interface BuildOptions {
   locked?: boolean;
   /** Accept package metadata older than the lock file's or the last build's (`--allow-rollback`). */
   allowRollback?: boolean;
+  /** The release preset (smallest root image) instead of the development one (fastest build): `--release`. */
+  release?: boolean;
 }
 
 export interface BuiltOutput {
@@ -89,6 +92,7 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
     reporter: options.reporter,
     cache: new StageCache(paths.stateDir, options.reporter, { signal: stop.signal, toolchain: stageToolchain }),
     epoch,
+    mode: options.release === true ? 'release' : DEFAULT_BUILD_MODE,
     logFile,
     signal: stop.signal,
     metadata,

@@ -4,6 +4,7 @@ import { readManifest } from '@distroforge/core';
 import { createErofs, createSquashfs } from '@distroforge/squashfs-wrap';
 import type { StageResult } from '../engine/stage-cache.js';
 import type { BuildContext } from './build-context.js';
+import { imageSettings } from './image-compression.js';
 
 export interface ImageStageResult {
   file: string;
@@ -15,7 +16,7 @@ export interface ImageStageResult {
 
 /** Stage 3: the finished root becomes a compressed read-only image, ownership from the manifest. */
 export async function imageStage(ctx: BuildContext, overlay: StageResult<unknown>): Promise<StageResult<ImageStageResult>> {
-  const image = ctx.loaded.profile.image;
+  const image = imageSettings(ctx.loaded.profile.image, ctx.mode);
   // As root the overlay tree carries the manifest's owners (the overlay stage applied them);
   // without root it is all the builder's, and what the manifest does not name is root's.
   const owner = process.getuid?.() === 0 ? ('disk' as const) : ('root' as const);

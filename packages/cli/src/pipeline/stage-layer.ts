@@ -4,6 +4,7 @@ import { readManifest } from '@distroforge/core';
 import { createSquashfs } from '@distroforge/squashfs-wrap';
 import type { StageResult } from '../engine/stage-cache.js';
 import type { BuildContext } from './build-context.js';
+import { imageSettings } from './image-compression.js';
 import { buildOverlayLayer } from './overlay-layer.js';
 
 export interface LayerStageResult {
@@ -23,7 +24,7 @@ export const LAYER_ISO_PATH = '/live/overlay.squashfs';
  * whole root again; a cold build makes the same two images, so the bytes do not depend on the cache.
  */
 export async function layerStage(ctx: BuildContext, rootfs: StageResult<unknown>, overlay: StageResult<unknown>): Promise<StageResult<LayerStageResult>> {
-  const image = ctx.loaded.profile.image;
+  const image = imageSettings(ctx.loaded.profile.image, ctx.mode);
   return ctx.cache.run({
     name: 'layer',
     inputs: { image, epoch: ctx.epoch },
