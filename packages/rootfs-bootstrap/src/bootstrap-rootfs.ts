@@ -4,7 +4,7 @@ import { chmod, mkdir, mkdtemp, readdir, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { BootstrapOptionsError, TargetNotEmptyError } from './errors.js';
+import { TargetNotEmptyError } from './errors.js';
 import { removeVolatileFiles, scanTree } from './finish-tree.js';
 import { bootstrapOptionsSchema, parseOptions, type BootstrapOptions, type NormalisedBootstrapOptions } from './options.js';
 import { fetchPackages } from './package-cache.js';

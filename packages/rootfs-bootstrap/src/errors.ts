@@ -1,18 +1,77 @@
-import { DistroforgeError, type ErrorDetails } from '@distroforge/core';
+import { DistroforgeError, type ErrorDetails, type OptionIssue, type OptionsErrorDetails } from '@distroforge/core';
 
 /**
- * Every error rootfs-bootstrap throws on purpose. `code` is stable (listed in the README); catch by
- * class or by code.
+ * Stable error codes of this package (listed in the README with their hints). The pacman source's
+ * codes are `pacmanErrorCodes` (its own list and hints); core's user-namespace, tool and
+ * decompression codes pass through unchanged.
  */
-export class BootstrapError extends DistroforgeError {}
+export const bootstrapErrorCodes = [
+  'ERR_BOOTSTRAP_SIGNATURE',
+  'ERR_BOOTSTRAP_DIGEST',
+  'ERR_BOOTSTRAP_RELEASE',
+  'ERR_BOOTSTRAP_RELEASE_SUITE',
+  'ERR_BOOTSTRAP_RELEASE_EXPIRED',
+  'ERR_BOOTSTRAP_METADATA_ROLLBACK',
+  'ERR_BOOTSTRAP_FETCH',
+  'ERR_BOOTSTRAP_NO_MIRROR',
+  'ERR_BOOTSTRAP_CONTROL_SYNTAX',
+  'ERR_BOOTSTRAP_UNSATISFIABLE',
+  'ERR_BOOTSTRAP_DEB_FORMAT',
+  'ERR_BOOTSTRAP_UNPACK_WRITE',
+  'ERR_BOOTSTRAP_UNSAFE_PATH',
+  'ERR_BOOTSTRAP_TARGET_NOT_EMPTY',
+  'ERR_BOOTSTRAP_RPM_SOURCE',
+  'ERR_BOOTSTRAP_LOCAL_PACKAGE',
+  'ERR_BOOTSTRAP_OPTIONS',
+  'ERR_BOOTSTRAP_MOUNTS_LEFT',
+] as const;
+
+export type BootstrapErrorCode = (typeof bootstrapErrorCodes)[number];
+
+// The hint an error of the code gets unless it is given a more specific one (the override option, the umount command).
+const hints: Record<BootstrapErrorCode, string> = {
+  ERR_BOOTSTRAP_SIGNATURE: 'check the mirror and the keyring (--keyring); use --insecure only for throw-away experiments',
+  ERR_BOOTSTRAP_DIGEST: 'the mirror served a modified or truncated file; retry later or use another mirror',
+  ERR_BOOTSTRAP_RELEASE: 'check the suite, component and architecture names',
+  ERR_BOOTSTRAP_RELEASE_SUITE:
+    'the mirror serves another suite under this name (misconfigured or hostile; apt calls it a conflicting distribution): check the mirror and the suite name',
+  ERR_BOOTSTRAP_RELEASE_EXPIRED: "use an up-to-date mirror; for an archive snapshot on purpose pass allowExpiredRelease (apt's Check-Valid-Until=no)",
+  ERR_BOOTSTRAP_METADATA_ROLLBACK:
+    'the mirror serves metadata older than a copy seen before (stale or hostile): use an up-to-date mirror, or pass allowReleaseRollback (apt) or allowRepomdRollback (rpm) to go back on purpose',
+  ERR_BOOTSTRAP_FETCH: 'check the mirror URL and the network; downloads resume where they stopped',
+  ERR_BOOTSTRAP_NO_MIRROR: 'pass a mirror, e.g. --mirror http://deb.debian.org/debian',
+  ERR_BOOTSTRAP_CONTROL_SYNTAX: 'the repository metadata is corrupt; fetch it again',
+  ERR_BOOTSTRAP_UNSATISFIABLE: 'check the package names, the suite and components, or add an alternative with --include',
+  ERR_BOOTSTRAP_DEB_FORMAT: 'the package file is corrupt; delete it from the cache and retry',
+  ERR_BOOTSTRAP_UNPACK_WRITE:
+    'a missing or non-directory parent means the package is corrupt (delete it from the cache); otherwise check free space and permissions of the target',
+  ERR_BOOTSTRAP_UNSAFE_PATH: 'the package is malicious or corrupt; it was not installed',
+  ERR_BOOTSTRAP_TARGET_NOT_EMPTY: 'pass a new or empty directory',
+  ERR_BOOTSTRAP_RPM_SOURCE: 'check the --source path or URL',
+  ERR_BOOTSTRAP_LOCAL_PACKAGE:
+    'check the path in localPackages; an apt source installs .deb files, an rpm source .rpm files (build them with dpkg-deb --build or rpmbuild)',
+  ERR_BOOTSTRAP_OPTIONS: 'see the README for the option shapes',
+  ERR_BOOTSTRAP_MOUNTS_LEFT: 'unmount what is mounted under the partial tree (umount -R on each mount named in value) and remove it',
+};
+
+/** The pacman source's codes (`pacmanErrorCodes`, in pacman/errors.ts): its errors bring their own hints. */
+type PacmanCode = `ERR_PACMAN_${string}`;
+
+/**
+ * Every error rootfs-bootstrap throws on purpose (core's passed-through errors aside). `code` is
+ * stable (listed in the README); catch by class or by code. The hint is the code's unless the error
+ * gives a more specific one.
+ */
+export class BootstrapError extends DistroforgeError {
+  constructor(code: BootstrapErrorCode | PacmanCode, message: string, details: ErrorDetails = {}) {
+    super(code, message, { ...details, hint: details.hint ?? hints[code as BootstrapErrorCode] });
+  }
+}
 
 /** An `InRelease` file has no valid signature by a key of the keyring. */
 export class SignatureError extends BootstrapError {
   constructor(message: string, details: ErrorDetails = {}) {
-    super('ERR_BOOTSTRAP_SIGNATURE', message, {
-      hint: 'check the mirror and the keyring (--keyring); use --insecure only for throw-away experiments',
-      ...details,
-    });
+    super('ERR_BOOTSTRAP_SIGNATURE', message, details);
   }
 }
 
@@ -21,11 +80,7 @@ export class DigestMismatchError extends BootstrapError {
   readonly expected: string;
   readonly actual: string;
   constructor(what: string, expected: string, actual: string, details: ErrorDetails = {}) {
-    super('ERR_BOOTSTRAP_DIGEST', `${what}: expected ${expected}, got ${actual}`, {
-      hint: 'the mirror served a modified or truncated file; retry later or use another mirror',
-      value: actual,
-      ...details,
-    });
+    super('ERR_BOOTSTRAP_DIGEST', `${what}: expected ${expected}, got ${actual}`, { value: actual, ...details });
     this.expected = expected;
     this.actual = actual;
   }
@@ -34,7 +89,7 @@ export class DigestMismatchError extends BootstrapError {
 /** The signed `Release` data lacks something we need (an index for the component and architecture). */
 export class ReleaseError extends BootstrapError {
   constructor(message: string, details: ErrorDetails = {}) {
-    super('ERR_BOOTSTRAP_RELEASE', message, { hint: 'check the suite, component and architecture names', ...details });
+    super('ERR_BOOTSTRAP_RELEASE', message, details);
   }
 }
 
@@ -46,7 +101,6 @@ export class ReleaseSuiteMismatchError extends BootstrapError {
   readonly seen: { suite: string | undefined; codename: string | undefined };
   constructor(url: string, expected: string, seen: { suite: string | undefined; codename: string | undefined }) {
     super('ERR_BOOTSTRAP_RELEASE_SUITE', `${url} is the Release of Suite ${seen.suite ?? '(none)'}, Codename ${seen.codename ?? '(none)'}, not of ${expected}`, {
-      hint: 'the mirror serves another suite under this name (misconfigured or hostile; apt calls it a conflicting distribution): check the mirror and the suite name',
       path: url,
       value: seen,
     });
@@ -63,7 +117,6 @@ export class ReleaseExpiredError extends BootstrapError {
   readonly seen: string;
   constructor(url: string, validUntil: Date, now: Date) {
     super('ERR_BOOTSTRAP_RELEASE_EXPIRED', `${url} expired on ${validUntil.toISOString()} (now ${now.toISOString()})`, {
-      hint: 'use an up-to-date mirror; for an archive snapshot on purpose pass allowExpiredRelease (apt\'s Check-Valid-Until=no)',
       path: url,
       value: validUntil.toISOString(),
     });
@@ -95,25 +148,21 @@ export class MetadataRollbackError extends BootstrapError {
 /** Downloading from a mirror failed. */
 export class FetchError extends BootstrapError {
   constructor(url: string, reason: string, details: ErrorDetails = {}) {
-    super('ERR_BOOTSTRAP_FETCH', `cannot fetch ${url}: ${reason}`, {
-      hint: 'check the mirror URL and the network; downloads resume where they stopped',
-      value: url,
-      ...details,
-    });
+    super('ERR_BOOTSTRAP_FETCH', `cannot fetch ${url}: ${reason}`, { value: url, ...details });
   }
 }
 
 /** No mirror was given and none could be taken from the host's apt configuration. */
 export class MirrorConfigError extends BootstrapError {
   constructor(message: string, details: ErrorDetails = {}) {
-    super('ERR_BOOTSTRAP_NO_MIRROR', message, { hint: 'pass a mirror, e.g. --mirror http://deb.debian.org/debian', ...details });
+    super('ERR_BOOTSTRAP_NO_MIRROR', message, details);
   }
 }
 
 /** Control data (a `Packages` file, `Release`, a relation field) is malformed. */
 export class ControlSyntaxError extends BootstrapError {
   constructor(message: string, details: ErrorDetails = {}) {
-    super('ERR_BOOTSTRAP_CONTROL_SYNTAX', message, { hint: 'the repository metadata is corrupt; fetch it again', ...details });
+    super('ERR_BOOTSTRAP_CONTROL_SYNTAX', message, details);
   }
 }
 
@@ -123,11 +172,7 @@ export class UnsatisfiableError extends BootstrapError {
   /** Why the last link of the chain cannot be met. */
   readonly reason: string;
   constructor(chain: readonly string[], reason: string, details: ErrorDetails = {}) {
-    super('ERR_BOOTSTRAP_UNSATISFIABLE', `cannot satisfy ${chain.join(' -> ')}: ${reason}`, {
-      hint: 'check the package names, the suite and components, or add an alternative with --include',
-      value: chain.at(-1),
-      ...details,
-    });
+    super('ERR_BOOTSTRAP_UNSATISFIABLE', `cannot satisfy ${chain.join(' -> ')}: ${reason}`, { value: chain.at(-1), ...details });
     this.chain = [...chain];
     this.reason = reason;
   }
@@ -136,18 +181,14 @@ export class UnsatisfiableError extends BootstrapError {
 /** A `.deb` (ar archive, control or data tarball) is malformed. */
 export class DebFormatError extends BootstrapError {
   constructor(message: string, details: ErrorDetails = {}) {
-    super('ERR_BOOTSTRAP_DEB_FORMAT', message, { hint: 'the package file is corrupt; delete it from the cache and retry', ...details });
+    super('ERR_BOOTSTRAP_DEB_FORMAT', message, details);
   }
 }
 
 /** An archive member would land outside the target (`..`, or through a symlink leaving the root). */
 export class UnsafePathError extends BootstrapError {
   constructor(member: string, details: ErrorDetails = {}) {
-    super('ERR_BOOTSTRAP_UNSAFE_PATH', `archive member escapes the target: ${member}`, {
-      hint: 'the package is malicious or corrupt; it was not installed',
-      value: member,
-      ...details,
-    });
+    super('ERR_BOOTSTRAP_UNSAFE_PATH', `archive member escapes the target: ${member}`, { value: member, ...details });
   }
 }
 
@@ -155,7 +196,6 @@ export class UnsafePathError extends BootstrapError {
 export class UnpackWriteError extends BootstrapError {
   constructor(member: string, host: string | undefined, cause: NodeJS.ErrnoException) {
     super('ERR_BOOTSTRAP_UNPACK_WRITE', `cannot write archive member ${member}: ${cause.code ?? cause.message}`, {
-      hint: 'a missing or non-directory parent means the package is corrupt (delete it from the cache); otherwise check free space and permissions of the target',
       value: member,
       ...(host ? { path: host } : {}),
       cause,
@@ -166,34 +206,33 @@ export class UnpackWriteError extends BootstrapError {
 /** The target directory exists and is not empty. */
 export class TargetNotEmptyError extends BootstrapError {
   constructor(target: string) {
-    super('ERR_BOOTSTRAP_TARGET_NOT_EMPTY', `target ${target} exists and is not empty`, {
-      hint: 'pass a new or empty directory',
-      path: target,
-    });
+    super('ERR_BOOTSTRAP_TARGET_NOT_EMPTY', `target ${target} exists and is not empty`, { path: target });
   }
 }
 
-/** Options failed validation. */
+/**
+ * Options failed validation (the schema, a rule between options, a flag of the bin); `value` names the
+ * (first) offending key, `issues` every problem found.
+ */
 export class BootstrapOptionsError extends BootstrapError {
-  constructor(message: string, details: ErrorDetails = {}) {
-    super('ERR_BOOTSTRAP_OPTIONS', message, { hint: 'see the README for the option shapes', ...details });
+  readonly issues: readonly OptionIssue[];
+  constructor(message: string, details: OptionsErrorDetails = {}) {
+    const { issues, ...rest } = details;
+    super('ERR_BOOTSTRAP_OPTIONS', message, rest);
+    this.issues = issues ?? [{ key: typeof details.value === 'string' ? details.value : '', message }];
   }
 }
 
 /** An rpm source (`rpm-dir`, `rpm-iso`, `rpm-repo`) is missing or cannot be used. */
 export class RpmSourceError extends BootstrapError {
   constructor(message: string, details: ErrorDetails = {}) {
-    super('ERR_BOOTSTRAP_RPM_SOURCE', message, { hint: 'check the --source path or URL', ...details });
+    super('ERR_BOOTSTRAP_RPM_SOURCE', message, details);
   }
 }
 
 /** A local package file (option `localPackages`) is missing, unreadable, corrupt, or of the wrong format or architecture. */
 export class LocalPackageError extends BootstrapError {
   constructor(file: string, reason: string, details: ErrorDetails = {}) {
-    super('ERR_BOOTSTRAP_LOCAL_PACKAGE', `local package ${file}: ${reason}`, {
-      hint: 'check the path in localPackages; an apt source installs .deb files, an rpm source .rpm files (build them with dpkg-deb --build or rpmbuild)',
-      path: file,
-      ...details,
-    });
+    super('ERR_BOOTSTRAP_LOCAL_PACKAGE', `local package ${file}: ${reason}`, { path: file, ...details });
   }
 }

@@ -1,8 +1,7 @@
-import { keepAclsAsSeenInside, ownerAsSeenInside, releaseOwners, type ManifestEntry, type UserNamespace } from '@distroforge/core';
+import { coreError, keepAclsAsSeenInside, ownerAsSeenInside, releaseOwners, type ManifestEntry, type UserNamespace } from '@distroforge/core';
 import { lstatSync, lutimesSync, readdirSync } from 'node:fs';
 import { chmod, lstat, readdir, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BootstrapError } from './errors.js';
 
 /** Files that differ between identical builds (logs, caches, ids); mmdebstrap removes the same. */
 const VOLATILE = [
@@ -78,7 +77,7 @@ export async function scanTree(root: string, epoch: number | undefined, options:
     if (namespace) {
       const inside = ownerAsSeenInside(namespace, stats.uid, stats.gid);
       if (!inside) {
-        throw new BootstrapError('ERR_USERNS_ID_UNMAPPED', `${path} is owned by ${uid}:${gid}, an id outside the build's user namespace`, {
+        throw coreError('ERR_USERNS_ID_UNMAPPED', `${path} is owned by ${uid}:${gid}, an id outside the build's user namespace`, {
           path: host,
           value: `${uid}:${gid}`,
           hint: 'something outside the build changed the tree; remove it and build again',

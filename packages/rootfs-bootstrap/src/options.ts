@@ -1,3 +1,4 @@
+import { optionIssuesMessage, parseOptions as parseWithSchema, type OptionIssue } from '@distroforge/core';
 import { z } from 'zod';
 import type { ReleaseChecks } from './apt/repository-index.js';
 import { BootstrapOptionsError } from './errors.js';
@@ -88,15 +89,14 @@ export type BootstrapOptions = z.input<typeof bootstrapOptionsSchema>;
 export type NormalisedResolveOptions = z.output<typeof resolveOptionsSchema>;
 export type NormalisedBootstrapOptions = z.output<typeof bootstrapOptionsSchema>;
 
-/** Validates options with zod; failures become `BootstrapOptionsError` naming the key. */
+/** Validates options with zod (core's `parseOptions`); failures become one `BootstrapOptionsError` naming every problem. */
 export function parseOptions<S extends z.ZodType>(schema: S, options: unknown): z.output<S> {
-  const parsed = schema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = issue?.path.join('.') ?? '';
-    throw new BootstrapOptionsError(`invalid option ${key || '(options)'}: ${issue?.message}`, { value: key });
-  }
-  return parsed.data;
+  return parseWithSchema(schema, options, invalidOptions);
+}
+
+/** The options error naming every problem found (`value` the first key, `issues` all of them). */
+export function invalidOptions(issues: readonly OptionIssue[]): BootstrapOptionsError {
+  return new BootstrapOptionsError(optionIssuesMessage(issues), { value: issues[0]?.key, issues });
 }
 
 /** The Debian name of the host's architecture. */

@@ -1,10 +1,10 @@
-import { assignOwners, reclaimTree, emptyManifest, mergeManifest, prepareUserNamespace, sourceDateEpoch, type Manifest, type ManifestEntry } from '@distroforge/core';
+import { assignOwners, reclaimTree, emptyManifest, mergeManifest, prepareUserNamespace, sourceDateEpoch, type Manifest, type ManifestEntry, type OptionIssue } from '@distroforge/core';
 import { extractRpm, idResolverFromRoot, toCoreManifest, type RpmManifestEntry } from '@distroforge/rpm-extract';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type * as openpgp from 'openpgp';
-import { BootstrapOptionsError, SignatureError } from '../errors.js';
+import { SignatureError } from '../errors.js';
 import { expandGroupIncludes, type GroupSelection } from './comps-groups.js';
 import { readGpgKeys, type GpgVerification } from '../gpg-verify.js';
 import { checkRpmSignature, type RpmSignatureCheck } from './signature-check.js';
@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { assertEmptyTarget } from '../bootstrap-rootfs.js';
 import { scanTree } from '../finish-tree.js';
 import { buildAtomically } from '../build-atomically.js';
-import { parseOptions } from '../options.js';
+import { invalidOptions, parseOptions } from '../options.js';
 import { defaultCacheDir, fetchPackages } from '../package-cache.js';
 import type { ResolvedPackage } from '../resolve-dependencies.js';
 import type { ResolvedRootfsPackage } from '../resolve-rootfs.js';
@@ -72,15 +72,16 @@ export async function resolveRpmRootfs(options: RpmResolveOptions): Promise<RpmR
 
 async function planRpmRootfs(o: NormalisedRpmResolveOptions): Promise<RpmPlan> {
   const cacheDir = o.cacheDir ?? defaultCacheDir();
-  if (o.gpgCheck === 'require' && o.gpgKeys.length === 0) {
-    throw new BootstrapOptionsError('gpgCheck "require" needs gpgKeys (the OpenPGP public keys to trust)', { value: 'gpgKeys' });
-  }
+  // Rules between options, all reported at once (the schema's problems were already).
+  const issues: OptionIssue[] = [];
+  if (o.gpgCheck === 'require' && o.gpgKeys.length === 0) issues.push({ key: 'gpgKeys', message: 'gpgCheck "require" needs gpgKeys (the OpenPGP public keys to trust)' });
+  if (o.include.length === 0 && o.localPackages.length === 0) issues.push({ key: 'include', message: 'nothing to install (give include or localPackages)' });
+  if (issues.length > 0) throw invalidOptions(issues);
   const keys = o.gpgCheck === 'off' ? [] : await readGpgKeys(o.gpgKeys);
   const source = rpmSource(o.source, {
     ...(o.gpgCheck === 'off' ? {} : { repomdGpg: { mode: o.gpgCheck, keys } }),
     ...(o.minRepomdRevision !== undefined && !o.allowRepomdRollback ? { minRepomdRevision: o.minRepomdRevision } : {}),
   });
-  if (o.include.length === 0 && o.localPackages.length === 0) throw new BootstrapOptionsError('include: nothing to install (give include or localPackages)', { value: 'include' });
   let t = performance.now();
   const local = await readLocalPackages(source, o.localPackages, o.architecture);
   const index = local.overlay(await source.index({
