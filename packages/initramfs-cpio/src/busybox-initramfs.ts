@@ -2,10 +2,10 @@ import { open, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { execa } from 'execa';
 import { z } from 'zod';
-import { findTool, knownTools } from '@distroforge/core';
+import { findTool, knownTools, parseOptions } from '@distroforge/core';
 import { archivePath, compareBytes, type CpioEntry } from './cpio-entry.js';
 import { defaultInitOptionsSchema, defaultInitScript } from './default-init.js';
-import { BusyboxNotStaticError } from './errors.js';
+import { BusyboxNotStaticError, invalidOptions } from './errors.js';
 import { kernelModuleEntries, resolveModuleClosure, type ModuleClosure } from './kernel-modules.js';
 import { compressionSchema, segmentSchema, writeInitramfs } from './pack-cpio.js';
 
@@ -68,13 +68,13 @@ const BASE_DEVICES: Array<[string, number, number, number]> = [
  * kernel modules with their closure. Deterministic for the same inputs.
  */
 export async function buildBusyboxInitramfs(options: BusyboxInitramfsOptions): Promise<BusyboxInitramfsResult> {
-  const o = busyboxInitramfsOptionsSchema.parse(options);
+  const o = parseOptions(busyboxInitramfsOptionsSchema, options, invalidOptions('buildBusyboxInitramfs'));
   const busybox = o.busybox ?? (await findTool(knownTools.busybox)).path;
   await assertStatic(busybox);
   const applets = await listApplets(busybox);
   const closure = o.modules ? await resolveModuleClosure({ modulesDir: o.modules.dir, names: o.modules.names }) : undefined;
   const init = typeof o.init === 'string' ? o.init : defaultInitScript({ ...(o.init ?? {}), modules: o.modules?.names ?? [] });
-  const marker = typeof o.init === 'string' ? undefined : defaultInitOptionsSchema.parse({ ...(o.init ?? {}) }).marker;
+  const marker = typeof o.init === 'string' ? undefined : parseOptions(defaultInitOptionsSchema, { ...(o.init ?? {}) }, invalidOptions('buildBusyboxInitramfs')).marker;
 
   const entries = new Map<string, CpioEntry>();
   const add = (entry: CpioEntry) => entries.set(archivePath(entry.path), { ...entry, path: archivePath(entry.path) });

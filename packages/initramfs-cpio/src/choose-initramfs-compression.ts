@@ -2,8 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
+import { parseOptions } from '@distroforge/core';
 import type { Compression } from './compress.js';
-import { InitramfsCompressionUnsupportedError, KernelConfigError } from './errors.js';
+import { InitramfsCompressionUnsupportedError, invalidOptions, KernelConfigError } from './errors.js';
 
 /** The compressions the writer produces that a kernel may unpack, in `CONFIG_RD_*` spelling. */
 export type InitramfsCompression = Exclude<Compression, 'none'>;
@@ -104,7 +105,7 @@ export function initramfsCompressionFromConfig(config: ReadonlyMap<string, strin
  *   the config given cannot be read or a file found is not a kernel config.
  */
 export async function chooseInitramfsCompression(options: ChooseInitramfsCompressionOptions): Promise<InitramfsCompressionChoice> {
-  const { root, version, config } = chooseInitramfsCompressionOptionsSchema.parse(options);
+  const { root, version, config } = parseOptions(chooseInitramfsCompressionOptionsSchema, options, invalidOptions('chooseInitramfsCompression'));
   const candidates = config !== undefined ? [config] : kernelConfigCandidates(root!, version!);
   for (const candidate of candidates) {
     let bytes: Buffer;

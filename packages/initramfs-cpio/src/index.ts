@@ -14,6 +14,10 @@ export {
   type PackResult,
 } from './pack-cpio.js';
 export {
+  initramfsErrorCodes,
+  InitramfsError,
+  InvalidOptionsError,
+  type InitramfsErrorCode,
   CpioFieldOverflowError,
   CpioEntryError,
   CpioSourceChangedError,

@@ -1,8 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import { z } from 'zod';
+import { parseOptions } from '@distroforge/core';
 import type { CpioEntry } from './cpio-entry.js';
-import { KernelModuleNotFoundError, KernelModulesDirError } from './errors.js';
+import { invalidOptions, KernelModuleNotFoundError, KernelModulesDirError } from './errors.js';
 
 /** The index files modprobe (kmod's or busybox's) reads, copied when present. */
 export const MODULE_INDEX_FILES = [
@@ -54,7 +55,7 @@ interface ModulesIndex {
  * An unknown name is `ERR_MODULE_NOT_FOUND`; built-in modules are reported, not loaded.
  */
 export async function resolveModuleClosure(options: ModuleClosureOptions): Promise<ModuleClosure> {
-  const { modulesDir, names, softdeps } = moduleClosureOptionsSchema.parse(options);
+  const { modulesDir, names, softdeps } = parseOptions(moduleClosureOptionsSchema, options, invalidOptions('resolveModuleClosure'));
   const index = await readIndex(modulesDir);
   const order: KernelModule[] = [];
   const visited = new Set<string>();

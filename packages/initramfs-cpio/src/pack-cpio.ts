@@ -1,11 +1,12 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { z } from 'zod';
-import { manifestSchema, readManifest, writeAtomically, type Manifest } from '@distroforge/core';
+import { manifestSchema, parseOptions, readManifest, writeAtomically, type Manifest } from '@distroforge/core';
 import type { CpioEntry } from './cpio-entry.js';
 import { compressStream } from './compress.js';
 import { directoryEntries } from './entries-from-directory.js';
 import { entriesFromSpec } from './entries-from-spec.js';
+import { invalidOptions } from './errors.js';
 import { encodeCpioViews } from './write-cpio.js';
 import { PipelinedWriter, WRITES_IN_FLIGHT } from './pipelined-writer.js';
 
@@ -85,7 +86,7 @@ type StreamOptions = z.output<typeof streamOptionsSchema>;
  * @internal
  */
 export async function* cpioSegmentStream(segment: CpioSegment, options: StreamOptions = {}): AsyncGenerator<Buffer> {
-  const { input, compress, level } = segmentSchema.parse(segment);
+  const { input, compress, level } = parseOptions(segmentSchema, segment, invalidOptions('cpioSegmentStream'));
   if ('archive' in input) {
     yield* compressStream(createReadStream(input.archive, { highWaterMark: 1 << 20 }), compress, level);
     return;
@@ -110,7 +111,7 @@ async function resolveEntries(input: z.output<typeof cpioInputSchema>, options: 
  * `output`, atomically: a failure leaves no file behind.
  */
 export async function writeInitramfs(options: WriteInitramfsOptions): Promise<PackResult> {
-  const parsed = writeInitramfsOptionsSchema.parse(options);
+  const parsed = parseOptions(writeInitramfsOptionsSchema, options, invalidOptions('writeInitramfs'));
   const { output, segments, ...streamOptions } = parsed;
   const segmentBytes: number[] = [];
   await writeAtomically(output, async (temp) => {
@@ -133,6 +134,6 @@ export async function writeInitramfs(options: WriteInitramfsOptions): Promise<Pa
 
 /** Packs one input into one (optionally compressed) newc archive file. */
 export async function packCpio(options: PackCpioOptions): Promise<PackResult> {
-  const { input, output, compress, level, ...rest } = packCpioOptionsSchema.parse(options);
+  const { input, output, compress, level, ...rest } = parseOptions(packCpioOptionsSchema, options, invalidOptions('packCpio'));
   return writeInitramfs({ ...rest, output, segments: [{ input, compress, ...(level === undefined ? {} : { level }) }] });
 }

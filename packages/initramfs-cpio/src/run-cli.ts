@@ -1,8 +1,7 @@
 import { stat, readFile } from 'node:fs/promises';
-import { isDistroforgeError, parseSubcommandLine, readManifest, UsageError, writeManifest, type ParsedCommandLine } from '@distroforge/core';
-import { ZodError } from 'zod';
+import { isDistroforgeError, parseOptions, parseSubcommandLine, readManifest, UsageError, writeManifest, type ParsedCommandLine } from '@distroforge/core';
 import { combineEntries } from './combine-entries.js';
-import { compressionSchema, writeInitramfs, type CpioSegment } from './pack-cpio.js';
+import { segmentSchema, writeInitramfs, type CpioSegment } from './pack-cpio.js';
 import { entriesFromDirectory } from './entries-from-directory.js';
 import { entriesFromSpec } from './entries-from-spec.js';
 import { extractCpio } from './extract-cpio.js';
@@ -83,11 +82,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stderr.write(`initramfs-cpio: ${error.describe()}\n\n${usage}`);
       return 2;
     }
-    if (error instanceof ZodError) {
-      const issue = error.issues[0];
-      io.stderr.write(`initramfs-cpio: invalid option ${issue?.path.join('.') ?? ''}: ${issue?.message ?? error.message}\n`);
-      return 2;
-    }
     if (isDistroforgeError(error)) {
       io.stderr.write(`initramfs-cpio: ${error.describe()}\n`);
       return 1;
@@ -105,7 +99,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 async function pack(input: string, parsed: Values, io: CliIo): Promise<number> {
   const values = parsed as { output?: string; compress?: string; level?: string; manifest?: string; owner?: string; 'modules-dir'?: string; module?: string[]; prepend?: string[] };
   if (!values.output) throw new UsageError('-o FILE is required', { hint: 'initramfs-cpio pack DIR -o FILE' });
-  const compress = compressionSchema.parse(values.compress);
+  // The writer's own schema checks the flags' values; a bad one is the command line's fault (exit 2), every bad flag named.
+  const { compress, level } = parseOptions(
+    segmentSchema.pick({ compress: true, level: true }),
+    { compress: values.compress, ...(values.level === undefined ? {} : { level: Number(values.level) }) },
+    (issues) => new UsageError(issues.map((issue) => `--${issue.key}: ${issue.message}`).join('; '), { value: issues[0]?.key }),
+  );
   if (values.owner !== undefined && values.owner !== 'disk' && values.owner !== 'root') throw new UsageError('--owner is disk or root', { value: values.owner });
   if (values.module?.length && !values['modules-dir']) throw new UsageError('--module needs --modules-dir', { hint: '--modules-dir ROOT/lib/modules/VERSION --module NAME' });
   const isDir = (await stat(input)).isDirectory();
@@ -122,7 +121,6 @@ async function pack(input: string, parsed: Values, io: CliIo): Promise<number> {
   } else {
     entries = { entries: source };
   }
-  const level = values.level === undefined ? undefined : Number(values.level);
   const result = await writeInitramfs({
     output: values.output,
     segments: [

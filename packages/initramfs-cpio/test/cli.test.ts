@@ -54,6 +54,11 @@ describe('initramfs-cpio bin', () => {
       expect(run.stderr).toContain('usage:\n  initramfs-cpio pack');
     }
     expect(existsSync(join(work, 'x'))).toBe(false);
+    // Flag values go through the writer's schema; every bad one is named, as a usage error.
+    const badValues = await cli(['pack', tree, '-o', join(work, 'x'), '--compress', 'lz4', '--level', '99']);
+    expect(badValues.exitCode).toBe(2);
+    expect(badValues.stderr).toMatch(/^initramfs-cpio: ERR_USAGE: --compress: .*"xz"; --level: .*<=22\n/);
+    expect(existsSync(join(work, 'x'))).toBe(false);
     const missing = await cli(['list', join(work, 'no-such.cpio')]);
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr).toBe(`initramfs-cpio: not found: ${join(work, 'no-such.cpio')}`);
