@@ -5,7 +5,7 @@ import type { Profile } from '../profile/profile-schema.js';
 export type BuildMode = 'dev' | 'release';
 
 /** Without `--release`. */
-export const DEFAULT_BUILD_MODE: BuildMode = 'release';
+export const DEFAULT_BUILD_MODE: BuildMode = 'dev';
 
 /**
  * The profile's `image` section with the build mode's squashfs level filled in: plain zstd without
