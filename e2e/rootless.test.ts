@@ -4,7 +4,7 @@
 // run. rocky-live (RPM scriptlets) likewise. Nothing in the user's state, outputs or home is left
 // owned by anyone else (an id of the namespace's range would be one the user cannot remove).
 import { execa } from 'execa';
-import { chmod, cp, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -40,15 +40,19 @@ async function userCopy(name: string): Promise<string> {
  * the user cannot enter (a clone under /root): a private mount namespace binds it at `view` first.
  */
 async function asUser<T>(args: string[]): Promise<T> {
-  const cli = [process.execPath, join(view, 'packages/cli/dist/cli.js'), ...args, '--json'];
-  const command =
-    user.prefix.length === 0
-      ? [process.execPath, join(repo, 'packages/cli/dist/cli.js'), ...args, '--json']
-      : ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount --bind "$1" "$2" && shift 2 && exec "$@"', 'sh', repo, view, ...user.prefix, ...cli];
+  const command = userCommand(args);
   const run = await execa(command[0]!, command.slice(1), { reject: false, timeout: 1_800_000, cwd: '/' });
   const last = String(run.stdout).trim().split('\n').at(-1) ?? '';
   if (!last.startsWith('{')) throw new Error(`distroforge ${args.join(' ')} as ${user.name} exited ${run.exitCode}:\n${String(run.stderr).split('\n').slice(-30).join('\n')}`);
   return JSON.parse(last) as T;
+}
+
+/** The command line that runs `distroforge ARGS --json` as the ordinary user (see asUser). */
+function userCommand(args: string[]): string[] {
+  const cli = [process.execPath, join(view, 'packages/cli/dist/cli.js'), ...args, '--json'];
+  return user.prefix.length === 0
+    ? [process.execPath, join(repo, 'packages/cli/dist/cli.js'), ...args, '--json']
+    : ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount --bind "$1" "$2" && shift 2 && exec "$@"', 'sh', repo, view, ...user.prefix, ...cli];
 }
 
 /** Paths under `dir` (and the user's cache) owned by anyone but the user. */
@@ -60,16 +64,20 @@ async function foreignOwned(dir: string): Promise<string[]> {
 
 const digests = (build: BuildResult) => Object.fromEntries(build.outputs.filter((o) => o.kind === 'iso' || o.kind === 'disk').map((o) => [o.kind, o.sha256]));
 
-it('debian-live: built and booted under BIOS, UEFI and Secure Boot by an ordinary user, with the bytes of a root build', { timeout: 2_400_000 }, async () => {
+it('debian-live: built and booted from disk (with persistence) under BIOS, UEFI and Secure Boot by an ordinary user, with the bytes of a root build', { timeout: 2_400_000 }, async () => {
   const mine = await userCopy('debian-live');
-  const result = await asUser<TestResult>(['test', mine, '--jobs', '2']);
+  // Every firmware, on the media where an ordinary user's run differs from root's: a writable copy
+  // of the disk for the persistence chain, OVMF variable stores (the CD boots are root's bytes and
+  // the same QEMU invocation; e2e/debian-live.test.ts boots those).
+  const result = await asUser<TestResult>(['test', mine, '--jobs', '2', '--medium', 'disk,disk-usb']);
   for (const s of result.build.stages) console.log(`rootless debian-live stage ${s.name}: ${(s.ms / 1000).toFixed(1)} s`);
   expect(result.ok).toBe(true);
   expect(result.boots.map((b) => `${b.firmware}/${b.medium}`)).toEqual([
-    'bios/cdrom', 'uefi/cdrom', 'uefi-secureboot/cdrom',
     'bios/disk', 'uefi/disk', 'uefi-secureboot/disk',
     'bios/disk-usb', 'uefi/disk-usb', 'uefi-secureboot/disk-usb',
   ]);
+  // The second boot of each firmware found what the first wrote: the user's copy is writable.
+  expect(result.boots.map((b) => b.persistence)).toEqual(['written', 'written', 'written', 'found', 'found', 'found']);
   for (const boot of result.boots) {
     // The maintainer scripts ran: the profile's checks need base-passwd's users and systemd's setup.
     expect(boot.commands.map((c) => [c.run, c.ok]), `${boot.firmware}/${boot.medium}`).toEqual([
@@ -109,4 +117,36 @@ it('rocky-live: RPM scriptlets in a user namespace, the bytes of a root build', 
   console.log(`rocky-live ISO/disk as root: ${JSON.stringify(digests(root))}, as ${user.name}: ${JSON.stringify(digests(ordinary))}`);
   expect(digests(ordinary)).toEqual(digests(root));
   expect(Object.keys(digests(root)).sort()).toEqual(['disk', 'iso']);
+});
+
+it('Ctrl-C while the maintainer scripts run leaves nothing the user cannot remove', { timeout: 900_000 }, async () => {
+  const mine = await userCopy('debian-live');
+  // A package whose postinst leaves what only the namespace could remove (a private directory of
+  // uid 5 holding a file) and then waits: the interrupt lands while it runs.
+  const pkg = join(mine, 'pkgs', 'df-slow');
+  await mkdir(join(pkg, 'DEBIAN'), { recursive: true });
+  await writeFile(join(pkg, 'DEBIAN', 'control'), 'Package: df-slow\nVersion: 1.0\nArchitecture: all\nMaintainer: distroforge tests <tests@example.invalid>\nDescription: postinst that makes a private directory and waits\n');
+  await writeFile(join(pkg, 'DEBIAN', 'postinst'), '#!/bin/sh\nset -e\nmkdir -p /var/lib/df-slow\necho x > /var/lib/df-slow/file\nchown -R 5:5 /var/lib/df-slow\nchmod 0700 /var/lib/df-slow\nsleep 300\n', { mode: 0o755 });
+  await execa('dpkg-deb', ['--root-owner-group', '--build', pkg, join(mine, 'pkgs', 'df-slow.deb')]);
+  await rm(pkg, { recursive: true });
+  const profileFile = join(mine, 'profile.yaml');
+  await writeFile(profileFile, `${await readFile(profileFile, 'utf8')}\nextraPackageFiles:\n  - pkgs/df-slow.deb\n`);
+  if (user.prefix.length > 0) await execa('chown', ['-R', `${user.uid}:${user.gid}`, mine]);
+
+  const command = userCommand(['build', mine]);
+  // unshare, sh and setpriv exec into node: the signal reaches distroforge itself.
+  const child = execa(command[0]!, command.slice(1), { reject: false, cwd: '/' });
+  const stages = join(mine, '.distroforge', 'stages');
+  const made = async () => (await execa('find', [stages, '-path', '*/var/lib/df-slow/file'], { reject: false })).stdout.trim() !== '';
+  const deadline = Date.now() + 600_000;
+  while (!(await made())) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the build ended before the postinst ran:\n${String((await child).stderr).split('\n').slice(-10).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  child.kill('SIGINT');
+  const run = await child;
+  expect(run.exitCode).not.toBe(0);
+  expect(await foreignOwned(join(mine, '..'))).toEqual([]);
+  // Nothing was published, and the stage left no partial tree behind.
+  expect(await made()).toBe(false);
 });

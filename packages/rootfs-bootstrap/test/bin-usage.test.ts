@@ -4,7 +4,7 @@ import { flagSpellings } from '@distroforge/core';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runBuiltBin, synopsisOf, usageFlags } from '../../../tools/testing/bin-usage.mjs';
+import { readmeCommandLine, runBuiltBin, synopsisOf, usageFlags } from '../../../tools/testing/bin-usage.mjs';
 import { CLI_OPTIONS, FLAG_SOURCES, usage } from '../src/cli-main.js';
 
 const packageDir = resolve(import.meta.dirname, '..');
@@ -31,7 +31,7 @@ describe('rootfs-bootstrap --help', () => {
 
   it('is what the README shows under "Command line"', async () => {
     const readme = await readFile(resolve(packageDir, 'README.md'), 'utf8');
-    const shown = /## Command line\n\n```\n([\s\S]*?)```/.exec(readme)?.[1];
+    const shown = readmeCommandLine(readme);
     const synopsis = usage.slice('Usage:\n'.length, usage.indexOf('\n\n') + 1).replace(/^ {2}/gm, '');
     expect(shown).toBe(synopsis);
   });

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { execa } from 'execa';
 import { launch, type LaunchOptions } from '@distroforge/qemu-launch';
@@ -86,6 +86,9 @@ export async function chainDiskBoots(modes: BootMode[], report: BuildReport, dir
     if (!first || !second) continue;
     const image = join(dir, `${firmware}-persist${extname(disk.file)}`);
     await execa('cp', ['--sparse=always', '--reflink=auto', disk.file, image]);
+    // Outputs are read-only (0444): the copy the two boots write must be writable by its owner,
+    // which root would not notice.
+    await chmod(image, 0o644);
     first.persist = { image, step: 'write', token };
     second.persist = { image, step: 'check', token };
   }
