@@ -62,10 +62,23 @@ async function foreignOwned(dir: string): Promise<string[]> {
   return stdout.split('\n').filter(Boolean);
 }
 
+/**
+ * A profile script of the postinstall phase that leaves a file of another id, newer than the epoch:
+ * the owners must come back as the image saw them and the times be clamped for an ordinary builder too.
+ */
+async function withOwnedScript(profile: string): Promise<void> {
+  await mkdir(join(profile, 'scripts'), { recursive: true });
+  await writeFile(join(profile, 'scripts', 'owned.sh'), '#!/bin/sh\nset -e\nmkdir -p /var/lib/df-owned\necho made > /var/lib/df-owned/file\nchown -R 5:5 /var/lib/df-owned\nchmod 0700 /var/lib/df-owned\n', { mode: 0o755 });
+  const file = join(profile, 'profile.yaml');
+  await writeFile(file, `${await readFile(file, 'utf8')}\nscripts:\n  postinstall: [scripts/owned.sh]\n`);
+}
+
 const digests = (build: BuildResult) => Object.fromEntries(build.outputs.filter((o) => o.kind === 'iso' || o.kind === 'disk').map((o) => [o.kind, o.sha256]));
 
-it('debian-live: built and booted from disk (with persistence) under BIOS, UEFI and Secure Boot by an ordinary user, with the bytes of a root build', { timeout: 2_400_000 }, async () => {
+it('debian-live (plus a profile script): built and booted from disk (with persistence) under BIOS, UEFI and Secure Boot by an ordinary user, with the bytes of a root build', { timeout: 2_400_000 }, async () => {
   const mine = await userCopy('debian-live');
+  await withOwnedScript(mine);
+  if (user.prefix.length > 0) await execa('chown', ['-R', `${user.uid}:${user.gid}`, mine]);
   // Every firmware, on the media where an ordinary user's run differs from root's: a writable copy
   // of the disk for the persistence chain, OVMF variable stores (the CD boots are root's bytes and
   // the same QEMU invocation; e2e/debian-live.test.ts boots those).
@@ -92,6 +105,7 @@ it('debian-live: built and booted from disk (with persistence) under BIOS, UEFI 
   if (user.prefix.length === 0) return; // not root: no root build to compare with
   const { work, profile } = await copyExample('debian-live');
   cleanups.push(() => rm(work, { recursive: true, force: true }));
+  await withOwnedScript(profile);
   const root = await distroforge<BuildResult>(['build', profile]);
   console.log(`debian-live ISO/disk as root: ${JSON.stringify(digests(root))}, as ${user.name}: ${JSON.stringify(digests(result.build))}`);
   expect(digests(result.build)).toEqual(digests(root));

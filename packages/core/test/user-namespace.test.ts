@@ -230,6 +230,11 @@ describe('as an ordinary user (the tests create one when they run as root)', () 
     expect(result.released).toEqual({ uid: user.uid, gid: user.gid, mode: 0o2755 });
     // A tree scripts left with other ids cannot be removed by its owner until reclaimTree (the probe removed it after).
     expect(result.removableBefore).toBe(false);
+    // releaseTree lists what the host could not, reports the image's owners and gives it all back.
+    expect(result.listableBefore).toBe(false);
+    expect(result.releasedTree).toMatchObject({ 'home/live': { uid: 1000, gid: 1000, mode: 0o700 }, 'home/live/.profile': { uid: 1000, gid: 1000, mode: 0o644 } });
+    expect(result.listableAfter).toBe(true);
+    expect(result.homeMode).toBe(0o700);
   });
 
   it('a range /etc/subuid does not grant is refused by newuidmap: ERR_USERNS_UNAVAILABLE', async () => {

@@ -1,4 +1,4 @@
-import { coreError, keepAclsAsSeenInside, ownerAsSeenInside, releaseOwners, type ManifestEntry, type UserNamespace } from '@distroforge/core';
+import { coreError, keepAclsAsSeenInside, releaseTree, type ManifestEntry, type UserNamespace } from '@distroforge/core';
 import { lstatSync, lutimesSync, readdirSync } from 'node:fs';
 import { chmod, lstat, readdir, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -55,15 +55,17 @@ async function emptyFile(path: string): Promise<void> {
  * mtimes newer than `epoch` (files written by maintainer scripts) and sets every directory's mtime to
  * `epoch` (it depends on the order entries were added).
  *
- * With `namespace`, owners are read as the image's programs saw them in that user namespace (the
- * invoking user is 0), and every path owned by another of its ids is given back to the invoking user
- * (inside the namespace, mode kept) before the times are clamped: the tree stays readable and
- * removable by its owner, and the manifest alone carries the image's owners.
+ * With `namespace`, the tree is first given back to the invoking user inside that namespace
+ * (core's `releaseTree`, modes kept), which also reports the owners the image's programs left;
+ * those are the manifest's owners, so the tree stays readable and removable by its builder and the
+ * manifest alone carries the image's owners. ACLs are rewritten with the image's ids.
  */
 export async function scanTree(root: string, epoch: number | undefined, options: { namespace?: UserNamespace } = {}): Promise<ManifestEntry[]> {
   const { namespace } = options;
+  // First, inside the namespace: everything back to the builder, noting the owners the image's
+  // programs left (the host cannot even list a directory like a user's 0700 home before).
+  const released = namespace ? await releaseTree(namespace, root) : new Map<string, { uid: number; gid: number }>();
   const entries: ManifestEntry[] = [];
-  const release: { path: string; mode?: number }[] = [];
   const seen: { host: string; mtimeMs: number; directory: boolean }[] = [];
   const self = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
   for (const relative of ['', ...listTree(root)]) {
@@ -71,21 +73,18 @@ export async function scanTree(root: string, epoch: number | undefined, options:
     const stats = lstatSync(host); // sync: tens of thousands of tiny calls
     const path = relative === '' ? '/' : `/${relative}`;
     seen.push({ host, mtimeMs: stats.mtimeMs, directory: stats.isDirectory() });
-    // Unpacked without a namespace, the invoking user's files are root's in the image.
-    let uid = stats.uid === self.uid ? 0 : stats.uid;
-    let gid = stats.gid === self.gid ? 0 : stats.gid;
-    if (namespace) {
-      const inside = ownerAsSeenInside(namespace, stats.uid, stats.gid);
-      if (!inside) {
-        throw coreError('ERR_USERNS_ID_UNMAPPED', `${path} is owned by ${uid}:${gid}, an id outside the build's user namespace`, {
-          path: host,
-          value: `${uid}:${gid}`,
-          hint: 'something outside the build changed the tree; remove it and build again',
-        });
-      }
-      ({ uid, gid } = inside);
-      if (uid !== 0 || gid !== 0) release.push(stats.isSymbolicLink() ? { path: relative } : { path: relative, mode: stats.mode & 0o7777 });
+    // The builder's files are root's in the image; what the namespace released is as it was there.
+    const owner = released.get(relative);
+    let uid = owner?.uid ?? (stats.uid === self.uid ? 0 : stats.uid);
+    let gid = owner?.gid ?? (stats.gid === self.gid ? 0 : stats.gid);
+    if (namespace && owner === undefined && (stats.uid !== namespace.owner.uid || stats.gid !== namespace.owner.gid)) {
+      throw coreError('ERR_USERNS_ID_UNMAPPED', `${path} is owned by ${stats.uid}:${stats.gid}, an id outside the build's user namespace`, {
+        path: host,
+        value: `${stats.uid}:${stats.gid}`,
+        hint: 'something outside the build changed the tree; remove it and build again',
+      });
     }
+    if (namespace && owner === undefined) uid = gid = 0;
     const mode = stats.mode & 0o7777;
     const special = stats.isCharacterDevice() || stats.isBlockDevice() || stats.isFIFO() || stats.isSocket();
     if (special) {
@@ -96,7 +95,6 @@ export async function scanTree(root: string, epoch: number | undefined, options:
       entries.push(stats.isSymbolicLink() ? { path, uid, gid } : { path, uid, gid, mode });
     }
   }
-  if (namespace && release.length > 0) await releaseOwners(namespace, root, release);
   if (namespace) await keepAclsAsSeenInside(namespace, root);
   if (epoch !== undefined) {
     // Directories get the epoch itself: their mtime depends on which package (unpacked in

@@ -1,6 +1,6 @@
 import { lstatSync, lutimesSync, readdirSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { assignOwners, DistroforgeError, emptyManifest, mergeManifest, ownerAsSeenInside, releaseOwners, type Manifest, type ManifestEntry, type TreeOwner, type UserNamespace } from '@distroforge/core';
+import { assignOwners, DistroforgeError, emptyManifest, mergeManifest, ownerAsSeenInside, releaseTree, type Manifest, type ManifestEntry, type TreeOwner, type UserNamespace } from '@distroforge/core';
 
 /**
  * Before a profile's scripts run: the image's owners and modes from the manifest, given to the tree
@@ -23,20 +23,22 @@ export async function assignManifestOwners(ns: UserNamespace, root: string, mani
  * After the scripts: the tree as the namespace saw it becomes the manifest (owners and modes of
  * every node the manifest named or that is not root:root 0xxx; capabilities kept for files still
  * there; manifest-only nodes kept while their directory exists), every node the scripts owned to
- * another id is given back to the builder (mode kept), and times newer than the epoch are clamped
- * to it. A script that removed or re-owned a file is thereby seen, not only what it added.
+ * another id is given back to the builder first (core's releaseTree, mode kept), and times newer
+ * than the epoch are clamped to it. A script that removed or re-owned a file is thereby seen, not only what it added.
  */
 export async function finishScriptTree(ns: UserNamespace, root: string, before: Manifest, epoch: number): Promise<Manifest> {
+  // Inside the namespace first: everything back to the builder, noting the owners the scripts left
+  // (the host could not even list a 0700 directory of another id before).
+  const released = await releaseTree(ns, root);
   const declared = new Map(before.entries.map((e) => [e.path, e]));
   const entries: ManifestEntry[] = [];
-  const release: { path: string; mode?: number }[] = [];
   const onDisk = new Set<string>();
   for (const relative of ['', ...listTree(root)]) {
     const host = relative === '' ? root : join(root, relative);
     const st = lstatSync(host);
     const path = relative === '' ? '/' : `/${relative}`;
     onDisk.add(path);
-    const inside = ownerAsSeenInside(ns, st.uid, st.gid);
+    const inside = released.get(relative) ?? ownerAsSeenInside(ns, st.uid, st.gid);
     if (!inside) {
       throw new DistroforgeError('ERR_USERNS_ID_UNMAPPED', `${path} is owned by ${st.uid}:${st.gid}, an id outside the build's user namespace`, {
         path: host,
@@ -45,7 +47,6 @@ export async function finishScriptTree(ns: UserNamespace, root: string, before: 
       });
     }
     const mode = st.mode & 0o7777;
-    if (relative !== '' && (inside.uid !== 0 || inside.gid !== 0)) release.push(st.isSymbolicLink() ? { path: relative } : { path: relative, mode });
     const kind = kindOf(st);
     const was = declared.get(path);
     if (kind === 'fifo' || kind === 'socket') {
@@ -61,7 +62,6 @@ export async function finishScriptTree(ns: UserNamespace, root: string, before: 
     if (onDisk.has(entry.path) || entry.type === undefined || !['char', 'block', 'fifo', 'socket'].includes(entry.type)) continue;
     if (onDisk.has(parentOf(entry.path))) entries.push(entry);
   }
-  if (release.length > 0) await releaseOwners(ns, root, release);
   return mergeManifest(emptyManifest(), entries);
 }
 

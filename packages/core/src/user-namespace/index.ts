@@ -9,4 +9,4 @@ export {
 } from './prepare-user-namespace.js';
 export { runInUserNamespace, type UserNamespaceRunOptions, type UserNamespaceRunResult } from './run-in-user-namespace.js';
 export { withImageRoot, type ImageRootSession, type ImageRootOptions } from './image-root.js';
-export { assignOwners, releaseOwners, ownerAsSeenInside, keepAclsAsSeenInside, reclaimTree, type TreeOwner } from './tree-owners.js';
+export { assignOwners, releaseOwners, ownerAsSeenInside, keepAclsAsSeenInside, reclaimTree, releaseTree, type TreeOwner } from './tree-owners.js';

@@ -107,3 +107,40 @@ export async function reclaimTree(ns: UserNamespace, root: string): Promise<void
     throw coreError('ERR_USERNS_CHOWN', `could not give ${root} back to its owner: ${result.stderr.trim().split('\n').slice(-3).join(' ')}`, { path: root });
   }
 }
+
+// Runs inside the namespace (root there): walks the tree without following symlinks (so it can
+// enter directories only their owner may read), gives every path owned by another id to root with
+// its mode kept, and prints what it found as JSON.
+const RELEASE_TREE = `
+const fs = require('node:fs'); const path = require('node:path');
+const root = process.argv[1]; const found = [];
+const visit = (rel) => {
+  const p = rel === '' ? root : path.join(root, rel);
+  const st = fs.lstatSync(p);
+  if (st.uid !== 0 || st.gid !== 0) {
+    found.push({ path: rel, uid: st.uid, gid: st.gid, mode: st.mode & 0o7777, symlink: st.isSymbolicLink() });
+    fs.lchownSync(p, 0, 0);
+    if (!st.isSymbolicLink()) fs.chmodSync(p, st.mode & 0o7777);
+  }
+  if (st.isDirectory()) for (const name of fs.readdirSync(p).sort()) visit(rel === '' ? name : rel + '/' + name);
+};
+visit('');
+process.stdout.write(JSON.stringify(found));`;
+
+/**
+ * Gives the whole tree back to the invoking user, inside the namespace, and returns the owners the
+ * image's programs left on every path owned by another id (path relative to `root`, `''` for the
+ * root itself; mode kept on disk). Walking inside the namespace reaches directories only their
+ * owner may read (a user's 0700 home). Call it before reading the tree from the host.
+ */
+export async function releaseTree(ns: UserNamespace, root: string): Promise<Map<string, { uid: number; gid: number; mode: number }>> {
+  const result = await runInUserNamespace(ns, [process.execPath, '-e', RELEASE_TREE, root], { isolateNetwork: true });
+  if (result.exitCode !== 0) {
+    const unmapped = /EPERM|EINVAL/.test(result.stderr);
+    throw coreError(unmapped ? 'ERR_USERNS_ID_UNMAPPED' : 'ERR_USERNS_CHOWN', `could not give ${root} back to its owner: ${result.stderr.trim().split('\n').slice(-3).join(' ')}`, { path: root });
+  }
+  // A path of an unmapped host id shows as 65534 inside, and chown refuses it (EPERM above): what is
+  // found here is the image's (65534 is also the image's own nobody/nogroup).
+  const found = JSON.parse(result.stdout) as { path: string; uid: number; gid: number; mode: number }[];
+  return new Map(found.map((f) => [f.path, { uid: f.uid, gid: f.gid, mode: f.mode }]));
+}
