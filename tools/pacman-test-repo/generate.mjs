@@ -73,8 +73,32 @@ export async function generatePacmanTestRepo(outDir, options = {}) {
   const out = resolve(outDir);
   const key = createHash('sha256').update(await readFile(fileURLToPath(import.meta.url))).digest('hex');
   const stamp = join(out, '.inputs');
-  if ((await readFile(stamp, 'utf8').catch(() => '')).trim() === key) return describe(out);
+  const ready = async () => (await readFile(stamp, 'utf8').catch(() => '')).trim() === key;
+  if (await ready()) return describe(out);
+  // One builder at a time (test files run in parallel): a second build renamed over the first would
+  // swap the packages under a test that already read the first one's database (checksum errors).
   await mkdir(dirname(out), { recursive: true });
+  const lock = `${out}.lock`;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+      const age = Date.now() - (await stat(lock).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+      if (age > 15 * 60_000) await rm(lock, { recursive: true, force: true }); // left by a killed run
+      else await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+  try {
+    if (await ready()) return describe(out);
+    return await build(out, key, log);
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+async function build(out, key, log) {
   const work = await mkdtemp(`${out}.tmp-`);
   try {
     log(`pacman-test-repo: building in ${work}`);

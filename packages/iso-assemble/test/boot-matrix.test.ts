@@ -54,7 +54,10 @@ async function boot(iso: () => AssembledIso, firmware: Firmware, medium: Medium)
   const keys = { when: /executed automatically in/, keys: '\r' };
   const result = await bootIso({ iso: iso().path, firmware, medium, until: booted, keys, timeoutMs: bootTimeoutMs });
   console.log(`boot ${firmware} from ${medium}: ${result.seconds.toFixed(1)} s`);
-  return { ...parse(result.console), console: result.console };
+  const parsed = parse(result.console);
+  // A boot that stopped short says where: the console's last lines (a rare CI flake left none).
+  if (!parsed.reached) console.log(`console of ${firmware}/${medium}, last lines:\n${result.console.replaceAll('\r', '').split('\n').slice(-25).join('\n')}`);
+  return { ...parsed, console: result.console };
 }
 
 describe('plain ISO (grub-mkimage for BIOS and UEFI)', () => {

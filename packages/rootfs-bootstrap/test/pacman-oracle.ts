@@ -37,3 +37,12 @@ export function runPacman(s: PacmanScratch, args: readonly string[]): { status: 
   if (run.error) throw run.error;
   return { status: run.status ?? -1, stdout: run.stdout, stderr: run.stderr };
 }
+
+/**
+ * Points a scratch setup at a repository's pacman.conf, keeping the scratch's own CacheDir and
+ * LogFile: with pacman's defaults, a package of the same name left in /var/cache/pacman/pkg by an
+ * earlier generation of the test repository fails its checksum.
+ */
+export function useRepositoryConfig(s: PacmanScratch, repositoryConfig: string): void {
+  writeFileSync(s.config, repositoryConfig.replace('[options]\n', `[options]\nCacheDir = ${join(s.dir, 'cache')}/\nLogFile = ${join(s.dir, 'pacman.log')}\n`));
+}

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePacmanTargets } from '../src/pacman/resolve.js';
 import { readPacmanSyncDatabaseFile, type PacmanSyncDatabase } from '../src/pacman/sync-database.js';
 import { pacmanTestRepo } from './pacman-fixtures.js';
-import { pacmanScratch, runPacman, type PacmanScratch } from './pacman-oracle.js';
+import { pacmanScratch, runPacman, useRepositoryConfig, type PacmanScratch } from './pacman-oracle.js';
 
 /** Requests on the generated repository, each exercising a rule (see tools/pacman-test-repo). */
 const REQUESTS: string[][] = [
@@ -41,7 +41,7 @@ describe('resolvePacmanTargets equals Debian\'s pacman -Sp on the generated repo
     const repo = await pacmanTestRepo();
     databases = await Promise.all(repo.repos.map((r) => readPacmanSyncDatabaseFile(r.db, r.name)));
     s = pacmanScratch();
-    writeFileSync(s.config, readFileSync(repo.config, 'utf8'));
+    useRepositoryConfig(s, readFileSync(repo.config, 'utf8'));
     expect(runPacman(s, ['-Sy']).status).toBe(0);
   }, 120_000);
   const scratches: PacmanScratch[] = [];

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPacmanSyncDatabaseFile } from '../src/pacman/sync-database.js';
 import { pacmanTestRepo } from './pacman-fixtures.js';
-import { pacmanScratch, runPacman, type PacmanScratch } from './pacman-oracle.js';
+import { pacmanScratch, runPacman, useRepositoryConfig, type PacmanScratch } from './pacman-oracle.js';
 import type { PacmanTestRepo } from '../../../tools/pacman-test-repo/generate.mjs';
 
 // Debian's pacman proves the generated repository right: it syncs the databases, installs
@@ -14,7 +14,7 @@ describe('tools/pacman-test-repo', () => {
   beforeAll(async () => {
     repo = await pacmanTestRepo();
     s = pacmanScratch();
-    writeFileSync(s.config, readFileSync(repo.config, 'utf8'));
+    useRepositoryConfig(s, readFileSync(repo.config, 'utf8'));
     const sync = runPacman(s, ['-Sy']);
     expect(sync.stderr).not.toMatch(/error/i);
     expect(sync.status).toBe(0);
