@@ -5,20 +5,13 @@ import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } fr
 import type { z } from 'zod';
 import { closestWord } from '@distroforge/core';
 import { checkCustomization } from './check-customization.js';
+import type { LoadedProfile } from './loaded-profile.js';
 import { ProfileError } from './profile-error.js';
 import { profileSchema, type Profile } from './profile-schema.js';
 import { busyboxUnsupportedKeys, packageNameRules } from './source-rules.js';
 
 /** A profile directory, read and validated. */
-export interface LoadedProfile {
-  dir: string;
-  profileFile: string;
-  profile: Profile;
-  /** packages.txt merged with `packages:` of profile.yaml, sorted and unique. */
-  packages: string[];
-  /** The airootfs/ overlay directory, when present. */
-  overlayDir: string | undefined;
-}
+export type { LoadedProfile } from './loaded-profile.js';
 
 /** Reads `DIR/profile.yaml`, `DIR/packages.txt` and locates `DIR/airootfs/`. */
 export async function loadProfile(dirOrFile: string): Promise<LoadedProfile> {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
-import type { LoadedProfile } from './load-profile.js';
+import type { LoadedProfile } from './loaded-profile.js';
 
 /** Line and column of a key (array items by index) in the profile's profile.yaml; undefined where it is not written. */
 export async function profileKeyPosition(loaded: LoadedProfile, key: string[]): Promise<{ line: number; col: number } | undefined> {
