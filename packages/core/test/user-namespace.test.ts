@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile, copyFile, chmod, chown } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -156,6 +157,25 @@ describe('runInUserNamespace and withImageRoot (real namespaces)', () => {
     const [uid, ...map] = result.stdout.trim().split('\n');
     expect(uid).toBe('0');
     expect(map.map((l) => l.trim().split(/\s+/).join(' ') + '\n').join('')).toBe(idMapText(ns.ids.uid));
+  });
+
+  // Without the namespace kill the call waits out the 300 s sleeps and the test times out.
+  it('an abort ends the command and every process of its namespace', { timeout: 60_000 }, async () => {
+    const ns = await prepareUserNamespace();
+    const controller = new AbortController();
+    const tag = `df-abort-probe-${process.pid}`;
+    setTimeout(() => controller.abort(), 500);
+    const result = await runInUserNamespace(ns, ['/bin/sh', '-c', `sleep 300 & sleep 301; echo ${tag}`], { signal: controller.signal });
+    expect(result.exitCode).not.toBe(0);
+    const left = await execa('pgrep', ['-f', 'sleep 30[01]'], { reject: false });
+    const ours = left.stdout.split('\n').filter(Boolean).filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sleep');
+      } catch {
+        return false;
+      }
+    });
+    expect(ours).toEqual([]);
   });
 
   it("runs the image's programs chrooted, with its own /proc, harmless /dev nodes, a read-only /sys, no network; a failure throws with the log", async () => {

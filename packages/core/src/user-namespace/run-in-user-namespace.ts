@@ -1,4 +1,5 @@
 import { execa, type Options, type ResultPromise } from 'execa';
+import { readFileSync } from 'node:fs';
 import { readlink, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { coreError } from '../errors.js';
@@ -58,9 +59,22 @@ export async function runInUserNamespace(ns: UserNamespace, argv: readonly strin
       cause: error,
     });
   }
+  // unshare's --kill-child does not reach the namespace's first process once it runs (it outlived an
+  // aborted build by the length of a maintainer script's sleep): on abort, kill that process, the
+  // PID namespace's init, which takes every process of the namespace with it.
+  const killNamespace = () => {
+    for (const pid of childrenOf(child.pid)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  };
+  options.signal?.addEventListener('abort', killNamespace, { once: true });
   if (options.input !== undefined) child.stdin?.end(options.input);
   (child.stdio[3] as NodeJS.WritableStream).end('go\n');
-  const result = await child;
+  const result = await child.finally(() => options.signal?.removeEventListener('abort', killNamespace));
   return { exitCode: result.exitCode ?? (result.isCanceled ? 130 : 128), stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
 }
 
@@ -76,6 +90,16 @@ async function writeIdMaps(ns: UserNamespace, child: ResultPromise): Promise<voi
   }
   await execa(ns.mapper.newuidmap.path, [String(pid), ...mapArguments(ns.ids.uid)]);
   await execa(ns.mapper.newgidmap.path, [String(pid), ...mapArguments(ns.ids.gid)]);
+}
+
+/** The direct children of a process (unshare's: the namespace's first process). */
+function childrenOf(pid: number | undefined): number[] {
+  if (pid === undefined) return [];
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
 }
 
 function mapArguments(map: readonly IdMapping[]): string[] {
