@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, utimes, writeFile, lstat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withDirectoryLock } from '../testing/directory-lock.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -75,27 +76,9 @@ export async function generatePacmanTestRepo(outDir, options = {}) {
   const stamp = join(out, '.inputs');
   const ready = async () => (await readFile(stamp, 'utf8').catch(() => '')).trim() === key;
   if (await ready()) return describe(out);
-  // One builder at a time (test files run in parallel): a second build renamed over the first would
-  // swap the packages under a test that already read the first one's database (checksum errors).
-  await mkdir(dirname(out), { recursive: true });
-  const lock = `${out}.lock`;
-  for (;;) {
-    try {
-      await mkdir(lock);
-      break;
-    } catch (error) {
-      if (error.code !== 'EEXIST') throw error;
-      const age = Date.now() - (await stat(lock).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
-      if (age > 15 * 60_000) await rm(lock, { recursive: true, force: true }); // left by a killed run
-      else await new Promise((r) => setTimeout(r, 300));
-    }
-  }
-  try {
-    if (await ready()) return describe(out);
-    return await build(out, key, log);
-  } finally {
-    await rm(lock, { recursive: true, force: true });
-  }
+  // One builder at a time: a second build renamed over the first would swap the packages under a
+  // test that already read the first one's database (checksum errors).
+  return withDirectoryLock(out, async () => ((await ready()) ? describe(out) : build(out, key, log)));
 }
 
 async function build(out, key, log) {

@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withDirectoryLock } from '../testing/directory-lock.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '../..');
@@ -54,23 +55,15 @@ export async function generateRpmTestRepo(outDir, options = {}) {
   if (await ready()) return describe(out, inputs);
 
   // One builder at a time (test files run in parallel): the others wait for its result.
-  await mkdir(dirname(out), { recursive: true });
-  const lock = `${out}.lock`;
-  for (;;) {
-    try {
-      await mkdir(lock);
-      break;
-    } catch (error) {
-      if (error.code !== 'EEXIST') throw error;
-      const age = Date.now() - (await stat(lock).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
-      if (age > 15 * 60_000) await rm(lock, { recursive: true, force: true }); // left by a killed run
-      else await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-  if (await ready()) {
-    await rm(lock, { recursive: true, force: true });
-    return describe(out, inputs);
-  }
+  await withDirectoryLock(out, async () => {
+    if (!(await ready())) await build(out, inputs, log);
+  });
+  log(`rpm-test-repo: ${out}`);
+  return describe(out, inputs);
+}
+
+async function build(out, inputs, log) {
+  const key = inputs.key;
   const work = await mkdtemp(`${out}.tmp-`);
   try {
     const repo = join(work, 'repo');
@@ -100,10 +93,7 @@ export async function generateRpmTestRepo(outDir, options = {}) {
     await rename(repo, out);
   } finally {
     await rm(work, { recursive: true, force: true, maxRetries: 3 });
-    await rm(lock, { recursive: true, force: true });
   }
-  log(`rpm-test-repo: ${out}`);
-  return describe(out, inputs);
 }
 
 function describe(out, inputs) {

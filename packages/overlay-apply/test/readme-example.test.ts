@@ -1,9 +1,8 @@
 import { execa } from 'execa';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { build } from 'tsup';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { bundleScript } from '../../../tools/testing/bundle-script.mjs';
 
 const pkg = join(import.meta.dirname, '..');
 const example = join(pkg, 'examples', 'live-profile.mjs');
@@ -12,32 +11,12 @@ const example = join(pkg, 'examples', 'live-profile.mjs');
 // `@distroforge/source` condition vitest uses) into a fresh directory under the temp dir: it needs
 // no build, cannot run a stale dist/, and `nobody` can read it wherever the checkout lives (a
 // clone under /root, mode 700, would hide node_modules and the sources from it).
-let work = '';
 let bundle = '';
+let removeBundle = async () => {};
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'overlay-apply-readme-'));
-  await chmod(work, 0o755);
-  await build({
-    config: false,
-    entry: { 'live-profile': example },
-    outDir: work,
-    outExtension: () => ({ js: '.mjs' }),
-    format: ['esm'],
-    platform: 'node',
-    target: 'node20',
-    noExternal: [/./],
-    dts: false,
-    sourcemap: false,
-    splitting: false,
-    silent: true,
-    esbuildOptions: (options) => {
-      options.conditions = ['@distroforge/source'];
-    },
-  });
-  bundle = join(work, 'live-profile.mjs');
-  await chmod(bundle, 0o644);
+  ({ file: bundle, remove: removeBundle } = await bundleScript(example));
 });
-afterAll(() => rm(work, { recursive: true, force: true }));
+afterAll(() => removeBundle());
 
 async function readmeOutput(): Promise<{ readme: string; shown: string }> {
   const readme = await readFile(join(pkg, 'README.md'), 'utf8');
