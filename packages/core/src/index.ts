@@ -56,3 +56,4 @@ export { compressors, compressorMagicBytes, sniffCompressor, compressionOfFileNa
 export { decompress, type DecompressOptions, type ByteChunks } from './decompress.js';
 export { resolveInRoot, resolveInRootSync, maxSymlinkHops, nameMaxBytes, pathMaxBytes, type ResolveInRootOptions } from './resolve-in-root.js';
 export { DecompressError, RootPathError } from './errors.js';
+export { listTree } from './list-tree.js';

@@ -1,5 +1,5 @@
-import { coreError, keepAclsAsSeenInside, releaseTree, type ManifestEntry, type UserNamespace } from '@distroforge/core';
-import { lstatSync, lutimesSync, readdirSync } from 'node:fs';
+import { coreError, keepAclsAsSeenInside, listTree, releaseTree, type ManifestEntry, type UserNamespace } from '@distroforge/core';
+import { lstatSync, lutimesSync } from 'node:fs';
 import { chmod, lstat, readdir, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -104,23 +104,6 @@ export async function scanTree(root: string, epoch: number | undefined, options:
     }
   }
   return entries;
-}
-
-/**
- * Every path under `root`, relative and sorted, never descending into symlinked directories
- * (`readdir`'s recursive mode does, which listed merged-/usr's `/bin/x` beside `/usr/bin/x`).
- */
-function listTree(root: string): string[] {
-  const out: string[] = [];
-  const walk = (relative: string) => {
-    for (const dirent of readdirSync(join(root, relative), { withFileTypes: true })) {
-      const path = relative === '' ? dirent.name : `${relative}/${dirent.name}`;
-      out.push(path);
-      if (dirent.isDirectory()) walk(path);
-    }
-  };
-  walk('');
-  return out.sort();
 }
 
 function majorOf(rdev: number): number {

@@ -1,6 +1,6 @@
-import { lstatSync, lutimesSync, readdirSync, type Stats } from 'node:fs';
+import { lstatSync, lutimesSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { assignOwners, DistroforgeError, emptyManifest, mergeManifest, ownerAsSeenInside, releaseTree, type Manifest, type ManifestEntry, type TreeOwner, type UserNamespace } from '@distroforge/core';
+import { assignOwners, DistroforgeError, emptyManifest, listTree, mergeManifest, ownerAsSeenInside, releaseTree, type Manifest, type ManifestEntry, type TreeOwner, type UserNamespace } from '@distroforge/core';
 
 /**
  * Before a profile's scripts run: the image's owners and modes from the manifest, given to the tree
@@ -88,16 +88,3 @@ function lstatOrUndefined(path: string): Stats | undefined {
   }
 }
 
-/** Every path under `root`, relative and sorted, never through symlinked directories. */
-function listTree(root: string): string[] {
-  const out: string[] = [];
-  const walk = (relative: string) => {
-    for (const dirent of readdirSync(join(root, relative), { withFileTypes: true })) {
-      const path = relative === '' ? dirent.name : `${relative}/${dirent.name}`;
-      out.push(path);
-      if (dirent.isDirectory()) walk(path);
-    }
-  };
-  walk('');
-  return out.sort();
-}
