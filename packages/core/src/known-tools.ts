@@ -28,6 +28,7 @@ export const knownTools = {
   rpmbuild: { names: ['rpmbuild'], install: 'apt-get install rpm' },
   // --kill-child (2.32) ties the namespaces' life to the command's.
   unshare: { names: ['unshare'], install: 'apt-get install util-linux', minVersion: '2.32' },
+  nsenter: { names: ['nsenter'], install: 'apt-get install util-linux', minVersion: '2.32' },
   // shadow's id mappers print no version; they must be setuid root (the uidmap package makes them so).
   newuidmap: { names: ['newuidmap'], install: 'apt-get install uidmap', versionArgs: [], parseVersion: () => undefined },
   getfattr: { names: ['getfattr'], install: 'apt-get install attr' },

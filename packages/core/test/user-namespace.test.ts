@@ -240,7 +240,7 @@ describe('as an ordinary user (the tests create one when they run as root)', () 
     return JSON.parse(stdout.trim().split('\n').at(-1)!);
   };
 
-  it('is root inside; owners assigned inside land in its subordinate range and come back to it, mode kept; reclaimTree makes a tree removable', async () => {
+  it('is root inside; owners assigned inside land in its subordinate range and come back to it, mode kept; reclaimTree makes a tree removable; an opened namespace shows programs entered later the image\'s owners', async () => {
     const result = await runProbe(user.prefix, 'run');
     expect(result.code).toBeUndefined();
     const subuid = subordinateRanges(await readFile('/etc/subuid', 'utf8'), { name: user.name, id: user.uid }).find((r) => r.count >= 65535)!;
@@ -255,6 +255,8 @@ describe('as an ordinary user (the tests create one when they run as root)', () 
     expect(result.releasedTree).toMatchObject({ 'home/live': { uid: 1000, gid: 1000, mode: 0o700 }, 'home/live/.profile': { uid: 1000, gid: 1000, mode: 0o644 } });
     expect(result.listableAfter).toBe(true);
     expect(result.homeMode).toBe(0o700);
+    // openUserNamespace: a program entered later is root inside and sees the image's owner of the home.
+    expect(result.opened).toMatchObject({ exitCode: 0, lines: ['0', '1000 1000 700', '.profile'], holderAlive: true, holderAfterClose: false });
   });
 
   it('a range /etc/subuid does not grant is refused by newuidmap: ERR_USERNS_UNAVAILABLE', async () => {

@@ -72,7 +72,8 @@ export async function launch(input: LaunchOptions): Promise<QemuInstance> {
     const args = buildQemuArgs(options, { accel: accel.accel, qmpSocket, ...(uefi ? { uefi } : {}), virtiofsSockets });
     // setpriv makes the kernel kill QEMU if this process dies without cleaning up (SIGKILL, crash).
     const setpriv = await which('setpriv');
-    const [file, argv] = setpriv ? [setpriv, ['--pdeathsig', 'KILL', qemu.path, ...args]] : [qemu.path, args];
+    // The prefix goes first: entering a user namespace would clear the parent-death signal.
+    const [file, ...argv] = [...(options.runThrough ?? []), ...(setpriv ? [setpriv, '--pdeathsig', 'KILL'] : []), qemu.path, ...args] as [string, ...string[]];
     const startedAt = performance.now();
     const child = execa(file, argv, { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false, cleanup: true });
 

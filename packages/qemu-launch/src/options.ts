@@ -103,6 +103,11 @@ export const launchOptionsSchema = z
     display: z.string().min(1).default('none'),
     /** Exit instead of rebooting (default true, so a guest reboot or panic with `panic=-1` ends the run). */
     noReboot: z.boolean().default(true),
+    /**
+     * A command prefix QEMU starts through, e.g. core's `openUserNamespace(...).enterCommand`: QEMU then
+     * runs as root of that user namespace, so a 9p `passthrough` share shows the owners given there.
+     */
+    runThrough: z.array(z.string().min(1)).min(1).optional(),
     /** Extra raw QEMU arguments, appended last. */
     extraArgs: z.array(z.string()).default([]),
     /** Directory for the console and stderr logs (kept after exit); default: a new temp directory. */

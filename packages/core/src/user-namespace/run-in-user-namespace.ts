@@ -26,7 +26,7 @@ export interface UserNamespaceRunResult {
 }
 
 // The child waits on fd 3 until its id maps are written: before that it would run as the overflow id.
-const WAIT_FOR_MAPS = 'read -r go <&3 || exit 125; exec 3<&-; exec "$@"';
+export const WAIT_FOR_MAPS = 'read -r go <&3 || exit 125; exec 3<&-; exec "$@"';
 
 /**
  * Runs `argv` (a host program) in a new user, mount and PID namespace whose ids are `ns.ids`: the
@@ -78,7 +78,8 @@ export async function runInUserNamespace(ns: UserNamespace, argv: readonly strin
   return { exitCode: result.exitCode ?? (result.isCanceled ? 130 : 128), stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
 }
 
-async function writeIdMaps(ns: UserNamespace, child: ResultPromise): Promise<void> {
+/** Writes the namespace's id maps for a just-started `unshare --user` child (after it unshared). */
+export async function writeIdMaps(ns: UserNamespace, child: ResultPromise): Promise<void> {
   const pid = child.pid;
   if (pid === undefined) throw new Error('unshare did not start');
   await waitForOwnUserNamespace(pid, child);
