@@ -1,4 +1,4 @@
-import { execa, type ResultPromise } from 'execa';
+import { execa, type Options, type ResultPromise } from 'execa';
 import { coreError } from '../errors.js';
 import { findTool } from '../find-tool.js';
 import { knownTools } from '../known-tools.js';
@@ -27,8 +27,10 @@ export interface OpenUserNamespace {
  */
 export async function openUserNamespace(ns: UserNamespace): Promise<OpenUserNamespace> {
   const nsenter = await findTool(knownTools.nsenter);
+  // fd 3 says go once the maps are written; cat's stdin is a pipe from here, so it ends with us.
+  const stdio: Options['stdio'] = ['pipe', 'ignore', 'pipe', 'pipe'];
   const holder = execa(ns.unshare.path, ['--user', '--', '/bin/sh', '-c', WAIT_FOR_MAPS, 'sh', 'cat'], {
-    stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
+    stdio,
     reject: false,
     cleanup: true,
   }) as ResultPromise;
