@@ -75,22 +75,25 @@ async function withOwnedScript(profile: string): Promise<void> {
 
 const digests = (build: BuildResult) => Object.fromEntries(build.outputs.filter((o) => o.kind === 'iso' || o.kind === 'disk').map((o) => [o.kind, o.sha256]));
 
-it('debian-live (plus a profile script): built and booted from disk (with persistence) under BIOS, UEFI and Secure Boot by an ordinary user, with the bytes of a root build', { timeout: 2_400_000 }, async () => {
+it('debian-live (plus a profile script): built and booted from disk (with persistence) under BIOS, UEFI and Secure Boot and over 9p by an ordinary user, with the bytes of a root build', { timeout: 2_400_000 }, async () => {
   const mine = await userCopy('debian-live');
   await withOwnedScript(mine);
   if (user.prefix.length > 0) await execa('chown', ['-R', `${user.uid}:${user.gid}`, mine]);
   // Every firmware, on the media where an ordinary user's run differs from root's: a writable copy
   // of the disk for the persistence chain, OVMF variable stores (the CD boots are root's bytes and
   // the same QEMU invocation; e2e/debian-live.test.ts boots those).
-  const result = await asUser<TestResult>(['test', mine, '--jobs', '2', '--medium', 'disk,disk-usb']);
+  // And the dev loop's 9p share: the user's staging tree shown with the image's owners (QEMU runs
+  // as root of a user namespace), or `stat -c %U /home/live` would name the builder.
+  const result = await asUser<TestResult>(['test', mine, '--jobs', '2', '--medium', 'disk,disk-usb,9p']);
   for (const s of result.build.stages) console.log(`rootless debian-live stage ${s.name}: ${(s.ms / 1000).toFixed(1)} s`);
   expect(result.ok).toBe(true);
   expect(result.boots.map((b) => `${b.firmware}/${b.medium}`)).toEqual([
     'bios/disk', 'uefi/disk', 'uefi-secureboot/disk',
     'bios/disk-usb', 'uefi/disk-usb', 'uefi-secureboot/disk-usb',
+    'bios/9p',
   ]);
   // The second boot of each firmware found what the first wrote: the user's copy is writable.
-  expect(result.boots.map((b) => b.persistence)).toEqual(['written', 'written', 'written', 'found', 'found', 'found']);
+  expect(result.boots.map((b) => b.persistence)).toEqual(['written', 'written', 'written', 'found', 'found', 'found', undefined]);
   for (const boot of result.boots) {
     // The maintainer scripts ran: the profile's checks need base-passwd's users and systemd's setup.
     expect(boot.commands.map((c) => [c.run, c.ok]), `${boot.firmware}/${boot.medium}`).toEqual([
@@ -112,7 +115,7 @@ it('debian-live (plus a profile script): built and booted from disk (with persis
   expect(Object.keys(digests(root)).sort()).toEqual(['disk', 'iso']);
 });
 
-it('rocky-live: RPM scriptlets in a user namespace, the bytes of a root build', { timeout: 1_200_000 }, async () => {
+it('rocky-live: RPM scriptlets in a user namespace, booted under BIOS and UEFI from CD-ROM and disk by an ordinary user, the bytes of a root build', { timeout: 1_200_000 }, async () => {
   const rpms = (await generateRpmTestRepo(join(repo, '.cache', 'rpm-test-repo', 'repo'))).dir;
   // The profile's own source location (./rpms), a copy the user can read wherever the checkout is.
   const withRpms = async (profile: string) => {
@@ -122,7 +125,13 @@ it('rocky-live: RPM scriptlets in a user namespace, the bytes of a root build', 
   const mine = await userCopy('rocky-live');
   await withRpms(mine);
   if (user.prefix.length > 0) await execa('chown', ['-R', `${user.uid}:${user.gid}`, join(mine, 'rpms')]);
-  const ordinary = await asUser<BuildResult>(['build', mine]);
+  // Built and boot-tested by the user: CD-ROM and disk (persistence chained), BIOS and UEFI.
+  const tested = await asUser<TestResult>(['test', mine, '--jobs', '2']);
+  expect(tested.ok).toBe(true);
+  expect(tested.boots.map((b) => `${b.firmware}/${b.medium}:${b.ok}`)).toEqual([
+    'bios/cdrom:true', 'uefi/cdrom:true', 'bios/disk:true', 'uefi/disk:true', 'bios/disk-usb:true', 'uefi/disk-usb:true',
+  ]);
+  const ordinary = tested.build;
   expect(await foreignOwned(join(mine, '..'))).toEqual([]);
   if (user.prefix.length === 0) return;
   const { work, profile } = await copyExample('rocky-live');
@@ -163,4 +172,21 @@ it('Ctrl-C while the maintainer scripts run leaves nothing the user cannot remov
   expect(await foreignOwned(join(mine, '..'))).toEqual([]);
   // Nothing was published, and the stage left no partial tree behind.
   expect(await made()).toBe(false);
+});
+
+it('clean reclaims what a killed run left owned by ids of the user\'s range (a 9p share tree), then removes it', { timeout: 300_000 }, async () => {
+  if (user.prefix.length === 0) return; // only root can forge a file of the user's subordinate range
+  const mine = await userCopy('debian-live');
+  const share = join(mine, '.distroforge', 'stages', 'overlay', '.9p-share-999999');
+  await mkdir(join(share, 'home', 'live'), { recursive: true });
+  await writeFile(join(share, 'home', 'live', '.profile'), 'x\n');
+  await execa('chown', ['-R', `${user.uid}:${user.gid}`, join(mine, '.distroforge')]);
+  const subuid = Number((await readFile('/etc/subuid', 'utf8')).split('\n').find((l) => l.startsWith(`${user.name}:`))!.split(':')[1]);
+  // What the guest's live user owned inside the namespace: id 1000 of the range, a private home.
+  await execa('chown', ['-R', `${subuid + 1000}:${subuid + 1000}`, join(share, 'home')]);
+  await chmod(join(share, 'home', 'live'), 0o700);
+  const command = userCommand(['clean', mine]);
+  const run = await execa(command[0]!, command.slice(1), { reject: false, cwd: '/' });
+  expect(run.exitCode, String(run.stderr)).toBe(0);
+  expect((await execa('test', ['-e', join(mine, '.distroforge')], { reject: false })).exitCode).toBe(1);
 });

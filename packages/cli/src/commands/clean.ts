@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { execa } from 'execa';
+import { prepareUserNamespace, reclaimTree } from '@distroforge/core';
 import { checkOutputDirectory, removeOutputs } from '../pipeline/output-directory.js';
 import { lockState } from '../engine/state-lock.js';
 
@@ -27,11 +28,27 @@ export async function cleanProfile(paths: { profileDir: string; stateDir: string
   if (existsSync(paths.stateDir)) {
     // Not from under a running build: it would fail in odd ways, or publish from a deleted cache.
     const lock = await lockState(paths.stateDir, 'clean');
-    await rm(paths.stateDir, { recursive: true, force: true }).finally(() => lock.release());
+    await removeState(paths.stateDir).finally(() => lock.release());
     removed.push(paths.stateDir);
   }
   if (paths.outDir !== undefined) removed.push(...(await removeOutputs(paths.outDir, paths.profileDir)));
   return { removed, unmounted };
+}
+
+/**
+ * Removes the state directory. An ordinary user's may hold files of ids of the user's subordinate
+ * range (a build or 9p run killed before it gave its tree back): those are reclaimed through a user
+ * namespace first.
+ */
+async function removeState(stateDir: string): Promise<void> {
+  try {
+    await rm(stateDir, { recursive: true, force: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (process.getuid?.() === 0 || (code !== 'EACCES' && code !== 'EPERM')) throw error;
+    await reclaimTree(await prepareUserNamespace(), stateDir);
+    await rm(stateDir, { recursive: true, force: true });
+  }
 }
 
 async function mountsUnder(dir: string): Promise<string[]> {

@@ -2,7 +2,7 @@ import { defineCommand } from 'citty';
 import { launch } from '@distroforge/qemu-launch';
 import { DistroforgeError } from '@distroforge/core';
 import { buildProfile } from '../pipeline/build-profile.js';
-import { launchOptionsFor, MEDIA, type BootMode, type Medium } from '../pipeline/boot-test.js';
+import { launchOptionsFor, MEDIA, shareTreeFor, type BootMode, type Medium } from '../pipeline/boot-test.js';
 import { reporterFor } from '../output/command-output.js';
 import { imageTarget } from './image-target.js';
 
@@ -35,24 +35,35 @@ export default defineCommand({
       throw new DistroforgeError('ERR_USAGE', `unknown medium ${JSON.stringify(medium)}`, { value: medium, hint: `use ${MEDIA.join(', ')}` });
     }
     const mode: BootMode = { firmware, medium: medium as Medium };
-    const instance = await launch({
-      ...launchOptionsFor(mode, report, Number(args.memory)),
-      display: args.gui ? 'gtk' : 'none',
-      network: { model: 'virtio-net-pci', hostfwd: [] },
-    });
-    process.stderr.write(`distroforge: QEMU (${instance.accel}) started; console log ${instance.logFile}; Ctrl-] quits\n`);
-    instance.console.pipe(process.stdout);
-    const stdin = process.stdin;
-    if (stdin.isTTY) stdin.setRawMode(true);
-    stdin.resume();
-    stdin.on('data', (chunk: Buffer) => {
-      if (chunk.includes(0x1d)) void instance.kill();
-      else void instance.send(chunk).catch(() => undefined);
-    });
-    const exit = await instance.exited;
-    if (stdin.isTTY) stdin.setRawMode(false);
-    stdin.pause();
-    process.stderr.write(`\ndistroforge: QEMU exited (${JSON.stringify(exit)})\n`);
-    return 0;
+    const share = await shareTreeFor(mode, report);
+    try {
+      return await runInteractively(
+        await launch({
+          ...launchOptionsFor(mode, report, Number(args.memory), 2, share),
+          display: args.gui ? 'gtk' : 'none',
+          network: { model: 'virtio-net-pci', hostfwd: [] },
+        }),
+      );
+    } finally {
+      await share?.release();
+    }
   },
 });
+
+/** Connects the serial console to this terminal until QEMU exits (Ctrl-] kills it). */
+async function runInteractively(instance: Awaited<ReturnType<typeof launch>>): Promise<number> {
+  process.stderr.write(`distroforge: QEMU (${instance.accel}) started; console log ${instance.logFile}; Ctrl-] quits\n`);
+  instance.console.pipe(process.stdout);
+  const stdin = process.stdin;
+  if (stdin.isTTY) stdin.setRawMode(true);
+  stdin.resume();
+  stdin.on('data', (chunk: Buffer) => {
+    if (chunk.includes(0x1d)) void instance.kill();
+    else void instance.send(chunk).catch(() => undefined);
+  });
+  const exit = await instance.exited;
+  if (stdin.isTTY) stdin.setRawMode(false);
+  stdin.pause();
+  process.stderr.write(`\ndistroforge: QEMU exited (${JSON.stringify(exit)})\n`);
+  return 0;
+}

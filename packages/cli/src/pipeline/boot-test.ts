@@ -1,4 +1,5 @@
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { execa } from 'execa';
 import { launch, type LaunchOptions } from '@distroforge/qemu-launch';
@@ -6,6 +7,7 @@ import { DistroforgeError, isDistroforgeError } from '@distroforge/core';
 import type { Profile } from '../profile/profile-schema.js';
 import type { BuildReport } from './build-profile.js';
 import { bootStages, type BootStage } from './boot-stages.js';
+import { prepareShareTree, type ShareTree } from './share-tree.js';
 import { withLiveKernelArgs } from '@distroforge/initramfs-cpio';
 
 export const MEDIA = ['cdrom', 'iso-disk', 'disk', 'disk-usb', 'direct', '9p'] as const;
@@ -95,8 +97,11 @@ export async function chainDiskBoots(modes: BootMode[], report: BuildReport, dir
   return chained;
 }
 
-/** QEMU options for one boot mode of a build (used by `test` and `run`). */
-export function launchOptionsFor(mode: BootMode, report: BuildReport, memory: number, cpus = 2): LaunchOptions {
+/**
+ * QEMU options for one boot mode of a build (used by `test` and `run`); the 9p medium needs the
+ * share tree `prepareShareTree` made of the build's staging root.
+ */
+export function launchOptionsFor(mode: BootMode, report: BuildReport, memory: number, cpus = 2, share?: ShareTree): LaunchOptions {
   const iso = report.outputs.find((o) => o.kind === 'iso')?.file;
   const base: LaunchOptions = {
     memory,
@@ -111,8 +116,15 @@ export function launchOptionsFor(mode: BootMode, report: BuildReport, memory: nu
     if (mode.medium === '9p') {
       if (!d.stagingRoot) throw new DistroforgeError('ERR_USAGE', 'this build has no staging root to share over 9p', { hint: 'use --medium direct' });
       const append = withLiveKernelArgs(d.append, { device: undefined, image: undefined, layers: undefined, root: '9p', tag: 'rootfs' }).join(' ');
-      const securityModel = process.getuid?.() === 0 ? 'passthrough' : 'none';
-      return { ...base, kernel: d.kernel, initrd: d.initrd, append, shares: [{ path: d.stagingRoot, tag: 'rootfs', type: '9p', readOnly: true, securityModel }] };
+      if (!share) throw new Error('the 9p medium needs the share tree of the staging root (prepareShareTree)');
+      return {
+        ...base,
+        kernel: d.kernel,
+        initrd: d.initrd,
+        append,
+        shares: [{ path: share.path, tag: 'rootfs', type: '9p', readOnly: true, securityModel: 'passthrough' }],
+        ...(share.runThrough ? { runThrough: share.runThrough } : {}),
+      };
     }
     const images = d.rootImage ? [d.rootImage, ...(d.layers ?? [])] : [];
     return { ...base, kernel: d.kernel, initrd: d.initrd, append: d.append, ...(images.length ? { disks: images.map((path) => ({ path, readOnly: true, format: 'raw' as const })) } : {}) };
@@ -131,8 +143,26 @@ export function launchOptionsFor(mode: BootMode, report: BuildReport, memory: nu
 
 /** Boots one mode, waits for readiness, runs the profile's test commands, and always stops QEMU. */
 export async function bootAndCheck(mode: BootMode, report: BuildReport, test: TestSection, logDir?: string, options: { cpus?: number } = {}): Promise<BootVerdict> {
+  const share = await shareTreeFor(mode, report, logDir);
+  try {
+    return await bootAndCheckWith(mode, report, test, logDir, options, share);
+  } finally {
+    await share?.release();
+  }
+}
+
+/** The 9p medium's share tree (see `prepareShareTree`); none for other media. */
+export async function shareTreeFor(mode: BootMode, report: BuildReport, logDir?: string): Promise<ShareTree | undefined> {
+  const stagingRoot = report.direct?.stagingRoot;
+  if (mode.medium !== '9p' || stagingRoot === undefined) return undefined;
+  const dir = logDir ?? (await mkdtemp(join(tmpdir(), 'distroforge-share-')));
+  await mkdir(dir, { recursive: true });
+  return prepareShareTree(stagingRoot, { logFile: join(dir, 'share-tree.log') });
+}
+
+async function bootAndCheckWith(mode: BootMode, report: BuildReport, test: TestSection, logDir: string | undefined, options: { cpus?: number }, share: ShareTree | undefined): Promise<BootVerdict> {
   const verdict: BootVerdict = { ...mode, ok: false, accel: '', readyMs: undefined, stages: [], commands: [] };
-  const instance = await launch({ ...launchOptionsFor(mode, report, test.memory, options.cpus), ...(logDir ? { logDir, name: `${mode.firmware}-${mode.medium}` } : {}) });
+  const instance = await launch({ ...launchOptionsFor(mode, report, test.memory, options.cpus, share), ...(logDir ? { logDir, name: `${mode.firmware}-${mode.medium}` } : {}) });
   verdict.accel = instance.accel;
   verdict.consoleLog = instance.logFile;
   const menu = mode.medium === 'direct' || mode.medium === '9p' ? undefined : answerBootMenu(instance, test.timeout * 1000);
