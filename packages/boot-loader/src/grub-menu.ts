@@ -34,12 +34,16 @@ export interface GrubMenu {
   kernelArgs: readonly string[];
 }
 
-/** The default entries: live, safe mode, copy to RAM, first local disk; titles prefixed by `title`. */
-export function defaultMenuEntries(title: string): MenuEntry[] {
+/**
+ * The default entries: live, safe mode, copy to RAM, first local disk; titles prefixed by `title`.
+ * `copyToRamArgs` are the copy-to-RAM entry's kernel arguments: the live init's words, which the
+ * live stack writes (initramfs-cpio's `liveKernelArgs({ copyToRam: true })`), not this package.
+ */
+export function defaultMenuEntries(title: string, copyToRamArgs: readonly string[]): MenuEntry[] {
   return [
     { type: 'linux', id: 'live', title, append: [], hotkey: undefined },
     { type: 'linux', id: 'safe', title: `${title} (safe mode)`, append: ['nomodeset'], hotkey: undefined },
-    { type: 'linux', id: 'toram', title: `${title} (copy to RAM)`, append: ['live.copytoram'], hotkey: undefined },
+    { type: 'linux', id: 'toram', title: `${title} (copy to RAM)`, append: [...copyToRamArgs], hotkey: undefined },
     { type: 'local-disk', id: 'local', title: 'Boot from first local disk', hotkey: undefined },
   ];
 }

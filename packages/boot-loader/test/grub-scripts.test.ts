@@ -10,7 +10,7 @@ describe('GRUB scripts', () => {
 
   it('renders the menu with serial + console terminals, the default, the timeout and quoted arguments', () => {
     const text = renderGrubMenu({
-      entries: defaultMenuEntries("Bob's live"),
+      entries: defaultMenuEntries("Bob's live", ['live.copytoram']),
       defaultEntry: 'live',
       timeout: 7,
       serial: { unit: 0, speed: 115200 },
@@ -42,7 +42,7 @@ describe('GRUB scripts', () => {
   });
 
   it('leaves out the serial terminal when asked', () => {
-    const text = renderGrubMenu({ entries: defaultMenuEntries('x'), defaultEntry: 'live', timeout: 0, serial: false, kernel: '/k', initrd: '/i', kernelArgs: [] });
+    const text = renderGrubMenu({ entries: defaultMenuEntries('x', ['live.copytoram']), defaultEntry: 'live', timeout: 0, serial: false, kernel: '/k', initrd: '/i', kernelArgs: [] });
     expect(text).not.toContain('serial');
     expect(text).toContain('  linux /k\n');
   });

@@ -15,7 +15,7 @@ try {
   const logFile = join(work, 'boot.log');
   const findBootFiles = renderSearchConfig('SMOKE', { configfile: false });
   const files = await uefiBootFiles({ secureBoot: false, findBootFiles, mokManager: false, locations: debianBootFiles, workDir: work, logFile });
-  const menu = renderGrubMenu({ entries: defaultMenuEntries('Smoke'), defaultEntry: 'live', timeout: 0, serial: false, kernel: '/vmlinuz', initrd: '/initrd.img', kernelArgs: [] });
+  const menu = renderGrubMenu({ entries: defaultMenuEntries('Smoke', ['live.copytoram']), defaultEntry: 'live', timeout: 0, serial: false, kernel: '/vmlinuz', initrd: '/initrd.img', kernelArgs: [] });
   const esp = await buildEspImage({ output: join(work, 'esp.img'), files: [...files, { path: '/boot/grub/grub.cfg', content: menu }], sourceDateEpoch: 1700000000, logFile });
   if (esp.size < 1024 * 1024) throw new Error(`unexpected ESP size ${esp.size}`);
   await checkSecureBootFiles({ kernel, locations: debianBootFiles, mokManager: true, logFile });

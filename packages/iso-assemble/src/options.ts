@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
+import { liveKernelArgs } from '@distroforge/initramfs-cpio';
 import { defaultMenuEntries, type BootFileLocations, type MenuEntry } from '@distroforge/boot-loader';
 import { parseOptions, type OptionIssue } from '@distroforge/core';
 import { invalidOptions } from './errors.js';
@@ -177,5 +178,5 @@ export function normaliseIsoOptions(input: AssembleIsoOptions): NormalisedIsoOpt
 }
 
 function defaultMenuEntriesAsOptions(title: string) {
-  return defaultMenuEntries(title).map((e) => ({ ...e, append: e.type === 'linux' ? [...e.append] : [] }));
+  return defaultMenuEntries(title, liveKernelArgs({ copyToRam: true })).map((e) => ({ ...e, append: e.type === 'linux' ? [...e.append] : [] }));
 }
