@@ -14,7 +14,7 @@
 // Needs: bsdtar (libarchive-tools), zstd, gzip.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, utimes, writeFile, lstat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, symlink, utimes, writeFile, lstat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withDirectoryLock } from '../testing/directory-lock.mjs';
@@ -64,7 +64,58 @@ export const PACKAGES = [
   { repo: 'extra', name: 'conflict-b', version: '1-1' },
   { repo: 'extra', name: 'needs-missing', version: '1-1', depends: ['does-not-exist'] },
   { repo: 'extra', name: 'needs-old-zlib', version: '1-1', depends: ['zlib<1:1.0'] },
+  // What .INSTALL scripts and alpm hooks run with: the host's dash and its C library, repackaged
+  // (busybox-free), behind Arch's lib/lib64 -> usr/lib links.
+  { repo: 'core', name: 'sh-runtime', version: '1.0-1', depends: ['filesystem'], files: { 'usr/bin/sh': { host: '/bin/dash', mode: 0o755 }, 'usr/lib/libc.so.6': { host: '/lib/x86_64-linux-gnu/libc.so.6', mode: 0o755 }, 'usr/lib/ld-linux-x86-64.so.2': { host: '/lib64/ld-linux-x86-64.so.2', mode: 0o755 }, 'lib': { link: 'usr/lib' }, 'lib64': { link: 'usr/lib' } } },
+  // An .INSTALL script (pre_install sees its files absent, post_install adds a user and writes
+  // into a directory owned by that user), owners and a setuid mode from the archive, a backup
+  // file, xz compression.
+  {
+    repo: 'core', name: 'accounts', version: '1.0-1', depends: ['sh-runtime'], compression: 'xz', backup: ['etc/passwd'],
+    files: {
+      'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\n',
+      'etc/group': 'root:x:0:\n',
+      'usr/bin/acct-tool': { content: '#!/bin/sh\necho acct\n', mode: 0o4755 },
+      'var/lib/accounts': { dir: true, mode: 0o750, uid: 900, gid: 900 },
+      'var/lib/accounts/seed': { content: 'seed\n', mode: 0o640, uid: 900, gid: 900 },
+    },
+    install: [
+      'pre_install() {',
+      '  if [ -e /etc/passwd ]; then echo "pre_install $1: passwd present"; else echo "pre_install $1: passwd absent"; fi >> /etc/script-log',
+      '}',
+      'post_install() {',
+      '  echo "alpm:x:900:900::/var/lib/accounts:/usr/bin/nologin" >> /etc/passwd',
+      '  echo "alpm:x:900:" >> /etc/group',
+      '  echo "$1" > /var/lib/accounts/installed-version',
+      '  echo "post_install $1" >> /etc/script-log',
+      '}',
+      '',
+    ].join('\n'),
+  },
+  // alpm hooks (gzip compression, a .CHANGELOG): Path and Package triggers with globs and
+  // negation, NeedsTargets, Depends, an override by name in /etc/pacman.d/hooks and a /dev/null mask.
+  // Each hook appends to /etc/hook-log, so their order is observable.
+  {
+    repo: 'extra', name: 'hooked', version: '1.0-1', depends: ['sh-runtime'], compression: 'gz', changelog: '1.0-1: first\n',
+    files: {
+      'usr/share/hooked/a': 'a\n',
+      'usr/share/hooked/b': 'b\n',
+      'usr/share/hooked/skip-c': 'c\n',
+      'usr/share/libalpm/hooks/40-packages.hook': hook(['[Trigger]', 'Type = Package', 'Operation = Install', 'Target = acc*', 'Target = hooked', '', '[Trigger]', 'Type = Package', 'Operation = Install', 'Target = sh-*', 'Target = !sh-nothing'], ['Description = packages installed', 'When = PostTransaction', 'Depends = sh-runtime', 'NeedsTargets', "Exec = /usr/bin/sh -c 'while read -r t; do echo \"40-packages: $t\"; done >> /etc/hook-log'"]),
+      'usr/share/libalpm/hooks/50-paths.hook': hook(['[Trigger]', 'Type = Path', 'Operation = Install', 'Target = usr/share/hooked/*', 'Target = !usr/share/hooked/skip-*'], ['When = PostTransaction', 'NeedsTargets', "Exec = /bin/sh -c 'while read -r t; do echo \"50-paths: $t\"; done >> /etc/hook-log'"]),
+      'usr/share/libalpm/hooks/45-override.hook': hook(['[Trigger]', 'Type = Package', 'Operation = Install', 'Target = hooked'], ['When = PostTransaction', "Exec = /bin/sh -c 'echo 45-override: system >> /etc/hook-log'"]),
+      'etc/pacman.d/hooks/45-override.hook': hook(['[Trigger]', 'Type = Package', 'Operation = Install', 'Target = hooked'], ['When = PostTransaction', "Exec = /bin/sh -c 'echo 45-override: etc >> /etc/hook-log'"]),
+      'usr/share/libalpm/hooks/60-masked.hook': hook(['[Trigger]', 'Type = Package', 'Operation = Install', 'Target = *'], ['When = PostTransaction', "Exec = /bin/sh -c 'echo 60-masked: ran >> /etc/hook-log'"]),
+      'etc/pacman.d/hooks/60-masked.hook': { link: '/dev/null' },
+      'usr/share/libalpm/hooks/70-no-match.hook': hook(['[Trigger]', 'Type = Path', 'Operation = Install', 'Target = usr/share/nothing/*'], ['When = PostTransaction', "Exec = /bin/sh -c 'echo 70-no-match: ran >> /etc/hook-log'"]),
+      'usr/share/libalpm/hooks/80-stdin.hook': hook(['[Trigger]', 'Type = Path', 'Operation = Install', 'Target = usr/share/hooked/*'], ['When = PostTransaction', "Exec = /bin/sh -c 'n=0; while read -r t; do n=1; done; echo \"80-stdin: without targets $n\" >> /etc/hook-log'"]),
+    },
+  },
 ];
+
+function hook(triggers, action) {
+  return `${[...triggers, '', '[Action]', ...action].join('\n')}\n`;
+}
 
 const PACKAGER = 'distroforge tests <tests@distroforge.invalid>';
 
@@ -72,7 +123,10 @@ const PACKAGER = 'distroforge tests <tests@distroforge.invalid>';
 export async function generatePacmanTestRepo(outDir, options = {}) {
   const log = options.log ?? (() => {});
   const out = resolve(outDir);
-  const key = createHash('sha256').update(await readFile(fileURLToPath(import.meta.url))).digest('hex');
+  const hash = createHash('sha256').update(await readFile(fileURLToPath(import.meta.url)));
+  // The repackaged host files are inputs too.
+  for (const pkg of PACKAGES) for (const spec of Object.values(pkg.files ?? {})) if (typeof spec === 'object' && spec.host) hash.update(await readFile(spec.host));
+  const key = hash.digest('hex');
   const stamp = join(out, '.inputs');
   const ready = async () => (await readFile(stamp, 'utf8').catch(() => '')).trim() === key;
   if (await ready()) return describe(out);
@@ -128,26 +182,61 @@ export function pacmanConf(out) {
 async function buildPackage(pkg, stage, repoDir) {
   await mkdir(stage, { recursive: true });
   const files = pkg.files ?? { [`usr/share/${pkg.name}/VERSION`]: `${pkg.name} ${pkg.version}\n` };
+  /** In-package path -> { mode, uid, gid } where the table sets them (the rest is root's, 0644/0755). */
+  const attributes = new Map();
   for (const [path, spec] of Object.entries(files)) {
     const target = join(stage, path);
     await mkdir(dirname(target), { recursive: true });
     if (typeof spec === 'object' && 'link' in spec) await symlink(spec.link, target);
-    else {
-      await writeFile(target, typeof spec === 'string' ? spec : spec.content);
-      await chmod(target, typeof spec === 'string' ? 0o644 : spec.mode);
-    }
+    else if (typeof spec === 'object' && spec.dir) await mkdir(target, { recursive: true });
+    else if (typeof spec === 'object' && spec.host) await writeFile(target, await readFile(spec.host));
+    else await writeFile(target, typeof spec === 'string' ? spec : spec.content);
+    if (typeof spec === 'object' && !('link' in spec)) attributes.set(path, { mode: spec.mode, uid: spec.uid ?? 0, gid: spec.gid ?? 0 });
   }
   const members = (await readdir(stage)).sort();
   const installedSize = await treeSize(stage);
+  const tree = members.flatMap((m) => listTree(stage, m));
+  const meta = ['.PKGINFO'];
   await writeFile(join(stage, '.PKGINFO'), pkginfo(pkg, installedSize));
-  await touchTree(stage);
-  // The mtree of the package as makepkg writes it (gzip-compressed, .PKGINFO and the files).
-  execFileSync('bsdtar', ['-czf', '.MTREE', '--format=mtree', '--options=!all,use-set,type,uid,gid,mode,time,size,md5,sha256,link', '--uid', '0', '--gid', '0', '--uname', 'root', '--gname', 'root', '.PKGINFO', ...members], { cwd: stage });
+  if (pkg.install) {
+    await writeFile(join(stage, '.INSTALL'), pkg.install);
+    meta.push('.INSTALL');
+  }
+  if (pkg.changelog) {
+    await writeFile(join(stage, '.CHANGELOG'), pkg.changelog);
+    meta.push('.CHANGELOG');
+  }
+  // bsdtar reads the members from an mtree description, so owners and modes are the table's
+  // whoever runs this (no chown needed) and names carry no ./ prefix.
+  const specLines = async (paths) => {
+    const lines = ['#mtree'];
+    for (const path of paths) {
+      const stats = await lstat(join(stage, path));
+      const set = attributes.get(path) ?? {};
+      const uid = set.uid ?? 0;
+      const gid = set.gid ?? 0;
+      const type = stats.isSymbolicLink() ? 'link' : stats.isDirectory() ? 'dir' : 'file';
+      const mode = set.mode ?? (type === 'link' ? 0o777 : type === 'dir' ? 0o755 : 0o644);
+      const words = [path, `type=${type}`, `uid=${uid}`, `gid=${gid}`, ...(uid === 0 ? ['uname=root'] : []), ...(gid === 0 ? ['gname=root'] : []), `mode=${mode.toString(8).padStart(4, '0')}`, `time=${BUILD_DATE}`];
+      if (type === 'link') words.push(`link=${await readlink(join(stage, path))}`);
+      if (type === 'file') words.push(`contents=${path}`);
+      lines.push(words.join(' '));
+      // A name without a slash is relative in mtree: a directory's enters it, `..` leaves it.
+      if (type === 'dir' && !path.includes('/')) lines.push('..');
+    }
+    return `${lines.join('\n')}\n`;
+  };
+  await writeFile(join(stage, '..spec-mtree'), await specLines([...meta, ...tree]));
+  // The mtree of the package as makepkg writes it (gzip-compressed, the dot-files and the files).
+  execFileSync('bsdtar', ['-czf', '.MTREE', '--format=mtree', '--options=!all,use-set,type,uid,gid,mode,time,size,md5,sha256,link', '@..spec-mtree'], { cwd: stage });
   await utimes(join(stage, '.MTREE'), BUILD_DATE, BUILD_DATE);
+  await writeFile(join(stage, '..spec-tar'), await specLines(['.MTREE', ...meta, ...tree]));
   const arch = pkg.arch ?? 'x86_64';
-  const filename = `${pkg.name}-${pkg.version}-${arch}.pkg.tar.zst`;
-  const tar = execFileSync('bsdtar', ['-cnf', '-', '--uid', '0', '--gid', '0', '--uname', 'root', '--gname', 'root', '.MTREE', '.PKGINFO', ...members.flatMap((m) => listTree(stage, m))], { cwd: stage, maxBuffer: 1 << 28 });
-  const data = execFileSync('zstd', ['-19', '-q', '-c', '-T0'], { input: tar, maxBuffer: 1 << 28 });
+  const compression = pkg.compression ?? 'zst';
+  const filename = `${pkg.name}-${pkg.version}-${arch}.pkg.tar.${compression}`;
+  const tar = execFileSync('bsdtar', ['-cf', '-', '@..spec-tar'], { cwd: stage, maxBuffer: 1 << 28 });
+  const compressor = { zst: ['zstd', '-19', '-q', '-c', '-T0'], xz: ['xz', '-6', '-c', '-T1'], gz: ['gzip', '-9nc'] }[compression];
+  const data = execFileSync(compressor[0], compressor.slice(1), { input: tar, maxBuffer: 1 << 28 });
   await writeFile(join(repoDir, filename), data);
   await rm(stage, { recursive: true });
   return { filename, installedSize, size: data.length, sha256: createHash('sha256').update(data).digest('hex'), md5: createHash('md5').update(data).digest('hex') };
@@ -189,6 +278,7 @@ function pkginfo(pkg, installedSize) {
     ...(pkg.conflicts ?? []).map((d) => `conflict = ${d}`),
     ...(pkg.provides ?? []).map((d) => `provides = ${d}`),
     ...(pkg.depends ?? []).map((d) => `depend = ${d}`),
+    ...(pkg.backup ?? []).map((f) => `backup = ${f}`),
   ];
   return `${lines.join('\n')}\n`;
 }

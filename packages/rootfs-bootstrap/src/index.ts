@@ -71,7 +71,27 @@ export {
   PacmanDescSyntaxError,
   PacmanUnsatisfiableError,
   PacmanConflictError,
+  PacmanPackageFormatError,
+  PacmanUnsafePathError,
+  PacmanScriptletError,
+  PacmanHookError,
+  PacmanHookSyntaxError,
   pacmanErrorCodes,
   pacmanErrorHints,
   type PacmanErrorCode,
 } from './pacman/errors.js';
+export { bootstrapPacman, type PacmanBootstrapResult, type PacmanInstalledPackage } from './pacman/install/bootstrap.js';
+export {
+  pacmanBootstrapOptionsSchema,
+  pacmanRepositorySchema,
+  type PacmanBootstrapOptions,
+  type PacmanRepository,
+  type PacmanVerify,
+  type PacmanVerifyRequest,
+  type PacmanVerifyResult,
+} from './pacman/install/options.js';
+export { readPacmanPackage, unpackPacmanPackage, type PacmanPackageContents, type PacmanUnpackResult, type UnpackPacmanOptions } from './pacman/install/package-archive.js';
+export { parsePkgInfo, type PacmanPkgInfo } from './pacman/install/pkginfo.js';
+export { localDesc, PACMAN_LOCAL_DB, ALPM_DB_VERSION, type PacmanInstallReason, type PacmanValidation } from './pacman/install/local-database.js';
+export { installPacmanTransaction, type PacmanTransactionPackage, type PacmanTransactionOptions, type PacmanTransactionReport } from './pacman/install/transaction.js';
+export { parseAlpmHook, loadAlpmHooks, hookMatches, type AlpmHook, type AlpmHookTrigger } from './pacman/install/alpm-hooks.js';

@@ -9,6 +9,8 @@ export interface PacmanResolution {
   packages: PacmanPackageInfo[];
   /** Packages dropped because another of the set conflicts with them and provides them (pacman's warning). */
   removed: { package: PacmanPackageInfo; for: PacmanPackageInfo }[];
+  /** Names of the packages chosen for the targets themselves (pacman's explicitly installed ones); the rest are dependencies. */
+  explicit: string[];
 }
 
 /**
@@ -72,7 +74,7 @@ export function resolvePacmanTargets(databases: readonly PacmanSyncDatabase[], t
       break;
     }
   }
-  return { packages: installOrder(resolved), removed };
+  return { packages: installOrder(resolved), removed, explicit: chosenTargets.filter((t) => resolved.includes(t)).map((t) => t.name) };
 
   function findSatisfier(dep: PacmanDependency, repos: readonly number[], excluding: readonly PacmanPackageInfo[]): PacmanPackageInfo | undefined {
     for (const k of repos) {

@@ -1,0 +1,202 @@
+import { assignOwners, resolveInRoot, ToolFailedError, withImageRoot, type ImageRootSession, type ManifestEntry, type TreeOwner, type UserNamespace } from '@distroforge/core';
+import { access, chmod, constants, mkdir, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BootstrapProgress } from '../../options.js';
+import { PacmanHookError, PacmanScriptletError } from '../errors.js';
+import { hookDependsMet, hookMatches, loadAlpmHooks, type AlpmHook } from './alpm-hooks.js';
+import { createLocalDatabase, writeLocalDatabaseEntry, type PacmanInstallReason, type PacmanValidation } from './local-database.js';
+import { unpackPacmanPackage, type PacmanPackageContents } from './package-archive.js';
+
+/** One package of a transaction, read already (`readPacmanPackage`), in installation order. */
+export interface PacmanTransactionPackage {
+  contents: PacmanPackageContents;
+  reason: PacmanInstallReason;
+  validation: readonly PacmanValidation[];
+}
+
+export interface PacmanTransactionOptions {
+  /** Runs the `.INSTALL` functions and hooks in the image root; without it, files and database only. */
+  namespace: UserNamespace | undefined;
+  /** Receives the output of every scriptlet and hook. */
+  logFile: string;
+  /** `%INSTALLDATE%` of every package (seconds). */
+  installDate: number;
+  /** A failing `.INSTALL` function or hook (or a hook's unmet Depends) is an error; otherwise it is reported and the transaction goes on, as pacman does. */
+  strictScripts: boolean;
+  /** Host folders of extra hooks, after the image's (pacman's `--hookdir`). */
+  hookDirs: readonly string[];
+  /** The environment of scriptlets and hooks. */
+  env: Record<string, string>;
+  onProgress?: (event: BootstrapProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** What ran, in order. */
+export interface PacmanTransactionReport {
+  scriptlets: { package: string; function: 'pre_install' | 'post_install'; status: 'ran' | 'failed' | 'skipped'; reason?: string }[];
+  hooks: { name: string; when: 'PreTransaction' | 'PostTransaction'; status: 'ran' | 'failed'; targets: string[]; reason?: string }[];
+  /** Owners and special modes from the archives, and their device nodes and fifos; later packages win a path. */
+  manifest: ManifestEntry[];
+}
+
+const SCRIPT_DIR = '.distroforge-alpm';
+const MOUNT_POINTS = ['proc', 'sys', 'dev', 'tmp'] as const;
+
+/**
+ * Installs packages into `root` the way pacman's `-S` commits a transaction on an empty root:
+ * PreTransaction hooks; then for each package in order its `pre_install`, its files (in-process)
+ * and its local database entry, then its `post_install`; ldconfig when the image has
+ * /etc/ld.so.conf; PostTransaction hooks (the hooks of the installed image, then `hookDirs`).
+ * Scriptlets and hooks run in the image root in the user namespace (core's `withImageRoot`), as
+ * root or not; before each runs, the files unpacked since get their archive owners there
+ * (`assignOwners`). The caller reads the owners back (`scanTree` with the namespace).
+ */
+export async function installPacmanTransaction(root: string, packages: readonly PacmanTransactionPackage[], options: PacmanTransactionOptions): Promise<PacmanTransactionReport> {
+  const report: PacmanTransactionReport = { scriptlets: [], hooks: [], manifest: [] };
+  // The mount points withImageRoot makes are not the packages': the first to ship one sets its mode.
+  const present = new Set(await readdir(root).catch(() => [] as string[]));
+  const adopt = new Set(options.namespace ? MOUNT_POINTS.filter((n) => !present.has(n)).map((n) => `/${n}`) : []);
+  await createLocalDatabase(root);
+  const pending = new Map<string, TreeOwner>();
+  const flushOwners = async () => {
+    if (!options.namespace || pending.size === 0) return;
+    await assignOwners(options.namespace, root, [...pending.values()]);
+    pending.clear();
+  };
+
+  const transaction = async (session: ImageRootSession | undefined) => {
+    if (session) await runHooks(root, 'PreTransaction', packages, session, options, report, flushOwners);
+    let done = 0;
+    for (const pkg of packages) {
+      options.signal?.throwIfAborted();
+      const { info } = pkg.contents;
+      if (session) await runScriptlet(root, pkg.contents, 'pre_install', session, options, report, flushOwners, adopt);
+      const unpacked = await unpackPacmanPackage(pkg.contents.file, root, { chown: false, backup: info.backup, adoptDirectories: adopt });
+      for (const path of unpacked.paths) pending.delete(path.slice(1));
+      for (const entry of unpacked.manifest) {
+        report.manifest.push(entry);
+        if (entry.type === undefined || entry.type === 'file' || entry.type === 'dir' || entry.type === 'symlink') {
+          pending.set(entry.path.slice(1), { path: entry.path.slice(1), uid: entry.uid ?? 0, gid: entry.gid ?? 0, ...(entry.mode === undefined ? {} : { mode: entry.mode }) });
+        }
+      }
+      await writeLocalDatabaseEntry(root, { contents: pkg.contents, reason: pkg.reason, installDate: options.installDate, validation: pkg.validation, backup: unpacked.backup });
+      options.onProgress?.({ phase: 'unpack', name: info.name, done: ++done, total: packages.length });
+      if (session) await runScriptlet(root, pkg.contents, 'post_install', session, options, report, flushOwners, adopt);
+    }
+    if (session) {
+      await runLdconfig(root, session, flushOwners);
+      await runHooks(root, 'PostTransaction', packages, session, options, report, flushOwners);
+    }
+    await flushOwners();
+  };
+
+  if (options.namespace) {
+    await withImageRoot(root, { env: options.env, logFile: options.logFile, namespace: options.namespace, ...(options.signal ? { signal: options.signal } : {}) }, transaction);
+    // Mount points no package shipped (and no scriptlet made, as pacman makes /tmp) go again.
+    for (const path of adopt) await rmdir(join(root, path)).catch(() => undefined);
+  } else {
+    await transaction(undefined);
+  }
+  return report;
+}
+
+/** Runs one `.INSTALL` function as pacman does (`sh -c '. SCRIPT; FUNCTION VERSION'` in the root); returns whether it ran. */
+async function runScriptlet(
+  root: string,
+  contents: PacmanPackageContents,
+  fn: 'pre_install' | 'post_install',
+  session: ImageRootSession,
+  options: PacmanTransactionOptions,
+  report: PacmanTransactionReport,
+  flushOwners: () => Promise<void>,
+  adopt: Set<string>,
+): Promise<boolean> {
+  const name = contents.info.name;
+  // pacman looks for the function's name in the script's text before running anything.
+  if (!contents.install || !contents.install.includes(fn)) return false;
+  if (!(await imageHas(root, '/bin/sh'))) {
+    report.scriptlets.push({ package: name, function: fn, status: 'skipped', reason: 'no /bin/sh in the image yet' });
+    return false;
+  }
+  options.onProgress?.({ phase: 'configure', step: `${name}: ${fn}` });
+  await flushOwners();
+  // pacman runs scriptlets from ROOT/tmp, made 1777 when missing (here: when no package made it yet).
+  if (adopt.delete('/tmp')) await chmod(join(root, 'tmp'), 0o1777);
+  const dir = join(root, SCRIPT_DIR);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, '.INSTALL'), contents.install, { mode: 0o644 });
+  try {
+    await session.run(['/bin/sh', '-c', `. /${SCRIPT_DIR}/.INSTALL; ${fn} ${contents.info.version}`], { timeoutMs: 10 * 60_000 });
+    report.scriptlets.push({ package: name, function: fn, status: 'ran' });
+  } catch (error) {
+    if (!(error instanceof ToolFailedError)) throw error;
+    if (options.strictScripts) throw new PacmanScriptletError(name, fn, error.logTail, { path: options.logFile, cause: error });
+    report.scriptlets.push({ package: name, function: fn, status: 'failed', reason: error.message.split('\n')[0] ?? '' });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return true;
+}
+
+async function runHooks(
+  root: string,
+  when: 'PreTransaction' | 'PostTransaction',
+  packages: readonly PacmanTransactionPackage[],
+  session: ImageRootSession,
+  options: PacmanTransactionOptions,
+  report: PacmanTransactionReport,
+  flushOwners: () => Promise<void>,
+): Promise<void> {
+  const hooks = (await loadAlpmHooks(root, options.hookDirs)).filter((h) => h.when === when);
+  const transaction = packages.map((p) => ({ name: p.contents.info.name, files: p.contents.files }));
+  // Before the transaction nothing is installed (an empty root); after it, every package is.
+  const installed = when === 'PreTransaction' ? [] : packages.map((p) => p.contents.info);
+  for (const hook of hooks) {
+    const { triggered, targets } = hookMatches(hook, transaction);
+    if (!triggered) continue;
+    options.onProgress?.({ phase: 'configure', step: `hook ${hook.name}` });
+    const failed = (reason: string, logTail: string, cause?: unknown) => {
+      if (options.strictScripts || (when === 'PreTransaction' && hook.abortOnFail)) {
+        throw new PacmanHookError(hook.name, reason, logTail, { path: options.logFile, ...(cause ? { cause } : {}) });
+      }
+      report.hooks.push({ name: hook.name, when, status: 'failed', targets, reason });
+    };
+    const unmet = hookDependsMet(hook, installed);
+    if (unmet.length > 0) {
+      failed(`could not satisfy dependencies (${unmet.join(', ')})`, '');
+      continue;
+    }
+    await flushOwners();
+    try {
+      await session.run(execOf(hook), { timeoutMs: 30 * 60_000, ...(hook.needsTargets ? { input: targets.map((t) => `${t}\n`).join('') } : {}) });
+      report.hooks.push({ name: hook.name, when, status: 'ran', targets: hook.needsTargets ? targets : [] });
+    } catch (error) {
+      if (!(error instanceof ToolFailedError)) throw error;
+      failed(`${hook.exec!.join(' ')} failed${error.exitCode === undefined ? '' : ` with exit code ${error.exitCode}`}`, error.logTail, error);
+    }
+  }
+}
+
+function execOf(hook: AlpmHook): string[] {
+  return hook.exec!;
+}
+
+/** pacman's ldconfig after the packages: when the image has /etc/ld.so.conf and /sbin/ldconfig (its result is ignored, as pacman does). */
+async function runLdconfig(root: string, session: ImageRootSession, flushOwners: () => Promise<void>): Promise<void> {
+  if (!(await imageHas(root, '/etc/ld.so.conf')) || !(await imageHas(root, '/sbin/ldconfig', true))) return;
+  await flushOwners();
+  await session.run(['/sbin/ldconfig']).catch((error: unknown) => {
+    if (!(error instanceof ToolFailedError)) throw error;
+  });
+}
+
+/** Whether an in-image path exists (links followed inside the root), and is executable when asked. */
+async function imageHas(root: string, path: string, executable = false): Promise<boolean> {
+  try {
+    const inRoot = await resolveInRoot(root, path, { followFinal: true, aboveRoot: 'clamp' });
+    await access(join(root, inRoot), executable ? constants.X_OK : constants.F_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
