@@ -14,7 +14,7 @@
 // Needs: bsdtar (libarchive-tools), zstd, gzip.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, symlink, utimes, writeFile, lstat } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, symlink, utimes, writeFile, lstat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withDirectoryLock } from '../testing/directory-lock.mjs';
@@ -161,6 +161,8 @@ async function build(out, key, log) {
     }
     await writeFile(join(work, 'pacman.conf'), pacmanConf(out));
     await writeFile(join(work, '.inputs'), `${key}\n`);
+    // mkdtemp made it 0700: an ordinary user's build reads it too (the rootless tests).
+    await chmod(work, 0o755);
     await rm(out, { recursive: true, force: true });
     await rename(work, out);
   } catch (error) {
