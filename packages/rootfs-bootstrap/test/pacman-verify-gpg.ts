@@ -90,15 +90,40 @@ export async function gpgValidities(gpg: GpgPacmanHome): Promise<Map<string, { v
   return result;
 }
 
-/** `gpg --verify SIG DATA`'s exit code and status keywords (GOODSIG, BADSIG, EXPKEYSIG, TRUST_FULLY, ...). */
-export async function gpgVerify(gpg: GpgPacmanHome, sigFile: string, dataFile: string): Promise<{ exitCode: number; status: string[] }> {
+/**
+ * `gpg --verify SIG DATA`'s exit code, status keywords (GOODSIG, BADSIG, EXPKEYSIG, TRUST_FULLY, ...)
+ * and the signer's primary key fingerprint (VALIDSIG's last field).
+ */
+export async function gpgVerify(gpg: GpgPacmanHome, sigFile: string, dataFile: string): Promise<{ exitCode: number; status: string[]; validsigPrimary: string | undefined }> {
   const result = await execa('gpg', ['--batch', '--no-tty', '--status-fd', '1', ...gpg.timeArgs, '--verify', sigFile, dataFile], {
     env: { GNUPGHOME: gpg.home, LC_ALL: 'C' },
     reject: false,
   });
-  const status = result.stdout
+  const lines = result.stdout
     .split('\n')
     .filter((l) => l.startsWith('[GNUPG:] '))
-    .map((l) => l.slice(9).split(' ')[0]!);
-  return { exitCode: result.exitCode ?? -1, status };
+    .map((l) => l.slice(9).split(' '));
+  const validsig = lines.find((l) => l[0] === 'VALIDSIG');
+  return { exitCode: result.exitCode ?? -1, status: lines.map((l) => l[0]!), validsigPrimary: validsig?.at(-1) };
+}
+
+/** The pacman verdict gpg gives on a detached signature: `verified` or the code our check must throw. */
+export type GpgVerdict = 'verified' | 'ERR_PACMAN_SIG_BAD' | 'ERR_PACMAN_SIG_UNKNOWN_KEY' | 'ERR_PACMAN_SIG_UNTRUSTED' | 'ERR_PACMAN_SIG_REVOKED' | 'ERR_PACMAN_SIG_EXPIRED';
+
+/**
+ * What pacman makes of `gpg --verify` (libalpm's signing.c reads the same through gpgme): a bad
+ * signature, an unknown key, a revoked key, an expired key or signature fail; so does a disabled key
+ * (gpg's key listing, field 12); a good signature passes only with full or ultimate validity.
+ */
+export async function gpgVerdict(gpg: GpgPacmanHome, sigFile: string, dataFile: string): Promise<GpgVerdict> {
+  const { status, validsigPrimary: signer } = await gpgVerify(gpg, sigFile, dataFile);
+  if (status.includes('BADSIG')) return 'ERR_PACMAN_SIG_BAD';
+  if (status.includes('NO_PUBKEY')) return 'ERR_PACMAN_SIG_UNKNOWN_KEY';
+  if (status.includes('ERRSIG')) return 'ERR_PACMAN_SIG_BAD';
+  if (status.includes('REVKEYSIG')) return 'ERR_PACMAN_SIG_REVOKED';
+  if (status.includes('EXPKEYSIG') || status.includes('EXPSIG')) return 'ERR_PACMAN_SIG_EXPIRED';
+  if (!status.includes('GOODSIG')) return 'ERR_PACMAN_SIG_BAD';
+  const listing = await gpgValidities(gpg);
+  if (signer && listing.get(signer)?.disabled) return 'ERR_PACMAN_SIG_REVOKED';
+  return status.includes('TRUST_FULLY') || status.includes('TRUST_ULTIMATE') ? 'verified' : 'ERR_PACMAN_SIG_UNTRUSTED';
 }
