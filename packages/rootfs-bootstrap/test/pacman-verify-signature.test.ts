@@ -190,3 +190,179 @@ describe('signatures: our verdict and gpg --verify agree', () => {
     });
   });
 });
+
+/** The error a promise rejects with (fails the test when it resolves). */
+async function failure(promise: Promise<unknown>): Promise<PacmanSignatureError> {
+  const outcome = await promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+  if (!('error' in outcome)) throw new Error(`expected a failure, got ${JSON.stringify(outcome.value)}`);
+  expect(outcome.error).toBeInstanceOf(PacmanSignatureError);
+  return outcome.error as PacmanSignatureError;
+}
+
+const sig = (name: string) => readFileSync(join(work, `${name}.sig`));
+const base64 = (name: string) => sig(name).toString('base64');
+
+describe('results and errors', () => {
+  it('a verified signature names its signer: key id, primary fingerprint, user id, validity, time', async () => {
+    const check = await verifyPacmanSignature(data, sig('good'), keyring, { level: 'required', now: NOW });
+    expect(check).toEqual({
+      package: 'hello-1.0-1-x86_64.pkg.tar.zst',
+      status: 'verified',
+      signers: [{ keyId: fpr.good!.slice(-16), fingerprint: fpr.good, userId: 'DF good <good@df.test>', validity: 'full', created: new Date(SIGN * 1000) }],
+    });
+  });
+
+  it("a subkey's signature names the subkey's id and the primary key's fingerprint", async () => {
+    const { signers } = await verifyPacmanSignature(data, sig('subkey'), keyring, { level: 'required', now: NOW });
+    expect(signers).toHaveLength(1);
+    expect(signers[0]!.fingerprint).toBe(fpr.subkey);
+    expect(signers[0]!.keyId).not.toBe(fpr.subkey!.slice(-16));
+    expect(keyring.keys.find((k) => k.getFingerprint().toUpperCase() === fpr.subkey)!.subkeys.map((s) => s.getKeyID().toHex().toUpperCase())).toContain(signers[0]!.keyId);
+  });
+
+  it('errors name the package, the key and carry the hint of their code', async () => {
+    const unknown = await failure(verifyPacmanSignature(data, sig('stranger'), keyring, { level: 'required', now: NOW, package: 'hello' }));
+    expect(unknown).toMatchObject({ code: 'ERR_PACMAN_SIG_UNKNOWN_KEY', package: 'hello', value: 'hello', keyId: fpr.stranger!.slice(-16), fingerprint: undefined });
+    expect(unknown.hint).toBe(pacmanVerifyErrorHints.ERR_PACMAN_SIG_UNKNOWN_KEY);
+    expect(unknown.message).toBe(`hello: signed by a key that is not in the keyring (key ${fpr.stranger!.slice(-16)})`);
+    const untrusted = await failure(verifyPacmanSignature(data, sig('two'), keyring, { level: 'required', now: NOW, package: 'hello' }));
+    expect(untrusted).toMatchObject({ code: 'ERR_PACMAN_SIG_UNTRUSTED', keyId: fpr.two!.slice(-16), fingerprint: fpr.two });
+    expect(untrusted.message).toContain('2 marginal of 3 needed');
+    expect(untrusted.message).toContain(fpr.two);
+    const expired = await failure(verifyPacmanSignature(data, sig('expired'), keyring, { level: 'required', now: NOW, package: 'hello' }));
+    // gpg's 1y is 365 days: 2024 being a leap year, the key expired on 31 December.
+    expect(expired.message).toBe(`hello: the signing key expired on 2024-12-31T00:00:00.000Z (key ${fpr.expired})`);
+  });
+
+  it('judges keys at `now`: the expired key was valid a day after signing', async () => {
+    const dayAfter = new Date((SIGN + 86400) * 1000);
+    await expect(verifyPacmanSignature(data, sig('expired'), keyring, { level: 'required', now: dayAfter })).resolves.toMatchObject({ status: 'verified' });
+    await expect(verifyPacmanSignature(data, sig('sigExpired'), keyring, { level: 'required', now: new Date((SIGN + 3600) * 1000) })).resolves.toMatchObject({ status: 'verified' });
+    // ... and a signature made after `now` is not one to accept.
+    const before = await failure(verifyPacmanSignature(data, sig('good'), keyring, { level: 'required', now: new Date(CERTIFY * 1000) }));
+    expect(before.code).toBe('ERR_PACMAN_SIG_BAD');
+  });
+
+  it('every signature of a .sig file must pass: good + good passes with two signers, good + untrusted fails', async () => {
+    const both = await verifyPacmanSignature(data, Buffer.concat([sig('good'), sig('rsa')]), keyring, { level: 'required', now: NOW });
+    expect(both.signers.map((s) => s.fingerprint)).toEqual([fpr.good, fpr.rsa]);
+    expect((await failure(verifyPacmanSignature(data, Buffer.concat([sig('good'), sig('two')]), keyring, { level: 'required', now: NOW }))).code).toBe('ERR_PACMAN_SIG_UNTRUSTED');
+  });
+
+  it('data given as bytes checks the same as the file', async () => {
+    const bytes = readFileSync(data);
+    await expect(verifyPacmanSignature(bytes, sig('good'), keyring, { level: 'required', now: NOW })).resolves.toMatchObject({ package: 'data', status: 'verified' });
+    bytes.writeUInt8(bytes.readUInt8(0) ^ 0x80, 0);
+    expect((await failure(verifyPacmanSignature(bytes, sig('good'), keyring, { level: 'required', now: NOW }))).code).toBe('ERR_PACMAN_SIG_BAD');
+  });
+
+  it("the database's base64 %PGPSIG% verifies like the .sig file; malformed base64 and non-signatures are bad signatures", async () => {
+    await expect(verifyPacmanSignature(data, base64('good'), keyring, { level: 'required', now: NOW })).resolves.toMatchObject({ status: 'verified' });
+    await expect(verifyPacmanSignature(data, base64('two'), keyring, { level: 'required', now: NOW })).rejects.toMatchObject({ code: 'ERR_PACMAN_SIG_UNTRUSTED' });
+    const notBase64 = await failure(verifyPacmanSignature(data, 'iQEz!!notbase64', keyring, { level: 'required', now: NOW, package: 'hello' }));
+    expect(notBase64).toMatchObject({ code: 'ERR_PACMAN_SIG_BAD', package: 'hello' });
+    expect(notBase64.message).toMatch(/not base64/);
+    const garbage = await failure(verifyPacmanSignature(data, Buffer.from('not a signature at all').toString('base64'), keyring, { level: 'required', now: NOW }));
+    expect(garbage.message).toMatch(/not an OpenPGP signature/);
+    const truncated = await failure(verifyPacmanSignature(data, sig('good').subarray(0, 40), keyring, { level: 'required', now: NOW }));
+    expect(truncated.code).toBe('ERR_PACMAN_SIG_BAD');
+  });
+
+  it('a package file that cannot be read is an I/O error, not a signature verdict', async () => {
+    const error = await verifyPacmanSignature(join(work, 'missing.pkg.tar.zst'), sig('good'), keyring, { level: 'required', now: NOW }).catch((e: unknown) => e);
+    expect(error).not.toBeInstanceOf(PacmanSignatureError);
+    expect(error).toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('signature levels', () => {
+  it('off checks nothing: no signature, a bad one, an unknown key all pass as skipped', async () => {
+    for (const signature of [undefined, Buffer.from('garbage'), sig('stranger'), sig('listed')]) {
+      await expect(verifyPacmanSignature(data, signature, keyring, { level: 'off', now: NOW })).resolves.toEqual({ package: 'hello-1.0-1-x86_64.pkg.tar.zst', status: 'skipped', signers: [] });
+    }
+  });
+
+  it('optional: no signature (or an empty %PGPSIG%) passes as unsigned; a good one verifies; a bad or untrusted one still fails', async () => {
+    for (const signature of [undefined, '', '  \n']) {
+      await expect(verifyPacmanSignature(data, signature, keyring, { level: 'optional', now: NOW })).resolves.toMatchObject({ status: 'unsigned', signers: [] });
+    }
+    await expect(verifyPacmanSignature(data, sig('good'), keyring, { level: 'optional', now: NOW })).resolves.toMatchObject({ status: 'verified' });
+    const cases: Array<[string, PacmanSignatureErrorCode]> = [['stranger', 'ERR_PACMAN_SIG_UNKNOWN_KEY'], ['none', 'ERR_PACMAN_SIG_UNTRUSTED'], ['selfRevoked', 'ERR_PACMAN_SIG_REVOKED'], ['sigExpired', 'ERR_PACMAN_SIG_EXPIRED']];
+    for (const [name, code] of cases) expect((await failure(verifyPacmanSignature(data, sig(name), keyring, { level: 'optional', now: NOW }))).code, name).toBe(code);
+    expect((await failure(verifyPacmanSignature(data, Buffer.from('garbage'), keyring, { level: 'optional', now: NOW }))).code).toBe('ERR_PACMAN_SIG_BAD');
+  });
+
+  it('required: no signature fails with ERR_PACMAN_SIG_MISSING naming the package; a good one verifies', async () => {
+    const missing = await failure(verifyPacmanSignature(data, undefined, keyring, { level: 'required', now: NOW, package: 'hello' }));
+    expect(missing).toMatchObject({ code: 'ERR_PACMAN_SIG_MISSING', package: 'hello', keyId: undefined, hint: pacmanVerifyErrorHints.ERR_PACMAN_SIG_MISSING });
+    await expect(verifyPacmanSignature(data, sig('good'), keyring, { level: 'required', now: NOW })).resolves.toMatchObject({ status: 'verified' });
+  });
+});
+
+describe('verifyPacmanPackage', () => {
+  const dir = join(work, 'cache');
+  const pkg = join(dir, 'hello-1.0-1-x86_64.pkg.tar.zst');
+  beforeAll(() => {
+    mkdirSync(dir);
+    writeFileSync(pkg, readFileSync(data));
+  });
+
+  it("takes the database's %PGPSIG% first, even when a .sig file lies beside the package", async () => {
+    writeFileSync(`${pkg}.sig`, sig('stranger'));
+    await expect(verifyPacmanPackage(pkg, keyring, { level: 'required', now: NOW, pgpSignature: base64('good') })).resolves.toMatchObject({
+      status: 'verified',
+      signatureFrom: 'database',
+    });
+    // Without %PGPSIG%, the .sig beside it decides.
+    await expect(verifyPacmanPackage(pkg, keyring, { level: 'required', now: NOW })).rejects.toMatchObject({ code: 'ERR_PACMAN_SIG_UNKNOWN_KEY' });
+    writeFileSync(`${pkg}.sig`, sig('good'));
+    await expect(verifyPacmanPackage(pkg, keyring, { level: 'required', now: NOW, pgpSignature: undefined })).resolves.toMatchObject({
+      status: 'verified',
+      signatureFrom: 'sig-file',
+    });
+    rmSync(`${pkg}.sig`);
+  });
+
+  it('with neither: unsigned at level optional, ERR_PACMAN_SIG_MISSING at level required, skipped at off', async () => {
+    expect(await verifyPacmanPackage(pkg, keyring, { level: 'optional', now: NOW })).toEqual({ package: 'hello-1.0-1-x86_64.pkg.tar.zst', status: 'unsigned', signers: [] });
+    await expect(verifyPacmanPackage(pkg, keyring, { level: 'required', now: NOW, package: 'hello' })).rejects.toMatchObject({ code: 'ERR_PACMAN_SIG_MISSING', package: 'hello' });
+    expect(await verifyPacmanPackage(pkg, keyring, { level: 'off', now: NOW, pgpSignature: 'garbage' })).toMatchObject({ status: 'skipped' });
+  });
+});
+
+describe('loadPacmanKeyring refuses what is not a keyring in archlinux-keyring layout', () => {
+  const bad = join(work, 'bad-keyrings');
+  const keys = () => readFileSync(join(keyringDir, 'dftest.gpg'));
+  const make = (name: string, files: Record<string, string | Buffer>) => {
+    const dir = join(bad, name);
+    mkdirSync(dir, { recursive: true });
+    for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), content);
+    return dir;
+  };
+
+  it.each([
+    ['a folder that does not exist', () => join(bad, 'nowhere'), /cannot read keyring folder/],
+    ['a folder without NAME.gpg + NAME-trusted', () => make('empty', { 'debian-archive-keyring.gpg': keys() }), /no keyring in archlinux-keyring's layout/],
+    ['a -trusted line without a fingerprint', () => make('short', { 'x.gpg': keys(), 'x-trusted': 'ABCDEF:4:\n' }), /x-trusted:1: expected FINGERPRINT:LEVEL:/],
+    ['a -trusted level that is not a number', () => make('level', { 'x.gpg': keys(), 'x-trusted': `${'A'.repeat(40)}:full:\n` }), /expected FINGERPRINT:LEVEL:/],
+    ['a -trusted level outside gpg values', () => make('level9', { 'x.gpg': keys(), 'x-trusted': `\n${'A'.repeat(40)}:9:\n` }), /x-trusted:2: owner trust 9 is not one of gpg's/],
+    ['a -revoked line that is no fingerprint', () => make('revoked', { 'x.gpg': keys(), 'x-trusted': '', 'x-revoked': `${'A'.repeat(40)}\nnot-a-key\n` }), /x-revoked:2: expected a fingerprint/],
+    ['a NAME.gpg that is not OpenPGP', () => make('garbage', { 'x.gpg': 'hello', 'x-trusted': '' }), /x.gpg is not an OpenPGP keyring/],
+  ])('%s', async (_label, dir, message) => {
+    const error = await loadPacmanKeyring(dir()).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_PACMAN_KEYRING', hint: pacmanVerifyErrorHints.ERR_PACMAN_KEYRING });
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('names: a missing keyring file fails; a name with a path in it is refused; a missing -revoked is none', async () => {
+    await expect(loadPacmanKeyring(keyringDir, { names: ['other'] })).rejects.toMatchObject({ code: 'ERR_PACMAN_KEYRING', path: join(keyringDir, 'other.gpg') });
+    await expect(loadPacmanKeyring(keyringDir, { names: ['../keyring/dftest'] })).rejects.toMatchObject({ code: 'ERR_PACMAN_KEYRING', value: '../keyring/dftest' });
+    const dir = make('no-revoked', { 'x.gpg': keys(), 'x-trusted': `${fpr.m1!.toLowerCase()}:5:\n# a comment\n` });
+    const loaded = await loadPacmanKeyring(dir);
+    expect(loaded.revoked.size).toBe(0);
+    expect([...loaded.trusted]).toEqual([[fpr.m1, 'full']]);
+  });
+});
