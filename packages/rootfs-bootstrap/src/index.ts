@@ -95,3 +95,21 @@ export { parsePkgInfo, type PacmanPkgInfo } from './pacman/install/pkginfo.js';
 export { localDesc, PACMAN_LOCAL_DB, ALPM_DB_VERSION, type PacmanInstallReason, type PacmanValidation } from './pacman/install/local-database.js';
 export { installPacmanTransaction, type PacmanTransactionPackage, type PacmanTransactionOptions, type PacmanTransactionReport } from './pacman/install/transaction.js';
 export { parseAlpmHook, loadAlpmHooks, hookMatches, type AlpmHook, type AlpmHookTrigger } from './pacman/install/alpm-hooks.js';
+export { loadPacmanKeyring, type PacmanKeyring, type PacmanOwnerTrust, type LoadPacmanKeyringOptions } from './pacman/verify/load-keyring.js';
+export { computePacmanKeyTrust, pacmanKeyTrust, type PacmanKeyTrust, type PacmanKeyValidity, type PacmanTrustOptions } from './pacman/verify/key-trust.js';
+export {
+  verifyPacmanSignature,
+  verifyPacmanPackage,
+  type PacmanSigLevel,
+  type PacmanVerifyOptions,
+  type PacmanSignatureCheck,
+  type PacmanSigner,
+} from './pacman/verify/verify-signature.js';
+export {
+  PacmanKeyringError,
+  PacmanSignatureError,
+  pacmanVerifyErrorCodes,
+  pacmanVerifyErrorHints,
+  type PacmanVerifyErrorCode,
+  type PacmanSignatureErrorCode,
+} from './pacman/verify/errors.js';
