@@ -92,7 +92,7 @@ export {
 } from './pacman/install/options.js';
 export { readPacmanPackage, unpackPacmanPackage, type PacmanPackageContents, type PacmanUnpackResult, type UnpackPacmanOptions } from './pacman/install/package-archive.js';
 export { parsePkgInfo, type PacmanPkgInfo } from './pacman/install/pkginfo.js';
-export { localDesc, PACMAN_LOCAL_DB, ALPM_DB_VERSION, type PacmanInstallReason, type PacmanValidation } from './pacman/install/local-database.js';
+export { localDesc, PACMAN_LOCAL_DB, ALPM_DB_VERSION, type LocalDatabaseEntry, type PacmanInstallReason, type PacmanValidation } from './pacman/install/local-database.js';
 export { installPacmanTransaction, type PacmanTransactionPackage, type PacmanTransactionOptions, type PacmanTransactionReport } from './pacman/install/transaction.js';
 export { parseAlpmHook, loadAlpmHooks, hookMatches, type AlpmHook, type AlpmHookTrigger } from './pacman/install/alpm-hooks.js';
 export { loadPacmanKeyring, type PacmanKeyring, type PacmanOwnerTrust, type LoadPacmanKeyringOptions } from './pacman/verify/load-keyring.js';
