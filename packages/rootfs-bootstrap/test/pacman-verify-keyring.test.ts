@@ -6,8 +6,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { computePacmanKeyTrust } from '../src/pacman/verify/key-trust.js';
-import { loadPacmanKeyring } from '../src/pacman/verify/load-keyring.js';
+import { computePacmanKeyTrust, loadPacmanKeyring } from '../src/index.js';
 import { gpgPacmanHome, gpgValidities } from './pacman-verify-gpg.js';
 
 const DIR = '/usr/share/keyrings';

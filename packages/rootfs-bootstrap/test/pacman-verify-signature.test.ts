@@ -9,10 +9,17 @@ import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PacmanSignatureError, pacmanVerifyErrorHints, type PacmanSignatureErrorCode } from '../src/pacman/verify/errors.js';
-import { computePacmanKeyTrust } from '../src/pacman/verify/key-trust.js';
-import { loadPacmanKeyring, type PacmanKeyring } from '../src/pacman/verify/load-keyring.js';
-import { verifyPacmanPackage, verifyPacmanSignature, type PacmanSigLevel } from '../src/pacman/verify/verify-signature.js';
+import {
+  computePacmanKeyTrust,
+  loadPacmanKeyring,
+  PacmanSignatureError,
+  pacmanVerifyErrorHints,
+  verifyPacmanPackage,
+  verifyPacmanSignature,
+  type PacmanKeyring,
+  type PacmanSignatureErrorCode,
+  type PacmanSigLevel,
+} from '../src/index.js';
 import { gpgPacmanHome, gpgValidities, gpgVerdict, type GpgPacmanHome, type GpgVerdict } from './pacman-verify-gpg.js';
 
 const T0 = Date.UTC(2024, 0, 1) / 1000;
