@@ -9,7 +9,22 @@ export interface PacmanTestPackage {
   conflicts?: string[];
   replaces?: string[];
   groups?: string[];
-  files?: Record<string, string | { link: string } | { content: string; mode: number }>;
+  /** Files whose MD5 pacman records (`backup`). */
+  backup?: string[];
+  /** The package's `.INSTALL` script. */
+  install?: string;
+  /** The package's `.CHANGELOG`. */
+  changelog?: string;
+  /** The package file's compression (default zst). */
+  compression?: 'zst' | 'xz' | 'gz';
+  files?: Record<
+    string,
+    | string
+    | { link: string }
+    | { content: string; mode: number; uid?: number; gid?: number }
+    | { host: string; mode: number }
+    | { dir: true; mode: number; uid?: number; gid?: number }
+  >;
 }
 export interface PacmanTestRepo {
   dir: string;

@@ -28,7 +28,7 @@ describe('bootstrapPacman as an ordinary user', () => {
     work = mkdtempSync(join(tmpdir(), 'pacman-rootless-'));
     chmodSync(work, 0o777);
     const options = { repositories: repo.repos.map((r) => ({ name: r.name, folder: r.dir })), include: INSTALL_REQUEST, target: join(work, 'root'), cacheDir: join(work, 'cache') };
-    const [command, ...args] = [...user.prefix, process.execPath, probe.file, JSON.stringify(options)] as [string, ...string[]];
+    const [command, ...args] = [...user.prefix, process.execPath, probe.file, JSON.stringify(options)] as unknown as [string, ...string[]];
     const { stdout } = await execa(command, args, { cwd: '/', timeout: 240_000, env: { SOURCE_DATE_EPOCH: '1750000000' } });
     const answer = JSON.parse(stdout.trim().split('\n').at(-1)!) as { result?: PacmanBootstrapResult; code?: string; message?: string };
     expect(answer.code, answer.message).toBeUndefined();

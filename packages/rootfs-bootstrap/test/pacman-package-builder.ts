@@ -60,7 +60,7 @@ export function writeTestRepository(dir: string, name: string, packages: readonl
     const version = pkg.version ?? '1.0-1';
     const pkginfo = [`pkgname = ${pkg.name}`, `pkgver = ${version}`, 'arch = x86_64', 'size = 1', ...(pkg.depends ?? []).map((d) => `depend = ${d}`)].join('\n');
     const tar = tarOf([{ path: '.PKGINFO', data: `${pkginfo}\n` }, ...(pkg.install ? [{ path: '.INSTALL', data: pkg.install }] : []), ...(pkg.members ?? [])]);
-    let bytes = execFileSync('zstd', ['-q', '-c'], { input: tar });
+    let bytes: Buffer = execFileSync('zstd', ['-q', '-c'], { input: tar });
     if (pkg.corrupt) bytes = pkg.corrupt(bytes);
     const filename = `${pkg.name}-${version}-x86_64.pkg.tar.zst`;
     writeFileSync(join(dir, filename), bytes);
