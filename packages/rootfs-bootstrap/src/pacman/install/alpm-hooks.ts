@@ -194,8 +194,8 @@ export function hookMatches(hook: AlpmHook, packages: readonly HookTransactionPa
   return { triggered, targets: sorted };
 }
 
-/** Whether every `Depends` of the hook is met by an installed package (name, version or provide). */
-export function hookDependsMet(hook: AlpmHook, installed: readonly PacmanProvider[]): string[] {
+/** The `Depends` of the hook no installed package meets (by name, version or provide). */
+export function hookUnmetDepends(hook: AlpmHook, installed: readonly PacmanProvider[]): string[] {
   return hook.depends.filter((text) => {
     const dep = parsePacmanDependency(text);
     return !installed.some((p) => packageSatisfies(p, dep));

@@ -3,7 +3,7 @@ import { access, chmod, constants, mkdir, readdir, rm, rmdir, writeFile } from '
 import { join } from 'node:path';
 import type { BootstrapProgress } from '../../options.js';
 import { PacmanHookError, PacmanScriptletError } from '../errors.js';
-import { hookDependsMet, hookMatches, loadAlpmHooks, type AlpmHook } from './alpm-hooks.js';
+import { hookUnmetDepends, hookMatches, loadAlpmHooks, type AlpmHook } from './alpm-hooks.js';
 import { createLocalDatabase, writeLocalDatabaseEntry, type PacmanInstallReason, type PacmanValidation } from './local-database.js';
 import { unpackPacmanPackage, type PacmanPackageContents } from './package-archive.js';
 
@@ -161,7 +161,7 @@ async function runHooks(
       }
       report.hooks.push({ name: hook.name, when, status: 'failed', targets, reason });
     };
-    const unmet = hookDependsMet(hook, installed);
+    const unmet = hookUnmetDepends(hook, installed);
     if (unmet.length > 0) {
       failed(`could not satisfy dependencies (${unmet.join(', ')})`, '');
       continue;
