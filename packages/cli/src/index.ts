@@ -1,6 +1,6 @@
 export { profileSchema, firmwareSchema, kernelPackageOf, type Profile, type ProfileInput } from './profile/profile-schema.js';
 export { loadProfile, parseProfile, parsePackageList, type LoadedProfile } from './profile/load-profile.js';
-export { ProfileError } from './profile/profile-error.js';
+export { CliError, cliErrorCodes, ProfileError, ProfileScriptError, type CliErrorCode } from './errors.js';
 export { profileJsonSchema } from './profile/profile-json-schema.js';
 export { profileReferenceMarkdown } from './profile/profile-reference.js';
 export { main, mainCommand } from './main.js';
@@ -18,5 +18,5 @@ export { locatingUnsatisfiable } from './pipeline/locate-unsatisfiable.js';
 export { resolveLock, writeLock, readLock, lockDifferences, assertLocked, LOCK_FILE, type LockFile } from './pipeline/lock-file.js';
 export { checkReproducible, type ReproducibilityCheck } from './pipeline/check-reproducible.js';
 export { buildProfile, type BuildReport, type BuildOptions } from './pipeline/build-profile.js';
-export { ProfileScriptError, scriptEnvironment, PROFILE_VIEW } from './pipeline/stage-scripts.js';
+export { scriptEnvironment, PROFILE_VIEW } from './pipeline/stage-scripts.js';
 export { SCRIPT_PHASES, type ScriptPhase } from './profile/customization-schema.js';

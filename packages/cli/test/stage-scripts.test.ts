@@ -12,7 +12,8 @@ import { readManifest, writeManifest, type Manifest } from '@distroforge/core';
 import { StageCache, type StageResult } from '../src/engine/stage-cache.js';
 import { Reporter } from '../src/output/reporter.js';
 import type { BuildContext } from '../src/pipeline/build-context.js';
-import { ProfileScriptError, scriptStage } from '../src/pipeline/stage-scripts.js';
+import { ProfileScriptError } from '../src/errors.js';
+import { scriptStage } from '../src/pipeline/stage-scripts.js';
 import { parseProfile } from '../src/profile/load-profile.js';
 
 const EPOCH = 1_600_000_000;

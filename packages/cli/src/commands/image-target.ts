@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
+import { CliError } from '../errors.js';
 import { basename, resolve } from 'node:path';
-import { DistroforgeError } from '@distroforge/core';
+
 import type { BuildReport } from '../pipeline/build-profile.js';
 import { firmwareSchema } from '../profile/profile-schema.js';
 import { detectFileKind } from './inspect.js';
@@ -17,7 +18,7 @@ export async function imageTarget(path: string): Promise<BuildReport | undefined
   if (!info?.isFile()) return undefined;
   const kind = await detectFileKind(path).catch(() => undefined);
   if (kind !== 'iso' && kind !== 'disk') {
-    throw new DistroforgeError('ERR_USAGE', `${path} is ${kind ? `a ${kind} file` : 'not an image'}: run and test boot a profile directory, an ISO or a GPT disk image`, {
+    throw new CliError('ERR_USAGE', `${path} is ${kind ? `a ${kind} file` : 'not an image'}: run and test boot a profile directory, an ISO or a GPT disk image`, {
       path,
       hint: kind === 'squashfs' || kind === 'erofs' || kind === 'cpio' ? 'boot the profile it came from with --medium direct' : 'give a profile directory or a .iso/.img/.qcow2 file',
     });
@@ -30,7 +31,7 @@ export async function imageTarget(path: string): Promise<BuildReport | undefined
 export function parseFirmwares(value: string): Firmware[] {
   return value.split(',').map((f) => {
     const parsed = firmwareSchema.safeParse(f);
-    if (!parsed.success) throw new DistroforgeError('ERR_USAGE', `unknown firmware ${JSON.stringify(f)}`, { value: f, hint: 'use bios, uefi or uefi-secureboot (comma-separated for several)' });
+    if (!parsed.success) throw new CliError('ERR_USAGE', `unknown firmware ${JSON.stringify(f)}`, { value: f, hint: 'use bios, uefi or uefi-secureboot (comma-separated for several)' });
     return parsed.data;
   });
 }

@@ -1,5 +1,6 @@
 import { defineCommand } from 'citty';
-import { DistroforgeError } from '@distroforge/core';
+import { CliError } from '../errors.js';
+
 import { initProfile, type Template } from './init.js';
 
 export default defineCommand({
@@ -10,7 +11,7 @@ export default defineCommand({
   },
   async run({ args }) {
     if (args.template !== 'minimal' && args.template !== 'debian-live') {
-      throw new DistroforgeError('ERR_USAGE', `unknown template ${JSON.stringify(args.template)}`, { hint: 'use --template minimal or --template debian-live' });
+      throw new CliError('ERR_USAGE', `unknown template ${JSON.stringify(args.template)}`, { hint: 'use --template minimal or --template debian-live' });
     }
     const files = await initProfile(args.dir, args.template as Template);
     process.stdout.write(`created ${args.dir}: ${files.join(', ')}\nnext: distroforge build ${args.dir}\n`);

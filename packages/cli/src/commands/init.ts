@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { DistroforgeError } from '@distroforge/core';
+import { CliError } from '../errors.js';
 
 export type Template = 'minimal' | 'debian-live';
 
@@ -54,7 +54,7 @@ test:
 export async function initProfile(dir: string, template: Template = 'debian-live'): Promise<string[]> {
   const target = resolve(dir);
   if (existsSync(target) && (await readdir(target)).length > 0) {
-    throw new DistroforgeError('ERR_USAGE', `${dir} exists and is not empty`, { path: target, hint: 'choose a new directory name' });
+    throw new CliError('ERR_USAGE', `${dir} exists and is not empty`, { path: target, hint: 'choose a new directory name' });
   }
   const name = (target.split('/').pop() ?? 'my-distro').toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+/, '') || 'my-distro';
   const written: string[] = [];

@@ -1,12 +1,13 @@
 import { open } from 'node:fs/promises';
-import { DistroforgeError } from '@distroforge/core';
+import { CliError } from '../errors.js';
+
 
 export type FileKind = 'rpm' | 'deb' | 'cpio' | 'squashfs' | 'erofs' | 'iso' | 'disk';
 
 /** Tells what an image or package file is from its magic numbers (never from its name). */
 export async function detectFileKind(file: string): Promise<FileKind> {
   const handle = await open(file, 'r').catch((cause: unknown) => {
-    throw new DistroforgeError('ERR_INSPECT_UNREADABLE', `cannot read ${file}: ${(cause as Error).message}`, { path: file, cause });
+    throw new CliError('ERR_INSPECT_UNREADABLE', `cannot read ${file}: ${(cause as Error).message}`, { path: file, cause });
   });
   try {
     const head = Buffer.alloc(0x8006);
@@ -21,7 +22,7 @@ export async function detectFileKind(file: string): Promise<FileKind> {
     const magic6 = b.subarray(0, 6).toString('latin1');
     if (magic6 === '070701' || magic6 === '070702') return 'cpio';
     if ((b[0] === 0x1f && b[1] === 0x8b) || b.readUInt32LE(0) === 0xfd2fb528 || magic6 === '\xfd7zXZ\x00') return 'cpio';
-    throw new DistroforgeError('ERR_INSPECT_UNKNOWN_FORMAT', `${file}: not an rpm, deb, cpio/initramfs, squashfs, erofs, ISO or GPT disk image`, {
+    throw new CliError('ERR_INSPECT_UNKNOWN_FORMAT', `${file}: not an rpm, deb, cpio/initramfs, squashfs, erofs, ISO or GPT disk image`, {
       path: file,
       hint: 'inspect understands .rpm, .deb, initramfs (cpio, optionally gzip/zstd/xz), squashfs, erofs, ISO 9660 and GPT disk images',
     });
@@ -126,7 +127,7 @@ export async function inspectFile(file: string): Promise<Inspection> {
       };
     }
     default:
-      throw new DistroforgeError('ERR_INSPECT_UNSUPPORTED', `${file}: ${kind} images are recognised but not inspected yet`, {
+      throw new CliError('ERR_INSPECT_UNSUPPORTED', `${file}: ${kind} images are recognised but not inspected yet`, {
         path: file,
         value: kind,
         hint: 'use dump.erofs for now',

@@ -1,6 +1,7 @@
 import { defineCommand } from 'citty';
+import { CliError } from '../errors.js';
 import { launch } from '@distroforge/qemu-launch';
-import { DistroforgeError } from '@distroforge/core';
+
 import { buildProfile } from '../pipeline/build-profile.js';
 import { launchOptionsFor, MEDIA, shareTreeFor, type BootMode, type Medium } from '../pipeline/boot-test.js';
 import { reporterFor } from '../output/command-output.js';
@@ -27,12 +28,12 @@ export default defineCommand({
       .finally(() => reporter.close());
     const firmware = args.firmware;
     if (firmware !== 'bios' && firmware !== 'uefi' && firmware !== 'uefi-secureboot') {
-      throw new DistroforgeError('ERR_USAGE', `unknown firmware ${firmware}`, { value: firmware, hint: 'use bios, uefi or uefi-secureboot' });
+      throw new CliError('ERR_USAGE', `unknown firmware ${firmware}`, { value: firmware, hint: 'use bios, uefi or uefi-secureboot' });
     }
     const kinds = new Set(report.outputs.map((o) => o.kind));
     const medium = args.share ? '9p' : args.direct ? 'direct' : (args.medium ?? (kinds.has('iso') ? 'cdrom' : kinds.has('disk') ? 'disk' : 'direct'));
     if (!(MEDIA as readonly string[]).includes(medium)) {
-      throw new DistroforgeError('ERR_USAGE', `unknown medium ${JSON.stringify(medium)}`, { value: medium, hint: `use ${MEDIA.join(', ')}` });
+      throw new CliError('ERR_USAGE', `unknown medium ${JSON.stringify(medium)}`, { value: medium, hint: `use ${MEDIA.join(', ')}` });
     }
     const mode: BootMode = { firmware, medium: medium as Medium };
     const share = await shareTreeFor(mode, report);

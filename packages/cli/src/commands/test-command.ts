@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineCommand } from 'citty';
 import { profilePaths } from '../profile/profile-paths.js';
-import { DistroforgeError } from '@distroforge/core';
+import { CliError } from '../errors.js';
 import { formatMs } from '../output/reporter.js';
 import { buildProfile, type BuildReport } from '../pipeline/build-profile.js';
 import type { Reporter } from '../output/reporter.js';
@@ -47,7 +47,7 @@ export default defineCommand({
       const ok = verdicts.every((v) => v.ok);
       if (args.json) process.stdout.write(`${JSON.stringify({ type: 'result', ok, profile: report.profile, build: report, boots: verdicts })}\n`);
       else reporter.say(`${ok ? 'PASS' : 'FAIL'} ${report.profile}: ${verdicts.map((v) => `${v.firmware}/${v.medium} ${v.ok ? formatMs(v.readyMs ?? 0) : 'failed'}`).join(', ')}`);
-      if (!ok) throw new DistroforgeError('ERR_TEST_FAILED', `${verdicts.filter((v) => !v.ok).length} of ${verdicts.length} boots failed`, { hint: 'see the console lines above and the console log' });
+      if (!ok) throw new CliError('ERR_TEST_FAILED', `${verdicts.filter((v) => !v.ok).length} of ${verdicts.length} boots failed`, { hint: 'see the console lines above and the console log' });
       // An image's boots live in a temp folder: kept (console logs) only when a boot failed.
       if (image) await rm(bootsDir, { recursive: true, force: true });
       return 0;
@@ -81,7 +81,7 @@ async function profileTestTarget(args: TestArgs, reporter: Reporter): Promise<Te
   const loaded = await loadProfile(args.profile);
   const given = loaded.profile.test;
   if (!given && args.ready === undefined) {
-    throw new DistroforgeError('ERR_PROFILE_INVALID', `${loaded.profileFile}: the profile has no test section`, {
+    throw new CliError('ERR_PROFILE_INVALID', `${loaded.profileFile}: the profile has no test section`, {
       path: loaded.profileFile,
       hint: 'add test: { ready: "<text printed when the system is up>" }, or pass --ready',
     });
@@ -91,7 +91,7 @@ async function profileTestTarget(args: TestArgs, reporter: Reporter): Promise<Te
   if (args.firmware !== undefined) {
     const wanted = parseFirmwares(args.firmware);
     const foreign = wanted.filter((f) => !loaded.profile.firmware.includes(f));
-    if (foreign.length) throw new DistroforgeError('ERR_USAGE', `the profile does not target firmware ${foreign.join(', ')}`, { value: foreign, hint: `profile firmware: ${loaded.profile.firmware.join(', ')}` });
+    if (foreign.length) throw new CliError('ERR_USAGE', `the profile does not target firmware ${foreign.join(', ')}`, { value: foreign, hint: `profile firmware: ${loaded.profile.firmware.join(', ')}` });
     firmware = wanted;
   }
   const report = await withInterrupt((signal) =>
@@ -102,14 +102,14 @@ async function profileTestTarget(args: TestArgs, reporter: Reporter): Promise<Te
 
 /** An ISO or disk image booted as is: the test section comes from the command line alone. */
 async function imageTestTarget(report: BuildReport, args: TestArgs): Promise<TestTarget> {
-  if (args.ready === undefined) throw new DistroforgeError('ERR_USAGE', `testing an image needs --ready TEXT (what the console prints once ${report.profile} is up)`, { hint: 'e.g. --ready "login:" --login root' });
+  if (args.ready === undefined) throw new CliError('ERR_USAGE', `testing an image needs --ready TEXT (what the console prints once ${report.profile} is up)`, { hint: 'e.g. --ready "login:" --login root' });
   return { report, test: testSection(undefined, args), firmware: parseFirmwares(args.firmware ?? 'bios,uefi'), bootsDir: await mkdtemp(join(tmpdir(), 'distroforge-test-')) };
 }
 
 /** The profile's test section (or none) with --ready, --login and --timeout replacing its fields. */
 function testSection(given: TestSection | undefined, args: TestArgs): TestSection {
   const timeout = args.timeout === undefined ? undefined : Number(args.timeout);
-  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) throw new DistroforgeError('ERR_USAGE', `--timeout must be a positive number of seconds, not ${JSON.stringify(args.timeout)}`, { value: args.timeout });
+  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) throw new CliError('ERR_USAGE', `--timeout must be a positive number of seconds, not ${JSON.stringify(args.timeout)}`, { value: args.timeout });
   return testSchema.parse({
     ...given,
     ...(args.ready === undefined ? {} : { ready: args.ready }),
@@ -121,7 +121,7 @@ function testSection(given: TestSection | undefined, args: TestArgs): TestSectio
 function parseMedia(value: string): Medium[] {
   return value.split(',').map((m) => {
     if (!(MEDIA as readonly string[]).includes(m)) {
-      throw new DistroforgeError('ERR_USAGE', `unknown medium ${JSON.stringify(m)}`, { value: m, hint: `use ${MEDIA.join(', ')}` });
+      throw new CliError('ERR_USAGE', `unknown medium ${JSON.stringify(m)}`, { value: m, hint: `use ${MEDIA.join(', ')}` });
     }
     return m as Medium;
   });
@@ -129,6 +129,6 @@ function parseMedia(value: string): Medium[] {
 
 function parseJobs(value: string): number {
   const jobs = Number(value);
-  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 16) throw new DistroforgeError('ERR_USAGE', `--jobs must be a whole number from 1 to 16, not ${JSON.stringify(value)}`, { value });
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 16) throw new CliError('ERR_USAGE', `--jobs must be a whole number from 1 to 16, not ${JSON.stringify(value)}`, { value });
   return jobs;
 }

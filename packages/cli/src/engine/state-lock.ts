@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { CliError } from '../errors.js';
 import { link, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DistroforgeError } from '@distroforge/core';
 
 export const LOCK_NAME = 'lock';
 
@@ -46,8 +46,8 @@ export async function lockState(stateDir: string, what = 'build'): Promise<State
 /** Lock files this process holds (a second build in the same process must wait its turn too). */
 const heldHere = new Set<string>();
 
-function lockedError(stateDir: string, pid: number, what: string): DistroforgeError {
-  return new DistroforgeError('ERR_STATE_LOCKED', `another distroforge ${pid === process.pid ? 'build in this process' : `process (pid ${pid})`} is using the build state ${stateDir}`, {
+function lockedError(stateDir: string, pid: number, what: string): CliError {
+  return new CliError('ERR_STATE_LOCKED', `another distroforge ${pid === process.pid ? 'build in this process' : `process (pid ${pid})`} is using the build state ${stateDir}`, {
     path: stateDir,
     value: pid,
     hint: pid === process.pid ? `wait for it to finish, then ${what} again` : `wait for it to finish (or stop it: kill ${pid}), then ${what} again`,

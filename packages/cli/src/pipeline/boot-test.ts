@@ -1,9 +1,10 @@
 import { chmod, mkdir, mkdtemp } from 'node:fs/promises';
+import { CliError } from '../errors.js';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { execa } from 'execa';
 import { launch, type LaunchOptions } from '@distroforge/qemu-launch';
-import { DistroforgeError, isDistroforgeError } from '@distroforge/core';
+import { isDistroforgeError } from '@distroforge/core';
 import type { Profile } from '../profile/profile-schema.js';
 import type { BuildReport } from './build-profile.js';
 import { bootStages, type BootStage } from './boot-stages.js';
@@ -112,9 +113,9 @@ export function launchOptionsFor(mode: BootMode, report: BuildReport, memory: nu
   };
   if (mode.medium === 'direct' || mode.medium === '9p') {
     const d = report.direct;
-    if (!d) throw new DistroforgeError('ERR_USAGE', 'this build has no kernel and initramfs to boot directly');
+    if (!d) throw new CliError('ERR_USAGE', 'this build has no kernel and initramfs to boot directly');
     if (mode.medium === '9p') {
-      if (!d.stagingRoot) throw new DistroforgeError('ERR_USAGE', 'this build has no staging root to share over 9p', { hint: 'use --medium direct' });
+      if (!d.stagingRoot) throw new CliError('ERR_USAGE', 'this build has no staging root to share over 9p', { hint: 'use --medium direct' });
       const append = withLiveKernelArgs(d.append, { device: undefined, image: undefined, layers: undefined, root: '9p', tag: 'rootfs' }).join(' ');
       if (!share) throw new Error('the 9p medium needs the share tree of the staging root (prepareShareTree)');
       return {
@@ -131,13 +132,13 @@ export function launchOptionsFor(mode: BootMode, report: BuildReport, memory: nu
   }
   if (mode.medium === 'disk' || mode.medium === 'disk-usb') {
     const disk = report.outputs.find((o) => o.kind === 'disk')?.file;
-    if (!disk) throw new DistroforgeError('ERR_USAGE', 'this build produced no disk image', { hint: 'add disk to the profile\'s outputs' });
+    if (!disk) throw new CliError('ERR_USAGE', 'this build produced no disk image', { hint: 'add disk to the profile\'s outputs' });
     const format = disk.endsWith('.qcow2') ? 'qcow2' : 'raw';
     const path = mode.persist?.image ?? disk;
     const bus = mode.medium === 'disk' ? 'virtio' : 'usb';
     return { ...base, disks: [{ path, format, interface: bus, snapshot: mode.persist === undefined, ...(bus === 'usb' ? { removable: true } : {}) }] };
   }
-  if (!iso) throw new DistroforgeError('ERR_USAGE', 'this build produced no ISO', { hint: 'add iso to the profile\'s outputs' });
+  if (!iso) throw new CliError('ERR_USAGE', 'this build produced no ISO', { hint: 'add iso to the profile\'s outputs' });
   return mode.medium === 'cdrom' ? { ...base, iso } : { ...base, disks: [{ path: iso, format: 'raw', snapshot: true }] };
 }
 

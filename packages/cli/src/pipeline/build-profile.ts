@@ -1,4 +1,5 @@
 import { chmod, copyFile, link, mkdir, readFile, rename, rm, stat, writeFile, constants } from 'node:fs/promises';
+import { CliError } from '../errors.js';
 import { join } from 'node:path';
 import { sha256File, sourceDateEpoch, useFileDigestCache, useToolVersionCache, DistroforgeError } from '@distroforge/core';
 import { StageCache, type StageResult } from '../engine/stage-cache.js';
@@ -108,7 +109,7 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
     if (profile.source.type === 'busybox') {
       const unsupported = profile.outputs.filter((o) => o !== 'initramfs');
       if (unsupported.length) {
-        throw new DistroforgeError('ERR_SOURCE_UNSUPPORTED', `a busybox source builds only the initramfs output, not ${unsupported.join(', ')}`, {
+        throw new CliError('ERR_SOURCE_UNSUPPORTED', `a busybox source builds only the initramfs output, not ${unsupported.join(', ')}`, {
           value: unsupported,
           hint: 'set outputs: [initramfs], or use an apt or RPM source for images',
         });

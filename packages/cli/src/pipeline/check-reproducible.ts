@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { CliError } from '../errors.js';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { DistroforgeError } from '@distroforge/core';
+
 import { buildProfile, type BuildOptions, type BuildReport } from './build-profile.js';
 
 export interface ReproducibilityCheck {
@@ -23,7 +24,7 @@ export async function checkReproducible(options: BuildOptions): Promise<Reproduc
     const digests = new Map(second.outputs.map((o) => [basename(o.file), o.sha256]));
     const differing = first.outputs.filter((o) => digests.get(basename(o.file)) !== o.sha256).map((o) => basename(o.file));
     if (differing.length) {
-      throw new DistroforgeError('ERR_BUILD_NOT_REPRODUCIBLE', `two builds of ${first.profile} differ: ${differing.join(', ')}`, {
+      throw new CliError('ERR_BUILD_NOT_REPRODUCIBLE', `two builds of ${first.profile} differ: ${differing.join(', ')}`, {
         value: differing,
         hint: 'compare the two trees with diffoscope; set SOURCE_DATE_EPOCH if it is not set',
       });

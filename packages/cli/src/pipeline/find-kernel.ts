@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
+import { CliError } from '../errors.js';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DistroforgeError } from '@distroforge/core';
+
 
 export interface KernelFiles {
   version: string;
@@ -20,7 +21,7 @@ export async function findKernel(root: string, preferPackage?: string): Promise<
   const preferred = preferPackage === undefined ? undefined : await packageKernelVersion(root, preferPackage);
   const version = preferred !== undefined && versions.includes(preferred) ? preferred : versions.sort(compareKernelVersions).at(-1);
   if (!version || !modulesBase) {
-    throw new DistroforgeError('ERR_KERNEL_MISSING', `no kernel in ${root}: expected boot/vmlinuz-VERSION and lib/modules/VERSION`, {
+    throw new CliError('ERR_KERNEL_MISSING', `no kernel in ${root}: expected boot/vmlinuz-VERSION and lib/modules/VERSION`, {
       path: root,
       hint: 'add a kernel package to the profile (kernel.package, e.g. linux-image-amd64)',
     });

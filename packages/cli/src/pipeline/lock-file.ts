@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
+import { CliError } from '../errors.js';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DistroforgeError } from '@distroforge/core';
+
 import { resolveRootfs } from '@distroforge/rootfs-bootstrap';
 import { locatingUnsatisfiable } from './locate-unsatisfiable.js';
 import type { LoadedProfile } from '../profile/load-profile.js';
@@ -32,7 +33,7 @@ export type LockFile = z.infer<typeof lockSchema>;
 export async function resolveLock(loaded: LoadedProfile, metadata?: { minReleaseDates: Record<string, string>; allowReleaseRollback: boolean }): Promise<LockFile> {
   const { profile } = loaded;
   if (profile.source.type !== 'apt') {
-    throw new DistroforgeError('ERR_SOURCE_UNSUPPORTED', `lock files are written for apt sources only (this profile uses ${profile.source.type})`, {
+    throw new CliError('ERR_SOURCE_UNSUPPORTED', `lock files are written for apt sources only (this profile uses ${profile.source.type})`, {
       value: profile.source.type,
       hint: 'use source.type apt',
     });
@@ -79,12 +80,12 @@ export async function writeLock(dir: string, lock: LockFile): Promise<string> {
 export async function readLock(dir: string): Promise<LockFile> {
   const file = join(dir, LOCK_FILE);
   if (!existsSync(file)) {
-    throw new DistroforgeError('ERR_LOCK_MISSING', `no ${LOCK_FILE} in ${dir}`, { path: file, hint: `write one with: distroforge lock ${dir}` });
+    throw new CliError('ERR_LOCK_MISSING', `no ${LOCK_FILE} in ${dir}`, { path: file, hint: `write one with: distroforge lock ${dir}` });
   }
   const parsed = lockSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new DistroforgeError('ERR_LOCK_INVALID', `${file}: ${issue?.path.join('.')}: ${issue?.message}`, { path: file, hint: 'regenerate it with distroforge lock' });
+    throw new CliError('ERR_LOCK_INVALID', `${file}: ${issue?.path.join('.')}: ${issue?.message}`, { path: file, hint: 'regenerate it with distroforge lock' });
   }
   return parsed.data;
 }
@@ -118,7 +119,7 @@ export async function assertLocked(loaded: LoadedProfile, resolve: () => Promise
   const locked = await readLock(loaded.dir);
   const diff = lockDifferences(locked, await resolve());
   if (diff.length) {
-    throw new DistroforgeError('ERR_LOCK_MISMATCH', `the packages resolved now differ from ${LOCK_FILE}:\n${diff.join('\n')}`, {
+    throw new CliError('ERR_LOCK_MISMATCH', `the packages resolved now differ from ${LOCK_FILE}:\n${diff.join('\n')}`, {
       path: join(loaded.dir, LOCK_FILE),
       value: diff,
       hint: 'run distroforge lock to accept the new versions, or pin the mirror (e.g. snapshot.debian.org)',

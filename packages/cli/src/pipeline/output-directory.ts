@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
+import { CliError } from '../errors.js';
 import { mkdir, readFile, readdir, rm, rmdir, writeFile, rename } from 'node:fs/promises';
 import { isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
-import { DistroforgeError } from '@distroforge/core';
+
 
 /**
  * The ledger of an output directory: every file distroforge published there, and whether it made
@@ -21,7 +22,7 @@ export function checkOutputDirectory(outDir: string, profileDir: string): void {
   const profile = resolve(profileDir);
   const why = out === parse(out).root ? 'the root directory' : out === profile ? 'the profile directory' : isInside(profile, out) ? `a parent of the profile directory ${profile}` : undefined;
   if (why === undefined) return;
-  throw new DistroforgeError('ERR_OUTPUT_DIRECTORY', `refusing ${out} as the output directory: it is ${why}`, {
+  throw new CliError('ERR_OUTPUT_DIRECTORY', `refusing ${out} as the output directory: it is ${why}`, {
     path: out,
     value: out,
     hint: 'name a directory of its own, e.g. --out PROFILE/out (the default) or a new directory',
@@ -67,7 +68,7 @@ export class OutputDirectory {
     }
     if (!this.#ledger.files.includes(name)) {
       if (existsSync(file)) {
-        throw new DistroforgeError('ERR_OUTPUT_EXISTS', `${file} exists and was not made by distroforge: not overwriting it`, {
+        throw new CliError('ERR_OUTPUT_EXISTS', `${file} exists and was not made by distroforge: not overwriting it`, {
           path: file,
           hint: 'move it away, or build into another directory with --out DIR',
         });

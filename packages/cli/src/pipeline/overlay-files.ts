@@ -1,5 +1,6 @@
-import { DistroforgeError } from '@distroforge/core';
+
 import { scanOverlay } from '@distroforge/overlay-apply';
+import { CliError } from '../errors.js';
 
 export interface OverlayFile {
   path: string;
@@ -17,7 +18,7 @@ export async function overlayFiles(root: string): Promise<OverlayFile[]> {
   for (const entry of await scanOverlay(root, '/')) {
     if (entry.stats.isFile()) out.push({ path: entry.path, source: entry.source, mode: entry.stats.mode & 0o7777 });
     else if (entry.stats.isSymbolicLink()) {
-      throw new DistroforgeError('ERR_OVERLAY_UNSUPPORTED', `${entry.path}: only regular files and directories are supported in a busybox profile's overlay`, {
+      throw new CliError('ERR_OVERLAY_UNSUPPORTED', `${entry.path}: only regular files and directories are supported in a busybox profile's overlay`, {
         path: entry.source,
         hint: 'replace the link with a regular file',
       });

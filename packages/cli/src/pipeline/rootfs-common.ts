@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { writeManifest, type Manifest } from '@distroforge/core';
 import { LocalPackageError, readPackageFileInfo, type PackageFileInfo } from '@distroforge/rootfs-bootstrap';
 import type { LoadedProfile } from '../profile/load-profile.js';
-import { ProfileError } from '../profile/profile-error.js';
+import { ProfileError } from '../errors.js';
 import { profileKeyPosition } from '../profile/profile-key-position.js';
 import { kernelPackageOf } from '../profile/profile-schema.js';
 import { ensureModuleIndex } from './ensure-module-index.js';

@@ -1,6 +1,6 @@
 import { lstatSync, lutimesSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { assignOwners, DistroforgeError, emptyManifest, listTree, mergeManifest, ownerAsSeenInside, releaseTree, type Manifest, type ManifestEntry, type TreeOwner, type UserNamespace } from '@distroforge/core';
+import { assignOwners, emptyManifest, listTree, mergeManifest, ownerAsSeenInside, releaseTree, type Manifest, type ManifestEntry, type TreeOwner, type UserNamespace, coreError } from '@distroforge/core';
 
 /**
  * Before a profile's scripts run: the image's owners and modes from the manifest, given to the tree
@@ -40,7 +40,7 @@ export async function finishScriptTree(ns: UserNamespace, root: string, before: 
     onDisk.add(path);
     const inside = released.get(relative) ?? ownerAsSeenInside(ns, st.uid, st.gid);
     if (!inside) {
-      throw new DistroforgeError('ERR_USERNS_ID_UNMAPPED', `${path} is owned by ${st.uid}:${st.gid}, an id outside the build's user namespace`, {
+      throw coreError('ERR_USERNS_ID_UNMAPPED', `${path} is owned by ${st.uid}:${st.gid}, an id outside the build's user namespace`, {
         path: host,
         value: `${st.uid}:${st.gid}`,
         hint: 'something outside the build changed the tree; build again',

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
+import { CliError } from '../errors.js';
 import { bootstrapRootfs } from '@distroforge/rootfs-bootstrap';
-import { DistroforgeError } from '@distroforge/core';
+
 import type { StageResult } from '../engine/stage-cache.js';
 import type { BuildContext } from './build-context.js';
 import { finishRootfs, profileLocalPackages, rootfsIncludes, type RootfsStageResult } from './rootfs-common.js';
@@ -14,7 +15,7 @@ export type { RootfsStageResult } from './rootfs-common.js';
 /** Stage 1: the package list becomes a root directory plus manifest (apt or RPM source). */
 export async function rootfsStage(ctx: BuildContext): Promise<StageResult<RootfsStageResult>> {
   const { profile } = ctx.loaded;
-  if (profile.source.type === 'busybox') throw new DistroforgeError('ERR_SOURCE_UNSUPPORTED', 'a busybox source has no package root', { value: 'busybox' });
+  if (profile.source.type === 'busybox') throw new CliError('ERR_SOURCE_UNSUPPORTED', 'a busybox source has no package root', { value: 'busybox' });
   // Local package files are checked (and hashed) before anything is built.
   const local = await profileLocalPackages(ctx.loaded);
   if (profile.source.type !== 'apt') return rpmRootfsStage(ctx, profile.source, local);

@@ -1,6 +1,7 @@
 import { cp, lstat, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { CliError, ProfileScriptError } from '../errors.js';
 import { basename, dirname, join, posix } from 'node:path';
-import { DistroforgeError, prepareUserNamespace, readManifest, reclaimTree, runLogged, ToolFailedError, withImageRoot, writeManifest } from '@distroforge/core';
+import { prepareUserNamespace, readManifest, reclaimTree, runLogged, ToolFailedError, withImageRoot, writeManifest } from '@distroforge/core';
 import type { StageResult } from '../engine/stage-cache.js';
 import { hashFile, hashTree } from '../engine/hash-tree.js';
 import { phaseScripts, type ProfileScript, type ScriptPhase } from '../profile/customization-schema.js';
@@ -17,24 +18,6 @@ const TAIL_LINES = 20;
 
 export interface ScriptStageResult {
   scripts: { path: string; ms: number }[];
-}
-
-/** A script failed: its phase, its path, how it ended, the end of its output and the log that has all of it. */
-export class ProfileScriptError extends DistroforgeError {
-  declare readonly code: 'ERR_PROFILE_SCRIPT_FAILED';
-  constructor(
-    readonly phase: ScriptPhase,
-    readonly script: string,
-    readonly exitCode: number | undefined,
-    readonly outputTail: string,
-    logFile: string,
-  ) {
-    super('ERR_PROFILE_SCRIPT_FAILED', `${phase} script ${script} ${exitCode === undefined ? 'was stopped' : `exited with status ${exitCode}`}; its last lines:\n${outputTail}`, {
-      path: logFile,
-      value: { phase, script, exitCode },
-      hint: `the script's whole output is in ${logFile}; nothing was published`,
-    });
-  }
 }
 
 /**
@@ -150,7 +133,7 @@ async function mkdirRecording(root: string, path: string): Promise<string | unde
     current = join(current, part);
     const st = await lstat(current).catch(() => undefined);
     if (st?.isDirectory()) continue;
-    if (st) throw new DistroforgeError('ERR_PROFILE_SCRIPT_VIEW', `${current.slice(root.length)} is not a directory in the image, so the profile cannot be shown to scripts at ${PROFILE_VIEW}`, { path: current, hint: 'make it a directory (or remove it) before the scripts run' });
+    if (st) throw new CliError('ERR_PROFILE_SCRIPT_VIEW', `${current.slice(root.length)} is not a directory in the image, so the profile cannot be shown to scripts at ${PROFILE_VIEW}`, { path: current, hint: 'make it a directory (or remove it) before the scripts run' });
     await mkdir(current);
     first ??= current;
   }

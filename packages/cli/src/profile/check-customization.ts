@@ -2,7 +2,7 @@ import { lstat, realpath, stat } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import { SCRIPT_PHASES, phaseScripts } from './customization-schema.js';
 import type { LoadedProfile } from './loaded-profile.js';
-import { ProfileError } from './profile-error.js';
+import { ProfileError } from '../errors.js';
 import { profileKeyPosition } from './profile-key-position.js';
 
 /** Tarball names `extraTrees` unpacks (tar picks the decompressor from the name). */

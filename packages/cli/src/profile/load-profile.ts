@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { closestWord } from '@distroforge/core';
 import { checkCustomization } from './check-customization.js';
 import type { LoadedProfile } from './loaded-profile.js';
-import { ProfileError } from './profile-error.js';
+import { ProfileError } from '../errors.js';
 import { profileSchema, type Profile } from './profile-schema.js';
 import { busyboxUnsupportedKeys, packageNameRules } from './source-rules.js';
 
