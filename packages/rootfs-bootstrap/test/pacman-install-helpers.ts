@@ -9,18 +9,18 @@ import { join } from 'node:path';
 export const INSTALL_REQUEST = ['accounts', 'hooked', 'app'];
 
 /** A tree as `path -> type mode uid:gid [link target | sha256]`, the pacman database left out. */
-export function treeSnapshot(root: string, ownerOf: (path: string, stats: { uid: number; gid: number }) => { uid: number; gid: number }): Map<string, string> {
+export function treeSnapshot(root: string, ownerOf: (path: string, stats: { uid: number; gid: number }) => { uid: number; gid: number }, options: { times?: boolean; database?: boolean } = {}): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (relative: string) => {
     for (const name of readdirSync(join(root, relative)).sort()) {
       const path = relative ? `${relative}/${name}` : name;
-      if (path === 'var/lib/pacman') continue;
+      if (path === 'var/lib/pacman' && !options.database) continue;
       const host = join(root, path);
       const stats = lstatSync(host);
       const { uid, gid } = ownerOf(path, stats);
       const type = stats.isSymbolicLink() ? 'link' : stats.isDirectory() ? 'dir' : stats.isFile() ? 'file' : 'other';
       const detail = type === 'link' ? readlinkSync(host) : type === 'file' ? createHash('sha256').update(readFileSync(host)).digest('hex') : '';
-      out.set(path, `${type} ${type === 'link' ? '' : (stats.mode & 0o7777).toString(8)} ${uid}:${gid} ${detail}`.trim());
+      out.set(path, `${type} ${type === 'link' ? '' : (stats.mode & 0o7777).toString(8)} ${uid}:${gid} ${detail}${options.times ? ` @${Math.floor(stats.mtimeMs / 1000)}` : ''}`.trim());
       if (type === 'dir') walk(path);
     }
   };

@@ -1,4 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +50,30 @@ describe('bootstrapPacman equals Debian\'s pacman -S on the generated repository
     expect(desc).toContain(`%INSTALLDATE%\n${EPOCH}\n`);
     expect(desc).toContain('%REASON%\n1\n');
     expect(readFileSync(join(ours.target, 'var/lib/pacman/local/accounts-1.0-1/files'), 'utf8')).toMatch(/%BACKUP%\netc\/passwd\t[0-9a-f]{32}\n/);
+  });
+
+  it('builds the same tree again from the repositories served over http ($repo in the server URL): contents, modes, owners, times (clamped to SOURCE_DATE_EPOCH) and database alike', async () => {
+    const server = createServer((request, response) => {
+      const path = join(repo.dir, decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname));
+      if (!path.startsWith(repo.dir) || !existsSync(path)) {
+        response.writeHead(404).end();
+        return;
+      }
+      response.writeHead(200, { 'content-length': statSync(path).size });
+      createReadStream(path).pipe(response);
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const again = await bootstrapPacman({ repositories: repo.repos.map((r) => ({ name: r.name, server: `http://127.0.0.1:${port}/$repo` })), include: INSTALL_REQUEST, target: join(work, 'again'), cacheDir: join(work, 'cache-http') });
+      const snapshot = (result: PacmanBootstrapResult) => Object.fromEntries(treeSnapshot(result.target, manifestOwners(result.manifest), { times: true, database: true }));
+      expect(snapshot(again)).toEqual(snapshot(ours));
+      expect(again.manifest).toEqual(ours.manifest);
+      const newest = Math.max(...[...treeSnapshot(ours.target, () => ({ uid: 0, gid: 0 }), { times: true, database: true }).values()].map((line) => Number(/@(\d+)$/.exec(line)![1])));
+      expect(newest).toBeLessThanOrEqual(EPOCH);
+    } finally {
+      server.close();
+    }
   });
 
   it('is clean for pacman -Q, -Qk and -Dk on the result', () => {
