@@ -113,3 +113,4 @@ export {
   type PacmanVerifyErrorCode,
   type PacmanSignatureErrorCode,
 } from './pacman/verify/errors.js';
+export { pacmanSignatureVerifier, type PacmanVerifierOptions } from './pacman/verify/verifier.js';
