@@ -4,19 +4,24 @@
 // few certifications, expired key or signature — is ours and gpg's alike (gpg --verify in a home
 // populated the pacman-key way, read as libalpm reads it). Every gpg call runs at a fixed time.
 import { execa } from 'execa';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   computePacmanKeyTrust,
   loadPacmanKeyring,
+  pacmanSignatureVerifier,
   PacmanSignatureError,
   pacmanVerifyErrorHints,
   verifyPacmanPackage,
   verifyPacmanSignature,
   type PacmanKeyring,
+  type PacmanPackageInfo,
   type PacmanSignatureErrorCode,
   type PacmanSigLevel,
 } from '../src/index.js';
@@ -372,4 +377,55 @@ describe('loadPacmanKeyring refuses what is not a keyring in archlinux-keyring l
     expect(loaded.revoked.size).toBe(0);
     expect([...loaded.trusted]).toEqual([[fpr.m1, 'full']]);
   });
+});
+
+describe("pacmanSignatureVerifier: bootstrapPacman's verify hook", () => {
+  const info = (pgpSignature?: string) => ({ name: 'hello', version: '1.0-1', pgpSignature }) as PacmanPackageInfo;
+  const request = (pgpSignature: string | undefined, signature: string) => ({ package: info(pgpSignature), repository: 'core', file: data, signature });
+  const served = new Map<string, Buffer>();
+  let base = '';
+  const server = createServer((req, res) => {
+    const body = served.get(req.url ?? '');
+    res.writeHead(body ? 200 : 404).end(body);
+  });
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    served.set('/good.sig', sig('good'));
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it("checks the database's %PGPSIG% first, then FILE.sig as a path, a file:// URL or the mirror's URL", async () => {
+    const verify = pacmanSignatureVerifier(keyring, { level: 'required', now: NOW });
+    const nowhere = join(work, 'nowhere.sig');
+    expect(await verify(request(base64('good'), nowhere))).toEqual({ signatureVerified: true });
+    expect(await verify(request(undefined, join(work, 'good.sig')))).toEqual({ signatureVerified: true });
+    expect(await verify(request('', pathToFileURL(join(work, 'good.sig')).href))).toEqual({ signatureVerified: true });
+    expect(await verify(request(undefined, `${base}/good.sig`))).toEqual({ signatureVerified: true });
+  });
+
+  it('refuses by throwing the PacmanSignatureError, naming NAME-VERSION', async () => {
+    const verify = pacmanSignatureVerifier(keyring, { level: 'optional', now: NOW });
+    await expect(verify(request(base64('two'), join(work, 'good.sig')))).rejects.toMatchObject({ code: 'ERR_PACMAN_SIG_UNTRUSTED', package: 'hello-1.0-1' });
+    await expect(verify(request(undefined, join(work, 'stranger.sig')))).rejects.toMatchObject({ code: 'ERR_PACMAN_SIG_UNKNOWN_KEY', package: 'hello-1.0-1' });
+  });
+
+  it('no signature anywhere (no file, HTTP 404): unverified at optional, ERR_PACMAN_SIG_MISSING at required', async () => {
+    const optional = pacmanSignatureVerifier(keyring, { level: 'optional', now: NOW });
+    expect(await optional(request(undefined, join(work, 'nowhere.sig')))).toEqual({ signatureVerified: false });
+    expect(await optional(request(undefined, pathToFileURL(join(work, 'nowhere.sig')).href))).toEqual({ signatureVerified: false });
+    expect(await optional(request(undefined, `${base}/nowhere.sig`))).toEqual({ signatureVerified: false });
+    const required = pacmanSignatureVerifier(keyring, { level: 'required', now: NOW });
+    await expect(required(request(undefined, `${base}/nowhere.sig`))).rejects.toMatchObject({ code: 'ERR_PACMAN_SIG_MISSING', package: 'hello-1.0-1' });
+  });
+
+  it('off fetches and checks nothing (an unreachable .sig URL and a bad %PGPSIG% are not looked at)', async () => {
+    const off = pacmanSignatureVerifier(keyring, { level: 'off' });
+    expect(await off(request('garbage', 'http://127.0.0.1:9/unreachable.sig'))).toEqual({ signatureVerified: false });
+  });
+
+  it('a mirror that fails otherwise than with 404 is a fetch error, not an unsigned package', async () => {
+    const optional = pacmanSignatureVerifier(keyring, { level: 'optional', now: NOW });
+    await expect(optional(request(undefined, 'http://127.0.0.1:9/unreachable.sig'))).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_FETCH' });
+  }, 60_000);
 });
