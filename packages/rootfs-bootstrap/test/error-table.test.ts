@@ -1,5 +1,5 @@
-// The README's error table lists exactly this package's codes (the apt/rpm ones and the pacman
-// source's), and core's it lets through, each with the hint its error gets: a code cannot be added
+// The README's error table lists exactly this package's codes (the apt/rpm ones, the pacman
+// source's and its signature check's), and core's it lets through, each with the hint its error gets: a code cannot be added
 // without its row.
 import * as core from '@distroforge/core';
 import { coreError, coreErrorCodes, type CoreErrorCode } from '@distroforge/core';
@@ -9,15 +9,31 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { readmeErrorTableProblems } from '../../../tools/testing/readme-error-table.mjs';
 import * as bootstrap from '../src/index.js';
-import { BootstrapError, BootstrapOptionsError, bootstrapErrorCodes, pacmanErrorCodes, pacmanErrorHints, type BootstrapErrorCode, type PacmanErrorCode } from '../src/index.js';
+import {
+  BootstrapError,
+  BootstrapOptionsError,
+  bootstrapErrorCodes,
+  pacmanErrorCodes,
+  pacmanErrorHints,
+  pacmanVerifyErrorCodes,
+  pacmanVerifyErrorHints,
+  type BootstrapErrorCode,
+  type PacmanErrorCode,
+  type PacmanVerifyErrorCode,
+} from '../src/index.js';
 
 const work = mkdtempSync(join(tmpdir(), 'df-bootstrap-errors-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 it("the README's error table matches the code lists and their hints", async () => {
   const own = {
-    codes: [...bootstrapErrorCodes, ...pacmanErrorCodes],
-    hint: (code: string) => (code.startsWith('ERR_PACMAN_') ? pacmanErrorHints[code as PacmanErrorCode] : new BootstrapError(code as BootstrapErrorCode, '').hint),
+    codes: [...bootstrapErrorCodes, ...pacmanErrorCodes, ...pacmanVerifyErrorCodes],
+    hint: (code: string) =>
+      code in pacmanVerifyErrorHints
+        ? pacmanVerifyErrorHints[code as PacmanVerifyErrorCode]
+        : code.startsWith('ERR_PACMAN_')
+          ? pacmanErrorHints[code as PacmanErrorCode]
+          : new BootstrapError(code as BootstrapErrorCode, '').hint,
     exports: bootstrap,
   };
   const through = [{ codes: coreErrorCodes, hint: (code: string) => coreError(code as CoreErrorCode, '').hint, exports: core }];
