@@ -2,9 +2,10 @@
 // `pacman-key --init` + `--populate NAME` set up /etc/pacman.d/gnupg (Debian's pacman-key itself
 // fails for want of makepkg's helper scripts), then gpg's own verdicts: the validity of every key
 // (`--list-keys --with-colons`) and `gpg --verify`'s status lines.
-import { execa } from 'execa';
+
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 
 export interface GpgPacmanHome {
   home: string;
@@ -22,16 +23,36 @@ export interface GpgPacmanHome {
  * `NAME-trusted` imported, the keys of `NAME-revoked` disabled, then `--check-trustdb`. With `now`,
  * every gpg call runs at that (frozen) time.
  */
-export async function gpgPacmanHome(work: string, dir: string, names: readonly string[], now?: Date): Promise<GpgPacmanHome> {
+export async function gpgPacmanHome(
+  work: string,
+  dir: string,
+  names: readonly string[],
+  now?: Date,
+): Promise<GpgPacmanHome> {
   const home = join(work, 'gnupg');
   await mkdir(home, { recursive: true, mode: 0o700 });
   const time = now ? ['--faked-system-time', `${Math.floor(now.getTime() / 1000)}!`] : [];
   const run = async (args: readonly string[], input?: string) =>
     (
-      await execa('gpg', ['--batch', '--no-tty', '--quiet', '--no-auto-check-trustdb', '--pinentry-mode', 'loopback', '--passphrase', '', ...time, ...args], {
-        env: { GNUPGHOME: home, LC_ALL: 'C' },
-        ...(input === undefined ? {} : { input }),
-      })
+      await execa(
+        'gpg',
+        [
+          '--batch',
+          '--no-tty',
+          '--quiet',
+          '--no-auto-check-trustdb',
+          '--pinentry-mode',
+          'loopback',
+          '--passphrase',
+          '',
+          ...time,
+          ...args,
+        ],
+        {
+          env: { GNUPGHOME: home, LC_ALL: 'C' },
+          ...(input === undefined ? {} : { input }),
+        },
+      )
     ).stdout;
   await run(['--quick-gen-key', 'Pacman Keyring Master Key <pacman@localhost>', 'ed25519', 'sign', 'never']);
   const master = fingerprints(await run(['--with-colons', '--list-secret-keys']))[0]!;
@@ -39,12 +60,18 @@ export async function gpgPacmanHome(work: string, dir: string, names: readonly s
     await run(['--import', join(dir, `${name}.gpg`)]).catch(() => '');
     const present = new Set(fingerprints(await run(['--with-colons', '--list-keys'])));
     const trusted = await readFile(join(dir, `${name}-trusted`), 'utf8');
-    for (const fpr of trusted.split('\n').map((l) => l.split(':')[0]!.trim().toUpperCase()).filter((f) => present.has(f))) {
+    for (const fpr of trusted
+      .split('\n')
+      .map((l) => l.split(':')[0]!.trim().toUpperCase())
+      .filter((f) => present.has(f))) {
       await run(['--yes', '--quick-lsign-key', fpr]).catch(() => ''); // fails for an expired or revoked key, as pacman-key's does
     }
     await run(['--import-ownertrust', join(dir, `${name}-trusted`)]);
     const revoked = await readFile(join(dir, `${name}-revoked`), 'utf8').catch(() => '');
-    for (const fpr of revoked.split('\n').map((l) => l.trim().toUpperCase()).filter((f) => present.has(f))) {
+    for (const fpr of revoked
+      .split('\n')
+      .map((l) => l.trim().toUpperCase())
+      .filter((f) => present.has(f))) {
       await run(['--command-fd', '0', '--edit-key', fpr], 'disable\nquit\n');
     }
   }
@@ -94,11 +121,19 @@ export async function gpgValidities(gpg: GpgPacmanHome): Promise<Map<string, { v
  * `gpg --verify SIG DATA`'s exit code, status keywords (GOODSIG, BADSIG, EXPKEYSIG, TRUST_FULLY, ...)
  * and the signer's primary key fingerprint (VALIDSIG's last field).
  */
-export async function gpgVerify(gpg: GpgPacmanHome, sigFile: string, dataFile: string): Promise<{ exitCode: number; status: string[]; validsigPrimary: string | undefined }> {
-  const result = await execa('gpg', ['--batch', '--no-tty', '--status-fd', '1', ...gpg.timeArgs, '--verify', sigFile, dataFile], {
-    env: { GNUPGHOME: gpg.home, LC_ALL: 'C' },
-    reject: false,
-  });
+export async function gpgVerify(
+  gpg: GpgPacmanHome,
+  sigFile: string,
+  dataFile: string,
+): Promise<{ exitCode: number; status: string[]; validsigPrimary: string | undefined }> {
+  const result = await execa(
+    'gpg',
+    ['--batch', '--no-tty', '--status-fd', '1', ...gpg.timeArgs, '--verify', sigFile, dataFile],
+    {
+      env: { GNUPGHOME: gpg.home, LC_ALL: 'C' },
+      reject: false,
+    },
+  );
   const lines = result.stdout
     .split('\n')
     .filter((l) => l.startsWith('[GNUPG:] '))
@@ -108,7 +143,13 @@ export async function gpgVerify(gpg: GpgPacmanHome, sigFile: string, dataFile: s
 }
 
 /** The pacman verdict gpg gives on a detached signature: `verified` or the code our check must throw. */
-export type GpgVerdict = 'verified' | 'ERR_PACMAN_SIG_BAD' | 'ERR_PACMAN_SIG_UNKNOWN_KEY' | 'ERR_PACMAN_SIG_UNTRUSTED' | 'ERR_PACMAN_SIG_REVOKED' | 'ERR_PACMAN_SIG_EXPIRED';
+export type GpgVerdict =
+  | 'verified'
+  | 'ERR_PACMAN_SIG_BAD'
+  | 'ERR_PACMAN_SIG_UNKNOWN_KEY'
+  | 'ERR_PACMAN_SIG_UNTRUSTED'
+  | 'ERR_PACMAN_SIG_REVOKED'
+  | 'ERR_PACMAN_SIG_EXPIRED';
 
 /**
  * What pacman makes of `gpg --verify` (libalpm's signing.c reads the same through gpgme): a bad

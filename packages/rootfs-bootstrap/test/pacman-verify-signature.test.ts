@@ -3,29 +3,30 @@
 // with gpg, and every verdict — good, tampered, unknown key, revoked (listed or by its owner), too
 // few certifications, expired key or signature — is ours and gpg's alike (gpg --verify in a home
 // populated the pacman-key way, read as libalpm reads it). Every gpg call runs at a fixed time.
-import { execa } from 'execa';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   computePacmanKeyTrust,
   loadPacmanKeyring,
-  pacmanSignatureVerifier,
+  type PacmanKeyring,
+  type PacmanPackageInfo,
+  type PacmanSigLevel,
   PacmanSignatureError,
+  type PacmanSignatureErrorCode,
+  pacmanSignatureVerifier,
   pacmanVerifyErrorHints,
   verifyPacmanPackage,
   verifyPacmanSignature,
-  type PacmanKeyring,
-  type PacmanPackageInfo,
-  type PacmanSignatureErrorCode,
-  type PacmanSigLevel,
 } from '../src/index.js';
-import { gpgPacmanHome, gpgValidities, gpgVerdict, type GpgPacmanHome, type GpgVerdict } from './pacman-verify-gpg.js';
+import { type GpgPacmanHome, type GpgVerdict, gpgPacmanHome, gpgValidities, gpgVerdict } from './pacman-verify-gpg.js';
 
 const T0 = Date.UTC(2024, 0, 1) / 1000;
 const CERTIFY = T0 + 3600;
@@ -45,10 +46,25 @@ let oracle: GpgPacmanHome;
 
 /** gpg in the home holding every secret key, at time `t` (seconds). */
 async function gen(t: number, args: readonly string[], input?: string): Promise<string> {
-  const result = await execa('gpg', ['--batch', '--no-tty', '--quiet', '--pinentry-mode', 'loopback', '--passphrase', '', '--faked-system-time', `${t}!`, ...args], {
-    env: { GNUPGHOME: join(work, 'gen'), LC_ALL: 'C' },
-    ...(input === undefined ? {} : { input }),
-  });
+  const result = await execa(
+    'gpg',
+    [
+      '--batch',
+      '--no-tty',
+      '--quiet',
+      '--pinentry-mode',
+      'loopback',
+      '--passphrase',
+      '',
+      '--faked-system-time',
+      `${t}!`,
+      ...args,
+    ],
+    {
+      env: { GNUPGHOME: join(work, 'gen'), LC_ALL: 'C' },
+      ...(input === undefined ? {} : { input }),
+    },
+  );
   return result.stdout;
 }
 
@@ -86,25 +102,66 @@ beforeAll(async () => {
   }
   await createKey('stranger', 'ed25519', 'sign', 'never');
   for (const [name, signers] of Object.entries(certifiedBy)) {
-    for (const signer of signers) await gen(CERTIFY, ['--yes', '--local-user', `${fpr[signer]}!`, '--quick-sign-key', fpr[name]!]);
+    for (const signer of signers)
+      await gen(CERTIFY, ['--yes', '--local-user', `${fpr[signer]}!`, '--quick-sign-key', fpr[name]!]);
   }
 
   writeFileSync(data, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251)));
   for (const name of [...Object.keys(certifiedBy), 'stranger']) {
     // The subkey packager's primary key can only certify: gpg signs with its signing subkey.
-    await gen(SIGN, ['--local-user', name === 'subkey' ? fpr[name]! : `${fpr[name]}!`, '--detach-sign', '--output', join(work, `${name}.sig`), data]);
+    await gen(SIGN, [
+      '--local-user',
+      name === 'subkey' ? fpr[name]! : `${fpr[name]}!`,
+      '--detach-sign',
+      '--output',
+      join(work, `${name}.sig`),
+      data,
+    ]);
   }
-  await gen(SIGN, ['--local-user', `${fpr.good}!`, '--default-sig-expire', '1d', '--detach-sign', '--output', join(work, 'sigExpired.sig'), data]);
-  await gen(SIGN, ['--local-user', `${fpr.good}!`, '--armor', '--detach-sign', '--output', join(work, 'armoured.sig'), data]);
+  await gen(SIGN, [
+    '--local-user',
+    `${fpr.good}!`,
+    '--default-sig-expire',
+    '1d',
+    '--detach-sign',
+    '--output',
+    join(work, 'sigExpired.sig'),
+    data,
+  ]);
+  await gen(SIGN, [
+    '--local-user',
+    `${fpr.good}!`,
+    '--armor',
+    '--detach-sign',
+    '--output',
+    join(work, 'armoured.sig'),
+    data,
+  ]);
 
   // After signing: m3 takes back its certification of certRevoked, selfRevoked revokes its key.
   await gen(REVOKE, ['--yes', '--quick-revoke-sig', fpr.certRevoked!, fpr.m3!]);
-  const revocation = (await readFile(join(work, 'gen', 'openpgp-revocs.d', `${fpr.selfRevoked}.rev`), 'utf8')).replace(/^:-----BEGIN/m, '-----BEGIN');
+  const revocation = (await readFile(join(work, 'gen', 'openpgp-revocs.d', `${fpr.selfRevoked}.rev`), 'utf8')).replace(
+    /^:-----BEGIN/m,
+    '-----BEGIN',
+  );
   await gen(REVOKE, ['--import'], revocation);
 
   const inKeyring = [...Object.keys(mains), ...Object.keys(certifiedBy)].map((n) => fpr[n]!);
-  writeFileSync(join(keyringDir, 'dftest.gpg'), (await execa('gpg', ['--batch', '--export', ...inKeyring], { env: { GNUPGHOME: join(work, 'gen') }, encoding: 'buffer' })).stdout);
-  writeFileSync(join(keyringDir, 'dftest-trusted'), Object.entries(mains).map(([n, level]) => `${fpr[n]}:${level}:\n`).join(''));
+  writeFileSync(
+    join(keyringDir, 'dftest.gpg'),
+    (
+      await execa('gpg', ['--batch', '--export', ...inKeyring], {
+        env: { GNUPGHOME: join(work, 'gen') },
+        encoding: 'buffer',
+      })
+    ).stdout,
+  );
+  writeFileSync(
+    join(keyringDir, 'dftest-trusted'),
+    Object.entries(mains)
+      .map(([n, level]) => `${fpr[n]}:${level}:\n`)
+      .join(''),
+  );
   writeFileSync(join(keyringDir, 'dftest-revoked'), `${fpr.listed}\n${fpr.mlisted}\n`);
   keyring = await loadPacmanKeyring(keyringDir);
   oracle = await gpgPacmanHome(join(work, 'oracle'), keyringDir, ['dftest'], NOW);
@@ -112,7 +169,11 @@ beforeAll(async () => {
 
 async function ours(sig: string, level: PacmanSigLevel = 'required', file = data): Promise<GpgVerdict> {
   try {
-    const check = await verifyPacmanSignature(file, readFileSync(join(work, sig)), keyring, { level, now: NOW, package: 'hello' });
+    const check = await verifyPacmanSignature(file, readFileSync(join(work, sig)), keyring, {
+      level,
+      now: NOW,
+      package: 'hello',
+    });
     return check.status === 'verified' ? 'verified' : (check.status as never);
   } catch (error) {
     if (error instanceof PacmanSignatureError) return error.code as GpgVerdict;
@@ -129,15 +190,45 @@ describe('the keyring', () => {
     expect([...keyring.revoked].sort()).toEqual([fpr.listed, fpr.mlisted].sort());
   });
 
-  it("gives every key the validity gpg gives it (disabled keys aside), with the reason", async () => {
+  it('gives every key the validity gpg gives it (disabled keys aside), with the reason', async () => {
     const trust = await computePacmanKeyTrust(keyring, { now: NOW });
     const gpg = await gpgValidities(oracle);
-    const letter = { ultimate: 'u', full: 'f', marginal: 'm', unknown: '-', expired: 'e', revoked: 'r', invalid: '?' } as const;
-    const byName = Object.fromEntries(Object.entries(fpr).map(([name, f]) => [name, trust.find((k) => k.fingerprint === f)]));
-    expect(Object.fromEntries(Object.entries(byName).filter(([, k]) => k).map(([name, k]) => [name, k!.validity]))).toEqual({
-      m1: 'full', m2: 'full', m3: 'full', mfull: 'full', mlisted: 'revoked', mexpired: 'expired',
-      good: 'full', rsa: 'full', subkey: 'full', two: 'marginal', viaListedMain: 'marginal', viaExpiredMain: 'marginal',
-      certRevoked: 'marginal', none: 'unknown', listed: 'revoked', selfRevoked: 'revoked', expired: 'expired',
+    const letter = {
+      ultimate: 'u',
+      full: 'f',
+      marginal: 'm',
+      unknown: '-',
+      expired: 'e',
+      revoked: 'r',
+      invalid: '?',
+    } as const;
+    const byName = Object.fromEntries(
+      Object.entries(fpr).map(([name, f]) => [name, trust.find((k) => k.fingerprint === f)]),
+    );
+    expect(
+      Object.fromEntries(
+        Object.entries(byName)
+          .filter(([, k]) => k)
+          .map(([name, k]) => [name, k!.validity]),
+      ),
+    ).toEqual({
+      m1: 'full',
+      m2: 'full',
+      m3: 'full',
+      mfull: 'full',
+      mlisted: 'revoked',
+      mexpired: 'expired',
+      good: 'full',
+      rsa: 'full',
+      subkey: 'full',
+      two: 'marginal',
+      viaListedMain: 'marginal',
+      viaExpiredMain: 'marginal',
+      certRevoked: 'marginal',
+      none: 'unknown',
+      listed: 'revoked',
+      selfRevoked: 'revoked',
+      expired: 'expired',
     });
     for (const key of trust) {
       const theirs = gpg.get(key.fingerprint)!;
@@ -163,7 +254,10 @@ describe('the keyring', () => {
     expect(key.validity).toBe('marginal');
     expect([...key.certifiedBy].sort()).toEqual([fpr.m1, fpr.m2].sort());
     expect((await gpgValidities(oracle)).get(fpr.viaListedMain!)).toEqual({ validity: 'f', disabled: false });
-    expect({ ours: await ours('viaListedMain.sig'), gpg: await gpgVerdict(oracle, join(work, 'viaListedMain.sig'), data) }).toEqual({
+    expect({
+      ours: await ours('viaListedMain.sig'),
+      gpg: await gpgVerdict(oracle, join(work, 'viaListedMain.sig'), data),
+    }).toEqual({
       ours: 'ERR_PACMAN_SIG_UNTRUSTED',
       gpg: 'verified',
     });
@@ -196,7 +290,10 @@ describe('signatures: our verdict and gpg --verify agree', () => {
     const bytes = readFileSync(data);
     bytes.writeUInt8(bytes.readUInt8(1000) ^ 1, 1000);
     writeFileSync(tampered, bytes);
-    expect({ ours: await ours('good.sig', 'required', tampered), gpg: await gpgVerdict(oracle, join(work, 'good.sig'), tampered) }).toEqual({
+    expect({
+      ours: await ours('good.sig', 'required', tampered),
+      gpg: await gpgVerdict(oracle, join(work, 'good.sig'), tampered),
+    }).toEqual({
       ours: 'ERR_PACMAN_SIG_BAD',
       gpg: 'ERR_PACMAN_SIG_BAD',
     });
@@ -223,7 +320,15 @@ describe('results and errors', () => {
     expect(check).toEqual({
       package: 'hello-1.0-1-x86_64.pkg.tar.zst',
       status: 'verified',
-      signers: [{ keyId: fpr.good!.slice(-16), fingerprint: fpr.good, userId: 'DF good <good@df.test>', validity: 'full', created: new Date(SIGN * 1000) }],
+      signers: [
+        {
+          keyId: fpr.good!.slice(-16),
+          fingerprint: fpr.good,
+          userId: 'DF good <good@df.test>',
+          validity: 'full',
+          created: new Date(SIGN * 1000),
+        },
+      ],
     });
   });
 
@@ -232,59 +337,120 @@ describe('results and errors', () => {
     expect(signers).toHaveLength(1);
     expect(signers[0]!.fingerprint).toBe(fpr.subkey);
     expect(signers[0]!.keyId).not.toBe(fpr.subkey!.slice(-16));
-    expect(keyring.keys.find((k) => k.getFingerprint().toUpperCase() === fpr.subkey)!.subkeys.map((s) => s.getKeyID().toHex().toUpperCase())).toContain(signers[0]!.keyId);
+    expect(
+      keyring.keys
+        .find((k) => k.getFingerprint().toUpperCase() === fpr.subkey)!
+        .subkeys.map((s) => s.getKeyID().toHex().toUpperCase()),
+    ).toContain(signers[0]!.keyId);
   });
 
   it('errors name the package, the key and carry the hint of their code', async () => {
-    const unknown = await failure(verifyPacmanSignature(data, sig('stranger'), keyring, { level: 'required', now: NOW, package: 'hello' }));
-    expect(unknown).toMatchObject({ code: 'ERR_PACMAN_SIG_UNKNOWN_KEY', package: 'hello', value: 'hello', keyId: fpr.stranger!.slice(-16), fingerprint: undefined });
+    const unknown = await failure(
+      verifyPacmanSignature(data, sig('stranger'), keyring, { level: 'required', now: NOW, package: 'hello' }),
+    );
+    expect(unknown).toMatchObject({
+      code: 'ERR_PACMAN_SIG_UNKNOWN_KEY',
+      package: 'hello',
+      value: 'hello',
+      keyId: fpr.stranger!.slice(-16),
+      fingerprint: undefined,
+    });
     expect(unknown.hint).toBe(pacmanVerifyErrorHints.ERR_PACMAN_SIG_UNKNOWN_KEY);
     expect(unknown.message).toBe(`hello: signed by a key that is not in the keyring (key ${fpr.stranger!.slice(-16)})`);
-    const untrusted = await failure(verifyPacmanSignature(data, sig('two'), keyring, { level: 'required', now: NOW, package: 'hello' }));
-    expect(untrusted).toMatchObject({ code: 'ERR_PACMAN_SIG_UNTRUSTED', keyId: fpr.two!.slice(-16), fingerprint: fpr.two });
+    const untrusted = await failure(
+      verifyPacmanSignature(data, sig('two'), keyring, { level: 'required', now: NOW, package: 'hello' }),
+    );
+    expect(untrusted).toMatchObject({
+      code: 'ERR_PACMAN_SIG_UNTRUSTED',
+      keyId: fpr.two!.slice(-16),
+      fingerprint: fpr.two,
+    });
     expect(untrusted.message).toContain('2 marginal of 3 needed');
     expect(untrusted.message).toContain(fpr.two);
-    const expired = await failure(verifyPacmanSignature(data, sig('expired'), keyring, { level: 'required', now: NOW, package: 'hello' }));
+    const expired = await failure(
+      verifyPacmanSignature(data, sig('expired'), keyring, { level: 'required', now: NOW, package: 'hello' }),
+    );
     // gpg's 1y is 365 days: 2024 being a leap year, the key expired on 31 December.
     expect(expired.message).toBe(`hello: the signing key expired on 2024-12-31T00:00:00.000Z (key ${fpr.expired})`);
   });
 
   it('judges keys at `now`: the expired key was valid a day after signing', async () => {
     const dayAfter = new Date((SIGN + 86400) * 1000);
-    await expect(verifyPacmanSignature(data, sig('expired'), keyring, { level: 'required', now: dayAfter })).resolves.toMatchObject({ status: 'verified' });
-    await expect(verifyPacmanSignature(data, sig('sigExpired'), keyring, { level: 'required', now: new Date((SIGN + 3600) * 1000) })).resolves.toMatchObject({ status: 'verified' });
+    await expect(
+      verifyPacmanSignature(data, sig('expired'), keyring, { level: 'required', now: dayAfter }),
+    ).resolves.toMatchObject({ status: 'verified' });
+    await expect(
+      verifyPacmanSignature(data, sig('sigExpired'), keyring, {
+        level: 'required',
+        now: new Date((SIGN + 3600) * 1000),
+      }),
+    ).resolves.toMatchObject({ status: 'verified' });
     // ... and a signature made after `now` is not one to accept.
-    const before = await failure(verifyPacmanSignature(data, sig('good'), keyring, { level: 'required', now: new Date(CERTIFY * 1000) }));
+    const before = await failure(
+      verifyPacmanSignature(data, sig('good'), keyring, { level: 'required', now: new Date(CERTIFY * 1000) }),
+    );
     expect(before.code).toBe('ERR_PACMAN_SIG_BAD');
   });
 
   it('every signature of a .sig file must pass: good + good passes with two signers, good + untrusted fails', async () => {
-    const both = await verifyPacmanSignature(data, Buffer.concat([sig('good'), sig('rsa')]), keyring, { level: 'required', now: NOW });
+    const both = await verifyPacmanSignature(data, Buffer.concat([sig('good'), sig('rsa')]), keyring, {
+      level: 'required',
+      now: NOW,
+    });
     expect(both.signers.map((s) => s.fingerprint)).toEqual([fpr.good, fpr.rsa]);
-    expect((await failure(verifyPacmanSignature(data, Buffer.concat([sig('good'), sig('two')]), keyring, { level: 'required', now: NOW }))).code).toBe('ERR_PACMAN_SIG_UNTRUSTED');
+    expect(
+      (
+        await failure(
+          verifyPacmanSignature(data, Buffer.concat([sig('good'), sig('two')]), keyring, {
+            level: 'required',
+            now: NOW,
+          }),
+        )
+      ).code,
+    ).toBe('ERR_PACMAN_SIG_UNTRUSTED');
   });
 
   it('data given as bytes checks the same as the file', async () => {
     const bytes = readFileSync(data);
-    await expect(verifyPacmanSignature(bytes, sig('good'), keyring, { level: 'required', now: NOW })).resolves.toMatchObject({ package: 'data', status: 'verified' });
+    await expect(
+      verifyPacmanSignature(bytes, sig('good'), keyring, { level: 'required', now: NOW }),
+    ).resolves.toMatchObject({ package: 'data', status: 'verified' });
     bytes.writeUInt8(bytes.readUInt8(0) ^ 0x80, 0);
-    expect((await failure(verifyPacmanSignature(bytes, sig('good'), keyring, { level: 'required', now: NOW }))).code).toBe('ERR_PACMAN_SIG_BAD');
+    expect(
+      (await failure(verifyPacmanSignature(bytes, sig('good'), keyring, { level: 'required', now: NOW }))).code,
+    ).toBe('ERR_PACMAN_SIG_BAD');
   });
 
   it("the database's base64 %PGPSIG% verifies like the .sig file; malformed base64 and non-signatures are bad signatures", async () => {
-    await expect(verifyPacmanSignature(data, base64('good'), keyring, { level: 'required', now: NOW })).resolves.toMatchObject({ status: 'verified' });
-    await expect(verifyPacmanSignature(data, base64('two'), keyring, { level: 'required', now: NOW })).rejects.toMatchObject({ code: 'ERR_PACMAN_SIG_UNTRUSTED' });
-    const notBase64 = await failure(verifyPacmanSignature(data, 'iQEz!!notbase64', keyring, { level: 'required', now: NOW, package: 'hello' }));
+    await expect(
+      verifyPacmanSignature(data, base64('good'), keyring, { level: 'required', now: NOW }),
+    ).resolves.toMatchObject({ status: 'verified' });
+    await expect(
+      verifyPacmanSignature(data, base64('two'), keyring, { level: 'required', now: NOW }),
+    ).rejects.toMatchObject({ code: 'ERR_PACMAN_SIG_UNTRUSTED' });
+    const notBase64 = await failure(
+      verifyPacmanSignature(data, 'iQEz!!notbase64', keyring, { level: 'required', now: NOW, package: 'hello' }),
+    );
     expect(notBase64).toMatchObject({ code: 'ERR_PACMAN_SIG_BAD', package: 'hello' });
     expect(notBase64.message).toMatch(/not base64/);
-    const garbage = await failure(verifyPacmanSignature(data, Buffer.from('not a signature at all').toString('base64'), keyring, { level: 'required', now: NOW }));
+    const garbage = await failure(
+      verifyPacmanSignature(data, Buffer.from('not a signature at all').toString('base64'), keyring, {
+        level: 'required',
+        now: NOW,
+      }),
+    );
     expect(garbage.message).toMatch(/not an OpenPGP signature/);
-    const truncated = await failure(verifyPacmanSignature(data, sig('good').subarray(0, 40), keyring, { level: 'required', now: NOW }));
+    const truncated = await failure(
+      verifyPacmanSignature(data, sig('good').subarray(0, 40), keyring, { level: 'required', now: NOW }),
+    );
     expect(truncated.code).toBe('ERR_PACMAN_SIG_BAD');
   });
 
   it('a package file that cannot be read is an I/O error, not a signature verdict', async () => {
-    const error = await verifyPacmanSignature(join(work, 'missing.pkg.tar.zst'), sig('good'), keyring, { level: 'required', now: NOW }).catch((e: unknown) => e);
+    const error = await verifyPacmanSignature(join(work, 'missing.pkg.tar.zst'), sig('good'), keyring, {
+      level: 'required',
+      now: NOW,
+    }).catch((e: unknown) => e);
     expect(error).not.toBeInstanceOf(PacmanSignatureError);
     expect(error).toMatchObject({ code: 'ENOENT' });
   });
@@ -293,24 +459,53 @@ describe('results and errors', () => {
 describe('signature levels', () => {
   it('off checks nothing: no signature, a bad one, an unknown key all pass as skipped', async () => {
     for (const signature of [undefined, Buffer.from('garbage'), sig('stranger'), sig('listed')]) {
-      await expect(verifyPacmanSignature(data, signature, keyring, { level: 'off', now: NOW })).resolves.toEqual({ package: 'hello-1.0-1-x86_64.pkg.tar.zst', status: 'skipped', signers: [] });
+      await expect(verifyPacmanSignature(data, signature, keyring, { level: 'off', now: NOW })).resolves.toEqual({
+        package: 'hello-1.0-1-x86_64.pkg.tar.zst',
+        status: 'skipped',
+        signers: [],
+      });
     }
   });
 
   it('optional: no signature (or an empty %PGPSIG%) passes as unsigned; a good one verifies; a bad or untrusted one still fails', async () => {
     for (const signature of [undefined, '', '  \n']) {
-      await expect(verifyPacmanSignature(data, signature, keyring, { level: 'optional', now: NOW })).resolves.toMatchObject({ status: 'unsigned', signers: [] });
+      await expect(
+        verifyPacmanSignature(data, signature, keyring, { level: 'optional', now: NOW }),
+      ).resolves.toMatchObject({ status: 'unsigned', signers: [] });
     }
-    await expect(verifyPacmanSignature(data, sig('good'), keyring, { level: 'optional', now: NOW })).resolves.toMatchObject({ status: 'verified' });
-    const cases: Array<[string, PacmanSignatureErrorCode]> = [['stranger', 'ERR_PACMAN_SIG_UNKNOWN_KEY'], ['none', 'ERR_PACMAN_SIG_UNTRUSTED'], ['selfRevoked', 'ERR_PACMAN_SIG_REVOKED'], ['sigExpired', 'ERR_PACMAN_SIG_EXPIRED']];
-    for (const [name, code] of cases) expect((await failure(verifyPacmanSignature(data, sig(name), keyring, { level: 'optional', now: NOW }))).code, name).toBe(code);
-    expect((await failure(verifyPacmanSignature(data, Buffer.from('garbage'), keyring, { level: 'optional', now: NOW }))).code).toBe('ERR_PACMAN_SIG_BAD');
+    await expect(
+      verifyPacmanSignature(data, sig('good'), keyring, { level: 'optional', now: NOW }),
+    ).resolves.toMatchObject({ status: 'verified' });
+    const cases: Array<[string, PacmanSignatureErrorCode]> = [
+      ['stranger', 'ERR_PACMAN_SIG_UNKNOWN_KEY'],
+      ['none', 'ERR_PACMAN_SIG_UNTRUSTED'],
+      ['selfRevoked', 'ERR_PACMAN_SIG_REVOKED'],
+      ['sigExpired', 'ERR_PACMAN_SIG_EXPIRED'],
+    ];
+    for (const [name, code] of cases)
+      expect(
+        (await failure(verifyPacmanSignature(data, sig(name), keyring, { level: 'optional', now: NOW }))).code,
+        name,
+      ).toBe(code);
+    expect(
+      (await failure(verifyPacmanSignature(data, Buffer.from('garbage'), keyring, { level: 'optional', now: NOW })))
+        .code,
+    ).toBe('ERR_PACMAN_SIG_BAD');
   });
 
   it('required: no signature fails with ERR_PACMAN_SIG_MISSING naming the package; a good one verifies', async () => {
-    const missing = await failure(verifyPacmanSignature(data, undefined, keyring, { level: 'required', now: NOW, package: 'hello' }));
-    expect(missing).toMatchObject({ code: 'ERR_PACMAN_SIG_MISSING', package: 'hello', keyId: undefined, hint: pacmanVerifyErrorHints.ERR_PACMAN_SIG_MISSING });
-    await expect(verifyPacmanSignature(data, sig('good'), keyring, { level: 'required', now: NOW })).resolves.toMatchObject({ status: 'verified' });
+    const missing = await failure(
+      verifyPacmanSignature(data, undefined, keyring, { level: 'required', now: NOW, package: 'hello' }),
+    );
+    expect(missing).toMatchObject({
+      code: 'ERR_PACMAN_SIG_MISSING',
+      package: 'hello',
+      keyId: undefined,
+      hint: pacmanVerifyErrorHints.ERR_PACMAN_SIG_MISSING,
+    });
+    await expect(
+      verifyPacmanSignature(data, sig('good'), keyring, { level: 'required', now: NOW }),
+    ).resolves.toMatchObject({ status: 'verified' });
   });
 });
 
@@ -324,14 +519,20 @@ describe('verifyPacmanPackage', () => {
 
   it("takes the database's %PGPSIG% first, even when a .sig file lies beside the package", async () => {
     writeFileSync(`${pkg}.sig`, sig('stranger'));
-    await expect(verifyPacmanPackage(pkg, keyring, { level: 'required', now: NOW, pgpSignature: base64('good') })).resolves.toMatchObject({
+    await expect(
+      verifyPacmanPackage(pkg, keyring, { level: 'required', now: NOW, pgpSignature: base64('good') }),
+    ).resolves.toMatchObject({
       status: 'verified',
       signatureFrom: 'database',
     });
     // Without %PGPSIG%, the .sig beside it decides.
-    await expect(verifyPacmanPackage(pkg, keyring, { level: 'required', now: NOW })).rejects.toMatchObject({ code: 'ERR_PACMAN_SIG_UNKNOWN_KEY' });
+    await expect(verifyPacmanPackage(pkg, keyring, { level: 'required', now: NOW })).rejects.toMatchObject({
+      code: 'ERR_PACMAN_SIG_UNKNOWN_KEY',
+    });
     writeFileSync(`${pkg}.sig`, sig('good'));
-    await expect(verifyPacmanPackage(pkg, keyring, { level: 'required', now: NOW, pgpSignature: undefined })).resolves.toMatchObject({
+    await expect(
+      verifyPacmanPackage(pkg, keyring, { level: 'required', now: NOW, pgpSignature: undefined }),
+    ).resolves.toMatchObject({
       status: 'verified',
       signatureFrom: 'sig-file',
     });
@@ -339,9 +540,17 @@ describe('verifyPacmanPackage', () => {
   });
 
   it('with neither: unsigned at level optional, ERR_PACMAN_SIG_MISSING at level required, skipped at off', async () => {
-    expect(await verifyPacmanPackage(pkg, keyring, { level: 'optional', now: NOW })).toEqual({ package: 'hello-1.0-1-x86_64.pkg.tar.zst', status: 'unsigned', signers: [] });
-    await expect(verifyPacmanPackage(pkg, keyring, { level: 'required', now: NOW, package: 'hello' })).rejects.toMatchObject({ code: 'ERR_PACMAN_SIG_MISSING', package: 'hello' });
-    expect(await verifyPacmanPackage(pkg, keyring, { level: 'off', now: NOW, pgpSignature: 'garbage' })).toMatchObject({ status: 'skipped' });
+    expect(await verifyPacmanPackage(pkg, keyring, { level: 'optional', now: NOW })).toEqual({
+      package: 'hello-1.0-1-x86_64.pkg.tar.zst',
+      status: 'unsigned',
+      signers: [],
+    });
+    await expect(
+      verifyPacmanPackage(pkg, keyring, { level: 'required', now: NOW, package: 'hello' }),
+    ).rejects.toMatchObject({ code: 'ERR_PACMAN_SIG_MISSING', package: 'hello' });
+    expect(await verifyPacmanPackage(pkg, keyring, { level: 'off', now: NOW, pgpSignature: 'garbage' })).toMatchObject({
+      status: 'skipped',
+    });
   });
 });
 
@@ -357,12 +566,36 @@ describe('loadPacmanKeyring refuses what is not a keyring in archlinux-keyring l
 
   it.each([
     ['a folder that does not exist', () => join(bad, 'nowhere'), /cannot read keyring folder/],
-    ['a folder without NAME.gpg + NAME-trusted', () => make('empty', { 'debian-archive-keyring.gpg': keys() }), /no keyring in archlinux-keyring's layout/],
-    ['a -trusted line without a fingerprint', () => make('short', { 'x.gpg': keys(), 'x-trusted': 'ABCDEF:4:\n' }), /x-trusted:1: expected FINGERPRINT:LEVEL:/],
-    ['a -trusted level that is not a number', () => make('level', { 'x.gpg': keys(), 'x-trusted': `${'A'.repeat(40)}:full:\n` }), /expected FINGERPRINT:LEVEL:/],
-    ['a -trusted level outside gpg values', () => make('level9', { 'x.gpg': keys(), 'x-trusted': `\n${'A'.repeat(40)}:9:\n` }), /x-trusted:2: owner trust 9 is not one of gpg's/],
-    ['a -revoked line that is no fingerprint', () => make('revoked', { 'x.gpg': keys(), 'x-trusted': '', 'x-revoked': `${'A'.repeat(40)}\nnot-a-key\n` }), /x-revoked:2: expected a fingerprint/],
-    ['a NAME.gpg that is not OpenPGP', () => make('garbage', { 'x.gpg': 'hello', 'x-trusted': '' }), /x.gpg is not an OpenPGP keyring/],
+    [
+      'a folder without NAME.gpg + NAME-trusted',
+      () => make('empty', { 'debian-archive-keyring.gpg': keys() }),
+      /no keyring in archlinux-keyring's layout/,
+    ],
+    [
+      'a -trusted line without a fingerprint',
+      () => make('short', { 'x.gpg': keys(), 'x-trusted': 'ABCDEF:4:\n' }),
+      /x-trusted:1: expected FINGERPRINT:LEVEL:/,
+    ],
+    [
+      'a -trusted level that is not a number',
+      () => make('level', { 'x.gpg': keys(), 'x-trusted': `${'A'.repeat(40)}:full:\n` }),
+      /expected FINGERPRINT:LEVEL:/,
+    ],
+    [
+      'a -trusted level outside gpg values',
+      () => make('level9', { 'x.gpg': keys(), 'x-trusted': `\n${'A'.repeat(40)}:9:\n` }),
+      /x-trusted:2: owner trust 9 is not one of gpg's/,
+    ],
+    [
+      'a -revoked line that is no fingerprint',
+      () => make('revoked', { 'x.gpg': keys(), 'x-trusted': '', 'x-revoked': `${'A'.repeat(40)}\nnot-a-key\n` }),
+      /x-revoked:2: expected a fingerprint/,
+    ],
+    [
+      'a NAME.gpg that is not OpenPGP',
+      () => make('garbage', { 'x.gpg': 'hello', 'x-trusted': '' }),
+      /x.gpg is not an OpenPGP keyring/,
+    ],
   ])('%s', async (_label, dir, message) => {
     const error = await loadPacmanKeyring(dir()).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ERR_PACMAN_KEYRING', hint: pacmanVerifyErrorHints.ERR_PACMAN_KEYRING });
@@ -370,8 +603,14 @@ describe('loadPacmanKeyring refuses what is not a keyring in archlinux-keyring l
   });
 
   it('names: a missing keyring file fails; a name with a path in it is refused; a missing -revoked is none', async () => {
-    await expect(loadPacmanKeyring(keyringDir, { names: ['other'] })).rejects.toMatchObject({ code: 'ERR_PACMAN_KEYRING', path: join(keyringDir, 'other.gpg') });
-    await expect(loadPacmanKeyring(keyringDir, { names: ['../keyring/dftest'] })).rejects.toMatchObject({ code: 'ERR_PACMAN_KEYRING', value: '../keyring/dftest' });
+    await expect(loadPacmanKeyring(keyringDir, { names: ['other'] })).rejects.toMatchObject({
+      code: 'ERR_PACMAN_KEYRING',
+      path: join(keyringDir, 'other.gpg'),
+    });
+    await expect(loadPacmanKeyring(keyringDir, { names: ['../keyring/dftest'] })).rejects.toMatchObject({
+      code: 'ERR_PACMAN_KEYRING',
+      value: '../keyring/dftest',
+    });
     const dir = make('no-revoked', { 'x.gpg': keys(), 'x-trusted': `${fpr.m1!.toLowerCase()}:5:\n# a comment\n` });
     const loaded = await loadPacmanKeyring(dir);
     expect(loaded.revoked.size).toBe(0);
@@ -381,7 +620,12 @@ describe('loadPacmanKeyring refuses what is not a keyring in archlinux-keyring l
 
 describe("pacmanSignatureVerifier: bootstrapPacman's verify hook", () => {
   const info = (pgpSignature?: string) => ({ name: 'hello', version: '1.0-1', pgpSignature }) as PacmanPackageInfo;
-  const request = (pgpSignature: string | undefined, signature: string) => ({ package: info(pgpSignature), repository: 'core', file: data, signature });
+  const request = (pgpSignature: string | undefined, signature: string) => ({
+    package: info(pgpSignature),
+    repository: 'core',
+    file: data,
+    signature,
+  });
   const served = new Map<string, Buffer>();
   let base = '';
   const server = createServer((req, res) => {
@@ -406,17 +650,28 @@ describe("pacmanSignatureVerifier: bootstrapPacman's verify hook", () => {
 
   it('refuses by throwing the PacmanSignatureError, naming NAME-VERSION', async () => {
     const verify = pacmanSignatureVerifier(keyring, { level: 'optional', now: NOW });
-    await expect(verify(request(base64('two'), join(work, 'good.sig')))).rejects.toMatchObject({ code: 'ERR_PACMAN_SIG_UNTRUSTED', package: 'hello-1.0-1' });
-    await expect(verify(request(undefined, join(work, 'stranger.sig')))).rejects.toMatchObject({ code: 'ERR_PACMAN_SIG_UNKNOWN_KEY', package: 'hello-1.0-1' });
+    await expect(verify(request(base64('two'), join(work, 'good.sig')))).rejects.toMatchObject({
+      code: 'ERR_PACMAN_SIG_UNTRUSTED',
+      package: 'hello-1.0-1',
+    });
+    await expect(verify(request(undefined, join(work, 'stranger.sig')))).rejects.toMatchObject({
+      code: 'ERR_PACMAN_SIG_UNKNOWN_KEY',
+      package: 'hello-1.0-1',
+    });
   });
 
   it('no signature anywhere (no file, HTTP 404): unverified at optional, ERR_PACMAN_SIG_MISSING at required', async () => {
     const optional = pacmanSignatureVerifier(keyring, { level: 'optional', now: NOW });
     expect(await optional(request(undefined, join(work, 'nowhere.sig')))).toEqual({ signatureVerified: false });
-    expect(await optional(request(undefined, pathToFileURL(join(work, 'nowhere.sig')).href))).toEqual({ signatureVerified: false });
+    expect(await optional(request(undefined, pathToFileURL(join(work, 'nowhere.sig')).href))).toEqual({
+      signatureVerified: false,
+    });
     expect(await optional(request(undefined, `${base}/nowhere.sig`))).toEqual({ signatureVerified: false });
     const required = pacmanSignatureVerifier(keyring, { level: 'required', now: NOW });
-    await expect(required(request(undefined, `${base}/nowhere.sig`))).rejects.toMatchObject({ code: 'ERR_PACMAN_SIG_MISSING', package: 'hello-1.0-1' });
+    await expect(required(request(undefined, `${base}/nowhere.sig`))).rejects.toMatchObject({
+      code: 'ERR_PACMAN_SIG_MISSING',
+      package: 'hello-1.0-1',
+    });
   });
 
   it('off fetches and checks nothing (an unreachable .sig URL and a bad %PGPSIG% are not looked at)', async () => {
@@ -426,6 +681,8 @@ describe("pacmanSignatureVerifier: bootstrapPacman's verify hook", () => {
 
   it('a mirror that fails otherwise than with 404 is a fetch error, not an unsigned package', async () => {
     const optional = pacmanSignatureVerifier(keyring, { level: 'optional', now: NOW });
-    await expect(optional(request(undefined, 'http://127.0.0.1:9/unreachable.sig'))).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_FETCH' });
+    await expect(optional(request(undefined, 'http://127.0.0.1:9/unreachable.sig'))).rejects.toMatchObject({
+      code: 'ERR_BOOTSTRAP_FETCH',
+    });
   }, 60_000);
 });

@@ -10,12 +10,16 @@ export const pacmanVerifyErrorHints = {
     'the keyring folder needs NAME.gpg and NAME-trusted (NAME-revoked optional) as archlinux-keyring ships them in /usr/share/keyrings: check --keyring or install archlinux-keyring',
   ERR_PACMAN_SIG_MISSING:
     'the package has no signature (no %PGPSIG% in the database, no .sig file beside it) and the signature level is required: use a mirror that serves signatures, or sig level optional',
-  ERR_PACMAN_SIG_BAD: 'the package or its signature was modified or corrupted: delete both from the cache and download them again, or use another mirror',
-  ERR_PACMAN_SIG_UNKNOWN_KEY: 'the signing key is not in the keyring: update the keyring (a newer archlinux-keyring) or check the mirror',
+  ERR_PACMAN_SIG_BAD:
+    'the package or its signature was modified or corrupted: delete both from the cache and download them again, or use another mirror',
+  ERR_PACMAN_SIG_UNKNOWN_KEY:
+    'the signing key is not in the keyring: update the keyring (a newer archlinux-keyring) or check the mirror',
   ERR_PACMAN_SIG_UNTRUSTED:
     'the signing key is not certified by enough trusted main keys of the keyring (pacman: marginal or unknown trust): update the keyring, or check the mirror',
-  ERR_PACMAN_SIG_REVOKED: 'the signing key is revoked: do not install the package; update the keyring and use a mirror with re-signed packages',
-  ERR_PACMAN_SIG_EXPIRED: 'the signing key or the signature had expired at verification time: update the keyring (renewed keys) and the mirror, and check the clock',
+  ERR_PACMAN_SIG_REVOKED:
+    'the signing key is revoked: do not install the package; update the keyring and use a mirror with re-signed packages',
+  ERR_PACMAN_SIG_EXPIRED:
+    'the signing key or the signature had expired at verification time: update the keyring (renewed keys) and the mirror, and check the clock',
 } as const;
 
 export type PacmanVerifyErrorCode = keyof typeof pacmanVerifyErrorHints;
@@ -52,7 +56,11 @@ export class PacmanSignatureError extends BootstrapError {
   ) {
     const { keyId, fingerprint, ...rest } = details;
     const key = fingerprint ?? keyId;
-    super(code, `${pkg}: ${reason}${key ? ` (key ${key})` : ''}`, { hint: pacmanVerifyErrorHints[code], value: pkg, ...rest });
+    super(code, `${pkg}: ${reason}${key ? ` (key ${key})` : ''}`, {
+      hint: pacmanVerifyErrorHints[code],
+      value: pkg,
+      ...rest,
+    });
     this.package = pkg;
     this.keyId = keyId;
     this.fingerprint = fingerprint;

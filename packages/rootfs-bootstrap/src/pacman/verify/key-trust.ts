@@ -44,7 +44,11 @@ const MARGINALS_NEEDED = 3;
  * DSA and RSA keys below 2048 bits. What keys to accept is the keyring's business; which hash a
  * package signature may use stays openpgp's (SHA-1 and weaker are refused).
  */
-export const PACMAN_OPENPGP_CONFIG: openpgp.Config = { ...openpgp.config, rejectPublicKeyAlgorithms: new Set(), minRSABits: 1024 };
+export const PACMAN_OPENPGP_CONFIG: openpgp.Config = {
+  ...openpgp.config,
+  rejectPublicKeyAlgorithms: new Set(),
+  minRSABits: 1024,
+};
 
 interface Introducer {
   key: openpgp.PublicKey;
@@ -63,13 +67,20 @@ const introducerCache = new WeakMap<PacmanKeyring, Map<number, Promise<Introduce
  * ones — per main key the latest of its certifications and certification revocations on that user
  * id, unexpired and made before `now`.
  */
-export async function computePacmanKeyTrust(keyring: PacmanKeyring, options: PacmanTrustOptions = {}): Promise<PacmanKeyTrust[]> {
+export async function computePacmanKeyTrust(
+  keyring: PacmanKeyring,
+  options: PacmanTrustOptions = {},
+): Promise<PacmanKeyTrust[]> {
   const now = options.now ?? new Date();
   return Promise.all(keyring.keys.map((key) => pacmanKeyTrust(keyring, key, { now })));
 }
 
 /** The trust of one key of the keyring at `now` (see `computePacmanKeyTrust`). */
-export async function pacmanKeyTrust(keyring: PacmanKeyring, key: openpgp.PublicKey, options: PacmanTrustOptions = {}): Promise<PacmanKeyTrust> {
+export async function pacmanKeyTrust(
+  keyring: PacmanKeyring,
+  key: openpgp.PublicKey,
+  options: PacmanTrustOptions = {},
+): Promise<PacmanKeyTrust> {
   const now = options.now ?? new Date();
   const fingerprint = key.getFingerprint().toUpperCase();
   const ownerTrust = keyring.trusted.get(fingerprint);
@@ -81,7 +92,12 @@ export async function pacmanKeyTrust(keyring: PacmanKeyring, key: openpgp.Public
     ownerTrust,
     certifiedBy: [] as string[],
   };
-  if (keyring.revoked.has(fingerprint)) return { ...base, validity: 'revoked', reason: `listed in ${keyring.names.map((n) => `${n}-revoked`).join(' or ')}` };
+  if (keyring.revoked.has(fingerprint))
+    return {
+      ...base,
+      validity: 'revoked',
+      reason: `listed in ${keyring.names.map((n) => `${n}-revoked`).join(' or ')}`,
+    };
   const state = await keyState(key, now);
   if (state) return { ...base, ...state };
   if (ownerTrust !== undefined) {
@@ -90,7 +106,12 @@ export async function pacmanKeyTrust(keyring: PacmanKeyring, key: openpgp.Public
       : { ...base, validity: 'full', reason: 'a main key (signed by the local master key)' };
   }
   const introducers = await introducersAt(keyring, now);
-  let best: { validity: PacmanKeyValidity; certifiedBy: string[]; full: number; marginal: number } = { validity: 'unknown', certifiedBy: [], full: 0, marginal: 0 };
+  let best: { validity: PacmanKeyValidity; certifiedBy: string[]; full: number; marginal: number } = {
+    validity: 'unknown',
+    certifiedBy: [],
+    full: 0,
+    marginal: 0,
+  };
   for (const user of key.users) {
     if (!user.userID || !(await userValid(user, now))) continue;
     let full = 0;
@@ -103,7 +124,8 @@ export async function pacmanKeyTrust(keyring: PacmanKeyring, key: openpgp.Public
       else if (introducer.trust === 'full') full++;
       else marginal++;
     }
-    const validity: PacmanKeyValidity = full >= COMPLETES_NEEDED || marginal >= MARGINALS_NEEDED ? 'full' : full + marginal > 0 ? 'marginal' : 'unknown';
+    const validity: PacmanKeyValidity =
+      full >= COMPLETES_NEEDED || marginal >= MARGINALS_NEEDED ? 'full' : full + marginal > 0 ? 'marginal' : 'unknown';
     if (rank(validity) > rank(best.validity)) best = { validity, certifiedBy, full, marginal };
   }
   const reason =
@@ -120,7 +142,10 @@ function rank(validity: PacmanKeyValidity): number {
 }
 
 /** Why the primary key is unusable at `now` (revoked, expired, no valid self-signature), or undefined when it is usable. */
-export async function keyState(key: openpgp.PublicKey, now: Date): Promise<{ validity: 'revoked' | 'expired' | 'invalid'; reason: string } | undefined> {
+export async function keyState(
+  key: openpgp.PublicKey,
+  now: Date,
+): Promise<{ validity: 'revoked' | 'expired' | 'invalid'; reason: string } | undefined> {
   try {
     await key.verifyPrimaryKey(now, undefined, PACMAN_OPENPGP_CONFIG);
     return undefined;
@@ -129,7 +154,10 @@ export async function keyState(key: openpgp.PublicKey, now: Date): Promise<{ val
     if (/^Primary key is revoked/.test(message)) return { validity: 'revoked', reason: 'revoked by its owner' };
     if (/^Primary key is expired/.test(message)) {
       const expires = await key.getExpirationTime(undefined, PACMAN_OPENPGP_CONFIG).catch(() => null);
-      return { validity: 'expired', reason: expires instanceof Date ? `expired on ${expires.toISOString()}` : 'expired' };
+      return {
+        validity: 'expired',
+        reason: expires instanceof Date ? `expired on ${expires.toISOString()}` : 'expired',
+      };
     }
     return { validity: 'invalid', reason: `no valid user id or self-signature at ${now.toISOString()}: ${message}` };
   }
@@ -138,7 +166,10 @@ export async function keyState(key: openpgp.PublicKey, now: Date): Promise<{ val
 /** The main keys that introduce others at `now`: valid, not disabled, owner trust marginal or better. */
 function introducersAt(keyring: PacmanKeyring, now: Date): Promise<Introducer[]> {
   let byTime = introducerCache.get(keyring);
-  if (!byTime) introducerCache.set(keyring, (byTime = new Map()));
+  if (!byTime) {
+    byTime = new Map();
+    introducerCache.set(keyring, byTime);
+  }
   const cached = byTime.get(now.getTime());
   if (cached) return cached;
   const computed = (async () => {
@@ -177,7 +208,12 @@ const { certGeneric, certCasual, certPositive, certRevocation } = openpgp.enums.
  * neither revocable nor expired beating any other — and counts when it is a certification that has
  * not expired.
  */
-async function certifies(signer: openpgp.PublicKey, key: openpgp.PublicKey, user: openpgp.PublicKey['users'][number], now: Date): Promise<boolean> {
+async function certifies(
+  signer: openpgp.PublicKey,
+  key: openpgp.PublicKey,
+  user: openpgp.PublicKey['users'][number],
+  now: Date,
+): Promise<boolean> {
   const signerId = signer.getKeyID();
   const data = { userID: user.userID, userAttribute: user.userAttribute, key: key.keyPacket };
   const signerCreated = signer.getCreationTime();

@@ -10,7 +10,15 @@ import { PacmanKeyringError } from './errors.js';
  */
 export type PacmanOwnerTrust = 'unknown' | 'expired' | 'undefined' | 'never' | 'marginal' | 'full' | 'ultimate';
 
-const OWNER_TRUST: readonly PacmanOwnerTrust[] = ['unknown', 'expired', 'undefined', 'never', 'marginal', 'full', 'ultimate'];
+const OWNER_TRUST: readonly PacmanOwnerTrust[] = [
+  'unknown',
+  'expired',
+  'undefined',
+  'never',
+  'marginal',
+  'full',
+  'ultimate',
+];
 
 /** A keyring in archlinux-keyring's layout, read: its keys, its main keys and its revoked keys. */
 export interface PacmanKeyring {
@@ -46,18 +54,29 @@ export async function loadPacmanKeyring(dir: string, options: LoadPacmanKeyringO
   let names = options.names ? [...options.names] : undefined;
   if (!names) {
     const entries = await readdir(dir).catch((cause: unknown) => {
-      throw new PacmanKeyringError(`cannot read keyring folder ${dir}: ${(cause as Error).message}`, { path: dir, cause });
+      throw new PacmanKeyringError(`cannot read keyring folder ${dir}: ${(cause as Error).message}`, {
+        path: dir,
+        cause,
+      });
     });
     const files = new Set(entries);
-    names = entries.filter((f) => f.endsWith('.gpg') && files.has(`${f.slice(0, -4)}-trusted`)).map((f) => f.slice(0, -4)).sort();
-    if (names.length === 0) throw new PacmanKeyringError(`${dir} has no keyring in archlinux-keyring's layout (NAME.gpg with NAME-trusted beside it)`, { path: dir });
+    names = entries
+      .filter((f) => f.endsWith('.gpg') && files.has(`${f.slice(0, -4)}-trusted`))
+      .map((f) => f.slice(0, -4))
+      .sort();
+    if (names.length === 0)
+      throw new PacmanKeyringError(
+        `${dir} has no keyring in archlinux-keyring's layout (NAME.gpg with NAME-trusted beside it)`,
+        { path: dir },
+      );
   }
   if (names.length === 0) throw new PacmanKeyringError('no keyring names given', { path: dir });
   const byFingerprint = new Map<string, openpgp.PublicKey>();
   const trusted = new Map<string, PacmanOwnerTrust>();
   const revoked = new Set<string>();
   for (const name of names) {
-    if (!/^[\w.+-]+$/.test(name) || name.startsWith('.')) throw new PacmanKeyringError(`not a keyring name: ${JSON.stringify(name)}`, { path: dir, value: name });
+    if (!/^[\w.+-]+$/.test(name) || name.startsWith('.'))
+      throw new PacmanKeyringError(`not a keyring name: ${JSON.stringify(name)}`, { path: dir, value: name });
     const keyFile = join(dir, `${name}.gpg`);
     for (const key of await readKeys(keyFile)) {
       const fingerprint = key.getFingerprint().toUpperCase();
@@ -69,17 +88,27 @@ export async function loadPacmanKeyring(dir: string, options: LoadPacmanKeyringO
       const [raw = '', level = '', ...rest] = fields;
       const fingerprint = raw.toUpperCase();
       if (!FINGERPRINT.test(fingerprint) || !/^\d{1,2}$/.test(level) || rest.some((f) => f !== '')) {
-        throw new PacmanKeyringError(`${trustedFile}:${line}: expected FINGERPRINT:LEVEL: (40 hex digits, a number)`, { path: trustedFile, value: fields.join(':') });
+        throw new PacmanKeyringError(`${trustedFile}:${line}: expected FINGERPRINT:LEVEL: (40 hex digits, a number)`, {
+          path: trustedFile,
+          value: fields.join(':'),
+        });
       }
       const trust = OWNER_TRUST[Number(level) & 15];
-      if (!trust) throw new PacmanKeyringError(`${trustedFile}:${line}: owner trust ${level} is not one of gpg's (0-6)`, { path: trustedFile, value: level });
+      if (!trust)
+        throw new PacmanKeyringError(`${trustedFile}:${line}: owner trust ${level} is not one of gpg's (0-6)`, {
+          path: trustedFile,
+          value: level,
+        });
       trusted.set(fingerprint, trust);
     }
     const revokedFile = join(dir, `${name}-revoked`);
     for (const { line, fields } of await readLines(revokedFile, false)) {
       const fingerprint = (fields[0] ?? '').toUpperCase();
       if (fields.length !== 1 || !FINGERPRINT.test(fingerprint)) {
-        throw new PacmanKeyringError(`${revokedFile}:${line}: expected a fingerprint (40 hex digits)`, { path: revokedFile, value: fields.join(':') });
+        throw new PacmanKeyringError(`${revokedFile}:${line}: expected a fingerprint (40 hex digits)`, {
+          path: revokedFile,
+          value: fields.join(':'),
+        });
       }
       revoked.add(fingerprint);
     }
@@ -94,10 +123,15 @@ async function readKeys(file: string): Promise<openpgp.PublicKey[]> {
   const armoured = data.subarray(0, 64).toString('latin1').includes('-----BEGIN PGP');
   try {
     // archlinux-keyring's archlinux.gpg is ASCII-armoured despite its name: sniff, don't trust the suffix.
-    const keys = armoured ? await openpgp.readKeys({ armoredKeys: data.toString('utf8') }) : await openpgp.readKeys({ binaryKeys: data });
+    const keys = armoured
+      ? await openpgp.readKeys({ armoredKeys: data.toString('utf8') })
+      : await openpgp.readKeys({ binaryKeys: data });
     return keys.map((key) => key.toPublic());
   } catch (cause) {
-    throw new PacmanKeyringError(`${file} is not an OpenPGP keyring: ${(cause as Error).message}`, { path: file, cause });
+    throw new PacmanKeyringError(`${file} is not an OpenPGP keyring: ${(cause as Error).message}`, {
+      path: file,
+      cause,
+    });
   }
 }
 

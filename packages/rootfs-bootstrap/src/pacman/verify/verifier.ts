@@ -3,7 +3,7 @@ import { FetchError } from '../../errors.js';
 import { fetchBytes } from '../../fetch-resource.js';
 import type { PacmanVerify } from '../install/options.js';
 import type { PacmanKeyring } from './load-keyring.js';
-import { verifyPacmanSignature, type PacmanSigLevel } from './verify-signature.js';
+import { type PacmanSigLevel, verifyPacmanSignature } from './verify-signature.js';
 
 export interface PacmanVerifierOptions {
   level: PacmanSigLevel;
@@ -22,7 +22,11 @@ export interface PacmanVerifierOptions {
  */
 export function pacmanSignatureVerifier(keyring: PacmanKeyring, options: PacmanVerifierOptions): PacmanVerify {
   return async ({ package: pkg, file, signature }) => {
-    const common = { level: options.level, package: `${pkg.name}-${pkg.version}`, ...(options.now ? { now: options.now } : {}) };
+    const common = {
+      level: options.level,
+      package: `${pkg.name}-${pkg.version}`,
+      ...(options.now ? { now: options.now } : {}),
+    };
     if (options.level === 'off') return { signatureVerified: false };
     const pgpsig = pkg.pgpSignature?.trim() ? pkg.pgpSignature : undefined;
     const detached = pgpsig ?? (await fetchSignature(signature, options.signal));
@@ -34,10 +38,16 @@ export function pacmanSignatureVerifier(keyring: PacmanKeyring, options: PacmanV
 /** The `.sig` file's bytes, or undefined when there is none (no such file, HTTP 404/410). */
 async function fetchSignature(location: string, signal: AbortSignal | undefined): Promise<Buffer | undefined> {
   try {
-    return /^[a-z][a-z0-9+.-]*:\/\//i.test(location) ? await fetchBytes(location, signal ? { signal } : {}) : await readFile(location);
+    return /^[a-z][a-z0-9+.-]*:\/\//i.test(location)
+      ? await fetchBytes(location, signal ? { signal } : {})
+      : await readFile(location);
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    if (cause instanceof FetchError && (/HTTP (404|410)$/.test(cause.message) || (cause.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT')) return undefined;
+    if (
+      cause instanceof FetchError &&
+      (/HTTP (404|410)$/.test(cause.message) || (cause.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT')
+    )
+      return undefined;
     throw cause;
   }
 }

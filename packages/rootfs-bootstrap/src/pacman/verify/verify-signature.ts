@@ -68,13 +68,17 @@ export async function verifyPacmanSignature(
   const now = options.now ?? new Date();
   const parsed = await readSignature(signature, pkg);
   const packets = parsed.packets.filterByTag(openpgp.enums.packet.signature) as unknown as openpgp.SignaturePacket[];
-  if (packets.length === 0) throw new PacmanSignatureError('ERR_PACMAN_SIG_BAD', pkg, 'the signature holds no signature packet');
+  if (packets.length === 0)
+    throw new PacmanSignatureError('ERR_PACMAN_SIG_BAD', pkg, 'the signature holds no signature packet');
 
   // Each signature's key: unknown keys fail before any data is read.
   const signingKeys = packets.map((packet) => {
     const keyId = packet.issuerKeyID.toHex().toUpperCase();
     const key = keyring.keys.find((k) => k.getKeys(packet.issuerKeyID).length > 0);
-    if (!key) throw new PacmanSignatureError('ERR_PACMAN_SIG_UNKNOWN_KEY', pkg, 'signed by a key that is not in the keyring', { keyId });
+    if (!key)
+      throw new PacmanSignatureError('ERR_PACMAN_SIG_UNKNOWN_KEY', pkg, 'signed by a key that is not in the keyring', {
+        keyId,
+      });
     return { packet, keyId, key, fingerprint: key.getFingerprint().toUpperCase() };
   });
 
@@ -87,12 +91,20 @@ export async function verifyPacmanSignature(
       verificationKeys: [...new Set(signingKeys.map((s) => s.key))],
       date: now,
       format: 'binary',
-      config: { rejectPublicKeyAlgorithms: PACMAN_OPENPGP_CONFIG.rejectPublicKeyAlgorithms, minRSABits: PACMAN_OPENPGP_CONFIG.minRSABits },
+      config: {
+        rejectPublicKeyAlgorithms: PACMAN_OPENPGP_CONFIG.rejectPublicKeyAlgorithms,
+        minRSABits: PACMAN_OPENPGP_CONFIG.minRSABits,
+      },
     });
     await drain(result.data);
   } catch (cause) {
     if (typeof data === 'string' && (cause as NodeJS.ErrnoException).code) throw cause; // the file could not be read: not a signature verdict
-    throw new PacmanSignatureError('ERR_PACMAN_SIG_BAD', pkg, `the signature cannot be checked: ${(cause as Error).message}`, { keyId: signingKeys[0]?.keyId, cause });
+    throw new PacmanSignatureError(
+      'ERR_PACMAN_SIG_BAD',
+      pkg,
+      `the signature cannot be checked: ${(cause as Error).message}`,
+      { keyId: signingKeys[0]?.keyId, cause },
+    );
   }
 
   const signers: PacmanSigner[] = [];
@@ -111,18 +123,49 @@ export async function verifyPacmanSignature(
         await (signingKey as openpgp.Subkey).verify(now, PACMAN_OPENPGP_CONFIG);
       } catch (cause) {
         const message = (cause as Error).message;
-        if (/revoked/i.test(message)) throw new PacmanSignatureError('ERR_PACMAN_SIG_REVOKED', pkg, 'the signing subkey is revoked', { ...details, cause });
-        if (/expired/i.test(message)) throw new PacmanSignatureError('ERR_PACMAN_SIG_EXPIRED', pkg, `the signing subkey had expired at ${now.toISOString()}`, { ...details, cause });
-        throw new PacmanSignatureError('ERR_PACMAN_SIG_BAD', pkg, `the signing subkey is not valid: ${message}`, { ...details, cause });
+        if (/revoked/i.test(message))
+          throw new PacmanSignatureError('ERR_PACMAN_SIG_REVOKED', pkg, 'the signing subkey is revoked', {
+            ...details,
+            cause,
+          });
+        if (/expired/i.test(message))
+          throw new PacmanSignatureError(
+            'ERR_PACMAN_SIG_EXPIRED',
+            pkg,
+            `the signing subkey had expired at ${now.toISOString()}`,
+            { ...details, cause },
+          );
+        throw new PacmanSignatureError('ERR_PACMAN_SIG_BAD', pkg, `the signing subkey is not valid: ${message}`, {
+          ...details,
+          cause,
+        });
       }
     }
     const trust = await pacmanKeyTrust(keyring, key, { now });
-    if (trust.validity === 'revoked') throw new PacmanSignatureError('ERR_PACMAN_SIG_REVOKED', pkg, `the signing key is revoked (${trust.reason})`, details);
-    if (trust.validity === 'expired') throw new PacmanSignatureError('ERR_PACMAN_SIG_EXPIRED', pkg, `the signing key ${trust.reason}`, details);
+    if (trust.validity === 'revoked')
+      throw new PacmanSignatureError(
+        'ERR_PACMAN_SIG_REVOKED',
+        pkg,
+        `the signing key is revoked (${trust.reason})`,
+        details,
+      );
+    if (trust.validity === 'expired')
+      throw new PacmanSignatureError('ERR_PACMAN_SIG_EXPIRED', pkg, `the signing key ${trust.reason}`, details);
     if (trust.validity !== 'full' && trust.validity !== 'ultimate') {
-      throw new PacmanSignatureError('ERR_PACMAN_SIG_UNTRUSTED', pkg, `the signing key is not valid: ${trust.reason}`, details);
+      throw new PacmanSignatureError(
+        'ERR_PACMAN_SIG_UNTRUSTED',
+        pkg,
+        `the signing key is not valid: ${trust.reason}`,
+        details,
+      );
     }
-    signers.push({ keyId, fingerprint, userId: trust.userIds[0], validity: trust.validity, created: packet.created ?? new Date(0) });
+    signers.push({
+      keyId,
+      fingerprint,
+      userId: trust.userIds[0],
+      validity: trust.validity,
+      created: packet.created ?? new Date(0),
+    });
   }
   return { package: pkg, status: 'verified', signers };
 }
@@ -138,7 +181,8 @@ export async function verifyPacmanPackage(
 ): Promise<PacmanSignatureCheck> {
   const { pgpSignature, ...rest } = options;
   if (options.level === 'off') return verifyPacmanSignature(file, undefined, keyring, rest);
-  if (pgpSignature !== undefined && pgpSignature.trim() !== '') return { ...(await verifyPacmanSignature(file, pgpSignature, keyring, rest)), signatureFrom: 'database' };
+  if (pgpSignature !== undefined && pgpSignature.trim() !== '')
+    return { ...(await verifyPacmanSignature(file, pgpSignature, keyring, rest)), signatureFrom: 'database' };
   let sig: Buffer | undefined;
   try {
     sig = await readFile(`${file}.sig`);
@@ -160,19 +204,33 @@ async function readSignature(signature: Uint8Array | string, pkg: string): Promi
   } else bytes = signature;
   try {
     const armoured = Buffer.from(bytes.subarray(0, 64)).toString('latin1').includes('-----BEGIN PGP');
-    return armoured ? await openpgp.readSignature({ armoredSignature: Buffer.from(bytes).toString('utf8') }) : await openpgp.readSignature({ binarySignature: bytes });
+    return armoured
+      ? await openpgp.readSignature({ armoredSignature: Buffer.from(bytes).toString('utf8') })
+      : await openpgp.readSignature({ binarySignature: bytes });
   } catch (cause) {
-    throw new PacmanSignatureError('ERR_PACMAN_SIG_BAD', pkg, `the signature is not an OpenPGP signature: ${(cause as Error).message}`, { cause });
+    throw new PacmanSignatureError(
+      'ERR_PACMAN_SIG_BAD',
+      pkg,
+      `the signature is not an OpenPGP signature: ${(cause as Error).message}`,
+      { cause },
+    );
   }
 }
 
 /** What a failed `verified` promise of openpgp means for pacman. */
 function cryptoVerdict(message: string, packet: openpgp.SignaturePacket): [PacmanSignatureErrorCode, string] {
-  if (/Signed digest did not match|Signature verification failed/.test(message)) return ['ERR_PACMAN_SIG_BAD', 'the signature does not match the data (modified or corrupted)'];
-  if (/Signature is expired/.test(message)) return ['ERR_PACMAN_SIG_EXPIRED', `the signature expired on ${packet.getExpirationTime() instanceof Date ? (packet.getExpirationTime() as Date).toISOString() : '?'}`];
+  if (/Signed digest did not match|Signature verification failed/.test(message))
+    return ['ERR_PACMAN_SIG_BAD', 'the signature does not match the data (modified or corrupted)'];
+  if (/Signature is expired/.test(message))
+    return [
+      'ERR_PACMAN_SIG_EXPIRED',
+      `the signature expired on ${packet.getExpirationTime() instanceof Date ? (packet.getExpirationTime() as Date).toISOString() : '?'}`,
+    ];
   if (/(Primary key|Subkey) is revoked/.test(message)) return ['ERR_PACMAN_SIG_REVOKED', 'the signing key is revoked'];
-  if (/(Primary key|Subkey) is expired/.test(message)) return ['ERR_PACMAN_SIG_EXPIRED', 'the signing key had expired when the signature was made'];
-  if (/creation time is in the future/.test(message)) return ['ERR_PACMAN_SIG_BAD', 'the signature claims to be made after the time of verification'];
+  if (/(Primary key|Subkey) is expired/.test(message))
+    return ['ERR_PACMAN_SIG_EXPIRED', 'the signing key had expired when the signature was made'];
+  if (/creation time is in the future/.test(message))
+    return ['ERR_PACMAN_SIG_BAD', 'the signature claims to be made after the time of verification'];
   return ['ERR_PACMAN_SIG_BAD', `the signature does not verify: ${message}`];
 }
 
