@@ -190,7 +190,7 @@ describe('the keyring', () => {
     expect([...keyring.revoked].sort()).toEqual([fpr.listed, fpr.mlisted].sort());
   });
 
-  it('gives every key the validity gpg gives it (disabled keys aside), with the reason', async () => {
+  it('gives every key the validity gpg gives it (disabled keys and the one deliberate difference below aside), with the reason', async () => {
     const trust = await computePacmanKeyTrust(keyring, { now: NOW });
     const gpg = await gpgValidities(oracle);
     const letter = {
