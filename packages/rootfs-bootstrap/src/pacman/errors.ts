@@ -49,9 +49,11 @@ export class PacmanDescSyntaxError extends PacmanError {
 /** A request or dependency no package satisfies; `chain` leads from the request to it. */
 export class PacmanUnsatisfiableError extends PacmanError {
   readonly chain: readonly string[];
+  readonly reason: string;
   constructor(chain: readonly string[], reason: string, details: ErrorDetails = {}) {
     super('ERR_PACMAN_UNSATISFIABLE', `cannot satisfy ${chain.join(' -> ')}: ${reason}`, { value: chain[chain.length - 1], ...details });
     this.chain = [...chain];
+    this.reason = reason;
   }
 }
 
