@@ -46,7 +46,7 @@ describe('apt sources', () => {
     ]);
   });
 
-  it('takes the host entries for a suite and its companions, else the host mirror, else fails', async () => {
+  it('takes the host entries for a suite and its companions (with the requested components), else the host mirror, else fails', async () => {
     const etc = mkdtempSync(join(tmpdir(), 'rootfs-bootstrap-apt-'));
     mkdirSync(join(etc, 'sources.list.d'));
     writeFileSync(join(etc, 'sources.list.d/debian.sources'), deb822);
@@ -56,6 +56,13 @@ describe('apt sources', () => {
       'http://deb.debian.org/debian bookworm',
       'http://deb.debian.org/debian bookworm-updates',
       'http://deb.debian.org/debian-security bookworm-security',
+    ]);
+    // The host names the mirrors; the components are the request's, whatever the host lists.
+    const firmware = await repositoriesForSuite('bookworm', undefined, ['main', 'non-free-firmware'], etc);
+    expect(firmware.map((r) => `${r.suite}: ${r.components.join(' ')}`)).toEqual([
+      'bookworm: main non-free-firmware',
+      'bookworm-updates: main non-free-firmware',
+      'bookworm-security: main non-free-firmware',
     ]);
     const trixie = await repositoriesForSuite('trixie', undefined, ['main'], etc);
     expect(trixie).toEqual([

@@ -71,7 +71,8 @@ export async function readHostAptSources(etcApt = '/etc/apt'): Promise<AptReposi
 /**
  * The repositories to bootstrap `suite` from: explicit mirrors when given (the suite itself on each),
  * else the host's entries for that suite and its `-updates`/`-security` companions, else the host's
- * mirrors carrying the requested suite name. No hostname is built in.
+ * mirrors carrying the requested suite name; always with the requested components (a one-line
+ * `deb ...` mirror names its own). No hostname is built in.
  */
 export async function repositoriesForSuite(
   suite: string,
@@ -86,7 +87,9 @@ export async function repositoriesForSuite(
   }
   const host = await readHostAptSources(etcApt);
   const companion = new RegExp(`^${escapeRegExp(suite)}(?:[-/][a-z-]+)?$`);
-  const matching = host.filter((r) => companion.test(r.suite));
+  // The host gives the mirrors; the components are the request's (the profile's), so a build does not
+  // change with the host's choice of components and can ask for one the host lacks (non-free-firmware).
+  const matching = host.filter((r) => companion.test(r.suite)).map((r) => ({ ...r, components: [...components] }));
   if (matching.length > 0) return dedupe(matching);
   const primaryMirrors = [...new Set(host.filter((r) => !/[-/]/.test(r.suite)).map((r) => r.uri))];
   if (primaryMirrors.length === 0) {
