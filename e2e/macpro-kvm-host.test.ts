@@ -1,9 +1,10 @@
 // examples/macpro-kvm-host (the Mac Pro 6,1 seed's KVM host on Debian) end to end through the
-// distroforge command: QEMU/KVM, libvirt (daemon enabled), virt-manager, OVMF, fan control, kvm
-// module options and sysctl tuning, a user in kvm and libvirt. Built as ISO and GPT disk; the disk
-// booted under BIOS, UEFI and UEFI Secure Boot as a virtio disk and then as a USB-storage device
-// (the second boot must find the file the first wrote), with the profile's checks on the console;
-// then built again from scratch elsewhere and compared byte for byte.
+// distroforge command: QEMU/KVM, libvirt (daemon enabled), virt-manager, OVMF, a bridge for the
+// guests, Mesa and the AMD GPU firmware, fan control (enabled; skipped off Apple hardware), kvm
+// module options, br_netfilter and sysctl tuning, launch-macos.sh, a user in kvm and libvirt.
+// Built as ISO and GPT disk; the disk booted under BIOS, UEFI and UEFI Secure Boot as a virtio disk
+// and then as a USB-storage device (the second boot must find the file the first wrote), with the
+// profile's checks on the console; then built again from scratch elsewhere and compared byte for byte.
 import { execa } from 'execa';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,8 +14,11 @@ import { copyExample, distroforge, repo, type BuildResult } from './distroforge-
 let work = '';
 let profile = '';
 
+let profileChecks: string[] = [];
+
 beforeAll(async () => {
   ({ work, profile } = await copyExample('macpro-kvm-host'));
+  profileChecks = [...(await readFile(join(profile, 'profile.yaml'), 'utf8')).matchAll(/^ {4}- run: (.*)$/gm)].map((m) => m[1]!);
 });
 afterAll(async () => {
   // Builds of this size fill a disk quickly: the temp copy goes with its state and outputs.
@@ -27,7 +31,20 @@ it('builds the KVM host and boots its disk image under BIOS, UEFI and Secure Boo
   for (const b of result.boots) console.log(`macpro-kvm-host boot ${b.firmware}/${b.medium}: shell after ${(b.readyMs / 1000).toFixed(1)} s`);
   for (const o of result.build.outputs) console.log(`macpro-kvm-host ${o.kind}: ${(o.bytes / 1048576).toFixed(1)} MiB`);
   const names = result.build.packages.map((p) => p.name);
-  expect(names).toEqual(expect.arrayContaining(['qemu-system-x86', 'libvirt-daemon-system', 'virt-manager', 'ovmf', 'macfanctld', 'bridge-utils']));
+  expect(names).toEqual(expect.arrayContaining(['qemu-system-x86', 'libvirt-daemon-system', 'virt-manager', 'ovmf', 'macfanctld', 'bridge-utils', 'dnsmasq-base', 'spice-client-gtk', 'libgl1-mesa-dri', 'firmware-amd-graphics']));
+  // What the seed asks of the host, each a check of the profile run in every boot.
+  expect(profileChecks).toEqual([
+    'id vmadmin',
+    'cat /sys/module/kvm/parameters/ignore_msrs',
+    'systemctl is-enabled libvirtd.service',
+    'command -v qemu-system-x86_64 virsh virt-manager spicy dnsmasq brctl',
+    'ip -o link show dev br0',
+    'test -d /sys/module/br_netfilter && sysctl -n net.bridge.bridge-nf-call-iptables vm.swappiness',
+    'systemctl is-enabled macfanctld.service && ! systemctl is-failed --quiet macfanctld.service',
+    'test -x /usr/local/bin/launch-macos.sh && launch-macos.sh --help',
+    'ls /lib/firmware/amdgpu/tahiti_mc.bin /lib/firmware/radeon/TAHITI_smc.bin',
+    'ls /usr/lib/x86_64-linux-gnu/dri/radeonsi_dri.so',
+  ]);
   expect(result.build.outputs.map((o) => o.kind)).toEqual(expect.arrayContaining(['iso', 'disk']));
   expect(result.boots.map((b) => `${b.firmware}/${b.medium}`)).toEqual([
     'bios/disk', 'uefi/disk', 'uefi-secureboot/disk',
@@ -35,13 +52,8 @@ it('builds the KVM host and boots its disk image under BIOS, UEFI and Secure Boo
   ]);
   for (const boot of result.boots) {
     expect(boot.lastLines ?? [], `${boot.firmware}/${boot.medium}`).toEqual([]);
-    expect(boot.commands.map((c) => [c.run, c.ok])).toEqual([
-      ['id vmadmin', true],
-      ['cat /sys/module/kvm/parameters/ignore_msrs', true],
-      ['systemctl is-enabled libvirtd.service', true],
-      ['sysctl -n vm.swappiness', true],
-      ['command -v qemu-system-x86_64 virsh virt-manager', true],
-    ]);
+    // Every check of the profile passed: its output matched and it exited 0.
+    expect(boot.commands.map((c) => [c.run, c.ok, c.exitStatus])).toEqual(profileChecks.map((run) => [run, true, 0]));
   }
   expect(result.boots.map((b) => b.persistence)).toEqual(['written', 'written', 'written', 'found', 'found', 'found']);
   const secure = result.boots.find((b) => b.firmware === 'uefi-secureboot')!;
