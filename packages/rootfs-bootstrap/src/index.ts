@@ -81,10 +81,13 @@ export {
   type PacmanErrorCode,
 } from './pacman/errors.js';
 export { bootstrapPacman, type PacmanBootstrapResult, type PacmanInstalledPackage } from './pacman/install/bootstrap.js';
+export { resolvePacmanRootfs, type PacmanRootfsResolution, type PacmanResolvedPackage } from './pacman/install/resolve-rootfs.js';
 export {
   pacmanBootstrapOptionsSchema,
+  pacmanResolveOptionsSchema,
   pacmanRepositorySchema,
   type PacmanBootstrapOptions,
+  type PacmanResolveOptions,
   type PacmanRepository,
   type PacmanVerify,
   type PacmanVerifyRequest,

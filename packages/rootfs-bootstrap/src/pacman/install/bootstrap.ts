@@ -1,22 +1,19 @@
-import { emptyManifest, mergeManifest, prepareUserNamespace, reclaimTree, sha256File, sourceDateEpoch, type Manifest, type UserNamespace } from '@distroforge/core';
-import { mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
+import { emptyManifest, mergeManifest, prepareUserNamespace, reclaimTree, sourceDateEpoch, type Manifest, type UserNamespace } from '@distroforge/core';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { assertEmptyTarget } from '../../bootstrap-rootfs.js';
 import { buildAtomically } from '../../build-atomically.js';
-import { fetchBytes } from '../../fetch-resource.js';
 import { scanTree } from '../../finish-tree.js';
 import { parseOptions } from '../../options.js';
 import { defaultCacheDir, fetchPackages } from '../../package-cache.js';
 import type { PackageCandidate } from '../../package-candidate.js';
-import { PacmanDescSyntaxError, PacmanPackageFormatError } from '../errors.js';
+import { PacmanPackageFormatError } from '../errors.js';
 import type { PacmanPackageInfo } from '../package-info.js';
-import { resolvePacmanTargets } from '../resolve.js';
-import { parsePacmanSyncDatabase, type PacmanSyncDatabase } from '../sync-database.js';
 import type { PacmanInstallReason, PacmanValidation } from './local-database.js';
-import { pacmanBootstrapOptionsSchema, type NormalisedPacmanBootstrapOptions, type PacmanBootstrapOptions } from './options.js';
+import { pacmanBootstrapOptionsSchema, type PacmanBootstrapOptions } from './options.js';
 import { readPacmanPackage, type PacmanPackageContents } from './package-archive.js';
+import { resolvePacmanSelection } from './resolve-rootfs.js';
 import { installPacmanTransaction, type PacmanTransactionReport } from './transaction.js';
 
 /** One installed package. */
@@ -65,20 +62,15 @@ export async function bootstrapPacman(options: PacmanBootstrapOptions): Promise<
   const installDate = epoch ?? Math.floor(Date.now() / 1000);
   const cacheDir = o.cacheDir ?? defaultCacheDir();
 
-  const sources = await Promise.all(o.repositories.map((r) => readRepository(r, o)));
-  const resolution = resolvePacmanTargets(sources.map((s) => s.database), o.include);
-  o.onProgress?.({ phase: 'resolve', packages: resolution.packages.length });
-  const explicit = new Set(resolution.explicit);
+  // The same resolution resolvePacmanRootfs reports: the two cannot disagree.
+  const resolved = await resolvePacmanSelection(o);
+  o.onProgress?.({ phase: 'resolve', packages: resolved.length });
 
-  const candidates = resolution.packages.map((pkg) => {
-    const source = sources.find((s) => s.database.repo === pkg.repo)!;
-    if (!pkg.sha256) throw new PacmanDescSyntaxError(`${pkg.repo}: ${pkg.name}-${pkg.version} has no %SHA256SUM%; the package cannot be checked`, { path: source.origin, value: pkg.name });
-    return { pkg, source, candidate: candidateOf(pkg, source.packageUrl(pkg.filename)) };
-  });
+  const candidates = resolved.map(({ pkg, source, reason }) => ({ pkg, source, reason, candidate: candidateOf(pkg, source.packageUrl(pkg.filename)) }));
   const files = await fetchPackages(candidates.map((c) => c.candidate), { cacheDir, concurrency: o.concurrency, ...(o.onProgress ? { onProgress: o.onProgress } : {}), ...(o.signal ? { signal: o.signal } : {}) });
 
   const transaction: { contents: PacmanPackageContents; reason: PacmanInstallReason; validation: PacmanValidation[]; pkg: PacmanPackageInfo }[] = [];
-  for (const { pkg, source } of candidates) {
+  for (const { pkg, source, reason } of candidates) {
     o.signal?.throwIfAborted();
     const file = files.get(pkg.name)!;
     const contents = await readPacmanPackage(file);
@@ -86,7 +78,7 @@ export async function bootstrapPacman(options: PacmanBootstrapOptions): Promise<
       throw new PacmanPackageFormatError(`${pkg.filename} holds ${contents.info.name} ${contents.info.version}, not ${pkg.name} ${pkg.version} as ${pkg.repo}.db says`, { path: file, value: `${contents.info.name}-${contents.info.version}` });
     }
     const verified = o.verify ? await o.verify({ package: pkg, repository: pkg.repo, file, signature: source.signatureOf(pkg.filename) }) : undefined;
-    transaction.push({ pkg, contents, reason: explicit.has(pkg.name) ? 'explicit' : 'dependency', validation: verified?.signatureVerified ? ['pgp'] : ['sha256'] });
+    transaction.push({ pkg, contents, reason, validation: verified?.signatureVerified ? ['pgp'] : ['sha256'] });
   }
 
   const logFile = o.logFile ?? join(await mkdtemp(join(tmpdir(), 'distroforge-pacman-')), 'scripts.log');
@@ -122,70 +114,6 @@ export async function bootstrapPacman(options: PacmanBootstrapOptions): Promise<
     hooks: report.hooks,
     logFile,
   };
-}
-
-interface RepositorySource {
-  database: PacmanSyncDatabase;
-  origin: string;
-  packageUrl: (filename: string) => string;
-  signatureOf: (filename: string) => string;
-}
-
-async function readRepository(r: NormalisedPacmanBootstrapOptions['repositories'][number], o: NormalisedPacmanBootstrapOptions): Promise<RepositorySource> {
-  if ('server' in r) {
-    const base = r.server.replace(/\$repo/g, r.name).replace(/\$arch/g, o.architecture).replace(/\/+$/, '');
-    const origin = `${base}/${r.name}.db`;
-    const database = await parsePacmanSyncDatabase(await fetchBytes(origin, o.signal ? { signal: o.signal } : {}), r.name, { origin });
-    return { database, origin, packageUrl: (f) => `${base}/${encodeURIComponent(f)}`, signatureOf: (f) => `${base}/${encodeURIComponent(f)}.sig` };
-  }
-  const folder = resolve(r.folder);
-  const db = join(folder, `${r.name}.db`);
-  const url = (f: string) => pathToFileURL(join(folder, f)).href;
-  if (await stat(db).catch(() => undefined)) {
-    const database = await parsePacmanSyncDatabase(await fetchBytes(pathToFileURL(db).href), r.name, { origin: db });
-    return { database, origin: db, packageUrl: url, signatureOf: (f) => join(folder, `${f}.sig`) };
-  }
-  return { database: await databaseOfFolder(folder, r.name), origin: folder, packageUrl: url, signatureOf: (f) => join(folder, `${f}.sig`) };
-}
-
-/** A folder without a database: every `.pkg.tar.*` read for its `.PKGINFO`, as repo-add would list it. */
-async function databaseOfFolder(folder: string, repo: string): Promise<PacmanSyncDatabase> {
-  const names = (await readdir(folder)).filter((n) => /\.pkg\.tar(\.(zst|xz|gz|bz2))?$/.test(n)).sort();
-  const packages: PacmanPackageInfo[] = [];
-  for (const filename of names) {
-    const file = join(folder, filename);
-    const { info } = await readPacmanPackage(file);
-    if (packages.some((p) => p.name === info.name)) continue;
-    packages.push({
-      repo,
-      name: info.name,
-      version: info.version,
-      filename,
-      base: info.base,
-      description: info.description,
-      url: info.url,
-      licenses: info.licenses,
-      architecture: info.architecture,
-      buildDate: info.buildDate,
-      packager: info.packager,
-      groups: info.groups,
-      compressedSize: (await stat(file)).size,
-      installedSize: info.installedSize,
-      md5: undefined,
-      sha256: await sha256File(file),
-      pgpSignature: undefined,
-      depends: info.depends,
-      makeDepends: [],
-      checkDepends: [],
-      optDepends: info.optDepends,
-      conflicts: info.conflicts,
-      provides: info.provides,
-      replaces: info.replaces,
-      xdata: [],
-      extra: {},
-    });
-  }
-  return { repo, packages };
 }
 
 /** The fetcher's view of a package: where it is, its size and SHA-256. */

@@ -42,17 +42,32 @@ export const pacmanRepositorySchema = z.union([
 
 export type PacmanRepository = z.input<typeof pacmanRepositorySchema>;
 
-/** Options of `bootstrapPacman`. */
-export const pacmanBootstrapOptionsSchema = z
+/**
+ * Options of `resolvePacmanRootfs`: what decides the package set. `bootstrapPacman`'s options
+ * extend these, so the two read the same repositories the same way.
+ */
+export const pacmanResolveOptionsSchema = z
   .object({
     /** Repositories in pacman.conf order (the first having a name wins). */
     repositories: z.array(pacmanRepositorySchema).min(1),
     /** Targets as `pacman -S` takes them: names, `repo/name`, `name>=version`, provided names, groups. */
     include: z.array(z.string().min(1)).min(1),
-    /** Directory to create (must not exist or be empty). */
-    target: z.string().min(1),
     /** `$arch` of server URLs (default x86_64). */
     architecture: z.string().min(1).default('x86_64'),
+    /** Cache root (downloaded packages, by SHA-256); resolving alone downloads no package. */
+    cacheDir: z.string().min(1).optional(),
+    signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal).optional(),
+  })
+  .strict();
+
+export type PacmanResolveOptions = z.input<typeof pacmanResolveOptionsSchema>;
+export type NormalisedPacmanResolveOptions = z.output<typeof pacmanResolveOptionsSchema>;
+
+/** Options of `bootstrapPacman`: `pacmanResolveOptionsSchema`'s and what installing needs. */
+export const pacmanBootstrapOptionsSchema = pacmanResolveOptionsSchema
+  .extend({
+    /** Directory to create (must not exist or be empty). */
+    target: z.string().min(1),
     /** Run the `.INSTALL` functions and alpm hooks in the image root, in a user namespace, as root or not (default true). */
     scripts: z.boolean().default(true),
     /**
@@ -65,14 +80,11 @@ export const pacmanBootstrapOptionsSchema = z
     hookDirs: z.array(z.string().min(1)).default([]),
     /** Signature checks (see `PacmanVerify`); without it only SHA-256 against the database is checked. */
     verify: z.custom<PacmanVerify>((v) => typeof v === 'function').optional(),
-    /** Cache root (downloaded packages, by SHA-256). */
-    cacheDir: z.string().min(1).optional(),
     /** Parallel downloads. */
     concurrency: z.number().int().min(1).max(64).default(4),
     /** Where scriptlet and hook output goes (default: a temp file, named in the result). */
     logFile: z.string().min(1).optional(),
     onProgress: z.custom<(event: BootstrapProgress) => void>((v) => typeof v === 'function').optional(),
-    signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal).optional(),
   })
   .strict();
 
