@@ -21,3 +21,25 @@ it('takes the newest kernel, or the one the preferred package installed (a custo
   expect((await findKernel(root, 'nothing')).version).toBe('6.1.0-31-amd64');
   await expect(findKernel(join(root, 'var'))).rejects.toMatchObject({ code: 'ERR_KERNEL_MISSING' });
 });
+
+it("finds Arch's layout (usr/lib/modules/V/vmlinuz, no /boot copy) and the version the named package installed, from pacman's local database", async () => {
+  const root = await mkdtemp(join(tmpdir(), 'find-kernel-arch-'));
+  for (const version of ['6.6.1-arch1-1', '6.6.10-lts-1']) {
+    await mkdir(join(root, 'usr/lib/modules', version), { recursive: true });
+    await writeFile(join(root, 'usr/lib/modules', version, 'vmlinuz'), '');
+  }
+  // A module folder without an image (extramodules) is not a kernel.
+  await mkdir(join(root, 'usr/lib/modules/extramodules-6.6'), { recursive: true });
+  const local = join(root, 'var/lib/pacman/local');
+  await mkdir(join(local, 'linux-6.6.1.arch1-1'), { recursive: true });
+  await writeFile(join(local, 'linux-6.6.1.arch1-1/desc'), '%NAME%\nlinux\n\n%VERSION%\n6.6.1.arch1-1\n\n');
+  await writeFile(join(local, 'linux-6.6.1.arch1-1/files'), '%FILES%\nusr/\nusr/lib/\nusr/lib/modules/\nusr/lib/modules/6.6.1-arch1-1/\nusr/lib/modules/6.6.1-arch1-1/vmlinuz\n\n');
+  // linux-lts's entry starts with "linux-" too: its desc names another package.
+  await mkdir(join(local, 'linux-lts-6.6.10-1'), { recursive: true });
+  await writeFile(join(local, 'linux-lts-6.6.10-1/desc'), '%NAME%\nlinux-lts\n\n');
+  await writeFile(join(local, 'linux-lts-6.6.10-1/files'), '%FILES%\nusr/lib/modules/6.6.10-lts-1/vmlinuz\n\n');
+  const newest = await findKernel(root);
+  expect(newest).toEqual({ version: '6.6.10-lts-1', vmlinuz: join(root, 'usr/lib/modules/6.6.10-lts-1/vmlinuz'), modulesDir: join(root, 'usr/lib/modules/6.6.10-lts-1') });
+  expect((await findKernel(root, 'linux')).version).toBe('6.6.1-arch1-1');
+  expect((await findKernel(root, 'linux-lts')).version).toBe('6.6.10-lts-1');
+});

@@ -8,7 +8,7 @@ import { finishRootfs, rootfsIncludes, type ProfileLocalPackages, type RootfsSta
 import { rootfsProgress } from './rootfs-progress.js';
 import { rpmMetadataOptions } from './metadata-floor.js';
 
-type RpmSource = Extract<Profile['source'], { location: string }>;
+type RpmSource = Extract<Profile['source'], { type: 'rpm-repo' | 'rpm-dir' | 'rpm-iso' }>;
 
 /** `rpm-dir:/abs/path` etc. for rootfs-bootstrap; relative locations are relative to the profile. */
 export function rpmSourceSpec(ctx: BuildContext, source: RpmSource): string {

@@ -7,17 +7,19 @@ import type { BuildContext } from './build-context.js';
 import { finishRootfs, profileLocalPackages, rootfsIncludes, type RootfsStageResult } from './rootfs-common.js';
 import { rootfsProgress } from './rootfs-progress.js';
 import { rpmRootfsStage } from './stage-rootfs-rpm.js';
+import { pacmanRootfsStage } from './stage-rootfs-pacman.js';
 import { resolvedAptPackages } from './resolved-apt-packages.js';
 import { aptMetadataOptions } from './metadata-floor.js';
 
 export type { RootfsStageResult } from './rootfs-common.js';
 
-/** Stage 1: the package list becomes a root directory plus manifest (apt or RPM source). */
+/** Stage 1: the package list becomes a root directory plus manifest (apt, RPM or pacman source). */
 export async function rootfsStage(ctx: BuildContext): Promise<StageResult<RootfsStageResult>> {
   const { profile } = ctx.loaded;
   if (profile.source.type === 'busybox') throw new CliError('ERR_SOURCE_UNSUPPORTED', 'a busybox source has no package root', { value: 'busybox' });
   // Local package files are checked (and hashed) before anything is built.
   const local = await profileLocalPackages(ctx.loaded);
+  if (profile.source.type === 'pacman' || profile.source.type === 'pacman-dir') return pacmanRootfsStage(ctx, profile.source, local);
   if (profile.source.type !== 'apt') return rpmRootfsStage(ctx, profile.source, local);
   const source = profile.source;
   const include = rootfsIncludes(ctx.loaded);

@@ -151,7 +151,7 @@ function issueToError(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter
 
 function hintFor(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_value' && 'values' in issue) return `use one of: ${issue.values.map(String).join(', ')}`;
-  if (issue.code === 'invalid_union' && issue.path.at(-1) === 'source') return 'source.type is one of: apt, rpm-repo, rpm-dir, rpm-iso, busybox';
+  if (issue.code === 'invalid_union' && issue.path.at(-1) === 'source') return 'source.type is one of: apt, rpm-repo, rpm-dir, rpm-iso, pacman, pacman-dir, busybox';
   if (issue.code === 'invalid_type') return `expected ${issue.expected}`;
   return 'see docs/profile-reference.md';
 }

@@ -34,6 +34,37 @@ const rpmSource = z
   })
   .strict();
 
+const pacmanRepoName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, 'not a repository name');
+const pacmanSigLevel = z
+  .enum(['off', 'optional', 'required'])
+  .describe('package signatures against keyring: off, optional (checked when present; a bad one fails), required');
+const pacmanKeyring = z
+  .string()
+  .optional()
+  .describe("folder in archlinux-keyring's layout (archlinux.gpg, archlinux-trusted, archlinux-revoked), relative to the profile; default /usr/share/keyrings (Debian's archlinux-keyring)");
+
+const pacmanSource = z
+  .object({
+    type: z.literal('pacman'),
+    mirror: z
+      .string()
+      .describe("a pacman Server line, $repo and $arch substituted: https://geo.mirror.pkgbuild.com/$repo/os/$arch, or file:///srv/arch/$repo"),
+    repos: z.array(pacmanRepoName).min(1).default(['core', 'extra']).describe('repositories in pacman.conf order: the first holding a name wins'),
+    arch: z.enum(['x86_64']).default('x86_64'),
+    sigLevel: pacmanSigLevel.default('required'),
+    keyring: pacmanKeyring,
+  })
+  .strict();
+
+const pacmanDirSource = z
+  .object({
+    type: z.literal('pacman-dir'),
+    location: z.string().describe('folder of .pkg.tar.* packages, with or without its NAME.db (repo-add), relative to the profile'),
+    sigLevel: pacmanSigLevel.default('optional'),
+    keyring: pacmanKeyring,
+  })
+  .strict();
+
 const busyboxSource = z
   .object({
     type: z.literal('busybox').describe('no package manager: a busybox-only root taken from the host busybox-static'),
@@ -42,7 +73,7 @@ const busyboxSource = z
 
 const kernel = z
   .object({
-    package: z.string().optional().describe('package whose vmlinuz and modules boot the image; default linux-image-amd64 (apt, busybox) or kernel (RPM sources)'),
+    package: z.string().optional().describe('package whose vmlinuz and modules boot the image; default linux-image-amd64 (apt, busybox), kernel (RPM sources) or linux (pacman sources)'),
     file: z.string().optional().describe('a local kernel package file (.deb/.rpm, relative to the profile), e.g. a custom kernel; its package is the kernel package'),
     modules: z.array(z.string()).default([]).describe('extra modules for the initramfs'),
   })
@@ -124,7 +155,7 @@ export const profileSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
     description: z.string().optional(),
-    source: z.discriminatedUnion('type', [aptSource, rpmSource, busyboxSource]),
+    source: z.discriminatedUnion('type', [aptSource, rpmSource, pacmanSource, pacmanDirSource, busyboxSource]),
     packages: z.array(packageName).default([]).describe('packages besides packages.txt'),
     extraPackageFiles: z.array(z.string()).default([]).describe('local .deb/.rpm files to install too (relative to the profile); each wins over the source\'s package of the same name'),
     kernel: kernel.default({ modules: [] }),
@@ -184,6 +215,7 @@ export type Profile = z.infer<typeof profileSchema>;
 
 /** The kernel package a profile boots: `kernel.package`, else its source's usual one. */
 export function kernelPackageOf(profile: Profile): string {
-  return profile.kernel.package ?? (profile.source.type.startsWith('rpm-') ? 'kernel' : 'linux-image-amd64');
+  const type = profile.source.type;
+  return profile.kernel.package ?? (type.startsWith('rpm-') ? 'kernel' : type.startsWith('pacman') ? 'linux' : 'linux-image-amd64');
 }
 export type ProfileInput = z.input<typeof profileSchema>;

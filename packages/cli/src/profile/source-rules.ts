@@ -6,10 +6,14 @@ type SourceType = Profile['source']['type'];
  * What a package entry must look like beyond the general rule (profile-schema's `packageName`),
  * checked when the profile loads so a bad entry is named at its line, not reported as "invalid
  * option include.0" once resolution starts. apt takes Debian policy names only (no `:arch`, no
- * `@group`); RPM sources take the general rule (names, name.arch, @group); busybox installs none.
+ * `@group`); RPM sources take the general rule (names, name.arch, @group); pacman sources names,
+ * provided names and groups; busybox installs none.
  */
 export const packageNameRules: Partial<Record<SourceType, { pattern: RegExp; says: string }>> = {
   apt: { pattern: /^[a-z0-9][a-z0-9+.-]+$/, says: 'a Debian package name is lower-case letters, digits, + - . (at least two characters)' },
+  // A pacman package, provided name or group (pacman's names: letters, digits, @ . _ + -, not starting with - or .).
+  pacman: { pattern: /^[A-Za-z0-9@_+][A-Za-z0-9@._+-]*$/, says: 'a pacman name is letters, digits and @ . _ + - (not starting with - or .)' },
+  'pacman-dir': { pattern: /^[A-Za-z0-9@_+][A-Za-z0-9@._+-]*$/, says: 'a pacman name is letters, digits and @ . _ + - (not starting with - or .)' },
 };
 
 /**
