@@ -45,7 +45,7 @@ const hints: Record<CliErrorCode, string> = {
   ERR_STATE_LOCKED: 'wait for the other build of this profile to finish',
   ERR_BUILD_NOT_REPRODUCIBLE: 'compare the two trees with diffoscope; set SOURCE_DATE_EPOCH if it is not set',
   ERR_TEST_FAILED: 'see the console lines above and the console log',
-  ERR_INSPECT_UNKNOWN_FORMAT: 'inspect understands .rpm, .deb, initramfs (cpio, optionally gzip/zstd/xz), squashfs, erofs, ISO 9660 and GPT disk images',
+  ERR_INSPECT_UNKNOWN_FORMAT: 'inspect understands .rpm, .deb, pacman packages and sync databases, initramfs (cpio, optionally gzip/zstd/xz), squashfs, erofs, ISO 9660 and GPT disk images',
   ERR_INSPECT_UNSUPPORTED: 'use the format\'s own tool for now (the message names it)',
   ERR_INSPECT_UNREADABLE: 'check that the file is complete and readable',
   ERR_INTERRUPTED: 'run the same command again: finished stages are cached',

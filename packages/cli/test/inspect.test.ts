@@ -1,11 +1,14 @@
 import { execa } from 'execa';
-import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { layoutPartitions, writeGpt } from '@distroforge/disk-assemble';
 import { packCpio } from '@distroforge/initramfs-cpio';
 import { detectFileKind, inspectFile } from '@distroforge/cli';
+import { generatePacmanTestRepo } from '../../../tools/pacman-test-repo/generate.mjs';
+
+const repoRoot = resolve(import.meta.dirname, '../../..');
 
 const corpus = resolve(import.meta.dirname, '../../rpm-extract/test/corpus');
 let work = '';
@@ -79,6 +82,29 @@ describe('inspect', () => {
     const converted = await inspectFile(qcow2);
     expect(converted.kind).toBe('disk');
     expect(converted.summary).toMatchObject({ format: 'qcow2', diskGuid: sfdisk.partitiontable.id });
+  });
+
+  it("reads a pacman package (.PKGINFO and its file list) and a sync database (its packages), zstd, gzip or plain tar, as Debian's pacman reads them", async () => {
+    const generated = await generatePacmanTestRepo(join(repoRoot, '.cache', 'pacman-test-repo', 'repo'));
+    const app = generated.packages.find((p) => p.name === 'app')!;
+    const pkgFile = join(generated.dir, 'extra', (await readdir(join(generated.dir, 'extra'))).find((f) => f.startsWith('app-') && f.endsWith('.pkg.tar.zst'))!);
+    expect(await detectFileKind(pkgFile)).toBe('pacman-package');
+    const pkg = await inspectFile(pkgFile);
+    expect(pkg.summary).toMatchObject({ name: 'app', version: app.version, depends: app.depends!.length });
+    // pacman's own listing of the package's files.
+    const { stdout } = await execa('pacman', ['-Qlpq', pkgFile]);
+    expect(pkg.entries).toEqual(stdout.split('\n').map((l) => l.replace(/^\//, '')).sort());
+    // A plain (uncompressed) tar is recognised too.
+    const plain = join(work, 'app.pkg.tar');
+    await execa('sh', ['-c', `zstd -dc "$1" > "$2"`, 'sh', pkgFile, plain]);
+    expect(await detectFileKind(plain)).toBe('pacman-package');
+    for (const repo of generated.repos) {
+      expect(await detectFileKind(repo.db)).toBe('pacman-database');
+      const db = await inspectFile(repo.db);
+      const names = generated.packages.filter((p) => p.repo === repo.name).map((p) => p.name);
+      expect(db.summary).toMatchObject({ repository: repo.name, packages: names.length });
+      expect(db.entries.map((e) => e.split(' ')[0]).sort()).toEqual([...names].sort());
+    }
   });
 
   it('refuses a file of unknown format with a typed error', async () => {

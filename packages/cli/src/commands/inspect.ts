@@ -1,8 +1,11 @@
+import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { decompress, sniffCompressor, type Compression } from '@distroforge/core';
 import { CliError } from '../errors.js';
 
 
-export type FileKind = 'rpm' | 'deb' | 'cpio' | 'squashfs' | 'erofs' | 'iso' | 'disk';
+export type FileKind = 'rpm' | 'deb' | 'cpio' | 'squashfs' | 'erofs' | 'iso' | 'disk' | 'pacman-package' | 'pacman-database';
 
 /** Tells what an image or package file is from its magic numbers (never from its name). */
 export async function detectFileKind(file: string): Promise<FileKind> {
@@ -21,14 +24,37 @@ export async function detectFileKind(file: string): Promise<FileKind> {
     if (b.subarray(512, 520).toString('latin1') === 'EFI PART' || b.subarray(0, 4).toString('latin1') === 'QFI\xfb') return 'disk';
     const magic6 = b.subarray(0, 6).toString('latin1');
     if (magic6 === '070701' || magic6 === '070702') return 'cpio';
-    if ((b[0] === 0x1f && b[1] === 0x8b) || b.readUInt32LE(0) === 0xfd2fb528 || magic6 === '\xfd7zXZ\x00') return 'cpio';
-    throw new CliError('ERR_INSPECT_UNKNOWN_FORMAT', `${file}: not an rpm, deb, cpio/initramfs, squashfs, erofs, ISO or GPT disk image`, {
+    // A tar archive, as is or compressed: a pacman package (dot-files first) or sync database
+    // (NAME-VERSION/desc members); any other compressed stream is taken for an initramfs.
+    const compression: Compression = b.subarray(257, 262).toString('latin1') === 'ustar' ? 'none' : (sniffCompressor(b) ?? 'none');
+    const pacman = await pacmanKindOf(file, compression);
+    if (pacman) return pacman;
+    if (compression !== 'none' && compression !== 'bzip2' && compression !== 'lzma') return 'cpio';
+    throw new CliError('ERR_INSPECT_UNKNOWN_FORMAT', `${file}: not an rpm, deb, pacman package or database, cpio/initramfs, squashfs, erofs, ISO or GPT disk image`, {
       path: file,
-      hint: 'inspect understands .rpm, .deb, initramfs (cpio, optionally gzip/zstd/xz), squashfs, erofs, ISO 9660 and GPT disk images',
+      hint: 'inspect understands .rpm, .deb, pacman packages and sync databases, initramfs (cpio, optionally gzip/zstd/xz), squashfs, erofs, ISO 9660 and GPT disk images',
     });
   } finally {
     await handle.close();
   }
+}
+
+/** The first tar header of the (decompressed) file tells a pacman package from a sync database. */
+async function pacmanKindOf(file: string, compression: Compression): Promise<'pacman-package' | 'pacman-database' | undefined> {
+  let head = Buffer.alloc(0);
+  try {
+    for await (const chunk of decompress(createReadStream(file, { highWaterMark: 64 * 1024 }), compression)) {
+      head = Buffer.concat([head, chunk]);
+      if (head.length >= 512) break;
+    }
+  } catch {
+    return undefined; // not a stream of this compression: not a pacman file
+  }
+  if (head.length < 512 || head.subarray(257, 262).toString('latin1') !== 'ustar') return undefined;
+  const name = head.subarray(0, 100).toString('latin1').replace(/\0.*$/s, '').replace(/^\.\//, '');
+  if (/^\.(PKGINFO|BUILDINFO|MTREE|INSTALL|CHANGELOG)$/.test(name)) return 'pacman-package';
+  if (/^[^/]+-[^/-]+-[^/-]+\/(desc|files)?$/.test(name)) return 'pacman-database';
+  return undefined;
 }
 
 export interface Inspection {
@@ -124,6 +150,37 @@ export async function inspectFile(file: string): Promise<Inspection> {
           const fs = p.filesystem ? ` ${p.filesystem.type}${p.filesystem.label ? ` "${p.filesystem.label}"` : ''}${p.filesystem.uuid ? ` ${p.filesystem.uuid}` : ''}` : '';
           return `${p.index} ${p.name.padEnd(10)} ${(p.typeName ?? p.type).padEnd(12)} start ${mib(p.start)} size ${mib(p.size)} ${p.guid}${fs}`;
         }),
+      };
+    }
+    case 'pacman-package': {
+      const { readPacmanPackage } = await import('@distroforge/rootfs-bootstrap');
+      const p = await readPacmanPackage(file);
+      return {
+        file,
+        kind,
+        summary: {
+          name: p.info.name,
+          version: p.info.version,
+          architecture: p.info.architecture,
+          description: p.info.description,
+          installedSize: p.info.installedSize,
+          depends: p.info.depends.length,
+          provides: p.info.provides.length,
+          install: p.install !== undefined,
+          files: p.files.length,
+        },
+        entries: p.files,
+      };
+    }
+    case 'pacman-database': {
+      const { readPacmanSyncDatabaseFile } = await import('@distroforge/rootfs-bootstrap');
+      const repo = basename(file).replace(/\.(db|files)(\.tar(\.\w+)?)?$/, '');
+      const db = await readPacmanSyncDatabaseFile(file, repo);
+      return {
+        file,
+        kind,
+        summary: { repository: repo, packages: db.packages.length, signed: db.packages.filter((p) => p.pgpSignature !== undefined).length },
+        entries: db.packages.map((p) => `${p.name} ${p.version} ${p.architecture ?? ''} ${p.filename}`.replace(/ {2,}/g, ' ')),
       };
     }
     default:
