@@ -3,6 +3,13 @@ import { bootstrapRootfs } from './bootstrap-rootfs.js';
 import { BootstrapOptionsError } from './errors.js';
 import type { BootstrapOptions, BootstrapProgress } from './options.js';
 import { resolveRootfs } from './resolve-rootfs.js';
+import { bootstrapPacman } from './pacman/install/bootstrap.js';
+import type { PacmanVerify } from './pacman/install/options.js';
+import { resolvePacmanRootfs } from './pacman/install/resolve-rootfs.js';
+import { isPacmanSourceSpec, parsePacmanSourceSpec, pacmanSourceRepositories } from './pacman/install/source-spec.js';
+import { loadPacmanKeyring } from './pacman/verify/load-keyring.js';
+import { pacmanSignatureVerifier } from './pacman/verify/verifier.js';
+import type { PacmanSigLevel } from './pacman/verify/verify-signature.js';
 import { bootstrapRpmRootfs, resolveRpmRootfs } from './rpm/bootstrap.js';
 
 export const usage = `Usage:
@@ -16,6 +23,9 @@ export const usage = `Usage:
                    [--gpg-check off|report|require] [--gpg-key FILE]... [--scriptlets] [--cache DIR]
                    [--min-repomd-revision N] [--allow-rollback]
                    [--manifest FILE] [--log FILE] [--json] [-v|--verbose] (TARGET | --resolve-only)
+  rootfs-bootstrap --source pacman:URL|pacman-dir:PATH [--repos core,extra] --include PKG,GROUP,...
+                   [--sig-level off|optional|required] [--keyring DIR] [--arch ARCH] [--cache DIR]
+                   [--manifest FILE] [--log FILE] [--json] [-v|--verbose] (TARGET | --resolve-only)
   rootfs-bootstrap -h|--help
 
 Variants: extract essential apt required minbase important standard (default minbase).
@@ -25,6 +35,11 @@ Default mirror: the host's apt sources for SUITE.
   --min-repomd-revision: the lowest acceptable repomd.xml revision. Older metadata is refused
   (ERR_BOOTSTRAP_METADATA_ROLLBACK) unless --allow-rollback.
 --allow-expired-release accepts a Release past its Valid-Until (archive snapshots).
+pacman:URL is a mirror URL as in a pacman mirrorlist ($repo and $arch substituted), --repos its
+  repositories in pacman.conf order (required); pacman-dir:PATH a folder of .pkg.tar.* files, with or
+  without its NAME.db (the repository: NAME, else the folder's name). --sig-level defaults to required
+  for pacman:URL and optional for pacman-dir (pacman's SigLevel and LocalFileSigLevel); --keyring is
+  archlinux-keyring's folder (default /usr/share/keyrings), read unless --sig-level off.
 `;
 
 /** Runs the command line; returns the exit code (0 ok, 1 distroforge error, 2 usage). */
@@ -49,6 +64,8 @@ export const CLI_OPTIONS = {
   'no-weak-deps': { type: 'boolean' },
   scriptlets: { type: 'boolean' },
   'group-types': { type: 'string' },
+  repos: { type: 'string' },
+  'sig-level': { type: 'string' },
   'gpg-check': { type: 'string' },
   'gpg-key': { type: 'string', multiple: true },
   variant: { type: 'string' },
@@ -77,52 +94,64 @@ export const CLI_OPTIONS = {
 
 type ParsedValues = FlagValues<typeof CLI_OPTIONS>;
 
+/** The kinds of source: apt (`--suite`), rpm (`--source rpm-...`), pacman (`--source pacman...`). */
+export type SourceKind = 'apt' | 'rpm' | 'pacman';
+
 /**
- * Which source each flag applies to: a flag of the other source is a usage error rather than
+ * Which sources each flag applies to: a flag of another source is a usage error rather than
  * silently ignored (an `--allow-expired-release` on an rpm source would do nothing).
  */
-export const FLAG_SOURCES: Readonly<Record<keyof typeof CLI_OPTIONS, 'apt' | 'rpm' | 'both'>> = {
-  suite: 'apt',
-  variant: 'apt',
-  mirror: 'apt',
-  components: 'apt',
-  keyring: 'apt',
-  'no-configure': 'apt',
-  initramfs: 'apt',
-  'insecure-skip-signature-check': 'apt',
-  'min-release-date': 'apt',
-  'allow-expired-release': 'apt',
-  source: 'rpm',
-  'no-weak-deps': 'rpm',
-  scriptlets: 'rpm',
-  'group-types': 'rpm',
-  'gpg-check': 'rpm',
-  'gpg-key': 'rpm',
-  'min-repomd-revision': 'rpm',
-  include: 'both',
-  exclude: 'both',
-  local: 'both',
-  arch: 'both',
-  cache: 'both',
-  manifest: 'both',
-  log: 'both',
-  'allow-rollback': 'both',
-  'resolve-only': 'both',
-  json: 'both',
-  verbose: 'both',
-  help: 'both',
+export const FLAG_SOURCES: Readonly<Record<keyof typeof CLI_OPTIONS, readonly SourceKind[]>> = {
+  suite: ['apt'],
+  variant: ['apt'],
+  mirror: ['apt'],
+  components: ['apt'],
+  keyring: ['apt', 'pacman'],
+  'no-configure': ['apt'],
+  initramfs: ['apt'],
+  'insecure-skip-signature-check': ['apt'],
+  'min-release-date': ['apt'],
+  'allow-expired-release': ['apt'],
+  source: ['rpm', 'pacman'],
+  'no-weak-deps': ['rpm'],
+  scriptlets: ['rpm'],
+  'group-types': ['rpm'],
+  'gpg-check': ['rpm'],
+  'gpg-key': ['rpm'],
+  'min-repomd-revision': ['rpm'],
+  repos: ['pacman'],
+  'sig-level': ['pacman'],
+  include: ['apt', 'rpm', 'pacman'],
+  exclude: ['apt', 'rpm'],
+  local: ['apt', 'rpm'],
+  arch: ['apt', 'rpm', 'pacman'],
+  cache: ['apt', 'rpm', 'pacman'],
+  manifest: ['apt', 'rpm', 'pacman'],
+  log: ['apt', 'rpm', 'pacman'],
+  'allow-rollback': ['apt', 'rpm'],
+  'resolve-only': ['apt', 'rpm', 'pacman'],
+  json: ['apt', 'rpm', 'pacman'],
+  verbose: ['apt', 'rpm', 'pacman'],
+  help: ['apt', 'rpm', 'pacman'],
 };
 
-function checkFlagSources(values: ParsedValues): void {
-  const source = values.source ? 'rpm' : 'apt';
+function sourceKind(values: ParsedValues): SourceKind {
+  if (values.source === undefined) return 'apt';
+  return isPacmanSourceSpec(values.source) ? 'pacman' : 'rpm';
+}
+
+function checkFlagSources(values: ParsedValues): SourceKind {
+  const source = sourceKind(values);
   for (const [name, value] of Object.entries(values)) {
     const applies = FLAG_SOURCES[name as keyof typeof CLI_OPTIONS];
-    if (value === undefined || applies === 'both' || applies === source) continue;
-    throw new UsageError(`--${name} applies to ${applies} sources only`, {
+    if (value === undefined || applies.includes(source)) continue;
+    const kinds = applies.join(' and ');
+    throw new UsageError(`--${name} applies to ${kinds} sources only`, {
       value: `--${name}`,
-      hint: source === 'rpm' ? `--source ${values.source} is an rpm source; leave --${name} out` : `--${name} goes with --source rpm-...`,
+      hint: source === 'apt' ? `--${name} goes with --source ${applies.includes('rpm') ? 'rpm-...' : 'pacman:URL or pacman-dir:PATH'}` : `--source ${values.source} is ${source === 'rpm' ? 'an rpm' : 'a pacman'} source; leave --${name} out`,
     });
   }
+  return source;
 }
 
 /** `--min-release-date SUITE=DATE`, repeatable: the library's minReleaseDates (it checks the dates). */
@@ -156,8 +185,9 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
     out(usage);
     return 0;
   }
-  checkFlagSources(values);
-  if (values.source) return runRpm(values, positionals, out);
+  const kind = checkFlagSources(values);
+  if (kind === 'pacman') return runPacman(values, positionals, out);
+  if (kind === 'rpm') return runRpm(values, positionals, out);
   if (!values.suite) throw new BootstrapOptionsError('--suite (or --source) is required', { hint: usage, value: 'suite' });
   if (values['insecure-skip-signature-check']) {
     process.stderr.write('WARNING: --insecure-skip-signature-check: repository signatures are NOT verified; anyone on the network path can choose what gets installed.\n');
@@ -273,6 +303,79 @@ async function runRpm(values: ParsedValues, positionals: string[], out: (s: stri
       out(`gpg: ${result.gpg.packages.length - bad.length}/${result.gpg.packages.length} package signatures verified${bad.length ? ` (not: ${bad.map((p) => `${p.package} ${p.reason}`).join(', ')})` : ''}${result.gpg.repository ? `; repomd.xml.asc ${result.gpg.repository.verified ? 'verified' : result.gpg.repository.reason}` : ''}\n`);
     }
     out(result.configured ? `scriptlets ran for ${result.scriptlets.ran.length} packages, ${result.scriptlets.failures.length} failed (log ${result.logFile})\n` : `scriptlets skipped: ${result.skippedReason}\n`);
+  }
+  return 0;
+}
+
+const PACMAN_SIG_LEVELS: readonly PacmanSigLevel[] = ['off', 'optional', 'required'];
+
+/** `--sig-level`: one of pacman's levels (ERR_USAGE otherwise). */
+function pacmanSigLevel(given: string | undefined, fallback: PacmanSigLevel): PacmanSigLevel {
+  if (given === undefined) return fallback;
+  if (!(PACMAN_SIG_LEVELS as readonly string[]).includes(given)) {
+    throw new UsageError(`--sig-level must be off, optional or required, got '${given}'`, { value: given, hint: '--sig-level required (pacman\'s SigLevel = Required), optional, or off' });
+  }
+  return given as PacmanSigLevel;
+}
+
+/** The pacman sources: `bootstrapPacman` (or `resolvePacmanRootfs` with --resolve-only). */
+async function runPacman(values: ParsedValues, positionals: string[], out: (s: string) => void): Promise<number> {
+  const spec = parsePacmanSourceSpec(values.source ?? '');
+  const repos = list(values.repos);
+  if (spec.kind === 'pacman' && repos.length === 0) {
+    throw new UsageError(`--source ${values.source} needs --repos`, { value: '--repos', hint: '--repos core,extra (the repositories in pacman.conf order; $repo in the URL is each name)' });
+  }
+  if (spec.kind === 'pacman-dir' && values.repos !== undefined) {
+    throw new UsageError('--repos applies to pacman:URL only', { value: '--repos', hint: `a pacman-dir folder is one repository, named by its NAME.db (else the folder's name); leave --repos out` });
+  }
+  const include = (values.include ?? []).flatMap(list);
+  if (include.length === 0) throw new UsageError('--include is required with a pacman source', { value: '--include', hint: '--include base,linux (packages, provided names or groups, as pacman -S takes them)' });
+  const level = pacmanSigLevel(values['sig-level'], spec.kind === 'pacman' ? 'required' : 'optional');
+  const resolveOptions = {
+    repositories: await pacmanSourceRepositories(spec, repos),
+    include,
+    ...(values.arch ? { architecture: values.arch } : {}),
+    ...(values.cache ? { cacheDir: values.cache } : {}),
+  };
+  if (values['resolve-only']) {
+    if (positionals.length > 0) throw new BootstrapOptionsError('--resolve-only takes no TARGET', { hint: usage });
+    const result = await resolvePacmanRootfs(resolveOptions);
+    if (values.json) out(`${JSON.stringify({ event: 'result', ...result })}\n`);
+    else {
+      for (const p of result.packages) out(`${p.name} ${p.version} ${p.repository}\n`);
+      out(`${result.packages.length} packages\n`);
+    }
+    return 0;
+  }
+  if (positionals.length !== 1) throw new BootstrapOptionsError('exactly one TARGET directory is needed', { hint: usage });
+  const verify: PacmanVerify | undefined = level === 'off' ? undefined : pacmanSignatureVerifier(await loadPacmanKeyring(values.keyring ?? '/usr/share/keyrings'), { level });
+  const started = performance.now();
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  process.once('SIGINT', abort);
+  process.once('SIGTERM', abort);
+  let result;
+  try {
+    result = await bootstrapPacman({
+      ...resolveOptions,
+      target: positionals[0] ?? '',
+      ...(verify ? { verify } : {}),
+      ...(values.log ? { logFile: values.log } : {}),
+      onProgress: progressPrinter(values.json ?? false, values.verbose ?? false, out),
+      signal: controller.signal,
+    });
+  } finally {
+    process.off('SIGINT', abort);
+    process.off('SIGTERM', abort);
+  }
+  if (values.manifest) await writeManifest(values.manifest, result.manifest);
+  if (values.json) out(`${JSON.stringify({ event: 'result', ...result, sigLevel: level, manifest: values.manifest ?? null })}\n`);
+  else {
+    const verified = result.packages.filter((p) => p.validation.includes('pgp')).length;
+    out(`${result.target}: ${result.packages.length} packages (${resolveOptions.repositories.map((r) => r.name).join(', ')}) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+    out(`signatures: ${level === 'off' ? 'not checked (--sig-level off)' : `${verified}/${result.packages.length} verified (--sig-level ${level})`}\n`);
+    const failed = result.scriptlets.filter((x) => x.status === 'failed').length + result.hooks.filter((h) => h.status === 'failed').length;
+    out(`${result.scriptlets.filter((x) => x.status === 'ran').length} .INSTALL functions and ${result.hooks.filter((h) => h.status === 'ran').length} hooks ran, ${failed} failed (log ${result.logFile})\n`);
   }
   return 0;
 }

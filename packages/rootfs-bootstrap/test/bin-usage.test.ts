@@ -5,13 +5,13 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readmeCommandLine, runBuiltBin, synopsisOf, usageFlags } from '../../../tools/testing/bin-usage.mjs';
-import { CLI_OPTIONS, FLAG_SOURCES, usage } from '../src/cli-main.js';
+import { CLI_OPTIONS, FLAG_SOURCES, type SourceKind, usage } from '../src/cli-main.js';
 
 const packageDir = resolve(import.meta.dirname, '..');
 
 /** The spellings of the flags that apply to `source` (the bin's own `--help` aside). */
-function spellingsFor(source: 'apt' | 'rpm'): string[] {
-  const flags = Object.entries(CLI_OPTIONS).filter(([name]) => name !== 'help' && [source, 'both'].includes(FLAG_SOURCES[name as keyof typeof CLI_OPTIONS]));
+function spellingsFor(source: SourceKind): string[] {
+  const flags = Object.entries(CLI_OPTIONS).filter(([name]) => name !== 'help' && FLAG_SOURCES[name as keyof typeof CLI_OPTIONS].includes(source));
   return flagSpellings(Object.fromEntries(flags)).sort();
 }
 
@@ -25,7 +25,8 @@ describe('rootfs-bootstrap --help', () => {
 
   it('names exactly the flags the parser accepts, each source the flags it takes', () => {
     expect(usageFlags(synopsisOf(usage, 'rootfs-bootstrap --suite'))).toEqual(spellingsFor('apt'));
-    expect(usageFlags(synopsisOf(usage, 'rootfs-bootstrap --source'))).toEqual(spellingsFor('rpm'));
+    expect(usageFlags(synopsisOf(usage, 'rootfs-bootstrap --source rpm-dir:PATH|rpm-repo:URL|rpm-iso:PATH'))).toEqual(spellingsFor('rpm'));
+    expect(usageFlags(synopsisOf(usage, 'rootfs-bootstrap --source pacman:URL|pacman-dir:PATH'))).toEqual(spellingsFor('pacman'));
     expect(usageFlags(usage)).toEqual(flagSpellings(CLI_OPTIONS).sort());
   });
 

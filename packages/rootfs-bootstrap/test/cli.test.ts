@@ -29,7 +29,7 @@ describe('rootfs-bootstrap command line', () => {
       [['--suite', 'bookworm', '--inclde', 'vim', 'root'], "ERR_USAGE: unknown flag '--inclde'\n  hint: did you mean --include?\n"],
       [['--suite', 'bookworm', '--resolve', '--json'], "ERR_USAGE: unknown flag '--resolve'\n  hint: did you mean --resolve-only?\n"],
       [['--suite', 'bookworm', 'root', 'other'], "ERR_USAGE: unexpected argument 'other': this command takes one TARGET\n  hint: quote an argument that contains spaces; see --help\n"],
-      [['--source', 'rpm-dir:/srv/rpms', '--keyring', 'k.gpg', 'root'], "ERR_USAGE: --keyring applies to apt sources only\n  hint: --source rpm-dir:/srv/rpms is an rpm source; leave --keyring out\n"],
+      [['--source', 'rpm-dir:/srv/rpms', '--keyring', 'k.gpg', 'root'], "ERR_USAGE: --keyring applies to apt and pacman sources only\n  hint: --source rpm-dir:/srv/rpms is an rpm source; leave --keyring out\n"],
       [['--suite', 'bookworm', '--min-repomd-revision', '7', 'root'], "ERR_USAGE: --min-repomd-revision applies to rpm sources only\n  hint: --min-repomd-revision goes with --source rpm-...\n"],
       [['--suite', 'bookworm', '--min-release-date', '2025-01-10', 'root'], "ERR_USAGE: --min-release-date needs SUITE=DATE, got '2025-01-10'\n  hint: --min-release-date bookworm=2025-01-10T10:00:43Z\n"],
       [['--source', 'rpm-dir:/srv/rpms', '--min-repomd-revision', 'r7', 'root'], "ERR_USAGE: --min-repomd-revision needs a whole number, got 'r7'\n  hint: --min-repomd-revision 1700000000\n"],
