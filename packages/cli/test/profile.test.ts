@@ -19,7 +19,7 @@ function errorOf(text: string): ProfileError {
 describe('parseProfile', () => {
   it('fills defaults', () => {
     const p = parseProfile(minimal);
-    expect(p.source).toEqual({ type: 'apt', suite: 'bookworm', components: ['main'], variant: 'minbase' });
+    expect(p.source).toEqual({ type: 'apt', suite: 'bookworm', components: ['main'], recommends: false, variant: 'minbase' });
     expect(p.outputs).toEqual(['iso']);
     expect(p.firmware).toEqual(['bios', 'uefi']);
     expect(p.kernel.package).toBeUndefined();

@@ -30,6 +30,12 @@ export const resolveOptionsSchema = z
     /** Packages never to install (dependencies choose other alternatives). */
     exclude: z.array(packageName).default([]),
     /**
+     * Also install what the packages recommend (apt's Recommends), as apt does unless told not to:
+     * each recommendation with its dependencies when they can be met, skipped otherwise. Default
+     * false, like debootstrap and mmdebstrap's own package sets.
+     */
+    recommends: z.boolean().default(false),
+    /**
      * Local `.deb` files to install too, as if from an extra repository that wins over the mirrors
      * for their package names; their dependencies come from the mirrors.
      */

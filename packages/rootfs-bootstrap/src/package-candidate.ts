@@ -12,6 +12,8 @@ export interface PackageCandidate {
   /** Dependencies that must be configured before this package is unpacked. */
   preDepends: RelationField;
   depends: RelationField;
+  /** Installed too when the request asks for recommends and they can be met (apt's Recommends); none when absent. */
+  recommends?: RelationField;
   /** Virtual names this package provides, optionally with an `=` version. */
   provides: Relation[];
   essential: boolean;

@@ -38,6 +38,7 @@ export async function memoizedResolution(options: NormalisedResolveOptions, cach
     architecture: options.architecture,
     include: options.include,
     exclude: options.exclude,
+    recommends: options.recommends,
     repositories,
     releases,
     local,

@@ -7,6 +7,12 @@ export interface ResolveRequest {
   names: readonly string[];
   /** Package names never to install; a dependency that needs one fails, alternatives avoid it. */
   exclude?: readonly string[];
+  /**
+   * Also install what the selected packages recommend, as apt does by default: each recommended
+   * name (first installable alternative) with its dependencies, or nothing of it when those cannot
+   * be met; an unavailable recommendation is skipped, never an error.
+   */
+  recommends?: boolean;
 }
 
 /** Why a package is in the set: the chain of names from a requested package to it. */
@@ -69,38 +75,72 @@ export function resolveDependencies(universe: PackageUniverse, request: ResolveR
     select(candidate, chain);
   }
 
-  for (;;) {
-    while (queue.length > 0) {
-      const { candidate, chain } = queue.shift()!;
-      for (const group of [...candidate.preDepends, ...candidate.depends]) {
-        if (group.some(satisfiedBySelected)) continue;
-        if (group.length > 1) {
-          deferred.push({ group, chain });
-          continue;
+  /** Selects what the queued packages depend on, until every dependency is met (or one cannot be). */
+  const closeDependencies = (): void => {
+    for (;;) {
+      while (queue.length > 0) {
+        const { candidate, chain } = queue.shift()!;
+        recommendQueue.push({ candidate, chain });
+        for (const group of [...candidate.preDepends, ...candidate.depends]) {
+          if (group.some(satisfiedBySelected)) continue;
+          if (group.length > 1) {
+            deferred.push({ group, chain });
+            continue;
+          }
+          const relation = group[0]!;
+          const choice = choose(relation);
+          if (typeof choice === 'string') throw new UnsatisfiableError([...chain, formatRelation(relation)], choice);
+          select(choice, [...chain, choice.name]);
         }
-        const relation = group[0]!;
+      }
+      const next = deferred.shift();
+      if (!next) break;
+      if (next.group.some(satisfiedBySelected)) continue;
+      const reasons: string[] = [];
+      let chosen: PackageCandidate | undefined;
+      for (const relation of next.group) {
         const choice = choose(relation);
-        if (typeof choice === 'string') throw new UnsatisfiableError([...chain, formatRelation(relation)], choice);
-        select(choice, [...chain, choice.name]);
+        if (typeof choice !== 'string') {
+          chosen = choice;
+          break;
+        }
+        reasons.push(`${formatRelation(relation)}: ${choice}`);
+      }
+      if (!chosen) {
+        throw new UnsatisfiableError([...next.chain, next.group.map(formatRelation).join(' | ')], reasons.join('; '));
+      }
+      select(chosen, [...next.chain, chosen.name]);
+    }
+  };
+
+  const recommendQueue: ResolvedPackage[] = [];
+  closeDependencies();
+  // Recommends, in selection order: each one tried with its dependencies, and dropped whole (the
+  // selection as it was) when they cannot be met.
+  while (request.recommends && recommendQueue.length > 0) {
+    const { candidate, chain } = recommendQueue.shift()!;
+    for (const group of candidate.recommends ?? []) {
+      if (group.some(satisfiedBySelected)) continue;
+      for (const relation of group) {
+        const choice = choose(relation);
+        if (typeof choice === 'string') continue;
+        const saved = { selected: new Map(selected), provided: new Map([...providedBySelected].map(([k, v]) => [k, [...v]] as [string, PackageCandidate[]])), pending: recommendQueue.length };
+        try {
+          select(choice, [...chain, choice.name]);
+          closeDependencies();
+          break;
+        } catch (error) {
+          if (!(error instanceof UnsatisfiableError)) throw error;
+          selected.clear();
+          for (const [k, v] of saved.selected) selected.set(k, v);
+          providedBySelected.clear();
+          for (const [k, v] of saved.provided) providedBySelected.set(k, v);
+          queue.length = 0;
+          deferred.length = 0;
+          recommendQueue.length = saved.pending;
+        }
       }
     }
-    const next = deferred.shift();
-    if (!next) break;
-    if (next.group.some(satisfiedBySelected)) continue;
-    const reasons: string[] = [];
-    let chosen: PackageCandidate | undefined;
-    for (const relation of next.group) {
-      const choice = choose(relation);
-      if (typeof choice !== 'string') {
-        chosen = choice;
-        break;
-      }
-      reasons.push(`${formatRelation(relation)}: ${choice}`);
-    }
-    if (!chosen) {
-      throw new UnsatisfiableError([...next.chain, next.group.map(formatRelation).join(' | ')], reasons.join('; '));
-    }
-    select(chosen, [...next.chain, chosen.name]);
   }
   return [...selected.values()].sort((a, b) => (a.candidate.name < b.candidate.name ? -1 : a.candidate.name > b.candidate.name ? 1 : 0));
 }

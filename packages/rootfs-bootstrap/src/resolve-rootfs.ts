@@ -60,7 +60,7 @@ export async function planRootfs(options: NormalisedResolveOptions): Promise<Res
   const indexMs = performance.now() - t;
   t = performance.now();
   const universe = buildUniverse(index.candidates, index.compare);
-  const resolved = local.explain(() => resolveDependencies(universe, { names: [...index.baseNames, ...options.include, ...local.names], exclude: options.exclude }));
+  const resolved = local.explain(() => resolveDependencies(universe, { names: [...index.baseNames, ...options.include, ...local.names], exclude: options.exclude, recommends: options.recommends }));
   const candidates = resolved.map((r) => r.candidate);
   const order = installOrder(candidates, universe);
   const essentialSet = dependencyClosure(candidates.filter((c) => c.essential).map((c) => c.name), candidates, universe);

@@ -5,13 +5,14 @@ import { buildUniverse, type PackageCandidate } from '../src/package-candidate.j
 import { parseRelations } from '../src/relations.js';
 import { installOrder, resolveDependencies } from '../src/resolve-dependencies.js';
 
-function pkg(name: string, version: string, fields: { depends?: string; pre?: string; provides?: string; priority?: string; essential?: boolean } = {}): PackageCandidate {
+function pkg(name: string, version: string, fields: { depends?: string; pre?: string; recommends?: string; provides?: string; priority?: string; essential?: boolean } = {}): PackageCandidate {
   return {
     name,
     version,
     architecture: 'amd64',
     preDepends: parseRelations(fields.pre),
     depends: parseRelations(fields.depends),
+    recommends: parseRelations(fields.recommends),
     provides: parseRelations(fields.provides).flat(),
     essential: fields.essential ?? false,
     priority: fields.priority ?? 'optional',
@@ -86,5 +87,38 @@ describe('resolveDependencies', () => {
     expect(order.indexOf('libc')).toBeLessThan(order.indexOf('libfoo'));
     expect(order.indexOf('libfoo')).toBeLessThan(order.indexOf('app'));
     expect(order).toHaveLength(result.length);
+  });
+});
+
+describe('recommends', () => {
+  const world = buildUniverse(
+    [
+      // tool recommends: one that exists, one that does not, an alternative whose first choice is
+      // missing, and one whose own dependency cannot be met (it and its other dependency are dropped).
+      pkg('tool', '1', { depends: 'libc', recommends: 'helper, no-such-thing, missing-alt | alt-b, broken' }),
+      pkg('helper', '1', { depends: 'libhelper', recommends: 'helper-docs' }),
+      pkg('libhelper', '1'),
+      pkg('helper-docs', '1'),
+      pkg('alt-b', '1'),
+      pkg('broken', '1', { depends: 'libbroken-dep, nowhere (>= 9)' }),
+      pkg('libbroken-dep', '1'),
+      pkg('libc', '1'),
+    ],
+    compareDebVersions,
+  );
+  const names = (recommends: boolean) => resolveDependencies(world, { names: ['tool'], recommends }).map((r) => r.candidate.name);
+
+  it('are not installed unless asked for', () => {
+    expect(names(false)).toEqual(['libc', 'tool']);
+  });
+
+  it('are installed with their dependencies (and their own recommends); unavailable ones are skipped; one whose dependencies cannot be met is dropped whole', () => {
+    expect(names(true)).toEqual(['alt-b', 'helper', 'helper-docs', 'libc', 'libhelper', 'tool']);
+    const chains = Object.fromEntries(resolveDependencies(world, { names: ['tool'], recommends: true }).map((r) => [r.candidate.name, r.chain.join(' -> ')]));
+    expect(chains['helper-docs']).toBe('tool -> helper -> helper-docs');
+  });
+
+  it('never turn a missing dependency of a requested package into a skip', () => {
+    expect(() => resolveDependencies(world, { names: ['broken'], recommends: true })).toThrow(UnsatisfiableError);
   });
 });

@@ -48,6 +48,7 @@ export async function resolveLock(loaded: LoadedProfile, metadata?: { minRelease
       include: rootfsIncludes(loaded),
       localPackages: local.files.map((f) => f.file),
       components: source.components,
+      recommends: source.recommends,
       ...(source.mirror ? { mirrors: [source.mirror] } : {}),
       ...(source.keyring ? { keyring: source.keyring } : {}),
       ...(metadata ?? {}),

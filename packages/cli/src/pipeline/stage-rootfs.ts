@@ -41,6 +41,7 @@ export async function rootfsStage(ctx: BuildContext): Promise<StageResult<Rootfs
         include,
         localPackages: local.files.map((f) => f.file),
         components: source.components,
+        recommends: source.recommends,
         ...(source.mirror ? { mirrors: [source.mirror] } : {}),
         ...(source.keyring ? { keyring: source.keyring } : {}),
         ...aptMetadataOptions(ctx.metadata),

@@ -15,7 +15,8 @@ const aptSource = z
     type: z.literal('apt'),
     suite: z.string().default('bookworm').describe('Debian suite, e.g. bookworm'),
     mirror: z.string().optional().describe('mirror URL or file:// path; default: the host apt configuration'),
-    components: z.array(z.string()).default(['main']),
+    components: z.array(z.string()).default(['main']).describe('archive components, e.g. [main, non-free-firmware]'),
+    recommends: z.boolean().default(false).describe("also install the packages' Recommends (each with its dependencies when they can be met), as apt does by default"),
     variant: z.enum(['essential', 'minbase', 'required', 'important', 'standard']).default('minbase'),
     keyring: z.string().optional().describe('OpenPGP keyring verifying InRelease; default: Debian archive keyring'),
   })

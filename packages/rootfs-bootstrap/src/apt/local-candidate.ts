@@ -24,6 +24,7 @@ export async function localDebCandidate(file: string, facts: LocalFileFacts): Pr
     architecture,
     preDepends: parseRelations(field('Pre-Depends'), where),
     depends: parseRelations(field('Depends'), where),
+    recommends: parseRelations(field('Recommends'), where),
     provides: parseRelations(field('Provides'), where).flat(),
     essential: (field('Essential') ?? '').toLowerCase() === 'yes',
     priority: (field('Priority') ?? 'optional').toLowerCase(),

@@ -110,11 +110,12 @@ async function loadRepository(repository: AptRepository, options: LoadAptIndexOp
 
 /**
  * The resolution fields of every paragraph of a verified `Packages` file. Decompressing and scanning
- * ~65,000 paragraphs costs seconds, so the result is kept beside the file (`<sha256>.rows.json`),
+ * ~65,000 paragraphs costs seconds, so the result is kept beside the file (`<sha256>.rows-N.json`, N the number of fields),
  * keyed by the same signed digest, as positional rows (compact to store, parse and hold).
  */
 async function indexRows(file: string, name: string, where: string): Promise<Row[]> {
-  const digest = `${file}.rows.json`;
+  // The name carries the row layout: a cache of another FIELDS list is never read as this one.
+  const digest = `${file}.${ROWS_LAYOUT}.json`;
   const cached = await readFile(digest, 'utf8').then((t) => JSON.parse(t) as Row[], () => undefined);
   if (cached) return cached;
   const data = await readDecompressed(createReadStream(file), name, file);
@@ -130,7 +131,7 @@ async function downloadIndex(url: string, plainUrl: string, file: string, sha256
   if (await stat(file).then(() => true, () => false)) {
     if ((await sha256File(file)) === sha256) return;
     await rm(file, { force: true });
-    await rm(`${file}.rows.json`, { force: true });
+    await rm(`${file}.${ROWS_LAYOUT}.json`, { force: true });
   }
   try {
     await downloadVerified(url, file, { sha256, size, ...(signal ? { signal } : {}) });
@@ -142,7 +143,8 @@ async function downloadIndex(url: string, plainUrl: string, file: string, sha256
 }
 
 /** The `Packages` fields resolution needs, in the order of a cached row. */
-const FIELDS = ['Package', 'Version', 'Architecture', 'Depends', 'Pre-Depends', 'Provides', 'Essential', 'Priority', 'Multi-Arch', 'Size', 'Installed-Size', 'SHA256', 'Filename'] as const;
+const FIELDS = ['Package', 'Version', 'Architecture', 'Depends', 'Pre-Depends', 'Provides', 'Essential', 'Priority', 'Multi-Arch', 'Size', 'Installed-Size', 'SHA256', 'Filename', 'Recommends'] as const;
+const ROWS_LAYOUT = `rows-${FIELDS.length}`;
 const FIELD = Object.fromEntries(FIELDS.map((f, i) => [f, i])) as Record<(typeof FIELDS)[number], number>;
 const WANTED = new Set<string>(FIELDS);
 type Row = (string | null)[];
@@ -197,8 +199,9 @@ class AptCandidate implements PackageCandidate {
   readonly sha256: string;
   readonly location: string;
   readonly origin: string;
-  #raw: { depends?: string; preDepends?: string; provides?: string; where: string };
+  #raw: { depends?: string; preDepends?: string; recommends?: string; provides?: string; where: string };
   #depends?: RelationField;
+  #recommends?: RelationField;
   #preDepends?: RelationField;
   #provides?: Relation[];
 
@@ -219,7 +222,7 @@ class AptCandidate implements PackageCandidate {
     this.sha256 = sha256.toLowerCase();
     this.location = `${mirror}/${filename}`;
     this.origin = origin;
-    this.#raw = { depends: p('Depends'), preDepends: p('Pre-Depends'), provides: p('Provides'), where: `${where}: ${name}` };
+    this.#raw = { depends: p('Depends'), preDepends: p('Pre-Depends'), recommends: p('Recommends'), provides: p('Provides'), where: `${where}: ${name}` };
   }
 
   get depends(): RelationField {
@@ -228,6 +231,10 @@ class AptCandidate implements PackageCandidate {
 
   get preDepends(): RelationField {
     return (this.#preDepends ??= parseRelations(this.#raw.preDepends, this.#raw.where));
+  }
+
+  get recommends(): RelationField {
+    return (this.#recommends ??= parseRelations(this.#raw.recommends, this.#raw.where));
   }
 
   get provides(): Relation[] {
