@@ -14,7 +14,7 @@ import { bootstrapRpmRootfs, resolveRpmRootfs } from './rpm/bootstrap.js';
 
 export const usage = `Usage:
   rootfs-bootstrap --suite SUITE [--variant VARIANT] [--include PKG,...] [--exclude PKG,...] [--local FILE.deb]...
-                   [--mirror URL]... [--components main,...] [--arch ARCH] [--keyring FILE]
+                   [--mirror URL]... [--components main,...] [--recommends] [--arch ARCH] [--keyring FILE]
                    [--cache DIR] [--manifest FILE] [--no-configure] [--initramfs] [--log FILE]
                    [--min-release-date SUITE=DATE]... [--allow-rollback] [--allow-expired-release]
                    [--insecure-skip-signature-check] [--json] [-v|--verbose] (TARGET | --resolve-only)
@@ -31,6 +31,7 @@ export const usage = `Usage:
 Variants: extract essential apt required minbase important standard (default minbase).
 Default mirror: the host's apt sources for SUITE.
 --local installs a package file too; it wins over the repositories' package of its name.
+--recommends installs what the packages recommend too (when their dependencies can be met), as apt does.
 --min-release-date: the oldest acceptable Release Date of SUITE (ISO 8601, e.g. from distroforge.lock);
   --min-repomd-revision: the lowest acceptable repomd.xml revision. Older metadata is refused
   (ERR_BOOTSTRAP_METADATA_ROLLBACK) unless --allow-rollback.
@@ -74,6 +75,7 @@ export const CLI_OPTIONS = {
   local: { type: 'string', multiple: true },
   mirror: { type: 'string', multiple: true },
   components: { type: 'string' },
+  recommends: { type: 'boolean' },
   arch: { type: 'string' },
   keyring: { type: 'string' },
   cache: { type: 'string' },
@@ -106,6 +108,7 @@ export const FLAG_SOURCES: Readonly<Record<keyof typeof CLI_OPTIONS, readonly So
   variant: ['apt'],
   mirror: ['apt'],
   components: ['apt'],
+  recommends: ['apt'],
   keyring: ['apt', 'pacman'],
   'no-configure': ['apt'],
   initramfs: ['apt'],
@@ -200,6 +203,7 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
     localPackages: values.local ?? [],
     ...(values.mirror ? { mirrors: values.mirror } : {}),
     ...(values.components ? { components: list(values.components) } : {}),
+    ...(values.recommends ? { recommends: true } : {}),
     ...(values.arch ? { architecture: values.arch } : {}),
     ...(values.keyring ? { keyring: values.keyring } : {}),
     ...(values.cache ? { cacheDir: values.cache } : {}),
