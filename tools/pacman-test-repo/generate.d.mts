@@ -32,9 +32,13 @@ export interface PacmanTestRepo {
   config: string;
   repos: { name: string; dir: string; db: string }[];
   packages: PacmanTestPackage[];
+  /** The bootable set (core): `pacman -S base linux` gives a root that boots to a busybox getty on ttyS0. */
+  boot: { request: string[]; kernelVersion: string; busyboxVersion: string; hostname: string; rcsMarker: string };
 }
 export declare const BUILD_DATE: number;
 export declare const REPOS: string[];
 export declare const PACKAGES: PacmanTestPackage[];
+export declare const BOOT: { hostname: string; id: string; rcsMarker: string; request: string[] };
+export declare const BOOT_MODULES: string[];
 export declare function pacmanConf(out: string): string;
 export declare function generatePacmanTestRepo(outDir: string, options?: { log?: (line: string) => void }): Promise<PacmanTestRepo>;

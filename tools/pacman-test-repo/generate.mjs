@@ -10,16 +10,23 @@
 //
 // OUTDIR/<repo>/ holds the packages and <repo>.db (core: gzip; extra: zstd, to exercise sniffing)
 // plus <repo>.db.tar.{gz,zst}; OUTDIR/pacman.conf points Debian's pacman at them (SigLevel=Never).
-// Cached by a digest of this script (OUTDIR/.inputs); built beside OUTDIR and renamed into place.
-// Needs: bsdtar (libarchive-tools), zstd, gzip.
+// A bootable set rides along in core (`base` + `linux`): Debian's static busybox (init, getty,
+// every applet), Debian's kernel with the modules the live initramfs needs, and the busybox init
+// configuration (BOOT in this script).
+// Cached by a digest of every input (OUTDIR/.inputs): this script, the repackaged host files, the
+// busybox-static .deb, the kernel's files and the packing tools' versions; built beside OUTDIR and
+// renamed into place.
+// Needs: bsdtar (libarchive-tools), zstd, xz, gzip, dpkg-deb, apt-get (busybox-static when the apt
+// cache lacks it) and tools/fetch-kernel.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, symlink, utimes, writeFile, lstat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withDirectoryLock } from '../testing/directory-lock.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '../..');
 
 /** Build time of every package (and the mtime of every file in them): reproducible output. */
 export const BUILD_DATE = 1_700_000_000;
@@ -30,7 +37,19 @@ export const REPOS = ['core', 'extra'];
  * Each exists to make one resolution rule observable (see the comments).
  */
 export const PACKAGES = [
-  { repo: 'core', name: 'filesystem', version: '2024.04.07-1', arch: 'any', groups: ['base-meta'], files: { 'etc/os-release': 'NAME="distroforge pacman test"\nID=arch\n', 'usr/lib/.keep': '', 'bin': { link: 'usr/bin' } } },
+  // Arch's layout: bin, sbin, usr/sbin -> usr/bin; lib, lib64 -> usr/lib; the mount points a
+  // booted system needs; os-release.
+  {
+    repo: 'core', name: 'filesystem', version: '2024.04.07-1', arch: 'any', groups: ['base-meta'],
+    files: {
+      'etc/os-release': `NAME="Arch-like Linux"\nPRETTY_NAME="Arch-like Linux (distroforge pacman test)"\nID=arch\nBUILD_ID=rolling\n`,
+      'usr/lib/.keep': '', 'usr/bin': { dir: true, mode: 0o755 }, 'usr/share': { dir: true, mode: 0o755 },
+      'bin': { link: 'usr/bin' }, 'sbin': { link: 'usr/bin' }, 'usr/sbin': { link: 'bin' }, 'lib': { link: 'usr/lib' }, 'lib64': { link: 'usr/lib' },
+      'boot': { dir: true, mode: 0o755 }, 'dev': { dir: true, mode: 0o755 }, 'home': { dir: true, mode: 0o755 }, 'mnt': { dir: true, mode: 0o755 },
+      'proc': { dir: true, mode: 0o555 }, 'root': { dir: true, mode: 0o750 }, 'run': { dir: true, mode: 0o755 }, 'sys': { dir: true, mode: 0o555 },
+      'tmp': { dir: true, mode: 0o1777 }, 'var/log': { dir: true, mode: 0o755 }, 'var/tmp': { dir: true, mode: 0o1777 },
+    },
+  },
   { repo: 'core', name: 'glibc', version: '2.39-2', depends: ['filesystem'], provides: ['libc.so=6-64'] },
   { repo: 'core', name: 'readline', version: '8.2.010-1', depends: ['glibc'] },
   // Two providers of `sh` (bash, dash): pacman picks the first by repository order, then name.
@@ -40,7 +59,8 @@ export const PACKAGES = [
   { repo: 'core', name: 'zlib', version: '1:1.3.1-1', depends: ['glibc'] },
   { repo: 'core', name: 'coreutils', version: '9.5-1', depends: ['glibc', 'zlib>=1:1.2'] },
   // A meta-package, like Arch's base.
-  { repo: 'core', name: 'base', version: '3-2', arch: 'any', depends: ['filesystem', 'bash', 'coreutils'] },
+  // base also brings the boot set's busybox and its init configuration (see BOOT).
+  { repo: 'core', name: 'base', version: '3-2', arch: 'any', depends: ['filesystem', 'bash', 'coreutils', 'busybox', 'base-system'] },
   { repo: 'core', name: 'openssl', version: '3.3.0-1', depends: ['glibc'], provides: ['libcrypto.so=3-64', 'libssl.so=3-64'] },
   { repo: 'core', name: 'libfoo', version: '2.0-1', provides: ['libfoo.so=2-64'] },
   // Also in extra, newer there: the first repository wins.
@@ -65,8 +85,8 @@ export const PACKAGES = [
   { repo: 'extra', name: 'needs-missing', version: '1-1', depends: ['does-not-exist'] },
   { repo: 'extra', name: 'needs-old-zlib', version: '1-1', depends: ['zlib<1:1.0'] },
   // What .INSTALL scripts and alpm hooks run with: the host's dash and its C library, repackaged
-  // (busybox-free), behind Arch's lib/lib64 -> usr/lib links.
-  { repo: 'core', name: 'sh-runtime', version: '1.0-1', depends: ['filesystem'], files: { 'usr/bin/sh': { host: '/bin/dash', mode: 0o755 }, 'usr/lib/libc.so.6': { host: '/lib/x86_64-linux-gnu/libc.so.6', mode: 0o755 }, 'usr/lib/ld-linux-x86-64.so.2': { host: '/lib64/ld-linux-x86-64.so.2', mode: 0o755 }, 'lib': { link: 'usr/lib' }, 'lib64': { link: 'usr/lib' } } },
+  // (busybox-free), behind filesystem's lib/lib64 -> usr/lib links.
+  { repo: 'core', name: 'sh-runtime', version: '1.0-1', depends: ['filesystem'], files: { 'usr/bin/sh': { host: '/bin/dash', mode: 0o755 }, 'usr/lib/libc.so.6': { host: '/lib/x86_64-linux-gnu/libc.so.6', mode: 0o755 }, 'usr/lib/ld-linux-x86-64.so.2': { host: '/lib64/ld-linux-x86-64.so.2', mode: 0o755 } } },
   // An .INSTALL script (pre_install sees its files absent, post_install adds a user and writes
   // into a directory owned by that user), owners and a setuid mode from the archive, a backup
   // file, xz compression.
@@ -113,6 +133,161 @@ export const PACKAGES = [
   },
 ];
 
+/** Host name, os-release id and the line rcS prints on the serial console once busybox init runs it. */
+export const BOOT = { hostname: 'arch-like', id: 'arch', rcsMarker: 'arch-like rcS: busybox sh is up', request: ['base', 'linux'] };
+
+/**
+ * Modules the `linux` package carries, with their dependencies and soft dependencies: what
+ * @distroforge/initramfs-cpio's live initramfs loads (its LIVE_MODULES), plus virtio net/console —
+ * the list tools/rpm-test-repo uses for rocky-live.
+ */
+export const BOOT_MODULES = [
+  'loop', 'squashfs', 'erofs', 'overlay', 'isofs', 'cdrom', 'sr_mod', 'ata_piix', 'ahci',
+  'virtio_pci', 'virtio_blk', 'virtio_scsi', 'usb_storage', 'uas', 'xhci_pci', 'ehci_pci',
+  '9p', '9pnet_virtio', 'virtiofs', 'sd_mod', 'nvme', 'crc32c_generic', 'ext4', 'btrfs', 'xfs',
+  'virtio_net', 'virtio_console',
+];
+
+const INITTAB = `::sysinit:/etc/init.d/rcS
+ttyS0::respawn:/sbin/getty -L 115200 ttyS0 vt100
+::ctrlaltdel:/sbin/reboot
+::shutdown:/bin/umount -a -r
+`;
+
+const RCS = `#!/bin/sh
+# Run by busybox init (::sysinit). The live initramfs may already have mounted these.
+[ -e /proc/mounts ] || mount -t proc proc /proc
+[ -d /sys/kernel ] || mount -t sysfs sysfs /sys
+[ -c /dev/ttyS0 ] || mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts && mount -t devpts devpts /dev/pts 2>/dev/null
+hostname -F /etc/hostname
+. /etc/os-release
+echo "${BOOT.rcsMarker}: $PRETTY_NAME, kernel $(uname -r)"
+`;
+
+/**
+ * The boot set's packages (core). `busybox` and `linux` take their versions from Debian's
+ * busybox-static and kernel; their files are filled in at build time (`bootFiles`).
+ */
+function bootPackages(inputs) {
+  return [
+    // Debian's static busybox, every applet a link in usr/bin (Arch merges sbin there); its
+    // usr/bin/sh is sh-runtime's too.
+    { repo: 'core', name: 'busybox', version: archVersion(inputs.busyboxVersion), depends: ['filesystem'], conflicts: ['sh-runtime'] },
+    // The busybox init configuration and the accounts (root without a password: the boot test
+    // logs in on ttyS0); its /etc/passwd and /etc/group are accounts' too.
+    {
+      repo: 'core', name: 'base-system', version: '1.0-1', arch: 'any', depends: ['filesystem', 'busybox'], conflicts: ['accounts'], backup: ['etc/passwd', 'etc/group', 'etc/shadow', 'etc/hostname'],
+      files: {
+        'etc/hostname': `${BOOT.hostname}\n`,
+        'etc/inittab': INITTAB,
+        'etc/init.d/rcS': { content: RCS, mode: 0o755 },
+        'etc/profile': 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/bin\n',
+        'etc/shells': '/bin/sh\n/usr/bin/sh\n',
+        'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\n',
+        'etc/group': 'root:x:0:root\n',
+        'etc/shadow': { content: 'root::14871::::::\n', mode: 0o600 },
+      },
+    },
+    // Debian's kernel in Arch's layout: usr/lib/modules/$VER/{vmlinuz,pkgbase} and the modules
+    // (no modules.dep: the image's depmod writes it).
+    { repo: 'core', name: 'linux', version: `${inputs.kernelVersion.replace(/-/g, '.')}-1`, depends: ['filesystem'] },
+  ];
+}
+
+/** Debian version (`1:1.35.0-4+deb12u1+b1`) -> an Arch one (`1:1.35.0-4.12.1.1`): pkgrel is digits and dots. */
+function archVersion(debian) {
+  const m = /^(?:(\d+):)?(.+?)(?:-([^-]+))?$/.exec(debian);
+  const rel = (m[3] ?? '1').replace(/[^0-9]+/g, '.').replace(/^\.|\.$/g, '') || '1';
+  return `${m[1] ? `${m[1]}:` : ''}${m[2].replace(/[^A-Za-z0-9._+]/g, '_')}-${rel}`;
+}
+
+/** The boot packages' files that come from Debian's binaries (busybox unpacked into `work`). */
+async function bootFiles(pkg, inputs, work) {
+  if (pkg.name === 'busybox') {
+    const dir = join(work, '.busybox-deb');
+    execFileSync('dpkg-deb', ['-x', inputs.busyboxDeb, dir]);
+    const binary = join(dir, 'bin/busybox');
+    const applets = [...new Set(execFileSync(binary, ['--list-full'], { encoding: 'utf8' }).split('\n').filter(Boolean).map((a) => basename(a)))].filter((a) => a !== 'busybox').sort();
+    return { 'usr/bin/busybox': { host: binary, mode: 0o755 }, ...Object.fromEntries(applets.map((a) => [`usr/bin/${a}`, { link: 'busybox' }])) };
+  }
+  if (pkg.name === 'linux') {
+    const v = inputs.kernelVersion;
+    const files = { [`usr/lib/modules/${v}/vmlinuz`]: { host: join(inputs.kernelDir, 'boot', `vmlinuz-${v}`), mode: 0o644 }, [`usr/lib/modules/${v}/pkgbase`]: 'linux\n' };
+    for (const file of inputs.kernelFiles) files[`usr/lib/modules/${v}/${file}`] = { host: join(inputs.kernelDir, 'lib/modules', v, file), mode: 0o644 };
+    return files;
+  }
+  return pkg.files;
+}
+
+/** The module files (relative to lib/modules/$VER) of BOOT_MODULES' closure, and the builtin lists depmod reads. */
+async function kernelModuleFiles(modules) {
+  const deps = new Map();
+  for (const line of (await readFile(join(modules, 'modules.dep'), 'utf8')).split('\n')) {
+    const [file, rest = ''] = line.split(':');
+    if (file) deps.set(moduleName(file), { file, deps: rest.trim().split(/\s+/).filter(Boolean) });
+  }
+  const aliases = new Map();
+  for (const line of (await readFile(join(modules, 'modules.alias'), 'utf8')).split('\n')) {
+    const [word, alias, name] = line.split(' ');
+    if (word === 'alias' && name && !aliases.has(alias)) aliases.set(alias.replace(/-/g, '_'), name);
+  }
+  const softdeps = new Map();
+  for (const line of (await readFile(join(modules, 'modules.softdep'), 'utf8')).split('\n')) {
+    const [word, name, ...rest] = line.trim().split(/\s+/);
+    if (word === 'softdep' && name) softdeps.set(moduleName(name), rest.filter((w) => w !== 'pre:' && w !== 'post:'));
+  }
+  const wanted = new Set();
+  const visit = (name) => {
+    const key = moduleName(name);
+    const entry = deps.get(key) ?? deps.get(moduleName(aliases.get(key) ?? ''));
+    if (!entry || wanted.has(entry.file)) return;
+    wanted.add(entry.file);
+    for (const d of entry.deps) visit(d);
+    for (const d of softdeps.get(moduleName(entry.file)) ?? []) visit(d);
+  };
+  for (const name of BOOT_MODULES) visit(name);
+  return [...wanted, 'modules.builtin', 'modules.builtin.modinfo', 'modules.order'].sort();
+}
+
+const moduleName = (file) => basename(file).replace(/\.ko(\.[gx]z|\.zst)?$/, '').replace(/-/g, '_');
+
+/** Debian's busybox-static .deb: from the apt cache (or the rpm test repository's download), else downloaded once into .cache/pacman-test-repo/debs. */
+async function findBusyboxDeb() {
+  const own = join(repoRoot, '.cache/pacman-test-repo/debs');
+  for (const dir of ['/var/cache/apt/archives', join(repoRoot, '.cache/rpm-test-repo/debs'), own]) {
+    const found = (await readdir(dir).catch(() => [])).filter((f) => /^busybox-static_.*_amd64\.deb$/.test(f)).sort();
+    if (found.length > 0) return join(dir, found.at(-1));
+  }
+  await mkdir(own, { recursive: true });
+  execFileSync('apt-get', ['download', '-qq', 'busybox-static'], { cwd: own, stdio: ['ignore', 'ignore', 'inherit'] });
+  const found = (await readdir(own)).filter((f) => f.startsWith('busybox-static_')).sort();
+  if (found.length === 0) throw new Error('pacman-test-repo: apt-get download busybox-static produced no .deb');
+  return join(own, found.at(-1));
+}
+
+/**
+ * Every input of the build and their digest: this script, the repackaged host files, the
+ * busybox-static .deb, the kernel's vmlinuz and module files, and the versions of the tools whose
+ * output lands in the repository (bsdtar, zstd, xz, gzip).
+ */
+async function collectInputs() {
+  const kernelDir = execFileSync(join(repoRoot, 'tools/fetch-kernel'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  const kernelVersion = (await readFile(join(kernelDir, '.version'), 'utf8')).trim();
+  const kernelFiles = await kernelModuleFiles(join(kernelDir, 'lib/modules', kernelVersion));
+  const busyboxDeb = await findBusyboxDeb();
+  const busyboxVersion = execFileSync('dpkg-deb', ['-f', busyboxDeb, 'Version'], { encoding: 'utf8' }).trim();
+  const hash = createHash('sha256');
+  hash.update(await readFile(fileURLToPath(import.meta.url)));
+  for (const pkg of PACKAGES) for (const spec of Object.values(pkg.files ?? {})) if (typeof spec === 'object' && spec.host) hash.update(await readFile(spec.host));
+  hash.update(await readFile(busyboxDeb));
+  hash.update(`${kernelVersion}\0${kernelFiles.join(',')}\0`);
+  hash.update(await readFile(join(kernelDir, 'boot', `vmlinuz-${kernelVersion}`)));
+  for (const file of kernelFiles) hash.update(await readFile(join(kernelDir, 'lib/modules', kernelVersion, file)));
+  for (const tool of [['bsdtar', '--version'], ['zstd', '--version'], ['xz', '--version'], ['gzip', '--version']]) hash.update(execFileSync(tool[0], tool.slice(1), { encoding: 'utf8' }));
+  return { key: hash.digest('hex'), kernelDir, kernelVersion, kernelFiles, busyboxDeb, busyboxVersion };
+}
+
 function hook(triggers, action) {
   return `${[...triggers, '', '[Action]', ...action].join('\n')}\n`;
 }
@@ -123,19 +298,19 @@ const PACKAGER = 'distroforge tests <tests@distroforge.invalid>';
 export async function generatePacmanTestRepo(outDir, options = {}) {
   const log = options.log ?? (() => {});
   const out = resolve(outDir);
-  const hash = createHash('sha256').update(await readFile(fileURLToPath(import.meta.url)));
-  // The repackaged host files are inputs too.
-  for (const pkg of PACKAGES) for (const spec of Object.values(pkg.files ?? {})) if (typeof spec === 'object' && spec.host) hash.update(await readFile(spec.host));
-  const key = hash.digest('hex');
+  const inputs = await collectInputs();
+  const key = inputs.key;
   const stamp = join(out, '.inputs');
   const ready = async () => (await readFile(stamp, 'utf8').catch(() => '')).trim() === key;
-  if (await ready()) return describe(out);
+  if (await ready()) return describe(out, inputs);
   // One builder at a time: a second build renamed over the first would swap the packages under a
   // test that already read the first one's database (checksum errors).
-  return withDirectoryLock(out, async () => ((await ready()) ? describe(out) : build(out, key, log)));
+  return withDirectoryLock(out, async () => ((await ready()) ? describe(out, inputs) : build(out, inputs, log)));
 }
 
-async function build(out, key, log) {
+async function build(out, inputs, log) {
+  const key = inputs.key;
+  const packages = allPackages(inputs);
   const work = await mkdtemp(`${out}.tmp-`);
   try {
     log(`pacman-test-repo: building in ${work}`);
@@ -145,8 +320,9 @@ async function build(out, key, log) {
       await mkdir(repoDir, { recursive: true });
       await mkdir(dbDir, { recursive: true });
       const folders = [];
-      for (const pkg of PACKAGES.filter((p) => p.repo === repo)) {
-        const built = await buildPackage(pkg, join(work, `.stage-${repo}-${pkg.name}`), repoDir);
+      for (const pkg of packages.filter((p) => p.repo === repo)) {
+        const files = await bootFiles(pkg, inputs, work);
+        const built = await buildPackage({ ...pkg, files }, join(work, `.stage-${repo}-${pkg.name}`), repoDir);
         const folder = `${pkg.name}-${pkg.version}`;
         await mkdir(join(dbDir, folder));
         await writeFile(join(dbDir, folder, 'desc'), desc(pkg, built));
@@ -159,6 +335,7 @@ async function build(out, key, log) {
       await symlink(`${repo}.db.tar.${suffix}`, join(repoDir, `${repo}.db`));
       await rm(dbDir, { recursive: true });
     }
+    await rm(join(work, '.busybox-deb'), { recursive: true, force: true });
     await writeFile(join(work, 'pacman.conf'), pacmanConf(out));
     await writeFile(join(work, '.inputs'), `${key}\n`);
     // mkdtemp made it 0700: an ordinary user's build reads it too (the rootless tests).
@@ -169,11 +346,22 @@ async function build(out, key, log) {
     await rm(work, { recursive: true, force: true });
     throw error;
   }
-  return describe(out);
+  return describe(out, inputs);
 }
 
-function describe(out) {
-  return { dir: out, config: join(out, 'pacman.conf'), repos: REPOS.map((name) => ({ name, dir: join(out, name), db: join(out, name, `${name}.db`) })), packages: PACKAGES };
+/** The table's packages and the boot set's. */
+function allPackages(inputs) {
+  return [...PACKAGES, ...bootPackages(inputs)];
+}
+
+function describe(out, inputs) {
+  return {
+    dir: out,
+    config: join(out, 'pacman.conf'),
+    repos: REPOS.map((name) => ({ name, dir: join(out, name), db: join(out, name, `${name}.db`) })),
+    packages: allPackages(inputs),
+    boot: { request: [...BOOT.request], kernelVersion: inputs.kernelVersion, busyboxVersion: inputs.busyboxVersion, hostname: BOOT.hostname, rcsMarker: BOOT.rcsMarker },
+  };
 }
 
 /** A pacman.conf for Debian's pacman: the repositories in order, no signature checks. */
@@ -237,7 +425,8 @@ async function buildPackage(pkg, stage, repoDir) {
   const compression = pkg.compression ?? 'zst';
   const filename = `${pkg.name}-${pkg.version}-${arch}.pkg.tar.${compression}`;
   const tar = execFileSync('bsdtar', ['-cf', '-', '@..spec-tar'], { cwd: stage, maxBuffer: 1 << 28 });
-  const compressor = { zst: ['zstd', '-19', '-q', '-c', '-T0'], xz: ['xz', '-6', '-c', '-T1'], gz: ['gzip', '-9nc'] }[compression];
+  // Large packages (busybox, linux) at a quicker zstd level: the repository is rebuilt when an input changes.
+  const compressor = { zst: ['zstd', tar.length > 1 << 21 ? '-6' : '-19', '-q', '-c', '-T0'], xz: ['xz', '-6', '-c', '-T1'], gz: ['gzip', '-9nc'] }[compression];
   const data = execFileSync(compressor[0], compressor.slice(1), { input: tar, maxBuffer: 1 << 28 });
   await writeFile(join(repoDir, filename), data);
   await rm(stage, { recursive: true });

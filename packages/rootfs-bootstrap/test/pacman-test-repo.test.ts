@@ -1,5 +1,6 @@
-import { existsSync, lstatSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPacmanSyncDatabaseFile } from '../src/pacman/sync-database.js';
 import { pacmanTestRepo } from './pacman-fixtures.js';
@@ -52,5 +53,45 @@ describe('tools/pacman-test-repo', () => {
     expect(existsSync(join(s.root, 'usr/share/zlib/VERSION'))).toBe(true);
     // The dependency check of pacman's own database is clean too.
     expect(runPacman(s, ['-Dk']).status).toBe(0);
+  }, 120_000);
+
+  it("installs the bootable set with pacman -S base linux: Arch's kernel layout, busybox init on ttyS0, accounts, host name; -Qkk and -Dk clean", () => {
+    const root = pacmanScratch([], 'pacman-test-repo-boot-');
+    try {
+      useRepositoryConfig(root, readFileSync(repo.config, 'utf8'));
+      expect(runPacman(root, ['-Sy']).status).toBe(0);
+      const install = runPacman(root, ['-S', ...repo.boot.request]);
+      expect(install.status, install.stderr).toBe(0);
+      const r = root.root;
+      const v = repo.boot.kernelVersion;
+      expect(statSync(join(r, 'usr/lib/modules', v, 'vmlinuz')).size).toBeGreaterThan(1 << 20);
+      expect(readFileSync(join(r, 'usr/lib/modules', v, 'pkgbase'), 'utf8')).toBe('linux\n');
+      expect(readdirSync(join(r, 'usr/lib/modules'))).toEqual([v]);
+      // The live initramfs's modules are there (their .ko files; depmod runs in the image).
+      const modules = execFileSync('find', [join(r, 'usr/lib/modules', v, 'kernel'), '-name', '*.ko*'], { encoding: 'utf8' }).split('\n').filter(Boolean).map((f) => basename(f).replace(/\.ko.*$/, ''));
+      for (const m of ['squashfs', 'overlay', 'isofs', 'virtio_blk', 'ext4', 'loop']) expect(modules, m).toContain(m);
+      // /sbin/init and /sbin/getty are busybox through Arch's sbin -> usr/bin.
+      expect(readlinkSync(join(r, 'sbin'))).toBe('usr/bin');
+      expect(readlinkSync(join(r, 'sbin/init'))).toBe('busybox');
+      expect(readlinkSync(join(r, 'usr/bin/getty'))).toBe('busybox');
+      expect(readlinkSync(join(r, 'lib'))).toBe('usr/lib');
+      expect(execFileSync(join(r, 'usr/bin/busybox'), ['--list'], { encoding: 'utf8' }).split('\n')).toEqual(expect.arrayContaining(['init', 'getty', 'login', 'sh', 'mount', 'modprobe', 'hostname']));
+      expect(readFileSync(join(r, 'etc/inittab'), 'utf8')).toMatch(/^ttyS0::respawn:\/sbin\/getty -L 115200 ttyS0 vt100$/m);
+      expect(readFileSync(join(r, 'etc/init.d/rcS'), 'utf8')).toContain('hostname -F /etc/hostname');
+      expect(lstatSync(join(r, 'etc/init.d/rcS')).mode & 0o777).toBe(0o755);
+      expect(readFileSync(join(r, 'etc/hostname'), 'utf8')).toBe(`${repo.boot.hostname}\n`);
+      expect(readFileSync(join(r, 'etc/passwd'), 'utf8')).toMatch(/^root:x:0:0:root:\/root:\/bin\/sh$/m);
+      expect(readFileSync(join(r, 'etc/shadow'), 'utf8')).toMatch(/^root::/m);
+      expect(lstatSync(join(r, 'etc/shadow')).mode & 0o777).toBe(0o600);
+      expect(readFileSync(join(r, 'etc/os-release'), 'utf8')).toMatch(/^PRETTY_NAME=/m);
+      for (const [dir, mode] of [['proc', 0o555], ['sys', 0o555], ['dev', 0o755], ['tmp', 0o1777], ['run', 0o755], ['root', 0o750]] as const) expect(lstatSync(join(r, dir)).mode & 0o7777, dir).toBe(mode);
+      const check = runPacman(root, ['-Qkk']);
+      expect(check.status, check.stdout + check.stderr).toBe(0);
+      expect(runPacman(root, ['-Dk']).status).toBe(0);
+      // busybox and sh-runtime both own usr/bin/sh; base-system and accounts both own etc/passwd.
+      expect(runPacman(root, ['-S', 'sh-runtime']).status).not.toBe(0);
+    } finally {
+      rmSync(root.dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });
