@@ -127,7 +127,7 @@ describe('apt profiles with extraPackageFiles and kernel.file', () => {
     expect(e.message).toMatch(/is a \.rpm package; source\.type apt installs \.deb files/);
     const text = profileDir('apt-text', 'name: apt-text\nsource: { type: apt }\nkernel:\n  file: notes.txt\n');
     writeFileSync(join(text, 'notes.txt'), 'hello\n');
-    expect(await profileErrorOf(text)).toMatchObject({ key: 'kernel.file', line: 4, message: expect.stringMatching(/neither a \.deb nor an \.rpm/) });
+    expect(await profileErrorOf(text)).toMatchObject({ key: 'kernel.file', line: 4, message: expect.stringMatching(/neither a \.deb, an \.rpm nor a pacman package/) });
     const both = profileDir('apt-both', 'name: apt-both\nsource: { type: apt }\nkernel:\n  package: linux-image-amd64\n  file: k.deb\n');
     buildDeb(join(both, 'k.deb'), { Package: 'linux-image-df', Version: '1', Architecture: 'amd64' }, { 'boot/vmlinuz-1': 'k\n' });
     expect(await profileErrorOf(both)).toMatchObject({ key: 'kernel.package', line: 4, message: expect.stringContaining('linux-image-df') });

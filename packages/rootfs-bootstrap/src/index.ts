@@ -16,7 +16,8 @@ export {
   type InstallReport,
   type LocalFileFacts,
 } from './package-source.js';
-export { packageFileFormat, type PackageFileFormat } from './local-packages.js';
+export { packageFileFormat, PACKAGE_FILE_LABEL, type PackageFileFormat } from './local-packages.js';
+export { pacmanArchiveKind } from './pacman/archive-kind.js';
 export { readPackageFileInfo, type PackageFileInfo } from './package-file-info.js';
 export { checkReleaseAcceptable, type ReleaseRules } from './apt/release-acceptance.js';
 export { aptSource, type AptSourceOptions, type AptPackageSource, type AptSourceIndex, type ResolvedRelease } from './apt/source.js';

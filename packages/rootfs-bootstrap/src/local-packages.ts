@@ -1,4 +1,5 @@
 import { open, stat } from 'node:fs/promises';
+import { pacmanArchiveKind } from './pacman/archive-kind.js';
 import { resolve } from 'node:path';
 import { LocalPackageError, UnsatisfiableError } from './errors.js';
 import type { PackageCandidate } from './package-candidate.js';
@@ -6,12 +7,15 @@ import { sha256File } from '@distroforge/core';
 import type { LocalFileFacts } from './package-source.js';
 
 /** Package file formats, told apart by their first bytes. */
-export type PackageFileFormat = 'deb' | 'rpm';
+export type PackageFileFormat = 'deb' | 'rpm' | 'pacman';
+
+/** How a format's files are named in messages. */
+export const PACKAGE_FILE_LABEL: Readonly<Record<PackageFileFormat, string>> = { deb: '.deb', rpm: '.rpm', pacman: 'pacman (.pkg.tar.*)' };
 
 const RPM_LEAD_MAGIC = Buffer.from([0xed, 0xab, 0xee, 0xdb]);
 const AR_MAGIC = Buffer.from('!<arch>\n', 'latin1');
 
-/** The format of a package file from its magic bytes (an ar archive is taken as a .deb), or undefined. */
+/** The format of a package file from its magic bytes (an ar archive is taken as a .deb; a tar with pacman's dot-files first, as is or compressed, as a pacman package), or undefined. */
 export async function packageFileFormat(file: string): Promise<PackageFileFormat | undefined> {
   const handle = await open(file, 'r');
   try {
@@ -19,17 +23,17 @@ export async function packageFileFormat(file: string): Promise<PackageFileFormat
     const { bytesRead } = await handle.read(head, 0, 8, 0);
     if (bytesRead >= 8 && head.equals(AR_MAGIC)) return 'deb';
     if (bytesRead >= 4 && head.subarray(0, 4).equals(RPM_LEAD_MAGIC)) return 'rpm';
-    return undefined;
   } finally {
     await handle.close();
   }
+  return (await pacmanArchiveKind(file)) === 'package' ? 'pacman' : undefined;
 }
 
 /** Refuses a local file that is not a `format` package, saying what it is instead. */
 export async function assertPackageFormat(file: string, format: PackageFileFormat, sourceKind: string): Promise<void> {
   const found = await packageFileFormat(file);
   if (found === format) return;
-  throw new LocalPackageError(file, found ? `is a .${found} package; an ${sourceKind} source installs .${format} files` : `is not a .${format} package (unknown file format)`);
+  throw new LocalPackageError(file, found ? `is a ${PACKAGE_FILE_LABEL[found]} package; an ${sourceKind} source installs ${PACKAGE_FILE_LABEL[format]} files` : `is not a ${PACKAGE_FILE_LABEL[format]} package (unknown file format)`);
 }
 
 /**

@@ -7,14 +7,15 @@ import { LocalPackageError } from './errors.js';
 import { packageFileFormat, type PackageFileFormat } from './local-packages.js';
 import { sha256File } from '@distroforge/core';
 import { formatRpmEvr } from './rpm/version.js';
+import { readPacmanPackage } from './pacman/install/package-archive.js';
 
-/** What a package file is, from its own metadata (a `.deb`'s control file, an `.rpm`'s header). */
+/** What a package file is, from its own metadata (a `.deb`'s control file, an `.rpm`'s header, a pacman package's `.PKGINFO`). */
 export interface PackageFileInfo {
   /** Absolute path. */
   file: string;
   format: PackageFileFormat;
   name: string;
-  /** Debian version, or rpm `[epoch:]version-release`. */
+  /** Debian version, rpm `[epoch:]version-release` or pacman `[epoch:]pkgver-pkgrel`. */
   version: string;
   architecture: string;
   sha256: string;
@@ -31,9 +32,9 @@ export async function readPackageFileInfo(file: string): Promise<PackageFileInfo
   const stats = await stat(path).catch(() => undefined);
   if (!stats?.isFile()) throw new LocalPackageError(path, stats ? 'not a regular file' : 'no such file');
   const format = await packageFileFormat(path);
-  if (!format) throw new LocalPackageError(path, 'is neither a .deb nor an .rpm package (unknown file format)');
+  if (!format) throw new LocalPackageError(path, 'is neither a .deb, an .rpm nor a pacman package (unknown file format)');
   try {
-    const facts = format === 'deb' ? await debIdentity(path) : await rpmIdentity(path);
+    const facts = format === 'deb' ? await debIdentity(path) : format === 'rpm' ? await rpmIdentity(path) : await pacmanIdentity(path);
     return { file: path, format, ...facts, sha256: await sha256File(path), size: stats.size };
   } catch (error) {
     if (error instanceof LocalPackageError || !(error instanceof Error)) throw error;
@@ -52,4 +53,9 @@ async function rpmIdentity(file: string): Promise<{ name: string; version: strin
   const header = await readRpm(file);
   if (header.isSource) throw new LocalPackageError(file, `is a source package (${header.name}); install binary .rpm files`);
   return { name: header.name, version: formatRpmEvr({ epoch: header.epoch ?? 0, version: header.version, release: header.release }), architecture: header.arch };
+}
+
+async function pacmanIdentity(file: string): Promise<{ name: string; version: string; architecture: string }> {
+  const { info } = await readPacmanPackage(file);
+  return { name: info.name, version: info.version, architecture: info.architecture ?? 'any' };
 }

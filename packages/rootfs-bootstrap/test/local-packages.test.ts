@@ -3,11 +3,12 @@
 // that wins over the mirror. Oracle: dpkg's own status database of the target.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, copyFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, copyFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootstrapRootfs, LocalPackageError, readPackageFileInfo, resolveRootfs, UnsatisfiableError, type BootstrapResult } from '../src/index.js';
+import { bootstrapRootfs, LocalPackageError, packageFileFormat, readPackageFileInfo, resolveRootfs, UnsatisfiableError, type BootstrapResult } from '../src/index.js';
+import { generatePacmanTestRepo } from '../../../tools/pacman-test-repo/generate.mjs';
 import { buildDeb, buildRpm } from './local-package-fixtures.js';
 
 const work = mkdtempSync(join(tmpdir(), 'rootfs-bootstrap-local-'));
@@ -112,5 +113,22 @@ describe('readPackageFileInfo', () => {
     expect(rpm).toMatchObject({ format: 'rpm', name: 'df-info', architecture: 'noarch', sha256: sha256(file) });
     expect(rpm.version).toBe(execFileSync('rpm', ['-qp', '--qf', '%{VERSION}-%{RELEASE}', file], { encoding: 'utf8' }));
     await expect(readPackageFileInfo(join(work, 'nothing.deb'))).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_LOCAL_PACKAGE', path: join(work, 'nothing.deb') });
+  });
+
+  it("reads a pacman package's name, version and architecture from its .PKGINFO (pacman -Qp as oracle), zstd or plain, whatever its file name", async () => {
+    const generated = await generatePacmanTestRepo(join(import.meta.dirname, '..', '..', '..', '.cache', 'pacman-test-repo', 'repo'));
+    const name = readdirSync(join(generated.dir, 'extra')).find((f) => f.startsWith('app-') && f.endsWith('.pkg.tar.zst'))!;
+    const file = join(generated.dir, 'extra', name);
+    const info = await readPackageFileInfo(file);
+    expect(info).toMatchObject({ file, format: 'pacman', name: 'app', sha256: sha256(file) });
+    expect(`${info.name} ${info.version}`).toBe(execFileSync('pacman', ['-Qp', file], { encoding: 'utf8' }).trim());
+    expect(info.architecture).toBe(/^app-[^-]+-[^-]+-([^.]+)\.pkg/.exec(name)![1]);
+    const plain = join(work, 'renamed.bin');
+    writeFileSync(plain, execFileSync('zstd', ['-dc', file]));
+    expect(await packageFileFormat(plain)).toBe('pacman');
+    expect(await readPackageFileInfo(plain)).toMatchObject({ format: 'pacman', name: 'app', version: info.version });
+    // A sync database is a tar of the same compression, but no package.
+    expect(await packageFileFormat(generated.repos[0]!.db)).toBeUndefined();
+    await expect(readPackageFileInfo(generated.repos[0]!.db)).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_LOCAL_PACKAGE' });
   });
 });

@@ -1,7 +1,5 @@
-import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { decompress, sniffCompressor, type Compression } from '@distroforge/core';
 import { CliError } from '../errors.js';
 
 
@@ -26,10 +24,10 @@ export async function detectFileKind(file: string): Promise<FileKind> {
     if (magic6 === '070701' || magic6 === '070702') return 'cpio';
     // A tar archive, as is or compressed: a pacman package (dot-files first) or sync database
     // (NAME-VERSION/desc members); any other compressed stream is taken for an initramfs.
-    const compression: Compression = b.subarray(257, 262).toString('latin1') === 'ustar' ? 'none' : (sniffCompressor(b) ?? 'none');
-    const pacman = await pacmanKindOf(file, compression);
-    if (pacman) return pacman;
-    if (compression !== 'none' && compression !== 'bzip2' && compression !== 'lzma') return 'cpio';
+    const { pacmanArchiveKind } = await import('@distroforge/rootfs-bootstrap');
+    const pacman = await pacmanArchiveKind(file);
+    if (pacman) return pacman === 'package' ? 'pacman-package' : 'pacman-database';
+    if ((b[0] === 0x1f && b[1] === 0x8b) || b.readUInt32LE(0) === 0xfd2fb528 || magic6 === '\xfd7zXZ\x00') return 'cpio';
     throw new CliError('ERR_INSPECT_UNKNOWN_FORMAT', `${file}: not an rpm, deb, pacman package or database, cpio/initramfs, squashfs, erofs, ISO or GPT disk image`, {
       path: file,
       hint: 'inspect understands .rpm, .deb, pacman packages and sync databases, initramfs (cpio, optionally gzip/zstd/xz), squashfs, erofs, ISO 9660 and GPT disk images',
@@ -37,24 +35,6 @@ export async function detectFileKind(file: string): Promise<FileKind> {
   } finally {
     await handle.close();
   }
-}
-
-/** The first tar header of the (decompressed) file tells a pacman package from a sync database. */
-async function pacmanKindOf(file: string, compression: Compression): Promise<'pacman-package' | 'pacman-database' | undefined> {
-  let head = Buffer.alloc(0);
-  try {
-    for await (const chunk of decompress(createReadStream(file, { highWaterMark: 64 * 1024 }), compression)) {
-      head = Buffer.concat([head, chunk]);
-      if (head.length >= 512) break;
-    }
-  } catch {
-    return undefined; // not a stream of this compression: not a pacman file
-  }
-  if (head.length < 512 || head.subarray(257, 262).toString('latin1') !== 'ustar') return undefined;
-  const name = head.subarray(0, 100).toString('latin1').replace(/\0.*$/s, '').replace(/^\.\//, '');
-  if (/^\.(PKGINFO|BUILDINFO|MTREE|INSTALL|CHANGELOG)$/.test(name)) return 'pacman-package';
-  if (/^[^/]+-[^/-]+-[^/-]+\/(desc|files)?$/.test(name)) return 'pacman-database';
-  return undefined;
 }
 
 export interface Inspection {

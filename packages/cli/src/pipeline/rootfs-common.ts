@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeManifest, type Manifest } from '@distroforge/core';
-import { LocalPackageError, readPackageFileInfo, type PackageFileInfo } from '@distroforge/rootfs-bootstrap';
+import { LocalPackageError, PACKAGE_FILE_LABEL, readPackageFileInfo, type PackageFileFormat, type PackageFileInfo } from '@distroforge/rootfs-bootstrap';
 import type { LoadedProfile } from '../profile/load-profile.js';
 import { ProfileError } from '../errors.js';
 import { profileKeyPosition } from '../profile/profile-key-position.js';
@@ -44,7 +44,7 @@ export interface ProfileLocalPackages {
 export async function profileLocalPackages(loaded: LoadedProfile): Promise<ProfileLocalPackages> {
   const { profile } = loaded;
   // A busybox profile's kernel comes from Debian (the kernel stage), so its kernel.file is a .deb.
-  const format = profile.source.type.startsWith('rpm-') ? 'rpm' : 'deb';
+  const format: PackageFileFormat = profile.source.type.startsWith('rpm-') ? 'rpm' : profile.source.type.startsWith('pacman') ? 'pacman' : 'deb';
   const keyed: [string[], string][] = profile.extraPackageFiles.map((file, i) => [['extraPackageFiles', String(i)], file]);
   if (profile.kernel.file !== undefined) keyed.push([['kernel', 'file'], profile.kernel.file]);
   const files: PackageFileInfo[] = [];
@@ -56,13 +56,13 @@ export async function profileLocalPackages(loaded: LoadedProfile): Promise<Profi
       info = await readPackageFileInfo(path);
     } catch (error) {
       if (!(error instanceof LocalPackageError)) throw error;
-      throw await profileKeyError(loaded, key, error.message, 'give a .deb (apt sources) or .rpm (RPM sources) package file');
+      throw await profileKeyError(loaded, key, error.message, 'give a .deb (apt sources), .rpm (RPM sources) or .pkg.tar.* (pacman sources) package file');
     }
     if (profile.source.type === 'busybox' && key[0] === 'extraPackageFiles') {
       throw await profileKeyError(loaded, key, 'a busybox source has no package root to install package files into', 'use an apt or RPM source, or remove extraPackageFiles');
     }
     if (info.format !== format) {
-      throw await profileKeyError(loaded, key, `${given} is a .${info.format} package; source.type ${profile.source.type} installs .${format} files`, `give a .${format} package file`);
+      throw await profileKeyError(loaded, key, `${given} is a ${PACKAGE_FILE_LABEL[info.format]} package; source.type ${profile.source.type} installs ${PACKAGE_FILE_LABEL[format]} files`, `give a ${PACKAGE_FILE_LABEL[format]} package file`);
     }
     files.push(info);
   }

@@ -1,9 +1,10 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bootstrapPacman, loadPacmanKeyring, pacmanSignatureVerifier, resolvePacmanRootfs, type PacmanRepository } from '@distroforge/rootfs-bootstrap';
+import { bootstrapPacman, loadPacmanKeyring, pacmanSignatureVerifier, resolvePacmanRootfs, type PacmanRepository, type PacmanVerify } from '@distroforge/rootfs-bootstrap';
 import type { StageResult } from '../engine/stage-cache.js';
-import { CliError } from '../errors.js';
 import type { Profile } from '../profile/profile-schema.js';
 import type { BuildContext } from './build-context.js';
 import { locatingUnsatisfiable } from './locate-unsatisfiable.js';
@@ -46,21 +47,45 @@ function folderRepositoryName(folder: string): string {
  * functions and alpm hooks run in the image root in a user namespace, as root or not.
  */
 export async function pacmanRootfsStage(ctx: BuildContext, source: PacmanSource, local: ProfileLocalPackages): Promise<StageResult<RootfsStageResult>> {
-  if (local.files.length > 0) {
-    throw new CliError('ERR_SOURCE_UNSUPPORTED', `local package files (extraPackageFiles, kernel.file) are not installed from a ${source.type} source yet`, {
-      value: local.files.map((f) => f.file),
-      hint: 'put the .pkg.tar.* files in a folder and use it as a pacman-dir source, or remove extraPackageFiles and kernel.file',
-    });
-  }
-  const repositories = pacmanRepositories(ctx.loaded.dir, source);
+  const sourceRepositories = pacmanRepositories(ctx.loaded.dir, source);
   const architecture = source.type === 'pacman' ? source.arch : 'x86_64';
-  const include = rootfsIncludes(ctx.loaded);
+  // Local package files (extraPackageFiles, kernel.file) are installed whether asked for or not, from
+  // a repository of their own listed first, so each wins over the source's package of its name.
+  const include = [...new Set([...rootfsIncludes(ctx.loaded), ...local.files.map((f) => f.name)])].sort();
   const keyringDir = source.keyring === undefined ? DEFAULT_PACMAN_KEYRING : resolve(ctx.loaded.dir, source.keyring);
+  const localFolder = local.files.length > 0 ? await localPackageFolder(local) : undefined;
+  const repositories = [...(localFolder ? [{ name: LOCAL_REPOSITORY, folder: localFolder }] : []), ...sourceRepositories];
+  try {
+    return await pacmanStage(ctx, source, local, { repositories, sourceRepositories, architecture, include, keyringDir });
+  } finally {
+    if (localFolder) await rm(localFolder, { recursive: true, force: true });
+  }
+}
+
+/** The repository name of a profile's local package files (pacman reserves `local` for its own database). */
+const LOCAL_REPOSITORY = 'profile';
+
+/** A folder of links to the local package files, named as repo-add would list them. */
+async function localPackageFolder(local: ProfileLocalPackages): Promise<string> {
+  const folder = await mkdtemp(join(tmpdir(), 'distroforge-pacman-local-'));
+  for (const f of local.files) await symlink(f.file, join(folder, `${f.name}-${f.version}-${f.architecture}.pkg.tar`));
+  return folder;
+}
+
+async function pacmanStage(
+  ctx: BuildContext,
+  source: PacmanSource,
+  local: ProfileLocalPackages,
+  plan: { repositories: PacmanRepository[]; sourceRepositories: PacmanRepository[]; architecture: string; include: string[]; keyringDir: string },
+): Promise<StageResult<RootfsStageResult>> {
+  const { repositories, architecture, include, keyringDir } = plan;
   const resolved = await locatingUnsatisfiable(ctx.loaded, () => resolvePacmanRootfs({ repositories, include, architecture, ...(ctx.signal ? { signal: ctx.signal } : {}) }));
   return ctx.cache.run({
     name: 'rootfs',
     inputs: {
-      source: { ...source, repositories, ...(source.sigLevel === 'off' ? {} : { keyring: keyringDir }) },
+      // The local folder is a temporary one: the files' digests (in the package list) key them.
+      source: { ...source, repositories: plan.sourceRepositories, ...(source.sigLevel === 'off' ? {} : { keyring: keyringDir }) },
+      localPackages: local.files.map((f) => f.sha256),
       include,
       packages: resolved.packages.map((p) => [p.name, p.version, p.architecture, p.sha256]),
       epoch: ctx.epoch,
@@ -71,8 +96,7 @@ export async function pacmanRootfsStage(ctx: BuildContext, source: PacmanSource,
     describe: (r) => `${r.packages.length} packages`,
     run: async (dir) => {
       const started = performance.now();
-      // The keyring is read only when the signatures are checked (a cached root needs neither).
-      const verify = source.sigLevel === 'off' ? undefined : pacmanSignatureVerifier(await loadPacmanKeyring(keyringDir), { level: source.sigLevel, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      const verify = source.sigLevel === 'off' ? undefined : await signatureCheck(keyringDir, source.sigLevel, ctx.signal);
       const result = await bootstrapPacman({
         repositories,
         include,
@@ -93,4 +117,16 @@ export async function pacmanRootfsStage(ctx: BuildContext, source: PacmanSource,
       });
     },
   });
+}
+
+/**
+ * The signature check of a build: the source's packages at its `sigLevel`, the profile's own files
+ * at `optional` (pacman's LocalFileSigLevel: a signature is checked when there is one). The keyring
+ * is read only when a root is built (a cached one needs none).
+ */
+async function signatureCheck(keyringDir: string, level: 'optional' | 'required', signal: AbortSignal | undefined): Promise<PacmanVerify> {
+  const keyring = await loadPacmanKeyring(keyringDir);
+  const repositoryCheck = pacmanSignatureVerifier(keyring, { level, ...(signal ? { signal } : {}) });
+  const localCheck = pacmanSignatureVerifier(keyring, { level: 'optional', ...(signal ? { signal } : {}) });
+  return (request) => (request.repository === LOCAL_REPOSITORY ? localCheck(request) : repositoryCheck(request));
 }
