@@ -6,8 +6,8 @@ import { loadProfile } from '@distroforge/cli';
 const examples = join(import.meta.dirname, '..', '..', '..', 'examples');
 const names = (await readdir(examples, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
 
-it('has the four example profiles', () => {
-  expect(names).toEqual(['debian-live', 'macpro-kvm-host', 'minimal', 'rocky-live']);
+it('has the five example profiles', () => {
+  expect(names).toEqual(['arch-live', 'debian-live', 'macpro-kvm-host', 'minimal', 'rocky-live']);
 });
 
 it.each(names)('examples/%s loads and validates', async (name) => {
