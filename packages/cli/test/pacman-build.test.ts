@@ -62,4 +62,22 @@ describe('a pacman profile', () => {
     expect(error?.message).toMatch(/^filesystem-2024.04.07-1: no signature/);
     expect(await readdir(join(dir, 'out')).catch(() => [])).toEqual([]);
   }, 600_000);
+
+  it('is locked: distroforge lock lists each package with its repository; build --locked passes, and refuses a lock the repositories no longer give', async () => {
+    const dir = await profile('locked', '');
+    const lock = await runDistroforge(['lock', dir, '--json']);
+    expect(lock.exitCode, lock.stderr.slice(-1000)).toBe(0);
+    const file = join(dir, 'distroforge.lock');
+    const written = JSON.parse(await readFile(file, 'utf8')) as { source: string; repositories: string[]; packages: { name: string; version: string; repository: string; sha256: string }[] };
+    expect(written.source).toBe('pacman');
+    expect(written.repositories).toEqual(['core', 'extra']);
+    expect(written.packages.find((p) => p.name === 'linux')).toMatchObject({ repository: 'core', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect((await runDistroforge(['build', dir, '--locked', '--json'])).exitCode).toBe(0);
+    const busybox = written.packages.find((p) => p.name === 'busybox')!;
+    await writeFile(file, (await readFile(file, 'utf8')).replace(JSON.stringify(busybox), JSON.stringify({ ...busybox, version: '0.1-1' })));
+    const refused = await runDistroforge(['build', dir, '--locked', '--json']);
+    expect(refused.exitCode).toBe(4);
+    const error = refused.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { type: string; code?: string; message?: string }).find((e) => e.type === 'error');
+    expect(error).toMatchObject({ code: 'ERR_LOCK_MISMATCH', message: expect.stringContaining(`~ busybox 0.1-1 -> ${busybox.version}`) });
+  }, 600_000);
 });

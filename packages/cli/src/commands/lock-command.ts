@@ -17,7 +17,7 @@ export default defineCommand({
     const lock = await resolveLock(loaded, aptMetadataOptions({ floor, lockReleases: await lockedReleases(loaded.dir), allowRollback: args.allowRollback }));
     const file = await writeLock(loaded.dir, lock);
     if (args.json) process.stdout.write(`${JSON.stringify({ type: 'result', file, packages: lock.packages.length })}\n`);
-    else process.stdout.write(`wrote ${file}: ${lock.packages.length} packages (${lock.suite}/${lock.variant}, ${lock.architecture})\n`);
+    else process.stdout.write(`wrote ${file}: ${lock.packages.length} packages (${'source' in lock ? lock.repositories.join(', ') : `${lock.suite}/${lock.variant}`}, ${lock.architecture})\n`);
     return 0;
   },
 });

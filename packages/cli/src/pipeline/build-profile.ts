@@ -99,7 +99,7 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
     metadata,
     resolveLock: () =>
       (resolution ??= resolveLock(loaded, aptMetadataOptions(metadata)).then((lock) => {
-        metadata.floor.recordReleases(lock.releases ?? []);
+        if ('releases' in lock) metadata.floor.recordReleases(lock.releases ?? []);
         return lock;
       })),
     walkStageTree: rememberingWalker(),

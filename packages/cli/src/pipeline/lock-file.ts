@@ -8,10 +8,14 @@ import { resolveRootfs } from '@distroforge/rootfs-bootstrap';
 import { locatingUnsatisfiable } from './locate-unsatisfiable.js';
 import type { LoadedProfile } from '../profile/load-profile.js';
 import { profileLocalPackages, rootfsIncludes } from './rootfs-common.js';
+import { resolvePacmanProfile, withPacmanPlan } from './stage-rootfs-pacman.js';
 
 export const LOCK_FILE = 'distroforge.lock';
 
-const lockSchema = z
+const lockedPackage = z.object({ name: z.string(), version: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict();
+
+/** An apt source's lock: the suite, variant and Releases it was resolved from. */
+const aptLockSchema = z
   .object({
     format: z.literal('distroforge-lock'),
     version: z.literal(1),
@@ -20,9 +24,23 @@ const lockSchema = z
     architecture: z.string(),
     /** The signed Release each suite was resolved from: a later resolution must not be older. */
     releases: z.array(z.object({ suite: z.string(), date: z.string().optional() }).strict()).optional(),
-    packages: z.array(z.object({ name: z.string(), version: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict()),
+    packages: z.array(lockedPackage),
   })
   .strict();
+
+/** A pacman source's lock: the repositories (in order) it was resolved from, each package's one. */
+const pacmanLockSchema = z
+  .object({
+    format: z.literal('distroforge-lock'),
+    version: z.literal(1),
+    source: z.literal('pacman'),
+    architecture: z.string(),
+    repositories: z.array(z.string()),
+    packages: z.array(lockedPackage.extend({ repository: z.string() }).strict()),
+  })
+  .strict();
+
+const lockSchema = z.union([aptLockSchema, pacmanLockSchema]);
 
 export type LockFile = z.infer<typeof lockSchema>;
 
@@ -32,14 +50,25 @@ export type LockFile = z.infer<typeof lockSchema>;
  */
 export async function resolveLock(loaded: LoadedProfile, metadata?: { minReleaseDates: Record<string, string>; allowReleaseRollback: boolean }): Promise<LockFile> {
   const { profile } = loaded;
+  // Local package files take part as in the build (and a kernel.file replaces the default kernel).
+  if (profile.source.type === 'pacman' || profile.source.type === 'pacman-dir') {
+    const local = await profileLocalPackages(loaded);
+    return withPacmanPlan(loaded, profile.source, local, async (plan) => ({
+      format: 'distroforge-lock',
+      version: 1,
+      source: 'pacman',
+      architecture: plan.architecture,
+      repositories: plan.repositories.map((r) => r.name),
+      packages: (await resolvePacmanProfile(loaded, plan)).packages.map((p) => ({ name: p.name, version: p.version, sha256: p.sha256, repository: p.repository })),
+    }));
+  }
   if (profile.source.type !== 'apt') {
-    throw new CliError('ERR_SOURCE_UNSUPPORTED', `lock files are written for apt sources only (this profile uses ${profile.source.type})`, {
+    throw new CliError('ERR_SOURCE_UNSUPPORTED', `lock files are written for apt and pacman sources only (this profile uses ${profile.source.type})`, {
       value: profile.source.type,
-      hint: 'use source.type apt',
+      hint: 'use an apt or pacman source, or pin the RPM source (a fixed folder or ISO)',
     });
   }
   const source = profile.source;
-  // Local package files take part as in the build (and a kernel.file replaces the default kernel).
   const local = await profileLocalPackages(loaded);
   const result = await locatingUnsatisfiable(loaded, () =>
     resolveRootfs({
@@ -68,7 +97,8 @@ export async function resolveLock(loaded: LoadedProfile, metadata?: { minRelease
 export async function writeLock(dir: string, lock: LockFile): Promise<string> {
   const file = join(dir, LOCK_FILE);
   const lines = lock.packages.map((p) => `    ${JSON.stringify(p)}`);
-  const { packages: _packages, releases, ...rest } = lock;
+  const { packages: _packages, ...rest } = lock;
+  const releases = 'releases' in lock ? lock.releases : undefined;
   // One line per Release, like the packages: a new mirror snapshot is a one-line diff.
   const head = { ...rest, ...(releases ? { releases: '@releases' } : {}) };
   const headText = JSON.stringify(head, null, 2).replace('"@releases"', `[\n${(releases ?? []).map((r) => `    ${JSON.stringify(r)}`).join(',\n')}\n  ]`);
@@ -91,16 +121,19 @@ export async function readLock(dir: string): Promise<LockFile> {
   return parsed.data;
 }
 
-/** The lock file's Releases, if the profile has a valid one (for the metadata floor); none otherwise. */
-export async function lockedReleases(dir: string): Promise<NonNullable<LockFile['releases']>> {
+/** The lock file's Releases, if the profile has a valid apt one (for the metadata floor); none otherwise. */
+export async function lockedReleases(dir: string): Promise<NonNullable<AptLockFile['releases']>> {
   if (!existsSync(join(dir, LOCK_FILE))) return [];
-  return (await readLock(dir).catch(() => undefined))?.releases ?? [];
+  const lock = await readLock(dir).catch(() => undefined);
+  return lock && 'releases' in lock ? (lock.releases ?? []) : [];
 }
+
+type AptLockFile = z.infer<typeof aptLockSchema>;
 
 /** What differs between a lock file and a fresh resolution, as readable lines (empty: identical). */
 export function lockDifferences(locked: LockFile, now: LockFile): string[] {
-  const before = new Map(locked.packages.map((p) => [p.name, p]));
-  const after = new Map(now.packages.map((p) => [p.name, p]));
+  const before = new Map<string, { version: string; sha256: string }>(locked.packages.map((p) => [p.name, p]));
+  const after = new Map<string, { version: string; sha256: string }>(now.packages.map((p) => [p.name, p]));
   const lines: string[] = [];
   for (const [name, p] of before) {
     const q = after.get(name);
@@ -108,7 +141,10 @@ export function lockDifferences(locked: LockFile, now: LockFile): string[] {
     else if (q.version !== p.version || q.sha256 !== p.sha256) lines.push(`~ ${name} ${p.version} -> ${q.version}${q.version === p.version ? ' (different digest)' : ''}`);
   }
   for (const [name, q] of after) if (!before.has(name)) lines.push(`+ ${name} ${q.version} (new)`);
-  for (const key of ['suite', 'variant', 'architecture'] as const) if (locked[key] !== now[key]) lines.push(`${key}: ${locked[key]} -> ${now[key]}`);
+  const header = (lock: LockFile): Record<string, string> =>
+    'source' in lock ? { source: lock.source, architecture: lock.architecture, repositories: lock.repositories.join(' ') } : { suite: lock.suite, variant: lock.variant, architecture: lock.architecture };
+  const [was, is] = [header(locked), header(now)];
+  for (const key of new Set([...Object.keys(was), ...Object.keys(is)])) if (was[key] !== is[key]) lines.push(`${key}: ${was[key] ?? '(none)'} -> ${is[key] ?? '(none)'}`);
   return lines.sort();
 }
 

@@ -3,7 +3,8 @@ import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bootstrapPacman, loadPacmanKeyring, pacmanSignatureVerifier, resolvePacmanRootfs, type PacmanRepository, type PacmanVerify } from '@distroforge/rootfs-bootstrap';
+import { bootstrapPacman, loadPacmanKeyring, pacmanSignatureVerifier, resolvePacmanRootfs, type PacmanRepository, type PacmanRootfsResolution, type PacmanVerify } from '@distroforge/rootfs-bootstrap';
+import type { LoadedProfile } from '../profile/loaded-profile.js';
 import type { StageResult } from '../engine/stage-cache.js';
 import type { Profile } from '../profile/profile-schema.js';
 import type { BuildContext } from './build-context.js';
@@ -11,7 +12,7 @@ import { locatingUnsatisfiable } from './locate-unsatisfiable.js';
 import { finishRootfs, rootfsIncludes, type ProfileLocalPackages, type RootfsStageResult } from './rootfs-common.js';
 import { rootfsProgress } from './rootfs-progress.js';
 
-type PacmanSource = Extract<Profile['source'], { type: 'pacman' | 'pacman-dir' }>;
+export type PacmanSource = Extract<Profile['source'], { type: 'pacman' | 'pacman-dir' }>;
 
 /** Where Debian's archlinux-keyring puts Arch's keyring (archlinux.gpg, -trusted, -revoked). */
 export const DEFAULT_PACMAN_KEYRING = '/usr/share/keyrings';
@@ -47,19 +48,41 @@ function folderRepositoryName(folder: string): string {
  * functions and alpm hooks run in the image root in a user namespace, as root or not.
  */
 export async function pacmanRootfsStage(ctx: BuildContext, source: PacmanSource, local: ProfileLocalPackages): Promise<StageResult<RootfsStageResult>> {
-  const sourceRepositories = pacmanRepositories(ctx.loaded.dir, source);
+  return withPacmanPlan(ctx.loaded, source, local, (plan) => pacmanStage(ctx, source, local, plan));
+}
+
+/** What a pacman profile installs from: its repositories (the local files' first), targets and keyring. */
+export interface PacmanPlan {
+  repositories: PacmanRepository[];
+  /** The source's repositories alone (stable: part of the stage key). */
+  sourceRepositories: PacmanRepository[];
+  architecture: string;
+  include: string[];
+  keyringDir: string;
+}
+
+/**
+ * Runs `body` with the plan of a pacman profile. Local package files (extraPackageFiles,
+ * kernel.file) are installed whether asked for or not, from a repository of their own listed first
+ * (a temporary folder of links, removed afterwards), so each wins over the source's package of its name.
+ */
+export async function withPacmanPlan<T>(loaded: LoadedProfile, source: PacmanSource, local: ProfileLocalPackages, body: (plan: PacmanPlan) => Promise<T>): Promise<T> {
+  const sourceRepositories = pacmanRepositories(loaded.dir, source);
   const architecture = source.type === 'pacman' ? source.arch : 'x86_64';
-  // Local package files (extraPackageFiles, kernel.file) are installed whether asked for or not, from
-  // a repository of their own listed first, so each wins over the source's package of its name.
-  const include = [...new Set([...rootfsIncludes(ctx.loaded), ...local.files.map((f) => f.name)])].sort();
-  const keyringDir = source.keyring === undefined ? DEFAULT_PACMAN_KEYRING : resolve(ctx.loaded.dir, source.keyring);
+  const include = [...new Set([...rootfsIncludes(loaded), ...local.files.map((f) => f.name)])].sort();
+  const keyringDir = source.keyring === undefined ? DEFAULT_PACMAN_KEYRING : resolve(loaded.dir, source.keyring);
   const localFolder = local.files.length > 0 ? await localPackageFolder(local) : undefined;
   const repositories = [...(localFolder ? [{ name: LOCAL_REPOSITORY, folder: localFolder }] : []), ...sourceRepositories];
   try {
-    return await pacmanStage(ctx, source, local, { repositories, sourceRepositories, architecture, include, keyringDir });
+    return await body({ repositories, sourceRepositories, architecture, include, keyringDir });
   } finally {
     if (localFolder) await rm(localFolder, { recursive: true, force: true });
   }
+}
+
+/** The packages a pacman profile resolves to now (sync databases read, nothing fetched), located in the profile when one cannot be. */
+export async function resolvePacmanProfile(loaded: LoadedProfile, plan: PacmanPlan, signal?: AbortSignal): Promise<PacmanRootfsResolution> {
+  return locatingUnsatisfiable(loaded, () => resolvePacmanRootfs({ repositories: plan.repositories, include: plan.include, architecture: plan.architecture, ...(signal ? { signal } : {}) }));
 }
 
 /** The repository name of a profile's local package files (pacman reserves `local` for its own database). */
@@ -76,10 +99,10 @@ async function pacmanStage(
   ctx: BuildContext,
   source: PacmanSource,
   local: ProfileLocalPackages,
-  plan: { repositories: PacmanRepository[]; sourceRepositories: PacmanRepository[]; architecture: string; include: string[]; keyringDir: string },
+  plan: PacmanPlan,
 ): Promise<StageResult<RootfsStageResult>> {
   const { repositories, architecture, include, keyringDir } = plan;
-  const resolved = await locatingUnsatisfiable(ctx.loaded, () => resolvePacmanRootfs({ repositories, include, architecture, ...(ctx.signal ? { signal: ctx.signal } : {}) }));
+  const resolved = await resolvePacmanProfile(ctx.loaded, plan, ctx.signal);
   return ctx.cache.run({
     name: 'rootfs',
     inputs: {
