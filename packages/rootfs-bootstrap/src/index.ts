@@ -94,7 +94,7 @@ export {
   type PacmanVerifyRequest,
   type PacmanVerifyResult,
 } from './pacman/install/options.js';
-export { readPacmanPackage, unpackPacmanPackage, type PacmanPackageContents, type PacmanUnpackResult, type UnpackPacmanOptions } from './pacman/install/package-archive.js';
+export { readPacmanPackage, unpackPacmanPackage, type PacmanPackageContents, type PacmanUnpackResult, type ReadPacmanPackageOptions, type UnpackPacmanOptions } from './pacman/install/package-archive.js';
 export { parsePkgInfo, type PacmanPkgInfo } from './pacman/install/pkginfo.js';
 export { localDesc, PACMAN_LOCAL_DB, ALPM_DB_VERSION, type LocalDatabaseEntry, type PacmanInstallReason, type PacmanValidation } from './pacman/install/local-database.js';
 export { installPacmanTransaction, type PacmanTransactionPackage, type PacmanTransactionOptions, type PacmanTransactionReport } from './pacman/install/transaction.js';

@@ -1,5 +1,13 @@
-import { emptyManifest, mergeManifest, prepareUserNamespace, reclaimTree, sourceDateEpoch, type Manifest, type UserNamespace } from '@distroforge/core';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import {
+  emptyManifest,
+  mergeManifest,
+  prepareUserNamespace,
+  reclaimTree,
+  sourceDateEpoch,
+  type Manifest,
+  type UserNamespace,
+} from '@distroforge/core';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { assertEmptyTarget } from '../../bootstrap-rootfs.js';
@@ -14,6 +22,8 @@ import type { PacmanInstallReason, PacmanValidation } from './local-database.js'
 import { pacmanBootstrapOptionsSchema, type PacmanBootstrapOptions } from './options.js';
 import { readPacmanPackage, type PacmanPackageContents } from './package-archive.js';
 import { resolvePacmanSelection } from './resolve-rootfs.js';
+import { decompressSmallPackages } from './batch-decompress.js';
+import { IMAGE_HOOK_DIRS } from './alpm-hooks.js';
 import { installPacmanTransaction, type PacmanTransactionReport } from './transaction.js';
 
 /** One installed package. */
@@ -57,7 +67,7 @@ export async function bootstrapPacman(options: PacmanBootstrapOptions): Promise<
   const target = resolve(o.target);
   await assertEmptyTarget(target);
   // Before any work: a machine that cannot run the image's scripts says so, with its fix.
-  const namespace: UserNamespace | undefined = o.scripts ? await prepareUserNamespace() : undefined;
+  const prepared: UserNamespace | undefined = o.scripts ? await prepareUserNamespace() : undefined;
   const epoch = sourceDateEpoch();
   const installDate = epoch ?? Math.floor(Date.now() / 1000);
   const cacheDir = o.cacheDir ?? defaultCacheDir();
@@ -66,54 +76,106 @@ export async function bootstrapPacman(options: PacmanBootstrapOptions): Promise<
   const resolved = await resolvePacmanSelection(o);
   o.onProgress?.({ phase: 'resolve', packages: resolved.length });
 
-  const candidates = resolved.map(({ pkg, source, reason }) => ({ pkg, source, reason, candidate: candidateOf(pkg, source.packageUrl(pkg.filename)) }));
-  const files = await fetchPackages(candidates.map((c) => c.candidate), { cacheDir, concurrency: o.concurrency, ...(o.onProgress ? { onProgress: o.onProgress } : {}), ...(o.signal ? { signal: o.signal } : {}) });
-
-  const transaction: { contents: PacmanPackageContents; reason: PacmanInstallReason; validation: PacmanValidation[]; pkg: PacmanPackageInfo }[] = [];
-  for (const { pkg, source, reason } of candidates) {
-    o.signal?.throwIfAborted();
-    const file = files.get(pkg.name)!;
-    const contents = await readPacmanPackage(file);
-    if (contents.info.name !== pkg.name || contents.info.version !== pkg.version) {
-      throw new PacmanPackageFormatError(`${pkg.filename} holds ${contents.info.name} ${contents.info.version}, not ${pkg.name} ${pkg.version} as ${pkg.repo}.db says`, { path: file, value: `${contents.info.name}-${contents.info.version}` });
-    }
-    const verified = o.verify ? await o.verify({ package: pkg, repository: pkg.repo, file, signature: source.signatureOf(pkg.filename) }) : undefined;
-    transaction.push({ pkg, contents, reason, validation: verified?.signatureVerified ? ['pgp'] : ['sha256'] });
-  }
-
-  const logFile = o.logFile ?? join(await mkdtemp(join(tmpdir(), 'distroforge-pacman-')), 'scripts.log');
-  await writeFile(logFile, '');
-  const { manifest, report } = await buildAtomically(
-    target,
-    async (root) => {
-      const report = await installPacmanTransaction(root, transaction, {
-        namespace,
-        logFile,
-        installDate,
-        strictScripts: o.strictScripts,
-        hookDirs: o.hookDirs,
-        env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/bin:/usr/sbin:/bin:/sbin', LC_ALL: 'C', HOME: '/root', ...(epoch === undefined ? {} : { SOURCE_DATE_EPOCH: String(epoch) }) },
-        ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-        ...(o.signal ? { signal: o.signal } : {}),
-      });
-      const scanned = await scanTree(root, epoch, namespace ? { namespace } : {});
-      // With the scripts run, the tree as the namespace saw it is the truth (nodes aside, never on
-      // disk); unpacked only, the archives' headers are.
-      const nodes = report.manifest.filter((e) => e.type === 'char' || e.type === 'block' || e.type === 'fifo');
-      const entries = namespace ? [...nodes, ...scanned] : [...scanned, ...report.manifest];
-      return { manifest: mergeManifest(emptyManifest(), entries), report };
+  const candidates = resolved.map(({ pkg, source, reason }) => ({
+    pkg,
+    source,
+    reason,
+    candidate: candidateOf(pkg, source.packageUrl(pkg.filename)),
+  }));
+  const files = await fetchPackages(
+    candidates.map((c) => c.candidate),
+    {
+      cacheDir,
+      concurrency: o.concurrency,
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
     },
-    namespace ? (temp) => reclaimTree(namespace, temp) : undefined,
   );
 
-  return {
-    target,
-    packages: transaction.map((t) => ({ name: t.pkg.name, version: t.pkg.version, repository: t.pkg.repo, reason: t.reason, sha256: t.pkg.sha256!, validation: t.validation })),
-    manifest,
-    scriptlets: report.scriptlets,
-    hooks: report.hooks,
-    logFile,
-  };
+  // The small zstd packages decompressed by one zstd process, read and unpacked from their tars.
+  const scratch = await mkdtemp(join(tmpdir(), 'distroforge-pacman-tars-'));
+  try {
+    const tars = await decompressSmallPackages(
+      candidates.map((c) => files.get(c.pkg.name)!),
+      scratch,
+      o.signal,
+    );
+    const transaction: {
+      contents: PacmanPackageContents;
+      reason: PacmanInstallReason;
+      validation: PacmanValidation[];
+      pkg: PacmanPackageInfo;
+    }[] = [];
+    for (const { pkg, source, reason } of candidates) {
+      o.signal?.throwIfAborted();
+      const file = files.get(pkg.name)!;
+      const tar = tars.get(file);
+      const contents = await readPacmanPackage(file, tar ? { decompressed: tar } : {});
+      if (contents.info.name !== pkg.name || contents.info.version !== pkg.version) {
+        throw new PacmanPackageFormatError(
+          `${pkg.filename} holds ${contents.info.name} ${contents.info.version}, not ${pkg.name} ${pkg.version} as ${pkg.repo}.db says`,
+          { path: file, value: `${contents.info.name}-${contents.info.version}` },
+        );
+      }
+      const verified = o.verify
+        ? await o.verify({ package: pkg, repository: pkg.repo, file, signature: source.signatureOf(pkg.filename) })
+        : undefined;
+      transaction.push({ pkg, contents, reason, validation: verified?.signatureVerified ? ['pgp'] : ['sha256'] });
+    }
+
+    // The image's scripts need the user namespace only when something can run: an .INSTALL function,
+    // a hook (the packages' or hookDirs) or ldconfig; otherwise the files are unpacked alone, as with
+    // scripts: false (the same tree and manifest, without the namespace's processes).
+    const namespace =
+      prepared && (o.hookDirs.length > 0 || transaction.some((t) => mayRunInImage(t.contents))) ? prepared : undefined;
+    const logFile = o.logFile ?? join(await mkdtemp(join(tmpdir(), 'distroforge-pacman-')), 'scripts.log');
+    await writeFile(logFile, '');
+    const { manifest, report } = await buildAtomically(
+      target,
+      async (root) => {
+        const report = await installPacmanTransaction(root, transaction, {
+          namespace,
+          logFile,
+          installDate,
+          strictScripts: o.strictScripts,
+          hookDirs: o.hookDirs,
+          env: {
+            PATH: '/usr/local/sbin:/usr/local/bin:/usr/bin:/usr/sbin:/bin:/sbin',
+            LC_ALL: 'C',
+            HOME: '/root',
+            ...(epoch === undefined ? {} : { SOURCE_DATE_EPOCH: String(epoch) }),
+          },
+          ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+          ...(o.signal ? { signal: o.signal } : {}),
+        });
+        const scanned = await scanTree(root, epoch, namespace ? { namespace } : {});
+        // With the scripts run, the tree as the namespace saw it is the truth (nodes aside, never on
+        // disk); unpacked only, the archives' headers are.
+        const nodes = report.manifest.filter((e) => e.type === 'char' || e.type === 'block' || e.type === 'fifo');
+        const entries = namespace ? [...nodes, ...scanned] : [...scanned, ...report.manifest];
+        return { manifest: mergeManifest(emptyManifest(), entries), report };
+      },
+      namespace ? (temp) => reclaimTree(namespace, temp) : undefined,
+    );
+
+    return {
+      target,
+      packages: transaction.map((t) => ({
+        name: t.pkg.name,
+        version: t.pkg.version,
+        repository: t.pkg.repo,
+        reason: t.reason,
+        sha256: t.pkg.sha256!,
+        validation: t.validation,
+      })),
+      manifest,
+      scriptlets: report.scriptlets,
+      hooks: report.hooks,
+      logFile,
+    };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }
 
 /** The fetcher's view of a package: where it is, its size and SHA-256. */
@@ -136,3 +198,11 @@ function candidateOf(pkg: PacmanPackageInfo, location: string): PackageCandidate
   };
 }
 
+/** Whether a package gives the image something to run: an `.INSTALL` function, a hook file, or `/etc/ld.so.conf` (ldconfig). */
+function mayRunInImage(contents: PacmanPackageContents): boolean {
+  if (contents.install && (contents.install.includes('pre_install') || contents.install.includes('post_install')))
+    return true;
+  return contents.files.some(
+    (f) => f === 'etc/ld.so.conf' || IMAGE_HOOK_DIRS.some((d) => f === `${d}/` || f.startsWith(`${d}/`)),
+  );
+}

@@ -22,6 +22,8 @@ export interface PacmanPackageContents {
   changelog: Buffer | undefined;
   /** alpm's file list: every member but the dot-files, relative, directories ending in `/`, sorted bytewise. */
   files: string[];
+  /** A decompressed copy of `file` (a plain tar) that unpacking reads instead, when the caller made one. */
+  decompressed?: string;
 }
 
 /** What unpacking one package wrote. */
@@ -45,6 +47,13 @@ export interface UnpackPacmanOptions {
    * the set then.
    */
   adoptDirectories?: Set<string>;
+  /** A decompressed copy of `file` (a plain tar) to read instead (`PacmanPackageContents.decompressed`). */
+  decompressed?: string;
+}
+
+export interface ReadPacmanPackageOptions {
+  /** A decompressed copy of `file` (a plain tar) to read instead; errors still name `file`. */
+  decompressed?: string;
 }
 
 /**
@@ -54,7 +63,7 @@ export interface UnpackPacmanOptions {
  * damaged one is refused here (`PacmanPackageFormatError`), as pacman loads each package fully
  * before its transaction starts. Compression is sniffed (zstd, xz, gzip, bzip2 or none).
  */
-export async function readPacmanPackage(file: string): Promise<PacmanPackageContents> {
+export async function readPacmanPackage(file: string, options: ReadPacmanPackageOptions = {}): Promise<PacmanPackageContents> {
   let pkginfo: string | undefined;
   let mtree: Buffer | undefined;
   let install: Buffer | undefined;
@@ -79,10 +88,10 @@ export async function readPacmanPackage(file: string): Promise<PacmanPackageCont
     const type = debMemberType(entry.type);
     if (type === undefined) return;
     files.add(type === 'dir' ? `${name}/` : name);
-  });
+  }, options.decompressed);
   if (pkginfo === undefined) throw new PacmanPackageFormatError(`${file} has no .PKGINFO: not a pacman package`, { path: file });
   const info = parsePkgInfo(pkginfo, file);
-  return { file, info, mtree, install, changelog, files: [...files].sort(compareBytes) };
+  return { file, info, mtree, install, changelog, files: [...files].sort(compareBytes), ...(options.decompressed ? { decompressed: options.decompressed } : {}) };
 }
 
 /**
@@ -223,7 +232,7 @@ export async function unpackPacmanPackage(file: string, root: string, options: U
     } catch (error) {
       throw writeError(file, name, host, error);
     }
-  });
+  }, options.decompressed);
   // Directory modes last: a read-only directory must receive its files first.
   for (const { host, mode, mtime } of dirModes.reverse()) {
     try {
@@ -258,18 +267,19 @@ function writeError(file: string, name: string, host: string | undefined, error:
 }
 
 /** Streams a package's tar members, decompressed by what its first bytes say; malformed input is a PacmanPackageFormatError. */
-async function readPackageTar(file: string, onEntry: (entry: ReadEntry, stop: StopTarball) => void): Promise<void> {
+async function readPackageTar(file: string, onEntry: (entry: ReadEntry, stop: StopTarball) => void, decompressed?: string): Promise<void> {
+  const source = decompressed ?? file;
   const head = Buffer.alloc(compressorMagicBytes);
   let fd: number;
   try {
-    fd = openSync(file, 'r');
+    fd = openSync(source, 'r');
   } catch (error) {
     throw new PacmanPackageFormatError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { path: file, cause: error });
   }
   const read = readSync(fd, head, 0, head.length, 0);
   closeSync(fd);
   const compression = sniffCompressor(head.subarray(0, read)) ?? 'none';
-  const stream = Readable.from(decompress(createReadStream(file), compression, { origin: file }), { objectMode: false });
+  const stream = Readable.from(decompress(createReadStream(source), compression, { origin: file }), { objectMode: false });
   try {
     await parseDebTar(file, 'package archive', stream, onEntry);
   } catch (error) {

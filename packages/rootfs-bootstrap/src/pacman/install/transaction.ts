@@ -71,7 +71,7 @@ export async function installPacmanTransaction(root: string, packages: readonly 
       options.signal?.throwIfAborted();
       const { info } = pkg.contents;
       if (session) await runScriptlet(root, pkg.contents, 'pre_install', session, options, report, flushOwners, adopt);
-      const unpacked = await unpackPacmanPackage(pkg.contents.file, root, { chown: false, backup: info.backup, adoptDirectories: adopt });
+      const unpacked = await unpackPacmanPackage(pkg.contents.file, root, { chown: false, backup: info.backup, adoptDirectories: adopt, ...(pkg.contents.decompressed ? { decompressed: pkg.contents.decompressed } : {}) });
       for (const path of unpacked.paths) pending.delete(path.slice(1));
       for (const entry of unpacked.manifest) {
         report.manifest.push(entry);
