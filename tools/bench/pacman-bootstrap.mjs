@@ -6,7 +6,8 @@
 // repository's largest: the bootable set (`base linux`: Debian's kernel and busybox) with every
 // other package that can join it. Both read the sync databases, check each package's SHA-256
 // against them (signatures off: SigLevel = Never / --sig-level off) from a warm package cache,
-// unpack, and write pacman's local database.
+// unpack, and write pacman's local database. Two times for ours: the bin's wall time, and the
+// bootstrapPacman call alone in a process that has loaded the package (as the distroforge CLI runs it).
 // Needs a built package (`npx tsup` in packages/rootfs-bootstrap), pacman (pacman-package-manager),
 // bsdtar, zstd, tools/fetch-kernel. Prints times, peak RSS and ratios.
 //   node tools/bench/pacman-bootstrap.mjs [--rounds 5] [--keep]
@@ -46,6 +47,23 @@ function timed(label, argv) {
 
 const ours = (target) => timed('ours', [process.execPath, cli, '--source', `pacman:${mirror}`, '--repos', 'core,extra', '--include', REQUEST.join(','), '--sig-level', 'off', '--cache', cacheDir, '--json', target]);
 
+/**
+ * bootstrapPacman called in a Node process that has loaded the package already (as the distroforge
+ * CLI calls it): the time of the call alone, without Node's start and module loading (which the
+ * bin's time includes).
+ */
+const IN_PROCESS = `
+const [index, mirror, include, cacheDir, target] = process.argv.slice(1);
+const { bootstrapPacman } = await import(index);
+const started = performance.now();
+const result = await bootstrapPacman({ repositories: ['core', 'extra'].map((name) => ({ name, server: mirror })), include: include.split(','), cacheDir, target });
+console.log(JSON.stringify({ seconds: (performance.now() - started) / 1000, packages: result.packages.length }));
+`;
+const inProcess = (target) => {
+  const result = timed('in-process', [process.execPath, '--input-type=module', '-e', IN_PROCESS, pathToFileURL(join(root, 'packages/rootfs-bootstrap/dist/index.js')).href, mirror, REQUEST.join(','), cacheDir, target]);
+  return { ...result, seconds: JSON.parse(result.stdout.trim().split('\n').at(-1)).seconds };
+};
+
 /** A scratch pacman setup (dbpath with an empty local database, pacman.conf with a shared CacheDir) for one run into `target`. */
 function pacman(target) {
   const dir = `${target}.pacman`;
@@ -66,32 +84,35 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 try {
   // Warm-up: both package caches filled, the page cache warm for both.
   ours(join(work, 'warm-ours'));
+  inProcess(join(work, 'warm-in-process'));
   pacman(join(work, 'warm-pacman'));
-  const times = { ours: [], pacman: [] };
-  const rss = { ours: [], pacman: [] };
+  const times = { ours: [], inProcess: [], pacman: [] };
+  const rss = { ours: [], inProcess: [], pacman: [] };
   const sets = {};
   for (let i = 0; i < rounds; i++) {
-    const order = i % 2 === 0 ? ['ours', 'pacman'] : ['pacman', 'ours'];
+    const order = i % 2 === 0 ? ['ours', 'inProcess', 'pacman'] : ['pacman', 'inProcess', 'ours'];
     for (const who of order) {
       const target = join(work, `${who}-${i}`);
-      const result = who === 'ours' ? ours(target) : pacman(target);
+      const result = who === 'ours' ? ours(target) : who === 'inProcess' ? inProcess(target) : pacman(target);
       times[who].push(result.seconds);
       rss[who].push(result.rssMiB);
-      if (i === 0) sets[who] = who === 'ours' ? oursSet(result.stdout) : pacmanSet(result.dbpath, target);
+      if (i === 0 && who !== 'inProcess') sets[who] = who === 'ours' ? oursSet(result.stdout) : pacmanSet(result.dbpath, target);
       if (!values.keep) rmSync(target, { recursive: true, force: true });
       if (!values.keep && result.dir) rmSync(result.dir, { recursive: true, force: true });
     }
   }
   const same = JSON.stringify(sets.ours) === JSON.stringify(sets.pacman);
   const bytes = Number(execFileSync('du', ['-sb', join(repo.dir, 'core'), join(repo.dir, 'extra')], { encoding: 'utf8' }).trim().split('\n').reduce((n, l) => n + Number(l.split('\t')[0]), 0));
-  const t = { ours: median(times.ours), pacman: median(times.pacman) };
-  const ratios = times.ours.map((x, k) => x / times.pacman[k]);
+  const t = { ours: median(times.ours), inProcess: median(times.inProcess), pacman: median(times.pacman) };
+  const ratios = (who) => median(times[who].map((x, k) => x / times.pacman[k]));
   const m = { ours: Math.max(...rss.ours), pacman: Math.max(...rss.pacman) };
   console.log(`rootfs-bootstrap (bootstrapPacman) vs Debian's pacman -r ROOT -Sy, repository ${repo.dir} (${(bytes / 2 ** 20).toFixed(1)} MiB), ${rounds} rounds, ${process.getuid?.() === 0 ? 'as root' : 'as an ordinary user'}`);
   console.log(`request: ${REQUEST.join(' ')}`);
   console.log(`${sets.ours.length} packages, same set and versions as pacman: ${same ? 'yes' : `NO\n  ours   ${sets.ours.join(', ')}\n  pacman ${sets.pacman.join(', ')}`}`);
-  console.log(`  time     ours ${t.ours.toFixed(2)} s   pacman ${t.pacman.toFixed(2)} s   ratio ${(t.ours / t.pacman).toFixed(2)}x (median of per-round ratios ${median(ratios).toFixed(2)}x; rounds ours ${times.ours.join(' ')}, pacman ${times.pacman.join(' ')})`);
-  console.log(`  peak RSS ours ${m.ours.toFixed(0)} MiB   pacman ${m.pacman.toFixed(0)} MiB   ratio ${(m.ours / m.pacman).toFixed(2)}x`);
+  console.log(`  time, the bin (Node's start and module loading included)  ours ${t.ours.toFixed(2)} s   pacman ${t.pacman.toFixed(2)} s   ratio ${(t.ours / t.pacman).toFixed(2)}x (median of per-round ratios ${ratios('ours').toFixed(2)}x)`);
+  console.log(`  time, bootstrapPacman in a loaded process                  ours ${t.inProcess.toFixed(2)} s   pacman ${t.pacman.toFixed(2)} s   ratio ${(t.inProcess / t.pacman).toFixed(2)}x (median of per-round ratios ${ratios('inProcess').toFixed(2)}x)`);
+  console.log(`  rounds: bin ${times.ours.join(' ')}; in-process ${times.inProcess.map((x) => x.toFixed(2)).join(' ')}; pacman ${times.pacman.join(' ')}`);
+  console.log(`  peak RSS (bin) ours ${m.ours.toFixed(0)} MiB   pacman ${m.pacman.toFixed(0)} MiB   ratio ${(m.ours / m.pacman).toFixed(2)}x`);
   if (!same) process.exitCode = 1;
 } finally {
   if (!values.keep) rmSync(work, { recursive: true, force: true });
