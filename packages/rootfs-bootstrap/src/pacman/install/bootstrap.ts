@@ -93,7 +93,8 @@ export async function bootstrapPacman(options: PacmanBootstrapOptions): Promise<
   );
 
   // The small zstd packages decompressed by one zstd process, read and unpacked from their tars.
-  const scratch = await mkdtemp(join(tmpdir(), 'distroforge-pacman-tars-'));
+  // Beside the package cache, not in /tmp: the tars of a large install take a few hundred MiB.
+  const scratch = await mkdtemp(join(cacheDir, 'pacman-tars-'));
   try {
     const tars = await decompressSmallPackages(
       candidates.map((c) => files.get(c.pkg.name)!),
