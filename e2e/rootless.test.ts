@@ -63,19 +63,23 @@ async function foreignOwned(dir: string): Promise<string[]> {
 }
 
 /**
- * A profile script of the postinstall phase that leaves a file of another id, newer than the epoch:
- * the owners must come back as the image saw them and the times be clamped for an ordinary builder too.
+ * A profile script in each phase (prepare, postinstall, finalize) that leaves files of another id,
+ * newer than the epoch: the owners must come back as the image saw them and the times be clamped for
+ * an ordinary builder too.
  */
 async function withOwnedScript(profile: string): Promise<void> {
   await mkdir(join(profile, 'scripts'), { recursive: true });
-  await writeFile(join(profile, 'scripts', 'owned.sh'), '#!/bin/sh\nset -e\nmkdir -p /var/lib/df-owned\necho made > /var/lib/df-owned/file\nchown -R 5:5 /var/lib/df-owned\nchmod 0700 /var/lib/df-owned\n', { mode: 0o755 });
+  const owned = (dir: string, id: number, mode: string) => `#!/bin/sh\nset -e\nmkdir -p ${dir}\necho made > ${dir}/file\nchown -R ${id}:${id} ${dir}\nchmod ${mode} ${dir}\n`;
+  await writeFile(join(profile, 'scripts', 'prepare.sh'), owned('/var/lib/df-prepared', 7, '0750'), { mode: 0o755 });
+  await writeFile(join(profile, 'scripts', 'owned.sh'), owned('/var/lib/df-owned', 5, '0700'), { mode: 0o755 });
+  await writeFile(join(profile, 'scripts', 'finalize.sh'), owned('/srv/df-final', 1000, '2770'), { mode: 0o755 });
   const file = join(profile, 'profile.yaml');
-  await writeFile(file, `${await readFile(file, 'utf8')}\nscripts:\n  postinstall: [scripts/owned.sh]\n`);
+  await writeFile(file, `${await readFile(file, 'utf8')}\nscripts:\n  prepare: [scripts/prepare.sh]\n  postinstall: [scripts/owned.sh]\n  finalize: [scripts/finalize.sh]\n`);
 }
 
 const digests = (build: BuildResult) => Object.fromEntries(build.outputs.filter((o) => o.kind === 'iso' || o.kind === 'disk').map((o) => [o.kind, o.sha256]));
 
-it('debian-live (plus a profile script): built and booted from disk (with persistence) under BIOS, UEFI and Secure Boot and over 9p by an ordinary user, with the bytes of a root build', { timeout: 2_400_000 }, async () => {
+it('debian-live (plus a profile script per phase): built and booted from disk (with persistence) under BIOS, UEFI and Secure Boot and over 9p by an ordinary user, with the bytes of a root build', { timeout: 2_400_000 }, async () => {
   const mine = await userCopy('debian-live');
   await withOwnedScript(mine);
   if (user.prefix.length > 0) await execa('chown', ['-R', `${user.uid}:${user.gid}`, mine]);
