@@ -19,6 +19,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } fr
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withDirectoryLock } from '../testing/directory-lock.mjs';
+import { EL_SYSTEM_PACKAGES } from './el-system-packages.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '../..');
@@ -83,6 +84,7 @@ async function build(out, inputs, log) {
       rpmbuild(work, repo, 'release', RELEASE_SPEC),
       rpmbuild(work, repo, 'busybox', busyboxSpec(inputs.busyboxVersion, busybox, applets), 'x86_64'),
       rpmbuild(work, repo, 'kernel', kernelSpec(inputs.kernelVersion, kernelStage), 'x86_64'),
+      ...EL_SYSTEM_PACKAGES.map((p) => rpmbuild(work, repo, p.id, p.spec)),
     ]);
     const failed = builds.find((b) => b.status === 'rejected');
     if (failed) throw failed.reason;
@@ -109,6 +111,7 @@ async function collectInputs() {
   const rpmbuildVersion = execFileSync('rpmbuild', ['--version'], { encoding: 'utf8' }).trim();
   const hash = createHash('sha256');
   hash.update(await readFile(fileURLToPath(import.meta.url)));
+  hash.update(await readFile(join(here, 'el-system-packages.mjs')));
   hash.update(await readFile(busyboxDeb));
   hash.update(`${kernelVersion}\0${vmlinuz.size}\0${rpmbuildVersion}\0${BOOT_MODULES.join(',')}`);
   return { key: hash.digest('hex'), kernelDir, kernelVersion, busyboxDeb, busyboxVersion };
