@@ -22,7 +22,7 @@ const logFile = join(work, 'boot.log');
 const findBootFiles = renderSearchConfig('MYESP', { configfile: false, grubDir: '/grub' });
 process.stdout.write(findBootFiles);
 const menu = renderGrubMenu({
-  entries: defaultMenuEntries('My system'),
+  entries: defaultMenuEntries('My system', ['live.copytoram']),
   defaultEntry: 'live',
   timeout: 3,
   serial: { unit: 0, speed: 115200 },

@@ -17,6 +17,11 @@ export interface BootFileLocations {
   mokManager: string;
   /** Debian's signed GRUB for removable media: all modules built in, finds the medium via /.disk/info. */
   signedGrub: string;
+  /**
+   * ESP directories (besides `/EFI/BOOT` and `/boot/grub`) where the signed GRUB looks for its
+   * grub.cfg: an EL GRUB's built-in prefix `/EFI/<vendor>`. A Secure Boot ESP gets the stub there too.
+   */
+  grubConfigDirs?: readonly string[];
 }
 
 export const debianBootFiles: BootFileLocations = {
@@ -28,7 +33,7 @@ export const debianBootFiles: BootFileLocations = {
 };
 
 /** The Debian package that ships each location, named in the error when a file is missing. */
-export const bootFilePackages: Record<keyof BootFileLocations, string> = {
+export const bootFilePackages: Record<Exclude<keyof BootFileLocations, 'grubConfigDirs'>, string> = {
   grubI386PcDir: 'grub-pc-bin',
   grubX8664EfiDir: 'grub-efi-amd64-bin',
   shim: 'shim-signed',
@@ -36,7 +41,7 @@ export const bootFilePackages: Record<keyof BootFileLocations, string> = {
   signedGrub: 'grub-efi-amd64-signed',
 };
 
-const descriptions: Record<keyof BootFileLocations, string> = {
+const descriptions: Record<Exclude<keyof BootFileLocations, 'grubConfigDirs'>, string> = {
   grubI386PcDir: 'GRUB i386-pc (BIOS) directory',
   grubX8664EfiDir: 'GRUB x86_64-efi directory',
   shim: 'signed shim',
@@ -61,7 +66,7 @@ export async function requireHybridMbr(locations: BootFileLocations): Promise<st
 }
 
 /** Throws BootFileMissingError (with the apt-get command) unless the location is readable. */
-export async function requireBootFile(locations: BootFileLocations, key: keyof BootFileLocations): Promise<string> {
+export async function requireBootFile(locations: BootFileLocations, key: Exclude<keyof BootFileLocations, 'grubConfigDirs'>): Promise<string> {
   const file = locations[key];
   try {
     await access(file, constants.R_OK);

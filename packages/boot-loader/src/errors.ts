@@ -9,6 +9,7 @@ export const bootLoaderErrorCodes = [
   'ERR_SBAT_MISMATCH',
   'ERR_KERNEL_UNSIGNED',
   'ERR_ESP_TOO_SMALL',
+  'ERR_BOOT_FILES_INCOMPLETE',
 ] as const;
 
 export type BootLoaderErrorCode = (typeof bootLoaderErrorCodes)[number];
@@ -22,6 +23,7 @@ const hints: Record<BootLoaderErrorCode, string> = {
   ERR_SBAT_MISMATCH: 'upgrade shim-signed and grub-efi-amd64-signed together (apt-get install shim-signed grub-efi-amd64-signed) so their SBAT generations match',
   ERR_KERNEL_UNSIGNED: "use Debian's signed kernel (linux-image-amd64) or build without secureBoot",
   ERR_ESP_TOO_SMALL: 'leave espSize unset to size it automatically, or raise it',
+  ERR_BOOT_FILES_INCOMPLETE: "add the packages named in the message to the image, or remove its partial boot files so the host's are used",
 };
 
 /** Base of every error this package throws on purpose: its code's hint unless it gives another. */
@@ -106,5 +108,37 @@ export class KernelUnsignedError extends BootLoaderError {
 export class EspTooSmallError extends BootLoaderError {
   constructor(requested: number, needed: number) {
     super('ERR_ESP_TOO_SMALL', `the EFI system partition needs at least ${needed} bytes, ${requested} were requested`, { value: requested });
+  }
+}
+
+/** One boot file an image lacks for a firmware: what it is, the package that ships it, what was tried. */
+export interface LackingBootFile {
+  key: string;
+  description: string;
+  package: string;
+  /** The image paths looked at and why each could not be used (`missing`, a symlink leaving the root...). */
+  why: string;
+}
+
+/**
+ * An image root carries part of a firmware's boot files but not all (a signed shim without a GRUB
+ * it can load, GRUB modules without the platform's kernel.img): `value` lists the missing keys.
+ */
+export class BootFilesIncompleteError extends BootLoaderError {
+  readonly firmware: string;
+  readonly lacking: readonly LackingBootFile[];
+  constructor(firmware: string, root: string, lacking: readonly LackingBootFile[]) {
+    const packages = [...new Set(lacking.map((l) => l.package))];
+    super(
+      'ERR_BOOT_FILES_INCOMPLETE',
+      `the image in ${root} has part of the ${firmware} boot files: ${lacking.map((l) => `no usable ${l.description} (${l.package}: ${l.why})`).join('; ')}`,
+      {
+        hint: `add ${packages.join(', ')} to the image, or remove its partial ${firmware} boot files so the host's are used`,
+        path: root,
+        value: lacking.map((l) => l.key),
+      },
+    );
+    this.firmware = firmware;
+    this.lacking = lacking.map((l) => ({ ...l }));
   }
 }

@@ -4,6 +4,20 @@ export { uefiBootFiles, type UefiBootFilesOptions } from './uefi-boot-files.js';
 export { renderGrubMenu, defaultMenuEntries, type GrubMenu, type MenuEntry, type LinuxMenuEntry, type LocalDiskMenuEntry } from './grub-menu.js';
 export { renderSearchConfig, grubQuote } from './grub-script.js';
 export { debianBootFiles, requireBootFile, requireHybridMbr, type BootFileLocations } from './boot-files.js';
+export {
+  findImageBootFiles,
+  requireImageBootFiles,
+  firmwareBootFileKeys,
+  bootFileDigests,
+  type BootFileKey,
+  type BootFirmware,
+  type BootFileLayout,
+  type BootFileOrigin,
+  type ImageBootFiles,
+  type ImageFirmwareBootFiles,
+  type FindImageBootFilesOptions,
+} from './image-boot-files.js';
+export { chooseBootFiles, mediumFirmware, type BootFileChoice, type BootFileUse, type ChooseBootFilesOptions } from './choose-boot-files.js';
 export { checkSecureBootFiles, type SecureBootFilesOptions } from './secure-boot-files.js';
 export type { SbatCheck, SbatEntry, ShimSbatLevel } from './sbat.js';
 export {
@@ -17,4 +31,6 @@ export {
   SbatMismatchError,
   KernelUnsignedError,
   EspTooSmallError,
+  BootFilesIncompleteError,
+  type LackingBootFile,
 } from './errors.js';

@@ -42,6 +42,10 @@ export async function uefiBootFiles(options: UefiBootFilesOptions): Promise<EspF
       ...(options.mokManager ? [{ path: '/EFI/BOOT/mmx64.efi', source: await requireBootFile(locations, 'mokManager') }] : []),
       { path: '/EFI/BOOT/grub.cfg', content: stub },
       { path: '/boot/grub/grub.cfg', content: stub },
+      // An EL GRUB's built-in prefix (/EFI/<vendor>); never twice the same file.
+      ...[...new Set((locations.grubConfigDirs ?? []).map((dir) => `/${dir.replace(/^\/+|\/+$/g, '')}/grub.cfg`))]
+        .filter((path) => path !== '/EFI/BOOT/grub.cfg' && path !== '/boot/grub/grub.cfg')
+        .map((path) => ({ path, content: stub })),
     ];
   }
   await requireBootFile(locations, 'grubX8664EfiDir');

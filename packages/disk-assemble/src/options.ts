@@ -114,7 +114,15 @@ export const assembleDiskOptionsSchema = z
     mokManager: z.boolean().default(true),
     /** Overrides of boot-loader's `debianBootFiles` (GRUB directories, shim, signed GRUB, MokManager). */
     bootFiles: z
-      .object({ grubI386PcDir: z.string().min(1), grubX8664EfiDir: z.string().min(1), shim: z.string().min(1), mokManager: z.string().min(1), signedGrub: z.string().min(1) })
+      .object({
+        grubI386PcDir: z.string().min(1),
+        grubX8664EfiDir: z.string().min(1),
+        shim: z.string().min(1),
+        mokManager: z.string().min(1),
+        signedGrub: z.string().min(1),
+        /** ESP directories where the signed GRUB also looks for grub.cfg (an EL GRUB's /EFI/<vendor>). */
+        grubConfigDirs: z.array(z.string().min(1)),
+      })
       .partial()
       .strict()
       .default({}),

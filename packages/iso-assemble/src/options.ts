@@ -60,6 +60,8 @@ const bootFilesSchema = z
     shim: z.string(),
     mokManager: z.string(),
     signedGrub: z.string(),
+    /** ESP directories where the signed GRUB also looks for grub.cfg (an EL GRUB's /EFI/<vendor>). */
+    grubConfigDirs: z.array(z.string().min(1)),
   })
   .partial()
   .strict();
