@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CliError } from '../errors.js';
+import { BUSYBOX_READY_MARKER } from '../pipeline/stage-busybox-initramfs.js';
 
 export type Template = 'minimal' | 'debian-live';
 
@@ -15,8 +16,8 @@ hostname: NAME
 outputs: [initramfs]
 firmware: [bios]
 test:
-  ready: "distroforge-minimal-ready"
-  timeout: 120
+  ready: "${BUSYBOX_READY_MARKER}"
+  timeout: 180
   commands:
     - run: uname -r
       expect: amd64
