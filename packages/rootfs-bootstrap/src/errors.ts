@@ -24,6 +24,10 @@ export const bootstrapErrorCodes = [
   'ERR_BOOTSTRAP_LOCAL_PACKAGE',
   'ERR_BOOTSTRAP_OPTIONS',
   'ERR_BOOTSTRAP_MOUNTS_LEFT',
+  'ERR_BOOTSTRAP_RPM_FILE_CONFLICT',
+  'ERR_BOOTSTRAP_RPM_SCRIPTLET',
+  'ERR_BOOTSTRAP_RPM_LUA',
+  'ERR_BOOTSTRAP_RPMDB',
 ] as const;
 
 export type BootstrapErrorCode = (typeof bootstrapErrorCodes)[number];
@@ -52,6 +56,11 @@ const hints: Record<BootstrapErrorCode, string> = {
     'check the path in localPackages; an apt source installs .deb files, an rpm source .rpm files (build them with dpkg-deb --build or rpmbuild)',
   ERR_BOOTSTRAP_OPTIONS: 'see the README for the option shapes',
   ERR_BOOTSTRAP_MOUNTS_LEFT: 'unmount what is mounted under the partial tree (umount -R on each mount named in value) and remove it',
+  ERR_BOOTSTRAP_RPM_FILE_CONFLICT: 'the two packages cannot be installed together (as dnf refuses them): exclude one of them, or pick packages that do not ship the same path',
+  ERR_BOOTSTRAP_RPM_SCRIPTLET: "a package's %pre failed, so it cannot be installed (rpm leaves it out and dnf fails the transaction): read the log tail and the package's scriptlet (rpm -qp --scripts FILE)",
+  ERR_BOOTSTRAP_RPM_LUA:
+    "a <lua> scriptlet needs rpm's embedded interpreter, i.e. the image's own rpm (/usr/bin/rpm installed before it): add rpm to the packages, or pass luaScriptlets 'skip' to leave such scriptlets out and see them in scriptlets.skipped",
+  ERR_BOOTSTRAP_RPMDB: 'install rpm on the host (apt-get install rpm; faketime too when SOURCE_DATE_EPOCH is set), or pass rpmdb "none" to build the tree without a package database',
 };
 
 /** The pacman source's codes (`pacmanErrorCodes`, in pacman/errors.ts): its errors bring their own hints. */
@@ -234,5 +243,49 @@ export class RpmSourceError extends BootstrapError {
 export class LocalPackageError extends BootstrapError {
   constructor(file: string, reason: string, details: ErrorDetails = {}) {
     super('ERR_BOOTSTRAP_LOCAL_PACKAGE', `local package ${file}: ${reason}`, { path: file, ...details });
+  }
+}
+
+/** Two packages of an rpm transaction install different files at one path (rpm's rule), as dnf refuses them. */
+export class RpmFileConflictError extends BootstrapError {
+  /** Every conflicting path with the two packages (`name-version.arch`, install order). */
+  readonly conflicts: { path: string; packages: [string, string] }[];
+  constructor(conflicts: { path: string; packages: [string, string] }[]) {
+    const shown = conflicts.slice(0, 5).map((c) => `file ${c.path} conflicts between attempted installs of ${c.packages[0]} and ${c.packages[1]}`);
+    super('ERR_BOOTSTRAP_RPM_FILE_CONFLICT', `${conflicts.length} file conflict(s) in the rpm transaction:\n  ${shown.join('\n  ')}${conflicts.length > 5 ? `\n  ... and ${conflicts.length - 5} more` : ''}`, {
+      path: conflicts[0]?.path,
+      value: conflicts[0]?.packages,
+    });
+    this.conflicts = conflicts;
+  }
+}
+
+/** An rpm scriptlet failed where the install cannot go on (a `%pre`, or any with `abortOnScriptletFailure`). */
+export class RpmScriptletError extends BootstrapError {
+  readonly package: string;
+  readonly scriptlet: string;
+  readonly exitCode: number | undefined;
+  /** The last lines of the scriptlet log. */
+  readonly logTail: string;
+  constructor(pkg: string, scriptlet: string, exitCode: number | undefined, logTail: string, logFile: string, cause?: unknown) {
+    super('ERR_BOOTSTRAP_RPM_SCRIPTLET', `${scriptlet} scriptlet of ${pkg} failed${exitCode === undefined ? '' : ` (exit status ${exitCode})`}; the tree was not created. Log tail:\n${logTail}`, { path: logFile, value: pkg, cause });
+    this.package = pkg;
+    this.scriptlet = scriptlet;
+    this.exitCode = exitCode;
+    this.logTail = logTail;
+  }
+}
+
+/** A `<lua>` scriptlet cannot run: the image has no rpm (yet) to run it, and `luaScriptlets` is `fail`. */
+export class RpmLuaScriptletError extends BootstrapError {
+  constructor(pkg: string, scriptlet: string) {
+    super('ERR_BOOTSTRAP_RPM_LUA', `the ${scriptlet} <lua> scriptlet of ${pkg} needs rpm's embedded interpreter and the image has no /usr/bin/rpm at that point`, { value: pkg });
+  }
+}
+
+/** The image's rpm database could not be written (host rpm missing or failing, a database format it cannot write). */
+export class RpmdbError extends BootstrapError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('ERR_BOOTSTRAP_RPMDB', message, details);
   }
 }

@@ -47,7 +47,7 @@ describe('bootstrapRpmRootfs with localPackages (rpm-dir)', () => {
   it('extracts local packages and runs their %post like any other package', () => {
     expect(readFileSync(join(target, 'usr/share/df-local-tool/README'), 'utf8')).toBe('local tool\n');
     expect(readFileSync(join(target, 'var/lib/df-local-tool/state'), 'utf8')).toBe('configured 1\n');
-    expect(result.scriptlets.ran).toContainEqual({ package: 'df-local-tool', scriptlets: ['postin'] });
+    expect(result.scriptlets.ran).toContainEqual({ package: 'df-local-tool', scriptlets: ['post'] });
     expect(result.order.indexOf('df-lib')).toBeLessThan(result.order.indexOf('df-local-tool'));
   });
 

@@ -137,8 +137,8 @@ describe('rpm bootstrap', () => {
     expect(conf).toMatchObject({ uid: 0, gid: 42, mode: 0o640 });
     expect(result.configured).toBe(false);
     expect(result.scriptlets.ran).toEqual([]);
-    expect(result.scriptlets.skipped).toContainEqual({ package: 'df-app', scriptlets: ['postin'] });
-    expect(result.scriptlets.skipped).toContainEqual({ package: 'df-lib', scriptlets: ['postin'] });
+    expect(result.scriptlets.skipped).toContainEqual({ package: 'df-app', scriptlets: ['post'], reason: 'scriptlets were not requested' });
+    expect(result.scriptlets.skipped).toContainEqual({ package: 'df-lib', scriptlets: ['post'], reason: 'scriptlets were not requested' });
     await expect(stat(join(target, 'etc/df-configured'))).rejects.toThrow(/ENOENT/);
     await expect(bootstrapRpmRootfs({ source: `rpm-dir:${rpms}`, include: ['df-app'], cacheDir, target })).rejects.toThrow(/not empty/);
   });
@@ -148,12 +148,12 @@ describe('rpm bootstrap', () => {
     const result = await bootstrapRpmRootfs({ source: `rpm-dir:${rpms}`, include: ['df-app'], cacheDir, architecture: 'x86_64', target, scriptlets: true });
     expect(result.configured).toBe(true);
     expect(await readFile(join(target, 'etc/df-configured'), 'utf8')).toBe('configured 1\n');
-    expect(result.scriptlets.ran).toEqual([{ package: 'df-app', scriptlets: ['postin'] }]);
-    expect(result.scriptlets.failures).toEqual([{ package: 'df-lib', scriptlet: 'postin', message: expect.stringContaining('exit code 3') }]);
-    expect(result.scriptlets.skipped).toEqual([{ package: 'df-docs', scriptlets: ['postin'] }]);
-    expect(await readFile(result.logFile!, 'utf8')).toContain('rpm-tmp.df-lib.postin');
+    expect(result.scriptlets.ran).toEqual([{ package: 'df-app', scriptlets: ['post'] }]);
+    expect(result.scriptlets.failures).toEqual([{ package: 'df-lib', scriptlet: 'post', message: expect.stringContaining('exit code 3') }]);
+    expect(result.scriptlets.skipped).toEqual([{ package: 'df-docs', scriptlets: ['post'], reason: expect.stringContaining('no /usr/bin/rpm') }]);
+    expect(await readFile(result.logFile!, 'utf8')).toContain('rpm-tmp.df-lib.post');
     const strict = join(dir, 'root-scripts-strict');
-    await expect(bootstrapRpmRootfs({ source: `rpm-dir:${rpms}`, include: ['df-app'], cacheDir, target: strict, scriptlets: true, abortOnScriptletFailure: true })).rejects.toMatchObject({ code: 'ERR_TOOL_FAILED' });
+    await expect(bootstrapRpmRootfs({ source: `rpm-dir:${rpms}`, include: ['df-app'], cacheDir, target: strict, scriptlets: true, abortOnScriptletFailure: true })).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_RPM_SCRIPTLET', package: 'df-lib', scriptlet: 'post', exitCode: 3 });
     await expect(stat(strict)).rejects.toThrow(/ENOENT/);
   });
 

@@ -1,5 +1,5 @@
-import { assignOwners, reclaimTree, emptyManifest, mergeManifest, prepareUserNamespace, sourceDateEpoch, type Manifest, type ManifestEntry, type OptionIssue } from '@distroforge/core';
-import { extractRpm, idResolverFromRoot, toCoreManifest, type RpmManifestEntry } from '@distroforge/rpm-extract';
+import { reclaimTree, emptyManifest, mergeManifest, prepareUserNamespace, sourceDateEpoch, type Manifest, type ManifestEntry, type OptionIssue } from '@distroforge/core';
+import { idResolverFromRoot, toCoreManifest } from '@distroforge/rpm-extract';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,7 +8,9 @@ import { SignatureError } from '../errors.js';
 import { expandGroupIncludes, type GroupSelection } from './comps-groups.js';
 import { readGpgKeys, type GpgVerification } from '../gpg-verify.js';
 import { checkRpmSignature, type RpmSignatureCheck } from './signature-check.js';
-import { runRpmScriptlets, type RpmScriptletReport } from './scriptlets.js';
+import type { RpmScriptletReport } from './scriptlets.js';
+import { installRpmTransaction, loadRpmTransaction, type RpmScriptletEvent } from './transaction.js';
+import { writeScratchRpmdb, type RpmdbReport } from './rpmdb.js';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { assertEmptyTarget } from '../bootstrap-rootfs.js';
@@ -51,11 +53,13 @@ export interface RpmBootstrapResult extends Omit<RpmResolveResult, 'timings'> {
   /** Whether `%pre`/`%post` ran (option `scriptlets`, in a user namespace); when false, `skippedReason` says why. */
   configured: boolean;
   skippedReason?: string;
-  /** Scriptlets that ran, failed, or were not run. */
-  scriptlets: RpmScriptletReport;
+  /** Scriptlets that ran, failed, or were not run; `events` lists them in the order they ran (rpm's). */
+  scriptlets: RpmScriptletReport & { events: RpmScriptletEvent[] };
+  /** The image's rpm database (option `rpmdb`). */
+  rpmdb: RpmdbReport;
   /** Scriptlet output (when they ran). */
   logFile?: string;
-  timings: RpmResolveResult['timings'] & { downloadMs: number; unpackMs: number; configureMs: number; totalMs: number };
+  timings: RpmResolveResult['timings'] & { downloadMs: number; unpackMs: number; configureMs: number; rpmdbMs: number; totalMs: number };
 }
 
 interface RpmPlan {
@@ -151,15 +155,15 @@ function resolveWithConditionals(names: string[], conditional: readonly { name: 
 }
 
 /**
- * Builds a root filesystem from an rpm source without rpm on the host: resolves, fetches (rpm-repo
- * over http, verified into the shared cache), extracts every package with rpm-extract in
- * installation order into the tree (digests verified), and returns the manifest with ids from the
- * target's own passwd/group. With `scriptlets`, `%pre`/`%post` then run in the target's root, in a
- * user namespace (as root or not).
+ * Builds a root filesystem from an rpm source: resolves, fetches (rpm-repo over http, verified into
+ * the shared cache), refuses file conflicts (rpm's rule), extracts every package with rpm-extract in
+ * installation order into the tree (digests verified), writes the image's rpm database with the
+ * host's rpm (`--justdb`, option `rpmdb`), and returns the manifest with ids from the target's own
+ * passwd/group. With `scriptlets`, every scriptlet kind runs in rpm's order in the target's root, in
+ * a user namespace (as root or not): see `installRpmTransaction`.
  * With `gpgCheck`, every package's signature is checked (and, under `require`, enforced) before
  * anything is extracted.
- * No rpmdb is written (README). The tree
- * appears at `target` only when everything succeeded.
+ * The tree appears at `target` only when everything succeeded.
  */
 export async function bootstrapRpmRootfs(options: RpmBootstrapOptions): Promise<RpmBootstrapResult> {
   const o = parseOptions(rpmBootstrapOptionsSchema, options);
@@ -179,49 +183,59 @@ export async function bootstrapRpmRootfs(options: RpmBootstrapOptions): Promise<
   const signatures = o.gpgCheck === 'off' ? [] : await checkPackageSignatures(plan.order.map(fileOf), plan.keys, o.gpgCheck);
 
   t = performance.now();
-  let configureMs = 0;
   const logFile = o.scriptlets ? (o.logFile ?? join(await mkdtemp(join(tmpdir(), 'distroforge-rpm-')), 'scriptlets.log')) : undefined;
+  const rpmdbLog = logFile ?? o.logFile ?? join(await mkdtemp(join(tmpdir(), 'distroforge-rpm-')), 'rpmdb.log');
+  const epoch = sourceDateEpoch();
+  const rpmPackage = plan.order.find((p) => p.name === 'rpm');
+  let rpmdb: RpmdbReport = { written: false, dbpath: '/var/lib/rpm', backend: 'sqlite', detectedFrom: 'default', files: [], writer: 'none (option rpmdb)', ms: 0 };
+  // The host's rpm writes the database first (into a scratch root): its record order is rpm's
+  // transaction order, which the install follows, so scriptlets run in the order dnf would run them.
+  const loaded = await loadRpmTransaction(plan.order.map((candidate) => ({ candidate, file: fileOf(candidate) })));
+  const scratch = o.rpmdb === 'none' ? undefined : await writeScratchRpmdb(plan.order.map(fileOf), { rpmVersion: rpmPackage?.version, sourceDateEpoch: epoch, logFile: rpmdbLog, ...(o.signal ? { signal: o.signal } : {}) });
+  const position = new Map(scratch?.order.map((key, i) => [key, i]));
+  const key = (c: RpmCandidate) => `${c.name}.${c.architecture}`;
+  const members = scratch ? [...loaded].sort((a, b) => (position.get(key(a.candidate)) ?? 0) - (position.get(key(b.candidate)) ?? 0)) : loaded;
   const { manifest, scriptlets } = await buildAtomically(target, async (root) => {
     await mkdir(join(root, 'var/tmp'), { recursive: true });
-    const entries: RpmManifestEntry[] = [];
-    let done = 0;
-    for (const pkg of plan.order) {
-      o.signal?.throwIfAborted();
-      const extracted = await extractRpm(fileOf(pkg), root, { merge: true });
-      entries.push(...extracted.manifest.entries);
-      o.onProgress?.({ phase: 'unpack', name: pkg.name, done: ++done, total: plan.order.length });
-    }
-    let scriptlets: RpmScriptletReport = { ran: [], failures: [], skipped: plan.order.filter((p) => p.rpm.scriptlets.length > 0).map((p) => ({ package: p.name, scriptlets: p.rpm.scriptlets })) };
+    const transaction = await installRpmTransaction(root, members, {
+      ...(logFile && namespace
+        ? { run: { namespace, logFile, sourceDateEpoch: epoch, abortOnFailure: o.abortOnScriptletFailure, luaScriptlets: o.luaScriptlets, ...(o.signal ? { signal: o.signal } : {}) } }
+        : {}),
+      onUnpack: (name, done, total) => o.onProgress?.({ phase: 'unpack', name, done, total }),
+      afterPackages: async () => {
+        if (!scratch) return;
+        o.onProgress?.({ phase: 'configure', step: 'write the rpm database (host rpm --justdb)' });
+        rpmdb = await scratch.install(root);
+      },
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
     // Owners are names in rpm; the target's passwd/group exist only once `setup` is unpacked.
-    const archiveManifest = async () => toCoreManifest({ format: 'distroforge-rpm-manifest', version: 1, entries }, await idResolverFromRoot(root)).entries;
-    let scanned: ManifestEntry[] = [];
-    if (logFile && namespace) {
-      const c = performance.now();
-      o.onProgress?.({ phase: 'configure', step: 'run %pre and %post scriptlets' });
-      await writeFile(logFile, '');
-      // The scriptlets see the files with the owners rpm would have given them.
-      const owners = (await archiveManifest()).filter((e) => e.type === undefined || e.type === 'file' || e.type === 'dir' || e.type === 'symlink');
-      await assignOwners(namespace, root, owners.map((e) => ({ path: e.path.slice(1), uid: e.uid ?? 0, gid: e.gid ?? 0, ...(e.mode === undefined ? {} : { mode: e.mode }) })));
-      scriptlets = await runRpmScriptlets(root, plan.order.map((candidate) => ({ candidate, file: fileOf(candidate) })), { logFile, sourceDateEpoch: sourceDateEpoch(), abortOnFailure: o.abortOnScriptletFailure, namespace, ...(o.signal ? { signal: o.signal } : {}) });
-      scanned = await scanTree(root, undefined, { namespace });
-      configureMs = performance.now() - c;
-    }
+    const archiveManifest = toCoreManifest({ format: 'distroforge-rpm-manifest', version: 1, entries: transaction.entries }, await idResolverFromRoot(root)).entries;
+    const scanned: ManifestEntry[] = logFile && namespace ? await scanTree(root, undefined, { namespace }) : [];
+    // The rpmdb files belong to the builder on disk, to root in the image.
+    const dbEntries: ManifestEntry[] = rpmdb.files.map((f) => ({ path: `${rpmdb.dbpath}/${f}`, type: 'file', uid: 0, gid: 0, mode: 0o644 }));
     // rpm's headers decide the owners of its files (read after %pre, which may add users); the scan
     // adds what the scriptlets made.
-    const manifest = mergeManifest(emptyManifest(), [...scanned, ...(await archiveManifest())]);
-    return { manifest, scriptlets };
-  }, namespace ? (temp) => reclaimTree(namespace, temp) : undefined);
-  const unpackMs = performance.now() - t - configureMs;
+    const manifest = mergeManifest(emptyManifest(), [...scanned, ...archiveManifest, ...dbEntries]);
+    return { manifest, scriptlets: transaction.scriptlets };
+  }, namespace ? (temp) => reclaimTree(namespace, temp) : undefined).finally(() => scratch?.dispose());
+  const elapsed = performance.now() - t;
+  // With scriptlets, unpacking and scriptlets interleave as in rpm: configureMs covers both.
+  const configureMs = logFile && namespace ? elapsed - rpmdb.ms : 0;
+  const unpackMs = logFile && namespace ? 0 : elapsed - rpmdb.ms;
 
   return {
     ...plan.result,
-    gpg: { ...plan.result.gpg, packages: signatures },
+    order: members.map((m) => m.candidate.name),
+    // In install order (rpm's, once it ordered the transaction).
+    gpg: { ...plan.result.gpg, packages: [...signatures].sort((a, b) => members.findIndex((m) => m.file === a.file) - members.findIndex((m) => m.file === b.file)) },
     target,
     manifest,
     configured: logFile !== undefined,
     ...(logFile ? { logFile } : { skippedReason: 'scriptlets were not requested (option scriptlets): the tree holds the archives\' files only' }),
     scriptlets,
-    timings: { ...plan.result.timings, downloadMs: Math.round(downloadMs), unpackMs: Math.round(unpackMs), configureMs: Math.round(configureMs), totalMs: Math.round(performance.now() - start) },
+    rpmdb,
+    timings: { ...plan.result.timings, downloadMs: Math.round(downloadMs), unpackMs: Math.round(unpackMs), configureMs: Math.round(configureMs), rpmdbMs: rpmdb.ms, totalMs: Math.round(performance.now() - start) },
   };
 }
 

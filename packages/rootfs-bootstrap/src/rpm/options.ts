@@ -60,8 +60,20 @@ export const rpmBootstrapOptionsSchema = rpmResolveOptionsSchema
     concurrency: z.number().int().min(1).max(64).default(4),
     /** Run `%pre`/`%post` in a chroot of the tree after extraction (needs root; default false). */
     scriptlets: z.boolean().default(false),
-    /** Stop at the first failing scriptlet instead of reporting it and going on. */
+    /** Stop at the first failing scriptlet instead of reporting it and going on (a failing %pretrans or %pre always stops). */
     abortOnScriptletFailure: z.boolean().default(false),
+    /**
+     * `<lua>` scriptlets run with the image's own rpm (`/usr/bin/rpm --eval`), once it is installed;
+     * before that (or in an image without rpm): `skip` leaves them out and reports each in
+     * `scriptlets.skipped` with its reason, `fail` throws `ERR_BOOTSTRAP_RPM_LUA`.
+     */
+    luaScriptlets: z.enum(['skip', 'fail']).default('skip'),
+    /**
+     * The image's rpm database: `host-rpm` writes it with the host's rpm (`--justdb`, format and path
+     * from the image's rpm macros or its rpm package; reproducible with SOURCE_DATE_EPOCH through
+     * faketime); `none` writes none.
+     */
+    rpmdb: z.enum(['host-rpm', 'none']).default('host-rpm'),
     /** Where scriptlet output goes (default: a temp file, named in the result). */
     logFile: z.string().min(1).optional(),
   })

@@ -11,7 +11,7 @@ export interface RpmScriptletReport {
   /** Scriptlets that failed (the log has their output). */
   failures: { package: string; scriptlet: string; message: string }[];
   /** Scriptlets not run: `<lua>` ones need rpm's embedded interpreter; un/trans ones do not apply. */
-  skipped: { package: string; scriptlets: string[] }[];
+  skipped: { package: string; scriptlets: string[]; reason?: string }[];
 }
 
 const RUN: RpmScriptletName[] = ['prein', 'postin'];
