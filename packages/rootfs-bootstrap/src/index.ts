@@ -118,3 +118,14 @@ export {
   type PacmanSignatureErrorCode,
 } from './pacman/verify/errors.js';
 export { pacmanSignatureVerifier, type PacmanVerifierOptions } from './pacman/verify/verifier.js';
+export {
+  loadRpmTransaction,
+  installRpmTransaction,
+  type RpmTransactionMember,
+  type RpmTransactionOptions,
+  type RpmTransactionResult,
+  type RpmScriptletEvent,
+} from './rpm/transaction.js';
+export { findRpmFileConflicts, rpmFilesIdentical, type RpmFileConflict } from './rpm/file-conflicts.js';
+export { readRpmTriggers, DEFAULT_FILE_TRIGGER_PRIORITY, type RpmTrigger, type RpmFileTrigger } from './rpm/triggers.js';
+export { writeScratchRpmdb, detectRpmdbFormat, type RpmdbReport, type ScratchRpmdb } from './rpm/rpmdb.js';
