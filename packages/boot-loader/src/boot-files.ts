@@ -21,7 +21,7 @@ export interface BootFileLocations {
    * ESP directories (besides `/EFI/BOOT` and `/boot/grub`) where the signed GRUB looks for its
    * grub.cfg: an EL GRUB's built-in prefix `/EFI/<vendor>`. A Secure Boot ESP gets the stub there too.
    */
-  grubConfigDirs?: readonly string[];
+  grubConfigDirs?: string[];
 }
 
 export const debianBootFiles: BootFileLocations = {

@@ -18,5 +18,6 @@ export { locatingUnsatisfiable } from './pipeline/locate-unsatisfiable.js';
 export { resolveLock, writeLock, readLock, lockDifferences, assertLocked, LOCK_FILE, type LockFile } from './pipeline/lock-file.js';
 export { checkReproducible, type ReproducibilityCheck } from './pipeline/check-reproducible.js';
 export { buildProfile, type BuildReport, type BuildOptions } from './pipeline/build-profile.js';
+export type { BootFilesReport } from './pipeline/stage-boot-files.js';
 export { scriptEnvironment, PROFILE_VIEW } from './pipeline/stage-scripts.js';
 export { SCRIPT_PHASES, type ScriptPhase } from './profile/customization-schema.js';

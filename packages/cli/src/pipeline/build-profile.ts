@@ -19,6 +19,7 @@ import type { KernelStageResult } from './stage-kernel.js';
 import type { LayerStageResult } from './stage-layer.js';
 import type { RootfsStageResult } from './rootfs-common.js';
 import { runGraph, type GraphResults } from '../engine/stage-graph.js';
+import type { BootFilesReport } from './stage-boot-files.js';
 import { stageToolchain } from '../engine/toolchain.js';
 import { lockState } from '../engine/state-lock.js';
 import { liveKernelArgs } from '@distroforge/initramfs-cpio';
@@ -54,6 +55,11 @@ export interface BuildReport {
   /** How to boot the result directly (kernel + initrd + command line), for `run --direct` and tests. */
   /** `layers`: read-only images the live init stacks above `rootImage` (further virtio disks, `live.layers=`). */
   direct?: { kernel: string; initrd: string; append: string; rootImage?: string; layers?: string[]; stagingRoot?: string };
+  /**
+   * Per output (iso, disk) and firmware: whether the image's own boot files (shim, GRUB, modules)
+   * or the host's were used, each file with its digest, and for the host's why.
+   */
+  bootFiles?: (BootFilesReport & { output: 'iso' | 'disk' })[];
   totalMs: number;
 }
 
@@ -149,6 +155,9 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
         append: directArgs.join(' '),
       };
     }
+    const bootFiles = (['iso', 'disk'] as const).flatMap((output) =>
+      results.has(output) ? ((done(output) as StageResult<{ bootFiles?: BootFilesReport[] }>).result.bootFiles ?? []).map((use) => ({ output, ...use })) : [],
+    );
     const report: BuildReport = {
       profile: profile.name,
       sourceDateEpoch: epoch,
@@ -156,6 +165,7 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
       stages: stages.map((s) => ({ name: s.name, key: s.key, cached: s.cached, ms: Math.round(s.ms) })),
       packages,
       ...(direct ? { direct } : {}),
+      ...(bootFiles.length > 0 ? { bootFiles } : {}),
       totalMs: Math.round(performance.now() - started),
     };
     await writeFile(await outputs.claim('build-report.json'), `${JSON.stringify(report, null, 2)}\n`);

@@ -140,19 +140,20 @@ export const buildStages: readonly BuildStage[] = [
   {
     name: 'iso',
     applies: (profile) => hasOutput(profile, 'iso'),
-    needs: (profile) => ['image', 'initramfs', ...(isLayered(profile) ? ['layer'] : [])],
-    run: (ctx, done) => isoStage(ctx, done.get('image'), done.get('initramfs'), done.maybe('layer')),
+    // The final tree: the boot files the image carries (its own shim, GRUB, modules) are preferred.
+    needs: (profile) => ['image', 'initramfs', ...(isLayered(profile) ? ['layer'] : []), finalTreeStage(profile)],
+    run: (ctx, done) => isoStage(ctx, done.get('image'), done.get('initramfs'), done.maybe('layer'), done.get(finalTreeStage(ctx.loaded.profile))),
     publishes: (r: StageResult<{ file: string }>) => [{ kind: 'iso', from: join(r.dir, r.result.file), name: r.result.file }],
   },
   {
     name: 'disk',
     applies: (profile) => hasOutput(profile, 'disk'),
-    needs: (profile) => [...(profile.disk.root === 'image' ? ['image'] : ['rootfs', finalTreeStage(profile)]), 'initramfs'],
+    needs: (profile) => [...(profile.disk.root === 'image' ? ['image', finalTreeStage(profile)] : ['rootfs', finalTreeStage(profile)]), 'initramfs'],
     run: (ctx, done) =>
       diskStage(
         ctx,
         ctx.loaded.profile.disk.root === 'image'
-          ? { kind: 'image', image: done.get('image') }
+          ? { kind: 'image', image: done.get('image'), tree: done.get(finalTreeStage(ctx.loaded.profile)) }
           : { kind: 'ext4', overlay: done.get<StageResult<OverlayStageResult>>(finalTreeStage(ctx.loaded.profile)), rootfs: done.get<StageResult<RootfsStageResult>>('rootfs') },
         done.get('initramfs'),
       ),

@@ -8,6 +8,7 @@ import type { ImageStageResult } from './stage-image.js';
 import type { LiveInitramfsStageResult } from './stage-live-initramfs.js';
 import type { OverlayStageResult } from './stage-overlay.js';
 import { liveKernelArgs } from '@distroforge/initramfs-cpio';
+import { bootFilesKey, stageBootFiles, type BootFilesReport } from './stage-boot-files.js';
 
 export interface DiskStageResult {
   file: string;
@@ -19,6 +20,8 @@ export interface DiskStageResult {
   notApplied: number;
   /** An ext4 root made from the cached image of the bootstrapped root plus the overlay's changes. */
   rootBase?: { cached: boolean; changed: number };
+  /** Per firmware: the image's own boot files or the host's, and why (the build report's `bootFiles`). */
+  bootFiles?: BootFilesReport[];
 }
 
 const MiB = 1024 * 1024;
@@ -35,7 +38,7 @@ export function diskKernelArgs(ctx: BuildContext): string[] {
 /** The root partition's source: the overlay tree (ext4 root) or the finished image (`disk.root: image`). */
 export type DiskRootSource =
   | { kind: 'ext4'; overlay: StageResult<OverlayStageResult>; rootfs: StageResult<unknown> }
-  | { kind: 'image'; image: StageResult<ImageStageResult> };
+  | { kind: 'image'; image: StageResult<ImageStageResult>; tree: StageResult<unknown> };
 
 /**
  * Stage 5b: a GPT disk image (BIOS boot partition, ESP with GRUB or Debian's signed shim + GRUB,
@@ -45,6 +48,8 @@ export type DiskRootSource =
  */
 export async function diskStage(ctx: BuildContext, source: DiskRootSource, initramfs: StageResult<LiveInitramfsStageResult>): Promise<StageResult<DiskStageResult>> {
   const { profile } = ctx.loaded;
+  // The final tree is what the disk boots: its own shim, GRUB and modules when it has them.
+  const boot = await stageBootFiles(join((source.kind === 'ext4' ? source.overlay : source.tree).dir, 'rootfs'), firmwareFlags(ctx.loaded));
   const inputs = {
     kernelArgs: diskKernelArgs(ctx),
     menu: { title: profile.description ?? profile.name, timeout: profile.boot.timeout },
@@ -56,6 +61,7 @@ export async function diskStage(ctx: BuildContext, source: DiskRootSource, initr
     // tools that read owners from disk): every inode starts 0:0 and the manifest applies, so root
     // and ordinary builds make the same disk.
     owner: 'root' as const,
+    bootFiles: bootFilesKey(boot.report),
   };
   return ctx.cache.run({
     name: 'disk',
@@ -96,6 +102,7 @@ export async function diskStage(ctx: BuildContext, source: DiskRootSource, initr
         bios: inputs.bios,
         uefi: inputs.uefi,
         secureBoot: inputs.secureBoot,
+        bootFiles: boot.locations,
         extraPartitions: disk.partitions.map((p) => ({
           name: p.name,
           type: p.type,
@@ -123,6 +130,7 @@ export async function diskStage(ctx: BuildContext, source: DiskRootSource, initr
         kernelArgs: [...result.kernelArgs],
         notApplied: result.notApplied.length,
         ...(result.root.base ? { rootBase: { cached: result.root.base.cached, changed: result.root.base.changed } } : {}),
+        bootFiles: boot.report,
       };
     },
   });

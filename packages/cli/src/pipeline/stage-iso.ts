@@ -7,11 +7,14 @@ import type { ImageStageResult } from './stage-image.js';
 import type { LiveInitramfsStageResult } from './stage-live-initramfs.js';
 import { LAYER_ISO_PATH, type LayerStageResult } from './stage-layer.js';
 import { liveKernelArgs as liveArgs } from '@distroforge/initramfs-cpio';
+import { bootFilesKey, stageBootFiles, type BootFilesReport } from './stage-boot-files.js';
 
 export interface IsoStageResult {
   file: string;
   bytes: number;
   label: string;
+  /** Per firmware: the image's own boot files or the host's, and why (the build report's `bootFiles`). */
+  bootFiles?: BootFilesReport[];
 }
 
 /** The kernel arguments every live boot entry carries (serial console so tests can read it). */
@@ -27,16 +30,20 @@ export async function isoStage(
   ctx: BuildContext,
   image: StageResult<ImageStageResult>,
   initramfs: StageResult<LiveInitramfsStageResult>,
-  layer?: StageResult<LayerStageResult>,
+  layer: StageResult<LayerStageResult> | undefined,
+  tree: StageResult<unknown>,
 ): Promise<StageResult<IsoStageResult>> {
   const { profile } = ctx.loaded;
   const label = mediumLabel(ctx.loaded);
+  // The final tree is what the medium boots: its own shim, GRUB and modules when it has them.
+  const boot = await stageBootFiles(join(tree.dir, 'rootfs'), firmwareFlags(ctx.loaded));
   const inputs = {
     label,
     kernelArgs: [...liveKernelArgs(ctx), ...(layer ? liveArgs({ layers: [LAYER_ISO_PATH] }) : [])],
     menu: { title: profile.description ?? profile.name, timeout: profile.boot.timeout, extraEntries: profile.boot.menu },
     ...firmwareFlags(ctx.loaded),
     epoch: ctx.epoch,
+    bootFiles: bootFilesKey(boot.report),
   };
   return ctx.cache.run({
     name: 'iso',
@@ -57,13 +64,14 @@ export async function isoStage(
         bios: inputs.bios,
         uefi: inputs.uefi,
         secureBoot: inputs.secureBoot,
+        bootFiles: boot.locations,
         sourceDateEpoch: ctx.epoch,
         logFile: join(dir, 'iso.log'),
         // GRUB images and ESPs made from the same pieces are copied from the state's cache (same bytes).
         cacheDir: join(ctx.paths.stateDir, 'cache', 'boot'),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
-      return { file, bytes: (await stat(join(dir, file))).size, label };
+      return { file, bytes: (await stat(join(dir, file))).size, label, bootFiles: boot.report };
     },
   });
 }
