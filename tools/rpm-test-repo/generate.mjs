@@ -20,6 +20,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withDirectoryLock } from '../testing/directory-lock.mjs';
 import { EL_SYSTEM_PACKAGES } from './el-system-packages.mjs';
+import { bootChainKey, bootChainPackages } from './boot-chain.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '../..');
@@ -85,6 +86,7 @@ async function build(out, inputs, log) {
       rpmbuild(work, repo, 'busybox', busyboxSpec(inputs.busyboxVersion, busybox, applets), 'x86_64'),
       rpmbuild(work, repo, 'kernel', kernelSpec(inputs.kernelVersion, kernelStage), 'x86_64'),
       ...EL_SYSTEM_PACKAGES.map((p) => rpmbuild(work, repo, p.id, p.spec)),
+      ...bootChainPackages().map((p) => rpmbuild(work, repo, p.id, p.spec, p.arch === 'noarch' ? undefined : p.arch)),
     ]);
     const failed = builds.find((b) => b.status === 'rejected');
     if (failed) throw failed.reason;
@@ -112,6 +114,7 @@ async function collectInputs() {
   const hash = createHash('sha256');
   hash.update(await readFile(fileURLToPath(import.meta.url)));
   hash.update(await readFile(join(here, 'el-system-packages.mjs')));
+  hash.update(await bootChainKey());
   hash.update(await readFile(busyboxDeb));
   hash.update(`${kernelVersion}\0${vmlinuz.size}\0${rpmbuildVersion}\0${BOOT_MODULES.join(',')}`);
   return { key: hash.digest('hex'), kernelDir, kernelVersion, busyboxDeb, busyboxVersion };
