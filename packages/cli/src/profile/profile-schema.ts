@@ -75,7 +75,7 @@ const busyboxSource = z
 const kernel = z
   .object({
     package: z.string().optional().describe('package whose vmlinuz and modules boot the image; default linux-image-amd64 (apt, busybox), kernel (RPM sources) or linux (pacman sources)'),
-    file: z.string().optional().describe('a local kernel package file (.deb/.rpm, relative to the profile), e.g. a custom kernel; its package is the kernel package'),
+    file: z.string().optional().describe('a local kernel package file (.deb, .rpm or .pkg.tar.*, relative to the profile), e.g. a custom kernel; its package is the kernel package'),
     modules: z.array(z.string()).default([]).describe('extra modules for the initramfs'),
   })
   .strict()
@@ -179,7 +179,7 @@ export const profileSchema = z
       .discriminatedUnion('type', [aptSource, rpmSource, pacmanSource, pacmanDirSource, busyboxSource])
       .describe('where the packages come from: apt (Debian, Ubuntu), rpm-repo / rpm-dir / rpm-iso, pacman / pacman-dir (Arch), or busybox (no packages)'),
     packages: z.array(packageName).default([]).describe('packages besides packages.txt'),
-    extraPackageFiles: z.array(z.string()).default([]).describe('local .deb/.rpm files to install too (relative to the profile); each wins over the source\'s package of the same name'),
+    extraPackageFiles: z.array(z.string()).default([]).describe('local package files to install too (.deb for apt, .rpm for RPM, .pkg.tar.* for pacman sources; relative to the profile); each wins over the source\'s package of the same name'),
     kernel: kernel.default({ modules: [] }),
     hostname: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/i, 'not a valid hostname').optional().describe('/etc/hostname and the 127.0.1.1 line of /etc/hosts'),
     users: z.array(user).prefault([]).describe("accounts added to (or changed in) the image's passwd, shadow and group files, without running useradd"),
