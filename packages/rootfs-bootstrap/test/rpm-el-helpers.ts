@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -28,4 +28,14 @@ export function rpmOn(root: string, args: string[]): { status: number | null; st
 /** `name-version-release.arch` of every header, in the database's order (rpm's install order). */
 export function installedInOrder(root: string): string[] {
   return rpmOn(root, ['-qa', '--qf', '%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}\\n']).stdout.split('\n').filter(Boolean);
+}
+
+/** The host's dnf reading an image root's rpmdb (`list installed`, `check`), with no repository. */
+export function dnfOn(root: string, args: string[]): { status: number | null; output: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'rootfs-bootstrap-dnf-query-'));
+  writeFileSync(join(dir, '.rpmmacros'), '%_dbpath /var/lib/rpm\n');
+  writeFileSync(join(dir, 'dnf.conf'), `[main]\nreposdir=/dev/null\ncachedir=${join(dir, 'cache')}\npersistdir=${join(dir, 'persist')}\n`);
+  const result = spawnSync('dnf', ['-q', '-c', join(dir, 'dnf.conf'), '--installroot', root, '--releasever', '1', '--forcearch', 'x86_64', ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, HOME: dir } });
+  rmSync(dir, { recursive: true, force: true });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }

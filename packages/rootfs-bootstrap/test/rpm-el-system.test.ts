@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EL_SYSTEM_REQUEST } from '../../../tools/rpm-test-repo/el-system-packages.mjs';
 import { bootstrapRpmRootfs, RpmFileConflictError, RpmScriptletError, type RpmBootstrapOptions, type RpmBootstrapResult } from '../src/index.js';
-import { dnfInstall, installedInOrder, rpmOn } from './rpm-el-helpers.js';
+import { dnfInstall, dnfOn, installedInOrder, rpmOn } from './rpm-el-helpers.js';
 import { rpmTestRepo } from './rpm-fixtures.js';
 
 // One EL-system transaction from the generated repository (tools/rpm-test-repo/el-system-packages.mjs:
@@ -66,6 +66,15 @@ describe('an EL-system rpm transaction (bootstrapRpmRootfs vs dnf --installroot)
     const verify = rpmOn(ours.target, ['-Va', '--nomtime']);
     expect(verify.stdout + verify.stderr).toBe('');
     expect(verify.status).toBe(0);
+  });
+
+  it("lets dnf list the installed packages as in dnf's own root, and dnf check finds nothing", () => {
+    // name.arch and version; the repository column is dnf's own history (@df there, @System here).
+    const listed = (root: string) => dnfOn(root, ['list', 'installed']).output.split('\n').filter((l) => /^\S+\.(noarch|x86_64)\s/.test(l)).map((l) => l.split(/\s+/).slice(0, 2).join(' '));
+    const ourList = listed(ours.target);
+    expect(ourList.length).toBe(ours.packages.length);
+    expect(ourList).toEqual(listed(oracle.root));
+    expect(dnfOn(ours.target, ['check'])).toEqual({ status: 0, output: '' });
   });
 
   it('installs %config files and leaves %ghost ones uncreated (but owned), as dnf does', () => {
