@@ -208,7 +208,7 @@ async function runScriptlet(
       return;
     }
     // The image's rpm runs the body with its embedded Lua; `arg` as rpm sets it for a scriptlet.
-    argv = ['/usr/bin/rpm', '--eval', `%{lua: arg = { "${slot}", ${args.join(', ')} }; dofile("${inRoot}")}`];
+    argv = ['/usr/bin/rpm', '--eval', `%{lua: _G.arg = { "${slot}", ${args.join(', ')} }; dofile("${inRoot}")}`];
   } else {
     argv = [...script.interpreter, ...(script.body === undefined ? [] : [inRoot]), ...args.map(String)];
   }
