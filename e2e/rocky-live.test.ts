@@ -6,12 +6,13 @@
 // partition plus a data partition for the overlay), and booted from CD-ROM and disk under BIOS and
 // UEFI with a getty login on the serial console; the disk keeps a file across reboots.
 import { createHash } from 'node:crypto';
-import { open, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inspectDisk } from '@distroforge/disk-assemble';
 import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateRpmTestRepo } from '../tools/rpm-test-repo/generate.mjs';
+import { BOOT_CHAIN_PACKAGE_NAMES, BOOT_CHAIN_SOURCES } from '../tools/rpm-test-repo/boot-chain.mjs';
 import { copyExample, distroforge, repo, type BuildResult } from './distroforge-cli.js';
 
 let work = '';
@@ -125,3 +126,43 @@ it('the same packages through the repository metadata (rpm-repo) give the same r
   const image = (b: BuildResult) => b.outputs.find((o) => o.kind === 'squashfs')?.sha256;
   expect(image(second)).toBe(image(first));
 });
+
+it("boots with Secure Boot from the image's own chain: shim-x64, grub2-efi-x64, grub2-pc-modules from the repository, not the host's", async () => {
+  // A second copy of the example with the repository's boot chain (Debian's signed shim, GRUB and
+  // modules repackaged in the EL layout, tools/rpm-test-repo/boot-chain.mjs) and Secure Boot.
+  const own = await copyExample('rocky-live');
+  try {
+    const file = join(own.profile, 'profile.yaml');
+    const text = (await readFile(file, 'utf8'))
+      .replace(/source:\n {2}type: .*\n {2}location: .*\n/, `source:\n  type: rpm-dir\n  location: ${rpms}\n`)
+      .replace(/^firmware: .*$/m, 'firmware: [bios, uefi-secureboot]');
+    await writeFile(file, text);
+    await appendFile(join(own.profile, 'packages.txt'), `${BOOT_CHAIN_PACKAGE_NAMES.join('\n')}\n`);
+    const result = await distroforge(['test', own.profile, '--medium', 'cdrom,disk', '--jobs', '2']);
+    const report = JSON.parse(await readFile(join(own.profile, 'out', 'build-report.json'), 'utf8')) as BuildResult & {
+      bootFiles: { output: string; firmware: string; set: string; files: { key: string; path: string; package?: string; sha256: string }[] }[];
+    };
+    expect(report.packages.map((p) => p.name)).toEqual(expect.arrayContaining(BOOT_CHAIN_PACKAGE_NAMES));
+    // Every output and firmware used the image's files, in the EL layout, each with its package.
+    expect(report.bootFiles.map((b) => `${b.output}/${b.firmware}: ${b.set}`)).toEqual(['iso/bios: image', 'iso/uefi-secureboot: image', 'disk/bios: image', 'disk/uefi-secureboot: image']);
+    const secureBoot = report.bootFiles.find((b) => b.output === 'iso' && b.firmware === 'uefi-secureboot')!;
+    expect(secureBoot.files.map((f) => [f.key, f.path, f.package])).toEqual([
+      ['shim', '/boot/efi/EFI/rocky/shimx64.efi', 'shim-x64'],
+      ['signedGrub', '/boot/efi/EFI/rocky/grubx64.efi', 'grub2-efi-x64'],
+      ['mokManager', '/boot/efi/EFI/rocky/mmx64.efi', 'shim-x64'],
+    ]);
+    // The repository's GRUB is Debian's grubx64.efi (the host set would be gcdx64.efi): the image's file was used.
+    expect(secureBoot.files[1]?.sha256).toBe(createHash('sha256').update(await readFile(BOOT_CHAIN_SOURCES.grub)).digest('hex'));
+    for (const b of result.boots) console.log(`rocky-live own chain ${b.firmware}/${b.medium}: login prompt after ${(b.readyMs / 1000).toFixed(1)} s`);
+    expect(result.boots.map((b) => [`${b.firmware}/${b.medium}`, b.ok])).toEqual([
+      ['bios/cdrom', true], ['uefi-secureboot/cdrom', true], ['bios/disk', true], ['uefi-secureboot/disk', true],
+    ]);
+    // Secure Boot was on: shim verified GRUB, GRUB verified the kernel, the kernel says so.
+    for (const boot of result.boots.filter((b) => b.firmware === 'uefi-secureboot')) {
+      expect(await readFile(boot.consoleLog!, 'utf8'), boot.medium).toContain('secureboot: Secure boot enabled');
+    }
+    expect(result.ok).toBe(true);
+  } finally {
+    await rm(own.work, { recursive: true, force: true });
+  }
+}, 2_400_000);
