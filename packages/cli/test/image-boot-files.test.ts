@@ -2,7 +2,7 @@
 // carries shim, signed GRUB and MokManager in an EL layout (/boot/efi/EFI/<vendor>/) gets them on
 // the ISO's ESP, and the build report says `image`; a root with only part of the set (a shim without
 // a GRUB it can load) gets the host's, and the report says `host` with the reason. Built by the real
-// command (`distroforge build --json`).
+// command (`distroforge build --json`), with an ISO and a raw disk.
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { copyFile, cp, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { inspectIso } from '@distroforge/iso-assemble';
+import { inspectDisk } from '@distroforge/disk-assemble';
 import { generateRpmTestRepo } from '../../../tools/rpm-test-repo/generate.mjs';
 import type { BuildReport } from '../src/pipeline/build-profile.js';
 import { jsonLines, runDistroforge } from './run-distroforge.js';
@@ -34,8 +35,9 @@ async function profileWith(name: string, files: Partial<typeof vendorFiles>): Pr
   const dir = join(work, name);
   await cp(join(import.meta.dirname, 'fixtures', 'rpm-live-disk'), dir, { recursive: true });
   const doc = parse(await readFile(join(dir, 'profile.yaml'), 'utf8')) as Record<string, unknown>;
-  Object.assign(doc, { name, hostname: name, source: { type: 'rpm-dir', location: rpms }, outputs: ['iso'], firmware: ['bios', 'uefi-secureboot'] });
-  delete doc.disk;
+  // The ISO and a raw disk whose root is the squashfs image (mtools reads both ESPs in place).
+  Object.assign(doc, { name, hostname: name, source: { type: 'rpm-dir', location: rpms }, outputs: ['iso', 'disk'], firmware: ['bios', 'uefi-secureboot'] });
+  Object.assign(doc.disk as object, { format: 'raw' });
   delete doc.image;
   await writeFile(join(dir, 'profile.yaml'), stringify(doc));
   const vendor = join(dir, 'airootfs', 'boot', 'efi', 'EFI', 'testos');
@@ -52,14 +54,22 @@ async function build(profile: string): Promise<BuildReport> {
   return result;
 }
 
-/** The ISO's ESP (its GPT partition) as a FAT image file, for mtools. */
-async function extractEsp(iso: string, output: string): Promise<string> {
-  const inspection = await inspectIso(iso);
-  const esp = inspection.systemArea.gpt?.partitions.find((p) => p.typeGuid === '28732ac11ff8d211ba4b00a0c93ec93b');
-  if (!esp) throw new Error(`no ESP in ${iso}`);
-  const handle = await open(iso, 'r');
-  const bytes = Buffer.alloc(esp.size * 512);
-  await handle.read(bytes, 0, bytes.length, esp.start * 512);
+/** The ISO's or the disk's ESP (its GPT partition) as a FAT image file, for mtools. */
+async function extractEsp(image: string, output: string): Promise<string> {
+  let start: number;
+  let size: number;
+  if (image.endsWith('.iso')) {
+    const esp = (await inspectIso(image)).systemArea.gpt?.partitions.find((p) => p.typeGuid === '28732ac11ff8d211ba4b00a0c93ec93b');
+    if (!esp) throw new Error(`no ESP in ${image}`);
+    [start, size] = [esp.start * 512, esp.size * 512];
+  } else {
+    const esp = (await inspectDisk(image)).partitions.find((p) => p.name === 'ESP');
+    if (!esp) throw new Error(`no ESP in ${image}`);
+    [start, size] = [esp.start, esp.size];
+  }
+  const handle = await open(image, 'r');
+  const bytes = Buffer.alloc(size);
+  await handle.read(bytes, 0, bytes.length, start);
   await handle.close();
   await writeFile(output, bytes);
   return output;
@@ -93,10 +103,10 @@ describe("the image's own boot files", () => {
     expect((await espFile(esp, '/EFI/BOOT/grubx64.efi')).equals(await readFile(vendorFiles['grubx64.efi']))).toBe(true);
     expect((await espFile(esp, '/EFI/BOOT/grubx64.efi')).equals(await readFile('/usr/lib/grub/x86_64-efi-signed/gcdx64.efi.signed'))).toBe(false);
     expect((await espFile(esp, '/EFI/testos/grub.cfg')).toString()).toContain('configfile $prefix/grub.cfg');
-    expect(report.bootFiles).toEqual([
-      { output: 'iso', firmware: 'bios', set: 'host', reason: 'the image has no bios boot files', reasonCode: 'absent', files: [{ key: 'grubI386PcDir', path: '/usr/lib/grub/i386-pc', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }] },
+    const perMedium = async (output: 'iso' | 'disk') => [
+      { output, firmware: 'bios', set: 'host', reason: 'the image has no bios boot files', reasonCode: 'absent', files: [{ key: 'grubI386PcDir', path: '/usr/lib/grub/i386-pc', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }] },
       {
-        output: 'iso',
+        output,
         firmware: 'uefi-secureboot',
         set: 'image',
         files: [
@@ -105,7 +115,12 @@ describe("the image's own boot files", () => {
           { key: 'mokManager', path: '/boot/efi/EFI/testos/mmx64.efi', package: 'shim-x64', sha256: await sha256(vendorFiles['mmx64.efi']) },
         ],
       },
-    ]);
+    ];
+    expect(report.bootFiles).toEqual([...(await perMedium('iso')), ...(await perMedium('disk'))]);
+    // The disk's ESP too.
+    const diskEsp = await extractEsp(report.outputs.find((o) => o.kind === 'disk')!.file, join(work, 'own-chain-disk-esp.img'));
+    expect((await espFile(diskEsp, '/EFI/BOOT/grubx64.efi')).equals(await readFile(vendorFiles['grubx64.efi']))).toBe(true);
+    expect((await espFile(diskEsp, '/EFI/testos/grub.cfg')).toString()).toContain('configfile $prefix/grub.cfg');
     // The ISO stage's key holds the chosen files' digests: a changed shim in the image is a new ISO.
     const isoStage = report.stages.find((s) => s.name === 'iso')!;
     const inputs = await readFile(join(profile, '.distroforge', 'stages', 'iso', isoStage.key, '.inputs.json'), 'utf8');
@@ -115,6 +130,7 @@ describe("the image's own boot files", () => {
   it("uses the host's shim and GRUB for a partial set (a shim without GRUB) and reports `host` with the reason", async () => {
     const profile = await profileWith('partial-chain', { 'shimx64.efi': vendorFiles['shimx64.efi'], 'mmx64.efi': vendorFiles['mmx64.efi'] });
     const report = await build(profile);
+    expect(report.bootFiles?.map((b) => `${b.output}/${b.firmware}: ${b.set}`)).toEqual(['iso/bios: host', 'iso/uefi-secureboot: host', 'disk/bios: host', 'disk/uefi-secureboot: host']);
     const secureBoot = report.bootFiles?.find((b) => b.firmware === 'uefi-secureboot');
     expect(secureBoot).toMatchObject({ output: 'iso', set: 'host', reasonCode: 'ERR_BOOT_FILES_INCOMPLETE' });
     expect(secureBoot?.reason).toContain('no usable signed GRUB EFI image (grub2-efi-x64: /boot/efi/EFI/testos/grubx64.efi (missing))');
