@@ -114,6 +114,31 @@ describe('examples tables', () => {
     ).toEqual(examples);
   });
 
+  it('each status claims only firmware and media its profile has', async () => {
+    const { parse } = await import('yaml');
+    const problems: string[] = [];
+    for (const { name, cells } of rowsOf(read(join(repo, 'examples', 'README.md')))) {
+      const status = cells.at(-1) ?? '';
+      const profile = parse(read(join(repo, 'examples', name, 'profile.yaml'))) as {
+        outputs?: string[];
+        firmware?: string[];
+      };
+      const outputs = profile.outputs ?? ['iso'];
+      const firmware = profile.firmware ?? ['bios', 'uefi'];
+      const claims: [RegExp, boolean, string][] = [
+        [/Secure Boot/, firmware.includes('uefi-secureboot'), 'firmware uefi-secureboot'],
+        [/UEFI/, firmware.includes('uefi') || firmware.includes('uefi-secureboot'), 'firmware uefi'],
+        [/BIOS/, firmware.includes('bios'), 'firmware bios'],
+        [/\bCD\b|\bISO\b/, outputs.includes('iso'), 'outputs iso'],
+        [/\bdisk\b|persistence/, outputs.includes('disk'), 'outputs disk'],
+      ];
+      for (const [word, holds, needs] of claims)
+        if (word.test(status) && !holds)
+          problems.push(`${name}: the status says ${word} but the profile lacks ${needs}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('each status names test files that exist, use that example and build it with the CLI', () => {
     const problems: string[] = [];
     for (const { name, cells } of rowsOf(read(join(repo, 'examples', 'README.md')))) {
