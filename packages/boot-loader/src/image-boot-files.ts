@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, readdir, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveInRoot } from '@distroforge/core';
 import { debianBootFiles, type BootFileLocations } from './boot-files.js';
 import { BootFilesIncompleteError } from './errors.js';
 import { defaultGrubModules } from './grub-image.js';
+import { findGrubMkimage } from './tools.js';
 
 /** One of the keys of BootFileLocations: a GRUB directory or a boot binary. */
 export type BootFileKey = keyof Omit<BootFileLocations, 'grubConfigDirs'>;
@@ -13,8 +14,11 @@ export type BootFileKey = keyof Omit<BootFileLocations, 'grubConfigDirs'>;
 /** The firmware a medium boots with; each needs its own set of boot files. */
 export type BootFirmware = 'bios' | 'uefi' | 'uefi-secureboot';
 
-/** How a distribution lays out its boot files: Debian's packages or an EL one's (RHEL, Rocky, Fedora). */
-export type BootFileLayout = 'debian' | 'el';
+/**
+ * How a distribution lays out its boot files: Debian's packages, an EL one's (RHEL, Rocky, Fedora),
+ * or Arch's (`grub` ships both module directories; no signed shim in its repositories).
+ */
+export type BootFileLayout = 'debian' | 'el' | 'arch';
 
 /** Where one boot file of an image came from. */
 export interface BootFileOrigin {
@@ -45,6 +49,12 @@ export interface ImageBootFiles {
 export interface FindImageBootFilesOptions {
   /** Secure Boot needs shim's MokManager too (default true, as iso-assemble's `mokManager`). */
   mokManager?: boolean;
+  /**
+   * The version of the grub-mkimage that will build images from the image's GRUB modules (default:
+   * the host's, asked once; `false`: no check). Modules of another GRUB release (their `modinfo.sh`
+   * says `grub_version`) are not used: grub-mkimage and the modules it packs must match.
+   */
+  grubMkimageVersion?: string | false;
 }
 
 /** The boot files each firmware needs (`uefi` is without Secure Boot: our GRUB built from modules). */
@@ -108,7 +118,8 @@ interface Probe {
  * missing and which packages ship it.
  */
 export async function findImageBootFiles(root: string, options: FindImageBootFilesOptions = {}): Promise<ImageBootFiles> {
-  const layout: BootFileLayout = (await isDirectory(root, '/var/lib/dpkg')) ? 'debian' : 'el';
+  // Which packages the GRUB directories come from: by the package manager's database in the root.
+  const layout: BootFileLayout = (await isDirectory(root, '/var/lib/dpkg')) ? 'debian' : (await isDirectory(root, '/var/lib/pacman/local')) ? 'arch' : 'el';
   const vendors = await elVendors(root);
   const candidates: Omit<Probe, 'host' | 'problem'>[] = [
     { key: 'grubI386PcDir', imagePath: debianBootFiles.grubI386PcDir, layout },
@@ -123,7 +134,8 @@ export async function findImageBootFiles(root: string, options: FindImageBootFil
     ]),
     { key: 'shim', imagePath: elFallbackShim, layout: 'el' },
   ];
-  const probes = await Promise.all(candidates.map((c) => probe(root, c)));
+  const mkimage = options.grubMkimageVersion ?? (await findGrubMkimage().then((t) => t.version, () => false as const));
+  const probes = await Promise.all(candidates.map((c) => probe(root, c, mkimage)));
   const found: ImageBootFiles = { root, locations: {}, origins: {}, firmware: {} as ImageBootFiles['firmware'] };
   const use = (p: Probe) => {
     if (p.host === undefined || found.locations[p.key] !== undefined) return;
@@ -178,6 +190,7 @@ export function requireImageBootFiles(found: ImageBootFiles, firmware: BootFirmw
 }
 
 function packageOf(key: BootFileKey, layout: BootFileLayout): string {
+  if (layout === 'arch') return key === 'grubI386PcDir' || key === 'grubX8664EfiDir' ? 'grub' : debianPackages[key];
   return (layout === 'el' ? elPackages : debianPackages)[key];
 }
 
@@ -204,7 +217,7 @@ async function isDirectory(root: string, path: string): Promise<boolean> {
   }
 }
 
-async function probe(root: string, candidate: Omit<Probe, 'host' | 'problem'>): Promise<Probe> {
+async function probe(root: string, candidate: Omit<Probe, 'host' | 'problem'>, mkimage: string | false): Promise<Probe> {
   let host: string;
   try {
     host = join(root, await resolveInRoot(root, candidate.imagePath, { followFinal: true }));
@@ -226,11 +239,24 @@ async function probe(root: string, candidate: Omit<Probe, 'host' | 'problem'>): 
       if (file === undefined || file !== join(host, name) || !(await lstat(file).catch(() => undefined))?.isFile()) missing.push(name);
     }
     if (missing.length > 0) return { ...candidate, problem: `lacks ${missing.join(', ')}` };
+    const release = await grubRelease(join(host, 'modinfo.sh'));
+    if (mkimage !== false && release !== undefined && majorMinor(release) !== majorMinor(mkimage)) {
+      return { ...candidate, problem: `GRUB ${release} modules, but grub-mkimage is ${mkimage}` };
+    }
     return { ...candidate, host };
   }
   if (!info.isFile()) return { ...candidate, problem: 'not a file' };
   return { ...candidate, host };
 }
+
+/** `grub_version` of a GRUB platform directory's modinfo.sh (written by GRUB's build), if it has one. */
+async function grubRelease(modinfo: string): Promise<string | undefined> {
+  const info = await lstat(modinfo).catch(() => undefined);
+  if (!info?.isFile()) return undefined;
+  return /^grub_version="([^"]+)"/m.exec(await readFile(modinfo, 'utf8'))?.[1];
+}
+
+const majorMinor = (version: string) => /^(\d+)\.(\d+)/.exec(version)?.slice(1, 3).join('.') ?? version;
 
 /**
  * sha256 of each boot file a set uses (a GRUB directory: of its sorted `name sha256` lines), for

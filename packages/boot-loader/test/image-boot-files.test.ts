@@ -109,6 +109,15 @@ describe('findImageBootFiles', () => {
     expect(found.locations.grubConfigDirs).toBeUndefined();
   });
 
+  it("names Arch's grub package for the module directories of a pacman root", async () => {
+    const root = await newRoot();
+    await mkdir(join(root, 'var/lib/pacman/local'), { recursive: true });
+    await grubDir(root, 'x86_64-efi');
+    const found = await findImageBootFiles(root);
+    expect(found.firmware.uefi.status).toBe('complete');
+    expect(found.origins.grubX8664EfiDir).toEqual({ imagePath: '/usr/lib/grub/x86_64-efi', layout: 'arch', package: 'grub' });
+  });
+
   it('reports nothing for a root without boot files', async () => {
     const found = await findImageBootFiles(await newRoot());
     expect(Object.values(found.firmware).map((f) => f.status)).toEqual(['absent', 'absent', 'absent']);
@@ -147,6 +156,21 @@ describe('findImageBootFiles', () => {
     expect(found.firmware.bios.status).toBe('partial');
     expect(found.firmware.bios.status === 'partial' && found.firmware.bios.error.message).toContain('lacks boot_hybrid.img, search_label.mod');
     expect(found.locations.grubI386PcDir).toBeUndefined();
+  });
+
+  it("leaves GRUB modules of another release than grub-mkimage's to the host (modinfo.sh's grub_version)", async () => {
+    const root = await newRoot();
+    await grubDir(root, 'i386-pc');
+    await put(root, 'usr/lib/grub/i386-pc/modinfo.sh', 'grub_target_cpu=i386\ngrub_version="2.12"\ngrub_package="grub"\n');
+    const found = await findImageBootFiles(root, { grubMkimageVersion: '2.06' });
+    expect(found.firmware.bios).toMatchObject({ status: 'partial', error: { code: 'ERR_BOOT_FILES_INCOMPLETE', value: ['grubI386PcDir'] } });
+    expect(found.firmware.bios.status === 'partial' && found.firmware.bios.error.message).toContain('/usr/lib/grub/i386-pc (GRUB 2.12 modules, but grub-mkimage is 2.06)');
+    expect((await findImageBootFiles(root, { grubMkimageVersion: '2.12.1' })).firmware.bios.status).toBe('complete');
+    expect((await findImageBootFiles(root, { grubMkimageVersion: false })).firmware.bios.status).toBe('complete');
+    // The host's grub-mkimage by default (2.06 on Debian 12); its own modules' release matches it.
+    await rm(join(root, 'usr/lib/grub/i386-pc/modinfo.sh'));
+    await copyFile('/usr/lib/grub/i386-pc/modinfo.sh', join(root, 'usr/lib/grub/i386-pc/modinfo.sh'));
+    expect((await findImageBootFiles(root)).firmware.bios.status).toBe('complete');
   });
 
   it('never follows a symlink out of the root', async () => {
