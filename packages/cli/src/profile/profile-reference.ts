@@ -39,15 +39,26 @@ function walk(schema: JsonSchema, path: string, required: boolean, rows: string[
   const variants = schema.oneOf ?? schema.anyOf;
   if (path) rows.push(`| \`${path}\` | ${typeText(schema)} | ${required ? 'yes' : ''} | ${schema.default === undefined ? '' : `\`${JSON.stringify(schema.default)}\``} | ${(schema.description ?? '').replaceAll('|', '\\|')} |`);
   if (variants) {
-    const seen = new Set<string>();
+    // A union told apart by `type` (the sources): `type` once with every value, then each key of
+    // each variant, its description prefixed with the types it belongs to; a key that is the same
+    // in several variants (schema and whether it is required) is listed once for all of them.
+    const typesOf = (v: JsonSchema) => (v.properties?.type?.enum ?? (v.properties?.type?.const === undefined ? [] : [v.properties.type.const])).map(String);
+    const allTypes = variants.flatMap(typesOf);
+    if (allTypes.length > 0) walk({ ...(variants[0]?.properties?.type ?? {}), enum: allTypes, description: 'selects the variant; the rows below say which types take each key' }, `${path}.type`, true, rows);
+    const groups = new Map<string, { key: string; child: JsonSchema; required: boolean; types: string[] }>();
     for (const v of variants) {
       for (const [key, child] of Object.entries(v.properties ?? {})) {
-        const childPath = `${path}.${key}`;
-        if (seen.has(key) && key !== 'type') continue;
-        if (key === 'type' && seen.has(key)) continue;
-        seen.add(key);
-        walk(key === 'type' ? { ...child, enum: variants.flatMap((x) => x.properties?.type?.enum ?? (x.properties?.type?.const === undefined ? [] : [x.properties.type.const])) } : child, childPath, (v.required ?? []).includes(key), rows);
+        if (key === 'type' && allTypes.length > 0) continue;
+        const required = (v.required ?? []).includes(key);
+        const id = JSON.stringify([key, child, required]);
+        const group = groups.get(id) ?? { key, child, required, types: [] };
+        group.types.push(...typesOf(v));
+        groups.set(id, group);
       }
+    }
+    for (const { key, child, required, types } of groups.values()) {
+      const which = types.length > 0 && types.length < allTypes.length ? `(${types.join(', ')}) ` : '';
+      walk({ ...child, description: `${which}${child.description ?? ''}`.trim() || undefined }, `${path}.${key}`, required, rows);
     }
     return;
   }
