@@ -3,7 +3,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootstrapRpmRootfs, RpmLuaScriptletError, type RpmBootstrapOptions } from '../src/index.js';
+import { bootstrapRpmRootfs, RpmdbError, RpmLuaScriptletError, type RpmBootstrapOptions } from '../src/index.js';
+import { installedInOrder, rpmOn } from './rpm-el-helpers.js';
 import { rpmTestRepo } from './rpm-fixtures.js';
 
 // <lua> scriptlets run by the image's own rpm. The image's rpm here is the host's (Debian's rpm
@@ -11,11 +12,11 @@ import { rpmTestRepo } from './rpm-fixtures.js';
 // test as `rpm`; `df-lua-late` needs it before its %post, so that %post runs with it while its
 // %pretrans (before anything is installed) cannot.
 let work: string;
-let rpms: { rpm: string; lua: string };
+let rpms: { rpm: string; lua: string; ndb: string };
 let repo: string;
 
 /** rpmbuild of a package whose files are copied from `stage` (an x86_64 package, no automatic dependencies). */
-function buildStaged(dir: string, name: string, version: string, stage: string | undefined, extra: string): string {
+function buildStaged(dir: string, name: string, version: string, stage: string | undefined, extra: string, payload?: { path: string; text: string }): string {
   const top = join(dir, `top-${name}`);
   mkdirSync(join(top, 'SPECS'), { recursive: true });
   const files = stage ? execFileSync('find', ['.', '-type', 'f'], { cwd: stage, encoding: 'utf8' }).split('\n').filter(Boolean).map((f) => f.slice(1)).sort() : [];
@@ -31,9 +32,9 @@ function buildStaged(dir: string, name: string, version: string, stage: string |
     '%description',
     name,
     '%install',
-    stage ? `cp -a ${stage}/. %{buildroot}/` : 'mkdir -p %{buildroot}/usr/share/df-lua-late && echo late > %{buildroot}/usr/share/df-lua-late/file',
+    stage ? `cp -a ${stage}/. %{buildroot}/` : `mkdir -p %{buildroot}${dirname(payload?.path ?? '/usr/share/df-lua-late/file')} && printf '${payload?.text ?? 'late\\n'}' > %{buildroot}${payload?.path ?? '/usr/share/df-lua-late/file'}`,
     '%files',
-    ...(stage ? files : ['/usr/share/df-lua-late/file']),
+    ...(stage ? files : [payload?.path ?? '/usr/share/df-lua-late/file']),
     '',
   ].join('\n');
   writeFileSync(join(top, 'SPECS', `${name}.spec`), spec);
@@ -69,6 +70,8 @@ beforeAll(async () => {
       'f:write("lua post " .. tostring(arg[2]) .. " in " .. rpm.expand("%{?_dbpath}") .. "\\n")',
       'f:close()',
     ].join('\n')),
+    // Macros naming a database format the host's rpm does not write (SUSE's ndb).
+    ndb: buildStaged(work, 'df-ndb-macros', '1.0', undefined, '', { path: '/etc/rpm/macros.dbbackend', text: '%%%%_dbpath /var/lib/rpm\\n%%%%_db_backend ndb\\n' /* rpmbuild makes %% of %%%%, printf % of %% */ }),
   };
 }, 300_000);
 
@@ -91,6 +94,25 @@ describe('<lua> scriptlets', () => {
     ]);
     // The rpm package being installed says which database format: rpm >= 4.16 is sqlite.
     expect(result.rpmdb).toMatchObject({ written: true, backend: 'sqlite', dbpath: '/var/lib/rpm', detectedFrom: 'rpm-package' });
+  });
+
+  it("writes the rpmdb with the image's own rpm when asked (rpmdb image-rpm): the headers and order the host's rpm writes", async () => {
+    const host = await build('db-host', { scriptlets: false });
+    const image = await build('db-image', { scriptlets: false, rpmdb: 'image-rpm' });
+    expect(image.rpmdb).toMatchObject({ written: true, writer: "the image's rpm --justdb", backend: 'sqlite', dbpath: '/var/lib/rpm', files: ['.rpm.lock', 'rpmdb.sqlite'] });
+    expect(image.rpmdb.installTime).toBeUndefined();
+    expect(installedInOrder(image.target)).toEqual(installedInOrder(host.target));
+    const headers = (root: string) => rpmOn(root, ['-qa', '--qf', '%{NAME} %{SHA256HEADER} %{SIGMD5}\\n']).stdout;
+    expect(headers(image.target)).toBe(headers(host.target));
+    expect(existsSync(join(image.target, 'var/tmp/distroforge-rpmdb'))).toBe(false);
+  });
+
+  it("refuses a database format the host's rpm cannot write when the image has no rpm to write it (RpmdbError naming the format)", async () => {
+    const error = await bootstrapRpmRootfs({ source: `rpm-repo:${repo}`, include: [], localPackages: [rpms.ndb], architecture: 'x86_64', cacheDir: join(work, 'cache'), target: join(work, 'ndb') }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RpmdbError);
+    expect(error).toMatchObject({ code: 'ERR_BOOTSTRAP_RPMDB', value: 'ndb' });
+    expect((error as Error).message).toContain('expects a ndb database in /var/lib/rpm (image-macros)');
+    expect(existsSync(join(work, 'ndb'))).toBe(false);
   });
 
   it("with luaScriptlets 'fail', a <lua> scriptlet the image cannot run yet is a typed error and no tree is left", async () => {

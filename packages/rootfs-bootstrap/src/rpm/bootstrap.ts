@@ -1,4 +1,4 @@
-import { reclaimTree, emptyManifest, mergeManifest, prepareUserNamespace, sourceDateEpoch, type Manifest, type ManifestEntry, type OptionIssue } from '@distroforge/core';
+import { reclaimTree, withImageRoot, emptyManifest, mergeManifest, prepareUserNamespace, sourceDateEpoch, type Manifest, type ManifestEntry, type OptionIssue } from '@distroforge/core';
 import { idResolverFromRoot, toCoreManifest } from '@distroforge/rpm-extract';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -205,7 +205,13 @@ export async function bootstrapRpmRootfs(options: RpmBootstrapOptions): Promise<
       afterPackages: async () => {
         if (!scratch) return;
         o.onProgress?.({ phase: 'configure', step: 'write the rpm database (host rpm --justdb)' });
-        rpmdb = await scratch.install(root);
+        rpmdb = await scratch.install(root, {
+          writer: o.rpmdb === 'none' ? 'auto' : o.rpmdb,
+          runInImage: async (argv) => {
+            const ns = namespace ?? (await prepareUserNamespace());
+            await withImageRoot(root, { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C', HOME: '/root' }, logFile: rpmdbLog, namespace: ns }, (session) => session.run(argv));
+          },
+        });
       },
       ...(o.signal ? { signal: o.signal } : {}),
     });

@@ -69,11 +69,13 @@ export const rpmBootstrapOptionsSchema = rpmResolveOptionsSchema
      */
     luaScriptlets: z.enum(['skip', 'fail']).default('skip'),
     /**
-     * The image's rpm database: `host-rpm` writes it with the host's rpm (`--justdb`, format and path
-     * from the image's rpm macros or its rpm package; reproducible with SOURCE_DATE_EPOCH through
-     * faketime); `none` writes none.
+     * The image's rpm database (path and format from the image's rpm macros or its rpm package):
+     * `auto` writes it with the host's rpm (`--justdb`; reproducible with SOURCE_DATE_EPOCH through
+     * faketime) when the format is sqlite, else with the image's own rpm in the image root (e.g.
+     * bdb for EL 8's rpm 4.14; install times are then the build's); `host-rpm` / `image-rpm` force
+     * one writer; `none` writes none.
      */
-    rpmdb: z.enum(['host-rpm', 'none']).default('host-rpm'),
+    rpmdb: z.enum(['auto', 'host-rpm', 'image-rpm', 'none']).default('auto'),
     /** Where scriptlet output goes (default: a temp file, named in the result). */
     logFile: z.string().min(1).optional(),
   })

@@ -1,5 +1,5 @@
 import { findTool, knownTools, runLogged, ToolFailedError, type FoundTool } from '@distroforge/core';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, link, lstat, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -22,9 +22,9 @@ export interface RpmdbReport {
   detectedFrom: 'image-macros' | 'rpm-package' | 'default';
   /** Files written under `dbpath` (sorted), owned by the builder; the manifest gives them to root. */
   files: string[];
-  /** The writer: the host's rpm with `--justdb` (its version). */
+  /** The writer: the host's rpm with `--justdb` (its version), or the image's own rpm. */
   writer: string;
-  /** The transaction id (INSTALLTID) and first INSTALLTIME: SOURCE_DATE_EPOCH (through faketime), else the build's time. */
+  /** The transaction id (INSTALLTID) and first INSTALLTIME when fixed: SOURCE_DATE_EPOCH through faketime (host's rpm only); absent: the build's time. */
   installTime?: number;
   ms: number;
 }
@@ -62,8 +62,13 @@ async function listMacroFiles(root: string, dir: string): Promise<string[]> {
 export interface ScratchRpmdb {
   /** `name.arch` of every package in rpm's transaction order (the order of its database records). */
   order: string[];
-  /** Copies the database into `root` (rewriting it first if the image's rpm expects another path or format). */
-  install(root: string): Promise<RpmdbReport>;
+  /**
+   * Puts the database into `root`, where and in the format the image's rpm expects: the host's
+   * (copied from the scratch root, or written again for another path) when `writer` allows it and
+   * the format is sqlite (all Debian's rpm 4.18 writes), else the image's own rpm run in the image
+   * root by `runInImage` (`rpm --justdb` over copies of the package files under /var/tmp).
+   */
+  install(root: string, how: { writer: 'auto' | 'host-rpm' | 'image-rpm'; runInImage: (argv: string[]) => Promise<void> }): Promise<RpmdbReport>;
   dispose(): Promise<void>;
 }
 
@@ -88,7 +93,7 @@ export async function writeScratchRpmdb(
   });
   const faketime = options.sourceDateEpoch === undefined ? undefined : await findFaketime();
   const scratch = await mkdtemp(join(tmpdir(), 'distroforge-rpmdb-'));
-  const write = async (format: Pick<RpmdbReport, 'dbpath' | 'backend' | 'detectedFrom'>): Promise<string> => {
+  const write = async (format: Pick<RpmdbReport, 'dbpath' | 'backend'>): Promise<string> => {
     const root = await mkdtemp(join(scratch, 'root-'));
     const args = [
       '--root', root, '--dbpath', format.dbpath, '--define', `_db_backend ${format.backend}`,
@@ -99,26 +104,59 @@ export async function writeScratchRpmdb(
     return root;
   };
   try {
-    const first = await detectRpmdbFormat(scratch, options.rpmVersion);
+    // The scratch database gives the order; sqlite is what the host's rpm writes.
+    const first = { dbpath: '/var/lib/rpm', backend: 'sqlite' };
     const firstRoot = await write(first);
     const listed = await runLogged(rpm.path, ['--root', firstRoot, '--dbpath', first.dbpath, '--define', `_db_backend ${first.backend}`, '-qa', '--qf', '%{NAME}.%{ARCH}\\n'], { logFile: options.logFile, env: { HOME: scratch } });
     const order = listed.split('\n').filter(Boolean);
     const firstMs = performance.now() - start;
     return {
       order,
-      async install(root) {
+      async install(root, how) {
         const again = performance.now();
         const format = await detectRpmdbFormat(root, options.rpmVersion);
-        const same = format.dbpath === first.dbpath && format.backend === first.backend;
-        const from = join(same ? firstRoot : await write(format), format.dbpath);
-        // rpm's sqlite journal files are transient (the WAL is checkpointed and empty, -shm holds a
-        // per-run index); the image's rpm recreates both.
-        const written = (await readdir(from)).filter((f) => !f.endsWith('-shm') && !f.endsWith('-wal')).sort();
+        const imageHasRpm = await lstat(join(root, 'usr/bin/rpm')).then(() => true, () => false);
+        const byImage = how.writer === 'image-rpm' || (how.writer === 'auto' && format.backend !== 'sqlite');
         const to = join(root, format.dbpath);
-        await mkdir(to, { recursive: true });
-        for (const f of written) await copyFile(join(from, f), join(to, f));
+        let writer: string;
+        if (byImage) {
+          if (!imageHasRpm) {
+            throw new RpmdbError(`the image's rpm expects a ${format.backend} database in ${format.dbpath} (${format.detectedFrom}), which ${how.writer === 'image-rpm' ? 'option rpmdb image-rpm asks the image\'s rpm to write' : `the host's rpm ${rpm.version} cannot write (it writes sqlite)`}, and the image has no /usr/bin/rpm`, {
+              value: format.backend,
+              hint: "install rpm in the image (its own rpm then writes its database), or pass rpmdb 'none'",
+            });
+          }
+          // The image's rpm writes its own format in the image root: the package files are copied in
+          // (hard links when the cache is on the same file system) and removed after.
+          const inbox = join(root, 'var/tmp/distroforge-rpmdb');
+          await mkdir(inbox, { recursive: true });
+          const inside: string[] = [];
+          for (const [i, file] of files.entries()) {
+            const name = `${String(i).padStart(5, '0')}.rpm`;
+            await link(file, join(inbox, name)).catch(() => copyFile(file, join(inbox, name)));
+            inside.push(`/var/tmp/distroforge-rpmdb/${name}`);
+          }
+          await mkdir(to, { recursive: true });
+          try {
+            await how.runInImage(['/usr/bin/rpm', '--dbpath', format.dbpath, '--define', `_db_backend ${format.backend}`, '--justdb', '--noscripts', '--notriggers', '--nodeps', '--nosignature', '--ignorearch', '--ignoreos', '-i', ...inside]);
+          } catch (error) {
+            throw new RpmdbError(`the image's rpm failed writing its ${format.backend} database: ${(error as Error).message}`, { path: options.logFile, cause: error });
+          } finally {
+            await rm(inbox, { recursive: true, force: true });
+          }
+          for (const f of await readdir(to)) if (TRANSIENT.test(f)) await rm(join(to, f), { force: true });
+          writer = "the image's rpm --justdb";
+        } else {
+          const same = format.dbpath === first.dbpath && format.backend === first.backend;
+          const from = join(same ? firstRoot : await write(format), format.dbpath);
+          await mkdir(to, { recursive: true });
+          for (const f of (await readdir(from)).filter((f) => !TRANSIENT.test(f))) await copyFile(join(from, f), join(to, f));
+          writer = `host rpm ${rpm.version} --justdb`;
+        }
+        const written = (await readdir(to)).sort();
         const ms = Math.round(firstMs + performance.now() - again);
-        return { written: true, ...format, files: written, writer: `host rpm ${rpm.version} --justdb`, ...(options.sourceDateEpoch === undefined ? {} : { installTime: options.sourceDateEpoch }), ms };
+        // faketime fixes the host's rpm clock only; the image's rpm stamps the build's time.
+        return { written: true, ...format, files: written, writer, ...(options.sourceDateEpoch === undefined || byImage ? {} : { installTime: options.sourceDateEpoch }), ms };
       },
       dispose: () => rm(scratch, { recursive: true, force: true }),
     };
@@ -127,6 +165,12 @@ export async function writeScratchRpmdb(
     throw error;
   }
 }
+
+/**
+ * rpm's transient database files: sqlite's journals (the WAL is checkpointed and empty, -shm holds a
+ * per-run index) and Berkeley DB's environment regions; the image's rpm recreates them.
+ */
+const TRANSIENT = /(-shm|-wal)$|^__db\.\d+$/;
 
 async function runLoggedRpm(command: string, args: string[], options: { logFile: string; home: string; signal?: AbortSignal }): Promise<void> {
   try {
