@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kernelPackageOf, loadProfile, locatingUnsatisfiable, parseProfile } from '@distroforge/cli';
 import { PacmanUnsatisfiableError } from '@distroforge/rootfs-bootstrap';
-import { pacmanRepositories } from '../src/pipeline/stage-rootfs-pacman.js';
+import { pacmanRepositories } from '../src/pipeline/pacman-plan.js';
 
 async function profileDir(yaml: string, packages: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'pacman-source-'));

@@ -8,7 +8,7 @@ import { resolveRootfs } from '@distroforge/rootfs-bootstrap';
 import { locatingUnsatisfiable } from './locate-unsatisfiable.js';
 import type { LoadedProfile } from '../profile/load-profile.js';
 import { profileLocalPackages, rootfsIncludes } from './rootfs-common.js';
-import { resolvePacmanProfile, withPacmanPlan } from './stage-rootfs-pacman.js';
+import { resolvePacmanProfile, withPacmanPlan } from './pacman-plan.js';
 
 export const LOCK_FILE = 'distroforge.lock';
 
