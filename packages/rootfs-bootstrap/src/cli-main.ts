@@ -21,6 +21,7 @@ export const usage = `Usage:
   rootfs-bootstrap --source rpm-dir:PATH|rpm-repo:URL|rpm-iso:PATH --include PKG,@GROUP,... [--exclude PKG,...] [--local FILE.rpm]...
                    [--arch ARCH] [--no-weak-deps] [--group-types mandatory,default,optional]
                    [--gpg-check off|report|require] [--gpg-key FILE]... [--scriptlets] [--cache DIR]
+                   [--lua-scriptlets skip|fail] [--rpmdb auto|host-rpm|image-rpm|none]
                    [--min-repomd-revision N] [--allow-rollback]
                    [--manifest FILE] [--log FILE] [--json] [-v|--verbose] (TARGET | --resolve-only)
   rootfs-bootstrap --source pacman:URL|pacman-dir:PATH [--repos core,extra] --include PKG,GROUP,...
@@ -64,6 +65,8 @@ export const CLI_OPTIONS = {
   source: { type: 'string' },
   'no-weak-deps': { type: 'boolean' },
   scriptlets: { type: 'boolean' },
+  'lua-scriptlets': { type: 'string' },
+  rpmdb: { type: 'string' },
   'group-types': { type: 'string' },
   repos: { type: 'string' },
   'sig-level': { type: 'string' },
@@ -118,6 +121,8 @@ export const FLAG_SOURCES: Readonly<Record<keyof typeof CLI_OPTIONS, readonly So
   source: ['rpm', 'pacman'],
   'no-weak-deps': ['rpm'],
   scriptlets: ['rpm'],
+  'lua-scriptlets': ['rpm'],
+  rpmdb: ['rpm'],
   'group-types': ['rpm'],
   'gpg-check': ['rpm'],
   'gpg-key': ['rpm'],
@@ -253,7 +258,14 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
   return 0;
 }
 
-/** The rpm sources: resolve and extract with rpm-extract (no scriptlets, no rpmdb). */
+/** A flag that takes one of `choices` (ERR_USAGE otherwise). */
+function oneOf<T extends string>(flag: string, given: string | undefined, choices: readonly T[]): T | undefined {
+  if (given === undefined) return undefined;
+  if (!(choices as readonly string[]).includes(given)) throw new UsageError(`--${flag} must be ${choices.join(', ')}, got '${given}'`, { value: given, hint: `--${flag} ${choices.join('|')}` });
+  return given as T;
+}
+
+/** The rpm sources: resolve, extract with rpm-extract, the rpmdb by rpm --justdb (and scriptlets with --scriptlets). */
 async function runRpm(values: ParsedValues, positionals: string[], out: (s: string) => void): Promise<number> {
   const common = {
     source: values.source ?? '',
@@ -281,6 +293,8 @@ async function runRpm(values: ParsedValues, positionals: string[], out: (s: stri
     return 0;
   }
   if (positionals.length !== 1) throw new BootstrapOptionsError('exactly one TARGET directory is needed', { hint: usage });
+  const lua = oneOf('lua-scriptlets', values['lua-scriptlets'], ['skip', 'fail'] as const);
+  const rpmdb = oneOf('rpmdb', values.rpmdb, ['auto', 'host-rpm', 'image-rpm', 'none'] as const);
   const controller = new AbortController();
   const abort = () => controller.abort();
   process.once('SIGINT', abort);
@@ -291,6 +305,8 @@ async function runRpm(values: ParsedValues, positionals: string[], out: (s: stri
       ...common,
       target: positionals[0] ?? '',
       ...(values.scriptlets ? { scriptlets: true } : {}),
+      ...(lua ? { luaScriptlets: lua } : {}),
+      ...(rpmdb ? { rpmdb } : {}),
       ...(values.log ? { logFile: values.log } : {}),
       signal: controller.signal,
     });
@@ -307,6 +323,7 @@ async function runRpm(values: ParsedValues, positionals: string[], out: (s: stri
       out(`gpg: ${result.gpg.packages.length - bad.length}/${result.gpg.packages.length} package signatures verified${bad.length ? ` (not: ${bad.map((p) => `${p.package} ${p.reason}`).join(', ')})` : ''}${result.gpg.repository ? `; repomd.xml.asc ${result.gpg.repository.verified ? 'verified' : result.gpg.repository.reason}` : ''}\n`);
     }
     out(result.configured ? `scriptlets ran for ${result.scriptlets.ran.length} packages, ${result.scriptlets.failures.length} failed (log ${result.logFile})\n` : `scriptlets skipped: ${result.skippedReason}\n`);
+    out(result.rpmdb.written ? `rpmdb: ${result.rpmdb.dbpath} (${result.rpmdb.backend}, ${result.rpmdb.detectedFrom}) by ${result.rpmdb.writer}\n` : 'rpmdb: none\n');
   }
   return 0;
 }

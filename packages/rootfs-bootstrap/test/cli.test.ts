@@ -33,6 +33,9 @@ describe('rootfs-bootstrap command line', () => {
       [['--suite', 'bookworm', '--min-repomd-revision', '7', 'root'], "ERR_USAGE: --min-repomd-revision applies to rpm sources only\n  hint: --min-repomd-revision goes with --source rpm-...\n"],
       [['--suite', 'bookworm', '--min-release-date', '2025-01-10', 'root'], "ERR_USAGE: --min-release-date needs SUITE=DATE, got '2025-01-10'\n  hint: --min-release-date bookworm=2025-01-10T10:00:43Z\n"],
       [['--source', 'rpm-dir:/srv/rpms', '--min-repomd-revision', 'r7', 'root'], "ERR_USAGE: --min-repomd-revision needs a whole number, got 'r7'\n  hint: --min-repomd-revision 1700000000\n"],
+      [['--source', 'rpm-dir:/srv/rpms', '--rpmdb', 'sqlite', 'root'], "ERR_USAGE: --rpmdb must be auto, host-rpm, image-rpm, none, got 'sqlite'\n  hint: --rpmdb auto|host-rpm|image-rpm|none\n"],
+      [['--source', 'rpm-dir:/srv/rpms', '--lua-scriptlets', 'run', 'root'], "ERR_USAGE: --lua-scriptlets must be skip, fail, got 'run'\n  hint: --lua-scriptlets skip|fail\n"],
+      [['--suite', 'bookworm', '--rpmdb', 'none', 'root'], "ERR_USAGE: --rpmdb applies to rpm sources only\n  hint: --rpmdb goes with --source rpm-...\n"],
     ] as const) {
       let err = '';
       const code = await main([...argv], () => {}, (s) => (err += s));

@@ -166,6 +166,7 @@ describe('command line', () => {
     const args = ['--source', `rpm-repo:${signedRepo}`, '--include', '@minimal', '--arch', 'x86_64', '--cache', cacheDir, '--gpg-check', 'require', '--gpg-key', keys.rsa];
     expect(await main([...args, target], out)).toBe(0);
     expect(text).toContain('gpg: 4/4 package signatures verified; repomd.xml.asc verified\n');
+    expect(text).toMatch(/\nrpmdb: \/var\/lib\/rpm \(sqlite, default\) by host rpm [\d.]+ --justdb\n/);
     expect(await readFile(join(target, 'etc/hostname'), 'utf8')).toBe('rocky-like\n');
     expect(await main([...args.slice(0, -4), '--gpg-check', 'maybe', '--resolve-only'], out)).toBe(1);
     expect(await main([...args.slice(0, -1), keys.wrong, join(work, 'root-cli-wrong')], out)).toBe(1);
