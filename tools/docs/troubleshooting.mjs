@@ -53,7 +53,8 @@ and exits with a status that says which kind of failure it was:
 | 130 | interrupted (\`ERR_INTERRUPTED\`) |
 | 141 | the reader of the output went away (\`distroforge inspect FILE \\| head\`) |
 
-With \`--json\` the error is an object on stdout (\`code\`, \`message\`, \`hint\`, \`path\`, \`value\`).
+With \`--json\` the error is one JSON line on stderr: \`{"type":"error","exitCode":2,"code":...,"message":...,"hint":...}\`,
+with \`path\` and \`value\` where they apply.
 Where a tool failed, its whole log is in the profile's \`.distroforge/\` folder (the error's \`path\`);
 \`--verbose\` streams every tool's output as it runs. [Boot testing](boot-testing.md#when-a-boot-fails)
 says how to debug a boot that does not reach \`test.ready\`.
