@@ -57,6 +57,16 @@ export const EL_SYSTEM_PACKAGES = [
     }),
   },
   {
+    // One %triggerin script with two names, both installed before it: rpm runs it once.
+    id: 'el-trigger-late',
+    spec: spec('el-trigger-late', {
+      requires: `${SHELL}\nRequires: el-trigger-target\nRequires: el-data-early`,
+      install: "printf 'late\\n' > %{buildroot}/usr/share/el/trigger-late",
+      body: `%triggerin -- el-trigger-target, el-data-early\n${log('el-trigger-late', '%triggerin')}\n`,
+      files: '/usr/share/el/trigger-late',
+    }),
+  },
+  {
     // Files under /usr/share/el-data installed before the file-trigger package (its own
     // %filetriggerin then runs at once for them) and after it (set off by their install).
     id: 'el-data-early',
@@ -142,4 +152,4 @@ export const EL_SYSTEM_PACKAGES = [
 ];
 
 /** What the tests install to see every scriptlet kind at work (a transaction dnf accepts). */
-export const EL_SYSTEM_REQUEST = ['el-trigger-target', 'el-data', 'el-lua', 'el-config', 'el-same-a', 'el-same-b'];
+export const EL_SYSTEM_REQUEST = ['el-trigger-target', 'el-trigger-late', 'el-data', 'el-lua', 'el-config', 'el-same-a', 'el-same-b'];

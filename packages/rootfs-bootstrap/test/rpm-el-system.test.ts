@@ -46,6 +46,8 @@ describe('an EL-system rpm transaction (bootstrapRpmRootfs vs dnf --installroot)
     const log = readFileSync(join(ours.target, 'el-order.log'), 'utf8');
     expect(log).toBe(readFileSync(join(oracle.root, 'el-order.log'), 'utf8'));
     expect(log).toContain('el-trigger-host %triggerin 1 1');
+    // One script for two installed names runs once.
+    expect(log.match(/^el-trigger-late %triggerin 1 1$/gm)).toHaveLength(1);
     expect(ours.scriptlets.failures).toEqual([]);
   });
 

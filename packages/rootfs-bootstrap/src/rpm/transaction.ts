@@ -144,9 +144,13 @@ export async function installRpmTransaction(root: string, members: readonly RpmT
         if (owner === m) continue;
         for (const t of owner.triggers) if (triggerMatches(t, m.candidate)) await exec(owner, 'triggerin', t, [1, 1], { setOffBy: m.candidate.name });
       }
+      // This package's own triggers, each script once (rpm runs a script with several names once).
+      const ran = new Set<number>();
       for (const t of m.triggers) {
         const target = installed.find((o) => o !== m && triggerMatches(t, o.candidate));
-        if (target) await exec(m, 'triggerin', t, [1, 1], { setOffBy: target.candidate.name });
+        if (!target || ran.has(t.script)) continue;
+        ran.add(t.script);
+        await exec(m, 'triggerin', t, [1, 1], { setOffBy: target.candidate.name });
       }
       await fileTriggers(false);
     }

@@ -9,6 +9,8 @@ export interface RpmTrigger {
   /** rpm's sense bits (LESS 2, GREATER 4, EQUAL 8) and the version compared with, when versioned. */
   flags: number;
   version: string;
+  /** The script's index in the header: one `%triggerin -- a, b` is one script with two names. */
+  script: number;
   interpreter: string[];
   body: string | undefined;
 }
@@ -60,7 +62,7 @@ export async function readRpmTriggers(file: string): Promise<{ triggers: RpmTrig
     const f = flags[i] ?? 0;
     if ((f & SENSE_TRIGGERIN) === 0) return;
     const script = index[i] ?? 0;
-    triggers.push({ kind: 'triggerin', name, flags: f & 0x0e, version: versions[i] ?? '', interpreter: interpreterOf(progs[script]), body: scripts[script] });
+    triggers.push({ kind: 'triggerin', name, flags: f & 0x0e, version: versions[i] ?? '', script, interpreter: interpreterOf(progs[script]), body: scripts[script] });
   });
   const fileTriggers: RpmFileTrigger[] = [];
   for (const [kind, t] of [['filetriggerin', TAG.fileTrigger], ['transfiletriggerin', TAG.transFileTrigger]] as const) {
