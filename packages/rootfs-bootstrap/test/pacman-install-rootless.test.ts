@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PacmanBootstrapResult } from '../src/index.js';
 import { bundleScript } from '../../../tools/testing/bundle-script.mjs';
 import { ordinaryUser, type OrdinaryUser } from '../../../tools/testing/ordinary-user.mjs';
+import { readableCopy } from '../../../tools/testing/readable-copy.mjs';
 import type { PacmanTestRepo } from '../../../tools/pacman-test-repo/generate.mjs';
 import { pacmanTestRepo } from './pacman-fixtures.js';
 import { INSTALL_REQUEST, localDatabase, manifestOwners, pacmanInstall, pacmanQuery, treeSnapshot } from './pacman-install-helpers.js';
@@ -27,7 +28,8 @@ describe('bootstrapPacman as an ordinary user', () => {
     probe = await bundleScript(join(import.meta.dirname, 'fixtures/pacman-bootstrap-probe.ts'));
     work = mkdtempSync(join(tmpdir(), 'pacman-rootless-'));
     chmodSync(work, 0o777);
-    const options = { repositories: repo.repos.map((r) => ({ name: r.name, folder: r.dir })), include: INSTALL_REQUEST, target: join(work, 'root'), cacheDir: join(work, 'cache') };
+    // The user reads the repositories from a copy: the checkout may be closed to other users.
+    const options = { repositories: repo.repos.map((r) => ({ name: r.name, folder: readableCopy(r.dir, work, `repo-${r.name}`) })), include: INSTALL_REQUEST, target: join(work, 'root'), cacheDir: join(work, 'cache') };
     const [command, ...args] = [...user.prefix, process.execPath, probe.file, JSON.stringify(options)] as unknown as [string, ...string[]];
     const { stdout } = await execa(command, args, { cwd: '/', timeout: 240_000, env: { SOURCE_DATE_EPOCH: '1750000000' } });
     const answer = JSON.parse(stdout.trim().split('\n').at(-1)!) as { result?: PacmanBootstrapResult; code?: string; message?: string };

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EL_SYSTEM_REQUEST } from '../../../tools/rpm-test-repo/el-system-packages.mjs';
 import { bundleScript } from '../../../tools/testing/bundle-script.mjs';
 import { ordinaryUser, type OrdinaryUser } from '../../../tools/testing/ordinary-user.mjs';
+import { readableCopy } from '../../../tools/testing/readable-copy.mjs';
 import { bootstrapRpmRootfs, type RpmBootstrapResult } from '../src/index.js';
 import { dnfInstall, installedInOrder, rpmOn } from './rpm-el-helpers.js';
 import { rpmTestRepo } from './rpm-fixtures.js';
@@ -24,10 +25,11 @@ let oracle: ReturnType<typeof dnfInstall> | undefined;
 
 beforeAll(async () => {
   user = await ordinaryUser();
-  const repo = (await rpmTestRepo()).dir;
   probe = await bundleScript(join(import.meta.dirname, 'fixtures/rpm-bootstrap-probe.ts'));
   work = mkdtempSync(join(tmpdir(), 'rpm-el-rootless-'));
   chmodSync(work, 0o777);
+  // The user reads the repository from a copy: the checkout may be closed to other users.
+  const repo = readableCopy((await rpmTestRepo()).dir, work, 'repo');
   const options = (name: string) => ({ source: `rpm-repo:${repo}`, include: EL_SYSTEM_REQUEST, weakDeps: false, architecture: 'x86_64', scriptlets: true, target: join(work, name), cacheDir: join(work, `cache-${name}`), logFile: join(work, `${name}.log`) });
   // setpriv --reset-env clears the environment: SOURCE_DATE_EPOCH goes through env(1).
   const [command, ...args] = [...user.prefix, 'env', `SOURCE_DATE_EPOCH=${EPOCH}`, process.execPath, probe.file, JSON.stringify(options('rootless'))] as unknown as [string, ...string[]];
