@@ -47,8 +47,10 @@ export async function rpmRootfsStage(ctx: BuildContext, source: RpmSource, local
       include,
       packages: resolved.packages.map((p) => [p.name, p.version, p.architecture, p.sha256]),
       epoch: ctx.epoch,
-      // Scriptlets run in a user namespace whoever builds, so root and non-root share the result.
+      // Scriptlets run in a user namespace whoever builds, so root and non-root share the result;
+      // the root carries its rpmdb (roots cached before it was written are not reused).
       scriptlets: 'user-namespace',
+      rpmdb: 'auto',
     },
     upstream: [],
     describe: (r) => `${r.packages.length} packages${r.configured ? '' : ' (scriptlets not run)'}`,
