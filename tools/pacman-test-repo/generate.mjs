@@ -20,9 +20,23 @@
 // cache lacks it) and tools/fetch-kernel.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, symlink, utimes, writeFile, lstat } from 'node:fs/promises';
+import {
+  chmod,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  symlink,
+  utimes,
+  writeFile,
+  lstat,
+} from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BOOT_MODULES } from '../testing/boot-modules.mjs';
 import { withDirectoryLock } from '../testing/directory-lock.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -40,40 +54,98 @@ export const PACKAGES = [
   // Arch's layout: bin, sbin, usr/sbin -> usr/bin; lib, lib64 -> usr/lib; the mount points a
   // booted system needs; os-release.
   {
-    repo: 'core', name: 'filesystem', version: '2024.04.07-1', arch: 'any', groups: ['base-meta'],
+    repo: 'core',
+    name: 'filesystem',
+    version: '2024.04.07-1',
+    arch: 'any',
+    groups: ['base-meta'],
     files: {
       'etc/os-release': `NAME="Arch-like Linux"\nPRETTY_NAME="Arch-like Linux (distroforge pacman test)"\nID=arch\nBUILD_ID=rolling\n`,
-      'usr/lib/.keep': '', 'usr/bin': { dir: true, mode: 0o755 }, 'usr/share': { dir: true, mode: 0o755 },
-      'bin': { link: 'usr/bin' }, 'sbin': { link: 'usr/bin' }, 'usr/sbin': { link: 'bin' }, 'lib': { link: 'usr/lib' }, 'lib64': { link: 'usr/lib' },
-      'boot': { dir: true, mode: 0o755 }, 'dev': { dir: true, mode: 0o755 }, 'home': { dir: true, mode: 0o755 }, 'mnt': { dir: true, mode: 0o755 },
-      'proc': { dir: true, mode: 0o555 }, 'root': { dir: true, mode: 0o750 }, 'run': { dir: true, mode: 0o755 }, 'sys': { dir: true, mode: 0o555 },
-      'tmp': { dir: true, mode: 0o1777 }, 'var/log': { dir: true, mode: 0o755 }, 'var/tmp': { dir: true, mode: 0o1777 },
+      'usr/lib/.keep': '',
+      'usr/bin': { dir: true, mode: 0o755 },
+      'usr/share': { dir: true, mode: 0o755 },
+      bin: { link: 'usr/bin' },
+      sbin: { link: 'usr/bin' },
+      'usr/sbin': { link: 'bin' },
+      lib: { link: 'usr/lib' },
+      lib64: { link: 'usr/lib' },
+      boot: { dir: true, mode: 0o755 },
+      dev: { dir: true, mode: 0o755 },
+      home: { dir: true, mode: 0o755 },
+      mnt: { dir: true, mode: 0o755 },
+      proc: { dir: true, mode: 0o555 },
+      root: { dir: true, mode: 0o750 },
+      run: { dir: true, mode: 0o755 },
+      sys: { dir: true, mode: 0o555 },
+      tmp: { dir: true, mode: 0o1777 },
+      'var/log': { dir: true, mode: 0o755 },
+      'var/tmp': { dir: true, mode: 0o1777 },
     },
   },
   { repo: 'core', name: 'glibc', version: '2.39-2', depends: ['filesystem'], provides: ['libc.so=6-64'] },
   { repo: 'core', name: 'readline', version: '8.2.010-1', depends: ['glibc'] },
   // Two providers of `sh` (bash, dash): pacman picks the first by repository order, then name.
-  { repo: 'core', name: 'bash', version: '5.2.026-2', depends: ['glibc', 'readline>=8.0'], provides: ['sh'], groups: ['shells'] },
+  {
+    repo: 'core',
+    name: 'bash',
+    version: '5.2.026-2',
+    depends: ['glibc', 'readline>=8.0'],
+    provides: ['sh'],
+    groups: ['shells'],
+  },
   { repo: 'core', name: 'dash', version: '0.5.12-1', depends: ['glibc'], provides: ['sh'], groups: ['shells'] },
   // An epoch: 1:1.3.1 is newer than any 1.x without one.
   { repo: 'core', name: 'zlib', version: '1:1.3.1-1', depends: ['glibc'] },
   { repo: 'core', name: 'coreutils', version: '9.5-1', depends: ['glibc', 'zlib>=1:1.2'] },
   // A meta-package, like Arch's base.
   // base also brings the boot set's busybox and its init configuration (see BOOT).
-  { repo: 'core', name: 'base', version: '3-2', arch: 'any', depends: ['filesystem', 'bash', 'coreutils', 'busybox', 'base-system'] },
-  { repo: 'core', name: 'openssl', version: '3.3.0-1', depends: ['glibc'], provides: ['libcrypto.so=3-64', 'libssl.so=3-64'] },
+  {
+    repo: 'core',
+    name: 'base',
+    version: '3-2',
+    arch: 'any',
+    depends: ['filesystem', 'bash', 'coreutils', 'busybox', 'base-system'],
+  },
+  {
+    repo: 'core',
+    name: 'openssl',
+    version: '3.3.0-1',
+    depends: ['glibc'],
+    provides: ['libcrypto.so=3-64', 'libssl.so=3-64'],
+  },
   { repo: 'core', name: 'libfoo', version: '2.0-1', provides: ['libfoo.so=2-64'] },
   // Also in extra, newer there: the first repository wins.
   { repo: 'core', name: 'nano', version: '8.0-1', groups: ['editors'] },
   { repo: 'core', name: 'vi', version: '1:070224-6', groups: ['editors'] },
   { repo: 'core', name: 'oldtool', version: '1.0-1' },
   // Replaces and provides oldtool: only a versioned dependency oldtool>=1.5 leads to it.
-  { repo: 'core', name: 'newtool', version: '2.0-1', replaces: ['oldtool'], conflicts: ['oldtool'], provides: ['oldtool=2.0'] },
+  {
+    repo: 'core',
+    name: 'newtool',
+    version: '2.0-1',
+    replaces: ['oldtool'],
+    conflicts: ['oldtool'],
+    provides: ['oldtool=2.0'],
+  },
   { repo: 'extra', name: 'nano', version: '8.1-1', groups: ['editors'] },
-  { repo: 'extra', name: 'vim', version: '9.1.0-1', depends: ['glibc'], provides: ['vi=9.1'], conflicts: ['vi'], groups: ['editors'] },
+  {
+    repo: 'extra',
+    name: 'vim',
+    version: '9.1.0-1',
+    depends: ['glibc'],
+    provides: ['vi=9.1'],
+    conflicts: ['vi'],
+    groups: ['editors'],
+  },
   // Versioned provides: only libfoo satisfies libfoo.so=2-64.
   { repo: 'extra', name: 'libfoo-ng', version: '3.0-1', provides: ['libfoo.so=3-64'] },
-  { repo: 'extra', name: 'app', version: '1.0-1', depends: ['libfoo.so=2-64', 'zlib>=1:1.2', 'sh', 'libcrypto.so>=3'], files: { 'usr/bin/app': { content: '#!/bin/sh\necho app\n', mode: 0o755 } } },
+  {
+    repo: 'extra',
+    name: 'app',
+    version: '1.0-1',
+    depends: ['libfoo.so=2-64', 'zlib>=1:1.2', 'sh', 'libcrypto.so>=3'],
+    files: { 'usr/bin/app': { content: '#!/bin/sh\necho app\n', mode: 0o755 } },
+  },
   { repo: 'extra', name: 'needs-oldtool', version: '1-1', depends: ['oldtool>=1.5'] },
   { repo: 'extra', name: 'needs-vi', version: '1-1', depends: ['vi>=9'] },
   // An unversioned provide does not satisfy a versioned dependency: sh>=1 is unsatisfiable.
@@ -86,12 +158,27 @@ export const PACKAGES = [
   { repo: 'extra', name: 'needs-old-zlib', version: '1-1', depends: ['zlib<1:1.0'] },
   // What .INSTALL scripts and alpm hooks run with: the host's dash and its C library, repackaged
   // (busybox-free), behind filesystem's lib/lib64 -> usr/lib links.
-  { repo: 'core', name: 'sh-runtime', version: '1.0-1', depends: ['filesystem'], files: { 'usr/bin/sh': { host: '/bin/dash', mode: 0o755 }, 'usr/lib/libc.so.6': { host: '/lib/x86_64-linux-gnu/libc.so.6', mode: 0o755 }, 'usr/lib/ld-linux-x86-64.so.2': { host: '/lib64/ld-linux-x86-64.so.2', mode: 0o755 } } },
+  {
+    repo: 'core',
+    name: 'sh-runtime',
+    version: '1.0-1',
+    depends: ['filesystem'],
+    files: {
+      'usr/bin/sh': { host: '/bin/dash', mode: 0o755 },
+      'usr/lib/libc.so.6': { host: '/lib/x86_64-linux-gnu/libc.so.6', mode: 0o755 },
+      'usr/lib/ld-linux-x86-64.so.2': { host: '/lib64/ld-linux-x86-64.so.2', mode: 0o755 },
+    },
+  },
   // An .INSTALL script (pre_install sees its files absent, post_install adds a user and writes
   // into a directory owned by that user), owners and a setuid mode from the archive, a backup
   // file, xz compression.
   {
-    repo: 'core', name: 'accounts', version: '1.0-1', depends: ['sh-runtime'], compression: 'xz', backup: ['etc/passwd'],
+    repo: 'core',
+    name: 'accounts',
+    version: '1.0-1',
+    depends: ['sh-runtime'],
+    compression: 'xz',
+    backup: ['etc/passwd'],
     files: {
       'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\n',
       'etc/group': 'root:x:0:\n',
@@ -116,37 +203,89 @@ export const PACKAGES = [
   // negation, NeedsTargets, Depends, an override by name in /etc/pacman.d/hooks and a /dev/null mask.
   // Each hook appends to /etc/hook-log, so their order is observable.
   {
-    repo: 'extra', name: 'hooked', version: '1.0-1', depends: ['sh-runtime'], compression: 'gz', changelog: '1.0-1: first\n',
+    repo: 'extra',
+    name: 'hooked',
+    version: '1.0-1',
+    depends: ['sh-runtime'],
+    compression: 'gz',
+    changelog: '1.0-1: first\n',
     files: {
       'usr/share/hooked/a': 'a\n',
       'usr/share/hooked/b': 'b\n',
       'usr/share/hooked/skip-c': 'c\n',
-      'usr/share/libalpm/hooks/40-packages.hook': hook(['[Trigger]', 'Type = Package', 'Operation = Install', 'Target = acc*', 'Target = hooked', '', '[Trigger]', 'Type = Package', 'Operation = Install', 'Target = sh-*', 'Target = !sh-nothing'], ['Description = packages installed', 'When = PostTransaction', 'Depends = sh-runtime', 'NeedsTargets', "Exec = /usr/bin/sh -c 'while read -r t; do echo \"40-packages: $t\"; done >> /etc/hook-log'"]),
-      'usr/share/libalpm/hooks/50-paths.hook': hook(['[Trigger]', 'Type = Path', 'Operation = Install', 'Target = usr/share/hooked/*', 'Target = !usr/share/hooked/skip-*'], ['When = PostTransaction', 'NeedsTargets', "Exec = /bin/sh -c 'while read -r t; do echo \"50-paths: $t\"; done >> /etc/hook-log'"]),
-      'usr/share/libalpm/hooks/45-override.hook': hook(['[Trigger]', 'Type = Package', 'Operation = Install', 'Target = hooked'], ['When = PostTransaction', "Exec = /bin/sh -c 'echo 45-override: system >> /etc/hook-log'"]),
-      'etc/pacman.d/hooks/45-override.hook': hook(['[Trigger]', 'Type = Package', 'Operation = Install', 'Target = hooked'], ['When = PostTransaction', "Exec = /bin/sh -c 'echo 45-override: etc >> /etc/hook-log'"]),
-      'usr/share/libalpm/hooks/60-masked.hook': hook(['[Trigger]', 'Type = Package', 'Operation = Install', 'Target = *'], ['When = PostTransaction', "Exec = /bin/sh -c 'echo 60-masked: ran >> /etc/hook-log'"]),
+      'usr/share/libalpm/hooks/40-packages.hook': hook(
+        [
+          '[Trigger]',
+          'Type = Package',
+          'Operation = Install',
+          'Target = acc*',
+          'Target = hooked',
+          '',
+          '[Trigger]',
+          'Type = Package',
+          'Operation = Install',
+          'Target = sh-*',
+          'Target = !sh-nothing',
+        ],
+        [
+          'Description = packages installed',
+          'When = PostTransaction',
+          'Depends = sh-runtime',
+          'NeedsTargets',
+          'Exec = /usr/bin/sh -c \'while read -r t; do echo "40-packages: $t"; done >> /etc/hook-log\'',
+        ],
+      ),
+      'usr/share/libalpm/hooks/50-paths.hook': hook(
+        [
+          '[Trigger]',
+          'Type = Path',
+          'Operation = Install',
+          'Target = usr/share/hooked/*',
+          'Target = !usr/share/hooked/skip-*',
+        ],
+        [
+          'When = PostTransaction',
+          'NeedsTargets',
+          'Exec = /bin/sh -c \'while read -r t; do echo "50-paths: $t"; done >> /etc/hook-log\'',
+        ],
+      ),
+      'usr/share/libalpm/hooks/45-override.hook': hook(
+        ['[Trigger]', 'Type = Package', 'Operation = Install', 'Target = hooked'],
+        ['When = PostTransaction', "Exec = /bin/sh -c 'echo 45-override: system >> /etc/hook-log'"],
+      ),
+      'etc/pacman.d/hooks/45-override.hook': hook(
+        ['[Trigger]', 'Type = Package', 'Operation = Install', 'Target = hooked'],
+        ['When = PostTransaction', "Exec = /bin/sh -c 'echo 45-override: etc >> /etc/hook-log'"],
+      ),
+      'usr/share/libalpm/hooks/60-masked.hook': hook(
+        ['[Trigger]', 'Type = Package', 'Operation = Install', 'Target = *'],
+        ['When = PostTransaction', "Exec = /bin/sh -c 'echo 60-masked: ran >> /etc/hook-log'"],
+      ),
       'etc/pacman.d/hooks/60-masked.hook': { link: '/dev/null' },
-      'usr/share/libalpm/hooks/70-no-match.hook': hook(['[Trigger]', 'Type = Path', 'Operation = Install', 'Target = usr/share/nothing/*'], ['When = PostTransaction', "Exec = /bin/sh -c 'echo 70-no-match: ran >> /etc/hook-log'"]),
-      'usr/share/libalpm/hooks/80-stdin.hook': hook(['[Trigger]', 'Type = Path', 'Operation = Install', 'Target = usr/share/hooked/*'], ['When = PostTransaction', "Exec = /bin/sh -c 'n=0; while read -r t; do n=1; done; echo \"80-stdin: without targets $n\" >> /etc/hook-log'"]),
+      'usr/share/libalpm/hooks/70-no-match.hook': hook(
+        ['[Trigger]', 'Type = Path', 'Operation = Install', 'Target = usr/share/nothing/*'],
+        ['When = PostTransaction', "Exec = /bin/sh -c 'echo 70-no-match: ran >> /etc/hook-log'"],
+      ),
+      'usr/share/libalpm/hooks/80-stdin.hook': hook(
+        ['[Trigger]', 'Type = Path', 'Operation = Install', 'Target = usr/share/hooked/*'],
+        [
+          'When = PostTransaction',
+          'Exec = /bin/sh -c \'n=0; while read -r t; do n=1; done; echo "80-stdin: without targets $n" >> /etc/hook-log\'',
+        ],
+      ),
     },
   },
 ];
 
 /** Host name, os-release id and the line rcS prints on the serial console once busybox init runs it. */
-export const BOOT = { hostname: 'arch-like', id: 'arch', rcsMarker: 'arch-like rcS: busybox sh is up', request: ['base', 'linux'] };
+export const BOOT = {
+  hostname: 'arch-like',
+  id: 'arch',
+  rcsMarker: 'arch-like rcS: busybox sh is up',
+  request: ['base', 'linux'],
+};
 
-/**
- * Modules the `linux` package carries, with their dependencies and soft dependencies: what
- * @distroforge/initramfs-cpio's live initramfs loads (its LIVE_MODULES), plus virtio net/console —
- * the list tools/rpm-test-repo uses for rocky-live.
- */
-export const BOOT_MODULES = [
-  'loop', 'squashfs', 'erofs', 'overlay', 'isofs', 'cdrom', 'sr_mod', 'ata_piix', 'ahci',
-  'virtio_pci', 'virtio_blk', 'virtio_scsi', 'usb_storage', 'uas', 'xhci_pci', 'ehci_pci',
-  '9p', '9pnet_virtio', 'virtiofs', 'sd_mod', 'nvme', 'crc32c_generic', 'ext4', 'btrfs', 'xfs',
-  'virtio_net', 'virtio_console',
-];
+export { BOOT_MODULES };
 
 const INITTAB = `::sysinit:/etc/init.d/rcS
 ttyS0::respawn:/sbin/getty -L 115200 ttyS0 vt100
@@ -173,11 +312,23 @@ function bootPackages(inputs) {
   return [
     // Debian's static busybox, every applet a link in usr/bin (Arch merges sbin there); its
     // usr/bin/sh is sh-runtime's too.
-    { repo: 'core', name: 'busybox', version: archVersion(inputs.busyboxVersion), depends: ['filesystem'], conflicts: ['sh-runtime'] },
+    {
+      repo: 'core',
+      name: 'busybox',
+      version: archVersion(inputs.busyboxVersion),
+      depends: ['filesystem'],
+      conflicts: ['sh-runtime'],
+    },
     // The busybox init configuration and the accounts (root without a password: the boot test
     // logs in on ttyS0); its /etc/passwd and /etc/group are accounts' too.
     {
-      repo: 'core', name: 'base-system', version: '1.0-1', arch: 'any', depends: ['filesystem', 'busybox'], conflicts: ['accounts'], backup: ['etc/passwd', 'etc/group', 'etc/shadow', 'etc/hostname'],
+      repo: 'core',
+      name: 'base-system',
+      version: '1.0-1',
+      arch: 'any',
+      depends: ['filesystem', 'busybox'],
+      conflicts: ['accounts'],
+      backup: ['etc/passwd', 'etc/group', 'etc/shadow', 'etc/hostname'],
       files: {
         'etc/hostname': `${BOOT.hostname}\n`,
         'etc/inittab': INITTAB,
@@ -208,13 +359,29 @@ async function bootFiles(pkg, inputs, work) {
     const dir = join(work, '.busybox-deb');
     execFileSync('dpkg-deb', ['-x', inputs.busyboxDeb, dir]);
     const binary = join(dir, 'bin/busybox');
-    const applets = [...new Set(execFileSync(binary, ['--list-full'], { encoding: 'utf8' }).split('\n').filter(Boolean).map((a) => basename(a)))].filter((a) => a !== 'busybox').sort();
-    return { 'usr/bin/busybox': { host: binary, mode: 0o755 }, ...Object.fromEntries(applets.map((a) => [`usr/bin/${a}`, { link: 'busybox' }])) };
+    const applets = [
+      ...new Set(
+        execFileSync(binary, ['--list-full'], { encoding: 'utf8' })
+          .split('\n')
+          .filter(Boolean)
+          .map((a) => basename(a)),
+      ),
+    ]
+      .filter((a) => a !== 'busybox')
+      .sort();
+    return {
+      'usr/bin/busybox': { host: binary, mode: 0o755 },
+      ...Object.fromEntries(applets.map((a) => [`usr/bin/${a}`, { link: 'busybox' }])),
+    };
   }
   if (pkg.name === 'linux') {
     const v = inputs.kernelVersion;
-    const files = { [`usr/lib/modules/${v}/vmlinuz`]: { host: join(inputs.kernelDir, 'boot', `vmlinuz-${v}`), mode: 0o644 }, [`usr/lib/modules/${v}/pkgbase`]: 'linux\n' };
-    for (const file of inputs.kernelFiles) files[`usr/lib/modules/${v}/${file}`] = { host: join(inputs.kernelDir, 'lib/modules', v, file), mode: 0o644 };
+    const files = {
+      [`usr/lib/modules/${v}/vmlinuz`]: { host: join(inputs.kernelDir, 'boot', `vmlinuz-${v}`), mode: 0o644 },
+      [`usr/lib/modules/${v}/pkgbase`]: 'linux\n',
+    };
+    for (const file of inputs.kernelFiles)
+      files[`usr/lib/modules/${v}/${file}`] = { host: join(inputs.kernelDir, 'lib/modules', v, file), mode: 0o644 };
     return files;
   }
   return pkg.files;
@@ -235,7 +402,11 @@ async function kernelModuleFiles(modules) {
   const softdeps = new Map();
   for (const line of (await readFile(join(modules, 'modules.softdep'), 'utf8')).split('\n')) {
     const [word, name, ...rest] = line.trim().split(/\s+/);
-    if (word === 'softdep' && name) softdeps.set(moduleName(name), rest.filter((w) => w !== 'pre:' && w !== 'post:'));
+    if (word === 'softdep' && name)
+      softdeps.set(
+        moduleName(name),
+        rest.filter((w) => w !== 'pre:' && w !== 'post:'),
+      );
   }
   const wanted = new Set();
   const visit = (name) => {
@@ -250,7 +421,10 @@ async function kernelModuleFiles(modules) {
   return [...wanted, 'modules.builtin', 'modules.builtin.modinfo', 'modules.order'].sort();
 }
 
-const moduleName = (file) => basename(file).replace(/\.ko(\.[gx]z|\.zst)?$/, '').replace(/-/g, '_');
+const moduleName = (file) =>
+  basename(file)
+    .replace(/\.ko(\.[gx]z|\.zst)?$/, '')
+    .replace(/-/g, '_');
 
 /** Debian's busybox-static .deb: from the apt cache (or the rpm test repository's download), else downloaded once into .cache/pacman-test-repo/debs. */
 async function findBusyboxDeb() {
@@ -272,19 +446,30 @@ async function findBusyboxDeb() {
  * output lands in the repository (bsdtar, zstd, xz, gzip).
  */
 async function collectInputs() {
-  const kernelDir = execFileSync(join(repoRoot, 'tools/fetch-kernel'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  const kernelDir = execFileSync(join(repoRoot, 'tools/fetch-kernel'), {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  }).trim();
   const kernelVersion = (await readFile(join(kernelDir, '.version'), 'utf8')).trim();
   const kernelFiles = await kernelModuleFiles(join(kernelDir, 'lib/modules', kernelVersion));
   const busyboxDeb = await findBusyboxDeb();
   const busyboxVersion = execFileSync('dpkg-deb', ['-f', busyboxDeb, 'Version'], { encoding: 'utf8' }).trim();
   const hash = createHash('sha256');
   hash.update(await readFile(fileURLToPath(import.meta.url)));
-  for (const pkg of PACKAGES) for (const spec of Object.values(pkg.files ?? {})) if (typeof spec === 'object' && spec.host) hash.update(await readFile(spec.host));
+  for (const pkg of PACKAGES)
+    for (const spec of Object.values(pkg.files ?? {}))
+      if (typeof spec === 'object' && spec.host) hash.update(await readFile(spec.host));
   hash.update(await readFile(busyboxDeb));
   hash.update(`${kernelVersion}\0${kernelFiles.join(',')}\0`);
   hash.update(await readFile(join(kernelDir, 'boot', `vmlinuz-${kernelVersion}`)));
   for (const file of kernelFiles) hash.update(await readFile(join(kernelDir, 'lib/modules', kernelVersion, file)));
-  for (const tool of [['bsdtar', '--version'], ['zstd', '--version'], ['xz', '--version'], ['gzip', '--version']]) hash.update(execFileSync(tool[0], tool.slice(1), { encoding: 'utf8' }));
+  for (const tool of [
+    ['bsdtar', '--version'],
+    ['zstd', '--version'],
+    ['xz', '--version'],
+    ['gzip', '--version'],
+  ])
+    hash.update(execFileSync(tool[0], tool.slice(1), { encoding: 'utf8' }));
   return { key: hash.digest('hex'), kernelDir, kernelVersion, kernelFiles, busyboxDeb, busyboxVersion };
 }
 
@@ -328,7 +513,11 @@ async function build(out, inputs, log) {
         await writeFile(join(dbDir, folder, 'desc'), desc(pkg, built));
         folders.push(folder);
       }
-      const tar = execFileSync('bsdtar', ['-cf', '-', '--uid', '0', '--gid', '0', '--uname', 'root', '--gname', 'root', '-C', dbDir, ...folders], { maxBuffer: 1 << 28 });
+      const tar = execFileSync(
+        'bsdtar',
+        ['-cf', '-', '--uid', '0', '--gid', '0', '--uname', 'root', '--gname', 'root', '-C', dbDir, ...folders],
+        { maxBuffer: 1 << 28 },
+      );
       const [suffix, compressor] = repo === 'core' ? ['gz', ['gzip', '-9nc']] : ['zst', ['zstd', '-19', '-q', '-c']];
       const compressed = execFileSync(compressor[0], compressor.slice(1), { input: tar, maxBuffer: 1 << 28 });
       await writeFile(join(repoDir, `${repo}.db.tar.${suffix}`), compressed);
@@ -360,7 +549,13 @@ function describe(out, inputs) {
     config: join(out, 'pacman.conf'),
     repos: REPOS.map((name) => ({ name, dir: join(out, name), db: join(out, name, `${name}.db`) })),
     packages: allPackages(inputs),
-    boot: { request: [...BOOT.request], kernelVersion: inputs.kernelVersion, busyboxVersion: inputs.busyboxVersion, hostname: BOOT.hostname, rcsMarker: BOOT.rcsMarker },
+    boot: {
+      request: [...BOOT.request],
+      kernelVersion: inputs.kernelVersion,
+      busyboxVersion: inputs.busyboxVersion,
+      hostname: BOOT.hostname,
+      rcsMarker: BOOT.rcsMarker,
+    },
   };
 }
 
@@ -381,7 +576,8 @@ async function buildPackage(pkg, stage, repoDir) {
     else if (typeof spec === 'object' && spec.dir) await mkdir(target, { recursive: true });
     else if (typeof spec === 'object' && spec.host) await writeFile(target, await readFile(spec.host));
     else await writeFile(target, typeof spec === 'string' ? spec : spec.content);
-    if (typeof spec === 'object' && !('link' in spec)) attributes.set(path, { mode: spec.mode, uid: spec.uid ?? 0, gid: spec.gid ?? 0 });
+    if (typeof spec === 'object' && !('link' in spec))
+      attributes.set(path, { mode: spec.mode, uid: spec.uid ?? 0, gid: spec.gid ?? 0 });
   }
   const members = (await readdir(stage)).sort();
   const installedSize = await treeSize(stage);
@@ -407,7 +603,16 @@ async function buildPackage(pkg, stage, repoDir) {
       const gid = set.gid ?? 0;
       const type = stats.isSymbolicLink() ? 'link' : stats.isDirectory() ? 'dir' : 'file';
       const mode = set.mode ?? (type === 'link' ? 0o777 : type === 'dir' ? 0o755 : 0o644);
-      const words = [path, `type=${type}`, `uid=${uid}`, `gid=${gid}`, ...(uid === 0 ? ['uname=root'] : []), ...(gid === 0 ? ['gname=root'] : []), `mode=${mode.toString(8).padStart(4, '0')}`, `time=${BUILD_DATE}`];
+      const words = [
+        path,
+        `type=${type}`,
+        `uid=${uid}`,
+        `gid=${gid}`,
+        ...(uid === 0 ? ['uname=root'] : []),
+        ...(gid === 0 ? ['gname=root'] : []),
+        `mode=${mode.toString(8).padStart(4, '0')}`,
+        `time=${BUILD_DATE}`,
+      ];
       if (type === 'link') words.push(`link=${await readlink(join(stage, path))}`);
       if (type === 'file') words.push(`contents=${path}`);
       lines.push(words.join(' '));
@@ -418,7 +623,17 @@ async function buildPackage(pkg, stage, repoDir) {
   };
   await writeFile(join(stage, '..spec-mtree'), await specLines([...meta, ...tree]));
   // The mtree of the package as makepkg writes it (gzip-compressed, the dot-files and the files).
-  execFileSync('bsdtar', ['-czf', '.MTREE', '--format=mtree', '--options=!all,use-set,type,uid,gid,mode,time,size,md5,sha256,link', '@..spec-mtree'], { cwd: stage });
+  execFileSync(
+    'bsdtar',
+    [
+      '-czf',
+      '.MTREE',
+      '--format=mtree',
+      '--options=!all,use-set,type,uid,gid,mode,time,size,md5,sha256,link',
+      '@..spec-mtree',
+    ],
+    { cwd: stage },
+  );
   await utimes(join(stage, '.MTREE'), BUILD_DATE, BUILD_DATE);
   await writeFile(join(stage, '..spec-tar'), await specLines(['.MTREE', ...meta, ...tree]));
   const arch = pkg.arch ?? 'x86_64';
@@ -426,11 +641,21 @@ async function buildPackage(pkg, stage, repoDir) {
   const filename = `${pkg.name}-${pkg.version}-${arch}.pkg.tar.${compression}`;
   const tar = execFileSync('bsdtar', ['-cf', '-', '@..spec-tar'], { cwd: stage, maxBuffer: 1 << 28 });
   // Large packages (busybox, linux) at a quicker zstd level: the repository is rebuilt when an input changes.
-  const compressor = { zst: ['zstd', tar.length > 1 << 21 ? '-6' : '-19', '-q', '-c', '-T0'], xz: ['xz', '-6', '-c', '-T1'], gz: ['gzip', '-9nc'] }[compression];
+  const compressor = {
+    zst: ['zstd', tar.length > 1 << 21 ? '-6' : '-19', '-q', '-c', '-T0'],
+    xz: ['xz', '-6', '-c', '-T1'],
+    gz: ['gzip', '-9nc'],
+  }[compression];
   const data = execFileSync(compressor[0], compressor.slice(1), { input: tar, maxBuffer: 1 << 28 });
   await writeFile(join(repoDir, filename), data);
   await rm(stage, { recursive: true });
-  return { filename, installedSize, size: data.length, sha256: createHash('sha256').update(data).digest('hex'), md5: createHash('md5').update(data).digest('hex') };
+  return {
+    filename,
+    installedSize,
+    size: data.length,
+    sha256: createHash('sha256').update(data).digest('hex'),
+    md5: createHash('md5').update(data).digest('hex'),
+  };
 }
 
 /** Paths under `member` (itself first), sorted: bsdtar -n adds each without recursing, in this order. */
@@ -461,9 +686,16 @@ async function touchTree(dir) {
 function pkginfo(pkg, installedSize) {
   const lines = [
     '# Generated by distroforge tools/pacman-test-repo',
-    `pkgname = ${pkg.name}`, `pkgbase = ${pkg.name}`, `pkgver = ${pkg.version}`, `pkgdesc = ${pkg.name} (distroforge test package)`,
-    `url = https://distroforge.invalid/${pkg.name}`, `builddate = ${BUILD_DATE}`, `packager = ${PACKAGER}`, `size = ${installedSize}`,
-    `arch = ${pkg.arch ?? 'x86_64'}`, 'license = MIT',
+    `pkgname = ${pkg.name}`,
+    `pkgbase = ${pkg.name}`,
+    `pkgver = ${pkg.version}`,
+    `pkgdesc = ${pkg.name} (distroforge test package)`,
+    `url = https://distroforge.invalid/${pkg.name}`,
+    `builddate = ${BUILD_DATE}`,
+    `packager = ${PACKAGER}`,
+    `size = ${installedSize}`,
+    `arch = ${pkg.arch ?? 'x86_64'}`,
+    'license = MIT',
     ...(pkg.groups ?? []).map((g) => `group = ${g}`),
     ...(pkg.replaces ?? []).map((d) => `replaces = ${d}`),
     ...(pkg.conflicts ?? []).map((d) => `conflict = ${d}`),
@@ -476,12 +708,30 @@ function pkginfo(pkg, installedSize) {
 
 function desc(pkg, built) {
   const blocks = [
-    ['FILENAME', [built.filename]], ['NAME', [pkg.name]], ['BASE', [pkg.name]], ['VERSION', [pkg.version]], ['DESC', [`${pkg.name} (distroforge test package)`]],
-    ['GROUPS', pkg.groups ?? []], ['CSIZE', [String(built.size)]], ['ISIZE', [String(built.installedSize)]], ['MD5SUM', [built.md5]], ['SHA256SUM', [built.sha256]],
-    ['URL', [`https://distroforge.invalid/${pkg.name}`]], ['LICENSE', ['MIT']], ['ARCH', [pkg.arch ?? 'x86_64']], ['BUILDDATE', [String(BUILD_DATE)]], ['PACKAGER', [PACKAGER]],
-    ['REPLACES', pkg.replaces ?? []], ['CONFLICTS', pkg.conflicts ?? []], ['PROVIDES', pkg.provides ?? []], ['DEPENDS', pkg.depends ?? []],
+    ['FILENAME', [built.filename]],
+    ['NAME', [pkg.name]],
+    ['BASE', [pkg.name]],
+    ['VERSION', [pkg.version]],
+    ['DESC', [`${pkg.name} (distroforge test package)`]],
+    ['GROUPS', pkg.groups ?? []],
+    ['CSIZE', [String(built.size)]],
+    ['ISIZE', [String(built.installedSize)]],
+    ['MD5SUM', [built.md5]],
+    ['SHA256SUM', [built.sha256]],
+    ['URL', [`https://distroforge.invalid/${pkg.name}`]],
+    ['LICENSE', ['MIT']],
+    ['ARCH', [pkg.arch ?? 'x86_64']],
+    ['BUILDDATE', [String(BUILD_DATE)]],
+    ['PACKAGER', [PACKAGER]],
+    ['REPLACES', pkg.replaces ?? []],
+    ['CONFLICTS', pkg.conflicts ?? []],
+    ['PROVIDES', pkg.provides ?? []],
+    ['DEPENDS', pkg.depends ?? []],
   ];
-  return blocks.filter(([, values]) => values.length).map(([key, values]) => `%${key}%\n${values.join('\n')}\n\n`).join('');
+  return blocks
+    .filter(([, values]) => values.length)
+    .map(([key, values]) => `%${key}%\n${values.join('\n')}\n\n`)
+    .join('');
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -22,19 +22,12 @@ import { withDirectoryLock } from '../testing/directory-lock.mjs';
 import { EL_SYSTEM_PACKAGES } from './el-system-packages.mjs';
 import { bootChainKey, bootChainPackages } from './boot-chain.mjs';
 
+import { BOOT_MODULES } from '../testing/boot-modules.mjs';
+
+export { BOOT_MODULES };
+
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '../..');
-
-/**
- * Modules the kernel package carries (with their dependencies and soft dependencies): what
- * @distroforge/initramfs-cpio's live initramfs loads (its LIVE_MODULES), plus virtio net/console.
- */
-export const BOOT_MODULES = [
-  'loop', 'squashfs', 'erofs', 'overlay', 'isofs', 'cdrom', 'sr_mod', 'ata_piix', 'ahci',
-  'virtio_pci', 'virtio_blk', 'virtio_scsi', 'usb_storage', 'uas', 'xhci_pci', 'ehci_pci',
-  '9p', '9pnet_virtio', 'virtiofs', 'sd_mod', 'nvme', 'crc32c_generic', 'ext4', 'btrfs', 'xfs',
-  'virtio_net', 'virtio_console',
-];
 
 /** The packages of comps group `minimal` (the boot set). */
 export const MINIMAL_GROUP = ['filesystem', 'rocky-like-release', 'busybox', 'kernel'];
@@ -91,7 +84,9 @@ async function build(out, inputs, log) {
     const failed = builds.find((b) => b.status === 'rejected');
     if (failed) throw failed.reason;
     await writeFile(join(repo, 'comps.xml'), COMPS_XML);
-    execFileSync('createrepo_c', ['--quiet', '-g', join(repo, 'comps.xml'), repo], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('createrepo_c', ['--quiet', '-g', join(repo, 'comps.xml'), repo], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     await writeFile(join(repo, '.inputs'), `${key}\n`);
     await rm(out, { recursive: true, force: true });
     await rename(repo, out);
@@ -101,11 +96,19 @@ async function build(out, inputs, log) {
 }
 
 function describe(out, inputs) {
-  return { dir: out, kernelVersion: inputs.kernelVersion, busyboxVersion: inputs.busyboxVersion, minimalGroup: [...MINIMAL_GROUP] };
+  return {
+    dir: out,
+    kernelVersion: inputs.kernelVersion,
+    busyboxVersion: inputs.busyboxVersion,
+    minimalGroup: [...MINIMAL_GROUP],
+  };
 }
 
 async function collectInputs() {
-  const kernelDir = execFileSync(join(repoRoot, 'tools/fetch-kernel'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  const kernelDir = execFileSync(join(repoRoot, 'tools/fetch-kernel'), {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  }).trim();
   const kernelVersion = (await readFile(join(kernelDir, '.version'), 'utf8')).trim();
   const vmlinuz = await stat(join(kernelDir, 'boot', `vmlinuz-${kernelVersion}`));
   const busyboxDeb = await findBusyboxDeb();
@@ -155,7 +158,11 @@ async function stageKernel(kernelDir, version, stage) {
   const softdeps = new Map();
   for (const line of (await readFile(join(modules, 'modules.softdep'), 'utf8')).split('\n')) {
     const [word, name, ...rest] = line.trim().split(/\s+/);
-    if (word === 'softdep' && name) softdeps.set(moduleName(name), rest.filter((w) => w !== 'pre:' && w !== 'post:'));
+    if (word === 'softdep' && name)
+      softdeps.set(
+        moduleName(name),
+        rest.filter((w) => w !== 'pre:' && w !== 'post:'),
+      );
   }
   const wanted = new Set();
   const visit = (name) => {
@@ -172,16 +179,23 @@ async function stageKernel(kernelDir, version, stage) {
     await mkdir(dirname(join(target, file)), { recursive: true });
     await cp(join(modules, file), join(target, file));
   }
-  for (const file of ['modules.builtin', 'modules.builtin.modinfo', 'modules.order']) await cp(join(modules, file), join(target, file));
-  execFileSync('depmod', ['-b', stage, version], { env: { ...process.env, PATH: `${process.env.PATH}:/sbin:/usr/sbin` } });
+  for (const file of ['modules.builtin', 'modules.builtin.modinfo', 'modules.order'])
+    await cp(join(modules, file), join(target, file));
+  execFileSync('depmod', ['-b', stage, version], {
+    env: { ...process.env, PATH: `${process.env.PATH}:/sbin:/usr/sbin` },
+  });
   await mkdir(join(stage, 'boot'));
-  for (const file of [`vmlinuz-${version}`, `config-${version}`]) await cp(join(kernelDir, 'boot', file), join(stage, 'boot', file));
+  for (const file of [`vmlinuz-${version}`, `config-${version}`])
+    await cp(join(kernelDir, 'boot', file), join(stage, 'boot', file));
   return stage;
 }
 
 const run = promisify(execFile);
 
-const moduleName = (file) => basename(file).replace(/\.ko(\.[gx]z|\.zst)?$/, '').replace(/-/g, '_');
+const moduleName = (file) =>
+  basename(file)
+    .replace(/\.ko(\.[gx]z|\.zst)?$/, '')
+    .replace(/-/g, '_');
 
 async function rpmbuild(work, repo, id, spec, target) {
   const top = join(work, `top-${id}`);
@@ -195,7 +209,13 @@ async function rpmbuild(work, repo, id, spec, target) {
     '__os_install_post %{nil}',
     '_build_id_links none',
   ];
-  const args = ['-bb', '--quiet', ...defines.flatMap((d) => ['--define', d]), ...(target ? ['--target', target] : []), file];
+  const args = [
+    '-bb',
+    '--quiet',
+    ...defines.flatMap((d) => ['--define', d]),
+    ...(target ? ['--target', target] : []),
+    file,
+  ];
   await run('rpmbuild', args).catch((error) => {
     throw new Error(`rpm-test-repo: rpmbuild ${id} failed:\n${error.stderr ?? error.message}`);
   });
@@ -309,7 +329,26 @@ printf '%s\\n' ${version} > %{buildroot}/usr/share/df-${name}/version
 `;
 }
 
-const DIRS = ['bin', 'sbin', 'lib', 'etc', 'etc/init.d', 'dev', 'mnt', 'home', 'run', 'var', 'var/log', 'var/tmp', 'usr', 'usr/bin', 'usr/sbin', 'usr/lib', 'usr/share', 'boot'];
+const DIRS = [
+  'bin',
+  'sbin',
+  'lib',
+  'etc',
+  'etc/init.d',
+  'dev',
+  'mnt',
+  'home',
+  'run',
+  'var',
+  'var/log',
+  'var/tmp',
+  'usr',
+  'usr/bin',
+  'usr/sbin',
+  'usr/lib',
+  'usr/share',
+  'boot',
+];
 
 /** The directory skeleton and the accounts (root without a password: the test logs in on ttyS0). */
 const FILESYSTEM_SPEC = `
