@@ -25,7 +25,9 @@ beforeAll(async () => {
   const text = await readFile(file, 'utf8');
   // The example names a real Arch mirror and requires signatures; the generated repository is a
   // file:// mirror of unsigned packages.
-  const pointed = text.replace(/^ {2}mirror: .*$/m, `  mirror: file://${mirror}/$repo`).replace(/^ {2}sigLevel: required$/m, '  sigLevel: off');
+  const pointed = text
+    .replace(/^ {2}mirror: .*$/m, `  mirror: file://${mirror}/$repo`)
+    .replace(/^ {2}sigLevel: required$/m, '  sigLevel: off');
   expect(pointed).not.toBe(text);
   await writeFile(file, pointed);
 });
@@ -36,10 +38,20 @@ afterAll(async () => {
 it('builds base + linux from a pacman mirror and boots it from CD-ROM and disk under BIOS and UEFI', async () => {
   const result = await distroforge(['test', profile, '--jobs', '2']);
   for (const s of result.build.stages) console.log(`arch-live stage ${s.name}: ${(s.ms / 1000).toFixed(1)} s`);
-  for (const b of result.boots) console.log(`arch-live boot ${b.firmware}/${b.medium}: login prompt after ${(b.readyMs / 1000).toFixed(1)} s`);
+  for (const b of result.boots)
+    console.log(`arch-live boot ${b.firmware}/${b.medium}: login prompt after ${(b.readyMs / 1000).toFixed(1)} s`);
   for (const o of result.build.outputs) console.log(`arch-live ${o.kind}: ${(o.bytes / 1048576).toFixed(1)} MiB`);
-  expect(result.build.packages.map((p) => p.name)).toEqual(expect.arrayContaining(['base', 'linux', 'busybox', 'filesystem']));
-  expect(result.boots.map((b) => `${b.firmware}/${b.medium}`)).toEqual(['bios/cdrom', 'uefi/cdrom', 'bios/disk', 'uefi/disk', 'bios/disk-usb', 'uefi/disk-usb']);
+  expect(result.build.packages.map((p) => p.name)).toEqual(
+    expect.arrayContaining(['base', 'linux', 'busybox', 'filesystem']),
+  );
+  expect(result.boots.map((b) => `${b.firmware}/${b.medium}`)).toEqual([
+    'bios/cdrom',
+    'uefi/cdrom',
+    'bios/disk',
+    'uefi/disk',
+    'bios/disk-usb',
+    'uefi/disk-usb',
+  ]);
   for (const boot of result.boots) {
     expect(boot.lastLines ?? [], `${boot.firmware}/${boot.medium}`).toEqual([]);
     expect(boot.commands.map((c) => [c.run, c.ok, c.exitStatus])).toEqual([
@@ -48,7 +60,12 @@ it('builds base + linux from a pacman mirror and boots it from CD-ROM and disk u
       ['ls /var/lib/pacman/local', true, 0],
     ]);
   }
-  expect(result.boots.filter((b) => b.medium.startsWith('disk')).map((b) => b.persistence)).toEqual(['written', 'written', 'found', 'found']);
+  expect(result.boots.filter((b) => b.medium.startsWith('disk')).map((b) => b.persistence)).toEqual([
+    'written',
+    'written',
+    'found',
+    'found',
+  ]);
   expect(result.ok).toBe(true);
 }, 2_400_000);
 
@@ -59,10 +76,16 @@ it("the image's pacman database is what Debian's pacman expects: -Q lists the pa
     // The finished root as the rootfs-tar output holds it (owners and modes as in the images).
     const tarball = built.outputs.find((o) => o.kind === 'rootfs-tar')!.file;
     await execa('bsdtar', ['-x', '-p', '-f', tarball, '-C', root]);
-    const pacman = (args: string[]) => execa('pacman', ['--root', root, '--dbpath', join(root, 'var/lib/pacman'), ...args], { reject: false });
+    const pacman = (args: string[]) =>
+      execa('pacman', ['--root', root, '--dbpath', join(root, 'var/lib/pacman'), ...args], { reject: false });
     const q = await pacman(['-Q']);
     expect(q.exitCode, q.stderr).toBe(0);
-    expect(q.stdout.split('\n').map((l) => l.split(' ')[0]).sort()).toEqual(built.packages.map((p) => p.name).sort());
+    expect(
+      q.stdout
+        .split('\n')
+        .map((l) => l.split(' ')[0])
+        .sort(),
+    ).toEqual(built.packages.map((p) => p.name).sort());
     const qk = await pacman(['-Qk']);
     expect(qk.exitCode, `${qk.stdout}\n${qk.stderr}`).toBe(0);
     const dk = await pacman(['-Dk']);

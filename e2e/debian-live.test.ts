@@ -27,9 +27,12 @@ afterAll(async () => {
 
 it('builds and boots the ISO from CD-ROM and the disk image on virtio then USB, under BIOS, UEFI and Secure Boot', async () => {
   const result = await distroforge(['test', profile, '--jobs', '2']);
-  for (const s of result.build.stages) console.log(`debian-live stage ${s.name}: ${(s.ms / 1000).toFixed(1)} s${s.cached ? ' (cached)' : ''}`);
+  for (const s of result.build.stages)
+    console.log(`debian-live stage ${s.name}: ${(s.ms / 1000).toFixed(1)} s${s.cached ? ' (cached)' : ''}`);
   for (const b of result.boots) {
-    console.log(`debian-live boot ${b.firmware}/${b.medium}: shell after ${(b.readyMs / 1000).toFixed(1)} s (${b.accel}: ${formatBootStages(b.stages)})`);
+    console.log(
+      `debian-live boot ${b.firmware}/${b.medium}: shell after ${(b.readyMs / 1000).toFixed(1)} s (${b.accel}: ${formatBootStages(b.stages)})`,
+    );
     expect(b.stages.reduce((sum, s) => sum + s.ms, 0)).toBe(b.readyMs);
     expect(b.stages.at(-1)?.stage).toMatch(/system$/);
   }
@@ -41,11 +44,19 @@ it('builds and boots the ISO from CD-ROM and the disk image on virtio then USB, 
   const disk = result.build.outputs.find((o) => o.kind === 'disk');
   // The live root is layered (an image of the bootstrapped root + the overlay's layer), so no whole-root squashfs is published.
   expect(result.build.outputs.map((o) => o.kind).sort()).toEqual(['disk', 'initramfs', 'iso', 'kernel']);
-  console.log(`debian-live ISO ${(iso!.bytes / 1048576).toFixed(1)} MiB, disk ${(disk!.bytes / 1048576).toFixed(0)} MiB`);
+  console.log(
+    `debian-live ISO ${(iso!.bytes / 1048576).toFixed(1)} MiB, disk ${(disk!.bytes / 1048576).toFixed(0)} MiB`,
+  );
   expect(result.boots.map((b) => `${b.firmware}/${b.medium}`)).toEqual([
-    'bios/cdrom', 'uefi/cdrom', 'uefi-secureboot/cdrom',
-    'bios/disk', 'uefi/disk', 'uefi-secureboot/disk',
-    'bios/disk-usb', 'uefi/disk-usb', 'uefi-secureboot/disk-usb',
+    'bios/cdrom',
+    'uefi/cdrom',
+    'uefi-secureboot/cdrom',
+    'bios/disk',
+    'uefi/disk',
+    'uefi-secureboot/disk',
+    'bios/disk-usb',
+    'uefi/disk-usb',
+    'uefi-secureboot/disk-usb',
   ]);
   for (const boot of result.boots) {
     expect(boot.lastLines ?? [], `${boot.firmware}/${boot.medium}`).toEqual([]);
@@ -57,7 +68,14 @@ it('builds and boots the ISO from CD-ROM and the disk image on virtio then USB, 
     ]);
   }
   // Each firmware's USB boot ran on the disk its virtio boot had written to and powered off.
-  expect(result.boots.filter((b) => b.medium.startsWith('disk')).map((b) => b.persistence)).toEqual(['written', 'written', 'written', 'found', 'found', 'found']);
+  expect(result.boots.filter((b) => b.medium.startsWith('disk')).map((b) => b.persistence)).toEqual([
+    'written',
+    'written',
+    'written',
+    'found',
+    'found',
+    'found',
+  ]);
   expect(result.ok).toBe(true);
   expect(await readFile(`${iso!.file}.sha256`, 'utf8')).toContain(iso!.sha256);
   // The kernel itself confirms Secure Boot was enforced (shim -> signed GRUB -> signed kernel).
@@ -75,40 +93,75 @@ it('the disk image passes sfdisk --verify, sgdisk -v and fsck.ext4 -fn', async (
   const verify = await execa('sfdisk', ['--verify', disk]);
   expect(verify.stdout).toMatch(/No errors detected/);
   expect((await execa('sgdisk', ['-v', disk])).stdout).toMatch(/No problems found/);
-  const table = JSON.parse((await execa('sfdisk', ['--json', disk])).stdout) as { partitiontable: { partitions: { start: number; size: number; type: string }[] } };
+  const table = JSON.parse((await execa('sfdisk', ['--json', disk])).stdout) as {
+    partitiontable: { partitions: { start: number; size: number; type: string }[] };
+  };
   const root = table.partitiontable.partitions.find((p) => p.type === '4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709')!;
   const ext4 = join(work, 'root.ext4');
-  await execa('dd', [`if=${disk}`, `of=${ext4}`, 'bs=512', `skip=${root.start}`, `count=${root.size}`, 'conv=sparse', 'status=none']);
+  await execa('dd', [
+    `if=${disk}`,
+    `of=${ext4}`,
+    'bs=512',
+    `skip=${root.start}`,
+    `count=${root.size}`,
+    'conv=sparse',
+    'status=none',
+  ]);
   const fsck = await execa('fsck.ext4', ['-fn', ext4], { reject: false });
   expect(fsck.exitCode, fsck.stdout).toBe(0);
   await rm(ext4);
 });
 
-it.each(['bios', 'uefi'])('boots the same ISO written to a plain disk (the USB stick case) under %s, from cache', async (firmware) => {
-  const result = await distroforge(['test', profile, '--firmware', firmware, '--medium', 'iso-disk']);
-  expect(result.build.stages.every((s) => s.cached)).toBe(true);
-  console.log(`debian-live boot ${firmware}/iso-disk: shell after ${(result.boots[0]!.readyMs / 1000).toFixed(1)} s`);
-  expect(result.boots.map((b) => [b.medium, b.ok])).toEqual([['iso-disk', true]]);
-});
+it.each(['bios', 'uefi'])(
+  'boots the same ISO written to a plain disk (the USB stick case) under %s, from cache',
+  async (firmware) => {
+    const result = await distroforge(['test', profile, '--firmware', firmware, '--medium', 'iso-disk']);
+    expect(result.build.stages.every((s) => s.cached)).toBe(true);
+    console.log(`debian-live boot ${firmware}/iso-disk: shell after ${(result.boots[0]!.readyMs / 1000).toFixed(1)} s`);
+    expect(result.boots.map((b) => [b.medium, b.ok])).toEqual([['iso-disk', true]]);
+  },
+);
 
-it.each(['direct', '9p'])('boots the dev loop (%s: kernel + initramfs, no ISO) with every check passing', async (medium) => {
-  const result = await distroforge(['test', profile, '--medium', medium]);
-  const boot = result.boots[0]!;
-  console.log(`debian-live boot ${medium}: shell after ${(boot.readyMs / 1000).toFixed(1)} s (${boot.accel})`);
-  expect(boot.lastLines ?? []).toEqual([]);
-  expect(result.boots.map((b) => [b.medium, b.ok])).toEqual([[medium, true]]);
-});
+it.each(['direct', '9p'])(
+  'boots the dev loop (%s: kernel + initramfs, no ISO) with every check passing',
+  async (medium) => {
+    const result = await distroforge(['test', profile, '--medium', medium]);
+    const boot = result.boots[0]!;
+    console.log(`debian-live boot ${medium}: shell after ${(boot.readyMs / 1000).toFixed(1)} s (${boot.accel})`);
+    expect(boot.lastLines ?? []).toEqual([]);
+    expect(result.boots.map((b) => [b.medium, b.ok])).toEqual([[medium, true]]);
+  },
+);
 
 it('after one overlay file changes, the incremental build re-runs only the stages after the overlay and gives the bytes of a cold build', async () => {
   const before = JSON.parse(await readFile(join(profile, 'out', 'build-report.json'), 'utf8')) as BuildResult;
   await writeFile(join(profile, 'airootfs', 'etc', 'motd'), 'changed by the e2e test\n');
   const incremental = await distroforge<BuildResult>(['build', profile]);
   // The root image is of the bootstrapped root: only the overlay's layer is squashed again.
-  expect(Object.fromEntries(incremental.stages.map((s) => [s.name, s.cached]))).toEqual({ rootfs: true, initramfs: true, overlay: false, image: true, layer: false, iso: false, disk: false });
-  const changed = new Set(incremental.outputs.filter((o) => before.outputs.find((b) => b.kind === o.kind)?.sha256 !== o.sha256).map((o) => o.kind));
+  expect(Object.fromEntries(incremental.stages.map((s) => [s.name, s.cached]))).toEqual({
+    rootfs: true,
+    initramfs: true,
+    overlay: false,
+    image: true,
+    layer: false,
+    iso: false,
+    disk: false,
+  });
+  const changed = new Set(
+    incremental.outputs
+      .filter((o) => before.outputs.find((b) => b.kind === o.kind)?.sha256 !== o.sha256)
+      .map((o) => o.kind),
+  );
   expect([...changed].sort()).toEqual(['disk', 'iso']);
   // A second cold build in another state directory, of the changed profile: the same bytes.
-  const cold = await distroforge<BuildResult>(['build', profile, '--state', join(work, 'state2'), '--out', join(work, 'out2')]);
+  const cold = await distroforge<BuildResult>([
+    'build',
+    profile,
+    '--state',
+    join(work, 'state2'),
+    '--out',
+    join(work, 'out2'),
+  ]);
   expect(cold.stages.some((s) => s.cached)).toBe(false);
   expect(cold.outputs.map((o) => [o.kind, o.sha256])).toEqual(incremental.outputs.map((o) => [o.kind, o.sha256]));
 });

@@ -32,7 +32,9 @@ it('packs busybox, init and the squashfs + overlay module closure', async () => 
     modules: { dir: modulesDir, names: ['squashfs', 'overlay'] },
     init: {
       marker: 'E2E-DIRECT-BOOT-MARKER',
-      commands: ['modprobe squashfs && modprobe overlay && grep -E "^(squashfs|overlay) " /proc/modules | sort | cut -d" " -f1 | tr "\\n" " "; echo END'],
+      commands: [
+        'modprobe squashfs && modprobe overlay && grep -E "^(squashfs|overlay) " /proc/modules | sort | cut -d" " -f1 | tr "\\n" " "; echo END',
+      ],
       then: 'poweroff',
     },
     output: initrd,

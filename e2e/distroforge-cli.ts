@@ -37,7 +37,10 @@ export interface TestResult {
 export async function distroforge<T = TestResult>(args: string[], timeoutMs = 1_800_000): Promise<T> {
   const run = await execa('node', [cli, ...args, '--json'], { reject: false, timeout: timeoutMs });
   const last = String(run.stdout).trim().split('\n').at(-1) ?? '';
-  if (!last.startsWith('{')) throw new Error(`distroforge ${args.join(' ')} exited ${run.exitCode}:\n${String(run.stderr).split('\n').slice(-30).join('\n')}`);
+  if (!last.startsWith('{'))
+    throw new Error(
+      `distroforge ${args.join(' ')} exited ${run.exitCode}:\n${String(run.stderr).split('\n').slice(-30).join('\n')}`,
+    );
   return JSON.parse(last) as T;
 }
 
@@ -45,6 +48,9 @@ export async function distroforge<T = TestResult>(args: string[], timeoutMs = 1_
 export async function copyExample(name: string): Promise<{ work: string; profile: string }> {
   const work = await mkdtemp(join(tmpdir(), `df-e2e-${name}-`));
   const profile = join(work, name);
-  await cp(join(repo, 'examples', name), profile, { recursive: true, filter: (src) => !/[/\\](\.distroforge|out)$/.test(src) });
+  await cp(join(repo, 'examples', name), profile, {
+    recursive: true,
+    filter: (src) => !/[/\\](\.distroforge|out)$/.test(src),
+  });
   return { work, profile };
 }

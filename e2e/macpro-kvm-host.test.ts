@@ -18,7 +18,9 @@ let profileChecks: string[] = [];
 
 beforeAll(async () => {
   ({ work, profile } = await copyExample('macpro-kvm-host'));
-  profileChecks = [...(await readFile(join(profile, 'profile.yaml'), 'utf8')).matchAll(/^ {4}- run: (.*)$/gm)].map((m) => m[1]!);
+  profileChecks = [...(await readFile(join(profile, 'profile.yaml'), 'utf8')).matchAll(/^ {4}- run: (.*)$/gm)].map(
+    (m) => m[1]!,
+  );
 });
 afterAll(async () => {
   // Builds of this size fill a disk quickly: the temp copy goes with its state and outputs.
@@ -28,10 +30,24 @@ afterAll(async () => {
 it('builds the KVM host and boots its disk image under BIOS, UEFI and Secure Boot, on virtio then USB', async () => {
   const result = await distroforge(['test', profile, '--medium', 'disk,disk-usb', '--jobs', '2'], 2_400_000);
   for (const s of result.build.stages) console.log(`macpro-kvm-host stage ${s.name}: ${(s.ms / 1000).toFixed(1)} s`);
-  for (const b of result.boots) console.log(`macpro-kvm-host boot ${b.firmware}/${b.medium}: shell after ${(b.readyMs / 1000).toFixed(1)} s`);
+  for (const b of result.boots)
+    console.log(`macpro-kvm-host boot ${b.firmware}/${b.medium}: shell after ${(b.readyMs / 1000).toFixed(1)} s`);
   for (const o of result.build.outputs) console.log(`macpro-kvm-host ${o.kind}: ${(o.bytes / 1048576).toFixed(1)} MiB`);
   const names = result.build.packages.map((p) => p.name);
-  expect(names).toEqual(expect.arrayContaining(['qemu-system-x86', 'libvirt-daemon-system', 'virt-manager', 'ovmf', 'macfanctld', 'bridge-utils', 'dnsmasq-base', 'spice-client-gtk', 'libgl1-mesa-dri', 'firmware-amd-graphics']));
+  expect(names).toEqual(
+    expect.arrayContaining([
+      'qemu-system-x86',
+      'libvirt-daemon-system',
+      'virt-manager',
+      'ovmf',
+      'macfanctld',
+      'bridge-utils',
+      'dnsmasq-base',
+      'spice-client-gtk',
+      'libgl1-mesa-dri',
+      'firmware-amd-graphics',
+    ]),
+  );
   // What the seed asks of the host, each a check of the profile run in every boot.
   expect(profileChecks).toEqual([
     'id vmadmin',
@@ -47,8 +63,12 @@ it('builds the KVM host and boots its disk image under BIOS, UEFI and Secure Boo
   ]);
   expect(result.build.outputs.map((o) => o.kind)).toEqual(expect.arrayContaining(['iso', 'disk']));
   expect(result.boots.map((b) => `${b.firmware}/${b.medium}`)).toEqual([
-    'bios/disk', 'uefi/disk', 'uefi-secureboot/disk',
-    'bios/disk-usb', 'uefi/disk-usb', 'uefi-secureboot/disk-usb',
+    'bios/disk',
+    'uefi/disk',
+    'uefi-secureboot/disk',
+    'bios/disk-usb',
+    'uefi/disk-usb',
+    'uefi-secureboot/disk-usb',
   ]);
   for (const boot of result.boots) {
     expect(boot.lastLines ?? [], `${boot.firmware}/${boot.medium}`).toEqual([]);
@@ -63,12 +83,18 @@ it('builds the KVM host and boots its disk image under BIOS, UEFI and Secure Boo
 
 it('builds again from scratch elsewhere with every output byte-identical (build --check)', async () => {
   const built = JSON.parse(await readFile(join(profile, 'out', 'build-report.json'), 'utf8')) as BuildResult;
-  const run = await execa('node', [join(repo, 'packages', 'cli', 'dist', 'cli.js'), 'build', profile, '--check', '--json'], { reject: false, timeout: 2_400_000 });
+  const run = await execa(
+    'node',
+    [join(repo, 'packages', 'cli', 'dist', 'cli.js'), 'build', profile, '--check', '--json'],
+    { reject: false, timeout: 2_400_000 },
+  );
   // Exit 0 only when the second build, from scratch in another directory, gave every output the
   // same SHA-256 (otherwise ERR_BUILD_NOT_REPRODUCIBLE naming the differing outputs, exit 4).
   expect(run.exitCode, String(run.stderr).split('\n').slice(-10).join('\n')).toBe(0);
   const checked = JSON.parse(String(run.stdout).trim().split('\n').at(-1) ?? '') as BuildResult;
   expect(checked.outputs.map((o) => o.kind).sort()).toEqual(['disk', 'initramfs', 'iso', 'kernel']);
   expect(checked.outputs.map((o) => [o.kind, o.sha256])).toEqual(built.outputs.map((o) => [o.kind, o.sha256]));
-  expect(String(run.stderr)).toContain(`reproducible: a second build from scratch gave the same ${checked.outputs.length} outputs`);
+  expect(String(run.stderr)).toContain(
+    `reproducible: a second build from scratch gave the same ${checked.outputs.length} outputs`,
+  );
 }, 3_000_000);

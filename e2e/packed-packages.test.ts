@@ -22,7 +22,11 @@ async function workspacePackages(): Promise<PackageInfo[]> {
   for (const d of dirs) {
     const file = join(repo, 'packages', d, 'package.json');
     if (!existsSync(file)) continue;
-    const pkg = JSON.parse(await readFile(file, 'utf8')) as { name: string; private?: boolean; bin?: Record<string, string> };
+    const pkg = JSON.parse(await readFile(file, 'utf8')) as {
+      name: string;
+      private?: boolean;
+      bin?: Record<string, string>;
+    };
     if (pkg.private) continue;
     infos.push({ dir: join(repo, 'packages', d), name: pkg.name, bin: pkg.bin ?? {} });
   }
@@ -39,7 +43,8 @@ beforeAll(async () => {
   await mkdir(tarballs);
   await mkdir(project);
   for (const p of packages) {
-    if (!existsSync(join(p.dir, 'dist', 'index.js'))) throw new Error(`${p.name} is not built: run npm run build first`);
+    if (!existsSync(join(p.dir, 'dist', 'index.js')))
+      throw new Error(`${p.name} is not built: run npm run build first`);
     await execa('npm', ['pack', '--silent', '--pack-destination', tarballs], { cwd: p.dir });
   }
   await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
@@ -53,11 +58,23 @@ afterAll(async () => {
 
 describe.each(packages)('$name installed from its tarball', (p) => {
   it('imports by name outside the workspace and exposes its API', async () => {
-    const { stdout } = await execa('node', ['--input-type=module', '-e', `const m = await import(${JSON.stringify(p.name)}); console.log(JSON.stringify(Object.keys(m).sort()))`], { cwd: project });
+    const { stdout } = await execa(
+      'node',
+      [
+        '--input-type=module',
+        '-e',
+        `const m = await import(${JSON.stringify(p.name)}); console.log(JSON.stringify(Object.keys(m).sort()))`,
+      ],
+      { cwd: project },
+    );
     const names = JSON.parse(stdout) as string[];
     expect(names.length).toBeGreaterThan(0);
     // The import resolved inside the temp project, not to the workspace sources.
-    const { stdout: where } = await execa('node', ['--input-type=module', '-e', `console.log(import.meta.resolve(${JSON.stringify(p.name)}))`], { cwd: project });
+    const { stdout: where } = await execa(
+      'node',
+      ['--input-type=module', '-e', `console.log(import.meta.resolve(${JSON.stringify(p.name)}))`],
+      { cwd: project },
+    );
     expect(where).toContain(project);
     expect(where).toContain('/dist/');
   });
@@ -73,7 +90,12 @@ describe.each(packages)('$name installed from its tarball', (p) => {
     expect(existsSync(smoke), `${smoke} is missing`).toBe(true);
     const target = join(project, `smoke-${p.name.split('/')[1]}.mjs`);
     await copyFile(smoke, target);
-    const result = await execa('node', [target], { cwd: project, reject: false, env: { DISTROFORGE_REPO: repo }, timeout: 300_000 });
+    const result = await execa('node', [target], {
+      cwd: project,
+      reject: false,
+      env: { DISTROFORGE_REPO: repo },
+      timeout: 300_000,
+    });
     expect(result.exitCode, `${result.stdout}\n${result.stderr}`).toBe(0);
   });
 });

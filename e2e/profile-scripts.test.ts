@@ -35,8 +35,16 @@ beforeAll(async () => {
     `echo "net=$(sed -n 's/^ *\\([a-z0-9]*\\):.*/\\1/p' /proc/net/dev | paste -sd, -)." > /etc/prepare-net`,
   ]);
   // postinstall: sees the overlay's user and the extra tree.
-  await writeScript('postinstall.sh', ['id -u live > /etc/postinstall-ran', 'cat /opt/repo/README >> /etc/postinstall-ran', 'echo v1 >> /etc/postinstall-ran']);
-  await writeScript('finalize.sh', ['echo finalized > /etc/finalize-ran', 'chmod 0600 /etc/finalize-ran', 'rm -f /etc/motd']);
+  await writeScript('postinstall.sh', [
+    'id -u live > /etc/postinstall-ran',
+    'cat /opt/repo/README >> /etc/postinstall-ran',
+    'echo v1 >> /etc/postinstall-ran',
+  ]);
+  await writeScript('finalize.sh', [
+    'echo finalized > /etc/finalize-ran',
+    'chmod 0600 /etc/finalize-ran',
+    'rm -f /etc/motd',
+  ]);
   await mkdir(join(profile, 'local-repo', 'pool'), { recursive: true });
   await writeFile(join(profile, 'local-repo', 'README'), 'local repository\n');
   await writeFile(join(profile, 'local-repo', 'pool', 'tool.sh'), '#!/bin/sh\necho tool\n', { mode: 0o755 });
@@ -79,10 +87,21 @@ afterAll(async () => {
 
 const stageFlags = (build: BuildResult) => Object.fromEntries(build.stages.map((s) => [s.name, s.cached]));
 
-it('builds, boots, and the guest shows what each phase\'s script and the extra tree did', async () => {
+it("builds, boots, and the guest shows what each phase's script and the extra tree did", async () => {
   const result = await distroforge(['test', profile, '--medium', 'direct']);
-  for (const s of result.build.stages) console.log(`profile-scripts stage ${s.name}: ${(s.ms / 1000).toFixed(1)} s${s.cached ? ' (cached)' : ''}`);
-  expect(result.build.stages.map((s) => s.name)).toEqual(['rootfs', 'prepare', 'overlay', 'postinstall', 'finalize', 'image', 'layer', 'initramfs', 'iso']);
+  for (const s of result.build.stages)
+    console.log(`profile-scripts stage ${s.name}: ${(s.ms / 1000).toFixed(1)} s${s.cached ? ' (cached)' : ''}`);
+  expect(result.build.stages.map((s) => s.name)).toEqual([
+    'rootfs',
+    'prepare',
+    'overlay',
+    'postinstall',
+    'finalize',
+    'image',
+    'layer',
+    'initramfs',
+    'iso',
+  ]);
   for (const boot of result.boots) {
     for (const c of boot.commands) expect(c.ok, `${c.run}: ${c.output}`).toBe(true);
     expect(boot.commands).toHaveLength(9);
@@ -91,24 +110,58 @@ it('builds, boots, and the guest shows what each phase\'s script and the extra t
 }, 2_400_000);
 
 it('changing the postinstall script re-runs from postinstall only, and equals a cold build byte for byte', async () => {
-  await writeScript('postinstall.sh', ['id -u live > /etc/postinstall-ran', 'cat /opt/repo/README >> /etc/postinstall-ran', 'echo v2 >> /etc/postinstall-ran']);
+  await writeScript('postinstall.sh', [
+    'id -u live > /etc/postinstall-ran',
+    'cat /opt/repo/README >> /etc/postinstall-ran',
+    'echo v2 >> /etc/postinstall-ran',
+  ]);
   const warm = await distroforge<BuildResult>(['build', profile]);
-  expect(stageFlags(warm)).toEqual({ rootfs: true, prepare: true, overlay: true, postinstall: false, finalize: false, image: true, layer: false, initramfs: true, iso: false });
-  const cold = await distroforge<BuildResult>(['build', profile, '--state', join(work, 'cold-state'), '--out', join(work, 'cold-out')]);
+  expect(stageFlags(warm)).toEqual({
+    rootfs: true,
+    prepare: true,
+    overlay: true,
+    postinstall: false,
+    finalize: false,
+    image: true,
+    layer: false,
+    initramfs: true,
+    iso: false,
+  });
+  const cold = await distroforge<BuildResult>([
+    'build',
+    profile,
+    '--state',
+    join(work, 'cold-state'),
+    '--out',
+    join(work, 'cold-out'),
+  ]);
   expect(cold.stages.every((s) => !s.cached)).toBe(true);
   const digests = (b: BuildResult) => Object.fromEntries(b.outputs.map((o) => [o.kind, o.sha256]));
   expect(digests(cold)).toEqual(digests(warm));
   // The new script's effect is in the layer: the ISO differs from the first build's.
-  const listing = await execa('xorriso', ['-indev', warm.outputs.find((o) => o.kind === 'iso')!.file, '-find', '/live', '-name', '*.squashfs'], { reject: false });
+  const listing = await execa(
+    'xorriso',
+    ['-indev', warm.outputs.find((o) => o.kind === 'iso')!.file, '-find', '/live', '-name', '*.squashfs'],
+    { reject: false },
+  );
   expect(listing.stdout + listing.stderr).toMatch(/overlay\.squashfs/);
 }, 2_400_000);
 
 it('a failing script fails the build with its phase, status and output tail, and publishes nothing', async () => {
   await writeScript('finalize.sh', ['echo "first line of the failure"', 'echo "the reason it failed" >&2', 'exit 3']);
   const out = join(work, 'failed-out');
-  const run = await execa('node', [join(repo, 'packages', 'cli', 'dist', 'cli.js'), 'build', profile, '--out', out, '--json'], { reject: false });
+  const run = await execa(
+    'node',
+    [join(repo, 'packages', 'cli', 'dist', 'cli.js'), 'build', profile, '--out', out, '--json'],
+    { reject: false },
+  );
   expect(run.exitCode).toBe(4);
-  const error = JSON.parse(String(run.stderr).trim().split('\n').at(-1)!) as { code: string; message: string; path: string; value: { phase: string; script: string; exitCode: number } };
+  const error = JSON.parse(String(run.stderr).trim().split('\n').at(-1)!) as {
+    code: string;
+    message: string;
+    path: string;
+    value: { phase: string; script: string; exitCode: number };
+  };
   expect(error.code).toBe('ERR_PROFILE_SCRIPT_FAILED');
   expect(error.value).toEqual({ phase: 'finalize', script: 'scripts/finalize.sh', exitCode: 3 });
   expect(error.message).toMatch(/finalize script scripts\/finalize\.sh exited with status 3/);

@@ -19,7 +19,9 @@ describe('tools/lint/import-cycles.mjs', () => {
     await writeFile(join(pkg, 'src', 'd.ts'), "import { c } from './c.js';\nexport const d = c;\n");
     const found = await execa('node', [checker, pkg], { reject: false });
     expect(found.exitCode).toBe(1);
-    expect(found.stderr.trim().split('\n')).toEqual([expect.stringMatching(/import cycle in .*: a\.ts <-> c\.ts <-> sub\/b\.ts$/)]);
+    expect(found.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/import cycle in .*: a\.ts <-> c\.ts <-> sub\/b\.ts$/),
+    ]);
     await writeFile(join(pkg, 'src', 'c.ts'), 'export const c = 1;\n');
     expect((await execa('node', [checker, pkg], { reject: false })).exitCode).toBe(0);
   });

@@ -22,7 +22,10 @@ let rpms = '';
 async function pointAt(type: 'rpm-dir' | 'rpm-repo', location: string): Promise<void> {
   const file = join(profile, 'profile.yaml');
   const text = await readFile(file, 'utf8');
-  await writeFile(file, text.replace(/source:\n {2}type: .*\n {2}location: .*\n/, `source:\n  type: ${type}\n  location: ${location}\n`));
+  await writeFile(
+    file,
+    text.replace(/source:\n {2}type: .*\n {2}location: .*\n/, `source:\n  type: ${type}\n  location: ${location}\n`),
+  );
 }
 
 beforeAll(async () => {
@@ -38,9 +41,19 @@ afterAll(async () => {
 it('builds @minimal from a folder of RPMs and boots it from CD-ROM and disk under BIOS and UEFI', async () => {
   const result = await distroforge(['test', profile, '--jobs', '2']);
   for (const s of result.build.stages) console.log(`rocky-live stage ${s.name}: ${(s.ms / 1000).toFixed(1)} s`);
-  for (const b of result.boots) console.log(`rocky-live boot ${b.firmware}/${b.medium}: login prompt after ${(b.readyMs / 1000).toFixed(1)} s`);
-  expect(result.build.packages.map((p) => p.name)).toEqual(expect.arrayContaining(['busybox', 'filesystem', 'kernel', 'rocky-like-release']));
-  expect(result.boots.map((b) => `${b.firmware}/${b.medium}`)).toEqual(['bios/cdrom', 'uefi/cdrom', 'bios/disk', 'uefi/disk', 'bios/disk-usb', 'uefi/disk-usb']);
+  for (const b of result.boots)
+    console.log(`rocky-live boot ${b.firmware}/${b.medium}: login prompt after ${(b.readyMs / 1000).toFixed(1)} s`);
+  expect(result.build.packages.map((p) => p.name)).toEqual(
+    expect.arrayContaining(['busybox', 'filesystem', 'kernel', 'rocky-like-release']),
+  );
+  expect(result.boots.map((b) => `${b.firmware}/${b.medium}`)).toEqual([
+    'bios/cdrom',
+    'uefi/cdrom',
+    'bios/disk',
+    'uefi/disk',
+    'bios/disk-usb',
+    'uefi/disk-usb',
+  ]);
   for (const boot of result.boots) {
     expect(boot.lastLines ?? [], `${boot.firmware}/${boot.medium}`).toEqual([]);
     expect(boot.commands.map((c) => [c.run, c.ok])).toEqual([
@@ -49,7 +62,12 @@ it('builds @minimal from a folder of RPMs and boots it from CD-ROM and disk unde
       ['ls /lib/modules', true],
     ]);
   }
-  expect(result.boots.filter((b) => b.medium.startsWith('disk')).map((b) => b.persistence)).toEqual(['written', 'written', 'found', 'found']);
+  expect(result.boots.filter((b) => b.medium.startsWith('disk')).map((b) => b.persistence)).toEqual([
+    'written',
+    'written',
+    'found',
+    'found',
+  ]);
   // The disk's root is the read-only squashfs under an overlay whose writable layer is the data partition.
   for (const boot of result.boots.filter((b) => b.medium.startsWith('disk'))) {
     const log = await readFile(boot.consoleLog!, 'utf8');
@@ -82,17 +100,21 @@ it('the rootfs tar holds what the squashfs holds: the same paths, permissions an
   const tar = report.outputs.find((o) => o.kind === 'rootfs-tar')!;
   const squashfs = report.outputs.find((o) => o.kind === 'squashfs')!;
   // "mode owner path": a hard link is a plain file in squashfs, "h" in tar.
-  const entry = (mode: string, owner: string, path: string) => `${mode.replace(/^h/, '-')} ${owner} ${path.replace(/\/$/, '') || '/'}`;
+  const entry = (mode: string, owner: string, path: string) =>
+    `${mode.replace(/^h/, '-')} ${owner} ${path.replace(/\/$/, '') || '/'}`;
   const fromTar = (await execa('tar', ['-tvf', tar.file, '--numeric-owner'])).stdout.split('\n').map((l) => {
     const [mode = '', owner = ''] = l.split(/\s+/);
     const path = / \.(\/\S*)/.exec(l)?.[1] ?? '';
     return entry(mode, owner, path);
   });
-  const fromSquashfs = (await execa('unsquashfs', ['-lln', '-d', '', squashfs.file])).stdout.split('\n').filter((l) => /^[-dlcbps][-rwxsStT]{9} /.test(l)).map((l) => {
-    const [mode = '', owner = ''] = l.split(/\s+/);
-    const path = / (\/\S*)(?: -> .*)?$/.exec(l)?.[1] ?? '/';
-    return entry(mode, owner, path);
-  });
+  const fromSquashfs = (await execa('unsquashfs', ['-lln', '-d', '', squashfs.file])).stdout
+    .split('\n')
+    .filter((l) => /^[-dlcbps][-rwxsStT]{9} /.test(l))
+    .map((l) => {
+      const [mode = '', owner = ''] = l.split(/\s+/);
+      const path = / (\/\S*)(?: -> .*)?$/.exec(l)?.[1] ?? '/';
+      return entry(mode, owner, path);
+    });
   expect(fromTar.length).toBeGreaterThan(100);
   expect([...fromTar].sort()).toEqual([...fromSquashfs].sort());
 });
@@ -100,7 +122,16 @@ it('the rootfs tar holds what the squashfs holds: the same paths, permissions an
 it('boot-tests the ISO file itself, without its profile (test IMAGE --ready --login)', async () => {
   const report = JSON.parse(await readFile(join(profile, 'out', 'build-report.json'), 'utf8')) as BuildResult;
   const iso = report.outputs.find((o) => o.kind === 'iso')!;
-  const result = await distroforge(['test', iso.file, '--ready', 'rocky-live login:', '--login', 'root', '--firmware', 'bios']);
+  const result = await distroforge([
+    'test',
+    iso.file,
+    '--ready',
+    'rocky-live login:',
+    '--login',
+    'root',
+    '--firmware',
+    'bios',
+  ]);
   console.log(`rocky-live ISO as an image: login prompt after ${(result.boots[0]!.readyMs / 1000).toFixed(1)} s`);
   expect(result.boots.map((b) => [`${b.firmware}/${b.medium}`, b.ok])).toEqual([['bios/cdrom', true]]);
   expect(result.ok).toBe(true);
@@ -108,20 +139,40 @@ it('boot-tests the ISO file itself, without its profile (test IMAGE --ready --lo
 
 it('builds again from scratch elsewhere with every output byte-identical (build --check)', async () => {
   const built = JSON.parse(await readFile(join(profile, 'out', 'build-report.json'), 'utf8')) as BuildResult;
-  const run = await execa('node', [join(repo, 'packages', 'cli', 'dist', 'cli.js'), 'build', profile, '--check', '--json'], { reject: false, timeout: 1_200_000 });
+  const run = await execa(
+    'node',
+    [join(repo, 'packages', 'cli', 'dist', 'cli.js'), 'build', profile, '--check', '--json'],
+    { reject: false, timeout: 1_200_000 },
+  );
   // Exit 0 only when the second build, from scratch in another directory, gave every output the
   // same SHA-256 (otherwise ERR_BUILD_NOT_REPRODUCIBLE naming the differing outputs, exit 4).
   expect(run.exitCode, String(run.stderr).split('\n').slice(-10).join('\n')).toBe(0);
   const checked = JSON.parse(String(run.stdout).trim().split('\n').at(-1) ?? '') as BuildResult;
-  expect(checked.outputs.map((o) => o.kind).sort()).toEqual(['disk', 'initramfs', 'iso', 'kernel', 'rootfs-tar', 'squashfs']);
+  expect(checked.outputs.map((o) => o.kind).sort()).toEqual([
+    'disk',
+    'initramfs',
+    'iso',
+    'kernel',
+    'rootfs-tar',
+    'squashfs',
+  ]);
   expect(checked.outputs.map((o) => [o.kind, o.sha256])).toEqual(built.outputs.map((o) => [o.kind, o.sha256]));
-  expect(String(run.stderr)).toContain(`reproducible: a second build from scratch gave the same ${checked.outputs.length} outputs`);
+  expect(String(run.stderr)).toContain(
+    `reproducible: a second build from scratch gave the same ${checked.outputs.length} outputs`,
+  );
 }, 1_200_000);
 
 it('the same packages through the repository metadata (rpm-repo) give the same root image', async () => {
   const first = JSON.parse(await readFile(join(profile, 'out', 'build-report.json'), 'utf8')) as BuildResult;
   await pointAt('rpm-repo', `file://${rpms}`);
-  const second = await distroforge<BuildResult>(['build', profile, '--state', join(work, 'state2'), '--out', join(work, 'out2')]);
+  const second = await distroforge<BuildResult>([
+    'build',
+    profile,
+    '--state',
+    join(work, 'state2'),
+    '--out',
+    join(work, 'out2'),
+  ]);
   expect(second.packages).toEqual(first.packages);
   const image = (b: BuildResult) => b.outputs.find((o) => o.kind === 'squashfs')?.sha256;
   expect(image(second)).toBe(image(first));
@@ -140,11 +191,21 @@ it("boots with Secure Boot from the image's own chain: shim-x64, grub2-efi-x64, 
     await appendFile(join(own.profile, 'packages.txt'), `${BOOT_CHAIN_PACKAGE_NAMES.join('\n')}\n`);
     const result = await distroforge(['test', own.profile, '--medium', 'cdrom,disk', '--jobs', '2']);
     const report = JSON.parse(await readFile(join(own.profile, 'out', 'build-report.json'), 'utf8')) as BuildResult & {
-      bootFiles: { output: string; firmware: string; set: string; files: { key: string; path: string; package?: string; sha256: string }[] }[];
+      bootFiles: {
+        output: string;
+        firmware: string;
+        set: string;
+        files: { key: string; path: string; package?: string; sha256: string }[];
+      }[];
     };
     expect(report.packages.map((p) => p.name)).toEqual(expect.arrayContaining(BOOT_CHAIN_PACKAGE_NAMES));
     // Every output and firmware used the image's files, in the EL layout, each with its package.
-    expect(report.bootFiles.map((b) => `${b.output}/${b.firmware}: ${b.set}`)).toEqual(['iso/bios: image', 'iso/uefi-secureboot: image', 'disk/bios: image', 'disk/uefi-secureboot: image']);
+    expect(report.bootFiles.map((b) => `${b.output}/${b.firmware}: ${b.set}`)).toEqual([
+      'iso/bios: image',
+      'iso/uefi-secureboot: image',
+      'disk/bios: image',
+      'disk/uefi-secureboot: image',
+    ]);
     const secureBoot = report.bootFiles.find((b) => b.output === 'iso' && b.firmware === 'uefi-secureboot')!;
     expect(secureBoot.files.map((f) => [f.key, f.path, f.package])).toEqual([
       ['shim', '/boot/efi/EFI/rocky/shimx64.efi', 'shim-x64'],
@@ -152,10 +213,20 @@ it("boots with Secure Boot from the image's own chain: shim-x64, grub2-efi-x64, 
       ['mokManager', '/boot/efi/EFI/rocky/mmx64.efi', 'shim-x64'],
     ]);
     // The repository's GRUB is Debian's grubx64.efi (the host set would be gcdx64.efi): the image's file was used.
-    expect(secureBoot.files[1]?.sha256).toBe(createHash('sha256').update(await readFile(BOOT_CHAIN_SOURCES.grub)).digest('hex'));
-    for (const b of result.boots) console.log(`rocky-live own chain ${b.firmware}/${b.medium}: login prompt after ${(b.readyMs / 1000).toFixed(1)} s`);
+    expect(secureBoot.files[1]?.sha256).toBe(
+      createHash('sha256')
+        .update(await readFile(BOOT_CHAIN_SOURCES.grub))
+        .digest('hex'),
+    );
+    for (const b of result.boots)
+      console.log(
+        `rocky-live own chain ${b.firmware}/${b.medium}: login prompt after ${(b.readyMs / 1000).toFixed(1)} s`,
+      );
     expect(result.boots.map((b) => [`${b.firmware}/${b.medium}`, b.ok])).toEqual([
-      ['bios/cdrom', true], ['uefi-secureboot/cdrom', true], ['bios/disk', true], ['uefi-secureboot/disk', true],
+      ['bios/cdrom', true],
+      ['uefi-secureboot/cdrom', true],
+      ['bios/disk', true],
+      ['uefi-secureboot/disk', true],
     ]);
     // Secure Boot was on: shim verified GRUB, GRUB verified the kernel, the kernel says so.
     for (const boot of result.boots.filter((b) => b.firmware === 'uefi-secureboot')) {

@@ -17,7 +17,10 @@ const cli = join(repo, 'packages', 'cli', 'dist', 'cli.js');
 const work = await mkdtemp(join(tmpdir(), 'df-bench-rebuild-'));
 const profile = join(work, 'debian-live');
 // Only the profile itself: never a build state or outputs left in the example folder.
-await cp(join(repo, 'examples', 'debian-live'), profile, { recursive: true, filter: (src) => !/[/\\](\.distroforge|out)$/.test(src) });
+await cp(join(repo, 'examples', 'debian-live'), profile, {
+  recursive: true,
+  filter: (src) => !/[/\\](\.distroforge|out)$/.test(src),
+});
 
 async function build(label) {
   // Untimed: flush what the previous build left in the page cache, so its deferred writeback (gigabytes
@@ -46,12 +49,22 @@ async function editToShell() {
   const d = report.direct;
   const images = d.rootImage ? [d.rootImage, ...(d.layers ?? [])] : [];
   const launched = performance.now();
-  const vm = await launch({ kernel: d.kernel, initrd: d.initrd, append: d.append, memory: 1024, cpus: 2, machine: 'q35', disks: images.map((path) => ({ path, readOnly: true, format: 'raw' })) });
+  const vm = await launch({
+    kernel: d.kernel,
+    initrd: d.initrd,
+    append: d.append,
+    memory: 1024,
+    cpus: 2,
+    machine: 'q35',
+    disks: images.map((path) => ({ path, readOnly: true, format: 'raw' })),
+  });
   try {
     const ready = await vm.waitFor('root@debian-live:~#', { timeout: 600_000 });
     const seconds = (performance.now() - started) / 1000;
     const bootSeconds = (performance.now() - launched) / 1000;
-    console.log(`${'edit to shell'.padEnd(22)} ${seconds.toFixed(2).padStart(8)} s   rebuild ${buildSeconds.toFixed(1)} s, direct boot to the prompt ${bootSeconds.toFixed(1)} s (${vm.accel}; QEMU start to prompt ${(ready.elapsedMs / 1000).toFixed(1)} s)`);
+    console.log(
+      `${'edit to shell'.padEnd(22)} ${seconds.toFixed(2).padStart(8)} s   rebuild ${buildSeconds.toFixed(1)} s, direct boot to the prompt ${bootSeconds.toFixed(1)} s (${vm.accel}; QEMU start to prompt ${(ready.elapsedMs / 1000).toFixed(1)} s)`,
+    );
     return { seconds, buildSeconds, bootSeconds, accel: vm.accel };
   } finally {
     await vm.kill();
@@ -64,10 +77,16 @@ try {
   await writeFile(join(profile, 'airootfs', 'etc', 'motd'), 'changed by the benchmark\n');
   const oneFile = await build('one-overlay-file');
   const loop = await editToShell();
-  console.log(`\nno-change rebuild: ${noChange.seconds.toFixed(2)} s (target < 2 s) ${noChange.seconds < 2 ? 'MET' : 'MISSED'}`);
+  console.log(
+    `\nno-change rebuild: ${noChange.seconds.toFixed(2)} s (target < 2 s) ${noChange.seconds < 2 ? 'MET' : 'MISSED'}`,
+  );
   const ratio = oneFile.seconds / cold.seconds;
-  console.log(`one-file rebuild / cold build: ${(ratio * 100).toFixed(1)}% (target <= 15%) ${ratio <= 0.15 ? 'MET' : 'MISSED'}`);
-  console.log(`edit to shell: ${loop.seconds.toFixed(1)} s (rebuild ${loop.buildSeconds.toFixed(1)} s + direct boot ${loop.bootSeconds.toFixed(1)} s, ${loop.accel}) (target <= 15 s) ${loop.seconds <= 15 ? 'MET' : 'MISSED'}`);
+  console.log(
+    `one-file rebuild / cold build: ${(ratio * 100).toFixed(1)}% (target <= 15%) ${ratio <= 0.15 ? 'MET' : 'MISSED'}`,
+  );
+  console.log(
+    `edit to shell: ${loop.seconds.toFixed(1)} s (rebuild ${loop.buildSeconds.toFixed(1)} s + direct boot ${loop.bootSeconds.toFixed(1)} s, ${loop.accel}) (target <= 15 s) ${loop.seconds <= 15 ? 'MET' : 'MISSED'}`,
+  );
 } finally {
   await rm(work, { recursive: true, force: true });
 }

@@ -83,7 +83,22 @@ async function mkfs(size) {
   const out = join(work, 'plain.ext4');
   await rm(out, { force: true });
   const env = { MKE2FS_CONFIG: join(work, 'mke2fs.conf'), E2FSPROGS_FAKE_TIME: '1700000000' };
-  const result = await timed(['mkfs.ext4', '-q', '-F', '-t', 'ext4', '-d', tree, '-E', 'lazy_itable_init=0,lazy_journal_init=0,nodiscard', out, `${size / 1024}k`], { env });
+  const result = await timed(
+    [
+      'mkfs.ext4',
+      '-q',
+      '-F',
+      '-t',
+      'ext4',
+      '-d',
+      tree,
+      '-E',
+      'lazy_itable_init=0,lazy_journal_init=0,nodiscard',
+      out,
+      `${size / 1024}k`,
+    ],
+    { env },
+  );
   await rm(out, { force: true });
   return result;
 }
@@ -92,9 +107,13 @@ try {
   await writeFile(join(work, 'mke2fs.conf'), mke2fsConf);
   const { stdout } = await execa('sh', ['-c', `du -sb '${tree}' | cut -f1; find '${tree}' -xdev | wc -l`]);
   const [bytes, entries] = stdout.split('\n').map(Number);
-  console.log(`tree ${tree}: ${(bytes / MiB).toFixed(0)} MiB, ${entries} entries; owner ${owner}; manifest ${manifest === '-' ? 'none' : manifest}`);
+  console.log(
+    `tree ${tree}: ${(bytes / MiB).toFixed(0)} MiB, ${entries} entries; owner ${owner}; manifest ${manifest === '-' ? 'none' : manifest}`,
+  );
   const warm = await ours();
-  console.log(`root ${(warm.rootSize / MiB).toFixed(0)} MiB, disk ${(warm.diskSize / MiB).toFixed(0)} MiB, sha256 ${warm.sha256.slice(0, 16)}`);
+  console.log(
+    `root ${(warm.rootSize / MiB).toFixed(0)} MiB, disk ${(warm.diskSize / MiB).toFixed(0)} MiB, sha256 ${warm.sha256.slice(0, 16)}`,
+  );
   const rows = { ours: [], mkfs: [], ...(baseline ? { baseline: [] } : {}) };
   for (let round = 0; round < runs; round++) {
     const order = round % 2 === 0 ? ['ours', 'mkfs', 'baseline'] : ['baseline', 'mkfs', 'ours'];
@@ -106,7 +125,15 @@ try {
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const line = (name, xs) =>
-    console.log(`${name.padEnd(30)} wall ${median(xs.map((x) => x.s)).toFixed(2).padStart(6)} s   cpu ${median(xs.map((x) => x.cpu)).toFixed(2).padStart(6)} s   peak RSS ${median(xs.map((x) => x.rssMiB)).toFixed(0).padStart(4)} MiB`);
+    console.log(
+      `${name.padEnd(30)} wall ${median(xs.map((x) => x.s))
+        .toFixed(2)
+        .padStart(6)} s   cpu ${median(xs.map((x) => x.cpu))
+        .toFixed(2)
+        .padStart(6)} s   peak RSS ${median(xs.map((x) => x.rssMiB))
+        .toFixed(0)
+        .padStart(4)} MiB`,
+    );
   console.log(`\nmedian of ${runs} rounds (load average ${(await readFile('/proc/loadavg', 'utf8')).split(' ')[0]}):`);
   line('assembleDisk (whole disk)', rows.ours);
   line('mkfs.ext4 -d (root only)', rows.mkfs);
@@ -117,7 +144,9 @@ try {
     console.log(`assembleDisk / baseline:     ${ratio('ours', 'baseline').toFixed(2)}x wall`);
     const same = rows.baseline.every((x) => x.sha256 === warm.sha256);
     // A baseline that ran debugfs once per inode differs in the superblock's s_kbytes_written only.
-    console.log(`image sha256 ${same ? 'equals' : 'differs from'} the baseline's (${rows.baseline[0].sha256.slice(0, 16)})`);
+    console.log(
+      `image sha256 ${same ? 'equals' : 'differs from'} the baseline's (${rows.baseline[0].sha256.slice(0, 16)})`,
+    );
   }
 } finally {
   await rm(work, { recursive: true, force: true });

@@ -36,14 +36,19 @@ async function build(label, args) {
   const report = JSON.parse(String(run.stdout).trim().split('\n').at(-1));
   const stage = (name) => report.stages.find((x) => x.name === name);
   const iso = report.outputs.find((o) => o.kind === 'iso');
-  const ran = report.stages.filter((x) => !x.cached).map((x) => `${x.name} ${s(x.ms)}`).join(', ');
+  const ran = report.stages
+    .filter((x) => !x.cached)
+    .map((x) => `${x.name} ${s(x.ms)}`)
+    .join(', ');
   console.log(`${label.padEnd(26)} ${s(ms).padStart(8)}  ISO ${mib(iso.bytes)}  ran: ${ran}`);
   return { ms, report, stage, iso };
 }
 
 try {
   await execa('node', [cli, 'init', profile]);
-  console.log(`profile: distroforge init (debian-live template, no image: section); ${availableParallelism()} cores, load ${loadavg()[0].toFixed(1)}\n`);
+  console.log(
+    `profile: distroforge init (debian-live template, no image: section); ${availableParallelism()} cores, load ${loadavg()[0].toFixed(1)}\n`,
+  );
   const dev = await build('build (development, cold)', []);
   const release = await build('build --release', ['--release']);
 
@@ -51,7 +56,9 @@ try {
   const rootfs = join(profile, '.distroforge', 'stages', 'rootfs', dev.stage('rootfs').key);
   const manifest = await readManifest(join(rootfs, 'manifest.json'));
   const { stdout: du } = await execa('du', ['-sb', join(rootfs, 'rootfs')]);
-  console.log(`\nimage stage alone: squashfs of the root (${mib(Number(du.split('\t')[0]))}), ${runs} alternating rounds, medians`);
+  console.log(
+    `\nimage stage alone: squashfs of the root (${mib(Number(du.split('\t')[0]))}), ${runs} alternating rounds, medians`,
+  );
   const times = { dev: [], release: [] };
   const cpu = { dev: [], release: [] };
   const sizes = {};
@@ -60,7 +67,16 @@ try {
       const output = join(work, `${mode}.squashfs`);
       const before = process.cpuUsage();
       const started = performance.now();
-      const result = await createSquashfs({ source: join(rootfs, 'rootfs'), output, manifest, compression: presets[mode].compression, blockSize: presets[mode].blockSize, owner: 'disk', unsupportedCaps: 'drop', sourceDateEpoch: 1_700_000_000 });
+      const result = await createSquashfs({
+        source: join(rootfs, 'rootfs'),
+        output,
+        manifest,
+        compression: presets[mode].compression,
+        blockSize: presets[mode].blockSize,
+        owner: 'disk',
+        unsupportedCaps: 'drop',
+        sourceDateEpoch: 1_700_000_000,
+      });
       times[mode].push(performance.now() - started);
       cpu[mode].push(process.cpuUsage(before));
       sizes[mode] = result.size ?? (await stat(output)).size;
@@ -69,11 +85,15 @@ try {
   }
   for (const mode of ['release', 'dev']) {
     const level = presets[mode].compression.level;
-    console.log(`  ${mode.padEnd(8)} zstd ${String(level).padEnd(3)} ${s(median(times[mode])).padStart(7)}  ${mib(sizes[mode]).padStart(10)}${mode === 'release' ? '  (reference)' : ''}`);
+    console.log(
+      `  ${mode.padEnd(8)} zstd ${String(level).padEnd(3)} ${s(median(times[mode])).padStart(7)}  ${mib(sizes[mode]).padStart(10)}${mode === 'release' ? '  (reference)' : ''}`,
+    );
   }
   const timeRatio = median(times.dev) / median(times.release);
   const sizeRatio = sizes.dev / sizes.release;
-  console.log(`\ndevelopment / release: image stage time ${timeRatio.toFixed(2)}x (alone), ${(dev.stage('image').ms / release.stage('image').ms).toFixed(2)}x (in the builds); root image size ${sizeRatio.toFixed(2)}x, ISO size ${(dev.iso.bytes / release.iso.bytes).toFixed(2)}x`);
+  console.log(
+    `\ndevelopment / release: image stage time ${timeRatio.toFixed(2)}x (alone), ${(dev.stage('image').ms / release.stage('image').ms).toFixed(2)}x (in the builds); root image size ${sizeRatio.toFixed(2)}x, ISO size ${(dev.iso.bytes / release.iso.bytes).toFixed(2)}x`,
+  );
   console.log(`release build after the development one (image, layer, ISO again): ${s(release.ms)}`);
 } finally {
   await rm(work, { recursive: true, force: true });

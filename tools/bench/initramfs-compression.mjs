@@ -25,7 +25,9 @@ const boot = !process.argv.includes('--no-boot');
 const only = arg('--only', undefined)?.split(',');
 
 const repo = resolve(import.meta.dirname, '../..');
-const kernelRoot = process.env.DISTROFORGE_KERNEL_DIR ?? (await execa(join(repo, 'tools/fetch-kernel'), { timeout: 600_000 })).stdout.trim();
+const kernelRoot =
+  process.env.DISTROFORGE_KERNEL_DIR ??
+  (await execa(join(repo, 'tools/fetch-kernel'), { timeout: 600_000 })).stdout.trim();
 const version = (await readFile(join(kernelRoot, '.version'), 'utf8')).trim();
 const vmlinuz = join(kernelRoot, 'boot', `vmlinuz-${version}`);
 const modulesDir = join(kernelRoot, 'lib/modules', version);
@@ -38,7 +40,13 @@ const variants = [
   { name: 'xz -6', compress: 'xz', level: 6 },
   { name: 'none', compress: 'none', level: undefined },
 ]
-  .map((v) => ({ ...v, note: v.compress === chosen.compress && v.level === chosen.level ? 'chosen' : v.note, build: [], boot: [], unpack: [] }))
+  .map((v) => ({
+    ...v,
+    note: v.compress === chosen.compress && v.level === chosen.level ? 'chosen' : v.note,
+    build: [],
+    boot: [],
+    unpack: [],
+  }))
   .filter((v) => !only || only.includes(v.name.replace(' -', '-')));
 const reference = variants.find((v) => v.name === 'gzip -9');
 
@@ -49,14 +57,27 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-console.log(`kernel ${version} (${chosen.config ? `config ${chosen.config}` : 'no config'}: chooseInitramfsCompression -> ${chosen.compress} -${chosen.level})`);
-console.log(`${runs} build rounds, ${boot ? `${bootRuns} boot rounds (TCG, -smp 1, 512 MiB)` : 'no boots'}; load average before: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `kernel ${version} (${chosen.config ? `config ${chosen.config}` : 'no config'}: chooseInitramfsCompression -> ${chosen.compress} -${chosen.level})`,
+);
+console.log(
+  `${runs} build rounds, ${boot ? `${bootRuns} boot rounds (TCG, -smp 1, 512 MiB)` : 'no boots'}; load average before: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 
 let cpioBytes = 0;
 for (let round = 0; round < runs; round++) {
   for (const v of round % 2 ? [...variants].reverse() : variants) {
     const start = performance.now();
-    const result = await buildLiveInitramfs({ modulesDir, output: file(v), compress: v.compress, ...(v.level === undefined ? {} : { level: v.level }), live: { label: 'DF-BENCH' }, sourceDateEpoch: 1_700_000_000 });
+    const result = await buildLiveInitramfs({
+      modulesDir,
+      output: file(v),
+      compress: v.compress,
+      ...(v.level === undefined ? {} : { level: v.level }),
+      live: { label: 'DF-BENCH' },
+      sourceDateEpoch: 1_700_000_000,
+    });
     v.build.push(performance.now() - start);
     v.bytes = result.bytes;
     if (v.compress === 'none') cpioBytes = result.bytes;
@@ -68,8 +89,27 @@ async function bootOnce(initrd) {
   const start = performance.now();
   const qemu = execa(
     'qemu-system-x86_64',
-    ['-machine', 'q35', '-accel', 'tcg', '-m', '512', '-smp', '1', '-nographic', '-no-reboot', '-nodefaults', '-serial', 'stdio',
-      '-kernel', vmlinuz, '-initrd', initrd, '-append', 'console=ttyS0 panic=-1 loglevel=7 live.label=DF-BENCH live.timeout=1'],
+    [
+      '-machine',
+      'q35',
+      '-accel',
+      'tcg',
+      '-m',
+      '512',
+      '-smp',
+      '1',
+      '-nographic',
+      '-no-reboot',
+      '-nodefaults',
+      '-serial',
+      'stdio',
+      '-kernel',
+      vmlinuz,
+      '-initrd',
+      initrd,
+      '-append',
+      'console=ttyS0 panic=-1 loglevel=7 live.label=DF-BENCH live.timeout=1',
+    ],
     { reject: false, stdin: 'ignore', timeout: 300_000, forceKillAfterDelay: 2_000, buffer: false },
   );
   let text = '';
@@ -89,7 +129,9 @@ async function bootOnce(initrd) {
   }
   if (ms === undefined) throw new Error(`${initrd}: the live init did not start; console:\n${text.slice(-3000)}`);
   const at = (re) => Number(re.exec(text)?.[1]);
-  const unpackMs = (at(/\[\s*([\d.]+)\] Freeing initrd memory/) - at(/\[\s*([\d.]+)\] Trying to unpack rootfs image as initramfs/)) * 1000;
+  const unpackMs =
+    (at(/\[\s*([\d.]+)\] Freeing initrd memory/) - at(/\[\s*([\d.]+)\] Trying to unpack rootfs image as initramfs/)) *
+    1000;
   return { ms, unpackMs };
 }
 
@@ -104,20 +146,35 @@ if (boot) {
 }
 
 const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
-console.log(`live initramfs: ${(cpioBytes / 1e6).toFixed(1)} MB of cpio; load average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-console.log(`${'compression'.padEnd(10)} ${'size'.padStart(9)} ${'build'.padStart(8)} ${boot ? `${'boot'.padStart(8)} ${'unpack'.padStart(8)} ${'build+boot'.padStart(10)}` : ''}  (medians)`);
+console.log(
+  `live initramfs: ${(cpioBytes / 1e6).toFixed(1)} MB of cpio; load average after: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
+console.log(
+  `${'compression'.padEnd(10)} ${'size'.padStart(9)} ${'build'.padStart(8)} ${boot ? `${'boot'.padStart(8)} ${'unpack'.padStart(8)} ${'build+boot'.padStart(10)}` : ''}  (medians)`,
+);
 for (const v of variants) {
   const build = median(v.build);
   const cols = [v.name.padEnd(10), `${(v.bytes / 1e6).toFixed(2)} MB`.padStart(9), s(build).padStart(8)];
-  if (boot) cols.push(s(median(v.boot)).padStart(8), s(median(v.unpack)).padStart(8), s(build + median(v.boot)).padStart(10));
+  if (boot)
+    cols.push(s(median(v.boot)).padStart(8), s(median(v.unpack)).padStart(8), s(build + median(v.boot)).padStart(10));
   console.log(`${cols.join(' ')}${v.note ? `  ${v.note}` : ''}`);
 }
 if (reference) {
   for (const v of variants.filter((x) => x !== reference)) {
-    const parts = [`size ${(v.bytes / reference.bytes).toFixed(2)}x`, `build ${(median(v.build) / median(reference.build)).toFixed(2)}x`];
+    const parts = [
+      `size ${(v.bytes / reference.bytes).toFixed(2)}x`,
+      `build ${(median(v.build) / median(reference.build)).toFixed(2)}x`,
+    ];
     if (boot) {
-      parts.push(`boot ${(median(v.boot) / median(reference.boot)).toFixed(2)}x`, `unpack ${(median(v.unpack) / median(reference.unpack)).toFixed(2)}x`);
-      parts.push(`build+boot ${((median(v.build) + median(v.boot)) / (median(reference.build) + median(reference.boot))).toFixed(2)}x`);
+      parts.push(
+        `boot ${(median(v.boot) / median(reference.boot)).toFixed(2)}x`,
+        `unpack ${(median(v.unpack) / median(reference.unpack)).toFixed(2)}x`,
+      );
+      parts.push(
+        `build+boot ${((median(v.build) + median(v.boot)) / (median(reference.build) + median(reference.boot))).toFixed(2)}x`,
+      );
     }
     console.log(`ratio ${v.name}/gzip -9: ${parts.join(', ')}`);
   }

@@ -42,21 +42,36 @@ async function timed(argv, options = {}) {
 }
 
 async function fileList(root) {
-  const { stdout } = await execa('sh', ['-c', "find . -mindepth 1 -printf '%P\\n' | LC_ALL=C sort"], { cwd: root, maxBuffer: 1 << 30 });
+  const { stdout } = await execa('sh', ['-c', "find . -mindepth 1 -printf '%P\\n' | LC_ALL=C sort"], {
+    cwd: root,
+    maxBuffer: 1 << 30,
+  });
   const list = join(work, 'list.txt');
   await writeFile(list, `.\n${stdout}\n`);
   return { list, files: stdout.split('\n').length + 1 };
 }
 
 const module = arg('--module', undefined);
-const ours = (root, out, build = module) => timed([process.execPath, self, '--worker', root, out, ...(build ? [build] : [])]);
-const gnu = (root, list, out) => timed(['sh', '-c', `cpio -o -H newc --reproducible --quiet < '${list}' > '${out}'`], { cwd: root });
+const ours = (root, out, build = module) =>
+  timed([process.execPath, self, '--worker', root, out, ...(build ? [build] : [])]);
+const gnu = (root, list, out) =>
+  timed(['sh', '-c', `cpio -o -H newc --reproducible --quiet < '${list}' > '${out}'`], { cwd: root });
 // The whole job as a shell user runs it: list, sort and archive (what packCpio does on its own).
 const gnuPipeline = (root, out) =>
-  timed(['sh', '-c', `(echo .; find . -mindepth 1 -printf '%P\\n' | LC_ALL=C sort) | cpio -o -H newc --reproducible --quiet > '${out}'`], { cwd: root });
+  timed(
+    [
+      'sh',
+      '-c',
+      `(echo .; find . -mindepth 1 -printf '%P\\n' | LC_ALL=C sort) | cpio -o -H newc --reproducible --quiet > '${out}'`,
+    ],
+    { cwd: root },
+  );
 /** Hard-link groups with fewer names inside `root` than their link count. */
 async function linksLeavingTree(root) {
-  const { stdout } = await execa('find', [root, '-xdev', '-type', 'f', '-links', '+1', '-printf', '%D:%i %n\\n'], { maxBuffer: 1 << 30, reject: false });
+  const { stdout } = await execa('find', [root, '-xdev', '-type', 'f', '-links', '+1', '-printf', '%D:%i %n\\n'], {
+    maxBuffer: 1 << 30,
+    reject: false,
+  });
   const seen = new Map();
   for (const line of stdout.split('\n').filter(Boolean)) {
     const [key, links] = line.split(' ');
@@ -76,7 +91,9 @@ try {
   await gnu(tree, list, gnuOut);
   const size = (await stat(oursOut)).size;
   const identical = (await execa('cmp', ['-s', oursOut, gnuOut], { reject: false })).exitCode === 0;
-  console.log(`tree ${tree}: ${files} entries, archive ${(size / 1e6).toFixed(0)} MB; byte-identical to GNU cpio: ${identical}`);
+  console.log(
+    `tree ${tree}: ${files} entries, archive ${(size / 1e6).toFixed(0)} MB; byte-identical to GNU cpio: ${identical}`,
+  );
   const a = [];
   const b = [];
   const c = [];
@@ -88,18 +105,23 @@ try {
     if (i % 2 === 1) b.push(await gnu(tree, list, gnuOut));
     c.push(await gnuPipeline(tree, gnuOut));
   }
-  const row = (name, xs) => `${name.padEnd(30)} time ${median(xs.map((x) => x.s)).toFixed(2)} s   peak RSS ${median(xs.map((x) => x.rssMiB)).toFixed(0)} MiB`;
+  const row = (name, xs) =>
+    `${name.padEnd(30)} time ${median(xs.map((x) => x.s)).toFixed(2)} s   peak RSS ${median(xs.map((x) => x.rssMiB)).toFixed(0)} MiB`;
   console.log(row('GNU cpio 2.13 --reproducible', b));
   console.log(row('find | sort | GNU cpio', c));
   if (baseline) console.log(row('packCpio, baseline build', before));
   console.log(row('initramfs-cpio packCpio', a));
   const timeRatio = median(a.map((x) => x.s)) / median(b.map((x) => x.s));
   const rssRatio = median(a.map((x) => x.rssMiB)) / median(b.map((x) => x.rssMiB));
-  console.log(`ratio ours/GNU cpio: time ${timeRatio.toFixed(2)}x, peak RSS ${rssRatio.toFixed(1)}x (median of ${runs})`);
+  console.log(
+    `ratio ours/GNU cpio: time ${timeRatio.toFixed(2)}x, peak RSS ${rssRatio.toFixed(1)}x (median of ${runs})`,
+  );
   console.log(`ratio ours/find|sort|cpio: time ${(median(a.map((x) => x.s)) / median(c.map((x) => x.s))).toFixed(2)}x`);
   if (baseline) {
     const ratio = (xs, key) => median(xs.map((x) => x[key])) / median(b.map((x) => x[key]));
-    console.log(`ratio baseline/GNU cpio: time ${ratio(before, 's').toFixed(2)}x, peak RSS ${ratio(before, 'rssMiB').toFixed(1)}x`);
+    console.log(
+      `ratio baseline/GNU cpio: time ${ratio(before, 's').toFixed(2)}x, peak RSS ${ratio(before, 'rssMiB').toFixed(1)}x`,
+    );
   }
 
   await rm(gnuOut, { force: true });
@@ -112,7 +134,10 @@ try {
     for (let i = 0; i < times; i++) measured.push(await ours(root, oursOut));
     return { label, root, entries: (await fileList(root)).files, mb: (await stat(oursOut)).size / 1e6, measured };
   };
-  const rows = [await measure('tiny', tiny, runs), { label: 'main', root: tree, entries: files, mb: size / 1e6, measured: a }];
+  const rows = [
+    await measure('tiny', tiny, runs),
+    { label: 'main', root: tree, entries: files, mb: size / 1e6, measured: a },
+  ];
   for (const root of big.split(',')) rows.push(await measure('big', root, 1));
   for (const r of rows) {
     r.rss = median(r.measured.map((x) => x.rssMiB));

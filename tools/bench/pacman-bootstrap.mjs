@@ -23,7 +23,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = join(root, 'packages/rootfs-bootstrap/dist/cli.js');
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, keep: { type: 'boolean' } } });
 const rounds = Number(values.rounds);
-if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds needs a whole number >= 1, got ${values.rounds}`);
+if (!Number.isInteger(rounds) || rounds < 1)
+  throw new Error(`--rounds needs a whole number >= 1, got ${values.rounds}`);
 if (!existsSync(cli)) throw new Error(`build first: npx tsup in packages/rootfs-bootstrap (${cli} missing)`);
 
 /** The largest request: the boot set and every package compatible with it (accounts, hooked and sh-runtime conflict with it). */
@@ -39,13 +40,36 @@ const mirror = `${pathToFileURL(repo.dir).href}/$repo`;
 function timed(label, argv) {
   execFileSync('sync'); // the previous run's dirty pages are not this run's cost
   const stats = join(work, `${label}.time`);
-  const result = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', stats, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (result.status !== 0) throw new Error(`${label} failed (${result.status}):\n${result.stdout.slice(-2000)}\n${result.stderr.slice(-3000)}`);
+  const result = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', stats, ...argv], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
+  if (result.status !== 0)
+    throw new Error(
+      `${label} failed (${result.status}):\n${result.stdout.slice(-2000)}\n${result.stderr.slice(-3000)}`,
+    );
   const [seconds, rss] = readFileSync(stats, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
   return { seconds, rssMiB: rss / 1024, stdout: result.stdout };
 }
 
-const ours = (target) => timed('ours', [process.execPath, cli, '--source', `pacman:${mirror}`, '--repos', 'core,extra', '--include', REQUEST.join(','), '--sig-level', 'off', '--cache', cacheDir, '--json', target]);
+const ours = (target) =>
+  timed('ours', [
+    process.execPath,
+    cli,
+    '--source',
+    `pacman:${mirror}`,
+    '--repos',
+    'core,extra',
+    '--include',
+    REQUEST.join(','),
+    '--sig-level',
+    'off',
+    '--cache',
+    cacheDir,
+    '--json',
+    target,
+  ]);
 
 /**
  * bootstrapPacman called in a Node process that has loaded the package already (as the distroforge
@@ -60,7 +84,17 @@ const result = await bootstrapPacman({ repositories: ['core', 'extra'].map((name
 console.log(JSON.stringify({ seconds: (performance.now() - started) / 1000, packages: result.packages.length }));
 `;
 const inProcess = (target) => {
-  const result = timed('in-process', [process.execPath, '--input-type=module', '-e', IN_PROCESS, pathToFileURL(join(root, 'packages/rootfs-bootstrap/dist/index.js')).href, mirror, REQUEST.join(','), cacheDir, target]);
+  const result = timed('in-process', [
+    process.execPath,
+    '--input-type=module',
+    '-e',
+    IN_PROCESS,
+    pathToFileURL(join(root, 'packages/rootfs-bootstrap/dist/index.js')).href,
+    mirror,
+    REQUEST.join(','),
+    cacheDir,
+    target,
+  ]);
   return { ...result, seconds: JSON.parse(result.stdout.trim().split('\n').at(-1)).seconds };
 };
 
@@ -72,13 +106,34 @@ function pacman(target) {
   writeFileSync(join(dir, 'db/local/ALPM_DB_VERSION'), '9\n');
   mkdirSync(target);
   const config = join(dir, 'pacman.conf');
-  writeFileSync(config, readFileSync(repo.config, 'utf8').replace('[options]\n', `[options]\nCacheDir = ${pacmanCache}/\nLogFile = ${join(dir, 'pacman.log')}\n`));
-  const result = timed('pacman', ['pacman', '--config', config, '--dbpath', join(dir, 'db'), '-r', target, '-Sy', '--noconfirm', ...REQUEST]);
+  writeFileSync(
+    config,
+    readFileSync(repo.config, 'utf8').replace(
+      '[options]\n',
+      `[options]\nCacheDir = ${pacmanCache}/\nLogFile = ${join(dir, 'pacman.log')}\n`,
+    ),
+  );
+  const result = timed('pacman', [
+    'pacman',
+    '--config',
+    config,
+    '--dbpath',
+    join(dir, 'db'),
+    '-r',
+    target,
+    '-Sy',
+    '--noconfirm',
+    ...REQUEST,
+  ]);
   return { ...result, dbpath: join(dir, 'db'), dir };
 }
 
-const oursSet = (stdout) => JSON.parse(stdout.trim().split('\n').at(-1)).packages.map((p) => `${p.name} ${p.version}`).sort();
-const pacmanSet = (dbpath, target) => execFileSync('pacman', ['--dbpath', dbpath, '-r', target, '-Q'], { encoding: 'utf8' }).trim().split('\n').sort();
+const oursSet = (stdout) =>
+  JSON.parse(stdout.trim().split('\n').at(-1))
+    .packages.map((p) => `${p.name} ${p.version}`)
+    .sort();
+const pacmanSet = (dbpath, target) =>
+  execFileSync('pacman', ['--dbpath', dbpath, '-r', target, '-Q'], { encoding: 'utf8' }).trim().split('\n').sort();
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 try {
@@ -96,23 +151,41 @@ try {
       const result = who === 'ours' ? ours(target) : who === 'inProcess' ? inProcess(target) : pacman(target);
       times[who].push(result.seconds);
       rss[who].push(result.rssMiB);
-      if (i === 0 && who !== 'inProcess') sets[who] = who === 'ours' ? oursSet(result.stdout) : pacmanSet(result.dbpath, target);
+      if (i === 0 && who !== 'inProcess')
+        sets[who] = who === 'ours' ? oursSet(result.stdout) : pacmanSet(result.dbpath, target);
       if (!values.keep) rmSync(target, { recursive: true, force: true });
       if (!values.keep && result.dir) rmSync(result.dir, { recursive: true, force: true });
     }
   }
   const same = JSON.stringify(sets.ours) === JSON.stringify(sets.pacman);
-  const bytes = Number(execFileSync('du', ['-sb', join(repo.dir, 'core'), join(repo.dir, 'extra')], { encoding: 'utf8' }).trim().split('\n').reduce((n, l) => n + Number(l.split('\t')[0]), 0));
+  const bytes = Number(
+    execFileSync('du', ['-sb', join(repo.dir, 'core'), join(repo.dir, 'extra')], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .reduce((n, l) => n + Number(l.split('\t')[0]), 0),
+  );
   const t = { ours: median(times.ours), inProcess: median(times.inProcess), pacman: median(times.pacman) };
   const ratios = (who) => median(times[who].map((x, k) => x / times.pacman[k]));
   const m = { ours: Math.max(...rss.ours), pacman: Math.max(...rss.pacman) };
-  console.log(`rootfs-bootstrap (bootstrapPacman) vs Debian's pacman -r ROOT -Sy, repository ${repo.dir} (${(bytes / 2 ** 20).toFixed(1)} MiB), ${rounds} rounds, ${process.getuid?.() === 0 ? 'as root' : 'as an ordinary user'}`);
+  console.log(
+    `rootfs-bootstrap (bootstrapPacman) vs Debian's pacman -r ROOT -Sy, repository ${repo.dir} (${(bytes / 2 ** 20).toFixed(1)} MiB), ${rounds} rounds, ${process.getuid?.() === 0 ? 'as root' : 'as an ordinary user'}`,
+  );
   console.log(`request: ${REQUEST.join(' ')}`);
-  console.log(`${sets.ours.length} packages, same set and versions as pacman: ${same ? 'yes' : `NO\n  ours   ${sets.ours.join(', ')}\n  pacman ${sets.pacman.join(', ')}`}`);
-  console.log(`  time, the bin (Node's start and module loading included)  ours ${t.ours.toFixed(2)} s   pacman ${t.pacman.toFixed(2)} s   ratio ${(t.ours / t.pacman).toFixed(2)}x (median of per-round ratios ${ratios('ours').toFixed(2)}x)`);
-  console.log(`  time, bootstrapPacman in a loaded process                  ours ${t.inProcess.toFixed(2)} s   pacman ${t.pacman.toFixed(2)} s   ratio ${(t.inProcess / t.pacman).toFixed(2)}x (median of per-round ratios ${ratios('inProcess').toFixed(2)}x)`);
-  console.log(`  rounds: bin ${times.ours.join(' ')}; in-process ${times.inProcess.map((x) => x.toFixed(2)).join(' ')}; pacman ${times.pacman.join(' ')}`);
-  console.log(`  peak RSS (bin) ours ${m.ours.toFixed(0)} MiB   pacman ${m.pacman.toFixed(0)} MiB   ratio ${(m.ours / m.pacman).toFixed(2)}x`);
+  console.log(
+    `${sets.ours.length} packages, same set and versions as pacman: ${same ? 'yes' : `NO\n  ours   ${sets.ours.join(', ')}\n  pacman ${sets.pacman.join(', ')}`}`,
+  );
+  console.log(
+    `  time, the bin (Node's start and module loading included)  ours ${t.ours.toFixed(2)} s   pacman ${t.pacman.toFixed(2)} s   ratio ${(t.ours / t.pacman).toFixed(2)}x (median of per-round ratios ${ratios('ours').toFixed(2)}x)`,
+  );
+  console.log(
+    `  time, bootstrapPacman in a loaded process                  ours ${t.inProcess.toFixed(2)} s   pacman ${t.pacman.toFixed(2)} s   ratio ${(t.inProcess / t.pacman).toFixed(2)}x (median of per-round ratios ${ratios('inProcess').toFixed(2)}x)`,
+  );
+  console.log(
+    `  rounds: bin ${times.ours.join(' ')}; in-process ${times.inProcess.map((x) => x.toFixed(2)).join(' ')}; pacman ${times.pacman.join(' ')}`,
+  );
+  console.log(
+    `  peak RSS (bin) ours ${m.ours.toFixed(0)} MiB   pacman ${m.pacman.toFixed(0)} MiB   ratio ${(m.ours / m.pacman).toFixed(2)}x`,
+  );
   if (!same) process.exitCode = 1;
 } finally {
   if (!values.keep) rmSync(work, { recursive: true, force: true });

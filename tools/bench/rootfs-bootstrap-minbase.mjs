@@ -15,7 +15,14 @@ import { parseArgs } from 'node:util';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = join(repo, 'packages/rootfs-bootstrap/dist/cli.js');
-const { values } = parseArgs({ options: { suite: { type: 'string', default: 'bookworm' }, rounds: { type: 'string', default: '2' }, keep: { type: 'boolean' }, 'baseline-cli': { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    suite: { type: 'string', default: 'bookworm' },
+    rounds: { type: 'string', default: '2' },
+    keep: { type: 'boolean' },
+    'baseline-cli': { type: 'string' },
+  },
+});
 const rounds = Number(values.rounds);
 const suite = values.suite;
 if (!existsSync(cli)) throw new Error(`build first: npx nx run @distroforge/rootfs-bootstrap:build (${cli} missing)`);
@@ -28,26 +35,43 @@ const cacheDir = defaultCacheDir();
 function timed(label, argv) {
   execFileSync('sync'); // the previous run's dirty pages are not this run's cost
   const stats = join(work, `${label}.time`);
-  const result = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', stats, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 26 });
+  const result = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', stats, ...argv], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   if (result.status !== 0) throw new Error(`${label} failed (${result.status}):\n${result.stderr.slice(-3000)}`);
-  const [seconds, rss] = execFileSync('cat', [stats], { encoding: 'utf8' }).trim().split('\n').at(-1).split(' ').map(Number);
+  const [seconds, rss] = execFileSync('cat', [stats], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .at(-1)
+    .split(' ')
+    .map(Number);
   return { seconds, rssMiB: rss / 1024, stdout: result.stdout };
 }
 
 const packageSet = (root) =>
-  execFileSync('chroot', [root, 'dpkg-query', '-W', '-f=${Package} ${Version}\\n'], { encoding: 'utf8' }).trim().split('\n').sort();
+  execFileSync('chroot', [root, 'dpkg-query', '-W', '-f=${Package} ${Version}\\n'], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .sort();
 
 try {
   // Warm our cache (downloads only what is missing) and give mmdebstrap the same .debs, by name.
   const plan = await resolveRootfs({ suite, variant: 'minbase', cacheDir });
   const ourCacheWarm = plan.packages.every((p) => existsSync(join(cacheDir, 'debs', `${p.sha256}.deb`)));
-  if (!ourCacheWarm) timed('warm-up', [process.execPath, cli, '--suite', suite, '--variant', 'minbase', join(work, 'warmup')]);
+  if (!ourCacheWarm)
+    timed('warm-up', [process.execPath, cli, '--suite', suite, '--variant', 'minbase', join(work, 'warmup')]);
   const aptDebs = join(work, 'apt-archives');
   mkdirSync(aptDebs);
   for (const p of plan.packages) {
     const from = join(cacheDir, 'debs', `${p.sha256}.deb`);
     const to = join(aptDebs, `${p.name}_${p.version.replace(/:/g, '%3a')}_${p.architecture}.deb`);
-    try { linkSync(from, to); } catch { copyFileSync(from, to); }
+    try {
+      linkSync(from, to);
+    } catch {
+      copyFileSync(from, to);
+    }
   }
 
   // Both read the same files: put them in the page cache first so neither pays for the other.
@@ -55,12 +79,24 @@ try {
 
   const runMmdebstrap = (target) =>
     timed('mmdebstrap', [
-      'mmdebstrap', '--variant=minbase', '--skip=essential/unlink',
+      'mmdebstrap',
+      '--variant=minbase',
+      '--skip=essential/unlink',
       `--setup-hook=mkdir -p "$1/var/cache/apt/archives" && cp -l ${aptDebs}/*.deb "$1/var/cache/apt/archives/"`,
-      suite, target,
+      suite,
+      target,
     ]);
   const runOurs = (target, program = cli) => {
-    const run = timed('rootfs-bootstrap', [process.execPath, program, '--suite', suite, '--variant', 'minbase', '--json', target]);
+    const run = timed('rootfs-bootstrap', [
+      process.execPath,
+      program,
+      '--suite',
+      suite,
+      '--variant',
+      'minbase',
+      '--json',
+      target,
+    ]);
     const result = JSON.parse(run.stdout.trim().split('\n').at(-1));
     return { ...run, phases: result.timings, steps: result.configureSteps };
   };
@@ -104,12 +140,27 @@ try {
     const mid = sorted.length / 2;
     return sorted.length % 2 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
   };
-  console.log(`rootfs-bootstrap vs mmdebstrap, ${suite} minbase, warm caches (${plan.packages.length} packages), ${rounds} rounds`);
+  console.log(
+    `rootfs-bootstrap vs mmdebstrap, ${suite} minbase, warm caches (${plan.packages.length} packages), ${rounds} rounds`,
+  );
   samples.forEach(({ ours, mm, baseline }, i) => {
-    console.log(`  round ${i + 1} (${i % 2 === 0 ? 'ours first' : 'mmdebstrap first'}): rootfs-bootstrap ${ours.seconds.toFixed(1)} s ${ours.rssMiB.toFixed(0)} MiB | mmdebstrap ${mm.seconds.toFixed(1)} s ${mm.rssMiB.toFixed(0)} MiB | time ratio ${(ours.seconds / mm.seconds).toFixed(2)}x`);
-    console.log(`    our phases (ms): ${Object.entries(ours.phases).map(([k, v]) => `${k.replace(/Ms$/, '')} ${v}`).join(', ')}`);
+    console.log(
+      `  round ${i + 1} (${i % 2 === 0 ? 'ours first' : 'mmdebstrap first'}): rootfs-bootstrap ${ours.seconds.toFixed(1)} s ${ours.rssMiB.toFixed(0)} MiB | mmdebstrap ${mm.seconds.toFixed(1)} s ${mm.rssMiB.toFixed(0)} MiB | time ratio ${(ours.seconds / mm.seconds).toFixed(2)}x`,
+    );
+    console.log(
+      `    our phases (ms): ${Object.entries(ours.phases)
+        .map(([k, v]) => `${k.replace(/Ms$/, '')} ${v}`)
+        .join(', ')}`,
+    );
     console.log(`    our install steps (ms): ${ours.steps.map((x) => `${x.step} ${x.ms}`).join(', ')}`);
-    if (baseline) console.log(`    baseline ${baseline.seconds.toFixed(1)} s ${baseline.rssMiB.toFixed(0)} MiB, time ratio ${(baseline.seconds / mm.seconds).toFixed(2)}x; phases (ms): ${Object.entries(baseline.phases).map(([k, v]) => `${k.replace(/Ms$/, '')} ${v}`).join(', ')}`);
+    if (baseline)
+      console.log(
+        `    baseline ${baseline.seconds.toFixed(1)} s ${baseline.rssMiB.toFixed(0)} MiB, time ratio ${(baseline.seconds / mm.seconds).toFixed(2)}x; phases (ms): ${Object.entries(
+          baseline.phases,
+        )
+          .map(([k, v]) => `${k.replace(/Ms$/, '')} ${v}`)
+          .join(', ')}`,
+      );
   });
   const oursMedian = median(samples.map((x) => x.ours.seconds));
   const mmMedian = median(samples.map((x) => x.mm.seconds));
@@ -117,10 +168,16 @@ try {
   const mmRss = Math.max(...samples.map((x) => x.mm.rssMiB));
   console.log(`  median of per-round ratios: ${median(samples.map((x) => x.ours.seconds / x.mm.seconds)).toFixed(2)}x`);
   if (values['baseline-cli']) {
-    console.log(`  baseline (${values['baseline-cli']}): median time ${median(samples.map((x) => x.baseline.seconds)).toFixed(1)} s, median of per-round ratios ${median(samples.map((x) => x.baseline.seconds / x.mm.seconds)).toFixed(2)}x, peak RSS ${Math.max(...samples.map((x) => x.baseline.rssMiB)).toFixed(0)} MiB`);
+    console.log(
+      `  baseline (${values['baseline-cli']}): median time ${median(samples.map((x) => x.baseline.seconds)).toFixed(1)} s, median of per-round ratios ${median(samples.map((x) => x.baseline.seconds / x.mm.seconds)).toFixed(2)}x, peak RSS ${Math.max(...samples.map((x) => x.baseline.rssMiB)).toFixed(0)} MiB`,
+    );
   }
-  console.log(`  median time: rootfs-bootstrap ${oursMedian.toFixed(1)} s, mmdebstrap ${mmMedian.toFixed(1)} s -> ratio ${(oursMedian / mmMedian).toFixed(2)}x (target <= 0.8x)`);
-  console.log(`  peak RSS: rootfs-bootstrap ${oursRss.toFixed(0)} MiB, mmdebstrap ${mmRss.toFixed(0)} MiB -> ratio ${(oursRss / mmRss).toFixed(2)}x`);
+  console.log(
+    `  median time: rootfs-bootstrap ${oursMedian.toFixed(1)} s, mmdebstrap ${mmMedian.toFixed(1)} s -> ratio ${(oursMedian / mmMedian).toFixed(2)}x (target <= 0.8x)`,
+  );
+  console.log(
+    `  peak RSS: rootfs-bootstrap ${oursRss.toFixed(0)} MiB, mmdebstrap ${mmRss.toFixed(0)} MiB -> ratio ${(oursRss / mmRss).toFixed(2)}x`,
+  );
   console.log(`  load average at the end: ${execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).trim()}`);
   console.log(`  package sets (name version): ${same ? 'identical' : `DIFFER (${a.length} vs ${b.length})`}`);
   if (!same) process.exitCode = 1;

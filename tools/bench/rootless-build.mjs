@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { ordinaryUser } from '../testing/ordinary-user.mjs';
 
 if (process.getuid() !== 0) {
-  console.log('rootless-build: run as root (it compares a root build with an ordinary user\'s)');
+  console.log("rootless-build: run as root (it compares a root build with an ordinary user's)");
   process.exit(0);
 }
 const repo = resolve(import.meta.dirname, '..', '..');
@@ -25,21 +25,43 @@ const rounds = Number(process.env.ROUNDS ?? 2);
 
 async function build(who, label) {
   const profile = join(work, `${who}-${label}`, 'debian-live');
-  await cp(join(repo, 'examples', 'debian-live'), profile, { recursive: true, filter: (src) => !/[/\\](\.distroforge|out)$/.test(src) });
+  await cp(join(repo, 'examples', 'debian-live'), profile, {
+    recursive: true,
+    filter: (src) => !/[/\\](\.distroforge|out)$/.test(src),
+  });
   if (who === 'user') await execa('chown', ['-R', `${user.uid}:${user.gid}`, join(profile, '..')]);
   await execa('sync');
   const args = ['build', profile, '--json'];
   const command =
     who === 'root'
       ? [process.execPath, join(repo, 'packages/cli/dist/cli.js'), ...args]
-      : ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', 'mkdir -p "$2" && mount --bind "$1" "$2" && shift 2 && exec "$@"', 'sh', repo, view, ...user.prefix, process.execPath, join(view, 'packages/cli/dist/cli.js'), ...args];
+      : [
+          'unshare',
+          '--mount',
+          '--propagation',
+          'private',
+          '--',
+          'sh',
+          '-c',
+          'mkdir -p "$2" && mount --bind "$1" "$2" && shift 2 && exec "$@"',
+          'sh',
+          repo,
+          view,
+          ...user.prefix,
+          process.execPath,
+          join(view, 'packages/cli/dist/cli.js'),
+          ...args,
+        ];
   const started = performance.now();
   const run = await execa(command[0], command.slice(1), { reject: false, cwd: '/' });
   const seconds = (performance.now() - started) / 1000;
-  if (run.exitCode !== 0) throw new Error(`${who} ${label} failed:\n${String(run.stderr).split('\n').slice(-20).join('\n')}`);
+  if (run.exitCode !== 0)
+    throw new Error(`${who} ${label} failed:\n${String(run.stderr).split('\n').slice(-20).join('\n')}`);
   const report = JSON.parse(String(run.stdout).trim().split('\n').at(-1));
   const rootfs = report.stages.find((s) => s.name === 'rootfs');
-  console.log(`${`${who} ${label}`.padEnd(16)} ${seconds.toFixed(1).padStart(6)} s   (rootfs stage ${(rootfs.ms / 1000).toFixed(1)} s)`);
+  console.log(
+    `${`${who} ${label}`.padEnd(16)} ${seconds.toFixed(1).padStart(6)} s   (rootfs stage ${(rootfs.ms / 1000).toFixed(1)} s)`,
+  );
   await rm(join(profile, '..'), { recursive: true, force: true });
   return { seconds, outputs: Object.fromEntries(report.outputs.map((o) => [o.kind, o.sha256])) };
 }
@@ -58,7 +80,9 @@ try {
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const ratio = median(times.user) / median(times.root);
-  console.log(`\nordinary user / root, cold debian-live build (median of ${rounds}): ${ratio.toFixed(2)}x (target <= 1.1x) ${ratio <= 1.1 ? 'MET' : 'MISSED'}`);
+  console.log(
+    `\nordinary user / root, cold debian-live build (median of ${rounds}): ${ratio.toFixed(2)}x (target <= 1.1x) ${ratio <= 1.1 ? 'MET' : 'MISSED'}`,
+  );
   console.log(`outputs byte-identical: ${same ? 'yes' : 'NO'}`);
 } finally {
   await rm(work, { recursive: true, force: true });

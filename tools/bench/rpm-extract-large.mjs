@@ -34,11 +34,16 @@ const work = await mkdtemp(join(arg('tmp') ?? tmpdir(), 'rpm-extract-bench-'));
 
 /** xorshift128: deterministic bytes, so every run benchmarks the same package. */
 function seededBytes(length, seed) {
-  let x = seed | 0 || 1, y = 362436069, z = 521288629, w = 88675123;
+  let x = seed | 0 || 1,
+    y = 362436069,
+    z = 521288629,
+    w = 88675123;
   const words = new Uint32Array(Math.ceil(length / 4));
   for (let i = 0; i < words.length; i++) {
     const t = x ^ (x << 11);
-    x = y; y = z; z = w;
+    x = y;
+    y = z;
+    z = w;
     w = (w ^ (w >>> 19) ^ (t ^ (t >>> 8))) >>> 0;
     words[i] = w;
   }
@@ -68,7 +73,8 @@ async function buildPackageIn(work) {
   const tree = join(work, 'tree/opt/bench');
   await mkdir(join(tree, 'big'), { recursive: true });
   const chunk = 8 << 20;
-  for (let i = 0; i * chunk < megabytes << 20; i++) await writeFile(join(tree, 'big', `blob-${i}.bin`), seededBytes(chunk, 1000 + i));
+  for (let i = 0; i * chunk < megabytes << 20; i++)
+    await writeFile(join(tree, 'big', `blob-${i}.bin`), seededBytes(chunk, 1000 + i));
   for (let i = 0; i < smallFiles; i++) {
     const dir = join(tree, 'small', `d${i % 64}`);
     if (i < 64) await mkdir(dir, { recursive: true });
@@ -77,15 +83,38 @@ async function buildPackageIn(work) {
   const top = join(work, 'top');
   await mkdir(top);
   const spec = join(top, 'bench.spec');
-  await writeFile(spec, `Name: df-bench\nVersion: 1\nRelease: 1\nSummary: bench\nLicense: MIT\nBuildArch: noarch\n%description\nbench\n%install\ncp -a ${join(work, 'tree')}/. %{buildroot}/\n%files\n/opt/bench\n`);
+  await writeFile(
+    spec,
+    `Name: df-bench\nVersion: 1\nRelease: 1\nSummary: bench\nLicense: MIT\nBuildArch: noarch\n%description\nbench\n%install\ncp -a ${join(work, 'tree')}/. %{buildroot}/\n%files\n/opt/bench\n`,
+  );
   const buildStart = performance.now();
-  await execa('rpmbuild', ['-bb', '--quiet', '--define', `_topdir ${top}`, '--define', `_binary_payload ${payload}`, '--define', '__os_install_post %{nil}', '--define', 'debug_package %{nil}', '--define', '_build_id_links none', spec], {
-    env: { SOURCE_DATE_EPOCH: '1700000000' },
-  });
+  await execa(
+    'rpmbuild',
+    [
+      '-bb',
+      '--quiet',
+      '--define',
+      `_topdir ${top}`,
+      '--define',
+      `_binary_payload ${payload}`,
+      '--define',
+      '__os_install_post %{nil}',
+      '--define',
+      'debug_package %{nil}',
+      '--define',
+      '_build_id_links none',
+      spec,
+    ],
+    {
+      env: { SOURCE_DATE_EPOCH: '1700000000' },
+    },
+  );
   const rpmdir = join(top, 'RPMS/noarch');
   const rpm = join(rpmdir, (await readdir(rpmdir))[0]);
   const size = (await stat(rpm)).size;
-  console.log(`package: ${(size / 1e6).toFixed(1)} MB (${payload}), ${megabytes} MB random + ${smallFiles} small files; built in ${((performance.now() - buildStart) / 1000).toFixed(1)} s`);
+  console.log(
+    `package: ${(size / 1e6).toFixed(1)} MB (${payload}), ${megabytes} MB random + ${smallFiles} small files; built in ${((performance.now() - buildStart) / 1000).toFixed(1)} s`,
+  );
   return rpm;
 }
 
@@ -154,19 +183,35 @@ try {
     const t = median(rs.map((r) => r.seconds));
     const m = median(rs.map((r) => r.rss));
     const c = median(rs.map((r) => r.cpu));
-    console.log(`${name.padEnd(28)} ${t.toFixed(2).padStart(7)} s  ${c.toFixed(2).padStart(5)} s CPU  ${(m / 1024).toFixed(0).padStart(5)} MiB peak RSS   runs: ${rs.map((r) => r.seconds.toFixed(2)).join(' ')}`);
+    console.log(
+      `${name.padEnd(28)} ${t.toFixed(2).padStart(7)} s  ${c.toFixed(2).padStart(5)} s CPU  ${(m / 1024).toFixed(0).padStart(5)} MiB peak RSS   runs: ${rs.map((r) => r.seconds.toFixed(2)).join(' ')}`,
+    );
     return { t, m, c };
   };
-  const names = { ours: 'rpm-extract (verifying)', unverified: 'rpm-extract --no-verify', warm: 'extractRpm in a warm process', baseline: 'baseline build (verifying)', reference: 'rpm2cpio | cpio -idm' };
+  const names = {
+    ours: 'rpm-extract (verifying)',
+    unverified: 'rpm-extract --no-verify',
+    warm: 'extractRpm in a warm process',
+    baseline: 'baseline build (verifying)',
+    reference: 'rpm2cpio | cpio -idm',
+  };
   const rows = Object.fromEntries(variants.map((v) => [v, row(names[v], results[v])]));
   const b = rows.reference;
   const compared = variants.filter((v) => v !== 'reference');
   // The median of the per-round ratios: both sides of a round ran seconds apart, under the same load.
   const perRound = (v, key) => median(results[v].map((r, i) => r[key] / results.reference[i][key]));
-  console.log(`time ratio ours/reference (ratio of medians): ${compared.map((v) => `${v} ${(rows[v].t / b.t).toFixed(2)}`).join(', ')}`);
-  console.log(`time ratio ours/reference (median of per-round ratios): ${compared.map((v) => `${v} ${perRound(v, 'seconds').toFixed(2)}`).join(', ')}`);
-  console.log(`CPU-time ratio ours/reference: ${compared.map((v) => `${v} ${(rows[v].c / b.c).toFixed(2)}`).join(', ')}`);
-  console.log(`peak-memory ratio ours/reference: ${compared.map((v) => `${v} ${(rows[v].m / b.m).toFixed(2)}`).join(', ')}`);
+  console.log(
+    `time ratio ours/reference (ratio of medians): ${compared.map((v) => `${v} ${(rows[v].t / b.t).toFixed(2)}`).join(', ')}`,
+  );
+  console.log(
+    `time ratio ours/reference (median of per-round ratios): ${compared.map((v) => `${v} ${perRound(v, 'seconds').toFixed(2)}`).join(', ')}`,
+  );
+  console.log(
+    `CPU-time ratio ours/reference: ${compared.map((v) => `${v} ${(rows[v].c / b.c).toFixed(2)}`).join(', ')}`,
+  );
+  console.log(
+    `peak-memory ratio ours/reference: ${compared.map((v) => `${v} ${(rows[v].m / b.m).toFixed(2)}`).join(', ')}`,
+  );
 } finally {
   await rm(work, { recursive: true, force: true });
 }

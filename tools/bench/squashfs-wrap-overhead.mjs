@@ -17,12 +17,15 @@ let tree = process.env.BENCH_TREE;
 if (!tree) {
   tree = join(work, 'tree');
   await mkdir(tree);
-  for (const dir of ['locale', 'man', 'vim', 'perl', 'icons']) await execa('cp', ['-al', `/usr/share/${dir}`, join(tree, dir)]);
+  for (const dir of ['locale', 'man', 'vim', 'perl', 'icons'])
+    await execa('cp', ['-al', `/usr/share/${dir}`, join(tree, dir)]);
 }
 const { stdout: du } = await execa('du', ['-sb', tree]);
 const treeBytes = Number(du.split('\t')[0]);
 const { stdout: version } = await execa('mksquashfs', ['-version']);
-console.log(`tree ${tree}: ${(treeBytes / 1e6).toFixed(0)} MB; ${version.split('\n')[0]}; ${runs} alternating runs each`);
+console.log(
+  `tree ${tree}: ${(treeBytes / 1e6).toFixed(0)} MB; ${version.split('\n')[0]}; ${runs} alternating runs each`,
+);
 
 // The wrapper finds mksquashfs through a shim on PATH that records the real mksquashfs' own wall and
 // CPU time with GNU time, so the wrapper's share (wall time outside mksquashfs) is measured directly
@@ -31,7 +34,10 @@ const realMksquashfs = (await execa('sh', ['-c', 'command -v mksquashfs'])).stdo
 const shimDir = join(work, 'shim');
 const timeLog = join(work, 'mksquashfs-times.log');
 await mkdir(shimDir);
-await writeFile(join(shimDir, 'mksquashfs'), `#!/bin/sh\nexec /usr/bin/time -a -o ${JSON.stringify(timeLog)} -f '%e %U %S %M' ${realMksquashfs} "$@"\n`);
+await writeFile(
+  join(shimDir, 'mksquashfs'),
+  `#!/bin/sh\nexec /usr/bin/time -a -o ${JSON.stringify(timeLog)} -f '%e %U %S %M' ${realMksquashfs} "$@"\n`,
+);
 await chmod(join(shimDir, 'mksquashfs'), 0o755);
 process.env.PATH = `${shimDir}:${process.env.PATH}`;
 const lastShimTiming = async () => {
@@ -45,14 +51,23 @@ const rawArgs = (output) => [tree, output, ...wrapperArgs.slice(2)];
 
 async function timeRaw(output) {
   const start = performance.now();
-  await execa('/usr/bin/time', ['-a', '-o', timeLog, '-f', '%e %U %S %M', realMksquashfs, ...rawArgs(output)], { env: { SOURCE_DATE_EPOCH: String(epoch) }, stdout: 'ignore' });
+  await execa('/usr/bin/time', ['-a', '-o', timeLog, '-f', '%e %U %S %M', realMksquashfs, ...rawArgs(output)], {
+    env: { SOURCE_DATE_EPOCH: String(epoch) },
+    stdout: 'ignore',
+  });
   return { ms: performance.now() - start, ...(await lastShimTiming()) };
 }
 
 async function timeWrapper(output, presetName) {
   const start = performance.now();
   let events = 0;
-  const result = await createSquashfs({ source: tree, output, preset: presetName, sourceDateEpoch: epoch, onProgress: () => events++ });
+  const result = await createSquashfs({
+    source: tree,
+    output,
+    preset: presetName,
+    sourceDateEpoch: epoch,
+    onProgress: () => events++,
+  });
   wrapperArgs ??= result.args;
   const ms = performance.now() - start;
   return { ms, events, ...(await lastShimTiming()) };
@@ -83,15 +98,29 @@ const s = (ms) => (ms / 1000).toFixed(2);
 const own = ours.map((w) => w.ms - w.wallMs);
 const list = (xs) => `[${xs.map(s).join(', ')}]`;
 console.log(`\noverhead (dev preset: zstd 1, 1 MiB blocks)`);
-console.log(`  raw mksquashfs       wall median ${s(median(raw.map((r) => r.ms)))} s ${list(raw.map((r) => r.ms))}, CPU median ${s(median(raw.map((r) => r.cpuMs)))} s`);
-console.log(`  squashfs-wrap        wall median ${s(median(ours.map((w) => w.ms)))} s ${list(ours.map((w) => w.ms))}, CPU of its mksquashfs median ${s(median(ours.map((w) => w.cpuMs)))} s  (${events} progress events)`);
-console.log(`  wrapper's own time (wall outside mksquashfs): median ${median(own).toFixed(0)} ms [${own.map((x) => x.toFixed(0)).join(', ')}]`);
-console.log(`  overhead ratio (raw + wrapper's own) / raw: ${((median(raw.map((r) => r.ms)) + median(own)) / median(raw.map((r) => r.ms))).toFixed(3)} (target <= 1.02)`);
-console.log(`  end-to-end ratio of wall medians ${(median(ours.map((w) => w.ms)) / median(raw.map((r) => r.ms))).toFixed(3)}, CPU medians ${(median(ours.map((w) => w.cpuMs)) / median(raw.map((r) => r.cpuMs))).toFixed(3)}; images byte-identical: ${same}`);
+console.log(
+  `  raw mksquashfs       wall median ${s(median(raw.map((r) => r.ms)))} s ${list(raw.map((r) => r.ms))}, CPU median ${s(median(raw.map((r) => r.cpuMs)))} s`,
+);
+console.log(
+  `  squashfs-wrap        wall median ${s(median(ours.map((w) => w.ms)))} s ${list(ours.map((w) => w.ms))}, CPU of its mksquashfs median ${s(median(ours.map((w) => w.cpuMs)))} s  (${events} progress events)`,
+);
+console.log(
+  `  wrapper's own time (wall outside mksquashfs): median ${median(own).toFixed(0)} ms [${own.map((x) => x.toFixed(0)).join(', ')}]`,
+);
+console.log(
+  `  overhead ratio (raw + wrapper's own) / raw: ${((median(raw.map((r) => r.ms)) + median(own)) / median(raw.map((r) => r.ms))).toFixed(3)} (target <= 1.02)`,
+);
+console.log(
+  `  end-to-end ratio of wall medians ${(median(ours.map((w) => w.ms)) / median(raw.map((r) => r.ms))).toFixed(3)}, CPU medians ${(median(ours.map((w) => w.cpuMs)) / median(raw.map((r) => r.cpuMs))).toFixed(3)}; images byte-identical: ${same}`,
+);
 const { stdout: load } = await execa('cat', ['/proc/loadavg']);
-console.log(`  load average during the run: ${load.split(' ').slice(0, 3).join(' ')} on ${(await execa('nproc')).stdout} CPUs`);
+console.log(
+  `  load average during the run: ${load.split(' ').slice(0, 3).join(' ')} on ${(await execa('nproc')).stdout} CPUs`,
+);
 
-console.log(`  peak RSS: raw mksquashfs ${(median(raw.map((r) => r.rssKiB)) / 1024).toFixed(0)} MiB; wrapper: its mksquashfs ${(median(ours.map((w) => w.rssKiB)) / 1024).toFixed(0)} MiB + node ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+console.log(
+  `  peak RSS: raw mksquashfs ${(median(raw.map((r) => r.rssKiB)) / 1024).toFixed(0)} MiB; wrapper: its mksquashfs ${(median(ours.map((w) => w.rssKiB)) / 1024).toFixed(0)} MiB + node ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
+);
 
 // 2. dev vs release preset (one run each).
 console.log(`\npresets`);
@@ -100,6 +129,8 @@ for (const name of ['dev', 'release']) {
   const { ms } = await timeWrapper(output, name);
   const { size } = await stat(output);
   const p = presets[name];
-  console.log(`  ${name.padEnd(7)} ${p.compression.algorithm}:${p.compression.level} b=${p.blockSize}  ${(ms / 1000).toFixed(2)} s  ${(size / 1e6).toFixed(1)} MB  (${((size / treeBytes) * 100).toFixed(1)}% of tree)`);
+  console.log(
+    `  ${name.padEnd(7)} ${p.compression.algorithm}:${p.compression.level} b=${p.blockSize}  ${(ms / 1000).toFixed(2)} s  ${(size / 1e6).toFixed(1)} MB  (${((size / treeBytes) * 100).toFixed(1)}% of tree)`,
+  );
 }
 await rm(work, { recursive: true, force: true });

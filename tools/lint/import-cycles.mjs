@@ -18,7 +18,9 @@ function sources(dir) {
 function importsOf(file) {
   const text = readFileSync(file, 'utf8');
   const found = [];
-  for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"`;]*?from\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g)) {
+  for (const match of text.matchAll(
+    /(?:^|\n)\s*(?:import|export)\b[^'"`;]*?from\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g,
+  )) {
     const spec = match[1] ?? match[2];
     found.push(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
   }
@@ -63,7 +65,9 @@ for (const pkg of process.argv.slice(2)) {
   const graph = new Map(sources(src).map((file) => [file, importsOf(file)]));
   for (const component of cycles(graph)) {
     failed = true;
-    console.error(`import cycle in ${relative(process.cwd(), pkg) || '.'}: ${component.map((f) => relative(src, f)).join(' <-> ')}`);
+    console.error(
+      `import cycle in ${relative(process.cwd(), pkg) || '.'}: ${component.map((f) => relative(src, f)).join(' <-> ')}`,
+    );
   }
 }
 process.exitCode = failed ? 1 : 0;

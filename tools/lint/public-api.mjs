@@ -34,7 +34,9 @@ export function publicApi(packageDir) {
     if (symbol.flags & (ts.SymbolFlags.Function | ts.SymbolFlags.Variable) && declaration) {
       const type = checker.getTypeOfSymbolAtLocation(symbol, declaration);
       const signatures = type.getCallSignatures();
-      if (symbol.flags & ts.SymbolFlags.Function) for (const signature of signatures) lines.push(`${kind} ${name}${clean(checker.signatureToString(signature, undefined, flags))}`);
+      if (symbol.flags & ts.SymbolFlags.Function)
+        for (const signature of signatures)
+          lines.push(`${kind} ${name}${clean(checker.signatureToString(signature, undefined, flags))}`);
       else lines.push(`${kind} ${name}: ${clean(checker.typeToString(type, undefined, flags))}`);
       if (symbol.flags & ts.SymbolFlags.Function && signatures.length === 0) lines.push(`${kind} ${name}`);
     } else if (symbol.flags & ts.SymbolFlags.Class && declaration) {
@@ -42,20 +44,27 @@ export function publicApi(packageDir) {
       const instance = checker.getDeclaredTypeOfSymbol(symbol);
       for (const member of checker.getPropertiesOfType(instance)) {
         if (member.getName().startsWith('#')) continue;
-        const modifiers = ts.getCombinedModifierFlags(member.valueDeclaration ?? member.declarations?.[0] ?? declaration);
+        const modifiers = ts.getCombinedModifierFlags(
+          member.valueDeclaration ?? member.declarations?.[0] ?? declaration,
+        );
         if (modifiers & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) continue;
-        lines.push(`  ${name}.${memberName(member)}: ${clean(checker.typeToString(checker.getTypeOfSymbolAtLocation(member, declaration), undefined, flags))}`);
+        lines.push(
+          `  ${name}.${memberName(member)}: ${clean(checker.typeToString(checker.getTypeOfSymbolAtLocation(member, declaration), undefined, flags))}`,
+        );
       }
     } else if (symbol.flags & (ts.SymbolFlags.Interface | ts.SymbolFlags.TypeAlias) && declaration) {
       const type = checker.getDeclaredTypeOfSymbol(symbol);
       // Members of object types only: a union of string literals would list String's methods.
-      const objectLike = (t) => (t.flags & ts.TypeFlags.Object) !== 0 || (t.isIntersection() && t.types.every(objectLike));
+      const objectLike = (t) =>
+        (t.flags & ts.TypeFlags.Object) !== 0 || (t.isIntersection() && t.types.every(objectLike));
       const members = objectLike(type) ? checker.getPropertiesOfType(type) : [];
       if (symbol.flags & ts.SymbolFlags.Interface || members.length > 0) {
         lines.push(`${kind} ${name}`);
         for (const member of members) {
           const optional = member.flags & ts.SymbolFlags.Optional ? '?' : '';
-          lines.push(`  ${name}.${memberName(member)}${optional}: ${clean(checker.typeToString(checker.getTypeOfSymbolAtLocation(member, declaration), undefined, flags))}`);
+          lines.push(
+            `  ${name}.${memberName(member)}${optional}: ${clean(checker.typeToString(checker.getTypeOfSymbolAtLocation(member, declaration), undefined, flags))}`,
+          );
         }
       } else lines.push(`${kind} ${name} = ${clean(checker.typeToString(type, undefined, flags))}`);
     } else lines.push(`${kind} ${name}`);
@@ -66,7 +75,9 @@ export function publicApi(packageDir) {
     if (line.startsWith('  ') && blocks.length) blocks[blocks.length - 1].push(line);
     else blocks.push([line]);
   }
-  blocks.sort((a, b) => (exportName(a[0]) < exportName(b[0]) ? -1 : exportName(a[0]) > exportName(b[0]) ? 1 : a[0] < b[0] ? -1 : 1));
+  blocks.sort((a, b) =>
+    exportName(a[0]) < exportName(b[0]) ? -1 : exportName(a[0]) > exportName(b[0]) ? 1 : a[0] < b[0] ? -1 : 1,
+  );
   return `${blocks.flat().join('\n')}\n`;
 }
 
@@ -87,4 +98,5 @@ function clean(text) {
   return text.replace(/\s+/g, ' ').replace(/import\("[^"]*"(?:, \{[^}]*\}\s*\})?\)\./g, '');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) process.stdout.write(publicApi(join(process.cwd(), process.argv[2] ?? '.')));
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
+  process.stdout.write(publicApi(join(process.cwd(), process.argv[2] ?? '.')));

@@ -41,4 +41,7 @@ export declare const PACKAGES: PacmanTestPackage[];
 export declare const BOOT: { hostname: string; id: string; rcsMarker: string; request: string[] };
 export declare const BOOT_MODULES: string[];
 export declare function pacmanConf(out: string): string;
-export declare function generatePacmanTestRepo(outDir: string, options?: { log?: (line: string) => void }): Promise<PacmanTestRepo>;
+export declare function generatePacmanTestRepo(
+  outDir: string,
+  options?: { log?: (line: string) => void },
+): Promise<PacmanTestRepo>;

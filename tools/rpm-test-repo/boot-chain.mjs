@@ -33,7 +33,12 @@ const DEBS = ['shim-signed', 'shim-helpers-amd64-signed', 'grub-efi-amd64-signed
 /** Versions of the host's Debian packages, `name version` lines (rpm versions have no `-` or `~`). */
 function debVersions() {
   const out = execFileSync('dpkg-query', ['-W', '-f=${Package} ${Version}\\n', ...DEBS], { encoding: 'utf8' });
-  return new Map(out.trim().split('\n').map((l) => l.split(' ')));
+  return new Map(
+    out
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ')),
+  );
 }
 
 const rpmVersion = (deb) => deb.replace(/^\d+:/, '').replace(/[-~+:]/g, '_');
@@ -101,7 +106,13 @@ export function bootChainPackages() {
           `cp ${BOOT_CHAIN_SOURCES.mokManager} %{buildroot}${efi}/mmx64.efi`,
           `cp ${BOOT_CHAIN_SOURCES.shim} %{buildroot}/boot/efi/EFI/BOOT/BOOTX64.EFI`,
         ].join('\n'),
-        files: [`%dir /boot/efi/EFI/BOOT`, `%dir ${efi}`, `${efi}/shimx64.efi`, `${efi}/mmx64.efi`, '/boot/efi/EFI/BOOT/BOOTX64.EFI'].join('\n'),
+        files: [
+          `%dir /boot/efi/EFI/BOOT`,
+          `%dir ${efi}`,
+          `${efi}/shimx64.efi`,
+          `${efi}/mmx64.efi`,
+          '/boot/efi/EFI/BOOT/BOOTX64.EFI',
+        ].join('\n'),
       }),
     },
     {
@@ -113,13 +124,20 @@ export function bootChainPackages() {
         arch: 'x86_64',
         summary: "Debian's signed GRUB EFI image",
         requires: 'Requires: filesystem',
-        install: [`mkdir -p %{buildroot}${efi}`, `cp ${BOOT_CHAIN_SOURCES.grub} %{buildroot}${efi}/grubx64.efi`].join('\n'),
+        install: [`mkdir -p %{buildroot}${efi}`, `cp ${BOOT_CHAIN_SOURCES.grub} %{buildroot}${efi}/grubx64.efi`].join(
+          '\n',
+        ),
         files: `%dir ${efi}\n${efi}/grubx64.efi`,
       }),
     },
     ...[
       { name: 'grub2-pc-modules', dir: BOOT_CHAIN_SOURCES.grubI386Pc, deb: 'grub-pc-bin', platform: 'i386-pc' },
-      { name: 'grub2-efi-x64-modules', dir: BOOT_CHAIN_SOURCES.grubX8664Efi, deb: 'grub-efi-amd64-bin', platform: 'x86_64-efi' },
+      {
+        name: 'grub2-efi-x64-modules',
+        dir: BOOT_CHAIN_SOURCES.grubX8664Efi,
+        deb: 'grub-efi-amd64-bin',
+        platform: 'x86_64-efi',
+      },
     ].map((m) => ({
       id: m.name,
       arch: 'noarch',

@@ -93,7 +93,8 @@ export const EL_SYSTEM_PACKAGES = [
     id: 'el-data',
     spec: spec('el-data', {
       requires: `${SHELL}\nRequires: el-filetrigger`,
-      install: 'mkdir -p %{buildroot}/usr/share/el-data && printf a > %{buildroot}/usr/share/el-data/a && printf b > %{buildroot}/usr/share/el-data/b',
+      install:
+        'mkdir -p %{buildroot}/usr/share/el-data && printf a > %{buildroot}/usr/share/el-data/a && printf b > %{buildroot}/usr/share/el-data/b',
       body: `%post\n${log('el-data', '%post')}\n`,
       files: '/usr/share/el-data/a\n/usr/share/el-data/b',
     }),
@@ -118,16 +119,20 @@ export const EL_SYSTEM_PACKAGES = [
     id: 'el-config',
     spec: spec('el-config', {
       requires: SHELL,
-      install: "mkdir -p %{buildroot}/etc/el %{buildroot}/var/log %{buildroot}/run/el && printf 'setting=1\\n' > %{buildroot}/etc/el/el.conf && touch %{buildroot}/var/log/el.log",
+      install:
+        "mkdir -p %{buildroot}/etc/el %{buildroot}/var/log %{buildroot}/run/el && printf 'setting=1\\n' > %{buildroot}/etc/el/el.conf && touch %{buildroot}/var/log/el.log",
       body: `%post\n${log('el-config', '%post')}\n`,
-      files: '%dir /etc/el\n%config(noreplace) %attr(0640, root, root) /etc/el/el.conf\n%ghost %attr(0600, root, root) /var/log/el.log\n%ghost %dir /run/el',
+      files:
+        '%dir /etc/el\n%config(noreplace) %attr(0640, root, root) /etc/el/el.conf\n%ghost %attr(0600, root, root) /var/log/el.log\n%ghost %dir /run/el',
     }),
   },
   ...['a', 'b'].map((x) => ({
     // Identical files, an identical symlink and a shared directory: rpm installs both.
     id: `el-same-${x}`,
     spec: spec(`el-same-${x}`, {
-      install: "mkdir -p %{buildroot}/usr/share/el/shared && printf 'same\\n' > %{buildroot}/usr/share/el/shared/same && ln -s same %{buildroot}/usr/share/el/shared/link && " + `printf '${x}\\n' > %{buildroot}/usr/share/el/shared/only-${x}`,
+      install:
+        "mkdir -p %{buildroot}/usr/share/el/shared && printf 'same\\n' > %{buildroot}/usr/share/el/shared/same && ln -s same %{buildroot}/usr/share/el/shared/link && " +
+        `printf '${x}\\n' > %{buildroot}/usr/share/el/shared/only-${x}`,
       files: `%dir /usr/share/el/shared\n%attr(0644, root, root) /usr/share/el/shared/same\n/usr/share/el/shared/link\n/usr/share/el/shared/only-${x}`,
     }),
   })),
@@ -152,4 +157,12 @@ export const EL_SYSTEM_PACKAGES = [
 ];
 
 /** What the tests install to see every scriptlet kind at work (a transaction dnf accepts). */
-export const EL_SYSTEM_REQUEST = ['el-trigger-target', 'el-trigger-late', 'el-data', 'el-lua', 'el-config', 'el-same-a', 'el-same-b'];
+export const EL_SYSTEM_REQUEST = [
+  'el-trigger-target',
+  'el-trigger-late',
+  'el-data',
+  'el-lua',
+  'el-config',
+  'el-same-a',
+  'el-same-b',
+];

@@ -10,4 +10,7 @@ export interface RpmTestRepo {
   busyboxVersion: string;
   minimalGroup: string[];
 }
-export declare function generateRpmTestRepo(outDir: string, options?: { log?: (line: string) => void }): Promise<RpmTestRepo>;
+export declare function generateRpmTestRepo(
+  outDir: string,
+  options?: { log?: (line: string) => void },
+): Promise<RpmTestRepo>;

@@ -1,5 +1,8 @@
 /** Runs a package's built bin (`dist/cli.js`) with `args`; never throws on a non-zero exit. */
-export declare function runBuiltBin(packageDir: string, args: readonly string[]): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+export declare function runBuiltBin(
+  packageDir: string,
+  args: readonly string[],
+): Promise<{ exitCode: number; stdout: string; stderr: string }>;
 /** The flag spellings (`--out`, `-o`) a text names, sorted, each once; text in backquotes (another program's command line) aside. */
 export declare function usageFlags(text: string): string[];
 /** The synopsis of one invocation in a usage text: its line and the deeper-indented lines after it. */

@@ -10,7 +10,13 @@ export async function runBuiltBin(packageDir, args) {
   // FORCE_COLOR, which would win (and make Node warn on stderr about the pair): drop it.
   const env = { ...process.env, NO_COLOR: '1' };
   delete env.FORCE_COLOR;
-  const run = await execa('node', [join(packageDir, 'dist/cli.js'), ...args], { reject: false, stripFinalNewline: false, env, extendEnv: false, stdin: 'ignore' });
+  const run = await execa('node', [join(packageDir, 'dist/cli.js'), ...args], {
+    reject: false,
+    stripFinalNewline: false,
+    env,
+    extendEnv: false,
+    stdin: 'ignore',
+  });
   return { exitCode: run.exitCode ?? -1, stdout: run.stdout, stderr: run.stderr };
 }
 

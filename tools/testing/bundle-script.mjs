@@ -25,7 +25,9 @@ export async function bundleScript(entry) {
     splitting: false,
     silent: true,
     // CommonJS dependencies (execa's cross-spawn) call require(), which an ES module lacks.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
     esbuildOptions: (options) => {
       options.conditions = ['@distroforge/source'];
     },

@@ -24,7 +24,10 @@ export async function ordinaryUser() {
     const lines = (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
     if (lines.some((l) => l.startsWith(`${ORDINARY_USER}:`) && Number(l.split(':')[2]) >= RANGE)) continue;
     // After every range already granted, so no two users share ids.
-    const end = Math.max(100000, ...lines.map((l) => Number(l.split(':')[1]) + Number(l.split(':')[2])).filter(Number.isFinite));
+    const end = Math.max(
+      100000,
+      ...lines.map((l) => Number(l.split(':')[1]) + Number(l.split(':')[2])).filter(Number.isFinite),
+    );
     const flag = file === '/etc/subuid' ? '--add-subuids' : '--add-subgids';
     await execa('usermod', [flag, `${end}-${end + RANGE - 1}`, ORDINARY_USER]);
   }

@@ -8,4 +8,8 @@ export interface ErrorFamily {
 /** The rows of the first table under the README's `## Error...` heading. */
 export declare function readmeErrorTable(readme: string): { code: string; cells: Record<string, string> }[];
 /** What is wrong with the package README's error table against its own codes and those it lets through; empty when nothing. */
-export declare function readmeErrorTableProblems(packageDir: string, own: ErrorFamily, through?: readonly ErrorFamily[]): Promise<string[]>;
+export declare function readmeErrorTableProblems(
+  packageDir: string,
+  own: ErrorFamily,
+  through?: readonly ErrorFamily[],
+): Promise<string[]>;

@@ -13,7 +13,11 @@ export function readmeErrorTable(readme) {
   const end = rest.slice(1).search(/^## /m);
   const section = end < 0 ? rest : rest.slice(0, end + 1);
   const lines = section.split('\n').filter((line) => line.startsWith('|'));
-  const cells = (line) => line.slice(1, line.trimEnd().endsWith('|') ? line.trimEnd().length - 1 : undefined).split(/(?<!\\)\|/).map((c) => c.trim().replaceAll('\\|', '|'));
+  const cells = (line) =>
+    line
+      .slice(1, line.trimEnd().endsWith('|') ? line.trimEnd().length - 1 : undefined)
+      .split(/(?<!\\)\|/)
+      .map((c) => c.trim().replaceAll('\\|', '|'));
   const header = cells(lines[0] ?? '').map((c) => c.toLowerCase());
   return lines.slice(2).map((line) => {
     const row = Object.fromEntries(cells(line).map((cell, i) => [header[i] ?? String(i), cell]));
@@ -43,9 +47,11 @@ export async function readmeErrorTableProblems(packageDir, own, through = []) {
     }
     if (!cells.when) problems.push(`${code}: no "when"`);
     const hint = family.hint(code);
-    if (cells.hint !== hint) problems.push(`${code}: hint is ${JSON.stringify(cells.hint)}, the code's is ${JSON.stringify(hint)}`);
+    if (cells.hint !== hint)
+      problems.push(`${code}: hint is ${JSON.stringify(cells.hint)}, the code's is ${JSON.stringify(hint)}`);
     const className = /^`(\w+)`/.exec(cells.class ?? '')?.[1];
-    if (family.exports && className && typeof family.exports[className] !== 'function') problems.push(`${code}: class ${className} is not exported`);
+    if (family.exports && className && typeof family.exports[className] !== 'function')
+      problems.push(`${code}: class ${className} is not exported`);
   }
   for (const code of own.codes) if (!seen.has(code)) problems.push(`${code}: missing from the README`);
   return problems;

@@ -61,12 +61,17 @@ export async function requireHybridMbr(locations: BootFileLocations): Promise<st
     await access(file, constants.R_OK);
     return file;
   } catch (cause) {
-    throw new BootFileMissingError("GRUB's hybrid MBR (boot_hybrid.img)", file, bootFilePackages.grubI386PcDir, { cause });
+    throw new BootFileMissingError("GRUB's hybrid MBR (boot_hybrid.img)", file, bootFilePackages.grubI386PcDir, {
+      cause,
+    });
   }
 }
 
 /** Throws BootFileMissingError (with the apt-get command) unless the location is readable. */
-export async function requireBootFile(locations: BootFileLocations, key: Exclude<keyof BootFileLocations, 'grubConfigDirs'>): Promise<string> {
+export async function requireBootFile(
+  locations: BootFileLocations,
+  key: Exclude<keyof BootFileLocations, 'grubConfigDirs'>,
+): Promise<string> {
   const file = locations[key];
   try {
     await access(file, constants.R_OK);

@@ -52,7 +52,8 @@ export function chooseBootFiles(options: ChooseBootFilesOptions): BootFileChoice
         const origin = image.origins[key];
         return { key, path, ...(origin ? { imagePath: origin.imagePath, package: origin.package } : {}) };
       });
-      if (firmware === 'uefi-secureboot' && image.locations.grubConfigDirs) locations.grubConfigDirs = [...image.locations.grubConfigDirs];
+      if (firmware === 'uefi-secureboot' && image.locations.grubConfigDirs)
+        locations.grubConfigDirs = [...image.locations.grubConfigDirs];
       uses.push({ firmware, set: 'image', files });
       continue;
     }
@@ -69,5 +70,8 @@ export function chooseBootFiles(options: ChooseBootFilesOptions): BootFileChoice
 
 /** The firmware a medium's flags (iso-assemble's and disk-assemble's bios/uefi/secureBoot) boot with. */
 export function mediumFirmware(flags: { bios: boolean; uefi: boolean; secureBoot: boolean }): BootFirmware[] {
-  return [...(flags.bios ? (['bios'] as const) : []), ...(flags.secureBoot ? (['uefi-secureboot'] as const) : flags.uefi ? (['uefi'] as const) : [])];
+  return [
+    ...(flags.bios ? (['bios'] as const) : []),
+    ...(flags.secureBoot ? (['uefi-secureboot'] as const) : flags.uefi ? (['uefi'] as const) : []),
+  ];
 }

@@ -20,10 +20,12 @@ const hints: Record<BootLoaderErrorCode, string> = {
   ERR_INPUT_MISSING: 'build it first or fix the path',
   ERR_BOOT_FILE_MISSING: 'install the Debian package named in the message (apt-get install PACKAGE)',
   ERR_GRUB_MODULE_MISSING: 'install the GRUB package named in the message (or drop the modules from the request)',
-  ERR_SBAT_MISMATCH: 'upgrade shim-signed and grub-efi-amd64-signed together (apt-get install shim-signed grub-efi-amd64-signed) so their SBAT generations match',
+  ERR_SBAT_MISMATCH:
+    'upgrade shim-signed and grub-efi-amd64-signed together (apt-get install shim-signed grub-efi-amd64-signed) so their SBAT generations match',
   ERR_KERNEL_UNSIGNED: "use Debian's signed kernel (linux-image-amd64) or build without secureBoot",
   ERR_ESP_TOO_SMALL: 'leave espSize unset to size it automatically, or raise it',
-  ERR_BOOT_FILES_INCOMPLETE: "add the packages named in the message to the image, or remove its partial boot files so the host's are used",
+  ERR_BOOT_FILES_INCOMPLETE:
+    "add the packages named in the message to the image, or remove its partial boot files so the host's are used",
 };
 
 /** Base of every error this package throws on purpose: its code's hint unless it gives another. */
@@ -107,7 +109,9 @@ export class KernelUnsignedError extends BootLoaderError {
 /** The ESP's content does not fit the requested ESP size. */
 export class EspTooSmallError extends BootLoaderError {
   constructor(requested: number, needed: number) {
-    super('ERR_ESP_TOO_SMALL', `the EFI system partition needs at least ${needed} bytes, ${requested} were requested`, { value: requested });
+    super('ERR_ESP_TOO_SMALL', `the EFI system partition needs at least ${needed} bytes, ${requested} were requested`, {
+      value: requested,
+    });
   }
 }
 

@@ -66,7 +66,8 @@ export async function buildEspImage(options: BuildEspImageOptions): Promise<EspI
   const files = [...options.files].map((file) => ({ ...file, path: canonicalFatPath(file.path) }));
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (let i = 1; i < files.length; i++) {
-    if (files[i]?.path === files[i - 1]?.path) throw new InvalidOptionsError(`ESP file listed twice: ${files[i]?.path}`, { value: files[i]?.path });
+    if (files[i]?.path === files[i - 1]?.path)
+      throw new InvalidOptionsError(`ESP file listed twice: ${files[i]?.path}`, { value: files[i]?.path });
   }
   const { mkfsVfat, mcopy, mmd } = await findFatTools();
   const key = {
@@ -77,7 +78,9 @@ export async function buildEspImage(options: BuildEspImageOptions): Promise<EspI
     size: options.size,
     tools: await Promise.all([mkfsVfat.path, mcopy.path, mmd].map(fileStamp)),
   };
-  const { result } = await cachedArtifact(options.cacheDir, 'esp', key, options.output, () => buildFat(options, files, { mkfsVfat: mkfsVfat.path, mcopy: mcopy.path, mmd }));
+  const { result } = await cachedArtifact(options.cacheDir, 'esp', key, options.output, () =>
+    buildFat(options, files, { mkfsVfat: mkfsVfat.path, mcopy: mcopy.path, mmd }),
+  );
   return { path: options.output, ...result };
 }
 
@@ -93,22 +96,39 @@ async function contentDigest(file: EspFile): Promise<string> {
   });
 }
 
-async function buildFat(options: BuildEspImageOptions, files: Array<EspFile & { path: string }>, tools: { mkfsVfat: string; mcopy: string; mmd: string }): Promise<{ size: number; serial: number }> {
+async function buildFat(
+  options: BuildEspImageOptions,
+  files: Array<EspFile & { path: string }>,
+  tools: { mkfsVfat: string; mcopy: string; mmd: string },
+): Promise<{ size: number; serial: number }> {
   const { mkfsVfat, mcopy, mmd } = tools;
   const stage = await mkdtemp(join(tmpdir(), 'distroforge-esp-'));
   try {
-    const staged = await Promise.all(files.map((file, index) => stageFile(file, join(stage, String(index)), options.sourceDateEpoch)));
+    const staged = await Promise.all(
+      files.map((file, index) => stageFile(file, join(stage, String(index)), options.sourceDateEpoch)),
+    );
     const directories = fatDirectories(files.map((f) => f.path));
     const needed = espSizeFor(await Promise.all(staged.map(async (p) => (await stat(p)).size)), directories.length);
     if (options.size !== undefined && options.size < needed) throw new EspTooSmallError(options.size, needed);
     const size = options.size ?? needed;
-    if (size % KiB !== 0) throw new InvalidOptionsError(`ESP size must be a multiple of 1024 bytes: ${size}`, { value: size });
+    if (size % KiB !== 0)
+      throw new InvalidOptionsError(`ESP size must be a multiple of 1024 bytes: ${size}`, { value: size });
     const serial = options.serial ?? (await contentSerial(files, staged));
     const env = { SOURCE_DATE_EPOCH: String(options.sourceDateEpoch), MTOOLSRC: '/dev/null', MTOOLS_SKIP_CHECK: '1' };
-    const run = (cmd: string, args: string[]) => runLogged(cmd, args, { logFile: options.logFile, env, timeoutMs: 120_000, signal: options.signal });
+    const run = (cmd: string, args: string[]) =>
+      runLogged(cmd, args, { logFile: options.logFile, env, timeoutMs: 120_000, signal: options.signal });
     await rm(options.output, { force: true });
     // `-i` must come after `--invariant`, which otherwise fixes the serial to 1234-ABCD.
-    await run(mkfsVfat, ['-C', '--invariant', '-i', serial.toString(16).padStart(8, '0'), '-n', options.volumeLabel ?? 'EFIBOOT', options.output, String(size / KiB)]);
+    await run(mkfsVfat, [
+      '-C',
+      '--invariant',
+      '-i',
+      serial.toString(16).padStart(8, '0'),
+      '-n',
+      options.volumeLabel ?? 'EFIBOOT',
+      options.output,
+      String(size / KiB),
+    ]);
     if (directories.length > 0) await run(mmd, ['-i', options.output, ...directories.map((d) => `::${d}`)]);
     for (const [index, file] of files.entries()) {
       await run(mcopy, ['-m', '-o', '-i', options.output, staged[index] as string, `::${file.path}`]);
@@ -122,7 +142,9 @@ async function buildFat(options: BuildEspImageOptions, files: Array<EspFile & { 
 function canonicalFatPath(path: string): string {
   const normal = posix.normalize(`/${path}`);
   if (normal === '/' || normal.endsWith('/') || !path.startsWith('/')) {
-    throw new InvalidOptionsError(`ESP file path must be an absolute file path: ${JSON.stringify(path)}`, { value: path });
+    throw new InvalidOptionsError(`ESP file path must be an absolute file path: ${JSON.stringify(path)}`, {
+      value: path,
+    });
   }
   return normal;
 }
@@ -146,8 +168,7 @@ async function stageFile(file: EspFile, target: string, epoch: number): Promise<
     await copyFile(source, target).catch((cause: unknown) => {
       throw new InputMissingError(`ESP file ${file.path}`, source, { cause });
     });
-  }
-  else await writeFile(target, file.content as string | Uint8Array);
+  } else await writeFile(target, file.content as string | Uint8Array);
   await utimes(target, epoch, epoch);
   return target;
 }
@@ -156,7 +177,11 @@ async function contentSerial(files: readonly EspFile[], staged: readonly string[
   const hash = createHash('sha256');
   for (const [index, file] of files.entries()) {
     hash.update(`${file.path}\0`);
-    hash.update(createHash('sha256').update(await readFile(staged[index] as string)).digest());
+    hash.update(
+      createHash('sha256')
+        .update(await readFile(staged[index] as string))
+        .digest(),
+    );
   }
   return hash.digest().readUInt32BE(0);
 }

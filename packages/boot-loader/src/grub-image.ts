@@ -14,9 +14,35 @@ export type GrubImageFormat = 'i386-pc-eltorito' | 'i386-pc' | 'x86_64-efi';
 
 /** Modules common to both firmware types: find the medium by label, read ISO/FAT/ext, boot Linux, serial + console menus. */
 const commonModules = [
-  'all_video', 'cat', 'chain', 'configfile', 'echo', 'ext2', 'fat', 'gzio', 'halt', 'iso9660', 'linux', 'ls', 'minicmd',
-  'normal', 'part_gpt', 'part_msdos', 'probe', 'reboot', 'regexp', 'search', 'search_fs_file', 'search_fs_uuid',
-  'search_label', 'serial', 'sleep', 'squash4', 'terminal', 'test', 'true',
+  'all_video',
+  'cat',
+  'chain',
+  'configfile',
+  'echo',
+  'ext2',
+  'fat',
+  'gzio',
+  'halt',
+  'iso9660',
+  'linux',
+  'ls',
+  'minicmd',
+  'normal',
+  'part_gpt',
+  'part_msdos',
+  'probe',
+  'reboot',
+  'regexp',
+  'search',
+  'search_fs_file',
+  'search_fs_uuid',
+  'search_label',
+  'serial',
+  'sleep',
+  'squash4',
+  'terminal',
+  'test',
+  'true',
 ];
 
 /**
@@ -73,11 +99,15 @@ export async function buildGrubImage(options: BuildGrubImageOptions): Promise<st
     try {
       const config = join(dir, 'embed.cfg');
       await writeFile(config, options.embeddedConfig);
-      await runLogged(grubMkimage.path, ['-O', options.format, '-d', options.moduleDir, '-p', prefix, '-c', config, '-o', options.output, ...modules], {
-        logFile: options.logFile,
-        timeoutMs: 120_000,
-        signal: options.signal,
-      });
+      await runLogged(
+        grubMkimage.path,
+        ['-O', options.format, '-d', options.moduleDir, '-p', prefix, '-c', config, '-o', options.output, ...modules],
+        {
+          logFile: options.logFile,
+          timeoutMs: 120_000,
+          signal: options.signal,
+        },
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -86,7 +116,12 @@ export async function buildGrubImage(options: BuildGrubImageOptions): Promise<st
 }
 
 /** Throws GrubModuleMissingError naming every module absent from `moduleDir`. */
-export async function requireGrubModules(format: string, moduleDir: string, modules: readonly string[], debianPackage: string): Promise<void> {
+export async function requireGrubModules(
+  format: string,
+  moduleDir: string,
+  modules: readonly string[],
+  debianPackage: string,
+): Promise<void> {
   const missing: string[] = [];
   for (const name of modules) {
     try {

@@ -90,7 +90,7 @@ function localDiskScript(): string[] {
     '    exit',
     '  fi',
     '  unset bootdisk',
-    "  regexp --set=1:bootdisk '^(hd[0-9]+)' \"$root\"",
+    '  regexp --set=1:bootdisk \'^(hd[0-9]+)\' "$root"',
     '  if [ "$bootdisk" = hd0 ]; then set root=(hd1); else set root=(hd0); fi',
     '  chainloader +1',
   ];

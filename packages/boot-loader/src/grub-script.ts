@@ -11,10 +11,7 @@ export function grubQuote(word: string): string {
  */
 export function renderSearchConfig(label: string, options: { configfile: boolean; grubDir?: string }): string {
   const grubDir = options.grubDir ?? '/boot/grub';
-  const lines = [
-    `search --no-floppy --set=root --label ${grubQuote(label)}`,
-    `set prefix=($root)${grubDir}`,
-  ];
+  const lines = [`search --no-floppy --set=root --label ${grubQuote(label)}`, `set prefix=($root)${grubDir}`];
   if (options.configfile) lines.push('configfile $prefix/grub.cfg');
   return `${lines.join('\n')}\n`;
 }

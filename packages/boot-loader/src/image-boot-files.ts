@@ -67,7 +67,15 @@ export function firmwareBootFileKeys(firmware: BootFirmware, options: FindImageB
 // What a GRUB platform directory must hold for our images: grub-mkimage's kernel and module list,
 // the boot sectors (El Torito, hybrid MBR, disk) and every module we build in.
 const grubDirFiles: Record<'grubI386PcDir' | 'grubX8664EfiDir', readonly string[]> = {
-  grubI386PcDir: ['kernel.img', 'moddep.lst', 'boot.img', 'boot_hybrid.img', 'cdboot.img', 'diskboot.img', ...defaultGrubModules.bios.map((m) => `${m}.mod`)],
+  grubI386PcDir: [
+    'kernel.img',
+    'moddep.lst',
+    'boot.img',
+    'boot_hybrid.img',
+    'cdboot.img',
+    'diskboot.img',
+    ...defaultGrubModules.bios.map((m) => `${m}.mod`),
+  ],
   grubX8664EfiDir: ['kernel.img', 'moddep.lst', ...defaultGrubModules.efi.map((m) => `${m}.mod`)],
 };
 
@@ -117,9 +125,16 @@ interface Probe {
  * modules), `absent` when none is, else `partial` with a BootFilesIncompleteError naming what is
  * missing and which packages ship it.
  */
-export async function findImageBootFiles(root: string, options: FindImageBootFilesOptions = {}): Promise<ImageBootFiles> {
+export async function findImageBootFiles(
+  root: string,
+  options: FindImageBootFilesOptions = {},
+): Promise<ImageBootFiles> {
   // Which packages the GRUB directories come from: by the package manager's database in the root.
-  const layout: BootFileLayout = (await isDirectory(root, '/var/lib/dpkg')) ? 'debian' : (await isDirectory(root, '/var/lib/pacman/local')) ? 'arch' : 'el';
+  const layout: BootFileLayout = (await isDirectory(root, '/var/lib/dpkg'))
+    ? 'debian'
+    : (await isDirectory(root, '/var/lib/pacman/local'))
+      ? 'arch'
+      : 'el';
   const vendors = await elVendors(root);
   const candidates: Omit<Probe, 'host' | 'problem'>[] = [
     { key: 'grubI386PcDir', imagePath: debianBootFiles.grubI386PcDir, layout },
@@ -134,7 +149,12 @@ export async function findImageBootFiles(root: string, options: FindImageBootFil
     ]),
     { key: 'shim', imagePath: elFallbackShim, layout: 'el' },
   ];
-  const mkimage = options.grubMkimageVersion ?? (await findGrubMkimage().then((t) => t.version, () => false as const));
+  const mkimage =
+    options.grubMkimageVersion ??
+    (await findGrubMkimage().then(
+      (t) => t.version,
+      () => false as const,
+    ));
   const probes = await Promise.all(candidates.map((c) => probe(root, c, mkimage)));
   const found: ImageBootFiles = { root, locations: {}, origins: {}, firmware: {} as ImageBootFiles['firmware'] };
   const use = (p: Probe) => {
@@ -149,22 +169,31 @@ export async function findImageBootFiles(root: string, options: FindImageBootFil
   const secureBootKeys = firmwareBootFileKeys('uefi-secureboot', options);
   const secureBootProbes = probes.filter((p) => secureBootKeys.includes(p.key));
   const elGroup = (vendor: string | undefined) =>
-    secureBootProbes.filter((p) => p.layout === 'el' && ((vendor !== undefined && p.imagePath.startsWith(`/boot/efi/EFI/${vendor}/`)) || p.imagePath === elFallbackShim));
+    secureBootProbes.filter(
+      (p) =>
+        p.layout === 'el' &&
+        ((vendor !== undefined && p.imagePath.startsWith(`/boot/efi/EFI/${vendor}/`)) ||
+          p.imagePath === elFallbackShim),
+    );
   const groups: { vendor: string | undefined; probes: Probe[] }[] = [
     { vendor: undefined, probes: secureBootProbes.filter((p) => p.layout === 'debian') },
     ...(vendors.length > 0 ? vendors : [undefined]).map((vendor) => ({ vendor, probes: elGroup(vendor) })),
   ];
-  const score = (group: { probes: Probe[] }) => new Set(group.probes.filter((p) => p.host !== undefined).map((p) => p.key)).size;
+  const score = (group: { probes: Probe[] }) =>
+    new Set(group.probes.filter((p) => p.host !== undefined).map((p) => p.key)).size;
   const chosen = groups.reduce((a, b) => (score(b) > score(a) ? b : a));
   const best = chosen.probes;
   for (const p of best) use(p);
   // An EL GRUB reads grub.cfg from its built-in prefix, /EFI/<vendor> on the ESP.
-  if (chosen.vendor !== undefined && found.locations.signedGrub !== undefined) found.locations.grubConfigDirs = [`/EFI/${chosen.vendor}`];
+  if (chosen.vendor !== undefined && found.locations.signedGrub !== undefined)
+    found.locations.grubConfigDirs = [`/EFI/${chosen.vendor}`];
   for (const firmware of ['bios', 'uefi', 'uefi-secureboot'] as const) {
     const keys = firmwareBootFileKeys(firmware, options);
     const relevant = firmware === 'uefi-secureboot' ? best : probes.filter((p) => keys.includes(p.key));
     const present = keys.filter((k) => found.locations[k] !== undefined);
-    const touched = probes.filter((p) => keys.includes(p.key)).some((p) => p.host !== undefined || (p.problem !== undefined && p.problem !== 'missing'));
+    const touched = probes
+      .filter((p) => keys.includes(p.key))
+      .some((p) => p.host !== undefined || (p.problem !== undefined && p.problem !== 'missing'));
     if (present.length === keys.length) found.firmware[firmware] = { status: 'complete', keys };
     else if (!touched) found.firmware[firmware] = { status: 'absent', keys };
     else {
@@ -175,14 +204,21 @@ export async function findImageBootFiles(root: string, options: FindImageBootFil
           const why = tried.map((p) => `${p.imagePath} (${p.problem ?? 'missing'})`).join(', ');
           return { key: k, description: descriptions[k], package: packageOf(k, tried[0]?.layout ?? layout), why };
         });
-      found.firmware[firmware] = { status: 'partial', keys, error: new BootFilesIncompleteError(firmware, root, lacking) };
+      found.firmware[firmware] = {
+        status: 'partial',
+        keys,
+        error: new BootFilesIncompleteError(firmware, root, lacking),
+      };
     }
   }
   return found;
 }
 
 /** Throws the firmware's BootFilesIncompleteError when the image holds part of its set. */
-export function requireImageBootFiles(found: ImageBootFiles, firmware: BootFirmware): Pick<BootFileLocations, BootFileKey> | undefined {
+export function requireImageBootFiles(
+  found: ImageBootFiles,
+  firmware: BootFirmware,
+): Pick<BootFileLocations, BootFileKey> | undefined {
   const state = found.firmware[firmware];
   if (state.status === 'partial') throw state.error;
   if (state.status === 'absent') return undefined;
@@ -217,7 +253,11 @@ async function isDirectory(root: string, path: string): Promise<boolean> {
   }
 }
 
-async function probe(root: string, candidate: Omit<Probe, 'host' | 'problem'>, mkimage: string | false): Promise<Probe> {
+async function probe(
+  root: string,
+  candidate: Omit<Probe, 'host' | 'problem'>,
+  mkimage: string | false,
+): Promise<Probe> {
   let host: string;
   try {
     host = join(root, await resolveInRoot(root, candidate.imagePath, { followFinal: true }));
@@ -234,9 +274,12 @@ async function probe(root: string, candidate: Omit<Probe, 'host' | 'problem'>, m
       // Inside the platform directory too, a link must stay in the root.
       // grub-mkimage reads the directory on the host, where an absolute link would point at the
       // host's file: every file we need must be a plain file in the directory itself.
-      const inRoot = await resolveInRoot(root, join(candidate.imagePath, name), { followFinal: true }).catch(() => undefined);
+      const inRoot = await resolveInRoot(root, join(candidate.imagePath, name), { followFinal: true }).catch(
+        () => undefined,
+      );
       const file = inRoot === undefined ? undefined : join(root, inRoot);
-      if (file === undefined || file !== join(host, name) || !(await lstat(file).catch(() => undefined))?.isFile()) missing.push(name);
+      if (file === undefined || file !== join(host, name) || !(await lstat(file).catch(() => undefined))?.isFile())
+        missing.push(name);
     }
     if (missing.length > 0) return { ...candidate, problem: `lacks ${missing.join(', ')}` };
     const release = await grubRelease(join(host, 'modinfo.sh'));
@@ -262,7 +305,10 @@ const majorMinor = (version: string) => /^(\d+)\.(\d+)/.exec(version)?.slice(1, 
  * sha256 of each boot file a set uses (a GRUB directory: of its sorted `name sha256` lines), for
  * cache keys: a changed shim, GRUB or module rebuilds what is made from it.
  */
-export async function bootFileDigests(locations: Partial<BootFileLocations>, keys: readonly BootFileKey[]): Promise<Partial<Record<BootFileKey, string>>> {
+export async function bootFileDigests(
+  locations: Partial<BootFileLocations>,
+  keys: readonly BootFileKey[],
+): Promise<Partial<Record<BootFileKey, string>>> {
   const digests: Partial<Record<BootFileKey, string>> = {};
   for (const key of keys) {
     const path = locations[key];

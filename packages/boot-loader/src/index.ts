@@ -1,7 +1,14 @@
 export { buildGrubImage, defaultGrubModules, type BuildGrubImageOptions, type GrubImageFormat } from './grub-image.js';
 export { buildEspImage, type BuildEspImageOptions, type EspFile, type EspImage } from './esp-image.js';
 export { uefiBootFiles, type UefiBootFilesOptions } from './uefi-boot-files.js';
-export { renderGrubMenu, defaultMenuEntries, type GrubMenu, type MenuEntry, type LinuxMenuEntry, type LocalDiskMenuEntry } from './grub-menu.js';
+export {
+  renderGrubMenu,
+  defaultMenuEntries,
+  type GrubMenu,
+  type MenuEntry,
+  type LinuxMenuEntry,
+  type LocalDiskMenuEntry,
+} from './grub-menu.js';
 export { renderSearchConfig, grubQuote } from './grub-script.js';
 export { debianBootFiles, requireBootFile, requireHybridMbr, type BootFileLocations } from './boot-files.js';
 export {
@@ -17,7 +24,13 @@ export {
   type ImageFirmwareBootFiles,
   type FindImageBootFilesOptions,
 } from './image-boot-files.js';
-export { chooseBootFiles, mediumFirmware, type BootFileChoice, type BootFileUse, type ChooseBootFilesOptions } from './choose-boot-files.js';
+export {
+  chooseBootFiles,
+  mediumFirmware,
+  type BootFileChoice,
+  type BootFileUse,
+  type ChooseBootFilesOptions,
+} from './choose-boot-files.js';
 export { checkSecureBootFiles, type SecureBootFilesOptions } from './secure-boot-files.js';
 export type { SbatCheck, SbatEntry, ShimSbatLevel } from './sbat.js';
 export {

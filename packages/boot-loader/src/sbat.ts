@@ -45,7 +45,9 @@ export function parseSbatLevel(section: Buffer): ShimSbatLevel {
     const start = 4 + offset;
     if (start >= section.length) return [];
     const end = section.indexOf(0, start);
-    return parseSbatCsv(section.subarray(start, end === -1 ? section.length : end).toString('latin1')).filter((e) => e.component !== 'sbat');
+    return parseSbatCsv(section.subarray(start, end === -1 ? section.length : end).toString('latin1')).filter(
+      (e) => e.component !== 'sbat',
+    );
   };
   return { previous: at(section.readUInt32LE(4)), latest: at(section.readUInt32LE(8)) };
 }
@@ -80,7 +82,12 @@ export function sbatViolations(level: readonly SbatEntry[], image: readonly Sbat
  * and meet shim's automatically applied (`previous`) revocation level. Shortfalls against the
  * `latest` level are returned as warnings: they bite only on machines that opted into it.
  */
-export async function checkSbatCompatibility(options: { objcopy: string; shim: string; grub: string; logFile: string }): Promise<SbatCheck> {
+export async function checkSbatCompatibility(options: {
+  objcopy: string;
+  shim: string;
+  grub: string;
+  logFile: string;
+}): Promise<SbatCheck> {
   const { objcopy, shim, grub, logFile } = options;
   const [shimSbat, shimLevel, grubSbat] = await Promise.all([
     readPeSection(objcopy, shim, '.sbat', logFile),
@@ -94,7 +101,9 @@ export async function checkSbatCompatibility(options: { objcopy: string; shim: s
     warnings: [],
   };
   if (check.grub.length === 0) {
-    throw new SbatMismatchError(`${grub} has no .sbat section: shim refuses to load it under Secure Boot`, { path: grub });
+    throw new SbatMismatchError(`${grub} has no .sbat section: shim refuses to load it under Secure Boot`, {
+      path: grub,
+    });
   }
   const violations = sbatViolations(check.level.previous, check.grub);
   if (violations.length > 0) {
@@ -103,6 +112,8 @@ export async function checkSbatCompatibility(options: { objcopy: string; shim: s
       value: violations,
     });
   }
-  check.warnings = sbatViolations(check.level.latest, check.grub).map((v) => `revoked by shim's latest SBAT policy: ${v}`);
+  check.warnings = sbatViolations(check.level.latest, check.grub).map(
+    (v) => `revoked by shim's latest SBAT policy: ${v}`,
+  );
   return check;
 }

@@ -39,7 +39,9 @@ export async function uefiBootFiles(options: UefiBootFilesOptions): Promise<EspF
     return [
       { path: '/EFI/BOOT/BOOTX64.EFI', source: await requireBootFile(locations, 'shim') },
       { path: '/EFI/BOOT/grubx64.efi', source: await requireBootFile(locations, 'signedGrub') },
-      ...(options.mokManager ? [{ path: '/EFI/BOOT/mmx64.efi', source: await requireBootFile(locations, 'mokManager') }] : []),
+      ...(options.mokManager
+        ? [{ path: '/EFI/BOOT/mmx64.efi', source: await requireBootFile(locations, 'mokManager') }]
+        : []),
       { path: '/EFI/BOOT/grub.cfg', content: stub },
       { path: '/boot/grub/grub.cfg', content: stub },
       // An EL GRUB's built-in prefix (/EFI/<vendor>); never twice the same file.

@@ -27,22 +27,39 @@ describe('GRUB scripts', () => {
       'set timeout=7',
       'set timeout_style=menu',
     ]);
-    expect(text).toContain(`menuentry 'Bob'\\''s live (safe mode)' --id 'safe' {\n  linux /live/vmlinuz 'boot=live' 'console=ttyS0' 'nomodeset'\n  initrd /live/initrd.img\n}`);
+    expect(text).toContain(
+      `menuentry 'Bob'\\''s live (safe mode)' --id 'safe' {\n  linux /live/vmlinuz 'boot=live' 'console=ttyS0' 'nomodeset'\n  initrd /live/initrd.img\n}`,
+    );
     expect(text).toContain("'live.copytoram'");
-    expect(text).toMatch(/menuentry 'Boot from first local disk' --id 'local' \{\n {2}if \[ "\$grub_platform" = efi \]; then\n {4}exit/);
+    expect(text).toMatch(
+      /menuentry 'Boot from first local disk' --id 'local' \{\n {2}if \[ "\$grub_platform" = efi \]; then\n {4}exit/,
+    );
     expect(text).not.toMatch(/insmod/);
   });
 
   it('renders hotkeys', () => {
     const text = renderGrubMenu({
       entries: [{ type: 'linux', id: 'safe', title: 'Safe', append: ['nomodeset'], hotkey: 's' }],
-      defaultEntry: 'safe', timeout: 5, serial: false, kernel: '/k', initrd: '/i', kernelArgs: [],
+      defaultEntry: 'safe',
+      timeout: 5,
+      serial: false,
+      kernel: '/k',
+      initrd: '/i',
+      kernelArgs: [],
     });
     expect(text).toContain("menuentry 'Safe' --id 'safe' --hotkey='s' {\n  linux /k 'nomodeset'\n");
   });
 
   it('leaves out the serial terminal when asked', () => {
-    const text = renderGrubMenu({ entries: defaultMenuEntries('x', ['live.copytoram']), defaultEntry: 'live', timeout: 0, serial: false, kernel: '/k', initrd: '/i', kernelArgs: [] });
+    const text = renderGrubMenu({
+      entries: defaultMenuEntries('x', ['live.copytoram']),
+      defaultEntry: 'live',
+      timeout: 0,
+      serial: false,
+      kernel: '/k',
+      initrd: '/i',
+      kernelArgs: [],
+    });
     expect(text).not.toContain('serial');
     expect(text).toContain('  linux /k\n');
   });

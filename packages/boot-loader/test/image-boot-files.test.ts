@@ -37,10 +37,20 @@ async function put(root: string, path: string, content: string | Buffer = path):
 }
 
 async function grubDir(root: string, platform: 'i386-pc' | 'x86_64-efi', skip: string[] = []): Promise<void> {
-  const names = platform === 'i386-pc'
-    ? ['kernel.img', 'moddep.lst', 'boot.img', 'boot_hybrid.img', 'cdboot.img', 'diskboot.img', ...defaultGrubModules.bios.map((m) => `${m}.mod`)]
-    : ['kernel.img', 'moddep.lst', ...defaultGrubModules.efi.map((m) => `${m}.mod`)];
-  for (const name of names.filter((x) => !skip.includes(x))) await put(root, `usr/lib/grub/${platform}/${name}`, `${platform}/${name}`);
+  const names =
+    platform === 'i386-pc'
+      ? [
+          'kernel.img',
+          'moddep.lst',
+          'boot.img',
+          'boot_hybrid.img',
+          'cdboot.img',
+          'diskboot.img',
+          ...defaultGrubModules.bios.map((m) => `${m}.mod`),
+        ]
+      : ['kernel.img', 'moddep.lst', ...defaultGrubModules.efi.map((m) => `${m}.mod`)];
+  for (const name of names.filter((x) => !skip.includes(x)))
+    await put(root, `usr/lib/grub/${platform}/${name}`, `${platform}/${name}`);
 }
 
 async function newRoot(): Promise<string> {
@@ -78,18 +88,30 @@ describe('findImageBootFiles', () => {
       mokManager: join(root, 'boot/efi/EFI/rocky/mmx64.efi'),
       grubConfigDirs: ['/EFI/rocky'],
     });
-    expect(found.origins.shim).toEqual({ imagePath: '/boot/efi/EFI/rocky/shimx64.efi', layout: 'el', package: 'shim-x64' });
+    expect(found.origins.shim).toEqual({
+      imagePath: '/boot/efi/EFI/rocky/shimx64.efi',
+      layout: 'el',
+      package: 'shim-x64',
+    });
     expect(found.origins.signedGrub).toMatchObject({ package: 'grub2-efi-x64' });
-    expect(found.origins.grubI386PcDir).toMatchObject({ imagePath: '/usr/lib/grub/i386-pc', layout: 'el', package: 'grub2-pc-modules' });
+    expect(found.origins.grubI386PcDir).toMatchObject({
+      imagePath: '/usr/lib/grub/i386-pc',
+      layout: 'el',
+      package: 'grub2-pc-modules',
+    });
     expect(requireImageBootFiles(found, 'uefi-secureboot')?.shim).toBe(join(root, 'boot/efi/EFI/rocky/shimx64.efi'));
   });
 
-  it("takes shim from /boot/efi/EFI/BOOT/BOOTX64.EFI when the vendor directory has none", async () => {
+  it('takes shim from /boot/efi/EFI/BOOT/BOOTX64.EFI when the vendor directory has none', async () => {
     const root = await elRoot();
     await rm(join(root, 'boot/efi/EFI/rocky/shimx64.efi'));
     const found = await findImageBootFiles(root);
     expect(found.firmware['uefi-secureboot'].status).toBe('complete');
-    expect(found.origins.shim).toEqual({ imagePath: '/boot/efi/EFI/BOOT/BOOTX64.EFI', layout: 'el', package: 'shim-x64' });
+    expect(found.origins.shim).toEqual({
+      imagePath: '/boot/efi/EFI/BOOT/BOOTX64.EFI',
+      layout: 'el',
+      package: 'shim-x64',
+    });
   });
 
   it("finds Debian's layout under the root (shim-signed, grub-efi-amd64-signed, grub-pc-bin)", async () => {
@@ -115,7 +137,11 @@ describe('findImageBootFiles', () => {
     await grubDir(root, 'x86_64-efi');
     const found = await findImageBootFiles(root);
     expect(found.firmware.uefi.status).toBe('complete');
-    expect(found.origins.grubX8664EfiDir).toEqual({ imagePath: '/usr/lib/grub/x86_64-efi', layout: 'arch', package: 'grub' });
+    expect(found.origins.grubX8664EfiDir).toEqual({
+      imagePath: '/usr/lib/grub/x86_64-efi',
+      layout: 'arch',
+      package: 'grub',
+    });
   });
 
   it('reports nothing for a root without boot files', async () => {
@@ -139,14 +165,26 @@ describe('findImageBootFiles', () => {
       }
     })();
     expect(error).toBeInstanceOf(BootFilesIncompleteError);
-    expect(error).toMatchObject({ code: 'ERR_BOOT_FILES_INCOMPLETE', path: root, value: ['signedGrub'], firmware: 'uefi-secureboot' });
-    expect((error as Error).message).toContain('signed GRUB EFI image (grub2-efi-x64: /boot/efi/EFI/rocky/grubx64.efi (missing))');
-    expect((error as BootFilesIncompleteError).hint).toBe("add grub2-efi-x64 to the image, or remove its partial uefi-secureboot boot files so the host's are used");
+    expect(error).toMatchObject({
+      code: 'ERR_BOOT_FILES_INCOMPLETE',
+      path: root,
+      value: ['signedGrub'],
+      firmware: 'uefi-secureboot',
+    });
+    expect((error as Error).message).toContain(
+      'signed GRUB EFI image (grub2-efi-x64: /boot/efi/EFI/rocky/grubx64.efi (missing))',
+    );
+    expect((error as BootFilesIncompleteError).hint).toBe(
+      "add grub2-efi-x64 to the image, or remove its partial uefi-secureboot boot files so the host's are used",
+    );
     // Without MokManager wanted, a shim and no GRUB is still partial; MokManager alone missing is not.
     await rm(join(root, 'boot/efi/EFI/rocky/mmx64.efi'));
     await put(root, 'boot/efi/EFI/rocky/grubx64.efi');
     expect((await findImageBootFiles(root, { mokManager: false })).firmware['uefi-secureboot'].status).toBe('complete');
-    expect((await findImageBootFiles(root)).firmware['uefi-secureboot']).toMatchObject({ status: 'partial', error: { value: ['mokManager'] } });
+    expect((await findImageBootFiles(root)).firmware['uefi-secureboot']).toMatchObject({
+      status: 'partial',
+      error: { value: ['mokManager'] },
+    });
   });
 
   it('calls a GRUB directory without the modules we build in partial, listing them', async () => {
@@ -154,17 +192,28 @@ describe('findImageBootFiles', () => {
     await grubDir(root, 'i386-pc', ['search_label.mod', 'boot_hybrid.img']);
     const found = await findImageBootFiles(root);
     expect(found.firmware.bios.status).toBe('partial');
-    expect(found.firmware.bios.status === 'partial' && found.firmware.bios.error.message).toContain('lacks boot_hybrid.img, search_label.mod');
+    expect(found.firmware.bios.status === 'partial' && found.firmware.bios.error.message).toContain(
+      'lacks boot_hybrid.img, search_label.mod',
+    );
     expect(found.locations.grubI386PcDir).toBeUndefined();
   });
 
   it("leaves GRUB modules of another release than grub-mkimage's to the host (modinfo.sh's grub_version)", async () => {
     const root = await newRoot();
     await grubDir(root, 'i386-pc');
-    await put(root, 'usr/lib/grub/i386-pc/modinfo.sh', 'grub_target_cpu=i386\ngrub_version="2.12"\ngrub_package="grub"\n');
+    await put(
+      root,
+      'usr/lib/grub/i386-pc/modinfo.sh',
+      'grub_target_cpu=i386\ngrub_version="2.12"\ngrub_package="grub"\n',
+    );
     const found = await findImageBootFiles(root, { grubMkimageVersion: '2.06' });
-    expect(found.firmware.bios).toMatchObject({ status: 'partial', error: { code: 'ERR_BOOT_FILES_INCOMPLETE', value: ['grubI386PcDir'] } });
-    expect(found.firmware.bios.status === 'partial' && found.firmware.bios.error.message).toContain('/usr/lib/grub/i386-pc (GRUB 2.12 modules, but grub-mkimage is 2.06)');
+    expect(found.firmware.bios).toMatchObject({
+      status: 'partial',
+      error: { code: 'ERR_BOOT_FILES_INCOMPLETE', value: ['grubI386PcDir'] },
+    });
+    expect(found.firmware.bios.status === 'partial' && found.firmware.bios.error.message).toContain(
+      '/usr/lib/grub/i386-pc (GRUB 2.12 modules, but grub-mkimage is 2.06)',
+    );
     expect((await findImageBootFiles(root, { grubMkimageVersion: '2.12.1' })).firmware.bios.status).toBe('complete');
     expect((await findImageBootFiles(root, { grubMkimageVersion: false })).firmware.bios.status).toBe('complete');
     // The host's grub-mkimage by default (2.06 on Debian 12); its own modules' release matches it.
@@ -178,7 +227,10 @@ describe('findImageBootFiles', () => {
     // A relative link climbing above the root, an absolute one to a file the host has (Debian's
     // signed GRUB on this host) but the image does not, a GRUB module linked to the host's.
     await rm(join(root, 'boot/efi/EFI/rocky/grubx64.efi'));
-    await symlink('../../../../../../../../../../usr/lib/grub/x86_64-efi-signed/gcdx64.efi.signed', join(root, 'boot/efi/EFI/rocky/grubx64.efi'));
+    await symlink(
+      '../../../../../../../../../../usr/lib/grub/x86_64-efi-signed/gcdx64.efi.signed',
+      join(root, 'boot/efi/EFI/rocky/grubx64.efi'),
+    );
     await rm(join(root, 'boot/efi/EFI/rocky/mmx64.efi'));
     await symlink('/usr/lib/shim/mmx64.efi.signed', join(root, 'boot/efi/EFI/rocky/mmx64.efi'));
     await rm(join(root, 'usr/lib/grub/x86_64-efi/linux.mod'));
@@ -188,8 +240,13 @@ describe('findImageBootFiles', () => {
     expect(found.locations.mokManager).toBeUndefined();
     expect(found.locations.grubX8664EfiDir).toBeUndefined();
     const secureBoot = found.firmware['uefi-secureboot'];
-    expect(secureBoot).toMatchObject({ status: 'partial', error: { code: 'ERR_BOOT_FILES_INCOMPLETE', value: ['signedGrub', 'mokManager'] } });
-    expect(secureBoot.status === 'partial' && secureBoot.error.message).toMatch(/grubx64\.efi \(.*(above|outside|escape)/i);
+    expect(secureBoot).toMatchObject({
+      status: 'partial',
+      error: { code: 'ERR_BOOT_FILES_INCOMPLETE', value: ['signedGrub', 'mokManager'] },
+    });
+    expect(secureBoot.status === 'partial' && secureBoot.error.message).toMatch(
+      /grubx64\.efi \(.*(above|outside|escape)/i,
+    );
     expect(found.firmware.uefi).toMatchObject({ status: 'partial' });
     expect(found.firmware.uefi.status === 'partial' && found.firmware.uefi.error.message).toContain('lacks linux.mod');
     // A link that stays inside the root is followed (absolute targets restart at the root).
@@ -223,17 +280,31 @@ describe('chooseBootFiles', () => {
       mokManager: join(root, 'boot/efi/EFI/rocky/mmx64.efi'),
       grubConfigDirs: ['/EFI/rocky'],
     });
-    expect(choice.uses[1]?.files).toContainEqual({ key: 'shim', path: join(root, 'boot/efi/EFI/rocky/shimx64.efi'), imagePath: '/boot/efi/EFI/rocky/shimx64.efi', package: 'shim-x64' });
+    expect(choice.uses[1]?.files).toContainEqual({
+      key: 'shim',
+      path: join(root, 'boot/efi/EFI/rocky/shimx64.efi'),
+      imagePath: '/boot/efi/EFI/rocky/shimx64.efi',
+      package: 'shim-x64',
+    });
     // UEFI without Secure Boot: the image's module directory lacks kernel.img.
     const plain = chooseBootFiles({ image, firmware: mediumFirmware({ bios: false, uefi: true, secureBoot: false }) });
     expect(plain.uses).toEqual([
-      { firmware: 'uefi', set: 'host', reasonCode: 'ERR_BOOT_FILES_INCOMPLETE', reason: expect.stringContaining('lacks kernel.img'), files: [{ key: 'grubX8664EfiDir', path: debianBootFiles.grubX8664EfiDir }] },
+      {
+        firmware: 'uefi',
+        set: 'host',
+        reasonCode: 'ERR_BOOT_FILES_INCOMPLETE',
+        reason: expect.stringContaining('lacks kernel.img'),
+        files: [{ key: 'grubX8664EfiDir', path: debianBootFiles.grubX8664EfiDir }],
+      },
     ]);
     expect(plain.locations).toEqual(debianBootFiles);
-    expect(chooseBootFiles({ image: undefined, firmware: ['bios'] }).uses[0]).toMatchObject({ set: 'host', reasonCode: 'not-looked-for' });
+    expect(chooseBootFiles({ image: undefined, firmware: ['bios'] }).uses[0]).toMatchObject({
+      set: 'host',
+      reasonCode: 'not-looked-for',
+    });
   });
 
-  it("digests each chosen file (a GRUB directory by its files), so a changed shim changes the key", async () => {
+  it('digests each chosen file (a GRUB directory by its files), so a changed shim changes the key', async () => {
     const root = await elRoot();
     const found = await findImageBootFiles(root);
     const before = await bootFileDigests(found.locations, ['shim', 'grubI386PcDir']);
@@ -248,8 +319,22 @@ describe('chooseBootFiles', () => {
   it('puts the stub grub.cfg where an EL GRUB looks too (its prefix /EFI/<vendor>)', async () => {
     const root = await elRoot();
     const { locations } = chooseBootFiles({ image: await findImageBootFiles(root), firmware: ['uefi-secureboot'] });
-    const files = await uefiBootFiles({ secureBoot: true, findBootFiles: 'search --label X\n', mokManager: true, locations, workDir: work, logFile: join(work, 'uefi.log') });
-    expect(files.map((f) => f.path)).toEqual(['/EFI/BOOT/BOOTX64.EFI', '/EFI/BOOT/grubx64.efi', '/EFI/BOOT/mmx64.efi', '/EFI/BOOT/grub.cfg', '/boot/grub/grub.cfg', '/EFI/rocky/grub.cfg']);
+    const files = await uefiBootFiles({
+      secureBoot: true,
+      findBootFiles: 'search --label X\n',
+      mokManager: true,
+      locations,
+      workDir: work,
+      logFile: join(work, 'uefi.log'),
+    });
+    expect(files.map((f) => f.path)).toEqual([
+      '/EFI/BOOT/BOOTX64.EFI',
+      '/EFI/BOOT/grubx64.efi',
+      '/EFI/BOOT/mmx64.efi',
+      '/EFI/BOOT/grub.cfg',
+      '/boot/grub/grub.cfg',
+      '/EFI/rocky/grub.cfg',
+    ]);
     expect(files[0]).toEqual({ path: '/EFI/BOOT/BOOTX64.EFI', source: join(root, 'boot/efi/EFI/rocky/shimx64.efi') });
   });
 
@@ -265,8 +350,20 @@ describe('chooseBootFiles', () => {
     expect(check.grub.map((e) => e.component)).toContain('grub');
     // A GRUB without an SBAT section in the image (ours, from grub-mkimage) is refused, naming the image's file.
     await rm(join(root, 'boot/efi/EFI/vendor/grubx64.efi'));
-    await buildGrubImage({ format: 'x86_64-efi', output: join(root, 'boot/efi/EFI/vendor/grubx64.efi'), embeddedConfig: '', moduleDir: debianBootFiles.grubX8664EfiDir, modulePackage: 'grub-efi-amd64-bin', logFile: join(work, 'sbat.log') });
-    const error = await checkSecureBootFiles({ kernel, locations, mokManager: true, logFile: join(work, 'sbat.log') }).catch((e: unknown) => e);
+    await buildGrubImage({
+      format: 'x86_64-efi',
+      output: join(root, 'boot/efi/EFI/vendor/grubx64.efi'),
+      embeddedConfig: '',
+      moduleDir: debianBootFiles.grubX8664EfiDir,
+      modulePackage: 'grub-efi-amd64-bin',
+      logFile: join(work, 'sbat.log'),
+    });
+    const error = await checkSecureBootFiles({
+      kernel,
+      locations,
+      mokManager: true,
+      logFile: join(work, 'sbat.log'),
+    }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ERR_SBAT_MISMATCH', path: join(root, 'boot/efi/EFI/vendor/grubx64.efi') });
   }, 300_000);
 });

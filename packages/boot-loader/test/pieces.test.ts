@@ -38,9 +38,21 @@ describe('pieces', () => {
 
   it('rejects ESP files given twice or without content', async () => {
     const common = { output: join(work, 'e.img'), sourceDateEpoch: 1_700_000_000, logFile: join(work, 'e.log') };
-    await expect(buildEspImage({ ...common, files: [{ path: '/a', content: 'x' }, { path: '/a', content: 'y' }] })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS' });
-    await expect(buildEspImage({ ...common, files: [{ path: '/a' }] })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS' });
-    await expect(buildEspImage({ ...common, files: [{ path: '/a', source: join(work, 'missing') }] })).rejects.toMatchObject({ code: 'ERR_INPUT_MISSING' });
+    await expect(
+      buildEspImage({
+        ...common,
+        files: [
+          { path: '/a', content: 'x' },
+          { path: '/a', content: 'y' },
+        ],
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS' });
+    await expect(buildEspImage({ ...common, files: [{ path: '/a' }] })).rejects.toMatchObject({
+      code: 'ERR_INVALID_OPTIONS',
+    });
+    await expect(
+      buildEspImage({ ...common, files: [{ path: '/a', source: join(work, 'missing') }] }),
+    ).rejects.toMatchObject({ code: 'ERR_INPUT_MISSING' });
   });
 
   it("reads Debian's shim SBAT level and accepts Debian's signed GRUB", async () => {
@@ -64,9 +76,15 @@ describe('pieces', () => {
     header.writeUInt32LE(8, 4);
     header.writeUInt32LE(8 + Buffer.byteLength(previous), 8);
     const level = parseSbatLevel(Buffer.concat([header, Buffer.from(previous), Buffer.from(latest)]));
-    expect(level.previous).toEqual([{ component: 'shim', generation: 4 }, { component: 'grub', generation: 3 }]);
+    expect(level.previous).toEqual([
+      { component: 'shim', generation: 4 },
+      { component: 'grub', generation: 3 },
+    ]);
     expect(level.latest).toHaveLength(3);
-    const grub = [{ component: 'grub', generation: 4 }, { component: 'grub.debian', generation: 4 }];
+    const grub = [
+      { component: 'grub', generation: 4 },
+      { component: 'grub.debian', generation: 4 },
+    ];
     expect(sbatViolations(level.previous, grub)).toEqual([]);
     expect(sbatViolations(level.latest, grub)).toEqual(['grub generation 4 < 5']);
   });

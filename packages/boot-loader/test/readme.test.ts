@@ -33,7 +33,15 @@ it('the README example is the file in examples/ and prints what the README shows
 }, 120_000);
 
 it("the README's error table lists exactly this package's codes (and core's it lets through), each with its hint", async () => {
-  const own = { codes: bootLoaderErrorCodes, hint: (code: string) => new BootLoaderError(code as BootLoaderErrorCode, '').hint, exports: bootLoader };
-  const core = { codes: coreErrorCodes, hint: (code: string) => coreError(code as CoreErrorCode, '').hint, exports: coreModule };
+  const own = {
+    codes: bootLoaderErrorCodes,
+    hint: (code: string) => new BootLoaderError(code as BootLoaderErrorCode, '').hint,
+    exports: bootLoader,
+  };
+  const core = {
+    codes: coreErrorCodes,
+    hint: (code: string) => coreError(code as CoreErrorCode, '').hint,
+    exports: coreModule,
+  };
   expect(await readmeErrorTableProblems(pkg, own, [core])).toEqual([]);
 });

@@ -45,8 +45,9 @@ const hints: Record<CliErrorCode, string> = {
   ERR_STATE_LOCKED: 'wait for the other build of this profile to finish',
   ERR_BUILD_NOT_REPRODUCIBLE: 'compare the two trees with diffoscope; set SOURCE_DATE_EPOCH if it is not set',
   ERR_TEST_FAILED: 'see the console lines above and the console log',
-  ERR_INSPECT_UNKNOWN_FORMAT: 'inspect understands .rpm, .deb, pacman packages and sync databases, initramfs (cpio, optionally gzip/zstd/xz), squashfs, erofs, ISO 9660 and GPT disk images',
-  ERR_INSPECT_UNSUPPORTED: 'use the format\'s own tool for now (the message names it)',
+  ERR_INSPECT_UNKNOWN_FORMAT:
+    'inspect understands .rpm, .deb, pacman packages and sync databases, initramfs (cpio, optionally gzip/zstd/xz), squashfs, erofs, ISO 9660 and GPT disk images',
+  ERR_INSPECT_UNSUPPORTED: "use the format's own tool for now (the message names it)",
   ERR_INSPECT_UNREADABLE: 'check that the file is complete and readable',
   ERR_INTERRUPTED: 'run the same command again: finished stages are cached',
 };
@@ -65,9 +66,20 @@ export class ProfileError extends CliError {
   readonly file: string;
   readonly line: number | undefined;
   readonly key: string | undefined;
-  constructor(file: string, line: number | undefined, column: number | undefined, key: string | undefined, message: string, hint?: string) {
+  constructor(
+    file: string,
+    line: number | undefined,
+    column: number | undefined,
+    key: string | undefined,
+    message: string,
+    hint?: string,
+  ) {
     const where = line === undefined ? file : `${file}:${line}:${column ?? 1}`;
-    super('ERR_PROFILE_INVALID', `${where}: ${key ? `${key}: ` : ''}${message}`, { path: where, value: key, ...(hint === undefined ? {} : { hint }) });
+    super('ERR_PROFILE_INVALID', `${where}: ${key ? `${key}: ` : ''}${message}`, {
+      path: where,
+      value: key,
+      ...(hint === undefined ? {} : { hint }),
+    });
     this.file = file;
     this.line = line;
     this.key = key;
@@ -84,10 +96,14 @@ export class ProfileScriptError extends CliError {
     readonly outputTail: string,
     logFile: string,
   ) {
-    super('ERR_PROFILE_SCRIPT_FAILED', `${phase} script ${script} ${exitCode === undefined ? 'was stopped' : `exited with status ${exitCode}`}; its last lines:\n${outputTail}`, {
-      path: logFile,
-      value: { phase, script, exitCode },
-      hint: `the script's whole output is in ${logFile}; nothing was published`,
-    });
+    super(
+      'ERR_PROFILE_SCRIPT_FAILED',
+      `${phase} script ${script} ${exitCode === undefined ? 'was stopped' : `exited with status ${exitCode}`}; its last lines:\n${outputTail}`,
+      {
+        path: logFile,
+        value: { phase, script, exitCode },
+        hint: `the script's whole output is in ${logFile}; nothing was published`,
+      },
+    );
   }
 }

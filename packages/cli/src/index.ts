@@ -1,4 +1,10 @@
-export { profileSchema, firmwareSchema, kernelPackageOf, type Profile, type ProfileInput } from './profile/profile-schema.js';
+export {
+  profileSchema,
+  firmwareSchema,
+  kernelPackageOf,
+  type Profile,
+  type ProfileInput,
+} from './profile/profile-schema.js';
 export { loadProfile, parseProfile, parsePackageList, type LoadedProfile } from './profile/load-profile.js';
 export { CliError, cliErrorCodes, ProfileError, ProfileScriptError, type CliErrorCode } from './errors.js';
 export { profileJsonSchema } from './profile/profile-json-schema.js';
@@ -15,7 +21,15 @@ export { bootChains, testProfile, type TestRun } from './pipeline/test-profile.j
 export { bootModes, type BootMode, type Medium } from './pipeline/boot-test.js';
 export { bootStages, formatBootStages, type BootStage } from './pipeline/boot-stages.js';
 export { locatingUnsatisfiable } from './pipeline/locate-unsatisfiable.js';
-export { resolveLock, writeLock, readLock, lockDifferences, assertLocked, LOCK_FILE, type LockFile } from './pipeline/lock-file.js';
+export {
+  resolveLock,
+  writeLock,
+  readLock,
+  lockDifferences,
+  assertLocked,
+  LOCK_FILE,
+  type LockFile,
+} from './pipeline/lock-file.js';
 export { checkReproducible, type ReproducibilityCheck } from './pipeline/check-reproducible.js';
 export { buildProfile, type BuildReport, type BuildOptions } from './pipeline/build-profile.js';
 export type { BootFilesReport } from './pipeline/stage-boot-files.js';

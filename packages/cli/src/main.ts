@@ -8,7 +8,11 @@ import { commands } from './commands/index.js';
 export const version = '0.1.0';
 
 export const mainCommand = defineCommand({
-  meta: { name: 'distroforge', version, description: 'Build bootable Linux images from a profile and boot-test them in QEMU.' },
+  meta: {
+    name: 'distroforge',
+    version,
+    description: 'Build bootable Linux images from a profile and boot-test them in QEMU.',
+  },
   subCommands: commands,
 });
 
@@ -16,7 +20,10 @@ export const mainCommand = defineCommand({
  * Runs the CLI and returns its exit code. The ONE place errors become messages: typed errors print
  * their code, message, location and hint; anything else is a bug and prints its stack.
  */
-export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream } = {}): Promise<number> {
+export async function main(
+  argv: string[],
+  io: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream } = {},
+): Promise<number> {
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
   const json = argv.includes('--json');
@@ -32,7 +39,8 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
     }
     const named = argv.findIndex((a) => !a.startsWith('-'));
     if (parent === undefined && named >= 0) throw await unknownCommandError(argv[named] as string);
-    if (parent !== undefined) checkArguments([...argv.slice(0, named), ...argv.slice(named + 1)], await resolveValue(sub.args ?? {}));
+    if (parent !== undefined)
+      checkArguments([...argv.slice(0, named), ...argv.slice(named + 1)], await resolveValue(sub.args ?? {}));
     const result = await runCommand(mainCommand, { rawArgs: argv });
     return typeof result.result === 'number' ? result.result : exitCodes.ok;
   } catch (error) {
@@ -55,7 +63,10 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
 async function unknownCommandError(name: string): Promise<UsageError> {
   const known = Object.keys((await resolveValue(mainCommand.subCommands)) ?? {});
   const near = closestWord(name, known);
-  return new UsageError(`unknown command '${name}'`, { value: name, hint: near ? `did you mean distroforge ${near}?` : `commands: ${known.join(', ')}` });
+  return new UsageError(`unknown command '${name}'`, {
+    value: name,
+    hint: near ? `did you mean distroforge ${near}?` : `commands: ${known.join(', ')}`,
+  });
 }
 
 async function resolveSubCommand(cmd: CommandDef, argv: string[]): Promise<[CommandDef, CommandDef | undefined]> {
@@ -71,4 +82,3 @@ async function resolveSubCommand(cmd: CommandDef, argv: string[]): Promise<[Comm
 async function resolveValue<T>(value: T | (() => T | Promise<T>) | Promise<T>): Promise<T> {
   return typeof value === 'function' ? await (value as () => T | Promise<T>)() : await value;
 }
-

@@ -27,13 +27,16 @@ describe('distroforge --help', () => {
     expect(usageFlags(help.stdout)).toEqual(['--help', '--version', '-h', '-v']);
   });
 
-  it.each(names)('%s --help prints the pinned text (exit 0), listing exactly the flags the command accepts', async (name) => {
-    const help = await runBuiltBin(packageDir, [name, '--help']);
-    expect(help).toMatchObject({ exitCode: 0, stderr: '' });
-    await expect(help.stdout).toMatchFileSnapshot(`__snapshots__/distroforge-${name}-help.txt`);
-    const options = help.stdout.slice(help.stdout.indexOf('\nOptions:\n'));
-    expect(usageFlags(options)).toEqual(flagSpellings(commandFlags(await argsOf(name)).flags).sort());
-  });
+  it.each(names)(
+    '%s --help prints the pinned text (exit 0), listing exactly the flags the command accepts',
+    async (name) => {
+      const help = await runBuiltBin(packageDir, [name, '--help']);
+      expect(help).toMatchObject({ exitCode: 0, stderr: '' });
+      await expect(help.stdout).toMatchFileSnapshot(`__snapshots__/distroforge-${name}-help.txt`);
+      const options = help.stdout.slice(help.stdout.indexOf('\nOptions:\n'));
+      expect(usageFlags(options)).toEqual(flagSpellings(commandFlags(await argsOf(name)).flags).sort());
+    },
+  );
 });
 
 describe('checkArguments', () => {
@@ -41,7 +44,11 @@ describe('checkArguments', () => {
     const args = await argsOf('build');
     expect(() => checkArguments(['--allow-rollback', '-o', 'x', '--state=y', 'profile'], args)).not.toThrow();
     expect(() => checkArguments(['--allowRollback'], args)).not.toThrow();
-    expect(() => checkArguments(['--no-check'], args)).toThrow(expect.objectContaining({ code: 'ERR_USAGE', value: '--no-check' }));
-    expect(() => checkArguments(['--allow-rolback'], args)).toThrow(expect.objectContaining({ hint: 'did you mean --allow-rollback?' }));
+    expect(() => checkArguments(['--no-check'], args)).toThrow(
+      expect.objectContaining({ code: 'ERR_USAGE', value: '--no-check' }),
+    );
+    expect(() => checkArguments(['--allow-rolback'], args)).toThrow(
+      expect.objectContaining({ hint: 'did you mean --allow-rollback?' }),
+    );
   });
 });

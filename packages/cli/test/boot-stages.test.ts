@@ -25,7 +25,9 @@ describe('bootStages', () => {
       { stage: 'initramfs', ms: 5200 },
       { stage: 'system', ms: 20_000 },
     ]);
-    expect(formatBootStages(stages)).toBe('firmware 0.9 s, bootloader 2.1 s, kernel 2.8 s, initramfs 5.2 s, system 20.0 s');
+    expect(formatBootStages(stages)).toBe(
+      'firmware 0.9 s, bootloader 2.1 s, kernel 2.8 s, initramfs 5.2 s, system 20.0 s',
+    );
   });
 
   it('joins stages the console shows no milestone between (direct boot, quiet kernel, initramfs-only system)', () => {
@@ -33,7 +35,11 @@ describe('bootStages', () => {
       [1200, '[    0.000000] Linux version 6.1.0-57-amd64'],
       [2400, '[    1.100000] Run /init as init process'],
     ];
-    expect(bootStages(console(direct), 8000).map((s) => s.stage)).toEqual(['firmware+bootloader', 'kernel', 'initramfs+system']);
+    expect(bootStages(console(direct), 8000).map((s) => s.stage)).toEqual([
+      'firmware+bootloader',
+      'kernel',
+      'initramfs+system',
+    ]);
     const quiet = isoBoot.filter(([, text]) => !text.includes('Linux version') && !text.includes('Run /init'));
     expect(bootStages(console(quiet), 31_000)).toEqual([
       { stage: 'firmware', ms: 900 },
@@ -50,7 +56,14 @@ describe('bootStages', () => {
     ]);
     // A "switch" seen before /init (a stray echo) cannot end the initramfs stage.
     const odd: [number, string][] = [...isoBoot.slice(0, 2), [2500, 'live: switching to /sbin/init'], isoBoot[2]!];
-    expect(bootStages(console(odd), 9000).map((s) => s.stage)).toEqual(['firmware', 'bootloader', 'kernel', 'initramfs+system']);
-    expect(bootStages(() => undefined, 4000)).toEqual([{ stage: 'firmware+bootloader+kernel+initramfs+system', ms: 4000 }]);
+    expect(bootStages(console(odd), 9000).map((s) => s.stage)).toEqual([
+      'firmware',
+      'bootloader',
+      'kernel',
+      'initramfs+system',
+    ]);
+    expect(bootStages(() => undefined, 4000)).toEqual([
+      { stage: 'firmware+bootloader+kernel+initramfs+system', ms: 4000 },
+    ]);
   });
 });

@@ -21,7 +21,11 @@ beforeAll(async () => {
   await cp(join(import.meta.dirname, 'fixtures', 'rpm-live-disk'), profile, { recursive: true });
   const file = join(profile, 'profile.yaml');
   const doc = parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-  Object.assign(doc, { source: { type: 'rpm-dir', location: rpms }, outputs: ['iso', 'disk'], services: { enable: ['no-such-daemon.service'] } });
+  Object.assign(doc, {
+    source: { type: 'rpm-dir', location: rpms },
+    outputs: ['iso', 'disk'],
+    services: { enable: ['no-such-daemon.service'] },
+  });
   await writeFile(file, stringify(doc));
 }, 600_000);
 
@@ -30,12 +34,15 @@ afterAll(async () => {
 });
 
 describe('a build with an unknown unit to enable', () => {
-  it('fails with the overlay stage\'s own error, starts neither the ISO nor the disk stage, and publishes nothing', async () => {
+  it("fails with the overlay stage's own error, starts neither the ISO nor the disk stage, and publishes nothing", async () => {
     const out = new PassThrough();
     const lines: string[] = [];
     out.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
     const reporter = new Reporter({ json: true, out });
-    const failure = await buildProfile({ profile, reporter }).then(() => undefined, (e: unknown) => e);
+    const failure = await buildProfile({ profile, reporter }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     await reporter.close();
     const events = lines.map((line) => JSON.parse(line) as { type: string; stage?: string });
     expect(failure).toMatchObject({ code: 'ERR_UNIT_UNKNOWN', value: 'no-such-daemon.service' });

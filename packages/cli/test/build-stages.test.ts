@@ -22,7 +22,14 @@ async function dryRun(profile: ReturnType<typeof parseProfile>): Promise<{ ran: 
       needs: stage.needs(profile),
       run: async () => {
         ran.push(stage.name);
-        return { name: stage.name, key: stage.name, dir: `/state/${stage.name}`, cached: false, ms: 0, result: { file: 'f', type: profile.image.type, kernel: 'k', initrd: 'i', vmlinuz: 'v' } };
+        return {
+          name: stage.name,
+          key: stage.name,
+          dir: `/state/${stage.name}`,
+          cached: false,
+          ms: 0,
+          result: { file: 'f', type: profile.image.type, kernel: 'k', initrd: 'i', vmlinuz: 'v' },
+        };
       },
     })),
     undefined,
@@ -62,8 +69,17 @@ describe('the stage table', () => {
         return name.toUpperCase();
       },
     });
-    const results = await runGraph([node('root', [], 5), node('a', ['root'], 30), node('b', ['root'], 5), node('c', ['a', 'b'], 1)], undefined, new AbortController());
-    expect([...results.entries()]).toEqual([['root', 'ROOT'], ['b', 'B'], ['a', 'A'], ['c', 'C']]);
+    const results = await runGraph(
+      [node('root', [], 5), node('a', ['root'], 30), node('b', ['root'], 5), node('c', ['a', 'b'], 1)],
+      undefined,
+      new AbortController(),
+    );
+    expect([...results.entries()]).toEqual([
+      ['root', 'ROOT'],
+      ['b', 'B'],
+      ['a', 'A'],
+      ['c', 'C'],
+    ]);
     // a and b both started before either ended; c only after both.
     expect(events.indexOf('start b')).toBeLessThan(events.indexOf('end a'));
     expect(events.indexOf('start a')).toBeLessThan(events.indexOf('end b'));
@@ -82,7 +98,9 @@ describe('the stage table', () => {
         needs: ['root'],
         run: () =>
           new Promise((_, reject) => {
-            stop.signal.addEventListener('abort', () => setTimeout(() => (events.push('initramfs stopped'), reject(new Error('interrupted'))), 20));
+            stop.signal.addEventListener('abort', () =>
+              setTimeout(() => (events.push('initramfs stopped'), reject(new Error('interrupted'))), 20),
+            );
           }),
       },
       { name: 'iso', needs: ['overlay', 'initramfs'], run: async () => (events.push('iso ran'), 'iso') },
@@ -94,9 +112,29 @@ describe('the stage table', () => {
 
   it('refuses a graph with a missing need, a cycle or two stages of one name', async () => {
     const run = async () => 0;
-    await expect(runGraph([{ name: 'a', needs: ['b'], run }], undefined, new AbortController())).rejects.toThrow('a needs b, which is not in the graph');
-    await expect(runGraph([{ name: 'a', needs: ['b'], run }, { name: 'b', needs: ['a'], run }], undefined, new AbortController())).rejects.toThrow('cycle a -> b -> a');
-    await expect(runGraph([{ name: 'a', needs: [], run }, { name: 'a', needs: [], run }], undefined, new AbortController())).rejects.toThrow('two nodes named a');
+    await expect(runGraph([{ name: 'a', needs: ['b'], run }], undefined, new AbortController())).rejects.toThrow(
+      'a needs b, which is not in the graph',
+    );
+    await expect(
+      runGraph(
+        [
+          { name: 'a', needs: ['b'], run },
+          { name: 'b', needs: ['a'], run },
+        ],
+        undefined,
+        new AbortController(),
+      ),
+    ).rejects.toThrow('cycle a -> b -> a');
+    await expect(
+      runGraph(
+        [
+          { name: 'a', needs: [], run },
+          { name: 'a', needs: [], run },
+        ],
+        undefined,
+        new AbortController(),
+      ),
+    ).rejects.toThrow('two nodes named a');
   });
 });
 
@@ -107,14 +145,23 @@ describe('the root README\'s "How a build flows"', () => {
     const { join } = await import('node:path');
     const repo = join(import.meta.dirname, '..', '..', '..');
     const readme = await readFile(join(repo, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('## How a build flows'), readme.indexOf('\n## ', readme.indexOf('## How a build flows') + 3));
+    const section = readme.slice(
+      readme.indexOf('## How a build flows'),
+      readme.indexOf('\n## ', readme.indexOf('## How a build flows') + 3),
+    );
     const rows = [...section.matchAll(/^\| `([a-z-]+)` \|([^|]*)\|[^|]*\|[^|]*\| \[`[^`]+`\]\(([^)]+)\) \|$/gm)];
     expect(rows.map((r) => r[1]).sort()).toEqual([...new Set(buildStages.map((s) => s.name))].sort());
     for (const [, name, needs, file] of rows) {
       expect(existsSync(join(repo, file as string)), `${name}: ${file}`).toBe(true);
       // Every stage a row says it needs is a stage of the table.
-      for (const need of (needs as string).split(/,| or |\(|\)|:/).map((n) => n.trim()).filter((n) => /^[a-z-]+$/.test(n) && n !== 'busybox')) {
-        expect(buildStages.map((s) => s.name), `${name} needs ${need}`).toContain(need);
+      for (const need of (needs as string)
+        .split(/,| or |\(|\)|:/)
+        .map((n) => n.trim())
+        .filter((n) => /^[a-z-]+$/.test(n) && n !== 'busybox')) {
+        expect(
+          buildStages.map((s) => s.name),
+          `${name} needs ${need}`,
+        ).toContain(need);
       }
     }
   });

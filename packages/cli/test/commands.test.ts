@@ -41,7 +41,11 @@ describe('clean', () => {
     await mkdir(join(dir, '.distroforge', 'stages'), { recursive: true });
     await published(join(dir, 'out'), dir, ['x.iso', 'x.iso.sha256', 'build-report.json']);
     await writeFile(join(dir, 'out', 'x.iso.partial-123'), 'interrupted');
-    const result = await cleanProfile({ profileDir: dir, stateDir: join(dir, '.distroforge'), outDir: join(dir, 'out') });
+    const result = await cleanProfile({
+      profileDir: dir,
+      stateDir: join(dir, '.distroforge'),
+      outDir: join(dir, 'out'),
+    });
     expect(result.removed).toContain(join(dir, 'out'));
     expect(existsSync(join(dir, 'out'))).toBe(false);
     expect(existsSync(join(dir, '.distroforge'))).toBe(false);
@@ -57,7 +61,10 @@ describe('clean', () => {
     await mkdir(profile);
     // A build into it publishes beside the user's files but never over one it did not make.
     const outputs = await OutputDirectory.open(home, profile);
-    await expect(outputs.claim('x.iso')).rejects.toMatchObject({ code: 'ERR_OUTPUT_EXISTS', path: join(home, 'x.iso') });
+    await expect(outputs.claim('x.iso')).rejects.toMatchObject({
+      code: 'ERR_OUTPUT_EXISTS',
+      path: join(home, 'x.iso'),
+    });
     await writeFile(await outputs.claim('x.img'), 'built');
     const result = await cleanProfile({ profileDir: profile, stateDir: join(profile, '.distroforge'), outDir: home });
     expect(result.removed).toEqual([join(home, 'x.img')]);
@@ -65,7 +72,13 @@ describe('clean', () => {
     expect(await readFile(join(home, 'x.iso'), 'utf8')).toBe('my own iso');
     expect(existsSync(join(home, 'photos'))).toBe(true);
     // A directory with no ledger (never built into) is left as it is.
-    expect(await cleanProfile({ profileDir: profile, stateDir: join(profile, '.distroforge'), outDir: join(dir, 'home', 'photos') })).toEqual({ removed: [], unmounted: [] });
+    expect(
+      await cleanProfile({
+        profileDir: profile,
+        stateDir: join(profile, '.distroforge'),
+        outDir: join(dir, 'home', 'photos'),
+      }),
+    ).toEqual({ removed: [], unmounted: [] });
   });
 
   it('keeps a directory it made once the user put files of their own in it', async () => {
@@ -81,14 +94,18 @@ describe('clean', () => {
     const profile = join(dir, 'a', 'profile');
     await mkdir(profile, { recursive: true });
     for (const out of ['/', profile, join(dir, 'a'), dir]) {
-      await expect(cleanProfile({ profileDir: profile, stateDir: join(profile, '.distroforge'), outDir: out })).rejects.toMatchObject({ code: 'ERR_OUTPUT_DIRECTORY', path: out });
+      await expect(
+        cleanProfile({ profileDir: profile, stateDir: join(profile, '.distroforge'), outDir: out }),
+      ).rejects.toMatchObject({ code: 'ERR_OUTPUT_DIRECTORY', path: out });
       await expect(OutputDirectory.open(out, profile)).rejects.toMatchObject({ code: 'ERR_OUTPUT_DIRECTORY' });
     }
     expect(existsSync(profile)).toBe(true);
     // The real command: exit 4 (a build error) and the directory untouched.
     await initProfile(join(dir, 'p'), 'minimal');
     const err = capture();
-    expect(await main(['clean', join(dir, 'p'), '--out', dir], { stderr: err.stream, stdout: capture().stream })).toBe(exitCodes.buildFailed);
+    expect(await main(['clean', join(dir, 'p'), '--out', dir], { stderr: err.stream, stdout: capture().stream })).toBe(
+      exitCodes.buildFailed,
+    );
     expect(err.text()).toContain('ERR_OUTPUT_DIRECTORY');
     expect(existsSync(join(dir, 'p', 'profile.yaml'))).toBe(true);
   });
@@ -97,21 +114,34 @@ describe('clean', () => {
     const dir = await mkdtemp(join(tmpdir(), 'df-clean-'));
     const out = join(dir, 'out');
     await mkdir(out);
-    await writeFile(join(out, 'build-report.json'), JSON.stringify({ outputs: [{ file: join(out, 'x.iso') }, { file: '/etc/passwd' }] }));
+    await writeFile(
+      join(out, 'build-report.json'),
+      JSON.stringify({ outputs: [{ file: join(out, 'x.iso') }, { file: '/etc/passwd' }] }),
+    );
     await writeFile(join(out, 'x.iso'), 'old');
     await writeFile(join(out, 'mine.txt'), 'user');
     const outputs = await OutputDirectory.open(out, dir);
     expect(await outputs.claim('x.iso')).toBe(join(out, 'x.iso'));
     await expect(outputs.claim('mine.txt')).rejects.toMatchObject({ code: 'ERR_OUTPUT_EXISTS' });
-    expect(JSON.parse(await readFile(join(out, LEDGER_NAME), 'utf8'))).toEqual({ createdDirectory: false, files: ['build-report.json', 'x.iso', 'x.iso.sha256'] });
+    expect(JSON.parse(await readFile(join(out, LEDGER_NAME), 'utf8'))).toEqual({
+      createdDirectory: false,
+      files: ['build-report.json', 'x.iso', 'x.iso.sha256'],
+    });
   });
 
   it('does not trust a ledger that names files outside its directory', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'df-clean-'));
     await mkdir(join(dir, 'out'));
     await writeFile(join(dir, 'victim'), 'keep');
-    await writeFile(join(dir, 'out', LEDGER_NAME), JSON.stringify({ createdDirectory: true, files: ['../victim', '/etc/passwd', '..'] }));
-    await cleanProfile({ profileDir: join(dir, 'p'), stateDir: join(dir, 'p', '.distroforge'), outDir: join(dir, 'out') });
+    await writeFile(
+      join(dir, 'out', LEDGER_NAME),
+      JSON.stringify({ createdDirectory: true, files: ['../victim', '/etc/passwd', '..'] }),
+    );
+    await cleanProfile({
+      profileDir: join(dir, 'p'),
+      stateDir: join(dir, 'p', '.distroforge'),
+      outDir: join(dir, 'out'),
+    });
     expect(await readFile(join(dir, 'victim'), 'utf8')).toBe('keep');
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
@@ -160,7 +190,9 @@ describe('main', () => {
     const out = join(dir, 'o-out');
     const outputs = await OutputDirectory.open(out, join(dir, 'p'));
     await writeFile(await outputs.claim('p.iso'), '');
-    expect(await main(['clean', join(dir, 'p'), '-o', out], { stderr: capture().stream, stdout: capture().stream })).toBe(exitCodes.ok);
+    expect(
+      await main(['clean', join(dir, 'p'), '-o', out], { stderr: capture().stream, stdout: capture().stream }),
+    ).toBe(exitCodes.ok);
     expect(existsSync(out)).toBe(false);
   });
 
@@ -200,14 +232,26 @@ describe('test and run with an image instead of a profile', () => {
     const disk = join(dir, 'x.img');
     await writeFile(disk, Buffer.alloc(2 * 1048576));
     await execa('sfdisk', ['-q', disk], { input: 'label: gpt\nstart=2048, size=1024\n' });
-    expect(await imageTarget(disk)).toMatchObject({ profile: 'x.img', outputs: [{ kind: 'disk', file: disk, bytes: 2 * 1048576 }] });
+    expect(await imageTarget(disk)).toMatchObject({
+      profile: 'x.img',
+      outputs: [{ kind: 'disk', file: disk, bytes: 2 * 1048576 }],
+    });
     const squashfs = join(dir, 'root.squashfs');
     await writeFile(squashfs, Buffer.concat([Buffer.from('hsqs'), Buffer.alloc(4092)]));
-    await expect(imageTarget(squashfs)).rejects.toMatchObject({ code: 'ERR_USAGE', path: squashfs, hint: expect.stringMatching(/--medium direct/) });
+    await expect(imageTarget(squashfs)).rejects.toMatchObject({
+      code: 'ERR_USAGE',
+      path: squashfs,
+      hint: expect.stringMatching(/--medium direct/),
+    });
     expect(parseFirmwares('bios,uefi-secureboot')).toEqual(['bios', 'uefi-secureboot']);
-    expect(() => parseFirmwares('bios,coreboot')).toThrow(expect.objectContaining({ code: 'ERR_USAGE', value: 'coreboot' }));
+    expect(() => parseFirmwares('bios,coreboot')).toThrow(
+      expect.objectContaining({ code: 'ERR_USAGE', value: 'coreboot' }),
+    );
     const err = capture();
     expect(await main(['test', disk, '--json'], { stderr: err.stream })).toBe(exitCodes.usage);
-    expect(JSON.parse(err.text())).toMatchObject({ code: 'ERR_USAGE', message: expect.stringMatching(/needs --ready/) });
+    expect(JSON.parse(err.text())).toMatchObject({
+      code: 'ERR_USAGE',
+      message: expect.stringMatching(/needs --ready/),
+    });
   });
 });

@@ -7,6 +7,10 @@ import { expect, it } from 'vitest';
 import { readmeErrorTableProblems } from '../../../tools/testing/readme-error-table.mjs';
 
 it("the README's error table matches the code list and its hints", async () => {
-  const own = { codes: cliErrorCodes, hint: (code: string) => new CliError(code as CliErrorCode, '').hint, exports: cli };
+  const own = {
+    codes: cliErrorCodes,
+    hint: (code: string) => new CliError(code as CliErrorCode, '').hint,
+    exports: cli,
+  };
   expect(await readmeErrorTableProblems(join(import.meta.dirname, '..'), own)).toEqual([]);
 });

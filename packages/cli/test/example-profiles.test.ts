@@ -4,7 +4,10 @@ import { expect, it } from 'vitest';
 import { loadProfile } from '@distroforge/cli';
 
 const examples = join(import.meta.dirname, '..', '..', '..', 'examples');
-const names = (await readdir(examples, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const names = (await readdir(examples, { withFileTypes: true }))
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
 
 it('has the five example profiles', () => {
   expect(names).toEqual(['arch-live', 'debian-live', 'macpro-kvm-host', 'minimal', 'rocky-live']);

@@ -29,10 +29,20 @@ for (let i = 0; i < 40; i++) {
   writeFileSync(join(overlay, 'rootfs', 'usr', 'share', 'doc', `f${i}.txt`), `${words}\n`);
 }
 await writeManifest(join(overlay, 'manifest.json'), { format: 'distroforge-manifest', version: 1, entries: [] });
-const overlayStage = { name: 'overlay', key: 'overlay-key', dir: overlay, cached: false, ms: 0, result: {} } as StageResult<unknown>;
+const overlayStage = {
+  name: 'overlay',
+  key: 'overlay-key',
+  dir: overlay,
+  cached: false,
+  ms: 0,
+  result: {},
+} as StageResult<unknown>;
 
 /** Runs the image stage in a fresh directory; returns its cache key, the image's digest and the squashfs level it used. */
-async function imageOf(yaml: string, mode: BuildMode): Promise<{ key: string; sha256: string; level: number | undefined; file: string }> {
+async function imageOf(
+  yaml: string,
+  mode: BuildMode,
+): Promise<{ key: string; sha256: string; level: number | undefined; file: string }> {
   const profile = parseProfile(`name: p\nsource: { type: apt }\noutputs: [squashfs]\n${yaml}`);
   const dir = mkdtempSync(join(work, 'stage-'));
   let key = '';
@@ -43,10 +53,21 @@ async function imageOf(yaml: string, mode: BuildMode): Promise<{ key: string; sh
       return { name: stage.name, key, dir, result, cached: false, ms: 0 };
     },
   } as unknown as StageCache;
-  const ctx = { loaded: { profile } as LoadedProfile, reporter: new Reporter({ quiet: true, out: new PassThrough() }), cache, epoch: 1_700_000_000, mode } as BuildContext;
+  const ctx = {
+    loaded: { profile } as LoadedProfile,
+    reporter: new Reporter({ quiet: true, out: new PassThrough() }),
+    cache,
+    epoch: 1_700_000_000,
+    mode,
+  } as BuildContext;
   const { result } = await imageStage(ctx, overlayStage);
   const file = join(dir, result.file);
-  return { key, sha256: createHash('sha256').update(readFileSync(file)).digest('hex'), level: imageSettings(profile.image, mode).level, file };
+  return {
+    key,
+    sha256: createHash('sha256').update(readFileSync(file)).digest('hex'),
+    level: imageSettings(profile.image, mode).level,
+    file,
+  };
 }
 
 describe('the root image in development and release builds', () => {
@@ -64,17 +85,32 @@ describe('the root image in development and release builds', () => {
     expect(await again('release')).toEqual({ key: release.key, sha256: release.sha256 });
   });
 
-  it('the release image is compressed as mksquashfs\'s own zstd default (what such profiles built before the modes), the dev image at level 1', async () => {
-    const compressionOf = (file: string) => execFileSync('unsquashfs', ['-s', file], { encoding: 'utf8' }).split('\n').filter((l) => /^Compression |compression-level/.test(l));
+  it("the release image is compressed as mksquashfs's own zstd default (what such profiles built before the modes), the dev image at level 1", async () => {
+    const compressionOf = (file: string) =>
+      execFileSync('unsquashfs', ['-s', file], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => /^Compression |compression-level/.test(l));
     const plain = join(work, 'plain.squashfs');
-    execFileSync('mksquashfs', [join(overlay, 'rootfs'), plain, '-noappend', '-comp', 'zstd', '-no-progress', '-quiet']);
+    execFileSync('mksquashfs', [
+      join(overlay, 'rootfs'),
+      plain,
+      '-noappend',
+      '-comp',
+      'zstd',
+      '-no-progress',
+      '-quiet',
+    ]);
     expect(compressionOf(plain)).toEqual(['Compression zstd']);
     expect(compressionOf((await imageOf('', 'release')).file)).toEqual(compressionOf(plain));
     expect(compressionOf((await imageOf('', 'dev')).file).join('\n')).toMatch(/compression-level 1\b/);
   });
 
-  it('a profile\'s own level, another algorithm and EROFS are the same in both modes, one cache entry each', async () => {
-    for (const yaml of ['image: { compression: zstd, level: 3 }', 'image: { compression: xz }', 'image: { type: erofs }']) {
+  it("a profile's own level, another algorithm and EROFS are the same in both modes, one cache entry each", async () => {
+    for (const yaml of [
+      'image: { compression: zstd, level: 3 }',
+      'image: { compression: xz }',
+      'image: { type: erofs }',
+    ]) {
       const dev = await imageOf(yaml, 'dev');
       const release = await imageOf(yaml, 'release');
       expect([release.key, release.sha256, release.level], yaml).toEqual([dev.key, dev.sha256, dev.level]);

@@ -30,20 +30,38 @@ describe('inspect', () => {
     const tree = join(work, 'deb-tree');
     await mkdir(join(tree, 'DEBIAN'), { recursive: true });
     await mkdir(join(tree, 'usr/bin'), { recursive: true });
-    await writeFile(join(tree, 'DEBIAN/control'), 'Package: inspected\nVersion: 2.1-3\nArchitecture: all\nMaintainer: t <t@example.org>\nInstalled-Size: 4\nDepends: libc6 (>= 2.36), zlib1g | libz\nDescription: a package to inspect\n more text\n');
+    await writeFile(
+      join(tree, 'DEBIAN/control'),
+      'Package: inspected\nVersion: 2.1-3\nArchitecture: all\nMaintainer: t <t@example.org>\nInstalled-Size: 4\nDepends: libc6 (>= 2.36), zlib1g | libz\nDescription: a package to inspect\n more text\n',
+    );
     await writeFile(join(tree, 'usr/bin/hello'), 'echo hello\n', { mode: 0o755 });
     await symlink('hello', join(tree, 'usr/bin/hi'));
     const file = join(work, 'inspected.deb');
     await execa('dpkg-deb', ['--root-owner-group', '--build', tree, file]);
     const result = await inspectFile(file);
     expect(result.kind).toBe('deb');
-    expect(result.summary).toMatchObject({ package: 'inspected', version: '2.1-3', architecture: 'all', description: 'a package to inspect', installedSize: 4096, depends: 2, files: 5 });
-    expect(result.entries).toEqual(expect.arrayContaining(['100755 0/0         11 /usr/bin/hello', '120777 0/0          0 /usr/bin/hi -> hello']));
+    expect(result.summary).toMatchObject({
+      package: 'inspected',
+      version: '2.1-3',
+      architecture: 'all',
+      description: 'a package to inspect',
+      installedSize: 4096,
+      depends: 2,
+      files: 5,
+    });
+    expect(result.entries).toEqual(
+      expect.arrayContaining(['100755 0/0         11 /usr/bin/hello', '120777 0/0          0 /usr/bin/hi -> hello']),
+    );
   });
 
   it('lists a newc initramfs, gzip-compressed', async () => {
     const file = join(work, 'initrd.img');
-    await packCpio({ input: { directory: join(work, 'tree') }, output: file, compress: 'gzip', sourceDateEpoch: 1_700_000_000 });
+    await packCpio({
+      input: { directory: join(work, 'tree') },
+      output: file,
+      compress: 'gzip',
+      sourceDateEpoch: 1_700_000_000,
+    });
     const result = await inspectFile(file);
     expect(result.kind).toBe('cpio');
     expect(result.entries.some((e) => / 10 etc\/hostname$/.test(e))).toBe(true);
@@ -70,7 +88,9 @@ describe('inspect', () => {
     const result = await inspectFile(file);
     expect(result.kind).toBe('disk');
     expect(result.summary).toMatchObject({ format: 'raw', diskSize: 8 * 1048576, backupGptValid: true, partitions: 2 });
-    const sfdisk = JSON.parse((await execa('sfdisk', ['--json', file])).stdout) as { partitiontable: { id: string; partitions: { uuid: string; name: string }[] } };
+    const sfdisk = JSON.parse((await execa('sfdisk', ['--json', file])).stdout) as {
+      partitiontable: { id: string; partitions: { uuid: string; name: string }[] };
+    };
     expect(result.summary.diskGuid).toBe(sfdisk.partitiontable.id);
     expect(result.entries).toHaveLength(2);
     for (const [i, p] of sfdisk.partitiontable.partitions.entries()) {
@@ -87,13 +107,22 @@ describe('inspect', () => {
   it("reads a pacman package (.PKGINFO and its file list) and a sync database (its packages), zstd, gzip or plain tar, as Debian's pacman reads them", async () => {
     const generated = await generatePacmanTestRepo(join(repoRoot, '.cache', 'pacman-test-repo', 'repo'));
     const app = generated.packages.find((p) => p.name === 'app')!;
-    const pkgFile = join(generated.dir, 'extra', (await readdir(join(generated.dir, 'extra'))).find((f) => f.startsWith('app-') && f.endsWith('.pkg.tar.zst'))!);
+    const pkgFile = join(
+      generated.dir,
+      'extra',
+      (await readdir(join(generated.dir, 'extra'))).find((f) => f.startsWith('app-') && f.endsWith('.pkg.tar.zst'))!,
+    );
     expect(await detectFileKind(pkgFile)).toBe('pacman-package');
     const pkg = await inspectFile(pkgFile);
     expect(pkg.summary).toMatchObject({ name: 'app', version: app.version, depends: app.depends!.length });
     // pacman's own listing of the package's files.
     const { stdout } = await execa('pacman', ['-Qlpq', pkgFile]);
-    expect(pkg.entries).toEqual(stdout.split('\n').map((l) => l.replace(/^\//, '')).sort());
+    expect(pkg.entries).toEqual(
+      stdout
+        .split('\n')
+        .map((l) => l.replace(/^\//, ''))
+        .sort(),
+    );
     // A plain (uncompressed) tar is recognised too.
     const plain = join(work, 'app.pkg.tar');
     await execa('sh', ['-c', `zstd -dc "$1" > "$2"`, 'sh', pkgFile, plain]);
@@ -122,7 +151,9 @@ describe('inspect', () => {
     const file = join(work, 'many.img');
     await packCpio({ input: { directory: many }, output: file, sourceDateEpoch: 1_700_000_000 });
     const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
-    const run = await execa('bash', ['-o', 'pipefail', '-c', 'node "$1" inspect "$2" | head -1', 'bash', cli, file], { reject: false });
+    const run = await execa('bash', ['-o', 'pipefail', '-c', 'node "$1" inspect "$2" | head -1', 'bash', cli, file], {
+      reject: false,
+    });
     expect(run.stdout).toBe(`${file}: cpio`);
     expect(run.stderr).toBe('');
     expect(run.exitCode).toBe(141);

@@ -7,7 +7,8 @@ import { initProfile, loadProfile, main, profileJsonSchema } from '@distroforge/
 const dir = join(await mkdtemp(join(tmpdir(), 'df-cli-smoke-')), 'spin');
 await initProfile(dir, 'debian-live');
 const loaded = await loadProfile(dir);
-if (loaded.profile.name !== 'spin' || loaded.packages[0] !== 'systemd-sysv') throw new Error(`unexpected profile ${JSON.stringify(loaded.profile)}`);
+if (loaded.profile.name !== 'spin' || loaded.packages[0] !== 'systemd-sysv')
+  throw new Error(`unexpected profile ${JSON.stringify(loaded.profile)}`);
 if (!profileJsonSchema().properties) throw new Error('no JSON schema');
 const code = await main(['inspect', '--help'], { stdout: { write: () => true } });
 if (code !== 0) throw new Error(`inspect --help exited ${code}`);

@@ -25,7 +25,10 @@ it('SIGINT in the middle of a stage exits 130 and removes the partial stage outp
   const profile = join(work, 'minimal');
   await copyExampleProfile('minimal', profile);
   const state = join(work, 'state');
-  const child = execa('node', [cli, 'build', profile, '--json', '--state', state, '--out', join(work, 'out')], { reject: false, buffer: true });
+  const child = execa('node', [cli, 'build', profile, '--json', '--state', state, '--out', join(work, 'out')], {
+    reject: false,
+    buffer: true,
+  });
   let sent = false;
   // The kernel stage (Debian's kernel package verified and unpacked) runs for seconds: interrupt it.
   child.stderr!.on('data', (chunk: Buffer) => {
@@ -37,7 +40,11 @@ it('SIGINT in the middle of a stage exits 130 and removes the partial stage outp
   const result = await child;
   expect(sent).toBe(true);
   expect(result.exitCode, String(result.stderr)).toBe(130);
-  const error = String(result.stderr).trim().split('\n').map((l) => JSON.parse(l) as { type: string; code?: string }).find((e) => e.type === 'error');
+  const error = String(result.stderr)
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; code?: string })
+    .find((e) => e.type === 'error');
   expect(error?.code).toBe('ERR_INTERRUPTED');
   expect((await listTree(state)).filter((p) => p.includes('partial'))).toEqual([]);
   // Nothing but the remembered package resolution (taken before the stage started).

@@ -1,7 +1,19 @@
 // The overlay stage works on a hard-link farm of the rootfs stage's tree: applying the manifest's
 // owners and modes must give changed nodes inodes of their own and leave the upstream tree as it was.
 import { emptyManifest, mergeManifest } from '@distroforge/core';
-import { chmod, link, lstat, mkdir, mkdtemp, readFile, readlink, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  link,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readlink,
+  rm,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -33,7 +45,8 @@ beforeAll(async () => {
   await chmod(join(upstream, 'etc/shadow'), 0o644);
   await writeFile(join(upstream, 'etc/untouched'), 'same\n');
   await symlink('usr/bin', join(upstream, 'bin'));
-  for (const p of ['usr/bin/tool', 'etc/shadow', 'etc/untouched']) await utimes(join(upstream, p), 1_600_000_000, 1_600_000_000);
+  for (const p of ['usr/bin/tool', 'etc/shadow', 'etc/untouched'])
+    await utimes(join(upstream, p), 1_600_000_000, 1_600_000_000);
   await linkTree(upstream, farm, { logFile: join(work, 'tools.log') });
 });
 afterAll(async () => {

@@ -59,10 +59,15 @@ describe('a qcow2 live disk with an EROFS root image', () => {
     console.log(`rpm-live-disk uefi/disk (qcow2, EROFS): ready in ${boot?.readyMs} ms (${boot?.accel})`);
     const disk = run.result.build.outputs.find((o) => o.kind === 'disk')!;
     expect(disk.file).toMatch(/\.qcow2$/);
-    const info = JSON.parse((await execa('qemu-img', ['info', '--output=json', disk.file])).stdout) as { format: string };
+    const info = JSON.parse((await execa('qemu-img', ['info', '--output=json', disk.file])).stdout) as {
+      format: string;
+    };
     expect(info.format).toBe('qcow2');
     expect(run.result.build.outputs.map((o) => o.kind)).toContain('erofs');
-    expect(run.result.boots.map((b) => [`${b.firmware}/${b.medium}`, b.error, b.ok]), JSON.stringify(boot, null, 1)).toEqual([['uefi/disk', undefined, true]]);
+    expect(
+      run.result.boots.map((b) => [`${b.firmware}/${b.medium}`, b.error, b.ok]),
+      JSON.stringify(boot, null, 1),
+    ).toEqual([['uefi/disk', undefined, true]]);
     expect(boot!.commands.map((c) => [c.run, c.ok])).toEqual([
       ['hostname', true],
       ['cat /etc/motd', true],
@@ -82,7 +87,10 @@ describe('distroforge test fails when the persistence token is not found', () =>
     // The profile's kernel arguments come after the disk's own: the live init sees an empty live.persistence=.
     await editProfile((doc) => (doc.boot = { kernelArgs: ['live.persistence='] }));
     const run = await testJson('--firmware', 'bios');
-    for (const b of run.result.boots) console.log(`rpm-live-disk ${b.firmware}/${b.medium} (persistence ${b.persistence}): ready in ${b.readyMs} ms (${b.accel})`);
+    for (const b of run.result.boots)
+      console.log(
+        `rpm-live-disk ${b.firmware}/${b.medium} (persistence ${b.persistence}): ready in ${b.readyMs} ms (${b.accel})`,
+      );
     expect(run.exitCode).toBe(exitCodes.testFailed);
     expect(run.result.ok).toBe(false);
     const [write, check] = run.result.boots;
@@ -92,15 +100,22 @@ describe('distroforge test fails when the persistence token is not found', () =>
     ]);
     // Everything else in the second boot passed: only the token is missing.
     expect(check!.commands.every((c) => c.ok)).toBe(true);
-    expect(check!.error).toBe('/var/lib/distroforge-persist written in the previous boot is missing: the root is not persistent');
+    expect(check!.error).toBe(
+      '/var/lib/distroforge-persist written in the previous boot is missing: the root is not persistent',
+    );
     expect(check!.lastLines?.length).toBeGreaterThan(0);
     expect(check!.lastLines!.join('\n')).toContain('cat /var/lib/distroforge-persist');
     const messages = run.events.filter((e) => e.type === 'message').map((e) => String(e.text));
     expect(messages).toContain(`FAIL boot bios/disk-usb: ${check!.error}`);
     expect(messages.filter((m) => m.startsWith('  | '))).toEqual(check!.lastLines!.map((l) => `  | ${l}`));
-    expect(run.events.find((e) => e.type === 'error')).toMatchObject({ code: 'ERR_TEST_FAILED', exitCode: 5, message: '1 of 2 boots failed' });
+    expect(run.events.find((e) => e.type === 'error')).toMatchObject({
+      code: 'ERR_TEST_FAILED',
+      exitCode: 5,
+      message: '1 of 2 boots failed',
+    });
     // Why: no persistence partition was mounted, in either boot.
-    for (const boot of [write!, check!]) expect(await readFile(boot.consoleLog!, 'utf8')).not.toMatch(/live: persistence on/);
+    for (const boot of [write!, check!])
+      expect(await readFile(boot.consoleLog!, 'utf8')).not.toMatch(/live: persistence on/);
   }, 1_800_000);
 });
 
@@ -111,7 +126,9 @@ describe('distroforge test answers the boot menu', () => {
     const run = await testJson('--firmware', 'uefi', '--medium', 'disk');
     const [boot] = run.result.boots;
     console.log(`rpm-live-disk uefi/disk (menu answered): ready in ${boot?.readyMs} ms (${boot?.accel})`);
-    expect(run.result.boots.map((b) => [`${b.firmware}/${b.medium}`, b.error, b.ok, b.menuAnswered])).toEqual([['uefi/disk', undefined, true, true]]);
+    expect(run.result.boots.map((b) => [`${b.firmware}/${b.medium}`, b.error, b.ok, b.menuAnswered])).toEqual([
+      ['uefi/disk', undefined, true, true],
+    ]);
     // The image kept its own timeout; only the test skipped the wait.
     expect(await readFile(boot!.consoleLog!, 'utf8')).toMatch(/executed automatically in 3600s/);
     expect(run.exitCode).toBe(exitCodes.ok);

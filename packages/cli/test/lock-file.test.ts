@@ -3,16 +3,41 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { UnsatisfiableError } from '@distroforge/rootfs-bootstrap';
-import { assertLocked, LOCK_FILE, loadProfile, locatingUnsatisfiable, lockDifferences, readLock, resolveLock, writeLock, type LockFile } from '@distroforge/cli';
+import {
+  assertLocked,
+  LOCK_FILE,
+  loadProfile,
+  locatingUnsatisfiable,
+  lockDifferences,
+  readLock,
+  resolveLock,
+  writeLock,
+  type LockFile,
+} from '@distroforge/cli';
 import { copyExampleProfile } from './example-profile.js';
 
 const sha = (c: string) => c.repeat(64);
-const lock = (packages: LockFile['packages']): LockFile => ({ format: 'distroforge-lock', version: 1, suite: 'bookworm', variant: 'minbase', architecture: 'amd64', packages });
+const lock = (packages: LockFile['packages']): LockFile => ({
+  format: 'distroforge-lock',
+  version: 1,
+  suite: 'bookworm',
+  variant: 'minbase',
+  architecture: 'amd64',
+  packages,
+});
 
 describe('lockDifferences', () => {
   it('names added, removed and changed packages', () => {
-    const before = lock([{ name: 'a', version: '1', sha256: sha('a') }, { name: 'b', version: '1', sha256: sha('b') }, { name: 'c', version: '1', sha256: sha('c') }]);
-    const after = lock([{ name: 'a', version: '1', sha256: sha('a') }, { name: 'b', version: '2', sha256: sha('d') }, { name: 'd', version: '1', sha256: sha('e') }]);
+    const before = lock([
+      { name: 'a', version: '1', sha256: sha('a') },
+      { name: 'b', version: '1', sha256: sha('b') },
+      { name: 'c', version: '1', sha256: sha('c') },
+    ]);
+    const after = lock([
+      { name: 'a', version: '1', sha256: sha('a') },
+      { name: 'b', version: '2', sha256: sha('d') },
+      { name: 'd', version: '1', sha256: sha('e') },
+    ]);
     expect(lockDifferences(before, after)).toEqual(['+ d 1 (new)', '- c 1 (no longer resolved)', '~ b 1 -> 2']);
     expect(lockDifferences(before, before)).toEqual([]);
   });
@@ -34,7 +59,10 @@ describe('lock file of examples/debian-live (real, verified bookworm metadata)',
 
     const text = await readFile(join(dir, LOCK_FILE), 'utf8');
     const bash = resolved.packages.find((p) => p.name === 'bash')!;
-    await writeFile(join(dir, LOCK_FILE), text.replace(JSON.stringify(bash), JSON.stringify({ ...bash, version: '0.1-1' })));
+    await writeFile(
+      join(dir, LOCK_FILE),
+      text.replace(JSON.stringify(bash), JSON.stringify({ ...bash, version: '0.1-1' })),
+    );
     const error = await assertLocked(loaded).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ERR_LOCK_MISMATCH', value: [`~ bash 0.1-1 -> ${bash.version}`] });
   }, 300_000);
@@ -43,7 +71,17 @@ describe('lock file of examples/debian-live (real, verified bookworm metadata)',
     const dir = await mkdtemp(join(tmpdir(), 'df-lock-'));
     onTestFinished(() => rm(dir, { recursive: true, force: true }));
     await expect(readLock(dir)).rejects.toMatchObject({ code: 'ERR_LOCK_MISSING' });
-    await writeFile(join(dir, LOCK_FILE), JSON.stringify({ format: 'distroforge-lock', version: 1, suite: 'x', variant: 'y', architecture: 'z', packages: [{ name: 'a', version: '1', sha256: 'nope' }] }));
+    await writeFile(
+      join(dir, LOCK_FILE),
+      JSON.stringify({
+        format: 'distroforge-lock',
+        version: 1,
+        suite: 'x',
+        variant: 'y',
+        architecture: 'z',
+        packages: [{ name: 'a', version: '1', sha256: 'nope' }],
+      }),
+    );
     await expect(readLock(dir)).rejects.toMatchObject({ code: 'ERR_LOCK_INVALID' });
   });
 });
@@ -59,7 +97,10 @@ describe('a package the source cannot provide is located in the profile', () => 
     await appendFile(join(dir, 'packages.txt'), `${listed.at(-1) === '' ? '' : '\n'}no-such-package-df  # a typo\n`);
     const error = await resolveLock(await loadProfile(dir)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnsatisfiableError);
-    expect(error).toMatchObject({ code: 'ERR_BOOTSTRAP_UNSATISFIABLE', path: `${join(dir, 'packages.txt')}:${line}:1` });
+    expect(error).toMatchObject({
+      code: 'ERR_BOOTSTRAP_UNSATISFIABLE',
+      path: `${join(dir, 'packages.txt')}:${line}:1`,
+    });
     expect((error as UnsatisfiableError).hint).toMatch(/^correct or remove no-such-package-df there/);
 
     const yamlOnly = join(work, 'yaml-only');
@@ -68,7 +109,10 @@ describe('a package the source cannot provide is located in the profile', () => 
     await writeFile(join(yamlOnly, 'profile.yaml'), `${yaml.trimEnd()}\npackages:\n  - htop\n  - no-such-package-df\n`);
     const yamlLine = yaml.trimEnd().split('\n').length + 3;
     const fromYaml = await resolveLock(await loadProfile(yamlOnly)).catch((e: unknown) => e);
-    expect(fromYaml).toMatchObject({ code: 'ERR_BOOTSTRAP_UNSATISFIABLE', path: `${join(yamlOnly, 'profile.yaml')}:${yamlLine}:5` });
+    expect(fromYaml).toMatchObject({
+      code: 'ERR_BOOTSTRAP_UNSATISFIABLE',
+      path: `${join(yamlOnly, 'profile.yaml')}:${yamlLine}:5`,
+    });
   }, 300_000);
 
   it('says when a dependency, not the listed package, is missing; passes other errors through', async () => {
@@ -78,9 +122,13 @@ describe('a package the source cannot provide is located in the profile', () => 
     await copyExampleProfile('debian-live', dir);
     const loaded = await loadProfile(dir);
     const first = loaded.packages[0]!;
-    const error = await locatingUnsatisfiable(loaded, () => Promise.reject(new UnsatisfiableError([first, 'libgone1'], 'no package of that name and no provider'))).catch((e: unknown) => e);
+    const error = await locatingUnsatisfiable(loaded, () =>
+      Promise.reject(new UnsatisfiableError([first, 'libgone1'], 'no package of that name and no provider')),
+    ).catch((e: unknown) => e);
     expect((error as UnsatisfiableError).path).toMatch(/packages\.txt:\d+:1$/);
-    expect((error as UnsatisfiableError).hint).toBe(`${first} exists, but libgone1 (which it needs) cannot be met from the profile's source: add a package that provides it, or drop ${first}`);
+    expect((error as UnsatisfiableError).hint).toBe(
+      `${first} exists, but libgone1 (which it needs) cannot be met from the profile's source: add a package that provides it, or drop ${first}`,
+    );
     const unlisted = new UnsatisfiableError(['not-in-profile'], 'no package of that name and no provider');
     await expect(locatingUnsatisfiable(loaded, () => Promise.reject(unlisted))).rejects.toBe(unlisted);
     const other = new Error('network down');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { overlayFiles } from '../src/pipeline/overlay-files.js';
 
-describe('overlayFiles (a busybox profile\'s airootfs)', () => {
+describe("overlayFiles (a busybox profile's airootfs)", () => {
   it('lists regular files, directories first and names in byte order, with their modes', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'df-overlay-'));
     await mkdir(join(dir, 'etc/b'), { recursive: true });
@@ -25,7 +25,10 @@ describe('overlayFiles (a busybox profile\'s airootfs)', () => {
     await expect(overlayFiles(join(dir, 'airootfs'))).rejects.toMatchObject({ code: 'ERR_OVERLAY_SOURCE_SYMLINK' });
     const linked = await mkdtemp(join(tmpdir(), 'df-overlay-'));
     await symlink('/etc/shadow', join(linked, 'shadow'));
-    await expect(overlayFiles(linked)).rejects.toMatchObject({ code: 'ERR_OVERLAY_UNSUPPORTED', path: join(linked, 'shadow') });
+    await expect(overlayFiles(linked)).rejects.toMatchObject({
+      code: 'ERR_OVERLAY_UNSUPPORTED',
+      path: join(linked, 'shadow'),
+    });
     const broken = await mkdtemp(join(tmpdir(), 'df-overlay-'));
     await writeFile(join(broken, 'two\nlines'), '');
     await expect(overlayFiles(broken)).rejects.toMatchObject({ code: 'ERR_OVERLAY_UNSAFE_NAME' });

@@ -28,7 +28,16 @@ const finalManifest: Manifest = mergeManifest(emptyManifest(), [
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'cli-layer-'));
   base = join(work, 'base');
-  for (const dir of ['etc/skel', 'usr/bin', 'usr/share/doc/pkg', 'var/cache/gone/deep', 'dev', 'opt/becomes-file', 'home']) await mkdir(join(base, dir), { recursive: true });
+  for (const dir of [
+    'etc/skel',
+    'usr/bin',
+    'usr/share/doc/pkg',
+    'var/cache/gone/deep',
+    'dev',
+    'opt/becomes-file',
+    'home',
+  ])
+    await mkdir(join(base, dir), { recursive: true });
   await writeFile(join(base, 'etc/shadow'), 'root:*:19000::::::\n');
   await writeFile(join(base, 'etc/motd'), 'welcome\n');
   await writeFile(join(base, 'usr/bin/tool'), 'x'.repeat(50_000));
@@ -39,7 +48,8 @@ beforeAll(async () => {
   await writeFile(join(base, 'opt/becomes-file/inside'), 'inside\n');
   await writeFile(join(base, 'opt/becomes-dir'), 'a file\n');
   await symlink('/etc/motd', join(base, 'etc/issue'));
-  for (const path of ['etc/shadow', 'etc/motd', 'usr/bin/tool']) await utimes(join(base, path), epoch - 100, epoch - 100);
+  for (const path of ['etc/shadow', 'etc/motd', 'usr/bin/tool'])
+    await utimes(join(base, path), epoch - 100, epoch - 100);
 
   // As the overlay stage makes it: a hard-link farm of the base, files replaced by temp + rename.
   final = join(work, 'final');
@@ -81,7 +91,13 @@ async function listImage(image: string): Promise<Map<string, Listed>> {
     if (!m) throw new Error(`unexpected unsquashfs line: ${line}`);
     const [path, target = ''] = m[5]!.split(' -> ');
     // A directory's size is its listing's size in that one image, not something overlayfs shows.
-    out.set(path || '/', { kind: m[1]!, mode: m[2]!, owner: m[3]!, size: m[1] === 'd' ? '' : m[4]!.replace(/\s+/g, ''), target });
+    out.set(path || '/', {
+      kind: m[1]!,
+      mode: m[2]!,
+      owner: m[3]!,
+      size: m[1] === 'd' ? '' : m[4]!.replace(/\s+/g, ''),
+      target,
+    });
   }
   return out;
 }
@@ -90,7 +106,8 @@ async function listImage(image: string): Promise<Map<string, Listed>> {
 function merge(lower: Map<string, Listed>, layer: Map<string, Listed>): Map<string, Listed> {
   const merged = new Map(lower);
   const dropBelow = (path: string) => {
-    for (const p of [...merged.keys()]) if (p.startsWith(path === '/' ? '/' : `${path}/`) && p !== path) merged.delete(p);
+    for (const p of [...merged.keys()])
+      if (p.startsWith(path === '/' ? '/' : `${path}/`) && p !== path) merged.delete(p);
   };
   for (const [path, entry] of [...layer].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const below = merged.get(path);
@@ -108,9 +125,25 @@ function merge(lower: Map<string, Listed>, layer: Map<string, Listed>): Map<stri
 describe('buildOverlayLayer', () => {
   it('stacked over an image of the base, shows exactly what an image of the final tree holds', async () => {
     const image = (source: string, manifest: Manifest, name: string) =>
-      createSquashfs({ source, output: join(work, name), manifest, compression: { algorithm: 'gzip' }, sourceDateEpoch: epoch, logFile: join(work, `${name}.log`) });
-    const layer = await buildOverlayLayer({ directory: base, manifest: baseManifest }, { directory: final, manifest: finalManifest }, join(work, 'layer'), epoch);
-    await Promise.all([image(base, baseManifest, 'base.sqfs'), image(final, finalManifest, 'full.sqfs'), image(join(work, 'layer'), layer.manifest, 'layer.sqfs')]);
+      createSquashfs({
+        source,
+        output: join(work, name),
+        manifest,
+        compression: { algorithm: 'gzip' },
+        sourceDateEpoch: epoch,
+        logFile: join(work, `${name}.log`),
+      });
+    const layer = await buildOverlayLayer(
+      { directory: base, manifest: baseManifest },
+      { directory: final, manifest: finalManifest },
+      join(work, 'layer'),
+      epoch,
+    );
+    await Promise.all([
+      image(base, baseManifest, 'base.sqfs'),
+      image(final, finalManifest, 'full.sqfs'),
+      image(join(work, 'layer'), layer.manifest, 'layer.sqfs'),
+    ]);
 
     const merged = merge(await listImage(join(work, 'base.sqfs')), await listImage(join(work, 'layer.sqfs')));
     const full = await listImage(join(work, 'full.sqfs'));
@@ -131,7 +164,12 @@ describe('buildOverlayLayer', () => {
   it('is only the root directory when nothing changed', async () => {
     const same = join(work, 'same');
     await execa('cp', ['-a', '--link', '--no-target-directory', base, same]);
-    const layer = await buildOverlayLayer({ directory: base, manifest: baseManifest }, { directory: same, manifest: baseManifest }, join(work, 'layer-same'), epoch);
+    const layer = await buildOverlayLayer(
+      { directory: base, manifest: baseManifest },
+      { directory: same, manifest: baseManifest },
+      join(work, 'layer-same'),
+      epoch,
+    );
     expect(layer).toMatchObject({ changed: 0, whiteouts: 0 });
     expect(layer.manifest.entries.map((e) => e.path)).toEqual(['/']);
   });

@@ -32,7 +32,12 @@ async function profile(name: string, extra: string): Promise<string> {
   return dir;
 }
 
-const packageFile = async (repo: string, name: string) => join(mirror, repo, (await readdir(join(mirror, repo))).find((f) => f.startsWith(`${name}-`) && /\.pkg\.tar\.\w+$/.test(f))!);
+const packageFile = async (repo: string, name: string) =>
+  join(
+    mirror,
+    repo,
+    (await readdir(join(mirror, repo))).find((f) => f.startsWith(`${name}-`) && /\.pkg\.tar\.\w+$/.test(f))!,
+  );
 
 describe('a pacman profile', () => {
   it('installs local package files over the source (a newer nano from a file, the kernel from kernel.file) and caches the root', async () => {
@@ -41,13 +46,18 @@ describe('a pacman profile', () => {
     const dir = await profile('local-files', `extraPackageFiles: [${nano}]\nkernel:\n  file: ${linux}\n`);
     const first = await runDistroforge(['build', dir, '--json']);
     expect(first.exitCode, first.stderr.slice(-2000)).toBe(0);
-    const report = JSON.parse(first.stdout.trim().split('\n').at(-1)!) as { packages: { name: string; version: string }[]; stages: { name: string; cached: boolean }[] };
+    const report = JSON.parse(first.stdout.trim().split('\n').at(-1)!) as {
+      packages: { name: string; version: string }[];
+      stages: { name: string; cached: boolean }[];
+    };
     // core has nano 8.0-1 and comes first; the file (extra's 8.1-1) wins all the same.
     expect(report.packages.find((p) => p.name === 'nano')?.version).toBe('8.1-1');
     expect(report.packages.map((p) => p.name)).toEqual(expect.arrayContaining(['linux', 'base', 'busybox']));
     const again = await runDistroforge(['build', dir, '--json']);
     expect(again.exitCode).toBe(0);
-    const stages = (JSON.parse(again.stdout.trim().split('\n').at(-1)!) as { stages: { name: string; cached: boolean }[] }).stages;
+    const stages = (
+      JSON.parse(again.stdout.trim().split('\n').at(-1)!) as { stages: { name: string; cached: boolean }[] }
+    ).stages;
     expect(stages.find((s) => s.name === 'rootfs')?.cached).toBe(true);
   }, 600_000);
 
@@ -57,7 +67,11 @@ describe('a pacman profile', () => {
     await writeFile(file, (await readFile(file, 'utf8')).replace(/^ {2}sigLevel: off$/m, '  sigLevel: required'));
     const run = await runDistroforge(['build', dir, '--json']);
     expect(run.exitCode).toBe(4);
-    const error = run.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { type: string; code?: string; message?: string }).find((e) => e.type === 'error');
+    const error = run.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { type: string; code?: string; message?: string })
+      .find((e) => e.type === 'error');
     expect(error?.code).toBe('ERR_PACMAN_SIG_MISSING');
     expect(error?.message).toMatch(/^filesystem-2024.04.07-1: no signature/);
     expect(await readdir(join(dir, 'out')).catch(() => [])).toEqual([]);
@@ -68,16 +82,33 @@ describe('a pacman profile', () => {
     const lock = await runDistroforge(['lock', dir, '--json']);
     expect(lock.exitCode, lock.stderr.slice(-1000)).toBe(0);
     const file = join(dir, 'distroforge.lock');
-    const written = JSON.parse(await readFile(file, 'utf8')) as { source: string; repositories: string[]; packages: { name: string; version: string; repository: string; sha256: string }[] };
+    const written = JSON.parse(await readFile(file, 'utf8')) as {
+      source: string;
+      repositories: string[];
+      packages: { name: string; version: string; repository: string; sha256: string }[];
+    };
     expect(written.source).toBe('pacman');
     expect(written.repositories).toEqual(['core', 'extra']);
-    expect(written.packages.find((p) => p.name === 'linux')).toMatchObject({ repository: 'core', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(written.packages.find((p) => p.name === 'linux')).toMatchObject({
+      repository: 'core',
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect((await runDistroforge(['build', dir, '--locked', '--json'])).exitCode).toBe(0);
     const busybox = written.packages.find((p) => p.name === 'busybox')!;
-    await writeFile(file, (await readFile(file, 'utf8')).replace(JSON.stringify(busybox), JSON.stringify({ ...busybox, version: '0.1-1' })));
+    await writeFile(
+      file,
+      (await readFile(file, 'utf8')).replace(JSON.stringify(busybox), JSON.stringify({ ...busybox, version: '0.1-1' })),
+    );
     const refused = await runDistroforge(['build', dir, '--locked', '--json']);
     expect(refused.exitCode).toBe(4);
-    const error = refused.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { type: string; code?: string; message?: string }).find((e) => e.type === 'error');
-    expect(error).toMatchObject({ code: 'ERR_LOCK_MISMATCH', message: expect.stringContaining(`~ busybox 0.1-1 -> ${busybox.version}`) });
+    const error = refused.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { type: string; code?: string; message?: string })
+      .find((e) => e.type === 'error');
+    expect(error).toMatchObject({
+      code: 'ERR_LOCK_MISMATCH',
+      message: expect.stringContaining(`~ busybox 0.1-1 -> ${busybox.version}`),
+    });
   }, 600_000);
 });

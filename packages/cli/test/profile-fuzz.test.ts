@@ -12,8 +12,63 @@ const SEED = Number(process.env.DISTROFORGE_FUZZ_SEED ?? 20261206);
 const examples = join(import.meta.dirname, '..', '..', '..', 'examples');
 
 /** Pieces YAML and the schema react to: structure, types, anchors, huge numbers, odd scalars. */
-const TOKENS = [':', '- ', '  ', '\n', '{', '}', '[', ']', ',', '#', '&a', '*a', '!!str', '!!binary', '|', '>', '"', "'", '? ', '~', 'null', 'true', '1e999', '-1', '0x10', '99999999999999999999', '\t', '\u0000', '\uFEFF', 'é', '<<: *a', '%YAML 1.2\n---\n', '...'];
-const KEYS = ['source', 'type', 'outputs', 'disk', 'size', 'freeSpace', 'users', 'name', 'uid', 'services', 'enable', 'permissions', 'test', 'commands', 'expect', 'boot', 'kernelArgs', 'image', 'level', 'firmware'];
+const TOKENS = [
+  ':',
+  '- ',
+  '  ',
+  '\n',
+  '{',
+  '}',
+  '[',
+  ']',
+  ',',
+  '#',
+  '&a',
+  '*a',
+  '!!str',
+  '!!binary',
+  '|',
+  '>',
+  '"',
+  "'",
+  '? ',
+  '~',
+  'null',
+  'true',
+  '1e999',
+  '-1',
+  '0x10',
+  '99999999999999999999',
+  '\t',
+  '\u0000',
+  '\uFEFF',
+  'é',
+  '<<: *a',
+  '%YAML 1.2\n---\n',
+  '...',
+];
+const KEYS = [
+  'source',
+  'type',
+  'outputs',
+  'disk',
+  'size',
+  'freeSpace',
+  'users',
+  'name',
+  'uid',
+  'services',
+  'enable',
+  'permissions',
+  'test',
+  'commands',
+  'expect',
+  'boot',
+  'kernelArgs',
+  'image',
+  'level',
+  'firmware',
+];
 
 function mutate(text: string, next: () => number): string {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
@@ -25,7 +80,10 @@ function mutate(text: string, next: () => number): string {
     const line = Math.floor(next() * lines.length);
     switch (Math.floor(next() * 7)) {
       case 0: // flip one character's code
-        out = out.slice(0, at) + String.fromCharCode((out.charCodeAt(at) || 32) ^ (1 << Math.floor(next() * 7))) + out.slice(at + 1);
+        out =
+          out.slice(0, at) +
+          String.fromCharCode((out.charCodeAt(at) || 32) ^ (1 << Math.floor(next() * 7))) +
+          out.slice(at + 1);
         break;
       case 1: // insert a YAML token
         out = out.slice(0, at) + pick(TOKENS) + out.slice(at);
@@ -46,7 +104,8 @@ function mutate(text: string, next: () => number): string {
         out = out.slice(0, at);
         break;
       default: // a long run of one token (deep nesting, long scalars)
-        out = out.slice(0, at) + pick(['[', '{', '- ', 'a', '  ']).repeat(1 + Math.floor(next() * 3000)) + out.slice(at);
+        out =
+          out.slice(0, at) + pick(['[', '{', '- ', 'a', '  ']).repeat(1 + Math.floor(next() * 3000)) + out.slice(at);
     }
   }
   return out;
@@ -54,7 +113,11 @@ function mutate(text: string, next: () => number): string {
 
 describe('profile YAML under seeded random mutations', () => {
   it(`${CASES} mutations of the example profiles (seed ${SEED}): parsed or ERR_PROFILE_INVALID, nothing else; RSS bounded`, async () => {
-    const originals = await Promise.all(['minimal', 'debian-live', 'macpro-kvm-host', 'rocky-live'].map((name) => readFile(join(examples, name, 'profile.yaml'), 'utf8')));
+    const originals = await Promise.all(
+      ['minimal', 'debian-live', 'macpro-kvm-host', 'rocky-live'].map((name) =>
+        readFile(join(examples, name, 'profile.yaml'), 'utf8'),
+      ),
+    );
     for (const original of originals) expect(() => parseProfile(original)).not.toThrow();
     const next = seededRandom(SEED).next;
     const rssBefore = process.memoryUsage().rss;
@@ -65,7 +128,10 @@ describe('profile YAML under seeded random mutations', () => {
       try {
         parseProfile(text, 'fuzz.yaml');
       } catch (error) {
-        if (!(error instanceof ProfileError)) throw new Error(`case ${n} (seed ${SEED}): ${String(error)}\n--- input ---\n${text.slice(0, 2000)}`, { cause: error });
+        if (!(error instanceof ProfileError))
+          throw new Error(`case ${n} (seed ${SEED}): ${String(error)}\n--- input ---\n${text.slice(0, 2000)}`, {
+            cause: error,
+          });
         expect(error.code).toBe('ERR_PROFILE_INVALID');
         expect(error.path).toMatch(/^fuzz\.yaml(:\d+:\d+)?$/);
         refused++;
@@ -73,7 +139,9 @@ describe('profile YAML under seeded random mutations', () => {
       if (n % 200 === 0) peak = Math.max(peak, process.memoryUsage().rss);
     }
     const grownMiB = (peak - rssBefore) / 1048576;
-    console.log(`profile fuzz: ${CASES} cases, ${refused} refused, ${CASES - refused} parsed, RSS grew ${grownMiB.toFixed(1)} MiB`);
+    console.log(
+      `profile fuzz: ${CASES} cases, ${refused} refused, ${CASES - refused} parsed, RSS grew ${grownMiB.toFixed(1)} MiB`,
+    );
     // Both outcomes must occur, or the mutations test nothing.
     expect(refused).toBeGreaterThan(CASES / 10);
     expect(CASES - refused).toBeGreaterThan(0);

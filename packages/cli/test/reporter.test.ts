@@ -11,16 +11,38 @@ function sink(isTTY: boolean) {
 
 describe('progressLine', () => {
   it('draws a bar from items, bytes or percent, with counts and elapsed time', () => {
-    expect(progressLine('rootfs', 12_300, { type: 'progress', stage: 'rootfs', done: 45, total: 90, message: 'unpack libc6' })).toBe(
-      '… rootfs      [############------------]  50% 45/90 12.3 s unpack libc6',
+    expect(
+      progressLine('rootfs', 12_300, {
+        type: 'progress',
+        stage: 'rootfs',
+        done: 45,
+        total: 90,
+        message: 'unpack libc6',
+      }),
+    ).toBe('… rootfs      [############------------]  50% 45/90 12.3 s unpack libc6');
+    expect(
+      progressLine('rootfs', 500, {
+        type: 'progress',
+        stage: 'rootfs',
+        done: 1,
+        total: 4,
+        bytes: 3 * 1048576,
+        totalBytes: 4 * 1048576,
+      }),
+    ).toContain('[##################------]  75% 1/4 3.0 MiB/4.0 MiB 500 ms');
+    expect(progressLine('image', 2000, { type: 'progress', stage: 'image', percent: 100 })).toBe(
+      '… image       [########################] 100% 2.0 s',
     );
-    expect(progressLine('rootfs', 500, { type: 'progress', stage: 'rootfs', done: 1, total: 4, bytes: 3 * 1048576, totalBytes: 4 * 1048576 })).toContain('[##################------]  75% 1/4 3.0 MiB/4.0 MiB 500 ms');
-    expect(progressLine('image', 2000, { type: 'progress', stage: 'image', percent: 100 })).toBe('… image       [########################] 100% 2.0 s');
     expect(progressLine('disk', 1500, undefined)).toBe('… disk        1.5 s');
   });
 
   it('never exceeds the terminal width', () => {
-    const line = progressLine('rootfs', 1000, { type: 'progress', stage: 'rootfs', done: 1, total: 2, message: 'x'.repeat(200) }, 60);
+    const line = progressLine(
+      'rootfs',
+      1000,
+      { type: 'progress', stage: 'rootfs', done: 1, total: 2, message: 'x'.repeat(200) },
+      60,
+    );
     expect(line).toHaveLength(60);
     expect(line.endsWith('…')).toBe(true);
   });
@@ -70,7 +92,14 @@ describe('Reporter', () => {
     j.emit({ type: 'progress', stage: 'image', percent: 50 });
     j.say('hello');
     await j.close();
-    const events = json.text().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(events).toMatchObject([{ type: 'progress', stage: 'image', percent: 50 }, { type: 'message', text: 'hello' }]);
+    const events = json
+      .text()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events).toMatchObject([
+      { type: 'progress', stage: 'image', percent: 50 },
+      { type: 'message', text: 'hello' },
+    ]);
   });
 });

@@ -13,7 +13,8 @@ let options: RootfsTarOptions;
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'rootfs-tar-'));
   const root = join(work, 'root');
-  for (const dir of ['etc', 'usr/bin', 'dev', `usr/share/${'deep/'.repeat(30)}x`]) await mkdir(join(root, dir), { recursive: true });
+  for (const dir of ['etc', 'usr/bin', 'dev', `usr/share/${'deep/'.repeat(30)}x`])
+    await mkdir(join(root, dir), { recursive: true });
   await writeFile(join(root, 'etc/shadow'), 'root:*:19000::::::\n');
   await writeFile(join(root, 'usr/bin/busybox'), Buffer.alloc(70_000, 5));
   await chmod(join(root, 'usr/bin/busybox'), 0o755);
@@ -45,7 +46,9 @@ afterAll(async () => {
 describe('writeRootfsTar', () => {
   it('writes what GNU tar lists: manifest owners, modes and nodes, hard links, symlinks, long names, clamped times', async () => {
     const tar = await writeRootfsTar(options);
-    const listing = (await execa('tar', ['-tvf', options.output, '--numeric-owner', '--full-time'], { env: { TZ: 'UTC' } })).stdout.split('\n');
+    const listing = (
+      await execa('tar', ['-tvf', options.output, '--numeric-owner', '--full-time'], { env: { TZ: 'UTC' } })
+    ).stdout.split('\n');
     const line = (name: string) => listing.find((l) => l.endsWith(` ${name}`) || l.includes(` ${name} `));
     expect(listing[0]).toMatch(/^drwxr-xr-x 0\/0\s+0 2023-11-14 22:13:20 \.\/$/);
     expect(line('./etc/shadow')).toMatch(/^-rw-r----- 0\/42\s+19 2023-11-14 21:56:40 \.\/etc\/shadow$/);
@@ -78,7 +81,9 @@ describe('writeRootfsTar', () => {
   });
 
   it('leaves no archive behind when the tree cannot be read', async () => {
-    await expect(writeRootfsTar({ ...options, directory: join(work, 'missing'), output: join(work, 'bad.tar') })).rejects.toThrow();
+    await expect(
+      writeRootfsTar({ ...options, directory: join(work, 'missing'), output: join(work, 'bad.tar') }),
+    ).rejects.toThrow();
     await expect(readFile(join(work, 'bad.tar'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

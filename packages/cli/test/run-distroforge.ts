@@ -28,7 +28,8 @@ export async function runDistroforge(args: string[]): Promise<CliRun> {
     }) as typeof process.stdout.write;
   process.stdout.write = capture('stdout');
   process.stderr.write = capture('stderr');
-  const sink = (stream: 'stdout' | 'stderr') => new Writable({ write: (chunk: Buffer, _encoding, done) => ((captured[stream] += chunk.toString('utf8')), done()) });
+  const sink = (stream: 'stdout' | 'stderr') =>
+    new Writable({ write: (chunk: Buffer, _encoding, done) => ((captured[stream] += chunk.toString('utf8')), done()) });
   try {
     const exitCode = await main(args, { stdout: sink('stdout'), stderr: sink('stderr') });
     return { exitCode, ...captured };

@@ -74,7 +74,10 @@ describe('StageCache', () => {
   it('runs a stage again when its toolchain (code or tool versions) changes, and records it', async () => {
     const state = await mkdtemp(join(tmpdir(), 'df-cache-'));
     let squashfsTools = '1:4.5.1-1';
-    const cache = new StageCache(state, quietReporter(), { toolchain: async (name): Promise<Record<string, string>> => (name === 'image' ? { 'deb:squashfs-tools': squashfsTools } : {}) });
+    const cache = new StageCache(state, quietReporter(), {
+      toolchain: async (name): Promise<Record<string, string>> =>
+        name === 'image' ? { 'deb:squashfs-tools': squashfsTools } : {},
+    });
     let runs = 0;
     const stage = (name: string) => ({ name, inputs: {}, upstream: [], run: async () => ({ runs: ++runs }) });
     const first = await cache.run(stage('image'));
@@ -85,7 +88,9 @@ describe('StageCache', () => {
     expect(upgraded.cached).toBe(false);
     expect(upgraded.key).not.toBe(first.key);
     expect((await cache.run(stage('overlay'))).cached).toBe(true);
-    const recorded = JSON.parse(await readFile(join(upgraded.dir, '.inputs.json'), 'utf8')) as { toolchain: Record<string, string> };
+    const recorded = JSON.parse(await readFile(join(upgraded.dir, '.inputs.json'), 'utf8')) as {
+      toolchain: Record<string, string>;
+    };
     expect(recorded.toolchain).toEqual({ 'deb:squashfs-tools': '1:4.6.1-1' });
   });
 
@@ -161,7 +166,7 @@ describe('hashTree', () => {
     expect(existsSync(dir)).toBe(true);
   });
 
-  it('with --verbose streams the lines the stage\'s tools write to its log files, and nothing without it', async () => {
+  it("with --verbose streams the lines the stage's tools write to its log files, and nothing without it", async () => {
     const state = await mkdtemp(join(tmpdir(), 'df-cache-'));
     const run = async (verbose: boolean, name: string) => {
       const out = new PassThrough();
@@ -191,7 +196,12 @@ describe('hashTree', () => {
     expect(verbose.seenDuringRun).toContain('[image] first line\n');
     const logLines = verbose.printed.split('\n').filter((l) => l.startsWith('[image]'));
     // In order within each file (files are read one after the other).
-    expect(logLines.filter((l) => l !== '[image] from another tool')).toEqual(['[image] first line', '[image] second half', '[image] ünïcode', '[image] no newline at the end']);
+    expect(logLines.filter((l) => l !== '[image] from another tool')).toEqual([
+      '[image] first line',
+      '[image] second half',
+      '[image] ünïcode',
+      '[image] no newline at the end',
+    ]);
     expect(logLines).toContain('[image] from another tool');
     expect(logLines.join('\n')).not.toContain('not a log');
     const quiet = await run(false, 'layer');

@@ -30,14 +30,23 @@ async function rootfsWith(name: string, config: string | undefined): Promise<Sta
 }
 
 /** Runs the stage with a cache stand-in; returns what it keyed on and what it built. */
-async function runStage(rootfs: StageResult<unknown>): Promise<{ inputs: Record<string, unknown>; result: LiveInitramfsStageResult; initrd: Buffer }> {
+async function runStage(
+  rootfs: StageResult<unknown>,
+): Promise<{ inputs: Record<string, unknown>; result: LiveInitramfsStageResult; initrd: Buffer }> {
   let inputs: Record<string, unknown> = {};
   const out = join(work, `${rootfs.key}-out`);
   await mkdir(out);
   const ctx = {
     loaded: {
       dir: work,
-      profile: { name: 'live-test', boot: {}, kernel: { modules: [] }, image: { type: 'squashfs' }, source: { type: 'apt' }, extraPackageFiles: [] },
+      profile: {
+        name: 'live-test',
+        boot: {},
+        kernel: { modules: [] },
+        image: { type: 'squashfs' },
+        source: { type: 'apt' },
+        extraPackageFiles: [],
+      },
     },
     epoch: 1_700_000_000,
     cache: {
@@ -51,11 +60,18 @@ async function runStage(rootfs: StageResult<unknown>): Promise<{ inputs: Record<
   return { inputs, result, initrd: await readFile(join(out, result.initrd)) };
 }
 
-const config = (rd: string[]) => ['CONFIG_BLK_DEV_INITRD=y', ...['GZIP', 'XZ', 'ZSTD'].map((c) => (rd.includes(c) ? `CONFIG_RD_${c}=y` : `# CONFIG_RD_${c} is not set`)), ''].join('\n');
+const config = (rd: string[]) =>
+  [
+    'CONFIG_BLK_DEV_INITRD=y',
+    ...['GZIP', 'XZ', 'ZSTD'].map((c) => (rd.includes(c) ? `CONFIG_RD_${c}=y` : `# CONFIG_RD_${c} is not set`)),
+    '',
+  ].join('\n');
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'df-live-initramfs-'));
-  kernelDir = process.env.DISTROFORGE_KERNEL_DIR ?? (await execa(join(repoRoot, 'tools/fetch-kernel'), { timeout: 600_000 })).stdout.trim();
+  kernelDir =
+    process.env.DISTROFORGE_KERNEL_DIR ??
+    (await execa(join(repoRoot, 'tools/fetch-kernel'), { timeout: 600_000 })).stdout.trim();
   version = (await readFile(join(kernelDir, '.version'), 'utf8')).trim();
 }, 600_000);
 afterAll(async () => {

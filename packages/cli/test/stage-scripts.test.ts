@@ -22,10 +22,12 @@ let upstream: StageResult<unknown>;
 
 /** A static busybox is a whole userland for a root of one file. */
 async function busyboxRoot(root: string): Promise<void> {
-  for (const dir of ['bin', 'etc', 'run', 'var/lib', 'proc', 'sys', 'dev', 'tmp']) await mkdir(join(root, dir), { recursive: true });
+  for (const dir of ['bin', 'etc', 'run', 'var/lib', 'proc', 'sys', 'dev', 'tmp'])
+    await mkdir(join(root, dir), { recursive: true });
   await copyFile('/bin/busybox', join(root, 'bin', 'busybox'));
   await chmod(join(root, 'bin', 'busybox'), 0o755);
-  for (const tool of ['sh', 'echo', 'cat', 'chown', 'chmod', 'rm', 'mkdir', 'ls', 'test']) await symlink('busybox', join(root, 'bin', tool));
+  for (const tool of ['sh', 'echo', 'cat', 'chown', 'chmod', 'rm', 'mkdir', 'ls', 'test'])
+    await symlink('busybox', join(root, 'bin', tool));
   await writeFile(join(root, 'etc', 'shared'), 'upstream\n');
   await writeFile(join(root, 'etc', 'gone'), 'to be removed\n');
   await mkdir(join(root, 'var', 'lib', 'owned'));
@@ -34,7 +36,13 @@ async function busyboxRoot(root: string): Promise<void> {
 function context(profileDir: string, yaml: string): BuildContext {
   const reporter = new Reporter({ quiet: true, out: new PassThrough() });
   return {
-    loaded: { dir: profileDir, profileFile: join(profileDir, 'profile.yaml'), profile: parseProfile(yaml), packages: [], overlayDir: undefined },
+    loaded: {
+      dir: profileDir,
+      profileFile: join(profileDir, 'profile.yaml'),
+      profile: parseProfile(yaml),
+      packages: [],
+      overlayDir: undefined,
+    },
     paths: { profileDir, stateDir: join(profileDir, '.distroforge'), outDir: join(profileDir, 'out') },
     reporter,
     cache: new StageCache(join(profileDir, '.distroforge'), reporter),
@@ -48,7 +56,8 @@ async function profileWith(scripts: Record<string, string>, yaml: string): Promi
   await mkdir(join(dir, 'scripts'));
   await mkdir(join(dir, 'data'));
   await writeFile(join(dir, 'data', 'value'), 'from the profile\n');
-  for (const [name, body] of Object.entries(scripts)) await writeFile(join(dir, 'scripts', name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  for (const [name, body] of Object.entries(scripts))
+    await writeFile(join(dir, 'scripts', name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
   return context(dir, `name: p\nsource: {type: apt}\n${yaml}`);
 }
 
@@ -56,7 +65,14 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'df-scripts-'));
   const dir = join(work, 'upstream');
   await busyboxRoot(join(dir, 'rootfs'));
-  const manifest: Manifest = { format: 'distroforge-manifest', version: 1, entries: [{ path: '/var/lib/owned', uid: 7, gid: 7, mode: 0o750 }, { path: '/dev/console', type: 'char', major: 5, minor: 1, uid: 0, gid: 0, mode: 0o600 }] };
+  const manifest: Manifest = {
+    format: 'distroforge-manifest',
+    version: 1,
+    entries: [
+      { path: '/var/lib/owned', uid: 7, gid: 7, mode: 0o750 },
+      { path: '/dev/console', type: 'char', major: 5, minor: 1, uid: 0, gid: 0, mode: 0o600 },
+    ],
+  };
   await writeManifest(join(dir, 'manifest.json'), manifest);
   upstream = { name: 'overlay', key: 'upstream-key', dir, result: {}, cached: false, ms: 0 };
 });
@@ -84,7 +100,9 @@ describe('scriptStage', () => {
     );
     const result = await scriptStage(ctx, 'postinstall', upstream);
     const root = join(result.dir, 'rootfs');
-    expect(await readFile(join(root, 'etc', 'env'), 'utf8')).toBe(`postinstall amd64 ${EPOCH} iso disk\nfrom the profile\n`);
+    expect(await readFile(join(root, 'etc', 'env'), 'utf8')).toBe(
+      `postinstall amd64 ${EPOCH} iso disk\nfrom the profile\n`,
+    );
     expect(await readFile(join(root, 'etc', 'owned-before'), 'utf8')).toMatch(/^drwxr-x---\s+\d+\s+7\s+7 /);
     // The upstream stage's tree is not written through.
     expect(await readFile(join(upstream.dir, 'rootfs', 'etc', 'shared'), 'utf8')).toBe('upstream\n');
@@ -97,22 +115,36 @@ describe('scriptStage', () => {
     expect(entry('/dev/console')).toMatchObject({ type: 'char', major: 5, minor: 1 });
     // Everything is the builder's again, nothing newer than the epoch, the profile's copy gone.
     if (process.getuid?.() !== 0) expect((await lstat(join(root, 'var', 'lib', 'new'))).uid).toBe(process.getuid?.());
-    for (const path of ['etc/shared', 'etc', 'var/lib/new', 'etc/env']) expect((await lstat(join(root, path))).mtimeMs, path).toBeLessThanOrEqual(EPOCH * 1000);
+    for (const path of ['etc/shared', 'etc', 'var/lib/new', 'etc/env'])
+      expect((await lstat(join(root, path))).mtimeMs, path).toBeLessThanOrEqual(EPOCH * 1000);
     expect(await readdir(join(root, 'run'))).toEqual([]);
     // The same scripts and tree: cached.
     expect((await scriptStage(ctx, 'postinstall', upstream)).cached).toBe(true);
   });
 
   it('has no network unless the script asks for it', async () => {
-    const ctx = await profileWith({ 'net.sh': 'cat /proc/net/dev > /etc/net' }, 'scripts:\n  prepare: [scripts/net.sh]\n');
+    const ctx = await profileWith(
+      { 'net.sh': 'cat /proc/net/dev > /etc/net' },
+      'scripts:\n  prepare: [scripts/net.sh]\n',
+    );
     const result = await scriptStage(ctx, 'prepare', upstream);
-    const interfaces = (await readFile(join(result.dir, 'rootfs', 'etc', 'net'), 'utf8')).split('\n').slice(2).filter(Boolean).map((l) => l.split(':')[0]!.trim());
+    const interfaces = (await readFile(join(result.dir, 'rootfs', 'etc', 'net'), 'utf8'))
+      .split('\n')
+      .slice(2)
+      .filter(Boolean)
+      .map((l) => l.split(':')[0]!.trim());
     expect(interfaces).toEqual(['lo']);
   });
 
   it('a failing script is a ProfileScriptError with phase, script, status, output tail and log; no partial output stays', async () => {
     const lines = Array.from({ length: 30 }, (_, i) => `echo line-${i + 1}`).join('\n');
-    const ctx = await profileWith({ 'ok.sh': 'echo fine', 'bad.sh': `${lines}\nmkdir /var/lib/left && echo x > /var/lib/left/f && chown -R 9:9 /var/lib/left && chmod 700 /var/lib/left\necho the-reason >&2\nexit 7` }, 'scripts:\n  finalize: [scripts/ok.sh, scripts/bad.sh]\n');
+    const ctx = await profileWith(
+      {
+        'ok.sh': 'echo fine',
+        'bad.sh': `${lines}\nmkdir /var/lib/left && echo x > /var/lib/left/f && chown -R 9:9 /var/lib/left && chmod 700 /var/lib/left\necho the-reason >&2\nexit 7`,
+      },
+      'scripts:\n  finalize: [scripts/ok.sh, scripts/bad.sh]\n',
+    );
     const error = await scriptStage(ctx, 'finalize', upstream).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProfileScriptError);
     const failure = error as ProfileScriptError;
@@ -125,7 +157,9 @@ describe('scriptStage', () => {
     expect(failure.path).toBe(join(ctx.paths.stateDir, 'logs', 'finalize', '2-bad.sh.log'));
     expect(await readFile(failure.path!, 'utf8')).toMatch(/line-1\n/);
     expect(failure.hint).toMatch(/nothing was published/);
-    expect((await readdir(join(ctx.paths.stateDir, 'stages', 'finalize'))).filter((n) => !n.startsWith('.stale'))).toEqual([]);
+    expect(
+      (await readdir(join(ctx.paths.stateDir, 'stages', 'finalize'))).filter((n) => !n.startsWith('.stale')),
+    ).toEqual([]);
   });
 });
 
@@ -143,21 +177,45 @@ describe('checks when the profile loads', () => {
       return loadProfile(dir).catch((e: unknown) => e as Error);
     };
     const notExecutable = await load('scripts:\n  prepare:\n    - scripts/a.sh\n');
-    expect(notExecutable.message).toMatch(/profile\.yaml:5:7: scripts\.prepare\.0: scripts\/a\.sh is not executable \(mode 644\)/);
-    expect((await load('scripts:\n  finalize: [{ path: scripts/b.sh, inputs: [data/missing] }]\n')).message).toMatch(/scripts\.finalize\.0\.inputs: data\/missing: no such file or folder/);
-    expect((await load('scripts:\n  postinstall: [scripts/out.sh]\n')).message).toMatch(/scripts\/out\.sh leads out of the profile directory/);
-    expect((await load('extraTrees:\n  - { from: tree.txt, to: /opt/x }\n')).message).toMatch(/extraTrees\.0\.from: tree\.txt is neither a folder nor a tarball/);
-    expect((await load('scripts:\n  prepare: [/usr/bin/env]\n')).message).toMatch(/scripts\.prepare\.0: a path inside the profile directory/);
-    expect((await load('extraTrees:\n  - { from: ., to: opt }\n')).message).toMatch(/extraTrees\.0\.to: an absolute path in the image/);
-    expect((await load('extraTrees:\n  - { from: ., to: /opt, owner: root }\n')).message).toMatch(/extraTrees\.0\.owner: expected "uid:gid"/);
+    expect(notExecutable.message).toMatch(
+      /profile\.yaml:5:7: scripts\.prepare\.0: scripts\/a\.sh is not executable \(mode 644\)/,
+    );
+    expect((await load('scripts:\n  finalize: [{ path: scripts/b.sh, inputs: [data/missing] }]\n')).message).toMatch(
+      /scripts\.finalize\.0\.inputs: data\/missing: no such file or folder/,
+    );
+    expect((await load('scripts:\n  postinstall: [scripts/out.sh]\n')).message).toMatch(
+      /scripts\/out\.sh leads out of the profile directory/,
+    );
+    expect((await load('extraTrees:\n  - { from: tree.txt, to: /opt/x }\n')).message).toMatch(
+      /extraTrees\.0\.from: tree\.txt is neither a folder nor a tarball/,
+    );
+    expect((await load('scripts:\n  prepare: [/usr/bin/env]\n')).message).toMatch(
+      /scripts\.prepare\.0: a path inside the profile directory/,
+    );
+    expect((await load('extraTrees:\n  - { from: ., to: opt }\n')).message).toMatch(
+      /extraTrees\.0\.to: an absolute path in the image/,
+    );
+    expect((await load('extraTrees:\n  - { from: ., to: /opt, owner: root }\n')).message).toMatch(
+      /extraTrees\.0\.owner: expected "uid:gid"/,
+    );
     const ok = await load('scripts:\n  prepare: [scripts/b.sh]\nextraTrees:\n  - { from: scripts, to: /opt/s }\n');
-    expect(ok).toMatchObject({ profile: { scripts: { prepare: ['scripts/b.sh'], postinstall: [], finalize: [] }, extraTrees: [{ from: 'scripts', to: '/opt/s', owner: '0:0' }] } });
+    expect(ok).toMatchObject({
+      profile: {
+        scripts: { prepare: ['scripts/b.sh'], postinstall: [], finalize: [] },
+        extraTrees: [{ from: 'scripts', to: '/opt/s', owner: '0:0' }],
+      },
+    });
   });
 
   it('refuses scripts and extraTrees for a busybox source', async () => {
     const { loadProfile } = await import('../src/profile/load-profile.js');
     const dir = await mkdtemp(join(work, 'busybox-'));
-    await writeFile(join(dir, 'profile.yaml'), 'name: p\nsource: {type: busybox}\noutputs: [initramfs]\nextraTrees: []\n');
-    await expect(loadProfile(dir)).rejects.toThrow(/extraTrees: a busybox root takes its files from airootfs\/ only: a busybox source cannot honour it/);
+    await writeFile(
+      join(dir, 'profile.yaml'),
+      'name: p\nsource: {type: busybox}\noutputs: [initramfs]\nextraTrees: []\n',
+    );
+    await expect(loadProfile(dir)).rejects.toThrow(
+      /extraTrees: a busybox root takes its files from airootfs\/ only: a busybox source cannot honour it/,
+    );
   });
 });

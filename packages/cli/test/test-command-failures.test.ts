@@ -56,8 +56,14 @@ function expectTestFailure(run: JsonRun): void {
   expect(run.exitCode).toBe(exitCodes.testFailed);
   expect(run.result.ok).toBe(false);
   expect(run.boot.ok).toBe(false);
-  expect(run.events.find((e) => e.type === 'error')).toMatchObject({ code: 'ERR_TEST_FAILED', exitCode: 5, message: '1 of 1 boots failed' });
-  expect(run.events.find((e) => e.type === 'stage-end' && e.stage === 'boot bios/direct')).toMatchObject({ failed: true });
+  expect(run.events.find((e) => e.type === 'error')).toMatchObject({
+    code: 'ERR_TEST_FAILED',
+    exitCode: 5,
+    message: '1 of 1 boots failed',
+  });
+  expect(run.events.find((e) => e.type === 'stage-end' && e.stage === 'boot bios/direct')).toMatchObject({
+    failed: true,
+  });
 }
 
 /** The messages the command printed (the text a terminal shows; --json carries them as message events). */
@@ -86,9 +92,21 @@ describe('distroforge test fails', () => {
     expect(run.boot.error).toBeUndefined();
     expect(run.boot.commands).toEqual([
       { run: 'cat /etc/hostname', expect: 'minimal', ok: true, matched: true, exitStatus: 0, output: 'minimal' },
-      { run: 'cat /etc/hostname', expect: 'not-this-host', ok: false, matched: false, exitStatus: 0, output: 'minimal' },
+      {
+        run: 'cat /etc/hostname',
+        expect: 'not-this-host',
+        ok: false,
+        matched: false,
+        exitStatus: 0,
+        output: 'minimal',
+      },
     ]);
-    expect(messages(run)).toEqual(expect.arrayContaining(['FAIL boot bios/direct: 1 of 2 checks failed', '  check "cat /etc/hostname" expected "not-this-host", got "minimal"']));
+    expect(messages(run)).toEqual(
+      expect.arrayContaining([
+        'FAIL boot bios/direct: 1 of 2 checks failed',
+        '  check "cat /etc/hostname" expected "not-this-host", got "minimal"',
+      ]),
+    );
     await expectLastLines(run);
   }, 600_000);
 
@@ -102,7 +120,10 @@ describe('distroforge test fails', () => {
     expect(check).toMatchObject({ ok: false, matched: true, output: expect.stringContaining('/etc/motd') });
     expect(check!.exitStatus).not.toBe(0);
     expect(messages(run)).toEqual(
-      expect.arrayContaining(['FAIL boot bios/direct: 1 of 1 checks failed', `  check "ls /etc/motd /etc/no-such-file" exited with status ${check!.exitStatus}`]),
+      expect.arrayContaining([
+        'FAIL boot bios/direct: 1 of 1 checks failed',
+        `  check "ls /etc/motd /etc/no-such-file" exited with status ${check!.exitStatus}`,
+      ]),
     );
     await expectLastLines(run);
   }, 600_000);
@@ -133,7 +154,9 @@ describe('distroforge test fails', () => {
     // --ready and --timeout replace the profile's: this system prints "distroforge: ready", never this.
     const run = await testJson('--ready', 'distroforge: never printed', '--timeout', '30');
     expectTestFailure(run);
-    expect(run.boot.error).toMatch(/^ERR_QEMU_TIMEOUT: timed out after 30\.0 s waiting for "distroforge: never printed"/);
+    expect(run.boot.error).toMatch(
+      /^ERR_QEMU_TIMEOUT: timed out after 30\.0 s waiting for "distroforge: never printed"/,
+    );
     expect(run.boot.readyMs).toBeUndefined();
     expect(run.boot.commands).toEqual([]);
     expect(messages(run)).toContain(`FAIL boot bios/direct: ${run.boot.error}`);

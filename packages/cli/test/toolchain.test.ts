@@ -13,7 +13,9 @@ async function installedVersion(deb: string): Promise<string> {
 
 it('the image stage depends on squashfs-wrap and on the installed squashfs-tools, as dpkg reports them', async () => {
   const toolchain = await stageToolchain('image');
-  const own = JSON.parse(await readFile(join(packages, 'squashfs-wrap', 'package.json'), 'utf8')) as { version: string };
+  const own = JSON.parse(await readFile(join(packages, 'squashfs-wrap', 'package.json'), 'utf8')) as {
+    version: string;
+  };
   expect(toolchain['@distroforge/squashfs-wrap']).toBe(own.version);
   expect(toolchain['deb:squashfs-tools']).toBe(await installedVersion('squashfs-tools'));
   expect(toolchain['@distroforge/cli']).toMatch(/^\d+\.\d+\.\d+/);

@@ -20,7 +20,13 @@ export interface CachedArtifact<T> {
  * an output. `build`'s result (JSON) is kept beside the file and returned on a hit. Without a
  * `cacheDir` it only builds. The cache is a convenience: failing to write it never fails a build.
  */
-export async function cachedArtifact<T>(cacheDir: string | undefined, kind: string, key: unknown, output: string, build: () => Promise<T>): Promise<CachedArtifact<T>> {
+export async function cachedArtifact<T>(
+  cacheDir: string | undefined,
+  kind: string,
+  key: unknown,
+  output: string,
+  build: () => Promise<T>,
+): Promise<CachedArtifact<T>> {
   if (cacheDir === undefined) return { result: await build(), cached: false };
   const name = `${kind}-${createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 32)}`;
   const file = join(cacheDir, name);
@@ -62,7 +68,9 @@ async function readMeta<T>(path: string): Promise<{ result: T } | undefined> {
 
 /** Keeps the KEEP_PER_KIND most recently used entries of `kind` (by their result file's mtime). */
 async function prune(cacheDir: string, kind: string): Promise<void> {
-  const metas = (await readdir(cacheDir)).filter((n) => n.startsWith(`${kind}-`) && n.endsWith('.json')).map((n) => join(cacheDir, n));
+  const metas = (await readdir(cacheDir))
+    .filter((n) => n.startsWith(`${kind}-`) && n.endsWith('.json'))
+    .map((n) => join(cacheDir, n));
   for (const meta of await leastRecentlyUsed(metas, KEEP_PER_KIND)) {
     await rm(meta, { force: true });
     await rm(meta.slice(0, -'.json'.length), { force: true });

@@ -58,10 +58,15 @@ export function parseCommandLine<F extends Readonly<Record<string, FlagSpec>>>(
   }
   if (spec.maxPositionals !== undefined && parsed.positionals.length > spec.maxPositionals) {
     const stray = parsed.positionals[spec.maxPositionals] as string;
-    const expected = spec.maxPositionals === 0 ? 'no arguments besides flags' : `${spec.maxPositionals === 1 ? 'one' : spec.maxPositionals} ${spec.positionalNames ?? 'argument'}`;
+    const expected =
+      spec.maxPositionals === 0
+        ? 'no arguments besides flags'
+        : `${spec.maxPositionals === 1 ? 'one' : spec.maxPositionals} ${spec.positionalNames ?? 'argument'}`;
     throw new UsageError(`unexpected argument '${stray}': this command takes ${expected}`, {
       value: stray,
-      hint: stray.startsWith('-') ? `flags go before '--'; after it '${stray}' is an argument` : 'quote an argument that contains spaces; see --help',
+      hint: stray.startsWith('-')
+        ? `flags go before '--'; after it '${stray}' is an argument`
+        : 'quote an argument that contains spaces; see --help',
     });
   }
   const min = spec.minPositionals ?? 0;
@@ -82,17 +87,24 @@ export interface SubcommandLineSpec {
  * as the hint, the rest as parseCommandLine parses it. `--help`/`-h` anywhere gives `help: true`
  * (and no command when it comes first).
  */
-export function parseSubcommandLine(argv: readonly string[], spec: SubcommandLineSpec): ParsedCommandLine & { command: string | undefined; help: boolean } {
+export function parseSubcommandLine(
+  argv: readonly string[],
+  spec: SubcommandLineSpec,
+): ParsedCommandLine & { command: string | undefined; help: boolean } {
   const [first, ...rest] = argv;
   const known = Object.keys(spec.commands);
-  if (first === undefined || first === '--help' || first === '-h') return { command: undefined, help: first !== undefined, values: {}, positionals: [] };
+  if (first === undefined || first === '--help' || first === '-h')
+    return { command: undefined, help: first !== undefined, values: {}, positionals: [] };
   const command = spec.commands[first];
   if (command === undefined) {
     const near = closestWord(first, known);
-    throw new UsageError(first.startsWith('-') ? `expected a command before '${first}'` : `unknown command '${first}'`, {
-      value: first,
-      hint: near === undefined || first.startsWith('-') ? `commands: ${known.join(', ')}` : `did you mean ${near}?`,
-    });
+    throw new UsageError(
+      first.startsWith('-') ? `expected a command before '${first}'` : `unknown command '${first}'`,
+      {
+        value: first,
+        hint: near === undefined || first.startsWith('-') ? `commands: ${known.join(', ')}` : `did you mean ${near}?`,
+      },
+    );
   }
   const flags = { ...command.flags, help: { type: 'boolean', short: 'h' } } satisfies Record<string, FlagSpec>;
   const parsed = parseCommandLine(rest, { ...command, flags });

@@ -21,8 +21,14 @@ export interface DecompressOptions {
 
 // -T1: the callers already run decoders side by side (two packages unpack at once); xz >= 5.6 would
 // otherwise take every core for each. -q (xz, zstd) keeps errors but drops warnings from stderr.
-const externalTools: Record<Exclude<Compressor, 'gzip'>, { spec: ToolSpec; args: (options: DecompressOptions) => string[] }> = {
-  xz: { spec: knownTools.xz, args: (options) => ['-d', '-c', '-q', '-T1', ...(options.singleStream ? ['--single-stream'] : [])] },
+const externalTools: Record<
+  Exclude<Compressor, 'gzip'>,
+  { spec: ToolSpec; args: (options: DecompressOptions) => string[] }
+> = {
+  xz: {
+    spec: knownTools.xz,
+    args: (options) => ['-d', '-c', '-q', '-T1', ...(options.singleStream ? ['--single-stream'] : [])],
+  },
   lzma: { spec: knownTools.xz, args: () => ['-d', '-c', '-q', '--format=lzma'] },
   zstd: { spec: knownTools.zstd, args: () => ['-d', '-c', '-q'] },
   // No -q: bzip2's -q also silences the error that says why it failed.
@@ -40,9 +46,14 @@ const externalTools: Record<Exclude<Compressor, 'gzip'>, { spec: ToolSpec; args:
  * (the caller's own read error wins over the decoder's reaction to input that stopped). Stopping
  * early (`break`, `return`) ends the decoder and stops reading `source`.
  */
-export async function* decompress(source: ByteChunks, compression: Compression, options: DecompressOptions = {}): AsyncGenerator<Buffer> {
+export async function* decompress(
+  source: ByteChunks,
+  compression: Compression,
+  options: DecompressOptions = {},
+): AsyncGenerator<Buffer> {
   if (compression === 'none') {
-    for await (const chunk of source) yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    for await (const chunk of source)
+      yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     return;
   }
   if (compression === 'gzip') yield* gunzip(source, options);
@@ -57,7 +68,10 @@ const gunzipReadAhead = 4 << 20;
 
 async function* gunzip(source: ByteChunks, options: DecompressOptions): AsyncGenerator<Buffer> {
   // zlib streams pass stream options on to their Transform (Node's types list only the zlib ones).
-  const zlibOptions: ZlibOptions & TransformOptions = { chunkSize: gunzipChunkSize, readableHighWaterMark: gunzipReadAhead };
+  const zlibOptions: ZlibOptions & TransformOptions = {
+    chunkSize: gunzipChunkSize,
+    readableHighWaterMark: gunzipReadAhead,
+  };
   const inflater = createGunzip(zlibOptions);
   const feeding = feed(source, inflater);
   try {
@@ -74,7 +88,11 @@ async function* gunzip(source: ByteChunks, options: DecompressOptions): AsyncGen
   if (failed) throw failed.error;
 }
 
-async function* throughTool(source: ByteChunks, compressor: Exclude<Compressor, 'gzip'>, options: DecompressOptions): AsyncGenerator<Buffer> {
+async function* throughTool(
+  source: ByteChunks,
+  compressor: Exclude<Compressor, 'gzip'>,
+  options: DecompressOptions,
+): AsyncGenerator<Buffer> {
   const { spec, args: argsFor } = externalTools[compressor];
   const tool = await findTool(spec).catch(async (error: unknown) => {
     // Nothing will read the source: close it (a file stream would otherwise keep its descriptor).
@@ -84,7 +102,14 @@ async function* throughTool(source: ByteChunks, compressor: Exclude<Compressor, 
   const args = argsFor(options);
   // Loaded on first use: gzip and stored data never need it (nor does a bin's start-up).
   const { execa } = await import('execa');
-  const child = execa(tool.path, args, { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false, encoding: 'buffer' });
+  const child = execa(tool.path, args, {
+    stdin: 'pipe',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
+    encoding: 'buffer',
+  });
   let logTail = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     logTail = (logTail + chunk.toString()).slice(-2000);
@@ -98,7 +123,10 @@ async function* throughTool(source: ByteChunks, compressor: Exclude<Compressor, 
     const result = await child;
     finished = true;
     if (result.exitCode !== 0) {
-      const status = result.exitCode === undefined ? `was killed (${result.signal ?? 'no exit code'})` : `exited with ${result.exitCode}`;
+      const status =
+        result.exitCode === undefined
+          ? `was killed (${result.signal ?? 'no exit code'})`
+          : `exited with ${result.exitCode}`;
       throw new DecompressError(compressor, `${tool.name} ${args.join(' ')} ${status}: ${logTail.trim()}`, {
         origin: options.origin,
         command: [tool.path, ...args],
@@ -132,7 +160,10 @@ async function closeSource(source: ByteChunks): Promise<void> {
  * the feeding quietly, since the tool reports why through its exit status. `settled()` tells
  * whether the source failed.
  */
-function feed(source: ByteChunks, target: Writable): { settled(): Promise<{ failed: { error: unknown } | undefined }> } {
+function feed(
+  source: ByteChunks,
+  target: Writable,
+): { settled(): Promise<{ failed: { error: unknown } | undefined }> } {
   // Errors of the target surface through its reader (the tool's exit status, zlib's error event).
   target.on('error', () => undefined);
   const run = (async () => {

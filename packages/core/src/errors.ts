@@ -40,7 +40,14 @@ export class DistroforgeError extends Error {
   }
 
   toJSON(): Record<string, unknown> {
-    return { name: this.name, code: this.code, message: this.message, hint: this.hint, path: this.path, value: this.value };
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      hint: this.hint,
+      path: this.path,
+      value: this.value,
+    };
   }
 }
 
@@ -92,21 +99,35 @@ const coreHints: Record<CoreErrorCode, string> = {
   ERR_FILE_CHANGED: 'something else truncated the file while it was hashed; build again',
   ERR_DECOMPRESS_CORRUPT: 'the data is damaged (or not what its name or header says): download or build it again',
   ERR_DECOMPRESS_TRUNCATED: 'the data ends early (an interrupted download or copy): download or build it again',
-  ERR_PATH_ESCAPE: 'a symlink in the root climbs above it with ..; remove it, or make it absolute (absolute targets resolve inside the root)',
-  ERR_PATH_LOOP: 'the root has a symlink loop (or a chain of more than 40 links) on this path; fix the link named in the message',
-  ERR_PATH_NAME_TOO_LONG: 'shorten the name to at most 255 bytes (UTF-8: accented letters take 2, most CJK characters 3)',
+  ERR_PATH_ESCAPE:
+    'a symlink in the root climbs above it with ..; remove it, or make it absolute (absolute targets resolve inside the root)',
+  ERR_PATH_LOOP:
+    'the root has a symlink loop (or a chain of more than 40 links) on this path; fix the link named in the message',
+  ERR_PATH_NAME_TOO_LONG:
+    'shorten the name to at most 255 bytes (UTF-8: accented letters take 2, most CJK characters 3)',
   ERR_PATH_TOO_LONG: 'use a shorter root directory (e.g. under /tmp), or a shallower tree',
   ERR_USERNS_DISABLED: 'enable user namespaces with the sysctl named in the message (and in /etc/sysctl.d/ to keep it)',
-  ERR_USERNS_RESTRICTED: 'allow user namespaces: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or an AppArmor profile with "userns,"',
-  ERR_SUBID_RANGE_MISSING: 'as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER (a range no other user has)',
-  ERR_USERNS_UNAVAILABLE: 'check that user namespaces are enabled and that newuidmap/newgidmap (package uidmap) are installed setuid root',
-  ERR_USERNS_ID_UNMAPPED: 'only ids 0..65535 exist in an image built in a user namespace; something outside the build may have changed the tree',
-  ERR_USERNS_CHOWN: 'read the message: the tree may be on a file system that refuses chown (e.g. NFS with root squash); build on a local disk',
+  ERR_USERNS_RESTRICTED:
+    'allow user namespaces: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or an AppArmor profile with "userns,"',
+  ERR_SUBID_RANGE_MISSING:
+    'as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER (a range no other user has)',
+  ERR_USERNS_UNAVAILABLE:
+    'check that user namespaces are enabled and that newuidmap/newgidmap (package uidmap) are installed setuid root',
+  ERR_USERNS_ID_UNMAPPED:
+    'only ids 0..65535 exist in an image built in a user namespace; something outside the build may have changed the tree',
+  ERR_USERNS_CHOWN:
+    'read the message: the tree may be on a file system that refuses chown (e.g. NFS with root squash); build on a local disk',
 };
 
 /** Builds a core error with the default hint of its code unless one is given. */
-export function coreError(code: CoreErrorCode, message: string, details: ErrorDetails = {}): DistroforgeError & { readonly code: CoreErrorCode } {
-  return new DistroforgeError(code, message, withHint(code, details)) as DistroforgeError & { readonly code: CoreErrorCode };
+export function coreError(
+  code: CoreErrorCode,
+  message: string,
+  details: ErrorDetails = {},
+): DistroforgeError & { readonly code: CoreErrorCode } {
+  return new DistroforgeError(code, message, withHint(code, details)) as DistroforgeError & {
+    readonly code: CoreErrorCode;
+  };
 }
 
 function withHint(code: CoreErrorCode, details: ErrorDetails): ErrorDetails {
@@ -157,10 +178,14 @@ export class ToolFailedError extends DistroforgeError {
   readonly logTail: string;
   constructor(command: readonly string[], exitCode: number | undefined, logTail: string, details: ErrorDetails = {}) {
     const shown = command.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
-    super('ERR_TOOL_FAILED', `${command[0]} failed${exitCode === undefined ? '' : ` with exit code ${exitCode}`}: ${shown}${logTail ? `\n${logTail}` : ''}`, {
-      ...details,
-      hint: details.hint ?? (details.path ? `full log: ${details.path}` : coreHints.ERR_TOOL_FAILED),
-    });
+    super(
+      'ERR_TOOL_FAILED',
+      `${command[0]} failed${exitCode === undefined ? '' : ` with exit code ${exitCode}`}: ${shown}${logTail ? `\n${logTail}` : ''}`,
+      {
+        ...details,
+        hint: details.hint ?? (details.path ? `full log: ${details.path}` : coreHints.ERR_TOOL_FAILED),
+      },
+    );
     this.command = [...command];
     this.exitCode = exitCode;
     this.logTail = logTail;
@@ -183,17 +208,28 @@ export class DecompressError extends DistroforgeError {
   constructor(
     compressor: Compressor,
     detail: string,
-    details: ErrorDetails & { origin?: string | undefined; command?: readonly string[]; exitCode?: number | undefined; logTail?: string } = {},
+    details: ErrorDetails & {
+      origin?: string | undefined;
+      command?: readonly string[];
+      exitCode?: number | undefined;
+      logTail?: string;
+    } = {},
   ) {
     const { origin, command, exitCode, logTail = '', ...rest } = details;
     // zlib, xz, zstd and bzip2 each word a cut-off input differently.
-    const truncated = /unexpected end|truncated|premature end|incomplete|ends unexpectedly/i.test(`${detail}\n${logTail}`);
+    const truncated = /unexpected end|truncated|premature end|incomplete|ends unexpectedly/i.test(
+      `${detail}\n${logTail}`,
+    );
     const code = truncated ? 'ERR_DECOMPRESS_TRUNCATED' : 'ERR_DECOMPRESS_CORRUPT';
-    super(code, `${origin === undefined ? '' : `${origin}: `}${truncated ? 'truncated' : 'damaged'} ${compressor} data: ${detail}`, {
-      ...withHint(code, rest),
-      value: compressor,
-      ...(origin === undefined ? {} : { path: origin }),
-    });
+    super(
+      code,
+      `${origin === undefined ? '' : `${origin}: `}${truncated ? 'truncated' : 'damaged'} ${compressor} data: ${detail}`,
+      {
+        ...withHint(code, rest),
+        value: compressor,
+        ...(origin === undefined ? {} : { path: origin }),
+      },
+    );
     this.compressor = compressor;
     this.command = command === undefined ? undefined : [...command];
     this.exitCode = exitCode;

@@ -7,7 +7,10 @@ export const brokenPipeExitCode = 141;
  * and, unhandled, crashes the process with a stack trace. Exits with 141 (what `set -o pipefail`
  * reports for `cat FILE | head`); any other stream error is rethrown.
  */
-export function exitOnBrokenPipe(stream: NodeJS.WriteStream = process.stdout, exit: (code: number) => void = (code) => process.exit(code)): void {
+export function exitOnBrokenPipe(
+  stream: NodeJS.WriteStream = process.stdout,
+  exit: (code: number) => void = (code) => process.exit(code),
+): void {
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') exit(brokenPipeExitCode);
     else throw error;

@@ -32,7 +32,13 @@ export function parseFilefrag(output: string, size: number): ByteRange[] | undef
   const lines = output.split('\n');
   const fsType = /^Filesystem type is: ([0-9a-f]+)$/.exec(lines[0]?.trim() ?? '')?.[1];
   const blockSize = Number(/\((\d+) blocks? of (\d+) bytes\)\s*$/.exec(lines[1] ?? '')?.[2]);
-  if (!fsType || !TRUSTED_FILESYSTEMS.has(fsType) || !(blockSize > 0) || !/^\s*ext:\s+logical_offset:/.test(lines[2] ?? '')) return undefined;
+  if (
+    !fsType ||
+    !TRUSTED_FILESYSTEMS.has(fsType) ||
+    !(blockSize > 0) ||
+    !/^\s*ext:\s+logical_offset:/.test(lines[2] ?? '')
+  )
+    return undefined;
   const ranges: ByteRange[] = [];
   for (const line of lines.slice(3)) {
     const extent = /^\s*\d+:\s+(\d+)\.\.\s*(\d+):/.exec(line);

@@ -18,7 +18,13 @@ interface Entry {
 
 const isEntry = (value: unknown): value is Entry => {
   const v = value as Partial<Entry> | null;
-  return typeof v === 'object' && v !== null && typeof v.digest === 'string' && /^[0-9a-f]{64}$/.test(v.digest) && typeof v.hashedAt === 'number';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.digest === 'string' &&
+    /^[0-9a-f]{64}$/.test(v.digest) &&
+    typeof v.hashedAt === 'number'
+  );
 };
 const digests = new PersistedMap(isEntry);
 

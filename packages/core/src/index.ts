@@ -52,8 +52,22 @@ export {
 export { closestWord } from './closest-word.js';
 export { exitOnBrokenPipe, brokenPipeExitCode } from './exit-on-broken-pipe.js';
 export * from './user-namespace/index.js';
-export { compressors, compressorMagicBytes, sniffCompressor, compressionOfFileName, type Compressor, type Compression } from './compression.js';
+export {
+  compressors,
+  compressorMagicBytes,
+  sniffCompressor,
+  compressionOfFileName,
+  type Compressor,
+  type Compression,
+} from './compression.js';
 export { decompress, type DecompressOptions, type ByteChunks } from './decompress.js';
-export { resolveInRoot, resolveInRootSync, maxSymlinkHops, nameMaxBytes, pathMaxBytes, type ResolveInRootOptions } from './resolve-in-root.js';
+export {
+  resolveInRoot,
+  resolveInRootSync,
+  maxSymlinkHops,
+  nameMaxBytes,
+  pathMaxBytes,
+  type ResolveInRootOptions,
+} from './resolve-in-root.js';
 export { DecompressError, RootPathError } from './errors.js';
 export { listTree } from './list-tree.js';

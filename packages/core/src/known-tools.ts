@@ -30,8 +30,18 @@ export const knownTools = {
   unshare: { names: ['unshare'], install: 'apt-get install util-linux', minVersion: '2.32' },
   nsenter: { names: ['nsenter'], install: 'apt-get install util-linux', minVersion: '2.32' },
   // shadow's id mappers print no version; they must be setuid root (the uidmap package makes them so).
-  newuidmap: { names: ['newuidmap'], install: 'apt-get install uidmap', versionArgs: [], parseVersion: () => undefined },
+  newuidmap: {
+    names: ['newuidmap'],
+    install: 'apt-get install uidmap',
+    versionArgs: [],
+    parseVersion: () => undefined,
+  },
   getfattr: { names: ['getfattr'], install: 'apt-get install attr' },
   setfattr: { names: ['setfattr'], install: 'apt-get install attr' },
-  newgidmap: { names: ['newgidmap'], install: 'apt-get install uidmap', versionArgs: [], parseVersion: () => undefined },
+  newgidmap: {
+    names: ['newgidmap'],
+    install: 'apt-get install uidmap',
+    versionArgs: [],
+    parseVersion: () => undefined,
+  },
 } as const satisfies Record<string, ToolSpec>;

@@ -15,7 +15,9 @@ import { coreError } from './errors.js';
 export const manifestEntrySchema = z
   .object({
     /** Absolute path inside the root, normalised: `/etc/shadow`, `/` for the root itself. */
-    path: z.string().refine(isCanonicalPath, { message: 'must be an absolute, normalised path without a trailing slash' }),
+    path: z
+      .string()
+      .refine(isCanonicalPath, { message: 'must be an absolute, normalised path without a trailing slash' }),
     type: z.enum(['file', 'dir', 'symlink', 'char', 'block', 'fifo', 'socket']).optional(),
     uid: z.number().int().min(0).max(0xffffffff).optional(),
     gid: z.number().int().min(0).max(0xffffffff).optional(),

@@ -60,5 +60,7 @@ async function read<V>(path: string, valid: (value: unknown) => value is V): Pro
 
 async function save<V>(path: string, known: Map<string, V>): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  await writeAtomically(path, (temp) => writeFile(temp, `${JSON.stringify({ format: 1, entries: Object.fromEntries(known) })}\n`));
+  await writeAtomically(path, (temp) =>
+    writeFile(temp, `${JSON.stringify({ format: 1, entries: Object.fromEntries(known) })}\n`),
+  );
 }

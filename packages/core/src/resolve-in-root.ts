@@ -93,13 +93,19 @@ function* walkInRoot(root: string, path: string, options: ResolveInRootOptions):
     new RootPathError(code, message, { path, root, ...details });
   const checkHost = (host: string) => {
     const bytes = Buffer.byteLength(host);
-    if (bytes > pathMaxBytes) throw fail('ERR_PATH_TOO_LONG', `${path} needs a ${bytes}-byte path on the host (${host.slice(0, 60)}...); Linux allows ${pathMaxBytes}`, { value: host, bytes });
+    if (bytes > pathMaxBytes)
+      throw fail(
+        'ERR_PATH_TOO_LONG',
+        `${path} needs a ${bytes}-byte path on the host (${host.slice(0, 60)}...); Linux allows ${pathMaxBytes}`,
+        { value: host, bytes },
+      );
   };
   while (pending.length > 0) {
     const name = pending.pop()!;
     if (name === '..') {
       if (resolved.length === 0) {
-        if (refuseAbove) throw fail('ERR_PATH_ESCAPE', `${path} leads above the root ${root} (via ${via})`, { value: via });
+        if (refuseAbove)
+          throw fail('ERR_PATH_ESCAPE', `${path} leads above the root ${root} (via ${via})`, { value: via });
         continue;
       }
       resolved.pop();
@@ -108,7 +114,11 @@ function* walkInRoot(root: string, path: string, options: ResolveInRootOptions):
     }
     const bytes = Buffer.byteLength(name);
     if (bytes > nameMaxBytes) {
-      throw fail('ERR_PATH_NAME_TOO_LONG', `file name ${name.slice(0, 40)}... in ${path} is ${bytes} bytes; Linux allows ${nameMaxBytes}`, { value: name, bytes });
+      throw fail(
+        'ERR_PATH_NAME_TOO_LONG',
+        `file name ${name.slice(0, 40)}... in ${path} is ${bytes} bytes; Linux allows ${nameMaxBytes}`,
+        { value: name, bytes },
+      );
     }
     resolved.push(name);
     if (resolved.length - 1 > missingAt) continue;
@@ -121,7 +131,12 @@ function* walkInRoot(root: string, path: string, options: ResolveInRootOptions):
     }
     if (found === 'present' || (pending.length === 0 && !options.followFinal)) continue;
     via = `/${resolved.join('/')} -> ${found.link}`;
-    if (++hops > maxSymlinkHops) throw fail('ERR_PATH_LOOP', `too many levels of symbolic links resolving ${path} in ${root} (more than ${maxSymlinkHops}; the last: ${via})`, { value: via });
+    if (++hops > maxSymlinkHops)
+      throw fail(
+        'ERR_PATH_LOOP',
+        `too many levels of symbolic links resolving ${path} in ${root} (more than ${maxSymlinkHops}; the last: ${via})`,
+        { value: via },
+      );
     resolved.pop();
     if (found.link.startsWith('/')) resolved.length = 0;
     pending.push(...componentsReversed(found.link));

@@ -56,17 +56,35 @@ export async function runLogged(command: string, args: readonly string[], option
   log.end();
   await finished(log);
   if (result.exitCode === 0 && !result.failed) return String(result.stdout ?? '');
-  const reason = result.timedOut ? 'timed out' : result.isCanceled ? 'canceled' : result.signal ? `killed by ${result.signal}` : undefined;
+  const reason = result.timedOut
+    ? 'timed out'
+    : result.isCanceled
+      ? 'canceled'
+      : result.signal
+        ? `killed by ${result.signal}`
+        : undefined;
   const tail = await logTail(options.logFile, 15, options.tailFilter);
-  throw new ToolFailedError([command, ...args], result.exitCode, reason ? `${reason}\n${tail}` : tail, { path: options.logFile });
+  throw new ToolFailedError([command, ...args], result.exitCode, reason ? `${reason}\n${tail}` : tail, {
+    path: options.logFile,
+  });
 }
 
 /** The last non-empty lines of a log, carriage-return progress redraws collapsed to their last state. */
-export async function logTail(file: string, lines = 15, filter: (line: string) => boolean = () => true): Promise<string> {
+export async function logTail(
+  file: string,
+  lines = 15,
+  filter: (line: string) => boolean = () => true,
+): Promise<string> {
   const text = await readFile(file, 'utf8').catch(() => '');
   return text
     .split('\n')
-    .map((line) => line.split('\r').filter((part) => part.trim() !== '').pop() ?? '')
+    .map(
+      (line) =>
+        line
+          .split('\r')
+          .filter((part) => part.trim() !== '')
+          .pop() ?? '',
+    )
     .filter((line) => line.trim() !== '' && filter(line))
     .slice(-lines)
     .join('\n');

@@ -88,6 +88,8 @@ function hashOnWorker(path: string, size: number, ranges: readonly ByteRange[]):
       } else reject(coreError('ERR_FILE_READ', `cannot hash ${path}: ${message.error}`, { path }));
     });
     worker.once('error', reject);
-    worker.once('exit', (code) => reject(coreError('ERR_FILE_READ', `hashing ${path} stopped (worker exit ${code})`, { path })));
+    worker.once('exit', (code) =>
+      reject(coreError('ERR_FILE_READ', `hashing ${path} stopped (worker exit ${code})`, { path })),
+    );
   });
 }

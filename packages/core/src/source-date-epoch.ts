@@ -8,9 +8,13 @@ export function sourceDateEpoch(fallback?: number, env: NodeJS.ProcessEnv = proc
   const raw = env.SOURCE_DATE_EPOCH;
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw.trim())) {
-    throw coreError('ERR_SOURCE_DATE_EPOCH', `SOURCE_DATE_EPOCH is not a non-negative integer: ${JSON.stringify(raw)}`, {
-      value: raw,
-    });
+    throw coreError(
+      'ERR_SOURCE_DATE_EPOCH',
+      `SOURCE_DATE_EPOCH is not a non-negative integer: ${JSON.stringify(raw)}`,
+      {
+        value: raw,
+      },
+    );
   }
   return Number.parseInt(raw.trim(), 10);
 }

@@ -15,9 +15,16 @@ export function useToolVersionCache(path: string | undefined): void {
 }
 
 /** The tool's version output from the cache, or `run()`'s (then remembered). */
-export async function cachedVersionOutput(path: string, args: readonly string[], run: () => Promise<string>): Promise<string> {
+export async function cachedVersionOutput(
+  path: string,
+  args: readonly string[],
+  run: () => Promise<string>,
+): Promise<string> {
   if (!versions.enabled) return run();
-  const key = await fileStamp(path).then((stamp) => JSON.stringify([stamp, args]), () => undefined);
+  const key = await fileStamp(path).then(
+    (stamp) => JSON.stringify([stamp, args]),
+    () => undefined,
+  );
   if (key === undefined) return run();
   const hit = await versions.get(key);
   if (hit !== undefined) return hit;

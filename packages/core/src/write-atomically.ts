@@ -16,7 +16,10 @@ export async function writeAtomically<T>(
   produce: (tempPath: string) => Promise<T>,
   options: AtomicWriteOptions = {},
 ): Promise<T> {
-  const temp = join(dirname(finalPath), `.${basename(finalPath)}.partial-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const temp = join(
+    dirname(finalPath),
+    `.${basename(finalPath)}.partial-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
   try {
     const result = await produce(temp);
     await rm(finalPath, { recursive: true, force: true });

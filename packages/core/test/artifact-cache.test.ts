@@ -56,8 +56,14 @@ describe('cachedArtifact', () => {
   it('caches builds that return nothing', async () => {
     const cache = join(dir, 'cache4');
     const output = join(dir, 'v');
-    expect(await cachedArtifact(cache, 'void', 1, output, () => writeFile(output, 'v'))).toEqual({ result: undefined, cached: false });
-    expect(await cachedArtifact(cache, 'void', 1, output, () => writeFile(output, 'w'))).toEqual({ result: undefined, cached: true });
+    expect(await cachedArtifact(cache, 'void', 1, output, () => writeFile(output, 'v'))).toEqual({
+      result: undefined,
+      cached: false,
+    });
+    expect(await cachedArtifact(cache, 'void', 1, output, () => writeFile(output, 'w'))).toEqual({
+      result: undefined,
+      cached: true,
+    });
     expect(await readFile(output, 'utf8')).toBe('v');
   });
 

@@ -6,7 +6,9 @@ describe('binErrorExit', () => {
   it('describes a typed error (exit 1), prints the usage for a refused command line (exit 2), rethrows anything else', () => {
     const written: string[] = [];
     const write = (text: string) => void written.push(text);
-    expect(binErrorExit(new DistroforgeError('ERR_X', 'broken', { path: '/p', hint: 'fix it' }), write, 'USAGE')).toBe(1);
+    expect(binErrorExit(new DistroforgeError('ERR_X', 'broken', { path: '/p', hint: 'fix it' }), write, 'USAGE')).toBe(
+      1,
+    );
     expect(written[0]).toContain('ERR_X');
     expect(written[0]).toContain('fix it');
     let parseError: unknown;

@@ -1,8 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { binErrorExit, closestWord, parseCommandLine, parseSubcommandLine, UsageError, type CommandLineSpec } from '@distroforge/core';
+import {
+  binErrorExit,
+  closestWord,
+  parseCommandLine,
+  parseSubcommandLine,
+  UsageError,
+  type CommandLineSpec,
+} from '@distroforge/core';
 
 const spec: CommandLineSpec = {
-  flags: { out: { type: 'string', short: 'o' }, json: { type: 'boolean' }, verbose: { type: 'boolean' }, include: { type: 'string', multiple: true } },
+  flags: {
+    out: { type: 'string', short: 'o' },
+    json: { type: 'boolean' },
+    verbose: { type: 'boolean' },
+    include: { type: 'string', multiple: true },
+  },
   maxPositionals: 1,
   positionalNames: 'PROFILE',
 };
@@ -52,7 +64,12 @@ describe('parseCommandLine', () => {
 describe('parseSubcommandLine', () => {
   const bin = {
     commands: {
-      build: { flags: { json: { type: 'boolean' } }, minPositionals: 1, maxPositionals: 1, positionalNames: 'OPTIONS.json' },
+      build: {
+        flags: { json: { type: 'boolean' } },
+        minPositionals: 1,
+        maxPositionals: 1,
+        positionalNames: 'OPTIONS.json',
+      },
       inspect: { flags: { json: { type: 'boolean' } }, minPositionals: 1, maxPositionals: 1, positionalNames: 'IMAGE' },
     },
   } as const;
@@ -66,17 +83,34 @@ describe('parseSubcommandLine', () => {
   };
 
   it('parses the command and its own command line', () => {
-    expect(parseSubcommandLine(['inspect', 'x.img', '--json'], bin)).toEqual({ command: 'inspect', help: false, values: { json: true }, positionals: ['x.img'] });
+    expect(parseSubcommandLine(['inspect', 'x.img', '--json'], bin)).toEqual({
+      command: 'inspect',
+      help: false,
+      values: { json: true },
+      positionals: ['x.img'],
+    });
     expect(parseSubcommandLine(['--help'], bin)).toMatchObject({ command: undefined, help: true });
     expect(parseSubcommandLine(['build', '-h'], bin)).toMatchObject({ command: 'build', help: true });
   });
 
   it('refuses an unknown command with the nearest one, a missing or a stray argument, and flags of another command', () => {
-    expect(refused(['biuld', 'x.json'])).toMatchObject({ code: 'ERR_USAGE', message: "unknown command 'biuld'", hint: 'did you mean build?' });
-    expect(refused(['--json', 'inspect'])).toMatchObject({ message: "expected a command before '--json'", hint: 'commands: build, inspect' });
+    expect(refused(['biuld', 'x.json'])).toMatchObject({
+      code: 'ERR_USAGE',
+      message: "unknown command 'biuld'",
+      hint: 'did you mean build?',
+    });
+    expect(refused(['--json', 'inspect'])).toMatchObject({
+      message: "expected a command before '--json'",
+      hint: 'commands: build, inspect',
+    });
     expect(refused(['inspect'])).toMatchObject({ message: 'missing argument: expected IMAGE' });
-    expect(refused(['inspect', 'a', 'b'])).toMatchObject({ message: "unexpected argument 'b': this command takes one IMAGE" });
-    expect(refused(['inspect', 'a', '--jsn'])).toMatchObject({ message: "unknown flag '--jsn'", hint: 'did you mean --json?' });
+    expect(refused(['inspect', 'a', 'b'])).toMatchObject({
+      message: "unexpected argument 'b': this command takes one IMAGE",
+    });
+    expect(refused(['inspect', 'a', '--jsn'])).toMatchObject({
+      message: "unknown flag '--jsn'",
+      hint: 'did you mean --json?',
+    });
   });
 });
 

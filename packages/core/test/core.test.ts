@@ -71,7 +71,9 @@ describe('findTool', () => {
   it('rejects a tool older than the minimum version', async () => {
     const dir = await fakeTool('oldtool', 'echo "oldtool 4.4" >&2; exit 1');
     process.env.PATH = dir;
-    await expect(findTool({ names: ['oldtool'], minVersion: '4.5', install: 'apt-get install oldtool' })).rejects.toBeInstanceOf(ToolVersionError);
+    await expect(
+      findTool({ names: ['oldtool'], minVersion: '4.5', install: 'apt-get install oldtool' }),
+    ).rejects.toBeInstanceOf(ToolVersionError);
   });
 
   it('tries alternative names in order', async () => {
@@ -135,7 +137,9 @@ describe('sourceDateEpoch', () => {
     expect(sourceDateEpoch(5, {})).toBe(5);
     expect(sourceDateEpoch(undefined, {})).toBeUndefined();
     expect(sourceDateEpoch(0, { SOURCE_DATE_EPOCH: '0' })).toBe(0);
-    expect(() => sourceDateEpoch(undefined, { SOURCE_DATE_EPOCH: 'yesterday' })).toThrow(/ERR_SOURCE_DATE_EPOCH|not a non-negative/);
+    expect(() => sourceDateEpoch(undefined, { SOURCE_DATE_EPOCH: 'yesterday' })).toThrow(
+      /ERR_SOURCE_DATE_EPOCH|not a non-negative/,
+    );
   });
 });
 

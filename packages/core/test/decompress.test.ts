@@ -94,67 +94,105 @@ describe('decompress', () => {
     expect(Buffer.concat(out)).toEqual(Buffer.from([1, 2, 3, 4]));
   });
 
-  it.each(compressors)('%s: data cut short is ERR_DECOMPRESS_TRUNCATED naming the compressor and origin', async (compressor) => {
-    const data = compressed.get(compressor)!;
-    const error = await collect(decompress(pieces(data.subarray(0, Math.floor(data.length / 2))), compressor, { origin: 'cut.bin' })).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DecompressError);
-    expect(error).toMatchObject({ code: 'ERR_DECOMPRESS_TRUNCATED', value: compressor, compressor, path: 'cut.bin', hint: expect.stringContaining('ends early') });
-    expect((error as Error).message).toMatch(new RegExp(`^cut\\.bin: truncated ${compressor} data: `));
-    if (compressor !== 'gzip') expect((error as DecompressError).command?.[0]).toMatch(/\/(xz|zstd|bzip2)$/);
-  });
+  it.each(compressors)(
+    '%s: data cut short is ERR_DECOMPRESS_TRUNCATED naming the compressor and origin',
+    async (compressor) => {
+      const data = compressed.get(compressor)!;
+      const error = await collect(
+        decompress(pieces(data.subarray(0, Math.floor(data.length / 2))), compressor, { origin: 'cut.bin' }),
+      ).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DecompressError);
+      expect(error).toMatchObject({
+        code: 'ERR_DECOMPRESS_TRUNCATED',
+        value: compressor,
+        compressor,
+        path: 'cut.bin',
+        hint: expect.stringContaining('ends early'),
+      });
+      expect((error as Error).message).toMatch(new RegExp(`^cut\\.bin: truncated ${compressor} data: `));
+      if (compressor !== 'gzip') expect((error as DecompressError).command?.[0]).toMatch(/\/(xz|zstd|bzip2)$/);
+    },
+  );
 
-  it.each(compressors)('%s: damaged data is a DecompressError (never a raw error, never silently wrong output)', async (compressor) => {
-    const data = Buffer.from(compressed.get(compressor)!);
-    // Past the headers, inside the compressed blocks.
-    for (let at = Math.floor(data.length / 3); at < Math.floor(data.length / 3) + 64; at++) data[at]! ^= 0x55;
-    const result = await collect(decompress(pieces(data), compressor)).catch((e: unknown) => e);
-    expect(result).toBeInstanceOf(DecompressError);
-    expect((result as DecompressError).code).toMatch(/^ERR_DECOMPRESS_(CORRUPT|TRUNCATED)$/);
-    expect((result as DecompressError).hint).toBeTruthy();
-  });
+  it.each(compressors)(
+    '%s: damaged data is a DecompressError (never a raw error, never silently wrong output)',
+    async (compressor) => {
+      const data = Buffer.from(compressed.get(compressor)!);
+      // Past the headers, inside the compressed blocks.
+      for (let at = Math.floor(data.length / 3); at < Math.floor(data.length / 3) + 64; at++) data[at]! ^= 0x55;
+      const result = await collect(decompress(pieces(data), compressor)).catch((e: unknown) => e);
+      expect(result).toBeInstanceOf(DecompressError);
+      expect((result as DecompressError).code).toMatch(/^ERR_DECOMPRESS_(CORRUPT|TRUNCATED)$/);
+      expect((result as DecompressError).hint).toBeTruthy();
+    },
+  );
 
   it('data that is not of the named compressor is ERR_DECOMPRESS_CORRUPT with the tool and its exit code', async () => {
     const error = await collect(decompress(pieces(plain), 'xz', { origin: 'x' })).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'ERR_DECOMPRESS_CORRUPT', value: 'xz', exitCode: 1, logTail: expect.stringMatching(/format/i) });
-    await expect(collect(decompress(pieces(plain), 'gzip'))).rejects.toMatchObject({ code: 'ERR_DECOMPRESS_CORRUPT', value: 'gzip' });
+    expect(error).toMatchObject({
+      code: 'ERR_DECOMPRESS_CORRUPT',
+      value: 'xz',
+      exitCode: 1,
+      logTail: expect.stringMatching(/format/i),
+    });
+    await expect(collect(decompress(pieces(plain), 'gzip'))).rejects.toMatchObject({
+      code: 'ERR_DECOMPRESS_CORRUPT',
+      value: 'gzip',
+    });
   });
 
-  it.each(['gzip', 'xz', 'zstd'] as const)('%s: an error of the source itself is rethrown as is, not reported as damaged data', async (compressor) => {
-    const failure = new Error('device went away');
-    async function* failing() {
-      yield compressed.get(compressor)!.subarray(0, 1000);
-      throw failure;
-    }
-    await expect(collect(decompress(failing(), compressor))).rejects.toBe(failure);
-  });
-
-  it.each(['gzip', 'xz'] as const)('%s: stopping early ends the decoder and stops reading the source', async (compressor) => {
-    const data = await compressWith(compressor, randomBytes(1 << 20));
-    let closed = false;
-    let pulled = 0;
-    async function* source() {
-      try {
-        for await (const piece of pieces(data, 4096)) {
-          pulled++;
-          yield piece;
-        }
-      } finally {
-        closed = true;
+  it.each(['gzip', 'xz', 'zstd'] as const)(
+    '%s: an error of the source itself is rethrown as is, not reported as damaged data',
+    async (compressor) => {
+      const failure = new Error('device went away');
+      async function* failing() {
+        yield compressed.get(compressor)!.subarray(0, 1000);
+        throw failure;
       }
-    }
-    for await (const chunk of decompress(source(), compressor)) {
-      expect(chunk.length).toBeGreaterThan(0);
-      break;
-    }
-    expect(closed).toBe(true);
-    expect(pulled).toBeLessThan(data.length / 4096 / 2);
-  });
+      await expect(collect(decompress(failing(), compressor))).rejects.toBe(failure);
+    },
+  );
+
+  it.each(['gzip', 'xz'] as const)(
+    '%s: stopping early ends the decoder and stops reading the source',
+    async (compressor) => {
+      const data = await compressWith(compressor, randomBytes(1 << 20));
+      let closed = false;
+      let pulled = 0;
+      async function* source() {
+        try {
+          for await (const piece of pieces(data, 4096)) {
+            pulled++;
+            yield piece;
+          }
+        } finally {
+          closed = true;
+        }
+      }
+      for await (const chunk of decompress(source(), compressor)) {
+        expect(chunk.length).toBeGreaterThan(0);
+        break;
+      }
+      expect(closed).toBe(true);
+      expect(pulled).toBeLessThan(data.length / 4096 / 2);
+    },
+  );
 
   it('xz: concatenated streams are decoded; singleStream stops after the first and ignores what follows', async () => {
     const first = await compressWith('xz', Buffer.from('first\n'));
     const second = await compressWith('xz', Buffer.from('second\n'));
-    expect((await collect(decompress(pieces(Buffer.concat([first, second]), 7), 'xz'))).toString()).toBe('first\nsecond\n');
-    expect((await collect(decompress(pieces(Buffer.concat([first, second, Buffer.from('trailing junk')]), 7), 'xz', { singleStream: true }))).toString()).toBe('first\n');
+    expect((await collect(decompress(pieces(Buffer.concat([first, second]), 7), 'xz'))).toString()).toBe(
+      'first\nsecond\n',
+    );
+    expect(
+      (
+        await collect(
+          decompress(pieces(Buffer.concat([first, second, Buffer.from('trailing junk')]), 7), 'xz', {
+            singleStream: true,
+          }),
+        )
+      ).toString(),
+    ).toBe('first\n');
   });
 
   describe('without the external tools', () => {

@@ -19,9 +19,13 @@ describe('exitOnBrokenPipe', () => {
       for (let i = 0; i < 100000; i++) if (!process.stdout.write(line)) await new Promise((r) => process.stdout.once('drain', r));
       process.stderr.write('not reached\\n');
     `;
-    const run = await execa('bash', ['-o', 'pipefail', '-c', 'node --input-type=module -e "$1" | head -c 10 >/dev/null', 'bash', script], {
-      reject: false,
-    });
+    const run = await execa(
+      'bash',
+      ['-o', 'pipefail', '-c', 'node --input-type=module -e "$1" | head -c 10 >/dev/null', 'bash', script],
+      {
+        reject: false,
+      },
+    );
     expect(run.stderr).toBe('');
     expect(run.exitCode).toBe(brokenPipeExitCode);
   });

@@ -2,7 +2,14 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { canonicalManifestPath, emptyManifest, manifestLookup, mergeManifest, readManifest, writeManifest } from '@distroforge/core';
+import {
+  canonicalManifestPath,
+  emptyManifest,
+  manifestLookup,
+  mergeManifest,
+  readManifest,
+  writeManifest,
+} from '@distroforge/core';
 
 describe('manifest', () => {
   it('merges per field, later wins, sorted by path, without mutating inputs', () => {
@@ -34,8 +41,14 @@ describe('manifest', () => {
     const m = mergeManifest(emptyManifest(), [{ path: '/usr/bin/ping', caps: 'cap_net_raw=ep', mode: 0o755 }]);
     await writeManifest(join(dir, 'm.json'), m);
     expect(await readManifest(join(dir, 'm.json'))).toEqual(m);
-    await writeFile(join(dir, 'bad.json'), JSON.stringify({ format: 'distroforge-manifest', version: 1, entries: [{ path: 'rel' }] }));
-    await expect(readManifest(join(dir, 'bad.json'))).rejects.toMatchObject({ code: 'ERR_MANIFEST_INVALID', value: 'entries.0.path' });
+    await writeFile(
+      join(dir, 'bad.json'),
+      JSON.stringify({ format: 'distroforge-manifest', version: 1, entries: [{ path: 'rel' }] }),
+    );
+    await expect(readManifest(join(dir, 'bad.json'))).rejects.toMatchObject({
+      code: 'ERR_MANIFEST_INVALID',
+      value: 'entries.0.path',
+    });
     expect((await readFile(join(dir, 'm.json'), 'utf8')).split('\n')).toHaveLength(8);
   });
 });

@@ -3,7 +3,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { maxSymlinkHops, resolveInRoot, resolveInRootSync, RootPathError, type ResolveInRootOptions } from '../src/index.js';
+import {
+  maxSymlinkHops,
+  resolveInRoot,
+  resolveInRootSync,
+  RootPathError,
+  type ResolveInRootOptions,
+} from '../src/index.js';
 
 let work: string;
 let root: string;
@@ -29,8 +35,8 @@ beforeAll(async () => {
   build(root, {
     'usr/bin/sh': 'sh',
     'usr/lib/systemd/': '/',
-    'bin': '-> usr/bin',
-    'lib': '-> /usr/lib',
+    bin: '-> usr/bin',
+    lib: '-> /usr/lib',
     'etc/alternatives/editor': '-> /usr/bin/sh',
     'etc/editor': '-> alternatives/editor',
     'etc/hostile-abs': `-> ${outside}`,
@@ -46,7 +52,7 @@ beforeAll(async () => {
     'loop/b': '-> a',
     'loop/self': '-> self',
     'x/y/': '/',
-    'physical': '-> /x/y',
+    physical: '-> /x/y',
   });
   // A chain of exactly maxSymlinkHops links (ok) and one of one more (ELOOP).
   for (let i = 0; i < maxSymlinkHops + 1; i++) symlinkSync(`h${i + 1}`, join(root, `h${i}`));
@@ -107,11 +113,21 @@ describe('resolveInRoot', () => {
   });
 
   it('a .. above the root, in the path or in a link target: refused by default, naming the link; clamped on request', async () => {
-    await expect(resolveBoth('/../etc')).rejects.toMatchObject({ code: 'ERR_PATH_ESCAPE', path: '/../etc', value: '/../etc', root });
+    await expect(resolveBoth('/../etc')).rejects.toMatchObject({
+      code: 'ERR_PATH_ESCAPE',
+      path: '/../etc',
+      value: '/../etc',
+      root,
+    });
     await expect(resolveBoth('usr/../../etc')).rejects.toMatchObject({ code: 'ERR_PATH_ESCAPE' });
     const error = await resolveBoth('/etc/hostile-up/etc/file').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RootPathError);
-    expect(error).toMatchObject({ code: 'ERR_PATH_ESCAPE', path: '/etc/hostile-up/etc/file', value: '/etc/hostile-up -> ../../../../../../..', hint: expect.stringContaining('symlink') });
+    expect(error).toMatchObject({
+      code: 'ERR_PATH_ESCAPE',
+      path: '/etc/hostile-up/etc/file',
+      value: '/etc/hostile-up -> ../../../../../../..',
+      hint: expect.stringContaining('symlink'),
+    });
     await expect(resolveBoth('/etc/hostile-up-abs/secret')).rejects.toMatchObject({ code: 'ERR_PATH_ESCAPE' });
 
     const clamp = { aboveRoot: 'clamp' } as const;
@@ -124,15 +140,26 @@ describe('resolveInRoot', () => {
 
   it(`follows at most ${maxSymlinkHops} links (the kernel's ELOOP limit), loops are ERR_PATH_LOOP`, async () => {
     expect(await resolveBoth('/h1/x')).toBe(`/h${maxSymlinkHops + 1}/x`);
-    await expect(resolveBoth('/h0/x')).rejects.toMatchObject({ code: 'ERR_PATH_LOOP', path: '/h0/x', value: expect.stringMatching(/^\/h\d+ -> h\d+$/) });
-    await expect(resolveBoth('/loop/a/x')).rejects.toMatchObject({ code: 'ERR_PATH_LOOP', hint: expect.stringContaining('loop') });
+    await expect(resolveBoth('/h0/x')).rejects.toMatchObject({
+      code: 'ERR_PATH_LOOP',
+      path: '/h0/x',
+      value: expect.stringMatching(/^\/h\d+ -> h\d+$/),
+    });
+    await expect(resolveBoth('/loop/a/x')).rejects.toMatchObject({
+      code: 'ERR_PATH_LOOP',
+      hint: expect.stringContaining('loop'),
+    });
     await expect(resolveBoth('/loop/self', { followFinal: true })).rejects.toMatchObject({ code: 'ERR_PATH_LOOP' });
     expect(await resolveBoth('/loop/self')).toBe('/loop/self');
   });
 
   it('a name over 255 bytes (in the path or a link target) or a host path over 4095 bytes is a typed error', async () => {
     const long = 'é'.repeat(128); // 256 bytes, 128 UTF-16 units
-    await expect(resolveBoth(`/etc/${long}`)).rejects.toMatchObject({ code: 'ERR_PATH_NAME_TOO_LONG', value: long, bytes: 256 });
+    await expect(resolveBoth(`/etc/${long}`)).rejects.toMatchObject({
+      code: 'ERR_PATH_NAME_TOO_LONG',
+      value: long,
+      bytes: 256,
+    });
     expect(await resolveBoth(`/etc/${'é'.repeat(127)}`)).toBe(`/etc/${'é'.repeat(127)}`);
     const deep = Array.from({ length: 20 }, () => 'd'.repeat(250)).join('/');
     await expect(resolveBoth(deep)).rejects.toMatchObject({ code: 'ERR_PATH_TOO_LONG', bytes: expect.any(Number) });
@@ -186,14 +213,21 @@ describe('resolveInRoot against hostile trees (seeded)', () => {
       }
       for (let i = 0; i < 60; i++) {
         const path = targets();
-        for (const options of [{}, { aboveRoot: 'clamp' }, { followFinal: true }, { followFinal: true, aboveRoot: 'clamp' }] as const) {
+        for (const options of [
+          {},
+          { aboveRoot: 'clamp' },
+          { followFinal: true },
+          { followFinal: true, aboveRoot: 'clamp' },
+        ] as const) {
           let resolved: string;
           try {
             resolved = resolveInRootSync(fuzzRoot, path, options);
             expect(await resolveInRoot(fuzzRoot, path, options)).toBe(resolved);
           } catch (error) {
             expect(error).toBeInstanceOf(RootPathError);
-            await expect(resolveInRoot(fuzzRoot, path, options)).rejects.toMatchObject({ code: (error as RootPathError).code });
+            await expect(resolveInRoot(fuzzRoot, path, options)).rejects.toMatchObject({
+              code: (error as RootPathError).code,
+            });
             outcomes.refused++;
             continue;
           }
@@ -206,9 +240,13 @@ describe('resolveInRoot against hostile trees (seeded)', () => {
             const host = join(fuzzRoot, ...parts.slice(0, depth));
             const stats = lstatSync(host, { throwIfNoEntry: false });
             if (!stats) break;
-            if (depth < parts.length || options.followFinal) expect(stats.isSymbolicLink(), `${path} -> ${resolved}: ${host}`).toBe(false);
+            if (depth < parts.length || options.followFinal)
+              expect(stats.isSymbolicLink(), `${path} -> ${resolved}: ${host}`).toBe(false);
             else if (stats.isSymbolicLink()) break;
-            expect(realpathSync(host).startsWith(`${realpathSync(fuzzRoot)}/`) || realpathSync(host) === realpathSync(fuzzRoot)).toBe(true);
+            expect(
+              realpathSync(host).startsWith(`${realpathSync(fuzzRoot)}/`) ||
+                realpathSync(host) === realpathSync(fuzzRoot),
+            ).toBe(true);
           }
         }
       }

@@ -8,7 +8,10 @@ describe('runLogged', () => {
   it('returns stdout, streams output to the log and appends across tools', async () => {
     const log = join(await mkdtemp(join(tmpdir(), 'df-run-')), 'build.log');
     const chunks: string[] = [];
-    const out = await runLogged('sh', ['-c', 'echo hello; echo oops >&2'], { logFile: log, onOutput: (c) => chunks.push(c) });
+    const out = await runLogged('sh', ['-c', 'echo hello; echo oops >&2'], {
+      logFile: log,
+      onOutput: (c) => chunks.push(c),
+    });
     expect(out).toBe('hello');
     await runLogged('sh', ['-c', 'echo second'], { logFile: log });
     const text = await readFile(log, 'utf8');
@@ -20,7 +23,11 @@ describe('runLogged', () => {
 
   it('turns failure into a ToolFailedError with the log tail and path, in the C locale', async () => {
     const log = join(await mkdtemp(join(tmpdir(), 'df-run-')), 'tool.log');
-    const error = await runLogged('sh', ['-c', 'echo "LC_ALL=$LC_ALL TZ=$TZ"; printf "10%%\\r50%%\\r90%%\\n"; echo FATAL: disk full >&2; exit 3'], { logFile: log, append: false }).catch((e: unknown) => e);
+    const error = await runLogged(
+      'sh',
+      ['-c', 'echo "LC_ALL=$LC_ALL TZ=$TZ"; printf "10%%\\r50%%\\r90%%\\n"; echo FATAL: disk full >&2; exit 3'],
+      { logFile: log, append: false },
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ToolFailedError);
     const e = error as ToolFailedError;
     expect(e.exitCode).toBe(3);
@@ -32,6 +39,8 @@ describe('runLogged', () => {
     const log = join(await mkdtemp(join(tmpdir(), 'df-run-')), 'slow.log');
     const slow = await runLogged('sleep', ['5'], { logFile: log, timeoutMs: 200 }).catch((e: unknown) => e);
     expect((slow as ToolFailedError).logTail).toMatch(/^timed out/);
-    await expect(runLogged('true', [], { logFile: '/nonexistent-dir/x.log' })).rejects.toMatchObject({ code: 'ERR_LOG_FILE' });
+    await expect(runLogged('true', [], { logFile: '/nonexistent-dir/x.log' })).rejects.toMatchObject({
+      code: 'ERR_LOG_FILE',
+    });
   });
 });

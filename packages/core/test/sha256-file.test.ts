@@ -15,7 +15,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const header = (fsType: string) => `Filesystem type is: ${fsType}\nFile size of /x is 409600 (100 blocks of 4096 bytes)\n ext:     logical_offset:        physical_offset: length:   expected: flags:\n`;
+const header = (fsType: string) =>
+  `Filesystem type is: ${fsType}\nFile size of /x is 409600 (100 blocks of 4096 bytes)\n ext:     logical_offset:        physical_offset: length:   expected: flags:\n`;
 
 describe('parseFilefrag', () => {
   it('turns extents (delalloc ones too) into merged byte ranges clamped to the size', () => {
@@ -32,7 +33,12 @@ describe('parseFilefrag', () => {
     expect(parseFilefrag(`${header('9123683e')}${extent}`, 8192)).toEqual([{ start: 0, end: 8192 }]);
     expect(parseFilefrag(`${header('1021994')}${extent}`, 8192)).toBeUndefined(); // tmpfs
     expect(parseFilefrag(`${header('ef53')}   0: garbled\n`, 8192)).toBeUndefined();
-    expect(parseFilefrag(`${header('ef53')}   0:        4..       5:      1..     2:      2:\n   1:        1..       2:      9..     10:      2:\n`, 99_999)).toBeUndefined();
+    expect(
+      parseFilefrag(
+        `${header('ef53')}   0:        4..       5:      1..     2:      2:\n   1:        1..       2:      9..     10:      2:\n`,
+        99_999,
+      ),
+    ).toBeUndefined();
     expect(parseFilefrag('FIBMAP: operation not supported\n', 8192)).toBeUndefined();
   });
 });

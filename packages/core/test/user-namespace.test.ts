@@ -47,7 +47,8 @@ async function subidFile(name: string, text: string): Promise<string> {
 
 describe('subordinateRanges', () => {
   it("reads the user's ranges by name or numeric id, in file order, skipping comments and malformed lines", () => {
-    const text = '# comment\nalice:100000:65536\nbob:165536:65536\n1000:300000:10\nalice:bad:1\nalice:1:2:3\n\nalice:400000:65536\n';
+    const text =
+      '# comment\nalice:100000:65536\nbob:165536:65536\n1000:300000:10\nalice:bad:1\nalice:1:2:3\n\nalice:400000:65536\n';
     expect(subordinateRanges(text, { name: 'alice', id: 1000 })).toEqual([
       { start: 100000, count: 65536 },
       { start: 300000, count: 10 },
@@ -80,7 +81,9 @@ describe('prepareUserNamespace refuses, before any work, a machine that cannot',
   it('user namespaces disabled (user.max_user_namespaces = 0), even for root', async () => {
     const sys = await procSys('sys-max0', { 'user.max_user_namespaces': '0' });
     for (const user of [alice, { name: 'root', uid: 0, gid: 0 }]) {
-      await expect(prepareUserNamespace({ user, procSys: sys, subuidFile: await granted(), subgidFile: await granted() })).rejects.toMatchObject({
+      await expect(
+        prepareUserNamespace({ user, procSys: sys, subuidFile: await granted(), subgidFile: await granted() }),
+      ).rejects.toMatchObject({
         code: 'ERR_USERNS_DISABLED',
         value: 'user.max_user_namespaces',
         hint: expect.stringContaining('sysctl -w user.max_user_namespaces='),
@@ -89,18 +92,30 @@ describe('prepareUserNamespace refuses, before any work, a machine that cannot',
   });
 
   it('disabled for ordinary users (Debian kernel.unprivileged_userns_clone = 0), not for root', async () => {
-    const sys = await procSys('sys-clone0', { 'kernel.unprivileged_userns_clone': '0', 'user.max_user_namespaces': '1000' });
-    await expect(prepareUserNamespace({ user: alice, procSys: sys, subuidFile: await granted(), subgidFile: await granted() })).rejects.toMatchObject({
+    const sys = await procSys('sys-clone0', {
+      'kernel.unprivileged_userns_clone': '0',
+      'user.max_user_namespaces': '1000',
+    });
+    await expect(
+      prepareUserNamespace({ user: alice, procSys: sys, subuidFile: await granted(), subgidFile: await granted() }),
+    ).rejects.toMatchObject({
       code: 'ERR_USERNS_DISABLED',
       hint: expect.stringContaining('kernel.unprivileged_userns_clone=1'),
     });
-    const asRoot = await prepareUserNamespace({ user: { name: 'root', uid: 0, gid: 0 }, procSys: sys, subuidFile: await granted(), subgidFile: await granted() });
+    const asRoot = await prepareUserNamespace({
+      user: { name: 'root', uid: 0, gid: 0 },
+      procSys: sys,
+      subuidFile: await granted(),
+      subgidFile: await granted(),
+    });
     expect(asRoot.mapper).toBe('direct');
   });
 
   it("restricted by Ubuntu's AppArmor (kernel.apparmor_restrict_unprivileged_userns = 1)", async () => {
     const sys = await procSys('sys-apparmor', { 'kernel.apparmor_restrict_unprivileged_userns': '1' });
-    await expect(prepareUserNamespace({ user: alice, procSys: sys, subuidFile: await granted(), subgidFile: await granted() })).rejects.toMatchObject({
+    await expect(
+      prepareUserNamespace({ user: alice, procSys: sys, subuidFile: await granted(), subgidFile: await granted() }),
+    ).rejects.toMatchObject({
       code: 'ERR_USERNS_RESTRICTED',
       hint: expect.stringContaining('apparmor_restrict_unprivileged_userns=0'),
     });
@@ -110,7 +125,9 @@ describe('prepareUserNamespace refuses, before any work, a machine that cannot',
     const sys = await procSys('sys-ok', {});
     for (const text of ['bob:100000:65536\n', 'alice:100000:1000\n']) {
       const file = await subidFile('subid-small', text);
-      await expect(prepareUserNamespace({ user: alice, procSys: sys, subuidFile: file, subgidFile: file })).rejects.toMatchObject({
+      await expect(
+        prepareUserNamespace({ user: alice, procSys: sys, subuidFile: file, subgidFile: file }),
+      ).rejects.toMatchObject({
         code: 'ERR_SUBID_RANGE_MISSING',
         path: file,
         value: 'alice',
@@ -128,7 +145,14 @@ describe('prepareUserNamespace refuses, before any work, a machine that cannot',
     process.env.PATH = bin;
     clearToolCache();
     try {
-      await expect(prepareUserNamespace({ user: alice, procSys: await procSys('sys-ok2', {}), subuidFile: await granted(), subgidFile: await granted() })).rejects.toMatchObject({
+      await expect(
+        prepareUserNamespace({
+          user: alice,
+          procSys: await procSys('sys-ok2', {}),
+          subuidFile: await granted(),
+          subgidFile: await granted(),
+        }),
+      ).rejects.toMatchObject({
         code: 'ERR_TOOL_MISSING',
         message: expect.stringContaining('apt-get install uidmap'),
       });
@@ -138,13 +162,23 @@ describe('prepareUserNamespace refuses, before any work, a machine that cannot',
     }
   });
 
-  it("maps the user to 0 and 1..65535 to its subordinate range; root without one gets the documented default", async () => {
+  it('maps the user to 0 and 1..65535 to its subordinate range; root without one gets the documented default', async () => {
     const sys = await procSys('sys-ok3', {});
-    const ns = await prepareUserNamespace({ user: alice, procSys: sys, subuidFile: await granted(), subgidFile: await granted() });
+    const ns = await prepareUserNamespace({
+      user: alice,
+      procSys: sys,
+      subuidFile: await granted(),
+      subgidFile: await granted(),
+    });
     expect(idMapText(ns.ids.uid)).toBe('0 1000 1\n1 100000 65535\n');
     expect(ns.owner).toEqual({ uid: 1000, gid: 1000 });
     const none = await subidFile('none', '');
-    const root = await prepareUserNamespace({ user: { name: 'root', uid: 0, gid: 0 }, procSys: sys, subuidFile: none, subgidFile: none });
+    const root = await prepareUserNamespace({
+      user: { name: 'root', uid: 0, gid: 0 },
+      procSys: sys,
+      subuidFile: none,
+      subgidFile: none,
+    });
     expect(idMapText(root.ids.gid)).toBe(`0 0 1\n1 ${ROOT_DEFAULT_SUBORDINATE_START} 65535\n`);
   });
 });
@@ -165,16 +199,21 @@ describe('runInUserNamespace and withImageRoot (real namespaces)', () => {
     const controller = new AbortController();
     const tag = `df-abort-probe-${process.pid}`;
     setTimeout(() => controller.abort(), 500);
-    const result = await runInUserNamespace(ns, ['/bin/sh', '-c', `sleep 300 & sleep 301; echo ${tag}`], { signal: controller.signal });
+    const result = await runInUserNamespace(ns, ['/bin/sh', '-c', `sleep 300 & sleep 301; echo ${tag}`], {
+      signal: controller.signal,
+    });
     expect(result.exitCode).not.toBe(0);
     const left = await execa('pgrep', ['-f', 'sleep 30[01]'], { reject: false });
-    const ours = left.stdout.split('\n').filter(Boolean).filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sleep');
-      } catch {
-        return false;
-      }
-    });
+    const ours = left.stdout
+      .split('\n')
+      .filter(Boolean)
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sleep');
+        } catch {
+          return false;
+        }
+      });
     expect(ours).toEqual([]);
   });
 
@@ -188,20 +227,30 @@ describe('runInUserNamespace and withImageRoot (real namespaces)', () => {
     if (ns.mapper === 'direct') await chown(root, ns.owner.uid, ns.owner.gid);
     const logFile = join(work, 'image.log');
     await writeFile(logFile, '');
-    const script = 'echo uid=$(busybox id -u); echo pid1=$(busybox cat /proc/1/comm); busybox ls /dev | busybox tr "\\n" " "; echo; busybox touch /sys/x 2>/dev/null || echo sys-read-only; busybox cat /proc/net/dev | busybox tail -n +3 | busybox cut -d: -f1 | busybox tr -d " "; echo hostname=$(busybox hostname)';
+    const script =
+      'echo uid=$(busybox id -u); echo pid1=$(busybox cat /proc/1/comm); busybox ls /dev | busybox tr "\\n" " "; echo; busybox touch /sys/x 2>/dev/null || echo sys-read-only; busybox cat /proc/net/dev | busybox tail -n +3 | busybox cut -d: -f1 | busybox tr -d " "; echo hostname=$(busybox hostname)';
     await withImageRoot(root, { env: { PATH: '/bin' }, logFile }, async (session) => {
       await session.run(['/bin/sh', '-c', script]);
-      await expect(session.run(['/bin/sh', '-c', 'echo about to fail; exit 7'])).rejects.toMatchObject({ code: 'ERR_TOOL_FAILED', exitCode: 7, path: logFile, message: expect.stringContaining('about to fail') });
+      await expect(session.run(['/bin/sh', '-c', 'echo about to fail; exit 7'])).rejects.toMatchObject({
+        code: 'ERR_TOOL_FAILED',
+        exitCode: 7,
+        path: logFile,
+        message: expect.stringContaining('about to fail'),
+      });
     });
     const log = await readFile(logFile, 'utf8');
     expect(log).toContain('uid=0');
     expect(log).toMatch(/pid1=(sh|busybox)/);
-    expect(log).toContain("fd full null pts random shm stderr stdin stdout tty urandom zero");
+    expect(log).toContain('fd full null pts random shm stderr stdin stdout tty urandom zero');
     expect(log).toContain('sys-read-only');
     expect(log).toMatch(/\nlo\n/);
     expect(log).not.toMatch(/\neth|\nens|\nenp/);
     // Nothing of the mounts is left in the tree: only the empty mount points.
-    expect((await execa('ls', ['-A', join(root, 'dev'), join(root, 'proc'), join(root, 'tmp')])).stdout.split('\n').filter((l) => l && !l.endsWith(':'))).toEqual([]);
+    expect(
+      (await execa('ls', ['-A', join(root, 'dev'), join(root, 'proc'), join(root, 'tmp')])).stdout
+        .split('\n')
+        .filter((l) => l && !l.endsWith(':')),
+    ).toEqual([]);
   });
 });
 
@@ -213,9 +262,26 @@ describe('keepAclsAsSeenInside', () => {
     if (ns.mapper === 'direct') await chown(tree, ns.owner.uid, ns.owner.gid);
     // user::rwx group::r-x group:4:r-x mask::r-x other::r-x, as setfacl -m g:adm:rx writes it.
     const acl = '0x0200000001000700ffffffff04000500ffffffff08000500040000001000050' + '0ffffffff20000500ffffffff';
-    const set = await runInUserNamespace(ns, ['setfattr', '-n', 'system.posix_acl_access', '-v', acl, join(tree, 'journal')]);
+    const set = await runInUserNamespace(ns, [
+      'setfattr',
+      '-n',
+      'system.posix_acl_access',
+      '-v',
+      acl,
+      join(tree, 'journal'),
+    ]);
     expect(set.stderr).toBe('');
-    const onHost = async () => (await execa('getfattr', ['-n', 'system.posix_acl_access', '-e', 'hex', '--absolute-names', join(tree, 'journal')])).stdout;
+    const onHost = async () =>
+      (
+        await execa('getfattr', [
+          '-n',
+          'system.posix_acl_access',
+          '-e',
+          'hex',
+          '--absolute-names',
+          join(tree, 'journal'),
+        ])
+      ).stdout;
     const hostGid = outsideId(ns.ids.gid, 4)!;
     const hex = (id: number) => Buffer.from(new Uint32Array([id]).buffer).toString('hex');
     expect(await onHost()).toContain(`08000500${hex(hostGid)}`);
@@ -240,11 +306,15 @@ describe('as an ordinary user (the tests create one when they run as root)', () 
     return JSON.parse(stdout.trim().split('\n').at(-1)!);
   };
 
-  it('is root inside; owners assigned inside land in its subordinate range and come back to it, mode kept; reclaimTree makes a tree removable; an opened namespace shows programs entered later the image\'s owners', async () => {
+  it("is root inside; owners assigned inside land in its subordinate range and come back to it, mode kept; reclaimTree makes a tree removable; an opened namespace shows programs entered later the image's owners", async () => {
     const result = await runProbe(user.prefix, 'run');
     expect(result.code).toBeUndefined();
-    const subuid = subordinateRanges(await readFile('/etc/subuid', 'utf8'), { name: user.name, id: user.uid }).find((r) => r.count >= 65535)!;
-    const subgid = subordinateRanges(await readFile('/etc/subgid', 'utf8'), { name: user.name, id: user.uid }).find((r) => r.count >= 65535)!;
+    const subuid = subordinateRanges(await readFile('/etc/subuid', 'utf8'), { name: user.name, id: user.uid }).find(
+      (r) => r.count >= 65535,
+    )!;
+    const subgid = subordinateRanges(await readFile('/etc/subgid', 'utf8'), { name: user.name, id: user.uid }).find(
+      (r) => r.count >= 65535,
+    )!;
     expect(result.inside.slice(0, 4)).toEqual(['0', '0', `0 ${user.uid} 1`, `1 ${subuid.start} 65535`]);
     expect(result.assigned).toEqual({ uid: subuid.start + 4, gid: subgid.start + 41, mode: 0o2755 });
     expect(result.released).toEqual({ uid: user.uid, gid: user.gid, mode: 0o2755 });
@@ -252,11 +322,19 @@ describe('as an ordinary user (the tests create one when they run as root)', () 
     expect(result.removableBefore).toBe(false);
     // releaseTree lists what the host could not, reports the image's owners and gives it all back.
     expect(result.listableBefore).toBe(false);
-    expect(result.releasedTree).toMatchObject({ 'home/live': { uid: 1000, gid: 1000, mode: 0o700 }, 'home/live/.profile': { uid: 1000, gid: 1000, mode: 0o644 } });
+    expect(result.releasedTree).toMatchObject({
+      'home/live': { uid: 1000, gid: 1000, mode: 0o700 },
+      'home/live/.profile': { uid: 1000, gid: 1000, mode: 0o644 },
+    });
     expect(result.listableAfter).toBe(true);
     expect(result.homeMode).toBe(0o700);
     // openUserNamespace: a program entered later is root inside and sees the image's owner of the home.
-    expect(result.opened).toMatchObject({ exitCode: 0, lines: ['0', '1000 1000 700', '.profile'], holderAlive: true, holderAfterClose: false });
+    expect(result.opened).toMatchObject({
+      exitCode: 0,
+      lines: ['0', '1000 1000 700', '.profile'],
+      holderAlive: true,
+      holderAfterClose: false,
+    });
   });
 
   it('a range /etc/subuid does not grant is refused by newuidmap: ERR_USERNS_UNAVAILABLE', async () => {
@@ -271,6 +349,9 @@ describe('as an ordinary user (the tests create one when they run as root)', () 
   it('a user without any subordinate range (nobody) is refused with ERR_SUBID_RANGE_MISSING', async () => {
     if (!isRoot) return; // only root can become nobody
     const result = await runProbe(asUser({ uid: 65534, gid: 65534 }), 'prepare');
-    expect(result).toMatchObject({ code: 'ERR_SUBID_RANGE_MISSING', hint: expect.stringContaining('usermod --add-subuids') });
+    expect(result).toMatchObject({
+      code: 'ERR_SUBID_RANGE_MISSING',
+      hint: expect.stringContaining('usermod --add-subuids'),
+    });
   });
 });

@@ -87,16 +87,28 @@ const BASE_SIZE_STEP = 64 * MiB;
  * followed by an ext4 data partition for the overlay's upper layer. Every GUID, UUID and serial derives from the
  * seed; the image is written to a temporary name and renamed.
  */
-export async function assembleDisk(given: AssembleDiskOptions, prepared: AssembleDiskPrepared = {}): Promise<AssembledDisk> {
+export async function assembleDisk(
+  given: AssembleDiskOptions,
+  prepared: AssembleDiskPrepared = {},
+): Promise<AssembledDisk> {
   const options = parseOptions(assembleDiskOptionsSchema, given, invalidDiskOptions);
-  for (const [what, path] of [['kernel', options.kernel], ['initrd', options.initrd]] as const) {
+  for (const [what, path] of [
+    ['kernel', options.kernel],
+    ['initrd', options.initrd],
+  ] as const) {
     await stat(path).catch((cause: unknown) => {
       throw new DiskInputMissingError(what, path, { cause });
     });
   }
   const logFile = options.logFile ?? `${options.output}.log`;
   await writeFile(logFile, '');
-  const speculative = 'directory' in options.root && options.root.base ? await speculateBaseCopy(options.root.base.cacheDir, dirname(options.output), { logFile, signal: options.signal }) : undefined;
+  const speculative =
+    'directory' in options.root && options.root.base
+      ? await speculateBaseCopy(options.root.base.cacheDir, dirname(options.output), {
+          logFile,
+          signal: options.signal,
+        })
+      : undefined;
   try {
     return await assembleWith(options, logFile, speculative, prepared);
   } finally {
@@ -104,37 +116,76 @@ export async function assembleDisk(given: AssembleDiskOptions, prepared: Assembl
   }
 }
 
-async function assembleWith(options: NormalisedDiskOptions, logFile: string, speculative: SpeculativeBaseCopy | undefined, prepared: AssembleDiskPrepared): Promise<AssembledDisk> {
+async function assembleWith(
+  options: NormalisedDiskOptions,
+  logFile: string,
+  speculative: SpeculativeBaseCopy | undefined,
+  prepared: AssembleDiskPrepared,
+): Promise<AssembledDisk> {
   const input = await readRootInput(options.root, prepared.walk);
-  const newest = Math.max(input.newestMtime, ...(await Promise.all([options.kernel, options.initrd].map(async (p) => Math.floor((await stat(p)).mtimeMs / 1000)))));
+  const newest = Math.max(
+    input.newestMtime,
+    ...(await Promise.all(
+      [options.kernel, options.initrd].map(async (p) => Math.floor((await stat(p)).mtimeMs / 1000)),
+    )),
+  );
   const epoch = options.sourceDateEpoch ?? sourceDateEpoch(newest) ?? newest;
-  const extraArgs = typeof options.kernelArgs === 'string' ? options.kernelArgs.split(/\s+/).filter(Boolean) : options.kernelArgs;
+  const extraArgs =
+    typeof options.kernelArgs === 'string' ? options.kernelArgs.split(/\s+/).filter(Boolean) : options.kernelArgs;
   const seed = options.seed ?? (await inputDigest(options, input, extraArgs, epoch));
   const guid = (purpose: string) => deriveGuid(seed, purpose);
   const rootPartuuid = guid('partition:root');
   const dataPartuuid = guid('partition:data');
   const partuuid = (uuid: string) => `PARTUUID=${uuid.toLowerCase()}`;
   // A read-only image root is overlaid by the live init with its upper layer on the data partition.
-  const kernelArgs = input.kind === 'ext4'
-    ? [`root=${partuuid(rootPartuuid)}`, 'rootfstype=ext4', 'rw', 'rootwait', ...extraArgs]
-    : [`root=${partuuid(rootPartuuid)}`, `rootfstype=${input.filesystem}`, 'ro', 'rootwait', ...liveKernelArgs({ persistence: partuuid(dataPartuuid) }), ...extraArgs];
+  const kernelArgs =
+    input.kind === 'ext4'
+      ? [`root=${partuuid(rootPartuuid)}`, 'rootfstype=ext4', 'rw', 'rootwait', ...extraArgs]
+      : [
+          `root=${partuuid(rootPartuuid)}`,
+          `rootfstype=${input.filesystem}`,
+          'ro',
+          'rootwait',
+          ...liveKernelArgs({ persistence: partuuid(dataPartuuid) }),
+          ...extraArgs,
+        ];
   const espSerial = Number.parseInt(guid('esp-serial').slice(0, 8), 16);
-  const espUuid = `${espSerial.toString(16).padStart(8, '0').slice(0, 4)}-${espSerial.toString(16).padStart(8, '0').slice(4)}`.toUpperCase();
+  const espUuid =
+    `${espSerial.toString(16).padStart(8, '0').slice(0, 4)}-${espSerial.toString(16).padStart(8, '0').slice(4)}`.toUpperCase();
 
   const work = await mkdtemp(join(dirname(options.output), `.${basename(options.output)}.work-`));
   try {
     const run = { logFile, signal: options.signal };
     const cached = { cacheDir: options.cacheDir };
     const locations: BootFileLocations = { ...debianBootFiles, ...options.bootFiles };
-    const sbat = options.secureBoot ? await checkSecureBootFiles({ kernel: options.kernel, locations, mokManager: options.mokManager, logFile }) : undefined;
+    const sbat = options.secureBoot
+      ? await checkSecureBootFiles({ kernel: options.kernel, locations, mokManager: options.mokManager, logFile })
+      : undefined;
     // The menu lives in /grub, not /boot/grub: on a Secure Boot ESP, /boot/grub/grub.cfg is the
     // stub that Debian's signed GRUB reads first, which then loads the menu.
     const embedded = `search --no-floppy --fs-uuid --set=root ${grubQuote(espUuid)}\nset prefix=($root)/grub\n`;
     const biosCore = options.bios
-      ? await buildGrubImage({ format: 'i386-pc', output: join(work, 'core.img'), embeddedConfig: embedded, modules: defaultGrubModules.bios, moduleDir: locations.grubI386PcDir, modulePackage: 'grub-pc-bin', ...run, ...cached })
+      ? await buildGrubImage({
+          format: 'i386-pc',
+          output: join(work, 'core.img'),
+          embeddedConfig: embedded,
+          modules: defaultGrubModules.bios,
+          moduleDir: locations.grubI386PcDir,
+          modulePackage: 'grub-pc-bin',
+          ...run,
+          ...cached,
+        })
       : undefined;
     const uefiFiles = options.uefi
-      ? await uefiBootFiles({ secureBoot: options.secureBoot, findBootFiles: embedded, mokManager: options.mokManager, locations, workDir: work, ...run, ...cached })
+      ? await uefiBootFiles({
+          secureBoot: options.secureBoot,
+          findBootFiles: embedded,
+          mokManager: options.mokManager,
+          locations,
+          workDir: work,
+          ...run,
+          ...cached,
+        })
       : [];
     const grubCfg = renderGrubMenu({
       entries: [{ type: 'linux', id: 'default', title: options.menu.title, append: [] }],
@@ -162,20 +213,25 @@ async function assembleWith(options: NormalisedDiskOptions, logFile: string, spe
     });
 
     const imageSize = input.kind === 'image' ? Math.ceil(input.size / MiB) * MiB : 0;
-    const fixed = (options.bios ? MiB : 0) + Math.ceil(esp.size / MiB) * MiB + options.extraPartitions.reduce((sum, p) => sum + Math.ceil(p.size / MiB) * MiB, 0) + imageSize;
+    const fixed =
+      (options.bios ? MiB : 0) +
+      Math.ceil(esp.size / MiB) * MiB +
+      options.extraPartitions.reduce((sum, p) => sum + Math.ceil(p.size / MiB) * MiB, 0) +
+      imageSize;
     const gptOverhead = 2 * MiB;
     // The last partition (the ext4 root, or the data partition after an image root) takes the rest of a given disk size.
     let lastSize = input.kind === 'ext4' ? input.options.size : input.options.data.size;
     if (options.size !== undefined) {
       lastSize = Math.floor((options.size - fixed - gptOverhead) / MiB) * MiB;
-      if (lastSize < 8 * MiB) throw new DiskTooSmallError('the disk', options.size, fixed + gptOverhead + 8 * MiB, { value: 'size' });
+      if (lastSize < 8 * MiB)
+        throw new DiskTooSmallError('the disk', options.size, fixed + gptOverhead + 8 * MiB, { value: 'size' });
     }
     const fstab = options.fstab ? fstabFor(options, input.kind === 'ext4' ? rootPartuuid : undefined, guid) : undefined;
     const contentSize = (tree: RootInput & { kind: 'ext4' }) => {
       const bytes = ext4SizeFor(tree.tree) + tree.options.freeSpace;
       return tree.base ? Math.ceil(bytes / BASE_SIZE_STEP) * BASE_SIZE_STEP : bytes;
     };
-    const rootSize = input.kind === 'ext4' ? lastSize ?? contentSize(input) : input.size;
+    const rootSize = input.kind === 'ext4' ? (lastSize ?? contentSize(input)) : input.size;
     // The ext4 root is made in place, inside the disk image (no root image to copy and hash).
     const ext4Options = (tree: RootInput & { kind: 'ext4' }, disk: string, offset: number) => ({
       directory: tree.options.directory,
@@ -191,25 +247,63 @@ async function assembleWith(options: NormalisedDiskOptions, logFile: string, spe
       sourceDateEpoch: epoch,
       ...run,
     });
-    const buildRoot = async (disk: string, offset: number, diskSize: number): Promise<{ size: number; uuid: string | undefined; notApplied: Ext4Image['notApplied']; base?: Ext4FromBase['base']; changed?: number }> => {
+    const buildRoot = async (
+      disk: string,
+      offset: number,
+      diskSize: number,
+    ): Promise<{
+      size: number;
+      uuid: string | undefined;
+      notApplied: Ext4Image['notApplied'];
+      base?: Ext4FromBase['base'];
+      changed?: number;
+    }> => {
       if (input.kind === 'image') return copyRootImage(input.options.image, disk, offset);
       if (!input.base) return buildExt4Image(ext4Options(input, disk, offset), { tree: input.tree });
-      return buildExt4FromBase({ ...ext4Options(input, disk, offset), fileSize: diskSize, base: input.base, cacheDir: input.base.cacheDir }, { tree: input.tree, speculative, ...prepared });
+      return buildExt4FromBase(
+        { ...ext4Options(input, disk, offset), fileSize: diskSize, base: input.base, cacheDir: input.base.cacheDir },
+        { tree: input.tree, speculative, ...prepared },
+      );
     };
-    const data = input.kind === 'image'
-      ? await buildDataPartition({ work, size: lastSize ?? DEFAULT_DATA_SIZE, label: input.options.data.label, fstab, uuid: guid('filesystem:data'), hashSeed: guid('hash-seed:data'), sourceDateEpoch: epoch, ...run })
-      : undefined;
+    const data =
+      input.kind === 'image'
+        ? await buildDataPartition({
+            work,
+            size: lastSize ?? DEFAULT_DATA_SIZE,
+            label: input.options.data.label,
+            fstab,
+            uuid: guid('filesystem:data'),
+            hashSeed: guid('hash-seed:data'),
+            sourceDateEpoch: epoch,
+            ...run,
+          })
+        : undefined;
     const extras = await Promise.all(options.extraPartitions.map((p) => extraContent(p, seed, epoch, work, run)));
     const requests: PartitionRequest[] = [
       ...(options.bios ? [{ name: 'BIOS boot', type: 'bios-boot', size: MiB, guid: guid('partition:bios') }] : []),
       { name: 'ESP', type: 'esp', size: esp.size, guid: guid('partition:esp') },
-      ...options.extraPartitions.map((p) => ({ name: p.name, type: p.type, size: p.size, guid: guid(`partition:extra:${p.name}`) })),
+      ...options.extraPartitions.map((p) => ({
+        name: p.name,
+        type: p.type,
+        size: p.size,
+        guid: guid(`partition:extra:${p.name}`),
+      })),
       { name: 'root', type: 'root-x86-64', size: rootSize, guid: rootPartuuid },
       ...(data ? [{ name: 'data', type: 'linux-data', size: data.size, guid: dataPartuuid }] : []),
     ];
-    const table = layoutPartitions(requests, { seed, ...(options.size === undefined ? {} : { diskSize: options.size }) });
+    const table = layoutPartitions(requests, {
+      seed,
+      ...(options.size === undefined ? {} : { diskSize: options.size }),
+    });
     const at = (name: string) => table.partitions.find((p) => p.name === name)!;
-    const bios = biosCore ? await prepareBiosBoot(join(locations.grubI386PcDir, 'boot.img'), biosCore, at('BIOS boot').firstLba, MiB / SECTOR) : undefined;
+    const bios = biosCore
+      ? await prepareBiosBoot(
+          join(locations.grubI386PcDir, 'boot.img'),
+          biosCore,
+          at('BIOS boot').firstLba,
+          MiB / SECTOR,
+        )
+      : undefined;
 
     const raw = options.format === 'raw' ? undefined : join(work, 'disk.img');
     const writeRaw = async (path: string) => {
@@ -274,19 +368,43 @@ async function assembleWith(options: NormalisedDiskOptions, logFile: string, spe
  * The default seed: what the image is made of (tree listing with mtimes as the image stores them
  * and the manifest, or the root image's bytes; kernel, initrd, arguments, layout).
  */
-async function inputDigest(options: NormalisedDiskOptions, input: RootInput, args: readonly string[], epoch: number): Promise<string> {
+async function inputDigest(
+  options: NormalisedDiskOptions,
+  input: RootInput,
+  args: readonly string[],
+  epoch: number,
+): Promise<string> {
   const hash = createHash('sha256');
-  const root = input.kind === 'ext4'
-    ? { tree: input.tree.map((e) => [e.path, e.type, e.size, Math.min(e.mtimeSec, epoch)]), manifest: input.manifest, rootSize: input.options.size ?? null }
-    : { image: await sha256File(input.options.image), data: input.options.data };
-  hash.update(JSON.stringify({ ...root, args, extra: options.extraPartitions, size: options.size ?? null, bios: options.bios, uefi: options.uefi, fstab: options.fstab }));
+  const root =
+    input.kind === 'ext4'
+      ? {
+          tree: input.tree.map((e) => [e.path, e.type, e.size, Math.min(e.mtimeSec, epoch)]),
+          manifest: input.manifest,
+          rootSize: input.options.size ?? null,
+        }
+      : { image: await sha256File(input.options.image), data: input.options.data };
+  hash.update(
+    JSON.stringify({
+      ...root,
+      args,
+      extra: options.extraPartitions,
+      size: options.size ?? null,
+      bios: options.bios,
+      uefi: options.uefi,
+      fstab: options.fstab,
+    }),
+  );
   hash.update(await sha256File(options.kernel));
   hash.update(await sha256File(options.initrd));
   return hash.digest('hex');
 }
 
 /** A read-only root image copied into its partition; it has no filesystem UUID of ours and no manifest. */
-async function copyRootImage(image: string, disk: string, offset: number): Promise<{ size: number; uuid: undefined; notApplied: Ext4Image['notApplied'] }> {
+async function copyRootImage(
+  image: string,
+  disk: string,
+  offset: number,
+): Promise<{ size: number; uuid: undefined; notApplied: Ext4Image['notApplied'] }> {
   const handle = await open(disk, 'r+');
   try {
     return { size: await copyInto(image, handle, offset), uuid: undefined, notApplied: [] };
@@ -303,7 +421,11 @@ async function copyRootImage(image: string, disk: string, offset: number): Promi
  * The root's /etc/fstab: every partition by its GPT PARTUUID, so nothing depends on device names.
  * Without `rootPartuuid` (a read-only image root, mounted by the initramfs) it lists no `/`.
  */
-export function fstabFor(options: NormalisedDiskOptions, rootPartuuid: string | undefined, guid: (purpose: string) => string): string {
+export function fstabFor(
+  options: NormalisedDiskOptions,
+  rootPartuuid: string | undefined,
+  guid: (purpose: string) => string,
+): string {
   const id = (uuid: string) => `PARTUUID=${uuid.toLowerCase()}`;
   const lines = [
     '# /etc/fstab written by @distroforge/disk-assemble: partitions by GPT PARTUUID',
@@ -313,9 +435,13 @@ export function fstabFor(options: NormalisedDiskOptions, rootPartuuid: string | 
   lines.push(`${id(guid('partition:esp'))} /boot/efi vfat umask=0077,nofail 0 2`);
   for (const p of options.extraPartitions) {
     const filesystem = p.filesystem ?? (partitionTypeGuid(p.type) === partitionTypes.swap ? 'swap' : 'none');
-    if (p.mountPoint && filesystem !== 'ext4') throw new InvalidDiskOptionsError(`partition ${p.name}: a mountPoint needs filesystem ext4`, { value: `extraPartitions.${p.name}.mountPoint` });
+    if (p.mountPoint && filesystem !== 'ext4')
+      throw new InvalidDiskOptionsError(`partition ${p.name}: a mountPoint needs filesystem ext4`, {
+        value: `extraPartitions.${p.name}.mountPoint`,
+      });
     if (filesystem === 'swap') lines.push(`${id(guid(`partition:extra:${p.name}`))} none swap sw,nofail 0 0`);
-    else if (filesystem === 'ext4' && p.mountPoint) lines.push(`${id(guid(`partition:extra:${p.name}`))} ${p.mountPoint} ext4 defaults,nofail 0 2`);
+    else if (filesystem === 'ext4' && p.mountPoint)
+      lines.push(`${id(guid(`partition:extra:${p.name}`))} ${p.mountPoint} ext4 defaults,nofail 0 2`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -327,7 +453,8 @@ async function extraContent(
   work: string,
   run: { logFile: string; signal: AbortSignal | undefined },
 ): Promise<Buffer | string | undefined> {
-  const filesystem = partition.filesystem ?? (partitionTypeGuid(partition.type) === partitionTypes.swap ? 'swap' : 'none');
+  const filesystem =
+    partition.filesystem ?? (partitionTypeGuid(partition.type) === partitionTypes.swap ? 'swap' : 'none');
   const size = Math.ceil(partition.size / MiB) * MiB;
   const uuid = deriveGuid(seed, `filesystem:extra:${partition.name}`);
   if (filesystem === 'swap') return swapHeader(size, uuid, partition.label);

@@ -17,16 +17,29 @@ const KERNEL_SEGMENT = 0x820;
  * sector; core.img's first block list then covers the rest of core.img, which lies contiguously
  * in the partition. Returns the 440 bytes of MBR boot code and the patched core.img.
  */
-export async function prepareBiosBoot(bootImgPath: string, coreImgPath: string, coreLba: number, partitionSectors: number): Promise<{ mbrBootCode: Buffer; coreImage: Buffer }> {
+export async function prepareBiosBoot(
+  bootImgPath: string,
+  coreImgPath: string,
+  coreLba: number,
+  partitionSectors: number,
+): Promise<{ mbrBootCode: Buffer; coreImage: Buffer }> {
   const boot = await readFile(bootImgPath);
-  if (boot.length !== SECTOR || boot.readUInt16LE(510) !== 0xaa55) throw new GrubImageLayoutError(`boot.img is not a 512-byte boot sector`, bootImgPath);
+  if (boot.length !== SECTOR || boot.readUInt16LE(510) !== 0xaa55)
+    throw new GrubImageLayoutError(`boot.img is not a 512-byte boot sector`, bootImgPath);
   const core = Buffer.from(await readFile(coreImgPath));
   const sectors = Math.ceil(core.length / SECTOR);
-  if (sectors > partitionSectors) throw new GrubImageLayoutError(`core.img needs ${sectors} sectors, the BIOS boot partition has ${partitionSectors}`, coreImgPath);
+  if (sectors > partitionSectors)
+    throw new GrubImageLayoutError(
+      `core.img needs ${sectors} sectors, the BIOS boot partition has ${partitionSectors}`,
+      coreImgPath,
+    );
   const length = core.readUInt16LE(BLOCKLIST + 8);
   const segment = core.readUInt16LE(BLOCKLIST + 10);
   if (length !== sectors - 1 || segment !== KERNEL_SEGMENT) {
-    throw new GrubImageLayoutError(`core.img's block list says ${length} sectors at segment 0x${segment.toString(16)}, expected ${sectors - 1} at 0x820`, coreImgPath);
+    throw new GrubImageLayoutError(
+      `core.img's block list says ${length} sectors at segment 0x${segment.toString(16)}, expected ${sectors - 1} at 0x820`,
+      coreImgPath,
+    );
   }
   core.writeBigUInt64LE(BigInt(coreLba + 1), BLOCKLIST);
   const mbr = Buffer.from(boot.subarray(0, 440));

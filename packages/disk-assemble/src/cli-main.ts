@@ -15,13 +15,27 @@ exit codes: 0 done, 1 failed (typed error), 2 usage error
 /** The commands and their flags (exported for the test that checks the usage names exactly these). */
 export const commandLine = {
   commands: {
-    build: { flags: { json: { type: 'boolean' } }, minPositionals: 1, maxPositionals: 1, positionalNames: 'OPTIONS.json' },
-    inspect: { flags: { json: { type: 'boolean' } }, minPositionals: 1, maxPositionals: 1, positionalNames: 'DISK.img' },
+    build: {
+      flags: { json: { type: 'boolean' } },
+      minPositionals: 1,
+      maxPositionals: 1,
+      positionalNames: 'OPTIONS.json',
+    },
+    inspect: {
+      flags: { json: { type: 'boolean' } },
+      minPositionals: 1,
+      maxPositionals: 1,
+      positionalNames: 'DISK.img',
+    },
   },
 } as const;
 
 /** The command line, testable: returns the exit code; results go to `write`, errors and usage to `writeError`. */
-export async function main(argv: readonly string[], write: (text: string) => void, writeError: (text: string) => void = write): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  write: (text: string) => void,
+  writeError: (text: string) => void = write,
+): Promise<number> {
   return runSubcommandBin(argv, commandLine, usage, { write, writeError }, async (command, { values, positionals }) => {
     const file = positionals[0] as string;
     try {

@@ -1,4 +1,10 @@
-import { DistroforgeError, optionIssuesMessage, type ErrorDetails, type OptionIssue, type OptionsErrorDetails } from '@distroforge/core';
+import {
+  DistroforgeError,
+  optionIssuesMessage,
+  type ErrorDetails,
+  type OptionIssue,
+  type OptionsErrorDetails,
+} from '@distroforge/core';
 
 /** Stable error codes of this package (listed in the README; boot-loader's and core's pass through). */
 export const diskErrorCodes = [
@@ -20,7 +26,8 @@ const hints: Record<DiskErrorCode, string> = {
   ERR_PARTITION_LAYOUT: 'partitions must not overlap and must lie between the primary and backup GPT',
   ERR_NOT_A_GPT_DISK: 'is this a raw disk image? convert qcow2 with qemu-img convert -O raw first',
   ERR_GRUB_IMAGE_LAYOUT: 'use the i386-pc boot.img and core.img of one GRUB 2 installation (grub-pc-bin)',
-  ERR_EXT4_LAYOUT: 'a bug in @distroforge/disk-assemble or an unexpected mke2fs version: please report it with the mkfs.ext4 version',
+  ERR_EXT4_LAYOUT:
+    'a bug in @distroforge/disk-assemble or an unexpected mke2fs version: please report it with the mkfs.ext4 version',
 };
 
 /** Base of every error this package throws on purpose: its code's hint unless it gives another. */
@@ -57,7 +64,10 @@ export class PartitionLayoutError extends DiskError {
 export class DiskTooSmallError extends DiskError {
   readonly needed: number;
   constructor(what: string, requested: number, needed: number, details: ErrorDetails = {}) {
-    super('ERR_DISK_TOO_SMALL', `${what} needs at least ${needed} bytes, ${requested} were given`, { value: requested, ...details });
+    super('ERR_DISK_TOO_SMALL', `${what} needs at least ${needed} bytes, ${requested} were given`, {
+      value: requested,
+      ...details,
+    });
     this.needed = needed;
   }
 }

@@ -34,7 +34,12 @@ export function ext4Delta(base: RootTreeSide, next: RootTreeSide, options: RootT
   for (const node of [...written, ...retimed]) {
     const q = quote(node.path);
     commands.push(`sif ${q} uid ${node.uid}`, `sif ${q} gid ${node.gid}`, `sif ${q} mode ${node.mode}`);
-    commands.push(`sif ${q} mtime @${node.mtime}`, `sif ${q} atime @${options.sourceDateEpoch}`, `sif ${q} ctime @${options.sourceDateEpoch}`, `sif ${q} crtime @${options.sourceDateEpoch}`);
+    commands.push(
+      `sif ${q} mtime @${node.mtime}`,
+      `sif ${q} atime @${options.sourceDateEpoch}`,
+      `sif ${q} ctime @${options.sourceDateEpoch}`,
+      `sif ${q} crtime @${options.sourceDateEpoch}`,
+    );
   }
   // debugfs's ln does not count links: the first member of each set carries the set's size.
   for (const [inode, path] of firstOfSet) commands.push(`sif ${quote(path)} links_count ${links.get(inode)!.length}`);

@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidDiskOptionsError } from './errors.js';
 import { ext4Delta } from './ext4-delta.js';
-import { buildExt4Image, ext4SizeFor, extraFileCommands, runDebugfs, type BuildExt4ImageOptions, type Ext4Image } from './ext4-image.js';
+import {
+  buildExt4Image,
+  ext4SizeFor,
+  extraFileCommands,
+  runDebugfs,
+  type BuildExt4ImageOptions,
+  type Ext4Image,
+} from './ext4-image.js';
 import { cachedBaseImages } from './cached-base-images.js';
 import type { SpeculativeBaseCopy } from './speculative-base-copy.js';
 import { findDebugfs, findMkfsExt4 } from './tools.js';
@@ -67,7 +74,10 @@ export async function buildExt4FromBase(
   const owner = options.owner ?? 'root';
   const offset = options.offset ?? 0;
   const fileSize = options.fileSize ?? offset + size;
-  if (fileSize < offset + size) throw new InvalidDiskOptionsError(`fileSize ${fileSize} cannot hold ${size} bytes of ext4 at offset ${offset}`, { value: fileSize });
+  if (fileSize < offset + size)
+    throw new InvalidDiskOptionsError(`fileSize ${fileSize} cannot hold ${size} bytes of ext4 at offset ${offset}`, {
+      value: fileSize,
+    });
   const image = await baseImagePath(options, baseTree, { size, offset, fileSize, owner });
   // A copy started ahead (see speculateBaseCopy) is stopped at once if it is of another base.
   const claim = prepared.speculative?.claim(image);
@@ -79,13 +89,21 @@ export async function buildExt4FromBase(
   await rm(options.output, { force: true });
   // cp copies only the allocated extents (SEEK_DATA, copy_file_range): a quarter of the time of
   // reading and writing the whole file, and the copy stays as sparse as the base.
-  const copyBase = () => runLogged('cp', ['--sparse=always', '--no-target-directory', base.image, options.output], { logFile: options.logFile, signal: options.signal });
+  const copyBase = () =>
+    runLogged('cp', ['--sparse=always', '--no-target-directory', base.image, options.output], {
+      logFile: options.logFile,
+      signal: options.signal,
+    });
   const copying = ahead ? rename(ahead, options.output).catch(copyBase) : copyBase();
   let delta: ReturnType<typeof ext4Delta>;
   try {
     delta = ext4Delta(
       { directory: options.base.directory, tree: await baseTree(), manifest: options.base.manifest },
-      { directory: options.directory, tree, manifest: options.manifest ?? { format: 'distroforge-manifest', version: 1, entries: [] } },
+      {
+        directory: options.directory,
+        tree,
+        manifest: options.manifest ?? { format: 'distroforge-manifest', version: 1, entries: [] },
+      },
       { owner, sourceDateEpoch: options.sourceDateEpoch },
     );
   } finally {
@@ -93,19 +111,36 @@ export async function buildExt4FromBase(
   }
   const work = await mkdtemp(join(tmpdir(), 'distroforge-ext4-delta-'));
   try {
-    const commands = [...delta.commands, ...(await extraFileCommands(options.files ?? [], tree, work, options.sourceDateEpoch))];
+    const commands = [
+      ...delta.commands,
+      ...(await extraFileCommands(options.files ?? [], tree, work, options.sourceDateEpoch)),
+    ];
     if (commands.length > 0) {
       const commandFile = join(work, 'debugfs.cmd');
       await writeFile(commandFile, `${commands.join('\n')}\n`);
       const debugfs = await findDebugfs();
       const image = options.offset === undefined ? options.output : `${options.output}?offset=${offset}`;
-      await runDebugfs(debugfs.path, commandFile, image, { logFile: options.logFile, signal: options.signal, E2FSPROGS_FAKE_TIME: String(options.sourceDateEpoch) });
+      await runDebugfs(debugfs.path, commandFile, image, {
+        logFile: options.logFile,
+        signal: options.signal,
+        E2FSPROGS_FAKE_TIME: String(options.sourceDateEpoch),
+      });
     }
   } finally {
     await rm(work, { recursive: true, force: true });
   }
-  const notApplied = (options.manifest?.entries ?? []).filter((e) => e.caps !== undefined).map((e) => ({ path: e.path, field: 'caps' as const }));
-  return { path: options.output, size, ...(options.offset === undefined ? {} : { offset }), uuid: options.uuid, notApplied, base, changed: delta.changed };
+  const notApplied = (options.manifest?.entries ?? [])
+    .filter((e) => e.caps !== undefined)
+    .map((e) => ({ path: e.path, field: 'caps' as const }));
+  return {
+    path: options.output,
+    size,
+    ...(options.offset === undefined ? {} : { offset }),
+    uuid: options.uuid,
+    notApplied,
+    base,
+    changed: delta.changed,
+  };
 }
 
 interface BasePlace {
@@ -116,12 +151,30 @@ interface BasePlace {
 }
 
 /** Where the cache keeps the base image for these options (named by everything it is made of). */
-async function baseImagePath(options: Ext4FromBaseOptions, baseTree: () => Promise<readonly TreeEntry[]>, place: BasePlace): Promise<string> {
+async function baseImagePath(
+  options: Ext4FromBaseOptions,
+  baseTree: () => Promise<readonly TreeEntry[]>,
+  place: BasePlace,
+): Promise<string> {
   const { size, offset, fileSize, owner } = place;
   const mkfs = await findMkfsExt4();
   const source = options.base.key ?? listingDigest(await baseTree(), options.base.manifest);
   const key = createHash('sha256')
-    .update(JSON.stringify({ format: BASE_FORMAT, source, size, offset, fileSize, uuid: options.uuid, hashSeed: options.hashSeed, label: options.label ?? 'root', owner, epoch: options.sourceDateEpoch, mkfs: mkfs.version }))
+    .update(
+      JSON.stringify({
+        format: BASE_FORMAT,
+        source,
+        size,
+        offset,
+        fileSize,
+        uuid: options.uuid,
+        hashSeed: options.hashSeed,
+        label: options.label ?? 'root',
+        owner,
+        epoch: options.sourceDateEpoch,
+        mkfs: mkfs.version,
+      }),
+    )
     .digest('hex')
     .slice(0, 32);
   return join(options.cacheDir, `${key}.ext4`);
@@ -136,7 +189,12 @@ async function ensureBaseImage(
 ): Promise<{ image: string; cached: boolean }> {
   const { size, offset, fileSize, owner } = place;
   const now = new Date();
-  if (await stat(image).then((s) => s.size === fileSize, () => false)) {
+  if (
+    await stat(image).then(
+      (s) => s.size === fileSize,
+      () => false,
+    )
+  ) {
     await utimes(image, now, now);
     return { image, cached: true };
   }
@@ -169,7 +227,8 @@ async function ensureBaseImage(
 
 function listingDigest(tree: readonly TreeEntry[], manifest: Manifest): string {
   const hash = createHash('sha256');
-  for (const e of tree) hash.update(`${e.path}\0${e.type}\0${e.size}\0${e.mtimeSec}\0${e.mode}\0${e.uid}\0${e.gid}\0${e.inode}\n`);
+  for (const e of tree)
+    hash.update(`${e.path}\0${e.type}\0${e.size}\0${e.mtimeSec}\0${e.mode}\0${e.uid}\0${e.gid}\0${e.inode}\n`);
   return hash.update(JSON.stringify(manifest)).digest('hex');
 }
 

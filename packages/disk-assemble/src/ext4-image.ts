@@ -62,7 +62,10 @@ export interface Ext4Image {
 
 /** A conservative ext4 size for a tree: data in 4 KiB blocks, an inode each, journal, metadata, 10% slack. */
 export function ext4SizeFor(tree: readonly TreeEntry[]): number {
-  const blocks = tree.reduce((sum, e) => sum + (e.type === 'file' ? Math.ceil(e.size / 4096) : e.type === 'dir' ? 1 : 0), 0);
+  const blocks = tree.reduce(
+    (sum, e) => sum + (e.type === 'file' ? Math.ceil(e.size / 4096) : e.type === 'dir' ? 1 : 0),
+    0,
+  );
   const data = blocks * 4096;
   const inodeTables = Math.max(tree.length * 2, 8192) * 256;
   const journal = 16 * MiB;
@@ -76,33 +79,67 @@ export function ext4SizeFor(tree: readonly TreeEntry[]): number {
  * overrides and nodes and the extra files. File capabilities are reported in `notApplied`.
  * `prepared.tree` is the walkTree listing of `directory` when the caller has it already.
  */
-export async function buildExt4Image(options: BuildExt4ImageOptions, prepared: { tree?: readonly TreeEntry[] } = {}): Promise<Ext4Image> {
+export async function buildExt4Image(
+  options: BuildExt4ImageOptions,
+  prepared: { tree?: readonly TreeEntry[] } = {},
+): Promise<Ext4Image> {
   const tree = prepared.tree ?? (await readTree('root directory', options.directory));
   const size = options.size ?? ext4SizeFor(tree) + (options.freeSpace ?? 64 * MiB);
-  if (size % 4096 !== 0) throw new InvalidDiskOptionsError(`ext4 size must be a multiple of 4096: ${size}`, { value: size });
+  if (size % 4096 !== 0)
+    throw new InvalidDiskOptionsError(`ext4 size must be a multiple of 4096: ${size}`, { value: size });
   const offset = options.offset ?? 0;
-  if (!Number.isSafeInteger(offset) || offset < 0 || offset % 512 !== 0) throw new InvalidDiskOptionsError(`ext4 offset must be a non-negative multiple of 512: ${offset}`, { value: offset });
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset % 512 !== 0)
+    throw new InvalidDiskOptionsError(`ext4 offset must be a non-negative multiple of 512: ${offset}`, {
+      value: offset,
+    });
   // e2fsprogs reads everything after a '?' in a device name as I/O options.
-  if (options.output.includes('?')) throw new InvalidDiskOptionsError(`the ext4 output path cannot contain '?': ${options.output}`, { value: options.output, path: options.output });
-  const script = ownershipScript(tree, options.manifest ?? emptyManifest(), { sourceDateEpoch: options.sourceDateEpoch });
+  if (options.output.includes('?'))
+    throw new InvalidDiskOptionsError(`the ext4 output path cannot contain '?': ${options.output}`, {
+      value: options.output,
+      path: options.output,
+    });
+  const script = ownershipScript(tree, options.manifest ?? emptyManifest(), {
+    sourceDateEpoch: options.sourceDateEpoch,
+  });
   const [mkfs, debugfs] = await Promise.all([findMkfsExt4(), findDebugfs()]);
   const work = await mkdtemp(join(tmpdir(), 'distroforge-ext4-'));
   try {
     const config = join(work, 'mke2fs.conf');
     const commandFile = join(work, 'debugfs.cmd');
     await writeFile(config, mke2fsConfig);
-    const commands = [...script.commands, ...(await extraFileCommands(options.files ?? [], tree, work, options.sourceDateEpoch))];
-    const env = { MKE2FS_CONFIG: config, E2FSPROGS_FAKE_TIME: String(options.sourceDateEpoch), SOURCE_DATE_EPOCH: String(options.sourceDateEpoch) };
-    const run = (cmd: string, args: string[]) => runLogged(cmd, args, { logFile: options.logFile, env, timeoutMs: 30 * 60_000, signal: options.signal });
+    const commands = [
+      ...script.commands,
+      ...(await extraFileCommands(options.files ?? [], tree, work, options.sourceDateEpoch)),
+    ];
+    const env = {
+      MKE2FS_CONFIG: config,
+      E2FSPROGS_FAKE_TIME: String(options.sourceDateEpoch),
+      SOURCE_DATE_EPOCH: String(options.sourceDateEpoch),
+    };
+    const run = (cmd: string, args: string[]) =>
+      runLogged(cmd, args, { logFile: options.logFile, env, timeoutMs: 30 * 60_000, signal: options.signal });
     if (options.offset === undefined) await rm(options.output, { force: true });
     // The target reads as zeros (a file mke2fs creates, or the caller's promise for `offset`), so
     // assume_storage_prezeroed skips writing zeros over the journal and the inode tables: the
     // same bytes as lazy_itable_init=0,lazy_journal_init=0, but those blocks stay sparse.
-    await run(...(await withoutFsync(mkfs.path, [
-      '-q', '-F', '-t', 'ext4', '-d', options.directory, '-L', options.label ?? 'root', '-U', options.uuid,
-      '-E', `root_owner=0:0,hash_seed=${options.hashSeed},assume_storage_prezeroed=1,nodiscard${options.offset === undefined ? '' : `,offset=${offset}`}`,
-      options.output, `${size / 1024}k`,
-    ])));
+    await run(
+      ...(await withoutFsync(mkfs.path, [
+        '-q',
+        '-F',
+        '-t',
+        'ext4',
+        '-d',
+        options.directory,
+        '-L',
+        options.label ?? 'root',
+        '-U',
+        options.uuid,
+        '-E',
+        `root_owner=0:0,hash_seed=${options.hashSeed},assume_storage_prezeroed=1,nodiscard${options.offset === undefined ? '' : `,offset=${offset}`}`,
+        options.output,
+        `${size / 1024}k`,
+      ])),
+    );
     const normalised = await normaliseTreeInodes(options.output, {
       offset,
       resetOwners: (options.owner ?? 'root') === 'root',
@@ -110,12 +147,24 @@ export async function buildExt4Image(options: BuildExt4ImageOptions, prepared: {
       treeHasLostFound: tree.some((e) => e.path === '/lost+found' && e.type === 'dir'),
     });
     const expected = treeInodeCount(tree);
-    if (normalised !== expected) throw new Ext4LayoutError(`mkfs.ext4 -d made ${normalised} inodes for a tree of ${expected}`, options.output);
+    if (normalised !== expected)
+      throw new Ext4LayoutError(`mkfs.ext4 -d made ${normalised} inodes for a tree of ${expected}`, options.output);
     if (commands.length > 0) {
       await writeFile(commandFile, `${commands.join('\n')}\n`);
-      await runDebugfs(debugfs.path, commandFile, options.offset === undefined ? options.output : `${options.output}?offset=${offset}`, { ...env, logFile: options.logFile, signal: options.signal });
+      await runDebugfs(
+        debugfs.path,
+        commandFile,
+        options.offset === undefined ? options.output : `${options.output}?offset=${offset}`,
+        { ...env, logFile: options.logFile, signal: options.signal },
+      );
     }
-    return { path: options.output, size, ...(options.offset === undefined ? {} : { offset }), uuid: options.uuid, notApplied: script.notApplied };
+    return {
+      path: options.output,
+      size,
+      ...(options.offset === undefined ? {} : { offset }),
+      uuid: options.uuid,
+      notApplied: script.notApplied,
+    };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -136,15 +185,28 @@ function treeInodeCount(tree: readonly TreeEntry[]): number {
 }
 
 /** debugfs commands that write each extra file (after removing the tree's file of that path). */
-export async function extraFileCommands(files: readonly Ext4ExtraFile[], tree: readonly TreeEntry[], work: string, epoch: number): Promise<string[]> {
+export async function extraFileCommands(
+  files: readonly Ext4ExtraFile[],
+  tree: readonly TreeEntry[],
+  work: string,
+  epoch: number,
+): Promise<string[]> {
   const onDisk = new Map(tree.map((e) => [e.path, e.type]));
   const commands: string[] = [];
   for (const [index, file] of files.entries()) {
     const dir = posix.dirname(file.path);
-    if (!file.path.startsWith('/') || /["\s]/.test(file.path)) throw new InvalidDiskOptionsError(`extra file path must be absolute, without blanks or quotes: ${JSON.stringify(file.path)}`, { value: file.path });
-    if (dir !== '/' && onDisk.get(dir) !== 'dir') throw new InvalidDiskOptionsError(`extra file ${file.path}: ${dir} is not a directory of the root tree`, { value: file.path });
+    if (!file.path.startsWith('/') || /["\s]/.test(file.path))
+      throw new InvalidDiskOptionsError(
+        `extra file path must be absolute, without blanks or quotes: ${JSON.stringify(file.path)}`,
+        { value: file.path },
+      );
+    if (dir !== '/' && onDisk.get(dir) !== 'dir')
+      throw new InvalidDiskOptionsError(`extra file ${file.path}: ${dir} is not a directory of the root tree`, {
+        value: file.path,
+      });
     const existing = onDisk.get(file.path);
-    if (existing === 'dir') throw new InvalidDiskOptionsError(`extra file ${file.path} would replace a directory`, { value: file.path });
+    if (existing === 'dir')
+      throw new InvalidDiskOptionsError(`extra file ${file.path} would replace a directory`, { value: file.path });
     const host = join(work, `extra-${index}`);
     await writeFile(host, file.content);
     commands.push(`cd "${dir}"`);
@@ -158,12 +220,21 @@ export async function extraFileCommands(files: readonly Ext4ExtraFile[], tree: r
 }
 
 /** debugfs exits 0 even when a command fails; every stderr line but its banner is a failure. */
-export async function runDebugfs(debugfs: string, commandFile: string, image: string, options: { logFile: string; signal: AbortSignal | undefined; E2FSPROGS_FAKE_TIME: string }): Promise<void> {
+export async function runDebugfs(
+  debugfs: string,
+  commandFile: string,
+  image: string,
+  options: { logFile: string; signal: AbortSignal | undefined; E2FSPROGS_FAKE_TIME: string },
+): Promise<void> {
   const { logFile, signal } = options;
   const [command, args] = await withoutFsync(debugfs, ['-w', '-f', commandFile, image]);
   const result = await execa(command, args, {
-    stdin: 'ignore', reject: false, timeout: 30 * 60_000, maxBuffer: 256 << 20,
-    env: { ...process.env, LC_ALL: 'C', TZ: 'UTC', E2FSPROGS_FAKE_TIME: options.E2FSPROGS_FAKE_TIME }, extendEnv: false,
+    stdin: 'ignore',
+    reject: false,
+    timeout: 30 * 60_000,
+    maxBuffer: 256 << 20,
+    env: { ...process.env, LC_ALL: 'C', TZ: 'UTC', E2FSPROGS_FAKE_TIME: options.E2FSPROGS_FAKE_TIME },
+    extendEnv: false,
     ...(signal ? { cancelSignal: signal } : {}),
   });
   const problems = result.stderr.split('\n').filter((line) => line.trim() !== '' && !/^debugfs \d/.test(line));

@@ -45,7 +45,8 @@ export async function normaliseTreeInodes(image: string, options: NormaliseInode
     const fail = (why: string) => new Ext4LayoutError(`${image}${offset ? ` at offset ${offset}` : ''}: ${why}`, image);
     if (sb.readUInt16LE(0x38) !== EXT4_MAGIC) throw fail('no ext4 superblock');
     const blockSize = 1024 << sb.readUInt32LE(0x18);
-    const blocksCount = sb.readUInt32LE(0x04) + (sb.readUInt32LE(0x60) & INCOMPAT_64BIT ? sb.readUInt32LE(0x150) * 2 ** 32 : 0);
+    const blocksCount =
+      sb.readUInt32LE(0x04) + (sb.readUInt32LE(0x60) & INCOMPAT_64BIT ? sb.readUInt32LE(0x150) * 2 ** 32 : 0);
     const firstDataBlock = sb.readUInt32LE(0x14);
     const blocksPerGroup = sb.readUInt32LE(0x20);
     const inodesPerGroup = sb.readUInt32LE(0x28);
@@ -59,7 +60,8 @@ export async function normaliseTreeInodes(image: string, options: NormaliseInode
     const descSize = is64 ? sb.readUInt16LE(0xfe) : 32;
     const metadataCsum = (roCompat & RO_COMPAT_METADATA_CSUM) !== 0;
     const groupCsum = metadataCsum || (roCompat & RO_COMPAT_GDT_CSUM) !== 0;
-    const csumSeed = incompat & INCOMPAT_CSUM_SEED ? sb.readUInt32LE(0x270) : crc32cUpdate(0xffffffff, sb.subarray(0x68, 0x78));
+    const csumSeed =
+      incompat & INCOMPAT_CSUM_SEED ? sb.readUInt32LE(0x270) : crc32cUpdate(0xffffffff, sb.subarray(0x68, 0x78));
     const groups = Math.ceil((blocksCount - firstDataBlock) / blocksPerGroup);
     const descriptors = await readAt(handle, offset + (firstDataBlock + 1) * blockSize, groups * descSize);
     const epoch = options.sourceDateEpoch;
@@ -82,8 +84,10 @@ export async function normaliseTreeInodes(image: string, options: NormaliseInode
         if (ino === firstIno && !options.treeHasLostFound) continue;
         const inode = table.subarray(index * inodeSize, (index + 1) * inodeSize);
         const extraIsize = inode.readUInt16LE(0x80);
-        if (extraIsize < EXTRA_ISIZE_WITH_CRTIME) throw fail(`inode ${ino} has i_extra_isize ${extraIsize}, too small for crtime`);
-        if (metadataCsum && inodeChecksum(inode, ino, csumSeed) !== storedChecksum(inode)) throw fail(`inode ${ino} checksum does not verify`);
+        if (extraIsize < EXTRA_ISIZE_WITH_CRTIME)
+          throw fail(`inode ${ino} has i_extra_isize ${extraIsize}, too small for crtime`);
+        if (metadataCsum && inodeChecksum(inode, ino, csumSeed) !== storedChecksum(inode))
+          throw fail(`inode ${ino} checksum does not verify`);
         if (options.resetOwners) for (const field of [0x02, 0x18, 0x78, 0x7a]) inode.writeUInt16LE(0, field);
         setTime(inode, 0x08, 0x8c, epoch);
         setTime(inode, 0x0c, 0x84, epoch);

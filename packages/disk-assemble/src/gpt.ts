@@ -53,28 +53,45 @@ export function usableRange(sectorCount: number): { firstUsable: number; lastUsa
 export function validateGpt(table: GptTable): void {
   const { firstUsable, lastUsable } = usableRange(table.sectorCount);
   if (!Number.isSafeInteger(table.sectorCount) || lastUsable < firstUsable) {
-    throw new PartitionLayoutError(`a GPT disk needs more than ${GPT_HEAD_SECTORS + GPT_TAIL_SECTORS} sectors, got ${table.sectorCount}`, { value: table.sectorCount });
+    throw new PartitionLayoutError(
+      `a GPT disk needs more than ${GPT_HEAD_SECTORS + GPT_TAIL_SECTORS} sectors, got ${table.sectorCount}`,
+      { value: table.sectorCount },
+    );
   }
-  if (table.partitions.length > GPT_ENTRY_COUNT) throw new PartitionLayoutError(`at most ${GPT_ENTRY_COUNT} partitions`, { value: table.partitions.length });
+  if (table.partitions.length > GPT_ENTRY_COUNT)
+    throw new PartitionLayoutError(`at most ${GPT_ENTRY_COUNT} partitions`, { value: table.partitions.length });
   guidToBytes(table.diskGuid);
   const sorted = [...table.partitions].sort((a, b) => a.firstLba - b.firstLba);
   for (const [i, p] of sorted.entries()) {
     guidToBytes(p.guid);
     guidToBytes(partitionTypeGuid(p.type));
-    if (p.name.length > 36) throw new InvalidDiskOptionsError(`partition name longer than 36 UTF-16 units: ${p.name}`, { value: p.name });
-    if (!Number.isSafeInteger(p.firstLba) || !Number.isSafeInteger(p.lastLba) || p.firstLba < firstUsable || p.lastLba > lastUsable || p.lastLba < p.firstLba) {
-      throw new PartitionLayoutError(`partition ${p.name} (sectors ${p.firstLba}..${p.lastLba}) lies outside the usable sectors ${firstUsable}..${lastUsable}`, { value: p.name });
+    if (p.name.length > 36)
+      throw new InvalidDiskOptionsError(`partition name longer than 36 UTF-16 units: ${p.name}`, { value: p.name });
+    if (
+      !Number.isSafeInteger(p.firstLba) ||
+      !Number.isSafeInteger(p.lastLba) ||
+      p.firstLba < firstUsable ||
+      p.lastLba > lastUsable ||
+      p.lastLba < p.firstLba
+    ) {
+      throw new PartitionLayoutError(
+        `partition ${p.name} (sectors ${p.firstLba}..${p.lastLba}) lies outside the usable sectors ${firstUsable}..${lastUsable}`,
+        { value: p.name },
+      );
     }
     const previous = sorted[i - 1];
     if (previous && previous.lastLba >= p.firstLba) {
-      throw new PartitionLayoutError(`partitions ${previous.name} and ${p.name} overlap at sector ${p.firstLba}`, { value: [previous.name, p.name] });
+      throw new PartitionLayoutError(`partitions ${previous.name} and ${p.name} overlap at sector ${p.firstLba}`, {
+        value: [previous.name, p.name],
+      });
     }
     if (p.attributeBits?.some((bit) => !Number.isInteger(bit) || bit < 0 || bit > 63)) {
       throw new InvalidDiskOptionsError(`partition ${p.name}: attribute bits are 0..63`, { value: p.attributeBits });
     }
   }
   const guids = new Set(table.partitions.map((p) => p.guid.toUpperCase()));
-  if (guids.size !== table.partitions.length) throw new InvalidDiskOptionsError('two partitions share a GUID', { value: table.partitions.map((p) => p.guid) });
+  if (guids.size !== table.partitions.length)
+    throw new InvalidDiskOptionsError('two partitions share a GUID', { value: table.partitions.map((p) => p.guid) });
 }
 
 /**
@@ -92,7 +109,10 @@ export function encodeGpt(table: GptTable, mbrBootCode?: Uint8Array): EncodedGpt
     guidToBytes(p.guid).copy(entry, 16);
     entry.writeBigUInt64LE(BigInt(p.firstLba), 32);
     entry.writeBigUInt64LE(BigInt(p.lastLba), 40);
-    entry.writeBigUInt64LE((p.attributeBits ?? []).reduce((flags, bit) => flags | (1n << BigInt(bit)), 0n), 48);
+    entry.writeBigUInt64LE(
+      (p.attributeBits ?? []).reduce((flags, bit) => flags | (1n << BigInt(bit)), 0n),
+      48,
+    );
     entry.write(p.name, 56, 72, 'utf16le');
   }
   const entriesCrc = crc32(entries);
@@ -122,7 +142,10 @@ export function encodeGpt(table: GptTable, mbrBootCode?: Uint8Array): EncodedGpt
 function protectiveMbr(sectorCount: number, bootCode: Uint8Array | undefined): Buffer {
   const mbr = Buffer.alloc(SECTOR);
   if (bootCode) {
-    if (bootCode.length > 440) throw new InvalidDiskOptionsError(`MBR boot code is at most 440 bytes, got ${bootCode.length}`, { value: bootCode.length });
+    if (bootCode.length > 440)
+      throw new InvalidDiskOptionsError(`MBR boot code is at most 440 bytes, got ${bootCode.length}`, {
+        value: bootCode.length,
+      });
     mbr.set(bootCode, 0);
   }
   const entry = 446;

@@ -34,7 +34,10 @@ export async function inspectDisk(path: string): Promise<DiskInspection> {
   const work = await mkdtemp(join(tmpdir(), 'distroforge-inspect-'));
   try {
     const raw = join(work, 'disk.img');
-    await runLogged((await findQemuImg()).path, ['convert', '-q', '-f', 'qcow2', '-O', 'raw', path, raw], { logFile: join(work, 'log'), timeoutMs: 30 * 60_000 });
+    await runLogged((await findQemuImg()).path, ['convert', '-q', '-f', 'qcow2', '-O', 'raw', path, raw], {
+      logFile: join(work, 'log'),
+      timeoutMs: 30 * 60_000,
+    });
     return await inspectRaw(path, raw, 'qcow2');
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -55,7 +58,15 @@ async function inspectRaw(path: string, raw: string, format: 'raw' | 'qcow2'): P
       await handle.read(head, 0, head.length, partition.start);
       partitions.push({ ...partition, filesystem: probeFilesystem(head) });
     }
-    return { path, format, diskSize: table.sectorCount * SECTOR, diskGuid: table.diskGuid, backupValid: table.backupValid, mbrBootCode, partitions };
+    return {
+      path,
+      format,
+      diskSize: table.sectorCount * SECTOR,
+      diskGuid: table.diskGuid,
+      backupValid: table.backupValid,
+      mbrBootCode,
+      partitions,
+    };
   } finally {
     await handle.close();
   }

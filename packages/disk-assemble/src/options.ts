@@ -16,7 +16,10 @@ export const extraPartitionSchema = z
     /** Filesystem label (swap: up to 16 bytes, ext4: up to 16). */
     label: z.string().min(1).max(16).optional(),
     /** Where the root's /etc/fstab mounts an ext4 partition (e.g. `/var`, `/home`). */
-    mountPoint: z.string().regex(/^\/[^\s"]*$/, 'an absolute path without blanks').optional(),
+    mountPoint: z
+      .string()
+      .regex(/^\/[^\s"]*$/, 'an absolute path without blanks')
+      .optional(),
   })
   .strict();
 
@@ -31,7 +34,11 @@ export const ext4RootSchema = z
     owner: z.enum(['root', 'disk']).default('root'),
     /** ext4 size in bytes; default content + `freeSpace` (or the rest of the disk when `size` is given). */
     size: bytes.multipleOf(4096).optional(),
-    freeSpace: z.number().int().min(0).default(64 * MiB),
+    freeSpace: z
+      .number()
+      .int()
+      .min(0)
+      .default(64 * MiB),
     label: z.string().min(1).max(16).default('root'),
     /**
      * Build incrementally from the tree `directory` was derived from (e.g. the bootstrapped root
@@ -101,7 +108,12 @@ export const assembleDiskOptionsSchema = z
       .object({
         title: z.string().min(1).default('Linux'),
         timeout: z.number().int().min(-1).default(1),
-        serial: z.union([z.object({ unit: z.number().int().min(0), speed: z.number().int().positive() }).strict(), z.literal(false)]).default({ unit: 0, speed: 115200 }),
+        serial: z
+          .union([
+            z.object({ unit: z.number().int().min(0), speed: z.number().int().positive() }).strict(),
+            z.literal(false),
+          ])
+          .default({ unit: 0, speed: 115200 }),
       })
       .strict()
       .default({ title: 'Linux', timeout: 1, serial: { unit: 0, speed: 115200 } }),

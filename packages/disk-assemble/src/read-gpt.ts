@@ -34,7 +34,11 @@ export async function readGpt(path: string): Promise<ReadGptTable> {
     let backupValid = false;
     try {
       const backup = await readHeader(path, read, primary.alternateLba);
-      backupValid = backup.alternateLba === 1 && backup.entriesCrc === primary.entriesCrc && backup.diskGuid === primary.diskGuid && primary.alternateLba === sectorCount - 1;
+      backupValid =
+        backup.alternateLba === 1 &&
+        backup.entriesCrc === primary.entriesCrc &&
+        backup.diskGuid === primary.diskGuid &&
+        primary.alternateLba === sectorCount - 1;
     } catch {
       backupValid = false;
     }
@@ -69,7 +73,8 @@ export async function readGpt(path: string): Promise<ReadGptTable> {
 
 async function readHeader(path: string, read: (offset: number, length: number) => Promise<Buffer>, lba: number) {
   const sector = await read(lba * SECTOR, SECTOR);
-  if (sector.toString('latin1', 0, 8) !== 'EFI PART') throw new NotAGptDiskError(path, `no "EFI PART" signature at sector ${lba}`);
+  if (sector.toString('latin1', 0, 8) !== 'EFI PART')
+    throw new NotAGptDiskError(path, `no "EFI PART" signature at sector ${lba}`);
   const headerSize = sector.readUInt32LE(12);
   if (headerSize < 92 || headerSize > SECTOR) throw new NotAGptDiskError(path, `header size ${headerSize}`);
   const copy = Buffer.from(sector.subarray(0, headerSize));
@@ -79,9 +84,18 @@ async function readHeader(path: string, read: (offset: number, length: number) =
   const entriesLba = Number(sector.readBigUInt64LE(72));
   const entryCount = sector.readUInt32LE(80);
   const entrySize = sector.readUInt32LE(84);
-  if (entrySize < 128 || entryCount > 4096) throw new NotAGptDiskError(path, `entry size ${entrySize}, count ${entryCount}`);
+  if (entrySize < 128 || entryCount > 4096)
+    throw new NotAGptDiskError(path, `entry size ${entrySize}, count ${entryCount}`);
   const entries = await read(entriesLba * SECTOR, entryCount * entrySize);
   const entriesCrc = sector.readUInt32LE(88);
-  if (crc32(entries) !== entriesCrc) throw new NotAGptDiskError(path, `partition entry array CRC32 mismatch (header at sector ${lba})`);
-  return { alternateLba: Number(sector.readBigUInt64LE(32)), diskGuid: bytesToGuid(sector.subarray(56, 72)), entries, entryCount, entrySize, entriesCrc };
+  if (crc32(entries) !== entriesCrc)
+    throw new NotAGptDiskError(path, `partition entry array CRC32 mismatch (header at sector ${lba})`);
+  return {
+    alternateLba: Number(sector.readBigUInt64LE(32)),
+    diskGuid: bytesToGuid(sector.subarray(56, 72)),
+    entries,
+    entryCount,
+    entrySize,
+    entriesCrc,
+  };
 }

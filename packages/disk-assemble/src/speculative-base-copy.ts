@@ -27,14 +27,21 @@ export interface SpeculativeBaseCopy {
  * walk, the input digest and the boot pieces instead of following them. Undefined when the cache
  * holds no base. `directory` should be on the output's file system, so a claimed copy can be renamed.
  */
-export async function speculateBaseCopy(cacheDir: string, directory: string, run: { logFile: string; signal?: AbortSignal | undefined }): Promise<SpeculativeBaseCopy | undefined> {
+export async function speculateBaseCopy(
+  cacheDir: string,
+  directory: string,
+  run: { logFile: string; signal?: AbortSignal | undefined },
+): Promise<SpeculativeBaseCopy | undefined> {
   const [image] = await byRecentUse(await cachedBaseImages(cacheDir));
   if (image === undefined) return undefined;
   const copy = join(directory, `.distroforge-base-${process.pid}-${randomBytes(4).toString('hex')}.ext4`);
   const abort = new AbortController();
   const stop = () => abort.abort();
   run.signal?.addEventListener('abort', stop, { once: true });
-  const copying = runLogged('cp', ['--sparse=always', '--no-target-directory', image, copy], { logFile: run.logFile, signal: abort.signal }).then(
+  const copying = runLogged('cp', ['--sparse=always', '--no-target-directory', image, copy], {
+    logFile: run.logFile,
+    signal: abort.signal,
+  }).then(
     () => true,
     () => false,
   );

@@ -8,8 +8,12 @@ const PAGE = 4096;
  */
 export function swapHeader(size: number, uuid: string, label = ''): Buffer {
   const pages = Math.floor(size / PAGE);
-  if (pages < 10) throw new InvalidDiskOptionsError(`a swap area needs at least 10 pages of 4 KiB, got ${size} bytes`, { value: size });
-  if (Buffer.byteLength(label) > 16) throw new InvalidDiskOptionsError(`swap label longer than 16 bytes: ${label}`, { value: label });
+  if (pages < 10)
+    throw new InvalidDiskOptionsError(`a swap area needs at least 10 pages of 4 KiB, got ${size} bytes`, {
+      value: size,
+    });
+  if (Buffer.byteLength(label) > 16)
+    throw new InvalidDiskOptionsError(`swap label longer than 16 bytes: ${label}`, { value: label });
   const page = Buffer.alloc(PAGE);
   page.writeUInt32LE(1, 1024);
   page.writeUInt32LE(pages - 1, 1028);

@@ -7,7 +7,14 @@ import type { TreeEntry } from './walk-tree.js';
 
 export type NodeKind = 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo';
 
-const defaultPerms: Record<NodeKind, number> = { file: 0o644, dir: 0o755, symlink: 0o777, char: 0o644, block: 0o644, fifo: 0o644 };
+const defaultPerms: Record<NodeKind, number> = {
+  file: 0o644,
+  dir: 0o755,
+  symlink: 0o777,
+  char: 0o644,
+  block: 0o644,
+  fifo: 0o644,
+};
 
 /** One inode as an image of the root holds it: made from the tree and the manifest, owners and times resolved. */
 export interface RootNode {
@@ -102,9 +109,21 @@ function rootNodes(side: RootTreeSide, options: RootTreeDiffOptions): Map<string
   const epoch = options.sourceDateEpoch;
   const nodes = new Map<string, RootNode>();
   for (const entry of side.tree) {
-    if (entry.type === 'other') throw new InvalidDiskOptionsError(`the root tree holds a special file; declare it in the manifest instead: ${entry.path}`, { value: entry.path });
+    if (entry.type === 'other')
+      throw new InvalidDiskOptionsError(
+        `the root tree holds a special file; declare it in the manifest instead: ${entry.path}`,
+        { value: entry.path },
+      );
     const disk = options.owner === 'disk';
-    nodes.set(entry.path, { path: entry.path, kind: entry.type, mode: entry.mode, uid: disk ? entry.uid : 0, gid: disk ? entry.gid : 0, mtime: Math.min(entry.mtimeSec, epoch), entry });
+    nodes.set(entry.path, {
+      path: entry.path,
+      kind: entry.type,
+      mode: entry.mode,
+      uid: disk ? entry.uid : 0,
+      gid: disk ? entry.gid : 0,
+      mtime: Math.min(entry.mtimeSec, epoch),
+      entry,
+    });
   }
   for (const m of side.manifest.entries) {
     const node = nodes.get(m.path) ?? madeNode(m, epoch);
@@ -119,9 +138,17 @@ function rootNodes(side: RootTreeSide, options: RootTreeDiffOptions): Map<string
 function madeNode(m: ManifestEntry, epoch: number): RootNode {
   const kind = m.type;
   if (kind === undefined || kind === 'socket' || kind === 'file' || (kind === 'symlink' && m.target === undefined)) {
-    throw new InvalidDiskOptionsError(`manifest entry ${m.path} is not on disk and is not a node the manifest can create (char, block, fifo, dir, symlink with target)`, { value: m.path });
+    throw new InvalidDiskOptionsError(
+      `manifest entry ${m.path} is not on disk and is not a node the manifest can create (char, block, fifo, dir, symlink with target)`,
+      { value: m.path },
+    );
   }
-  const made = kind === 'char' || kind === 'block' ? `${kind === 'char' ? 'c' : 'b'} ${m.major} ${m.minor}` : kind === 'symlink' ? `l ${m.target}` : kind;
+  const made =
+    kind === 'char' || kind === 'block'
+      ? `${kind === 'char' ? 'c' : 'b'} ${m.major} ${m.minor}`
+      : kind === 'symlink'
+        ? `l ${m.target}`
+        : kind;
   return { path: m.path, kind, mode: typeBits[kind] | defaultPerms[kind], uid: 0, gid: 0, mtime: epoch, made };
 }
 
@@ -138,7 +165,14 @@ function linkSets(tree: readonly TreeEntry[]): Map<string, string[]> {
   return byInode;
 }
 
-function sameContent(old: RootNode, now: RootNode, base: RootTreeSide, next: RootTreeSide, baseLinks: Map<string, string[]>, nextLinks: Map<string, string[]>): boolean {
+function sameContent(
+  old: RootNode,
+  now: RootNode,
+  base: RootTreeSide,
+  next: RootTreeSide,
+  baseLinks: Map<string, string[]>,
+  nextLinks: Map<string, string[]>,
+): boolean {
   if (old.kind === 'dir') return true;
   if (!old.entry || !now.entry) return old.made === now.made && !old.entry && !now.entry;
   if (old.kind === 'file') {
@@ -147,7 +181,8 @@ function sameContent(old: RootNode, now: RootNode, base: RootTreeSide, next: Roo
     if (a.length !== b.length || a.some((p, i) => p !== b[i])) return false;
   }
   if (old.entry.inode === now.entry.inode) return true;
-  if (old.kind === 'symlink') return readlinkSync(join(base.directory, old.path)) === readlinkSync(join(next.directory, now.path));
+  if (old.kind === 'symlink')
+    return readlinkSync(join(base.directory, old.path)) === readlinkSync(join(next.directory, now.path));
   return old.entry.size === now.entry.size && sameBytes(join(base.directory, old.path), join(next.directory, now.path));
 }
 

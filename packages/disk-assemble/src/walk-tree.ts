@@ -27,7 +27,17 @@ export async function walkTree(root: string): Promise<TreeEntry[]> {
   const visit = (path: string) => {
     const st = lstatSync(join(root, path));
     const type = st.isDirectory() ? 'dir' : st.isFile() ? 'file' : st.isSymbolicLink() ? 'symlink' : 'other';
-    out.push({ path, type, size: st.size, mtimeSec: Math.floor(st.mtimeMs / 1000), inode: `${st.dev}:${st.ino}`, nlink: st.nlink, mode: st.mode, uid: st.uid, gid: st.gid });
+    out.push({
+      path,
+      type,
+      size: st.size,
+      mtimeSec: Math.floor(st.mtimeMs / 1000),
+      inode: `${st.dev}:${st.ino}`,
+      nlink: st.nlink,
+      mode: st.mode,
+      uid: st.uid,
+      gid: st.gid,
+    });
     if (type !== 'dir') return;
     for (const name of readdirSync(join(root, path)).sort()) visit(path === '/' ? `/${name}` : `${path}/${name}`);
   };
@@ -39,7 +49,11 @@ export async function walkTree(root: string): Promise<TreeEntry[]> {
 export type TreeWalker = (root: string) => Promise<readonly TreeEntry[]>;
 
 /** walkTree (or `walk`), with a missing or unreadable tree reported as DiskInputMissingError naming `what`. */
-export async function readTree(what: string, directory: string, walk: TreeWalker = walkTree): Promise<readonly TreeEntry[]> {
+export async function readTree(
+  what: string,
+  directory: string,
+  walk: TreeWalker = walkTree,
+): Promise<readonly TreeEntry[]> {
   return walk(directory).catch((cause: unknown) => {
     throw new DiskInputMissingError(what, directory, { cause });
   });

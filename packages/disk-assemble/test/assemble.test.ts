@@ -3,7 +3,13 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assembleDisk, inspectDisk, partitionTypes, type AssembleDiskOptions, type AssembledDisk } from '@distroforge/disk-assemble';
+import {
+  assembleDisk,
+  inspectDisk,
+  partitionTypes,
+  type AssembleDiskOptions,
+  type AssembledDisk,
+} from '@distroforge/disk-assemble';
 import { extract } from './extract-partition.js';
 import { epoch, kernelFiles, rootManifest } from './fixtures.js';
 
@@ -53,7 +59,14 @@ describe('assembleDisk', () => {
       ['root', partitionTypes['root-x86-64']],
     ]);
     expect(json.partitions[4].uuid).toBe(disk.root.partuuid);
-    expect(disk.kernelArgs).toEqual([`root=PARTUUID=${disk.root.partuuid.toLowerCase()}`, 'rootfstype=ext4', 'rw', 'rootwait', 'console=ttyS0', 'quiet']);
+    expect(disk.kernelArgs).toEqual([
+      `root=PARTUUID=${disk.root.partuuid.toLowerCase()}`,
+      'rootfstype=ext4',
+      'rw',
+      'rootwait',
+      'console=ttyS0',
+      'quiet',
+    ]);
     expect(disk.notApplied).toEqual([]);
   });
 
@@ -61,25 +74,43 @@ describe('assembleDisk', () => {
     const root = disk.partitions.find((p) => p.name === 'root')!;
     const ext4 = await extract(disk.path, root.start, root.size, join(work, 'root.ext4'));
     await execa('fsck.ext4', ['-fn', ext4]);
-    expect((await execa('debugfs', ['-R', 'stat /etc/secret', ext4])).stdout).toMatch(/Mode:\s+0600[\s\S]*User:\s+1000\s+Group:\s+1000/);
+    expect((await execa('debugfs', ['-R', 'stat /etc/secret', ext4])).stdout).toMatch(
+      /Mode:\s+0600[\s\S]*User:\s+1000\s+Group:\s+1000/,
+    );
     expect((await execa('debugfs', ['-R', 'stat /dev/console', ext4])).stdout).toMatch(/character special[\s\S]*05:01/);
     // /etc/fstab (generated: the tree has none) names every partition by the PARTUUID sfdisk reports.
     const uuid = (name: string) => disk.partitions.find((p) => p.name === name)!.guid.toLowerCase();
-    const fstab = (await execa('debugfs', ['-R', 'cat /etc/fstab', ext4])).stdout.split('\n').filter((l) => !l.startsWith('#'));
+    const fstab = (await execa('debugfs', ['-R', 'cat /etc/fstab', ext4])).stdout
+      .split('\n')
+      .filter((l) => !l.startsWith('#'));
     expect(fstab).toEqual([
       `PARTUUID=${uuid('root')} / ext4 rw,errors=remount-ro 0 1`,
       `PARTUUID=${uuid('ESP')} /boot/efi vfat umask=0077,nofail 0 2`,
       `PARTUUID=${uuid('swap')} none swap sw,nofail 0 0`,
       `PARTUUID=${uuid('var')} /var ext4 defaults,nofail 0 2`,
     ]);
-    expect((await execa('debugfs', ['-R', 'stat /etc/fstab', ext4])).stdout).toMatch(/Mode:\s+0644[\s\S]*User:\s+0\s+Group:\s+0/);
+    expect((await execa('debugfs', ['-R', 'stat /etc/fstab', ext4])).stdout).toMatch(
+      /Mode:\s+0644[\s\S]*User:\s+0\s+Group:\s+0/,
+    );
     const espPart = disk.partitions.find((p) => p.name === 'ESP')!;
     const esp = await extract(disk.path, espPart.start, espPart.size, join(work, 'esp.img'));
     await execa('fsck.vfat', ['-n', esp]);
-    const listing = (await execa('mdir', ['-i', esp, '-/', '-b', '::/'], { env: { MTOOLS_SKIP_CHECK: '1' } })).stdout.split('\n').sort();
-    expect(listing).toEqual(['::/EFI/', '::/EFI/BOOT/', '::/EFI/BOOT/BOOTX64.EFI', '::/grub/', '::/grub/grub.cfg', '::/initrd.img', '::/vmlinuz']);
+    const listing = (await execa('mdir', ['-i', esp, '-/', '-b', '::/'], { env: { MTOOLS_SKIP_CHECK: '1' } })).stdout
+      .split('\n')
+      .sort();
+    expect(listing).toEqual([
+      '::/EFI/',
+      '::/EFI/BOOT/',
+      '::/EFI/BOOT/BOOTX64.EFI',
+      '::/grub/',
+      '::/grub/grub.cfg',
+      '::/initrd.img',
+      '::/vmlinuz',
+    ]);
     const cfg = (await execa('mtype', ['-i', esp, '::/grub/grub.cfg'], { env: { MTOOLS_SKIP_CHECK: '1' } })).stdout;
-    expect(cfg).toContain(`linux /vmlinuz 'root=PARTUUID=${disk.root.partuuid.toLowerCase()}' 'rootfstype=ext4' 'rw' 'rootwait' 'console=ttyS0' 'quiet'`);
+    expect(cfg).toContain(
+      `linux /vmlinuz 'root=PARTUUID=${disk.root.partuuid.toLowerCase()}' 'rootfstype=ext4' 'rw' 'rootwait' 'console=ttyS0' 'quiet'`,
+    );
   });
 
   it('formats extra partitions: a swap signature blkid reads, an empty clean ext4 filling its partition', async () => {
@@ -97,7 +128,7 @@ describe('assembleDisk', () => {
     await execa('fsck.ext4', ['-fn', varImage]);
     const dumpe2fs = (await execa('dumpe2fs', ['-h', varImage])).stdout;
     expect(dumpe2fs).toMatch(/Filesystem volume name:\s+var$/m);
-    expect(dumpe2fs).toMatch(new RegExp(`Block count:\\s+${12 * MiB / 4096}$`, 'm'));
+    expect(dumpe2fs).toMatch(new RegExp(`Block count:\\s+${(12 * MiB) / 4096}$`, 'm'));
   });
 
   it('builds byte-identical images twice, and leaves no work files behind', async () => {
@@ -112,7 +143,10 @@ describe('assembleDisk', () => {
     const warm = await assembleDisk({ ...base, output: join(work, 'cache-warm.img'), cacheDir });
     expect(cold.sha256).toBe(disk.sha256);
     expect(warm.sha256).toBe(disk.sha256);
-    const kinds = (await readdir(cacheDir)).filter((n) => !n.endsWith('.json')).map((n) => n.replace(/-[0-9a-f]{32}$/, '')).sort();
+    const kinds = (await readdir(cacheDir))
+      .filter((n) => !n.endsWith('.json'))
+      .map((n) => n.replace(/-[0-9a-f]{32}$/, ''))
+      .sort();
     expect(kinds).toEqual(['esp', 'grub-i386-pc', 'grub-x86_64-efi']);
     const kernel = join(work, 'vmlinuz-2');
     await writeFile(kernel, Buffer.alloc(2 * MiB, 9));
@@ -133,7 +167,11 @@ describe('assembleDisk', () => {
       ['var', 'var', 'ext4'],
       ['root', 'root-x86-64', 'ext4'],
     ]);
-    expect(raw.partitions[4]?.filesystem).toEqual({ type: 'ext4', uuid: disk.root.fsUuid?.toLowerCase(), label: 'root' });
+    expect(raw.partitions[4]?.filesystem).toEqual({
+      type: 'ext4',
+      uuid: disk.root.fsUuid?.toLowerCase(),
+      label: 'root',
+    });
     expect(raw.partitions[1]?.filesystem).toEqual({ type: 'vfat', uuid: disk.esp.serial, label: 'ESP' });
     const qcow = await assembleDisk({ ...base, output: join(work, 'disk.qcow2'), format: 'qcow2' });
     expect(qcow.size).toBeLessThan(qcow.diskSize);
@@ -145,7 +183,13 @@ describe('assembleDisk', () => {
   });
 
   it('fills a given disk size with the root partition; UEFI-only images have no BIOS boot partition', async () => {
-    const sized = await assembleDisk({ ...base, output: join(work, 'sized.img'), size: 64 * MiB, bios: false, extraPartitions: [] });
+    const sized = await assembleDisk({
+      ...base,
+      output: join(work, 'sized.img'),
+      size: 64 * MiB,
+      bios: false,
+      extraPartitions: [],
+    });
     expect(sized.diskSize).toBe(64 * MiB);
     expect(sized.partitions.map((p) => p.name)).toEqual(['ESP', 'root']);
     const root = sized.partitions[1]!;
@@ -155,12 +199,20 @@ describe('assembleDisk', () => {
     await execa('sgdisk', ['-v', sized.path]);
     const ext4 = await extract(sized.path, root.start, root.size, join(work, 'sized-root.ext4'));
     await execa('fsck.ext4', ['-fn', ext4]);
-    expect((await execa('dumpe2fs', ['-h', ext4])).stdout).toMatch(new RegExp(`Block count:\\s+${root.size / 4096}\\b`));
+    expect((await execa('dumpe2fs', ['-h', ext4])).stdout).toMatch(
+      new RegExp(`Block count:\\s+${root.size / 4096}\\b`),
+    );
   });
 
   it('puts shim, signed GRUB, MokManager and stub configs on a Secure Boot ESP; refuses an unsigned kernel', async () => {
     const { vmlinuz } = await kernelFiles();
-    const secure = await assembleDisk({ ...base, output: join(work, 'secure.img'), kernel: vmlinuz, secureBoot: true, extraPartitions: [] });
+    const secure = await assembleDisk({
+      ...base,
+      output: join(work, 'secure.img'),
+      kernel: vmlinuz,
+      secureBoot: true,
+      extraPartitions: [],
+    });
     expect(secure.boot).toEqual({ bios: true, uefi: true, secureBoot: true });
     expect(secure.sbat?.level.previous).toBeDefined();
     const espPart = secure.partitions.find((p) => p.name === 'ESP')!;
@@ -168,26 +220,74 @@ describe('assembleDisk', () => {
     const mtools = { env: { MTOOLS_SKIP_CHECK: '1' } };
     const listing = (await execa('mdir', ['-i', esp, '-/', '-b', '::/'], mtools)).stdout.split('\n').sort();
     expect(listing).toEqual([
-      '::/EFI/', '::/EFI/BOOT/', '::/EFI/BOOT/BOOTX64.EFI', '::/EFI/BOOT/grub.cfg', '::/EFI/BOOT/grubx64.efi', '::/EFI/BOOT/mmx64.efi',
-      '::/boot/', '::/boot/grub/', '::/boot/grub/grub.cfg', '::/grub/', '::/grub/grub.cfg', '::/initrd.img', '::/vmlinuz',
+      '::/EFI/',
+      '::/EFI/BOOT/',
+      '::/EFI/BOOT/BOOTX64.EFI',
+      '::/EFI/BOOT/grub.cfg',
+      '::/EFI/BOOT/grubx64.efi',
+      '::/EFI/BOOT/mmx64.efi',
+      '::/boot/',
+      '::/boot/grub/',
+      '::/boot/grub/grub.cfg',
+      '::/grub/',
+      '::/grub/grub.cfg',
+      '::/initrd.img',
+      '::/vmlinuz',
     ]);
     await execa('mcopy', ['-i', esp, '::/EFI/BOOT/BOOTX64.EFI', join(work, 'shim.efi')], mtools);
-    expect((await readFile(join(work, 'shim.efi'))).equals(await readFile('/usr/lib/shim/shimx64.efi.signed'))).toBe(true);
+    expect((await readFile(join(work, 'shim.efi'))).equals(await readFile('/usr/lib/shim/shimx64.efi.signed'))).toBe(
+      true,
+    );
     const stub = (await execa('mtype', ['-i', esp, '::/boot/grub/grub.cfg'], mtools)).stdout;
     expect(stub).toContain(`search --no-floppy --fs-uuid --set=root '${secure.esp.serial}'`);
     expect(stub).toContain('configfile $prefix/grub.cfg');
-    await expect(assembleDisk({ ...base, output: join(work, 'unsigned.img'), secureBoot: true })).rejects.toMatchObject({ code: 'ERR_KERNEL_UNSIGNED', path: base.kernel });
+    await expect(assembleDisk({ ...base, output: join(work, 'unsigned.img'), secureBoot: true })).rejects.toMatchObject(
+      { code: 'ERR_KERNEL_UNSIGNED', path: base.kernel },
+    );
   });
 
   it('refuses bad input with typed errors and writes nothing', async () => {
     const output = join(work, 'bad.img');
-    await expect(assembleDisk({ ...base, output, size: 8 * MiB })).rejects.toMatchObject({ code: 'ERR_DISK_TOO_SMALL', value: 'size' });
-    await expect(assembleDisk({ ...base, output, kernel: join(work, 'missing') })).rejects.toMatchObject({ code: 'ERR_INPUT_MISSING', path: join(work, 'missing') });
-    await expect(assembleDisk({ ...base, output, bios: false, uefi: false })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', value: 'bios' });
-    await expect(assembleDisk({ ...base, output, uefi: false, secureBoot: true })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', value: 'secureBoot' });
-    await expect(assembleDisk({ ...base, output, size: 64 * MiB, root: { ...base.root, size: 16 * MiB } })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', value: 'size' });
-    await expect(assembleDisk({ ...base, output, root: { ...base.root, manifest: { format: 'distroforge-manifest', version: 1, entries: [{ path: '/nowhere/file', uid: 1 }] } } })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', value: '/nowhere/file' });
-    await expect(assembleDisk({ ...base, output, extraPartitions: [{ name: 'swap', type: 'swap', size: 4 * MiB, mountPoint: '/swap' }] })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', value: 'extraPartitions.swap.mountPoint' });
-    expect((await readdir(work)).filter((name) => name.startsWith('bad.img') && !name.endsWith('.log') || name.includes('.work-'))).toEqual([]);
+    await expect(assembleDisk({ ...base, output, size: 8 * MiB })).rejects.toMatchObject({
+      code: 'ERR_DISK_TOO_SMALL',
+      value: 'size',
+    });
+    await expect(assembleDisk({ ...base, output, kernel: join(work, 'missing') })).rejects.toMatchObject({
+      code: 'ERR_INPUT_MISSING',
+      path: join(work, 'missing'),
+    });
+    await expect(assembleDisk({ ...base, output, bios: false, uefi: false })).rejects.toMatchObject({
+      code: 'ERR_INVALID_OPTIONS',
+      value: 'bios',
+    });
+    await expect(assembleDisk({ ...base, output, uefi: false, secureBoot: true })).rejects.toMatchObject({
+      code: 'ERR_INVALID_OPTIONS',
+      value: 'secureBoot',
+    });
+    await expect(
+      assembleDisk({ ...base, output, size: 64 * MiB, root: { ...base.root, size: 16 * MiB } }),
+    ).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', value: 'size' });
+    await expect(
+      assembleDisk({
+        ...base,
+        output,
+        root: {
+          ...base.root,
+          manifest: { format: 'distroforge-manifest', version: 1, entries: [{ path: '/nowhere/file', uid: 1 }] },
+        },
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', value: '/nowhere/file' });
+    await expect(
+      assembleDisk({
+        ...base,
+        output,
+        extraPartitions: [{ name: 'swap', type: 'swap', size: 4 * MiB, mountPoint: '/swap' }],
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', value: 'extraPartitions.swap.mountPoint' });
+    expect(
+      (await readdir(work)).filter(
+        (name) => (name.startsWith('bad.img') && !name.endsWith('.log')) || name.includes('.work-'),
+      ),
+    ).toEqual([]);
   });
 });

@@ -12,7 +12,19 @@ let core: string;
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'disk-bios-'));
   core = join(work, 'core.img');
-  await execa('grub-mkimage', ['-O', 'i386-pc', '-d', grubDir, '-p', '/boot/grub', '-o', core, 'biosdisk', 'part_gpt', 'fat']);
+  await execa('grub-mkimage', [
+    '-O',
+    'i386-pc',
+    '-d',
+    grubDir,
+    '-p',
+    '/boot/grub',
+    '-o',
+    core,
+    'biosdisk',
+    'part_gpt',
+    'fat',
+  ]);
 });
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
@@ -34,13 +46,23 @@ describe('prepareBiosBoot', () => {
     expect(coreImage.length).toBe(sectors * 512);
     expect(coreImage.readBigUInt64LE(500)).toBe(2049n);
     expect(coreImage.readUInt16LE(508)).toBe(sectors - 1);
-    expect(Buffer.concat([coreImage.subarray(0, 500), coreImage.subarray(508, original.length)]).equals(Buffer.concat([original.subarray(0, 500), original.subarray(508)]))).toBe(true);
+    expect(
+      Buffer.concat([coreImage.subarray(0, 500), coreImage.subarray(508, original.length)]).equals(
+        Buffer.concat([original.subarray(0, 500), original.subarray(508)]),
+      ),
+    ).toBe(true);
   });
 
   it('refuses a core image larger than its partition, and a boot.img that is no boot sector', async () => {
-    await expect(prepareBiosBoot(join(grubDir, 'boot.img'), core, 2048, 8)).rejects.toMatchObject({ code: 'ERR_GRUB_IMAGE_LAYOUT', path: core });
+    await expect(prepareBiosBoot(join(grubDir, 'boot.img'), core, 2048, 8)).rejects.toMatchObject({
+      code: 'ERR_GRUB_IMAGE_LAYOUT',
+      path: core,
+    });
     const notBoot = join(work, 'boot.img');
     await writeFile(notBoot, Buffer.alloc(512));
-    await expect(prepareBiosBoot(notBoot, core, 2048, 2048)).rejects.toMatchObject({ code: 'ERR_GRUB_IMAGE_LAYOUT', path: notBoot });
+    await expect(prepareBiosBoot(notBoot, core, 2048, 2048)).rejects.toMatchObject({
+      code: 'ERR_GRUB_IMAGE_LAYOUT',
+      path: notBoot,
+    });
   });
 });

@@ -32,9 +32,20 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function boot(firmware: 'uefi' | 'bios', diskInterface: 'virtio' | 'usb', markers: readonly RegExp[]): Promise<string> {
+async function boot(
+  firmware: 'uefi' | 'bios',
+  diskInterface: 'virtio' | 'usb',
+  markers: readonly RegExp[],
+): Promise<string> {
   const secureBoot = firmware === 'uefi';
-  const vm = await launch({ disks: [{ path: disk.path, format: 'raw', interface: diskInterface }], firmware, secureBoot, accel: 'tcg', logDir: work, name: firmware });
+  const vm = await launch({
+    disks: [{ path: disk.path, format: 'raw', interface: diskInterface }],
+    firmware,
+    secureBoot,
+    accel: 'tcg',
+    logDir: work,
+    name: firmware,
+  });
   try {
     let seen = { match: '', elapsedMs: 0 };
     try {
@@ -44,8 +55,14 @@ async function boot(firmware: 'uefi' | 'bios', diskInterface: 'virtio' | 'usb', 
       // marker is then told apart from a boot that really ran without Secure Boot enforced.
       await vm.kill();
       const log = await readFile(vm.logFile, 'utf8').catch(() => '');
-      const said = log.split('\n').filter((line) => /secure ?boot|shim|EFI stub/i.test(line)).slice(0, 20);
-      throw new Error(`${firmware} ${diskInterface} boot: ${String(error)}\nSecure Boot lines of ${vm.logFile}:\n${said.join('\n')}`, { cause: error });
+      const said = log
+        .split('\n')
+        .filter((line) => /secure ?boot|shim|EFI stub/i.test(line))
+        .slice(0, 20);
+      throw new Error(
+        `${firmware} ${diskInterface} boot: ${String(error)}\nSecure Boot lines of ${vm.logFile}:\n${said.join('\n')}`,
+        { cause: error },
+      );
     }
     console.log(`${firmware} ${diskInterface} boot: ${seen.match} after ${(seen.elapsedMs / 1000).toFixed(1)} s`);
     await vm.exited;

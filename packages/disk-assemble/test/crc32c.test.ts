@@ -8,6 +8,8 @@ describe('crc32cUpdate', () => {
 
   it('continues a running value as one call over the whole input would', () => {
     const data = Buffer.from('ext4 metadata checksum over several pieces');
-    expect(crc32cUpdate(crc32cUpdate(0x12345678, data.subarray(0, 7)), data.subarray(7))).toBe(crc32cUpdate(0x12345678, data));
+    expect(crc32cUpdate(crc32cUpdate(0x12345678, data.subarray(0, 7)), data.subarray(7))).toBe(
+      crc32cUpdate(0x12345678, data),
+    );
   });
 });

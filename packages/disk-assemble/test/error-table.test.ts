@@ -11,9 +11,17 @@ import { expect, it } from 'vitest';
 import { readmeErrorTableProblems } from '../../../tools/testing/readme-error-table.mjs';
 
 it("the README's error table matches the code lists and their hints", async () => {
-  const own = { codes: diskErrorCodes, hint: (code: string) => new DiskError(code as DiskErrorCode, '').hint, exports: disk };
+  const own = {
+    codes: diskErrorCodes,
+    hint: (code: string) => new DiskError(code as DiskErrorCode, '').hint,
+    exports: disk,
+  };
   const through = [
-    { codes: bootLoaderErrorCodes, hint: (code: string) => new BootLoaderError(code as BootLoaderErrorCode, '').hint, exports: bootLoader },
+    {
+      codes: bootLoaderErrorCodes,
+      hint: (code: string) => new BootLoaderError(code as BootLoaderErrorCode, '').hint,
+      exports: bootLoader,
+    },
     { codes: coreErrorCodes, hint: (code: string) => coreError(code as CoreErrorCode, '').hint, exports: core },
   ];
   expect(await readmeErrorTableProblems(join(import.meta.dirname, '..'), own, through)).toEqual([]);

@@ -1,7 +1,19 @@
 import { emptyManifest, mergeManifest, type Manifest } from '@distroforge/core';
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
-import { chmod, link, mkdir, mkdtemp, readdir, readFile, rm, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  link,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  symlink,
+  unlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,7 +46,16 @@ const derivedManifest: Manifest = mergeManifest(emptyManifest(), [
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'disk-ext4-base-'));
   base = join(work, 'base');
-  for (const dir of ['etc/skel', 'usr/bin', 'usr/share/doc/pkg', 'var/cache/gone/deep', 'dev', 'opt/becomes-file', 'home']) await mkdir(join(base, dir), { recursive: true });
+  for (const dir of [
+    'etc/skel',
+    'usr/bin',
+    'usr/share/doc/pkg',
+    'var/cache/gone/deep',
+    'dev',
+    'opt/becomes-file',
+    'home',
+  ])
+    await mkdir(join(base, dir), { recursive: true });
   await writeFile(join(base, 'etc/shadow'), 'root:*:19000::::::\n');
   await writeFile(join(base, 'etc/motd'), 'welcome\n');
   await writeFile(join(base, 'etc/hostname'), 'base\n');
@@ -47,7 +68,8 @@ beforeAll(async () => {
   await writeFile(join(base, 'opt/becomes-dir'), 'a file\n');
   await symlink('usr/bin', join(base, 'bin'));
   await symlink('/etc/motd', join(base, 'etc/issue'));
-  for (const path of ['etc/shadow', 'etc/motd', 'usr/bin/tool']) await utimes(join(base, path), epoch - 100, epoch - 100);
+  for (const path of ['etc/shadow', 'etc/motd', 'usr/bin/tool'])
+    await utimes(join(base, path), epoch - 100, epoch - 100);
 
   // The derived tree is a hard-link farm of the base (as distroforge's overlay stage makes it), then changed.
   derived = join(work, 'derived');
@@ -110,11 +132,26 @@ async function describeImage(image: string, dir: string): Promise<string[]> {
   for (const path of paths.sort()) {
     const stat = (await execa('debugfs', ['-R', `stat "${path}"`, image])).stdout;
     const field = (re: RegExp) => re.exec(stat)?.[1] ?? '';
-    const facts = [path, field(/Type: (\S+)/), field(/Mode:\s+(\d+)/), field(/User:\s+(\d+)/), field(/Group:\s+(\d+)/), field(/Size: (\d+)/), field(/Links: (\d+)/), field(/mtime: (\S+)/), field(/Device major\/minor number: (\S+)/), field(/Fast link dest: (".*")/)];
+    const facts = [
+      path,
+      field(/Type: (\S+)/),
+      field(/Mode:\s+(\d+)/),
+      field(/User:\s+(\d+)/),
+      field(/Group:\s+(\d+)/),
+      field(/Size: (\d+)/),
+      field(/Links: (\d+)/),
+      field(/mtime: (\S+)/),
+      field(/Device major\/minor number: (\S+)/),
+      field(/Fast link dest: (".*")/),
+    ];
     if (facts[1] === 'regular') {
       const copy = join(dir, 'dump');
       await execa('debugfs', ['-R', `dump "${path}" ${copy}`, image]);
-      facts.push(createHash('sha256').update(await readFile(copy)).digest('hex'));
+      facts.push(
+        createHash('sha256')
+          .update(await readFile(copy))
+          .digest('hex'),
+      );
     }
     out.push(facts.join(' '));
   }
@@ -129,7 +166,10 @@ describe('buildExt4FromBase', () => {
     const second = await buildExt4FromBase(options(join(work, 'second.ext4'), cacheDir));
     expect(second.base.cached).toBe(true);
     expect(second.changed).toBe(first.changed);
-    const digest = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
+    const digest = async (file: string) =>
+      createHash('sha256')
+        .update(await readFile(file))
+        .digest('hex');
     expect(await digest(join(work, 'second.ext4'))).toBe(await digest(join(work, 'first.ext4')));
     await execa('fsck.ext4', ['-fn', join(work, 'first.ext4')]);
 
@@ -150,16 +190,24 @@ describe('buildExt4FromBase', () => {
   it('rewrites only what changed: an untouched hard-link farm needs nothing but the extra files', async () => {
     const same = join(work, 'same');
     await execa('cp', ['-a', '--link', '--no-target-directory', base, same]);
-    const built = await buildExt4FromBase({ ...options(join(work, 'same.ext4'), join(work, 'cache')), directory: same, manifest: baseManifest });
+    const built = await buildExt4FromBase({
+      ...options(join(work, 'same.ext4'), join(work, 'cache')),
+      directory: same,
+      manifest: baseManifest,
+    });
     expect(built.changed).toBe(0);
     expect((await readdir(join(work, 'cache'))).filter((n) => n.endsWith('.ext4'))).toHaveLength(1);
   });
 
   it('uses a copy started ahead when it is of the right base, throws it away when not, and builds the same bytes either way', async () => {
     const cacheDir = join(work, 'cache-ahead');
-    const digest = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
+    const digest = async (file: string) =>
+      createHash('sha256')
+        .update(await readFile(file))
+        .digest('hex');
     const leftovers = async () => (await readdir(work)).filter((n) => n.startsWith('.distroforge-base-'));
-    const copies = async (logFile: string) => (await readFile(logFile, 'utf8')).split('\n').filter((l) => l.startsWith('$ cp '));
+    const copies = async (logFile: string) =>
+      (await readFile(logFile, 'utf8')).split('\n').filter((l) => l.startsWith('$ cp '));
     expect(await speculateBaseCopy(cacheDir, work, { logFile: join(work, 'log') })).toBeUndefined();
     await buildExt4FromBase(options(join(work, 'ahead-cold.ext4'), cacheDir));
     const [cachedName] = (await readdir(cacheDir)).filter((n) => n.endsWith('.ext4'));
@@ -168,18 +216,27 @@ describe('buildExt4FromBase', () => {
     const rightLog = join(work, 'ahead-right.log');
     const right = await speculateBaseCopy(cacheDir, work, { logFile: rightLog });
     expect(right?.image).toBe(join(cacheDir, cachedName!));
-    const used = await buildExt4FromBase({ ...options(join(work, 'ahead-right.ext4'), cacheDir), logFile: rightLog }, { speculative: right });
+    const used = await buildExt4FromBase(
+      { ...options(join(work, 'ahead-right.ext4'), cacheDir), logFile: rightLog },
+      { speculative: right },
+    );
     expect(used.base.cached).toBe(true);
     expect(await copies(rightLog)).toHaveLength(1);
     expect(await digest(join(work, 'ahead-right.ext4'))).toBe(await digest(join(work, 'ahead-cold.ext4')));
     expect(await leftovers()).toEqual([]);
 
     // Another base became the most recently used: the copy ahead is of it, so it is deleted and the right one copied.
-    await buildExt4FromBase({ ...options(join(work, 'ahead-other.ext4'), cacheDir), base: { directory: base, manifest: baseManifest, key: 'other' } });
+    await buildExt4FromBase({
+      ...options(join(work, 'ahead-other.ext4'), cacheDir),
+      base: { directory: base, manifest: baseManifest, key: 'other' },
+    });
     const wrongLog = join(work, 'ahead-wrong.log');
     const wrong = await speculateBaseCopy(cacheDir, work, { logFile: wrongLog });
     expect(wrong?.image).not.toBe(join(cacheDir, cachedName!));
-    await buildExt4FromBase({ ...options(join(work, 'ahead-wrong.ext4'), cacheDir), logFile: wrongLog }, { speculative: wrong });
+    await buildExt4FromBase(
+      { ...options(join(work, 'ahead-wrong.ext4'), cacheDir), logFile: wrongLog },
+      { speculative: wrong },
+    );
     expect(await copies(wrongLog)).toHaveLength(2);
     expect(await digest(join(work, 'ahead-wrong.ext4'))).toBe(await digest(join(work, 'ahead-cold.ext4')));
     expect(await leftovers()).toEqual([]);
@@ -199,7 +256,11 @@ describe('buildExt4FromBase', () => {
 
   it('keeps the cache small: base images of other trees replace the older ones', async () => {
     const cacheDir = join(work, 'cache-prune');
-    for (const key of ['a', 'b', 'c']) await buildExt4FromBase({ ...options(join(work, `k-${key}.ext4`), cacheDir), base: { directory: base, manifest: baseManifest, key } });
+    for (const key of ['a', 'b', 'c'])
+      await buildExt4FromBase({
+        ...options(join(work, `k-${key}.ext4`), cacheDir),
+        base: { directory: base, manifest: baseManifest, key },
+      });
     expect((await readdir(cacheDir)).filter((n) => n.endsWith('.ext4'))).toHaveLength(2);
   });
 });

@@ -15,7 +15,15 @@ beforeAll(async () => {
   await mkdir(join(work, 'tree/etc'), { recursive: true });
   await writeFile(join(work, 'tree/etc/hostname'), 'box\n');
   image = join(work, 'a.ext4');
-  await buildExt4Image({ directory: join(work, 'tree'), output: image, uuid: '0E4C8B52-2D5C-4F37-9E0E-5C1B1F2A3B4C', hashSeed: '6A1D9B0E-1111-4222-8333-444455556666', sourceDateEpoch: epoch, logFile: join(work, 'log'), size: 8 * 1024 * 1024 });
+  await buildExt4Image({
+    directory: join(work, 'tree'),
+    output: image,
+    uuid: '0E4C8B52-2D5C-4F37-9E0E-5C1B1F2A3B4C',
+    hashSeed: '6A1D9B0E-1111-4222-8333-444455556666',
+    sourceDateEpoch: epoch,
+    logFile: join(work, 'log'),
+    size: 8 * 1024 * 1024,
+  });
 });
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });

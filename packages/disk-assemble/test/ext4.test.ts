@@ -35,7 +35,16 @@ afterAll(async () => {
 });
 
 const build = (output: string) =>
-  buildExt4Image({ directory: tree, manifest, output, uuid: '0E4C8B52-2D5C-4F37-9E0E-5C1B1F2A3B4C', hashSeed: '6A1D9B0E-1111-4222-8333-444455556666', sourceDateEpoch: epoch, logFile: join(work, 'log'), freeSpace: 8 * 1024 * 1024 });
+  buildExt4Image({
+    directory: tree,
+    manifest,
+    output,
+    uuid: '0E4C8B52-2D5C-4F37-9E0E-5C1B1F2A3B4C',
+    hashSeed: '6A1D9B0E-1111-4222-8333-444455556666',
+    sourceDateEpoch: epoch,
+    logFile: join(work, 'log'),
+    freeSpace: 8 * 1024 * 1024,
+  });
 
 async function stat(image: string, path: string): Promise<string> {
   return (await execa('debugfs', ['-R', `stat "${path}"`, image])).stdout;
@@ -49,10 +58,16 @@ describe('buildExt4Image', () => {
     await execa('fsck.ext4', ['-fn', image]);
     expect(await stat(image, '/etc/shadow')).toMatch(/Mode:\s+0640[\s\S]*User:\s+0\s+Group:\s+42/);
     expect(await stat(image, '/usr/bin/su')).toMatch(/Type: regular\s+Mode:\s+04755[\s\S]*User:\s+0\s+Group:\s+0/);
-    expect(await stat(image, '/home/user')).toMatch(/Type: directory\s+Mode:\s+0700[\s\S]*User:\s+1000\s+Group:\s+1000/);
+    expect(await stat(image, '/home/user')).toMatch(
+      /Type: directory\s+Mode:\s+0700[\s\S]*User:\s+1000\s+Group:\s+1000/,
+    );
     expect(await stat(image, '/home/user/notes.txt')).toMatch(/User:\s+0\s+Group:\s+0/);
-    expect(await stat(image, '/dev/null')).toMatch(/Type: character special\s+Mode:\s+0666[\s\S]*Device major\/minor number: 01:03/);
-    expect(await stat(image, '/dev/sda')).toMatch(/Type: block special\s+Mode:\s+0660[\s\S]*Group:\s+6[\s\S]*Device major\/minor number: 08:00/);
+    expect(await stat(image, '/dev/null')).toMatch(
+      /Type: character special\s+Mode:\s+0666[\s\S]*Device major\/minor number: 01:03/,
+    );
+    expect(await stat(image, '/dev/sda')).toMatch(
+      /Type: block special\s+Mode:\s+0660[\s\S]*Group:\s+6[\s\S]*Device major\/minor number: 08:00/,
+    );
     expect(await stat(image, '/run/initctl')).toMatch(/Type: FIFO\s+Mode:\s+0600/);
     expect(await stat(image, '/bin')).toMatch(/Type: symlink[\s\S]*Fast link dest: "usr\/bin"/);
     expect(await stat(image, '/etc/shadow')).toMatch(/mtime: 0x6553f09c:00000000/);
@@ -81,7 +96,16 @@ describe('buildExt4Image', () => {
     if (process.getuid?.() === 0) await execa('chown', ['-hR', '65534:65534', owned]);
     expect((await execa('stat', ['-c', '%u', join(owned, 'etc/shadow')])).stdout).not.toBe('0');
     const image = join(work, 'owned.ext4');
-    await buildExt4Image({ directory: owned, manifest, output: image, uuid: '0E4C8B52-2D5C-4F37-9E0E-5C1B1F2A3B4C', hashSeed: '6A1D9B0E-1111-4222-8333-444455556666', sourceDateEpoch: epoch, logFile: join(work, 'log'), freeSpace: 8 * 1024 * 1024 });
+    await buildExt4Image({
+      directory: owned,
+      manifest,
+      output: image,
+      uuid: '0E4C8B52-2D5C-4F37-9E0E-5C1B1F2A3B4C',
+      hashSeed: '6A1D9B0E-1111-4222-8333-444455556666',
+      sourceDateEpoch: epoch,
+      logFile: join(work, 'log'),
+      freeSpace: 8 * 1024 * 1024,
+    });
     expect(await stat(image, '/home/user/notes.txt')).toMatch(/User:\s+0\s+Group:\s+0/);
     expect(await stat(image, '/home/user')).toMatch(/User:\s+1000\s+Group:\s+1000/);
     expect(await stat(image, '/etc/shadow')).toMatch(/User:\s+0\s+Group:\s+42/);
@@ -101,15 +125,30 @@ describe('buildExt4Image inode normalisation', () => {
     await utimes(join(edge, 'etc/old'), epoch - 5000, epoch - 5000);
     await execa('ln', [join(edge, 'etc/old'), join(edge, 'etc/old-link')]);
     const image = join(work, 'edge.ext4');
-    await buildExt4Image({ directory: edge, output: image, uuid: '0E4C8B52-2D5C-4F37-9E0E-5C1B1F2A3B4C', hashSeed: '6A1D9B0E-1111-4222-8333-444455556666', sourceDateEpoch: epoch, logFile: join(work, 'log'), freeSpace: 8 * 1024 * 1024 });
+    await buildExt4Image({
+      directory: edge,
+      output: image,
+      uuid: '0E4C8B52-2D5C-4F37-9E0E-5C1B1F2A3B4C',
+      hashSeed: '6A1D9B0E-1111-4222-8333-444455556666',
+      sourceDateEpoch: epoch,
+      logFile: join(work, 'log'),
+      freeSpace: 8 * 1024 * 1024,
+    });
     await execa('fsck.ext4', ['-fn', image]);
     const hex = (t: number) => `0x${t.toString(16).padStart(8, '0')}:00000000`;
     expect(await stat(image, '/etc/future')).toMatch(new RegExp(`mtime: ${hex(epoch)}`));
     const old = await stat(image, '/etc/old');
-    expect(old).toMatch(new RegExp(`ctime: ${hex(epoch)}[\\s\\S]*atime: ${hex(epoch)}[\\s\\S]*mtime: ${hex(epoch - 5000)}[\\s\\S]*crtime: ${hex(epoch)}`));
+    expect(old).toMatch(
+      new RegExp(
+        `ctime: ${hex(epoch)}[\\s\\S]*atime: ${hex(epoch)}[\\s\\S]*mtime: ${hex(epoch - 5000)}[\\s\\S]*crtime: ${hex(epoch)}`,
+      ),
+    );
     expect(old).toMatch(/Links: 2/);
     expect(/Inode: (\d+)/.exec(await stat(image, '/etc/old-link'))?.[1]).toBe(/Inode: (\d+)/.exec(old)?.[1]);
-    for (const path of ['/', '/usr', '/bin', '/home/user/notes.txt']) expect(await stat(image, path)).toMatch(new RegExp(`ctime: ${hex(epoch)}[\\s\\S]*atime: ${hex(epoch)}[\\s\\S]*crtime: ${hex(epoch)}`));
+    for (const path of ['/', '/usr', '/bin', '/home/user/notes.txt'])
+      expect(await stat(image, path)).toMatch(
+        new RegExp(`ctime: ${hex(epoch)}[\\s\\S]*atime: ${hex(epoch)}[\\s\\S]*crtime: ${hex(epoch)}`),
+      );
     // mke2fs' lost+found is no tree inode: it keeps what mke2fs gave it (created at the fake clock, mode 0700).
     expect(await stat(image, '/lost+found')).toMatch(/Inode: 11\s+Type: directory\s+Mode:\s+0700/);
   });
@@ -120,14 +159,35 @@ describe('buildExt4Image inode normalisation', () => {
     await mkdir(join(withLnf, 'lost+found'), { mode: 0o755 });
     await utimes(join(withLnf, 'lost+found'), epoch - 77, epoch - 77);
     const image = join(work, 'with-lnf.ext4');
-    await buildExt4Image({ directory: withLnf, output: image, uuid: '0E4C8B52-2D5C-4F37-9E0E-5C1B1F2A3B4C', hashSeed: '6A1D9B0E-1111-4222-8333-444455556666', sourceDateEpoch: epoch, logFile: join(work, 'log'), freeSpace: 8 * 1024 * 1024 });
+    await buildExt4Image({
+      directory: withLnf,
+      output: image,
+      uuid: '0E4C8B52-2D5C-4F37-9E0E-5C1B1F2A3B4C',
+      hashSeed: '6A1D9B0E-1111-4222-8333-444455556666',
+      sourceDateEpoch: epoch,
+      logFile: join(work, 'log'),
+      freeSpace: 8 * 1024 * 1024,
+    });
     await execa('fsck.ext4', ['-fn', image]);
-    expect(await stat(image, '/lost+found')).toMatch(/Inode: 11\s+Type: directory\s+Mode:\s+0755[\s\S]*ctime: 0x6553f100:00000000[\s\S]*mtime: 0x6553f0b3:00000000/);
+    expect(await stat(image, '/lost+found')).toMatch(
+      /Inode: 11\s+Type: directory\s+Mode:\s+0755[\s\S]*ctime: 0x6553f100:00000000[\s\S]*mtime: 0x6553f0b3:00000000/,
+    );
   });
 
   it("refuses an output path with '?' (e2fsprogs would read the rest as I/O options) and an unaligned offset", async () => {
     await expect(build(join(work, 'what?.ext4'))).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS' });
-    await expect(buildExt4Image({ directory: tree, output: join(work, 'odd.img'), offset: 1000, size: 8 * 1024 * 1024, uuid: '0E4C8B52-2D5C-4F37-9E0E-5C1B1F2A3B4C', hashSeed: '6A1D9B0E-1111-4222-8333-444455556666', sourceDateEpoch: epoch, logFile: join(work, 'log') })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', value: 1000 });
+    await expect(
+      buildExt4Image({
+        directory: tree,
+        output: join(work, 'odd.img'),
+        offset: 1000,
+        size: 8 * 1024 * 1024,
+        uuid: '0E4C8B52-2D5C-4F37-9E0E-5C1B1F2A3B4C',
+        hashSeed: '6A1D9B0E-1111-4222-8333-444455556666',
+        sourceDateEpoch: epoch,
+        logFile: join(work, 'log'),
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', value: 1000 });
   });
 
   it('writes into a disk image at an offset the same bytes as a standalone image, leaving the rest of the file alone', async () => {
@@ -140,7 +200,17 @@ describe('buildExt4Image inode normalisation', () => {
     const handle = await open(disk, 'r+');
     await handle.write(head, 0, 512, 0);
     await handle.close();
-    const placed = await buildExt4Image({ directory: tree, manifest, output: disk, offset, size: built.size, uuid: '0E4C8B52-2D5C-4F37-9E0E-5C1B1F2A3B4C', hashSeed: '6A1D9B0E-1111-4222-8333-444455556666', sourceDateEpoch: epoch, logFile: join(work, 'log') });
+    const placed = await buildExt4Image({
+      directory: tree,
+      manifest,
+      output: disk,
+      offset,
+      size: built.size,
+      uuid: '0E4C8B52-2D5C-4F37-9E0E-5C1B1F2A3B4C',
+      hashSeed: '6A1D9B0E-1111-4222-8333-444455556666',
+      sourceDateEpoch: epoch,
+      logFile: join(work, 'log'),
+    });
     expect(placed).toMatchObject({ path: disk, offset, size: built.size });
     const bytes = await readFile(disk);
     expect(bytes.length).toBe(offset + built.size + 4096);

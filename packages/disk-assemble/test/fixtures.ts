@@ -92,7 +92,10 @@ export async function buildInitramfs(dir: string, modulesDir: string): Promise<s
   const output = join(dir, 'initrd.img');
   await buildBusyboxInitramfs({
     output,
-    modules: { dir: modulesDir, names: ['virtio_pci', 'virtio_blk', 'xhci_pci', 'usb_storage', 'sd_mod', 'crc32c_generic', 'ext4'] },
+    modules: {
+      dir: modulesDir,
+      names: ['virtio_pci', 'virtio_blk', 'xhci_pci', 'usb_storage', 'sd_mod', 'crc32c_generic', 'ext4'],
+    },
     init: initramfsInit,
     sourceDateEpoch: epoch,
   });

@@ -24,7 +24,13 @@ const requests = [
 
 async function sfdiskJson(path: string) {
   const { stdout } = await execa('sfdisk', ['--json', path]);
-  return JSON.parse(stdout).partitiontable as { label: string; id: string; firstlba: number; lastlba: number; partitions: { start: number; size: number; type: string; uuid: string; name: string }[] };
+  return JSON.parse(stdout).partitiontable as {
+    label: string;
+    id: string;
+    firstlba: number;
+    lastlba: number;
+    partitions: { start: number; size: number; type: string; uuid: string; name: string }[];
+  };
 }
 
 describe('writeGpt', () => {
@@ -42,7 +48,13 @@ describe('writeGpt', () => {
     expect(json.label).toBe('gpt');
     expect(json.id).toBe(table.diskGuid);
     expect(json.partitions.map((p) => [p.name, p.type, p.uuid, p.start, p.size])).toEqual(
-      table.partitions.map((p) => [p.name, (partitionTypes as Record<string, string>)[p.type], p.guid, p.firstLba, p.lastLba - p.firstLba + 1]),
+      table.partitions.map((p) => [
+        p.name,
+        (partitionTypes as Record<string, string>)[p.type],
+        p.guid,
+        p.firstLba,
+        p.lastLba - p.firstLba + 1,
+      ]),
     );
     // 1 MiB alignment, the rest partition ends on an aligned boundary before the backup GPT.
     for (const p of json.partitions) expect(p.start % 2048).toBe(0);
@@ -84,17 +96,28 @@ describe('writeGpt', () => {
     expect((await readFile(a)).equals(await readFile(b))).toBe(true);
     expect((await readFile(a)).equals(await readFile(c))).toBe(false);
     const guids = (await readGpt(a)).partitions.map((p) => p.guid);
-    for (const guid of guids) expect(guid).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$/);
+    for (const guid of guids)
+      expect(guid).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$/);
     expect(new Set(guids).size).toBe(guids.length);
   });
 
   it('refuses overlaps, out-of-range partitions and too small disks with typed errors', async () => {
     const table = layoutPartitions(requests.slice(0, 2), { seed: 's' });
-    const overlapping: GptTable = { ...table, partitions: [table.partitions[0]!, { ...table.partitions[1]!, firstLba: table.partitions[0]!.lastLba }] };
-    await expect(writeGpt(join(work, 'x.img'), overlapping)).rejects.toMatchObject({ code: 'ERR_PARTITION_LAYOUT', value: ['bios', 'esp'] });
+    const overlapping: GptTable = {
+      ...table,
+      partitions: [table.partitions[0]!, { ...table.partitions[1]!, firstLba: table.partitions[0]!.lastLba }],
+    };
+    await expect(writeGpt(join(work, 'x.img'), overlapping)).rejects.toMatchObject({
+      code: 'ERR_PARTITION_LAYOUT',
+      value: ['bios', 'esp'],
+    });
     const outside: GptTable = { ...table, partitions: [{ ...table.partitions[1]!, lastLba: table.sectorCount - 1 }] };
     await expect(writeGpt(join(work, 'x.img'), outside)).rejects.toMatchObject({ code: 'ERR_PARTITION_LAYOUT' });
-    expect(() => layoutPartitions(requests, { diskSize: 40 * MiB, seed: 's' })).toThrow(expect.objectContaining({ code: 'ERR_DISK_TOO_SMALL', needed: 48 * MiB }));
-    await expect(writeGpt(join(work, 'x.img'), layoutPartitions([{ name: 'x', type: 'not-a-guid', size: MiB }], { seed: 's' }))).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', value: 'NOT-A-GUID' });
+    expect(() => layoutPartitions(requests, { diskSize: 40 * MiB, seed: 's' })).toThrow(
+      expect.objectContaining({ code: 'ERR_DISK_TOO_SMALL', needed: 48 * MiB }),
+    );
+    await expect(
+      writeGpt(join(work, 'x.img'), layoutPartitions([{ name: 'x', type: 'not-a-guid', size: MiB }], { seed: 's' })),
+    ).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', value: 'NOT-A-GUID' });
   });
 });

@@ -23,7 +23,14 @@ try {
   const names = inspected.partitions.map((p) => `${p.name}:${p.filesystem?.type ?? '-'}`).join(',');
   if (names !== 'BIOS boot:-,ESP:vfat,root:ext4') throw new Error(`unexpected partitions ${names}`);
   if (inspected.mbrBootCode !== 'grub' || !inspected.backupValid) throw new Error('MBR boot code or backup GPT wrong');
-  const bad = await assembleDisk({ output: join(work, 'x.img'), root: { directory: root }, kernel: 'k', initrd: 'i', bios: false, uefi: false }).catch((e) => e);
+  const bad = await assembleDisk({
+    output: join(work, 'x.img'),
+    root: { directory: root },
+    kernel: 'k',
+    initrd: 'i',
+    bios: false,
+    uefi: false,
+  }).catch((e) => e);
   if (!(bad instanceof InvalidDiskOptionsError)) throw new Error('expected InvalidDiskOptionsError');
   console.log(`disk-assemble ok: ${disk.diskSize} bytes, sha256 ${disk.sha256.slice(0, 12)}`);
 } finally {

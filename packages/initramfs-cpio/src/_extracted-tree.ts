@@ -30,7 +30,11 @@ export class ExtractedTree {
       const parent = parts.slice(0, i).join('/');
       const kind = missing.length ? undefined : this.kind(parent);
       if (kind === undefined) missing.push(parent);
-      else if (kind === 'symlink') throw new CpioUnsafePathError(member, `${parent} is a symlink (an earlier member); members are never written through symlinks`);
+      else if (kind === 'symlink')
+        throw new CpioUnsafePathError(
+          member,
+          `${parent} is a symlink (an earlier member); members are never written through symlinks`,
+        );
       else if (kind !== 'dir') throw new CpioUnsafePathError(member, `${parent} is not a directory`);
     }
     return missing;
@@ -61,7 +65,11 @@ export class ExtractedTree {
     const names = this.inodes.get(inode);
     if (names === undefined) return undefined;
     const [first] = names;
-    if (first === undefined) throw new CpioUnsafePathError(member, 'it is a hard link to an inode whose earlier names were all replaced by later members');
+    if (first === undefined)
+      throw new CpioUnsafePathError(
+        member,
+        'it is a hard link to an inode whose earlier names were all replaced by later members',
+      );
     return first;
   }
 }

@@ -17,10 +17,15 @@ export function memberPath(name: string, root: string): string {
   if (parts.includes('..')) throw new CpioUnsafePathError(name, 'contains ".."');
   for (const part of parts) {
     const bytes = Buffer.byteLength(part);
-    if (bytes > NAME_MAX) throw new CpioNameTooLongError(name, `a path component of ${bytes} bytes (the limit is ${NAME_MAX})`);
+    if (bytes > NAME_MAX)
+      throw new CpioNameTooLongError(name, `a path component of ${bytes} bytes (the limit is ${NAME_MAX})`);
   }
   const path = parts.join('/');
   const full = Buffer.byteLength(root) + 1 + Buffer.byteLength(path);
-  if (full >= PATH_MAX) throw new CpioNameTooLongError(name, `${parts.length} components, ${full} bytes under the target (the limit is ${PATH_MAX - 1})`);
+  if (full >= PATH_MAX)
+    throw new CpioNameTooLongError(
+      name,
+      `${parts.length} components, ${full} bytes under the target (the limit is ${PATH_MAX - 1})`,
+    );
   return path;
 }

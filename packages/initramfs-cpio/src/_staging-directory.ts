@@ -13,8 +13,10 @@ export async function createStaging(target: string): Promise<string> {
     if (error.code === 'ENOENT') return undefined;
     throw error;
   });
-  if (existing && !existing.isDirectory()) throw new CpioTargetNotEmptyError(target, 'it exists and is not a directory');
-  if (existing && (await readdir(target)).length > 0) throw new CpioTargetNotEmptyError(target, 'the directory is not empty');
+  if (existing && !existing.isDirectory())
+    throw new CpioTargetNotEmptyError(target, 'it exists and is not a directory');
+  if (existing && (await readdir(target)).length > 0)
+    throw new CpioTargetNotEmptyError(target, 'the directory is not empty');
   await mkdir(dirname(target), { recursive: true });
   // A short prefix: the staging name must fit NAME_MAX however long the target's name is.
   return mkdtemp(join(dirname(target), `.${basename(target).slice(0, 64)}.partial-`));
@@ -26,7 +28,8 @@ export async function commitStaging(staging: string, target: string): Promise<vo
     await rename(staging, target);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOTDIR') throw new CpioTargetNotEmptyError(target, 'something was put there during the extraction');
+    if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOTDIR')
+      throw new CpioTargetNotEmptyError(target, 'something was put there during the extraction');
     throw error;
   }
 }
@@ -38,7 +41,9 @@ export async function commitStaging(staging: string, target: string): Promise<vo
  */
 export async function discardStaging(staging: string, dirs: readonly string[] = []): Promise<void> {
   for (const dir of dirs) {
-    const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW).catch(() => undefined);
+    const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW).catch(
+      () => undefined,
+    );
     await handle?.chmod(0o700).catch(() => undefined);
     await handle?.close();
   }

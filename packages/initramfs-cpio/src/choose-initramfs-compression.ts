@@ -24,7 +24,10 @@ export const INITRAMFS_COMPRESSION_PREFERENCE: readonly { compress: InitramfsCom
 ];
 
 /** What the kernel config fallback gives when no config can be found: every usual kernel reads gzip. */
-export const INITRAMFS_FALLBACK = { compress: 'gzip', level: 6 } as const satisfies { compress: InitramfsCompression; level: number };
+export const INITRAMFS_FALLBACK = { compress: 'gzip', level: 6 } as const satisfies {
+  compress: InitramfsCompression;
+  level: number;
+};
 
 export interface InitramfsCompressionChoice {
   compress: InitramfsCompression;
@@ -86,12 +89,24 @@ export function parseKernelConfig(text: string): Map<string, string> {
  * @throws InitramfsCompressionUnsupportedError without CONFIG_BLK_DEV_INITRD=y, or when the kernel
  *   unpacks none of gzip, xz and zstd (e.g. only LZ4).
  */
-export function initramfsCompressionFromConfig(config: ReadonlyMap<string, string>, source: string): InitramfsCompressionChoice {
-  const supported = [...config].filter(([key, value]) => key.startsWith('CONFIG_RD_') && value === 'y').map(([key]) => key.slice('CONFIG_RD_'.length)).sort();
-  if (config.get('CONFIG_BLK_DEV_INITRD') !== 'y') throw new InitramfsCompressionUnsupportedError(source, supported, false);
+export function initramfsCompressionFromConfig(
+  config: ReadonlyMap<string, string>,
+  source: string,
+): InitramfsCompressionChoice {
+  const supported = [...config]
+    .filter(([key, value]) => key.startsWith('CONFIG_RD_') && value === 'y')
+    .map(([key]) => key.slice('CONFIG_RD_'.length))
+    .sort();
+  if (config.get('CONFIG_BLK_DEV_INITRD') !== 'y')
+    throw new InitramfsCompressionUnsupportedError(source, supported, false);
   const pick = INITRAMFS_COMPRESSION_PREFERENCE.find((p) => supported.includes(p.compress.toUpperCase()));
   if (!pick) throw new InitramfsCompressionUnsupportedError(source, supported, true);
-  return { ...pick, config: source, supported, reason: `${source}: CONFIG_RD_${pick.compress.toUpperCase()}=y -> ${pick.compress} -${pick.level}` };
+  return {
+    ...pick,
+    config: source,
+    supported,
+    reason: `${source}: CONFIG_RD_${pick.compress.toUpperCase()}=y -> ${pick.compress} -${pick.level}`,
+  };
 }
 
 /**
@@ -104,8 +119,14 @@ export function initramfsCompressionFromConfig(config: ReadonlyMap<string, strin
  *   config shows the kernel cannot unpack any of them, KernelConfigError (ERR_KERNEL_CONFIG) when
  *   the config given cannot be read or a file found is not a kernel config.
  */
-export async function chooseInitramfsCompression(options: ChooseInitramfsCompressionOptions): Promise<InitramfsCompressionChoice> {
-  const { root, version, config } = parseOptions(chooseInitramfsCompressionOptionsSchema, options, invalidOptions('chooseInitramfsCompression'));
+export async function chooseInitramfsCompression(
+  options: ChooseInitramfsCompressionOptions,
+): Promise<InitramfsCompressionChoice> {
+  const { root, version, config } = parseOptions(
+    chooseInitramfsCompressionOptionsSchema,
+    options,
+    invalidOptions('chooseInitramfsCompression'),
+  );
   const candidates = config !== undefined ? [config] : kernelConfigCandidates(root!, version!);
   for (const candidate of candidates) {
     let bytes: Buffer;

@@ -6,14 +6,20 @@ import { archivePath, compareBytes, type CpioEntry } from './cpio-entry.js';
  * missing parent directories are added (0755, root), and inode numbers are left to the writer.
  * Holds metadata only (file contents stay on disk), so it is fine for whole root trees.
  */
-export async function combineEntries(...sources: Array<AsyncIterable<CpioEntry> | Iterable<CpioEntry>>): Promise<CpioEntry[]> {
+export async function combineEntries(
+  ...sources: Array<AsyncIterable<CpioEntry> | Iterable<CpioEntry>>
+): Promise<CpioEntry[]> {
   const byPath = new Map<string, CpioEntry>();
   for (const source of sources) {
     for await (const entry of source) {
       const { ino: _ino, ...rest } = entry;
       const names = [entry.path, ...(entry.links ?? [])].map(archivePath);
       for (const name of names) byPath.delete(name);
-      byPath.set(names[0] as string, { ...rest, path: names[0] as string, ...(entry.links ? { links: names.slice(1) } : {}) });
+      byPath.set(names[0] as string, {
+        ...rest,
+        path: names[0] as string,
+        ...(entry.links ? { links: names.slice(1) } : {}),
+      });
     }
   }
   const linked = new Set([...byPath.values()].flatMap((e) => e.links ?? []));

@@ -16,7 +16,11 @@ export const defaultLevels: Record<Exclude<Compression, 'none'>, number> = { gzi
  * Input chunks may be views into a buffer the producer reuses: each is fully consumed (written
  * callback received) before the next is requested. With `none`, chunks are passed through as is.
  */
-export async function* compressStream(source: AsyncIterable<Buffer>, method: Compression, level?: number): AsyncGenerator<Buffer> {
+export async function* compressStream(
+  source: AsyncIterable<Buffer>,
+  method: Compression,
+  level?: number,
+): AsyncGenerator<Buffer> {
   if (method === 'none') {
     yield* source;
     return;
@@ -38,7 +42,14 @@ export async function* compressStream(source: AsyncIterable<Buffer>, method: Com
     method === 'zstd'
       ? ['-q', '-c', `-${lvl}`, ...(lvl > 19 ? ['--ultra'] : []), '-T1', '--no-progress']
       : ['-q', '-c', '-T1', '--check=crc32', `--lzma2=preset=${lvl},dict=1MiB`];
-  const child = execa(tool.path, args, { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: { stdout: false, stderr: true }, reject: false, encoding: 'buffer' });
+  const child = execa(tool.path, args, {
+    stdin: 'pipe',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: { stdout: false, stderr: true },
+    reject: false,
+    encoding: 'buffer',
+  });
   const fed = feed(source, child.stdin as Writable);
   try {
     for await (const chunk of child.stdout as AsyncIterable<Buffer>) yield chunk;
@@ -46,7 +57,13 @@ export async function* compressStream(source: AsyncIterable<Buffer>, method: Com
     await fed;
     const result = await child;
     if (result.exitCode !== 0) {
-      throw new ToolFailedError([tool.path, ...args], result.exitCode, Buffer.from(result.stderr ?? '').toString().slice(-2000));
+      throw new ToolFailedError(
+        [tool.path, ...args],
+        result.exitCode,
+        Buffer.from(result.stderr ?? '')
+          .toString()
+          .slice(-2000),
+      );
     }
   } finally {
     if (child.exitCode === null) child.kill();

@@ -54,9 +54,11 @@ export function typeFromMode(mode: number): CpioEntryType | undefined {
 
 /** `/bin/sh`, `./bin/sh`, `bin//sh` -> `bin/sh`; `/`, `.`, `./` -> `.`. Rejects `..` components. */
 export function archivePath(path: string): string {
-  if (path.includes('\0')) throw new CpioEntryError(`path contains a NUL byte: ${JSON.stringify(path)}`, { value: path });
+  if (path.includes('\0'))
+    throw new CpioEntryError(`path contains a NUL byte: ${JSON.stringify(path)}`, { value: path });
   const normalised = posix.normalize(`/${path}`);
-  if (path.split('/').includes('..')) throw new CpioEntryError(`path contains "..": ${JSON.stringify(path)}`, { value: path });
+  if (path.split('/').includes('..'))
+    throw new CpioEntryError(`path contains "..": ${JSON.stringify(path)}`, { value: path });
   const relative = normalised.replace(/^\/+/, '').replace(/\/+$/, '');
   return relative === '' ? '.' : relative;
 }

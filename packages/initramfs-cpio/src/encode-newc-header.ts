@@ -19,7 +19,19 @@ export interface NewcHeaderFields {
 
 export const NEWC_MAGIC = '070701';
 export const NEWC_HEADER_SIZE = 110;
-const FIELD_ORDER = ['ino', 'mode', 'uid', 'gid', 'nlink', 'mtime', 'filesize', 'devmajor', 'devminor', 'rdevmajor', 'rdevminor'] as const;
+const FIELD_ORDER = [
+  'ino',
+  'mode',
+  'uid',
+  'gid',
+  'nlink',
+  'mtime',
+  'filesize',
+  'devmajor',
+  'devminor',
+  'rdevmajor',
+  'rdevminor',
+] as const;
 
 /** Bytes needed after `length` bytes to reach the next multiple of 4. */
 export function pad4(length: number): number {
@@ -50,7 +62,13 @@ export function encodeNewcHeader(fields: NewcHeaderFields, name: string): Buffer
  * Writes header + name + NUL + padding straight into `target` at `offset` (which must have room:
  * `newcHeaderLength(name)` bytes); returns the bytes written. Same checks as `encodeNewcHeader`.
  */
-export function writeNewcHeader(target: Buffer, offset: number, fields: NewcHeaderFields, name: string, nameBytes = Buffer.byteLength(name)): number {
+export function writeNewcHeader(
+  target: Buffer,
+  offset: number,
+  fields: NewcHeaderFields,
+  name: string,
+  nameBytes = Buffer.byteLength(name),
+): number {
   // Digits written as bytes: formatting strings made most of the garbage on large trees.
   for (let i = 0; i < 6; i++) target[offset + i] = MAGIC_BYTES[i] as number;
   let at = offset + 6;

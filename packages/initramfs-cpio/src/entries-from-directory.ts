@@ -71,7 +71,10 @@ interface Slot {
  * links outside the tree: whether a name is its last one inside is only known at the end, so the
  * entries after it are held (metadata only) until then.
  */
-export async function* entriesFromDirectory(dir: string, options: DirectoryInputOptions = {}): AsyncGenerator<CpioEntry> {
+export async function* entriesFromDirectory(
+  dir: string,
+  options: DirectoryInputOptions = {},
+): AsyncGenerator<CpioEntry> {
   yield* directoryEntries(dir, options);
 }
 
@@ -109,7 +112,8 @@ export function* directoryEntries(dir: string, options: DirectoryInputOptions = 
     const add = (key: string, child: Node) => {
       items.push({ key, node: child, below: false });
       if (child.type === 'dir') subdirs++;
-      if (child.type === 'dir' || extraChildren.has(child.name)) items.push({ key: `${key}/`, node: child, below: true });
+      if (child.type === 'dir' || extraChildren.has(child.name))
+        items.push({ key: `${key}/`, node: child, below: true });
     };
     if (node.type === 'dir' && !extra.has(node.name)) {
       for (const key of readdirSync(at(node.name))) add(key, load(prefix + key, at(prefix + key)));
@@ -121,7 +125,14 @@ export function* directoryEntries(dir: string, options: DirectoryInputOptions = 
 
   const top = load('.', root);
   list(top);
-  const stack: Array<{ items: Item[]; next: number }> = [{ items: [{ key: '.', node: top, below: false }, ...(top.children as Item[])].sort((a, b) => compareBytes(a.key, b.key)), next: 0 }];
+  const stack: Array<{ items: Item[]; next: number }> = [
+    {
+      items: [{ key: '.', node: top, below: false }, ...(top.children as Item[])].sort((a, b) =>
+        compareBytes(a.key, b.key),
+      ),
+      next: 0,
+    },
+  ];
   delete top.children;
 
   const groups = new Map<string, LinkGroup>();
@@ -235,14 +246,19 @@ function manifestOnlyNodes(root: string, manifest: Manifest): Map<string, Node> 
     const name = entry.path === '/' ? '.' : entry.path.slice(1);
     if (exists(name)) continue;
     if (entry.type === undefined || entry.type === 'file' || (entry.type === 'symlink' && entry.target === undefined)) {
-      throw new CpioEntryError(`manifest entry ${entry.path} is not on disk and cannot be created from the manifest alone`, {
-        path: entry.path,
-        hint: 'only dir, symlink (with target), char, block, fifo and socket entries may be absent from the directory',
-      });
+      throw new CpioEntryError(
+        `manifest entry ${entry.path} is not on disk and cannot be created from the manifest alone`,
+        {
+          path: entry.path,
+          hint: 'only dir, symlink (with target), char, block, fifo and socket entries may be absent from the directory',
+        },
+      );
     }
     const parents: string[] = [];
-    for (let parent = posix.dirname(name); parent !== '.' && !exists(parent); parent = posix.dirname(parent)) parents.unshift(parent);
-    for (const parent of parents) nodes.set(parent, { name: parent, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0 });
+    for (let parent = posix.dirname(name); parent !== '.' && !exists(parent); parent = posix.dirname(parent))
+      parents.unshift(parent);
+    for (const parent of parents)
+      nodes.set(parent, { name: parent, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0 });
     const node: Node = { name, type: entry.type, mode: entry.type === 'dir' ? 0o755 : 0o644, uid: 0, gid: 0, size: 0 };
     applyEntry(node, entry);
     nodes.set(name, node);
@@ -274,7 +290,8 @@ function typeOfStats(mode: number): CpioEntryType | undefined {
 
 function nodeFromStats(name: string, full: string, stats: Stats, owner: 'disk' | 'root'): Node {
   const type = typeOfStats(stats.mode);
-  if (!type) throw new CpioEntryError(`${full}: unsupported file type (mode ${stats.mode.toString(8)})`, { path: full });
+  if (!type)
+    throw new CpioEntryError(`${full}: unsupported file type (mode ${stats.mode.toString(8)})`, { path: full });
   const node: Node = {
     name,
     type,
@@ -302,7 +319,10 @@ function applyEntry(node: Node, entry: ManifestEntry): void {
   if (entry.type !== undefined && entry.type !== node.type) {
     const special = entry.type === 'char' || entry.type === 'block' || entry.type === 'fifo' || entry.type === 'socket';
     if (!special || node.type === 'dir') {
-      throw new CpioEntryError(`manifest says ${entry.path} is a ${entry.type} but it is a ${node.type} on disk`, { path: entry.path, value: entry.type });
+      throw new CpioEntryError(`manifest says ${entry.path} is a ${entry.type} but it is a ${node.type} on disk`, {
+        path: entry.path,
+        value: entry.type,
+      });
     }
     // A placeholder file on disk stands for a node only the manifest can describe.
     node.type = entry.type;

@@ -66,8 +66,14 @@ export async function parseSpec(text: string, where: { file?: string; baseDir: s
         const stats = await lstat(source).catch(() => fail(`cannot read ${source}`));
         if (!stats.isFile()) fail(`${source} is not a regular file`);
         const entry: CpioEntry = {
-          path: name(n), type: 'file', mode: octal(mode, 'mode'), uid: id(uid, 'uid'), gid: id(gid, 'gid'),
-          mtime: Math.floor(stats.mtimeMs / 1000), source, size: stats.size,
+          path: name(n),
+          type: 'file',
+          mode: octal(mode, 'mode'),
+          uid: id(uid, 'uid'),
+          gid: id(gid, 'gid'),
+          mtime: Math.floor(stats.mtimeMs / 1000),
+          source,
+          size: stats.size,
         };
         if (links.length) entry.links = links.map(name);
         entries.push(entry);
@@ -75,7 +81,13 @@ export async function parseSpec(text: string, where: { file?: string; baseDir: s
       }
       case 'dir': {
         need(4, '<name> <mode> <uid> <gid>');
-        entries.push({ path: name(args[0]), type: 'dir', mode: octal(args[1], 'mode'), uid: id(args[2], 'uid'), gid: id(args[3], 'gid') });
+        entries.push({
+          path: name(args[0]),
+          type: 'dir',
+          mode: octal(args[1], 'mode'),
+          uid: id(args[2], 'uid'),
+          gid: id(args[3], 'gid'),
+        });
         break;
       }
       case 'nod': {
@@ -83,20 +95,38 @@ export async function parseSpec(text: string, where: { file?: string; baseDir: s
         const devType = args[4];
         if (devType !== 'b' && devType !== 'c') fail('device type must be b or c');
         entries.push({
-          path: name(args[0]), type: devType === 'b' ? 'block' : 'char', mode: octal(args[1], 'mode'),
-          uid: id(args[2], 'uid'), gid: id(args[3], 'gid'), major: id(args[5], 'major'), minor: id(args[6], 'minor'),
+          path: name(args[0]),
+          type: devType === 'b' ? 'block' : 'char',
+          mode: octal(args[1], 'mode'),
+          uid: id(args[2], 'uid'),
+          gid: id(args[3], 'gid'),
+          major: id(args[5], 'major'),
+          minor: id(args[6], 'minor'),
         });
         break;
       }
       case 'slink': {
         need(5, '<name> <target> <mode> <uid> <gid>');
-        entries.push({ path: name(args[0]), type: 'symlink', target: args[1] as string, mode: octal(args[2], 'mode'), uid: id(args[3], 'uid'), gid: id(args[4], 'gid') });
+        entries.push({
+          path: name(args[0]),
+          type: 'symlink',
+          target: args[1] as string,
+          mode: octal(args[2], 'mode'),
+          uid: id(args[3], 'uid'),
+          gid: id(args[4], 'gid'),
+        });
         break;
       }
       case 'pipe':
       case 'sock': {
         need(4, '<name> <mode> <uid> <gid>');
-        entries.push({ path: name(args[0]), type: kind === 'pipe' ? 'fifo' : 'socket', mode: octal(args[1], 'mode'), uid: id(args[2], 'uid'), gid: id(args[3], 'gid') });
+        entries.push({
+          path: name(args[0]),
+          type: kind === 'pipe' ? 'fifo' : 'socket',
+          mode: octal(args[1], 'mode'),
+          uid: id(args[2], 'uid'),
+          gid: id(args[3], 'gid'),
+        });
         break;
       }
       default:

@@ -1,4 +1,10 @@
-import { DistroforgeError, optionIssuesMessage, type ErrorDetails, type OptionIssue, type OptionsErrorDetails } from '@distroforge/core';
+import {
+  DistroforgeError,
+  optionIssuesMessage,
+  type ErrorDetails,
+  type OptionIssue,
+  type OptionsErrorDetails,
+} from '@distroforge/core';
 
 /** Stable error codes of this package (listed in the README; core's tool, manifest and usage codes pass through). */
 export const initramfsErrorCodes = [
@@ -35,16 +41,21 @@ const hints: Record<InitramfsErrorCode, string> = {
   ERR_CPIO_CORRUPT: 'the file is not a newc (070701) cpio archive or is damaged',
   ERR_CPIO_TRUNCATED: 'the archive is incomplete; rebuild or re-download it',
   ERR_CPIO_UNSAFE_PATH: 'the archive tries to write outside the target directory; do not trust it',
-  ERR_CPIO_LIMIT: 'names and symlink targets are at most 4096 bytes (PATH_MAX); the archive is damaged or hostile, do not trust it',
-  ERR_CPIO_NAME_TOO_LONG: 'a path component is at most 255 bytes and a whole path under 4096; extract into a shorter target path, or do not trust the archive',
+  ERR_CPIO_LIMIT:
+    'names and symlink targets are at most 4096 bytes (PATH_MAX); the archive is damaged or hostile, do not trust it',
+  ERR_CPIO_NAME_TOO_LONG:
+    'a path component is at most 255 bytes and a whole path under 4096; extract into a shorter target path, or do not trust the archive',
   ERR_CPIO_TARGET_NOT_EMPTY: 'extract into a new directory (or an empty one) and merge from there if needed',
-  ERR_CPIO_EXTRACT_FAILED: 'check free space and permissions where the target is being created; nothing was left behind',
+  ERR_CPIO_EXTRACT_FAILED:
+    'check free space and permissions where the target is being created; nothing was left behind',
   ERR_MODULE_NOT_FOUND: 'check the module name (modinfo NAME) and that depmod was run for this kernel',
   ERR_MODULES_DIR: 'pass lib/modules/<version> of an unpacked kernel and run depmod -b ROOT VERSION',
   ERR_BUSYBOX_NOT_STATIC: 'install a static busybox: apt-get install busybox-static (or pass busybox: PATH)',
   ERR_LIVE_ARG_INVALID: 'no spaces, quotes, $, ` or \\',
-  ERR_INITRAMFS_COMPRESSION_UNSUPPORTED: "build the kernel with CONFIG_RD_ZSTD=y (or RD_GZIP/RD_XZ), or pass compress: 'none' explicitly for an uncompressed initramfs",
-  ERR_KERNEL_CONFIG: "pass the kernel's .config (plain or gzip, e.g. a copy of /proc/config.gz), or leave config out to look in the root",
+  ERR_INITRAMFS_COMPRESSION_UNSUPPORTED:
+    "build the kernel with CONFIG_RD_ZSTD=y (or RD_GZIP/RD_XZ), or pass compress: 'none' explicitly for an uncompressed initramfs",
+  ERR_KERNEL_CONFIG:
+    "pass the kernel's .config (plain or gzip, e.g. a copy of /proc/config.gz), or leave config out to look in the root",
 };
 
 /** Base of every error this package throws on purpose: its code's hint unless it gives another. */
@@ -93,7 +104,11 @@ export class CpioEntryError extends InitramfsError {
 /** A source file changed size between stat and read, so the header already written would lie. */
 export class CpioSourceChangedError extends InitramfsError {
   constructor(path: string, expected: number, actual: number) {
-    super('ERR_CPIO_SOURCE_CHANGED', `${path} changed while being archived (${expected} bytes expected, ${actual} read)`, { path, value: actual });
+    super(
+      'ERR_CPIO_SOURCE_CHANGED',
+      `${path} changed while being archived (${expected} bytes expected, ${actual} read)`,
+      { path, value: actual },
+    );
   }
 }
 
@@ -130,7 +145,10 @@ export class CpioLimitError extends InitramfsError {
   readonly field: string;
   constructor(archive: string, field: string, value: number, limit: number, member: string) {
     // The message names `limit`; the code's hint names PATH_MAX, the only limit the reader applies.
-    super('ERR_CPIO_LIMIT', `${archive}: ${member}: declared ${field} ${value} exceeds ${limit} bytes`, { path: archive, value });
+    super('ERR_CPIO_LIMIT', `${archive}: ${member}: declared ${field} ${value} exceeds ${limit} bytes`, {
+      path: archive,
+      value,
+    });
     this.field = field;
   }
 }
@@ -138,7 +156,11 @@ export class CpioLimitError extends InitramfsError {
 /** A member's name (or symlink target) is longer than the filesystem allows under the target directory. */
 export class CpioNameTooLongError extends InitramfsError {
   constructor(name: string, reason: string) {
-    super('ERR_CPIO_NAME_TOO_LONG', `cannot extract ${JSON.stringify(name.length > 200 ? `${name.slice(0, 200)}...` : name)}: ${reason}`, { value: name });
+    super(
+      'ERR_CPIO_NAME_TOO_LONG',
+      `cannot extract ${JSON.stringify(name.length > 200 ? `${name.slice(0, 200)}...` : name)}: ${reason}`,
+      { value: name },
+    );
   }
 }
 
@@ -153,17 +175,25 @@ export class CpioTargetNotEmptyError extends InitramfsError {
 export class CpioExtractError extends InitramfsError {
   constructor(name: string, cause: unknown) {
     const { code, syscall } = (cause ?? {}) as { code?: string; syscall?: string };
-    super('ERR_CPIO_EXTRACT_FAILED', `extracting ${JSON.stringify(name)} failed: ${syscall ?? 'operation'}: ${code ?? (cause as Error)?.message ?? String(cause)}`, { value: name, cause });
+    super(
+      'ERR_CPIO_EXTRACT_FAILED',
+      `extracting ${JSON.stringify(name)} failed: ${syscall ?? 'operation'}: ${code ?? (cause as Error)?.message ?? String(cause)}`,
+      { value: name, cause },
+    );
   }
 }
 
 /** A requested kernel module is neither in modules.dep nor built in. */
 export class KernelModuleNotFoundError extends InitramfsError {
   constructor(name: string, modulesDir: string) {
-    super('ERR_MODULE_NOT_FOUND', `kernel module ${name} not found in ${modulesDir} (neither in modules.dep, modules.alias nor modules.builtin)`, {
-      path: modulesDir,
-      value: name,
-    });
+    super(
+      'ERR_MODULE_NOT_FOUND',
+      `kernel module ${name} not found in ${modulesDir} (neither in modules.dep, modules.alias nor modules.builtin)`,
+      {
+        path: modulesDir,
+        value: name,
+      },
+    );
   }
 }
 
@@ -197,11 +227,17 @@ export class InitramfsCompressionUnsupportedError extends InitramfsError {
   readonly supported: string[];
   constructor(config: string, supported: string[], initrd: boolean) {
     const has = supported.length ? supported.map((s) => `CONFIG_RD_${s}`).join(', ') : 'no compressed initramfs';
-    super('ERR_INITRAMFS_COMPRESSION_UNSUPPORTED', initrd ? `${config}: the kernel unpacks ${has}, none of which the writer produces (gzip, xz, zstd)` : `${config}: the kernel cannot load an initramfs (CONFIG_BLK_DEV_INITRD is not set)`, {
-      path: config,
-      value: supported,
-      ...(initrd ? {} : { hint: 'build the kernel with CONFIG_BLK_DEV_INITRD=y, or boot it without an initramfs' }),
-    });
+    super(
+      'ERR_INITRAMFS_COMPRESSION_UNSUPPORTED',
+      initrd
+        ? `${config}: the kernel unpacks ${has}, none of which the writer produces (gzip, xz, zstd)`
+        : `${config}: the kernel cannot load an initramfs (CONFIG_BLK_DEV_INITRD is not set)`,
+      {
+        path: config,
+        value: supported,
+        ...(initrd ? {} : { hint: 'build the kernel with CONFIG_BLK_DEV_INITRD=y, or boot it without an initramfs' }),
+      },
+    );
     this.supported = [...supported];
   }
 }

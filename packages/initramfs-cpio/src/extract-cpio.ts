@@ -30,7 +30,11 @@ const { O_WRONLY, O_RDONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_DIRECTORY } = constan
  * through a symlink. Device nodes, fifos and sockets are recorded in the returned manifest, not
  * created. Owners are applied only when running as root; the manifest records them either way.
  */
-export async function extractCpio(source: CpioSource, dir: string, options: { name?: string } = {}): Promise<ExtractResult> {
+export async function extractCpio(
+  source: CpioSource,
+  dir: string,
+  options: { name?: string } = {},
+): Promise<ExtractResult> {
   const target = resolve(dir);
   const staging = await createStaging(target);
   const dirModes = new Map<string, { mode: number; mtime: number; uid: number; gid: number }>();
@@ -39,12 +43,20 @@ export async function extractCpio(source: CpioSource, dir: string, options: { na
     await commitStaging(staging, target);
     return result;
   } catch (error) {
-    await discardStaging(staging, [...dirModes.keys()].map((path) => join(staging, path)));
+    await discardStaging(
+      staging,
+      [...dirModes.keys()].map((path) => join(staging, path)),
+    );
     throw error;
   }
 }
 
-async function extractInto(source: CpioSource, staging: string, dirModes: Map<string, { mode: number; mtime: number; uid: number; gid: number }>, options: { name?: string }): Promise<ExtractResult> {
+async function extractInto(
+  source: CpioSource,
+  staging: string,
+  dirModes: Map<string, { mode: number; mtime: number; uid: number; gid: number }>,
+  options: { name?: string },
+): Promise<ExtractResult> {
   const isRoot = process.getuid?.() === 0;
   const tree = new ExtractedTree();
   const records: ManifestEntry[] = [];
@@ -79,7 +91,8 @@ async function extractInto(source: CpioSource, staging: string, dirModes: Map<st
       throw typed(error, path === '' ? '.' : path);
     }
   }
-  if (!dirModes.has('')) await withHandle(staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, (handle) => handle.chmod(0o755));
+  if (!dirModes.has(''))
+    await withHandle(staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, (handle) => handle.chmod(0o755));
   return { entries: count, manifest: mergeManifest(emptyManifest(), records) };
 }
 
@@ -93,7 +106,8 @@ async function extractMember(
 ): Promise<void> {
   const meta = { mode: entry.mode, mtime: entry.mtime, uid: entry.uid, gid: entry.gid };
   if (path === '') {
-    if (entry.type !== 'dir') throw new CpioUnsafePathError(entry.name, `a ${entry.type} cannot replace the target directory`);
+    if (entry.type !== 'dir')
+      throw new CpioUnsafePathError(entry.name, `a ${entry.type} cannot replace the target directory`);
     dirModes.set('', meta);
     return;
   }
@@ -122,8 +136,15 @@ async function extractMember(
   }
   if (entry.type === 'symlink') {
     const linkTarget = entry.target ?? '';
-    if (linkTarget === '') throw new CpioCorruptError(`${entry.name}: a symlink with an empty target cannot be created`, { value: entry.name });
-    if (Buffer.byteLength(linkTarget) >= PATH_MAX) throw new CpioNameTooLongError(entry.name, `a symlink target of ${Buffer.byteLength(linkTarget)} bytes (the limit is ${PATH_MAX - 1})`);
+    if (linkTarget === '')
+      throw new CpioCorruptError(`${entry.name}: a symlink with an empty target cannot be created`, {
+        value: entry.name,
+      });
+    if (Buffer.byteLength(linkTarget) >= PATH_MAX)
+      throw new CpioNameTooLongError(
+        entry.name,
+        `a symlink target of ${Buffer.byteLength(linkTarget)} bytes (the limit is ${PATH_MAX - 1})`,
+      );
     await symlink(linkTarget, abs);
     tree.set(path, { kind: 'symlink' });
     if (isRoot) await lchown(abs, entry.uid, entry.gid);
@@ -140,9 +161,13 @@ async function extractMember(
   tree.set(path, { kind: 'file', inode });
   // A new name is created exclusively; a hard link's is opened without following a symlink. The
   // metadata is then set through that descriptor, so it can only ever reach this regular file.
-  const flags = linkSource === undefined ? O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW : (entry.size > 0 ? O_WRONLY : O_RDONLY) | O_NOFOLLOW;
+  const flags =
+    linkSource === undefined
+      ? O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW
+      : (entry.size > 0 ? O_WRONLY : O_RDONLY) | O_NOFOLLOW;
   await withHandle(abs, flags, async (handle) => {
-    if (!(await handle.stat()).isFile()) throw new CpioUnsafePathError(entry.name, 'it is not a regular file once opened');
+    if (!(await handle.stat()).isFile())
+      throw new CpioUnsafePathError(entry.name, 'it is not a regular file once opened');
     let written = 0;
     for await (const chunk of entry.body()) {
       await handle.write(chunk, 0, chunk.length, written);

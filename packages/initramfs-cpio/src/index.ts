@@ -1,4 +1,4 @@
-export { type CpioEntry, type CpioEntryType } from './cpio-entry.js';
+export type { CpioEntry, CpioEntryType } from './cpio-entry.js';
 export { encodeNewcHeader, type NewcHeaderFields } from './encode-newc-header.js';
 export { writeCpio, type WriteCpioOptions } from './write-cpio.js';
 export { entriesFromDirectory, type DirectoryInputOptions } from './entries-from-directory.js';
@@ -48,7 +48,11 @@ export {
   type KernelModule,
 } from './kernel-modules.js';
 export { defaultInitScript, shellQuote, type DefaultInitOptions } from './default-init.js';
-export { buildBusyboxInitramfs, type BusyboxInitramfsOptions, type BusyboxInitramfsResult } from './busybox-initramfs.js';
+export {
+  buildBusyboxInitramfs,
+  type BusyboxInitramfsOptions,
+  type BusyboxInitramfsResult,
+} from './busybox-initramfs.js';
 export { liveInitScript, LIVE_MODULES, type LiveInitOptions } from './live-init.js';
 export { liveKernelArgs, parseLiveKernelArgs, withLiveKernelArgs, type LiveKernelArgs } from './live-kernel-args.js';
 export { buildLiveInitramfs, type LiveInitramfsOptions } from './live-initramfs.js';

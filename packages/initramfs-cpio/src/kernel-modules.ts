@@ -7,19 +7,31 @@ import { invalidOptions, KernelModuleNotFoundError, KernelModulesDirError } from
 
 /** The index files modprobe (kmod's or busybox's) reads, copied when present. */
 export const MODULE_INDEX_FILES = [
-  'modules.dep', 'modules.dep.bin', 'modules.alias', 'modules.alias.bin', 'modules.softdep',
-  'modules.symbols', 'modules.symbols.bin', 'modules.builtin', 'modules.builtin.bin',
-  'modules.builtin.alias.bin', 'modules.builtin.modinfo', 'modules.order', 'modules.devname',
+  'modules.dep',
+  'modules.dep.bin',
+  'modules.alias',
+  'modules.alias.bin',
+  'modules.softdep',
+  'modules.symbols',
+  'modules.symbols.bin',
+  'modules.builtin',
+  'modules.builtin.bin',
+  'modules.builtin.alias.bin',
+  'modules.builtin.modinfo',
+  'modules.order',
+  'modules.devname',
 ] as const;
 
-export const moduleClosureOptionsSchema = z.object({
-  /** `lib/modules/<version>` of an unpacked kernel, with depmod's index files. */
-  modulesDir: z.string().min(1),
-  /** Module names (`-` and `_` are the same), aliases (`crypto-crc32c`) or built-in modules. */
-  names: z.array(z.string().min(1)),
-  /** Follow `softdep` pre/post entries of modules.softdep (default true, as modprobe does). */
-  softdeps: z.boolean().default(true),
-}).strict();
+export const moduleClosureOptionsSchema = z
+  .object({
+    /** `lib/modules/<version>` of an unpacked kernel, with depmod's index files. */
+    modulesDir: z.string().min(1),
+    /** Module names (`-` and `_` are the same), aliases (`crypto-crc32c`) or built-in modules. */
+    names: z.array(z.string().min(1)),
+    /** Follow `softdep` pre/post entries of modules.softdep (default true, as modprobe does). */
+    softdeps: z.boolean().default(true),
+  })
+  .strict();
 export type ModuleClosureOptions = z.input<typeof moduleClosureOptionsSchema>;
 
 export interface KernelModule {
@@ -55,7 +67,11 @@ interface ModulesIndex {
  * An unknown name is `ERR_MODULE_NOT_FOUND`; built-in modules are reported, not loaded.
  */
 export async function resolveModuleClosure(options: ModuleClosureOptions): Promise<ModuleClosure> {
-  const { modulesDir, names, softdeps } = parseOptions(moduleClosureOptionsSchema, options, invalidOptions('resolveModuleClosure'));
+  const { modulesDir, names, softdeps } = parseOptions(
+    moduleClosureOptionsSchema,
+    options,
+    invalidOptions('resolveModuleClosure'),
+  );
   const index = await readIndex(modulesDir);
   const order: KernelModule[] = [];
   const visited = new Set<string>();
@@ -88,7 +104,9 @@ export async function resolveModuleClosure(options: ModuleClosureOptions): Promi
 function resolveName(index: ModulesIndex, requested: string): string[] {
   const name = normalise(requested);
   if (index.deps.has(name) || index.builtin.has(name)) return [name];
-  const matches = index.aliases.filter((alias) => alias.exact === name || alias.pattern.test(name)).map((alias) => alias.module);
+  const matches = index.aliases
+    .filter((alias) => alias.exact === name || alias.pattern.test(name))
+    .map((alias) => alias.module);
   return [...new Set(matches)].filter((m) => index.deps.has(m) || index.builtin.has(m));
 }
 
@@ -116,7 +134,8 @@ async function parseIndex(modulesDir: string): Promise<ModulesIndex> {
     try {
       return await readFile(join(modulesDir, file), 'utf8');
     } catch (cause) {
-      if (required) throw new KernelModulesDirError(`${modulesDir} has no readable ${file}`, join(modulesDir, file), cause);
+      if (required)
+        throw new KernelModulesDirError(`${modulesDir} has no readable ${file}`, join(modulesDir, file), cause);
       return '';
     }
   };
@@ -125,7 +144,15 @@ async function parseIndex(modulesDir: string): Promise<ModulesIndex> {
     const colon = line.indexOf(':');
     if (colon < 0) continue;
     const path = line.slice(0, colon).trim();
-    deps.set(moduleName(path), { path, deps: line.slice(colon + 1).trim().split(/\s+/).filter(Boolean).map(moduleName) });
+    deps.set(moduleName(path), {
+      path,
+      deps: line
+        .slice(colon + 1)
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(moduleName),
+    });
   }
   const builtin = new Set((await read('modules.builtin', false)).split('\n').filter(Boolean).map(moduleName));
   const aliases = (await read('modules.alias', false))
@@ -175,7 +202,10 @@ function globToRegExp(glob: string): RegExp {
       const end = glob.indexOf(']', i + 1);
       if (end < 0) source += '\\[';
       else {
-        source += `[${glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        source += `[${glob
+          .slice(i + 1, end)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\')}]`;
         i = end;
       }
     } else source += ch.replace(/[.+^${}()|\\]/g, '\\$&');
@@ -187,7 +217,10 @@ function globToRegExp(glob: string): RegExp {
  * Archive entries for a module closure: the modules (`.ko`, `.ko.xz`, `.ko.zst` as on disk) under
  * `lib/modules/<version>/`, every index file modprobe reads, and the directories above them.
  */
-export async function kernelModuleEntries(closure: ModuleClosure, options: { prefix?: string } = {}): Promise<CpioEntry[]> {
+export async function kernelModuleEntries(
+  closure: ModuleClosure,
+  options: { prefix?: string } = {},
+): Promise<CpioEntry[]> {
   const prefix = options.prefix ?? `lib/modules/${closure.version}`;
   const files = new Map<string, string>();
   for (const module of closure.modules) files.set(module.path, join(closure.modulesDir, module.path));
@@ -202,7 +235,16 @@ export async function kernelModuleEntries(closure: ModuleClosure, options: { pre
     }
     const path = posix.join(prefix, relative);
     for (let dir = posix.dirname(path); dir !== '.' && !dirs.has(dir); dir = posix.dirname(dir)) dirs.add(dir);
-    entries.push({ path, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: Math.floor(stats.mtimeMs / 1000), source, size: stats.size });
+    entries.push({
+      path,
+      type: 'file',
+      mode: 0o644,
+      uid: 0,
+      gid: 0,
+      mtime: Math.floor(stats.mtimeMs / 1000),
+      source,
+      size: stats.size,
+    });
   }
   for (const dir of dirs) entries.push({ path: dir, type: 'dir', mode: 0o755, uid: 0, gid: 0 });
   return entries;

@@ -5,61 +5,91 @@ import { invalidOptions } from './errors.js';
 
 /** The modules a live boot may need: loop + image filesystems, overlay, CD/virtio/USB media, 9p/virtiofs. */
 export const LIVE_MODULES = [
-  'loop', 'squashfs', 'erofs', 'overlay', 'isofs', 'cdrom', 'sr_mod', 'ata_piix', 'ahci',
-  'virtio_pci', 'virtio_blk', 'virtio_scsi', 'usb_storage', 'uas', 'xhci_pci', 'ehci_pci',
-  '9p', '9pnet_virtio', 'virtiofs',
+  'loop',
+  'squashfs',
+  'erofs',
+  'overlay',
+  'isofs',
+  'cdrom',
+  'sr_mod',
+  'ata_piix',
+  'ahci',
+  'virtio_pci',
+  'virtio_blk',
+  'virtio_scsi',
+  'usb_storage',
+  'uas',
+  'xhci_pci',
+  'ehci_pci',
+  '9p',
+  '9pnet_virtio',
+  'virtiofs',
   // A persistent root on a disk partition (live.root=disk): SCSI/USB disks and the root filesystems.
-  'sd_mod', 'nvme', 'crc32c_generic', 'ext4', 'btrfs', 'xfs',
+  'sd_mod',
+  'nvme',
+  'crc32c_generic',
+  'ext4',
+  'btrfs',
+  'xfs',
 ] as const;
 
 const word = z.string().regex(/^[^\s'"`$\\]*$/, 'no spaces, quotes, $, ` or \\');
 
-export const liveInitOptionsSchema = z.object({
-  /** Modules to modprobe before looking for the medium (default LIVE_MODULES; missing ones are reported and skipped). */
-  modules: z.array(z.string().regex(/^[\w-]+$/)).default([...LIVE_MODULES]),
-  /**
-   * Where the root comes from: a squashfs/EROFS image on a boot medium, a host directory over 9p
-   * or virtiofs, or a persistent root partition (`disk`: the kernel's `root=`, `rootfstype=`,
-   * `rw`/`ro`; mounted as is, no overlay; a read-only `rootfstype=squashfs|erofs` gets the overlay
-   * like an image). `live.root=`
-   */
-  root: z.enum(['image', '9p', 'virtiofs', 'disk']).default('image'),
-  /** Filesystem label of the boot medium (`live.label=`). */
-  label: word.optional(),
-  /** Filesystem UUID of the boot medium (`live.uuid=`). */
-  uuid: word.optional(),
-  /** A device path, used as is instead of searching by label/UUID (`live.device=`). */
-  device: word.optional(),
-  /** Path of the image on the medium; empty: the medium itself is the image (`live.image=`). */
-  image: word.default('/live/filesystem.squashfs'),
-  /**
-   * Read-only images stacked above the root image, lowest first (`live.layers=a,b`): paths on the
-   * boot medium (e.g. the profile's overlay as `/live/overlay.squashfs` over the bootstrapped
-   * root) or devices (`/dev/vdb`, `LABEL=`, `UUID=`, `PARTUUID=`). Whiteouts in a layer hide what
-   * is below it.
-   */
-  layers: z.array(word.regex(/^(\/|LABEL=|UUID=|PARTUUID=)[^,]*$/, 'an absolute path or a LABEL=/UUID=/PARTUUID= device, without commas')).default([]),
-  /** `squashfs` or `erofs` (`live.fstype=`). */
-  imageType: z.enum(['squashfs', 'erofs']).default('squashfs'),
-  /** Copy the image to RAM and release the medium (`live.copytoram`, `live.copytoram=0`). */
-  copyToRam: z.boolean().default(false),
-  /** Seconds to wait for the medium (`live.timeout=`). */
-  timeout: z.number().int().min(1).default(30),
-  /** The init of the live system (`live.init=`). */
-  init: word.default('/sbin/init'),
-  /** 9p mount tag or virtiofs tag of the shared root (`live.tag=`). */
-  tag: word.default('rootfs'),
-  /** Size of the tmpfs holding the overlay's upper layer (`live.overlaysize=`). */
-  overlaySize: word.default('50%'),
-  /**
-   * A writable partition (PARTUUID=, UUID=, LABEL= or a device) that holds the overlay's upper
-   * layer instead of a tmpfs, so changes survive a reboot; when it is absent or will not mount the
-   * boot goes on with the tmpfs and says so (`live.persistence=`).
-   */
-  persistence: word.optional(),
-  /** Filesystem of the persistence partition (`live.persistencefs=`). */
-  persistenceType: word.default('ext4'),
-}).strict();
+export const liveInitOptionsSchema = z
+  .object({
+    /** Modules to modprobe before looking for the medium (default LIVE_MODULES; missing ones are reported and skipped). */
+    modules: z.array(z.string().regex(/^[\w-]+$/)).default([...LIVE_MODULES]),
+    /**
+     * Where the root comes from: a squashfs/EROFS image on a boot medium, a host directory over 9p
+     * or virtiofs, or a persistent root partition (`disk`: the kernel's `root=`, `rootfstype=`,
+     * `rw`/`ro`; mounted as is, no overlay; a read-only `rootfstype=squashfs|erofs` gets the overlay
+     * like an image). `live.root=`
+     */
+    root: z.enum(['image', '9p', 'virtiofs', 'disk']).default('image'),
+    /** Filesystem label of the boot medium (`live.label=`). */
+    label: word.optional(),
+    /** Filesystem UUID of the boot medium (`live.uuid=`). */
+    uuid: word.optional(),
+    /** A device path, used as is instead of searching by label/UUID (`live.device=`). */
+    device: word.optional(),
+    /** Path of the image on the medium; empty: the medium itself is the image (`live.image=`). */
+    image: word.default('/live/filesystem.squashfs'),
+    /**
+     * Read-only images stacked above the root image, lowest first (`live.layers=a,b`): paths on the
+     * boot medium (e.g. the profile's overlay as `/live/overlay.squashfs` over the bootstrapped
+     * root) or devices (`/dev/vdb`, `LABEL=`, `UUID=`, `PARTUUID=`). Whiteouts in a layer hide what
+     * is below it.
+     */
+    layers: z
+      .array(
+        word.regex(
+          /^(\/|LABEL=|UUID=|PARTUUID=)[^,]*$/,
+          'an absolute path or a LABEL=/UUID=/PARTUUID= device, without commas',
+        ),
+      )
+      .default([]),
+    /** `squashfs` or `erofs` (`live.fstype=`). */
+    imageType: z.enum(['squashfs', 'erofs']).default('squashfs'),
+    /** Copy the image to RAM and release the medium (`live.copytoram`, `live.copytoram=0`). */
+    copyToRam: z.boolean().default(false),
+    /** Seconds to wait for the medium (`live.timeout=`). */
+    timeout: z.number().int().min(1).default(30),
+    /** The init of the live system (`live.init=`). */
+    init: word.default('/sbin/init'),
+    /** 9p mount tag or virtiofs tag of the shared root (`live.tag=`). */
+    tag: word.default('rootfs'),
+    /** Size of the tmpfs holding the overlay's upper layer (`live.overlaysize=`). */
+    overlaySize: word.default('50%'),
+    /**
+     * A writable partition (PARTUUID=, UUID=, LABEL= or a device) that holds the overlay's upper
+     * layer instead of a tmpfs, so changes survive a reboot; when it is absent or will not mount the
+     * boot goes on with the tmpfs and says so (`live.persistence=`).
+     */
+    persistence: word.optional(),
+    /** Filesystem of the persistence partition (`live.persistencefs=`). */
+    persistenceType: word.default('ext4'),
+  })
+  .strict();
 export type LiveInitOptions = z.input<typeof liveInitOptionsSchema>;
 
 /**

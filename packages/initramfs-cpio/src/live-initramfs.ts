@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { parseOptions } from '@distroforge/core';
-import { buildBusyboxInitramfs, busyboxInitramfsOptionsSchema, type BusyboxInitramfsResult } from './busybox-initramfs.js';
+import {
+  buildBusyboxInitramfs,
+  busyboxInitramfsOptionsSchema,
+  type BusyboxInitramfsResult,
+} from './busybox-initramfs.js';
 import { invalidOptions, KernelModuleNotFoundError } from './errors.js';
 import { resolveModuleClosure } from './kernel-modules.js';
 import { LIVE_MODULES, liveInitOptionsSchema, liveInitScript } from './live-init.js';
@@ -22,7 +26,11 @@ export type LiveInitramfsOptions = z.input<typeof liveInitramfsOptionsSchema>;
  * have are left out; modules named explicitly must exist (`ERR_MODULE_NOT_FOUND`).
  */
 export async function buildLiveInitramfs(options: LiveInitramfsOptions): Promise<BusyboxInitramfsResult> {
-  const { modulesDir, live, ...rest } = parseOptions(liveInitramfsOptionsSchema, options, invalidOptions('buildLiveInitramfs'));
+  const { modulesDir, live, ...rest } = parseOptions(
+    liveInitramfsOptionsSchema,
+    options,
+    invalidOptions('buildLiveInitramfs'),
+  );
   const names = live.modules ?? (await availableModules(modulesDir, [...LIVE_MODULES]));
   const init = liveInitScript({ ...live, modules: names });
   return buildBusyboxInitramfs({ ...rest, init, ...(names.length ? { modules: { dir: modulesDir, names } } : {}) });

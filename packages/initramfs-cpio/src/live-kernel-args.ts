@@ -90,7 +90,10 @@ export function parseLiveKernelArgs(cmdline: string | readonly string[]): { live
  * A command line with some `live.*` options replaced or removed (set to undefined in `changes`):
  * the other words keep their order, the changed options go at the end.
  */
-export function withLiveKernelArgs(cmdline: string | readonly string[], changes: { [K in keyof LiveKernelArgs]?: LiveKernelArgs[K] | undefined }): string[] {
+export function withLiveKernelArgs(
+  cmdline: string | readonly string[],
+  changes: { [K in keyof LiveKernelArgs]?: LiveKernelArgs[K] | undefined },
+): string[] {
   const words = typeof cmdline === 'string' ? cmdline.split(/\s+/).filter(Boolean) : [...cmdline];
   const touched = new Set<string>(Object.keys(changes).map((key) => WORDS[key as keyof LiveKernelArgs]));
   const kept = words.filter((word) => !touched.has(word.includes('=') ? word.slice(0, word.indexOf('=')) : word));

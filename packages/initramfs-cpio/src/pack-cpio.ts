@@ -15,45 +15,59 @@ const isIterable = (value: unknown): value is AsyncIterable<CpioEntry> | Iterabl
 
 /** Where a segment's entries come from. */
 export const cpioInputSchema = z.union([
-  z.object({
-    /** A directory tree; its root becomes `.`. */
-    directory: z.string().min(1),
-    /** A manifest (object or file path) overriding owner/group/mode and adding nodes. */
-    manifest: z.union([z.string().min(1), manifestSchema]).optional(),
-    owner: z.enum(['disk', 'root']).optional(),
-  }).strict(),
-  z.object({
-    /** A gen_init_cpio spec file. */
-    spec: z.string().min(1),
-    baseDir: z.string().optional(),
-  }).strict(),
-  z.object({
-    /** Entries given directly, written in the order given. */
-    entries: z.custom<AsyncIterable<CpioEntry> | Iterable<CpioEntry>>(isIterable, { message: 'must be an (async) iterable of CpioEntry' }),
-  }).strict(),
-  z.object({
-    /** An existing archive file, copied byte for byte (e.g. an early-microcode cpio). */
-    archive: z.string().min(1),
-  }).strict(),
+  z
+    .object({
+      /** A directory tree; its root becomes `.`. */
+      directory: z.string().min(1),
+      /** A manifest (object or file path) overriding owner/group/mode and adding nodes. */
+      manifest: z.union([z.string().min(1), manifestSchema]).optional(),
+      owner: z.enum(['disk', 'root']).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      /** A gen_init_cpio spec file. */
+      spec: z.string().min(1),
+      baseDir: z.string().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      /** Entries given directly, written in the order given. */
+      entries: z.custom<AsyncIterable<CpioEntry> | Iterable<CpioEntry>>(isIterable, {
+        message: 'must be an (async) iterable of CpioEntry',
+      }),
+    })
+    .strict(),
+  z
+    .object({
+      /** An existing archive file, copied byte for byte (e.g. an early-microcode cpio). */
+      archive: z.string().min(1),
+    })
+    .strict(),
 ]);
 export type CpioInput = z.input<typeof cpioInputSchema>;
 
 export const compressionSchema = z.enum(['none', 'gzip', 'zstd', 'xz']);
 
-export const segmentSchema = z.object({
-  input: cpioInputSchema,
-  compress: compressionSchema.default('none'),
-  /** Compression level (default gzip 9, zstd 19, xz 6). */
-  level: z.number().int().min(0).max(22).optional(),
-}).strict();
+export const segmentSchema = z
+  .object({
+    input: cpioInputSchema,
+    compress: compressionSchema.default('none'),
+    /** Compression level (default gzip 9, zstd 19, xz 6). */
+    level: z.number().int().min(0).max(22).optional(),
+  })
+  .strict();
 export type CpioSegment = z.input<typeof segmentSchema>;
 
-const streamOptionsSchema = z.object({
-  /** Clamp for mtimes; default SOURCE_DATE_EPOCH from the environment; null: no clamping. */
-  sourceDateEpoch: z.number().int().min(0).nullable().optional(),
-  /** First inode number (default 0). */
-  firstInode: z.number().int().min(0).optional(),
-}).strict();
+const streamOptionsSchema = z
+  .object({
+    /** Clamp for mtimes; default SOURCE_DATE_EPOCH from the environment; null: no clamping. */
+    sourceDateEpoch: z.number().int().min(0).nullable().optional(),
+    /** First inode number (default 0). */
+    firstInode: z.number().int().min(0).optional(),
+  })
+  .strict();
 
 export const writeInitramfsOptionsSchema = streamOptionsSchema.extend({
   output: z.string().min(1),
@@ -92,13 +106,22 @@ export async function* cpioSegmentStream(segment: CpioSegment, options: StreamOp
     return;
   }
   const entries = await resolveEntries(input, options);
-  const writeOptions = { buffers: WRITES_IN_FLIGHT + 1, trustedNames: 'directory' in input, ...(options.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: options.sourceDateEpoch }), ...(options.firstInode === undefined ? {} : { firstInode: options.firstInode }) };
+  const writeOptions = {
+    buffers: WRITES_IN_FLIGHT + 1,
+    trustedNames: 'directory' in input,
+    ...(options.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: options.sourceDateEpoch }),
+    ...(options.firstInode === undefined ? {} : { firstInode: options.firstInode }),
+  };
   yield* compressStream(encodeCpioViews(entries, writeOptions), compress, level);
 }
 
-async function resolveEntries(input: z.output<typeof cpioInputSchema>, options: StreamOptions): Promise<AsyncIterable<CpioEntry> | Iterable<CpioEntry>> {
+async function resolveEntries(
+  input: z.output<typeof cpioInputSchema>,
+  options: StreamOptions,
+): Promise<AsyncIterable<CpioEntry> | Iterable<CpioEntry>> {
   if ('directory' in input) {
-    const manifest: Manifest | undefined = typeof input.manifest === 'string' ? await readManifest(input.manifest) : input.manifest;
+    const manifest: Manifest | undefined =
+      typeof input.manifest === 'string' ? await readManifest(input.manifest) : input.manifest;
     return directoryEntries(input.directory, { manifest, owner: input.owner, firstInode: options.firstInode });
   }
   if ('spec' in input) return entriesFromSpec(input.spec, { baseDir: input.baseDir });
@@ -134,6 +157,14 @@ export async function writeInitramfs(options: WriteInitramfsOptions): Promise<Pa
 
 /** Packs one input into one (optionally compressed) newc archive file. */
 export async function packCpio(options: PackCpioOptions): Promise<PackResult> {
-  const { input, output, compress, level, ...rest } = parseOptions(packCpioOptionsSchema, options, invalidOptions('packCpio'));
-  return writeInitramfs({ ...rest, output, segments: [{ input, compress, ...(level === undefined ? {} : { level }) }] });
+  const { input, output, compress, level, ...rest } = parseOptions(
+    packCpioOptionsSchema,
+    options,
+    invalidOptions('packCpio'),
+  );
+  return writeInitramfs({
+    ...rest,
+    output,
+    segments: [{ input, compress, ...(level === undefined ? {} : { level }) }],
+  });
 }

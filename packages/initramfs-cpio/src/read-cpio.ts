@@ -41,7 +41,21 @@ export interface CpioReadEntry extends CpioListEntry {
 
 export type CpioSource = string | Uint8Array | AsyncIterable<Buffer>;
 
-const FIELDS = ['ino', 'rawMode', 'uid', 'gid', 'nlink', 'mtime', 'size', 'devMajor', 'devMinor', 'rdevMajor', 'rdevMinor', 'namesize', 'check'] as const;
+const FIELDS = [
+  'ino',
+  'rawMode',
+  'uid',
+  'gid',
+  'nlink',
+  'mtime',
+  'size',
+  'devMajor',
+  'devMinor',
+  'rdevMajor',
+  'rdevMinor',
+  'namesize',
+  'check',
+] as const;
 /** Linux's PATH_MAX, as the kernel's initramfs unpacker bounds names and symlink targets: nothing longer can exist. */
 export const PATH_MAX = 4096;
 
@@ -61,14 +75,23 @@ export async function* readCpio(source: CpioSource, options: { name?: string } =
       : source instanceof Uint8Array
         ? once(Buffer.from(source.buffer, source.byteOffset, source.byteLength))
         : source;
-  const total = typeof source === 'string' ? await regularFileSize(source) : source instanceof Uint8Array ? source.byteLength : undefined;
+  const total =
+    typeof source === 'string'
+      ? await regularFileSize(source)
+      : source instanceof Uint8Array
+        ? source.byteLength
+        : undefined;
   const counter = { archive: 0 };
   yield* readArchives(stream, 'none', name, counter, total);
   if (counter.archive === 0) throw new CpioTruncatedError(`${name}: empty input, no cpio archive`, { path: name });
 }
 
 /** Core's decoder, its errors as this package's: compressed data cut short is ERR_CPIO_TRUNCATED, as an archive cut short is. */
-async function* decompressed(source: AsyncIterable<Buffer>, method: Exclude<Compression, 'none'>, name: string): AsyncGenerator<Buffer> {
+async function* decompressed(
+  source: AsyncIterable<Buffer>,
+  method: Exclude<Compression, 'none'>,
+  name: string,
+): AsyncGenerator<Buffer> {
   try {
     yield* decompress(source, method, { origin: name });
   } catch (error) {
@@ -78,9 +101,16 @@ async function* decompressed(source: AsyncIterable<Buffer>, method: Exclude<Comp
   }
 }
 
-async function* readArchives(stream: AsyncIterable<Buffer>, compression: Compression, name: string, counter: { archive: number }, total?: number): AsyncGenerator<CpioReadEntry> {
+async function* readArchives(
+  stream: AsyncIterable<Buffer>,
+  compression: Compression,
+  name: string,
+  counter: { archive: number },
+  total?: number,
+): AsyncGenerator<CpioReadEntry> {
   const reader = new ByteReader(stream[Symbol.asyncIterator](), total);
-  const truncated = (what: string) => new CpioTruncatedError(`${name}: input ends inside ${what} (offset ${reader.offset})`, { path: name });
+  const truncated = (what: string) =>
+    new CpioTruncatedError(`${name}: input ends inside ${what} (offset ${reader.offset})`, { path: name });
   let inArchive = false;
   for (;;) {
     if (!inArchive) {
@@ -101,7 +131,10 @@ async function* readArchives(stream: AsyncIterable<Buffer>, compression: Compres
     }
     const magic = (await reader.peek(6)).toString('latin1');
     if (magic.length === 6 && magic !== '070701' && magic !== '070702') {
-      throw new CpioCorruptError(`${name}: bad magic ${JSON.stringify(magic)} at offset ${reader.offset} (not a newc archive)`, { path: name, value: magic });
+      throw new CpioCorruptError(
+        `${name}: bad magic ${JSON.stringify(magic)} at offset ${reader.offset} (not a newc archive)`,
+        { path: name, value: magic },
+      );
     }
     const raw = await reader.read(NEWC_HEADER_SIZE);
     if (!raw) throw truncated('a header');
@@ -110,21 +143,39 @@ async function* readArchives(stream: AsyncIterable<Buffer>, compression: Compres
       counter.archive++;
     }
     const values = parseFields(raw, name, reader.offset - NEWC_HEADER_SIZE);
-    if (values.namesize === 0) throw new CpioCorruptError(`${name}: impossible name size 0 in the header at offset ${reader.offset - NEWC_HEADER_SIZE}`, { path: name, value: 0 });
+    if (values.namesize === 0)
+      throw new CpioCorruptError(
+        `${name}: impossible name size 0 in the header at offset ${reader.offset - NEWC_HEADER_SIZE}`,
+        { path: name, value: 0 },
+      );
     if (values.namesize > PATH_MAX) {
       // Name the member by what its name starts with: reading it whole is what the bound prevents.
       const start = (await reader.peek(64)).toString('utf8');
-      throw new CpioLimitError(name, 'name size', values.namesize, PATH_MAX, `the member at offset ${reader.offset - NEWC_HEADER_SIZE} (name starting ${JSON.stringify(start)})`);
+      throw new CpioLimitError(
+        name,
+        'name size',
+        values.namesize,
+        PATH_MAX,
+        `the member at offset ${reader.offset - NEWC_HEADER_SIZE} (name starting ${JSON.stringify(start)})`,
+      );
     }
     const nameBytes = await reader.read(values.namesize + pad4(NEWC_HEADER_SIZE + values.namesize));
     if (!nameBytes) throw truncated('a member name');
-    if (nameBytes[values.namesize - 1] !== 0) throw new CpioCorruptError(`${name}: member name is not NUL-terminated`, { path: name });
+    if (nameBytes[values.namesize - 1] !== 0)
+      throw new CpioCorruptError(`${name}: member name is not NUL-terminated`, { path: name });
     const memberName = nameBytes.toString('utf8', 0, values.namesize - 1);
     // The kernel reads names as C strings: a NUL inside would make it extract a different name than we list.
-    if (nameBytes.indexOf(0) !== values.namesize - 1) throw new CpioCorruptError(`${name}: member name ${JSON.stringify(memberName)} contains a NUL byte`, { path: name, value: memberName });
+    if (nameBytes.indexOf(0) !== values.namesize - 1)
+      throw new CpioCorruptError(`${name}: member name ${JSON.stringify(memberName)} contains a NUL byte`, {
+        path: name,
+        value: memberName,
+      });
     const remaining = reader.remaining();
     if (remaining !== undefined && values.size > remaining) {
-      throw new CpioTruncatedError(`${name}: ${memberName} declares ${values.size} bytes of data but only ${remaining} remain in the input`, { path: name, value: values.size });
+      throw new CpioTruncatedError(
+        `${name}: ${memberName} declares ${values.size} bytes of data but only ${remaining} remain in the input`,
+        { path: name, value: values.size },
+      );
     }
     if (memberName === 'TRAILER!!!') {
       if (!(await reader.skip(values.size + pad4(values.size)))) throw truncated('the trailer');
@@ -132,20 +183,42 @@ async function* readArchives(stream: AsyncIterable<Buffer>, compression: Compres
       continue;
     }
     const type = typeFromMode(values.rawMode);
-    if (!type) throw new CpioCorruptError(`${name}: ${memberName}: unknown file type in mode ${values.rawMode.toString(8)}`, { path: name, value: values.rawMode });
+    if (!type)
+      throw new CpioCorruptError(`${name}: ${memberName}: unknown file type in mode ${values.rawMode.toString(8)}`, {
+        path: name,
+        value: values.rawMode,
+      });
     const entry: CpioListEntry = {
-      name: memberName, type, mode: values.rawMode & 0o7777, rawMode: values.rawMode, uid: values.uid, gid: values.gid,
-      nlink: values.nlink, mtime: values.mtime, size: values.size, ino: values.ino, devMajor: values.devMajor,
-      devMinor: values.devMinor, rdevMajor: values.rdevMajor, rdevMinor: values.rdevMinor, check: values.check,
-      archive: counter.archive - 1, compression,
+      name: memberName,
+      type,
+      mode: values.rawMode & 0o7777,
+      rawMode: values.rawMode,
+      uid: values.uid,
+      gid: values.gid,
+      nlink: values.nlink,
+      mtime: values.mtime,
+      size: values.size,
+      ino: values.ino,
+      devMajor: values.devMajor,
+      devMinor: values.devMinor,
+      rdevMajor: values.rdevMajor,
+      rdevMinor: values.rdevMinor,
+      check: values.check,
+      archive: counter.archive - 1,
+      compression,
     };
     if (type === 'symlink') {
-      if (values.size > PATH_MAX) throw new CpioLimitError(name, 'symlink target size', values.size, PATH_MAX, memberName);
+      if (values.size > PATH_MAX)
+        throw new CpioLimitError(name, 'symlink target size', values.size, PATH_MAX, memberName);
       const target = await reader.read(values.size + pad4(values.size));
       if (!target) throw truncated(`the target of ${memberName}`);
       entry.target = target.toString('utf8', 0, values.size);
       const nul = target.indexOf(0);
-      if (nul !== -1 && nul < values.size) throw new CpioCorruptError(`${name}: the symlink target of ${memberName} contains a NUL byte`, { path: name, value: memberName });
+      if (nul !== -1 && nul < values.size)
+        throw new CpioCorruptError(`${name}: the symlink target of ${memberName} contains a NUL byte`, {
+          path: name,
+          value: memberName,
+        });
       yield { ...entry, body: async function* () {} };
       continue;
     }
@@ -169,7 +242,11 @@ function parseFields(raw: Buffer, name: string, offset: number): Record<(typeof 
   const out = {} as Record<(typeof FIELDS)[number], number>;
   FIELDS.forEach((field, i) => {
     const text = raw.toString('latin1', 6 + i * 8, 14 + i * 8);
-    if (!/^[0-9a-fA-F]{8}$/.test(text)) throw new CpioCorruptError(`${name}: field ${field} is not hexadecimal (${JSON.stringify(text)}) in the header at offset ${offset}`, { path: name, value: text });
+    if (!/^[0-9a-fA-F]{8}$/.test(text))
+      throw new CpioCorruptError(
+        `${name}: field ${field} is not hexadecimal (${JSON.stringify(text)}) in the header at offset ${offset}`,
+        { path: name, value: text },
+      );
     out[field] = Number.parseInt(text, 16);
   });
   return out;

@@ -1,5 +1,13 @@
 import { stat, readFile } from 'node:fs/promises';
-import { isDistroforgeError, parseOptions, parseSubcommandLine, readManifest, UsageError, writeManifest, type ParsedCommandLine } from '@distroforge/core';
+import {
+  isDistroforgeError,
+  parseOptions,
+  parseSubcommandLine,
+  readManifest,
+  UsageError,
+  writeManifest,
+  type ParsedCommandLine,
+} from '@distroforge/core';
 import { combineEntries } from './combine-entries.js';
 import { segmentSchema, writeInitramfs, type CpioSegment } from './pack-cpio.js';
 import { entriesFromDirectory } from './entries-from-directory.js';
@@ -51,8 +59,18 @@ export const commandLine = {
       maxPositionals: 1,
       positionalNames: 'DIR or SPEC',
     },
-    list: { flags: { json: { type: 'boolean', default: false } }, minPositionals: 1, maxPositionals: 1, positionalNames: 'FILE' },
-    extract: { flags: { directory: { type: 'string', short: 'C' }, 'manifest-out': { type: 'string' } }, minPositionals: 1, maxPositionals: 1, positionalNames: 'FILE' },
+    list: {
+      flags: { json: { type: 'boolean', default: false } },
+      minPositionals: 1,
+      maxPositionals: 1,
+      positionalNames: 'FILE',
+    },
+    extract: {
+      flags: { directory: { type: 'string', short: 'C' }, 'manifest-out': { type: 'string' } },
+      minPositionals: 1,
+      maxPositionals: 1,
+      positionalNames: 'FILE',
+    },
   },
 } as const;
 
@@ -64,7 +82,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const [first] = argv;
     if (first === 'help') argv = ['--help'];
     if (first === '--version') {
-      const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+      const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
+        version: string;
+      };
       io.stdout.write(`${pkg.version}\n`);
       return 0;
     }
@@ -88,7 +108,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     // A file named on the command line that is not there: the user's mistake, said as such.
     const missing = error as NodeJS.ErrnoException;
-    if ((missing.code === 'ENOENT' || missing.code === 'ENOTDIR' || missing.code === 'EACCES') && missing.path !== undefined) {
+    if (
+      (missing.code === 'ENOENT' || missing.code === 'ENOTDIR' || missing.code === 'EACCES') &&
+      missing.path !== undefined
+    ) {
       io.stderr.write(`initramfs-cpio: ${missing.code === 'EACCES' ? 'cannot read' : 'not found'}: ${missing.path}\n`);
       return 1;
     }
@@ -97,20 +120,38 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function pack(input: string, parsed: Values, io: CliIo): Promise<number> {
-  const values = parsed as { output?: string; compress?: string; level?: string; manifest?: string; owner?: string; 'modules-dir'?: string; module?: string[]; prepend?: string[] };
+  const values = parsed as {
+    output?: string;
+    compress?: string;
+    level?: string;
+    manifest?: string;
+    owner?: string;
+    'modules-dir'?: string;
+    module?: string[];
+    prepend?: string[];
+  };
   if (!values.output) throw new UsageError('-o FILE is required', { hint: 'initramfs-cpio pack DIR -o FILE' });
   // The writer's own schema checks the flags' values; a bad one is the command line's fault (exit 2), every bad flag named.
   const { compress, level } = parseOptions(
     segmentSchema.pick({ compress: true, level: true }),
     { compress: values.compress, ...(values.level === undefined ? {} : { level: Number(values.level) }) },
-    (issues) => new UsageError(issues.map((issue) => `--${issue.key}: ${issue.message}`).join('; '), { value: issues[0]?.key }),
+    (issues) =>
+      new UsageError(issues.map((issue) => `--${issue.key}: ${issue.message}`).join('; '), { value: issues[0]?.key }),
   );
-  if (values.owner !== undefined && values.owner !== 'disk' && values.owner !== 'root') throw new UsageError('--owner is disk or root', { value: values.owner });
-  if (values.module?.length && !values['modules-dir']) throw new UsageError('--module needs --modules-dir', { hint: '--modules-dir ROOT/lib/modules/VERSION --module NAME' });
+  if (values.owner !== undefined && values.owner !== 'disk' && values.owner !== 'root')
+    throw new UsageError('--owner is disk or root', { value: values.owner });
+  if (values.module?.length && !values['modules-dir'])
+    throw new UsageError('--module needs --modules-dir', {
+      hint: '--modules-dir ROOT/lib/modules/VERSION --module NAME',
+    });
   const isDir = (await stat(input)).isDirectory();
-  if (!isDir && (values.manifest || values.owner)) throw new UsageError('--manifest and --owner apply to a directory input', { value: input });
+  if (!isDir && (values.manifest || values.owner))
+    throw new UsageError('--manifest and --owner apply to a directory input', { value: input });
   const source = isDir
-    ? entriesFromDirectory(input, { manifest: values.manifest ? await readManifest(values.manifest) : undefined, owner: values.owner as 'disk' | 'root' | undefined })
+    ? entriesFromDirectory(input, {
+        manifest: values.manifest ? await readManifest(values.manifest) : undefined,
+        owner: values.owner as 'disk' | 'root' | undefined,
+      })
     : await entriesFromSpec(input);
   let entries: CpioSegment['input'];
   let moduleCount = 0;
@@ -128,7 +169,9 @@ async function pack(input: string, parsed: Values, io: CliIo): Promise<number> {
       { input: entries, compress, ...(level === undefined ? {} : { level }) },
     ],
   });
-  io.stdout.write(`${result.output}: ${result.bytes} bytes${compress === 'none' ? '' : ` (${compress})`}${moduleCount ? `, ${moduleCount} kernel modules` : ''}\n`);
+  io.stdout.write(
+    `${result.output}: ${result.bytes} bytes${compress === 'none' ? '' : ` (${compress})`}${moduleCount ? `, ${moduleCount} kernel modules` : ''}\n`,
+  );
   return 0;
 }
 

@@ -61,7 +61,8 @@ export async function* writeCpio(
   options: WriteCpioOptions = {},
 ): AsyncGenerator<Buffer, void, undefined> {
   // The internal options are pinned: a caller's names are always checked.
-  for await (const view of encodeCpioViews(entries, { ...options, buffers: 1, trustedNames: false })) yield Buffer.from(view);
+  for await (const view of encodeCpioViews(entries, { ...options, buffers: 1, trustedNames: false }))
+    yield Buffer.from(view);
 }
 
 /**
@@ -84,7 +85,10 @@ export async function* encodeCpioViews(
   const seen = options.trustedNames ? undefined : new Set<string>();
   const canonical = (name: string) => (seen === undefined && !name.includes('\0') ? name : archivePath(name));
   // Shared so reader threads can fill file data in while this thread writes the headers around it.
-  const pool = Array.from({ length: Math.max(1, options.buffers ?? 1) + READS_AHEAD }, () => new SharedArrayBuffer(CHUNK));
+  const pool = Array.from(
+    { length: Math.max(1, options.buffers ?? 1) + READS_AHEAD },
+    () => new SharedArrayBuffer(CHUNK),
+  );
   const readers = new FileReaderPool(READER_THREADS);
   const sealed: Array<{ view: Buffer; read: Promise<void> | undefined }> = [];
   let current = 0;
@@ -144,8 +148,10 @@ export async function* encodeCpioViews(
       const nameBytes = names.map((name) => Buffer.byteLength(name));
       for (let i = 0; i < names.length; i++) {
         const name = names[i] as string;
-        if ((nameBytes[i] as number) > MAX_NAME) throw new CpioEntryError(`name longer than ${MAX_NAME} bytes: ${name.slice(0, 80)}...`, { value: name });
-        if (seen?.has(name)) throw new CpioEntryError(`duplicate archive name ${JSON.stringify(name)}`, { value: name });
+        if ((nameBytes[i] as number) > MAX_NAME)
+          throw new CpioEntryError(`name longer than ${MAX_NAME} bytes: ${name.slice(0, 80)}...`, { value: name });
+        if (seen?.has(name))
+          throw new CpioEntryError(`duplicate archive name ${JSON.stringify(name)}`, { value: name });
         seen?.add(name);
       }
       const ino = entry.ino ?? nextInode;
@@ -199,35 +205,56 @@ export async function* encodeCpioViews(
 }
 
 const zeroFields: NewcHeaderFields = {
-  ino: 0, mode: 0, uid: 0, gid: 0, nlink: 0, mtime: 0, filesize: 0,
-  devmajor: 0, devminor: 0, rdevmajor: 0, rdevminor: 0, check: 0,
+  ino: 0,
+  mode: 0,
+  uid: 0,
+  gid: 0,
+  nlink: 0,
+  mtime: 0,
+  filesize: 0,
+  devmajor: 0,
+  devminor: 0,
+  rdevmajor: 0,
+  rdevminor: 0,
+  check: 0,
 };
 
 function prepare(entry: CpioEntry): Prepared {
   const where = { path: entry.path, value: entry.path };
-  if (!(entry.type in typeBits)) throw new CpioEntryError(`${entry.path}: unknown entry type ${JSON.stringify(entry.type)}`, where);
+  if (!(entry.type in typeBits))
+    throw new CpioEntryError(`${entry.path}: unknown entry type ${JSON.stringify(entry.type)}`, where);
   if (!Number.isInteger(entry.mode) || entry.mode < 0 || entry.mode > 0o7777) {
-    throw new CpioEntryError(`${entry.path}: mode must be permission bits 0..0o7777, got ${entry.mode}`, { ...where, value: entry.mode });
+    throw new CpioEntryError(`${entry.path}: mode must be permission bits 0..0o7777, got ${entry.mode}`, {
+      ...where,
+      value: entry.mode,
+    });
   }
-  if (entry.links?.length && entry.type !== 'file') throw new CpioEntryError(`${entry.path}: only regular files can have hard links`, where);
+  if (entry.links?.length && entry.type !== 'file')
+    throw new CpioEntryError(`${entry.path}: only regular files can have hard links`, where);
   switch (entry.type) {
     case 'file': {
       if (entry.data !== undefined) {
-        const data = typeof entry.data === 'string' ? Buffer.from(entry.data) : Buffer.from(entry.data.buffer, entry.data.byteOffset, entry.data.byteLength);
+        const data =
+          typeof entry.data === 'string'
+            ? Buffer.from(entry.data)
+            : Buffer.from(entry.data.buffer, entry.data.byteOffset, entry.data.byteLength);
         return { entry, data, size: data.length };
       }
       if (entry.source === undefined) return { entry, data: Buffer.alloc(0), size: 0 };
       const size = entry.size;
-      if (size === undefined || !Number.isInteger(size) || size < 0) throw new CpioEntryError(`${entry.path}: a file with a source needs its size`, where);
+      if (size === undefined || !Number.isInteger(size) || size < 0)
+        throw new CpioEntryError(`${entry.path}: a file with a source needs its size`, where);
       return { entry, data: undefined, size };
     }
     case 'symlink':
       if (!entry.target) throw new CpioEntryError(`${entry.path}: a symlink needs a target`, where);
-      if (Buffer.byteLength(entry.target) > MAX_NAME) throw new CpioEntryError(`${entry.path}: symlink target longer than ${MAX_NAME} bytes`, where);
+      if (Buffer.byteLength(entry.target) > MAX_NAME)
+        throw new CpioEntryError(`${entry.path}: symlink target longer than ${MAX_NAME} bytes`, where);
       return { entry, data: undefined, size: Buffer.byteLength(entry.target) };
     case 'char':
     case 'block':
-      if (entry.major === undefined || entry.minor === undefined) throw new CpioEntryError(`${entry.path}: a ${entry.type} device needs major and minor`, where);
+      if (entry.major === undefined || entry.minor === undefined)
+        throw new CpioEntryError(`${entry.path}: a ${entry.type} device needs major and minor`, where);
       return { entry, data: undefined, size: 0 };
     default:
       return { entry, data: undefined, size: 0 };

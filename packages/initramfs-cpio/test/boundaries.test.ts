@@ -1,13 +1,46 @@
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { combineEntries, CpioEntryError, CpioFieldOverflowError, encodeNewcHeader, writeCpio, type CpioEntry } from '@distroforge/initramfs-cpio';
+import {
+  combineEntries,
+  CpioEntryError,
+  CpioFieldOverflowError,
+  encodeNewcHeader,
+  writeCpio,
+  type CpioEntry,
+} from '@distroforge/initramfs-cpio';
 import { collect } from './helpers.js';
 
-const fields = { ino: 0, mode: 0o100644, uid: 0, gid: 0, nlink: 1, mtime: 0, filesize: 0, devmajor: 0, devminor: 0, rdevmajor: 0, rdevminor: 0, check: 0 };
-const hex = (header: Buffer, index: number) => Number.parseInt(header.subarray(6 + index * 8, 14 + index * 8).toString('latin1'), 16);
+const fields = {
+  ino: 0,
+  mode: 0o100644,
+  uid: 0,
+  gid: 0,
+  nlink: 1,
+  mtime: 0,
+  filesize: 0,
+  devmajor: 0,
+  devminor: 0,
+  rdevmajor: 0,
+  rdevminor: 0,
+  check: 0,
+};
+const hex = (header: Buffer, index: number) =>
+  Number.parseInt(header.subarray(6 + index * 8, 14 + index * 8).toString('latin1'), 16);
 
 describe('newc header fields at their limits', () => {
-  const names = ['ino', 'mode', 'uid', 'gid', 'nlink', 'mtime', 'filesize', 'devmajor', 'devminor', 'rdevmajor', 'rdevminor'] as const;
+  const names = [
+    'ino',
+    'mode',
+    'uid',
+    'gid',
+    'nlink',
+    'mtime',
+    'filesize',
+    'devmajor',
+    'devminor',
+    'rdevmajor',
+    'rdevminor',
+  ] as const;
   for (const [index, field] of names.entries()) {
     it.each([0, 1, 2 ** 32 - 1])(`${field} = %d round-trips`, (value) => {
       expect(hex(encodeNewcHeader({ ...fields, [field]: value }, 'x'), index)).toBe(value);
@@ -47,23 +80,36 @@ describe('writer validation', () => {
   const fails = async (entry: CpioEntry) => collect(writeCpio([entry], { sourceDateEpoch: null }));
 
   it('refuses a 4 GiB source file instead of clamping its size', async () => {
-    await expect(fails(file({ source: '/dev/zero', size: 2 ** 32 }))).rejects.toMatchObject({ code: 'ERR_CPIO_FIELD_OVERFLOW', field: 'filesize' });
+    await expect(fails(file({ source: '/dev/zero', size: 2 ** 32 }))).rejects.toMatchObject({
+      code: 'ERR_CPIO_FIELD_OVERFLOW',
+      field: 'filesize',
+    });
   });
   it('accepts a uid of 2^32-1 and refuses 2^32', async () => {
     await expect(fails(file({ uid: 2 ** 32 - 1 }))).resolves.toBeInstanceOf(Buffer);
-    await expect(fails(file({ uid: 2 ** 32 }))).rejects.toMatchObject({ code: 'ERR_CPIO_FIELD_OVERFLOW', field: 'uid' });
+    await expect(fails(file({ uid: 2 ** 32 }))).rejects.toMatchObject({
+      code: 'ERR_CPIO_FIELD_OVERFLOW',
+      field: 'uid',
+    });
   });
   it('refuses a mode with type bits, devices without numbers, symlinks without target', async () => {
     await expect(fails(file({ mode: 0o100644 }))).rejects.toBeInstanceOf(CpioEntryError);
     await expect(fails({ path: 'd', type: 'char', mode: 0o600 })).rejects.toMatchObject({ code: 'ERR_CPIO_BAD_ENTRY' });
-    await expect(fails({ path: 'l', type: 'symlink', mode: 0o777 })).rejects.toMatchObject({ code: 'ERR_CPIO_BAD_ENTRY' });
+    await expect(fails({ path: 'l', type: 'symlink', mode: 0o777 })).rejects.toMatchObject({
+      code: 'ERR_CPIO_BAD_ENTRY',
+    });
   });
   it('refuses duplicate names and .. components', async () => {
-    await expect(collect(writeCpio([file({}), file({ path: '/f' })]))).rejects.toMatchObject({ code: 'ERR_CPIO_BAD_ENTRY', value: 'f' });
+    await expect(collect(writeCpio([file({}), file({ path: '/f' })]))).rejects.toMatchObject({
+      code: 'ERR_CPIO_BAD_ENTRY',
+      value: 'f',
+    });
     await expect(fails(file({ path: 'a/../../etc' }))).rejects.toMatchObject({ code: 'ERR_CPIO_BAD_ENTRY' });
   });
   it('notices a source file whose size differs from the size given', async () => {
-    await expect(fails(file({ source: '/etc/hostname', size: 1_000_000 }))).rejects.toMatchObject({ code: 'ERR_CPIO_SOURCE_CHANGED' });
+    await expect(fails(file({ source: '/etc/hostname', size: 1_000_000 }))).rejects.toMatchObject({
+      code: 'ERR_CPIO_SOURCE_CHANGED',
+    });
   });
 });
 
@@ -71,7 +117,9 @@ describe('byte order of names', () => {
   it('sorts like LC_ALL=C sort on the UTF-8 bytes, including characters above U+FFFF', async () => {
     const names = ['a', 'a-b', 'a/b', 'a/b/c', 'B', 'é', '\uffff', '\ue000', '😀', '日本', 'z', 'ab', 'a😀', 'a\uffff'];
     const { stdout } = await execa('sort', [], { input: `${names.join('\n')}\n`, env: { LC_ALL: 'C' } });
-    const sorted = (await combineEntries(names.map((path) => ({ path, type: 'dir' as const, mode: 0o755 })))).map((e) => e.path);
+    const sorted = (await combineEntries(names.map((path) => ({ path, type: 'dir' as const, mode: 0o755 })))).map(
+      (e) => e.path,
+    );
     expect(sorted).toEqual(['.', ...stdout.split('\n')]);
   });
 });

@@ -19,31 +19,49 @@ afterAll(async () => {
 describe('buildBusyboxInitramfs', () => {
   it('contains busybox, every applet link, /init, the console device and the module closure', async () => {
     const output = join(work, 'contents.img');
-    const result = await buildBusyboxInitramfs({ output, modules: { dir: kernel.modulesDir, names: ['squashfs', 'overlay'] }, compress: 'none' });
+    const result = await buildBusyboxInitramfs({
+      output,
+      modules: { dir: kernel.modulesDir, names: ['squashfs', 'overlay'] },
+      compress: 'none',
+    });
     const entries = await listCpio(output);
     const byName = new Map(entries.map((e) => [e.name, e]));
     expect(byName.get('bin/busybox')).toMatchObject({ type: 'file', mode: 0o755, uid: 0 });
     expect(byName.get('init')).toMatchObject({ type: 'file', mode: 0o755 });
     expect(byName.get('dev/console')).toMatchObject({ type: 'char', rdevMajor: 5, rdevMinor: 1 });
     expect(result.applets.length).toBeGreaterThan(100);
-    for (const applet of result.applets) expect(byName.get(applet)).toMatchObject({ type: 'symlink', target: '/bin/busybox' });
-    for (const module of result.modules!.modules) expect(byName.has(`lib/modules/${kernel.version}/${module.path}`)).toBe(true);
+    for (const applet of result.applets)
+      expect(byName.get(applet)).toMatchObject({ type: 'symlink', target: '/bin/busybox' });
+    for (const module of result.modules!.modules)
+      expect(byName.has(`lib/modules/${kernel.version}/${module.path}`)).toBe(true);
     const names = entries.map((e) => e.name);
     expect(names).toEqual([...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
   });
 
   it('is deterministic', async () => {
-    const a = await buildBusyboxInitramfs({ output: join(work, 'a.img'), compress: 'zstd', level: 3, sourceDateEpoch: 1_700_000_000 });
-    const b = await buildBusyboxInitramfs({ output: join(work, 'b.img'), compress: 'zstd', level: 3, sourceDateEpoch: 1_700_000_000 });
+    const a = await buildBusyboxInitramfs({
+      output: join(work, 'a.img'),
+      compress: 'zstd',
+      level: 3,
+      sourceDateEpoch: 1_700_000_000,
+    });
+    const b = await buildBusyboxInitramfs({
+      output: join(work, 'b.img'),
+      compress: 'zstd',
+      level: 3,
+      sourceDateEpoch: 1_700_000_000,
+    });
     const { readFile } = await import('node:fs/promises');
     expect((await readFile(a.output)).equals(await readFile(b.output))).toBe(true);
   });
 
   it('refuses a dynamically linked busybox', async () => {
-    await expect(buildBusyboxInitramfs({ output: join(work, 'dyn.img'), busybox: '/bin/ls' })).rejects.toMatchObject({ code: 'ERR_BUSYBOX_NOT_STATIC' });
+    await expect(buildBusyboxInitramfs({ output: join(work, 'dyn.img'), busybox: '/bin/ls' })).rejects.toMatchObject({
+      code: 'ERR_BUSYBOX_NOT_STATIC',
+    });
   });
 
-  it('boots with Debian\'s kernel: modprobe squashfs overlay succeeds and the marker is printed (xz, after an uncompressed early archive)', async () => {
+  it("boots with Debian's kernel: modprobe squashfs overlay succeeds and the marker is printed (xz, after an uncompressed early archive)", async () => {
     const initrd = join(work, 'boot.img');
     const early = join(work, 'early');
     await mkdir(early);

@@ -54,7 +54,9 @@ afterAll(async () => {
 
 describe('chooseInitramfsCompression on crafted configs', () => {
   it('zstd when the kernel has CONFIG_RD_ZSTD=y (every decompressor on, as Debian)', async () => {
-    const root = await rootWith('all', { 'boot/config-{V}': kernelConfig(['GZIP', 'BZIP2', 'LZMA', 'XZ', 'LZO', 'LZ4', 'ZSTD']) });
+    const root = await rootWith('all', {
+      'boot/config-{V}': kernelConfig(['GZIP', 'BZIP2', 'LZMA', 'XZ', 'LZO', 'LZ4', 'ZSTD']),
+    });
     const choice = await chooseInitramfsCompression({ root, version: VERSION });
     expect(choice).toMatchObject({ compress: 'zstd', level: 3, config: join(root, 'boot', `config-${VERSION}`) });
     expect(choice.supported).toEqual(['BZIP2', 'GZIP', 'LZ4', 'LZMA', 'LZO', 'XZ', 'ZSTD']);
@@ -63,7 +65,11 @@ describe('chooseInitramfsCompression on crafted configs', () => {
 
   it('a kernel with only gzip gets gzip at the measured level', async () => {
     const root = await rootWith('gzip-only', { 'boot/config-{V}': kernelConfig(['GZIP']) });
-    expect(await chooseInitramfsCompression({ root, version: VERSION })).toMatchObject({ compress: 'gzip', level: 6, supported: ['GZIP'] });
+    expect(await chooseInitramfsCompression({ root, version: VERSION })).toMatchObject({
+      compress: 'gzip',
+      level: 6,
+      supported: ['GZIP'],
+    });
   });
 
   it('gzip before xz when both are there and zstd is not (xz costs more to build than it saves at boot)', async () => {
@@ -80,7 +86,11 @@ describe('chooseInitramfsCompression on crafted configs', () => {
     const root = await rootWith('lz4', { 'boot/config-{V}': kernelConfig(['LZ4', 'LZO', 'LZMA']) });
     const error = await chooseInitramfsCompression({ root, version: VERSION }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InitramfsCompressionUnsupportedError);
-    expect(error).toMatchObject({ code: 'ERR_INITRAMFS_COMPRESSION_UNSUPPORTED', supported: ['LZ4', 'LZMA', 'LZO'], path: join(root, 'boot', `config-${VERSION}`) });
+    expect(error).toMatchObject({
+      code: 'ERR_INITRAMFS_COMPRESSION_UNSUPPORTED',
+      supported: ['LZ4', 'LZMA', 'LZO'],
+      path: join(root, 'boot', `config-${VERSION}`),
+    });
     expect((error as Error).message).toContain('CONFIG_RD_LZ4, CONFIG_RD_LZMA, CONFIG_RD_LZO');
     expect((error as InitramfsCompressionUnsupportedError).hint).toContain('CONFIG_RD_ZSTD=y');
   });
@@ -95,7 +105,12 @@ describe('chooseInitramfsCompression on crafted configs', () => {
   it('no config anywhere: the documented gzip fallback, saying where it looked', async () => {
     const root = await rootWith('missing', {});
     const choice = await chooseInitramfsCompression({ root, version: VERSION });
-    expect(choice).toEqual({ ...INITRAMFS_FALLBACK, config: undefined, supported: [], reason: expect.stringContaining('no kernel config found') });
+    expect(choice).toEqual({
+      ...INITRAMFS_FALLBACK,
+      config: undefined,
+      supported: [],
+      reason: expect.stringContaining('no kernel config found'),
+    });
     expect(INITRAMFS_FALLBACK).toEqual({ compress: 'gzip', level: 6 });
     for (const path of kernelConfigCandidates(root, VERSION)) expect(choice.reason).toContain(path);
   });
@@ -108,26 +123,52 @@ describe('chooseInitramfsCompression on crafted configs', () => {
       `/r/usr/lib/modules/${VERSION}/build/.config`,
       `/r/lib/modules/${VERSION}/build/.config`,
     ]);
-    const both = await rootWith('both', { 'boot/config-{V}': kernelConfig(['GZIP']), 'lib/modules/{V}/config': kernelConfig(['GZIP', 'ZSTD']) });
-    expect(await chooseInitramfsCompression({ root: both, version: VERSION })).toMatchObject({ compress: 'gzip', config: join(both, 'boot', `config-${VERSION}`) });
+    const both = await rootWith('both', {
+      'boot/config-{V}': kernelConfig(['GZIP']),
+      'lib/modules/{V}/config': kernelConfig(['GZIP', 'ZSTD']),
+    });
+    expect(await chooseInitramfsCompression({ root: both, version: VERSION })).toMatchObject({
+      compress: 'gzip',
+      config: join(both, 'boot', `config-${VERSION}`),
+    });
     const fedora = await rootWith('fedora', { 'usr/lib/modules/{V}/config': kernelConfig(['GZIP', 'XZ', 'ZSTD']) });
-    expect(await chooseInitramfsCompression({ root: fedora, version: VERSION })).toMatchObject({ compress: 'zstd', config: join(fedora, 'usr/lib/modules', VERSION, 'config') });
+    expect(await chooseInitramfsCompression({ root: fedora, version: VERSION })).toMatchObject({
+      compress: 'zstd',
+      config: join(fedora, 'usr/lib/modules', VERSION, 'config'),
+    });
     const headers = await rootWith('headers', { 'usr/lib/modules/{V}/build/.config': kernelConfig(['XZ']) });
     expect(await chooseInitramfsCompression({ root: headers, version: VERSION })).toMatchObject({ compress: 'xz' });
     // Another version's config is not this kernel's.
     const other = await rootWith('other-version', { 'boot/config-5.10.0-1-amd64': kernelConfig(['ZSTD', 'GZIP']) });
-    expect(await chooseInitramfsCompression({ root: other, version: VERSION })).toMatchObject({ compress: 'gzip', config: undefined });
+    expect(await chooseInitramfsCompression({ root: other, version: VERSION })).toMatchObject({
+      compress: 'gzip',
+      config: undefined,
+    });
   });
 
   it('an explicit config file wins, plain or gzip (a copy of /proc/config.gz)', async () => {
-    const root = await rootWith('explicit', { 'boot/config-{V}': kernelConfig(['GZIP']), 'config.gz': gzipSync(kernelConfig(['GZIP', 'ZSTD'])) });
-    expect(await chooseInitramfsCompression({ root, version: VERSION, config: join(root, 'config.gz') })).toMatchObject({ compress: 'zstd', config: join(root, 'config.gz') });
-    expect(await chooseInitramfsCompression({ config: join(root, 'boot', `config-${VERSION}`) })).toMatchObject({ compress: 'gzip' });
+    const root = await rootWith('explicit', {
+      'boot/config-{V}': kernelConfig(['GZIP']),
+      'config.gz': gzipSync(kernelConfig(['GZIP', 'ZSTD'])),
+    });
+    expect(await chooseInitramfsCompression({ root, version: VERSION, config: join(root, 'config.gz') })).toMatchObject(
+      { compress: 'zstd', config: join(root, 'config.gz') },
+    );
+    expect(await chooseInitramfsCompression({ config: join(root, 'boot', `config-${VERSION}`) })).toMatchObject({
+      compress: 'gzip',
+    });
   });
 
   it('an explicit config that is missing, or a file that is not a config: ERR_KERNEL_CONFIG', async () => {
-    const root = await rootWith('bad', { 'boot/config-{V}': 'this is not a kernel config\n', 'broken.gz': Buffer.from([0x1f, 0x8b, 8, 0, 1, 2]) });
-    for (const options of [{ config: join(root, 'nope') }, { root, version: VERSION }, { config: join(root, 'broken.gz') }]) {
+    const root = await rootWith('bad', {
+      'boot/config-{V}': 'this is not a kernel config\n',
+      'broken.gz': Buffer.from([0x1f, 0x8b, 8, 0, 1, 2]),
+    });
+    for (const options of [
+      { config: join(root, 'nope') },
+      { root, version: VERSION },
+      { config: join(root, 'broken.gz') },
+    ]) {
       const error = await chooseInitramfsCompression(options).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(KernelConfigError);
       expect(error).toMatchObject({ code: 'ERR_KERNEL_CONFIG' });
@@ -139,7 +180,9 @@ describe('chooseInitramfsCompression on crafted configs', () => {
   });
 
   it('parseKernelConfig: set values, "is not set" as n, comments ignored', () => {
-    const parsed = parseKernelConfig('# comment\nCONFIG_RD_ZSTD=y\n# CONFIG_RD_LZ4 is not set\nCONFIG_LOCALVERSION=""\nCONFIG_NR_CPUS=64\n');
+    const parsed = parseKernelConfig(
+      '# comment\nCONFIG_RD_ZSTD=y\n# CONFIG_RD_LZ4 is not set\nCONFIG_LOCALVERSION=""\nCONFIG_NR_CPUS=64\n',
+    );
     expect([...parsed]).toEqual([
       ['CONFIG_RD_ZSTD', 'y'],
       ['CONFIG_RD_LZ4', 'n'],

@@ -16,7 +16,8 @@ const packageDir = resolve(import.meta.dirname, '..');
 const bin = join(packageDir, 'dist/cli.js');
 let work: string;
 let tree: string;
-const cli = (args: string[]) => execa('node', [bin, ...args], { reject: false, env: { SOURCE_DATE_EPOCH: '1700000000' } });
+const cli = (args: string[]) =>
+  execa('node', [bin, ...args], { reject: false, env: { SOURCE_DATE_EPOCH: '1700000000' } });
 
 beforeAll(async () => {
   // The bin is tested as users run it: built (nx runs build before test).
@@ -44,7 +45,10 @@ describe('initramfs-cpio bin', () => {
     for (const [args, said] of [
       [['lst', 'x.cpio'], "unknown command 'lst'\n  hint: did you mean list?"],
       [['list', 'x.cpio', '--jsn'], "unknown flag '--jsn'\n  hint: did you mean --json?"],
-      [['pack', tree, '-o', join(work, 'x'), '--compres', 'xz'], "unknown flag '--compres'\n  hint: did you mean --compress?"],
+      [
+        ['pack', tree, '-o', join(work, 'x'), '--compres', 'xz'],
+        "unknown flag '--compres'\n  hint: did you mean --compress?",
+      ],
       [['list', 'a.cpio', 'b.cpio'], "unexpected argument 'b.cpio': this command takes one FILE"],
       [['extract', 'a.cpio'], '-C DIR is required\n  hint: initramfs-cpio extract FILE -C DIR'],
     ] as const) {
@@ -66,10 +70,13 @@ describe('initramfs-cpio bin', () => {
 
   it('pack DIR --manifest --compress zstd, then list shows the manifest applied', async () => {
     const manifest = join(work, 'manifest.json');
-    await writeManifest(manifest, mergeManifest(emptyManifest(), [
-      { path: '/bin/tool', uid: 0, gid: 0, mode: 0o4711 },
-      { path: '/dev/console', type: 'char', mode: 0o600, major: 5, minor: 1 },
-    ]));
+    await writeManifest(
+      manifest,
+      mergeManifest(emptyManifest(), [
+        { path: '/bin/tool', uid: 0, gid: 0, mode: 0o4711 },
+        { path: '/dev/console', type: 'char', mode: 0o600, major: 5, minor: 1 },
+      ]),
+    );
     const output = join(work, 'packed.cpio.zst');
     const packed = await cli(['pack', tree, '-o', output, '--compress', 'zstd', '--manifest', manifest]);
     expect(packed.stderr).toBe('');
@@ -80,7 +87,10 @@ describe('initramfs-cpio bin', () => {
     expect(listed.stdout).toMatch(/^crw------- {3}1 {5}0 {5}0 +5,1 2023-11-14 22:13:20 dev\/console$/m);
     expect(listed.stdout).toMatch(/^drwxr-xr-x {3}2 {5}0 {5}0 +0 2023-11-14 22:13:20 dev$/m);
     const json = await cli(['list', output, '--json']);
-    const rows = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { name: string; compression: string });
+    const rows = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { name: string; compression: string });
     expect(rows.map((r) => r.name)).toEqual((await listCpio(output)).map((e) => e.name));
     expect(rows[0]?.compression).toBe('zstd');
   });
@@ -88,24 +98,39 @@ describe('initramfs-cpio bin', () => {
   it('pack SPEC writes what the gen_init_cpio spec says', async () => {
     const spec = join(work, 'initramfs.spec');
     await writeFile(join(work, 'hello.sh'), '#!/bin/sh\necho hello\n');
-    await writeFile(spec, [
-      '# a spec in the kernel\'s gen_init_cpio format',
-      'dir /dev 0755 0 0',
-      'nod /dev/console 0600 0 0 c 5 1',
-      'nod /dev/sda 0660 0 6 b 8 0',
-      'dir /bin 0755 0 0',
-      'file /bin/hello hello.sh 0755 0 0 /bin/hello-again',
-      'slink /bin/sh hello 0777 0 0',
-      'pipe /fifo 0644 0 0',
-      'sock /sock 0755 0 0',
-      '',
-    ].join('\n'));
+    await writeFile(
+      spec,
+      [
+        "# a spec in the kernel's gen_init_cpio format",
+        'dir /dev 0755 0 0',
+        'nod /dev/console 0600 0 0 c 5 1',
+        'nod /dev/sda 0660 0 6 b 8 0',
+        'dir /bin 0755 0 0',
+        'file /bin/hello hello.sh 0755 0 0 /bin/hello-again',
+        'slink /bin/sh hello 0777 0 0',
+        'pipe /fifo 0644 0 0',
+        'sock /sock 0755 0 0',
+        '',
+      ].join('\n'),
+    );
     const output = join(work, 'spec.cpio');
     expect((await cli(['pack', spec, '-o', output])).exitCode).toBe(0);
-    const { stdout } = await execa('cpio', ['-itv', '--quiet', '--numeric-uid-gid', '-F', output], { env: { TZ: 'UTC', LC_ALL: 'C' } });
+    const { stdout } = await execa('cpio', ['-itv', '--quiet', '--numeric-uid-gid', '-F', output], {
+      env: { TZ: 'UTC', LC_ALL: 'C' },
+    });
     const lines = stdout.split('\n').map((l) => l.replace(/\s+/g, ' '));
     const names = (await execa('cpio', ['-it', '--quiet', '-F', output])).stdout.split('\n');
-    expect(names).toEqual(['bin', 'bin/hello', 'bin/hello-again', 'bin/sh', 'dev', 'dev/console', 'dev/sda', 'fifo', 'sock']);
+    expect(names).toEqual([
+      'bin',
+      'bin/hello',
+      'bin/hello-again',
+      'bin/sh',
+      'dev',
+      'dev/console',
+      'dev/sda',
+      'fifo',
+      'sock',
+    ]);
     expect(lines[3]).toMatch(/^lrwxrwxrwx 1 0 0 5 .* bin\/sh -> hello$/);
     expect(lines[1]).toMatch(/^-rwxr-xr-x 2 0 0 0 /);
     expect(lines[2]).toMatch(/^-rwxr-xr-x 2 0 0 21 /);
@@ -124,14 +149,38 @@ describe('initramfs-cpio bin', () => {
     const early = join(work, 'early.cpio');
     await cli(['pack', join(tree, 'etc/sub'), '-o', early]);
     const output = join(work, 'modules.img');
-    const packed = await cli(['pack', tree, '-o', output, '--compress', 'gzip', '--level', '1', '--modules-dir', kernel.modulesDir, '--module', 'virtio_blk', '--prepend', early]);
+    const packed = await cli([
+      'pack',
+      tree,
+      '-o',
+      output,
+      '--compress',
+      'gzip',
+      '--level',
+      '1',
+      '--modules-dir',
+      kernel.modulesDir,
+      '--module',
+      'virtio_blk',
+      '--prepend',
+      early,
+    ]);
     expect(packed.stdout).toContain(', 3 kernel modules');
     const entries = await listCpio(output);
     expect(entries.filter((e) => e.archive === 0).map((e) => e.name)).toEqual(['.', 'three']);
     const main = entries.filter((e) => e.archive === 1).map((e) => e.name);
     expect(main).toContain(`lib/modules/${kernel.version}/kernel/drivers/block/virtio_blk.ko`);
     expect(main).toContain('bin/tool');
-    const unknown = await cli(['pack', tree, '-o', output, '--modules-dir', kernel.modulesDir, '--module', 'nonexistent_mod']);
+    const unknown = await cli([
+      'pack',
+      tree,
+      '-o',
+      output,
+      '--modules-dir',
+      kernel.modulesDir,
+      '--module',
+      'nonexistent_mod',
+    ]);
     expect(unknown.exitCode).toBe(1);
     expect(unknown.stderr).toMatch(/ERR_MODULE_NOT_FOUND: kernel module nonexistent_mod not found/);
   });
@@ -153,17 +202,28 @@ describe('initramfs-cpio bin', () => {
   it('list of a gzip stream declaring a 1 GiB symlink target and extract of the hard-link exploit: exit 1 with a typed error, the host file intact', async () => {
     const bomb = join(work, 'bomb.cpio.gz');
     const mib = gzipSync(Buffer.alloc(1 << 20));
-    await writeFile(bomb, Buffer.concat([gzipSync(rawMember({ name: 'evil', type: 'symlink', data: '', size: 1 << 30 })), ...Array.from({ length: 1024 }, () => mib)]));
+    await writeFile(
+      bomb,
+      Buffer.concat([
+        gzipSync(rawMember({ name: 'evil', type: 'symlink', data: '', size: 1 << 30 })),
+        ...Array.from({ length: 1024 }, () => mib),
+      ]),
+    );
     const listed = await cli(['list', bomb]);
     expect(listed.exitCode).toBe(1);
-    expect(listed.stderr).toMatch(/^initramfs-cpio: ERR_CPIO_LIMIT: .*evil: declared symlink target size 1073741824 exceeds 4096 bytes\n {2}at: .*\n {2}hint: /);
+    expect(listed.stderr).toMatch(
+      /^initramfs-cpio: ERR_CPIO_LIMIT: .*evil: declared symlink target size 1073741824 exceeds 4096 bytes\n {2}at: .*\n {2}hint: /,
+    );
     const dir = await sentinelWorkDir(join(work, 'exploit'));
     const exploit = join(work, 'exploit.cpio');
-    await writeFile(exploit, rawArchive([
-      { name: 'a', type: 'file', ino: 50, nlink: 2, mode: 0o4777 },
-      { name: 'a', type: 'symlink', data: dir.sentinel },
-      { name: 'b', type: 'file', ino: 50, nlink: 2, mode: 0o4777, data: 'pwned' },
-    ]));
+    await writeFile(
+      exploit,
+      rawArchive([
+        { name: 'a', type: 'file', ino: 50, nlink: 2, mode: 0o4777 },
+        { name: 'a', type: 'symlink', data: dir.sentinel },
+        { name: 'b', type: 'file', ino: 50, nlink: 2, mode: 0o4777, data: 'pwned' },
+      ]),
+    );
     const extracted = await cli(['extract', exploit, '-C', dir.target]);
     expect(extracted.exitCode).toBe(1);
     expect(extracted.stderr).toMatch(/^initramfs-cpio: ERR_CPIO_UNSAFE_PATH: refusing to extract "b": .*replaced/);

@@ -38,15 +38,26 @@ describe('directory input with a manifest', () => {
     expect(entries.get('run/initctl')).toMatchObject({ type: 'fifo', mode: 0o600 });
     expect(entries.get('bin/sh')).toMatchObject({ type: 'symlink', target: 'busybox' });
     expect(entries.get('dev-placeholder')).toMatchObject({ type: 'block', rdevMajor: 8, rdevMinor: 0, size: 0 });
-    const { stdout } = await execa('cpio', ['-itv', '--quiet', '--numeric-uid-gid', '-F', output], { env: { TZ: 'UTC', LC_ALL: 'C' } });
+    const { stdout } = await execa('cpio', ['-itv', '--quiet', '--numeric-uid-gid', '-F', output], {
+      env: { TZ: 'UTC', LC_ALL: 'C' },
+    });
     expect(stdout).toMatch(/^crw-rw-rw- +1 0 +0 +10, 200 .* dev\/net\/tun$/m);
   });
 
   it('refuses manifest entries it cannot honour, naming the path', async () => {
     const bad = async (entries: Parameters<typeof mergeManifest>[1]) =>
-      packCpio({ input: { directory: tree, manifest: mergeManifest(emptyManifest(), entries) }, output: join(work, 'bad.cpio') });
-    await expect(bad([{ path: '/missing/file', uid: 0 }])).rejects.toMatchObject({ code: 'ERR_CPIO_BAD_ENTRY', path: '/missing/file' });
-    await expect(bad([{ path: '/etc', type: 'char', major: 1, minor: 1 }])).rejects.toMatchObject({ code: 'ERR_CPIO_BAD_ENTRY', path: '/etc' });
+      packCpio({
+        input: { directory: tree, manifest: mergeManifest(emptyManifest(), entries) },
+        output: join(work, 'bad.cpio'),
+      });
+    await expect(bad([{ path: '/missing/file', uid: 0 }])).rejects.toMatchObject({
+      code: 'ERR_CPIO_BAD_ENTRY',
+      path: '/missing/file',
+    });
+    await expect(bad([{ path: '/etc', type: 'char', major: 1, minor: 1 }])).rejects.toMatchObject({
+      code: 'ERR_CPIO_BAD_ENTRY',
+      path: '/etc',
+    });
     await expect(bad([{ path: '/etc/shadow', type: 'dir' }])).rejects.toMatchObject({ code: 'ERR_CPIO_BAD_ENTRY' });
   });
 
@@ -56,7 +67,12 @@ describe('directory input with a manifest', () => {
     await execa('truncate', ['-s', String(2 ** 32), join(big, 'huge.img')]);
     const output = join(work, 'out', 'huge.cpio');
     await mkdir(join(work, 'out'));
-    await expect(packCpio({ input: { directory: big }, output })).rejects.toMatchObject({ code: 'ERR_CPIO_FIELD_OVERFLOW', field: 'filesize', value: 2 ** 32, path: 'huge.img' });
+    await expect(packCpio({ input: { directory: big }, output })).rejects.toMatchObject({
+      code: 'ERR_CPIO_FIELD_OVERFLOW',
+      field: 'filesize',
+      value: 2 ** 32,
+      path: 'huge.img',
+    });
     expect(await readdir(join(work, 'out'))).toEqual([]);
   });
 });

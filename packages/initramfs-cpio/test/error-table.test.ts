@@ -12,8 +12,14 @@ import { readmeErrorTable, readmeErrorTableProblems } from '../../../tools/testi
 const packageDir = join(import.meta.dirname, '..');
 
 it("the README's error table matches the code lists and their hints", async () => {
-  const own = { codes: initramfsErrorCodes, hint: (code: string) => new InitramfsError(code as InitramfsErrorCode, '').hint, exports: initramfs };
-  const through = [{ codes: coreErrorCodes, hint: (code: string) => coreError(code as CoreErrorCode, '').hint, exports: core }];
+  const own = {
+    codes: initramfsErrorCodes,
+    hint: (code: string) => new InitramfsError(code as InitramfsErrorCode, '').hint,
+    exports: initramfs,
+  };
+  const through = [
+    { codes: coreErrorCodes, hint: (code: string) => coreError(code as CoreErrorCode, '').hint, exports: core },
+  ];
   expect(await readmeErrorTableProblems(packageDir, own, through)).toEqual([]);
 });
 
@@ -21,7 +27,9 @@ it('every exported error class is an InitramfsError and is the class of its code
   const rows = readmeErrorTable(await readFile(join(packageDir, 'README.md'), 'utf8'));
   const classOf = new Map(rows.map((row) => [/^`(\w+)`/.exec(row.cells.class ?? '')?.[1], row.code]));
   type Class = abstract new (...args: never[]) => unknown;
-  const classes = (Object.entries(initramfs) as [string, unknown][]).filter((entry): entry is [string, Class] => typeof entry[1] === 'function' && entry[1].prototype instanceof Error);
+  const classes = (Object.entries(initramfs) as [string, unknown][]).filter(
+    (entry): entry is [string, Class] => typeof entry[1] === 'function' && entry[1].prototype instanceof Error,
+  );
   expect(classes.length).toBeGreaterThan(17);
   for (const [name, value] of classes) {
     expect(value === InitramfsError || value.prototype instanceof InitramfsError, name).toBe(true);

@@ -40,9 +40,12 @@ describe('extractCpio is all or nothing', () => {
     expect(await readdir(parent)).toEqual([]);
   });
 
-  it('a failure into an existing empty directory leaves it empty; success fills it with the archive\'s root mode', async () => {
+  it("a failure into an existing empty directory leaves it empty; success fills it with the archive's root mode", async () => {
     const { parent, target } = await place('empty-dir');
-    await expect(extractCpio(rawArchive([...files, { name: '../x', type: 'file' }]), target)).rejects.toMatchObject({ code: 'ERR_CPIO_UNSAFE_PATH', value: '../x' });
+    await expect(extractCpio(rawArchive([...files, { name: '../x', type: 'file' }]), target)).rejects.toMatchObject({
+      code: 'ERR_CPIO_UNSAFE_PATH',
+      value: '../x',
+    });
     expect(await readdir(parent)).toEqual(['target']);
     expect(await readdir(target)).toEqual([]);
     await extractCpio(rawArchive(files), target);
@@ -54,11 +57,17 @@ describe('extractCpio is all or nothing', () => {
   it('a target that is not empty, or not a directory: ERR_CPIO_TARGET_NOT_EMPTY and it is left as it was', async () => {
     const { target } = await place('empty-dir');
     await writeFile(join(target, 'mine'), 'keep');
-    await expect(extractCpio(rawArchive(files), target)).rejects.toMatchObject({ code: 'ERR_CPIO_TARGET_NOT_EMPTY', path: target });
+    await expect(extractCpio(rawArchive(files), target)).rejects.toMatchObject({
+      code: 'ERR_CPIO_TARGET_NOT_EMPTY',
+      path: target,
+    });
     expect(await readdir(target)).toEqual(['mine']);
     const { parent, target: fileTarget } = await place();
     await writeFile(fileTarget, 'a file');
-    await expect(extractCpio(rawArchive(files), fileTarget)).rejects.toMatchObject({ code: 'ERR_CPIO_TARGET_NOT_EMPTY', message: expect.stringContaining('not a directory') });
+    await expect(extractCpio(rawArchive(files), fileTarget)).rejects.toMatchObject({
+      code: 'ERR_CPIO_TARGET_NOT_EMPTY',
+      message: expect.stringContaining('not a directory'),
+    });
     expect(await readdir(parent)).toEqual(['target']);
   });
 
@@ -86,13 +95,18 @@ describe('extractCpio with names the filesystem cannot hold: typed errors naming
   it('a path 2045 directories deep (a 4090-byte name, under PATH_MAX, but not under the target): ERR_CPIO_NAME_TOO_LONG, not ENAMETOOLONG', async () => {
     const { parent, target } = await place();
     const name = `${'d/'.repeat(2044)}ff`;
-    await expect(extractCpio(rawArchive([{ name, type: 'file', data: 'x' }]), target)).rejects.toMatchObject({ code: 'ERR_CPIO_NAME_TOO_LONG', value: name });
+    await expect(extractCpio(rawArchive([{ name, type: 'file', data: 'x' }]), target)).rejects.toMatchObject({
+      code: 'ERR_CPIO_NAME_TOO_LONG',
+      value: name,
+    });
     expect(await readdir(parent)).toEqual([]);
   });
 
   it('a path 3000 directories deep (6000 bytes, over PATH_MAX): ERR_CPIO_LIMIT quoting how the name starts, not a stack overflow', async () => {
     const { parent, target } = await place();
-    await expect(extractCpio(rawArchive([{ name: `${'d/'.repeat(2999)}f`, type: 'file', data: 'x' }]), target)).rejects.toMatchObject({
+    await expect(
+      extractCpio(rawArchive([{ name: `${'d/'.repeat(2999)}f`, type: 'file', data: 'x' }]), target),
+    ).rejects.toMatchObject({
       code: 'ERR_CPIO_LIMIT',
       message: expect.stringContaining('d/d/d/d/'),
     });
@@ -109,13 +123,17 @@ describe('extractCpio with names the filesystem cannot hold: typed errors naming
 
   it('an empty symlink target (no filesystem can hold one): ERR_CPIO_CORRUPT naming the member', async () => {
     const { parent, target } = await place();
-    await expect(extractCpio(rawArchive([{ name: 'dev/empty-link', type: 'symlink', data: '' }]), target)).rejects.toMatchObject({ code: 'ERR_CPIO_CORRUPT', value: 'dev/empty-link' });
+    await expect(
+      extractCpio(rawArchive([{ name: 'dev/empty-link', type: 'symlink', data: '' }]), target),
+    ).rejects.toMatchObject({ code: 'ERR_CPIO_CORRUPT', value: 'dev/empty-link' });
     expect(await readdir(parent)).toEqual([]);
   });
 
   it('a symlink target of 4096 bytes (readable, but no symlink can hold it): ERR_CPIO_NAME_TOO_LONG', async () => {
     const { parent, target } = await place();
-    await expect(extractCpio(rawArchive([{ name: 'l', type: 'symlink', data: 't'.repeat(4096) }]), target)).rejects.toMatchObject({
+    await expect(
+      extractCpio(rawArchive([{ name: 'l', type: 'symlink', data: 't'.repeat(4096) }]), target),
+    ).rejects.toMatchObject({
       code: 'ERR_CPIO_NAME_TOO_LONG',
       value: 'l',
       message: expect.stringContaining('symlink target of 4096 bytes'),
@@ -123,4 +141,3 @@ describe('extractCpio with names the filesystem cannot hold: typed errors naming
     expect(await readdir(parent)).toEqual([]);
   });
 });
-

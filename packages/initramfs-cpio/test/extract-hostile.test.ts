@@ -21,7 +21,9 @@ afterAll(async () => {
 type Outcome = { ok: true } | { ok: false; code: string };
 
 /** Extracts `members` into a fresh work dir; returns the outcome after checking nothing outside the target changed. */
-async function attempt(build: (paths: { sentinel: string; outside: string }) => RawMember[]): Promise<{ outcome: Outcome; target: string }> {
+async function attempt(
+  build: (paths: { sentinel: string; outside: string }) => RawMember[],
+): Promise<{ outcome: Outcome; target: string }> {
   const dir = await sentinelWorkDir(join(work, `case-${counter++}`));
   const archive = rawArchive(build(dir));
   let outcome: Outcome;
@@ -39,12 +41,24 @@ async function attempt(build: (paths: { sentinel: string; outside: string }) => 
 }
 
 const refused = { ok: false, code: 'ERR_CPIO_UNSAFE_PATH' };
-const file = (name: string, data: string, extra: Partial<RawMember> = {}): RawMember => ({ name, type: 'file', mode: 0o4777, data, ...extra });
-const symlinkTo = (name: string, target: string, extra: Partial<RawMember> = {}): RawMember => ({ name, type: 'symlink', mode: 0o777, data: target, ...extra });
+const file = (name: string, data: string, extra: Partial<RawMember> = {}): RawMember => ({
+  name,
+  type: 'file',
+  mode: 0o4777,
+  data,
+  ...extra,
+});
+const symlinkTo = (name: string, target: string, extra: Partial<RawMember> = {}): RawMember => ({
+  name,
+  type: 'symlink',
+  mode: 0o777,
+  data: target,
+  ...extra,
+});
 const dir = (name: string): RawMember => ({ name, type: 'dir', mode: 0o755 });
 
 describe('extractCpio with hostile archives (nothing outside the target changes)', () => {
-  it('the issue\'s exploit: file a (inode 50, 2 links), a again as a symlink to a host file, then b with inode 50 and data: refused', async () => {
+  it("the issue's exploit: file a (inode 50, 2 links), a again as a symlink to a host file, then b with inode 50 and data: refused", async () => {
     const { outcome } = await attempt(({ sentinel }) => [
       file('a', '', { ino: 50, nlink: 2 }),
       symlinkTo('a', sentinel),
@@ -61,8 +75,11 @@ describe('extractCpio with hostile archives (nothing outside the target changes)
     expect((await attempt(() => [symlinkTo('a', '..'), file('a/x', 'pwned')])).outcome).toEqual(refused);
   });
 
-  it('a symlink to a host directory replacing the archive\'s own directory, then a file under it: refused', async () => {
-    expect((await attempt(({ outside }) => [dir('a'), file('a/y', 'ok'), symlinkTo('a', outside), file('a/x', 'pwned')])).outcome).toEqual(refused);
+  it("a symlink to a host directory replacing the archive's own directory, then a file under it: refused", async () => {
+    expect(
+      (await attempt(({ outside }) => [dir('a'), file('a/y', 'ok'), symlinkTo('a', outside), file('a/x', 'pwned')]))
+        .outcome,
+    ).toEqual(refused);
   });
 
   it('a file replacing a directory: refused', async () => {
@@ -74,7 +91,10 @@ describe('extractCpio with hostile archives (nothing outside the target changes)
   });
 
   it('a hard link whose first name is a symlink to a host file: extracted as a new regular file, the symlink left alone', async () => {
-    const { outcome, target } = await attempt(({ sentinel }) => [symlinkTo('a', sentinel, { ino: 50, nlink: 2 }), file('b', 'data\n', { ino: 50, nlink: 2 })]);
+    const { outcome, target } = await attempt(({ sentinel }) => [
+      symlinkTo('a', sentinel, { ino: 50, nlink: 2 }),
+      file('b', 'data\n', { ino: 50, nlink: 2 }),
+    ]);
     expect(outcome).toEqual({ ok: true });
     expect(await readFile(join(target, 'b'), 'utf8')).toBe('data\n');
     expect((await lstat(join(target, 'b'))).nlink).toBe(1);
@@ -83,14 +103,22 @@ describe('extractCpio with hostile archives (nothing outside the target changes)
   });
 
   it('a symlink replaced by a file, and a file replaced by a symlink: the later member wins, written in place of the link', async () => {
-    const { outcome, target } = await attempt(({ sentinel }) => [symlinkTo('a', sentinel), file('a', 'new\n'), file('b', 'old\n'), symlinkTo('b', sentinel)]);
+    const { outcome, target } = await attempt(({ sentinel }) => [
+      symlinkTo('a', sentinel),
+      file('a', 'new\n'),
+      file('b', 'old\n'),
+      symlinkTo('b', sentinel),
+    ]);
     expect(outcome).toEqual({ ok: true });
     expect(await readFile(join(target, 'a'), 'utf8')).toBe('new\n');
     expect((await lstat(join(target, 'b'))).isSymbolicLink()).toBe(true);
   });
 
   it('hard links between regular files the archive made still work (data on the last name, like GNU cpio)', async () => {
-    const { outcome, target } = await attempt(() => [file('a', '', { ino: 7, nlink: 2, mode: 0o644 }), file('b', 'shared\n', { ino: 7, nlink: 2, mode: 0o644 })]);
+    const { outcome, target } = await attempt(() => [
+      file('a', '', { ino: 7, nlink: 2, mode: 0o644 }),
+      file('b', 'shared\n', { ino: 7, nlink: 2, mode: 0o644 }),
+    ]);
     expect(outcome).toEqual({ ok: true });
     expect((await stat(join(target, 'a'))).ino).toBe((await stat(join(target, 'b'))).ino);
     expect(await readFile(join(target, 'a'), 'utf8')).toBe('shared\n');
@@ -118,7 +146,9 @@ describe('extractCpio with hostile archives (nothing outside the target changes)
   it(`every ordering of ${sequences.length} link/symlink/dir swap sequences: a typed refusal or a safe extraction, the host untouched`, async () => {
     const outcomes = new Map<string, number>();
     for (const sequence of sequences) {
-      const { outcome } = await attempt((paths) => sequence.map((name) => (ops[name] as (p: typeof paths) => RawMember)(paths))).catch((error: unknown) => {
+      const { outcome } = await attempt((paths) =>
+        sequence.map((name) => (ops[name] as (p: typeof paths) => RawMember)(paths)),
+      ).catch((error: unknown) => {
         throw new Error(`sequence [${sequence.join(', ')}]: ${(error as Error).message}`, { cause: error });
       });
       const key = outcome.ok ? 'ok' : outcome.code;

@@ -75,12 +75,36 @@ async function bases(): Promise<Base[]> {
     { name: 'hostile', bytes: hostile, headers: headerOffsets(hostile) },
     { name: 'concatenated', bytes: concatenated, headers: headerOffsets(concatenated) },
     { name: 'gzip', bytes: gzipSync(concatenated), headers: [] },
-    { name: 'zstd', bytes: await collect(compressStream((async function* () { yield concatenated; })(), 'zstd')), headers: [] },
-    { name: 'xz', bytes: await collect(compressStream((async function* () { yield written; })(), 'xz')), headers: [] },
+    {
+      name: 'zstd',
+      bytes: await collect(
+        compressStream(
+          (async function* () {
+            yield concatenated;
+          })(),
+          'zstd',
+        ),
+      ),
+      headers: [],
+    },
+    {
+      name: 'xz',
+      bytes: await collect(
+        compressStream(
+          (async function* () {
+            yield written;
+          })(),
+          'xz',
+        ),
+      ),
+      headers: [],
+    },
   ];
 }
 
-const FIELD_VALUES = [0, 1, 2, 3, 4, 0x7f, 0x100, 0x1000, 0x1001, 0xffff, 0x7fffffff, 0xffffffff, 0o40755, 0o120777, 0o100644, 0o20644];
+const FIELD_VALUES = [
+  0, 1, 2, 3, 4, 0x7f, 0x100, 0x1000, 0x1001, 0xffff, 0x7fffffff, 0xffffffff, 0o40755, 0o120777, 0o100644, 0o20644,
+];
 
 /** Applies 1-3 random mutations; returns the bytes and a description for the failure message. */
 function mutate(random: SeededRandom, base: Base, all: Base[]): { bytes: Buffer; steps: string[] } {
@@ -126,7 +150,8 @@ function mutate(random: SeededRandom, base: Base, all: Base[]): { bytes: Buffer;
         const header = random.pick(base.headers);
         const field = random.int(13);
         const value = random.int(2) === 0 ? random.pick(FIELD_VALUES) : random.int(0x100000000);
-        if (header + 14 + field * 8 <= bytes.length) bytes.write(value.toString(16).padStart(8, '0'), header + 6 + field * 8, 'latin1');
+        if (header + 14 + field * 8 <= bytes.length)
+          bytes.write(value.toString(16).padStart(8, '0'), header + 6 + field * 8, 'latin1');
         steps.push(`field ${field} of header at ${header} = 0x${value.toString(16)}`);
       }
     }
@@ -180,7 +205,8 @@ describe('fuzzing the reader and the extractor', () => {
       workers.map(async (worker) => {
         const place = join(work, 'run', worker);
         await mkdir(place);
-        while (next < CASES && failure === undefined) await runCase(next++, place).catch((error: unknown) => (failure ??= error));
+        while (next < CASES && failure === undefined)
+          await runCase(next++, place).catch((error: unknown) => (failure ??= error));
       }),
     );
     if (failure !== undefined) throw failure;
@@ -188,7 +214,10 @@ describe('fuzzing the reader and the extractor', () => {
     const growth = rssPeak - rssBefore;
     console.log(
       `cpio fuzz: ${CASES} cases, seed ${BASE_SEED}, ${((Date.now() - started) / 1000).toFixed(1)} s, RSS ${(rssBefore / 2 ** 20).toFixed(0)} MiB before, peak +${(growth / 2 ** 20).toFixed(1)} MiB\n` +
-        [...outcomes].sort().map(([key, n]) => `  ${key}: ${n}`).join('\n'),
+        [...outcomes]
+          .sort()
+          .map(([key, n]) => `  ${key}: ${n}`)
+          .join('\n'),
     );
     expect(growth).toBeLessThan(RSS_BOUND);
     // The mutations reach both outcomes of both operations (the fuzz is not stuck on the magic check).

@@ -26,10 +26,31 @@ export async function makeTree(root: string): Promise<void> {
   await symlink('/nonexistent/target', join(root, 'dangling'));
   await execa('mkfifo', [join(root, 'etc/fifo')]);
   const when = new Date(1_600_000_000_000);
-  for (const p of ['bin/tool', 'etc/hosts', 'etc/empty', 'etc/sub/three', 'a-b/data', 'zz-unicodé-日本', 'l'.repeat(200), 'etc/fifo', 'etc/sub', 'etc', 'bin', 'a-b', '.']) {
+  for (const p of [
+    'bin/tool',
+    'etc/hosts',
+    'etc/empty',
+    'etc/sub/three',
+    'a-b/data',
+    'zz-unicodé-日本',
+    'l'.repeat(200),
+    'etc/fifo',
+    'etc/sub',
+    'etc',
+    'bin',
+    'a-b',
+    '.',
+  ]) {
     await utimes(join(root, p), when, when);
   }
-  await execa('touch', ['-h', '-d', '@1600000000', join(root, 'bin/hosts-sym'), join(root, 'dangling'), join(root, 'bin')]);
+  await execa('touch', [
+    '-h',
+    '-d',
+    '@1600000000',
+    join(root, 'bin/hosts-sym'),
+    join(root, 'dangling'),
+    join(root, 'bin'),
+  ]);
 }
 
 /** Sorted relative paths of a tree, as `find . | LC_ALL=C sort` without the `./` prefix. */

@@ -40,14 +40,51 @@ async function failure(call: () => unknown): Promise<InvalidOptionsError> {
 
 // [subject, call, the keys of every issue in zod's order]; '' is the options object itself.
 const cases: [string, () => unknown, string[]][] = [
-  ['packCpio', () => packCpio({ input: { directory: '' }, output: join(work, 'pack.cpio'), level: 99, bogus: 1 } as never), ['input.directory', 'level', '']],
-  ['writeInitramfs', () => writeInitramfs({ output: join(work, 'write.cpio'), segments: [], firstInode: -1 }), ['firstInode', 'segments']],
-  ['writeInitramfs', () => writeInitramfs({ output: join(work, 'write.cpio'), segments: [{ input: { spec: 's' }, compress: 'lz4' as never, level: 1.5 }] }), ['segments.0.compress', 'segments.0.level']],
-  ['resolveModuleClosure', () => resolveModuleClosure({ modulesDir: '', names: 'squashfs' as never }), ['modulesDir', 'names']],
+  [
+    'packCpio',
+    () => packCpio({ input: { directory: '' }, output: join(work, 'pack.cpio'), level: 99, bogus: 1 } as never),
+    ['input.directory', 'level', ''],
+  ],
+  [
+    'writeInitramfs',
+    () => writeInitramfs({ output: join(work, 'write.cpio'), segments: [], firstInode: -1 }),
+    ['firstInode', 'segments'],
+  ],
+  [
+    'writeInitramfs',
+    () =>
+      writeInitramfs({
+        output: join(work, 'write.cpio'),
+        segments: [{ input: { spec: 's' }, compress: 'lz4' as never, level: 1.5 }],
+      }),
+    ['segments.0.compress', 'segments.0.level'],
+  ],
+  [
+    'resolveModuleClosure',
+    () => resolveModuleClosure({ modulesDir: '', names: 'squashfs' as never }),
+    ['modulesDir', 'names'],
+  ],
   ['defaultInitScript', () => defaultInitScript({ marker: 'a$b', then: 'halt' as never }), ['marker', 'then']],
-  ['liveInitScript', () => liveInitScript({ label: "x'y", timeout: 0, root: 'nfs' as never }), ['root', 'label', 'timeout']],
-  ['buildBusyboxInitramfs', () => buildBusyboxInitramfs({ output: join(work, 'busybox.img'), compress: 'lz4' as never, extraFiles: [{ path: '/x' }] }), ['extraFiles.0', 'compress']],
-  ['buildLiveInitramfs', () => buildLiveInitramfs({ modulesDir: '', output: join(work, 'live.img'), live: { bogus: 1 } as never }), ['modulesDir', 'live']],
+  [
+    'liveInitScript',
+    () => liveInitScript({ label: "x'y", timeout: 0, root: 'nfs' as never }),
+    ['root', 'label', 'timeout'],
+  ],
+  [
+    'buildBusyboxInitramfs',
+    () =>
+      buildBusyboxInitramfs({
+        output: join(work, 'busybox.img'),
+        compress: 'lz4' as never,
+        extraFiles: [{ path: '/x' }],
+      }),
+    ['extraFiles.0', 'compress'],
+  ],
+  [
+    'buildLiveInitramfs',
+    () => buildLiveInitramfs({ modulesDir: '', output: join(work, 'live.img'), live: { bogus: 1 } as never }),
+    ['modulesDir', 'live'],
+  ],
   ['chooseInitramfsCompression', () => chooseInitramfsCompression({ root: '/' }), ['']],
 ];
 
@@ -58,7 +95,12 @@ it.each(cases)('%s: a bad options object names every problem', async (subject, c
   expect(error.issues.map((issue) => issue.key)).toEqual(keys);
   expect(error.value).toBe(keys[0]);
   for (const issue of error.issues) expect(error.message).toContain(`${issue.key || '(options)'}: ${issue.message}`);
-  expect(error.message).toMatch(keys.length === 1 ? new RegExp(`^invalid ${subject} option `) : new RegExp(`^${keys.length} invalid ${subject} options:\n`));
+  expect(error.message).toMatch(
+    keys.length === 1
+      ? new RegExp(`^invalid ${subject} option `)
+      : new RegExp(`^${keys.length} invalid ${subject} options:\n`),
+  );
   // Refused before anything was written.
-  for (const output of ['pack.cpio', 'write.cpio', 'busybox.img', 'live.img']) expect(existsSync(join(work, output))).toBe(false);
+  for (const output of ['pack.cpio', 'write.cpio', 'busybox.img', 'live.img'])
+    expect(existsSync(join(work, output))).toBe(false);
 });

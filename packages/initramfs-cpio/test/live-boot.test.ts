@@ -25,7 +25,8 @@ beforeAll(async () => {
   kernel = await debianKernel();
   work = await tempDir();
   rootfs = join(work, 'rootfs');
-  for (const dir of ['bin', 'sbin', 'etc', 'proc', 'sys', 'dev', 'run', 'tmp']) await mkdir(join(rootfs, dir), { recursive: true });
+  for (const dir of ['bin', 'sbin', 'etc', 'proc', 'sys', 'dev', 'run', 'tmp'])
+    await mkdir(join(rootfs, dir), { recursive: true });
   await copyFile('/bin/busybox', join(rootfs, 'bin/busybox'));
   await chmod(join(rootfs, 'bin/busybox'), 0o755);
   await symlink('busybox', join(rootfs, 'bin/sh'));
@@ -33,10 +34,24 @@ beforeAll(async () => {
   await writeFile(join(rootfs, 'etc/live-release'), 'distroforge live test root\n');
   const iso = join(work, 'iso');
   await mkdir(join(iso, 'live'), { recursive: true });
-  await execa('mksquashfs', [rootfs, join(iso, 'live/filesystem.squashfs'), '-noappend', '-all-root', '-quiet', '-comp', 'gzip']);
+  await execa('mksquashfs', [
+    rootfs,
+    join(iso, 'live/filesystem.squashfs'),
+    '-noappend',
+    '-all-root',
+    '-quiet',
+    '-comp',
+    'gzip',
+  ]);
   await execa('xorriso', ['-as', 'mkisofs', '-quiet', '-V', 'DFLIVE', '-o', join(work, 'live.iso'), iso]);
   initrd = join(work, 'live-initrd.img');
-  await buildLiveInitramfs({ modulesDir: kernel.modulesDir, output: initrd, compress: 'zstd', level: 9, live: { label: 'DFLIVE' } });
+  await buildLiveInitramfs({
+    modulesDir: kernel.modulesDir,
+    output: initrd,
+    compress: 'zstd',
+    level: 9,
+    live: { label: 'DFLIVE' },
+  });
 }, 300_000);
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });

@@ -18,7 +18,12 @@ let run = 0;
  * Runs the generated script in busybox sh on the host with the system-changing commands replaced by
  * shell functions that print their arguments, so what the init would do can be asserted line by line.
  */
-async function simulate(options: LiveInitOptions, cmdline: string, devices: Record<string, string> = { 'LABEL=LIVE': '/dev/sr0' }, prepare?: (dir: string) => Promise<void>) {
+async function simulate(
+  options: LiveInitOptions,
+  cmdline: string,
+  devices: Record<string, string> = { 'LABEL=LIVE': '/dev/sr0' },
+  prepare?: (dir: string) => Promise<void>,
+) {
   const dir = join(work, `run${run++}`);
   await mkdir(join(dir, 'live/medium/live'), { recursive: true });
   await writeFile(join(dir, 'live/medium/live/filesystem.squashfs'), Buffer.alloc(4096));
@@ -27,7 +32,9 @@ async function simulate(options: LiveInitOptions, cmdline: string, devices: Reco
   await chmod(join(dir, 'newroot/sbin/init'), 0o755);
   await writeFile(join(dir, 'init'), liveInitScript(options));
   await prepare?.(dir);
-  const findfs = Object.entries(devices).map(([spec, dev]) => `[ "$1" = '${spec}' ] && echo ${dev} && return 0;`).join(' ');
+  const findfs = Object.entries(devices)
+    .map(([spec, dev]) => `[ "$1" = '${spec}' ] && echo ${dev} && return 0;`)
+    .join(' ');
   const harness = `
 LIVE_INIT_LIBRARY=1 . '${dir}/init'
 LIVE_DIR='${dir}/live'
@@ -48,7 +55,11 @@ do_switch_root() { echo "CALL switch_root $NEWROOT $LIVE_INIT"; exit 0; }
 main
 `;
   const result = await execa('busybox', ['sh', '-c', harness], { reject: false });
-  return { exitCode: result.exitCode, lines: result.stdout.split('\n').map((l) => l.replaceAll(dir, '$T')), stderr: result.stderr };
+  return {
+    exitCode: result.exitCode,
+    lines: result.stdout.split('\n').map((l) => l.replaceAll(dir, '$T')),
+    stderr: result.stderr,
+  };
 }
 
 /**
@@ -76,7 +87,10 @@ describe('liveInitScript', () => {
   });
 
   it('loads modules, finds the medium by label, loop-mounts the squashfs under a tmpfs overlay and switches root', async () => {
-    const { lines, exitCode } = await simulate({ modules: ['loop', 'squashfs', 'overlay'], label: 'LIVE' }, 'console=ttyS0 quiet');
+    const { lines, exitCode } = await simulate(
+      { modules: ['loop', 'squashfs', 'overlay'], label: 'LIVE' },
+      'console=ttyS0 quiet',
+    );
     expect(exitCode).toBe(0);
     expect(lines.filter((l) => l.startsWith('CALL') || l.startsWith('live:'))).toEqual([
       'live: distroforge live init, root=image',
@@ -113,43 +127,67 @@ describe('liveInitScript', () => {
   it('copies the image to RAM and releases the medium with live.copytoram', async () => {
     const { lines } = await simulate({ modules: [], label: 'LIVE' }, 'live.copytoram');
     const calls = lines.filter((l) => l.startsWith('CALL'));
-    expect(calls).toEqual(expect.arrayContaining([
-      'CALL mount -t tmpfs -o size=1028k,mode=0755 tmpfs $T/live/ram',
-      'CALL cp $T/live/medium/live/filesystem.squashfs $T/live/ram/image',
-      'CALL umount $T/live/medium',
-      'CALL mount -t squashfs -o loop,ro $T/live/ram/image $T/live/rootfs',
-    ]));
-    expect(calls.indexOf('CALL umount $T/live/medium')).toBeLessThan(calls.indexOf('CALL mount -t squashfs -o loop,ro $T/live/ram/image $T/live/rootfs'));
+    expect(calls).toEqual(
+      expect.arrayContaining([
+        'CALL mount -t tmpfs -o size=1028k,mode=0755 tmpfs $T/live/ram',
+        'CALL cp $T/live/medium/live/filesystem.squashfs $T/live/ram/image',
+        'CALL umount $T/live/medium',
+        'CALL mount -t squashfs -o loop,ro $T/live/ram/image $T/live/rootfs',
+      ]),
+    );
+    expect(calls.indexOf('CALL umount $T/live/medium')).toBeLessThan(
+      calls.indexOf('CALL mount -t squashfs -o loop,ro $T/live/ram/image $T/live/rootfs'),
+    );
   });
 
   it('stacks live.layers above the root image, the last one on top, from the medium or a device', async () => {
-    const addLayer = async (dir: string) => writeFile(join(dir, 'live/medium/live/overlay.squashfs'), Buffer.alloc(8192));
-    const { lines, exitCode } = await simulate({ modules: [], label: 'LIVE', layers: ['/live/overlay.squashfs'] }, '', undefined, addLayer);
+    const addLayer = async (dir: string) =>
+      writeFile(join(dir, 'live/medium/live/overlay.squashfs'), Buffer.alloc(8192));
+    const { lines, exitCode } = await simulate(
+      { modules: [], label: 'LIVE', layers: ['/live/overlay.squashfs'] },
+      '',
+      undefined,
+      addLayer,
+    );
     expect(exitCode).toBe(0);
     const calls = lines.filter((l) => l.startsWith('CALL'));
-    expect(calls).toEqual(expect.arrayContaining([
-      'CALL mount -t squashfs -o loop,ro $T/live/medium/live/filesystem.squashfs $T/live/rootfs',
-      'CALL mount -t squashfs -o loop,ro $T/live/medium/live/overlay.squashfs $T/live/layer1',
-      'CALL mount -t overlay overlay -o lowerdir=$T/live/layer1:$T/live/rootfs,upperdir=$T/live/cow/upper,workdir=$T/live/cow/work $T/newroot',
-    ]));
+    expect(calls).toEqual(
+      expect.arrayContaining([
+        'CALL mount -t squashfs -o loop,ro $T/live/medium/live/filesystem.squashfs $T/live/rootfs',
+        'CALL mount -t squashfs -o loop,ro $T/live/medium/live/overlay.squashfs $T/live/layer1',
+        'CALL mount -t overlay overlay -o lowerdir=$T/live/layer1:$T/live/rootfs,upperdir=$T/live/cow/upper,workdir=$T/live/cow/work $T/newroot',
+      ]),
+    );
     expect(lines).toContain('live: mounted layer /live/overlay.squashfs (squashfs)');
 
     // From the command line: a device layer over the medium-as-image (direct boot: /dev/vda + /dev/vdb).
-    const direct = await simulate({ modules: [] }, 'live.uuid=1111-AAAA live.image= live.layers=UUID=2222-BBBB', { 'UUID=1111-AAAA': '/dev/vda', 'UUID=2222-BBBB': '/dev/vdb' });
+    const direct = await simulate({ modules: [] }, 'live.uuid=1111-AAAA live.image= live.layers=UUID=2222-BBBB', {
+      'UUID=1111-AAAA': '/dev/vda',
+      'UUID=2222-BBBB': '/dev/vdb',
+    });
     const directCalls = direct.lines.filter((l) => l.startsWith('CALL'));
-    expect(directCalls).toEqual(expect.arrayContaining([
-      'CALL mount -t squashfs -o ro /dev/vda $T/live/rootfs',
-      'CALL mount -t squashfs -o ro /dev/vdb $T/live/layer1',
-      'CALL mount -t overlay overlay -o lowerdir=$T/live/layer1:$T/live/rootfs,upperdir=$T/live/cow/upper,workdir=$T/live/cow/work $T/newroot',
-    ]));
+    expect(directCalls).toEqual(
+      expect.arrayContaining([
+        'CALL mount -t squashfs -o ro /dev/vda $T/live/rootfs',
+        'CALL mount -t squashfs -o ro /dev/vdb $T/live/layer1',
+        'CALL mount -t overlay overlay -o lowerdir=$T/live/layer1:$T/live/rootfs,upperdir=$T/live/cow/upper,workdir=$T/live/cow/work $T/newroot',
+      ]),
+    );
 
     // copytoram takes the layers along.
-    const ram = await simulate({ modules: [], label: 'LIVE', layers: ['/live/overlay.squashfs'] }, 'live.copytoram', undefined, addLayer);
-    expect(ram.lines.filter((l) => l.startsWith('CALL'))).toEqual(expect.arrayContaining([
-      'CALL mount -t tmpfs -o size=1036k,mode=0755 tmpfs $T/live/ram',
-      'CALL cp $T/live/medium/live/overlay.squashfs $T/live/ram/layer-1',
-      'CALL mount -t squashfs -o loop,ro $T/live/ram/layer-1 $T/live/layer1',
-    ]));
+    const ram = await simulate(
+      { modules: [], label: 'LIVE', layers: ['/live/overlay.squashfs'] },
+      'live.copytoram',
+      undefined,
+      addLayer,
+    );
+    expect(ram.lines.filter((l) => l.startsWith('CALL'))).toEqual(
+      expect.arrayContaining([
+        'CALL mount -t tmpfs -o size=1036k,mode=0755 tmpfs $T/live/ram',
+        'CALL cp $T/live/medium/live/overlay.squashfs $T/live/ram/layer-1',
+        'CALL mount -t squashfs -o loop,ro $T/live/ram/layer-1 $T/live/layer1',
+      ]),
+    );
 
     const missing = await simulate({ modules: [], label: 'LIVE', layers: ['/live/nope.squashfs'] }, '');
     expect(missing.lines).toContain('live: RESCUE: layer /live/nope.squashfs not found on /dev/sr0');
@@ -162,7 +200,9 @@ describe('liveInitScript', () => {
 
   it('uses a 9p or virtiofs share as the lower layer for the dev loop', async () => {
     const nine = await simulate({ modules: [], root: '9p', tag: 'staging' }, '');
-    expect(nine.lines).toContain('CALL mount -t 9p -o ro,trans=virtio,version=9p2000.L,msize=512000,cache=loose staging $T/live/rootfs');
+    expect(nine.lines).toContain(
+      'CALL mount -t 9p -o ro,trans=virtio,version=9p2000.L,msize=512000,cache=loose staging $T/live/rootfs',
+    );
     expect(nine.lines.at(-1)).toBe('CALL switch_root $T/newroot /sbin/init');
     const virtiofs = await simulate({ modules: [] }, 'live.root=virtiofs live.tag=host');
     expect(virtiofs.lines).toContain('CALL mount -t virtiofs -o ro host $T/live/rootfs');
@@ -170,12 +210,17 @@ describe('liveInitScript', () => {
 
   it('mounts a persistent root partition found by its GPT PARTUUID (live.root=disk), with no overlay', async () => {
     const partuuid = 'd54f5600-439f-4006-afed-ed079b496537';
-    const { lines, exitCode } = await simulate({ modules: ['ext4'] }, `live.root=disk root=PARTUUID=${partuuid.toUpperCase()} rootfstype=ext4 rw`, {}, async (dir) => {
-      await fakeGptDisk(dir, [
-        'start=2048, size=2048, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B',
-        `start=4096, size=2048, type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709, uuid=${partuuid}`,
-      ]);
-    });
+    const { lines, exitCode } = await simulate(
+      { modules: ['ext4'] },
+      `live.root=disk root=PARTUUID=${partuuid.toUpperCase()} rootfstype=ext4 rw`,
+      {},
+      async (dir) => {
+        await fakeGptDisk(dir, [
+          'start=2048, size=2048, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B',
+          `start=4096, size=2048, type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709, uuid=${partuuid}`,
+        ]);
+      },
+    );
     expect(exitCode).toBe(0);
     expect(lines.filter((l) => l.startsWith('CALL') || l.startsWith('live:'))).toEqual([
       'live: distroforge live init, root=disk',
@@ -192,12 +237,17 @@ describe('liveInitScript', () => {
   it('overlays a read-only squashfs root partition with an upper layer on the persistence partition', async () => {
     const root = 'd54f5600-439f-4006-afed-ed079b496537';
     const data = '0e6a2b1c-5d4f-4a8e-9b3c-2f1e0d9c8b7a';
-    const { lines, exitCode } = await simulate({ modules: [] }, `live.root=disk root=PARTUUID=${root} rootfstype=squashfs ro live.persistence=PARTUUID=${data}`, {}, async (dir) => {
-      await fakeGptDisk(dir, [
-        `start=2048, size=2048, type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709, uuid=${root}`,
-        `start=4096, size=2048, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, uuid=${data}`,
-      ]);
-    });
+    const { lines, exitCode } = await simulate(
+      { modules: [] },
+      `live.root=disk root=PARTUUID=${root} rootfstype=squashfs ro live.persistence=PARTUUID=${data}`,
+      {},
+      async (dir) => {
+        await fakeGptDisk(dir, [
+          `start=2048, size=2048, type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709, uuid=${root}`,
+          `start=4096, size=2048, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, uuid=${data}`,
+        ]);
+      },
+    );
     expect(exitCode).toBe(0);
     expect(lines.filter((l) => l.startsWith('CALL') || l.startsWith('live:'))).toEqual([
       'live: distroforge live init, root=disk',
@@ -217,7 +267,10 @@ describe('liveInitScript', () => {
   });
 
   it('goes on to switch_root with a tmpfs upper layer and a warning when the persistence partition is missing', async () => {
-    const { lines, exitCode } = await simulate({ modules: [], label: 'LIVE', persistence: 'LABEL=gone', timeout: 1 }, '');
+    const { lines, exitCode } = await simulate(
+      { modules: [], label: 'LIVE', persistence: 'LABEL=gone', timeout: 1 },
+      '',
+    );
     expect(exitCode).toBe(0);
     const from = lines.indexOf('live: waiting up to 1 s for persistence LABEL=gone');
     expect(from).toBeGreaterThan(0);
@@ -230,12 +283,21 @@ describe('liveInitScript', () => {
   });
 
   it('live.root=disk finds root=UUID= with findfs, mounts read-only by default, and needs root=', async () => {
-    const byUuid = await simulate({ modules: [], root: 'disk' }, 'root=UUID=77d549c1 rootfstype=xfs', { 'UUID=77d549c1': '/dev/sdb3' });
+    const byUuid = await simulate({ modules: [], root: 'disk' }, 'root=UUID=77d549c1 rootfstype=xfs', {
+      'UUID=77d549c1': '/dev/sdb3',
+    });
     expect(byUuid.lines).toContain('CALL mount -t xfs -o ro /dev/sdb3 $T/newroot');
     const none = await simulate({ modules: [], root: 'disk' }, '');
-    expect(none.lines).toContain('live: RESCUE: live.root=disk needs root= on the kernel command line (root=PARTUUID=..., UUID=..., LABEL=... or /dev/...)');
-    const missing = await simulate({ modules: [], root: 'disk', timeout: 2 }, 'root=PARTUUID=00000000-0000-0000-0000-000000000000');
-    expect(missing.lines.find((l) => l.startsWith('live: RESCUE:'))).toMatch(/^live: RESCUE: root PARTUUID=0{8}-0{4}-0{4}-0{4}-0{12} not found after 2 s/);
+    expect(none.lines).toContain(
+      'live: RESCUE: live.root=disk needs root= on the kernel command line (root=PARTUUID=..., UUID=..., LABEL=... or /dev/...)',
+    );
+    const missing = await simulate(
+      { modules: [], root: 'disk', timeout: 2 },
+      'root=PARTUUID=00000000-0000-0000-0000-000000000000',
+    );
+    expect(missing.lines.find((l) => l.startsWith('live: RESCUE:'))).toMatch(
+      /^live: RESCUE: root PARTUUID=0{8}-0{4}-0{4}-0{4}-0{12} not found after 2 s/,
+    );
   });
 
   it('break=overlay gives a shell after the overlay and continues when it exits', async () => {
@@ -250,9 +312,16 @@ describe('liveInitScript', () => {
     const { lines, exitCode } = await simulate({ modules: [], label: 'MISSING', timeout: 3 }, '');
     expect(exitCode).toBe(3);
     expect(lines.filter((l) => l === 'CALL sleep 1')).toHaveLength(3);
-    expect(lines.find((l) => l.startsWith('live: RESCUE:'))).toMatch(/^live: RESCUE: boot medium LABEL=MISSING not found after 3 s/);
+    expect(lines.find((l) => l.startsWith('live: RESCUE:'))).toMatch(
+      /^live: RESCUE: boot medium LABEL=MISSING not found after 3 s/,
+    );
     // The rescue shell is restarted whenever it exits: the boot cannot go on.
-    expect(lines.slice(-4)).toEqual(['live: starting a rescue shell (the system cannot continue)', 'CALL shell', 'CALL shell', 'CALL shell']);
+    expect(lines.slice(-4)).toEqual([
+      'live: starting a rescue shell (the system cannot continue)',
+      'CALL shell',
+      'CALL shell',
+      'CALL shell',
+    ]);
   });
 
   it('stops in a rescue shell when the init is missing or no medium is configured', async () => {

@@ -45,6 +45,9 @@ export function rawMember(member: RawMember): Buffer {
 
 /** A whole archive: the members, `TRAILER!!!`, NUL padding to 512 bytes. */
 export function rawArchive(members: readonly RawMember[]): Buffer {
-  const body = Buffer.concat([...members.map(rawMember), rawMember({ name: 'TRAILER!!!', type: 'file', mode: 0, ino: 0, nlink: 1, mtime: 0 })]);
+  const body = Buffer.concat([
+    ...members.map(rawMember),
+    rawMember({ name: 'TRAILER!!!', type: 'file', mode: 0, ino: 0, nlink: 1, mtime: 0 }),
+  ]);
   return Buffer.concat([body, Buffer.alloc((512 - (body.length % 512)) % 512)]);
 }

@@ -18,11 +18,34 @@ export async function bootAndCollect(options: BootOptions): Promise<{ console: s
   const qemu = execa(
     'qemu-system-x86_64',
     [
-      '-machine', 'q35', '-accel', 'tcg', '-m', '512', '-smp', '1', '-nographic', '-no-reboot', '-nodefaults',
-      '-serial', 'stdio', '-kernel', options.kernel, '-initrd', options.initrd, '-append', options.append,
+      '-machine',
+      'q35',
+      '-accel',
+      'tcg',
+      '-m',
+      '512',
+      '-smp',
+      '1',
+      '-nographic',
+      '-no-reboot',
+      '-nodefaults',
+      '-serial',
+      'stdio',
+      '-kernel',
+      options.kernel,
+      '-initrd',
+      options.initrd,
+      '-append',
+      options.append,
       ...(options.extraArgs ?? []),
     ],
-    { reject: false, stdin: 'ignore', timeout: options.timeoutMs ?? 240_000, forceKillAfterDelay: 2_000, buffer: false },
+    {
+      reject: false,
+      stdin: 'ignore',
+      timeout: options.timeoutMs ?? 240_000,
+      forceKillAfterDelay: 2_000,
+      buffer: false,
+    },
   );
   let text = '';
   let matched = false;

@@ -3,7 +3,15 @@ import { lstat, mkdir, readFile, readlink, readdir, rm, stat, writeFile } from '
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { extractCpio, listCpio, packCpio, writeCpio, writeInitramfs, type CpioEntry, type CpioListEntry } from '@distroforge/initramfs-cpio';
+import {
+  extractCpio,
+  listCpio,
+  packCpio,
+  writeCpio,
+  writeInitramfs,
+  type CpioEntry,
+  type CpioListEntry,
+} from '@distroforge/initramfs-cpio';
 import { collect, gnuCpio, makeTree, tempDir } from './helpers.js';
 
 let work: string;
@@ -21,16 +29,32 @@ afterAll(async () => {
 });
 
 /** One line per member like `cpio -itv --numeric-uid-gid`, rebuilt from our listing. */
-const summary = (entries: CpioListEntry[]) => entries.map((e) => `${e.type} ${e.mode.toString(8)} ${e.uid}:${e.gid} n${e.nlink} ${e.size} ${e.mtime} ${e.rdevMajor},${e.rdevMinor} ${e.name}${e.target ? ` -> ${e.target}` : ''}`);
+const summary = (entries: CpioListEntry[]) =>
+  entries.map(
+    (e) =>
+      `${e.type} ${e.mode.toString(8)} ${e.uid}:${e.gid} n${e.nlink} ${e.size} ${e.mtime} ${e.rdevMajor},${e.rdevMinor} ${e.name}${e.target ? ` -> ${e.target}` : ''}`,
+  );
 
 describe('listCpio', () => {
   it('lists an archive written by GNU cpio with every field GNU cpio -itv shows', async () => {
     const ours = await listCpio(gnuArchive);
-    const { stdout } = await execa('cpio', ['-itv', '--quiet', '--numeric-uid-gid', '-F', gnuArchive], { env: { TZ: 'UTC', LC_ALL: 'C' } });
+    const { stdout } = await execa('cpio', ['-itv', '--quiet', '--numeric-uid-gid', '-F', gnuArchive], {
+      env: { TZ: 'UTC', LC_ALL: 'C' },
+    });
     const gnu = stdout.split('\n');
-    expect(ours.map((e) => e.name)).toEqual(gnu.map((l) => l.replace(/ -> .*/, '').split(/\s+/).slice(8).join(' ')));
+    expect(ours.map((e) => e.name)).toEqual(
+      gnu.map((l) =>
+        l
+          .replace(/ -> .*/, '')
+          .split(/\s+/)
+          .slice(8)
+          .join(' '),
+      ),
+    );
     expect(ours.map((e) => e.nlink)).toEqual(gnu.map((l) => Number(l.split(/\s+/)[1])));
-    expect(ours.map((e) => e.size)).toEqual(gnu.map((l) => (l.startsWith('l') ? Number(l.split(/\s+/)[4]) : Number(l.split(/\s+/)[4]))));
+    expect(ours.map((e) => e.size)).toEqual(
+      gnu.map((l) => (l.startsWith('l') ? Number(l.split(/\s+/)[4]) : Number(l.split(/\s+/)[4]))),
+    );
     expect(ours.find((e) => e.name === 'bin/hosts-sym')?.target).toBe('../etc/hosts');
     expect(ours.find((e) => e.name === 'bin/tool')).toMatchObject({ type: 'file', mode: 0o4755, mtime: 1_600_000_000 });
     expect(ours.find((e) => e.name === 'etc/fifo')?.type).toBe('fifo');
@@ -59,7 +83,13 @@ describe('listCpio', () => {
     expect(result.segmentBytes).toHaveLength(2);
     expect(result.segmentBytes[0]! % 512).toBe(0);
     const entries = await listCpio(output);
-    expect(entries.filter((e) => e.archive === 0).map((e) => e.name)).toEqual(['.', 'kernel', 'kernel/x86', 'kernel/x86/microcode', 'kernel/x86/microcode/GenuineIntel.bin']);
+    expect(entries.filter((e) => e.archive === 0).map((e) => e.name)).toEqual([
+      '.',
+      'kernel',
+      'kernel/x86',
+      'kernel/x86/microcode',
+      'kernel/x86/microcode/GenuineIntel.bin',
+    ]);
     expect(entries.filter((e) => e.archive === 1)).toHaveLength((await listCpio(gnuArchive)).length);
     // bsdtar reads only the first archive, GNU cpio too: the kernel is the reader that matters (boot test).
     const bsd = await execa('bsdtar', ['-tf', output]);
@@ -73,7 +103,9 @@ describe('listCpio', () => {
       await expect(listCpio(archive.subarray(0, cut))).rejects.toMatchObject({ code: 'ERR_CPIO_TRUNCATED' });
     }
     await expect(listCpio(Buffer.alloc(0))).rejects.toMatchObject({ code: 'ERR_CPIO_TRUNCATED' });
-    await expect(listCpio(Buffer.from('hello world, not a cpio archive at all'))).rejects.toMatchObject({ code: 'ERR_CPIO_CORRUPT' });
+    await expect(listCpio(Buffer.from('hello world, not a cpio archive at all'))).rejects.toMatchObject({
+      code: 'ERR_CPIO_CORRUPT',
+    });
     const badHex = Buffer.from(archive);
     badHex.write('ZZ', 20, 'latin1');
     await expect(listCpio(badHex)).rejects.toMatchObject({ code: 'ERR_CPIO_CORRUPT' });
@@ -83,17 +115,25 @@ describe('listCpio', () => {
     const zst = await readFile(join(work, 'tree.zstd.cpio'));
     await expect(listCpio(zst.subarray(0, zst.length - 10))).rejects.toMatchObject({ code: 'ERR_CPIO_TRUNCATED' });
     const cutInsideStream = await listCpio(zst.subarray(0, 40)).catch((e: unknown) => e);
-    expect(cutInsideStream).toMatchObject({ code: 'ERR_CPIO_TRUNCATED', value: 'zstd', cause: { code: 'ERR_DECOMPRESS_TRUNCATED' } });
+    expect(cutInsideStream).toMatchObject({
+      code: 'ERR_CPIO_TRUNCATED',
+      value: 'zstd',
+      cause: { code: 'ERR_DECOMPRESS_TRUNCATED' },
+    });
     const flipped = Buffer.from(gz);
     const middle = Math.floor(gz.length / 2);
     flipped.writeUInt8(flipped.readUInt8(middle) ^ 0xff, middle);
-    await expect(listCpio(flipped)).rejects.toMatchObject({ code: expect.stringMatching(/ERR_CPIO_(CORRUPT|TRUNCATED)/) });
+    await expect(listCpio(flipped)).rejects.toMatchObject({
+      code: expect.stringMatching(/ERR_CPIO_(CORRUPT|TRUNCATED)/),
+    });
   });
 
   it('is needed: cpio-stream decodes UTF-8 names as ASCII and stops at the first trailer', async () => {
     const require = createRequire(import.meta.url);
     const cpio = require('cpio-stream') as { extract(): NodeJS.WritableStream & NodeJS.EventEmitter };
-    const archive = await collect(writeCpio([{ path: 'zz-日本', type: 'file', mode: 0o644, data: 'x' }], { sourceDateEpoch: null }));
+    const archive = await collect(
+      writeCpio([{ path: 'zz-日本', type: 'file', mode: 0o644, data: 'x' }], { sourceDateEpoch: null }),
+    );
     const names: string[] = [];
     const extract = cpio.extract();
     extract.on('entry', (header: { name: string }, stream: NodeJS.ReadableStream, next: () => void) => {
@@ -121,7 +161,11 @@ describe('extractCpio', () => {
       for (const name of (await readdir(join(root, rel))).sort()) {
         const path = join(rel, name);
         const s = await lstat(join(root, path));
-        const body = s.isFile() ? (await readFile(join(root, path))).toString('base64') : s.isSymbolicLink() ? await readlink(join(root, path)) : '';
+        const body = s.isFile()
+          ? (await readFile(join(root, path))).toString('base64')
+          : s.isSymbolicLink()
+            ? await readlink(join(root, path))
+            : '';
         out.push(`${path} ${s.mode.toString(8)} ${s.nlink} ${s.isDirectory() ? '' : s.mtimeMs} ${body}`);
         if (s.isDirectory()) out.push(...(await walk(root, path)));
       }
@@ -135,14 +179,27 @@ describe('extractCpio', () => {
   });
 
   it('records device nodes in the manifest instead of needing root', async () => {
-    const archive = await collect(writeCpio([
-      { path: 'dev', type: 'dir', mode: 0o755 },
-      { path: 'dev/console', type: 'char', mode: 0o600, major: 5, minor: 1 },
-    ], { sourceDateEpoch: null }));
+    const archive = await collect(
+      writeCpio(
+        [
+          { path: 'dev', type: 'dir', mode: 0o755 },
+          { path: 'dev/console', type: 'char', mode: 0o600, major: 5, minor: 1 },
+        ],
+        { sourceDateEpoch: null },
+      ),
+    );
     const target = join(work, 'devs');
     const { manifest, entries } = await extractCpio(archive, target);
     expect(entries).toBe(2);
-    expect(manifest.entries).toContainEqual({ path: '/dev/console', type: 'char', uid: 0, gid: 0, mode: 0o600, major: 5, minor: 1 });
+    expect(manifest.entries).toContainEqual({
+      path: '/dev/console',
+      type: 'char',
+      uid: 0,
+      gid: 0,
+      mode: 0o600,
+      major: 5,
+      minor: 1,
+    });
   });
 
   const hostile = (entries: CpioEntry[]) => collect(writeCpio(entries, { sourceDateEpoch: null }));
@@ -156,7 +213,9 @@ describe('extractCpio', () => {
   it.each(['../escape', 'a/../../escape', '/etc/passwd-abs'])('refuses the name %s', async (name) => {
     const trailer = await hostile([]);
     const target = join(work, 'hostile');
-    await expect(extractCpio(Buffer.concat([raw(name), trailer]), target)).rejects.toMatchObject({ code: 'ERR_CPIO_UNSAFE_PATH' });
+    await expect(extractCpio(Buffer.concat([raw(name), trailer]), target)).rejects.toMatchObject({
+      code: 'ERR_CPIO_UNSAFE_PATH',
+    });
     await expect(stat(join(work, 'escape'))).rejects.toThrow();
   });
 
@@ -177,7 +236,10 @@ describe('extractCpio', () => {
     const target = join(work, 'planted');
     await extractCpio(await hostile([{ path: 'f', type: 'symlink', mode: 0o777, target: outside }]), target);
     const second = await hostile([{ path: 'f', type: 'file', mode: 0o644, data: 'new' }]);
-    await expect(extractCpio(second, target)).rejects.toMatchObject({ code: 'ERR_CPIO_TARGET_NOT_EMPTY', path: target });
+    await expect(extractCpio(second, target)).rejects.toMatchObject({
+      code: 'ERR_CPIO_TARGET_NOT_EMPTY',
+      path: target,
+    });
     expect(await readFile(outside, 'utf8')).toBe('original');
     expect(await readlink(join(target, 'f'))).toBe(outside);
     expect(await readdir(work)).not.toContainEqual(expect.stringMatching(/partial/));

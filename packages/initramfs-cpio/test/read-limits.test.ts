@@ -30,7 +30,10 @@ const header = (name: string, type: 'file' | 'symlink', size: number) => rawMemb
 
 const rssGrowth = async (run: () => Promise<unknown>): Promise<{ error: unknown; growth: number }> => {
   const before = process.memoryUsage().rss;
-  const error = await run().then(() => undefined, (e: unknown) => e);
+  const error = await run().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   return { error, growth: process.memoryUsage().rss - before };
 };
 
@@ -40,9 +43,19 @@ describe('declared lengths are bounded before allocation', () => {
     expect(bomb.length).toBeLessThan(2_000_000);
     const file = join(work, 'bomb-link.cpio.gz');
     await writeFile(file, bomb);
-    for (const run of [() => listCpio(bomb), () => listCpio(file), () => extractCpio(bomb, join(work, 'bomb-link-out')), () => extractCpio(file, join(work, 'bomb-link-out'))]) {
+    for (const run of [
+      () => listCpio(bomb),
+      () => listCpio(file),
+      () => extractCpio(bomb, join(work, 'bomb-link-out')),
+      () => extractCpio(file, join(work, 'bomb-link-out')),
+    ]) {
       const { error, growth } = await rssGrowth(run);
-      expect(error).toMatchObject({ code: 'ERR_CPIO_LIMIT', field: 'symlink target size', value: GiB, hint: expect.stringContaining('PATH_MAX') });
+      expect(error).toMatchObject({
+        code: 'ERR_CPIO_LIMIT',
+        field: 'symlink target size',
+        value: GiB,
+        hint: expect.stringContaining('PATH_MAX'),
+      });
       expect((error as Error).message).toContain('evil-link');
       expect(growth).toBeLessThan(100 * 1024 * 1024);
     }
@@ -62,10 +75,18 @@ describe('declared lengths are bounded before allocation', () => {
   it('names and symlink targets: 4096 bytes (PATH_MAX, with the NUL for names) are read, 4097 are ERR_CPIO_LIMIT', async () => {
     const name = (bytes: number) => `n/${'x'.repeat(bytes - 3)}`; // plus the NUL: `bytes` in the header
     expect((await listCpio(rawArchive([{ name: name(4096), type: 'file', data: 'ok' }])))[0]?.name).toBe(name(4096));
-    await expect(listCpio(rawArchive([{ name: name(4097), type: 'file', data: 'ok' }]))).rejects.toMatchObject({ code: 'ERR_CPIO_LIMIT', field: 'name size', value: 4097 });
+    await expect(listCpio(rawArchive([{ name: name(4097), type: 'file', data: 'ok' }]))).rejects.toMatchObject({
+      code: 'ERR_CPIO_LIMIT',
+      field: 'name size',
+      value: 4097,
+    });
     const target = 't'.repeat(4096);
     expect((await listCpio(rawArchive([{ name: 'l', type: 'symlink', data: target }])))[0]?.target).toBe(target);
-    await expect(listCpio(rawArchive([{ name: 'l', type: 'symlink', data: `${target}t` }]))).rejects.toMatchObject({ code: 'ERR_CPIO_LIMIT', field: 'symlink target size', value: 4097 });
+    await expect(listCpio(rawArchive([{ name: 'l', type: 'symlink', data: `${target}t` }]))).rejects.toMatchObject({
+      code: 'ERR_CPIO_LIMIT',
+      field: 'symlink target size',
+      value: 4097,
+    });
   });
 
   it('a file declaring more data than the rest of an uncompressed input: ERR_CPIO_TRUNCATED before any of it is read (buffer and file)', async () => {
@@ -73,14 +94,27 @@ describe('declared lengths are bounded before allocation', () => {
     const file = join(work, 'big.cpio');
     await writeFile(file, archive);
     for (const source of [archive, file]) {
-      await expect(listCpio(source)).rejects.toMatchObject({ code: 'ERR_CPIO_TRUNCATED', value: GiB, message: expect.stringMatching(/big declares 1073741824 bytes of data but only \d+ remain/) });
+      await expect(listCpio(source)).rejects.toMatchObject({
+        code: 'ERR_CPIO_TRUNCATED',
+        value: GiB,
+        message: expect.stringMatching(/big declares 1073741824 bytes of data but only \d+ remain/),
+      });
     }
     // The same bound on a symlink, inside the PATH_MAX limit but beyond the input.
-    await expect(listCpio(header('short-link', 'symlink', 4000))).rejects.toMatchObject({ code: 'ERR_CPIO_TRUNCATED', message: expect.stringContaining('short-link declares 4000 bytes') });
+    await expect(listCpio(header('short-link', 'symlink', 4000))).rejects.toMatchObject({
+      code: 'ERR_CPIO_TRUNCATED',
+      message: expect.stringContaining('short-link declares 4000 bytes'),
+    });
   });
 
   it('a NUL inside a name or a symlink target (which the kernel would cut there): ERR_CPIO_CORRUPT', async () => {
-    await expect(listCpio(rawArchive([{ name: 'a\0b', type: 'file', data: 'x' }]))).rejects.toMatchObject({ code: 'ERR_CPIO_CORRUPT', message: expect.stringContaining('NUL') });
-    await expect(listCpio(rawArchive([{ name: 'l', type: 'symlink', data: 'a\0b' }]))).rejects.toMatchObject({ code: 'ERR_CPIO_CORRUPT', message: expect.stringContaining('NUL') });
+    await expect(listCpio(rawArchive([{ name: 'a\0b', type: 'file', data: 'x' }]))).rejects.toMatchObject({
+      code: 'ERR_CPIO_CORRUPT',
+      message: expect.stringContaining('NUL'),
+    });
+    await expect(listCpio(rawArchive([{ name: 'l', type: 'symlink', data: 'a\0b' }]))).rejects.toMatchObject({
+      code: 'ERR_CPIO_CORRUPT',
+      message: expect.stringContaining('NUL'),
+    });
   });
 });

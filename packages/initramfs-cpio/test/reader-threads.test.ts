@@ -6,7 +6,19 @@ import { tempDir } from './helpers.js';
 
 let work: string;
 /** Sizes that straddle the 1 MiB output chunks in every way: empty, tiny, odd, several MiB. */
-const sizes = [0, 1, 3, 4, 511, 4096, 70_001, 1 << 20, (1 << 20) + 1, 3 * (1 << 20) + 5, ...Array.from({ length: 300 }, (_, i) => (i * 7919) % 20_000)];
+const sizes = [
+  0,
+  1,
+  3,
+  4,
+  511,
+  4096,
+  70_001,
+  1 << 20,
+  (1 << 20) + 1,
+  3 * (1 << 20) + 5,
+  ...Array.from({ length: 300 }, (_, i) => (i * 7919) % 20_000),
+];
 const contents = sizes.map((size, i) => Buffer.alloc(size, (i * 31) % 251).fill(i % 7, 0, Math.min(size, 3)));
 
 beforeAll(async () => {
@@ -26,7 +38,9 @@ const collect = async (entries: CpioEntry[], options = {}) => {
 
 describe('file contents read on reader threads', () => {
   it('give the same bytes as the same contents given in memory, across chunk boundaries', async () => {
-    const fromDisk = await collect(sizes.map((size, i) => ({ ...base, path: `f${i}`, source: join(work, `f${i}`), size })));
+    const fromDisk = await collect(
+      sizes.map((size, i) => ({ ...base, path: `f${i}`, source: join(work, `f${i}`), size })),
+    );
     const inMemory = await collect(contents.map((data, i) => ({ ...base, path: `f${i}`, data })));
     expect(fromDisk.length).toBeGreaterThan(5 * (1 << 20));
     expect(fromDisk.equals(inMemory)).toBe(true);
@@ -35,20 +49,42 @@ describe('file contents read on reader threads', () => {
   it('also through packCpio with gzip (chunks handed to a compressor)', async () => {
     const disk = join(work, 'disk.cpio.gz');
     const memory = join(work, 'memory.cpio.gz');
-    await packCpio({ input: { entries: sizes.map((size, i) => ({ ...base, path: `f${i}`, source: join(work, `f${i}`), size })) }, output: disk, compress: 'gzip', level: 1, sourceDateEpoch: null });
-    await packCpio({ input: { entries: contents.map((data, i) => ({ ...base, path: `f${i}`, data })) }, output: memory, compress: 'gzip', level: 1, sourceDateEpoch: null });
+    await packCpio({
+      input: { entries: sizes.map((size, i) => ({ ...base, path: `f${i}`, source: join(work, `f${i}`), size })) },
+      output: disk,
+      compress: 'gzip',
+      level: 1,
+      sourceDateEpoch: null,
+    });
+    await packCpio({
+      input: { entries: contents.map((data, i) => ({ ...base, path: `f${i}`, data })) },
+      output: memory,
+      compress: 'gzip',
+      level: 1,
+      sourceDateEpoch: null,
+    });
     expect((await readFile(disk)).equals(await readFile(memory))).toBe(true);
   });
 
   it('report a missing source with its errno code and leave no output', async () => {
     const output = join(work, 'missing.cpio');
-    const entries = [{ ...base, path: 'a', source: join(work, 'f5'), size: sizes[5] as number }, { ...base, path: 'gone', source: join(work, 'does-not-exist'), size: 3 }];
-    await expect(packCpio({ input: { entries }, output, sourceDateEpoch: null })).rejects.toMatchObject({ code: 'ENOENT', path: join(work, 'does-not-exist') });
+    const entries = [
+      { ...base, path: 'a', source: join(work, 'f5'), size: sizes[5] as number },
+      { ...base, path: 'gone', source: join(work, 'does-not-exist'), size: 3 },
+    ];
+    await expect(packCpio({ input: { entries }, output, sourceDateEpoch: null })).rejects.toMatchObject({
+      code: 'ENOENT',
+      path: join(work, 'does-not-exist'),
+    });
     await expect(stat(output)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('report a source shorter than its size as ERR_CPIO_SOURCE_CHANGED with both sizes', async () => {
     const entries = [{ ...base, path: 'short', source: join(work, 'f6'), size: (sizes[6] as number) + 10 }];
-    await expect(collect(entries)).rejects.toMatchObject({ code: 'ERR_CPIO_SOURCE_CHANGED', path: join(work, 'f6'), value: sizes[6] });
+    await expect(collect(entries)).rejects.toMatchObject({
+      code: 'ERR_CPIO_SOURCE_CHANGED',
+      path: join(work, 'f6'),
+      value: sizes[6],
+    });
   });
 });

@@ -37,7 +37,10 @@ interface Node {
  * applied. Hard-linked files become one entry (one inode) yielded where the last of its names sorts
  * (GNU cpio's deferred links); inode numbers follow the first appearance of each name.
  */
-export async function* referenceEntriesFromDirectory(dir: string, options: DirectoryInputOptions = {}): AsyncGenerator<CpioEntry> {
+export async function* referenceEntriesFromDirectory(
+  dir: string,
+  options: DirectoryInputOptions = {},
+): AsyncGenerator<CpioEntry> {
   const nodes = new Map<string, Node>();
   walk(dir, nodes, options.owner ?? 'disk');
   if (options.manifest) applyManifest(nodes, options.manifest);
@@ -52,7 +55,8 @@ export async function* referenceEntriesFromDirectory(dir: string, options: Direc
   }
   // Every name of each hard-link group, in sorted order.
   const groups = new Map<string, string[]>();
-  for (const node of sorted) if (node.linkKey) groups.set(node.linkKey, [...(groups.get(node.linkKey) ?? []), node.name]);
+  for (const node of sorted)
+    if (node.linkKey) groups.set(node.linkKey, [...(groups.get(node.linkKey) ?? []), node.name]);
   // Inode numbers follow the sorted names; a hard-link group takes its number at its first name.
   const groupInodes = new Map<string, number>();
   let next = options.firstInode ?? 0;
@@ -105,13 +109,15 @@ function walk(root: string, nodes: Map<string, Node>, owner: 'disk' | 'root'): v
     const node = nodeFromStats(name, full, lstatSync(full), owner);
     if (node.type === 'symlink') node.target = readlinkSync(full);
     nodes.set(name, node);
-    if (node.type === 'dir') for (const child of readdirSync(full)) pending.push(name === '.' ? child : `${name}/${child}`);
+    if (node.type === 'dir')
+      for (const child of readdirSync(full)) pending.push(name === '.' ? child : `${name}/${child}`);
   }
 }
 
 function nodeFromStats(name: string, full: string, stats: Stats, owner: 'disk' | 'root'): Node {
   const type = typeFromMode(stats.mode);
-  if (!type) throw new CpioEntryError(`${full}: unsupported file type (mode ${stats.mode.toString(8)})`, { path: full });
+  if (!type)
+    throw new CpioEntryError(`${full}: unsupported file type (mode ${stats.mode.toString(8)})`, { path: full });
   const node: Node = {
     name,
     type,
@@ -144,10 +150,13 @@ function applyManifest(nodes: Map<string, Node>, manifest: Manifest): void {
     const name = entry.path === '/' ? '.' : entry.path.slice(1);
     if (nodes.has(name)) continue;
     if (entry.type === undefined || entry.type === 'file' || (entry.type === 'symlink' && entry.target === undefined)) {
-      throw new CpioEntryError(`manifest entry ${entry.path} is not on disk and cannot be created from the manifest alone`, {
-        path: entry.path,
-        hint: 'only dir, symlink (with target), char, block, fifo and socket entries may be absent from the directory',
-      });
+      throw new CpioEntryError(
+        `manifest entry ${entry.path} is not on disk and cannot be created from the manifest alone`,
+        {
+          path: entry.path,
+          hint: 'only dir, symlink (with target), char, block, fifo and socket entries may be absent from the directory',
+        },
+      );
     }
     addParents(nodes, name);
     const node: Node = { name, type: entry.type, mode: entry.type === 'dir' ? 0o755 : 0o644, uid: 0, gid: 0, size: 0 };
@@ -167,7 +176,10 @@ function applyEntry(node: Node, entry: ManifestEntry): void {
   if (entry.type !== undefined && entry.type !== node.type) {
     const special = entry.type === 'char' || entry.type === 'block' || entry.type === 'fifo' || entry.type === 'socket';
     if (!special || node.type === 'dir') {
-      throw new CpioEntryError(`manifest says ${entry.path} is a ${entry.type} but it is a ${node.type} on disk`, { path: entry.path, value: entry.type });
+      throw new CpioEntryError(`manifest says ${entry.path} is a ${entry.type} but it is a ${node.type} on disk`, {
+        path: entry.path,
+        value: entry.type,
+      });
     }
     // A placeholder file on disk stands for a node only the manifest can describe.
     node.type = entry.type;

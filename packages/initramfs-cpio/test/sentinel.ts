@@ -9,7 +9,10 @@ import { expect } from 'vitest';
  * directory, and the work directory's listing (no stray staging directory either; `others` are
  * names the caller put there itself).
  */
-export async function sentinelWorkDir(work: string, others: readonly string[] = []): Promise<{ target: string; sentinel: string; outside: string; check(): Promise<void> }> {
+export async function sentinelWorkDir(
+  work: string,
+  others: readonly string[] = [],
+): Promise<{ target: string; sentinel: string; outside: string; check(): Promise<void> }> {
   await mkdir(work, { recursive: true });
   const sentinel = join(work, 'sentinel');
   const outside = join(work, 'outside');
@@ -22,14 +25,21 @@ export async function sentinelWorkDir(work: string, others: readonly string[] = 
     outside,
     async check() {
       const stats = await lstat(sentinel);
-      expect({ content: await readFile(sentinel, 'utf8'), mode: (stats.mode & 0o7777).toString(8), nlink: stats.nlink, type: stats.isFile() }).toEqual({
+      expect({
+        content: await readFile(sentinel, 'utf8'),
+        mode: (stats.mode & 0o7777).toString(8),
+        nlink: stats.nlink,
+        type: stats.isFile(),
+      }).toEqual({
         content: 'sentinel\n',
         mode: '644',
         nlink: 1,
         type: true,
       });
       expect(await readdir(outside)).toEqual([]);
-      expect((await readdir(work)).filter((name) => name !== 'target').sort()).toEqual(['outside', 'sentinel', ...others].sort());
+      expect((await readdir(work)).filter((name) => name !== 'target').sort()).toEqual(
+        ['outside', 'sentinel', ...others].sort(),
+      );
     },
   };
 }

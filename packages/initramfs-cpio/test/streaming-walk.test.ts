@@ -73,7 +73,9 @@ describe('streaming directory walk', () => {
     expect(ours).toEqual(reference);
     // The cases the walk must get right are really there.
     expect(ours.some((e) => e.links?.length === 2)).toBe(true);
-    expect(ours.filter((e) => e.path.endsWith('partial') || e.links?.some((l) => l.endsWith('partial')))).toHaveLength(1);
+    expect(ours.filter((e) => e.path.endsWith('partial') || e.links?.some((l) => l.endsWith('partial')))).toHaveLength(
+      1,
+    );
   });
 
   it('puts a hard-link group with links outside the tree at its last name inside', async () => {

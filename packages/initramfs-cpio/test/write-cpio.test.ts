@@ -29,7 +29,9 @@ describe('directory input against GNU cpio', () => {
     const output = join(work, 'list.cpio');
     await packCpio({ input: { directory: tree }, output, sourceDateEpoch: null });
     await gnuCpio(tree, join(work, 'gnu-list.cpio'));
-    const list = async (file: string) => (await execa('cpio', ['-itv', '--quiet', '--numeric-uid-gid', '-F', file], { env: { TZ: 'UTC', LC_ALL: 'C' } })).stdout;
+    const list = async (file: string) =>
+      (await execa('cpio', ['-itv', '--quiet', '--numeric-uid-gid', '-F', file], { env: { TZ: 'UTC', LC_ALL: 'C' } }))
+        .stdout;
     const ours = await list(output);
     expect(ours).toBe(await list(join(work, 'gnu-list.cpio')));
     expect(ours).toContain('zz-unicodé-日本');
@@ -55,7 +57,9 @@ describe('entries input', () => {
     ];
     const output = join(work, 'dev.cpio');
     await packCpio({ input: { entries }, output, sourceDateEpoch: null });
-    const { stdout } = await execa('cpio', ['-itv', '--quiet', '--numeric-uid-gid', '-F', output], { env: { TZ: 'UTC', LC_ALL: 'C' } });
+    const { stdout } = await execa('cpio', ['-itv', '--quiet', '--numeric-uid-gid', '-F', output], {
+      env: { TZ: 'UTC', LC_ALL: 'C' },
+    });
     expect(stdout).toMatch(/^crw-------\s+1 0\s+0\s+5,\s+1 .* dev\/console$/m);
     expect(stdout).toMatch(/^brw-rw----\s+1 0\s+6\s+8,\s+1 .* dev\/sda1$/m);
     expect(stdout).toMatch(/^crw-------\s+1 0\s+0\s+4095,\s+1048575 .* dev\/big$/m);
@@ -67,23 +71,42 @@ describe('entries input', () => {
   });
 
   it('keeps mtime 0 as 0 and clamps later mtimes to SOURCE_DATE_EPOCH', async () => {
-    const archive = await collect(writeCpio([
-      { ...base, path: 'zero', type: 'file', data: 'x', mtime: 0 },
-      { ...base, path: 'late', type: 'file', data: 'y', mtime: 2_000_000_000 },
-      { ...base, path: 'none', type: 'file', data: 'z' },
-    ], { sourceDateEpoch: 1_000 }));
+    const archive = await collect(
+      writeCpio(
+        [
+          { ...base, path: 'zero', type: 'file', data: 'x', mtime: 0 },
+          { ...base, path: 'late', type: 'file', data: 'y', mtime: 2_000_000_000 },
+          { ...base, path: 'none', type: 'file', data: 'z' },
+        ],
+        { sourceDateEpoch: 1_000 },
+      ),
+    );
     const mtimes = [...archive.toString('latin1').matchAll(/070701([0-9A-F]{8}){6}/g)].map((m) => m[0]);
     const field = (header: string) => Number.parseInt(header.slice(6 + 5 * 8, 6 + 6 * 8), 16);
     expect(mtimes.map(field)).toEqual([0, 1_000, 1_000, 0]);
-    const unclamped = await collect(writeCpio([{ ...base, path: 'none', type: 'file', data: 'z' }], { sourceDateEpoch: null }));
+    const unclamped = await collect(
+      writeCpio([{ ...base, path: 'none', type: 'file', data: 'z' }], { sourceDateEpoch: null }),
+    );
     expect(field(unclamped.toString('latin1'))).toBe(0);
   });
 
   it('writes hard links as one inode with the data on the last name', async () => {
     const output = join(work, 'links.cpio');
-    await packCpio({ input: { entries: [{ ...base, path: 'a', type: 'file', data: 'shared\n', links: ['b', 'c/d'] }] }, output, sourceDateEpoch: null });
+    await packCpio({
+      input: { entries: [{ ...base, path: 'a', type: 'file', data: 'shared\n', links: ['b', 'c/d'] }] },
+      output,
+      sourceDateEpoch: null,
+    });
     const { stdout } = await execa('cpio', ['-itv', '--quiet', '-F', output], { env: { TZ: 'UTC', LC_ALL: 'C' } });
-    expect(stdout.split('\n').map((l) => l.replace(/\s+/g, ' ').split(' ').filter((_, i) => i === 1 || i === 4 || i === 8).join(' '))).toEqual(['3 0 a', '3 0 b', '3 7 c/d']);
+    expect(
+      stdout.split('\n').map((l) =>
+        l
+          .replace(/\s+/g, ' ')
+          .split(' ')
+          .filter((_, i) => i === 1 || i === 4 || i === 8)
+          .join(' '),
+      ),
+    ).toEqual(['3 0 a', '3 0 b', '3 7 c/d']);
     const extracted = await tempDir();
     await execa('cpio', ['-id', '--quiet', '-F', output], { cwd: extracted });
     const { stdout: inodes } = await execa('stat', ['-c', '%i %h %s', 'a', 'b', 'c/d'], { cwd: extracted });
@@ -94,16 +117,24 @@ describe('entries input', () => {
   });
 
   it('pads the archive to 512 bytes after a correct TRAILER!!!', async () => {
-    const archive = await collect(writeCpio([{ ...base, path: 'x', type: 'file', data: 'abc' }], { sourceDateEpoch: null }));
+    const archive = await collect(
+      writeCpio([{ ...base, path: 'x', type: 'file', data: 'abc' }], { sourceDateEpoch: null }),
+    );
     expect(archive.length % 512).toBe(0);
     const trailer = archive.indexOf('070701', 100);
-    expect(archive.subarray(trailer, trailer + 110 + 11).toString('latin1')).toBe(`070701${'0'.repeat(32)}00000001${'0'.repeat(48)}0000000B00000000TRAILER!!!\0`);
+    expect(archive.subarray(trailer, trailer + 110 + 11).toString('latin1')).toBe(
+      `070701${'0'.repeat(32)}00000001${'0'.repeat(48)}0000000B00000000TRAILER!!!\0`,
+    );
     expect(archive.subarray(trailer + 124).every((b) => b === 0)).toBe(true);
   });
 
   it('yields the same bytes for the same input', async () => {
-    const a = await collect(writeCpio([{ ...base, path: 'x', type: 'file', data: 'abc', mtime: 5 }], { sourceDateEpoch: null }));
-    const b = await collect(writeCpio([{ ...base, path: 'x', type: 'file', data: 'abc', mtime: 5 }], { sourceDateEpoch: null }));
+    const a = await collect(
+      writeCpio([{ ...base, path: 'x', type: 'file', data: 'abc', mtime: 5 }], { sourceDateEpoch: null }),
+    );
+    const b = await collect(
+      writeCpio([{ ...base, path: 'x', type: 'file', data: 'abc', mtime: 5 }], { sourceDateEpoch: null }),
+    );
     expect(a.equals(b)).toBe(true);
   });
 });

@@ -17,7 +17,13 @@ import {
 } from '@distroforge/boot-loader';
 import { InputMissingError } from './errors.js';
 import { inputDigest, guidFromDigest } from './input-digest.js';
-import { espVolumeLabel, isoPaths, normaliseIsoOptions, type AssembleIsoOptions, type NormalisedIsoOptions } from './options.js';
+import {
+  espVolumeLabel,
+  isoPaths,
+  normaliseIsoOptions,
+  type AssembleIsoOptions,
+  type NormalisedIsoOptions,
+} from './options.js';
 import { runLogged } from '@distroforge/core';
 import { findXorriso } from './tools.js';
 import { xorrisoArgs, type Graft } from './xorriso-args.js';
@@ -63,7 +69,13 @@ export async function assembleIso(input: AssembleIsoOptions): Promise<AssembledI
   const hybridMbr = options.bios ? await requireHybridMbr(locations) : undefined;
   if (options.uefi && !options.secureBoot) await requireBootFile(locations, 'grubX8664EfiDir');
   let sbat: SbatCheck | undefined;
-  if (options.secureBoot) sbat = await checkSecureBootFiles({ kernel: resolve(options.kernel), locations, mokManager: options.mokManager, logFile });
+  if (options.secureBoot)
+    sbat = await checkSecureBootFiles({
+      kernel: resolve(options.kernel),
+      locations,
+      mokManager: options.mokManager,
+      logFile,
+    });
 
   const work = await mkdtemp(join(tmpdir(), 'distroforge-iso-'));
   try {
@@ -110,7 +122,10 @@ export async function assembleIso(input: AssembleIsoOptions): Promise<AssembledI
 
     // A checksum file from an earlier build must never sit beside the new image.
     await rm(`${output}.sha256`, { force: true });
-    const digest = await inputDigest([{ path: '/', source: stage }, ...grafts, ...(espImage ? [{ path: '/.esp', source: espImage }] : [])], [options.label]);
+    const digest = await inputDigest(
+      [{ path: '/', source: stage }, ...grafts, ...(espImage ? [{ path: '/.esp', source: espImage }] : [])],
+      [options.label],
+    );
     await writeAtomically(output, async (temp) => {
       const args = xorrisoArgs({
         gptDiskGuid: espImage ? guidFromDigest(digest) : undefined,
@@ -121,7 +136,11 @@ export async function assembleIso(input: AssembleIsoOptions): Promise<AssembledI
         biosHybridMbr: hybridMbr,
         espImage,
       });
-      await runLogged(xorriso.path, args, { logFile, env: { SOURCE_DATE_EPOCH: String(epoch) }, signal: options.signal });
+      await runLogged(xorriso.path, args, {
+        logFile,
+        env: { SOURCE_DATE_EPOCH: String(epoch) },
+        signal: options.signal,
+      });
     });
     const sha256 = await sha256File(output);
     const sha256Path = `${output}.sha256`;
@@ -136,9 +155,10 @@ export async function assembleIso(input: AssembleIsoOptions): Promise<AssembledI
       boot: { bios: options.bios, uefi: options.uefi, secureBoot: options.secureBoot },
       esp,
       sbat,
-      rootImage: options.rootImageIsoPath === undefined || options.rootImage === undefined
-        ? undefined
-        : { isoPath: options.rootImageIsoPath, size: (await stat(resolve(options.rootImage))).size },
+      rootImage:
+        options.rootImageIsoPath === undefined || options.rootImage === undefined
+          ? undefined
+          : { isoPath: options.rootImageIsoPath, size: (await stat(resolve(options.rootImage))).size },
       files: grafts,
       logFile,
     };
@@ -176,7 +196,8 @@ async function inputGrafts(options: NormalisedIsoOptions): Promise<Graft[]> {
   if (options.rootImage !== undefined && options.rootImageIsoPath !== undefined) {
     grafts.push({ what: 'root image', graft: { path: options.rootImageIsoPath, source: resolve(options.rootImage) } });
   }
-  for (const file of options.extraFiles) grafts.push({ what: `extra file ${file.path}`, graft: { path: file.path, source: resolve(file.source) } });
+  for (const file of options.extraFiles)
+    grafts.push({ what: `extra file ${file.path}`, graft: { path: file.path, source: resolve(file.source) } });
   for (const { what, graft } of grafts) {
     await stat(graft.source).catch((cause: unknown) => {
       throw new InputMissingError(what, graft.source, { cause });

@@ -14,13 +14,27 @@ exit codes: 0 done, 1 failed (typed error), 2 usage error
 /** The commands and their flags (exported for the test that checks the usage names exactly these). */
 export const commandLine = {
   commands: {
-    build: { flags: { json: { type: 'boolean' } }, minPositionals: 1, maxPositionals: 1, positionalNames: 'OPTIONS.json' },
-    inspect: { flags: { json: { type: 'boolean' } }, minPositionals: 1, maxPositionals: 1, positionalNames: 'FILE.iso' },
+    build: {
+      flags: { json: { type: 'boolean' } },
+      minPositionals: 1,
+      maxPositionals: 1,
+      positionalNames: 'OPTIONS.json',
+    },
+    inspect: {
+      flags: { json: { type: 'boolean' } },
+      minPositionals: 1,
+      maxPositionals: 1,
+      positionalNames: 'FILE.iso',
+    },
   },
 } as const;
 
 /** The command line, testable: returns the exit code; results go to `write`, errors and usage to `writeError`. */
-export async function main(argv: readonly string[], write: (text: string) => void, writeError: (text: string) => void = write): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  write: (text: string) => void,
+  writeError: (text: string) => void = write,
+): Promise<number> {
   return runSubcommandBin(argv, commandLine, usage, { write, writeError }, async (command, { values, positionals }) => {
     const file = positionals[0] as string;
     try {
@@ -34,10 +48,14 @@ export async function main(argv: readonly string[], write: (text: string) => voi
           write(`${JSON.stringify(inspection)}\n`);
         } else {
           write(`${inspection.path}: volume ${inspection.volumeId}, created ${inspection.creationTime}\n`);
-          for (const e of inspection.elTorito.entries) write(`El Torito ${e.index}: ${e.platform} ${e.imagePath ?? `(hidden image at LBA ${e.lba})`}\n`);
-          for (const p of inspection.systemArea.mbr) write(`MBR ${p.index}: type ${p.type} status ${p.status} start ${p.start} blocks ${p.blocks}\n`);
-          for (const p of inspection.systemArea.gpt?.partitions ?? []) write(`GPT ${p.index}: ${p.name} type ${p.typeGuid} start ${p.start} size ${p.size}\n`);
-          for (const f of inspection.files) write(`${f.type === 'dir' ? 'd' : '-'} ${String(f.size).padStart(12)} ${f.path}\n`);
+          for (const e of inspection.elTorito.entries)
+            write(`El Torito ${e.index}: ${e.platform} ${e.imagePath ?? `(hidden image at LBA ${e.lba})`}\n`);
+          for (const p of inspection.systemArea.mbr)
+            write(`MBR ${p.index}: type ${p.type} status ${p.status} start ${p.start} blocks ${p.blocks}\n`);
+          for (const p of inspection.systemArea.gpt?.partitions ?? [])
+            write(`GPT ${p.index}: ${p.name} type ${p.typeGuid} start ${p.start} size ${p.size}\n`);
+          for (const f of inspection.files)
+            write(`${f.type === 'dir' ? 'd' : '-'} ${String(f.size).padStart(12)} ${f.path}\n`);
         }
       }
       return 0;
@@ -50,6 +68,11 @@ export async function main(argv: readonly string[], write: (text: string) => voi
 }
 
 function summary(result: AssembledIso): string {
-  const boot = [result.boot.bios && 'BIOS', result.boot.uefi && (result.boot.secureBoot ? 'UEFI + Secure Boot' : 'UEFI')].filter(Boolean).join(' + ');
+  const boot = [
+    result.boot.bios && 'BIOS',
+    result.boot.uefi && (result.boot.secureBoot ? 'UEFI + Secure Boot' : 'UEFI'),
+  ]
+    .filter(Boolean)
+    .join(' + ');
   return `${result.path}: ${result.size} bytes, ${boot}, sha256 ${result.sha256} (log ${result.logFile})\n`;
 }

@@ -10,7 +10,10 @@ import { join } from 'node:path';
  * own SHA-256, hashed all at once (core's sha256File puts a large root image on a worker thread),
  * instead of streaming 200 MB of image through the event loop.
  */
-export async function inputDigest(grafts: readonly { path: string; source: string }[], generated: readonly string[]): Promise<Buffer> {
+export async function inputDigest(
+  grafts: readonly { path: string; source: string }[],
+  generated: readonly string[],
+): Promise<Buffer> {
   const hash = createHash('sha256');
   for (const text of generated) hash.update(`gen\0${text}\0`);
   const sorted = [...grafts].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -25,7 +28,8 @@ async function listTree(records: Array<string | Promise<string>>, isoPath: strin
   const info = await lstat(source);
   if (info.isDirectory()) {
     records.push(`dir\0${isoPath}\0`);
-    for (const name of (await readdir(source)).sort()) await listTree(records, `${isoPath}/${name}`, join(source, name));
+    for (const name of (await readdir(source)).sort())
+      await listTree(records, `${isoPath}/${name}`, join(source, name));
   } else if (info.isSymbolicLink()) {
     records.push(`link\0${isoPath}\0${await readlink(source)}\0`);
   } else {

@@ -53,20 +53,41 @@ export interface IsoInspection {
   creationTime: string;
   files: IsoFileEntry[];
   elTorito: { catalogPath: string | undefined; entries: ElToritoEntry[] };
-  systemArea: { summary: string; mbr: MbrPartition[]; gpt: { diskGuid: string; partitions: GptPartition[] } | undefined };
+  systemArea: {
+    summary: string;
+    mbr: MbrPartition[];
+    gpt: { diskGuid: string; partitions: GptPartition[] } | undefined;
+  };
 }
 
 /**
  * Lists an ISO's files, El Torito boot entries and partition tables (MBR, GPT), through xorriso's
  * `-pvd_info`, `-report_el_torito plain`, `-report_system_area plain` and `-find / -exec lsdl`.
  */
-export async function inspectIso(path: string, options: { logFile?: string; signal?: AbortSignal } = {}): Promise<IsoInspection> {
+export async function inspectIso(
+  path: string,
+  options: { logFile?: string; signal?: AbortSignal } = {},
+): Promise<IsoInspection> {
   const file = resolve(path);
   await requireIso9660(file);
   const xorriso = await findXorriso();
   const report = await runLogged(
     xorriso.path,
-    ['-no_rc', '-indev', file, '-pvd_info', '-report_el_torito', 'plain', '-report_system_area', 'plain', '-find', '/', '-exec', 'lsdl', '--'],
+    [
+      '-no_rc',
+      '-indev',
+      file,
+      '-pvd_info',
+      '-report_el_torito',
+      'plain',
+      '-report_system_area',
+      'plain',
+      '-find',
+      '/',
+      '-exec',
+      'lsdl',
+      '--',
+    ],
     { logFile: options.logFile ?? '/dev/null', timeoutMs: 300_000, signal: options.signal },
   );
   return parseXorrisoReport(file, report);
@@ -112,7 +133,16 @@ export function parseXorrisoReport(path: string, report: string): IsoInspection 
     const lsdl = /^([-dlbcpse])([-rwxsStT]{9})\s+\d+\s+\S+\s+\S+\s+(\d+)\s+\w{3}\s+\d+\s+[\d:]+\s+'(.*)'$/.exec(line);
     if (lsdl) {
       const [, kind, mode, size, quoted] = lsdl as unknown as [string, string, string, string, string];
-      const type = kind === '-' ? 'file' : kind === 'd' ? 'dir' : kind === 'l' ? 'symlink' : kind === 'e' ? 'boot-catalog' : 'other';
+      const type =
+        kind === '-'
+          ? 'file'
+          : kind === 'd'
+            ? 'dir'
+            : kind === 'l'
+              ? 'symlink'
+              : kind === 'e'
+                ? 'boot-catalog'
+                : 'other';
       inspection.files.push({ path: quoted.replaceAll(`'"'"'`, "'"), type, mode, size: Number(size) });
       continue;
     }
@@ -146,7 +176,11 @@ export function parseXorrisoReport(path: string, report: string): IsoInspection 
       }
       case 'El Torito img path': {
         const entry = eltorito.get(num(0));
-        if (entry) entry.imagePath = rest.trim().slice(words[0]?.length ?? 0).trim();
+        if (entry)
+          entry.imagePath = rest
+            .trim()
+            .slice(words[0]?.length ?? 0)
+            .trim();
         break;
       }
       case 'El Torito img opts': {
@@ -159,13 +193,22 @@ export function parseXorrisoReport(path: string, report: string): IsoInspection 
         break;
       case 'MBR partition':
         if (words.length < 5) throw new ToolOutputError('xorriso', line);
-        inspection.systemArea.mbr.push({ index: num(0), status: words[1] as string, type: words[2] as string, start: num(3), blocks: num(4) });
+        inspection.systemArea.mbr.push({
+          index: num(0),
+          status: words[1] as string,
+          type: words[2] as string,
+          start: num(3),
+          blocks: num(4),
+        });
         break;
       case 'GPT disk GUID':
         diskGuid = words[0];
         break;
       case 'GPT partname local':
-        gptOf(num(0)).name = rest.trim().slice(words[0]?.length ?? 0).trim();
+        gptOf(num(0)).name = rest
+          .trim()
+          .slice(words[0]?.length ?? 0)
+          .trim();
         break;
       case 'GPT partition GUID':
         gptOf(num(0)).guid = words[1] ?? '';
@@ -182,9 +225,11 @@ export function parseXorrisoReport(path: string, report: string): IsoInspection 
         break;
     }
   }
-  if (inspection.volumeId === '' && inspection.files.length === 0) throw new ToolOutputError('xorriso', report.split('\n')[0] ?? '');
+  if (inspection.volumeId === '' && inspection.files.length === 0)
+    throw new ToolOutputError('xorriso', report.split('\n')[0] ?? '');
   inspection.elTorito.entries = [...eltorito.values()].sort((a, b) => a.index - b.index);
-  if (diskGuid !== undefined) inspection.systemArea.gpt = { diskGuid, partitions: [...gpt.values()].sort((a, b) => a.index - b.index) };
+  if (diskGuid !== undefined)
+    inspection.systemArea.gpt = { diskGuid, partitions: [...gpt.values()].sort((a, b) => a.index - b.index) };
   inspection.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return inspection;
 }

@@ -25,19 +25,29 @@ const isoPathSchema = z
 const menuEntrySchema = z
   .object({
     id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
-    title: z.string().min(1).regex(/^[^\n\r]*$/, 'one line'),
+    title: z
+      .string()
+      .min(1)
+      .regex(/^[^\n\r]*$/, 'one line'),
     /** `linux` (default) boots the live kernel; `local-disk` hands over to the first disk. */
     type: z.enum(['linux', 'local-disk']).default('linux'),
     /** Kernel arguments added after `kernelArgs` (linux entries). */
     append: kernelArgsSchema.default([]),
-    hotkey: z.string().regex(/^[a-z0-9]$/, 'one lower-case letter or digit').optional(),
+    hotkey: z
+      .string()
+      .regex(/^[a-z0-9]$/, 'one lower-case letter or digit')
+      .optional(),
   })
   .strict();
 
 const menuSchema = z
   .object({
     /** Title of the live entry; the default entries derive theirs from it. */
-    title: z.string().min(1).regex(/^[^\n\r]*$/, 'one line').default('Live system'),
+    title: z
+      .string()
+      .min(1)
+      .regex(/^[^\n\r]*$/, 'one line')
+      .default('Live system'),
     /** Seconds before the default entry boots (0: at once, -1: wait). */
     timeout: z.number().int().min(-1).max(3600).default(5),
     /** Replaces the default entries (live, safe mode, copy to RAM, first local disk). */
@@ -48,7 +58,10 @@ const menuSchema = z
     defaultEntry: z.string().optional(),
     /** Menu on the serial port too (`true`: unit 0, 115200 baud). */
     serial: z
-      .union([z.boolean(), z.object({ unit: z.number().int().min(0).max(3), speed: z.number().int().positive() }).strict()])
+      .union([
+        z.boolean(),
+        z.object({ unit: z.number().int().min(0).max(3), speed: z.number().int().positive() }).strict(),
+      ])
       .default(true),
   })
   .strict();
@@ -142,7 +155,9 @@ export function normaliseIsoOptions(input: AssembleIsoOptions): NormalisedIsoOpt
     fail('sourceDateEpoch', `FAT (the ESP) stores dates from 1980 to 2107 only: ${epoch}`);
   }
 
-  const given = (options.menu.entries ?? defaultMenuEntriesAsOptions(options.menu.title)).concat(options.menu.extraEntries);
+  const given = (options.menu.entries ?? defaultMenuEntriesAsOptions(options.menu.title)).concat(
+    options.menu.extraEntries,
+  );
   const entries: MenuEntry[] = given.map((e) =>
     e.type === 'local-disk'
       ? { type: 'local-disk', id: e.id, title: e.title, hotkey: e.hotkey }
@@ -162,10 +177,15 @@ export function normaliseIsoOptions(input: AssembleIsoOptions): NormalisedIsoOpt
   if (!seen.has(defaultEntry)) fail('menu.defaultEntry', `no entry has the id ${defaultEntry}`);
 
   const rootImageIsoPath =
-    options.rootImage === undefined ? undefined : (options.rootImagePath ?? (/\.erofs$/i.test(options.rootImage) ? '/live/filesystem.erofs' : '/live/filesystem.squashfs'));
+    options.rootImage === undefined
+      ? undefined
+      : (options.rootImagePath ??
+        (/\.erofs$/i.test(options.rootImage) ? '/live/filesystem.erofs' : '/live/filesystem.squashfs'));
   const bootPaths = new Set<string>(Object.values(isoPaths));
-  const usedByBoot = (path: string) => bootPaths.has(path) || path === isoPaths.grubDir || path.startsWith(`${isoPaths.grubDir}/`);
-  if (rootImageIsoPath !== undefined && usedByBoot(rootImageIsoPath)) fail('rootImagePath', `${rootImageIsoPath} is used by the boot files`);
+  const usedByBoot = (path: string) =>
+    bootPaths.has(path) || path === isoPaths.grubDir || path.startsWith(`${isoPaths.grubDir}/`);
+  if (rootImageIsoPath !== undefined && usedByBoot(rootImageIsoPath))
+    fail('rootImagePath', `${rootImageIsoPath} is used by the boot files`);
   const reserved = new Set<string>([...bootPaths, ...(rootImageIsoPath ? [rootImageIsoPath] : [])]);
   const taken = new Set<string>();
   for (const [index, file] of options.extraFiles.entries()) {
@@ -180,5 +200,8 @@ export function normaliseIsoOptions(input: AssembleIsoOptions): NormalisedIsoOpt
 }
 
 function defaultMenuEntriesAsOptions(title: string) {
-  return defaultMenuEntries(title, liveKernelArgs({ copyToRam: true })).map((e) => ({ ...e, append: e.type === 'linux' ? [...e.append] : [] }));
+  return defaultMenuEntries(title, liveKernelArgs({ copyToRam: true })).map((e) => ({
+    ...e,
+    append: e.type === 'linux' ? [...e.append] : [],
+  }));
 }

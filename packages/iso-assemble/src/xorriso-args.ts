@@ -30,7 +30,16 @@ export function xorrisoArgs(plan: XorrisoPlan): string[] {
   // -stdio_sync off: no fsync every 16 MiB of output. The image is renamed into place only when
   // complete, and each fsync also forces out every other file being written (the disk image
   // built beside it), which made a parallel build wait on the device.
-  const args = ['-no_rc', '-report_about', 'WARNING', '-stdio_sync', 'off', '-volume_date', 'all_file_dates', `=${plan.sourceDateEpoch}`];
+  const args = [
+    '-no_rc',
+    '-report_about',
+    'WARNING',
+    '-stdio_sync',
+    'off',
+    '-volume_date',
+    'all_file_dates',
+    `=${plan.sourceDateEpoch}`,
+  ];
   if (plan.gptDiskGuid !== undefined) args.push('-boot_image', 'any', `gpt_disk_guid=${plan.gptDiskGuid}`);
   args.push('-as', 'mkisofs', '-o', plan.output, '-V', plan.label, '-iso-level', '3', '-r', '-J', '-joliet-long');
   // The ISO filesystem also starts 16 blocks into partition 1, so it mounts from the partition too.
@@ -41,7 +50,15 @@ export function xorrisoArgs(plan: XorrisoPlan): string[] {
   }
   args.push('-c', isoPaths.bootCatalog);
   if (plan.biosHybridMbr !== undefined) {
-    args.push('-b', isoPaths.eltorito, '-no-emul-boot', '-boot-load-size', '4', '-boot-info-table', '--grub2-boot-info');
+    args.push(
+      '-b',
+      isoPaths.eltorito,
+      '-no-emul-boot',
+      '-boot-load-size',
+      '4',
+      '-boot-info-table',
+      '--grub2-boot-info',
+    );
   }
   if (plan.espImage !== undefined) {
     if (plan.biosHybridMbr !== undefined) args.push('-eltorito-alt-boot');

@@ -16,12 +16,15 @@ describe('iso-assemble --help', () => {
     const top = await runBuiltBin(packageDir, ['--help']);
     expect(top).toEqual({ exitCode: 0, stdout: usage, stderr: '' });
     await expect(top.stdout).toMatchFileSnapshot('__snapshots__/iso-assemble-help.txt');
-    for (const command of Object.keys(commandLine.commands)) expect(await runBuiltBin(packageDir, [command, '-h']), command).toEqual(top);
+    for (const command of Object.keys(commandLine.commands))
+      expect(await runBuiltBin(packageDir, [command, '-h']), command).toEqual(top);
   });
 
   it('names exactly the flags each command accepts, and the README names the same', async () => {
     for (const [command, spec] of Object.entries(commandLine.commands)) {
-      expect(usageFlags(synopsisOf(usage, `iso-assemble ${command}`)), command).toEqual(flagSpellings(spec.flags).sort());
+      expect(usageFlags(synopsisOf(usage, `iso-assemble ${command}`)), command).toEqual(
+        flagSpellings(spec.flags).sort(),
+      );
     }
     const all = Object.values(commandLine.commands).flatMap((spec) => flagSpellings(spec.flags));
     expect(usageFlags(usage)).toEqual([...new Set([...all, ...binWide])].sort());

@@ -32,7 +32,9 @@ beforeAll(async () => {
   };
   plain = await assembleIso({ ...common, output: join(work, 'plain.iso') });
   secure = await assembleIso({ ...common, output: join(work, 'secure.iso'), secureBoot: true });
-  console.log(`ISO sizes: plain ${plain.size} bytes (ESP ${plain.esp?.size}), Secure Boot ${secure.size} bytes (ESP ${secure.esp?.size})`);
+  console.log(
+    `ISO sizes: plain ${plain.size} bytes (ESP ${plain.esp?.size}), Secure Boot ${secure.size} bytes (ESP ${secure.esp?.size})`,
+  );
 }, 300_000);
 
 afterAll(async () => {
@@ -56,7 +58,10 @@ async function boot(iso: () => AssembledIso, firmware: Firmware, medium: Medium)
   console.log(`boot ${firmware} from ${medium}: ${result.seconds.toFixed(1)} s`);
   const parsed = parse(result.console);
   // A boot that stopped short says where: the console's last lines (a rare CI flake left none).
-  if (!parsed.reached) console.log(`console of ${firmware}/${medium}, last lines:\n${result.console.replaceAll('\r', '').split('\n').slice(-25).join('\n')}`);
+  if (!parsed.reached)
+    console.log(
+      `console of ${firmware}/${medium}, last lines:\n${result.console.replaceAll('\r', '').split('\n').slice(-25).join('\n')}`,
+    );
   return { ...parsed, console: result.console };
 }
 
@@ -66,45 +71,61 @@ describe('plain ISO (grub-mkimage for BIOS and UEFI)', () => {
     ['bios', 'usb-disk'],
     ['uefi', 'cdrom'],
     ['uefi', 'usb-disk'],
-  ] as const)('boots with %s from %s to the initramfs', async (firmware, medium) => {
-    const run = await boot(() => plain, firmware, medium);
-    expect(run.reached).toBe(true);
-    expect(run.firmware).toBe(firmware);
-    expect(run.cmdline).toContain('console=ttyS0 distroforge.test=1');
-    expect(run.cmdline).not.toContain('nomodeset');
-    if (firmware === 'uefi') expect(run.console).toContain('Secure boot disabled');
-  }, testTimeoutMs);
+  ] as const)(
+    'boots with %s from %s to the initramfs',
+    async (firmware, medium) => {
+      const run = await boot(() => plain, firmware, medium);
+      expect(run.reached).toBe(true);
+      expect(run.firmware).toBe(firmware);
+      expect(run.cmdline).toContain('console=ttyS0 distroforge.test=1');
+      expect(run.cmdline).not.toContain('nomodeset');
+      if (firmware === 'uefi') expect(run.console).toContain('Secure boot disabled');
+    },
+    testTimeoutMs,
+  );
 
-  it('boots "safe mode" chosen in the GRUB menu over the serial console, with nomodeset', async () => {
-    const result = await bootIso({
-      iso: plain.path,
-      firmware: 'bios',
-      medium: 'cdrom',
-      until: booted,
-      // The countdown line means the menu is drawn and waiting: one step down, then Enter.
-      keys: { when: /executed automatically in/, keys: '\x1b[B\r' },
-      timeoutMs: bootTimeoutMs,
-    });
-    console.log(`boot bios from cdrom via the menu (safe mode): ${result.seconds.toFixed(1)} s`);
-    const run = parse(result.console);
-    expect(run.reached).toBe(true);
-    expect(run.cmdline.split(' ')).toContain('nomodeset');
-    expect(run.cmdline).toContain('console=ttyS0 distroforge.test=1');
-  }, testTimeoutMs);
+  it(
+    'boots "safe mode" chosen in the GRUB menu over the serial console, with nomodeset',
+    async () => {
+      const result = await bootIso({
+        iso: plain.path,
+        firmware: 'bios',
+        medium: 'cdrom',
+        until: booted,
+        // The countdown line means the menu is drawn and waiting: one step down, then Enter.
+        keys: { when: /executed automatically in/, keys: '\x1b[B\r' },
+        timeoutMs: bootTimeoutMs,
+      });
+      console.log(`boot bios from cdrom via the menu (safe mode): ${result.seconds.toFixed(1)} s`);
+      const run = parse(result.console);
+      expect(run.reached).toBe(true);
+      expect(run.cmdline.split(' ')).toContain('nomodeset');
+      expect(run.cmdline).toContain('console=ttyS0 distroforge.test=1');
+    },
+    testTimeoutMs,
+  );
 });
 
 describe('Secure Boot ISO (Debian signed shim, GRUB and kernel)', () => {
-  it('boots with Secure Boot enforced from cdrom', async () => {
-    const run = await boot(() => secure, 'uefi-secure-boot', 'cdrom');
-    expect(run.reached).toBe(true);
-    expect(run.firmware).toBe('uefi');
-    expect(run.console).toContain('Secure boot enabled');
-    expect(run.cmdline).toContain('console=ttyS0 distroforge.test=1');
-  }, testTimeoutMs);
+  it(
+    'boots with Secure Boot enforced from cdrom',
+    async () => {
+      const run = await boot(() => secure, 'uefi-secure-boot', 'cdrom');
+      expect(run.reached).toBe(true);
+      expect(run.firmware).toBe('uefi');
+      expect(run.console).toContain('Secure boot enabled');
+      expect(run.cmdline).toContain('console=ttyS0 distroforge.test=1');
+    },
+    testTimeoutMs,
+  );
 
-  it('boots with Secure Boot enforced from usb-disk', async () => {
-    const run = await boot(() => secure, 'uefi-secure-boot', 'usb-disk');
-    expect(run.reached).toBe(true);
-    expect(run.console).toContain('Secure boot enabled');
-  }, testTimeoutMs);
+  it(
+    'boots with Secure Boot enforced from usb-disk',
+    async () => {
+      const run = await boot(() => secure, 'uefi-secure-boot', 'usb-disk');
+      expect(run.reached).toBe(true);
+      expect(run.console).toContain('Secure boot enabled');
+    },
+    testTimeoutMs,
+  );
 });

@@ -50,7 +50,13 @@ describe('reproducibility', () => {
     const second = await assembleIso({ ...common, kernel, initrd, output: join(work, 'b/other-name.iso') });
     expect(second.sha256).toBe(first.sha256);
     expect(Buffer.compare(await readFile(second.path), await readFile(first.path))).toBe(0);
-    const secureAgain = await assembleIso({ ...common, kernel, initrd, output: join(work, 'sb2/live.iso'), secureBoot: true });
+    const secureAgain = await assembleIso({
+      ...common,
+      kernel,
+      initrd,
+      output: join(work, 'sb2/live.iso'),
+      secureBoot: true,
+    });
     expect(secureAgain.sha256).toBe(secure.sha256);
   }, 300_000);
 
@@ -98,7 +104,15 @@ describe('inspectIso', () => {
     const files = inspection.files.filter((f) => f.type === 'file').map((f) => f.path.slice(1));
     expect(inspection.files.find((f) => f.path === '/boot/grub/boot.cat')?.type).toBe('boot-catalog');
     expect(files).toEqual(
-      expect.arrayContaining(['.disk/info', 'boot/grub/grub.cfg', 'boot/grub/i386-pc/eltorito.img', 'live/vmlinuz', 'live/initrd.img', 'live/filesystem.squashfs', 'README.txt']),
+      expect.arrayContaining([
+        '.disk/info',
+        'boot/grub/grub.cfg',
+        'boot/grub/i386-pc/eltorito.img',
+        'live/vmlinuz',
+        'live/initrd.img',
+        'live/filesystem.squashfs',
+        'README.txt',
+      ]),
     );
     const kernel = inspection.files.find((f) => f.path === '/live/vmlinuz');
     expect(kernel?.size).toBe((await readFile(common.kernel)).length);
@@ -134,10 +148,24 @@ describe('inspectIso', () => {
     await handle.close();
     await writeFile(image, bytes);
     const { stdout } = await execa('mdir', ['-/', '-b', '-i', image, '::'], { env: { MTOOLS_SKIP_CHECK: '1' } });
-    expect(stdout.split('\n').filter((l) => !l.endsWith('/')).sort()).toEqual(
-      ['::/EFI/BOOT/BOOTX64.EFI', '::/EFI/BOOT/grub.cfg', '::/EFI/BOOT/grubx64.efi', '::/EFI/BOOT/mmx64.efi', '::/boot/grub/grub.cfg'].sort(),
+    expect(
+      stdout
+        .split('\n')
+        .filter((l) => !l.endsWith('/'))
+        .sort(),
+    ).toEqual(
+      [
+        '::/EFI/BOOT/BOOTX64.EFI',
+        '::/EFI/BOOT/grub.cfg',
+        '::/EFI/BOOT/grubx64.efi',
+        '::/EFI/BOOT/mmx64.efi',
+        '::/boot/grub/grub.cfg',
+      ].sort(),
     );
-    const shim = await execa('mtype', ['-i', image, '::/EFI/BOOT/BOOTX64.EFI'], { encoding: 'buffer', env: { MTOOLS_SKIP_CHECK: '1' } });
+    const shim = await execa('mtype', ['-i', image, '::/EFI/BOOT/BOOTX64.EFI'], {
+      encoding: 'buffer',
+      env: { MTOOLS_SKIP_CHECK: '1' },
+    });
     expect(Buffer.compare(Buffer.from(shim.stdout), await readFile('/usr/lib/shim/shimx64.efi.signed'))).toBe(0);
     const stub = await execa('mtype', ['-i', image, '::/boot/grub/grub.cfg'], { env: { MTOOLS_SKIP_CHECK: '1' } });
     expect(stub.stdout).toContain("search --no-floppy --set=root --label 'DFBUILD'");
@@ -150,13 +178,21 @@ describe('boot piece cache (cacheDir)', () => {
   it('gives the same ISO bytes from a cold and a warm cache, and rebuilds a piece whose input changed', async () => {
     const cacheDir = join(work, 'boot-cache');
     const cold = await assembleIso({ ...common, output: join(work, 'cache-cold/live.iso'), cacheDir });
-    const names = (await readdir(cacheDir)).filter((n) => !n.endsWith('.json')).map((n) => n.replace(/-[0-9a-f]{32}$/, '')).sort();
+    const names = (await readdir(cacheDir))
+      .filter((n) => !n.endsWith('.json'))
+      .map((n) => n.replace(/-[0-9a-f]{32}$/, ''))
+      .sort();
     expect(names).toEqual(['esp', 'grub-i386-pc-eltorito', 'grub-x86_64-efi']);
     const warm = await assembleIso({ ...common, output: join(work, 'cache-warm/live.iso'), cacheDir });
     expect(cold.sha256).toBe(first.sha256);
     expect(warm.sha256).toBe(first.sha256);
     // Another label is another GRUB search config: new entries, and the same bytes as without a cache.
-    const relabelled = await assembleIso({ ...common, label: 'DFOTHER', output: join(work, 'cache-label/live.iso'), cacheDir });
+    const relabelled = await assembleIso({
+      ...common,
+      label: 'DFOTHER',
+      output: join(work, 'cache-label/live.iso'),
+      cacheDir,
+    });
     const uncached = await assembleIso({ ...common, label: 'DFOTHER', output: join(work, 'nocache-label/live.iso') });
     expect(relabelled.sha256).toBe(uncached.sha256);
     expect((await readdir(cacheDir)).filter((n) => n.endsWith('.json'))).toHaveLength(6);

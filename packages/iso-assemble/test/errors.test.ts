@@ -16,7 +16,13 @@ let count = 0;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'iso-assemble-errors-'));
-  base = { output: '', label: 'DFERR', kernel: await debianKernel(), initrd: await markerInitramfs(work), sourceDateEpoch: 1_700_000_000 };
+  base = {
+    output: '',
+    label: 'DFERR',
+    kernel: await debianKernel(),
+    initrd: await markerInitramfs(work),
+    sourceDateEpoch: 1_700_000_000,
+  };
 }, 300_000);
 
 afterAll(async () => {
@@ -46,7 +52,10 @@ describe('assembleIso failures', () => {
   });
 
   it('names the Debian package of a missing shim, with the install command', async () => {
-    const { error, left } = await failure({ secureBoot: true, bootFiles: { shim: join(work, 'no/shimx64.efi.signed') } });
+    const { error, left } = await failure({
+      secureBoot: true,
+      bootFiles: { shim: join(work, 'no/shimx64.efi.signed') },
+    });
     expect(error.code).toBe('ERR_BOOT_FILE_MISSING');
     expect(error.value).toBe('shim-signed');
     expect(error.hint).toBe('install it with: apt-get install shim-signed');
@@ -54,7 +63,10 @@ describe('assembleIso failures', () => {
   });
 
   it('names the Debian package of missing signed GRUB', async () => {
-    const { error } = await failure({ secureBoot: true, bootFiles: { signedGrub: join(work, 'no/gcdx64.efi.signed') } });
+    const { error } = await failure({
+      secureBoot: true,
+      bootFiles: { signedGrub: join(work, 'no/gcdx64.efi.signed') },
+    });
     expect(error.code).toBe('ERR_BOOT_FILE_MISSING');
     expect(error.hint).toBe('install it with: apt-get install grub-efi-amd64-signed');
   });
@@ -63,7 +75,8 @@ describe('assembleIso failures', () => {
     const dir = join(work, 'i386-pc-partial');
     await mkdir(dir);
     await copyFile('/usr/lib/grub/i386-pc/boot_hybrid.img', join(dir, 'boot_hybrid.img'));
-    for (const name of ['normal', 'linux', 'iso9660']) await copyFile(`/usr/lib/grub/i386-pc/${name}.mod`, join(dir, `${name}.mod`));
+    for (const name of ['normal', 'linux', 'iso9660'])
+      await copyFile(`/usr/lib/grub/i386-pc/${name}.mod`, join(dir, `${name}.mod`));
     const { error, left } = await failure({ bootFiles: { grubI386PcDir: dir } });
     expect(error.code).toBe('ERR_GRUB_MODULE_MISSING');
     expect(error.hint).toContain('apt-get install grub-pc-bin');
@@ -95,9 +108,16 @@ describe('assembleIso failures', () => {
 
   it('refuses a signed GRUB whose SBAT generation shim has revoked', async () => {
     const csv = join(work, 'old.sbat');
-    await writeFile(csv, 'sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\ngrub,4,Free Software Foundation,grub,2.06,https://www.gnu.org/software/grub/\n');
+    await writeFile(
+      csv,
+      'sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\ngrub,4,Free Software Foundation,grub,2.06,https://www.gnu.org/software/grub/\n',
+    );
     const oldGrub = join(work, 'old-grub.efi');
-    await execa('objcopy', [`--update-section=.sbat=${csv}`, '/usr/lib/grub/x86_64-efi-signed/gcdx64.efi.signed', oldGrub]);
+    await execa('objcopy', [
+      `--update-section=.sbat=${csv}`,
+      '/usr/lib/grub/x86_64-efi-signed/gcdx64.efi.signed',
+      oldGrub,
+    ]);
     const { error, left } = await failure({ secureBoot: true, bootFiles: { signedGrub: oldGrub } });
     expect(error.code).toBe('ERR_SBAT_MISMATCH');
     expect(error.message).toContain('grub generation 4 < 5');
@@ -121,7 +141,10 @@ describe('assembleIso failures', () => {
     it('reports a failing tool with its command, exit code and log, and leaves no partial ISO', async () => {
       const bin = join(work, 'fake-bin');
       await mkdir(bin, { recursive: true });
-      await writeFile(join(bin, 'xorriso'), '#!/bin/sh\n[ "$1" = -version ] && { echo "xorriso 1.5.4"; exit 0; }\necho "libburn: FAILURE : simulated write error" >&2\nexit 5\n');
+      await writeFile(
+        join(bin, 'xorriso'),
+        '#!/bin/sh\n[ "$1" = -version ] && { echo "xorriso 1.5.4"; exit 0; }\necho "libburn: FAILURE : simulated write error" >&2\nexit 5\n',
+      );
       await chmod(join(bin, 'xorriso'), 0o755);
       process.env.PATH = `${bin}:${savedPath}`;
       clearToolCache();

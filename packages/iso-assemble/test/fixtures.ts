@@ -39,6 +39,9 @@ export async function markerInitramfs(dir?: string): Promise<string> {
   const { stdout: list } = await execa('find', ['.'], { cwd: tree });
   const names = list.split('\n').sort().join('\n');
   const output = join(work, 'initrd.img');
-  await execa('sh', ['-c', 'cpio -o -H newc --reproducible --quiet > "$1"', 'sh', output], { cwd: tree, input: `${names}\n` });
+  await execa('sh', ['-c', 'cpio -o -H newc --reproducible --quiet > "$1"', 'sh', output], {
+    cwd: tree,
+    input: `${names}\n`,
+  });
   return output;
 }

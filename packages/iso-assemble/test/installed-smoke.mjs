@@ -9,12 +9,21 @@ import { join } from 'node:path';
 const repo = process.env.DISTROFORGE_REPO;
 if (!repo) throw new Error('set DISTROFORGE_REPO to the repository root');
 const boot = join(repo, '.cache/kernel/current/boot');
-const kernel = join(boot, (await readdir(boot)).find((n) => n.startsWith('vmlinuz-')));
+const kernel = join(
+  boot,
+  (await readdir(boot)).find((n) => n.startsWith('vmlinuz-')),
+);
 const work = await mkdtemp(join(tmpdir(), 'iso-smoke-'));
 try {
   const initrd = join(work, 'initrd.img');
   await writeFile(initrd, 'not really an initramfs\n');
-  const iso = await assembleIso({ output: join(work, 'smoke.iso'), label: 'SMOKE', kernel, initrd, sourceDateEpoch: 1700000000 });
+  const iso = await assembleIso({
+    output: join(work, 'smoke.iso'),
+    label: 'SMOKE',
+    kernel,
+    initrd,
+    sourceDateEpoch: 1700000000,
+  });
   const inside = await inspectIso(iso.path);
   const platforms = inside.elTorito.entries.map((e) => e.platform).join(',');
   if (platforms !== 'BIOS,UEFI') throw new Error(`unexpected El Torito entries ${platforms}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidOptionsError, normaliseIsoOptions, type AssembleIsoOptions } from '@distroforge/iso-assemble';
+import { type InvalidOptionsError, normaliseIsoOptions, type AssembleIsoOptions } from '@distroforge/iso-assemble';
 
 const base: AssembleIsoOptions = { output: '/tmp/x.iso', label: 'LIVE', kernel: '/k', initrd: '/i' };
 
@@ -31,10 +31,16 @@ describe('normaliseIsoOptions', () => {
   });
 
   it('splits kernel arguments given as one string and places the root image by its type', () => {
-    const options = normaliseIsoOptions({ ...base, kernelArgs: ' boot=live  console=ttyS0 ', rootImage: '/out/root.erofs' });
+    const options = normaliseIsoOptions({
+      ...base,
+      kernelArgs: ' boot=live  console=ttyS0 ',
+      rootImage: '/out/root.erofs',
+    });
     expect(options.kernelArgs).toEqual(['boot=live', 'console=ttyS0']);
     expect(options.rootImageIsoPath).toBe('/live/filesystem.erofs');
-    expect(normaliseIsoOptions({ ...base, rootImage: '/out/root.sqfs' }).rootImageIsoPath).toBe('/live/filesystem.squashfs');
+    expect(normaliseIsoOptions({ ...base, rootImage: '/out/root.sqfs' }).rootImageIsoPath).toBe(
+      '/live/filesystem.squashfs',
+    );
   });
 
   it('takes entries, extra entries and the default entry from the caller', () => {
@@ -71,7 +77,18 @@ describe('normaliseIsoOptions', () => {
     [{ ...base, kernelArgs: ['two words'] }, 'kernelArgs.0'],
     [{ ...base, menu: { defaultEntry: 'nope' } }, 'menu.defaultEntry'],
     [{ ...base, menu: { entries: [] } }, 'menu.entries'],
-    [{ ...base, menu: { entries: [{ id: 'a', title: 'A' }, { id: 'a', title: 'B' }] } }, 'menu.entries.1.id'],
+    [
+      {
+        ...base,
+        menu: {
+          entries: [
+            { id: 'a', title: 'A' },
+            { id: 'a', title: 'B' },
+          ],
+        },
+      },
+      'menu.entries.1.id',
+    ],
     [{ ...base, menu: { timeout: 1.5 } }, 'menu.timeout'],
     [{ ...base, extraFiles: [{ source: '/x', path: '/boot/grub/grub.cfg' }] }, 'extraFiles.0.path'],
     [{ ...base, extraFiles: [{ source: '/x', path: 'relative' }] }, 'extraFiles.0.path'],
@@ -84,10 +101,21 @@ describe('normaliseIsoOptions', () => {
   });
 
   it('reports every problem at once: the schema issues together, then every broken rule', () => {
-    const schema = errorOf({ ...base, label: 'has space', menu: { timeout: 1.5 }, unknown: 1 } as AssembleIsoOptions) as InvalidOptionsError;
+    const schema = errorOf({
+      ...base,
+      label: 'has space',
+      menu: { timeout: 1.5 },
+      unknown: 1,
+    } as AssembleIsoOptions) as InvalidOptionsError;
     expect(schema.issues.map((issue) => issue.key).sort()).toEqual(['', 'label', 'menu.timeout']);
     expect(schema.message).toMatch(/^3 invalid options:\n {2}/);
-    const rules = errorOf({ ...base, uefi: false, bios: false, secureBoot: true, menu: { defaultEntry: 'nope' } }) as InvalidOptionsError;
+    const rules = errorOf({
+      ...base,
+      uefi: false,
+      bios: false,
+      secureBoot: true,
+      menu: { defaultEntry: 'nope' },
+    }) as InvalidOptionsError;
     expect(rules.issues.map((issue) => issue.key)).toEqual(['bios', 'secureBoot', 'menu.defaultEntry']);
     expect(rules.value).toBe('bios');
   });

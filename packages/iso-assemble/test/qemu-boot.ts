@@ -42,15 +42,37 @@ export async function bootIso(options: BootOptions): Promise<BootResult> {
     const { code, vars } = ovmf[options.firmware];
     const privateVars = join(work, 'vars.fd');
     await copyFile(vars, privateVars);
-    args.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${code}`, '-drive', `if=pflash,format=raw,unit=1,file=${privateVars}`);
+    args.push(
+      '-drive',
+      `if=pflash,format=raw,unit=0,readonly=on,file=${code}`,
+      '-drive',
+      `if=pflash,format=raw,unit=1,file=${privateVars}`,
+    );
   }
   if (options.medium === 'cdrom') {
-    args.push('-drive', `file=${options.iso},format=raw,media=cdrom,readonly=on,if=none,id=boot`, '-device', 'ide-cd,drive=boot,bootindex=0');
+    args.push(
+      '-drive',
+      `file=${options.iso},format=raw,media=cdrom,readonly=on,if=none,id=boot`,
+      '-device',
+      'ide-cd,drive=boot,bootindex=0',
+    );
   } else {
-    args.push('-drive', `file=${options.iso},format=raw,readonly=on,if=none,id=boot`, '-device', 'qemu-xhci', '-device', 'usb-storage,drive=boot,bootindex=0');
+    args.push(
+      '-drive',
+      `file=${options.iso},format=raw,readonly=on,if=none,id=boot`,
+      '-device',
+      'qemu-xhci',
+      '-device',
+      'usb-storage,drive=boot,bootindex=0',
+    );
   }
   const started = performance.now();
-  const child = execa('qemu-system-x86_64', args, { stdin: 'pipe', stderr: 'pipe', reject: false, forceKillAfterDelay: 2000 });
+  const child = execa('qemu-system-x86_64', args, {
+    stdin: 'pipe',
+    stderr: 'pipe',
+    reject: false,
+    forceKillAfterDelay: 2000,
+  });
   let output = '';
   let keysSent = false;
   try {
@@ -70,7 +92,8 @@ export async function bootIso(options: BootOptions): Promise<BootResult> {
       });
       void child.then((result) => {
         clearTimeout(timer);
-        if (!options.until.test(output)) rejectPromise(bootError(`QEMU exited (${result.exitCode}) ${String(result.stderr ?? '')}`, output));
+        if (!options.until.test(output))
+          rejectPromise(bootError(`QEMU exited (${result.exitCode}) ${String(result.stderr ?? '')}`, output));
       });
     });
   } finally {
@@ -81,6 +104,10 @@ export async function bootIso(options: BootOptions): Promise<BootResult> {
 }
 
 function bootError(reason: string, console: string): Error {
-  const tail = console.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').split('\n').slice(-25).join('\n');
+  const tail = console
+    .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
+    .split('\n')
+    .slice(-25)
+    .join('\n');
   return new Error(`boot failed: ${reason}\n--- last console lines ---\n${tail}`);
 }

@@ -32,7 +32,10 @@ describe('iso-assemble command line', () => {
   it('builds from a JSON options file, then inspects the ISO', async () => {
     const config = join(work, 'options.json');
     const output = join(work, 'cli.iso');
-    await writeFile(config, JSON.stringify({ output, label: 'DFCLI', kernel, initrd, uefi: false, sourceDateEpoch: 1700000000 }));
+    await writeFile(
+      config,
+      JSON.stringify({ output, label: 'DFCLI', kernel, initrd, uefi: false, sourceDateEpoch: 1700000000 }),
+    );
     const out: string[] = [];
     expect(await main(['build', config], (s) => out.push(s))).toBe(0);
     expect(out.join('')).toMatch(/cli\.iso: \d+ bytes, BIOS, sha256 [0-9a-f]{64} \(log .*cli\.iso\.log\)\n/);
@@ -52,14 +55,31 @@ describe('iso-assemble command line', () => {
       [['frobnicate'], "unknown command 'frobnicate'", 'commands: build, inspect'],
       [['inspct', 'x'], "unknown command 'inspct'", 'did you mean inspect?'],
       [['inspect', 'x', '--jsn'], "unknown flag '--jsn'", 'did you mean --json?'],
-      [['inspect', 'x', 'y'], "unexpected argument 'y': this command takes one FILE.iso", 'quote an argument that contains spaces; see --help'],
+      [
+        ['inspect', 'x', 'y'],
+        "unexpected argument 'y': this command takes one FILE.iso",
+        'quote an argument that contains spaces; see --help',
+      ],
       [['build'], 'missing argument: expected OPTIONS.json', 'see --help'],
     ] as const) {
       const refused: string[] = [];
-      expect(await main([...argv], () => {}, (s) => refused.push(s)), argv.join(' ')).toBe(2);
+      expect(
+        await main(
+          [...argv],
+          () => {},
+          (s) => refused.push(s),
+        ),
+        argv.join(' '),
+      ).toBe(2);
       expect(refused.join('')).toBe(`ERR_USAGE: ${message}\n  hint: ${hint}\n${usage}`);
     }
-    expect(await main(['inspect', join(work, 'options.json')], (s) => out.push(s), (s) => err.push(s))).toBe(1);
+    expect(
+      await main(
+        ['inspect', join(work, 'options.json')],
+        (s) => out.push(s),
+        (s) => err.push(s),
+      ),
+    ).toBe(1);
     expect(err.join('')).toContain('ERR_NOT_AN_ISO');
     expect(out).toEqual([]);
   });

@@ -19,7 +19,10 @@ export const passwordSchema = z.union([
   z
     .object({
       plain: z.string().regex(/^[^\n]*$/, 'must not contain a newline'),
-      salt: z.string().regex(/^[./0-9A-Za-z]{1,16}$/, 'must be 1-16 characters of [./0-9A-Za-z]').optional(),
+      salt: z
+        .string()
+        .regex(/^[./0-9A-Za-z]{1,16}$/, 'must be 1-16 characters of [./0-9A-Za-z]')
+        .optional(),
       rounds: z.number().int().min(1000).max(999_999_999).optional(),
     })
     .strict(),

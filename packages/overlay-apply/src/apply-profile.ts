@@ -33,10 +33,15 @@ export async function applyProfile(input: ApplyProfileOptions): Promise<ApplyRes
   if (overlay !== undefined) await copyOverlay(writer, overlay);
   await applyAccounts(writer, options.users, options.groups);
   await applySettings(writer, options);
-  const gettys = options.autologin ? await applyAutologin(writer, options.autologin.user, options.autologin.consoles) : [];
+  const gettys = options.autologin
+    ? await applyAutologin(writer, options.autologin.user, options.autologin.consoles)
+    : [];
   const warnings = await applyServices(writer, {
     ...options.services,
-    enable: [...options.services.enable, ...(options.autologin?.enable ? gettys.filter((u) => !options.services.enable.includes(u)) : [])],
+    enable: [
+      ...options.services.enable,
+      ...(options.autologin?.enable ? gettys.filter((u) => !options.services.enable.includes(u)) : []),
+    ],
     mask: [...options.services.mask, ...(await firstbootMask(writer, options))],
   });
   await applyPermissionMap(writer, options.permissions);
@@ -53,14 +58,21 @@ export async function checkProfile(input: ApplyProfileOptions): Promise<void> {
 }
 
 /** Validation shared by applyProfile and checkProfile: everything that can fail before a byte is written. */
-async function preflight(input: ApplyProfileOptions): Promise<{ options: ParsedProfileOptions; writer: RootWriter; overlay: OverlayEntry[] | undefined }> {
+async function preflight(
+  input: ApplyProfileOptions,
+): Promise<{ options: ParsedProfileOptions; writer: RootWriter; overlay: OverlayEntry[] | undefined }> {
   const options = validateOptions(applyProfileOptionsSchema, input);
   await assertRootDirectory(options.root);
   const overlay = options.overlay === undefined ? undefined : await scanOverlay(options.overlay, options.root);
   const writer = new RootWriter(options.root, options.sourceDateEpoch ?? sourceDateEpoch());
   const gettyUnits = options.autologin?.enable ? options.autologin.consoles.map(gettyUnitFor) : [];
   const { enable, disable, defaultTarget } = options.services;
-  await assertUnitsExist(writer, options.overlay, [...enable, ...disable, ...gettyUnits, ...(defaultTarget === undefined ? [] : [defaultTarget])]);
+  await assertUnitsExist(writer, options.overlay, [
+    ...enable,
+    ...disable,
+    ...gettyUnits,
+    ...(defaultTarget === undefined ? [] : [defaultTarget]),
+  ]);
   if (options.timezone !== undefined) await assertTimezoneExists(writer, options.timezone);
   if (options.autologin !== undefined) await assertAutologinUser(writer, options);
   await checkAccounts(accountFileReader(writer, overlay), options.users, options.groups, writer.epoch);
@@ -81,7 +93,10 @@ async function applySettings(writer: RootWriter, options: ParsedProfileOptions):
 }
 
 /** Account files as they will be after the overlay: the overlay's own copy if it ships one (archiso style), else the root's. */
-function accountFileReader(writer: RootWriter, overlay: readonly OverlayEntry[] | undefined): (path: string) => Promise<string | undefined> {
+function accountFileReader(
+  writer: RootWriter,
+  overlay: readonly OverlayEntry[] | undefined,
+): (path: string) => Promise<string | undefined> {
   return async (path) => {
     // Only a regular file of the scanned tree: an overlay symlink must not make us read the host's copy.
     const shipped = overlay?.find((entry) => entry.path === path && entry.stats.isFile());
@@ -94,10 +109,14 @@ async function assertAutologinUser(writer: RootWriter, options: ParsedProfileOpt
   const user = options.autologin?.user ?? 'root';
   if (options.users.some((u) => u.name === user)) return;
   if (new ColonFile(await writer.readText('/etc/passwd')).get(user)) return;
-  throw new OverlayApplyError('ERR_ACCOUNT_UNKNOWN', `autologin user ${user} is not in the root's /etc/passwd nor declared under users`, {
-    value: user,
-    hint: `declare it under users: [{ name: ${user} }] or autologin as root`,
-  });
+  throw new OverlayApplyError(
+    'ERR_ACCOUNT_UNKNOWN',
+    `autologin user ${user} is not in the root's /etc/passwd nor declared under users`,
+    {
+      value: user,
+      hint: `declare it under users: [{ name: ${user} }] or autologin as root`,
+    },
+  );
 }
 
 /** With no machine-id systemd-firstboot would prompt on the console of a live system: mask it if the root has it. */

@@ -29,7 +29,12 @@ export async function applyServices(writer: RootWriter, plan: ServicesPlan): Pro
   return warnings;
 }
 
-export async function enableUnit(writer: RootWriter, asked: UnitName, seen: Set<string>, warnings: string[]): Promise<void> {
+export async function enableUnit(
+  writer: RootWriter,
+  asked: UnitName,
+  seen: Set<string>,
+  warnings: string[],
+): Promise<void> {
   if (seen.has(asked.full)) return;
   seen.add(asked.full);
   const file = await findUnitFile(writer, asked);
@@ -37,7 +42,7 @@ export async function enableUnit(writer: RootWriter, asked: UnitName, seen: Set<
   if (file.masked) {
     throw new OverlayApplyError('ERR_UNIT_MASKED', `cannot enable ${requested.full}: it is masked`, {
       value: requested.full,
-      hint: 'remove it from services.mask (or the overlay\'s /dev/null symlink)',
+      hint: "remove it from services.mask (or the overlay's /dev/null symlink)",
     });
   }
   let name = requested;
@@ -46,13 +51,18 @@ export async function enableUnit(writer: RootWriter, asked: UnitName, seen: Set<
     name = parseUnitName(`${requested.prefix}@${install.defaultInstance}.${requested.suffix}`);
     install = parseInstallSection(file.text, name);
   }
-  const hasInstall = install.wantedBy.length + install.requiredBy.length + install.alias.length + install.also.length > 0;
+  const hasInstall =
+    install.wantedBy.length + install.requiredBy.length + install.alias.length + install.also.length > 0;
   if (!hasInstall) warnings.push(`${requested.full} has no [Install] section; nothing to enable (static unit)`);
   if (name.instance === '' && install.wantedBy.length + install.requiredBy.length > 0) {
-    warnings.push(`${requested.full} is a template without DefaultInstance; name an instance such as ${name.prefix}@NAME.${name.suffix}`);
+    warnings.push(
+      `${requested.full} is a template without DefaultInstance; name an instance such as ${name.prefix}@NAME.${name.suffix}`,
+    );
   } else {
-    for (const target of install.wantedBy) await link(writer, `${unitConfigDir}/${target}.wants/${name.full}`, file.path, requested);
-    for (const target of install.requiredBy) await link(writer, `${unitConfigDir}/${target}.requires/${name.full}`, file.path, requested);
+    for (const target of install.wantedBy)
+      await link(writer, `${unitConfigDir}/${target}.wants/${name.full}`, file.path, requested);
+    for (const target of install.requiredBy)
+      await link(writer, `${unitConfigDir}/${target}.requires/${name.full}`, file.path, requested);
   }
   for (const alias of install.alias) {
     const path = `${unitConfigDir}/${instantiate(alias, requested)}`;
@@ -74,11 +84,15 @@ async function link(writer: RootWriter, path: string, target: string, unit: Unit
   if (stats !== undefined) {
     const existing = stats.isSymbolicLink() ? await readlink(writer.host(physical)) : undefined;
     if (existing !== target) {
-      throw new OverlayApplyError('ERR_UNIT_CONFLICT', `cannot enable ${unit.full}: ${path} already exists${existing === undefined ? '' : ` and points to ${existing}`}`, {
-        path,
-        value: unit.full,
-        hint: 'disable the unit that owns this name first (services.disable), or remove the file from the overlay',
-      });
+      throw new OverlayApplyError(
+        'ERR_UNIT_CONFLICT',
+        `cannot enable ${unit.full}: ${path} already exists${existing === undefined ? '' : ` and points to ${existing}`}`,
+        {
+          path,
+          value: unit.full,
+          hint: 'disable the unit that owns this name first (services.disable), or remove the file from the overlay',
+        },
+      );
     }
   }
   await writer.symlink(path, target);
@@ -103,7 +117,9 @@ export async function disableUnit(writer: RootWriter, asked: UnitName, seen: Set
   const config = await writer.resolve(unitConfigDir);
   const top = await writer.lstatIn(config);
   if (top?.isDirectory()) {
-    const entries = (await readdir(writer.host(config), { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const entries = (await readdir(writer.host(config), { withFileTypes: true })).sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    );
     for (const entry of entries) {
       const path = posix.join(config, entry.name);
       if (entry.isDirectory() && /\.(wants|requires|upholds)$/.test(entry.name)) {
@@ -126,7 +142,12 @@ function isAliasOf(linkName: string, aliases: readonly string[], name: UnitName)
   return aliases.some((alias) => {
     if (instantiate(alias, name) === linkName) return true;
     const template = /^(.+)@\.([a-z]+)$/.exec(alias);
-    return template !== null && name.instance === '' && linkName.startsWith(`${template[1]}@`) && linkName.endsWith(`.${template[2]}`);
+    return (
+      template !== null &&
+      name.instance === '' &&
+      linkName.startsWith(`${template[1]}@`) &&
+      linkName.endsWith(`.${template[2]}`)
+    );
   });
 }
 
@@ -143,11 +164,15 @@ export async function maskUnit(writer: RootWriter, name: UnitName): Promise<void
   const physical = await writer.locate(path);
   const stats = await writer.lstatIn(physical);
   if (stats && !stats.isSymbolicLink()) {
-    throw new OverlayApplyError('ERR_UNIT_CONFLICT', `cannot mask ${name.full}: ${path} is a real unit file, not a symlink`, {
-      path,
-      value: name.full,
-      hint: 'remove the unit file from the overlay, or do not mask it',
-    });
+    throw new OverlayApplyError(
+      'ERR_UNIT_CONFLICT',
+      `cannot mask ${name.full}: ${path} is a real unit file, not a symlink`,
+      {
+        path,
+        value: name.full,
+        hint: 'remove the unit file from the overlay, or do not mask it',
+      },
+    );
   }
   await writer.symlink(path, '/dev/null');
 }

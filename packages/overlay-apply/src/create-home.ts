@@ -4,7 +4,13 @@ import type { User } from './account-schema.js';
 import type { RootWriter } from './root-writer.js';
 
 /** As `useradd -m`: /etc/skel is copied only into a home that did not exist (the overlay may have made it). */
-export async function createHome(writer: RootWriter, user: User, uid: number, gid: number, home: string): Promise<void> {
+export async function createHome(
+  writer: RootWriter,
+  user: User,
+  uid: number,
+  gid: number,
+  home: string,
+): Promise<void> {
   const existed = await writer.exists(home);
   const physical = await writer.mkdirp(home, { uid, gid, mode: user.homeMode });
   writer.own(physical, { type: 'dir', uid, gid, mode: user.homeMode });
@@ -27,7 +33,12 @@ async function copySkel(writer: RootWriter, skelDir: string, home: string, uid: 
       await copySkel(writer, source, target, uid, gid);
     } else if ((await writer.lstatIn(target)) === undefined) {
       if (entry.isSymbolicLink()) await writer.symlink(target, await readlink(writer.host(source)), { uid, gid });
-      else if (entry.isFile()) await writer.writeFile(target, (await writer.read(source)) ?? Buffer.alloc(0), { uid, gid, mode: entry.mode & 0o7777 });
+      else if (entry.isFile())
+        await writer.writeFile(target, (await writer.read(source)) ?? Buffer.alloc(0), {
+          uid,
+          gid,
+          mode: entry.mode & 0o7777,
+        });
     }
   }
 }
@@ -47,4 +58,3 @@ async function ownTree(writer: RootWriter, dir: string, uid: number, gid: number
     if (entry.isDirectory()) await ownTree(writer, path, uid, gid);
   }
 }
-

@@ -26,21 +26,27 @@ export type OverlayErrorCode = (typeof overlayErrorCodes)[number];
 
 // The hint of each code, unless the error gives a more specific one.
 const hints: Record<OverlayErrorCode, string> = {
-  ERR_OVERLAY_OPTIONS_INVALID: 'fix these keys in the profile (see the @distroforge/overlay-apply README for the option shapes)',
+  ERR_OVERLAY_OPTIONS_INVALID:
+    'fix these keys in the profile (see the @distroforge/overlay-apply README for the option shapes)',
   ERR_OVERLAY_ROOT_MISSING: 'pass the root directory of a bootstrapped system',
   ERR_OVERLAY_SOURCE_MISSING: 'create the overlay directory or fix its path',
-  ERR_OVERLAY_SOURCE_SYMLINK: 'make airootfs/ a real directory (cp -a the files into it), or pass the directory it points to if that is what the image should hold',
-  ERR_OVERLAY_UNSAFE_NAME: 'rename the file: the manifest, mksquashfs pseudo files and debugfs scripts that carry image paths cannot hold it',
-  ERR_OVERLAY_NAME_TOO_LONG: 'shorten the name to at most 255 bytes (UTF-8: accented letters take 2, most CJK characters 3)',
+  ERR_OVERLAY_SOURCE_SYMLINK:
+    'make airootfs/ a real directory (cp -a the files into it), or pass the directory it points to if that is what the image should hold',
+  ERR_OVERLAY_UNSAFE_NAME:
+    'rename the file: the manifest, mksquashfs pseudo files and debugfs scripts that carry image paths cannot hold it',
+  ERR_OVERLAY_NAME_TOO_LONG:
+    'shorten the name to at most 255 bytes (UTF-8: accented letters take 2, most CJK characters 3)',
   ERR_OVERLAY_PATH_TOO_LONG: 'use a shorter root or overlay directory (e.g. under /tmp), or a shallower tree',
   ERR_OVERLAY_PATH_ESCAPE: 'the root contains a symlink pointing above it; remove it or make it relative to the root',
   ERR_OVERLAY_NOT_A_DIRECTORY: 'remove the file that stands where a directory must go, or move the overlay content',
-  ERR_OVERLAY_UNSUPPORTED_FILE: 'remove devices, fifos and sockets from the overlay; declare device nodes in the manifest instead',
+  ERR_OVERLAY_UNSUPPORTED_FILE:
+    'remove devices, fifos and sockets from the overlay; declare device nodes in the manifest instead',
   ERR_OVERLAY_PERMISSION_TARGET_MISSING: 'add the file to the overlay or drop its entry from the permissions map',
   ERR_ACCOUNT_CONFLICT: 'drop the declared uid/gid or pick one that is free in the root',
   ERR_ACCOUNT_UNKNOWN: 'declare the group (or user) in the profile, or install the package that creates it',
   ERR_ACCOUNT_RANGE_EXHAUSTED: 'declare explicit ids or free some in the root',
-  ERR_UNIT_UNKNOWN: 'install the package that ships the unit, add it to the overlay under /etc/systemd/system, or fix the name',
+  ERR_UNIT_UNKNOWN:
+    'install the package that ships the unit, add it to the overlay under /etc/systemd/system, or fix the name',
   ERR_UNIT_MASKED: 'do not enable and mask the same unit; remove one of the two',
   ERR_UNIT_CONFLICT: 'remove the file or link that stands where the unit link must go',
   ERR_TIMEZONE_UNKNOWN: 'install tzdata in the root or use a zone name such as Etc/UTC or Europe/Berlin',
@@ -94,11 +100,15 @@ export class TimezoneUnknownError extends OverlayApplyError {
 
 export class SourceSymlinkError extends OverlayApplyError {
   constructor(overlay: string, target: string) {
-    super('ERR_OVERLAY_SOURCE_SYMLINK', `overlay directory ${overlay} is a symlink (to ${target}); its target's files would be copied into the image`, {
-      path: overlay,
-      value: target,
-      hint: 'make airootfs/ a real directory (cp -a the files into it), or pass the directory it points to if that is what the image should hold',
-    });
+    super(
+      'ERR_OVERLAY_SOURCE_SYMLINK',
+      `overlay directory ${overlay} is a symlink (to ${target}); its target's files would be copied into the image`,
+      {
+        path: overlay,
+        value: target,
+        hint: 'make airootfs/ a real directory (cp -a the files into it), or pass the directory it points to if that is what the image should hold',
+      },
+    );
   }
 }
 
@@ -114,20 +124,28 @@ export class UnsafeNameError extends OverlayApplyError {
 
 export class NameTooLongError extends OverlayApplyError {
   constructor(path: string, name: string, bytes: number) {
-    super('ERR_OVERLAY_NAME_TOO_LONG', `file name ${name.slice(0, 40)}... in ${path} is ${bytes} bytes; Linux allows 255`, {
-      path,
-      value: name,
-      hint: 'shorten the name to at most 255 bytes (UTF-8: accented letters take 2, most CJK characters 3)',
-    });
+    super(
+      'ERR_OVERLAY_NAME_TOO_LONG',
+      `file name ${name.slice(0, 40)}... in ${path} is ${bytes} bytes; Linux allows 255`,
+      {
+        path,
+        value: name,
+        hint: 'shorten the name to at most 255 bytes (UTF-8: accented letters take 2, most CJK characters 3)',
+      },
+    );
   }
 }
 
 export class PathTooLongError extends OverlayApplyError {
   constructor(path: string, host: string, bytes: number) {
-    super('ERR_OVERLAY_PATH_TOO_LONG', `${path} needs a ${bytes}-byte path on the host (${host.slice(0, 60)}...); Linux allows 4095`, {
-      path,
-      value: host,
-      hint: 'use a shorter root or overlay directory (e.g. under /tmp), or a shallower tree',
-    });
+    super(
+      'ERR_OVERLAY_PATH_TOO_LONG',
+      `${path} needs a ${bytes}-byte path on the host (${host.slice(0, 60)}...); Linux allows 4095`,
+      {
+        path,
+        value: host,
+        hint: 'use a shorter root or overlay directory (e.g. under /tmp), or a shallower tree',
+      },
+    );
   }
 }

@@ -1,4 +1,10 @@
-import { canonicalManifestPath, manifestLookup, mergeManifest, type Manifest, type ManifestEntry } from '@distroforge/core';
+import {
+  canonicalManifestPath,
+  manifestLookup,
+  mergeManifest,
+  type Manifest,
+  type ManifestEntry,
+} from '@distroforge/core';
 import type { Change, RootWriter } from './root-writer.js';
 
 export interface ApplyResult {
@@ -14,7 +20,10 @@ export interface ApplyResult {
 export function finish(writer: RootWriter, base: Manifest, warnings: string[]): ApplyResult {
   const removed = new Set(writer.changes.filter((c) => c.action === 'removed').map((c) => c.path));
   const kept: Manifest = { ...base, entries: base.entries.filter((e) => !removed.has(e.path)) };
-  const manifest = mergeManifest(kept, writer.entries.filter((e) => !removed.has(canonicalManifestPath(e.path))));
+  const manifest = mergeManifest(
+    kept,
+    writer.entries.filter((e) => !removed.has(canonicalManifestPath(e.path))),
+  );
   const before = manifestLookup(base);
   const changes: Change[] = [];
   const seen = new Set<string>();

@@ -12,7 +12,13 @@ export function parseLoginDefs(text: string | undefined): IdRanges {
   }
   const get = (key: string, fallback: number) => values.get(key) ?? fallback;
   return {
-    uid: { system: [get('SYS_UID_MIN', 100), get('SYS_UID_MAX', 999)], normal: [get('UID_MIN', 1000), get('UID_MAX', 60000)] },
-    gid: { system: [get('SYS_GID_MIN', 100), get('SYS_GID_MAX', 999)], normal: [get('GID_MIN', 1000), get('GID_MAX', 60000)] },
+    uid: {
+      system: [get('SYS_UID_MIN', 100), get('SYS_UID_MAX', 999)],
+      normal: [get('UID_MIN', 1000), get('UID_MAX', 60000)],
+    },
+    gid: {
+      system: [get('SYS_GID_MIN', 100), get('SYS_GID_MAX', 999)],
+      normal: [get('GID_MIN', 1000), get('GID_MAX', 60000)],
+    },
   };
 }

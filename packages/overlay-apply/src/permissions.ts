@@ -34,10 +34,14 @@ export async function applyPermissions(writer: RootWriter, rules: ReadonlyMap<st
     const physical = await writer.locate(path);
     const stats = await writer.lstatIn(physical);
     if (stats === undefined) {
-      throw new OverlayApplyError('ERR_OVERLAY_PERMISSION_TARGET_MISSING', `permissions name ${path}, which is not in the root`, {
-        path,
-        hint: 'add the file to the overlay or remove the rule',
-      });
+      throw new OverlayApplyError(
+        'ERR_OVERLAY_PERMISSION_TARGET_MISSING',
+        `permissions name ${path}, which is not in the root`,
+        {
+          path,
+          hint: 'add the file to the overlay or remove the rule',
+        },
+      );
     }
     if (stats.isSymbolicLink()) {
       writer.own(physical, { uid: rule.uid, gid: rule.gid });

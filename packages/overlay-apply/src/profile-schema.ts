@@ -19,9 +19,15 @@ export const servicesSchema = z
 
 export const autologinSchema = z
   .object({
-    user: z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/, 'must be a user name').default('root'),
+    user: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_-]*\$?$/, 'must be a user name')
+      .default('root'),
     /** Console devices: `tty1` (getty@) or `ttyS0`, `hvc0`, `ttyAMA0` (serial-getty@). */
-    consoles: z.array(z.string().regex(/^[A-Za-z0-9]+$/, 'must be a device name such as tty1 or ttyS0')).min(1).default(['tty1', 'ttyS0']),
+    consoles: z
+      .array(z.string().regex(/^[A-Za-z0-9]+$/, 'must be a device name such as tty1 or ttyS0'))
+      .min(1)
+      .default(['tty1', 'ttyS0']),
     /** Also enable the getty units (needed for serial consoles the kernel command line does not name). */
     enable: z.boolean().default(false),
   })
@@ -51,7 +57,10 @@ export const profileSettingsSchema = z
     hostname: z
       .string()
       .max(64)
-      .regex(/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/, 'must be a valid hostname')
+      .regex(
+        /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/,
+        'must be a valid hostname',
+      )
       .optional(),
     osRelease: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'os-release keys are UPPER_CASE'), line).optional(),
     motd: z.string().optional(),
@@ -61,9 +70,14 @@ export const profileSettingsSchema = z
       .optional(),
     /** `"en_US.UTF-8"` (LANG) or `{ LANG, LC_TIME, ... }`. */
     locale: z
-      .union([word.transform((lang) => ({ LANG: lang })), z.record(z.string().regex(/^(LANG|LANGUAGE|LC_[A-Z]+)$/, 'must be LANG, LANGUAGE or LC_*'), word)])
+      .union([
+        word.transform((lang) => ({ LANG: lang })),
+        z.record(z.string().regex(/^(LANG|LANGUAGE|LC_[A-Z]+)$/, 'must be LANG, LANGUAGE or LC_*'), word),
+      ])
       .optional(),
-    sysctl: z.record(z.string().regex(/^[A-Za-z0-9_./*-]+$/, 'must be a sysctl key such as net.ipv4.ip_forward'), scalar).optional(),
+    sysctl: z
+      .record(z.string().regex(/^[A-Za-z0-9_./*-]+$/, 'must be a sysctl key such as net.ipv4.ip_forward'), scalar)
+      .optional(),
     modules: z.array(word).optional(),
     /** `{ kvm: { ignore_msrs: 1 } }` or `{ kvm: "ignore_msrs=1" }`. */
     moduleOptions: z.record(word, z.union([line, z.record(word, scalar)])).optional(),
@@ -86,11 +100,13 @@ export const applyProfileOptionsSchema = profileSettingsSchema
   .superRefine((options, ctx) => {
     const { enable, mask } = options.services;
     for (const [i, unit] of mask.entries()) {
-      if (enable.includes(unit)) ctx.addIssue({ code: 'custom', path: ['services', 'mask', i], message: `${unit} is also in services.enable` });
+      if (enable.includes(unit))
+        ctx.addIssue({ code: 'custom', path: ['services', 'mask', i], message: `${unit} is also in services.enable` });
     }
     const names = new Set<string>();
     for (const [i, user] of options.users.entries()) {
-      if (names.has(user.name)) ctx.addIssue({ code: 'custom', path: ['users', i, 'name'], message: `user ${user.name} declared twice` });
+      if (names.has(user.name))
+        ctx.addIssue({ code: 'custom', path: ['users', i, 'name'], message: `user ${user.name} declared twice` });
       names.add(user.name);
     }
   });

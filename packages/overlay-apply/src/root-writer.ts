@@ -1,4 +1,18 @@
-import { chmod, link, lstat, mkdir, readFile, readlink, rename, rm, stat, symlink, utimes, lutimes, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  link,
+  lstat,
+  mkdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  lutimes,
+  writeFile,
+} from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import type { Stats } from 'node:fs';
 import { canonicalManifestPath, resolveInRoot, RootPathError, type ManifestEntry } from '@distroforge/core';
@@ -68,7 +82,12 @@ export class RootWriter {
         case 'ERR_PATH_ESCAPE':
           throw new PathEscapeError(path, detail);
         case 'ERR_PATH_LOOP':
-          throw new OverlayApplyError('ERR_OVERLAY_PATH_ESCAPE', `too many symlinks resolving ${path}`, { path, value: detail, hint: 'the root has a symlink loop', cause: error });
+          throw new OverlayApplyError('ERR_OVERLAY_PATH_ESCAPE', `too many symlinks resolving ${path}`, {
+            path,
+            value: detail,
+            hint: 'the root has a symlink loop',
+            cause: error,
+          });
         case 'ERR_PATH_NAME_TOO_LONG':
           throw new NameTooLongError(path, detail, error.bytes ?? Buffer.byteLength(detail));
         case 'ERR_PATH_TOO_LONG':
@@ -118,17 +137,26 @@ export class RootWriter {
       const stats = await this.lstatIn(current);
       if (stats?.isDirectory()) continue;
       if (stats !== undefined) {
-        throw new OverlayApplyError('ERR_OVERLAY_NOT_A_DIRECTORY', `${current} exists in the root and is not a directory`, {
-          path: current,
-          hint: 'remove it from the root or from the overlay',
-        });
+        throw new OverlayApplyError(
+          'ERR_OVERLAY_NOT_A_DIRECTORY',
+          `${current} exists in the root and is not a directory`,
+          {
+            path: current,
+            hint: 'remove it from the root or from the overlay',
+          },
+        );
       }
       const mode = current === physical ? (ownership.mode ?? 0o755) : 0o755;
       await mkdir(this.host(current));
       await chmod(this.host(current), mode);
       await this.stamp(current);
       this.record(current, 'created');
-      this.own(current, { type: 'dir', uid: current === physical ? (ownership.uid ?? 0) : 0, gid: current === physical ? (ownership.gid ?? 0) : 0, mode });
+      this.own(current, {
+        type: 'dir',
+        uid: current === physical ? (ownership.uid ?? 0) : 0,
+        gid: current === physical ? (ownership.gid ?? 0) : 0,
+        mode,
+      });
     }
     return physical;
   }
@@ -140,9 +168,17 @@ export class RootWriter {
     const physical = await this.placeOf(path);
     const before = await this.lstatIn(physical);
     if (before?.isDirectory()) {
-      throw new OverlayApplyError('ERR_OVERLAY_NOT_A_DIRECTORY', `${physical} is a directory in the root, cannot write a file there`, { path: physical });
+      throw new OverlayApplyError(
+        'ERR_OVERLAY_NOT_A_DIRECTORY',
+        `${physical} is a directory in the root, cannot write a file there`,
+        { path: physical },
+      );
     }
-    const same = before?.isFile() && (before.mode & 0o7777) === mode && before.size === bytes.length && (await readFile(this.host(physical))).equals(bytes);
+    const same =
+      before?.isFile() &&
+      (before.mode & 0o7777) === mode &&
+      before.size === bytes.length &&
+      (await readFile(this.host(physical))).equals(bytes);
     if (!same) {
       await this.replaceWith(physical, async (temp) => {
         await writeFile(temp, bytes, { mode });
@@ -160,7 +196,11 @@ export class RootWriter {
     const physical = await this.placeOf(path);
     const before = await this.lstatIn(physical);
     if (before?.isDirectory()) {
-      throw new OverlayApplyError('ERR_OVERLAY_NOT_A_DIRECTORY', `${physical} is a directory in the root, cannot put a symlink there`, { path: physical });
+      throw new OverlayApplyError(
+        'ERR_OVERLAY_NOT_A_DIRECTORY',
+        `${physical} is a directory in the root, cannot put a symlink there`,
+        { path: physical },
+      );
     }
     if (!(before?.isSymbolicLink() && (await readlink(this.host(physical))) === target)) {
       await this.replaceWith(physical, async (temp) => {

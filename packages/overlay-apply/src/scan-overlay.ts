@@ -52,10 +52,14 @@ async function scanDirectory(overlay: string, dir: string, root: string, entries
     assertHostPathFits(join(root, path), path);
     const stats = await lstat(source);
     if (!stats.isDirectory() && !stats.isFile() && !stats.isSymbolicLink()) {
-      throw new OverlayApplyError('ERR_OVERLAY_UNSUPPORTED_FILE', `${source} is a device, fifo or socket; overlays hold files, directories and symlinks`, {
-        path: source,
-        hint: 'declare device nodes in the manifest instead',
-      });
+      throw new OverlayApplyError(
+        'ERR_OVERLAY_UNSUPPORTED_FILE',
+        `${source} is a device, fifo or socket; overlays hold files, directories and symlinks`,
+        {
+          path: source,
+          hint: 'declare device nodes in the manifest instead',
+        },
+      );
     }
     entries.push({ path, source, stats });
     if (stats.isDirectory()) await scanDirectory(overlay, path, root, entries);

@@ -24,16 +24,24 @@ export function sha512Crypt(password: string, options: Sha512CryptOptions): stri
   const { salt } = options;
   const rounds = options.rounds ?? defaultRounds;
   if (!saltPattern.test(salt)) {
-    throw new OverlayApplyError('ERR_OVERLAY_OPTIONS_INVALID', `sha512-crypt salt must be 1-16 characters of [./0-9A-Za-z]: ${JSON.stringify(salt)}`, {
-      value: salt,
-      hint: 'omit the salt to derive one deterministically',
-    });
+    throw new OverlayApplyError(
+      'ERR_OVERLAY_OPTIONS_INVALID',
+      `sha512-crypt salt must be 1-16 characters of [./0-9A-Za-z]: ${JSON.stringify(salt)}`,
+      {
+        value: salt,
+        hint: 'omit the salt to derive one deterministically',
+      },
+    );
   }
   if (!Number.isInteger(rounds) || rounds < minRounds || rounds > maxRounds) {
-    throw new OverlayApplyError('ERR_OVERLAY_OPTIONS_INVALID', `sha512-crypt rounds must be an integer in ${minRounds}..${maxRounds}: ${rounds}`, {
-      value: rounds,
-      hint: 'use the default 5000 or a larger value',
-    });
+    throw new OverlayApplyError(
+      'ERR_OVERLAY_OPTIONS_INVALID',
+      `sha512-crypt rounds must be an integer in ${minRounds}..${maxRounds}: ${rounds}`,
+      {
+        value: rounds,
+        hint: 'use the default 5000 or a larger value',
+      },
+    );
   }
   const p = Buffer.from(password, 'utf8');
   const s = Buffer.from(salt, 'ascii');
@@ -82,7 +90,10 @@ export function verifySha512Crypt(password: string, hash: string): boolean {
  * `"distroforge-sha512-crypt-salt\0" + user + "\0" + epoch + "\0" + password`.
  */
 export function deterministicSalt(user: string, password: string, epoch: number | undefined): string {
-  const digest = createHash('sha512').update(`distroforge-sha512-crypt-salt\0${user}\0${epoch ?? ''}\0`).update(password, 'utf8').digest();
+  const digest = createHash('sha512')
+    .update(`distroforge-sha512-crypt-salt\0${user}\0${epoch ?? ''}\0`)
+    .update(password, 'utf8')
+    .digest();
   let salt = '';
   for (let i = 0; i < 16; i++) salt += itoa64[(digest[i] as number) & 0x3f];
   return salt;
@@ -97,7 +108,8 @@ function sha512(...parts: Buffer[]): Buffer {
 /** `length` bytes made of `block` repeated (the spec's "for each block of 64 bytes" loops). */
 function repeatTo(block: Buffer, length: number): Buffer {
   const out = Buffer.alloc(length);
-  for (let offset = 0; offset < length; offset += block.length) block.copy(out, offset, 0, Math.min(block.length, length - offset));
+  for (let offset = 0; offset < length; offset += block.length)
+    block.copy(out, offset, 0, Math.min(block.length, length - offset));
   return out;
 }
 

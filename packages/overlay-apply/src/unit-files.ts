@@ -8,7 +8,12 @@ import type { RootWriter } from './root-writer.js';
  * minus /run): the first hit wins and its path, as written here (so `/lib/...` even on merged-usr),
  * becomes the symlink target, exactly as systemctl writes it.
  */
-export const unitSearchPath = ['/etc/systemd/system', '/usr/local/lib/systemd/system', '/lib/systemd/system', '/usr/lib/systemd/system'] as const;
+export const unitSearchPath = [
+  '/etc/systemd/system',
+  '/usr/local/lib/systemd/system',
+  '/lib/systemd/system',
+  '/usr/lib/systemd/system',
+] as const;
 
 export const unitConfigDir = '/etc/systemd/system';
 
@@ -23,7 +28,8 @@ export interface UnitName {
   template: string | undefined;
 }
 
-const unitPattern = /^([A-Za-z0-9:_.\\-]+?)(?:@([A-Za-z0-9:_.\\-]*))?\.(service|socket|target|device|mount|automount|swap|timer|path|slice|scope)$/;
+const unitPattern =
+  /^([A-Za-z0-9:_.\\-]+?)(?:@([A-Za-z0-9:_.\\-]*))?\.(service|socket|target|device|mount|automount|swap|timer|path|slice|scope)$/;
 
 export function isUnitName(name: string): boolean {
   return unitPattern.test(name);
@@ -31,9 +37,19 @@ export function isUnitName(name: string): boolean {
 
 export function parseUnitName(name: string): UnitName {
   const match = unitPattern.exec(name);
-  if (!match) throw new OverlayApplyError('ERR_OVERLAY_OPTIONS_INVALID', `not a unit name: ${name}`, { value: name, hint: 'unit names look like foo.service or getty@tty1.service' });
+  if (!match)
+    throw new OverlayApplyError('ERR_OVERLAY_OPTIONS_INVALID', `not a unit name: ${name}`, {
+      value: name,
+      hint: 'unit names look like foo.service or getty@tty1.service',
+    });
   const [, prefix, instance, suffix] = match as unknown as [string, string, string | undefined, string];
-  return { full: name, prefix, instance, suffix, template: instance === undefined ? undefined : `${prefix}@.${suffix}` };
+  return {
+    full: name,
+    prefix,
+    instance,
+    suffix,
+    template: instance === undefined ? undefined : `${prefix}@.${suffix}`,
+  };
 }
 
 export interface UnitFile {
@@ -76,7 +92,8 @@ export async function findUnitFile(writer: RootWriter, name: UnitName, hops = 0)
         const aliased = basename(target);
         if (aliased !== candidate && isUnitName(aliased) && hops < 8) {
           const real = parseUnitName(aliased);
-          const instance = real.instance === '' && name.instance ? `${real.prefix}@${name.instance}.${real.suffix}` : aliased;
+          const instance =
+            real.instance === '' && name.instance ? `${real.prefix}@${name.instance}.${real.suffix}` : aliased;
           return findUnitFile(writer, parseUnitName(instance), hops + 1);
         }
       }
@@ -92,7 +109,11 @@ export async function findUnitFile(writer: RootWriter, name: UnitName, hops = 0)
  * Checks, before anything is written, that every unit can be found in the root or will be
  * brought by the overlay (so an unknown unit does not leave a half-applied root behind).
  */
-export async function assertUnitsExist(writer: RootWriter, overlay: string | undefined, units: readonly string[]): Promise<void> {
+export async function assertUnitsExist(
+  writer: RootWriter,
+  overlay: string | undefined,
+  units: readonly string[],
+): Promise<void> {
   for (const unit of units) {
     const name = parseUnitName(unit);
     let found = false;
@@ -101,7 +122,12 @@ export async function assertUnitsExist(writer: RootWriter, overlay: string | und
         if (found) break;
         const located = await writer.locate(`${dir}/${candidate}`).catch(() => undefined);
         const inRoot = located !== undefined && (await writer.lstatIn(located)) !== undefined;
-        const inOverlay = overlay !== undefined && (await lstat(join(overlay, dir, candidate)).then(() => true, () => false));
+        const inOverlay =
+          overlay !== undefined &&
+          (await lstat(join(overlay, dir, candidate)).then(
+            () => true,
+            () => false,
+          ));
         found = inRoot || inOverlay;
       }
     }
@@ -131,8 +157,16 @@ export function parseInstallSection(text: string, name: UnitName): InstallSectio
     if (eq < 0) continue;
     const key = line.slice(0, eq).trim();
     const value = line.slice(eq + 1).trim();
-    const words = value.split(/\s+/).filter(Boolean).map((word) => expandSpecifiers(word, name));
-    const list = { WantedBy: install.wantedBy, RequiredBy: install.requiredBy, Alias: install.alias, Also: install.also }[key];
+    const words = value
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((word) => expandSpecifiers(word, name));
+    const list = {
+      WantedBy: install.wantedBy,
+      RequiredBy: install.requiredBy,
+      Alias: install.alias,
+      Also: install.also,
+    }[key];
     if (list) {
       if (words.length === 0) list.length = 0;
       else list.push(...words);

@@ -33,7 +33,9 @@ describe('users and groups', () => {
     expect(await read(dir, 'etc/group')).toBe(
       group.replace('sudo:x:27:\n', 'sudo:x:27:alice\n') + 'alice:x:1000:\nkvm:x:997:alice\nlibvirt:x:996:alice\n',
     );
-    expect(await read(dir, 'etc/gshadow')).toBe(gshadow.replace('sudo:*::\n', 'sudo:*::alice\n') + 'alice:!::\nkvm:!::alice\nlibvirt:!::alice\n');
+    expect(await read(dir, 'etc/gshadow')).toBe(
+      gshadow.replace('sudo:*::\n', 'sudo:*::alice\n') + 'alice:!::\nkvm:!::alice\nlibvirt:!::alice\n',
+    );
     const shadowLines = (await read(dir, 'etc/shadow')).split('\n');
     expect(shadowLines.slice(0, -2).join('\n') + '\n').toBe(shadow);
     const aliceShadow = shadowLines.at(-2)?.split(':') ?? [];
@@ -42,7 +44,13 @@ describe('users and groups', () => {
     // The hash is a real SHA-512 crypt of "live": glibc's crypt(3) agrees.
     const hash = aliceShadow[1] ?? '';
     expect(hash).toMatch(/^\$6\$[./0-9A-Za-z]{16}\$[./0-9A-Za-z]{86}$/);
-    const { stdout } = await execa('python3', ['-W', 'ignore', '-c', 'import crypt,sys; print(crypt.crypt("live", sys.argv[1]))', hash]);
+    const { stdout } = await execa('python3', [
+      '-W',
+      'ignore',
+      '-c',
+      'import crypt,sys; print(crypt.crypt("live", sys.argv[1]))',
+      hash,
+    ]);
     expect(stdout.trim()).toBe(hash);
 
     const entry = manifestLookup(manifest);
@@ -69,7 +77,13 @@ describe('users and groups', () => {
     expect(await snapshot(dir)).toEqual(before);
     expect(second.manifest).toEqual(first.manifest);
     // Even with another SOURCE_DATE_EPOCH, a plain password that still matches is kept.
-    const third = await applyProfile({ root: dir, manifest: first.manifest, machineId: 'keep', sourceDateEpoch: epoch + 86400 * 3, users: [alice] });
+    const third = await applyProfile({
+      root: dir,
+      manifest: first.manifest,
+      machineId: 'keep',
+      sourceDateEpoch: epoch + 86400 * 3,
+      users: [alice],
+    });
     expect(third.changes).toEqual([]);
   });
 
@@ -95,7 +109,11 @@ describe('users and groups', () => {
     const dir = await root();
     await writeFile(join(dir, 'etc/login.defs'), 'UID_MIN 2000\nGID_MIN 2000\nSYS_UID_MAX 500\nSYS_GID_MAX 500\n');
     await apply(dir, {
-      users: [{ name: 'svc', system: true }, { name: 'bob', uid: 1500, shell: '/bin/sh', gecos: 'Bob,,,' }, { name: 'carol', group: 'users', homeMode: '0755' }],
+      users: [
+        { name: 'svc', system: true },
+        { name: 'bob', uid: 1500, shell: '/bin/sh', gecos: 'Bob,,,' },
+        { name: 'carol', group: 'users', homeMode: '0755' },
+      ],
       groups: [{ name: 'builders', system: false }],
     });
     const lines = (await read(dir, 'etc/passwd')).split('\n');
@@ -110,7 +128,12 @@ describe('users and groups', () => {
   it('updates an existing user in place: root gets a given hash, locking adds "!"', async () => {
     const dir = await root();
     const hash = '$6$abc$K4v3HcZ8yAmpRfxML6S46NCcqy9r4/KdbQpFvqSWsBf4dgySOEOo1DHJTrmn2BsJK2aNmPN8Tfb826D2o9.z51';
-    const { manifest } = await apply(dir, { users: [{ name: 'root', password: { hash } }, { name: 'daemon', locked: true }] });
+    const { manifest } = await apply(dir, {
+      users: [
+        { name: 'root', password: { hash } },
+        { name: 'daemon', locked: true },
+      ],
+    });
     // Existing accounts' homes (/root, daemon's /usr/sbin) are not taken over.
     expect(manifest.entries.filter((e) => e.path.startsWith('/usr') || e.path.startsWith('/root'))).toEqual([]);
     const lines = (await read(dir, 'etc/shadow')).split('\n');
@@ -129,13 +152,26 @@ describe('users and groups', () => {
 
   it('refuses conflicting ids and unknown primary groups with typed errors', async () => {
     const dir = await root();
-    await expect(apply(dir, { users: [{ name: 'root', uid: 5 }] })).rejects.toMatchObject({ code: 'ERR_ACCOUNT_CONFLICT', value: 'root' });
-    await expect(apply(dir, { users: [{ name: 'eve', uid: 33 }] })).rejects.toMatchObject({ code: 'ERR_ACCOUNT_CONFLICT', value: 33 });
-    await expect(apply(dir, { groups: [{ name: 'sudo', gid: 28 }] })).rejects.toMatchObject({ code: 'ERR_ACCOUNT_CONFLICT' });
-    await expect(apply(dir, { users: [{ name: 'eve', group: 'nope' }] })).rejects.toMatchObject({ code: 'ERR_ACCOUNT_UNKNOWN', value: 'nope' });
+    await expect(apply(dir, { users: [{ name: 'root', uid: 5 }] })).rejects.toMatchObject({
+      code: 'ERR_ACCOUNT_CONFLICT',
+      value: 'root',
+    });
+    await expect(apply(dir, { users: [{ name: 'eve', uid: 33 }] })).rejects.toMatchObject({
+      code: 'ERR_ACCOUNT_CONFLICT',
+      value: 33,
+    });
+    await expect(apply(dir, { groups: [{ name: 'sudo', gid: 28 }] })).rejects.toMatchObject({
+      code: 'ERR_ACCOUNT_CONFLICT',
+    });
+    await expect(apply(dir, { users: [{ name: 'eve', group: 'nope' }] })).rejects.toMatchObject({
+      code: 'ERR_ACCOUNT_UNKNOWN',
+      value: 'nope',
+    });
     // Nothing was written by the failed attempts, not even the other settings of the same profile.
     const before = await snapshot(dir);
-    await expect(apply(dir, { hostname: 'h', motd: 'm\n', users: [{ name: 'eve', uid: 33 }] })).rejects.toMatchObject({ code: 'ERR_ACCOUNT_CONFLICT' });
+    await expect(apply(dir, { hostname: 'h', motd: 'm\n', users: [{ name: 'eve', uid: 33 }] })).rejects.toMatchObject({
+      code: 'ERR_ACCOUNT_CONFLICT',
+    });
     expect(await snapshot(dir)).toEqual(before);
     expect(await read(dir, 'etc/passwd')).toBe(passwd);
   });
@@ -146,7 +182,11 @@ describe('users and groups', () => {
       code: 'ERR_OVERLAY_OPTIONS_INVALID',
       value: 'users.1.name',
     });
-    await expect(apply(dir, { users: [{ name: 'x', homeMode: '700x' }] })).rejects.toMatchObject({ value: 'users.0.homeMode' });
-    await expect(apply(dir, { users: [{ name: 'x', password: { plain: 'a', salt: 'bad$' } }] })).rejects.toMatchObject({ code: 'ERR_OVERLAY_OPTIONS_INVALID' });
+    await expect(apply(dir, { users: [{ name: 'x', homeMode: '700x' }] })).rejects.toMatchObject({
+      value: 'users.0.homeMode',
+    });
+    await expect(apply(dir, { users: [{ name: 'x', password: { plain: 'a', salt: 'bad$' } }] })).rejects.toMatchObject({
+      code: 'ERR_OVERLAY_OPTIONS_INVALID',
+    });
   });
 });

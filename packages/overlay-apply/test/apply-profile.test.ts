@@ -46,7 +46,8 @@ async function root(): Promise<string> {
   return dir;
 }
 
-const withoutTimes = (snap: Record<string, string>) => Object.fromEntries(Object.entries(snap).map(([k, v]) => [k, v.replace(/ [\d.]+$/, '')]));
+const withoutTimes = (snap: Record<string, string>) =>
+  Object.fromEntries(Object.entries(snap).map(([k, v]) => [k, v.replace(/ [\d.]+$/, '')]));
 
 describe('applyProfile', () => {
   it('applies the acceptance profile', async () => {
@@ -63,8 +64,12 @@ describe('applyProfile', () => {
       '/multi-user.target.wants/hello.service -> /etc/systemd/system/hello.service',
       '/systemd-firstboot.service -> /dev/null',
     ]);
-    expect(await readFile(join(dir, 'etc/systemd/system/serial-getty@ttyS0.service.d/autologin.conf'), 'utf8')).toContain('--autologin root');
-    expect(await readFile(join(dir, 'etc/modprobe.d/distroforge.conf'), 'utf8')).toContain('options kvm ignore_msrs=1\n');
+    expect(
+      await readFile(join(dir, 'etc/systemd/system/serial-getty@ttyS0.service.d/autologin.conf'), 'utf8'),
+    ).toContain('--autologin root');
+    expect(await readFile(join(dir, 'etc/modprobe.d/distroforge.conf'), 'utf8')).toContain(
+      'options kvm ignore_msrs=1\n',
+    );
     // The permissions map wins over the overlay's own mode, in the manifest; the disk keeps 0700.
     expect(entry('/usr/local/bin/hello')).toMatchObject({ uid: 0, gid: 0, mode: 0o755 });
     expect((await stat(join(dir, 'usr/local/bin/hello'))).mode & 0o777).toBe(0o700);
@@ -83,7 +88,10 @@ describe('applyProfile', () => {
     expect(second.manifest).toEqual(first.manifest);
     expect(await snapshot(dir)).toEqual(before);
     // A manifest written by hand with another key order is the same manifest.
-    const reordered = { ...first.manifest, entries: first.manifest.entries.map((e) => Object.fromEntries(Object.entries(e).reverse()) as typeof e) };
+    const reordered = {
+      ...first.manifest,
+      entries: first.manifest.entries.map((e) => Object.fromEntries(Object.entries(e).reverse()) as typeof e),
+    };
     expect((await applyProfile({ ...profile(dir), manifest: reordered })).changes).toEqual([]);
   });
 
@@ -109,8 +117,12 @@ describe('applyProfile', () => {
   it('an unknown unit or zone is refused before anything is written', async () => {
     const dir = await root();
     const before = await snapshot(dir);
-    await expect(applyProfile({ ...profile(dir), timezone: 'Nowhere/City' })).rejects.toMatchObject({ code: 'ERR_TIMEZONE_UNKNOWN' });
-    await expect(applyProfile({ ...profile(dir), services: { enable: ['hello.service', 'libvirtd.service'] } })).rejects.toMatchObject({
+    await expect(applyProfile({ ...profile(dir), timezone: 'Nowhere/City' })).rejects.toMatchObject({
+      code: 'ERR_TIMEZONE_UNKNOWN',
+    });
+    await expect(
+      applyProfile({ ...profile(dir), services: { enable: ['hello.service', 'libvirtd.service'] } }),
+    ).rejects.toMatchObject({
       code: 'ERR_UNIT_UNKNOWN',
       value: 'libvirtd.service',
     });
@@ -120,9 +132,16 @@ describe('applyProfile', () => {
   it('checkProfile refuses what applyProfile would, writing nothing, and passes a good profile without applying it', async () => {
     const dir = await root();
     const before = await snapshot(dir);
-    await expect(checkProfile({ ...profile(dir), services: { enable: ['libvirtd.service'] } })).rejects.toMatchObject({ code: 'ERR_UNIT_UNKNOWN', value: 'libvirtd.service' });
-    await expect(checkProfile({ ...profile(dir), timezone: 'Nowhere/City' })).rejects.toMatchObject({ code: 'ERR_TIMEZONE_UNKNOWN' });
-    await expect(checkProfile({ ...profile(dir), autologin: { user: 'nobody-here', consoles: ['ttyS0'], enable: true } })).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_/) });
+    await expect(checkProfile({ ...profile(dir), services: { enable: ['libvirtd.service'] } })).rejects.toMatchObject({
+      code: 'ERR_UNIT_UNKNOWN',
+      value: 'libvirtd.service',
+    });
+    await expect(checkProfile({ ...profile(dir), timezone: 'Nowhere/City' })).rejects.toMatchObject({
+      code: 'ERR_TIMEZONE_UNKNOWN',
+    });
+    await expect(
+      checkProfile({ ...profile(dir), autologin: { user: 'nobody-here', consoles: ['ttyS0'], enable: true } }),
+    ).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_/) });
     await expect(checkProfile(profile(dir))).resolves.toBeUndefined();
     expect(await snapshot(dir)).toEqual(before);
   });
@@ -136,16 +155,28 @@ describe('an archiso-style overlay that ships its own /etc/passwd', () => {
     await mkdir(join(own, 'etc'));
     const shipped = 'root:x:0:0:root:/root:/usr/bin/zsh\narch:x:1000:1000::/home/arch:/usr/bin/zsh\n';
     await writeFile(join(own, 'etc/passwd'), shipped);
-    const { changes } = await applyProfile({ root: dir, manifest: emptyManifest(), overlay: own, machineId: 'keep', users: [{ name: 'arch', uid: 1000 }, { name: 'bob' }] });
+    const { changes } = await applyProfile({
+      root: dir,
+      manifest: emptyManifest(),
+      overlay: own,
+      machineId: 'keep',
+      users: [{ name: 'arch', uid: 1000 }, { name: 'bob' }],
+    });
     expect(await readFile(join(dir, 'etc/passwd'), 'utf8')).toBe(`${shipped}bob:x:1001:1001::/home/bob:/bin/bash\n`);
     expect(changes).toContainEqual({ path: '/etc/passwd', action: 'updated' });
     await expect(
-      applyProfile({ root: dir, manifest: emptyManifest(), overlay: own, machineId: 'keep', users: [{ name: 'arch', uid: 1001 }] }),
+      applyProfile({
+        root: dir,
+        manifest: emptyManifest(),
+        overlay: own,
+        machineId: 'keep',
+        users: [{ name: 'arch', uid: 1001 }],
+      }),
     ).rejects.toMatchObject({ code: 'ERR_ACCOUNT_CONFLICT', value: 'arch' });
   });
 });
 
-describe('on the host\'s own Debian account files', () => {
+describe("on the host's own Debian account files", () => {
   it('keeps every real passwd/group line and login.defs ranges, appending ours', async () => {
     const dir = await makeFixtureRoot();
     cleanup.push(dir);
@@ -155,10 +186,17 @@ describe('on the host\'s own Debian account files', () => {
       original[name] = await readFile(`/etc/${name}`, 'utf8');
       await writeFile(join(dir, 'etc', name), original[name] as string);
     }
-    const { changes } = await applyProfile({ root: dir, manifest: emptyManifest(), machineId: 'keep', users: [{ name: 'zz-forge-test', groups: ['kvm'] }] });
+    const { changes } = await applyProfile({
+      root: dir,
+      manifest: emptyManifest(),
+      machineId: 'keep',
+      users: [{ name: 'zz-forge-test', groups: ['kvm'] }],
+    });
     const passwd = await readFile(join(dir, 'etc/passwd'), 'utf8');
     expect(passwd.startsWith(original.passwd as string)).toBe(true);
-    expect(passwd.slice((original.passwd as string).length)).toMatch(/^zz-forge-test:x:\d+:\d+::\/home\/zz-forge-test:\/bin\/bash\n$/);
+    expect(passwd.slice((original.passwd as string).length)).toMatch(
+      /^zz-forge-test:x:\d+:\d+::\/home\/zz-forge-test:\/bin\/bash\n$/,
+    );
     const groupText = await readFile(join(dir, 'etc/group'), 'utf8');
     const kvmLine = (original.group as string).split('\n').find((l) => l.startsWith('kvm:'));
     if (kvmLine === undefined) expect(groupText).toMatch(/\nkvm:x:\d+:zz-forge-test\n/);

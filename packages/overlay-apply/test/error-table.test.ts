@@ -7,7 +7,11 @@ import { expect, it } from 'vitest';
 import { readmeErrorTableProblems } from '../../../tools/testing/readme-error-table.mjs';
 
 it("the README's error table matches the code list and its hints", async () => {
-  const own = { codes: overlayErrorCodes, hint: (code: string) => new OverlayApplyError(code as OverlayErrorCode, '').hint, exports: overlay };
+  const own = {
+    codes: overlayErrorCodes,
+    hint: (code: string) => new OverlayApplyError(code as OverlayErrorCode, '').hint,
+    exports: overlay,
+  };
   expect(await readmeErrorTableProblems(join(import.meta.dirname, '..'), own)).toEqual([]);
 });
 

@@ -124,7 +124,18 @@ async function put(root: string, path: string, content: string | Buffer, mode = 
 
 export async function makeFixtureRoot(prefix = 'overlay-apply-root-', parent = tmpdir()): Promise<string> {
   const root = await mkdtemp(join(parent, prefix));
-  for (const dir of ['usr/bin', 'usr/sbin', 'usr/lib/systemd/system', 'etc/systemd/system', 'run', 'home', 'root', 'var', 'tmp', 'dev']) {
+  for (const dir of [
+    'usr/bin',
+    'usr/sbin',
+    'usr/lib/systemd/system',
+    'etc/systemd/system',
+    'run',
+    'home',
+    'root',
+    'var',
+    'tmp',
+    'dev',
+  ]) {
     await mkdir(join(root, dir), { recursive: true });
   }
   for (const link of ['bin', 'sbin', 'lib']) await symlink(`usr/${link}`, join(root, link));
@@ -133,7 +144,11 @@ export async function makeFixtureRoot(prefix = 'overlay-apply-root-', parent = t
   await put(root, '/etc/shadow', shadow, 0o640);
   await put(root, '/etc/gshadow', gshadow, 0o640);
   await put(root, '/etc/login.defs', loginDefs);
-  await put(root, '/etc/hosts', '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\nff02::1\t\tip6-allnodes\nff02::2\t\tip6-allrouters\n');
+  await put(
+    root,
+    '/etc/hosts',
+    '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\nff02::1\t\tip6-allnodes\nff02::2\t\tip6-allrouters\n',
+  );
   await put(root, '/etc/fstab', '# UNCONFIGURED FSTAB FOR BASE SYSTEM\n');
   await put(root, '/etc/skel/.bashrc', '# ~/.bashrc: executed by bash(1) for non-login shells.\n');
   await put(root, '/etc/skel/.profile', '# ~/.profile: executed by the command interpreter for login shells.\n');
@@ -143,8 +158,16 @@ export async function makeFixtureRoot(prefix = 'overlay-apply-root-', parent = t
   await mkdir(join(root, 'run/systemd/resolve'), { recursive: true });
   await put(root, '/run/systemd/resolve/stub-resolv.conf', 'nameserver 127.0.0.53\n');
   await symlink('../run/systemd/resolve/stub-resolv.conf', join(root, 'etc/resolv.conf'));
-  await put(root, '/usr/share/zoneinfo/Europe/Berlin', existsSync('/usr/share/zoneinfo/Europe/Berlin') ? await readFile('/usr/share/zoneinfo/Europe/Berlin') : 'TZif2');
-  await put(root, '/usr/share/zoneinfo/Etc/UTC', existsSync('/usr/share/zoneinfo/Etc/UTC') ? await readFile('/usr/share/zoneinfo/Etc/UTC') : 'TZif2');
+  await put(
+    root,
+    '/usr/share/zoneinfo/Europe/Berlin',
+    existsSync('/usr/share/zoneinfo/Europe/Berlin') ? await readFile('/usr/share/zoneinfo/Europe/Berlin') : 'TZif2',
+  );
+  await put(
+    root,
+    '/usr/share/zoneinfo/Etc/UTC',
+    existsSync('/usr/share/zoneinfo/Etc/UTC') ? await readFile('/usr/share/zoneinfo/Etc/UTC') : 'TZif2',
+  );
   for (const [name, fallback] of Object.entries(hostUnits)) {
     const host = `/lib/systemd/system/${name}`;
     if (hostHasDebianUnits && existsSync(host)) await copyFile(host, join(root, 'usr/lib/systemd/system', name));
@@ -169,7 +192,10 @@ export async function snapshot(dir: string): Promise<Record<string, string>> {
       else if (stats.isDirectory()) {
         out[path] = `dir ${(stats.mode & 0o7777).toString(8)}`;
         await walk(path);
-      } else out[path] = `file ${(stats.mode & 0o7777).toString(8)} ${createHash('sha256').update(await readFile(join(dir, path))).digest('hex')} ${stats.mtimeMs}`;
+      } else
+        out[path] = `file ${(stats.mode & 0o7777).toString(8)} ${createHash('sha256')
+          .update(await readFile(join(dir, path)))
+          .digest('hex')} ${stats.mtimeMs}`;
     }
   }
   await walk('');

@@ -20,10 +20,17 @@ const { manifest, changes } = await applyProfile({
   services: { defaultTarget: 'multi-user.target' },
 });
 if ((await readFile(join(root, 'etc/hostname'), 'utf8')) !== 'smoke\n') throw new Error('hostname not written');
-if ((await readlink(join(root, 'etc/systemd/system/default.target'))) !== '/usr/lib/systemd/system/multi-user.target') throw new Error('default target');
-if (!manifest.entries.some((e) => e.path === '/home/smoke' && e.uid === 1000)) throw new Error('home not owned in manifest');
-if (sha512Crypt('x', { salt: 'abc' }) !== '$6$abc$K4v3HcZ8yAmpRfxML6S46NCcqy9r4/KdbQpFvqSWsBf4dgySOEOo1DHJTrmn2BsJK2aNmPN8Tfb826D2o9.z51') throw new Error('sha512-crypt');
+if ((await readlink(join(root, 'etc/systemd/system/default.target'))) !== '/usr/lib/systemd/system/multi-user.target')
+  throw new Error('default target');
+if (!manifest.entries.some((e) => e.path === '/home/smoke' && e.uid === 1000))
+  throw new Error('home not owned in manifest');
+if (
+  sha512Crypt('x', { salt: 'abc' }) !==
+  '$6$abc$K4v3HcZ8yAmpRfxML6S46NCcqy9r4/KdbQpFvqSWsBf4dgySOEOo1DHJTrmn2BsJK2aNmPN8Tfb826D2o9.z51'
+)
+  throw new Error('sha512-crypt');
 const error = await applyProfile({ root, manifest, services: { enable: ['nope.service'] } }).catch((e) => e);
-if (!(error instanceof OverlayApplyError) || error.code !== 'ERR_UNIT_UNKNOWN') throw new Error('expected ERR_UNIT_UNKNOWN');
+if (!(error instanceof OverlayApplyError) || error.code !== 'ERR_UNIT_UNKNOWN')
+  throw new Error('expected ERR_UNIT_UNKNOWN');
 await rm(root, { recursive: true });
 console.log(`overlay-apply ok: ${changes.length} changes`);

@@ -78,7 +78,9 @@ describe('overlay and symlinks: never outside the root', () => {
       expect(await readFile(join(root, 'etc', name), 'utf8')).toBe(`overlay ${name}\n`);
     }
     expect(await readlink(join(root, 'etc/rel-link'))).toBe('abs');
-    expect(changes).toEqual(expect.arrayContaining(['/etc/abs', '/etc/rel', '/etc/rel-link'].map((path) => ({ path, action: 'replaced' }))));
+    expect(changes).toEqual(
+      expect.arrayContaining(['/etc/abs', '/etc/rel', '/etc/rel-link'].map((path) => ({ path, action: 'replaced' }))),
+    );
   });
 
   it('an overlay directory under a root symlink that climbs out of the root is refused, the host untouched', async () => {
@@ -86,7 +88,10 @@ describe('overlay and symlinks: never outside the root', () => {
     await symlink(climbing(outside), join(root, 'etc/foo'));
     await put(overlay, 'etc/foo/sentinel', 'overlay data\n');
     await put(overlay, 'etc/foo/sub/new', 'x');
-    await expect(applyOverlay({ root, overlay, manifest: emptyManifest() })).rejects.toMatchObject({ code: 'ERR_OVERLAY_PATH_ESCAPE', path: '/etc/foo' });
+    await expect(applyOverlay({ root, overlay, manifest: emptyManifest() })).rejects.toMatchObject({
+      code: 'ERR_OVERLAY_PATH_ESCAPE',
+      path: '/etc/foo',
+    });
     await untouched();
   });
 
@@ -121,7 +126,9 @@ describe('overlay and symlinks: never outside the root', () => {
     await symlink(climbing(outside), join(climbingOverlay, 'etc/hop2'));
     await symlink('etc/hop2', join(root, 'zy'));
     await put(climbingOverlay, 'zy/sentinel', 'overlay data\n');
-    await expect(applyOverlay({ root, overlay: climbingOverlay, manifest: emptyManifest() })).rejects.toMatchObject({ code: 'ERR_OVERLAY_PATH_ESCAPE' });
+    await expect(applyOverlay({ root, overlay: climbingOverlay, manifest: emptyManifest() })).rejects.toMatchObject({
+      code: 'ERR_OVERLAY_PATH_ESCAPE',
+    });
     await untouched();
   });
 
@@ -130,10 +137,21 @@ describe('overlay and symlinks: never outside the root', () => {
     const profile = await temp('overlay-apply-profile-');
     await symlink(outside, join(profile, 'airootfs'));
     const rootBefore = await snapshot(root);
-    for (const overlay of [join(profile, 'airootfs'), `${join(profile, 'airootfs')}/`, `${join(profile, 'airootfs')}/.`]) {
+    for (const overlay of [
+      join(profile, 'airootfs'),
+      `${join(profile, 'airootfs')}/`,
+      `${join(profile, 'airootfs')}/.`,
+    ]) {
       const error = await applyOverlay({ root, overlay, manifest: emptyManifest() }).catch((e: unknown) => e);
-      expect(error).toMatchObject({ code: 'ERR_OVERLAY_SOURCE_SYMLINK', path: overlay, value: outside, hint: expect.stringContaining('real directory') });
-      await expect(applyProfile({ root, overlay, manifest: emptyManifest(), hostname: 'x' })).rejects.toMatchObject({ code: 'ERR_OVERLAY_SOURCE_SYMLINK' });
+      expect(error).toMatchObject({
+        code: 'ERR_OVERLAY_SOURCE_SYMLINK',
+        path: overlay,
+        value: outside,
+        hint: expect.stringContaining('real directory'),
+      });
+      await expect(applyProfile({ root, overlay, manifest: emptyManifest(), hostname: 'x' })).rejects.toMatchObject({
+        code: 'ERR_OVERLAY_SOURCE_SYMLINK',
+      });
     }
     expect(await snapshot(root)).toEqual(rootBefore);
     await untouched();

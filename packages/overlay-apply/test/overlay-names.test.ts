@@ -68,7 +68,9 @@ describe('file names and paths', () => {
     });
     await rm(join(overlay, 'etc', 'far'), { recursive: true });
     const key = `/etc/${'€'.repeat(86)}`; // 258 bytes, only 86 characters
-    await expect(applyOverlay({ root, overlay, manifest: emptyManifest(), permissions: { [key]: '0:0:0644' } })).rejects.toMatchObject({
+    await expect(
+      applyOverlay({ root, overlay, manifest: emptyManifest(), permissions: { [key]: '0:0:0644' } }),
+    ).rejects.toMatchObject({
       code: 'ERR_OVERLAY_NAME_TOO_LONG',
       path: key,
     });
@@ -101,17 +103,24 @@ describe('file names and paths', () => {
     ['a newline', Buffer.from('bad\nname'), 'contains a line break'],
     ['a carriage return', Buffer.from('bad\rname'), 'contains a line break'],
     ['bytes that are not UTF-8', Buffer.from([0x62, 0x61, 0x64, 0xff, 0xfe]), 'is not valid UTF-8'],
-  ])('a name with %s is ERR_OVERLAY_UNSAFE_NAME naming the path, before anything is written', async (_what, name, reason) => {
-    const { root, overlay } = await fixture();
-    await writeFile(join(overlay, 'etc', 'a-good-file'), 'x'); // sorts first: would be written by a lazy check
-    await mkdir(join(overlay, 'usr/share'), { recursive: true });
-    await writeFile(Buffer.concat([Buffer.from(join(overlay, 'usr/share/')), name]), 'x');
-    const before = await snapshot(root);
-    for (const apply of [applyOverlay, applyProfile]) {
-      const error = await apply({ root, overlay, manifest: emptyManifest() }).catch((e: unknown) => e);
-      expect(error).toMatchObject({ code: 'ERR_OVERLAY_UNSAFE_NAME', path: join(overlay, 'usr/share', name.toString('utf8')), hint: expect.stringContaining('rename') });
-      expect((error as Error).message).toContain(reason);
-    }
-    expect(await snapshot(root)).toEqual(before);
-  });
+  ])(
+    'a name with %s is ERR_OVERLAY_UNSAFE_NAME naming the path, before anything is written',
+    async (_what, name, reason) => {
+      const { root, overlay } = await fixture();
+      await writeFile(join(overlay, 'etc', 'a-good-file'), 'x'); // sorts first: would be written by a lazy check
+      await mkdir(join(overlay, 'usr/share'), { recursive: true });
+      await writeFile(Buffer.concat([Buffer.from(join(overlay, 'usr/share/')), name]), 'x');
+      const before = await snapshot(root);
+      for (const apply of [applyOverlay, applyProfile]) {
+        const error = await apply({ root, overlay, manifest: emptyManifest() }).catch((e: unknown) => e);
+        expect(error).toMatchObject({
+          code: 'ERR_OVERLAY_UNSAFE_NAME',
+          path: join(overlay, 'usr/share', name.toString('utf8')),
+          hint: expect.stringContaining('rename'),
+        });
+        expect((error as Error).message).toContain(reason);
+      }
+      expect(await snapshot(root)).toEqual(before);
+    },
+  );
 });

@@ -38,16 +38,30 @@ describe('applyOverlay', () => {
     await symlink('/nonexistent/absolute', join(overlay, 'etc/dangling'));
     await link(join(overlay, 'usr/local/bin/launch-macos.sh'), join(overlay, 'usr/local/bin/launch-hard'));
 
-    const { manifest, changes } = await applyOverlay({ root, overlay, manifest: emptyManifest(), sourceDateEpoch: epoch });
+    const { manifest, changes } = await applyOverlay({
+      root,
+      overlay,
+      manifest: emptyManifest(),
+      sourceDateEpoch: epoch,
+    });
     const entry = manifestLookup(manifest);
     expect((await stat(join(root, 'usr/local/bin/launch-macos.sh'))).mode & 0o7777).toBe(0o750);
     expect((await stat(join(root, 'usr/local/bin/setuid-tool'))).mode & 0o7777).toBe(0o4755);
     expect((await stat(join(root, 'srv/private'))).mode & 0o7777).toBe(0o710);
     expect(await readlink(join(root, 'usr/local/bin/launch'))).toBe('launch-macos.sh');
     expect(await readlink(join(root, 'etc/dangling'))).toBe('/nonexistent/absolute');
-    const [a, b] = await Promise.all([stat(join(root, 'usr/local/bin/launch-macos.sh')), stat(join(root, 'usr/local/bin/launch-hard'))]);
+    const [a, b] = await Promise.all([
+      stat(join(root, 'usr/local/bin/launch-macos.sh')),
+      stat(join(root, 'usr/local/bin/launch-hard')),
+    ]);
     expect(b.ino).toBe(a.ino);
-    expect(entry('/usr/local/bin/launch-macos.sh')).toEqual({ path: '/usr/local/bin/launch-macos.sh', type: 'file', uid: 0, gid: 0, mode: 0o750 });
+    expect(entry('/usr/local/bin/launch-macos.sh')).toEqual({
+      path: '/usr/local/bin/launch-macos.sh',
+      type: 'file',
+      uid: 0,
+      gid: 0,
+      mode: 0o750,
+    });
     expect(entry('/usr/local/bin/setuid-tool')).toMatchObject({ mode: 0o4755 });
     expect(entry('/etc/sysctl.d/99-macpro.conf')).toMatchObject({ uid: 0, gid: 0, mode: 0o600 });
     expect(entry('/srv/private')).toEqual({ path: '/srv/private', type: 'dir', uid: 0, gid: 0, mode: 0o710 });
@@ -96,7 +110,9 @@ describe('applyOverlay', () => {
     dirs.push(outside);
     await symlink(`../../../../../../../../..${outside}`, join(root, 'etc/evil'));
     await put(overlay, 'etc/evil/payload', 'x');
-    await expect(applyOverlay({ root, overlay, manifest: emptyManifest() })).rejects.toMatchObject({ code: 'ERR_OVERLAY_PATH_ESCAPE' });
+    await expect(applyOverlay({ root, overlay, manifest: emptyManifest() })).rejects.toMatchObject({
+      code: 'ERR_OVERLAY_PATH_ESCAPE',
+    });
     await expect(stat(join(outside, 'payload'))).rejects.toThrow();
   });
 
@@ -109,7 +125,11 @@ describe('applyOverlay', () => {
       root,
       overlay,
       manifest: emptyManifest(),
-      permissions: { '/etc/secret': '0:shadow:0750', '/root/.ssh/authorized_keys': 'root:root:0600', '/etc/shadow': '0:42:0640' },
+      permissions: {
+        '/etc/secret': '0:shadow:0750',
+        '/root/.ssh/authorized_keys': 'root:root:0600',
+        '/etc/shadow': '0:42:0640',
+      },
     });
     const entry = manifestLookup(manifest);
     expect(entry('/etc/secret')).toMatchObject({ uid: 0, gid: 42, mode: 0o750 });
@@ -118,11 +138,15 @@ describe('applyOverlay', () => {
     expect(entry('/root/.ssh/authorized_keys')).toMatchObject({ uid: 0, gid: 0, mode: 0o600 });
     expect(entry('/etc/shadow')).toEqual({ path: '/etc/shadow', uid: 0, gid: 42, mode: 0o640 });
     expect((await stat(join(root, 'etc/secret/key'))).mode & 0o777).toBe(0o644);
-    await expect(applyOverlay({ root, overlay, manifest: emptyManifest(), permissions: { '/etc/secret': 'nobody:nope:0750' } })).rejects.toMatchObject({
+    await expect(
+      applyOverlay({ root, overlay, manifest: emptyManifest(), permissions: { '/etc/secret': 'nobody:nope:0750' } }),
+    ).rejects.toMatchObject({
       code: 'ERR_OVERLAY_OPTIONS_INVALID',
       value: 'permissions./etc/secret',
     });
-    await expect(applyOverlay({ root, overlay, manifest: emptyManifest(), permissions: { '/not/there': '0:0:0644' } })).rejects.toMatchObject({
+    await expect(
+      applyOverlay({ root, overlay, manifest: emptyManifest(), permissions: { '/not/there': '0:0:0644' } }),
+    ).rejects.toMatchObject({
       code: 'ERR_OVERLAY_PERMISSION_TARGET_MISSING',
     });
   });
@@ -144,8 +168,14 @@ describe('applyOverlay', () => {
   it('rejects fifos in the overlay and a missing overlay or root', async () => {
     const { root, overlay } = await fixture();
     await execa('mkfifo', [join(overlay, 'pipe')]);
-    await expect(applyOverlay({ root, overlay, manifest: emptyManifest() })).rejects.toMatchObject({ code: 'ERR_OVERLAY_UNSUPPORTED_FILE' });
-    await expect(applyOverlay({ root, overlay: join(overlay, 'nope'), manifest: emptyManifest() })).rejects.toMatchObject({ code: 'ERR_OVERLAY_SOURCE_MISSING' });
-    await expect(applyOverlay({ root: join(root, 'nope'), overlay, manifest: emptyManifest() })).rejects.toMatchObject({ code: 'ERR_OVERLAY_ROOT_MISSING' });
+    await expect(applyOverlay({ root, overlay, manifest: emptyManifest() })).rejects.toMatchObject({
+      code: 'ERR_OVERLAY_UNSUPPORTED_FILE',
+    });
+    await expect(
+      applyOverlay({ root, overlay: join(overlay, 'nope'), manifest: emptyManifest() }),
+    ).rejects.toMatchObject({ code: 'ERR_OVERLAY_SOURCE_MISSING' });
+    await expect(applyOverlay({ root: join(root, 'nope'), overlay, manifest: emptyManifest() })).rejects.toMatchObject({
+      code: 'ERR_OVERLAY_ROOT_MISSING',
+    });
   });
 });

@@ -33,7 +33,10 @@ it('the README example is the file in examples/ and prints what the README shows
 });
 
 it('works as an unprivileged user (run as nobody when the tests run as root)', async () => {
-  const asNobody = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath] : [process.execPath];
+  const asNobody =
+    process.getuid?.() === 0
+      ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath]
+      : [process.execPath];
   const [command, ...args] = asNobody as [string, ...string[]];
   const { stdout } = await execa(command, [...args, bundle], { cwd: '/', timeout: 60_000 });
   expect(stdout).toBe((await readmeOutput()).shown);

@@ -6,9 +6,30 @@ import { parseLoginDefs } from '../src/login-defs.js';
 
 describe('option schemas', () => {
   it('convert to a JSON Schema (input side) for the CLI profile schema', () => {
-    const schema = z.toJSONSchema(profileSettingsSchema, { io: 'input' }) as { properties: Record<string, unknown>; additionalProperties?: unknown };
+    const schema = z.toJSONSchema(profileSettingsSchema, { io: 'input' }) as {
+      properties: Record<string, unknown>;
+      additionalProperties?: unknown;
+    };
     expect(Object.keys(schema.properties).sort()).toEqual(
-      ['autologin', 'firstboot', 'fstab', 'groups', 'hostname', 'locale', 'machineId', 'modules', 'moduleOptions', 'motd', 'osRelease', 'overlay', 'permissions', 'services', 'sysctl', 'timezone', 'users'].sort(),
+      [
+        'autologin',
+        'firstboot',
+        'fstab',
+        'groups',
+        'hostname',
+        'locale',
+        'machineId',
+        'modules',
+        'moduleOptions',
+        'motd',
+        'osRelease',
+        'overlay',
+        'permissions',
+        'services',
+        'sysctl',
+        'timezone',
+        'users',
+      ].sort(),
     );
     expect(schema.additionalProperties).toBe(false);
   });
@@ -33,7 +54,9 @@ describe('account file editing', () => {
     expect(file.toString()).toBe(text);
     file.set(['bin', 'x', '2', '2', 'bin', '/bin', '/bin/sh']);
     file.set(['new', 'x', '1000', '1000', '', '/home/new', '/bin/bash']);
-    expect(file.toString()).toBe('# comment\nroot:x:0:0:root:/root:/bin/bash\n+@netgroup::::::\nbin:x:2:2:bin:/bin:/bin/sh\nnew:x:1000:1000::/home/new:/bin/bash\n');
+    expect(file.toString()).toBe(
+      '# comment\nroot:x:0:0:root:/root:/bin/bash\n+@netgroup::::::\nbin:x:2:2:bin:/bin:/bin/sh\nnew:x:1000:1000::/home/new:/bin/bash\n',
+    );
     expect(file.entries().map((f) => f[0])).toEqual(['root', 'bin', 'new']);
   });
 

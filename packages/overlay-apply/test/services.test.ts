@@ -32,8 +32,10 @@ async function systemctl(root: string, ...args: string[]): Promise<void> {
   await execa('systemctl', [`--root=${root}`, ...args], { timeout: 30_000 });
 }
 
-const services = (root: string, s: { enable?: string[]; disable?: string[]; mask?: string[]; defaultTarget?: string }) =>
-  applyProfile({ root, manifest: emptyManifest(), services: s, machineId: 'keep', sourceDateEpoch: epoch });
+const services = (
+  root: string,
+  s: { enable?: string[]; disable?: string[]; mask?: string[]; defaultTarget?: string },
+) => applyProfile({ root, manifest: emptyManifest(), services: s, machineId: 'keep', sourceDateEpoch: epoch });
 
 describe('systemd units without systemctl, compared with systemctl --root', () => {
   const enableCases: string[][] = [
@@ -61,14 +63,18 @@ describe('systemd units without systemctl, compared with systemctl --root', () =
     const [ours, theirs] = await pair();
     await systemctl(theirs, 'mask', 'systemd-firstboot.service', 'not-installed.service');
     await systemctl(theirs, 'set-default', 'multi-user.target');
-    await services(ours, { mask: ['systemd-firstboot.service', 'not-installed.service'], defaultTarget: 'multi-user.target' });
+    await services(ours, {
+      mask: ['systemd-firstboot.service', 'not-installed.service'],
+      defaultTarget: 'multi-user.target',
+    });
     expect(await unitLinks(ours)).toEqual(await unitLinks(theirs));
     expect(await unitLinks(ours)).toContain('/default.target -> /lib/systemd/system/multi-user.target');
   });
 
   it('disable removes what enable made, as systemctl does', async () => {
     const [ours, theirs] = await pair();
-    for (const root of [ours, theirs]) await systemctl(root, 'enable', 'fancy.service', 'getty@tty1.service', 'systemd-networkd.service');
+    for (const root of [ours, theirs])
+      await systemctl(root, 'enable', 'fancy.service', 'getty@tty1.service', 'systemd-networkd.service');
     await systemctl(theirs, 'disable', 'fancy.service', 'systemd-networkd.service');
     const result = await services(ours, { disable: ['fancy.service', 'systemd-networkd.service'] });
     expect(await unitLinks(ours)).toEqual(await unitLinks(theirs));
@@ -77,11 +83,14 @@ describe('systemd units without systemctl, compared with systemctl --root', () =
 
   it('enables a unit of the overlay in /etc/systemd/system', async () => {
     const [ours, theirs] = await pair();
-    const unit = '[Unit]\nDescription=Hello\n\n[Service]\nExecStart=/bin/echo hello\n\n[Install]\nWantedBy=multi-user.target\n';
+    const unit =
+      '[Unit]\nDescription=Hello\n\n[Service]\nExecStart=/bin/echo hello\n\n[Install]\nWantedBy=multi-user.target\n';
     for (const root of [ours, theirs]) await writeFile(join(root, 'etc/systemd/system/hello.service'), unit);
     await systemctl(theirs, 'enable', 'hello.service');
     await services(ours, { enable: ['hello.service'] });
-    expect(await unitLinks(ours)).toEqual(['/multi-user.target.wants/hello.service -> /etc/systemd/system/hello.service']);
+    expect(await unitLinks(ours)).toEqual([
+      '/multi-user.target.wants/hello.service -> /etc/systemd/system/hello.service',
+    ]);
     expect(await unitLinks(ours)).toEqual(await unitLinks(theirs));
   });
 
@@ -97,7 +106,10 @@ describe('systemd units without systemctl, compared with systemctl --root', () =
     const error = await services(ours, { enable: ['nope.service'] }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ERR_UNIT_UNKNOWN', value: 'nope.service' });
     expect(String((error as Error).message)).toContain('nope.service');
-    await expect(services(ours, { defaultTarget: 'nope.target' })).rejects.toMatchObject({ code: 'ERR_UNIT_UNKNOWN', value: 'nope.target' });
+    await expect(services(ours, { defaultTarget: 'nope.target' })).rejects.toMatchObject({
+      code: 'ERR_UNIT_UNKNOWN',
+      value: 'nope.target',
+    });
     await expect(services(ours, { disable: ['gone.service'] })).rejects.toMatchObject({ code: 'ERR_UNIT_UNKNOWN' });
   });
 
@@ -108,7 +120,10 @@ describe('systemd units without systemctl, compared with systemctl --root', () =
     await symlink('/dev/null', join(ours, 'etc/systemd/system/fancy.service'));
     await expect(services(ours, { enable: ['fancy.service'] })).rejects.toMatchObject({ code: 'ERR_UNIT_MASKED' });
     // Masked by the distribution itself (Debian ships hwclock.service -> /dev/null).
-    await expect(services(ours, { enable: ['hwclock.service'] })).rejects.toMatchObject({ code: 'ERR_UNIT_MASKED', value: 'hwclock.service' });
+    await expect(services(ours, { enable: ['hwclock.service'] })).rejects.toMatchObject({
+      code: 'ERR_UNIT_MASKED',
+      value: 'hwclock.service',
+    });
   });
 
   it('refuses an alias another unit already holds, as systemctl does', async () => {
@@ -131,7 +146,10 @@ describe('systemd units without systemctl, compared with systemctl --root', () =
 
   it('enabling twice reports no changes the second time', async () => {
     const [ours] = await pair();
-    const first = await services(ours, { enable: ['fancy.service', 'getty@tty1.service'], defaultTarget: 'graphical.target' });
+    const first = await services(ours, {
+      enable: ['fancy.service', 'getty@tty1.service'],
+      defaultTarget: 'graphical.target',
+    });
     expect(first.changes.length).toBeGreaterThan(0);
     const second = await applyProfile({
       root: ours,
@@ -145,7 +163,7 @@ describe('systemd units without systemctl, compared with systemctl --root', () =
   });
 });
 
-describe('on a copy of the host\'s real unit directory', () => {
+describe("on a copy of the host's real unit directory", () => {
   it('enabling and disabling every installable unit gives the links systemctl --root gives', async () => {
     const { readdir, readFile: read, lstat: lstatHost } = await import('node:fs/promises');
     const source = '/usr/lib/systemd/system';
@@ -181,7 +199,13 @@ describe('on a copy of the host\'s real unit directory', () => {
 
     const half = installable.filter((_, i) => i % 2 === 0);
     await systemctl(theirs, 'disable', ...half);
-    await applyProfile({ root: ours, manifest: emptyManifest(), services: { disable: half }, machineId: 'keep', firstboot: 'keep' });
+    await applyProfile({
+      root: ours,
+      manifest: emptyManifest(),
+      services: { disable: half },
+      machineId: 'keep',
+      firstboot: 'keep',
+    });
     expect(await unitLinks(ours)).toEqual(await unitLinks(theirs));
     expect((await unitLinks(ours)).length).toBeLessThan(enabled.length);
   });

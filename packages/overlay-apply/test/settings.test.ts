@@ -21,13 +21,17 @@ describe('common settings', () => {
   it('hostname goes to /etc/hostname and the 127.0.1.1 line of /etc/hosts', async () => {
     const { read, root } = await applied({ hostname: 'forge' });
     expect(await read('etc/hostname')).toBe('forge\n');
-    expect(await read('etc/hosts')).toBe('127.0.0.1\tlocalhost\n127.0.1.1\tforge\n::1\t\tlocalhost ip6-localhost ip6-loopback\nff02::1\t\tip6-allnodes\nff02::2\t\tip6-allrouters\n');
+    expect(await read('etc/hosts')).toBe(
+      '127.0.0.1\tlocalhost\n127.0.1.1\tforge\n::1\t\tlocalhost ip6-localhost ip6-loopback\nff02::1\t\tip6-allnodes\nff02::2\t\tip6-allrouters\n',
+    );
     await applyProfile({ root, manifest: emptyManifest(), hostname: 'other' });
     expect((await read('etc/hosts')).split('\n')[1]).toBe('127.0.1.1\tother');
   });
 
   it('edits os-release through its symlink, keeping the symlink and quoting values', async () => {
-    const { read, root } = await applied({ osRelease: { PRETTY_NAME: 'Forge Live 1 "beta"', VARIANT_ID: 'live', ID: 'debian' } });
+    const { read, root } = await applied({
+      osRelease: { PRETTY_NAME: 'Forge Live 1 "beta"', VARIANT_ID: 'live', ID: 'debian' },
+    });
     expect(await readlink(join(root, 'etc/os-release'))).toBe('../usr/lib/os-release');
     const text = await read('usr/lib/os-release');
     expect(text.split('\n')[0]).toBe('PRETTY_NAME="Forge Live 1 \\"beta\\""');
@@ -61,10 +65,16 @@ describe('common settings', () => {
     expect(await read('etc/locale.conf')).toBe('LANG=en_US.UTF-8\nLC_TIME=C.UTF-8\n');
     expect(await read('etc/default/locale')).toBe('LANG=en_US.UTF-8\nLC_TIME=C.UTF-8\n');
     expect(await read('etc/motd')).toBe('Welcome to forge\n');
-    expect(await read('etc/sysctl.d/90-distroforge.conf')).toContain('net.ipv4.ip_forward = 1\nvm.swappiness = 10\nkernel.sysrq = 1\n');
+    expect(await read('etc/sysctl.d/90-distroforge.conf')).toContain(
+      'net.ipv4.ip_forward = 1\nvm.swappiness = 10\nkernel.sysrq = 1\n',
+    );
     expect(await read('etc/modules-load.d/distroforge.conf')).toContain('\nkvm\nkvm_intel\nvfio-pci\n');
-    expect(await read('etc/modprobe.d/distroforge.conf')).toContain('\noptions kvm ignore_msrs=1 report_ignored_msrs=0\noptions kvm_intel nested=1\n');
-    expect(await read('etc/fstab')).toBe('# UNCONFIGURED FSTAB FOR BASE SYSTEM\ntmpfs\t/tmp\ttmpfs\tmode=1777,nosuid\t0\t0\nLABEL=data\t/data\text4\tdefaults\t0\t2\n');
+    expect(await read('etc/modprobe.d/distroforge.conf')).toContain(
+      '\noptions kvm ignore_msrs=1 report_ignored_msrs=0\noptions kvm_intel nested=1\n',
+    );
+    expect(await read('etc/fstab')).toBe(
+      '# UNCONFIGURED FSTAB FOR BASE SYSTEM\ntmpfs\t/tmp\ttmpfs\tmode=1777,nosuid\t0\t0\nLABEL=data\t/data\text4\tdefaults\t0\t2\n',
+    );
   });
 
   it('a locale given as a string is LANG', async () => {
@@ -88,10 +98,16 @@ describe('common settings', () => {
   });
 
   it('autologin as another user on one console, without enabling', async () => {
-    const { read, root } = await applied({ autologin: { user: 'alice', consoles: ['hvc0'] }, users: [{ name: 'alice' }], firstboot: 'keep' });
+    const { read, root } = await applied({
+      autologin: { user: 'alice', consoles: ['hvc0'] },
+      users: [{ name: 'alice' }],
+      firstboot: 'keep',
+    });
     expect(await read('etc/systemd/system/serial-getty@hvc0.service.d/autologin.conf')).toContain('--autologin alice ');
     expect(await unitLinks(root)).toEqual([]);
-    await expect(applyProfile({ root, manifest: emptyManifest(), autologin: { user: 'mallory' } })).rejects.toMatchObject({
+    await expect(
+      applyProfile({ root, manifest: emptyManifest(), autologin: { user: 'mallory' } }),
+    ).rejects.toMatchObject({
       code: 'ERR_ACCOUNT_UNKNOWN',
       value: 'mallory',
     });
@@ -100,7 +116,13 @@ describe('common settings', () => {
   it('machine-id: empty but present by default (0444 in the manifest), systemd-firstboot masked', async () => {
     const { root, manifest, read } = await applied({});
     expect(await read('etc/machine-id')).toBe('');
-    expect(manifestLookup(manifest)('/etc/machine-id')).toEqual({ path: '/etc/machine-id', type: 'file', uid: 0, gid: 0, mode: 0o444 });
+    expect(manifestLookup(manifest)('/etc/machine-id')).toEqual({
+      path: '/etc/machine-id',
+      type: 'file',
+      uid: 0,
+      gid: 0,
+      mode: 0o444,
+    });
     expect(await readlink(join(root, 'etc/systemd/system/systemd-firstboot.service'))).toBe('/dev/null');
   });
 
@@ -146,7 +168,10 @@ describe('common settings', () => {
       [{ unknownKey: 1 } as Partial<ApplyProfileOptions>, ''],
     ];
     for (const [options, key] of cases) {
-      await expect(applyProfile({ root, manifest: emptyManifest(), ...options })).rejects.toMatchObject({ code: 'ERR_OVERLAY_OPTIONS_INVALID', value: key });
+      await expect(applyProfile({ root, manifest: emptyManifest(), ...options })).rejects.toMatchObject({
+        code: 'ERR_OVERLAY_OPTIONS_INVALID',
+        value: key,
+      });
     }
   });
 });

@@ -5,7 +5,10 @@ import { deterministicSalt, sha512Crypt, verifySha512Crypt } from '../src/sha512
 // Oracles: OpenSSL's `passwd -6`, glibc's crypt(3) through Python's crypt module (for rounds= and
 // the empty password, which `openssl passwd -stdin` cannot take), and the spec's first test vector.
 async function openssl(password: string, salt: string): Promise<string> {
-  const { stdout } = await execa('openssl', ['passwd', '-6', '-salt', salt, '-stdin'], { input: password, timeout: 10_000 });
+  const { stdout } = await execa('openssl', ['passwd', '-6', '-salt', salt, '-stdin'], {
+    input: password,
+    timeout: 10_000,
+  });
   return stdout.trim();
 }
 
@@ -45,9 +48,15 @@ describe('sha512Crypt', () => {
   });
 
   it('refuses bad salts and out-of-range rounds instead of clamping', () => {
-    expect(() => sha512Crypt('x', { salt: 'has$dollar' })).toThrow(expect.objectContaining({ code: 'ERR_OVERLAY_OPTIONS_INVALID' }));
-    expect(() => sha512Crypt('x', { salt: 'a'.repeat(17) })).toThrow(expect.objectContaining({ code: 'ERR_OVERLAY_OPTIONS_INVALID' }));
-    expect(() => sha512Crypt('x', { salt: 'abc', rounds: 999 })).toThrow(expect.objectContaining({ code: 'ERR_OVERLAY_OPTIONS_INVALID' }));
+    expect(() => sha512Crypt('x', { salt: 'has$dollar' })).toThrow(
+      expect.objectContaining({ code: 'ERR_OVERLAY_OPTIONS_INVALID' }),
+    );
+    expect(() => sha512Crypt('x', { salt: 'a'.repeat(17) })).toThrow(
+      expect.objectContaining({ code: 'ERR_OVERLAY_OPTIONS_INVALID' }),
+    );
+    expect(() => sha512Crypt('x', { salt: 'abc', rounds: 999 })).toThrow(
+      expect.objectContaining({ code: 'ERR_OVERLAY_OPTIONS_INVALID' }),
+    );
   });
 
   it('verifies a hash made by openssl and rejects a wrong password', async () => {

@@ -18,7 +18,9 @@ export function kvmProbeImage(): Buffer {
   const magic = 0x1badb002;
   const flags = 0x00010000; // the a.out kludge: load addresses are in the header
   const header = [magic, flags, -(magic + flags), BASE, BASE, 0, 0, BASE + 0x20];
-  header.forEach((value, i) => image.writeUInt32LE(value >>> 0, i * 4));
+  header.forEach((value, i) => {
+    image.writeUInt32LE(value >>> 0, i * 4);
+  });
 
   const u32 = (value: number) => {
     const bytes = Buffer.alloc(4);

@@ -34,12 +34,12 @@ export function buildQemuArgs(o: ResolvedLaunchOptions, ctx: RuntimeContext): st
   if (o.display === 'none') args.push('-display', 'none');
   else args.push('-display', o.display, '-vga', 'std');
   args.push('-chardev', 'stdio,id=serial0,signal=off', '-serial', 'chardev:serial0');
-  args.push('-chardev', `socket,id=qmp0,path=${escape(ctx.qmpSocket)}`, '-mon', 'chardev=qmp0,mode=control');
+  args.push('-chardev', `socket,id=qmp0,path=${escapeOptionValue(ctx.qmpSocket)}`, '-mon', 'chardev=qmp0,mode=control');
   if (o.noReboot) args.push('-no-reboot');
 
   if (ctx.uefi) {
-    args.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${escape(ctx.uefi.code)}`);
-    args.push('-drive', `if=pflash,format=raw,unit=1,file=${escape(ctx.uefi.vars)}`);
+    args.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${escapeOptionValue(ctx.uefi.code)}`);
+    args.push('-drive', `if=pflash,format=raw,unit=1,file=${escapeOptionValue(ctx.uefi.vars)}`);
   }
   if (o.kernel !== undefined) {
     args.push('-kernel', o.kernel);
@@ -51,7 +51,9 @@ export function buildQemuArgs(o: ResolvedLaunchOptions, ctx: RuntimeContext): st
   if (o.snapshot) args.push('-snapshot');
 
   if (o.network) {
-    const forwards = o.network.hostfwd.map((f) => `,hostfwd=${f.protocol}:${f.hostAddress}:${f.hostPort}-:${f.guestPort}`);
+    const forwards = o.network.hostfwd.map(
+      (f) => `,hostfwd=${f.protocol}:${f.hostAddress}:${f.hostPort}-:${f.guestPort}`,
+    );
     args.push('-nic', `user,model=${o.network.model}${forwards.join('')}`);
   } else {
     args.push('-nic', 'none');
@@ -60,12 +62,15 @@ export function buildQemuArgs(o: ResolvedLaunchOptions, ctx: RuntimeContext): st
   o.shares.forEach((share, i) => {
     if (share.type === '9p') {
       const ro = share.readOnly ? ',readonly=on' : '';
-      args.push('-fsdev', `local,id=fs${i},path=${escape(share.path)},security_model=${share.securityModel}${ro}`);
+      args.push(
+        '-fsdev',
+        `local,id=fs${i},path=${escapeOptionValue(share.path)},security_model=${share.securityModel}${ro}`,
+      );
       args.push('-device', `virtio-9p-pci,fsdev=fs${i},mount_tag=${share.tag}`);
     } else {
       const socket = ctx.virtiofsSockets?.get(share.tag);
       if (socket === undefined) throw new Error(`internal: no virtiofsd socket for tag ${share.tag}`);
-      args.push('-chardev', `socket,id=vfs${i},path=${escape(socket)}`);
+      args.push('-chardev', `socket,id=vfs${i},path=${escapeOptionValue(socket)}`);
       args.push('-device', `vhost-user-fs-pci,chardev=vfs${i},tag=${share.tag}`);
     }
   });
@@ -93,7 +98,7 @@ function storageArgs(o: ResolvedLaunchOptions): string[] {
     // The CD-ROM sits where QEMU's own `-cdrom` would: secondary master on pc, port 2 on q35.
     const slot = o.machine === 'pc' ? 'bus=ide.1,unit=0' : 'bus=ide.2';
     ide.take(slot);
-    args.push('-drive', `if=none,id=cd0,media=cdrom,format=raw,readonly=on,file=${escape(o.iso)}`);
+    args.push('-drive', `if=none,id=cd0,media=cdrom,format=raw,readonly=on,file=${escapeOptionValue(o.iso)}`);
     args.push('-device', `ide-cd,drive=cd0,${slot}${bootindex(cdromBoot ?? lateCdromBoot)}`);
   }
 
@@ -109,7 +114,10 @@ function storageArgs(o: ResolvedLaunchOptions): string[] {
       case 'usb':
         if (!xhci) args.push('-device', 'qemu-xhci,id=xhci0');
         xhci = true;
-        args.push('-device', `usb-storage,bus=xhci0.0,drive=${id}${disk.removable ? ',removable=on' : ''}${serial}${boot}`);
+        args.push(
+          '-device',
+          `usb-storage,bus=xhci0.0,drive=${id}${disk.removable ? ',removable=on' : ''}${serial}${boot}`,
+        );
         break;
       case 'ide':
         args.push('-device', `ide-hd,drive=${id},${ide.next(`disks.${i}`)}${serial}${boot}`);
@@ -129,17 +137,23 @@ function storageArgs(o: ResolvedLaunchOptions): string[] {
 
 function driveSpec(id: string, disk: DiskSpec): string {
   const flags = [disk.readOnly ? ',readonly=on' : '', disk.snapshot ? ',snapshot=on' : ''].join('');
-  return `if=none,id=${id},format=${disk.format}${flags},file=${escape(disk.path)}`;
+  return `if=none,id=${id},format=${disk.format}${flags},file=${escapeOptionValue(disk.path)}`;
 }
 
 /** The free ATA positions of the machine's own controller: PIIX IDE on pc (2 buses x 2 units), AHCI on q35 (6 ports). */
 function ideSlots(machine: 'pc' | 'q35') {
-  const all = machine === 'pc' ? ['bus=ide.0,unit=0', 'bus=ide.0,unit=1', 'bus=ide.1,unit=0', 'bus=ide.1,unit=1'] : [0, 1, 2, 3, 4, 5].map((n) => `bus=ide.${n}`);
+  const all =
+    machine === 'pc'
+      ? ['bus=ide.0,unit=0', 'bus=ide.0,unit=1', 'bus=ide.1,unit=0', 'bus=ide.1,unit=1']
+      : [0, 1, 2, 3, 4, 5].map((n) => `bus=ide.${n}`);
   return slotAllocator(all, machine === 'pc' ? 'IDE' : 'AHCI');
 }
 
 function ahciSlots() {
-  return slotAllocator([0, 1, 2, 3, 4, 5].map((n) => `bus=ahci0.${n}`), 'AHCI');
+  return slotAllocator(
+    [0, 1, 2, 3, 4, 5].map((n) => `bus=ahci0.${n}`),
+    'AHCI',
+  );
 }
 
 function slotAllocator(slots: string[], controller: string) {
@@ -151,13 +165,17 @@ function slotAllocator(slots: string[], controller: string) {
     },
     next(key: string): string {
       const slot = free.shift();
-      if (slot === undefined) throw new QemuOptionsError(`invalid option ${key}: no free ${controller} port left (${slots.length} in all)`, { value: key, hint: "use interface: 'virtio' for more disks" });
+      if (slot === undefined)
+        throw new QemuOptionsError(`invalid option ${key}: no free ${controller} port left (${slots.length} in all)`, {
+          value: key,
+          hint: "use interface: 'virtio' for more disks",
+        });
       return slot;
     },
   };
 }
 
 /** QEMU's option syntax: a comma inside a value is written twice. */
-function escape(value: string): string {
+function escapeOptionValue(value: string): string {
   return value.replaceAll(',', ',,');
 }

@@ -1,4 +1,10 @@
-import { DistroforgeError, optionIssuesMessage, type ErrorDetails, type OptionIssue, type OptionsErrorDetails } from '@distroforge/core';
+import {
+  DistroforgeError,
+  optionIssuesMessage,
+  type ErrorDetails,
+  type OptionIssue,
+  type OptionsErrorDetails,
+} from '@distroforge/core';
 
 /** Stable error codes of this package (listed in the README; core's tool codes pass through). */
 export const qemuErrorCodes = [
@@ -22,7 +28,8 @@ const hints: Record<QemuErrorCode, string> = {
   ERR_QEMU_TIMEOUT: 'read the console log (path) to see how far the guest got',
   ERR_QEMU_NOT_RUNNING: 'await handle.exited to see how QEMU ended',
   ERR_QMP: 'see https://qemu-project.gitlab.io/qemu/interop/qemu-qmp-ref.html',
-  ERR_KVM_UNAVAILABLE: "use accel: 'auto' (falls back to TCG) or 'tcg'; for KVM, load kvm_intel/kvm_amd and give this user access to /dev/kvm",
+  ERR_KVM_UNAVAILABLE:
+    "use accel: 'auto' (falls back to TCG) or 'tcg'; for KVM, load kvm_intel/kvm_amd and give this user access to /dev/kvm",
   ERR_QEMU_HELPER_FAILED: "read the helper's log (path)",
 };
 
@@ -53,7 +60,11 @@ export class QemuOptionsError extends QemuError {
 /** A file or directory named in the options (kernel, initrd, ISO, disk, share) does not exist. */
 export class QemuInputMissingError extends QemuError {
   constructor(what: string, path: string) {
-    super('ERR_QEMU_INPUT_MISSING', `${what} not found: ${path}`, { path, value: what, hint: `build or fetch the ${what} first, or fix the path` });
+    super('ERR_QEMU_INPUT_MISSING', `${what} not found: ${path}`, {
+      path,
+      value: what,
+      hint: `build or fetch the ${what} first, or fix the path`,
+    });
   }
 }
 
@@ -73,7 +84,13 @@ export class QemuExitedError extends QemuError {
   readonly exit: QemuExit;
   readonly stderrTail: string;
   readonly lastLines: readonly string[];
-  constructor(during: string, exit: QemuExit, stderrTail: string, lastLines: readonly string[], logs: { stderrLog: string; consoleLog: string }) {
+  constructor(
+    during: string,
+    exit: QemuExit,
+    stderrTail: string,
+    lastLines: readonly string[],
+    logs: { stderrLog: string; consoleLog: string },
+  ) {
     const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode}`;
     const parts = [`QEMU ${how} ${during}`];
     if (stderrTail.trim()) parts.push(`QEMU said:\n${indent(stderrTail.trimEnd())}`);
@@ -96,7 +113,9 @@ export class QemuTimeoutError extends QemuError {
   readonly lastLines: readonly string[];
   readonly logFile: string;
   constructor(pattern: string, timeoutMs: number, lastLines: readonly string[], logFile: string) {
-    const tail = lastLines.length ? `\nlast console lines:\n${indent(lastLines.join('\n'))}` : '\n(the console printed nothing)';
+    const tail = lastLines.length
+      ? `\nlast console lines:\n${indent(lastLines.join('\n'))}`
+      : '\n(the console printed nothing)';
     super('ERR_QEMU_TIMEOUT', `timed out after ${(timeoutMs / 1000).toFixed(1)} s waiting for ${pattern}${tail}`, {
       path: logFile,
       value: pattern,
@@ -122,7 +141,10 @@ export class QmpError extends QemuError {
 /** `send` (or another operation that needs a running QEMU) was called after QEMU exited. */
 export class QemuNotRunningError extends QemuError {
   constructor(operation: string, logFile: string) {
-    super('ERR_QEMU_NOT_RUNNING', `cannot ${operation}: QEMU is no longer running`, { path: logFile, hint: `await handle.exited to see how it ended; console: ${logFile}` });
+    super('ERR_QEMU_NOT_RUNNING', `cannot ${operation}: QEMU is no longer running`, {
+      path: logFile,
+      hint: `await handle.exited to see how it ended; console: ${logFile}`,
+    });
   }
 }
 
@@ -136,7 +158,11 @@ export class KvmUnavailableError extends QemuError {
 /** A helper daemon (virtiofsd) failed to start. */
 export class HelperFailedError extends QemuError {
   constructor(helper: string, message: string, logFile: string) {
-    super('ERR_QEMU_HELPER_FAILED', `${helper} failed: ${message}`, { path: logFile, value: helper, hint: `see ${logFile}` });
+    super('ERR_QEMU_HELPER_FAILED', `${helper} failed: ${message}`, {
+      path: logFile,
+      value: helper,
+      hint: `see ${logFile}`,
+    });
   }
 }
 

@@ -10,7 +10,13 @@ export interface OvmfFiles {
 }
 
 /** Where distributions install OVMF (Debian/Ubuntu `ovmf`, Fedora/Arch `edk2-ovmf`). */
-const DIRS = ['/usr/share/OVMF', '/usr/share/ovmf', '/usr/share/edk2/x64', '/usr/share/edk2/ovmf', '/usr/share/edk2-ovmf/x64'];
+const DIRS = [
+  '/usr/share/OVMF',
+  '/usr/share/ovmf',
+  '/usr/share/edk2/x64',
+  '/usr/share/edk2/ovmf',
+  '/usr/share/edk2-ovmf/x64',
+];
 
 /** Code/vars pairs, preferred first. Secure Boot needs the SMM build and vars with Microsoft's keys enrolled. */
 const PAIRS = {

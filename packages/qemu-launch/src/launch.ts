@@ -6,7 +6,13 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildQemuArgs } from './build-qemu-args.js';
-import { KvmUnavailableError, QemuExitedError, QemuInputMissingError, QemuTimeoutError, type QemuExit } from './errors.js';
+import {
+  KvmUnavailableError,
+  QemuExitedError,
+  QemuInputMissingError,
+  QemuTimeoutError,
+  type QemuExit,
+} from './errors.js';
 import { checkOvmfFiles, findOvmf, type OvmfFiles } from './find-ovmf.js';
 import { resolveLaunchOptions, type LaunchOptions, type ResolvedLaunchOptions } from './options.js';
 import { probeKvm, type AccelChoice } from './probe-kvm.js';
@@ -25,7 +31,9 @@ const STDERR_TAIL = 8 * 1024;
 export async function launch(input: LaunchOptions): Promise<QemuInstance> {
   const options = resolveLaunchOptions(input);
   await checkInputs(options);
-  const qemu = await findTool(options.qemu === undefined ? knownTools.qemu : { ...knownTools.qemu, names: [options.qemu] });
+  const qemu = await findTool(
+    options.qemu === undefined ? knownTools.qemu : { ...knownTools.qemu, names: [options.qemu] },
+  );
   const ovmf = options.firmware === 'uefi' ? await firmwareFor(options) : undefined;
   const virtiofsd = options.shares.some((s) => s.type === 'virtiofs') ? await findVirtiofsd() : undefined;
   const accel = await chooseAccel(options, qemu.path);
@@ -56,7 +64,13 @@ export async function launch(input: LaunchOptions): Promise<QemuInstance> {
     const virtiofsSockets = new Map<string, string>();
     for (const [i, share] of options.shares.entries()) {
       if (share.type !== 'virtiofs' || virtiofsd === undefined) continue;
-      const helper = await startVirtiofsd(virtiofsd, resolve(share.path), join(runDir, `virtiofs${i}.sock`), join(logDir, `${options.name}.virtiofsd-${share.tag}.log`), share.readOnly);
+      const helper = await startVirtiofsd(
+        virtiofsd,
+        resolve(share.path),
+        join(runDir, `virtiofs${i}.sock`),
+        join(logDir, `${options.name}.virtiofsd-${share.tag}.log`),
+        share.readOnly,
+      );
       helpers.push(helper);
       virtiofsSockets.set(share.tag, helper.socket);
     }
@@ -73,9 +87,21 @@ export async function launch(input: LaunchOptions): Promise<QemuInstance> {
     // setpriv makes the kernel kill QEMU if this process dies without cleaning up (SIGKILL, crash).
     const setpriv = await which('setpriv');
     // The prefix goes first: entering a user namespace would clear the parent-death signal.
-    const [file, ...argv] = [...(options.runThrough ?? []), ...(setpriv ? [setpriv, '--pdeathsig', 'KILL'] : []), qemu.path, ...args] as [string, ...string[]];
+    const [file, ...argv] = [
+      ...(options.runThrough ?? []),
+      ...(setpriv ? [setpriv, '--pdeathsig', 'KILL'] : []),
+      qemu.path,
+      ...args,
+    ] as [string, ...string[]];
     const startedAt = performance.now();
-    const child = execa(file, argv, { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false, cleanup: true });
+    const child = execa(file, argv, {
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+      reject: false,
+      cleanup: true,
+    });
 
     const serial = new SerialConsole();
     const consoleLog = createWriteStream(logFile);
@@ -102,7 +128,8 @@ export async function launch(input: LaunchOptions): Promise<QemuInstance> {
     const logs = { stderrLog: stderrLogFile, consoleLog: logFile };
     const qmp = await startup(qmpConnection, exited, options.startTimeout, {
       onExit: (exit) => new QemuExitedError('while starting', exit, stderrTail, serial.lastLines(20), logs),
-      onTimeout: () => new QemuTimeoutError('QEMU to answer on QMP', options.startTimeout, serial.lastLines(20), stderrLogFile),
+      onTimeout: () =>
+        new QemuTimeoutError('QEMU to answer on QMP', options.startTimeout, serial.lastLines(20), stderrLogFile),
       kill: () => child.kill('SIGKILL'),
     });
     instanceStarted = true;
@@ -134,7 +161,9 @@ async function startup(
   on: { onExit: (exit: QemuExit) => Error; onTimeout: () => Error; kill: () => void },
 ): Promise<QmpClient> {
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolveTimeout) => (timer = setTimeout(() => resolveTimeout('timeout'), timeoutMs)));
+  const timedOut = new Promise<'timeout'>(
+    (resolveTimeout) => (timer = setTimeout(() => resolveTimeout('timeout'), timeoutMs)),
+  );
   const ready = connection.then(async (socket) => {
     const client = new QmpClient(socket);
     await client.negotiate();
@@ -173,7 +202,8 @@ async function checkInputs(o: ResolvedLaunchOptions): Promise<void> {
     if (path !== undefined && !(await isKind(path, 'file'))) throw new QemuInputMissingError(what, path);
   }
   for (const share of o.shares) {
-    if (!(await isKind(share.path, 'dir'))) throw new QemuInputMissingError(`shared directory (${share.tag})`, share.path);
+    if (!(await isKind(share.path, 'dir')))
+      throw new QemuInputMissingError(`shared directory (${share.tag})`, share.path);
   }
 }
 
@@ -197,7 +227,10 @@ function firmwareFor(o: ResolvedLaunchOptions): Promise<OvmfFiles> {
 }
 
 /** The accelerator to use: as asked, or for `auto` KVM if the probe says it works, else TCG. */
-export async function chooseAccel(o: Pick<ResolvedLaunchOptions, 'accel' | 'kvmProbeTimeout'>, qemu: string): Promise<AccelChoice> {
+export async function chooseAccel(
+  o: Pick<ResolvedLaunchOptions, 'accel' | 'kvmProbeTimeout'>,
+  qemu: string,
+): Promise<AccelChoice> {
   if (o.accel === 'tcg') return { accel: 'tcg', reason: 'TCG requested' };
   if (o.accel === 'kvm') {
     try {

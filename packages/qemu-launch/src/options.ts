@@ -18,7 +18,10 @@ export const diskSchema = z.union([
       /** Discard writes to this disk when QEMU exits. */
       snapshot: z.boolean().default(false),
       /** Serial number the guest sees (`/dev/disk/by-id/...`). */
-      serial: z.string().regex(/^[\w.-]{1,20}$/).optional(),
+      serial: z
+        .string()
+        .regex(/^[\w.-]{1,20}$/)
+        .optional(),
       /** USB storage only: present the device as removable media (a USB stick). */
       removable: z.boolean().default(false),
     })
@@ -113,7 +116,10 @@ export const launchOptionsSchema = z
     /** Directory for the console and stderr logs (kept after exit); default: a new temp directory. */
     logDir: z.string().min(1).optional(),
     /** Base name of the log files: `<name>.console.log`, `<name>.stderr.log`. */
-    name: z.string().regex(/^[\w.-]+$/).default('qemu'),
+    name: z
+      .string()
+      .regex(/^[\w.-]+$/)
+      .default('qemu'),
     /** How long QEMU may take to start (until QMP answers), ms. */
     startTimeout: z.number().int().min(100).default(30_000),
   })
@@ -175,7 +181,8 @@ function checkSemantics(o: ResolvedLaunchOptions): void {
   if (o.initrd !== undefined && o.kernel === undefined) fail('initrd', 'needs kernel (direct kernel boot)');
   if (o.append !== undefined && o.kernel === undefined) fail('append', 'needs kernel (direct kernel boot)');
   if (o.secureBoot && o.firmware !== 'uefi') fail('secureBoot', "needs firmware: 'uefi'");
-  if (o.secureBoot && o.machine !== 'q35') fail('secureBoot', "needs machine: 'q35' (OVMF's Secure Boot build requires SMM)");
+  if (o.secureBoot && o.machine !== 'q35')
+    fail('secureBoot', "needs machine: 'q35' (OVMF's Secure Boot build requires SMM)");
   for (const key of ['uefiVars', 'ovmfCode', 'ovmfVars'] as const) {
     if (o[key] !== undefined && o.firmware !== 'uefi') fail(key, "only applies with firmware: 'uefi'");
   }

@@ -38,7 +38,11 @@ export function clearKvmProbeCache(): void {
 
 async function runProbe(qemu: string, timeoutMs: number): Promise<KvmProbeResult> {
   const started = performance.now();
-  const done = (usable: boolean, reason: string): KvmProbeResult => ({ usable, reason, elapsedMs: Math.round(performance.now() - started) });
+  const done = (usable: boolean, reason: string): KvmProbeResult => ({
+    usable,
+    reason,
+    elapsedMs: Math.round(performance.now() - started),
+  });
   try {
     await access('/dev/kvm', constants.R_OK | constants.W_OK);
   } catch (error) {
@@ -49,12 +53,43 @@ async function runProbe(qemu: string, timeoutMs: number): Promise<KvmProbeResult
   try {
     const image = join(dir, 'probe.bin');
     await writeFile(image, kvmProbeImage());
-    const args = ['-nodefaults', '-no-user-config', '-machine', 'pc', '-accel', 'kvm', '-cpu', 'host', '-m', '64M', '-display', 'none', '-no-reboot', '-kernel', image, '-device', 'isa-debug-exit,iobase=0xf4,iosize=4'];
-    const result = await execa(qemu, args, { reject: false, timeout: timeoutMs, stdin: 'ignore', forceKillAfterDelay: 1000 });
+    const args = [
+      '-nodefaults',
+      '-no-user-config',
+      '-machine',
+      'pc',
+      '-accel',
+      'kvm',
+      '-cpu',
+      'host',
+      '-m',
+      '64M',
+      '-display',
+      'none',
+      '-no-reboot',
+      '-kernel',
+      image,
+      '-device',
+      'isa-debug-exit,iobase=0xf4,iosize=4',
+    ];
+    const result = await execa(qemu, args, {
+      reject: false,
+      timeout: timeoutMs,
+      stdin: 'ignore',
+      forceKillAfterDelay: 1000,
+    });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    if (result.timedOut) return done(false, `KVM probe did not finish within ${(timeoutMs / 1000).toFixed(1)} s (KVM present but too slow or hanging, as under nested virtualisation)`);
+    if (result.timedOut)
+      return done(
+        false,
+        `KVM probe did not finish within ${(timeoutMs / 1000).toFixed(1)} s (KVM present but too slow or hanging, as under nested virtualisation)`,
+      );
     if (result.exitCode === PROBE_EXIT_CODE) return done(true, `KVM probe ran in ${seconds} s`);
-    const said = String(result.stderr ?? '').trim().split('\n').slice(-2).join(' ');
+    const said = String(result.stderr ?? '')
+      .trim()
+      .split('\n')
+      .slice(-2)
+      .join(' ');
     return done(false, `KVM probe failed (exit ${result.exitCode ?? result.signal}): ${said}`);
   } finally {
     await rm(dir, { recursive: true, force: true });

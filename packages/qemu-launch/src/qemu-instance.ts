@@ -133,10 +133,16 @@ export class QemuInstance implements AsyncDisposable {
         const found = options.fromStart === true ? serial.firstMatch(pattern, options) : serial.take(pattern, options);
         if (found) {
           finish();
-          resolve({ match: found.match, groups: found.groups, elapsedMs: Math.round(found.at - this.#parts.startedAt) });
+          resolve({
+            match: found.match,
+            groups: found.groups,
+            elapsedMs: Math.round(found.at - this.#parts.startedAt),
+          });
         } else if (serial.ended) {
           finish();
-          void this.exited.then((exit) => reject(this.#exitedError(`before the console showed ${describe(pattern)}`, exit)));
+          void this.exited.then((exit) =>
+            reject(this.#exitedError(`before the console showed ${describe(pattern)}`, exit)),
+          );
         }
       };
       const timer = setTimeout(() => {
@@ -162,9 +168,12 @@ export class QemuInstance implements AsyncDisposable {
   /** Types `text` on the serial console (include `\n` to press Enter). */
   async send(text: string | Uint8Array): Promise<void> {
     const stdin = this.#parts.stdin;
-    if (!this.running || stdin.destroyed || !stdin.writable) throw new QemuNotRunningError('send to the console', this.logFile);
+    if (!this.running || stdin.destroyed || !stdin.writable)
+      throw new QemuNotRunningError('send to the console', this.logFile);
     await new Promise<void>((resolve, reject) => {
-      stdin.write(text, (error) => (error ? reject(new QemuNotRunningError('send to the console', this.logFile)) : resolve()));
+      stdin.write(text, (error) =>
+        error ? reject(new QemuNotRunningError('send to the console', this.logFile)) : resolve(),
+      );
     });
   }
 
@@ -197,7 +206,10 @@ export class QemuInstance implements AsyncDisposable {
   }
 
   #exitedError(during: string, exit: QemuExit): QemuExitedError {
-    return new QemuExitedError(during, exit, this.#parts.stderrTail(), this.#parts.serial.lastLines(20), { stderrLog: this.stderrLogFile, consoleLog: this.logFile });
+    return new QemuExitedError(during, exit, this.#parts.stderrTail(), this.#parts.serial.lastLines(20), {
+      stderrLog: this.stderrLogFile,
+      consoleLog: this.logFile,
+    });
   }
 }
 

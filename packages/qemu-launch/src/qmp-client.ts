@@ -51,7 +51,8 @@ export class QmpClient {
       if (this.#closed) return;
       this.#closed = error;
       notGreeted(error);
-      for (const pending of this.#pending.values()) pending.reject(new QmpError(`QMP ${pending.command}: ${error.message}`, { cause: error }));
+      for (const pending of this.#pending.values())
+        pending.reject(new QmpError(`QMP ${pending.command}: ${error.message}`, { cause: error }));
       this.#pending.clear();
     };
     socket.on('error', (error) => fail(new QmpError(`QMP connection failed: ${error.message}`, { cause: error })));
@@ -64,7 +65,12 @@ export class QmpClient {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new QmpError(`QMP connect to ${path} timed out`, { path })), timeoutMs);
       socket.once('connect', () => (clearTimeout(timer), resolve()));
-      socket.once('error', (error) => (clearTimeout(timer), reject(new QmpError(`QMP connect to ${path}: ${error.message}`, { path, cause: error }))));
+      socket.once(
+        'error',
+        (error) => (
+          clearTimeout(timer), reject(new QmpError(`QMP connect to ${path}: ${error.message}`, { path, cause: error }))
+        ),
+      );
     });
     const client = new QmpClient(socket);
     await client.negotiate();
@@ -82,7 +88,9 @@ export class QmpClient {
   execute<T = unknown>(command: string, args?: Record<string, unknown>): Promise<T> {
     if (this.#closed) return Promise.reject(new QmpError(`QMP ${command}: ${this.#closed.message}`));
     const id = String(this.#nextId++);
-    const message = JSON.stringify(args === undefined ? { execute: command, id } : { execute: command, arguments: args, id });
+    const message = JSON.stringify(
+      args === undefined ? { execute: command, id } : { execute: command, arguments: args, id },
+    );
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject, command });
       this.#socket.write(`${message}\n`);
@@ -98,7 +106,10 @@ export class QmpClient {
   /** Resolves with the next event of that name (or rejects after `timeoutMs`). */
   nextEvent(name: string, timeoutMs = 30_000): Promise<QmpEvent> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => (off(), reject(new QmpError(`no QMP ${name} event within ${timeoutMs} ms`))), timeoutMs);
+      const timer = setTimeout(
+        () => (off(), reject(new QmpError(`no QMP ${name} event within ${timeoutMs} ms`))),
+        timeoutMs,
+      );
       const off = this.onEvent((event) => {
         if (event.event !== name) return;
         clearTimeout(timer);
@@ -139,7 +150,12 @@ export class QmpClient {
       this.#pending.delete(String(message.id));
       if ('error' in message) {
         const error = message.error as { class?: string; desc?: string };
-        pending.reject(new QmpError(`QMP ${pending.command} failed: ${error.desc ?? 'unknown error'}`, { value: pending.command, errorClass: error.class ?? 'unknown' }));
+        pending.reject(
+          new QmpError(`QMP ${pending.command} failed: ${error.desc ?? 'unknown error'}`, {
+            value: pending.command,
+            errorClass: error.class ?? 'unknown',
+          }),
+        );
       } else {
         pending.resolve(message.return);
       }

@@ -51,7 +51,6 @@ export const FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-
 export interface CliIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
@@ -59,7 +58,10 @@ export interface CliIo {
 }
 
 /** The qemu-launch command; resolves with the process exit code. */
-export async function runCli(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
+): Promise<number> {
   let values: FlagValues<typeof FLAGS>;
   try {
     ({ values } = parseCommandLine(argv, { flags: FLAGS, maxPositionals: 0 }));
@@ -106,7 +108,9 @@ export async function runCli(argv: readonly string[], io: CliIo = { stdout: proc
     if (values.interactive) return await attach(vm, io);
     const expect = values.expect as string;
     const found = await vm.waitFor(expect, { timeout: timeoutSeconds * 1000 });
-    io.stdout.write(`found ${JSON.stringify(expect)} after ${(found.elapsedMs / 1000).toFixed(1)} s (accel ${vm.accel}: ${vm.accelReason})\nconsole log: ${vm.logFile}\n`);
+    io.stdout.write(
+      `found ${JSON.stringify(expect)} after ${(found.elapsedMs / 1000).toFixed(1)} s (accel ${vm.accel}: ${vm.accelReason})\nconsole log: ${vm.logFile}\n`,
+    );
     return 0;
   } catch (error) {
     if (!isDistroforgeError(error)) throw error;

@@ -148,7 +148,11 @@ export class SerialConsole {
   }
 
   /** The first match at or after transcript index `from`, and the transcript index its end. */
-  #search(pattern: string | RegExp, from: number, options: MatchOptions): { match: ConsoleMatch; end: number } | undefined {
+  #search(
+    pattern: string | RegExp,
+    from: number,
+    options: MatchOptions,
+  ): { match: ConsoleMatch; end: number } | undefined {
     // A literal is either wholly there or not; a RegExp match could still grow with the next chunk
     // (`(\S+)` seeing `6` of `6.1.0`), so it sees the unfinished last line only when told to.
     const whole = typeof pattern === 'string' || options.unfinishedLine === true || this.#ended;
@@ -195,7 +199,8 @@ export class SerialConsole {
   #keepRaw(chunk: Buffer): void {
     this.#raw.push(chunk);
     this.#rawBytes += chunk.length;
-    while (this.#rawBytes > MAX_TRANSCRIPT && this.#raw.length > 1) this.#rawBytes -= (this.#raw.shift() as Buffer).length;
+    while (this.#rawBytes > MAX_TRANSCRIPT && this.#raw.length > 1)
+      this.#rawBytes -= (this.#raw.shift() as Buffer).length;
   }
 
   #notify(): void {

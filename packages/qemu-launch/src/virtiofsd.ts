@@ -23,12 +23,24 @@ export interface RunningVirtiofsd {
 }
 
 /** Starts virtiofsd serving `dir` on a vhost-user socket, waiting until the socket exists. */
-export async function startVirtiofsd(binary: string, dir: string, socket: string, logFile: string, readOnly: boolean): Promise<RunningVirtiofsd> {
+export async function startVirtiofsd(
+  binary: string,
+  dir: string,
+  socket: string,
+  logFile: string,
+  readOnly: boolean,
+): Promise<RunningVirtiofsd> {
   // Both implementations accept the legacy `-o` options; the Rust one needs no sandbox when not root.
   const args = [`--socket-path=${socket}`, '-o', `source=${dir}`, '-o', 'cache=auto'];
   if (readOnly) args.push('-o', 'readonly');
   if (process.getuid?.() !== 0 && !binary.endsWith('/qemu/virtiofsd')) args.push('--sandbox=none');
-  const child: ResultPromise = execa(binary, args, { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: { file: logFile }, cleanup: true });
+  const child: ResultPromise = execa(binary, args, {
+    reject: false,
+    stdin: 'ignore',
+    stdout: 'ignore',
+    stderr: { file: logFile },
+    cleanup: true,
+  });
   let exited = false;
   void child.then(() => (exited = true));
   for (let waited = 0; waited < 5000; waited += 50) {
@@ -48,5 +60,9 @@ export async function startVirtiofsd(binary: string, dir: string, socket: string
   }
   child.kill('SIGKILL');
   await child;
-  throw new HelperFailedError('virtiofsd', exited ? 'it exited while starting' : 'its socket did not appear within 5 s', logFile);
+  throw new HelperFailedError(
+    'virtiofsd',
+    exited ? 'it exited while starting' : 'its socket did not appear within 5 s',
+    logFile,
+  );
 }

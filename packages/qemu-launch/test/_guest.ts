@@ -42,20 +42,35 @@ export async function makeGuest(): Promise<Guest> {
 
   const dir = await mkdtemp(join(tmpdir(), 'qemu-launch-test-'));
   const tree = join(dir, 'tree');
-  for (const sub of ['bin', 'dev', 'proc', 'sys', 'lib/modules', 'etc/acpi/PWRF', 'mnt']) await mkdir(join(tree, sub), { recursive: true });
+  for (const sub of ['bin', 'dev', 'proc', 'sys', 'lib/modules', 'etc/acpi/PWRF', 'mnt'])
+    await mkdir(join(tree, sub), { recursive: true });
   await copyFile('/bin/busybox', join(tree, 'bin/busybox'));
   await writeFile(join(tree, 'init'), INIT, { mode: 0o755 });
-  await writeFile(join(tree, 'etc/acpi/PWRF/00000080'), '#!/bin/sh\necho QEMU-LAUNCH-TEST-POWEROFF\npoweroff -f\n', { mode: 0o755 });
+  await writeFile(join(tree, 'etc/acpi/PWRF/00000080'), '#!/bin/sh\necho QEMU-LAUNCH-TEST-POWEROFF\npoweroff -f\n', {
+    mode: 0o755,
+  });
   // In load order: virtio + 9p (for the share test), then the ACPI power button driver and evdev
   // so acpid sees the button QMP system_powerdown presses.
   const modules = [
-    'drivers/virtio/virtio_ring', 'drivers/virtio/virtio', 'drivers/virtio/virtio_pci_modern_dev',
-    'drivers/virtio/virtio_pci_legacy_dev', 'drivers/virtio/virtio_pci', 'fs/netfs/netfs', 'fs/fscache/fscache',
-    'net/9p/9pnet', 'net/9p/9pnet_virtio', 'fs/9p/9p', 'drivers/acpi/button', 'drivers/input/evdev',
+    'drivers/virtio/virtio_ring',
+    'drivers/virtio/virtio',
+    'drivers/virtio/virtio_pci_modern_dev',
+    'drivers/virtio/virtio_pci_legacy_dev',
+    'drivers/virtio/virtio_pci',
+    'fs/netfs/netfs',
+    'fs/fscache/fscache',
+    'net/9p/9pnet',
+    'net/9p/9pnet_virtio',
+    'fs/9p/9p',
+    'drivers/acpi/button',
+    'drivers/input/evdev',
   ];
   for (const [i, module] of modules.entries()) {
     const name = `${String(i).padStart(2, '0')}-${module.split('/').pop()}.ko`;
-    await copyModule(join(kernelDir, 'lib/modules', version, 'kernel', `${module}.ko`), join(tree, 'lib/modules', name));
+    await copyModule(
+      join(kernelDir, 'lib/modules', version, 'kernel', `${module}.ko`),
+      join(tree, 'lib/modules', name),
+    );
   }
   await chmod(join(tree, 'bin/busybox'), 0o755);
 
@@ -63,12 +78,22 @@ export async function makeGuest(): Promise<Guest> {
   const list = (await listTree(tree)).join('\n');
   const cpio = await execa('cpio', ['-o', '-H', 'newc', '--quiet', '-O', initrd], { cwd: tree, input: `${list}\n` });
   if (cpio.exitCode !== 0) throw new Error(`cpio failed: ${cpio.stderr}`);
-  return { kernel: join(kernelDir, 'boot', vmlinuz), initrd, append: 'console=ttyS0 panic=-1 quiet', dir, logDir: join(dir, 'logs') };
+  return {
+    kernel: join(kernelDir, 'boot', vmlinuz),
+    initrd,
+    append: 'console=ttyS0 panic=-1 quiet',
+    dir,
+    logDir: join(dir, 'logs'),
+  };
 }
 
 /** Copies a module, decompressing .ko.xz/.ko.zst (Debian 13) since busybox insmod takes plain .ko. */
 async function copyModule(path: string, to: string): Promise<void> {
-  for (const [suffix, tool] of [['', undefined], ['.xz', 'xz'], ['.zst', 'zstd']] as const) {
+  for (const [suffix, tool] of [
+    ['', undefined],
+    ['.xz', 'xz'],
+    ['.zst', 'zstd'],
+  ] as const) {
     try {
       if (tool === undefined) await copyFile(path, to);
       else await execa(tool, ['-dc', `${path}${suffix}`], { stdout: { file: to } });

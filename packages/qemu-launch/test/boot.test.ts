@@ -13,7 +13,14 @@ beforeAll(async () => {
   const share = join(guest.dir, 'share');
   await mkdir(share);
   await writeFile(join(share, 'hello.txt'), 'hello from the host\n');
-  vm = await launch({ kernel: guest.kernel, initrd: guest.initrd, append: guest.append, memory: 256, logDir: guest.logDir, shares: [{ path: share, tag: 'hostshare' }] });
+  vm = await launch({
+    kernel: guest.kernel,
+    initrd: guest.initrd,
+    append: guest.append,
+    memory: 256,
+    logDir: guest.logDir,
+    shares: [{ path: share, tag: 'hostshare' }],
+  });
 });
 
 afterAll(async () => {
@@ -56,7 +63,9 @@ describe('direct kernel boot of a busybox initramfs', () => {
     await expect(vm.waitFor(MARKER, { fromStart: true, timeout: 1000 })).resolves.toMatchObject({ match: MARKER });
     // The typed line is echoed as "from-start-$((1+1))": only the shell's answer matches.
     await vm.send('echo from-start-$((1+1))\n');
-    await expect(vm.waitFor('from-start-2', { fromStart: true, timeout: 30_000 })).resolves.toMatchObject({ match: 'from-start-2' });
+    await expect(vm.waitFor('from-start-2', { fromStart: true, timeout: 30_000 })).resolves.toMatchObject({
+      match: 'from-start-2',
+    });
     // Neither call moved the cursor: the expect-style wait still finds the answer once, then not again.
     await expect(vm.waitFor('from-start-2', { timeout: 1000 })).resolves.toMatchObject({ match: 'from-start-2' });
     await expect(vm.waitFor('from-start-2', { timeout: 1000 })).rejects.toBeInstanceOf(QemuTimeoutError);
@@ -76,7 +85,9 @@ describe('direct kernel boot of a busybox initramfs', () => {
   });
 
   it('shares a host directory over 9p', async () => {
-    await vm.send('mount -t 9p -o trans=virtio hostshare /mnt && cat /mnt/hello.txt && echo "guest wrote" > /mnt/from-guest.txt\n');
+    await vm.send(
+      'mount -t 9p -o trans=virtio hostshare /mnt && cat /mnt/hello.txt && echo "guest wrote" > /mnt/from-guest.txt\n',
+    );
     await vm.waitFor(/^hello from the host\r?\n/m, { timeout: 30_000 });
     await vm.send('sync; echo synced-$((1+1))\n');
     await vm.waitFor('synced-2', { timeout: 30_000 });

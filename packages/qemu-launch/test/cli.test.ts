@@ -19,19 +19,53 @@ async function run(argv: string[]) {
   let err = '';
   stdout.on('data', (c) => (out += c));
   stderr.on('data', (c) => (err += c));
-  const code = await runCli(argv.includes('--kernel') ? [...argv, '--log-dir', guest.logDir] : argv, { stdout, stderr, stdin: new PassThrough() });
+  const code = await runCli(argv.includes('--kernel') ? [...argv, '--log-dir', guest.logDir] : argv, {
+    stdout,
+    stderr,
+    stdin: new PassThrough(),
+  });
   return { code, out, err };
 }
 
 describe('qemu-launch bin', () => {
   it('exits 0 and prints the time and accelerator when the text appears', async () => {
-    const { code, out } = await run(['--kernel', guest.kernel, '--initrd', guest.initrd, '--append', guest.append, '--expect', MARKER, '--timeout', '180', '--memory', '256', '--accel', 'tcg']);
-    expect(out).toMatch(new RegExp(`^found "${MARKER}" after \\d+\\.\\d s \\(accel tcg: TCG requested\\)\\nconsole log: /`));
+    const { code, out } = await run([
+      '--kernel',
+      guest.kernel,
+      '--initrd',
+      guest.initrd,
+      '--append',
+      guest.append,
+      '--expect',
+      MARKER,
+      '--timeout',
+      '180',
+      '--memory',
+      '256',
+      '--accel',
+      'tcg',
+    ]);
+    expect(out).toMatch(
+      new RegExp(`^found "${MARKER}" after \\d+\\.\\d s \\(accel tcg: TCG requested\\)\\nconsole log: /`),
+    );
     expect(code).toBe(0);
   });
 
   it('exits 1 on a timeout, with the last console lines', async () => {
-    const { code, err } = await run(['--kernel', guest.kernel, '--initrd', guest.initrd, '--append', 'console=ttyS0 earlyprintk=ttyS0 panic=-1', '--expect', 'never printed', '--timeout', '10', '--accel', 'tcg']);
+    const { code, err } = await run([
+      '--kernel',
+      guest.kernel,
+      '--initrd',
+      guest.initrd,
+      '--append',
+      'console=ttyS0 earlyprintk=ttyS0 panic=-1',
+      '--expect',
+      'never printed',
+      '--timeout',
+      '10',
+      '--accel',
+      'tcg',
+    ]);
     expect(err).toContain('ERR_QEMU_TIMEOUT: timed out after 10.0 s waiting for "never printed"');
     expect(err).toMatch(/last console lines:\n {2}\| /);
     expect(err).toMatch(/hint: full console log: \/.*qemu\.console\.log/);
@@ -39,7 +73,20 @@ describe('qemu-launch bin', () => {
   });
 
   it('exits 2 when QEMU ends first (kernel panic with panic=-1), showing the panic', async () => {
-    const { code, err } = await run(['--kernel', guest.kernel, '--initrd', guest.initrd, '--append', 'console=ttyS0 panic=-1 rdinit=/nonexistent init=/nonexistent', '--expect', MARKER, '--timeout', '180', '--accel', 'tcg']);
+    const { code, err } = await run([
+      '--kernel',
+      guest.kernel,
+      '--initrd',
+      guest.initrd,
+      '--append',
+      'console=ttyS0 panic=-1 rdinit=/nonexistent init=/nonexistent',
+      '--expect',
+      MARKER,
+      '--timeout',
+      '180',
+      '--accel',
+      'tcg',
+    ]);
     expect(err).toContain('ERR_QEMU_EXITED: QEMU exited with code 0 before the console showed');
     expect(err).toContain('Kernel panic');
     expect(code).toBe(2);

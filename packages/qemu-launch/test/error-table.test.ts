@@ -9,8 +9,14 @@ import { expect, it } from 'vitest';
 import { readmeErrorTableProblems } from '../../../tools/testing/readme-error-table.mjs';
 
 it("the README's error table matches the code lists and their hints", async () => {
-  const own = { codes: qemuErrorCodes, hint: (code: string) => new QemuError(code as QemuErrorCode, '').hint, exports: qemu };
-  const through = [{ codes: coreErrorCodes, hint: (code: string) => coreError(code as CoreErrorCode, '').hint, exports: core }];
+  const own = {
+    codes: qemuErrorCodes,
+    hint: (code: string) => new QemuError(code as QemuErrorCode, '').hint,
+    exports: qemu,
+  };
+  const through = [
+    { codes: coreErrorCodes, hint: (code: string) => coreError(code as CoreErrorCode, '').hint, exports: core },
+  ];
   expect(await readmeErrorTableProblems(join(import.meta.dirname, '..'), own, through)).toEqual([]);
 });
 

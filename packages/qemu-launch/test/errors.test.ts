@@ -14,7 +14,12 @@ afterAll(async () => {
 
 describe('failures say what happened', () => {
   it('QEMU exiting at start (unknown device) rejects with QemuExitedError carrying its stderr', async () => {
-    const error = await launch({ kernel: guest.kernel, accel: 'tcg', logDir: guest.logDir, extraArgs: ['-device', 'no-such-device-xyz'] }).catch((e: unknown) => e);
+    const error = await launch({
+      kernel: guest.kernel,
+      accel: 'tcg',
+      logDir: guest.logDir,
+      extraArgs: ['-device', 'no-such-device-xyz'],
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QemuExitedError);
     const exited = error as QemuExitedError;
     expect(exited.code).toBe('ERR_QEMU_EXITED');
@@ -30,7 +35,11 @@ describe('failures say what happened', () => {
     clearToolCache();
     try {
       const error = await launch({ kernel: guest.kernel, accel: 'tcg' }).catch((e: unknown) => e);
-      expect(error).toMatchObject({ code: 'ERR_TOOL_MISSING', tool: 'qemu-system-x86_64', hint: 'install it with: apt-get install qemu-system-x86' });
+      expect(error).toMatchObject({
+        code: 'ERR_TOOL_MISSING',
+        tool: 'qemu-system-x86_64',
+        hint: 'install it with: apt-get install qemu-system-x86',
+      });
     } finally {
       process.env.PATH = path;
       clearToolCache();
@@ -38,14 +47,24 @@ describe('failures say what happened', () => {
   });
 
   it('missing OVMF is a ToolMissingError naming apt-get install ovmf', async () => {
-    await expect(findOvmf({ dirs: ['/nonexistent'] })).rejects.toMatchObject({ code: 'ERR_TOOL_MISSING', hint: expect.stringContaining('apt-get install ovmf') });
-    await expect(findOvmf({ secureBoot: true, dirs: ['/nonexistent'] })).rejects.toMatchObject({ value: 'OVMF_CODE_4M.ms.fd' });
+    await expect(findOvmf({ dirs: ['/nonexistent'] })).rejects.toMatchObject({
+      code: 'ERR_TOOL_MISSING',
+      hint: expect.stringContaining('apt-get install ovmf'),
+    });
+    await expect(findOvmf({ secureBoot: true, dirs: ['/nonexistent'] })).rejects.toMatchObject({
+      value: 'OVMF_CODE_4M.ms.fd',
+    });
   });
 
   it('a missing kernel, ISO or disk is named before QEMU starts', async () => {
     await expect(launch({ kernel: '/nonexistent/vmlinuz' })).rejects.toBeInstanceOf(QemuInputMissingError);
-    await expect(launch({ iso: '/nonexistent.iso' })).rejects.toMatchObject({ code: 'ERR_QEMU_INPUT_MISSING', path: '/nonexistent.iso' });
-    await expect(launch({ disks: [{ path: '/nonexistent.img', interface: 'usb' }] })).rejects.toMatchObject({ value: 'disk image 0' });
+    await expect(launch({ iso: '/nonexistent.iso' })).rejects.toMatchObject({
+      code: 'ERR_QEMU_INPUT_MISSING',
+      path: '/nonexistent.iso',
+    });
+    await expect(launch({ disks: [{ path: '/nonexistent.img', interface: 'usb' }] })).rejects.toMatchObject({
+      value: 'disk image 0',
+    });
   });
 
   it('invalid options are QemuOptionsError naming the key', async () => {

@@ -20,7 +20,10 @@ afterAll(async () => {
 
 describe('README example', () => {
   it('examples/boot-busybox.mjs prints what the README shows', async () => {
-    const { stdout } = await execa('node', ['examples/boot-busybox.mjs', guest.kernel, guest.initrd], { cwd: packageDir, timeout: 280_000 });
+    const { stdout } = await execa('node', ['examples/boot-busybox.mjs', guest.kernel, guest.initrd], {
+      cwd: packageDir,
+      timeout: 280_000,
+    });
     expect(stdout).toMatch(
       /^accelerator: (kvm|tcg) \(.+\)\nshell prompt after \d+\.\d s\nguest says: Linux \d+\.\d+\S*\nQMP status: running\nshutdown: powerdown, QEMU exit code 0$/,
     );

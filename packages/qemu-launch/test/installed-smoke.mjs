@@ -13,7 +13,12 @@ if (!vmlinuz) throw new Error(`no kernel in ${boot}: run tools/fetch-kernel`);
 const args = buildQemuArgs(resolveLaunchOptions({ kernel: '/k' }), { accel: 'tcg', qmpSocket: '/s' });
 if (!args.includes('-kernel')) throw new Error('buildQemuArgs lost -kernel');
 
-const vm = await launch({ kernel: join(boot, vmlinuz), append: 'console=ttyS0 earlyprintk=ttyS0', accel: 'tcg', memory: 128 });
+const vm = await launch({
+  kernel: join(boot, vmlinuz),
+  append: 'console=ttyS0 earlyprintk=ttyS0',
+  accel: 'tcg',
+  memory: 128,
+});
 try {
   const found = await vm.waitFor(/Linux version \S+/, { timeout: 120_000 });
   console.log(`${found.match} after ${found.elapsedMs} ms (${vm.accel})`);

@@ -11,7 +11,22 @@ describe('KVM probe', () => {
     const dir = await mkdtemp(join(tmpdir(), 'kvm-probe-test-'));
     try {
       await writeFile(join(dir, 'probe.bin'), kvmProbeImage());
-      const args = ['-nodefaults', '-machine', 'pc', '-accel', 'tcg', '-m', '64M', '-display', 'none', '-no-reboot', '-kernel', join(dir, 'probe.bin'), '-device', 'isa-debug-exit,iobase=0xf4,iosize=4'];
+      const args = [
+        '-nodefaults',
+        '-machine',
+        'pc',
+        '-accel',
+        'tcg',
+        '-m',
+        '64M',
+        '-display',
+        'none',
+        '-no-reboot',
+        '-kernel',
+        join(dir, 'probe.bin'),
+        '-device',
+        'isa-debug-exit,iobase=0xf4,iosize=4',
+      ];
       const result = await execa('qemu-system-x86_64', args, { reject: false, timeout: 30_000 });
       expect(result.exitCode).toBe(PROBE_EXIT_CODE);
     } finally {
@@ -25,6 +40,9 @@ describe('KVM probe', () => {
     expect(await probeKvm('qemu-system-x86_64', 6000)).toBe(first);
     const choice = await chooseAccel({ accel: 'auto', kvmProbeTimeout: 6000 }, 'qemu-system-x86_64');
     expect(choice.accel).toBe(first.usable ? 'kvm' : 'tcg');
-    expect(await chooseAccel({ accel: 'tcg', kvmProbeTimeout: 6000 }, 'qemu-system-x86_64')).toEqual({ accel: 'tcg', reason: 'TCG requested' });
+    expect(await chooseAccel({ accel: 'tcg', kvmProbeTimeout: 6000 }, 'qemu-system-x86_64')).toEqual({
+      accel: 'tcg',
+      reason: 'TCG requested',
+    });
   });
 });

@@ -49,9 +49,15 @@ describe('no QEMU left behind', () => {
         }
       });
       void child.then((r) => reject(new Error(`child ended: ${r.stderr}`)));
-      setTimeout(() => reject(new Error(`no "PID SOCKET" line after 180 s; stdout: ${JSON.stringify(buffered)}`)), 180_000).unref();
+      setTimeout(
+        () => reject(new Error(`no "PID SOCKET" line after 180 s; stdout: ${JSON.stringify(buffered)}`)),
+        180_000,
+      ).unref();
     });
-    expect(alive(pid), `QEMU pid ${pid} should be running; child stderr so far: ${child.stderr?.readableLength ?? 0} bytes`).toBe(true);
+    expect(
+      alive(pid),
+      `QEMU pid ${pid} should be running; child stderr so far: ${child.stderr?.readableLength ?? 0} bytes`,
+    ).toBe(true);
     child.kill('SIGKILL');
     await child;
     for (let i = 0; i < 100 && alive(pid); i++) await sleep(100);
@@ -61,8 +67,16 @@ describe('no QEMU left behind', () => {
   }, 240_000);
 
   it('exited resolves after kill(), and the run directory (sockets, vars copy) is removed', async () => {
-    const vm = await launch({ kernel: guest.kernel, accel: 'tcg', memory: 128, firmware: 'uefi', logDir: guest.logDir });
-    const vars = (vm.command.find((a) => a.startsWith('if=pflash,format=raw,unit=1,')) as string).split('file=')[1] as string;
+    const vm = await launch({
+      kernel: guest.kernel,
+      accel: 'tcg',
+      memory: 128,
+      firmware: 'uefi',
+      logDir: guest.logDir,
+    });
+    const vars = (vm.command.find((a) => a.startsWith('if=pflash,format=raw,unit=1,')) as string).split(
+      'file=',
+    )[1] as string;
     const pid = vm.pid as number;
     expect(alive(pid)).toBe(true);
     expect(await vm.kill()).toEqual({ exitCode: undefined, signal: 'SIGKILL' });

@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { QmpClient, QmpError } from '@distroforge/qemu-launch';
 
 /** A scripted QMP server speaking the wire protocol the way QEMU does. */
-async function fakeQemu(handler: (command: { execute: string; id: string; arguments?: unknown }, reply: (m: object) => void) => void) {
+async function fakeQemu(
+  handler: (command: { execute: string; id: string; arguments?: unknown }, reply: (m: object) => void) => void,
+) {
   const dir = await mkdtemp(join(tmpdir(), 'qmp-test-'));
   const path = join(dir, 'qmp.sock');
   const server = createServer((socket) => {
@@ -34,7 +36,8 @@ describe('QmpClient', () => {
       if (command.execute === 'query-status') {
         reply({ event: 'RESUME', timestamp: { seconds: 1, microseconds: 2 } });
         reply({ return: { status: 'running', running: true }, id: command.id });
-      } else if (command.execute === 'bogus') reply({ error: { class: 'CommandNotFound', desc: "The command bogus has not been found" }, id: command.id });
+      } else if (command.execute === 'bogus')
+        reply({ error: { class: 'CommandNotFound', desc: 'The command bogus has not been found' }, id: command.id });
       else reply({ return: {}, id: command.id });
     });
     const qmp = await QmpClient.connect(qemu.path);

@@ -1,4 +1,11 @@
-import { assignOwners, openUserNamespace, prepareUserNamespace, reclaimTree, type OpenUserNamespace, type UserNamespace } from '@distroforge/core';
+import {
+  assignOwners,
+  openUserNamespace,
+  prepareUserNamespace,
+  reclaimTree,
+  type OpenUserNamespace,
+  type UserNamespace,
+} from '@distroforge/core';
 import { lstat, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,7 +51,9 @@ describe('runThrough: QEMU started through a command prefix', () => {
     await vm.waitFor(MARKER, { timeout: 120_000 });
     const onHost = await lstat(join(share, 'secret'));
     expect(onHost.uid).not.toBe(1000);
-    await vm.send("mount -t 9p -o trans=virtio,ro owned /mnt && echo owner-$(stat -c '%u:%g:%a' /mnt/secret) && head -c 3 /mnt/secret && echo\n");
+    await vm.send(
+      "mount -t 9p -o trans=virtio,ro owned /mnt && echo owner-$(stat -c '%u:%g:%a' /mnt/secret) && head -c 3 /mnt/secret && echo\n",
+    );
     const owner = await vm.waitFor(/^owner-(\d+:\d+:\d+)\r?$/m, { timeout: 60_000 });
     expect(owner.groups).toEqual(['1000:100:600']);
     await vm.waitFor(/^for\r?$/m, { timeout: 30_000 });

@@ -48,9 +48,14 @@ describe('SerialConsole', () => {
   });
 
   it('never lets a RegExp capture end at a chunk boundary, at any split of the console text', () => {
-    const console = Buffer.from('[    1.2] rcS: Rocky-like Linux 10.0, kernel 6.1.0-57-amd64\r\nmodules: 12 loaded\r\nlogin: ');
+    const console = Buffer.from(
+      '[    1.2] rcS: Rocky-like Linux 10.0, kernel 6.1.0-57-amd64\r\nmodules: 12 loaded\r\nlogin: ',
+    );
     for (let split = 1; split < console.length; split++) {
-      for (const chunks of [[console.subarray(0, split), console.subarray(split)], [...console].map((byte) => Buffer.of(byte))]) {
+      for (const chunks of [
+        [console.subarray(0, split), console.subarray(split)],
+        [...console].map((byte) => Buffer.of(byte)),
+      ]) {
         const serial = new SerialConsole();
         const kernels: string[] = [];
         const counts: string[] = [];

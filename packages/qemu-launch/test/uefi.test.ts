@@ -13,7 +13,15 @@ afterAll(async () => {
 
 describe('UEFI', () => {
   it('OVMF boots the kernel through its EFI stub, with a private copy of the vars file', async () => {
-    await using vm = await launch({ firmware: 'uefi', kernel: guest.kernel, initrd: guest.initrd, append: guest.append, memory: 256, accel: 'tcg', logDir: guest.logDir });
+    await using vm = await launch({
+      firmware: 'uefi',
+      kernel: guest.kernel,
+      initrd: guest.initrd,
+      append: guest.append,
+      memory: 256,
+      accel: 'tcg',
+      logDir: guest.logDir,
+    });
     const pflash = vm.command.filter((arg) => arg.startsWith('if=pflash'));
     expect(pflash[0]).toBe('if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd');
     expect(pflash[1]).toMatch(/^if=pflash,format=raw,unit=1,file=\/.*qemu-run-[^/]+\/OVMF_VARS\.fd$/);

@@ -1,4 +1,13 @@
-import { emptyManifest, mergeManifest, prepareUserNamespace, reclaimTree, sourceDateEpoch, type Manifest, type ManifestEntry, type UserNamespace } from '@distroforge/core';
+import {
+  emptyManifest,
+  mergeManifest,
+  prepareUserNamespace,
+  reclaimTree,
+  sourceDateEpoch,
+  type Manifest,
+  type ManifestEntry,
+  type UserNamespace,
+} from '@distroforge/core';
 import { buildAtomically } from './build-atomically.js';
 import { chmod, mkdir, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,7 +15,12 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { TargetNotEmptyError } from './errors.js';
 import { removeVolatileFiles, scanTree } from './finish-tree.js';
-import { bootstrapOptionsSchema, parseOptions, type BootstrapOptions, type NormalisedBootstrapOptions } from './options.js';
+import {
+  bootstrapOptionsSchema,
+  parseOptions,
+  type BootstrapOptions,
+  type NormalisedBootstrapOptions,
+} from './options.js';
 import { fetchPackages } from './package-cache.js';
 import { planRootfs, type ResolvedRootfsPackage, type ResolveResult } from './resolve-rootfs.js';
 import { UNPACK_STEPS } from './apt/install.js';
@@ -33,7 +47,13 @@ export interface BootstrapResult {
   configureSteps: { step: string; ms: number }[];
   /** dpkg's output (outside the tree). */
   logFile: string;
-  timings: ResolveResult['timings'] & { downloadMs: number; unpackMs: number; configureMs: number; finishMs: number; totalMs: number };
+  timings: ResolveResult['timings'] & {
+    downloadMs: number;
+    unpackMs: number;
+    configureMs: number;
+    finishMs: number;
+    totalMs: number;
+  };
 }
 
 /**
@@ -72,47 +92,51 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
   await writeFile(logFile, '');
 
   const timings = { unpackMs: 0, configureMs: 0, finishMs: 0 };
-  const { manifest, report } = await buildAtomically(target, async (root) => {
-    await createSkeleton(root, o, plan.result.repositories);
-    t = performance.now();
-    let report: InstallReport = { maintainerScripts: [], steps: [], manifest: [] };
-    let manifestEntries: ManifestEntry[] = [];
-    if (namespace) {
-      report = await plan.source.install({
-        root,
-        order: plan.order,
-        essentialSet: plan.essentialSet,
-        files,
-        logFile,
-        sourceDateEpoch: epoch,
-        initramfs: o.initramfs,
-        namespace,
-        ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-        ...(o.signal ? { signal: o.signal } : {}),
-      });
-      const elapsed = performance.now() - t;
-      timings.unpackMs = report.steps.filter((s) => UNPACK_STEPS.has(s.step)).reduce((sum, s) => sum + s.ms, 0);
-      timings.configureMs = elapsed - timings.unpackMs;
-      manifestEntries = report.manifest;
-    } else {
-      // Without dpkg the archive order decides overlaps: one package at a time.
-      const perPackage: ManifestEntry[][] = [];
-      for (const [i, pkg] of plan.order.entries()) {
-        perPackage.push((await plan.source.unpack(files.get(pkg.name)!, root, { chown: false })).manifest);
-        o.onProgress?.({ phase: 'unpack', name: pkg.name, done: i + 1, total: plan.order.length });
+  const { manifest, report } = await buildAtomically(
+    target,
+    async (root) => {
+      await createSkeleton(root, o, plan.result.repositories);
+      t = performance.now();
+      let report: InstallReport = { maintainerScripts: [], steps: [], manifest: [] };
+      let manifestEntries: ManifestEntry[] = [];
+      if (namespace) {
+        report = await plan.source.install({
+          root,
+          order: plan.order,
+          essentialSet: plan.essentialSet,
+          files,
+          logFile,
+          sourceDateEpoch: epoch,
+          initramfs: o.initramfs,
+          namespace,
+          ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+          ...(o.signal ? { signal: o.signal } : {}),
+        });
+        const elapsed = performance.now() - t;
+        timings.unpackMs = report.steps.filter((s) => UNPACK_STEPS.has(s.step)).reduce((sum, s) => sum + s.ms, 0);
+        timings.configureMs = elapsed - timings.unpackMs;
+        manifestEntries = report.manifest;
+      } else {
+        // Without dpkg the archive order decides overlaps: one package at a time.
+        const perPackage: ManifestEntry[][] = [];
+        for (const [i, pkg] of plan.order.entries()) {
+          perPackage.push((await plan.source.unpack(files.get(pkg.name)!, root, { chown: false })).manifest);
+          o.onProgress?.({ phase: 'unpack', name: pkg.name, done: i + 1, total: plan.order.length });
+        }
+        manifestEntries = perPackage.flat();
+        timings.unpackMs = performance.now() - t;
       }
-      manifestEntries = perPackage.flat();
-      timings.unpackMs = performance.now() - t;
-    }
-    t = performance.now();
-    await removeVolatileFiles(root);
-    const scanned = await scanTree(root, epoch, namespace ? { namespace } : {});
-    timings.finishMs = performance.now() - t;
-    // After the scripts ran, the tree as the namespace saw it is the truth, except for nodes (never
-    // on disk); unpacked only, the archives' headers are.
-    const entries = namespace ? [...manifestEntries, ...scanned] : [...scanned, ...manifestEntries];
-    return { manifest: mergeManifest(emptyManifest(), entries), report };
-  }, namespace ? (temp) => reclaimTree(namespace, temp) : undefined);
+      t = performance.now();
+      await removeVolatileFiles(root);
+      const scanned = await scanTree(root, epoch, namespace ? { namespace } : {});
+      timings.finishMs = performance.now() - t;
+      // After the scripts ran, the tree as the namespace saw it is the truth, except for nodes (never
+      // on disk); unpacked only, the archives' headers are.
+      const entries = namespace ? [...manifestEntries, ...scanned] : [...scanned, ...manifestEntries];
+      return { manifest: mergeManifest(emptyManifest(), entries), report };
+    },
+    namespace ? (temp) => reclaimTree(namespace, temp) : undefined,
+  );
 
   return {
     target,
@@ -145,8 +169,29 @@ export async function assertEmptyTarget(target: string): Promise<void> {
 }
 
 /** The directories and files dpkg and apt expect before the first package. */
-async function createSkeleton(root: string, o: NormalisedBootstrapOptions, repositories: readonly AptRepository[]): Promise<void> {
-  for (const dir of ['etc/apt/apt.conf.d', 'etc/apt/preferences.d', 'etc/apt/sources.list.d', 'etc/apt/trusted.gpg.d', 'etc/dpkg/dpkg.cfg.d', 'var/lib/dpkg/info', 'var/lib/dpkg/updates', 'var/lib/dpkg/triggers', 'var/lib/apt/lists/partial', 'var/cache/apt/archives/partial', 'var/log/apt', 'dev', 'proc', 'sys', 'run', 'var/tmp']) {
+async function createSkeleton(
+  root: string,
+  o: NormalisedBootstrapOptions,
+  repositories: readonly AptRepository[],
+): Promise<void> {
+  for (const dir of [
+    'etc/apt/apt.conf.d',
+    'etc/apt/preferences.d',
+    'etc/apt/sources.list.d',
+    'etc/apt/trusted.gpg.d',
+    'etc/dpkg/dpkg.cfg.d',
+    'var/lib/dpkg/info',
+    'var/lib/dpkg/updates',
+    'var/lib/dpkg/triggers',
+    'var/lib/apt/lists/partial',
+    'var/cache/apt/archives/partial',
+    'var/log/apt',
+    'dev',
+    'proc',
+    'sys',
+    'run',
+    'var/tmp',
+  ]) {
     await mkdir(join(root, dir), { recursive: true });
   }
   await mkdir(join(root, 'tmp'));
@@ -156,7 +201,8 @@ async function createSkeleton(root: string, o: NormalisedBootstrapOptions, repos
   await writeFile(join(root, 'var/lib/dpkg/arch'), `${o.architecture}\n`);
   // The target's own apt sees the mirrors it was built from (network ones only; a file:// mirror
   // is not reachable from inside the image), as mmdebstrap writes them.
-  const lines = repositories.filter((r) => /^https?:/.test(r.uri)).map((r) => `deb ${r.uri} ${r.suite} ${r.components.join(' ')}`);
+  const lines = repositories
+    .filter((r) => /^https?:/.test(r.uri))
+    .map((r) => `deb ${r.uri} ${r.suite} ${r.components.join(' ')}`);
   if (lines.length > 0) await writeFile(join(root, 'etc/apt/sources.list'), `${lines.join('\n')}\n`);
 }
-

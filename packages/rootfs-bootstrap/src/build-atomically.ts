@@ -8,7 +8,9 @@ export async function mountsUnder(dir: string): Promise<string[]> {
   const text = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
   return text
     .split('\n')
-    .map((line) => line.split(' ')[4]?.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8))))
+    .map((line) =>
+      line.split(' ')[4]?.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8))),
+    )
     .filter((point): point is string => point !== undefined && (point === dir || point.startsWith(`${dir}/`)));
 }
 
@@ -18,7 +20,11 @@ export async function mountsUnder(dir: string): Promise<string[]> {
  * mounted below it — a recursive delete must never reach the host's /dev or /sys — after
  * `reclaim` (when given) made all of it the builder's again.
  */
-export async function buildAtomically<T>(target: string, produce: (temp: string) => Promise<T>, reclaim?: (temp: string) => Promise<void>): Promise<T> {
+export async function buildAtomically<T>(
+  target: string,
+  produce: (temp: string) => Promise<T>,
+  reclaim?: (temp: string) => Promise<void>,
+): Promise<T> {
   const temp = join(dirname(target), `.${basename(target)}.partial-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     const result = await produce(temp);

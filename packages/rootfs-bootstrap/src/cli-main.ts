@@ -57,7 +57,13 @@ export async function main(
   }
 }
 
-const list = (value: string | undefined): string[] => (value ? value.split(',').map((s) => s.trim()).filter(Boolean) : []);
+const list = (value: string | undefined): string[] =>
+  value
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 
 /** The flags (exported for the test that checks the usage names exactly these). */
 export const CLI_OPTIONS = {
@@ -156,7 +162,10 @@ function checkFlagSources(values: ParsedValues): SourceKind {
     const kinds = applies.join(' and ');
     throw new UsageError(`--${name} applies to ${kinds} sources only`, {
       value: `--${name}`,
-      hint: source === 'apt' ? `--${name} goes with --source ${applies.includes('rpm') ? 'rpm-...' : 'pacman:URL or pacman-dir:PATH'}` : `--source ${values.source} is ${source === 'rpm' ? 'an rpm' : 'a pacman'} source; leave --${name} out`,
+      hint:
+        source === 'apt'
+          ? `--${name} goes with --source ${applies.includes('rpm') ? 'rpm-...' : 'pacman:URL or pacman-dir:PATH'}`
+          : `--source ${values.source} is ${source === 'rpm' ? 'an rpm' : 'a pacman'} source; leave --${name} out`,
     });
   }
   return source;
@@ -168,7 +177,10 @@ function minReleaseDates(given: readonly string[]): Record<string, string> {
   for (const item of given) {
     const eq = item.indexOf('=');
     if (eq <= 0 || eq === item.length - 1) {
-      throw new UsageError(`--min-release-date needs SUITE=DATE, got '${item}'`, { value: item, hint: '--min-release-date bookworm=2025-01-10T10:00:43Z' });
+      throw new UsageError(`--min-release-date needs SUITE=DATE, got '${item}'`, {
+        value: item,
+        hint: '--min-release-date bookworm=2025-01-10T10:00:43Z',
+      });
     }
     dates[item.slice(0, eq)] = item.slice(eq + 1);
   }
@@ -177,13 +189,21 @@ function minReleaseDates(given: readonly string[]): Record<string, string> {
 
 /** `--min-repomd-revision N`: a whole number, as repomd.xml revisions are compared. */
 function minRepomdRevision(given: string): number {
-  if (!/^\d+$/.test(given)) throw new UsageError(`--min-repomd-revision needs a whole number, got '${given}'`, { value: given, hint: '--min-repomd-revision 1700000000' });
+  if (!/^\d+$/.test(given))
+    throw new UsageError(`--min-repomd-revision needs a whole number, got '${given}'`, {
+      value: given,
+      hint: '--min-repomd-revision 1700000000',
+    });
   return Number(given);
 }
 
 /** Strict: an unknown flag is ERR_USAGE with the nearest known one (`did you mean --include?`), exit 2. */
 function parseCli(argv: readonly string[]): { values: ParsedValues; positionals: string[] } {
-  const { values, positionals } = parseCommandLine(argv, { flags: CLI_OPTIONS, maxPositionals: 1, positionalNames: 'TARGET' });
+  const { values, positionals } = parseCommandLine(argv, {
+    flags: CLI_OPTIONS,
+    maxPositionals: 1,
+    positionalNames: 'TARGET',
+  });
   return { values, positionals };
 }
 
@@ -196,9 +216,12 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
   const kind = checkFlagSources(values);
   if (kind === 'pacman') return runPacman(values, positionals, out);
   if (kind === 'rpm') return runRpm(values, positionals, out);
-  if (!values.suite) throw new BootstrapOptionsError('--suite (or --source) is required', { hint: usage, value: 'suite' });
+  if (!values.suite)
+    throw new BootstrapOptionsError('--suite (or --source) is required', { hint: usage, value: 'suite' });
   if (values['insecure-skip-signature-check']) {
-    process.stderr.write('WARNING: --insecure-skip-signature-check: repository signatures are NOT verified; anyone on the network path can choose what gets installed.\n');
+    process.stderr.write(
+      'WARNING: --insecure-skip-signature-check: repository signatures are NOT verified; anyone on the network path can choose what gets installed.\n',
+    );
   }
   const common = {
     suite: values.suite,
@@ -224,11 +247,14 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
     if (values.json) out(`${JSON.stringify({ event: 'result', ...result })}\n`);
     else {
       for (const p of result.packages) out(`${p.name} ${p.version} ${p.size}\n`);
-      out(`${result.packages.length} packages, ${result.totalSize} bytes to download, ${result.totalInstalledSize} bytes installed\n`);
+      out(
+        `${result.packages.length} packages, ${result.totalSize} bytes to download, ${result.totalInstalledSize} bytes installed\n`,
+      );
     }
     return 0;
   }
-  if (positionals.length !== 1) throw new BootstrapOptionsError('exactly one TARGET directory is needed', { hint: usage });
+  if (positionals.length !== 1)
+    throw new BootstrapOptionsError('exactly one TARGET directory is needed', { hint: usage });
   const options: BootstrapOptions = {
     ...common,
     target: positionals[0] ?? '',
@@ -252,8 +278,14 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
   if (values.manifest) await writeManifest(values.manifest, result.manifest);
   if (values.json) out(`${JSON.stringify({ event: 'result', ...result, manifest: values.manifest ?? null })}\n`);
   else {
-    out(`${result.target}: ${result.packages.length} packages (${result.suite} ${result.variant} ${result.architecture}) in ${(result.timings.totalMs / 1000).toFixed(1)} s\n`);
-    out(result.configured ? `maintainer scripts ran for ${result.maintainerScripts.length} packages (log ${result.logFile})\n` : `maintainer scripts skipped: ${result.skippedReason}\n`);
+    out(
+      `${result.target}: ${result.packages.length} packages (${result.suite} ${result.variant} ${result.architecture}) in ${(result.timings.totalMs / 1000).toFixed(1)} s\n`,
+    );
+    out(
+      result.configured
+        ? `maintainer scripts ran for ${result.maintainerScripts.length} packages (log ${result.logFile})\n`
+        : `maintainer scripts skipped: ${result.skippedReason}\n`,
+    );
   }
   return 0;
 }
@@ -261,7 +293,11 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
 /** A flag that takes one of `choices` (ERR_USAGE otherwise). */
 function oneOf<T extends string>(flag: string, given: string | undefined, choices: readonly T[]): T | undefined {
   if (given === undefined) return undefined;
-  if (!(choices as readonly string[]).includes(given)) throw new UsageError(`--${flag} must be ${choices.join(', ')}, got '${given}'`, { value: given, hint: `--${flag} ${choices.join('|')}` });
+  if (!(choices as readonly string[]).includes(given))
+    throw new UsageError(`--${flag} must be ${choices.join(', ')}, got '${given}'`, {
+      value: given,
+      hint: `--${flag} ${choices.join('|')}`,
+    });
   return given as T;
 }
 
@@ -277,7 +313,9 @@ async function runRpm(values: ParsedValues, positionals: string[], out: (s: stri
     ...(values['group-types'] ? { groupPackageTypes: list(values['group-types']) as never } : {}),
     ...(values['gpg-check'] ? { gpgCheck: values['gpg-check'] as never } : {}),
     ...(values['gpg-key'] ? { gpgKeys: values['gpg-key'] } : {}),
-    ...(values['min-repomd-revision'] === undefined ? {} : { minRepomdRevision: minRepomdRevision(values['min-repomd-revision']) }),
+    ...(values['min-repomd-revision'] === undefined
+      ? {}
+      : { minRepomdRevision: minRepomdRevision(values['min-repomd-revision']) }),
     ...(values['allow-rollback'] ? { allowRepomdRollback: true } : {}),
     ...(values.cache ? { cacheDir: values.cache } : {}),
     onProgress: progressPrinter(values.json ?? false, values.verbose ?? false, out),
@@ -288,11 +326,14 @@ async function runRpm(values: ParsedValues, positionals: string[], out: (s: stri
     if (values.json) out(`${JSON.stringify({ event: 'result', ...result })}\n`);
     else {
       for (const p of result.packages) out(`${p.name} ${p.version} ${p.architecture}\n`);
-      out(`${result.packages.length} packages, ${result.totalSize} bytes, ${result.totalInstalledSize} bytes installed\n`);
+      out(
+        `${result.packages.length} packages, ${result.totalSize} bytes, ${result.totalInstalledSize} bytes installed\n`,
+      );
     }
     return 0;
   }
-  if (positionals.length !== 1) throw new BootstrapOptionsError('exactly one TARGET directory is needed', { hint: usage });
+  if (positionals.length !== 1)
+    throw new BootstrapOptionsError('exactly one TARGET directory is needed', { hint: usage });
   const lua = oneOf('lua-scriptlets', values['lua-scriptlets'], ['skip', 'fail'] as const);
   const rpmdb = oneOf('rpmdb', values.rpmdb, ['auto', 'host-rpm', 'image-rpm', 'none'] as const);
   const controller = new AbortController();
@@ -317,13 +358,25 @@ async function runRpm(values: ParsedValues, positionals: string[], out: (s: stri
   if (values.manifest) await writeManifest(values.manifest, result.manifest);
   if (values.json) out(`${JSON.stringify({ event: 'result', ...result, manifest: values.manifest ?? null })}\n`);
   else {
-    out(`${result.target}: ${result.packages.length} packages (${result.source} ${result.architecture}) in ${(result.timings.totalMs / 1000).toFixed(1)} s\n`);
+    out(
+      `${result.target}: ${result.packages.length} packages (${result.source} ${result.architecture}) in ${(result.timings.totalMs / 1000).toFixed(1)} s\n`,
+    );
     if (result.gpg.mode !== 'off') {
       const bad = result.gpg.packages.filter((p) => !p.verified);
-      out(`gpg: ${result.gpg.packages.length - bad.length}/${result.gpg.packages.length} package signatures verified${bad.length ? ` (not: ${bad.map((p) => `${p.package} ${p.reason}`).join(', ')})` : ''}${result.gpg.repository ? `; repomd.xml.asc ${result.gpg.repository.verified ? 'verified' : result.gpg.repository.reason}` : ''}\n`);
+      out(
+        `gpg: ${result.gpg.packages.length - bad.length}/${result.gpg.packages.length} package signatures verified${bad.length ? ` (not: ${bad.map((p) => `${p.package} ${p.reason}`).join(', ')})` : ''}${result.gpg.repository ? `; repomd.xml.asc ${result.gpg.repository.verified ? 'verified' : result.gpg.repository.reason}` : ''}\n`,
+      );
     }
-    out(result.configured ? `scriptlets ran for ${result.scriptlets.ran.length} packages, ${result.scriptlets.failures.length} failed (log ${result.logFile})\n` : `scriptlets skipped: ${result.skippedReason}\n`);
-    out(result.rpmdb.written ? `rpmdb: ${result.rpmdb.dbpath} (${result.rpmdb.backend}, ${result.rpmdb.detectedFrom}) by ${result.rpmdb.writer}\n` : 'rpmdb: none\n');
+    out(
+      result.configured
+        ? `scriptlets ran for ${result.scriptlets.ran.length} packages, ${result.scriptlets.failures.length} failed (log ${result.logFile})\n`
+        : `scriptlets skipped: ${result.skippedReason}\n`,
+    );
+    out(
+      result.rpmdb.written
+        ? `rpmdb: ${result.rpmdb.dbpath} (${result.rpmdb.backend}, ${result.rpmdb.detectedFrom}) by ${result.rpmdb.writer}\n`
+        : 'rpmdb: none\n',
+    );
   }
   return 0;
 }
@@ -334,7 +387,10 @@ const PACMAN_SIG_LEVELS: readonly PacmanSigLevel[] = ['off', 'optional', 'requir
 function pacmanSigLevel(given: string | undefined, fallback: PacmanSigLevel): PacmanSigLevel {
   if (given === undefined) return fallback;
   if (!(PACMAN_SIG_LEVELS as readonly string[]).includes(given)) {
-    throw new UsageError(`--sig-level must be off, optional or required, got '${given}'`, { value: given, hint: '--sig-level required (pacman\'s SigLevel = Required), optional, or off' });
+    throw new UsageError(`--sig-level must be off, optional or required, got '${given}'`, {
+      value: given,
+      hint: "--sig-level required (pacman's SigLevel = Required), optional, or off",
+    });
   }
   return given as PacmanSigLevel;
 }
@@ -344,13 +400,23 @@ async function runPacman(values: ParsedValues, positionals: string[], out: (s: s
   const spec = parsePacmanSourceSpec(values.source ?? '');
   const repos = list(values.repos);
   if (spec.kind === 'pacman' && repos.length === 0) {
-    throw new UsageError(`--source ${values.source} needs --repos`, { value: '--repos', hint: '--repos core,extra (the repositories in pacman.conf order; $repo in the URL is each name)' });
+    throw new UsageError(`--source ${values.source} needs --repos`, {
+      value: '--repos',
+      hint: '--repos core,extra (the repositories in pacman.conf order; $repo in the URL is each name)',
+    });
   }
   if (spec.kind === 'pacman-dir' && values.repos !== undefined) {
-    throw new UsageError('--repos applies to pacman:URL only', { value: '--repos', hint: `a pacman-dir folder is one repository, named by its NAME.db (else the folder's name); leave --repos out` });
+    throw new UsageError('--repos applies to pacman:URL only', {
+      value: '--repos',
+      hint: `a pacman-dir folder is one repository, named by its NAME.db (else the folder's name); leave --repos out`,
+    });
   }
   const include = (values.include ?? []).flatMap(list);
-  if (include.length === 0) throw new UsageError('--include is required with a pacman source', { value: '--include', hint: '--include base,linux (packages, provided names or groups, as pacman -S takes them)' });
+  if (include.length === 0)
+    throw new UsageError('--include is required with a pacman source', {
+      value: '--include',
+      hint: '--include base,linux (packages, provided names or groups, as pacman -S takes them)',
+    });
   const level = pacmanSigLevel(values['sig-level'], spec.kind === 'pacman' ? 'required' : 'optional');
   const resolveOptions = {
     repositories: await pacmanSourceRepositories(spec, repos),
@@ -368,8 +434,12 @@ async function runPacman(values: ParsedValues, positionals: string[], out: (s: s
     }
     return 0;
   }
-  if (positionals.length !== 1) throw new BootstrapOptionsError('exactly one TARGET directory is needed', { hint: usage });
-  const verify: PacmanVerify | undefined = level === 'off' ? undefined : pacmanSignatureVerifier(await loadPacmanKeyring(values.keyring ?? '/usr/share/keyrings'), { level });
+  if (positionals.length !== 1)
+    throw new BootstrapOptionsError('exactly one TARGET directory is needed', { hint: usage });
+  const verify: PacmanVerify | undefined =
+    level === 'off'
+      ? undefined
+      : pacmanSignatureVerifier(await loadPacmanKeyring(values.keyring ?? '/usr/share/keyrings'), { level });
   const started = performance.now();
   const controller = new AbortController();
   const abort = () => controller.abort();
@@ -390,18 +460,31 @@ async function runPacman(values: ParsedValues, positionals: string[], out: (s: s
     process.off('SIGTERM', abort);
   }
   if (values.manifest) await writeManifest(values.manifest, result.manifest);
-  if (values.json) out(`${JSON.stringify({ event: 'result', ...result, sigLevel: level, manifest: values.manifest ?? null })}\n`);
+  if (values.json)
+    out(`${JSON.stringify({ event: 'result', ...result, sigLevel: level, manifest: values.manifest ?? null })}\n`);
   else {
     const verified = result.packages.filter((p) => p.validation.includes('pgp')).length;
-    out(`${result.target}: ${result.packages.length} packages (${resolveOptions.repositories.map((r) => r.name).join(', ')}) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
-    out(`signatures: ${level === 'off' ? 'not checked (--sig-level off)' : `${verified}/${result.packages.length} verified (--sig-level ${level})`}\n`);
-    const failed = result.scriptlets.filter((x) => x.status === 'failed').length + result.hooks.filter((h) => h.status === 'failed').length;
-    out(`${result.scriptlets.filter((x) => x.status === 'ran').length} .INSTALL functions and ${result.hooks.filter((h) => h.status === 'ran').length} hooks ran, ${failed} failed (log ${result.logFile})\n`);
+    out(
+      `${result.target}: ${result.packages.length} packages (${resolveOptions.repositories.map((r) => r.name).join(', ')}) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+    );
+    out(
+      `signatures: ${level === 'off' ? 'not checked (--sig-level off)' : `${verified}/${result.packages.length} verified (--sig-level ${level})`}\n`,
+    );
+    const failed =
+      result.scriptlets.filter((x) => x.status === 'failed').length +
+      result.hooks.filter((h) => h.status === 'failed').length;
+    out(
+      `${result.scriptlets.filter((x) => x.status === 'ran').length} .INSTALL functions and ${result.hooks.filter((h) => h.status === 'ran').length} hooks ran, ${failed} failed (log ${result.logFile})\n`,
+    );
   }
   return 0;
 }
 
-function progressPrinter(json: boolean, verbose: boolean, out: (s: string) => void): (event: BootstrapProgress) => void {
+function progressPrinter(
+  json: boolean,
+  verbose: boolean,
+  out: (s: string) => void,
+): (event: BootstrapProgress) => void {
   return (event) => {
     if (json) out(`${JSON.stringify({ event: 'progress', ...event })}\n`);
     else if (verbose || (process.stderr.isTTY && event.phase !== 'download' && event.phase !== 'unpack')) {

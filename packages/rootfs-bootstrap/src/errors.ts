@@ -34,18 +34,21 @@ export type BootstrapErrorCode = (typeof bootstrapErrorCodes)[number];
 
 // The hint an error of the code gets unless it is given a more specific one (the override option, the umount command).
 const hints: Record<BootstrapErrorCode, string> = {
-  ERR_BOOTSTRAP_SIGNATURE: 'check the mirror and the keyring (--keyring); use --insecure only for throw-away experiments',
+  ERR_BOOTSTRAP_SIGNATURE:
+    'check the mirror and the keyring (--keyring); use --insecure only for throw-away experiments',
   ERR_BOOTSTRAP_DIGEST: 'the mirror served a modified or truncated file; retry later or use another mirror',
   ERR_BOOTSTRAP_RELEASE: 'check the suite, component and architecture names',
   ERR_BOOTSTRAP_RELEASE_SUITE:
     'the mirror serves another suite under this name (misconfigured or hostile; apt calls it a conflicting distribution): check the mirror and the suite name',
-  ERR_BOOTSTRAP_RELEASE_EXPIRED: "use an up-to-date mirror; for an archive snapshot on purpose pass allowExpiredRelease (apt's Check-Valid-Until=no)",
+  ERR_BOOTSTRAP_RELEASE_EXPIRED:
+    "use an up-to-date mirror; for an archive snapshot on purpose pass allowExpiredRelease (apt's Check-Valid-Until=no)",
   ERR_BOOTSTRAP_METADATA_ROLLBACK:
     'the mirror serves metadata older than a copy seen before (stale or hostile): use an up-to-date mirror, or pass allowReleaseRollback (apt) or allowRepomdRollback (rpm) to go back on purpose',
   ERR_BOOTSTRAP_FETCH: 'check the mirror URL and the network; downloads resume where they stopped',
   ERR_BOOTSTRAP_NO_MIRROR: 'pass a mirror, e.g. --mirror http://deb.debian.org/debian',
   ERR_BOOTSTRAP_CONTROL_SYNTAX: 'the repository metadata is corrupt; fetch it again',
-  ERR_BOOTSTRAP_UNSATISFIABLE: 'check the package names, the suite and components, or add an alternative with --include',
+  ERR_BOOTSTRAP_UNSATISFIABLE:
+    'check the package names, the suite and components, or add an alternative with --include',
   ERR_BOOTSTRAP_DEB_FORMAT: 'the package file is corrupt; delete it from the cache and retry',
   ERR_BOOTSTRAP_UNPACK_WRITE:
     'a missing or non-directory parent means the package is corrupt (delete it from the cache); otherwise check free space and permissions of the target',
@@ -55,12 +58,16 @@ const hints: Record<BootstrapErrorCode, string> = {
   ERR_BOOTSTRAP_LOCAL_PACKAGE:
     'check the path in localPackages; an apt source installs .deb files, an rpm source .rpm files (build them with dpkg-deb --build or rpmbuild)',
   ERR_BOOTSTRAP_OPTIONS: 'see the README for the option shapes',
-  ERR_BOOTSTRAP_MOUNTS_LEFT: 'unmount what is mounted under the partial tree (umount -R on each mount named in value) and remove it',
-  ERR_BOOTSTRAP_RPM_FILE_CONFLICT: 'the two packages cannot be installed together (as dnf refuses them): exclude one of them, or pick packages that do not ship the same path',
-  ERR_BOOTSTRAP_RPM_SCRIPTLET: "a package's %pre failed, so it cannot be installed (rpm leaves it out and dnf fails the transaction): read the log tail and the package's scriptlet (rpm -qp --scripts FILE)",
+  ERR_BOOTSTRAP_MOUNTS_LEFT:
+    'unmount what is mounted under the partial tree (umount -R on each mount named in value) and remove it',
+  ERR_BOOTSTRAP_RPM_FILE_CONFLICT:
+    'the two packages cannot be installed together (as dnf refuses them): exclude one of them, or pick packages that do not ship the same path',
+  ERR_BOOTSTRAP_RPM_SCRIPTLET:
+    "a package's %pre failed, so it cannot be installed (rpm leaves it out and dnf fails the transaction): read the log tail and the package's scriptlet (rpm -qp --scripts FILE)",
   ERR_BOOTSTRAP_RPM_LUA:
     "a <lua> scriptlet needs rpm's embedded interpreter, i.e. the image's own rpm (/usr/bin/rpm installed before it): add rpm to the packages, or pass luaScriptlets 'skip' to leave such scriptlets out and see them in scriptlets.skipped",
-  ERR_BOOTSTRAP_RPMDB: 'install rpm on the host (apt-get install rpm; faketime too when SOURCE_DATE_EPOCH is set), or pass rpmdb "none" to build the tree without a package database',
+  ERR_BOOTSTRAP_RPMDB:
+    'install rpm on the host (apt-get install rpm; faketime too when SOURCE_DATE_EPOCH is set), or pass rpmdb "none" to build the tree without a package database',
 };
 
 /** The pacman source's codes (`pacmanErrorCodes`, in pacman/errors.ts): its errors bring their own hints. */
@@ -109,10 +116,14 @@ export class ReleaseSuiteMismatchError extends BootstrapError {
   /** What the Release states. */
   readonly seen: { suite: string | undefined; codename: string | undefined };
   constructor(url: string, expected: string, seen: { suite: string | undefined; codename: string | undefined }) {
-    super('ERR_BOOTSTRAP_RELEASE_SUITE', `${url} is the Release of Suite ${seen.suite ?? '(none)'}, Codename ${seen.codename ?? '(none)'}, not of ${expected}`, {
-      path: url,
-      value: seen,
-    });
+    super(
+      'ERR_BOOTSTRAP_RELEASE_SUITE',
+      `${url} is the Release of Suite ${seen.suite ?? '(none)'}, Codename ${seen.codename ?? '(none)'}, not of ${expected}`,
+      {
+        path: url,
+        value: seen,
+      },
+    );
     this.expected = expected;
     this.seen = { ...seen };
   }
@@ -144,11 +155,15 @@ export class MetadataRollbackError extends BootstrapError {
   /** What the metadata states (`undefined` when it states nothing comparable). */
   readonly seen: string | undefined;
   constructor(what: string, url: string, seen: string | undefined, minimum: string, override: string) {
-    super('ERR_BOOTSTRAP_METADATA_ROLLBACK', `${url}: ${what} ${seen ?? '(none)'} is older than the minimum ${minimum}`, {
-      hint: `the mirror serves metadata older than a copy seen before (stale or hostile): use an up-to-date mirror, or pass ${override} to go back on purpose`,
-      path: url,
-      value: seen,
-    });
+    super(
+      'ERR_BOOTSTRAP_METADATA_ROLLBACK',
+      `${url}: ${what} ${seen ?? '(none)'} is older than the minimum ${minimum}`,
+      {
+        hint: `the mirror serves metadata older than a copy seen before (stale or hostile): use an up-to-date mirror, or pass ${override} to go back on purpose`,
+        path: url,
+        value: seen,
+      },
+    );
     this.expected = minimum;
     this.seen = seen;
   }
@@ -181,7 +196,10 @@ export class UnsatisfiableError extends BootstrapError {
   /** Why the last link of the chain cannot be met. */
   readonly reason: string;
   constructor(chain: readonly string[], reason: string, details: ErrorDetails = {}) {
-    super('ERR_BOOTSTRAP_UNSATISFIABLE', `cannot satisfy ${chain.join(' -> ')}: ${reason}`, { value: chain.at(-1), ...details });
+    super('ERR_BOOTSTRAP_UNSATISFIABLE', `cannot satisfy ${chain.join(' -> ')}: ${reason}`, {
+      value: chain.at(-1),
+      ...details,
+    });
     this.chain = [...chain];
     this.reason = reason;
   }
@@ -251,11 +269,17 @@ export class RpmFileConflictError extends BootstrapError {
   /** Every conflicting path with the two packages (`name-version.arch`, install order). */
   readonly conflicts: { path: string; packages: [string, string] }[];
   constructor(conflicts: { path: string; packages: [string, string] }[]) {
-    const shown = conflicts.slice(0, 5).map((c) => `file ${c.path} conflicts between attempted installs of ${c.packages[0]} and ${c.packages[1]}`);
-    super('ERR_BOOTSTRAP_RPM_FILE_CONFLICT', `${conflicts.length} file conflict(s) in the rpm transaction:\n  ${shown.join('\n  ')}${conflicts.length > 5 ? `\n  ... and ${conflicts.length - 5} more` : ''}`, {
-      path: conflicts[0]?.path,
-      value: conflicts[0]?.packages,
-    });
+    const shown = conflicts
+      .slice(0, 5)
+      .map((c) => `file ${c.path} conflicts between attempted installs of ${c.packages[0]} and ${c.packages[1]}`);
+    super(
+      'ERR_BOOTSTRAP_RPM_FILE_CONFLICT',
+      `${conflicts.length} file conflict(s) in the rpm transaction:\n  ${shown.join('\n  ')}${conflicts.length > 5 ? `\n  ... and ${conflicts.length - 5} more` : ''}`,
+      {
+        path: conflicts[0]?.path,
+        value: conflicts[0]?.packages,
+      },
+    );
     this.conflicts = conflicts;
   }
 }
@@ -267,8 +291,19 @@ export class RpmScriptletError extends BootstrapError {
   readonly exitCode: number | undefined;
   /** The last lines of the scriptlet log. */
   readonly logTail: string;
-  constructor(pkg: string, scriptlet: string, exitCode: number | undefined, logTail: string, logFile: string, cause?: unknown) {
-    super('ERR_BOOTSTRAP_RPM_SCRIPTLET', `${scriptlet} scriptlet of ${pkg} failed${exitCode === undefined ? '' : ` (exit status ${exitCode})`}; the tree was not created. Log tail:\n${logTail}`, { path: logFile, value: pkg, cause });
+  constructor(
+    pkg: string,
+    scriptlet: string,
+    exitCode: number | undefined,
+    logTail: string,
+    logFile: string,
+    cause?: unknown,
+  ) {
+    super(
+      'ERR_BOOTSTRAP_RPM_SCRIPTLET',
+      `${scriptlet} scriptlet of ${pkg} failed${exitCode === undefined ? '' : ` (exit status ${exitCode})`}; the tree was not created. Log tail:\n${logTail}`,
+      { path: logFile, value: pkg, cause },
+    );
     this.package = pkg;
     this.scriptlet = scriptlet;
     this.exitCode = exitCode;
@@ -279,7 +314,11 @@ export class RpmScriptletError extends BootstrapError {
 /** A `<lua>` scriptlet cannot run: the image has no rpm (yet) to run it, and `luaScriptlets` is `fail`. */
 export class RpmLuaScriptletError extends BootstrapError {
   constructor(pkg: string, scriptlet: string) {
-    super('ERR_BOOTSTRAP_RPM_LUA', `the ${scriptlet} <lua> scriptlet of ${pkg} needs rpm's embedded interpreter and the image has no /usr/bin/rpm at that point`, { value: pkg });
+    super(
+      'ERR_BOOTSTRAP_RPM_LUA',
+      `the ${scriptlet} <lua> scriptlet of ${pkg} needs rpm's embedded interpreter and the image has no /usr/bin/rpm at that point`,
+      { value: pkg },
+    );
   }
 }
 

@@ -42,7 +42,10 @@ export interface DownloadOptions extends FetchOptions {
 export async function downloadVerified(url: string, dest: string, options: DownloadOptions): Promise<void> {
   const partial = `${dest}.partial`;
   await mkdir(dirname(dest), { recursive: true });
-  let offset = await stat(partial).then((s) => s.size, () => 0);
+  let offset = await stat(partial).then(
+    (s) => s.size,
+    () => 0,
+  );
   if (options.size !== undefined && offset > options.size) {
     await rm(partial, { force: true });
     offset = 0;
@@ -75,7 +78,9 @@ export async function downloadVerified(url: string, dest: string, options: Downl
     body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
   }
   try {
-    await pipeline(body, counter, createWriteStream(partial, { flags: append ? 'a' : 'w' }), { signal: options.signal });
+    await pipeline(body, counter, createWriteStream(partial, { flags: append ? 'a' : 'w' }), {
+      signal: options.signal,
+    });
   } catch (cause) {
     if ((cause as { code?: string }).code === 'ENOENT') throw new FetchError(url, 'no such file', { cause });
     throw new FetchError(url, (cause as Error).message, { cause });

@@ -1,4 +1,11 @@
-import { coreError, keepAclsAsSeenInside, listTree, releaseTree, type ManifestEntry, type UserNamespace } from '@distroforge/core';
+import {
+  coreError,
+  keepAclsAsSeenInside,
+  listTree,
+  releaseTree,
+  type ManifestEntry,
+  type UserNamespace,
+} from '@distroforge/core';
 import { lstatSync, lutimesSync } from 'node:fs';
 import { chmod, lstat, readdir, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -60,7 +67,11 @@ async function emptyFile(path: string): Promise<void> {
  * those are the manifest's owners, so the tree stays readable and removable by its builder and the
  * manifest alone carries the image's owners. ACLs are rewritten with the image's ids.
  */
-export async function scanTree(root: string, epoch: number | undefined, options: { namespace?: UserNamespace } = {}): Promise<ManifestEntry[]> {
+export async function scanTree(
+  root: string,
+  epoch: number | undefined,
+  options: { namespace?: UserNamespace } = {},
+): Promise<ManifestEntry[]> {
   const { namespace } = options;
   // First, inside the namespace: everything back to the builder, noting the owners the image's
   // programs left (the host cannot even list a directory like a user's 0700 home before).
@@ -78,18 +89,29 @@ export async function scanTree(root: string, epoch: number | undefined, options:
     let uid = owner?.uid ?? (stats.uid === self.uid ? 0 : stats.uid);
     let gid = owner?.gid ?? (stats.gid === self.gid ? 0 : stats.gid);
     if (namespace && owner === undefined && (stats.uid !== namespace.owner.uid || stats.gid !== namespace.owner.gid)) {
-      throw coreError('ERR_USERNS_ID_UNMAPPED', `${path} is owned by ${stats.uid}:${stats.gid}, an id outside the build's user namespace`, {
-        path: host,
-        value: `${stats.uid}:${stats.gid}`,
-        hint: 'something outside the build changed the tree; remove it and build again',
-      });
+      throw coreError(
+        'ERR_USERNS_ID_UNMAPPED',
+        `${path} is owned by ${stats.uid}:${stats.gid}, an id outside the build's user namespace`,
+        {
+          path: host,
+          value: `${stats.uid}:${stats.gid}`,
+          hint: 'something outside the build changed the tree; remove it and build again',
+        },
+      );
     }
     if (namespace && owner === undefined) uid = gid = 0;
     const mode = stats.mode & 0o7777;
     const special = stats.isCharacterDevice() || stats.isBlockDevice() || stats.isFIFO() || stats.isSocket();
     if (special) {
-      const type = stats.isCharacterDevice() ? 'char' : stats.isBlockDevice() ? 'block' : stats.isFIFO() ? 'fifo' : 'socket';
-      const device = type === 'char' || type === 'block' ? { major: majorOf(stats.rdev), minor: minorOf(stats.rdev) } : {};
+      const type = stats.isCharacterDevice()
+        ? 'char'
+        : stats.isBlockDevice()
+          ? 'block'
+          : stats.isFIFO()
+            ? 'fifo'
+            : 'socket';
+      const device =
+        type === 'char' || type === 'block' ? { major: majorOf(stats.rdev), minor: minorOf(stats.rdev) } : {};
       entries.push({ path, type, uid, gid, mode, ...device });
     } else if (uid !== 0 || gid !== 0 || (mode & 0o7000) !== 0) {
       entries.push(stats.isSymbolicLink() ? { path, uid, gid } : { path, uid, gid, mode });

@@ -25,7 +25,11 @@ export async function readGpgKeys(files: readonly string[]): Promise<openpgp.Key
  * Verifies detached OpenPGP signatures (binary packets or armoured) over `data`: the first one
  * that verifies with a key of `keys` wins; otherwise the reason of the last one is reported.
  */
-export async function verifyDetached(data: Uint8Array, signatures: readonly Uint8Array[], keys: readonly openpgp.Key[]): Promise<GpgVerification> {
+export async function verifyDetached(
+  data: Uint8Array,
+  signatures: readonly Uint8Array[],
+  keys: readonly openpgp.Key[],
+): Promise<GpgVerification> {
   if (signatures.length === 0) return { signed: false, verified: false, keyId: '', reason: 'not signed' };
   let last: GpgVerification = { signed: true, verified: false, keyId: '', reason: 'no signature packet' };
   for (const bytes of signatures) {
@@ -51,7 +55,12 @@ export async function verifyDetached(data: Uint8Array, signatures: readonly Uint
         return { signed: true, verified: true, keyId: s.keyID.toHex() };
       } catch (cause) {
         const message = (cause as Error).message;
-        last = { signed: true, verified: false, keyId: s.keyID.toHex() || keyId, reason: /could not find signing key/i.test(message) ? 'signed by a key not given' : message };
+        last = {
+          signed: true,
+          verified: false,
+          keyId: s.keyID.toHex() || keyId,
+          reason: /could not find signing key/i.test(message) ? 'signed by a key not given' : message,
+        };
       }
     }
   }

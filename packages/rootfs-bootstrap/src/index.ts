@@ -1,26 +1,54 @@
 export { compareDebVersions, parseDebVersion, type DebVersion } from './apt/version.js';
 export { parseControlFile, controlField, formatControlParagraph, type ControlParagraph } from './apt/control-file.js';
-export { parseRelations, formatRelation, type Relation, type RelationField, type RelationOperator } from './relations.js';
-export { parseDeb822Sources, parseOneLineSources, readHostAptSources, repositoriesForSuite, type AptRepository } from './apt/sources-list.js';
-export { buildUniverse, type PackageCandidate, type PackageUniverse, type VersionComparator } from './package-candidate.js';
-export { resolveDependencies, installOrder, type ResolveRequest, type ResolvedPackage } from './resolve-dependencies.js';
+export {
+  parseRelations,
+  formatRelation,
+  type Relation,
+  type RelationField,
+  type RelationOperator,
+} from './relations.js';
+export {
+  parseDeb822Sources,
+  parseOneLineSources,
+  readHostAptSources,
+  repositoriesForSuite,
+  type AptRepository,
+} from './apt/sources-list.js';
+export {
+  buildUniverse,
+  type PackageCandidate,
+  type PackageUniverse,
+  type VersionComparator,
+} from './package-candidate.js';
+export {
+  resolveDependencies,
+  installOrder,
+  type ResolveRequest,
+  type ResolvedPackage,
+} from './resolve-dependencies.js';
 export { VARIANTS, variantBaseNames, type Variant } from './apt/variant.js';
 export * from './errors.js';
 export { bootstrapRootfs, type BootstrapResult } from './bootstrap-rootfs.js';
-export {
-  type PackageSource,
-  type SourceIndex,
-  type SourceIndexRequest,
-  type SourceInstallRequest,
-  type MaintainerScripts,
-  type InstallReport,
-  type LocalFileFacts,
+export type {
+  PackageSource,
+  SourceIndex,
+  SourceIndexRequest,
+  SourceInstallRequest,
+  MaintainerScripts,
+  InstallReport,
+  LocalFileFacts,
 } from './package-source.js';
 export { packageFileFormat, PACKAGE_FILE_LABEL, type PackageFileFormat } from './local-packages.js';
 export { pacmanArchiveKind } from './pacman/archive-kind.js';
 export { readPackageFileInfo, type PackageFileInfo } from './package-file-info.js';
 export { checkReleaseAcceptable, type ReleaseRules } from './apt/release-acceptance.js';
-export { aptSource, type AptSourceOptions, type AptPackageSource, type AptSourceIndex, type ResolvedRelease } from './apt/source.js';
+export {
+  aptSource,
+  type AptSourceOptions,
+  type AptPackageSource,
+  type AptSourceIndex,
+  type ResolvedRelease,
+} from './apt/source.js';
 export { fetchPackages, type FetchPackagesOptions } from './package-cache.js';
 export { resolveRootfs, type ResolveResult, type ResolvedRootfsPackage } from './resolve-rootfs.js';
 export {
@@ -36,14 +64,47 @@ export { readArMembers, type ArMember } from './apt/deb/ar-archive.js';
 export { unpackDeb, type UnpackResult } from './apt/deb/unpack.js';
 export { listDeb, type DebListing, type DebFileEntry } from './apt/deb/list.js';
 export type { DebMemberType } from './apt/deb/member-type.js';
-export { rpmvercmp, compareRpmVersions, parseRpmEvr, formatRpmEvr, rpmRangesOverlap, type RpmEvr, type RpmOperator, type RpmRange } from './rpm/version.js';
+export {
+  rpmvercmp,
+  compareRpmVersions,
+  parseRpmEvr,
+  formatRpmEvr,
+  rpmRangesOverlap,
+  type RpmEvr,
+  type RpmOperator,
+  type RpmRange,
+} from './rpm/version.js';
 export { parseRpmDep, formatRpmDep, type RpmDep } from './rpm/rich-deps.js';
-export { rpmCandidateFromHeader, type RpmCandidate, type RpmPackageMeta, type RpmProvide, type RpmRequire } from './rpm/candidate.js';
+export {
+  rpmCandidateFromHeader,
+  type RpmCandidate,
+  type RpmPackageMeta,
+  type RpmProvide,
+  type RpmRequire,
+} from './rpm/candidate.js';
 export { resolveRpmDependencies, rpmInstallOrder, type RpmResolveRequest } from './rpm/resolve.js';
 export { rpmSource } from './rpm/source-from-spec.js';
-export { parseRpmSourceSpec, type RpmSourceSpec, type RpmRepository, type RpmPackageSource, type RpmSourceIndex, type RpmSourceOptions } from './rpm/source.js';
-export { resolveRpmRootfs, bootstrapRpmRootfs, type RpmResolveResult, type RpmBootstrapResult } from './rpm/bootstrap.js';
-export { rpmResolveOptionsSchema, rpmBootstrapOptionsSchema, hostRpmArchitecture, type RpmResolveOptions, type RpmBootstrapOptions } from './rpm/options.js';
+export {
+  parseRpmSourceSpec,
+  type RpmSourceSpec,
+  type RpmRepository,
+  type RpmPackageSource,
+  type RpmSourceIndex,
+  type RpmSourceOptions,
+} from './rpm/source.js';
+export {
+  resolveRpmRootfs,
+  bootstrapRpmRootfs,
+  type RpmResolveResult,
+  type RpmBootstrapResult,
+} from './rpm/bootstrap.js';
+export {
+  rpmResolveOptionsSchema,
+  rpmBootstrapOptionsSchema,
+  hostRpmArchitecture,
+  type RpmResolveOptions,
+  type RpmBootstrapOptions,
+} from './rpm/options.js';
 export { runRpmScriptlets, type RpmScriptletReport } from './rpm/scriptlets.js';
 export {
   parseComps,
@@ -61,8 +122,21 @@ export { readGpgKeys, verifyDetached, type GpgVerification } from './gpg-verify.
 export { checkRpmSignature, type RpmSignatureCheck } from './rpm/signature-check.js';
 export type { RepomdGpgCheck, RpmRepositoryIndex } from './rpm/repo-metadata.js';
 export { comparePacmanVersions, compareVersionSegments, parsePacmanEvr, type PacmanEvr } from './pacman/vercmp.js';
-export { parsePacmanDependency, formatPacmanDependency, packageSatisfies, versionSatisfies, type PacmanDependency, type PacmanDepOperator, type PacmanProvider } from './pacman/dependency.js';
-export { parsePacmanSyncDatabase, readPacmanSyncDatabaseFile, type PacmanSyncDatabase, type ReadSyncDatabaseOptions } from './pacman/sync-database.js';
+export {
+  parsePacmanDependency,
+  formatPacmanDependency,
+  packageSatisfies,
+  versionSatisfies,
+  type PacmanDependency,
+  type PacmanDepOperator,
+  type PacmanProvider,
+} from './pacman/dependency.js';
+export {
+  parsePacmanSyncDatabase,
+  readPacmanSyncDatabaseFile,
+  type PacmanSyncDatabase,
+  type ReadSyncDatabaseOptions,
+} from './pacman/sync-database.js';
 export type { PacmanPackageInfo } from './pacman/package-info.js';
 export { resolvePacmanTargets, type PacmanResolution } from './pacman/resolve.js';
 export {
@@ -81,8 +155,16 @@ export {
   pacmanErrorHints,
   type PacmanErrorCode,
 } from './pacman/errors.js';
-export { bootstrapPacman, type PacmanBootstrapResult, type PacmanInstalledPackage } from './pacman/install/bootstrap.js';
-export { resolvePacmanRootfs, type PacmanRootfsResolution, type PacmanResolvedPackage } from './pacman/install/resolve-rootfs.js';
+export {
+  bootstrapPacman,
+  type PacmanBootstrapResult,
+  type PacmanInstalledPackage,
+} from './pacman/install/bootstrap.js';
+export {
+  resolvePacmanRootfs,
+  type PacmanRootfsResolution,
+  type PacmanResolvedPackage,
+} from './pacman/install/resolve-rootfs.js';
 export {
   pacmanBootstrapOptionsSchema,
   pacmanResolveOptionsSchema,
@@ -94,13 +176,49 @@ export {
   type PacmanVerifyRequest,
   type PacmanVerifyResult,
 } from './pacman/install/options.js';
-export { readPacmanPackage, unpackPacmanPackage, type PacmanPackageContents, type PacmanUnpackResult, type ReadPacmanPackageOptions, type UnpackPacmanOptions } from './pacman/install/package-archive.js';
+export {
+  readPacmanPackage,
+  unpackPacmanPackage,
+  type PacmanPackageContents,
+  type PacmanUnpackResult,
+  type ReadPacmanPackageOptions,
+  type UnpackPacmanOptions,
+} from './pacman/install/package-archive.js';
 export { parsePkgInfo, type PacmanPkgInfo } from './pacman/install/pkginfo.js';
-export { localDesc, PACMAN_LOCAL_DB, ALPM_DB_VERSION, type LocalDatabaseEntry, type PacmanInstallReason, type PacmanValidation } from './pacman/install/local-database.js';
-export { installPacmanTransaction, type PacmanTransactionPackage, type PacmanTransactionOptions, type PacmanTransactionReport } from './pacman/install/transaction.js';
-export { parseAlpmHook, loadAlpmHooks, hookMatches, type AlpmHook, type AlpmHookTrigger } from './pacman/install/alpm-hooks.js';
-export { loadPacmanKeyring, type PacmanKeyring, type PacmanOwnerTrust, type LoadPacmanKeyringOptions } from './pacman/verify/load-keyring.js';
-export { computePacmanKeyTrust, pacmanKeyTrust, type PacmanKeyTrust, type PacmanKeyValidity, type PacmanTrustOptions } from './pacman/verify/key-trust.js';
+export {
+  localDesc,
+  PACMAN_LOCAL_DB,
+  ALPM_DB_VERSION,
+  type LocalDatabaseEntry,
+  type PacmanInstallReason,
+  type PacmanValidation,
+} from './pacman/install/local-database.js';
+export {
+  installPacmanTransaction,
+  type PacmanTransactionPackage,
+  type PacmanTransactionOptions,
+  type PacmanTransactionReport,
+} from './pacman/install/transaction.js';
+export {
+  parseAlpmHook,
+  loadAlpmHooks,
+  hookMatches,
+  type AlpmHook,
+  type AlpmHookTrigger,
+} from './pacman/install/alpm-hooks.js';
+export {
+  loadPacmanKeyring,
+  type PacmanKeyring,
+  type PacmanOwnerTrust,
+  type LoadPacmanKeyringOptions,
+} from './pacman/verify/load-keyring.js';
+export {
+  computePacmanKeyTrust,
+  pacmanKeyTrust,
+  type PacmanKeyTrust,
+  type PacmanKeyValidity,
+  type PacmanTrustOptions,
+} from './pacman/verify/key-trust.js';
 export {
   verifyPacmanSignature,
   verifyPacmanPackage,
@@ -127,5 +245,10 @@ export {
   type RpmScriptletEvent,
 } from './rpm/transaction.js';
 export { findRpmFileConflicts, rpmFilesIdentical, type RpmFileConflict } from './rpm/file-conflicts.js';
-export { readRpmTriggers, DEFAULT_FILE_TRIGGER_PRIORITY, type RpmTrigger, type RpmFileTrigger } from './rpm/triggers.js';
+export {
+  readRpmTriggers,
+  DEFAULT_FILE_TRIGGER_PRIORITY,
+  type RpmTrigger,
+  type RpmFileTrigger,
+} from './rpm/triggers.js';
 export { writeScratchRpmdb, detectRpmdbFormat, type RpmdbReport, type ScratchRpmdb } from './rpm/rpmdb.js';

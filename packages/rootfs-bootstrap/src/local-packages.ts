@@ -10,7 +10,11 @@ import type { LocalFileFacts } from './package-source.js';
 export type PackageFileFormat = 'deb' | 'rpm' | 'pacman';
 
 /** How a format's files are named in messages. */
-export const PACKAGE_FILE_LABEL: Readonly<Record<PackageFileFormat, string>> = { deb: '.deb', rpm: '.rpm', pacman: 'pacman (.pkg.tar.*)' };
+export const PACKAGE_FILE_LABEL: Readonly<Record<PackageFileFormat, string>> = {
+  deb: '.deb',
+  rpm: '.rpm',
+  pacman: 'pacman (.pkg.tar.*)',
+};
 
 const RPM_LEAD_MAGIC = Buffer.from([0xed, 0xab, 0xee, 0xdb]);
 const AR_MAGIC = Buffer.from('!<arch>\n', 'latin1');
@@ -33,7 +37,12 @@ export async function packageFileFormat(file: string): Promise<PackageFileFormat
 export async function assertPackageFormat(file: string, format: PackageFileFormat, sourceKind: string): Promise<void> {
   const found = await packageFileFormat(file);
   if (found === format) return;
-  throw new LocalPackageError(file, found ? `is a ${PACKAGE_FILE_LABEL[found]} package; an ${sourceKind} source installs ${PACKAGE_FILE_LABEL[format]} files` : `is not a ${PACKAGE_FILE_LABEL[format]} package (unknown file format)`);
+  throw new LocalPackageError(
+    file,
+    found
+      ? `is a ${PACKAGE_FILE_LABEL[found]} package; an ${sourceKind} source installs ${PACKAGE_FILE_LABEL[format]} files`
+      : `is not a ${PACKAGE_FILE_LABEL[format]} package (unknown file format)`,
+  );
 }
 
 /**
@@ -73,9 +82,16 @@ export class LocalPackages<C extends PackageCandidate = PackageCandidate> {
     try {
       return resolveSet();
     } catch (error) {
-      const file = error instanceof UnsatisfiableError && error.chain[0] !== undefined ? this.#fileOf.get(error.chain[0]) : undefined;
+      const file =
+        error instanceof UnsatisfiableError && error.chain[0] !== undefined
+          ? this.#fileOf.get(error.chain[0])
+          : undefined;
       if (!file || !(error instanceof UnsatisfiableError)) throw error;
-      throw new UnsatisfiableError(this.chain(error.chain), error.reason, { path: file, cause: error, hint: `a dependency of the local package ${file} is in none of the source's repositories: add its repository or the package file` });
+      throw new UnsatisfiableError(this.chain(error.chain), error.reason, {
+        path: file,
+        cause: error,
+        hint: `a dependency of the local package ${file} is in none of the source's repositories: add its repository or the package file`,
+      });
     }
   }
 }
@@ -98,13 +114,22 @@ export async function readLocalPackages<C extends PackageCandidate>(
     if (!stats.isFile()) throw new LocalPackageError(path, 'not a regular file');
     let candidate: C;
     try {
-      candidate = await reader.localCandidate(path, { path, sha256: await sha256File(path), size: stats.size, architecture });
+      candidate = await reader.localCandidate(path, {
+        path,
+        sha256: await sha256File(path),
+        size: stats.size,
+        architecture,
+      });
     } catch (error) {
       if (error instanceof LocalPackageError || !(error instanceof Error)) throw error;
       throw new LocalPackageError(path, `unreadable or corrupt: ${error.message}`, { cause: error });
     }
     const twin = candidates.find((c) => c.name === candidate.name);
-    if (twin) throw new LocalPackageError(path, `package ${candidate.name} is also given as ${twin.localFile}`, { value: candidate.name, hint: 'give each package once in localPackages' });
+    if (twin)
+      throw new LocalPackageError(path, `package ${candidate.name} is also given as ${twin.localFile}`, {
+        value: candidate.name,
+        hint: 'give each package once in localPackages',
+      });
     candidates.push({ ...candidate, origin: 'local', localFile: path });
   }
   return new LocalPackages(candidates);

@@ -107,11 +107,24 @@ export function invalidOptions(issues: readonly OptionIssue[]): BootstrapOptions
 
 /** The Debian name of the host's architecture. */
 export function hostArchitecture(): string {
-  const map: Record<string, string> = { x64: 'amd64', arm64: 'arm64', ia32: 'i386', arm: 'armhf', ppc64: 'ppc64el', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64' };
+  const map: Record<string, string> = {
+    x64: 'amd64',
+    arm64: 'arm64',
+    ia32: 'i386',
+    arm: 'armhf',
+    ppc64: 'ppc64el',
+    s390x: 's390x',
+    riscv64: 'riscv64',
+    loong64: 'loong64',
+  };
   return map[process.arch] ?? process.arch;
 }
 
 /** The Release checks (`checkReleaseAcceptable`) the options ask for. */
 export function releaseChecksOf(options: NormalisedResolveOptions): ReleaseChecks {
-  return { minDates: options.minReleaseDates, allowRollback: options.allowReleaseRollback, allowExpired: options.allowExpiredRelease };
+  return {
+    minDates: options.minReleaseDates,
+    allowRollback: options.allowReleaseRollback,
+    allowExpired: options.allowExpiredRelease,
+  };
 }

@@ -32,13 +32,15 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'distroforge');
 }
 
-
 /**
  * Makes every package file available in the shared cache, keyed by SHA-256: cached files are
  * re-hashed before use (a corrupt one is fetched again), missing ones are downloaded in parallel
  * (resuming partial files) and verified. Returns the local file per package name.
  */
-export async function fetchPackages(packages: readonly PackageCandidate[], options: FetchPackagesOptions): Promise<Map<string, string>> {
+export async function fetchPackages(
+  packages: readonly PackageCandidate[],
+  options: FetchPackagesOptions,
+): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   const totalBytes = packages.reduce((sum, p) => sum + p.size, 0);
   let done = 0;
@@ -56,10 +58,19 @@ export async function fetchPackages(packages: readonly PackageCandidate[], optio
       }
       if (!cached) {
         try {
-          await downloadVerified(pkg.location, file, { sha256: pkg.sha256, size: pkg.size, ...(options.signal ? { signal: options.signal } : {}) });
+          await downloadVerified(pkg.location, file, {
+            sha256: pkg.sha256,
+            size: pkg.size,
+            ...(options.signal ? { signal: options.signal } : {}),
+          });
         } catch (error) {
           if (error instanceof DigestMismatchError) {
-            throw new DigestMismatchError(`${pkg.name} ${pkg.version} (${pkg.location})`, error.expected, error.actual, { path: pkg.location, cause: error });
+            throw new DigestMismatchError(
+              `${pkg.name} ${pkg.version} (${pkg.location})`,
+              error.expected,
+              error.actual,
+              { path: pkg.location, cause: error },
+            );
           }
           throw error;
         }
@@ -67,7 +78,15 @@ export async function fetchPackages(packages: readonly PackageCandidate[], optio
       files.set(pkg.name, file);
       done++;
       bytes += pkg.size;
-      options.onProgress?.({ phase: 'download', name: pkg.name, cached, done, total: packages.length, bytes, totalBytes });
+      options.onProgress?.({
+        phase: 'download',
+        name: pkg.name,
+        cached,
+        done,
+        total: packages.length,
+        bytes,
+        totalBytes,
+      });
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));

@@ -32,9 +32,15 @@ export async function readPackageFileInfo(file: string): Promise<PackageFileInfo
   const stats = await stat(path).catch(() => undefined);
   if (!stats?.isFile()) throw new LocalPackageError(path, stats ? 'not a regular file' : 'no such file');
   const format = await packageFileFormat(path);
-  if (!format) throw new LocalPackageError(path, 'is neither a .deb, an .rpm nor a pacman package (unknown file format)');
+  if (!format)
+    throw new LocalPackageError(path, 'is neither a .deb, an .rpm nor a pacman package (unknown file format)');
   try {
-    const facts = format === 'deb' ? await debIdentity(path) : format === 'rpm' ? await rpmIdentity(path) : await pacmanIdentity(path);
+    const facts =
+      format === 'deb'
+        ? await debIdentity(path)
+        : format === 'rpm'
+          ? await rpmIdentity(path)
+          : await pacmanIdentity(path);
     return { file: path, format, ...facts, sha256: await sha256File(path), size: stats.size };
   } catch (error) {
     if (error instanceof LocalPackageError || !(error instanceof Error)) throw error;
@@ -44,15 +50,23 @@ export async function readPackageFileInfo(file: string): Promise<PackageFileInfo
 
 async function debIdentity(file: string): Promise<{ name: string; version: string; architecture: string }> {
   const [control] = parseControlFile((await readDebControlArchive(file)).control, `${file}: control`);
-  const [name, version, architecture] = ['Package', 'Version', 'Architecture'].map((f) => (control ? controlField(control, f) : undefined));
-  if (!name || !version || !architecture) throw new LocalPackageError(file, 'the control file lacks Package, Version or Architecture');
+  const [name, version, architecture] = ['Package', 'Version', 'Architecture'].map((f) =>
+    control ? controlField(control, f) : undefined,
+  );
+  if (!name || !version || !architecture)
+    throw new LocalPackageError(file, 'the control file lacks Package, Version or Architecture');
   return { name, version, architecture };
 }
 
 async function rpmIdentity(file: string): Promise<{ name: string; version: string; architecture: string }> {
   const header = await readRpm(file);
-  if (header.isSource) throw new LocalPackageError(file, `is a source package (${header.name}); install binary .rpm files`);
-  return { name: header.name, version: formatRpmEvr({ epoch: header.epoch ?? 0, version: header.version, release: header.release }), architecture: header.arch };
+  if (header.isSource)
+    throw new LocalPackageError(file, `is a source package (${header.name}); install binary .rpm files`);
+  return {
+    name: header.name,
+    version: formatRpmEvr({ epoch: header.epoch ?? 0, version: header.version, release: header.release }),
+    architecture: header.arch,
+  };
 }
 
 async function pacmanIdentity(file: string): Promise<{ name: string; version: string; architecture: string }> {

@@ -17,7 +17,11 @@ export interface PackageSource<Repository = unknown> {
   index(request: SourceIndexRequest): Promise<SourceIndex<Repository>>;
   /** Reads a local package file of this source's format; throws `LocalPackageError` for another format or architecture. */
   localCandidate(file: string, facts: LocalFileFacts): Promise<PackageCandidate>;
-  unpack(file: string, root: string, options: { chown: boolean; skip?: (path: string) => boolean }): Promise<{ manifest: ManifestEntry[] }>;
+  unpack(
+    file: string,
+    root: string,
+    options: { chown: boolean; skip?: (path: string) => boolean },
+  ): Promise<{ manifest: ManifestEntry[] }>;
   /** Runs the packages' own configuration inside the root; reports which scripts ran and how long. */
   install(request: SourceInstallRequest): Promise<InstallReport>;
 }

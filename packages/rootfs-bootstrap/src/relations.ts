@@ -15,7 +15,8 @@ export interface Relation {
 /** A relation field: a list of or-groups; each group is satisfied by any one of its alternatives. */
 export type RelationField = Relation[][];
 
-const RELATION_RE = /^([a-z0-9][a-z0-9+.-]*)(?::([a-z0-9-]+))?\s*(?:\(\s*(<<|<=|>=|>>|=|<|>)\s*([0-9A-Za-z][^\s)]*)\s*\))?\s*(?:\[[^\]]*\])?\s*(?:<[^>]*>\s*)*$/i;
+const RELATION_RE =
+  /^([a-z0-9][a-z0-9+.-]*)(?::([a-z0-9-]+))?\s*(?:\(\s*(<<|<=|>=|>>|=|<|>)\s*([0-9A-Za-z][^\s)]*)\s*\))?\s*(?:\[[^\]]*\])?\s*(?:<[^>]*>\s*)*$/i;
 
 /** Parses `Depends`-style fields: `a (>= 1) | b:any, c`. Architecture lists and build profiles are dropped. */
 export function parseRelations(field: string | undefined, origin = 'relation field'): RelationField {

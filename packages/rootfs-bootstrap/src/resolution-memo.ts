@@ -18,18 +18,34 @@ const MEMO_FORMAT = 2; // 2: results carry `releases`
  * it saves reading and resolving ~65,000 index entries (half a second) on every build whose
  * mirror has not changed. A changed mirror, request or local file makes a new key.
  */
-export async function memoizedResolution(options: NormalisedResolveOptions, cacheDir: string, resolve: () => Promise<ResolveResult>): Promise<ResolveResult> {
+export async function memoizedResolution(
+  options: NormalisedResolveOptions,
+  cacheDir: string,
+  resolve: () => Promise<ResolveResult>,
+): Promise<ResolveResult> {
   const started = performance.now();
-  const repositories = await repositoriesForSuite(options.suite, options.mirrors, options.components, options.aptConfigDir);
+  const repositories = await repositoriesForSuite(
+    options.suite,
+    options.mirrors,
+    options.components,
+    options.aptConfigDir,
+  );
   const releases = await Promise.all(
     repositories.map(async (r) => {
       // The same checks as a resolution: a remembered answer must not outlive a refused Release.
-      const { text } = await loadRelease(r, { keyring: options.keyring, insecure: options.insecureSkipSignatureCheck, releaseChecks: releaseChecksOf(options), ...(options.signal ? { signal: options.signal } : {}) });
+      const { text } = await loadRelease(r, {
+        keyring: options.keyring,
+        insecure: options.insecureSkipSignatureCheck,
+        releaseChecks: releaseChecksOf(options),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
       return createHash('sha256').update(text).digest('hex');
     }),
   );
   // A local file that cannot be read is for the resolution to report (a typed error naming it).
-  const local = await Promise.all(options.localPackages.map(async (file) => [file, await sha256File(file)])).catch(() => undefined);
+  const local = await Promise.all(options.localPackages.map(async (file) => [file, await sha256File(file)])).catch(
+    () => undefined,
+  );
   if (!local) return resolve();
   const question = {
     format: MEMO_FORMAT,
@@ -46,10 +62,14 @@ export async function memoizedResolution(options: NormalisedResolveOptions, cach
   };
   const key = createHash('sha256').update(JSON.stringify(question)).digest('hex').slice(0, 32);
   const file = join(cacheDir, 'resolutions', `${key}.json`);
-  const remembered = await readFile(file, 'utf8').then((t) => JSON.parse(t) as ResolveResult, () => undefined);
+  const remembered = await readFile(file, 'utf8').then(
+    (t) => JSON.parse(t) as ResolveResult,
+    () => undefined,
+  );
   if (remembered) {
     // The same progress a resolution reports, so callers that show it see no difference.
-    for (const r of repositories) options.onProgress?.({ phase: 'index', repository: `${r.uri} ${r.suite}`, done: true });
+    for (const r of repositories)
+      options.onProgress?.({ phase: 'index', repository: `${r.uri} ${r.suite}`, done: true });
     options.onProgress?.({ phase: 'resolve', packages: remembered.packages.length });
     return { ...remembered, timings: { indexMs: Math.round(performance.now() - started), resolveMs: 0 } };
   }

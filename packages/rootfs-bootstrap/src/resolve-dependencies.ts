@@ -124,7 +124,11 @@ export function resolveDependencies(universe: PackageUniverse, request: ResolveR
       for (const relation of group) {
         const choice = choose(relation);
         if (typeof choice === 'string') continue;
-        const saved = { selected: new Map(selected), provided: new Map([...providedBySelected].map(([k, v]) => [k, [...v]] as [string, PackageCandidate[]])), pending: recommendQueue.length };
+        const saved = {
+          selected: new Map(selected),
+          provided: new Map([...providedBySelected].map(([k, v]) => [k, [...v]] as [string, PackageCandidate[]])),
+          pending: recommendQueue.length,
+        };
         try {
           select(choice, [...chain, choice.name]);
           closeDependencies();
@@ -142,7 +146,9 @@ export function resolveDependencies(universe: PackageUniverse, request: ResolveR
       }
     }
   }
-  return [...selected.values()].sort((a, b) => (a.candidate.name < b.candidate.name ? -1 : a.candidate.name > b.candidate.name ? 1 : 0));
+  return [...selected.values()].sort((a, b) =>
+    a.candidate.name < b.candidate.name ? -1 : a.candidate.name > b.candidate.name ? 1 : 0,
+  );
 }
 
 function accepts(universe: PackageUniverse, version: string, relation: Relation): boolean {
@@ -212,7 +218,11 @@ export function installOrder(packages: readonly PackageCandidate[], universe: Pa
 }
 
 /** The names in `packages` that `roots` need, transitively (the roots included). */
-export function dependencyClosure(roots: Iterable<string>, packages: readonly PackageCandidate[], universe: PackageUniverse): Set<string> {
+export function dependencyClosure(
+  roots: Iterable<string>,
+  packages: readonly PackageCandidate[],
+  universe: PackageUniverse,
+): Set<string> {
   const graph = dependencyGraph(packages, universe);
   const closure = new Set<string>();
   const stack = [...roots];

@@ -44,11 +44,15 @@ export class RootResolver {
     if (cached !== undefined) return cached;
     let real: string;
     try {
-      real = posix.join(this.root, resolveInRootSync(this.root, inRoot, { followFinal: true, aboveRoot: 'clamp' }).slice(1));
+      real = posix.join(
+        this.root,
+        resolveInRootSync(this.root, inRoot, { followFinal: true, aboveRoot: 'clamp' }).slice(1),
+      );
     } catch (error) {
       if (!(error instanceof RootPathError)) throw error;
       // A loop is the package's doing; a name or path too long for this root is a write that cannot happen.
-      if (error.code === 'ERR_PATH_LOOP') throw new UnsafePathError(inRoot, { hint: 'too many levels of symbolic links', cause: error });
+      if (error.code === 'ERR_PATH_LOOP')
+        throw new UnsafePathError(inRoot, { hint: 'too many levels of symbolic links', cause: error });
       throw new UnpackWriteError(inRoot, posix.join(this.root, inRoot), error);
     }
     this.dirs.set(inRoot, real);

@@ -2,7 +2,13 @@ import { performance } from 'node:perf_hooks';
 import { aptSource } from './apt/source.js';
 import type { ResolveResult } from './resolve-result.js';
 import type { AptRepository } from './apt/sources-list.js';
-import { parseOptions, releaseChecksOf, resolveOptionsSchema, type NormalisedResolveOptions, type ResolveOptions } from './options.js';
+import {
+  parseOptions,
+  releaseChecksOf,
+  resolveOptionsSchema,
+  type NormalisedResolveOptions,
+  type ResolveOptions,
+} from './options.js';
 import { buildUniverse, type PackageCandidate, type PackageUniverse } from './package-candidate.js';
 import { defaultCacheDir } from './package-cache.js';
 import { dependencyClosure, installOrder, resolveDependencies } from './resolve-dependencies.js';
@@ -33,7 +39,11 @@ export interface ResolvedPlan {
  */
 export async function resolveRootfs(options: ResolveOptions): Promise<ResolveResult> {
   const parsed = parseOptions(resolveOptionsSchema, options);
-  return memoizedResolution(parsed, parsed.cacheDir ?? defaultCacheDir(), async () => (await planRootfs(parsed)).result);
+  return memoizedResolution(
+    parsed,
+    parsed.cacheDir ?? defaultCacheDir(),
+    async () => (await planRootfs(parsed)).result,
+  );
 }
 
 export async function planRootfs(options: NormalisedResolveOptions): Promise<ResolvedPlan> {
@@ -48,22 +58,34 @@ export async function planRootfs(options: NormalisedResolveOptions): Promise<Res
   });
   let t = performance.now();
   const local = await readLocalPackages(source, options.localPackages, options.architecture);
-  const index = local.overlay(await source.index({
-    suite: options.suite,
-    variant: options.variant,
-    architecture: options.architecture,
-    cacheDir,
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  }));
+  const index = local.overlay(
+    await source.index({
+      suite: options.suite,
+      variant: options.variant,
+      architecture: options.architecture,
+      cacheDir,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    }),
+  );
   const { repositories } = index;
   const indexMs = performance.now() - t;
   t = performance.now();
   const universe = buildUniverse(index.candidates, index.compare);
-  const resolved = local.explain(() => resolveDependencies(universe, { names: [...index.baseNames, ...options.include, ...local.names], exclude: options.exclude, recommends: options.recommends }));
+  const resolved = local.explain(() =>
+    resolveDependencies(universe, {
+      names: [...index.baseNames, ...options.include, ...local.names],
+      exclude: options.exclude,
+      recommends: options.recommends,
+    }),
+  );
   const candidates = resolved.map((r) => r.candidate);
   const order = installOrder(candidates, universe);
-  const essentialSet = dependencyClosure(candidates.filter((c) => c.essential).map((c) => c.name), candidates, universe);
+  const essentialSet = dependencyClosure(
+    candidates.filter((c) => c.essential).map((c) => c.name),
+    candidates,
+    universe,
+  );
   const resolveMs = performance.now() - t;
   options.onProgress?.({ phase: 'resolve', packages: candidates.length });
   const packages = resolved.map(({ candidate: c, chain }) => ({

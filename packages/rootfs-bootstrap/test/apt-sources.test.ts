@@ -32,16 +32,32 @@ Enabled: no
 describe('apt sources', () => {
   it('parses deb822 .sources (types, multiple suites, Signed-By, Enabled)', () => {
     expect(parseDeb822Sources(deb822)).toEqual([
-      { uri: 'http://deb.debian.org/debian', suite: 'bookworm', components: ['main', 'contrib'], signedBy: '/usr/share/keyrings/debian-archive-keyring.gpg' },
-      { uri: 'http://deb.debian.org/debian', suite: 'bookworm-updates', components: ['main', 'contrib'], signedBy: '/usr/share/keyrings/debian-archive-keyring.gpg' },
+      {
+        uri: 'http://deb.debian.org/debian',
+        suite: 'bookworm',
+        components: ['main', 'contrib'],
+        signedBy: '/usr/share/keyrings/debian-archive-keyring.gpg',
+      },
+      {
+        uri: 'http://deb.debian.org/debian',
+        suite: 'bookworm-updates',
+        components: ['main', 'contrib'],
+        signedBy: '/usr/share/keyrings/debian-archive-keyring.gpg',
+      },
       { uri: 'http://deb.debian.org/debian-security', suite: 'bookworm-security', components: ['main'] },
     ]);
   });
 
   it('parses one-line sources.list with options and comments', () => {
-    const text = '# comment\ndeb [arch=amd64 signed-by=/k.gpg] http://m.example.org/debian/ trixie main non-free-firmware\ndeb-src http://x y z\ndeb http://security.debian.org/debian-security bookworm-security main # tail\n';
+    const text =
+      '# comment\ndeb [arch=amd64 signed-by=/k.gpg] http://m.example.org/debian/ trixie main non-free-firmware\ndeb-src http://x y z\ndeb http://security.debian.org/debian-security bookworm-security main # tail\n';
     expect(parseOneLineSources(text)).toEqual([
-      { uri: 'http://m.example.org/debian', suite: 'trixie', components: ['main', 'non-free-firmware'], signedBy: '/k.gpg' },
+      {
+        uri: 'http://m.example.org/debian',
+        suite: 'trixie',
+        components: ['main', 'non-free-firmware'],
+        signedBy: '/k.gpg',
+      },
       { uri: 'http://security.debian.org/debian-security', suite: 'bookworm-security', components: ['main'] },
     ]);
   });
@@ -72,6 +88,8 @@ describe('apt sources', () => {
     const explicit = await repositoriesForSuite('bookworm', ['file:///srv/mirror/'], ['main'], etc);
     expect(explicit).toEqual([{ uri: 'file:///srv/mirror', suite: 'bookworm', components: ['main'] }]);
     const empty = mkdtempSync(join(tmpdir(), 'rootfs-bootstrap-apt-'));
-    await expect(repositoriesForSuite('bookworm', undefined, ['main'], empty)).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_NO_MIRROR' });
+    await expect(repositoriesForSuite('bookworm', undefined, ['main'], empty)).rejects.toMatchObject({
+      code: 'ERR_BOOTSTRAP_NO_MIRROR',
+    });
   });
 });

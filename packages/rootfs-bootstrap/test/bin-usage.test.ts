@@ -11,7 +11,9 @@ const packageDir = resolve(import.meta.dirname, '..');
 
 /** The spellings of the flags that apply to `source` (the bin's own `--help` aside). */
 function spellingsFor(source: SourceKind): string[] {
-  const flags = Object.entries(CLI_OPTIONS).filter(([name]) => name !== 'help' && FLAG_SOURCES[name as keyof typeof CLI_OPTIONS].includes(source));
+  const flags = Object.entries(CLI_OPTIONS).filter(
+    ([name]) => name !== 'help' && FLAG_SOURCES[name as keyof typeof CLI_OPTIONS].includes(source),
+  );
   return flagSpellings(Object.fromEntries(flags)).sort();
 }
 
@@ -25,8 +27,12 @@ describe('rootfs-bootstrap --help', () => {
 
   it('names exactly the flags the parser accepts, each source the flags it takes', () => {
     expect(usageFlags(synopsisOf(usage, 'rootfs-bootstrap --suite'))).toEqual(spellingsFor('apt'));
-    expect(usageFlags(synopsisOf(usage, 'rootfs-bootstrap --source rpm-dir:PATH|rpm-repo:URL|rpm-iso:PATH'))).toEqual(spellingsFor('rpm'));
-    expect(usageFlags(synopsisOf(usage, 'rootfs-bootstrap --source pacman:URL|pacman-dir:PATH'))).toEqual(spellingsFor('pacman'));
+    expect(usageFlags(synopsisOf(usage, 'rootfs-bootstrap --source rpm-dir:PATH|rpm-repo:URL|rpm-iso:PATH'))).toEqual(
+      spellingsFor('rpm'),
+    );
+    expect(usageFlags(synopsisOf(usage, 'rootfs-bootstrap --source pacman:URL|pacman-dir:PATH'))).toEqual(
+      spellingsFor('pacman'),
+    );
     expect(usageFlags(usage)).toEqual(flagSpellings(CLI_OPTIONS).sort());
   });
 

@@ -19,7 +19,13 @@ const savedEpoch = process.env.SOURCE_DATE_EPOCH;
 
 beforeAll(async () => {
   process.env.SOURCE_DATE_EPOCH = String(EPOCH);
-  result = await bootstrapRootfs({ suite: 'bookworm', variant: 'minbase', include, target, onProgress: (e) => events.push(e) });
+  result = await bootstrapRootfs({
+    suite: 'bookworm',
+    variant: 'minbase',
+    include,
+    target,
+    onProgress: (e) => events.push(e),
+  });
 }, 30 * 60_000);
 
 afterAll(() => {
@@ -38,7 +44,11 @@ describe('bootstrapRootfs (bookworm minbase + kernel + systemd-sysv, as root)', 
 
   it('leaves a tree that dpkg --audit finds clean, with every package configured', () => {
     expect(execFileSync('chroot', [target, 'dpkg', '--audit'], { encoding: 'utf8' })).toBe('');
-    const states = execFileSync('chroot', [target, 'dpkg-query', '-W', '-f=${db:Status-Abbrev}\\n'], { encoding: 'utf8' }).trim().split('\n');
+    const states = execFileSync('chroot', [target, 'dpkg-query', '-W', '-f=${db:Status-Abbrev}\\n'], {
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n');
     expect(new Set(states.map((s) => s.trim()))).toEqual(new Set(['ii']));
     expect(result.configured).toBe(true);
   });
@@ -52,14 +62,26 @@ describe('bootstrapRootfs (bookworm minbase + kernel + systemd-sysv, as root)', 
     expect(existsSync(join(target, 'usr/lib/modules', version, 'modules.dep'))).toBe(true);
     expect(boot.some((f) => f.startsWith('initrd.img'))).toBe(false);
     expect(readFileSync(join(target, 'usr/sbin/update-initramfs'), 'utf8')).toContain('update-initramfs');
-    expect(execFileSync('chroot', [target, 'dpkg-divert', '--list'], { encoding: 'utf8' })).not.toContain('distroforge');
+    expect(execFileSync('chroot', [target, 'dpkg-divert', '--list'], { encoding: 'utf8' })).not.toContain(
+      'distroforge',
+    );
     expect(lstatSync(join(target, 'sbin/init')).isSymbolicLink()).toBe(true);
   });
 
   it('reports maintainer scripts, timings and progress', () => {
-    expect(result.maintainerScripts).toEqual(expect.arrayContaining([{ package: 'base-passwd', scripts: ['preinst', 'postinst'] }]));
+    expect(result.maintainerScripts).toEqual(
+      expect.arrayContaining([{ package: 'base-passwd', scripts: ['preinst', 'postinst'] }]),
+    );
     expect(result.maintainerScripts.find((s) => s.package === 'systemd')?.scripts).toContain('postinst');
-    for (const key of ['indexMs', 'resolveMs', 'downloadMs', 'unpackMs', 'configureMs', 'finishMs', 'totalMs'] as const) {
+    for (const key of [
+      'indexMs',
+      'resolveMs',
+      'downloadMs',
+      'unpackMs',
+      'configureMs',
+      'finishMs',
+      'totalMs',
+    ] as const) {
       expect(result.timings[key]).toBeGreaterThanOrEqual(0);
     }
     expect(result.configureSteps.map((s) => s.step)).toEqual([
@@ -70,14 +92,22 @@ describe('bootstrapRootfs (bookworm minbase + kernel + systemd-sysv, as root)', 
       'preinst remaining packages',
       'configure all',
     ]);
-    expect(result.timings.unpackMs).toBe(result.configureSteps.filter((s) => s.step.startsWith('unpack')).reduce((sum, s) => sum + s.ms, 0));
+    expect(result.timings.unpackMs).toBe(
+      result.configureSteps.filter((s) => s.step.startsWith('unpack')).reduce((sum, s) => sum + s.ms, 0),
+    );
     expect(events.filter((e) => e.phase === 'download')).toHaveLength(result.packages.length);
     expect(events.some((e) => e.phase === 'configure')).toBe(true);
     expect(readFileSync(result.logFile, 'utf8')).toContain('Setting up systemd');
   });
 
   it('removes what makes the tree non-reproducible and the bootstrap helpers', () => {
-    for (const gone of ['var/log/dpkg.log', 'var/log/alternatives.log', 'var/cache/ldconfig/aux-cache', 'usr/sbin/policy-rc.d', 'var/cache/distroforge-debs']) {
+    for (const gone of [
+      'var/log/dpkg.log',
+      'var/log/alternatives.log',
+      'var/cache/ldconfig/aux-cache',
+      'usr/sbin/policy-rc.d',
+      'var/cache/distroforge-debs',
+    ]) {
       expect(existsSync(join(target, gone)), gone).toBe(false);
     }
     expect(readFileSync(join(target, 'etc/machine-id'), 'utf8')).toBe('');
@@ -121,7 +151,13 @@ describe('resolveRootfs (dry run)', () => {
 describe('bootstrapRootfs without maintainer scripts (configure: never)', () => {
   it('unpacks only, records owners and modes from the archives, and says scripts were skipped', async () => {
     const unpacked = join(work, 'unpacked');
-    const r = await bootstrapRootfs({ suite: 'bookworm', variant: 'extract', include: ['passwd'], target: unpacked, configure: 'never' });
+    const r = await bootstrapRootfs({
+      suite: 'bookworm',
+      variant: 'extract',
+      include: ['passwd'],
+      target: unpacked,
+      configure: 'never',
+    });
     expect(r.configured).toBe(false);
     expect(r.skippedReason).toMatch(/never/);
     expect(r.maintainerScripts).toEqual([]);
@@ -134,7 +170,9 @@ describe('bootstrapRootfs without maintainer scripts (configure: never)', () => 
   });
 
   it('refuses a non-empty target', async () => {
-    await expect(bootstrapRootfs({ suite: 'bookworm', variant: 'extract', include: ['base-files'], target: work })).rejects.toMatchObject({
+    await expect(
+      bootstrapRootfs({ suite: 'bookworm', variant: 'extract', include: ['base-files'], target: work }),
+    ).rejects.toMatchObject({
       code: 'ERR_BOOTSTRAP_TARGET_NOT_EMPTY',
     });
   });

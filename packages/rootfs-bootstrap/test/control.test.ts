@@ -25,7 +25,9 @@ describe('parseControlFile', () => {
     const [libc, dash, ...rest] = parseControlFile(sample);
     expect(rest).toEqual([]);
     expect(libc?.Package).toBe('libc6');
-    expect(libc?.Description).toBe('GNU C Library: Shared libraries\nContains the standard libraries.\n.\nSecond paragraph.');
+    expect(libc?.Description).toBe(
+      'GNU C Library: Shared libraries\nContains the standard libraries.\n.\nSecond paragraph.',
+    );
     expect(dash && controlField(dash, 'essential')).toBe('yes');
   });
 
@@ -35,8 +37,12 @@ describe('parseControlFile', () => {
   });
 
   it('rejects a continuation line without a field', () => {
-    expect(() => parseControlFile(' orphan\n')).toThrow(expect.objectContaining({ code: 'ERR_BOOTSTRAP_CONTROL_SYNTAX' }));
-    expect(() => parseControlFile('no colon here\n')).toThrow(expect.objectContaining({ code: 'ERR_BOOTSTRAP_CONTROL_SYNTAX' }));
+    expect(() => parseControlFile(' orphan\n')).toThrow(
+      expect.objectContaining({ code: 'ERR_BOOTSTRAP_CONTROL_SYNTAX' }),
+    );
+    expect(() => parseControlFile('no colon here\n')).toThrow(
+      expect.objectContaining({ code: 'ERR_BOOTSTRAP_CONTROL_SYNTAX' }),
+    );
   });
 });
 

@@ -50,11 +50,18 @@ export function paxHeader(records: Record<string, string>, declaredSize?: number
       const text = ` ${key}=${value}\n`;
       // The length prefix counts itself.
       let length = Buffer.byteLength(text);
-      while (String(length).length + Buffer.byteLength(text) !== length) length = String(length).length + Buffer.byteLength(text);
+      while (String(length).length + Buffer.byteLength(text) !== length)
+        length = String(length).length + Buffer.byteLength(text);
       return Buffer.from(`${length}${text}`);
     }),
   );
-  const header = new Header({ path: 'PaxHeader', type: 'ExtendedHeader', size: declaredSize ?? body.length, mode: 0o644, mtime: new Date(0) });
+  const header = new Header({
+    path: 'PaxHeader',
+    type: 'ExtendedHeader',
+    size: declaredSize ?? body.length,
+    mode: 0o644,
+    mtime: new Date(0),
+  });
   const block = Buffer.alloc(BLOCK);
   header.encode(block, 0);
   return Buffer.concat([block, declaredSize === undefined ? pad(body) : body]);
@@ -86,13 +93,21 @@ export type DebCompression = 'gz' | 'xz' | 'zst';
 /** Compresses as dpkg-deb's -Zgzip, -Zxz, -Zzstd would. */
 export function compress(data: Buffer, compression: DebCompression): Buffer {
   if (compression === 'gz') return gzipSync(data);
-  return execFileSync(compression === 'xz' ? 'xz' : 'zstd', compression === 'xz' ? ['-0', '-T1', '-c'] : ['-q', '-c'], { input: data, maxBuffer: 1 << 28 });
+  return execFileSync(compression === 'xz' ? 'xz' : 'zstd', compression === 'xz' ? ['-0', '-T1', '-c'] : ['-q', '-c'], {
+    input: data,
+    maxBuffer: 1 << 28,
+  });
 }
 
-const CONTROL = 'Package: crafted\nVersion: 1.0\nArchitecture: all\nMaintainer: t <t@example.org>\nDescription: crafted\n';
+const CONTROL =
+  'Package: crafted\nVersion: 1.0\nArchitecture: all\nMaintainer: t <t@example.org>\nDescription: crafted\n';
 
 /** A .deb whose data tarball is `data` (and a minimal control tarball), both compressed with `compression`. */
-export function craftedDeb(data: Buffer, compression: DebCompression = 'gz', control: Buffer = tarOf([{ path: './control', body: CONTROL }])): Buffer {
+export function craftedDeb(
+  data: Buffer,
+  compression: DebCompression = 'gz',
+  control: Buffer = tarOf([{ path: './control', body: CONTROL }]),
+): Buffer {
   return ar([
     ['debian-binary', Buffer.from('2.0\n')],
     [`control.tar.${compression}`, compress(control, compression)],

@@ -22,7 +22,12 @@ const sentinelDir = join(work, 'sentinel');
 const sentinel = join(sentinelDir, 'secret');
 
 /** The codes a corrupt or hostile .deb may end in. */
-const EXPECTED_CODES = new Set(['ERR_BOOTSTRAP_DEB_FORMAT', 'ERR_BOOTSTRAP_UNSAFE_PATH', 'ERR_BOOTSTRAP_UNPACK_WRITE', 'ERR_BOOTSTRAP_CONTROL_SYNTAX']);
+const EXPECTED_CODES = new Set([
+  'ERR_BOOTSTRAP_DEB_FORMAT',
+  'ERR_BOOTSTRAP_UNSAFE_PATH',
+  'ERR_BOOTSTRAP_UNPACK_WRITE',
+  'ERR_BOOTSTRAP_CONTROL_SYNTAX',
+]);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -50,13 +55,40 @@ const dataMembers: TarMember[] = [
 ];
 const controlMembers: TarMember[] = [
   { path: './', type: 'Directory' },
-  { path: './control', body: 'Package: fuzzed\nVersion: 1.0\nArchitecture: all\nMaintainer: t <t@example.org>\nDescription: fuzzed\n' },
+  {
+    path: './control',
+    body: 'Package: fuzzed\nVersion: 1.0\nArchitecture: all\nMaintainer: t <t@example.org>\nDescription: fuzzed\n',
+  },
   { path: './md5sums', body: 'd41d8cd98f00b204e9800998ecf8427e  etc/conf\n' },
   { path: './postinst', body: '#!/bin/sh\nexit 0\n', mode: 0o755 },
 ];
 
-const INTERESTING_NAMES = ['../x', '/etc/evil', './usr', './usr/share/out/secret', './usr/share/abs/secret', './usr/share/abs', './usr/bin/tool', './etc', 'a/../../b', '.', '', 'x'.repeat(99)];
-const INTERESTING_LINKS = ['..', '/', '../../..', sentinel, sentinelDir, './usr/bin/tool', './usr/share/out', './usr/share/abs', 'tool-link', ''];
+const INTERESTING_NAMES = [
+  '../x',
+  '/etc/evil',
+  './usr',
+  './usr/share/out/secret',
+  './usr/share/abs/secret',
+  './usr/share/abs',
+  './usr/bin/tool',
+  './etc',
+  'a/../../b',
+  '.',
+  '',
+  'x'.repeat(99),
+];
+const INTERESTING_LINKS = [
+  '..',
+  '/',
+  '../../..',
+  sentinel,
+  sentinelDir,
+  './usr/bin/tool',
+  './usr/share/out',
+  './usr/share/abs',
+  'tool-link',
+  '',
+];
 const INTERESTING_SIZES = ['0', '1', '777', '77777777777', '10000000000', '-1', '9'.repeat(11)];
 const TYPE_FLAGS = '0125637LKxgA\0';
 
@@ -106,7 +138,11 @@ function mutateMembers(members: Buffer[], r: Random): Buffer[] {
     case 4: {
       // A new member: hostile names and links combined.
       const type = r.pick(['File', 'Directory', 'SymbolicLink', 'Link'] as const);
-      const member: TarMember = { path: r.pick(INTERESTING_NAMES) || 'x', type, mode: r.pick([0o777, 0o000, 0o4755, 0o644]) };
+      const member: TarMember = {
+        path: r.pick(INTERESTING_NAMES) || 'x',
+        type,
+        mode: r.pick([0o777, 0o000, 0o4755, 0o644]),
+      };
       if (type === 'SymbolicLink' || type === 'Link') member.linkpath = r.pick(INTERESTING_LINKS) || '.';
       if (type === 'File') member.body = 'fuzz\n';
       out.splice(r.int(out.length + 1), 0, tarMember(member));
@@ -115,7 +151,14 @@ function mutateMembers(members: Buffer[], r: Random): Buffer[] {
     case 5: {
       // A pax header before a member.
       const key = r.pick(['path', 'linkpath', 'size', 'mtime', 'uid', 'SCHILY.xattr.user.x']);
-      const value = r.pick([...INTERESTING_NAMES, ...INTERESTING_LINKS, '99999999999999999999', 'a'.repeat(5000), '-5', '1e400']);
+      const value = r.pick([
+        ...INTERESTING_NAMES,
+        ...INTERESTING_LINKS,
+        '99999999999999999999',
+        'a'.repeat(5000),
+        '-5',
+        '1e400',
+      ]);
       const declared = r.next() < 0.1 ? r.pick([1 << 20, 2 ** 33, 0]) : undefined;
       out.splice(at, 0, paxHeader({ [key]: value }, declared));
       break;
@@ -156,7 +199,13 @@ const baseData = dataMembers.map(tarMember);
 const baseControl = controlMembers.map(tarMember);
 const suffix = (c: DebCompression | 'none') => (c === 'none' ? '' : `.${c}`);
 
-function debOf(control: Buffer, data: Buffer, compression: DebCompression | 'none', compressedControl?: Buffer, compressedData?: Buffer): Buffer {
+function debOf(
+  control: Buffer,
+  data: Buffer,
+  compression: DebCompression | 'none',
+  compressedControl?: Buffer,
+  compressedData?: Buffer,
+): Buffer {
   const packed = (b: Buffer) => (compression === 'none' ? b : compress(b, compression));
   return ar([
     ['debian-binary', Buffer.from('2.0\n')],
@@ -168,7 +217,10 @@ function debOf(control: Buffer, data: Buffer, compression: DebCompression | 'non
 // xz and zstd members are compressed once (spawning the compressors per case would dominate);
 // their cases mutate the compressed bytes and the container.
 const prebuilt = Object.fromEntries(
-  (['xz', 'zst'] as const).map((c) => [c, { control: compress(tarOfMembers(baseControl), c), data: compress(tarOfMembers(baseData), c) }]),
+  (['xz', 'zst'] as const).map((c) => [
+    c,
+    { control: compress(tarOfMembers(baseControl), c), data: compress(tarOfMembers(baseData), c) },
+  ]),
 ) as Record<'xz' | 'zst', { control: Buffer; data: Buffer }>;
 
 /** One fuzzed .deb and a description of how it was made. */
@@ -178,8 +230,17 @@ function fuzzedDeb(r: Random): { deb: Buffer; how: string } {
   if (compression === 'xz' || compression === 'zst') {
     const { control, data } = prebuilt[compression];
     const target = r.int(3);
-    const deb = debOf(Buffer.alloc(0), Buffer.alloc(0), compression, target === 0 ? mutateBytes(control, r) : control, target === 1 ? mutateBytes(data, r) : data);
-    return { deb: target === 2 ? mutateBytes(deb, r) : deb, how: `${compression}: bytes of ${['control', 'data', 'container'][target]}` };
+    const deb = debOf(
+      Buffer.alloc(0),
+      Buffer.alloc(0),
+      compression,
+      target === 0 ? mutateBytes(control, r) : control,
+      target === 1 ? mutateBytes(data, r) : data,
+    );
+    return {
+      deb: target === 2 ? mutateBytes(deb, r) : deb,
+      how: `${compression}: bytes of ${['control', 'data', 'container'][target]}`,
+    };
   }
   let data = baseData;
   let control = baseControl;
@@ -189,7 +250,9 @@ function fuzzedDeb(r: Random): { deb: Buffer; how: string } {
     else control = mutateMembers(control, r);
   }
   const deb = debOf(tarOfMembers(control), tarOfMembers(data), compression);
-  return r.next() < 0.15 ? { deb: mutateBytes(deb, r), how: `${compression}: members x${rounds}, then bytes` } : { deb, how: `${compression}: members x${rounds}` };
+  return r.next() < 0.15
+    ? { deb: mutateBytes(deb, r), how: `${compression}: members x${rounds}, then bytes` }
+    : { deb, how: `${compression}: members x${rounds}` };
 }
 
 function outside() {
@@ -231,7 +294,10 @@ describe('the .deb readers under seeded random mutations', () => {
         ['listDeb', () => listDeb(deb)],
         ['unpackDeb', () => unpackDeb(deb, root, { chown: true })],
       ] as const) {
-        const error = await (run as () => Promise<unknown>)().then(() => undefined, (e: unknown) => e);
+        const error = await (run as () => Promise<unknown>)().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         if (error === undefined) {
           clean++;
           continue;
@@ -260,6 +326,8 @@ describe('the .deb readers under seeded random mutations', () => {
     expect(clean, `FUZZ_SEED=${seed}`).toBeGreaterThan(0);
     expect(codes.get('ERR_BOOTSTRAP_DEB_FORMAT') ?? 0, `FUZZ_SEED=${seed}`).toBeGreaterThan(0);
     // Nothing is held per case: the peak stays within a fixed allowance over the start.
-    expect(rssPeak - rssStart, `FUZZ_SEED=${seed}: RSS grew from ${mib(rssStart)} to ${mib(rssPeak)} MiB`).toBeLessThan(256 * 2 ** 20);
+    expect(rssPeak - rssStart, `FUZZ_SEED=${seed}: RSS grew from ${mib(rssStart)} to ${mib(rssPeak)} MiB`).toBeLessThan(
+      256 * 2 ** 20,
+    );
   }, 300_000);
 });

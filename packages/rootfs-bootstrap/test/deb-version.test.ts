@@ -51,7 +51,9 @@ describe('compareDebVersions', () => {
   });
 
   it('rejects malformed versions with a typed error', () => {
-    expect(() => parseDebVersion('1.0 beta')).toThrow(expect.objectContaining({ code: 'ERR_BOOTSTRAP_CONTROL_SYNTAX' }));
+    expect(() => parseDebVersion('1.0 beta')).toThrow(
+      expect.objectContaining({ code: 'ERR_BOOTSTRAP_CONTROL_SYNTAX' }),
+    );
     expect(() => parseDebVersion('')).toThrow(expect.objectContaining({ code: 'ERR_BOOTSTRAP_CONTROL_SYNTAX' }));
   });
 });

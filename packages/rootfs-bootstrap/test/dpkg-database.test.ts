@@ -1,7 +1,21 @@
 // Oracle: the host's own `dpkg --unpack` of the same packages. Our in-process unpack + database
 // registration must leave the same files, `status` entries, `info/` files and trigger interests.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, lchownSync, lstatSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  lchownSync,
+  lstatSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,11 +38,24 @@ interface Fixture {
 
 const fixtures: Fixture[] = [
   {
-    control: { Package: 'df-conf', Version: '1.0-1', Architecture: 'amd64', 'Multi-Arch': 'same', Depends: 'df-hooks (>= 1.0)', Description: 'conffiles, triggers\n multi-line description\n .\n second paragraph' },
-    files: { 'etc/df/df.conf': 'setting = 1\n', 'etc/df/other.conf': 'other\n', 'usr/lib/df/libdf.so.1': 'ELF?\n', 'usr/share/doc/df-conf/copyright': 'MIT\n' },
+    control: {
+      Package: 'df-conf',
+      Version: '1.0-1',
+      Architecture: 'amd64',
+      'Multi-Arch': 'same',
+      Depends: 'df-hooks (>= 1.0)',
+      Description: 'conffiles, triggers\n multi-line description\n .\n second paragraph',
+    },
+    files: {
+      'etc/df/df.conf': 'setting = 1\n',
+      'etc/df/other.conf': 'other\n',
+      'usr/lib/df/libdf.so.1': 'ELF?\n',
+      'usr/share/doc/df-conf/copyright': 'MIT\n',
+    },
     debian: {
       conffiles: '/etc/df/df.conf\n/etc/df/other.conf\n',
-      triggers: '# comment\ninterest-noawait /usr/share/df/hooks\ninterest df-named-trigger\nactivate-noawait ldconfig\n',
+      triggers:
+        '# comment\ninterest-noawait /usr/share/df/hooks\ninterest df-named-trigger\nactivate-noawait ldconfig\n',
       shlibs: 'libdf 1 df-conf (>= 1.0)\n',
     },
     setup: (tree) => {
@@ -37,7 +64,14 @@ const fixtures: Fixture[] = [
     },
   },
   {
-    control: { Package: 'df-hooks', Version: '2:1.0', Architecture: 'all', 'Multi-Arch': 'foreign', Essential: 'yes', Description: 'owned and setgid files' },
+    control: {
+      Package: 'df-hooks',
+      Version: '2:1.0',
+      Architecture: 'all',
+      'Multi-Arch': 'foreign',
+      Essential: 'yes',
+      Description: 'owned and setgid files',
+    },
     files: { 'usr/share/df/hooks/a': 'a\n', 'usr/share/df/hooks/replaced': 'old\n', 'usr/bin/df-tool': '#!/bin/sh\n' },
     debian: { postinst: '#!/bin/sh\nexit 0\n', md5sums: 'd41d8cd98f00b204e9800998ecf8427e  usr/share/df/hooks/a\n' },
     setup: (tree) => {
@@ -49,7 +83,13 @@ const fixtures: Fixture[] = [
     },
   },
   {
-    control: { Package: 'df-replacer', Version: '1.0', Architecture: 'all', Replaces: 'df-hooks', Description: 'takes over a file' },
+    control: {
+      Package: 'df-replacer',
+      Version: '1.0',
+      Architecture: 'all',
+      Replaces: 'df-hooks',
+      Description: 'takes over a file',
+    },
     files: { 'usr/share/df/hooks/replaced': 'new\n' },
   },
 ];
@@ -76,39 +116,68 @@ function buildDeb(fixture: Fixture): string {
 }
 
 function emptyRoot(root: string): void {
-  for (const dir of ['var/lib/dpkg/info', 'var/lib/dpkg/updates', 'var/lib/dpkg/triggers', 'var/mail']) mkdirSync(join(root, dir), { recursive: true });
+  for (const dir of ['var/lib/dpkg/info', 'var/lib/dpkg/updates', 'var/lib/dpkg/triggers', 'var/mail'])
+    mkdirSync(join(root, dir), { recursive: true });
   writeFileSync(join(root, 'var/lib/dpkg/status'), '');
 }
 
 /** Every path under `root` (except the given prefixes) with type, mode, owner and content. */
 function describeTree(root: string, except: string[]): string[] {
-  const out = execFileSync('find', ['.', '-printf', '%p %y %m %U:%G %l\\n'], { cwd: root, encoding: 'utf8' }).trim().split('\n');
+  const out = execFileSync('find', ['.', '-printf', '%p %y %m %U:%G %l\\n'], { cwd: root, encoding: 'utf8' })
+    .trim()
+    .split('\n');
   return out
     .filter((line) => !except.some((e) => line.startsWith(`./${e}`)))
     .map((line) => {
       const path = line.split(' ')[0]!;
       const full = join(root, path);
-      return statSync(full, { throwIfNoEntry: false })?.isFile() && line.split(' ')[1] === 'f' ? `${line} ${readFileSync(full, 'utf8')}` : line;
+      return statSync(full, { throwIfNoEntry: false })?.isFile() && line.split(' ')[1] === 'f'
+        ? `${line} ${readFileSync(full, 'utf8')}`
+        : line;
     })
     .sort();
 }
 
 const query = (root: string) =>
-  execFileSync('dpkg-query', [`--admindir=${root}/var/lib/dpkg`, '-s', ...fixtures.map((f) => f.control.Package!)], { encoding: 'utf8' });
+  execFileSync('dpkg-query', [`--admindir=${root}/var/lib/dpkg`, '-s', ...fixtures.map((f) => f.control.Package!)], {
+    encoding: 'utf8',
+  });
 
 beforeAll(async () => {
   for (const fixture of fixtures) {
     const c = fixture.control;
     files.set(c.Package!, buildDeb(fixture));
-    packages.push({ name: c.Package!, version: c.Version!, architecture: c.Architecture!, multiArch: (c['Multi-Arch'] ?? 'no').toLowerCase() } as PackageCandidate);
+    packages.push({
+      name: c.Package!,
+      version: c.Version!,
+      architecture: c.Architecture!,
+      multiArch: (c['Multi-Arch'] ?? 'no').toLowerCase(),
+    } as PackageCandidate);
   }
   emptyRoot(theirs);
   emptyRoot(ours);
   // Same pre-existing directory on both sides: dpkg leaves its mode alone.
   chmodSync(join(theirs, 'var/mail'), 0o700);
   chmodSync(join(ours, 'var/mail'), 0o700);
-  execFileSync('dpkg', [`--root=${theirs}`, '--force-unsafe-io', '--force-depends', '--unpack', ...packages.map((p) => files.get(p.name)!)], { stdio: 'ignore' });
-  giveOwners(ours, await unpackIntoDpkgDatabase(ours, packages, files, { concurrency: 2, owners: new Map(), keepExistingDirectories: true }));
+  execFileSync(
+    'dpkg',
+    [
+      `--root=${theirs}`,
+      '--force-unsafe-io',
+      '--force-depends',
+      '--unpack',
+      ...packages.map((p) => files.get(p.name)!),
+    ],
+    { stdio: 'ignore' },
+  );
+  giveOwners(
+    ours,
+    await unpackIntoDpkgDatabase(ours, packages, files, {
+      concurrency: 2,
+      owners: new Map(),
+      keepExistingDirectories: true,
+    }),
+  );
 });
 
 /**
@@ -156,7 +225,9 @@ describe('unpackIntoDpkgDatabase (against dpkg --unpack)', () => {
 
   it('registers the same trigger interests', () => {
     for (const name of ['File', 'df-named-trigger']) {
-      expect(readFileSync(join(ours, 'var/lib/dpkg/triggers', name), 'utf8'), name).toBe(readFileSync(join(theirs, 'var/lib/dpkg/triggers', name), 'utf8'));
+      expect(readFileSync(join(ours, 'var/lib/dpkg/triggers', name), 'utf8'), name).toBe(
+        readFileSync(join(theirs, 'var/lib/dpkg/triggers', name), 'utf8'),
+      );
     }
   });
 
@@ -164,7 +235,9 @@ describe('unpackIntoDpkgDatabase (against dpkg --unpack)', () => {
     const probe = join(work, 'probe');
     mkdirSync(join(probe, 'var/lib/dpkg/triggers'), { recursive: true });
     writeFileSync(join(probe, 'var/lib/dpkg/triggers/File'), readFileSync(join(theirs, 'var/lib/dpkg/triggers/File')));
-    expect(await activateFileTriggers(probe, ['/usr/share/df/hooks/new-hook', '/usr/share/df/hooksX', '/etc/x'])).toEqual(['/usr/share/df/hooks']);
+    expect(
+      await activateFileTriggers(probe, ['/usr/share/df/hooks/new-hook', '/usr/share/df/hooksX', '/etc/x']),
+    ).toEqual(['/usr/share/df/hooks']);
     expect(readFileSync(join(probe, 'var/lib/dpkg/triggers/Unincorp'), 'utf8')).toBe('/usr/share/df/hooks -\n');
   });
 
@@ -175,19 +248,47 @@ describe('unpackIntoDpkgDatabase (against dpkg --unpack)', () => {
       mkdirSync(join(root, 'etc'), { recursive: true });
       for (const f of ['passwd', 'group']) writeFileSync(join(root, 'etc', f), readFileSync(join('/etc', f)));
     }
-    execFileSync('dpkg-statoverride', [`--root=${b}`, '--add', 'root', 'mail', '2750', '/usr/share/df/hooks/a'], { stdio: 'ignore' });
+    execFileSync('dpkg-statoverride', [`--root=${b}`, '--add', 'root', 'mail', '2750', '/usr/share/df/hooks/a'], {
+      stdio: 'ignore',
+    });
     writeFileSync(join(a, 'var/lib/dpkg/statoverride'), readFileSync(join(b, 'var/lib/dpkg/statoverride')));
     const hooks = packages.filter((p) => p.name === 'df-hooks');
-    execFileSync('dpkg', [`--root=${b}`, '--force-unsafe-io', '--force-depends', '--unpack', files.get('df-hooks')!], { stdio: 'ignore' });
-    giveOwners(a, await unpackIntoDpkgDatabase(a, hooks, files, { concurrency: 1, owners: new Map(), keepExistingDirectories: true }));
+    execFileSync('dpkg', [`--root=${b}`, '--force-unsafe-io', '--force-depends', '--unpack', files.get('df-hooks')!], {
+      stdio: 'ignore',
+    });
+    giveOwners(
+      a,
+      await unpackIntoDpkgDatabase(a, hooks, files, {
+        concurrency: 1,
+        owners: new Map(),
+        keepExistingDirectories: true,
+      }),
+    );
     const stat = (root: string) => statSync(join(root, 'usr/share/df/hooks/a'));
     expect(stat(a).mode & 0o7777).toBe(0o2750);
     expect([stat(a).uid, stat(a).gid, stat(a).mode]).toEqual([stat(b).uid, stat(b).gid, stat(b).mode]);
   });
 
   it('reads diversions as dpkg-divert writes them', async () => {
-    execFileSync('dpkg-divert', [`--admindir=${theirs}/var/lib/dpkg`, '--package', 'df-hooks', '--no-rename', '--divert', '/usr/bin/df-tool.real', '--add', '/usr/bin/df-tool'], { stdio: 'ignore' });
-    execFileSync('dpkg-divert', [`--admindir=${theirs}/var/lib/dpkg`, '--local', '--no-rename', '--divert', '/etc/x.local', '--add', '/etc/x'], { stdio: 'ignore' });
+    execFileSync(
+      'dpkg-divert',
+      [
+        `--admindir=${theirs}/var/lib/dpkg`,
+        '--package',
+        'df-hooks',
+        '--no-rename',
+        '--divert',
+        '/usr/bin/df-tool.real',
+        '--add',
+        '/usr/bin/df-tool',
+      ],
+      { stdio: 'ignore' },
+    );
+    execFileSync(
+      'dpkg-divert',
+      [`--admindir=${theirs}/var/lib/dpkg`, '--local', '--no-rename', '--divert', '/etc/x.local', '--add', '/etc/x'],
+      { stdio: 'ignore' },
+    );
     const diversions = await readDiversions(theirs);
     expect(diversions.get('/usr/bin/df-tool')).toEqual({ to: '/usr/bin/df-tool.real', by: 'df-hooks' });
     expect(diversions.get('/etc/x')?.to).toBe('/etc/x.local');

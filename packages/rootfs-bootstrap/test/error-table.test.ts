@@ -36,20 +36,25 @@ it("the README's error table matches the code lists and their hints", async () =
           : new BootstrapError(code as BootstrapErrorCode, '').hint,
     exports: bootstrap,
   };
-  const through = [{ codes: coreErrorCodes, hint: (code: string) => coreError(code as CoreErrorCode, '').hint, exports: core }];
+  const through = [
+    { codes: coreErrorCodes, hint: (code: string) => coreError(code as CoreErrorCode, '').hint, exports: core },
+  ];
   expect(await readmeErrorTableProblems(join(import.meta.dirname, '..'), own, through)).toEqual([]);
 });
 
 it('every code has a hint, and every error class is a BootstrapError', () => {
   for (const code of bootstrapErrorCodes) expect(new BootstrapError(code, '').hint, code).toMatch(/\w/);
   for (const [name, value] of Object.entries(bootstrap)) {
-    if (typeof value === 'function' && name.endsWith('Error') && value !== BootstrapError) expect(value.prototype, name).toBeInstanceOf(BootstrapError);
+    if (typeof value === 'function' && name.endsWith('Error') && value !== BootstrapError)
+      expect(value.prototype, name).toBeInstanceOf(BootstrapError);
   }
 });
 
 it('bootstrapRootfs names every invalid option at once, before touching anything', async () => {
   const target = join(work, 'never');
-  const error = await bootstrap.bootstrapRootfs({ suite: '', target, concurrency: 0, bogus: true } as never).catch((e: unknown) => e);
+  const error = await bootstrap
+    .bootstrapRootfs({ suite: '', target, concurrency: 0, bogus: true } as never)
+    .catch((e: unknown) => e);
   expect(error).toBeInstanceOf(BootstrapOptionsError);
   const keys = (error as BootstrapOptionsError).issues.map((issue) => issue.key);
   expect(keys).toEqual(expect.arrayContaining(['suite', 'concurrency', '']));
@@ -58,7 +63,9 @@ it('bootstrapRootfs names every invalid option at once, before touching anything
 });
 
 it("the rpm source's rules between options are reported together", async () => {
-  const error = await bootstrap.resolveRpmRootfs({ source: `rpm-dir:${work}`, gpgCheck: 'require', cacheDir: join(work, 'cache') }).catch((e: unknown) => e);
+  const error = await bootstrap
+    .resolveRpmRootfs({ source: `rpm-dir:${work}`, gpgCheck: 'require', cacheDir: join(work, 'cache') })
+    .catch((e: unknown) => e);
   expect(error).toBeInstanceOf(BootstrapOptionsError);
   expect((error as BootstrapOptionsError).issues.map((issue) => issue.key)).toEqual(['gpgKeys', 'include']);
   expect(error).toMatchObject({ code: 'ERR_BOOTSTRAP_OPTIONS', value: 'gpgKeys' });

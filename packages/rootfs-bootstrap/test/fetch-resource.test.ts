@@ -56,7 +56,9 @@ describe('downloadVerified', () => {
 
   it('refuses a file whose digest does not match and keeps nothing', async () => {
     const dest = join(work, 'bad');
-    await expect(downloadVerified(`${base}/file`, dest, { sha256: '0'.repeat(64), size: body.length })).rejects.toMatchObject({
+    await expect(
+      downloadVerified(`${base}/file`, dest, { sha256: '0'.repeat(64), size: body.length }),
+    ).rejects.toMatchObject({
       code: 'ERR_BOOTSTRAP_DIGEST',
       expected: `${'0'.repeat(64)} (${body.length} bytes)`,
     });
@@ -65,6 +67,8 @@ describe('downloadVerified', () => {
   });
 
   it('reports a missing file as ERR_BOOTSTRAP_FETCH', async () => {
-    await expect(downloadVerified(`${base}/missing`, join(work, 'missing'), { sha256 })).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_FETCH' });
+    await expect(downloadVerified(`${base}/missing`, join(work, 'missing'), { sha256 })).rejects.toMatchObject({
+      code: 'ERR_BOOTSTRAP_FETCH',
+    });
   });
 });

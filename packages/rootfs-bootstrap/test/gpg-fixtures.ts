@@ -20,7 +20,13 @@ export async function testGpg(dir: string): Promise<TestGpg> {
   const home = join(dir, 'gnupg');
   await mkdir(home, { recursive: true, mode: 0o700 });
   const run = async (args: readonly string[], input?: string) =>
-    (await execa('gpg', ['--batch', '--quiet', '--no-tty', '--pinentry-mode', 'loopback', '--passphrase', '', ...args], { env: { GNUPGHOME: home }, ...(input === undefined ? {} : { input }) })).stdout;
+    (
+      await execa(
+        'gpg',
+        ['--batch', '--quiet', '--no-tty', '--pinentry-mode', 'loopback', '--passphrase', '', ...args],
+        { env: { GNUPGHOME: home }, ...(input === undefined ? {} : { input }) },
+      )
+    ).stdout;
   return {
     home,
     run,
@@ -29,7 +35,10 @@ export async function testGpg(dir: string): Promise<TestGpg> {
       await run(['--quick-gen-key', `DF ${name} <${user}>`, algorithm, 'sign', 'never']);
       const file = join(dir, `${name}.asc`);
       await writeFile(file, await run(['--export', '--armor', user]));
-      const keyId = /^fpr:+([0-9A-F]+):/m.exec(await run(['--with-colons', '--list-keys', user]))![1]!.slice(-16).toLowerCase();
+      const keyId = /^fpr:+([0-9A-F]+):/m
+        .exec(await run(['--with-colons', '--list-keys', user]))![1]!
+        .slice(-16)
+        .toLowerCase();
       return { file, keyId, user };
     },
     clearsign: (text, user) => run(['--local-user', user, '--clearsign'], text),

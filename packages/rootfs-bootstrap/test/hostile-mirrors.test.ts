@@ -3,7 +3,16 @@
 // signed with a key made for this run; the package is a tiny one built with dpkg-deb.
 import { createHash } from 'node:crypto';
 import { execa } from 'execa';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -22,7 +31,10 @@ let mirrorCount = 0;
 beforeAll(async () => {
   gpg = await testGpg(work);
   key = await gpg.createKey('archive');
-  deb = buildDeb(work, { control: { Package: 'df-hostile', Version: '1.0', Architecture: 'all' }, files: { 'usr/share/df-hostile/ok': 'ok\n' } });
+  deb = buildDeb(work, {
+    control: { Package: 'df-hostile', Version: '1.0', Architecture: 'all' },
+    files: { 'usr/share/df-hostile/ok': 'ok\n' },
+  });
 }, 60_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -38,7 +50,10 @@ const rfc2822 = (date: Date) => date.toUTCString().replace('GMT', 'UTC');
 const daysFromNow = (days: number) => new Date(Date.now() + days * 86_400_000);
 
 /** A file:// mirror whose `dists/<dist>/InRelease` states `fields`, signed by the test key, with one package. */
-async function aptMirror(dist: string, fields: ReleaseFields): Promise<{ mirror: string; url: string; cacheDir: string }> {
+async function aptMirror(
+  dist: string,
+  fields: ReleaseFields,
+): Promise<{ mirror: string; url: string; cacheDir: string }> {
   const root = join(work, `apt-${++mirrorCount}`);
   mkdirSync(join(root, 'pool'), { recursive: true });
   copyFileSync(deb, join(root, 'pool/df-hostile_1.0_all.deb'));
@@ -67,7 +82,11 @@ async function aptMirror(dist: string, fields: ReleaseFields): Promise<{ mirror:
   ].join('\n');
   const inRelease = join(root, 'dists', dist, 'InRelease');
   writeFileSync(inRelease, await gpg.clearsign(release, key.user));
-  return { mirror: pathToFileURL(root).href, url: `${pathToFileURL(root).href}/dists/${dist}/InRelease`, cacheDir: join(root, 'cache') };
+  return {
+    mirror: pathToFileURL(root).href,
+    url: `${pathToFileURL(root).href}/dists/${dist}/InRelease`,
+    cacheDir: join(root, 'cache'),
+  };
 }
 
 const request = (suite: string, m: { mirror: string; cacheDir: string }) => ({
@@ -84,7 +103,7 @@ const bookworm = { Suite: 'stable', Codename: 'bookworm' };
 const bullseye = { Suite: 'oldstable', Codename: 'bullseye' };
 
 describe('the Release of another suite', () => {
-  it('is refused when bullseye\'s Release is served under dists/bookworm (asked by codename)', async () => {
+  it("is refused when bullseye's Release is served under dists/bookworm (asked by codename)", async () => {
     const m = await aptMirror('bookworm', { ...bullseye, Date: rfc2822(new Date()) });
     const error = await resolveRootfs(request('bookworm', m)).catch((e: unknown) => e);
     expect(error).toMatchObject({
@@ -97,19 +116,29 @@ describe('the Release of another suite', () => {
     });
     // bootstrapRootfs stops at the same check: no tree appears.
     const target = join(work, 'root-wrong-suite');
-    await expect(bootstrapRootfs({ ...request('bookworm', m), target, configure: 'never' })).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_RELEASE_SUITE' });
+    await expect(bootstrapRootfs({ ...request('bookworm', m), target, configure: 'never' })).rejects.toMatchObject({
+      code: 'ERR_BOOTSTRAP_RELEASE_SUITE',
+    });
     expect(existsSync(target)).toBe(false);
   });
 
   it('is refused when asked by suite name (stable) and the Release is oldstable', async () => {
     const m = await aptMirror('stable', { ...bullseye, Date: rfc2822(new Date()) });
-    await expect(resolveRootfs(request('stable', m))).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_RELEASE_SUITE', expected: 'stable', seen: { suite: 'oldstable', codename: 'bullseye' } });
+    await expect(resolveRootfs(request('stable', m))).rejects.toMatchObject({
+      code: 'ERR_BOOTSTRAP_RELEASE_SUITE',
+      expected: 'stable',
+      seen: { suite: 'oldstable', codename: 'bullseye' },
+    });
   });
 
   it('is refused when the Suite matches nothing and the Codename is another one', async () => {
     // Suite "stable" would match a request for stable, but bookworm was asked for and this is trixie.
     const m = await aptMirror('bookworm', { Suite: 'stable', Codename: 'trixie', Date: rfc2822(new Date()) });
-    await expect(resolveRootfs(request('bookworm', m))).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_RELEASE_SUITE', expected: 'bookworm', seen: { suite: 'stable', codename: 'trixie' } });
+    await expect(resolveRootfs(request('bookworm', m))).rejects.toMatchObject({
+      code: 'ERR_BOOTSTRAP_RELEASE_SUITE',
+      expected: 'bookworm',
+      seen: { suite: 'stable', codename: 'trixie' },
+    });
   });
 
   it('is accepted by codename, and by suite name, and reports the Release it read', async () => {
@@ -117,7 +146,9 @@ describe('the Release of another suite', () => {
     const byCodename = await aptMirror('bookworm', { ...bookworm, Date: rfc2822(date) });
     const result = await resolveRootfs(request('bookworm', byCodename));
     expect(result.packages.map((p) => p.name)).toEqual(['df-hostile']);
-    expect(result.releases).toEqual([{ uri: byCodename.mirror, suite: 'bookworm', url: byCodename.url, date: date.toISOString() }]);
+    expect(result.releases).toEqual([
+      { uri: byCodename.mirror, suite: 'bookworm', url: byCodename.url, date: date.toISOString() },
+    ]);
     const bySuite = await aptMirror('stable', { ...bookworm, Date: rfc2822(date) });
     expect((await resolveRootfs(request('stable', bySuite))).packages.map((p) => p.name)).toEqual(['df-hostile']);
   });
@@ -131,7 +162,9 @@ describe('an old Release (Date before minReleaseDates)', () => {
     await resolveRootfs(request('bookworm', m));
     await resolveRootfs({ ...request('bookworm', m), minReleaseDates: { bookworm: date.toISOString() } });
     const minimum = '2025-01-10T10:00:43Z';
-    const error = await resolveRootfs({ ...request('bookworm', m), minReleaseDates: { bookworm: minimum } }).catch((e: unknown) => e);
+    const error = await resolveRootfs({ ...request('bookworm', m), minReleaseDates: { bookworm: minimum } }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({
       code: 'ERR_BOOTSTRAP_METADATA_ROLLBACK',
       name: 'MetadataRollbackError',
@@ -142,13 +175,19 @@ describe('an old Release (Date before minReleaseDates)', () => {
     });
     // A minimum for another suite does not apply.
     await resolveRootfs({ ...request('bookworm', m), minReleaseDates: { 'bookworm-security': minimum } });
-    const allowed = await resolveRootfs({ ...request('bookworm', m), minReleaseDates: { bookworm: minimum }, allowReleaseRollback: true });
+    const allowed = await resolveRootfs({
+      ...request('bookworm', m),
+      minReleaseDates: { bookworm: minimum },
+      allowReleaseRollback: true,
+    });
     expect(allowed.packages.map((p) => p.name)).toEqual(['df-hostile']);
   });
 
   it('is refused when it states no Date while a minimum is set', async () => {
     const m = await aptMirror('bookworm', bookworm);
-    await expect(resolveRootfs({ ...request('bookworm', m), minReleaseDates: { bookworm: '2025-01-10T10:00:43Z' } })).rejects.toMatchObject({
+    await expect(
+      resolveRootfs({ ...request('bookworm', m), minReleaseDates: { bookworm: '2025-01-10T10:00:43Z' } }),
+    ).rejects.toMatchObject({
       code: 'ERR_BOOTSTRAP_METADATA_ROLLBACK',
       seen: undefined,
     });
@@ -156,14 +195,20 @@ describe('an old Release (Date before minReleaseDates)', () => {
 
   it('rejects a minimum that is not an ISO date as an option error', async () => {
     const m = await aptMirror('bookworm', { ...bookworm, Date: rfc2822(new Date()) });
-    await expect(resolveRootfs({ ...request('bookworm', m), minReleaseDates: { bookworm: 'last tuesday' } })).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_OPTIONS' });
+    await expect(
+      resolveRootfs({ ...request('bookworm', m), minReleaseDates: { bookworm: 'last tuesday' } }),
+    ).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_OPTIONS' });
   });
 });
 
 describe('an expired Release (Valid-Until passed)', () => {
   it('is refused unless allowExpiredRelease', async () => {
     const validUntil = new Date(Math.floor(daysFromNow(-1).getTime() / 1000) * 1000);
-    const m = await aptMirror('bookworm', { ...bookworm, Date: rfc2822(daysFromNow(-8)), 'Valid-Until': rfc2822(validUntil) });
+    const m = await aptMirror('bookworm', {
+      ...bookworm,
+      Date: rfc2822(daysFromNow(-8)),
+      'Valid-Until': rfc2822(validUntil),
+    });
     const error = await resolveRootfs(request('bookworm', m)).catch((e: unknown) => e);
     expect(error).toMatchObject({
       code: 'ERR_BOOTSTRAP_RELEASE_EXPIRED',
@@ -178,13 +223,20 @@ describe('an expired Release (Valid-Until passed)', () => {
   });
 
   it('is accepted while Valid-Until lies ahead', async () => {
-    const m = await aptMirror('bookworm', { ...bookworm, Date: rfc2822(new Date()), 'Valid-Until': rfc2822(daysFromNow(7)) });
+    const m = await aptMirror('bookworm', {
+      ...bookworm,
+      Date: rfc2822(new Date()),
+      'Valid-Until': rfc2822(daysFromNow(7)),
+    });
     expect((await resolveRootfs(request('bookworm', m))).packages.map((p) => p.name)).toEqual(['df-hostile']);
   });
 
   it('a Valid-Until that is not a date is a syntax error, not a Release without expiry', async () => {
     const m = await aptMirror('bookworm', { ...bookworm, Date: rfc2822(new Date()), 'Valid-Until': 'whenever' });
-    await expect(resolveRootfs(request('bookworm', m))).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_CONTROL_SYNTAX', value: 'whenever' });
+    await expect(resolveRootfs(request('bookworm', m))).rejects.toMatchObject({
+      code: 'ERR_BOOTSTRAP_CONTROL_SYNTAX',
+      value: 'whenever',
+    });
   });
 });
 
@@ -192,26 +244,55 @@ describe('an expired Release (Valid-Until passed)', () => {
 async function bin(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await main(argv, (s) => (out += s), (s) => (err += s));
+  const code = await main(
+    argv,
+    (s) => (out += s),
+    (s) => (err += s),
+  );
   return { code, out, err };
 }
 
 /** `rootfs-bootstrap --resolve-only` of the df-hostile package from mirror `m`, plus `flags`. */
 const binResolve = (suite: string, m: { mirror: string; cacheDir: string }, flags: string[]) =>
-  bin(['--suite', suite, '--variant', 'extract', '--include', 'df-hostile', '--mirror', m.mirror, '--keyring', key.file, '--cache', m.cacheDir, '--arch', 'amd64', '--resolve-only', '--json', ...flags]);
+  bin([
+    '--suite',
+    suite,
+    '--variant',
+    'extract',
+    '--include',
+    'df-hostile',
+    '--mirror',
+    m.mirror,
+    '--keyring',
+    key.file,
+    '--cache',
+    m.cacheDir,
+    '--arch',
+    'amd64',
+    '--resolve-only',
+    '--json',
+    ...flags,
+  ]);
 
 describe('the bin passes the Release checks to the library', () => {
   it('refuses an expired Release (exit 1, ERR_BOOTSTRAP_RELEASE_EXPIRED) unless --allow-expired-release', async () => {
-    const m = await aptMirror('bookworm', { ...bookworm, Date: rfc2822(daysFromNow(-8)), 'Valid-Until': rfc2822(daysFromNow(-1)) });
+    const m = await aptMirror('bookworm', {
+      ...bookworm,
+      Date: rfc2822(daysFromNow(-8)),
+      'Valid-Until': rfc2822(daysFromNow(-1)),
+    });
     const refused = await binResolve('bookworm', m, []);
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/^ERR_BOOTSTRAP_RELEASE_EXPIRED: /);
     const allowed = await binResolve('bookworm', m, ['--allow-expired-release']);
     expect(allowed.code).toBe(0);
-    expect(JSON.parse(allowed.out.trim().split('\n').at(-1)!)).toMatchObject({ event: 'result', packages: [{ name: 'df-hostile' }] });
+    expect(JSON.parse(allowed.out.trim().split('\n').at(-1)!)).toMatchObject({
+      event: 'result',
+      packages: [{ name: 'df-hostile' }],
+    });
   });
 
-  it('refuses a Release older than --min-release-date (exit 1, ERR_BOOTSTRAP_METADATA_ROLLBACK) unless --allow-rollback; another suite\'s floor does not apply', async () => {
+  it("refuses a Release older than --min-release-date (exit 1, ERR_BOOTSTRAP_METADATA_ROLLBACK) unless --allow-rollback; another suite's floor does not apply", async () => {
     const date = new Date(Math.floor(daysFromNow(-2).getTime() / 1000) * 1000);
     const m = await aptMirror('bookworm', { ...bookworm, Date: rfc2822(date) });
     const floor = new Date(date.getTime() + 1000).toISOString();
@@ -220,10 +301,12 @@ describe('the bin passes the Release checks to the library', () => {
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/^ERR_BOOTSTRAP_METADATA_ROLLBACK: /);
     expect((await binResolve('bookworm', m, ['--min-release-date', `bookworm-security=${floor}`])).code).toBe(0);
-    expect((await binResolve('bookworm', m, ['--min-release-date', `bookworm=${floor}`, '--allow-rollback'])).code).toBe(0);
+    expect(
+      (await binResolve('bookworm', m, ['--min-release-date', `bookworm=${floor}`, '--allow-rollback'])).code,
+    ).toBe(0);
   });
 
-  it('a --min-release-date that is not a date is the library\'s option error (exit 1, ERR_BOOTSTRAP_OPTIONS)', async () => {
+  it("a --min-release-date that is not a date is the library's option error (exit 1, ERR_BOOTSTRAP_OPTIONS)", async () => {
     const m = await aptMirror('bookworm', { ...bookworm, Date: rfc2822(new Date()) });
     const refused = await binResolve('bookworm', m, ['--min-release-date', 'bookworm=last tuesday']);
     expect(refused.code).toBe(1);
@@ -244,14 +327,21 @@ describe('repomd.xml revision (rpm-repo)', () => {
     await execa('createrepo_c', ['--quiet', '--revision', revision, dir]);
     return dir;
   }
-  const rpmRequest = (dir: string) => ({ source: `rpm-repo:${dir}`, include: ['df-revision'], architecture: 'x86_64', cacheDir: join(dir, 'cache') });
+  const rpmRequest = (dir: string) => ({
+    source: `rpm-repo:${dir}`,
+    include: ['df-revision'],
+    architecture: 'x86_64',
+    cacheDir: join(dir, 'cache'),
+  });
 
   it('is reported, and refused below minRepomdRevision unless allowRepomdRollback', async () => {
     const dir = await rpmRepo('1700000000');
     const plain = await resolveRpmRootfs(rpmRequest(dir));
     expect(plain.repositories[0]).toMatchObject({ kind: 'rpm-repo', revision: '1700000000' });
     await resolveRpmRootfs({ ...rpmRequest(dir), minRepomdRevision: 1700000000 });
-    const error = await resolveRpmRootfs({ ...rpmRequest(dir), minRepomdRevision: 1700000001 }).catch((e: unknown) => e);
+    const error = await resolveRpmRootfs({ ...rpmRequest(dir), minRepomdRevision: 1700000001 }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({
       code: 'ERR_BOOTSTRAP_METADATA_ROLLBACK',
       path: expect.stringMatching(/repodata\/repomd\.xml$/),
@@ -259,26 +349,49 @@ describe('repomd.xml revision (rpm-repo)', () => {
       seen: '1700000000',
       hint: expect.stringContaining('allowRepomdRollback'),
     });
-    const allowed = await resolveRpmRootfs({ ...rpmRequest(dir), minRepomdRevision: 1700000001, allowRepomdRollback: true });
+    const allowed = await resolveRpmRootfs({
+      ...rpmRequest(dir),
+      minRepomdRevision: 1700000001,
+      allowRepomdRollback: true,
+    });
     expect(allowed.packages.map((p) => p.name)).toEqual(['df-revision']);
   });
 
   it('the bin refuses a revision below --min-repomd-revision (exit 1) unless --allow-rollback', async () => {
     const dir = await rpmRepo('1700000000');
-    const resolveWith = (flags: string[]) => bin(['--source', `rpm-repo:${dir}`, '--include', 'df-revision', '--arch', 'x86_64', '--cache', join(dir, 'cache'), '--resolve-only', '--json', ...flags]);
+    const resolveWith = (flags: string[]) =>
+      bin([
+        '--source',
+        `rpm-repo:${dir}`,
+        '--include',
+        'df-revision',
+        '--arch',
+        'x86_64',
+        '--cache',
+        join(dir, 'cache'),
+        '--resolve-only',
+        '--json',
+        ...flags,
+      ]);
     expect((await resolveWith(['--min-repomd-revision', '1700000000'])).code).toBe(0);
     const refused = await resolveWith(['--min-repomd-revision', '1700000001']);
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/^ERR_BOOTSTRAP_METADATA_ROLLBACK: /);
     const allowed = await resolveWith(['--min-repomd-revision', '1700000001', '--allow-rollback']);
     expect(allowed.code).toBe(0);
-    expect(JSON.parse(allowed.out.trim().split('\n').at(-1)!)).toMatchObject({ event: 'result', packages: [{ name: 'df-revision' }] });
+    expect(JSON.parse(allowed.out.trim().split('\n').at(-1)!)).toMatchObject({
+      event: 'result',
+      packages: [{ name: 'df-revision' }],
+    });
   });
 
   it('refuses a revision that is not an integer while a minimum is set', async () => {
     const dir = await rpmRepo('snapshot-a');
     expect(statSync(join(dir, 'repodata/repomd.xml')).size).toBeGreaterThan(0);
     await resolveRpmRootfs(rpmRequest(dir));
-    await expect(resolveRpmRootfs({ ...rpmRequest(dir), minRepomdRevision: 1 })).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_METADATA_ROLLBACK', seen: 'snapshot-a' });
+    await expect(resolveRpmRootfs({ ...rpmRequest(dir), minRepomdRevision: 1 })).rejects.toMatchObject({
+      code: 'ERR_BOOTSTRAP_METADATA_ROLLBACK',
+      seen: 'snapshot-a',
+    });
   });
 });

@@ -17,7 +17,12 @@ export function buildDeb(dir: string, spec: DebSpec): string {
   const tree = join(dir, `deb-src-${name}-${version}`);
   mkdirSync(join(tree, 'DEBIAN'), { recursive: true });
   const fields = { Maintainer: 'T <t@example.org>', Description: `${name} (test package)`, ...spec.control };
-  writeFileSync(join(tree, 'DEBIAN/control'), `${Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join('\n')}\n`);
+  writeFileSync(
+    join(tree, 'DEBIAN/control'),
+    `${Object.entries(fields)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('\n')}\n`,
+  );
   if (spec.postinst) {
     writeFileSync(join(tree, 'DEBIAN/postinst'), spec.postinst);
     chmodSync(join(tree, 'DEBIAN/postinst'), 0o755);
@@ -45,7 +50,10 @@ export interface RpmSpec {
 export function buildRpm(dir: string, spec: RpmSpec): string {
   const top = join(dir, `rpm-top-${spec.name}-${spec.version}`);
   mkdirSync(join(top, 'SPECS'), { recursive: true });
-  const install = Object.entries(spec.files).flatMap(([path, text]) => [`mkdir -p %{buildroot}${path.slice(0, path.lastIndexOf('/'))}`, `printf '%s\\n' '${text}' > %{buildroot}${path}`]);
+  const install = Object.entries(spec.files).flatMap(([path, text]) => [
+    `mkdir -p %{buildroot}${path.slice(0, path.lastIndexOf('/'))}`,
+    `printf '%s\\n' '${text}' > %{buildroot}${path}`,
+  ]);
   const text = [
     '%global debug_package %{nil}',
     `Name: ${spec.name}`,
@@ -67,7 +75,9 @@ export function buildRpm(dir: string, spec: RpmSpec): string {
   const file = join(top, 'SPECS', `${spec.name}.spec`);
   writeFileSync(file, text);
   const defines = ['_topdir ' + top, '_binary_payload w1.gzdio', '__os_install_post %{nil}', '_build_id_links none'];
-  execFileSync('rpmbuild', ['-bb', '--quiet', ...defines.flatMap((d) => ['--define', d]), file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync('rpmbuild', ['-bb', '--quiet', ...defines.flatMap((d) => ['--define', d]), file], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const [built] = readdirSync(join(top, 'RPMS', 'noarch'));
   const out = join(dir, built!);
   renameSync(join(top, 'RPMS', 'noarch', built!), out);

@@ -9,7 +9,11 @@ import { join } from 'node:path';
 export const INSTALL_REQUEST = ['accounts', 'hooked', 'app'];
 
 /** A tree as `path -> type mode uid:gid [link target | sha256]`, the pacman database left out. */
-export function treeSnapshot(root: string, ownerOf: (path: string, stats: { uid: number; gid: number }) => { uid: number; gid: number }, options: { times?: boolean; database?: boolean } = {}): Map<string, string> {
+export function treeSnapshot(
+  root: string,
+  ownerOf: (path: string, stats: { uid: number; gid: number }) => { uid: number; gid: number },
+  options: { times?: boolean; database?: boolean } = {},
+): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (relative: string) => {
     for (const name of readdirSync(join(root, relative)).sort()) {
@@ -19,8 +23,16 @@ export function treeSnapshot(root: string, ownerOf: (path: string, stats: { uid:
       const stats = lstatSync(host);
       const { uid, gid } = ownerOf(path, stats);
       const type = stats.isSymbolicLink() ? 'link' : stats.isDirectory() ? 'dir' : stats.isFile() ? 'file' : 'other';
-      const detail = type === 'link' ? readlinkSync(host) : type === 'file' ? createHash('sha256').update(readFileSync(host)).digest('hex') : '';
-      out.set(path, `${type} ${type === 'link' ? '' : (stats.mode & 0o7777).toString(8)} ${uid}:${gid} ${detail}${options.times ? ` @${Math.floor(stats.mtimeMs / 1000)}` : ''}`.trim());
+      const detail =
+        type === 'link'
+          ? readlinkSync(host)
+          : type === 'file'
+            ? createHash('sha256').update(readFileSync(host)).digest('hex')
+            : '';
+      out.set(
+        path,
+        `${type} ${type === 'link' ? '' : (stats.mode & 0o7777).toString(8)} ${uid}:${gid} ${detail}${options.times ? ` @${Math.floor(stats.mtimeMs / 1000)}` : ''}`.trim(),
+      );
       if (type === 'dir') walk(path);
     }
   };
@@ -51,7 +63,10 @@ export function localDatabase(dbpath: string): Record<string, string> {
     for (const file of readdirSync(join(local, folder)).sort()) {
       const data = readFileSync(join(local, folder, file));
       const mode = (lstatSync(join(local, folder, file)).mode & 0o777).toString(8);
-      const text = file === 'mtree' ? createHash('sha256').update(data).digest('hex') : data.toString('utf8').replace(/%INSTALLDATE%\n\d+\n/, '%INSTALLDATE%\nX\n');
+      const text =
+        file === 'mtree'
+          ? createHash('sha256').update(data).digest('hex')
+          : data.toString('utf8').replace(/%INSTALLDATE%\n\d+\n/, '%INSTALLDATE%\nX\n');
       out[`${folder}/${file}`] = `${mode}\n${text}`;
     }
   }
@@ -59,7 +74,10 @@ export function localDatabase(dbpath: string): Record<string, string> {
 }
 
 /** Debian's pacman installing `targets` from `config`'s repositories into a fresh root, the image's /etc/pacman.d/hooks as HookDir (as pacstrap runs it). */
-export function pacmanInstall(repositoryConfig: string, targets: readonly string[]): { dir: string; root: string; dbpath: string; status: number; output: string; log: string } {
+export function pacmanInstall(
+  repositoryConfig: string,
+  targets: readonly string[],
+): { dir: string; root: string; dbpath: string; status: number; output: string; log: string } {
   const dir = mkdtempSync(join(tmpdir(), 'pacman-install-oracle-'));
   const root = join(dir, 'root');
   const dbpath = join(dir, 'db');
@@ -68,15 +86,48 @@ export function pacmanInstall(repositoryConfig: string, targets: readonly string
   mkdirSync(join(dbpath, 'sync'));
   writeFileSync(join(dbpath, 'local', 'ALPM_DB_VERSION'), '9\n');
   const config = join(dir, 'pacman.conf');
-  writeFileSync(config, repositoryConfig.replace('[options]\n', `[options]\nCacheDir = ${join(dir, 'cache')}/\nLogFile = ${join(dir, 'pacman.log')}\n`));
-  const run = spawnSync('pacman', ['--config', config, '--root', root, '--dbpath', dbpath, '--hookdir', join(root, 'etc/pacman.d/hooks/'), '--noconfirm', '-Sy', ...targets], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  writeFileSync(
+    config,
+    repositoryConfig.replace(
+      '[options]\n',
+      `[options]\nCacheDir = ${join(dir, 'cache')}/\nLogFile = ${join(dir, 'pacman.log')}\n`,
+    ),
+  );
+  const run = spawnSync(
+    'pacman',
+    [
+      '--config',
+      config,
+      '--root',
+      root,
+      '--dbpath',
+      dbpath,
+      '--hookdir',
+      join(root, 'etc/pacman.d/hooks/'),
+      '--noconfirm',
+      '-Sy',
+      ...targets,
+    ],
+    { encoding: 'utf8', maxBuffer: 1 << 26 },
+  );
   if (run.error) throw run.error;
-  return { dir, root, dbpath, status: run.status ?? -1, output: `${run.stdout}\n${run.stderr}`, log: readFileSync(join(dir, 'pacman.log'), 'utf8') };
+  return {
+    dir,
+    root,
+    dbpath,
+    status: run.status ?? -1,
+    output: `${run.stdout}\n${run.stderr}`,
+    log: readFileSync(join(dir, 'pacman.log'), 'utf8'),
+  };
 }
 
 /** Debian's pacman querying an installed root (`-Qk`, `-Dk`...) with its database at the usual place. */
 export function pacmanQuery(root: string, args: readonly string[]): { status: number; output: string } {
-  const run = spawnSync('pacman', ['--root', root, '--dbpath', join(root, 'var/lib/pacman'), '--config', '/dev/null', ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const run = spawnSync(
+    'pacman',
+    ['--root', root, '--dbpath', join(root, 'var/lib/pacman'), '--config', '/dev/null', ...args],
+    { encoding: 'utf8', maxBuffer: 1 << 26 },
+  );
   if (run.error) throw run.error;
   return { status: run.status ?? -1, output: `${run.stdout}\n${run.stderr}` };
 }

@@ -7,11 +7,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapPacman, type PacmanBootstrapResult } from '../src/index.js';
 import type { PacmanTestRepo } from '../../../tools/pacman-test-repo/generate.mjs';
 import { pacmanTestRepo } from './pacman-fixtures.js';
-import { INSTALL_REQUEST, localDatabase, manifestOwners, pacmanInstall, pacmanQuery, treeSnapshot } from './pacman-install-helpers.js';
+import {
+  INSTALL_REQUEST,
+  localDatabase,
+  manifestOwners,
+  pacmanInstall,
+  pacmanQuery,
+  treeSnapshot,
+} from './pacman-install-helpers.js';
 
 const EPOCH = 1_750_000_000;
 
-describe('bootstrapPacman equals Debian\'s pacman -S on the generated repository (as the test runner)', () => {
+describe("bootstrapPacman equals Debian's pacman -S on the generated repository (as the test runner)", () => {
   let repo: PacmanTestRepo;
   let oracle: ReturnType<typeof pacmanInstall>;
   let work: string;
@@ -23,7 +30,12 @@ describe('bootstrapPacman equals Debian\'s pacman -S on the generated repository
     expect(oracle.status, oracle.output).toBe(0);
     work = mkdtempSync(join(tmpdir(), 'pacman-install-'));
     process.env.SOURCE_DATE_EPOCH = String(EPOCH);
-    ours = await bootstrapPacman({ repositories: repo.repos.map((r) => ({ name: r.name, folder: r.dir })), include: INSTALL_REQUEST, target: join(work, 'root'), cacheDir: join(work, 'cache') });
+    ours = await bootstrapPacman({
+      repositories: repo.repos.map((r) => ({ name: r.name, folder: r.dir })),
+      include: INSTALL_REQUEST,
+      target: join(work, 'root'),
+      cacheDir: join(work, 'cache'),
+    });
   }, 300_000);
   afterAll(() => {
     if (saved === undefined) delete process.env.SOURCE_DATE_EPOCH;
@@ -44,12 +56,14 @@ describe('bootstrapPacman equals Debian\'s pacman -S on the generated repository
     expect(theirs.get('usr/bin/acct-tool')).toMatch(/^file 4755 0:0 /);
   });
 
-  it("writes the local database pacman writes (INSTALLDATE aside), with reasons, backup MD5s, mtree, install and changelog; INSTALLDATE is SOURCE_DATE_EPOCH", () => {
+  it('writes the local database pacman writes (INSTALLDATE aside), with reasons, backup MD5s, mtree, install and changelog; INSTALLDATE is SOURCE_DATE_EPOCH', () => {
     expect(localDatabase(join(ours.target, 'var/lib/pacman'))).toEqual(localDatabase(oracle.dbpath));
     const desc = readFileSync(join(ours.target, 'var/lib/pacman/local/glibc-2.39-2/desc'), 'utf8');
     expect(desc).toContain(`%INSTALLDATE%\n${EPOCH}\n`);
     expect(desc).toContain('%REASON%\n1\n');
-    expect(readFileSync(join(ours.target, 'var/lib/pacman/local/accounts-1.0-1/files'), 'utf8')).toMatch(/%BACKUP%\netc\/passwd\t[0-9a-f]{32}\n/);
+    expect(readFileSync(join(ours.target, 'var/lib/pacman/local/accounts-1.0-1/files'), 'utf8')).toMatch(
+      /%BACKUP%\netc\/passwd\t[0-9a-f]{32}\n/,
+    );
   });
 
   it('builds the same tree again from the repositories served over http ($repo in the server URL): contents, modes, owners, times (clamped to SOURCE_DATE_EPOCH) and database alike', async () => {
@@ -65,11 +79,23 @@ describe('bootstrapPacman equals Debian\'s pacman -S on the generated repository
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     try {
       const port = (server.address() as AddressInfo).port;
-      const again = await bootstrapPacman({ repositories: repo.repos.map((r) => ({ name: r.name, server: `http://127.0.0.1:${port}/$repo` })), include: INSTALL_REQUEST, target: join(work, 'again'), cacheDir: join(work, 'cache-http') });
-      const snapshot = (result: PacmanBootstrapResult) => Object.fromEntries(treeSnapshot(result.target, manifestOwners(result.manifest), { times: true, database: true }));
+      const again = await bootstrapPacman({
+        repositories: repo.repos.map((r) => ({ name: r.name, server: `http://127.0.0.1:${port}/$repo` })),
+        include: INSTALL_REQUEST,
+        target: join(work, 'again'),
+        cacheDir: join(work, 'cache-http'),
+      });
+      const snapshot = (result: PacmanBootstrapResult) =>
+        Object.fromEntries(
+          treeSnapshot(result.target, manifestOwners(result.manifest), { times: true, database: true }),
+        );
       expect(snapshot(again)).toEqual(snapshot(ours));
       expect(again.manifest).toEqual(ours.manifest);
-      const newest = Math.max(...[...treeSnapshot(ours.target, () => ({ uid: 0, gid: 0 }), { times: true, database: true }).values()].map((line) => Number(/@(\d+)$/.exec(line)![1])));
+      const newest = Math.max(
+        ...[...treeSnapshot(ours.target, () => ({ uid: 0, gid: 0 }), { times: true, database: true }).values()].map(
+          (line) => Number(/@(\d+)$/.exec(line)![1]),
+        ),
+      );
       expect(newest).toBeLessThanOrEqual(EPOCH);
     } finally {
       server.close();
@@ -88,7 +114,9 @@ describe('bootstrapPacman equals Debian\'s pacman -S on the generated repository
   });
 
   it('ran pre_install before the files and post_install after, and the hooks in name order with their targets on stdin; the override by name and the /dev/null mask held', () => {
-    expect(readFileSync(join(ours.target, 'etc/script-log'), 'utf8')).toBe('pre_install 1.0-1: passwd absent\npost_install 1.0-1\n');
+    expect(readFileSync(join(ours.target, 'etc/script-log'), 'utf8')).toBe(
+      'pre_install 1.0-1: passwd absent\npost_install 1.0-1\n',
+    );
     expect(readFileSync(join(ours.target, 'etc/hook-log'), 'utf8')).toBe(
       [
         '40-packages: accounts',
@@ -102,8 +130,16 @@ describe('bootstrapPacman equals Debian\'s pacman -S on the generated repository
         '',
       ].join('\n'),
     );
-    expect(ours.hooks.map((h) => `${h.name} ${h.status}`)).toEqual(['40-packages.hook ran', '45-override.hook ran', '50-paths.hook ran', '80-stdin.hook ran']);
-    expect(ours.scriptlets.map((s) => `${s.package} ${s.function} ${s.status}`)).toEqual(['accounts pre_install ran', 'accounts post_install ran']);
+    expect(ours.hooks.map((h) => `${h.name} ${h.status}`)).toEqual([
+      '40-packages.hook ran',
+      '45-override.hook ran',
+      '50-paths.hook ran',
+      '80-stdin.hook ran',
+    ]);
+    expect(ours.scriptlets.map((s) => `${s.package} ${s.function} ${s.status}`)).toEqual([
+      'accounts pre_install ran',
+      'accounts post_install ran',
+    ]);
     expect(ours.packages.find((p) => p.name === 'app')).toMatchObject({ reason: 'explicit', validation: ['sha256'] });
     expect(ours.packages.find((p) => p.name === 'glibc')).toMatchObject({ reason: 'dependency' });
   });

@@ -21,7 +21,10 @@ export function tarOf(members: readonly PackageMember[]): Buffer {
     const data = Buffer.from(type === 'file' ? (m.data ?? '') : '');
     const header = Buffer.alloc(512);
     header.write(m.path, 0, 'utf8');
-    header.write(`${(m.mode ?? (type === 'dir' ? 0o755 : type === 'symlink' ? 0o777 : 0o644)).toString(8).padStart(7, '0')}\0`, 100);
+    header.write(
+      `${(m.mode ?? (type === 'dir' ? 0o755 : type === 'symlink' ? 0o777 : 0o644)).toString(8).padStart(7, '0')}\0`,
+      100,
+    );
     header.write('0000000\0', 108);
     header.write('0000000\0', 116);
     header.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
@@ -58,15 +61,42 @@ export function writeTestRepository(dir: string, name: string, packages: readonl
   const descs: { path: string; type?: 'dir'; data?: string }[] = [];
   for (const pkg of packages) {
     const version = pkg.version ?? '1.0-1';
-    const pkginfo = [`pkgname = ${pkg.name}`, `pkgver = ${version}`, 'arch = x86_64', 'size = 1', ...(pkg.depends ?? []).map((d) => `depend = ${d}`)].join('\n');
-    const tar = tarOf([{ path: '.PKGINFO', data: `${pkginfo}\n` }, ...(pkg.install ? [{ path: '.INSTALL', data: pkg.install }] : []), ...(pkg.members ?? [])]);
+    const pkginfo = [
+      `pkgname = ${pkg.name}`,
+      `pkgver = ${version}`,
+      'arch = x86_64',
+      'size = 1',
+      ...(pkg.depends ?? []).map((d) => `depend = ${d}`),
+    ].join('\n');
+    const tar = tarOf([
+      { path: '.PKGINFO', data: `${pkginfo}\n` },
+      ...(pkg.install ? [{ path: '.INSTALL', data: pkg.install }] : []),
+      ...(pkg.members ?? []),
+    ]);
     let bytes: Buffer = execFileSync('zstd', ['-q', '-c'], { input: tar });
     if (pkg.corrupt) bytes = pkg.corrupt(bytes);
     const filename = `${pkg.name}-${version}-x86_64.pkg.tar.zst`;
     writeFileSync(join(dir, filename), bytes);
     const sha256 = pkg.sha256 ?? createHash('sha256').update(bytes).digest('hex');
-    const fields: [string, string[]][] = [['FILENAME', [filename]], ['NAME', [pkg.name]], ['VERSION', [version]], ['CSIZE', [String(bytes.length)]], ['SHA256SUM', [sha256]], ['ARCH', ['x86_64']], ['DEPENDS', pkg.depends ?? []]];
-    descs.push({ path: `${pkg.name}-${version}/`, type: 'dir' }, { path: `${pkg.name}-${version}/desc`, data: fields.filter(([, v]) => v.length).map(([k, v]) => `%${k}%\n${v.join('\n')}\n\n`).join('') });
+    const fields: [string, string[]][] = [
+      ['FILENAME', [filename]],
+      ['NAME', [pkg.name]],
+      ['VERSION', [version]],
+      ['CSIZE', [String(bytes.length)]],
+      ['SHA256SUM', [sha256]],
+      ['ARCH', ['x86_64']],
+      ['DEPENDS', pkg.depends ?? []],
+    ];
+    descs.push(
+      { path: `${pkg.name}-${version}/`, type: 'dir' },
+      {
+        path: `${pkg.name}-${version}/desc`,
+        data: fields
+          .filter(([, v]) => v.length)
+          .map(([k, v]) => `%${k}%\n${v.join('\n')}\n\n`)
+          .join(''),
+      },
+    );
   }
   writeFileSync(join(dir, `${name}.db`), gzipSync(tarOf(descs)));
 }

@@ -34,7 +34,7 @@ const REQUESTS: string[][] = [
   ['base', 'app', 'editors', 'xorg', 'needs-oldtool'],
 ];
 
-describe('resolvePacmanTargets equals Debian\'s pacman -Sp on the generated repository', () => {
+describe("resolvePacmanTargets equals Debian's pacman -Sp on the generated repository", () => {
   let databases: PacmanSyncDatabase[];
   let s: PacmanScratch;
   beforeAll(async () => {
@@ -45,7 +45,9 @@ describe('resolvePacmanTargets equals Debian\'s pacman -Sp on the generated repo
     expect(runPacman(s, ['-Sy']).status).toBe(0);
   }, 120_000);
   const scratches: PacmanScratch[] = [];
-  afterAll(() => [s, ...scratches].forEach((x) => x && rmSync(x.dir, { recursive: true, force: true })));
+  afterAll(() => {
+    for (const x of [s, ...scratches]) if (x) rmSync(x.dir, { recursive: true, force: true });
+  });
 
   for (const request of REQUESTS) {
     it(`pacman -S ${request.join(' ')}`, () => {
@@ -66,7 +68,8 @@ describe('resolvePacmanTargets equals Debian\'s pacman -Sp on the generated repo
       const fresh = pacmanScratch([], 'pacman-resolve-');
       scratches.push(fresh);
       writeFileSync(fresh.config, readFileSync(s.config, 'utf8'));
-      for (const db of readdirSync(join(s.dbpath, 'sync'))) copyFileSync(join(s.dbpath, 'sync', db), join(fresh.dbpath, 'sync', db));
+      for (const db of readdirSync(join(s.dbpath, 'sync')))
+        copyFileSync(join(s.dbpath, 'sync', db), join(fresh.dbpath, 'sync', db));
       const install = runPacman(fresh, ['-S', ...request]);
       const installed = install.status === 0 ? runPacman(fresh, ['-Q']).stdout.trim().split('\n').sort() : 'error';
       expect(ours, install.stderr).toEqual(installed);
@@ -89,6 +92,8 @@ describe('resolvePacmanTargets equals Debian\'s pacman -Sp on the generated repo
       chain = (error as { chain: readonly string[] }).chain;
     }
     expect(chain).toEqual(['needs-sh-version', 'sh>=1']);
-    expect(resolvePacmanTargets(databases, ['vim', 'vi']).removed.map((r) => `${r.package.name} for ${r.for.name}`)).toEqual(['vi for vim']);
+    expect(
+      resolvePacmanTargets(databases, ['vim', 'vi']).removed.map((r) => `${r.package.name} for ${r.for.name}`),
+    ).toEqual(['vi for vim']);
   });
 });

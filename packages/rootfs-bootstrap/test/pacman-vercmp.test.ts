@@ -7,32 +7,66 @@ import { descText, pacmanScratch, runPacman, type PacmanScratch } from './pacman
 
 /** The pairs of pacman's vercmp test suite (test/util/vercmptest.sh) with their expected result. */
 const DOCUMENTED: [string, string, number][] = [
-  ['1.5.0', '1.5.0', 0], ['1.5.1', '1.5.0', 1], ['1.5.1', '1.5', 1],
-  ['1.5.0-1', '1.5.0-1', 0], ['1.5.0-1', '1.5.0-2', -1], ['1.5.0-1', '1.5.1-1', -1], ['1.5.0-2', '1.5.1-1', -1],
-  ['1.5-1', '1.5.1-1', -1], ['1.5-2', '1.5.1-1', -1], ['1.5-2', '1.5.1-2', -1],
-  ['1.5', '1.5-1', 0], ['1.5-1', '1.5', 0], ['1.1-1', '1.1', 0], ['1.0-1', '1.1', -1], ['1.1-1', '1.0', 1],
-  ['1.5b-1', '1.5-1', -1], ['1.5b', '1.5', -1], ['1.5b-1', '1.5', -1], ['1.5b', '1.5.1', -1],
-  ['1.0a', '1.0alpha', -1], ['1.0alpha', '1.0b', -1], ['1.0b', '1.0beta', -1], ['1.0beta', '1.0rc', -1], ['1.0rc', '1.0', -1],
-  ['1.5.a', '1.5', 1], ['1.5.b', '1.5.a', 1], ['1.5.1', '1.5.b', 1],
-  ['1.5.b-1', '1.5.b', 0], ['1.5-1', '1.5.b', -1],
-  ['2.0', '2_0', 0], ['2.0_a', '2_0.a', 0], ['2.0a', '2.0.a', -1], ['2___a', '2_a', 1],
-  ['0:1.0', '0:1.0', 0], ['0:1.0', '0:1.1', -1], ['1:1.0', '0:1.0', 1], ['1:1.0', '0:1.1', 1], ['1:1.0', '2:1.1', -1],
-  ['1:1.0', '0:1.0-1', 1], ['1:1.0-1', '0:1.1-1', 1],
-  ['0:1.0', '1.0', 0], ['0:1.0', '1.1', -1], ['0:1.1', '1.0', 1], ['1:1.0', '1.0', 1], ['1:1.0', '1.1', 1], ['1:1.1', '1.1', 1],
+  ['1.5.0', '1.5.0', 0],
+  ['1.5.1', '1.5.0', 1],
+  ['1.5.1', '1.5', 1],
+  ['1.5.0-1', '1.5.0-1', 0],
+  ['1.5.0-1', '1.5.0-2', -1],
+  ['1.5.0-1', '1.5.1-1', -1],
+  ['1.5.0-2', '1.5.1-1', -1],
+  ['1.5-1', '1.5.1-1', -1],
+  ['1.5-2', '1.5.1-1', -1],
+  ['1.5-2', '1.5.1-2', -1],
+  ['1.5', '1.5-1', 0],
+  ['1.5-1', '1.5', 0],
+  ['1.1-1', '1.1', 0],
+  ['1.0-1', '1.1', -1],
+  ['1.1-1', '1.0', 1],
+  ['1.5b-1', '1.5-1', -1],
+  ['1.5b', '1.5', -1],
+  ['1.5b-1', '1.5', -1],
+  ['1.5b', '1.5.1', -1],
+  ['1.0a', '1.0alpha', -1],
+  ['1.0alpha', '1.0b', -1],
+  ['1.0b', '1.0beta', -1],
+  ['1.0beta', '1.0rc', -1],
+  ['1.0rc', '1.0', -1],
+  ['1.5.a', '1.5', 1],
+  ['1.5.b', '1.5.a', 1],
+  ['1.5.1', '1.5.b', 1],
+  ['1.5.b-1', '1.5.b', 0],
+  ['1.5-1', '1.5.b', -1],
+  ['2.0', '2_0', 0],
+  ['2.0_a', '2_0.a', 0],
+  ['2.0a', '2.0.a', -1],
+  ['2___a', '2_a', 1],
+  ['0:1.0', '0:1.0', 0],
+  ['0:1.0', '0:1.1', -1],
+  ['1:1.0', '0:1.0', 1],
+  ['1:1.0', '0:1.1', 1],
+  ['1:1.0', '2:1.1', -1],
+  ['1:1.0', '0:1.0-1', 1],
+  ['1:1.0-1', '0:1.1-1', 1],
+  ['0:1.0', '1.0', 0],
+  ['0:1.0', '1.1', -1],
+  ['0:1.1', '1.0', 1],
+  ['1:1.0', '1.0', 1],
+  ['1:1.0', '1.1', 1],
+  ['1:1.1', '1.1', 1],
 ];
 
 /** The ordering the man page gives, oldest first. */
 const MAN_PAGE_ORDER = ['1.0a', '1.0alpha', '1.0b', '1.0beta', '1.0p', '1.0pre', '1.0rc', '1.0', '1.0.a', '1.0.1'];
 
 describe('comparePacmanVersions', () => {
-  it('gives the documented result for every pair of pacman\'s vercmp tests, both ways round', () => {
+  it("gives the documented result for every pair of pacman's vercmp tests, both ways round", () => {
     for (const [a, b, expected] of DOCUMENTED) {
       expect([a, b, comparePacmanVersions(a, b)]).toEqual([a, b, expected]);
       expect([b, a, comparePacmanVersions(b, a)]).toEqual([b, a, -expected || 0]);
     }
   });
 
-  it('sorts the man page\'s example list in its order', () => {
+  it("sorts the man page's example list in its order", () => {
     const shuffled = [...MAN_PAGE_ORDER].reverse();
     expect(shuffled.sort(comparePacmanVersions)).toEqual(MAN_PAGE_ORDER);
   });
@@ -60,7 +94,24 @@ function random(seed: number): () => number {
   };
 }
 
-const SEGMENTS = ['0', '1', '2', '9', '10', '01', '001', '0010', '123456789012345678901', 'a', 'b', 'rc', 'alpha', 'Z', 'pre', 'git'];
+const SEGMENTS = [
+  '0',
+  '1',
+  '2',
+  '9',
+  '10',
+  '01',
+  '001',
+  '0010',
+  '123456789012345678901',
+  'a',
+  'b',
+  'rc',
+  'alpha',
+  'Z',
+  'pre',
+  'git',
+];
 const SEPARATORS = ['.', '.', '.', '_', '+', '~', '..', '._', 'é'];
 
 function versionPart(next: () => number, pick: <T>(list: readonly T[]) => T): string {
@@ -82,7 +133,12 @@ function generatedPairs(count: number, seed: number): [string, string][] {
   const pairs: [string, string][] = [];
   for (let k = 0; k < count; k++) {
     const base = versionPart(next, pick);
-    const derive = (): string => (next() < 0.5 ? base + (next() < 0.5 ? pick(SEPARATORS) : '') + versionPart(next, pick) : next() < 0.5 ? base : versionPart(next, pick));
+    const derive = (): string =>
+      next() < 0.5
+        ? base + (next() < 0.5 ? pick(SEPARATORS) : '') + versionPart(next, pick)
+        : next() < 0.5
+          ? base
+          : versionPart(next, pick);
     const release = (): string => pick(['1', '2', '10', '1.1', '01', 'a', '1a']);
     // The installed side is a package version: it needs a release (pacman splits NAME-VERSION-RELEASE).
     const installed = `${epoch()}${derive()}-${release()}`;
@@ -95,7 +151,14 @@ function generatedPairs(count: number, seed: number): [string, string][] {
 function writeLocalPackage(s: PacmanScratch, name: string, version: string): void {
   const dir = join(s.dbpath, 'local', `${name}-${version}`);
   mkdirSync(dir);
-  writeFileSync(join(dir, 'desc'), descText([['NAME', name], ['VERSION', version], ['ARCH', 'x86_64']]));
+  writeFileSync(
+    join(dir, 'desc'),
+    descText([
+      ['NAME', name],
+      ['VERSION', version],
+      ['ARCH', 'x86_64'],
+    ]),
+  );
 }
 
 /** pacman -T prints the dependencies the local database does not satisfy. */
@@ -109,18 +172,35 @@ function unsatisfied(s: PacmanScratch, deps: readonly string[]): Set<string> {
   return out;
 }
 
-describe('comparePacmanVersions against Debian\'s pacman', () => {
+describe("comparePacmanVersions against Debian's pacman", () => {
   const scratches: PacmanScratch[] = [];
-  afterAll(() => scratches.forEach((s) => rmSync(s.dir, { recursive: true, force: true })));
+  afterAll(() => {
+    for (const s of scratches) rmSync(s.dir, { recursive: true, force: true });
+  });
 
-  it('agrees with alpm\'s dependency check (pacman -T NAME>=V and NAME<=V) on generated pairs', () => {
-    const pairs = [...generatedPairs(1500, 24), ...DOCUMENTED.filter(([a]) => /-/.test(a)).map(([a, b]): [string, string] => [a, b])];
+  it("agrees with alpm's dependency check (pacman -T NAME>=V and NAME<=V) on generated pairs", () => {
+    const pairs = [
+      ...generatedPairs(1500, 24),
+      ...DOCUMENTED.filter(([a]) => /-/.test(a)).map(([a, b]): [string, string] => [a, b]),
+    ];
     const s = pacmanScratch();
     scratches.push(s);
-    pairs.forEach(([installed], k) => writeLocalPackage(s, `v${k}`, installed));
-    const atLeast = unsatisfied(s, pairs.map(([, asked], k) => `v${k}>=${asked}`));
-    const atMost = unsatisfied(s, pairs.map(([, asked], k) => `v${k}<=${asked}`));
-    const theirs = pairs.map(([installed, asked], k) => [installed, asked, atLeast.has(`v${k}>=${asked}`) ? -1 : atMost.has(`v${k}<=${asked}`) ? 1 : 0]);
+    pairs.forEach(([installed], k) => {
+      writeLocalPackage(s, `v${k}`, installed);
+    });
+    const atLeast = unsatisfied(
+      s,
+      pairs.map(([, asked], k) => `v${k}>=${asked}`),
+    );
+    const atMost = unsatisfied(
+      s,
+      pairs.map(([, asked], k) => `v${k}<=${asked}`),
+    );
+    const theirs = pairs.map(([installed, asked], k) => [
+      installed,
+      asked,
+      atLeast.has(`v${k}>=${asked}`) ? -1 : atMost.has(`v${k}<=${asked}`) ? 1 : 0,
+    ]);
     const ours = pairs.map(([installed, asked]) => [installed, asked, comparePacmanVersions(installed, asked)]);
     expect(ours).toEqual(theirs);
     // Not a trivial table: every outcome occurs many times.
@@ -128,29 +208,60 @@ describe('comparePacmanVersions against Debian\'s pacman', () => {
   });
 
   it('agrees with pacman -Qu (a sync version newer than the installed one) on generated full versions, both ways round', () => {
-    const pairs = generatedPairs(600, 2024).map(([installed, asked]): [string, string] => [installed, /-/.test(asked.replace(/^\d*:/, '')) ? asked : `${asked}-1`]);
+    const pairs = generatedPairs(600, 2024).map(([installed, asked]): [string, string] => [
+      installed,
+      /-/.test(asked.replace(/^\d*:/, '')) ? asked : `${asked}-1`,
+    ]);
     const upgrades = (local: readonly string[], sync: readonly string[]): Set<string> => {
       const s = pacmanScratch();
       scratches.push(s);
       const syncDir = join(s.dir, 'syncdb');
-      local.forEach((version, k) => writeLocalPackage(s, `v${k}`, version));
+      local.forEach((version, k) => {
+        writeLocalPackage(s, `v${k}`, version);
+      });
       sync.forEach((version, k) => {
         mkdirSync(join(syncDir, `v${k}-${version}`), { recursive: true });
-        writeFileSync(join(syncDir, `v${k}-${version}`, 'desc'), descText([['NAME', `v${k}`], ['VERSION', version], ['ARCH', 'x86_64']]));
+        writeFileSync(
+          join(syncDir, `v${k}-${version}`, 'desc'),
+          descText([
+            ['NAME', `v${k}`],
+            ['VERSION', version],
+            ['ARCH', 'x86_64'],
+          ]),
+        );
       });
-      writeFileSync(join(s.config), `[options]\nArchitecture = x86_64\nSigLevel = Never\n[gen]\nServer = file:///nonexistent\n`);
+      writeFileSync(
+        join(s.config),
+        `[options]\nArchitecture = x86_64\nSigLevel = Never\n[gen]\nServer = file:///nonexistent\n`,
+      );
       tarInto(syncDir, join(s.dbpath, 'sync', 'gen.db'));
       const run = runPacman(s, ['-Qu']);
       if (run.status !== 0 && run.status !== 1) throw new Error(`pacman -Qu failed (${run.status}): ${run.stderr}`);
-      return new Set(run.stdout.split('\n').filter(Boolean).map((line) => line.split(' ')[0]!));
+      return new Set(
+        run.stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => line.split(' ')[0]!),
+      );
     };
-    const newerSync = upgrades(pairs.map((p) => p[0]), pairs.map((p) => p[1]));
-    const newerLocal = upgrades(pairs.map((p) => p[1]), pairs.map((p) => p[0]));
+    const newerSync = upgrades(
+      pairs.map((p) => p[0]),
+      pairs.map((p) => p[1]),
+    );
+    const newerLocal = upgrades(
+      pairs.map((p) => p[1]),
+      pairs.map((p) => p[0]),
+    );
     const theirs = pairs.map(([a, b], k) => [a, b, newerSync.has(`v${k}`) ? -1 : newerLocal.has(`v${k}`) ? 1 : 0]);
     const ours = pairs.map(([a, b]) => [a, b, comparePacmanVersions(a, b)]);
     expect(ours).toEqual(theirs);
     // Equal full versions spelled differently are rarer here (releases must match too).
-    for (const [outcome, least] of [[-1, 100], [0, 5], [1, 100]] as const) expect(theirs.filter((t) => t[2] === outcome).length).toBeGreaterThan(least);
+    for (const [outcome, least] of [
+      [-1, 100],
+      [0, 5],
+      [1, 100],
+    ] as const)
+      expect(theirs.filter((t) => t[2] === outcome).length).toBeGreaterThan(least);
   });
 });
 

@@ -15,7 +15,10 @@ describe('resolveRootfs answers a repeated question from its memo', () => {
   it('reuses the resolution of the same request and resolves again when a local package file changes', async () => {
     // A package no earlier run has seen: the first answer must be a real resolution.
     const nonce = randomBytes(4).toString('hex');
-    const deb = buildDeb(work, { control: { Package: `df-memo-${nonce}`, Version: '1.0', Architecture: 'all', Depends: 'tree' }, files: { [`usr/share/df-memo/${nonce}`]: `${nonce}\n` } });
+    const deb = buildDeb(work, {
+      control: { Package: `df-memo-${nonce}`, Version: '1.0', Architecture: 'all', Depends: 'tree' },
+      files: { [`usr/share/df-memo/${nonce}`]: `${nonce}\n` },
+    });
     const request = { suite: 'bookworm', variant: 'essential' as const, localPackages: [deb] };
     const first = await resolveRootfs(request);
     expect(first.timings.resolveMs).toBeGreaterThan(0);
@@ -25,7 +28,10 @@ describe('resolveRootfs answers a repeated question from its memo', () => {
     expect(second.timings.resolveMs).toBe(0);
     expect(second.packages).toEqual(first.packages);
 
-    const changed = buildDeb(work, { control: { Package: `df-memo-${nonce}`, Version: '2.0', Architecture: 'all' }, files: { [`usr/share/df-memo/${nonce}-2`]: 'two\n' } });
+    const changed = buildDeb(work, {
+      control: { Package: `df-memo-${nonce}`, Version: '2.0', Architecture: 'all' },
+      files: { [`usr/share/df-memo/${nonce}-2`]: 'two\n' },
+    });
     const third = await resolveRootfs({ ...request, localPackages: [changed] });
     expect(third.timings.resolveMs).toBeGreaterThan(0);
     expect(third.packages.find((p) => p.name === `df-memo-${nonce}`)?.version).toBe('2.0');

@@ -5,7 +5,18 @@ import { buildUniverse, type PackageCandidate } from '../src/package-candidate.j
 import { parseRelations } from '../src/relations.js';
 import { installOrder, resolveDependencies } from '../src/resolve-dependencies.js';
 
-function pkg(name: string, version: string, fields: { depends?: string; pre?: string; recommends?: string; provides?: string; priority?: string; essential?: boolean } = {}): PackageCandidate {
+function pkg(
+  name: string,
+  version: string,
+  fields: {
+    depends?: string;
+    pre?: string;
+    recommends?: string;
+    provides?: string;
+    priority?: string;
+    essential?: boolean;
+  } = {},
+): PackageCandidate {
   return {
     name,
     version,
@@ -71,14 +82,19 @@ describe('resolveDependencies', () => {
   });
 
   it('satisfies versioned virtual dependencies only through versioned Provides', () => {
-    expect(names(resolveDependencies(universe, { names: ['needs-versioned-virtual'] }))).toEqual(['awk-two=1', 'needs-versioned-virtual=1']);
+    expect(names(resolveDependencies(universe, { names: ['needs-versioned-virtual'] }))).toEqual([
+      'awk-two=1',
+      'needs-versioned-virtual=1',
+    ]);
   });
 
   it('names the unsatisfiable chain', () => {
     const attempt = () => resolveDependencies(universe, { names: ['broken'] });
     expect(attempt).toThrow(UnsatisfiableError);
     expect(attempt).toThrow('cannot satisfy broken -> libfoo (>= 3): only version 2.1 is available');
-    expect(() => resolveDependencies(universe, { names: ['nope'] })).toThrow(expect.objectContaining({ code: 'ERR_BOOTSTRAP_UNSATISFIABLE', chain: ['nope'] }));
+    expect(() => resolveDependencies(universe, { names: ['nope'] })).toThrow(
+      expect.objectContaining({ code: 'ERR_BOOTSTRAP_UNSATISFIABLE', chain: ['nope'] }),
+    );
   });
 
   it('orders installation after pre-dependencies and dependencies', () => {
@@ -106,7 +122,8 @@ describe('recommends', () => {
     ],
     compareDebVersions,
   );
-  const names = (recommends: boolean) => resolveDependencies(world, { names: ['tool'], recommends }).map((r) => r.candidate.name);
+  const names = (recommends: boolean) =>
+    resolveDependencies(world, { names: ['tool'], recommends }).map((r) => r.candidate.name);
 
   it('are not installed unless asked for', () => {
     expect(names(false)).toEqual(['libc', 'tool']);
@@ -114,7 +131,12 @@ describe('recommends', () => {
 
   it('are installed with their dependencies (and their own recommends); unavailable ones are skipped; one whose dependencies cannot be met is dropped whole', () => {
     expect(names(true)).toEqual(['alt-b', 'helper', 'helper-docs', 'libc', 'libhelper', 'tool']);
-    const chains = Object.fromEntries(resolveDependencies(world, { names: ['tool'], recommends: true }).map((r) => [r.candidate.name, r.chain.join(' -> ')]));
+    const chains = Object.fromEntries(
+      resolveDependencies(world, { names: ['tool'], recommends: true }).map((r) => [
+        r.candidate.name,
+        r.chain.join(' -> '),
+      ]),
+    );
     expect(chains['helper-docs']).toBe('tool -> helper -> helper-docs');
   });
 

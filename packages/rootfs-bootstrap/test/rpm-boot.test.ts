@@ -21,7 +21,13 @@ beforeAll(async () => {
   kernelVersion = repo.kernelVersion;
   work = await mkdtemp(join(tmpdir(), 'rootfs-bootstrap-rpm-boot-'));
   target = join(work, 'root');
-  result = await bootstrapRpmRootfs({ source: `rpm-repo:${repo.dir}`, include: ['@minimal'], cacheDir: join(work, 'cache'), architecture: 'x86_64', target });
+  result = await bootstrapRpmRootfs({
+    source: `rpm-repo:${repo.dir}`,
+    include: ['@minimal'],
+    cacheDir: join(work, 'cache'),
+    architecture: 'x86_64',
+    target,
+  });
 }, 300_000);
 
 afterAll(async () => {
@@ -34,7 +40,9 @@ describe('a rootfs resolved from the rpm test repository', () => {
     expect(result.order[0]).toBe('filesystem');
     expect(await readlink(join(target, 'sbin/init'))).toBe('../bin/busybox');
     expect(await readlink(join(target, 'bin/sh'))).toBe('busybox');
-    expect(await readFile(join(target, 'etc/inittab'), 'utf8')).toContain('ttyS0::respawn:/sbin/getty -L 115200 ttyS0 vt100');
+    expect(await readFile(join(target, 'etc/inittab'), 'utf8')).toContain(
+      'ttyS0::respawn:/sbin/getty -L 115200 ttyS0 vt100',
+    );
     expect(await readFile(join(target, 'etc/os-release'), 'utf8')).toContain(`ID=${ROCKY_LIKE.id}`);
     expect((await lstat(join(target, `boot/vmlinuz-${kernelVersion}`))).size).toBeGreaterThan(1_000_000);
     expect(result.manifest.entries.find((e) => e.path === '/tmp')).toMatchObject({ mode: 0o1777 });
@@ -43,7 +51,13 @@ describe('a rootfs resolved from the rpm test repository', () => {
   it('boots with its own kernel, modules and busybox: init runs rcS, getty logs root in, the shell answers', async () => {
     const modulesDir = join(target, 'lib/modules', kernelVersion);
     const initrd = join(work, 'initrd.img');
-    await buildLiveInitramfs({ busybox: join(target, 'bin/busybox'), modulesDir, live: { root: '9p', tag: 'rootfs' }, output: initrd, sourceDateEpoch: 0 });
+    await buildLiveInitramfs({
+      busybox: join(target, 'bin/busybox'),
+      modulesDir,
+      live: { root: '9p', tag: 'rootfs' },
+      output: initrd,
+      sourceDateEpoch: 0,
+    });
     const vm = await launch({
       kernel: join(target, `boot/vmlinuz-${kernelVersion}`),
       initrd,
@@ -55,7 +69,9 @@ describe('a rootfs resolved from the rpm test repository', () => {
       name: 'rpm-boot',
     });
     try {
-      const rcs = await vm.waitFor(new RegExp(`${ROCKY_LIKE.rcsMarker}: Rocky-like Linux 10.0, kernel (\\S+)`), { timeout: 300_000 });
+      const rcs = await vm.waitFor(new RegExp(`${ROCKY_LIKE.rcsMarker}: Rocky-like Linux 10.0, kernel (\\S+)`), {
+        timeout: 300_000,
+      });
       expect(rcs.groups?.[0] ?? rcs.match).toContain(kernelVersion);
       await vm.waitFor(`${ROCKY_LIKE.hostname} login:`, { timeout: 120_000 });
       await vm.send('root\n');

@@ -30,11 +30,31 @@ beforeAll(async () => {
   chmodSync(work, 0o777);
   // The user reads the repository from a copy: the checkout may be closed to other users.
   const repo = readableCopy((await rpmTestRepo()).dir, work, 'repo');
-  const options = (name: string) => ({ source: `rpm-repo:${repo}`, include: EL_SYSTEM_REQUEST, weakDeps: false, architecture: 'x86_64', scriptlets: true, target: join(work, name), cacheDir: join(work, `cache-${name}`), logFile: join(work, `${name}.log`) });
+  const options = (name: string) => ({
+    source: `rpm-repo:${repo}`,
+    include: EL_SYSTEM_REQUEST,
+    weakDeps: false,
+    architecture: 'x86_64',
+    scriptlets: true,
+    target: join(work, name),
+    cacheDir: join(work, `cache-${name}`),
+    logFile: join(work, `${name}.log`),
+  });
   // setpriv --reset-env clears the environment: SOURCE_DATE_EPOCH goes through env(1).
-  const [command, ...args] = [...user.prefix, 'env', `SOURCE_DATE_EPOCH=${EPOCH}`, process.execPath, probe.file, JSON.stringify(options('rootless'))] as unknown as [string, ...string[]];
+  const [command, ...args] = [
+    ...user.prefix,
+    'env',
+    `SOURCE_DATE_EPOCH=${EPOCH}`,
+    process.execPath,
+    probe.file,
+    JSON.stringify(options('rootless')),
+  ] as unknown as [string, ...string[]];
   const { stdout } = await execa(command, args, { cwd: '/', timeout: 300_000 });
-  const answer = JSON.parse(stdout.trim().split('\n').at(-1)!) as { result?: RpmBootstrapResult; code?: string; message?: string };
+  const answer = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+    result?: RpmBootstrapResult;
+    code?: string;
+    message?: string;
+  };
   expect(answer.code, answer.message).toBeUndefined();
   rootless = answer.result!;
   process.env.SOURCE_DATE_EPOCH = EPOCH;
@@ -67,7 +87,8 @@ describe('an EL-system rpm transaction built by an ordinary user', () => {
   });
 
   it('gives the same manifest owners, and leaves every file of the tree to the user who built it', () => {
-    const owners = (r: RpmBootstrapResult) => r.manifest.entries.map((e) => `${e.path} ${e.uid ?? '-'}:${e.gid ?? '-'} ${e.mode?.toString(8) ?? '-'}`).sort();
+    const owners = (r: RpmBootstrapResult) =>
+      r.manifest.entries.map((e) => `${e.path} ${e.uid ?? '-'}:${e.gid ?? '-'} ${e.mode?.toString(8) ?? '-'}`).sort();
     expect(owners(rootless)).toEqual(owners(invoking));
     const foreign: string[] = [];
     const walk = (dir: string) => {

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EL_SYSTEM_REQUEST } from '../../../tools/rpm-test-repo/el-system-packages.mjs';
-import { bootstrapRpmRootfs, RpmFileConflictError, RpmScriptletError, type RpmBootstrapOptions, type RpmBootstrapResult } from '../src/index.js';
+import {
+  bootstrapRpmRootfs,
+  RpmFileConflictError,
+  RpmScriptletError,
+  type RpmBootstrapOptions,
+  type RpmBootstrapResult,
+} from '../src/index.js';
 import { dnfInstall, dnfOn, installedInOrder, rpmOn } from './rpm-el-helpers.js';
 import { rpmTestRepo } from './rpm-fixtures.js';
 
@@ -18,7 +24,17 @@ let oracle: ReturnType<typeof dnfInstall>;
 const dnfDirs: string[] = [];
 
 const build = (target: string, extra: Partial<RpmBootstrapOptions> = {}) =>
-  bootstrapRpmRootfs({ source: `rpm-repo:${repoDir}`, include: EL_SYSTEM_REQUEST, weakDeps: false, architecture: 'x86_64', cacheDir: join(work, 'cache'), scriptlets: true, logFile: join(work, `${target.split('/').pop()}.log`), target, ...extra });
+  bootstrapRpmRootfs({
+    source: `rpm-repo:${repoDir}`,
+    include: EL_SYSTEM_REQUEST,
+    weakDeps: false,
+    architecture: 'x86_64',
+    cacheDir: join(work, 'cache'),
+    scriptlets: true,
+    logFile: join(work, `${target.split('/').pop()}.log`),
+    target,
+    ...extra,
+  });
 
 beforeAll(async () => {
   process.env.SOURCE_DATE_EPOCH = String(EPOCH);
@@ -36,10 +52,18 @@ afterAll(() => {
 
 describe('an EL-system rpm transaction (bootstrapRpmRootfs vs dnf --installroot)', () => {
   it("writes an rpmdb listing dnf's packages in the order rpm installed them for dnf", () => {
-    expect(ours.rpmdb).toMatchObject({ written: true, dbpath: '/var/lib/rpm', backend: 'sqlite', detectedFrom: 'default', files: ['.rpm.lock', 'rpmdb.sqlite'] });
+    expect(ours.rpmdb).toMatchObject({
+      written: true,
+      dbpath: '/var/lib/rpm',
+      backend: 'sqlite',
+      detectedFrom: 'default',
+      files: ['.rpm.lock', 'rpmdb.sqlite'],
+    });
     const installed = installedInOrder(ours.target);
     expect(installed).toEqual(installedInOrder(oracle.root));
-    expect([...installed].sort()).toEqual(ours.packages.map((p) => `${p.name}-${p.version.replace(/^\d+:/, '')}.${p.architecture}`).sort());
+    expect([...installed].sort()).toEqual(
+      ours.packages.map((p) => `${p.name}-${p.version.replace(/^\d+:/, '')}.${p.architecture}`).sort(),
+    );
   });
 
   it("runs shell scriptlets, %triggerin, %filetriggerin, %posttrans and %transfiletriggerin in dnf's order, with its arguments and stdin", () => {
@@ -52,19 +76,30 @@ describe('an EL-system rpm transaction (bootstrapRpmRootfs vs dnf --installroot)
   });
 
   it('reports the <lua> scriptlets as skipped with the reason (the image has no rpm), which dnf ran with its embedded Lua', () => {
-    expect(ours.scriptlets.skipped.filter((s) => s.package === 'el-lua')).toEqual([{ package: 'el-lua', scriptlets: ['pretrans', 'post'], reason: expect.stringContaining('no /usr/bin/rpm') }]);
-    expect(ours.scriptlets.events.filter((e) => e.status === 'skipped').map((e) => `${e.package} ${e.scriptlet}`)).toEqual(['el-lua pretrans', 'el-lua post']);
+    expect(ours.scriptlets.skipped.filter((s) => s.package === 'el-lua')).toEqual([
+      { package: 'el-lua', scriptlets: ['pretrans', 'post'], reason: expect.stringContaining('no /usr/bin/rpm') },
+    ]);
+    expect(
+      ours.scriptlets.events.filter((e) => e.status === 'skipped').map((e) => `${e.package} ${e.scriptlet}`),
+    ).toEqual(['el-lua pretrans', 'el-lua post']);
     expect(readFileSync(join(oracle.root, 'el-lua.out'), 'utf8')).toBe('lua post 1\n');
     expect(existsSync(join(ours.target, 'el-lua.out'))).toBe(false);
   });
 
   it('answers rpm -q --whatprovides and -qf (a %ghost file too) as for the dnf root, and rpm -Va (and -Va --nomtime) is clean', () => {
-    for (const args of [['-q', '--whatprovides', '/bin/sh'], ['-qf', '/var/log/el.log'], ['-qf', '/usr/share/el/shared/same'], ['-q', '--whatprovides', 'el-data']]) {
+    for (const args of [
+      ['-q', '--whatprovides', '/bin/sh'],
+      ['-qf', '/var/log/el.log'],
+      ['-qf', '/usr/share/el/shared/same'],
+      ['-q', '--whatprovides', 'el-data'],
+    ]) {
       const a = rpmOn(ours.target, args);
       expect(a.stdout, args.join(' ')).toBe(rpmOn(oracle.root, args).stdout);
       expect(a.status).toBe(0);
     }
-    expect(rpmOn(ours.target, ['-qf', '/usr/share/el/shared/same']).stdout).toBe('el-same-b-1.0-1.noarch\nel-same-a-1.0-1.noarch\n');
+    expect(rpmOn(ours.target, ['-qf', '/usr/share/el/shared/same']).stdout).toBe(
+      'el-same-b-1.0-1.noarch\nel-same-a-1.0-1.noarch\n',
+    );
     // Clean as built (file times from the headers), and with --nomtime once later stages clamp them.
     for (const flags of [[], ['--nomtime']]) {
       const verify = rpmOn(ours.target, ['-Va', ...flags]);
@@ -75,7 +110,11 @@ describe('an EL-system rpm transaction (bootstrapRpmRootfs vs dnf --installroot)
 
   it("lets dnf list the installed packages as in dnf's own root, and dnf check finds nothing", () => {
     // name.arch and version; the repository column is dnf's own history (@df there, @System here).
-    const listed = (root: string) => dnfOn(root, ['list', 'installed']).output.split('\n').filter((l) => /^\S+\.(noarch|x86_64)\s/.test(l)).map((l) => l.split(/\s+/).slice(0, 2).join(' '));
+    const listed = (root: string) =>
+      dnfOn(root, ['list', 'installed'])
+        .output.split('\n')
+        .filter((l) => /^\S+\.(noarch|x86_64)\s/.test(l))
+        .map((l) => l.split(/\s+/).slice(0, 2).join(' '));
     const ourList = listed(ours.target);
     expect(ourList.length).toBe(ours.packages.length);
     expect(ourList).toEqual(listed(oracle.root));
@@ -95,13 +134,23 @@ describe('an EL-system rpm transaction (bootstrapRpmRootfs vs dnf --installroot)
   it('keeps the rpmdb files to the builder on disk and gives them to root in the manifest', () => {
     const db = join(ours.target, 'var/lib/rpm/rpmdb.sqlite');
     expect(lstatSync(db).uid).toBe(process.getuid!());
-    expect(ours.manifest.entries.find((e) => e.path === '/var/lib/rpm/rpmdb.sqlite')).toMatchObject({ uid: 0, gid: 0, mode: 0o644 });
+    expect(ours.manifest.entries.find((e) => e.path === '/var/lib/rpm/rpmdb.sqlite')).toMatchObject({
+      uid: 0,
+      gid: 0,
+      mode: 0o644,
+    });
   });
 
   it('writes a byte-identical rpmdb on a second build: transaction id SOURCE_DATE_EPOCH, install times from it in install order', async () => {
     const again = await build(join(work, 'again'));
-    expect(readFileSync(join(again.target, 'var/lib/rpm/rpmdb.sqlite')).equals(readFileSync(join(ours.target, 'var/lib/rpm/rpmdb.sqlite')))).toBe(true);
-    const times = rpmOn(ours.target, ['-qa', '--qf', '%{INSTALLTID} %{INSTALLTIME}\\n']).stdout.split('\n').filter(Boolean);
+    expect(
+      readFileSync(join(again.target, 'var/lib/rpm/rpmdb.sqlite')).equals(
+        readFileSync(join(ours.target, 'var/lib/rpm/rpmdb.sqlite')),
+      ),
+    ).toBe(true);
+    const times = rpmOn(ours.target, ['-qa', '--qf', '%{INSTALLTID} %{INSTALLTIME}\\n'])
+      .stdout.split('\n')
+      .filter(Boolean);
     expect(times).toEqual(times.map((_, i) => `${EPOCH} ${EPOCH + i}`));
   }, 300_000);
 });
@@ -112,20 +161,31 @@ describe('rpm transactions that cannot be installed', () => {
     const error = await build(target, { include: ['el-conflict-a', 'el-conflict-b'] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RpmFileConflictError);
     expect((error as RpmFileConflictError).code).toBe('ERR_BOOTSTRAP_RPM_FILE_CONFLICT');
-    expect((error as RpmFileConflictError).conflicts).toEqual([{ path: '/usr/share/el/conflict', packages: ['el-conflict-a-1.0-1.noarch', 'el-conflict-b-1.0-1.noarch'] }]);
+    expect((error as RpmFileConflictError).conflicts).toEqual([
+      { path: '/usr/share/el/conflict', packages: ['el-conflict-a-1.0-1.noarch', 'el-conflict-b-1.0-1.noarch'] },
+    ]);
     expect(existsSync(target)).toBe(false);
     const dnf = dnfInstall(repoDir, ['el-conflict-a', 'el-conflict-b']);
     dnfDirs.push(dnf.dir);
     expect(dnf.status).not.toBe(0);
-    expect(dnf.output).toContain('file /usr/share/el/conflict conflicts between attempted installs of el-conflict-a-1.0-1.noarch and el-conflict-b-1.0-1.noarch');
-    expect((error as RpmFileConflictError).message).toContain('file /usr/share/el/conflict conflicts between attempted installs of el-conflict-a-1.0-1.noarch and el-conflict-b-1.0-1.noarch');
+    expect(dnf.output).toContain(
+      'file /usr/share/el/conflict conflicts between attempted installs of el-conflict-a-1.0-1.noarch and el-conflict-b-1.0-1.noarch',
+    );
+    expect((error as RpmFileConflictError).message).toContain(
+      'file /usr/share/el/conflict conflicts between attempted installs of el-conflict-a-1.0-1.noarch and el-conflict-b-1.0-1.noarch',
+    );
   });
 
   it('stops at a failing %pre with the scriptlet and its log tail, leaving no tree; dnf fails the same request', async () => {
     const target = join(work, 'pre-fail');
     const error = await build(target, { include: ['el-pre-fail'] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RpmScriptletError);
-    expect(error).toMatchObject({ code: 'ERR_BOOTSTRAP_RPM_SCRIPTLET', package: 'el-pre-fail', scriptlet: 'pre', exitCode: 7 });
+    expect(error).toMatchObject({
+      code: 'ERR_BOOTSTRAP_RPM_SCRIPTLET',
+      package: 'el-pre-fail',
+      scriptlet: 'pre',
+      exitCode: 7,
+    });
     expect((error as RpmScriptletError).logTail).toContain('el-pre-fail: refusing to install');
     expect(existsSync(target)).toBe(false);
     const dnf = dnfInstall(repoDir, ['el-pre-fail']);

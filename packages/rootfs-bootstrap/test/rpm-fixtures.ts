@@ -29,17 +29,37 @@ export async function buildFixtureRpms(): Promise<{ dir: string; rpms: string; r
  * The packages (`name-evr.arch`, sorted) dnf would install into an empty root for `include`
  * (names, paths or `@group`s) from the repository at `repo`, read from its transaction summary.
  */
-export async function dnfInstallSet(repo: string, include: string[], extra: { weakDeps?: boolean; architecture?: string; groupPackageTypes?: string[] } = {}): Promise<string[]> {
+export async function dnfInstallSet(
+  repo: string,
+  include: string[],
+  extra: { weakDeps?: boolean; architecture?: string; groupPackageTypes?: string[] } = {},
+): Promise<string[]> {
   const work = await mkdtemp(join(tmpdir(), 'rootfs-bootstrap-dnf-'));
   try {
     const conf = join(work, 'dnf.conf');
-    await writeFile(conf, `[main]\nreposdir=/dev/null\ncachedir=${join(work, 'cache')}\n[df]\nname=df\nbaseurl=file://${repo}\ngpgcheck=0\n`);
-    const args = ['-c', conf, '--installroot', join(work, 'root'), '--releasever', '1', '--forcearch', extra.architecture ?? 'x86_64', '--assumeno'];
+    await writeFile(
+      conf,
+      `[main]\nreposdir=/dev/null\ncachedir=${join(work, 'cache')}\n[df]\nname=df\nbaseurl=file://${repo}\ngpgcheck=0\n`,
+    );
+    const args = [
+      '-c',
+      conf,
+      '--installroot',
+      join(work, 'root'),
+      '--releasever',
+      '1',
+      '--forcearch',
+      extra.architecture ?? 'x86_64',
+      '--assumeno',
+    ];
     if (extra.weakDeps === false) args.push('--setopt=install_weak_deps=False');
     if (extra.groupPackageTypes) args.push(`--setopt=group_package_types=${extra.groupPackageTypes.join(',')}`);
     const result = await execa('dnf', [...args, 'install', ...include], { reject: false, timeout: 120_000 });
-    const rows = [...`${result.stdout}`.matchAll(/^ (\S+)\s+(noarch|x86_64|i686)\s+(\S+)\s+df\s/gm)].map((m) => `${m[1]}-${m[3]}.${m[2]}`);
-    if (rows.length === 0) throw new Error(`dnf resolved nothing for ${include.join(' ')}:\n${result.stdout}\n${result.stderr}`);
+    const rows = [...`${result.stdout}`.matchAll(/^ (\S+)\s+(noarch|x86_64|i686)\s+(\S+)\s+df\s/gm)].map(
+      (m) => `${m[1]}-${m[3]}.${m[2]}`,
+    );
+    if (rows.length === 0)
+      throw new Error(`dnf resolved nothing for ${include.join(' ')}:\n${result.stdout}\n${result.stderr}`);
     return rows.sort();
   } finally {
     await rm(work, { recursive: true, force: true });

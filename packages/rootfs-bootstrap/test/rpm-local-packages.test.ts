@@ -6,7 +6,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootstrapRpmRootfs, LocalPackageError, resolveRpmRootfs, UnsatisfiableError, type RpmBootstrapResult } from '../src/index.js';
+import {
+  bootstrapRpmRootfs,
+  LocalPackageError,
+  resolveRpmRootfs,
+  UnsatisfiableError,
+  type RpmBootstrapResult,
+} from '../src/index.js';
 import { buildDeb, buildRpm } from './local-package-fixtures.js';
 import { dnfInstallSet, rpmTestRepo } from './rpm-fixtures.js';
 
@@ -23,7 +29,12 @@ const rpms = {
   }),
   // The repository has df-oldapp 1.0-1: the local, older one must still win.
   oldapp: buildRpm(work, { name: 'df-oldapp', version: '0.5', files: { '/usr/share/df-df-oldapp/version': '0.5' } }),
-  broken: buildRpm(work, { name: 'df-local-broken', version: '1.0', requires: ['df-no-such-package'], files: { '/usr/share/df-local-broken/x': 'x' } }),
+  broken: buildRpm(work, {
+    name: 'df-local-broken',
+    version: '1.0',
+    requires: ['df-no-such-package'],
+    files: { '/usr/share/df-local-broken/x': 'x' },
+  }),
 };
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 let repoDir: string;
@@ -32,14 +43,23 @@ const target = join(work, 'root');
 
 beforeAll(async () => {
   repoDir = (await rpmTestRepo()).dir;
-  result = await bootstrapRpmRootfs({ source: `rpm-dir:${repoDir}`, localPackages: [rpms.tool, rpms.oldapp], cacheDir, architecture: 'x86_64', target, scriptlets: true });
+  result = await bootstrapRpmRootfs({
+    source: `rpm-dir:${repoDir}`,
+    localPackages: [rpms.tool, rpms.oldapp],
+    cacheDir,
+    architecture: 'x86_64',
+    target,
+    scriptlets: true,
+  });
 }, 10 * 60_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('bootstrapRpmRootfs with localPackages (rpm-dir)', () => {
   it('pulls the dependencies dnf pulls for the same local file from the repository', async () => {
-    const repository = result.packages.filter((p) => p.origin !== 'local').map((p) => `${p.name}-${p.version}.${p.architecture}`);
+    const repository = result.packages
+      .filter((p) => p.origin !== 'local')
+      .map((p) => `${p.name}-${p.version}.${p.architecture}`);
     expect(repository).toEqual(await dnfInstallSet(repoDir, [rpms.tool, rpms.oldapp]));
     expect(repository).toContain('df-lib-2.0-1.noarch');
   });
@@ -53,40 +73,90 @@ describe('bootstrapRpmRootfs with localPackages (rpm-dir)', () => {
 
   it('installs the local package instead of the repository package of the same name, even when older', () => {
     expect(readFileSync(join(target, 'usr/share/df-df-oldapp/version'), 'utf8')).toBe('0.5\n');
-    expect(result.packages.find((p) => p.name === 'df-oldapp')).toMatchObject({ version: '0.5-1', origin: 'local', localFile: rpms.oldapp, sha256: sha256(rpms.oldapp), chain: [rpms.oldapp, 'df-oldapp'] });
+    expect(result.packages.find((p) => p.name === 'df-oldapp')).toMatchObject({
+      version: '0.5-1',
+      origin: 'local',
+      localFile: rpms.oldapp,
+      sha256: sha256(rpms.oldapp),
+      chain: [rpms.oldapp, 'df-oldapp'],
+    });
   });
 
   it('lists local packages with their SHA-256 and chains starting at the file', () => {
-    expect(result.packages.find((p) => p.name === 'df-local-tool')).toMatchObject({ version: '1.0-1', origin: 'local', localFile: rpms.tool, sha256: sha256(rpms.tool) });
-    expect(result.packages.find((p) => p.name === 'df-lib')).toMatchObject({ origin: `rpm-dir:${repoDir}`, chain: [rpms.tool, 'df-local-tool', 'df-lib'] });
+    expect(result.packages.find((p) => p.name === 'df-local-tool')).toMatchObject({
+      version: '1.0-1',
+      origin: 'local',
+      localFile: rpms.tool,
+      sha256: sha256(rpms.tool),
+    });
+    expect(result.packages.find((p) => p.name === 'df-lib')).toMatchObject({
+      origin: `rpm-dir:${repoDir}`,
+      chain: [rpms.tool, 'df-local-tool', 'df-lib'],
+    });
   });
 });
 
 describe('rpm-repo with localPackages', () => {
   it('fetches a local package like the repository packages (verified into the cache) and installs it', async () => {
     const root = join(work, 'root-repo');
-    const fromRepo = await bootstrapRpmRootfs({ source: `rpm-repo:file://${repoDir}`, localPackages: [rpms.oldapp], include: ['df-app'], cacheDir, architecture: 'x86_64', target: root });
-    expect(fromRepo.packages.find((p) => p.name === 'df-oldapp')).toMatchObject({ version: '0.5-1', origin: 'local', sha256: sha256(rpms.oldapp) });
+    const fromRepo = await bootstrapRpmRootfs({
+      source: `rpm-repo:file://${repoDir}`,
+      localPackages: [rpms.oldapp],
+      include: ['df-app'],
+      cacheDir,
+      architecture: 'x86_64',
+      target: root,
+    });
+    expect(fromRepo.packages.find((p) => p.name === 'df-oldapp')).toMatchObject({
+      version: '0.5-1',
+      origin: 'local',
+      sha256: sha256(rpms.oldapp),
+    });
     expect(readFileSync(join(root, 'usr/share/df-df-oldapp/version'), 'utf8')).toBe('0.5\n');
-    expect(readFileSync(join(cacheDir, 'debs', `${sha256(rpms.oldapp)}.deb`)).equals(readFileSync(rpms.oldapp))).toBe(true);
+    expect(readFileSync(join(cacheDir, 'debs', `${sha256(rpms.oldapp)}.deb`)).equals(readFileSync(rpms.oldapp))).toBe(
+      true,
+    );
   });
 
   it('names the local file when its dependency is in no repository', async () => {
-    const error = await resolveRpmRootfs({ source: `rpm-repo:file://${repoDir}`, localPackages: [rpms.broken], cacheDir, architecture: 'x86_64' }).catch((e: unknown) => e);
+    const error = await resolveRpmRootfs({
+      source: `rpm-repo:file://${repoDir}`,
+      localPackages: [rpms.broken],
+      cacheDir,
+      architecture: 'x86_64',
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnsatisfiableError);
     expect(error).toMatchObject({ path: rpms.broken, chain: [rpms.broken, 'df-local-broken', 'df-no-such-package'] });
   });
 
   it('needs include or localPackages', async () => {
-    await expect(resolveRpmRootfs({ source: `rpm-dir:${repoDir}`, cacheDir })).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_OPTIONS', value: 'include' });
+    await expect(resolveRpmRootfs({ source: `rpm-dir:${repoDir}`, cacheDir })).rejects.toMatchObject({
+      code: 'ERR_BOOTSTRAP_OPTIONS',
+      value: 'include',
+    });
   });
 
   it('refuses a .deb and a missing file with the path and a hint', async () => {
-    const deb = buildDeb(work, { control: { Package: 'df-a-deb', Version: '1.0', Architecture: 'all' }, files: { 'usr/share/df-a-deb/x': 'x\n' } });
-    for (const [file, message] of [[deb, /is a \.deb package; an rpm source installs \.rpm files/], [join(work, 'missing.rpm'), /no such file/]] as const) {
-      const error = await resolveRpmRootfs({ source: `rpm-dir:${repoDir}`, localPackages: [file], cacheDir, architecture: 'x86_64' }).catch((e: unknown) => e);
+    const deb = buildDeb(work, {
+      control: { Package: 'df-a-deb', Version: '1.0', Architecture: 'all' },
+      files: { 'usr/share/df-a-deb/x': 'x\n' },
+    });
+    for (const [file, message] of [
+      [deb, /is a \.deb package; an rpm source installs \.rpm files/],
+      [join(work, 'missing.rpm'), /no such file/],
+    ] as const) {
+      const error = await resolveRpmRootfs({
+        source: `rpm-dir:${repoDir}`,
+        localPackages: [file],
+        cacheDir,
+        architecture: 'x86_64',
+      }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LocalPackageError);
-      expect(error).toMatchObject({ code: 'ERR_BOOTSTRAP_LOCAL_PACKAGE', path: file, hint: expect.stringContaining('localPackages') });
+      expect(error).toMatchObject({
+        code: 'ERR_BOOTSTRAP_LOCAL_PACKAGE',
+        path: file,
+        hint: expect.stringContaining('localPackages'),
+      });
       expect((error as Error).message).toMatch(message);
     }
   });

@@ -2,7 +2,15 @@ import { execa } from 'execa';
 import { lstat, mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootstrapRpmRootfs, resolveRpmDependencies, resolveRpmRootfs, rpmInstallOrder, rpmSource, UnsatisfiableError, type RpmCandidate } from '../src/index.js';
+import {
+  bootstrapRpmRootfs,
+  resolveRpmDependencies,
+  resolveRpmRootfs,
+  rpmInstallOrder,
+  rpmSource,
+  UnsatisfiableError,
+  type RpmCandidate,
+} from '../src/index.js';
 import { fileURLToPath } from 'node:url';
 import { indexRpmDirectory } from '../src/rpm/dir-index.js';
 import { formatRpmDep, parseRpmDep } from '../src/rpm/rich-deps.js';
@@ -24,16 +32,35 @@ afterAll(async () => {
 });
 
 const names = async (include: string[], extra: { weakDeps?: boolean; architecture?: string; source?: string } = {}) =>
-  (await resolveRpmRootfs({ source: extra.source ?? `rpm-dir:${rpms}`, include, cacheDir, architecture: extra.architecture ?? 'x86_64', ...(extra.weakDeps === undefined ? {} : { weakDeps: extra.weakDeps }) })).packages.map(
-    (p) => `${p.name}-${p.version}.${p.architecture}`,
-  );
+  (
+    await resolveRpmRootfs({
+      source: extra.source ?? `rpm-dir:${rpms}`,
+      include,
+      cacheDir,
+      architecture: extra.architecture ?? 'x86_64',
+      ...(extra.weakDeps === undefined ? {} : { weakDeps: extra.weakDeps }),
+    })
+  ).packages.map((p) => `${p.name}-${p.version}.${p.architecture}`);
 
 describe('rich dependencies', () => {
   it('parses and formats every boolean operator', () => {
-    for (const text of ['(a or b or c)', '(a and (b >= 1.0-2 or c))', '(a if b else c)', '(a unless b)', '(a with b = 2)', '(a without b)', '(a < 3 if (b or c))']) {
+    for (const text of [
+      '(a or b or c)',
+      '(a and (b >= 1.0-2 or c))',
+      '(a if b else c)',
+      '(a unless b)',
+      '(a with b = 2)',
+      '(a without b)',
+      '(a < 3 if (b or c))',
+    ]) {
       expect(formatRpmDep(parseRpmDep(text))).toBe(text);
     }
-    expect(parseRpmDep('(a if b else c)')).toEqual({ kind: 'if', then: { kind: 'cap', name: 'a' }, condition: { kind: 'cap', name: 'b' }, otherwise: { kind: 'cap', name: 'c' } });
+    expect(parseRpmDep('(a if b else c)')).toEqual({
+      kind: 'if',
+      then: { kind: 'cap', name: 'a' },
+      condition: { kind: 'cap', name: 'b' },
+      otherwise: { kind: 'cap', name: 'c' },
+    });
     expect(() => parseRpmDep('(a or b and c)')).toThrow(/cannot mix/);
     expect(() => parseRpmDep('(a or')).toThrow(/ends early/);
   });
@@ -70,7 +97,12 @@ describe('rpm-dir resolution (expected sets checked by hand against the fixture 
   });
 
   it('replaces an obsoleted package by its obsoleter, as dnf does', async () => {
-    const plan = await resolveRpmRootfs({ source: `rpm-dir:${rpms}`, include: ['df-oldapp'], cacheDir, architecture: 'x86_64' });
+    const plan = await resolveRpmRootfs({
+      source: `rpm-dir:${rpms}`,
+      include: ['df-oldapp'],
+      cacheDir,
+      architecture: 'x86_64',
+    });
     const app = plan.packages.find((p) => p.name === 'df-app');
     expect(app?.chain).toEqual(['df-oldapp', 'df-app']);
     expect(plan.packages.map((p) => p.name)).not.toContain('df-oldapp');
@@ -99,7 +131,12 @@ describe('rpm-dir resolution (expected sets checked by hand against the fixture 
   });
 
   it('orders pre-requirements first', async () => {
-    const plan = await resolveRpmRootfs({ source: `rpm-dir:${rpms}`, include: ['df-app'], cacheDir, architecture: 'x86_64' });
+    const plan = await resolveRpmRootfs({
+      source: `rpm-dir:${rpms}`,
+      include: ['df-app'],
+      cacheDir,
+      architecture: 'x86_64',
+    });
     expect(plan.order.indexOf('df-base')).toBeLessThan(plan.order.indexOf('df-app'));
     expect(plan.order.indexOf('df-lib')).toBeLessThan(plan.order.indexOf('df-app'));
     expect([...plan.order].sort()).toEqual(plan.packages.map((p) => p.name));
@@ -129,7 +166,13 @@ describe('rpm-dir index cache', () => {
 describe('rpm bootstrap', () => {
   it('extracts the resolved packages in order and resolves owners with the target passwd/group', async () => {
     const target = join(dir, 'root');
-    const result = await bootstrapRpmRootfs({ source: `rpm-dir:${rpms}`, include: ['df-app'], cacheDir, architecture: 'x86_64', target });
+    const result = await bootstrapRpmRootfs({
+      source: `rpm-dir:${rpms}`,
+      include: ['df-app'],
+      cacheDir,
+      architecture: 'x86_64',
+      target,
+    });
     expect(result.packages.map((p) => p.name)).toContain('df-base');
     expect(await readFile(join(target, 'usr/share/df/plugin-b'), 'utf8')).toBe('plugin-b\n');
     expect((await lstat(join(target, 'bin/sh'))).mode & 0o777).toBe(0o755);
@@ -137,55 +180,127 @@ describe('rpm bootstrap', () => {
     expect(conf).toMatchObject({ uid: 0, gid: 42, mode: 0o640 });
     expect(result.configured).toBe(false);
     expect(result.scriptlets.ran).toEqual([]);
-    expect(result.scriptlets.skipped).toContainEqual({ package: 'df-app', scriptlets: ['post'], reason: 'scriptlets were not requested' });
-    expect(result.scriptlets.skipped).toContainEqual({ package: 'df-lib', scriptlets: ['post'], reason: 'scriptlets were not requested' });
+    expect(result.scriptlets.skipped).toContainEqual({
+      package: 'df-app',
+      scriptlets: ['post'],
+      reason: 'scriptlets were not requested',
+    });
+    expect(result.scriptlets.skipped).toContainEqual({
+      package: 'df-lib',
+      scriptlets: ['post'],
+      reason: 'scriptlets were not requested',
+    });
     await expect(stat(join(target, 'etc/df-configured'))).rejects.toThrow(/ENOENT/);
-    await expect(bootstrapRpmRootfs({ source: `rpm-dir:${rpms}`, include: ['df-app'], cacheDir, target })).rejects.toThrow(/not empty/);
+    await expect(
+      bootstrapRpmRootfs({ source: `rpm-dir:${rpms}`, include: ['df-app'], cacheDir, target }),
+    ).rejects.toThrow(/not empty/);
   });
 
   it('runs %pre/%post in a chroot when asked (as root), reporting failures and lua scriptlets per package', async () => {
     const target = join(dir, 'root-scripts');
-    const result = await bootstrapRpmRootfs({ source: `rpm-dir:${rpms}`, include: ['df-app'], cacheDir, architecture: 'x86_64', target, scriptlets: true });
+    const result = await bootstrapRpmRootfs({
+      source: `rpm-dir:${rpms}`,
+      include: ['df-app'],
+      cacheDir,
+      architecture: 'x86_64',
+      target,
+      scriptlets: true,
+    });
     expect(result.configured).toBe(true);
     expect(await readFile(join(target, 'etc/df-configured'), 'utf8')).toBe('configured 1\n');
     expect(result.scriptlets.ran).toEqual([{ package: 'df-app', scriptlets: ['post'] }]);
-    expect(result.scriptlets.failures).toEqual([{ package: 'df-lib', scriptlet: 'post', message: expect.stringContaining('exit code 3') }]);
-    expect(result.scriptlets.skipped).toEqual([{ package: 'df-docs', scriptlets: ['post'], reason: expect.stringContaining('no /usr/bin/rpm') }]);
+    expect(result.scriptlets.failures).toEqual([
+      { package: 'df-lib', scriptlet: 'post', message: expect.stringContaining('exit code 3') },
+    ]);
+    expect(result.scriptlets.skipped).toEqual([
+      { package: 'df-docs', scriptlets: ['post'], reason: expect.stringContaining('no /usr/bin/rpm') },
+    ]);
     expect(await readFile(result.logFile!, 'utf8')).toContain('rpm-tmp.df-lib.post');
     const strict = join(dir, 'root-scripts-strict');
-    await expect(bootstrapRpmRootfs({ source: `rpm-dir:${rpms}`, include: ['df-app'], cacheDir, target: strict, scriptlets: true, abortOnScriptletFailure: true })).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_RPM_SCRIPTLET', package: 'df-lib', scriptlet: 'post', exitCode: 3 });
+    await expect(
+      bootstrapRpmRootfs({
+        source: `rpm-dir:${rpms}`,
+        include: ['df-app'],
+        cacheDir,
+        target: strict,
+        scriptlets: true,
+        abortOnScriptletFailure: true,
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_RPM_SCRIPTLET', package: 'df-lib', scriptlet: 'post', exitCode: 3 });
     await expect(stat(strict)).rejects.toThrow(/ENOENT/);
   });
 
   it('works as a PackageSource plug-in: index, unpack, install', async () => {
     const source = rpmSource(`rpm-dir:${rpms}`);
     const index = await source.index({ suite: '', variant: '', architecture: 'x86_64', cacheDir });
-    const order = rpmInstallOrder(resolveRpmDependencies(index.candidates, { names: ['df-app'], architecture: 'x86_64' }).map((r) => r.candidate as RpmCandidate));
+    const order = rpmInstallOrder(
+      resolveRpmDependencies(index.candidates, { names: ['df-app'], architecture: 'x86_64' }).map(
+        (r) => r.candidate as RpmCandidate,
+      ),
+    );
     const root = join(dir, 'root-plugin');
     await mkdir(join(root, 'var/tmp'), { recursive: true });
     const files = new Map(order.map((p) => [p.name, fileURLToPath(p.location)]));
     const manifests = [];
-    for (const p of order) manifests.push(...(await source.unpack(files.get(p.name)!, root, { chown: false })).manifest);
+    for (const p of order)
+      manifests.push(...(await source.unpack(files.get(p.name)!, root, { chown: false })).manifest);
     expect(manifests.find((e) => e.path === '/etc/df-app.conf')).toMatchObject({ gid: 42 });
-    const report = await source.install({ root, order, essentialSet: new Set(), files, logFile: join(dir, 'plugin.log'), sourceDateEpoch: undefined, initramfs: false, namespace: await prepareUserNamespace() });
+    const report = await source.install({
+      root,
+      order,
+      essentialSet: new Set(),
+      files,
+      logFile: join(dir, 'plugin.log'),
+      sourceDateEpoch: undefined,
+      initramfs: false,
+      namespace: await prepareUserNamespace(),
+    });
     expect(report.maintainerScripts).toEqual([{ package: 'df-app', scripts: ['postinst'] }]);
     expect(await readFile(join(root, 'etc/df-configured'), 'utf8')).toBe('configured 1\n');
   });
 
   it('leaves no tree behind when resolution fails', async () => {
     const target = join(dir, 'root-broken');
-    await expect(bootstrapRpmRootfs({ source: `rpm-dir:${rpms}`, include: ['df-needs-broken'], cacheDir, target })).rejects.toThrow(UnsatisfiableError);
+    await expect(
+      bootstrapRpmRootfs({ source: `rpm-dir:${rpms}`, include: ['df-needs-broken'], cacheDir, target }),
+    ).rejects.toThrow(UnsatisfiableError);
     await expect(stat(target)).rejects.toThrow(/ENOENT/);
   });
 });
 
 /** The packages dnf would install into an empty root for `include`, from its transaction summary. */
-async function dnfNames(include: string[], extra: { weakDeps?: boolean; architecture?: string } = {}): Promise<string[]> {
+async function dnfNames(
+  include: string[],
+  extra: { weakDeps?: boolean; architecture?: string } = {},
+): Promise<string[]> {
   const conf = join(dir, 'dnf.conf');
-  await writeFile(conf, `[main]\nreposdir=/dev/null\ncachedir=${join(dir, 'dnf-cache')}\n[df]\nname=df\nbaseurl=file://${rpms}\ngpgcheck=0\n`);
-  const result = await execa('dnf', ['-c', conf, '--installroot', join(dir, 'dnf-root'), '--releasever', '1', '--forcearch', extra.architecture ?? 'x86_64', '--assumeno', ...(extra.weakDeps === false ? ['--setopt=install_weak_deps=False'] : []), 'install', ...include], { reject: false, timeout: 120_000 });
-  const rows = [...`${result.stdout}`.matchAll(/^ (\S+)\s+(noarch|x86_64|i686)\s+(\S+)\s+df\s/gm)].map((m) => `${m[1]}-${m[3]}.${m[2]}`);
-  if (rows.length === 0) throw new Error(`dnf resolved nothing for ${include.join(' ')}:\n${result.stdout}\n${result.stderr}`);
+  await writeFile(
+    conf,
+    `[main]\nreposdir=/dev/null\ncachedir=${join(dir, 'dnf-cache')}\n[df]\nname=df\nbaseurl=file://${rpms}\ngpgcheck=0\n`,
+  );
+  const result = await execa(
+    'dnf',
+    [
+      '-c',
+      conf,
+      '--installroot',
+      join(dir, 'dnf-root'),
+      '--releasever',
+      '1',
+      '--forcearch',
+      extra.architecture ?? 'x86_64',
+      '--assumeno',
+      ...(extra.weakDeps === false ? ['--setopt=install_weak_deps=False'] : []),
+      'install',
+      ...include,
+    ],
+    { reject: false, timeout: 120_000 },
+  );
+  const rows = [...`${result.stdout}`.matchAll(/^ (\S+)\s+(noarch|x86_64|i686)\s+(\S+)\s+df\s/gm)].map(
+    (m) => `${m[1]}-${m[3]}.${m[2]}`,
+  );
+  if (rows.length === 0)
+    throw new Error(`dnf resolved nothing for ${include.join(' ')}:\n${result.stdout}\n${result.stderr}`);
   return rows.sort();
 }
 
@@ -214,7 +329,13 @@ describe('rpm-repo (createrepo_c) against dnf --installroot', () => {
 
   it('installs from the repository, checking the package checksums', async () => {
     const target = join(dir, 'root-repo');
-    const result = await bootstrapRpmRootfs({ source: `rpm-repo:file://${rpms}`, include: ['df-app'], cacheDir, architecture: 'x86_64', target });
+    const result = await bootstrapRpmRootfs({
+      source: `rpm-repo:file://${rpms}`,
+      include: ['df-app'],
+      cacheDir,
+      architecture: 'x86_64',
+      target,
+    });
     expect(await readFile(join(target, 'usr/share/df/tls-gnutls'), 'utf8')).toBe('tls-gnutls\n');
     expect(result.manifest.entries.find((e) => e.path === '/etc/df-app.conf')).toMatchObject({ gid: 42, mode: 0o640 });
   });
@@ -225,8 +346,16 @@ describe('rpm-repo (createrepo_c) against dnf --installroot', () => {
     const repomd = join(copy, 'repodata', 'repomd.xml');
     const text = await readFile(repomd, 'utf8');
     const sum = /<data type="primary">\s*<checksum type="sha256">([0-9a-f]+)</.exec(text)![1]!;
-    await writeFile(repomd, text.replace(sum, sum.replace(/^./, (c) => (c === '0' ? '1' : '0'))));
-    await expect(names(['df-app'], { source: `rpm-repo:${copy}` })).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_DIGEST' });
+    await writeFile(
+      repomd,
+      text.replace(
+        sum,
+        sum.replace(/^./, (c) => (c === '0' ? '1' : '0')),
+      ),
+    );
+    await expect(names(['df-app'], { source: `rpm-repo:${copy}` })).rejects.toMatchObject({
+      code: 'ERR_BOOTSTRAP_DIGEST',
+    });
   });
 });
 
@@ -245,8 +374,13 @@ describe('README rpm example', () => {
     const readme = await readFile(join(pkg, 'README.md'), 'utf8');
     const example = join(pkg, 'examples', 'resolve-rpm-folder.mjs');
     expect(readme).toContain((await readFile(example, 'utf8')).trim());
-    const { stdout } = await execa('node', [example, rpms, 'df-app,df-locale'], { cwd: pkg, env: { XDG_CACHE_HOME: join(dir, 'xdg') } });
-    const shown = /`node examples\/resolve-rpm-folder.mjs FOLDER df-app,df-locale`\):\n\n```\n([\s\S]*?)```/.exec(readme)?.[1];
+    const { stdout } = await execa('node', [example, rpms, 'df-app,df-locale'], {
+      cwd: pkg,
+      env: { XDG_CACHE_HOME: join(dir, 'xdg') },
+    });
+    const shown = /`node examples\/resolve-rpm-folder.mjs FOLDER df-app,df-locale`\):\n\n```\n([\s\S]*?)```/.exec(
+      readme,
+    )?.[1];
     expect(stdout.trim()).toBe(shown?.trim());
   });
 });
@@ -257,7 +391,17 @@ describe('command line with --source', () => {
     const out = (s: string) => {
       text += s;
     };
-    const common = ['--source', `rpm-dir:${rpms}`, '--include', 'df-app,df-locale', '--arch', 'x86_64', '--cache', cacheDir, '--no-weak-deps'];
+    const common = [
+      '--source',
+      `rpm-dir:${rpms}`,
+      '--include',
+      'df-app,df-locale',
+      '--arch',
+      'x86_64',
+      '--cache',
+      cacheDir,
+      '--no-weak-deps',
+    ];
     expect(await main([...common, '--resolve-only'], out)).toBe(0);
     expect(text).toContain('df-lang-en 2.0-1 noarch\n');
     expect(text).not.toContain('df-docs');

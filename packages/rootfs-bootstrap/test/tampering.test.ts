@@ -23,7 +23,10 @@ beforeAll(async () => {
   const [primary] = await repositoriesForSuite('bookworm', undefined, ['main']);
   const base = `${primary!.uri}/dists/bookworm`;
   const inRelease = Buffer.from(await (await fetch(`${base}/InRelease`)).arrayBuffer());
-  const release = parseRelease(await verifyInRelease(inRelease, '/usr/share/keyrings/debian-archive-keyring.gpg', 'InRelease'), 'InRelease');
+  const release = parseRelease(
+    await verifyInRelease(inRelease, '/usr/share/keyrings/debian-archive-keyring.gpg', 'InRelease'),
+    'InRelease',
+  );
   const { sha256 } = release.sha256.get('main/binary-amd64/Packages.xz')!;
   const resolved = await resolveRootfs({ suite: 'bookworm', variant: 'extract', include, mirrors: [primary!.uri] });
   const cachedIndex = join(defaultCacheDir(), 'indexes', `${sha256}.xz`);
@@ -36,7 +39,14 @@ beforeAll(async () => {
   const poolPath = (name: string) =>
     new RegExp(`^Package: ${name.replace(/[+.]/g, '\\$&')}\\n(?:.+\\n)*?Filename: (\\S+)`, 'm').exec(packagesText)?.[1];
   // Fill the pool with the real .debs the request needs, through the shared cache.
-  const candidates = resolved.packages.map((p) => ({ ...p, location: '', depends: [], preDepends: [], provides: [], multiArch: 'no' }));
+  const candidates = resolved.packages.map((p) => ({
+    ...p,
+    location: '',
+    depends: [],
+    preDepends: [],
+    provides: [],
+    multiArch: 'no',
+  }));
   for (const p of resolved.packages) {
     const path = poolPath(p.name);
     candidates.find((c) => c.name === p.name)!.location = `${primary!.uri}/${path}`;
@@ -58,7 +68,11 @@ function mirror(name: string, tamper: (root: string) => void) {
   const root = join(work, name);
   cpSync(pristine, root, { recursive: true });
   tamper(root);
-  return { mirrors: [pathToFileURL(root).href], cacheDir: join(work, `${name}-cache`), target: join(work, `${name}-rootfs`) };
+  return {
+    mirrors: [pathToFileURL(root).href],
+    cacheDir: join(work, `${name}-cache`),
+    target: join(work, `${name}-rootfs`),
+  };
 }
 
 const request = { suite: 'bookworm', variant: 'extract' as const, include, configure: 'never' as const };
@@ -79,7 +93,10 @@ describe('a file:// mirror', () => {
       expect(changed).not.toBe(text);
       writeFileSync(file, execFileSync('xz', ['-0', '-T1', '-c'], { input: changed, maxBuffer: 1 << 28 }));
     });
-    await expect(bootstrapRootfs({ ...request, ...m })).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_DIGEST', name: 'DigestMismatchError' });
+    await expect(bootstrapRootfs({ ...request, ...m })).rejects.toMatchObject({
+      code: 'ERR_BOOTSTRAP_DIGEST',
+      name: 'DigestMismatchError',
+    });
     expect(existsSync(m.target)).toBe(false);
   });
 
@@ -89,10 +106,20 @@ describe('a file:// mirror', () => {
       const text = readFileSync(file, 'utf8');
       writeFileSync(file, text.replace(/^Suite: (\S+)/m, 'Suite: $1x'));
     });
-    await expect(bootstrapRootfs({ ...request, ...m })).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_SIGNATURE', name: 'SignatureError' });
+    await expect(bootstrapRootfs({ ...request, ...m })).rejects.toMatchObject({
+      code: 'ERR_BOOTSTRAP_SIGNATURE',
+      name: 'SignatureError',
+    });
     expect(existsSync(m.target)).toBe(false);
     // The loud opt-out accepts it (digests are still checked).
-    const dry = await resolveRootfs({ suite: 'bookworm', variant: 'extract', include, mirrors: m.mirrors, cacheDir: m.cacheDir, insecureSkipSignatureCheck: true });
+    const dry = await resolveRootfs({
+      suite: 'bookworm',
+      variant: 'extract',
+      include,
+      mirrors: m.mirrors,
+      cacheDir: m.cacheDir,
+      insecureSkipSignatureCheck: true,
+    });
     expect(dry.packages.map((p) => p.name)).toContain('base-passwd');
   });
 
@@ -101,7 +128,16 @@ describe('a file:// mirror', () => {
     const emptyKeyring = join(work, 'other.gpg');
     const { publicKey } = await openpgp.generateKey({ userIDs: [{ name: 'not Debian' }], format: 'binary' });
     writeFileSync(emptyKeyring, publicKey);
-    await expect(resolveRootfs({ suite: 'bookworm', variant: 'extract', include, mirrors: m.mirrors, cacheDir: m.cacheDir, keyring: emptyKeyring })).rejects.toMatchObject({
+    await expect(
+      resolveRootfs({
+        suite: 'bookworm',
+        variant: 'extract',
+        include,
+        mirrors: m.mirrors,
+        cacheDir: m.cacheDir,
+        keyring: emptyKeyring,
+      }),
+    ).rejects.toMatchObject({
       code: 'ERR_BOOTSTRAP_SIGNATURE',
     });
   });
@@ -112,7 +148,10 @@ describe('a file:// mirror', () => {
       const other = [...pool.values()].find((p) => p !== victim)!;
       copyFileSync(join(root, other.path), join(root, victim.path));
     });
-    await expect(bootstrapRootfs({ ...request, ...m })).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_DIGEST', path: expect.stringContaining('base-passwd') });
+    await expect(bootstrapRootfs({ ...request, ...m })).rejects.toMatchObject({
+      code: 'ERR_BOOTSTRAP_DIGEST',
+      path: expect.stringContaining('base-passwd'),
+    });
     expect(existsSync(m.target)).toBe(false);
     expect(existsSync(join(m.cacheDir, 'debs', `${pool.get('base-passwd')!.sha256}.deb`))).toBe(false);
   });

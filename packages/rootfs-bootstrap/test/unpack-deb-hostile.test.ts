@@ -2,7 +2,18 @@
 // root with chown: links, symlinks and directories swapped under the unpacker, names that climb
 // out, and lengths that would make it allocate. Each is refused with a typed error or unpacked
 // inside the root, and a sentinel beside the root keeps its content, mode and owner.
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,7 +119,13 @@ const cases: HostileCase[] = [
   },
   {
     name: 'a directory replaced by a symlink to the root, then a directory and a file under it',
-    data: members([dir('./d/'), file('./d/x'), symlink('./d', '/'), dir('./d/etc/', 0o700), file('./d/etc/y', 'inside\n')]),
+    data: members([
+      dir('./d/'),
+      file('./d/x'),
+      symlink('./d', '/'),
+      dir('./d/etc/', 0o700),
+      file('./d/etc/y', 'inside\n'),
+    ]),
     expect: (root) => {
       expect(readFileSync(join(root, 'etc/y'), 'utf8')).toBe('inside\n');
       expect(statSync(join(root, 'etc')).mode & 0o7777).toBe(0o700);
@@ -127,7 +144,14 @@ const cases: HostileCase[] = [
   },
   {
     name: 'a symlink to .. and one to /, then members under them',
-    data: members([symlink('./up', '..'), symlink('./abs', '/'), file('./up/escaped', 'up\n'), dir('./abs/etc/'), file('./abs/etc/x', 'abs\n'), file('./up/up/up/deep', 'deep\n')]),
+    data: members([
+      symlink('./up', '..'),
+      symlink('./abs', '/'),
+      file('./up/escaped', 'up\n'),
+      dir('./abs/etc/'),
+      file('./abs/etc/x', 'abs\n'),
+      file('./up/up/up/deep', 'deep\n'),
+    ]),
     expect: (root) => {
       expect(readFileSync(join(root, 'escaped'), 'utf8')).toBe('up\n');
       expect(readFileSync(join(root, 'etc/x'), 'utf8')).toBe('abs\n');
@@ -161,12 +185,26 @@ const cases: HostileCase[] = [
   },
   {
     name: 'links through links (relative, absolute, climbing) then a file: it lands where the chain ends, inside the root',
-    data: members([dir('./real/'), symlink('./l1', 'l2'), symlink('./l2', '/l3'), symlink('./l3', '../../../real'), file('./l1/x', 'chained\n')]),
+    data: members([
+      dir('./real/'),
+      symlink('./l1', 'l2'),
+      symlink('./l2', '/l3'),
+      symlink('./l3', '../../../real'),
+      file('./l1/x', 'chained\n'),
+    ]),
     expect: (root) => expect(readFileSync(join(root, 'real/x'), 'utf8')).toBe('chained\n'),
   },
   { name: 'a member named ../x', data: members([file('../x')]), expect: { code: 'ERR_BOOTSTRAP_UNSAFE_PATH' } },
-  { name: 'a member named ./a/../../x', data: members([dir('./a/'), file('./a/../../x')]), expect: { code: 'ERR_BOOTSTRAP_UNSAFE_PATH' } },
-  { name: 'a hard link to ../../sentinel/secret', data: members([hardlink('./h', `${up}/secret`)]), expect: { code: 'ERR_BOOTSTRAP_UNSAFE_PATH' } },
+  {
+    name: 'a member named ./a/../../x',
+    data: members([dir('./a/'), file('./a/../../x')]),
+    expect: { code: 'ERR_BOOTSTRAP_UNSAFE_PATH' },
+  },
+  {
+    name: 'a hard link to ../../sentinel/secret',
+    data: members([hardlink('./h', `${up}/secret`)]),
+    expect: { code: 'ERR_BOOTSTRAP_UNSAFE_PATH' },
+  },
   {
     name: 'a member named /x (absolute) lands in the root',
     data: members([file('/x', 'abs\n')]),
@@ -249,14 +287,32 @@ describe('unpackIntoDpkgDatabase with a stat override in force', () => {
   it('does not chmod through a symlink the package ships at the overridden path', async () => {
     const before = outside();
     const root = join(work, 'roots', 'statoverride');
-    for (const d of ['var/lib/dpkg/info', 'var/lib/dpkg/updates', 'etc', 'usr/bin']) mkdirSync(join(root, d), { recursive: true });
+    for (const d of ['var/lib/dpkg/info', 'var/lib/dpkg/updates', 'etc', 'usr/bin'])
+      mkdirSync(join(root, d), { recursive: true });
     writeFileSync(join(root, 'var/lib/dpkg/status'), '');
     for (const f of ['passwd', 'group']) writeFileSync(join(root, 'etc', f), readFileSync(join('/etc', f)));
-    writeFileSync(join(root, 'var/lib/dpkg/statoverride'), 'root root 4777 /usr/bin/tool\nroot root 4755 /usr/bin/real\n');
+    writeFileSync(
+      join(root, 'var/lib/dpkg/statoverride'),
+      'root root 4777 /usr/bin/tool\nroot root 4755 /usr/bin/real\n',
+    );
     const deb = join(work, 'debs', 'statoverride.deb');
-    writeFileSync(deb, craftedDeb(members([dir('./usr/'), dir('./usr/bin/'), file('./usr/bin/real', '#!/bin/sh\n', 0o755), symlink('./usr/bin/tool', sentinel)])));
+    writeFileSync(
+      deb,
+      craftedDeb(
+        members([
+          dir('./usr/'),
+          dir('./usr/bin/'),
+          file('./usr/bin/real', '#!/bin/sh\n', 0o755),
+          symlink('./usr/bin/tool', sentinel),
+        ]),
+      ),
+    );
     const candidate = { name: 'crafted', version: '1.0', architecture: 'all', multiArch: 'no' } as PackageCandidate;
-    const unpacked = await unpackIntoDpkgDatabase(root, [candidate], new Map([['crafted', deb]]), { concurrency: 1, owners: new Map(), keepExistingDirectories: true });
+    const unpacked = await unpackIntoDpkgDatabase(root, [candidate], new Map([['crafted', deb]]), {
+      concurrency: 1,
+      owners: new Map(),
+      keepExistingDirectories: true,
+    });
     // The overrides are applied as a build applies them: inside its user namespace.
     const namespace = await prepareUserNamespace();
     await assignOwners(namespace, root, ownersToAssign(root, unpacked));
@@ -269,16 +325,28 @@ describe('unpackIntoDpkgDatabase with a stat override in force', () => {
 describe('readDebControlArchive bounds what it holds in memory', () => {
   const data = tarOf([{ path: './x', body: 'x' }]);
   it('refuses control members declaring more than 64 MiB in all', async () => {
-    const control = tarball([tarMember({ path: './control', body: 'Package: x\n' }), tarMember({ path: './md5sums', body: 'tiny', size: 65 * 1024 ** 2 })]);
+    const control = tarball([
+      tarMember({ path: './control', body: 'Package: x\n' }),
+      tarMember({ path: './md5sums', body: 'tiny', size: 65 * 1024 ** 2 }),
+    ]);
     const deb = join(work, 'debs', 'control-declared.deb');
     writeFileSync(deb, craftedDeb(data, 'gz', control));
-    await expect(readDebControlArchive(deb)).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_DEB_FORMAT', message: expect.stringContaining('declares more than') });
+    await expect(readDebControlArchive(deb)).rejects.toMatchObject({
+      code: 'ERR_BOOTSTRAP_DEB_FORMAT',
+      message: expect.stringContaining('declares more than'),
+    });
   });
 
   it.each(['gz', 'xz'] as const)('refuses a %s control tarball that expands beyond 64 MiB', async (compression) => {
-    const control = tarball([tarMember({ path: './control', body: 'Package: x\n' }), tarMember({ path: './zeros', body: Buffer.alloc(65 * 1024 ** 2) })]);
+    const control = tarball([
+      tarMember({ path: './control', body: 'Package: x\n' }),
+      tarMember({ path: './zeros', body: Buffer.alloc(65 * 1024 ** 2) }),
+    ]);
     const deb = join(work, 'debs', `control-bomb-${compression}.deb`);
     writeFileSync(deb, craftedDeb(data, compression, control));
-    await expect(readDebControlArchive(deb)).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_DEB_FORMAT', message: expect.stringMatching(/exceeded|expands beyond|larger than/) });
+    await expect(readDebControlArchive(deb)).rejects.toMatchObject({
+      code: 'ERR_BOOTSTRAP_DEB_FORMAT',
+      message: expect.stringMatching(/exceeded|expands beyond|larger than/),
+    });
   });
 });

@@ -1,5 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -18,7 +31,10 @@ const debs: Record<string, string> = {};
 function buildFixture(): string {
   const tree = join(work, 'tree');
   mkdirSync(join(tree, 'DEBIAN'), { recursive: true });
-  writeFileSync(join(tree, 'DEBIAN/control'), 'Package: fixture\nVersion: 1.0-1\nArchitecture: all\nMaintainer: t <t@example.org>\nDescription: test\n');
+  writeFileSync(
+    join(tree, 'DEBIAN/control'),
+    'Package: fixture\nVersion: 1.0-1\nArchitecture: all\nMaintainer: t <t@example.org>\nDescription: test\n',
+  );
   mkdirSync(join(tree, 'usr/bin'), { recursive: true });
   mkdirSync(join(tree, 'usr/share/doc/fixture'), { recursive: true });
   mkdirSync(join(tree, 'bin'), { recursive: true }); // lands in /usr/bin through the merged-/usr symlink
@@ -94,7 +110,10 @@ describe('unpackDeb', () => {
     const deb = join(work, 'evil.deb');
     writeFileSync(deb, evilDeb('../escaped'));
     const root = freshRoot('root-evil');
-    await expect(unpackDeb(deb, root, { chown: false })).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_UNSAFE_PATH', value: '../escaped' });
+    await expect(unpackDeb(deb, root, { chown: false })).rejects.toMatchObject({
+      code: 'ERR_BOOTSTRAP_UNSAFE_PATH',
+      value: '../escaped',
+    });
     expect(() => lstatSync(join(work, 'escaped'))).toThrow();
   });
 
@@ -131,13 +150,21 @@ describe('readDebControlArchive', () => {
     const oracle = join(work, `control-${z}`);
     execFileSync('dpkg-deb', ['--control', debs[z]!, oracle]);
     expect(archive.members.map((m) => m.name).sort()).toEqual(readdirSync(oracle).sort());
-    for (const member of archive.members) expect(member.data.equals(readFileSync(join(oracle, member.name))), member.name).toBe(true);
+    for (const member of archive.members)
+      expect(member.data.equals(readFileSync(join(oracle, member.name))), member.name).toBe(true);
     expect(archive.control).toContain('Package: fixture');
   });
 
   it('refuses a corrupt control tarball with a typed error', async () => {
     const bogus = join(work, 'bad-control.deb');
-    writeFileSync(bogus, ar([['debian-binary', Buffer.from('2.0\n')], ['control.tar.xz', Buffer.from('not xz at all')], ['data.tar.xz', Buffer.alloc(0)]]));
+    writeFileSync(
+      bogus,
+      ar([
+        ['debian-binary', Buffer.from('2.0\n')],
+        ['control.tar.xz', Buffer.from('not xz at all')],
+        ['data.tar.xz', Buffer.alloc(0)],
+      ]),
+    );
     await expect(readDebControlArchive(bogus)).rejects.toMatchObject({ code: 'ERR_BOOTSTRAP_DEB_FORMAT' });
   });
 });
@@ -145,14 +172,22 @@ describe('readDebControlArchive', () => {
 describe('listDeb', () => {
   /** `dpkg-deb --fsys-tarfile | tar -tv --numeric-owner` as [type+permissions, uid/gid, size, path, link target]. */
   function dpkgContents(deb: string): string[][] {
-    return execFileSync('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -tv --numeric-owner', 'sh', deb], { encoding: 'utf8' })
+    return execFileSync('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -tv --numeric-owner', 'sh', deb], {
+      encoding: 'utf8',
+    })
       .trim()
       .split('\n')
       .map((line) => {
         const [perms, owner, size, , , ...rest] = line.split(/ +/);
         const text = rest.join(' ');
         const [path, link] = perms!.startsWith('h') ? text.split(' link to ') : text.split(' -> ');
-        return [perms!, owner!, size!, path!.replace(/^\./, '').replace(/(.)\/$/, '$1'), (link ?? '').replace(/^\./, '')];
+        return [
+          perms!,
+          owner!,
+          size!,
+          path!.replace(/^\./, '').replace(/(.)\/$/, '$1'),
+          (link ?? '').replace(/^\./, ''),
+        ];
       });
   }
   const typeChar = { file: '-', dir: 'd', symlink: 'l', hardlink: 'h', char: 'c', block: 'b', fifo: 'p' } as const;

@@ -30,7 +30,14 @@ export class ByteReader {
         const r = await iterator.next();
         if (r.done) return r;
         const value = r.value;
-        return { done: false, value: Buffer.isBuffer(value) ? value : typeof value === 'string' ? Buffer.from(value) : Buffer.from(value.buffer, value.byteOffset, value.byteLength) };
+        return {
+          done: false,
+          value: Buffer.isBuffer(value)
+            ? value
+            : typeof value === 'string'
+              ? Buffer.from(value)
+              : Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+        };
       },
       return: async () => {
         await iterator.return?.();
@@ -97,9 +104,13 @@ export class ByteReader {
   /** Reads exactly `n` bytes or throws ERR_RPM_TRUNCATED naming `what`. */
   async read(n: number, what: string): Promise<Buffer> {
     if (!(await this.fill(n))) {
-      throw rpmError('ERR_RPM_TRUNCATED', `${this.what} is truncated: ${what} needs ${n} bytes at offset ${this.position}, only ${this.pendingBytes} left`, {
-        value: this.position,
-      });
+      throw rpmError(
+        'ERR_RPM_TRUNCATED',
+        `${this.what} is truncated: ${what} needs ${n} bytes at offset ${this.position}, only ${this.pendingBytes} left`,
+        {
+          value: this.position,
+        },
+      );
     }
     return this.consume(n);
   }
@@ -130,9 +141,13 @@ export class ByteReader {
     let left = n;
     while (left > 0) {
       if (this.pendingBytes === 0 && !(await this.fill(1))) {
-        throw rpmError('ERR_RPM_TRUNCATED', `${this.what} is truncated: ${what} ends ${left} bytes early at offset ${this.position}`, {
-          value: this.position,
-        });
+        throw rpmError(
+          'ERR_RPM_TRUNCATED',
+          `${this.what} is truncated: ${what} ends ${left} bytes early at offset ${this.position}`,
+          {
+            value: this.position,
+          },
+        );
       }
       const first = this.pending[0]!;
       const size = Math.min(first.length, left);

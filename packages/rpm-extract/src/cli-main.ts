@@ -22,7 +22,11 @@ Exit codes: 0 ok, 1 verification failed or package error, 2 usage.
 `;
 
 /** Runs the command line; returns the exit code (0 ok, 1 failure or distroforge error, 2 usage). */
-export async function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  out: (s: string) => void = (s) => process.stdout.write(s),
+  err: (s: string) => void = (s) => process.stderr.write(s),
+): Promise<number> {
   try {
     return await run(argv, out);
   } catch (error) {
@@ -43,7 +47,11 @@ export const FLAGS = {
 } as const;
 
 async function run(argv: readonly string[], out: (s: string) => void): Promise<number> {
-  const { values, positionals } = parseCommandLine(argv, { flags: FLAGS, maxPositionals: 1, positionalNames: 'FILE.rpm' });
+  const { values, positionals } = parseCommandLine(argv, {
+    flags: FLAGS,
+    maxPositionals: 1,
+    positionalNames: 'FILE.rpm',
+  });
   if (values.help) {
     out(usage);
     return 0;
@@ -66,10 +74,15 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
   }
   if (values.verify) {
     const result = await verifyPackage(file, verifyDefaults);
-    if (json) out(`${JSON.stringify({ ok: result.ok, checks: result.checks, signatures: result.signatures }, null, 2)}\n`);
+    if (json)
+      out(`${JSON.stringify({ ok: result.ok, checks: result.checks, signatures: result.signatures }, null, 2)}\n`);
     else {
-      for (const c of result.checks) out(`${c.name}: ${c.ok ? 'OK' : `BAD (expected ${c.expected}, got ${c.actual})`}\n`);
-      for (const s of result.signatures) out(`signature (${s.tag}): ${s.publicKeyAlgorithm}/${s.hashAlgorithm} key ID ${s.keyId || 'unknown'} (not verified)\n`);
+      for (const c of result.checks)
+        out(`${c.name}: ${c.ok ? 'OK' : `BAD (expected ${c.expected}, got ${c.actual})`}\n`);
+      for (const s of result.signatures)
+        out(
+          `signature (${s.tag}): ${s.publicKeyAlgorithm}/${s.hashAlgorithm} key ID ${s.keyId || 'unknown'} (not verified)\n`,
+        );
       out(`${file}: ${result.ok ? 'digests OK' : 'DIGESTS NOT OK'}\n`);
     }
     return result.ok ? 0 : 1;
@@ -77,12 +90,26 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
   const directory = values.directory ?? '.';
   const merge = (await readdir(directory).catch(() => [])).length > 0;
   // extractRpm's defaults, not its validation: the bin never loads zod.
-  const result = await extractPackage(file, directory, { ...extractDefaults, merge, verify: values['no-verify'] !== true });
-  if (values.manifest) await writeFile(values.manifest, `${JSON.stringify(result.manifest, null, 2)}\n`).catch((cause: unknown) => {
-    throw rpmError('ERR_RPM_WRITE', `cannot write ${values.manifest}: ${(cause as Error).message}`, { path: values.manifest, cause });
+  const result = await extractPackage(file, directory, {
+    ...extractDefaults,
+    merge,
+    verify: values['no-verify'] !== true,
   });
-  if (json) out(`${JSON.stringify({ directory: result.directory, filesWritten: result.filesWritten, bytesWritten: result.bytesWritten, skipped: result.skipped, checks: result.checks, manifest: result.manifest }, null, 2)}\n`);
-  else out(`${result.package.nevra}: ${result.filesWritten} files, ${result.bytesWritten} bytes -> ${result.directory}${result.skipped.length ? ` (${result.skipped.length} not created: ${result.skipped.map((s) => `${s.path} [${s.reason}]`).join(', ')})` : ''}\n`);
+  if (values.manifest)
+    await writeFile(values.manifest, `${JSON.stringify(result.manifest, null, 2)}\n`).catch((cause: unknown) => {
+      throw rpmError('ERR_RPM_WRITE', `cannot write ${values.manifest}: ${(cause as Error).message}`, {
+        path: values.manifest,
+        cause,
+      });
+    });
+  if (json)
+    out(
+      `${JSON.stringify({ directory: result.directory, filesWritten: result.filesWritten, bytesWritten: result.bytesWritten, skipped: result.skipped, checks: result.checks, manifest: result.manifest }, null, 2)}\n`,
+    );
+  else
+    out(
+      `${result.package.nevra}: ${result.filesWritten} files, ${result.bytesWritten} bytes -> ${result.directory}${result.skipped.length ? ` (${result.skipped.length} not created: ${result.skipped.map((s) => `${s.path} [${s.reason}]`).join(', ')})` : ''}\n`,
+    );
   return 0;
 }
 
@@ -95,7 +122,8 @@ function publicInfo(pkg: RpmPackage): Omit<RpmPackage, 'headerTags' | 'signature
 }
 
 function formatInfo(pkg: RpmPackage): string {
-  const deps = (list: RpmDependency[]) => list.map((d) => `    ${d.name}${d.comparison ? ` ${d.comparison} ${d.version}` : ''}`).join('\n');
+  const deps = (list: RpmDependency[]) =>
+    list.map((d) => `    ${d.name}${d.comparison ? ` ${d.comparison} ${d.version}` : ''}`).join('\n');
   const lines = [
     `Name        : ${pkg.name}`,
     `Epoch       : ${pkg.epoch ?? '(none)'}`,
@@ -109,9 +137,21 @@ function formatInfo(pkg: RpmPackage): string {
     `Files       : ${pkg.files.length} (digests: ${pkg.fileDigestAlgorithm})`,
     `Signatures  : ${pkg.signatures.map((s) => `${s.tag} ${s.publicKeyAlgorithm}/${s.hashAlgorithm} key ID ${s.keyId}`).join('; ') || '(none)'}`,
   ];
-  for (const kind of ['requires', 'provides', 'conflicts', 'obsoletes', 'recommends', 'suggests', 'supplements', 'enhances'] as const) {
+  for (const kind of [
+    'requires',
+    'provides',
+    'conflicts',
+    'obsoletes',
+    'recommends',
+    'suggests',
+    'supplements',
+    'enhances',
+  ] as const) {
     if (pkg[kind].length) lines.push(`${kind}:`, deps(pkg[kind]));
   }
-  for (const [name, script] of Object.entries(pkg.scripts)) lines.push(`${name} scriptlet (${script.interpreter.join(' ')})${script.body === undefined ? '' : `:\n${script.body.replace(/^/gm, '    ')}`}`);
+  for (const [name, script] of Object.entries(pkg.scripts))
+    lines.push(
+      `${name} scriptlet (${script.interpreter.join(' ')})${script.body === undefined ? '' : `:\n${script.body.replace(/^/gm, '    ')}`}`,
+    );
   return `${lines.join('\n')}\n`;
 }

@@ -25,12 +25,21 @@ const newcHeaderSize = 110;
  * `07070X` members rpm >= 4.12 writes for large-file packages, where all metadata lives in the
  * package header and the member only names the file index. `sizeOfIndex` gives a stripped member's size.
  */
-export async function* readCpioEntries(reader: ByteReader, sizeOfIndex: (index: number) => number): AsyncGenerator<CpioEntry> {
+export async function* readCpioEntries(
+  reader: ByteReader,
+  sizeOfIndex: (index: number) => number,
+): AsyncGenerator<CpioEntry> {
   for (;;) {
     const magic = (reader.readNow(6) ?? (await reader.read(6, 'archive member header'))).toString('latin1');
     let entry: CpioEntry;
     if (magic === '07070X') {
-      const index = parseHex(reader.readNow(8) ?? (await reader.read(8, 'stripped member header')), 0, 8, 'file index', reader.position);
+      const index = parseHex(
+        reader.readNow(8) ?? (await reader.read(8, 'stripped member header')),
+        0,
+        8,
+        'file index',
+        reader.position,
+      );
       await skipPadding(reader);
       const size = sizeOfIndex(index);
       entry = member(reader, undefined, index, 0, 1, size);
@@ -42,18 +51,30 @@ export async function* readCpioEntries(reader: ByteReader, sizeOfIndex: (index: 
       const nlink = field(4, 'nlink');
       const size = field(6, 'filesize');
       const nameSize = field(11, 'namesize');
-      if (nameSize < 1) throw rpmError('ERR_RPM_BAD_PAYLOAD', `archive member at ${at}: bad name size ${nameSize}`, { value: nameSize });
+      if (nameSize < 1)
+        throw rpmError('ERR_RPM_BAD_PAYLOAD', `archive member at ${at}: bad name size ${nameSize}`, {
+          value: nameSize,
+        });
       if (nameSize > maxCpioNameSize) {
-        throw rpmError('ERR_RPM_LIMIT_EXCEEDED', `archive member at ${at}: a name of ${nameSize} bytes is longer than PATH_MAX allows (${maxCpioNameSize} with ./ and NUL)`, { value: nameSize });
+        throw rpmError(
+          'ERR_RPM_LIMIT_EXCEEDED',
+          `archive member at ${at}: a name of ${nameSize} bytes is longer than PATH_MAX allows (${maxCpioNameSize} with ./ and NUL)`,
+          { value: nameSize },
+        );
       }
       const nameBytes = reader.readNow(nameSize) ?? (await reader.read(nameSize, 'archive member name'));
-      if (nameBytes[nameSize - 1] !== 0) throw rpmError('ERR_RPM_BAD_PAYLOAD', `archive member at ${at}: name is not NUL-terminated`, { value: at });
+      if (nameBytes[nameSize - 1] !== 0)
+        throw rpmError('ERR_RPM_BAD_PAYLOAD', `archive member at ${at}: name is not NUL-terminated`, { value: at });
       const name = nameBytes.toString('utf8', 0, nameSize - 1);
       await skipPadding(reader);
       if (name === trailer) return;
       entry = member(reader, name, undefined, mode, nlink, size);
     } else {
-      throw rpmError('ERR_RPM_BAD_PAYLOAD', `bad archive member magic ${JSON.stringify(magic)} at payload offset ${reader.position - 6}`, { value: magic });
+      throw rpmError(
+        'ERR_RPM_BAD_PAYLOAD',
+        `bad archive member magic ${JSON.stringify(magic)} at payload offset ${reader.position - 6}`,
+        { value: magic },
+      );
     }
     const end = reader.position + entry.size;
     yield entry;
@@ -67,7 +88,14 @@ export async function* readCpioEntries(reader: ByteReader, sizeOfIndex: (index: 
  * An entry whose streamed body (an async generator, and its description for errors) is made only
  * when asked for: most members of a package are small and taken whole with `bodyNow`.
  */
-function member(reader: ByteReader, name: string | undefined, index: number | undefined, mode: number, nlink: number, size: number): CpioEntry {
+function member(
+  reader: ByteReader,
+  name: string | undefined,
+  index: number | undefined,
+  mode: number,
+  nlink: number,
+  size: number,
+): CpioEntry {
   let body: AsyncGenerator<Buffer> | undefined;
   return {
     name,
@@ -92,8 +120,12 @@ function parseHex(bytes: Buffer, start: number, length: number, what: string, at
   let value = 0;
   for (let i = start; i < start + length; i++) {
     const c = bytes[i]!;
-    const digit = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
-    if (digit < 0) throw rpmError('ERR_RPM_BAD_PAYLOAD', `archive member at ${at}: ${what} is not hexadecimal`, { value: bytes.toString('latin1', start, start + length) });
+    const digit =
+      c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
+    if (digit < 0)
+      throw rpmError('ERR_RPM_BAD_PAYLOAD', `archive member at ${at}: ${what} is not hexadecimal`, {
+        value: bytes.toString('latin1', start, start + length),
+      });
     value = value * 16 + digit;
   }
   return value;

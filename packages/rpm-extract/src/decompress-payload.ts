@@ -1,4 +1,10 @@
-import { compressorMagicBytes, decompress, DecompressError, isDistroforgeError, sniffCompressor } from '@distroforge/core';
+import {
+  compressorMagicBytes,
+  decompress,
+  DecompressError,
+  isDistroforgeError,
+  sniffCompressor,
+} from '@distroforge/core';
 import type { ByteReader } from './byte-reader.js';
 import { rpmError } from './errors.js';
 
@@ -17,9 +23,13 @@ export async function* decompressPayload(reader: ByteReader, declared: string | 
   }
   const compressor = sniffCompressor(head);
   if (compressor === undefined) {
-    throw rpmError('ERR_RPM_UNKNOWN_COMPRESSOR', `unknown payload compression (header says ${declared ?? 'nothing'}, payload starts with ${head.toString('hex')})`, {
-      value: declared ?? head.toString('hex'),
-    });
+    throw rpmError(
+      'ERR_RPM_UNKNOWN_COMPRESSOR',
+      `unknown payload compression (header says ${declared ?? 'nothing'}, payload starts with ${head.toString('hex')})`,
+      {
+        value: declared ?? head.toString('hex'),
+      },
+    );
   }
   try {
     yield* decompress(reader.rest(), compressor, { singleStream: true });

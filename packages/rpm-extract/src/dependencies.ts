@@ -14,12 +14,21 @@ export function comparisonOf(flags: number): RpmDependency['comparison'] {
 }
 
 /** Zips the name/flags/version tag triple of one dependency kind. */
-export function readDependencies(tags: HeaderTags, nameTag: number, flagsTag: number, versionTag: number): RpmDependency[] {
+export function readDependencies(
+  tags: HeaderTags,
+  nameTag: number,
+  flagsTag: number,
+  versionTag: number,
+): RpmDependency[] {
   const names = tags.strings(nameTag) ?? [];
   const flags = tags.numbers(flagsTag) ?? [];
   const versions = tags.strings(versionTag) ?? [];
   if ((flags.length && flags.length !== names.length) || (versions.length && versions.length !== names.length)) {
-    throw rpmError('ERR_RPM_BAD_HEADER', `header dependency tags ${nameTag}/${flagsTag}/${versionTag} have different lengths`, { value: nameTag });
+    throw rpmError(
+      'ERR_RPM_BAD_HEADER',
+      `header dependency tags ${nameTag}/${flagsTag}/${versionTag} have different lengths`,
+      { value: nameTag },
+    );
   }
   return names.map((name, i) => {
     const f = flags[i] ?? 0;

@@ -16,8 +16,10 @@ export interface DigestCheck {
 export function headerChecks(headers: PackageHeaders, pkg: RpmPackage): DigestCheck[] {
   const checks: DigestCheck[] = [];
   const raw = headers.header.raw;
-  if (pkg.digests.headerSha256) checks.push(compare('header-sha256', pkg.digests.headerSha256, createHash('sha256').update(raw).digest('hex')));
-  if (pkg.digests.headerSha1) checks.push(compare('header-sha1', pkg.digests.headerSha1, createHash('sha1').update(raw).digest('hex')));
+  if (pkg.digests.headerSha256)
+    checks.push(compare('header-sha256', pkg.digests.headerSha256, createHash('sha256').update(raw).digest('hex')));
+  if (pkg.digests.headerSha1)
+    checks.push(compare('header-sha1', pkg.digests.headerSha1, createHash('sha1').update(raw).digest('hex')));
   return checks;
 }
 
@@ -27,7 +29,11 @@ export class PayloadDigests {
   private readonly md5: Hash | undefined;
   private bytes = 0;
 
-  constructor(private readonly headers: PackageHeaders, private readonly pkg: RpmPackage, withMd5: boolean) {
+  constructor(
+    private readonly headers: PackageHeaders,
+    private readonly pkg: RpmPackage,
+    withMd5: boolean,
+  ) {
     this.payloadHash = pkg.payload.digest ? newHash(pkg.payload.digest.algorithm) : undefined;
     this.md5 = withMd5 && pkg.digests.md5 ? createHash('md5').update(headers.header.raw) : undefined;
   }
@@ -41,9 +47,11 @@ export class PayloadDigests {
   finish(): DigestCheck[] {
     const checks: DigestCheck[] = [];
     const { payload, digests } = this.pkg;
-    if (payload.digest && this.payloadHash) checks.push(compare(`payload-${payload.digest.algorithm}`, payload.digest.value, this.payloadHash.digest('hex')));
+    if (payload.digest && this.payloadHash)
+      checks.push(compare(`payload-${payload.digest.algorithm}`, payload.digest.value, this.payloadHash.digest('hex')));
     if (digests.md5 && this.md5) checks.push(compare('md5', digests.md5, this.md5.digest('hex')));
-    if (digests.size !== undefined) checks.push(compare('size', String(digests.size), String(this.headers.header.raw.length + this.bytes)));
+    if (digests.size !== undefined)
+      checks.push(compare('size', String(digests.size), String(this.headers.header.raw.length + this.bytes)));
     return checks;
   }
 }

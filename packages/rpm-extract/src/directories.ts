@@ -15,7 +15,11 @@ export function makeDirectory(abs: string, path: string, mode = 0o700): void {
     mkdirSync(abs, { mode });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw writeError(path, error);
-    if (!lstatSync(abs).isDirectory()) throw rpmError('ERR_RPM_UNSAFE_PATH', `refusing to extract ${path}: ${abs} exists and is not a directory`, { value: path, path: abs });
+    if (!lstatSync(abs).isDirectory())
+      throw rpmError('ERR_RPM_UNSAFE_PATH', `refusing to extract ${path}: ${abs} exists and is not a directory`, {
+        value: path,
+        path: abs,
+      });
   }
 }
 

@@ -35,7 +35,8 @@ const defaultHints: Record<RpmErrorCode, string> = {
   ERR_RPM_BAD_HEADER: 'the package header is corrupt or from an unsupported RPM version',
   ERR_RPM_UNKNOWN_COMPRESSOR: 'supported payload compressors: gzip, bzip2, xz, lzma, zstd and none',
   ERR_RPM_BAD_PAYLOAD: 'the package payload is corrupt; download it again',
-  ERR_RPM_LIMIT_EXCEEDED: 'the package declares a length no real package has (a path or symlink target over PATH_MAX, oversized names); it is corrupt or hostile: do not install it',
+  ERR_RPM_LIMIT_EXCEEDED:
+    'the package declares a length no real package has (a path or symlink target over PATH_MAX, oversized names); it is corrupt or hostile: do not install it',
   ERR_RPM_DIGEST_MISMATCH: 'the package is corrupt or was tampered with; download it again',
   ERR_RPM_UNSAFE_PATH: 'the package tries to write outside the target directory; do not install it',
   ERR_RPM_OPTIONS_INVALID: 'fix the option named in the message',

@@ -31,7 +31,11 @@ export interface ExtractResult {
  * `extractRpm` with its options already validated and defaulted. Nothing on this path loads zod,
  * so the `rpm-extract` command starts in less time (see extract-rpm.ts for the behaviour).
  */
-export async function extractPackage(source: RpmSource, directory: string, opts: ParsedExtractOptions): Promise<ExtractResult> {
+export async function extractPackage(
+  source: RpmSource,
+  directory: string,
+  opts: ParsedExtractOptions,
+): Promise<ExtractResult> {
   const target = resolve(directory);
   if (!opts.merge) await ensureFreshTarget(target);
 
@@ -51,7 +55,11 @@ export async function extractPackage(source: RpmSource, directory: string, opts:
       const members = walkPayload(opened, opts.verify ? (chunk) => digests.update(chunk) : undefined);
       // File digests too, though the payload digest covers every byte: it proves the payload is
       // the one the header was signed with, not that its files are the ones the header describes.
-      const written = await materialize(root, pkg, rels, members, { verify: opts.verify, preserveMtime: opts.preserveMtime, writerThreads: opts.writerThreads });
+      const written = await materialize(root, pkg, rels, members, {
+        verify: opts.verify,
+        preserveMtime: opts.preserveMtime,
+        writerThreads: opts.writerThreads,
+      });
       if (opts.verify) {
         const payloadChecks = digests.finish();
         failOnMismatch(payloadChecks);
@@ -59,7 +67,9 @@ export async function extractPackage(source: RpmSource, directory: string, opts:
       }
       return written;
     };
-    const written = opts.merge ? await stagedMerge(target, produce, opts.keepPartial) : await writeAtomically(target, produce, { keepPartial: opts.keepPartial });
+    const written = opts.merge
+      ? await stagedMerge(target, produce, opts.keepPartial)
+      : await writeAtomically(target, produce, { keepPartial: opts.keepPartial });
     return {
       package: pkg,
       directory: target,
@@ -99,6 +109,10 @@ async function stagedMerge<T>(target: string, produce: (root: string) => Promise
 function failOnMismatch(checks: DigestCheck[]): void {
   const bad = checks.find((c) => !c.ok);
   if (bad) {
-    throw rpmError('ERR_RPM_DIGEST_MISMATCH', `${bad.name} digest mismatch: expected ${bad.expected}, got ${bad.actual}`, { value: bad.name });
+    throw rpmError(
+      'ERR_RPM_DIGEST_MISMATCH',
+      `${bad.name} digest mismatch: expected ${bad.expected}, got ${bad.actual}`,
+      { value: bad.name },
+    );
   }
 }

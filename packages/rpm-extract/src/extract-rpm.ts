@@ -12,6 +12,10 @@ export type { ExtractResult } from './extract-package.js';
  * matched. With `merge` it is staged inside the directory and then moved into the existing tree,
  * following the tree's own symlinks (e.g. /lib -> usr/lib) as a chroot would.
  */
-export async function extractRpm(source: RpmSource, directory: string, options: ExtractOptions = {}): Promise<ExtractResult> {
+export async function extractRpm(
+  source: RpmSource,
+  directory: string,
+  options: ExtractOptions = {},
+): Promise<ExtractResult> {
   return extractPackage(source, directory, parseOptions(extractOptionsSchema, options, 'extract'));
 }

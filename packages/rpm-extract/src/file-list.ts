@@ -37,18 +37,32 @@ export function filePaths(tags: HeaderTags, headerBytes = 0): string[] {
   const budget = Math.max(minPathBytesAllowance, headerBytes * maxPathBytesPerHeaderByte);
   let total = 0;
   const count = (bytes: number, name: string) => {
-    if (bytes > maxPathBytes) throw rpmError('ERR_RPM_LIMIT_EXCEEDED', `file path ending ${JSON.stringify(name.slice(-64))} is ${bytes} bytes, longer than PATH_MAX allows (${maxPathBytes})`, { value: bytes });
+    if (bytes > maxPathBytes)
+      throw rpmError(
+        'ERR_RPM_LIMIT_EXCEEDED',
+        `file path ending ${JSON.stringify(name.slice(-64))} is ${bytes} bytes, longer than PATH_MAX allows (${maxPathBytes})`,
+        { value: bytes },
+      );
     total += bytes;
-    if (total > budget) throw rpmError('ERR_RPM_LIMIT_EXCEEDED', `the file paths add up to more than ${budget} bytes (${maxPathBytesPerHeaderByte} per header byte)`, { value: total });
+    if (total > budget)
+      throw rpmError(
+        'ERR_RPM_LIMIT_EXCEEDED',
+        `the file paths add up to more than ${budget} bytes (${maxPathBytesPerHeaderByte} per header byte)`,
+        { value: total },
+      );
   };
   if (basenames) {
     const dirnames = tags.strings(Tag.DirNames) ?? [];
     const dirBytes = dirnames.map((d) => Buffer.byteLength(d));
     const indexes = tags.numbers(Tag.DirIndexes) ?? [];
-    if (indexes.length !== basenames.length) throw rpmError('ERR_RPM_BAD_HEADER', 'DIRINDEXES and BASENAMES differ in length', { value: indexes.length });
+    if (indexes.length !== basenames.length)
+      throw rpmError('ERR_RPM_BAD_HEADER', 'DIRINDEXES and BASENAMES differ in length', { value: indexes.length });
     return basenames.map((base, i) => {
       const dir = dirnames[indexes[i]!];
-      if (dir === undefined) throw rpmError('ERR_RPM_HEADER_OVERFLOW', `file ${i} points at directory ${indexes[i]} of ${dirnames.length}`, { value: indexes[i] });
+      if (dir === undefined)
+        throw rpmError('ERR_RPM_HEADER_OVERFLOW', `file ${i} points at directory ${indexes[i]} of ${dirnames.length}`, {
+          value: indexes[i],
+        });
       // Measured before the two are joined, so an oversized path is never built.
       count(dirBytes[indexes[i]!]! + Buffer.byteLength(base), base);
       return dir + base;
@@ -78,10 +92,16 @@ export function readFileList(tags: HeaderTags, headerBytes = 0): RpmFile[] {
   const langs = tags.strings(Tag.FileLangs);
   const required = { sizes, modes, mtimes, users, groups };
   for (const [key, value] of Object.entries(required)) {
-    if (!value || value.length !== n) throw rpmError('ERR_RPM_BAD_HEADER', `file ${key} list has ${value?.length ?? 0} entries for ${n} files`, { value: key });
+    if (!value || value.length !== n)
+      throw rpmError('ERR_RPM_BAD_HEADER', `file ${key} list has ${value?.length ?? 0} entries for ${n} files`, {
+        value: key,
+      });
   }
   for (const [key, value] of Object.entries({ rdevs, digests, links, flags, inodes, caps, langs })) {
-    if (value && value.length !== n) throw rpmError('ERR_RPM_BAD_HEADER', `file ${key} list has ${value.length} entries for ${n} files`, { value: key });
+    if (value && value.length !== n)
+      throw rpmError('ERR_RPM_BAD_HEADER', `file ${key} list has ${value.length} entries for ${n} files`, {
+        value: key,
+      });
   }
   return paths.map((path, i): RpmFile => {
     const mode = modes![i]!;
@@ -122,6 +142,10 @@ export function readFileList(tags: HeaderTags, headerBytes = 0): RpmFile[] {
 function boundSymlink(path: string, size: number, target: string): void {
   const bytes = Math.max(size, Buffer.byteLength(target));
   if (bytes > maxPathBytes) {
-    throw rpmError('ERR_RPM_LIMIT_EXCEEDED', `${path}: a symlink target of ${bytes} bytes is longer than PATH_MAX allows (${maxPathBytes})`, { value: bytes, path });
+    throw rpmError(
+      'ERR_RPM_LIMIT_EXCEEDED',
+      `${path}: a symlink target of ${bytes} bytes is longer than PATH_MAX allows (${maxPathBytes})`,
+      { value: bytes, path },
+    );
   }
 }

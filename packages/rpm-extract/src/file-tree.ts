@@ -18,9 +18,13 @@ export function fileTree(files: readonly RpmFile[]): Array<string | undefined> {
     if (rel === undefined) return;
     const earlier = byPath.get(rel);
     if (earlier) {
-      throw rpmError('ERR_RPM_UNSAFE_PATH', `refusing to extract ${files[index]!.path}: the package lists /${rel} twice (${earlier.type} and ${files[index]!.type})`, {
-        value: files[index]!.path,
-      });
+      throw rpmError(
+        'ERR_RPM_UNSAFE_PATH',
+        `refusing to extract ${files[index]!.path}: the package lists /${rel} twice (${earlier.type} and ${files[index]!.type})`,
+        {
+          value: files[index]!.path,
+        },
+      );
     }
     byPath.set(rel, files[index]!);
   });
@@ -32,7 +36,11 @@ export function fileTree(files: readonly RpmFile[]): Array<string | undefined> {
       const above = byPath.get(dir);
       if (above && above.type !== 'dir') {
         const through = above.type === 'symlink' ? `the symlink /${dir}` : `/${dir}, a ${above.type}`;
-        throw rpmError('ERR_RPM_UNSAFE_PATH', `refusing to extract ${files[index]!.path} through ${through} the package lists`, { value: files[index]!.path });
+        throw rpmError(
+          'ERR_RPM_UNSAFE_PATH',
+          `refusing to extract ${files[index]!.path} through ${through} the package lists`,
+          { value: files[index]!.path },
+        );
       }
       clear.add(dir);
     }

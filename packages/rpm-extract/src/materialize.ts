@@ -90,14 +90,22 @@ async function materializeWith(
   const prefix = base.endsWith('/') ? base : `${base}/`;
   const place = (index: number, file: RpmFile): { rel: string; abs: string } => {
     const rel = rels[index];
-    if (rel === undefined) throw rpmError('ERR_RPM_UNSAFE_PATH', `refusing to create ${file.path}, a %ghost file`, { value: file.path });
+    if (rel === undefined)
+      throw rpmError('ERR_RPM_UNSAFE_PATH', `refusing to create ${file.path}, a %ghost file`, { value: file.path });
     const abs = prefix + rel;
     const parent = dirname(abs);
     if (!madeDirs.has(parent)) makeParents(base, parent, madeDirs, file.path);
     return { rel, abs };
   };
   const record = (index: number, file: RpmFile, extra: Partial<RpmManifestEntry> = {}) => {
-    const entry: RpmManifestEntry = { path: `/${rels[index]!}`, type: file.type, user: file.user, group: file.group, mode: file.mode & 0o7777, ...extra };
+    const entry: RpmManifestEntry = {
+      path: `/${rels[index]!}`,
+      type: file.type,
+      user: file.user,
+      group: file.group,
+      mode: file.mode & 0o7777,
+      ...extra,
+    };
     if (file.caps) entry.caps = file.caps;
     result.manifest.push(entry);
   };
@@ -113,7 +121,11 @@ async function materializeWith(
   const hardLink = (index: number, file: RpmFile, existing: string) => {
     const { abs } = place(index, file);
     if (!lstatSync(existing, { throwIfNoEntry: false })?.isFile()) {
-      throw rpmError('ERR_RPM_UNSAFE_PATH', `refusing to hard-link ${file.path} to ${existing}: not the regular file written for its set`, { value: file.path, path: existing });
+      throw rpmError(
+        'ERR_RPM_UNSAFE_PATH',
+        `refusing to hard-link ${file.path} to ${existing}: not the regular file written for its set`,
+        { value: file.path, path: existing },
+      );
     }
     io(file.path, () => linkSync(existing, abs));
     done.add(index);
@@ -125,7 +137,8 @@ async function materializeWith(
     if (file.ghost) {
       continue;
     }
-    if (done.has(index)) throw rpmError('ERR_RPM_BAD_PAYLOAD', `payload holds ${file.path} twice`, { value: file.path });
+    if (done.has(index))
+      throw rpmError('ERR_RPM_BAD_PAYLOAD', `payload holds ${file.path} twice`, { value: file.path });
     switch (file.type) {
       case 'dir': {
         const { abs } = place(index, file);
@@ -163,14 +176,22 @@ async function materializeWith(
         }
         const { abs } = place(index, file);
         if (entry.size !== file.size) {
-          throw rpmError('ERR_RPM_BAD_PAYLOAD', `${file.path}: payload holds ${entry.size} bytes, the header says ${file.size}`, { value: file.path });
+          throw rpmError(
+            'ERR_RPM_BAD_PAYLOAD',
+            `${file.path}: payload holds ${entry.size} bytes, the header says ${file.size}`,
+            { value: file.path },
+          );
         }
         const hash = options.verify && file.digest ? newHash(pkg.fileDigestAlgorithm) : undefined;
         await writeRegular(abs, file, entry, hash, options.preserveMtime, small);
         if (hash) {
           const actual = hash.digest('hex');
           if (actual !== file.digest) {
-            throw rpmError('ERR_RPM_DIGEST_MISMATCH', `${file.path}: contents digest ${actual} does not match the header's ${file.digest}`, { value: file.path });
+            throw rpmError(
+              'ERR_RPM_DIGEST_MISMATCH',
+              `${file.path}: contents digest ${actual} does not match the header's ${file.digest}`,
+              { value: file.path },
+            );
           }
         }
         result.bytesWritten += file.size;
@@ -182,7 +203,11 @@ async function materializeWith(
         done.add(index);
         const reason = file.type === 'char' || file.type === 'block' ? 'device' : file.type;
         result.skipped.push({ path: file.path, reason });
-        record(index, file, file.type === 'char' || file.type === 'block' ? { major: file.major, minor: file.minor } : {});
+        record(
+          index,
+          file,
+          file.type === 'char' || file.type === 'block' ? { major: file.major, minor: file.minor } : {},
+        );
       }
     }
   }
@@ -190,7 +215,10 @@ async function materializeWith(
   // Members the payload does not carry: hard links, empty directories of old packages, ghosts.
   await small.drain();
   const [missing] = missingMembers(pkg.files, done, links, new Set(linkTarget.keys()));
-  if (missing) throw rpmError('ERR_RPM_BAD_PAYLOAD', `${missing.path} is listed in the header but missing from the payload`, { value: missing.path });
+  if (missing)
+    throw rpmError('ERR_RPM_BAD_PAYLOAD', `${missing.path} is listed in the header but missing from the payload`, {
+      value: missing.path,
+    });
   for (const [index, file] of pkg.files.entries()) {
     if (done.has(index)) continue;
     if (file.ghost) {
@@ -211,7 +239,8 @@ async function materializeWith(
 
   // Directory modes and times last (deepest first), so read-only directories can be filled first.
   dirs.sort((a, b) => b.abs.length - a.abs.length);
-  for (const { abs, file } of dirs) setDirectoryAttributes(abs, file.path, file.mode & 0o7777, options.preserveMtime ? file.mtime : undefined);
+  for (const { abs, file } of dirs)
+    setDirectoryAttributes(abs, file.path, file.mode & 0o7777, options.preserveMtime ? file.mtime : undefined);
   // Byte order of the UTF-8 paths, as rpm lists them.
   const keyed = result.manifest.map((entry) => ({ entry, key: Buffer.from(entry.path) }));
   keyed.sort((a, b) => Buffer.compare(a.key, b.key));

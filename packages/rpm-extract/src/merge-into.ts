@@ -13,10 +13,17 @@ async function hostPathInRoot(root: string, relative: string, followLast = false
     return join(root, (await resolveInRoot(root, relative, { followFinal: followLast, aboveRoot: 'clamp' })).slice(1));
   } catch (error) {
     if (error instanceof RootPathError && error.code === 'ERR_PATH_LOOP') {
-      throw rpmError('ERR_RPM_UNSAFE_PATH', `too many symlinks resolving /${relative} in ${root}`, { value: relative, path: root, cause: error });
+      throw rpmError('ERR_RPM_UNSAFE_PATH', `too many symlinks resolving /${relative} in ${root}`, {
+        value: relative,
+        path: root,
+        cause: error,
+      });
     }
     // A name too long for the root, an unreadable directory of it: the move cannot happen.
-    throw rpmError('ERR_RPM_WRITE', `cannot move /${relative} into ${root}: ${(error as Error).message}`, { path: root, cause: error });
+    throw rpmError('ERR_RPM_WRITE', `cannot move /${relative} into ${root}: ${(error as Error).message}`, {
+      path: root,
+      cause: error,
+    });
   }
 }
 
@@ -57,7 +64,10 @@ export async function mergeInto(staging: string, root: string, relative = ''): P
       if (keepOwnerWrite) await makeOwnerWritable(staged);
     }
     await rename(staged, dest).catch((cause: unknown) => {
-      throw rpmError('ERR_RPM_WRITE', `cannot move /${rel} into ${root}: ${(cause as Error).message}`, { path: dest, cause });
+      throw rpmError('ERR_RPM_WRITE', `cannot move /${rel} into ${root}: ${(cause as Error).message}`, {
+        path: dest,
+        cause,
+      });
     });
   }
 }

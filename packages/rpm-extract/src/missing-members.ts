@@ -6,7 +6,12 @@ import type { RpmFile } from './types.js';
  * hard link whose set's contents arrived with another member. Extraction and `verifyRpm` share it,
  * so what one refuses the other reports.
  */
-export function missingMembers(files: readonly RpmFile[], seen: ReadonlySet<number>, links: ReadonlyMap<number, number[]>, filled: ReadonlySet<number[]>): RpmFile[] {
+export function missingMembers(
+  files: readonly RpmFile[],
+  seen: ReadonlySet<number>,
+  links: ReadonlyMap<number, number[]>,
+  filled: ReadonlySet<number[]>,
+): RpmFile[] {
   return files.filter((file, index) => {
     if (seen.has(index) || file.ghost || file.type === 'dir') return false;
     const set = links.get(index);

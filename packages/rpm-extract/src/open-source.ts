@@ -13,7 +13,11 @@ export const headerChunkSize = 64 * 1024;
 
 /** A display name for errors. */
 export function sourceName(source: RpmSource): string {
-  return typeof source === 'string' ? source : Buffer.isBuffer(source) || source instanceof Uint8Array ? '<buffer>' : '<stream>';
+  return typeof source === 'string'
+    ? source
+    : Buffer.isBuffer(source) || source instanceof Uint8Array
+      ? '<buffer>'
+      : '<stream>';
 }
 
 /** Opens a source as a sequential byte reader. */
@@ -37,7 +41,9 @@ export async function openSource(source: RpmSource, chunkSize = payloadChunkSize
   if (typeof (source as AsyncIterable<Buffer>)[Symbol.asyncIterator] === 'function') {
     return new ByteReader(source as AsyncIterable<Buffer>, name);
   }
-  throw rpmError('ERR_RPM_OPTIONS_INVALID', 'source must be a path, a Buffer or a readable stream', { value: typeof source });
+  throw rpmError('ERR_RPM_OPTIONS_INVALID', 'source must be a path, a Buffer or a readable stream', {
+    value: typeof source,
+  });
 }
 
 async function* oneChunk(bytes: Buffer, chunkSize: number): AsyncGenerator<Buffer> {

@@ -16,7 +16,17 @@ const publicKeyAlgorithms: Record<number, string> = {
   30: 'ML-DSA-65+Ed25519',
   31: 'ML-DSA-87+Ed448',
 };
-const hashNames: Record<number, string> = { 1: 'MD5', 2: 'SHA1', 3: 'RIPEMD160', 8: 'SHA256', 9: 'SHA384', 10: 'SHA512', 11: 'SHA224', 12: 'SHA3-256', 14: 'SHA3-512' };
+const hashNames: Record<number, string> = {
+  1: 'MD5',
+  2: 'SHA1',
+  3: 'RIPEMD160',
+  8: 'SHA256',
+  9: 'SHA384',
+  10: 'SHA512',
+  11: 'SHA224',
+  12: 'SHA3-256',
+  14: 'SHA3-512',
+};
 
 /**
  * Describes an OpenPGP signature packet (RFC 4880 / 9580): who signed (key id, fingerprint) and
@@ -27,7 +37,15 @@ export function describeSignature(tag: RpmSignature['tag'], packet: Buffer): Rpm
   const body = packetBody(packet);
   if (!body || body.length < 1) return undefined;
   const version = body[0]!;
-  const result: RpmSignature = { tag, version, keyId: '', fingerprint: '', publicKeyAlgorithm: '', hashAlgorithm: '', created: 0 };
+  const result: RpmSignature = {
+    tag,
+    version,
+    keyId: '',
+    fingerprint: '',
+    publicKeyAlgorithm: '',
+    hashAlgorithm: '',
+    created: 0,
+  };
   if (version === 3 && body.length >= 19) {
     result.created = body.readUInt32BE(3);
     result.keyId = body.toString('hex', 7, 15);
@@ -101,7 +119,8 @@ function readSubpackets(area: Buffer, result: RpmSignature, version: number): vo
     if (type === 33 && data.length >= 2) {
       result.fingerprint = data.toString('hex', 1);
       // v4 key ids are the fingerprint's last 8 bytes, v6 ones its first 8.
-      if (!result.keyId) result.keyId = data[0] === 4 ? data.toString('hex', data.length - 8) : data.toString('hex', 1, 9);
+      if (!result.keyId)
+        result.keyId = data[0] === 4 ? data.toString('hex', data.length - 8) : data.toString('hex', 1, 9);
     }
     at += len;
   }

@@ -16,7 +16,8 @@ export function packageInfo(headers: PackageHeaders, payloadOffset: number): Rpm
   const epoch = tags.number(Tag.Epoch);
   // Headers without an immutable region predate rpm 4; rpm retrofits them as it reads (v3 packages).
   const legacyHeader = !tags.has(Tag.HeaderImmutable);
-  const isSource = lead.type === 'source' || tags.has(Tag.SourcePackage) || (lead.major === 3 && !tags.has(Tag.SourceRpm));
+  const isSource =
+    lead.type === 'source' || tags.has(Tag.SourcePackage) || (lead.major === 3 && !tags.has(Tag.SourceRpm));
   const arch = tags.string(Tag.Arch) ?? '';
   const digestId = tags.number(Tag.PayloadDigestAlgo);
   const payloadDigest = tags.strings(Tag.PayloadDigest)?.[0];
@@ -42,7 +43,14 @@ export function packageInfo(headers: PackageHeaders, payloadOffset: number): Rpm
     isSource,
     size: tags.number(Tag.LongSize) ?? tags.number(Tag.Size),
     requires: readDependencies(tags, Tag.RequireName, Tag.RequireFlags, Tag.RequireVersion),
-    provides: withSelfProvide(readDependencies(tags, Tag.ProvideName, Tag.ProvideFlags, Tag.ProvideVersion), legacyHeader && !isSource, name, epoch, version, release),
+    provides: withSelfProvide(
+      readDependencies(tags, Tag.ProvideName, Tag.ProvideFlags, Tag.ProvideVersion),
+      legacyHeader && !isSource,
+      name,
+      epoch,
+      version,
+      release,
+    ),
     conflicts: readDependencies(tags, Tag.ConflictName, Tag.ConflictFlags, Tag.ConflictVersion),
     obsoletes: readDependencies(tags, Tag.ObsoleteName, Tag.ObsoleteFlags, Tag.ObsoleteVersion),
     recommends: readDependencies(tags, Tag.RecommendName, Tag.RecommendFlags, Tag.RecommendVersion),
@@ -57,8 +65,11 @@ export function packageInfo(headers: PackageHeaders, payloadOffset: number): Rpm
       compressor,
       flags: tags.string(Tag.PayloadFlags),
       digest:
-        payloadDigest === undefined ? undefined : { algorithm: hashAlgorithms[digestId ?? 8] ?? `algorithm-${digestId}`, value: payloadDigest },
-      archiveSize: sigTags.number(Tag.LongArchiveSize) ?? sigTags.number(Tag.SigPayloadSize) ?? tags.number(Tag.ArchiveSize),
+        payloadDigest === undefined
+          ? undefined
+          : { algorithm: hashAlgorithms[digestId ?? 8] ?? `algorithm-${digestId}`, value: payloadDigest },
+      archiveSize:
+        sigTags.number(Tag.LongArchiveSize) ?? sigTags.number(Tag.SigPayloadSize) ?? tags.number(Tag.ArchiveSize),
       large: tags.has(Tag.LongFileSizes),
     },
     digests: {
@@ -97,7 +108,14 @@ function readSignatures({ sigTags }: PackageHeaders): RpmSignature[] {
 }
 
 /** rpm adds `name = [epoch:]version-release` to the provides of legacy (v3) binary headers; so do we. */
-function withSelfProvide(provides: RpmDependency[], add: boolean, name: string, epoch: number | undefined, version: string, release: string): RpmDependency[] {
+function withSelfProvide(
+  provides: RpmDependency[],
+  add: boolean,
+  name: string,
+  epoch: number | undefined,
+  version: string,
+  release: string,
+): RpmDependency[] {
   if (!add) return provides;
   const evr = `${epoch === undefined ? '' : `${epoch}:`}${version}-${release}`;
   return [...provides, { name, comparison: '=', version: evr, flags: SenseFlag.equal }];

@@ -23,27 +23,46 @@ const headerMagic = Buffer.from([0x8e, 0xad, 0xe8, 0x01]);
 // rpm's own sanity limits (hdrchkTags / hdrchkData): 64 Ki entries, 256 MiB of data.
 const maxEntries = 0xffff;
 const maxData = 0x0fffffff;
-const typeSizes: Record<number, number> = { [TagType.Char]: 1, [TagType.Int8]: 1, [TagType.Int16]: 2, [TagType.Int32]: 4, [TagType.Int64]: 8, [TagType.Bin]: 1 };
+const typeSizes: Record<number, number> = {
+  [TagType.Char]: 1,
+  [TagType.Int8]: 1,
+  [TagType.Int16]: 2,
+  [TagType.Int32]: 4,
+  [TagType.Int64]: 8,
+  [TagType.Bin]: 1,
+};
 
 /** Reads one header structure from the reader (`what` names it in errors). */
 export async function readHeaderBlob(reader: ByteReader, what: string): Promise<HeaderBlob> {
   const intro = await reader.read(16, `${what} intro`);
   if (!intro.subarray(0, 4).equals(headerMagic)) {
-    throw rpmError('ERR_RPM_BAD_MAGIC', `${what}: bad header magic ${intro.subarray(0, 4).toString('hex')} at offset ${reader.position - 16}`, {
-      value: intro.subarray(0, 4).toString('hex'),
-    });
+    throw rpmError(
+      'ERR_RPM_BAD_MAGIC',
+      `${what}: bad header magic ${intro.subarray(0, 4).toString('hex')} at offset ${reader.position - 16}`,
+      {
+        value: intro.subarray(0, 4).toString('hex'),
+      },
+    );
   }
   const indexCount = intro.readUInt32BE(8);
   const dataSize = intro.readUInt32BE(12);
   if (indexCount === 0 || indexCount > maxEntries || dataSize > maxData) {
-    throw rpmError('ERR_RPM_HEADER_OVERFLOW', `${what}: implausible size (${indexCount} entries, ${dataSize} data bytes)`, { value: { indexCount, dataSize } });
+    throw rpmError(
+      'ERR_RPM_HEADER_OVERFLOW',
+      `${what}: implausible size (${indexCount} entries, ${dataSize} data bytes)`,
+      { value: { indexCount, dataSize } },
+    );
   }
   const size = indexCount * 16 + dataSize;
   // Against what the source can still hold (known for files and buffers) before reading any of it.
   if (reader.length !== undefined && reader.position + size > reader.length) {
-    throw rpmError('ERR_RPM_TRUNCATED', `${what} declares ${size} bytes of index and data at offset ${reader.position}, the package has ${reader.length - reader.position} left`, {
-      value: size,
-    });
+    throw rpmError(
+      'ERR_RPM_TRUNCATED',
+      `${what} declares ${size} bytes of index and data at offset ${reader.position}, the package has ${reader.length - reader.position} left`,
+      {
+        value: size,
+      },
+    );
   }
   const body = await reader.read(size, `${what} index and data`);
   const raw = Buffer.concat([intro, body]);
@@ -65,7 +84,11 @@ function parseEntries(body: Buffer, indexCount: number, dataSize: number, what: 
     const count = body.readUInt32BE(at + 12);
     const where = `${what} tag ${tag}`;
     if (offset < 0 || offset > dataSize) {
-      throw rpmError('ERR_RPM_HEADER_OVERFLOW', `${where}: data offset ${offset} outside the ${dataSize}-byte data area`, { value: offset });
+      throw rpmError(
+        'ERR_RPM_HEADER_OVERFLOW',
+        `${where}: data offset ${offset} outside the ${dataSize}-byte data area`,
+        { value: offset },
+      );
     }
     if (count === 0 || count > dataSize) {
       throw rpmError('ERR_RPM_HEADER_OVERFLOW', `${where}: implausible count ${count}`, { value: count });
@@ -73,22 +96,34 @@ function parseEntries(body: Buffer, indexCount: number, dataSize: number, what: 
     const fixed = typeSizes[type];
     // Strings take at least their NUL, so `count` bounds their bytes from below before decoding.
     if (covered + (fixed ?? 1) * count > dataSize) {
-      throw rpmError('ERR_RPM_HEADER_OVERFLOW', `${where}: ${count} values overlap other entries (${covered} of ${dataSize} data bytes already used)`, { value: count });
+      throw rpmError(
+        'ERR_RPM_HEADER_OVERFLOW',
+        `${where}: ${count} values overlap other entries (${covered} of ${dataSize} data bytes already used)`,
+        { value: count },
+      );
     }
     const { value, end } = decodeValue(data, type, offset, count, where);
     covered += end - offset;
-    if (covered > dataSize) throw rpmError('ERR_RPM_HEADER_OVERFLOW', `${where}: values overlap other entries`, { value: count });
+    if (covered > dataSize)
+      throw rpmError('ERR_RPM_HEADER_OVERFLOW', `${where}: values overlap other entries`, { value: count });
     entries.set(tag, { tag, type, count, value });
   }
   return entries;
 }
 
 /** The value and the offset just past its bytes. */
-function decodeValue(data: Buffer, type: number, offset: number, count: number, where: string): { value: TagValue; end: number } {
+function decodeValue(
+  data: Buffer,
+  type: number,
+  offset: number,
+  count: number,
+  where: string,
+): { value: TagValue; end: number } {
   const fixed = typeSizes[type];
   if (fixed !== undefined) {
     const end = offset + fixed * count;
-    if (end > data.length) throw rpmError('ERR_RPM_HEADER_OVERFLOW', `${where}: ${count} values run past the data area`, { value: count });
+    if (end > data.length)
+      throw rpmError('ERR_RPM_HEADER_OVERFLOW', `${where}: ${count} values run past the data area`, { value: count });
     if (type === TagType.Bin) return { value: Buffer.from(data.subarray(offset, end)), end };
     const out = new Array<number>(count);
     for (let i = 0; i < count; i++) {
@@ -98,19 +133,26 @@ function decodeValue(data: Buffer, type: number, offset: number, count: number, 
       else if (fixed === 4) out[i] = data.readUInt32BE(at);
       else {
         const big = data.readBigUInt64BE(at);
-        if (big > BigInt(Number.MAX_SAFE_INTEGER)) throw rpmError('ERR_RPM_HEADER_OVERFLOW', `${where}: 64-bit value ${big} exceeds 2^53`, { value: big.toString() });
+        if (big > BigInt(Number.MAX_SAFE_INTEGER))
+          throw rpmError('ERR_RPM_HEADER_OVERFLOW', `${where}: 64-bit value ${big} exceeds 2^53`, {
+            value: big.toString(),
+          });
         out[i] = Number(big);
       }
     }
     return { value: out, end };
   }
   if (type === TagType.String || type === TagType.StringArray || type === TagType.I18nString) {
-    if (type === TagType.String && count !== 1) throw rpmError('ERR_RPM_BAD_HEADER', `${where}: string with count ${count}`, { value: count });
+    if (type === TagType.String && count !== 1)
+      throw rpmError('ERR_RPM_BAD_HEADER', `${where}: string with count ${count}`, { value: count });
     const strings: string[] = [];
     let at = offset;
     for (let i = 0; i < count; i++) {
       const end = data.indexOf(0, at);
-      if (end < 0) throw rpmError('ERR_RPM_HEADER_OVERFLOW', `${where}: string ${i} is not terminated inside the data area`, { value: at });
+      if (end < 0)
+        throw rpmError('ERR_RPM_HEADER_OVERFLOW', `${where}: string ${i} is not terminated inside the data area`, {
+          value: at,
+        });
       strings.push(data.toString('utf8', at, end));
       at = end + 1;
     }
@@ -121,7 +163,10 @@ function decodeValue(data: Buffer, type: number, offset: number, count: number, 
 
 /** Typed accessors over a header's entries; absent tags give undefined, wrong types throw. */
 export class HeaderTags {
-  constructor(readonly entries: Map<number, HeaderEntry>, private readonly what: string) {}
+  constructor(
+    readonly entries: Map<number, HeaderEntry>,
+    private readonly what: string,
+  ) {}
 
   has(tag: number): boolean {
     return this.entries.has(tag);

@@ -6,7 +6,9 @@ export function parseOptions<S extends z.ZodType>(schema: S, options: unknown, w
   const parsed = schema.safeParse(options);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw rpmError('ERR_RPM_OPTIONS_INVALID', `invalid ${what} option ${issue?.path.join('.')}: ${issue?.message}`, { value: issue?.path.join('.') });
+    throw rpmError('ERR_RPM_OPTIONS_INVALID', `invalid ${what} option ${issue?.path.join('.')}: ${issue?.message}`, {
+      value: issue?.path.join('.'),
+    });
   }
   return parsed.data;
 }

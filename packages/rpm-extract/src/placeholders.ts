@@ -9,7 +9,13 @@ import type { RpmFile } from './types.js';
  * following links. Left out, to be handled in payload order: hard-link members (created by
  * link()), ghosts, and files whose directory cannot be made (their own member will fail typed).
  */
-export function placeholderPaths(base: string, files: readonly RpmFile[], rels: ReadonlyArray<string | undefined>, hardlinked: ReadonlyMap<number, unknown>, madeDirs: Set<string>): string[] {
+export function placeholderPaths(
+  base: string,
+  files: readonly RpmFile[],
+  rels: ReadonlyArray<string | undefined>,
+  hardlinked: ReadonlyMap<number, unknown>,
+  madeDirs: Set<string>,
+): string[] {
   const prefix = base.endsWith('/') ? base : `${base}/`;
   const paths: string[] = [];
   files.forEach((file, index) => {

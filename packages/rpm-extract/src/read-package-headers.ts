@@ -27,15 +27,27 @@ const headerSignatureType = 5;
 export async function readPackageHeaders(reader: ByteReader): Promise<PackageHeaders> {
   const leadBytes = await reader.read(96, 'lead');
   if (!leadBytes.subarray(0, 4).equals(leadMagic)) {
-    throw rpmError('ERR_RPM_BAD_MAGIC', `not an RPM package: lead magic is ${leadBytes.subarray(0, 4).toString('hex')}, expected edabeedb`, {
-      value: leadBytes.subarray(0, 4).toString('hex'),
-    });
+    throw rpmError(
+      'ERR_RPM_BAD_MAGIC',
+      `not an RPM package: lead magic is ${leadBytes.subarray(0, 4).toString('hex')}, expected edabeedb`,
+      {
+        value: leadBytes.subarray(0, 4).toString('hex'),
+      },
+    );
   }
   const major = leadBytes[4]!;
-  if (major !== 3 && major !== 4) throw rpmError('ERR_RPM_BAD_HEADER', `unsupported RPM format version ${major}`, { value: major, hint: 'RPM v3 and v4 packages are supported' });
+  if (major !== 3 && major !== 4)
+    throw rpmError('ERR_RPM_BAD_HEADER', `unsupported RPM format version ${major}`, {
+      value: major,
+      hint: 'RPM v3 and v4 packages are supported',
+    });
   const sigType = leadBytes.readUInt16BE(78);
   if (sigType !== headerSignatureType) {
-    throw rpmError('ERR_RPM_BAD_HEADER', `unsupported signature type ${sigType} in the lead (only header-style signatures exist since rpm 3)`, { value: sigType });
+    throw rpmError(
+      'ERR_RPM_BAD_HEADER',
+      `unsupported signature type ${sigType} in the lead (only header-style signatures exist since rpm 3)`,
+      { value: sigType },
+    );
   }
   const nameEnd = leadBytes.indexOf(0, 10);
   const lead: RpmLead = {

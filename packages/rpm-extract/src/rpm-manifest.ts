@@ -1,4 +1,10 @@
-import { canonicalManifestPath, mergeManifest, emptyManifest, type Manifest, type ManifestEntry } from '@distroforge/core';
+import {
+  canonicalManifestPath,
+  mergeManifest,
+  emptyManifest,
+  type Manifest,
+  type ManifestEntry,
+} from '@distroforge/core';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { rpmError } from './errors.js';
@@ -44,9 +50,24 @@ export function toCoreManifest(manifest: RpmManifest, resolver: IdResolver): Man
   const entries: ManifestEntry[] = manifest.entries.map((entry) => {
     const uid = resolver.uid(entry.user);
     const gid = resolver.gid(entry.group);
-    if (uid === undefined) throw rpmError('ERR_RPM_UNKNOWN_OWNER', `user ${entry.user} of ${entry.path} is not in the target's passwd`, { value: entry.user, path: entry.path });
-    if (gid === undefined) throw rpmError('ERR_RPM_UNKNOWN_OWNER', `group ${entry.group} of ${entry.path} is not in the target's group file`, { value: entry.group, path: entry.path });
-    const out: ManifestEntry = { path: canonicalManifestPath(entry.path), type: entry.type, uid, gid, mode: entry.mode };
+    if (uid === undefined)
+      throw rpmError('ERR_RPM_UNKNOWN_OWNER', `user ${entry.user} of ${entry.path} is not in the target's passwd`, {
+        value: entry.user,
+        path: entry.path,
+      });
+    if (gid === undefined)
+      throw rpmError(
+        'ERR_RPM_UNKNOWN_OWNER',
+        `group ${entry.group} of ${entry.path} is not in the target's group file`,
+        { value: entry.group, path: entry.path },
+      );
+    const out: ManifestEntry = {
+      path: canonicalManifestPath(entry.path),
+      type: entry.type,
+      uid,
+      gid,
+      mode: entry.mode,
+    };
     if (entry.major !== undefined) out.major = entry.major;
     if (entry.minor !== undefined) out.minor = entry.minor;
     if (entry.caps) out.caps = entry.caps;

@@ -15,7 +15,11 @@ export function safeRelativePath(path: string): string {
   if (canonicalPath.test(path) && !dotComponent.test(path)) return path.slice(1);
   const parts = path.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.length === 0 || parts.includes('..') || path.includes('\0')) {
-    throw rpmError('ERR_RPM_UNSAFE_PATH', `refusing to extract ${JSON.stringify(path)}: it is empty or leaves the target`, { value: path });
+    throw rpmError(
+      'ERR_RPM_UNSAFE_PATH',
+      `refusing to extract ${JSON.stringify(path)}: it is empty or leaves the target`,
+      { value: path },
+    );
   }
   return parts.join('/');
 }

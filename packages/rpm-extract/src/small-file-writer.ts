@@ -269,7 +269,11 @@ export function threadedWriter(threads: number): SmallFileWriter {
         offset += chunk.length;
       }
     }
-    const done = post({ files: entries, data }, files.map((f) => f.path), [data]);
+    const done = post(
+      { files: entries, data },
+      files.map((f) => f.path),
+      [data],
+    );
     writing.add(done);
     void done.then(() => writing.delete(done));
   };

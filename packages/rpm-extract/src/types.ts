@@ -48,7 +48,16 @@ export interface RpmFile {
   lang: string;
 }
 
-export type RpmScriptletName = 'pretrans' | 'prein' | 'postin' | 'preun' | 'postun' | 'posttrans' | 'preuntrans' | 'postuntrans' | 'verify';
+export type RpmScriptletName =
+  | 'pretrans'
+  | 'prein'
+  | 'postin'
+  | 'preun'
+  | 'postun'
+  | 'posttrans'
+  | 'preuntrans'
+  | 'postuntrans'
+  | 'verify';
 
 /** A scriptlet: its interpreter (argv) and body (absent for interpreter-only scriptlets such as `-p /sbin/ldconfig`). */
 export interface RpmScriptlet {

@@ -34,7 +34,12 @@ export async function verifyPackage(source: RpmSource, options: ParsedVerifyOpti
       for await (const chunk of reader.rest()) void chunk;
     } catch (error) {
       if (!(error instanceof RpmError)) throw error;
-      checks.push({ name: 'payload', ok: false, expected: 'a readable payload', actual: `${error.code}: ${error.message}` });
+      checks.push({
+        name: 'payload',
+        ok: false,
+        expected: 'a readable payload',
+        actual: `${error.code}: ${error.message}`,
+      });
       for await (const chunk of reader.rest()) void chunk;
     } finally {
       untap();
@@ -71,10 +76,16 @@ async function fileChecks(opened: Awaited<ReturnType<typeof openPackage>>): Prom
     if (actual !== file.digest) bad.push({ name: `file:${file.path}`, ok: false, expected: file.digest, actual });
   }
   const mismatched = bad.length;
-  for (const file of missingMembers(pkg.files, seen, links, filled)) bad.push({ name: `file:${file.path}`, ok: false, expected: 'in the payload', actual: 'missing' });
+  for (const file of missingMembers(pkg.files, seen, links, filled))
+    bad.push({ name: `file:${file.path}`, ok: false, expected: 'in the payload', actual: 'missing' });
   const missing = bad.length - mismatched;
   return [
     ...bad,
-    { name: 'files', ok: bad.length === 0, expected: `${checked} file digests`, actual: `${checked - mismatched} matched${missing ? `, ${missing} missing from the payload` : ''}` },
+    {
+      name: 'files',
+      ok: bad.length === 0,
+      expected: `${checked} file digests`,
+      actual: `${checked - mismatched} matched${missing ? `, ${missing} missing from the payload` : ''}`,
+    },
   ];
 }

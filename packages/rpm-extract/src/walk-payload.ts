@@ -46,7 +46,10 @@ export function relativeName(path: string): string {
  * Streams the payload members, each matched to its header file. Feeds the compressed bytes to
  * `onPayloadBytes` (if given) as they pass, so the payload digest costs no second read.
  */
-export async function* walkPayload(opened: OpenedPackage, onPayloadBytes?: (chunk: Buffer) => void): AsyncGenerator<PayloadMember> {
+export async function* walkPayload(
+  opened: OpenedPackage,
+  onPayloadBytes?: (chunk: Buffer) => void,
+): AsyncGenerator<PayloadMember> {
   const { reader, pkg } = opened;
   const untap = onPayloadBytes ? reader.tap(onPayloadBytes) : undefined;
   try {
@@ -55,7 +58,12 @@ export async function* walkPayload(opened: OpenedPackage, onPayloadBytes?: (chun
     const links = hardlinkSets(pkg.files);
     const sizeOfIndex = (index: number) => {
       const file = pkg.files[index];
-      if (!file) throw rpmError('ERR_RPM_BAD_PAYLOAD', `payload member names file #${index}, the header lists ${pkg.files.length}`, { value: index });
+      if (!file)
+        throw rpmError(
+          'ERR_RPM_BAD_PAYLOAD',
+          `payload member names file #${index}, the header lists ${pkg.files.length}`,
+          { value: index },
+        );
       // Regular files carry their contents (hard links: only the last of the set), symlinks
       // their target (FILESIZES holds its length).
       const set = links.get(index);
@@ -66,20 +74,32 @@ export async function* walkPayload(opened: OpenedPackage, onPayloadBytes?: (chun
       const index = entry.index ?? byName.get(relativeName(entry.name ?? ''));
       const file = index === undefined ? undefined : pkg.files[index];
       if (index === undefined || !file) {
-        throw rpmError('ERR_RPM_BAD_PAYLOAD', `payload member ${entry.name ?? `#${entry.index}`} is not listed in the header`, { value: entry.name ?? entry.index });
+        throw rpmError(
+          'ERR_RPM_BAD_PAYLOAD',
+          `payload member ${entry.name ?? `#${entry.index}`} is not listed in the header`,
+          { value: entry.name ?? entry.index },
+        );
       }
       // Metadata comes from the header; a newc member whose own type disagrees (a symlink where the
       // header lists a file) is a forged or corrupt archive, refused rather than half-trusted.
       // Stripped members carry no mode (0).
       if (entry.mode !== 0 && (entry.mode & 0o170000) !== (file.mode & 0o170000)) {
-        throw rpmError('ERR_RPM_BAD_PAYLOAD', `payload member ${entry.name} is a ${fileTypeOf(entry.mode)}, the header lists ${file.path} as a ${file.type}`, { value: file.path });
+        throw rpmError(
+          'ERR_RPM_BAD_PAYLOAD',
+          `payload member ${entry.name} is a ${fileTypeOf(entry.mode)}, the header lists ${file.path} as a ${file.type}`,
+          { value: file.path },
+        );
       }
       // A symlink member carries its target; bounded before anyone reads it into memory.
       if (file.type === 'symlink' && entry.size > maxPathBytes) {
-        throw rpmError('ERR_RPM_LIMIT_EXCEEDED', `payload member for ${file.path} holds a symlink target of ${entry.size} bytes, longer than PATH_MAX allows (${maxPathBytes})`, {
-          value: entry.size,
-          path: file.path,
-        });
+        throw rpmError(
+          'ERR_RPM_LIMIT_EXCEEDED',
+          `payload member for ${file.path} holds a symlink target of ${entry.size} bytes, longer than PATH_MAX allows (${maxPathBytes})`,
+          {
+            value: entry.size,
+            path: file.path,
+          },
+        );
       }
       yield { index, file, entry };
     }

@@ -12,7 +12,14 @@ const smallFile = 1 << 20;
 const maxWritesInFlight = 4;
 
 /** Writes one regular file's streamed contents with its mode and mtime, feeding `hash` on the way. */
-export async function writeRegular(abs: string, file: RpmFile, entry: CpioEntry, hash: Hash | undefined, preserveMtime: boolean, small: SmallFileWriter): Promise<void> {
+export async function writeRegular(
+  abs: string,
+  file: RpmFile,
+  entry: CpioEntry,
+  hash: Hash | undefined,
+  preserveMtime: boolean,
+  small: SmallFileWriter,
+): Promise<void> {
   const mode = file.mode & 0o7777;
   const mtime = preserveMtime ? file.mtime : undefined;
   if (file.size <= smallFile) {

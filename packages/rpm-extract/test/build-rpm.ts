@@ -83,7 +83,11 @@ print("postun")
 `;
 
 /** Builds the fixture spec once per compressor under `topdir`; returns compressor -> package path. */
-export async function buildFixtures(topdir: string, compressors: readonly Compressor[], spec = fixtureSpec): Promise<Record<string, string>> {
+export async function buildFixtures(
+  topdir: string,
+  compressors: readonly Compressor[],
+  spec = fixtureSpec,
+): Promise<Record<string, string>> {
   const specFile = join(topdir, 'df-fixture.spec');
   await mkdir(topdir, { recursive: true });
   await writeFile(specFile, spec);
@@ -95,12 +99,18 @@ export async function buildFixtures(topdir: string, compressors: readonly Compre
       [
         '-bb',
         '--quiet',
-        '--define', `_topdir ${topdir}`,
-        '--define', `_rpmdir ${rpmdir}`,
-        '--define', `_binary_payload ${payloadSettings[compressor]}`,
-        '--define', '__os_install_post %{nil}',
-        '--define', 'debug_package %{nil}',
-        '--define', '_build_id_links none',
+        '--define',
+        `_topdir ${topdir}`,
+        '--define',
+        `_rpmdir ${rpmdir}`,
+        '--define',
+        `_binary_payload ${payloadSettings[compressor]}`,
+        '--define',
+        '__os_install_post %{nil}',
+        '--define',
+        'debug_package %{nil}',
+        '--define',
+        '_build_id_links none',
         specFile,
       ],
       { env: { SOURCE_DATE_EPOCH: '1700000000', LC_ALL: 'C.UTF-8' }, timeout: 120_000 },

@@ -15,10 +15,14 @@ const work = await mkdtemp(join(tmpdir(), 'rpm-extract-bin-'));
 afterAll(() => rm(work, { recursive: true, force: true }));
 
 it('imports neither zod nor @distroforge/core', () => {
-  const imports = [...readFileSync(bin, 'utf8').matchAll(/^import .* from ['"]([^'"]+)['"];?$|import\(['"]([^'"]+)['"]\)/gm)].map((m) => m[1] ?? m[2]);
+  const imports = [
+    ...readFileSync(bin, 'utf8').matchAll(/^import .* from ['"]([^'"]+)['"];?$|import\(['"]([^'"]+)['"]\)/gm),
+  ].map((m) => m[1] ?? m[2]);
   expect(imports.length).toBeGreaterThan(0);
   // Node's own modules, and execa (loaded on first use, for the xz/zstd/bzip2 tools), only.
-  expect([...new Set(imports.filter((name) => !builtinModules.includes(name!.replace(/^node:/, ''))))]).toEqual(['execa']);
+  expect([...new Set(imports.filter((name) => !builtinModules.includes(name!.replace(/^node:/, ''))))]).toEqual([
+    'execa',
+  ]);
 });
 
 it('extracts and verifies a corpus package, and fails on a corrupt one with its error code', async () => {

@@ -17,7 +17,11 @@ afterAll(async () => {
 async function run(...argv: string[]) {
   let stdout = '';
   let stderr = '';
-  const code = await main(argv, (s) => (stdout += s), (s) => (stderr += s));
+  const code = await main(
+    argv,
+    (s) => (stdout += s),
+    (s) => (stderr += s),
+  );
   return { code, stdout, stderr };
 }
 
@@ -33,7 +37,10 @@ describe('rpm-extract command line', () => {
     for (const [argv, said] of [
       [[file, '--lst'], "ERR_USAGE: unknown flag '--lst'\n  hint: did you mean --list?\n"],
       [[file, '--no-verfy'], "ERR_USAGE: unknown flag '--no-verfy'\n  hint: did you mean --no-verify?\n"],
-      [[file, 'other.rpm'], "ERR_USAGE: unexpected argument 'other.rpm': this command takes one FILE.rpm\n  hint: quote an argument that contains spaces; see --help\n"],
+      [
+        [file, 'other.rpm'],
+        "ERR_USAGE: unexpected argument 'other.rpm': this command takes one FILE.rpm\n  hint: quote an argument that contains spaces; see --help\n",
+      ],
     ] as const) {
       const r = await run(...argv);
       expect(r.code, argv.join(' ')).toBe(2);

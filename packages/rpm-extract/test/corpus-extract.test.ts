@@ -59,7 +59,9 @@ describe('corpus: verification matches rpm -K, extraction matches the digests', 
           expect(readlinkSync(onDisk)).toBe(line.link);
           expect(lstatSync(onDisk).isSymbolicLink()).toBe(true);
         }
-        const entry = result.manifest.entries.find((e) => e.path === (line.path.startsWith('/') ? line.path : `/${line.path}`));
+        const entry = result.manifest.entries.find(
+          (e) => e.path === (line.path.startsWith('/') ? line.path : `/${line.path}`),
+        );
         expect(entry, line.path).toMatchObject({ user: line.user, group: line.group, mode: mode & 0o7777 });
       }
       expect(result.checks.every((c) => c.ok)).toBe(true);

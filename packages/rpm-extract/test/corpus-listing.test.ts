@@ -46,7 +46,8 @@ describe('corpus: listing and header fields match rpm 4.18', () => {
       const pkg = await readRpm(join(corpusDir, name));
       const want = parseHeaderFile(expected(name, 'header')!);
       const none = (v: string | number | undefined) => (v === undefined ? '(none)' : String(v));
-      const dep = (d: { name: string; comparison: string; version: string }) => `${d.name} ${d.comparison} ${d.version}`;
+      const dep = (d: { name: string; comparison: string; version: string }) =>
+        `${d.name} ${d.comparison} ${d.version}`;
       expect({
         name: [pkg.name],
         epoch: [none(pkg.epoch)],

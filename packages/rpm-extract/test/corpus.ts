@@ -38,7 +38,18 @@ export function parseDump(text: string): DumpLine[] {
       const parts = line.split(' ');
       const tail = parts.slice(-10);
       const path = parts.slice(0, -10).join(' ');
-      const [size, mtime, digest, mode, user, group, config, doc, rdev, link] = tail as [string, string, string, string, string, string, string, string, string, string];
+      const [size, mtime, digest, mode, user, group, config, doc, rdev, link] = tail as [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+      ];
       return { path, size: Number(size), mtime: Number(mtime), digest, mode, user, group, config, doc, rdev, link };
     });
 }

@@ -73,7 +73,21 @@ function newcMember(m: CraftedMember, index: number): ArchivePart[] {
     return [head, pad4(head.length), data, pad4(dataLength)];
   }
   const name = Buffer.from(`${m.name}\0`);
-  const fields = [m.ino ?? index + 1, m.mode, 0, 0, m.nlink ?? 1, 1_700_000_000, m.size ?? dataLength, 0, 0, 0, 0, m.nameSize ?? name.length, 0];
+  const fields = [
+    m.ino ?? index + 1,
+    m.mode,
+    0,
+    0,
+    m.nlink ?? 1,
+    1_700_000_000,
+    m.size ?? dataLength,
+    0,
+    0,
+    0,
+    0,
+    m.nameSize ?? name.length,
+    0,
+  ];
   const head = Buffer.from(`070701${fields.map((f) => (f >>> 0).toString(16).padStart(8, '0')).join('')}`, 'latin1');
   return [head, name, pad4(head.length + name.length), data, pad4(dataLength)];
 }
@@ -105,7 +119,11 @@ async function gzipParts(parts: ArchivePart[]): Promise<Buffer> {
   return Buffer.concat(out);
 }
 
-async function compress(members: CraftedMember[], compression: CraftedCompression, mutate = (archive: Buffer) => archive): Promise<Buffer> {
+async function compress(
+  members: CraftedMember[],
+  compression: CraftedCompression,
+  mutate = (archive: Buffer) => archive,
+): Promise<Buffer> {
   if (members.some((m) => m.zeros !== undefined)) {
     if (compression !== 'gzip') throw new Error('zero-run members are written with gzip only');
     return gzipParts(archiveParts(members));
@@ -130,8 +148,14 @@ export function defaultMembers(files: CraftedFile[], stripped = false): CraftedM
   });
   return files.flatMap((f, i) => {
     if (f.ghost) return [];
-    const shared = f.inode !== undefined && files.filter((g) => g.inode === f.inode && (g.mode & 0o170000) === S_IFREG).length > 1;
-    const data = (f.mode & 0o170000) === S_IFLNK ? (f.linkTo ?? '') : shared && lastOfInode.get(f.inode!) !== i ? undefined : f.data;
+    const shared =
+      f.inode !== undefined && files.filter((g) => g.inode === f.inode && (g.mode & 0o170000) === S_IFREG).length > 1;
+    const data =
+      (f.mode & 0o170000) === S_IFLNK
+        ? (f.linkTo ?? '')
+        : shared && lastOfInode.get(f.inode!) !== i
+          ? undefined
+          : f.data;
     return [{ name: `.${f.path}`, mode: f.mode, data, index: stripped ? i : undefined }];
   });
 }
@@ -148,10 +172,18 @@ export function craftedHeader(files: CraftedFile[], algorithm: 'md5' | 'sha256',
     { tag: 1004, type: 9, value: ['crafted package'] },
     { tag: 1021, type: 6, value: 'linux' },
     { tag: 1022, type: 6, value: 'noarch' },
-    { tag: 1028, type: 4, value: files.map((f) => f.size ?? (isLink(f) ? Buffer.byteLength(f.linkTo ?? '') : bytes(f.data).length)) },
+    {
+      tag: 1028,
+      type: 4,
+      value: files.map((f) => f.size ?? (isLink(f) ? Buffer.byteLength(f.linkTo ?? '') : bytes(f.data).length)),
+    },
     { tag: 1030, type: 3, value: files.map((f) => f.mode) },
     { tag: 1034, type: 4, value: files.map(() => 1_700_000_000) },
-    { tag: 1035, type: 8, value: files.map((f) => f.digest ?? (isFile(f) ? fileDigest(algorithm, bytes(f.data)) : '')) },
+    {
+      tag: 1035,
+      type: 8,
+      value: files.map((f) => f.digest ?? (isFile(f) ? fileDigest(algorithm, bytes(f.data)) : '')),
+    },
     { tag: 1036, type: 8, value: files.map((f) => f.linkTo ?? '') },
     { tag: 1037, type: 4, value: files.map((f) => (f.ghost ? 1 << 6 : 0)) },
     { tag: 1039, type: 8, value: files.map(() => 'root') },
@@ -170,10 +202,17 @@ export function craftedHeader(files: CraftedFile[], algorithm: 'md5' | 'sha256',
 /** A complete package whose header, payload and size digests all match its (hostile) contents. */
 export async function craftRpm(options: CraftOptions): Promise<Buffer> {
   const algorithm = options.digestAlgorithm ?? 'sha256';
-  const payload = await compress(options.members ?? defaultMembers(options.files, options.stripped), options.compression ?? 'gzip', options.mutateArchive);
+  const payload = await compress(
+    options.members ?? defaultMembers(options.files, options.stripped),
+    options.compression ?? 'gzip',
+    options.mutateArchive,
+  );
   const extra: TestTag[] = [{ tag: 1125, type: 6, value: options.compression ?? 'gzip' }];
   if (options.payloadDigest ?? true) {
-    extra.push({ tag: 5092, type: 8, value: [createHash('sha256').update(payload).digest('hex')] }, { tag: 5093, type: 4, value: [8] });
+    extra.push(
+      { tag: 5092, type: 8, value: [createHash('sha256').update(payload).digest('hex')] },
+      { tag: 5093, type: 4, value: [8] },
+    );
   }
   const header = craftedHeader(options.files, algorithm, extra);
   const signature = buildHeader(

@@ -48,7 +48,11 @@ async function rssGrowth(fn: () => Promise<unknown>): Promise<number> {
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await main(argv, (s) => void (out += s), (s) => void (err += s));
+  const code = await main(
+    argv,
+    (s) => void (out += s),
+    (s) => void (err += s),
+  );
   return { code, out, err };
 }
 
@@ -74,7 +78,12 @@ describe('a symlink target of 1 GiB (gzip of zeros: a package of a few MB)', () 
 
   it('declared in the header: read, list, verify and extract all refuse it (ERR_RPM_LIMIT_EXCEEDED) within 256 MiB of RSS', async () => {
     const growth = await rssGrowth(async () => {
-      for (const attempt of [readRpm(consistent), listRpm(consistent), verifyRpm(consistent), extractRpm(consistent, join(work, 'declared'))]) {
+      for (const attempt of [
+        readRpm(consistent),
+        listRpm(consistent),
+        verifyRpm(consistent),
+        extractRpm(consistent, join(work, 'declared')),
+      ]) {
         const error = await failure(attempt);
         expect(error.code).toBe('ERR_RPM_LIMIT_EXCEEDED');
         expect(error.message).toContain('/l');
@@ -118,20 +127,26 @@ describe('symlink targets at PATH_MAX', () => {
     { bytes: 4096, where: 'header', refused: 'ERR_RPM_LIMIT_EXCEEDED' },
     { bytes: 4096, where: 'payload', refused: 'ERR_RPM_LIMIT_EXCEEDED' },
   ];
-  it.each(cases.map((c) => ({ ...c, outcome: c.refused ?? 'extracted, readlink gives it back' })))('$bytes bytes, named by the $where: $outcome', async ({ bytes, where, refused }) => {
-    const linkTo = target(bytes);
-    // From the payload: FILELINKTOS empty, FILESIZES honest, the member carries the target.
-    const file: CraftedFile = where === 'header' ? { path: '/l', mode: S_IFLNK | 0o777, linkTo } : { path: '/l', mode: S_IFLNK | 0o777, linkTo: '', size: 4000 };
-    const members = where === 'header' ? undefined : [{ name: './l', mode: S_IFLNK | 0o777, data: linkTo }];
-    const rpm = await craftRpm({ files: [file], members });
-    const dir = join(work, `link-${bytes}-${where}`);
-    if (refused) {
-      expect((await failure(extractRpm(rpm, dir))).code).toBe(refused);
-    } else {
-      await extractRpm(rpm, dir);
-      expect(readlinkSync(join(dir, 'l'))).toBe(linkTo);
-    }
-  });
+  it.each(cases.map((c) => ({ ...c, outcome: c.refused ?? 'extracted, readlink gives it back' })))(
+    '$bytes bytes, named by the $where: $outcome',
+    async ({ bytes, where, refused }) => {
+      const linkTo = target(bytes);
+      // From the payload: FILELINKTOS empty, FILESIZES honest, the member carries the target.
+      const file: CraftedFile =
+        where === 'header'
+          ? { path: '/l', mode: S_IFLNK | 0o777, linkTo }
+          : { path: '/l', mode: S_IFLNK | 0o777, linkTo: '', size: 4000 };
+      const members = where === 'header' ? undefined : [{ name: './l', mode: S_IFLNK | 0o777, data: linkTo }];
+      const rpm = await craftRpm({ files: [file], members });
+      const dir = join(work, `link-${bytes}-${where}`);
+      if (refused) {
+        expect((await failure(extractRpm(rpm, dir))).code).toBe(refused);
+      } else {
+        await extractRpm(rpm, dir);
+        expect(readlinkSync(join(dir, 'l'))).toBe(linkTo);
+      }
+    },
+  );
 });
 
 describe('file paths', () => {
@@ -147,7 +162,8 @@ describe('file paths', () => {
 
   it('thousands of files below one 4000-byte directory (a small header naming megabytes of paths) are refused; 200 are read', async () => {
     const dir = `/${'d'.repeat(3998)}/`;
-    const files = (n: number) => Array.from({ length: n }, (_, i): CraftedFile => ({ path: `${dir}${i}`, mode: S_IFDIR | 0o755 }));
+    const files = (n: number) =>
+      Array.from({ length: n }, (_, i): CraftedFile => ({ path: `${dir}${i}`, mode: S_IFDIR | 0o755 }));
     const few = await craftRpm({ files: files(200) });
     expect((await readRpm(few)).files).toHaveLength(200);
     const many = await craftRpm({ files: files(4000) });
@@ -160,17 +176,28 @@ describe('file paths', () => {
 
 describe('payload archive names', () => {
   it.each([
-    { label: 'a 5000-byte member name', member: { name: `./${'n'.repeat(4998)}`, mode: S_IFREG | 0o644, data: 'x' }, value: 5001 },
-    { label: 'a namesize field of 2^31 over a short name', member: { name: './f', mode: S_IFREG | 0o644, data: 'x', nameSize: 2 ** 31 }, value: 2 ** 31 },
-  ])('$label is ERR_RPM_LIMIT_EXCEEDED for extraction and a failed payload check for verify', async ({ member, value }) => {
-    const rpm = await craftRpm({ files: [{ path: '/f', mode: S_IFREG | 0o644, data: 'x' }], members: [member] });
-    const error = await failure(extractRpm(rpm, join(work, `name-${value}`), { verify: false }));
-    expect(error.code).toBe('ERR_RPM_LIMIT_EXCEEDED');
-    expect(error.value).toBe(value);
-    const verdict = await verifyRpm(rpm);
-    expect(verdict.ok).toBe(false);
-    expect(verdict.checks.find((c) => c.name === 'payload')?.actual).toMatch(/^ERR_RPM_LIMIT_EXCEEDED/);
-  });
+    {
+      label: 'a 5000-byte member name',
+      member: { name: `./${'n'.repeat(4998)}`, mode: S_IFREG | 0o644, data: 'x' },
+      value: 5001,
+    },
+    {
+      label: 'a namesize field of 2^31 over a short name',
+      member: { name: './f', mode: S_IFREG | 0o644, data: 'x', nameSize: 2 ** 31 },
+      value: 2 ** 31,
+    },
+  ])(
+    '$label is ERR_RPM_LIMIT_EXCEEDED for extraction and a failed payload check for verify',
+    async ({ member, value }) => {
+      const rpm = await craftRpm({ files: [{ path: '/f', mode: S_IFREG | 0o644, data: 'x' }], members: [member] });
+      const error = await failure(extractRpm(rpm, join(work, `name-${value}`), { verify: false }));
+      expect(error.code).toBe('ERR_RPM_LIMIT_EXCEEDED');
+      expect(error.value).toBe(value);
+      const verdict = await verifyRpm(rpm);
+      expect(verdict.ok).toBe(false);
+      expect(verdict.checks.find((c) => c.name === 'payload')?.actual).toMatch(/^ERR_RPM_LIMIT_EXCEEDED/);
+    },
+  );
 });
 
 describe('header structure', () => {
@@ -202,7 +229,12 @@ describe('header structure', () => {
       header.writeInt32BE(0, at + 8);
       header.writeUInt32BE(dataSize, at + 12);
     }
-    const rpm = buildPackage('overlap-1-1', header, buildHeader([{ tag: 1000, type: 6, value: 'x' }], 63), Buffer.alloc(0));
+    const rpm = buildPackage(
+      'overlap-1-1',
+      header,
+      buildHeader([{ tag: 1000, type: 6, value: 'x' }], 63),
+      Buffer.alloc(0),
+    );
     const error = await failure(readRpm(rpm));
     expect(error.code).toBe('ERR_RPM_HEADER_OVERFLOW');
     expect(error.message).toMatch(/overlap/);

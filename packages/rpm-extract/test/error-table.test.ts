@@ -12,6 +12,8 @@ import { rpmError } from '../src/errors.js';
 
 it("the README's error table matches the code list and its hints", async () => {
   const own = { codes: rpmErrorCodes, hint: (code: string) => rpmError(code as RpmErrorCode, '').hint, exports: rpm };
-  const through = [{ codes: coreErrorCodes, hint: (code: string) => coreError(code as CoreErrorCode, '').hint, exports: core }];
+  const through = [
+    { codes: coreErrorCodes, hint: (code: string) => coreError(code as CoreErrorCode, '').hint, exports: core },
+  ];
   expect(await readmeErrorTableProblems(join(import.meta.dirname, '..'), own, through)).toEqual([]);
 });

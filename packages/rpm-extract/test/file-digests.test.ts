@@ -22,7 +22,11 @@ async function cliVerify(rpm: Buffer, name: string): Promise<{ code: number; out
   const file = join(work, `${name}.rpm`);
   writeFileSync(file, rpm);
   let out = '';
-  const code = await main([file, '--verify'], (s) => void (out += s), () => undefined);
+  const code = await main(
+    [file, '--verify'],
+    (s) => void (out += s),
+    () => undefined,
+  );
   return { code, out };
 }
 
@@ -31,26 +35,36 @@ describe('a file whose contents do not match the header digest', () => {
     { path: '/opt/d', mode: S_IFDIR | 0o755 },
     { path: '/opt/d/good', mode: S_IFREG | 0o644, data: 'good\n' },
     // The digest of other contents, in the header's algorithm.
-    { path: '/opt/d/lying', mode: S_IFREG | 0o644, data: 'evil\n', digest: algorithm === 'md5' ? 'd'.repeat(32) : 'd'.repeat(64) },
+    {
+      path: '/opt/d/lying',
+      mode: S_IFREG | 0o644,
+      data: 'evil\n',
+      digest: algorithm === 'md5' ? 'd'.repeat(32) : 'd'.repeat(64),
+    },
   ];
-  const cases = ['md5', 'sha256'].flatMap((algorithm) => [true, false].map((payloadDigest) => ({ algorithm: algorithm as 'md5' | 'sha256', payloadDigest })));
+  const cases = ['md5', 'sha256'].flatMap((algorithm) =>
+    [true, false].map((payloadDigest) => ({ algorithm: algorithm as 'md5' | 'sha256', payloadDigest })),
+  );
 
-  it.each(cases)('$algorithm file digests, payload digest $payloadDigest: default extraction refuses it naming the file, verify reports it', async ({ algorithm, payloadDigest }) => {
-    const rpm = await craftRpm({ files: files(algorithm), digestAlgorithm: algorithm, payloadDigest });
-    const target = join(work, `lying-${algorithm}-${payloadDigest}`);
-    const error = await extractRpm(rpm, target).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(RpmError);
-    expect((error as RpmError).code).toBe('ERR_RPM_DIGEST_MISMATCH');
-    expect((error as RpmError).message).toMatch(/^\/opt\/d\/lying: contents digest/);
-    expect(existsSync(target)).toBe(false);
+  it.each(cases)(
+    '$algorithm file digests, payload digest $payloadDigest: default extraction refuses it naming the file, verify reports it',
+    async ({ algorithm, payloadDigest }) => {
+      const rpm = await craftRpm({ files: files(algorithm), digestAlgorithm: algorithm, payloadDigest });
+      const target = join(work, `lying-${algorithm}-${payloadDigest}`);
+      const error = await extractRpm(rpm, target).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RpmError);
+      expect((error as RpmError).code).toBe('ERR_RPM_DIGEST_MISMATCH');
+      expect((error as RpmError).message).toMatch(/^\/opt\/d\/lying: contents digest/);
+      expect(existsSync(target)).toBe(false);
 
-    const verdict = await verifyRpm(rpm);
-    expect(verdict.ok).toBe(false);
-    expect(verdict.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['file:/opt/d/lying', 'files']);
-    const { code, out } = await cliVerify(rpm, `lying-${algorithm}-${payloadDigest}`);
-    expect(code).toBe(1);
-    expect(out).toMatch(/^file:\/opt\/d\/lying: BAD/m);
-  });
+      const verdict = await verifyRpm(rpm);
+      expect(verdict.ok).toBe(false);
+      expect(verdict.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['file:/opt/d/lying', 'files']);
+      const { code, out } = await cliVerify(rpm, `lying-${algorithm}-${payloadDigest}`);
+      expect(code).toBe(1);
+      expect(out).toMatch(/^file:\/opt\/d\/lying: BAD/m);
+    },
+  );
 
   it('the same package with the right digest extracts (control)', async () => {
     const honest = files('sha256').map((f) => ({ ...f, digest: undefined }));
@@ -84,7 +98,11 @@ describe('a file the header lists but the payload lacks', () => {
   });
 
   it('a %ghost, a directory, or a hard link whose set arrived may be absent: verify passes and extraction creates them (control)', async () => {
-    const files: CraftedFile[] = [...listed.filter((f) => f.path !== '/opt/d/absent'), { path: '/opt/d/link1', mode: S_IFREG | 0o644, data: 'x\n', inode: 50 }, { path: '/opt/d/link2', mode: S_IFREG | 0o644, data: 'x\n', inode: 50 }];
+    const files: CraftedFile[] = [
+      ...listed.filter((f) => f.path !== '/opt/d/absent'),
+      { path: '/opt/d/link1', mode: S_IFREG | 0o644, data: 'x\n', inode: 50 },
+      { path: '/opt/d/link2', mode: S_IFREG | 0o644, data: 'x\n', inode: 50 },
+    ];
     const members = defaultMembers(files).filter((m) => m.name !== './opt/d' && m.name !== './opt/d/link1');
     const rpm = await craftRpm({ files, members });
     expect((await verifyRpm(rpm)).ok).toBe(true);

@@ -6,7 +6,16 @@ import { join } from 'node:path';
 import { isDistroforgeError } from '@distroforge/core';
 import { extractRpm, readRpm, rpmErrorCodes, verifyRpm } from '@distroforge/rpm-extract';
 import { corpusDir } from './corpus.js';
-import { craftRpm, defaultMembers, S_IFDIR, S_IFLNK, S_IFREG, type CraftedCompression, type CraftedFile, type CraftOptions } from './crafted-rpm.js';
+import {
+  craftRpm,
+  defaultMembers,
+  S_IFDIR,
+  S_IFLNK,
+  S_IFREG,
+  type CraftedCompression,
+  type CraftedFile,
+  type CraftOptions,
+} from './crafted-rpm.js';
 import { prng } from './prng.js';
 
 // Seeded random mutations of valid packages (several compressors, newc and stripped archives, a
@@ -29,7 +38,15 @@ let sentinelDir: string;
 function sentinelState() {
   const file = statSync(sentinelFile);
   const dir = statSync(sentinelDir);
-  return { content: readFileSync(sentinelFile, 'utf8'), fileMode: file.mode, fileMtime: file.mtimeMs, dirMode: dir.mode, dirMtime: dir.mtimeMs, dirEntries: readdirSync(sentinelDir), work: readdirSync(work).sort() };
+  return {
+    content: readFileSync(sentinelFile, 'utf8'),
+    fileMode: file.mode,
+    fileMtime: file.mtimeMs,
+    dirMode: dir.mode,
+    dirMtime: dir.mtimeMs,
+    dirEntries: readdirSync(sentinelDir),
+    work: readdirSync(work).sort(),
+  };
 }
 
 /** A package with a bit of everything, its symlinks pointing at the sentinels outside the target. */
@@ -113,7 +130,8 @@ function mutate(base: Base, random: () => number): Mutation {
           return out;
         }
         if (kind === 'archive flips') {
-          for (let i = 0; i < 1 + Math.floor(r[0]! * 3); i++) out[Math.floor(r[i + 1]! * out.length)] = Math.floor(r[3]! * 256);
+          for (let i = 0; i < 1 + Math.floor(r[0]! * 3); i++)
+            out[Math.floor(r[i + 1]! * out.length)] = Math.floor(r[3]! * 256);
           return out;
         }
         // A run of the archive copied over another place (a member header repeated, a name moved).
@@ -181,14 +199,27 @@ afterAll(async () => {
 
 describe('fuzz: seeded mutations of valid packages', () => {
   it(`${rounds} mutations: only typed errors, nothing outside the target, RSS under ${rssBound / 2 ** 20} MiB`, async () => {
-    const bases: Base[] = [{ name: 'rpmbuild hello (gzip)', bytes: readFileSync(join(corpusDir, 'hello-2.0-1.x86_64.rpm')), weight: 2 }];
-    const compressors: Array<[CraftedCompression, number]> = [['gzip', 3], ['identity', 3], ['xz', 1], ['zstd', 1], ['bzip2', 1]];
+    const bases: Base[] = [
+      { name: 'rpmbuild hello (gzip)', bytes: readFileSync(join(corpusDir, 'hello-2.0-1.x86_64.rpm')), weight: 2 },
+    ];
+    const compressors: Array<[CraftedCompression, number]> = [
+      ['gzip', 3],
+      ['identity', 3],
+      ['xz', 1],
+      ['zstd', 1],
+      ['bzip2', 1],
+    ];
     for (const [compression, weight] of compressors) {
       const craft: CraftOptions = { files: baseFiles(), compression };
       bases.push({ name: `crafted ${compression}`, bytes: await craftRpm(craft), craft, weight });
     }
     const stripped: CraftOptions = { files: baseFiles(), stripped: true, digestAlgorithm: 'md5' };
-    bases.push({ name: 'crafted stripped gzip, md5 file digests', bytes: await craftRpm(stripped), craft: stripped, weight: 2 });
+    bases.push({
+      name: 'crafted stripped gzip, md5 file digests',
+      bytes: await craftRpm(stripped),
+      craft: stripped,
+      weight: 2,
+    });
     // Every base is valid to begin with.
     for (const base of bases) expect((await verifyRpm(base.bytes)).ok, base.name).toBe(true);
 
@@ -220,7 +251,8 @@ describe('fuzz: seeded mutations of valid packages', () => {
               await attempt();
             } catch (error) {
               if (!isDistroforgeError(error)) throw new Error(`${what}: untyped ${String(error)}`, { cause: error });
-              if (!(rpmErrorCodes as readonly string[]).includes(error.code)) throw new Error(`${what}: code ${error.code} is not one of rpm-extract's`, { cause: error });
+              if (!(rpmErrorCodes as readonly string[]).includes(error.code))
+                throw new Error(`${what}: code ${error.code} is not one of rpm-extract's`, { cause: error });
               code = error.code;
             }
             outcomes.set(`${what} ${code}`, (outcomes.get(`${what} ${code}`) ?? 0) + 1);
@@ -232,7 +264,10 @@ describe('fuzz: seeded mutations of valid packages', () => {
           peak = Math.max(peak, process.memoryUsage().rss);
           expect(peak).toBeLessThan(rssBound);
         } catch (error) {
-          throw new Error(`fuzz seed ${seed} (RPM_FUZZ_SEED=${seed}), round ${round}, ${base.name}, ${mutation.kind}, verify ${verify}: ${(error as Error).message}`, { cause: error });
+          throw new Error(
+            `fuzz seed ${seed} (RPM_FUZZ_SEED=${seed}), round ${round}, ${base.name}, ${mutation.kind}, verify ${verify}: ${(error as Error).message}`,
+            { cause: error },
+          );
         }
       }
     } finally {
@@ -240,8 +275,15 @@ describe('fuzz: seeded mutations of valid packages', () => {
     }
     const seconds = (performance.now() - started) / 1000;
     // Figures for the record (not asserted: timing depends on the machine).
-    console.log(`fuzz seed ${seed}: ${rounds} mutations in ${seconds.toFixed(1)} s, peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`);
-    console.log([...outcomes].sort().map(([k, n]) => `  ${k}: ${n}`).join('\n'));
+    console.log(
+      `fuzz seed ${seed}: ${rounds} mutations in ${seconds.toFixed(1)} s, peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`,
+    );
+    console.log(
+      [...outcomes]
+        .sort()
+        .map(([k, n]) => `  ${k}: ${n}`)
+        .join('\n'),
+    );
     // The mutations reach extraction's own checks, not only the header's.
     expect([...outcomes.keys()].some((k) => k.startsWith('extract ERR_RPM_BAD_PAYLOAD'))).toBe(true);
     expect(outcomes.get('extract ok') ?? 0).toBeGreaterThan(0);

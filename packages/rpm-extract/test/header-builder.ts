@@ -27,7 +27,8 @@ export function buildHeader(tags: TestTag[], region?: number): Buffer {
     let bytes: Buffer;
     let n: number;
     if (t.type === 6) [bytes, n] = [Buffer.from(`${t.value}\0`), 1];
-    else if (t.type === 8 || t.type === 9) [bytes, n] = [Buffer.from(t.value.map((s) => `${s}\0`).join('')), t.value.length];
+    else if (t.type === 8 || t.type === 9)
+      [bytes, n] = [Buffer.from(t.value.map((s) => `${s}\0`).join('')), t.value.length];
     else if (t.type === 7) [bytes, n] = [t.value, t.value.length];
     else {
       const width = t.type === 3 ? 2 : t.type === 4 ? 4 : 8;

@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,7 +64,12 @@ afterAll(async () => {
 
 const reg = (path: string, data: string, inode?: number): CraftedFile => ({ path, mode: S_IFREG | 0o644, data, inode });
 const dir = (path: string, mode = 0o755): CraftedFile => ({ path, mode: S_IFDIR | mode });
-const link = (path: string, linkTo: string, inode?: number): CraftedFile => ({ path, mode: S_IFLNK | 0o777, linkTo, inode });
+const link = (path: string, linkTo: string, inode?: number): CraftedFile => ({
+  path,
+  mode: S_IFLNK | 0o777,
+  linkTo,
+  inode,
+});
 const member = (name: string, mode: number, data?: string, nlink = 1): CraftedMember => ({ name, mode, data, nlink });
 
 interface Case {
@@ -71,19 +85,31 @@ const cases: Case[] = [
   {
     name: 'hard-link member a, then a again as a symlink to a host file, then b of the same inode with data (header lists /a twice)',
     files: () => [{ ...reg('/a', 'owned\n', 9) }, link('/a', sentinelFile), reg('/b', 'owned\n', 9)],
-    members: () => [member('./a', S_IFREG | 0o644, undefined, 2), member('./a', S_IFLNK | 0o777, sentinelFile), member('./b', S_IFREG | 0o644, 'owned\n', 2)],
+    members: () => [
+      member('./a', S_IFREG | 0o644, undefined, 2),
+      member('./a', S_IFLNK | 0o777, sentinelFile),
+      member('./b', S_IFREG | 0o644, 'owned\n', 2),
+    ],
     refused: 'ERR_RPM_UNSAFE_PATH',
   },
   {
     name: 'hard-link member a, then a again as a symlink to a host file, then b of the same inode with data (payload only)',
     files: () => [reg('/a', 'owned\n', 9), reg('/b', 'owned\n', 9)],
-    members: () => [member('./a', S_IFREG | 0o644, undefined, 2), member('./a', S_IFLNK | 0o777, sentinelFile), member('./b', S_IFREG | 0o644, 'owned\n', 2)],
+    members: () => [
+      member('./a', S_IFREG | 0o644, undefined, 2),
+      member('./a', S_IFLNK | 0o777, sentinelFile),
+      member('./b', S_IFREG | 0o644, 'owned\n', 2),
+    ],
     refused: 'ERR_RPM_BAD_PAYLOAD',
   },
   {
     name: 'b of a hard-link set first with data, then a symlink a to a host file, then a as the empty link',
     files: () => [reg('/a', 'owned\n', 9), reg('/b', 'owned\n', 9)],
-    members: () => [member('./b', S_IFREG | 0o644, 'owned\n', 2), member('./a', S_IFLNK | 0o777, sentinelFile), member('./a', S_IFREG | 0o644, undefined, 2)],
+    members: () => [
+      member('./b', S_IFREG | 0o644, 'owned\n', 2),
+      member('./a', S_IFLNK | 0o777, sentinelFile),
+      member('./a', S_IFREG | 0o644, undefined, 2),
+    ],
     refused: 'ERR_RPM_BAD_PAYLOAD',
   },
   {
@@ -111,7 +137,11 @@ const cases: Case[] = [
   {
     name: 'a directory, then a symlink replacing it, then a file under it (payload only)',
     files: () => [dir('/d'), reg('/d/x', 'owned\n')],
-    members: () => [member('./d', S_IFDIR | 0o755), member('./d', S_IFLNK | 0o777, sentinelDir), member('./d/x', S_IFREG | 0o644, 'owned\n')],
+    members: () => [
+      member('./d', S_IFDIR | 0o755),
+      member('./d', S_IFLNK | 0o777, sentinelDir),
+      member('./d/x', S_IFREG | 0o644, 'owned\n'),
+    ],
     refused: 'ERR_RPM_BAD_PAYLOAD',
   },
   {
@@ -188,7 +218,11 @@ const cases: Case[] = [
   {
     name: 'a regular file replacing a directory (payload only)',
     files: () => [dir('/d'), reg('/d/f', 'x\n')],
-    members: () => [member('./d', S_IFDIR | 0o755), member('./d/f', S_IFREG | 0o644, 'x\n'), member('./d', S_IFREG | 0o644, 'owned\n')],
+    members: () => [
+      member('./d', S_IFDIR | 0o755),
+      member('./d/f', S_IFREG | 0o644, 'x\n'),
+      member('./d', S_IFREG | 0o644, 'owned\n'),
+    ],
     refused: 'ERR_RPM_BAD_PAYLOAD',
   },
   {
@@ -243,7 +277,9 @@ describe('hostile trees: refused typed or extracted inside the target; host file
             expect(outcome, String(outcome)).not.toBeInstanceOf(Error);
             c.check!(target);
           }
-          expect(await readdir(join(work, 'targets'))).toEqual(expect.not.arrayContaining([expect.stringMatching(/^\./)]));
+          expect(await readdir(join(work, 'targets'))).toEqual(
+            expect.not.arrayContaining([expect.stringMatching(/^\./)]),
+          );
           expect(sentinelState()).toEqual(before);
         });
       }
@@ -256,7 +292,9 @@ describe('merging into a root that already holds symlinks to host paths', () => 
     const target = join(work, 'targets', 'merge-abs');
     await mkdir(join(target, sentinelDir), { recursive: true });
     symlinkSync(sentinelDir, join(target, 'lnk'));
-    await extractRpm(await craftRpm({ files: [dir('/lnk', 0o777), reg('/lnk/x', 'inside\n')] }), target, { merge: true });
+    await extractRpm(await craftRpm({ files: [dir('/lnk', 0o777), reg('/lnk/x', 'inside\n')] }), target, {
+      merge: true,
+    });
     expect(readFileSync(join(target, sentinelDir, 'x'), 'utf8')).toBe('inside\n');
     expect(statSync(join(target, sentinelDir)).mode & 0o7777).toBe(0o777);
     expect(sentinelState()).toEqual(before);
@@ -266,7 +304,9 @@ describe('merging into a root that already holds symlinks to host paths', () => 
     const target = join(work, 'targets', 'merge-abs-missing');
     await mkdir(target);
     symlinkSync(sentinelDir, join(target, 'lnk'));
-    const error = await extractRpm(await craftRpm({ files: [dir('/lnk', 0o777), reg('/lnk/x', 'owned\n')] }), target, { merge: true }).catch((e: unknown) => e);
+    const error = await extractRpm(await craftRpm({ files: [dir('/lnk', 0o777), reg('/lnk/x', 'owned\n')] }), target, {
+      merge: true,
+    }).catch((e: unknown) => e);
     expect((error as RpmError).code).toBe('ERR_RPM_WRITE');
     expect(sentinelState()).toEqual(before);
   });

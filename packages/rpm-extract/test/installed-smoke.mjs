@@ -17,12 +17,29 @@ try {
     'Name: smoke\nVersion: 1\nRelease: 1\nSummary: smoke\nLicense: MIT\nBuildArch: noarch\n%description\nsmoke\n' +
       '%install\nmkdir -p %{buildroot}/opt/smoke\nprintf hi > %{buildroot}/opt/smoke/hi\nln -s hi %{buildroot}/opt/smoke/link\n%files\n/opt/smoke\n',
   );
-  await execa('rpmbuild', ['-bb', '--quiet', '--define', `_topdir ${top}`, '--define', '_binary_payload w9.xzdio', '--define', '__os_install_post %{nil}', spec]);
+  await execa('rpmbuild', [
+    '-bb',
+    '--quiet',
+    '--define',
+    `_topdir ${top}`,
+    '--define',
+    '_binary_payload w9.xzdio',
+    '--define',
+    '__os_install_post %{nil}',
+    spec,
+  ]);
   const dir = join(top, 'RPMS/noarch');
   const rpm = join(dir, (await readdir(dir))[0]);
   const pkg = await readRpm(rpm);
   assert.equal(pkg.nevra, 'smoke-1-1.noarch');
-  assert.deepEqual((await listRpm(rpm)).map((f) => [f.path, f.type]), [['/opt/smoke', 'dir'], ['/opt/smoke/hi', 'file'], ['/opt/smoke/link', 'symlink']]);
+  assert.deepEqual(
+    (await listRpm(rpm)).map((f) => [f.path, f.type]),
+    [
+      ['/opt/smoke', 'dir'],
+      ['/opt/smoke/hi', 'file'],
+      ['/opt/smoke/link', 'symlink'],
+    ],
+  );
   assert.equal((await verifyRpm(rpm)).ok, true);
   const result = await extractRpm(rpm, join(work, 'root'));
   assert.equal(await readFile(join(work, 'root/opt/smoke/hi'), 'utf8'), 'hi');

@@ -64,7 +64,14 @@ describe('64-bit sizes (large-size header test)', () => {
     expect(pkg.size).toBe(sizes.reduce((a, b) => a + b, 0));
     const { stdout } = await execa('rpm', ['-qp', '--nosignature', '--nodigest', '--dump', file]);
     expect(pkg.files.map((f) => formatDumpLine(f, pkg.fileDigestAlgorithm)).join('\n')).toBe(stdout);
-    const { stdout: longsize } = await execa('rpm', ['-qp', '--nosignature', '--nodigest', '--qf', '%{LONGSIZE}', file]);
+    const { stdout: longsize } = await execa('rpm', [
+      '-qp',
+      '--nosignature',
+      '--nodigest',
+      '--qf',
+      '%{LONGSIZE}',
+      file,
+    ]);
     expect(String(pkg.size)).toBe(longsize);
   });
 

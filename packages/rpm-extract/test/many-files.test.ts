@@ -62,33 +62,37 @@ afterAll(async () => {
 });
 
 describe('a package of many files', () => {
-  it.each([0, 2, undefined])('extracts the same tree as rpm2cpio | cpio -idm with writerThreads %s: contents, modes, mtimes, hard links', async (writerThreads) => {
-    const ours = join(work, `ours-${String(writerThreads)}`);
-    const result = await extractRpm(pkgPath, ours, { writerThreads });
-    expect(result.filesWritten).toBeGreaterThan(fileCount);
-    const theirs = join(work, `theirs-${String(writerThreads)}`);
-    await mkdir(theirs);
-    await execa('sh', ['-c', 'rpm2cpio "$1" | cpio -idm --quiet', 'sh', pkgPath], { cwd: theirs, timeout: 60_000 });
-    const paths = await walk(theirs);
-    expect(await walk(ours)).toEqual(paths);
-    for (const path of paths) {
-      const a = lstatSync(join(ours, path));
-      const b = lstatSync(join(theirs, path));
-      expect(a.mode, path).toBe(b.mode);
-      if (a.isFile()) {
-        expect(a.mtimeMs, path).toBe(b.mtimeMs);
-        expect(readFileSync(join(ours, path)).equals(readFileSync(join(theirs, path))), path).toBe(true);
+  it.each([0, 2, undefined])(
+    'extracts the same tree as rpm2cpio | cpio -idm with writerThreads %s: contents, modes, mtimes, hard links',
+    async (writerThreads) => {
+      const ours = join(work, `ours-${String(writerThreads)}`);
+      const result = await extractRpm(pkgPath, ours, { writerThreads });
+      expect(result.filesWritten).toBeGreaterThan(fileCount);
+      const theirs = join(work, `theirs-${String(writerThreads)}`);
+      await mkdir(theirs);
+      await execa('sh', ['-c', 'rpm2cpio "$1" | cpio -idm --quiet', 'sh', pkgPath], { cwd: theirs, timeout: 60_000 });
+      const paths = await walk(theirs);
+      expect(await walk(ours)).toEqual(paths);
+      for (const path of paths) {
+        const a = lstatSync(join(ours, path));
+        const b = lstatSync(join(theirs, path));
+        expect(a.mode, path).toBe(b.mode);
+        if (a.isFile()) {
+          expect(a.mtimeMs, path).toBe(b.mtimeMs);
+          expect(readFileSync(join(ours, path)).equals(readFileSync(join(theirs, path))), path).toBe(true);
+        }
+        if (a.isSymbolicLink()) expect(readlinkSync(join(ours, path))).toBe(readlinkSync(join(theirs, path)));
       }
-      if (a.isSymbolicLink()) expect(readlinkSync(join(ours, path))).toBe(readlinkSync(join(theirs, path)));
-    }
-    expect(statSync(join(ours, 'opt/m/d3/f3')).mode & 0o7777).toBe(0o751);
-    expect(statSync(join(ours, 'opt/m/d2/hl-b')).ino).toBe(statSync(join(ours, 'opt/m/d1/hl-a')).ino);
-  });
+      expect(statSync(join(ours, 'opt/m/d3/f3')).mode & 0o7777).toBe(0o751);
+      expect(statSync(join(ours, 'opt/m/d2/hl-b')).ino).toBe(statSync(join(ours, 'opt/m/d1/hl-a')).ino);
+    },
+  );
 
   it('refuses a file below a symlink the package created, writes nothing outside, keeps nothing', async () => {
     const patched = Buffer.from(pkg);
     // Move the file of directory `zdr` below `aln` (same length), the symlink to outside.
-    for (let at = patched.indexOf('m/zdr/'); at >= 0; at = patched.indexOf('m/zdr/', at + 1)) patched.write('m/aln/', at, 'latin1');
+    for (let at = patched.indexOf('m/zdr/'); at >= 0; at = patched.indexOf('m/zdr/', at + 1))
+      patched.write('m/aln/', at, 'latin1');
     const target = join(work, 'evil');
     const error = await extractRpm(patched, target, { verify: false, writerThreads: 2 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RpmError);
@@ -114,7 +118,11 @@ describe('threaded small-file writer', () => {
   it('has a thread body that also runs as a module (as in a parent started with --input-type=module)', async () => {
     const dir = join(work, 'esm-body');
     await mkdir(dir);
-    const worker = new Worker(workerSource, { eval: true, execArgv: ['--input-type=module'], workerData: { writeFlags, placeholderFlags } });
+    const worker = new Worker(workerSource, {
+      eval: true,
+      execArgv: ['--input-type=module'],
+      workerData: { writeFlags, placeholderFlags },
+    });
     try {
       const data = new ArrayBuffer(3);
       Buffer.from(data).write('esm');
@@ -122,7 +130,10 @@ describe('threaded small-file writer', () => {
         worker.once('message', resolve);
         worker.once('error', reject);
       });
-      worker.postMessage({ id: 7, files: [{ abs: join(dir, 'f'), offset: 0, size: 3, mode: 0o600, mtime: undefined }], data }, [data]);
+      worker.postMessage(
+        { id: 7, files: [{ abs: join(dir, 'f'), offset: 0, size: 3, mode: 0o600, mtime: undefined }], data },
+        [data],
+      );
       expect(await reply).toEqual({ id: 7 });
     } finally {
       await worker.terminate();
@@ -137,7 +148,14 @@ describe('threaded small-file writer', () => {
     symlinkSync(join(dir, 'victim'), join(dir, 'link'));
     const writer = threadedWriter(2);
     try {
-      const file = (name: string, path: string) => ({ abs: join(dir, name), path, chunks: [Buffer.from('data')], size: 4, mode: 0o644, mtime: 1_700_000_000 });
+      const file = (name: string, path: string) => ({
+        abs: join(dir, name),
+        path,
+        chunks: [Buffer.from('data')],
+        size: 4,
+        mode: 0o644,
+        mtime: 1_700_000_000,
+      });
       await writer.write(file('ok', '/ok'));
       await writer.write(file('link', '/link'));
       const error = await writer.drain().catch((e: unknown) => e);

@@ -11,7 +11,10 @@ it('the README example is the file in examples/ and prints what the README shows
   const readme = await readFile(join(pkg, 'README.md'), 'utf8');
   const source = await readFile(join(pkg, 'examples', 'read-and-extract.mjs'), 'utf8');
   expect(readme).toContain(source.trim());
-  const { stdout } = await execa('node', [join(pkg, 'examples', 'read-and-extract.mjs')], { cwd: pkg, timeout: 60_000 });
+  const { stdout } = await execa('node', [join(pkg, 'examples', 'read-and-extract.mjs')], {
+    cwd: pkg,
+    timeout: 60_000,
+  });
   const shown = /Output:\n\n```\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
   expect(stdout).toBe(shown.trim());
 });

@@ -50,13 +50,22 @@ describe.each(compressors)('rpmbuild package with %s payload', (compressor) => {
     const file = packages[compressor]!;
     const pkg = await readRpm(file);
     const qf = (format: string) => rpmQuery(file, '--qf', format);
-    expect(`${pkg.name}|${pkg.epoch}|${pkg.version}|${pkg.release}|${pkg.arch}|${pkg.size}|${pkg.license}|${pkg.summary}`).toBe(
-      await qf('%{NAME}|%{EPOCH}|%{VERSION}|%{RELEASE}|%{ARCH}|%{SIZE}|%{LICENSE}|%{SUMMARY}'),
-    );
+    expect(
+      `${pkg.name}|${pkg.epoch}|${pkg.version}|${pkg.release}|${pkg.arch}|${pkg.size}|${pkg.license}|${pkg.summary}`,
+    ).toBe(await qf('%{NAME}|%{EPOCH}|%{VERSION}|%{RELEASE}|%{ARCH}|%{SIZE}|%{LICENSE}|%{SUMMARY}'));
     expect(pkg.payload.compressor ?? '(none)').toBe(await qf('%{PAYLOADCOMPRESSOR}'));
     expect(pkg.payload.flags ?? '(none)').toBe(await qf('%{PAYLOADFLAGS}'));
     expect(pkg.payload.digest?.value).toBe(await qf('%{PAYLOADDIGEST}'));
-    const kinds = ['requires', 'provides', 'conflicts', 'obsoletes', 'recommends', 'suggests', 'supplements', 'enhances'] as const;
+    const kinds = [
+      'requires',
+      'provides',
+      'conflicts',
+      'obsoletes',
+      'recommends',
+      'suggests',
+      'supplements',
+      'enhances',
+    ] as const;
     for (const kind of kinds) {
       const tag = kind.toUpperCase().replace(/S$/, '');
       const theirs = await qf(`[%{${tag}NAME} %{${tag}FLAGS:depflags} %{${tag}VERSION}\n]`);
@@ -80,14 +89,19 @@ describe.each(compressors)('rpmbuild package with %s payload', (compressor) => {
     await mkdir(theirs);
     const archive = join(work, `rpm2archive-${compressor}.tgz`);
     await execa('sh', ['-c', 'rpm2archive - < "$1" > "$2"', 'sh', file, archive], { timeout: 60_000 });
-    await execa('tar', ['-xzf', archive, '-C', theirs, '--no-same-owner', '--exclude=./opt/df/null', '--exclude=./opt/df/loop0'], { timeout: 60_000 });
+    await execa(
+      'tar',
+      ['-xzf', archive, '-C', theirs, '--no-same-owner', '--exclude=./opt/df/null', '--exclude=./opt/df/loop0'],
+      { timeout: 60_000 },
+    );
 
     expect(await walk(target)).toEqual(await walk(theirs));
     for (const path of await walk(theirs)) {
       const a = lstatSync(join(target, path));
       const b = lstatSync(join(theirs, path));
       expect(a.mode, path).toBe(b.mode);
-      if (a.isFile()) expect(readFileSync(join(target, path)).equals(readFileSync(join(theirs, path))), path).toBe(true);
+      if (a.isFile())
+        expect(readFileSync(join(target, path)).equals(readFileSync(join(theirs, path))), path).toBe(true);
       if (a.isSymbolicLink()) expect(readlinkSync(join(target, path))).toBe(readlinkSync(join(theirs, path)));
     }
     // Hard links are links, not copies.
@@ -96,7 +110,9 @@ describe.each(compressors)('rpmbuild package with %s payload', (compressor) => {
     expect(statSync(join(target, 'opt/df/sub/random-link2.bin')).ino).toBe(inode);
     expect(statSync(join(target, 'opt/df/random.bin')).nlink).toBe(3);
     expect(readFileSync(join(target, 'opt/df/grüße-日本.txt'), 'utf8')).toBe('grüße\n');
-    expect(statSync(join(target, 'opt/df/hello.txt')).mtimeMs / 1000).toBe((await readRpm(file)).files.find((f) => f.path === '/opt/df/hello.txt')!.mtime);
+    expect(statSync(join(target, 'opt/df/hello.txt')).mtimeMs / 1000).toBe(
+      (await readRpm(file)).files.find((f) => f.path === '/opt/df/hello.txt')!.mtime,
+    );
     // Ghosts are not created; devices are recorded, not created.
     expect(existsSync(join(target, 'opt/df/ghost.log'))).toBe(false);
     expect(result.skipped).toEqual(
@@ -107,7 +123,13 @@ describe.each(compressors)('rpmbuild package with %s payload', (compressor) => {
       ]),
     );
     const entry = (path: string) => result.manifest.entries.find((e) => e.path === path);
-    expect(entry('/opt/df/suid')).toEqual({ path: '/opt/df/suid', type: 'file', user: 'daemon', group: 'bin', mode: 0o4755 });
+    expect(entry('/opt/df/suid')).toEqual({
+      path: '/opt/df/suid',
+      type: 'file',
+      user: 'daemon',
+      group: 'bin',
+      mode: 0o4755,
+    });
     expect(entry('/opt/df/null')).toMatchObject({ type: 'char', major: 1, minor: 3 });
     expect(entry('/opt/df/loop0')).toMatchObject({ type: 'block', major: 7, minor: 0 });
     expect(entry('/opt/df/ping')).toMatchObject({ caps: 'cap_net_raw=ep' });
@@ -120,8 +142,20 @@ describe.each(compressors)('rpmbuild package with %s payload', (compressor) => {
     await writeFile(join(etc, 'passwd'), 'root:x:0:0::/root:/bin/sh\ndaemon:x:1:1::/:/bin/false\n');
     await writeFile(join(etc, 'group'), 'root:x:0:\ndaemon:x:1:\nbin:x:2:\n');
     const core = toCoreManifest(result.manifest, await idResolverFromRoot(join(etc, '..')));
-    expect(core.entries.find((e) => e.path === '/opt/df/suid')).toEqual({ path: '/opt/df/suid', type: 'file', uid: 1, gid: 2, mode: 0o4755 });
-    expect(core.entries.find((e) => e.path === '/opt/df/null')).toMatchObject({ type: 'char', uid: 0, gid: 0, major: 1, minor: 3 });
+    expect(core.entries.find((e) => e.path === '/opt/df/suid')).toEqual({
+      path: '/opt/df/suid',
+      type: 'file',
+      uid: 1,
+      gid: 2,
+      mode: 0o4755,
+    });
+    expect(core.entries.find((e) => e.path === '/opt/df/null')).toMatchObject({
+      type: 'char',
+      uid: 0,
+      gid: 0,
+      major: 1,
+      minor: 3,
+    });
   });
 
   it('verifies, from a path, a Buffer and a stream alike', async () => {
@@ -137,7 +171,7 @@ describe.each(compressors)('rpmbuild package with %s payload', (compressor) => {
 });
 
 describe('extraction targets', () => {
-  it('refuses a non-empty target unless merging, and merges through the root\'s own symlinks', async () => {
+  it("refuses a non-empty target unless merging, and merges through the root's own symlinks", async () => {
     const root = join(work, 'merge-root');
     await mkdir(join(root, 'usr/opt'), { recursive: true });
     // A merged-/usr style absolute symlink: must resolve inside the root, not on the host.
@@ -154,7 +188,9 @@ describe('extraction targets', () => {
   });
 
   it('rejects invalid options with ERR_RPM_OPTIONS_INVALID', async () => {
-    const error = await extractRpm(packages.gzip!, join(work, 'bad-options'), { verify: 'yes' } as never).catch((e: unknown) => e);
+    const error = await extractRpm(packages.gzip!, join(work, 'bad-options'), { verify: 'yes' } as never).catch(
+      (e: unknown) => e,
+    );
     expect((error as RpmError).code).toBe('ERR_RPM_OPTIONS_INVALID');
   });
 

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDistroforgeError } from '@distroforge/core';
-import { extractRpm, readRpm, verifyRpm, RpmError } from '@distroforge/rpm-extract';
+import { extractRpm, readRpm, verifyRpm, type RpmError } from '@distroforge/rpm-extract';
 import { buildFixtures } from './build-rpm.js';
 import { prng } from './prng.js';
 
@@ -134,20 +134,28 @@ describe('mutation: corrupt and truncated packages fail typed and never write ou
         }
         for (const verify of [true, false]) {
           const target = join(sandbox, `t${round}-${verify}`);
-          const attempts = [() => readRpm(mutated), () => verifyRpm(mutated), () => extractRpm(mutated, target, { verify })];
+          const attempts = [
+            () => readRpm(mutated),
+            () => verifyRpm(mutated),
+            () => extractRpm(mutated, target, { verify }),
+          ];
           for (const attempt of attempts) {
             try {
               await attempt();
               outcomes.ok++;
             } catch (error) {
-              if (!isDistroforgeError(error)) throw new Error(`round ${round} (verify ${verify}): untyped ${String(error)}`, { cause: error });
+              if (!isDistroforgeError(error))
+                throw new Error(`round ${round} (verify ${verify}): untyped ${String(error)}`, { cause: error });
               outcomes.typed++;
             }
           }
         }
         // Only the targets themselves may appear in the sandbox; nothing beside or above them.
         const names = await readdir(sandbox);
-        expect(names.every((n) => /^t\d+-(true|false)$/.test(n)), names.join(',')).toBe(true);
+        expect(
+          names.every((n) => /^t\d+-(true|false)$/.test(n)),
+          names.join(','),
+        ).toBe(true);
         expect(await readdir(work)).not.toContain('zdr');
       }
       expect(outcomes.typed).toBeGreaterThan(0);

@@ -52,7 +52,16 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
     return help || argv.length === 0 ? 0 : 2;
   }
   if (command === 'create') {
-    const values = parsed as { output?: string; manifest?: string; comp?: string; preset?: string; 'block-size'?: string; exclude?: string[]; epoch?: string; log?: string };
+    const values = parsed as {
+      output?: string;
+      manifest?: string;
+      comp?: string;
+      preset?: string;
+      'block-size'?: string;
+      exclude?: string[];
+      epoch?: string;
+      log?: string;
+    };
     if (!values.output) throw new UsageError('create needs -o IMAGE', { hint: 'squashfs-wrap create DIR -o IMAGE' });
     const options: CreateSquashfsOptions = { source: positionals[0] ?? '', output: values.output };
     if (values.manifest) options.manifest = await readManifest(values.manifest);
@@ -68,7 +77,9 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
     if (process.stderr.isTTY) options.onProgress = (e) => process.stderr.write(`\r${String(e.percent).padStart(3)}%`);
     const result = await createSquashfs(options);
     if (process.stderr.isTTY) process.stderr.write('\n');
-    out(`${result.output} ${result.size} bytes (${result.compression.algorithm}${result.compression.level === undefined ? '' : `:${result.compression.level}`}, log ${result.logFile})\n`);
+    out(
+      `${result.output} ${result.size} bytes (${result.compression.algorithm}${result.compression.level === undefined ? '' : `:${result.compression.level}`}, log ${result.logFile})\n`,
+    );
     return 0;
   }
   const entries = await listSquashfs(positionals[0] ?? '');
@@ -80,4 +91,3 @@ function formatEntry(e: SquashfsEntry): string {
   const size = e.major === undefined ? String(e.size) : `${e.major},${e.minor}`;
   return `${e.type.padEnd(7)} ${e.mode.toString(8).padStart(4, '0')} ${e.uid}/${e.gid} ${size.padStart(10)} ${e.mtime} ${e.path}${e.target === undefined ? '' : ` -> ${e.target}`}`;
 }
-

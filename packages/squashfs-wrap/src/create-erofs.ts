@@ -33,9 +33,10 @@ export async function createErofs(options: CreateErofsOptions): Promise<CreateEr
   const source = resolve(opts.source);
   const output = resolve(opts.output);
   const logFile = resolve(opts.logFile ?? `${output}.log`);
-    const excludes = opts.excludes ?? [];
+  const excludes = opts.excludes ?? [];
   const sourceStats = await stat(source).catch(() => undefined);
-  if (!sourceStats?.isDirectory()) throw new SquashfsError('ERR_SOURCE_NOT_DIRECTORY', `source ${source} is not a directory`, { path: source });
+  if (!sourceStats?.isDirectory())
+    throw new SquashfsError('ERR_SOURCE_NOT_DIRECTORY', `source ${source} is not a directory`, { path: source });
   // mkfs.erofs clamps mtimes to SOURCE_DATE_EPOCH; without one, the newest mtime clamps nothing.
   const epoch = opts.sourceDateEpoch ?? sourceDateEpoch() ?? (await newestMtime(source));
   const manifest = opts.manifest ?? emptyManifest();
@@ -43,9 +44,13 @@ export async function createErofs(options: CreateErofsOptions): Promise<CreateEr
   if (unmet.length) throw new ErofsManifestUnsupportedError(unmet, { path: source });
 
   const tool = await findMkfsErofs();
-  const uuid = opts.uuid ?? derivedUuid({ epoch, compression: opts.compression, excludes, manifest, tool: tool.version });
+  const uuid =
+    opts.uuid ?? derivedUuid({ epoch, compression: opts.compression, excludes, manifest, tool: tool.version });
   const args = [`-T${epoch}`, `-U${uuid}`, '-x-1'];
-  if (opts.compression) args.push(`-z${opts.compression.algorithm}${opts.compression.level === undefined ? '' : `,${opts.compression.level}`}`);
+  if (opts.compression)
+    args.push(
+      `-z${opts.compression.algorithm}${opts.compression.level === undefined ? '' : `,${opts.compression.level}`}`,
+    );
   for (const e of excludes) args.push(`--exclude-regex=${globToRegex(e)}`);
 
   await writeAtomically(output, (temp) =>
@@ -57,7 +62,15 @@ export async function createErofs(options: CreateErofsOptions): Promise<CreateEr
     }),
   );
   const { size } = await stat(output);
-  return { output, size, logFile, sourceDateEpoch: epoch, uuid, toolVersion: tool.version, args: [...args, output, source] };
+  return {
+    output,
+    size,
+    logFile,
+    sourceDateEpoch: epoch,
+    uuid,
+    toolVersion: tool.version,
+    args: [...args, output, source],
+  };
 }
 
 async function unmetEntries(manifest: Manifest, source: string, isExcluded: (p: string) => boolean): Promise<string[]> {

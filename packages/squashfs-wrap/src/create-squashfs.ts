@@ -92,7 +92,17 @@ export async function createSquashfs(options: CreateSquashfsOptions): Promise<Cr
       parser?.end();
     });
     const { size } = await stat(output);
-    return { output, size, logFile, sourceDateEpoch: epoch ?? 0, compression, blockSize, toolVersion: tool.version, args: [source, output, ...args], droppedCaps: plan.droppedCaps };
+    return {
+      output,
+      size,
+      logFile,
+      sourceDateEpoch: epoch ?? 0,
+      compression,
+      blockSize,
+      toolVersion: tool.version,
+      args: [source, output, ...args],
+      droppedCaps: plan.droppedCaps,
+    };
   } finally {
     await Promise.all(sideFiles.map((f) => rm(f, { force: true })));
   }

@@ -1,4 +1,10 @@
-import { DistroforgeError, optionIssuesMessage, type ErrorDetails, type OptionIssue, type OptionsErrorDetails } from '@distroforge/core';
+import {
+  DistroforgeError,
+  optionIssuesMessage,
+  type ErrorDetails,
+  type OptionIssue,
+  type OptionsErrorDetails,
+} from '@distroforge/core';
 
 /** Stable error codes of this package (listed in the README; core's tool codes pass through). */
 export const squashfsErrorCodes = [
@@ -16,10 +22,13 @@ export type SquashfsErrorCode = (typeof squashfsErrorCodes)[number];
 const hints: Record<SquashfsErrorCode, string> = {
   ERR_INVALID_OPTIONS: 'check the options against the README',
   ERR_SOURCE_NOT_DIRECTORY: 'pass the root directory to pack',
-  ERR_SQUASHFS_FEATURE: 'install squashfs-tools of the version named in the message (Debian trixie / bookworm-backports) or drop the feature',
-  ERR_MANIFEST_PATH_MISSING: 'create the file in the source tree, give the entry a type (dir, symlink+target, char, block, fifo, socket), or exclude it',
+  ERR_SQUASHFS_FEATURE:
+    'install squashfs-tools of the version named in the message (Debian trixie / bookworm-backports) or drop the feature',
+  ERR_MANIFEST_PATH_MISSING:
+    'create the file in the source tree, give the entry a type (dir, symlink+target, char, block, fifo, socket), or exclude it',
   ERR_MANIFEST_MISMATCH: 'remove the on-disk placeholder or fix the manifest entry',
-  ERR_EROFS_MANIFEST_UNSUPPORTED: 'mkfs.erofs 1.5 takes owners/modes/devices only from disk: build the tree as root with the manifest applied, or use createSquashfs',
+  ERR_EROFS_MANIFEST_UNSUPPORTED:
+    'mkfs.erofs 1.5 takes owners/modes/devices only from disk: build the tree as root with the manifest applied, or use createSquashfs',
   ERR_TOOL_OUTPUT: 'report this with the squashfs-tools version in use',
 };
 
@@ -60,14 +69,21 @@ export class SquashfsFeatureError extends SquashfsError {
 /** A manifest entry names a path the source tree lacks and cannot be created from the entry alone. */
 export class ManifestPathMissingError extends SquashfsError {
   constructor(path: string, details: ErrorDetails = {}) {
-    super('ERR_MANIFEST_PATH_MISSING', `manifest entry ${path} is not in the source tree and has no type that can be created`, { value: path, ...details });
+    super(
+      'ERR_MANIFEST_PATH_MISSING',
+      `manifest entry ${path} is not in the source tree and has no type that can be created`,
+      { value: path, ...details },
+    );
   }
 }
 
 /** The manifest says one thing about a path and the source tree another (type or symlink target). */
 export class ManifestMismatchError extends SquashfsError {
   constructor(path: string, what: string, details: ErrorDetails = {}) {
-    super('ERR_MANIFEST_MISMATCH', `manifest entry ${path} disagrees with the source tree: ${what}`, { value: path, ...details });
+    super('ERR_MANIFEST_MISMATCH', `manifest entry ${path} disagrees with the source tree: ${what}`, {
+      value: path,
+      ...details,
+    });
   }
 }
 
@@ -75,7 +91,11 @@ export class ManifestMismatchError extends SquashfsError {
 export class ErofsManifestUnsupportedError extends SquashfsError {
   constructor(paths: readonly string[], details: ErrorDetails = {}) {
     const shown = paths.slice(0, 5).join(', ') + (paths.length > 5 ? `, ... (${paths.length} in all)` : '');
-    super('ERR_EROFS_MANIFEST_UNSUPPORTED', `mkfs.erofs cannot apply these manifest entries that the source tree does not already match: ${shown}`, { value: paths, ...details });
+    super(
+      'ERR_EROFS_MANIFEST_UNSUPPORTED',
+      `mkfs.erofs cannot apply these manifest entries that the source tree does not already match: ${shown}`,
+      { value: paths, ...details },
+    );
   }
 }
 

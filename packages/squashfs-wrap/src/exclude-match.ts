@@ -4,10 +4,19 @@
  * so manifest entries under an excluded directory are dropped along with it.
  */
 export function excludeMatcher(patterns: readonly string[]): (path: string) => boolean {
-  const compiled = patterns.map((p) => p.replace(/^\/+|\/+$/g, '').split('/').filter(Boolean).map(componentRegex));
+  const compiled = patterns.map((p) =>
+    p
+      .replace(/^\/+|\/+$/g, '')
+      .split('/')
+      .filter(Boolean)
+      .map(componentRegex),
+  );
   return (path) => {
     const parts = path.split('/').filter(Boolean);
-    return compiled.some((pattern) => pattern.length > 0 && pattern.length <= parts.length && pattern.every((re, i) => re.test(parts[i] ?? '')));
+    return compiled.some(
+      (pattern) =>
+        pattern.length > 0 && pattern.length <= parts.length && pattern.every((re, i) => re.test(parts[i] ?? '')),
+    );
   };
 }
 
@@ -21,7 +30,10 @@ function componentRegex(glob: string): RegExp {
       const end = glob.indexOf(']', i + 2);
       if (end < 0) re += '\\[';
       else {
-        const body = glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\');
+        const body = glob
+          .slice(i + 1, end)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\');
         re += `[${body}]`;
         i = end;
       }

@@ -19,6 +19,9 @@ export async function extractSquashfs(image: string, dir: string, options: Extra
   const target = resolve(dir);
   const logFile = resolve(options.logFile ?? `${target}.log`);
   await writeAtomically(target, (temp) =>
-    runLogged(tool.path, ['-no-progress', '-no-xattrs', '-d', temp, resolve(image)], { ...squashfsLogOptions(logFile), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) }),
+    runLogged(tool.path, ['-no-progress', '-no-xattrs', '-d', temp, resolve(image)], {
+      ...squashfsLogOptions(logFile),
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    }),
   );
 }

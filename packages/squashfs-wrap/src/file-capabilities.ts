@@ -2,11 +2,46 @@ import { InvalidOptionsError } from './errors.js';
 
 /** Capability numbers from linux/capability.h, in order (index = number). */
 const capNames = [
-  'chown', 'dac_override', 'dac_read_search', 'fowner', 'fsetid', 'kill', 'setgid', 'setuid', 'setpcap',
-  'linux_immutable', 'net_bind_service', 'net_broadcast', 'net_admin', 'net_raw', 'ipc_lock', 'ipc_owner',
-  'sys_module', 'sys_rawio', 'sys_chroot', 'sys_ptrace', 'sys_pacct', 'sys_admin', 'sys_boot', 'sys_nice',
-  'sys_resource', 'sys_time', 'sys_tty_config', 'mknod', 'lease', 'audit_write', 'audit_control', 'setfcap',
-  'mac_override', 'mac_admin', 'syslog', 'wake_alarm', 'block_suspend', 'audit_read', 'perfmon', 'bpf',
+  'chown',
+  'dac_override',
+  'dac_read_search',
+  'fowner',
+  'fsetid',
+  'kill',
+  'setgid',
+  'setuid',
+  'setpcap',
+  'linux_immutable',
+  'net_bind_service',
+  'net_broadcast',
+  'net_admin',
+  'net_raw',
+  'ipc_lock',
+  'ipc_owner',
+  'sys_module',
+  'sys_rawio',
+  'sys_chroot',
+  'sys_ptrace',
+  'sys_pacct',
+  'sys_admin',
+  'sys_boot',
+  'sys_nice',
+  'sys_resource',
+  'sys_time',
+  'sys_tty_config',
+  'mknod',
+  'lease',
+  'audit_write',
+  'audit_control',
+  'setfcap',
+  'mac_override',
+  'mac_admin',
+  'syslog',
+  'wake_alarm',
+  'block_suspend',
+  'audit_read',
+  'perfmon',
+  'bpf',
   'checkpoint_restore',
 ] as const;
 
@@ -33,7 +68,8 @@ export function encodeFileCapabilities(text: string): Buffer {
     }
   }
   // Files carry one effective *bit*: it must cover all permitted+inheritable caps or none (as setcap requires).
-  if (sets.e !== 0n && sets.e !== (sets.p | sets.i)) throw bad(text, 'the effective set must be empty or equal to permitted+inheritable');
+  if (sets.e !== 0n && sets.e !== (sets.p | sets.i))
+    throw bad(text, 'the effective set must be empty or equal to permitted+inheritable');
   const value = Buffer.alloc(20);
   value.writeUInt32LE(VFS_CAP_REVISION_2 | (sets.e === 0n ? 0 : VFS_CAP_FLAGS_EFFECTIVE), 0);
   value.writeUInt32LE(Number(sets.p & 0xffffffffn), 4);
@@ -54,5 +90,8 @@ function capMask(list: string, text: string): bigint {
 }
 
 function bad(text: string, why: string): InvalidOptionsError {
-  return new InvalidOptionsError(`invalid file capabilities ${JSON.stringify(text)}: ${why}`, { value: text, hint: 'use setcap text form, e.g. cap_net_raw=ep' });
+  return new InvalidOptionsError(`invalid file capabilities ${JSON.stringify(text)}: ${why}`, {
+    value: text,
+    hint: 'use setcap text form, e.g. cap_net_raw=ep',
+  });
 }

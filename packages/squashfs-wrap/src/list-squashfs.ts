@@ -23,15 +23,33 @@ export interface SquashfsEntry {
   mtime: string;
 }
 
-const typeChars: Record<string, SquashfsEntryType> = { '-': 'file', d: 'dir', l: 'symlink', c: 'char', b: 'block', p: 'fifo', s: 'socket' };
+const typeChars: Record<string, SquashfsEntryType> = {
+  '-': 'file',
+  d: 'dir',
+  l: 'symlink',
+  c: 'char',
+  b: 'block',
+  p: 'fifo',
+  s: 'socket',
+};
 const line = /^([-dlcbps])([rwxsStT-]{9}) (\d+)\/(\d+) +(?:(\d+)|(\d+), *(\d+)) (\d{4}-\d\d-\d\d \d\d:\d\d) (.*)$/su;
 
 /** Lists an image with `unsquashfs -lln` (numeric owners, UTC times), sorted as the image stores it. */
 export async function listSquashfs(image: string): Promise<SquashfsEntry[]> {
   const tool = await findUnsquashfs();
   const args = ['-lln', '-UTC', '-d', '', resolve(image)];
-  const result = await execa(tool.path, args, { reject: false, stdin: 'ignore', timeout: 600_000, maxBuffer: 1 << 30, env: { LC_ALL: 'C' }, stripFinalNewline: true });
-  if (result.exitCode !== 0 || result.failed) throw new ToolFailedError([tool.path, ...args], result.exitCode, String(result.stderr).slice(-2000), { path: image });
+  const result = await execa(tool.path, args, {
+    reject: false,
+    stdin: 'ignore',
+    timeout: 600_000,
+    maxBuffer: 1 << 30,
+    env: { LC_ALL: 'C' },
+    stripFinalNewline: true,
+  });
+  if (result.exitCode !== 0 || result.failed)
+    throw new ToolFailedError([tool.path, ...args], result.exitCode, String(result.stderr).slice(-2000), {
+      path: image,
+    });
   return String(result.stdout)
     .split('\n')
     .filter((l) => l !== '')

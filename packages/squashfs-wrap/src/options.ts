@@ -19,9 +19,18 @@ export const compressionSchema = z
   .superRefine((c, ctx) => {
     if (c.level === undefined) return;
     const range = levelRange[c.algorithm];
-    if (!range) ctx.addIssue({ code: 'custom', path: ['level'], message: `${c.algorithm} takes no compression level in mksquashfs` });
+    if (!range)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['level'],
+        message: `${c.algorithm} takes no compression level in mksquashfs`,
+      });
     else if (c.level < range[0] || c.level > range[1]) {
-      ctx.addIssue({ code: 'custom', path: ['level'], message: `${c.algorithm} level must be ${range[0]}..${range[1]}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['level'],
+        message: `${c.algorithm} level must be ${range[0]}..${range[1]}`,
+      });
     }
   });
 
@@ -74,7 +83,14 @@ export const createSquashfsOptionsSchema = z
       .optional(),
     processors: z.number().int().min(1).max(1024).optional(),
     /** Paths relative to the source to leave out; `*`, `?` and `[...]` match within one path component. */
-    excludes: z.array(z.string().min(1).refine((p) => !p.includes('\n'), { message: 'no newlines' })).optional(),
+    excludes: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .refine((p) => !p.includes('\n'), { message: 'no newlines' }),
+      )
+      .optional(),
     preset: z.enum(presetNames).optional(),
     /**
      * Manifest caps need squashfs-tools 4.6. `error` (default): ERR_SQUASHFS_FEATURE on older
@@ -101,7 +117,10 @@ export const createErofsOptionsSchema = z
     compression: z
       .object({ algorithm: z.enum(erofsAlgorithms), level: z.number().int().min(0).max(12).optional() })
       .strict()
-      .refine((c) => c.level === undefined || c.algorithm === 'lz4hc', { message: 'only lz4hc takes a level', path: ['level'] })
+      .refine((c) => c.level === undefined || c.algorithm === 'lz4hc', {
+        message: 'only lz4hc takes a level',
+        path: ['level'],
+      })
       .optional(),
     /** Filesystem UUID; default derived from the options and manifest (never random). */
     uuid: z.uuid().optional(),

@@ -2,7 +2,12 @@ import type { Manifest, ManifestEntry } from '@distroforge/core';
 import { lstat, readlink } from 'node:fs/promises';
 import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { join, posix } from 'node:path';
-import { InvalidOptionsError, ManifestMismatchError, ManifestPathMissingError, SquashfsFeatureError } from './errors.js';
+import {
+  InvalidOptionsError,
+  ManifestMismatchError,
+  ManifestPathMissingError,
+  SquashfsFeatureError,
+} from './errors.js';
 import { encodeFileCapabilities } from './file-capabilities.js';
 import { xattrPseudoVersion } from './tools.js';
 
@@ -57,7 +62,10 @@ export async function planPseudoDefinitions(manifest: Manifest, ctx: PseudoConte
   }
 
   for (const entry of entries) {
-    if (entry.path.includes('\n')) throw new InvalidOptionsError(`manifest path ${JSON.stringify(entry.path)} contains a newline`, { value: entry.path });
+    if (entry.path.includes('\n'))
+      throw new InvalidOptionsError(`manifest path ${JSON.stringify(entry.path)} contains a newline`, {
+        value: entry.path,
+      });
     if (entry.path !== '/' && ctx.isExcluded(entry.path)) continue;
     const stats = await lstatOrUndefined(join(ctx.source, entry.path));
     const lines: string[] = [];
@@ -69,13 +77,22 @@ export async function planPseudoDefinitions(manifest: Manifest, ctx: PseudoConte
       if (gid !== undefined) rootArgs.push('-root-gid', String(gid));
     } else if (stats) {
       const onDisk = diskType(stats);
-      if (entry.type !== undefined && entry.type !== onDisk) throw new ManifestMismatchError(entry.path, `manifest type ${entry.type}, on disk ${onDisk}`, { path: join(ctx.source, entry.path) });
+      if (entry.type !== undefined && entry.type !== onDisk)
+        throw new ManifestMismatchError(entry.path, `manifest type ${entry.type}, on disk ${onDisk}`, {
+          path: join(ctx.source, entry.path),
+        });
       if (entry.target !== undefined && onDisk === 'symlink') {
         const target = await readlink(join(ctx.source, entry.path));
-        if (target !== entry.target) throw new ManifestMismatchError(entry.path, `symlink target ${JSON.stringify(entry.target)} vs ${JSON.stringify(target)} on disk`);
+        if (target !== entry.target)
+          throw new ManifestMismatchError(
+            entry.path,
+            `symlink target ${JSON.stringify(entry.target)} vs ${JSON.stringify(target)} on disk`,
+          );
       }
       if (entry.mode !== undefined || entry.uid !== undefined || entry.gid !== undefined) {
-        lines.push(`${quote(entry.path)} m ${octal(entry.mode ?? stats.mode & 0o7777)} ${entry.uid ?? (asRoot ? 0 : stats.uid)} ${entry.gid ?? (asRoot ? 0 : stats.gid)}`);
+        lines.push(
+          `${quote(entry.path)} m ${octal(entry.mode ?? stats.mode & 0o7777)} ${entry.uid ?? (asRoot ? 0 : stats.uid)} ${entry.gid ?? (asRoot ? 0 : stats.gid)}`,
+        );
       }
     } else {
       lines.push(createDefinition(entry, ctx.time));
@@ -84,7 +101,13 @@ export async function planPseudoDefinitions(manifest: Manifest, ctx: PseudoConte
     if (entry.caps !== undefined && !ctx.tool.xattrPseudo && ctx.unsupportedCaps === 'drop') {
       droppedCaps.push(entry.path);
     } else if (entry.caps !== undefined) {
-      if (!ctx.tool.xattrPseudo) throw new SquashfsFeatureError(`file capabilities (${entry.path}: ${entry.caps})`, ctx.tool.version, xattrPseudoVersion, { path: entry.path });
+      if (!ctx.tool.xattrPseudo)
+        throw new SquashfsFeatureError(
+          `file capabilities (${entry.path}: ${entry.caps})`,
+          ctx.tool.version,
+          xattrPseudoVersion,
+          { path: entry.path },
+        );
       lines.push(`${quote(entry.path)} x security.capability=0x${encodeFileCapabilities(entry.caps).toString('hex')}`);
       usesXattrs = true;
     }
@@ -102,7 +125,9 @@ export async function planPseudoDefinitions(manifest: Manifest, ctx: PseudoConte
       created.add(parent);
     }
   }
-  const lines = [...byPath.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))).flatMap((p) => byPath.get(p) ?? []);
+  const lines = [...byPath.keys()]
+    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+    .flatMap((p) => byPath.get(p) ?? []);
   return { lines, rootArgs, usesXattrs, droppedCaps };
 }
 
@@ -128,7 +153,10 @@ function createDefinition(entry: ManifestEntry, time: number): string {
 }
 
 /** Paths (in-image, sorted) of the tree not owned by 0:0 on disk, excluded ones and their contents left out. */
-function* walkOwnedByOthers(source: string, isExcluded: (path: string) => boolean): Generator<{ path: string; stats: Stats }> {
+function* walkOwnedByOthers(
+  source: string,
+  isExcluded: (path: string) => boolean,
+): Generator<{ path: string; stats: Stats }> {
   const walk = function* (relative: string): Generator<{ path: string; stats: Stats }> {
     const names = readdirSync(join(source, relative)).sort();
     for (const name of names) {

@@ -32,7 +32,8 @@ export async function squashfsInfo(image: string): Promise<SquashfsInfo> {
   // `\tcompression level 9` (lzo), `\talgorithm lzo1x_999`; keys are normalised to dashes.
   const compressorOptions: Record<string, string> = {};
   const block = /^Compression \S+\n((?:\t.*\n)*)/mu.exec(text)?.[1] ?? '';
-  for (const m of block.matchAll(/^\t(.+) (\S+)$/gmu)) compressorOptions[(m[1] ?? '').trim().replace(/\s+/g, '-')] = m[2] ?? '';
+  for (const m of block.matchAll(/^\t(.+) (\S+)$/gmu))
+    compressorOptions[(m[1] ?? '').trim().replace(/\s+/g, '-')] = m[2] ?? '';
   if (!Number.isInteger(mkfsTime)) throw new ToolOutputError('unsquashfs -mkfs-time', String(mkfsTime), { path: file });
   return {
     compression: field(/^Compression (\S+)$/mu),
@@ -45,7 +46,15 @@ export async function squashfsInfo(image: string): Promise<SquashfsInfo> {
 }
 
 async function run(path: string, args: string[]): Promise<string> {
-  const result = await execa(path, args, { reject: false, stdin: 'ignore', timeout: 60_000, env: { LC_ALL: 'C', TZ: 'UTC' } });
-  if (result.exitCode !== 0 || result.failed) throw new ToolFailedError([path, ...args], result.exitCode, String(result.stderr).slice(-2000), { path: args.at(-1) });
+  const result = await execa(path, args, {
+    reject: false,
+    stdin: 'ignore',
+    timeout: 60_000,
+    env: { LC_ALL: 'C', TZ: 'UTC' },
+  });
+  if (result.exitCode !== 0 || result.failed)
+    throw new ToolFailedError([path, ...args], result.exitCode, String(result.stderr).slice(-2000), {
+      path: args.at(-1),
+    });
   return String(result.stdout);
 }

@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSquashfs, listSquashfs, squashfsInfo, extractSquashfs, type SquashfsEntry, type ProgressEvent } from '@distroforge/squashfs-wrap';
+import {
+  createSquashfs,
+  listSquashfs,
+  squashfsInfo,
+  extractSquashfs,
+  type SquashfsEntry,
+  type ProgressEvent,
+} from '@distroforge/squashfs-wrap';
 import { buildTree, treeManifest, unicodeName } from './fixture.js';
 
 let work: string;
@@ -11,7 +18,10 @@ let image: string;
 let entries: SquashfsEntry[];
 const progress: ProgressEvent[] = [];
 const byPath = (path: string) => entries.find((e) => e.path === path);
-const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
+const sha256 = async (file: string) =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 
 beforeAll(async () => {
   ({ work, root } = await buildTree());
@@ -38,7 +48,12 @@ describe('createSquashfs with a manifest, checked with unsquashfs -lln', () => {
     expect(byPath('/etc/shadow')).toMatchObject({ type: 'file', uid: 0, gid: 42, mode: 0o640 });
     expect(byPath('/usr/bin/su')).toMatchObject({ type: 'file', uid: 0, gid: 0, mode: 0o4755 });
     expect(byPath('/home/alice')).toMatchObject({ type: 'dir', uid: 1000, gid: 1000, mode: 0o700 });
-    expect(byPath(`/home/alice/${unicodeName}`)).toMatchObject({ type: 'file', uid: 1000, gid: 1000, size: Buffer.byteLength('héllo\n') });
+    expect(byPath(`/home/alice/${unicodeName}`)).toMatchObject({
+      type: 'file',
+      uid: 1000,
+      gid: 1000,
+      size: Buffer.byteLength('héllo\n'),
+    });
   });
 
   it('creates device nodes, fifos, dirs and symlinks that do not exist on disk', () => {
@@ -58,7 +73,10 @@ describe('createSquashfs with a manifest, checked with unsquashfs -lln', () => {
     expect(byPath('/etc/shadow')?.mtime).toBe('2023-11-14 22:13');
     const extracted = join(work, 'extracted');
     await extractSquashfs(image, extracted);
-    const [a, b] = await Promise.all([stat(join(extracted, 'usr/bin/su')), stat(join(extracted, 'usr/bin/su-hardlink'))]);
+    const [a, b] = await Promise.all([
+      stat(join(extracted, 'usr/bin/su')),
+      stat(join(extracted, 'usr/bin/su-hardlink')),
+    ]);
     expect(a.ino).toBe(b.ino);
     expect(a.nlink).toBe(2);
   });
@@ -71,7 +89,12 @@ describe('createSquashfs with a manifest, checked with unsquashfs -lln', () => {
 
   it('stores the requested compressor, block size and mkfs time', async () => {
     const info = await squashfsInfo(image);
-    expect(info).toMatchObject({ compression: 'zstd', blockSize: 65536, mkfsTime: 1_700_000_000, inodeCount: entries.length - 1 }); // su and su-hardlink share one inode
+    expect(info).toMatchObject({
+      compression: 'zstd',
+      blockSize: 65536,
+      mkfsTime: 1_700_000_000,
+      inodeCount: entries.length - 1,
+    }); // su and su-hardlink share one inode
     expect(info.compressorOptions['compression-level']).toBe('3');
   });
 
@@ -112,7 +135,15 @@ describe('reproducibility', () => {
   it('two builds with the same epoch are byte-identical, a different epoch changes the bytes', async () => {
     const build = async (name: string, epoch: number, processors: number) => {
       const output = join(work, name);
-      await createSquashfs({ source: root, output, manifest: treeManifest(), preset: 'dev', sourceDateEpoch: epoch, processors, logFile: join(work, `${name}.log`) });
+      await createSquashfs({
+        source: root,
+        output,
+        manifest: treeManifest(),
+        preset: 'dev',
+        sourceDateEpoch: epoch,
+        processors,
+        logFile: join(work, `${name}.log`),
+      });
       return sha256(output);
     };
     const first = await build('a.sqfs', 1_700_000_000, 1);

@@ -9,7 +9,13 @@ import { expect, it } from 'vitest';
 import { readmeErrorTableProblems } from '../../../tools/testing/readme-error-table.mjs';
 
 it("the README's error table matches the code lists and their hints", async () => {
-  const own = { codes: squashfsErrorCodes, hint: (code: string) => new SquashfsError(code as SquashfsErrorCode, '').hint, exports: squashfs };
-  const through = [{ codes: coreErrorCodes, hint: (code: string) => coreError(code as CoreErrorCode, '').hint, exports: core }];
+  const own = {
+    codes: squashfsErrorCodes,
+    hint: (code: string) => new SquashfsError(code as SquashfsErrorCode, '').hint,
+    exports: squashfs,
+  };
+  const through = [
+    { codes: coreErrorCodes, hint: (code: string) => coreError(code as CoreErrorCode, '').hint, exports: core },
+  ];
   expect(await readmeErrorTableProblems(join(import.meta.dirname, '..'), own, through)).toEqual([]);
 });

@@ -43,7 +43,10 @@ describe('tool errors', () => {
     // findTool also looks in /usr/sbin and /sbin; mksquashfs lives in /usr/bin on Debian.
     const error = await createSquashfs({ ...base(), output: join(work, 'missing.sqfs') }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ToolMissingError);
-    expect(error).toMatchObject({ code: 'ERR_TOOL_MISSING', hint: expect.stringContaining('apt-get install squashfs-tools') });
+    expect(error).toMatchObject({
+      code: 'ERR_TOOL_MISSING',
+      hint: expect.stringContaining('apt-get install squashfs-tools'),
+    });
   });
 
   it('a failing mksquashfs run is a ToolFailedError with the log path and tail, and leaves no output', async () => {
@@ -75,7 +78,9 @@ describe('tool errors', () => {
     clearToolCache();
     const output = join(work, 'partial.sqfs');
     const events: number[] = [];
-    const error = await createSquashfs({ ...base(), output, onProgress: (e) => events.push(e.percent) }).catch((e: unknown) => e);
+    const error = await createSquashfs({ ...base(), output, onProgress: (e) => events.push(e.percent) }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ToolFailedError);
     expect((error as ToolFailedError).logTail).toContain('FATAL ERROR: disk on fire');
     expect((error as ToolFailedError).hint).toBe(`full log: ${output}.log`);
@@ -91,7 +96,11 @@ describe('reading something that is not a squashfs image', () => {
     for (const run of [() => listSquashfs(bogus), () => squashfsInfo(bogus)]) {
       const error = await run().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ToolFailedError);
-      expect(error).toMatchObject({ code: 'ERR_TOOL_FAILED', path: bogus, logTail: expect.stringMatching(/superblock/i) });
+      expect(error).toMatchObject({
+        code: 'ERR_TOOL_FAILED',
+        path: bogus,
+        logTail: expect.stringMatching(/superblock/i),
+      });
     }
     const target = join(work, 'bogus-extracted');
     const error = await extractSquashfs(bogus, target).catch((e: unknown) => e);
@@ -112,15 +121,27 @@ describe('option and manifest errors', () => {
     [{ sourceDateEpoch: -1 }, 'sourceDateEpoch'],
     [{ bogus: true }, ''],
   ])('%j is an InvalidOptionsError naming %s', async (extra, key) => {
-    const error = await createSquashfs({ ...base(), output: join(work, 'x.sqfs'), ...extra } as never).catch((e: unknown) => e);
+    const error = await createSquashfs({ ...base(), output: join(work, 'x.sqfs'), ...extra } as never).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(InvalidOptionsError);
     expect(error).toMatchObject({ code: 'ERR_INVALID_OPTIONS', value: key });
   });
 
   it('names every invalid option at once', async () => {
-    const error = await createSquashfs({ ...base(), output: join(work, 'x.sqfs'), blockSize: 100_000, processors: 0, bogus: true } as never).catch((e: unknown) => e);
+    const error = await createSquashfs({
+      ...base(),
+      output: join(work, 'x.sqfs'),
+      blockSize: 100_000,
+      processors: 0,
+      bogus: true,
+    } as never).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidOptionsError);
-    expect((error as InvalidOptionsError).issues.map((issue) => issue.key).sort()).toEqual(['', 'blockSize', 'processors']);
+    expect((error as InvalidOptionsError).issues.map((issue) => issue.key).sort()).toEqual([
+      '',
+      'blockSize',
+      'processors',
+    ]);
     expect((error as InvalidOptionsError).message).toMatch(/^3 invalid createSquashfs options:\n {2}/);
   });
 
@@ -142,7 +163,10 @@ describe('option and manifest errors', () => {
     const manifest = mergeManifest(emptyManifest(), [{ path: '/etc/hostname', caps: 'cap_net_raw=ep' }]);
     const error = await createSquashfs({ ...base(), output: join(work, 'x.sqfs'), manifest }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SquashfsFeatureError);
-    expect(error).toMatchObject({ code: 'ERR_SQUASHFS_FEATURE', message: expect.stringContaining('4.6 or newer, found 4.5') });
+    expect(error).toMatchObject({
+      code: 'ERR_SQUASHFS_FEATURE',
+      message: expect.stringContaining('4.6 or newer, found 4.5'),
+    });
   });
 
   it("unsupportedCaps: 'drop' builds without the caps and reports the paths", async () => {
@@ -157,12 +181,16 @@ describe('option and manifest errors', () => {
   });
 
   it('an output directory that does not exist is ERR_LOG_FILE before anything runs', async () => {
-    const error = await createSquashfs({ ...base(), output: join(work, 'no/such/dir/x.sqfs') }).catch((e: unknown) => e);
+    const error = await createSquashfs({ ...base(), output: join(work, 'no/such/dir/x.sqfs') }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ code: 'ERR_LOG_FILE', path: join(work, 'no/such/dir/x.sqfs.log') });
   });
 
   it('a source that is not a directory is ERR_SOURCE_NOT_DIRECTORY', async () => {
-    const error = await createSquashfs({ source: join(work, 'nope'), output: join(work, 'x.sqfs') }).catch((e: unknown) => e);
+    const error = await createSquashfs({ source: join(work, 'nope'), output: join(work, 'x.sqfs') }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ code: 'ERR_SOURCE_NOT_DIRECTORY', path: join(work, 'nope') });
   });
 });

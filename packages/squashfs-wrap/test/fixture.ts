@@ -9,7 +9,8 @@ export const unicodeName = 'ünïcode ファイル "q".txt';
 export async function buildTree(): Promise<{ work: string; root: string }> {
   const work = await mkdtemp(join(tmpdir(), 'squashfs-wrap-'));
   const root = join(work, 'root');
-  for (const dir of ['etc', 'usr/bin', 'home/alice', 'var/cache/apt']) await mkdir(join(root, dir), { recursive: true });
+  for (const dir of ['etc', 'usr/bin', 'home/alice', 'var/cache/apt'])
+    await mkdir(join(root, dir), { recursive: true });
   await writeFile(join(root, 'etc/shadow'), 'root:*:19000:0:99999:7:::\n', { mode: 0o644 });
   await writeFile(join(root, 'etc/hostname'), 'forge\n');
   await writeFile(join(root, 'usr/bin/su'), '#!/bin/sh\necho su\n', { mode: 0o755 });
@@ -20,7 +21,8 @@ export async function buildTree(): Promise<{ work: string; root: string }> {
   // Some bulk so the progress bar has something to report.
   const bulk = join(root, 'usr/share/bulk');
   await mkdir(bulk, { recursive: true });
-  for (let i = 0; i < 200; i++) await writeFile(join(bulk, `f${String(i).padStart(3, '0')}`), `${'x'.repeat(i * 97)}${i}\n`);
+  for (let i = 0; i < 200; i++)
+    await writeFile(join(bulk, `f${String(i).padStart(3, '0')}`), `${'x'.repeat(i * 97)}${i}\n`);
   const fixed = new Date(1_600_000_000_000);
   await utimes(join(root, 'etc/hostname'), fixed, fixed);
   return { work, root };

@@ -19,12 +19,23 @@ try {
     ],
   };
   const output = join(work, 'smoke.sqfs');
-  const result = await createSquashfs({ source: join(work, 'root'), output, manifest, preset: 'dev', sourceDateEpoch: 1700000000 });
+  const result = await createSquashfs({
+    source: join(work, 'root'),
+    output,
+    manifest,
+    preset: 'dev',
+    sourceDateEpoch: 1700000000,
+  });
   assert.ok(result.size > 0);
   const entries = await listSquashfs(output);
   assert.deepEqual(
-    entries.filter((e) => e.path === '/etc/shadow' || e.path === '/dev/console').map((e) => [e.path, e.type, e.uid, e.gid, e.mode]),
-    [['/dev/console', 'char', 0, 0, 0o600], ['/etc/shadow', 'file', 0, 42, 0o640]],
+    entries
+      .filter((e) => e.path === '/etc/shadow' || e.path === '/dev/console')
+      .map((e) => [e.path, e.type, e.uid, e.gid, e.mode]),
+    [
+      ['/dev/console', 'char', 0, 0, 0o600],
+      ['/etc/shadow', 'file', 0, 42, 0o640],
+    ],
   );
   assert.equal((await squashfsInfo(output)).mkfsTime, 1700000000);
   console.log('squashfs-wrap smoke ok');

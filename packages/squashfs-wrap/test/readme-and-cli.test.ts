@@ -24,14 +24,31 @@ describe('squashfs-wrap command line', () => {
     work = await mkdtemp(join(tmpdir(), 'squashfs-cli-'));
     await mkdir(join(work, 'root/etc'), { recursive: true });
     await writeFile(join(work, 'root/etc/shadow'), 'x\n');
-    await writeManifest(join(work, 'manifest.json'), mergeManifest(emptyManifest(), [{ path: '/etc/shadow', uid: 0, gid: 42, mode: 0o640 }]));
+    await writeManifest(
+      join(work, 'manifest.json'),
+      mergeManifest(emptyManifest(), [{ path: '/etc/shadow', uid: 0, gid: 42, mode: 0o640 }]),
+    );
   });
   afterAll(() => rm(work, { recursive: true, force: true }));
 
   it('create then list --json shows the manifest applied', async () => {
     const out: string[] = [];
     const image = join(work, 'cli.sqfs');
-    const code = await main(['create', join(work, 'root'), '-o', image, '--manifest', join(work, 'manifest.json'), '--comp', 'gzip:9', '--epoch', '1700000000'], (s) => out.push(s));
+    const code = await main(
+      [
+        'create',
+        join(work, 'root'),
+        '-o',
+        image,
+        '--manifest',
+        join(work, 'manifest.json'),
+        '--comp',
+        'gzip:9',
+        '--epoch',
+        '1700000000',
+      ],
+      (s) => out.push(s),
+    );
     expect(code).toBe(0);
     expect(out.join('')).toMatch(/cli\.sqfs \d+ bytes \(gzip:9, log .*cli\.sqfs\.log\)/);
     const listed: string[] = [];
@@ -47,13 +64,26 @@ describe('squashfs-wrap command line', () => {
       [['lst', 'x'], "unknown command 'lst'", 'did you mean list?'],
       [['create', 'root', '-o', 'x', '--compression', 'xz'], "unknown flag '--compression'", 'did you mean --comp?'],
       [['create', 'root'], 'create needs -o IMAGE', 'squashfs-wrap create DIR -o IMAGE'],
-      [['list', 'a', 'b'], "unexpected argument 'b': this command takes one IMAGE", 'quote an argument that contains spaces; see --help'],
+      [
+        ['list', 'a', 'b'],
+        "unexpected argument 'b': this command takes one IMAGE",
+        'quote an argument that contains spaces; see --help',
+      ],
     ] as const) {
       const refused: string[] = [];
-      expect(await main([...argv], (s) => out.push(s), (s) => refused.push(s)), argv.join(' ')).toBe(2);
+      expect(
+        await main(
+          [...argv],
+          (s) => out.push(s),
+          (s) => refused.push(s),
+        ),
+        argv.join(' '),
+      ).toBe(2);
       expect(refused.join('')).toBe(`ERR_USAGE: ${message}\n  hint: ${hint}\n${usage}`);
     }
     expect(out).toEqual([]);
-    expect(await main(['create', join(work, 'root'), '-o', join(work, 'x.sqfs'), '--comp', 'zstd:99'], () => {})).toBe(1);
+    expect(await main(['create', join(work, 'root'), '-o', join(work, 'x.sqfs'), '--comp', 'zstd:99'], () => {})).toBe(
+      1,
+    );
   });
 });

@@ -14,7 +14,13 @@ describe('encodeFileCapabilities (struct vfs_cap_data revision 2, little-endian)
     expect(words(encodeFileCapabilities('cap_net_raw=ep'))).toEqual([0x02000001, 1 << 13, 0, 0, 0]);
   });
   it('lists, + operator, inheritable only and caps above 31', () => {
-    expect(words(encodeFileCapabilities('cap_net_bind_service,cap_net_admin+p'))).toEqual([0x02000000, (1 << 10) | (1 << 12), 0, 0, 0]);
+    expect(words(encodeFileCapabilities('cap_net_bind_service,cap_net_admin+p'))).toEqual([
+      0x02000000,
+      (1 << 10) | (1 << 12),
+      0,
+      0,
+      0,
+    ]);
     expect(words(encodeFileCapabilities('cap_chown=i'))).toEqual([0x02000000, 0, 1, 0, 0]);
     expect(words(encodeFileCapabilities('cap_bpf,cap_perfmon=p'))).toEqual([0x02000000, 0, 0, (1 << 7) | (1 << 6), 0]);
   });
@@ -25,20 +31,40 @@ describe('encodeFileCapabilities (struct vfs_cap_data revision 2, little-endian)
 
 describe('parseListLine (unsquashfs -lln)', () => {
   it.each([
-    ['drwxr-xr-x 0/0                      81 2023-11-14 22:13 ', { path: '/', type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 81 }],
+    [
+      'drwxr-xr-x 0/0                      81 2023-11-14 22:13 ',
+      { path: '/', type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 81 },
+    ],
     ['-rwsr-xr-x 0/0                       4 2023-11-14 22:13 /bin/su', { path: '/bin/su', mode: 0o4755 }],
-    ['-rw-r----- 0/42                      7 1970-01-01 00:16 /etc/shadow', { mode: 0o640, gid: 42, mtime: '1970-01-01 00:16' }],
-    ['crw--w---- 0/5                   5,  1 2023-11-14 22:13 /dev/console', { type: 'char', major: 5, minor: 1, size: 0, mode: 0o620 }],
-    ['brw-rw---- 0/6                 259, 1048575 2023-11-14 22:13 /dev/x', { type: 'block', major: 259, minor: 1048575 }],
-    ['lrwxrwxrwx 0/0                       3 1970-01-01 00:00 /l -> a b', { path: '/l', type: 'symlink', target: 'a b' }],
-    ['prw-r--r-- 4294967295/4294967294      0 2023-11-14 22:13 /run/p', { type: 'fifo', uid: 4294967295, gid: 4294967294 }],
+    [
+      '-rw-r----- 0/42                      7 1970-01-01 00:16 /etc/shadow',
+      { mode: 0o640, gid: 42, mtime: '1970-01-01 00:16' },
+    ],
+    [
+      'crw--w---- 0/5                   5,  1 2023-11-14 22:13 /dev/console',
+      { type: 'char', major: 5, minor: 1, size: 0, mode: 0o620 },
+    ],
+    [
+      'brw-rw---- 0/6                 259, 1048575 2023-11-14 22:13 /dev/x',
+      { type: 'block', major: 259, minor: 1048575 },
+    ],
+    [
+      'lrwxrwxrwx 0/0                       3 1970-01-01 00:00 /l -> a b',
+      { path: '/l', type: 'symlink', target: 'a b' },
+    ],
+    [
+      'prw-r--r-- 4294967295/4294967294      0 2023-11-14 22:13 /run/p',
+      { type: 'fifo', uid: 4294967295, gid: 4294967294 },
+    ],
     ['drwxrwxrwt 0/0                       3 2023-11-14 22:13 /tmp', { mode: 0o1777 }],
     ['-rwxr-sr-T 0/0                       3 2023-11-14 22:13 /x y/ünï', { path: '/x y/ünï', mode: 0o3754 }],
   ])('%s', (line, expected) => {
     expect(parseListLine(line)).toMatchObject(expected);
   });
   it('rejects what it does not understand', () => {
-    expect(() => parseListLine('Parallel unsquashfs: Using 2 processors')).toThrow(expect.objectContaining({ code: 'ERR_TOOL_OUTPUT' }));
+    expect(() => parseListLine('Parallel unsquashfs: Using 2 processors')).toThrow(
+      expect.objectContaining({ code: 'ERR_TOOL_OUTPUT' }),
+    );
   });
 });
 
@@ -86,7 +112,12 @@ describe('planPseudoDefinitions', () => {
     await symlink('usr/bin', join(root, 'bin'));
   });
   afterAll(() => rm(root, { recursive: true, force: true }));
-  const ctx = (xattrPseudo: boolean) => ({ source: root, time: 7, isExcluded: () => false, tool: { version: xattrPseudo ? '4.6.1' : '4.5.1', xattrPseudo } });
+  const ctx = (xattrPseudo: boolean) => ({
+    source: root,
+    time: 7,
+    isExcluded: () => false,
+    tool: { version: xattrPseudo ? '4.6.1' : '4.5.1', xattrPseudo },
+  });
 
   it('emits m for on-disk paths (missing fields from disk), creates parents, root via -root-*', async () => {
     const manifest = mergeManifest(emptyManifest(), [
@@ -113,7 +144,9 @@ describe('planPseudoDefinitions', () => {
     const manifest = mergeManifest(emptyManifest(), [{ path: '/etc/shadow', caps: 'cap_net_raw=ep' }]);
     const plan = await planPseudoDefinitions(manifest, ctx(true));
     expect(plan.usesXattrs).toBe(true);
-    expect(plan.lines).toEqual([`"etc/shadow" x security.capability=0x${encodeFileCapabilities('cap_net_raw=ep').toString('hex')}`]);
+    expect(plan.lines).toEqual([
+      `"etc/shadow" x security.capability=0x${encodeFileCapabilities('cap_net_raw=ep').toString('hex')}`,
+    ]);
   });
 
   it('a symlink target that disagrees with the disk is a mismatch', async () => {

@@ -40,8 +40,13 @@ export function checkArguments(args: readonly string[], defs: ArgsDef): void {
   // citty also reads the camelCase key (`--allowRollback`), which earlier help texts showed:
   // still accepted so scripts keep working, no longer listed.
   const accepted: Record<string, FlagSpec> = { ...flags };
-  for (const [name, key] of Object.entries(keys)) if (key !== name) accepted[key] = { type: (flags[name] as FlagSpec).type };
-  parseCommandLine(args, { flags: accepted, maxPositionals: positionals.length, positionalNames: positionals.join(' ') || 'argument' });
+  for (const [name, key] of Object.entries(keys))
+    if (key !== name) accepted[key] = { type: (flags[name] as FlagSpec).type };
+  parseCommandLine(args, {
+    flags: accepted,
+    maxPositionals: positionals.length,
+    positionalNames: positionals.join(' ') || 'argument',
+  });
 }
 
 function kebabCase(name: string): string {

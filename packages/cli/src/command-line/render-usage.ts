@@ -12,13 +12,25 @@ const WIDTH = 100;
  */
 export async function renderUsage(cmd: CommandDef, parent: CommandDef | undefined): Promise<string> {
   const meta = await resolveValue(cmd.meta ?? {});
-  if (parent === undefined) return renderTop(meta.name ?? 'distroforge', meta.description ?? '', meta.version, await resolveValue(cmd.subCommands ?? {}));
+  if (parent === undefined)
+    return renderTop(
+      meta.name ?? 'distroforge',
+      meta.description ?? '',
+      meta.version,
+      await resolveValue(cmd.subCommands ?? {}),
+    );
   const bin = (await resolveValue(parent.meta ?? {})).name ?? 'distroforge';
   const defs: ArgsDef = await resolveValue(cmd.args ?? {});
   const { flags, keys } = commandFlags(defs);
   const positionals = Object.entries(defs).filter(([, def]) => def.type === 'positional');
-  const synopsis = positionals.map(([key, def]) => (def.required === false || def.default !== undefined ? `[${key.toUpperCase()}]` : key.toUpperCase()));
-  const out = [`Usage: ${bin} ${meta.name} [OPTIONS]${synopsis.map((s) => ` ${s}`).join('')}`, '', wrap(meta.description ?? '', 0)];
+  const synopsis = positionals.map(([key, def]) =>
+    def.required === false || def.default !== undefined ? `[${key.toUpperCase()}]` : key.toUpperCase(),
+  );
+  const out = [
+    `Usage: ${bin} ${meta.name} [OPTIONS]${synopsis.map((s) => ` ${s}`).join('')}`,
+    '',
+    wrap(meta.description ?? '', 0),
+  ];
   if (positionals.length > 0) {
     out.push('', 'Arguments:', ...table(positionals.map(([key, def]) => [key.toUpperCase(), describe(def)])));
   }
@@ -32,7 +44,12 @@ export async function renderUsage(cmd: CommandDef, parent: CommandDef | undefine
   return `${out.join('\n')}\n`;
 }
 
-async function renderTop(name: string, description: string, version: string | undefined, subCommands: SubCommandsDef): Promise<string> {
+async function renderTop(
+  name: string,
+  description: string,
+  version: string | undefined,
+  subCommands: SubCommandsDef,
+): Promise<string> {
   const rows: [string, string][] = [];
   for (const [command, sub] of Object.entries(subCommands)) {
     const meta = await resolveValue((await resolveValue(sub)).meta ?? {});

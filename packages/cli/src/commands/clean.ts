@@ -17,7 +17,11 @@ export interface CleanResult {
  * directory), deepest first. In the output directory only the files distroforge published go (its
  * ledger lists them); the directory itself only if distroforge made it and nothing else is left.
  */
-export async function cleanProfile(paths: { profileDir: string; stateDir: string; outDir?: string | undefined }): Promise<CleanResult> {
+export async function cleanProfile(paths: {
+  profileDir: string;
+  stateDir: string;
+  outDir?: string | undefined;
+}): Promise<CleanResult> {
   if (paths.outDir !== undefined) checkOutputDirectory(paths.outDir, paths.profileDir);
   const unmounted: string[] = [];
   for (const mount of await mountsUnder(resolve(paths.stateDir))) {

@@ -18,20 +18,38 @@ export async function imageTarget(path: string): Promise<BuildReport | undefined
   if (!info?.isFile()) return undefined;
   const kind = await detectFileKind(path).catch(() => undefined);
   if (kind !== 'iso' && kind !== 'disk') {
-    throw new CliError('ERR_USAGE', `${path} is ${kind ? `a ${kind} file` : 'not an image'}: run and test boot a profile directory, an ISO or a GPT disk image`, {
-      path,
-      hint: kind === 'squashfs' || kind === 'erofs' || kind === 'cpio' ? 'boot the profile it came from with --medium direct' : 'give a profile directory or a .iso/.img/.qcow2 file',
-    });
+    throw new CliError(
+      'ERR_USAGE',
+      `${path} is ${kind ? `a ${kind} file` : 'not an image'}: run and test boot a profile directory, an ISO or a GPT disk image`,
+      {
+        path,
+        hint:
+          kind === 'squashfs' || kind === 'erofs' || kind === 'cpio'
+            ? 'boot the profile it came from with --medium direct'
+            : 'give a profile directory or a .iso/.img/.qcow2 file',
+      },
+    );
   }
   const file = resolve(path);
-  return { profile: basename(file), sourceDateEpoch: 0, outputs: [{ kind, file, bytes: info.size, sha256: '' }], stages: [], packages: [], totalMs: 0 };
+  return {
+    profile: basename(file),
+    sourceDateEpoch: 0,
+    outputs: [{ kind, file, bytes: info.size, sha256: '' }],
+    stages: [],
+    packages: [],
+    totalMs: 0,
+  };
 }
 
 /** `--firmware a,b`: the firmware modes to boot, checked. */
 export function parseFirmwares(value: string): Firmware[] {
   return value.split(',').map((f) => {
     const parsed = firmwareSchema.safeParse(f);
-    if (!parsed.success) throw new CliError('ERR_USAGE', `unknown firmware ${JSON.stringify(f)}`, { value: f, hint: 'use bios, uefi or uefi-secureboot (comma-separated for several)' });
+    if (!parsed.success)
+      throw new CliError('ERR_USAGE', `unknown firmware ${JSON.stringify(f)}`, {
+        value: f,
+        hint: 'use bios, uefi or uefi-secureboot (comma-separated for several)',
+      });
     return parsed.data;
   });
 }

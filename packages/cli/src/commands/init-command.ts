@@ -11,7 +11,9 @@ export default defineCommand({
   },
   async run({ args }) {
     if (args.template !== 'minimal' && args.template !== 'debian-live') {
-      throw new CliError('ERR_USAGE', `unknown template ${JSON.stringify(args.template)}`, { hint: 'use --template minimal or --template debian-live' });
+      throw new CliError('ERR_USAGE', `unknown template ${JSON.stringify(args.template)}`, {
+        hint: 'use --template minimal or --template debian-live',
+      });
     }
     const files = await initProfile(args.dir, args.template as Template);
     process.stdout.write(`created ${args.dir}: ${files.join(', ')}\nnext: distroforge build ${args.dir}\n`);

@@ -55,9 +55,16 @@ test:
 export async function initProfile(dir: string, template: Template = 'debian-live'): Promise<string[]> {
   const target = resolve(dir);
   if (existsSync(target) && (await readdir(target)).length > 0) {
-    throw new CliError('ERR_USAGE', `${dir} exists and is not empty`, { path: target, hint: 'choose a new directory name' });
+    throw new CliError('ERR_USAGE', `${dir} exists and is not empty`, {
+      path: target,
+      hint: 'choose a new directory name',
+    });
   }
-  const name = (target.split('/').pop() ?? 'my-distro').toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+/, '') || 'my-distro';
+  const name =
+    (target.split('/').pop() ?? 'my-distro')
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-')
+      .replace(/^-+/, '') || 'my-distro';
   const written: string[] = [];
   for (const [file, text] of Object.entries(templates[template])) {
     const path = join(target, file);

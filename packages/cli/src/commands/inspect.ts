@@ -2,13 +2,24 @@ import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { CliError } from '../errors.js';
 
-
-export type FileKind = 'rpm' | 'deb' | 'cpio' | 'squashfs' | 'erofs' | 'iso' | 'disk' | 'pacman-package' | 'pacman-database';
+export type FileKind =
+  | 'rpm'
+  | 'deb'
+  | 'cpio'
+  | 'squashfs'
+  | 'erofs'
+  | 'iso'
+  | 'disk'
+  | 'pacman-package'
+  | 'pacman-database';
 
 /** Tells what an image or package file is from its magic numbers (never from its name). */
 export async function detectFileKind(file: string): Promise<FileKind> {
   const handle = await open(file, 'r').catch((cause: unknown) => {
-    throw new CliError('ERR_INSPECT_UNREADABLE', `cannot read ${file}: ${(cause as Error).message}`, { path: file, cause });
+    throw new CliError('ERR_INSPECT_UNREADABLE', `cannot read ${file}: ${(cause as Error).message}`, {
+      path: file,
+      cause,
+    });
   });
   try {
     const head = Buffer.alloc(0x8006);
@@ -19,7 +30,8 @@ export async function detectFileKind(file: string): Promise<FileKind> {
     if (b.subarray(0, 4).toString('latin1') === 'hsqs') return 'squashfs';
     if (b.length >= 0x404 && b.readUInt32LE(0x400) === 0xe0f5e1e2) return 'erofs';
     if (b.subarray(0x8001, 0x8006).toString('latin1') === 'CD001') return 'iso';
-    if (b.subarray(512, 520).toString('latin1') === 'EFI PART' || b.subarray(0, 4).toString('latin1') === 'QFI\xfb') return 'disk';
+    if (b.subarray(512, 520).toString('latin1') === 'EFI PART' || b.subarray(0, 4).toString('latin1') === 'QFI\xfb')
+      return 'disk';
     const magic6 = b.subarray(0, 6).toString('latin1');
     if (magic6 === '070701' || magic6 === '070702') return 'cpio';
     // A tar archive, as is or compressed: a pacman package (dot-files first) or sync database
@@ -27,11 +39,16 @@ export async function detectFileKind(file: string): Promise<FileKind> {
     const { pacmanArchiveKind } = await import('@distroforge/rootfs-bootstrap');
     const pacman = await pacmanArchiveKind(file);
     if (pacman) return pacman === 'package' ? 'pacman-package' : 'pacman-database';
-    if ((b[0] === 0x1f && b[1] === 0x8b) || b.readUInt32LE(0) === 0xfd2fb528 || magic6 === '\xfd7zXZ\x00') return 'cpio';
-    throw new CliError('ERR_INSPECT_UNKNOWN_FORMAT', `${file}: not an rpm, deb, pacman package or database, cpio/initramfs, squashfs, erofs, ISO or GPT disk image`, {
-      path: file,
-      hint: 'inspect understands .rpm, .deb, pacman packages and sync databases, initramfs (cpio, optionally gzip/zstd/xz), squashfs, erofs, ISO 9660 and GPT disk images',
-    });
+    if ((b[0] === 0x1f && b[1] === 0x8b) || b.readUInt32LE(0) === 0xfd2fb528 || magic6 === '\xfd7zXZ\x00')
+      return 'cpio';
+    throw new CliError(
+      'ERR_INSPECT_UNKNOWN_FORMAT',
+      `${file}: not an rpm, deb, pacman package or database, cpio/initramfs, squashfs, erofs, ISO or GPT disk image`,
+      {
+        path: file,
+        hint: 'inspect understands .rpm, .deb, pacman packages and sync databases, initramfs (cpio, optionally gzip/zstd/xz), squashfs, erofs, ISO 9660 and GPT disk images',
+      },
+    );
   } finally {
     await handle.close();
   }
@@ -65,7 +82,10 @@ export async function inspectFile(file: string): Promise<Inspection> {
           provides: p.provides.length,
           signatures: p.signatures.length,
         },
-        entries: p.files.map((f) => `${octal(f.mode)} ${f.user}/${f.group} ${String(f.size).padStart(10)} ${f.path}${f.linkTo ? ` -> ${f.linkTo}` : ''}`),
+        entries: p.files.map(
+          (f) =>
+            `${octal(f.mode)} ${f.user}/${f.group} ${String(f.size).padStart(10)} ${f.path}${f.linkTo ? ` -> ${f.linkTo}` : ''}`,
+        ),
       };
     }
     case 'deb': {
@@ -86,7 +106,10 @@ export async function inspectFile(file: string): Promise<Inspection> {
           preDepends: relations('Pre-Depends'),
           files: files.length,
         },
-        entries: files.map((f) => `${octal(debTypeBits[f.type] | f.mode)} ${f.user ?? f.uid}/${f.group ?? f.gid} ${String(f.size).padStart(10)} ${f.path}${f.type === 'symlink' ? ` -> ${f.linkTarget}` : f.type === 'hardlink' ? ` link to ${f.linkTarget}` : ''}`),
+        entries: files.map(
+          (f) =>
+            `${octal(debTypeBits[f.type] | f.mode)} ${f.user ?? f.uid}/${f.group ?? f.gid} ${String(f.size).padStart(10)} ${f.path}${f.type === 'symlink' ? ` -> ${f.linkTarget}` : f.type === 'hardlink' ? ` link to ${f.linkTarget}` : ''}`,
+        ),
       };
     }
     case 'cpio': {
@@ -96,7 +119,10 @@ export async function inspectFile(file: string): Promise<Inspection> {
         file,
         kind,
         summary: { entries: entries.length, bytes: entries.reduce((n, e) => n + e.size, 0) },
-        entries: entries.map((e) => `${octal(e.rawMode)} ${e.uid}/${e.gid} ${String(e.size).padStart(10)} ${e.name}${e.type === 'char' || e.type === 'block' ? ` (${e.rdevMajor},${e.rdevMinor})` : ''}`),
+        entries: entries.map(
+          (e) =>
+            `${octal(e.rawMode)} ${e.uid}/${e.gid} ${String(e.size).padStart(10)} ${e.name}${e.type === 'char' || e.type === 'block' ? ` (${e.rdevMajor},${e.rdevMinor})` : ''}`,
+        ),
       };
     }
     case 'squashfs': {
@@ -106,7 +132,10 @@ export async function inspectFile(file: string): Promise<Inspection> {
         file,
         kind,
         summary: { ...info },
-        entries: entries.map((e) => `${octal(e.mode)} ${e.uid}/${e.gid} ${String(e.size).padStart(10)} ${e.path}${e.target ? ` -> ${e.target}` : ''}`),
+        entries: entries.map(
+          (e) =>
+            `${octal(e.mode)} ${e.uid}/${e.gid} ${String(e.size).padStart(10)} ${e.path}${e.target ? ` -> ${e.target}` : ''}`,
+        ),
       };
     }
     case 'iso': {
@@ -115,7 +144,14 @@ export async function inspectFile(file: string): Promise<Inspection> {
       return {
         file,
         kind,
-        summary: { volumeId: iso.volumeId, creationTime: iso.creationTime, elTorito: iso.elTorito.entries, systemArea: iso.systemArea.summary, gpt: iso.systemArea.gpt, mbr: iso.systemArea.mbr },
+        summary: {
+          volumeId: iso.volumeId,
+          creationTime: iso.creationTime,
+          elTorito: iso.elTorito.entries,
+          systemArea: iso.systemArea.summary,
+          gpt: iso.systemArea.gpt,
+          mbr: iso.systemArea.mbr,
+        },
         entries: iso.files.map((f) => JSON.stringify(f)),
       };
     }
@@ -125,9 +161,18 @@ export async function inspectFile(file: string): Promise<Inspection> {
       return {
         file,
         kind,
-        summary: { format: disk.format, diskSize: disk.diskSize, diskGuid: disk.diskGuid, backupGptValid: disk.backupValid, mbrBootCode: disk.mbrBootCode, partitions: disk.partitions.length },
+        summary: {
+          format: disk.format,
+          diskSize: disk.diskSize,
+          diskGuid: disk.diskGuid,
+          backupGptValid: disk.backupValid,
+          mbrBootCode: disk.mbrBootCode,
+          partitions: disk.partitions.length,
+        },
         entries: disk.partitions.map((p) => {
-          const fs = p.filesystem ? ` ${p.filesystem.type}${p.filesystem.label ? ` "${p.filesystem.label}"` : ''}${p.filesystem.uuid ? ` ${p.filesystem.uuid}` : ''}` : '';
+          const fs = p.filesystem
+            ? ` ${p.filesystem.type}${p.filesystem.label ? ` "${p.filesystem.label}"` : ''}${p.filesystem.uuid ? ` ${p.filesystem.uuid}` : ''}`
+            : '';
           return `${p.index} ${p.name.padEnd(10)} ${(p.typeName ?? p.type).padEnd(12)} start ${mib(p.start)} size ${mib(p.size)} ${p.guid}${fs}`;
         }),
       };
@@ -159,8 +204,14 @@ export async function inspectFile(file: string): Promise<Inspection> {
       return {
         file,
         kind,
-        summary: { repository: repo, packages: db.packages.length, signed: db.packages.filter((p) => p.pgpSignature !== undefined).length },
-        entries: db.packages.map((p) => `${p.name} ${p.version} ${p.architecture ?? ''} ${p.filename}`.replace(/ {2,}/g, ' ')),
+        summary: {
+          repository: repo,
+          packages: db.packages.length,
+          signed: db.packages.filter((p) => p.pgpSignature !== undefined).length,
+        },
+        entries: db.packages.map((p) =>
+          `${p.name} ${p.version} ${p.architecture ?? ''} ${p.filename}`.replace(/ {2,}/g, ' '),
+        ),
       };
     }
     default:
@@ -177,7 +228,15 @@ function mib(bytes: number): string {
 }
 
 /** st_mode type bits of a .deb member, so its listing reads like the other archives'. */
-const debTypeBits = { file: 0o100000, hardlink: 0o100000, dir: 0o040000, symlink: 0o120000, char: 0o020000, block: 0o060000, fifo: 0o010000 } as const;
+const debTypeBits = {
+  file: 0o100000,
+  hardlink: 0o100000,
+  dir: 0o040000,
+  symlink: 0o120000,
+  char: 0o020000,
+  block: 0o060000,
+  fifo: 0o010000,
+} as const;
 
 function octal(mode: number): string {
   return mode.toString(8).padStart(6, '0');

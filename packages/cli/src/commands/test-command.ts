@@ -16,22 +16,63 @@ import { outputArgs, reporterFor } from '../output/command-output.js';
 import { withInterrupt } from './with-interrupt.js';
 
 export default defineCommand({
-  meta: { name: 'test', description: 'Build if needed, boot in every firmware mode the profile targets, run its test commands' },
+  meta: {
+    name: 'test',
+    description: 'Build if needed, boot in every firmware mode the profile targets, run its test commands',
+  },
   args: {
-    profile: { type: 'positional', description: 'profile directory, or an ISO or GPT disk image to boot as is (default: .)', required: false, default: '.' },
+    profile: {
+      type: 'positional',
+      description: 'profile directory, or an ISO or GPT disk image to boot as is (default: .)',
+      required: false,
+      default: '.',
+    },
     out: { type: 'string', alias: 'o', valueHint: 'DIR', description: 'output directory (default PROFILE/out)' },
     state: { type: 'string', valueHint: 'DIR', description: 'build state directory (default PROFILE/.distroforge)' },
-    firmware: { type: 'string', valueHint: 'MODES', description: 'only these firmware modes: bios, uefi, uefi-secureboot, comma-separated (an image: default bios,uefi)' },
-    ready: { type: 'string', valueHint: 'TEXT', description: 'console text that means the system is up (replaces test.ready; required for an image)' },
-    login: { type: 'string', valueHint: 'USER', description: 'log in as this user once ready shows (replaces test.login.user)' },
-    timeout: { type: 'string', valueHint: 'SECONDS', description: 'seconds to wait for the ready text (replaces test.timeout)' },
-    jobs: { type: 'string', valueHint: 'N', description: 'boots run side by side (default 1); each guest gets cores / jobs vCPUs', default: '1' },
-    allowRollback: { type: 'boolean', description: 'accept package metadata older than distroforge.lock\u2019s or the last build\u2019s (an older mirror snapshot on purpose)', default: false },
-    release: { type: 'boolean', description: 'the release preset: the smallest root image (squashfs zstd 15) where the profile sets no image.level; default: the development preset (zstd 1, fastest build)', default: false },
+    firmware: {
+      type: 'string',
+      valueHint: 'MODES',
+      description:
+        'only these firmware modes: bios, uefi, uefi-secureboot, comma-separated (an image: default bios,uefi)',
+    },
+    ready: {
+      type: 'string',
+      valueHint: 'TEXT',
+      description: 'console text that means the system is up (replaces test.ready; required for an image)',
+    },
+    login: {
+      type: 'string',
+      valueHint: 'USER',
+      description: 'log in as this user once ready shows (replaces test.login.user)',
+    },
+    timeout: {
+      type: 'string',
+      valueHint: 'SECONDS',
+      description: 'seconds to wait for the ready text (replaces test.timeout)',
+    },
+    jobs: {
+      type: 'string',
+      valueHint: 'N',
+      description: 'boots run side by side (default 1); each guest gets cores / jobs vCPUs',
+      default: '1',
+    },
+    allowRollback: {
+      type: 'boolean',
+      description:
+        'accept package metadata older than distroforge.lock\u2019s or the last build\u2019s (an older mirror snapshot on purpose)',
+      default: false,
+    },
+    release: {
+      type: 'boolean',
+      description:
+        'the release preset: the smallest root image (squashfs zstd 15) where the profile sets no image.level; default: the development preset (zstd 1, fastest build)',
+      default: false,
+    },
     medium: {
       type: 'string',
       valueHint: 'MEDIA',
-      description: 'only this medium: cdrom (the ISO), iso-disk (the ISO written to a disk, as on a USB stick), disk / disk-usb (the disk image on virtio / USB storage), direct (kernel + initramfs + root image on virtio) or 9p (staging tree shared from the host); comma-separated for several',
+      description:
+        'only this medium: cdrom (the ISO), iso-disk (the ISO written to a disk, as on a USB stick), disk / disk-usb (the disk image on virtio / USB storage), direct (kernel + initramfs + root image on virtio) or 9p (staging tree shared from the host); comma-separated for several',
     },
     ...outputArgs,
   },
@@ -45,9 +86,20 @@ export default defineCommand({
       const modes = await chainDiskBoots(bootModes({ firmware }, report, media), report, bootsDir);
       const verdicts = await testProfile({ report, test, modes, bootsDir, jobs: parseJobs(args.jobs), reporter });
       const ok = verdicts.every((v) => v.ok);
-      if (args.json) process.stdout.write(`${JSON.stringify({ type: 'result', ok, profile: report.profile, build: report, boots: verdicts })}\n`);
-      else reporter.say(`${ok ? 'PASS' : 'FAIL'} ${report.profile}: ${verdicts.map((v) => `${v.firmware}/${v.medium} ${v.ok ? formatMs(v.readyMs ?? 0) : 'failed'}`).join(', ')}`);
-      if (!ok) throw new CliError('ERR_TEST_FAILED', `${verdicts.filter((v) => !v.ok).length} of ${verdicts.length} boots failed`, { hint: 'see the console lines above and the console log' });
+      if (args.json)
+        process.stdout.write(
+          `${JSON.stringify({ type: 'result', ok, profile: report.profile, build: report, boots: verdicts })}\n`,
+        );
+      else
+        reporter.say(
+          `${ok ? 'PASS' : 'FAIL'} ${report.profile}: ${verdicts.map((v) => `${v.firmware}/${v.medium} ${v.ok ? formatMs(v.readyMs ?? 0) : 'failed'}`).join(', ')}`,
+        );
+      if (!ok)
+        throw new CliError(
+          'ERR_TEST_FAILED',
+          `${verdicts.filter((v) => !v.ok).length} of ${verdicts.length} boots failed`,
+          { hint: 'see the console lines above and the console log' },
+        );
       // An image's boots live in a temp folder: kept (console logs) only when a boot failed.
       if (image) await rm(bootsDir, { recursive: true, force: true });
       return 0;
@@ -91,25 +143,57 @@ async function profileTestTarget(args: TestArgs, reporter: Reporter): Promise<Te
   if (args.firmware !== undefined) {
     const wanted = parseFirmwares(args.firmware);
     const foreign = wanted.filter((f) => !loaded.profile.firmware.includes(f));
-    if (foreign.length) throw new CliError('ERR_USAGE', `the profile does not target firmware ${foreign.join(', ')}`, { value: foreign, hint: `profile firmware: ${loaded.profile.firmware.join(', ')}` });
+    if (foreign.length)
+      throw new CliError('ERR_USAGE', `the profile does not target firmware ${foreign.join(', ')}`, {
+        value: foreign,
+        hint: `profile firmware: ${loaded.profile.firmware.join(', ')}`,
+      });
     firmware = wanted;
   }
   const report = await withInterrupt((signal) =>
-    buildProfile({ profile: args.profile, reporter, signal, allowRollback: args.allowRollback === true, release: args.release === true, ...(args.out ? { out: args.out } : {}), ...(args.state ? { state: args.state } : {}) }),
+    buildProfile({
+      profile: args.profile,
+      reporter,
+      signal,
+      allowRollback: args.allowRollback === true,
+      release: args.release === true,
+      ...(args.out ? { out: args.out } : {}),
+      ...(args.state ? { state: args.state } : {}),
+    }),
   );
-  return { report, test, firmware, bootsDir: join(profilePaths(args.profile, { ...(args.state ? { state: args.state } : {}) }).stateDir, 'boots') };
+  return {
+    report,
+    test,
+    firmware,
+    bootsDir: join(profilePaths(args.profile, { ...(args.state ? { state: args.state } : {}) }).stateDir, 'boots'),
+  };
 }
 
 /** An ISO or disk image booted as is: the test section comes from the command line alone. */
 async function imageTestTarget(report: BuildReport, args: TestArgs): Promise<TestTarget> {
-  if (args.ready === undefined) throw new CliError('ERR_USAGE', `testing an image needs --ready TEXT (what the console prints once ${report.profile} is up)`, { hint: 'e.g. --ready "login:" --login root' });
-  return { report, test: testSection(undefined, args), firmware: parseFirmwares(args.firmware ?? 'bios,uefi'), bootsDir: await mkdtemp(join(tmpdir(), 'distroforge-test-')) };
+  if (args.ready === undefined)
+    throw new CliError(
+      'ERR_USAGE',
+      `testing an image needs --ready TEXT (what the console prints once ${report.profile} is up)`,
+      { hint: 'e.g. --ready "login:" --login root' },
+    );
+  return {
+    report,
+    test: testSection(undefined, args),
+    firmware: parseFirmwares(args.firmware ?? 'bios,uefi'),
+    bootsDir: await mkdtemp(join(tmpdir(), 'distroforge-test-')),
+  };
 }
 
 /** The profile's test section (or none) with --ready, --login and --timeout replacing its fields. */
 function testSection(given: TestSection | undefined, args: TestArgs): TestSection {
   const timeout = args.timeout === undefined ? undefined : Number(args.timeout);
-  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) throw new CliError('ERR_USAGE', `--timeout must be a positive number of seconds, not ${JSON.stringify(args.timeout)}`, { value: args.timeout });
+  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0))
+    throw new CliError(
+      'ERR_USAGE',
+      `--timeout must be a positive number of seconds, not ${JSON.stringify(args.timeout)}`,
+      { value: args.timeout },
+    );
   return testSchema.parse({
     ...given,
     ...(args.ready === undefined ? {} : { ready: args.ready }),
@@ -121,7 +205,10 @@ function testSection(given: TestSection | undefined, args: TestArgs): TestSectio
 function parseMedia(value: string): Medium[] {
   return value.split(',').map((m) => {
     if (!(MEDIA as readonly string[]).includes(m)) {
-      throw new CliError('ERR_USAGE', `unknown medium ${JSON.stringify(m)}`, { value: m, hint: `use ${MEDIA.join(', ')}` });
+      throw new CliError('ERR_USAGE', `unknown medium ${JSON.stringify(m)}`, {
+        value: m,
+        hint: `use ${MEDIA.join(', ')}`,
+      });
     }
     return m as Medium;
   });
@@ -129,6 +216,9 @@ function parseMedia(value: string): Medium[] {
 
 function parseJobs(value: string): number {
   const jobs = Number(value);
-  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 16) throw new CliError('ERR_USAGE', `--jobs must be a whole number from 1 to 16, not ${JSON.stringify(value)}`, { value });
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 16)
+    throw new CliError('ERR_USAGE', `--jobs must be a whole number from 1 to 16, not ${JSON.stringify(value)}`, {
+      value,
+    });
   return jobs;
 }

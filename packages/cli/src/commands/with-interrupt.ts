@@ -10,7 +10,11 @@ export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(name === 'SIGINT' ? 130 : 143);
-    controller.abort(new CliError('ERR_INTERRUPTED', 'interrupted', { hint: 'run the same command again: finished stages are cached' }));
+    controller.abort(
+      new CliError('ERR_INTERRUPTED', 'interrupted', {
+        hint: 'run the same command again: finished stages are cached',
+      }),
+    );
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -67,7 +67,12 @@ export class StageCache {
     this.toolchain = options.toolchain ?? (async () => ({}));
   }
 
-  static key(name: string, inputs: unknown, upstream: readonly string[], toolchain: Record<string, string> = {}): string {
+  static key(
+    name: string,
+    inputs: unknown,
+    upstream: readonly string[],
+    toolchain: Record<string, string> = {},
+  ): string {
     return createHash('sha256')
       .update(JSON.stringify({ engine: ENGINE_VERSION, name, inputs, upstream, toolchain }))
       .digest('hex')
@@ -94,13 +99,18 @@ export class StageCache {
     await rm(temp, { recursive: true, force: true });
     await mkdir(temp);
     // --verbose: the stage's tool logs, streamed as they are written.
-    const follower = this.reporter.verbose ? followLogs(temp, (line) => this.reporter.emit({ type: 'log', stage: stage.name, line })) : undefined;
+    const follower = this.reporter.verbose
+      ? followLogs(temp, (line) => this.reporter.emit({ type: 'log', stage: stage.name, line }))
+      : undefined;
     try {
       const result = await stage.run(temp).finally(() => follower?.stop());
       // A stage whose tools ignored the signal (or finished just then) is not kept: the user asked to stop.
       this.signal?.throwIfAborted();
       await writeFile(join(temp, '.result.json'), `${JSON.stringify(result, null, 2)}\n`);
-      await writeFile(join(temp, '.inputs.json'), `${JSON.stringify({ inputs: stage.inputs, upstream: stage.upstream, toolchain }, null, 2)}\n`);
+      await writeFile(
+        join(temp, '.inputs.json'),
+        `${JSON.stringify({ inputs: stage.inputs, upstream: stage.upstream, toolchain }, null, 2)}\n`,
+      );
       await writeFile(join(temp, '.complete'), '');
       await rm(dir, { recursive: true, force: true });
       await rename(temp, dir);
@@ -126,7 +136,9 @@ export class StageCache {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       if (!entry.isFile() || entry.name.startsWith('.') || entry.name.endsWith('.sha256')) continue;
       if ((await stat(join(dir, entry.name))).mtimeMs > completed) {
-        this.reporter.say(`note: ${join(dir, entry.name)} was modified after the ${name} stage built it (an output booted writable?); building the stage again`);
+        this.reporter.say(
+          `note: ${join(dir, entry.name)} was modified after the ${name} stage built it (an output booted writable?); building the stage again`,
+        );
         return false;
       }
     }
@@ -149,8 +161,15 @@ export class StageCache {
     await this.touch(join(base, current));
     const names = await readdir(base);
     const entries = names.filter((n) => !n.startsWith('.'));
-    const unused = (await leastRecentlyUsed(entries.map((n) => join(base, n, '.used')), this.keep)).map((used) => basename(dirname(used)));
-    const stale = names.filter((n) => n.startsWith('.stale-') && !n.endsWith(`-${process.pid}`)).map((n) => join(base, n));
+    const unused = (
+      await leastRecentlyUsed(
+        entries.map((n) => join(base, n, '.used')),
+        this.keep,
+      )
+    ).map((used) => basename(dirname(used)));
+    const stale = names
+      .filter((n) => n.startsWith('.stale-') && !n.endsWith(`-${process.pid}`))
+      .map((n) => join(base, n));
     for (const n of unused) {
       if (n === current) continue;
       const moved = join(base, `.stale-${n}-${process.pid}`);

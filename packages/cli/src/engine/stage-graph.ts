@@ -20,7 +20,11 @@ export interface GraphResults {
  * first error is thrown — no node is still writing when the caller reports it. Returns every
  * node's result by name.
  */
-export async function runGraph<C>(nodes: readonly GraphNode<C>[], context: C, stop: AbortController): Promise<Map<string, unknown>> {
+export async function runGraph<C>(
+  nodes: readonly GraphNode<C>[],
+  context: C,
+  stop: AbortController,
+): Promise<Map<string, unknown>> {
   checkGraph(nodes);
   const results = new Map<string, unknown>();
   const view: GraphResults = {

@@ -47,18 +47,28 @@ export async function lockState(stateDir: string, what = 'build'): Promise<State
 const heldHere = new Set<string>();
 
 function lockedError(stateDir: string, pid: number, what: string): CliError {
-  return new CliError('ERR_STATE_LOCKED', `another distroforge ${pid === process.pid ? 'build in this process' : `process (pid ${pid})`} is using the build state ${stateDir}`, {
-    path: stateDir,
-    value: pid,
-    hint: pid === process.pid ? `wait for it to finish, then ${what} again` : `wait for it to finish (or stop it: kill ${pid}), then ${what} again`,
-  });
+  return new CliError(
+    'ERR_STATE_LOCKED',
+    `another distroforge ${pid === process.pid ? 'build in this process' : `process (pid ${pid})`} is using the build state ${stateDir}`,
+    {
+      path: stateDir,
+      value: pid,
+      hint:
+        pid === process.pid
+          ? `wait for it to finish, then ${what} again`
+          : `wait for it to finish (or stop it: kill ${pid}), then ${what} again`,
+    },
+  );
 }
 
 async function takeLockFile(file: string, stateDir: string, what: string): Promise<void> {
   // Written whole, then linked into place: link(2) fails if the lock exists, and nobody ever sees
   // a lock file without its holder.
   const mine = `${file}.${process.pid}`;
-  await writeFile(mine, `${JSON.stringify({ pid: process.pid, started: startTime(process.pid) ?? '' } satisfies Holder)}\n`);
+  await writeFile(
+    mine,
+    `${JSON.stringify({ pid: process.pid, started: startTime(process.pid) ?? '' } satisfies Holder)}\n`,
+  );
   try {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -73,7 +83,12 @@ async function takeLockFile(file: string, stateDir: string, what: string): Promi
       // The holder is gone. Move its lock aside (one process wins the rename) and make sure what was
       // moved is that stale lock, not one another process took meanwhile.
       const aside = `${file}.stale-${process.pid}`;
-      if (await rename(file, aside).then(() => true, () => false)) {
+      if (
+        await rename(file, aside).then(
+          () => true,
+          () => false,
+        )
+      ) {
         const moved = await readHolder(aside);
         if (moved && moved.pid !== holder?.pid && isRunning(moved)) {
           await link(aside, file).catch(() => undefined);
@@ -94,7 +109,8 @@ async function removeLeftovers(stateDir: string): Promise<void> {
   for (const stage of await readdir(stages).catch(() => [])) {
     for (const name of await readdir(join(stages, stage)).catch(() => [])) {
       const pid = /^\.(?:.+\.partial|stale-.+)-(\d+)$/.exec(name)?.[1];
-      if (pid !== undefined && Number(pid) !== process.pid) await rm(join(stages, stage, name), { recursive: true, force: true });
+      if (pid !== undefined && Number(pid) !== process.pid)
+        await rm(join(stages, stage, name), { recursive: true, force: true });
     }
   }
 }

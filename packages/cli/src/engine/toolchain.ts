@@ -14,8 +14,33 @@ export const stageToolchains = {
   image: { code: ['squashfs-wrap'], debs: ['squashfs-tools', 'erofs-utils'] },
   layer: { code: ['squashfs-wrap', 'disk-assemble'], debs: ['squashfs-tools'] },
   initramfs: { code: ['initramfs-cpio'], debs: ['busybox-static', 'kmod'] },
-  iso: { code: ['iso-assemble', 'boot-loader'], debs: ['xorriso', 'grub-common', 'grub-pc-bin', 'grub-efi-amd64-bin', 'grub-efi-amd64-signed', 'shim-signed', 'mtools', 'dosfstools'] },
-  disk: { code: ['disk-assemble', 'boot-loader'], debs: ['e2fsprogs', 'grub-common', 'grub-pc-bin', 'grub-efi-amd64-bin', 'grub-efi-amd64-signed', 'shim-signed', 'mtools', 'dosfstools', 'qemu-utils'] },
+  iso: {
+    code: ['iso-assemble', 'boot-loader'],
+    debs: [
+      'xorriso',
+      'grub-common',
+      'grub-pc-bin',
+      'grub-efi-amd64-bin',
+      'grub-efi-amd64-signed',
+      'shim-signed',
+      'mtools',
+      'dosfstools',
+    ],
+  },
+  disk: {
+    code: ['disk-assemble', 'boot-loader'],
+    debs: [
+      'e2fsprogs',
+      'grub-common',
+      'grub-pc-bin',
+      'grub-efi-amd64-bin',
+      'grub-efi-amd64-signed',
+      'shim-signed',
+      'mtools',
+      'dosfstools',
+      'qemu-utils',
+    ],
+  },
   'rootfs-tar': { code: [], debs: [] },
 } satisfies Record<string, { code: readonly string[]; debs: readonly string[] }>;
 
@@ -27,7 +52,9 @@ let installedDebs: Promise<Map<string, string>> | undefined;
  * StageCache's `toolchain`); a stage not listed depends on the cli's version only.
  */
 export async function stageToolchain(stage: string): Promise<Record<string, string>> {
-  const { code, debs } = (stageToolchains as Record<string, { code: readonly string[]; debs: readonly string[] }>)[stage] ?? { code: [], debs: [] };
+  const { code, debs } = (stageToolchains as Record<string, { code: readonly string[]; debs: readonly string[] }>)[
+    stage
+  ] ?? { code: [], debs: [] };
   const versions: Record<string, string> = { '@distroforge/cli': packageVersion('@distroforge/cli') };
   for (const name of code) versions[`@distroforge/${name}`] = packageVersion(`@distroforge/${name}`);
   const installed = await debVersions();
@@ -44,7 +71,9 @@ function debVersions(): Promise<Map<string, string>> {
   installedDebs ??= (async () => {
     const all = [...new Set(Object.values(stageToolchains).flatMap((t) => t.debs))];
     // dpkg-query exits 1 when some package is unknown but still prints the others.
-    const result = await execa('dpkg-query', ['-W', '-f=${Package} ${db:Status-Status} ${Version}\\n', ...all], { reject: false });
+    const result = await execa('dpkg-query', ['-W', '-f=${Package} ${db:Status-Status} ${Version}\\n', ...all], {
+      reject: false,
+    });
     const versions = new Map<string, string>();
     for (const line of String(result.stdout ?? '').split('\n')) {
       const [name, status, version] = line.split(' ');

@@ -6,7 +6,16 @@ export type OutputMode = 'quiet' | 'lines' | 'tty' | 'json';
 export type ReporterEvent =
   | { type: 'stage-start'; stage: string; key?: string }
   | { type: 'stage-end'; stage: string; cached: boolean; ms: number; detail?: string; failed?: boolean }
-  | { type: 'progress'; stage: string; percent?: number; done?: number; total?: number; bytes?: number; totalBytes?: number; message?: string }
+  | {
+      type: 'progress';
+      stage: string;
+      percent?: number;
+      done?: number;
+      total?: number;
+      bytes?: number;
+      totalBytes?: number;
+      message?: string;
+    }
   | { type: 'log'; stage?: string; line: string }
   | { type: 'result'; [key: string]: unknown };
 
@@ -18,12 +27,20 @@ export class Reporter {
   private log: WriteStream | undefined;
   private live = false;
   /** The stage the live line shows, its start and its last progress, redrawn every 250 ms. */
-  private current: { stage: string; started: number; progress?: Extract<ReporterEvent, { type: 'progress' }> } | undefined;
+  private current:
+    | { stage: string; started: number; progress?: Extract<ReporterEvent, { type: 'progress' }> }
+    | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private lastDraw = 0;
   private readonly columns: number;
 
-  constructor(options: { json?: boolean; verbose?: boolean; quiet?: boolean; out?: NodeJS.WritableStream; isTTY?: boolean }) {
+  constructor(options: {
+    json?: boolean;
+    verbose?: boolean;
+    quiet?: boolean;
+    out?: NodeJS.WritableStream;
+    isTTY?: boolean;
+  }) {
     this.out = options.out ?? process.stderr;
     this.verbose = options.verbose ?? false;
     const tty = options.isTTY ?? Boolean((this.out as { isTTY?: boolean }).isTTY);
@@ -49,7 +66,10 @@ export class Reporter {
       }
       return;
     }
-    if (this.mode === 'json') return this.json(event);
+    if (this.mode === 'json') {
+      this.json(event);
+      return;
+    }
     if (this.mode === 'quiet' || event.type === 'result') return;
     if (event.type === 'stage-start') {
       if (this.mode === 'tty') this.startLive(event.stage);
@@ -68,7 +88,10 @@ export class Reporter {
 
   /** A line for the user regardless of mode (except JSON, which gets it as a message event). */
   say(text: string): void {
-    if (this.mode === 'json') return this.json({ type: 'message', text });
+    if (this.mode === 'json') {
+      this.json({ type: 'message', text });
+      return;
+    }
     this.endLive();
     this.write(`${text}\n`);
   }
@@ -117,16 +140,26 @@ const BAR_WIDTH = 24;
  * The TTY's live line: stage, a bar when the fraction done is known (percent, items or bytes),
  * counts, bytes, elapsed time and what is being worked on, cut to the terminal width.
  */
-export function progressLine(stage: string, elapsedMs: number, e: Extract<ReporterEvent, { type: 'progress' }> | undefined, width = 100): string {
+export function progressLine(
+  stage: string,
+  elapsedMs: number,
+  e: Extract<ReporterEvent, { type: 'progress' }> | undefined,
+  width = 100,
+): string {
   const fraction =
-    e?.percent !== undefined ? e.percent / 100
-    : e?.totalBytes ? (e.bytes ?? 0) / e.totalBytes
-    : e?.total ? (e.done ?? 0) / e.total
-    : undefined;
+    e?.percent !== undefined
+      ? e.percent / 100
+      : e?.totalBytes
+        ? (e.bytes ?? 0) / e.totalBytes
+        : e?.total
+          ? (e.done ?? 0) / e.total
+          : undefined;
   const parts = [`… ${stage.padEnd(11)}`];
   if (fraction !== undefined) {
     const filled = Math.round(Math.min(1, Math.max(0, fraction)) * BAR_WIDTH);
-    parts.push(`[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}%`);
+    parts.push(
+      `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}%`,
+    );
   }
   if (e?.done !== undefined) parts.push(e.total === undefined ? `${e.done}` : `${e.done}/${e.total}`);
   if (e?.bytes !== undefined) parts.push(e.totalBytes ? `${mib(e.bytes)}/${mib(e.totalBytes)}` : mib(e.bytes));

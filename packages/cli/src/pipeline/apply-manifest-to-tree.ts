@@ -1,6 +1,12 @@
 import { chmod, lchown, lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { assignOwners, ownerAsSeenInside, type Manifest, type RunLoggedOptions, type UserNamespace } from '@distroforge/core';
+import {
+  assignOwners,
+  ownerAsSeenInside,
+  type Manifest,
+  type RunLoggedOptions,
+  type UserNamespace,
+} from '@distroforge/core';
 import { unshareInodes } from './unshare-inodes.js';
 
 /**
@@ -12,8 +18,20 @@ import { unshareInodes } from './unshare-inodes.js';
  * are touched, each after it got an inode of its own (the tree is a hard-link farm of an upstream
  * stage's). Returns how many nodes changed.
  */
-export async function applyManifestToTree(root: string, manifest: Manifest, run: Pick<RunLoggedOptions, 'logFile' | 'signal'>, namespace?: UserNamespace): Promise<number> {
-  const changes: Array<{ path: string; uid: number; gid: number; ownerDiffers: boolean; mode: number; symlink: boolean }> = [];
+export async function applyManifestToTree(
+  root: string,
+  manifest: Manifest,
+  run: Pick<RunLoggedOptions, 'logFile' | 'signal'>,
+  namespace?: UserNamespace,
+): Promise<number> {
+  const changes: Array<{
+    path: string;
+    uid: number;
+    gid: number;
+    ownerDiffers: boolean;
+    mode: number;
+    symlink: boolean;
+  }> = [];
   for (const entry of manifest.entries) {
     const path = join(root, entry.path);
     const st = await lstat(path).catch(() => undefined);
@@ -27,10 +45,23 @@ export async function applyManifestToTree(root: string, manifest: Manifest, run:
     const modeDiffers = !st.isSymbolicLink() && mode !== (st.mode & 0o7777);
     if (ownerDiffers || modeDiffers) changes.push({ path, uid, gid, ownerDiffers, mode, symlink: st.isSymbolicLink() });
   }
-  await unshareInodes(root, changes.map((c) => c.path), run);
+  await unshareInodes(
+    root,
+    changes.map((c) => c.path),
+    run,
+  );
   if (namespace) {
     // One process inside the namespace sets them all (chown, then the mode chown cleared).
-    await assignOwners(namespace, root, changes.map((c) => ({ path: entryPath(c.path, root), uid: c.uid, gid: c.gid, ...(c.symlink ? {} : { mode: c.mode }) })));
+    await assignOwners(
+      namespace,
+      root,
+      changes.map((c) => ({
+        path: entryPath(c.path, root),
+        uid: c.uid,
+        gid: c.gid,
+        ...(c.symlink ? {} : { mode: c.mode }),
+      })),
+    );
     return changes.length;
   }
   for (const change of changes) {

@@ -22,7 +22,10 @@ const stageEnds: { stage: string; end: RegExp }[] = [
  * booted with `quiet`, an initramfs that is the whole system) folds its stage into the next one;
  * `readyMs` undefined (the boot failed) gives the stages completed so far.
  */
-export function bootStages(firstSeen: (pattern: RegExp) => number | undefined, readyMs: number | undefined): BootStage[] {
+export function bootStages(
+  firstSeen: (pattern: RegExp) => number | undefined,
+  readyMs: number | undefined,
+): BootStage[] {
   const stages: BootStage[] = [];
   let since = 0;
   let pending: string[] = [];

@@ -60,9 +60,16 @@ export interface BootVerdict extends BootMode {
  * The boot modes a profile is tested in: every firmware it targets, from CD-ROM for an ISO, and
  * for a disk image as a virtio disk and then as a USB-storage device (direct for initramfs-only systems).
  */
-export function bootModes(profile: { firmware: readonly Profile['firmware'][number][] }, report: BuildReport, media?: readonly Medium[]): BootMode[] {
+export function bootModes(
+  profile: { firmware: readonly Profile['firmware'][number][] },
+  report: BuildReport,
+  media?: readonly Medium[],
+): BootMode[] {
   const kinds = new Set(report.outputs.map((o) => o.kind));
-  const wanted = media ?? [...(kinds.has('iso') ? (['cdrom'] as const) : []), ...(kinds.has('disk') ? (['disk', 'disk-usb'] as const) : [])];
+  const wanted = media ?? [
+    ...(kinds.has('iso') ? (['cdrom'] as const) : []),
+    ...(kinds.has('disk') ? (['disk', 'disk-usb'] as const) : []),
+  ];
   if (wanted.length === 0) return [{ firmware: 'bios', medium: 'direct' }];
   const modes: BootMode[] = [];
   for (const medium of wanted) {
@@ -102,7 +109,13 @@ export async function chainDiskBoots(modes: BootMode[], report: BuildReport, dir
  * QEMU options for one boot mode of a build (used by `test` and `run`); the 9p medium needs the
  * share tree `prepareShareTree` made of the build's staging root.
  */
-export function launchOptionsFor(mode: BootMode, report: BuildReport, memory: number, cpus = 2, share?: ShareTree): LaunchOptions {
+export function launchOptionsFor(
+  mode: BootMode,
+  report: BuildReport,
+  memory: number,
+  cpus = 2,
+  share?: ShareTree,
+): LaunchOptions {
   const iso = report.outputs.find((o) => o.kind === 'iso')?.file;
   const base: LaunchOptions = {
     memory,
@@ -115,8 +128,17 @@ export function launchOptionsFor(mode: BootMode, report: BuildReport, memory: nu
     const d = report.direct;
     if (!d) throw new CliError('ERR_USAGE', 'this build has no kernel and initramfs to boot directly');
     if (mode.medium === '9p') {
-      if (!d.stagingRoot) throw new CliError('ERR_USAGE', 'this build has no staging root to share over 9p', { hint: 'use --medium direct' });
-      const append = withLiveKernelArgs(d.append, { device: undefined, image: undefined, layers: undefined, root: '9p', tag: 'rootfs' }).join(' ');
+      if (!d.stagingRoot)
+        throw new CliError('ERR_USAGE', 'this build has no staging root to share over 9p', {
+          hint: 'use --medium direct',
+        });
+      const append = withLiveKernelArgs(d.append, {
+        device: undefined,
+        image: undefined,
+        layers: undefined,
+        root: '9p',
+        tag: 'rootfs',
+      }).join(' ');
       if (!share) throw new Error('the 9p medium needs the share tree of the staging root (prepareShareTree)');
       return {
         ...base,
@@ -128,22 +150,50 @@ export function launchOptionsFor(mode: BootMode, report: BuildReport, memory: nu
       };
     }
     const images = d.rootImage ? [d.rootImage, ...(d.layers ?? [])] : [];
-    return { ...base, kernel: d.kernel, initrd: d.initrd, append: d.append, ...(images.length ? { disks: images.map((path) => ({ path, readOnly: true, format: 'raw' as const })) } : {}) };
+    return {
+      ...base,
+      kernel: d.kernel,
+      initrd: d.initrd,
+      append: d.append,
+      ...(images.length ? { disks: images.map((path) => ({ path, readOnly: true, format: 'raw' as const })) } : {}),
+    };
   }
   if (mode.medium === 'disk' || mode.medium === 'disk-usb') {
     const disk = report.outputs.find((o) => o.kind === 'disk')?.file;
-    if (!disk) throw new CliError('ERR_USAGE', 'this build produced no disk image', { hint: 'add disk to the profile\'s outputs' });
+    if (!disk)
+      throw new CliError('ERR_USAGE', 'this build produced no disk image', {
+        hint: "add disk to the profile's outputs",
+      });
     const format = disk.endsWith('.qcow2') ? 'qcow2' : 'raw';
     const path = mode.persist?.image ?? disk;
     const bus = mode.medium === 'disk' ? 'virtio' : 'usb';
-    return { ...base, disks: [{ path, format, interface: bus, snapshot: mode.persist === undefined, ...(bus === 'usb' ? { removable: true } : {}) }] };
+    return {
+      ...base,
+      disks: [
+        {
+          path,
+          format,
+          interface: bus,
+          snapshot: mode.persist === undefined,
+          ...(bus === 'usb' ? { removable: true } : {}),
+        },
+      ],
+    };
   }
-  if (!iso) throw new CliError('ERR_USAGE', 'this build produced no ISO', { hint: 'add iso to the profile\'s outputs' });
-  return mode.medium === 'cdrom' ? { ...base, iso } : { ...base, disks: [{ path: iso, format: 'raw', snapshot: true }] };
+  if (!iso) throw new CliError('ERR_USAGE', 'this build produced no ISO', { hint: "add iso to the profile's outputs" });
+  return mode.medium === 'cdrom'
+    ? { ...base, iso }
+    : { ...base, disks: [{ path: iso, format: 'raw', snapshot: true }] };
 }
 
 /** Boots one mode, waits for readiness, runs the profile's test commands, and always stops QEMU. */
-export async function bootAndCheck(mode: BootMode, report: BuildReport, test: TestSection, logDir?: string, options: { cpus?: number } = {}): Promise<BootVerdict> {
+export async function bootAndCheck(
+  mode: BootMode,
+  report: BuildReport,
+  test: TestSection,
+  logDir?: string,
+  options: { cpus?: number } = {},
+): Promise<BootVerdict> {
   const share = await shareTreeFor(mode, report, logDir);
   try {
     return await bootAndCheckWith(mode, report, test, logDir, options, share);
@@ -153,7 +203,11 @@ export async function bootAndCheck(mode: BootMode, report: BuildReport, test: Te
 }
 
 /** The 9p medium's share tree (see `prepareShareTree`); none for other media. */
-export async function shareTreeFor(mode: BootMode, report: BuildReport, logDir?: string): Promise<ShareTree | undefined> {
+export async function shareTreeFor(
+  mode: BootMode,
+  report: BuildReport,
+  logDir?: string,
+): Promise<ShareTree | undefined> {
   const stagingRoot = report.direct?.stagingRoot;
   if (mode.medium !== '9p' || stagingRoot === undefined) return undefined;
   const dir = logDir ?? (await mkdtemp(join(tmpdir(), 'distroforge-share-')));
@@ -161,12 +215,23 @@ export async function shareTreeFor(mode: BootMode, report: BuildReport, logDir?:
   return prepareShareTree(stagingRoot, { logFile: join(dir, 'share-tree.log') });
 }
 
-async function bootAndCheckWith(mode: BootMode, report: BuildReport, test: TestSection, logDir: string | undefined, options: { cpus?: number }, share: ShareTree | undefined): Promise<BootVerdict> {
+async function bootAndCheckWith(
+  mode: BootMode,
+  report: BuildReport,
+  test: TestSection,
+  logDir: string | undefined,
+  options: { cpus?: number },
+  share: ShareTree | undefined,
+): Promise<BootVerdict> {
   const verdict: BootVerdict = { ...mode, ok: false, accel: '', readyMs: undefined, stages: [], commands: [] };
-  const instance = await launch({ ...launchOptionsFor(mode, report, test.memory, options.cpus, share), ...(logDir ? { logDir, name: `${mode.firmware}-${mode.medium}` } : {}) });
+  const instance = await launch({
+    ...launchOptionsFor(mode, report, test.memory, options.cpus, share),
+    ...(logDir ? { logDir, name: `${mode.firmware}-${mode.medium}` } : {}),
+  });
   verdict.accel = instance.accel;
   verdict.consoleLog = instance.logFile;
-  const menu = mode.medium === 'direct' || mode.medium === '9p' ? undefined : answerBootMenu(instance, test.timeout * 1000);
+  const menu =
+    mode.medium === 'direct' || mode.medium === '9p' ? undefined : answerBootMenu(instance, test.timeout * 1000);
   try {
     const ready = await instance.waitFor(test.ready, { timeout: test.timeout * 1000 });
     verdict.readyMs = ready.elapsedMs;
@@ -213,7 +278,10 @@ async function answerBootMenu(instance: Instance, timeoutMs: number): Promise<bo
 /** Answers a getty/login prompt: user name, the password if asked, then waits for the shell prompt. */
 async function logIn(instance: Instance, login: NonNullable<NonNullable<Profile['test']>['login']>): Promise<void> {
   await instance.send(`${login.user}\n`);
-  await instance.waitFor(login.password === undefined ? login.prompt : /[Pp]assword: ?$/m, { timeout: 60_000, unfinishedLine: true });
+  await instance.waitFor(login.password === undefined ? login.prompt : /[Pp]assword: ?$/m, {
+    timeout: 60_000,
+    unfinishedLine: true,
+  });
   if (login.password !== undefined) {
     await instance.send(`${login.password}\n`);
     await instance.waitFor(login.prompt, { timeout: 60_000 });
@@ -223,14 +291,23 @@ async function logIn(instance: Instance, login: NonNullable<NonNullable<Profile[
 const PERSIST_FILE = '/var/lib/distroforge-persist';
 
 /** Writes the token and powers off cleanly (first boot), or checks the token is there (second boot). */
-async function persistenceStep(instance: Instance, persist: NonNullable<BootMode['persist']>, verdict: BootVerdict): Promise<boolean> {
+async function persistenceStep(
+  instance: Instance,
+  persist: NonNullable<BootMode['persist']>,
+  verdict: BootVerdict,
+): Promise<boolean> {
   if (persist.step === 'check') {
     const check = await runCommand(instance, 900, { run: `cat ${PERSIST_FILE}`, expect: persist.token, timeout: 60 });
     verdict.persistence = check.ok ? 'found' : 'missing';
-    if (!check.ok) verdict.error = `${PERSIST_FILE} written in the previous boot is missing: the root is not persistent`;
+    if (!check.ok)
+      verdict.error = `${PERSIST_FILE} written in the previous boot is missing: the root is not persistent`;
     return check.ok;
   }
-  const write = await runCommand(instance, 901, { run: `mkdir -p /var/lib && echo ${persist.token} > ${PERSIST_FILE} && sync && cat ${PERSIST_FILE}`, expect: persist.token, timeout: 60 });
+  const write = await runCommand(instance, 901, {
+    run: `mkdir -p /var/lib && echo ${persist.token} > ${PERSIST_FILE} && sync && cat ${PERSIST_FILE}`,
+    expect: persist.token,
+    timeout: 60,
+  });
   if (!write.ok) {
     verdict.error = `could not write ${PERSIST_FILE}: ${write.output.slice(0, 200)}`;
     return false;
@@ -238,7 +315,10 @@ async function persistenceStep(instance: Instance, persist: NonNullable<BootMode
   // A clean power-off, so the second boot also shows the filesystem was left consistent.
   await instance.send('poweroff\n');
   let timer: NodeJS.Timeout | undefined;
-  const exited = await Promise.race([instance.exited.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), 120_000)))]);
+  const exited = await Promise.race([
+    instance.exited.then(() => true),
+    new Promise<false>((r) => (timer = setTimeout(() => r(false), 120_000))),
+  ]);
   clearTimeout(timer);
   if (!exited) {
     verdict.error = 'the guest did not power off within 120 s';
@@ -248,14 +328,22 @@ async function persistenceStep(instance: Instance, persist: NonNullable<BootMode
   return true;
 }
 
-async function runCommand(instance: Instance, n: number, command: { run: string; expect: string; timeout: number }): Promise<CommandVerdict> {
+async function runCommand(
+  instance: Instance,
+  n: number,
+  command: { run: string; expect: string; timeout: number },
+): Promise<CommandVerdict> {
   // The markers are typed with quotes split so the shell's echo of the typed line cannot match them.
   await instance.send(`echo '__DF_BEG''IN_${n}__'; ${command.run}; echo "__DF_E""ND_${n}_$?__"\n`);
-  const result = await instance.waitFor(new RegExp(`__DF_BEGIN_${n}__\\r?\\n([\\s\\S]*?)__DF_END_${n}_(\\d+)__`), { timeout: command.timeout * 1000 });
+  const result = await instance.waitFor(new RegExp(`__DF_BEGIN_${n}__\\r?\\n([\\s\\S]*?)__DF_END_${n}_(\\d+)__`), {
+    timeout: command.timeout * 1000,
+  });
   const output = (result.groups[0] ?? '').replace(/\r/g, '').trim();
   // Only JavaScript's flags after the last slash: "/bin/busybox" is a path to look for, not /bin/ with flags "busybox".
   const expectation = /^\/(.*)\/([dgimsuvy]*)$/.exec(command.expect);
-  const matched = expectation ? new RegExp(expectation[1] ?? '', expectation[2]).test(output) : output.includes(command.expect);
+  const matched = expectation
+    ? new RegExp(expectation[1] ?? '', expectation[2]).test(output)
+    : output.includes(command.expect);
   const exitStatus = Number(result.groups[1]);
   // The status counts too: `command -v a b c` prints the paths it finds and fails for the rest.
   return { run: command.run, expect: command.expect, ok: matched && exitStatus === 0, matched, exitStatus, output };
@@ -265,7 +353,9 @@ async function runCommand(instance: Instance, n: number, command: { run: string;
 export function describeCheckFailure(check: CommandVerdict): string {
   const reasons = [
     ...(check.exitStatus === 0 ? [] : [`exited with status ${check.exitStatus}`]),
-    ...(check.matched ? [] : [`expected ${JSON.stringify(check.expect)}, got ${JSON.stringify(check.output.slice(0, 200))}`]),
+    ...(check.matched
+      ? []
+      : [`expected ${JSON.stringify(check.expect)}, got ${JSON.stringify(check.output.slice(0, 200))}`]),
   ];
   return `check "${check.run}" ${reasons.join('; ')}`;
 }

@@ -36,7 +36,13 @@ export const DEFAULT_EPOCH = 1_700_000_000;
 
 /** The ISO volume label / live medium label of a profile. */
 export function mediumLabel(loaded: LoadedProfile): string {
-  return loaded.profile.boot.label ?? loaded.profile.name.toUpperCase().replace(/[^A-Z0-9]/g, '_').slice(0, 32);
+  return (
+    loaded.profile.boot.label ??
+    loaded.profile.name
+      .toUpperCase()
+      .replace(/[^A-Z0-9]/g, '_')
+      .slice(0, 32)
+  );
 }
 
 /** Which boot paths the profile's firmware list asks the ISO and the disk to carry. */

@@ -1,7 +1,13 @@
 import { chmod, copyFile, link, mkdir, readFile, rename, rm, stat, writeFile, constants } from 'node:fs/promises';
 import { CliError } from '../errors.js';
 import { join } from 'node:path';
-import { sha256File, sourceDateEpoch, useFileDigestCache, useToolVersionCache, DistroforgeError } from '@distroforge/core';
+import {
+  sha256File,
+  sourceDateEpoch,
+  useFileDigestCache,
+  useToolVersionCache,
+  DistroforgeError,
+} from '@distroforge/core';
 import { StageCache, type StageResult } from '../engine/stage-cache.js';
 import { profilePaths } from '../profile/profile-paths.js';
 import { OutputDirectory } from './output-directory.js';
@@ -54,7 +60,14 @@ export interface BuildReport {
   packages: { name: string; version: string; sha256: string }[];
   /** How to boot the result directly (kernel + initrd + command line), for `run --direct` and tests. */
   /** `layers`: read-only images the live init stacks above `rootImage` (further virtio disks, `live.layers=`). */
-  direct?: { kernel: string; initrd: string; append: string; rootImage?: string; layers?: string[]; stagingRoot?: string };
+  direct?: {
+    kernel: string;
+    initrd: string;
+    append: string;
+    rootImage?: string;
+    layers?: string[];
+    stagingRoot?: string;
+  };
   /**
    * Per output (iso, disk) and firmware: whether the image's own boot files (shim, GRUB, modules)
    * or the host's were used, each file with its digest, and for the host's why.
@@ -67,7 +80,10 @@ export interface BuildReport {
 export async function buildProfile(options: BuildOptions): Promise<BuildReport> {
   const started = performance.now();
   const loaded = await loadProfile(options.profile);
-  const paths = profilePaths(loaded.dir, { ...(options.out ? { out: options.out } : {}), ...(options.state ? { state: options.state } : {}) });
+  const paths = profilePaths(loaded.dir, {
+    ...(options.out ? { out: options.out } : {}),
+    ...(options.state ? { state: options.state } : {}),
+  });
   const epoch = sourceDateEpoch(loaded.profile.sourceDateEpoch ?? DEFAULT_EPOCH) ?? DEFAULT_EPOCH;
   // Before any work: an output directory that is no place for outputs is refused at once.
   const outputs = await OutputDirectory.open(paths.outDir, paths.profileDir);
@@ -115,37 +131,57 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
     if (profile.source.type === 'busybox') {
       const unsupported = profile.outputs.filter((o) => o !== 'initramfs');
       if (unsupported.length) {
-        throw new CliError('ERR_SOURCE_UNSUPPORTED', `a busybox source builds only the initramfs output, not ${unsupported.join(', ')}`, {
-          value: unsupported,
-          hint: 'set outputs: [initramfs], or use an apt or RPM source for images',
-        });
+        throw new CliError(
+          'ERR_SOURCE_UNSUPPORTED',
+          `a busybox source builds only the initramfs output, not ${unsupported.join(', ')}`,
+          {
+            value: unsupported,
+            hint: 'set outputs: [initramfs], or use an apt or RPM source for images',
+          },
+        );
       }
     } else if (options.locked) await assertLocked(loaded, ctx.resolveLock);
     const applicable = buildStages.filter((stage) => stage.applies(profile));
     const results = await runGraph(
-      applicable.map((stage) => ({ name: stage.name, needs: stage.needs(profile), run: (c: BuildContext, done: GraphResults) => stage.run(c, done) })),
+      applicable.map((stage) => ({
+        name: stage.name,
+        needs: stage.needs(profile),
+        run: (c: BuildContext, done: GraphResults) => stage.run(c, done),
+      })),
       ctx,
       stop,
     );
     const done = (name: string) => results.get(name) as StageResult<never>;
     const stages = applicable.map((stage) => done(stage.name));
     const published: BuiltOutput[] = [];
-    for (const publication of publicationsOf(applicable, results, profile)) published.push(await publish(outputs, publication.from, publication.name, publication.kind));
+    for (const publication of publicationsOf(applicable, results, profile))
+      published.push(await publish(outputs, publication.from, publication.name, publication.kind));
     const file = (kind: PublishedKind) => published.find((o) => o.kind === kind)?.file as string;
     let packages: BuildReport['packages'];
     let direct: BuildReport['direct'];
     if (profile.source.type === 'busybox') {
       const kernel = done('kernel') as StageResult<KernelStageResult>;
       packages = [{ name: kernel.result.package, version: kernel.result.packageVersion, sha256: '' }];
-      direct = { kernel: file('kernel'), initrd: file('initramfs'), append: ['console=ttyS0,115200', 'panic=-1', ...profile.boot.kernelArgs].join(' ') };
+      direct = {
+        kernel: file('kernel'),
+        initrd: file('initramfs'),
+        append: ['console=ttyS0,115200', 'panic=-1', ...profile.boot.kernelArgs].join(' '),
+      };
     } else {
-      packages = (done('rootfs') as StageResult<RootfsStageResult>).result.packages.map(({ name, version, sha256 }) => ({ name, version, sha256 }));
+      packages = (done('rootfs') as StageResult<RootfsStageResult>).result.packages.map(
+        ({ name, version, sha256 }) => ({ name, version, sha256 }),
+      );
       // Direct boot: the root image itself is the medium (a virtio disk, /dev/vda), no label
       // search; the layer, if any, is the next disk.
       const image = done('image') as StageResult<ImageStageResult>;
       const layer = results.has('layer') ? (done('layer') as StageResult<LayerStageResult>) : undefined;
       const layerFile = layer ? join(layer.dir, layer.result.file) : undefined;
-      const directArgs = ['console=tty0', 'console=ttyS0,115200', ...liveKernelArgs({ device: '/dev/vda', image: '', ...(layerFile ? { layers: ['/dev/vdb'] } : {}) }), ...profile.boot.kernelArgs];
+      const directArgs = [
+        'console=tty0',
+        'console=ttyS0,115200',
+        ...liveKernelArgs({ device: '/dev/vda', image: '', ...(layerFile ? { layers: ['/dev/vdb'] } : {}) }),
+        ...profile.boot.kernelArgs,
+      ];
       direct = {
         kernel: file('kernel'),
         initrd: file('initramfs'),
@@ -156,7 +192,12 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
       };
     }
     const bootFiles = (['iso', 'disk'] as const).flatMap((output) =>
-      results.has(output) ? ((done(output) as StageResult<{ bootFiles?: BootFilesReport[] }>).result.bootFiles ?? []).map((use) => ({ output, ...use })) : [],
+      results.has(output)
+        ? ((done(output) as StageResult<{ bootFiles?: BootFilesReport[] }>).result.bootFiles ?? []).map((use) => ({
+            output,
+            ...use,
+          }))
+        : [],
     );
     const report: BuildReport = {
       profile: profile.name,
@@ -192,7 +233,12 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
  * filesystem. The SHA-256 is computed once per cached file and kept beside it. A `.sha256` file
  * goes beside the published output.
  */
-async function publish(outputs: OutputDirectory, from: string, name: string, kind: BuiltOutput['kind']): Promise<BuiltOutput> {
+async function publish(
+  outputs: OutputDirectory,
+  from: string,
+  name: string,
+  kind: BuiltOutput['kind'],
+): Promise<BuiltOutput> {
   const file = await outputs.claim(name);
   const sumFile = await outputs.claim(`${name}.sha256`);
   const source = await stat(from);

@@ -39,7 +39,8 @@ export interface BuildStage {
 }
 
 const isBusybox = (profile: Profile) => profile.source.type === 'busybox';
-const hasOutput = (profile: Profile, output: Profile['outputs'][number]) => !isBusybox(profile) && profile.outputs.includes(output);
+const hasOutput = (profile: Profile, output: Profile['outputs'][number]) =>
+  !isBusybox(profile) && profile.outputs.includes(output);
 
 /**
  * A live root in two images: one of the bootstrapped root (rebuilt only when the packages change)
@@ -48,10 +49,15 @@ const hasOutput = (profile: Profile, output: Profile['outputs'][number]) => !isB
  * image) or the image is EROFS.
  */
 export function isLayered(profile: Profile): boolean {
-  return profile.image.type === 'squashfs' && !profile.outputs.includes('squashfs') && !(profile.outputs.includes('disk') && profile.disk.root === 'image');
+  return (
+    profile.image.type === 'squashfs' &&
+    !profile.outputs.includes('squashfs') &&
+    !(profile.outputs.includes('disk') && profile.disk.root === 'image')
+  );
 }
 
-const hasScripts = (profile: Profile, phase: ScriptPhase) => !isBusybox(profile) && phaseScripts(profile.scripts, phase).length > 0;
+const hasScripts = (profile: Profile, phase: ScriptPhase) =>
+  !isBusybox(profile) && phaseScripts(profile.scripts, phase).length > 0;
 
 /** The stage whose tree the overlay is applied to: the prepare scripts' when there are some. */
 const overlayBase = (profile: Profile) => (hasScripts(profile, 'prepare') ? 'prepare' : 'rootfs');
@@ -73,14 +79,18 @@ export const buildStages: readonly BuildStage[] = [
     applies: isBusybox,
     needs: () => [],
     run: (ctx) => kernelStage(ctx),
-    publishes: (r: StageResult<KernelStageResult>, profile) => [{ kind: 'kernel', from: join(r.dir, r.result.vmlinuz), name: `${profile.name}.vmlinuz` }],
+    publishes: (r: StageResult<KernelStageResult>, profile) => [
+      { kind: 'kernel', from: join(r.dir, r.result.vmlinuz), name: `${profile.name}.vmlinuz` },
+    ],
   },
   {
     name: 'initramfs',
     applies: isBusybox,
     needs: () => ['kernel'],
     run: (ctx, done) => busyboxInitramfsStage(ctx, done.get('kernel')),
-    publishes: (r: StageResult<BusyboxInitramfsStageResult>, profile) => [{ kind: 'initramfs', from: join(r.dir, r.result.initrd), name: `${profile.name}.initramfs.img` }],
+    publishes: (r: StageResult<BusyboxInitramfsStageResult>, profile) => [
+      { kind: 'initramfs', from: join(r.dir, r.result.initrd), name: `${profile.name}.initramfs.img` },
+    ],
   },
   // Package sources: the root, the profile applied to it, images, boot media.
   {
@@ -111,14 +121,19 @@ export const buildStages: readonly BuildStage[] = [
     name: 'finalize',
     applies: (profile) => hasScripts(profile, 'finalize'),
     needs: (profile) => [hasScripts(profile, 'postinstall') ? 'postinstall' : 'overlay'],
-    run: (ctx, done) => scriptStage(ctx, 'finalize', done.get(hasScripts(ctx.loaded.profile, 'postinstall') ? 'postinstall' : 'overlay')),
+    run: (ctx, done) =>
+      scriptStage(ctx, 'finalize', done.get(hasScripts(ctx.loaded.profile, 'postinstall') ? 'postinstall' : 'overlay')),
   },
   {
     name: 'image',
     applies: (profile) => !isBusybox(profile),
     needs: (profile) => [isLayered(profile) ? 'rootfs' : finalTreeStage(profile)],
-    run: (ctx, done) => imageStage(ctx, done.get(isLayered(ctx.loaded.profile) ? 'rootfs' : finalTreeStage(ctx.loaded.profile))),
-    publishes: (r: StageResult<ImageStageResult>, profile) => (isLayered(profile) ? [] : [{ kind: r.result.type, from: join(r.dir, r.result.file), name: `${profile.name}.${r.result.type}` }]),
+    run: (ctx, done) =>
+      imageStage(ctx, done.get(isLayered(ctx.loaded.profile) ? 'rootfs' : finalTreeStage(ctx.loaded.profile))),
+    publishes: (r: StageResult<ImageStageResult>, profile) =>
+      isLayered(profile)
+        ? []
+        : [{ kind: r.result.type, from: join(r.dir, r.result.file), name: `${profile.name}.${r.result.type}` }],
   },
   {
     name: 'layer',
@@ -142,34 +157,58 @@ export const buildStages: readonly BuildStage[] = [
     applies: (profile) => hasOutput(profile, 'iso'),
     // The final tree: the boot files the image carries (its own shim, GRUB, modules) are preferred.
     needs: (profile) => ['image', 'initramfs', ...(isLayered(profile) ? ['layer'] : []), finalTreeStage(profile)],
-    run: (ctx, done) => isoStage(ctx, done.get('image'), done.get('initramfs'), done.maybe('layer'), done.get(finalTreeStage(ctx.loaded.profile))),
-    publishes: (r: StageResult<{ file: string }>) => [{ kind: 'iso', from: join(r.dir, r.result.file), name: r.result.file }],
+    run: (ctx, done) =>
+      isoStage(
+        ctx,
+        done.get('image'),
+        done.get('initramfs'),
+        done.maybe('layer'),
+        done.get(finalTreeStage(ctx.loaded.profile)),
+      ),
+    publishes: (r: StageResult<{ file: string }>) => [
+      { kind: 'iso', from: join(r.dir, r.result.file), name: r.result.file },
+    ],
   },
   {
     name: 'disk',
     applies: (profile) => hasOutput(profile, 'disk'),
-    needs: (profile) => [...(profile.disk.root === 'image' ? ['image', finalTreeStage(profile)] : ['rootfs', finalTreeStage(profile)]), 'initramfs'],
+    needs: (profile) => [
+      ...(profile.disk.root === 'image' ? ['image', finalTreeStage(profile)] : ['rootfs', finalTreeStage(profile)]),
+      'initramfs',
+    ],
     run: (ctx, done) =>
       diskStage(
         ctx,
         ctx.loaded.profile.disk.root === 'image'
           ? { kind: 'image', image: done.get('image'), tree: done.get(finalTreeStage(ctx.loaded.profile)) }
-          : { kind: 'ext4', overlay: done.get<StageResult<OverlayStageResult>>(finalTreeStage(ctx.loaded.profile)), rootfs: done.get<StageResult<RootfsStageResult>>('rootfs') },
+          : {
+              kind: 'ext4',
+              overlay: done.get<StageResult<OverlayStageResult>>(finalTreeStage(ctx.loaded.profile)),
+              rootfs: done.get<StageResult<RootfsStageResult>>('rootfs'),
+            },
         done.get('initramfs'),
       ),
-    publishes: (r: StageResult<{ file: string }>) => [{ kind: 'disk', from: join(r.dir, r.result.file), name: r.result.file }],
+    publishes: (r: StageResult<{ file: string }>) => [
+      { kind: 'disk', from: join(r.dir, r.result.file), name: r.result.file },
+    ],
   },
   {
     name: 'rootfs-tar',
     applies: (profile) => hasOutput(profile, 'rootfs-tar'),
     needs: (profile) => [finalTreeStage(profile)],
     run: (ctx, done) => rootfsTarStage(ctx, done.get(finalTreeStage(ctx.loaded.profile))),
-    publishes: (r: StageResult<{ file: string }>) => [{ kind: 'rootfs-tar', from: join(r.dir, r.result.file), name: r.result.file }],
+    publishes: (r: StageResult<{ file: string }>) => [
+      { kind: 'rootfs-tar', from: join(r.dir, r.result.file), name: r.result.file },
+    ],
   },
 ];
 
 /** What the stages that ran publish, in the report's order (PUBLISHED_KINDS; a stage's own order within a kind). */
-export function publicationsOf(stages: readonly BuildStage[], results: ReadonlyMap<string, unknown>, profile: Profile): Publication[] {
+export function publicationsOf(
+  stages: readonly BuildStage[],
+  results: ReadonlyMap<string, unknown>,
+  profile: Profile,
+): Publication[] {
   return stages
     .flatMap((stage) => stage.publishes?.(results.get(stage.name) as StageResult<never>, profile) ?? [])
     .sort((a, b) => PUBLISHED_KINDS.indexOf(a.kind) - PUBLISHED_KINDS.indexOf(b.kind));

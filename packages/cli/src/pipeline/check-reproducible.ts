@@ -22,12 +22,18 @@ export async function checkReproducible(options: BuildOptions): Promise<Reproduc
   try {
     const second = await buildProfile({ ...options, state: join(scratch, 'state'), out: join(scratch, 'out') });
     const digests = new Map(second.outputs.map((o) => [basename(o.file), o.sha256]));
-    const differing = first.outputs.filter((o) => digests.get(basename(o.file)) !== o.sha256).map((o) => basename(o.file));
+    const differing = first.outputs
+      .filter((o) => digests.get(basename(o.file)) !== o.sha256)
+      .map((o) => basename(o.file));
     if (differing.length) {
-      throw new CliError('ERR_BUILD_NOT_REPRODUCIBLE', `two builds of ${first.profile} differ: ${differing.join(', ')}`, {
-        value: differing,
-        hint: 'compare the two trees with diffoscope; set SOURCE_DATE_EPOCH if it is not set',
-      });
+      throw new CliError(
+        'ERR_BUILD_NOT_REPRODUCIBLE',
+        `two builds of ${first.profile} differ: ${differing.join(', ')}`,
+        {
+          value: differing,
+          hint: 'compare the two trees with diffoscope; set SOURCE_DATE_EPOCH if it is not set',
+        },
+      );
     }
     return { first, second, differing };
   } finally {

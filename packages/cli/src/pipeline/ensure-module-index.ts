@@ -3,7 +3,12 @@ import { execa } from 'execa';
 import { findTool, ToolFailedError } from '@distroforge/core';
 import type { KernelFiles } from './find-kernel.js';
 
-const depmodTool = { names: ['depmod'], install: 'apt-get install kmod', versionArgs: ['--version'], extraDirs: ['/sbin', '/usr/sbin'] };
+const depmodTool = {
+  names: ['depmod'],
+  install: 'apt-get install kmod',
+  versionArgs: ['--version'],
+  extraDirs: ['/sbin', '/usr/sbin'],
+};
 
 /**
  * Kernel packages leave modules.dep to their postinst (depmod). When packages were only unpacked
@@ -15,6 +20,11 @@ export async function ensureModuleIndex(root: string, kernel: KernelFiles): Prom
   const depmod = await findTool(depmodTool);
   const args = ['-b', root, kernel.version];
   const result = await execa(depmod.path, args, { reject: false, timeout: 300_000 });
-  if (result.exitCode !== 0) throw new ToolFailedError([depmod.path, ...args], result.exitCode, String(result.stderr).split('\n').slice(-5).join('\n'));
+  if (result.exitCode !== 0)
+    throw new ToolFailedError(
+      [depmod.path, ...args],
+      result.exitCode,
+      String(result.stderr).split('\n').slice(-5).join('\n'),
+    );
   return true;
 }

@@ -6,11 +6,16 @@ import { hashFile, hashTree } from '../engine/hash-tree.js';
 import type { ExtraTree } from '../profile/customization-schema.js';
 
 /** What decides the trees' part of the image: targets, owners and the sources' contents and modes. */
-export async function extraTreesKey(profileDir: string, trees: readonly ExtraTree[]): Promise<{ to: string; owner: string; digest: string }[]> {
+export async function extraTreesKey(
+  profileDir: string,
+  trees: readonly ExtraTree[],
+): Promise<{ to: string; owner: string; digest: string }[]> {
   const keyed = [];
   for (const tree of trees) {
     const from = join(profileDir, tree.from);
-    const digest = (await lstat(from)).isDirectory() ? `tree ${await hashTree(from)}` : `tarball ${await hashFile(from)}`;
+    const digest = (await lstat(from)).isDirectory()
+      ? `tree ${await hashTree(from)}`
+      : `tarball ${await hashFile(from)}`;
     keyed.push({ to: tree.to, owner: tree.owner, digest });
   }
   return keyed;
@@ -26,7 +31,12 @@ export async function applyExtraTrees(
   root: string,
   manifest: Manifest,
   trees: readonly ExtraTree[],
-  options: { profileDir: string; work: string; sourceDateEpoch: number; run: Pick<RunLoggedOptions, 'logFile' | 'signal'> },
+  options: {
+    profileDir: string;
+    work: string;
+    sourceDateEpoch: number;
+    run: Pick<RunLoggedOptions, 'logFile' | 'signal'>;
+  },
 ): Promise<{ manifest: Manifest; changes: number }> {
   let current = manifest;
   let changes = 0;
@@ -36,19 +46,36 @@ export async function applyExtraTrees(
     await rm(staging, { recursive: true, force: true });
     await mkdir(target, { recursive: true });
     // The directories above the target are new in the staging tree: give them the usual mode, not the umask's.
-    for (let dir = posix.dirname(tree.to); dir !== '/'; dir = posix.dirname(dir)) await chmod(join(staging, dir), 0o755);
+    for (let dir = posix.dirname(tree.to); dir !== '/'; dir = posix.dirname(dir))
+      await chmod(join(staging, dir), 0o755);
     const from = join(options.profileDir, tree.from);
     if ((await lstat(from)).isDirectory()) {
-      await runLogged('cp', ['-a', '--reflink=auto', '--no-preserve=ownership', '--no-target-directory', `${from}/.`, target], options.run);
+      await runLogged(
+        'cp',
+        ['-a', '--reflink=auto', '--no-preserve=ownership', '--no-target-directory', `${from}/.`, target],
+        options.run,
+      );
     } else {
-      await runLogged('tar', ['-x', '-f', from, '-C', target, '--no-same-owner', '--preserve-permissions'], options.run);
+      await runLogged(
+        'tar',
+        ['-x', '-f', from, '-C', target, '--no-same-owner', '--preserve-permissions'],
+        options.run,
+      );
     }
     try {
-      const applied = await applyOverlay({ root, overlay: staging, manifest: current, sourceDateEpoch: options.sourceDateEpoch });
+      const applied = await applyOverlay({
+        root,
+        overlay: staging,
+        manifest: current,
+        sourceDateEpoch: options.sourceDateEpoch,
+      });
       changes += applied.changes.length;
       const [uid, gid] = tree.owner.split(':').map(Number) as [number, number];
       const owned = [tree.to, ...(await listUnder(target)).map((p) => posix.join(tree.to, p))];
-      current = mergeManifest(applied.manifest, owned.map((path) => ({ path, uid, gid })));
+      current = mergeManifest(
+        applied.manifest,
+        owned.map((path) => ({ path, uid, gid })),
+      );
     } finally {
       await rm(staging, { recursive: true, force: true });
     }

@@ -3,7 +3,6 @@ import { CliError } from '../errors.js';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-
 export interface KernelFiles {
   version: string;
   vmlinuz: string;
@@ -25,12 +24,17 @@ export async function findKernel(root: string, preferPackage?: string): Promise<
   }
   const versions = [...images.keys()];
   const preferred = preferPackage === undefined ? undefined : await packageKernelVersion(root, preferPackage);
-  const version = preferred !== undefined && versions.includes(preferred) ? preferred : versions.sort(compareKernelVersions).at(-1);
+  const version =
+    preferred !== undefined && versions.includes(preferred) ? preferred : versions.sort(compareKernelVersions).at(-1);
   if (!version || !modulesBase) {
-    throw new CliError('ERR_KERNEL_MISSING', `no kernel in ${root}: expected boot/vmlinuz-VERSION or lib/modules/VERSION/vmlinuz, and lib/modules/VERSION`, {
-      path: root,
-      hint: 'add a kernel package to the profile (kernel.package, e.g. linux-image-amd64)',
-    });
+    throw new CliError(
+      'ERR_KERNEL_MISSING',
+      `no kernel in ${root}: expected boot/vmlinuz-VERSION or lib/modules/VERSION/vmlinuz, and lib/modules/VERSION`,
+      {
+        path: root,
+        hint: 'add a kernel package to the profile (kernel.package, e.g. linux-image-amd64)',
+      },
+    );
   }
   return { version, vmlinuz: images.get(version)!, modulesDir: join(modulesBase, version) };
 }

@@ -7,6 +7,10 @@ import { runLogged, type RunLoggedOptions } from '@distroforge/core';
  * overlay-apply replaces files (temp + rename) and `applyManifestToTree` gives a node an inode of
  * its own before changing its owner or mode, so the upstream tree is never modified.
  */
-export async function linkTree(from: string, to: string, run: Pick<RunLoggedOptions, 'logFile' | 'signal'>): Promise<void> {
+export async function linkTree(
+  from: string,
+  to: string,
+  run: Pick<RunLoggedOptions, 'logFile' | 'signal'>,
+): Promise<void> {
   await runLogged('cp', ['-a', '--link', '--no-target-directory', from, to], run);
 }

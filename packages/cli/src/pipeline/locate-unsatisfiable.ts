@@ -23,7 +23,8 @@ export async function locatingUnsatisfiable<T>(loaded: LoadedProfile, resolve: (
       error.chain.length === 1
         ? `correct or remove ${requested} there: the profile's source has no package of that name (check the spelling and ${SOURCE_KEYS[loaded.profile.source.type] ?? 'source'})`
         : `${requested} exists, but ${error.chain.at(-1)} (which it needs) cannot be met from the profile's source: add a package that provides it, or drop ${requested}`;
-    if (error instanceof PacmanUnsatisfiableError) throw new PacmanUnsatisfiableError(error.chain, error.reason, { path: where, hint, cause: error });
+    if (error instanceof PacmanUnsatisfiableError)
+      throw new PacmanUnsatisfiableError(error.chain, error.reason, { path: where, hint, cause: error });
     throw new UnsatisfiableError(error.chain, error.reason, { path: where, hint, cause: error });
   }
 }
@@ -45,7 +46,12 @@ async function whereRequested(loaded: LoadedProfile, name: string): Promise<stri
   const listed = packageListEntries(text, packagesFile).find((entry) => entry.name === name);
   if (listed) return `${packagesFile}:${listed.line}:1`;
   const index = loaded.profile.packages.indexOf(name);
-  const key = index >= 0 ? ['packages', String(index)] : name === kernelPackageOf(loaded.profile) ? ['kernel', 'package'] : undefined;
+  const key =
+    index >= 0
+      ? ['packages', String(index)]
+      : name === kernelPackageOf(loaded.profile)
+        ? ['kernel', 'package']
+        : undefined;
   if (key === undefined) return undefined;
   const pos = await profileKeyPosition(loaded, key);
   return pos === undefined ? loaded.profileFile : `${loaded.profileFile}:${pos.line}:${pos.col}`;

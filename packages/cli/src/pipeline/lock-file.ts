@@ -12,7 +12,9 @@ import { resolvePacmanProfile, withPacmanPlan } from './pacman-plan.js';
 
 export const LOCK_FILE = 'distroforge.lock';
 
-const lockedPackage = z.object({ name: z.string(), version: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict();
+const lockedPackage = z
+  .object({ name: z.string(), version: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })
+  .strict();
 
 /** An apt source's lock: the suite, variant and Releases it was resolved from. */
 const aptLockSchema = z
@@ -48,7 +50,10 @@ export type LockFile = z.infer<typeof lockSchema>;
  * Resolves the profile's package set now (verified metadata, no install) as a lock file. `metadata`
  * gives the oldest Release dates accepted (an older one is ERR_BOOTSTRAP_METADATA_ROLLBACK).
  */
-export async function resolveLock(loaded: LoadedProfile, metadata?: { minReleaseDates: Record<string, string>; allowReleaseRollback: boolean }): Promise<LockFile> {
+export async function resolveLock(
+  loaded: LoadedProfile,
+  metadata?: { minReleaseDates: Record<string, string>; allowReleaseRollback: boolean },
+): Promise<LockFile> {
   const { profile } = loaded;
   // Local package files take part as in the build (and a kernel.file replaces the default kernel).
   if (profile.source.type === 'pacman' || profile.source.type === 'pacman-dir') {
@@ -59,14 +64,23 @@ export async function resolveLock(loaded: LoadedProfile, metadata?: { minRelease
       source: 'pacman',
       architecture: plan.architecture,
       repositories: plan.repositories.map((r) => r.name),
-      packages: (await resolvePacmanProfile(loaded, plan)).packages.map((p) => ({ name: p.name, version: p.version, sha256: p.sha256, repository: p.repository })),
+      packages: (await resolvePacmanProfile(loaded, plan)).packages.map((p) => ({
+        name: p.name,
+        version: p.version,
+        sha256: p.sha256,
+        repository: p.repository,
+      })),
     }));
   }
   if (profile.source.type !== 'apt') {
-    throw new CliError('ERR_SOURCE_UNSUPPORTED', `lock files are written for apt and pacman sources only (this profile uses ${profile.source.type})`, {
-      value: profile.source.type,
-      hint: 'use an apt or pacman source, or pin the RPM source (a fixed folder or ISO)',
-    });
+    throw new CliError(
+      'ERR_SOURCE_UNSUPPORTED',
+      `lock files are written for apt and pacman sources only (this profile uses ${profile.source.type})`,
+      {
+        value: profile.source.type,
+        hint: 'use an apt or pacman source, or pin the RPM source (a fixed folder or ISO)',
+      },
+    );
   }
   const source = profile.source;
   const local = await profileLocalPackages(loaded);
@@ -101,7 +115,10 @@ export async function writeLock(dir: string, lock: LockFile): Promise<string> {
   const releases = 'releases' in lock ? lock.releases : undefined;
   // One line per Release, like the packages: a new mirror snapshot is a one-line diff.
   const head = { ...rest, ...(releases ? { releases: '@releases' } : {}) };
-  const headText = JSON.stringify(head, null, 2).replace('"@releases"', `[\n${(releases ?? []).map((r) => `    ${JSON.stringify(r)}`).join(',\n')}\n  ]`);
+  const headText = JSON.stringify(head, null, 2).replace(
+    '"@releases"',
+    `[\n${(releases ?? []).map((r) => `    ${JSON.stringify(r)}`).join(',\n')}\n  ]`,
+  );
   const text = `${headText.slice(0, -2)},\n  "packages": [\n${lines.join(',\n')}\n  ]\n}\n`;
   await writeFile(`${file}.partial`, text);
   await rename(`${file}.partial`, file);
@@ -111,12 +128,18 @@ export async function writeLock(dir: string, lock: LockFile): Promise<string> {
 export async function readLock(dir: string): Promise<LockFile> {
   const file = join(dir, LOCK_FILE);
   if (!existsSync(file)) {
-    throw new CliError('ERR_LOCK_MISSING', `no ${LOCK_FILE} in ${dir}`, { path: file, hint: `write one with: distroforge lock ${dir}` });
+    throw new CliError('ERR_LOCK_MISSING', `no ${LOCK_FILE} in ${dir}`, {
+      path: file,
+      hint: `write one with: distroforge lock ${dir}`,
+    });
   }
   const parsed = lockSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new CliError('ERR_LOCK_INVALID', `${file}: ${issue?.path.join('.')}: ${issue?.message}`, { path: file, hint: 'regenerate it with distroforge lock' });
+    throw new CliError('ERR_LOCK_INVALID', `${file}: ${issue?.path.join('.')}: ${issue?.message}`, {
+      path: file,
+      hint: 'regenerate it with distroforge lock',
+    });
   }
   return parsed.data;
 }
@@ -138,13 +161,17 @@ export function lockDifferences(locked: LockFile, now: LockFile): string[] {
   for (const [name, p] of before) {
     const q = after.get(name);
     if (!q) lines.push(`- ${name} ${p.version} (no longer resolved)`);
-    else if (q.version !== p.version || q.sha256 !== p.sha256) lines.push(`~ ${name} ${p.version} -> ${q.version}${q.version === p.version ? ' (different digest)' : ''}`);
+    else if (q.version !== p.version || q.sha256 !== p.sha256)
+      lines.push(`~ ${name} ${p.version} -> ${q.version}${q.version === p.version ? ' (different digest)' : ''}`);
   }
   for (const [name, q] of after) if (!before.has(name)) lines.push(`+ ${name} ${q.version} (new)`);
   const header = (lock: LockFile): Record<string, string> =>
-    'source' in lock ? { source: lock.source, architecture: lock.architecture, repositories: lock.repositories.join(' ') } : { suite: lock.suite, variant: lock.variant, architecture: lock.architecture };
+    'source' in lock
+      ? { source: lock.source, architecture: lock.architecture, repositories: lock.repositories.join(' ') }
+      : { suite: lock.suite, variant: lock.variant, architecture: lock.architecture };
   const [was, is] = [header(locked), header(now)];
-  for (const key of new Set([...Object.keys(was), ...Object.keys(is)])) if (was[key] !== is[key]) lines.push(`${key}: ${was[key] ?? '(none)'} -> ${is[key] ?? '(none)'}`);
+  for (const key of new Set([...Object.keys(was), ...Object.keys(is)]))
+    if (was[key] !== is[key]) lines.push(`${key}: ${was[key] ?? '(none)'} -> ${is[key] ?? '(none)'}`);
   return lines.sort();
 }
 
@@ -152,7 +179,10 @@ export function lockDifferences(locked: LockFile, now: LockFile): string[] {
  * For `build --locked`: fails with the difference when the profile no longer resolves to the lock.
  * `resolve` lets a build share one resolution between this check and its rootfs stage key.
  */
-export async function assertLocked(loaded: LoadedProfile, resolve: () => Promise<LockFile> = () => resolveLock(loaded)): Promise<void> {
+export async function assertLocked(
+  loaded: LoadedProfile,
+  resolve: () => Promise<LockFile> = () => resolveLock(loaded),
+): Promise<void> {
   const locked = await readLock(loaded.dir);
   const diff = lockDifferences(locked, await resolve());
   if (diff.length) {

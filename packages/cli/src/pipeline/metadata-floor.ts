@@ -14,7 +14,11 @@ export class MetadataFloor {
   #revisions: Record<string, number>;
   #changed = false;
 
-  private constructor(readonly file: string | undefined, dates: Record<string, string>, revisions: Record<string, number>) {
+  private constructor(
+    readonly file: string | undefined,
+    dates: Record<string, string>,
+    revisions: Record<string, number>,
+  ) {
     this.#dates = dates;
     this.#revisions = revisions;
   }
@@ -24,8 +28,14 @@ export class MetadataFloor {
     if (file === undefined) return new MetadataFloor(undefined, {}, {});
     try {
       const parsed = JSON.parse(await readFile(file, 'utf8')) as { releaseDates?: unknown; repomdRevisions?: unknown };
-      const dates = Object.fromEntries(Object.entries(asRecord(parsed.releaseDates)).filter((e): e is [string, string] => typeof e[1] === 'string' && !Number.isNaN(Date.parse(e[1]))));
-      const revisions = Object.fromEntries(Object.entries(asRecord(parsed.repomdRevisions)).filter((e): e is [string, number] => Number.isInteger(e[1])));
+      const dates = Object.fromEntries(
+        Object.entries(asRecord(parsed.releaseDates)).filter(
+          (e): e is [string, string] => typeof e[1] === 'string' && !Number.isNaN(Date.parse(e[1])),
+        ),
+      );
+      const revisions = Object.fromEntries(
+        Object.entries(asRecord(parsed.repomdRevisions)).filter((e): e is [string, number] => Number.isInteger(e[1])),
+      );
       return new MetadataFloor(file, dates, revisions);
     } catch {
       return new MetadataFloor(file, {}, {});
@@ -35,7 +45,9 @@ export class MetadataFloor {
   /** `minReleaseDates` for rootfs-bootstrap: per suite, the later of this floor's date and `also`'s. */
   releaseDates(also: readonly { suite: string; date?: string | undefined }[] = []): Record<string, string> {
     const dates = { ...this.#dates };
-    for (const { suite, date } of also) if (date !== undefined && (dates[suite] === undefined || Date.parse(date) > Date.parse(dates[suite]))) dates[suite] = date;
+    for (const { suite, date } of also)
+      if (date !== undefined && (dates[suite] === undefined || Date.parse(date) > Date.parse(dates[suite])))
+        dates[suite] = date;
     return dates;
   }
 
@@ -96,12 +108,21 @@ export interface MetadataRules {
 }
 
 /** rootfs-bootstrap's apt options for these rules. */
-export function aptMetadataOptions(rules: MetadataRules): { minReleaseDates: Record<string, string>; allowReleaseRollback: boolean } {
+export function aptMetadataOptions(rules: MetadataRules): {
+  minReleaseDates: Record<string, string>;
+  allowReleaseRollback: boolean;
+} {
   return { minReleaseDates: rules.floor.releaseDates(rules.lockReleases), allowReleaseRollback: rules.allowRollback };
 }
 
 /** rootfs-bootstrap's RPM options for these rules and a repository location. */
-export function rpmMetadataOptions(rules: MetadataRules, location: string): { minRepomdRevision?: number; allowRepomdRollback: boolean } {
+export function rpmMetadataOptions(
+  rules: MetadataRules,
+  location: string,
+): { minRepomdRevision?: number; allowRepomdRollback: boolean } {
   const revision = rules.floor.repomdRevision(location);
-  return { ...(revision === undefined ? {} : { minRepomdRevision: revision }), allowRepomdRollback: rules.allowRollback };
+  return {
+    ...(revision === undefined ? {} : { minRepomdRevision: revision }),
+    allowRepomdRollback: rules.allowRollback,
+  };
 }

@@ -3,7 +3,6 @@ import { CliError } from '../errors.js';
 import { mkdir, readFile, readdir, rm, rmdir, writeFile, rename } from 'node:fs/promises';
 import { isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
 
-
 /**
  * The ledger of an output directory: every file distroforge published there, and whether it made
  * the directory. `clean` removes exactly these, and a build replaces only these, so `--out ~` can
@@ -20,7 +19,14 @@ interface Ledger {
 export function checkOutputDirectory(outDir: string, profileDir: string): void {
   const out = resolve(outDir);
   const profile = resolve(profileDir);
-  const why = out === parse(out).root ? 'the root directory' : out === profile ? 'the profile directory' : isInside(profile, out) ? `a parent of the profile directory ${profile}` : undefined;
+  const why =
+    out === parse(out).root
+      ? 'the root directory'
+      : out === profile
+        ? 'the profile directory'
+        : isInside(profile, out)
+          ? `a parent of the profile directory ${profile}`
+          : undefined;
   if (why === undefined) return;
   throw new CliError('ERR_OUTPUT_DIRECTORY', `refusing ${out} as the output directory: it is ${why}`, {
     path: out,
@@ -51,7 +57,11 @@ export class OutputDirectory {
     checkOutputDirectory(outDir, profileDir);
     const dir = resolve(outDir);
     const ledger = await readLedger(dir);
-    return new OutputDirectory(dir, ledger ?? { createdDirectory: !existsSync(dir), files: existsSync(dir) ? await reportedOutputs(dir) : [] }, ledger !== undefined);
+    return new OutputDirectory(
+      dir,
+      ledger ?? { createdDirectory: !existsSync(dir), files: existsSync(dir) ? await reportedOutputs(dir) : [] },
+      ledger !== undefined,
+    );
   }
 
   /**
@@ -124,9 +134,16 @@ export async function removeOutputs(outDir: string, profileDir: string): Promise
  */
 async function reportedOutputs(dir: string): Promise<string[]> {
   try {
-    const report = JSON.parse(await readFile(join(dir, 'build-report.json'), 'utf8')) as { outputs?: { file?: unknown }[] };
-    const names = (report.outputs ?? []).map((o) => o.file).filter((f): f is string => typeof f === 'string' && resolve(f, '..') === dir).map((f) => f.slice(dir.length + 1));
-    return names.length === 0 ? [] : [...new Set(['build-report.json', ...names, ...names.map((n) => `${n}.sha256`)])].filter(isPlainName).sort();
+    const report = JSON.parse(await readFile(join(dir, 'build-report.json'), 'utf8')) as {
+      outputs?: { file?: unknown }[];
+    };
+    const names = (report.outputs ?? [])
+      .map((o) => o.file)
+      .filter((f): f is string => typeof f === 'string' && resolve(f, '..') === dir)
+      .map((f) => f.slice(dir.length + 1));
+    return names.length === 0
+      ? []
+      : [...new Set(['build-report.json', ...names, ...names.map((n) => `${n}.sha256`)])].filter(isPlainName).sort();
   } catch {
     return [];
   }
@@ -137,7 +154,9 @@ async function readLedger(dir: string): Promise<Ledger | undefined> {
   if (text === undefined) return undefined;
   try {
     const parsed = JSON.parse(text) as Partial<Ledger>;
-    const files = Array.isArray(parsed.files) ? parsed.files.filter((f): f is string => typeof f === 'string' && isPlainName(f)) : [];
+    const files = Array.isArray(parsed.files)
+      ? parsed.files.filter((f): f is string => typeof f === 'string' && isPlainName(f))
+      : [];
     return { createdDirectory: parsed.createdDirectory === true, files };
   } catch {
     // A damaged ledger claims nothing: nothing is removed or replaced on its word.

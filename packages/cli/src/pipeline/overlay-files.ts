@@ -1,4 +1,3 @@
-
 import { scanOverlay } from '@distroforge/overlay-apply';
 import { CliError } from '../errors.js';
 
@@ -18,10 +17,14 @@ export async function overlayFiles(root: string): Promise<OverlayFile[]> {
   for (const entry of await scanOverlay(root, '/')) {
     if (entry.stats.isFile()) out.push({ path: entry.path, source: entry.source, mode: entry.stats.mode & 0o7777 });
     else if (entry.stats.isSymbolicLink()) {
-      throw new CliError('ERR_OVERLAY_UNSUPPORTED', `${entry.path}: only regular files and directories are supported in a busybox profile's overlay`, {
-        path: entry.source,
-        hint: 'replace the link with a regular file',
-      });
+      throw new CliError(
+        'ERR_OVERLAY_UNSUPPORTED',
+        `${entry.path}: only regular files and directories are supported in a busybox profile's overlay`,
+        {
+          path: entry.source,
+          hint: 'replace the link with a regular file',
+        },
+      );
     }
   }
   return out;

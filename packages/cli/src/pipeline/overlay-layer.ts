@@ -25,7 +25,13 @@ export interface OverlayLayer {
  * is gone. The manifest it returns gives every node of the layer its owner and mode, so the image
  * does not depend on who owns the files on disk.
  */
-export async function buildOverlayLayer(base: LayerSide, final: LayerSide, dir: string, sourceDateEpoch: number, walk: TreeWalker = walkTree): Promise<OverlayLayer> {
+export async function buildOverlayLayer(
+  base: LayerSide,
+  final: LayerSide,
+  dir: string,
+  sourceDateEpoch: number,
+  walk: TreeWalker = walkTree,
+): Promise<OverlayLayer> {
   const [baseTree, finalTree] = await Promise.all([walk(base.directory), walk(final.directory)]);
   const diff = diffRootTrees(
     { directory: base.directory, tree: baseTree, manifest: base.manifest },
@@ -39,7 +45,14 @@ export async function buildOverlayLayer(base: LayerSide, final: LayerSide, dir: 
   const dirs: RootNode[] = [];
   const describe = (node: RootNode, extra: Partial<ManifestEntry> = {}) => {
     const cap = declared.get(node.path)?.caps;
-    entries.set(node.path, { path: node.path, uid: node.uid, gid: node.gid, mode: node.mode & 0o7777, ...(cap ? { caps: cap } : {}), ...extra });
+    entries.set(node.path, {
+      path: node.path,
+      uid: node.uid,
+      gid: node.gid,
+      mode: node.mode & 0o7777,
+      ...(cap ? { caps: cap } : {}),
+      ...extra,
+    });
   };
   const ensureParents = async (path: string) => {
     const chain: string[] = [];
@@ -87,5 +100,9 @@ export async function buildOverlayLayer(base: LayerSide, final: LayerSide, dir: 
   }
   for (const node of dirs) await utimes(join(dir, node.path), node.mtime, node.mtime);
   const sorted = [...entries.values()].sort((a, b) => byPath(a.path, b.path));
-  return { manifest: { format: 'distroforge-manifest', version: 1, entries: sorted }, changed: included.length, whiteouts };
+  return {
+    manifest: { format: 'distroforge-manifest', version: 1, entries: sorted },
+    changed: included.length,
+    whiteouts,
+  };
 }

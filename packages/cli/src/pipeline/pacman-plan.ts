@@ -22,7 +22,9 @@ export const DEFAULT_PACMAN_KEYRING = '/usr/share/keyrings';
 export function pacmanRepositories(profileDir: string, source: PacmanSource): PacmanRepository[] {
   if (source.type === 'pacman') {
     const remote = /^[a-z][a-z0-9+.-]*:\/\//i.test(source.mirror);
-    const server = remote ? source.mirror : pathToFileURL(resolve(profileDir, source.mirror)).href.replace(/%24(repo|arch)/g, '$$$1');
+    const server = remote
+      ? source.mirror
+      : pathToFileURL(resolve(profileDir, source.mirror)).href.replace(/%24(repo|arch)/g, '$$$1');
     return source.repos.map((name) => ({ name, server }));
   }
   const folder = isAbsolute(source.location) ? source.location : resolve(profileDir, source.location);
@@ -31,7 +33,9 @@ export function pacmanRepositories(profileDir: string, source: PacmanSource): Pa
 
 /** A package folder's repository: the name of its one `NAME.db` (repo-add's), else the folder's own name. */
 function folderRepositoryName(folder: string): string {
-  const databases = existsSync(folder) ? readdirSync(folder).filter((n) => /^[A-Za-z0-9][A-Za-z0-9._+-]*\.db$/.test(n)) : [];
+  const databases = existsSync(folder)
+    ? readdirSync(folder).filter((n) => /^[A-Za-z0-9][A-Za-z0-9._+-]*\.db$/.test(n))
+    : [];
   if (databases.length === 1) return databases[0]!.slice(0, -'.db'.length);
   const base = folder.replace(/\/+$/, '').split('/').at(-1) ?? '';
   return base.replace(/[^A-Za-z0-9._+-]/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'local';
@@ -52,13 +56,21 @@ export interface PacmanPlan {
  * kernel.file) are installed whether asked for or not, from a repository of their own listed first
  * (a temporary folder of links, removed afterwards), so each wins over the source's package of its name.
  */
-export async function withPacmanPlan<T>(loaded: LoadedProfile, source: PacmanSource, local: ProfileLocalPackages, body: (plan: PacmanPlan) => Promise<T>): Promise<T> {
+export async function withPacmanPlan<T>(
+  loaded: LoadedProfile,
+  source: PacmanSource,
+  local: ProfileLocalPackages,
+  body: (plan: PacmanPlan) => Promise<T>,
+): Promise<T> {
   const sourceRepositories = pacmanRepositories(loaded.dir, source);
   const architecture = source.type === 'pacman' ? source.arch : 'x86_64';
   const include = [...new Set([...rootfsIncludes(loaded), ...local.files.map((f) => f.name)])].sort();
   const keyringDir = source.keyring === undefined ? DEFAULT_PACMAN_KEYRING : resolve(loaded.dir, source.keyring);
   const localFolder = local.files.length > 0 ? await localPackageFolder(local) : undefined;
-  const repositories = [...(localFolder ? [{ name: LOCAL_REPOSITORY, folder: localFolder }] : []), ...sourceRepositories];
+  const repositories = [
+    ...(localFolder ? [{ name: LOCAL_REPOSITORY, folder: localFolder }] : []),
+    ...sourceRepositories,
+  ];
   try {
     return await body({ repositories, sourceRepositories, architecture, include, keyringDir });
   } finally {
@@ -67,8 +79,19 @@ export async function withPacmanPlan<T>(loaded: LoadedProfile, source: PacmanSou
 }
 
 /** The packages a pacman profile resolves to now (sync databases read, nothing fetched), located in the profile when one cannot be. */
-export async function resolvePacmanProfile(loaded: LoadedProfile, plan: PacmanPlan, signal?: AbortSignal): Promise<PacmanRootfsResolution> {
-  return locatingUnsatisfiable(loaded, () => resolvePacmanRootfs({ repositories: plan.repositories, include: plan.include, architecture: plan.architecture, ...(signal ? { signal } : {}) }));
+export async function resolvePacmanProfile(
+  loaded: LoadedProfile,
+  plan: PacmanPlan,
+  signal?: AbortSignal,
+): Promise<PacmanRootfsResolution> {
+  return locatingUnsatisfiable(loaded, () =>
+    resolvePacmanRootfs({
+      repositories: plan.repositories,
+      include: plan.include,
+      architecture: plan.architecture,
+      ...(signal ? { signal } : {}),
+    }),
+  );
 }
 
 /** The repository name of a profile's local package files (pacman reserves `local` for its own database). */
@@ -80,4 +103,3 @@ async function localPackageFolder(local: ProfileLocalPackages): Promise<string> 
   for (const f of local.files) await symlink(f.file, join(folder, `${f.name}-${f.version}-${f.architecture}.pkg.tar`));
   return folder;
 }
-

@@ -29,9 +29,14 @@ export async function resolvedAptPackages(
     return packages;
   } catch (error) {
     if (!(isDistroforgeError(error) && error.code === 'ERR_BOOTSTRAP_FETCH')) throw error;
-    const last = await readFile(remembered, 'utf8').then((t) => JSON.parse(t) as { resolvedAt: string; packages: ResolvedPackageKey[] }, () => undefined);
+    const last = await readFile(remembered, 'utf8').then(
+      (t) => JSON.parse(t) as { resolvedAt: string; packages: ResolvedPackageKey[] },
+      () => undefined,
+    );
     if (!last) throw error;
-    ctx.reporter.say(`warning: ${error.message}; reusing the package set resolved at ${last.resolvedAt} (run online again to pick up updates)`);
+    ctx.reporter.say(
+      `warning: ${error.message}; reusing the package set resolved at ${last.resolvedAt} (run online again to pick up updates)`,
+    );
     return last.packages;
   }
 }

@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeManifest, type Manifest } from '@distroforge/core';
-import { LocalPackageError, PACKAGE_FILE_LABEL, readPackageFileInfo, type PackageFileFormat, type PackageFileInfo } from '@distroforge/rootfs-bootstrap';
+import {
+  LocalPackageError,
+  PACKAGE_FILE_LABEL,
+  readPackageFileInfo,
+  type PackageFileFormat,
+  type PackageFileInfo,
+} from '@distroforge/rootfs-bootstrap';
 import type { LoadedProfile } from '../profile/load-profile.js';
 import { ProfileError } from '../errors.js';
 import { profileKeyPosition } from '../profile/profile-key-position.js';
@@ -44,37 +50,75 @@ export interface ProfileLocalPackages {
 export async function profileLocalPackages(loaded: LoadedProfile): Promise<ProfileLocalPackages> {
   const { profile } = loaded;
   // A busybox profile's kernel comes from Debian (the kernel stage), so its kernel.file is a .deb.
-  const format: PackageFileFormat = profile.source.type.startsWith('rpm-') ? 'rpm' : profile.source.type.startsWith('pacman') ? 'pacman' : 'deb';
-  const keyed: [string[], string][] = profile.extraPackageFiles.map((file, i) => [['extraPackageFiles', String(i)], file]);
+  const format: PackageFileFormat = profile.source.type.startsWith('rpm-')
+    ? 'rpm'
+    : profile.source.type.startsWith('pacman')
+      ? 'pacman'
+      : 'deb';
+  const keyed: [string[], string][] = profile.extraPackageFiles.map((file, i) => [
+    ['extraPackageFiles', String(i)],
+    file,
+  ]);
   if (profile.kernel.file !== undefined) keyed.push([['kernel', 'file'], profile.kernel.file]);
   const files: PackageFileInfo[] = [];
   for (const [key, given] of keyed) {
     const path = resolve(loaded.dir, given);
-    if (!existsSync(path)) throw await profileKeyError(loaded, key, `${given}: no such file (${path})`, 'paths are relative to the profile directory');
+    if (!existsSync(path))
+      throw await profileKeyError(
+        loaded,
+        key,
+        `${given}: no such file (${path})`,
+        'paths are relative to the profile directory',
+      );
     let info: PackageFileInfo;
     try {
       info = await readPackageFileInfo(path);
     } catch (error) {
       if (!(error instanceof LocalPackageError)) throw error;
-      throw await profileKeyError(loaded, key, error.message, 'give a .deb (apt sources), .rpm (RPM sources) or .pkg.tar.* (pacman sources) package file');
+      throw await profileKeyError(
+        loaded,
+        key,
+        error.message,
+        'give a .deb (apt sources), .rpm (RPM sources) or .pkg.tar.* (pacman sources) package file',
+      );
     }
     if (profile.source.type === 'busybox' && key[0] === 'extraPackageFiles') {
-      throw await profileKeyError(loaded, key, 'a busybox source has no package root to install package files into', 'use an apt or RPM source, or remove extraPackageFiles');
+      throw await profileKeyError(
+        loaded,
+        key,
+        'a busybox source has no package root to install package files into',
+        'use an apt or RPM source, or remove extraPackageFiles',
+      );
     }
     if (info.format !== format) {
-      throw await profileKeyError(loaded, key, `${given} is a ${PACKAGE_FILE_LABEL[info.format]} package; source.type ${profile.source.type} installs ${PACKAGE_FILE_LABEL[format]} files`, `give a ${PACKAGE_FILE_LABEL[format]} package file`);
+      throw await profileKeyError(
+        loaded,
+        key,
+        `${given} is a ${PACKAGE_FILE_LABEL[info.format]} package; source.type ${profile.source.type} installs ${PACKAGE_FILE_LABEL[format]} files`,
+        `give a ${PACKAGE_FILE_LABEL[format]} package file`,
+      );
     }
     files.push(info);
   }
   const kernel = profile.kernel.file === undefined ? undefined : files.at(-1);
   if (kernel && profile.kernel.package !== undefined && profile.kernel.package !== kernel.name) {
-    throw await profileKeyError(loaded, ['kernel', 'package'], `${profile.kernel.package} is not the package of kernel.file (${kernel.name})`, 'remove kernel.package: kernel.file names the kernel package');
+    throw await profileKeyError(
+      loaded,
+      ['kernel', 'package'],
+      `${profile.kernel.package} is not the package of kernel.file (${kernel.name})`,
+      'remove kernel.package: kernel.file names the kernel package',
+    );
   }
   return { files, ...(kernel ? { kernel } : {}) };
 }
 
 /** A `ProfileError` at the line of `key` in profile.yaml. */
-async function profileKeyError(loaded: LoadedProfile, key: string[], message: string, hint: string): Promise<ProfileError> {
+async function profileKeyError(
+  loaded: LoadedProfile,
+  key: string[],
+  message: string,
+  hint: string,
+): Promise<ProfileError> {
   const pos = await profileKeyPosition(loaded, key);
   return new ProfileError(loaded.profileFile, pos?.line, pos?.col, key.join('.'), message, hint);
 }
@@ -88,7 +132,13 @@ export async function finishRootfs(
   local: ProfileLocalPackages,
   result: {
     manifest: Manifest;
-    packages: readonly { name: string; version: string; architecture: string; sha256: string; localFile?: string | undefined }[];
+    packages: readonly {
+      name: string;
+      version: string;
+      architecture: string;
+      sha256: string;
+      localFile?: string | undefined;
+    }[];
     configured: boolean;
     skippedReason?: string | undefined;
     timings: { totalMs: number };
@@ -97,7 +147,13 @@ export async function finishRootfs(
   await ensureModuleIndex(join(dir, 'rootfs'), await findKernel(join(dir, 'rootfs'), local.kernel?.name));
   await writeManifest(join(dir, 'manifest.json'), result.manifest);
   return {
-    packages: result.packages.map((p) => ({ name: p.name, version: p.version, architecture: p.architecture, sha256: p.sha256, ...(p.localFile ? { localFile: p.localFile } : {}) })),
+    packages: result.packages.map((p) => ({
+      name: p.name,
+      version: p.version,
+      architecture: p.architecture,
+      sha256: p.sha256,
+      ...(p.localFile ? { localFile: p.localFile } : {}),
+    })),
     configured: result.configured,
     ...(result.skippedReason ? { skippedReason: result.skippedReason } : {}),
     bootstrapMs: Math.round(result.timings.totalMs),

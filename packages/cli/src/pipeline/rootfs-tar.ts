@@ -72,7 +72,10 @@ export async function writeRootfsTar(options: RootfsTarOptions): Promise<RootfsT
       for (const name of onlyInManifest.get(path) ?? []) names.add(name);
       for (const name of [...names].sort(byBytes)) {
         const child = path === '/' ? `/${name}` : `${path}/${name}`;
-        const onDisk = await lstat(join(options.directory, child)).then(() => true, () => false);
+        const onDisk = await lstat(join(options.directory, child)).then(
+          () => true,
+          () => false,
+        );
         if (onDisk) await visit(child);
         else await emit(child, undefined);
       }
@@ -96,14 +99,28 @@ function byBytes(a: string, b: string): number {
 function manifestOnlyChildren(manifest: Manifest): Map<string, string[]> {
   const children = new Map<string, string[]>();
   for (const entry of manifest.entries) {
-    if (entry.path === '/' || !(entry.type === 'char' || entry.type === 'block' || entry.type === 'fifo' || (entry.type === 'symlink' && entry.target !== undefined))) continue;
+    if (
+      entry.path === '/' ||
+      !(
+        entry.type === 'char' ||
+        entry.type === 'block' ||
+        entry.type === 'fifo' ||
+        (entry.type === 'symlink' && entry.target !== undefined)
+      )
+    )
+      continue;
     const parent = posix.dirname(entry.path);
     children.set(parent, [...(children.get(parent) ?? []), posix.basename(entry.path)]);
   }
   return children;
 }
 
-function headerFor(path: string, stats: Stats | undefined, entry: ManifestEntry | undefined, options: RootfsTarOptions): HeaderData {
+function headerFor(
+  path: string,
+  stats: Stats | undefined,
+  entry: ManifestEntry | undefined,
+  options: RootfsTarOptions,
+): HeaderData {
   const kind = kindOf(stats, entry);
   const name = path === '/' ? './' : `.${path}${kind === 'Directory' ? '/' : ''}`;
   const ownerFromDisk = options.owner === 'disk' && stats !== undefined;
@@ -119,16 +136,22 @@ function headerFor(path: string, stats: Stats | undefined, entry: ManifestEntry 
     uname: '',
     gname: '',
     ...(entry?.target !== undefined && kind === 'SymbolicLink' ? { linkpath: entry.target } : {}),
-    ...(kind === 'CharacterDevice' || kind === 'BlockDevice' ? { devmaj: entry?.major ?? major(stats!.rdev), devmin: entry?.minor ?? minor(stats!.rdev) } : {}),
+    ...(kind === 'CharacterDevice' || kind === 'BlockDevice'
+      ? { devmaj: entry?.major ?? major(stats!.rdev), devmin: entry?.minor ?? minor(stats!.rdev) }
+      : {}),
   };
 }
 
 function kindOf(stats: Stats | undefined, entry: ManifestEntry | undefined): Kind {
   switch (entry?.type) {
-    case 'char': return 'CharacterDevice';
-    case 'block': return 'BlockDevice';
-    case 'fifo': return 'FIFO';
-    default: break;
+    case 'char':
+      return 'CharacterDevice';
+    case 'block':
+      return 'BlockDevice';
+    case 'fifo':
+      return 'FIFO';
+    default:
+      break;
   }
   if (!stats) return 'SymbolicLink';
   if (stats.isDirectory()) return 'Directory';
@@ -148,7 +171,14 @@ async function writeHeader(data: HeaderData, write: (chunk: Buffer) => Promise<v
   const header = new Header(data);
   header.encode(block);
   // Names or link targets ustar cannot hold go in a PAX record before the entry.
-  if (header.needPax) await write(new Pax({ path: data.path, ...(data.linkpath ? { linkpath: data.linkpath } : {}), mtime: data.mtime } as HeaderData).encode());
+  if (header.needPax)
+    await write(
+      new Pax({
+        path: data.path,
+        ...(data.linkpath ? { linkpath: data.linkpath } : {}),
+        mtime: data.mtime,
+      } as HeaderData).encode(),
+    );
   await write(block);
 }
 

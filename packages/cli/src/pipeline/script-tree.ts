@@ -1,6 +1,18 @@
 import { lstatSync, lutimesSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { assignOwners, emptyManifest, listTree, mergeManifest, ownerAsSeenInside, releaseTree, type Manifest, type ManifestEntry, type TreeOwner, type UserNamespace, coreError } from '@distroforge/core';
+import {
+  assignOwners,
+  emptyManifest,
+  listTree,
+  mergeManifest,
+  ownerAsSeenInside,
+  releaseTree,
+  type Manifest,
+  type ManifestEntry,
+  type TreeOwner,
+  type UserNamespace,
+  coreError,
+} from '@distroforge/core';
 
 /**
  * Before a profile's scripts run: the image's owners and modes from the manifest, given to the tree
@@ -14,7 +26,12 @@ export async function assignManifestOwners(ns: UserNamespace, root: string, mani
     const st = lstatOrUndefined(join(root, entry.path));
     if (!st || (entry.type !== undefined && entry.type !== kindOf(st))) continue;
     const mode = st.isSymbolicLink() ? undefined : (entry.mode ?? st.mode & 0o7777);
-    owners.push({ path: entry.path.slice(1), uid: entry.uid ?? 0, gid: entry.gid ?? 0, ...(mode === undefined ? {} : { mode }) });
+    owners.push({
+      path: entry.path.slice(1),
+      uid: entry.uid ?? 0,
+      gid: entry.gid ?? 0,
+      ...(mode === undefined ? {} : { mode }),
+    });
   }
   await assignOwners(ns, root, owners);
 }
@@ -26,7 +43,12 @@ export async function assignManifestOwners(ns: UserNamespace, root: string, mani
  * another id is given back to the builder first (core's releaseTree, mode kept), and times newer
  * than the epoch are clamped to it. A script that removed or re-owned a file is thereby seen, not only what it added.
  */
-export async function finishScriptTree(ns: UserNamespace, root: string, before: Manifest, epoch: number): Promise<Manifest> {
+export async function finishScriptTree(
+  ns: UserNamespace,
+  root: string,
+  before: Manifest,
+  epoch: number,
+): Promise<Manifest> {
   // Inside the namespace first: everything back to the builder, noting the owners the scripts left
   // (the host could not even list a 0700 directory of another id before).
   const released = await releaseTree(ns, root);
@@ -40,11 +62,15 @@ export async function finishScriptTree(ns: UserNamespace, root: string, before: 
     onDisk.add(path);
     const inside = released.get(relative) ?? ownerAsSeenInside(ns, st.uid, st.gid);
     if (!inside) {
-      throw coreError('ERR_USERNS_ID_UNMAPPED', `${path} is owned by ${st.uid}:${st.gid}, an id outside the build's user namespace`, {
-        path: host,
-        value: `${st.uid}:${st.gid}`,
-        hint: 'something outside the build changed the tree; build again',
-      });
+      throw coreError(
+        'ERR_USERNS_ID_UNMAPPED',
+        `${path} is owned by ${st.uid}:${st.gid}, an id outside the build's user namespace`,
+        {
+          path: host,
+          value: `${st.uid}:${st.gid}`,
+          hint: 'something outside the build changed the tree; build again',
+        },
+      );
     }
     const mode = st.mode & 0o7777;
     const kind = kindOf(st);
@@ -53,13 +79,18 @@ export async function finishScriptTree(ns: UserNamespace, root: string, before: 
       entries.push({ path, type: kind, uid: inside.uid, gid: inside.gid, mode });
     } else if (was !== undefined || inside.uid !== 0 || inside.gid !== 0 || (mode & 0o7000) !== 0) {
       const caps = kind === 'file' && was?.caps !== undefined ? { caps: was.caps } : {};
-      entries.push(kind === 'symlink' ? { path, uid: inside.uid, gid: inside.gid } : { path, uid: inside.uid, gid: inside.gid, mode, ...caps });
+      entries.push(
+        kind === 'symlink'
+          ? { path, uid: inside.uid, gid: inside.gid }
+          : { path, uid: inside.uid, gid: inside.gid, mode, ...caps },
+      );
     }
     if (st.mtimeMs > epoch * 1000) lutimesSync(host, epoch, epoch);
   }
   // Devices live in the manifest only (none can be made in a user namespace).
   for (const entry of before.entries) {
-    if (onDisk.has(entry.path) || entry.type === undefined || !['char', 'block', 'fifo', 'socket'].includes(entry.type)) continue;
+    if (onDisk.has(entry.path) || entry.type === undefined || !['char', 'block', 'fifo', 'socket'].includes(entry.type))
+      continue;
     if (onDisk.has(parentOf(entry.path))) entries.push(entry);
   }
   return mergeManifest(emptyManifest(), entries);
@@ -87,4 +118,3 @@ function lstatOrUndefined(path: string): Stats | undefined {
     return undefined;
   }
 }
-

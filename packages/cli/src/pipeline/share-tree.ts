@@ -1,6 +1,12 @@
 import { readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { openUserNamespace, prepareUserNamespace, readManifest, reclaimTree, type UserNamespace } from '@distroforge/core';
+import {
+  openUserNamespace,
+  prepareUserNamespace,
+  readManifest,
+  reclaimTree,
+  type UserNamespace,
+} from '@distroforge/core';
 import { applyManifestToTree } from './apply-manifest-to-tree.js';
 import { linkTree } from './link-tree.js';
 
@@ -23,7 +29,10 @@ const SHARE_PREFIX = '.9p-share-';
  * shadow's, as in the images. The farm lives beside the stage's outputs (hard links need the same
  * file system); one left by a killed run is reclaimed and removed here.
  */
-export async function prepareShareTree(stagingRoot: string, run: { logFile: string; signal?: AbortSignal }): Promise<ShareTree> {
+export async function prepareShareTree(
+  stagingRoot: string,
+  run: { logFile: string; signal?: AbortSignal },
+): Promise<ShareTree> {
   if (process.getuid?.() === 0) return { path: stagingRoot, release: async () => {} };
   const namespace = await prepareUserNamespace();
   const stageDir = dirname(stagingRoot);

@@ -32,18 +32,30 @@ export interface StageBootFiles {
  * grub2-pc-modules... or Debian's packages in the root) when the root has the whole set, else the
  * host's, with the reason. The Secure Boot and SBAT checks then run on the pair actually used.
  */
-export async function stageBootFiles(root: string, flags: { bios: boolean; uefi: boolean; secureBoot: boolean }, mokManager = true): Promise<StageBootFiles> {
+export async function stageBootFiles(
+  root: string,
+  flags: { bios: boolean; uefi: boolean; secureBoot: boolean },
+  mokManager = true,
+): Promise<StageBootFiles> {
   const image = await findImageBootFiles(root, { mokManager });
   const choice = chooseBootFiles({ image, firmware: mediumFirmware(flags), mokManager });
   const report: BootFilesReport[] = [];
   for (const use of choice.uses) {
-    const digests = await bootFileDigests(choice.locations, use.files.map((f) => f.key));
+    const digests = await bootFileDigests(
+      choice.locations,
+      use.files.map((f) => f.key),
+    );
     report.push({
       firmware: use.firmware,
       set: use.set,
       ...(use.reason === undefined ? {} : { reason: use.reason, reasonCode: use.reasonCode }),
       // In-image paths (never the state directory's), so the key does not depend on where the state is.
-      files: use.files.map((f) => ({ key: f.key, path: f.imagePath ?? f.path, ...(f.package ? { package: f.package } : {}), sha256: digests[f.key] ?? 'missing' })),
+      files: use.files.map((f) => ({
+        key: f.key,
+        path: f.imagePath ?? f.path,
+        ...(f.package ? { package: f.package } : {}),
+        sha256: digests[f.key] ?? 'missing',
+      })),
     });
   }
   return { locations: choice.locations, report };
@@ -51,5 +63,9 @@ export async function stageBootFiles(root: string, flags: { bios: boolean; uefi:
 
 /** What of the choice goes into a stage key: per firmware the set and each file's path in the image (or host) and digest. */
 export function bootFilesKey(report: readonly BootFilesReport[]): unknown {
-  return report.map((r) => ({ firmware: r.firmware, set: r.set, files: r.files.map((f) => [f.key, f.path, f.sha256]) }));
+  return report.map((r) => ({
+    firmware: r.firmware,
+    set: r.set,
+    files: r.files.map((f) => [f.key, f.path, f.sha256]),
+  }));
 }

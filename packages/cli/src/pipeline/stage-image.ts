@@ -15,7 +15,10 @@ export interface ImageStageResult {
 }
 
 /** Stage 3: the finished root becomes a compressed read-only image, ownership from the manifest. */
-export async function imageStage(ctx: BuildContext, overlay: StageResult<unknown>): Promise<StageResult<ImageStageResult>> {
+export async function imageStage(
+  ctx: BuildContext,
+  overlay: StageResult<unknown>,
+): Promise<StageResult<ImageStageResult>> {
   const image = imageSettings(ctx.loaded.profile.image, ctx.mode);
   // As root the overlay tree carries the manifest's owners (the overlay stage applied them);
   // without root it is all the builder's, and what the manifest does not name is root's.
@@ -29,7 +32,14 @@ export async function imageStage(ctx: BuildContext, overlay: StageResult<unknown
       const manifest = await readManifest(join(overlay.dir, 'manifest.json'));
       const file = `filesystem.${image.type}`;
       const output = join(dir, file);
-      const common = { source: join(overlay.dir, 'rootfs'), output, manifest, sourceDateEpoch: ctx.epoch, logFile: join(dir, 'image.log'), ...(ctx.signal ? { signal: ctx.signal } : {}) };
+      const common = {
+        source: join(overlay.dir, 'rootfs'),
+        output,
+        manifest,
+        sourceDateEpoch: ctx.epoch,
+        logFile: join(dir, 'image.log'),
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      };
       let droppedCaps: string[] = [];
       if (image.type === 'erofs') {
         await createErofs({ ...common });
@@ -44,7 +54,10 @@ export async function imageStage(ctx: BuildContext, overlay: StageResult<unknown
           onProgress: (e) => ctx.reporter.emit({ type: 'progress', stage: 'image', percent: e.percent }),
         });
         droppedCaps = result.droppedCaps.map((c) => (typeof c === 'string' ? c : JSON.stringify(c)));
-        if (droppedCaps.length) ctx.reporter.say(`note: squashfs-tools ${result.toolVersion} cannot store file capabilities; dropped on ${droppedCaps.length} file(s)`);
+        if (droppedCaps.length)
+          ctx.reporter.say(
+            `note: squashfs-tools ${result.toolVersion} cannot store file capabilities; dropped on ${droppedCaps.length} file(s)`,
+          );
       }
       return { file, bytes: (await stat(output)).size, type: image.type, droppedCaps };
     },

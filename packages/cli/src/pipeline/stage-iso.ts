@@ -19,7 +19,12 @@ export interface IsoStageResult {
 
 /** The kernel arguments every live boot entry carries (serial console so tests can read it). */
 export function liveKernelArgs(ctx: BuildContext): string[] {
-  return ['console=tty0', 'console=ttyS0,115200', ...liveArgs({ label: mediumLabel(ctx.loaded) }), ...ctx.loaded.profile.boot.kernelArgs];
+  return [
+    'console=tty0',
+    'console=ttyS0,115200',
+    ...liveArgs({ label: mediumLabel(ctx.loaded) }),
+    ...ctx.loaded.profile.boot.kernelArgs,
+  ];
 }
 
 /**
@@ -40,7 +45,11 @@ export async function isoStage(
   const inputs = {
     label,
     kernelArgs: [...liveKernelArgs(ctx), ...(layer ? liveArgs({ layers: [LAYER_ISO_PATH] }) : [])],
-    menu: { title: profile.description ?? profile.name, timeout: profile.boot.timeout, extraEntries: profile.boot.menu },
+    menu: {
+      title: profile.description ?? profile.name,
+      timeout: profile.boot.timeout,
+      extraEntries: profile.boot.menu,
+    },
     ...firmwareFlags(ctx.loaded),
     epoch: ctx.epoch,
     bootFiles: bootFilesKey(boot.report),
@@ -60,7 +69,11 @@ export async function isoStage(
         rootImage: join(image.dir, image.result.file),
         ...(layer ? { extraFiles: [{ source: join(layer.dir, layer.result.file), path: LAYER_ISO_PATH }] } : {}),
         kernelArgs: inputs.kernelArgs,
-        menu: { title: inputs.menu.title, timeout: inputs.menu.timeout, extraEntries: inputs.menu.extraEntries.map((e) => ({ ...e, append: e.append })) },
+        menu: {
+          title: inputs.menu.title,
+          timeout: inputs.menu.timeout,
+          extraEntries: inputs.menu.extraEntries.map((e) => ({ ...e, append: e.append })),
+        },
         bios: inputs.bios,
         uefi: inputs.uefi,
         secureBoot: inputs.secureBoot,

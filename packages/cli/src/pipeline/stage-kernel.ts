@@ -34,7 +34,23 @@ export async function kernelStage(ctx: BuildContext): Promise<StageResult<Kernel
   const include = kernelFile ? [] : [kernelPackage];
   const localPackages = kernelFile ? [kernelFile.file] : [];
   // The resolved packages key the stage: a new kernel on the mirror is picked up.
-  const packages = await resolvedAptPackages(ctx, 'kernel', request, async () => (await locatingUnsatisfiable(ctx.loaded, () => resolveRootfs({ suite, variant: 'extract', include, localPackages, ...aptMetadataOptions(ctx.metadata) }).then((r) => (ctx.metadata.floor.recordReleases(r.releases), r)))).packages);
+  const packages = await resolvedAptPackages(
+    ctx,
+    'kernel',
+    request,
+    async () =>
+      (
+        await locatingUnsatisfiable(ctx.loaded, () =>
+          resolveRootfs({
+            suite,
+            variant: 'extract',
+            include,
+            localPackages,
+            ...aptMetadataOptions(ctx.metadata),
+          }).then((r) => (ctx.metadata.floor.recordReleases(r.releases), r)),
+        )
+      ).packages,
+  );
   return ctx.cache.run({
     name: 'kernel',
     inputs: { ...request, packages },
@@ -60,7 +76,9 @@ export async function kernelStage(ctx: BuildContext): Promise<StageResult<Kernel
       await rename(kernel.vmlinuz, join(dir, 'boot', `vmlinuz-${kernel.version}`));
       await rename(kernel.modulesDir, join(dir, 'modules', kernel.version));
       await rm(tree, { recursive: true, force: true });
-      const image = result.packages.find((p) => p.name.startsWith('linux-image-') && p.name.endsWith(kernel.version)) ?? result.packages.find((p) => p.name === kernelPackage);
+      const image =
+        result.packages.find((p) => p.name.startsWith('linux-image-') && p.name.endsWith(kernel.version)) ??
+        result.packages.find((p) => p.name === kernelPackage);
       return {
         version: kernel.version,
         package: image?.name ?? kernelPackage,

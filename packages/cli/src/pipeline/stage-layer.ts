@@ -23,7 +23,11 @@ export const LAYER_ISO_PATH = '/live/overlay.squashfs';
  * the package set only, so changing an overlay file rebuilds this layer instead of compressing the
  * whole root again; a cold build makes the same two images, so the bytes do not depend on the cache.
  */
-export async function layerStage(ctx: BuildContext, rootfs: StageResult<unknown>, overlay: StageResult<unknown>): Promise<StageResult<LayerStageResult>> {
+export async function layerStage(
+  ctx: BuildContext,
+  rootfs: StageResult<unknown>,
+  overlay: StageResult<unknown>,
+): Promise<StageResult<LayerStageResult>> {
   const image = imageSettings(ctx.loaded.profile.image, ctx.mode);
   return ctx.cache.run({
     name: 'layer',
@@ -32,10 +36,19 @@ export async function layerStage(ctx: BuildContext, rootfs: StageResult<unknown>
     describe: (r) => `${r.changed} changes, ${r.whiteouts} whiteouts, ${(r.bytes / 1048576).toFixed(1)} MiB`,
     run: async (dir) => {
       const tree = join(dir, '.layer-tree');
-      const side = async (stage: StageResult<unknown>) => ({ directory: join(stage.dir, 'rootfs'), manifest: await readManifest(join(stage.dir, 'manifest.json')) });
+      const side = async (stage: StageResult<unknown>) => ({
+        directory: join(stage.dir, 'rootfs'),
+        manifest: await readManifest(join(stage.dir, 'manifest.json')),
+      });
       const file = 'overlay.squashfs';
       try {
-        const layer = await buildOverlayLayer(await side(rootfs), await side(overlay), tree, ctx.epoch, ctx.walkStageTree);
+        const layer = await buildOverlayLayer(
+          await side(rootfs),
+          await side(overlay),
+          tree,
+          ctx.epoch,
+          ctx.walkStageTree,
+        );
         await createSquashfs({
           source: tree,
           output: join(dir, file),

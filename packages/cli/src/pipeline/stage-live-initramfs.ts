@@ -22,7 +22,10 @@ export interface LiveInitramfsStageResult {
  * (`/boot/config-V` in the root: zstd where CONFIG_RD_ZSTD=y, gzip when no config is found), and
  * is part of the cache key, so archives of different compressions never share an entry.
  */
-export async function liveInitramfsStage(ctx: BuildContext, rootfs: StageResult<unknown>): Promise<StageResult<LiveInitramfsStageResult>> {
+export async function liveInitramfsStage(
+  ctx: BuildContext,
+  rootfs: StageResult<unknown>,
+): Promise<StageResult<LiveInitramfsStageResult>> {
   const { profile } = ctx.loaded;
   const label = mediumLabel(ctx.loaded);
   const extraModules = profile.kernel.modules;
@@ -31,9 +34,18 @@ export async function liveInitramfsStage(ctx: BuildContext, rootfs: StageResult<
   const { compress, level, config } = await chooseInitramfsCompression({ root, version: kernel.version });
   return ctx.cache.run({
     name: 'initramfs',
-    inputs: { label, liveModules: LIVE_MODULES, extraModules, imageType: profile.image.type, epoch: ctx.epoch, compress, level },
+    inputs: {
+      label,
+      liveModules: LIVE_MODULES,
+      extraModules,
+      imageType: profile.image.type,
+      epoch: ctx.epoch,
+      compress,
+      level,
+    },
     upstream: [rootfs.key],
-    describe: (r) => `${r.modules} modules, ${(r.initrdBytes / 1048576).toFixed(1)} MiB, ${r.compression}${config ? '' : ' (no kernel config found)'}`,
+    describe: (r) =>
+      `${r.modules} modules, ${(r.initrdBytes / 1048576).toFixed(1)} MiB, ${r.compression}${config ? '' : ' (no kernel config found)'}`,
     run: async (dir) => {
       await copyFile(kernel.vmlinuz, join(dir, 'vmlinuz'));
       const result = await buildLiveInitramfs({

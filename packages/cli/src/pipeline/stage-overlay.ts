@@ -33,7 +33,9 @@ export function overlaySettings(profile: Profile): Omit<ApplyProfileOptions, 'ro
     ...(Object.keys(profile.sysctl).length ? { sysctl: profile.sysctl } : {}),
     ...(profile.modules.load.length ? { modules: profile.modules.load } : {}),
     ...(Object.keys(profile.modules.options).length ? { moduleOptions: profile.modules.options } : {}),
-    ...(profile.autologin ? { autologin: { user: profile.autologin.user, consoles: profile.autologin.consoles, enable: true } } : {}),
+    ...(profile.autologin
+      ? { autologin: { user: profile.autologin.user, consoles: profile.autologin.consoles, enable: true } }
+      : {}),
   };
 }
 
@@ -41,7 +43,10 @@ export function overlaySettings(profile: Profile): Omit<ApplyProfileOptions, 'ro
  * Stage 2: the overlay, users, units and settings, then `extraTrees`, applied to a hard-link farm of
  * the bootstrapped root (or of the prepare scripts' tree, when the profile has some).
  */
-export async function overlayStage(ctx: BuildContext, rootfs: StageResult<unknown>): Promise<StageResult<OverlayStageResult>> {
+export async function overlayStage(
+  ctx: BuildContext,
+  rootfs: StageResult<unknown>,
+): Promise<StageResult<OverlayStageResult>> {
   const { profile, overlayDir } = ctx.loaded;
   const settings = overlaySettings(profile);
   return ctx.cache.run({
@@ -60,13 +65,23 @@ export async function overlayStage(ctx: BuildContext, rootfs: StageResult<unknow
       const root = join(dir, 'rootfs');
       const run = { logFile: join(dir, 'overlay.log'), signal: ctx.signal };
       const manifest = await readManifest(join(rootfs.dir, 'manifest.json'));
-      const options = { manifest, ...settings, ...(overlayDir ? { overlay: overlayDir } : {}), sourceDateEpoch: ctx.epoch };
+      const options = {
+        manifest,
+        ...settings,
+        ...(overlayDir ? { overlay: overlayDir } : {}),
+        sourceDateEpoch: ctx.epoch,
+      };
       // An unknown unit, timezone or user is known from the installed packages alone: say so before
       // the root's link farm is made (and while the other branches of the build have barely begun).
       await checkProfile({ root: join(rootfs.dir, 'rootfs'), ...options });
       await linkTree(join(rootfs.dir, 'rootfs'), root, run);
       const result = await applyProfile({ root, ...options });
-      const trees = await applyExtraTrees(root, result.manifest, profile.extraTrees, { profileDir: ctx.loaded.dir, work: join(dir, '.extra-trees'), sourceDateEpoch: ctx.epoch, run });
+      const trees = await applyExtraTrees(root, result.manifest, profile.extraTrees, {
+        profileDir: ctx.loaded.dir,
+        work: join(dir, '.extra-trees'),
+        sourceDateEpoch: ctx.epoch,
+        run,
+      });
       await writeManifest(join(dir, 'manifest.json'), trees.manifest);
       if (isRoot()) await applyManifestToTree(root, trees.manifest, run);
       return { changes: result.changes.length + trees.changes };

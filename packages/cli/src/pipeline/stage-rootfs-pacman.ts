@@ -1,8 +1,19 @@
 import { join } from 'node:path';
-import { bootstrapPacman, loadPacmanKeyring, pacmanSignatureVerifier, type PacmanVerify } from '@distroforge/rootfs-bootstrap';
+import {
+  bootstrapPacman,
+  loadPacmanKeyring,
+  pacmanSignatureVerifier,
+  type PacmanVerify,
+} from '@distroforge/rootfs-bootstrap';
 import type { StageResult } from '../engine/stage-cache.js';
 import type { BuildContext } from './build-context.js';
-import { LOCAL_REPOSITORY, resolvePacmanProfile, withPacmanPlan, type PacmanPlan, type PacmanSource } from './pacman-plan.js';
+import {
+  LOCAL_REPOSITORY,
+  resolvePacmanProfile,
+  withPacmanPlan,
+  type PacmanPlan,
+  type PacmanSource,
+} from './pacman-plan.js';
 import { finishRootfs, type ProfileLocalPackages, type RootfsStageResult } from './rootfs-common.js';
 import { rootfsProgress } from './rootfs-progress.js';
 
@@ -13,7 +24,11 @@ import { rootfsProgress } from './rootfs-progress.js';
  * unless `sigLevel: off`, its signature against the keyring with pacman's trust rule; `.INSTALL`
  * functions and alpm hooks run in the image root in a user namespace, as root or not.
  */
-export async function pacmanRootfsStage(ctx: BuildContext, source: PacmanSource, local: ProfileLocalPackages): Promise<StageResult<RootfsStageResult>> {
+export async function pacmanRootfsStage(
+  ctx: BuildContext,
+  source: PacmanSource,
+  local: ProfileLocalPackages,
+): Promise<StageResult<RootfsStageResult>> {
   return withPacmanPlan(ctx.loaded, source, local, (plan) => pacmanStage(ctx, source, local, plan));
 }
 
@@ -29,7 +44,11 @@ async function pacmanStage(
     name: 'rootfs',
     inputs: {
       // The local folder is a temporary one: the files' digests (in the package list) key them.
-      source: { ...source, repositories: plan.sourceRepositories, ...(source.sigLevel === 'off' ? {} : { keyring: keyringDir }) },
+      source: {
+        ...source,
+        repositories: plan.sourceRepositories,
+        ...(source.sigLevel === 'off' ? {} : { keyring: keyringDir }),
+      },
       localPackages: local.files.map((f) => f.sha256),
       include,
       packages: resolved.packages.map((p) => [p.name, p.version, p.architecture, p.sha256]),
@@ -41,7 +60,8 @@ async function pacmanStage(
     describe: (r) => `${r.packages.length} packages`,
     run: async (dir) => {
       const started = performance.now();
-      const verify = source.sigLevel === 'off' ? undefined : await signatureCheck(keyringDir, source.sigLevel, ctx.signal);
+      const verify =
+        source.sigLevel === 'off' ? undefined : await signatureCheck(keyringDir, source.sigLevel, ctx.signal);
       const result = await bootstrapPacman({
         repositories,
         include,
@@ -56,7 +76,12 @@ async function pacmanStage(
       const architectures = new Map(resolved.packages.map((p) => [p.name, p.architecture]));
       return finishRootfs(dir, local, {
         manifest: result.manifest,
-        packages: result.packages.map((p) => ({ name: p.name, version: p.version, architecture: architectures.get(p.name) ?? 'any', sha256: p.sha256 })),
+        packages: result.packages.map((p) => ({
+          name: p.name,
+          version: p.version,
+          architecture: architectures.get(p.name) ?? 'any',
+          sha256: p.sha256,
+        })),
         configured: true,
         timings: { totalMs: performance.now() - started },
       });
@@ -69,7 +94,11 @@ async function pacmanStage(
  * at `optional` (pacman's LocalFileSigLevel: a signature is checked when there is one). The keyring
  * is read only when a root is built (a cached one needs none).
  */
-async function signatureCheck(keyringDir: string, level: 'optional' | 'required', signal: AbortSignal | undefined): Promise<PacmanVerify> {
+async function signatureCheck(
+  keyringDir: string,
+  level: 'optional' | 'required',
+  signal: AbortSignal | undefined,
+): Promise<PacmanVerify> {
   const keyring = await loadPacmanKeyring(keyringDir);
   const repositoryCheck = pacmanSignatureVerifier(keyring, { level, ...(signal ? { signal } : {}) });
   const localCheck = pacmanSignatureVerifier(keyring, { level: 'optional', ...(signal ? { signal } : {}) });

@@ -23,7 +23,11 @@ export function rpmSourceSpec(ctx: BuildContext, source: RpmSource): string {
  * changed folder or repository invalidates the root (so does a changed local package file: its
  * digest is in the package list); then installed with the packages' scriptlets when running as root.
  */
-export async function rpmRootfsStage(ctx: BuildContext, source: RpmSource, local: ProfileLocalPackages): Promise<StageResult<RootfsStageResult>> {
+export async function rpmRootfsStage(
+  ctx: BuildContext,
+  source: RpmSource,
+  local: ProfileLocalPackages,
+): Promise<StageResult<RootfsStageResult>> {
   const spec = rpmSourceSpec(ctx, source);
   const include = rootfsIncludes(ctx.loaded);
   const common = {
@@ -38,7 +42,10 @@ export async function rpmRootfsStage(ctx: BuildContext, source: RpmSource, local
   };
   const resolved = await locatingUnsatisfiable(ctx.loaded, () => resolveRpmRootfs(common));
   ctx.metadata.floor.recordRevisions(
-    resolved.repositories.map((r) => ({ location: spec, revision: 'revision' in r && /^\d+$/.test(String(r.revision)) ? Number(r.revision) : undefined })),
+    resolved.repositories.map((r) => ({
+      location: spec,
+      revision: 'revision' in r && /^\d+$/.test(String(r.revision)) ? Number(r.revision) : undefined,
+    })),
   );
   return ctx.cache.run({
     name: 'rootfs',
@@ -62,7 +69,10 @@ export async function rpmRootfsStage(ctx: BuildContext, source: RpmSource, local
         logFile: join(dir, 'bootstrap.log'),
         onProgress: rootfsProgress(ctx.reporter),
       });
-      for (const f of result.scriptlets.failures) ctx.reporter.say(`warning: %${f.scriptlet} of ${f.package} failed: ${f.message} (log: ${result.logFile ?? join(dir, 'bootstrap.log')})`);
+      for (const f of result.scriptlets.failures)
+        ctx.reporter.say(
+          `warning: %${f.scriptlet} of ${f.package} failed: ${f.message} (log: ${result.logFile ?? join(dir, 'bootstrap.log')})`,
+        );
       return finishRootfs(dir, local, result);
     },
   });

@@ -18,7 +18,10 @@ export interface RootfsTarStageResult {
  * Stage 5c: the finished root as a tar (e.g. for `podman import`, a container base or a chroot):
  * the overlay tree with the manifest's owners, modes and device nodes, reproducible byte for byte.
  */
-export async function rootfsTarStage(ctx: BuildContext, overlay: StageResult<OverlayStageResult>): Promise<StageResult<RootfsTarStageResult>> {
+export async function rootfsTarStage(
+  ctx: BuildContext,
+  overlay: StageResult<OverlayStageResult>,
+): Promise<StageResult<RootfsTarStageResult>> {
   // As root the overlay tree carries the manifest's owners already; without root it is all the builder's.
   const owner = process.getuid?.() === 0 ? ('disk' as const) : ('root' as const);
   return ctx.cache.run({
@@ -35,7 +38,10 @@ export async function rootfsTarStage(ctx: BuildContext, overlay: StageResult<Ove
         sourceDateEpoch: ctx.epoch,
         owner,
       });
-      if (tar.capsNotApplied.length) ctx.reporter.say(`note: the rootfs tar carries no file capabilities; dropped on ${tar.capsNotApplied.length} file(s)`);
+      if (tar.capsNotApplied.length)
+        ctx.reporter.say(
+          `note: the rootfs tar carries no file capabilities; dropped on ${tar.capsNotApplied.length} file(s)`,
+        );
       // Hashed while written: publishing reuses it.
       await writeFile(join(dir, `${file}.sha256`), `${tar.sha256}\n`);
       return { file, bytes: tar.bytes, entries: tar.entries, capsNotApplied: tar.capsNotApplied };

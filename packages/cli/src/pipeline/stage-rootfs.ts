@@ -16,17 +16,25 @@ export type { RootfsStageResult } from './rootfs-common.js';
 /** Stage 1: the package list becomes a root directory plus manifest (apt, RPM or pacman source). */
 export async function rootfsStage(ctx: BuildContext): Promise<StageResult<RootfsStageResult>> {
   const { profile } = ctx.loaded;
-  if (profile.source.type === 'busybox') throw new CliError('ERR_SOURCE_UNSUPPORTED', 'a busybox source has no package root', { value: 'busybox' });
+  if (profile.source.type === 'busybox')
+    throw new CliError('ERR_SOURCE_UNSUPPORTED', 'a busybox source has no package root', { value: 'busybox' });
   // Local package files are checked (and hashed) before anything is built.
   const local = await profileLocalPackages(ctx.loaded);
-  if (profile.source.type === 'pacman' || profile.source.type === 'pacman-dir') return pacmanRootfsStage(ctx, profile.source, local);
+  if (profile.source.type === 'pacman' || profile.source.type === 'pacman-dir')
+    return pacmanRootfsStage(ctx, profile.source, local);
   if (profile.source.type !== 'apt') return rpmRootfsStage(ctx, profile.source, local);
   const source = profile.source;
   const include = rootfsIncludes(ctx.loaded);
   // A changed package file changes its digest, so the root is bootstrapped again; so does a new
   // version on the mirror (the resolved set is part of the key).
   // Maintainer scripts run in a user namespace whoever builds, so root and non-root share the result.
-  const request = { source, include, localPackages: local.files.map((f) => f.sha256), epoch: ctx.epoch, scripts: 'user-namespace' };
+  const request = {
+    source,
+    include,
+    localPackages: local.files.map((f) => f.sha256),
+    epoch: ctx.epoch,
+    scripts: 'user-namespace',
+  };
   const packages = await resolvedAptPackages(ctx, 'rootfs', request, async () => (await ctx.resolveLock()).packages);
   return ctx.cache.run({
     name: 'rootfs',

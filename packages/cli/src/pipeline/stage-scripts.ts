@@ -1,7 +1,15 @@
 import { cp, lstat, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { CliError, ProfileScriptError } from '../errors.js';
 import { basename, dirname, join, posix } from 'node:path';
-import { prepareUserNamespace, readManifest, reclaimTree, runLogged, ToolFailedError, withImageRoot, writeManifest } from '@distroforge/core';
+import {
+  prepareUserNamespace,
+  readManifest,
+  reclaimTree,
+  runLogged,
+  ToolFailedError,
+  withImageRoot,
+  writeManifest,
+} from '@distroforge/core';
 import type { StageResult } from '../engine/stage-cache.js';
 import { hashFile, hashTree } from '../engine/hash-tree.js';
 import { phaseScripts, type ProfileScript, type ScriptPhase } from '../profile/customization-schema.js';
@@ -24,7 +32,12 @@ export interface ScriptStageResult {
  * The environment of every script (nothing of the host's): the documented DISTROFORGE_* names, the
  * build's epoch, a usual PATH. Part of the stage key, so a change of what scripts see re-runs them.
  */
-export function scriptEnvironment(profile: Profile, phase: ScriptPhase, script: string, epoch: number): Record<string, string> {
+export function scriptEnvironment(
+  profile: Profile,
+  phase: ScriptPhase,
+  script: string,
+  epoch: number,
+): Record<string, string> {
   return {
     PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     HOME: '/root',
@@ -51,7 +64,11 @@ export function scriptEnvironment(profile: Profile, phase: ScriptPhase, script: 
  * epoch. Keyed by each script's file and inputs (contents and modes), its network flag, the
  * environment and the upstream stage, so changing one script re-runs from its phase only.
  */
-export async function scriptStage(ctx: BuildContext, phase: ScriptPhase, upstream: StageResult<unknown>): Promise<StageResult<ScriptStageResult>> {
+export async function scriptStage(
+  ctx: BuildContext,
+  phase: ScriptPhase,
+  upstream: StageResult<unknown>,
+): Promise<StageResult<ScriptStageResult>> {
   const { profile, dir: profileDir } = ctx.loaded;
   const scripts = phaseScripts(profile.scripts, phase);
   const keyed = [];
@@ -71,7 +88,18 @@ export async function scriptStage(ctx: BuildContext, phase: ScriptPhase, upstrea
       await writeFile(run.logFile, '');
       // Without ownership (each file the builder's), so every run starts from the same tree; the
       // manifest's owners are given to it inside the namespace below.
-      await runLogged('cp', ['-a', '--reflink=auto', '--no-preserve=ownership', '--no-target-directory', join(upstream.dir, 'rootfs'), root], run);
+      await runLogged(
+        'cp',
+        [
+          '-a',
+          '--reflink=auto',
+          '--no-preserve=ownership',
+          '--no-target-directory',
+          join(upstream.dir, 'rootfs'),
+          root,
+        ],
+        run,
+      );
       const before = await readManifest(join(upstream.dir, 'manifest.json'));
       const namespace = await prepareUserNamespace({});
       const ran: ScriptStageResult['scripts'] = [];
@@ -80,7 +108,14 @@ export async function scriptStage(ctx: BuildContext, phase: ScriptPhase, upstrea
         await assignManifestOwners(namespace, root, before);
         for (const [index, script] of scripts.entries()) {
           const started = performance.now();
-          await runScript(ctx, phase, script, root, namespace, join(ctx.paths.stateDir, 'logs', phase, `${index + 1}-${basename(script.path)}.log`));
+          await runScript(
+            ctx,
+            phase,
+            script,
+            root,
+            namespace,
+            join(ctx.paths.stateDir, 'logs', phase, `${index + 1}-${basename(script.path)}.log`),
+          );
           ran.push({ path: script.path, ms: Math.round(performance.now() - started) });
         }
         manifest = await finishScriptTree(namespace, root, before, ctx.epoch);
@@ -97,7 +132,14 @@ export async function scriptStage(ctx: BuildContext, phase: ScriptPhase, upstrea
 }
 
 /** Runs one script with its copy of the profile at PROFILE_VIEW, removed again afterwards. */
-async function runScript(ctx: BuildContext, phase: ScriptPhase, script: ProfileScript, root: string, namespace: Awaited<ReturnType<typeof prepareUserNamespace>>, logFile: string): Promise<void> {
+async function runScript(
+  ctx: BuildContext,
+  phase: ScriptPhase,
+  script: ProfileScript,
+  root: string,
+  namespace: Awaited<ReturnType<typeof prepareUserNamespace>>,
+  logFile: string,
+): Promise<void> {
   const { profile, dir: profileDir } = ctx.loaded;
   await mkdir(dirname(logFile), { recursive: true });
   await writeFile(logFile, '');
@@ -107,15 +149,23 @@ async function runScript(ctx: BuildContext, phase: ScriptPhase, script: ProfileS
   try {
     for (const path of [script.path, ...script.inputs]) {
       await mkdir(dirname(join(view, path)), { recursive: true });
-      await cp(join(profileDir, path), join(view, path), { recursive: true, preserveTimestamps: true, dereference: true });
+      await cp(join(profileDir, path), join(view, path), {
+        recursive: true,
+        preserveTimestamps: true,
+        dereference: true,
+      });
     }
     const env = scriptEnvironment(profile, phase, script.path, ctx.epoch);
-    await withImageRoot(root, { env, logFile, network: script.network, namespace, ...(ctx.signal ? { signal: ctx.signal } : {}) }, (session) =>
-      session.run([posix.join(PROFILE_VIEW, script.path)]),
+    await withImageRoot(
+      root,
+      { env, logFile, network: script.network, namespace, ...(ctx.signal ? { signal: ctx.signal } : {}) },
+      (session) => session.run([posix.join(PROFILE_VIEW, script.path)]),
     );
   } catch (error) {
     if (!(error instanceof ToolFailedError)) throw error;
-    const lines = (await readFile(logFile, 'utf8').catch(() => '')).split('\n').filter((line, i) => !(i <= 1 && line.startsWith('$ [')));
+    const lines = (await readFile(logFile, 'utf8').catch(() => ''))
+      .split('\n')
+      .filter((line, i) => !(i <= 1 && line.startsWith('$ [')));
     while (lines.at(-1) === '') lines.pop();
     throw new ProfileScriptError(phase, script.path, error.exitCode, lines.slice(-TAIL_LINES).join('\n'), logFile);
   } finally {
@@ -133,7 +183,12 @@ async function mkdirRecording(root: string, path: string): Promise<string | unde
     current = join(current, part);
     const st = await lstat(current).catch(() => undefined);
     if (st?.isDirectory()) continue;
-    if (st) throw new CliError('ERR_PROFILE_SCRIPT_VIEW', `${current.slice(root.length)} is not a directory in the image, so the profile cannot be shown to scripts at ${PROFILE_VIEW}`, { path: current, hint: 'make it a directory (or remove it) before the scripts run' });
+    if (st)
+      throw new CliError(
+        'ERR_PROFILE_SCRIPT_VIEW',
+        `${current.slice(root.length)} is not a directory in the image, so the profile cannot be shown to scripts at ${PROFILE_VIEW}`,
+        { path: current, hint: 'make it a directory (or remove it) before the scripts run' },
+      );
     await mkdir(current);
     first ??= current;
   }

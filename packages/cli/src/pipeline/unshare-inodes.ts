@@ -9,7 +9,11 @@ import { runLogged, type RunLoggedOptions } from '@distroforge/core';
  * inside the tree stay links and the upstream tree is left as it was. Directories are never shared.
  * Returns how many inodes were copied.
  */
-export async function unshareInodes(root: string, paths: readonly string[], run: Pick<RunLoggedOptions, 'logFile' | 'signal'>): Promise<number> {
+export async function unshareInodes(
+  root: string,
+  paths: readonly string[],
+  run: Pick<RunLoggedOptions, 'logFile' | 'signal'>,
+): Promise<number> {
   const shared = new Map<string, string>();
   for (const path of paths) {
     const st = await lstat(path);

@@ -20,8 +20,20 @@ export async function checkCustomization(loaded: LoadedProfile): Promise<void> {
       const key = ['scripts', phase, String(index)];
       const file = await insideProfile(loaded, key, script.path);
       const info = await stat(file);
-      if (!info.isFile()) throw await keyError(loaded, key, `${script.path} is not a file`, 'name an executable file of the profile directory, e.g. scripts/setup.sh');
-      if ((info.mode & 0o111) === 0) throw await keyError(loaded, key, `${script.path} is not executable (mode ${(info.mode & 0o7777).toString(8)})`, `chmod +x ${script.path} (and start it with #! and an interpreter the image has, e.g. #!/bin/sh)`);
+      if (!info.isFile())
+        throw await keyError(
+          loaded,
+          key,
+          `${script.path} is not a file`,
+          'name an executable file of the profile directory, e.g. scripts/setup.sh',
+        );
+      if ((info.mode & 0o111) === 0)
+        throw await keyError(
+          loaded,
+          key,
+          `${script.path} is not executable (mode ${(info.mode & 0o7777).toString(8)})`,
+          `chmod +x ${script.path} (and start it with #! and an interpreter the image has, e.g. #!/bin/sh)`,
+        );
       for (const input of script.inputs) await insideProfile(loaded, [...key, 'inputs'], input);
     }
   }
@@ -30,7 +42,12 @@ export async function checkCustomization(loaded: LoadedProfile): Promise<void> {
     const from = await insideProfile(loaded, key, tree.from);
     const info = await lstat(from);
     if (!info.isDirectory() && !(info.isFile() && TARBALL_PATTERN.test(tree.from))) {
-      throw await keyError(loaded, key, `${tree.from} is neither a folder nor a tarball`, 'give a folder or a .tar, .tar.gz, .tar.xz, .tar.zst or .tar.bz2 file');
+      throw await keyError(
+        loaded,
+        key,
+        `${tree.from} is neither a folder nor a tarball`,
+        'give a folder or a .tar, .tar.gz, .tar.xz, .tar.zst or .tar.bz2 file',
+      );
     }
   }
 }
@@ -39,10 +56,22 @@ export async function checkCustomization(loaded: LoadedProfile): Promise<void> {
 async function insideProfile(loaded: LoadedProfile, key: string[], given: string): Promise<string> {
   const path = resolve(loaded.dir, given);
   const real = await realpath(path).catch(() => undefined);
-  if (real === undefined) throw await keyError(loaded, key, `${given}: no such file or folder (${path})`, 'paths are relative to the profile directory');
+  if (real === undefined)
+    throw await keyError(
+      loaded,
+      key,
+      `${given}: no such file or folder (${path})`,
+      'paths are relative to the profile directory',
+    );
   const root = await realpath(loaded.dir);
   const rel = relative(root, real);
-  if (rel === '..' || rel.startsWith(`..${sep}`)) throw await keyError(loaded, key, `${given} leads out of the profile directory (to ${real})`, 'copy the file into the profile directory: a link would bring a host file into the build');
+  if (rel === '..' || rel.startsWith(`..${sep}`))
+    throw await keyError(
+      loaded,
+      key,
+      `${given} leads out of the profile directory (to ${real})`,
+      'copy the file into the profile directory: a link would bring a host file into the build',
+    );
   return real;
 }
 

@@ -9,26 +9,38 @@ export type ScriptPhase = (typeof SCRIPT_PHASES)[number];
 const relativePath = z
   .string()
   .min(1)
-  .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'a path inside the profile directory (relative, no ..)');
+  .refine(
+    (p) => !p.startsWith('/') && !p.split('/').includes('..'),
+    'a path inside the profile directory (relative, no ..)',
+  );
 
 const scriptObject = z
   .object({
-    path: relativePath.describe('an executable of the profile directory (e.g. scripts/locale.sh), run inside the image root'),
+    path: relativePath.describe(
+      'an executable of the profile directory (e.g. scripts/locale.sh), run inside the image root',
+    ),
     network: z.boolean().default(false).describe('let the script reach the network (default: none)'),
     inputs: z
       .array(relativePath)
       .default([])
-      .describe('further files or folders of the profile the script reads from $DISTROFORGE_PROFILE_DIR; their contents and modes are part of the phase\'s cache key'),
+      .describe(
+        "further files or folders of the profile the script reads from $DISTROFORGE_PROFILE_DIR; their contents and modes are part of the phase's cache key",
+      ),
   })
   .strict();
 
 /** One script: its path, or `{ path, network, inputs }`. */
-const script = z.union([relativePath, scriptObject]).describe('a path of the profile directory, or { path, network, inputs }');
+const script = z
+  .union([relativePath, scriptObject])
+  .describe('a path of the profile directory, or { path, network, inputs }');
 export type ProfileScript = z.output<typeof scriptObject>;
 
 export const scriptsSchema = z
   .object({
-    prepare: z.array(script).default([]).describe('after the packages are installed, before airootfs/ and the settings'),
+    prepare: z
+      .array(script)
+      .default([])
+      .describe('after the packages are installed, before airootfs/ and the settings'),
     postinstall: z.array(script).default([]).describe('after airootfs/, extraTrees, users, services and settings'),
     finalize: z.array(script).default([]).describe('the last change to the tree, before the images are made'),
   })

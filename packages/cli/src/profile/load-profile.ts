@@ -20,7 +20,14 @@ export async function loadProfile(dirOrFile: string): Promise<LoadedProfile> {
   const dir = isFile ? resolve(given, '..') : given;
   const profileFile = isFile ? given : join(dir, 'profile.yaml');
   if (!existsSync(profileFile)) {
-    throw new ProfileError(profileFile, undefined, undefined, undefined, 'no profile.yaml here', `create one with: distroforge init ${dirOrFile}`);
+    throw new ProfileError(
+      profileFile,
+      undefined,
+      undefined,
+      undefined,
+      'no profile.yaml here',
+      `create one with: distroforge init ${dirOrFile}`,
+    );
   }
   const { profile, doc, lines } = parsedProfile(await readFile(profileFile, 'utf8'), profileFile);
   const packagesFile = join(dir, 'packages.txt');
@@ -41,14 +48,36 @@ async function overlayDirectory(overlay: string): Promise<string | undefined> {
   if (info === undefined) return undefined;
   if (info.isSymbolicLink()) {
     const target = await readlink(overlay);
-    throw new ProfileError(overlay, undefined, undefined, undefined, `airootfs is a symbolic link (to ${target}): the overlay must be a directory of the profile`, 'copy the files into airootfs/ (or keep them elsewhere and copy them in before the build); a link would bring host files into the image');
+    throw new ProfileError(
+      overlay,
+      undefined,
+      undefined,
+      undefined,
+      `airootfs is a symbolic link (to ${target}): the overlay must be a directory of the profile`,
+      'copy the files into airootfs/ (or keep them elsewhere and copy them in before the build); a link would bring host files into the image',
+    );
   }
-  if (!info.isDirectory()) throw new ProfileError(overlay, undefined, undefined, undefined, 'airootfs is not a directory', 'make airootfs/ a directory holding the files to add to the root');
+  if (!info.isDirectory())
+    throw new ProfileError(
+      overlay,
+      undefined,
+      undefined,
+      undefined,
+      'airootfs is not a directory',
+      'make airootfs/ a directory holding the files to add to the root',
+    );
   return overlay;
 }
 
 /** Refuses what the profile's source cannot honour, at the line that asks for it. */
-function checkAgainstSource(profile: Profile, doc: Document, lines: LineCounter, profileFile: string, listed: { name: string; line: number }[], packagesFile: string): void {
+function checkAgainstSource(
+  profile: Profile,
+  doc: Document,
+  lines: LineCounter,
+  profileFile: string,
+  listed: { name: string; line: number }[],
+  packagesFile: string,
+): void {
   const type = profile.source.type;
   const at = (key: (string | number)[]) => {
     const offset = (doc.getIn(key, true) as { range?: [number] } | undefined)?.range?.[0];
@@ -61,21 +90,52 @@ function checkAgainstSource(profile: Profile, doc: Document, lines: LineCounter,
       const pair = written.find((item) => isScalar(item.key) && item.key.value === key);
       const offset = pair && isScalar(pair.key) ? pair.key.range?.[0] : undefined;
       const pos = offset === undefined ? undefined : lines.linePos(offset);
-      if (pos !== undefined) throw new ProfileError(profileFile, pos.line, pos.col, key, `${why}: a busybox source cannot honour it`, `remove ${key}: or use an apt or RPM source`);
+      if (pos !== undefined)
+        throw new ProfileError(
+          profileFile,
+          pos.line,
+          pos.col,
+          key,
+          `${why}: a busybox source cannot honour it`,
+          `remove ${key}: or use an apt or RPM source`,
+        );
     }
     const first = listed[0];
-    if (first) throw new ProfileError(packagesFile, first.line, 1, undefined, `${JSON.stringify(first.name)}: ${busyboxUnsupportedKeys.packages}`, 'empty packages.txt (or remove it), or use an apt or RPM source');
+    if (first)
+      throw new ProfileError(
+        packagesFile,
+        first.line,
+        1,
+        undefined,
+        `${JSON.stringify(first.name)}: ${busyboxUnsupportedKeys.packages}`,
+        'empty packages.txt (or remove it), or use an apt or RPM source',
+      );
     return;
   }
   const rule = packageNameRules[type];
   if (rule === undefined) return;
   for (const entry of listed) {
-    if (!rule.pattern.test(entry.name)) throw new ProfileError(packagesFile, entry.line, 1, undefined, `not a package name for an ${type} source: ${JSON.stringify(entry.name)}`, rule.says);
+    if (!rule.pattern.test(entry.name))
+      throw new ProfileError(
+        packagesFile,
+        entry.line,
+        1,
+        undefined,
+        `not a package name for an ${type} source: ${JSON.stringify(entry.name)}`,
+        rule.says,
+      );
   }
   profile.packages.forEach((name, index) => {
     if (rule.pattern.test(name)) return;
     const pos = at(['packages', index]);
-    throw new ProfileError(profileFile, pos?.line, pos?.col, `packages.${index}`, `not a package name for an ${type} source: ${JSON.stringify(name)}`, rule.says);
+    throw new ProfileError(
+      profileFile,
+      pos?.line,
+      pos?.col,
+      `packages.${index}`,
+      `not a package name for an ${type} source: ${JSON.stringify(name)}`,
+      rule.says,
+    );
   });
 }
 
@@ -90,7 +150,15 @@ function parsedProfile(text: string, file: string): { profile: Profile; doc: Doc
     return parseProfileText(text, file);
   } catch (error) {
     // The YAML parser and the schema recurse per nesting level: `[[[[...` thousands deep ends here.
-    if (error instanceof RangeError) throw new ProfileError(file, undefined, undefined, undefined, 'YAML nested too deeply to read', 'a profile nests a few levels; look for a run of [ { or - ');
+    if (error instanceof RangeError)
+      throw new ProfileError(
+        file,
+        undefined,
+        undefined,
+        undefined,
+        'YAML nested too deeply to read',
+        'a profile nests a few levels; look for a run of [ { or - ',
+      );
     throw error;
   }
 }
@@ -101,14 +169,28 @@ function parseProfileText(text: string, file: string): { profile: Profile; doc: 
   const yamlError = doc.errors[0];
   if (yamlError) {
     const pos = yamlError.linePos?.[0];
-    throw new ProfileError(file, pos?.line, pos?.col, undefined, `YAML syntax: ${yamlError.message.split('\n')[0]}`, 'fix the YAML syntax');
+    throw new ProfileError(
+      file,
+      pos?.line,
+      pos?.col,
+      undefined,
+      `YAML syntax: ${yamlError.message.split('\n')[0]}`,
+      'fix the YAML syntax',
+    );
   }
   let value: unknown;
   try {
     // Aliases are resolved here: an unknown one, or too many (a "billion laughs" document), throws.
     value = doc.toJS({ maxAliasCount: 100 }) ?? {};
   } catch (error) {
-    throw new ProfileError(file, undefined, undefined, undefined, `YAML: ${(error as Error).message.split('\n')[0]}`, 'define each &anchor before its *alias, and use aliases sparingly');
+    throw new ProfileError(
+      file,
+      undefined,
+      undefined,
+      undefined,
+      `YAML: ${(error as Error).message.split('\n')[0]}`,
+      'define each &anchor before its *alias, and use aliases sparingly',
+    );
   }
   const result = profileSchema.safeParse(value);
   if (result.success) return { profile: result.data, doc, lines };
@@ -151,7 +233,8 @@ function issueToError(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter
 
 function hintFor(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_value' && 'values' in issue) return `use one of: ${issue.values.map(String).join(', ')}`;
-  if (issue.code === 'invalid_union' && issue.path.at(-1) === 'source') return 'source.type is one of: apt, rpm-repo, rpm-dir, rpm-iso, pacman, pacman-dir, busybox';
+  if (issue.code === 'invalid_union' && issue.path.at(-1) === 'source')
+    return 'source.type is one of: apt, rpm-repo, rpm-dir, rpm-iso, pacman, pacman-dir, busybox';
   if (issue.code === 'invalid_type') return `expected ${issue.expected}`;
   return 'see docs/profile-reference.md';
 }
@@ -163,7 +246,8 @@ function knownKeys(path: string[]): string[] {
     schema = unwrap(schema);
     const shape = (schema as { shape?: Record<string, unknown> }).shape;
     if (shape && key in shape) schema = shape[key];
-    else if ((schema as { def?: { type?: string; element?: unknown } }).def?.type === 'array') schema = (schema as { def: { element: unknown } }).def.element;
+    else if ((schema as { def?: { type?: string; element?: unknown } }).def?.type === 'array')
+      schema = (schema as { def: { element: unknown } }).def.element;
     else if ((schema as { def?: { type?: string } }).def?.type === 'union') {
       const options = (schema as { def: { options: unknown[] } }).def.options;
       return options.flatMap((o) => Object.keys((unwrap(o) as { shape?: object }).shape ?? {}));
@@ -171,7 +255,8 @@ function knownKeys(path: string[]): string[] {
   }
   schema = unwrap(schema);
   const def = (schema as { def?: { type?: string; options?: unknown[] } }).def;
-  if (def?.type === 'union' && def.options) return [...new Set(def.options.flatMap((o) => Object.keys((unwrap(o) as { shape?: object }).shape ?? {})))];
+  if (def?.type === 'union' && def.options)
+    return [...new Set(def.options.flatMap((o) => Object.keys((unwrap(o) as { shape?: object }).shape ?? {})))];
   return Object.keys((schema as { shape?: object }).shape ?? {});
 }
 
@@ -195,7 +280,14 @@ export function packageListEntries(text: string, file = 'packages.txt'): { name:
     const name = raw.replace(/#.*/, '').trim();
     if (!name) return;
     if (!/^@?[a-z0-9][a-z0-9+.\-_:@]*$/i.test(name)) {
-      throw new ProfileError(file, index + 1, 1, undefined, `not a package name: ${JSON.stringify(name)}`, 'one package name (or @group) per line; # starts a comment');
+      throw new ProfileError(
+        file,
+        index + 1,
+        1,
+        undefined,
+        `not a package name: ${JSON.stringify(name)}`,
+        'one package name (or @group) per line; # starts a comment',
+      );
     }
     entries.push({ name, line: index + 1 });
   });

@@ -10,10 +10,19 @@ type SourceType = Profile['source']['type'];
  * provided names and groups; busybox installs none.
  */
 export const packageNameRules: Partial<Record<SourceType, { pattern: RegExp; says: string }>> = {
-  apt: { pattern: /^[a-z0-9][a-z0-9+.-]+$/, says: 'a Debian package name is lower-case letters, digits, + - . (at least two characters)' },
+  apt: {
+    pattern: /^[a-z0-9][a-z0-9+.-]+$/,
+    says: 'a Debian package name is lower-case letters, digits, + - . (at least two characters)',
+  },
   // A pacman package, provided name or group (pacman's names: letters, digits, @ . _ + -, not starting with - or .).
-  pacman: { pattern: /^[A-Za-z0-9@_+][A-Za-z0-9@._+-]*$/, says: 'a pacman name is letters, digits and @ . _ + - (not starting with - or .)' },
-  'pacman-dir': { pattern: /^[A-Za-z0-9@_+][A-Za-z0-9@._+-]*$/, says: 'a pacman name is letters, digits and @ . _ + - (not starting with - or .)' },
+  pacman: {
+    pattern: /^[A-Za-z0-9@_+][A-Za-z0-9@._+-]*$/,
+    says: 'a pacman name is letters, digits and @ . _ + - (not starting with - or .)',
+  },
+  'pacman-dir': {
+    pattern: /^[A-Za-z0-9@_+][A-Za-z0-9@._+-]*$/,
+    says: 'a pacman name is letters, digits and @ . _ + - (not starting with - or .)',
+  },
 };
 
 /**

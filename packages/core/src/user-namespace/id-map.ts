@@ -13,7 +13,8 @@ export interface UserNamespaceIds {
 
 /** The id a process inside the namespace sees for host id `outside`, or undefined when unmapped. */
 export function insideId(map: readonly IdMapping[], outside: number): number | undefined {
-  for (const m of map) if (outside >= m.outside && outside < m.outside + m.count) return m.inside + (outside - m.outside);
+  for (const m of map)
+    if (outside >= m.outside && outside < m.outside + m.count) return m.inside + (outside - m.outside);
   return undefined;
 }
 

@@ -1,7 +1,11 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { coreError, ToolFailedError } from '../errors.js';
-import { prepareUserNamespace, type PrepareUserNamespaceOptions, type UserNamespace } from './prepare-user-namespace.js';
+import {
+  prepareUserNamespace,
+  type PrepareUserNamespaceOptions,
+  type UserNamespace,
+} from './prepare-user-namespace.js';
 import { runInUserNamespace } from './run-in-user-namespace.js';
 
 /**
@@ -53,7 +57,11 @@ export interface ImageRootOptions extends PrepareUserNamespaceOptions {
  * hooks, profile scripts) inside `root`, in a user namespace — as root or not, the same way, so the
  * two cannot drift: the invoking user is root inside, ids 1..65535 its subordinate range.
  */
-export async function withImageRoot<T>(root: string, options: ImageRootOptions, body: (session: ImageRootSession) => Promise<T>): Promise<T> {
+export async function withImageRoot<T>(
+  root: string,
+  options: ImageRootOptions,
+  body: (session: ImageRootSession) => Promise<T>,
+): Promise<T> {
   const namespace = options.namespace ?? (await prepareUserNamespace(options));
   for (const dir of ['proc', 'sys', 'dev', 'tmp']) await mkdir(join(root, dir), { recursive: true });
   const session: ImageRootSession = {

@@ -7,7 +7,19 @@ export {
   type UserNamespace,
   type PrepareUserNamespaceOptions,
 } from './prepare-user-namespace.js';
-export { runInUserNamespace, type UserNamespaceRunOptions, type UserNamespaceRunResult } from './run-in-user-namespace.js';
+export {
+  runInUserNamespace,
+  type UserNamespaceRunOptions,
+  type UserNamespaceRunResult,
+} from './run-in-user-namespace.js';
 export { openUserNamespace, type OpenUserNamespace } from './open-user-namespace.js';
 export { withImageRoot, type ImageRootSession, type ImageRootOptions } from './image-root.js';
-export { assignOwners, releaseOwners, ownerAsSeenInside, keepAclsAsSeenInside, reclaimTree, releaseTree, type TreeOwner } from './tree-owners.js';
+export {
+  assignOwners,
+  releaseOwners,
+  ownerAsSeenInside,
+  keepAclsAsSeenInside,
+  reclaimTree,
+  releaseTree,
+  type TreeOwner,
+} from './tree-owners.js';

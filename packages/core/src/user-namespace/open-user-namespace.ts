@@ -39,10 +39,14 @@ export async function openUserNamespace(ns: UserNamespace): Promise<OpenUserName
   } catch (error) {
     holder.kill('SIGKILL');
     const result = await holder;
-    throw coreError('ERR_USERNS_UNAVAILABLE', `could not open a user namespace: ${String(result.stderr || (error as Error).message).trim()}`, {
-      hint: 'check that user namespaces are enabled (sysctl user.max_user_namespaces) and that newuidmap/newgidmap (package uidmap) are setuid root',
-      cause: error,
-    });
+    throw coreError(
+      'ERR_USERNS_UNAVAILABLE',
+      `could not open a user namespace: ${String(result.stderr || (error as Error).message).trim()}`,
+      {
+        hint: 'check that user namespaces are enabled (sysctl user.max_user_namespaces) and that newuidmap/newgidmap (package uidmap) are setuid root',
+        cause: error,
+      },
+    );
   }
   (holder.stdio[3] as NodeJS.WritableStream).end('go\n');
   const pid = holder.pid!;

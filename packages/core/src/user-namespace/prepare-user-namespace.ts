@@ -49,25 +49,38 @@ export async function prepareUserNamespace(options: PrepareUserNamespaceOptions 
   const user = options.user ?? currentUser();
   const isRoot = user.uid === 0;
   const procSys = options.procSys ?? '/proc/sys';
-  const sysctl = async (name: string) => (await readFile(join(procSys, ...name.split('.')), 'utf8').catch(() => undefined))?.trim();
+  const sysctl = async (name: string) =>
+    (await readFile(join(procSys, ...name.split('.')), 'utf8').catch(() => undefined))?.trim();
 
   if ((await sysctl('user.max_user_namespaces')) === '0') {
-    throw coreError('ERR_USERNS_DISABLED', 'user namespaces are disabled on this machine (user.max_user_namespaces = 0)', {
-      value: 'user.max_user_namespaces',
-      hint: 'enable them: sysctl -w user.max_user_namespaces=15000 (and in /etc/sysctl.d/ to keep it)',
-    });
+    throw coreError(
+      'ERR_USERNS_DISABLED',
+      'user namespaces are disabled on this machine (user.max_user_namespaces = 0)',
+      {
+        value: 'user.max_user_namespaces',
+        hint: 'enable them: sysctl -w user.max_user_namespaces=15000 (and in /etc/sysctl.d/ to keep it)',
+      },
+    );
   }
   if (!isRoot && (await sysctl('kernel.unprivileged_userns_clone')) === '0') {
-    throw coreError('ERR_USERNS_DISABLED', 'user namespaces are disabled for ordinary users (kernel.unprivileged_userns_clone = 0)', {
-      value: 'kernel.unprivileged_userns_clone',
-      hint: 'enable them: sysctl -w kernel.unprivileged_userns_clone=1 (and in /etc/sysctl.d/ to keep it)',
-    });
+    throw coreError(
+      'ERR_USERNS_DISABLED',
+      'user namespaces are disabled for ordinary users (kernel.unprivileged_userns_clone = 0)',
+      {
+        value: 'kernel.unprivileged_userns_clone',
+        hint: 'enable them: sysctl -w kernel.unprivileged_userns_clone=1 (and in /etc/sysctl.d/ to keep it)',
+      },
+    );
   }
   if (!isRoot && (await sysctl('kernel.apparmor_restrict_unprivileged_userns')) === '1') {
-    throw coreError('ERR_USERNS_RESTRICTED', 'AppArmor restricts user namespaces of ordinary users (kernel.apparmor_restrict_unprivileged_userns = 1)', {
-      value: 'kernel.apparmor_restrict_unprivileged_userns',
-      hint: 'allow them: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or give node an AppArmor profile with "userns,"',
-    });
+    throw coreError(
+      'ERR_USERNS_RESTRICTED',
+      'AppArmor restricts user namespaces of ordinary users (kernel.apparmor_restrict_unprivileged_userns = 1)',
+      {
+        value: 'kernel.apparmor_restrict_unprivileged_userns',
+        hint: 'allow them: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or give node an AppArmor profile with "userns,"',
+      },
+    );
   }
 
   const unshare = await findTool(knownTools.unshare);
@@ -91,7 +104,12 @@ function mapping(owner: number, sub: IdRange): IdMapping[] {
   ];
 }
 
-async function subordinateRange(file: string, user: { name: string; uid: number; gid: number }, isRoot: boolean, kind: 'uid' | 'gid'): Promise<IdRange> {
+async function subordinateRange(
+  file: string,
+  user: { name: string; uid: number; gid: number },
+  isRoot: boolean,
+  kind: 'uid' | 'gid',
+): Promise<IdRange> {
   const text = await readFile(file, 'utf8').catch(() => '');
   const ranges = subordinateRanges(text, { name: user.name, id: user.uid });
   const usable = ranges.find((r) => r.count >= NAMESPACE_ID_COUNT - 1);
@@ -99,9 +117,13 @@ async function subordinateRange(file: string, user: { name: string; uid: number;
   if (isRoot) return { start: ROOT_DEFAULT_SUBORDINATE_START, count: NAMESPACE_ID_COUNT - 1 };
   const found = ranges.length === 0 ? 'none' : ranges.map((r) => `${r.start}+${r.count}`).join(', ');
   const start = 100000;
-  throw coreError('ERR_SUBID_RANGE_MISSING', `${file} grants ${user.name} no range of ${NAMESPACE_ID_COUNT - 1} or more sub${kind}s (found: ${found})`, {
-    path: file,
-    value: user.name,
-    hint: `as root: usermod --add-subuids ${start}-${start + NAMESPACE_ID_COUNT - 1} --add-subgids ${start}-${start + NAMESPACE_ID_COUNT - 1} ${user.name} (choose a range no other user has)`,
-  });
+  throw coreError(
+    'ERR_SUBID_RANGE_MISSING',
+    `${file} grants ${user.name} no range of ${NAMESPACE_ID_COUNT - 1} or more sub${kind}s (found: ${found})`,
+    {
+      path: file,
+      value: user.name,
+      hint: `as root: usermod --add-subuids ${start}-${start + NAMESPACE_ID_COUNT - 1} --add-subgids ${start}-${start + NAMESPACE_ID_COUNT - 1} ${user.name} (choose a range no other user has)`,
+    },
+  );
 }

@@ -33,11 +33,22 @@ export const WAIT_FOR_MAPS = 'read -r go <&3 || exit 125; exec 3<&-; exec "$@"';
  * invoking user is root inside, with capabilities over the namespace's own mounts and the ids it
  * maps, and none over the host. The namespaces die with the command (`--kill-child`), mounts too.
  */
-export async function runInUserNamespace(ns: UserNamespace, argv: readonly string[], options: UserNamespaceRunOptions = {}): Promise<UserNamespaceRunResult> {
+export async function runInUserNamespace(
+  ns: UserNamespace,
+  argv: readonly string[],
+  options: UserNamespaceRunOptions = {},
+): Promise<UserNamespaceRunResult> {
   const flags = ['--user', '--mount', '--pid', '--fork', '--kill-child', ...(options.isolateNetwork ? ['--net'] : [])];
   const output = options.output ?? 'pipe';
   const stdio: Options['stdio'] =
-    output === 'pipe' ? [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe'] : [options.input === undefined ? 'ignore' : 'pipe', { file: output.file, append: true }, { file: output.file, append: true }, 'pipe'];
+    output === 'pipe'
+      ? [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe']
+      : [
+          options.input === undefined ? 'ignore' : 'pipe',
+          { file: output.file, append: true },
+          { file: output.file, append: true },
+          'pipe',
+        ];
   const child = execa(ns.unshare.path, [...flags, '--', '/bin/sh', '-c', WAIT_FOR_MAPS, 'sh', ...argv], {
     stdio,
     env: options.env ?? {},
@@ -53,11 +64,15 @@ export async function runInUserNamespace(ns: UserNamespace, argv: readonly strin
   } catch (error) {
     child.kill('SIGKILL');
     const result = await child;
-    throw coreError('ERR_USERNS_UNAVAILABLE', `could not set up a user namespace: ${String(result.stderr || (error as Error).message).trim()}`, {
-      value: argv[0],
-      hint: 'check that user namespaces are enabled (sysctl user.max_user_namespaces) and that newuidmap/newgidmap (package uidmap) are setuid root',
-      cause: error,
-    });
+    throw coreError(
+      'ERR_USERNS_UNAVAILABLE',
+      `could not set up a user namespace: ${String(result.stderr || (error as Error).message).trim()}`,
+      {
+        value: argv[0],
+        hint: 'check that user namespaces are enabled (sysctl user.max_user_namespaces) and that newuidmap/newgidmap (package uidmap) are setuid root',
+        cause: error,
+      },
+    );
   }
   // unshare's --kill-child does not reach the namespace's first process once it runs (it outlived an
   // aborted build by the length of a maintainer script's sleep): on abort, kill that process, the
@@ -75,7 +90,11 @@ export async function runInUserNamespace(ns: UserNamespace, argv: readonly strin
   if (options.input !== undefined) child.stdin?.end(options.input);
   (child.stdio[3] as NodeJS.WritableStream).end('go\n');
   const result = await child.finally(() => options.signal?.removeEventListener('abort', killNamespace));
-  return { exitCode: result.exitCode ?? (result.isCanceled ? 130 : 128), stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
+  return {
+    exitCode: result.exitCode ?? (result.isCanceled ? 130 : 128),
+    stdout: String(result.stdout ?? ''),
+    stderr: String(result.stderr ?? ''),
+  };
 }
 
 /** Writes the namespace's id maps for a just-started `unshare --user` child (after it unshared). */

@@ -36,16 +36,27 @@ for (const o of owners) {
 export async function assignOwners(ns: UserNamespace, root: string, owners: readonly TreeOwner[]): Promise<void> {
   for (const o of owners) {
     if (insideIdOk(o.uid) && insideIdOk(o.gid)) continue;
-    throw coreError('ERR_USERNS_ID_UNMAPPED', `${o.path}: owner ${o.uid}:${o.gid} is outside the namespace's ids 0..65535`, {
-      path: o.path,
-      value: `${o.uid}:${o.gid}`,
-      hint: 'ids above 65535 cannot be represented in an image built in a user namespace',
-    });
+    throw coreError(
+      'ERR_USERNS_ID_UNMAPPED',
+      `${o.path}: owner ${o.uid}:${o.gid} is outside the namespace's ids 0..65535`,
+      {
+        path: o.path,
+        value: `${o.uid}:${o.gid}`,
+        hint: 'ids above 65535 cannot be represented in an image built in a user namespace',
+      },
+    );
   }
   if (owners.length === 0) return;
-  const result = await runInUserNamespace(ns, [process.execPath, '-e', SET_OWNERS, root], { input: JSON.stringify(owners), isolateNetwork: true });
+  const result = await runInUserNamespace(ns, [process.execPath, '-e', SET_OWNERS, root], {
+    input: JSON.stringify(owners),
+    isolateNetwork: true,
+  });
   if (result.exitCode !== 0) {
-    throw coreError('ERR_USERNS_CHOWN', `could not set owners inside ${root}: ${result.stderr.trim().split('\n').slice(-3).join(' ')}`, { path: root });
+    throw coreError(
+      'ERR_USERNS_CHOWN',
+      `could not set owners inside ${root}: ${result.stderr.trim().split('\n').slice(-3).join(' ')}`,
+      { path: root },
+    );
   }
 }
 
@@ -54,7 +65,11 @@ export async function assignOwners(ns: UserNamespace, root: string, owners: read
  * again, keeping its mode, so later stages read and remove the tree without the namespace. The owners
  * seen before belong in the manifest: see `ownerAsSeenInside`.
  */
-export async function releaseOwners(ns: UserNamespace, root: string, paths: readonly { path: string; mode?: number }[]): Promise<void> {
+export async function releaseOwners(
+  ns: UserNamespace,
+  root: string,
+  paths: readonly { path: string; mode?: number }[],
+): Promise<void> {
   await assignOwners(
     ns,
     root,
@@ -66,7 +81,11 @@ export async function releaseOwners(ns: UserNamespace, root: string, paths: read
  * The owner a host file's ids are inside the namespace (the invoking user is 0), or undefined when
  * the namespace does not map them (a file nothing inside could have made).
  */
-export function ownerAsSeenInside(ns: UserNamespace, uid: number, gid: number): { uid: number; gid: number } | undefined {
+export function ownerAsSeenInside(
+  ns: UserNamespace,
+  uid: number,
+  gid: number,
+): { uid: number; gid: number } | undefined {
   const u = insideId(ns.ids.uid, uid);
   const g = insideId(ns.ids.gid, gid);
   return u === undefined || g === undefined ? undefined : { uid: u, gid: g };
@@ -85,12 +104,33 @@ function insideIdOk(id: number): boolean {
  */
 export async function keepAclsAsSeenInside(ns: UserNamespace, root: string): Promise<number> {
   const [getfattr, setfattr] = await Promise.all([findTool(knownTools.getfattr), findTool(knownTools.setfattr)]);
-  const dump = await runInUserNamespace(ns, [getfattr.path, '--no-dereference', '--recursive', '--physical', '--dump', '--match=^system\\.posix_acl_', '--encoding=hex', '--absolute-names', root], { isolateNetwork: true });
+  const dump = await runInUserNamespace(
+    ns,
+    [
+      getfattr.path,
+      '--no-dereference',
+      '--recursive',
+      '--physical',
+      '--dump',
+      '--match=^system\\.posix_acl_',
+      '--encoding=hex',
+      '--absolute-names',
+      root,
+    ],
+    { isolateNetwork: true },
+  );
   const files = dump.stdout.split('\n').filter((l) => l.startsWith('# file: ')).length;
   if (files === 0) return 0;
-  const restored = await execa(setfattr.path, ['--no-dereference', '--restore=-'], { input: dump.stdout, reject: false });
+  const restored = await execa(setfattr.path, ['--no-dereference', '--restore=-'], {
+    input: dump.stdout,
+    reject: false,
+  });
   if (restored.exitCode !== 0) {
-    throw coreError('ERR_USERNS_CHOWN', `could not rewrite the ACLs of ${files} file(s) under ${root} with the image's ids: ${String(restored.stderr).trim().split('\n').slice(-3).join(' ')}`, { path: root });
+    throw coreError(
+      'ERR_USERNS_CHOWN',
+      `could not rewrite the ACLs of ${files} file(s) under ${root} with the image's ids: ${String(restored.stderr).trim().split('\n').slice(-3).join(' ')}`,
+      { path: root },
+    );
   }
   return files;
 }
@@ -104,7 +144,11 @@ export async function keepAclsAsSeenInside(ns: UserNamespace, root: string): Pro
 export async function reclaimTree(ns: UserNamespace, root: string): Promise<void> {
   const result = await runInUserNamespace(ns, ['chown', '-R', '-h', '0:0', '--', root], { isolateNetwork: true });
   if (result.exitCode !== 0) {
-    throw coreError('ERR_USERNS_CHOWN', `could not give ${root} back to its owner: ${result.stderr.trim().split('\n').slice(-3).join(' ')}`, { path: root });
+    throw coreError(
+      'ERR_USERNS_CHOWN',
+      `could not give ${root} back to its owner: ${result.stderr.trim().split('\n').slice(-3).join(' ')}`,
+      { path: root },
+    );
   }
 }
 
@@ -133,11 +177,18 @@ process.stdout.write(JSON.stringify(found));`;
  * root itself; mode kept on disk). Walking inside the namespace reaches directories only their
  * owner may read (a user's 0700 home). Call it before reading the tree from the host.
  */
-export async function releaseTree(ns: UserNamespace, root: string): Promise<Map<string, { uid: number; gid: number; mode: number }>> {
+export async function releaseTree(
+  ns: UserNamespace,
+  root: string,
+): Promise<Map<string, { uid: number; gid: number; mode: number }>> {
   const result = await runInUserNamespace(ns, [process.execPath, '-e', RELEASE_TREE, root], { isolateNetwork: true });
   if (result.exitCode !== 0) {
     const unmapped = /EPERM|EINVAL/.test(result.stderr);
-    throw coreError(unmapped ? 'ERR_USERNS_ID_UNMAPPED' : 'ERR_USERNS_CHOWN', `could not give ${root} back to its owner: ${result.stderr.trim().split('\n').slice(-3).join(' ')}`, { path: root });
+    throw coreError(
+      unmapped ? 'ERR_USERNS_ID_UNMAPPED' : 'ERR_USERNS_CHOWN',
+      `could not give ${root} back to its owner: ${result.stderr.trim().split('\n').slice(-3).join(' ')}`,
+      { path: root },
+    );
   }
   // A path of an unmapped host id shows as 65534 inside, and chown refuses it (EPERM above): what is
   // found here is the image's (65534 is also the image's own nobody/nogroup).

@@ -25,7 +25,12 @@ export async function applyModuleOptions(
   options: Readonly<Record<string, string | Readonly<Record<string, ScalarValue>>>>,
 ): Promise<void> {
   const lines = Object.entries(options).map(([module, value]) => {
-    const text = typeof value === 'string' ? value : Object.entries(value).map(([key, v]) => `${key}=${scalar(v)}`).join(' ');
+    const text =
+      typeof value === 'string'
+        ? value
+        : Object.entries(value)
+            .map(([key, v]) => `${key}=${scalar(v)}`)
+            .join(' ');
     return `options ${module} ${text}\n`;
   });
   await writer.writeFile('/etc/modprobe.d/distroforge.conf', header + lines.join(''));

@@ -8,9 +8,17 @@ import type { RootWriter } from '../root-writer.js';
 export async function applyOsRelease(writer: RootWriter, fields: Readonly<Record<string, string>>): Promise<void> {
   const etc = await writer.locate('/etc/os-release');
   const etcStats = await writer.lstatIn(etc);
-  const file = etcStats !== undefined ? '/etc/os-release' : (await writer.exists('/usr/lib/os-release')) ? '/usr/lib/os-release' : '/etc/os-release';
+  const file =
+    etcStats !== undefined
+      ? '/etc/os-release'
+      : (await writer.exists('/usr/lib/os-release'))
+        ? '/usr/lib/os-release'
+        : '/etc/os-release';
   const target = await writer.resolve(file);
-  const lines = ((await writer.readText(target)) ?? '').replace(/\n$/, '').split('\n').filter((line, i, all) => line !== '' || i < all.length - 1);
+  const lines = ((await writer.readText(target)) ?? '')
+    .replace(/\n$/, '')
+    .split('\n')
+    .filter((line, i, all) => line !== '' || i < all.length - 1);
   for (const [key, value] of Object.entries(fields)) {
     const line = `${key}=${quote(value)}`;
     const index = lines.findIndex((l) => l.startsWith(`${key}=`));

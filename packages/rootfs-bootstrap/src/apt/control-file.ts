@@ -62,6 +62,12 @@ export function controlField(paragraph: ControlParagraph, name: string): string 
 /** Serialises a paragraph back to deb822 text (continuation lines indented by one space). */
 export function formatControlParagraph(paragraph: ControlParagraph): string {
   return Object.entries(paragraph)
-    .map(([key, value]) => `${key}: ${value.split('\n').map((l, i) => (i === 0 ? l : ` ${l === '' ? '.' : l}`)).join('\n')}`)
+    .map(
+      ([key, value]) =>
+        `${key}: ${value
+          .split('\n')
+          .map((l, i) => (i === 0 ? l : ` ${l === '' ? '.' : l}`))
+          .join('\n')}`,
+    )
     .join('\n');
 }

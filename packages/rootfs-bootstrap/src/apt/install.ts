@@ -21,7 +21,10 @@ export const INSTALL_STEPS = {
 } as const;
 
 /** Steps that write package files (the `unpackMs` share of the time). */
-export const UNPACK_STEPS: ReadonlySet<string> = new Set([INSTALL_STEPS.unpackEssential, INSTALL_STEPS.unpackRemaining]);
+export const UNPACK_STEPS: ReadonlySet<string> = new Set([
+  INSTALL_STEPS.unpackEssential,
+  INSTALL_STEPS.unpackRemaining,
+]);
 
 /**
  * Installs every package as `dpkg --install` would, in two stages like mmdebstrap (the essential
@@ -51,12 +54,15 @@ export async function installWithDpkg(request: SourceInstallRequest): Promise<In
   // base-passwd's preinst creates /etc/passwd, which other packages' scripts need.
   essential.sort((a, b) => Number(b.name === 'base-passwd') - Number(a.name === 'base-passwd'));
   const rest = order.filter((p) => !essentialSet.has(p.name));
-  const divert = !request.initramfs && order.some((p) => p.name === 'initramfs-tools' || p.name === 'dracut' || p.name.startsWith('linux-image-'));
+  const divert =
+    !request.initramfs &&
+    order.some((p) => p.name === 'initramfs-tools' || p.name === 'dracut' || p.name.startsWith('linux-image-'));
   const dpkgVersion = order.find((p) => p.name === 'dpkg')?.version ?? '';
   const steps: InstallReport['steps'] = [];
   const owners = new Map<string, string>();
   let unpackedCount = 0;
-  const onUnpacked = (name: string) => onProgress?.({ phase: 'unpack', name, done: ++unpackedCount, total: order.length });
+  const onUnpacked = (name: string) =>
+    onProgress?.({ phase: 'unpack', name, done: ++unpackedCount, total: order.length });
   const timed = async <T>(name: string, body: () => Promise<T>): Promise<T> => {
     onProgress?.({ phase: 'configure', step: name });
     const started = performance.now();
@@ -66,7 +72,12 @@ export async function installWithDpkg(request: SourceInstallRequest): Promise<In
   };
   const archiveEntries: ManifestEntry[] = [];
   const unpack = async (packages: readonly PackageCandidate[], keepExistingDirectories: boolean) => {
-    const unpacked = await unpackIntoDpkgDatabase(root, packages, files, { concurrency: UNPACK_CONCURRENCY, owners, keepExistingDirectories, onUnpacked });
+    const unpacked = await unpackIntoDpkgDatabase(root, packages, files, {
+      concurrency: UNPACK_CONCURRENCY,
+      owners,
+      keepExistingDirectories,
+      onUnpacked,
+    });
     archiveEntries.push(...unpacked.flatMap((u) => u.manifest));
     await assignOwners(namespace, root, ownersToAssign(root, unpacked));
     return unpacked;
@@ -74,23 +85,36 @@ export async function installWithDpkg(request: SourceInstallRequest): Promise<In
 
   const essentialUnpacked = await timed(INSTALL_STEPS.unpackEssential, () => unpack(essential, false));
   await mkdir(join(root, 'usr/sbin'), { recursive: true });
-  await writeFile(join(root, 'usr/sbin/policy-rc.d'), '#!/bin/sh\n# installed by rootfs-bootstrap: no service starts\nexit 101\n', { mode: 0o755 });
-  await withImageRoot(root, { env, logFile: request.logFile, namespace, ...(signal ? { signal } : {}) }, async (chroot: ImageRootSession) => {
-    await timed(INSTALL_STEPS.preinstEssential, () => runPreinsts(root, chroot, essentialUnpacked, dpkgVersion));
-    // As mmdebstrap installs the essential set: dpkg ignores Pre-Depends order within one call.
-    await timed(INSTALL_STEPS.configureEssential, () => chroot.run(['dpkg', '--force-unsafe-io', '--force-depends', '--configure', '-a']));
-    if (divert) await divertInitramfs(root, chroot, true);
-    if (rest.length > 0) {
-      const restUnpacked = await timed(INSTALL_STEPS.unpackRemaining, async () => {
-        const unpacked = await unpack(rest, true);
-        await activateFileTriggers(root, unpacked.flatMap((u) => u.listed));
-        return unpacked;
-      });
-      await timed(INSTALL_STEPS.preinstRemaining, () => runPreinsts(root, chroot, restUnpacked, dpkgVersion));
-    }
-    await timed(INSTALL_STEPS.configureAll, () => chroot.run(['dpkg', '--force-unsafe-io', '--configure', '-a']));
-    if (divert) await divertInitramfs(root, chroot, false);
-  });
+  await writeFile(
+    join(root, 'usr/sbin/policy-rc.d'),
+    '#!/bin/sh\n# installed by rootfs-bootstrap: no service starts\nexit 101\n',
+    { mode: 0o755 },
+  );
+  await withImageRoot(
+    root,
+    { env, logFile: request.logFile, namespace, ...(signal ? { signal } : {}) },
+    async (chroot: ImageRootSession) => {
+      await timed(INSTALL_STEPS.preinstEssential, () => runPreinsts(root, chroot, essentialUnpacked, dpkgVersion));
+      // As mmdebstrap installs the essential set: dpkg ignores Pre-Depends order within one call.
+      await timed(INSTALL_STEPS.configureEssential, () =>
+        chroot.run(['dpkg', '--force-unsafe-io', '--force-depends', '--configure', '-a']),
+      );
+      if (divert) await divertInitramfs(root, chroot, true);
+      if (rest.length > 0) {
+        const restUnpacked = await timed(INSTALL_STEPS.unpackRemaining, async () => {
+          const unpacked = await unpack(rest, true);
+          await activateFileTriggers(
+            root,
+            unpacked.flatMap((u) => u.listed),
+          );
+          return unpacked;
+        });
+        await timed(INSTALL_STEPS.preinstRemaining, () => runPreinsts(root, chroot, restUnpacked, dpkgVersion));
+      }
+      await timed(INSTALL_STEPS.configureAll, () => chroot.run(['dpkg', '--force-unsafe-io', '--configure', '-a']));
+      if (divert) await divertInitramfs(root, chroot, false);
+    },
+  );
   await rm(join(root, 'usr/sbin/policy-rc.d'), { force: true });
   const info = new Set(await readdir(join(root, 'var/lib/dpkg/info')));
   const maintainerScripts = order
@@ -106,7 +130,6 @@ export async function installWithDpkg(request: SourceInstallRequest): Promise<In
   return { maintainerScripts, steps, manifest: nodes };
 }
 
-
 /** Two packages unpack at a time: each also keeps a decompressor process busy. */
 const UNPACK_CONCURRENCY = 2;
 
@@ -115,7 +138,9 @@ async function divertInitramfs(root: string, chroot: ImageRootSession, on: boole
   const path = '/usr/sbin/update-initramfs';
   if (on) {
     await chroot.run(['dpkg-divert', '--local', '--rename', '--divert', `${path}.distroforge`, '--add', path]);
-    await writeFile(join(root, path), '#!/bin/sh\n# rootfs-bootstrap: initramfs generation skipped\nexit 0\n', { mode: 0o755 });
+    await writeFile(join(root, path), '#!/bin/sh\n# rootfs-bootstrap: initramfs generation skipped\nexit 0\n', {
+      mode: 0o755,
+    });
   } else {
     await rm(join(root, path), { force: true });
     await chroot.run(['dpkg-divert', '--local', '--rename', '--divert', `${path}.distroforge`, '--remove', path]);

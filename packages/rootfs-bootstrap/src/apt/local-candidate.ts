@@ -13,9 +13,12 @@ export async function localDebCandidate(file: string, facts: LocalFileFacts): Pr
   const [control] = parseControlFile((await readDebControlArchive(file)).control, `${file}: control`);
   const field = (name: string): string | undefined => (control ? controlField(control, name) : undefined);
   const [name, version, architecture] = [field('Package'), field('Version'), field('Architecture')];
-  if (!name || !version || !architecture) throw new LocalPackageError(file, 'the control file lacks Package, Version or Architecture');
+  if (!name || !version || !architecture)
+    throw new LocalPackageError(file, 'the control file lacks Package, Version or Architecture');
   if (architecture !== 'all' && architecture !== facts.architecture) {
-    throw new LocalPackageError(file, `${name} is built for ${architecture}, the target is ${facts.architecture}`, { value: architecture });
+    throw new LocalPackageError(file, `${name} is built for ${architecture}, the target is ${facts.architecture}`, {
+      value: architecture,
+    });
   }
   const where = `${file}: ${name}`;
   return {

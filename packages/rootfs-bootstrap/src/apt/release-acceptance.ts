@@ -20,12 +20,23 @@ export interface ReleaseRules {
  * or `Codename`; its `Date` must not be older than a minimum the caller saw before; `Valid-Until`
  * must not have passed.
  */
-export function checkReleaseAcceptable(release: ReleaseInfo, url: string, requestedSuite: string, rules: ReleaseRules): void {
+export function checkReleaseAcceptable(
+  release: ReleaseInfo,
+  url: string,
+  requestedSuite: string,
+  rules: ReleaseRules,
+): void {
   if (!namesRelease(release, requestedSuite)) {
     throw new ReleaseSuiteMismatchError(url, requestedSuite, { suite: release.suite, codename: release.codename });
   }
   if (rules.minDate && !rules.allowRollback && !(release.date && release.date >= rules.minDate)) {
-    throw new MetadataRollbackError('Release Date', url, release.date?.toISOString(), rules.minDate.toISOString(), 'allowReleaseRollback');
+    throw new MetadataRollbackError(
+      'Release Date',
+      url,
+      release.date?.toISOString(),
+      rules.minDate.toISOString(),
+      'allowReleaseRollback',
+    );
   }
   if (!rules.allowExpired && release.validUntil && release.validUntil < rules.now) {
     throw new ReleaseExpiredError(url, release.validUntil, rules.now);

@@ -27,7 +27,9 @@ export function readKeyring(file: string): Promise<openpgp.Key[]> {
       });
       const armoured = data.subarray(0, 64).toString('latin1').includes('-----BEGIN PGP');
       try {
-        return armoured ? await openpgp.readKeys({ armoredKeys: data.toString('utf8') }) : await openpgp.readKeys({ binaryKeys: data });
+        return armoured
+          ? await openpgp.readKeys({ armoredKeys: data.toString('utf8') })
+          : await openpgp.readKeys({ binaryKeys: data });
       } catch (cause) {
         throw new SignatureError(`cannot read keyring ${file}: ${(cause as Error).message}`, { path: file, cause });
       }
@@ -59,9 +61,12 @@ export async function verifyInRelease(data: Buffer, keyringFile: string, origin:
       failures.push(`${signature.keyID.toHex()}: ${(cause as Error).message}`);
     }
   }
-  throw new SignatureError(`no valid signature on ${origin} by a key in ${keyringFile} (${failures.join('; ') || 'unsigned'})`, {
-    path: origin,
-  });
+  throw new SignatureError(
+    `no valid signature on ${origin} by a key in ${keyringFile} (${failures.join('; ') || 'unsigned'})`,
+    {
+      path: origin,
+    },
+  );
 }
 
 /** Parses the (already verified) Release text. */
@@ -91,6 +96,10 @@ function releaseDate(paragraph: ControlParagraph, field: 'Date' | 'Valid-Until',
   const text = controlField(paragraph, field);
   if (text === undefined) return undefined;
   const date = new Date(text);
-  if (Number.isNaN(date.getTime())) throw new ControlSyntaxError(`${origin}: ${field} is not a date: ${JSON.stringify(text)}`, { path: origin, value: text });
+  if (Number.isNaN(date.getTime()))
+    throw new ControlSyntaxError(`${origin}: ${field} is not a date: ${JSON.stringify(text)}`, {
+      path: origin,
+      value: text,
+    });
   return date;
 }

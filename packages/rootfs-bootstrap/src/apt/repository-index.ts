@@ -65,14 +65,19 @@ export async function loadAptIndex(options: LoadAptIndexOptions): Promise<AptInd
 }
 
 /** A repository's `InRelease`: fetched, its signature verified, parsed, checked for expiry. */
-export async function loadRelease(repository: AptRepository, options: Omit<LoadAptIndexOptions, 'repositories' | 'architecture' | 'cacheDir'>): Promise<{ release: ReleaseInfo; text: string; url: string }> {
+export async function loadRelease(
+  repository: AptRepository,
+  options: Omit<LoadAptIndexOptions, 'repositories' | 'architecture' | 'cacheDir'>,
+): Promise<{ release: ReleaseInfo; text: string; url: string }> {
   const url = `${repository.uri}/dists/${repository.suite}/InRelease`;
   const raw = await fetchBytes(url, { signal: options.signal });
   const keyring = repository.signedBy?.startsWith('/') ? repository.signedBy : options.keyring;
   const text = options.insecure ? stripClearsign(raw.toString('utf8')) : await verifyInRelease(raw, keyring, url);
   const release = parseRelease(text, url);
   const checks = options.releaseChecks ?? {};
-  const minDate = Object.hasOwn(checks.minDates ?? {}, repository.suite) ? checks.minDates![repository.suite] : undefined;
+  const minDate = Object.hasOwn(checks.minDates ?? {}, repository.suite)
+    ? checks.minDates![repository.suite]
+    : undefined;
   checkReleaseAcceptable(release, url, repository.suite, {
     ...(minDate ? { minDate } : {}),
     allowRollback: checks.allowRollback ?? false,
@@ -90,7 +95,8 @@ async function loadRepository(repository: AptRepository, options: LoadAptIndexOp
   for (const component of repository.components) {
     const stem = `${component}/binary-${options.architecture}/Packages`;
     const pick = ['.xz', '.gz', ''].map((ext) => stem + ext).find((p) => release.sha256.has(p));
-    if (!pick) throw new ReleaseError(`${inReleaseUrl} lists no ${stem}{.xz,.gz,}`, { path: inReleaseUrl, value: stem });
+    if (!pick)
+      throw new ReleaseError(`${inReleaseUrl} lists no ${stem}{.xz,.gz,}`, { path: inReleaseUrl, value: stem });
     const { sha256, size } = release.sha256.get(pick)!;
     const url = release.acquireByHash
       ? `${base}/${component}/binary-${options.architecture}/by-hash/SHA256/${sha256}`
@@ -116,7 +122,10 @@ async function loadRepository(repository: AptRepository, options: LoadAptIndexOp
 async function indexRows(file: string, name: string, where: string): Promise<Row[]> {
   // The name carries the row layout: a cache of another FIELDS list is never read as this one.
   const digest = `${file}.${ROWS_LAYOUT}.json`;
-  const cached = await readFile(digest, 'utf8').then((t) => JSON.parse(t) as Row[], () => undefined);
+  const cached = await readFile(digest, 'utf8').then(
+    (t) => JSON.parse(t) as Row[],
+    () => undefined,
+  );
   if (cached) return cached;
   const data = await readDecompressed(createReadStream(file), name, file);
   const rows = [...scanPackages(data.toString('utf8'), where)].map((fields) => FIELDS.map((f) => fields[f] ?? null));
@@ -126,9 +135,21 @@ async function indexRows(file: string, name: string, where: string): Promise<Row
   return rows;
 }
 
-async function downloadIndex(url: string, plainUrl: string, file: string, sha256: string, size: number, signal?: AbortSignal) {
+async function downloadIndex(
+  url: string,
+  plainUrl: string,
+  file: string,
+  sha256: string,
+  size: number,
+  signal?: AbortSignal,
+) {
   // Cached files were verified before their rename; check again that nobody changed them since.
-  if (await stat(file).then(() => true, () => false)) {
+  if (
+    await stat(file).then(
+      () => true,
+      () => false,
+    )
+  ) {
     if ((await sha256File(file)) === sha256) return;
     await rm(file, { force: true });
     await rm(`${file}.${ROWS_LAYOUT}.json`, { force: true });
@@ -143,7 +164,22 @@ async function downloadIndex(url: string, plainUrl: string, file: string, sha256
 }
 
 /** The `Packages` fields resolution needs, in the order of a cached row. */
-const FIELDS = ['Package', 'Version', 'Architecture', 'Depends', 'Pre-Depends', 'Provides', 'Essential', 'Priority', 'Multi-Arch', 'Size', 'Installed-Size', 'SHA256', 'Filename', 'Recommends'] as const;
+const FIELDS = [
+  'Package',
+  'Version',
+  'Architecture',
+  'Depends',
+  'Pre-Depends',
+  'Provides',
+  'Essential',
+  'Priority',
+  'Multi-Arch',
+  'Size',
+  'Installed-Size',
+  'SHA256',
+  'Filename',
+  'Recommends',
+] as const;
 const ROWS_LAYOUT = `rows-${FIELDS.length}`;
 const FIELD = Object.fromEntries(FIELDS.map((f, i) => [f, i])) as Record<(typeof FIELDS)[number], number>;
 const WANTED = new Set<string>(FIELDS);
@@ -171,7 +207,8 @@ function* scanPackages(text: string, where: string): Generator<Record<string, st
       if (last !== undefined) fields[last] += ` ${text.slice(start + 1, end).trim()}`;
     } else {
       const colon = text.indexOf(':', start);
-      if (colon === -1 || colon > end) throw new ControlSyntaxError(`${where}: expected "Field: value"`, { value: text.slice(start, end) });
+      if (colon === -1 || colon > end)
+        throw new ControlSyntaxError(`${where}: expected "Field: value"`, { value: text.slice(start, end) });
       const key = text.slice(start, colon);
       any = true;
       if (WANTED.has(key)) {
@@ -209,7 +246,10 @@ class AptCandidate implements PackageCandidate {
     const p = (field: (typeof FIELDS)[number]): string | undefined => row[FIELD[field]] ?? undefined;
     const [name, version, filename, sha256] = [p('Package'), p('Version'), p('Filename'), p('SHA256')];
     if (!name || !version || !filename || !sha256) {
-      throw new ReleaseError(`${where}: paragraph without Package, Version, Filename or SHA256`, { path: where, value: name });
+      throw new ReleaseError(`${where}: paragraph without Package, Version, Filename or SHA256`, {
+        path: where,
+        value: name,
+      });
     }
     this.name = name;
     this.version = version;
@@ -222,7 +262,13 @@ class AptCandidate implements PackageCandidate {
     this.sha256 = sha256.toLowerCase();
     this.location = `${mirror}/${filename}`;
     this.origin = origin;
-    this.#raw = { depends: p('Depends'), preDepends: p('Pre-Depends'), recommends: p('Recommends'), provides: p('Provides'), where: `${where}: ${name}` };
+    this.#raw = {
+      depends: p('Depends'),
+      preDepends: p('Pre-Depends'),
+      recommends: p('Recommends'),
+      provides: p('Provides'),
+      where: `${where}: ${name}`,
+    };
   }
 
   get depends(): RelationField {

@@ -45,8 +45,14 @@ export function aptSource(options: AptSourceOptions): AptPackageSource {
   return {
     kind: 'apt',
     async index(request) {
-      const repositories = await repositoriesForSuite(request.suite, options.mirrors, options.components, options.aptConfigDir);
-      for (const r of repositories) request.onProgress?.({ phase: 'index', repository: `${r.uri} ${r.suite}`, done: false });
+      const repositories = await repositoriesForSuite(
+        request.suite,
+        options.mirrors,
+        options.components,
+        options.aptConfigDir,
+      );
+      for (const r of repositories)
+        request.onProgress?.({ phase: 'index', repository: `${r.uri} ${r.suite}`, done: false });
       const index = await loadAptIndex({
         repositories,
         architecture: request.architecture,
@@ -56,8 +62,11 @@ export function aptSource(options: AptSourceOptions): AptPackageSource {
         ...(options.releaseChecks ? { releaseChecks: options.releaseChecks } : {}),
         ...(request.signal ? { signal: request.signal } : {}),
       });
-      for (const r of repositories) request.onProgress?.({ phase: 'index', repository: `${r.uri} ${r.suite}`, done: true });
-      const primary = index.repositories.find((r) => r.release.suite === request.suite || r.release.codename === request.suite);
+      for (const r of repositories)
+        request.onProgress?.({ phase: 'index', repository: `${r.uri} ${r.suite}`, done: true });
+      const primary = index.repositories.find(
+        (r) => r.release.suite === request.suite || r.release.codename === request.suite,
+      );
       return {
         repositories,
         releases: index.repositories.map(({ repository, release, url }) => ({
@@ -69,7 +78,11 @@ export function aptSource(options: AptSourceOptions): AptPackageSource {
         })),
         candidates: index.candidates,
         compare: compareDebVersions,
-        baseNames: variantBaseNames(index.candidates, request.variant as Variant, primary?.repository.suite ?? request.suite),
+        baseNames: variantBaseNames(
+          index.candidates,
+          request.variant as Variant,
+          primary?.repository.suite ?? request.suite,
+        ),
       };
     },
     localCandidate: localDebCandidate,

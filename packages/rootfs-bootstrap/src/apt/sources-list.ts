@@ -25,7 +25,12 @@ export function parseDeb822Sources(text: string, origin = 'sources'): AptReposit
     const signedBy = controlField(paragraph, 'Signed-By');
     for (const uri of uris) {
       for (const suite of suites) {
-        repositories.push({ uri: trimSlash(uri), suite, components, ...(signedBy && !signedBy.includes('\n') ? { signedBy } : {}) });
+        repositories.push({
+          uri: trimSlash(uri),
+          suite,
+          components,
+          ...(signedBy && !signedBy.includes('\n') ? { signedBy } : {}),
+        });
       }
     }
   }
@@ -82,7 +87,9 @@ export async function repositoriesForSuite(
 ): Promise<AptRepository[]> {
   if (mirrors && mirrors.length > 0) {
     return mirrors.flatMap((mirror) =>
-      mirror.startsWith('deb ') ? parseOneLineSources(mirror) : [{ uri: trimSlash(mirror), suite, components: [...components] }],
+      mirror.startsWith('deb ')
+        ? parseOneLineSources(mirror)
+        : [{ uri: trimSlash(mirror), suite, components: [...components] }],
     );
   }
   const host = await readHostAptSources(etcApt);
@@ -93,7 +100,9 @@ export async function repositoriesForSuite(
   if (matching.length > 0) return dedupe(matching);
   const primaryMirrors = [...new Set(host.filter((r) => !/[-/]/.test(r.suite)).map((r) => r.uri))];
   if (primaryMirrors.length === 0) {
-    throw new MirrorConfigError(`no mirror given and the host's apt configuration (${etcApt}) names none`, { path: etcApt });
+    throw new MirrorConfigError(`no mirror given and the host's apt configuration (${etcApt}) names none`, {
+      path: etcApt,
+    });
   }
   return primaryMirrors.map((uri) => ({ uri, suite, components: [...components] }));
 }

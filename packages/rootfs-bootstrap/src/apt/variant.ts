@@ -20,7 +20,11 @@ const PRIORITIES: Record<Variant, readonly string[]> = {
  * variant. Like mmdebstrap, only the primary suite's metadata selects names (an `-updates` suite
  * may supply newer versions of them, not extra names).
  */
-export function variantBaseNames(candidates: readonly PackageCandidate[], variant: Variant, primaryOrigin: string): string[] {
+export function variantBaseNames(
+  candidates: readonly PackageCandidate[],
+  variant: Variant,
+  primaryOrigin: string,
+): string[] {
   if (variant === 'extract') return [];
   const priorities = PRIORITIES[variant];
   const names = new Set<string>();

@@ -12,7 +12,8 @@ export async function pacmanArchiveKind(file: string): Promise<'package' | 'data
   const handle = await open(file, 'r');
   const { bytesRead } = await handle.read(head, 0, head.length, 0).finally(() => handle.close());
   const start = head.subarray(0, bytesRead);
-  const compression: Compression = start.subarray(257, 262).toString('latin1') === 'ustar' ? 'none' : (sniffCompressor(start) ?? 'none');
+  const compression: Compression =
+    start.subarray(257, 262).toString('latin1') === 'ustar' ? 'none' : (sniffCompressor(start) ?? 'none');
   let header = Buffer.alloc(0);
   try {
     for await (const chunk of decompress(createReadStream(file, { highWaterMark: 64 * 1024 }), compression)) {

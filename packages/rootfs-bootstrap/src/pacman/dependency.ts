@@ -32,15 +32,24 @@ export function formatPacmanDependency(dep: PacmanDependency): string {
 }
 
 /** Whether `version` meets `operator wanted` (vercmp order: a release is compared only when both have one). */
-export function versionSatisfies(version: string, operator: PacmanDepOperator | undefined, wanted: string | undefined): boolean {
+export function versionSatisfies(
+  version: string,
+  operator: PacmanDepOperator | undefined,
+  wanted: string | undefined,
+): boolean {
   if (operator === undefined || wanted === undefined) return true;
   const order = comparePacmanVersions(version, wanted);
   switch (operator) {
-    case '=': return order === 0;
-    case '>=': return order >= 0;
-    case '<=': return order <= 0;
-    case '>': return order > 0;
-    case '<': return order < 0;
+    case '=':
+      return order === 0;
+    case '>=':
+      return order >= 0;
+    case '<=':
+      return order <= 0;
+    case '>':
+      return order > 0;
+    case '<':
+      return order < 0;
   }
 }
 
@@ -57,5 +66,12 @@ export interface PacmanProvider {
  */
 export function packageSatisfies(pkg: PacmanProvider, dep: PacmanDependency): boolean {
   if (pkg.name === dep.name && versionSatisfies(pkg.version, dep.operator, dep.version)) return true;
-  return pkg.provides.some((p) => p.name === dep.name && (dep.operator === undefined || (p.operator !== undefined && p.version !== undefined && versionSatisfies(p.version, dep.operator, dep.version))));
+  return pkg.provides.some(
+    (p) =>
+      p.name === dep.name &&
+      (dep.operator === undefined ||
+        (p.operator !== undefined &&
+          p.version !== undefined &&
+          versionSatisfies(p.version, dep.operator, dep.version))),
+  );
 }

@@ -14,7 +14,11 @@ export function parseDescBlocks(text: string, origin: string): Map<string, strin
     if (current === undefined) {
       if (line === '') continue;
       const key = /^%([A-Z0-9_]+)%$/.exec(line)?.[1];
-      if (key === undefined) throw new PacmanDescSyntaxError(`${origin}: line ${k + 1} is not a %KEY% line: ${JSON.stringify(line.slice(0, 80))}`, { path: origin, value: line.slice(0, 200) });
+      if (key === undefined)
+        throw new PacmanDescSyntaxError(
+          `${origin}: line ${k + 1} is not a %KEY% line: ${JSON.stringify(line.slice(0, 80))}`,
+          { path: origin, value: line.slice(0, 200) },
+        );
       current = fields.get(key) ?? [];
       fields.set(key, current);
     } else if (line === '') {

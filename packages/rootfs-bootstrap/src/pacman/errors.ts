@@ -3,16 +3,25 @@ import { BootstrapError } from '../errors.js';
 
 /** Every code the pacman source throws on purpose, each with its hint. */
 export const pacmanErrorHints = {
-  ERR_PACMAN_DB_FORMAT: 'the sync database is corrupt, truncated or not a pacman database; fetch it again or check the mirror',
-  ERR_PACMAN_DB_PATH: 'the sync database names a member outside its NAME-VERSION/ folders: a broken or hostile repository; check the mirror',
-  ERR_PACMAN_DESC_SYNTAX: 'a desc file (sync database or package metadata) is malformed; regenerate the repository database or check the mirror',
-  ERR_PACMAN_UNSATISFIABLE: 'no package of the configured repositories provides it: check the name, the repositories and their order',
+  ERR_PACMAN_DB_FORMAT:
+    'the sync database is corrupt, truncated or not a pacman database; fetch it again or check the mirror',
+  ERR_PACMAN_DB_PATH:
+    'the sync database names a member outside its NAME-VERSION/ folders: a broken or hostile repository; check the mirror',
+  ERR_PACMAN_DESC_SYNTAX:
+    'a desc file (sync database or package metadata) is malformed; regenerate the repository database or check the mirror',
+  ERR_PACMAN_UNSATISFIABLE:
+    'no package of the configured repositories provides it: check the name, the repositories and their order',
   ERR_PACMAN_CONFLICT: 'two requested packages conflict; request only one of them',
-  ERR_PACMAN_PACKAGE_FORMAT: 'the package file is corrupt, truncated or not a pacman package (.PKGINFO missing or malformed); delete it from the cache and fetch it again, or check the repository',
-  ERR_PACMAN_UNSAFE_PATH: 'the package is malicious or corrupt: a member would land outside the target (absolute, .., or through a symlink); nothing of it was installed',
-  ERR_PACMAN_SCRIPTLET_FAILED: "a package's .INSTALL function failed in the image root: read the log tail (path is the log); pass strictScripts: false to report it and go on, as pacman does",
-  ERR_PACMAN_HOOK_FAILED: 'an alpm hook failed in the image root or its Depends are not installed: read the log tail (path is the log); mask the hook (a /dev/null symlink of its name in /etc/pacman.d/hooks) or pass strictScripts: false, as pacman does (a PreTransaction hook with AbortOnFail always stops)',
-  ERR_PACMAN_HOOK_SYNTAX: 'an alpm hook file is malformed (unknown section or key, missing Trigger field, Exec or When); fix it or mask it with a /dev/null symlink of its name in /etc/pacman.d/hooks',
+  ERR_PACMAN_PACKAGE_FORMAT:
+    'the package file is corrupt, truncated or not a pacman package (.PKGINFO missing or malformed); delete it from the cache and fetch it again, or check the repository',
+  ERR_PACMAN_UNSAFE_PATH:
+    'the package is malicious or corrupt: a member would land outside the target (absolute, .., or through a symlink); nothing of it was installed',
+  ERR_PACMAN_SCRIPTLET_FAILED:
+    "a package's .INSTALL function failed in the image root: read the log tail (path is the log); pass strictScripts: false to report it and go on, as pacman does",
+  ERR_PACMAN_HOOK_FAILED:
+    'an alpm hook failed in the image root or its Depends are not installed: read the log tail (path is the log); mask the hook (a /dev/null symlink of its name in /etc/pacman.d/hooks) or pass strictScripts: false, as pacman does (a PreTransaction hook with AbortOnFail always stops)',
+  ERR_PACMAN_HOOK_SYNTAX:
+    'an alpm hook file is malformed (unknown section or key, missing Trigger field, Exec or When); fix it or mask it with a /dev/null symlink of its name in /etc/pacman.d/hooks',
 } as const;
 
 export type PacmanErrorCode = keyof typeof pacmanErrorHints;
@@ -51,7 +60,10 @@ export class PacmanUnsatisfiableError extends PacmanError {
   readonly chain: readonly string[];
   readonly reason: string;
   constructor(chain: readonly string[], reason: string, details: ErrorDetails = {}) {
-    super('ERR_PACMAN_UNSATISFIABLE', `cannot satisfy ${chain.join(' -> ')}: ${reason}`, { value: chain[chain.length - 1], ...details });
+    super('ERR_PACMAN_UNSATISFIABLE', `cannot satisfy ${chain.join(' -> ')}: ${reason}`, {
+      value: chain[chain.length - 1],
+      ...details,
+    });
     this.chain = [...chain];
     this.reason = reason;
   }
@@ -74,7 +86,11 @@ export class PacmanPackageFormatError extends PacmanError {
 /** A package member named absolute, with `..`, or landing outside the target through a symlink. */
 export class PacmanUnsafePathError extends PacmanError {
   constructor(file: string, member: string, details: ErrorDetails = {}) {
-    super('ERR_PACMAN_UNSAFE_PATH', `${file}: member ${JSON.stringify(member.slice(0, 200))} would land outside the target`, { path: file, value: member.slice(0, 4095), ...details });
+    super(
+      'ERR_PACMAN_UNSAFE_PATH',
+      `${file}: member ${JSON.stringify(member.slice(0, 200))} would land outside the target`,
+      { path: file, value: member.slice(0, 4095), ...details },
+    );
   }
 }
 
@@ -84,7 +100,10 @@ export class PacmanScriptletError extends PacmanError {
   readonly scriptlet: string;
   readonly logTail: string;
   constructor(pkg: string, scriptlet: string, logTail: string, details: ErrorDetails = {}) {
-    super('ERR_PACMAN_SCRIPTLET_FAILED', `${pkg}: ${scriptlet} failed\n${logTail}`, { value: `${pkg} ${scriptlet}`, ...details });
+    super('ERR_PACMAN_SCRIPTLET_FAILED', `${pkg}: ${scriptlet} failed\n${logTail}`, {
+      value: `${pkg} ${scriptlet}`,
+      ...details,
+    });
     this.package = pkg;
     this.scriptlet = scriptlet;
     this.logTail = logTail;
@@ -96,7 +115,10 @@ export class PacmanHookError extends PacmanError {
   readonly hook: string;
   readonly logTail: string;
   constructor(hook: string, reason: string, logTail: string, details: ErrorDetails = {}) {
-    super('ERR_PACMAN_HOOK_FAILED', `hook ${hook}: ${reason}${logTail ? `\n${logTail}` : ''}`, { value: hook, ...details });
+    super('ERR_PACMAN_HOOK_FAILED', `hook ${hook}: ${reason}${logTail ? `\n${logTail}` : ''}`, {
+      value: hook,
+      ...details,
+    });
     this.hook = hook;
     this.logTail = logTail;
   }

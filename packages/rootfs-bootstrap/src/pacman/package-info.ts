@@ -40,34 +40,77 @@ export interface PacmanPackageInfo {
   extra: Record<string, string[]>;
 }
 
-const KNOWN = new Set(['NAME', 'VERSION', 'FILENAME', 'BASE', 'DESC', 'URL', 'LICENSE', 'ARCH', 'BUILDDATE', 'PACKAGER', 'GROUPS', 'CSIZE', 'ISIZE', 'MD5SUM', 'SHA256SUM', 'PGPSIG', 'DEPENDS', 'MAKEDEPENDS', 'CHECKDEPENDS', 'OPTDEPENDS', 'CONFLICTS', 'PROVIDES', 'REPLACES', 'XDATA']);
+const KNOWN = new Set([
+  'NAME',
+  'VERSION',
+  'FILENAME',
+  'BASE',
+  'DESC',
+  'URL',
+  'LICENSE',
+  'ARCH',
+  'BUILDDATE',
+  'PACKAGER',
+  'GROUPS',
+  'CSIZE',
+  'ISIZE',
+  'MD5SUM',
+  'SHA256SUM',
+  'PGPSIG',
+  'DEPENDS',
+  'MAKEDEPENDS',
+  'CHECKDEPENDS',
+  'OPTDEPENDS',
+  'CONFLICTS',
+  'PROVIDES',
+  'REPLACES',
+  'XDATA',
+]);
 
 /**
  * Builds a package from its desc fields. `folder` is its database folder (`NAME-VERSION`): as
  * pacman does, the desc's name and version must be the folder's, else the database is inconsistent.
  */
-export function packageInfoFromDesc(fields: ReadonlyMap<string, readonly string[]>, repo: string, folder: string, origin: string): PacmanPackageInfo {
+export function packageInfoFromDesc(
+  fields: ReadonlyMap<string, readonly string[]>,
+  repo: string,
+  folder: string,
+  origin: string,
+): PacmanPackageInfo {
   const single = (key: string): string | undefined => {
     const values = fields.get(key);
-    if (values && values.length > 1) throw new PacmanDescSyntaxError(`${origin}: %${key}% has ${values.length} values, expected one`, { path: origin, value: values });
+    if (values && values.length > 1)
+      throw new PacmanDescSyntaxError(`${origin}: %${key}% has ${values.length} values, expected one`, {
+        path: origin,
+        value: values,
+      });
     return values?.[0];
   };
   const required = (key: string): string => {
     const value = single(key);
-    if (value === undefined || value === '') throw new PacmanDescSyntaxError(`${origin}: no %${key}%`, { path: origin, value: key });
+    if (value === undefined || value === '')
+      throw new PacmanDescSyntaxError(`${origin}: no %${key}%`, { path: origin, value: key });
     return value;
   };
   const number = (key: string): number | undefined => {
     const value = single(key);
     if (value === undefined) return undefined;
-    if (!/^\d{1,15}$/.test(value)) throw new PacmanDescSyntaxError(`${origin}: %${key}% is not a size or time: ${JSON.stringify(value.slice(0, 40))}`, { path: origin, value: value.slice(0, 200) });
+    if (!/^\d{1,15}$/.test(value))
+      throw new PacmanDescSyntaxError(
+        `${origin}: %${key}% is not a size or time: ${JSON.stringify(value.slice(0, 40))}`,
+        { path: origin, value: value.slice(0, 200) },
+      );
     return Number(value);
   };
   const list = (key: string): string[] => [...(fields.get(key) ?? [])];
   const deps = (key: string): PacmanDependency[] => list(key).map(parsePacmanDependency);
   const name = required('NAME');
   const version = required('VERSION');
-  if (folder !== `${name}-${version}`) throw new PacmanDescSyntaxError(`${origin}: %NAME% ${name} and %VERSION% ${version} are not those of its folder ${folder}`, { path: origin, value: folder });
+  if (folder !== `${name}-${version}`)
+    throw new PacmanDescSyntaxError(
+      `${origin}: %NAME% ${name} and %VERSION% ${version} are not those of its folder ${folder}`,
+      { path: origin, value: folder },
+    );
   const extra: Record<string, string[]> = {};
   for (const [key, values] of fields) if (!KNOWN.has(key)) extra[key] = [...values];
   return {

@@ -1,4 +1,9 @@
-import { formatPacmanDependency, packageSatisfies, parsePacmanDependency, type PacmanDependency } from './dependency.js';
+import {
+  formatPacmanDependency,
+  packageSatisfies,
+  parsePacmanDependency,
+  type PacmanDependency,
+} from './dependency.js';
 import { PacmanConflictError, PacmanUnsatisfiableError } from './errors.js';
 import type { PacmanPackageInfo } from './package-info.js';
 import type { PacmanSyncDatabase } from './sync-database.js';
@@ -26,8 +31,14 @@ export interface PacmanResolution {
  *   `PacmanConflictError`.
  * Replaces only matter to a system upgrade (`-Su`), so they are not applied here.
  */
-export function resolvePacmanTargets(databases: readonly PacmanSyncDatabase[], targets: readonly string[]): PacmanResolution {
-  const sorted = databases.map((db) => ({ repo: db.repo, packages: [...db.packages].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) }));
+export function resolvePacmanTargets(
+  databases: readonly PacmanSyncDatabase[],
+  targets: readonly string[],
+): PacmanResolution {
+  const sorted = databases.map((db) => ({
+    repo: db.repo,
+    packages: [...db.packages].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+  }));
   const byName = sorted.map((db) => new Map(db.packages.map((p) => [p.name, p])));
 
   const chosenTargets: PacmanPackageInfo[] = [];
@@ -35,11 +46,13 @@ export function resolvePacmanTargets(databases: readonly PacmanSyncDatabase[], t
     const slash = target.indexOf('/');
     const only = slash < 0 ? undefined : target.slice(0, slash);
     const spec = slash < 0 ? target : target.slice(slash + 1);
-    const repos = only === undefined ? sorted.map((_, k) => k) : sorted.flatMap((db, k) => (db.repo === only ? [k] : []));
+    const repos =
+      only === undefined ? sorted.map((_, k) => k) : sorted.flatMap((db, k) => (db.repo === only ? [k] : []));
     if (only !== undefined && repos.length === 0) throw new PacmanUnsatisfiableError([target], `no repository ${only}`);
     const found = findSatisfier(parsePacmanDependency(spec), repos, []);
     const picks = found ? [found] : groupMembers(spec, repos);
-    if (picks.length === 0) throw new PacmanUnsatisfiableError([target], 'target not found (no package, provider or group of that name)');
+    if (picks.length === 0)
+      throw new PacmanUnsatisfiableError([target], 'target not found (no package, provider or group of that name)');
     for (const pkg of picks) if (!chosenTargets.some((t) => t.name === pkg.name)) chosenTargets.push(pkg);
   }
 
@@ -51,7 +64,13 @@ export function resolvePacmanTargets(databases: readonly PacmanSyncDatabase[], t
     for (const dep of pkg.depends) {
       if (packageSatisfies(pkg, dep)) continue;
       if (resolved.some((p) => packageSatisfies(p, dep))) continue;
-      const spkg = chosenTargets.find((p) => packageSatisfies(p, dep)) ?? findSatisfier(dep, sorted.map((_, k) => k), resolved);
+      const spkg =
+        chosenTargets.find((p) => packageSatisfies(p, dep)) ??
+        findSatisfier(
+          dep,
+          sorted.map((_, k) => k),
+          resolved,
+        );
       if (!spkg) throw new PacmanUnsatisfiableError([...chain, formatPacmanDependency(dep)], 'no package satisfies it');
       resolveDeps(spkg, [...chain, spkg.name]);
     }
@@ -63,27 +82,61 @@ export function resolvePacmanTargets(databases: readonly PacmanSyncDatabase[], t
     for (let b = a + 1; b < resolved.length; b++) {
       const x = resolved[a]!;
       const y = resolved[b]!;
-      const conflict = x.conflicts.find((c) => c.name !== x.name && packageSatisfies(y, c)) ?? y.conflicts.find((c) => c.name !== y.name && packageSatisfies(x, c));
+      const conflict =
+        x.conflicts.find((c) => c.name !== x.name && packageSatisfies(y, c)) ??
+        y.conflicts.find((c) => c.name !== y.name && packageSatisfies(x, c));
       if (!conflict) continue;
-      const named = (n: string): PacmanDependency => ({ name: n, operator: undefined, version: undefined, description: undefined });
-      const [keep, drop] = packageSatisfies(x, named(y.name)) ? [x, y] : packageSatisfies(y, named(x.name)) ? [y, x] : [undefined, undefined];
-      if (!keep || !drop) throw new PacmanConflictError(`${x.name}-${x.version}`, `${y.name}-${y.version}`, formatPacmanDependency(conflict));
+      const named = (n: string): PacmanDependency => ({
+        name: n,
+        operator: undefined,
+        version: undefined,
+        description: undefined,
+      });
+      const [keep, drop] = packageSatisfies(x, named(y.name))
+        ? [x, y]
+        : packageSatisfies(y, named(x.name))
+          ? [y, x]
+          : [undefined, undefined];
+      if (!keep || !drop)
+        throw new PacmanConflictError(
+          `${x.name}-${x.version}`,
+          `${y.name}-${y.version}`,
+          formatPacmanDependency(conflict),
+        );
       removed.push({ package: drop, for: keep });
       resolved.splice(resolved.indexOf(drop), 1);
       a = -1; // the list changed: look again from the start
       break;
     }
   }
-  return { packages: installOrder(resolved), removed, explicit: chosenTargets.filter((t) => resolved.includes(t)).map((t) => t.name) };
+  return {
+    packages: installOrder(resolved),
+    removed,
+    explicit: chosenTargets.filter((t) => resolved.includes(t)).map((t) => t.name),
+  };
 
-  function findSatisfier(dep: PacmanDependency, repos: readonly number[], excluding: readonly PacmanPackageInfo[]): PacmanPackageInfo | undefined {
+  function findSatisfier(
+    dep: PacmanDependency,
+    repos: readonly number[],
+    excluding: readonly PacmanPackageInfo[],
+  ): PacmanPackageInfo | undefined {
     for (const k of repos) {
       const pkg = byName[k]!.get(dep.name);
-      if (pkg && packageSatisfies({ name: pkg.name, version: pkg.version, provides: [] }, dep) && !excluding.some((e) => e.name === pkg.name)) return pkg;
+      if (
+        pkg &&
+        packageSatisfies({ name: pkg.name, version: pkg.version, provides: [] }, dep) &&
+        !excluding.some((e) => e.name === pkg.name)
+      )
+        return pkg;
     }
     for (const k of repos) {
       for (const pkg of sorted[k]!.packages) {
-        if (pkg.name !== dep.name && packageSatisfies({ name: '', version: '', provides: pkg.provides }, dep) && !excluding.some((e) => e.name === pkg.name)) return pkg;
+        if (
+          pkg.name !== dep.name &&
+          packageSatisfies({ name: '', version: '', provides: pkg.provides }, dep) &&
+          !excluding.some((e) => e.name === pkg.name)
+        )
+          return pkg;
       }
     }
     return undefined;
@@ -91,7 +144,9 @@ export function resolvePacmanTargets(databases: readonly PacmanSyncDatabase[], t
 
   function groupMembers(group: string, repos: readonly number[]): PacmanPackageInfo[] {
     const members: PacmanPackageInfo[] = [];
-    for (const k of repos) for (const pkg of sorted[k]!.packages) if (pkg.groups.includes(group) && !members.some((m) => m.name === pkg.name)) members.push(pkg);
+    for (const k of repos)
+      for (const pkg of sorted[k]!.packages)
+        if (pkg.groups.includes(group) && !members.some((m) => m.name === pkg.name)) members.push(pkg);
     return members;
   }
 }

@@ -22,7 +22,11 @@ export interface ReadSyncDatabaseOptions {
 const DEFAULT_MAX_BYTES = 1024 * 1024 * 1024;
 
 /** Reads `<repo>.db` from a file. */
-export async function readPacmanSyncDatabaseFile(file: string, repo: string, options: ReadSyncDatabaseOptions = {}): Promise<PacmanSyncDatabase> {
+export async function readPacmanSyncDatabaseFile(
+  file: string,
+  repo: string,
+  options: ReadSyncDatabaseOptions = {},
+): Promise<PacmanSyncDatabase> {
   return parsePacmanSyncDatabase(await readFile(file), repo, { origin: file, ...options });
 }
 
@@ -32,7 +36,11 @@ export async function readPacmanSyncDatabaseFile(file: string, repo: string, opt
  * repo-add's `.db` is whatever `.db.tar.*` it links to. Folders hold `desc` and, in old databases,
  * `depends` (read as part of desc); `files` (of a `.files` database) and other members are skipped.
  */
-export async function parsePacmanSyncDatabase(bytes: Buffer, repo: string, options: ReadSyncDatabaseOptions = {}): Promise<PacmanSyncDatabase> {
+export async function parsePacmanSyncDatabase(
+  bytes: Buffer,
+  repo: string,
+  options: ReadSyncDatabaseOptions = {},
+): Promise<PacmanSyncDatabase> {
   const origin = options.origin ?? `${repo}.db`;
   const archive = await decompressed(bytes, origin, options.maxBytes ?? DEFAULT_MAX_BYTES);
   const texts = new Map<string, string>();
@@ -42,7 +50,12 @@ export async function parsePacmanSyncDatabase(bytes: Buffer, repo: string, optio
     if (member.type !== 'file' || (parts.file !== 'desc' && parts.file !== 'depends')) continue;
     const key = parts.folder;
     // depends after desc, as pacman reads them: the two hold different keys.
-    texts.set(key, parts.file === 'desc' ? `${member.data.toString('utf8')}\n\n${texts.get(key) ?? ''}` : `${texts.get(key) ?? ''}\n\n${member.data.toString('utf8')}`);
+    texts.set(
+      key,
+      parts.file === 'desc'
+        ? `${member.data.toString('utf8')}\n\n${texts.get(key) ?? ''}`
+        : `${texts.get(key) ?? ''}\n\n${member.data.toString('utf8')}`,
+    );
   }
   const packages: PacmanPackageInfo[] = [];
   const seen = new Set<string>();
@@ -59,15 +72,27 @@ export async function parsePacmanSyncDatabase(bytes: Buffer, repo: string, optio
 /** `NAME-VERSION/FILE` split; undefined for the folder itself. Anything else is refused. */
 function memberParts(path: string, origin: string): { folder: string; file: string } | undefined {
   const parts = path.replace(/\/$/, '').split('/');
-  const bad = parts.some((p) => p === '' || p === '.' || p === '..') || path.startsWith('/') || parts.length > 2 || path.includes('\0');
-  if (bad) throw new PacmanDatabasePathError(`${origin}: member ${JSON.stringify(path.slice(0, 200))} is not NAME-VERSION/FILE`, { path: origin, value: path.slice(0, 4095) });
+  const bad =
+    parts.some((p) => p === '' || p === '.' || p === '..') ||
+    path.startsWith('/') ||
+    parts.length > 2 ||
+    path.includes('\0');
+  if (bad)
+    throw new PacmanDatabasePathError(
+      `${origin}: member ${JSON.stringify(path.slice(0, 200))} is not NAME-VERSION/FILE`,
+      { path: origin, value: path.slice(0, 4095) },
+    );
   return parts.length === 2 ? { folder: parts[0]!, file: parts[1]! } : undefined;
 }
 
 async function decompressed(bytes: Buffer, origin: string, maxBytes: number): Promise<Buffer> {
   const compressor = sniffCompressor(bytes.subarray(0, compressorMagicBytes));
   if (compressor === undefined) {
-    if (bytes.length > maxBytes) throw new PacmanDatabaseFormatError(`${origin}: ${bytes.length} bytes, more than the ${maxBytes} accepted`, { path: origin, value: bytes.length });
+    if (bytes.length > maxBytes)
+      throw new PacmanDatabaseFormatError(`${origin}: ${bytes.length} bytes, more than the ${maxBytes} accepted`, {
+        path: origin,
+        value: bytes.length,
+      });
     return bytes;
   }
   const chunks: Buffer[] = [];
@@ -75,11 +100,20 @@ async function decompressed(bytes: Buffer, origin: string, maxBytes: number): Pr
   try {
     for await (const chunk of decompress([bytes], compressor, { origin })) {
       total += chunk.length;
-      if (total > maxBytes) throw new PacmanDatabaseFormatError(`${origin}: decompresses to more than the ${maxBytes} bytes accepted`, { path: origin, value: total });
+      if (total > maxBytes)
+        throw new PacmanDatabaseFormatError(`${origin}: decompresses to more than the ${maxBytes} bytes accepted`, {
+          path: origin,
+          value: total,
+        });
       chunks.push(chunk);
     }
   } catch (error) {
-    if (error instanceof DecompressError) throw new PacmanDatabaseFormatError(`${origin}: does not decompress as ${compressor}`, { path: origin, value: compressor, cause: error });
+    if (error instanceof DecompressError)
+      throw new PacmanDatabaseFormatError(`${origin}: does not decompress as ${compressor}`, {
+        path: origin,
+        value: compressor,
+        cause: error,
+      });
     throw error;
   }
   return Buffer.concat(chunks);

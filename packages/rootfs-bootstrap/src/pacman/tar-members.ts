@@ -41,15 +41,27 @@ export function tarMembers(archive: Buffer, origin: string): TarMember[] {
     const data = archive.subarray(start, start + size);
     offset = start + Math.ceil(size / BLOCK) * BLOCK;
     if (type === 'x' || type === 'L' || type === 'g') {
-      if (size > TAR_LIMITS.metaBytes) fail(`an extended header of ${size} bytes (limit ${TAR_LIMITS.metaBytes})`, start - BLOCK);
+      if (size > TAR_LIMITS.metaBytes)
+        fail(`an extended header of ${size} bytes (limit ${TAR_LIMITS.metaBytes})`, start - BLOCK);
       if (type === 'L') longName = cString(data);
-      if (type === 'x') ({ path: paxPath, size: paxSize } = parsePax(data, () => fail('a malformed pax header', start - BLOCK)));
+      if (type === 'x')
+        ({ path: paxPath, size: paxSize } = parsePax(data, () => fail('a malformed pax header', start - BLOCK)));
       continue;
     }
     const name = longName ?? paxPath ?? ustarName(header);
     longName = paxPath = paxSize = undefined;
-    if (Buffer.byteLength(name) > TAR_LIMITS.pathBytes) fail(`a member path of ${Buffer.byteLength(name)} bytes`, start - BLOCK);
-    const kind: TarMember['type'] = type === '0' || type === '\0' || type === '7' ? 'file' : type === '5' ? 'directory' : type === '2' ? 'symlink' : type === '1' ? 'hardlink' : 'other';
+    if (Buffer.byteLength(name) > TAR_LIMITS.pathBytes)
+      fail(`a member path of ${Buffer.byteLength(name)} bytes`, start - BLOCK);
+    const kind: TarMember['type'] =
+      type === '0' || type === '\0' || type === '7'
+        ? 'file'
+        : type === '5'
+          ? 'directory'
+          : type === '2'
+            ? 'symlink'
+            : type === '1'
+              ? 'hardlink'
+              : 'other';
     members.push({ path: name, type: kind, data: kind === 'file' ? data : Buffer.alloc(0) });
   }
   // No end marker: accepted only when the archive ends exactly after a member (some writers omit it).
@@ -71,7 +83,10 @@ function readNumber(field: Buffer): number | undefined {
     for (let k = 1; k < field.length; k++) value = value * 256 + field[k]!;
     return Number.isSafeInteger(value) && (field[0]! & 0x7f) === 0 ? value : undefined;
   }
-  const text = field.toString('latin1').replace(/[\0 ]+$/, '').replace(/^ +/, '');
+  const text = field
+    .toString('latin1')
+    .replace(/[\0 ]+$/, '')
+    .replace(/^ +/, '');
   if (!/^[0-7]*$/.test(text)) return undefined;
   return text === '' ? 0 : Number.parseInt(text, 8);
 }

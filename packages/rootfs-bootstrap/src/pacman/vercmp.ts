@@ -23,7 +23,9 @@ export function parsePacmanEvr(text: string): PacmanEvr {
   const epoch = hasEpoch && digits > 0 ? text.slice(0, digits) : '0';
   const rest = hasEpoch ? text.slice(digits + 1) : text;
   const dash = rest.lastIndexOf('-');
-  return dash < 0 ? { epoch, version: rest, release: undefined } : { epoch, version: rest.slice(0, dash), release: rest.slice(dash + 1) };
+  return dash < 0
+    ? { epoch, version: rest, release: undefined }
+    : { epoch, version: rest.slice(0, dash), release: rest.slice(dash + 1) };
 }
 
 /**
@@ -43,7 +45,8 @@ export function comparePacmanVersions(a: string, b: string): -1 | 0 | 1 {
 
 const encoder = new TextEncoder();
 const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 0x30 && c <= 0x39;
-const isAlpha = (c: number | undefined): boolean => c !== undefined && ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a));
+const isAlpha = (c: number | undefined): boolean =>
+  c !== undefined && ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a));
 const isAlnum = (c: number | undefined): boolean => isDigit(c) || isAlpha(c);
 
 /**

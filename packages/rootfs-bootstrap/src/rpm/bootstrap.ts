@@ -1,4 +1,14 @@
-import { reclaimTree, withImageRoot, emptyManifest, mergeManifest, prepareUserNamespace, sourceDateEpoch, type Manifest, type ManifestEntry, type OptionIssue } from '@distroforge/core';
+import {
+  reclaimTree,
+  withImageRoot,
+  emptyManifest,
+  mergeManifest,
+  prepareUserNamespace,
+  sourceDateEpoch,
+  type Manifest,
+  type ManifestEntry,
+  type OptionIssue,
+} from '@distroforge/core';
 import { idResolverFromRoot, toCoreManifest } from '@distroforge/rpm-extract';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,7 +31,13 @@ import { defaultCacheDir, fetchPackages } from '../package-cache.js';
 import type { ResolvedPackage } from '../resolve-dependencies.js';
 import type { ResolvedRootfsPackage } from '../resolve-rootfs.js';
 import type { RpmCandidate } from './candidate.js';
-import { rpmBootstrapOptionsSchema, rpmResolveOptionsSchema, type NormalisedRpmResolveOptions, type RpmBootstrapOptions, type RpmResolveOptions } from './options.js';
+import {
+  rpmBootstrapOptionsSchema,
+  rpmResolveOptionsSchema,
+  type NormalisedRpmResolveOptions,
+  type RpmBootstrapOptions,
+  type RpmResolveOptions,
+} from './options.js';
 import { resolveRpmDependencies, rpmInstallOrder } from './resolve.js';
 import { rpmSource } from './source-from-spec.js';
 import { readLocalPackages } from '../local-packages.js';
@@ -59,7 +75,13 @@ export interface RpmBootstrapResult extends Omit<RpmResolveResult, 'timings'> {
   rpmdb: RpmdbReport;
   /** Scriptlet output (when they ran). */
   logFile?: string;
-  timings: RpmResolveResult['timings'] & { downloadMs: number; unpackMs: number; configureMs: number; rpmdbMs: number; totalMs: number };
+  timings: RpmResolveResult['timings'] & {
+    downloadMs: number;
+    unpackMs: number;
+    configureMs: number;
+    rpmdbMs: number;
+    totalMs: number;
+  };
 }
 
 interface RpmPlan {
@@ -78,8 +100,10 @@ async function planRpmRootfs(o: NormalisedRpmResolveOptions): Promise<RpmPlan> {
   const cacheDir = o.cacheDir ?? defaultCacheDir();
   // Rules between options, all reported at once (the schema's problems were already).
   const issues: OptionIssue[] = [];
-  if (o.gpgCheck === 'require' && o.gpgKeys.length === 0) issues.push({ key: 'gpgKeys', message: 'gpgCheck "require" needs gpgKeys (the OpenPGP public keys to trust)' });
-  if (o.include.length === 0 && o.localPackages.length === 0) issues.push({ key: 'include', message: 'nothing to install (give include or localPackages)' });
+  if (o.gpgCheck === 'require' && o.gpgKeys.length === 0)
+    issues.push({ key: 'gpgKeys', message: 'gpgCheck "require" needs gpgKeys (the OpenPGP public keys to trust)' });
+  if (o.include.length === 0 && o.localPackages.length === 0)
+    issues.push({ key: 'include', message: 'nothing to install (give include or localPackages)' });
   if (issues.length > 0) throw invalidOptions(issues);
   const keys = o.gpgCheck === 'off' ? [] : await readGpgKeys(o.gpgKeys);
   const source = rpmSource(o.source, {
@@ -88,28 +112,45 @@ async function planRpmRootfs(o: NormalisedRpmResolveOptions): Promise<RpmPlan> {
   });
   let t = performance.now();
   const local = await readLocalPackages(source, o.localPackages, o.architecture);
-  const index = local.overlay(await source.index({
-    suite: o.source,
-    variant: '',
-    architecture: o.architecture,
-    cacheDir,
-    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-    ...(o.signal ? { signal: o.signal } : {}),
-  }));
+  const index = local.overlay(
+    await source.index({
+      suite: o.source,
+      variant: '',
+      architecture: o.architecture,
+      cacheDir,
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    }),
+  );
   const indexMs = performance.now() - t;
   t = performance.now();
   const names = new Set(index.candidates.map((c) => c.name));
   for (const x of o.exclude) names.delete(x);
-  const expanded = expandGroupIncludes(o.include, index.comps, { types: o.groupPackageTypes, available: (n) => names.has(n) });
-  const resolved = resolveWithConditionals([...expanded.names, ...local.names], expanded.selections.flatMap((s) => s.conditional), (names) =>
-    local.explain(() => resolveRpmDependencies(index.candidates, { names, exclude: o.exclude, architecture: o.architecture, weakDeps: o.weakDeps })),
+  const expanded = expandGroupIncludes(o.include, index.comps, {
+    types: o.groupPackageTypes,
+    available: (n) => names.has(n),
+  });
+  const resolved = resolveWithConditionals(
+    [...expanded.names, ...local.names],
+    expanded.selections.flatMap((s) => s.conditional),
+    (names) =>
+      local.explain(() =>
+        resolveRpmDependencies(index.candidates, {
+          names,
+          exclude: o.exclude,
+          architecture: o.architecture,
+          weakDeps: o.weakDeps,
+        }),
+      ),
   );
   const order = rpmInstallOrder(resolved.map((r) => r.candidate as RpmCandidate));
   const resolveMs = performance.now() - t;
   o.onProgress?.({ phase: 'resolve', packages: resolved.length });
   // Chains of group members start at the group (`@minimal -> busybox -> filesystem`).
   const groupOf = new Map<string, string>();
-  for (const s of expanded.selections) for (const n of [...s.packages, ...s.conditional.map((c) => c.name)]) if (!groupOf.has(n) && !o.include.includes(n) && !local.names.includes(n)) groupOf.set(n, s.request);
+  for (const s of expanded.selections)
+    for (const n of [...s.packages, ...s.conditional.map((c) => c.name)])
+      if (!groupOf.has(n) && !o.include.includes(n) && !local.names.includes(n)) groupOf.set(n, s.request);
   const packages = resolved.map(({ candidate: c, chain }) => ({
     name: c.name,
     version: c.version,
@@ -133,7 +174,11 @@ async function planRpmRootfs(o: NormalisedRpmResolveOptions): Promise<RpmPlan> {
       totalSize: packages.reduce((s, p) => s + p.size, 0),
       totalInstalledSize: packages.reduce((s, p) => s + p.installedSize, 0),
       groups: expanded.selections,
-      gpg: { mode: o.gpgCheck, ...(index.repositorySignature ? { repository: index.repositorySignature } : {}), packages: [] },
+      gpg: {
+        mode: o.gpgCheck,
+        ...(index.repositorySignature ? { repository: index.repositorySignature } : {}),
+        packages: [],
+      },
       timings: { indexMs: Math.round(indexMs), resolveMs: Math.round(resolveMs) },
     },
     order,
@@ -143,7 +188,11 @@ async function planRpmRootfs(o: NormalisedRpmResolveOptions): Promise<RpmPlan> {
 }
 
 /** Resolves `names`, then adds a group's conditional packages whose named package is in the set (as dnf), until stable. */
-function resolveWithConditionals(names: string[], conditional: readonly { name: string; requires: string }[], resolve: (names: string[]) => ResolvedPackage[]): ResolvedPackage[] {
+function resolveWithConditionals(
+  names: string[],
+  conditional: readonly { name: string; requires: string }[],
+  resolve: (names: string[]) => ResolvedPackage[],
+): ResolvedPackage[] {
   let request = names;
   for (;;) {
     const resolved = resolve(request);
@@ -177,54 +226,113 @@ export async function bootstrapRpmRootfs(options: RpmBootstrapOptions): Promise<
   let t = performance.now();
   // Repository packages are checked against the repository's checksums (and cached); a folder's are used in place.
   const remote = plan.result.repositories.some((r) => r.kind === 'rpm-repo') ? plan.order : [];
-  const downloaded = remote.length === 0 ? new Map<string, string>() : await fetchPackages(remote, { cacheDir: plan.cacheDir, concurrency: o.concurrency, ...(o.onProgress ? { onProgress: o.onProgress } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+  const downloaded =
+    remote.length === 0
+      ? new Map<string, string>()
+      : await fetchPackages(remote, {
+          cacheDir: plan.cacheDir,
+          concurrency: o.concurrency,
+          ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+          ...(o.signal ? { signal: o.signal } : {}),
+        });
   const fileOf = (p: RpmCandidate): string => downloaded.get(p.name) ?? fileURLToPath(p.location);
   const downloadMs = performance.now() - t;
-  const signatures = o.gpgCheck === 'off' ? [] : await checkPackageSignatures(plan.order.map(fileOf), plan.keys, o.gpgCheck);
+  const signatures =
+    o.gpgCheck === 'off' ? [] : await checkPackageSignatures(plan.order.map(fileOf), plan.keys, o.gpgCheck);
 
   t = performance.now();
-  const logFile = o.scriptlets ? (o.logFile ?? join(await mkdtemp(join(tmpdir(), 'distroforge-rpm-')), 'scriptlets.log')) : undefined;
+  const logFile = o.scriptlets
+    ? (o.logFile ?? join(await mkdtemp(join(tmpdir(), 'distroforge-rpm-')), 'scriptlets.log'))
+    : undefined;
   const rpmdbLog = logFile ?? o.logFile ?? join(await mkdtemp(join(tmpdir(), 'distroforge-rpm-')), 'rpmdb.log');
   const epoch = sourceDateEpoch();
   const rpmPackage = plan.order.find((p) => p.name === 'rpm');
-  let rpmdb: RpmdbReport = { written: false, dbpath: '/var/lib/rpm', backend: 'sqlite', detectedFrom: 'default', files: [], writer: 'none (option rpmdb)', ms: 0 };
+  let rpmdb: RpmdbReport = {
+    written: false,
+    dbpath: '/var/lib/rpm',
+    backend: 'sqlite',
+    detectedFrom: 'default',
+    files: [],
+    writer: 'none (option rpmdb)',
+    ms: 0,
+  };
   // The host's rpm writes the database first (into a scratch root): its record order is rpm's
   // transaction order, which the install follows, so scriptlets run in the order dnf would run them.
   const loaded = await loadRpmTransaction(plan.order.map((candidate) => ({ candidate, file: fileOf(candidate) })));
-  const scratch = o.rpmdb === 'none' ? undefined : await writeScratchRpmdb(plan.order.map(fileOf), { rpmVersion: rpmPackage?.version, sourceDateEpoch: epoch, logFile: rpmdbLog, ...(o.signal ? { signal: o.signal } : {}) });
+  const scratch =
+    o.rpmdb === 'none'
+      ? undefined
+      : await writeScratchRpmdb(plan.order.map(fileOf), {
+          rpmVersion: rpmPackage?.version,
+          sourceDateEpoch: epoch,
+          logFile: rpmdbLog,
+          ...(o.signal ? { signal: o.signal } : {}),
+        });
   const position = new Map(scratch?.order.map((key, i) => [key, i]));
   const key = (c: RpmCandidate) => `${c.name}.${c.architecture}`;
-  const members = scratch ? [...loaded].sort((a, b) => (position.get(key(a.candidate)) ?? 0) - (position.get(key(b.candidate)) ?? 0)) : loaded;
-  const { manifest, scriptlets } = await buildAtomically(target, async (root) => {
-    await mkdir(join(root, 'var/tmp'), { recursive: true });
-    const transaction = await installRpmTransaction(root, members, {
-      ...(logFile && namespace
-        ? { run: { namespace, logFile, sourceDateEpoch: epoch, abortOnFailure: o.abortOnScriptletFailure, luaScriptlets: o.luaScriptlets, ...(o.signal ? { signal: o.signal } : {}) } }
-        : {}),
-      onUnpack: (name, done, total) => o.onProgress?.({ phase: 'unpack', name, done, total }),
-      afterPackages: async () => {
-        if (!scratch) return;
-        o.onProgress?.({ phase: 'configure', step: 'write the rpm database (host rpm --justdb)' });
-        rpmdb = await scratch.install(root, {
-          writer: o.rpmdb === 'none' ? 'auto' : o.rpmdb,
-          runInImage: async (argv) => {
-            const ns = namespace ?? (await prepareUserNamespace());
-            await withImageRoot(root, { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C', HOME: '/root' }, logFile: rpmdbLog, namespace: ns }, (session) => session.run(argv));
-          },
-        });
-      },
-      ...(o.signal ? { signal: o.signal } : {}),
-    });
-    // Owners are names in rpm; the target's passwd/group exist only once `setup` is unpacked.
-    const archiveManifest = toCoreManifest({ format: 'distroforge-rpm-manifest', version: 1, entries: transaction.entries }, await idResolverFromRoot(root)).entries;
-    const scanned: ManifestEntry[] = logFile && namespace ? await scanTree(root, undefined, { namespace }) : [];
-    // The rpmdb files belong to the builder on disk, to root in the image.
-    const dbEntries: ManifestEntry[] = rpmdb.files.map((f) => ({ path: `${rpmdb.dbpath}/${f}`, type: 'file', uid: 0, gid: 0, mode: 0o644 }));
-    // rpm's headers decide the owners of its files (read after %pre, which may add users); the scan
-    // adds what the scriptlets made.
-    const manifest = mergeManifest(emptyManifest(), [...scanned, ...archiveManifest, ...dbEntries]);
-    return { manifest, scriptlets: transaction.scriptlets };
-  }, namespace ? (temp) => reclaimTree(namespace, temp) : undefined).finally(() => scratch?.dispose());
+  const members = scratch
+    ? [...loaded].sort((a, b) => (position.get(key(a.candidate)) ?? 0) - (position.get(key(b.candidate)) ?? 0))
+    : loaded;
+  const { manifest, scriptlets } = await buildAtomically(
+    target,
+    async (root) => {
+      await mkdir(join(root, 'var/tmp'), { recursive: true });
+      const transaction = await installRpmTransaction(root, members, {
+        ...(logFile && namespace
+          ? {
+              run: {
+                namespace,
+                logFile,
+                sourceDateEpoch: epoch,
+                abortOnFailure: o.abortOnScriptletFailure,
+                luaScriptlets: o.luaScriptlets,
+                ...(o.signal ? { signal: o.signal } : {}),
+              },
+            }
+          : {}),
+        onUnpack: (name, done, total) => o.onProgress?.({ phase: 'unpack', name, done, total }),
+        afterPackages: async () => {
+          if (!scratch) return;
+          o.onProgress?.({ phase: 'configure', step: 'write the rpm database (host rpm --justdb)' });
+          rpmdb = await scratch.install(root, {
+            writer: o.rpmdb === 'none' ? 'auto' : o.rpmdb,
+            runInImage: async (argv) => {
+              const ns = namespace ?? (await prepareUserNamespace());
+              await withImageRoot(
+                root,
+                {
+                  env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C', HOME: '/root' },
+                  logFile: rpmdbLog,
+                  namespace: ns,
+                },
+                (session) => session.run(argv),
+              );
+            },
+          });
+        },
+        ...(o.signal ? { signal: o.signal } : {}),
+      });
+      // Owners are names in rpm; the target's passwd/group exist only once `setup` is unpacked.
+      const archiveManifest = toCoreManifest(
+        { format: 'distroforge-rpm-manifest', version: 1, entries: transaction.entries },
+        await idResolverFromRoot(root),
+      ).entries;
+      const scanned: ManifestEntry[] = logFile && namespace ? await scanTree(root, undefined, { namespace }) : [];
+      // The rpmdb files belong to the builder on disk, to root in the image.
+      const dbEntries: ManifestEntry[] = rpmdb.files.map((f) => ({
+        path: `${rpmdb.dbpath}/${f}`,
+        type: 'file',
+        uid: 0,
+        gid: 0,
+        mode: 0o644,
+      }));
+      // rpm's headers decide the owners of its files (read after %pre, which may add users); the scan
+      // adds what the scriptlets made.
+      const manifest = mergeManifest(emptyManifest(), [...scanned, ...archiveManifest, ...dbEntries]);
+      return { manifest, scriptlets: transaction.scriptlets };
+    },
+    namespace ? (temp) => reclaimTree(namespace, temp) : undefined,
+  ).finally(() => scratch?.dispose());
   const elapsed = performance.now() - t;
   // With scriptlets, unpacking and scriptlets interleave as in rpm: configureMs covers both.
   const configureMs = logFile && namespace ? elapsed - rpmdb.ms : 0;
@@ -234,28 +342,51 @@ export async function bootstrapRpmRootfs(options: RpmBootstrapOptions): Promise<
     ...plan.result,
     order: members.map((m) => m.candidate.name),
     // In install order (rpm's, once it ordered the transaction).
-    gpg: { ...plan.result.gpg, packages: [...signatures].sort((a, b) => members.findIndex((m) => m.file === a.file) - members.findIndex((m) => m.file === b.file)) },
+    gpg: {
+      ...plan.result.gpg,
+      packages: [...signatures].sort(
+        (a, b) => members.findIndex((m) => m.file === a.file) - members.findIndex((m) => m.file === b.file),
+      ),
+    },
     target,
     manifest,
     configured: logFile !== undefined,
-    ...(logFile ? { logFile } : { skippedReason: 'scriptlets were not requested (option scriptlets): the tree holds the archives\' files only' }),
+    ...(logFile
+      ? { logFile }
+      : {
+          skippedReason: "scriptlets were not requested (option scriptlets): the tree holds the archives' files only",
+        }),
     scriptlets,
     rpmdb,
-    timings: { ...plan.result.timings, downloadMs: Math.round(downloadMs), unpackMs: Math.round(unpackMs), configureMs: Math.round(configureMs), rpmdbMs: rpmdb.ms, totalMs: Math.round(performance.now() - start) },
+    timings: {
+      ...plan.result.timings,
+      downloadMs: Math.round(downloadMs),
+      unpackMs: Math.round(unpackMs),
+      configureMs: Math.round(configureMs),
+      rpmdbMs: rpmdb.ms,
+      totalMs: Math.round(performance.now() - start),
+    },
   };
 }
 
 /** Checks every package's signature (in install order); `require` refuses before anything is extracted. */
-async function checkPackageSignatures(files: string[], keys: openpgp.Key[], mode: 'report' | 'require'): Promise<RpmSignatureCheck[]> {
+async function checkPackageSignatures(
+  files: string[],
+  keys: openpgp.Key[],
+  mode: 'report' | 'require',
+): Promise<RpmSignatureCheck[]> {
   const checks: RpmSignatureCheck[] = [];
   for (const file of files) checks.push(await checkRpmSignature(file, keys));
   const bad = checks.filter((c) => !c.verified);
   if (mode === 'require' && bad.length > 0) {
-    throw new SignatureError(`${bad.length} package(s) without a valid signature by the given keys: ${bad.map((c) => `${c.package} (${c.reason}${c.keyId ? `, key ${c.keyId}` : ''})`).join(', ')}`, {
-      path: bad[0]!.file,
-      value: bad.map((c) => c.package),
-      hint: 'pass the signing key with gpgKeys (--gpg-key FILE), or use gpgCheck report to install and see the report',
-    });
+    throw new SignatureError(
+      `${bad.length} package(s) without a valid signature by the given keys: ${bad.map((c) => `${c.package} (${c.reason}${c.keyId ? `, key ${c.keyId}` : ''})`).join(', ')}`,
+      {
+        path: bad[0]!.file,
+        value: bad.map((c) => c.package),
+        hint: 'pass the signing key with gpgKeys (--gpg-key FILE), or use gpgCheck report to install and see the report',
+      },
+    );
   }
   return checks;
 }

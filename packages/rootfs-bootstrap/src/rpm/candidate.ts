@@ -58,7 +58,8 @@ export interface RpmFileFacts {
 export function rpmCandidateFromHeader(pkg: RpmPackage, facts: RpmFileFacts): RpmCandidate {
   const evr = formatRpmEvr({ epoch: pkg.epoch ?? 0, version: pkg.version, release: pkg.release });
   const provides = pkg.provides.map(toProvide);
-  if (!provides.some((p) => p.name === pkg.name && p.evr === evr)) provides.push({ name: pkg.name, operator: '=', evr });
+  if (!provides.some((p) => p.name === pkg.name && p.evr === evr))
+    provides.push({ name: pkg.name, operator: '=', evr });
   const requires = pkg.requires
     .filter((d) => (d.flags & (SENSE_RPMLIB | SENSE_MISSINGOK)) === 0 && !d.name.startsWith('rpmlib('))
     .map((d) => ({ dep: parseRpmDep(d.name, d.comparison, d.version), pre: (d.flags & PRE_MASK) !== 0 }));
@@ -94,5 +95,7 @@ export function rpmCandidateFromHeader(pkg: RpmPackage, facts: RpmFileFacts): Rp
 
 function toProvide(d: RpmDependency): RpmProvide {
   const cap = capability(d.name, d.comparison, d.version);
-  return cap.kind === 'cap' && cap.operator ? { name: cap.name, operator: cap.operator, evr: cap.evr! } : { name: d.name };
+  return cap.kind === 'cap' && cap.operator
+    ? { name: cap.name, operator: cap.operator, evr: cap.evr! }
+    : { name: d.name };
 }

@@ -40,17 +40,20 @@ export interface CompsData {
 // Names and descriptions repeat per language.
 const parser = repodataXmlParser(['group', 'environment', 'packagereq', 'groupid', 'name', 'description']);
 
-
 /** Parses a comps.xml document (`origin` names it in errors). */
 export function parseComps(xml: string, origin: string): CompsData {
   let doc: XmlNode;
   try {
     doc = parser.parse(xml) as XmlNode;
   } catch (cause) {
-    throw new ControlSyntaxError(`${origin}: not a comps.xml document (${(cause as Error).message})`, { path: origin, cause });
+    throw new ControlSyntaxError(`${origin}: not a comps.xml document (${(cause as Error).message})`, {
+      path: origin,
+      cause,
+    });
   }
   const comps = doc.comps as XmlNode | undefined;
-  if (!comps || typeof comps !== 'object') throw new ControlSyntaxError(`${origin}: no <comps> element`, { path: origin });
+  if (!comps || typeof comps !== 'object')
+    throw new ControlSyntaxError(`${origin}: no <comps> element`, { path: origin });
   const groups = ((comps.group ?? []) as XmlNode[]).map((g): CompsGroup => {
     const list = (g.packagelist ?? {}) as XmlNode;
     return {
@@ -62,13 +65,15 @@ export function parseComps(xml: string, origin: string): CompsData {
       packages: ((list.packagereq ?? []) as unknown[]).map((p) => packageReq(p, origin)),
     };
   });
-  const environments = ((comps.environment ?? []) as XmlNode[]).map((e): CompsEnvironment => ({
-    id: text(e.id),
-    name: untranslated(e.name),
-    description: untranslated(e.description),
-    groups: groupIds(e.grouplist),
-    optionalGroups: groupIds(e.optionlist),
-  }));
+  const environments = ((comps.environment ?? []) as XmlNode[]).map(
+    (e): CompsEnvironment => ({
+      id: text(e.id),
+      name: untranslated(e.name),
+      description: untranslated(e.description),
+      groups: groupIds(e.grouplist),
+      optionalGroups: groupIds(e.optionlist),
+    }),
+  );
   for (const item of [...groups, ...environments]) {
     if (!item.id) throw new ControlSyntaxError(`${origin}: a group or environment without <id>`, { path: origin });
   }
@@ -152,7 +157,10 @@ export function expandGroupIncludes(
       groups: groups.map((g) => g.id),
       packages,
       missing: [...wanted, ...conditional.keys()].filter((n) => !options.available(n)).sort(),
-      conditional: [...conditional].filter(([n]) => options.available(n)).map(([name, requires]) => ({ name, requires })).sort((a, b) => (a.name < b.name ? -1 : 1)),
+      conditional: [...conditional]
+        .filter(([n]) => options.available(n))
+        .map(([name, requires]) => ({ name, requires }))
+        .sort((a, b) => (a.name < b.name ? -1 : 1)),
     });
     names.push(...packages);
   }
@@ -166,18 +174,34 @@ function groupsOf(entry: string, comps: CompsData): CompsGroup[] {
     list.find((g) => g.id === ref) ?? list.find((g) => g.name.toLowerCase() === ref.toLowerCase());
   if (environment) {
     const env = find(comps.environments);
-    if (!env) throw noSuchGroup(entry, comps.environments.map((e) => `@^${e.id}`));
-    return env.groups.map((id) => comps.groups.find((g) => g.id === id)).filter((g): g is CompsGroup => g !== undefined);
+    if (!env)
+      throw noSuchGroup(
+        entry,
+        comps.environments.map((e) => `@^${e.id}`),
+      );
+    return env.groups
+      .map((id) => comps.groups.find((g) => g.id === id))
+      .filter((g): g is CompsGroup => g !== undefined);
   }
   const group = find(comps.groups);
-  if (!group) throw noSuchGroup(entry, comps.groups.map((g) => `@${g.id}`));
+  if (!group)
+    throw noSuchGroup(
+      entry,
+      comps.groups.map((g) => `@${g.id}`),
+    );
   return [group];
 }
 
 function noSuchGroup(entry: string, known: string[]): UnsatisfiableError {
-  return new UnsatisfiableError([entry], known.length ? `no such group in the source's comps.xml (it has ${[...known].sort().join(', ')})` : 'the source has no comps.xml (package groups)', {
-    hint: 'list the groups with their ids from comps.xml, or name the packages instead',
-  });
+  return new UnsatisfiableError(
+    [entry],
+    known.length
+      ? `no such group in the source's comps.xml (it has ${[...known].sort().join(', ')})`
+      : 'the source has no comps.xml (package groups)',
+    {
+      hint: 'list the groups with their ids from comps.xml, or name the packages instead',
+    },
+  );
 }
 
 function packageReq(node: unknown, origin: string): CompsPackageReq {
@@ -192,7 +216,9 @@ function packageReq(node: unknown, origin: string): CompsPackageReq {
 
 function groupIds(list: unknown): string[] {
   const node = (list ?? {}) as XmlNode;
-  return ((node.groupid ?? []) as unknown[]).map((g) => text(typeof g === 'object' && g !== null ? (g as XmlNode)['#text'] : g)).filter(Boolean);
+  return ((node.groupid ?? []) as unknown[])
+    .map((g) => text(typeof g === 'object' && g !== null ? (g as XmlNode)['#text'] : g))
+    .filter(Boolean);
 }
 
 /** The `<name>`/`<description>` without `xml:lang` (the first one when all are translated). */

@@ -17,17 +17,23 @@ export async function readDirectoryComps(dir: string): Promise<{ comps: CompsDat
   let files = await compsFiles(root, true);
   if (files.length === 0) files = await compsFiles(join(dirname(root), 'repodata'), false);
   const parts = await Promise.all(
-    files.map(async (file) => parseComps((await readDecompressed([await readFile(file)], file, file)).toString('utf8'), file)),
+    files.map(async (file) =>
+      parseComps((await readDecompressed([await readFile(file)], file, file)).toString('utf8'), file),
+    ),
   );
   return { comps: mergeComps(parts), files };
 }
 
 async function compsFiles(dir: string, recursive: boolean): Promise<string[]> {
-  const names = (await readdir(dir, { recursive }).catch(() => [] as string[])).filter((f) => COMPS_FILE.test(basename(f))).sort();
+  const names = (await readdir(dir, { recursive }).catch(() => [] as string[]))
+    .filter((f) => COMPS_FILE.test(basename(f)))
+    .sort();
   const plain = names.filter((f) => f.endsWith('.xml'));
   // Per folder: the plain files, else the compressed ones (createrepo_c writes both).
   const byFolder = new Map<string, string[]>();
   for (const f of names) byFolder.set(dirname(f), [...(byFolder.get(dirname(f)) ?? []), f]);
-  const chosen = [...byFolder.values()].flatMap((list) => (list.some((f) => plain.includes(f)) ? list.filter((f) => f.endsWith('.xml')) : list));
+  const chosen = [...byFolder.values()].flatMap((list) =>
+    list.some((f) => plain.includes(f)) ? list.filter((f) => f.endsWith('.xml')) : list,
+  );
   return chosen.map((f) => join(dir, f));
 }

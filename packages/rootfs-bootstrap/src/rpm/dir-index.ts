@@ -25,15 +25,27 @@ interface CachedEntry {
  * reused per file while its size and mtime are unchanged, so a second run reads no package;
  * extraction verifies the header and payload digests anyway. Source packages are skipped.
  */
-export async function indexRpmDirectory(dir: string, options: { cacheDir: string; origin: string }): Promise<RpmCandidate[]> {
+export async function indexRpmDirectory(
+  dir: string,
+  options: { cacheDir: string; origin: string },
+): Promise<RpmCandidate[]> {
   const root = resolve(dir);
   const rootStats = await stat(root).catch(() => undefined);
   if (!rootStats?.isDirectory()) {
-    throw new RpmSourceError(`${root} is not a directory of .rpm files`, { path: root, hint: 'pass rpm-dir:PATH with the folder holding the packages' });
+    throw new RpmSourceError(`${root} is not a directory of .rpm files`, {
+      path: root,
+      hint: 'pass rpm-dir:PATH with the folder holding the packages',
+    });
   }
-  const cacheFile = join(options.cacheDir, 'rpm-index', `${createHash('sha256').update(root).digest('hex').slice(0, 32)}.json`);
+  const cacheFile = join(
+    options.cacheDir,
+    'rpm-index',
+    `${createHash('sha256').update(root).digest('hex').slice(0, 32)}.json`,
+  );
   const cached = await readCache(cacheFile);
-  const files = (await readdir(root, { recursive: true })).filter((f) => f.endsWith('.rpm') && !f.endsWith('.src.rpm')).sort();
+  const files = (await readdir(root, { recursive: true }))
+    .filter((f) => f.endsWith('.rpm') && !f.endsWith('.src.rpm'))
+    .sort();
   const fresh: Record<string, CachedEntry> = {};
   let changed = false;
   for (const name of files) {
@@ -48,15 +60,24 @@ export async function indexRpmDirectory(dir: string, options: { cacheDir: string
     }
     const pkg = await readRpm(path);
     if (pkg.isSource) continue;
-    const candidate = rpmCandidateFromHeader(pkg, { location: pathToFileURL(path).href, sha256: await sha256File(path), size: stats.size, origin: options.origin });
+    const candidate = rpmCandidateFromHeader(pkg, {
+      location: pathToFileURL(path).href,
+      sha256: await sha256File(path),
+      size: stats.size,
+      origin: options.origin,
+    });
     fresh[key] = { size: stats.size, mtimeMs: stats.mtimeMs, headerSha256: pkg.digests.headerSha256 ?? '', candidate };
     changed = true;
   }
   if (changed || Object.keys(cached).length !== Object.keys(fresh).length) {
     await mkdir(join(options.cacheDir, 'rpm-index'), { recursive: true });
-    await writeAtomically(cacheFile, (tmp) => writeFile(tmp, JSON.stringify({ format: CACHE_FORMAT, root, entries: fresh })));
+    await writeAtomically(cacheFile, (tmp) =>
+      writeFile(tmp, JSON.stringify({ format: CACHE_FORMAT, root, entries: fresh })),
+    );
   }
-  return Object.keys(fresh).sort().map((k) => fresh[k]!.candidate);
+  return Object.keys(fresh)
+    .sort()
+    .map((k) => fresh[k]!.candidate);
 }
 
 async function readCache(file: string): Promise<Record<string, CachedEntry>> {

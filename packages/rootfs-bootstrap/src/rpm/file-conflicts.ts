@@ -35,7 +35,9 @@ export function rpmFilesIdentical(a: RpmFile, b: RpmFile): boolean {
  * The file conflicts of a transaction: every path two packages carry where `rpmFilesIdentical`
  * says no, named with both packages (the first owner and the later one), sorted by path.
  */
-export function findRpmFileConflicts(packages: readonly { id: string; files: readonly RpmFile[] }[]): RpmFileConflict[] {
+export function findRpmFileConflicts(
+  packages: readonly { id: string; files: readonly RpmFile[] }[],
+): RpmFileConflict[] {
   const owner = new Map<string, { id: string; file: RpmFile }>();
   const conflicts: RpmFileConflict[] = [];
   for (const pkg of packages) {

@@ -10,9 +10,22 @@ import { rpmArchitectureRuns } from './resolve.js';
 export async function localRpmCandidate(file: string, facts: LocalFileFacts): Promise<RpmCandidate> {
   await assertPackageFormat(file, 'rpm', 'rpm');
   const header = await readRpm(file);
-  if (header.isSource) throw new LocalPackageError(file, `is a source package (${header.name}); install binary .rpm files`);
+  if (header.isSource)
+    throw new LocalPackageError(file, `is a source package (${header.name}); install binary .rpm files`);
   if (!rpmArchitectureRuns(facts.architecture, header.arch)) {
-    throw new LocalPackageError(file, `${header.name} is built for ${header.arch}, the target is ${facts.architecture}`, { value: header.arch });
+    throw new LocalPackageError(
+      file,
+      `${header.name} is built for ${header.arch}, the target is ${facts.architecture}`,
+      { value: header.arch },
+    );
   }
-  return { ...rpmCandidateFromHeader(header, { location: pathToFileURL(file).href, sha256: facts.sha256, size: facts.size, origin: 'local' }), localFile: file };
+  return {
+    ...rpmCandidateFromHeader(header, {
+      location: pathToFileURL(file).href,
+      sha256: facts.sha256,
+      size: facts.size,
+      origin: 'local',
+    }),
+    localFile: file,
+  };
 }

@@ -4,7 +4,14 @@ import { COMPS_PACKAGE_TYPES } from './comps-groups.js';
 
 /** The rpm architecture of the host (`x86_64`, `aarch64`...). */
 export function hostRpmArchitecture(): string {
-  const map: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', ia32: 'i686', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+  const map: Record<string, string> = {
+    x64: 'x86_64',
+    arm64: 'aarch64',
+    ia32: 'i686',
+    ppc64: 'ppc64le',
+    s390x: 's390x',
+    riscv64: 'riscv64',
+  };
   return map[process.arch] ?? process.arch;
 }
 

@@ -40,11 +40,16 @@ export function rpmArchitectureRuns(target: string, arch: string): boolean {
  * `if`/`unless` with `else` (decided once the hard dependencies are closed, repeated until stable).
  * Recommends are installed when `weakDeps` and installable. Throws `UnsatisfiableError` naming the chain.
  */
-export function resolveRpmDependencies(candidates: readonly RpmCandidate[], request: RpmResolveRequest): ResolvedPackage[] {
+export function resolveRpmDependencies(
+  candidates: readonly RpmCandidate[],
+  request: RpmResolveRequest,
+): ResolvedPackage[] {
   const arches = COMPATIBLE[request.architecture] ?? [request.architecture];
   const archRank = (a: string) => (a === 'noarch' ? 0.5 : arches.indexOf(a));
   const excluded = new Set(request.exclude ?? []);
-  const usable = candidates.filter((c) => archRank(c.architecture) >= 0 && c.architecture !== 'src' && !excluded.has(c.name));
+  const usable = candidates.filter(
+    (c) => archRank(c.architecture) >= 0 && c.architecture !== 'src' && !excluded.has(c.name),
+  );
 
   const byName = new Map<string, RpmCandidate[]>();
   for (const c of usable) byName.set(c.name, [...(byName.get(c.name) ?? []), c]);
@@ -61,7 +66,13 @@ export function resolveRpmDependencies(candidates: readonly RpmCandidate[], requ
     const best = list[0]!;
     for (const o of best.rpm.obsoletes) {
       for (const victim of byName.get(o.name) ?? []) {
-        if (victim.localFile === undefined && victim.name !== best.name && rpmRangesOverlap({ operator: '=', evr: victim.version }, o) && !obsoleters.has(victim)) obsoleters.set(victim, best);
+        if (
+          victim.localFile === undefined &&
+          victim.name !== best.name &&
+          rpmRangesOverlap({ operator: '=', evr: victim.version }, o) &&
+          !obsoleters.has(victim)
+        )
+          obsoleters.set(victim, best);
       }
     }
   }
@@ -87,7 +98,9 @@ export function resolveRpmDependencies(candidates: readonly RpmCandidate[], requ
       case 'or':
         return dep.args.some(met);
       case 'with':
-        return [...selected.values()].some((s) => dep.args.every((a) => a.kind === 'cap' && providesCap(s.candidate as RpmCandidate, a)));
+        return [...selected.values()].some((s) =>
+          dep.args.every((a) => a.kind === 'cap' && providesCap(s.candidate as RpmCandidate, a)),
+        );
       case 'without':
         return [...selected.values()].some((s) => fulfils(s.candidate as RpmCandidate, dep));
       case 'if':
@@ -118,10 +131,16 @@ export function resolveRpmDependencies(candidates: readonly RpmCandidate[], requ
     const sel = pool.find((c) => selected.get(c.name)?.candidate === c);
     if (sel) return sel;
     const open = pool.filter((c) => !selected.has(c.name)); // one version per name
-    if (open.length === 0) return `needs another version of ${pool.map((c) => c.name).join(', ')} than the one selected`;
+    if (open.length === 0)
+      return `needs another version of ${pool.map((c) => c.name).join(', ')} than the one selected`;
     const notObsoleted = open.filter((c) => !obsoleters.has(c));
     const choices = notObsoleted.length > 0 ? notObsoleted : open;
-    choices.sort((a, b) => Number(b.name === name) - Number(a.name === name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || preference(a, b, archRank));
+    choices.sort(
+      (a, b) =>
+        Number(b.name === name) - Number(a.name === name) ||
+        (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) ||
+        preference(a, b, archRank),
+    );
     return choices[0]!;
   };
 
@@ -172,7 +191,10 @@ export function resolveRpmDependencies(candidates: readonly RpmCandidate[], requ
       }
       case 'with':
       case 'without': {
-        const choice = chooseFor(usable.filter((c) => fulfils(c, dep)), undefined);
+        const choice = chooseFor(
+          usable.filter((c) => fulfils(c, dep)),
+          undefined,
+        );
         if (typeof choice === 'string') return `${formatRpmDep(dep)}: ${choice}`;
         select(choice, [...chain, choice.name]);
         return undefined;
@@ -187,7 +209,11 @@ export function resolveRpmDependencies(candidates: readonly RpmCandidate[], requ
 
   /** A cheap look-ahead for `or`: some package could meet the dependency by itself. */
   const installable = (dep: RpmDep): boolean => {
-    if (dep.kind === 'cap') return dep.name.startsWith('rpmlib(') || whoProvides(dep).some((c) => !selected.has(c.name) || selected.get(c.name)?.candidate === c);
+    if (dep.kind === 'cap')
+      return (
+        dep.name.startsWith('rpmlib(') ||
+        whoProvides(dep).some((c) => !selected.has(c.name) || selected.get(c.name)?.candidate === c)
+      );
     if (dep.kind === 'and') return dep.args.every(installable);
     if (dep.kind === 'or') return dep.args.some(installable);
     if (dep.kind === 'with' || dep.kind === 'without') return usable.some((c) => fulfils(c, dep));
@@ -195,7 +221,8 @@ export function resolveRpmDependencies(candidates: readonly RpmCandidate[], requ
   };
 
   /** Several packages (by name) could meet a plain requirement. */
-  const ambiguous = (dep: Extract<RpmDep, { kind: 'cap' }>): boolean => new Set(whoProvides(dep).map((c) => c.name)).size > 1;
+  const ambiguous = (dep: Extract<RpmDep, { kind: 'cap' }>): boolean =>
+    new Set(whoProvides(dep).map((c) => c.name)).size > 1;
 
   const demand = (dep: RpmDep, chain: readonly string[]): void => {
     const why = ensure(dep, chain);
@@ -245,11 +272,19 @@ export function resolveRpmDependencies(candidates: readonly RpmCandidate[], requ
 
   for (const { candidate } of selected.values()) {
     for (const conflict of (candidate as RpmCandidate).rpm.conflicts) {
-      const other = whoProvides({ kind: 'cap', ...conflict }).find((c) => c !== candidate && selected.get(c.name)?.candidate === c);
-      if (other) throw new UnsatisfiableError([...selected.get(candidate.name)!.chain], `${candidate.name} conflicts with ${other.name} (${formatProvide(conflict)})`);
+      const other = whoProvides({ kind: 'cap', ...conflict }).find(
+        (c) => c !== candidate && selected.get(c.name)?.candidate === c,
+      );
+      if (other)
+        throw new UnsatisfiableError(
+          [...selected.get(candidate.name)!.chain],
+          `${candidate.name} conflicts with ${other.name} (${formatProvide(conflict)})`,
+        );
     }
   }
-  return [...selected.values()].sort((a, b) => (a.candidate.name < b.candidate.name ? -1 : a.candidate.name > b.candidate.name ? 1 : 0));
+  return [...selected.values()].sort((a, b) =>
+    a.candidate.name < b.candidate.name ? -1 : a.candidate.name > b.candidate.name ? 1 : 0,
+  );
 }
 
 /** Best first: best architecture (noarch only wins on version), then newest version, then origin. */
@@ -258,7 +293,12 @@ function preference(a: RpmCandidate, b: RpmCandidate, archRank: (arch: string) =
   const rb = archRank(b.architecture);
   const bothArch = a.architecture !== 'noarch' && b.architecture !== 'noarch';
   if (bothArch && ra !== rb) return ra - rb;
-  return compareRpmVersions(b.version, a.version) || ra - rb || a.origin.localeCompare(b.origin) || a.location.localeCompare(b.location);
+  return (
+    compareRpmVersions(b.version, a.version) ||
+    ra - rb ||
+    a.origin.localeCompare(b.origin) ||
+    a.location.localeCompare(b.location)
+  );
 }
 
 function formatProvide(p: RpmProvide): string {
@@ -273,10 +313,15 @@ function formatProvide(p: RpmProvide): string {
 export function rpmInstallOrder(packages: readonly RpmCandidate[]): RpmCandidate[] {
   const byName = new Map(packages.map((p) => [p.name, p]));
   const providerOf = (cap: Extract<RpmDep, { kind: 'cap' }>): RpmCandidate | undefined =>
-    packages.find((c) => (cap.name.startsWith('/') && c.rpm.files.includes(cap.name)) || c.rpm.provides.some((p) => p.name === cap.name && rpmRangesOverlap(p, cap)));
+    packages.find(
+      (c) =>
+        (cap.name.startsWith('/') && c.rpm.files.includes(cap.name)) ||
+        c.rpm.provides.some((p) => p.name === cap.name && rpmRangesOverlap(p, cap)),
+    );
   const capsOf = (dep: RpmDep): Extract<RpmDep, { kind: 'cap' }>[] => {
     if (dep.kind === 'cap') return [dep];
-    if (dep.kind === 'if' || dep.kind === 'unless') return [dep.then, ...(dep.otherwise ? [dep.otherwise] : [])].flatMap(capsOf);
+    if (dep.kind === 'if' || dep.kind === 'unless')
+      return [dep.then, ...(dep.otherwise ? [dep.otherwise] : [])].flatMap(capsOf);
     return 'args' in dep ? dep.args.flatMap(capsOf) : [];
   };
   const edges = new Map<string, string[]>();

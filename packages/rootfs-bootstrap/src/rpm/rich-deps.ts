@@ -10,7 +10,16 @@ export type RpmDep =
   | { kind: 'and' | 'or' | 'with' | 'without'; args: RpmDep[] }
   | { kind: 'if' | 'unless'; then: RpmDep; condition: RpmDep; otherwise?: RpmDep };
 
-const OPERATORS: Record<string, RpmOperator> = { '<': '<', '<=': '<=', '=<': '<=', '=': '=', '==': '=', '>=': '>=', '=>': '>=', '>': '>' };
+const OPERATORS: Record<string, RpmOperator> = {
+  '<': '<',
+  '<=': '<=',
+  '=<': '<=',
+  '=': '=',
+  '==': '=',
+  '>=': '>=',
+  '=>': '>=',
+  '>': '>',
+};
 const BOOLEAN = new Set(['and', 'or', 'with', 'without', 'if', 'unless', 'else']);
 
 /** A plain capability from a header's name/comparison/version triple. */

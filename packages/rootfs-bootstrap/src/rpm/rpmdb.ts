@@ -30,32 +30,57 @@ export interface RpmdbReport {
 }
 
 /** The database format the image's rpm expects. */
-export async function detectRpmdbFormat(root: string, rpmVersion: string | undefined): Promise<Pick<RpmdbReport, 'dbpath' | 'backend' | 'detectedFrom'>> {
+export async function detectRpmdbFormat(
+  root: string,
+  rpmVersion: string | undefined,
+): Promise<Pick<RpmdbReport, 'dbpath' | 'backend' | 'detectedFrom'>> {
   const macros: Record<string, string> = {};
-  const files = ['usr/lib/rpm/macros', ...(await listMacroFiles(root, 'usr/lib/rpm/macros.d')), 'etc/rpm/macros', ...(await listMacroFiles(root, 'etc/rpm'))];
+  const files = [
+    'usr/lib/rpm/macros',
+    ...(await listMacroFiles(root, 'usr/lib/rpm/macros.d')),
+    'etc/rpm/macros',
+    ...(await listMacroFiles(root, 'etc/rpm')),
+  ];
   let found = false;
   for (const file of files) {
     const text = await readFile(join(root, file), 'utf8').catch(() => undefined);
     if (text === undefined) continue;
     found = true;
-    for (const m of text.matchAll(/^%(_dbpath|_db_backend|_var|_usr|_prefix|_localstatedir)[ \t]+(\S+)[ \t]*$/gm)) macros[m[1]!] = m[2]!;
+    for (const m of text.matchAll(/^%(_dbpath|_db_backend|_var|_usr|_prefix|_localstatedir)[ \t]+(\S+)[ \t]*$/gm))
+      macros[m[1]!] = m[2]!;
   }
   const expand = (value: string): string => {
     let out = value;
-    for (let i = 0; i < 5 && out.includes('%'); i++) out = out.replace(/%\{?(\w+)\}?/g, (whole, name: string) => macros[name] ?? ({ _var: '/var', _usr: '/usr', _prefix: '/usr', _localstatedir: '/var' } as Record<string, string>)[name] ?? whole);
+    for (let i = 0; i < 5 && out.includes('%'); i++)
+      out = out.replace(
+        /%\{?(\w+)\}?/g,
+        (whole, name: string) =>
+          macros[name] ??
+          ({ _var: '/var', _usr: '/usr', _prefix: '/usr', _localstatedir: '/var' } as Record<string, string>)[name] ??
+          whole,
+      );
     return out;
   };
   if (found && macros._dbpath && macros._db_backend) {
     const dbpath = expand(macros._dbpath);
-    if (!dbpath.includes('%') && dbpath.startsWith('/')) return { dbpath, backend: expand(macros._db_backend), detectedFrom: 'image-macros' };
+    if (!dbpath.includes('%') && dbpath.startsWith('/'))
+      return { dbpath, backend: expand(macros._db_backend), detectedFrom: 'image-macros' };
   }
-  if (rpmVersion !== undefined) return { dbpath: '/var/lib/rpm', backend: compareRpmVersions(rpmVersion, '4.16') >= 0 ? 'sqlite' : 'bdb', detectedFrom: 'rpm-package' };
+  if (rpmVersion !== undefined)
+    return {
+      dbpath: '/var/lib/rpm',
+      backend: compareRpmVersions(rpmVersion, '4.16') >= 0 ? 'sqlite' : 'bdb',
+      detectedFrom: 'rpm-package',
+    };
   return { dbpath: '/var/lib/rpm', backend: 'sqlite', detectedFrom: 'default' };
 }
 
 async function listMacroFiles(root: string, dir: string): Promise<string[]> {
   const names = await readdir(join(root, dir)).catch(() => [] as string[]);
-  return names.filter((n) => n.startsWith('macros') && n !== 'macros').sort().map((n) => `${dir}/${n}`);
+  return names
+    .filter((n) => n.startsWith('macros') && n !== 'macros')
+    .sort()
+    .map((n) => `${dir}/${n}`);
 }
 
 /** A database written by the host's rpm into a scratch root, and the order rpm installed the packages in. */
@@ -68,7 +93,10 @@ export interface ScratchRpmdb {
    * the format is sqlite (all Debian's rpm 4.18 writes), else the image's own rpm run in the image
    * root by `runInImage` (`rpm --justdb` over copies of the package files under /var/tmp).
    */
-  install(root: string, how: { writer: 'auto' | 'host-rpm' | 'image-rpm'; runInImage: (argv: string[]) => Promise<void> }): Promise<RpmdbReport>;
+  install(
+    root: string,
+    how: { writer: 'auto' | 'host-rpm' | 'image-rpm'; runInImage: (argv: string[]) => Promise<void> },
+  ): Promise<RpmdbReport>;
   dispose(): Promise<void>;
 }
 
@@ -85,29 +113,69 @@ export interface ScratchRpmdb {
  */
 export async function writeScratchRpmdb(
   files: readonly string[],
-  options: { rpmVersion: string | undefined; sourceDateEpoch: number | undefined; logFile: string; signal?: AbortSignal },
+  options: {
+    rpmVersion: string | undefined;
+    sourceDateEpoch: number | undefined;
+    logFile: string;
+    signal?: AbortSignal;
+  },
 ): Promise<ScratchRpmdb> {
   const start = performance.now();
   const rpm = await findTool(knownTools.rpm).catch((cause: unknown) => {
-    throw new RpmdbError(`the image's rpm database needs the host's rpm (rpm --justdb): ${(cause as Error).message}`, { cause });
+    throw new RpmdbError(`the image's rpm database needs the host's rpm (rpm --justdb): ${(cause as Error).message}`, {
+      cause,
+    });
   });
   const faketime = options.sourceDateEpoch === undefined ? undefined : await findFaketime();
   const scratch = await mkdtemp(join(tmpdir(), 'distroforge-rpmdb-'));
   const write = async (format: Pick<RpmdbReport, 'dbpath' | 'backend'>): Promise<string> => {
     const root = await mkdtemp(join(scratch, 'root-'));
     const args = [
-      '--root', root, '--dbpath', format.dbpath, '--define', `_db_backend ${format.backend}`,
-      '--justdb', '--noscripts', '--notriggers', '--nodeps', '--nosignature', '--ignorearch', '--ignoreos', '-i', ...files,
+      '--root',
+      root,
+      '--dbpath',
+      format.dbpath,
+      '--define',
+      `_db_backend ${format.backend}`,
+      '--justdb',
+      '--noscripts',
+      '--notriggers',
+      '--nodeps',
+      '--nosignature',
+      '--ignorearch',
+      '--ignoreos',
+      '-i',
+      ...files,
     ];
-    const [command, argv] = faketime ? [faketime.path, ['-f', utcStamp(options.sourceDateEpoch!), rpm.path, ...args]] : [rpm.path, args];
-    await runLoggedRpm(command, argv, { logFile: options.logFile, home: scratch, ...(options.signal ? { signal: options.signal } : {}) });
+    const [command, argv] = faketime
+      ? [faketime.path, ['-f', utcStamp(options.sourceDateEpoch!), rpm.path, ...args]]
+      : [rpm.path, args];
+    await runLoggedRpm(command, argv, {
+      logFile: options.logFile,
+      home: scratch,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     return root;
   };
   try {
     // The scratch database gives the order; sqlite is what the host's rpm writes.
     const first = { dbpath: '/var/lib/rpm', backend: 'sqlite' };
     const firstRoot = await write(first);
-    const listed = await runLogged(rpm.path, ['--root', firstRoot, '--dbpath', first.dbpath, '--define', `_db_backend ${first.backend}`, '-qa', '--qf', '%{NAME}.%{ARCH}\\n'], { logFile: options.logFile, env: { HOME: scratch } });
+    const listed = await runLogged(
+      rpm.path,
+      [
+        '--root',
+        firstRoot,
+        '--dbpath',
+        first.dbpath,
+        '--define',
+        `_db_backend ${first.backend}`,
+        '-qa',
+        '--qf',
+        '%{NAME}.%{ARCH}\\n',
+      ],
+      { logFile: options.logFile, env: { HOME: scratch } },
+    );
     const order = listed.split('\n').filter(Boolean);
     const firstMs = performance.now() - start;
     return {
@@ -115,16 +183,22 @@ export async function writeScratchRpmdb(
       async install(root, how) {
         const again = performance.now();
         const format = await detectRpmdbFormat(root, options.rpmVersion);
-        const imageHasRpm = await lstat(join(root, 'usr/bin/rpm')).then(() => true, () => false);
+        const imageHasRpm = await lstat(join(root, 'usr/bin/rpm')).then(
+          () => true,
+          () => false,
+        );
         const byImage = how.writer === 'image-rpm' || (how.writer === 'auto' && format.backend !== 'sqlite');
         const to = join(root, format.dbpath);
         let writer: string;
         if (byImage) {
           if (!imageHasRpm) {
-            throw new RpmdbError(`the image's rpm expects a ${format.backend} database in ${format.dbpath} (${format.detectedFrom}), which ${how.writer === 'image-rpm' ? 'option rpmdb image-rpm asks the image\'s rpm to write' : `the host's rpm ${rpm.version} cannot write (it writes sqlite)`}, and the image has no /usr/bin/rpm`, {
-              value: format.backend,
-              hint: "install rpm in the image (its own rpm then writes its database), or pass rpmdb 'none'",
-            });
+            throw new RpmdbError(
+              `the image's rpm expects a ${format.backend} database in ${format.dbpath} (${format.detectedFrom}), which ${how.writer === 'image-rpm' ? "option rpmdb image-rpm asks the image's rpm to write" : `the host's rpm ${rpm.version} cannot write (it writes sqlite)`}, and the image has no /usr/bin/rpm`,
+              {
+                value: format.backend,
+                hint: "install rpm in the image (its own rpm then writes its database), or pass rpmdb 'none'",
+              },
+            );
           }
           // The image's rpm writes its own format in the image root: the package files are copied in
           // (hard links when the cache is on the same file system) and removed after.
@@ -138,9 +212,27 @@ export async function writeScratchRpmdb(
           }
           await mkdir(to, { recursive: true });
           try {
-            await how.runInImage(['/usr/bin/rpm', '--dbpath', format.dbpath, '--define', `_db_backend ${format.backend}`, '--justdb', '--noscripts', '--notriggers', '--nodeps', '--nosignature', '--ignorearch', '--ignoreos', '-i', ...inside]);
+            await how.runInImage([
+              '/usr/bin/rpm',
+              '--dbpath',
+              format.dbpath,
+              '--define',
+              `_db_backend ${format.backend}`,
+              '--justdb',
+              '--noscripts',
+              '--notriggers',
+              '--nodeps',
+              '--nosignature',
+              '--ignorearch',
+              '--ignoreos',
+              '-i',
+              ...inside,
+            ]);
           } catch (error) {
-            throw new RpmdbError(`the image's rpm failed writing its ${format.backend} database: ${(error as Error).message}`, { path: options.logFile, cause: error });
+            throw new RpmdbError(
+              `the image's rpm failed writing its ${format.backend} database: ${(error as Error).message}`,
+              { path: options.logFile, cause: error },
+            );
           } finally {
             await rm(inbox, { recursive: true, force: true });
           }
@@ -150,13 +242,21 @@ export async function writeScratchRpmdb(
           const same = format.dbpath === first.dbpath && format.backend === first.backend;
           const from = join(same ? firstRoot : await write(format), format.dbpath);
           await mkdir(to, { recursive: true });
-          for (const f of (await readdir(from)).filter((f) => !TRANSIENT.test(f))) await copyFile(join(from, f), join(to, f));
+          for (const f of (await readdir(from)).filter((f) => !TRANSIENT.test(f)))
+            await copyFile(join(from, f), join(to, f));
           writer = `host rpm ${rpm.version} --justdb`;
         }
         const written = (await readdir(to)).sort();
         const ms = Math.round(firstMs + performance.now() - again);
         // faketime fixes the host's rpm clock only; the image's rpm stamps the build's time.
-        return { written: true, ...format, files: written, writer, ...(options.sourceDateEpoch === undefined || byImage ? {} : { installTime: options.sourceDateEpoch }), ms };
+        return {
+          written: true,
+          ...format,
+          files: written,
+          writer,
+          ...(options.sourceDateEpoch === undefined || byImage ? {} : { installTime: options.sourceDateEpoch }),
+          ms,
+        };
       },
       dispose: () => rm(scratch, { recursive: true, force: true }),
     };
@@ -172,26 +272,48 @@ export async function writeScratchRpmdb(
  */
 const TRANSIENT = /(-shm|-wal)$|^__db\.\d+$/;
 
-async function runLoggedRpm(command: string, args: string[], options: { logFile: string; home: string; signal?: AbortSignal }): Promise<void> {
+async function runLoggedRpm(
+  command: string,
+  args: string[],
+  options: { logFile: string; home: string; signal?: AbortSignal },
+): Promise<void> {
   try {
-    await runLogged(command, args, { logFile: options.logFile, env: { HOME: options.home }, timeoutMs: 30 * 60_000, ...(options.signal ? { signal: options.signal } : {}) });
+    await runLogged(command, args, {
+      logFile: options.logFile,
+      env: { HOME: options.home },
+      timeoutMs: 30 * 60_000,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   } catch (error) {
-    if (error instanceof ToolFailedError) throw new RpmdbError(`rpm --justdb failed writing the image's rpm database: ${error.message}`, { path: options.logFile, cause: error, value: args.slice(0, 8) });
+    if (error instanceof ToolFailedError)
+      throw new RpmdbError(`rpm --justdb failed writing the image's rpm database: ${error.message}`, {
+        path: options.logFile,
+        cause: error,
+        value: args.slice(0, 8),
+      });
     throw error;
   }
 }
 
 /** faketime (libfaketime's wrapper) freezes rpm's clock: INSTALLTIME and the transaction id are time(NULL) in rpm 4.18. */
 function findFaketime(): Promise<FoundTool> {
-  return findTool({ names: ['faketime'], install: 'apt-get install faketime', versionArgs: ['--version'] }).catch((cause: unknown) => {
-    throw new RpmdbError(`a reproducible rpm database (SOURCE_DATE_EPOCH is set) needs faketime to fix rpm's install time: ${(cause as Error).message}`, {
-      cause,
-      hint: 'apt-get install faketime, or unset SOURCE_DATE_EPOCH (install times are then the build time), or pass rpmdb "none"',
-    });
-  });
+  return findTool({ names: ['faketime'], install: 'apt-get install faketime', versionArgs: ['--version'] }).catch(
+    (cause: unknown) => {
+      throw new RpmdbError(
+        `a reproducible rpm database (SOURCE_DATE_EPOCH is set) needs faketime to fix rpm's install time: ${(cause as Error).message}`,
+        {
+          cause,
+          hint: 'apt-get install faketime, or unset SOURCE_DATE_EPOCH (install times are then the build time), or pass rpmdb "none"',
+        },
+      );
+    },
+  );
 }
 
 /** libfaketime's absolute, frozen time format ("YYYY-MM-DD HH:MM:SS", read in TZ=UTC as runLogged sets). */
 function utcStamp(epoch: number): string {
-  return new Date(epoch * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+  return new Date(epoch * 1000)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, '');
 }

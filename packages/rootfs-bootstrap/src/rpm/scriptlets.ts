@@ -27,39 +27,67 @@ const CHROOT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 export async function runRpmScriptlets(
   root: string,
   order: readonly { candidate: RpmCandidate; file: string }[],
-  options: { logFile: string; sourceDateEpoch: number | undefined; abortOnFailure: boolean; namespace: UserNamespace; signal?: AbortSignal },
+  options: {
+    logFile: string;
+    sourceDateEpoch: number | undefined;
+    abortOnFailure: boolean;
+    namespace: UserNamespace;
+    signal?: AbortSignal;
+  },
 ): Promise<RpmScriptletReport> {
   const report: RpmScriptletReport = { ran: [], failures: [], skipped: [] };
-  const env: Record<string, string> = { PATH: CHROOT_PATH, LC_ALL: 'C', HOME: '/root', ...(options.sourceDateEpoch === undefined ? {} : { SOURCE_DATE_EPOCH: String(options.sourceDateEpoch) }) };
-  const withScripts = order.filter((p) => p.candidate.rpm.scriptlets.length > 0 || p.candidate.origin.startsWith('rpm-repo:'));
+  const env: Record<string, string> = {
+    PATH: CHROOT_PATH,
+    LC_ALL: 'C',
+    HOME: '/root',
+    ...(options.sourceDateEpoch === undefined ? {} : { SOURCE_DATE_EPOCH: String(options.sourceDateEpoch) }),
+  };
+  const withScripts = order.filter(
+    (p) => p.candidate.rpm.scriptlets.length > 0 || p.candidate.origin.startsWith('rpm-repo:'),
+  );
   if (withScripts.length === 0) return report;
-  await withImageRoot(root, { env, logFile: options.logFile, namespace: options.namespace, ...(options.signal ? { signal: options.signal } : {}) }, async (chroot) => {
-    for (const { candidate, file } of withScripts) {
-      const header = await readRpm(file);
-      const ran: string[] = [];
-      const skipped = Object.keys(header.scripts).filter((s) => !RUN.includes(s as RpmScriptletName));
-      for (const name of RUN) {
-        const script = header.scripts[name];
-        if (!script) continue;
-        if (script.interpreter[0] === '<lua>') {
-          skipped.push(name);
-          continue;
+  await withImageRoot(
+    root,
+    {
+      env,
+      logFile: options.logFile,
+      namespace: options.namespace,
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
+    async (chroot) => {
+      for (const { candidate, file } of withScripts) {
+        const header = await readRpm(file);
+        const ran: string[] = [];
+        const skipped = Object.keys(header.scripts).filter((s) => !RUN.includes(s as RpmScriptletName));
+        for (const name of RUN) {
+          const script = header.scripts[name];
+          if (!script) continue;
+          if (script.interpreter[0] === '<lua>') {
+            skipped.push(name);
+            continue;
+          }
+          const inRoot = `/var/tmp/rpm-tmp.${candidate.name}.${name}`;
+          if (script.body !== undefined) await writeFile(join(root, inRoot), script.body, { mode: 0o700 });
+          try {
+            await chroot.run([...script.interpreter, ...(script.body === undefined ? [] : [inRoot]), '1'], {
+              timeoutMs: 10 * 60_000,
+            });
+            ran.push(name);
+          } catch (error) {
+            if (options.abortOnFailure) throw error;
+            report.failures.push({
+              package: candidate.name,
+              scriptlet: name,
+              message: (error as Error).message.split('\n')[0] ?? '',
+            });
+          } finally {
+            await rm(join(root, inRoot), { force: true });
+          }
         }
-        const inRoot = `/var/tmp/rpm-tmp.${candidate.name}.${name}`;
-        if (script.body !== undefined) await writeFile(join(root, inRoot), script.body, { mode: 0o700 });
-        try {
-          await chroot.run([...script.interpreter, ...(script.body === undefined ? [] : [inRoot]), '1'], { timeoutMs: 10 * 60_000 });
-          ran.push(name);
-        } catch (error) {
-          if (options.abortOnFailure) throw error;
-          report.failures.push({ package: candidate.name, scriptlet: name, message: (error as Error).message.split('\n')[0] ?? '' });
-        } finally {
-          await rm(join(root, inRoot), { force: true });
-        }
+        if (ran.length > 0) report.ran.push({ package: candidate.name, scriptlets: ran });
+        if (skipped.length > 0) report.skipped.push({ package: candidate.name, scriptlets: skipped.sort() });
       }
-      if (ran.length > 0) report.ran.push({ package: candidate.name, scriptlets: ran });
-      if (skipped.length > 0) report.skipped.push({ package: candidate.name, scriptlets: skipped.sort() });
-    }
-  });
+    },
+  );
   return report;
 }

@@ -47,15 +47,21 @@ export async function checkRpmSignature(file: string, keys: readonly openpgp.Key
   }
   if (fullSignatures.length > 0) {
     const full = await verifyDetached((await readFile(file)).subarray(start), fullSignatures, keys);
-    if (full.verified || !header) return { package: pkg.name, file, ...full, ...(full.verified ? { covers: 'header+payload' as const } : {}) };
+    if (full.verified || !header)
+      return { package: pkg.name, file, ...full, ...(full.verified ? { covers: 'header+payload' as const } : {}) };
   }
-  return { package: pkg.name, file, ...(header ?? { signed: false, verified: false, keyId: '', reason: 'not signed' }) };
+  return {
+    package: pkg.name,
+    file,
+    ...(header ?? { signed: false, verified: false, keyId: '', reason: 'not signed' }),
+  };
 }
 
 /** Where the main header starts: after the 96-byte lead and the signature header padded to 8 bytes. */
 async function mainHeaderOffset(file: string): Promise<number> {
   const intro = await readRange(file, 96, 112);
-  if (intro.length < 16 || intro.readUIntBE(0, 3) !== 0x8eade8) throw new RpmSourceError(`${file}: no rpm signature header`, { path: file });
+  if (intro.length < 16 || intro.readUIntBE(0, 3) !== 0x8eade8)
+    throw new RpmSourceError(`${file}: no rpm signature header`, { path: file });
   const end = 112 + intro.readUInt32BE(8) * 16 + intro.readUInt32BE(12);
   return end + ((8 - (end % 8)) % 8);
 }

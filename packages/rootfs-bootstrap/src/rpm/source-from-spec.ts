@@ -1,4 +1,10 @@
-import { parseRpmSourceSpec, rpmDirectorySource, rpmRepoSource, type RpmPackageSource, type RpmSourceOptions } from './source.js';
+import {
+  parseRpmSourceSpec,
+  rpmDirectorySource,
+  rpmRepoSource,
+  type RpmPackageSource,
+  type RpmSourceOptions,
+} from './source.js';
 
 /** The rpm `PackageSource` for `rpm-dir:PATH`, `rpm-iso:PATH` or `rpm-repo:URL` (`options` apply to rpm-repo). */
 export function rpmSource(spec: string, options: RpmSourceOptions = {}): RpmPackageSource {

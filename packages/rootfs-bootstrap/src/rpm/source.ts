@@ -2,7 +2,14 @@ import { extractRpm, idResolverFromRoot, toCoreManifest } from '@distroforge/rpm
 import type { ManifestEntry } from '@distroforge/core';
 import { BootstrapOptionsError } from '../errors.js';
 import { performance } from 'node:perf_hooks';
-import type { InstallReport, LocalFileFacts, PackageSource, SourceIndex, SourceIndexRequest, SourceInstallRequest } from '../package-source.js';
+import type {
+  InstallReport,
+  LocalFileFacts,
+  PackageSource,
+  SourceIndex,
+  SourceIndexRequest,
+  SourceInstallRequest,
+} from '../package-source.js';
 import { runRpmScriptlets } from './scriptlets.js';
 import { indexRpmDirectory } from './dir-index.js';
 import { extractIsoPackages } from './iso.js';
@@ -23,7 +30,11 @@ export interface RpmSourceSpec {
 /** Parses `rpm-dir:PATH`, `rpm-iso:PATH`, `rpm-repo:URL`. */
 export function parseRpmSourceSpec(spec: string): RpmSourceSpec {
   const m = /^(rpm-dir|rpm-iso|rpm-repo):(.+)$/.exec(spec);
-  if (!m) throw new BootstrapOptionsError(`source ${JSON.stringify(spec)}: expected rpm-dir:PATH, rpm-iso:PATH or rpm-repo:URL`, { value: 'source' });
+  if (!m)
+    throw new BootstrapOptionsError(
+      `source ${JSON.stringify(spec)}: expected rpm-dir:PATH, rpm-iso:PATH or rpm-repo:URL`,
+      { value: 'source' },
+    );
   return { kind: m[1] as RpmSourceSpec['kind'], location: m[2]! };
 }
 
@@ -68,8 +79,17 @@ export function rpmDirectorySource(spec: RpmSourceSpec): RpmPackageSource {
     kind: spec.kind,
     async index(request) {
       request.onProgress?.({ phase: 'index', repository: `${spec.kind}:${spec.location}`, done: false });
-      const directory = spec.kind === 'rpm-iso' ? await extractIsoPackages(spec.location, { cacheDir: request.cacheDir, ...(request.signal ? { signal: request.signal } : {}) }) : spec.location;
-      const [candidates, { comps }] = await Promise.all([indexRpmDirectory(directory, { cacheDir: request.cacheDir, origin: `${spec.kind}:${spec.location}` }), readDirectoryComps(directory)]);
+      const directory =
+        spec.kind === 'rpm-iso'
+          ? await extractIsoPackages(spec.location, {
+              cacheDir: request.cacheDir,
+              ...(request.signal ? { signal: request.signal } : {}),
+            })
+          : spec.location;
+      const [candidates, { comps }] = await Promise.all([
+        indexRpmDirectory(directory, { cacheDir: request.cacheDir, origin: `${spec.kind}:${spec.location}` }),
+        readDirectoryComps(directory),
+      ]);
       request.onProgress?.({ phase: 'index', repository: `${spec.kind}:${spec.location}`, done: true });
       return { repositories: [{ ...spec, directory }], candidates, comps, compare: compareRpmVersions, baseNames: [] };
     },
@@ -86,10 +106,17 @@ export function rpmRepoSource(spec: RpmSourceSpec, options: RpmSourceOptions = {
     async index(request) {
       const base = repositoryBaseUrl(spec.location);
       request.onProgress?.({ phase: 'index', repository: base, done: false });
-      const loaded = await loadRpmRepository(spec.location, { origin: `rpm-repo:${spec.location}`, ...(request.signal ? { signal: request.signal } : {}), ...(options.repomdGpg ? { gpg: options.repomdGpg } : {}), ...(options.minRepomdRevision !== undefined ? { minRevision: options.minRepomdRevision } : {}) });
+      const loaded = await loadRpmRepository(spec.location, {
+        origin: `rpm-repo:${spec.location}`,
+        ...(request.signal ? { signal: request.signal } : {}),
+        ...(options.repomdGpg ? { gpg: options.repomdGpg } : {}),
+        ...(options.minRepomdRevision !== undefined ? { minRevision: options.minRepomdRevision } : {}),
+      });
       request.onProgress?.({ phase: 'index', repository: base, done: true });
       return {
-        repositories: [{ ...spec, location: base, ...(loaded.revision !== undefined ? { revision: loaded.revision } : {}) }],
+        repositories: [
+          { ...spec, location: base, ...(loaded.revision !== undefined ? { revision: loaded.revision } : {}) },
+        ],
         candidates: loaded.candidates,
         comps: loaded.comps,
         ...(loaded.signature ? { repositorySignature: loaded.signature } : {}),
@@ -110,10 +137,26 @@ export function rpmRepoSource(spec: RpmSourceSpec, options: RpmSourceOptions = {
  */
 async function installWithScriptlets(request: SourceInstallRequest): Promise<InstallReport> {
   const started = performance.now();
-  const order = request.order.map((candidate) => ({ candidate: candidate as RpmCandidate, file: request.files.get(candidate.name)! }));
-  const report = await runRpmScriptlets(request.root, order, { logFile: request.logFile, sourceDateEpoch: request.sourceDateEpoch, abortOnFailure: false, namespace: request.namespace, ...(request.signal ? { signal: request.signal } : {}) });
-  const maintainerScripts = report.ran.map((r) => ({ package: r.package, scripts: r.scriptlets.map((s) => (s === 'prein' ? 'preinst' : 'postinst') as 'preinst' | 'postinst') }));
-  return { maintainerScripts, steps: [{ step: 'rpm scriptlets', ms: Math.round(performance.now() - started) }], manifest: [] };
+  const order = request.order.map((candidate) => ({
+    candidate: candidate as RpmCandidate,
+    file: request.files.get(candidate.name)!,
+  }));
+  const report = await runRpmScriptlets(request.root, order, {
+    logFile: request.logFile,
+    sourceDateEpoch: request.sourceDateEpoch,
+    abortOnFailure: false,
+    namespace: request.namespace,
+    ...(request.signal ? { signal: request.signal } : {}),
+  });
+  const maintainerScripts = report.ran.map((r) => ({
+    package: r.package,
+    scripts: r.scriptlets.map((s) => (s === 'prein' ? 'preinst' : 'postinst') as 'preinst' | 'postinst'),
+  }));
+  return {
+    maintainerScripts,
+    steps: [{ step: 'rpm scriptlets', ms: Math.round(performance.now() - started) }],
+    manifest: [],
+  };
 }
 
 /**

@@ -1,5 +1,19 @@
-import { assignOwners, ToolFailedError, withImageRoot, type ImageRootSession, type UserNamespace } from '@distroforge/core';
-import { extractRpm, idResolverFromRoot, readRpm, toCoreManifest, type RpmFile, type RpmManifestEntry, type RpmScriptlet } from '@distroforge/rpm-extract';
+import {
+  assignOwners,
+  ToolFailedError,
+  withImageRoot,
+  type ImageRootSession,
+  type UserNamespace,
+} from '@distroforge/core';
+import {
+  extractRpm,
+  idResolverFromRoot,
+  readRpm,
+  toCoreManifest,
+  type RpmFile,
+  type RpmManifestEntry,
+  type RpmScriptlet,
+} from '@distroforge/rpm-extract';
 import { lstat, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RpmFileConflictError, RpmLuaScriptletError, RpmScriptletError } from '../errors.js';
@@ -57,7 +71,12 @@ export interface RpmTransactionMember {
 }
 
 /** rpm-extract's scriptlet names that run on a first install, as rpm's spec calls them. */
-const INSTALL_SLOTS: Record<string, string[]> = { pretrans: ['pretrans'], prein: ['pre'], postin: ['post'], posttrans: ['posttrans'] };
+const INSTALL_SLOTS: Record<string, string[]> = {
+  pretrans: ['pretrans'],
+  prein: ['pre'],
+  postin: ['post'],
+  posttrans: ['posttrans'],
+};
 const CHROOT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 /** rpm's lib/rpmtriggers.c bound: file triggers of this priority or more run before `%post`, the others after it. */
 const FILE_TRIGGER_HIGH = 10_000;
@@ -66,12 +85,22 @@ const FILE_TRIGGER_HIGH = 10_000;
  * Reads the headers of a transaction's packages (files, scriptlets, triggers) and refuses file
  * conflicts between them (rpm's rule: `RpmFileConflictError` naming both packages and the path).
  */
-export async function loadRpmTransaction(order: readonly { candidate: RpmCandidate; file: string }[]): Promise<RpmTransactionMember[]> {
+export async function loadRpmTransaction(
+  order: readonly { candidate: RpmCandidate; file: string }[],
+): Promise<RpmTransactionMember[]> {
   const members: RpmTransactionMember[] = [];
   for (const { candidate, file } of order) {
     const info = await readRpm(file);
     const { triggers, fileTriggers } = await readRpmTriggers(file);
-    members.push({ candidate, file, id: `${candidate.name}-${candidate.version}.${candidate.architecture}`, files: info.files, scripts: info.scripts, triggers, fileTriggers });
+    members.push({
+      candidate,
+      file,
+      id: `${candidate.name}-${candidate.version}.${candidate.architecture}`,
+      files: info.files,
+      scripts: info.scripts,
+      triggers,
+      fileTriggers,
+    });
   }
   const conflicts = findRpmFileConflicts(members);
   if (conflicts.length > 0) throw new RpmFileConflictError(conflicts);
@@ -89,7 +118,11 @@ export async function loadRpmTransaction(order: readonly { candidate: RpmCandida
  * for file triggers. A failing `%pretrans` or `%pre` throws `RpmScriptletError` (rpm would leave the
  * package out; the tree is then not what was asked for).
  */
-export async function installRpmTransaction(root: string, members: readonly RpmTransactionMember[], options: RpmTransactionOptions): Promise<RpmTransactionResult> {
+export async function installRpmTransaction(
+  root: string,
+  members: readonly RpmTransactionMember[],
+  options: RpmTransactionOptions,
+): Promise<RpmTransactionResult> {
   const entries: RpmManifestEntry[] = [];
   const report: RpmTransactionResult['scriptlets'] = { ran: [], failures: [], skipped: [], events: [] };
   let done = 0;
@@ -105,66 +138,123 @@ export async function installRpmTransaction(root: string, members: readonly RpmT
     for (const m of members) await unpack(m);
     await options.afterPackages?.();
     for (const m of members) {
-      const kinds = [...Object.keys(m.scripts).flatMap((s) => INSTALL_SLOTS[s] ?? []), ...m.triggers.map(() => 'triggerin'), ...m.fileTriggers.map((t) => t.kind)];
-      if (kinds.length > 0) report.skipped.push({ package: m.candidate.name, scriptlets: [...new Set(kinds)].sort(), reason: 'scriptlets were not requested' });
+      const kinds = [
+        ...Object.keys(m.scripts).flatMap((s) => INSTALL_SLOTS[s] ?? []),
+        ...m.triggers.map(() => 'triggerin'),
+        ...m.fileTriggers.map((t) => t.kind),
+      ];
+      if (kinds.length > 0)
+        report.skipped.push({
+          package: m.candidate.name,
+          scriptlets: [...new Set(kinds)].sort(),
+          reason: 'scriptlets were not requested',
+        });
     }
     return { entries, scriptlets: report };
   }
 
-  const env: Record<string, string> = { PATH: CHROOT_PATH, LC_ALL: 'C', HOME: '/root', ...(run.sourceDateEpoch === undefined ? {} : { SOURCE_DATE_EPOCH: String(run.sourceDateEpoch) }) };
+  const env: Record<string, string> = {
+    PATH: CHROOT_PATH,
+    LC_ALL: 'C',
+    HOME: '/root',
+    ...(run.sourceDateEpoch === undefined ? {} : { SOURCE_DATE_EPOCH: String(run.sourceDateEpoch) }),
+  };
   await mkdir(join(root, 'var/tmp'), { recursive: true });
-  await withImageRoot(root, { env, logFile: run.logFile, namespace: run.namespace, ...(run.signal ? { signal: run.signal } : {}) }, async (session) => {
-    const exec = (m: RpmTransactionMember, slot: string, script: RpmScriptlet | undefined, args: number[], extra: { setOffBy?: string; input?: string; fatal?: boolean } = {}) =>
-      runScriptlet(session, root, run, report, m, slot, script, args, extra);
-    const installed: RpmTransactionMember[] = [];
-    for (const m of members) await exec(m, 'pretrans', m.scripts.pretrans, [1], { fatal: true });
-    for (const m of members) {
-      await exec(m, 'pre', m.scripts.prein, [1], { fatal: true });
-      const own = await unpack(m);
-      const manifest = toCoreManifest({ format: 'distroforge-rpm-manifest', version: 1, entries: own }, await idResolverFromRoot(root)).entries;
-      const owners = manifest.filter((e) => e.type === undefined || e.type === 'file' || e.type === 'dir' || e.type === 'symlink');
-      await assignOwners(run.namespace, root, owners.map((e) => ({ path: e.path.slice(1), uid: e.uid ?? 0, gid: e.gid ?? 0, ...(e.mode === undefined ? {} : { mode: e.mode }) })));
-      installed.push(m);
-      const fileTriggers = async (high: boolean) => {
-        const inClass = (t: RpmFileTrigger) => t.kind === 'filetriggerin' && (t.priority >= FILE_TRIGGER_HIGH) === high;
-        // File triggers of installed packages that this package's files set off (highest priority first).
-        for (const { owner, trigger } of byPriority(installed.filter((o) => o !== m), inClass)) {
-          const paths = matching(m.files, trigger.prefixes);
-          if (paths.length > 0) await exec(owner, 'filetriggerin', trigger, [0], { setOffBy: m.candidate.name, input: paths.join('\n') + '\n' });
+  await withImageRoot(
+    root,
+    { env, logFile: run.logFile, namespace: run.namespace, ...(run.signal ? { signal: run.signal } : {}) },
+    async (session) => {
+      const exec = (
+        m: RpmTransactionMember,
+        slot: string,
+        script: RpmScriptlet | undefined,
+        args: number[],
+        extra: { setOffBy?: string; input?: string; fatal?: boolean } = {},
+      ) => runScriptlet(session, root, run, report, m, slot, script, args, extra);
+      const installed: RpmTransactionMember[] = [];
+      for (const m of members) await exec(m, 'pretrans', m.scripts.pretrans, [1], { fatal: true });
+      for (const m of members) {
+        await exec(m, 'pre', m.scripts.prein, [1], { fatal: true });
+        const own = await unpack(m);
+        const manifest = toCoreManifest(
+          { format: 'distroforge-rpm-manifest', version: 1, entries: own },
+          await idResolverFromRoot(root),
+        ).entries;
+        const owners = manifest.filter(
+          (e) => e.type === undefined || e.type === 'file' || e.type === 'dir' || e.type === 'symlink',
+        );
+        await assignOwners(
+          run.namespace,
+          root,
+          owners.map((e) => ({
+            path: e.path.slice(1),
+            uid: e.uid ?? 0,
+            gid: e.gid ?? 0,
+            ...(e.mode === undefined ? {} : { mode: e.mode }),
+          })),
+        );
+        installed.push(m);
+        const fileTriggers = async (high: boolean) => {
+          const inClass = (t: RpmFileTrigger) => t.kind === 'filetriggerin' && t.priority >= FILE_TRIGGER_HIGH === high;
+          // File triggers of installed packages that this package's files set off (highest priority first).
+          for (const { owner, trigger } of byPriority(
+            installed.filter((o) => o !== m),
+            inClass,
+          )) {
+            const paths = matching(m.files, trigger.prefixes);
+            if (paths.length > 0)
+              await exec(owner, 'filetriggerin', trigger, [0], {
+                setOffBy: m.candidate.name,
+                input: paths.join('\n') + '\n',
+              });
+          }
+          // This package's own file triggers, for the files already installed (its own included).
+          for (const { trigger } of byPriority([m], inClass)) {
+            const paths = installed.flatMap((o) => matching(o.files, trigger.prefixes));
+            if (paths.length > 0)
+              await exec(m, 'filetriggerin', trigger, [0], {
+                setOffBy: 'installed files',
+                input: paths.join('\n') + '\n',
+              });
+          }
+        };
+        await fileTriggers(true);
+        await exec(m, 'post', m.scripts.postin, [1]);
+        for (const owner of installed) {
+          if (owner === m) continue;
+          for (const t of owner.triggers)
+            if (triggerMatches(t, m.candidate))
+              await exec(owner, 'triggerin', t, [1, 1], { setOffBy: m.candidate.name });
         }
-        // This package's own file triggers, for the files already installed (its own included).
-        for (const { trigger } of byPriority([m], inClass)) {
-          const paths = installed.flatMap((o) => matching(o.files, trigger.prefixes));
-          if (paths.length > 0) await exec(m, 'filetriggerin', trigger, [0], { setOffBy: 'installed files', input: paths.join('\n') + '\n' });
+        // This package's own triggers, each script once (rpm runs a script with several names once).
+        const ran = new Set<number>();
+        for (const t of m.triggers) {
+          const target = installed.find((o) => o !== m && triggerMatches(t, o.candidate));
+          if (!target || ran.has(t.script)) continue;
+          ran.add(t.script);
+          await exec(m, 'triggerin', t, [1, 1], { setOffBy: target.candidate.name });
         }
-      };
-      await fileTriggers(true);
-      await exec(m, 'post', m.scripts.postin, [1]);
-      for (const owner of installed) {
-        if (owner === m) continue;
-        for (const t of owner.triggers) if (triggerMatches(t, m.candidate)) await exec(owner, 'triggerin', t, [1, 1], { setOffBy: m.candidate.name });
+        await fileTriggers(false);
       }
-      // This package's own triggers, each script once (rpm runs a script with several names once).
-      const ran = new Set<number>();
-      for (const t of m.triggers) {
-        const target = installed.find((o) => o !== m && triggerMatches(t, o.candidate));
-        if (!target || ran.has(t.script)) continue;
-        ran.add(t.script);
-        await exec(m, 'triggerin', t, [1, 1], { setOffBy: target.candidate.name });
+      await options.afterPackages?.();
+      for (const m of members) await exec(m, 'posttrans', m.scripts.posttrans, [1]);
+      for (const { owner, trigger } of byPriority(members, (t) => t.kind === 'transfiletriggerin')) {
+        const paths = members.flatMap((o) => matching(o.files, trigger.prefixes));
+        if (paths.length > 0)
+          await exec(owner, 'transfiletriggerin', trigger, [0], {
+            setOffBy: 'the transaction',
+            input: paths.join('\n') + '\n',
+          });
       }
-      await fileTriggers(false);
-    }
-    await options.afterPackages?.();
-    for (const m of members) await exec(m, 'posttrans', m.scripts.posttrans, [1]);
-    for (const { owner, trigger } of byPriority(members, (t) => t.kind === 'transfiletriggerin')) {
-      const paths = members.flatMap((o) => matching(o.files, trigger.prefixes));
-      if (paths.length > 0) await exec(owner, 'transfiletriggerin', trigger, [0], { setOffBy: 'the transaction', input: paths.join('\n') + '\n' });
-    }
-  });
+    },
+  );
   return { entries, scriptlets: report };
 }
 
-function byPriority(members: readonly RpmTransactionMember[], keep: (t: RpmFileTrigger) => boolean): { owner: RpmTransactionMember; trigger: RpmFileTrigger }[] {
+function byPriority(
+  members: readonly RpmTransactionMember[],
+  keep: (t: RpmFileTrigger) => boolean,
+): { owner: RpmTransactionMember; trigger: RpmFileTrigger }[] {
   const all = members.flatMap((owner) => owner.fileTriggers.filter(keep).map((trigger) => ({ owner, trigger })));
   // A stable sort: equal priorities keep install order.
   return all.sort((a, b) => b.trigger.priority - a.trigger.priority);
@@ -197,13 +287,21 @@ async function runScriptlet(
   if (!script) return;
   run.signal?.throwIfAborted();
   const name = m.candidate.name;
-  const event: RpmScriptletEvent = { package: name, scriptlet: slot, ...(extra.setOffBy ? { setOffBy: extra.setOffBy } : {}), status: 'ran' };
+  const event: RpmScriptletEvent = {
+    package: name,
+    scriptlet: slot,
+    ...(extra.setOffBy ? { setOffBy: extra.setOffBy } : {}),
+    status: 'ran',
+  };
   report.events.push(event);
   const lua = script.interpreter[0] === '<lua>';
   const inRoot = `/var/tmp/rpm-tmp.${name}.${slot}${lua ? '.lua' : ''}`;
   let argv: string[];
   if (lua) {
-    const hasRpm = await lstat(join(root, 'usr/bin/rpm')).then(() => true, () => false);
+    const hasRpm = await lstat(join(root, 'usr/bin/rpm')).then(
+      () => true,
+      () => false,
+    );
     if (!hasRpm) {
       if (run.luaScriptlets === 'fail') throw new RpmLuaScriptletError(name, slot);
       event.status = 'skipped';
@@ -224,14 +322,20 @@ async function runScriptlet(
     if (!(error instanceof ToolFailedError)) throw error;
     event.status = 'failed';
     event.reason = `exit status ${error.exitCode ?? 'unknown'}`;
-    if (extra.fatal || run.abortOnFailure) throw new RpmScriptletError(name, slot, error.exitCode, error.logTail, run.logFile, error);
+    if (extra.fatal || run.abortOnFailure)
+      throw new RpmScriptletError(name, slot, error.exitCode, error.logTail, run.logFile, error);
     report.failures.push({ package: name, scriptlet: slot, message: error.message.split('\n')[0] ?? '' });
   } finally {
     await rm(join(root, inRoot), { force: true });
   }
 }
 
-function addTo(list: { package: string; scriptlets: string[]; reason?: string }[], name: string, slot: string, reason?: string): void {
+function addTo(
+  list: { package: string; scriptlets: string[]; reason?: string }[],
+  name: string,
+  slot: string,
+  reason?: string,
+): void {
   const entry = list.find((e) => e.package === name && e.reason === reason);
   if (entry) entry.scriptlets.push(slot);
   else list.push({ package: name, scriptlets: [slot], ...(reason === undefined ? {} : { reason }) });

@@ -47,7 +47,9 @@ type TagValue = string[] | number[];
  * Reads the triggers and file triggers of an rpm package file from its main header (rpm-extract
  * reads the other scriptlets). Only the install kinds: a fresh root never removes anything.
  */
-export async function readRpmTriggers(file: string): Promise<{ triggers: RpmTrigger[]; fileTriggers: RpmFileTrigger[] }> {
+export async function readRpmTriggers(
+  file: string,
+): Promise<{ triggers: RpmTrigger[]; fileTriggers: RpmFileTrigger[] }> {
   const tags = await readMainHeaderTags(file);
   const strings = (tag: number): string[] => (tags.get(tag) as string[] | undefined) ?? [];
   const numbers = (tag: number): number[] => (tags.get(tag) as number[] | undefined) ?? [];
@@ -62,10 +64,21 @@ export async function readRpmTriggers(file: string): Promise<{ triggers: RpmTrig
     const f = flags[i] ?? 0;
     if ((f & SENSE_TRIGGERIN) === 0) return;
     const script = index[i] ?? 0;
-    triggers.push({ kind: 'triggerin', name, flags: f & 0x0e, version: versions[i] ?? '', script, interpreter: interpreterOf(progs[script]), body: scripts[script] });
+    triggers.push({
+      kind: 'triggerin',
+      name,
+      flags: f & 0x0e,
+      version: versions[i] ?? '',
+      script,
+      interpreter: interpreterOf(progs[script]),
+      body: scripts[script],
+    });
   });
   const fileTriggers: RpmFileTrigger[] = [];
-  for (const [kind, t] of [['filetriggerin', TAG.fileTrigger], ['transfiletriggerin', TAG.transFileTrigger]] as const) {
+  for (const [kind, t] of [
+    ['filetriggerin', TAG.fileTrigger],
+    ['transfiletriggerin', TAG.transFileTrigger],
+  ] as const) {
     const prefixes = strings(t.name);
     const tIndex = numbers(t.index);
     const tFlags = numbers(t.flags);
@@ -78,7 +91,14 @@ export async function readRpmTriggers(file: string): Promise<{ triggers: RpmTrig
       const s = tIndex[i] ?? 0;
       byScript.set(s, [...(byScript.get(s) ?? []), prefix]);
     });
-    for (const [s, p] of byScript) fileTriggers.push({ kind, prefixes: p, priority: priorities[s] ?? DEFAULT_FILE_TRIGGER_PRIORITY, interpreter: interpreterOf(tProgs[s]), body: tScripts[s] });
+    for (const [s, p] of byScript)
+      fileTriggers.push({
+        kind,
+        prefixes: p,
+        priority: priorities[s] ?? DEFAULT_FILE_TRIGGER_PRIORITY,
+        interpreter: interpreterOf(tProgs[s]),
+        body: tScripts[s],
+      });
   }
   return { triggers, fileTriggers };
 }
@@ -99,7 +119,8 @@ async function readMainHeaderTags(file: string): Promise<Map<number, TagValue>> 
     };
     const sizeAt = async (offset: number): Promise<{ count: number; store: number }> => {
       const intro = await read(offset, 16);
-      if (intro.readUInt32BE(0) !== 0x8eade801) throw new RpmSourceError(`${file}: not an rpm header at byte ${offset}`, { path: file });
+      if (intro.readUInt32BE(0) !== 0x8eade801)
+        throw new RpmSourceError(`${file}: not an rpm header at byte ${offset}`, { path: file });
       return { count: intro.readUInt32BE(8), store: intro.readUInt32BE(12) };
     };
     const sig = await sizeAt(96);
@@ -114,7 +135,11 @@ async function readMainHeaderTags(file: string): Promise<Map<number, TagValue>> 
       const type = bytes.readUInt32BE(i * 16 + 4);
       const offset = bytes.readUInt32BE(i * 16 + 8);
       const n = bytes.readUInt32BE(i * 16 + 12);
-      if (type === 4) tags.set(tag, Array.from({ length: n }, (_, k) => data.readUInt32BE(offset + k * 4)));
+      if (type === 4)
+        tags.set(
+          tag,
+          Array.from({ length: n }, (_, k) => data.readUInt32BE(offset + k * 4)),
+        );
       else if (type === 6 || type === 8 || type === 9) {
         const values: string[] = [];
         let at = offset;

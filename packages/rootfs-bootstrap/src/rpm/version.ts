@@ -65,7 +65,9 @@ export function parseRpmEvr(text: string): RpmEvr {
   const epoch = colon ? Number(colon[1]) : 0;
   const rest = colon ? text.slice(colon[0].length) : text;
   const dash = rest.lastIndexOf('-');
-  return dash < 0 ? { epoch, version: rest, release: undefined } : { epoch, version: rest.slice(0, dash), release: rest.slice(dash + 1) };
+  return dash < 0
+    ? { epoch, version: rest, release: undefined }
+    : { epoch, version: rest.slice(0, dash), release: rest.slice(dash + 1) };
 }
 
 /** Formats an EVR as rpm prints it (`epoch:` only when non-zero). */
@@ -115,7 +117,11 @@ export function rpmRangesOverlap(a: RpmRange, b: RpmRange): boolean {
   const equal = (op: RpmOperator) => op.includes('=');
   if (sense < 0) return greater(a.operator) || less(b.operator);
   if (sense > 0) return less(a.operator) || greater(b.operator);
-  return (equal(a.operator) && equal(b.operator)) || (less(a.operator) && less(b.operator)) || (greater(a.operator) && greater(b.operator));
+  return (
+    (equal(a.operator) && equal(b.operator)) ||
+    (less(a.operator) && less(b.operator)) ||
+    (greater(a.operator) && greater(b.operator))
+  );
 }
 
 const isDigit = (c: string): boolean => c >= '0' && c <= '9';

@@ -29,13 +29,19 @@ export async function readArMembers(file: string): Promise<ArMember[]> {
       const { bytesRead } = await handle.read(header, 0, HEADER_SIZE, position);
       if (bytesRead === 0) break;
       if (bytesRead < HEADER_SIZE || header.toString('latin1', 58, 60) !== '`\n') {
-        throw new DebFormatError(`${file}: truncated or corrupt ar member header at byte ${position}`, { path: file, value: position });
+        throw new DebFormatError(`${file}: truncated or corrupt ar member header at byte ${position}`, {
+          path: file,
+          value: position,
+        });
       }
       const name = header.toString('latin1', 0, 16).trimEnd().replace(/\/$/, '');
       const size = Number.parseInt(header.toString('latin1', 48, 58).trim(), 10);
       const offset = position + HEADER_SIZE;
       if (!Number.isSafeInteger(size) || size < 0 || offset + size > fileSize) {
-        throw new DebFormatError(`${file}: ar member ${JSON.stringify(name)} has a bad size`, { path: file, value: name });
+        throw new DebFormatError(`${file}: ar member ${JSON.stringify(name)} has a bad size`, {
+          path: file,
+          value: name,
+        });
       }
       members.push({ name, offset, size });
       position = offset + size + (size % 2); // members are 2-byte aligned

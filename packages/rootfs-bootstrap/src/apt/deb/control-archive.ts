@@ -34,21 +34,36 @@ export async function readDebControlArchive(file: string): Promise<DebControlArc
     // Members are held in memory: their declared sizes are bounded before anything is collected.
     declared += entry.size ?? 0;
     if (declared > DEB_TAR_LIMITS.controlBytes) {
-      stop(new DebFormatError(`${file}: the control tarball declares more than ${DEB_TAR_LIMITS.controlBytes} bytes`, { path: file, value: declared }));
+      stop(
+        new DebFormatError(`${file}: the control tarball declares more than ${DEB_TAR_LIMITS.controlBytes} bytes`, {
+          path: file,
+          value: declared,
+        }),
+      );
       return;
     }
     const chunks: Buffer[] = [];
     entry.on('data', (chunk: Buffer) => chunks.push(chunk));
     entry.on('end', () => {
-      members.push({ name, data: Buffer.concat(chunks), mode: (entry.mode ?? 0o644) & 0o7777, ...(entry.mtime ? { mtime: entry.mtime } : {}) });
+      members.push({
+        name,
+        data: Buffer.concat(chunks),
+        mode: (entry.mode ?? 0o644) & 0o7777,
+        ...(entry.mtime ? { mtime: entry.mtime } : {}),
+      });
     });
   };
   const tarball = await controlTarball(file);
-  await (tarball ? parseDebTar(file, 'control.tar', Readable.from([tarball]), onEntry) : readDebTarball(file, 'control.tar', onEntry));
+  await (tarball
+    ? parseDebTar(file, 'control.tar', Readable.from([tarball]), onEntry)
+    : readDebTarball(file, 'control.tar', onEntry));
   const control = members.find((m) => m.name === 'control');
   if (!control) throw new DebFormatError(`${file}: the control tarball has no control file`, { path: file });
   if (members.some((m) => m.name.includes('/'))) {
-    throw new DebFormatError(`${file}: the control tarball has a member in a subdirectory`, { path: file, value: members.map((m) => m.name) });
+    throw new DebFormatError(`${file}: the control tarball has a member in a subdirectory`, {
+      path: file,
+      value: members.map((m) => m.name),
+    });
   }
   return { control: control.data.toString('utf8'), members };
 }
@@ -70,7 +85,10 @@ async function controlTarball(file: string): Promise<Buffer | undefined> {
     if (compression === 'gzip') return gunzipSync(raw, { maxOutputLength: DEB_TAR_LIMITS.controlBytes });
     return raw;
   } catch (error) {
-    throw new DebFormatError(`${file}: ${member.name} is corrupt (${(error as Error).message})`, { path: file, cause: error });
+    throw new DebFormatError(`${file}: ${member.name} is corrupt (${(error as Error).message})`, {
+      path: file,
+      cause: error,
+    });
   }
 }
 

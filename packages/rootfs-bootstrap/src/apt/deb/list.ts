@@ -53,7 +53,12 @@ export async function listDeb(file: string): Promise<DebListing> {
         group: entry.gname || undefined,
         size: type === 'file' ? (entry.size ?? 0) : 0,
         mtime: entry.mtime ? Math.floor(entry.mtime.getTime() / 1000) : undefined,
-        linkTarget: type === 'symlink' ? entry.linkpath : type === 'hardlink' && entry.linkpath ? RootResolver.memberPath(entry.linkpath) : undefined,
+        linkTarget:
+          type === 'symlink'
+            ? entry.linkpath
+            : type === 'hardlink' && entry.linkpath
+              ? RootResolver.memberPath(entry.linkpath)
+              : undefined,
         major: device ? entry.header.devmaj : undefined,
         minor: device ? entry.header.devmin : undefined,
       });
@@ -63,4 +68,3 @@ export async function listDeb(file: string): Promise<DebListing> {
   await readDebTarball(file, 'data.tar', onEntry);
   return { control, files };
 }
-

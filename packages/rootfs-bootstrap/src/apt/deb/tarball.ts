@@ -19,7 +19,8 @@ export const DEB_TAR_LIMITS = {
 /** Finds the `control.tar.*` or `data.tar.*` member of a `.deb`. */
 export async function debMember(file: string, stem: 'control.tar' | 'data.tar'): Promise<ArMember> {
   const members = await readArMembers(file);
-  if (members[0]?.name !== 'debian-binary') throw new DebFormatError(`${file} is not a Debian package (no debian-binary)`, { path: file });
+  if (members[0]?.name !== 'debian-binary')
+    throw new DebFormatError(`${file} is not a Debian package (no debian-binary)`, { path: file });
   const member = members.find((m) => m.name === stem || m.name.startsWith(`${stem}.`));
   if (!member) throw new DebFormatError(`${file} has no ${stem} member`, { path: file });
   return member;
@@ -36,16 +37,29 @@ export type DebEntryHandler = (entry: ReadEntry, stop: StopTarball) => void;
  * entry. Malformed input of every kind (ar, compression, tar headers, the limits above) is a
  * `DebFormatError` naming the file; errors of `onEntry` pass unchanged.
  */
-export async function readDebTarball(file: string, stem: 'control.tar' | 'data.tar', onEntry: DebEntryHandler): Promise<void> {
+export async function readDebTarball(
+  file: string,
+  stem: 'control.tar' | 'data.tar',
+  onEntry: DebEntryHandler,
+): Promise<void> {
   const member = await debMember(file, stem);
-  if (member.size === 0) throw new DebFormatError(`${file}: ${member.name} is empty`, { path: file, value: member.name });
+  if (member.size === 0)
+    throw new DebFormatError(`${file}: ${member.name} is empty`, { path: file, value: member.name });
   const raw = createReadStream(file, { start: member.offset, end: member.offset + member.size - 1 });
   // A byte stream, not one of objects: its buffer is bounded in bytes (16 of gzip's 1 MiB chunks otherwise).
-  const stream = Readable.from(decompress(raw, compressionOfFileName(member.name), { origin: `${file}: ${member.name}` }), { objectMode: false });
+  const stream = Readable.from(
+    decompress(raw, compressionOfFileName(member.name), { origin: `${file}: ${member.name}` }),
+    { objectMode: false },
+  );
   try {
     await parseDebTar(file, member.name, stream, onEntry);
   } catch (error) {
-    if (error instanceof DecompressError) throw new DebFormatError(`${file}: ${member.name} does not decompress`, { path: file, value: member.name, cause: error });
+    if (error instanceof DecompressError)
+      throw new DebFormatError(`${file}: ${member.name} does not decompress`, {
+        path: file,
+        value: member.name,
+        cause: error,
+      });
     throw error;
   } finally {
     // Stopped early (a hostile member, a handler's error): end the decoder, which closes the file.
@@ -56,7 +70,12 @@ export async function readDebTarball(file: string, stem: 'control.tar' | 'data.t
 }
 
 /** Parses a decompressed tarball (`what` names it in errors) with the checks of `readDebTarball`. */
-export async function parseDebTar(file: string, what: string, stream: Readable, onEntry: DebEntryHandler): Promise<void> {
+export async function parseDebTar(
+  file: string,
+  what: string,
+  stream: Readable,
+  onEntry: DebEntryHandler,
+): Promise<void> {
   let stopped: { error: unknown } | undefined;
   // The member was decompressed by its name already: node-tar must not sniff another layer (brotli
   // and zstd can be switched off; gzip cannot, so gzip magic is refused before the parser).
@@ -80,7 +99,13 @@ export async function parseDebTar(file: string, what: string, stream: Readable, 
     }
   });
   parser.on('ignoredEntry', (entry: ReadEntry) => {
-    if (entry.meta) stop(new DebFormatError(`${file}: ${what}: a ${entry.type} header of ${entry.size} bytes (limit ${DEB_TAR_LIMITS.metaBytes})`, { path: file, value: entry.size }));
+    if (entry.meta)
+      stop(
+        new DebFormatError(
+          `${file}: ${what}: a ${entry.type} header of ${entry.size} bytes (limit ${DEB_TAR_LIMITS.metaBytes})`,
+          { path: file, value: entry.size },
+        ),
+      );
   });
   try {
     await pipeline(stream, refuseGzipMagic(file, what), parser);
@@ -88,18 +113,28 @@ export async function parseDebTar(file: string, what: string, stream: Readable, 
     if (stopped) throw stopped.error;
     // Ours, and core's from the decompressing stream (damaged data, a missing xz) pass as they are.
     if (error instanceof BootstrapError || isDistroforgeError(error)) throw error;
-    throw new DebFormatError(`${file}: ${what} is corrupt: ${(error as Error).message}`, { path: file, value: what, cause: error });
+    throw new DebFormatError(`${file}: ${what} is corrupt: ${(error as Error).message}`, {
+      path: file,
+      value: what,
+      cause: error,
+    });
   }
   if (stopped) throw stopped.error;
 }
 
 /** Path and link target within PATH_MAX (node-tar already cuts both at a NUL byte). */
 function checkLengths(file: string, what: string, entry: ReadEntry): void {
-  for (const [field, value] of [['path', entry.path], ['link target', entry.linkpath]] as const) {
+  for (const [field, value] of [
+    ['path', entry.path],
+    ['link target', entry.linkpath],
+  ] as const) {
     if (value === undefined) continue;
     const bytes = Buffer.byteLength(value);
     if (bytes > DEB_TAR_LIMITS.pathBytes) {
-      throw new DebFormatError(`${file}: ${what}: a member ${field} of ${bytes} bytes (limit ${DEB_TAR_LIMITS.pathBytes})`, { path: file, value: `${value.slice(0, 200)}…` });
+      throw new DebFormatError(
+        `${file}: ${what}: a member ${field} of ${bytes} bytes (limit ${DEB_TAR_LIMITS.pathBytes})`,
+        { path: file, value: `${value.slice(0, 200)}…` },
+      );
     }
   }
 }
@@ -114,7 +149,10 @@ function refuseGzipMagic(file: string, what: string): Transform {
       if (head.length < 2) return done();
       const first = head;
       head = undefined;
-      if (first[0] === 0x1f && first[1] === 0x8b) return done(new DebFormatError(`${file}: ${what} holds a gzip stream, not a tarball`, { path: file, value: what }));
+      if (first[0] === 0x1f && first[1] === 0x8b)
+        return done(
+          new DebFormatError(`${file}: ${what} holds a gzip stream, not a tarball`, { path: file, value: what }),
+        );
       done(null, first);
     },
     flush(done) {

@@ -99,7 +99,8 @@ export async function unpackDeb(file: string, root: string, options: UnpackOptio
 
   const onEntry = (entry: ReadEntry, stop: StopTarball): void => {
     const inRoot = RootResolver.memberPath(entry.path);
-    if (isListed(entry.type)) listed.push({ path: inRoot === '/' ? '/.' : inRoot, directory: entry.type === 'Directory' });
+    if (isListed(entry.type))
+      listed.push({ path: inRoot === '/' ? '/.' : inRoot, directory: entry.type === 'Directory' });
     if (inRoot === '/' || options.skip?.(inRoot)) {
       entry.resume();
       return;
@@ -149,7 +150,8 @@ export async function unpackDeb(file: string, root: string, options: UnpackOptio
           if (failed) return;
           try {
             // Owner first: chown clears setuid/setgid bits set before it.
-            if (options.chown && ((entry.uid ?? 0) !== 0 || (entry.gid ?? 0) !== 0)) fchownSync(fd, entry.uid ?? 0, entry.gid ?? 0);
+            if (options.chown && ((entry.uid ?? 0) !== 0 || (entry.gid ?? 0) !== 0))
+              fchownSync(fd, entry.uid ?? 0, entry.gid ?? 0);
             fchmodSync(fd, mode);
             if (entry.mtime) futimesSync(fd, entry.mtime, entry.mtime);
             closeSync(fd);
@@ -168,7 +170,10 @@ export async function unpackDeb(file: string, root: string, options: UnpackOptio
         entry.resume();
         const existing = lstatSync(host, { throwIfNoEntry: false });
         // dpkg keeps a symlink to a directory (merged /usr's bin -> usr/bin) and leaves its target be.
-        if (existing?.isSymbolicLink() && lstatSync(resolver.resolveDirectory(placed), { throwIfNoEntry: false })?.isDirectory()) {
+        if (
+          existing?.isSymbolicLink() &&
+          lstatSync(resolver.resolveDirectory(placed), { throwIfNoEntry: false })?.isDirectory()
+        ) {
           paths.push(inRoot);
           return;
         }
@@ -186,7 +191,8 @@ export async function unpackDeb(file: string, root: string, options: UnpackOptio
       }
       case 'SymbolicLink': {
         entry.resume();
-        if (!entry.linkpath) throw new DebFormatError(`${file}: symlink ${entry.path} without a target`, { path: file });
+        if (!entry.linkpath)
+          throw new DebFormatError(`${file}: symlink ${entry.path} without a target`, { path: file });
         removeExisting(host);
         symlinkSync(entry.linkpath, host);
         resolver.invalidate(); // a path resolved while this name did not exist now leads through the link
@@ -196,7 +202,8 @@ export async function unpackDeb(file: string, root: string, options: UnpackOptio
       }
       case 'Link': {
         entry.resume();
-        if (!entry.linkpath) throw new DebFormatError(`${file}: hard link ${entry.path} without a target`, { path: file });
+        if (!entry.linkpath)
+          throw new DebFormatError(`${file}: hard link ${entry.path} without a target`, { path: file });
         const linked = RootResolver.memberPath(entry.linkpath);
         const target = resolver.resolve(options.redirect?.(linked) ?? linked);
         removeExisting(host);
@@ -245,6 +252,11 @@ function isListed(type: ReadEntry['type']): boolean {
 /** A failure while writing `member`: ours pass; a system call's is `UnpackWriteError`; anything else means the member is malformed. */
 function memberError(file: string, member: string, host: string | undefined, error: unknown): BootstrapError {
   if (error instanceof BootstrapError) return error;
-  if ((error as NodeJS.ErrnoException).syscall) return new UnpackWriteError(member, host, error as NodeJS.ErrnoException);
-  return new DebFormatError(`${file}: member ${member}: ${(error as Error).message}`, { path: file, value: member, cause: error });
+  if ((error as NodeJS.ErrnoException).syscall)
+    return new UnpackWriteError(member, host, error as NodeJS.ErrnoException);
+  return new DebFormatError(`${file}: member ${member}: ${(error as Error).message}`, {
+    path: file,
+    value: member,
+    cause: error,
+  });
 }

@@ -83,7 +83,14 @@ export function triggerInterests(control: DebControlArchive): { name: string; no
 /** File-trigger interests already recorded in the target (`triggers/File`): the interesting paths. */
 export async function fileTriggerPaths(root: string): Promise<string[]> {
   const text = await readFile(join(root, ADMIN, 'triggers/File'), 'utf8').catch(() => '');
-  return [...new Set(text.split('\n').map((l) => l.split(' ')[0]!).filter((p) => p.startsWith('/')))];
+  return [
+    ...new Set(
+      text
+        .split('\n')
+        .map((l) => l.split(' ')[0]!)
+        .filter((p) => p.startsWith('/')),
+    ),
+  ];
 }
 
 /**
@@ -98,7 +105,8 @@ export async function activateFileTriggers(root: string, paths: Iterable<string>
     for (const interest of interests) if (path === interest || path.startsWith(`${interest}/`)) hit.add(interest);
   }
   const activated = [...hit].sort();
-  if (activated.length > 0) await appendFile(join(root, ADMIN, 'triggers/Unincorp'), activated.map((t) => `${t} -\n`).join(''));
+  if (activated.length > 0)
+    await appendFile(join(root, ADMIN, 'triggers/Unincorp'), activated.map((t) => `${t} -\n`).join(''));
   return activated;
 }
 
@@ -126,9 +134,16 @@ export async function readStatOverrides(root: string): Promise<Map<string, StatO
   const overrides = new Map<string, StatOverride>();
   if (text.trim() === '') return overrides;
   const ids = async (file: string) =>
-    new Map((await readFile(join(root, 'etc', file), 'utf8').catch(() => '')).split('\n').map((l) => l.split(':')).filter((f) => f.length > 2).map((f) => [f[0]!, Number(f[2])] as const));
+    new Map(
+      (await readFile(join(root, 'etc', file), 'utf8').catch(() => ''))
+        .split('\n')
+        .map((l) => l.split(':'))
+        .filter((f) => f.length > 2)
+        .map((f) => [f[0]!, Number(f[2])] as const),
+    );
   const [users, groups] = await Promise.all([ids('passwd'), ids('group')]);
-  const id = (name: string, table: Map<string, number>) => (name.startsWith('#') ? Number(name.slice(1)) : table.get(name));
+  const id = (name: string, table: Map<string, number>) =>
+    name.startsWith('#') ? Number(name.slice(1)) : table.get(name);
   for (const line of text.split('\n')) {
     const [owner, group, mode, ...path] = line.trim().split(/\s+/);
     if (!owner || !group || !mode || path.length === 0) continue;

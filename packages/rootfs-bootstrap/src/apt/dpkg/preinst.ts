@@ -13,14 +13,20 @@ const STAGING = 'var/lib/dpkg/tmp.ci.distroforge';
  * all (a chroot per script costs more than most scripts); the first failure stops it and names the
  * package in the log. Returns the packages whose preinst ran.
  */
-export async function runPreinsts(root: string, chroot: ImageRootSession, packages: readonly UnpackedDebPackage[], dpkgVersion: string): Promise<string[]> {
+export async function runPreinsts(
+  root: string,
+  chroot: ImageRootSession,
+  packages: readonly UnpackedDebPackage[],
+  dpkgVersion: string,
+): Promise<string[]> {
   const withPreinst = packages.filter((p) => p.control.members.some((m) => m.name === 'preinst'));
   if (withPreinst.length === 0) return [];
   await rm(join(root, STAGING), { recursive: true, force: true });
   for (const [i, pkg] of withPreinst.entries()) {
     const dir = join(root, STAGING, String(i));
     await mkdir(dir, { recursive: true });
-    for (const member of pkg.control.members) await writeFile(join(dir, member.name), member.data, { mode: member.mode });
+    for (const member of pkg.control.members)
+      await writeFile(join(dir, member.name), member.data, { mode: member.mode });
   }
   const lines = [
     '#!/bin/sh',

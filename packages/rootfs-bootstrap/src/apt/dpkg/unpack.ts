@@ -3,7 +3,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { RootResolver } from '../../resolve-in-root.js';
 import { declaredConffiles, readDebControlArchive } from '../deb/control-archive.js';
-import { dpkgPackageName, readDiversions, readStatOverrides, registerUnpacked, type UnpackedDebPackage } from './database.js';
+import {
+  dpkgPackageName,
+  readDiversions,
+  readStatOverrides,
+  registerUnpacked,
+  type UnpackedDebPackage,
+} from './database.js';
 import type { PackageCandidate } from '../../package-candidate.js';
 import { unpackDeb, type UnpackOptions } from '../deb/unpack.js';
 
@@ -55,7 +61,12 @@ export async function unpackIntoDpkgDatabase(
       return placed === path ? undefined : placed;
     };
     const shipsMd5sums = control.members.some((m) => m.name === 'md5sums');
-    const { listed, md5sums, manifest } = await unpackDeb(file, root, { chown: false, redirect, keepExistingDirectories: options.keepExistingDirectories, md5: !shipsMd5sums });
+    const { listed, md5sums, manifest } = await unpackDeb(file, root, {
+      chown: false,
+      redirect,
+      keepExistingDirectories: options.keepExistingDirectories,
+      md5: !shipsMd5sums,
+    });
     // dpkg writes the digests itself for packages that ship none.
     if (!shipsMd5sums && md5sums.length > 0) {
       const data = Buffer.from(md5sums.map((m) => `${m.md5}  ${m.path.slice(1)}\n`).join(''));
@@ -64,7 +75,14 @@ export async function unpackIntoDpkgDatabase(
     const entry = { name: pkg.name, architecture: pkg.architecture, multiArch: pkg.multiArch };
     // Owners go where the member landed (a diverted file, a new conffile), not to its own path.
     const placed = manifest.map((m) => ({ ...m, path: redirect(m.path) ?? m.path }));
-    return { ...entry, dpkgName: dpkgPackageName(entry), control, entries: listed, listed: listed.map((l) => l.path), manifest: placed };
+    return {
+      ...entry,
+      dpkgName: dpkgPackageName(entry),
+      control,
+      entries: listed,
+      listed: listed.map((l) => l.path),
+      manifest: placed,
+    };
   };
   const unpacked: Unpacked[] = new Array(packages.length);
   let next = 0;
@@ -134,7 +152,12 @@ export function ownersToAssign(root: string, unpacked: readonly DpkgUnpackedPack
     const path = relative(root, resolver.resolve(entry.path));
     const previous = owners.get(path);
     const mode = entry.mode ?? previous?.mode;
-    owners.set(path, { path, uid: entry.uid ?? previous?.uid ?? 0, gid: entry.gid ?? previous?.gid ?? 0, ...(mode === undefined ? {} : { mode }) });
+    owners.set(path, {
+      path,
+      uid: entry.uid ?? previous?.uid ?? 0,
+      gid: entry.gid ?? previous?.gid ?? 0,
+      ...(mode === undefined ? {} : { mode }),
+    });
   }
   return [...owners.values()];
 }

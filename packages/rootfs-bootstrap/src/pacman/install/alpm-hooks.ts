@@ -36,7 +36,17 @@ export const IMAGE_HOOK_DIRS = ['usr/share/libalpm/hooks', 'etc/pacman.d/hooks']
  * /dev/null) is valid and never runs: it only masks hooks of its name in lower folders.
  */
 export function parseAlpmHook(text: string, name: string, file: string): AlpmHook {
-  const hook: AlpmHook = { name, file, triggers: [], when: undefined, description: undefined, depends: [], abortOnFail: false, needsTargets: false, exec: undefined };
+  const hook: AlpmHook = {
+    name,
+    file,
+    triggers: [],
+    when: undefined,
+    description: undefined,
+    depends: [],
+    abortOnFail: false,
+    needsTargets: false,
+    exec: undefined,
+  };
   let section: string | undefined;
   const fail = (line: number, message: string): never => {
     throw new PacmanHookSyntaxError(file, `line ${line}: ${message}`, { value: name });
@@ -61,7 +71,8 @@ export function parseAlpmHook(text: string, name: string, file: string): AlpmHoo
       if (key === 'Operation') {
         const op = needValue();
         if (op !== 'Install' && op !== 'Upgrade' && op !== 'Remove') fail(lineNo, `invalid value ${op}`);
-        if (!trigger.operations.includes(op as never)) trigger.operations.push(op as AlpmHookTrigger['operations'][number]);
+        if (!trigger.operations.includes(op as never))
+          trigger.operations.push(op as AlpmHookTrigger['operations'][number]);
       } else if (key === 'Type') {
         const type = needValue();
         if (type === 'Package') trigger.type = 'Package';
@@ -179,12 +190,18 @@ export interface HookTransactionPackage {
  * Whether a hook runs for a transaction that installs `packages` (a fresh root: every operation is
  * an Install), and its targets (sorted, unique) for `NeedsTargets`.
  */
-export function hookMatches(hook: AlpmHook, packages: readonly HookTransactionPackage[]): { triggered: boolean; targets: string[] } {
+export function hookMatches(
+  hook: AlpmHook,
+  packages: readonly HookTransactionPackage[],
+): { triggered: boolean; targets: string[] } {
   const targets: string[] = [];
   let triggered = false;
   for (const t of hook.triggers) {
     if (!t.operations.includes('Install')) continue;
-    const matched = t.type === 'Package' ? packages.filter((p) => matchPatterns(t.targets, p.name)).map((p) => p.name) : packages.flatMap((p) => p.files.filter((f) => matchPatterns(t.targets, f)));
+    const matched =
+      t.type === 'Package'
+        ? packages.filter((p) => matchPatterns(t.targets, p.name)).map((p) => p.name)
+        : packages.flatMap((p) => p.files.filter((f) => matchPatterns(t.targets, f)));
     if (matched.length > 0) {
       triggered = true;
       targets.push(...matched);
@@ -233,7 +250,11 @@ export async function loadAlpmHooks(root: string, extraDirs: readonly string[] =
 }
 
 /** The text of a hook file; undefined for a directory. A link to /dev/null is empty. */
-async function hookText(root: string, folder: { host: string; label: string; inRoot: boolean }, name: string): Promise<string | undefined> {
+async function hookText(
+  root: string,
+  folder: { host: string; label: string; inRoot: boolean },
+  name: string,
+): Promise<string | undefined> {
   const path = join(folder.host, name);
   if (!folder.inRoot) {
     const stats = await stat(path);

@@ -42,12 +42,14 @@ export async function writeLocalDatabaseEntry(root: string, entry: LocalDatabase
   const folder = join(root, PACMAN_LOCAL_DB, `${info.name}-${info.version}`);
   await mkdir(folder, { mode: 0o755 });
   await chmod(folder, 0o755);
-  const write = (name: string, data: string | Buffer) => writeFile(join(folder, name), data, { mode: 0o644 }).then(() => chmod(join(folder, name), 0o644));
+  const write = (name: string, data: string | Buffer) =>
+    writeFile(join(folder, name), data, { mode: 0o644 }).then(() => chmod(join(folder, name), 0o644));
   await write('desc', localDesc(entry));
   let files = '';
   if (entry.contents.files.length > 0) files += `%FILES%\n${entry.contents.files.join('\n')}\n\n`;
   const backups = info.backup.filter((path) => entry.backup.has(path));
-  if (backups.length > 0) files += `%BACKUP%\n${backups.map((path) => `${path}\t${entry.backup.get(path)}`).join('\n')}\n\n`;
+  if (backups.length > 0)
+    files += `%BACKUP%\n${backups.map((path) => `${path}\t${entry.backup.get(path)}`).join('\n')}\n\n`;
   await write('files', files);
   if (entry.contents.mtree) await write('mtree', entry.contents.mtree);
   if (entry.contents.install) await write('install', entry.contents.install);
@@ -79,7 +81,10 @@ export function localDesc(entry: LocalDatabaseEntry): string {
     ['CONFLICTS', deps(info.conflicts)],
     ['PROVIDES', deps(info.provides)],
   ];
-  return blocks.filter(([, values]) => values.length > 0).map(([key, values]) => `%${key}%\n${values.join('\n')}\n\n`).join('');
+  return blocks
+    .filter(([, values]) => values.length > 0)
+    .map(([key, values]) => `%${key}%\n${values.join('\n')}\n\n`)
+    .join('');
 }
 
 function optional(value: string | undefined): string[] {
@@ -87,5 +92,7 @@ function optional(value: string | undefined): string[] {
 }
 
 function deps(list: readonly PacmanDependency[]): string[] {
-  return list.map((d) => (d.description === undefined ? formatPacmanDependency(d) : `${formatPacmanDependency(d)}: ${d.description}`));
+  return list.map((d) =>
+    d.description === undefined ? formatPacmanDependency(d) : `${formatPacmanDependency(d)}: ${d.description}`,
+  );
 }

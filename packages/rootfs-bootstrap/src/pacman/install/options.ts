@@ -27,17 +27,21 @@ export type PacmanVerify = (request: PacmanVerifyRequest) => Promise<PacmanVerif
 
 /** A repository: a pacman `Server` (its `$repo` and `$arch` substituted) or a local folder of packages, with or without its `NAME.db`. */
 export const pacmanRepositorySchema = z.union([
-  z.object({
-    /** The repository's name (`core`): its database is `NAME.db`. */
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, 'not a repository name'),
-    /** `https://mirror/$repo/os/$arch` (or file://): the folder holding `NAME.db` and the packages. */
-    server: z.string().regex(/^(https?|file):\/\/./, 'expected an http(s):// or file:// URL'),
-  }).strict(),
-  z.object({
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, 'not a repository name'),
-    /** A local folder of `.pkg.tar.*` files; its `NAME.db` is read when present, else every package's `.PKGINFO`. */
-    folder: z.string().min(1),
-  }).strict(),
+  z
+    .object({
+      /** The repository's name (`core`): its database is `NAME.db`. */
+      name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, 'not a repository name'),
+      /** `https://mirror/$repo/os/$arch` (or file://): the folder holding `NAME.db` and the packages. */
+      server: z.string().regex(/^(https?|file):\/\/./, 'expected an http(s):// or file:// URL'),
+    })
+    .strict(),
+  z
+    .object({
+      name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, 'not a repository name'),
+      /** A local folder of `.pkg.tar.*` files; its `NAME.db` is read when present, else every package's `.PKGINFO`. */
+      folder: z.string().min(1),
+    })
+    .strict(),
 ]);
 
 export type PacmanRepository = z.input<typeof pacmanRepositorySchema>;

@@ -1,6 +1,31 @@
-import { compressorMagicBytes, decompress, DecompressError, isDistroforgeError, sniffCompressor, type ManifestEntry } from '@distroforge/core';
+import {
+  compressorMagicBytes,
+  decompress,
+  DecompressError,
+  isDistroforgeError,
+  sniffCompressor,
+  type ManifestEntry,
+} from '@distroforge/core';
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, readSync, statSync, symlinkSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  fchmodSync,
+  fchownSync,
+  futimesSync,
+  lchownSync,
+  linkSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeSync,
+  chmodSync,
+} from 'node:fs';
 import { Readable } from 'node:stream';
 import type { ReadEntry } from 'tar';
 import { debMemberType } from '../../apt/deb/member-type.js';
@@ -63,35 +88,51 @@ export interface ReadPacmanPackageOptions {
  * damaged one is refused here (`PacmanPackageFormatError`), as pacman loads each package fully
  * before its transaction starts. Compression is sniffed (zstd, xz, gzip, bzip2 or none).
  */
-export async function readPacmanPackage(file: string, options: ReadPacmanPackageOptions = {}): Promise<PacmanPackageContents> {
+export async function readPacmanPackage(
+  file: string,
+  options: ReadPacmanPackageOptions = {},
+): Promise<PacmanPackageContents> {
   let pkginfo: string | undefined;
   let mtree: Buffer | undefined;
   let install: Buffer | undefined;
   let changelog: Buffer | undefined;
   const files = new Set<string>();
-  await readPackageTar(file, (entry, stop) => {
-    const name = memberName(file, entry);
-    if (name.startsWith('.')) {
-      const chunks: Buffer[] = [];
-      entry.on('data', (chunk: Buffer) => chunks.push(chunk));
-      entry.on('end', () => {
-        const data = Buffer.concat(chunks);
-        if (name === '.PKGINFO') pkginfo = data.toString('utf8');
-        else if (name === '.MTREE') mtree = data;
-        else if (name === '.INSTALL') install = data;
-        else if (name === '.CHANGELOG') changelog = data;
-      });
-      entry.on('error', stop);
-      return;
-    }
-    entry.resume();
-    const type = debMemberType(entry.type);
-    if (type === undefined) return;
-    files.add(type === 'dir' ? `${name}/` : name);
-  }, options.decompressed);
-  if (pkginfo === undefined) throw new PacmanPackageFormatError(`${file} has no .PKGINFO: not a pacman package`, { path: file });
+  await readPackageTar(
+    file,
+    (entry, stop) => {
+      const name = memberName(file, entry);
+      if (name.startsWith('.')) {
+        const chunks: Buffer[] = [];
+        entry.on('data', (chunk: Buffer) => chunks.push(chunk));
+        entry.on('end', () => {
+          const data = Buffer.concat(chunks);
+          if (name === '.PKGINFO') pkginfo = data.toString('utf8');
+          else if (name === '.MTREE') mtree = data;
+          else if (name === '.INSTALL') install = data;
+          else if (name === '.CHANGELOG') changelog = data;
+        });
+        entry.on('error', stop);
+        return;
+      }
+      entry.resume();
+      const type = debMemberType(entry.type);
+      if (type === undefined) return;
+      files.add(type === 'dir' ? `${name}/` : name);
+    },
+    options.decompressed,
+  );
+  if (pkginfo === undefined)
+    throw new PacmanPackageFormatError(`${file} has no .PKGINFO: not a pacman package`, { path: file });
   const info = parsePkgInfo(pkginfo, file);
-  return { file, info, mtree, install, changelog, files: [...files].sort(compareBytes), ...(options.decompressed ? { decompressed: options.decompressed } : {}) };
+  return {
+    file,
+    info,
+    mtree,
+    install,
+    changelog,
+    files: [...files].sort(compareBytes),
+    ...(options.decompressed ? { decompressed: options.decompressed } : {}),
+  };
 }
 
 /**
@@ -102,7 +143,11 @@ export async function readPacmanPackage(file: string, options: ReadPacmanPackage
  * inside the root through existing symlinks (core's resolveInRoot), so nothing lands outside it;
  * device nodes and fifos go to the manifest only.
  */
-export async function unpackPacmanPackage(file: string, root: string, options: UnpackPacmanOptions): Promise<PacmanUnpackResult> {
+export async function unpackPacmanPackage(
+  file: string,
+  root: string,
+  options: UnpackPacmanOptions,
+): Promise<PacmanUnpackResult> {
   const resolver = new RootResolver(root);
   const manifest: ManifestEntry[] = [];
   const paths: string[] = [];
@@ -114,125 +159,147 @@ export async function unpackPacmanPackage(file: string, root: string, options: U
   const record = (path: string, type: 'file' | 'dir' | 'symlink', entry: ReadEntry, mode: number): void => {
     const { uid, gid } = owned(entry);
     paths.push(path);
-    if (uid !== 0 || gid !== 0 || (type !== 'symlink' && (mode & 0o7000) !== 0)) manifest.push(type === 'symlink' ? { path, uid, gid } : { path, uid, gid, mode });
+    if (uid !== 0 || gid !== 0 || (type !== 'symlink' && (mode & 0o7000) !== 0))
+      manifest.push(type === 'symlink' ? { path, uid, gid } : { path, uid, gid, mode });
   };
   const removeExisting = (host: string, name: string): void => {
     const existing = lstatSync(host, { throwIfNoEntry: false });
     if (!existing) return;
-    if (existing.isDirectory()) throw new PacmanPackageFormatError(`${file}: ${name} would replace a directory with a non-directory`, { path: file, value: name, hint: 'two packages disagree on what this path is; install only one of them' });
+    if (existing.isDirectory())
+      throw new PacmanPackageFormatError(`${file}: ${name} would replace a directory with a non-directory`, {
+        path: file,
+        value: name,
+        hint: 'two packages disagree on what this path is; install only one of them',
+      });
     unlinkSync(host);
     if (existing.isSymbolicLink()) resolver.invalidate();
   };
 
-  await readPackageTar(file, (entry, stop) => {
-    const name = memberName(file, entry);
-    if (name.startsWith('.')) {
-      entry.resume();
-      return;
-    }
-    const inRoot = `/${name}`;
-    let host: string | undefined;
-    try {
-      host = resolver.resolve(inRoot);
-      const mode = (entry.mode ?? 0o644) & 0o7777;
-      switch (entry.type) {
-        case 'File':
-        case 'OldFile':
-        case 'ContiguousFile': {
-          removeExisting(host, name);
-          const fd = openSync(host, 'wx', 0o600); // O_EXCL: never through a link at the last component
-          const hash = wanted.has(name) ? createHash('md5') : undefined;
-          let failed = false;
-          const fail = (error: unknown) => {
-            if (failed) return;
-            failed = true;
-            try {
-              closeSync(fd);
-            } catch {
-              // already closed
+  await readPackageTar(
+    file,
+    (entry, stop) => {
+      const name = memberName(file, entry);
+      if (name.startsWith('.')) {
+        entry.resume();
+        return;
+      }
+      const inRoot = `/${name}`;
+      let host: string | undefined;
+      try {
+        host = resolver.resolve(inRoot);
+        const mode = (entry.mode ?? 0o644) & 0o7777;
+        switch (entry.type) {
+          case 'File':
+          case 'OldFile':
+          case 'ContiguousFile': {
+            removeExisting(host, name);
+            const fd = openSync(host, 'wx', 0o600); // O_EXCL: never through a link at the last component
+            const hash = wanted.has(name) ? createHash('md5') : undefined;
+            let failed = false;
+            const fail = (error: unknown) => {
+              if (failed) return;
+              failed = true;
+              try {
+                closeSync(fd);
+              } catch {
+                // already closed
+              }
+              stop(writeError(file, name, host, error));
+            };
+            entry.on('data', (chunk: Buffer) => {
+              if (failed) return;
+              hash?.update(chunk);
+              try {
+                for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
+              } catch (error) {
+                fail(error);
+              }
+            });
+            entry.on('end', () => {
+              if (failed) return;
+              try {
+                const { uid, gid } = owned(entry);
+                if (options.chown && (uid !== 0 || gid !== 0)) fchownSync(fd, uid, gid);
+                fchmodSync(fd, mode);
+                if (entry.mtime) futimesSync(fd, entry.mtime, entry.mtime);
+                closeSync(fd);
+                if (hash) backup.set(name, hash.digest('hex'));
+                record(inRoot, 'file', entry, mode);
+              } catch (error) {
+                fail(error);
+              }
+            });
+            return;
+          }
+          case 'Directory': {
+            entry.resume();
+            const existing = lstatSync(host, { throwIfNoEntry: false });
+            if (existing?.isDirectory() && options.adoptDirectories?.delete(inRoot)) {
+              dirModes.push({ host, mode, mtime: entry.mtime });
+              record(inRoot, 'dir', entry, mode);
+              return;
             }
-            stop(writeError(file, name, host, error));
-          };
-          entry.on('data', (chunk: Buffer) => {
-            if (failed) return;
-            hash?.update(chunk);
-            try {
-              for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
-            } catch (error) {
-              fail(error);
-            }
-          });
-          entry.on('end', () => {
-            if (failed) return;
-            try {
-              const { uid, gid } = owned(entry);
-              if (options.chown && (uid !== 0 || gid !== 0)) fchownSync(fd, uid, gid);
-              fchmodSync(fd, mode);
-              if (entry.mtime) futimesSync(fd, entry.mtime, entry.mtime);
-              closeSync(fd);
-              if (hash) backup.set(name, hash.digest('hex'));
-              record(inRoot, 'file', entry, mode);
-            } catch (error) {
-              fail(error);
-            }
-          });
-          return;
-        }
-        case 'Directory': {
-          entry.resume();
-          const existing = lstatSync(host, { throwIfNoEntry: false });
-          if (existing?.isDirectory() && options.adoptDirectories?.delete(inRoot)) {
+            if (existing?.isDirectory()) return;
+            if (
+              existing?.isSymbolicLink() &&
+              statSync(resolver.resolveDirectory(inRoot), { throwIfNoEntry: false })?.isDirectory()
+            )
+              return;
+            if (existing) removeExisting(host, name);
+            mkdirSync(host);
+            const { uid, gid } = owned(entry);
+            if (options.chown && (uid !== 0 || gid !== 0)) lchownSync(host, uid, gid);
             dirModes.push({ host, mode, mtime: entry.mtime });
             record(inRoot, 'dir', entry, mode);
             return;
           }
-          if (existing?.isDirectory()) return;
-          if (existing?.isSymbolicLink() && statSync(resolver.resolveDirectory(inRoot), { throwIfNoEntry: false })?.isDirectory()) return;
-          if (existing) removeExisting(host, name);
-          mkdirSync(host);
-          const { uid, gid } = owned(entry);
-          if (options.chown && (uid !== 0 || gid !== 0)) lchownSync(host, uid, gid);
-          dirModes.push({ host, mode, mtime: entry.mtime });
-          record(inRoot, 'dir', entry, mode);
-          return;
+          case 'SymbolicLink': {
+            entry.resume();
+            if (!entry.linkpath)
+              throw new PacmanPackageFormatError(`${file}: symlink ${name} without a target`, {
+                path: file,
+                value: name,
+              });
+            removeExisting(host, name);
+            symlinkSync(entry.linkpath, host);
+            resolver.invalidate();
+            const { uid, gid } = owned(entry);
+            if (options.chown && (uid !== 0 || gid !== 0)) lchownSync(host, uid, gid);
+            if (entry.mtime) lutimesSync(host, entry.mtime, entry.mtime);
+            record(inRoot, 'symlink', entry, mode);
+            return;
+          }
+          case 'Link': {
+            entry.resume();
+            if (!entry.linkpath)
+              throw new PacmanPackageFormatError(`${file}: hard link ${name} without a target`, {
+                path: file,
+                value: name,
+              });
+            const target = resolver.resolve(`/${checkedName(file, entry.linkpath)}`);
+            removeExisting(host, name);
+            linkSync(target, host);
+            record(inRoot, 'file', entry, mode);
+            return;
+          }
+          case 'CharacterDevice':
+          case 'BlockDevice':
+          case 'FIFO': {
+            entry.resume();
+            const type = entry.type === 'FIFO' ? 'fifo' : entry.type === 'CharacterDevice' ? 'char' : 'block';
+            const device = type === 'fifo' ? {} : { major: entry.header.devmaj ?? 0, minor: entry.header.devmin ?? 0 };
+            manifest.push({ path: inRoot, type, ...owned(entry), mode, ...device });
+            return;
+          }
+          default:
+            entry.resume();
         }
-        case 'SymbolicLink': {
-          entry.resume();
-          if (!entry.linkpath) throw new PacmanPackageFormatError(`${file}: symlink ${name} without a target`, { path: file, value: name });
-          removeExisting(host, name);
-          symlinkSync(entry.linkpath, host);
-          resolver.invalidate();
-          const { uid, gid } = owned(entry);
-          if (options.chown && (uid !== 0 || gid !== 0)) lchownSync(host, uid, gid);
-          if (entry.mtime) lutimesSync(host, entry.mtime, entry.mtime);
-          record(inRoot, 'symlink', entry, mode);
-          return;
-        }
-        case 'Link': {
-          entry.resume();
-          if (!entry.linkpath) throw new PacmanPackageFormatError(`${file}: hard link ${name} without a target`, { path: file, value: name });
-          const target = resolver.resolve(`/${checkedName(file, entry.linkpath)}`);
-          removeExisting(host, name);
-          linkSync(target, host);
-          record(inRoot, 'file', entry, mode);
-          return;
-        }
-        case 'CharacterDevice':
-        case 'BlockDevice':
-        case 'FIFO': {
-          entry.resume();
-          const type = entry.type === 'FIFO' ? 'fifo' : entry.type === 'CharacterDevice' ? 'char' : 'block';
-          const device = type === 'fifo' ? {} : { major: entry.header.devmaj ?? 0, minor: entry.header.devmin ?? 0 };
-          manifest.push({ path: inRoot, type, ...owned(entry), mode, ...device });
-          return;
-        }
-        default:
-          entry.resume();
+      } catch (error) {
+        throw writeError(file, name, host, error);
       }
-    } catch (error) {
-      throw writeError(file, name, host, error);
-    }
-  }, options.decompressed);
+    },
+    options.decompressed,
+  );
   // Directory modes last: a read-only directory must receive its files first.
   for (const { host, mode, mtime } of dirModes.reverse()) {
     try {
@@ -254,7 +321,8 @@ function checkedName(file: string, raw: string): string {
   if (raw.startsWith('/') || raw.includes('\0')) throw new PacmanUnsafePathError(file, raw);
   const parts = raw.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) throw new PacmanUnsafePathError(file, raw);
-  if (parts.length === 0) throw new PacmanPackageFormatError(`${file}: a member named ${JSON.stringify(raw)}`, { path: file, value: raw });
+  if (parts.length === 0)
+    throw new PacmanPackageFormatError(`${file}: a member named ${JSON.stringify(raw)}`, { path: file, value: raw });
   return parts.join('/');
 }
 
@@ -263,28 +331,47 @@ function writeError(file: string, name: string, host: string | undefined, error:
   if (error instanceof UnsafePathError) return new PacmanUnsafePathError(file, name, { cause: error });
   if (error instanceof BootstrapError) return error;
   if ((error as NodeJS.ErrnoException).syscall) return new UnpackWriteError(name, host, error as NodeJS.ErrnoException);
-  return new PacmanPackageFormatError(`${file}: member ${name}: ${(error as Error).message}`, { path: file, value: name, cause: error });
+  return new PacmanPackageFormatError(`${file}: member ${name}: ${(error as Error).message}`, {
+    path: file,
+    value: name,
+    cause: error,
+  });
 }
 
 /** Streams a package's tar members, decompressed by what its first bytes say; malformed input is a PacmanPackageFormatError. */
-async function readPackageTar(file: string, onEntry: (entry: ReadEntry, stop: StopTarball) => void, decompressed?: string): Promise<void> {
+async function readPackageTar(
+  file: string,
+  onEntry: (entry: ReadEntry, stop: StopTarball) => void,
+  decompressed?: string,
+): Promise<void> {
   const source = decompressed ?? file;
   const head = Buffer.alloc(compressorMagicBytes);
   let fd: number;
   try {
     fd = openSync(source, 'r');
   } catch (error) {
-    throw new PacmanPackageFormatError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { path: file, cause: error });
+    throw new PacmanPackageFormatError(
+      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      { path: file, cause: error },
+    );
   }
   const read = readSync(fd, head, 0, head.length, 0);
   closeSync(fd);
   const compression = sniffCompressor(head.subarray(0, read)) ?? 'none';
-  const stream = Readable.from(decompress(createReadStream(source), compression, { origin: file }), { objectMode: false });
+  const stream = Readable.from(decompress(createReadStream(source), compression, { origin: file }), {
+    objectMode: false,
+  });
   try {
     await parseDebTar(file, 'package archive', stream, onEntry);
   } catch (error) {
-    if (error instanceof DecompressError) throw new PacmanPackageFormatError(`${file} does not decompress as ${compression}`, { path: file, value: compression, cause: error });
-    if (error instanceof DebFormatError) throw new PacmanPackageFormatError(error.message.replace(/^/, ''), { path: file, cause: error });
+    if (error instanceof DecompressError)
+      throw new PacmanPackageFormatError(`${file} does not decompress as ${compression}`, {
+        path: file,
+        value: compression,
+        cause: error,
+      });
+    if (error instanceof DebFormatError)
+      throw new PacmanPackageFormatError(error.message.replace(/^/, ''), { path: file, cause: error });
     if (error instanceof BootstrapError || isDistroforgeError(error)) throw error;
     throw new PacmanPackageFormatError(`${file}: ${(error as Error).message}`, { path: file, cause: error });
   } finally {

@@ -34,7 +34,11 @@ export function parsePkgInfo(text: string, origin: string): PacmanPkgInfo {
     const line = raw.replace(/\r$/, '');
     if (line.trim() === '' || line.startsWith('#')) continue;
     const match = /^\s*([^=\s]+)\s*=\s?(.*)$/.exec(line);
-    if (!match) throw new PacmanPackageFormatError(`${origin}: .PKGINFO line ${JSON.stringify(line.slice(0, 80))} is not key = value`, { path: origin, value: line.slice(0, 200) });
+    if (!match)
+      throw new PacmanPackageFormatError(
+        `${origin}: .PKGINFO line ${JSON.stringify(line.slice(0, 80))} is not key = value`,
+        { path: origin, value: line.slice(0, 200) },
+      );
     const list = values.get(match[1]!) ?? [];
     list.push(match[2]!.trimEnd());
     values.set(match[1]!, list);
@@ -43,7 +47,11 @@ export function parsePkgInfo(text: string, origin: string): PacmanPkgInfo {
   const number = (key: string): number | undefined => {
     const value = single(key);
     if (value === undefined) return undefined;
-    if (!/^\d{1,15}$/.test(value)) throw new PacmanPackageFormatError(`${origin}: .PKGINFO ${key} is not a number: ${JSON.stringify(value.slice(0, 40))}`, { path: origin, value: value.slice(0, 200) });
+    if (!/^\d{1,15}$/.test(value))
+      throw new PacmanPackageFormatError(
+        `${origin}: .PKGINFO ${key} is not a number: ${JSON.stringify(value.slice(0, 40))}`,
+        { path: origin, value: value.slice(0, 200) },
+      );
     return Number(value);
   };
   const list = (key: string): string[] => values.get(key) ?? [];
@@ -51,7 +59,11 @@ export function parsePkgInfo(text: string, origin: string): PacmanPkgInfo {
   const name = single('pkgname');
   const version = single('pkgver');
   if (!name) throw new PacmanPackageFormatError(`${origin}: .PKGINFO names no package (pkgname)`, { path: origin });
-  if (!version || !version.includes('-')) throw new PacmanPackageFormatError(`${origin}: .PKGINFO has no pkgver of the form [epoch:]version-release`, { path: origin, value: version });
+  if (!version || !version.includes('-'))
+    throw new PacmanPackageFormatError(`${origin}: .PKGINFO has no pkgver of the form [epoch:]version-release`, {
+      path: origin,
+      value: version,
+    });
   return {
     name,
     version,

@@ -1,10 +1,24 @@
-import { assignOwners, resolveInRoot, ToolFailedError, withImageRoot, type ImageRootSession, type ManifestEntry, type TreeOwner, type UserNamespace } from '@distroforge/core';
+import {
+  assignOwners,
+  resolveInRoot,
+  ToolFailedError,
+  withImageRoot,
+  type ImageRootSession,
+  type ManifestEntry,
+  type TreeOwner,
+  type UserNamespace,
+} from '@distroforge/core';
 import { access, chmod, constants, mkdir, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BootstrapProgress } from '../../options.js';
 import { PacmanHookError, PacmanScriptletError } from '../errors.js';
 import { hookUnmetDepends, hookMatches, loadAlpmHooks, type AlpmHook } from './alpm-hooks.js';
-import { createLocalDatabase, writeLocalDatabaseEntry, type PacmanInstallReason, type PacmanValidation } from './local-database.js';
+import {
+  createLocalDatabase,
+  writeLocalDatabaseEntry,
+  type PacmanInstallReason,
+  type PacmanValidation,
+} from './local-database.js';
 import { unpackPacmanPackage, type PacmanPackageContents } from './package-archive.js';
 
 /** One package of a transaction, read already (`readPacmanPackage`), in installation order. */
@@ -33,8 +47,19 @@ export interface PacmanTransactionOptions {
 
 /** What ran, in order. */
 export interface PacmanTransactionReport {
-  scriptlets: { package: string; function: 'pre_install' | 'post_install'; status: 'ran' | 'failed' | 'skipped'; reason?: string }[];
-  hooks: { name: string; when: 'PreTransaction' | 'PostTransaction'; status: 'ran' | 'failed'; targets: string[]; reason?: string }[];
+  scriptlets: {
+    package: string;
+    function: 'pre_install' | 'post_install';
+    status: 'ran' | 'failed' | 'skipped';
+    reason?: string;
+  }[];
+  hooks: {
+    name: string;
+    when: 'PreTransaction' | 'PostTransaction';
+    status: 'ran' | 'failed';
+    targets: string[];
+    reason?: string;
+  }[];
   /** Owners and special modes from the archives, and their device nodes and fifos; later packages win a path. */
   manifest: ManifestEntry[];
 }
@@ -51,7 +76,11 @@ const MOUNT_POINTS = ['proc', 'sys', 'dev', 'tmp'] as const;
  * root or not; before each runs, the files unpacked since get their archive owners there
  * (`assignOwners`). The caller reads the owners back (`scanTree` with the namespace).
  */
-export async function installPacmanTransaction(root: string, packages: readonly PacmanTransactionPackage[], options: PacmanTransactionOptions): Promise<PacmanTransactionReport> {
+export async function installPacmanTransaction(
+  root: string,
+  packages: readonly PacmanTransactionPackage[],
+  options: PacmanTransactionOptions,
+): Promise<PacmanTransactionReport> {
   const report: PacmanTransactionReport = { scriptlets: [], hooks: [], manifest: [] };
   // The mount points withImageRoot makes are not the packages': the first to ship one sets its mode.
   const present = new Set(await readdir(root).catch(() => [] as string[]));
@@ -71,15 +100,31 @@ export async function installPacmanTransaction(root: string, packages: readonly 
       options.signal?.throwIfAborted();
       const { info } = pkg.contents;
       if (session) await runScriptlet(root, pkg.contents, 'pre_install', session, options, report, flushOwners, adopt);
-      const unpacked = await unpackPacmanPackage(pkg.contents.file, root, { chown: false, backup: info.backup, adoptDirectories: adopt, ...(pkg.contents.decompressed ? { decompressed: pkg.contents.decompressed } : {}) });
+      const unpacked = await unpackPacmanPackage(pkg.contents.file, root, {
+        chown: false,
+        backup: info.backup,
+        adoptDirectories: adopt,
+        ...(pkg.contents.decompressed ? { decompressed: pkg.contents.decompressed } : {}),
+      });
       for (const path of unpacked.paths) pending.delete(path.slice(1));
       for (const entry of unpacked.manifest) {
         report.manifest.push(entry);
         if (entry.type === undefined || entry.type === 'file' || entry.type === 'dir' || entry.type === 'symlink') {
-          pending.set(entry.path.slice(1), { path: entry.path.slice(1), uid: entry.uid ?? 0, gid: entry.gid ?? 0, ...(entry.mode === undefined ? {} : { mode: entry.mode }) });
+          pending.set(entry.path.slice(1), {
+            path: entry.path.slice(1),
+            uid: entry.uid ?? 0,
+            gid: entry.gid ?? 0,
+            ...(entry.mode === undefined ? {} : { mode: entry.mode }),
+          });
         }
       }
-      await writeLocalDatabaseEntry(root, { contents: pkg.contents, reason: pkg.reason, installDate: options.installDate, validation: pkg.validation, backup: unpacked.backup });
+      await writeLocalDatabaseEntry(root, {
+        contents: pkg.contents,
+        reason: pkg.reason,
+        installDate: options.installDate,
+        validation: pkg.validation,
+        backup: unpacked.backup,
+      });
       options.onProgress?.({ phase: 'unpack', name: info.name, done: ++done, total: packages.length });
       if (session) await runScriptlet(root, pkg.contents, 'post_install', session, options, report, flushOwners, adopt);
     }
@@ -91,7 +136,16 @@ export async function installPacmanTransaction(root: string, packages: readonly 
   };
 
   if (options.namespace) {
-    await withImageRoot(root, { env: options.env, logFile: options.logFile, namespace: options.namespace, ...(options.signal ? { signal: options.signal } : {}) }, transaction);
+    await withImageRoot(
+      root,
+      {
+        env: options.env,
+        logFile: options.logFile,
+        namespace: options.namespace,
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+      transaction,
+    );
     // Mount points no package shipped (and no scriptlet made, as pacman makes /tmp) go again.
     for (const path of adopt) await rmdir(join(root, path)).catch(() => undefined);
   } else {
@@ -126,12 +180,20 @@ async function runScriptlet(
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, '.INSTALL'), contents.install, { mode: 0o644 });
   try {
-    await session.run(['/bin/sh', '-c', `. /${SCRIPT_DIR}/.INSTALL; ${fn} ${contents.info.version}`], { timeoutMs: 10 * 60_000 });
+    await session.run(['/bin/sh', '-c', `. /${SCRIPT_DIR}/.INSTALL; ${fn} ${contents.info.version}`], {
+      timeoutMs: 10 * 60_000,
+    });
     report.scriptlets.push({ package: name, function: fn, status: 'ran' });
   } catch (error) {
     if (!(error instanceof ToolFailedError)) throw error;
-    if (options.strictScripts) throw new PacmanScriptletError(name, fn, error.logTail, { path: options.logFile, cause: error });
-    report.scriptlets.push({ package: name, function: fn, status: 'failed', reason: error.message.split('\n')[0] ?? '' });
+    if (options.strictScripts)
+      throw new PacmanScriptletError(name, fn, error.logTail, { path: options.logFile, cause: error });
+    report.scriptlets.push({
+      package: name,
+      function: fn,
+      status: 'failed',
+      reason: error.message.split('\n')[0] ?? '',
+    });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -168,11 +230,18 @@ async function runHooks(
     }
     await flushOwners();
     try {
-      await session.run(execOf(hook), { timeoutMs: 30 * 60_000, ...(hook.needsTargets ? { input: targets.map((t) => `${t}\n`).join('') } : {}) });
+      await session.run(execOf(hook), {
+        timeoutMs: 30 * 60_000,
+        ...(hook.needsTargets ? { input: targets.map((t) => `${t}\n`).join('') } : {}),
+      });
       report.hooks.push({ name: hook.name, when, status: 'ran', targets: hook.needsTargets ? targets : [] });
     } catch (error) {
       if (!(error instanceof ToolFailedError)) throw error;
-      failed(`${hook.exec!.join(' ')} failed${error.exitCode === undefined ? '' : ` with exit code ${error.exitCode}`}`, error.logTail, error);
+      failed(
+        `${hook.exec!.join(' ')} failed${error.exitCode === undefined ? '' : ` with exit code ${error.exitCode}`}`,
+        error.logTail,
+        error,
+      );
     }
   }
 }
