@@ -36,7 +36,7 @@ import {
 } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BOOT_MODULES } from '../testing/boot-modules.mjs';
+import { BOOT_MODULES, bootModuleFiles } from '../testing/boot-modules.mjs';
 import { withDirectoryLock } from '../testing/directory-lock.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -389,42 +389,8 @@ async function bootFiles(pkg, inputs, work) {
 
 /** The module files (relative to lib/modules/$VER) of BOOT_MODULES' closure, and the builtin lists depmod reads. */
 async function kernelModuleFiles(modules) {
-  const deps = new Map();
-  for (const line of (await readFile(join(modules, 'modules.dep'), 'utf8')).split('\n')) {
-    const [file, rest = ''] = line.split(':');
-    if (file) deps.set(moduleName(file), { file, deps: rest.trim().split(/\s+/).filter(Boolean) });
-  }
-  const aliases = new Map();
-  for (const line of (await readFile(join(modules, 'modules.alias'), 'utf8')).split('\n')) {
-    const [word, alias, name] = line.split(' ');
-    if (word === 'alias' && name && !aliases.has(alias)) aliases.set(alias.replace(/-/g, '_'), name);
-  }
-  const softdeps = new Map();
-  for (const line of (await readFile(join(modules, 'modules.softdep'), 'utf8')).split('\n')) {
-    const [word, name, ...rest] = line.trim().split(/\s+/);
-    if (word === 'softdep' && name)
-      softdeps.set(
-        moduleName(name),
-        rest.filter((w) => w !== 'pre:' && w !== 'post:'),
-      );
-  }
-  const wanted = new Set();
-  const visit = (name) => {
-    const key = moduleName(name);
-    const entry = deps.get(key) ?? deps.get(moduleName(aliases.get(key) ?? ''));
-    if (!entry || wanted.has(entry.file)) return;
-    wanted.add(entry.file);
-    for (const d of entry.deps) visit(d);
-    for (const d of softdeps.get(moduleName(entry.file)) ?? []) visit(d);
-  };
-  for (const name of BOOT_MODULES) visit(name);
-  return [...wanted, 'modules.builtin', 'modules.builtin.modinfo', 'modules.order'].sort();
+  return [...(await bootModuleFiles(modules)), 'modules.builtin', 'modules.builtin.modinfo', 'modules.order'].sort();
 }
-
-const moduleName = (file) =>
-  basename(file)
-    .replace(/\.ko(\.[gx]z|\.zst)?$/, '')
-    .replace(/-/g, '_');
 
 /** Debian's busybox-static .deb: from the apt cache (or the rpm test repository's download), else downloaded once into .cache/pacman-test-repo/debs. */
 async function findBusyboxDeb() {

@@ -16,13 +16,13 @@ import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withDirectoryLock } from '../testing/directory-lock.mjs';
 import { EL_SYSTEM_PACKAGES } from './el-system-packages.mjs';
 import { bootChainKey, bootChainPackages } from './boot-chain.mjs';
 
-import { BOOT_MODULES } from '../testing/boot-modules.mjs';
+import { BOOT_MODULES, bootModuleFiles } from '../testing/boot-modules.mjs';
 
 export { BOOT_MODULES };
 
@@ -145,37 +145,9 @@ async function unpackBusybox(deb, dir) {
 /** Copies vmlinuz, config and the closure of BOOT_MODULES, then lets depmod write matching index files. */
 async function stageKernel(kernelDir, version, stage) {
   const modules = join(kernelDir, 'lib/modules', version);
-  const deps = new Map();
-  for (const line of (await readFile(join(modules, 'modules.dep'), 'utf8')).split('\n')) {
-    const [file, rest = ''] = line.split(':');
-    if (file) deps.set(moduleName(file), { file, deps: rest.trim().split(/\s+/).filter(Boolean) });
-  }
-  const aliases = new Map();
-  for (const line of (await readFile(join(modules, 'modules.alias'), 'utf8')).split('\n')) {
-    const [word, alias, name] = line.split(' ');
-    if (word === 'alias' && name && !aliases.has(alias)) aliases.set(alias.replace(/-/g, '_'), name);
-  }
-  const softdeps = new Map();
-  for (const line of (await readFile(join(modules, 'modules.softdep'), 'utf8')).split('\n')) {
-    const [word, name, ...rest] = line.trim().split(/\s+/);
-    if (word === 'softdep' && name)
-      softdeps.set(
-        moduleName(name),
-        rest.filter((w) => w !== 'pre:' && w !== 'post:'),
-      );
-  }
-  const wanted = new Set();
-  const visit = (name) => {
-    const key = moduleName(name);
-    const entry = deps.get(key) ?? deps.get(moduleName(aliases.get(key) ?? ''));
-    if (!entry || wanted.has(entry.file)) return;
-    wanted.add(entry.file);
-    for (const d of entry.deps) visit(moduleName(d));
-    for (const d of softdeps.get(moduleName(entry.file)) ?? []) visit(d);
-  };
-  for (const name of BOOT_MODULES) visit(name);
+  const wanted = await bootModuleFiles(modules);
   const target = join(stage, 'lib/modules', version);
-  for (const file of [...wanted].sort()) {
+  for (const file of wanted) {
     await mkdir(dirname(join(target, file)), { recursive: true });
     await cp(join(modules, file), join(target, file));
   }
@@ -191,11 +163,6 @@ async function stageKernel(kernelDir, version, stage) {
 }
 
 const run = promisify(execFile);
-
-const moduleName = (file) =>
-  basename(file)
-    .replace(/\.ko(\.[gx]z|\.zst)?$/, '')
-    .replace(/-/g, '_');
 
 async function rpmbuild(work, repo, id, spec, target) {
   const top = join(work, `top-${id}`);
