@@ -262,19 +262,7 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
     ...(values.initramfs ? { initramfs: true } : {}),
     ...(values.log ? { logFile: values.log } : {}),
   };
-  // Ctrl-C must not kill Node before the chroot's mounts are undone: abort instead, let the
-  // running dpkg fail, and let the finally blocks unmount and clean up.
-  const controller = new AbortController();
-  const abort = () => controller.abort();
-  process.once('SIGINT', abort);
-  process.once('SIGTERM', abort);
-  let result;
-  try {
-    result = await bootstrapRootfs({ ...options, signal: controller.signal });
-  } finally {
-    process.off('SIGINT', abort);
-    process.off('SIGTERM', abort);
-  }
+  const result = await untilInterrupted((signal) => bootstrapRootfs({ ...options, signal }));
   if (values.manifest) await writeManifest(values.manifest, result.manifest);
   if (values.json) out(`${JSON.stringify({ event: 'result', ...result, manifest: values.manifest ?? null })}\n`);
   else {
@@ -336,25 +324,17 @@ async function runRpm(values: ParsedValues, positionals: string[], out: (s: stri
     throw new BootstrapOptionsError('exactly one TARGET directory is needed', { hint: usage });
   const lua = oneOf('lua-scriptlets', values['lua-scriptlets'], ['skip', 'fail'] as const);
   const rpmdb = oneOf('rpmdb', values.rpmdb, ['auto', 'host-rpm', 'image-rpm', 'none'] as const);
-  const controller = new AbortController();
-  const abort = () => controller.abort();
-  process.once('SIGINT', abort);
-  process.once('SIGTERM', abort);
-  let result;
-  try {
-    result = await bootstrapRpmRootfs({
+  const result = await untilInterrupted((signal) =>
+    bootstrapRpmRootfs({
       ...common,
       target: positionals[0] ?? '',
       ...(values.scriptlets ? { scriptlets: true } : {}),
       ...(lua ? { luaScriptlets: lua } : {}),
       ...(rpmdb ? { rpmdb } : {}),
       ...(values.log ? { logFile: values.log } : {}),
-      signal: controller.signal,
-    });
-  } finally {
-    process.off('SIGINT', abort);
-    process.off('SIGTERM', abort);
-  }
+      signal,
+    }),
+  );
   if (values.manifest) await writeManifest(values.manifest, result.manifest);
   if (values.json) out(`${JSON.stringify({ event: 'result', ...result, manifest: values.manifest ?? null })}\n`);
   else {
@@ -441,24 +421,16 @@ async function runPacman(values: ParsedValues, positionals: string[], out: (s: s
       ? undefined
       : pacmanSignatureVerifier(await loadPacmanKeyring(values.keyring ?? '/usr/share/keyrings'), { level });
   const started = performance.now();
-  const controller = new AbortController();
-  const abort = () => controller.abort();
-  process.once('SIGINT', abort);
-  process.once('SIGTERM', abort);
-  let result;
-  try {
-    result = await bootstrapPacman({
+  const result = await untilInterrupted((signal) =>
+    bootstrapPacman({
       ...resolveOptions,
       target: positionals[0] ?? '',
       ...(verify ? { verify } : {}),
       ...(values.log ? { logFile: values.log } : {}),
       onProgress: progressPrinter(values.json ?? false, values.verbose ?? false, out),
-      signal: controller.signal,
-    });
-  } finally {
-    process.off('SIGINT', abort);
-    process.off('SIGTERM', abort);
-  }
+      signal,
+    }),
+  );
   if (values.manifest) await writeManifest(values.manifest, result.manifest);
   if (values.json)
     out(`${JSON.stringify({ event: 'result', ...result, sigLevel: level, manifest: values.manifest ?? null })}\n`);
@@ -505,5 +477,22 @@ function formatProgress(event: BootstrapProgress): string {
       return `unpacked ${event.name} (${event.done}/${event.total})`;
     case 'configure':
       return event.step;
+  }
+}
+
+/**
+ * Runs `body` with a signal that SIGINT and SIGTERM abort: Ctrl-C must not kill Node before the
+ * image's scripts are stopped and mounts undone; the bootstrap fails and its finally blocks clean up.
+ */
+async function untilInterrupted<T>(body: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  process.once('SIGINT', abort);
+  process.once('SIGTERM', abort);
+  try {
+    return await body(controller.signal);
+  } finally {
+    process.off('SIGINT', abort);
+    process.off('SIGTERM', abort);
   }
 }
