@@ -130,23 +130,7 @@ export async function writeScratchRpmdb(
   const scratch = await mkdtemp(join(tmpdir(), 'distroforge-rpmdb-'));
   const write = async (format: Pick<RpmdbReport, 'dbpath' | 'backend'>): Promise<string> => {
     const root = await mkdtemp(join(scratch, 'root-'));
-    const args = [
-      '--root',
-      root,
-      '--dbpath',
-      format.dbpath,
-      '--define',
-      `_db_backend ${format.backend}`,
-      '--justdb',
-      '--noscripts',
-      '--notriggers',
-      '--nodeps',
-      '--nosignature',
-      '--ignorearch',
-      '--ignoreos',
-      '-i',
-      ...files,
-    ];
+    const args = ['--root', root, ...justDbArguments(format, files)];
     const [command, argv] = faketime
       ? [faketime.path, ['-f', utcStamp(options.sourceDateEpoch!), rpm.path, ...args]]
       : [rpm.path, args];
@@ -212,22 +196,7 @@ export async function writeScratchRpmdb(
           }
           await mkdir(to, { recursive: true });
           try {
-            await how.runInImage([
-              '/usr/bin/rpm',
-              '--dbpath',
-              format.dbpath,
-              '--define',
-              `_db_backend ${format.backend}`,
-              '--justdb',
-              '--noscripts',
-              '--notriggers',
-              '--nodeps',
-              '--nosignature',
-              '--ignorearch',
-              '--ignoreos',
-              '-i',
-              ...inside,
-            ]);
+            await how.runInImage(['/usr/bin/rpm', ...justDbArguments(format, inside)]);
           } catch (error) {
             throw new RpmdbError(
               `the image's rpm failed writing its ${format.backend} database: ${(error as Error).message}`,
@@ -316,4 +285,23 @@ function utcStamp(epoch: number): string {
     .toISOString()
     .replace('T', ' ')
     .replace(/\.\d+Z$/, '');
+}
+
+/** rpm's arguments that record `files`' headers in a database of `format` and do nothing else. */
+function justDbArguments(format: Pick<RpmdbReport, 'dbpath' | 'backend'>, files: readonly string[]): string[] {
+  return [
+    '--dbpath',
+    format.dbpath,
+    '--define',
+    `_db_backend ${format.backend}`,
+    '--justdb',
+    '--noscripts',
+    '--notriggers',
+    '--nodeps',
+    '--nosignature',
+    '--ignorearch',
+    '--ignoreos',
+    '-i',
+    ...files,
+  ];
 }
