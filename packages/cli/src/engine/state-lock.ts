@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { CliError } from '../errors.js';
 import { link, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { processStartTime as startTime } from './process-start-time.js';
 
 export const LOCK_NAME = 'lock';
 
@@ -127,14 +127,4 @@ async function readHolder(file: string): Promise<Holder | undefined> {
 function isRunning(holder: Holder): boolean {
   const started = startTime(holder.pid);
   return started !== undefined && (holder.started === '' || started === holder.started);
-}
-
-function startTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
 }

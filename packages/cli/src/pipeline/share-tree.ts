@@ -9,6 +9,7 @@ import {
 } from '@distroforge/core';
 import { applyManifestToTree } from './apply-manifest-to-tree.js';
 import { linkTree } from './link-tree.js';
+import { processStartTime } from '../engine/process-start-time.js';
 
 /** The tree QEMU shares over 9p, and how QEMU must start to show it with the image's owners. */
 export interface ShareTree {
@@ -70,16 +71,7 @@ async function removeLeftShares(namespace: UserNamespace, base: string): Promise
   for (const name of await readdir(base).catch(() => [] as string[])) {
     if (!name.startsWith(SHARE_PREFIX)) continue;
     const pid = Number(name.slice(SHARE_PREFIX.length));
-    if (pid === process.pid || isAlive(pid)) continue;
+    if (pid === process.pid || processStartTime(pid) !== undefined) continue;
     await removeShare(namespace, join(base, name));
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
