@@ -1,9 +1,8 @@
 import { execa, type Options, type ResultPromise } from 'execa';
-import { coreError } from '../errors.js';
 import { findTool } from '../find-tool.js';
 import { knownTools } from '../known-tools.js';
 import type { UserNamespace } from './prepare-user-namespace.js';
-import { WAIT_FOR_MAPS, writeIdMaps } from './run-in-user-namespace.js';
+import { WAIT_FOR_MAPS, writeIdMapsOrKill } from './run-in-user-namespace.js';
 
 /** A user namespace kept open for long-running programs (QEMU sharing a tree with the image's owners). */
 export interface OpenUserNamespace {
@@ -34,20 +33,7 @@ export async function openUserNamespace(ns: UserNamespace): Promise<OpenUserName
     reject: false,
     cleanup: true,
   }) as ResultPromise;
-  try {
-    await writeIdMaps(ns, holder);
-  } catch (error) {
-    holder.kill('SIGKILL');
-    const result = await holder;
-    throw coreError(
-      'ERR_USERNS_UNAVAILABLE',
-      `could not open a user namespace: ${String(result.stderr || (error as Error).message).trim()}`,
-      {
-        hint: 'check that user namespaces are enabled (sysctl user.max_user_namespaces) and that newuidmap/newgidmap (package uidmap) are setuid root',
-        cause: error,
-      },
-    );
-  }
+  await writeIdMapsOrKill(ns, holder);
   (holder.stdio[3] as NodeJS.WritableStream).end('go\n');
   const pid = holder.pid!;
   return {

@@ -59,21 +59,7 @@ export async function runInUserNamespace(
     forceKillAfterDelay: 5_000,
     stripFinalNewline: false,
   }) as ResultPromise;
-  try {
-    await writeIdMaps(ns, child);
-  } catch (error) {
-    child.kill('SIGKILL');
-    const result = await child;
-    throw coreError(
-      'ERR_USERNS_UNAVAILABLE',
-      `could not set up a user namespace: ${String(result.stderr || (error as Error).message).trim()}`,
-      {
-        value: argv[0],
-        hint: 'check that user namespaces are enabled (sysctl user.max_user_namespaces) and that newuidmap/newgidmap (package uidmap) are setuid root',
-        cause: error,
-      },
-    );
-  }
+  await writeIdMapsOrKill(ns, child, argv[0]);
   // unshare's --kill-child does not reach the namespace's first process once it runs (it outlived an
   // aborted build by the length of a maintainer script's sleep): on abort, kill that process, the
   // PID namespace's init, which takes every process of the namespace with it.
@@ -97,8 +83,30 @@ export async function runInUserNamespace(
   };
 }
 
-/** Writes the namespace's id maps for a just-started `unshare --user` child (after it unshared). */
-export async function writeIdMaps(ns: UserNamespace, child: ResultPromise): Promise<void> {
+/**
+ * Writes the namespace's id maps for a just-started `unshare --user` child (after it unshared); when
+ * that fails (the kernel, a seccomp policy or newuidmap refused), kills the child and throws
+ * ERR_USERNS_UNAVAILABLE with unshare's own words.
+ */
+export async function writeIdMapsOrKill(ns: UserNamespace, child: ResultPromise, value?: string): Promise<void> {
+  try {
+    await writeIdMaps(ns, child);
+  } catch (error) {
+    child.kill('SIGKILL');
+    const result = await child;
+    throw coreError(
+      'ERR_USERNS_UNAVAILABLE',
+      `could not set up a user namespace: ${String(result.stderr || (error as Error).message).trim()}`,
+      {
+        ...(value === undefined ? {} : { value }),
+        hint: 'check that user namespaces are enabled (sysctl user.max_user_namespaces) and that newuidmap/newgidmap (package uidmap) are setuid root',
+        cause: error,
+      },
+    );
+  }
+}
+
+async function writeIdMaps(ns: UserNamespace, child: ResultPromise): Promise<void> {
   const pid = child.pid;
   if (pid === undefined) throw new Error('unshare did not start');
   await waitForOwnUserNamespace(pid, child);
