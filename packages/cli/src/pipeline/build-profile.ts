@@ -56,7 +56,8 @@ export interface BuildReport {
   profile: string;
   sourceDateEpoch: number;
   outputs: BuiltOutput[];
-  stages: { name: string; key: string; cached: boolean; ms: number }[];
+  /** Each stage: its cache key, whether the cache had it, when it started (ms after the build began) and how long it took. */
+  stages: { name: string; key: string; cached: boolean; startMs: number; ms: number }[];
   packages: { name: string; version: string; sha256: string }[];
   /** How to boot the result directly (kernel + initrd + command line), for `run --direct` and tests. */
   /** `layers`: read-only images the live init stacks above `rootImage` (further virtio disks, `live.layers=`). */
@@ -142,11 +143,18 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
       }
     } else if (options.locked) await assertLocked(loaded, ctx.resolveLock);
     const applicable = buildStages.filter((stage) => stage.applies(profile));
+    // When each stage finished (ms since the build started): with its duration, where it sits on
+    // the report's timeline of stages run side by side.
+    const endedAt = new Map<string, number>();
     const results = await runGraph(
       applicable.map((stage) => ({
         name: stage.name,
         needs: stage.needs(profile),
-        run: (c: BuildContext, done: GraphResults) => stage.run(c, done),
+        run: async (c: BuildContext, done: GraphResults) => {
+          const result = await stage.run(c, done);
+          endedAt.set(stage.name, performance.now() - started);
+          return result;
+        },
       })),
       ctx,
       stop,
@@ -203,7 +211,13 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
       profile: profile.name,
       sourceDateEpoch: epoch,
       outputs: published,
-      stages: stages.map((s) => ({ name: s.name, key: s.key, cached: s.cached, ms: Math.round(s.ms) })),
+      stages: stages.map((s) => ({
+        name: s.name,
+        key: s.key,
+        cached: s.cached,
+        startMs: Math.max(0, Math.round((endedAt.get(s.name) ?? 0) - s.ms)),
+        ms: Math.round(s.ms),
+      })),
       packages,
       ...(direct ? { direct } : {}),
       ...(bootFiles.length > 0 ? { bootFiles } : {}),
