@@ -32,7 +32,14 @@ export {
   type ChooseBootFilesOptions,
 } from './choose-boot-files.js';
 export { checkSecureBootFiles, type SecureBootFilesOptions } from './secure-boot-files.js';
-export type { SbatCheck, SbatEntry, ShimSbatLevel } from './sbat.js';
+export { parseSbatCsv, type SbatCheck, type SbatEntry, type ShimSbatLevel } from './sbat.js';
+export {
+  parsePeHeaders,
+  readPeImage,
+  type PeHeaders,
+  type PeImageInfo,
+  type PeSection,
+} from './pe-image.js';
 export {
   bootLoaderErrorCodes,
   BootLoaderError,
