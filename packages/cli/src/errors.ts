@@ -24,6 +24,7 @@ export const cliErrorCodes = [
   'ERR_INSPECT_UNKNOWN_FORMAT',
   'ERR_INSPECT_UNSUPPORTED',
   'ERR_INSPECT_UNREADABLE',
+  'ERR_INVENTORY_UNREADABLE',
   'ERR_INTERRUPTED',
 ] as const;
 
@@ -49,6 +50,8 @@ const hints: Record<CliErrorCode, string> = {
     'inspect understands .rpm, .deb, pacman packages and sync databases, initramfs (cpio, optionally gzip/zstd/xz), squashfs, erofs, ISO 9660 and GPT disk images',
   ERR_INSPECT_UNSUPPORTED: "use the format's own tool for now (the message names it)",
   ERR_INSPECT_UNREADABLE: 'check that the file is complete and readable',
+  ERR_INVENTORY_UNREADABLE:
+    'the root must hold the package database (dpkg, rpm or pacman) its packages were installed with',
   ERR_INTERRUPTED: 'run the same command again: finished stages are cached',
 };
 
