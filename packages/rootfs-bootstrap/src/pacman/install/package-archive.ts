@@ -29,10 +29,11 @@ import {
 import { Readable } from 'node:stream';
 import type { ReadEntry } from 'tar';
 import { debMemberType } from '../../apt/deb/member-type.js';
-import { parseDebTar, type StopTarball } from '../../apt/deb/tarball.js';
+import { parseDebTar } from '../../apt/deb/tarball.js';
 import { BootstrapError, DebFormatError, UnpackWriteError, UnsafePathError } from '../../errors.js';
 import { RootResolver } from '../../resolve-in-root.js';
 import { PacmanPackageFormatError, PacmanUnsafePathError } from '../errors.js';
+import { fileTarSource, tarHeaders, type TarEntryType } from '../tar-headers.js';
 import { parsePkgInfo, type PacmanPkgInfo } from './pkginfo.js';
 
 /** What a `.pkg.tar.*` holds besides its files: the metadata members and the file list pacman records. */
@@ -97,27 +98,25 @@ export async function readPacmanPackage(
   let install: Buffer | undefined;
   let changelog: Buffer | undefined;
   const files = new Set<string>();
-  await readPackageTar(
+  await readPackageMembers(
     file,
-    (entry, stop) => {
-      const name = memberName(file, entry);
+    (member) => {
+      const name = checkedName(file, member.path);
       if (name.startsWith('.')) {
         const chunks: Buffer[] = [];
-        entry.on('data', (chunk: Buffer) => chunks.push(chunk));
-        entry.on('end', () => {
-          const data = Buffer.concat(chunks);
-          if (name === '.PKGINFO') pkginfo = data.toString('utf8');
-          else if (name === '.MTREE') mtree = data;
-          else if (name === '.INSTALL') install = data;
-          else if (name === '.CHANGELOG') changelog = data;
-        });
-        entry.on('error', stop);
-        return;
+        return {
+          write: (chunk) => chunks.push(Buffer.from(chunk)), // the chunk's memory is reused after the call
+          end: () => {
+            const data = Buffer.concat(chunks);
+            if (name === '.PKGINFO') pkginfo = data.toString('utf8');
+            else if (name === '.MTREE') mtree = data;
+            else if (name === '.INSTALL') install = data;
+            else if (name === '.CHANGELOG') changelog = data;
+          },
+        };
       }
-      entry.resume();
-      const type = debMemberType(entry.type);
-      if (type === undefined) return;
-      files.add(type === 'dir' ? `${name}/` : name);
+      if (member.type !== 'other') files.add(member.type === 'directory' ? `${name}/` : name);
+      return undefined;
     },
     options.decompressed,
   );
@@ -153,11 +152,10 @@ export async function unpackPacmanPackage(
   const paths: string[] = [];
   const backup = new Map<string, string>();
   const wanted = new Set(options.backup ?? []);
-  const dirModes: { host: string; mode: number; mtime: Date | undefined }[] = [];
+  const dirModes: { host: string; mode: number; mtime: number | undefined }[] = [];
 
-  const owned = (entry: ReadEntry) => ({ uid: entry.uid ?? 0, gid: entry.gid ?? 0 });
-  const record = (path: string, type: 'file' | 'dir' | 'symlink', entry: ReadEntry, mode: number): void => {
-    const { uid, gid } = owned(entry);
+  const record = (path: string, type: 'file' | 'dir' | 'symlink', member: PackageMember, mode: number): void => {
+    const { uid, gid } = member;
     paths.push(path);
     if (uid !== 0 || gid !== 0 || (type !== 'symlink' && (mode & 0o7000) !== 0))
       manifest.push(type === 'symlink' ? { path, uid, gid } : { path, uid, gid, mode });
@@ -174,125 +172,109 @@ export async function unpackPacmanPackage(
     unlinkSync(host);
     if (existing.isSymbolicLink()) resolver.invalidate();
   };
+  const chownTo = (member: PackageMember) => options.chown && (member.uid !== 0 || member.gid !== 0);
 
-  await readPackageTar(
+  await readPackageMembers(
     file,
-    (entry, stop) => {
-      const name = memberName(file, entry);
-      if (name.startsWith('.')) {
-        entry.resume();
-        return;
-      }
+    (member) => {
+      const name = checkedName(file, member.path);
+      if (name.startsWith('.')) return undefined;
       const inRoot = `/${name}`;
       let host: string | undefined;
       try {
         host = resolver.resolve(inRoot);
-        const mode = (entry.mode ?? 0o644) & 0o7777;
-        switch (entry.type) {
-          case 'File':
-          case 'OldFile':
-          case 'ContiguousFile': {
+        const mode = member.mode & 0o7777;
+        const mtime = member.mtime;
+        switch (member.type) {
+          case 'file': {
             removeExisting(host, name);
             const fd = openSync(host, 'wx', 0o600); // O_EXCL: never through a link at the last component
             const hash = wanted.has(name) ? createHash('md5') : undefined;
-            let failed = false;
-            const fail = (error: unknown) => {
-              if (failed) return;
-              failed = true;
+            const written = host;
+            const guarded = (step: () => void) => {
               try {
-                closeSync(fd);
-              } catch {
-                // already closed
+                step();
+              } catch (error) {
+                try {
+                  closeSync(fd);
+                } catch {
+                  // already closed
+                }
+                throw writeError(file, name, written, error);
               }
-              stop(writeError(file, name, host, error));
             };
-            entry.on('data', (chunk: Buffer) => {
-              if (failed) return;
-              hash?.update(chunk);
-              try {
-                for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
-              } catch (error) {
-                fail(error);
-              }
-            });
-            entry.on('end', () => {
-              if (failed) return;
-              try {
-                const { uid, gid } = owned(entry);
-                if (options.chown && (uid !== 0 || gid !== 0)) fchownSync(fd, uid, gid);
-                fchmodSync(fd, mode);
-                if (entry.mtime) futimesSync(fd, entry.mtime, entry.mtime);
-                closeSync(fd);
-                if (hash) backup.set(name, hash.digest('hex'));
-                record(inRoot, 'file', entry, mode);
-              } catch (error) {
-                fail(error);
-              }
-            });
-            return;
+            return {
+              write: (chunk) =>
+                guarded(() => {
+                  hash?.update(chunk);
+                  for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
+                }),
+              end: () =>
+                guarded(() => {
+                  if (chownTo(member)) fchownSync(fd, member.uid, member.gid);
+                  fchmodSync(fd, mode);
+                  if (mtime !== undefined) futimesSync(fd, mtime, mtime);
+                  closeSync(fd);
+                  if (hash) backup.set(name, hash.digest('hex'));
+                  record(inRoot, 'file', member, mode);
+                }),
+            };
           }
-          case 'Directory': {
-            entry.resume();
+          case 'directory': {
             const existing = lstatSync(host, { throwIfNoEntry: false });
             if (existing?.isDirectory() && options.adoptDirectories?.delete(inRoot)) {
-              dirModes.push({ host, mode, mtime: entry.mtime });
-              record(inRoot, 'dir', entry, mode);
-              return;
+              dirModes.push({ host, mode, mtime });
+              record(inRoot, 'dir', member, mode);
+              return undefined;
             }
-            if (existing?.isDirectory()) return;
+            if (existing?.isDirectory()) return undefined;
             if (
               existing?.isSymbolicLink() &&
               statSync(resolver.resolveDirectory(inRoot), { throwIfNoEntry: false })?.isDirectory()
             )
-              return;
+              return undefined;
             if (existing) removeExisting(host, name);
             mkdirSync(host);
-            const { uid, gid } = owned(entry);
-            if (options.chown && (uid !== 0 || gid !== 0)) lchownSync(host, uid, gid);
-            dirModes.push({ host, mode, mtime: entry.mtime });
-            record(inRoot, 'dir', entry, mode);
-            return;
+            if (chownTo(member)) lchownSync(host, member.uid, member.gid);
+            dirModes.push({ host, mode, mtime });
+            record(inRoot, 'dir', member, mode);
+            return undefined;
           }
-          case 'SymbolicLink': {
-            entry.resume();
-            if (!entry.linkpath)
+          case 'symlink': {
+            if (!member.linkpath)
               throw new PacmanPackageFormatError(`${file}: symlink ${name} without a target`, {
                 path: file,
                 value: name,
               });
             removeExisting(host, name);
-            symlinkSync(entry.linkpath, host);
+            symlinkSync(member.linkpath, host);
             resolver.invalidate();
-            const { uid, gid } = owned(entry);
-            if (options.chown && (uid !== 0 || gid !== 0)) lchownSync(host, uid, gid);
-            if (entry.mtime) lutimesSync(host, entry.mtime, entry.mtime);
-            record(inRoot, 'symlink', entry, mode);
-            return;
+            if (chownTo(member)) lchownSync(host, member.uid, member.gid);
+            if (mtime !== undefined) lutimesSync(host, mtime, mtime);
+            record(inRoot, 'symlink', member, mode);
+            return undefined;
           }
-          case 'Link': {
-            entry.resume();
-            if (!entry.linkpath)
+          case 'hardlink': {
+            if (!member.linkpath)
               throw new PacmanPackageFormatError(`${file}: hard link ${name} without a target`, {
                 path: file,
                 value: name,
               });
-            const target = resolver.resolve(`/${checkedName(file, entry.linkpath)}`);
+            const target = resolver.resolve(`/${checkedName(file, member.linkpath)}`);
             removeExisting(host, name);
             linkSync(target, host);
-            record(inRoot, 'file', entry, mode);
-            return;
+            record(inRoot, 'file', member, mode);
+            return undefined;
           }
-          case 'CharacterDevice':
-          case 'BlockDevice':
-          case 'FIFO': {
-            entry.resume();
-            const type = entry.type === 'FIFO' ? 'fifo' : entry.type === 'CharacterDevice' ? 'char' : 'block';
-            const device = type === 'fifo' ? {} : { major: entry.header.devmaj ?? 0, minor: entry.header.devmin ?? 0 };
-            manifest.push({ path: inRoot, type, ...owned(entry), mode, ...device });
-            return;
+          case 'char':
+          case 'block':
+          case 'fifo': {
+            const device = member.type === 'fifo' ? {} : { major: member.devmajor, minor: member.devminor };
+            manifest.push({ path: inRoot, type: member.type, uid: member.uid, gid: member.gid, mode, ...device });
+            return undefined;
           }
           default:
-            entry.resume();
+            return undefined;
         }
       } catch (error) {
         throw writeError(file, name, host, error);
@@ -304,7 +286,7 @@ export async function unpackPacmanPackage(
   for (const { host, mode, mtime } of dirModes.reverse()) {
     try {
       chmodSync(host, mode);
-      if (mtime) lutimesSync(host, mtime, mtime);
+      if (mtime !== undefined) lutimesSync(host, mtime, mtime);
     } catch (error) {
       throw writeError(file, host.slice(root.length), host, error);
     }
@@ -313,10 +295,6 @@ export async function unpackPacmanPackage(
 }
 
 /** The member's name as alpm records it (no `./`, no trailing `/`), refused when absolute or with `..`. */
-function memberName(file: string, entry: ReadEntry): string {
-  return checkedName(file, entry.path);
-}
-
 function checkedName(file: string, raw: string): string {
   if (raw.startsWith('/') || raw.includes('\0')) throw new PacmanUnsafePathError(file, raw);
   const parts = raw.split('/').filter((p) => p !== '' && p !== '.');
@@ -338,12 +316,38 @@ function writeError(file: string, name: string, host: string | undefined, error:
   });
 }
 
-/** Streams a package's tar members, decompressed by what its first bytes say; malformed input is a PacmanPackageFormatError. */
-async function readPackageTar(
-  file: string,
-  onEntry: (entry: ReadEntry, stop: StopTarball) => void,
-  decompressed?: string,
-): Promise<void> {
+/** One member of a package, whichever way its archive is read. */
+interface PackageMember {
+  path: string;
+  type: TarEntryType;
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Seconds since the epoch. */
+  mtime: number | undefined;
+  linkpath: string;
+  devmajor: number;
+  devminor: number;
+}
+
+/** Receives a regular file's bytes (each chunk only for the call: its memory may be reused), then its end. */
+interface MemberData {
+  write(chunk: Buffer): void;
+  end(): void;
+}
+
+/** Called for each member in archive order; returns where a regular file's data goes (undefined: skipped). May throw to stop. */
+type MemberHandler = (member: PackageMember) => MemberData | undefined;
+
+const DATA_CHUNK = 1 << 20;
+
+/**
+ * Reads a package's members in order. A plain tar (the package uncompressed, or the decompressed
+ * copy the caller made) is read synchronously by range (`tarHeaders`: no stream, headers checked,
+ * data read only where wanted); a compressed package is streamed through its decompressor and
+ * node-tar. Malformed input is a PacmanPackageFormatError naming `file` either way.
+ */
+async function readPackageMembers(file: string, onMember: MemberHandler, decompressed?: string): Promise<void> {
   const source = decompressed ?? file;
   const head = Buffer.alloc(compressorMagicBytes);
   let fd: number;
@@ -355,14 +359,81 @@ async function readPackageTar(
       { path: file, cause: error },
     );
   }
-  const read = readSync(fd, head, 0, head.length, 0);
-  closeSync(fd);
-  const compression = sniffCompressor(head.subarray(0, read)) ?? 'none';
+  try {
+    const read = readSync(fd, head, 0, head.length, 0);
+    const compression = sniffCompressor(head.subarray(0, read)) ?? 'none';
+    if (compression === 'none') {
+      readPlainTar(file, fd, onMember);
+      return;
+    }
+    await streamPackageTar(file, source, compression, onMember);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readPlainTar(file: string, fd: number, onMember: MemberHandler): void {
+  const fail = (what: string, offset: number): never => {
+    throw new PacmanPackageFormatError(`${file}: ${what} at byte ${offset}`, { path: file, value: offset });
+  };
+  const tar = fileTarSource(fd);
+  let buffer: Buffer | undefined;
+  for (const header of tarHeaders(tar, fail)) {
+    const sink = onMember(header);
+    if (!sink) continue;
+    buffer ??= Buffer.allocUnsafe(DATA_CHUNK);
+    for (let done = 0; done < header.size; ) {
+      const want = Math.min(DATA_CHUNK, header.size - done);
+      const n = readSync(fd, buffer, 0, want, header.offset + done);
+      if (n === 0) fail('a truncated archive', header.offset + done);
+      sink.write(buffer.subarray(0, n));
+      done += n;
+    }
+    sink.end();
+  }
+}
+
+/** A compressed package, streamed: what its first bytes say decompresses it, node-tar parses it. */
+async function streamPackageTar(
+  file: string,
+  source: string,
+  compression: Exclude<ReturnType<typeof sniffCompressor>, undefined>,
+  onMember: MemberHandler,
+): Promise<void> {
   const stream = Readable.from(decompress(createReadStream(source), compression, { origin: file }), {
     objectMode: false,
   });
   try {
-    await parseDebTar(file, 'package archive', stream, onEntry);
+    await parseDebTar(file, 'package archive', stream, (entry, stop) => {
+      const sink = onMember({
+        path: entry.path,
+        type: streamType(entry.type),
+        mode: entry.mode ?? 0o644,
+        uid: entry.uid ?? 0,
+        gid: entry.gid ?? 0,
+        mtime: entry.mtime ? entry.mtime.getTime() / 1000 : undefined,
+        linkpath: entry.linkpath ?? '',
+        devmajor: entry.header.devmaj ?? 0,
+        devminor: entry.header.devmin ?? 0,
+      });
+      if (!sink) {
+        entry.resume();
+        return;
+      }
+      let failed = false;
+      const guarded = (step: () => void) => {
+        if (failed) return;
+        try {
+          step();
+        } catch (error) {
+          failed = true;
+          stop(error);
+        }
+      };
+      entry.on('data', (chunk: Buffer) => guarded(() => sink.write(chunk)));
+      entry.on('end', () => guarded(() => sink.end()));
+      entry.on('error', stop);
+    });
   } catch (error) {
     if (error instanceof DecompressError)
       throw new PacmanPackageFormatError(`${file} does not decompress as ${compression}`, {
@@ -378,6 +449,11 @@ async function readPackageTar(
     stream.on('error', () => undefined);
     stream.destroy();
   }
+}
+
+function streamType(type: ReadEntry['type']): TarEntryType {
+  const member = debMemberType(type);
+  return member === 'dir' ? 'directory' : (member ?? 'other');
 }
 
 function compareBytes(a: string, b: string): number {

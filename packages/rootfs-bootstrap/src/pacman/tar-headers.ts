@@ -1,0 +1,212 @@
+import { fstatSync, readSync } from 'node:fs';
+
+/** What a tar member is. */
+export type TarEntryType = 'file' | 'directory' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo' | 'other';
+
+/** One member's header, with pax and GNU long names applied, and where its data starts. */
+export interface TarHeader {
+  path: string;
+  type: TarEntryType;
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Seconds since the epoch (pax may give a fraction); undefined when the field is unreadable. */
+  mtime: number | undefined;
+  /** A link's target; '' for other members. */
+  linkpath: string;
+  /** Bytes of data (0 for anything but a regular file). */
+  size: number;
+  devmajor: number;
+  devminor: number;
+  /** Offset of the member's data in the archive. */
+  offset: number;
+}
+
+/** Where headers are read from: the archive's length and a reader of byte ranges. */
+export interface TarSource {
+  readonly length: number;
+  read(offset: number, length: number): Buffer;
+}
+
+/** Reports malformed input (what is wrong, at which byte) and never returns. */
+export type TarFailure = (what: string, offset: number) => never;
+
+/** Bounds on what a header may declare, so a hostile archive is an error, not an allocation. */
+export const TAR_LIMITS = { pathBytes: 4095, metaBytes: 64 * 1024 } as const;
+
+const BLOCK = 512;
+
+const TYPES: Record<string, TarEntryType> = {
+  '0': 'file',
+  '\0': 'file',
+  '7': 'file',
+  '1': 'hardlink',
+  '2': 'symlink',
+  '3': 'char',
+  '4': 'block',
+  '5': 'directory',
+  '6': 'fifo',
+};
+
+/**
+ * The members of an uncompressed tar archive (ustar, pax and GNU long names and links, as bsdtar
+ * and repo-add write them), header by header, without reading any member's data. Every header's
+ * checksum is verified and every declared size checked against the archive's length, so a cut or
+ * damaged archive is reported through `fail`, never a silent partial list.
+ */
+export function* tarHeaders(source: TarSource, fail: TarFailure): Generator<TarHeader> {
+  let offset = 0;
+  let longName: string | undefined;
+  let longLink: string | undefined;
+  let pax: PaxValues = {};
+  while (offset + BLOCK <= source.length) {
+    const header = source.read(offset, BLOCK);
+    if (isZero(header)) return; // end-of-archive marker
+    if (!checksumMatches(header)) fail('a tar header with a wrong checksum (not a tar archive, or damaged)', offset);
+    const flag = String.fromCharCode(header[156]!);
+    const declared = pax.size ?? readNumber(header.subarray(124, 136));
+    if (declared === undefined) fail('a tar header with an unreadable size', offset);
+    const size = declared!;
+    const start = offset + BLOCK;
+    if (size > source.length - start) fail(`a member declaring ${size} bytes, more than the archive holds`, offset);
+    offset = start + Math.ceil(size / BLOCK) * BLOCK;
+    if (flag === 'x' || flag === 'L' || flag === 'K' || flag === 'g') {
+      if (size > TAR_LIMITS.metaBytes)
+        fail(`an extended header of ${size} bytes (limit ${TAR_LIMITS.metaBytes})`, start - BLOCK);
+      const data = source.read(start, size);
+      if (flag === 'L') longName = cString(data);
+      if (flag === 'K') longLink = cString(data);
+      if (flag === 'x') pax = parsePax(data, () => fail('a malformed pax header', start - BLOCK));
+      continue;
+    }
+    const path = longName ?? pax.path ?? ustarName(header);
+    const linkpath = longLink ?? pax.linkpath ?? cString(header.subarray(157, 257));
+    for (const [field, value] of [
+      ['path', path],
+      ['link target', linkpath],
+    ] as const) {
+      if (Buffer.byteLength(value) > TAR_LIMITS.pathBytes)
+        fail(`a member ${field} of ${Buffer.byteLength(value)} bytes (limit ${TAR_LIMITS.pathBytes})`, start - BLOCK);
+    }
+    const type = TYPES[flag] ?? 'other';
+    yield {
+      path,
+      type,
+      mode: readNumber(header.subarray(100, 108)) ?? 0o644,
+      uid: pax.uid ?? readNumber(header.subarray(108, 116)) ?? 0,
+      gid: pax.gid ?? readNumber(header.subarray(116, 124)) ?? 0,
+      mtime: pax.mtime ?? readNumber(header.subarray(136, 148)),
+      linkpath: type === 'symlink' || type === 'hardlink' ? linkpath : '',
+      size: type === 'file' ? size : 0,
+      devmajor: readNumber(header.subarray(329, 337)) ?? 0,
+      devminor: readNumber(header.subarray(337, 345)) ?? 0,
+      offset: start,
+    };
+    longName = longLink = undefined;
+    pax = {};
+  }
+  // No end marker: accepted only when the archive ends exactly after a member (some writers omit it).
+  if (offset !== source.length) fail('a truncated archive', offset);
+}
+
+/** An archive held in memory. */
+export function memoryTarSource(archive: Buffer): TarSource {
+  return { length: archive.length, read: (offset, length) => archive.subarray(offset, offset + length) };
+}
+
+/** An archive in an open file, read by range with positioned reads (no stream, no whole-file buffer). */
+export function fileTarSource(fd: number): TarSource {
+  const length = fstatSync(fd).size;
+  return {
+    length,
+    read(offset, size) {
+      const buffer = Buffer.allocUnsafe(size);
+      let got = 0;
+      while (got < size) {
+        const n = readSync(fd, buffer, got, size - got, offset + got);
+        if (n === 0) break;
+        got += n;
+      }
+      return buffer.subarray(0, got);
+    },
+  };
+}
+
+function isZero(block: Buffer): boolean {
+  for (let k = 0; k < block.length; k++) if (block[k] !== 0) return false;
+  return true;
+}
+
+function checksumMatches(header: Buffer): boolean {
+  const stored = readNumber(header.subarray(148, 156));
+  let sum = 0;
+  for (let k = 0; k < BLOCK; k++) sum += k >= 148 && k < 156 ? 0x20 : header[k]!;
+  return stored === sum;
+}
+
+/** An octal field (NUL/space padded) or GNU base-256; undefined when it is neither. */
+function readNumber(field: Buffer): number | undefined {
+  if (field[0]! & 0x80) {
+    let value = 0;
+    for (let k = 1; k < field.length; k++) value = value * 256 + field[k]!;
+    return Number.isSafeInteger(value) && (field[0]! & 0x7f) === 0 ? value : undefined;
+  }
+  const text = field
+    .toString('latin1')
+    .replace(/[\0 ]+$/, '')
+    .replace(/^ +/, '');
+  if (!/^[0-7]*$/.test(text)) return undefined;
+  return text === '' ? 0 : Number.parseInt(text, 8);
+}
+
+function cString(data: Buffer): string {
+  const end = data.indexOf(0);
+  return data.subarray(0, end < 0 ? data.length : end).toString('utf8');
+}
+
+function ustarName(header: Buffer): string {
+  const name = cString(header.subarray(0, 100));
+  const magic = header.subarray(257, 263).toString('latin1');
+  const prefix = magic.startsWith('ustar') ? cString(header.subarray(345, 500)) : '';
+  return prefix ? `${prefix}/${name}` : name;
+}
+
+interface PaxValues {
+  path?: string;
+  linkpath?: string;
+  size?: number;
+  mtime?: number;
+  uid?: number;
+  gid?: number;
+}
+
+/** pax records `LEN key=value\n`: the keys that change what a member is; the rest (xattrs, times besides mtime) are not recorded by pacman. */
+function parsePax(data: Buffer, bad: () => never): PaxValues {
+  const values: PaxValues = {};
+  const whole = (value: string): number => {
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) bad();
+    return Number(value);
+  };
+  let at = 0;
+  while (at < data.length) {
+    const space = data.indexOf(0x20, at);
+    const length = Number(data.subarray(at, space).toString('latin1'));
+    if (space < 0 || !Number.isSafeInteger(length) || length <= space - at || at + length > data.length) bad();
+    const record = data.subarray(space + 1, at + length - 1).toString('utf8');
+    const eq = record.indexOf('=');
+    if (eq < 0) bad();
+    const key = record.slice(0, eq);
+    const value = record.slice(eq + 1);
+    if (key === 'path') values.path = value;
+    else if (key === 'linkpath') values.linkpath = value;
+    else if (key === 'size') values.size = whole(value);
+    else if (key === 'uid') values.uid = whole(value);
+    else if (key === 'gid') values.gid = whole(value);
+    else if (key === 'mtime') {
+      if (!/^-?\d+(\.\d+)?$/.test(value)) bad();
+      values.mtime = Number(value);
+    }
+    at += length;
+  }
+  return values;
+}
