@@ -1,0 +1,184 @@
+import { execFileSync } from 'node:child_process';
+import {
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  closeSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  linkSync,
+  utimesSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Parser, type ReadEntry } from 'tar';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fileTarSource, memoryTarSource, tarHeaders, type TarHeader } from '../src/pacman/tar-headers.js';
+import { ustar } from './pacman-tar-writer.js';
+
+const work = mkdtempSync(join(tmpdir(), 'tar-headers-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const fail = (what: string, offset: number): never => {
+  throw new Error(`${what} at byte ${offset}`);
+};
+
+/** A tree with what package archives hold: long names and link targets (over ustar's 100 bytes), links of both kinds, modes, owners, times, a fifo. */
+function tree(): string {
+  const dir = join(work, 'tree');
+  const deep = join(dir, 'usr/lib/modules', 'd'.repeat(90), 'e'.repeat(90));
+  mkdirSync(deep, { recursive: true });
+  writeFileSync(join(deep, `${'f'.repeat(120)}.ko`), Buffer.alloc(70_000, 7));
+  writeFileSync(join(dir, 'usr/lib/setuid'), '#!/bin/sh\n', { mode: 0o4755 });
+  linkSync(join(dir, 'usr/lib/setuid'), join(dir, 'usr/lib/hardlinked'));
+  symlinkSync(`../${'t'.repeat(150)}`, join(dir, 'usr/lib/long-target'));
+  symlinkSync('setuid', join(dir, 'usr/lib/short-target'));
+  execFileSync('mkfifo', [join(dir, 'usr/lib/fifo')]);
+  utimesSync(join(dir, 'usr/lib/setuid'), 1_700_000_000, 1_700_000_000);
+  return dir;
+}
+
+/** What node-tar (another reader) sees in the same archive: the oracle. */
+async function nodeTarView(archive: Buffer): Promise<Record<string, unknown>[]> {
+  const seen: Record<string, unknown>[] = [];
+  const parser = new Parser({ strict: true });
+  parser.on('entry', (entry: ReadEntry) => {
+    const chunks: Buffer[] = [];
+    entry.on('data', (c: Buffer) => chunks.push(c));
+    entry.on('end', () =>
+      seen.push({
+        path: entry.path,
+        type: entry.type,
+        mode: entry.mode,
+        uid: entry.uid,
+        gid: entry.gid,
+        mtime: entry.mtime ? Math.floor(entry.mtime.getTime() / 1000) : undefined,
+        linkpath: entry.linkpath ?? '',
+        data: Buffer.concat(chunks).toString('base64'),
+      }),
+    );
+  });
+  await new Promise<void>((done, failed) => {
+    parser.on('end', done);
+    parser.on('error', failed);
+    parser.end(archive);
+  });
+  return seen;
+}
+
+const NODE_TAR_TYPE: Record<TarHeader['type'], string> = {
+  file: 'File',
+  directory: 'Directory',
+  symlink: 'SymbolicLink',
+  hardlink: 'Link',
+  char: 'CharacterDevice',
+  block: 'BlockDevice',
+  fifo: 'FIFO',
+  other: 'other',
+};
+
+describe('tarHeaders', () => {
+  const dir = tree();
+  for (const [name, argv] of [
+    ['bsdtar pax (what makepkg writes)', ['bsdtar', '--format=pax', '-cf', '-', '-C', dir, '.']],
+    ['GNU tar gnu format (L/K long names)', ['tar', '--format=gnu', '-cf', '-', '-C', dir, '.']],
+    ['GNU tar ustar', ['tar', '--format=ustar', '-cf', '-', '-C', dir, 'usr/lib/setuid', 'usr/lib/fifo']],
+  ] as const) {
+    it(`reads a ${name} archive as node-tar does: names, types, modes, owners, times, link targets, data`, async () => {
+      const archive = execFileSync(argv[0], argv.slice(1), { maxBuffer: 1 << 26 });
+      const file = join(work, `${name.replace(/\W+/g, '-')}.tar`);
+      writeFileSync(file, archive);
+      const fd = openSync(file, 'r');
+      try {
+        const source = fileTarSource(fd);
+        const ours = [...tarHeaders(source, fail)].map((h) => ({
+          path: h.path,
+          type: NODE_TAR_TYPE[h.type],
+          mode: h.mode,
+          uid: h.uid,
+          gid: h.gid,
+          mtime: h.mtime === undefined ? undefined : Math.floor(h.mtime),
+          linkpath: h.linkpath,
+          data: source.read(h.offset, h.size).toString('base64'),
+        }));
+        const theirs = await nodeTarView(archive);
+        expect(ours).toEqual(theirs);
+        // The archive holds what the tree does: the long names survive, and each kind is there.
+        expect(ours.some((m) => (m.path as string).endsWith(`${'f'.repeat(120)}.ko`))).toBe(
+          name.includes('ustar') ? false : true,
+        );
+        expect(ours.some((m) => m.type === 'FIFO')).toBe(true);
+      } finally {
+        closeSync(fd);
+      }
+    });
+  }
+
+  it('reads the same headers from memory as from a file', () => {
+    const archive = execFileSync('bsdtar', ['--format=pax', '-cf', '-', '-C', dir, '.'], { maxBuffer: 1 << 26 });
+    const file = join(work, 'same.tar');
+    writeFileSync(file, archive);
+    const fd = openSync(file, 'r');
+    try {
+      expect([...tarHeaders(fileTarSource(fd), fail)]).toEqual([...tarHeaders(memoryTarSource(archive), fail)]);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  const good = ustar([
+    { path: 'a', data: 'x'.repeat(600) },
+    { path: 'b', data: 'y' },
+  ]);
+  for (const [what, archive, message] of [
+    ['a damaged header (checksum)', Buffer.concat([Buffer.from('z'), good.subarray(1)]), /wrong checksum/],
+    ['an archive cut inside a member', good.subarray(0, 1024), /more than the archive holds/],
+    ['an archive cut between members, without its end marker', good.subarray(0, 1536 + 100), /truncated/],
+    [
+      'a pax path longer than PATH_MAX',
+      ustar([
+        { path: 'h', type: 'x', data: pax('path', 'p'.repeat(5000)) },
+        { path: 'x', data: '' },
+      ]),
+      /member path of 5000 bytes/,
+    ],
+    [
+      'an oversized extended header',
+      ustar([{ path: 'h', type: 'L', data: 'n'.repeat(70_000) }]),
+      /extended header of 70000 bytes/,
+    ],
+    ['a malformed pax record', ustar([{ path: 'h', type: 'x', data: '99 path=x\n' }, { path: 'x' }]), /malformed pax/],
+    [
+      'a pax size that is not a number',
+      ustar([{ path: 'h', type: 'x', data: pax('size', '1e9') }, { path: 'x' }]),
+      /malformed pax/,
+    ],
+  ] as const) {
+    it(`refuses ${what}`, () => {
+      expect(() => [...tarHeaders(memoryTarSource(archive), fail)]).toThrow(message);
+    });
+  }
+
+  it('lets pax override the size, link target, owners and a fractional mtime', () => {
+    const archive = ustar([
+      {
+        path: 'h',
+        type: 'x',
+        data: pax('size', '3') + pax('uid', '1000') + pax('gid', '100') + pax('mtime', '1700000000.5'),
+      },
+      { path: 'f', data: 'abc', declaredSize: 0 },
+    ]);
+    const [header] = [...tarHeaders(memoryTarSource(archive), fail)];
+    expect(header).toMatchObject({ path: 'f', size: 3, uid: 1000, gid: 100, mtime: 1_700_000_000.5 });
+  });
+});
+
+/** One pax record, its length prefix counting itself. */
+function pax(key: string, value: string): string {
+  const body = ` ${key}=${value}\n`;
+  let length = body.length + 1;
+  while (`${length}${body}`.length !== length) length += 1;
+  return `${length}${body}`;
+}
