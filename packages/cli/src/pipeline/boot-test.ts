@@ -46,6 +46,10 @@ export interface BootVerdict extends BootMode {
   readyMs: number | undefined;
   /** Where the time went (firmware, boot loader, kernel, initramfs, system), from console milestones; on failure, the stages completed. */
   stages: BootStage[];
+  /** Milliseconds from the readiness text to the end of the login, the checks and the persistence step (once ready). */
+  checksMs?: number;
+  /** Milliseconds from launching QEMU to stopping it: the whole boot. */
+  ms?: number;
   commands: CommandVerdict[];
   error?: string;
   lastLines?: string[];
@@ -224,6 +228,7 @@ async function bootAndCheckWith(
   share: ShareTree | undefined,
 ): Promise<BootVerdict> {
   const verdict: BootVerdict = { ...mode, ok: false, accel: '', readyMs: undefined, stages: [], commands: [] };
+  const started = performance.now();
   const instance = await launch({
     ...launchOptionsFor(mode, report, test.memory, options.cpus, share),
     ...(logDir ? { logDir, name: `${mode.firmware}-${mode.medium}` } : {}),
@@ -232,9 +237,11 @@ async function bootAndCheckWith(
   verdict.consoleLog = instance.logFile;
   const menu =
     mode.medium === 'direct' || mode.medium === '9p' ? undefined : answerBootMenu(instance, test.timeout * 1000);
+  let checksStarted: number | undefined;
   try {
     const ready = await instance.waitFor(test.ready, { timeout: test.timeout * 1000 });
     verdict.readyMs = ready.elapsedMs;
+    checksStarted = performance.now();
     if (test.login) await logIn(instance, test.login);
     for (const [index, command] of test.commands.entries()) {
       verdict.commands.push(await runCommand(instance, index + 1, command));
@@ -246,8 +253,10 @@ async function bootAndCheckWith(
     verdict.error = isDistroforgeError(error) ? `${error.code}: ${error.message.split('\n')[0]}` : String(error);
     verdict.lastLines = instance.lastLines(25);
   } finally {
+    if (checksStarted !== undefined) verdict.checksMs = Math.round(performance.now() - checksStarted);
     verdict.stages = bootStages((pattern) => instance.firstSeen(pattern)?.elapsedMs, verdict.readyMs);
     await instance.kill().catch(() => undefined);
+    verdict.ms = Math.round(performance.now() - started);
     if (menu) verdict.menuAnswered = await menu;
   }
   return verdict;
