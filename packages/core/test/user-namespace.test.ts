@@ -252,6 +252,31 @@ describe('runInUserNamespace and withImageRoot (real namespaces)', () => {
         .filter((l) => l && !l.endsWith(':')),
     ).toEqual([]);
   });
+
+  it('runs a host program (hostProgram) in the same namespace and mounts, not chrooted: it enters the root itself', async () => {
+    // The root holds no shell at all: only the host's /bin/sh can run here.
+    const root = join(work, 'image-host-program');
+    await mkdir(root, { recursive: true });
+    const ns = await prepareUserNamespace();
+    if (ns.mapper === 'direct') await chown(root, ns.owner.uid, ns.owner.gid);
+    const logFile = join(work, 'image-host-program.log');
+    await writeFile(logFile, '');
+    await withImageRoot(root, { env: { PATH: '/bin' }, logFile }, async (session) => {
+      await session.run(
+        [
+          '/bin/sh',
+          '-c',
+          'echo uid=$(id -u); test -e "$0/proc/1/comm" && test -c "$0/dev/null" && echo mounts-in-root',
+          root,
+        ],
+        { hostProgram: true },
+      );
+      await expect(session.run(['/bin/sh', '-c', 'true'])).rejects.toMatchObject({ code: 'ERR_TOOL_FAILED' });
+    });
+    const log = await readFile(logFile, 'utf8');
+    expect(log).toContain('uid=0');
+    expect(log).toContain('mounts-in-root');
+  });
 });
 
 describe('keepAclsAsSeenInside', () => {

@@ -15,7 +15,7 @@ import { runInUserNamespace } from './run-in-user-namespace.js';
  */
 const ENTER_IMAGE_ROOT = [
   'set -e',
-  'root=$1; shift',
+  'root=$1; enter=$2; shift 2',
   // The host's tools with the host's PATH; the image's programs get the caller's environment.
   'image_path=${PATH-}; PATH=/usr/sbin:/usr/bin:/sbin:/bin; chroot_bin=$(command -v chroot)',
   'mount -t proc -o nosuid,nodev,noexec proc "$root/proc"',
@@ -26,6 +26,8 @@ const ENTER_IMAGE_ROOT = [
   'ln -s /proc/self/fd "$root/dev/fd"; ln -s fd/0 "$root/dev/stdin"; ln -s fd/1 "$root/dev/stdout"; ln -s fd/2 "$root/dev/stderr"',
   'mkdir "$root/dev/pts" "$root/dev/shm"; mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$root/dev/shm"',
   'mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$root/tmp"',
+  // A host program (an interpreter the image lacks) chroots itself once it is loaded.
+  'if [ "$enter" = host ]; then PATH=$image_path exec "$@"; fi',
   'PATH=$image_path exec "$chroot_bin" "$root" "$@"',
 ].join('\n');
 
@@ -35,9 +37,11 @@ export interface ImageRootSession {
   readonly namespace: UserNamespace;
   /**
    * Runs `argv` (a path inside the image) chrooted into the root; output is appended to the log;
-   * a non-zero exit throws ToolFailedError with the log's tail.
+   * a non-zero exit throws ToolFailedError with the log's tail. With `hostProgram`, `argv[0]` is a
+   * program of the host started in the same namespace and mounts but not chrooted: it must enter the
+   * root itself once loaded (rpm runs `<lua>` scriptlets so, with its embedded interpreter).
    */
-  run(argv: readonly string[], options?: { timeoutMs?: number; input?: string }): Promise<void>;
+  run(argv: readonly string[], options?: { timeoutMs?: number; input?: string; hostProgram?: boolean }): Promise<void>;
 }
 
 export interface ImageRootOptions extends PrepareUserNamespaceOptions {
@@ -69,14 +73,18 @@ export async function withImageRoot<T>(
     async run(argv, runOptions = {}) {
       if (argv.length === 0) throw coreError('ERR_USAGE', 'no command to run in the image root', { value: argv });
       await appendFile(options.logFile, `\n$ [${root}] ${argv.join(' ')}\n`);
-      const result = await runInUserNamespace(namespace, ['/bin/sh', '-c', ENTER_IMAGE_ROOT, 'sh', root, ...argv], {
-        env: options.env,
-        output: { file: options.logFile },
-        isolateNetwork: !options.network,
-        timeoutMs: runOptions.timeoutMs ?? 30 * 60_000,
-        ...(runOptions.input === undefined ? {} : { input: runOptions.input }),
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
+      const result = await runInUserNamespace(
+        namespace,
+        ['/bin/sh', '-c', ENTER_IMAGE_ROOT, 'sh', root, runOptions.hostProgram ? 'host' : 'chroot', ...argv],
+        {
+          env: options.env,
+          output: { file: options.logFile },
+          isolateNetwork: !options.network,
+          timeoutMs: runOptions.timeoutMs ?? 30 * 60_000,
+          ...(runOptions.input === undefined ? {} : { input: runOptions.input }),
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
+      );
       if (result.exitCode !== 0) {
         const tail = (await readFile(options.logFile, 'utf8').catch(() => '')).split('\n').slice(-25).join('\n');
         throw new ToolFailedError([...argv], result.exitCode, tail, { path: options.logFile });
