@@ -16,7 +16,15 @@ export { Reporter, progressLine, type ReporterEvent, type OutputMode } from './o
 export { exitCodes, exitCodeFor } from './exit-codes.js';
 export { initProfile, type Template } from './commands/init.js';
 export { cleanProfile } from './commands/clean.js';
-export { inspectFile, detectFileKind, type Inspection, type FileKind } from './commands/inspect.js';
+export {
+  inspectFile,
+  detectFileKind,
+  type Inspection,
+  type FileKind,
+  type HumanReport,
+  type Table,
+  type Column,
+} from './commands/inspect.js';
 export { bootChains, testProfile, type TestRun } from './pipeline/test-profile.js';
 export { bootModes, type BootMode, type Medium } from './pipeline/boot-test.js';
 export { bootStages, formatBootStages, type BootStage } from './pipeline/boot-stages.js';

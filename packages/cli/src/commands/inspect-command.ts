@@ -1,5 +1,6 @@
 import { defineCommand } from 'citty';
 import { inspectFile } from './inspect.js';
+import { renderReport } from './inspect-render.js';
 
 export default defineCommand({
   meta: {
@@ -9,18 +10,20 @@ export default defineCommand({
   args: {
     file: { type: 'positional', description: 'the file to inspect', required: true },
     json: { type: 'boolean', description: 'machine-readable output', default: false },
-    summary: { type: 'boolean', description: 'only the summary, not every entry', default: false },
+    summary: { type: 'boolean', description: 'only the summary, not the file table', default: false },
   },
   async run({ args }) {
     const result = await inspectFile(args.file);
     if (args.json) {
-      process.stdout.write(`${JSON.stringify(args.summary ? { ...result, entries: undefined } : result)}\n`);
+      // The JSON keeps its shape: file, kind, summary, entries (the human report is not part of it).
+      const { file, kind, summary, entries } = result;
+      process.stdout.write(
+        `${JSON.stringify(args.summary ? { file, kind, summary } : { file, kind, summary, entries })}\n`,
+      );
       return 0;
     }
-    process.stdout.write(`${result.file}: ${result.kind}\n`);
-    for (const [key, value] of Object.entries(result.summary))
-      process.stdout.write(`  ${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}\n`);
-    if (!args.summary) for (const line of result.entries) process.stdout.write(`${line}\n`);
+    const tty = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+    process.stdout.write(renderReport(result.file, result.human, { summaryOnly: args.summary, tty }));
     return 0;
   },
 });

@@ -1,17 +1,9 @@
 import { open } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { CliError } from '../errors.js';
+import type { FileKind, Inspection } from './inspect/inspection.js';
 
-export type FileKind =
-  | 'rpm'
-  | 'deb'
-  | 'cpio'
-  | 'squashfs'
-  | 'erofs'
-  | 'iso'
-  | 'disk'
-  | 'pacman-package'
-  | 'pacman-database';
+export type { FileKind, Inspection } from './inspect/inspection.js';
+export type { HumanReport, Table, Column } from './inspect-render.js';
 
 /** Tells what an image or package file is from its magic numbers (never from its name). */
 export async function detectFileKind(file: string): Promise<FileKind> {
@@ -54,166 +46,26 @@ export async function detectFileKind(file: string): Promise<FileKind> {
   }
 }
 
-export interface Inspection {
-  file: string;
-  kind: FileKind;
-  summary: Record<string, unknown>;
-  /** One line per member: files of an archive or image, partitions of a disk. */
-  entries: string[];
-}
-
-/** Reads a file with the package that owns its format and returns a printable summary. */
+/** Reads a file with the package that owns its format: a summary, one line per member, and the same for a person. */
 export async function inspectFile(file: string): Promise<Inspection> {
   const kind = await detectFileKind(file);
   switch (kind) {
-    case 'rpm': {
-      const { readRpm } = await import('@distroforge/rpm-extract');
-      const p = await readRpm(file);
-      return {
-        file,
-        kind,
-        summary: {
-          nevra: p.nevra,
-          summary: p.summary,
-          license: p.license,
-          size: p.size,
-          payload: p.payload,
-          requires: p.requires.length,
-          provides: p.provides.length,
-          signatures: p.signatures.length,
-        },
-        entries: p.files.map(
-          (f) =>
-            `${octal(f.mode)} ${f.user}/${f.group} ${String(f.size).padStart(10)} ${f.path}${f.linkTo ? ` -> ${f.linkTo}` : ''}`,
-        ),
-      };
-    }
-    case 'deb': {
-      const { listDeb, controlField, parseRelations } = await import('@distroforge/rootfs-bootstrap');
-      const { control, files } = await listDeb(file);
-      const field = (name: string) => controlField(control, name);
-      const relations = (name: string) => parseRelations(field(name)).length;
-      return {
-        file,
-        kind,
-        summary: {
-          package: field('Package'),
-          version: field('Version'),
-          architecture: field('Architecture'),
-          description: field('Description')?.split('\n')[0],
-          installedSize: field('Installed-Size') === undefined ? undefined : Number(field('Installed-Size')) * 1024,
-          depends: relations('Depends'),
-          preDepends: relations('Pre-Depends'),
-          files: files.length,
-        },
-        entries: files.map(
-          (f) =>
-            `${octal(debTypeBits[f.type] | f.mode)} ${f.user ?? f.uid}/${f.group ?? f.gid} ${String(f.size).padStart(10)} ${f.path}${f.type === 'symlink' ? ` -> ${f.linkTarget}` : f.type === 'hardlink' ? ` link to ${f.linkTarget}` : ''}`,
-        ),
-      };
-    }
-    case 'cpio': {
-      const { listCpio } = await import('@distroforge/initramfs-cpio');
-      const entries = await listCpio(file);
-      return {
-        file,
-        kind,
-        summary: { entries: entries.length, bytes: entries.reduce((n, e) => n + e.size, 0) },
-        entries: entries.map(
-          (e) =>
-            `${octal(e.rawMode)} ${e.uid}/${e.gid} ${String(e.size).padStart(10)} ${e.name}${e.type === 'char' || e.type === 'block' ? ` (${e.rdevMajor},${e.rdevMinor})` : ''}`,
-        ),
-      };
-    }
-    case 'squashfs': {
-      const { listSquashfs, squashfsInfo } = await import('@distroforge/squashfs-wrap');
-      const [info, entries] = await Promise.all([squashfsInfo(file), listSquashfs(file)]);
-      return {
-        file,
-        kind,
-        summary: { ...info },
-        entries: entries.map(
-          (e) =>
-            `${octal(e.mode)} ${e.uid}/${e.gid} ${String(e.size).padStart(10)} ${e.path}${e.target ? ` -> ${e.target}` : ''}`,
-        ),
-      };
-    }
-    case 'iso': {
-      const { inspectIso } = await import('@distroforge/iso-assemble');
-      const iso = await inspectIso(file);
-      return {
-        file,
-        kind,
-        summary: {
-          volumeId: iso.volumeId,
-          creationTime: iso.creationTime,
-          elTorito: iso.elTorito.entries,
-          systemArea: iso.systemArea.summary,
-          gpt: iso.systemArea.gpt,
-          mbr: iso.systemArea.mbr,
-        },
-        entries: iso.files.map((f) => JSON.stringify(f)),
-      };
-    }
-    case 'disk': {
-      const { inspectDisk } = await import('@distroforge/disk-assemble');
-      const disk = await inspectDisk(file);
-      return {
-        file,
-        kind,
-        summary: {
-          format: disk.format,
-          diskSize: disk.diskSize,
-          diskGuid: disk.diskGuid,
-          backupGptValid: disk.backupValid,
-          mbrBootCode: disk.mbrBootCode,
-          partitions: disk.partitions.length,
-        },
-        entries: disk.partitions.map((p) => {
-          const fs = p.filesystem
-            ? ` ${p.filesystem.type}${p.filesystem.label ? ` "${p.filesystem.label}"` : ''}${p.filesystem.uuid ? ` ${p.filesystem.uuid}` : ''}`
-            : '';
-          return `${p.index} ${p.name.padEnd(10)} ${(p.typeName ?? p.type).padEnd(12)} start ${mib(p.start)} size ${mib(p.size)} ${p.guid}${fs}`;
-        }),
-      };
-    }
-    case 'pacman-package': {
-      const { readPacmanPackage } = await import('@distroforge/rootfs-bootstrap');
-      const p = await readPacmanPackage(file);
-      return {
-        file,
-        kind,
-        summary: {
-          name: p.info.name,
-          version: p.info.version,
-          architecture: p.info.architecture,
-          description: p.info.description,
-          installedSize: p.info.installedSize,
-          depends: p.info.depends.length,
-          provides: p.info.provides.length,
-          install: p.install !== undefined,
-          files: p.files.length,
-        },
-        entries: p.files,
-      };
-    }
-    case 'pacman-database': {
-      const { readPacmanSyncDatabaseFile } = await import('@distroforge/rootfs-bootstrap');
-      const repo = basename(file).replace(/\.(db|files)(\.tar(\.\w+)?)?$/, '');
-      const db = await readPacmanSyncDatabaseFile(file, repo);
-      return {
-        file,
-        kind,
-        summary: {
-          repository: repo,
-          packages: db.packages.length,
-          signed: db.packages.filter((p) => p.pgpSignature !== undefined).length,
-        },
-        entries: db.packages.map((p) =>
-          `${p.name} ${p.version} ${p.architecture ?? ''} ${p.filename}`.replace(/ {2,}/g, ' '),
-        ),
-      };
-    }
+    case 'rpm':
+      return (await import('./inspect/rpm.js')).inspectRpmFile(file);
+    case 'deb':
+      return (await import('./inspect/deb.js')).inspectDebFile(file);
+    case 'cpio':
+      return (await import('./inspect/cpio.js')).inspectCpioFile(file);
+    case 'squashfs':
+      return (await import('./inspect/squashfs.js')).inspectSquashfsFile(file);
+    case 'iso':
+      return (await import('./inspect/iso.js')).inspectIsoFile(file);
+    case 'disk':
+      return (await import('./inspect/disk.js')).inspectDiskFile(file);
+    case 'pacman-package':
+      return (await import('./inspect/pacman.js')).inspectPacmanPackageFile(file);
+    case 'pacman-database':
+      return (await import('./inspect/pacman.js')).inspectPacmanDatabaseFile(file);
     default:
       throw new CliError('ERR_INSPECT_UNSUPPORTED', `${file}: ${kind} images are recognised but not inspected yet`, {
         path: file,
@@ -221,23 +73,4 @@ export async function inspectFile(file: string): Promise<Inspection> {
         hint: 'use dump.erofs for now',
       });
   }
-}
-
-function mib(bytes: number): string {
-  return `${(bytes / 1048576).toFixed(0).padStart(6)} MiB`;
-}
-
-/** st_mode type bits of a .deb member, so its listing reads like the other archives'. */
-const debTypeBits = {
-  file: 0o100000,
-  hardlink: 0o100000,
-  dir: 0o040000,
-  symlink: 0o120000,
-  char: 0o020000,
-  block: 0o060000,
-  fifo: 0o010000,
-} as const;
-
-function octal(mode: number): string {
-  return mode.toString(8).padStart(6, '0');
 }

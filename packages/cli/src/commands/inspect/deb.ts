@@ -1,0 +1,74 @@
+import { controlField, listDeb, parseRelations } from '@distroforge/rootfs-bootstrap';
+import { humanSize, type HumanReport } from '../inspect-render.js';
+import { countsText, fileTable } from './file-table.js';
+import type { Inspection } from './inspection.js';
+import { octal } from './octal.js';
+
+/** st_mode type bits of a .deb member, so its listing reads like the other archives'. */
+const debTypeBits = {
+  file: 0o100000,
+  hardlink: 0o100000,
+  dir: 0o040000,
+  symlink: 0o120000,
+  char: 0o020000,
+  block: 0o060000,
+  fifo: 0o010000,
+} as const;
+
+export async function inspectDebFile(file: string): Promise<Inspection> {
+  const { control, files } = await listDeb(file);
+  const field = (name: string) => controlField(control, name);
+  const relations = (name: string) => parseRelations(field(name)).length;
+  const installedSize = field('Installed-Size') === undefined ? undefined : Number(field('Installed-Size')) * 1024;
+  const rows = files.map((f) => ({
+    mode: debTypeBits[f.type] | f.mode,
+    size: f.size,
+    path: f.path,
+    note:
+      f.type === 'symlink'
+        ? `-> ${f.linkTarget}`
+        : f.type === 'hardlink'
+          ? `link to ${f.linkTarget}`
+          : f.type === 'char' || f.type === 'block'
+            ? `(${f.major},${f.minor})`
+            : undefined,
+  }));
+  const relationText = (name: string) => field(name)?.replace(/\s+/g, ' ').trim() || 'nothing';
+  const human: HumanReport = {
+    title: `Debian package, ${field('Package')} ${field('Version')} ${field('Architecture')}`,
+    facts: [
+      ['package', field('Package') ?? '?'],
+      ['version', field('Version') ?? '?'],
+      ['architecture', field('Architecture') ?? '?'],
+      ['description', field('Description')?.split('\n')[0] ?? ''],
+      ['maintainer', field('Maintainer') ?? 'not declared'],
+      ['section', `${field('Section') ?? '-'}, priority ${field('Priority') ?? '-'}`],
+      ['installed size', installedSize === undefined ? 'not declared' : humanSize(installedSize)],
+      ['pre-depends', relationText('Pre-Depends')],
+      ['depends', relationText('Depends')],
+      ['recommends', relationText('Recommends')],
+      ['contents', countsText(rows)],
+    ],
+    sections: [],
+    files: { heading: `Files (${rows.length})`, table: fileTable(rows) },
+  };
+  return {
+    file,
+    kind: 'deb',
+    summary: {
+      package: field('Package'),
+      version: field('Version'),
+      architecture: field('Architecture'),
+      description: field('Description')?.split('\n')[0],
+      installedSize,
+      depends: relations('Depends'),
+      preDepends: relations('Pre-Depends'),
+      files: files.length,
+    },
+    entries: files.map(
+      (f) =>
+        `${octal(debTypeBits[f.type] | f.mode)} ${f.user ?? f.uid}/${f.group ?? f.gid} ${String(f.size).padStart(10)} ${f.path}${f.type === 'symlink' ? ` -> ${f.linkTarget}` : f.type === 'hardlink' ? ` link to ${f.linkTarget}` : ''}`,
+    ),
+    human,
+  };
+}

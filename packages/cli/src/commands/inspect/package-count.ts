@@ -1,0 +1,70 @@
+import { findTool, knownTools } from '@distroforge/core';
+import { execa } from 'execa';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+
+/** How many packages an image holds and where that was read. */
+export interface PackageCount {
+  count: number;
+  source: string;
+}
+
+/**
+ * The package count of a built image from the build-report.json beside it, when that report
+ * lists the file among its outputs (a report of another build says nothing about this file).
+ */
+export async function packagesFromBuildReport(file: string): Promise<PackageCount | undefined> {
+  const reportFile = join(dirname(resolve(file)), 'build-report.json');
+  try {
+    const report = JSON.parse(await readFile(reportFile, 'utf8')) as {
+      outputs?: { file?: unknown }[];
+      packages?: unknown[];
+    };
+    const listed = (report.outputs ?? []).some((o) => typeof o.file === 'string' && resolve(o.file) === resolve(file));
+    if (!listed || !Array.isArray(report.packages)) return undefined;
+    return { count: report.packages.length, source: 'build-report.json beside it' };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Installed packages in a dpkg status file: paragraphs whose Status ends in `installed`. */
+export function countDpkgStatus(text: string): number {
+  return text.split(/\n\s*\n/).filter((p) => /^Status: .* installed$/m.test(p)).length;
+}
+
+/**
+ * The package database of a squashfs root, from its listing: dpkg's status (read with
+ * `unsquashfs -cat`), pacman's local database (one directory with a `desc` per package) or the
+ * rpmdb (queried with the host's rpm). Undefined when the image holds none of them.
+ */
+export async function packagesInSquashfs(
+  image: string,
+  paths: ReadonlySet<string>,
+  unsquashfs: string,
+): Promise<PackageCount | undefined> {
+  if (paths.has('/var/lib/dpkg/status')) {
+    const { stdout } = await execa(unsquashfs, ['-cat', image, 'var/lib/dpkg/status'], {
+      stdin: 'ignore',
+      maxBuffer: 1 << 28,
+    });
+    return { count: countDpkgStatus(stdout), source: '/var/lib/dpkg/status' };
+  }
+  const pacman = [...paths].filter((p) => /^\/var\/lib\/pacman\/local\/[^/]+\/desc$/.test(p)).length;
+  if (pacman > 0) return { count: pacman, source: '/var/lib/pacman/local' };
+  const rpmdb = ['/usr/lib/sysimage/rpm', '/var/lib/rpm'].find(
+    (dir) => paths.has(`${dir}/rpmdb.sqlite`) || paths.has(`${dir}/Packages`) || paths.has(`${dir}/Packages.db`),
+  );
+  if (!rpmdb) return undefined;
+  const rpm = await findTool(knownTools.rpm).catch(() => undefined);
+  if (!rpm) return undefined;
+  const work = await mkdtemp(join(tmpdir(), 'distroforge-inspect-rpmdb-'));
+  try {
+    await execa(unsquashfs, ['-q', '-n', '-f', '-d', join(work, 'root'), image, rpmdb.slice(1)], { stdin: 'ignore' });
+    const { stdout } = await execa(rpm.path, ['--dbpath', join(work, 'root', rpmdb), '-qa'], { stdin: 'ignore' });
+    return { count: stdout.split('\n').filter((l) => l !== '' && !l.startsWith('gpg-pubkey-')).length, source: rpmdb };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,68 @@
+import { findTool, knownTools } from '@distroforge/core';
+import { listSquashfs, squashfsInfo } from '@distroforge/squashfs-wrap';
+import { resolve } from 'node:path';
+import { humanSize, type HumanReport } from '../inspect-render.js';
+import { countsText, fileTable } from './file-table.js';
+import type { Inspection } from './inspection.js';
+import { octal } from './octal.js';
+import { packagesFromBuildReport, packagesInSquashfs } from './package-count.js';
+
+const typeBits = {
+  file: 0o100000,
+  dir: 0o040000,
+  symlink: 0o120000,
+  char: 0o020000,
+  block: 0o060000,
+  fifo: 0o010000,
+  socket: 0o140000,
+} as const;
+
+export async function inspectSquashfsFile(file: string): Promise<Inspection> {
+  const [info, entries] = await Promise.all([squashfsInfo(file), listSquashfs(file)]);
+  const paths = new Set(entries.map((e) => e.path));
+  const unsquashfs = await findTool(knownTools.unsquashfs);
+  const packages =
+    (await packagesInSquashfs(resolve(file), paths, unsquashfs.path)) ?? (await packagesFromBuildReport(file));
+  const rows = entries.map((e) => ({
+    mode: typeBits[e.type] | e.mode,
+    size: e.size,
+    path: e.path,
+    note: e.target !== undefined ? `-> ${e.target}` : e.major !== undefined ? `(${e.major},${e.minor})` : undefined,
+  }));
+  const files = entries.filter((e) => e.type === 'file');
+  const bytes = files.reduce((n, e) => n + e.size, 0);
+  const options = Object.entries(info.compressorOptions).map(([k, v]) => `${k} ${v}`);
+  const human: HumanReport = {
+    title: `squashfs filesystem, ${info.compression}, ${humanSize(info.bytesUsed)}`,
+    facts: [
+      ['compression', [info.compression, ...options].join(', ')],
+      ['block size', humanSize(info.blockSize)],
+      [
+        'created',
+        new Date(info.mkfsTime * 1000)
+          .toISOString()
+          .replace('T', ' ')
+          .replace(/\.000Z$/, ' UTC'),
+      ],
+      ['inodes', String(info.inodeCount)],
+      ['contents', countsText(rows)],
+      [
+        'size',
+        `${humanSize(info.bytesUsed)} image for ${humanSize(bytes)} of files${bytes > 0 ? ` (${Math.round((info.bytesUsed / bytes) * 100)}%)` : ''}`,
+      ],
+      ['packages', packages ? `${packages.count} (from ${packages.source})` : 'no package database found'],
+    ],
+    sections: [],
+    files: { heading: `Files (${rows.length})`, table: fileTable(rows) },
+  };
+  return {
+    file,
+    kind: 'squashfs',
+    summary: { ...info, ...(packages ? { packages: packages.count } : {}) },
+    entries: entries.map(
+      (e) =>
+        `${octal(e.mode)} ${e.uid}/${e.gid} ${String(e.size).padStart(10)} ${e.path}${e.target ? ` -> ${e.target}` : ''}`,
+    ),
+    human,
+  };
+}
