@@ -43,7 +43,14 @@ it('builds and boots the ISO from CD-ROM and the disk image on virtio then USB, 
   const iso = result.build.outputs.find((o) => o.kind === 'iso');
   const disk = result.build.outputs.find((o) => o.kind === 'disk');
   // The live root is layered (an image of the bootstrapped root + the overlay's layer), so no whole-root squashfs is published.
-  expect(result.build.outputs.map((o) => o.kind).sort()).toEqual(['disk', 'initramfs', 'iso', 'kernel']);
+  expect(result.build.outputs.map((o) => o.kind).sort()).toEqual([
+    'cyclonedx',
+    'disk',
+    'initramfs',
+    'iso',
+    'kernel',
+    'spdx',
+  ]);
   console.log(
     `debian-live ISO ${(iso!.bytes / 1048576).toFixed(1)} MiB, disk ${(disk!.bytes / 1048576).toFixed(0)} MiB`,
   );

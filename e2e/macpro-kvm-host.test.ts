@@ -92,7 +92,14 @@ it('builds again from scratch elsewhere with every output byte-identical (build 
   // same SHA-256 (otherwise ERR_BUILD_NOT_REPRODUCIBLE naming the differing outputs, exit 4).
   expect(run.exitCode, String(run.stderr).split('\n').slice(-10).join('\n')).toBe(0);
   const checked = JSON.parse(String(run.stdout).trim().split('\n').at(-1) ?? '') as BuildResult;
-  expect(checked.outputs.map((o) => o.kind).sort()).toEqual(['disk', 'initramfs', 'iso', 'kernel']);
+  expect(checked.outputs.map((o) => o.kind).sort()).toEqual([
+    'cyclonedx',
+    'disk',
+    'initramfs',
+    'iso',
+    'kernel',
+    'spdx',
+  ]);
   expect(checked.outputs.map((o) => [o.kind, o.sha256])).toEqual(built.outputs.map((o) => [o.kind, o.sha256]));
   expect(String(run.stderr)).toContain(
     `reproducible: a second build from scratch gave the same ${checked.outputs.length} outputs`,

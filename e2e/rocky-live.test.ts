@@ -149,11 +149,13 @@ it('builds again from scratch elsewhere with every output byte-identical (build 
   expect(run.exitCode, String(run.stderr).split('\n').slice(-10).join('\n')).toBe(0);
   const checked = JSON.parse(String(run.stdout).trim().split('\n').at(-1) ?? '') as BuildResult;
   expect(checked.outputs.map((o) => o.kind).sort()).toEqual([
+    'cyclonedx',
     'disk',
     'initramfs',
     'iso',
     'kernel',
     'rootfs-tar',
+    'spdx',
     'squashfs',
   ]);
   expect(checked.outputs.map((o) => [o.kind, o.sha256])).toEqual(built.outputs.map((o) => [o.kind, o.sha256]));

@@ -9,6 +9,7 @@ import { diskStage } from './stage-disk.js';
 import { imageStage, type ImageStageResult } from './stage-image.js';
 import { isoStage } from './stage-iso.js';
 import { kernelStage, type KernelStageResult } from './stage-kernel.js';
+import { INVENTORY_FILES, inventoryStage } from './stage-inventory.js';
 import { layerStage } from './stage-layer.js';
 import { liveInitramfsStage, type LiveInitramfsStageResult } from './stage-live-initramfs.js';
 import { overlayStage, type OverlayStageResult } from './stage-overlay.js';
@@ -199,6 +200,16 @@ export const buildStages: readonly BuildStage[] = [
     run: (ctx, done) => rootfsTarStage(ctx, done.get(finalTreeStage(ctx.loaded.profile))),
     publishes: (r: StageResult<{ file: string }>) => [
       { kind: 'rootfs-tar', from: join(r.dir, r.result.file), name: r.result.file },
+    ],
+  },
+  {
+    name: 'inventory',
+    applies: (profile) => !isBusybox(profile),
+    needs: (profile) => ['rootfs', finalTreeStage(profile)],
+    run: (ctx, done) => inventoryStage(ctx, done.get('rootfs'), done.get(finalTreeStage(ctx.loaded.profile))),
+    publishes: (r: StageResult<unknown>, profile) => [
+      { kind: 'spdx', from: join(r.dir, INVENTORY_FILES.spdx), name: `${profile.name}.spdx.json` },
+      { kind: 'cyclonedx', from: join(r.dir, INVENTORY_FILES.cycloneDx), name: `${profile.name}.cdx.json` },
     ],
   },
 ];

@@ -6,5 +6,16 @@
 export const PROFILE_OUTPUTS = ['iso', 'disk', 'initramfs', 'squashfs', 'rootfs-tar'] as const;
 export type ProfileOutput = (typeof PROFILE_OUTPUTS)[number];
 
-export const PUBLISHED_KINDS = ['kernel', 'initramfs', 'squashfs', 'erofs', 'iso', 'disk', 'rootfs-tar'] as const;
+export const PUBLISHED_KINDS = [
+  'kernel',
+  'initramfs',
+  'squashfs',
+  'erofs',
+  'iso',
+  'disk',
+  'rootfs-tar',
+  // The image's SBOMs (SPDX 2.3 and CycloneDX 1.5 JSON), beside the images on every package build.
+  'spdx',
+  'cyclonedx',
+] as const;
 export type PublishedKind = (typeof PUBLISHED_KINDS)[number];
