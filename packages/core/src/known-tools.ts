@@ -10,6 +10,7 @@ export const knownTools = {
   mksquashfs: { names: ['mksquashfs'], install: 'apt-get install squashfs-tools', versionArgs: ['-version'] },
   unsquashfs: { names: ['unsquashfs'], install: 'apt-get install squashfs-tools', versionArgs: ['-version'] },
   mkfsErofs: { names: ['mkfs.erofs'], install: 'apt-get install erofs-utils', versionArgs: ['-V'] },
+  dumpErofs: { names: ['dump.erofs'], install: 'apt-get install erofs-utils', versionArgs: ['-V'] },
   xorriso: { names: ['xorriso'], install: 'apt-get install xorriso', versionArgs: ['-version'] },
   grubMkimage: { names: ['grub-mkimage'], install: 'apt-get install grub-common grub-pc-bin grub-efi-amd64-bin' },
   mtools: { names: ['mcopy'], install: 'apt-get install mtools', versionArgs: ['--version'] },
