@@ -341,6 +341,29 @@ describe('squashfs', () => {
   });
 });
 
+describe('erofs', () => {
+  it('states the compression, block size, counts and bytes mkfs.erofs wrote', async () => {
+    const tree = join(work, 'erofs-tree');
+    await mkdir(join(tree, 'usr/share/doc'), { recursive: true });
+    await writeFile(join(tree, 'usr/share/doc/big'), 'compressible text\n'.repeat(4000));
+    await writeFile(join(tree, 'usr/share/doc/small'), 'x');
+    await execa('ln', ['-s', 'big', join(tree, 'usr/share/doc/link')]);
+    const file = join(work, 'root.erofs');
+    await execa('mkfs.erofs', ['-zlz4hc', '-T1700000000', file, tree]);
+    const text = await inspectText(file);
+    expect(text.split('\n')[0]).toMatch(/: EROFS filesystem, lz4, /);
+    expect(fact(text, 'compression')).toBe('lz4 (1 file compressed)');
+    expect(fact(text, 'block size')).toBe('4.0 KiB');
+    expect(fact(text, 'created')).toBe('2023-11-14 22:13:20 UTC');
+    expect(fact(text, 'contents')).toBe(
+      `2 files, 4 directories, 1 symlink; ${humanSize('compressible text\n'.length * 4000 + 1)} in files`,
+    );
+    const json = JSON.parse(await inspectText(file, '--json')) as { kind: string; summary: { bytes: number } };
+    expect(json.kind).toBe('erofs');
+    expect(json.summary.bytes).toBe('compressible text\n'.length * 4000 + 1);
+  });
+});
+
 describe('cpio / initramfs', () => {
   it('states the compression, the entries, the kernel modules and what /init is', async () => {
     const tree = join(work, 'initrd-tree');

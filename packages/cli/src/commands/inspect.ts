@@ -58,6 +58,8 @@ export async function inspectFile(file: string): Promise<Inspection> {
       return (await import('./inspect/cpio.js')).inspectCpioFile(file);
     case 'squashfs':
       return (await import('./inspect/squashfs.js')).inspectSquashfsFile(file);
+    case 'erofs':
+      return (await import('./inspect/erofs.js')).inspectErofsFile(file);
     case 'iso':
       return (await import('./inspect/iso.js')).inspectIsoFile(file);
     case 'disk':
@@ -70,7 +72,6 @@ export async function inspectFile(file: string): Promise<Inspection> {
       throw new CliError('ERR_INSPECT_UNSUPPORTED', `${file}: ${kind} images are recognised but not inspected yet`, {
         path: file,
         value: kind,
-        hint: 'use dump.erofs for now',
       });
   }
 }
