@@ -1,40 +1,64 @@
 #!/usr/bin/env node
 // Benchmark: resolve + install from the pacman test repository (tools/pacman-test-repo/generate.mjs)
-// with rootfs-bootstrap (`--source pacman:file://...` --repos core,extra: bootstrapPacman) vs
+// with rootfs-bootstrap (`--source pacman:file://...` --repos core,extra[,bulk]: bootstrapPacman) vs
 // Debian's `pacman -r ROOT -Sy --noconfirm` (a scratch dbpath and pacman.conf per run, as the tests'
-// pacman-oracle.ts does), the same packages, same run, alternating the order. The request is the
-// repository's largest: the bootable set (`base linux`: Debian's kernel and busybox) with every
-// other package that can join it. Both read the sync databases, check each package's SHA-256
+// pacman-oracle.ts does), the same packages, same run, alternating the order. Two requests:
+//   - `small`: the test repository's own largest request, the bootable set (`base linux`: Debian's
+//     kernel and busybox) with every other package that can join it (22 packages, 14 MiB);
+//   - `largest`: that plus `bulk-set`, the bulk repository (tools/pacman-test-repo/bulk.mjs: ~40 of
+//     Debian's packages repackaged, ~250 MB installed) — a request of a real system's weight. Both read the sync databases, check each package's SHA-256
 // against them (signatures off: SigLevel = Never / --sig-level off) from a warm package cache,
 // unpack, and write pacman's local database. Two times for ours: the bin's wall time, and the
 // bootstrapPacman call alone in a process that has loaded the package (as the distroforge CLI runs it).
 // Needs a built package (`npx tsup` in packages/rootfs-bootstrap), pacman (pacman-package-manager),
 // bsdtar, zstd, tools/fetch-kernel. Prints times, peak RSS and ratios.
-//   node tools/bench/pacman-bootstrap.mjs [--rounds 5] [--keep]
+//   node tools/bench/pacman-bootstrap.mjs [--rounds 5] [--only small|largest] [--dist DIR] [--keep]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { generatePacmanBulkRepo } from '../pacman-test-repo/bulk.mjs';
 import { generatePacmanTestRepo } from '../pacman-test-repo/generate.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = join(root, 'packages/rootfs-bootstrap/dist/cli.js');
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, keep: { type: 'boolean' } } });
+// --dist: a copy of the package's dist/ inside the repository (so its dependencies resolve), which a
+// rebuild of dist/ during the run cannot pull away.
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '5' },
+    keep: { type: 'boolean' },
+    only: { type: 'string' },
+    dist: { type: 'string', default: join(root, 'packages/rootfs-bootstrap/dist') },
+  },
+});
+const dist = resolve(values.dist);
+const cli = join(dist, 'cli.js');
 const rounds = Number(values.rounds);
 if (!Number.isInteger(rounds) || rounds < 1)
   throw new Error(`--rounds needs a whole number >= 1, got ${values.rounds}`);
 if (!existsSync(cli)) throw new Error(`build first: npx tsup in packages/rootfs-bootstrap (${cli} missing)`);
 
-/** The largest request: the boot set and every package compatible with it (accounts, hooked and sh-runtime conflict with it). */
-const REQUEST = ['base', 'linux', 'app', 'editors', 'xorg', 'needs-oldtool', 'needs-vi', 'libfoo-ng', 'conflict-b'];
+/** The test repository's largest request: the boot set and every package compatible with it (accounts, hooked and sh-runtime conflict with it). */
+const SMALL = ['base', 'linux', 'app', 'editors', 'xorg', 'needs-oldtool', 'needs-vi', 'libfoo-ng', 'conflict-b'];
 
 const repo = await generatePacmanTestRepo(join(root, '.cache/pacman-test-repo/repo'));
+const bulk = await generatePacmanBulkRepo(join(root, '.cache/pacman-test-repo/bulk'), repo, {
+  log: (line) => console.error(line),
+});
 const work = mkdtempSync(join(tmpdir(), 'bench-pacman-bootstrap-'));
-const cacheDir = join(work, 'cache');
-const pacmanCache = join(work, 'pacman-cache');
-const mirror = `${pathToFileURL(repo.dir).href}/$repo`;
+// One mirror for the three repositories ($repo), as a pacman mirrorlist line serves them.
+const mirrorDir = join(work, 'mirror');
+mkdirSync(mirrorDir);
+for (const { name, dir } of repo.repos) symlinkSync(dir, join(mirrorDir, name));
+symlinkSync(bulk.dir, join(mirrorDir, 'bulk'));
+const mirror = `${pathToFileURL(mirrorDir).href}/$repo`;
+
+const WORKLOADS = [
+  { name: 'small', repos: ['core', 'extra'], request: SMALL },
+  { name: 'largest', repos: ['core', 'extra', 'bulk'], request: [...SMALL, ...bulk.request] },
+].filter((w) => !values.only || w.name === values.only);
 
 /** Runs a command under GNU time; returns wall seconds and peak RSS (MiB). */
 function timed(label, argv) {
@@ -53,16 +77,16 @@ function timed(label, argv) {
   return { seconds, rssMiB: rss / 1024, stdout: result.stdout };
 }
 
-const ours = (target) =>
+const ours = (w, cacheDir, target) =>
   timed('ours', [
     process.execPath,
     cli,
     '--source',
     `pacman:${mirror}`,
     '--repos',
-    'core,extra',
+    w.repos.join(','),
     '--include',
-    REQUEST.join(','),
+    w.request.join(','),
     '--sig-level',
     'off',
     '--cache',
@@ -77,21 +101,22 @@ const ours = (target) =>
  * bin's time includes).
  */
 const IN_PROCESS = `
-const [index, mirror, include, cacheDir, target] = process.argv.slice(1);
+const [index, mirror, repos, include, cacheDir, target] = process.argv.slice(1);
 const { bootstrapPacman } = await import(index);
 const started = performance.now();
-const result = await bootstrapPacman({ repositories: ['core', 'extra'].map((name) => ({ name, server: mirror })), include: include.split(','), cacheDir, target });
+const result = await bootstrapPacman({ repositories: repos.split(',').map((name) => ({ name, server: mirror })), include: include.split(','), cacheDir, target });
 console.log(JSON.stringify({ seconds: (performance.now() - started) / 1000, packages: result.packages.length }));
 `;
-const inProcess = (target) => {
+const inProcess = (w, cacheDir, target) => {
   const result = timed('in-process', [
     process.execPath,
     '--input-type=module',
     '-e',
     IN_PROCESS,
-    pathToFileURL(join(root, 'packages/rootfs-bootstrap/dist/index.js')).href,
+    pathToFileURL(join(dist, 'index.js')).href,
     mirror,
-    REQUEST.join(','),
+    w.repos.join(','),
+    w.request.join(','),
     cacheDir,
     target,
   ]);
@@ -99,7 +124,7 @@ const inProcess = (target) => {
 };
 
 /** A scratch pacman setup (dbpath with an empty local database, pacman.conf with a shared CacheDir) for one run into `target`. */
-function pacman(target) {
+function pacman(w, pacmanCache, target) {
   const dir = `${target}.pacman`;
   mkdirSync(join(dir, 'db/local'), { recursive: true });
   mkdirSync(join(dir, 'db/sync'));
@@ -108,10 +133,10 @@ function pacman(target) {
   const config = join(dir, 'pacman.conf');
   writeFileSync(
     config,
-    readFileSync(repo.config, 'utf8').replace(
-      '[options]\n',
-      `[options]\nCacheDir = ${pacmanCache}/\nLogFile = ${join(dir, 'pacman.log')}\n`,
-    ),
+    [
+      `[options]\nArchitecture = x86_64\nSigLevel = Never\nCacheDir = ${pacmanCache}/\nLogFile = ${join(dir, 'pacman.log')}\n`,
+      ...w.repos.map((r) => `[${r}]\nSigLevel = Never\nServer = ${mirror.replace('$repo', r)}\n`),
+    ].join('\n'),
   );
   const result = timed('pacman', [
     'pacman',
@@ -123,7 +148,7 @@ function pacman(target) {
     target,
     '-Sy',
     '--noconfirm',
-    ...REQUEST,
+    ...w.request,
   ]);
   return { ...result, dbpath: join(dir, 'db'), dir };
 }
@@ -136,19 +161,26 @@ const pacmanSet = (dbpath, target) =>
   execFileSync('pacman', ['--dbpath', dbpath, '-r', target, '-Q'], { encoding: 'utf8' }).trim().split('\n').sort();
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-try {
+/** Measures one workload; returns whether both installed the same set. */
+function measure(w) {
+  const cacheDir = join(work, `cache-${w.name}`);
+  const pacmanCache = join(work, `pacman-cache-${w.name}`);
+  const run = { ours, inProcess, pacman: (x, _cache, target) => pacman(x, pacmanCache, target) };
   // Warm-up: both package caches filled, the page cache warm for both.
-  ours(join(work, 'warm-ours'));
-  inProcess(join(work, 'warm-in-process'));
-  pacman(join(work, 'warm-pacman'));
+  for (const who of ['ours', 'inProcess', 'pacman']) {
+    const target = join(work, `warm-${w.name}-${who}`);
+    const result = run[who](w, cacheDir, target);
+    rmSync(target, { recursive: true, force: true });
+    if (result.dir) rmSync(result.dir, { recursive: true, force: true });
+  }
   const times = { ours: [], inProcess: [], pacman: [] };
   const rss = { ours: [], inProcess: [], pacman: [] };
   const sets = {};
   for (let i = 0; i < rounds; i++) {
     const order = i % 2 === 0 ? ['ours', 'inProcess', 'pacman'] : ['pacman', 'inProcess', 'ours'];
     for (const who of order) {
-      const target = join(work, `${who}-${i}`);
-      const result = who === 'ours' ? ours(target) : who === 'inProcess' ? inProcess(target) : pacman(target);
+      const target = join(work, `${w.name}-${who}-${i}`);
+      const result = run[who](w, cacheDir, target);
       times[who].push(result.seconds);
       rss[who].push(result.rssMiB);
       if (i === 0 && who !== 'inProcess')
@@ -159,7 +191,7 @@ try {
   }
   const same = JSON.stringify(sets.ours) === JSON.stringify(sets.pacman);
   const bytes = Number(
-    execFileSync('du', ['-sb', join(repo.dir, 'core'), join(repo.dir, 'extra')], { encoding: 'utf8' })
+    execFileSync('du', ['-sbL', ...w.repos.map((r) => join(mirrorDir, r))], { encoding: 'utf8' })
       .trim()
       .split('\n')
       .reduce((n, l) => n + Number(l.split('\t')[0]), 0),
@@ -168,9 +200,8 @@ try {
   const ratios = (who) => median(times[who].map((x, k) => x / times.pacman[k]));
   const m = { ours: Math.max(...rss.ours), pacman: Math.max(...rss.pacman) };
   console.log(
-    `rootfs-bootstrap (bootstrapPacman) vs Debian's pacman -r ROOT -Sy, repository ${repo.dir} (${(bytes / 2 ** 20).toFixed(1)} MiB), ${rounds} rounds, ${process.getuid?.() === 0 ? 'as root' : 'as an ordinary user'}`,
+    `\n[${w.name}] repositories ${w.repos.join(',')} (${(bytes / 2 ** 20).toFixed(1)} MiB), request: ${w.request.join(' ')}`,
   );
-  console.log(`request: ${REQUEST.join(' ')}`);
   console.log(
     `${sets.ours.length} packages, same set and versions as pacman: ${same ? 'yes' : `NO\n  ours   ${sets.ours.join(', ')}\n  pacman ${sets.pacman.join(', ')}`}`,
   );
@@ -186,6 +217,16 @@ try {
   console.log(
     `  peak RSS (bin) ours ${m.ours.toFixed(0)} MiB   pacman ${m.pacman.toFixed(0)} MiB   ratio ${(m.ours / m.pacman).toFixed(2)}x`,
   );
+  return same;
+}
+
+try {
+  console.log(
+    `rootfs-bootstrap (bootstrapPacman) vs Debian's pacman -r ROOT -Sy, ${rounds} rounds, ${process.getuid?.() === 0 ? 'as root' : 'as an ordinary user'}`,
+  );
+  if (bulk.leftOut.length) console.log(`bulk repository: left out ${bulk.leftOut.join(', ')}`);
+  let same = true;
+  for (const w of WORKLOADS) same = measure(w) && same;
   if (!same) process.exitCode = 1;
 } finally {
   if (!values.keep) rmSync(work, { recursive: true, force: true });

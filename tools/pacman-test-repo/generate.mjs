@@ -347,7 +347,7 @@ function bootPackages(inputs) {
 }
 
 /** Debian version (`1:1.35.0-4+deb12u1+b1`) -> an Arch one (`1:1.35.0-4.12.1.1`): pkgrel is digits and dots. */
-function archVersion(debian) {
+export function archVersion(debian) {
   const m = /^(?:(\d+):)?(.+?)(?:-([^-]+))?$/.exec(debian);
   const rel = (m[3] ?? '1').replace(/[^0-9]+/g, '.').replace(/^\.|\.$/g, '') || '1';
   return `${m[1] ? `${m[1]}:` : ''}${m[2].replace(/[^A-Za-z0-9._+]/g, '_')}-${rel}`;
@@ -530,11 +530,23 @@ export function pacmanConf(out) {
   return `[options]\nArchitecture = x86_64\nSigLevel = Never\n\n${REPOS.map((r) => `[${r}]\nSigLevel = Never\nServer = file://${join(out, r)}\n`).join('\n')}`;
 }
 
-async function buildPackage(pkg, stage, repoDir) {
-  await mkdir(stage, { recursive: true });
-  const files = pkg.files ?? { [`usr/share/${pkg.name}/VERSION`]: `${pkg.name} ${pkg.version}\n` };
+/**
+ * Packs one package into `repoDir` from `pkg.files` (staged in `stage`), or from `pkg.tree`, a
+ * directory already holding its files (moved to `stage`; modes and owners as they are there).
+ * Returns what the database's desc records of it.
+ */
+export async function buildPackage(pkg, stage, repoDir) {
   /** In-package path -> { mode, uid, gid } where the table sets them (the rest is root's, 0644/0755). */
   const attributes = new Map();
+  if (pkg.tree) {
+    await mkdir(dirname(stage), { recursive: true });
+    await rename(pkg.tree, stage);
+    for (const path of (await readdir(stage)).sort().flatMap((m) => listTree(stage, m))) {
+      const stats = await lstat(join(stage, path));
+      if (!stats.isSymbolicLink()) attributes.set(path, { mode: stats.mode & 0o7777, uid: stats.uid, gid: stats.gid });
+    }
+  } else await mkdir(stage, { recursive: true });
+  const files = pkg.tree ? {} : (pkg.files ?? { [`usr/share/${pkg.name}/VERSION`]: `${pkg.name} ${pkg.version}\n` });
   for (const [path, spec] of Object.entries(files)) {
     const target = join(stage, path);
     await mkdir(dirname(target), { recursive: true });
@@ -672,7 +684,8 @@ function pkginfo(pkg, installedSize) {
   return `${lines.join('\n')}\n`;
 }
 
-function desc(pkg, built) {
+/** The sync database's desc of a package `buildPackage` packed. */
+export function desc(pkg, built) {
   const blocks = [
     ['FILENAME', [built.filename]],
     ['NAME', [pkg.name]],
