@@ -2,7 +2,7 @@
 // summary states checked against the tools people would ask (objcopy for SBAT, mtools for the ESP,
 // dpkg-deb, pacman, the bytes written), the tables aligned, and `--json` still one parsable line.
 import { execa } from 'execa';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -373,6 +373,7 @@ describe('cpio / initramfs', () => {
     await writeFile(join(tree, 'lib/modules/6.1.0-test/kernel/fs/a.ko'), 'a');
     await writeFile(join(tree, 'lib/modules/6.1.0-test/kernel/fs/b.ko.xz'), 'b');
     await writeFile(join(tree, 'lib/modules/6.1.0-test/modules.dep'), '');
+    await symlink('../lib', join(tree, 'lib/modules/6.1.0-test/build'));
     const file = join(work, 'initrd.zst');
     await packCpio({ input: { directory: tree }, output: file, compress: 'zstd', sourceDateEpoch: 1_700_000_000 });
     const text = await inspectText(file);
@@ -383,6 +384,7 @@ describe('cpio / initramfs', () => {
     const files = block(text, 'Files (');
     expectAligned(files, ['path'], ['size']);
     expect(files).toContain(`  -rwxr-xr-x  ${init.length} B  /init`);
+    expect(files).toContain('  lrwxrwxrwx   6 B  /lib/modules/6.1.0-test/build -> ../lib');
   });
 });
 

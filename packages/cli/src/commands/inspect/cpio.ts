@@ -18,15 +18,11 @@ export async function inspectCpioFile(file: string): Promise<Inspection> {
   const handle = await open(file, 'r');
   await handle.read(head, 0, head.length, 0).finally(() => handle.close());
   const { size } = await stat(file);
-  const entries: (CpioListEntry & { target?: string })[] = [];
+  const entries: CpioListEntry[] = [];
   let init: string | undefined;
   for await (const { body, ...entry } of readCpio(file)) {
     const name = entry.name.replace(/^\.?\/?/, '');
-    if (entry.type === 'symlink') {
-      entries.push({ ...entry, target: (await collect(body())).toString('utf8') });
-      if (name === 'init') init = `/init -> ${entries.at(-1)?.target}`;
-      continue;
-    }
+    if (name === 'init' && entry.type === 'symlink') init = `/init -> ${entry.target}`;
     if (name === 'init' && entry.type === 'file') {
       const text = (await collect(body())).subarray(0, 200).toString('latin1');
       const interpreter = text.startsWith('#!') ? text.slice(2).split('\n')[0]?.trim() : undefined;
@@ -47,12 +43,14 @@ export async function inspectCpioFile(file: string): Promise<Inspection> {
           ? `(${e.rdevMajor},${e.rdevMinor})`
           : undefined,
   }));
-  const compression = detectCompression(head) ?? 'none';
+  // An initramfs may be several archives end to end (early microcode uncompressed, then the main one).
+  const archives = [...new Map(entries.map((e) => [e.archive, e.compression])).values()];
+  const compression = archives.length > 1 ? archives.join(' + ') : (detectCompression(head) ?? 'none');
   const human: HumanReport = {
     title: `cpio archive (initramfs), ${compression === 'none' ? 'uncompressed' : `${compression}-compressed`}, ${humanSize(size)}`,
     facts: [
       ['compression', compression],
-      ['entries', String(entries.length)],
+      ['entries', `${entries.length}${archives.length > 1 ? ` in ${archives.length} concatenated archives` : ''}`],
       ['contents', countsText(rows)],
       ['init', init ?? 'no /init (the kernel falls back to the root= device)'],
       ['kernel modules', modules.length > 0 ? `${modules.length} for ${kernels.join(', ')}` : 'none'],
