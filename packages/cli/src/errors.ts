@@ -25,6 +25,7 @@ export const cliErrorCodes = [
   'ERR_INSPECT_UNSUPPORTED',
   'ERR_INSPECT_UNREADABLE',
   'ERR_INVENTORY_UNREADABLE',
+  'ERR_REPORT_NO_BUILD',
   'ERR_INTERRUPTED',
 ] as const;
 
@@ -52,6 +53,7 @@ const hints: Record<CliErrorCode, string> = {
   ERR_INSPECT_UNREADABLE: 'check that the file is complete and readable',
   ERR_INVENTORY_UNREADABLE:
     'the root must hold the package database (dpkg, rpm or pacman) its packages were installed with',
+  ERR_REPORT_NO_BUILD: 'build the profile first (distroforge build PROFILE), with the same --out',
   ERR_INTERRUPTED: 'run the same command again: finished stages are cached',
 };
 

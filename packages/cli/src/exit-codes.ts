@@ -15,7 +15,7 @@ export const exitCodes = {
 export function exitCodeFor(error: unknown): number {
   if (!isDistroforgeError(error)) return exitCodes.failure;
   const code = error.code;
-  if (code === 'ERR_PROFILE_INVALID' || code === 'ERR_USAGE') return exitCodes.usage;
+  if (code === 'ERR_PROFILE_INVALID' || code === 'ERR_USAGE' || code === 'ERR_REPORT_NO_BUILD') return exitCodes.usage;
   if (code === 'ERR_TOOL_MISSING' || code === 'ERR_TOOL_VERSION') return exitCodes.toolMissing;
   if (code === 'ERR_TEST_FAILED' || code.startsWith('ERR_QEMU')) return exitCodes.testFailed;
   if (code === 'ERR_INTERRUPTED') return exitCodes.interrupted;

@@ -72,6 +72,7 @@ export function fixtureTest(): TestRecord {
   return {
     profile: 'fixture-live',
     ok: false,
+    outputs: fixtureBuild().outputs.map((o) => ({ file: o.file, sha256: o.sha256 })),
     boots: [
       {
         firmware: 'bios',
@@ -110,6 +111,33 @@ export function fixtureTest(): TestRecord {
           '[   20.2] Kernel panic - not syncing: Attempted to kill init!',
         ],
         consoleLog: '/tmp/state/boots/uefi-cdrom.log',
+      },
+      {
+        firmware: 'bios',
+        medium: 'disk',
+        ok: false,
+        accel: 'tcg',
+        readyMs: 30_000,
+        stages: [
+          { stage: 'firmware', ms: 2_000 },
+          { stage: 'bootloader', ms: 1_000 },
+          { stage: 'kernel', ms: 8_000 },
+          { stage: 'initramfs+system', ms: 19_000 },
+        ],
+        checksMs: 2_500,
+        ms: 33_000,
+        commands: [
+          {
+            run: 'command -v curl',
+            expect: '/usr/bin/curl',
+            ok: false,
+            matched: false,
+            exitStatus: 1,
+            output: `<b>${HOSTILE_NAME}</b>`,
+          },
+        ],
+        lastLines: ['root@live:~# command -v curl', 'root@live:~#'],
+        consoleLog: '/tmp/state/boots/bios-disk.log',
       },
     ],
   };

@@ -62,6 +62,16 @@ describe('renderReport', () => {
     expect(html).toContain('<td class="n stage-ms">61,234</td>');
   });
 
+  it('draws a build report without start times (an older one) stage after stage, and says so', () => {
+    const build = fixtureBuild();
+    const html = renderReport({
+      build: { ...build, stages: build.stages.map(({ startMs: _, ...s }) => s) as typeof build.stages },
+    });
+    expect(html).toContain('has no start times');
+    expect(html).toContain('data-stage="kernel" data-ms="412" data-start-ms="61234"');
+    expect(renderReport({ build })).not.toContain('has no start times');
+  });
+
   it("makes both treemaps add up to the inventory's total, folding past 120 rectangles into one", () => {
     for (const count of [40, 300]) {
       const inventory = fixtureInventory(count);
@@ -105,6 +115,13 @@ describe('renderReport', () => {
     expect(html).toContain('<div class="failure" data-boot="uefi/cdrom"><h4>uefi/cdrom failed</h4>');
     expect(html).toContain(esc('ERR_QEMU_TIMEOUT: "login:" did not appear within 120 s'));
     expect(html).not.toContain('<div class="failure" data-boot="bios/cdrom">');
+    // Ready, but a check failed: the checks segment is red, the check listed with its output.
+    expect(html).toMatch(
+      /<g class="boot failed" data-boot="bios\/disk">.*?<g class="segment seg-failed" data-segment="checks" data-ms="2500">/,
+    );
+    expect(html).toContain(
+      `<tr><td class="mono">command -v curl</td><td class="mono">/usr/bin/curl</td><td class="n">1</td><td><pre class="output">&lt;b&gt;${esc(HOSTILE_NAME)}&lt;/b&gt;</pre></td></tr>`,
+    );
   });
 
   it('says what is missing instead of empty charts: no inventory, no stages, no test', () => {

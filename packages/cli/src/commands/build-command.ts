@@ -4,6 +4,9 @@ import { buildProfile } from '../pipeline/build-profile.js';
 import { checkReproducible } from '../pipeline/check-reproducible.js';
 import { outputArgs, reporterFor } from '../output/command-output.js';
 import { withInterrupt } from './with-interrupt.js';
+import { join } from 'node:path';
+import { profilePaths } from '../profile/profile-paths.js';
+import { reportName } from '../report/write-report.js';
 
 export default defineCommand({
   meta: { name: 'build', description: 'Build the outputs of a profile (cached: only changed stages run again)' },
@@ -57,6 +60,9 @@ export default defineCommand({
       else {
         for (const o of report.outputs)
           reporter.say(`${o.file}  ${(o.bytes / 1048576).toFixed(1)} MiB  sha256:${o.sha256.slice(0, 16)}…`);
+        reporter.say(
+          `report: ${join(profilePaths(args.profile, args.out ? { out: args.out } : {}).outDir, reportName(report.profile))}`,
+        );
         const cached = report.stages.filter((s) => s.cached).length;
         reporter.say(
           `built ${report.profile} in ${formatMs(report.totalMs)} (${cached}/${report.stages.length} stages cached)`,

@@ -6,6 +6,7 @@ export const commands: SubCommandsDef = {
   test: () => import('./test-command.js').then((m) => m.default),
   run: () => import('./run-command.js').then((m) => m.default),
   inspect: () => import('./inspect-command.js').then((m) => m.default),
+  report: () => import('./report-command.js').then((m) => m.default),
   lock: () => import('./lock-command.js').then((m) => m.default),
   init: () => import('./init-command.js').then((m) => m.default),
   clean: () => import('./clean-command.js').then((m) => m.default),

@@ -14,6 +14,9 @@ import { testProfile } from '../pipeline/test-profile.js';
 import { loadProfile } from '../profile/load-profile.js';
 import { outputArgs, reporterFor } from '../output/command-output.js';
 import { withInterrupt } from './with-interrupt.js';
+import { OutputDirectory } from '../pipeline/output-directory.js';
+import { publishReport } from '../report/publish-report.js';
+import { writeTestRecord } from '../report/test-record.js';
 
 export default defineCommand({
   meta: {
@@ -86,6 +89,13 @@ export default defineCommand({
       const modes = await chainDiskBoots(bootModes({ firmware }, report, media), report, bootsDir);
       const verdicts = await testProfile({ report, test, modes, bootsDir, jobs: parseJobs(args.jobs), reporter });
       const ok = verdicts.every((v) => v.ok);
+      // A profile's results are kept beside its build report and drawn in its HTML report.
+      if (target.published) {
+        const outputs = await OutputDirectory.open(target.published.outDir, target.published.profileDir);
+        const record = await writeTestRecord(outputs, report, verdicts);
+        const html = await publishReport(outputs, report, { test: record });
+        if (!args.json) reporter.say(`report: ${html.file}`);
+      }
       if (args.json)
         process.stdout.write(
           `${JSON.stringify({ type: 'result', ok, profile: report.profile, build: report, boots: verdicts })}\n`,
@@ -126,6 +136,8 @@ interface TestTarget {
   test: TestSection;
   firmware: readonly Firmware[];
   bootsDir: string;
+  /** Where a profile's build published its outputs (the test record and report go there too); none for an image. */
+  published?: { outDir: string; profileDir: string };
 }
 
 /** A profile: built (or taken from the cache), its test section with the command line's replacements, its firmware. */
@@ -161,11 +173,16 @@ async function profileTestTarget(args: TestArgs, reporter: Reporter): Promise<Te
       ...(args.state ? { state: args.state } : {}),
     }),
   );
+  const paths = profilePaths(args.profile, {
+    ...(args.state ? { state: args.state } : {}),
+    ...(args.out ? { out: args.out } : {}),
+  });
   return {
     report,
     test,
     firmware,
-    bootsDir: join(profilePaths(args.profile, { ...(args.state ? { state: args.state } : {}) }).stateDir, 'boots'),
+    bootsDir: join(paths.stateDir, 'boots'),
+    published: { outDir: paths.outDir, profileDir: paths.profileDir },
   };
 }
 

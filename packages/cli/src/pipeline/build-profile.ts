@@ -29,6 +29,9 @@ import type { BootFilesReport } from './stage-boot-files.js';
 import { stageToolchain } from '../engine/toolchain.js';
 import { lockState } from '../engine/state-lock.js';
 import { liveKernelArgs } from '@distroforge/initramfs-cpio';
+import { publishReport } from '../report/publish-report.js';
+import type { ReportInventory } from '../report/report-inventory.js';
+import { INVENTORY_FILES } from './stage-inventory.js';
 
 export interface BuildOptions {
   profile: string;
@@ -224,6 +227,11 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
       totalMs: Math.round(performance.now() - started),
     };
     await writeFile(await outputs.claim('build-report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    // NAME.report.html: the same numbers drawn, with the inventory the inventory stage kept.
+    const inventory = results.has('inventory')
+      ? (JSON.parse(await readFile(join(done('inventory').dir, INVENTORY_FILES.inventory), 'utf8')) as ReportInventory)
+      : undefined;
+    await publishReport(outputs, report, { inventory });
     return report;
   } catch (error) {
     if (error instanceof DistroforgeError && error.hint === undefined) {

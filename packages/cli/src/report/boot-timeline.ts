@@ -1,4 +1,3 @@
-import { describeCheckFailure } from '../pipeline/boot-test.js';
 import { esc, formatDuration, formatCount, num } from './html.js';
 import type { RecordedBoot, TestRecord } from './test-record.js';
 import { axisTicks } from './stage-timeline.js';
@@ -85,8 +84,11 @@ export function renderBootTimeline(record: TestRecord | undefined): string {
 function renderFailure(boot: RecordedBoot): string {
   const checks = boot.commands
     .filter((c) => !c.ok)
-    .map((c) => `<li>${esc(describeCheckFailure(c))}</li>`)
+    .map(
+      (c) =>
+        `<tr><td class="mono">${esc(c.run)}</td><td class="mono">${esc(c.expect)}</td><td class="n">${c.exitStatus}</td><td><pre class="output">${esc(c.output.slice(0, 2000))}</pre></td></tr>`,
+    )
     .join('');
   const lines = (boot.lastLines ?? []).map((line) => esc(line)).join('\n');
-  return `<div class="failure" data-boot="${esc(`${boot.firmware}/${boot.medium}`)}"><h4>${esc(`${boot.firmware}/${boot.medium}`)} failed</h4>${boot.error ? `<p class="error">${esc(boot.error)}</p>` : ''}${checks ? `<ul>${checks}</ul>` : ''}${lines ? `<p>The last console lines:</p><pre class="console">${lines}</pre>` : ''}${boot.consoleLog ? `<p>Console log: <code>${esc(boot.consoleLog)}</code></p>` : ''}</div>`;
+  return `<div class="failure" data-boot="${esc(`${boot.firmware}/${boot.medium}`)}"><h4>${esc(`${boot.firmware}/${boot.medium}`)} failed</h4>${boot.error ? `<p class="error">${esc(boot.error)}</p>` : ''}${checks ? `<table class="data checks"><thead><tr><th>failed check</th><th>expected</th><th>exit status</th><th>output</th></tr></thead><tbody>${checks}</tbody></table>` : ''}${lines ? `<p>The last console lines:</p><pre class="console">${lines}</pre>` : ''}${boot.consoleLog ? `<p>Console log: <code>${esc(boot.consoleLog)}</code></p>` : ''}</div>`;
 }

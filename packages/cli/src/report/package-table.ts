@@ -1,4 +1,4 @@
-import type { BuildReport } from '../pipeline/build-profile.js';
+import type { ReportBuild } from './report-build.js';
 import { esc, formatBytes, formatCount } from './html.js';
 import type { ReportInventory } from './report-inventory.js';
 
@@ -20,7 +20,7 @@ export interface PackageRow {
  * package, with the digest the build verified where it has it), else the build report's list.
  */
 export function packageRows(
-  report: BuildReport,
+  report: ReportBuild,
   inventory: ReportInventory | undefined,
   imageBytes?: number,
 ): PackageRow[] {

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import type { BuildReport } from '../pipeline/build-profile.js';
+import type { ReportBuild } from './report-build.js';
 import { renderBootTimeline } from './boot-timeline.js';
 import { esc, formatBytes, formatCount, formatDuration } from './html.js';
 import { packageRows, renderPackageTable } from './package-table.js';
@@ -12,7 +12,7 @@ import { renderStageTimeline } from './stage-timeline.js';
 import type { TestRecord } from './test-record.js';
 
 export interface ReportInput {
-  build: BuildReport;
+  build: ReportBuild;
   /** The root image's packages and files (none for an initramfs-only build). */
   inventory?: ReportInventory | undefined;
   /** The compressed root image's size, for each package's estimated share of it. */

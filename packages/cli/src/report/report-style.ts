@@ -48,6 +48,7 @@ svg .tick { stroke: #eef0f2; }
 tr.failed td { color: var(--fail); }
 .failure { border: 2px solid var(--fail); border-radius: 4px; padding: 4px 12px; margin: 12px 0; background: #fff5f5; }
 .failure h4 { color: var(--fail); margin: 6px 0; }
+pre.output { margin: 0; white-space: pre-wrap; }
 pre.console { background: #1e1e1e; color: #eee; padding: 8px; overflow-x: auto; white-space: pre-wrap; }
 @media print { nav, input { display: none; } section { break-inside: avoid-page; } }
 `;

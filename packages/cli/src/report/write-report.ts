@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import type { BuildReport } from '../pipeline/build-profile.js';
+import type { ReportBuild } from './report-build.js';
 import type { OutputDirectory } from '../pipeline/output-directory.js';
 import { renderReport, type ReportInput } from './render-report.js';
 
@@ -11,7 +11,7 @@ export function reportName(profile: string): string {
 /** Renders the report of `build` and publishes it as OUT/NAME.report.html; returns its path and size. */
 export async function writeReport(
   outputs: OutputDirectory,
-  input: ReportInput & { build: BuildReport },
+  input: ReportInput & { build: ReportBuild },
 ): Promise<{ file: string; bytes: number }> {
   const html = renderReport(input);
   const file = await outputs.claim(reportName(input.build.profile));
