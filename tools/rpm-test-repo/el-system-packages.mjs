@@ -115,6 +115,30 @@ export const EL_SYSTEM_PACKAGES = [
     }),
   },
   {
+    // A %pretrans <lua> as EL's `filesystem` has one: before any package of the transaction is
+    // installed (no rpm, no shell in the image yet), it checks paths with posix.stat and lays out
+    // directories and a symlinked directory that its own files then land through, as /bin -> usr/bin.
+    id: 'el-fs-lua',
+    spec: spec('el-fs-lua', {
+      install:
+        "mkdir -p %{buildroot}/el-merged && printf 'merged\\n' > %{buildroot}/el-merged/data && printf 'fs\\n' > %{buildroot}/usr/share/el/fs-lua",
+      body: [
+        '%pretrans -p <lua>',
+        'local seen = {}',
+        'for _, p in ipairs({ "/", "/usr", "/el-merged", "/bin/sh", "/var/lib/rpm" }) do',
+        '  seen[#seen + 1] = p .. "=" .. tostring(posix.stat(p, "type"))',
+        'end',
+        'if posix.stat("/usr", "type") ~= "directory" then posix.mkdir("/usr") end',
+        'posix.mkdir("/usr/el-merged")',
+        'posix.symlink("usr/el-merged", "/el-merged")',
+        'local f = assert(io.open("/el-fs-lua.out", "w"))',
+        'f:write(arg[1], " ", math.type(arg[2]), " ", arg[2], " cwd=", posix.getcwd(), " ", table.concat(seen, " "), "\\n")',
+        'f:close()',
+      ].join('\n'),
+      files: '/el-merged/data\n/usr/share/el/fs-lua',
+    }),
+  },
+  {
     // %config(noreplace) and %ghost files (a ghost file and a ghost directory: owned, not created).
     id: 'el-config',
     spec: spec('el-config', {
@@ -162,6 +186,7 @@ export const EL_SYSTEM_REQUEST = [
   'el-trigger-late',
   'el-data',
   'el-lua',
+  'el-fs-lua',
   'el-config',
   'el-same-a',
   'el-same-b',

@@ -65,9 +65,9 @@ const hints: Record<BootstrapErrorCode, string> = {
   ERR_BOOTSTRAP_RPM_SCRIPTLET:
     "a package's %pre failed, so it cannot be installed (rpm leaves it out and dnf fails the transaction): read the log tail and the package's scriptlet (rpm -qp --scripts FILE)",
   ERR_BOOTSTRAP_RPM_LUA:
-    "a <lua> scriptlet needs rpm's embedded interpreter, i.e. the image's own rpm (/usr/bin/rpm installed before it): add rpm to the packages, or pass luaScriptlets 'skip' to leave such scriptlets out and see them in scriptlets.skipped",
+    "a <lua> scriptlet needs rpm's embedded interpreter: the host's librpm (apt-get install python3-rpm) or the image's own rpm (/usr/bin/rpm installed before it); or pass luaScriptlets 'skip' to leave such scriptlets out and see them in scriptlets.skipped",
   ERR_BOOTSTRAP_RPMDB:
-    'install rpm on the host (apt-get install rpm; faketime too when SOURCE_DATE_EPOCH is set), or pass rpmdb "none" to build the tree without a package database',
+    'install rpm and python3-rpm on the host (apt-get install rpm python3-rpm; faketime too when the image\'s rpm format is not sqlite and SOURCE_DATE_EPOCH is set), or pass rpmdb "none" to build the tree without a package database',
 };
 
 /** The pacman source's codes (`pacmanErrorCodes`, in pacman/errors.ts): its errors bring their own hints. */
@@ -311,12 +311,12 @@ export class RpmScriptletError extends BootstrapError {
   }
 }
 
-/** A `<lua>` scriptlet cannot run: the image has no rpm (yet) to run it, and `luaScriptlets` is `fail`. */
+/** A `<lua>` scriptlet cannot run: the image has no rpm (yet) and the host no python3-rpm to run it, and `luaScriptlets` is `fail`. */
 export class RpmLuaScriptletError extends BootstrapError {
   constructor(pkg: string, scriptlet: string) {
     super(
       'ERR_BOOTSTRAP_RPM_LUA',
-      `the ${scriptlet} <lua> scriptlet of ${pkg} needs rpm's embedded interpreter and the image has no /usr/bin/rpm at that point`,
+      `the ${scriptlet} <lua> scriptlet of ${pkg} needs rpm's embedded interpreter: the image has no /usr/bin/rpm at that point and the host has no python3-rpm`,
       { value: pkg },
     );
   }

@@ -75,15 +75,30 @@ describe('an EL-system rpm transaction (bootstrapRpmRootfs vs dnf --installroot)
     expect(ours.scriptlets.failures).toEqual([]);
   });
 
-  it('reports the <lua> scriptlets as skipped with the reason (the image has no rpm), which dnf ran with its embedded Lua', () => {
-    expect(ours.scriptlets.skipped.filter((s) => s.package === 'el-lua')).toEqual([
-      { package: 'el-lua', scriptlets: ['pretrans', 'post'], reason: expect.stringContaining('no /usr/bin/rpm') },
-    ]);
-    expect(
-      ours.scriptlets.events.filter((e) => e.status === 'skipped').map((e) => `${e.package} ${e.scriptlet}`),
-    ).toEqual(['el-lua pretrans', 'el-lua post']);
-    expect(readFileSync(join(oracle.root, 'el-lua.out'), 'utf8')).toBe('lua post 1\n');
-    expect(existsSync(join(ours.target, 'el-lua.out'))).toBe(false);
+  it("runs the <lua> scriptlets before the image has rpm with the host's librpm inside the root, to dnf's effects", () => {
+    const lua = ours.scriptlets.events.filter((e) => e.package === 'el-lua' || e.package === 'el-fs-lua');
+    expect(lua.map((e) => [e.package, e.scriptlet, e.status, e.interpreter])).toEqual(
+      expect.arrayContaining([
+        ['el-fs-lua', 'pretrans', 'ran', expect.stringMatching(/^host librpm 4\.\d+/)],
+        ['el-lua', 'pretrans', 'ran', expect.stringMatching(/^host librpm/)],
+        ['el-lua', 'post', 'ran', expect.stringMatching(/^host librpm/)],
+      ]),
+    );
+    expect(ours.scriptlets.skipped).toEqual([]);
+    // %pretrans: posix.stat of a fresh root (the rpmdb folder already there: rpm opened it first),
+    // arg as rpm sets it ("<lua>", then 1 as an integer), run in /.
+    const fsLua = readFileSync(join(ours.target, 'el-fs-lua.out'), 'utf8');
+    expect(fsLua).toBe(
+      '<lua> integer 1 cwd=/ /=directory /usr=nil /el-merged=nil /bin/sh=nil /var/lib/rpm=directory\n',
+    );
+    for (const file of ['el-fs-lua.out', 'el-lua-pretrans.out', 'el-lua.out'])
+      expect(readFileSync(join(ours.target, file), 'utf8'), file).toBe(readFileSync(join(oracle.root, file), 'utf8'));
+    expect(readFileSync(join(ours.target, 'el-lua.out'), 'utf8')).toBe('lua post 1\n');
+    // The package's /el-merged/data landed through the symlink its %pretrans made, as under rpm.
+    for (const root of [ours.target, oracle.root]) {
+      expect(lstatSync(join(root, 'el-merged')).isSymbolicLink()).toBe(true);
+      expect(readFileSync(join(root, 'usr/el-merged/data'), 'utf8')).toBe('merged\n');
+    }
   });
 
   it('answers rpm -q --whatprovides and -qf (a %ghost file too) as for the dnf root, and rpm -Va (and -Va --nomtime) is clean', () => {

@@ -10,7 +10,7 @@ import {
   type OptionIssue,
 } from '@distroforge/core';
 import { idResolverFromRoot, toCoreManifest } from '@distroforge/rpm-extract';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type * as openpgp from 'openpgp';
@@ -20,7 +20,8 @@ import { readGpgKeys, type GpgVerification } from '../gpg-verify.js';
 import { checkRpmSignature, type RpmSignatureCheck } from './signature-check.js';
 import type { RpmScriptletReport } from './scriptlets.js';
 import { installRpmTransaction, loadRpmTransaction, type RpmScriptletEvent } from './transaction.js';
-import { writeScratchRpmdb, type RpmdbReport } from './rpmdb.js';
+import { detectRpmdbFormatFromPackages, writeScratchRpmdb, type RpmdbReport } from './rpmdb.js';
+import { openRpmdbStepper } from './rpmdb-stepper.js';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { assertEmptyTarget } from '../bootstrap-rootfs.js';
@@ -256,11 +257,20 @@ export async function bootstrapRpmRootfs(options: RpmBootstrapOptions): Promise<
     writer: 'none (option rpmdb)',
     ms: 0,
   };
-  // The host's rpm writes the database first (into a scratch root): its record order is rpm's
-  // transaction order, which the install follows, so scriptlets run in the order dnf would run them.
   const loaded = await loadRpmTransaction(plan.order.map((candidate) => ({ candidate, file: fileOf(candidate) })));
+  // rpm opens its database before the first package: where and in which format comes from the
+  // macro files of the packages being installed.
+  const format = o.rpmdb === 'none' ? undefined : await detectRpmdbFormatFromPackages(loaded, rpmPackage?.version);
+  // A format the host's librpm writes (sqlite): it records each header during the transaction, as
+  // rpm does, in rpm's transaction order, which the install follows (scriptlets run in dnf's order).
+  const stepwise =
+    format !== undefined &&
+    loaded.length > 0 &&
+    (o.rpmdb === 'host-rpm' || (o.rpmdb === 'auto' && format.backend === 'sqlite'));
+  // Otherwise the host's rpm writes a scratch database first for that order, and the whole database
+  // is put in before %posttrans (by the image's rpm when the format is one the host cannot write).
   const scratch =
-    o.rpmdb === 'none'
+    format === undefined || stepwise
       ? undefined
       : await writeScratchRpmdb(plan.order.map(fileOf), {
           rpmVersion: rpmPackage?.version,
@@ -270,14 +280,40 @@ export async function bootstrapRpmRootfs(options: RpmBootstrapOptions): Promise<
         });
   const position = new Map(scratch?.order.map((key, i) => [key, i]));
   const key = (c: RpmCandidate) => `${c.name}.${c.architecture}`;
-  const members = scratch
+  let members = scratch
     ? [...loaded].sort((a, b) => (position.get(key(a.candidate)) ?? 0) - (position.get(key(b.candidate)) ?? 0))
     : loaded;
   const { manifest, scriptlets } = await buildAtomically(
     target,
     async (root) => {
       await mkdir(join(root, 'var/tmp'), { recursive: true });
+      const stepper =
+        stepwise && format
+          ? await openRpmdbStepper(
+              root,
+              loaded.map((m) => m.file),
+              format,
+              { sourceDateEpoch: epoch, logFile: rpmdbLog, ...(o.signal ? { signal: o.signal } : {}) },
+            )
+          : undefined;
+      const index = new Map(loaded.map((m, i) => [m, i]));
+      if (stepper) members = stepper.order.map((i) => loaded[i]!);
       const transaction = await installRpmTransaction(root, members, {
+        ...(stepper
+          ? {
+              database: {
+                begin: () => {
+                  o.onProgress?.({ phase: 'configure', step: 'record each package in the rpm database (host librpm)' });
+                  return stepper.begin();
+                },
+                added: (m) => stepper.add(index.get(m)!),
+                end: async () => {
+                  rpmdb = await stepper.finish();
+                },
+                abort: () => stepper.abort(),
+              },
+            }
+          : {}),
         ...(logFile && namespace
           ? {
               run: {

@@ -70,17 +70,19 @@ export const rpmBootstrapOptionsSchema = rpmResolveOptionsSchema
     /** Stop at the first failing scriptlet instead of reporting it and going on (a failing %pretrans or %pre always stops). */
     abortOnScriptletFailure: z.boolean().default(false),
     /**
-     * `<lua>` scriptlets run with the image's own rpm (`/usr/bin/rpm --eval`), once it is installed;
-     * before that (or in an image without rpm): `skip` leaves them out and reports each in
-     * `scriptlets.skipped` with its reason, `fail` throws `ERR_BOOTSTRAP_RPM_LUA`.
+     * `<lua>` scriptlets run with the image's own rpm (`/usr/bin/rpm --eval`) once it is installed,
+     * before that with the host's librpm entering the image root (python3-rpm, as rpm runs them
+     * in-process after its chroot). On a host without python3-rpm, those before the image's rpm:
+     * `skip` leaves them out and reports each in `scriptlets.skipped` with its reason, `fail`
+     * throws `ERR_BOOTSTRAP_RPM_LUA`.
      */
     luaScriptlets: z.enum(['skip', 'fail']).default('skip'),
     /**
      * The image's rpm database (path and format from the image's rpm macros or its rpm package):
-     * `auto` writes it with the host's rpm (`--justdb`; reproducible with SOURCE_DATE_EPOCH through
-     * faketime) when the format is sqlite, else with the image's own rpm in the image root (e.g.
-     * bdb for EL 8's rpm 4.14; install times are then the build's); `host-rpm` / `image-rpm` force
-     * one writer; `none` writes none.
+     * `auto` writes it with the host's librpm (python3-rpm) when the format is sqlite, one header
+     * before each package's `%post` as rpm does (reproducible with SOURCE_DATE_EPOCH), else whole
+     * before `%posttrans` with the image's own rpm in the image root (e.g. bdb for EL 8's rpm 4.14;
+     * install times are then the build's); `host-rpm` / `image-rpm` force one writer; `none` writes none.
      */
     rpmdb: z.enum(['auto', 'host-rpm', 'image-rpm', 'none']).default('auto'),
     /** Where scriptlet output goes (default: a temp file, named in the result). */

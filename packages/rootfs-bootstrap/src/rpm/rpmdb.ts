@@ -3,6 +3,7 @@ import { copyFile, link, lstat, mkdir, mkdtemp, readdir, readFile, rm } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { extractRpm } from '@distroforge/rpm-extract';
 import { RpmdbError } from '../errors.js';
 import { compareRpmVersions } from './version.js';
 
@@ -66,6 +67,11 @@ export async function detectRpmdbFormat(
     if (!dbpath.includes('%') && dbpath.startsWith('/'))
       return { dbpath, backend: expand(macros._db_backend), detectedFrom: 'image-macros' };
   }
+  return formatOfRpmVersion(rpmVersion);
+}
+
+/** Without macros: the version of the `rpm` package installed (>= 4.16 sqlite, else bdb), else EL 9/10's sqlite. */
+function formatOfRpmVersion(rpmVersion: string | undefined): Pick<RpmdbReport, 'dbpath' | 'backend' | 'detectedFrom'> {
   if (rpmVersion !== undefined)
     return {
       dbpath: '/var/lib/rpm',
@@ -73,6 +79,29 @@ export async function detectRpmdbFormat(
       detectedFrom: 'rpm-package',
     };
   return { dbpath: '/var/lib/rpm', backend: 'sqlite', detectedFrom: 'default' };
+}
+
+/** The files `detectRpmdbFormat` reads, as absolute paths of package payloads. */
+const MACRO_FILE = /^\/(usr\/lib\/rpm\/macros(\.d\/macros[^/]*)?|etc\/rpm\/macros[^/]*)$/;
+
+/**
+ * The database format before anything is installed (rpm opens its database before the first
+ * package): `detectRpmdbFormat` on a scratch root holding only the packages that ship rpm macro
+ * files (`rpm` itself, `*-rpm-macros`), so the answer is the one the finished tree gives.
+ */
+export async function detectRpmdbFormatFromPackages(
+  packages: readonly { file: string; files: readonly { path: string }[] }[],
+  rpmVersion: string | undefined,
+): Promise<Pick<RpmdbReport, 'dbpath' | 'backend' | 'detectedFrom'>> {
+  const owners = packages.filter((p) => p.files.some((f) => MACRO_FILE.test(f.path)));
+  if (owners.length === 0) return formatOfRpmVersion(rpmVersion);
+  const scratch = await mkdtemp(join(tmpdir(), 'distroforge-rpm-macros-'));
+  try {
+    for (const p of owners) await extractRpm(p.file, scratch, { merge: true });
+    return await detectRpmdbFormat(scratch, rpmVersion);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }
 
 async function listMacroFiles(root: string, dir: string): Promise<string[]> {

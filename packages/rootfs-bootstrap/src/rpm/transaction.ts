@@ -2,6 +2,7 @@ import {
   assignOwners,
   ToolFailedError,
   withImageRoot,
+  type FoundTool,
   type ImageRootSession,
   type UserNamespace,
 } from '@distroforge/core';
@@ -17,6 +18,8 @@ import {
 import { lstat, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RpmFileConflictError, RpmLuaScriptletError, RpmScriptletError } from '../errors.js';
+import { findHostRpmPython } from './host-rpm-python.js';
+import { prepareLuaScriptlet, type LuaInterpreter } from './lua-scriptlet.js';
 import type { RpmCandidate } from './candidate.js';
 import { findRpmFileConflicts } from './file-conflicts.js';
 import type { RpmScriptletReport } from './scriptlets.js';
@@ -32,6 +35,8 @@ export interface RpmScriptletEvent {
   status: 'ran' | 'failed' | 'skipped';
   /** Why it was skipped or how it failed. */
   reason?: string;
+  /** For `<lua>` scriptlets: which rpm's embedded Lua ran it (the image's, or the host's librpm entering the root). */
+  interpreter?: string;
 }
 
 /** What `installRpmTransaction` returns. */
@@ -49,13 +54,28 @@ export interface RpmTransactionOptions {
     sourceDateEpoch: number | undefined;
     /** Stop at the first failing `%post`/trigger/`%posttrans` too (a failing `%pretrans`/`%pre` always stops). */
     abortOnFailure: boolean;
-    /** A `<lua>` scriptlet when the image has no /usr/bin/rpm at that point: skip and report it, or fail. */
+    /**
+     * A `<lua>` scriptlet that neither the image's rpm (not installed yet) nor the host's librpm
+     * (no python3-rpm) can run: skip and report it, or fail.
+     */
     luaScriptlets: 'skip' | 'fail';
     signal?: AbortSignal;
   };
   onUnpack?: (name: string, done: number, total: number) => void;
-  /** Called once every package is unpacked (and its %post and triggers ran), before any %posttrans: where the rpmdb is written. */
+  /** Called once every package is unpacked (and its %post and triggers ran), before any %posttrans: where a database written whole is put in. */
   afterPackages?: () => Promise<void>;
+  /**
+   * The rpm database written as rpm writes it during the transaction: `begin` before any
+   * `%pretrans` (rpm opens its database first), `added` once a package's files are in place (rpm
+   * adds its header there, before its file triggers and `%post`), `end` after the last scriptlet.
+   * On a failure, `abort` instead of `end`.
+   */
+  database?: {
+    begin(): Promise<void>;
+    added(m: RpmTransactionMember): Promise<void>;
+    end(): Promise<void>;
+    abort(): Promise<void>;
+  };
   signal?: AbortSignal;
 }
 
@@ -133,122 +153,157 @@ export async function installRpmTransaction(
     options.onUnpack?.(m.candidate.name, ++done, members.length);
     return extracted.manifest.entries;
   };
-  const run = options.run;
-  if (!run) {
-    for (const m of members) await unpack(m);
-    await options.afterPackages?.();
-    for (const m of members) {
-      const kinds = [
-        ...Object.keys(m.scripts).flatMap((s) => INSTALL_SLOTS[s] ?? []),
-        ...m.triggers.map(() => 'triggerin'),
-        ...m.fileTriggers.map((t) => t.kind),
-      ];
-      if (kinds.length > 0)
-        report.skipped.push({
-          package: m.candidate.name,
-          scriptlets: [...new Set(kinds)].sort(),
-          reason: 'scriptlets were not requested',
-        });
-    }
-    return { entries, scriptlets: report };
+  const database = options.database;
+  try {
+    await transact();
+    await database?.end();
+  } catch (error) {
+    await database?.abort();
+    throw error;
   }
+  return { entries, scriptlets: report };
 
-  const env: Record<string, string> = {
-    PATH: CHROOT_PATH,
-    LC_ALL: 'C',
-    HOME: '/root',
-    ...(run.sourceDateEpoch === undefined ? {} : { SOURCE_DATE_EPOCH: String(run.sourceDateEpoch) }),
-  };
-  await mkdir(join(root, 'var/tmp'), { recursive: true });
-  await withImageRoot(
-    root,
-    { env, logFile: run.logFile, namespace: run.namespace, ...(run.signal ? { signal: run.signal } : {}) },
-    async (session) => {
-      const exec = (
-        m: RpmTransactionMember,
-        slot: string,
-        script: RpmScriptlet | undefined,
-        args: number[],
-        extra: { setOffBy?: string; input?: string; fatal?: boolean } = {},
-      ) => runScriptlet(session, root, run, report, m, slot, script, args, extra);
-      const installed: RpmTransactionMember[] = [];
-      for (const m of members) await exec(m, 'pretrans', m.scripts.pretrans, [1], { fatal: true });
+  async function transact(): Promise<void> {
+    const run = options.run;
+    if (!run) {
+      await database?.begin();
       for (const m of members) {
-        await exec(m, 'pre', m.scripts.prein, [1], { fatal: true });
-        const own = await unpack(m);
-        const manifest = toCoreManifest(
-          { format: 'distroforge-rpm-manifest', version: 1, entries: own },
-          await idResolverFromRoot(root),
-        ).entries;
-        const owners = manifest.filter(
-          (e) => e.type === undefined || e.type === 'file' || e.type === 'dir' || e.type === 'symlink',
-        );
-        await assignOwners(
-          run.namespace,
-          root,
-          owners.map((e) => ({
-            path: e.path.slice(1),
-            uid: e.uid ?? 0,
-            gid: e.gid ?? 0,
-            ...(e.mode === undefined ? {} : { mode: e.mode }),
-          })),
-        );
-        installed.push(m);
-        const fileTriggers = async (high: boolean) => {
-          const inClass = (t: RpmFileTrigger) => t.kind === 'filetriggerin' && t.priority >= FILE_TRIGGER_HIGH === high;
-          // File triggers of installed packages that this package's files set off (highest priority first).
-          for (const { owner, trigger } of byPriority(
-            installed.filter((o) => o !== m),
-            inClass,
-          )) {
-            const paths = matching(m.files, trigger.prefixes);
-            if (paths.length > 0)
-              await exec(owner, 'filetriggerin', trigger, [0], {
-                setOffBy: m.candidate.name,
-                input: paths.join('\n') + '\n',
-              });
-          }
-          // This package's own file triggers, for the files already installed (its own included).
-          for (const { trigger } of byPriority([m], inClass)) {
-            const paths = installed.flatMap((o) => matching(o.files, trigger.prefixes));
-            if (paths.length > 0)
-              await exec(m, 'filetriggerin', trigger, [0], {
-                setOffBy: 'installed files',
-                input: paths.join('\n') + '\n',
-              });
-          }
-        };
-        await fileTriggers(true);
-        await exec(m, 'post', m.scripts.postin, [1]);
-        for (const owner of installed) {
-          if (owner === m) continue;
-          for (const t of owner.triggers)
-            if (triggerMatches(t, m.candidate))
-              await exec(owner, 'triggerin', t, [1, 1], { setOffBy: m.candidate.name });
-        }
-        // This package's own triggers, each script once (rpm runs a script with several names once).
-        const ran = new Set<number>();
-        for (const t of m.triggers) {
-          const target = installed.find((o) => o !== m && triggerMatches(t, o.candidate));
-          if (!target || ran.has(t.script)) continue;
-          ran.add(t.script);
-          await exec(m, 'triggerin', t, [1, 1], { setOffBy: target.candidate.name });
-        }
-        await fileTriggers(false);
+        await unpack(m);
+        await database?.added(m);
       }
       await options.afterPackages?.();
-      for (const m of members) await exec(m, 'posttrans', m.scripts.posttrans, [1]);
-      for (const { owner, trigger } of byPriority(members, (t) => t.kind === 'transfiletriggerin')) {
-        const paths = members.flatMap((o) => matching(o.files, trigger.prefixes));
-        if (paths.length > 0)
-          await exec(owner, 'transfiletriggerin', trigger, [0], {
-            setOffBy: 'the transaction',
-            input: paths.join('\n') + '\n',
+      for (const m of members) {
+        const kinds = [
+          ...Object.keys(m.scripts).flatMap((s) => INSTALL_SLOTS[s] ?? []),
+          ...m.triggers.map(() => 'triggerin'),
+          ...m.fileTriggers.map((t) => t.kind),
+        ];
+        if (kinds.length > 0)
+          report.skipped.push({
+            package: m.candidate.name,
+            scriptlets: [...new Set(kinds)].sort(),
+            reason: 'scriptlets were not requested',
           });
       }
-    },
-  );
-  return { entries, scriptlets: report };
+      return;
+    }
+
+    const env: Record<string, string> = {
+      PATH: CHROOT_PATH,
+      LC_ALL: 'C',
+      HOME: '/root',
+      ...(run.sourceDateEpoch === undefined ? {} : { SOURCE_DATE_EPOCH: String(run.sourceDateEpoch) }),
+    };
+    await mkdir(join(root, 'var/tmp'), { recursive: true });
+    const interpreters = new LuaInterpreters(root);
+    await withImageRoot(
+      root,
+      { env, logFile: run.logFile, namespace: run.namespace, ...(run.signal ? { signal: run.signal } : {}) },
+      async (session) => {
+        const exec = (
+          m: RpmTransactionMember,
+          slot: string,
+          script: RpmScriptlet | undefined,
+          args: number[],
+          extra: { setOffBy?: string; input?: string; fatal?: boolean } = {},
+        ) => runScriptlet(session, root, run, report, interpreters, m, slot, script, args, extra);
+        const installed: RpmTransactionMember[] = [];
+        await database?.begin();
+        for (const m of members) await exec(m, 'pretrans', m.scripts.pretrans, [1], { fatal: true });
+        for (const m of members) {
+          await exec(m, 'pre', m.scripts.prein, [1], { fatal: true });
+          const own = await unpack(m);
+          const manifest = toCoreManifest(
+            { format: 'distroforge-rpm-manifest', version: 1, entries: own },
+            await idResolverFromRoot(root),
+          ).entries;
+          const owners = manifest.filter(
+            (e) => e.type === undefined || e.type === 'file' || e.type === 'dir' || e.type === 'symlink',
+          );
+          await assignOwners(
+            run.namespace,
+            root,
+            owners.map((e) => ({
+              path: e.path.slice(1),
+              uid: e.uid ?? 0,
+              gid: e.gid ?? 0,
+              ...(e.mode === undefined ? {} : { mode: e.mode }),
+            })),
+          );
+          installed.push(m);
+          await database?.added(m);
+          const fileTriggers = async (high: boolean) => {
+            const inClass = (t: RpmFileTrigger) =>
+              t.kind === 'filetriggerin' && t.priority >= FILE_TRIGGER_HIGH === high;
+            // File triggers of installed packages that this package's files set off (highest priority first).
+            for (const { owner, trigger } of byPriority(
+              installed.filter((o) => o !== m),
+              inClass,
+            )) {
+              const paths = matching(m.files, trigger.prefixes);
+              if (paths.length > 0)
+                await exec(owner, 'filetriggerin', trigger, [0], {
+                  setOffBy: m.candidate.name,
+                  input: paths.join('\n') + '\n',
+                });
+            }
+            // This package's own file triggers, for the files already installed (its own included).
+            for (const { trigger } of byPriority([m], inClass)) {
+              const paths = installed.flatMap((o) => matching(o.files, trigger.prefixes));
+              if (paths.length > 0)
+                await exec(m, 'filetriggerin', trigger, [0], {
+                  setOffBy: 'installed files',
+                  input: paths.join('\n') + '\n',
+                });
+            }
+          };
+          await fileTriggers(true);
+          await exec(m, 'post', m.scripts.postin, [1]);
+          for (const owner of installed) {
+            if (owner === m) continue;
+            for (const t of owner.triggers)
+              if (triggerMatches(t, m.candidate))
+                await exec(owner, 'triggerin', t, [1, 1], { setOffBy: m.candidate.name });
+          }
+          // This package's own triggers, each script once (rpm runs a script with several names once).
+          const ran = new Set<number>();
+          for (const t of m.triggers) {
+            const target = installed.find((o) => o !== m && triggerMatches(t, o.candidate));
+            if (!target || ran.has(t.script)) continue;
+            ran.add(t.script);
+            await exec(m, 'triggerin', t, [1, 1], { setOffBy: target.candidate.name });
+          }
+          await fileTriggers(false);
+        }
+        await options.afterPackages?.();
+        for (const m of members) await exec(m, 'posttrans', m.scripts.posttrans, [1]);
+        for (const { owner, trigger } of byPriority(members, (t) => t.kind === 'transfiletriggerin')) {
+          const paths = members.flatMap((o) => matching(o.files, trigger.prefixes));
+          if (paths.length > 0)
+            await exec(owner, 'transfiletriggerin', trigger, [0], {
+              setOffBy: 'the transaction',
+              input: paths.join('\n') + '\n',
+            });
+        }
+      },
+    );
+  }
+}
+
+/** Which Lua runs a `<lua>` scriptlet: the image's rpm once installed, else the host's librpm (looked up once). */
+class LuaInterpreters {
+  private host: Promise<FoundTool | undefined> | undefined;
+  constructor(private readonly root: string) {}
+  async pick(): Promise<LuaInterpreter | undefined> {
+    const imageHasRpm = await lstat(join(this.root, 'usr/bin/rpm')).then(
+      () => true,
+      () => false,
+    );
+    if (imageHasRpm) return { kind: 'image-rpm' };
+    this.host ??= findHostRpmPython().catch(() => undefined);
+    const python = await this.host;
+    return python ? { kind: 'host', python } : undefined;
+  }
 }
 
 function byPriority(
@@ -278,6 +333,7 @@ async function runScriptlet(
   root: string,
   run: NonNullable<RpmTransactionOptions['run']>,
   report: RpmTransactionResult['scriptlets'],
+  interpreters: LuaInterpreters,
   m: RpmTransactionMember,
   slot: string,
   script: RpmScriptlet | RpmTrigger | RpmFileTrigger | undefined,
@@ -295,28 +351,48 @@ async function runScriptlet(
   };
   report.events.push(event);
   const lua = script.interpreter[0] === '<lua>';
-  const inRoot = `/var/tmp/rpm-tmp.${name}.${slot}${lua ? '.lua' : ''}`;
+  const base = `/var/tmp/rpm-tmp.${name}.${slot}`;
   let argv: string[];
+  let hostProgram = false;
+  const written: string[] = [];
   if (lua) {
-    const hasRpm = await lstat(join(root, 'usr/bin/rpm')).then(
-      () => true,
-      () => false,
-    );
-    if (!hasRpm) {
+    const interpreter = await interpreters.pick();
+    if (!interpreter) {
       if (run.luaScriptlets === 'fail') throw new RpmLuaScriptletError(name, slot);
       event.status = 'skipped';
-      event.reason = "<lua> needs rpm's embedded interpreter: the image has no /usr/bin/rpm at this point";
+      event.reason =
+        "<lua> needs rpm's embedded interpreter: the image has no /usr/bin/rpm at this point and the host has no python3-rpm";
       addTo(report.skipped, name, slot, event.reason);
       return;
     }
-    // The image's rpm runs the body with its embedded Lua; `arg` as rpm sets it for a scriptlet.
-    argv = ['/usr/bin/rpm', '--eval', `%{lua: _G.arg = { "${slot}", ${args.join(', ')} }; dofile("${inRoot}")}`];
+    event.interpreter =
+      interpreter.kind === 'image-rpm' ? "the image's rpm" : `host librpm ${interpreter.python.version} (python3-rpm)`;
+    const prepared = await prepareLuaScriptlet(
+      root,
+      base,
+      {
+        body: script.body,
+        description: `%${slot}(${m.candidate.name}-${m.candidate.version}.${m.candidate.architecture})`,
+        args,
+        fileTrigger: slot.includes('filetrigger'),
+      },
+      interpreter,
+    );
+    ({ argv, hostProgram } = prepared);
+    written.push(...prepared.files);
   } else {
-    argv = [...script.interpreter, ...(script.body === undefined ? [] : [inRoot]), ...args.map(String)];
+    argv = [...script.interpreter, ...(script.body === undefined ? [] : [base]), ...args.map(String)];
+    if (script.body !== undefined) {
+      await writeFile(join(root, base), script.body, { mode: 0o700 });
+      written.push(base);
+    }
   }
-  if (script.body !== undefined) await writeFile(join(root, inRoot), script.body, { mode: 0o700 });
   try {
-    await session.run(argv, { timeoutMs: 10 * 60_000, ...(extra.input === undefined ? {} : { input: extra.input }) });
+    await session.run(argv, {
+      timeoutMs: 10 * 60_000,
+      hostProgram,
+      ...(extra.input === undefined ? {} : { input: extra.input }),
+    });
     addTo(report.ran, name, slot);
   } catch (error) {
     if (!(error instanceof ToolFailedError)) throw error;
@@ -326,7 +402,7 @@ async function runScriptlet(
       throw new RpmScriptletError(name, slot, error.exitCode, error.logTail, run.logFile, error);
     report.failures.push({ package: name, scriptlet: slot, message: error.message.split('\n')[0] ?? '' });
   } finally {
-    await rm(join(root, inRoot), { force: true });
+    for (const file of written) await rm(join(root, file), { force: true });
   }
 }
 
