@@ -168,7 +168,7 @@ export async function inspectIsoFile(file: string): Promise<Inspection> {
       humanSize(e.loadSize * 512),
     ]),
   };
-  const rows: FileRow[] = visible.map((f) => ({ mode: isoMode(f), size: f.size, path: f.path }));
+  const rows: FileRow[] = iso.files.map((f) => ({ mode: isoMode(f), size: f.size, path: f.path }));
   const human: HumanReport = {
     title: `ISO 9660 image, ${humanSize(size)}`,
     facts: [
