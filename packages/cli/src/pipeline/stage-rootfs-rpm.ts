@@ -55,9 +55,11 @@ export async function rpmRootfsStage(
       packages: resolved.packages.map((p) => [p.name, p.version, p.architecture, p.sha256]),
       epoch: ctx.epoch,
       // Scriptlets run in a user namespace whoever builds, so root and non-root share the result;
-      // the root carries its rpmdb (roots cached before it was written are not reused).
+      // the root carries its rpmdb (roots cached before it was written are not reused), and <lua>
+      // scriptlets before the image's rpm run with the host's librpm (roots that skipped them neither).
       scriptlets: 'user-namespace',
       rpmdb: 'auto',
+      lua: 'image-rpm-else-host-librpm',
     },
     upstream: [],
     describe: (r) => `${r.packages.length} packages${r.configured ? '' : ' (scriptlets not run)'}`,
