@@ -2,12 +2,15 @@
 // distroforge command against the generated repository (tools/pacman-test-repo) gets
 // out/NAME.spdx.json and out/NAME.cdx.json, listed in the build report's outputs, valid against
 // the official schemas, naming exactly the packages of the build report with their digests; a
-// second build reuses the cached inventory stage and publishes the same bytes.
+// second build reuses the cached inventory stage and publishes the same bytes; inspect --sizes
+// PROFILE reads that build.
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatePacmanTestRepo } from '../../../tools/pacman-test-repo/generate.mjs';
+import { readImageInventory } from '../src/inventory/image-inventory.js';
+import { sizeBreakdown } from '../src/inventory/size-breakdown.js';
 import type { BuildReport } from '../src/pipeline/build-profile.js';
 import type { CycloneDxDocument } from '../src/sbom/cyclonedx-document.js';
 import type { SpdxDocument } from '../src/sbom/spdx-document.js';
@@ -25,7 +28,7 @@ beforeAll(async () => {
 afterAll(() => rm(work, { recursive: true, force: true }));
 
 describe('a build', () => {
-  it('publishes NAME.spdx.json and NAME.cdx.json listing exactly its packages, valid against the official schemas, the same bytes when cached', async () => {
+  it('publishes NAME.spdx.json and NAME.cdx.json listing exactly its packages, valid against the official schemas, the same bytes when cached; inspect --sizes PROFILE reads the build', async () => {
     const dir = join(work, 'arch');
     await cp(join(repoRoot, 'examples', 'arch-live'), dir, { recursive: true });
     const file = join(dir, 'profile.yaml');
@@ -60,6 +63,20 @@ describe('a build', () => {
     expect(again.exitCode).toBe(0);
     const second = JSON.parse(again.stdout.trim().split('\n').at(-1)!) as BuildReport;
     expect(second.stages.find((s) => s.name === 'inventory')?.cached).toBe(true);
+    // inspect --sizes PROFILE reads the inventory stage, else (its folder pruned) the final tree.
+    const overlay = report.stages.find((s) => s.name === 'overlay')!;
+    const tree = await readImageInventory(join(dir, '.distroforge', 'stages', 'overlay', overlay.key, 'rootfs'));
+    for (const pruned of [false, true]) {
+      if (pruned) await rm(join(dir, '.distroforge', 'stages', 'inventory'), { recursive: true });
+      const sizes = await runDistroforge(['inspect', '--sizes', dir, '--json']);
+      expect(sizes.exitCode, sizes.stderr).toBe(0);
+      expect(JSON.parse(sizes.stdout)).toMatchObject({
+        source: `the last build of ${name}`,
+        packageCount: report.packages.length,
+        totalBytes: tree.totalBytes,
+        packages: sizeBreakdown(tree).packages,
+      });
+    }
     expect(second.outputs.filter((o) => o.kind === 'spdx' || o.kind === 'cyclonedx').map((o) => o.sha256)).toEqual([
       spdxOutput.sha256,
       cdxOutput.sha256,

@@ -8,11 +8,24 @@ export default defineCommand({
     description: 'Show what an rpm, deb, cpio/initramfs, squashfs, ISO or GPT disk image (raw or qcow2) contains',
   },
   args: {
-    file: { type: 'positional', description: 'the file to inspect', required: true },
+    file: {
+      type: 'positional',
+      description: 'the file to inspect (with --sizes: also a profile directory)',
+      required: true,
+    },
     json: { type: 'boolean', description: 'machine-readable output', default: false },
     summary: { type: 'boolean', description: 'only the summary, not the file table', default: false },
+    sizes: {
+      type: 'boolean',
+      description: 'size breakdown of an image or a built profile: top packages, folders, files',
+      default: false,
+    },
+    top: { type: 'string', valueHint: 'N', description: 'rows per table with --sizes (default 20)' },
+    out: { type: 'string', valueHint: 'DIR', description: "with --sizes and a profile: its build's output directory" },
+    state: { type: 'string', valueHint: 'DIR', description: "with --sizes and a profile: its build's state directory" },
   },
   async run({ args }) {
+    if (args.sizes) return (await import('./inspect-sizes.js')).runInspectSizes(args.file, args);
     const result = await inspectFile(args.file);
     if (args.json) {
       // The JSON keeps its shape: file, kind, summary, entries (the human report is not part of it).

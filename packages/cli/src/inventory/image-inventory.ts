@@ -51,6 +51,12 @@ export interface InventoryOptions {
   format?: InventoryFormat;
   /** Package files' digests by name (and architecture when given), e.g. the rootfs stage's package list. */
   packages?: readonly { name: string; architecture?: string; sha256?: string }[];
+  /**
+   * The image's regular files with their sizes, when `root` holds only part of the image (its
+   * package database, os-release, copyright files and symlinks, extracted from a squashfs): the
+   * sizes and the unowned files come from here instead of a walk of `root`.
+   */
+  files?: ReadonlyMap<string, number>;
   signal?: AbortSignal;
 }
 
@@ -66,7 +72,7 @@ export async function readImageInventory(root: string, options: InventoryOptions
   const format = options.format ?? (await detectFormat(root));
   const database = await readDatabase(root, format, options.signal);
   const os = await readOsRelease(root);
-  const tree = regularFiles(root);
+  const tree = options.files ?? regularFiles(root);
   const claimed = new Set<string>();
   const physical = physicalPaths(root);
   const digests = new Map<string, string>();

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { StageResult } from '../engine/stage-cache.js';
+import { INVENTORY_FILE } from '../inventory/built-inventory.js';
 import { readImageInventory } from '../inventory/image-inventory.js';
 import { writeSboms } from '../sbom/write-sbom.js';
 import type { BuildContext } from './build-context.js';
@@ -9,7 +10,7 @@ import type { RootfsStageResult } from './rootfs-common.js';
 
 /** The files of the inventory stage's folder: the inventory, and the SBOMs published as out/NAME.spdx.json and out/NAME.cdx.json. */
 export const INVENTORY_FILES = {
-  inventory: 'inventory.json',
+  inventory: INVENTORY_FILE,
   spdx: 'sbom.spdx.json',
   cycloneDx: 'sbom.cdx.json',
 } as const;
