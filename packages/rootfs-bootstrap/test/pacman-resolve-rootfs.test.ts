@@ -132,4 +132,23 @@ describe('resolvePacmanRootfs', () => {
       code: 'ERR_PACMAN_UNSATISFIABLE',
     });
   });
+
+  it('reads a database again when its content changed between two resolutions in one process (no stale parse)', async () => {
+    const repo = await pacmanTestRepo();
+    const [core, extra] = repo.repos;
+    const dir = mkdtempSync(join(tmpdir(), 'pacman-resolve-changed-'));
+    temps.push(dir);
+    const db = join(dir, 'core.db');
+    copyFileSync(core!.db, db);
+    const server = pathToFileURL(dir).href;
+    const first = await resolvePacmanRootfs({ repositories: [{ name: 'core', server }], include: ['filesystem'] });
+    expect(first.packages.map((p) => p.name)).toEqual(['filesystem']);
+    // Same URL, other bytes (extra's packages under the name core): filesystem is gone.
+    copyFileSync(extra!.db, db);
+    await expect(
+      resolvePacmanRootfs({ repositories: [{ name: 'core', server }], include: ['filesystem'] }),
+    ).rejects.toMatchObject({ code: 'ERR_PACMAN_UNSATISFIABLE' });
+    const nano = await resolvePacmanRootfs({ repositories: [{ name: 'core', server }], include: ['nano'] });
+    expect(nano.packages.map((p) => `${p.name} ${p.version}`)).toEqual(['nano 8.1-1']);
+  });
 });

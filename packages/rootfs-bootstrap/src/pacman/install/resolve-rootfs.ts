@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -107,10 +108,10 @@ async function readRepository(
       .replace(/\$arch/g, o.architecture)
       .replace(/\/+$/, '');
     const origin = `${base}/${r.name}.db`;
-    const database = await parsePacmanSyncDatabase(
+    const database = await parsedDatabase(
       await fetchBytes(origin, o.signal ? { signal: o.signal } : {}),
       r.name,
-      { origin },
+      origin,
     );
     return {
       database,
@@ -123,7 +124,7 @@ async function readRepository(
   const db = join(folder, `${r.name}.db`);
   const url = (f: string) => pathToFileURL(join(folder, f)).href;
   if (await stat(db).catch(() => undefined)) {
-    const database = await parsePacmanSyncDatabase(await fetchBytes(pathToFileURL(db).href), r.name, { origin: db });
+    const database = await parsedDatabase(await fetchBytes(pathToFileURL(db).href), r.name, db);
     return { database, origin: db, packageUrl: url, signatureOf: (f) => join(folder, `${f}.sig`) };
   }
   return {
@@ -132,6 +133,30 @@ async function readRepository(
     packageUrl: url,
     signatureOf: (f) => join(folder, `${f}.sig`),
   };
+}
+
+/** Databases parsed in this process, by repository name and content digest (most recent last). */
+const parsedDatabases = new Map<string, PacmanSyncDatabase>();
+const PARSED_DATABASES_KEPT = 8;
+
+/**
+ * A sync database parsed once per content: a build resolves its request for the stage key, then
+ * installs it (and a locked build checks the lock file too), each reading the same databases; a
+ * real `extra.db` takes most of a second to parse. Keyed by the bytes' SHA-256, so a database
+ * that changed in between is parsed again; the parsed packages are never modified by resolution.
+ */
+async function parsedDatabase(bytes: Buffer, repo: string, origin: string): Promise<PacmanSyncDatabase> {
+  const key = `${repo}\0${createHash('sha256').update(bytes).digest('hex')}`;
+  const known = parsedDatabases.get(key);
+  if (known) {
+    parsedDatabases.delete(key);
+    parsedDatabases.set(key, known);
+    return known;
+  }
+  const database = await parsePacmanSyncDatabase(bytes, repo, { origin });
+  parsedDatabases.set(key, database);
+  if (parsedDatabases.size > PARSED_DATABASES_KEPT) parsedDatabases.delete(parsedDatabases.keys().next().value!);
+  return database;
 }
 
 /** A folder without a database: every `.pkg.tar.*` read for its `.PKGINFO`, as repo-add would list it. */
