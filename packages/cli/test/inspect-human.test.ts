@@ -412,12 +412,23 @@ describe('packages', () => {
       'Package: inspected\nVersion: 2.1-3\nArchitecture: all\nMaintainer: t <t@example.org>\nInstalled-Size: 4\nDepends: libc6 (>= 2.36), zlib1g | libz\nDescription: a package to inspect\n more text\n',
     );
     await writeFile(join(tree, 'usr/bin/hello'), 'echo hello\n', { mode: 0o755 });
+    await writeFile(join(tree, 'DEBIAN/postinst'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    await writeFile(join(tree, 'DEBIAN/prerm'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    await mkdir(join(tree, 'etc'), { recursive: true });
+    await writeFile(join(tree, 'etc/inspected.conf'), 'x=1\n');
+    await writeFile(join(tree, 'DEBIAN/conffiles'), '/etc/inspected.conf\n');
     const file = join(work, 'inspected.deb');
     await execa('dpkg-deb', ['--root-owner-group', '--build', tree, file]);
     const text = await inspectText(file);
     expect(text.split('\n')[0]).toBe(`${file}: Debian package, inspected 2.1-3 all`);
     expect(fact(text, 'depends')).toBe('libc6 (>= 2.36), zlib1g | libz');
     expect(fact(text, 'installed size')).toBe('4.0 KiB');
+    // dpkg-deb's own listing of the control archive names the same scripts.
+    const info = (await execa('dpkg-deb', ['--info', file])).stdout;
+    const scripts = ['preinst', 'postinst', 'prerm', 'postrm'].filter((s) => new RegExp(`\\s${s}\\s`).test(info));
+    expect(scripts).toEqual(['postinst', 'prerm']);
+    expect(fact(text, 'scripts')).toBe(scripts.join(', '));
+    expect(fact(text, 'conffiles')).toBe('/etc/inspected.conf');
     expect(block(text, 'Files (')).toContain('  -rwxr-xr-x  11 B  /usr/bin/hello');
   });
 

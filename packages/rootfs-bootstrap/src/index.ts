@@ -63,6 +63,11 @@ export { defaultCacheDir, type DownloadProgress } from './package-cache.js';
 export { readArMembers, type ArMember } from './apt/deb/ar-archive.js';
 export { unpackDeb, type UnpackResult } from './apt/deb/unpack.js';
 export { listDeb, type DebListing, type DebFileEntry } from './apt/deb/list.js';
+export {
+  readDebControlArchive,
+  type DebControlArchive,
+  type DebControlMember,
+} from './apt/deb/control-archive.js';
 export type { DebMemberType } from './apt/deb/member-type.js';
 export {
   rpmvercmp,

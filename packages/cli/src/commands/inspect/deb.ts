@@ -1,4 +1,4 @@
-import { controlField, listDeb, parseRelations } from '@distroforge/rootfs-bootstrap';
+import { controlField, listDeb, parseRelations, readDebControlArchive } from '@distroforge/rootfs-bootstrap';
 import { humanSize, type HumanReport } from '../inspect-render.js';
 import { countsText, fileTable } from './file-table.js';
 import type { Inspection } from './inspection.js';
@@ -16,7 +16,17 @@ const debTypeBits = {
 } as const;
 
 export async function inspectDebFile(file: string): Promise<Inspection> {
-  const { control, files } = await listDeb(file);
+  const [{ control, files }, controlArchive] = await Promise.all([listDeb(file), readDebControlArchive(file)]);
+  // dpkg's maintainer scripts, in the order dpkg runs them on an install.
+  const scripts = ['preinst', 'postinst', 'prerm', 'postrm', 'config', 'triggers'].filter((name) =>
+    controlArchive.members.some((m) => m.name === name),
+  );
+  const conffiles =
+    controlArchive.members
+      .find((m) => m.name === 'conffiles')
+      ?.data.toString('utf8')
+      .split('\n')
+      .filter(Boolean) ?? [];
   const field = (name: string) => controlField(control, name);
   const relations = (name: string) => parseRelations(field(name)).length;
   const installedSize = field('Installed-Size') === undefined ? undefined : Number(field('Installed-Size')) * 1024;
@@ -47,6 +57,8 @@ export async function inspectDebFile(file: string): Promise<Inspection> {
       ['pre-depends', relationText('Pre-Depends')],
       ['depends', relationText('Depends')],
       ['recommends', relationText('Recommends')],
+      ['scripts', scripts.join(', ') || 'none'],
+      ['conffiles', conffiles.length > 0 ? conffiles.join(', ') : 'none'],
       ['contents', countsText(rows)],
     ],
     sections: [],
