@@ -6,12 +6,14 @@
 // plain disk (the USB stick case); then directly (kernel + initramfs, root image on virtio) and
 // over 9p, with the profile's checks run on the serial console. The disk passes sfdisk --verify,
 // sgdisk -v and fsck.ext4 -fn. After one overlay file changes, the incremental build re-runs only
-// the later stages and gives the bytes of a cold build in another state directory.
+// the later stages and gives the bytes of a cold build in another state directory. The SBOMs list
+// exactly the installed packages and pass the official SPDX 2.3 and CycloneDX 1.5 schemas.
 import { execa } from 'execa';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { formatBootStages } from '@distroforge/cli';
+import { cycloneDxErrors, spdxErrors } from '../packages/cli/test/sbom-schemas.js';
 import { copyExample, distroforge, type BuildResult } from './distroforge-cli.js';
 
 let work = '';
@@ -54,6 +56,23 @@ it('builds and boots the ISO from CD-ROM and the disk image on virtio then USB, 
   console.log(
     `debian-live ISO ${(iso!.bytes / 1048576).toFixed(1)} MiB, disk ${(disk!.bytes / 1048576).toFixed(0)} MiB`,
   );
+  // The SBOMs name exactly the packages the build installed, and pass the official schemas.
+  const sbom = async (kind: string) =>
+    JSON.parse(await readFile(result.build.outputs.find((o) => o.kind === kind)!.file, 'utf8')) as {
+      packages: { name: string; versionInfo?: string }[];
+      components: { name: string; version: string }[];
+    };
+  const [spdx, cdx] = [await sbom('spdx'), await sbom('cyclonedx')];
+  expect(spdxErrors(spdx)).toEqual([]);
+  expect(cycloneDxErrors(cdx)).toEqual([]);
+  const installed = result.build.packages.map((p) => `${p.name} ${p.version}`).sort();
+  expect(
+    spdx.packages
+      .slice(1)
+      .map((p) => `${p.name} ${p.versionInfo}`)
+      .sort(),
+  ).toEqual(installed);
+  expect(cdx.components.map((c) => `${c.name} ${c.version}`).sort()).toEqual(installed);
   expect(result.boots.map((b) => `${b.firmware}/${b.medium}`)).toEqual([
     'bios/cdrom',
     'uefi/cdrom',

@@ -162,6 +162,12 @@ describe('declared licences as SPDX expressions', () => {
     ['MIT and BSD', 'MIT AND LicenseRef-BSD'],
     ['custom:None', 'LicenseRef-custom-None'],
     ['(MIT', 'LicenseRef-MIT'],
+    ['GPL-3+ with Bison exception', 'LicenseRef-GPL-3-plus-with-Bison-exception'],
+    [
+      'GPL-3+ and GPL-3+ with Bison exception and MIT',
+      'LicenseRef-GPL-3-plus AND LicenseRef-GPL-3-plus-with-Bison-exception AND MIT',
+    ],
+    ['LGPL-2.1-only with GCC-exception-3.1 or BSD', 'LGPL-2.1-only WITH GCC-exception-3.1 OR LicenseRef-BSD'],
   ])('%s -> %s', (declared, expression) => {
     const result = spdxLicenseExpression(declared);
     expect(result.expression).toBe(expression);

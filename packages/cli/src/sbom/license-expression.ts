@@ -50,22 +50,38 @@ export function spdxLicenseExpression(declared: string | undefined): {
     return licenseId;
   };
   // Tokens: parentheses, operators, and licence names (which may contain spaces: "public domain").
-  const tokens = text.match(/\(|\)|[^()\s]+/g) ?? [];
-  const out: string[] = [];
-  let name: string[] = [];
+  type Item = { name: string } | { op: string };
+  const items: Item[] = [];
+  let words: string[] = [];
   const flush = () => {
-    if (name.length === 0) return;
-    const joined = name.join(' ');
-    out.push(isSpdxExpression(joined) && !joined.includes(' ') ? joined : reference(joined));
-    name = [];
+    if (words.length > 0) items.push({ name: words.join(' ') });
+    words = [];
   };
-  for (const token of tokens) {
+  for (const token of text.match(/\(|\)|[^()\s]+/g) ?? []) {
     if (token === '(' || token === ')' || OPERATOR.test(token)) {
       flush();
-      out.push(OPERATOR.test(token) ? token.toUpperCase() : token);
-    } else name.push(token);
+      items.push({ op: OPERATOR.test(token) ? token.toUpperCase() : token });
+    } else words.push(token);
   }
   flush();
+  const out: string[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i] as Item;
+    const next = items[i + 1];
+    const after = items[i + 2];
+    if ('name' in item && next && 'op' in next && next.op === 'WITH' && after && 'name' in after) {
+      // An exception off the SPDX list cannot follow WITH (SPDX 2.3 has no AdditionRef-): the pair is one licence.
+      const pair = `${item.name} WITH ${after.name}`;
+      out.push(
+        isSpdxExpression(pair) && !/\s/.test(item.name + after.name)
+          ? pair
+          : reference(`${item.name} with ${after.name}`),
+      );
+      i += 2;
+    } else if ('name' in item)
+      out.push(isSpdxExpression(item.name) && !/\s/.test(item.name) ? item.name : reference(item.name));
+    else out.push(item.op);
+  }
   const expression = out.join(' ').replace(/\( /g, '(').replace(/ \)/g, ')');
   if (isSpdxExpression(expression)) return { expression, extracted: [...extracted.values()] };
   extracted.clear();
