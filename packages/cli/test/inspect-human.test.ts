@@ -328,6 +328,30 @@ describe('squashfs', () => {
     expect(files).toContain('  -rw-r--r--  4.9 KiB  /usr/bin/tool');
   });
 
+  it("counts an RPM root's packages from its rpmdb, as the host's rpm lists them", async () => {
+    const tree = join(work, 'rpm-tree');
+    const dbpath = join(tree, 'var/lib/rpm');
+    await mkdir(dbpath, { recursive: true });
+    await execa('rpm', ['--dbpath', dbpath, '--initdb']);
+    const corpus = resolve(import.meta.dirname, '../../rpm-extract/test/corpus');
+    for (const rpm of ['hello-2.0-1.i686.rpm', 'foo-1.0-1.noarch.rpm'])
+      await execa('rpm', [
+        '--dbpath',
+        dbpath,
+        '-i',
+        '--justdb',
+        '--nodeps',
+        '--ignorearch',
+        '--ignoreos',
+        join(corpus, rpm),
+      ]);
+    const listed = (await execa('rpm', ['--dbpath', dbpath, '-qa'])).stdout.split('\n').filter(Boolean);
+    expect(listed).toHaveLength(2);
+    const file = join(work, 'rpm.squashfs');
+    await execa('mksquashfs', [tree, file, '-noappend', '-quiet', '-all-root', '-no-progress']);
+    expect(fact(await inspectText(file, '--summary'), 'packages')).toBe(`${listed.length} (from /var/lib/rpm)`);
+  });
+
   it("counts a pacman root's packages from its local database", async () => {
     const tree = join(work, 'pacman-tree');
     for (const pkg of ['filesystem-1-1', 'glibc-2.40-1', 'bash-5.2-1']) {

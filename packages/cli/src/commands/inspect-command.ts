@@ -5,7 +5,8 @@ import { renderReport } from './inspect-render.js';
 export default defineCommand({
   meta: {
     name: 'inspect',
-    description: 'Show what an rpm, deb, cpio/initramfs, squashfs, ISO or GPT disk image (raw or qcow2) contains',
+    description:
+      'Show what an rpm, deb, pacman package or database, cpio/initramfs, squashfs, EROFS, ISO or GPT disk image (raw or qcow2) is and holds',
   },
   args: {
     file: {
