@@ -1,14 +1,15 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { sha256File } from '@distroforge/core';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { compressionOfFileName, decompress, sha256File } from '@distroforge/core';
 import { join } from 'node:path';
 import type { AptRepository } from './sources-list.js';
-import { readDecompressed } from '../read-decompressed.js';
-import { ControlSyntaxError, ReleaseError, SignatureError } from '../errors.js';
+import { BootstrapError, ReleaseError, SignatureError } from '../errors.js';
 import { checkReleaseAcceptable } from './release-acceptance.js';
 import { downloadVerified, fetchBytes } from '../fetch-resource.js';
 import type { PackageCandidate } from '../package-candidate.js';
-import { parseRelations, type Relation, type RelationField } from '../relations.js';
+import { AptCandidate, StringPool, type AptIndexFile } from './apt-candidate.js';
+import { forEachLine } from './byte-lines.js';
+import { FIELD_INDEX, PACKAGES_FIELDS, scanPackages, type PackagesRow } from './packages-scan.js';
 import { parseRelease, verifyInRelease, type ReleaseInfo } from './release-file.js';
 
 export interface LoadAptIndexOptions {
@@ -54,7 +55,9 @@ export interface AptIndex {
 
 /** Fetches, verifies and parses `InRelease` and `Packages` of every repository. */
 export async function loadAptIndex(options: LoadAptIndexOptions): Promise<AptIndex> {
-  const loaded = await Promise.all(options.repositories.map((repository) => loadRepository(repository, options)));
+  // One pool for all: the same names and architectures recur across suites (-updates, -security).
+  const pool = new StringPool();
+  const loaded = await Promise.all(options.repositories.map((repository) => loadRepository(repository, options, pool)));
   const candidates: PackageCandidate[] = [];
   const repositories: LoadedRepository[] = [];
   for (const { repository, release, url, entries } of loaded) {
@@ -88,7 +91,7 @@ export async function loadRelease(
   return { release, text, url };
 }
 
-async function loadRepository(repository: AptRepository, options: LoadAptIndexOptions) {
+async function loadRepository(repository: AptRepository, options: LoadAptIndexOptions, pool: StringPool) {
   const base = `${repository.uri}/dists/${repository.suite}`;
   const { release, url: inReleaseUrl } = await loadRelease(repository, options);
   const entries: PackageCandidate[] = [];
@@ -104,35 +107,110 @@ async function loadRepository(repository: AptRepository, options: LoadAptIndexOp
     const file = join(options.cacheDir, 'indexes', `${sha256}${pick.slice(stem.length)}`);
     await mkdir(join(options.cacheDir, 'indexes'), { recursive: true });
     await downloadIndex(url, `${base}/${pick}`, file, sha256, size, options.signal);
-    const where = `${base}/${pick}`;
-    for (const row of await indexRows(file, pick, where)) {
-      const arch = row[FIELD.Architecture] ?? 'all';
-      if (arch !== options.architecture && arch !== 'all') continue;
-      entries.push(new AptCandidate(row, repository.uri, repository.suite, where));
-    }
+    const index = { mirror: repository.uri, origin: repository.suite, where: `${base}/${pick}` };
+    for (const candidate of await indexCandidates(file, pick, index, options.architecture, pool))
+      entries.push(candidate);
   }
   return { repository, release, url: inReleaseUrl, entries };
 }
 
 /**
- * The resolution fields of every paragraph of a verified `Packages` file. Decompressing and scanning
- * ~65,000 paragraphs costs seconds, so the result is kept beside the file (`<sha256>.rows-N.json`, N the number of fields),
- * keyed by the same signed digest, as positional rows (compact to store, parse and hold).
+ * The candidates of a verified `Packages` file for `architecture`. Decompressing and scanning ~65,000
+ * paragraphs costs seconds, so the fields resolution needs are kept beside the file
+ * (`<sha256>.<ROWS_LAYOUT>`, keyed by the same signed digest), one paragraph a line, and read back
+ * line by line; a cache that does not read back whole is made again. Either way the index streams:
+ * only the candidates (small, see `AptCandidate`) outlive a chunk.
  */
-async function indexRows(file: string, name: string, where: string): Promise<Row[]> {
-  // The name carries the row layout: a cache of another FIELDS list is never read as this one.
-  const digest = `${file}.${ROWS_LAYOUT}.json`;
-  const cached = await readFile(digest, 'utf8').then(
-    (t) => JSON.parse(t) as Row[],
-    () => undefined,
-  );
-  if (cached) return cached;
-  const data = await readDecompressed(createReadStream(file), name, file);
-  const rows = [...scanPackages(data.toString('utf8'), where)].map((fields) => FIELDS.map((f) => fields[f] ?? null));
-  const temp = `${digest}.partial-${process.pid}`;
-  await writeFile(temp, JSON.stringify(rows));
-  await rename(temp, digest);
-  return rows;
+async function indexCandidates(
+  file: string,
+  name: string,
+  index: Omit<AptIndexFile, 'rowsFile'>,
+  architecture: string,
+  pool: StringPool,
+): Promise<AptCandidate[]> {
+  const rowsFile = `${file}.${ROWS_LAYOUT}`;
+  const indexFile: AptIndexFile = { ...index, rowsFile };
+  const candidates: AptCandidate[] = [];
+  const add = (fields: PackagesRow, position: number, length: number) => {
+    const arch = fields[FIELD_INDEX.Architecture] ?? 'all';
+    if (arch === architecture || arch === 'all')
+      candidates.push(new AptCandidate(fields, indexFile, position, length, pool));
+  };
+  // Our errors (a paragraph without a Package) are the index's; any other means a damaged cache.
+  const cached = await readCachedRows(rowsFile, add).catch((error: unknown) => {
+    if (error instanceof BootstrapError) throw error;
+    return false;
+  });
+  if (cached) return candidates;
+  candidates.length = 0;
+  await writeRowsCache(file, name, indexFile.where, rowsFile, add);
+  return candidates;
+}
+
+/** Feeds `add` the rows of a cached index; false when it is missing or not whole (ends with `[count]`). */
+async function readCachedRows(
+  rowsFile: string,
+  add: (fields: PackagesRow, position: number, length: number) => void,
+): Promise<boolean> {
+  let count = 0;
+  let end: number | undefined;
+  await forEachLine(createReadStream(rowsFile), (buffer, start, stop, position) => {
+    if (end !== undefined) throw new Error('rows after the count');
+    const fields = JSON.parse(buffer.toString('utf8', start, stop)) as PackagesRow | [number];
+    if (fields.length === 1) {
+      end = fields[0] as number;
+      return;
+    }
+    if (fields.length !== PACKAGES_FIELDS.length) throw new Error('a row of another layout');
+    count++;
+    add(fields as PackagesRow, position, stop - start);
+  });
+  return end === count;
+}
+
+/**
+ * Scans the `Packages` file as it decompresses, passes each row to `add` (with where its line will
+ * be) and writes the rows (`PACKAGES_FIELDS` as JSON arrays, one a line, then `[count]`) to
+ * `rowsFile`, atomically: only a chunk's rows are held at a time.
+ */
+async function writeRowsCache(
+  file: string,
+  name: string,
+  where: string,
+  rowsFile: string,
+  add: (fields: PackagesRow, position: number, length: number) => void,
+): Promise<void> {
+  const temp = `${rowsFile}.partial-${process.pid}`;
+  const out = await open(temp, 'w');
+  try {
+    let pending = '';
+    let count = 0;
+    let position = 0;
+    await scanPackages(
+      decompress(createReadStream(file), compressionOfFileName(name), { origin: file }),
+      where,
+      (fields) => {
+        const row = JSON.stringify(fields);
+        const length = Buffer.byteLength(row);
+        add(fields, position, length);
+        pending += `${row}\n`;
+        position += length + 1;
+        count++;
+      },
+      async () => {
+        const text = pending;
+        pending = '';
+        if (text) await out.write(text);
+      },
+    );
+    await out.write(`${pending}[${count}]\n`);
+    await out.close();
+    await rename(temp, rowsFile);
+  } catch (error) {
+    await out.close().catch(() => undefined);
+    await rm(temp, { force: true });
+    throw error;
+  }
 }
 
 async function downloadIndex(
@@ -152,7 +230,7 @@ async function downloadIndex(
   ) {
     if ((await sha256File(file)) === sha256) return;
     await rm(file, { force: true });
-    await rm(`${file}.${ROWS_LAYOUT}.json`, { force: true });
+    await rm(`${file}.${ROWS_LAYOUT}`, { force: true });
   }
   try {
     await downloadVerified(url, file, { sha256, size, ...(signal ? { signal } : {}) });
@@ -163,130 +241,8 @@ async function downloadIndex(
   }
 }
 
-/** The `Packages` fields resolution needs, in the order of a cached row. */
-const FIELDS = [
-  'Package',
-  'Version',
-  'Architecture',
-  'Depends',
-  'Pre-Depends',
-  'Provides',
-  'Essential',
-  'Priority',
-  'Multi-Arch',
-  'Size',
-  'Installed-Size',
-  'SHA256',
-  'Filename',
-  'Recommends',
-] as const;
-const ROWS_LAYOUT = `rows-${FIELDS.length}`;
-const FIELD = Object.fromEntries(FIELDS.map((f, i) => [f, i])) as Record<(typeof FIELDS)[number], number>;
-const WANTED = new Set<string>(FIELDS);
-type Row = (string | null)[];
-
-/**
- * Scans a `Packages` file for the fields resolution needs only. Faster and far leaner than
- * `parseControlFile` on ~65,000 paragraphs; relation fields are parsed later, on first use.
- */
-function* scanPackages(text: string, where: string): Generator<Record<string, string>> {
-  let fields: Record<string, string> = {};
-  let last: string | undefined;
-  let any = false;
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    const first = text.charCodeAt(start);
-    if (end === start || (end === start + 1 && first === 0x0d)) {
-      if (any) yield fields;
-      fields = {};
-      any = false;
-      last = undefined;
-    } else if (first === 0x20 || first === 0x09) {
-      if (last !== undefined) fields[last] += ` ${text.slice(start + 1, end).trim()}`;
-    } else {
-      const colon = text.indexOf(':', start);
-      if (colon === -1 || colon > end)
-        throw new ControlSyntaxError(`${where}: expected "Field: value"`, { value: text.slice(start, end) });
-      const key = text.slice(start, colon);
-      any = true;
-      if (WANTED.has(key)) {
-        fields[key] = text.slice(colon + 1, end).trim();
-        last = key;
-      } else {
-        last = undefined;
-      }
-    }
-    start = end + 1;
-  }
-  if (any) yield fields;
-}
-
-/** A candidate from an apt `Packages` paragraph; relation fields are parsed on first access. */
-class AptCandidate implements PackageCandidate {
-  readonly name: string;
-  readonly version: string;
-  readonly architecture: string;
-  readonly essential: boolean;
-  readonly priority: string;
-  readonly multiArch: string;
-  readonly size: number;
-  readonly installedSize: number;
-  readonly sha256: string;
-  readonly location: string;
-  readonly origin: string;
-  #raw: { depends?: string; preDepends?: string; recommends?: string; provides?: string; where: string };
-  #depends?: RelationField;
-  #recommends?: RelationField;
-  #preDepends?: RelationField;
-  #provides?: Relation[];
-
-  constructor(row: Row, mirror: string, origin: string, where: string) {
-    const p = (field: (typeof FIELDS)[number]): string | undefined => row[FIELD[field]] ?? undefined;
-    const [name, version, filename, sha256] = [p('Package'), p('Version'), p('Filename'), p('SHA256')];
-    if (!name || !version || !filename || !sha256) {
-      throw new ReleaseError(`${where}: paragraph without Package, Version, Filename or SHA256`, {
-        path: where,
-        value: name,
-      });
-    }
-    this.name = name;
-    this.version = version;
-    this.architecture = p('Architecture') ?? 'all';
-    this.essential = (p('Essential') ?? '').toLowerCase() === 'yes';
-    this.priority = (p('Priority') ?? 'optional').toLowerCase();
-    this.multiArch = (p('Multi-Arch') ?? 'no').toLowerCase();
-    this.size = Number(p('Size') ?? 0);
-    this.installedSize = Number(p('Installed-Size') ?? 0) * 1024;
-    this.sha256 = sha256.toLowerCase();
-    this.location = `${mirror}/${filename}`;
-    this.origin = origin;
-    this.#raw = {
-      depends: p('Depends'),
-      preDepends: p('Pre-Depends'),
-      recommends: p('Recommends'),
-      provides: p('Provides'),
-      where: `${where}: ${name}`,
-    };
-  }
-
-  get depends(): RelationField {
-    return (this.#depends ??= parseRelations(this.#raw.depends, this.#raw.where));
-  }
-
-  get preDepends(): RelationField {
-    return (this.#preDepends ??= parseRelations(this.#raw.preDepends, this.#raw.where));
-  }
-
-  get recommends(): RelationField {
-    return (this.#recommends ??= parseRelations(this.#raw.recommends, this.#raw.where));
-  }
-
-  get provides(): Relation[] {
-    return (this.#provides ??= parseRelations(this.#raw.provides, this.#raw.where).flat());
-  }
-}
+/** Names the cache of an index's rows: a cache of another field list or format is never read as this one. */
+const ROWS_LAYOUT = `rows-${PACKAGES_FIELDS.length}.jsonl`;
 
 /** Extracts the text of a clear-signed message without checking it (insecure mode only). */
 function stripClearsign(text: string): string {
