@@ -39,6 +39,17 @@ export class RootResolver {
     this.dirs.clear();
   }
 
+  /**
+   * Forgets the resolutions a new symlink at host path `created` (where nothing was) can change:
+   * those that led to it or below it. Any other cached resolution went through existing
+   * directories only, which the new link leaves as they were.
+   */
+  invalidateUnder(created: string): void {
+    for (const [key, real] of this.dirs) {
+      if (real === created || real.startsWith(`${created}/`)) this.dirs.delete(key);
+    }
+  }
+
   private resolveDir(inRoot: string): string {
     const cached = this.dirs.get(inRoot);
     if (cached !== undefined) return cached;

@@ -172,6 +172,22 @@ export async function unpackPacmanPackage(
     unlinkSync(host);
     if (existing.isSymbolicLink()) resolver.invalidate();
   };
+  /**
+   * Makes a non-directory at `host` with `make` (which fails with EEXIST when something is there,
+   * never following a link at the last component): tried first, as nearly always nothing is there,
+   * so the common case costs no lstat; when something is, it is removed as removeExisting says and
+   * `make` runs again.
+   */
+  const create = <T>(host: string, name: string, make: () => T): T => {
+    try {
+      return make();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      removeExisting(host, name);
+      return make();
+    }
+  };
+  const umask = currentUmask();
   const chownTo = (member: PackageMember) => options.chown && (member.uid !== 0 || member.gid !== 0);
 
   await readPackageMembers(
@@ -183,12 +199,15 @@ export async function unpackPacmanPackage(
       let host: string | undefined;
       try {
         host = resolver.resolve(inRoot);
+        const at = host;
         const mode = member.mode & 0o7777;
         const mtime = member.mtime;
         switch (member.type) {
           case 'file': {
-            removeExisting(host, name);
-            const fd = openSync(host, 'wx', 0o600); // O_EXCL: never through a link at the last component
+            // O_EXCL: never through a link at the last component. Made with its mode when the umask
+            // keeps it (no fchmod then); special bits and masked ones are set by fchmod at the end.
+            const direct = (mode & 0o7777 & ~umask) === mode && (mode & 0o7000) === 0;
+            const fd = create(at, name, () => openSync(at, 'wx', direct ? mode : 0o600));
             const hash = wanted.has(name) ? createHash('md5') : undefined;
             const written = host;
             const guarded = (step: () => void) => {
@@ -212,7 +231,7 @@ export async function unpackPacmanPackage(
               end: () =>
                 guarded(() => {
                   if (chownTo(member)) fchownSync(fd, member.uid, member.gid);
-                  fchmodSync(fd, mode);
+                  if (!direct) fchmodSync(fd, mode);
                   if (mtime !== undefined) futimesSync(fd, mtime, mtime);
                   closeSync(fd);
                   if (hash) backup.set(name, hash.digest('hex'));
@@ -246,9 +265,9 @@ export async function unpackPacmanPackage(
                 path: file,
                 value: name,
               });
-            removeExisting(host, name);
-            symlinkSync(member.linkpath, host);
-            resolver.invalidate();
+            const linkpath = member.linkpath;
+            create(at, name, () => symlinkSync(linkpath, at));
+            resolver.invalidateUnder(host);
             if (chownTo(member)) lchownSync(host, member.uid, member.gid);
             if (mtime !== undefined) lutimesSync(host, mtime, mtime);
             record(inRoot, 'symlink', member, mode);
@@ -261,8 +280,7 @@ export async function unpackPacmanPackage(
                 value: name,
               });
             const target = resolver.resolve(`/${checkedName(file, member.linkpath)}`);
-            removeExisting(host, name);
-            linkSync(target, host);
+            create(at, name, () => linkSync(target, at));
             record(inRoot, 'file', member, mode);
             return undefined;
           }
@@ -449,6 +467,13 @@ async function streamPackageTar(
     stream.on('error', () => undefined);
     stream.destroy();
   }
+}
+
+/** The process's file mode creation mask, read without changing it for longer than the call. */
+function currentUmask(): number {
+  const mask = process.umask(0o022);
+  process.umask(mask);
+  return mask;
 }
 
 function streamType(type: ReadEntry['type']): TarEntryType {
