@@ -139,6 +139,25 @@ export const EL_SYSTEM_PACKAGES = [
     }),
   },
   {
+    // A <lua> file trigger: rpm hands it the matching paths through rpm.next_file().
+    id: 'el-lua-filetrigger',
+    spec: spec('el-lua-filetrigger', {
+      requires: 'Requires: el-data-early',
+      install: "printf 'luaft\\n' > %{buildroot}/usr/share/el/lua-filetrigger",
+      body: [
+        '%filetriggerin -p <lua> -- /usr/share/el-data',
+        'local f = assert(io.open("/el-lua-filetrigger.out", "a"))',
+        'local paths = {}',
+        'local path = rpm.next_file()',
+        'while path do paths[#paths + 1] = path path = rpm.next_file() end',
+        'table.sort(paths)',
+        'f:write("filetriggerin ", tostring(arg[2]), ": ", table.concat(paths, " "), "\\n")',
+        'f:close()',
+      ].join('\n'),
+      files: '/usr/share/el/lua-filetrigger',
+    }),
+  },
+  {
     // %config(noreplace) and %ghost files (a ghost file and a ghost directory: owned, not created).
     id: 'el-config',
     spec: spec('el-config', {
@@ -187,6 +206,7 @@ export const EL_SYSTEM_REQUEST = [
   'el-data',
   'el-lua',
   'el-fs-lua',
+  'el-lua-filetrigger',
   'el-config',
   'el-same-a',
   'el-same-b',

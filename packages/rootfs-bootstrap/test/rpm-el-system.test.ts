@@ -84,6 +84,9 @@ describe('an EL-system rpm transaction (bootstrapRpmRootfs vs dnf --installroot)
         ['el-lua', 'post', 'ran', expect.stringMatching(/^host librpm/)],
       ]),
     );
+    expect(ours.scriptlets.events.filter((e) => e.package === 'el-lua-filetrigger').map((e) => e.scriptlet)).toEqual(
+      expect.arrayContaining(['filetriggerin']),
+    );
     expect(ours.scriptlets.skipped).toEqual([]);
     // %pretrans: posix.stat of a fresh root (the rpmdb folder already there: rpm opened it first),
     // arg as rpm sets it ("<lua>", then 1 as an integer), run in /.
@@ -91,7 +94,11 @@ describe('an EL-system rpm transaction (bootstrapRpmRootfs vs dnf --installroot)
     expect(fsLua).toBe(
       '<lua> integer 1 cwd=/ /=directory /usr=nil /el-merged=nil /bin/sh=nil /var/lib/rpm=directory\n',
     );
-    for (const file of ['el-fs-lua.out', 'el-lua-pretrans.out', 'el-lua.out'])
+    // A <lua> file trigger reads the matching paths with rpm.next_file().
+    expect(readFileSync(join(ours.target, 'el-lua-filetrigger.out'), 'utf8')).toMatch(
+      /^filetriggerin 0: \/usr\/share\/el-data\//m,
+    );
+    for (const file of ['el-fs-lua.out', 'el-lua-pretrans.out', 'el-lua.out', 'el-lua-filetrigger.out'])
       expect(readFileSync(join(ours.target, file), 'utf8'), file).toBe(readFileSync(join(oracle.root, file), 'utf8'));
     expect(readFileSync(join(ours.target, 'el-lua.out'), 'utf8')).toBe('lua post 1\n');
     // The package's /el-merged/data landed through the symlink its %pretrans made, as under rpm.
