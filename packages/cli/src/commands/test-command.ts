@@ -93,7 +93,7 @@ export default defineCommand({
       if (target.published) {
         const outputs = await OutputDirectory.open(target.published.outDir, target.published.profileDir);
         const record = await writeTestRecord(outputs, report, verdicts);
-        const html = await publishReport(outputs, report, { test: record });
+        const html = await publishReport(outputs, report, { test: record, stateDir: target.published.stateDir });
         if (!args.json) reporter.say(`report: ${html.file}`);
       }
       if (args.json)
@@ -137,7 +137,7 @@ interface TestTarget {
   firmware: readonly Firmware[];
   bootsDir: string;
   /** Where a profile's build published its outputs (the test record and report go there too); none for an image. */
-  published?: { outDir: string; profileDir: string };
+  published?: { outDir: string; profileDir: string; stateDir: string };
 }
 
 /** A profile: built (or taken from the cache), its test section with the command line's replacements, its firmware. */
@@ -182,7 +182,7 @@ async function profileTestTarget(args: TestArgs, reporter: Reporter): Promise<Te
     test,
     firmware,
     bootsDir: join(paths.stateDir, 'boots'),
-    published: { outDir: paths.outDir, profileDir: paths.profileDir },
+    published: { outDir: paths.outDir, profileDir: paths.profileDir, stateDir: paths.stateDir },
   };
 }
 

@@ -8,16 +8,19 @@ import { readTestRecord, testRecordName, type TestRecord } from './test-record.j
 import { writeReport } from './write-report.js';
 
 /**
- * Publishes OUT/NAME.report.html for a build: with the inventory of its root (given, or read from
- * the build's staging root while the stage cache still has it), the compressed root image's size,
- * and the last test record of exactly these outputs. Returns the report's path and size.
+ * Publishes OUT/NAME.report.html for a build: with the inventory of its root (given, or the one
+ * the build's inventory stage kept in `stateDir`, else read from its final tree while the state
+ * has it), the compressed root image's size, and the last test record of exactly these outputs.
+ * Returns the report's path and size.
  */
 export async function publishReport(
   outputs: OutputDirectory,
   build: ReportBuild,
-  given: { inventory?: ReportInventory | undefined; test?: TestRecord | undefined } = {},
+  given: { inventory?: ReportInventory | undefined; test?: TestRecord | undefined; stateDir?: string } = {},
 ): Promise<{ file: string; bytes: number }> {
-  const inventory = given.inventory ?? (await inventoryOf(build));
+  const inventory =
+    given.inventory ??
+    (given.stateDir === undefined ? undefined : await inventoryOf({ outDir: outputs.dir, stateDir: given.stateDir }));
   const test = given.test ?? (await testRecordOf(outputs.dir, build));
   const rootImage = build.direct?.rootImage;
   const rootImageBytes = rootImage ? (await stat(rootImage).catch(() => undefined))?.size : undefined;
@@ -25,17 +28,14 @@ export async function publishReport(
 }
 
 /**
- * The inventory of the build's root tree (the staging root direct boots share), or undefined
- * when the build has none (an initramfs-only build) or the cache no longer holds it.
+ * The inventory of the last build in `outDir` (inventory/built-inventory.ts), or undefined when
+ * the state no longer has it or its root has no package database (a custom source).
  */
-export async function inventoryOf(build: ReportBuild): Promise<ReportInventory | undefined> {
-  const root = build.direct?.stagingRoot;
-  if (root === undefined || !(await stat(root).catch(() => undefined))?.isDirectory()) return undefined;
-  const { readImageInventory } = await import('../inventory/image-inventory.js');
+async function inventoryOf(paths: { outDir: string; stateDir: string }): Promise<ReportInventory | undefined> {
+  const { builtInventory } = await import('../inventory/built-inventory.js');
   try {
-    return await readImageInventory(root, { packages: build.packages });
+    return await builtInventory(paths);
   } catch (error) {
-    // A root without a package database (a custom source) has no size map; anything else is a failure.
     if (isDistroforgeError(error) && error.code === 'ERR_INVENTORY_UNREADABLE') return undefined;
     throw error;
   }

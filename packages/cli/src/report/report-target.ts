@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { sha256File } from '@distroforge/core';
 import { CliError } from '../errors.js';
@@ -23,9 +22,9 @@ export interface ReportResult {
  * `distroforge report [PROFILE|IMAGE]`: (re)writes NAME.report.html of the last build of a profile
  * (its OUT/build-report.json, the test record of the same outputs, the inventory of its root while
  * the state still has it), of the build an output file came from (a build-report.json beside it
- * lists it), or of a squashfs root image as is (its packages and sizes, no stages).
+ * lists it), or of an image file as is (its packages and sizes, no stages).
  */
-export async function reportFor(target: string, options: { out?: string } = {}): Promise<ReportResult> {
+export async function reportFor(target: string, options: { out?: string; state?: string } = {}): Promise<ReportResult> {
   const info = await stat(target).catch(() => undefined);
   if (!info)
     throw new CliError('ERR_USAGE', `${target} does not exist`, {
@@ -33,14 +32,18 @@ export async function reportFor(target: string, options: { out?: string } = {}):
       hint: 'give a profile directory, an output of a build, or a squashfs root image',
     });
   if (info.isDirectory()) {
-    const paths = profilePaths(target, options.out ? { out: options.out } : {});
-    return fromBuild(paths.outDir, paths.profileDir);
+    const paths = profilePaths(target, {
+      ...(options.out ? { out: options.out } : {}),
+      ...(options.state ? { state: options.state } : {}),
+    });
+    return fromBuild(paths.outDir, paths.profileDir, paths.stateDir);
   }
   const file = resolve(target);
   const beside = dirname(file);
   const build = await readBuildReport(beside).catch(() => undefined);
+  // An output of a build: that build's report (its state, by default, beside the output directory).
   if (build?.outputs.some((o) => resolve(o.file) === file || basename(o.file) === basename(file)))
-    return fromBuild(beside, dirname(beside), build);
+    return fromBuild(beside, dirname(beside), resolve(options.state ?? join(dirname(beside), '.distroforge')), build);
   return fromImage(file, resolve(options.out ?? '.'));
 }
 
@@ -62,49 +65,46 @@ export async function readBuildReport(outDir: string): Promise<ReportBuild> {
   }
 }
 
-async function fromBuild(outDir: string, profileDir: string, known?: ReportBuild): Promise<ReportResult> {
+async function fromBuild(
+  outDir: string,
+  profileDir: string,
+  stateDir: string,
+  known?: ReportBuild,
+): Promise<ReportResult> {
   const build = known ?? (await readBuildReport(outDir));
   const outputs = await OutputDirectory.open(outDir, profileDir);
-  return { ...(await publishReport(outputs, build)), from: 'build' };
+  return { ...(await publishReport(outputs, build, { stateDir })), from: 'build' };
 }
 
-/** A squashfs root image as is: unpacked into a temp folder, its packages read, no stages or boots. */
+/**
+ * An image file as is (a squashfs or EROFS root image, an ISO, a GPT disk: what
+ * inventory/image-file-inventory.ts reads): its packages and sizes, no stages or boots.
+ */
 async function fromImage(image: string, outDir: string): Promise<ReportResult> {
+  const { imageFileInventory } = await import('../inventory/image-file-inventory.js');
+  const { inventory } = await imageFileInventory(image);
   const kind = await detectFileKind(image);
-  if (kind !== 'squashfs')
-    throw new CliError(
-      'ERR_USAGE',
-      `${image} is ${`a ${kind} file`} with no build-report.json beside it naming it: report reads a profile's last build, one of its outputs, or a squashfs root image`,
-      { path: image, value: kind, hint: 'give the profile directory (or its output directory with --out)' },
-    );
-  const temp = await mkdtemp(join(tmpdir(), 'distroforge-report-'));
-  try {
-    const root = join(temp, 'root');
-    const { extractSquashfs } = await import('@distroforge/squashfs-wrap');
-    await extractSquashfs(image, root, { logFile: join(temp, 'unsquashfs.log') });
-    const { readImageInventory } = await import('../inventory/image-inventory.js');
-    const inventory = await readImageInventory(root);
-    const bytes = (await stat(image)).size;
-    const name = basename(image).replace(/\.(squashfs|sfs|img)$/, '');
-    const build: ReportBuild = {
-      profile: name,
-      sourceDateEpoch: 0,
-      outputs: [{ kind: 'squashfs', file: image, bytes, sha256: await sha256File(image) }],
-      stages: [],
-      packages: [],
-      totalMs: 0,
-    };
-    const html = renderReport({ build, inventory, rootImageBytes: bytes });
-    const file = join(outDir, reportName(name));
-    // Never over a file of the user's: only over a report written before.
-    if (existsSync(file) && !(await readFile(file, 'utf8')).includes('<meta name="generator" content="distroforge">'))
-      throw new CliError('ERR_OUTPUT_EXISTS', `${file} exists and is not a distroforge report`, {
-        path: file,
-        hint: 'move it away, or write the report elsewhere with --out DIR',
-      });
-    await writeFile(file, html);
-    return { file, bytes: Buffer.byteLength(html), from: 'image' };
-  } finally {
-    await rm(temp, { recursive: true, force: true });
-  }
+  const bytes = (await stat(image)).size;
+  const name = basename(image).replace(/\.(squashfs|sfs|erofs|iso|img|qcow2|raw)$/, '');
+  const build: ReportBuild = {
+    profile: name,
+    sourceDateEpoch: 0,
+    outputs: [{ kind, file: image, bytes, sha256: await sha256File(image) }],
+    stages: [],
+    packages: [],
+    totalMs: 0,
+  };
+  // The compressed share per package is the root image's only when the file is that image.
+  const rootImageBytes = kind === 'squashfs' || kind === 'erofs' ? bytes : undefined;
+  const html = renderReport({ build, inventory, rootImageBytes });
+  const file = join(outDir, reportName(name));
+  // Never over a file of the user's: only over a report written before.
+  if (existsSync(file) && !(await readFile(file, 'utf8')).includes('<meta name="generator" content="distroforge">'))
+    throw new CliError('ERR_OUTPUT_EXISTS', `${file} exists and is not a distroforge report`, {
+      path: file,
+      hint: 'move it away, or write the report elsewhere with --out DIR',
+    });
+  await mkdir(outDir, { recursive: true });
+  await writeFile(file, html);
+  return { file, bytes: Buffer.byteLength(html), from: 'image' };
 }
