@@ -23,13 +23,18 @@ export function packageRows(
   report: ReportBuild,
   inventory: ReportInventory | undefined,
   imageBytes?: number,
+  sampled?: Readonly<Record<string, number>>,
 ): PackageRow[] {
   const digests = new Map(report.packages.map((p) => [p.name, p.sha256]));
   if (!inventory)
     return report.packages
       .map((p) => ({ name: p.name, version: p.version, ...(p.sha256 ? { sha256: p.sha256 } : {}) }))
       .sort((a, b) => compare(a.name, b.name));
-  const shares = imageBytes === undefined ? undefined : compressedShare(inventory, imageBytes);
+  const shares = sampled
+    ? new Map(Object.entries(sampled))
+    : imageBytes === undefined
+      ? undefined
+      : compressedShare(inventory, imageBytes);
   return inventory.packages
     .map((p) => ({
       name: p.name,

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { compressedShares } from './compressed-shares.js';
 import { join } from 'node:path';
 import { isDistroforgeError } from '@distroforge/core';
 import type { ReportBuild } from './report-build.js';
@@ -24,7 +26,13 @@ export async function publishReport(
   const test = given.test ?? (await testRecordOf(outputs.dir, build));
   const rootImage = build.direct?.rootImage;
   const rootImageBytes = rootImage ? (await stat(rootImage).catch(() => undefined))?.size : undefined;
-  return writeReport(outputs, { build, inventory, rootImageBytes, test });
+  // Each package's compressed share from samples of its files, while the final tree is there.
+  const tree = build.direct?.stagingRoot;
+  const compressedBytes =
+    inventory && rootImageBytes !== undefined && tree !== undefined && existsSync(tree)
+      ? await compressedShares(tree, inventory, rootImageBytes)
+      : undefined;
+  return writeReport(outputs, { build, inventory, rootImageBytes, compressedBytes, test });
 }
 
 /**

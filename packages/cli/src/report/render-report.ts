@@ -17,6 +17,8 @@ export interface ReportInput {
   inventory?: ReportInventory | undefined;
   /** The compressed root image's size, for each package's estimated share of it. */
   rootImageBytes?: number | undefined;
+  /** Each package's share of the root image from samples of its files (compressed-shares.ts); else in proportion to installed bytes. */
+  compressedBytes?: Readonly<Record<string, number>> | undefined;
   /** The last `distroforge test` of this build. */
   test?: TestRecord | undefined;
 }
@@ -41,9 +43,12 @@ export function renderReport(input: ReportInput): string {
     section(
       'packages',
       'Packages',
-      renderPackageTable(packageRows(build, inventory, input.rootImageBytes), inventory !== undefined) +
+      renderPackageTable(
+        packageRows(build, inventory, input.rootImageBytes, input.compressedBytes),
+        inventory !== undefined,
+      ) +
         (inventory && input.rootImageBytes !== undefined
-          ? `<p class="note">Compressed (est.): the root image's ${esc(formatBytes(input.rootImageBytes))} shared out in proportion to installed bytes; the image compresses blocks of many files together, so no package has an exact compressed size.</p>`
+          ? `<p class="note">Compressed (est.): the root image's ${esc(formatBytes(input.rootImageBytes))} shared out ${input.compressedBytes ? "by installed bytes times how well a sample of each package's files compresses" : 'in proportion to installed bytes'}; the image compresses blocks of many files together, so no package has an exact compressed size.</p>`
           : ''),
     ),
     section('boots', 'Boot timeline', renderBootTimeline(test)),
