@@ -197,7 +197,7 @@ describe('real roots from the generated repositories', () => {
     expect(inventory.unowned.some((f) => f.path.startsWith('/var/lib/pacman/local/nano-'))).toBe(true);
   }, 600_000);
 
-  it('rpm: every package of the rpmdb (read by the host rpm) with NEVRA, License, Vendor, source rpm; files two packages share are counted once', async () => {
+  it('rpm: every package of the rpmdb (read by the host rpm from a copy, the tree untouched) with NEVRA, License, Vendor, source rpm; files two packages share are counted once', async () => {
     const repo = await generateRpmTestRepo(join(repoRoot, '.cache', 'rpm-test-repo', 'repo'));
     const target = join(work, 'rpm');
     const result = await bootstrapRpmRootfs({
@@ -208,9 +208,12 @@ describe('real roots from the generated repositories', () => {
       cacheDir: join(work, 'rpm-cache'),
       target,
     });
+    const before = treeSizes(target);
     const inventory = await readImageInventory(target, {
       packages: result.packages.map((p) => ({ name: p.name, architecture: p.architecture, sha256: p.sha256 })),
     });
+    // rpm read a copy of the database: nothing (-shm, -wal, .rpm.lock) was written into the tree.
+    expect(treeSizes(target)).toEqual(before);
     expect(inventory.format).toBe('rpm');
     expect(inventory.packages.map((p) => `${p.name} ${p.version} ${p.architecture}`)).toEqual(
       result.packages.map((p) => `${p.name} ${p.version} ${p.architecture}`).sort(),

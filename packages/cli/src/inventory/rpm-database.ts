@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { findTool, knownTools } from '@distroforge/core';
+import { findTool, knownTools, resolveInRootSync } from '@distroforge/core';
 import { detectRpmdbFormat } from '@distroforge/rootfs-bootstrap';
 import { CliError } from '../errors.js';
 import type { DatabasePackage } from './database-package.js';
@@ -17,6 +17,9 @@ export async function findRpmdb(root: string): Promise<{ dbpath: string; backend
     if (existsSync(join(root, dbpath, 'rpmdb.sqlite'))) return { dbpath, backend: 'sqlite' };
   return undefined;
 }
+
+/** Files sqlite and rpm make beside a database while it is open: not part of it. */
+const TRANSIENT = /^(\.rpm\.lock|.*-shm|.*-wal|.*-journal|__db\..*)$/;
 
 // One line per package, one per file: rpm escapes nothing, so fields are tab-separated and the
 // few values that could hold a tab (licence, vendor, packager) come last but one.
@@ -34,15 +37,32 @@ export async function readRpmDatabase(
   signal?: AbortSignal,
 ): Promise<DatabasePackage[]> {
   const rpm = await findTool(knownTools.rpm);
-  // A HOME of its own: the builder's ~/.rpmmacros must not move the database.
-  const home = await mkdtemp(join(tmpdir(), 'distroforge-inventory-'));
+  // Even a query writes beside a sqlite database (-shm, -wal, .rpm.lock): rpm reads a copy in a
+  // scratch root, never the tree (a cached stage's, read by other stages at the same time). A HOME
+  // of its own too: the builder's ~/.rpmmacros must not move the database.
+  const scratch = await mkdtemp(join(tmpdir(), 'distroforge-inventory-'));
   let stdout: string;
   try {
+    const from = join(root, resolveInRootSync(root, db.dbpath, { followFinal: true, aboveRoot: 'clamp' }));
+    const to = join(scratch, 'root', db.dbpath);
+    await mkdir(to, { recursive: true });
+    for (const entry of await readdir(from, { withFileTypes: true }))
+      if (entry.isFile() && !TRANSIENT.test(entry.name)) await copyFile(join(from, entry.name), join(to, entry.name));
     const result = await execa(
       rpm.path,
-      ['--root', root, '--dbpath', db.dbpath, '--define', `_db_backend ${db.backend}`, '-qa', '--qf', QUERY],
+      [
+        '--root',
+        join(scratch, 'root'),
+        '--dbpath',
+        db.dbpath,
+        '--define',
+        `_db_backend ${db.backend}`,
+        '-qa',
+        '--qf',
+        QUERY,
+      ],
       {
-        env: { HOME: home, LC_ALL: 'C', TZ: 'UTC' },
+        env: { HOME: scratch, LC_ALL: 'C', TZ: 'UTC' },
         extendEnv: true,
         reject: false,
         maxBuffer: 1024 * 1024 * 1024,
@@ -60,7 +80,7 @@ export async function readRpmDatabase(
       );
     stdout = result.stdout;
   } finally {
-    await rm(home, { recursive: true, force: true });
+    await rm(scratch, { recursive: true, force: true });
   }
   const packages: DatabasePackage[] = [];
   let current: DatabasePackage | undefined;
