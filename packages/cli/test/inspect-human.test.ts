@@ -144,27 +144,30 @@ describe('ISO', () => {
       'boot',
       (await readdir(join(kernelDir, 'boot'))).find((n) => n.startsWith('vmlinuz-')) as string,
     );
+    // The secure ISO's live image has a dpkg database (two packages installed, one only configured);
+    // the plain ISO's has none, and a build report beside it lists it.
     const tree = join(work, 'iso-tree');
     await mkdir(join(tree, 'etc'), { recursive: true });
     await writeFile(join(tree, 'etc/hostname'), 'live\n');
-    const rootImage = join(work, 'root.squashfs');
-    await execa('mksquashfs', [tree, rootImage, '-noappend', '-quiet', '-all-root']);
+    const bare = join(work, 'bare.squashfs');
+    await execa('mksquashfs', [tree, bare, '-noappend', '-quiet', '-all-root']);
+    await mkdir(join(tree, 'var/lib/dpkg'), { recursive: true });
+    await writeFile(
+      join(tree, 'var/lib/dpkg/status'),
+      'Package: a\nStatus: install ok installed\n\nPackage: b\nStatus: install ok installed\n\nPackage: c\nStatus: deinstall ok config-files\n',
+    );
+    const withDpkg = join(work, 'dpkg-root.squashfs');
+    await execa('mksquashfs', [tree, withDpkg, '-noappend', '-quiet', '-all-root', '-comp', 'xz']);
     const initrd = join(work, 'iso-initrd.img');
     await packCpio({ input: { directory: tree }, output: initrd, compress: 'gzip', sourceDateEpoch: 1_700_000_000 });
-    const common = {
-      label: 'DFINSPECT',
-      kernel,
-      initrd,
-      rootImage,
-      kernelArgs: ['boot=live'],
-      sourceDateEpoch: 1_700_000_000,
-    };
-    secure = (await assembleIso({ ...common, output: join(work, 'secure/live.iso'), secureBoot: true })).path;
-    plain = (await assembleIso({ ...common, output: join(work, 'plain/live.iso') })).path;
-    // A build report beside the secure ISO that lists it: the package count comes from there.
+    const common = { label: 'DFINSPECT', kernel, initrd, kernelArgs: ['boot=live'], sourceDateEpoch: 1_700_000_000 };
+    secure = (
+      await assembleIso({ ...common, rootImage: withDpkg, output: join(work, 'secure/live.iso'), secureBoot: true })
+    ).path;
+    plain = (await assembleIso({ ...common, rootImage: bare, output: join(work, 'plain/live.iso') })).path;
     await writeFile(
-      join(work, 'secure/build-report.json'),
-      JSON.stringify({ outputs: [{ file: secure }], packages: [{ name: 'a' }, { name: 'b' }, { name: 'c' }] }),
+      join(work, 'plain/build-report.json'),
+      JSON.stringify({ outputs: [{ file: plain }], packages: [{ name: 'a' }, { name: 'b' }, { name: 'c' }] }),
     );
   }, 600_000);
 
@@ -181,7 +184,13 @@ describe('ISO', () => {
       'UEFI: shim → GRUB (/EFI/BOOT/BOOTX64.EFI signed → /EFI/BOOT/grubx64.efi signed; Secure Boot ready)',
     ]);
     expect(boots.slice(1, 3).every((l) => l.slice(0, indent).trim() === '')).toBe(true);
-    expect(fact(text, 'packages')).toBe('3 (from build-report.json beside it)');
+    expect(fact(text, 'packages')).toBe('2 (from /var/lib/dpkg/status in /live/filesystem.squashfs)');
+    // The live image read in place: its superblock's compressor and inode count, as unsquashfs -s says.
+    const squashfsFacts = (await execa('unsquashfs', ['-s', join(work, 'dpkg-root.squashfs')])).stdout;
+    const inodes = /Number of inodes (\d+)/.exec(squashfsFacts)?.[1];
+    expect(fact(text, 'live system')).toMatch(
+      new RegExp(`^/live/filesystem\\.squashfs \\([\\d.]+ KiB, squashfs xz, ${inodes} inodes\\)$`),
+    );
 
     // The EFI binaries: read back from the ESP with mtools, their SBAT with objcopy.
     const binaries = block(text, 'EFI binaries on the ESP');
@@ -225,7 +234,7 @@ describe('ISO', () => {
     expect(block(text, 'EFI binaries on the ESP').find((l) => l.includes('BOOTX64.EFI'))).toMatch(
       /GRUB +\d+ KiB +none +unsigned$/,
     );
-    expect(fact(text, 'packages')).toBe('unknown (no build-report.json lists it)');
+    expect(fact(text, 'packages')).toBe('3 (from build-report.json beside it)');
     expect(text).not.toContain('Files (');
   });
 

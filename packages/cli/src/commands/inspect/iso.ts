@@ -9,6 +9,7 @@ import { humanSize, type HumanReport, type Table } from '../inspect-render.js';
 import { describeEfiBinary, efiBinaryTable, readEsp, signatureText, uefiBootPath, type EfiBinary } from './esp.js';
 import { fileTable, countsText, type FileRow } from './file-table.js';
 import type { Inspection } from './inspection.js';
+import { isoExtents, liveImageText, readLiveImage, type LiveImageInfo } from './live-image.js';
 import { packagesFromBuildReport } from './package-count.js';
 
 const ESP_TYPE = partitionTypes.esp;
@@ -109,7 +110,17 @@ export async function inspectIsoFile(file: string): Promise<Inspection> {
       await rm(work, { recursive: true, force: true });
     }
   }
-  const packages = await packagesFromBuildReport(file);
+  // The live images read in place: format, compression, and the packages of the first that has a database.
+  const liveImages = new Map<string, LiveImageInfo>();
+  for (const extent of await isoExtents(
+    file,
+    roles.filter((r) => r.role === 'live image').map((r) => r.path),
+  ))
+    liveImages.set(extent.path, await readLiveImage(file, extent));
+  const inImage = [...liveImages.entries()].find(([, info]) => info.packages !== undefined);
+  const packages = inImage?.[1].packages
+    ? { count: inImage[1].packages.count, source: `${inImage[1].packages.source} in ${inImage[0]}` }
+    : await packagesFromBuildReport(file);
 
   const bios = iso.elTorito.entries.find((e) => e.platform === 'BIOS');
   const biosLoader = (path: string | undefined) =>
@@ -178,11 +189,13 @@ export async function inspectIsoFile(file: string): Promise<Inspection> {
       ['boots', boot],
       [
         'live system',
-        roles.filter((r) => r.role !== 'kernel' && r.role !== 'initrd').map((r) => `${r.path} (${humanSize(r.size)})`),
+        roles.filter((r) => r.role === 'live image').map((r) => liveImageText(r.path, r.size, liveImages.get(r.path))),
       ],
       [
         'packages',
-        packages ? `${packages.count} (from ${packages.source})` : 'unknown (no build-report.json lists it)',
+        packages
+          ? `${packages.count} (from ${packages.source})`
+          : 'unknown (no package database in the live image, no build-report.json lists the ISO)',
       ],
       ['contents', countsText(rows)],
     ],
@@ -211,6 +224,7 @@ export async function inspectIsoFile(file: string): Promise<Inspection> {
         role: r.role,
         size: r.size,
         ...(kernels.get(r.path)?.version ? { version: kernels.get(r.path)?.version } : {}),
+        ...(liveImages.get(r.path) ? { image: liveImages.get(r.path) } : {}),
         ...(kernels.get(r.path)?.binary
           ? { signed: kernels.get(r.path)?.binary?.signed, signers: kernels.get(r.path)?.binary?.signers }
           : {}),

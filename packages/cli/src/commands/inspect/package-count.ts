@@ -34,18 +34,36 @@ export function countDpkgStatus(text: string): number {
   return text.split(/\n\s*\n/).filter((p) => /^Status: .* installed$/m.test(p)).length;
 }
 
+/** Where the package managers keep their databases, as paths inside a root (no leading slash). */
+const DATABASES = ['var/lib/dpkg/status', 'var/lib/pacman/local', 'usr/lib/sysimage/rpm', 'var/lib/rpm'];
+
 /**
- * The package database of a squashfs root, from its listing: dpkg's status (read with
- * `unsquashfs -cat`), pacman's local database (one directory with a `desc` per package) or the
- * rpmdb (queried with the host's rpm). Undefined when the image holds none of them.
+ * The package database of a squashfs root, at `offset` bytes into `image` (0 for a squashfs file,
+ * the live image's place inside an ISO): dpkg's status (read with `unsquashfs -cat`), pacman's
+ * local database (one directory with a `desc` per package) or the rpmdb (copied out and queried
+ * with the host's rpm). Only those paths are listed, so a big image is not walked. Undefined when
+ * the image holds none of them.
  */
 export async function packagesInSquashfs(
   image: string,
-  paths: ReadonlySet<string>,
   unsquashfs: string,
+  offset = 0,
 ): Promise<PackageCount | undefined> {
+  const at = offset > 0 ? ['-o', String(offset)] : [];
+  const { parseListLine } = await import('@distroforge/squashfs-wrap');
+  const listing = await execa(unsquashfs, [...at, '-lln', '-UTC', '-d', '', image, ...DATABASES], {
+    stdin: 'ignore',
+    env: { LC_ALL: 'C' },
+    maxBuffer: 1 << 28,
+  });
+  const paths = new Set(
+    listing.stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => parseListLine(l).path),
+  );
   if (paths.has('/var/lib/dpkg/status')) {
-    const { stdout } = await execa(unsquashfs, ['-cat', image, 'var/lib/dpkg/status'], {
+    const { stdout } = await execa(unsquashfs, [...at, '-cat', image, 'var/lib/dpkg/status'], {
       stdin: 'ignore',
       maxBuffer: 1 << 28,
     });
@@ -61,7 +79,9 @@ export async function packagesInSquashfs(
   if (!rpm) return undefined;
   const work = await mkdtemp(join(tmpdir(), 'distroforge-inspect-rpmdb-'));
   try {
-    await execa(unsquashfs, ['-q', '-n', '-f', '-d', join(work, 'root'), image, rpmdb.slice(1)], { stdin: 'ignore' });
+    await execa(unsquashfs, [...at, '-q', '-n', '-f', '-d', join(work, 'root'), image, rpmdb.slice(1)], {
+      stdin: 'ignore',
+    });
     const { stdout } = await execa(rpm.path, ['--dbpath', join(work, 'root', rpmdb), '-qa'], { stdin: 'ignore' });
     return { count: stdout.split('\n').filter((l) => l !== '' && !l.startsWith('gpg-pubkey-')).length, source: rpmdb };
   } finally {

@@ -19,10 +19,8 @@ const typeBits = {
 
 export async function inspectSquashfsFile(file: string): Promise<Inspection> {
   const [info, entries] = await Promise.all([squashfsInfo(file), listSquashfs(file)]);
-  const paths = new Set(entries.map((e) => e.path));
   const unsquashfs = await findTool(knownTools.unsquashfs);
-  const packages =
-    (await packagesInSquashfs(resolve(file), paths, unsquashfs.path)) ?? (await packagesFromBuildReport(file));
+  const packages = (await packagesInSquashfs(resolve(file), unsquashfs.path)) ?? (await packagesFromBuildReport(file));
   const rows = entries.map((e) => ({
     mode: typeBits[e.type] | e.mode,
     size: e.size,
