@@ -8,11 +8,13 @@ import { createInterface } from 'node:readline';
 import { RpmdbError } from '../errors.js';
 import { findHostRpmPython } from './host-rpm-python.js';
 import type { RpmdbReport } from './rpmdb.js';
+import { compareRpmVersions } from './version.js';
 
 /**
  * One rpm transaction of the host's librpm (python3-rpm) that records the headers into the image's
  * database (`JUSTDB`, no scripts, no triggers, no dependency check: the flags `rpm --justdb
- * --noscripts --notriggers --nodeps --nosignature --ignorearch --ignoreos` set) and stops before
+ * --noscripts --notriggers --nodeps --nosignature --ignorearch --ignoreos --ignoresize` set: the
+ * files are extracted by us, so rpm's disk space check has nothing to count) and stops before
  * each header until told to go on. rpm's transaction callback is where it waits: `INST_START`
  * comes in its per-package step before `dbAdd`, `INST_CLOSE_FILE` after it (lib/psm.c). Each
  * `dbAdd` commits (sqlite backend: a released savepoint), so a scriptlet's own `rpm -q` sees it.
@@ -27,7 +29,7 @@ rpm.addMacro('_db_backend', backend)
 ts = rpm.TransactionSet(root)
 ts.setVSFlags(rpm._RPMVSF_NOSIGNATURES)
 ts.setFlags(rpm.RPMTRANS_FLAG_JUSTDB | rpm.RPMTRANS_FLAG_NOSCRIPTS | rpm.RPMTRANS_FLAG_NOTRIGGERS)
-ts.setProbFilter(rpm.RPMPROB_FILTER_IGNOREARCH | rpm.RPMPROB_FILTER_IGNOREOS)
+ts.setProbFilter(rpm.RPMPROB_FILTER_IGNOREARCH | rpm.RPMPROB_FILTER_IGNOREOS | rpm.RPMPROB_FILTER_DISKSPACE | rpm.RPMPROB_FILTER_DISKNODES)
 for i, f in enumerate(files):
     fd = os.open(f, os.O_RDONLY)
     ts.addInstall(ts.hdrFromFdno(fd), str(i), 'i')
@@ -95,6 +97,14 @@ export async function openRpmdbStepper(
       { cause, hint: 'apt-get install python3-rpm, or pass rpmdb "none" to build the tree without a package database' },
     );
   });
+  if (options.sourceDateEpoch !== undefined && compareRpmVersions(python.version, '4.18') < 0)
+    throw new RpmdbError(
+      `the host's librpm ${python.version} ignores SOURCE_DATE_EPOCH (rpm >= 4.18 takes the transaction time from it), so the image's rpm database would not be reproducible`,
+      {
+        value: python.version,
+        hint: 'build on a host with rpm >= 4.18 (Debian 12), or unset SOURCE_DATE_EPOCH, or pass rpmdb "none"',
+      },
+    );
   const home = await mkdtemp(join(tmpdir(), 'distroforge-rpmdb-'));
   const log = createWriteStream(options.logFile, { flags: 'a' });
   log.write(`\n$ [rpmdb] ${python.path} (rpm ${python.version} JUSTDB) ${root} ${format.dbpath} ${format.backend}\n`);
