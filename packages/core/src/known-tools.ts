@@ -19,6 +19,7 @@ export const knownTools = {
   // No version option: runs `eatmydata -- true`, which prints nothing (version unknown).
   eatmydata: { names: ['eatmydata'], install: 'apt-get install eatmydata', versionArgs: ['--', 'true'] },
   filefrag: { names: ['filefrag'], install: 'apt-get install e2fsprogs', versionArgs: ['-V'] },
+  debugfs: { names: ['debugfs'], install: 'apt-get install e2fsprogs', versionArgs: ['-V'] },
   dpkg: { names: ['dpkg'], install: 'apt-get install dpkg' },
   zstd: { names: ['zstd'], install: 'apt-get install zstd', versionArgs: ['-V'] },
   xz: { names: ['xz'], install: 'apt-get install xz-utils' },
