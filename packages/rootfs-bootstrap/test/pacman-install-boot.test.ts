@@ -1,13 +1,11 @@
 // The bootable set (base linux) and the repository's largest request installed with bootstrapPacman
-// equal Debian's pacman -S: no package has anything to run, so no user namespace is used, and the
-// zstd packages are decompressed by one zstd process (batch-decompress.ts).
+// equal Debian's pacman -S: no package has anything to run, so no user namespace is used.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PacmanTestRepo } from '../../../tools/pacman-test-repo/generate.mjs';
 import { bootstrapPacman } from '../src/index.js';
-import { decompressSmallPackages } from '../src/pacman/install/batch-decompress.js';
 import { pacmanTestRepo } from './pacman-fixtures.js';
 import { localDatabase, manifestOwners, pacmanInstall, treeSnapshot } from './pacman-install-helpers.js';
 
@@ -59,25 +57,4 @@ describe("bootstrapPacman equals Debian's pacman -S for the bootable set", () =>
       expect(localDatabase(join(ours.target, 'var/lib/pacman'))).toEqual(localDatabase(oracle.dbpath));
     }, 300_000);
   }
-
-  it('decompresses the zstd packages with one zstd process; a damaged one leaves every package to its own reader', async () => {
-    const { writeFileSync, readdirSync, existsSync } = await import('node:fs');
-    const core = repo.repos.find((r) => r.name === 'core');
-    if (!core) throw new Error('no core repository');
-    const zst = readdirSync(core.dir)
-      .filter((f) => f.endsWith('.pkg.tar.zst'))
-      .map((f) => join(core.dir, f));
-    const xz = readdirSync(core.dir)
-      .filter((f) => f.endsWith('.pkg.tar.xz'))
-      .map((f) => join(core.dir, f));
-    const dir = mkdtempSync(join(work, 'tars-'));
-    const tars = await decompressSmallPackages([...zst, ...xz], dir);
-    expect([...tars.keys()].sort()).toEqual([...zst].sort());
-    for (const tar of tars.values()) expect(readFileSync(tar).subarray(257, 262).toString()).toBe('ustar');
-    const damaged = join(work, 'damaged.pkg.tar.zst');
-    writeFileSync(damaged, readFileSync(zst[0] ?? '').subarray(0, 100));
-    const dir2 = mkdtempSync(join(work, 'tars-'));
-    expect((await decompressSmallPackages([zst[1] ?? '', damaged], dir2)).size).toBe(0);
-    expect(existsSync(dir2)).toBe(true);
-  });
 });

@@ -15,7 +15,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Parser, type ReadEntry } from 'tar';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fileTarSource, memoryTarSource, tarHeaders, type TarHeader } from '../src/pacman/tar-headers.js';
+import {
+  fileTarSource,
+  memoryTarSource,
+  TarStreamParser,
+  tarHeaders,
+  type TarHeader,
+} from '../src/pacman/tar-headers.js';
 import { ustar } from './pacman-tar-writer.js';
 
 const work = mkdtempSync(join(tmpdir(), 'tar-headers-'));
@@ -172,6 +178,67 @@ describe('tarHeaders', () => {
     ]);
     const [header] = [...tarHeaders(memoryTarSource(archive), fail)];
     expect(header).toMatchObject({ path: 'f', size: 3, uid: 1000, gid: 100, mtime: 1_700_000_000.5 });
+  });
+});
+
+/** Feeds `archive` to a TarStreamParser in chunks of `size` bytes; returns each member's header and data. */
+function streamed(archive: Buffer, size: number): { header: TarHeader; data: string }[] {
+  const members: { header: TarHeader; data: string }[] = [];
+  const parser = new TarStreamParser((header) => {
+    const chunks: Buffer[] = [];
+    const entry = { header, data: '' };
+    members.push(entry);
+    return {
+      write: (chunk) => chunks.push(Buffer.from(chunk)),
+      end: () => {
+        entry.data = Buffer.concat(chunks).toString('base64');
+      },
+    };
+  }, fail);
+  for (let at = 0; at < archive.length; at += size) parser.write(archive.subarray(at, at + size));
+  parser.end();
+  return members;
+}
+
+describe('TarStreamParser', () => {
+  const dir = join(work, 'tree');
+  const archive = execFileSync('bsdtar', ['--format=pax', '-cf', '-', '-C', dir, '.'], { maxBuffer: 1 << 26 });
+  const expected = [...tarHeaders(memoryTarSource(archive), fail)].map((header) => ({
+    header,
+    data: header.type === 'file' ? archive.subarray(header.offset, header.offset + header.size).toString('base64') : '',
+  }));
+
+  for (const size of [1, 7, 511, 512, 513, 4096, 1 << 20]) {
+    it(`gives what tarHeaders gives, data too, fed in chunks of ${size} bytes`, () => {
+      expect(streamed(archive, size)).toEqual(expected);
+    });
+  }
+
+  it('ignores what follows the end-of-archive marker and says it ended', () => {
+    const parser = new TarStreamParser(() => undefined, fail);
+    parser.write(Buffer.concat([archive, Buffer.from('trailing garbage')]));
+    expect(parser.ended).toBe(true);
+    parser.end();
+  });
+
+  const good = ustar([
+    { path: 'a', data: 'x'.repeat(600) },
+    { path: 'b', data: 'y' },
+  ]);
+  for (const [what, bytes, message] of [
+    ['cut inside a member', good.subarray(0, 1000), /truncated archive/],
+    ['cut inside a header', good.subarray(0, 1536 + 100), /truncated archive/],
+    ['a damaged header', Buffer.concat([Buffer.from('z'), good.subarray(1)]), /wrong checksum/],
+    ['an oversized extended header', ustar([{ path: 'h', type: 'L', data: 'n'.repeat(70_000) }]), /extended header/],
+  ] as const) {
+    it(`refuses an archive ${what}`, () => {
+      expect(() => streamed(bytes, 100)).toThrow(message);
+    });
+  }
+
+  it('accepts an archive that ends right after a member, without an end marker', () => {
+    const members = streamed(ustar([{ path: 'a', data: 'abc' }], { endMarker: false }), 64);
+    expect(members.map((m) => [m.header.path, Buffer.from(m.data, 'base64').toString()])).toEqual([['a', 'abc']]);
   });
 });
 

@@ -48,6 +48,66 @@ const TYPES: Record<string, TarEntryType> = {
   '6': 'fifo',
 };
 
+/** Long names and pax values read from extended headers, waiting for the member they describe. */
+interface PendingNames {
+  longName?: string;
+  longLink?: string;
+  pax: PaxValues;
+}
+
+/** What one 512-byte header block is: an extended header to read, or a member. */
+type DecodedHeader =
+  | { kind: 'meta'; flag: 'x' | 'L' | 'K' | 'g'; size: number }
+  | { kind: 'member'; member: Omit<TarHeader, 'offset'>; size: number };
+
+/** Decodes a header block at `offset` (checksum, size, limits checked), applying and clearing `pending`. */
+function decodeHeader(header: Buffer, pending: PendingNames, offset: number, fail: TarFailure): DecodedHeader {
+  if (!checksumMatches(header)) fail('a tar header with a wrong checksum (not a tar archive, or damaged)', offset);
+  const flag = String.fromCharCode(header[156]!);
+  const declared = pending.pax.size ?? readNumber(header.subarray(124, 136));
+  if (declared === undefined) fail('a tar header with an unreadable size', offset);
+  const size = declared!;
+  if (flag === 'x' || flag === 'L' || flag === 'K' || flag === 'g') {
+    if (size > TAR_LIMITS.metaBytes)
+      fail(`an extended header of ${size} bytes (limit ${TAR_LIMITS.metaBytes})`, offset);
+    return { kind: 'meta', flag, size };
+  }
+  const path = pending.longName ?? pending.pax.path ?? ustarName(header);
+  const linkpath = pending.longLink ?? pending.pax.linkpath ?? cString(header.subarray(157, 257));
+  for (const [field, value] of [
+    ['path', path],
+    ['link target', linkpath],
+  ] as const) {
+    if (Buffer.byteLength(value) > TAR_LIMITS.pathBytes)
+      fail(`a member ${field} of ${Buffer.byteLength(value)} bytes (limit ${TAR_LIMITS.pathBytes})`, offset);
+  }
+  const type = TYPES[flag] ?? 'other';
+  const member = {
+    path,
+    type,
+    mode: readNumber(header.subarray(100, 108)) ?? 0o644,
+    uid: pending.pax.uid ?? readNumber(header.subarray(108, 116)) ?? 0,
+    gid: pending.pax.gid ?? readNumber(header.subarray(116, 124)) ?? 0,
+    mtime: pending.pax.mtime ?? readNumber(header.subarray(136, 148)),
+    linkpath: type === 'symlink' || type === 'hardlink' ? linkpath : '',
+    size: type === 'file' ? size : 0,
+    devmajor: readNumber(header.subarray(329, 337)) ?? 0,
+    devminor: readNumber(header.subarray(337, 345)) ?? 0,
+  };
+  pending.longName = pending.longLink = undefined;
+  pending.pax = {};
+  return { kind: 'member', member, size };
+}
+
+/** Takes an extended header's data into `pending` for the next member. */
+function applyMeta(flag: 'x' | 'L' | 'K' | 'g', data: Buffer, pending: PendingNames, offset: number, fail: TarFailure) {
+  if (flag === 'L') pending.longName = cString(data);
+  if (flag === 'K') pending.longLink = cString(data);
+  if (flag === 'x') pending.pax = parsePax(data, () => fail('a malformed pax header', offset));
+}
+
+const padded = (size: number) => Math.ceil(size / BLOCK) * BLOCK;
+
 /**
  * The members of an uncompressed tar archive (ustar, pax and GNU long names and links, as bsdtar
  * and repo-add write them), header by header, without reading any member's data. Every header's
@@ -56,57 +116,139 @@ const TYPES: Record<string, TarEntryType> = {
  */
 export function* tarHeaders(source: TarSource, fail: TarFailure): Generator<TarHeader> {
   let offset = 0;
-  let longName: string | undefined;
-  let longLink: string | undefined;
-  let pax: PaxValues = {};
+  const pending: PendingNames = { pax: {} };
   while (offset + BLOCK <= source.length) {
-    const header = source.read(offset, BLOCK);
-    if (isZero(header)) return; // end-of-archive marker
-    if (!checksumMatches(header)) fail('a tar header with a wrong checksum (not a tar archive, or damaged)', offset);
-    const flag = String.fromCharCode(header[156]!);
-    const declared = pax.size ?? readNumber(header.subarray(124, 136));
-    if (declared === undefined) fail('a tar header with an unreadable size', offset);
-    const size = declared!;
+    const block = source.read(offset, BLOCK);
+    if (isZero(block)) return; // end-of-archive marker
+    const decoded = decodeHeader(block, pending, offset, fail);
     const start = offset + BLOCK;
-    if (size > source.length - start) fail(`a member declaring ${size} bytes, more than the archive holds`, offset);
-    offset = start + Math.ceil(size / BLOCK) * BLOCK;
-    if (flag === 'x' || flag === 'L' || flag === 'K' || flag === 'g') {
-      if (size > TAR_LIMITS.metaBytes)
-        fail(`an extended header of ${size} bytes (limit ${TAR_LIMITS.metaBytes})`, start - BLOCK);
-      const data = source.read(start, size);
-      if (flag === 'L') longName = cString(data);
-      if (flag === 'K') longLink = cString(data);
-      if (flag === 'x') pax = parsePax(data, () => fail('a malformed pax header', start - BLOCK));
-      continue;
-    }
-    const path = longName ?? pax.path ?? ustarName(header);
-    const linkpath = longLink ?? pax.linkpath ?? cString(header.subarray(157, 257));
-    for (const [field, value] of [
-      ['path', path],
-      ['link target', linkpath],
-    ] as const) {
-      if (Buffer.byteLength(value) > TAR_LIMITS.pathBytes)
-        fail(`a member ${field} of ${Buffer.byteLength(value)} bytes (limit ${TAR_LIMITS.pathBytes})`, start - BLOCK);
-    }
-    const type = TYPES[flag] ?? 'other';
-    yield {
-      path,
-      type,
-      mode: readNumber(header.subarray(100, 108)) ?? 0o644,
-      uid: pax.uid ?? readNumber(header.subarray(108, 116)) ?? 0,
-      gid: pax.gid ?? readNumber(header.subarray(116, 124)) ?? 0,
-      mtime: pax.mtime ?? readNumber(header.subarray(136, 148)),
-      linkpath: type === 'symlink' || type === 'hardlink' ? linkpath : '',
-      size: type === 'file' ? size : 0,
-      devmajor: readNumber(header.subarray(329, 337)) ?? 0,
-      devminor: readNumber(header.subarray(337, 345)) ?? 0,
-      offset: start,
-    };
-    longName = longLink = undefined;
-    pax = {};
+    if (decoded.size > source.length - start)
+      fail(`a member declaring ${decoded.size} bytes, more than the archive holds`, offset);
+    const headerAt = offset;
+    offset = start + padded(decoded.size);
+    if (decoded.kind === 'meta') applyMeta(decoded.flag, source.read(start, decoded.size), pending, headerAt, fail);
+    else yield { ...decoded.member, offset: start };
   }
   // No end marker: accepted only when the archive ends exactly after a member (some writers omit it).
   if (offset !== source.length) fail('a truncated archive', offset);
+}
+
+/** Receives a regular file's bytes (each chunk only for the call: its memory may be reused), then its end. */
+export interface TarMemberData {
+  write(chunk: Buffer): void;
+  end(): void;
+}
+
+/**
+ * A tar archive arriving in chunks (from a decompressor), parsed as it comes with the checks of
+ * `tarHeaders`: `onMember` gets each member's header (its `offset` is where its data starts in the
+ * archive) and returns where a regular file's data goes, or undefined to skip it. `end()` reports a
+ * cut archive. Nothing is buffered but a header block and an extended header (at most 64 KiB).
+ */
+export class TarStreamParser {
+  private readonly pending: PendingNames = { pax: {} };
+  private offset = 0;
+  private block = Buffer.alloc(BLOCK);
+  private blockFill = 0;
+  private state:
+    | { kind: 'header' }
+    | { kind: 'meta'; flag: 'x' | 'L' | 'K' | 'g'; data: Buffer; fill: number; at: number; skip: number }
+    | { kind: 'data'; left: number; sink: TarMemberData | undefined; skip: number }
+    | { kind: 'skip'; left: number }
+    | { kind: 'ended' } = { kind: 'header' };
+
+  constructor(
+    private readonly onMember: (header: TarHeader) => TarMemberData | undefined,
+    private readonly fail: TarFailure,
+  ) {}
+
+  /** Whether the end-of-archive marker was read (what follows it is ignored). */
+  get ended(): boolean {
+    return this.state.kind === 'ended';
+  }
+
+  write(chunk: Buffer): void {
+    let at = 0;
+    while (at < chunk.length && this.state.kind !== 'ended') {
+      const state = this.state;
+      switch (state.kind) {
+        case 'header': {
+          const take = Math.min(BLOCK - this.blockFill, chunk.length - at);
+          chunk.copy(this.block, this.blockFill, at, at + take);
+          this.blockFill += take;
+          at += take;
+          if (this.blockFill === BLOCK) this.headerComplete();
+          break;
+        }
+        case 'meta': {
+          const take = Math.min(state.data.length - state.fill, chunk.length - at);
+          chunk.copy(state.data, state.fill, at, at + take);
+          state.fill += take;
+          at += take;
+          this.offset += take;
+          if (state.fill === state.data.length) {
+            applyMeta(state.flag, state.data, this.pending, state.at, this.fail);
+            this.state = state.skip > 0 ? { kind: 'skip', left: state.skip } : { kind: 'header' };
+          }
+          break;
+        }
+        case 'data': {
+          const take = Math.min(state.left, chunk.length - at);
+          state.sink?.write(chunk.subarray(at, at + take));
+          state.left -= take;
+          at += take;
+          this.offset += take;
+          if (state.left === 0) {
+            state.sink?.end();
+            this.state = state.skip > 0 ? { kind: 'skip', left: state.skip } : { kind: 'header' };
+          }
+          break;
+        }
+        case 'skip': {
+          const take = Math.min(state.left, chunk.length - at);
+          state.left -= take;
+          at += take;
+          this.offset += take;
+          if (state.left === 0) this.state = { kind: 'header' };
+          break;
+        }
+      }
+    }
+  }
+
+  /** The archive's bytes are all there: anything but a clean end (a marker, or nothing after a member) is a cut archive. */
+  end(): void {
+    if (this.state.kind === 'ended') return;
+    if (this.state.kind !== 'header' || this.blockFill !== 0)
+      this.fail('a truncated archive', this.offset + this.blockFill);
+  }
+
+  private headerComplete(): void {
+    const at = this.offset;
+    this.offset += BLOCK;
+    this.blockFill = 0;
+    if (isZero(this.block)) {
+      this.state = { kind: 'ended' };
+      return;
+    }
+    const decoded = decodeHeader(this.block, this.pending, at, this.fail);
+    const skip = padded(decoded.size) - decoded.size;
+    if (decoded.kind === 'meta') {
+      this.state =
+        decoded.size === 0
+          ? { kind: 'header' }
+          : { kind: 'meta', flag: decoded.flag, data: Buffer.alloc(decoded.size), fill: 0, at, skip };
+      if (decoded.size === 0) applyMeta(decoded.flag, Buffer.alloc(0), this.pending, at, this.fail);
+      return;
+    }
+    const sink = this.onMember({ ...decoded.member, offset: this.offset });
+    if (decoded.member.type === 'file') {
+      if (decoded.size === 0) {
+        sink?.end();
+        this.state = { kind: 'header' };
+      } else this.state = { kind: 'data', left: decoded.size, sink, skip };
+    } else this.state = decoded.size === 0 ? { kind: 'header' } : { kind: 'skip', left: padded(decoded.size) };
+  }
 }
 
 /** An archive held in memory. */

@@ -7,8 +7,8 @@ import {
   type Manifest,
   type UserNamespace,
 } from '@distroforge/core';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { assertEmptyTarget } from '../../bootstrap-rootfs.js';
 import { buildAtomically } from '../../build-atomically.js';
@@ -22,7 +22,6 @@ import type { PacmanInstallReason, PacmanValidation } from './local-database.js'
 import { pacmanBootstrapOptionsSchema, type PacmanBootstrapOptions } from './options.js';
 import { readPacmanPackage, type PacmanPackageContents } from './package-archive.js';
 import { resolvePacmanSelection } from './resolve-rootfs.js';
-import { decompressSmallPackages } from './batch-decompress.js';
 import { IMAGE_HOOK_DIRS } from './alpm-hooks.js';
 import { installPacmanTransaction, type PacmanTransactionReport } from './transaction.js';
 
@@ -92,91 +91,105 @@ export async function bootstrapPacman(options: PacmanBootstrapOptions): Promise<
     },
   );
 
-  // The small zstd packages decompressed by one zstd process, read and unpacked from their tars.
-  // Beside the package cache, not in /tmp: the tars of a large install take a few hundred MiB.
-  const scratch = await mkdtemp(join(cacheDir, 'pacman-tars-'));
-  try {
-    const tars = await decompressSmallPackages(
-      candidates.map((c) => files.get(c.pkg.name)!),
-      scratch,
-      o.signal,
-    );
-    const transaction: {
-      contents: PacmanPackageContents;
-      reason: PacmanInstallReason;
-      validation: PacmanValidation[];
-      pkg: PacmanPackageInfo;
-    }[] = [];
-    for (const { pkg, source, reason } of candidates) {
-      o.signal?.throwIfAborted();
-      const file = files.get(pkg.name)!;
-      const tar = tars.get(file);
-      const contents = await readPacmanPackage(file, tar ? { decompressed: tar } : {});
-      if (contents.info.name !== pkg.name || contents.info.version !== pkg.version) {
-        throw new PacmanPackageFormatError(
-          `${pkg.filename} holds ${contents.info.name} ${contents.info.version}, not ${pkg.name} ${pkg.version} as ${pkg.repo}.db says`,
-          { path: file, value: `${contents.info.name}-${contents.info.version}` },
-        );
-      }
-      const verified = o.verify
-        ? await o.verify({ package: pkg, repository: pkg.repo, file, signature: source.signatureOf(pkg.filename) })
-        : undefined;
-      transaction.push({ pkg, contents, reason, validation: verified?.signatureVerified ? ['pgp'] : ['sha256'] });
+  // Every package read (decompressed and parsed, a corrupt one refused) before anything is
+  // written, as pacman loads them: a few at once, each decompressor a process of its own.
+  const read = await inOrderWithConcurrency(candidates, READ_CONCURRENCY, async ({ pkg, source }) => {
+    o.signal?.throwIfAborted();
+    const file = files.get(pkg.name)!;
+    const contents = await readPacmanPackage(file, o.signal ? { signal: o.signal } : {});
+    if (contents.info.name !== pkg.name || contents.info.version !== pkg.version) {
+      throw new PacmanPackageFormatError(
+        `${pkg.filename} holds ${contents.info.name} ${contents.info.version}, not ${pkg.name} ${pkg.version} as ${pkg.repo}.db says`,
+        { path: file, value: `${contents.info.name}-${contents.info.version}` },
+      );
     }
+    const verified = o.verify
+      ? await o.verify({ package: pkg, repository: pkg.repo, file, signature: source.signatureOf(pkg.filename) })
+      : undefined;
+    return { contents, verified };
+  });
+  const transaction: {
+    contents: PacmanPackageContents;
+    reason: PacmanInstallReason;
+    validation: PacmanValidation[];
+    pkg: PacmanPackageInfo;
+  }[] = candidates.map(({ pkg, reason }, k) => ({
+    pkg,
+    contents: read[k]!.contents,
+    reason,
+    validation: read[k]!.verified?.signatureVerified ? ['pgp'] : ['sha256'],
+  }));
+  // The image's scripts need the user namespace only when something can run: an .INSTALL function,
+  // a hook (the packages' or hookDirs) or ldconfig; otherwise the files are unpacked alone, as with
+  // scripts: false (the same tree and manifest, without the namespace's processes).
+  const namespace =
+    prepared && (o.hookDirs.length > 0 || transaction.some((t) => mayRunInImage(t.contents))) ? prepared : undefined;
+  const logFile = o.logFile ?? join(await mkdtemp(join(tmpdir(), 'distroforge-pacman-')), 'scripts.log');
+  await writeFile(logFile, '');
+  const { manifest, report } = await buildAtomically(
+    target,
+    async (root) => {
+      const report = await installPacmanTransaction(root, transaction, {
+        namespace,
+        logFile,
+        installDate,
+        strictScripts: o.strictScripts,
+        hookDirs: o.hookDirs,
+        env: {
+          PATH: '/usr/local/sbin:/usr/local/bin:/usr/bin:/usr/sbin:/bin:/sbin',
+          LC_ALL: 'C',
+          HOME: '/root',
+          ...(epoch === undefined ? {} : { SOURCE_DATE_EPOCH: String(epoch) }),
+        },
+        ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+        ...(o.signal ? { signal: o.signal } : {}),
+      });
+      const scanned = await scanTree(root, epoch, namespace ? { namespace } : {});
+      // With the scripts run, the tree as the namespace saw it is the truth (nodes aside, never on
+      // disk); unpacked only, the archives' headers are.
+      const nodes = report.manifest.filter((e) => e.type === 'char' || e.type === 'block' || e.type === 'fifo');
+      const entries = namespace ? [...nodes, ...scanned] : [...scanned, ...report.manifest];
+      return { manifest: mergeManifest(emptyManifest(), entries), report };
+    },
+    namespace ? (temp) => reclaimTree(namespace, temp) : undefined,
+  );
 
-    // The image's scripts need the user namespace only when something can run: an .INSTALL function,
-    // a hook (the packages' or hookDirs) or ldconfig; otherwise the files are unpacked alone, as with
-    // scripts: false (the same tree and manifest, without the namespace's processes).
-    const namespace =
-      prepared && (o.hookDirs.length > 0 || transaction.some((t) => mayRunInImage(t.contents))) ? prepared : undefined;
-    const logFile = o.logFile ?? join(await mkdtemp(join(tmpdir(), 'distroforge-pacman-')), 'scripts.log');
-    await writeFile(logFile, '');
-    const { manifest, report } = await buildAtomically(
-      target,
-      async (root) => {
-        const report = await installPacmanTransaction(root, transaction, {
-          namespace,
-          logFile,
-          installDate,
-          strictScripts: o.strictScripts,
-          hookDirs: o.hookDirs,
-          env: {
-            PATH: '/usr/local/sbin:/usr/local/bin:/usr/bin:/usr/sbin:/bin:/sbin',
-            LC_ALL: 'C',
-            HOME: '/root',
-            ...(epoch === undefined ? {} : { SOURCE_DATE_EPOCH: String(epoch) }),
-          },
-          ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-          ...(o.signal ? { signal: o.signal } : {}),
-        });
-        const scanned = await scanTree(root, epoch, namespace ? { namespace } : {});
-        // With the scripts run, the tree as the namespace saw it is the truth (nodes aside, never on
-        // disk); unpacked only, the archives' headers are.
-        const nodes = report.manifest.filter((e) => e.type === 'char' || e.type === 'block' || e.type === 'fifo');
-        const entries = namespace ? [...nodes, ...scanned] : [...scanned, ...report.manifest];
-        return { manifest: mergeManifest(emptyManifest(), entries), report };
-      },
-      namespace ? (temp) => reclaimTree(namespace, temp) : undefined,
-    );
+  return {
+    target,
+    packages: transaction.map((t) => ({
+      name: t.pkg.name,
+      version: t.pkg.version,
+      repository: t.pkg.repo,
+      reason: t.reason,
+      sha256: t.pkg.sha256!,
+      validation: t.validation,
+    })),
+    manifest,
+    scriptlets: report.scriptlets,
+    hooks: report.hooks,
+    logFile,
+  };
+}
 
-    return {
-      target,
-      packages: transaction.map((t) => ({
-        name: t.pkg.name,
-        version: t.pkg.version,
-        repository: t.pkg.repo,
-        reason: t.reason,
-        sha256: t.pkg.sha256!,
-        validation: t.validation,
-      })),
-      manifest,
-      scriptlets: report.scriptlets,
-      hooks: report.hooks,
-      logFile,
-    };
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
+/** Packages read side by side: each decompressor is a process, so two cores both work. */
+const READ_CONCURRENCY = Math.min(4, Math.max(2, availableParallelism()));
+
+/** `run` over `items` with at most `limit` at once; results in the items' order; the first failure wins. */
+async function inOrderWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  run: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const k = next++;
+      results[k] = await run(items[k]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 /** The fetcher's view of a package: where it is, its size and SHA-256. */

@@ -26,14 +26,10 @@ import {
   writeSync,
   chmodSync,
 } from 'node:fs';
-import { Readable } from 'node:stream';
-import type { ReadEntry } from 'tar';
-import { debMemberType } from '../../apt/deb/member-type.js';
-import { parseDebTar } from '../../apt/deb/tarball.js';
 import { BootstrapError, DebFormatError, UnpackWriteError, UnsafePathError } from '../../errors.js';
 import { RootResolver } from '../../resolve-in-root.js';
 import { PacmanPackageFormatError, PacmanUnsafePathError } from '../errors.js';
-import { fileTarSource, tarHeaders, type TarEntryType } from '../tar-headers.js';
+import { TarStreamParser, type TarHeader, type TarMemberData } from '../tar-headers.js';
 import { parsePkgInfo, type PacmanPkgInfo } from './pkginfo.js';
 
 /** What a `.pkg.tar.*` holds besides its files: the metadata members and the file list pacman records. */
@@ -48,8 +44,6 @@ export interface PacmanPackageContents {
   changelog: Buffer | undefined;
   /** alpm's file list: every member but the dot-files, relative, directories ending in `/`, sorted bytewise. */
   files: string[];
-  /** A decompressed copy of `file` (a plain tar) that unpacking reads instead, when the caller made one. */
-  decompressed?: string;
 }
 
 /** What unpacking one package wrote. */
@@ -73,13 +67,13 @@ export interface UnpackPacmanOptions {
    * the set then.
    */
   adoptDirectories?: Set<string>;
-  /** A decompressed copy of `file` (a plain tar) to read instead (`PacmanPackageContents.decompressed`). */
-  decompressed?: string;
+  /** Stops unpacking (the decompressor too) when it aborts. */
+  signal?: AbortSignal;
 }
 
 export interface ReadPacmanPackageOptions {
-  /** A decompressed copy of `file` (a plain tar) to read instead; errors still name `file`. */
-  decompressed?: string;
+  /** Stops reading (the decompressor too) when it aborts. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -118,7 +112,7 @@ export async function readPacmanPackage(
       if (member.type !== 'other') files.add(member.type === 'directory' ? `${name}/` : name);
       return undefined;
     },
-    options.decompressed,
+    options.signal,
   );
   if (pkginfo === undefined)
     throw new PacmanPackageFormatError(`${file} has no .PKGINFO: not a pacman package`, { path: file });
@@ -130,7 +124,6 @@ export async function readPacmanPackage(
     install,
     changelog,
     files: [...files].sort(compareBytes),
-    ...(options.decompressed ? { decompressed: options.decompressed } : {}),
   };
 }
 
@@ -298,7 +291,7 @@ export async function unpackPacmanPackage(
         throw writeError(file, name, host, error);
       }
     },
-    options.decompressed,
+    options.signal,
   );
   // Directory modes last: a read-only directory must receive its files first.
   for (const { host, mode, mtime } of dirModes.reverse()) {
@@ -334,124 +327,48 @@ function writeError(file: string, name: string, host: string | undefined, error:
   });
 }
 
-/** One member of a package, whichever way its archive is read. */
-interface PackageMember {
-  path: string;
-  type: TarEntryType;
-  mode: number;
-  uid: number;
-  gid: number;
-  /** Seconds since the epoch. */
-  mtime: number | undefined;
-  linkpath: string;
-  devmajor: number;
-  devminor: number;
-}
-
-/** Receives a regular file's bytes (each chunk only for the call: its memory may be reused), then its end. */
-interface MemberData {
-  write(chunk: Buffer): void;
-  end(): void;
-}
+/** One member of a package. */
+type PackageMember = TarHeader;
 
 /** Called for each member in archive order; returns where a regular file's data goes (undefined: skipped). May throw to stop. */
-type MemberHandler = (member: PackageMember) => MemberData | undefined;
-
-const DATA_CHUNK = 1 << 20;
+type MemberHandler = (member: PackageMember) => TarMemberData | undefined;
 
 /**
- * Reads a package's members in order. A plain tar (the package uncompressed, or the decompressed
- * copy the caller made) is read synchronously by range (`tarHeaders`: no stream, headers checked,
- * data read only where wanted); a compressed package is streamed through its decompressor and
- * node-tar. Malformed input is a PacmanPackageFormatError naming `file` either way.
+ * Reads a package's members in order: decompressed as its first bytes say (zstd, xz, bzip2 by
+ * their tools in a process of their own, which works beside this one; gzip by zlib), parsed as the
+ * bytes arrive (`TarStreamParser`: headers checked, nothing buffered but a header). Malformed
+ * input is a PacmanPackageFormatError naming `file`; errors of `onMember` pass as they are.
  */
-async function readPackageMembers(file: string, onMember: MemberHandler, decompressed?: string): Promise<void> {
-  const source = decompressed ?? file;
+async function readPackageMembers(file: string, onMember: MemberHandler, signal?: AbortSignal): Promise<void> {
   const head = Buffer.alloc(compressorMagicBytes);
-  let fd: number;
+  let read: number;
   try {
-    fd = openSync(source, 'r');
+    const fd = openSync(file, 'r');
+    try {
+      read = readSync(fd, head, 0, head.length, 0);
+    } finally {
+      closeSync(fd);
+    }
   } catch (error) {
     throw new PacmanPackageFormatError(
       `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
       { path: file, cause: error },
     );
   }
-  try {
-    const read = readSync(fd, head, 0, head.length, 0);
-    const compression = sniffCompressor(head.subarray(0, read)) ?? 'none';
-    if (compression === 'none') {
-      readPlainTar(file, fd, onMember);
-      return;
-    }
-    await streamPackageTar(file, source, compression, onMember);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function readPlainTar(file: string, fd: number, onMember: MemberHandler): void {
+  const compression = sniffCompressor(head.subarray(0, read)) ?? 'none';
   const fail = (what: string, offset: number): never => {
     throw new PacmanPackageFormatError(`${file}: ${what} at byte ${offset}`, { path: file, value: offset });
   };
-  const tar = fileTarSource(fd);
-  let buffer: Buffer | undefined;
-  for (const header of tarHeaders(tar, fail)) {
-    const sink = onMember(header);
-    if (!sink) continue;
-    buffer ??= Buffer.allocUnsafe(DATA_CHUNK);
-    for (let done = 0; done < header.size; ) {
-      const want = Math.min(DATA_CHUNK, header.size - done);
-      const n = readSync(fd, buffer, 0, want, header.offset + done);
-      if (n === 0) fail('a truncated archive', header.offset + done);
-      sink.write(buffer.subarray(0, n));
-      done += n;
-    }
-    sink.end();
-  }
-}
-
-/** A compressed package, streamed: what its first bytes say decompresses it, node-tar parses it. */
-async function streamPackageTar(
-  file: string,
-  source: string,
-  compression: Exclude<ReturnType<typeof sniffCompressor>, undefined>,
-  onMember: MemberHandler,
-): Promise<void> {
-  const stream = Readable.from(decompress(createReadStream(source), compression, { origin: file }), {
-    objectMode: false,
-  });
+  const parser = new TarStreamParser(onMember, fail);
   try {
-    await parseDebTar(file, 'package archive', stream, (entry, stop) => {
-      const sink = onMember({
-        path: entry.path,
-        type: streamType(entry.type),
-        mode: entry.mode ?? 0o644,
-        uid: entry.uid ?? 0,
-        gid: entry.gid ?? 0,
-        mtime: entry.mtime ? entry.mtime.getTime() / 1000 : undefined,
-        linkpath: entry.linkpath ?? '',
-        devmajor: entry.header.devmaj ?? 0,
-        devminor: entry.header.devmin ?? 0,
-      });
-      if (!sink) {
-        entry.resume();
-        return;
-      }
-      let failed = false;
-      const guarded = (step: () => void) => {
-        if (failed) return;
-        try {
-          step();
-        } catch (error) {
-          failed = true;
-          stop(error);
-        }
-      };
-      entry.on('data', (chunk: Buffer) => guarded(() => sink.write(chunk)));
-      entry.on('end', () => guarded(() => sink.end()));
-      entry.on('error', stop);
-    });
+    for await (const chunk of decompress(createReadStream(file, { highWaterMark: 1 << 20 }), compression, {
+      origin: file,
+    })) {
+      signal?.throwIfAborted();
+      parser.write(chunk);
+      if (parser.ended) return; // what follows the end marker is not the package's (the decoder stops)
+    }
+    parser.end();
   } catch (error) {
     if (error instanceof DecompressError)
       throw new PacmanPackageFormatError(`${file} does not decompress as ${compression}`, {
@@ -459,13 +376,8 @@ async function streamPackageTar(
         value: compression,
         cause: error,
       });
-    if (error instanceof DebFormatError)
-      throw new PacmanPackageFormatError(error.message.replace(/^/, ''), { path: file, cause: error });
-    if (error instanceof BootstrapError || isDistroforgeError(error)) throw error;
+    if (error instanceof BootstrapError || isDistroforgeError(error) || signal?.aborted) throw error;
     throw new PacmanPackageFormatError(`${file}: ${(error as Error).message}`, { path: file, cause: error });
-  } finally {
-    stream.on('error', () => undefined);
-    stream.destroy();
   }
 }
 
@@ -474,11 +386,6 @@ function currentUmask(): number {
   const mask = process.umask(0o022);
   process.umask(mask);
   return mask;
-}
-
-function streamType(type: ReadEntry['type']): TarEntryType {
-  const member = debMemberType(type);
-  return member === 'dir' ? 'directory' : (member ?? 'other');
 }
 
 function compareBytes(a: string, b: string): number {

@@ -104,7 +104,7 @@ export async function installPacmanTransaction(
         chown: false,
         backup: info.backup,
         adoptDirectories: adopt,
-        ...(pkg.contents.decompressed ? { decompressed: pkg.contents.decompressed } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
       });
       for (const path of unpacked.paths) pending.delete(path.slice(1));
       for (const entry of unpacked.manifest) {
