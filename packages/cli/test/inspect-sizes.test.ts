@@ -118,7 +118,7 @@ describe('inspect --sizes IMAGE', () => {
     }
   }, 120_000);
 
-  it('refuses a file it cannot size, a bad --top, and a profile never built', async () => {
+  it('refuses a file it cannot size, a bad --top, a profile never built and a busybox profile', async () => {
     const cpio = join(work, 'x.cpio');
     await execa('sh', ['-c', `cd ${tree} && find etc | cpio -o -H newc --quiet > ${cpio}`]);
     const notImage = await runDistroforge(['inspect', '--sizes', cpio, '--json']);
@@ -134,6 +134,12 @@ describe('inspect --sizes IMAGE', () => {
     expect(unbuilt.exitCode).not.toBe(0);
     expect(unbuilt.stderr).toContain('ERR_INVENTORY_UNREADABLE');
     expect(unbuilt.stderr).toContain('distroforge build');
+    const busybox = join(work, 'busybox');
+    await mkdir(busybox);
+    await writeFile(join(busybox, 'profile.yaml'), 'name: tiny\nsource: {type: busybox}\noutputs: [initramfs]\n');
+    const none = await runDistroforge(['inspect', '--sizes', busybox]);
+    expect(none.exitCode).not.toBe(0);
+    expect(none.stderr).toContain('a busybox build has no package root');
   });
 });
 

@@ -45,6 +45,11 @@ export async function inspectSizes(target: string, options: SizesOptions = {}): 
       ...(options.state ? { state: options.state } : {}),
     });
     const inventory = await builtInventory(paths);
+    if (!inventory && loaded.profile.source.type === 'busybox')
+      throw new CliError('ERR_INVENTORY_UNREADABLE', `${loaded.profile.name}: a busybox build has no package root`, {
+        path: loaded.dir,
+        hint: 'inspect --sizes reads builds from apt, RPM or pacman sources',
+      });
     if (!inventory)
       throw new CliError(
         'ERR_INVENTORY_UNREADABLE',
