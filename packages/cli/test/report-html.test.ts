@@ -92,6 +92,13 @@ describe('renderReport', () => {
     ).toBe(120);
   });
 
+  it('splits a package deeper while one directory holds most of it (the kernel: past /usr/lib/modules)', () => {
+    const kernel = sizeModel(fixtureInventory()).byPackage.find((n) => n.key === 'linux-image-6.1.0-amd64');
+    expect(kernel?.children[0]).toEqual({ label: '/usr/lib/modules/6.1.0-amd64/kernel/drivers/gpu', bytes: 9_000_000 });
+    const bash = sizeModel(fixtureInventory()).byPackage.find((n) => n.key === 'bash');
+    expect(bash?.children.map((c) => c.label)).toEqual(['/usr/lib/x86_64-linux-gnu', '/usr/bin', '/usr/share/doc']);
+  });
+
   it('lists the 20 biggest files, largest first, with their packages', () => {
     const model = sizeModel(fixtureInventory());
     expect(model.biggestFiles).toHaveLength(20);

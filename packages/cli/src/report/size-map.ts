@@ -62,7 +62,8 @@ export function renderTreemap(nodes: readonly SizeNode[], total: number, id: str
         if (b.w < 1 || b.h < 1) return '';
         const text = `${node.label} ${child.label}: ${formatBytes(child.bytes)} (${formatCount(child.bytes)} bytes)`;
         const light = 62 + (j % 3) * 6;
-        const childLabel = b.w > 46 && b.h > 14 ? clippedText(child.label, b.x + 3, b.y + 11, b.w - 6, 'tm-sub') : '';
+        const childLabel =
+          b.w > 46 && b.h > 14 ? clippedText(tail(child.label), b.x + 3, b.y + 11, b.w - 6, 'tm-sub') : '';
         return `<rect class="tm-child" x="${num(b.x)}" y="${num(b.y)}" width="${num(b.w)}" height="${num(b.h)}" fill="hsl(${hue} ${saturation}% ${light}%)"><title>${esc(text)}</title></rect>${childLabel}`;
       })
       .join('');
@@ -77,4 +78,10 @@ function clippedText(text: string, x: number, y: number, width: number, cls: str
   if (fits < 3) return '';
   const shown = text.length > fits ? `${text.slice(0, fits - 1)}…` : text;
   return `<text class="${cls}" x="${num(x)}" y="${num(y)}">${esc(shown)}</text>`;
+}
+
+/** A deep directory's last two components (`…/kernel/drivers`), so a narrow rectangle shows what differs. */
+function tail(path: string): string {
+  const parts = path.split('/').filter(Boolean);
+  return parts.length > 3 ? `…/${parts.slice(-2).join('/')}` : path;
 }

@@ -24,6 +24,8 @@ export const UNOWNED = '(no package)';
 const MAP_NODES = 120;
 const NODE_CHILDREN = 8;
 const BIGGEST_FILES = 20;
+/** How deep a rectangle's split into directories may go. */
+const MAX_DEPTH = 7;
 
 /**
  * The size map's numbers from an inventory: the root by package (each split by directory), the
@@ -37,7 +39,7 @@ export function sizeModel(inventory: ReportInventory): SizeModel {
     label: p.name,
     bytes: p.installedBytes,
     kind: 'package',
-    children: topGroups(p.files, (path) => prefix(path, 3)),
+    children: splitByDirectory(p.files, 3),
   }));
   if (unownedBytes > 0)
     packages.push({
@@ -45,7 +47,7 @@ export function sizeModel(inventory: ReportInventory): SizeModel {
       label: UNOWNED,
       bytes: unownedBytes,
       kind: 'unowned',
-      children: topGroups(inventory.unowned, (path) => prefix(path, 3)),
+      children: splitByDirectory(inventory.unowned, 3),
     });
   const accounted = packages.reduce((s, n) => s + n.bytes, 0);
   packages.push(...rest(inventory.totalBytes - accounted));
@@ -65,7 +67,7 @@ export function sizeModel(inventory: ReportInventory): SizeModel {
     label: dir,
     bytes: sum(list),
     kind: 'directory',
-    children: topGroups(list, (path) => prefix(path, 3)),
+    children: splitByDirectory(list, 3),
   }));
   directories.push(...rest(inventory.totalBytes - directories.reduce((s, n) => s + n.bytes, 0)));
   return {
@@ -100,6 +102,22 @@ function fold(nodes: SizeNode[]): SizeNode[] {
       children: [],
     },
   ];
+}
+
+/**
+ * Files split by directory `depth` components deep, deeper while one directory holds most of the
+ * bytes (a kernel package is all /usr/lib/modules: its split is drivers, fs, net... further down).
+ */
+function splitByDirectory(files: readonly ReportFile[], depth: number): { label: string; bytes: number }[] {
+  const total = files.reduce((s, f) => s + f.bytes, 0);
+  let groups = topGroups(files, (path) => prefix(path, depth));
+  for (let d = depth + 1; d <= MAX_DEPTH && (groups[0]?.bytes ?? 0) > 0.8 * total; d++) {
+    const deeper = topGroups(files, (path) => prefix(path, d));
+    // The big directory holds its files itself: going deeper would only rename the others.
+    if (deeper[0]?.label === groups[0]?.label) break;
+    groups = deeper;
+  }
+  return groups;
 }
 
 /** Files grouped by `group(path)`, largest first; past NODE_CHILDREN, the rest as "N more". */
