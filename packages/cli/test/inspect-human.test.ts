@@ -18,6 +18,13 @@ const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
 const shimUnsigned = '/usr/lib/shim/shimx64.efi';
 const grubSigned = '/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed';
 const mtoolsEnv = { MTOOLS_SKIP_CHECK: '1' };
+/** A dpkg status file dpkg-query reads: two packages installed, one removed with its config files left. */
+const dpkgStatus = ['a', 'b', 'c']
+  .map(
+    (name) =>
+      `Package: ${name}\nStatus: ${name === 'c' ? 'deinstall ok config-files' : 'install ok installed'}\nPriority: optional\nArchitecture: all\nVersion: 1.0\nMaintainer: t <t@example.org>\nDescription: ${name}\n`,
+  )
+  .join('\n');
 
 let work = '';
 beforeAll(async () => {
@@ -152,10 +159,7 @@ describe('ISO', () => {
     const bare = join(work, 'bare.squashfs');
     await execa('mksquashfs', [tree, bare, '-noappend', '-quiet', '-all-root']);
     await mkdir(join(tree, 'var/lib/dpkg'), { recursive: true });
-    await writeFile(
-      join(tree, 'var/lib/dpkg/status'),
-      'Package: a\nStatus: install ok installed\n\nPackage: b\nStatus: install ok installed\n\nPackage: c\nStatus: deinstall ok config-files\n',
-    );
+    await writeFile(join(tree, 'var/lib/dpkg/status'), dpkgStatus);
     const withDpkg = join(work, 'dpkg-root.squashfs');
     await execa('mksquashfs', [tree, withDpkg, '-noappend', '-quiet', '-all-root', '-comp', 'xz']);
     const initrd = join(work, 'iso-initrd.img');
@@ -271,6 +275,29 @@ describe('GPT disk', () => {
     await execa('mcopy', ['-i', esp, grubSigned, '::/EFI/BOOT/grubx64.efi'], { env: mtoolsEnv });
     const start = table.partitions[0]?.firstLba ?? 0;
     await execa('dd', [`if=${esp}`, `of=${file}`, 'bs=512', `seek=${start}`, 'conv=notrunc', 'status=none']);
+    // An ext4 root with a dpkg database: its package count is read in place with debugfs.
+    const rootTree = join(work, 'disk-root');
+    await mkdir(join(rootTree, 'var/lib/dpkg'), { recursive: true });
+    await writeFile(join(rootTree, 'var/lib/dpkg/status'), dpkgStatus);
+    const installed = (
+      await execa('dpkg-query', [`--admindir=${join(rootTree, 'var/lib/dpkg')}`, '-W', '-f', '${db:Status-Status}\n'])
+    ).stdout
+      .split('\n')
+      .filter((l) => l === 'installed').length;
+    expect(installed).toBe(2);
+    const rootPartition = table.partitions[1];
+    if (!rootPartition) throw new Error('no root partition');
+    const rootBytes = (rootPartition.lastLba - rootPartition.firstLba + 1) * 512;
+    await execa('mkfs.ext4', [
+      '-q',
+      '-F',
+      '-d',
+      rootTree,
+      '-E',
+      `offset=${rootPartition.firstLba * 512}`,
+      file,
+      `${rootBytes / 1024}k`,
+    ]);
 
     const qcow2 = join(work, 'disk.qcow2');
     await execa('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', file, qcow2]);
@@ -283,10 +310,16 @@ describe('GPT disk', () => {
       const partitions = block(text, 'Partitions (2)');
       expectAligned(partitions, ['name', 'type'], ['start', 'size']);
       expect(partitions[1]).toMatch(/^ +1 +ESP +esp +1\.0 MiB +8\.0 MiB +vfat/);
+      // The raw disk's root is read in place; a qcow2 is not converted for it.
+      expect(fact(text, 'packages')).toBe(
+        image === file
+          ? `${installed} (from /var/lib/dpkg/status in partition 2 (root))`
+          : 'unknown (no package database on an ext4 or squashfs partition, no build-report.json lists the disk)',
+      );
       const root = table.partitions[1];
       if (!root) throw new Error('no root partition');
       expect(partitions[2]).toMatch(
-        new RegExp(`^ +2 +root +root-x86-64 +9\\.0 MiB +${humanSize((root.lastLba - root.firstLba + 1) * 512)}$`),
+        new RegExp(`^ +2 +root +root-x86-64 +9\\.0 MiB +${humanSize((root.lastLba - root.firstLba + 1) * 512)} +ext4`),
       );
       const binaries = block(text, 'EFI binaries on the ESP');
       expect(cells(binaries.find((l) => l.includes('BOOTX64.EFI')))).toEqual([
@@ -317,10 +350,7 @@ describe('squashfs', () => {
     const tree = join(work, 'sq-tree');
     await mkdir(join(tree, 'var/lib/dpkg'), { recursive: true });
     await mkdir(join(tree, 'usr/bin'), { recursive: true });
-    await writeFile(
-      join(tree, 'var/lib/dpkg/status'),
-      'Package: a\nStatus: install ok installed\n\nPackage: b\nStatus: install ok installed\n\nPackage: c\nStatus: deinstall ok config-files\n',
-    );
+    await writeFile(join(tree, 'var/lib/dpkg/status'), dpkgStatus);
     await writeFile(join(tree, 'usr/bin/tool'), Buffer.alloc(5000, 1));
     await execa('ln', ['-s', 'tool', join(tree, 'usr/bin/alias')]);
     const file = join(work, 'dpkg.squashfs');
@@ -329,7 +359,9 @@ describe('squashfs', () => {
     expect(text.split('\n')[0]).toMatch(/: squashfs filesystem, xz, /);
     expect(fact(text, 'compression')).toBe('xz');
     expect(fact(text, 'block size')).toBe('64.0 KiB');
-    expect(fact(text, 'contents')).toBe(`2 files, 6 directories, 1 symlink; ${humanSize(5000 + 126)} in files`);
+    expect(fact(text, 'contents')).toBe(
+      `2 files, 6 directories, 1 symlink; ${humanSize(5000 + dpkgStatus.length)} in files`,
+    );
     expect(fact(text, 'packages')).toBe('2 (from /var/lib/dpkg/status)');
     const files = block(text, 'Files (9)');
     expectAligned(files, ['path'], ['size']);

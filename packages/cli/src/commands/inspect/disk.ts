@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { humanSize, type HumanReport, type Table } from '../inspect-render.js';
 import { efiBinaryTable, readEsp, uefiBootPath, type EspContents } from './esp.js';
 import type { Inspection } from './inspection.js';
-import { packagesFromBuildReport } from './package-count.js';
+import { packagesFromBuildReport, packagesInExt4, packagesInSquashfs, type PackageCount } from './package-count.js';
 
 function mib(bytes: number): string {
   return `${(bytes / 1048576).toFixed(0).padStart(6)} MiB`;
@@ -46,6 +46,28 @@ async function readDiskEsp(file: string, format: 'raw' | 'qcow2', start: number,
   }
 }
 
+/**
+ * The package count of a raw disk's root: the first ext4 or squashfs partition holding a package
+ * database, read in place. A qcow2 disk is not converted for it (the build report may still tell).
+ */
+async function packagesInPartitions(
+  file: string,
+  disk: Awaited<ReturnType<typeof inspectDisk>>,
+): Promise<PackageCount | undefined> {
+  if (disk.format !== 'raw') return undefined;
+  for (const p of disk.partitions) {
+    const type = p.filesystem?.type;
+    const found =
+      type === 'ext4' || type === 'ext2/3'
+        ? await packagesInExt4(file, p.start).catch(() => undefined)
+        : type === 'squashfs'
+          ? await packagesInSquashfs(file, (await findTool(knownTools.unsquashfs)).path, p.start).catch(() => undefined)
+          : undefined;
+    if (found) return { count: found.count, source: `${found.source} in partition ${p.index} (${p.name || type})` };
+  }
+  return undefined;
+}
+
 export async function inspectDiskFile(file: string): Promise<Inspection> {
   const disk = await inspectDisk(file);
   const esp = disk.partitions.find((p) => p.typeName === 'esp');
@@ -63,7 +85,7 @@ export async function inspectDiskFile(file: string): Promise<Inspection> {
   else if (disk.mbrBootCode === 'other') boot.push('BIOS: boot code in the MBR (not GRUB)');
   if (contents) boot.push(`UEFI: ${uefiBootPath(contents) ?? 'no /EFI/BOOT/BOOT<arch>.EFI on the ESP'}`);
   else if (esp) boot.push(`UEFI: ESP (partition ${esp.index}) not read: ${espError ?? 'unknown'}`);
-  const packages = await packagesFromBuildReport(file);
+  const packages = (await packagesInPartitions(file, disk)) ?? (await packagesFromBuildReport(file));
   const partitions: Table = {
     columns: [
       { title: '#', align: 'right' },
@@ -96,7 +118,9 @@ export async function inspectDiskFile(file: string): Promise<Inspection> {
       ['boots', boot],
       [
         'packages',
-        packages ? `${packages.count} (from ${packages.source})` : 'unknown (no build-report.json lists it)',
+        packages
+          ? `${packages.count} (from ${packages.source})`
+          : 'unknown (no package database on an ext4 or squashfs partition, no build-report.json lists the disk)',
       ],
     ],
     sections: contents
@@ -125,6 +149,7 @@ export async function inspectDiskFile(file: string): Promise<Inspection> {
       partitions: disk.partitions.length,
       bootPaths: boot,
       efiBinaries: contents?.binaries ?? [],
+      packages: packages?.count,
     },
     entries: disk.partitions.map((p) => {
       const fs = p.filesystem

@@ -88,3 +88,44 @@ export async function packagesInSquashfs(
     await rm(work, { recursive: true, force: true });
   }
 }
+
+/**
+ * The package database of an ext4 root at `offset` bytes into a raw disk image, read in place with
+ * debugfs (`image?offset=N`): dpkg's status, pacman's local database (its directories), or the
+ * rpmdb (dumped to a scratch folder, queried with the host's rpm). Undefined when none is there.
+ */
+export async function packagesInExt4(image: string, offset: number): Promise<PackageCount | undefined> {
+  const debugfs = await findTool(knownTools.debugfs);
+  const device = `${image}?offset=${offset}`;
+  const request = async (command: string) =>
+    (await execa(debugfs.path, ['-R', command, device], { stdin: 'ignore', maxBuffer: 1 << 28, env: { LC_ALL: 'C' } }))
+      .stdout;
+  /** `ls -p` lines: `/inode/mode/uid/gid/name/size/`; names and whether each is a directory. */
+  const list = async (dir: string) =>
+    (await request(`ls -p ${dir}`))
+      .split('\n')
+      .map((line) => line.split('/'))
+      .filter((f) => f.length >= 6 && f[5] !== '.' && f[5] !== '..')
+      .map((f) => ({ name: f[5] as string, dir: (f[2] ?? '').startsWith('04') }));
+  const dpkg = await list('/var/lib/dpkg');
+  if (dpkg.some((e) => e.name === 'status' && !e.dir))
+    return { count: countDpkgStatus(await request('cat /var/lib/dpkg/status')), source: '/var/lib/dpkg/status' };
+  const pacman = (await list('/var/lib/pacman/local')).filter((e) => e.dir).length;
+  if (pacman > 0) return { count: pacman, source: '/var/lib/pacman/local' };
+  for (const dir of ['/usr/lib/sysimage/rpm', '/var/lib/rpm']) {
+    const names = (await list(dir)).map((e) => e.name);
+    if (!names.some((n) => n === 'rpmdb.sqlite' || n === 'Packages' || n === 'Packages.db')) continue;
+    const rpm = await findTool(knownTools.rpm).catch(() => undefined);
+    if (!rpm) return undefined;
+    const work = await mkdtemp(join(tmpdir(), 'distroforge-inspect-rpmdb-'));
+    try {
+      await request(`rdump ${dir} ${work}`);
+      const dbpath = join(work, dir.split('/').pop() as string);
+      const { stdout } = await execa(rpm.path, ['--dbpath', dbpath, '-qa'], { stdin: 'ignore' });
+      return { count: stdout.split('\n').filter((l) => l !== '' && !l.startsWith('gpg-pubkey-')).length, source: dir };
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+  return undefined;
+}
