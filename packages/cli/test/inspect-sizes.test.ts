@@ -1,5 +1,6 @@
 // inspect --sizes: one small Debian root (dpkg's database, merged /usr, unowned files) packed as a
-// squashfs, an EROFS image, an ISO holding the squashfs and a GPT disk with an ext4 root; each
+// squashfs, an EROFS image, an ISO holding the squashfs and a GPT disk with an ext4 root (raw and
+// qcow2); each
 // gives the breakdown of the tree itself (the squashfs read from its listing and a partial
 // extraction, the others extracted), as JSON and as text. A built profile is covered in
 // build-sbom.test.ts.
@@ -81,7 +82,7 @@ describe('inspect --sizes IMAGE', () => {
     expect(text.stdout).toMatch(/^ +33 B +\/etc\/machine-id +-$/m);
   });
 
-  it('an EROFS image, an ISO holding the squashfs, and a GPT disk with an ext4 root give the same breakdown', async () => {
+  it('an EROFS image, an ISO holding the squashfs, and a GPT disk with an ext4 root (raw and qcow2) give the same breakdown', async () => {
     const want = await expected();
     const erofs = join(work, 'root.erofs');
     await execa('mkfs.erofs', ['--quiet', erofs, tree]);
@@ -101,10 +102,13 @@ describe('inspect --sizes IMAGE', () => {
     await execa('truncate', ['-s', '24M', disk]);
     await execa('sgdisk', ['-n', '1:2048:+16M', '-t', '1:8300', '-c', '1:root', disk]);
     await execa('mke2fs', ['-q', '-t', 'ext4', '-d', tree, '-E', 'offset=1048576', disk, '16M']);
+    const qcow2 = join(work, 'disk.qcow2');
+    await execa('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'qcow2', disk, qcow2]);
     for (const [image, source] of [
       [erofs, 'EROFS image'],
       [iso, '/live/filesystem.squashfs in the ISO'],
       [disk, 'partition 1 (root, ext4) of the disk'],
+      [qcow2, 'partition 1 (root, ext4) of the disk'],
     ] as const) {
       const report = await sizesJson(image);
       expect(report.source).toBe(source);

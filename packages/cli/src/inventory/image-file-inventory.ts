@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -39,8 +39,8 @@ const DATABASE_PATHS = [
 /**
  * The inventory of a built image file: a squashfs (listed, then only its package database,
  * os-release, copyright files and symlinks extracted), an EROFS image (extracted with fsck.erofs),
- * an ISO (its live image copied out with xorriso, then as a squashfs or EROFS image) or a raw GPT
- * disk (its root partition: squashfs read in place, ext4 extracted with debugfs, EROFS copied
+ * an ISO (its live image copied out with xorriso, then as a squashfs or EROFS image) or a GPT
+ * disk, raw or qcow2 (a qcow2 converted to raw first; its root partition: squashfs read in place, ext4 extracted with debugfs, EROFS copied
  * out). Everything goes to a temporary folder removed before returning.
  */
 export async function imageFileInventory(file: string, signal?: AbortSignal): Promise<ImageFileInventory> {
@@ -155,14 +155,21 @@ async function isoInventory(iso: string, work: string, signal?: AbortSignal): Pr
   });
 }
 
-async function diskInventory(disk: string, work: string, signal?: AbortSignal): Promise<ImageFileInventory> {
+async function diskInventory(file: string, work: string, signal?: AbortSignal): Promise<ImageFileInventory> {
   const { inspectDisk } = await import('@distroforge/disk-assemble');
-  const inspection = await inspectDisk(disk);
-  if (inspection.format !== 'raw')
-    throw new CliError('ERR_USAGE', `${disk}: inspect --sizes reads raw disk images`, {
-      path: disk,
-      hint: 'convert it first: qemu-img convert -O raw DISK.qcow2 DISK.img',
+  const handle = await open(file, 'r');
+  const magic = Buffer.alloc(4);
+  await handle.read(magic, 0, 4, 0).finally(() => handle.close());
+  // A qcow2 disk is read from a raw copy (sparse: as big as the data it holds).
+  const disk = magic.toString('latin1') === 'QFI\xfb' ? join(work, 'disk.raw') : file;
+  if (disk !== file) {
+    const qemuImg = await findTool(knownTools.qemuImg);
+    await execa(qemuImg.path, ['convert', '-q', '-f', 'qcow2', '-O', 'raw', file, disk], {
+      stdin: 'ignore',
+      ...(signal ? { cancelSignal: signal } : {}),
     });
+  }
+  const inspection = await inspectDisk(disk);
   const roots = inspection.partitions
     .filter((p) => p.filesystem && ['ext4', 'ext2/3', 'squashfs', 'erofs'].includes(p.filesystem.type))
     .sort((a, b) => b.size - a.size || a.index - b.index);
@@ -198,8 +205,8 @@ async function diskInventory(disk: string, work: string, signal?: AbortSignal): 
         notes: [],
       };
   }
-  throw new CliError('ERR_INVENTORY_UNREADABLE', `${disk}: no partition with a package database`, {
-    path: disk,
+  throw new CliError('ERR_INVENTORY_UNREADABLE', `${file}: no partition with a package database`, {
+    path: file,
     hint: 'give the profile the disk was built from',
   });
 }
