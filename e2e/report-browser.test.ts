@@ -65,6 +65,10 @@ beforeAll(async () => {
   inventory = JSON.parse(await readFile(join(state, 'stages', 'inventory', key as string, 'inventory.json'), 'utf8'));
   await rm(artifacts, { recursive: true, force: true });
   await mkdir(artifacts, { recursive: true });
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `${CHROMIUM} is missing: apt-get install chromium (tools/setup.d/cli-report.debs; tools/setup does it)`,
+    );
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
