@@ -29,7 +29,7 @@ export async function reportFor(target: string, options: { out?: string; state?:
   if (!info)
     throw new CliError('ERR_USAGE', `${target} does not exist`, {
       path: target,
-      hint: 'give a profile directory, an output of a build, or a squashfs root image',
+      hint: 'give a profile directory, an output of a build, or an image (squashfs, EROFS, ISO, GPT disk)',
     });
   if (info.isDirectory()) {
     const paths = profilePaths(target, {
