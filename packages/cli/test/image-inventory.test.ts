@@ -157,10 +157,17 @@ describe('a Debian root (dpkg status and info/*.list)', () => {
     ).toBeUndefined();
   });
 
-  it('a tree without a package database is ERR_INVENTORY_UNREADABLE', async () => {
+  it('a tree without a package database, or with one that cannot be read, is ERR_INVENTORY_UNREADABLE', async () => {
     const root = join(work, 'empty');
     await put(root, 'etc/hostname', 'x\n');
     await expect(readImageInventory(root)).rejects.toMatchObject({ code: 'ERR_INVENTORY_UNREADABLE', path: root });
+    // A database that cannot be read (an entry without its desc) is the same error, naming it.
+    const broken = join(work, 'broken-pacman');
+    await mkdir(join(broken, 'var/lib/pacman/local/foo-1.0-1'), { recursive: true });
+    await expect(readImageInventory(broken)).rejects.toMatchObject({
+      code: 'ERR_INVENTORY_UNREADABLE',
+      message: expect.stringMatching(/pacman package database .*foo-1\.0-1\/desc/),
+    });
   });
 });
 

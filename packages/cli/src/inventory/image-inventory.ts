@@ -1,6 +1,6 @@
 import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { resolveInRootSync } from '@distroforge/core';
+import { DistroforgeError, resolveInRootSync } from '@distroforge/core';
 import { CliError } from '../errors.js';
 import type { DatabasePackage } from './database-package.js';
 import { DPKG_ADMIN_DIR, readDpkgDatabase } from './dpkg-database.js';
@@ -135,7 +135,8 @@ async function readDatabase(root: string, format: InventoryFormat, signal?: Abor
     if (!db) throw new Error('no rpm database in /var/lib/rpm or /usr/lib/sysimage/rpm');
     return await readRpmDatabase(root, db, signal);
   } catch (error) {
-    if (error instanceof CliError || (error as { name?: string }).name === 'ToolMissingError') throw error;
+    // Typed errors (a missing rpm, ours) stand as they are; a file that cannot be read is named.
+    if (error instanceof DistroforgeError) throw error;
     throw new CliError(
       'ERR_INVENTORY_UNREADABLE',
       `cannot read the ${format} package database of ${root}: ${(error as Error).message}`,
