@@ -16,7 +16,7 @@ export interface AptIndexFile {
   rowsFile: string;
 }
 
-/** Strings many candidates hold equal (architectures, priorities, names across suites): kept once. */
+/** Strings many candidates hold equal (architectures, priorities): kept once. */
 export class StringPool {
   readonly #strings = new Map<string, string>();
 
@@ -53,9 +53,8 @@ export class AptCandidate implements PackageCandidate {
   /** Where its row is in `#file.rowsFile` (the line, without its newline). */
   readonly #position: number;
   readonly #length: number;
-  /** Read for the newest version of every name (the universe's providers): kept apart from the row. */
-  readonly #providesText: string | undefined;
-  #provides?: Relation[];
+  /** Read for the newest version of every name (the universe's providers), so kept apart from the row: its text until parsed. */
+  #provides: string | Relation[] | undefined;
   #parsed?: Parsed;
 
   /** `fields`: its row, `length` bytes at `position` of `file.rowsFile`, parsed. */
@@ -68,7 +67,7 @@ export class AptCandidate implements PackageCandidate {
         value: name,
       });
     }
-    this.name = pool.intern(name);
+    this.name = name; // not pooled: a map of ~65,000 names costs more than the few names -updates repeats
     this.version = version;
     this.architecture = pool.intern(p('Architecture') ?? 'all');
     this.essential = (p('Essential') ?? '').toLowerCase() === 'yes';
@@ -76,7 +75,7 @@ export class AptCandidate implements PackageCandidate {
     this.#file = file;
     this.#position = position;
     this.#length = length;
-    this.#providesText = p('Provides');
+    this.#provides = p('Provides');
   }
 
   get origin(): string {
@@ -119,7 +118,9 @@ export class AptCandidate implements PackageCandidate {
   }
 
   get provides(): Relation[] {
-    return (this.#provides ??= parseRelations(this.#providesText, this.#where()).flat());
+    if (Array.isArray(this.#provides)) return this.#provides;
+    this.#provides = parseRelations(this.#provides, this.#where()).flat();
+    return this.#provides;
   }
 
   #parse(): Parsed {

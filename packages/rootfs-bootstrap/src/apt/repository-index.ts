@@ -55,7 +55,7 @@ export interface AptIndex {
 
 /** Fetches, verifies and parses `InRelease` and `Packages` of every repository. */
 export async function loadAptIndex(options: LoadAptIndexOptions): Promise<AptIndex> {
-  // One pool for all: the same names and architectures recur across suites (-updates, -security).
+  // One pool for all: architectures and priorities are a handful of values.
   const pool = new StringPool();
   const loaded = await Promise.all(options.repositories.map((repository) => loadRepository(repository, options, pool)));
   const candidates: PackageCandidate[] = [];
