@@ -482,6 +482,12 @@ describe('packages', () => {
     await mkdir(join(tree, 'etc'), { recursive: true });
     await writeFile(join(tree, 'etc/inspected.conf'), 'x=1\n');
     await writeFile(join(tree, 'DEBIAN/conffiles'), '/etc/inspected.conf\n');
+    // A machine-readable (DEP-5) copyright file: the licence of its Files paragraphs.
+    await mkdir(join(tree, 'usr/share/doc/inspected'), { recursive: true });
+    await writeFile(
+      join(tree, 'usr/share/doc/inspected/copyright'),
+      'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\nUpstream-Name: inspected\n\nFiles: *\nCopyright: 2024 t\nLicense: GPL-2+\n\nFiles: lib/*\nCopyright: 2024 t\nLicense: MIT\n\nLicense: GPL-2+\n text\n',
+    );
     const file = join(work, 'inspected.deb');
     await execa('dpkg-deb', ['--root-owner-group', '--build', tree, file]);
     const text = await inspectText(file);
@@ -494,7 +500,10 @@ describe('packages', () => {
     expect(scripts).toEqual(['postinst', 'prerm']);
     expect(fact(text, 'scripts')).toBe(scripts.join(', '));
     expect(fact(text, 'conffiles')).toBe('/etc/inspected.conf');
-    expect(block(text, 'Files (')).toContain('  -rwxr-xr-x  11 B  /usr/bin/hello');
+    expect(fact(text, 'licence')).toBe('GPL-2+ AND MIT');
+    const files = block(text, 'Files (');
+    expectAligned(files, ['path'], ['size']);
+    expect(cells(files.find((l) => l.endsWith(' /usr/bin/hello')))).toEqual(['-rwxr-xr-x', '11 B', '/usr/bin/hello']);
   });
 
   it("a pacman package and its sync database, as pacman's own listing says", async () => {

@@ -1,5 +1,7 @@
 import { controlField, listDeb, parseRelations, readDebControlArchive } from '@distroforge/rootfs-bootstrap';
 import { humanSize, type HumanReport } from '../inspect-render.js';
+import { dep5Licenses } from '../../inventory/debian-copyright.js';
+import { debCopyright } from './deb-copyright.js';
 import { countsText, fileTable } from './file-table.js';
 import type { Inspection } from './inspection.js';
 import { octal } from './octal.js';
@@ -43,6 +45,15 @@ export async function inspectDebFile(file: string): Promise<Inspection> {
             ? `(${f.major},${f.minor})`
             : undefined,
   }));
+  // The licence is not a control field: the copyright file says it, machine-readably when DEP-5.
+  const pkg = field('Package');
+  const copyright = pkg ? await debCopyright(file, pkg).catch(() => undefined) : undefined;
+  const licence = copyright === undefined ? undefined : dep5Licenses(copyright);
+  const licenceText =
+    licence ??
+    (copyright === undefined
+      ? `not declared (no /usr/share/doc/${pkg}/copyright)`
+      : `see /usr/share/doc/${pkg}/copyright (not machine-readable)`);
   const relationText = (name: string) => field(name)?.replace(/\s+/g, ' ').trim() || 'nothing';
   const human: HumanReport = {
     title: `Debian package, ${field('Package')} ${field('Version')} ${field('Architecture')}`,
@@ -51,6 +62,7 @@ export async function inspectDebFile(file: string): Promise<Inspection> {
       ['version', field('Version') ?? '?'],
       ['architecture', field('Architecture') ?? '?'],
       ['description', field('Description')?.split('\n')[0] ?? ''],
+      ['licence', licenceText],
       ['maintainer', field('Maintainer') ?? 'not declared'],
       ['section', `${field('Section') ?? '-'}, priority ${field('Priority') ?? '-'}`],
       ['installed size', installedSize === undefined ? 'not declared' : humanSize(installedSize)],
@@ -72,6 +84,7 @@ export async function inspectDebFile(file: string): Promise<Inspection> {
       version: field('Version'),
       architecture: field('Architecture'),
       description: field('Description')?.split('\n')[0],
+      ...(licence ? { license: licence } : {}),
       installedSize,
       depends: relations('Depends'),
       preDepends: relations('Pre-Depends'),
