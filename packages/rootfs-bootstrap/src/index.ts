@@ -183,8 +183,10 @@ export {
 } from './pacman/install/options.js';
 export {
   readPacmanPackage,
+  readPacmanPackageMetadata,
   unpackPacmanPackage,
   type PacmanPackageContents,
+  type PacmanPackageMetadata,
   type PacmanUnpackResult,
   type ReadPacmanPackageOptions,
   type UnpackPacmanOptions,

@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 export interface PackageMember {
   path: string;
   type?: 'file' | 'dir' | 'symlink';
-  data?: string;
+  data?: string | Buffer;
   link?: string;
   mode?: number;
 }
@@ -18,7 +18,7 @@ export function tarOf(members: readonly PackageMember[]): Buffer {
   const blocks: Buffer[] = [];
   for (const m of members) {
     const type = m.type ?? 'file';
-    const data = Buffer.from(type === 'file' ? (m.data ?? '') : '');
+    const data = type !== 'file' ? Buffer.alloc(0) : Buffer.isBuffer(m.data) ? m.data : Buffer.from(m.data ?? '');
     const header = Buffer.alloc(512);
     header.write(m.path, 0, 'utf8');
     header.write(
@@ -48,6 +48,8 @@ export interface TestPackage {
   version?: string;
   depends?: string[];
   install?: string;
+  /** The package's `.MTREE` text (stored gzip-compressed, as makepkg does); none by default. */
+  mtree?: string;
   members?: PackageMember[];
   /** Replaces the package file's bytes after it is built (a corruption); the database states the result's SHA-256 unless `sha256` says otherwise. */
   corrupt?: (bytes: Buffer) => Buffer;
@@ -69,6 +71,7 @@ export function writeTestRepository(dir: string, name: string, packages: readonl
       ...(pkg.depends ?? []).map((d) => `depend = ${d}`),
     ].join('\n');
     const tar = tarOf([
+      ...(pkg.mtree === undefined ? [] : [{ path: '.MTREE', data: gzipSync(pkg.mtree) }]),
       { path: '.PKGINFO', data: `${pkginfo}\n` },
       ...(pkg.install ? [{ path: '.INSTALL', data: pkg.install }] : []),
       ...(pkg.members ?? []),

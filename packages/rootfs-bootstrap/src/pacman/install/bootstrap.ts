@@ -20,7 +20,13 @@ import { PacmanPackageFormatError } from '../errors.js';
 import type { PacmanPackageInfo } from '../package-info.js';
 import type { PacmanInstallReason, PacmanValidation } from './local-database.js';
 import { pacmanBootstrapOptionsSchema, type PacmanBootstrapOptions } from './options.js';
-import { readPacmanPackage, type PacmanPackageContents } from './package-archive.js';
+import {
+  readPacmanPackage,
+  readPacmanPackageMetadata,
+  type PacmanPackageContents,
+  type PacmanPackageMetadata,
+} from './package-archive.js';
+import { mtreeFiles } from './mtree-files.js';
 import { resolvePacmanSelection } from './resolve-rootfs.js';
 import { IMAGE_HOOK_DIRS } from './alpm-hooks.js';
 import { installPacmanTransaction, type PacmanTransactionReport } from './transaction.js';
@@ -91,12 +97,17 @@ export async function bootstrapPacman(options: PacmanBootstrapOptions): Promise<
     },
   );
 
-  // Every package read (decompressed and parsed, a corrupt one refused) before anything is
-  // written, as pacman loads them: a few at once, each decompressor a process of its own.
+  // Every package's metadata read before anything is written (a few at once, each decompressor a
+  // process of its own); the rest of each is read, checked and listed as it is unpacked. With
+  // hookDirs, a PreTransaction hook may match the packages' files: then they are read whole first.
+  const readWhole = o.hookDirs.length > 0;
   const read = await inOrderWithConcurrency(candidates, READ_CONCURRENCY, async ({ pkg, source }) => {
     o.signal?.throwIfAborted();
     const file = files.get(pkg.name)!;
-    const contents = await readPacmanPackage(file, o.signal ? { signal: o.signal } : {});
+    const options = o.signal ? { signal: o.signal } : {};
+    const contents = readWhole
+      ? await readPacmanPackage(file, options)
+      : await readPacmanPackageMetadata(file, options);
     if (contents.info.name !== pkg.name || contents.info.version !== pkg.version) {
       throw new PacmanPackageFormatError(
         `${pkg.filename} holds ${contents.info.name} ${contents.info.version}, not ${pkg.name} ${pkg.version} as ${pkg.repo}.db says`,
@@ -109,7 +120,7 @@ export async function bootstrapPacman(options: PacmanBootstrapOptions): Promise<
     return { contents, verified };
   });
   const transaction: {
-    contents: PacmanPackageContents;
+    contents: PacmanPackageMetadata | PacmanPackageContents;
     reason: PacmanInstallReason;
     validation: PacmanValidation[];
     pkg: PacmanPackageInfo;
@@ -121,38 +132,52 @@ export async function bootstrapPacman(options: PacmanBootstrapOptions): Promise<
   }));
   // The image's scripts need the user namespace only when something can run: an .INSTALL function,
   // a hook (the packages' or hookDirs) or ldconfig; otherwise the files are unpacked alone, as with
-  // scripts: false (the same tree and manifest, without the namespace's processes).
-  const namespace =
-    prepared && (o.hookDirs.length > 0 || transaction.some((t) => mayRunInImage(t.contents))) ? prepared : undefined;
+  // scripts: false (the same tree and manifest, without the namespace's processes). The file lists
+  // come from the packages' .MTREE; one whose files, once unpacked, turn out to need the namespace
+  // after all (an .MTREE that does not list them) has the install done again with it.
   const logFile = o.logFile ?? join(await mkdtemp(join(tmpdir(), 'distroforge-pacman-')), 'scripts.log');
-  await writeFile(logFile, '');
-  const { manifest, report } = await buildAtomically(
-    target,
-    async (root) => {
-      const report = await installPacmanTransaction(root, transaction, {
-        namespace,
-        logFile,
-        installDate,
-        strictScripts: o.strictScripts,
-        hookDirs: o.hookDirs,
-        env: {
-          PATH: '/usr/local/sbin:/usr/local/bin:/usr/bin:/usr/sbin:/bin:/sbin',
-          LC_ALL: 'C',
-          HOME: '/root',
-          ...(epoch === undefined ? {} : { SOURCE_DATE_EPOCH: String(epoch) }),
-        },
-        ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-        ...(o.signal ? { signal: o.signal } : {}),
-      });
-      const scanned = await scanTree(root, epoch, namespace ? { namespace } : {});
-      // With the scripts run, the tree as the namespace saw it is the truth (nodes aside, never on
-      // disk); unpacked only, the archives' headers are.
-      const nodes = report.manifest.filter((e) => e.type === 'char' || e.type === 'block' || e.type === 'fifo');
-      const entries = namespace ? [...nodes, ...scanned] : [...scanned, ...report.manifest];
-      return { manifest: mergeManifest(emptyManifest(), entries), report };
-    },
-    namespace ? (temp) => reclaimTree(namespace, temp) : undefined,
-  );
+  const install = async (namespace: UserNamespace | undefined) => {
+    await writeFile(logFile, '');
+    return buildAtomically(
+      target,
+      async (root) => {
+        const report = await installPacmanTransaction(root, transaction, {
+          namespace,
+          logFile,
+          installDate,
+          strictScripts: o.strictScripts,
+          hookDirs: o.hookDirs,
+          env: {
+            PATH: '/usr/local/sbin:/usr/local/bin:/usr/bin:/usr/sbin:/bin:/sbin',
+            LC_ALL: 'C',
+            HOME: '/root',
+            ...(epoch === undefined ? {} : { SOURCE_DATE_EPOCH: String(epoch) }),
+          },
+          ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+          ...(o.signal ? { signal: o.signal } : {}),
+        });
+        if (!namespace && prepared && transaction.some((t, k) => mayRunInImage(t.contents, report.installed[k]!.files)))
+          throw new NamespaceNeeded();
+        const scanned = await scanTree(root, epoch, namespace ? { namespace } : {});
+        // With the scripts run, the tree as the namespace saw it is the truth (nodes aside, never on
+        // disk); unpacked only, the archives' headers are.
+        const nodes = report.manifest.filter((e) => e.type === 'char' || e.type === 'block' || e.type === 'fifo');
+        const entries = namespace ? [...nodes, ...scanned] : [...scanned, ...report.manifest];
+        return { manifest: mergeManifest(emptyManifest(), entries), report };
+      },
+      namespace ? (temp) => reclaimTree(namespace, temp) : undefined,
+    );
+  };
+  const needed =
+    prepared &&
+    (o.hookDirs.length > 0 ||
+      transaction.some((t) =>
+        mayRunInImage(t.contents, 'files' in t.contents ? t.contents.files : mtreeFiles(t.contents.mtree)),
+      ));
+  const { manifest, report } = await install(needed ? prepared : undefined).catch((error: unknown) => {
+    if (error instanceof NamespaceNeeded) return install(prepared);
+    throw error;
+  });
 
   return {
     target,
@@ -212,11 +237,18 @@ function candidateOf(pkg: PacmanPackageInfo, location: string): PackageCandidate
   };
 }
 
-/** Whether a package gives the image something to run: an `.INSTALL` function, a hook file, or `/etc/ld.so.conf` (ldconfig). */
-function mayRunInImage(contents: PacmanPackageContents): boolean {
+/** Thrown inside the first install attempt when its packages turned out to need the namespace. */
+class NamespaceNeeded extends Error {}
+
+/**
+ * Whether a package gives the image something to run: an `.INSTALL` function, a hook file, or
+ * `/etc/ld.so.conf` (ldconfig). `files` undefined (no .MTREE to list them): it may.
+ */
+function mayRunInImage(contents: PacmanPackageMetadata, files: readonly string[] | undefined): boolean {
   if (contents.install && (contents.install.includes('pre_install') || contents.install.includes('post_install')))
     return true;
-  return contents.files.some(
+  if (files === undefined) return true;
+  return files.some(
     (f) => f === 'etc/ld.so.conf' || IMAGE_HOOK_DIRS.some((d) => f === `${d}/` || f.startsWith(`${d}/`)),
   );
 }

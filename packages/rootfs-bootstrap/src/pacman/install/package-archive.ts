@@ -32,8 +32,8 @@ import { PacmanPackageFormatError, PacmanUnsafePathError } from '../errors.js';
 import { TarStreamParser, type TarHeader, type TarMemberData } from '../tar-headers.js';
 import { parsePkgInfo, type PacmanPkgInfo } from './pkginfo.js';
 
-/** What a `.pkg.tar.*` holds besides its files: the metadata members and the file list pacman records. */
-export interface PacmanPackageContents {
+/** What a `.pkg.tar.*` holds before its files: the metadata members. */
+export interface PacmanPackageMetadata {
   file: string;
   info: PacmanPkgInfo;
   /** `.MTREE` as stored (gzip-compressed), copied to the local database as `mtree`. */
@@ -42,6 +42,10 @@ export interface PacmanPackageContents {
   install: Buffer | undefined;
   /** `.CHANGELOG`, copied as `changelog`. */
   changelog: Buffer | undefined;
+}
+
+/** What a `.pkg.tar.*` holds besides its files: the metadata members and the file list pacman records. */
+export interface PacmanPackageContents extends PacmanPackageMetadata {
   /** alpm's file list: every member but the dot-files, relative, directories ending in `/`, sorted bytewise. */
   files: string[];
 }
@@ -54,6 +58,8 @@ export interface PacmanUnpackResult {
   backup: Map<string, string>;
   /** In-root paths (`/usr/bin/x`) this package wrote, in archive order (directories that existed already excepted). */
   paths: string[];
+  /** alpm's file list of the package (as `PacmanPackageContents.files`), from the members unpacked. */
+  files: string[];
 }
 
 export interface UnpackPacmanOptions {
@@ -87,10 +93,33 @@ export async function readPacmanPackage(
   file: string,
   options: ReadPacmanPackageOptions = {},
 ): Promise<PacmanPackageContents> {
+  const { metadata, files } = await readPackage(file, false, options.signal);
+  return { ...metadata, files: files.sort(compareBytes) };
+}
+
+/**
+ * Reads a package's metadata members only (`.PKGINFO`, `.MTREE`, `.INSTALL`, `.CHANGELOG`), which
+ * makepkg puts first: the decompression stops at the first file member once `.PKGINFO` was seen
+ * (a package that puts it later is read on until it comes). The rest of the archive is checked
+ * when it is unpacked (`unpackPacmanPackage`, which also returns the file list).
+ */
+export async function readPacmanPackageMetadata(
+  file: string,
+  options: ReadPacmanPackageOptions = {},
+): Promise<PacmanPackageMetadata> {
+  return (await readPackage(file, true, options.signal)).metadata;
+}
+
+async function readPackage(
+  file: string,
+  metadataOnly: boolean,
+  signal: AbortSignal | undefined,
+): Promise<{ metadata: PacmanPackageMetadata; files: string[] }> {
   let pkginfo: string | undefined;
   let mtree: Buffer | undefined;
   let install: Buffer | undefined;
   let changelog: Buffer | undefined;
+  let pastMetadata = false;
   const files = new Set<string>();
   await readPackageMembers(
     file,
@@ -109,22 +138,17 @@ export async function readPacmanPackage(
           },
         };
       }
+      pastMetadata = true;
       if (member.type !== 'other') files.add(member.type === 'directory' ? `${name}/` : name);
       return undefined;
     },
-    options.signal,
+    signal,
+    metadataOnly ? () => pastMetadata && pkginfo !== undefined : undefined,
   );
   if (pkginfo === undefined)
     throw new PacmanPackageFormatError(`${file} has no .PKGINFO: not a pacman package`, { path: file });
   const info = parsePkgInfo(pkginfo, file);
-  return {
-    file,
-    info,
-    mtree,
-    install,
-    changelog,
-    files: [...files].sort(compareBytes),
-  };
+  return { metadata: { file, info, mtree, install, changelog }, files: [...files] };
 }
 
 /**
@@ -143,6 +167,7 @@ export async function unpackPacmanPackage(
   const resolver = new RootResolver(root);
   const manifest: ManifestEntry[] = [];
   const paths: string[] = [];
+  const files: string[] = [];
   const backup = new Map<string, string>();
   const wanted = new Set(options.backup ?? []);
   const dirModes: { host: string; mode: number; mtime: number | undefined }[] = [];
@@ -188,6 +213,7 @@ export async function unpackPacmanPackage(
     (member) => {
       const name = checkedName(file, member.path);
       if (name.startsWith('.')) return undefined;
+      if (member.type !== 'other') files.push(member.type === 'directory' ? `${name}/` : name);
       const inRoot = `/${name}`;
       let host: string | undefined;
       try {
@@ -302,7 +328,7 @@ export async function unpackPacmanPackage(
       throw writeError(file, host.slice(root.length), host, error);
     }
   }
-  return { manifest, backup, paths };
+  return { manifest, backup, paths, files: [...new Set(files)].sort(compareBytes) };
 }
 
 /** The member's name as alpm records it (no `./`, no trailing `/`), refused when absolute or with `..`. */
@@ -339,7 +365,12 @@ type MemberHandler = (member: PackageMember) => TarMemberData | undefined;
  * bytes arrive (`TarStreamParser`: headers checked, nothing buffered but a header). Malformed
  * input is a PacmanPackageFormatError naming `file`; errors of `onMember` pass as they are.
  */
-async function readPackageMembers(file: string, onMember: MemberHandler, signal?: AbortSignal): Promise<void> {
+async function readPackageMembers(
+  file: string,
+  onMember: MemberHandler,
+  signal?: AbortSignal,
+  enough?: () => boolean,
+): Promise<void> {
   const head = Buffer.alloc(compressorMagicBytes);
   let read: number;
   try {
@@ -366,7 +397,9 @@ async function readPackageMembers(file: string, onMember: MemberHandler, signal?
     })) {
       signal?.throwIfAborted();
       parser.write(chunk);
-      if (parser.ended) return; // what follows the end marker is not the package's (the decoder stops)
+      // What follows the end marker is not the package's; `enough`: the caller has what it reads for.
+      // Either way the loop's end stops the decoder.
+      if (parser.ended || enough?.()) return;
     }
     parser.end();
   } catch (error) {

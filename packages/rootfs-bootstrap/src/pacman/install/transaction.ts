@@ -11,6 +11,7 @@ import {
 import { access, chmod, constants, mkdir, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BootstrapProgress } from '../../options.js';
+import { BootstrapOptionsError } from '../../errors.js';
 import { PacmanHookError, PacmanScriptletError } from '../errors.js';
 import { hookUnmetDepends, hookMatches, loadAlpmHooks, type AlpmHook } from './alpm-hooks.js';
 import {
@@ -19,11 +20,15 @@ import {
   type PacmanInstallReason,
   type PacmanValidation,
 } from './local-database.js';
-import { unpackPacmanPackage, type PacmanPackageContents } from './package-archive.js';
+import { unpackPacmanPackage, type PacmanPackageContents, type PacmanPackageMetadata } from './package-archive.js';
 
-/** One package of a transaction, read already (`readPacmanPackage`), in installation order. */
+/**
+ * One package of a transaction, read already, in installation order: its metadata
+ * (`readPacmanPackageMetadata`; the file list comes from unpacking it) or all of it
+ * (`readPacmanPackage`: needed when a PreTransaction hook of `hookDirs` may match its files).
+ */
 export interface PacmanTransactionPackage {
-  contents: PacmanPackageContents;
+  contents: PacmanPackageMetadata | PacmanPackageContents;
   reason: PacmanInstallReason;
   validation: readonly PacmanValidation[];
 }
@@ -62,6 +67,8 @@ export interface PacmanTransactionReport {
   }[];
   /** Owners and special modes from the archives, and their device nodes and fifos; later packages win a path. */
   manifest: ManifestEntry[];
+  /** Each package's file list as unpacked (alpm's, as in its local database), in installation order. */
+  installed: { name: string; files: string[] }[];
 }
 
 const SCRIPT_DIR = '.distroforge-alpm';
@@ -81,7 +88,7 @@ export async function installPacmanTransaction(
   packages: readonly PacmanTransactionPackage[],
   options: PacmanTransactionOptions,
 ): Promise<PacmanTransactionReport> {
-  const report: PacmanTransactionReport = { scriptlets: [], hooks: [], manifest: [] };
+  const report: PacmanTransactionReport = { scriptlets: [], hooks: [], manifest: [], installed: [] };
   // The mount points withImageRoot makes are not the packages': the first to ship one sets its mode.
   const present = new Set(await readdir(root).catch(() => [] as string[]));
   const adopt = new Set(options.namespace ? MOUNT_POINTS.filter((n) => !present.has(n)).map((n) => `/${n}`) : []);
@@ -94,7 +101,20 @@ export async function installPacmanTransaction(
   };
 
   const transaction = async (session: ImageRootSession | undefined) => {
-    if (session) await runHooks(root, 'PreTransaction', packages, session, options, report, flushOwners);
+    if (session)
+      await runHooks(
+        root,
+        'PreTransaction',
+        packages.map((p) => ({
+          name: p.contents.info.name,
+          files: 'files' in p.contents ? p.contents.files : undefined,
+        })),
+        [],
+        session,
+        options,
+        report,
+        flushOwners,
+      );
     let done = 0;
     for (const pkg of packages) {
       options.signal?.throwIfAborted();
@@ -118,8 +138,9 @@ export async function installPacmanTransaction(
           });
         }
       }
+      report.installed.push({ name: info.name, files: unpacked.files });
       await writeLocalDatabaseEntry(root, {
-        contents: pkg.contents,
+        contents: { ...pkg.contents, files: unpacked.files },
         reason: pkg.reason,
         installDate: options.installDate,
         validation: pkg.validation,
@@ -130,7 +151,16 @@ export async function installPacmanTransaction(
     }
     if (session) {
       await runLdconfig(root, session, flushOwners);
-      await runHooks(root, 'PostTransaction', packages, session, options, report, flushOwners);
+      await runHooks(
+        root,
+        'PostTransaction',
+        report.installed,
+        packages.map((p) => p.contents.info),
+        session,
+        options,
+        report,
+        flushOwners,
+      );
     }
     await flushOwners();
   };
@@ -157,7 +187,7 @@ export async function installPacmanTransaction(
 /** Runs one `.INSTALL` function as pacman does (`sh -c '. SCRIPT; FUNCTION VERSION'` in the root); returns whether it ran. */
 async function runScriptlet(
   root: string,
-  contents: PacmanPackageContents,
+  contents: PacmanPackageMetadata,
   fn: 'pre_install' | 'post_install',
   session: ImageRootSession,
   options: PacmanTransactionOptions,
@@ -203,18 +233,26 @@ async function runScriptlet(
 async function runHooks(
   root: string,
   when: 'PreTransaction' | 'PostTransaction',
-  packages: readonly PacmanTransactionPackage[],
+  transaction: readonly { name: string; files: string[] | undefined }[],
+  /** What is installed when the hooks run (their `Depends`): nothing before the transaction, every package after it. */
+  installed: readonly PacmanPackageMetadata['info'][],
   session: ImageRootSession,
   options: PacmanTransactionOptions,
   report: PacmanTransactionReport,
   flushOwners: () => Promise<void>,
 ): Promise<void> {
   const hooks = (await loadAlpmHooks(root, options.hookDirs)).filter((h) => h.when === when);
-  const transaction = packages.map((p) => ({ name: p.contents.info.name, files: p.contents.files }));
-  // Before the transaction nothing is installed (an empty root); after it, every package is.
-  const installed = when === 'PreTransaction' ? [] : packages.map((p) => p.contents.info);
+  if (hooks.length === 0) return;
+  const lists = transaction.map((p) => {
+    if (p.files === undefined)
+      throw new BootstrapOptionsError(
+        `a ${when} hook may match ${p.name}'s files, which were not read before the transaction: read the packages with readPacmanPackage`,
+        { value: p.name },
+      );
+    return { name: p.name, files: p.files };
+  });
   for (const hook of hooks) {
-    const { triggered, targets } = hookMatches(hook, transaction);
+    const { triggered, targets } = hookMatches(hook, lists);
     if (!triggered) continue;
     options.onProgress?.({ phase: 'configure', step: `hook ${hook.name}` });
     const failed = (reason: string, logTail: string, cause?: unknown) => {
