@@ -5,7 +5,7 @@
 // extraction, the others extracted), as JSON and as text. A built profile is covered in
 // build-sbom.test.ts.
 import { execa } from 'execa';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,6 +120,40 @@ describe('inspect --sizes IMAGE', () => {
         biggestFiles: want.biggestFiles,
       });
     }
+  }, 120_000);
+
+  it('an ISO of a layered live root: the overlay layer stacked on the root image (added, replaced and whited-out files), an initrd ignored', async () => {
+    const layer = join(work, 'layer');
+    await mkdir(join(layer, 'usr/share/small'), { recursive: true });
+    await mkdir(join(layer, 'etc'));
+    await writeFile(join(layer, 'etc/motd'), Buffer.alloc(100, 2));
+    await writeFile(join(layer, 'usr/share/small/a'), Buffer.alloc(7_000, 3));
+    const merged = join(work, 'merged');
+    await cp(tree, merged, { recursive: true, verbatimSymlinks: true });
+    await cp(layer, merged, { recursive: true });
+    await rm(join(merged, 'usr/share/small/b'));
+    const isoTree = join(work, 'iso-layered');
+    await mkdir(join(isoTree, 'live'), { recursive: true });
+    const squash = (from: string, to: string, ...extra: string[]) =>
+      execa('mksquashfs', [from, join(isoTree, 'live', to), '-noappend', '-quiet', '-no-progress', ...extra]);
+    await squash(tree, 'filesystem.squashfs');
+    // overlayfs' whiteout: a character device 0:0 where the hidden file was.
+    await squash(layer, 'overlay.squashfs', '-p', 'usr/share/small/b c 0 0 0 0 0');
+    await writeFile(join(isoTree, 'live', 'initrd.img'), Buffer.alloc(4096));
+    const iso = join(work, 'layered.iso');
+    await execa('xorriso', ['-as', 'mkisofs', '-quiet', '-R', '-V', 'LAYERED', '-o', iso, isoTree]);
+    const report = await sizesJson(iso);
+    const want = sizeBreakdown(await readImageInventory(merged));
+    expect(report).toMatchObject({
+      source: '/live/filesystem.squashfs in the ISO',
+      notes: ['with its layer /live/overlay.squashfs on top'],
+      totalBytes: want.totalBytes,
+      files: want.files,
+      packages: want.packages,
+      directories: want.directories,
+      biggestFiles: want.biggestFiles,
+    });
+    expect(want.packages.find((p) => p.name === 'small')).toMatchObject({ bytes: 10 + 7_000, files: 2 });
   }, 120_000);
 
   it('refuses a file it cannot size, a bad --top, a profile never built and a busybox profile', async () => {

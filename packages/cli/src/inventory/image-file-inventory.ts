@@ -64,12 +64,12 @@ export async function imageFileInventory(file: string, signal?: AbortSignal): Pr
   }
 }
 
-async function squashfsInventory(
+/** A squashfs image's regular files with their sizes, symlinks and whiteouts (overlayfs' char 0:0), from `unsquashfs -lln`. */
+async function listSquashfsTree(
   image: string,
   offset: number,
-  work: string,
   signal?: AbortSignal,
-): Promise<ImageInventory> {
+): Promise<{ files: Map<string, number>; links: string[]; whiteouts: string[] }> {
   const { parseListLine } = await import('@distroforge/squashfs-wrap');
   const unsquashfs = await findTool(knownTools.unsquashfs);
   const at = offset > 0 ? ['-o', String(offset)] : [];
@@ -81,11 +81,38 @@ async function squashfsInventory(
   });
   const files = new Map<string, number>();
   const links: string[] = [];
+  const whiteouts: string[] = [];
   for (const line of listing.stdout.split('\n')) {
     if (line === '') continue;
     const entry = parseListLine(line);
     if (entry.type === 'file') files.set(entry.path, entry.size);
     else if (entry.type === 'symlink') links.push(entry.path.slice(1));
+    else if (entry.type === 'char' && entry.major === 0 && entry.minor === 0) whiteouts.push(entry.path);
+  }
+  return { files, links, whiteouts };
+}
+
+/**
+ * A squashfs root's inventory: its files from the listing, with `layers` (live-boot layer images,
+ * lowest first) stacked on top as overlayfs does (a layer's file replaces the one below, its
+ * whiteout hides a path and what is under it); only the package database, os-release, copyright
+ * files and symlinks are extracted.
+ */
+async function squashfsInventory(
+  image: string,
+  offset: number,
+  work: string,
+  signal?: AbortSignal,
+  layers: readonly string[] = [],
+): Promise<ImageInventory> {
+  const unsquashfs = await findTool(knownTools.unsquashfs);
+  const at = offset > 0 ? ['-o', String(offset)] : [];
+  const { files, links } = await listSquashfsTree(image, offset, signal);
+  for (const layer of layers) {
+    const above = await listSquashfsTree(layer, 0, signal);
+    for (const hidden of above.whiteouts)
+      for (const path of [...files.keys()]) if (path === hidden || path.startsWith(`${hidden}/`)) files.delete(path);
+    for (const [path, bytes] of above.files) files.set(path, bytes);
   }
   // Symlinks come too, so paths recorded through /bin or /lib resolve as in the image.
   const list = join(work, 'extract-list');
@@ -111,46 +138,64 @@ async function erofsInventory(image: string, work: string, signal?: AbortSignal)
 
 async function isoInventory(iso: string, work: string, signal?: AbortSignal): Promise<ImageFileInventory> {
   const { inspectIso } = await import('@distroforge/iso-assemble');
+  const { detectFileKind } = await import('../commands/inspect.js');
+  // Live images by their names (live-boot's, casper's, dracut's LiveOS/squashfs.img), biggest first.
   const images = (await inspectIso(iso)).files
-    .filter(
-      (f) =>
-        f.type === 'file' && /\.(squashfs|sfs|erofs|img)$/i.test(f.path) && /live|squashfs|sfs|erofs/i.test(f.path),
-    )
+    .filter((f) => f.type === 'file' && (/\.(squashfs|sfs|erofs)$/i.test(f.path) || /\/LiveOS\/\w+\.img$/.test(f.path)))
     .sort((a, b) => b.size - a.size || (a.path < b.path ? -1 : 1));
   const xorriso = await findTool(knownTools.xorriso);
-  const tried: string[] = [];
-  for (const image of images) {
-    const copy = join(work, 'live-image');
-    await rm(copy, { force: true });
-    await execa(xorriso.path, ['-no_rc', '-osirrox', 'on', '-indev', iso, '-extract', image.path, copy], {
+  const copies = new Map<string, { file: string; kind: string | undefined }>();
+  for (const [i, image] of images.entries()) {
+    const file = join(work, `live-image-${i}`);
+    await execa(xorriso.path, ['-no_rc', '-osirrox', 'on', '-indev', iso, '-extract', image.path, file], {
       stdin: 'ignore',
       env: { LC_ALL: 'C' },
       ...(signal ? { cancelSignal: signal } : {}),
     });
-    const { detectFileKind } = await import('../commands/inspect.js');
-    const kind = await detectFileKind(copy).catch(() => undefined);
-    const inner = join(work, `image-${tried.length}`);
+    copies.set(image.path, { file, kind: await detectFileKind(file).catch(() => undefined) });
+  }
+  for (const [i, image] of images.entries()) {
+    const copy = copies.get(image.path) as { file: string; kind: string | undefined };
+    // The other squashfs images beside it are its layers (distroforge's live root: the image of
+    // the bootstrapped root and the overlay's layer), stacked in name order.
+    const folder = image.path.slice(0, image.path.lastIndexOf('/') + 1);
+    const layers = images
+      .filter((l) => l !== image && l.path.startsWith(folder) && !l.path.slice(folder.length).includes('/'))
+      .filter((l) => copies.get(l.path)?.kind === 'squashfs')
+      .sort((a, b) => (a.path < b.path ? -1 : 1));
+    const inner = join(work, `image-${i}`);
     await mkdir(inner);
     const inventory =
-      kind === 'squashfs'
-        ? await squashfsInventory(copy, 0, inner, signal).catch(noDatabase)
-        : kind === 'erofs'
-          ? await erofsInventory(copy, inner, signal).catch(noDatabase)
+      copy.kind === 'squashfs'
+        ? await squashfsInventory(
+            copy.file,
+            0,
+            inner,
+            signal,
+            layers.map((l) => (copies.get(l.path) as { file: string }).file),
+          ).catch(noDatabase)
+        : copy.kind === 'erofs'
+          ? await erofsInventory(copy.file, inner, signal).catch(noDatabase)
           : undefined;
     await rm(inner, { recursive: true, force: true });
     if (inventory) {
-      const others = images.filter((i) => i !== image).map((i) => i.path);
+      const stacked = copy.kind === 'squashfs' ? layers.map((l) => l.path) : [];
+      const others = images.filter((l) => l !== image && !stacked.includes(l.path)).map((l) => l.path);
       return {
         inventory,
         source: `${image.path} in the ISO`,
-        notes: others.length > 0 ? [`not counted (no package database, e.g. a layer): ${others.join(', ')}`] : [],
+        notes: [
+          ...(stacked.length > 0
+            ? [`with its layer${stacked.length > 1 ? 's' : ''} ${stacked.join(', ')} on top`]
+            : []),
+          ...(others.length > 0 ? [`not counted: ${others.join(', ')}`] : []),
+        ],
       };
     }
-    tried.push(image.path);
   }
   throw new CliError('ERR_INVENTORY_UNREADABLE', `${iso}: no live image with a package database on the ISO`, {
     path: iso,
-    value: tried,
+    value: images.map((i) => i.path),
     hint: 'give the profile the ISO was built from, or its root image',
   });
 }
