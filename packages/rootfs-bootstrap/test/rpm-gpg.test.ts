@@ -315,7 +315,7 @@ describe('command line', () => {
     ];
     expect(await main([...args, target], out)).toBe(0);
     expect(text).toContain('gpg: 4/4 package signatures verified; repomd.xml.asc verified\n');
-    expect(text).toMatch(/\nrpmdb: \/var\/lib\/rpm \(sqlite, default\) by host rpm [\d.]+ --justdb\n/);
+    expect(text).toMatch(/\nrpmdb: \/var\/lib\/rpm \(sqlite, default\) by host librpm [\d.]+ \(python3-rpm\)\n/);
     expect(await readFile(join(target, 'etc/hostname'), 'utf8')).toBe('rocky-like\n');
     expect(await main([...args.slice(0, -4), '--gpg-check', 'maybe', '--resolve-only'], out)).toBe(1);
     expect(await main([...args.slice(0, -1), keys.wrong, join(work, 'root-cli-wrong')], out)).toBe(1);

@@ -2,7 +2,7 @@
 // repository (as rpm-dir and as rpm-repo) as an extra repository that wins over it. Oracle for the
 // dependencies pulled from the repository: dnf installing the same local file.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import {
   type RpmBootstrapResult,
 } from '../src/index.js';
 import { buildDeb, buildRpm } from './local-package-fixtures.js';
+import { dnfInstall, rpmOn } from './rpm-el-helpers.js';
 import { dnfInstallSet, rpmTestRepo } from './rpm-fixtures.js';
 
 const work = mkdtempSync(join(tmpdir(), 'rootfs-bootstrap-rpm-local-'));
@@ -102,7 +103,7 @@ describe('rpm-repo with localPackages', () => {
     const fromRepo = await bootstrapRpmRootfs({
       source: `rpm-repo:file://${repoDir}`,
       localPackages: [rpms.oldapp],
-      include: ['df-app'],
+      include: ['df-lib'],
       cacheDir,
       architecture: 'x86_64',
       target: root,
@@ -113,9 +114,35 @@ describe('rpm-repo with localPackages', () => {
       sha256: sha256(rpms.oldapp),
     });
     expect(readFileSync(join(root, 'usr/share/df-df-oldapp/version'), 'utf8')).toBe('0.5\n');
+    expect(rpmOn(root, ['-q', 'df-oldapp']).stdout).toBe('df-oldapp-0.5-1.noarch\n');
     expect(readFileSync(join(cacheDir, 'debs', `${sha256(rpms.oldapp)}.deb`)).equals(readFileSync(rpms.oldapp))).toBe(
       true,
     );
+  });
+
+  it('refuses a local package another one of the request obsoletes (rpm would leave it out), as dnf refuses it', async () => {
+    const root = join(work, 'root-obsoleted');
+    const error = await bootstrapRpmRootfs({
+      source: `rpm-repo:file://${repoDir}`,
+      localPackages: [rpms.oldapp],
+      include: ['df-app'],
+      cacheDir,
+      architecture: 'x86_64',
+      target: root,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnsatisfiableError);
+    expect((error as UnsatisfiableError).message).toContain(
+      "rpm's transaction leaves df-oldapp-0.5-1.noarch out: another package of the request obsoletes it",
+    );
+    expect(existsSync(root)).toBe(false);
+    // dnf: "package df-app-2.0-1.noarch obsoletes df-oldapp < 2.0 provided by df-oldapp-0.5-1.noarch".
+    const dnf = dnfInstall(repoDir, ['df-app', rpms.oldapp]);
+    try {
+      expect(dnf.status).not.toBe(0);
+      expect(dnf.output).toContain('obsoletes df-oldapp < 2.0 provided by df-oldapp-0.5-1.noarch');
+    } finally {
+      rmSync(dnf.dir, { recursive: true, force: true });
+    }
   });
 
   it('names the local file when its dependency is in no repository', async () => {

@@ -14,7 +14,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type * as openpgp from 'openpgp';
-import { SignatureError } from '../errors.js';
+import { SignatureError, UnsatisfiableError } from '../errors.js';
 import { expandGroupIncludes, type GroupSelection } from './comps-groups.js';
 import { readGpgKeys, type GpgVerification } from '../gpg-verify.js';
 import { checkRpmSignature, type RpmSignatureCheck } from './signature-check.js';
@@ -280,8 +280,14 @@ export async function bootstrapRpmRootfs(options: RpmBootstrapOptions): Promise<
         });
   const position = new Map(scratch?.order.map((key, i) => [key, i]));
   const key = (c: RpmCandidate) => `${c.name}.${c.architecture}`;
+  if (scratch)
+    refuseLeftOut(
+      loaded.filter((m) => !position.has(key(m.candidate))),
+      plan.result.packages,
+      rpmdbLog,
+    );
   let members = scratch
-    ? [...loaded].sort((a, b) => (position.get(key(a.candidate)) ?? 0) - (position.get(key(b.candidate)) ?? 0))
+    ? [...loaded].sort((a, b) => position.get(key(a.candidate))! - position.get(key(b.candidate))!)
     : loaded;
   const { manifest, scriptlets } = await buildAtomically(
     target,
@@ -297,7 +303,20 @@ export async function bootstrapRpmRootfs(options: RpmBootstrapOptions): Promise<
             )
           : undefined;
       const index = new Map(loaded.map((m, i) => [m, i]));
-      if (stepper) members = stepper.order.map((i) => loaded[i]!);
+      if (stepper) {
+        members = stepper.order.map((i) => loaded[i]!);
+        const kept = new Set(members);
+        try {
+          refuseLeftOut(
+            loaded.filter((m) => !kept.has(m)),
+            plan.result.packages,
+            rpmdbLog,
+          );
+        } catch (error) {
+          await stepper.abort();
+          throw error;
+        }
+      }
       const transaction = await installRpmTransaction(root, members, {
         ...(stepper
           ? {
@@ -403,6 +422,26 @@ export async function bootstrapRpmRootfs(options: RpmBootstrapOptions): Promise<
       totalMs: Math.round(performance.now() - start),
     },
   };
+}
+
+/**
+ * rpm leaves a package out of its transaction when another package of it obsoletes it, or is the
+ * same or a newer version of it (lib/depends.c `findPos`); dnf refuses such a request ("conflicting
+ * requests"). Installing its files anyway would leave them without a database entry.
+ */
+function refuseLeftOut(
+  left: readonly { candidate: RpmCandidate }[],
+  packages: readonly { name: string; chain: string[] }[],
+  logFile: string,
+): void {
+  const first = left[0];
+  if (!first) return;
+  const chain = packages.find((p) => p.name === first.candidate.name)?.chain ?? [first.candidate.name];
+  throw new UnsatisfiableError(
+    chain,
+    `rpm's transaction leaves ${left.map((m) => `${m.candidate.name}-${m.candidate.version}.${m.candidate.architecture}`).join(', ')} out: another package of the request obsoletes it (or is the same or a newer version of it), which dnf refuses as conflicting requests`,
+    { path: logFile, hint: 'drop one of the two from the request (include, localPackages)' },
+  );
 }
 
 /** Checks every package's signature (in install order); `require` refuses before anything is extracted. */

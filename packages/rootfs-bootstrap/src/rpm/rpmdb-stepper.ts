@@ -172,7 +172,7 @@ export async function openRpmdbStepper(
           written: true,
           ...format,
           files: (await readdir(to)).sort(),
-          writer: `host librpm ${python.version} (python3-rpm), one header before each package's %post`,
+          writer: `host librpm ${python.version} (python3-rpm)`,
           ...(options.sourceDateEpoch === undefined ? {} : { installTime: options.sourceDateEpoch }),
           ms: Math.round(ms),
         };

@@ -23,9 +23,9 @@ export interface RpmdbReport {
   detectedFrom: 'image-macros' | 'rpm-package' | 'default';
   /** Files written under `dbpath` (sorted), owned by the builder; the manifest gives them to root. */
   files: string[];
-  /** The writer: the host's rpm with `--justdb` (its version), or the image's own rpm. */
+  /** The writer: the host's librpm (`host librpm VERSION (python3-rpm)`), the host's rpm with `--justdb` (its version), or the image's own rpm. */
   writer: string;
-  /** The transaction id (INSTALLTID) and first INSTALLTIME when fixed: SOURCE_DATE_EPOCH through faketime (host's rpm only); absent: the build's time. */
+  /** The transaction id (INSTALLTID) and first INSTALLTIME when fixed: SOURCE_DATE_EPOCH (host writers only); absent: the build's time. */
   installTime?: number;
   ms: number;
 }
