@@ -11,7 +11,7 @@ import { packCpio } from '@distroforge/initramfs-cpio';
 import { assembleIso } from '@distroforge/iso-assemble';
 import { inspectFile } from '@distroforge/cli';
 import { generatePacmanTestRepo } from '../../../tools/pacman-test-repo/generate.mjs';
-import { humanSize, modeString, renderReport, renderTable } from '../src/commands/inspect-render.js';
+import { humanSize, modeString, renderReport, renderTable, wrapList } from '../src/commands/inspect-render.js';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
 const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
@@ -123,6 +123,24 @@ describe('rendering', () => {
         ],
       }),
     ).toEqual(['     size  path', '  1.0 KiB  /a', '     12 B  /bb']);
+  });
+
+  it('wraps a long list after its commas to the width, and leaves other text whole', () => {
+    const list = 'libc6 (>= 2.36), zlib1g, libzstd1 (>= 1.5), liblzma5';
+    const lines = wrapList(list, 24);
+    expect(lines).toEqual(['libc6 (>= 2.36), zlib1g,', 'libzstd1 (>= 1.5),', 'liblzma5']);
+    expect(lines.every((l) => l.length <= 24)).toBe(true);
+    expect(lines.join(' ')).toBe(list);
+    expect(wrapList('one long sentence without a list in it', 10)).toEqual(['one long sentence without a list in it']);
+    const report = {
+      title: 't',
+      facts: [['depends', list]] as [string, string][],
+      sections: [],
+      files: { heading: 'Files', table: { columns: [], rows: [] } },
+    };
+    expect(renderReport('f', report, { width: 40 })).toBe(
+      'f: t\n  depends  libc6 (>= 2.36), zlib1g,\n           libzstd1 (>= 1.5), liblzma5\n',
+    );
   });
 
   it('bolds headings on a terminal only, and leaves the file table out with summaryOnly', () => {
@@ -314,7 +332,7 @@ describe('GPT disk', () => {
       expect(fact(text, 'packages')).toBe(
         image === file
           ? `${installed} (from /var/lib/dpkg/status in partition 2 (root))`
-          : 'unknown (no package database on an ext4 or squashfs partition, no build-report.json lists the disk)',
+          : 'unknown (no package database on an ext4 or squashfs partition; no build-report.json lists the disk)',
       );
       const root = table.partitions[1];
       if (!root) throw new Error('no root partition');

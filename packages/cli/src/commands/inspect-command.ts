@@ -37,7 +37,13 @@ export default defineCommand({
       return 0;
     }
     const tty = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
-    process.stdout.write(renderReport(result.file, result.human, { summaryOnly: args.summary, tty }));
+    process.stdout.write(
+      renderReport(result.file, result.human, {
+        summaryOnly: args.summary,
+        tty,
+        width: process.stdout.isTTY ? process.stdout.columns : undefined,
+      }),
+    );
     return 0;
   },
 });

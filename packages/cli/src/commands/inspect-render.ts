@@ -78,19 +78,42 @@ export function renderTable(table: Table, indent = '  '): string[] {
 }
 
 /**
+ * A long comma-separated list (dependencies, provides) broken after its commas so each line fits
+ * in `room` columns; other text, and a single item longer than the room, stay whole.
+ */
+export function wrapList(text: string, room: number): string[] {
+  if (text.length <= room || !text.includes(', ')) return [text];
+  const lines: string[] = [];
+  let line = '';
+  for (const item of text.split(', ')) {
+    const next = line === '' ? item : `${line}, ${item}`;
+    if (line !== '' && next.length + 1 > room) {
+      lines.push(`${line},`);
+      line = item;
+    } else line = next;
+  }
+  lines.push(line);
+  return lines;
+}
+
+/**
  * The report as text: the title, the facts with their values aligned, each section, then the
- * file table (left out with `summaryOnly`). Bold headings only on a terminal that allows colour.
+ * file table (left out with `summaryOnly`). Bold headings only on a terminal that allows colour;
+ * long lists wrap to `width` columns (the terminal's, else 100).
  */
 export function renderReport(
   file: string,
   report: HumanReport,
-  options: { summaryOnly?: boolean; tty?: boolean } = {},
+  options: { summaryOnly?: boolean; tty?: boolean; width?: number } = {},
 ): string {
   const heading = (text: string) => (options.tty ? `\x1b[1m${text}\x1b[22m` : text);
   const out = [heading(`${file}: ${report.title}`)];
   const width = Math.max(0, ...report.facts.map(([label]) => label.length));
   for (const [label, value] of report.facts) {
-    const lines = typeof value === 'string' ? [value] : value.length > 0 ? value : ['none'];
+    const room = (options.width ?? 100) - width - 4;
+    const lines = (typeof value === 'string' ? [value] : value.length > 0 ? value : ['none']).flatMap((text) =>
+      wrapList(text, room),
+    );
     lines.forEach((text, i) => {
       out.push(`  ${(i === 0 ? label : '').padEnd(width)}  ${text}`.trimEnd());
     });

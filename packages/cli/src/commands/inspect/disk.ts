@@ -120,7 +120,7 @@ export async function inspectDiskFile(file: string): Promise<Inspection> {
         'packages',
         packages
           ? `${packages.count} (from ${packages.source})`
-          : 'unknown (no package database on an ext4 or squashfs partition, no build-report.json lists the disk)',
+          : 'unknown (no package database on an ext4 or squashfs partition; no build-report.json lists the disk)',
       ],
     ],
     sections: contents

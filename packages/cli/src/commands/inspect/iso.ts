@@ -175,7 +175,8 @@ export async function inspectIsoFile(file: string): Promise<Inspection> {
     rows: iso.elTorito.entries.map((e) => [
       e.platform,
       e.emulation,
-      e.imagePath ?? `(hidden, LBA ${e.lba})`,
+      e.imagePath ??
+        (espOffset === e.lba * 2048 && espWhere ? `the ESP (${espWhere}, hidden)` : `(hidden, LBA ${e.lba})`),
       humanSize(e.loadSize * 512),
     ]),
   };
@@ -195,7 +196,7 @@ export async function inspectIsoFile(file: string): Promise<Inspection> {
         'packages',
         packages
           ? `${packages.count} (from ${packages.source})`
-          : 'unknown (no package database in the live image, no build-report.json lists the ISO)',
+          : 'unknown (no package database in the live image; no build-report.json lists the ISO)',
       ],
       ['contents', countsText(rows)],
     ],
