@@ -1,10 +1,6 @@
 import { bytesToGuid, partitionTypeName, partitionTypes } from '@distroforge/disk-assemble';
-import { findTool, knownTools } from '@distroforge/core';
 import { inspectIso, type IsoInspection } from '@distroforge/iso-assemble';
-import { execa } from 'execa';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { open, stat } from 'node:fs/promises';
 import { humanSize, type HumanReport, type Table } from '../inspect-render.js';
 import { describeEfiBinary, efiBinaryTable, readEsp, signatureText, uefiBootPath, type EfiBinary } from './esp.js';
 import { fileTable, countsText, type FileRow } from './file-table.js';
@@ -34,14 +30,16 @@ export function bzImageVersion(bytes: Buffer): string | undefined {
   return bytes.toString('latin1', at, end === -1 ? at + 64 : end).split(' ')[0] || undefined;
 }
 
-/** Copies files out of the ISO with xorriso (kernels are a few MiB: read whole for their signature). */
-async function extractFromIso(iso: string, paths: string[], into: string): Promise<void> {
-  if (paths.length === 0) return;
-  const xorriso = await findTool(knownTools.xorriso);
-  await execa(xorriso.path, ['-no_rc', '-osirrox', 'on', '-indev', iso, '-extract_l', '/', into, ...paths, '--'], {
-    stdin: 'ignore',
-    env: { LC_ALL: 'C' },
-  });
+/** `size` bytes at `offset` of a file (a kernel inside an ISO: a few MiB, read whole for its signature). */
+async function readRange(file: string, offset: number, size: number): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const bytes = Buffer.alloc(size);
+    const { bytesRead } = await handle.read(bytes, 0, size, offset);
+    return bytes.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
 }
 
 function isoMode(entry: IsoInspection['files'][number]): number {
@@ -96,27 +94,19 @@ export async function inspectIsoFile(file: string): Promise<Inspection> {
     const role = bootRole(f.path);
     return role ? [{ ...f, role }] : [];
   });
-  const kernels = new Map<string, { binary: EfiBinary | undefined; version: string | undefined }>();
-  const kernelPaths = roles.filter((r) => r.role === 'kernel').map((r) => r.path);
-  if (kernelPaths.length > 0) {
-    const work = await mkdtemp(join(tmpdir(), 'distroforge-inspect-iso-'));
-    try {
-      await extractFromIso(file, kernelPaths, work);
-      for (const path of kernelPaths) {
-        const bytes = await readFile(join(work, path)).catch(() => undefined);
-        if (bytes) kernels.set(path, { binary: describeEfiBinary(path, bytes), version: bzImageVersion(bytes) });
-      }
-    } finally {
-      await rm(work, { recursive: true, force: true });
-    }
-  }
-  // The live images read in place: format, compression, and the packages of the first that has a database.
-  const liveImages = new Map<string, LiveImageInfo>();
-  for (const extent of await isoExtents(
+  // Kernels and live images are read in place at their extents (one xorriso call finds them all).
+  const extents = await isoExtents(
     file,
-    roles.filter((r) => r.role === 'live image').map((r) => r.path),
-  ))
-    liveImages.set(extent.path, await readLiveImage(file, extent));
+    roles.filter((r) => r.role === 'kernel' || r.role === 'live image').map((r) => r.path),
+  );
+  const kernels = new Map<string, { binary: EfiBinary | undefined; version: string | undefined }>();
+  const liveImages = new Map<string, LiveImageInfo>();
+  for (const extent of extents) {
+    if (roles.find((r) => r.path === extent.path)?.role === 'kernel') {
+      const bytes = await readRange(file, extent.offset, extent.size);
+      kernels.set(extent.path, { binary: describeEfiBinary(extent.path, bytes), version: bzImageVersion(bytes) });
+    } else liveImages.set(extent.path, await readLiveImage(file, extent));
+  }
   const inImage = [...liveImages.entries()].find(([, info]) => info.packages !== undefined);
   const packages = inImage?.[1].packages
     ? { count: inImage[1].packages.count, source: `${inImage[1].packages.source} in ${inImage[0]}` }
