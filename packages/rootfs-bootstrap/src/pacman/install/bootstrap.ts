@@ -7,7 +7,7 @@ import {
   type Manifest,
   type UserNamespace,
 } from '@distroforge/core';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { assertEmptyTarget } from '../../bootstrap-rootfs.js';
@@ -101,13 +101,21 @@ export async function bootstrapPacman(options: PacmanBootstrapOptions): Promise<
   // process of its own); the rest of each is read, checked and listed as it is unpacked. With
   // hookDirs, a PreTransaction hook may match the packages' files: then they are read whole first.
   const readWhole = o.hookDirs.length > 0;
+  let kept = 0;
   const read = await inOrderWithConcurrency(candidates, READ_CONCURRENCY, async ({ pkg, source }) => {
     o.signal?.throwIfAborted();
     const file = files.get(pkg.name)!;
     const options = o.signal ? { signal: o.signal } : {};
+    // A small package is read whole once and kept decompressed for its unpacking (a decompressor
+    // started twice would cost more than the rest of its install), within a memory budget.
+    const keep = !readWhole && (await stat(file)).size <= KEEP_COMPRESSED_BYTES && kept < KEEP_TOTAL_BYTES;
     const contents = readWhole
       ? await readPacmanPackage(file, options)
-      : await readPacmanPackageMetadata(file, options);
+      : await readPacmanPackageMetadata(file, {
+          ...options,
+          ...(keep ? { keepArchiveBytes: KEEP_ARCHIVE_BYTES } : {}),
+        });
+    kept += contents.archive?.length ?? 0;
     if (contents.info.name !== pkg.name || contents.info.version !== pkg.version) {
       throw new PacmanPackageFormatError(
         `${pkg.filename} holds ${contents.info.name} ${contents.info.version}, not ${pkg.name} ${pkg.version} as ${pkg.repo}.db says`,
@@ -195,6 +203,11 @@ export async function bootstrapPacman(options: PacmanBootstrapOptions): Promise<
     logFile,
   };
 }
+
+/** Packages at most this large (compressed) are read whole and kept decompressed, each up to KEEP_ARCHIVE_BYTES, all together up to KEEP_TOTAL_BYTES. */
+const KEEP_COMPRESSED_BYTES = 1 << 20;
+const KEEP_ARCHIVE_BYTES = 16 << 20;
+const KEEP_TOTAL_BYTES = 96 << 20;
 
 /** Packages read side by side: each decompressor is a process, so two cores both work. */
 const READ_CONCURRENCY = Math.min(4, Math.max(2, availableParallelism()));

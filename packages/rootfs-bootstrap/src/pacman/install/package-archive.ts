@@ -42,6 +42,12 @@ export interface PacmanPackageMetadata {
   install: Buffer | undefined;
   /** `.CHANGELOG`, copied as `changelog`. */
   changelog: Buffer | undefined;
+  /**
+   * The whole archive decompressed, when the reader was asked to keep it (`keepArchiveBytes`) and
+   * it fit: unpacking parses it instead of decompressing the package again (for small packages,
+   * starting a decompressor costs more than the rest of their install).
+   */
+  archive?: Buffer;
 }
 
 /** What a `.pkg.tar.*` holds besides its files: the metadata members and the file list pacman records. */
@@ -75,11 +81,19 @@ export interface UnpackPacmanOptions {
   adoptDirectories?: Set<string>;
   /** Stops unpacking (the decompressor too) when it aborts. */
   signal?: AbortSignal;
+  /** The package decompressed already (`PacmanPackageMetadata.archive`): parsed instead of the file. */
+  archive?: Buffer;
 }
 
 export interface ReadPacmanPackageOptions {
   /** Stops reading (the decompressor too) when it aborts. */
   signal?: AbortSignal;
+  /**
+   * `readPacmanPackageMetadata` only: read the whole archive and keep it decompressed
+   * (`PacmanPackageMetadata.archive`) when it is at most this many bytes; a larger one is read to
+   * its end and not kept. 0 (the default): stop after the metadata.
+   */
+  keepArchiveBytes?: number;
 }
 
 /**
@@ -93,7 +107,7 @@ export async function readPacmanPackage(
   file: string,
   options: ReadPacmanPackageOptions = {},
 ): Promise<PacmanPackageContents> {
-  const { metadata, files } = await readPackage(file, false, options.signal);
+  const { metadata, files } = await readPackage(file, false, options.signal, 0);
   return { ...metadata, files: files.sort(compareBytes) };
 }
 
@@ -107,13 +121,14 @@ export async function readPacmanPackageMetadata(
   file: string,
   options: ReadPacmanPackageOptions = {},
 ): Promise<PacmanPackageMetadata> {
-  return (await readPackage(file, true, options.signal)).metadata;
+  return (await readPackage(file, true, options.signal, options.keepArchiveBytes ?? 0)).metadata;
 }
 
 async function readPackage(
   file: string,
   metadataOnly: boolean,
   signal: AbortSignal | undefined,
+  keepArchiveBytes: number,
 ): Promise<{ metadata: PacmanPackageMetadata; files: string[] }> {
   let pkginfo: string | undefined;
   let mtree: Buffer | undefined;
@@ -121,7 +136,7 @@ async function readPackage(
   let changelog: Buffer | undefined;
   let pastMetadata = false;
   const files = new Set<string>();
-  await readPackageMembers(
+  const kept = await readPackageMembers(
     file,
     (member) => {
       const name = checkedName(file, member.path);
@@ -143,12 +158,18 @@ async function readPackage(
       return undefined;
     },
     signal,
-    metadataOnly ? () => pastMetadata && pkginfo !== undefined : undefined,
+    {
+      ...(metadataOnly && keepArchiveBytes === 0 ? { enough: () => pastMetadata && pkginfo !== undefined } : {}),
+      ...(keepArchiveBytes > 0 ? { keep: keepArchiveBytes } : {}),
+    },
   );
   if (pkginfo === undefined)
     throw new PacmanPackageFormatError(`${file} has no .PKGINFO: not a pacman package`, { path: file });
   const info = parsePkgInfo(pkginfo, file);
-  return { metadata: { file, info, mtree, install, changelog }, files: [...files] };
+  return {
+    metadata: { file, info, mtree, install, changelog, ...(kept.archive ? { archive: kept.archive } : {}) },
+    files: [...files],
+  };
 }
 
 /**
@@ -318,6 +339,7 @@ export async function unpackPacmanPackage(
       }
     },
     options.signal,
+    options.archive ? { archive: options.archive } : {},
   );
   // Directory modes last: a read-only directory must receive its files first.
   for (const { host, mode, mtime } of dirModes.reverse()) {
@@ -369,8 +391,24 @@ async function readPackageMembers(
   file: string,
   onMember: MemberHandler,
   signal?: AbortSignal,
-  enough?: () => boolean,
-): Promise<void> {
+  how: {
+    /** The caller has what it reads for: stop (the decoder too). */
+    enough?: () => boolean;
+    /** Keep the decompressed archive when it is at most this many bytes. */
+    keep?: number;
+    /** The decompressed archive, kept by an earlier read: parsed instead of the file. */
+    archive?: Buffer;
+  } = {},
+): Promise<{ archive?: Buffer }> {
+  const fail = (what: string, offset: number): never => {
+    throw new PacmanPackageFormatError(`${file}: ${what} at byte ${offset}`, { path: file, value: offset });
+  };
+  if (how.archive) {
+    const parser = new TarStreamParser(onMember, fail);
+    parser.write(how.archive);
+    parser.end();
+    return {};
+  }
   const head = Buffer.alloc(compressorMagicBytes);
   let read: number;
   try {
@@ -387,21 +425,27 @@ async function readPackageMembers(
     );
   }
   const compression = sniffCompressor(head.subarray(0, read)) ?? 'none';
-  const fail = (what: string, offset: number): never => {
-    throw new PacmanPackageFormatError(`${file}: ${what} at byte ${offset}`, { path: file, value: offset });
-  };
   const parser = new TarStreamParser(onMember, fail);
+  let kept: Buffer[] | undefined = how.keep ? [] : undefined;
+  let keptBytes = 0;
   try {
     for await (const chunk of decompress(createReadStream(file, { highWaterMark: 1 << 20 }), compression, {
       origin: file,
     })) {
       signal?.throwIfAborted();
+      if (kept) {
+        keptBytes += chunk.length;
+        if (keptBytes > how.keep!) kept = undefined;
+        else kept.push(chunk); // the decoder's chunks are fresh buffers: kept without a copy
+      }
       parser.write(chunk);
       // What follows the end marker is not the package's; `enough`: the caller has what it reads for.
       // Either way the loop's end stops the decoder.
-      if (parser.ended || enough?.()) return;
+      if (parser.ended) return kept ? { archive: Buffer.concat(kept) } : {};
+      if (how.enough?.()) return {};
     }
     parser.end();
+    return kept ? { archive: Buffer.concat(kept) } : {};
   } catch (error) {
     if (error instanceof DecompressError)
       throw new PacmanPackageFormatError(`${file} does not decompress as ${compression}`, {

@@ -125,6 +125,7 @@ export async function installPacmanTransaction(
         backup: info.backup,
         adoptDirectories: adopt,
         ...(options.signal ? { signal: options.signal } : {}),
+        ...(pkg.contents.archive ? { archive: pkg.contents.archive } : {}),
       });
       for (const path of unpacked.paths) pending.delete(path.slice(1));
       for (const entry of unpacked.manifest) {
