@@ -102,8 +102,10 @@ async function withOwnedScript(profile: string): Promise<void> {
   );
 }
 
+/** The images' digests and the SBOMs' (the same packages, licences and digests whoever built them). */
+const COMPARED_KINDS = ['iso', 'disk', 'spdx', 'cyclonedx'];
 const digests = (build: BuildResult) =>
-  Object.fromEntries(build.outputs.filter((o) => o.kind === 'iso' || o.kind === 'disk').map((o) => [o.kind, o.sha256]));
+  Object.fromEntries(build.outputs.filter((o) => COMPARED_KINDS.includes(o.kind)).map((o) => [o.kind, o.sha256]));
 
 it('debian-live (plus a profile script per phase): built and booted from disk (with persistence) under BIOS, UEFI and Secure Boot and over 9p by an ordinary user, with the bytes of a root build', {
   timeout: 2_400_000,
@@ -159,10 +161,10 @@ it('debian-live (plus a profile script per phase): built and booted from disk (w
   await withOwnedScript(profile);
   const root = await distroforge<BuildResult>(['build', profile]);
   console.log(
-    `debian-live ISO/disk as root: ${JSON.stringify(digests(root))}, as ${user.name}: ${JSON.stringify(digests(result.build))}`,
+    `debian-live ISO/disk/SBOMs as root: ${JSON.stringify(digests(root))}, as ${user.name}: ${JSON.stringify(digests(result.build))}`,
   );
   expect(digests(result.build)).toEqual(digests(root));
-  expect(Object.keys(digests(root)).sort()).toEqual(['disk', 'iso']);
+  expect(Object.keys(digests(root)).sort()).toEqual(['cyclonedx', 'disk', 'iso', 'spdx']);
 });
 
 it('rocky-live: RPM scriptlets in a user namespace, booted under BIOS and UEFI from CD-ROM and disk by an ordinary user, the bytes of a root build', {
@@ -195,10 +197,10 @@ it('rocky-live: RPM scriptlets in a user namespace, booted under BIOS and UEFI f
   cleanups.push(() => rm(work, { recursive: true, force: true }));
   const root = await distroforge<BuildResult>(['build', await withRpms(profile)]);
   console.log(
-    `rocky-live ISO/disk as root: ${JSON.stringify(digests(root))}, as ${user.name}: ${JSON.stringify(digests(ordinary))}`,
+    `rocky-live ISO/disk/SBOMs as root: ${JSON.stringify(digests(root))}, as ${user.name}: ${JSON.stringify(digests(ordinary))}`,
   );
   expect(digests(ordinary)).toEqual(digests(root));
-  expect(Object.keys(digests(root)).sort()).toEqual(['disk', 'iso']);
+  expect(Object.keys(digests(root)).sort()).toEqual(['cyclonedx', 'disk', 'iso', 'spdx']);
 });
 
 it('Ctrl-C while the maintainer scripts run leaves nothing the user cannot remove', { timeout: 900_000 }, async () => {
