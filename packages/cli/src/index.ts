@@ -41,5 +41,6 @@ export {
 export { checkReproducible, type ReproducibilityCheck } from './pipeline/check-reproducible.js';
 export { buildProfile, type BuildReport, type BuildOptions } from './pipeline/build-profile.js';
 export type { BootFilesReport } from './pipeline/stage-boot-files.js';
+export type { BuildScope } from './pipeline/build-stages.js';
 export { scriptEnvironment, PROFILE_VIEW } from './pipeline/stage-scripts.js';
 export { SCRIPT_PHASES, type ScriptPhase } from './profile/customization-schema.js';

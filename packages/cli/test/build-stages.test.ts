@@ -4,7 +4,8 @@
 // that failure once everything started has settled.
 import { describe, expect, it } from 'vitest';
 import { runGraph, type GraphNode } from '../src/engine/stage-graph.js';
-import { buildStages, isLayered, publicationsOf } from '../src/pipeline/build-stages.js';
+import { buildStages, isLayered, publicationsOf, stagesFor } from '../src/pipeline/build-stages.js';
+import { buildScopeFor } from '../src/pipeline/boot-test.js';
 import { PROFILE_OUTPUTS } from '../src/pipeline/output-kinds.js';
 import { parseProfile } from '../src/profile/load-profile.js';
 
@@ -135,6 +136,80 @@ describe('the stage table', () => {
         new AbortController(),
       ),
     ).rejects.toThrow('two nodes named a');
+  });
+});
+
+describe('a build for boots without a medium (BuildOptions.only)', () => {
+  const names = (profile: ReturnType<typeof parseProfile>, scope?: 'share' | 'direct') =>
+    stagesFor(profile, scope).map((s) => s.name);
+  const scripts = 'scripts: {prepare: [a.sh], postinstall: [b.sh], finalize: [c.sh]}\n';
+
+  it('share: the root, its customization and the live initramfs; no image, layer, ISO, disk, tar or inventory', () => {
+    const everything = profileWith('{type: apt}', ['iso', 'disk', 'rootfs-tar'], scripts);
+    expect(names(everything)).toEqual([
+      'rootfs',
+      'prepare',
+      'overlay',
+      'postinstall',
+      'finalize',
+      'image',
+      'layer',
+      'initramfs',
+      'iso',
+      'disk',
+      'rootfs-tar',
+      'inventory',
+    ]);
+    expect(names(everything, 'share')).toEqual([
+      'rootfs',
+      'prepare',
+      'overlay',
+      'postinstall',
+      'finalize',
+      'initramfs',
+    ]);
+    expect(names(profileWith('{type: apt}', ['iso']), 'share')).toEqual(['rootfs', 'overlay', 'initramfs']);
+  });
+
+  it('direct: the root image too, of the bootstrapped root with the layer or of the finished tree', () => {
+    expect(names(profileWith('{type: apt}', ['iso', 'disk']), 'direct')).toEqual([
+      'rootfs',
+      'overlay',
+      'image',
+      'layer',
+      'initramfs',
+    ]);
+    const wholeImage = profileWith('{type: apt}', ['disk'], 'image: {type: erofs}\ndisk: {root: image}\n');
+    expect(names(wholeImage, 'direct')).toEqual(['rootfs', 'overlay', 'image', 'initramfs']);
+  });
+
+  it('publishes only the kernel and initramfs of a share build, and a busybox build is whole whatever the scope', async () => {
+    const profile = profileWith('{type: apt}', ['iso', 'disk']);
+    const applicable = stagesFor(profile, 'share');
+    const results = new Map(
+      applicable.map((stage) => [
+        stage.name,
+        {
+          name: stage.name,
+          key: stage.name,
+          dir: `/state/${stage.name}`,
+          cached: false,
+          ms: 0,
+          result: { kernel: 'k', initrd: 'i' },
+        },
+      ]),
+    );
+    expect(publicationsOf(applicable, results, profile).map((p) => p.kind)).toEqual(['kernel', 'initramfs']);
+    expect(names(profileWith('{type: busybox}', ['initramfs']), 'share')).toEqual(['kernel', 'initramfs']);
+  });
+
+  it('is chosen from the media booted: any ISO or disk boot needs every output', () => {
+    expect(buildScopeFor(['9p'])).toBe('share');
+    expect(buildScopeFor(['virtiofs', '9p'])).toBe('share');
+    expect(buildScopeFor(['9p', 'direct'])).toBe('direct');
+    expect(buildScopeFor(['direct', 'cdrom'])).toBeUndefined();
+    expect(buildScopeFor(['disk'])).toBeUndefined();
+    expect(buildScopeFor(undefined)).toBeUndefined();
   });
 });
 

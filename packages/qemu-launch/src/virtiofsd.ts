@@ -1,4 +1,4 @@
-import { ToolMissingError, which } from '@distroforge/core';
+import { findTool, knownTools, ToolMissingError, which } from '@distroforge/core';
 import { execa, type ResultPromise } from 'execa';
 import { access } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,10 +31,31 @@ export async function startVirtiofsd(
   readOnly: boolean,
 ): Promise<RunningVirtiofsd> {
   // Both implementations accept the legacy `-o` options; the Rust one needs no sandbox when not root.
+  const legacy = binary.endsWith('/qemu/virtiofsd');
   const args = [`--socket-path=${socket}`, '-o', `source=${dir}`, '-o', 'cache=auto'];
-  if (readOnly) args.push('-o', 'readonly');
-  if (process.getuid?.() !== 0 && !binary.endsWith('/qemu/virtiofsd')) args.push('--sandbox=none');
-  const child: ResultPromise = execa(binary, args, {
+  if (readOnly && !legacy) args.push('-o', 'readonly');
+  if (process.getuid?.() !== 0 && !legacy) args.push('--sandbox=none');
+  // QEMU's C virtiofsd (Debian 12) has no read-only option ("unknown option"): it serves a read-only
+  // bind mount of the directory instead, made in a mount namespace of its own (it runs as root;
+  // unshare and sh exec, so the process stopped is virtiofsd itself).
+  const [file, ...argv] = (
+    readOnly && legacy
+      ? [
+          (await findTool(knownTools.unshare)).path,
+          '--mount',
+          '--propagation',
+          'private',
+          '--',
+          'sh',
+          '-c',
+          'mount --bind -o ro -- "$0" "$0" && exec "$@"',
+          dir,
+          binary,
+          ...args,
+        ]
+      : [binary, ...args]
+  ) as [string, ...string[]];
+  const child: ResultPromise = execa(file, argv, {
     reject: false,
     stdin: 'ignore',
     stdout: 'ignore',

@@ -3,7 +3,14 @@ import { CliError } from '../errors.js';
 import { launch } from '@distroforge/qemu-launch';
 
 import { buildProfile } from '../pipeline/build-profile.js';
-import { launchOptionsFor, MEDIA, shareTreeFor, type BootMode, type Medium } from '../pipeline/boot-test.js';
+import {
+  buildScopeFor,
+  launchOptionsFor,
+  MEDIA,
+  shareTreeFor,
+  type BootMode,
+  type Medium,
+} from '../pipeline/boot-test.js';
 import { reporterFor } from '../output/command-output.js';
 import { imageTarget } from './image-target.js';
 
@@ -32,7 +39,8 @@ export default defineCommand({
     },
     share: {
       type: 'boolean',
-      description: 'boot kernel + initramfs with the staging tree shared over 9p: no image needed (= --medium 9p)',
+      description:
+        'boot kernel + initramfs with the staging tree shared over 9p: no image, ISO or disk is built (= --medium 9p)',
       default: false,
     },
     firmware: {
@@ -54,6 +62,9 @@ export default defineCommand({
   },
   async run({ args }) {
     const reporter = reporterFor({ verbose: args.verbose });
+    // A boot from the kernel and initramfs builds only what it reads (--share: no image at all).
+    const chosen = args.share ? '9p' : args.direct ? 'direct' : args.medium;
+    const only = chosen !== undefined && isMedium(chosen) ? buildScopeFor([chosen]) : undefined;
     const report = await imageTarget(args.profile)
       .then(
         async (image) =>
@@ -62,6 +73,7 @@ export default defineCommand({
             profile: args.profile,
             reporter,
             release: args.release,
+            ...(only ? { only } : {}),
             ...(args.out ? { out: args.out } : {}),
           }),
       )
@@ -74,18 +86,14 @@ export default defineCommand({
       });
     }
     const kinds = new Set(report.outputs.map((o) => o.kind));
-    const medium = args.share
-      ? '9p'
-      : args.direct
-        ? 'direct'
-        : (args.medium ?? (kinds.has('iso') ? 'cdrom' : kinds.has('disk') ? 'disk' : 'direct'));
-    if (!(MEDIA as readonly string[]).includes(medium)) {
+    const medium = chosen ?? (kinds.has('iso') ? 'cdrom' : kinds.has('disk') ? 'disk' : 'direct');
+    if (!isMedium(medium)) {
       throw new CliError('ERR_USAGE', `unknown medium ${JSON.stringify(medium)}`, {
         value: medium,
         hint: `use ${MEDIA.join(', ')}`,
       });
     }
-    const mode: BootMode = { firmware, medium: medium as Medium };
+    const mode: BootMode = { firmware, medium };
     const share = await shareTreeFor(mode, report);
     try {
       return await runInteractively(
@@ -100,6 +108,8 @@ export default defineCommand({
     }
   },
 });
+
+const isMedium = (value: string): value is Medium => (MEDIA as readonly string[]).includes(value);
 
 /** Connects the serial console to this terminal until QEMU exits (Ctrl-] kills it). */
 async function runInteractively(instance: Awaited<ReturnType<typeof launch>>): Promise<number> {

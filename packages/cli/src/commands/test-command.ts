@@ -9,8 +9,16 @@ import { buildProfile, type BuildReport } from '../pipeline/build-profile.js';
 import type { Reporter } from '../output/reporter.js';
 import { testSchema } from '../profile/profile-schema.js';
 import { imageTarget, parseFirmwares, type Firmware } from './image-target.js';
-import { bootModes, chainDiskBoots, MEDIA, type Medium, type TestSection } from '../pipeline/boot-test.js';
+import {
+  bootModes,
+  buildScopeFor,
+  chainDiskBoots,
+  MEDIA,
+  type Medium,
+  type TestSection,
+} from '../pipeline/boot-test.js';
 import { testProfile } from '../pipeline/test-profile.js';
+import type { BuildScope } from '../pipeline/build-stages.js';
 import { loadProfile } from '../profile/load-profile.js';
 import { outputArgs, reporterFor } from '../output/command-output.js';
 import { withInterrupt } from './with-interrupt.js';
@@ -75,7 +83,7 @@ export default defineCommand({
       type: 'string',
       valueHint: 'MEDIA',
       description:
-        'only this medium: cdrom (the ISO), iso-disk (the ISO written to a disk, as on a USB stick), disk / disk-usb (the disk image on virtio / USB storage), direct (kernel + initramfs + root image on virtio) or 9p (staging tree shared from the host); comma-separated for several',
+        'only this medium: cdrom (the ISO), iso-disk (the ISO written to a disk, as on a USB stick), disk / disk-usb (the disk image on virtio / USB storage), direct (kernel + initramfs + root image on virtio), 9p or virtiofs (staging tree shared from the host: no image is built); comma-separated for several',
     },
     ...outputArgs,
   },
@@ -83,9 +91,12 @@ export default defineCommand({
     const reporter = reporterFor(args);
     try {
       const image = await imageTarget(args.profile);
-      const target = image ? await imageTestTarget(image, args) : await profileTestTarget(args, reporter);
-      const { report, test, firmware, bootsDir } = target;
       const media = args.medium === undefined ? undefined : parseMedia(args.medium);
+      // Boots from the kernel and initramfs alone build only what they read (no ISO, disk, inventory).
+      const target = image
+        ? await imageTestTarget(image, args)
+        : await profileTestTarget(args, reporter, buildScopeFor(media));
+      const { report, test, firmware, bootsDir } = target;
       const modes = await chainDiskBoots(bootModes({ firmware }, report, media), report, bootsDir);
       const verdicts = await testProfile({ report, test, modes, bootsDir, jobs: parseJobs(args.jobs), reporter });
       const ok = verdicts.every((v) => v.ok);
@@ -141,7 +152,7 @@ interface TestTarget {
 }
 
 /** A profile: built (or taken from the cache), its test section with the command line's replacements, its firmware. */
-async function profileTestTarget(args: TestArgs, reporter: Reporter): Promise<TestTarget> {
+async function profileTestTarget(args: TestArgs, reporter: Reporter, only?: BuildScope): Promise<TestTarget> {
   const loaded = await loadProfile(args.profile);
   const given = loaded.profile.test;
   if (!given && args.ready === undefined) {
@@ -169,6 +180,7 @@ async function profileTestTarget(args: TestArgs, reporter: Reporter): Promise<Te
       signal,
       allowRollback: args.allowRollback === true,
       release: args.release === true,
+      ...(only ? { only } : {}),
       ...(args.out ? { out: args.out } : {}),
       ...(args.state ? { state: args.state } : {}),
     }),

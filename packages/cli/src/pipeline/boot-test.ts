@@ -10,16 +10,32 @@ import type { BuildReport } from './build-profile.js';
 import { bootStages, type BootStage } from './boot-stages.js';
 import { prepareShareTree, type ShareTree } from './share-tree.js';
 import { withLiveKernelArgs } from '@distroforge/initramfs-cpio';
+import type { BuildScope } from './build-stages.js';
 
-export const MEDIA = ['cdrom', 'iso-disk', 'disk', 'disk-usb', 'direct', '9p'] as const;
+export const MEDIA = ['cdrom', 'iso-disk', 'disk', 'disk-usb', 'direct', '9p', 'virtiofs'] as const;
 export type Medium = (typeof MEDIA)[number];
 export type TestSection = NonNullable<Profile['test']>;
+
+/** Media that boot the staging tree shared from the host: no image at all. */
+const isShared = (medium: Medium) => medium === '9p' || medium === 'virtiofs';
+/** Media booted from the build's kernel and initramfs (no firmware boot loader). */
+const isKernelBoot = (medium: Medium) => medium === 'direct' || isShared(medium);
+
+/**
+ * What a build must make for these boots alone (BuildOptions.only): only shares, `share` (kernel,
+ * initramfs, the finished tree); with direct boots, `direct` (the root image too); none (every
+ * output) when any boots an ISO or disk image, or no medium is named.
+ */
+export function buildScopeFor(media: readonly Medium[] | undefined): BuildScope | undefined {
+  if (media === undefined || media.length === 0 || !media.every(isKernelBoot)) return undefined;
+  return media.every(isShared) ? 'share' : 'direct';
+}
 
 /**
  * cdrom / iso-disk: the ISO as a CD-ROM or written to a plain disk (the USB-stick case);
  * disk / disk-usb: the disk image as a virtio disk or a USB-storage device; direct: kernel +
- * initramfs with the root image as a virtio disk; 9p: kernel + initramfs with the staging tree
- * shared from the host. `persist` chains two boots of one disk copy: the first writes a file and
+ * initramfs with the root image as a virtio disk; 9p / virtiofs: kernel + initramfs with the
+ * staging tree shared from the host (virtiofs through virtiofsd). `persist` chains two boots of one disk copy: the first writes a file and
  * powers off, the second must find it.
  */
 export type BootMode = {
@@ -77,7 +93,7 @@ export function bootModes(
   if (wanted.length === 0) return [{ firmware: 'bios', medium: 'direct' }];
   const modes: BootMode[] = [];
   for (const medium of wanted) {
-    if (medium === 'direct' || medium === '9p') modes.push({ firmware: 'bios', medium });
+    if (isKernelBoot(medium)) modes.push({ firmware: 'bios', medium });
     else for (const firmware of profile.firmware) modes.push({ firmware, medium });
   }
   return modes;
@@ -128,31 +144,40 @@ export function launchOptionsFor(
     secureBoot: mode.firmware === 'uefi-secureboot',
     machine: 'q35',
   };
-  if (mode.medium === 'direct' || mode.medium === '9p') {
+  if (isKernelBoot(mode.medium)) {
     const d = report.direct;
     if (!d) throw new CliError('ERR_USAGE', 'this build has no kernel and initramfs to boot directly');
-    if (mode.medium === '9p') {
+    if (isShared(mode.medium)) {
+      const type = mode.medium === 'virtiofs' ? 'virtiofs' : '9p';
       if (!d.stagingRoot)
-        throw new CliError('ERR_USAGE', 'this build has no staging root to share over 9p', {
+        throw new CliError('ERR_USAGE', `this build has no staging root to share over ${type}`, {
           hint: 'use --medium direct',
         });
       const append = withLiveKernelArgs(d.append, {
         device: undefined,
         image: undefined,
         layers: undefined,
-        root: '9p',
+        root: type,
         tag: 'rootfs',
       }).join(' ');
-      if (!share) throw new Error('the 9p medium needs the share tree of the staging root (prepareShareTree)');
+      if (!share) throw new Error(`the ${type} medium needs the share tree of the staging root (prepareShareTree)`);
       return {
         ...base,
         kernel: d.kernel,
         initrd: d.initrd,
         append,
-        shares: [{ path: share.path, tag: 'rootfs', type: '9p', readOnly: true, securityModel: 'passthrough' }],
+        shares: [
+          type === '9p'
+            ? { path: share.path, tag: 'rootfs', type, readOnly: true, securityModel: 'passthrough' }
+            : { path: share.path, tag: 'rootfs', type, readOnly: true },
+        ],
         ...(share.runThrough ? { runThrough: share.runThrough } : {}),
       };
     }
+    if (report.only === 'share')
+      throw new CliError('ERR_USAGE', 'this build made no root image to boot directly (it was built for 9p/virtiofs)', {
+        hint: 'boot it with --medium 9p, or build the image too (--medium direct)',
+      });
     const images = d.rootImage ? [d.rootImage, ...(d.layers ?? [])] : [];
     return {
       ...base,
@@ -206,14 +231,21 @@ export async function bootAndCheck(
   }
 }
 
-/** The 9p medium's share tree (see `prepareShareTree`); none for other media. */
+/** The 9p or virtiofs medium's share tree (see `prepareShareTree`); none for other media. */
 export async function shareTreeFor(
   mode: BootMode,
   report: BuildReport,
   logDir?: string,
 ): Promise<ShareTree | undefined> {
   const stagingRoot = report.direct?.stagingRoot;
-  if (mode.medium !== '9p' || stagingRoot === undefined) return undefined;
+  if (!isShared(mode.medium) || stagingRoot === undefined) return undefined;
+  // virtiofsd serves the tree as it finds it on disk: an ordinary user's share tree gets the
+  // image's owners only inside the user namespace, which QEMU enters (runThrough) and virtiofsd does not.
+  if (mode.medium === 'virtiofs' && process.getuid?.() !== 0)
+    throw new CliError('ERR_USAGE', 'the virtiofs medium needs root (virtiofsd would show the tree with your ids)', {
+      value: mode.medium,
+      hint: 'use --medium 9p: QEMU serves it from a user namespace with the image owners',
+    });
   const dir = logDir ?? (await mkdtemp(join(tmpdir(), 'distroforge-share-')));
   await mkdir(dir, { recursive: true });
   return prepareShareTree(stagingRoot, { logFile: join(dir, 'share-tree.log') });
@@ -235,8 +267,7 @@ async function bootAndCheckWith(
   });
   verdict.accel = instance.accel;
   verdict.consoleLog = instance.logFile;
-  const menu =
-    mode.medium === 'direct' || mode.medium === '9p' ? undefined : answerBootMenu(instance, test.timeout * 1000);
+  const menu = isKernelBoot(mode.medium) ? undefined : answerBootMenu(instance, test.timeout * 1000);
   let checksStarted: number | undefined;
   try {
     const ready = await instance.waitFor(test.ready, { timeout: test.timeout * 1000 });

@@ -18,7 +18,7 @@ import { DEFAULT_EPOCH, type BuildContext } from './build-context.js';
 import { DEFAULT_BUILD_MODE } from './image-compression.js';
 import { assertLocked, lockedReleases, resolveLock, type LockFile } from './lock-file.js';
 import { aptMetadataOptions, MetadataFloor, metadataFloorFile, type MetadataRules } from './metadata-floor.js';
-import { buildStages, finalTreeStage, publicationsOf } from './build-stages.js';
+import { finalTreeStage, publicationsOf, stagesFor, type BuildScope } from './build-stages.js';
 import type { PublishedKind } from './output-kinds.js';
 import type { ImageStageResult } from './stage-image.js';
 import type { KernelStageResult } from './stage-kernel.js';
@@ -45,6 +45,11 @@ export interface BuildOptions {
   allowRollback?: boolean;
   /** The release preset (smallest root image) instead of the development one (fastest build): `--release`. */
   release?: boolean;
+  /**
+   * Only the stages a boot without a medium needs (`test`/`run` with only 9p, virtiofs or direct
+   * boots): `share` the kernel, live initramfs and finished tree; `direct` the root image as well.
+   */
+  only?: BuildScope;
 }
 
 export interface BuiltOutput {
@@ -58,6 +63,8 @@ export interface BuiltOutput {
 export interface BuildReport {
   profile: string;
   sourceDateEpoch: number;
+  /** Set when the build ran only the stages of one kind of boot (BuildOptions.only): the outputs are those alone. */
+  only?: BuildScope;
   outputs: BuiltOutput[];
   /** Each stage: its cache key, whether the cache had it, when it started (ms after the build began) and how long it took. */
   stages: { name: string; key: string; cached: boolean; startMs: number; ms: number }[];
@@ -145,7 +152,7 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
         );
       }
     } else if (options.locked) await assertLocked(loaded, ctx.resolveLock);
-    const applicable = buildStages.filter((stage) => stage.applies(profile));
+    const applicable = stagesFor(profile, options.only);
     // When each stage finished (ms since the build started): with its duration, where it sits on
     // the report's timeline of stages run side by side.
     const endedAt = new Map<string, number>();
@@ -183,20 +190,30 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
         ({ name, version, sha256 }) => ({ name, version, sha256 }),
       );
       // Direct boot: the root image itself is the medium (a virtio disk, /dev/vda), no label
-      // search; the layer, if any, is the next disk.
-      const image = done('image') as StageResult<ImageStageResult>;
+      // search; the layer, if any, is the next disk. A build without the image (only: 'share')
+      // boots the finished tree shared over 9p (tag rootfs).
+      const image = results.has('image') ? (done('image') as StageResult<ImageStageResult>) : undefined;
       const layer = results.has('layer') ? (done('layer') as StageResult<LayerStageResult>) : undefined;
       const layerFile = layer ? join(layer.dir, layer.result.file) : undefined;
       const directArgs = [
         'console=tty0',
         'console=ttyS0,115200',
-        ...liveKernelArgs({ device: '/dev/vda', image: '', ...(layerFile ? { layers: ['/dev/vdb'] } : {}) }),
+        ...liveKernelArgs(
+          image
+            ? { device: '/dev/vda', image: '', ...(layerFile ? { layers: ['/dev/vdb'] } : {}) }
+            : { root: '9p', tag: 'rootfs' },
+        ),
         ...profile.boot.kernelArgs,
       ];
       direct = {
         kernel: file('kernel'),
         initrd: file('initramfs'),
-        rootImage: published.find((o) => o.kind === image.result.type)?.file ?? join(image.dir, image.result.file),
+        ...(image
+          ? {
+              rootImage:
+                published.find((o) => o.kind === image.result.type)?.file ?? join(image.dir, image.result.file),
+            }
+          : {}),
         ...(layerFile ? { layers: [layerFile] } : {}),
         stagingRoot: join(done(finalTreeStage(profile)).dir, 'rootfs'),
         append: directArgs.join(' '),
@@ -213,6 +230,7 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
     const report: BuildReport = {
       profile: profile.name,
       sourceDateEpoch: epoch,
+      ...(options.only && profile.source.type !== 'busybox' ? { only: options.only } : {}),
       outputs: published,
       stages: stages.map((s) => ({
         name: s.name,

@@ -214,6 +214,36 @@ export const buildStages: readonly BuildStage[] = [
   },
 ];
 
+/**
+ * A build for boots that need no medium: `share` (9p, virtiofs) boots the kernel and live
+ * initramfs with the finished tree shared from the host; `direct` adds the root image (and its
+ * layer). No ISO, disk, tar or inventory is made.
+ */
+export type BuildScope = 'share' | 'direct';
+
+/**
+ * The stages a build runs: those that apply to the profile, and with a scope only those its boot
+ * needs (the stages it names and everything they need). A busybox build is its kernel and
+ * initramfs whatever the scope.
+ */
+export function stagesFor(profile: Profile, scope?: BuildScope): BuildStage[] {
+  const applicable = buildStages.filter((stage) => stage.applies(profile));
+  if (scope === undefined || isBusybox(profile)) return applicable;
+  const targets = [
+    'initramfs',
+    finalTreeStage(profile),
+    ...(scope === 'direct' ? ['image', ...(isLayered(profile) ? ['layer'] : [])] : []),
+  ];
+  const wanted = new Set<string>();
+  const want = (name: string): void => {
+    if (wanted.has(name)) return;
+    wanted.add(name);
+    for (const stage of applicable.filter((s) => s.name === name)) for (const need of stage.needs(profile)) want(need);
+  };
+  for (const target of targets) want(target);
+  return applicable.filter((stage) => wanted.has(stage.name));
+}
+
 /** What the stages that ran publish, in the report's order (PUBLISHED_KINDS; a stage's own order within a kind). */
 export function publicationsOf(
   stages: readonly BuildStage[],
