@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { runGraph, type GraphNode } from '../src/engine/stage-graph.js';
 import { buildStages, isLayered, publicationsOf, stagesFor } from '../src/pipeline/build-stages.js';
-import { buildScopeFor } from '../src/pipeline/boot-test.js';
+import { buildScopeFor, launchOptionsFor } from '../src/pipeline/boot-test.js';
+import type { BuildReport } from '../src/pipeline/build-profile.js';
 import { PROFILE_OUTPUTS } from '../src/pipeline/output-kinds.js';
 import { parseProfile } from '../src/profile/load-profile.js';
 
@@ -210,6 +211,34 @@ describe('a build for boots without a medium (BuildOptions.only)', () => {
     expect(buildScopeFor(['direct', 'cdrom'])).toBeUndefined();
     expect(buildScopeFor(['disk'])).toBeUndefined();
     expect(buildScopeFor(undefined)).toBeUndefined();
+  });
+
+  it('a share build has no root image: booting it directly is refused, over 9p it boots the tree', () => {
+    const report: BuildReport = {
+      profile: 'p',
+      sourceDateEpoch: 0,
+      only: 'share',
+      outputs: [],
+      stages: [],
+      packages: [],
+      direct: { kernel: '/k', initrd: '/i', append: 'console=ttyS0 live.root=9p live.tag=rootfs', stagingRoot: '/t' },
+      totalMs: 0,
+    };
+    expect(() => launchOptionsFor({ firmware: 'bios', medium: 'direct' }, report, 512)).toThrow(
+      expect.objectContaining({ code: 'ERR_USAGE', message: expect.stringMatching(/no root image/) }),
+    );
+    const share = launchOptionsFor({ firmware: 'bios', medium: '9p' }, report, 512, 2, {
+      path: '/t',
+      release: async () => {},
+    });
+    expect(share).toMatchObject({ kernel: '/k', shares: [{ path: '/t', tag: 'rootfs', type: '9p', readOnly: true }] });
+    expect(share.disks).toBeUndefined();
+    const virtiofs = launchOptionsFor({ firmware: 'bios', medium: 'virtiofs' }, report, 512, 2, {
+      path: '/t',
+      release: async () => {},
+    });
+    expect(virtiofs.append).toContain('live.root=virtiofs');
+    expect(virtiofs.shares).toEqual([{ path: '/t', tag: 'rootfs', type: 'virtiofs', readOnly: true }]);
   });
 });
 
