@@ -1,7 +1,7 @@
 // The rows cache of a Packages index (<sha256>.rows-14.jsonl beside the verified file): what it keeps,
 // that a damaged one is made again, and that a candidate refuses a row that is not its own.
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -105,6 +105,16 @@ describe('the rows cache of a Packages index', () => {
     const rows = readFileSync(rowsFile(), 'utf8');
     expect(rows).not.toContain('UNNEEDED');
     expect(rows.endsWith('\n[3]\n')).toBe(true); // every paragraph, then the count
+  });
+
+  it("removes an earlier release's cache of the same index when it writes its own", async () => {
+    const file = rowsFile();
+    const legacy = file.replace(/\.rows-14\.jsonl$/, '.rows-14.json');
+    writeFileSync(legacy, '[]');
+    rmSync(file);
+    await readIndex();
+    expect(existsSync(legacy)).toBe(false);
+    expect(existsSync(file)).toBe(true);
   });
 
   it('is made again when it does not read back whole, with the same candidates', async () => {

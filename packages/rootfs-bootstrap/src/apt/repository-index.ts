@@ -206,6 +206,8 @@ async function writeRowsCache(
     await out.write(`${pending}[${count}]\n`);
     await out.close();
     await rename(temp, rowsFile);
+    // Earlier releases' caches of the same index (one JSON array of all rows): never read again.
+    for (const legacy of LEGACY_ROWS) await rm(`${file}.${legacy}`, { force: true });
   } catch (error) {
     await out.close().catch(() => undefined);
     await rm(temp, { force: true });
@@ -243,6 +245,7 @@ async function downloadIndex(
 
 /** Names the cache of an index's rows: a cache of another field list or format is never read as this one. */
 const ROWS_LAYOUT = `rows-${PACKAGES_FIELDS.length}.jsonl`;
+const LEGACY_ROWS = ['rows.json', 'rows-14.json'];
 
 /** Extracts the text of a clear-signed message without checking it (insecure mode only). */
 function stripClearsign(text: string): string {
