@@ -90,6 +90,7 @@ export async function createSquashfs(options: CreateSquashfsOptions): Promise<Cr
         ...(parser ? { onOutput: (chunk: string) => parser.push(chunk) } : {}),
       });
       parser?.end();
+      parser?.complete();
     });
     const { size } = await stat(output);
     return {

@@ -22,6 +22,18 @@ export class ProgressParser {
     this.pending = '';
   }
 
+  /**
+   * The tool finished successfully: 100% if its output did not say so. mksquashfs 4.5 redraws its
+   * bar on a pipe only now and then and once at the end, and that last redraw can be lost when the
+   * machine is busy (seen on a loaded CI run: no bar at all for a small image).
+   */
+  complete(): void {
+    if (this.last < 100) {
+      this.last = 100;
+      this.onProgress({ percent: 100 });
+    }
+  }
+
   private parse(record: string): void {
     const match = /\]\s+\d+\/\d+\s+(\d{1,3})%\s*$/.exec(record) ?? /^\s*(\d{1,3})\s*$/.exec(record);
     if (!match) return;

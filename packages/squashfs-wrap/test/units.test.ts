@@ -100,6 +100,22 @@ describe('ProgressParser', () => {
     p2.end();
     expect(plain).toEqual([5, 50, 100]);
   });
+
+  it('complete() reports 100% once when the output never said so (a lost last redraw), and nothing more when it did', () => {
+    const lost: number[] = [];
+    const p1 = new ProgressParser((e) => lost.push(e.percent));
+    p1.push('Parallel mksquashfs: Using 2 processors\nExportable Squashfs 4.0\n');
+    p1.end();
+    p1.complete();
+    p1.complete();
+    expect(lost).toEqual([100]);
+    const said: number[] = [];
+    const p2 = new ProgressParser((e) => said.push(e.percent));
+    p2.push('\r[====|] 3/3 100%\n');
+    p2.end();
+    p2.complete();
+    expect(said).toEqual([100]);
+  });
 });
 
 describe('planPseudoDefinitions', () => {
