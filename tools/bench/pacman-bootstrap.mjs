@@ -161,8 +161,13 @@ const pacmanSet = (dbpath, target) =>
   execFileSync('pacman', ['--dbpath', dbpath, '-r', target, '-Q'], { encoding: 'utf8' }).trim().split('\n').sort();
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Measures one workload; returns whether both installed the same set. */
+/**
+ * Measures one workload; returns whether both installed the same set. The trees stay until the
+ * workload is done: deleting a few hundred MB of small files right before the next run leaves the
+ * file system busy (journal, discards) and slowed the next run by several times, whoever it was.
+ */
 function measure(w) {
+  const made = [];
   const cacheDir = join(work, `cache-${w.name}`);
   const pacmanCache = join(work, `pacman-cache-${w.name}`);
   const run = { ours, inProcess, pacman: (x, _cache, target) => pacman(x, pacmanCache, target) };
@@ -170,8 +175,7 @@ function measure(w) {
   for (const who of ['ours', 'inProcess', 'pacman']) {
     const target = join(work, `warm-${w.name}-${who}`);
     const result = run[who](w, cacheDir, target);
-    rmSync(target, { recursive: true, force: true });
-    if (result.dir) rmSync(result.dir, { recursive: true, force: true });
+    made.push(target, ...(result.dir ? [result.dir] : []));
   }
   const times = { ours: [], inProcess: [], pacman: [] };
   const rss = { ours: [], inProcess: [], pacman: [] };
@@ -185,10 +189,10 @@ function measure(w) {
       rss[who].push(result.rssMiB);
       if (i === 0 && who !== 'inProcess')
         sets[who] = who === 'ours' ? oursSet(result.stdout) : pacmanSet(result.dbpath, target);
-      if (!values.keep) rmSync(target, { recursive: true, force: true });
-      if (!values.keep && result.dir) rmSync(result.dir, { recursive: true, force: true });
+      made.push(target, ...(result.dir ? [result.dir] : []));
     }
   }
+  if (!values.keep) for (const dir of made) rmSync(dir, { recursive: true, force: true });
   const same = JSON.stringify(sets.ours) === JSON.stringify(sets.pacman);
   const bytes = Number(
     execFileSync('du', ['-sbL', ...w.repos.map((r) => join(mirrorDir, r))], { encoding: 'utf8' })
