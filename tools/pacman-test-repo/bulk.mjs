@@ -14,9 +14,10 @@
 // .cache/pacman-test-repo/bulk-debs; cached by a digest of the .debs and these scripts.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildDirectory } from '../testing/build-directory.mjs';
 import { withDirectoryLock } from '../testing/directory-lock.mjs';
 import { archVersion, buildPackage, desc } from './generate.mjs';
 
@@ -92,8 +93,7 @@ export async function generatePacmanBulkRepo(outDir, testRepo, options = {}) {
 
 async function build(out, debs, testRepo, key, log) {
   const taken = await pathsOfRepositories(testRepo);
-  const work = await mkdtemp(`${out}.tmp-`);
-  try {
+  await buildDirectory(out, key, async (work) => {
     const dbDir = join(work, '.db');
     await mkdir(dbDir);
     const folders = [];
@@ -135,14 +135,7 @@ async function build(out, debs, testRepo, key, log) {
       join(work, 'bulk.json'),
       `${JSON.stringify({ dir: out, repo: REPO, request: ['bulk-set'], packages: names, leftOut, installedBytes: installed }, null, 2)}\n`,
     );
-    await writeFile(join(work, '.inputs'), `${key}\n`);
-    await chmod(work, 0o755);
-    await rm(out, { recursive: true, force: true });
-    await rename(work, out);
-  } catch (error) {
-    await rm(work, { recursive: true, force: true });
-    throw error;
-  }
+  });
 }
 
 /** Debian paths in Arch's merged layout: /bin, /sbin, /usr/sbin -> usr/bin; /lib, /lib64 -> usr/lib. */

@@ -21,9 +21,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  chmod,
   mkdir,
-  mkdtemp,
   readdir,
   readFile,
   readlink,
@@ -37,6 +35,7 @@ import {
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BOOT_MODULES, bootModuleFiles } from '../testing/boot-modules.mjs';
+import { buildDirectory } from '../testing/build-directory.mjs';
 import { withDirectoryLock } from '../testing/directory-lock.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -462,8 +461,7 @@ export async function generatePacmanTestRepo(outDir, options = {}) {
 async function build(out, inputs, log) {
   const key = inputs.key;
   const packages = allPackages(inputs);
-  const work = await mkdtemp(`${out}.tmp-`);
-  try {
+  await buildDirectory(out, key, async (work) => {
     log(`pacman-test-repo: building in ${work}`);
     for (const repo of REPOS) {
       const repoDir = join(work, repo);
@@ -492,15 +490,7 @@ async function build(out, inputs, log) {
     }
     await rm(join(work, '.busybox-deb'), { recursive: true, force: true });
     await writeFile(join(work, 'pacman.conf'), pacmanConf(out));
-    await writeFile(join(work, '.inputs'), `${key}\n`);
-    // mkdtemp made it 0700: an ordinary user's build reads it too (the rootless tests).
-    await chmod(work, 0o755);
-    await rm(out, { recursive: true, force: true });
-    await rename(work, out);
-  } catch (error) {
-    await rm(work, { recursive: true, force: true });
-    throw error;
-  }
+  });
   return describe(out, inputs);
 }
 

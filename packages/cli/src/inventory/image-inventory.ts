@@ -2,7 +2,7 @@ import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { DistroforgeError, resolveInRootSync } from '@distroforge/core';
 import { CliError } from '../errors.js';
-import type { DatabasePackage } from './database-package.js';
+import type { DatabasePackage, PackageIdentity } from './database-package.js';
 import { DPKG_ADMIN_DIR, readDpkgDatabase } from './dpkg-database.js';
 import { readOsRelease } from './os-release.js';
 import { packageUrl } from './package-url.js';
@@ -15,16 +15,7 @@ export interface InventoryFile {
   bytes: number;
 }
 
-export interface InventoryPackage {
-  name: string;
-  version: string;
-  architecture: string;
-  /** As the package declares it: RPM License, pacman %LICENSE%, Debian's DEP-5 copyright License fields. */
-  license?: string;
-  sourcePackage?: string;
-  /** Maintainer (Debian), Vendor else Packager (RPM), Packager (pacman). */
-  supplier?: string;
-  supplierType?: 'person' | 'organization';
+export interface InventoryPackage extends PackageIdentity {
   purl: string;
   /** SHA-256 of the package file, when the caller knows it (the build's package list). */
   sha256?: string;
