@@ -20,18 +20,7 @@
 // cache lacks it) and tools/fetch-kernel.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  mkdir,
-  readdir,
-  readFile,
-  readlink,
-  rename,
-  rm,
-  symlink,
-  utimes,
-  writeFile,
-  lstat,
-} from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, rename, rm, symlink, utimes, writeFile, lstat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BOOT_MODULES, bootModuleFiles } from '../testing/boot-modules.mjs';
