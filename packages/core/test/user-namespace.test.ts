@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile, copyFile, chmod, chown } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -215,6 +215,17 @@ describe('runInUserNamespace and withImageRoot (real namespaces)', () => {
         }
       });
     expect(ours).toEqual([]);
+  });
+
+  it('an abort while the namespace is being set up: the command never starts', { timeout: 60_000 }, async () => {
+    const ns = await prepareUserNamespace();
+    const marker = join(work, 'abort-early-marker');
+    const controller = new AbortController();
+    const run = runInUserNamespace(ns, ['/bin/sh', '-c', `touch ${marker}`], { signal: controller.signal });
+    setImmediate(() => controller.abort());
+    expect((await run).exitCode).not.toBe(0);
+    await new Promise((done) => setTimeout(done, 300));
+    expect(existsSync(marker)).toBe(false);
   });
 
   it("runs the image's programs chrooted, with its own /proc, harmless /dev nodes, a read-only /sys, no network; a failure throws with the log", async () => {

@@ -73,8 +73,15 @@ export async function runInUserNamespace(
     }
   };
   options.signal?.addEventListener('abort', killNamespace, { once: true });
-  if (options.input !== undefined) child.stdin?.end(options.input);
-  (child.stdio[3] as NodeJS.WritableStream).end('go\n');
+  if (options.signal?.aborted) {
+    // Aborted while the maps were written (a loaded machine): the listener came too late to hear
+    // it, and the command must not start at all: no "go" (its end of the pipe sees EOF and exits).
+    killNamespace();
+    (child.stdio[3] as NodeJS.WritableStream).end();
+  } else {
+    if (options.input !== undefined) child.stdin?.end(options.input);
+    (child.stdio[3] as NodeJS.WritableStream).end('go\n');
+  }
   const result = await child.finally(() => options.signal?.removeEventListener('abort', killNamespace));
   return {
     exitCode: result.exitCode ?? (result.isCanceled ? 130 : 128),
