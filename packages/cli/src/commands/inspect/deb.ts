@@ -5,17 +5,7 @@ import { debCopyright } from './deb-copyright.js';
 import { countsText, fileTable } from './file-table.js';
 import type { Inspection } from './inspection.js';
 import { octal } from './octal.js';
-
-/** st_mode type bits of a .deb member, so its listing reads like the other archives'. */
-const debTypeBits = {
-  file: 0o100000,
-  hardlink: 0o100000,
-  dir: 0o040000,
-  symlink: 0o120000,
-  char: 0o020000,
-  block: 0o060000,
-  fifo: 0o010000,
-} as const;
+import { typeBits } from './type-bits.js';
 
 export async function inspectDebFile(file: string): Promise<Inspection> {
   const [{ control, files }, controlArchive] = await Promise.all([listDeb(file), readDebControlArchive(file)]);
@@ -33,7 +23,7 @@ export async function inspectDebFile(file: string): Promise<Inspection> {
   const relations = (name: string) => parseRelations(field(name)).length;
   const installedSize = field('Installed-Size') === undefined ? undefined : Number(field('Installed-Size')) * 1024;
   const rows = files.map((f) => ({
-    mode: debTypeBits[f.type] | f.mode,
+    mode: typeBits[f.type] | f.mode,
     size: f.size,
     path: f.path,
     note:
@@ -92,7 +82,7 @@ export async function inspectDebFile(file: string): Promise<Inspection> {
     },
     entries: files.map(
       (f) =>
-        `${octal(debTypeBits[f.type] | f.mode)} ${f.user ?? f.uid}/${f.group ?? f.gid} ${String(f.size).padStart(10)} ${f.path}${f.type === 'symlink' ? ` -> ${f.linkTarget}` : f.type === 'hardlink' ? ` link to ${f.linkTarget}` : ''}`,
+        `${octal(typeBits[f.type] | f.mode)} ${f.user ?? f.uid}/${f.group ?? f.gid} ${String(f.size).padStart(10)} ${f.path}${f.type === 'symlink' ? ` -> ${f.linkTarget}` : f.type === 'hardlink' ? ` link to ${f.linkTarget}` : ''}`,
     ),
     human,
   };

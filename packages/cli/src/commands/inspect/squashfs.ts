@@ -6,16 +6,7 @@ import { countsText, fileTable } from './file-table.js';
 import type { Inspection } from './inspection.js';
 import { octal } from './octal.js';
 import { packagesFromBuildReport, packagesInSquashfs } from './package-count.js';
-
-const typeBits = {
-  file: 0o100000,
-  dir: 0o040000,
-  symlink: 0o120000,
-  char: 0o020000,
-  block: 0o060000,
-  fifo: 0o010000,
-  socket: 0o140000,
-} as const;
+import { typeBits } from './type-bits.js';
 
 export async function inspectSquashfsFile(file: string): Promise<Inspection> {
   const [info, entries] = await Promise.all([squashfsInfo(file), listSquashfs(file)]);
