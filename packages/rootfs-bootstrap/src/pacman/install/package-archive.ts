@@ -154,7 +154,8 @@ async function readPackage(
         };
       }
       pastMetadata = true;
-      if (member.type !== 'other') files.add(member.type === 'directory' ? `${name}/` : name);
+      const listed = alpmListing(member, name);
+      if (listed) files.add(listed);
       return undefined;
     },
     signal,
@@ -234,7 +235,8 @@ export async function unpackPacmanPackage(
     (member) => {
       const name = checkedName(file, member.path);
       if (name.startsWith('.')) return undefined;
-      if (member.type !== 'other') files.push(member.type === 'directory' ? `${name}/` : name);
+      const listed = alpmListing(member, name);
+      if (listed) files.push(listed);
       const inRoot = `/${name}`;
       let host: string | undefined;
       try {
@@ -463,6 +465,12 @@ function currentUmask(): number {
   const mask = process.umask(0o022);
   process.umask(mask);
   return mask;
+}
+
+/** How alpm's file list names a member: directories with a trailing `/`; extension and unknown entries not at all. */
+function alpmListing(member: PackageMember, name: string): string | undefined {
+  if (member.type === 'other') return undefined;
+  return member.type === 'directory' ? `${name}/` : name;
 }
 
 function compareBytes(a: string, b: string): number {
