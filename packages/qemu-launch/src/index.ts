@@ -22,6 +22,7 @@ export { SerialConsole, type ConsoleMatch, type MatchOptions } from './serial-co
 export { probeKvm, clearKvmProbeCache, type AccelChoice, type KvmProbeResult } from './probe-kvm.js';
 export { findOvmf, type OvmfFiles } from './find-ovmf.js';
 export { findVirtiofsd } from './virtiofsd.js';
+export { pvhKernel, defaultKernelCache, type KernelBoot } from './pvh-kernel.js';
 export {
   qemuErrorCodes,
   QemuError,

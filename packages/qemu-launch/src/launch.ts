@@ -16,6 +16,7 @@ import {
 import { checkOvmfFiles, findOvmf, type OvmfFiles } from './find-ovmf.js';
 import { resolveLaunchOptions, type LaunchOptions, type ResolvedLaunchOptions } from './options.js';
 import { probeKvm, type AccelChoice } from './probe-kvm.js';
+import { pvhKernel, type KernelBoot } from './pvh-kernel.js';
 import { QemuInstance } from './qemu-instance.js';
 import { QmpClient } from './qmp-client.js';
 import { SerialConsole } from './serial-console.js';
@@ -29,8 +30,10 @@ const STDERR_TAIL = 8 * 1024;
  * KvmUnavailableError, or QemuExitedError/QemuTimeoutError when QEMU fails to start.
  */
 export async function launch(input: LaunchOptions): Promise<QemuInstance> {
-  const options = resolveLaunchOptions(input);
-  await checkInputs(options);
+  const given = resolveLaunchOptions(input);
+  await checkInputs(given);
+  const kernelBoot = await kernelBootFor(given);
+  const options = kernelBoot ? { ...given, kernel: kernelBoot.kernel } : given;
   const qemu = await findTool(
     options.qemu === undefined ? knownTools.qemu : { ...knownTools.qemu, names: [options.qemu] },
   );
@@ -136,6 +139,7 @@ export async function launch(input: LaunchOptions): Promise<QemuInstance> {
     return new QemuInstance({
       pid: child.pid,
       command: [qemu.path, ...args],
+      ...(kernelBoot ? { kernelBoot } : {}),
       accel: accel.accel,
       accelReason: accel.reason,
       startedAt,
@@ -151,6 +155,13 @@ export async function launch(input: LaunchOptions): Promise<QemuInstance> {
   } finally {
     if (!instanceStarted) await cleanup();
   }
+}
+
+/** How a direct boot enters its kernel: through PVH when asked and possible, else as given. */
+async function kernelBootFor(o: ResolvedLaunchOptions): Promise<KernelBoot | undefined> {
+  if (o.kernel === undefined) return undefined;
+  if (!o.pvh) return { entry: 'as-given', kernel: o.kernel, reason: 'pvh not requested' };
+  return pvhKernel(o.kernel, o.kernelCache);
 }
 
 /** Waits for QEMU to connect to our QMP server and negotiate, or to exit, or for the timeout. */

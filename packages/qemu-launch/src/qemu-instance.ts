@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { QemuExitedError, QemuNotRunningError, QemuTimeoutError, type QemuExit } from './errors.js';
+import type { KernelBoot } from './pvh-kernel.js';
 import type { QmpClient } from './qmp-client.js';
 import type { MatchOptions, SerialConsole } from './serial-console.js';
 
@@ -41,6 +42,7 @@ export interface ShutdownResult {
 export interface InstanceParts {
   pid: number | undefined;
   command: readonly string[];
+  kernelBoot?: KernelBoot;
   accel: 'kvm' | 'tcg';
   accelReason: string;
   startedAt: number;
@@ -60,6 +62,8 @@ export class QemuInstance implements AsyncDisposable {
   readonly pid: number | undefined;
   /** The full command line that was run. */
   readonly command: readonly string[];
+  /** Direct kernel boots: the kernel QEMU was given, and whether it enters through PVH (option `pvh`). */
+  readonly kernelBoot: KernelBoot | undefined;
   /** The accelerator in use, and why it was chosen. */
   readonly accel: 'kvm' | 'tcg';
   readonly accelReason: string;
@@ -79,6 +83,7 @@ export class QemuInstance implements AsyncDisposable {
     this.#parts = parts;
     this.pid = parts.pid;
     this.command = parts.command;
+    this.kernelBoot = parts.kernelBoot;
     this.accel = parts.accel;
     this.accelReason = parts.accelReason;
     this.logFile = parts.logFile;

@@ -72,6 +72,11 @@ describe('failures say what happened', () => {
     await expect(launch({ firmware: 'uefi', secureBoot: true, machine: 'pc' })).rejects.toThrow(/needs machine: 'q35'/);
     await expect(launch({ memory: '1T' as never })).rejects.toBeInstanceOf(QemuOptionsError);
     await expect(launch({ initrd: guest.initrd })).rejects.toMatchObject({ value: 'initrd' });
+    await expect(launch({ pvh: true })).rejects.toMatchObject({ code: 'ERR_QEMU_OPTIONS', value: 'pvh' });
+    await expect(launch({ kernel: guest.kernel, kernelCache: '/tmp/k' })).rejects.toMatchObject({
+      code: 'ERR_QEMU_OPTIONS',
+      value: 'kernelCache',
+    });
     await expect(launch({ bogus: 1 } as never)).rejects.toMatchObject({ code: 'ERR_QEMU_OPTIONS' });
   });
 });
