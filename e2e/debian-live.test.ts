@@ -153,9 +153,19 @@ it.each(['direct', '9p'])(
   async (medium) => {
     const result = await distroforge(['test', profile, '--medium', medium]);
     const boot = result.boots[0]!;
-    console.log(`debian-live boot ${medium}: shell after ${(boot.readyMs / 1000).toFixed(1)} s (${boot.accel})`);
+    console.log(
+      `debian-live boot ${medium}: shell after ${(boot.readyMs / 1000).toFixed(1)} s (${boot.accel}: ${formatBootStages(boot.stages)}; kernel: ${boot.kernelBoot})`,
+    );
     expect(boot.lastLines ?? []).toEqual([]);
     expect(result.boots.map((b) => [b.medium, b.ok])).toEqual([[medium, true]]);
+    // Entered through PVH (the ELF kernel out of the bzImage), and it is the bzImage's kernel with the build's command line.
+    expect(boot.kernelBoot).toMatch(/^PVH entry of the xz bzImage's ELF kernel/);
+    const kernel = await readFile(result.build.direct!.kernel);
+    const versionAt = kernel.readUInt16LE(0x20e) + 0x200;
+    const version = kernel.toString('latin1', versionAt, kernel.indexOf(0, versionAt)).split(' ')[0];
+    const consoleText = await readFile(boot.consoleLog!, 'utf8');
+    expect(consoleText).toContain(`Linux version ${version} `);
+    if (medium === 'direct') expect(consoleText).toContain(`Command line: ${result.build.direct!.append}\r\n`);
   },
 );
 

@@ -12,6 +12,8 @@ export interface BuildResult {
   outputs: { kind: string; file: string; sha256: string; bytes: number }[];
   packages: { name: string; version: string }[];
   stages: { name: string; cached: boolean; ms: number }[];
+  /** How to boot the build directly (kernel boots). */
+  direct?: { kernel: string; initrd: string; append: string };
 }
 
 export interface BootResult {
@@ -25,6 +27,8 @@ export interface BootResult {
   lastLines?: string[];
   consoleLog?: string;
   persistence?: string;
+  /** Kernel boots: how the kernel was entered (PVH or the bzImage as given). */
+  kernelBoot?: string;
 }
 
 export interface TestResult {

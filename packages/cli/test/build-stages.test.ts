@@ -112,6 +112,47 @@ describe('the stage table', () => {
     expect(stop.signal.aborted).toBe(true);
   });
 
+  it('lets a stage wait at run time for one it does not need (after): its result, or its failure', async () => {
+    const order: string[] = [];
+    const results = await runGraph(
+      [
+        {
+          name: 'root',
+          needs: [],
+          run: async () => (await new Promise((r) => setTimeout(r, 20)), order.push('root'), 'R'),
+        },
+        {
+          name: 'early',
+          needs: [],
+          run: async (_: undefined, done) => (order.push('early start'), `${await done.after<string>('root')}+early`),
+        },
+      ],
+      undefined,
+      new AbortController(),
+    );
+    expect(results.get('early')).toBe('R+early');
+    expect(order).toEqual(['early start', 'root']);
+    // The awaited stage's failure is the build's failure, reported once; an unknown name is a bug.
+    const failing = new Error('root failed');
+    await expect(
+      runGraph(
+        [
+          { name: 'root', needs: [], run: async () => Promise.reject(failing) },
+          { name: 'early', needs: [], run: async (_: undefined, done) => done.after('root') },
+        ],
+        undefined,
+        new AbortController(),
+      ),
+    ).rejects.toBe(failing);
+    await expect(
+      runGraph(
+        [{ name: 'early', needs: [], run: async (_: undefined, done) => done.after('nope') }],
+        undefined,
+        new AbortController(),
+      ),
+    ).rejects.toThrow('nope is not in the graph');
+  });
+
   it('refuses a graph with a missing need, a cycle or two stages of one name', async () => {
     const run = async () => 0;
     await expect(runGraph([{ name: 'a', needs: ['b'], run }], undefined, new AbortController())).rejects.toThrow(
@@ -239,6 +280,27 @@ describe('a build for boots without a medium (BuildOptions.only)', () => {
     });
     expect(virtiofs.append).toContain('live.root=virtiofs');
     expect(virtiofs.shares).toEqual([{ path: '/t', tag: 'rootfs', type: 'virtiofs', readOnly: true }]);
+  });
+
+  it('kernel boots enter the kernel through PVH (no self-decompression); firmware boots of the ISO do not', () => {
+    const report: BuildReport = {
+      profile: 'p',
+      sourceDateEpoch: 0,
+      outputs: [{ kind: 'iso', file: '/o/p.iso' } as BuildReport['outputs'][number]],
+      stages: [],
+      packages: [],
+      direct: { kernel: '/k', initrd: '/i', append: 'console=ttyS0', rootImage: '/r.squashfs', stagingRoot: '/t' },
+      totalMs: 0,
+    };
+    const share = { path: '/t', release: async () => {} };
+    expect(launchOptionsFor({ firmware: 'bios', medium: 'direct' }, report, 512)).toMatchObject({
+      kernel: '/k',
+      pvh: true,
+    });
+    expect(launchOptionsFor({ firmware: 'uefi', medium: '9p' }, report, 512, 2, share)).toMatchObject({ pvh: true });
+    const cdrom = launchOptionsFor({ firmware: 'bios', medium: 'cdrom' }, report, 512);
+    expect(cdrom).toMatchObject({ iso: '/o/p.iso' });
+    expect(cdrom.pvh).toBeUndefined();
   });
 });
 

@@ -5,6 +5,7 @@ import { launch } from '@distroforge/qemu-launch';
 import { buildProfile } from '../pipeline/build-profile.js';
 import {
   buildScopeFor,
+  describeKernelBoot,
   launchOptionsFor,
   MEDIA,
   shareTreeFor,
@@ -96,13 +97,14 @@ export default defineCommand({
     const mode: BootMode = { firmware, medium };
     const share = await shareTreeFor(mode, report);
     try {
-      return await runInteractively(
-        await launch({
-          ...launchOptionsFor(mode, report, Number(args.memory), 2, share),
-          display: args.gui ? 'gtk' : 'none',
-          network: { model: 'virtio-net-pci', hostfwd: [] },
-        }),
-      );
+      const instance = await launch({
+        ...launchOptionsFor(mode, report, Number(args.memory), 2, share),
+        display: args.gui ? 'gtk' : 'none',
+        network: { model: 'virtio-net-pci', hostfwd: [] },
+      });
+      if (args.verbose && instance.kernelBoot)
+        process.stderr.write(`distroforge: kernel entered through ${describeKernelBoot(instance.kernelBoot)}\n`);
+      return await runInteractively(instance);
     } finally {
       await share?.release();
     }

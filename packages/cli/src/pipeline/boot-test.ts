@@ -3,7 +3,7 @@ import { CliError } from '../errors.js';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { execa } from 'execa';
-import { launch, type LaunchOptions } from '@distroforge/qemu-launch';
+import { launch, type KernelBoot, type LaunchOptions } from '@distroforge/qemu-launch';
 import { isDistroforgeError } from '@distroforge/core';
 import type { Profile } from '../profile/profile-schema.js';
 import type { BuildReport } from './build-profile.js';
@@ -74,6 +74,8 @@ export interface BootVerdict extends BootMode {
   persistence?: 'written' | 'found' | 'missing';
   /** The boot loader's menu showed and Enter was pressed there (its default entry booted at once). */
   menuAnswered?: boolean;
+  /** Kernel boots: how the kernel was entered (`describeKernelBoot`). */
+  kernelBoot?: string;
 }
 
 /**
@@ -166,6 +168,7 @@ export function launchOptionsFor(
         kernel: d.kernel,
         initrd: d.initrd,
         append,
+        pvh: true,
         shares: [
           type === '9p'
             ? { path: share.path, tag: 'rootfs', type, readOnly: true, securityModel: 'passthrough' }
@@ -184,6 +187,7 @@ export function launchOptionsFor(
       kernel: d.kernel,
       initrd: d.initrd,
       append: d.append,
+      pvh: true,
       ...(images.length ? { disks: images.map((path) => ({ path, readOnly: true, format: 'raw' as const })) } : {}),
     };
   }
@@ -267,6 +271,7 @@ async function bootAndCheckWith(
   });
   verdict.accel = instance.accel;
   verdict.consoleLog = instance.logFile;
+  if (instance.kernelBoot) verdict.kernelBoot = describeKernelBoot(instance.kernelBoot);
   const menu = isKernelBoot(mode.medium) ? undefined : answerBootMenu(instance, test.timeout * 1000);
   let checksStarted: number | undefined;
   try {
@@ -294,6 +299,16 @@ async function bootAndCheckWith(
 }
 
 type Instance = Awaited<ReturnType<typeof launch>>;
+
+/**
+ * How a kernel boot entered its kernel, for --verbose: through PVH (the ELF kernel taken out of the
+ * bzImage: no self-decompression under TCG), or the bzImage as given and why.
+ */
+export function describeKernelBoot(boot: KernelBoot): string {
+  return boot.entry === 'pvh'
+    ? `PVH entry of the ${boot.compressor} bzImage's ELF kernel (${boot.cached ? 'cached' : 'extracted'}: ${boot.kernel})`
+    : `the bzImage as given (no PVH boot: ${boot.reason})`;
+}
 
 /** GRUB's menu help line, printed (on its own line) once the menu is drawn and reading keys. */
 const GRUB_MENU = /Press enter to boot the selected OS/;

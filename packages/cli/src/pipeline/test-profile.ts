@@ -43,6 +43,7 @@ export async function testProfile(run: TestRun): Promise<BootVerdict[]> {
         ? `ready in ${formatMs(verdict.readyMs ?? 0)} (${verdict.accel}: ${formatBootStages(verdict.stages)}), ${verdict.commands.length} checks passed${verdict.persistence ? `, persistence ${verdict.persistence}` : ''}`
         : `FAILED${verdict.stages.length ? ` after ${formatBootStages(verdict.stages)}` : ''}`,
     });
+    if (reporter.verbose && verdict.kernelBoot) reporter.say(`  ${name}: kernel entered through ${verdict.kernelBoot}`);
     if (!verdict.ok) {
       const failedChecks = verdict.commands.filter((c) => !c.ok).length;
       reporter.say(`FAIL ${name}: ${verdict.error ?? `${failedChecks} of ${verdict.commands.length} checks failed`}`);
