@@ -3,8 +3,9 @@
 // shared .deb cache is warm after the first run), a no-change rebuild, and a rebuild after changing
 // one overlay file. Prints times and the ratios against the targets (no-change < 2 s; one-file
 // rebuild <= 15% of the cold build). Issue 27: the edit-to-shell loop, one more airootfs file
-// changed, rebuilt and booted directly (kernel + initramfs + root image and layer on virtio, as
-// `run --direct` does, under the host's accelerator) until the shell prompt; target <= 15 s. And the
+// changed, rebuilt and booted directly (kernel through its PVH entry + initramfs + root image and
+// layer on virtio, as `run --direct` does, under the host's accelerator) until the shell prompt;
+// target <= 15 s. The load average is printed with it (the machine is shared). And the
 // 9p dev loop: one more file changed, then `distroforge run --share` (builds only the root, the
 // overlay and the live initramfs, no image, and boots the staged tree shared from the host) until
 // the shell prompt.
@@ -12,7 +13,7 @@
 import { launch } from '@distroforge/qemu-launch';
 import { execa } from 'execa';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const repo = resolve(import.meta.dirname, '..', '..');
@@ -59,6 +60,8 @@ async function editToShell() {
     memory: 1024,
     cpus: 2,
     machine: 'q35',
+    // As the CLI's kernel boots do: the ELF kernel through its PVH entry, no self-decompression.
+    pvh: true,
     disks: images.map((path) => ({ path, readOnly: true, format: 'raw' })),
   });
   try {
@@ -66,7 +69,7 @@ async function editToShell() {
     const seconds = (performance.now() - started) / 1000;
     const bootSeconds = (performance.now() - launched) / 1000;
     console.log(
-      `${'edit to shell'.padEnd(22)} ${seconds.toFixed(2).padStart(8)} s   rebuild ${buildSeconds.toFixed(1)} s, direct boot to the prompt ${bootSeconds.toFixed(1)} s (${vm.accel}; QEMU start to prompt ${(ready.elapsedMs / 1000).toFixed(1)} s)`,
+      `${'edit to shell'.padEnd(22)} ${seconds.toFixed(2).padStart(8)} s   rebuild ${buildSeconds.toFixed(1)} s, direct boot to the prompt ${bootSeconds.toFixed(1)} s (${vm.accel}; QEMU start to prompt ${(ready.elapsedMs / 1000).toFixed(1)} s; kernel entered ${vm.kernelBoot?.entry === 'pvh' ? 'through PVH' : `as given: ${vm.kernelBoot?.reason}`})`,
     );
     return { seconds, buildSeconds, bootSeconds, accel: vm.accel };
   } finally {
@@ -120,6 +123,11 @@ try {
   const ratio = oneFile.seconds / cold.seconds;
   console.log(
     `one-file rebuild / cold build: ${(ratio * 100).toFixed(1)}% (target <= 15%) ${ratio <= 0.15 ? 'MET' : 'MISSED'}`,
+  );
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} (on ${availableParallelism()} cores)`,
   );
   console.log(
     `edit to shell: ${loop.seconds.toFixed(1)} s (rebuild ${loop.buildSeconds.toFixed(1)} s + direct boot ${loop.bootSeconds.toFixed(1)} s, ${loop.accel}) (target <= 15 s) ${loop.seconds <= 15 ? 'MET' : 'MISSED'}`,
