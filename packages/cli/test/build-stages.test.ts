@@ -119,12 +119,19 @@ describe('the stage table', () => {
         {
           name: 'root',
           needs: [],
-          run: async () => (await new Promise((r) => setTimeout(r, 20)), order.push('root'), 'R'),
+          run: async () => {
+            await new Promise((r) => setTimeout(r, 20));
+            order.push('root');
+            return 'R';
+          },
         },
         {
           name: 'early',
           needs: [],
-          run: async (_: undefined, done) => (order.push('early start'), `${await done.after<string>('root')}+early`),
+          run: async (_: undefined, done) => {
+            order.push('early start');
+            return `${await done.after<string>('root')}+early`;
+          },
         },
       ],
       undefined,

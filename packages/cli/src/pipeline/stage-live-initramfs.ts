@@ -1,9 +1,13 @@
-import { copyFile, stat } from 'node:fs/promises';
+import { copyFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildLiveInitramfs, chooseInitramfsCompression, LIVE_MODULES } from '@distroforge/initramfs-cpio';
 import type { StageResult } from '../engine/stage-cache.js';
+import type { GraphResults } from '../engine/stage-graph.js';
+import { kernelPackageOf } from '../profile/profile-schema.js';
+import { aptRootfsPlan } from './apt-rootfs-packages.js';
 import { mediumLabel, type BuildContext } from './build-context.js';
-import { findKernel } from './find-kernel.js';
+import { findKernel, type KernelFiles } from './find-kernel.js';
+import { kernelPackagesOf, unpackKernelPackages } from './kernel-package-tree.js';
 import { profileLocalPackages } from './rootfs-common.js';
 
 export interface LiveInitramfsStageResult {
@@ -16,59 +20,109 @@ export interface LiveInitramfsStageResult {
   compression: string;
 }
 
+/** What every live initramfs keys on besides its kernel. */
+function commonInputs(ctx: BuildContext) {
+  const { profile } = ctx.loaded;
+  return {
+    label: mediumLabel(ctx.loaded),
+    liveModules: LIVE_MODULES,
+    extraModules: profile.kernel.modules,
+    imageType: profile.image.type,
+    epoch: ctx.epoch,
+  };
+}
+
 /**
  * Stage 4: the live-boot initramfs (busybox + the live init + the module closure taken from the
  * root's own kernel) and that kernel, side by side. The compression follows the kernel's config
  * (`/boot/config-V` in the root: zstd where CONFIG_RD_ZSTD=y, gzip when no config is found), and
- * is part of the cache key, so archives of different compressions never share an entry.
+ * is part of the cache key, so archives of different compressions never share an entry. This is
+ * the stage of RPM and pacman roots, read from the finished root; apt roots take the kernel from
+ * its packages instead (`packageInitramfsStage`), without waiting for the root.
  */
 export async function liveInitramfsStage(
   ctx: BuildContext,
   rootfs: StageResult<unknown>,
 ): Promise<StageResult<LiveInitramfsStageResult>> {
-  const { profile } = ctx.loaded;
-  const label = mediumLabel(ctx.loaded);
-  const extraModules = profile.kernel.modules;
   const root = join(rootfs.dir, 'rootfs');
   const kernel = await findKernel(root, (await profileLocalPackages(ctx.loaded)).kernel?.name);
   const { compress, level, config } = await chooseInitramfsCompression({ root, version: kernel.version });
   return ctx.cache.run({
     name: 'initramfs',
-    inputs: {
-      label,
-      liveModules: LIVE_MODULES,
-      extraModules,
-      imageType: profile.image.type,
-      epoch: ctx.epoch,
-      compress,
-      level,
-    },
+    inputs: { ...commonInputs(ctx), compress, level },
     upstream: [rootfs.key],
     describe: (r) =>
       `${r.modules} modules, ${(r.initrdBytes / 1048576).toFixed(1)} MiB, ${r.compression}${config ? '' : ' (no kernel config found)'}`,
+    run: (dir) => buildInitramfs(ctx, dir, kernel, compress, level),
+  });
+}
+
+/**
+ * Stage 4 for apt roots: the same initramfs, of the kernel unpacked from the root's own kernel
+ * packages (the resolved set the rootfs stage installs), so it is made while the root is still
+ * being installed and configured. Keyed on those packages (name, version, SHA-256) instead of the
+ * whole root: the kernel's files, its config and so the compression are theirs; the module index
+ * is the host's depmod's (kmod in the toolchain key), as the root's own is for the same kmod.
+ */
+export async function packageInitramfsStage(
+  ctx: BuildContext,
+  done: GraphResults,
+): Promise<StageResult<LiveInitramfsStageResult>> {
+  const { profile } = ctx.loaded;
+  if (profile.source.type !== 'apt') throw new Error('packageInitramfsStage: not an apt source');
+  const source = profile.source;
+  const { packages, local } = await aptRootfsPlan(ctx);
+  const kernelPackages = kernelPackagesOf(packages, kernelPackageOf(profile), local.kernel?.name);
+  let configFound: boolean | undefined;
+  return ctx.cache.run({
+    name: 'initramfs',
+    inputs: { ...commonInputs(ctx), kernelPackages },
+    upstream: [],
+    describe: (r) =>
+      `${r.modules} modules, ${(r.initrdBytes / 1048576).toFixed(1)} MiB, ${r.compression}${configFound === false ? ' (no kernel config found)' : ''}`,
     run: async (dir) => {
-      await copyFile(kernel.vmlinuz, join(dir, 'vmlinuz'));
-      const result = await buildLiveInitramfs({
-        modulesDir: kernel.modulesDir,
-        live: {
-          label,
-          imageType: profile.image.type,
-          image: `/live/filesystem.${profile.image.type}`,
-          ...(extraModules.length ? { modules: [...new Set([...LIVE_MODULES, ...extraModules])] } : {}),
-        },
-        output: join(dir, 'initrd.img'),
-        compress,
-        level,
-        sourceDateEpoch: ctx.epoch,
-      });
-      return {
-        kernelVersion: kernel.version,
-        kernel: 'vmlinuz',
-        initrd: 'initrd.img',
-        initrdBytes: (await stat(join(dir, 'initrd.img'))).size,
-        modules: result.modules?.modules.length ?? 0,
-        compression: `${compress} -${level}`,
-      };
+      const tree = join(dir, '.kernel-tree');
+      try {
+        const kernel = await unpackKernelPackages(ctx, done, source, kernelPackages, local, tree);
+        const { compress, level, config } = await chooseInitramfsCompression({ root: tree, version: kernel.version });
+        configFound = config !== undefined;
+        return await buildInitramfs(ctx, dir, kernel, compress, level);
+      } finally {
+        await rm(tree, { recursive: true, force: true });
+      }
     },
   });
+}
+
+async function buildInitramfs(
+  ctx: BuildContext,
+  dir: string,
+  kernel: KernelFiles,
+  compress: Parameters<typeof buildLiveInitramfs>[0]['compress'],
+  level: number,
+): Promise<LiveInitramfsStageResult> {
+  const { profile } = ctx.loaded;
+  const extraModules = profile.kernel.modules;
+  await copyFile(kernel.vmlinuz, join(dir, 'vmlinuz'));
+  const result = await buildLiveInitramfs({
+    modulesDir: kernel.modulesDir,
+    live: {
+      label: mediumLabel(ctx.loaded),
+      imageType: profile.image.type,
+      image: `/live/filesystem.${profile.image.type}`,
+      ...(extraModules.length ? { modules: [...new Set([...LIVE_MODULES, ...extraModules])] } : {}),
+    },
+    output: join(dir, 'initrd.img'),
+    compress,
+    level,
+    sourceDateEpoch: ctx.epoch,
+  });
+  return {
+    kernelVersion: kernel.version,
+    kernel: 'vmlinuz',
+    initrd: 'initrd.img',
+    initrdBytes: (await stat(join(dir, 'initrd.img'))).size,
+    modules: result.modules?.modules.length ?? 0,
+    compression: `${compress} -${level}`,
+  };
 }

@@ -1,0 +1,84 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { bootstrapRootfs, defaultCacheDir, unpackDeb } from '@distroforge/rootfs-bootstrap';
+import type { GraphResults } from '../engine/stage-graph.js';
+import { CliError } from '../errors.js';
+import type { Profile } from '../profile/profile-schema.js';
+import type { BuildContext } from './build-context.js';
+import { ensureModuleIndex } from './ensure-module-index.js';
+import { findKernel, type KernelFiles } from './find-kernel.js';
+import { aptMetadataOptions } from './metadata-floor.js';
+import type { ProfileLocalPackages } from './rootfs-common.js';
+import type { ResolvedPackageKey } from './resolved-apt-packages.js';
+
+/**
+ * The packages of an apt root that carry the kernel it boots: `kernel.file`'s package alone when
+ * the profile has one, else `kernel.package` and every `linux-image-*` package of the set (the
+ * meta-package's dependency holds the kernel), debug symbols left out. These are the files the
+ * root's own /boot and /lib/modules come from.
+ */
+export function kernelPackagesOf(
+  packages: readonly ResolvedPackageKey[],
+  kernelPackage: string,
+  localKernel?: string,
+): ResolvedPackageKey[] {
+  if (localKernel !== undefined) return packages.filter(([name]) => name === localKernel);
+  return packages.filter(
+    ([name]) => name === kernelPackage || (name.startsWith('linux-image-') && !name.endsWith('-dbg')),
+  );
+}
+
+/**
+ * The kernel of an apt root from its packages alone, so the live initramfs need not wait for the
+ * whole root to be installed and configured: the packages are unpacked into `tree` and the module
+ * index written with the host's depmod, as for unpacked-only roots (kmod is in the stage's
+ * toolchain key). A package file not yet in the package cache is waited for from the rootfs stage
+ * (its downloads come first), else fetched (the root was cached, its files since removed).
+ */
+export async function unpackKernelPackages(
+  ctx: BuildContext,
+  done: GraphResults,
+  source: Extract<Profile['source'], { type: 'apt' }>,
+  kernelPackages: readonly ResolvedPackageKey[],
+  local: ProfileLocalPackages,
+  tree: string,
+): Promise<KernelFiles> {
+  const fileOf = ([name, , sha256]: ResolvedPackageKey) =>
+    name === local.kernel?.name ? local.kernel.file : join(defaultCacheDir(), 'debs', `${sha256}.deb`);
+  const missing = () => kernelPackages.filter((p) => !existsSync(fileOf(p)));
+  if (missing().length > 0) await done.after('rootfs');
+  if (missing().length > 0) {
+    const fetched = `${tree}.fetch`;
+    try {
+      await bootstrapRootfs({
+        target: fetched,
+        suite: source.suite,
+        variant: 'extract',
+        include: missing().map(([name]) => name),
+        configure: 'never',
+        components: source.components,
+        ...(source.mirror ? { mirrors: [source.mirror] } : {}),
+        ...(source.keyring ? { keyring: source.keyring } : {}),
+        ...aptMetadataOptions(ctx.metadata),
+        logFile: `${tree}.fetch.log`,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
+    } finally {
+      await rm(fetched, { recursive: true, force: true });
+    }
+  }
+  const still = missing();
+  if (still.length > 0)
+    throw new CliError(
+      'ERR_KERNEL_MISSING',
+      `the kernel package files ${still.map(([name, version]) => `${name} ${version}`).join(', ')} are neither in the package cache nor on the mirror`,
+      { path: join(defaultCacheDir(), 'debs'), hint: 'run distroforge lock PROFILE to resolve the packages again' },
+    );
+  await mkdir(tree, { recursive: true });
+  for (const p of kernelPackages) await unpackDeb(fileOf(p), tree, { chown: false });
+  const kernel = await findKernel(tree);
+  // Kernel packages leave modules.dep to their postinst.
+  await ensureModuleIndex(tree, kernel);
+  return kernel;
+}
