@@ -20,7 +20,9 @@
 // tools (see the pipeline script) and a built CLI (`cd packages/cli && npx tsup`).
 // Usage: node tools/bench/debian-live-reference.mjs [--rounds 3] [--cold-cache] [--keep] [--only shipped,ref-set,reference]
 //   [--cli PATH]   another build of the CLI (e.g. a copy of an older dist/ inside packages/cli, so
-//                  its imports resolve) for before/after figures
+//                  its imports resolve) instead of packages/cli/dist
+//   [--baseline-cli PATH]  also build the shipped example with that CLI in every round
+//                  ("shipped-base"): before/after figures under the same load
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   existsSync,
@@ -44,6 +46,7 @@ const { values } = parseArgs({
     keep: { type: 'boolean' },
     only: { type: 'string', default: 'reference,ref-set,shipped' },
     cli: { type: 'string' },
+    'baseline-cli': { type: 'string' },
   },
 });
 const rounds = Number(values.rounds);
@@ -105,13 +108,13 @@ const packages = readFileSync(join(example, 'packages.txt'), 'utf8')
 const include = [...new Set([...packages, shipped.profile.kernel.package])].sort().join(',');
 
 /** One `distroforge build`, cold: fresh state and out, optionally a fresh package cache. */
-function ours(label, profile, round) {
+function ours(label, profile, round, program = cli) {
   const state = join(work, `${label}-${round}.state`);
   const out = join(work, `${label}-${round}.out`);
   const env = coldCache ? { XDG_CACHE_HOME: join(work, `${label}-${round}.cache`) } : {};
   const run = timed(
     `${label}-${round}`,
-    [process.execPath, cli, 'build', profile.dir, '--state', state, '--out', out, '--json'],
+    [process.execPath, program, 'build', profile.dir, '--state', state, '--out', out, '--json'],
     env,
   );
   const report = JSON.parse(readFileSync(join(out, 'build-report.json'), 'utf8'));
@@ -163,12 +166,14 @@ try {
   rmSync(warm.out, { recursive: true, force: true });
 
   const kinds = ['reference', 'ref-set', 'shipped'].filter((k) => values.only.split(',').includes(k));
+  if (values['baseline-cli']) kinds.push('shipped-base');
   const samples = [];
   for (let round = 0; round < rounds; round++) {
     const order = kinds.map((_, i) => kinds[(i + round) % kinds.length]);
     const sample = {};
     for (const kind of order) {
       if (kind === 'reference') sample.reference = reference(round, archives);
+      else if (kind === 'shipped-base') sample[kind] = ours(kind, shipped, round, resolve(values['baseline-cli']));
       else sample[kind] = ours(kind, kind === 'shipped' ? shipped : refSet, round);
     }
     if (round === 0 && sample.reference) {
@@ -217,6 +222,12 @@ try {
     const cpuUse = Math.round((100 * m.shipped.cpu) / m.shipped.wall);
     console.log(
       `  shipped: ${s(m.shipped.wall)} wall (target <= 20 s), CPU use ${cpuUse}% (target >= 170%)${m.reference ? `; / reference ${(m.shipped.wall / m.reference.wall).toFixed(2)}x wall` : ''}`,
+    );
+  }
+  if (m.shipped && m['shipped-base']) {
+    const ratio = (k) => median(samples.map((x) => x.shipped[k] / x['shipped-base'][k])).toFixed(2);
+    console.log(
+      `  shipped / shipped-base (this CLI / the baseline), median of per-round ratios: wall ${ratio('wall')}x, CPU ${ratio('cpu')}x`,
     );
   }
   for (const kind of kinds.filter((k) => k !== 'reference')) {
