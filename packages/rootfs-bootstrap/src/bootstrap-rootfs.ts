@@ -22,7 +22,8 @@ import {
   type NormalisedBootstrapOptions,
 } from './options.js';
 import { fetchPackages } from './package-cache.js';
-import { planRootfs, type ResolvedRootfsPackage, type ResolveResult } from './resolve-rootfs.js';
+import { planRootfsInWorker } from './plan/plan-in-worker.js';
+import type { ResolvedRootfsPackage, ResolveResult } from './resolve-rootfs.js';
 import { UNPACK_STEPS } from './apt/install.js';
 import type { AptRepository } from './apt/sources-list.js';
 import type { InstallReport, MaintainerScripts } from './package-source.js';
@@ -73,11 +74,10 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
   const namespace: UserNamespace | undefined = configure ? await prepareUserNamespace() : undefined;
   const epoch = sourceDateEpoch();
 
-  // Keep only what installing needs: the whole repository index (tens of thousands of candidates,
-  // most of the peak memory) becomes garbage here, and a smaller process forks decompressors and
-  // dpkg faster (fork copies the page tables of the whole heap).
-  const { result, order, essentialSet, source, cacheDir } = await planRootfs(o);
-  const plan = { result, order, essentialSet, source, cacheDir };
+  // The repository index (tens of thousands of candidates) is read in a worker thread whose heap
+  // goes with it: this thread keeps only what installing needs, and a smaller process forks
+  // decompressors and dpkg faster (fork copies the page tables of the whole heap).
+  const plan = await planRootfsInWorker(o);
   let t = performance.now();
   const files = await fetchPackages(plan.order, {
     cacheDir: plan.cacheDir,
