@@ -117,21 +117,25 @@ describe('the live initramfs of an apt root, from its kernel packages', () => {
     expect(buildStages.filter((s) => s.name === 'initramfs')).toHaveLength(2);
   });
 
-  it('takes the kernel packages of the set: kernel.file alone, else kernel.package and linux-image-* (no -dbg)', () => {
+  it('takes the kernel packages of the set: kernel.file alone, else kernel.package, linux-image-* and linux-modules-* (no -dbg)', () => {
     const set: [string, string, string][] = [
       ['less', '1', 'a'],
       ['linux-image-amd64', '1', 'b'],
       ['linux-image-6.1.0-9-amd64', '1', 'c'],
       ['linux-image-6.1.0-9-amd64-dbg', '1', 'd'],
+      ['linux-modules-6.8.0-9-generic', '1', 'f'],
+      ['linux-headers-6.1.0-9-amd64', '1', 'g'],
       ['my-kernel', '1', 'e'],
     ];
     expect(kernelPackagesOf(set, 'linux-image-amd64').map(([n]) => n)).toEqual([
       'linux-image-amd64',
       'linux-image-6.1.0-9-amd64',
+      'linux-modules-6.8.0-9-generic',
     ]);
     expect(kernelPackagesOf(set, 'my-kernel').map(([n]) => n)).toEqual([
       'linux-image-amd64',
       'linux-image-6.1.0-9-amd64',
+      'linux-modules-6.8.0-9-generic',
       'my-kernel',
     ]);
     expect(kernelPackagesOf(set, 'linux-image-amd64', 'my-kernel').map(([n]) => n)).toEqual(['my-kernel']);

@@ -15,8 +15,9 @@ import type { ResolvedPackageKey } from './resolved-apt-packages.js';
 /**
  * The packages of an apt root that carry the kernel it boots: `kernel.file`'s package alone when
  * the profile has one, else `kernel.package` and every `linux-image-*` package of the set (the
- * meta-package's dependency holds the kernel), debug symbols left out. These are the files the
- * root's own /boot and /lib/modules come from.
+ * meta-package's dependency holds the kernel) and `linux-modules-*` (Ubuntu ships the modules and
+ * the config apart from the image), debug symbols left out. These are the files the root's own
+ * /boot and /lib/modules come from.
  */
 export function kernelPackagesOf(
   packages: readonly ResolvedPackageKey[],
@@ -25,7 +26,9 @@ export function kernelPackagesOf(
 ): ResolvedPackageKey[] {
   if (localKernel !== undefined) return packages.filter(([name]) => name === localKernel);
   return packages.filter(
-    ([name]) => name === kernelPackage || (name.startsWith('linux-image-') && !name.endsWith('-dbg')),
+    ([name]) =>
+      name === kernelPackage ||
+      ((name.startsWith('linux-image-') || name.startsWith('linux-modules-')) && !name.endsWith('-dbg')),
   );
 }
 
