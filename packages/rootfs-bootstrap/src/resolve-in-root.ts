@@ -12,7 +12,14 @@ import { UnpackWriteError, UnsafePathError } from './errors.js';
 export class RootResolver {
   private readonly dirs = new Map<string, string>();
 
-  constructor(readonly root: string) {}
+  /**
+   * `beforeLookup` runs before a resolution the cache cannot answer reads the file system (the
+   * pacman unpacker finishes its pending writes there, so the lookup sees what they make).
+   */
+  constructor(
+    readonly root: string,
+    private readonly beforeLookup?: () => void,
+  ) {}
 
   /** Canonical in-archive path (`/usr/bin/x`) of a member name, or an UnsafePathError. */
   static memberPath(name: string): string {
@@ -34,6 +41,11 @@ export class RootResolver {
     return this.resolveDir(inRoot);
   }
 
+  /** Records that in-root `inRoot` is the real directory at host path `host` (the caller just made or found it). */
+  remember(inRoot: string, host: string): void {
+    this.dirs.set(inRoot, host);
+  }
+
   /** Forgets cached directory resolutions (call when a directory or symlink is removed, or a symlink created). */
   invalidate(): void {
     this.dirs.clear();
@@ -53,6 +65,7 @@ export class RootResolver {
   private resolveDir(inRoot: string): string {
     const cached = this.dirs.get(inRoot);
     if (cached !== undefined) return cached;
+    this.beforeLookup?.();
     let real: string;
     try {
       real = posix.join(

@@ -7,12 +7,10 @@ import {
   type ManifestEntry,
 } from '@distroforge/core';
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import {
   closeSync,
   createReadStream,
-  fchmodSync,
-  fchownSync,
-  futimesSync,
   lchownSync,
   linkSync,
   lstatSync,
@@ -21,16 +19,15 @@ import {
   openSync,
   readSync,
   statSync,
-  symlinkSync,
   unlinkSync,
-  writeSync,
   chmodSync,
 } from 'node:fs';
-import { BootstrapError, DebFormatError, UnpackWriteError, UnsafePathError } from '../../errors.js';
+import { BootstrapError, UnpackWriteError, UnsafePathError } from '../../errors.js';
 import { RootResolver } from '../../resolve-in-root.js';
 import { PacmanPackageFormatError, PacmanUnsafePathError } from '../errors.js';
 import { TarStreamParser, type TarHeader, type TarMemberData } from '../tar-headers.js';
 import { parsePkgInfo, type PacmanPkgInfo } from './pkginfo.js';
+import { LeafWriters } from './file-writers.js';
 
 /** What a `.pkg.tar.*` holds before its files: the metadata members. */
 export interface PacmanPackageMetadata {
@@ -186,7 +183,41 @@ export async function unpackPacmanPackage(
   root: string,
   options: UnpackPacmanOptions,
 ): Promise<PacmanUnpackResult> {
-  const resolver = new RootResolver(root);
+  const writers = new LeafWriters(UNPACK_THREADS);
+  try {
+    return await unpackPacmanPackageWith(file, root, options, writers);
+  } finally {
+    await writers.close();
+  }
+}
+
+/**
+ * `unpackPacmanPackage` with the caller's writer threads (a transaction shares one set across its
+ * packages). Regular files and symlinks are made by `writers` while this thread goes on in archive
+ * order; it finishes their pending writes (drain) before anything could see or go through one of
+ * their paths, and before it returns, so every step sees the tree the one-by-one unpack would have.
+ */
+export async function unpackPacmanPackageWith(
+  file: string,
+  root: string,
+  options: UnpackPacmanOptions,
+  writers: LeafWriters,
+): Promise<PacmanUnpackResult> {
+  /** Which member each job of this package is, to name it when it failed. */
+  const jobs = new Map<number, { name: string; host: string }>();
+  const settle = () => {
+    const failure = writers.drain();
+    if (failure) {
+      const job = jobs.get(failure.job);
+      throw writeError(file, job?.name ?? '', job?.host, failure.error);
+    }
+  };
+  const resolver = new RootResolver(root, () => {
+    if (writers.busy) settle();
+  });
+  const settleFor = (host: string) => {
+    if (writers.isPending(host)) settle();
+  };
   const manifest: ManifestEntry[] = [];
   const paths: string[] = [];
   const files: string[] = [];
@@ -200,7 +231,9 @@ export async function unpackPacmanPackage(
     if (uid !== 0 || gid !== 0 || (type !== 'symlink' && (mode & 0o7000) !== 0))
       manifest.push(type === 'symlink' ? { path, uid, gid } : { path, uid, gid, mode });
   };
-  const removeExisting = (host: string, name: string): void => {
+  /** Clears `host` for a non-directory: what is there goes, unless it is a directory (a conflict). */
+  const clear = (host: string, name: string): void => {
+    settleFor(host);
     const existing = lstatSync(host, { throwIfNoEntry: false });
     if (!existing) return;
     if (existing.isDirectory())
@@ -212,137 +245,137 @@ export async function unpackPacmanPackage(
     unlinkSync(host);
     if (existing.isSymbolicLink()) resolver.invalidate();
   };
-  /**
-   * Makes a non-directory at `host` with `make` (which fails with EEXIST when something is there,
-   * never following a link at the last component): tried first, as nearly always nothing is there,
-   * so the common case costs no lstat; when something is, it is removed as removeExisting says and
-   * `make` runs again.
-   */
-  const create = <T>(host: string, name: string, make: () => T): T => {
-    try {
-      return make();
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      removeExisting(host, name);
-      return make();
-    }
-  };
   const umask = currentUmask();
-  const chownTo = (member: PackageMember) => options.chown && (member.uid !== 0 || member.gid !== 0);
+  const ownerOf = (member: PackageMember) =>
+    options.chown && (member.uid !== 0 || member.gid !== 0) ? { owner: { uid: member.uid, gid: member.gid } } : {};
 
-  await readPackageMembers(
-    file,
-    (member) => {
-      const name = checkedName(file, member.path);
-      if (name.startsWith('.')) return undefined;
-      const listed = alpmListing(member, name);
-      if (listed) files.push(listed);
-      const inRoot = `/${name}`;
-      let host: string | undefined;
-      try {
-        host = resolver.resolve(inRoot);
-        const at = host;
-        const mode = member.mode & 0o7777;
-        const mtime = member.mtime;
-        switch (member.type) {
-          case 'file': {
-            // O_EXCL: never through a link at the last component. Made with its mode when the umask
-            // keeps it (no fchmod then); special bits and masked ones are set by fchmod at the end.
-            const direct = (mode & 0o7777 & ~umask) === mode && (mode & 0o7000) === 0;
-            const fd = create(at, name, () => openSync(at, 'wx', direct ? mode : 0o600));
-            const hash = wanted.has(name) ? createHash('md5') : undefined;
-            const written = host;
-            const guarded = (step: () => void) => {
-              try {
-                step();
-              } catch (error) {
-                try {
-                  closeSync(fd);
-                } catch {
-                  // already closed
-                }
-                throw writeError(file, name, written, error);
-              }
-            };
-            return {
-              write: (chunk) =>
-                guarded(() => {
+  try {
+    await readPackageMembers(
+      file,
+      (member) => {
+        const name = checkedName(file, member.path);
+        if (name.startsWith('.')) return undefined;
+        const listed = alpmListing(member, name);
+        if (listed) files.push(listed);
+        const inRoot = `/${name}`;
+        let host: string | undefined;
+        try {
+          host = resolver.resolve(inRoot);
+          const at = host;
+          const mode = member.mode & 0o7777;
+          const mtime = member.mtime;
+          switch (member.type) {
+            case 'file': {
+              clear(at, name);
+              // Made with its mode when the umask keeps it (no fchmod then); special bits and masked
+              // ones are set by fchmod at the end.
+              const direct = (mode & 0o7777 & ~umask) === mode && (mode & 0o7000) === 0;
+              const { n, data } = writers.file(
+                {
+                  kind: 'file',
+                  host: at,
+                  mode: direct ? mode : 0o600,
+                  ...(direct ? {} : { chmod: mode }),
+                  ...ownerOf(member),
+                  ...(mtime === undefined ? {} : { mtime }),
+                },
+                member.size,
+              );
+              jobs.set(n, { name, host: at });
+              const hash = wanted.has(name) ? createHash('md5') : undefined;
+              return {
+                write: (chunk) => {
                   hash?.update(chunk);
-                  for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
-                }),
-              end: () =>
-                guarded(() => {
-                  if (chownTo(member)) fchownSync(fd, member.uid, member.gid);
-                  if (!direct) fchmodSync(fd, mode);
-                  if (mtime !== undefined) futimesSync(fd, mtime, mtime);
-                  closeSync(fd);
+                  data.write(chunk);
+                },
+                end: () => {
+                  data.end();
                   if (hash) backup.set(name, hash.digest('hex'));
                   record(inRoot, 'file', member, mode);
-                }),
-            };
-          }
-          case 'directory': {
-            const existing = lstatSync(host, { throwIfNoEntry: false });
-            if (existing?.isDirectory() && options.adoptDirectories?.delete(inRoot)) {
-              dirModes.push({ host, mode, mtime });
+                },
+              };
+            }
+            case 'directory': {
+              settleFor(at);
+              const existing = lstatSync(at, { throwIfNoEntry: false });
+              if (existing?.isDirectory() && options.adoptDirectories?.delete(inRoot)) {
+                dirModes.push({ host: at, mode, mtime });
+                record(inRoot, 'dir', member, mode);
+                return undefined;
+              }
+              if (existing?.isDirectory()) {
+                resolver.remember(inRoot, at);
+                return undefined;
+              }
+              if (
+                existing?.isSymbolicLink() &&
+                statSync(resolver.resolveDirectory(inRoot), { throwIfNoEntry: false })?.isDirectory()
+              )
+                return undefined;
+              if (existing) clear(at, name);
+              mkdirSync(at);
+              resolver.remember(inRoot, at);
+              if (options.chown && (member.uid !== 0 || member.gid !== 0)) lchownSync(at, member.uid, member.gid);
+              dirModes.push({ host: at, mode, mtime });
               record(inRoot, 'dir', member, mode);
               return undefined;
             }
-            if (existing?.isDirectory()) return undefined;
-            if (
-              existing?.isSymbolicLink() &&
-              statSync(resolver.resolveDirectory(inRoot), { throwIfNoEntry: false })?.isDirectory()
-            )
+            case 'symlink': {
+              if (!member.linkpath)
+                throw new PacmanPackageFormatError(`${file}: symlink ${name} without a target`, {
+                  path: file,
+                  value: name,
+                });
+              clear(at, name);
+              const n = writers.symlink({
+                kind: 'symlink',
+                host: at,
+                mode,
+                linkpath: member.linkpath,
+                ...ownerOf(member),
+                ...(mtime === undefined ? {} : { mtime }),
+              });
+              jobs.set(n, { name, host: at });
+              resolver.invalidateUnder(at);
+              record(inRoot, 'symlink', member, mode);
               return undefined;
-            if (existing) removeExisting(host, name);
-            mkdirSync(host);
-            if (chownTo(member)) lchownSync(host, member.uid, member.gid);
-            dirModes.push({ host, mode, mtime });
-            record(inRoot, 'dir', member, mode);
-            return undefined;
+            }
+            case 'hardlink': {
+              if (!member.linkpath)
+                throw new PacmanPackageFormatError(`${file}: hard link ${name} without a target`, {
+                  path: file,
+                  value: name,
+                });
+              const target = resolver.resolve(`/${checkedName(file, member.linkpath)}`);
+              settleFor(target);
+              clear(at, name);
+              linkSync(target, at);
+              record(inRoot, 'file', member, mode);
+              return undefined;
+            }
+            case 'char':
+            case 'block':
+            case 'fifo': {
+              const device = member.type === 'fifo' ? {} : { major: member.devmajor, minor: member.devminor };
+              manifest.push({ path: inRoot, type: member.type, uid: member.uid, gid: member.gid, mode, ...device });
+              return undefined;
+            }
+            default:
+              return undefined;
           }
-          case 'symlink': {
-            if (!member.linkpath)
-              throw new PacmanPackageFormatError(`${file}: symlink ${name} without a target`, {
-                path: file,
-                value: name,
-              });
-            const linkpath = member.linkpath;
-            create(at, name, () => symlinkSync(linkpath, at));
-            resolver.invalidateUnder(host);
-            if (chownTo(member)) lchownSync(host, member.uid, member.gid);
-            if (mtime !== undefined) lutimesSync(host, mtime, mtime);
-            record(inRoot, 'symlink', member, mode);
-            return undefined;
-          }
-          case 'hardlink': {
-            if (!member.linkpath)
-              throw new PacmanPackageFormatError(`${file}: hard link ${name} without a target`, {
-                path: file,
-                value: name,
-              });
-            const target = resolver.resolve(`/${checkedName(file, member.linkpath)}`);
-            create(at, name, () => linkSync(target, at));
-            record(inRoot, 'file', member, mode);
-            return undefined;
-          }
-          case 'char':
-          case 'block':
-          case 'fifo': {
-            const device = member.type === 'fifo' ? {} : { major: member.devmajor, minor: member.devminor };
-            manifest.push({ path: inRoot, type: member.type, uid: member.uid, gid: member.gid, mode, ...device });
-            return undefined;
-          }
-          default:
-            return undefined;
+        } catch (error) {
+          throw writeError(file, name, host, error);
         }
-      } catch (error) {
-        throw writeError(file, name, host, error);
-      }
-    },
-    options.signal,
-    options.archive ? { archive: options.archive } : {},
-  );
+      },
+      options.signal,
+      options.archive ? { archive: options.archive } : {},
+    );
+    settle();
+  } catch (error) {
+    // A write that failed before this error happened is what the one-by-one unpack would have met first.
+    settle();
+    throw error;
+  }
   // Directory modes last: a read-only directory must receive its files first.
   for (const { host, mode, mtime } of dirModes.reverse()) {
     try {
@@ -354,6 +387,9 @@ export async function unpackPacmanPackage(
   }
   return { manifest, backup, paths, files: [...new Set(files)].sort(compareBytes) };
 }
+
+/** Threads making an unpack's files: the file system's work for new inodes spreads over the cores. */
+export const UNPACK_THREADS = Math.min(2, availableParallelism() - 1 || 1);
 
 /** The member's name as alpm records it (no `./`, no trailing `/`), refused when absolute or with `..`. */
 function checkedName(file: string, raw: string): string {

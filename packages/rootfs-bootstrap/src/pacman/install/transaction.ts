@@ -20,7 +20,13 @@ import {
   type PacmanInstallReason,
   type PacmanValidation,
 } from './local-database.js';
-import { unpackPacmanPackage, type PacmanPackageContents, type PacmanPackageMetadata } from './package-archive.js';
+import { LeafWriters } from './file-writers.js';
+import {
+  UNPACK_THREADS,
+  unpackPacmanPackageWith,
+  type PacmanPackageContents,
+  type PacmanPackageMetadata,
+} from './package-archive.js';
 
 /**
  * One package of a transaction, read already, in installation order: its metadata
@@ -100,6 +106,8 @@ export async function installPacmanTransaction(
     pending.clear();
   };
 
+  // One set of writer threads for all the packages (each unpack leaves nothing of its own pending).
+  const writers = new LeafWriters(UNPACK_THREADS);
   const transaction = async (session: ImageRootSession | undefined) => {
     if (session)
       await runHooks(
@@ -120,13 +128,18 @@ export async function installPacmanTransaction(
       options.signal?.throwIfAborted();
       const { info } = pkg.contents;
       if (session) await runScriptlet(root, pkg.contents, 'pre_install', session, options, report, flushOwners, adopt);
-      const unpacked = await unpackPacmanPackage(pkg.contents.file, root, {
-        chown: false,
-        backup: info.backup,
-        adoptDirectories: adopt,
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(pkg.contents.archive ? { archive: pkg.contents.archive } : {}),
-      });
+      const unpacked = await unpackPacmanPackageWith(
+        pkg.contents.file,
+        root,
+        {
+          chown: false,
+          backup: info.backup,
+          adoptDirectories: adopt,
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(pkg.contents.archive ? { archive: pkg.contents.archive } : {}),
+        },
+        writers,
+      );
       for (const path of unpacked.paths) pending.delete(path.slice(1));
       for (const entry of unpacked.manifest) {
         report.manifest.push(entry);
@@ -166,23 +179,31 @@ export async function installPacmanTransaction(
     await flushOwners();
   };
 
-  if (options.namespace) {
-    await withImageRoot(
-      root,
-      {
-        env: options.env,
-        logFile: options.logFile,
-        namespace: options.namespace,
-        ...(options.signal ? { signal: options.signal } : {}),
-      },
-      transaction,
-    );
-    // Mount points no package shipped (and no scriptlet made, as pacman makes /tmp) go again.
-    for (const path of adopt) await rmdir(join(root, path)).catch(() => undefined);
-  } else {
-    await transaction(undefined);
+  try {
+    await runTransaction();
+  } finally {
+    await writers.close();
   }
   return report;
+
+  async function runTransaction() {
+    if (options.namespace) {
+      await withImageRoot(
+        root,
+        {
+          env: options.env,
+          logFile: options.logFile,
+          namespace: options.namespace,
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
+        transaction,
+      );
+      // Mount points no package shipped (and no scriptlet made, as pacman makes /tmp) go again.
+      for (const path of adopt) await rmdir(join(root, path)).catch(() => undefined);
+    } else {
+      await transaction(undefined);
+    }
+  }
 }
 
 /** Runs one `.INSTALL` function as pacman does (`sh -c '. SCRIPT; FUNCTION VERSION'` in the root); returns whether it ran. */
