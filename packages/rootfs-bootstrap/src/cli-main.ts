@@ -1,16 +1,13 @@
 import { binErrorExit, parseCommandLine, UsageError, writeManifest, type FlagValues } from '@distroforge/core';
-import { bootstrapRootfs } from './bootstrap-rootfs.js';
 import { BootstrapOptionsError } from './errors.js';
 import type { BootstrapOptions, BootstrapProgress } from './options.js';
-import { resolveRootfs } from './resolve-rootfs.js';
-import { bootstrapPacman } from './pacman/install/bootstrap.js';
 import type { PacmanVerify } from './pacman/install/options.js';
-import { resolvePacmanRootfs } from './pacman/install/resolve-rootfs.js';
 import { isPacmanSourceSpec, parsePacmanSourceSpec, pacmanSourceRepositories } from './pacman/install/source-spec.js';
-import { loadPacmanKeyring } from './pacman/verify/load-keyring.js';
-import { pacmanSignatureVerifier } from './pacman/verify/verifier.js';
 import type { PacmanSigLevel } from './pacman/verify/verify-signature.js';
-import { bootstrapRpmRootfs, resolveRpmRootfs } from './rpm/bootstrap.js';
+
+// Each source's code is loaded when a run asks for it (import() below): a pacman run does not load
+// the apt and rpm readers, nor openpgp unless signatures are checked (the bundle is split at these
+// imports), which is a good part of the bin's start-up.
 
 export const usage = `Usage:
   rootfs-bootstrap --suite SUITE [--variant VARIANT] [--include PKG,...] [--exclude PKG,...] [--local FILE.deb]...
@@ -243,6 +240,7 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
   };
   if (values['resolve-only']) {
     if (positionals.length > 0) throw new BootstrapOptionsError('--resolve-only takes no TARGET', { hint: usage });
+    const { resolveRootfs } = await import('./resolve-rootfs.js');
     const result = await resolveRootfs(common);
     if (values.json) out(`${JSON.stringify({ event: 'result', ...result })}\n`);
     else {
@@ -262,6 +260,7 @@ async function run(argv: readonly string[], out: (s: string) => void): Promise<n
     ...(values.initramfs ? { initramfs: true } : {}),
     ...(values.log ? { logFile: values.log } : {}),
   };
+  const { bootstrapRootfs } = await import('./bootstrap-rootfs.js');
   const result = await untilInterrupted((signal) => bootstrapRootfs({ ...options, signal }));
   if (values.manifest) await writeManifest(values.manifest, result.manifest);
   if (values.json) out(`${JSON.stringify({ event: 'result', ...result, manifest: values.manifest ?? null })}\n`);
@@ -310,6 +309,7 @@ async function runRpm(values: ParsedValues, positionals: string[], out: (s: stri
   };
   if (values['resolve-only']) {
     if (positionals.length > 0) throw new BootstrapOptionsError('--resolve-only takes no TARGET', { hint: usage });
+    const { resolveRpmRootfs } = await import('./rpm/bootstrap.js');
     const result = await resolveRpmRootfs(common);
     if (values.json) out(`${JSON.stringify({ event: 'result', ...result })}\n`);
     else {
@@ -324,6 +324,7 @@ async function runRpm(values: ParsedValues, positionals: string[], out: (s: stri
     throw new BootstrapOptionsError('exactly one TARGET directory is needed', { hint: usage });
   const lua = oneOf('lua-scriptlets', values['lua-scriptlets'], ['skip', 'fail'] as const);
   const rpmdb = oneOf('rpmdb', values.rpmdb, ['auto', 'host-rpm', 'image-rpm', 'none'] as const);
+  const { bootstrapRpmRootfs } = await import('./rpm/bootstrap.js');
   const result = await untilInterrupted((signal) =>
     bootstrapRpmRootfs({
       ...common,
@@ -406,6 +407,7 @@ async function runPacman(values: ParsedValues, positionals: string[], out: (s: s
   };
   if (values['resolve-only']) {
     if (positionals.length > 0) throw new BootstrapOptionsError('--resolve-only takes no TARGET', { hint: usage });
+    const { resolvePacmanRootfs } = await import('./pacman/install/resolve-rootfs.js');
     const result = await resolvePacmanRootfs(resolveOptions);
     if (values.json) out(`${JSON.stringify({ event: 'result', ...result })}\n`);
     else {
@@ -416,10 +418,8 @@ async function runPacman(values: ParsedValues, positionals: string[], out: (s: s
   }
   if (positionals.length !== 1)
     throw new BootstrapOptionsError('exactly one TARGET directory is needed', { hint: usage });
-  const verify: PacmanVerify | undefined =
-    level === 'off'
-      ? undefined
-      : pacmanSignatureVerifier(await loadPacmanKeyring(values.keyring ?? '/usr/share/keyrings'), { level });
+  const verify: PacmanVerify | undefined = level === 'off' ? undefined : await pacmanVerifier(values.keyring, level);
+  const { bootstrapPacman } = await import('./pacman/install/bootstrap.js');
   const started = performance.now();
   const result = await untilInterrupted((signal) =>
     bootstrapPacman({
@@ -450,6 +450,18 @@ async function runPacman(values: ParsedValues, positionals: string[], out: (s: s
     );
   }
   return 0;
+}
+
+/** The signature check of a pacman run (openpgp loaded only then). */
+async function pacmanVerifier(
+  keyring: string | undefined,
+  level: Exclude<PacmanSigLevel, 'off'>,
+): Promise<PacmanVerify> {
+  const [{ loadPacmanKeyring }, { pacmanSignatureVerifier }] = await Promise.all([
+    import('./pacman/verify/load-keyring.js'),
+    import('./pacman/verify/verifier.js'),
+  ]);
+  return pacmanSignatureVerifier(await loadPacmanKeyring(keyring ?? '/usr/share/keyrings'), { level });
 }
 
 function progressPrinter(

@@ -212,21 +212,31 @@ const KEEP_TOTAL_BYTES = 96 << 20;
 /** Packages read side by side: each decompressor is a process, so two cores both work. */
 const READ_CONCURRENCY = Math.min(4, Math.max(2, availableParallelism()));
 
-/** `run` over `items` with at most `limit` at once; results in the items' order; the first failure wins. */
+/**
+ * `run` over `items` with at most `limit` at once; results in the items' order. A failure stops
+ * new items from starting; once the started ones settle, the failure of the earliest item is
+ * thrown (every item before it had started), so the error does not depend on timing.
+ */
 async function inOrderWithConcurrency<T, R>(
   items: readonly T[],
   limit: number,
   run: (item: T) => Promise<R>,
 ): Promise<R[]> {
   const results: R[] = new Array(items.length);
+  const failures: { index: number; error: unknown }[] = [];
   let next = 0;
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && failures.length === 0) {
       const k = next++;
-      results[k] = await run(items[k]!);
+      try {
+        results[k] = await run(items[k]!);
+      } catch (error) {
+        failures.push({ index: k, error });
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failures.length > 0) throw failures.reduce((a, b) => (b.index < a.index ? b : a)).error;
   return results;
 }
 
