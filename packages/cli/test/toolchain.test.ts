@@ -30,3 +30,12 @@ it('the ISO stage depends on the boot files (shim, signed GRUB) and xorriso; the
   // A package the host does not have is recorded as such, not skipped (installing it changes the key).
   expect(Object.values(await stageToolchain('disk')).every((v) => v.length > 0)).toBe(true);
 });
+
+it("the stages that read or write an rpmdb with the host's rpm depend on its version: the rootfs (python3-rpm) and the inventory (rpm)", async () => {
+  const rootfs = await stageToolchain('rootfs');
+  expect(rootfs['deb:python3-rpm']).toBe(await installedVersion('python3-rpm'));
+  expect(rootfs['deb:rpm']).toBe(await installedVersion('rpm'));
+  const inventory = await stageToolchain('inventory');
+  expect(inventory['deb:rpm']).toBe(await installedVersion('rpm'));
+  expect(inventory['@distroforge/cli']).toMatch(/^\d+\.\d+\.\d+/);
+});

@@ -8,7 +8,8 @@ import { execa } from 'execa';
  * the host's squashfs-tools rebuilds what they make instead of reusing outputs of the old ones.
  */
 export const stageToolchains = {
-  rootfs: { code: ['rootfs-bootstrap', 'rpm-extract'], debs: ['kmod'] },
+  // An RPM root's rpmdb and its lua scriptlets are written and run by the host's librpm (python3-rpm).
+  rootfs: { code: ['rootfs-bootstrap', 'rpm-extract'], debs: ['kmod', 'rpm', 'python3-rpm'] },
   kernel: { code: ['rootfs-bootstrap'], debs: ['kmod'] },
   overlay: { code: ['overlay-apply'], debs: [] },
   image: { code: ['squashfs-wrap'], debs: ['squashfs-tools', 'erofs-utils'] },
@@ -42,6 +43,8 @@ export const stageToolchains = {
     ],
   },
   'rootfs-tar': { code: [], debs: [] },
+  // An RPM image's package list is read from its rpmdb by the host's rpm.
+  inventory: { code: [], debs: ['rpm'] },
 } satisfies Record<string, { code: readonly string[]; debs: readonly string[] }>;
 
 const require = createRequire(import.meta.url);
