@@ -2,7 +2,8 @@ import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LeafWriters } from '../src/pacman/install/file-writers.js';
+import { LeafWriters, WORKER_SOURCE } from '../src/pacman/install/file-writers.js';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { unpackPacmanPackageWith } from '../src/pacman/install/package-archive.js';
 import { tarOf, type PackageMember } from './pacman-package-builder.js';
 
@@ -137,6 +138,36 @@ describe('LeafWriters (files and symlinks made on worker threads)', () => {
       expect(threaded).toEqual(sequential);
       // The case is what its name says: a tree, or an error.
       expect(Boolean(sequential.error)).toBe(/missing|not a directory|conflict/.test(name));
+    });
+  }
+
+  // The bench's in-process run is `node --input-type=module -e ...`: a thread that inherited that flag
+  // evaluated the code as a module, where require is missing, never started, and the unpack waited forever.
+  for (const execArgv of [[], ['--input-type=module']]) {
+    it(`the threads' code starts as a script and as a module (${execArgv.join(' ') || 'no flags'})`, async () => {
+      const done = new Int32Array(new SharedArrayBuffer(8));
+      const { port1, port2 } = new MessageChannel();
+      const worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        execArgv,
+        workerData: { done, port: port2, slabBytes: 1 << 20 },
+        transferList: [port2],
+      });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          worker.once('error', reject);
+          const poll = setInterval(() => {
+            if (Atomics.load(done, 1) === 1) {
+              clearInterval(poll);
+              resolve();
+            }
+          }, 5);
+        });
+        expect(Atomics.load(done, 1)).toBe(1);
+      } finally {
+        port1.close();
+        await worker.terminate();
+      }
     });
   }
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,5 +52,16 @@ describe('readPacmanPackageMetadata', () => {
     const metadata = await readPacmanPackageMetadata(file, { keepArchiveBytes: 4096 });
     expect(metadata.archive).toBeUndefined();
     expect(metadata.info.name).toBe('busybox');
+  });
+
+  it('reads and unpacks a package given as a symlink named .pkg.tar (as the CLI links local package files; zstd skips links named as files)', async () => {
+    const file = packageFile('busybox');
+    const link = join(mkdtempSync(join(work, 'link-')), 'busybox.pkg.tar');
+    symlinkSync(file, link);
+    const metadata = await readPacmanPackageMetadata(link);
+    expect(metadata.info.name).toBe('busybox');
+    const viaLink = await unpackPacmanPackage(link, mkdtempSync(join(work, 'c-')), { chown: false });
+    const direct = await unpackPacmanPackage(file, mkdtempSync(join(work, 'd-')), { chown: false });
+    expect(viaLink).toEqual(direct);
   });
 });

@@ -59,9 +59,14 @@ export class LeafWriters {
   private posted = 0;
   private jobs = 0;
   private failures: LeafFailure[] = [];
+  /** Set when a thread could not start: batches are then done in this thread. */
+  private noThreads = false;
+  /** Slabs the threads gave back, used again (fewer fresh allocations, fewer collections). */
+  private readonly freeSlabs: ArrayBuffer[] = [];
 
   constructor(readonly threads: number) {
-    if (threads > 0) this.done = new Int32Array(new SharedArrayBuffer(4));
+    // [0]: batches done; [1]: threads started.
+    if (threads > 0) this.done = new Int32Array(new SharedArrayBuffer(8));
   }
 
   /** Whether a job at `host` has not been drained yet. */
@@ -155,6 +160,7 @@ export class LeafWriters {
       for (const { port } of this.workers) {
         for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
           const reply = m.message as WireReply;
+          for (const slab of reply.slabs) if (this.freeSlabs.length < FREE_SLABS) this.freeSlabs.push(slab);
           if (reply.failure) this.failures.push({ job: reply.failure.job, error: reviveErrno(reply.failure) });
         }
       }
@@ -196,7 +202,8 @@ export class LeafWriters {
       return { slab: batch.slabs.length - 1, offset: 0, buffer };
     }
     if (!this.slab || this.slab.used + size > this.slab.buffer.length) {
-      this.slab = { buffer: Buffer.allocUnsafeSlow(SLAB_BYTES), used: 0 };
+      const reused = this.freeSlabs.pop();
+      this.slab = { buffer: reused ? Buffer.from(reused) : Buffer.allocUnsafeSlow(SLAB_BYTES), used: 0 };
       batch.slabs.push(this.slab.buffer.buffer as ArrayBuffer);
     }
     const offset = this.slab.used;
@@ -224,25 +231,49 @@ export class LeafWriters {
     this.batch = undefined;
     this.slab = undefined;
     const target = this.pickWorker();
+    if (!target) {
+      // No thread could start: this thread does the batch, as a thread would have.
+      const failure = runBatch(batch.jobs, batch.slabs);
+      if (failure) this.failures.push({ job: failure.job, error: reviveErrno(failure) });
+      return;
+    }
     target.posted++;
     this.posted++;
     target.worker.postMessage({ jobs: batch.jobs, slabs: batch.slabs } satisfies WireBatch, batch.slabs);
   }
 
   private pickWorker() {
-    const finishedApprox = this.done ? Atomics.load(this.done, 0) : 0;
-    if (this.workers.length < this.threads && (this.workers.length === 0 || this.posted > finishedApprox)) {
+    const done = this.done!;
+    const finishedApprox = Atomics.load(done, 0);
+    if (
+      !this.noThreads &&
+      this.workers.length < this.threads &&
+      (this.workers.length === 0 || this.posted > finishedApprox)
+    ) {
+      const started = Atomics.load(done, 1);
       const { port1, port2 } = new MessageChannel();
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { done: this.done, port: port2 },
+        workerData: { done, port: port2, slabBytes: SLAB_BYTES },
         transferList: [port2],
+        // Not this process's flags (--input-type=module would make the code a module, say).
+        execArgv: [],
         stdout: false,
         stderr: false,
       });
       worker.unref();
-      this.workers.push({ worker, port: port1, posted: 0 });
+      // Its failures are reported per batch; anything else shows as a thread that never starts.
+      worker.on('error', () => undefined);
+      // Waited for here, once: a thread that cannot start would otherwise leave drain() waiting.
+      const deadline = Date.now() + WORKER_START_MS;
+      while (Atomics.load(done, 1) === started && Date.now() < deadline)
+        Atomics.wait(done, 1, started, deadline - Date.now());
+      if (Atomics.load(done, 1) === started) {
+        void worker.terminate();
+        this.noThreads = true;
+      } else this.workers.push({ worker, port: port1, posted: 0 });
     }
+    if (this.workers.length === 0) return undefined;
     // Fewest handed over: the threads' own progress is not known without a round trip.
     return this.workers.reduce((a, b) => (b.posted < a.posted ? b : a));
   }
@@ -252,6 +283,9 @@ export class LeafWriters {
 const BATCH_JOBS = 48;
 const BATCH_BYTES = 512 << 10;
 const SLAB_BYTES = 1 << 20;
+const FREE_SLABS = 8;
+/** How long a new thread may take to start before the batches are done in this thread instead. */
+const WORKER_START_MS = 30_000;
 
 interface WireJob extends LeafJob {
   n: number;
@@ -266,7 +300,42 @@ interface WireBatch {
 }
 
 interface WireReply {
+  /** The batch's shared slabs, handed back. */
+  slabs: ArrayBuffer[];
   failure?: { job: number; code?: string; errno?: number; syscall?: string; path?: string; message: string };
+}
+
+/** One batch, as a thread does it (the code of WORKER_SOURCE); the first failure, or undefined. */
+function runBatch(jobs: readonly WireJob[], slabs: readonly ArrayBuffer[]): WireReply['failure'] {
+  for (const job of jobs) {
+    try {
+      if (job.kind === 'symlink') {
+        symlinkSync(job.linkpath!, job.host);
+        if (job.owner) lchownSync(job.host, job.owner.uid, job.owner.gid);
+        if (job.mtime !== undefined) lutimesSync(job.host, job.mtime, job.mtime);
+        continue;
+      }
+      const fd = openSync(job.host, 'wx', job.mode);
+      try {
+        const data = Buffer.from(slabs[job.slab] ?? new ArrayBuffer(0), job.offset, job.length);
+        for (let off = 0; off < data.length; ) off += writeSync(fd, data, off);
+        finishFile(fd, job);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      return {
+        job: job.n,
+        message: e.message,
+        ...(e.code === undefined ? {} : { code: e.code }),
+        ...(e.errno === undefined ? {} : { errno: e.errno }),
+        ...(e.syscall === undefined ? {} : { syscall: e.syscall }),
+        ...(e.path === undefined ? {} : { path: e.path }),
+      };
+    }
+  }
+  return undefined;
 }
 
 function finishFile(fd: number, job: LeafJob): void {
@@ -297,39 +366,42 @@ function reviveErrno(failure: NonNullable<WireReply['failure']>): NodeJS.ErrnoEx
  * same from the sources and from dist/), doing exactly what the inline path does per job. After a
  * failure the rest of its batch is skipped (the install fails; nothing after it matters).
  */
-const WORKER_SOURCE = `
-const fs = require('node:fs');
-const { workerData } = require('node:worker_threads');
-const { done, port } = workerData;
-require('node:worker_threads').parentPort.on('message', ({ jobs, slabs }) => {
-  let failure;
-  for (const job of jobs) {
-    try {
-      if (job.kind === 'symlink') {
-        fs.symlinkSync(job.linkpath, job.host);
-        if (job.owner) fs.lchownSync(job.host, job.owner.uid, job.owner.gid);
-        if (job.mtime !== undefined) fs.lutimesSync(job.host, job.mtime, job.mtime);
-        continue;
-      }
-      const fd = fs.openSync(job.host, 'wx', job.mode);
+export const WORKER_SOURCE = /* js */ `
+Promise.all([import('node:fs'), import('node:worker_threads')]).then(([fs, threads]) => {
+  const { done, port, slabBytes } = threads.workerData;
+  threads.parentPort.on('message', ({ jobs, slabs }) => {
+    let failure;
+    for (const job of jobs) {
       try {
-        if (job.length > 0) {
-          const data = Buffer.from(slabs[job.slab], job.offset, job.length);
-          for (let off = 0; off < data.length; ) off += fs.writeSync(fd, data, off);
+        if (job.kind === 'symlink') {
+          fs.symlinkSync(job.linkpath, job.host);
+          if (job.owner) fs.lchownSync(job.host, job.owner.uid, job.owner.gid);
+          if (job.mtime !== undefined) fs.lutimesSync(job.host, job.mtime, job.mtime);
+          continue;
         }
-        if (job.owner) fs.fchownSync(fd, job.owner.uid, job.owner.gid);
-        if (job.chmod !== undefined) fs.fchmodSync(fd, job.chmod);
-        if (job.mtime !== undefined) fs.futimesSync(fd, job.mtime, job.mtime);
-      } finally {
-        fs.closeSync(fd);
+        const fd = fs.openSync(job.host, 'wx', job.mode);
+        try {
+          if (job.length > 0) {
+            const data = Buffer.from(slabs[job.slab], job.offset, job.length);
+            for (let off = 0; off < data.length; ) off += fs.writeSync(fd, data, off);
+          }
+          if (job.owner) fs.fchownSync(fd, job.owner.uid, job.owner.gid);
+          if (job.chmod !== undefined) fs.fchmodSync(fd, job.chmod);
+          if (job.mtime !== undefined) fs.futimesSync(fd, job.mtime, job.mtime);
+        } finally {
+          fs.closeSync(fd);
+        }
+      } catch (error) {
+        failure = { job: job.n, code: error.code, errno: error.errno, syscall: error.syscall, path: error.path, message: error.message };
+        break;
       }
-    } catch (error) {
-      failure = { job: job.n, code: error.code, errno: error.errno, syscall: error.syscall, path: error.path, message: error.message };
-      break;
     }
-  }
-  port.postMessage(failure ? { failure } : {});
-  Atomics.add(done, 0, 1);
-  Atomics.notify(done, 0);
+    const back = slabs.filter((slab) => slab.byteLength === slabBytes);
+    port.postMessage(failure ? { failure, slabs: back } : { slabs: back }, back);
+    Atomics.add(done, 0, 1);
+    Atomics.notify(done, 0);
+  });
+  Atomics.add(done, 1, 1);
+  Atomics.notify(done, 1);
 });
 `;
