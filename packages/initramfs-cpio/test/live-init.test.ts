@@ -331,8 +331,95 @@ describe('liveInitScript', () => {
     expect(unset.lines).toContain('live: RESCUE: no boot medium given: set live.label=, live.uuid= or live.device=');
   });
 
-  it('defaults to the live module list and refuses shell metacharacters in options', () => {
-    expect(liveInitScript()).toContain(`LIVE_MODULES='${LIVE_MODULES.join(' ')}'`);
+  it('defaults to the live module list, loaded by need, and refuses shell metacharacters in options', () => {
+    expect(liveInitScript()).toContain(`LIVE_MODULES='${LIVE_MODULES.join(' ')}'\nLIVE_MODULES_LOAD=needed\n`);
+    expect(liveInitScript({ modules: ['loop'] })).toContain(`LIVE_MODULES='loop'\nLIVE_MODULES_LOAD=all\n`);
     expect(() => liveInitScript({ label: "x'; rm -rf /" })).toThrow();
+  });
+});
+
+describe('liveInitScript: the default module list is loaded by need', () => {
+  /** What the script modprobes, and its one line about the skipped modules, for the default list. */
+  async function loads(cmdline: string, options: LiveInitOptions = {}, devices?: Record<string, string>) {
+    const { lines, exitCode } = await simulate({ label: 'LIVE', timeout: 1, ...options }, cmdline, devices);
+    expect(exitCode).toBe(0);
+    const loaded = lines.filter((l) => l.startsWith('CALL modprobe ')).map((l) => l.slice('CALL modprobe '.length));
+    const skipped = lines.filter((l) => l.startsWith('live: not loaded'));
+    expect(skipped.length).toBeLessThanOrEqual(1);
+    return { loaded, skipped: skipped[0] };
+  }
+  const ALWAYS = LIVE_MODULES.filter(
+    (m) => !['9p', '9pnet_virtio', 'virtiofs', 'crc32c_generic', 'ext4', 'btrfs', 'xfs'].includes(m),
+  );
+
+  it('an image root loads none of 9p, virtiofs and the root filesystems, and says so in one line', async () => {
+    const { loaded, skipped } = await loads('console=ttyS0');
+    expect(loaded).toEqual(ALWAYS);
+    expect(skipped).toBe(
+      'live: not loaded, this boot does not need them (live.root=image, no persistence; live.modules= loads a list as given): 9p 9pnet_virtio virtiofs crc32c_generic ext4 btrfs xfs',
+    );
+  });
+
+  it('live.root=9p loads 9p and 9pnet_virtio only; live.root=virtiofs loads virtiofs only', async () => {
+    const nine = await loads('live.root=9p');
+    expect(nine.loaded).toEqual([...ALWAYS.slice(0, ALWAYS.indexOf('sd_mod')), '9p', '9pnet_virtio', 'sd_mod', 'nvme']);
+    expect(nine.skipped).toMatch(/\(live\.root=9p, no persistence; .*\): virtiofs crc32c_generic ext4 btrfs xfs$/);
+    const virtiofs = await loads('live.root=virtiofs');
+    expect(virtiofs.loaded).toContain('virtiofs');
+    expect(virtiofs.loaded).not.toContain('9p');
+    expect(virtiofs.loaded).not.toContain('9pnet_virtio');
+  });
+
+  it('live.root=disk loads its rootfstype= only (default ext4), with crc32c_generic for ext4 and btrfs', async () => {
+    const disk = { 'UUID=77d549c1': '/dev/vda2' };
+    const btrfs = await loads('live.root=disk root=UUID=77d549c1 rootfstype=btrfs rw', {}, disk);
+    expect(btrfs.loaded.slice(ALWAYS.length)).toEqual(['crc32c_generic', 'btrfs']);
+    expect(btrfs.loaded).not.toContain('ext4');
+    expect(btrfs.skipped).toMatch(
+      /\(live\.root=disk rootfstype=btrfs, no persistence; .*\): 9p 9pnet_virtio virtiofs ext4 xfs$/,
+    );
+    const ext4 = await loads('live.root=disk root=UUID=77d549c1', {}, disk);
+    expect(ext4.loaded.slice(ALWAYS.length)).toEqual(['crc32c_generic', 'ext4']);
+    const xfs = await loads('live.root=disk root=UUID=77d549c1 rootfstype=xfs', {}, disk);
+    expect(xfs.loaded.slice(ALWAYS.length)).toEqual(['xfs']);
+    // A read-only image as the root partition needs none of them (squashfs is always loaded).
+    const image = await loads('live.root=disk root=UUID=77d549c1 rootfstype=squashfs', {}, disk);
+    expect(image.loaded).toEqual(ALWAYS);
+  });
+
+  it('a persistence partition loads its live.persistencefs= (default ext4)', async () => {
+    const ext4 = await loads(
+      'live.persistence=LABEL=data',
+      {},
+      { 'LABEL=LIVE': '/dev/sr0', 'LABEL=data': '/dev/sdb1' },
+    );
+    expect(ext4.loaded.slice(ALWAYS.length)).toEqual(['crc32c_generic', 'ext4']);
+    expect(ext4.skipped).toMatch(/\(live\.root=image, persistence ext4; .*\): 9p 9pnet_virtio virtiofs btrfs xfs$/);
+    const xfs = await loads(
+      'live.persistence=LABEL=data live.persistencefs=xfs',
+      {},
+      {
+        'LABEL=LIVE': '/dev/sr0',
+        'LABEL=data': '/dev/sdb1',
+      },
+    );
+    expect(xfs.loaded.slice(ALWAYS.length)).toEqual(['xfs']);
+  });
+
+  it('live.modules= on the command line loads exactly its list, with no line about skipped modules', async () => {
+    const { loaded, skipped } = await loads('live.modules=loop,btrfs,9p,squashfs');
+    expect(loaded).toEqual(['loop', 'btrfs', '9p', 'squashfs']);
+    expect(skipped).toBeUndefined();
+  });
+
+  it('a modules list given to the builder loads all of it; loadModules: needed applies the rules to it', async () => {
+    const given = await loads('', { modules: ['loop', 'xfs', 'virtiofs', 'dm_mod'] });
+    expect(given.loaded).toEqual(['loop', 'xfs', 'virtiofs', 'dm_mod']);
+    expect(given.skipped).toBeUndefined();
+    const needed = await loads('', { modules: ['loop', 'xfs', 'virtiofs', 'dm_mod'], loadModules: 'needed' });
+    expect(needed.loaded).toEqual(['loop', 'dm_mod']);
+    expect(needed.skipped).toMatch(/: xfs virtiofs$/);
+    const all = await loads('', { loadModules: 'all' });
+    expect(all.loaded).toEqual([...LIVE_MODULES]);
   });
 });
