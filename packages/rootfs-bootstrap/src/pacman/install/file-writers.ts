@@ -240,6 +240,10 @@ export class LeafWriters {
     target.posted++;
     this.posted++;
     target.worker.postMessage({ jobs: batch.jobs, slabs: batch.slabs } satisfies WireBatch, batch.slabs);
+    // Bounded memory: with this many batches not yet done, wait for the threads to catch up.
+    const done = this.done!;
+    for (let finished = Atomics.load(done, 0); this.posted - finished > MAX_IN_FLIGHT; finished = Atomics.load(done, 0))
+      Atomics.wait(done, 0, finished);
   }
 
   private pickWorker() {
@@ -284,6 +288,8 @@ const BATCH_JOBS = 48;
 const BATCH_BYTES = 512 << 10;
 const SLAB_BYTES = 1 << 20;
 const FREE_SLABS = 8;
+/** Batches handed over and not yet done, at most (their slabs are the memory the writes hold). */
+const MAX_IN_FLIGHT = 6;
 /** How long a new thread may take to start before the batches are done in this thread instead. */
 const WORKER_START_MS = 30_000;
 
