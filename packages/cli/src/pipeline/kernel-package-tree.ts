@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bootstrapRootfs, defaultCacheDir, unpackDeb } from '@distroforge/rootfs-bootstrap';
+import { findTool, ToolFailedError } from '@distroforge/core';
+import { bootstrapRootfs, defaultCacheDir } from '@distroforge/rootfs-bootstrap';
+import { execa } from 'execa';
 import type { GraphResults } from '../engine/stage-graph.js';
 import { CliError } from '../errors.js';
 import type { Profile } from '../profile/profile-schema.js';
@@ -11,6 +13,8 @@ import { findKernel, type KernelFiles } from './find-kernel.js';
 import { aptMetadataOptions } from './metadata-floor.js';
 import type { ProfileLocalPackages } from './rootfs-common.js';
 import type { ResolvedPackageKey } from './resolved-apt-packages.js';
+
+const dpkgDebTool = { names: ['dpkg-deb'], install: 'apt-get install dpkg', versionArgs: ['--version'] };
 
 /**
  * The packages of an apt root that carry the kernel it boots: `kernel.file`'s package alone when
@@ -34,7 +38,7 @@ export function kernelPackagesOf(
 
 /**
  * The kernel of an apt root from its packages alone, so the live initramfs need not wait for the
- * whole root to be installed and configured: the packages are unpacked into `tree` and the module
+ * whole root to be installed and configured: the packages are unpacked into `tree` (dpkg-deb) and the module
  * index written with the host's depmod, as for unpacked-only roots (kmod is in the stage's
  * toolchain key). A package file not yet in the package cache is waited for from the rootfs stage
  * (its downloads come first), else fetched (the root was cached, its files since removed).
@@ -79,7 +83,24 @@ export async function unpackKernelPackages(
       { path: join(defaultCacheDir(), 'debs'), hint: 'run distroforge lock PROFILE to resolve the packages again' },
     );
   await mkdir(tree, { recursive: true });
-  for (const p of kernelPackages) await unpackDeb(fileOf(p), tree, { chown: false });
+  // dpkg-deb in a child process, not rootfs-bootstrap's in-process unpacker: its synchronous file
+  // writes would hold this process's event loop (and so the rootfs stage beside it) for the
+  // seconds a kernel's hundreds of megabytes take. Files, modes and times are the same.
+  const dpkgDeb = await findTool(dpkgDebTool);
+  for (const p of kernelPackages) {
+    const args = ['-x', fileOf(p), tree];
+    const run = await execa(dpkgDeb.path, args, {
+      reject: false,
+      stdin: 'ignore',
+      ...(ctx.signal ? { cancelSignal: ctx.signal } : {}),
+    });
+    if (run.exitCode !== 0)
+      throw new ToolFailedError(
+        [dpkgDeb.path, ...args],
+        run.exitCode,
+        String(run.stderr).split('\n').slice(-5).join('\n'),
+      );
+  }
   const kernel = await findKernel(tree);
   // Kernel packages leave modules.dep to their postinst.
   await ensureModuleIndex(tree, kernel);
