@@ -110,7 +110,7 @@ async function buildInitramfs(
       label: mediumLabel(ctx.loaded),
       imageType: profile.image.type,
       image: `/live/filesystem.${profile.image.type}`,
-      ...(extraModules.length ? { modules: [...new Set([...LIVE_MODULES, ...extraModules])] } : {}),
+      ...liveModuleChoice(extraModules),
     },
     output: join(dir, 'initrd.img'),
     compress,
@@ -124,5 +124,24 @@ async function buildInitramfs(
     initrdBytes: (await stat(join(dir, 'initrd.img'))).size,
     modules: result.modules?.modules.length ?? 0,
     compression: `${compress} -${level}`,
+  };
+}
+
+/**
+ * The live init's module list for a profile's `kernel.modules`: none, the default list loaded by
+ * need (9p, virtiofs and the disk filesystems only on the boots that use them); extra modules, the
+ * default list plus them, still by need (the rules name only default modules, so extras always
+ * load) — unless the profile names a module of the default list itself: it asked for that module,
+ * so every module loads.
+ */
+export function liveModuleChoice(extraModules: readonly string[]): {
+  modules?: string[];
+  loadModules?: 'needed' | 'all';
+} {
+  if (extraModules.length === 0) return {};
+  const defaults: readonly string[] = LIVE_MODULES;
+  return {
+    modules: [...new Set([...LIVE_MODULES, ...extraModules])],
+    loadModules: extraModules.some((m) => defaults.includes(m)) ? 'all' : 'needed',
   };
 }

@@ -109,7 +109,12 @@ const kernel = z
       .describe(
         'a local kernel package file (.deb, .rpm or .pkg.tar.*, relative to the profile), e.g. a custom kernel; its package is the kernel package',
       ),
-    modules: z.array(z.string()).default([]).describe('extra modules for the initramfs'),
+    modules: z
+      .array(z.string())
+      .default([])
+      .describe(
+        'extra modules for the initramfs, loaded on every boot (the default live modules load as the boot needs them; naming one of them, e.g. btrfs, loads them all)',
+      ),
   })
   .strict()
   .describe('the kernel the image boots and the modules its initramfs carries');
