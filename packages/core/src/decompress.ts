@@ -1,3 +1,5 @@
+import { createReadStream } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import type { TransformOptions, Writable } from 'node:stream';
 import { createGunzip, type ZlibOptions } from 'node:zlib';
 import type { Compression, Compressor } from './compression.js';
@@ -57,7 +59,26 @@ export async function* decompress(
     return;
   }
   if (compression === 'gzip') yield* gunzip(source, options);
-  else yield* throughTool(source, compression, options);
+  else yield* throughTool({ chunks: source }, compression, options);
+}
+
+/**
+ * A file's bytes decompressed, as `decompress` gives them, but xz, lzma, zstd and bzip2 open the
+ * file themselves: this process neither reads it nor copies it into a pipe (for a package of
+ * hundreds of MB, half the memory traffic). A symlink is followed here, since zstd skips a link
+ * named as its input. `origin` defaults to `file`.
+ */
+export async function* decompressFile(
+  file: string,
+  compression: Compression,
+  options: DecompressOptions = {},
+): AsyncGenerator<Buffer> {
+  const named = { ...options, origin: options.origin ?? file };
+  if (compression === 'none' || compression === 'gzip') {
+    yield* decompress(createReadStream(file, { highWaterMark: 1 << 20 }), compression, named);
+    return;
+  }
+  yield* throughTool({ file: await realpath(file) }, compression, named);
 }
 
 // 1 MiB output chunks: a quarter of the thread-pool round trips (and of the consumers' writes) of
@@ -88,22 +109,26 @@ async function* gunzip(source: ByteChunks, options: DecompressOptions): AsyncGen
   if (failed) throw failed.error;
 }
 
+/** What a tool decompresses: chunks fed to its stdin, or a file it opens itself. */
+type ToolInput = { chunks: ByteChunks } | { file: string };
+
 async function* throughTool(
-  source: ByteChunks,
+  input: ToolInput,
   compressor: Exclude<Compressor, 'gzip'>,
   options: DecompressOptions,
 ): AsyncGenerator<Buffer> {
   const { spec, args: argsFor } = externalTools[compressor];
   const tool = await findTool(spec).catch(async (error: unknown) => {
     // Nothing will read the source: close it (a file stream would otherwise keep its descriptor).
-    await closeSource(source);
+    if ('chunks' in input) await closeSource(input.chunks);
     throw error;
   });
-  const args = argsFor(options);
+  // A file is named after `--`: the tool opens it, this process neither reads nor pipes its bytes.
+  const args = 'file' in input ? [...argsFor(options), '--', input.file] : argsFor(options);
   // Loaded on first use: gzip and stored data never need it (nor does a bin's start-up).
   const { execa } = await import('execa');
   const child = execa(tool.path, args, {
-    stdin: 'pipe',
+    stdin: 'chunks' in input ? 'pipe' : 'ignore',
     stdout: 'pipe',
     stderr: 'pipe',
     buffer: false,
@@ -114,7 +139,7 @@ async function* throughTool(
   child.stderr?.on('data', (chunk: Buffer) => {
     logTail = (logTail + chunk.toString()).slice(-2000);
   });
-  const feeding = feed(source, child.stdin!);
+  const feeding = 'chunks' in input ? feed(input.chunks, child.stdin!) : nothingToFeed;
   let finished = false;
   try {
     for await (const chunk of child.stdout!) yield chunk as Buffer;
@@ -142,6 +167,8 @@ async function* throughTool(
     }
   }
 }
+
+const nothingToFeed = { settled: async () => ({ failed: undefined }) };
 
 async function closeSource(source: ByteChunks): Promise<void> {
   // A stream's iterator only destroys it once iteration has begun: destroy the stream itself.

@@ -60,7 +60,7 @@ export {
   type Compressor,
   type Compression,
 } from './compression.js';
-export { decompress, type DecompressOptions, type ByteChunks } from './decompress.js';
+export { decompress, decompressFile, type DecompressOptions, type ByteChunks } from './decompress.js';
 export {
   resolveInRoot,
   resolveInRootSync,

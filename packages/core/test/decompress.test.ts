@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -13,6 +13,7 @@ import {
   compressors,
   decompress,
   DecompressError,
+  decompressFile,
   sniffCompressor,
   type Compression,
   type Compressor,
@@ -230,5 +231,51 @@ describe('decompress', () => {
     it('gzip needs no tool', async () => {
       expect((await collect(decompress(pieces(compressed.get('gzip')!), 'gzip'))).equals(plain)).toBe(true);
     });
+  });
+});
+
+describe('decompressFile', () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'df-decompress-file-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each([...compressors, 'none' as const])(
+    '%s: decodes the file (the tools open it themselves)',
+    async (compression) => {
+      const file = join(dir, `data.${compression}`);
+      await writeFile(file, compression === 'none' ? plain : compressed.get(compression)!);
+      expect((await collect(decompressFile(file, compression))).equals(plain)).toBe(true);
+    },
+  );
+
+  it('zstd through a symlink (zstd itself skips a link named as its input)', async () => {
+    const file = join(dir, 'real.zst');
+    await writeFile(file, compressed.get('zstd')!);
+    await symlink(file, join(dir, 'link.zst'));
+    expect((await collect(decompressFile(join(dir, 'link.zst'), 'zstd'))).equals(plain)).toBe(true);
+  });
+
+  it('a file that is not of the named compressor is ERR_DECOMPRESS_CORRUPT naming the file; a missing file is ENOENT', async () => {
+    const file = join(dir, 'plain.zst');
+    await writeFile(file, plain);
+    const error = await collect(decompressFile(file, 'zstd')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DecompressError);
+    expect(error).toMatchObject({ code: 'ERR_DECOMPRESS_CORRUPT', value: 'zstd', path: file });
+    await expect(collect(decompressFile(join(dir, 'missing.zst'), 'zstd'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('stopping early ends the tool and yields no more', async () => {
+    const file = join(dir, 'stop.xz');
+    await writeFile(file, compressed.get('xz')!);
+    let chunks = 0;
+    for await (const _ of decompressFile(file, 'xz')) {
+      chunks++;
+      break;
+    }
+    expect(chunks).toBe(1);
   });
 });

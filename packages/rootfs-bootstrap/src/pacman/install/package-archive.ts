@@ -1,20 +1,15 @@
 import {
   compressorMagicBytes,
-  decompress,
   DecompressError,
-  findTool,
-  knownTools,
-  type Compression,
+  decompressFile,
   isDistroforgeError,
   sniffCompressor,
   type ManifestEntry,
 } from '@distroforge/core';
 import { createHash } from 'node:crypto';
-import { realpath } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import {
   closeSync,
-  createReadStream,
   lchownSync,
   linkSync,
   lstatSync,
@@ -471,7 +466,7 @@ async function readPackageMembers(
   let kept: Buffer[] | undefined = how.keep ? [] : undefined;
   let keptBytes = 0;
   try {
-    for await (const chunk of decompressFile(file, compression)) {
+    for await (const chunk of decompressFile(file, compression, { origin: file })) {
       signal?.throwIfAborted();
       if (kept) {
         keptBytes += chunk.length;
@@ -495,57 +490,6 @@ async function readPackageMembers(
       });
     if (error instanceof BootstrapError || isDistroforgeError(error) || signal?.aborted) throw error;
     throw new PacmanPackageFormatError(`${file}: ${(error as Error).message}`, { path: file, cause: error });
-  }
-}
-
-/**
- * The file's bytes decompressed. zstd (what makepkg writes) reads the file itself: this process
- * neither reads the package nor copies it into a pipe. The rest goes through core's decompress.
- * Stopping early (`return` from the loop) ends the tool.
- */
-async function* decompressFile(file: string, compression: Compression): AsyncGenerator<Buffer> {
-  if (compression !== 'zstd') {
-    yield* decompress(createReadStream(file, { highWaterMark: 1 << 20 }), compression, { origin: file });
-    return;
-  }
-  const tool = await findTool(knownTools.zstd);
-  // zstd skips a symlink given as a file (the CLI's local packages are links): the file it leads to.
-  const args = ['-d', '-c', '-q', '--', await realpath(file)];
-  const { execa } = await import('execa');
-  const child = execa(tool.path, args, {
-    stdin: 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    buffer: false,
-    reject: false,
-    encoding: 'buffer',
-  });
-  let logTail = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    logTail = (logTail + chunk.toString()).slice(-2000);
-  });
-  let finished = false;
-  try {
-    for await (const chunk of child.stdout!) yield chunk as Buffer;
-    const result = await child;
-    finished = true;
-    if (result.exitCode !== 0) {
-      const status =
-        result.exitCode === undefined
-          ? `was killed (${result.signal ?? 'no exit code'})`
-          : `exited with ${result.exitCode}`;
-      throw new DecompressError('zstd', `${tool.name} ${args.join(' ')} ${status}: ${logTail.trim()}`, {
-        origin: file,
-        command: [tool.path, ...args],
-        exitCode: result.exitCode,
-        logTail: logTail.trim(),
-      });
-    }
-  } finally {
-    if (!finished) {
-      child.kill('SIGKILL');
-      await child;
-    }
   }
 }
 
