@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findTool, ToolFailedError } from '@distroforge/core';
+import { findTool, knownTools, ToolFailedError } from '@distroforge/core';
 import { bootstrapRootfs, defaultCacheDir } from '@distroforge/rootfs-bootstrap';
 import { execa } from 'execa';
 import type { GraphResults } from '../engine/stage-graph.js';
@@ -13,8 +13,6 @@ import { findKernel, type KernelFiles } from './find-kernel.js';
 import { aptMetadataOptions } from './metadata-floor.js';
 import type { ProfileLocalPackages } from './rootfs-common.js';
 import type { ResolvedPackageKey } from './resolved-apt-packages.js';
-
-const dpkgDebTool = { names: ['dpkg-deb'], install: 'apt-get install dpkg', versionArgs: ['--version'] };
 
 /**
  * The packages of an apt root that carry the kernel it boots: `kernel.file`'s package alone when
@@ -86,7 +84,7 @@ export async function unpackKernelPackages(
   // dpkg-deb in a child process, not rootfs-bootstrap's in-process unpacker: its synchronous file
   // writes would hold this process's event loop (and so the rootfs stage beside it) for the
   // seconds a kernel's hundreds of megabytes take. Files, modes and times are the same.
-  const dpkgDeb = await findTool(dpkgDebTool);
+  const dpkgDeb = await findTool(knownTools.dpkgDeb);
   for (const p of kernelPackages) {
     const args = ['-x', fileOf(p), tree];
     const run = await execa(dpkgDeb.path, args, {
