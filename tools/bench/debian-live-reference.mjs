@@ -37,6 +37,7 @@ import {
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { dpkgPackageSet } from '../testing/dpkg-package-set.mjs';
 import { parse, stringify } from 'yaml';
 
 const { values } = parseArgs({
@@ -135,12 +136,6 @@ function reference(round, archives) {
   return { ...run, steps, dir };
 }
 
-const packageSet = (root) =>
-  execFileSync('chroot', [root, 'dpkg-query', '-W', '-f=${Package} ${Version}\\n'], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .sort();
-
 try {
   console.log(
     `debian-live cold (no build state), ${coldCache ? 'COLD package caches (both download)' : 'warm package caches (no .deb downloaded)'}; ${availableParallelism()} cores, ${rounds} rounds, load ${loadavg()
@@ -161,7 +156,7 @@ try {
       readFileSync(from); // into the page cache: neither side pays for reading it first
     }
   }
-  const warmPackages = packageSet(warm.rootfsTree);
+  const warmPackages = dpkgPackageSet(warm.rootfsTree);
   rmSync(warm.state, { recursive: true, force: true });
   rmSync(warm.out, { recursive: true, force: true });
 
@@ -177,7 +172,7 @@ try {
       else sample[kind] = ours(kind, kind === 'shipped' ? shipped : refSet, round);
     }
     if (round === 0 && sample.reference) {
-      const theirs = packageSet(join(sample.reference.dir, 'root'));
+      const theirs = dpkgPackageSet(join(sample.reference.dir, 'root'));
       const same = theirs.length === warmPackages.length && theirs.every((line, i) => line === warmPackages[i]);
       console.log(
         `package sets (name version), reference vs ours: ${same ? `identical (${theirs.length})` : `DIFFER (${theirs.length} vs ${warmPackages.length})`}`,

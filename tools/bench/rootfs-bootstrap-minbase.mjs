@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { dpkgPackageSet } from '../testing/dpkg-package-set.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = join(repo, 'packages/rootfs-bootstrap/dist/cli.js');
@@ -52,12 +53,6 @@ function timed(label, argv) {
     .map(Number);
   return { seconds, rssMiB: rss / 1024, stdout: result.stdout };
 }
-
-const packageSet = (root) =>
-  execFileSync('chroot', [root, 'dpkg-query', '-W', '-f=${Package} ${Version}\\n'], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .sort();
 
 try {
   // Warm our cache (downloads only what is missing) and give mmdebstrap the same .debs, by name.
@@ -151,8 +146,8 @@ try {
     }
   }
 
-  const a = packageSet(oursTarget);
-  const b = packageSet(mmdebstrapTarget);
+  const a = dpkgPackageSet(oursTarget);
+  const b = dpkgPackageSet(mmdebstrapTarget);
   const same = a.length === b.length && a.every((line, i) => line === b[i]);
   const median = (xs) => {
     const sorted = [...xs].sort((x, y) => x - y);
