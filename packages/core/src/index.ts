@@ -29,6 +29,7 @@ export {
   type Manifest,
   type ManifestEntry,
 } from './manifest.js';
+export { fileTypeBits, fileTypeOfMode, type FileType } from './file-type-bits.js';
 export { sha256File } from './sha256-file.js';
 export { cachedArtifact, type CachedArtifact } from './artifact-cache.js';
 export { fileStamp, directoryStamp } from './file-stamp.js';

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  fileTypeBits,
+  fileTypeOfMode,
   DistroforgeError,
   ToolFailedError,
   ToolMissingError,
@@ -158,5 +160,22 @@ describe('writeAtomically', () => {
       }),
     ).rejects.toThrow('interrupted');
     expect((await readdir(dir)).sort()).toEqual(['out.bin']);
+  });
+});
+
+describe('fileTypeBits', () => {
+  it('holds the S_IFMT bits of every manifest type, and fileTypeOfMode reads them back from a full mode', () => {
+    expect(fileTypeBits).toEqual({
+      fifo: 0o010000,
+      char: 0o020000,
+      dir: 0o040000,
+      block: 0o060000,
+      file: 0o100000,
+      symlink: 0o120000,
+      socket: 0o140000,
+    });
+    for (const [type, bits] of Object.entries(fileTypeBits)) expect(fileTypeOfMode(bits | 0o4755)).toBe(type);
+    expect(fileTypeOfMode(0o644)).toBeUndefined();
+    expect(fileTypeOfMode(0o170000)).toBeUndefined();
   });
 });

@@ -1,17 +1,7 @@
-import type { Manifest, ManifestEntry } from '@distroforge/core';
+import { fileTypeBits, type Manifest, type ManifestEntry } from '@distroforge/core';
 import { posix } from 'node:path';
 import { InvalidDiskOptionsError } from './errors.js';
 import type { TreeEntry } from './walk-tree.js';
-
-export const typeBits: Record<NonNullable<ManifestEntry['type']>, number> = {
-  fifo: 0o010000,
-  char: 0o020000,
-  dir: 0o040000,
-  block: 0o060000,
-  file: 0o100000,
-  symlink: 0o120000,
-  socket: 0o140000,
-};
 
 export interface OwnershipScriptOptions {
   /** Timestamps: mtimes are clamped to it, atime/ctime/crtime set to it. */
@@ -84,7 +74,7 @@ export function ownershipScript(
       times(entry.path, epoch);
       if (entry.mode === undefined && type !== undefined)
         commands.push(
-          `sif ${q} mode ${typeBits[type] | (type === 'symlink' ? 0o777 : type === 'dir' ? 0o755 : 0o644)}`,
+          `sif ${q} mode ${fileTypeBits[type] | (type === 'symlink' ? 0o777 : type === 'dir' ? 0o755 : 0o644)}`,
         );
     }
     if (entry.uid !== undefined) commands.push(`sif ${q} uid ${entry.uid}`);
@@ -94,7 +84,7 @@ export function ownershipScript(
         throw new InvalidDiskOptionsError(`manifest entry ${entry.path} sets a mode but its type is unknown`, {
           value: entry.path,
         });
-      commands.push(`sif ${q} mode ${typeBits[type] | entry.mode}`);
+      commands.push(`sif ${q} mode ${fileTypeBits[type] | entry.mode}`);
     }
     if (entry.caps !== undefined) notApplied.push({ path: entry.path, field: 'caps' });
   }

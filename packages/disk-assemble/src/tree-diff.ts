@@ -1,7 +1,6 @@
-import type { Manifest, ManifestEntry } from '@distroforge/core';
+import { fileTypeBits, type Manifest, type ManifestEntry } from '@distroforge/core';
 import { closeSync, openSync, readlinkSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { typeBits } from './debugfs-script.js';
 import { InvalidDiskOptionsError } from './errors.js';
 import type { TreeEntry } from './walk-tree.js';
 
@@ -149,7 +148,7 @@ function madeNode(m: ManifestEntry, epoch: number): RootNode {
       : kind === 'symlink'
         ? `l ${m.target}`
         : kind;
-  return { path: m.path, kind, mode: typeBits[kind] | defaultPerms[kind], uid: 0, gid: 0, mtime: epoch, made };
+  return { path: m.path, kind, mode: fileTypeBits[kind] | defaultPerms[kind], uid: 0, gid: 0, mtime: epoch, made };
 }
 
 /** Paths by host inode, for files with more than one path in the tree. */

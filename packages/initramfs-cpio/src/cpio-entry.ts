@@ -35,23 +35,6 @@ export interface CpioEntry {
   minor?: number;
 }
 
-export const typeBits: Record<CpioEntryType, number> = {
-  file: 0o100000,
-  dir: 0o040000,
-  symlink: 0o120000,
-  char: 0o020000,
-  block: 0o060000,
-  fifo: 0o010000,
-  socket: 0o140000,
-};
-
-/** Maps the S_IFMT bits of a mode back to an entry type (undefined for unknown bits). */
-export function typeFromMode(mode: number): CpioEntryType | undefined {
-  const bits = mode & 0o170000;
-  for (const [type, value] of Object.entries(typeBits)) if (value === bits) return type as CpioEntryType;
-  return undefined;
-}
-
 /** `/bin/sh`, `./bin/sh`, `bin//sh` -> `bin/sh`; `/`, `.`, `./` -> `.`. Rejects `..` components. */
 export function archivePath(path: string): string {
   if (path.includes('\0'))

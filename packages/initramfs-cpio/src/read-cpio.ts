@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { decompress, DecompressError } from '@distroforge/core';
+import { decompress, DecompressError, fileTypeOfMode } from '@distroforge/core';
 import { ByteReader } from './_byte-reader.js';
-import { typeFromMode, type CpioEntryType } from './cpio-entry.js';
+import type { CpioEntryType } from './cpio-entry.js';
 import type { Compression } from './compress.js';
 import { detectCompression } from './detect-compression.js';
 import { NEWC_HEADER_SIZE, pad4 } from './encode-newc-header.js';
@@ -182,7 +182,7 @@ async function* readArchives(
       inArchive = false;
       continue;
     }
-    const type = typeFromMode(values.rawMode);
+    const type = fileTypeOfMode(values.rawMode);
     if (!type)
       throw new CpioCorruptError(`${name}: ${memberName}: unknown file type in mode ${values.rawMode.toString(8)}`, {
         path: name,

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { sourceDateEpoch as envSourceDateEpoch } from '@distroforge/core';
-import { archivePath, typeBits, type CpioEntry } from './cpio-entry.js';
+import { sourceDateEpoch as envSourceDateEpoch, fileTypeBits } from '@distroforge/core';
+import { archivePath, type CpioEntry } from './cpio-entry.js';
 import { newcHeaderLength, pad4, writeNewcHeader, type NewcHeaderFields } from './encode-newc-header.js';
 import { CpioEntryError } from './errors.js';
 import { FileReaderPool } from './file-reader-pool.js';
@@ -221,7 +221,7 @@ const zeroFields: NewcHeaderFields = {
 
 function prepare(entry: CpioEntry): Prepared {
   const where = { path: entry.path, value: entry.path };
-  if (!(entry.type in typeBits))
+  if (!(entry.type in fileTypeBits))
     throw new CpioEntryError(`${entry.path}: unknown entry type ${JSON.stringify(entry.type)}`, where);
   if (!Number.isInteger(entry.mode) || entry.mode < 0 || entry.mode > 0o7777) {
     throw new CpioEntryError(`${entry.path}: mode must be permission bits 0..0o7777, got ${entry.mode}`, {
@@ -266,7 +266,7 @@ function headerFields(entry: CpioEntry, ino: number, names: number, epoch: numbe
   const device = entry.type === 'char' || entry.type === 'block';
   return {
     ino,
-    mode: typeBits[entry.type] | entry.mode,
+    mode: fileTypeBits[entry.type] | entry.mode,
     uid: entry.uid ?? 0,
     gid: entry.gid ?? 0,
     nlink: entry.nlink ?? (entry.type === 'dir' ? 2 : names),

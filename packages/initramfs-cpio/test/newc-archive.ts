@@ -1,4 +1,5 @@
-import { typeBits, type CpioEntryType } from '../src/cpio-entry.js';
+import { fileTypeBits } from '@distroforge/core';
+import type { CpioEntryType } from '../src/cpio-entry.js';
 import { encodeNewcHeader, pad4 } from '../src/encode-newc-header.js';
 
 /** One member as a hostile archive would carry it: any name, any inode, any order, duplicates allowed. */
@@ -26,7 +27,7 @@ export function rawMember(member: RawMember): Buffer {
   const header = encodeNewcHeader(
     {
       ino: member.ino ?? 0,
-      mode: typeBits[member.type] | (member.mode ?? (member.type === 'dir' ? 0o755 : 0o644)),
+      mode: fileTypeBits[member.type] | (member.mode ?? (member.type === 'dir' ? 0o755 : 0o644)),
       uid: member.uid ?? 0,
       gid: member.gid ?? 0,
       nlink: member.nlink ?? 1,

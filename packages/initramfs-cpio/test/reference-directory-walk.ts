@@ -3,7 +3,8 @@
 import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { join, posix } from 'node:path';
 import { manifestLookup, type Manifest, type ManifestEntry } from '@distroforge/core';
-import { compareBytes, typeFromMode, type CpioEntry, type CpioEntryType } from '../src/cpio-entry.js';
+import { fileTypeOfMode } from '@distroforge/core';
+import { compareBytes, type CpioEntry, type CpioEntryType } from '../src/cpio-entry.js';
 import { CpioEntryError } from '../src/errors.js';
 
 interface DirectoryInputOptions {
@@ -115,7 +116,7 @@ function walk(root: string, nodes: Map<string, Node>, owner: 'disk' | 'root'): v
 }
 
 function nodeFromStats(name: string, full: string, stats: Stats, owner: 'disk' | 'root'): Node {
-  const type = typeFromMode(stats.mode);
+  const type = fileTypeOfMode(stats.mode);
   if (!type)
     throw new CpioEntryError(`${full}: unsupported file type (mode ${stats.mode.toString(8)})`, { path: full });
   const node: Node = {
