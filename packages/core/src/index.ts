@@ -30,6 +30,7 @@ export {
   type ManifestEntry,
 } from './manifest.js';
 export { fileTypeBits, fileTypeOfMode, type FileType } from './file-type-bits.js';
+export { distroforgeCacheRoot } from './cache-root.js';
 export { sha256File } from './sha256-file.js';
 export { cachedArtifact, type CachedArtifact } from './artifact-cache.js';
 export { fileStamp, directoryStamp } from './file-stamp.js';

@@ -1,8 +1,9 @@
 import { chmod, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  distroforgeCacheRoot,
   fileTypeBits,
   fileTypeOfMode,
   DistroforgeError,
@@ -177,5 +178,13 @@ describe('fileTypeBits', () => {
     for (const [type, bits] of Object.entries(fileTypeBits)) expect(fileTypeOfMode(bits | 0o4755)).toBe(type);
     expect(fileTypeOfMode(0o644)).toBeUndefined();
     expect(fileTypeOfMode(0o170000)).toBeUndefined();
+  });
+});
+
+describe('distroforgeCacheRoot', () => {
+  it('is $XDG_CACHE_HOME/distroforge, else ~/.cache/distroforge', () => {
+    expect(distroforgeCacheRoot({ XDG_CACHE_HOME: '/x/cache' })).toBe('/x/cache/distroforge');
+    expect(distroforgeCacheRoot({ XDG_CACHE_HOME: '' })).toBe(join(homedir(), '.cache', 'distroforge'));
+    expect(distroforgeCacheRoot({})).toBe(join(homedir(), '.cache', 'distroforge'));
   });
 });

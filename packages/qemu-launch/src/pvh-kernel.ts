@@ -1,7 +1,13 @@
-import { decompress, leastRecentlyUsed, sniffCompressor, writeAtomically, type Compressor } from '@distroforge/core';
+import {
+  decompress,
+  distroforgeCacheRoot,
+  leastRecentlyUsed,
+  sniffCompressor,
+  writeAtomically,
+  type Compressor,
+} from '@distroforge/core';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 /** How a direct boot starts the kernel it was given. */
@@ -33,8 +39,7 @@ const PHYS32_ENTRY_NOTE = 18;
 
 /** The default cache of extracted kernels: `$XDG_CACHE_HOME/distroforge/pvh-kernels` (or `~/.cache/...`). */
 export function defaultKernelCache(): string {
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'distroforge', 'pvh-kernels');
+  return join(distroforgeCacheRoot(), 'pvh-kernels');
 }
 
 /**

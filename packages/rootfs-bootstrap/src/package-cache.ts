@@ -1,7 +1,6 @@
 import { rm, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { sha256File } from '@distroforge/core';
+import { distroforgeCacheRoot, sha256File } from '@distroforge/core';
 import { DigestMismatchError } from './errors.js';
 import { downloadVerified } from './fetch-resource.js';
 import type { PackageCandidate } from './package-candidate.js';
@@ -29,7 +28,7 @@ export interface FetchPackagesOptions {
 
 /** `$XDG_CACHE_HOME/distroforge`, else `~/.cache/distroforge`. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'distroforge');
+  return distroforgeCacheRoot(env);
 }
 
 /**
