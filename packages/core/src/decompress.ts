@@ -19,23 +19,43 @@ export interface DecompressOptions {
    * do not start another gzip member; zstd and bzip2 decode concatenated frames and refuse anything else.)
    */
   singleStream?: boolean;
+  /**
+   * xz only: decoder threads, 0 for one per core (`xz -T`). Default 1. Only a stream of several
+   * blocks decodes in parallel (a large `data.tar.xz`: Debian's kernel package has 17); worth it
+   * for one big member on the critical path, not for many small ones decoded side by side.
+   */
+  threads?: number;
 }
 
-// -T1: the callers already run decoders side by side (two packages unpack at once); xz >= 5.6 would
-// otherwise take every core for each. -q (xz, zstd) keeps errors but drops warnings from stderr.
+// -T1 by default: the callers already run decoders side by side (two packages unpack at once); xz >= 5.6
+// would otherwise take every core for each. -q (xz, zstd) keeps errors but drops warnings from stderr.
 const externalTools: Record<
   Exclude<Compressor, 'gzip'>,
   { spec: ToolSpec; args: (options: DecompressOptions) => string[] }
 > = {
   xz: {
     spec: knownTools.xz,
-    args: (options) => ['-d', '-c', '-q', '-T1', ...(options.singleStream ? ['--single-stream'] : [])],
+    args: (options) => [
+      '-d',
+      '-c',
+      '-q',
+      `-T${xzThreads(options.threads)}`,
+      ...(options.singleStream ? ['--single-stream'] : []),
+    ],
   },
   lzma: { spec: knownTools.xz, args: () => ['-d', '-c', '-q', '--format=lzma'] },
   zstd: { spec: knownTools.zstd, args: () => ['-d', '-c', '-q'] },
   // No -q: bzip2's -q also silences the error that says why it failed.
   bzip2: { spec: knownTools.bzip2, args: () => ['-d', '-c'] },
 };
+
+/** `threads` as xz takes it (1 when unset); anything but a whole number >= 0 is a caller's bug. */
+function xzThreads(threads: number | undefined): number {
+  if (threads === undefined) return 1;
+  if (!Number.isInteger(threads) || threads < 0)
+    throw new RangeError(`decompress: threads must be a whole number >= 0 (0: one per core), got ${threads}`);
+  return threads;
+}
 
 /**
  * Decompresses `source` (a stream, an async generator, an array of buffers) chunk by chunk, in constant memory. gzip is decoded by Node's zlib; xz,

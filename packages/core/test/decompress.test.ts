@@ -196,6 +196,26 @@ describe('decompress', () => {
     ).toBe('first\n');
   });
 
+  it('xz: threads decodes a stream of several blocks in parallel (xz -T), the same bytes; a bad count is refused', async () => {
+    // 64 KiB blocks: the threaded decoder has blocks to share out (a single-block stream decodes on one thread).
+    const blocks = (await execa('xz', ['-c', '-T2', '--block-size=65536'], { input: plain, encoding: 'buffer' }))
+      .stdout as Buffer;
+    expect(blocks.length).toBeGreaterThan(0);
+    for (const threads of [0, 2]) {
+      expect((await collect(decompress(pieces(blocks), 'xz', { threads }))).equals(plain)).toBe(true);
+    }
+    // The count reaches the tool (its command line is in the error a damaged stream raises).
+    const damaged = Buffer.from(blocks);
+    damaged[Math.floor(damaged.length / 2)]! ^= 0xff;
+    const error = await collect(decompress(pieces(damaged), 'xz', { threads: 2 })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DecompressError);
+    expect((error as DecompressError).command).toContain('-T2');
+    const defaulted = await collect(decompress(pieces(damaged), 'xz')).catch((e: unknown) => e);
+    expect((defaulted as DecompressError).command).toContain('-T1');
+    await expect(collect(decompress(pieces(blocks), 'xz', { threads: -1 }))).rejects.toThrow(RangeError);
+    await expect(collect(decompress(pieces(blocks), 'xz', { threads: 1.5 }))).rejects.toThrow(/whole number/);
+  });
+
   describe('without the external tools', () => {
     let emptyPath: string;
     const path = process.env.PATH;
