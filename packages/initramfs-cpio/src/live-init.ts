@@ -48,7 +48,11 @@ export const liveInitOptionsSchema = z
      * 9p + 9pnet_virtio only for `live.root=9p`, virtiofs only for `live.root=virtiofs`, ext4/btrfs/xfs
      * (and crc32c_generic for ext4/btrfs: busybox modprobe does not follow softdeps) only as the
      * `live.root=disk` root's `rootfstype=` (default ext4) or the `live.persistence=` partition's
-     * `live.persistencefs=`; every other module always. The skipped ones are named in one log line.
+     * `live.persistencefs=`; squashfs/erofs only as the root image's type; loop and isofs only for an
+     * image file on a medium; the storage drivers only for the devices the command line names
+     * (`/dev/vd*` alone: virtio_pci + virtio_blk; `/dev/nvme*` alone: nvme; none for a 9p/virtiofs
+     * root; a label, UUID, PARTUUID or any other name: every one); every other module always. The
+     * skipped ones are named in one log line.
      * `all`: load every module of the list. Default: `needed` when `modules` is omitted (the default
      * list), `all` when `modules` is given (the caller chose them); a `live.modules=` on the kernel
      * command line always loads all of its list.
@@ -215,20 +219,61 @@ fs_needed() {
   { [ "$LIVE_ROOT" = disk ] && [ "$ROOT_FSTYPE" = "$1" ]; } || { [ -n "$LIVE_PERSISTENCE" ] && [ "$LIVE_PERSISTENCEFS" = "$1" ]; }
 }
 
-# Whether this boot needs module $1 (LIVE_MODULES_LOAD=needed): the shared-root and root
-# filesystem modules only when the command line asks for them (btrfs alone costs seconds under
-# TCG: it benchmarks raid6/xor when it loads); the media drivers, loop and overlay always.
+# Whether the root image (or a read-only image as the disk root) is a $1 filesystem.
+image_fs_needed() {
+  { [ "$LIVE_ROOT" = image ] && [ "$LIVE_FSTYPE" = "$1" ]; } || { [ "$LIVE_ROOT" = disk ] && [ "$ROOT_FSTYPE" = "$1" ]; }
+}
+
+# Which controllers this boot's block devices hang off, from the devices the command line names
+# (the medium, device layers, the disk root, the persistence partition): virtio when each is a
+# /dev/vd* path, nvme when each is /dev/nvme*, none when it names none (a 9p/virtiofs root),
+# any otherwise (a label, UUID or PARTUUID, a CD or SCSI name can be behind any controller).
+media_kind() {
+  specs=
+  case "$LIVE_ROOT" in
+    image) specs="\${LIVE_DEVICE:-LABEL=medium}" ;;
+    disk) specs="\${ROOT_SPEC:-unknown}" ;;
+  esac
+  for layer in $(echo "$LIVE_LAYERS" | tr ',' ' '); do
+    case "$layer" in /dev/*|LABEL=*|UUID=*|PARTUUID=*) specs="$specs $layer" ;; esac
+  done
+  [ -n "$LIVE_PERSISTENCE" ] && specs="$specs $LIVE_PERSISTENCE"
+  kind=none
+  for spec in $specs; do
+    case "$spec" in
+      /dev/vd*) this=virtio ;;
+      /dev/nvme*) this=nvme ;;
+      *) this=any ;;
+    esac
+    if [ "$kind" = none ]; then kind=$this; elif [ "$kind" != "$this" ]; then kind=any; fi
+  done
+  echo "$kind"
+}
+
+# Whether this boot needs module $1 (LIVE_MODULES_LOAD=needed), decided from the command line:
+# the shared-root and root filesystem modules only when it asks for them (btrfs alone costs seconds
+# under TCG: it benchmarks raid6/xor when it loads), the image filesystem of the root only, loop and
+# isofs only for an image file on a medium, and the storage drivers of the devices it names only
+# (MEDIA, from media_kind: a direct boot's /dev/vd* needs virtio alone; probing AHCI's six ports
+# and starting SCSI and USB cost a second under TCG). Any module not named here always loads.
 module_needed() {
   case "$1" in
     9p|9pnet_virtio) [ "$LIVE_ROOT" = 9p ] ;;
     virtiofs) [ "$LIVE_ROOT" = virtiofs ] ;;
     ext4|btrfs|xfs) fs_needed "$1" ;;
     crc32c_generic) fs_needed ext4 || fs_needed btrfs ;;
+    squashfs|erofs) image_fs_needed "$1" ;;
+    loop|isofs) [ "$LIVE_ROOT" = image ] && [ -n "$LIVE_IMAGE" ] ;;
+    virtio_pci) [ "$MEDIA" = virtio ] || [ "$MEDIA" = any ] || [ "$LIVE_ROOT" = 9p ] || [ "$LIVE_ROOT" = virtiofs ] ;;
+    virtio_blk) [ "$MEDIA" = virtio ] || [ "$MEDIA" = any ] ;;
+    nvme) [ "$MEDIA" = nvme ] || [ "$MEDIA" = any ] ;;
+    virtio_scsi|ata_piix|ahci|cdrom|sr_mod|sd_mod|usb_storage|uas|xhci_pci|ehci_pci) [ "$MEDIA" = any ] ;;
     *) return 0 ;;
   esac
 }
 
 load_modules() {
+  MEDIA=$(media_kind)
   skipped=
   for m in $LIVE_MODULES; do
     if [ "$LIVE_MODULES_LOAD" = needed ] && ! module_needed "$m"; then
@@ -240,6 +285,12 @@ load_modules() {
   [ -z "$skipped" ] && return 0
   why="live.root=$LIVE_ROOT"
   [ "$LIVE_ROOT" = disk ] && why="$why rootfstype=$ROOT_FSTYPE"
+  [ "$LIVE_ROOT" = image ] && why="$why live.fstype=$LIVE_FSTYPE"
+  case "$MEDIA" in
+    none) why="$why, no block devices" ;;
+    any) why="$why, devices on any controller" ;;
+    *) why="$why, $MEDIA devices only" ;;
+  esac
   if [ -n "$LIVE_PERSISTENCE" ]; then why="$why, persistence $LIVE_PERSISTENCEFS"; else why="$why, no persistence"; fi
   log "not loaded, this boot does not need them ($why; live.modules= loads a list as given):$skipped"
 }
