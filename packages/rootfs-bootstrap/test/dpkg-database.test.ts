@@ -223,6 +223,27 @@ describe('unpackIntoDpkgDatabase (against dpkg --unpack)', () => {
     expect(readFileSync(join(ours, 'var/lib/dpkg/info/df-hooks.list'), 'utf8')).not.toContain('replaced');
   });
 
+  it('unpacks the largest packages first, and what lands does not depend on it (the last owner of an overlap still wins)', async () => {
+    const root = join(work, 'ours-largest-first');
+    emptyRoot(root);
+    chmodSync(join(root, 'var/mail'), 0o700);
+    // Sizes rising along the order: the last package (which replaces an earlier one's file) goes first.
+    const sized = packages.map((p, i) => ({ ...p, size: 1000 * (i + 1) }));
+    const started: string[] = [];
+    giveOwners(
+      root,
+      await unpackIntoDpkgDatabase(root, sized, files, {
+        concurrency: 1,
+        owners: new Map(),
+        keepExistingDirectories: true,
+        onUnpacked: (name) => started.push(name),
+      }),
+    );
+    expect(started).toEqual(sized.map((p) => p.name).reverse());
+    expect(describeTree(root, [])).toEqual(describeTree(ours, []));
+    expect(readFileSync(join(root, 'usr/share/df/hooks/replaced'), 'utf8')).toBe('new\n');
+  });
+
   it('registers the same trigger interests', () => {
     for (const name of ['File', 'df-named-trigger']) {
       expect(readFileSync(join(ours, 'var/lib/dpkg/triggers', name), 'utf8'), name).toBe(
