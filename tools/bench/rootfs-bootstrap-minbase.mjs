@@ -3,7 +3,7 @@
 // mirror (the host's apt sources: bookworm, -updates, -security), warm package caches, same run.
 // Needs root (both run maintainer scripts in a chroot), mmdebstrap, and a built package
 // (`npx nx run @distroforge/rootfs-bootstrap:build`). Prints times, peak RSS and ratios.
-//   node tools/bench/rootfs-bootstrap-minbase.mjs [--suite bookworm] [--rounds 2] [--keep] [--baseline-cli PATH] [--cold-index]
+//   node tools/bench/rootfs-bootstrap-minbase.mjs [--suite bookworm] [--rounds 2] [--keep] [--baseline-cli PATH] [--cold-index] [--include PKG,...]
 // --baseline-cli: also time another build of the CLI (e.g. an older commit's dist/cli.js) in the
 // same rounds, for before/after ratios measured under the same load.
 // --cold-index: our runs (and the baseline's) read the Packages indexes afresh (decompress + scan)
@@ -25,13 +25,19 @@ const { values } = parseArgs({
     keep: { type: 'boolean' },
     'baseline-cli': { type: 'string' },
     'cold-index': { type: 'boolean' },
+    include: { type: 'string' },
   },
 });
+// --include: extra packages on top of minbase, for both tools (debian-live's set adds
+// systemd-sysv,udev,kmod,iproute2,procps,less,linux-image-amd64). Neither builds an initramfs
+// (INITRD=No: ours by default, mmdebstrap through the kernel's postinst hook).
+const include = values.include ? values.include.split(',').filter(Boolean) : [];
 const rounds = Number(values.rounds);
 const suite = values.suite;
 if (!existsSync(cli)) throw new Error(`build first: npx nx run @distroforge/rootfs-bootstrap:build (${cli} missing)`);
 const { resolveRootfs, defaultCacheDir } = await import(join(repo, 'packages/rootfs-bootstrap/dist/index.js'));
 
+const includeArgs = include.length > 0 ? ['--include', include.join(',')] : [];
 const work = mkdtempSync(join(tmpdir(), 'bench-rootfs-bootstrap-'));
 const cacheDir = defaultCacheDir();
 
@@ -56,10 +62,19 @@ function timed(label, argv) {
 
 try {
   // Warm our cache (downloads only what is missing) and give mmdebstrap the same .debs, by name.
-  const plan = await resolveRootfs({ suite, variant: 'minbase', cacheDir });
+  const plan = await resolveRootfs({ suite, variant: 'minbase', include, cacheDir });
   const ourCacheWarm = plan.packages.every((p) => existsSync(join(cacheDir, 'debs', `${p.sha256}.deb`)));
   if (!ourCacheWarm)
-    timed('warm-up', [process.execPath, cli, '--suite', suite, '--variant', 'minbase', join(work, 'warmup')]);
+    timed('warm-up', [
+      process.execPath,
+      cli,
+      '--suite',
+      suite,
+      '--variant',
+      'minbase',
+      ...includeArgs,
+      join(work, 'warmup'),
+    ]);
   const aptDebs = join(work, 'apt-archives');
   mkdirSync(aptDebs);
   for (const p of plan.packages) {
@@ -92,8 +107,11 @@ try {
 
   const runMmdebstrap = (target) =>
     timed('mmdebstrap', [
+      'env',
+      'INITRD=No',
       'mmdebstrap',
       '--variant=minbase',
+      ...includeArgs,
       '--skip=essential/unlink',
       `--setup-hook=mkdir -p "$1/var/cache/apt/archives" && cp -l ${aptDebs}/*.deb "$1/var/cache/apt/archives/"`,
       suite,
@@ -107,6 +125,7 @@ try {
       suite,
       '--variant',
       'minbase',
+      ...includeArgs,
       '--json',
       ...coldIndex(),
       target,
@@ -115,6 +134,9 @@ try {
     return { ...run, phases: result.timings, steps: result.configureSteps };
   };
   // Alternate the order every round so neither tool always runs on a warmer (or busier) machine.
+  // Every tree stays until the end (~250 MB a round each): on ext4 without a journal, creating a file
+  // scans past every inode freed in the last 30-60 s (find_inode_bit, recently_deleted), so deleting
+  // the last round's trees right before a run made that run, whichever tool's, up to 2x slower.
   const samples = [];
   let oursTarget;
   let mmdebstrapTarget;
@@ -128,7 +150,6 @@ try {
       if (!values['baseline-cli']) return;
       const dir = join(work, `baseline-${round}`);
       baseline = runOurs(dir, values['baseline-cli']);
-      rmSync(dir, { recursive: true, force: true });
     };
     if (round % 2 === 0) {
       ours = runOurs(oursTarget);
@@ -140,10 +161,6 @@ try {
       ours = runOurs(oursTarget);
     }
     samples.push({ ours, mm, baseline });
-    if (round < rounds - 1) {
-      rmSync(oursTarget, { recursive: true, force: true });
-      rmSync(mmdebstrapTarget, { recursive: true, force: true });
-    }
   }
 
   const a = dpkgPackageSet(oursTarget);
@@ -155,7 +172,7 @@ try {
     return sorted.length % 2 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
   };
   console.log(
-    `rootfs-bootstrap vs mmdebstrap, ${suite} minbase, warm caches${values['cold-index'] ? ' (ours: index rows cache cold)' : ''} (${plan.packages.length} packages), ${rounds} rounds`,
+    `rootfs-bootstrap vs mmdebstrap, ${suite} minbase${include.length > 0 ? ` + ${include.join(',')}` : ''}, warm caches${values['cold-index'] ? ' (ours: index rows cache cold)' : ''} (${plan.packages.length} packages), ${rounds} rounds`,
   );
   samples.forEach(({ ours, mm, baseline }, i) => {
     console.log(
