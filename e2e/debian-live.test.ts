@@ -91,6 +91,10 @@ it('builds and boots the ISO from CD-ROM and the disk image on virtio then USB, 
       ['id live', true],
       ['stat -c %U /home/live', true],
       ['systemctl is-active distroforge-hello.service', true],
+      [
+        'echo "sysusers condition $(systemctl show -P ConditionResult systemd-sysusers.service) at $(systemctl show -P ConditionTimestampMonotonic systemd-sysusers.service)"',
+        true,
+      ],
     ]);
   }
   // Each firmware's USB boot ran on the disk its virtio boot had written to and powered off.

@@ -151,6 +151,10 @@ it('debian-live (plus a profile script per phase): built and booted from disk (w
       ['id live', true],
       ['stat -c %U /home/live', true],
       ['systemctl is-active distroforge-hello.service', true],
+      [
+        'echo "sysusers condition $(systemctl show -P ConditionResult systemd-sysusers.service) at $(systemctl show -P ConditionTimestampMonotonic systemd-sysusers.service)"',
+        true,
+      ],
     ]);
   }
   expect(await foreignOwned(join(mine, '..'))).toEqual([]);

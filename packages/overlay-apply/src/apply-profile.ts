@@ -19,12 +19,13 @@ import { applyLocale } from './settings/locale.js';
 import { applyMachineId } from './settings/machine-id.js';
 import { applyOsRelease } from './settings/os-release.js';
 import { applyTimezone, assertTimezoneExists } from './settings/timezone.js';
+import { applyUpdateStamps } from './settings/update-stamps.js';
 import { assertUnitsExist, findUnitFile, parseUnitName } from './unit-files.js';
 import { validateOptions } from './validate-options.js';
 
 /**
  * Applies a whole profile to a root directory, in this order: overlay, groups and users, settings,
- * autologin, services, permissions (last, so the map overrides everything). Never runs anything
+ * autologin, services, update stamps, permissions (last, so the map overrides everything). Never runs anything
  * inside the root and never chowns: ownership ends up in the returned manifest. Applying the same
  * options again reports no changes and leaves every byte as it was.
  */
@@ -44,6 +45,8 @@ export async function applyProfile(input: ApplyProfileOptions): Promise<ApplyRes
     ],
     mask: [...options.services.mask, ...(await firstbootMask(writer, options))],
   });
+  // After the overlay, accounts and masks: the stamps vouch for the root as it now is.
+  await applyUpdateStamps(writer, options.updateStamps);
   await applyPermissionMap(writer, options.permissions);
   return finish(writer, options.manifest, warnings);
 }

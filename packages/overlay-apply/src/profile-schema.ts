@@ -86,6 +86,12 @@ export const profileSettingsSchema = z
     machineId: z.enum(['empty', 'uninitialized', 'keep']).default('empty'),
     /** `mask` (default) systemd-firstboot.service so an empty machine-id never prompts on the console. */
     firstboot: z.enum(['mask', 'keep']).default('mask'),
+    /**
+     * `auto` (default): write /etc/.updated and /var/.updated when the root's ConditionNeedsUpdate=
+     * units have nothing left to do (see applyUpdateStamps), so a live image does not run them at
+     * every boot; `never`.
+     */
+    updateStamps: z.enum(['auto', 'never']).default('auto'),
     fstab: z.array(fstabEntrySchema).optional(),
   })
   .strict();

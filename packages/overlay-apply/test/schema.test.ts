@@ -14,6 +14,7 @@ describe('option schemas', () => {
       [
         'autologin',
         'firstboot',
+        'updateStamps',
         'fstab',
         'groups',
         'hostname',
