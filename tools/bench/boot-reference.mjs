@@ -182,8 +182,14 @@ try {
     console.log(`\nround ${round + 1} (load ${loads()})`);
     for (const group of kinds) {
       for (const kind of group.map((_, i) => group[(i + round) % group.length])) {
-        const record = await kind.run();
-        samples.get(kind.name).push(record);
+        // One boot that fails (e.g. the ready text split by kernel messages on the shared serial
+        // console) is reported and left out, not the end of a long run.
+        const record = await kind.run().catch((error) => ({ error }));
+        samples.get(kind.name)[round] = record.error ? undefined : record;
+        if (record.error) {
+          console.log(`  ${kind.name.padEnd(32)} FAILED: ${String(record.error.message).split('\n')[0]}`);
+          continue;
+        }
         console.log(
           `  ${kind.name.padEnd(32)} ${s(record.readyMs).padStart(7)}  ${record.stages.map((st) => `${st.stage} ${s(st.ms)}`).join(', ')}${record.menuAnswered ? ' (menu answered)' : ''}  (load ${record.load})`,
         );
@@ -209,7 +215,12 @@ try {
       return `${name} ${s(ms)}`;
     });
   };
-  for (const [name, records] of samples) {
+  for (const [name, all] of samples) {
+    const records = all.filter(Boolean);
+    if (records.length === 0) {
+      console.log(`  ${name.padEnd(32)} every boot failed`);
+      continue;
+    }
     console.log(
       `  ${name.padEnd(32)} ${s(median(records.map((r) => r.readyMs))).padStart(7)}  [${records.map((r) => s(r.readyMs)).join(', ')}]`,
     );
@@ -221,14 +232,21 @@ try {
   for (const firmware of firmwares) {
     const theirsRounds = samples.get(`reference ${firmware} cdrom`);
     for (const kind of [`ours ${firmware} cdrom`, `ours ${firmware} cdrom login:`]) {
-      const oursRounds = samples.get(kind);
-      const ratio = median(oursRounds.map((r, i) => r.readyMs / theirsRounds[i].readyMs));
+      const oursAll = samples.get(kind);
+      const both = oursAll.flatMap((r, i) => (r && theirsRounds[i] ? [r.readyMs / theirsRounds[i].readyMs] : []));
+      const oursRounds = oursAll.filter(Boolean);
+      if (both.length === 0) {
+        console.log(`  ${kind.replace(/^ours /, '').padEnd(28)} no round where both booted`);
+        continue;
+      }
+      const ratio = median(both);
       console.log(
-        `  ${kind.replace(/^ours /, '').padEnd(28)} ${ratio.toFixed(2)}x  (ours ${s(median(oursRounds.map((r) => r.readyMs)))}, reference ${s(median(theirsRounds.map((r) => r.readyMs)))}; the issue's range for the reference: ${ranges[firmware]})`,
+        `  ${kind.replace(/^ours /, '').padEnd(28)} ${ratio.toFixed(2)}x  (ours ${s(median(oursRounds.map((r) => r.readyMs)))}, reference ${s(median(theirsRounds.filter(Boolean).map((r) => r.readyMs)))}; the issue's range for the reference: ${ranges[firmware]})`,
       );
     }
   }
-  console.log(`  direct (ours only)           ${s(median(samples.get('ours direct').map((r) => r.readyMs)))}`);
+  const direct = samples.get('ours direct').filter(Boolean);
+  if (direct.length) console.log(`  direct (ours only)           ${s(median(direct.map((r) => r.readyMs)))}`);
   console.log(`  load average at the end: ${loads()}`);
 } finally {
   if (values.keep) console.log(`kept ${work}`);
