@@ -160,7 +160,9 @@ try {
   rmSync(join(ref, 'root'), { recursive: true, force: true });
 
   // The pipeline names the reference's host debian-live.
-  const refReady = ['--ready', 'debian-live login:', '--timeout', '600'];
+  // A boot takes under 90 s even at load 7 here: a missed ready text should not cost 10 minutes.
+  const refReady = ['--ready', 'debian-live login:', '--timeout', '240'];
+  const oursTest = [...oursArgs, '--timeout', '240'];
   const firmwares = ['bios', 'uefi', ...(withSecureBoot ? ['uefi-secureboot'] : [])];
   const oursIso = join(out, `${profile.name}.iso`);
   const kinds = [];
@@ -171,10 +173,10 @@ try {
       // Our ISO booted as the reference is (an image, no test commands) to the same text: agetty
       // prints "debian-live login:" before "root (automatic login)", so both stop at the same point.
       { name: `ours ${firmware} cdrom login:`, firmware, run: () => boot(oursIso, firmware, 'cdrom', refReady) },
-      { name: `ours ${firmware} cdrom`, firmware, run: () => boot(ours, firmware, 'cdrom', oursArgs) },
+      { name: `ours ${firmware} cdrom`, firmware, run: () => boot(ours, firmware, 'cdrom', oursTest) },
     ]);
   }
-  kinds.push([{ name: 'ours direct', run: () => boot(ours, undefined, 'direct', oursArgs) }]);
+  kinds.push([{ name: 'ours direct', run: () => boot(ours, undefined, 'direct', oursTest) }]);
 
   // 4. The rounds.
   const samples = new Map(kinds.flat().map((k) => [k.name, []]));
