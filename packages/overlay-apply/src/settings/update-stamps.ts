@@ -1,4 +1,4 @@
-import { readdir, readlink } from 'node:fs/promises';
+import { readFile, readdir, readlink } from 'node:fs/promises';
 import { ColonFile } from '../colon-file.js';
 import type { RootWriter } from '../root-writer.js';
 import { unitSearchPath } from '../unit-files.js';
@@ -53,27 +53,35 @@ export async function applyUpdateStamps(writer: RootWriter, policy: UpdateStamps
   return { written: true, reason: `skips ${units.join(', ')} at boot` };
 }
 
-/** Names of the units (or their drop-ins) that carry ConditionNeedsUpdate=/AssertNeedsUpdate=, masked ones left out, sorted. */
+/**
+ * Names of the units (or their drop-ins) that carry ConditionNeedsUpdate=/AssertNeedsUpdate=, masked
+ * ones left out, sorted. Regular files are read directly (their directory was resolved inside the
+ * root; a few hundred of them): only symlinks go through the root's resolution.
+ */
 async function needsUpdateUnits(writer: RootWriter): Promise<string[]> {
   const found = new Set<string>();
   const masked = new Set<string>();
-  for (const dir of unitSearchPath) {
-    for (const name of await listDir(writer, dir)) {
-      const path = `${dir}/${name}`;
-      const located = await writer.locate(path).catch(() => undefined);
-      const stats = located === undefined ? undefined : await writer.lstatIn(located);
-      if (located === undefined || stats === undefined) continue;
-      if (stats.isSymbolicLink() && (await readlink(writer.host(located))) === '/dev/null') {
-        masked.add(name);
-        continue;
+  const scanned = new Set<string>();
+  const scan = async (dir: string, unit?: string): Promise<void> => {
+    const physical = await directoryIn(writer, dir);
+    // /lib/systemd/system is /usr/lib/systemd/system on merged-usr: read once.
+    if (physical === undefined || scanned.has(physical)) return;
+    scanned.add(physical);
+    for (const entry of await readdir(writer.host(physical), { withFileTypes: true })) {
+      const path = `${physical}/${entry.name}`;
+      const dropIns = unit === undefined && entry.name.endsWith('.d');
+      if (entry.isSymbolicLink()) {
+        if (unit === undefined && (await readlink(writer.host(path))) === '/dev/null') masked.add(entry.name);
+        else if (dropIns) await scan(path, entry.name.slice(0, -2));
+        else if (needsUpdate(await writer.readText(path).catch(() => undefined))) found.add(unit ?? entry.name);
+      } else if (entry.isDirectory()) {
+        if (dropIns) await scan(path, entry.name.slice(0, -2));
+      } else if (entry.isFile() && (unit === undefined || entry.name.endsWith('.conf'))) {
+        if (needsUpdate(await readFile(writer.host(path), 'utf8'))) found.add(unit ?? entry.name);
       }
-      if (name.endsWith('.d')) {
-        for (const dropIn of await listDir(writer, path))
-          if (dropIn.endsWith('.conf') && needsUpdate(await writer.readText(`${path}/${dropIn}`)))
-            found.add(name.slice(0, -2));
-      } else if (needsUpdate(await writer.readText(path))) found.add(name);
     }
-  }
+  };
+  for (const dir of unitSearchPath) await scan(dir);
   return [...found].filter((unit) => !masked.has(unit)).sort();
 }
 
@@ -132,11 +140,15 @@ function sysusersFields(line: string): string[] {
   return [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? '');
 }
 
-/** Entry names of a directory of the root (symlinks inside the root followed), empty when absent. */
-async function listDir(writer: RootWriter, dir: string): Promise<string[]> {
+/** The physical in-root path of directory `dir` (symlinks inside the root followed), undefined when it is none. */
+async function directoryIn(writer: RootWriter, dir: string): Promise<string | undefined> {
   const physical = await writer.resolve(dir).catch(() => undefined);
-  if (physical === undefined) return [];
-  const stats = await writer.lstatIn(physical);
-  if (!stats?.isDirectory()) return [];
-  return (await readdir(writer.host(physical))).sort();
+  if (physical === undefined) return undefined;
+  return (await writer.lstatIn(physical))?.isDirectory() ? physical : undefined;
+}
+
+/** Entry names of a directory of the root, sorted; empty when absent. */
+async function listDir(writer: RootWriter, dir: string): Promise<string[]> {
+  const physical = await directoryIn(writer, dir);
+  return physical === undefined ? [] : (await readdir(writer.host(physical))).sort();
 }
