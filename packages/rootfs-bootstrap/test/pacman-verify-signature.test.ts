@@ -37,7 +37,15 @@ const REVOKE = T0 + 3 * 3600;
 const NOW = new Date((T0 + 400 * 86400) * 1000);
 
 const work = mkdtempSync(join(tmpdir(), 'df-pacman-verify-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(async () => {
+  await stopAgent(genHome);
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** Stops the gpg-agent a home started (if any), so none outlives its home. */
+async function stopAgent(home: string): Promise<void> {
+  await execa('gpgconf', ['--kill', 'gpg-agent'], { env: { GNUPGHOME: home }, reject: false });
+}
 
 const keyringDir = join(work, 'keyring');
 const data = join(work, 'hello-1.0-1-x86_64.pkg.tar.zst');
@@ -46,7 +54,7 @@ let keyring: PacmanKeyring;
 let oracle: GpgPacmanHome;
 
 /** gpg in the home holding every secret key, at time `t` (seconds). */
-async function gen(t: number, args: readonly string[], input?: string): Promise<string> {
+async function gen(t: number, args: readonly string[], input?: string, retried = false): Promise<string> {
   const result = await execa(
     'gpg',
     [
@@ -62,10 +70,17 @@ async function gen(t: number, args: readonly string[], input?: string): Promise<
       ...args,
     ],
     {
-      env: { GNUPGHOME: join(work, 'gen'), LC_ALL: 'C' },
+      env: { GNUPGHOME: genHome, LC_ALL: 'C' },
+      reject: false,
       ...(input === undefined ? {} : { input }),
     },
   );
+  // An agent that did not answer did nothing: start it explicitly and run the command once more.
+  if (result.exitCode !== 0 && !retried && /No agent running|can't connect to the agent/.test(result.stderr)) {
+    await execa('gpgconf', ['--launch', 'gpg-agent'], { env: { GNUPGHOME: genHome } });
+    return gen(t, args, input, true);
+  }
+  if (result.exitCode !== 0) throw new Error(`gpg ${args.join(' ')} failed (${result.exitCode}):\n${result.stderr}`);
   return result.stdout;
 }
 
@@ -91,10 +106,20 @@ const certifiedBy: Record<string, readonly string[]> = {
 };
 
 /** Makes the keys, certifications, signatures and the keyring folder afresh. */
+/**
+ * The gpg home of the current fixture attempt. Each attempt gets a new one: deleting a home whose
+ * gpg-agent still runs makes that agent shut down at its next check, and a gpg call of the next
+ * attempt in the same home could connect to it just then ("No agent running", seen once in CI).
+ */
+let genHome = join(work, 'gen-0');
+let attempts = 0;
+
 async function generateFixture(): Promise<void> {
-  rmSync(join(work, 'gen'), { recursive: true, force: true });
+  if (attempts > 0) await stopAgent(genHome);
+  genHome = join(work, `gen-${++attempts}`);
   rmSync(keyringDir, { recursive: true, force: true });
-  mkdirSync(join(work, 'gen'), { mode: 0o700 });
+  mkdirSync(genHome, { mode: 0o700 });
+  await execa('gpgconf', ['--launch', 'gpg-agent'], { env: { GNUPGHOME: genHome } });
   mkdirSync(keyringDir);
   for (const name of Object.keys(mains)) await createKey(name, 'ed25519', 'sign', name === 'mexpired' ? '1y' : 'never');
   for (const name of Object.keys(certifiedBy)) {
@@ -144,7 +169,7 @@ async function generateFixture(): Promise<void> {
 
   // After signing: m3 takes back its certification of certRevoked, selfRevoked revokes its key.
   await gen(REVOKE, ['--yes', '--quick-revoke-sig', fpr.certRevoked!, fpr.m3!]);
-  const revocation = (await readFile(join(work, 'gen', 'openpgp-revocs.d', `${fpr.selfRevoked}.rev`), 'utf8')).replace(
+  const revocation = (await readFile(join(genHome, 'openpgp-revocs.d', `${fpr.selfRevoked}.rev`), 'utf8')).replace(
     /^:-----BEGIN/m,
     '-----BEGIN',
   );
@@ -155,7 +180,7 @@ async function generateFixture(): Promise<void> {
     join(keyringDir, 'dftest.gpg'),
     (
       await execa('gpg', ['--batch', '--export', ...inKeyring], {
-        env: { GNUPGHOME: join(work, 'gen') },
+        env: { GNUPGHOME: genHome },
         encoding: 'buffer',
       })
     ).stdout,
