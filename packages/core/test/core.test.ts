@@ -1,3 +1,4 @@
+import { constants as fsConstants } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -166,15 +167,18 @@ describe('writeAtomically', () => {
 
 describe('fileTypeBits', () => {
   it('holds the S_IFMT bits of every manifest type, and fileTypeOfMode reads them back from a full mode', () => {
+    // The oracle is the platform's own S_IF* constants, as Node exposes them.
+    const c = fsConstants;
     expect(fileTypeBits).toEqual({
-      fifo: 0o010000,
-      char: 0o020000,
-      dir: 0o040000,
-      block: 0o060000,
-      file: 0o100000,
-      symlink: 0o120000,
-      socket: 0o140000,
+      fifo: c.S_IFIFO,
+      char: c.S_IFCHR,
+      dir: c.S_IFDIR,
+      block: c.S_IFBLK,
+      file: c.S_IFREG,
+      symlink: c.S_IFLNK,
+      socket: c.S_IFSOCK,
     });
+    for (const bits of Object.values(fileTypeBits)) expect(bits & ~c.S_IFMT).toBe(0);
     for (const [type, bits] of Object.entries(fileTypeBits)) expect(fileTypeOfMode(bits | 0o4755)).toBe(type);
     expect(fileTypeOfMode(0o644)).toBeUndefined();
     expect(fileTypeOfMode(0o170000)).toBeUndefined();
