@@ -26,12 +26,13 @@
 // (`cd packages/cli && npx tsup`).
 // Usage: node tools/bench/boot-reference.mjs [--rounds 2] [--keep] [--no-secureboot] [--cli PATH]
 import { execa } from 'execa';
-import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
 import { dpkgPackageSet } from '../testing/dpkg-package-set.mjs';
+import { linkReferenceArchives, referenceInclude } from './reference-inputs.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -118,17 +119,8 @@ try {
   // 2. The reference ISOs, from the very .debs our build used (apt finds them in its archive cache).
   const archives = join(work, 'archives');
   mkdirSync(archives);
-  const cacheDir = join(process.env.XDG_CACHE_HOME || join(process.env.HOME, '.cache'), 'distroforge', 'debs');
-  for (const p of JSON.parse(readFileSync(join(rootfsDir, '.result.json'), 'utf8')).packages)
-    linkSync(
-      join(cacheDir, `${p.sha256}.deb`),
-      join(archives, `${p.name}_${p.version.replace(/:/g, '%3a')}_${p.architecture}.deb`),
-    );
-  const packages = readFileSync(join(example, 'packages.txt'), 'utf8')
-    .split('\n')
-    .map((l) => l.replace(/#.*/, '').trim())
-    .filter(Boolean);
-  const include = [...new Set([...packages, profile.kernel.package])].sort().join(',');
+  linkReferenceArchives(rootfsDir, archives);
+  const include = referenceInclude(example, profile.kernel.package);
   const ref = join(work, 'reference');
   mkdirSync(ref);
   await execa('bash', [

@@ -26,7 +26,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   existsSync,
-  linkSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -38,6 +37,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dpkgPackageSet } from '../testing/dpkg-package-set.mjs';
+import { linkReferenceArchives, referenceInclude } from './reference-inputs.mjs';
 import { parse, stringify } from 'yaml';
 
 const { values } = parseArgs({
@@ -102,11 +102,7 @@ const refSet = profileCopy('ref-set', (p) => {
   p.image = { compression: 'zstd', level: 15 };
 });
 const suite = shipped.profile.source.suite;
-const packages = readFileSync(join(example, 'packages.txt'), 'utf8')
-  .split('\n')
-  .map((l) => l.replace(/#.*/, '').trim())
-  .filter(Boolean);
-const include = [...new Set([...packages, shipped.profile.kernel.package])].sort().join(',');
+const include = referenceInclude(example, shipped.profile.kernel.package);
 
 /** One `distroforge build`, cold: fresh state and out, optionally a fresh package cache. */
 function ours(label, profile, round, program = cli) {
@@ -147,14 +143,8 @@ try {
   const archives = join(work, 'archives');
   mkdirSync(archives);
   if (!coldCache) {
-    const rootfsDir = join(warm.rootfsTree, '..');
-    const { packages: debs } = JSON.parse(readFileSync(join(rootfsDir, '.result.json'), 'utf8'));
-    const cacheDir = join(process.env.XDG_CACHE_HOME || join(process.env.HOME, '.cache'), 'distroforge', 'debs');
-    for (const p of debs) {
-      const from = join(cacheDir, `${p.sha256}.deb`);
-      linkSync(from, join(archives, `${p.name}_${p.version.replace(/:/g, '%3a')}_${p.architecture}.deb`));
-      readFileSync(from); // into the page cache: neither side pays for reading it first
-    }
+    // Into the page cache: neither side pays for reading them first.
+    for (const from of linkReferenceArchives(join(warm.rootfsTree, '..'), archives)) readFileSync(from);
   }
   const warmPackages = dpkgPackageSet(warm.rootfsTree);
   rmSync(warm.state, { recursive: true, force: true });
