@@ -26,6 +26,7 @@ export const knownTools = {
   xz: { names: ['xz'], install: 'apt-get install xz-utils' },
   bzip2: { names: ['bzip2'], install: 'apt-get install bzip2' },
   cpio: { names: ['cpio'], install: 'apt-get install cpio' },
+  depmod: { names: ['depmod'], install: 'apt-get install kmod', versionArgs: ['--version'] },
   busybox: { names: ['busybox'], install: 'apt-get install busybox-static', versionArgs: ['--help'] },
   rpm: { names: ['rpm'], install: 'apt-get install rpm' },
   rpmbuild: { names: ['rpmbuild'], install: 'apt-get install rpm' },

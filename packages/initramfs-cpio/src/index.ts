@@ -47,6 +47,7 @@ export {
   type ModuleClosure,
   type KernelModule,
 } from './kernel-modules.js';
+export { closureModuleIndex, type ModuleIndexInput } from './closure-module-index.js';
 export { defaultInitScript, shellQuote, type DefaultInitOptions } from './default-init.js';
 export {
   buildBusyboxInitramfs,

@@ -2,10 +2,11 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import { z } from 'zod';
 import { parseOptions } from '@distroforge/core';
+import { closureModuleIndex } from './closure-module-index.js';
 import type { CpioEntry } from './cpio-entry.js';
 import { invalidOptions, KernelModuleNotFoundError, KernelModulesDirError } from './errors.js';
 
-/** The index files modprobe (kmod's or busybox's) reads, copied when present. */
+/** The kernel's index files modprobe (kmod's or busybox's) reads, copied when present (`index: 'kernel'`). */
 export const MODULE_INDEX_FILES = [
   'modules.dep',
   'modules.dep.bin',
@@ -215,18 +216,25 @@ function globToRegExp(glob: string): RegExp {
 
 /**
  * Archive entries for a module closure: the modules (`.ko`, `.ko.xz`, `.ko.zst` as on disk) under
- * `lib/modules/<version>/`, every index file modprobe reads, and the directories above them.
+ * `lib/modules/<version>/`, the index of exactly these modules (`closureModuleIndex`: what the
+ * host's depmod writes for them, modules.builtin* as the kernel has them) and the directories above
+ * them. `index: 'kernel'` copies the kernel's own index files instead (every module of the kernel:
+ * for an archive other modules will be added to later).
  */
 export async function kernelModuleEntries(
   closure: ModuleClosure,
-  options: { prefix?: string } = {},
+  options: { prefix?: string; index?: 'closure' | 'kernel' } = {},
 ): Promise<CpioEntry[]> {
   const prefix = options.prefix ?? `lib/modules/${closure.version}`;
   const files = new Map<string, string>();
   for (const module of closure.modules) files.set(module.path, join(closure.modulesDir, module.path));
-  for (const file of MODULE_INDEX_FILES) files.set(file, join(closure.modulesDir, file));
+  if (options.index === 'kernel')
+    for (const file of MODULE_INDEX_FILES) files.set(file, join(closure.modulesDir, file));
   const entries: CpioEntry[] = [];
   const dirs = new Set<string>();
+  const addDirs = (path: string) => {
+    for (let dir = posix.dirname(path); dir !== '.' && !dirs.has(dir); dir = posix.dirname(dir)) dirs.add(dir);
+  };
   for (const [relative, source] of files) {
     const stats = await stat(source).catch(() => undefined);
     if (!stats) {
@@ -234,7 +242,7 @@ export async function kernelModuleEntries(
       throw new KernelModulesDirError(`${source} is listed in modules.dep but missing`, source);
     }
     const path = posix.join(prefix, relative);
-    for (let dir = posix.dirname(path); dir !== '.' && !dirs.has(dir); dir = posix.dirname(dir)) dirs.add(dir);
+    addDirs(path);
     entries.push({
       path,
       type: 'file',
@@ -245,6 +253,16 @@ export async function kernelModuleEntries(
       source,
       size: stats.size,
     });
+  }
+  if (options.index !== 'kernel') {
+    // The generated index is dated like the kernel's modules.dep, so the archive depends on inputs only.
+    const depStats = await stat(join(closure.modulesDir, 'modules.dep')).catch(() => undefined);
+    const mtime = depStats ? Math.floor(depStats.mtimeMs / 1000) : 0;
+    for (const [name, data] of await closureModuleIndex(closure)) {
+      const path = posix.join(prefix, name);
+      addDirs(path);
+      entries.push({ path, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime, data });
+    }
   }
   for (const dir of dirs) entries.push({ path: dir, type: 'dir', mode: 0o755, uid: 0, gid: 0 });
   return entries;

@@ -1,8 +1,9 @@
 import { execa } from 'execa';
-import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type CpioEntry,
   KernelModuleNotFoundError,
   kernelModuleEntries,
   MODULE_INDEX_FILES,
@@ -102,12 +103,23 @@ describe('resolveModuleClosure against modprobe --show-depends (Debian kernel)',
     );
   });
 
-  it('kernelModuleEntries adds every index file modprobe reads', async () => {
-    const closure = await resolveModuleClosure({ modulesDir: kernel.modulesDir, names: ['squashfs', 'overlay'] });
+  it("kernelModuleEntries' index is the closure's own: modprobe answers for its modules, knows no other", async () => {
+    const names = ['squashfs', 'overlay', 'virtio_blk', 'crypto-crc32c'];
+    const closure = await resolveModuleClosure({ modulesDir: kernel.modulesDir, names });
     const entries = await kernelModuleEntries(closure);
-    const files = entries
-      .filter((e) => e.type === 'file')
-      .map((e) => e.path.replace(`lib/modules/${kernel.version}/`, ''));
+    // The archive's tree, as the kernel unpacks it.
+    const root = join(work, 'closure-root');
+    for (const entry of entries) {
+      const target = join(root, entry.path);
+      if (entry.type === 'dir') await mkdir(target, { recursive: true });
+      else {
+        await mkdir(dirname(target), { recursive: true });
+        if (entry.source !== undefined) await copyFile(entry.source, target);
+        else await writeFile(target, entry.data ?? '');
+      }
+    }
+    const prefix = `lib/modules/${kernel.version}/`;
+    const files = entries.filter((e) => e.type === 'file').map((e) => e.path.replace(prefix, ''));
     for (const index of [
       'modules.dep',
       'modules.dep.bin',
@@ -120,9 +132,47 @@ describe('resolveModuleClosure against modprobe --show-depends (Debian kernel)',
       'modules.builtin.bin',
       'modules.builtin.modinfo',
       'modules.order',
-    ]) {
+    ])
       expect(files).toContain(index);
-      expect(MODULE_INDEX_FILES).toContain(index);
+    // modules.dep lists exactly the closure, in the kernel's modules.order.
+    const dep = await readFile(join(root, prefix, 'modules.dep'), 'utf8');
+    const listed = dep
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.slice(0, l.indexOf(':')));
+    expect(new Set(listed)).toEqual(new Set(closure.modules.map((m) => m.path)));
+    const kernelOrder = (await readFile(join(kernel.modulesDir, 'modules.order'), 'utf8')).split('\n');
+    expect(listed).toEqual(kernelOrder.filter((l) => listed.includes(l)));
+    // kmod's modprobe (the .bin files) resolves every requested name, aliases included, as it does
+    // against the whole kernel's index; busybox's reads the text files (the live-boot tests load
+    // modules with it in a real boot).
+    for (const name of names)
+      expect(await modprobeShowDepends(kernel, name, root)).toEqual(await modprobeShowDepends(kernel, name));
+    // A module outside the closure is unknown there, while the kernel's index has it.
+    expect(await modprobeShowDepends(kernel, 'xfs')).not.toEqual([]);
+    await expect(modprobeShowDepends(kernel, 'xfs', root)).rejects.toThrow(/xfs/);
+    // Far smaller than the kernel's own index (Debian's: about 5 MiB).
+    const indexBytes = (list: CpioEntry[]) =>
+      list
+        .filter((e) => e.path.includes('/modules.'))
+        .reduce((n, e) => n + (e.size ?? Buffer.byteLength(e.data ?? '')), 0);
+    const whole = await kernelModuleEntries(closure, { index: 'kernel' });
+    expect(indexBytes(entries) * 10).toBeLessThan(indexBytes(whole));
+    // The same inputs give the same bytes.
+    const again = await kernelModuleEntries(closure);
+    expect(again).toEqual(entries);
+  });
+
+  it("kernelModuleEntries with index: 'kernel' copies the kernel's own index files", async () => {
+    const closure = await resolveModuleClosure({ modulesDir: kernel.modulesDir, names: ['squashfs', 'overlay'] });
+    const entries = await kernelModuleEntries(closure, { index: 'kernel' });
+    const prefix = `lib/modules/${kernel.version}/`;
+    const indexes = entries.filter((e) => e.path.includes('/modules.'));
+    expect(indexes.length).toBeGreaterThan(5);
+    for (const entry of indexes) {
+      const name = entry.path.replace(prefix, '');
+      expect(MODULE_INDEX_FILES).toContain(name);
+      expect(entry.source).toBe(join(kernel.modulesDir, name));
     }
     expect(entries.filter((e) => e.type === 'dir').map((e) => e.path)).toContain(
       `lib/modules/${kernel.version}/kernel/fs/squashfs`,

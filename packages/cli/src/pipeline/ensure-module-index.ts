@@ -1,14 +1,7 @@
 import { existsSync } from 'node:fs';
 import { execa } from 'execa';
-import { findTool, ToolFailedError } from '@distroforge/core';
+import { findTool, knownTools, ToolFailedError } from '@distroforge/core';
 import type { KernelFiles } from './find-kernel.js';
-
-const depmodTool = {
-  names: ['depmod'],
-  install: 'apt-get install kmod',
-  versionArgs: ['--version'],
-  extraDirs: ['/sbin', '/usr/sbin'],
-};
 
 /**
  * Kernel packages leave modules.dep to their postinst (depmod). When packages were only unpacked
@@ -17,7 +10,7 @@ const depmodTool = {
  */
 export async function ensureModuleIndex(root: string, kernel: KernelFiles): Promise<boolean> {
   if (existsSync(`${kernel.modulesDir}/modules.dep`)) return false;
-  const depmod = await findTool(depmodTool);
+  const depmod = await findTool(knownTools.depmod);
   const args = ['-b', root, kernel.version];
   const result = await execa(depmod.path, args, { reject: false, timeout: 300_000 });
   if (result.exitCode !== 0)
