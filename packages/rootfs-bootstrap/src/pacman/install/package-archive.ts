@@ -27,6 +27,7 @@ import { PacmanPackageFormatError, PacmanUnsafePathError } from '../errors.js';
 import { TarStreamParser, type TarHeader, type TarMemberData } from '../tar-headers.js';
 import { parsePkgInfo, type PacmanPkgInfo } from './pkginfo.js';
 import { LeafWriters } from './file-writers.js';
+import { zstdDecoderFor } from './zstd-decoder.js';
 
 /** What a `.pkg.tar.*` holds before its files: the metadata members. */
 export interface PacmanPackageMetadata {
@@ -419,7 +420,8 @@ type PackageMember = TarHeader;
 type MemberHandler = (member: PackageMember) => TarMemberData | undefined;
 
 /**
- * Reads a package's members in order: decompressed as its first bytes say (zstd, xz, bzip2 by
+ * Reads a package's members in order: decompressed as its first bytes say (zstd on this
+ * process's decoder threads, `zstd-decoder.ts`, or the tool when they cannot load; xz, bzip2 by
  * their tools in a process of their own, which works beside this one; gzip by zlib), parsed as the
  * bytes arrive (`TarStreamParser`: headers checked, nothing buffered but a header). Malformed
  * input is a PacmanPackageFormatError naming `file`; errors of `onMember` pass as they are.
@@ -466,7 +468,9 @@ async function readPackageMembers(
   let kept: Buffer[] | undefined = how.keep ? [] : undefined;
   let keptBytes = 0;
   try {
-    for await (const chunk of decompressFile(file, compression, { origin: file })) {
+    const zstd = compression === 'zstd' ? await zstdDecoderFor() : undefined;
+    const chunks = zstd ? zstd.decodeFile(file, file) : decompressFile(file, compression, { origin: file });
+    for await (const chunk of chunks) {
       signal?.throwIfAborted();
       if (kept) {
         keptBytes += chunk.length;

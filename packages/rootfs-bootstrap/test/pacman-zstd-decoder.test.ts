@@ -1,0 +1,139 @@
+import { DecompressError } from '@distroforge/core';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { zstdDecoderFor, type ZstdDecoderPool } from '../src/pacman/install/zstd-decoder.js';
+
+// The in-process zstd decoder against the zstd tool as the oracle: the same bytes for what the tool
+// decodes, a DecompressError naming the file for what it refuses.
+describe('in-process zstd decoder', () => {
+  const work = mkdtempSync(join(tmpdir(), 'pacman-zstd-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  const zstd = (args: string[], input: Buffer) => execFileSync('zstd', ['-q', ...args], { input, maxBuffer: 1 << 28 });
+  const file = (name: string, bytes: Buffer) => {
+    const path = join(work, name);
+    writeFileSync(path, bytes);
+    return path;
+  };
+  const decoder = async (): Promise<ZstdDecoderPool> => {
+    const pool = await zstdDecoderFor();
+    expect(pool, 'zstddec loads on this machine').toBeDefined();
+    return pool!;
+  };
+  const decodeAll = async (pool: ZstdDecoderPool, path: string) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of pool.decodeFile(path, path)) chunks.push(chunk);
+    return Buffer.concat(chunks);
+  };
+  const failure = async (pool: ZstdDecoderPool, path: string) =>
+    decodeAll(pool, path).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+  /** Compressible data of `size` bytes: text with random runs, as package contents are. */
+  const data = (size: number) => {
+    const parts: Buffer[] = [];
+    for (let n = 0; n < size; ) {
+      const part = n % 3 === 0 ? randomBytes(700) : Buffer.from(`line ${n} of the file system\n`.repeat(40));
+      parts.push(part);
+      n += part.length;
+    }
+    return Buffer.concat(parts).subarray(0, size);
+  };
+
+  it('gives what zstd -dc gives: empty, small, several MiB (more than a chunk and than the read-ahead), level 19 with a long window, concatenated frames and a skippable frame', async () => {
+    const pool = await decoder();
+    const big = data(9 << 20);
+    const skippable = Buffer.concat([Buffer.from([0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0]), Buffer.from('skip')]);
+    const cases: [string, Buffer][] = [
+      ['empty', zstd(['-c'], Buffer.alloc(0))],
+      ['small', zstd(['-c'], Buffer.from('hello\n'))],
+      ['big', zstd(['-c', '-3'], big)],
+      ['long window', zstd(['-c', '-19', '--long=24'], big)],
+      [
+        'frames',
+        Buffer.concat([zstd(['-c'], big.subarray(0, 3 << 20)), skippable, zstd(['-c'], big.subarray(3 << 20))]),
+      ],
+    ];
+    for (const [name, bytes] of cases) {
+      const path = file(`${name.replace(' ', '-')}.zst`, bytes);
+      const ours = await decodeAll(pool, path);
+      const theirs = execFileSync('zstd', ['-dc', path], { maxBuffer: 1 << 28 });
+      expect(ours.equals(theirs), name).toBe(true);
+    }
+  });
+
+  it('damaged data: a DecompressError (ERR_DECOMPRESS_CORRUPT) naming the file, as the tool refuses it too', async () => {
+    const pool = await decoder();
+    const good = zstd(['-c'], data(3 << 20));
+    const flipped = Buffer.from(good);
+    for (let i = 200_000; i < 200_400; i++) flipped[i]! ^= 0x5a;
+    const badMagic = Buffer.from(good);
+    badMagic[0] = 0;
+    const trailing = Buffer.concat([good, Buffer.from('not a frame at all')]);
+    for (const [name, bytes] of [
+      ['flipped', flipped],
+      ['bad-magic', badMagic],
+      ['trailing', trailing],
+    ] as const) {
+      const path = file(`${name}.zst`, bytes);
+      expect(() => execFileSync('zstd', ['-dc', path], { stdio: 'ignore', maxBuffer: 1 << 28 }), name).toThrow();
+      const error = await failure(pool, path);
+      expect(error, name).toBeInstanceOf(DecompressError);
+      expect((error as DecompressError).code, name).toBe('ERR_DECOMPRESS_CORRUPT');
+      expect((error as DecompressError).path, name).toBe(path);
+    }
+  });
+
+  it('cut-off data: ERR_DECOMPRESS_TRUNCATED naming the file, after the bytes that did decode', async () => {
+    const pool = await decoder();
+    const plain = data(3 << 20);
+    const good = zstd(['-c'], plain);
+    for (const cut of [good.length - 1, Math.floor(good.length / 2), 6]) {
+      const path = file(`cut-${cut}.zst`, good.subarray(0, cut));
+      const chunks: Buffer[] = [];
+      const error = await (async () => {
+        for await (const chunk of pool.decodeFile(path, path)) chunks.push(chunk);
+      })().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error, `cut at ${cut}`).toBeInstanceOf(DecompressError);
+      expect((error as DecompressError).code).toBe('ERR_DECOMPRESS_TRUNCATED');
+      expect((error as DecompressError).path).toBe(path);
+      const decoded = Buffer.concat(chunks);
+      expect(plain.subarray(0, decoded.length).equals(decoded)).toBe(true);
+    }
+  });
+
+  it('a reader that stops early frees its thread: more files than threads, some abandoned after a chunk, the rest decode whole', async () => {
+    const pool = await decoder();
+    const plain = data(6 << 20);
+    const path = file('shared.zst', zstd(['-c'], plain));
+    const readers = Array.from({ length: 7 }, async (_, k) => {
+      if (k % 2 === 1) {
+        for await (const chunk of pool.decodeFile(path, path)) {
+          expect(chunk.length).toBeGreaterThan(0);
+          break;
+        }
+        return true;
+      }
+      return (await decodeAll(pool, path)).equals(plain);
+    });
+    expect(await Promise.all(readers)).toEqual(Array(7).fill(true));
+  });
+
+  it('a file that cannot be read: a DecompressError naming it', async () => {
+    const pool = await decoder();
+    const missing = join(work, 'missing.zst');
+    const error = await failure(pool, missing);
+    expect(error).toBeInstanceOf(DecompressError);
+    expect((error as DecompressError).path).toBe(missing);
+    expect((error as DecompressError).message).toContain('ENOENT');
+  });
+});
