@@ -20,6 +20,7 @@ import {
   statSync,
   unlinkSync,
   chmodSync,
+  type Stats,
 } from 'node:fs';
 import { BootstrapError, UnpackWriteError, UnsafePathError } from '../../errors.js';
 import { RootResolver } from '../../resolve-in-root.js';
@@ -200,7 +201,10 @@ export async function unpackPacmanPackage(
 export async function unpackPacmanPackageWith(
   file: string,
   root: string,
-  options: UnpackPacmanOptions,
+  options: UnpackPacmanOptions & {
+    /** What the transaction knows is in the root: paths it says are free are not looked at. */
+    known?: KnownTree;
+  },
   writers: LeafWriters,
 ): Promise<PacmanUnpackResult> {
   /** Which member each job of this package is, to name it when it failed. */
@@ -232,7 +236,10 @@ export async function unpackPacmanPackageWith(
       manifest.push(type === 'symlink' ? { path, uid, gid } : { path, uid, gid, mode });
   };
   /** Clears `host` for a non-directory: what is there goes, unless it is a directory (a conflict). */
+  const known = options.known;
   const clear = (host: string, name: string): void => {
+    // Nothing ever made there (and so no write pending there): nothing to clear.
+    if (known?.isFree(host)) return;
     settleFor(host);
     const existing = lstatSync(host, { throwIfNoEntry: false });
     if (!existing) return;
@@ -282,6 +289,7 @@ export async function unpackPacmanPackageWith(
                 member.size,
               );
               jobs.set(n, { name, host: at });
+              known?.made(at);
               const hash = wanted.has(name) ? createHash('md5') : undefined;
               return {
                 write: (chunk) => {
@@ -296,8 +304,11 @@ export async function unpackPacmanPackageWith(
               };
             }
             case 'directory': {
-              settleFor(at);
-              const existing = lstatSync(at, { throwIfNoEntry: false });
+              let existing: Stats | undefined;
+              if (!known?.isFree(at)) {
+                settleFor(at);
+                existing = lstatSync(at, { throwIfNoEntry: false });
+              }
               if (existing?.isDirectory() && options.adoptDirectories?.delete(inRoot)) {
                 dirModes.push({ host: at, mode, mtime });
                 record(inRoot, 'dir', member, mode);
@@ -314,6 +325,7 @@ export async function unpackPacmanPackageWith(
                 return undefined;
               if (existing) clear(at, name);
               mkdirSync(at);
+              known?.made(at);
               resolver.remember(inRoot, at);
               if (options.chown && (member.uid !== 0 || member.gid !== 0)) lchownSync(at, member.uid, member.gid);
               dirModes.push({ host: at, mode, mtime });
@@ -336,6 +348,7 @@ export async function unpackPacmanPackageWith(
                 ...(mtime === undefined ? {} : { mtime }),
               });
               jobs.set(n, { name, host: at });
+              known?.made(at);
               resolver.invalidateUnder(at);
               record(inRoot, 'symlink', member, mode);
               return undefined;
@@ -350,6 +363,7 @@ export async function unpackPacmanPackageWith(
               settleFor(target);
               clear(at, name);
               linkSync(target, at);
+              known?.made(at);
               record(inRoot, 'file', member, mode);
               return undefined;
             }
@@ -386,6 +400,44 @@ export async function unpackPacmanPackageWith(
     }
   }
   return { manifest, backup, paths, files: [...new Set(files)].sort(compareBytes) };
+}
+
+/**
+ * What a transaction knows is in its root: the top-level entries it started with (the local
+ * database's `var`, the mount points) and every path its unpacks made. While nothing else wrote
+ * into the root (no scriptlet, hook or ldconfig ran yet: `forget()`), a path outside those entries
+ * that no unpack made does not exist, so the unpack makes it without looking (an lstat per member
+ * otherwise). Host paths, as the unpack resolves them.
+ */
+export class KnownTree {
+  private readonly madePaths = new Set<string>();
+  private readonly prefix: string;
+  private exact = true;
+
+  constructor(
+    root: string,
+    /** The root's top-level names when the transaction started. */
+    private readonly present: ReadonlySet<string>,
+  ) {
+    this.prefix = root.endsWith('/') ? root : `${root}/`;
+  }
+
+  /** Whether nothing can be at `host` (a path inside the root). */
+  isFree(host: string): boolean {
+    if (!this.exact || this.madePaths.has(host) || !host.startsWith(this.prefix)) return false;
+    const slash = host.indexOf('/', this.prefix.length);
+    return !this.present.has(slash === -1 ? host.slice(this.prefix.length) : host.slice(this.prefix.length, slash));
+  }
+
+  made(host: string): void {
+    if (this.exact) this.madePaths.add(host);
+  }
+
+  /** Something else may have written into the root: every path is looked at from now on. */
+  forget(): void {
+    this.exact = false;
+    this.madePaths.clear();
+  }
 }
 
 /** Threads making an unpack's files: the file system's work for new inodes spreads over the cores. */

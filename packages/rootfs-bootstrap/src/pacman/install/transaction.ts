@@ -22,6 +22,7 @@ import {
 } from './local-database.js';
 import { LeafWriters } from './file-writers.js';
 import {
+  KnownTree,
   UNPACK_THREADS,
   unpackPacmanPackageWith,
   type PacmanPackageContents,
@@ -109,6 +110,8 @@ export async function installPacmanTransaction(
   // One set of writer threads for all the packages (each unpack leaves nothing of its own pending).
   const writers = new LeafWriters(UNPACK_THREADS);
   const transaction = async (session: ImageRootSession | undefined) => {
+    // Taken here, when the mount points and the local database exist: what the root holds besides the packages' paths.
+    const known = new KnownTree(root, new Set(await readdir(root)));
     if (session)
       await runHooks(
         root,
@@ -123,11 +126,17 @@ export async function installPacmanTransaction(
         report,
         flushOwners,
       );
+    // A hook that ran may have written anywhere in the root.
+    if (report.hooks.length > 0) known.forget();
     let done = 0;
     for (const pkg of packages) {
       options.signal?.throwIfAborted();
       const { info } = pkg.contents;
-      if (session) await runScriptlet(root, pkg.contents, 'pre_install', session, options, report, flushOwners, adopt);
+      if (
+        session &&
+        (await runScriptlet(root, pkg.contents, 'pre_install', session, options, report, flushOwners, adopt))
+      )
+        known.forget();
       const unpacked = await unpackPacmanPackageWith(
         pkg.contents.file,
         root,
@@ -137,6 +146,7 @@ export async function installPacmanTransaction(
           adoptDirectories: adopt,
           ...(options.signal ? { signal: options.signal } : {}),
           ...(pkg.contents.archive ? { archive: pkg.contents.archive } : {}),
+          known,
         },
         writers,
       );
@@ -161,7 +171,11 @@ export async function installPacmanTransaction(
         backup: unpacked.backup,
       });
       options.onProgress?.({ phase: 'unpack', name: info.name, done: ++done, total: packages.length });
-      if (session) await runScriptlet(root, pkg.contents, 'post_install', session, options, report, flushOwners, adopt);
+      if (
+        session &&
+        (await runScriptlet(root, pkg.contents, 'post_install', session, options, report, flushOwners, adopt))
+      )
+        known.forget();
     }
     if (session) {
       await runLdconfig(root, session, flushOwners);
