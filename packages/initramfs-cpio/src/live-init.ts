@@ -51,8 +51,9 @@ export const liveInitOptionsSchema = z
      * `live.persistencefs=`; squashfs/erofs only as the root image's type; loop and isofs only for an
      * image file on a medium; the storage drivers only for the devices the command line names
      * (`/dev/vd*` alone: virtio_pci + virtio_blk; `/dev/nvme*` alone: nvme; none for a 9p/virtiofs
-     * root; a label, UUID, PARTUUID or any other name: every one); every other module always. The
-     * skipped ones are named in one log line.
+     * root; a label, UUID, PARTUUID or any other name: every one, USB's only once a device is not
+     * found on the other controllers); every other module always. The skipped ones are named in one
+     * log line, the deferred ones in another.
      * `all`: load every module of the list. Default: `needed` when `modules` is omitted (the default
      * list), `all` when `modules` is given (the caller chose them); a `live.modules=` on the kernel
      * command line always loads all of its list.
@@ -272,16 +273,41 @@ module_needed() {
   esac
 }
 
+# USB storage drivers, when the devices could be on any controller, wait until a device is not
+# found on the others (load_deferred, from wait_for_device): a CD, SATA, virtio or NVMe medium is
+# then found without starting USB (~0.4 s of a CD boot under TCG), and a USB stick costs one more
+# look. Loading by need only; the real system's udev loads them for the hardware there.
+defer_module() {
+  [ "$LIVE_MODULES_LOAD" = needed ] && [ "$MEDIA" = any ] || return 1
+  case "$1" in usb_storage|uas|xhci_pci|ehci_pci) return 0 ;; esac
+  return 1
+}
+
+load_deferred() {
+  [ -n "$LIVE_DEFERRED" ] || return 1
+  log "not found yet: loading the USB storage drivers:$LIVE_DEFERRED"
+  for m in $LIVE_DEFERRED; do
+    modprobe "$m" 2>/dev/null || log "modprobe $m failed (not needed if built in)"
+  done
+  LIVE_DEFERRED=
+}
+
 load_modules() {
   MEDIA=$(media_kind)
   skipped=
+  LIVE_DEFERRED=
   for m in $LIVE_MODULES; do
     if [ "$LIVE_MODULES_LOAD" = needed ] && ! module_needed "$m"; then
       skipped="$skipped $m"
       continue
     fi
+    if defer_module "$m"; then
+      LIVE_DEFERRED="$LIVE_DEFERRED $m"
+      continue
+    fi
     modprobe "$m" 2>/dev/null || log "modprobe $m failed (not needed if built in)"
   done
+  [ -n "$LIVE_DEFERRED" ] && log "loaded when a device is not found on the other controllers:$LIVE_DEFERRED"
   [ -z "$skipped" ] && return 0
   why="live.root=$LIVE_ROOT"
   [ "$LIVE_ROOT" = disk ] && why="$why rootfstype=$ROOT_FSTYPE"
@@ -305,7 +331,8 @@ device_for() {
   esac
 }
 
-# Polls device_for SPEC once a second until it answers or LIVE_TIMEOUT passes (then a rescue
+# Polls device_for SPEC once a second (loading the deferred USB drivers at the first miss) until it
+# answers or LIVE_TIMEOUT passes (then a rescue
 # shell, or with OPTIONAL=optional a warning and status 1); the device is left in FOUND. NAME is
 # what the progress lines call it, MISSING what the rescue line does.
 wait_for_device() {
@@ -315,6 +342,8 @@ wait_for_device() {
   while true; do
     FOUND="$(device_for "$spec")"
     [ -n "$FOUND" ] && break
+    # Not on the controllers started so far: start USB and look again at once.
+    load_deferred && continue
     if [ "$waited" -ge "$LIVE_TIMEOUT" ]; then
       why="$missing not found after $LIVE_TIMEOUT s (block devices: $(ls "$SYSFS/class/block" 2>/dev/null | tr '\\n' ' '))"
       [ "$optional" = optional ] && { log "$why"; return 1; }

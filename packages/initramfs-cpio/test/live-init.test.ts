@@ -23,6 +23,8 @@ async function simulate(
   cmdline: string,
   devices: Record<string, string> = { 'LABEL=LIVE': '/dev/sr0' },
   prepare?: (dir: string) => Promise<void>,
+  /** Devices that appear only once usb_storage is loaded (a USB stick). */
+  usbDevices: Record<string, string> = {},
 ) {
   const dir = join(work, `run${run++}`);
   await mkdir(join(dir, 'live/medium/live'), { recursive: true });
@@ -32,9 +34,12 @@ async function simulate(
   await chmod(join(dir, 'newroot/sbin/init'), 0o755);
   await writeFile(join(dir, 'init'), liveInitScript(options));
   await prepare?.(dir);
-  const findfs = Object.entries(devices)
-    .map(([spec, dev]) => `[ "$1" = '${spec}' ] && echo ${dev} && return 0;`)
-    .join(' ');
+  const findfs = [
+    ...Object.entries(devices).map(([spec, dev]) => `[ "$1" = '${spec}' ] && echo ${dev} && return 0;`),
+    ...Object.entries(usbDevices).map(
+      ([spec, dev]) => `[ -n "$USB_UP" ] && [ "$1" = '${spec}' ] && echo ${dev} && return 0;`,
+    ),
+  ].join(' ');
   const harness = `
 LIVE_INIT_LIBRARY=1 . '${dir}/init'
 LIVE_DIR='${dir}/live'
@@ -45,7 +50,7 @@ mount_basics() { :; }
 cat() { if [ "$1" = /proc/cmdline ]; then echo '${cmdline}'; else command cat "$@"; fi; }
 mount() { echo "CALL mount $*"; }
 umount() { echo "CALL umount $*"; }
-modprobe() { echo "CALL modprobe $*"; }
+modprobe() { echo "CALL modprobe $*"; [ "$1" = usb_storage ] && USB_UP=1; return 0; }
 cp() { echo "CALL cp $*"; }
 sleep() { echo "CALL sleep $*"; }
 findfs() { ${findfs} return 1; }
@@ -340,8 +345,19 @@ describe('liveInitScript', () => {
 
 describe('liveInitScript: the default module list is loaded by need', () => {
   /** What the script modprobes, and its one line about the skipped modules, for the default list. */
-  async function loads(cmdline: string, options: LiveInitOptions = {}, devices?: Record<string, string>) {
-    const { lines, exitCode } = await simulate({ label: 'LIVE', timeout: 1, ...options }, cmdline, devices);
+  async function loads(
+    cmdline: string,
+    options: LiveInitOptions = {},
+    devices?: Record<string, string>,
+    usbDevices?: Record<string, string>,
+  ) {
+    const { lines, exitCode } = await simulate(
+      { label: 'LIVE', timeout: 1, ...options },
+      cmdline,
+      devices,
+      undefined,
+      usbDevices,
+    );
     // A /dev/... path is looked up with [ -b ] on this host, where it may not exist: such a boot
     // chooses its modules first, then either goes on or stops in the rescue shell for a device.
     if (/=\/dev\//.test(cmdline))
@@ -352,7 +368,7 @@ describe('liveInitScript: the default module list is loaded by need', () => {
     const loaded = lines.filter((l) => l.startsWith('CALL modprobe ')).map((l) => l.slice('CALL modprobe '.length));
     const skipped = lines.filter((l) => l.startsWith('live: not loaded'));
     expect(skipped.length).toBeLessThanOrEqual(1);
-    return { loaded, skipped: skipped[0] };
+    return { loaded, skipped: skipped[0], lines };
   }
   /** A boot from a medium found by label loads these: the storage drivers of every controller, loop, isofs, squashfs, overlay. */
   const LABEL_BOOT = LIVE_MODULES.filter(
@@ -360,11 +376,19 @@ describe('liveInitScript: the default module list is loaded by need', () => {
   );
   /** Of those, the storage drivers: what a boot whose devices can be on any controller needs. */
   const STORAGE = LABEL_BOOT.filter((m) => !['loop', 'squashfs', 'overlay', 'isofs'].includes(m));
+  /** The USB storage drivers: loaded only once a device is not found on the other controllers. */
+  const USB = ['usb_storage', 'uas', 'xhci_pci', 'ehci_pci'];
+  const withoutUsb = (list: readonly string[]) => list.filter((m) => !USB.includes(m));
 
   it('an image root on a labelled medium loads every storage driver but none of 9p, virtiofs, erofs and the root filesystems, and says so in one line', async () => {
-    const { loaded, skipped } = await loads('console=ttyS0');
-    expect(loaded).toEqual(LABEL_BOOT);
-    expect(loaded).toEqual(expect.arrayContaining(STORAGE));
+    const { loaded, skipped, lines } = await loads('console=ttyS0');
+    // The medium is found at once (on the CD): USB was never started.
+    expect(loaded).toEqual(withoutUsb(LABEL_BOOT));
+    expect(loaded).toEqual(expect.arrayContaining(withoutUsb(STORAGE)));
+    expect(USB.every((m) => LABEL_BOOT.includes(m))).toBe(true);
+    expect(lines).toContain(
+      'live: loaded when a device is not found on the other controllers: usb_storage uas xhci_pci ehci_pci',
+    );
     expect(skipped).toBe(
       'live: not loaded, this boot does not need them (live.root=image live.fstype=squashfs, devices on any controller, no persistence; live.modules= loads a list as given): erofs 9p 9pnet_virtio virtiofs crc32c_generic ext4 btrfs xfs',
     );
@@ -394,8 +418,42 @@ describe('liveInitScript: the default module list is loaded by need', () => {
     const both = await loads('live.device=/dev/vda live.image= live.persistence=/dev/nvme0n1p1');
     expect(both.loaded).toEqual(expect.arrayContaining(STORAGE));
     // A CD or SCSI name can be behind any controller.
+    // (/dev/sr0 does not exist here: not found at the first look, so USB comes after the others.)
     const cd = await loads('live.device=/dev/sr0');
-    expect(cd.loaded).toEqual(LABEL_BOOT);
+    expect(cd.loaded).toEqual([...withoutUsb(LABEL_BOOT), ...USB]);
+  });
+
+  it('USB storage drivers start only when a device is not found on the other controllers, then the search goes on at once', async () => {
+    // The medium on a USB stick: missed once, USB loaded, found without waiting a second.
+    const stick = await loads('console=ttyS0', {}, {}, { 'LABEL=LIVE': '/dev/sdb1' });
+    expect(stick.loaded).toEqual([...withoutUsb(LABEL_BOOT), ...USB]);
+    const search = stick.lines.filter((l) => /^(live: |CALL (sleep|modprobe usb_storage))/.test(l));
+    const from = search.indexOf('live: waiting up to 1 s for LABEL=LIVE');
+    expect(search.slice(from, from + 4)).toEqual([
+      'live: waiting up to 1 s for LABEL=LIVE',
+      'live: not found yet: loading the USB storage drivers: usb_storage uas xhci_pci ehci_pci',
+      'CALL modprobe usb_storage',
+      'live: found LABEL=LIVE at /dev/sdb1',
+    ]);
+    // A persistence partition on a stick while the medium is on the CD: USB starts for it alone.
+    const data = await loads(
+      'live.persistence=LABEL=data',
+      {},
+      { 'LABEL=LIVE': '/dev/sr0' },
+      { 'LABEL=data': '/dev/sdb1' },
+    );
+    expect(data.loaded).toEqual([...withoutUsb(LABEL_BOOT), 'crc32c_generic', 'ext4', ...USB]);
+    expect(data.lines).toContain('live: found persistence LABEL=data at /dev/sdb1');
+    // Devices that are nowhere: USB is tried once, then the wait runs out into the rescue shell as before.
+    const none = await simulate({ label: 'LIVE', timeout: 1 }, 'console=ttyS0', {});
+    expect(none.lines.filter((l) => l.startsWith('CALL modprobe ')).slice(-USB.length)).toEqual(
+      USB.map((m) => `CALL modprobe ${m}`),
+    );
+    expect(none.lines.filter((l) => l.startsWith('live: not found yet'))).toHaveLength(1);
+    expect(none.lines.some((l) => /^live: RESCUE: boot medium LABEL=LIVE not found after 1 s/.test(l))).toBe(true);
+    // Modules given as a list load all at once, nothing deferred.
+    const all = await loads('', { loadModules: 'all' });
+    expect(all.lines.some((l) => l.includes('not found on the other controllers'))).toBe(false);
   });
 
   it('live.root=9p loads 9p and 9pnet_virtio only, and no block driver or image filesystem; live.root=virtiofs loads virtiofs only', async () => {
@@ -413,7 +471,7 @@ describe('liveInitScript: the default module list is loaded by need', () => {
 
   it('live.root=disk loads its rootfstype= only (default ext4), with crc32c_generic for ext4 and btrfs', async () => {
     const disk = { 'UUID=77d549c1': '/dev/vda2' };
-    const storage = LABEL_BOOT.filter((m) => !['loop', 'squashfs', 'isofs'].includes(m));
+    const storage = withoutUsb(LABEL_BOOT).filter((m) => !['loop', 'squashfs', 'isofs'].includes(m));
     const btrfs = await loads('live.root=disk root=UUID=77d549c1 rootfstype=btrfs rw', {}, disk);
     expect(btrfs.loaded).toEqual([...storage, 'crc32c_generic', 'btrfs']);
     expect(btrfs.skipped).toMatch(
@@ -425,7 +483,7 @@ describe('liveInitScript: the default module list is loaded by need', () => {
     expect(xfs.loaded).toEqual([...storage, 'xfs']);
     // A read-only image as the root partition needs its image filesystem and none of the others.
     const image = await loads('live.root=disk root=UUID=77d549c1 rootfstype=squashfs', {}, disk);
-    expect(image.loaded).toEqual(LABEL_BOOT.filter((m) => !['loop', 'isofs'].includes(m)));
+    expect(image.loaded).toEqual(withoutUsb(LABEL_BOOT).filter((m) => !['loop', 'isofs'].includes(m)));
     // root=/dev/vda2: the virtio driver alone.
     const vda = await loads('live.root=disk root=/dev/vda2');
     expect(vda.loaded).toEqual(['overlay', 'virtio_pci', 'virtio_blk', 'crc32c_generic', 'ext4']);
@@ -437,7 +495,7 @@ describe('liveInitScript: the default module list is loaded by need', () => {
       {},
       { 'LABEL=LIVE': '/dev/sr0', 'LABEL=data': '/dev/sdb1' },
     );
-    expect(ext4.loaded).toEqual([...LABEL_BOOT, 'crc32c_generic', 'ext4']);
+    expect(ext4.loaded).toEqual([...withoutUsb(LABEL_BOOT), 'crc32c_generic', 'ext4']);
     expect(ext4.skipped).toMatch(
       /\(live\.root=image live\.fstype=squashfs, devices on any controller, persistence ext4; .*\): erofs 9p 9pnet_virtio virtiofs btrfs xfs$/,
     );
@@ -449,7 +507,7 @@ describe('liveInitScript: the default module list is loaded by need', () => {
         'LABEL=data': '/dev/sdb1',
       },
     );
-    expect(xfs.loaded).toEqual([...LABEL_BOOT, 'xfs']);
+    expect(xfs.loaded).toEqual([...withoutUsb(LABEL_BOOT), 'xfs']);
   });
 
   it('live.modules= on the command line loads exactly its list, with no line about skipped modules', async () => {
