@@ -10,6 +10,7 @@ import type { Profile } from '../profile/profile-schema.js';
 import type { BuildContext } from './build-context.js';
 import { ensureModuleIndex } from './ensure-module-index.js';
 import { findKernel, type KernelFiles } from './find-kernel.js';
+import { kernelScratchDir } from './kernel-scratch-dir.js';
 import { aptMetadataOptions } from './metadata-floor.js';
 import type { ProfileLocalPackages } from './rootfs-common.js';
 import type { ResolvedPackageKey } from './resolved-apt-packages.js';
@@ -35,26 +36,28 @@ export function kernelPackagesOf(
 }
 
 /**
- * The kernel of an apt root from its packages alone, so the live initramfs need not wait for the
- * whole root to be installed and configured: the packages are unpacked into `tree` (dpkg-deb) and the module
- * index written with the host's depmod, as for unpacked-only roots (kmod is in the stage's
- * toolchain key). A package file not yet in the package cache is waited for from the rootfs stage
+ * Runs `use` on the kernel of an apt root from its packages alone, so the live initramfs need not
+ * wait for the whole root to be installed and configured: the packages are unpacked (dpkg-deb) into
+ * a scratch directory (`kernelScratchDir`: a tmpfs when there is room, else under `work`) that is
+ * removed afterwards, and the module index written with the host's depmod, as for unpacked-only
+ * roots (kmod is in the stage's toolchain key). A package file not yet in the package cache is waited for from the rootfs stage
  * (its downloads come first), else fetched (the root was cached, its files since removed).
  */
-export async function unpackKernelPackages(
+export async function withKernelPackages<T>(
   ctx: BuildContext,
   done: GraphResults,
   source: Extract<Profile['source'], { type: 'apt' }>,
   kernelPackages: readonly ResolvedPackageKey[],
   local: ProfileLocalPackages,
-  tree: string,
-): Promise<KernelFiles> {
+  work: string,
+  use: (kernel: KernelFiles, tree: string) => Promise<T>,
+): Promise<T> {
   const fileOf = ([name, , sha256]: ResolvedPackageKey) =>
     name === local.kernel?.name ? local.kernel.file : join(defaultCacheDir(), 'debs', `${sha256}.deb`);
   const missing = () => kernelPackages.filter((p) => !existsSync(fileOf(p)));
   if (missing().length > 0) await done.after('rootfs');
   if (missing().length > 0) {
-    const fetched = `${tree}.fetch`;
+    const fetched = join(work, '.kernel-fetch');
     try {
       await bootstrapRootfs({
         target: fetched,
@@ -66,7 +69,7 @@ export async function unpackKernelPackages(
         ...(source.mirror ? { mirrors: [source.mirror] } : {}),
         ...(source.keyring ? { keyring: source.keyring } : {}),
         ...aptMetadataOptions(ctx.metadata),
-        logFile: `${tree}.fetch.log`,
+        logFile: join(work, 'kernel-fetch.log'),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
     } finally {
@@ -80,13 +83,23 @@ export async function unpackKernelPackages(
       `the kernel package files ${still.map(([name, version]) => `${name} ${version}`).join(', ')} are neither in the package cache nor on the mirror`,
       { path: join(defaultCacheDir(), 'debs'), hint: 'run distroforge lock PROFILE to resolve the packages again' },
     );
+  const { dir: tree } = await kernelScratchDir(kernelPackages.map(fileOf), join(work, '.kernel-tree'));
+  try {
+    return await use(await unpackInto(ctx, kernelPackages.map(fileOf), tree), tree);
+  } finally {
+    await rm(tree, { recursive: true, force: true });
+  }
+}
+
+/** The packages' files in `tree`, with the module index the packages leave to their postinst. */
+async function unpackInto(ctx: BuildContext, files: readonly string[], tree: string): Promise<KernelFiles> {
   await mkdir(tree, { recursive: true });
   // dpkg-deb in a child process, not rootfs-bootstrap's in-process unpacker: its synchronous file
   // writes would hold this process's event loop (and so the rootfs stage beside it) for the
   // seconds a kernel's hundreds of megabytes take. Files, modes and times are the same.
   const dpkgDeb = await findTool(knownTools.dpkgDeb);
-  for (const p of kernelPackages) {
-    const args = ['-x', fileOf(p), tree];
+  for (const file of files) {
+    const args = ['-x', file, tree];
     const run = await execa(dpkgDeb.path, args, {
       reject: false,
       stdin: 'ignore',

@@ -1,4 +1,4 @@
-import { copyFile, rm, stat } from 'node:fs/promises';
+import { copyFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildLiveInitramfs, chooseInitramfsCompression, LIVE_MODULES } from '@distroforge/initramfs-cpio';
 import type { StageResult } from '../engine/stage-cache.js';
@@ -7,7 +7,7 @@ import { kernelPackageOf } from '../profile/profile-schema.js';
 import { aptRootfsPlan } from './apt-rootfs-packages.js';
 import { mediumLabel, type BuildContext } from './build-context.js';
 import { findKernel, type KernelFiles } from './find-kernel.js';
-import { kernelPackagesOf, unpackKernelPackages } from './kernel-package-tree.js';
+import { kernelPackagesOf, withKernelPackages } from './kernel-package-tree.js';
 import { profileLocalPackages } from './rootfs-common.js';
 
 export interface LiveInitramfsStageResult {
@@ -80,17 +80,15 @@ export async function packageInitramfsStage(
     upstream: [],
     describe: (r) =>
       `${r.modules} modules, ${(r.initrdBytes / 1048576).toFixed(1)} MiB, ${r.compression}${configFound === false ? ' (no kernel config found)' : ''}`,
-    run: async (dir) => {
-      const tree = join(dir, '.kernel-tree');
-      try {
-        const kernel = await unpackKernelPackages(ctx, done, source, kernelPackages, local, tree);
-        const { compress, level, config } = await chooseInitramfsCompression({ root: tree, version: kernel.version });
+    run: (dir) =>
+      withKernelPackages(ctx, done, source, kernelPackages, local, dir, async (kernel, tree) => {
+        const { compress, level, config } = await chooseInitramfsCompression({
+          root: tree,
+          version: kernel.version,
+        });
         configFound = config !== undefined;
-        return await buildInitramfs(ctx, dir, kernel, compress, level);
-      } finally {
-        await rm(tree, { recursive: true, force: true });
-      }
-    },
+        return buildInitramfs(ctx, dir, kernel, compress, level);
+      }),
   });
 }
 
