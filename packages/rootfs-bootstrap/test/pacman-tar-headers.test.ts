@@ -249,3 +249,71 @@ function pax(key: string, value: string): string {
   while (`${length}${body}`.length !== length) length += 1;
   return `${length}${body}`;
 }
+
+describe('numeric header fields', () => {
+  /** One member whose mode, uid, gid, size and mtime fields hold `fields` as given (checksum redone). */
+  const member = (fields: Partial<Record<'mode' | 'uid' | 'gid' | 'size' | 'mtime', Buffer | string>>, data = '') => {
+    const archive = ustar([{ path: 'x', data }]);
+    const header = archive.subarray(0, 512);
+    const at = { mode: [100, 8], uid: [108, 8], gid: [116, 8], size: [124, 12], mtime: [136, 12] } as const;
+    for (const [name, value] of Object.entries(fields)) {
+      const [offset, length] = at[name as keyof typeof at];
+      header.fill(0, offset, offset + length);
+      (Buffer.isBuffer(value) ? value : Buffer.from(value, 'latin1')).copy(header, offset);
+    }
+    header.fill(0x20, 148, 156);
+    let sum = 0;
+    for (const byte of header) sum += byte;
+    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+    return archive;
+  };
+  const ours = (archive: Buffer) => [...tarHeaders(memoryTarSource(archive), fail)][0]!;
+
+  it('reads octal fields however writers pad them, and GNU base-256, as node-tar does', async () => {
+    const base256 = Buffer.alloc(8);
+    base256[0] = 0x80;
+    base256.writeUInt32BE(2 ** 31 + 5, 4);
+    const cases = [
+      { mode: '0000755\0', uid: '0001750\0', gid: '0000144\0', size: '00000000005\0', mtime: '14672136140\0' },
+      { mode: '755 \0', uid: '1750 ', gid: '144\0\0\0\0', size: '5 ', mtime: '14672136140 ' },
+      { mode: '   755 \0', uid: '  1750\0', gid: '     144', size: '          5', mtime: ' 14672136140' },
+      { mode: '0000644\0', uid: base256, gid: '0000000\0', size: '00000000005\0', mtime: '00000000000\0' },
+      { mode: '\0\0\0\0\0\0\0\0', uid: '0\0', gid: '0000000\0', size: '5\0', mtime: '1\0' },
+    ];
+    for (const fields of cases) {
+      const archive = member(fields, 'hello');
+      const header = ours(archive);
+      const theirs = (await nodeTarView(archive))[0] as {
+        mode: number;
+        uid: number;
+        gid: number;
+        mtime: number;
+        data: string;
+      };
+      expect(
+        { mode: header.mode, uid: header.uid, gid: header.gid, size: header.size, mtime: header.mtime },
+        JSON.stringify(fields),
+      ).toEqual({
+        mode: theirs.mode & 0o7777,
+        uid: theirs.uid,
+        gid: theirs.gid,
+        size: Buffer.from(theirs.data, 'base64').length,
+        mtime: theirs.mtime,
+      });
+    }
+  });
+
+  it('a field with anything but octal digits (inside the padding) is unreadable: a default, or an error for the size', () => {
+    const header = ours(member({ mode: '07\x0055\0', uid: '17 50', gid: '0000148\0', mtime: '1467213614x\0' }));
+    expect({ mode: header.mode, uid: header.uid, gid: header.gid, mtime: header.mtime }).toEqual({
+      mode: 0o644,
+      uid: 0,
+      gid: 0,
+      mtime: undefined,
+    });
+    expect(() => ours(member({ size: '0000000000 9' }))).toThrow(/unreadable size/);
+    // Only padding: 0 (node-tar says undefined for spaces alone; pacman's libarchive reads 0).
+    const padding = ours(member({ uid: '        ', gid: '\0\0\0\0\0\0\0\0' }));
+    expect({ uid: padding.uid, gid: padding.gid }).toEqual({ uid: 0, gid: 0 });
+  });
+});

@@ -64,7 +64,7 @@ type DecodedHeader =
 function decodeHeader(header: Buffer, pending: PendingNames, offset: number, fail: TarFailure): DecodedHeader {
   if (!checksumMatches(header)) fail('a tar header with a wrong checksum (not a tar archive, or damaged)', offset);
   const flag = String.fromCharCode(header[156]!);
-  const declared = pending.pax.size ?? readNumber(header.subarray(124, 136));
+  const declared = pending.pax.size ?? readNumberAt(header, 124, 136);
   if (declared === undefined) fail('a tar header with an unreadable size', offset);
   const size = declared!;
   if (flag === 'x' || flag === 'L' || flag === 'K' || flag === 'g') {
@@ -85,14 +85,14 @@ function decodeHeader(header: Buffer, pending: PendingNames, offset: number, fai
   const member = {
     path,
     type,
-    mode: readNumber(header.subarray(100, 108)) ?? 0o644,
-    uid: pending.pax.uid ?? readNumber(header.subarray(108, 116)) ?? 0,
-    gid: pending.pax.gid ?? readNumber(header.subarray(116, 124)) ?? 0,
-    mtime: pending.pax.mtime ?? readNumber(header.subarray(136, 148)),
+    mode: readNumberAt(header, 100, 108) ?? 0o644,
+    uid: pending.pax.uid ?? readNumberAt(header, 108, 116) ?? 0,
+    gid: pending.pax.gid ?? readNumberAt(header, 116, 124) ?? 0,
+    mtime: pending.pax.mtime ?? readNumberAt(header, 136, 148),
     linkpath: type === 'symlink' || type === 'hardlink' ? linkpath : '',
     size: type === 'file' ? size : 0,
-    devmajor: readNumber(header.subarray(329, 337)) ?? 0,
-    devminor: readNumber(header.subarray(337, 345)) ?? 0,
+    devmajor: readNumberAt(header, 329, 337) ?? 0,
+    devminor: readNumberAt(header, 337, 345) ?? 0,
   };
   pending.longName = pending.longLink = undefined;
   pending.pax = {};
@@ -280,25 +280,37 @@ function isZero(block: Buffer): boolean {
 }
 
 function checksumMatches(header: Buffer): boolean {
-  const stored = readNumber(header.subarray(148, 156));
+  const stored = readNumberAt(header, 148, 156);
   let sum = 0;
-  for (let k = 0; k < BLOCK; k++) sum += k >= 148 && k < 156 ? 0x20 : header[k]!;
+  for (let k = 0; k < BLOCK; k++) sum += header[k]!;
+  // The checksum field itself counts as eight spaces.
+  for (let k = 148; k < 156; k++) sum += 0x20 - header[k]!;
   return stored === sum;
 }
 
-/** An octal field (NUL/space padded) or GNU base-256; undefined when it is neither. */
-function readNumber(field: Buffer): number | undefined {
-  if (field[0]! & 0x80) {
+/**
+ * The number in `block[start, end)`: an octal field (NUL/space padded) or GNU base-256; undefined
+ * when it is neither. Read in place (a header has eight such fields: no string, regular
+ * expression or subarray per field): trailing NULs and spaces and leading spaces dropped, then
+ * octal digits only (none: 0).
+ */
+function readNumberAt(block: Buffer, start: number, end: number): number | undefined {
+  if (block[start]! & 0x80) {
     let value = 0;
-    for (let k = 1; k < field.length; k++) value = value * 256 + field[k]!;
-    return Number.isSafeInteger(value) && (field[0]! & 0x7f) === 0 ? value : undefined;
+    for (let k = start + 1; k < end; k++) value = value * 256 + block[k]!;
+    return Number.isSafeInteger(value) && (block[start]! & 0x7f) === 0 ? value : undefined;
   }
-  const text = field
-    .toString('latin1')
-    .replace(/[\0 ]+$/, '')
-    .replace(/^ +/, '');
-  if (!/^[0-7]*$/.test(text)) return undefined;
-  return text === '' ? 0 : Number.parseInt(text, 8);
+  let last = end;
+  while (last > start && (block[last - 1] === 0 || block[last - 1] === 0x20)) last--;
+  let first = start;
+  while (first < last && block[first] === 0x20) first++;
+  let value = 0;
+  for (let k = first; k < last; k++) {
+    const digit = block[k]! - 0x30;
+    if (digit < 0 || digit > 7) return undefined;
+    value = value * 8 + digit;
+  }
+  return value;
 }
 
 function cString(data: Buffer): string {
