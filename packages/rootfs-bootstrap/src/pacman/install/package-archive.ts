@@ -106,7 +106,7 @@ export async function readPacmanPackage(
   options: ReadPacmanPackageOptions = {},
 ): Promise<PacmanPackageContents> {
   const { metadata, files } = await readPackage(file, false, options.signal, 0);
-  return { ...metadata, files: files.sort(compareBytes) };
+  return { ...metadata, files: sortedBytewise(files) };
 }
 
 /**
@@ -399,7 +399,7 @@ export async function unpackPacmanPackageWith(
       throw writeError(file, host.slice(root.length), host, error);
     }
   }
-  return { manifest, backup, paths, files: [...new Set(files)].sort(compareBytes) };
+  return { manifest, backup, paths, files: sortedBytewise(new Set(files)) };
 }
 
 /**
@@ -562,6 +562,10 @@ function alpmListing(member: PackageMember, name: string): string | undefined {
   return member.type === 'directory' ? `${name}/` : name;
 }
 
-function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+/** `paths` in the order of their UTF-8 bytes (alpm's), each encoded once rather than at every comparison. */
+function sortedBytewise(paths: Iterable<string>): string[] {
+  return [...paths]
+    .map((path) => ({ path, bytes: Buffer.from(path) }))
+    .sort((a, b) => Buffer.compare(a.bytes, b.bytes))
+    .map(({ path }) => path);
 }
