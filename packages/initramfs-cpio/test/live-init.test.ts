@@ -385,7 +385,7 @@ describe('liveInitScript: the default module list is loaded by need', () => {
     // The medium is found at once (on the CD): USB was never started.
     expect(loaded).toEqual(withoutUsb(LABEL_BOOT));
     expect(loaded).toEqual(expect.arrayContaining(withoutUsb(STORAGE)));
-    expect(USB.every((m) => LABEL_BOOT.includes(m))).toBe(true);
+    expect(USB.every((m) => (LABEL_BOOT as readonly string[]).includes(m))).toBe(true);
     expect(lines).toContain(
       'live: loaded when a device is not found on the other controllers: usb_storage uas xhci_pci ehci_pci',
     );
