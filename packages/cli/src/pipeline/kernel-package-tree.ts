@@ -83,9 +83,10 @@ export async function withKernelPackages<T>(
       `the kernel package files ${still.map(([name, version]) => `${name} ${version}`).join(', ')} are neither in the package cache nor on the mirror`,
       { path: join(defaultCacheDir(), 'debs'), hint: 'run distroforge lock PROFILE to resolve the packages again' },
     );
-  const { dir: tree } = await kernelScratchDir(kernelPackages.map(fileOf), join(work, '.kernel-tree'));
+  const files = kernelPackages.map(fileOf);
+  const tree = await kernelScratchDir(files, join(work, '.kernel-tree'));
   try {
-    return await use(await unpackInto(ctx, kernelPackages.map(fileOf), tree), tree);
+    return await use(await unpackInto(ctx, files, tree), tree);
   } finally {
     await rm(tree, { recursive: true, force: true });
   }

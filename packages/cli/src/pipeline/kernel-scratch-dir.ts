@@ -12,23 +12,18 @@ const MiB = 1024 * 1024;
  * directory on /dev/shm when that is a tmpfs with room for the files twice over (they are written,
  * read once and deleted within seconds: on the disk they cost ~1.2 s of system time and hundreds of
  * MB of writeback while the rootfs stage writes beside them), else `fallback` in the stage's own
- * directory (a container's 64 MiB /dev/shm, no /dev/shm). Returns the directory and whether it is
- * on the tmpfs; the caller removes it.
+ * directory (a container's 64 MiB /dev/shm, no /dev/shm). The caller removes it.
  */
-export async function kernelScratchDir(
-  debs: readonly string[],
-  fallback: string,
-  shm = '/dev/shm',
-): Promise<{ dir: string; tmpfs: boolean }> {
+export async function kernelScratchDir(debs: readonly string[], fallback: string, shm = '/dev/shm'): Promise<string> {
   try {
     const fs = await statfs(shm);
     let debBytes = 0;
     for (const deb of debs) debBytes += (await stat(deb)).size;
     const needed = 2 * (debBytes * UNPACKED_PER_DEB_BYTE + 64 * MiB);
     if (fs.type === TMPFS_MAGIC && fs.bavail * fs.bsize >= needed)
-      return { dir: await mkdtemp(join(shm, 'distroforge-kernel-')), tmpfs: true };
+      return await mkdtemp(join(shm, 'distroforge-kernel-'));
   } catch {
     // No /dev/shm, or a package file not there yet (it is fetched later): the stage directory.
   }
-  return { dir: fallback, tmpfs: false };
+  return fallback;
 }
