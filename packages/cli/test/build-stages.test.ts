@@ -42,6 +42,18 @@ async function dryRun(profile: ReturnType<typeof parseProfile>): Promise<{ ran: 
 }
 
 describe('the stage table', () => {
+  it('makes the live initramfs from the finished root for every package source (the kernel for busybox)', () => {
+    const needs = (source: string) => {
+      const profile = profileWith(source, ['iso', 'disk']);
+      return stagesFor(profile)
+        .filter((s) => s.name === 'initramfs')
+        .map((s) => s.needs(profile));
+    };
+    for (const source of ['{type: apt}', '{type: rpm-dir, location: ./rpms}', '{type: pacman-dir, location: ./repo}'])
+      expect(needs(source), source).toEqual([['rootfs']]);
+    expect(needs('{type: busybox}')).toEqual([['kernel']]);
+  });
+
   it('publishes every output a profile can ask for, for every source, image type and disk root', async () => {
     for (const source of ['{type: apt}', '{type: rpm-dir, location: ./rpms}']) {
       for (const output of PROFILE_OUTPUTS) {
@@ -110,54 +122,6 @@ describe('the stage table', () => {
     await expect(runGraph(nodes, undefined, stop)).rejects.toBe(failing);
     expect(events).toEqual(['initramfs stopped']);
     expect(stop.signal.aborted).toBe(true);
-  });
-
-  it('lets a stage wait at run time for one it does not need (after): its result, or its failure', async () => {
-    const order: string[] = [];
-    const results = await runGraph(
-      [
-        {
-          name: 'root',
-          needs: [],
-          run: async () => {
-            await new Promise((r) => setTimeout(r, 20));
-            order.push('root');
-            return 'R';
-          },
-        },
-        {
-          name: 'early',
-          needs: [],
-          run: async (_: undefined, done) => {
-            order.push('early start');
-            return `${await done.after<string>('root')}+early`;
-          },
-        },
-      ],
-      undefined,
-      new AbortController(),
-    );
-    expect(results.get('early')).toBe('R+early');
-    expect(order).toEqual(['early start', 'root']);
-    // The awaited stage's failure is the build's failure, reported once; an unknown name is a bug.
-    const failing = new Error('root failed');
-    await expect(
-      runGraph(
-        [
-          { name: 'root', needs: [], run: async () => Promise.reject(failing) },
-          { name: 'early', needs: [], run: async (_: undefined, done) => done.after('root') },
-        ],
-        undefined,
-        new AbortController(),
-      ),
-    ).rejects.toBe(failing);
-    await expect(
-      runGraph(
-        [{ name: 'early', needs: [], run: async (_: undefined, done) => done.after('nope') }],
-        undefined,
-        new AbortController(),
-      ),
-    ).rejects.toThrow('nope is not in the graph');
   });
 
   it('refuses a graph with a missing need, a cycle or two stages of one name', async () => {

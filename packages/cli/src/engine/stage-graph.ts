@@ -11,13 +11,6 @@ export interface GraphResults {
   get<R>(name: string): R;
   /** A result if that node is in the graph (an optional input), else undefined. */
   maybe<R>(name: string): R | undefined;
-  /**
-   * Waits for a node this one does not need in general but may, at run time, have to wait for (the
-   * live initramfs waits for the root's package downloads only when the kernel's package is not in
-   * the cache yet). That node must not need this one, directly or not: it would never finish.
-   * Rejects when that node fails or does not run.
-   */
-  after<R>(name: string): Promise<R>;
 }
 
 /**
@@ -40,12 +33,6 @@ export async function runGraph<C>(
       return results.get(name) as R;
     },
     maybe: <R>(name: string) => results.get(name) as R | undefined,
-    after: async <R>(name: string) => {
-      const node = byName.get(name);
-      if (!node) throw new Error(`stage graph: ${name} is not in the graph`);
-      await start(node);
-      return results.get(name) as R;
-    },
   };
   let first: { error: unknown } | undefined;
   const running = new Map<string, Promise<void>>();

@@ -2,12 +2,8 @@ import { copyFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildLiveInitramfs, chooseInitramfsCompression, LIVE_MODULES } from '@distroforge/initramfs-cpio';
 import type { StageResult } from '../engine/stage-cache.js';
-import type { GraphResults } from '../engine/stage-graph.js';
-import { kernelPackageOf } from '../profile/profile-schema.js';
-import { aptRootfsPlan } from './apt-rootfs-packages.js';
 import { mediumLabel, type BuildContext } from './build-context.js';
 import { findKernel, type KernelFiles } from './find-kernel.js';
-import { kernelPackagesOf, withKernelPackages } from './kernel-package-tree.js';
 import { profileLocalPackages } from './rootfs-common.js';
 
 export interface LiveInitramfsStageResult {
@@ -36,9 +32,8 @@ function commonInputs(ctx: BuildContext) {
  * Stage 4: the live-boot initramfs (busybox + the live init + the module closure taken from the
  * root's own kernel) and that kernel, side by side. The compression follows the kernel's config
  * (`/boot/config-V` in the root: zstd where CONFIG_RD_ZSTD=y, gzip when no config is found), and
- * is part of the cache key, so archives of different compressions never share an entry. This is
- * the stage of RPM and pacman roots, read from the finished root; apt roots take the kernel from
- * its packages instead (`packageInitramfsStage`), without waiting for the root.
+ * is part of the cache key, so archives of different compressions never share an entry. Read
+ * from the finished root, whatever its source, and keyed on it.
  */
 export async function liveInitramfsStage(
   ctx: BuildContext,
@@ -54,41 +49,6 @@ export async function liveInitramfsStage(
     describe: (r) =>
       `${r.modules} modules, ${(r.initrdBytes / 1048576).toFixed(1)} MiB, ${r.compression}${config ? '' : ' (no kernel config found)'}`,
     run: (dir) => buildInitramfs(ctx, dir, kernel, compress, level),
-  });
-}
-
-/**
- * Stage 4 for apt roots: the same initramfs, of the kernel unpacked from the root's own kernel
- * packages (the resolved set the rootfs stage installs), so it is made while the root is still
- * being installed and configured. Keyed on those packages (name, version, SHA-256) instead of the
- * whole root: the kernel's files, its config and so the compression are theirs; the module index
- * is the host's depmod's (kmod in the toolchain key), as the root's own is for the same kmod.
- */
-export async function packageInitramfsStage(
-  ctx: BuildContext,
-  done: GraphResults,
-): Promise<StageResult<LiveInitramfsStageResult>> {
-  const { profile } = ctx.loaded;
-  if (profile.source.type !== 'apt') throw new Error('packageInitramfsStage: not an apt source');
-  const source = profile.source;
-  const { packages, local } = await aptRootfsPlan(ctx);
-  const kernelPackages = kernelPackagesOf(packages, kernelPackageOf(profile), local.kernel?.name);
-  let configFound: boolean | undefined;
-  return ctx.cache.run({
-    name: 'initramfs',
-    inputs: { ...commonInputs(ctx), kernelPackages },
-    upstream: [],
-    describe: (r) =>
-      `${r.modules} modules, ${(r.initrdBytes / 1048576).toFixed(1)} MiB, ${r.compression}${configFound === false ? ' (no kernel config found)' : ''}`,
-    run: (dir) =>
-      withKernelPackages(ctx, done, source, kernelPackages, local, dir, async (kernel, tree) => {
-        const { compress, level, config } = await chooseInitramfsCompression({
-          root: tree,
-          version: kernel.version,
-        });
-        configFound = config !== undefined;
-        return buildInitramfs(ctx, dir, kernel, compress, level);
-      }),
   });
 }
 
