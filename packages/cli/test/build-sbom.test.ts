@@ -59,6 +59,14 @@ describe('a build', () => {
     expect(cdx.components.map((c) => `${c.name} ${c.version} ${c.hashes?.[0]?.content}`).sort()).toEqual(expected);
     expect(spdx.creationInfo.created).toBe(new Date(report.sourceDateEpoch * 1000).toISOString().replace('.000', ''));
     for (const p of spdx.packages.slice(1)) expect(p.externalRefs?.[0]?.referenceLocator).toMatch(/^pkg:alpm\//);
+    // The inventory it keeps holds each package's sampled compressibility, which the HTML report weighs by.
+    const inventoryStage = report.stages.find((s) => s.name === 'inventory')!;
+    const kept = JSON.parse(
+      await readFile(join(dir, '.distroforge', 'stages', 'inventory', inventoryStage.key, 'inventory.json'), 'utf8'),
+    ) as { compressibility: { packages: Record<string, number>; unowned: number } };
+    expect(Object.keys(kept.compressibility.packages).sort()).toEqual(report.packages.map((p) => p.name).sort());
+    for (const ratio of [...Object.values(kept.compressibility.packages), kept.compressibility.unowned])
+      expect(ratio).toBeGreaterThan(0);
     const again = await runDistroforge(['build', dir, '--json']);
     expect(again.exitCode).toBe(0);
     const second = JSON.parse(again.stdout.trim().split('\n').at(-1)!) as BuildReport;

@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compressedShares } from '../src/report/compressed-shares.js';
+import { compressedShares, sampleCompressibility } from '../src/report/compressed-shares.js';
 import type { ReportInventory } from '../src/report/report-inventory.js';
 
 let root = '';
@@ -52,7 +52,9 @@ const inventory: ReportInventory = {
 
 describe('compressedShares', () => {
   it('weighs packages by how well their files compress, adding up to the image size with the unowned files', async () => {
-    const shares = await compressedShares(root, inventory, 400_000);
+    const sampled = await sampleCompressibility(root, inventory);
+    expect(sampled.packages.missing).toBe(1);
+    const shares = compressedShares(inventory, sampled, 400_000);
     expect(Object.keys(shares).sort()).toEqual(['missing', 'random', 'zeros']);
     expect(shares.random).toBeGreaterThan(50 * (shares.zeros as number));
     const packages = Object.values(shares).reduce((a, b) => a + b, 0);
@@ -62,7 +64,13 @@ describe('compressedShares', () => {
     expect(400_000 - packages).toBeLessThan(shares.random as number);
   });
 
-  it('gives the same shares every time', async () => {
-    expect(await compressedShares(root, inventory, 400_000)).toEqual(await compressedShares(root, inventory, 400_000));
+  it('gives the same samples every time', async () => {
+    expect(await sampleCompressibility(root, inventory)).toEqual(await sampleCompressibility(root, inventory));
+  });
+
+  it('scales kept samples without reading the tree (a package they do not know counts as incompressible)', () => {
+    const kept = { packages: { random: 1, zeros: 0.25 }, unowned: 0.5 };
+    // Weights: random 300,000; zeros 75,000; missing 1,000 (no sample: 1); unowned 132,000; total 508,000.
+    expect(compressedShares(inventory, kept, 508_000)).toEqual({ random: 300_000, zeros: 75_000, missing: 1_000 });
   });
 });

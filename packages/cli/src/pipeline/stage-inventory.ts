@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { StageResult } from '../engine/stage-cache.js';
 import { INVENTORY_FILE } from '../inventory/built-inventory.js';
 import { readImageInventory } from '../inventory/image-inventory.js';
+import { sampleCompressibility } from '../report/compressed-shares.js';
 import { writeSboms } from '../sbom/write-sbom.js';
 import type { BuildContext } from './build-context.js';
 import type { RootfsStageResult } from './rootfs-common.js';
@@ -47,7 +48,9 @@ export async function inventoryStage(
         packages: rootfs.result.packages,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
-      await writeFile(join(dir, INVENTORY_FILES.inventory), `${JSON.stringify(inventory)}\n`);
+      // With the samples the HTML report weighs the packages' compressed shares by (not redone per report).
+      const compressibility = await sampleCompressibility(join(tree.dir, 'rootfs'), inventory);
+      await writeFile(join(dir, INVENTORY_FILES.inventory), `${JSON.stringify({ ...inventory, compressibility })}\n`);
       const toolVersion = (require('@distroforge/cli/package.json') as { version: string }).version;
       await writeSboms(
         { name, sourceDateEpoch: ctx.epoch, inventory, toolVersion },

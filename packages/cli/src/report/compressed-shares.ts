@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
-import type { ReportInventory, ReportFile } from './report-inventory.js';
+import type { Compressibility, ReportInventory, ReportFile } from './report-inventory.js';
 
 /** Bytes read from one package's files to judge how well they compress. */
 const SAMPLE_PER_PACKAGE = 128 * 1024;
@@ -11,29 +11,35 @@ const SAMPLE_TOTAL = 64 * 1024 * 1024;
 const SAMPLE_PER_FILE = 64 * 1024;
 
 /**
- * Each package's share of the compressed root image: its installed bytes weighted by how well a
- * sample of its files compresses (deflate, as a stand-in for the image's compressor: what counts is
- * how packages compare), scaled so that the packages and the unowned files add up to the image's
- * size. Kernel modules already compressed or binaries weigh more than text. Reads the files from
- * `root`; deterministic (the largest files first, by path on a tie).
+ * Samples `root`'s files to judge how well each package compresses (deflate, as a stand-in for the
+ * image's compressor: what counts is how packages compare). Kernel modules already compressed or
+ * binaries come out near 1, text far lower. Deterministic: the largest files first, by path on a
+ * tie. Done once per final tree (the inventory stage keeps it), not per report.
  */
-export async function compressedShares(
-  root: string,
+export async function sampleCompressibility(root: string, inventory: ReportInventory): Promise<Compressibility> {
+  const groups = inventory.packages.length + 1;
+  const budget = Math.max(4096, Math.min(SAMPLE_PER_PACKAGE, Math.floor(SAMPLE_TOTAL / groups)));
+  const packages: Record<string, number> = {};
+  for (const p of inventory.packages) packages[p.name] = await compressibility(root, p.files, budget);
+  return { packages, unowned: await compressibility(root, inventory.unowned, budget) };
+}
+
+/**
+ * Each package's share of the compressed root image: its installed bytes weighted by its
+ * compressibility, scaled so that the packages and the unowned files add up to the image's size.
+ * A package the sample does not know counts as incompressible.
+ */
+export function compressedShares(
   inventory: ReportInventory,
+  sampled: Compressibility,
   imageBytes: number,
-): Promise<Record<string, number>> {
-  const groups = [
-    ...inventory.packages.map((p) => ({ name: p.name, bytes: p.installedBytes, files: p.files })),
-    { name: '', bytes: inventory.unowned.reduce((s, f) => s + f.bytes, 0), files: inventory.unowned },
-  ];
-  const budget = Math.max(4096, Math.min(SAMPLE_PER_PACKAGE, Math.floor(SAMPLE_TOTAL / groups.length)));
-  const weights: number[] = [];
-  for (const group of groups) weights.push(group.bytes * (await compressibility(root, group.files, budget)));
-  const total = weights.reduce((s, w) => s + w, 0);
+): Record<string, number> {
+  const weights = inventory.packages.map((p) => p.installedBytes * (sampled.packages[p.name] ?? 1));
+  const unowned = inventory.unowned.reduce((s, f) => s + f.bytes, 0) * sampled.unowned;
+  const total = weights.reduce((s, w) => s + w, unowned);
   const shares: Record<string, number> = {};
-  for (const [i, group] of groups.entries())
-    if (group.name !== '')
-      shares[group.name] = total > 0 ? Math.round((imageBytes * (weights[i] as number)) / total) : 0;
+  for (const [i, p] of inventory.packages.entries())
+    shares[p.name] = total > 0 ? Math.round((imageBytes * (weights[i] as number)) / total) : 0;
   return shares;
 }
 

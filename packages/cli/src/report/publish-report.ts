@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { compressedShares } from './compressed-shares.js';
+import { compressedShares, sampleCompressibility } from './compressed-shares.js';
 import { join } from 'node:path';
 import { isDistroforgeError } from '@distroforge/core';
 import type { ReportBuild } from './report-build.js';
@@ -26,11 +26,15 @@ export async function publishReport(
   const test = given.test ?? (await testRecordOf(outputs.dir, build));
   const rootImage = build.direct?.rootImage;
   const rootImageBytes = rootImage ? (await stat(rootImage).catch(() => undefined))?.size : undefined;
-  // Each package's compressed share from samples of its files, while the final tree is there.
+  // Each package's compressed share, from the samples of its files the inventory stage took (else
+  // taken now, while the final tree is there).
   const tree = build.direct?.stagingRoot;
+  const sampled =
+    inventory?.compressibility ??
+    (inventory && tree !== undefined && existsSync(tree) ? await sampleCompressibility(tree, inventory) : undefined);
   const compressedBytes =
-    inventory && rootImageBytes !== undefined && tree !== undefined && existsSync(tree)
-      ? await compressedShares(tree, inventory, rootImageBytes)
+    inventory && sampled && rootImageBytes !== undefined
+      ? compressedShares(inventory, sampled, rootImageBytes)
       : undefined;
   return writeReport(outputs, { build, inventory, rootImageBytes, compressedBytes, test });
 }

@@ -8,6 +8,14 @@ export interface ReportInventory {
   packages: ReportPackage[];
   unowned: readonly ReportFile[];
   totalBytes: number;
+  /** Sampled by the inventory stage (`sampleCompressibility`); missing in inventories kept by older versions. */
+  compressibility?: Compressibility | undefined;
+}
+
+/** How well each package's files compress (compressed / original bytes of a sample), and the unowned files'. */
+export interface Compressibility {
+  packages: Record<string, number>;
+  unowned: number;
 }
 
 export interface ReportPackage {
