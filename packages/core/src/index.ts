@@ -1,3 +1,4 @@
+export { compareBytewise } from './byte-order.js';
 export {
   DistroforgeError,
   isDistroforgeError,

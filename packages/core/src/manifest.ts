@@ -1,3 +1,4 @@
+import { compareBytewise } from './byte-order.js';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { z } from 'zod';
@@ -77,7 +78,7 @@ export function mergeManifest(base: Manifest, updates: Iterable<ManifestEntry>):
     const merged: ManifestEntry = { ...(byPath.get(path) ?? { path }), ...stripUndefined(update), path };
     byPath.set(path, manifestEntrySchema.parse(merged));
   }
-  const entries = [...byPath.values()].sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
+  const entries = [...byPath.values()].sort((a, b) => compareBytewise(a.path, b.path));
   return { format: 'distroforge-manifest', version: 1, entries };
 }
 

@@ -1,3 +1,4 @@
+import { compareBytewise } from '@distroforge/core';
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DiskInputMissingError } from './errors.js';
@@ -42,7 +43,7 @@ export async function walkTree(root: string): Promise<TreeEntry[]> {
     for (const name of readdirSync(join(root, path)).sort()) visit(path === '/' ? `/${name}` : `${path}/${name}`);
   };
   visit('/');
-  return out.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
+  return out.sort((a, b) => compareBytewise(a.path, b.path));
 }
 
 /** Lists a tree as walkTree does; a caller may pass one that remembers trees it knows do not change. */

@@ -2,8 +2,8 @@ import { open, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { execa } from 'execa';
 import { z } from 'zod';
-import { findTool, knownTools, parseOptions } from '@distroforge/core';
-import { archivePath, compareBytes, type CpioEntry } from './cpio-entry.js';
+import { findTool, knownTools, parseOptions, compareBytewise } from '@distroforge/core';
+import { archivePath, type CpioEntry } from './cpio-entry.js';
 import { defaultInitOptionsSchema, defaultInitScript } from './default-init.js';
 import { BusyboxNotStaticError, invalidOptions } from './errors.js';
 import { kernelModuleEntries, resolveModuleClosure, type ModuleClosure } from './kernel-modules.js';
@@ -131,7 +131,7 @@ export async function buildBusyboxInitramfs(options: BusyboxInitramfsOptions): P
       add({ path: dir, type: 'dir', mode: 0o755 });
   }
   const sorted = [...entries.values()]
-    .sort((a, b) => compareBytes(a.path, b.path))
+    .sort((a, b) => compareBytewise(a.path, b.path))
     .map((e) => ({ uid: 0, gid: 0, ...e }));
 
   const result = await writeInitramfs({
@@ -152,7 +152,7 @@ async function listApplets(busybox: string): Promise<string[]> {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '' && l !== 'bin/busybox')
-    .sort(compareBytes);
+    .sort(compareBytewise);
 }
 
 /** A dynamically linked busybox would not run in an initramfs without its libraries. */

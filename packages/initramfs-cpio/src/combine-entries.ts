@@ -1,5 +1,6 @@
+import { compareBytewise } from '@distroforge/core';
 import { posix } from 'node:path';
-import { archivePath, compareBytes, type CpioEntry } from './cpio-entry.js';
+import { archivePath, type CpioEntry } from './cpio-entry.js';
 
 /**
  * Merges several entry sources into one sorted list: a later source wins for the same path,
@@ -29,5 +30,5 @@ export async function combineEntries(
     }
   }
   if (!byPath.has('.')) byPath.set('.', { path: '.', type: 'dir', mode: 0o755, uid: 0, gid: 0 });
-  return [...byPath.values()].sort((a, b) => compareBytes(a.path, b.path));
+  return [...byPath.values()].sort((a, b) => compareBytewise(a.path, b.path));
 }

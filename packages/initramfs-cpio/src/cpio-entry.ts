@@ -45,23 +45,3 @@ export function archivePath(path: string): string {
   const relative = normalised.replace(/^\/+/, '').replace(/\/+$/, '');
   return relative === '' ? '.' : relative;
 }
-
-/**
- * Byte-wise comparison of the UTF-8 encodings of two strings (what `LC_ALL=C sort` does), without
- * encoding them: UTF-16 code-unit order equals UTF-8 byte order except that surrogates (characters
- * above U+FFFF) must sort after U+E000..U+FFFF.
- */
-export function compareBytes(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    if (x >= 0xd800 && y >= 0xd800) {
-      const xSurrogate = x <= 0xdfff;
-      if (xSurrogate !== y <= 0xdfff) return xSurrogate ? 1 : -1;
-    }
-    return x < y ? -1 : 1;
-  }
-  return a.length - b.length;
-}

@@ -1,7 +1,7 @@
 import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { posix, resolve } from 'node:path';
-import { manifestLookup, type Manifest, type ManifestEntry } from '@distroforge/core';
-import { compareBytes, type CpioEntry, type CpioEntryType } from './cpio-entry.js';
+import { manifestLookup, type Manifest, type ManifestEntry, compareBytewise } from '@distroforge/core';
+import type { CpioEntry, CpioEntryType } from './cpio-entry.js';
 import { CpioEntryError } from './errors.js';
 
 export interface DirectoryInputOptions {
@@ -119,7 +119,7 @@ export function* directoryEntries(dir: string, options: DirectoryInputOptions = 
       for (const key of readdirSync(at(node.name))) add(key, load(prefix + key, at(prefix + key)));
     }
     for (const child of extraChildren.get(node.name) ?? []) add(child.name.slice(prefix.length), child);
-    node.children = items.sort((a, b) => compareBytes(a.key, b.key));
+    node.children = items.sort((a, b) => compareBytewise(a.key, b.key));
     node.subdirs = subdirs;
   };
 
@@ -128,7 +128,7 @@ export function* directoryEntries(dir: string, options: DirectoryInputOptions = 
   const stack: Array<{ items: Item[]; next: number }> = [
     {
       items: [{ key: '.', node: top, below: false }, ...(top.children as Item[])].sort((a, b) =>
-        compareBytes(a.key, b.key),
+        compareBytewise(a.key, b.key),
       ),
       next: 0,
     },

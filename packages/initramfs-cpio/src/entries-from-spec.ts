@@ -1,6 +1,7 @@
+import { compareBytewise } from '@distroforge/core';
 import { lstat, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { archivePath, compareBytes, type CpioEntry } from './cpio-entry.js';
+import { archivePath, type CpioEntry } from './cpio-entry.js';
 import { CpioSpecError } from './errors.js';
 
 export interface SpecInputOptions {
@@ -133,5 +134,5 @@ export async function parseSpec(text: string, where: { file?: string; baseDir: s
         fail(`unknown entry type ${JSON.stringify(kind)}`);
     }
   }
-  return entries.sort((a, b) => compareBytes(a.path, b.path));
+  return entries.sort((a, b) => compareBytewise(a.path, b.path));
 }

@@ -2,9 +2,9 @@
 // names, then group hard links. Kept unchanged as the oracle for the streaming walk's output.
 import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { join, posix } from 'node:path';
-import { manifestLookup, type Manifest, type ManifestEntry } from '@distroforge/core';
+import { manifestLookup, type Manifest, type ManifestEntry, compareBytewise } from '@distroforge/core';
 import { fileTypeOfMode } from '@distroforge/core';
-import { compareBytes, type CpioEntry, type CpioEntryType } from '../src/cpio-entry.js';
+import type { CpioEntry, CpioEntryType } from '../src/cpio-entry.js';
 import { CpioEntryError } from '../src/errors.js';
 
 interface DirectoryInputOptions {
@@ -46,7 +46,7 @@ export async function* referenceEntriesFromDirectory(
   walk(dir, nodes, options.owner ?? 'disk');
   if (options.manifest) applyManifest(nodes, options.manifest);
 
-  const sorted = [...nodes.values()].sort((a, b) => compareBytes(a.name, b.name));
+  const sorted = [...nodes.values()].sort((a, b) => compareBytewise(a.name, b.name));
   const subdirs = new Map<string, number>();
   for (const node of sorted) {
     if (node.type === 'dir' && node.name !== '.') {

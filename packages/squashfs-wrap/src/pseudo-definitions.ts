@@ -1,4 +1,4 @@
-import type { Manifest, ManifestEntry } from '@distroforge/core';
+import { compareBytewise, type Manifest, type ManifestEntry } from '@distroforge/core';
 import { lstat, readlink } from 'node:fs/promises';
 import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { join, posix } from 'node:path';
@@ -50,7 +50,7 @@ export async function planPseudoDefinitions(manifest: Manifest, ctx: PseudoConte
   const rootArgs: string[] = [];
   let usesXattrs = false;
   const droppedCaps: string[] = [];
-  const entries = [...manifest.entries].sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
+  const entries = [...manifest.entries].sort((a, b) => compareBytewise(a.path, b.path));
   const asRoot = ctx.owner === 'root';
   if (asRoot) {
     // Every path the builder owns that the manifest leaves alone becomes root's.
@@ -125,9 +125,7 @@ export async function planPseudoDefinitions(manifest: Manifest, ctx: PseudoConte
       created.add(parent);
     }
   }
-  const lines = [...byPath.keys()]
-    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
-    .flatMap((p) => byPath.get(p) ?? []);
+  const lines = [...byPath.keys()].sort(compareBytewise).flatMap((p) => byPath.get(p) ?? []);
   return { lines, rootArgs, usesXattrs, droppedCaps };
 }
 

@@ -1,3 +1,4 @@
+import { compareBytewise } from '@distroforge/core';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
@@ -23,7 +24,7 @@ export async function hashTree(root: string): Promise<string> {
 }
 
 async function walk(root: string, rel: string, hash: ReturnType<typeof createHash>): Promise<void> {
-  const names = (await readdir(join(root, rel))).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const names = (await readdir(join(root, rel))).sort(compareBytewise);
   for (const name of names) {
     const path = join(rel, name);
     const full = join(root, path);

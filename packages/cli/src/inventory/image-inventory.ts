@@ -1,6 +1,6 @@
 import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { DistroforgeError, resolveInRootSync } from '@distroforge/core';
+import { compareBytewise, DistroforgeError, resolveInRootSync } from '@distroforge/core';
 import { CliError } from '../errors.js';
 import type { DatabasePackage, PackageIdentity } from './database-package.js';
 import { DPKG_ADMIN_DIR, readDpkgDatabase } from './dpkg-database.js';
@@ -73,7 +73,12 @@ export async function readImageInventory(root: string, options: InventoryOptions
       if (!digests.has(`${p.name}\0`)) digests.set(`${p.name}\0`, p.sha256);
     }
   const packages = database
-    .sort((a, b) => compare(a.name, b.name) || compare(a.architecture, b.architecture) || compare(a.version, b.version))
+    .sort(
+      (a, b) =>
+        compareBytewise(a.name, b.name) ||
+        compareBytewise(a.architecture, b.architecture) ||
+        compareBytewise(a.version, b.version),
+    )
     .map((pkg): InventoryPackage => {
       const files: InventoryFile[] = [];
       for (const recorded of pkg.paths) {
@@ -83,7 +88,7 @@ export async function readImageInventory(root: string, options: InventoryOptions
         claimed.add(path);
         files.push({ path, bytes });
       }
-      files.sort((a, b) => compare(a.path, b.path));
+      files.sort((a, b) => compareBytewise(a.path, b.path));
       const sha256 = digests.get(`${pkg.name}\0${pkg.architecture}`) ?? digests.get(`${pkg.name}\0`);
       return {
         name: pkg.name,
@@ -102,7 +107,7 @@ export async function readImageInventory(root: string, options: InventoryOptions
   const unowned = [...tree]
     .filter(([path]) => !claimed.has(path))
     .map(([path, bytes]) => ({ path, bytes }))
-    .sort((a, b) => compare(a.path, b.path));
+    .sort((a, b) => compareBytewise(a.path, b.path));
   const totalBytes = [...tree.values()].reduce((n, b) => n + b, 0);
   return { format, packages, unowned, totalBytes };
 }
@@ -172,9 +177,4 @@ function physicalPaths(root: string): (path: string) => string | undefined {
     const folder = folders.get(dir);
     return folder === undefined ? undefined : posix.join(folder, posix.basename(path));
   };
-}
-
-/** Byte order (not locale order), so every host sorts the same. */
-function compare(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { manifestLookup, writeAtomically, type Manifest, type ManifestEntry } from '@distroforge/core';
+import { compareBytewise, manifestLookup, writeAtomically, type Manifest, type ManifestEntry } from '@distroforge/core';
 import { createReadStream, createWriteStream, type Stats } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { once } from 'node:events';
@@ -70,7 +70,7 @@ export async function writeRootfsTar(options: RootfsTarOptions): Promise<RootfsT
       if (!stats.isDirectory()) return;
       const names = new Set(await readdir(join(options.directory, path)));
       for (const name of onlyInManifest.get(path) ?? []) names.add(name);
-      for (const name of [...names].sort(byBytes)) {
+      for (const name of [...names].sort(compareBytewise)) {
         const child = path === '/' ? `/${name}` : `${path}/${name}`;
         const onDisk = await lstat(join(options.directory, child)).then(
           () => true,
@@ -89,10 +89,6 @@ export async function writeRootfsTar(options: RootfsTarOptions): Promise<RootfsT
     }
   });
   return { ...result, sha256: hash.digest('hex') };
-}
-
-function byBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
 /** Device nodes, fifos and symlinks the manifest describes below each directory (they may be absent on disk). */

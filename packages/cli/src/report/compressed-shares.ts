@@ -1,7 +1,10 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { deflateRawSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { deflateRaw } from 'node:zlib';
 import type { Compressibility, ReportInventory, ReportFile } from './report-inventory.js';
+
+const deflateRawAsync = promisify(deflateRaw);
 
 /** Bytes read from one package's files to judge how well they compress. */
 const SAMPLE_PER_PACKAGE = 128 * 1024;
@@ -63,5 +66,6 @@ async function compressibility(root: string, files: readonly ReportFile[], budge
     }
   }
   if (taken === 0) return 1;
-  return deflateRawSync(Buffer.concat(chunks), { level: 1 }).length / taken;
+  // On the thread pool: the inventory stage samples while other stages start on this thread.
+  return (await deflateRawAsync(Buffer.concat(chunks), { level: 1 })).length / taken;
 }

@@ -1,4 +1,4 @@
-import { resolveInRoot } from '@distroforge/core';
+import { compareBytewise, resolveInRoot } from '@distroforge/core';
 import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { packageSatisfies, parsePacmanDependency, type PacmanProvider } from '../dependency.js';
@@ -207,7 +207,7 @@ export function hookMatches(
       targets.push(...matched);
     }
   }
-  const sorted = [...new Set(targets)].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const sorted = [...new Set(targets)].sort(compareBytewise);
   return { triggered, targets: sorted };
 }
 

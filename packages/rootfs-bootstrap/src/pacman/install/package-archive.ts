@@ -1,4 +1,5 @@
 import {
+  compareBytewise,
   compressorMagicBytes,
   DecompressError,
   decompressFile,
@@ -562,10 +563,7 @@ function alpmListing(member: PackageMember, name: string): string | undefined {
   return member.type === 'directory' ? `${name}/` : name;
 }
 
-/** `paths` in the order of their UTF-8 bytes (alpm's), each encoded once rather than at every comparison. */
+/** `paths` in the order of their UTF-8 bytes (alpm's). */
 function sortedBytewise(paths: Iterable<string>): string[] {
-  return [...paths]
-    .map((path) => ({ path, bytes: Buffer.from(path) }))
-    .sort((a, b) => Buffer.compare(a.bytes, b.bytes))
-    .map(({ path }) => path);
+  return [...paths].sort(compareBytewise);
 }
