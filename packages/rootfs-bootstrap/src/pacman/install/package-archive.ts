@@ -29,7 +29,7 @@ import { PacmanPackageFormatError, PacmanUnsafePathError } from '../errors.js';
 import { TarStreamParser, type TarHeader, type TarMemberData } from '../tar-headers.js';
 import { parsePkgInfo, type PacmanPkgInfo } from './pkginfo.js';
 import { LeafWriters } from './file-writers.js';
-import { zstdDecoderFor } from './zstd-decoder.js';
+import { ZSTD_DECODER_THREADS, zstdDecoderFor } from './zstd-decoder.js';
 
 /** What a `.pkg.tar.*` holds before its files: the metadata members. */
 export interface PacmanPackageMetadata {
@@ -441,8 +441,15 @@ export class KnownTree {
   }
 }
 
-/** Threads making an unpack's files: the file system's work for new inodes spreads over the cores. */
-export const UNPACK_THREADS = Math.min(2, availableParallelism() - 1 || 1);
+/**
+ * Threads making an unpack's files (up to two), from the cores left once this thread and the zstd
+ * decoder threads have one each: none on two cores, where this thread writes the files itself.
+ * There, handing the files to two writer threads cost more than it saved: the largest bench
+ * request took 1.39-1.47 s in-process with them against 1.14-1.15 s without (tmpfs), 1.40-1.55 s
+ * against 1.27-1.28 s on ext4. (Decoding the next package ahead on the second decoder thread
+ * while one is written made it slower again on two cores: 1.18-1.41 s.)
+ */
+export const UNPACK_THREADS = Math.max(0, Math.min(2, availableParallelism() - 1 - ZSTD_DECODER_THREADS));
 
 /** The member's name as alpm records it (no `./`, no trailing `/`), refused when absolute or with `..`. */
 function checkedName(file: string, raw: string): string {

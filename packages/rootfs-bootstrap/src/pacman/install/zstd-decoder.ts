@@ -43,6 +43,9 @@ interface Slot {
   control: Int32Array;
 }
 
+/** Threads decoding zstd packages: two, or one on a single core. */
+export const ZSTD_DECODER_THREADS = Math.min(2, Math.max(1, availableParallelism()));
+
 export class ZstdDecoderPool {
   private readonly slots: Slot[] = [];
   private readonly waiting: { job: Job; take: (slot: Slot) => void }[] = [];
@@ -54,7 +57,7 @@ export class ZstdDecoderPool {
 
   static async create(): Promise<ZstdDecoderPool> {
     const module = await compiledModule();
-    return new ZstdDecoderPool(module, Math.min(2, Math.max(1, availableParallelism())));
+    return new ZstdDecoderPool(module, ZSTD_DECODER_THREADS);
   }
 
   /**
