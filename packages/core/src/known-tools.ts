@@ -21,7 +21,6 @@ export const knownTools = {
   filefrag: { names: ['filefrag'], install: 'apt-get install e2fsprogs', versionArgs: ['-V'] },
   debugfs: { names: ['debugfs'], install: 'apt-get install e2fsprogs', versionArgs: ['-V'] },
   dpkg: { names: ['dpkg'], install: 'apt-get install dpkg' },
-  dpkgDeb: { names: ['dpkg-deb'], install: 'apt-get install dpkg', versionArgs: ['--version'] },
   zstd: { names: ['zstd'], install: 'apt-get install zstd', versionArgs: ['-V'] },
   xz: { names: ['xz'], install: 'apt-get install xz-utils' },
   bzip2: { names: ['bzip2'], install: 'apt-get install bzip2' },
