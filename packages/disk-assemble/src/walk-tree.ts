@@ -40,7 +40,8 @@ export async function walkTree(root: string): Promise<TreeEntry[]> {
       gid: st.gid,
     });
     if (type !== 'dir') return;
-    for (const name of readdirSync(join(root, path)).sort()) visit(path === '/' ? `/${name}` : `${path}/${name}`);
+    // No order here: the listing is sorted by path bytes once, below.
+    for (const name of readdirSync(join(root, path))) visit(path === '/' ? `/${name}` : `${path}/${name}`);
   };
   visit('/');
   return out.sort((a, b) => compareBytewise(a.path, b.path));

@@ -56,7 +56,7 @@ async function pathsOfInodes(root: string, wanted: ReadonlySet<string>): Promise
         pending.push(path);
         continue;
       }
-      const st = lstatSync(path, { bigint: false });
+      const st = lstatSync(path);
       if (st.nlink < 2) continue;
       const id = `${st.dev}:${st.ino}`;
       if (!wanted.has(id)) continue;
