@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LeafWriters } from '../src/pacman/install/file-writers.js';
-import { KnownTree, UNPACK_THREADS, unpackPacmanPackageWith } from '../src/pacman/install/package-archive.js';
+import { KnownTree } from '../src/pacman/install/known-tree.js';
+import { UNPACK_THREADS, unpackPacmanPackageWith } from '../src/pacman/install/package-archive.js';
 import { tarOf, type PackageMember } from './pacman-package-builder.js';
 
 // A transaction's KnownTree lets its unpacks skip the lstat of paths nothing made: the tree must

@@ -21,8 +21,8 @@ import {
   type PacmanValidation,
 } from './local-database.js';
 import { LeafWriters } from './file-writers.js';
+import { KnownTree } from './known-tree.js';
 import {
-  KnownTree,
   UNPACK_THREADS,
   unpackPacmanPackageWith,
   type PacmanPackageContents,
