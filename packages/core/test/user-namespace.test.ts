@@ -232,7 +232,19 @@ describe('runInUserNamespace and withImageRoot (real namespaces)', () => {
     const controller = new AbortController();
     const run = runInUserNamespace(ns, ['/bin/sh', '-c', `touch ${marker}`], { signal: controller.signal });
     setImmediate(() => controller.abort());
-    expect((await run).exitCode).not.toBe(0);
+    // A cancellation, whichever setup step it interrupts: never ERR_USERNS_UNAVAILABLE.
+    expect((await run).exitCode).toBe(130);
+    await new Promise((done) => setTimeout(done, 300));
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('a signal aborted before the call: a cancellation, the command never starts', { timeout: 60_000 }, async () => {
+    const ns = await prepareUserNamespace();
+    const marker = join(work, 'abort-before-marker');
+    const result = await runInUserNamespace(ns, ['/bin/sh', '-c', `touch ${marker}`], {
+      signal: AbortSignal.abort(),
+    });
+    expect(result.exitCode).toBe(130);
     await new Promise((done) => setTimeout(done, 300));
     expect(existsSync(marker)).toBe(false);
   });

@@ -20,6 +20,7 @@ export interface UserNamespaceRunOptions {
 }
 
 export interface UserNamespaceRunResult {
+  /** The command's exit code; 130 when `signal` aborted it, whenever the abort came. */
   exitCode: number;
   stdout: string;
   stderr: string;
@@ -59,7 +60,15 @@ export async function runInUserNamespace(
     forceKillAfterDelay: 5_000,
     stripFinalNewline: false,
   }) as ResultPromise;
-  await writeIdMapsOrKill(ns, child, argv[0]);
+  try {
+    await writeIdMapsOrKill(ns, child, argv[0]);
+  } catch (error) {
+    // An abort that comes before unshare made the namespace kills unshare (execa's cancelSignal):
+    // that is the caller's cancellation, not a host without user namespaces.
+    if (!options.signal?.aborted) throw error;
+    const result = await child;
+    return { exitCode: 130, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
+  }
   // unshare's --kill-child does not reach the namespace's first process once it runs (it outlived an
   // aborted build by the length of a maintainer script's sleep): on abort, kill that process, the
   // PID namespace's init, which takes every process of the namespace with it.
@@ -73,7 +82,8 @@ export async function runInUserNamespace(
     }
   };
   options.signal?.addEventListener('abort', killNamespace, { once: true });
-  if (options.signal?.aborted) {
+  const abortedBeforeGo = options.signal?.aborted === true;
+  if (abortedBeforeGo) {
     // Aborted while the maps were written (a loaded machine): the listener came too late to hear
     // it, and the command must not start at all: no "go" (its end of the pipe sees EOF and exits).
     killNamespace();
@@ -84,7 +94,7 @@ export async function runInUserNamespace(
   }
   const result = await child.finally(() => options.signal?.removeEventListener('abort', killNamespace));
   return {
-    exitCode: result.exitCode ?? (result.isCanceled ? 130 : 128),
+    exitCode: abortedBeforeGo || result.isCanceled ? 130 : (result.exitCode ?? 128),
     stdout: String(result.stdout ?? ''),
     stderr: String(result.stderr ?? ''),
   };
