@@ -11,6 +11,8 @@ export interface FetchOptions {
   signal?: AbortSignal;
   /** Per-request timeout in milliseconds (default 120 s). */
   timeoutMs?: number;
+  /** Ask caches between here and the origin for a fresh copy (`Cache-Control: no-cache`). */
+  fresh?: boolean;
 }
 
 /** Fetches a small resource (InRelease) fully into memory. Supports http(s) and file URLs. */
@@ -22,7 +24,11 @@ export async function fetchBytes(url: string, options: FetchOptions = {}): Promi
       throw new FetchError(url, (cause as Error).message, { cause });
     }
   }
-  const response = await request(url, {}, options);
+  const response = await request(
+    url,
+    options.fresh ? { headers: { 'cache-control': 'no-cache', pragma: 'no-cache' } } : {},
+    options,
+  );
   return Buffer.from(await response.arrayBuffer());
 }
 

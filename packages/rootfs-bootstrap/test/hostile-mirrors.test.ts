@@ -15,7 +15,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli-main.js';
 import { bootstrapRootfs, resolveRootfs, resolveRpmRootfs } from '../src/index.js';
@@ -181,6 +183,58 @@ describe('an old Release (Date before minReleaseDates)', () => {
       allowReleaseRollback: true,
     });
     expect(allowed.packages.map((p) => p.name)).toEqual(['df-hostile']);
+  });
+
+  it('over HTTP is fetched again, asking for a fresh copy, before it is refused: a mirror node that lags behind', async () => {
+    const oldDate = new Date('2024-06-29T09:45:12Z');
+    const newDate = new Date('2025-02-01T08:00:00Z');
+    const stale = await aptMirror('bookworm', { ...bookworm, Date: rfc2822(oldDate) });
+    const current = await aptMirror('bookworm', { ...bookworm, Date: rfc2822(newDate) });
+    const staleInRelease = readFileSync(fileURLToPath(stale.url));
+    // Serves `current`, except its InRelease: the stale one for the first `staleAnswers` requests.
+    const serve = async (staleAnswers: number) => {
+      const requests: (string | undefined)[] = [];
+      const server = createServer((req, res) => {
+        const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+        if (path.endsWith('/InRelease')) {
+          requests.push(req.headers['cache-control']);
+          if (requests.length <= staleAnswers) return res.end(staleInRelease);
+        }
+        try {
+          res.end(readFileSync(join(fileURLToPath(current.mirror), path)));
+        } catch {
+          res.statusCode = 404;
+          res.end();
+        }
+      });
+      await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+      const mirror = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      return { requests, mirror, close: () => new Promise((done) => server.close(done)) };
+    };
+    const floor = { minReleaseDates: { bookworm: newDate.toISOString() } };
+    const lagging = await serve(2);
+    try {
+      const result = await resolveRootfs({
+        ...request('bookworm', { mirror: lagging.mirror, cacheDir: join(work, `cache-${++mirrorCount}`) }),
+        ...floor,
+      });
+      expect(result.releases?.[0]?.date).toBe(newDate.toISOString());
+      // Three fetches for the resolution memo's check (stale, stale, current), then the resolution's own.
+      expect(lagging.requests).toEqual([undefined, 'no-cache', 'no-cache', undefined]);
+    } finally {
+      await lagging.close();
+    }
+    const stuck = await serve(Number.POSITIVE_INFINITY);
+    try {
+      const error = await resolveRootfs({
+        ...request('bookworm', { mirror: stuck.mirror, cacheDir: join(work, `cache-${++mirrorCount}`) }),
+        ...floor,
+      }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'ERR_BOOTSTRAP_METADATA_ROLLBACK', seen: oldDate.toISOString() });
+      expect(stuck.requests).toHaveLength(3);
+    } finally {
+      await stuck.close();
+    }
   });
 
   it('is refused when it states no Date while a minimum is set', async () => {

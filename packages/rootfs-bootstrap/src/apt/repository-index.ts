@@ -2,8 +2,9 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { compressionOfFileName, decompress, sha256File } from '@distroforge/core';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AptRepository } from './sources-list.js';
-import { BootstrapError, ReleaseError, SignatureError } from '../errors.js';
+import { BootstrapError, MetadataRollbackError, ReleaseError, SignatureError } from '../errors.js';
 import { checkReleaseAcceptable } from './release-acceptance.js';
 import { downloadVerified, fetchBytes } from '../fetch-resource.js';
 import type { PackageCandidate } from '../package-candidate.js';
@@ -67,13 +68,39 @@ export async function loadAptIndex(options: LoadAptIndexOptions): Promise<AptInd
   return { candidates, repositories };
 }
 
-/** A repository's `InRelease`: fetched, its signature verified, parsed, checked for expiry. */
+/** The pauses before fetching an InRelease older than the minimum again (over HTTP): three fetches in all. */
+const ROLLBACK_RETRY_DELAYS_MS = [1000, 2000];
+
+/**
+ * A repository's `InRelease`: fetched, its signature verified, parsed, checked for expiry. One
+ * older than the caller's minimum is fetched again, asking caches for a fresh copy, before it is
+ * refused: a mirror network's nodes do not all update at once (deb.debian.org answered with the
+ * previous day's bookworm-updates once, minutes after serving the current one). A local folder
+ * (`file:`) has no such nodes: its answer is final.
+ */
 export async function loadRelease(
   repository: AptRepository,
   options: Omit<LoadAptIndexOptions, 'repositories' | 'architecture' | 'cacheDir'>,
 ): Promise<{ release: ReleaseInfo; text: string; url: string }> {
+  const retries = repository.uri.startsWith('file:') ? [] : ROLLBACK_RETRY_DELAYS_MS;
+  for (const [attempt, delay] of retries.entries()) {
+    try {
+      return await loadReleaseOnce(repository, options, attempt > 0);
+    } catch (error) {
+      if (!(error instanceof MetadataRollbackError)) throw error;
+      await sleep(delay, undefined, { signal: options.signal });
+    }
+  }
+  return loadReleaseOnce(repository, options, retries.length > 0);
+}
+
+async function loadReleaseOnce(
+  repository: AptRepository,
+  options: Omit<LoadAptIndexOptions, 'repositories' | 'architecture' | 'cacheDir'>,
+  fresh: boolean,
+): Promise<{ release: ReleaseInfo; text: string; url: string }> {
   const url = `${repository.uri}/dists/${repository.suite}/InRelease`;
-  const raw = await fetchBytes(url, { signal: options.signal });
+  const raw = await fetchBytes(url, { signal: options.signal, fresh });
   const keyring = repository.signedBy?.startsWith('/') ? repository.signedBy : options.keyring;
   const text = options.insecure ? stripClearsign(raw.toString('utf8')) : await verifyInRelease(raw, keyring, url);
   const release = parseRelease(text, url);
