@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveInRoot } from '@distroforge/core';
@@ -309,26 +308,36 @@ export async function bootFileDigests(
   locations: Partial<BootFileLocations>,
   keys: readonly BootFileKey[],
 ): Promise<Partial<Record<BootFileKey, string>>> {
+  // All files at once: a GRUB directory holds ~300 modules, and one read after the other waited
+  // ~0.4 s for the thread pool while a build's other stages used it (the ISO and the disk stages
+  // start only once their keys, which hold these digests, are known).
+  const entries = await Promise.all(
+    keys.map(async (key): Promise<[BootFileKey, string | undefined]> => {
+      const path = locations[key];
+      return [key, path === undefined ? undefined : await bootFileDigest(path)];
+    }),
+  );
   const digests: Partial<Record<BootFileKey, string>> = {};
-  for (const key of keys) {
-    const path = locations[key];
-    if (path === undefined) continue;
-    const info = await stat(path).catch(() => undefined);
-    if (info === undefined) continue;
-    if (info.isDirectory()) {
-      const lines: string[] = [];
-      for (const name of (await readdir(path)).sort()) {
-        const entry = await stat(join(path, name)).catch(() => undefined);
-        if (entry?.isFile()) lines.push(`${name} ${await sha256File(join(path, name))}\n`);
-      }
-      digests[key] = createHash('sha256').update(lines.join('')).digest('hex');
-    } else digests[key] = await sha256File(path);
-  }
+  for (const [key, digest] of entries) if (digest !== undefined) digests[key] = digest;
   return digests;
 }
 
+/** A file's sha256, or a directory's: of its regular files' sorted `name sha256` lines; undefined when missing. */
+async function bootFileDigest(path: string): Promise<string | undefined> {
+  const info = await stat(path).catch(() => undefined);
+  if (info === undefined) return undefined;
+  if (!info.isDirectory()) return sha256File(path);
+  const lines = await Promise.all(
+    (await readdir(path)).sort().map(async (name) => {
+      const entry = await stat(join(path, name)).catch(() => undefined);
+      return entry?.isFile() ? `${name} ${await sha256File(join(path, name))}\n` : '';
+    }),
+  );
+  return createHash('sha256').update(lines.join('')).digest('hex');
+}
+
 async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }

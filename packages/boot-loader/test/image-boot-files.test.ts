@@ -1,7 +1,9 @@
 // findImageBootFiles and chooseBootFiles on fixture roots: an EL layout (shim-x64, grub2-efi-x64,
 // grub2-pc-modules), Debian's layout, partial sets, symlinks that would leave the root; then the
 // SBAT check on a pair taken from an image (Debian's real signed binaries in an EL layout).
-import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { execa } from 'execa';
+import { copyFile, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -314,6 +316,14 @@ describe('chooseBootFiles', () => {
     expect(Object.keys(before)).toEqual(['shim', 'grubI386PcDir']);
     expect(after.shim).not.toBe(before.shim);
     expect(after.grubI386PcDir).not.toBe(before.grubI386PcDir);
+    // sha256sum is the oracle: a file by its bytes, a directory by its sorted `name sha256` lines.
+    const sums = async (paths: string[]) =>
+      (await execa('sha256sum', paths)).stdout.split('\n').map((line) => line.split(' ')[0] as string);
+    expect(after.shim).toBe((await sums([found.locations.shim as string]))[0]);
+    const dir = found.locations.grubI386PcDir as string;
+    const names = (await readdir(dir)).sort();
+    const lines = (await sums(names.map((name) => join(dir, name)))).map((sum, i) => `${names[i]} ${sum}\n`);
+    expect(after.grubI386PcDir).toBe(createHash('sha256').update(lines.join('')).digest('hex'));
   });
 
   it('puts the stub grub.cfg where an EL GRUB looks too (its prefix /EFI/<vendor>)', async () => {

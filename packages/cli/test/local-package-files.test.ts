@@ -12,7 +12,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ProfileError, Reporter, resolveLock, StageCache, type StageRun } from '@distroforge/cli';
 import { profilePaths } from '../src/profile/profile-paths.js';
 import { rememberingWalker } from '../src/engine/remembering-walker.js';
-import type { BuildContext } from '../src/pipeline/build-context.js';
+import { firmwareFlags, type BuildContext } from '../src/pipeline/build-context.js';
+import { bootFilesOnce } from '../src/pipeline/stage-boot-files.js';
 import { findKernel } from '../src/pipeline/find-kernel.js';
 import { rootfsStage } from '../src/pipeline/stage-rootfs.js';
 import { MetadataFloor } from '../src/pipeline/metadata-floor.js';
@@ -123,6 +124,7 @@ async function rootfsStageOf(
     metadata,
     resolveLock: () => resolveLock(loaded),
     walkStageTree: rememberingWalker(),
+    bootFilesOf: bootFilesOnce(firmwareFlags(loaded)),
   };
   await rootfsStage(ctx);
   return {

@@ -6,6 +6,7 @@ import type { ProfilePaths } from '../profile/profile-paths.js';
 import type { LockFile } from './lock-file.js';
 import type { MetadataRules } from './metadata-floor.js';
 import type { BuildMode } from './image-compression.js';
+import type { StageBootFiles } from './stage-boot-files.js';
 
 /** What every stage of a build can read. */
 export interface BuildContext {
@@ -29,6 +30,11 @@ export interface BuildContext {
    * layer and the disk image both diff the overlay tree against the bootstrapped root.
    */
   walkStageTree: TreeWalker;
+  /**
+   * The boot files of a finished tree (`stageBootFiles` with the profile's firmware), chosen and
+   * digested once per build: the ISO and the disk stage both need them for their keys.
+   */
+  bootFilesOf: (root: string) => Promise<StageBootFiles>;
 }
 
 /** Used when neither SOURCE_DATE_EPOCH nor the profile sets one: never the wall clock. */

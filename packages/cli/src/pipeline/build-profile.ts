@@ -14,7 +14,7 @@ import { OutputDirectory } from './output-directory.js';
 import { loadProfile, type LoadedProfile } from '../profile/load-profile.js';
 import type { Reporter } from '../output/reporter.js';
 import { rememberingWalker } from '../engine/remembering-walker.js';
-import { DEFAULT_EPOCH, type BuildContext } from './build-context.js';
+import { DEFAULT_EPOCH, firmwareFlags, type BuildContext } from './build-context.js';
 import { DEFAULT_BUILD_MODE } from './image-compression.js';
 import { assertLocked, lockedReleases, resolveLock, type LockFile } from './lock-file.js';
 import { aptMetadataOptions, MetadataFloor, metadataFloorFile, type MetadataRules } from './metadata-floor.js';
@@ -25,7 +25,7 @@ import type { KernelStageResult } from './stage-kernel.js';
 import type { LayerStageResult } from './stage-layer.js';
 import type { RootfsStageResult } from './rootfs-common.js';
 import { runGraph, type GraphResults } from '../engine/stage-graph.js';
-import type { BootFilesReport } from './stage-boot-files.js';
+import { bootFilesOnce, type BootFilesReport } from './stage-boot-files.js';
 import { stageToolchain } from '../engine/toolchain.js';
 import { lockState } from '../engine/state-lock.js';
 import { liveKernelArgs } from '@distroforge/initramfs-cpio';
@@ -136,6 +136,7 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
         return lock;
       })),
     walkStageTree: rememberingWalker(),
+    bootFilesOf: bootFilesOnce(firmwareFlags(loaded)),
   };
   try {
     const { profile } = loaded;

@@ -61,6 +61,23 @@ export async function stageBootFiles(
   return { locations: choice.locations, report };
 }
 
+/** `stageBootFiles` remembered per root: the ISO and the disk stage of one build share one choice and its digests. */
+export function bootFilesOnce(flags: {
+  bios: boolean;
+  uefi: boolean;
+  secureBoot: boolean;
+}): (root: string) => Promise<StageBootFiles> {
+  const chosen = new Map<string, Promise<StageBootFiles>>();
+  return (root) => {
+    let boot = chosen.get(root);
+    if (boot === undefined) {
+      boot = stageBootFiles(root, flags);
+      chosen.set(root, boot);
+    }
+    return boot;
+  };
+}
+
 /** What of the choice goes into a stage key: per firmware the set and each file's path in the image (or host) and digest. */
 export function bootFilesKey(report: readonly BootFilesReport[]): unknown {
   return report.map((r) => ({

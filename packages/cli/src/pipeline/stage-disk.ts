@@ -8,7 +8,7 @@ import type { ImageStageResult } from './stage-image.js';
 import type { LiveInitramfsStageResult } from './stage-live-initramfs.js';
 import type { OverlayStageResult } from './stage-overlay.js';
 import { liveKernelArgs } from '@distroforge/initramfs-cpio';
-import { bootFilesKey, stageBootFiles, type BootFilesReport } from './stage-boot-files.js';
+import { bootFilesKey, type BootFilesReport } from './stage-boot-files.js';
 
 export interface DiskStageResult {
   file: string;
@@ -58,10 +58,7 @@ export async function diskStage(
 ): Promise<StageResult<DiskStageResult>> {
   const { profile } = ctx.loaded;
   // The final tree is what the disk boots: its own shim, GRUB and modules when it has them.
-  const boot = await stageBootFiles(
-    join((source.kind === 'ext4' ? source.overlay : source.tree).dir, 'rootfs'),
-    firmwareFlags(ctx.loaded),
-  );
+  const boot = await ctx.bootFilesOf(join((source.kind === 'ext4' ? source.overlay : source.tree).dir, 'rootfs'));
   const inputs = {
     kernelArgs: diskKernelArgs(ctx),
     menu: { title: profile.description ?? profile.name, timeout: profile.boot.timeout },

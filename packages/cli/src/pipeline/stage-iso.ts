@@ -7,7 +7,7 @@ import type { ImageStageResult } from './stage-image.js';
 import type { LiveInitramfsStageResult } from './stage-live-initramfs.js';
 import { LAYER_ISO_PATH, type LayerStageResult } from './stage-layer.js';
 import { liveKernelArgs as liveArgs } from '@distroforge/initramfs-cpio';
-import { bootFilesKey, stageBootFiles, type BootFilesReport } from './stage-boot-files.js';
+import { bootFilesKey, type BootFilesReport } from './stage-boot-files.js';
 
 export interface IsoStageResult {
   file: string;
@@ -41,7 +41,7 @@ export async function isoStage(
   const { profile } = ctx.loaded;
   const label = mediumLabel(ctx.loaded);
   // The final tree is what the medium boots: its own shim, GRUB and modules when it has them.
-  const boot = await stageBootFiles(join(tree.dir, 'rootfs'), firmwareFlags(ctx.loaded));
+  const boot = await ctx.bootFilesOf(join(tree.dir, 'rootfs'));
   const inputs = {
     label,
     kernelArgs: [...liveKernelArgs(ctx), ...(layer ? liveArgs({ layers: [LAYER_ISO_PATH] }) : [])],
