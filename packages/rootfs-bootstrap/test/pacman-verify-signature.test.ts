@@ -61,6 +61,8 @@ async function gen(t: number, args: readonly string[], input?: string, retried =
       '--batch',
       '--no-tty',
       '--quiet',
+      // The retry below writes the same output file again: a failed signing may have created it.
+      '--yes',
       '--pinentry-mode',
       'loopback',
       '--passphrase',
