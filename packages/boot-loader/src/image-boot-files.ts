@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { resolveInRoot } from '@distroforge/core';
+import { resolveInRoot, sha256File } from '@distroforge/core';
 import { debianBootFiles, type BootFileLocations } from './boot-files.js';
 import { BootFilesIncompleteError } from './errors.js';
 import { defaultGrubModules } from './grub-image.js';
@@ -334,10 +334,4 @@ async function bootFileDigest(path: string): Promise<string | undefined> {
     }),
   );
   return createHash('sha256').update(lines.join('')).digest('hex');
-}
-
-async function sha256File(path: string): Promise<string> {
-  return createHash('sha256')
-    .update(await readFile(path))
-    .digest('hex');
 }
