@@ -1,15 +1,7 @@
-import { walkTree, type TreeEntry, type TreeWalker } from '@distroforge/disk-assemble';
+import { walkTree, type TreeWalker } from '@distroforge/disk-assemble';
+import { rememberPerKey } from './remember-per-key.js';
 
 /** A TreeWalker that walks each directory once and hands every later caller the same listing. */
 export function rememberingWalker(walk: TreeWalker = walkTree): TreeWalker {
-  const walked = new Map<string, Promise<readonly TreeEntry[]>>();
-  return (root) => {
-    let listing = walked.get(root);
-    if (!listing) {
-      listing = walk(root);
-      walked.set(root, listing);
-      listing.catch(() => walked.delete(root));
-    }
-    return listing;
-  };
+  return rememberPerKey(walk);
 }

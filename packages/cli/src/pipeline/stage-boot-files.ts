@@ -8,6 +8,7 @@ import {
   type BootFileUse,
   type BootFirmware,
 } from '@distroforge/boot-loader';
+import { rememberPerKey } from '../engine/remember-per-key.js';
 
 /** One firmware's boot files as the build report names them: the set used and, for the host's, why. */
 export interface BootFilesReport {
@@ -67,15 +68,7 @@ export function bootFilesOnce(flags: {
   uefi: boolean;
   secureBoot: boolean;
 }): (root: string) => Promise<StageBootFiles> {
-  const chosen = new Map<string, Promise<StageBootFiles>>();
-  return (root) => {
-    let boot = chosen.get(root);
-    if (boot === undefined) {
-      boot = stageBootFiles(root, flags);
-      chosen.set(root, boot);
-    }
-    return boot;
-  };
+  return rememberPerKey((root) => stageBootFiles(root, flags));
 }
 
 /** What of the choice goes into a stage key: per firmware the set and each file's path in the image (or host) and digest. */
