@@ -82,16 +82,16 @@ export async function loadRelease(
   repository: AptRepository,
   options: Omit<LoadAptIndexOptions, 'repositories' | 'architecture' | 'cacheDir'>,
 ): Promise<{ release: ReleaseInfo; text: string; url: string }> {
-  const retries = repository.uri.startsWith('file:') ? [] : ROLLBACK_RETRY_DELAYS_MS;
-  for (const [attempt, delay] of retries.entries()) {
+  const delays = repository.uri.startsWith('file:') ? [] : ROLLBACK_RETRY_DELAYS_MS;
+  for (let attempt = 0; ; attempt++) {
     try {
       return await loadReleaseOnce(repository, options, attempt > 0);
     } catch (error) {
-      if (!(error instanceof MetadataRollbackError)) throw error;
+      const delay = delays[attempt];
+      if (!(error instanceof MetadataRollbackError) || delay === undefined) throw error;
       await sleep(delay, undefined, { signal: options.signal });
     }
   }
-  return loadReleaseOnce(repository, options, retries.length > 0);
 }
 
 async function loadReleaseOnce(
