@@ -14,8 +14,8 @@ export interface RuntimeContext {
 
 /**
  * The complete QEMU command line (without the binary) for validated options. Pure: same options,
- * same arguments, so it can be tested without QEMU. The serial console is QEMU's stdio, the QMP
- * monitor a socket; nothing else is attached to stdio.
+ * same arguments, so it can be tested without QEMU. The serial console is QEMU's stdio (stdout is the
+ * console log file, stdin a pipe), the QMP monitor a socket; nothing else is attached to stdio.
  */
 export function buildQemuArgs(o: ResolvedLaunchOptions, ctx: RuntimeContext): string[] {
   const args: string[] = ['-nodefaults', '-no-user-config', '-name', o.name];

@@ -2,10 +2,12 @@ import { findTool, knownTools, which } from '@distroforge/core';
 import { execa } from 'execa';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { access, copyFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildQemuArgs } from './build-qemu-args.js';
+import { ConsoleFileTail } from './console-file-tail.js';
 import {
   KvmUnavailableError,
   QemuExitedError,
@@ -96,24 +98,21 @@ export async function launch(input: LaunchOptions): Promise<QemuInstance> {
       qemu.path,
       ...args,
     ] as [string, ...string[]];
+    // QEMU's stdout (the serial console) is the console log file itself, followed from here: a
+    // file never makes QEMU wait, so a busy event loop here cannot cost the guest console bytes.
+    const consoleFile = await openForChild(logFile);
     const startedAt = performance.now();
-    const child = execa(file, argv, {
-      stdin: 'pipe',
-      stdout: 'pipe',
-      stderr: 'pipe',
-      buffer: false,
-      reject: false,
-      cleanup: true,
-    });
+    let child: ReturnType<typeof startQemu>;
+    try {
+      child = startQemu(file, argv, consoleFile);
+    } finally {
+      consoleFile.destroy(); // QEMU holds its own descriptor
+    }
 
     const serial = new SerialConsole();
-    const consoleLog = createWriteStream(logFile);
+    const tail = await ConsoleFileTail.follow(logFile, (chunk) => serial.push(chunk));
     const stderrLog = createWriteStream(stderrLogFile);
     let stderrTail = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      consoleLog.write(chunk);
-      serial.push(chunk);
-    });
     child.stderr.on('data', (chunk: Buffer) => {
       stderrLog.write(chunk);
       stderrTail = (stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL);
@@ -122,8 +121,10 @@ export async function launch(input: LaunchOptions): Promise<QemuInstance> {
 
     const exited: Promise<QemuExit> = child.then(async (result) => {
       if (result.exitCode === undefined && result.signal === undefined) stderrTail += `${result.shortMessage}\n`;
+      const readFailure = await tail.finish();
+      if (readFailure) stderrTail += `reading the console log ${logFile} failed: ${readFailure.message}\n`;
       serial.end();
-      await Promise.all([closeStream(consoleLog), closeStream(stderrLog)]);
+      await closeStream(stderrLog);
       await cleanup();
       return { exitCode: result.exitCode, signal: result.signal };
     });
@@ -155,6 +156,28 @@ export async function launch(input: LaunchOptions): Promise<QemuInstance> {
   } finally {
     if (!instanceStarted) await cleanup();
   }
+}
+
+/**
+ * A new (truncated) file as an open stream: spawn gives a stream's descriptor to the child itself,
+ * so the child writes the file directly, with nothing of this process in between.
+ */
+async function openForChild(path: string): Promise<WriteStream> {
+  const stream = createWriteStream(path);
+  await once(stream, 'open');
+  return stream;
+}
+
+/** QEMU with its serial console (stdout) written straight to `console`, stdin and stderr piped. */
+function startQemu(file: string, argv: string[], console: WriteStream) {
+  return execa(file, argv, {
+    stdin: 'pipe',
+    stdout: console,
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
+    cleanup: true,
+  });
 }
 
 /** How a direct boot enters its kernel: through PVH when asked and possible, else as given. */
