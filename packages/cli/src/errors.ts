@@ -45,7 +45,8 @@ const hints: Record<CliErrorCode, string> = {
   ERR_OUTPUT_DIRECTORY: 'name a directory of its own, e.g. --out PROFILE/out (the default) or a new directory',
   ERR_OUTPUT_EXISTS: 'move it away, or build into another directory with --out DIR',
   ERR_STATE_LOCKED: 'wait for the other build of this profile to finish',
-  ERR_BUILD_NOT_REPRODUCIBLE: 'compare the two trees with diffoscope; set SOURCE_DATE_EPOCH if it is not set',
+  ERR_BUILD_NOT_REPRODUCIBLE:
+    "diffoscope each differing output against the second build's copy, kept in the directory the error names; set SOURCE_DATE_EPOCH if it is not set",
   ERR_TEST_FAILED: 'see the console lines above and the console log',
   ERR_INSPECT_UNKNOWN_FORMAT:
     'inspect understands .rpm, .deb, pacman packages and sync databases, initramfs (cpio, optionally gzip/zstd/xz), squashfs, erofs, ISO 9660 and GPT disk images',

@@ -1,11 +1,13 @@
 // Integration: builds examples/minimal (Debian's real kernel package, verified and unpacked; a
 // busybox initramfs) with the CLI pipeline, rebuilds it from cache, and boots it in QEMU.
-import { cp, mkdtemp, readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { formatBootStages, loadProfile, Reporter } from '@distroforge/cli';
+import { type CliError, formatBootStages, loadProfile, Reporter, type ReporterEvent } from '@distroforge/cli';
 import { buildProfile, type BuildReport } from '../src/pipeline/build-profile.js';
 import { bootAndCheck } from '../src/pipeline/boot-test.js';
 import { checkReproducible } from '../src/pipeline/check-reproducible.js';
@@ -37,7 +39,6 @@ describe('examples/minimal', () => {
     const again = await buildProfile({ profile: profileDir, reporter: reporter() });
     expect(again.stages.every((s) => s.cached)).toBe(true);
     expect(again.outputs.map((o) => o.sha256)).toEqual(first.outputs.map((o) => o.sha256));
-    const { writeFile } = await import('node:fs/promises');
     await writeFile(join(profileDir, 'airootfs', 'etc', 'motd'), 'changed\n');
     const changed = await buildProfile({ profile: profileDir, reporter: reporter() });
     expect(changed.stages.map((s) => [s.name, s.cached])).toEqual([
@@ -53,6 +54,46 @@ describe('examples/minimal', () => {
     expect(checked.differing).toEqual([]);
     expect(checked.second.stages.every((s) => !s.cached)).toBe(true);
     expect(checked.second.outputs.map((o) => o.sha256)).toEqual(checked.first.outputs.map((o) => o.sha256));
+  });
+
+  it('build --check: outputs that differ fail with ERR_BUILD_NOT_REPRODUCIBLE, naming them and keeping the second build', async () => {
+    // The overlay changes once the first build's initramfs stage has ended: the second build, from
+    // scratch, makes a different initramfs from the same kernel.
+    const motd = join(profileDir, 'airootfs', 'etc', 'motd');
+    const original = await readFile(motd, 'utf8');
+    class ChangesTheOverlayAfterTheFirstInitramfs extends Reporter {
+      #changed = false;
+      override emit(event: ReporterEvent): void {
+        super.emit(event);
+        if (!this.#changed && event.type === 'stage-end' && event.stage === 'initramfs') {
+          this.#changed = true;
+          writeFileSync(motd, 'changed between the two builds\n');
+        }
+      }
+    }
+    let kept = '';
+    try {
+      const error = await checkReproducible({
+        profile: profileDir,
+        reporter: new ChangesTheOverlayAfterTheFirstInitramfs({ quiet: true, out: new PassThrough() }),
+      }).then(
+        () => undefined,
+        (e: CliError) => e,
+      );
+      expect(error?.code).toBe('ERR_BUILD_NOT_REPRODUCIBLE');
+      const initramfs = first.outputs.find((o) => o.kind === 'initramfs')!;
+      expect(error?.value).toEqual([basename(initramfs.file)]);
+      kept = error?.path ?? '';
+      expect(error?.message).toContain(kept);
+      expect(error?.hint).toContain(`diffoscope ${initramfs.file} ${join(kept, basename(initramfs.file))}`);
+      // The second build's outputs are there to compare, its state is not.
+      const second = await readFile(join(kept, basename(initramfs.file)));
+      expect(createHash('sha256').update(second).digest('hex')).not.toBe(initramfs.sha256);
+      expect(await readdir(dirname(kept))).toEqual(['out']);
+    } finally {
+      await writeFile(motd, original);
+      if (kept) await rm(dirname(kept), { recursive: true, force: true });
+    }
   });
 
   it('boots to its ready marker and passes its test commands', async () => {
