@@ -5,11 +5,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { zstdDecoderFor, type ZstdDecoderPool } from '../src/pacman/install/zstd-decoder.js';
+import { ZstdDecoderPool, zstdDecoderFor } from '../src/pacman/install/zstd-decoder.js';
 
-// The in-process zstd decoder against the zstd tool as the oracle: the same bytes for what the tool
-// decodes, a DecompressError naming the file for what it refuses.
-describe('in-process zstd decoder', () => {
+it("the process's decoder is the native libzstd (zstd-napi, built at install here)", async () => {
+  expect((await zstdDecoderFor())?.kind).toBe('native');
+});
+
+// Both in-process zstd decoders (the native libzstd and the WebAssembly one it falls back to)
+// against the zstd tool as the oracle: the same bytes for what the tool decodes, a DecompressError
+// naming the file for what it refuses.
+describe.each(['native', 'wasm'] as const)('in-process zstd decoder (%s)', (kind) => {
   const work = mkdtempSync(join(tmpdir(), 'pacman-zstd-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -19,10 +24,12 @@ describe('in-process zstd decoder', () => {
     writeFileSync(path, bytes);
     return path;
   };
+  let made: Promise<ZstdDecoderPool> | undefined;
   const decoder = async (): Promise<ZstdDecoderPool> => {
-    const pool = await zstdDecoderFor();
-    expect(pool, 'zstddec loads on this machine').toBeDefined();
-    return pool!;
+    made ??= ZstdDecoderPool.create({ native: kind === 'native' });
+    const pool = await made;
+    expect(pool.kind).toBe(kind);
+    return pool;
   };
   const decodeAll = async (pool: ZstdDecoderPool, path: string) => {
     const chunks: Buffer[] = [];
@@ -109,6 +116,20 @@ describe('in-process zstd decoder', () => {
       const decoded = Buffer.concat(chunks);
       expect(plain.subarray(0, decoded.length).equals(decoded)).toBe(true);
     }
+  });
+
+  it('a metadata pace (small chunks, one ahead) gives the same bytes in chunks of that size', async () => {
+    const pool = await decoder();
+    const plain = data(3 << 20);
+    const path = file('paced.zst', zstd(['-c'], plain));
+    const chunks: Buffer[] = [];
+    for await (const chunk of pool.decodeFile(path, path, { chunkBytes: 128 * 1024, ahead: 1 })) chunks.push(chunk);
+    expect(Buffer.concat(chunks).equals(plain)).toBe(true);
+    expect(Math.max(...chunks.map((c) => c.length))).toBe(128 * 1024);
+    // A later job on the same threads has the default pace again.
+    const whole: Buffer[] = [];
+    for await (const chunk of pool.decodeFile(path, path)) whole.push(chunk);
+    expect(Math.max(...whole.map((c) => c.length))).toBe(1 << 20);
   });
 
   it('a reader that stops early frees its thread: more files than threads, some abandoned after a chunk, the rest decode whole', async () => {

@@ -166,7 +166,8 @@ export async function bootstrapPacman(options: PacmanBootstrapOptions): Promise<
         });
         if (!namespace && prepared && transaction.some((t, k) => mayRunInImage(t.contents, report.installed[k]!.files)))
           throw new NamespaceNeeded();
-        const scanned = await scanTree(root, epoch, namespace ? { namespace } : {});
+        const scanned =
+          namespace || epoch !== undefined ? await scanTree(root, epoch, namespace ? { namespace } : {}) : [];
         // With the scripts run, the tree as the namespace saw it is the truth (nodes aside, never on
         // disk); unpacked only, the archives' headers are.
         const nodes = report.manifest.filter((e) => e.type === 'char' || e.type === 'block' || e.type === 'fifo');

@@ -436,6 +436,9 @@ function writeError(file: string, name: string, host: string | undefined, error:
   });
 }
 
+/** The decoder's pace for a read of a package's metadata alone. */
+const METADATA_PACE = { chunkBytes: 128 * 1024, ahead: 1 };
+
 /** One member of a package. */
 type PackageMember = TarHeader;
 
@@ -492,7 +495,10 @@ async function readPackageMembers(
   let keptBytes = 0;
   try {
     const zstd = compression === 'zstd' ? await zstdDecoderFor() : undefined;
-    const chunks = zstd ? zstd.decodeFile(file, file) : decompressFile(file, compression, { origin: file });
+    // Read for its first members only (`enough`, nothing kept): small chunks, one ahead, so little
+    // is decoded past the metadata before the decoder stops.
+    const pace = how.enough && !how.keep ? METADATA_PACE : {};
+    const chunks = zstd ? zstd.decodeFile(file, file, pace) : decompressFile(file, compression, { origin: file });
     for await (const chunk of chunks) {
       signal?.throwIfAborted();
       if (kept) {
