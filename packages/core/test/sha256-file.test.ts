@@ -87,4 +87,17 @@ describe('sha256File', () => {
     await h.close();
     expect(await sha256File(empty)).toBe(await reference(empty));
   });
+
+  it('hashes many files of 1-9 MiB at once on its threads, each reply going to its own file', async () => {
+    const paths = await Promise.all(
+      Array.from({ length: 9 }, async (_, k) => {
+        const path = join(dir, `many-${k}.bin`);
+        await writeFile(path, randomBytes((k + 1) * MiB + k));
+        return path;
+      }),
+    );
+    const ours = await Promise.all(paths.map((p) => sha256File(p)));
+    expect(ours).toEqual(await Promise.all(paths.map(reference)));
+    expect(new Set(ours).size).toBe(paths.length);
+  });
 });
