@@ -137,7 +137,9 @@ class HashThreads {
 
   #start(): Worker {
     this.#started++;
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    // No execArgv: the process's own (`--input-type=module` of a `node -e` script) would make the
+    // evaluated CommonJS source a module, without require.
+    const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
     worker.on('message', (reply: HashReply) => {
       const done = this.#busy.get(worker);
       this.#busy.delete(worker);

@@ -100,4 +100,16 @@ describe('sha256File', () => {
     expect(ours).toEqual(await Promise.all(paths.map(reference)));
     expect(new Set(ours).size).toBe(paths.length);
   });
+
+  it('works in a process run as `node --input-type=module -e` (whose flags a thread would inherit)', async () => {
+    const path = join(dir, 'eval.bin');
+    await writeFile(path, randomBytes(2 * MiB));
+    const index = new URL('../dist/index.js', import.meta.url).href;
+    const { stdout } = await execa(process.execPath, [
+      '--input-type=module',
+      '-e',
+      `const { sha256File } = await import(${JSON.stringify(index)}); console.log(await sha256File(${JSON.stringify(path)}));`,
+    ]);
+    expect(stdout.trim()).toBe(await reference(path));
+  });
 });
