@@ -2,10 +2,12 @@
 // made with GNU cpio, whose /init prints a marker, powers off on the ACPI power button (busybox
 // acpid) and runs a shell on the serial console.
 import { execa } from 'execa';
-import { chmod, copyFile, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
+import { launch, type LaunchOptions, type QemuInstance } from '@distroforge/qemu-launch';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const MARKER = 'QEMU-LAUNCH-TEST-READY';
@@ -116,4 +118,35 @@ async function listTree(root: string): Promise<string[]> {
   };
   await walk(root);
   return out;
+}
+
+/**
+ * One guest booted once for a whole test file (boots take seconds under TCG): made and launched
+ * in beforeAll (256 MiB, its logs in the guest's directory; `extra` adds options, its `append` goes
+ * after the guest's command line), killed and removed in afterAll. The tests read `booted.guest`
+ * and `booted.vm`.
+ */
+export function bootGuestForFile(extra: (guest: Guest) => Partial<LaunchOptions> = () => ({})): {
+  guest: Guest;
+  vm: QemuInstance;
+} {
+  const booted = {} as { guest: Guest; vm: QemuInstance };
+  beforeAll(async () => {
+    const guest = await makeGuest();
+    booted.guest = guest;
+    const more = extra(guest);
+    booted.vm = await launch({
+      kernel: guest.kernel,
+      initrd: guest.initrd,
+      memory: 256,
+      logDir: guest.logDir,
+      ...more,
+      append: more.append === undefined ? guest.append : `${guest.append} ${more.append}`,
+    });
+  });
+  afterAll(async () => {
+    await booted.vm?.kill();
+    if (booted.guest) await rm(booted.guest.dir, { recursive: true, force: true });
+  });
+  return booted;
 }

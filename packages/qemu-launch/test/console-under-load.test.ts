@@ -1,7 +1,6 @@
-import { readFile, rm } from 'node:fs/promises';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { launch, type QemuInstance } from '@distroforge/qemu-launch';
-import { makeGuest, MARKER, type Guest } from './_guest.js';
+import { readFile } from 'node:fs/promises';
+import { expect, it } from 'vitest';
+import { bootGuestForFile, MARKER } from './_guest.js';
 
 // The kernel prints to the serial port by polling it, and gives up on a byte the port has not
 // taken in time. When QEMU's console went through a pipe to this process, a busy event loop let the
@@ -10,24 +9,7 @@ import { makeGuest, MARKER, type Guest } from './_guest.js';
 const LINES = 2000;
 const BODY = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
-let guest: Guest;
-let vm: QemuInstance;
-
-beforeAll(async () => {
-  guest = await makeGuest();
-  vm = await launch({
-    kernel: guest.kernel,
-    initrd: guest.initrd,
-    append: `${guest.append} printk.devkmsg=on`,
-    memory: 256,
-    logDir: guest.logDir,
-  });
-});
-
-afterAll(async () => {
-  await vm?.kill();
-  if (guest) await rm(guest.dir, { recursive: true, force: true });
-});
+const booted = bootGuestForFile(() => ({ append: 'printk.devkmsg=on' }));
 
 function busyFor(ms: number): void {
   const end = Date.now() + ms;
@@ -38,14 +20,14 @@ function busyFor(ms: number): void {
 
 it('keeps every byte the kernel prints while the event loop is blocked for 1.5 s at a time', async () => {
   const chunks: Buffer[] = [];
-  vm.console.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const received = new Promise((resolveEnd) => vm.console.once('end', resolveEnd));
-  await vm.waitFor(MARKER, { timeout: 120_000 });
-  await vm.send(
+  booted.vm.console.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const received = new Promise((resolveEnd) => booted.vm.console.once('end', resolveEnd));
+  await booted.vm.waitFor(MARKER, { timeout: 120_000 });
+  await booted.vm.send(
     `i=0; while [ $i -lt ${LINES} ]; do echo "<3>FLOOD-$i-${BODY}" > /dev/kmsg; i=$((i+1)); done; echo FLOOD-""DONE\n`,
   );
   // Blocked for 1.5 s, then 50 ms to read, until the guest is done.
-  const done = vm.waitFor('FLOOD-DONE', { timeout: 300_000 });
+  const done = booted.vm.waitFor('FLOOD-DONE', { timeout: 300_000 });
   let finished = false;
   done.then(
     () => (finished = true),
@@ -56,7 +38,7 @@ it('keeps every byte the kernel prints while the event loop is blocked for 1.5 s
     await new Promise((resolveSoon) => setTimeout(resolveSoon, 50));
   }
   await done;
-  await vm.kill();
+  await booted.vm.kill();
   await received;
   const check = (text: string) => {
     const lines = text.split(/\r?\n/).filter((line) => /\] FLOOD-/.test(line));
@@ -66,5 +48,5 @@ it('keeps every byte the kernel prints while the event loop is blocked for 1.5 s
   };
   const expected = { lines: LINES, distinct: LINES, damaged: [] };
   expect(check(Buffer.concat(chunks).toString('utf8'))).toEqual(expected);
-  expect(check(await readFile(vm.logFile, 'utf8'))).toEqual(expected);
+  expect(check(await readFile(booted.vm.logFile, 'utf8'))).toEqual(expected);
 }, 600_000);
