@@ -198,13 +198,17 @@ describe('runInUserNamespace and withImageRoot (real namespaces)', () => {
     const ns = await prepareUserNamespace();
     const controller = new AbortController();
     const tag = `df-abort-probe-${process.pid}`;
+    // Durations no other process on the machine has (a shell's own `sleep 300` was taken for a
+    // leftover once): this run's pid as the fraction.
+    const first = `300.${process.pid}`;
+    const second = `301.${process.pid}`;
     setTimeout(() => controller.abort(), 500);
-    const result = await runInUserNamespace(ns, ['/bin/sh', '-c', `sleep 300 & sleep 301; echo ${tag}`], {
+    const result = await runInUserNamespace(ns, ['/bin/sh', '-c', `sleep ${first} & sleep ${second}; echo ${tag}`], {
       signal: controller.signal,
     });
     expect(result.exitCode).not.toBe(0);
     const leftover = async () => {
-      const left = await execa('pgrep', ['-f', 'sleep 30[01]'], { reject: false });
+      const left = await execa('pgrep', ['-f', `sleep (${first}|${second})$`], { reject: false });
       return left.stdout
         .split('\n')
         .filter(Boolean)
