@@ -109,7 +109,19 @@ export async function writeIdMapsOrKill(ns: UserNamespace, child: ResultPromise,
   try {
     await writeIdMaps(ns, child);
   } catch (error) {
+    // unshare --fork's child may outlive unshare (killed before its parent-death signal was set):
+    // kill it too (after unshare, which would otherwise report its death on stderr), and close fd 3
+    // so a survivor waiting for "go" exits; it holds the output pipes the wait below needs closed.
+    const forked = childrenOf(child.pid);
     child.kill('SIGKILL');
+    for (const pid of forked) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    (child.stdio[3] as NodeJS.WritableStream | null | undefined)?.end();
     const result = await child;
     throw coreError(
       'ERR_USERNS_UNAVAILABLE',
