@@ -11,6 +11,8 @@ import { fileDataRanges, type ByteRange } from './file-data-ranges.js';
 const WHOLE_READ_MAX_SIZE = 1024 * 1024;
 /** Threads hashing the larger files, started when first needed and kept (idle ones hold no process open). */
 const HASH_THREADS = Math.min(2, Math.max(1, availableParallelism()));
+/** Files from this size on get a thread beyond HASH_THREADS rather than wait for one. */
+const OWN_THREAD_MIN_SIZE = 32 * 1024 * 1024;
 /** A large file this much smaller on disk than its size is sparse: it is hashed hole by hole. */
 const SPARSE_MIN_HOLES = 16 * 1024 * 1024;
 
@@ -125,10 +127,18 @@ class HashThreads {
   }
 
   #dispatch(): void {
-    while (this.#queue.length > 0) {
-      const worker = this.#idle.pop() ?? (this.#started < HASH_THREADS ? this.#start() : undefined);
-      if (!worker) return;
-      const { job, done } = this.#queue.shift()!;
+    for (let k = 0; k < this.#queue.length; ) {
+      const { job, done } = this.#queue[k]!;
+      // A large file never waits for another: it gets a thread of its own when none is free (a
+      // rebuild's ISO digest must not queue behind its disk image's).
+      const worker =
+        this.#idle.pop() ??
+        (this.#started < HASH_THREADS || job.size >= OWN_THREAD_MIN_SIZE ? this.#start() : undefined);
+      if (!worker) {
+        k++;
+        continue;
+      }
+      this.#queue.splice(k, 1);
       this.#busy.set(worker, done);
       worker.ref();
       worker.postMessage({ id: this.#nextId++, ...job });
