@@ -57,7 +57,7 @@ function hashJob({ path, size, ranges }) {
     if (fd !== undefined) closeSync(fd);
   }
 }
-parentPort.on('message', (job) => parentPort.postMessage({ id: job.id, ...hashJob(job) }));
+parentPort.on('message', (job) => parentPort.postMessage(hashJob(job)));
 `;
 
 /**
@@ -103,7 +103,6 @@ interface HashJob {
   ranges: readonly ByteRange[];
 }
 interface HashReply {
-  id: number;
   digest?: string;
   ended?: number;
   error?: string;
@@ -119,7 +118,6 @@ class HashThreads {
   readonly #busy = new Map<Worker, (reply: HashReply) => void>();
   readonly #queue: { job: HashJob; done: (reply: HashReply) => void }[] = [];
   #started = 0;
-  #nextId = 0;
 
   run(job: HashJob, done: (reply: HashReply) => void): void {
     this.#queue.push({ job, done });
@@ -141,7 +139,7 @@ class HashThreads {
       this.#queue.splice(k, 1);
       this.#busy.set(worker, done);
       worker.ref();
-      worker.postMessage({ id: this.#nextId++, ...job });
+      worker.postMessage(job);
     }
   }
 
@@ -168,7 +166,7 @@ class HashThreads {
       const at = this.#idle.indexOf(worker);
       if (at >= 0) this.#idle.splice(at, 1);
       this.#started--;
-      done?.({ id: -1, error: why });
+      done?.({ error: why });
       this.#dispatch();
     };
     worker.on('error', (error: Error) => lost(`the hashing thread failed: ${error.message}`));

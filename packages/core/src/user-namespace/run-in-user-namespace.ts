@@ -72,15 +72,7 @@ export async function runInUserNamespace(
   // unshare's --kill-child does not reach the namespace's first process once it runs (it outlived an
   // aborted build by the length of a maintainer script's sleep): on abort, kill that process, the
   // PID namespace's init, which takes every process of the namespace with it.
-  const killNamespace = () => {
-    for (const pid of childrenOf(child.pid)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  };
+  const killNamespace = () => killAll(childrenOf(child.pid));
   options.signal?.addEventListener('abort', killNamespace, { once: true });
   const abortedBeforeGo = options.signal?.aborted === true;
   if (abortedBeforeGo) {
@@ -114,13 +106,7 @@ export async function writeIdMapsOrKill(ns: UserNamespace, child: ResultPromise,
     // so a survivor waiting for "go" exits; it holds the output pipes the wait below needs closed.
     const forked = childrenOf(child.pid);
     child.kill('SIGKILL');
-    for (const pid of forked) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    killAll(forked);
     (child.stdio[3] as NodeJS.WritableStream | null | undefined)?.end();
     const result = await child;
     throw coreError(
@@ -147,6 +133,17 @@ async function writeIdMaps(ns: UserNamespace, child: ResultPromise): Promise<voi
   }
   await execa(ns.mapper.newuidmap.path, [String(pid), ...mapArguments(ns.ids.uid)]);
   await execa(ns.mapper.newgidmap.path, [String(pid), ...mapArguments(ns.ids.gid)]);
+}
+
+/** SIGKILL to each of `pids`, those already gone aside. */
+function killAll(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 }
 
 /** The direct children of a process (unshare's: the namespace's first process). */

@@ -143,7 +143,7 @@ export class ZstdDecoderPool {
     const control = new Int32Array(new SharedArrayBuffer(8));
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { ...this.decoder, control, inBytes: IN_BYTES, outBytes: OUT_BYTES, ahead: AHEAD },
+      workerData: { ...this.decoder, control, inBytes: IN_BYTES, outBytes: OUT_BYTES },
       execArgv: [],
       stdout: false,
       stderr: false,
@@ -250,8 +250,9 @@ export const WORKER_SOURCE = /* js */ `
 const fs = require('node:fs');
 const { parentPort, workerData } = require('node:worker_threads');
 const { module, binding, control, inBytes } = workerData;
-// This job's chunk size (at most workerData.outBytes) and how many chunks it may decode ahead.
-let outBytes = workerData.outBytes, ahead = workerData.ahead;
+// The job's chunk size (at most workerData.outBytes, the WebAssembly output buffer) and how many
+// chunks it may decode ahead: each job's message sets them.
+let outBytes, ahead;
 const native = binding ? require(binding) : undefined;
 let memory;
 const z = native ? undefined : new WebAssembly.Instance(module, { env: { emscripten_notify_memory_growth: () => undefined } }).exports;
