@@ -265,10 +265,8 @@ const outPtr = z ? z.malloc(workerData.outBytes) : 0;
 const inDesc = z ? z.malloc(12) : 0;
 const outDesc = z ? z.malloc(12) : 0;
 let posted = 0;
-function post(length) {
-  return postBuffer(new Uint8Array(memory.buffer, outPtr, length).slice().buffer, length);
-}
-// Waits while the reader is 'ahead' chunks behind; false when told to stop.
+// Hands a decoded chunk over (transferred), waiting while the reader is 'ahead' chunks behind;
+// false when told to stop.
 function postBuffer(chunk, length) {
   for (let consumed = Atomics.load(control, 0); posted - consumed >= ahead && Atomics.load(control, 1) === 0; consumed = Atomics.load(control, 0))
     Atomics.wait(control, 0, consumed);
@@ -277,92 +275,105 @@ function postBuffer(chunk, length) {
   parentPort.postMessage({ chunk, length }, [chunk]);
   return true;
 }
-// The native libzstd (zstd-napi): the same streaming loop, decoding straight into the buffers
-// handed over, which throws on damaged data.
-function decodeNative(file) {
-  posted = 0;
-  const fd = fs.openSync(file, 'r');
-  const dctx = new native.DCtx();
-  const input = Buffer.allocUnsafe(inBytes);
-  try {
-    let offset = 0, src = input.subarray(0, 0), eof = false, ret = -1;
-    let out = new Uint8Array(new ArrayBuffer(outBytes)), outPos = 0;
-    for (;;) {
-      if (Atomics.load(control, 1) !== 0) return undefined;
-      if (src.length === 0 && !eof) {
-        const n = fs.readSync(fd, input, 0, inBytes, offset);
-        offset += n; src = input.subarray(0, n);
-        if (n === 0) eof = true;
-      }
-      if (eof && ret === 0) break;
-      let result;
-      try {
-        result = dctx.decompressStream(out.subarray(outPos), src);
-      } catch (e) {
-        if (outPos > 0 && !postBuffer(out.buffer, outPos)) return undefined;
-        return { message: String((e && e.message) || e) };
-      }
-      const [r, produced, consumed] = result;
-      ret = r;
-      src = src.subarray(consumed); outPos += produced;
-      if (outPos === outBytes) {
-        if (!postBuffer(out.buffer, outPos)) return undefined;
-        out = new Uint8Array(new ArrayBuffer(outBytes)); outPos = 0;
-      }
-      if (eof && ret !== 0 && produced === 0 && consumed === 0) {
-        if (outPos > 0 && !postBuffer(out.buffer, outPos)) return undefined;
-        return { message: offset === 0 ? 'empty input' : 'unexpected end of file: the last frame is incomplete' };
-      }
-    }
-    if (outPos > 0 && !postBuffer(out.buffer, outPos)) return undefined;
-    return undefined;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-function decode(file) {
-  if (native) return decodeNative(file);
-  posted = 0;
-  const fd = fs.openSync(file, 'r');
+// One libzstd's side of the streaming loop below: read() fills its input, step() is one
+// ZSTD_decompressStream call ({ ret, progressed } or { error }), flush() hands over the output
+// decoded so far (false: told to stop).
+function wasmDecoder() {
   const dctx = z.ZSTD_createDCtx();
-  try {
-    if (!dctx) return { message: 'cannot allocate a decoder' };
-    // ret: 0 once a frame is decoded and flushed; more input or more flushing to do otherwise.
-    let offset = 0, inSize = 0, inPos = 0, outPos = 0, eof = false, ret = -1;
-    for (;;) {
-      if (Atomics.load(control, 1) !== 0) return undefined;
-      if (inPos === inSize && !eof) {
-        const n = fs.readSync(fd, new Uint8Array(memory.buffer, inPtr, inBytes), 0, inBytes, offset);
-        offset += n; inSize = n; inPos = 0;
-        if (n === 0) eof = true;
-      }
-      if (eof && ret === 0) break;
+  if (!dctx) return undefined;
+  let inSize = 0, inPos = 0, outPos = 0;
+  return {
+    read(fd, offset) {
+      inSize = fs.readSync(fd, new Uint8Array(memory.buffer, inPtr, inBytes), 0, inBytes, offset);
+      inPos = 0;
+      return inSize;
+    },
+    inputLeft: () => inPos < inSize,
+    step() {
       const view = new DataView(memory.buffer);
       view.setUint32(inDesc, inPtr, true); view.setUint32(inDesc + 4, inSize, true); view.setUint32(inDesc + 8, inPos, true);
       view.setUint32(outDesc, outPtr, true); view.setUint32(outDesc + 4, outBytes, true); view.setUint32(outDesc + 8, outPos, true);
-      ret = z.ZSTD_decompressStream(dctx, outDesc, inDesc);
-      if (isError(ret)) {
-        if (outPos > 0 && !post(outPos)) return undefined;
-        return { message: errorName(ret) };
-      }
+      const ret = z.ZSTD_decompressStream(dctx, outDesc, inDesc);
+      if (isError(ret)) return { error: errorName(ret) };
       const after = new DataView(memory.buffer);
       const newIn = after.getUint32(inDesc + 8, true);
       const newOut = after.getUint32(outDesc + 8, true);
       const progressed = newIn !== inPos || newOut !== outPos;
       inPos = newIn; outPos = newOut;
-      if (outPos === outBytes) {
-        if (!post(outPos)) return undefined;
-        outPos = 0;
+      return { ret, progressed };
+    },
+    full: () => outPos === outBytes,
+    flush() {
+      if (outPos === 0) return true;
+      const length = outPos;
+      outPos = 0;
+      return postBuffer(new Uint8Array(memory.buffer, outPtr, length).slice().buffer, length);
+    },
+    free: () => z.ZSTD_freeDCtx(dctx),
+  };
+}
+// The native libzstd (zstd-napi) decodes straight into the buffers handed over; it throws on
+// damaged data.
+function nativeDecoder() {
+  const dctx = new native.DCtx();
+  const input = Buffer.allocUnsafe(inBytes);
+  let src = input.subarray(0, 0), out = new Uint8Array(new ArrayBuffer(outBytes)), outPos = 0;
+  return {
+    read(fd, offset) {
+      src = input.subarray(0, fs.readSync(fd, input, 0, inBytes, offset));
+      return src.length;
+    },
+    inputLeft: () => src.length > 0,
+    step() {
+      let result;
+      try {
+        result = dctx.decompressStream(out.subarray(outPos), src);
+      } catch (e) {
+        return { error: String((e && e.message) || e) };
       }
-      if (eof && ret !== 0 && !progressed) {
-        if (outPos > 0 && !post(outPos)) return undefined;
+      const [ret, produced, consumed] = result;
+      src = src.subarray(consumed); outPos += produced;
+      return { ret, progressed: produced > 0 || consumed > 0 };
+    },
+    full: () => outPos === outBytes,
+    flush() {
+      if (outPos === 0) return true;
+      const chunk = out.buffer, length = outPos;
+      out = new Uint8Array(new ArrayBuffer(outBytes)); outPos = 0;
+      return postBuffer(chunk, length);
+    },
+    free: () => {},
+  };
+}
+function decode(file) {
+  posted = 0;
+  const fd = fs.openSync(file, 'r');
+  const decoder = native ? nativeDecoder() : wasmDecoder();
+  try {
+    if (!decoder) return { message: 'cannot allocate a decoder' };
+    // ret: 0 once a frame is decoded and flushed; more input or more flushing to do otherwise.
+    let offset = 0, eof = false, ret = -1;
+    for (;;) {
+      if (Atomics.load(control, 1) !== 0) return undefined;
+      if (!decoder.inputLeft() && !eof) {
+        const n = decoder.read(fd, offset);
+        offset += n;
+        if (n === 0) eof = true;
+      }
+      if (eof && ret === 0) break;
+      const step = decoder.step();
+      if (step.error) return decoder.flush() ? { message: step.error } : undefined;
+      ret = step.ret;
+      if (decoder.full() && !decoder.flush()) return undefined;
+      if (eof && ret !== 0 && !step.progressed) {
+        if (!decoder.flush()) return undefined;
         return { message: offset === 0 ? 'empty input' : 'unexpected end of file: the last frame is incomplete' };
       }
     }
-    if (outPos > 0 && !post(outPos)) return undefined;
+    decoder.flush();
     return undefined;
   } finally {
-    if (dctx) z.ZSTD_freeDCtx(dctx);
+    if (decoder) decoder.free();
     fs.closeSync(fd);
   }
 }
