@@ -17,3 +17,30 @@ export function packageConfig(entry: Record<string, string>, extra: Partial<Opti
     ...extra,
   });
 }
+
+/**
+ * A bin built to start fast: the entries bundled with every dependency (this repository's
+ * packages and third-party ones alike) into `dist/bin/`, so a run parses a few files instead of
+ * resolving and compiling hundreds of modules (execa and zod alone are ~200), and zod's unused
+ * locales are tree-shaken away. `external` lists what cannot be bundled (native addons). The
+ * library build keeps its dependencies external (one zod, one execa for a program importing
+ * several packages) and must not clean `dist/bin/`: `clean: ['!bin/**']` there.
+ */
+export function binConfig(entry: Record<string, string>, external: string[] = []) {
+  return defineConfig({
+    entry,
+    format: ['esm'],
+    target: 'node20',
+    platform: 'node',
+    outDir: 'dist/bin',
+    dts: false,
+    sourcemap: true,
+    clean: true,
+    splitting: true,
+    treeshake: true,
+    noExternal: [/.*/],
+    external,
+    // Bundled CommonJS dependencies (execa's cross-spawn, ...) call require() for Node's modules.
+    banner: { js: "import { createRequire as __bundledRequire } from 'node:module';\nconst require = __bundledRequire(import.meta.url);" },
+  });
+}

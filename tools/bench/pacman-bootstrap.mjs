@@ -34,7 +34,7 @@ const { values } = parseArgs({
   },
 });
 const dist = resolve(values.dist);
-const cli = join(dist, 'cli.js');
+const cli = join(dist, 'bin/cli.js');
 const rounds = Number(values.rounds);
 if (!Number.isInteger(rounds) || rounds < 1)
   throw new Error(`--rounds needs a whole number >= 1, got ${values.rounds}`);

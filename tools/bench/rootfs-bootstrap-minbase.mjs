@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { dpkgPackageSet } from '../testing/dpkg-package-set.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = join(repo, 'packages/rootfs-bootstrap/dist/cli.js');
+const cli = join(repo, 'packages/rootfs-bootstrap/dist/bin/cli.js');
 const { values } = parseArgs({
   options: {
     suite: { type: 'string', default: 'bookworm' },

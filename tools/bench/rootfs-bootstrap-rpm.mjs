@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { generateRpmTestRepo } from '../rpm-test-repo/generate.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = join(root, 'packages/rootfs-bootstrap/dist/cli.js');
+const cli = join(root, 'packages/rootfs-bootstrap/dist/bin/cli.js');
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, keep: { type: 'boolean' } } });
 const rounds = Number(values.rounds);
 if (!existsSync(cli)) throw new Error(`build first: npx nx run @distroforge/rootfs-bootstrap:build (${cli} missing)`);

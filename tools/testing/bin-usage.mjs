@@ -1,16 +1,20 @@
 // Usage texts against the parser: every flag spelling a usage text names, and the built bin as a
-// user runs it (`node dist/cli.js --help`), so a test can pin the text and check it lists exactly
+// user runs it (`node <the package.json's bin> --help`), so a test can pin the text and check it lists exactly
 // the flags the bin's flag definitions accept.
 import { execa } from 'execa';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Runs a package's built bin (`dist/cli.js`) with `args`; never throws on a non-zero exit. */
+/** Runs a package's built bin (its package.json's one `bin`) with `args`; never throws on a non-zero exit. */
 export async function runBuiltBin(packageDir, args) {
+  const { bin } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
+  const [path, ...others] = Object.values(bin ?? {});
+  if (!path || others.length) throw new Error(`${packageDir}/package.json: expected one bin, got ${JSON.stringify(bin)}`);
   // NO_COLOR: a help text is pinned byte for byte, whatever terminal the tests run under. nx sets
   // FORCE_COLOR, which would win (and make Node warn on stderr about the pair): drop it.
   const env = { ...process.env, NO_COLOR: '1' };
   delete env.FORCE_COLOR;
-  const run = await execa('node', [join(packageDir, 'dist/cli.js'), ...args], {
+  const run = await execa('node', [join(packageDir, path), ...args], {
     reject: false,
     stripFinalNewline: false,
     env,

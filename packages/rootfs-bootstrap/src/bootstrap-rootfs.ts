@@ -13,7 +13,7 @@ import { chmod, mkdir, mkdtemp, readdir, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { TargetNotEmptyError } from './errors.js';
+import { assertEmptyTarget } from './empty-target.js';
 import { removeVolatileFiles, scanTree } from './finish-tree.js';
 import {
   bootstrapOptionsSchema,
@@ -160,12 +160,6 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
       totalMs: Math.round(performance.now() - start),
     },
   };
-}
-
-export async function assertEmptyTarget(target: string): Promise<void> {
-  const stats = await stat(target).catch(() => undefined);
-  if (!stats) return;
-  if (!stats.isDirectory() || (await readdir(target)).length > 0) throw new TargetNotEmptyError(target);
 }
 
 /** The directories and files dpkg and apt expect before the first package. */

@@ -1,7 +1,7 @@
 import { DecompressError } from '@distroforge/core';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,12 @@ it("the process's decoder is the native libzstd (zstd-napi, built at install her
 // Both in-process zstd decoders (the native libzstd and the WebAssembly one it falls back to)
 // against the zstd tool as the oracle: the same bytes for what the tool decodes, a DecompressError
 // naming the file for what it refuses.
+/** Where the compressed bytes come from: a file (the packages) or memory (the sync databases). */
+const SOURCES = [
+  { from: 'file', what: 'a file' },
+  { from: 'bytes', what: 'bytes in memory' },
+] as const;
+
 describe.each(['native', 'wasm'] as const)('in-process zstd decoder (%s)', (kind) => {
   const work = mkdtempSync(join(tmpdir(), 'pacman-zstd-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -31,13 +37,15 @@ describe.each(['native', 'wasm'] as const)('in-process zstd decoder (%s)', (kind
     expect(pool.kind).toBe(kind);
     return pool;
   };
-  const decodeAll = async (pool: ZstdDecoderPool, path: string) => {
+  /** The file decoded as the packages are (`decodeFile`) or read into memory first (`decodeBytes`, the sync databases). */
+  const decodeAll = async (pool: ZstdDecoderPool, path: string, from: 'file' | 'bytes' = 'file') => {
     const chunks: Buffer[] = [];
-    for await (const chunk of pool.decodeFile(path, path)) chunks.push(chunk);
+    const decoded = from === 'file' ? pool.decodeFile(path, path) : pool.decodeBytes(readFileSync(path), path);
+    for await (const chunk of decoded) chunks.push(chunk);
     return Buffer.concat(chunks);
   };
-  const failure = async (pool: ZstdDecoderPool, path: string) =>
-    decodeAll(pool, path).then(
+  const failure = async (pool: ZstdDecoderPool, path: string, from: 'file' | 'bytes' = 'file') =>
+    decodeAll(pool, path, from).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -53,70 +61,80 @@ describe.each(['native', 'wasm'] as const)('in-process zstd decoder (%s)', (kind
     return Buffer.concat(parts).subarray(0, size);
   };
 
-  it('gives what zstd -dc gives: empty, small, several MiB (more than a chunk and than the read-ahead), level 19 with a long window, concatenated frames and a skippable frame', async () => {
-    const pool = await decoder();
-    const big = data(9 << 20);
-    const skippable = Buffer.concat([Buffer.from([0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0]), Buffer.from('skip')]);
-    const cases: [string, Buffer][] = [
-      ['empty', zstd(['-c'], Buffer.alloc(0))],
-      ['small', zstd(['-c'], Buffer.from('hello\n'))],
-      ['big', zstd(['-c', '-3'], big)],
-      ['long window', zstd(['-c', '-19', '--long=24'], big)],
-      [
-        'frames',
-        Buffer.concat([zstd(['-c'], big.subarray(0, 3 << 20)), skippable, zstd(['-c'], big.subarray(3 << 20))]),
-      ],
-    ];
-    for (const [name, bytes] of cases) {
-      const path = file(`${name.replace(' ', '-')}.zst`, bytes);
-      const ours = await decodeAll(pool, path);
-      const theirs = execFileSync('zstd', ['-dc', path], { maxBuffer: 1 << 28 });
-      expect(ours.equals(theirs), name).toBe(true);
-    }
-  });
+  it.each(SOURCES)(
+    'gives what zstd -dc gives, from $what: empty, small, several MiB (more than a chunk and than the read-ahead), level 19 with a long window, concatenated frames and a skippable frame',
+    async ({ from }) => {
+      const pool = await decoder();
+      const big = data(9 << 20);
+      const skippable = Buffer.concat([Buffer.from([0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0]), Buffer.from('skip')]);
+      const cases: [string, Buffer][] = [
+        ['empty', zstd(['-c'], Buffer.alloc(0))],
+        ['small', zstd(['-c'], Buffer.from('hello\n'))],
+        ['big', zstd(['-c', '-3'], big)],
+        ['long window', zstd(['-c', '-19', '--long=24'], big)],
+        [
+          'frames',
+          Buffer.concat([zstd(['-c'], big.subarray(0, 3 << 20)), skippable, zstd(['-c'], big.subarray(3 << 20))]),
+        ],
+      ];
+      for (const [name, bytes] of cases) {
+        const path = file(`${name.replace(' ', '-')}.zst`, bytes);
+        const ours = await decodeAll(pool, path, from);
+        const theirs = execFileSync('zstd', ['-dc', path], { maxBuffer: 1 << 28 });
+        expect(ours.equals(theirs), name).toBe(true);
+      }
+    },
+  );
 
-  it('damaged data: a DecompressError (ERR_DECOMPRESS_CORRUPT) naming the file, as the tool refuses it too', async () => {
-    const pool = await decoder();
-    const good = zstd(['-c'], data(3 << 20));
-    const flipped = Buffer.from(good);
-    for (let i = 200_000; i < 200_400; i++) flipped[i]! ^= 0x5a;
-    const badMagic = Buffer.from(good);
-    badMagic[0] = 0;
-    const trailing = Buffer.concat([good, Buffer.from('not a frame at all')]);
-    for (const [name, bytes] of [
-      ['flipped', flipped],
-      ['bad-magic', badMagic],
-      ['trailing', trailing],
-    ] as const) {
-      const path = file(`${name}.zst`, bytes);
-      expect(() => execFileSync('zstd', ['-dc', path], { stdio: 'ignore', maxBuffer: 1 << 28 }), name).toThrow();
-      const error = await failure(pool, path);
-      expect(error, name).toBeInstanceOf(DecompressError);
-      expect((error as DecompressError).code, name).toBe('ERR_DECOMPRESS_CORRUPT');
-      expect((error as DecompressError).path, name).toBe(path);
-    }
-  });
+  it.each(SOURCES)(
+    'damaged data, from $what: a DecompressError (ERR_DECOMPRESS_CORRUPT) naming the origin, as the tool refuses it too',
+    async ({ from }) => {
+      const pool = await decoder();
+      const good = zstd(['-c'], data(3 << 20));
+      const flipped = Buffer.from(good);
+      for (let i = 200_000; i < 200_400; i++) flipped[i]! ^= 0x5a;
+      const badMagic = Buffer.from(good);
+      badMagic[0] = 0;
+      const trailing = Buffer.concat([good, Buffer.from('not a frame at all')]);
+      for (const [name, bytes] of [
+        ['flipped', flipped],
+        ['bad-magic', badMagic],
+        ['trailing', trailing],
+      ] as const) {
+        const path = file(`${name}.zst`, bytes);
+        expect(() => execFileSync('zstd', ['-dc', path], { stdio: 'ignore', maxBuffer: 1 << 28 }), name).toThrow();
+        const error = await failure(pool, path, from);
+        expect(error, name).toBeInstanceOf(DecompressError);
+        expect((error as DecompressError).code, name).toBe('ERR_DECOMPRESS_CORRUPT');
+        expect((error as DecompressError).path, name).toBe(path);
+      }
+    },
+  );
 
-  it('cut-off data: ERR_DECOMPRESS_TRUNCATED naming the file, after the bytes that did decode', async () => {
-    const pool = await decoder();
-    const plain = data(3 << 20);
-    const good = zstd(['-c'], plain);
-    for (const cut of [good.length - 1, Math.floor(good.length / 2), 6]) {
-      const path = file(`cut-${cut}.zst`, good.subarray(0, cut));
-      const chunks: Buffer[] = [];
-      const error = await (async () => {
-        for await (const chunk of pool.decodeFile(path, path)) chunks.push(chunk);
-      })().then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(error, `cut at ${cut}`).toBeInstanceOf(DecompressError);
-      expect((error as DecompressError).code).toBe('ERR_DECOMPRESS_TRUNCATED');
-      expect((error as DecompressError).path).toBe(path);
-      const decoded = Buffer.concat(chunks);
-      expect(plain.subarray(0, decoded.length).equals(decoded)).toBe(true);
-    }
-  });
+  it.each(SOURCES)(
+    'cut-off data, from $what: ERR_DECOMPRESS_TRUNCATED naming the origin, after the bytes that did decode',
+    async ({ from }) => {
+      const pool = await decoder();
+      const plain = data(3 << 20);
+      const good = zstd(['-c'], plain);
+      for (const cut of [good.length - 1, Math.floor(good.length / 2), 6]) {
+        const path = file(`cut-${cut}.zst`, good.subarray(0, cut));
+        const chunks: Buffer[] = [];
+        const error = await (async () => {
+          const decoded = from === 'file' ? pool.decodeFile(path, path) : pool.decodeBytes(readFileSync(path), path);
+          for await (const chunk of decoded) chunks.push(chunk);
+        })().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error, `cut at ${cut}`).toBeInstanceOf(DecompressError);
+        expect((error as DecompressError).code).toBe('ERR_DECOMPRESS_TRUNCATED');
+        expect((error as DecompressError).path).toBe(path);
+        const decoded = Buffer.concat(chunks);
+        expect(plain.subarray(0, decoded.length).equals(decoded)).toBe(true);
+      }
+    },
+  );
 
   it('a metadata pace (small chunks, one ahead) gives the same bytes in chunks of that size', async () => {
     const pool = await decoder();

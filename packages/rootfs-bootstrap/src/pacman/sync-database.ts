@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { parseDescBlocks } from './desc-file.js';
 import { PacmanDatabaseFormatError, PacmanDatabasePathError } from './errors.js';
 import { packageInfoFromDesc, type PacmanPackageInfo } from './package-info.js';
+import { zstdDecoderFor } from './install/zstd-decoder.js';
 import { tarMembers } from './tar-members.js';
 
 /** A repository's sync database (`core.db`), read. */
@@ -98,7 +99,11 @@ async function decompressed(bytes: Buffer, origin: string, maxBytes: number): Pr
   const chunks: Buffer[] = [];
   let total = 0;
   try {
-    for await (const chunk of decompress([bytes], compressor, { origin })) {
+    // zstd by the in-process decoder where it loads, as the packages are:
+    // a `zstd` process per database costs more than decoding it.
+    const zstd = compressor === 'zstd' ? await zstdDecoderFor() : undefined;
+    const decoded = zstd ? zstd.decodeBytes(bytes, origin) : decompress([bytes], compressor, { origin });
+    for await (const chunk of decoded) {
       total += chunk.length;
       if (total > maxBytes)
         throw new PacmanDatabaseFormatError(`${origin}: decompresses to more than the ${maxBytes} bytes accepted`, {

@@ -24,7 +24,7 @@ import { detectRpmdbFormatFromPackages, writeScratchRpmdb, type RpmdbReport } fr
 import { openRpmdbStepper } from './rpmdb-stepper.js';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { assertEmptyTarget } from '../bootstrap-rootfs.js';
+import { assertEmptyTarget } from '../empty-target.js';
 import { scanTree } from '../finish-tree.js';
 import { buildAtomically } from '../build-atomically.js';
 import { invalidOptions, parseOptions } from '../options.js';

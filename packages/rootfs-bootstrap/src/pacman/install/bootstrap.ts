@@ -10,7 +10,7 @@ import {
 import { mkdtemp, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { assertEmptyTarget } from '../../bootstrap-rootfs.js';
+import { assertEmptyTarget } from '../../empty-target.js';
 import { buildAtomically } from '../../build-atomically.js';
 import { scanTree } from '../../finish-tree.js';
 import { parseOptions } from '../../options.js';
@@ -71,14 +71,29 @@ export async function bootstrapPacman(options: PacmanBootstrapOptions): Promise<
   const o = parseOptions(pacmanBootstrapOptionsSchema, options);
   const target = resolve(o.target);
   await assertEmptyTarget(target);
-  // Before any work: a machine that cannot run the image's scripts says so, with its fix.
-  const prepared: UserNamespace | undefined = o.scripts ? await prepareUserNamespace() : undefined;
+  // Before anything is fetched or written: a machine that cannot run the image's scripts says so,
+  // with its fix. Checked while the resolution reads the databases (its result held, so that a
+  // refusal that comes first is not an unhandled rejection meanwhile).
+  const preparing = o.scripts
+    ? prepareUserNamespace().then(
+        (namespace) => ({ namespace }),
+        (error: unknown) => ({ error }),
+      )
+    : undefined;
   const epoch = sourceDateEpoch();
   const installDate = epoch ?? Math.floor(Date.now() / 1000);
   const cacheDir = o.cacheDir ?? defaultCacheDir();
 
   // The same resolution resolvePacmanRootfs reports: the two cannot disagree.
-  const resolved = await resolvePacmanSelection(o);
+  const resolving = await resolvePacmanSelection(o).then(
+    (resolved) => ({ resolved }),
+    (error: unknown) => ({ error }),
+  );
+  const preparation = await preparing;
+  if (preparation && 'error' in preparation) throw preparation.error;
+  if ('error' in resolving) throw resolving.error;
+  const prepared: UserNamespace | undefined = preparation?.namespace;
+  const { resolved } = resolving;
   o.onProgress?.({ phase: 'resolve', packages: resolved.length });
 
   const candidates = resolved.map(({ pkg, source, reason }) => ({

@@ -79,13 +79,29 @@ export class ZstdDecoderPool {
    * buffers), as core's `decompressFile(file, 'zstd')` gives them. Damaged or cut-off data is a
    * `DecompressError` naming `origin`. Stopping early (`break`, `return`) stops the thread.
    */
-  async *decodeFile(file: string, origin: string, pace: DecodePace = {}): AsyncGenerator<Buffer> {
+  decodeFile(file: string, origin: string, pace: DecodePace = {}): AsyncGenerator<Buffer> {
+    return this.decode({ file }, origin, pace);
+  }
+
+  /**
+   * `bytes` decoded, as `decodeFile` decodes a file's (a sync database read into memory). The
+   * thread gets a copy of them.
+   */
+  decodeBytes(bytes: Uint8Array, origin: string, pace: DecodePace = {}): AsyncGenerator<Buffer> {
+    return this.decode({ bytes }, origin, pace);
+  }
+
+  private async *decode(
+    input: { file: string } | { bytes: Uint8Array },
+    origin: string,
+    pace: DecodePace,
+  ): AsyncGenerator<Buffer> {
     const job: Job = { chunks: [], done: false, error: undefined, wake: undefined };
     const slot = await this.acquire(job);
     Atomics.store(slot.control, 0, 0);
     Atomics.store(slot.control, 1, 0);
     slot.worker.postMessage({
-      file,
+      ...input,
       chunkBytes: Math.min(pace.chunkBytes ?? OUT_BYTES, OUT_BYTES),
       ahead: pace.ahead ?? AHEAD,
     });
@@ -283,8 +299,8 @@ function wasmDecoder() {
   if (!dctx) return undefined;
   let inSize = 0, inPos = 0, outPos = 0;
   return {
-    read(fd, offset) {
-      inSize = fs.readSync(fd, new Uint8Array(memory.buffer, inPtr, inBytes), 0, inBytes, offset);
+    read(input, offset) {
+      inSize = input.readAt(new Uint8Array(memory.buffer, inPtr, inBytes), offset);
       inPos = 0;
       return inSize;
     },
@@ -319,8 +335,8 @@ function nativeDecoder() {
   const input = Buffer.allocUnsafe(inBytes);
   let src = input.subarray(0, 0), out = new Uint8Array(new ArrayBuffer(outBytes)), outPos = 0;
   return {
-    read(fd, offset) {
-      src = input.subarray(0, fs.readSync(fd, input, 0, inBytes, offset));
+    read(from, offset) {
+      src = input.subarray(0, from.readAt(input, offset));
       return src.length;
     },
     inputLeft: () => src.length > 0,
@@ -345,9 +361,23 @@ function nativeDecoder() {
     free: () => {},
   };
 }
-function decode(file) {
-  posted = 0;
+// The compressed bytes: a file's, read as decoding goes, or bytes sent with the job.
+function fileInput(file) {
   const fd = fs.openSync(file, 'r');
+  return { readAt: (target, offset) => fs.readSync(fd, target, 0, target.length, offset), close: () => fs.closeSync(fd) };
+}
+function bytesInput(bytes) {
+  return {
+    readAt(target, offset) {
+      const part = bytes.subarray(offset, offset + target.length);
+      target.set(part);
+      return part.length;
+    },
+    close() {},
+  };
+}
+function decode(input) {
+  posted = 0;
   const decoder = native ? nativeDecoder() : wasmDecoder();
   try {
     if (!decoder) return { message: 'cannot allocate a decoder' };
@@ -356,7 +386,7 @@ function decode(file) {
     for (;;) {
       if (Atomics.load(control, 1) !== 0) return undefined;
       if (!decoder.inputLeft() && !eof) {
-        const n = decoder.read(fd, offset);
+        const n = decoder.read(input, offset);
         offset += n;
         if (n === 0) eof = true;
       }
@@ -374,15 +404,15 @@ function decode(file) {
     return undefined;
   } finally {
     if (decoder) decoder.free();
-    fs.closeSync(fd);
+    input.close();
   }
 }
-parentPort.on('message', ({ file, chunkBytes, ahead: jobAhead }) => {
+parentPort.on('message', ({ file, bytes, chunkBytes, ahead: jobAhead }) => {
   outBytes = chunkBytes;
   ahead = jobAhead;
   let error;
   try {
-    error = decode(file);
+    error = decode(bytes ? bytesInput(bytes) : fileInput(file));
   } catch (e) {
     error = { message: (e && e.code ? e.code + ': ' : '') + (e && e.message ? e.message : String(e)) };
   }
