@@ -87,6 +87,24 @@ describe('bootstrapPacman failures', () => {
     expect(left).toEqual([]);
   });
 
+  it('a later package with a wrong SHA-256 while the earlier ones are read as they arrive: ERR_BOOTSTRAP_DIGEST naming it, nothing installed', async () => {
+    const pkg = (name: string, extra = {}) => ({
+      name,
+      members: [
+        { path: 'usr/', type: 'dir' as const },
+        { path: `usr/${name}`, data: name.repeat(3000) },
+      ],
+      ...extra,
+    });
+    const { error, left } = await attempt(
+      [pkg('early-a'), pkg('early-b'), pkg('late-tampered', { sha256: 'f'.repeat(64) }), pkg('late-z')],
+      ['early-a', 'early-b', 'late-tampered', 'late-z'],
+    );
+    expect(error?.code).toBe('ERR_BOOTSTRAP_DIGEST');
+    expect(error?.message).toContain('late-tampered');
+    expect(left).toEqual([]);
+  });
+
   for (const hostile of ['../escaped-by-dotdot', '/escaped-absolute', 'usr/../../escaped-nested']) {
     it(`a member named ${hostile}: ERR_PACMAN_UNSAFE_PATH with the member, nothing written anywhere`, async () => {
       const { dir, error, left } = await attempt(

@@ -150,6 +150,26 @@ describe.each(['native', 'wasm'] as const)('in-process zstd decoder (%s)', (kind
     expect(Math.max(...whole.map((c) => c.length))).toBe(1 << 20);
   });
 
+  it("reuse: each chunk's memory goes back to the thread once the next is asked for, and the bytes stay right (a second decode into the first one's memory)", async () => {
+    const pool = await decoder();
+    const plain = data(9 << 20);
+    const path = file('reused.zst', zstd(['-c'], plain));
+    for (const round of [1, 2]) {
+      const copies: Buffer[] = [];
+      const given: Buffer[] = [];
+      for await (const chunk of pool.decodeFile(path, path, { reuse: true })) {
+        copies.push(Buffer.from(chunk));
+        given.push(chunk);
+      }
+      expect(Buffer.concat(copies).equals(plain), `round ${round}`).toBe(true);
+      // Handed back (transferred) as the loop asked for the next: 9 full chunks, each empty now.
+      expect(
+        given.map((c) => c.length),
+        `round ${round}`,
+      ).toEqual(Array(9).fill(0));
+    }
+  });
+
   it('a reader that stops early frees its thread: more files than threads, some abandoned after a chunk, the rest decode whole', async () => {
     const pool = await decoder();
     const plain = data(6 << 20);

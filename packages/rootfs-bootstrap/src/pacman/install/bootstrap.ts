@@ -14,7 +14,7 @@ import { assertEmptyTarget } from '../../empty-target.js';
 import { buildAtomically } from '../../build-atomically.js';
 import { scanTree } from '../../finish-tree.js';
 import { parseOptions } from '../../options.js';
-import { defaultCacheDir, fetchPackages } from '../../package-cache.js';
+import { defaultCacheDir, fetchPackagesEach } from '../../package-cache.js';
 import type { PackageCandidate } from '../../package-candidate.js';
 import { PacmanPackageFormatError } from '../errors.js';
 import type { PacmanPackageInfo } from '../package-info.js';
@@ -102,24 +102,27 @@ export async function bootstrapPacman(options: PacmanBootstrapOptions): Promise<
     reason,
     candidate: candidateOf(pkg, source.packageUrl(pkg.filename)),
   }));
-  const files = await fetchPackages(
+  // Each package is read as soon as it is in the cache and verified, while later ones are still
+  // hashed or downloaded. A read that fails stops the downloads.
+  const stopFetching = new AbortController();
+  const fetches = fetchPackagesEach(
     candidates.map((c) => c.candidate),
     {
       cacheDir,
       concurrency: o.concurrency,
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-      ...(o.signal ? { signal: o.signal } : {}),
+      signal: o.signal ? AbortSignal.any([o.signal, stopFetching.signal]) : stopFetching.signal,
     },
   );
 
-  // Every package's metadata read before anything is written (a few at once, each decompressor a
-  // process of its own); the rest of each is read, checked and listed as it is unpacked. With
-  // hookDirs, a PreTransaction hook may match the packages' files: then they are read whole first.
+  // Every package's metadata read before anything is written (a few at once); the rest of each is
+  // read, checked and listed as it is unpacked. With hookDirs, a PreTransaction hook may match the
+  // packages' files: then they are read whole first.
   const readWhole = o.hookDirs.length > 0;
   let kept = 0;
-  const read = await inOrderWithConcurrency(candidates, READ_CONCURRENCY, async ({ pkg, source }) => {
+  const readOne = async ({ pkg, source }: (typeof candidates)[number]) => {
     o.signal?.throwIfAborted();
-    const file = files.get(pkg.name)!;
+    const file = await fetches.files.get(pkg.name)!;
     const options = o.signal ? { signal: o.signal } : {};
     // A small package is read whole once and kept decompressed for its unpacking (a decompressor
     // started twice would cost more than the rest of its install), within a memory budget.
@@ -141,7 +144,16 @@ export async function bootstrapPacman(options: PacmanBootstrapOptions): Promise<
       ? await o.verify({ package: pkg, repository: pkg.repo, file, signature: source.signatureOf(pkg.filename) })
       : undefined;
     return { contents, verified };
-  });
+  };
+  let read: Awaited<ReturnType<typeof readOne>>[];
+  try {
+    read = await inOrderWithConcurrency(candidates, READ_CONCURRENCY, readOne);
+    await fetches.all;
+  } catch (error) {
+    stopFetching.abort();
+    await fetches.all.catch(() => undefined);
+    throw error;
+  }
   const transaction: {
     contents: PacmanPackageMetadata | PacmanPackageContents;
     reason: PacmanInstallReason;

@@ -496,8 +496,9 @@ async function readPackageMembers(
   try {
     const zstd = compression === 'zstd' ? await zstdDecoderFor() : undefined;
     // Read for its first members only (`enough`, nothing kept): small chunks, one ahead, so little
-    // is decoded past the metadata before the decoder stops.
-    const pace = how.enough && !how.keep ? METADATA_PACE : {};
+    // is decoded past the metadata before the decoder stops. Nothing kept: each chunk's memory goes
+    // back to the decoder once parsed (the parser and the members' sinks copy what they keep).
+    const pace = { ...(how.enough && !how.keep ? METADATA_PACE : {}), reuse: !how.keep };
     const chunks = zstd ? zstd.decodeFile(file, file, pace) : decompressFile(file, compression, { origin: file });
     for await (const chunk of chunks) {
       signal?.throwIfAborted();

@@ -1,7 +1,7 @@
 import { DecompressError } from '@distroforge/core';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 
 /**
  * zstd decoded in this process, on worker threads, one file per thread at a time, the decoded
@@ -42,12 +42,20 @@ interface Slot {
   worker: Worker;
   job: Job | undefined;
   control: Int32Array;
+  /** Chunks' memory handed back to the thread, which decodes into it again (`reuse`). */
+  spares: MessagePort;
 }
 
 /** How a job's bytes come: chunk size (at most OUT_BYTES) and chunks decoded ahead of the reader. */
 export interface DecodePace {
   chunkBytes?: number;
   ahead?: number;
+  /**
+   * The caller is done with each chunk once it asks for the next: its memory goes back to the
+   * thread to decode into again, instead of a fresh 1 MiB allocation per chunk (page faults on
+   * one side, garbage collections driven by external memory on the other).
+   */
+  reuse?: boolean;
 }
 
 /** Threads decoding zstd packages: two, or one on a single core. */
@@ -113,6 +121,8 @@ export class ZstdDecoderPool {
           Atomics.add(slot.control, 0, 1);
           Atomics.notify(slot.control, 0);
           yield chunk;
+          if (pace.reuse && chunk.byteOffset === 0 && chunk.buffer.byteLength === OUT_BYTES)
+            slot.spares.postMessage(chunk.buffer, [chunk.buffer as ArrayBuffer]);
           continue;
         }
         if (job.error) {
@@ -157,14 +167,17 @@ export class ZstdDecoderPool {
 
   private start(): Slot {
     const control = new Int32Array(new SharedArrayBuffer(8));
+    const { port1: spares, port2: sparesForThread } = new MessageChannel();
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { ...this.decoder, control, inBytes: IN_BYTES, outBytes: OUT_BYTES },
+      workerData: { ...this.decoder, control, spares: sparesForThread, inBytes: IN_BYTES, outBytes: OUT_BYTES },
+      transferList: [sparesForThread],
       execArgv: [],
       stdout: false,
       stderr: false,
     });
-    const slot: Slot = { worker, job: undefined, control };
+    spares.unref();
+    const slot: Slot = { worker, job: undefined, control, spares };
     worker.on('message', (message: WireReply) => {
       const job = slot.job;
       if (!job) return;
@@ -264,8 +277,13 @@ const NEEDED_EXPORTS = ['memory', 'malloc', 'free', 'ZSTD_createDCtx', 'ZSTD_fre
  */
 export const WORKER_SOURCE = /* js */ `
 const fs = require('node:fs');
-const { parentPort, workerData } = require('node:worker_threads');
-const { module, binding, control, inBytes } = workerData;
+const { parentPort, receiveMessageOnPort, workerData } = require('node:worker_threads');
+const { module, binding, control, spares, inBytes } = workerData;
+// Output memory: a chunk's buffer the reader gave back (1 MiB), else a fresh one.
+function outputBuffer() {
+  const spare = receiveMessageOnPort(spares);
+  return spare ? new Uint8Array(spare.message, 0, outBytes) : new Uint8Array(new ArrayBuffer(outBytes));
+}
 // The job's chunk size (at most workerData.outBytes, the WebAssembly output buffer) and how many
 // chunks it may decode ahead: each job's message sets them.
 let outBytes, ahead;
@@ -323,7 +341,9 @@ function wasmDecoder() {
       if (outPos === 0) return true;
       const length = outPos;
       outPos = 0;
-      return postBuffer(new Uint8Array(memory.buffer, outPtr, length).slice().buffer, length);
+      const out = outputBuffer();
+      out.set(new Uint8Array(memory.buffer, outPtr, length));
+      return postBuffer(out.buffer, length);
     },
     free: () => z.ZSTD_freeDCtx(dctx),
   };
@@ -333,7 +353,7 @@ function wasmDecoder() {
 function nativeDecoder() {
   const dctx = new native.DCtx();
   const input = Buffer.allocUnsafe(inBytes);
-  let src = input.subarray(0, 0), out = new Uint8Array(new ArrayBuffer(outBytes)), outPos = 0;
+  let src = input.subarray(0, 0), out = outputBuffer(), outPos = 0;
   return {
     read(from, offset) {
       src = input.subarray(0, from.readAt(input, offset));
@@ -355,7 +375,7 @@ function nativeDecoder() {
     flush() {
       if (outPos === 0) return true;
       const chunk = out.buffer, length = outPos;
-      out = new Uint8Array(new ArrayBuffer(outBytes)); outPos = 0;
+      out = outputBuffer(); outPos = 0;
       return postBuffer(chunk, length);
     },
     free: () => {},
