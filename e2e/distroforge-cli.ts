@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const repo = resolve(import.meta.dirname, '..');
-const cli = join(repo, 'packages', 'cli', 'dist', 'cli.js');
+const cli = join(repo, 'packages', 'cli', 'dist', 'bin', 'cli.js');
 
 export interface BuildResult {
   outputs: { kind: string; file: string; sha256: string; bytes: number }[];

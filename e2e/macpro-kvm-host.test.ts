@@ -85,7 +85,7 @@ it('builds again from scratch elsewhere with every output byte-identical (build 
   const built = JSON.parse(await readFile(join(profile, 'out', 'build-report.json'), 'utf8')) as BuildResult;
   const run = await execa(
     'node',
-    [join(repo, 'packages', 'cli', 'dist', 'cli.js'), 'build', profile, '--check', '--json'],
+    [join(repo, 'packages', 'cli', 'dist', 'bin', 'cli.js'), 'build', profile, '--check', '--json'],
     { reject: false, timeout: 2_400_000 },
   );
   // Exit 0 only when the second build, from scratch in another directory, gave every output the

@@ -154,7 +154,7 @@ it('a failing script fails the build with its phase, status and output tail, and
   const out = join(work, 'failed-out');
   const run = await execa(
     'node',
-    [join(repo, 'packages', 'cli', 'dist', 'cli.js'), 'build', profile, '--out', out, '--json'],
+    [join(repo, 'packages', 'cli', 'dist', 'bin', 'cli.js'), 'build', profile, '--out', out, '--json'],
     { reject: false },
   );
   expect(run.exitCode).toBe(4);

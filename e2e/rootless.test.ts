@@ -52,9 +52,9 @@ async function asUser<T>(args: string[]): Promise<T> {
 
 /** The command line that runs `distroforge ARGS --json` as the ordinary user (see asUser). */
 function userCommand(args: string[]): string[] {
-  const cli = [process.execPath, join(view, 'packages/cli/dist/cli.js'), ...args, '--json'];
+  const cli = [process.execPath, join(view, 'packages/cli/dist/bin/cli.js'), ...args, '--json'];
   return user.prefix.length === 0
-    ? [process.execPath, join(repo, 'packages/cli/dist/cli.js'), ...args, '--json']
+    ? [process.execPath, join(repo, 'packages/cli/dist/bin/cli.js'), ...args, '--json']
     : [
         'unshare',
         '--mount',

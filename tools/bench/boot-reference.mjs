@@ -47,7 +47,7 @@ if (!Number.isInteger(rounds) || rounds < 1)
   throw new Error(`--rounds must be a whole number >= 1, not ${values.rounds}`);
 const withSecureBoot = values['no-secureboot'] !== true;
 const repo = resolve(import.meta.dirname, '..', '..');
-const cli = values.cli ? resolve(values.cli) : join(repo, 'packages', 'cli', 'dist', 'cli.js');
+const cli = values.cli ? resolve(values.cli) : join(repo, 'packages', 'cli', 'dist', 'bin', 'cli.js');
 const example = join(repo, 'examples', 'debian-live');
 if (!existsSync(cli)) throw new Error(`build the CLI first: cd packages/cli && npx tsup (${cli} missing)`);
 // Under /tmp whatever TMPDIR says: the roots and ISOs are big and deleted at the end.

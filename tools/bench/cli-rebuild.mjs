@@ -16,7 +16,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const repo = resolve(import.meta.dirname, '..', '..');
-const cli = join(repo, 'packages', 'cli', 'dist', 'cli.js');
+const cli = join(repo, 'packages', 'cli', 'dist', 'bin', 'cli.js');
 const work = await mkdtemp(join(tmpdir(), 'df-bench-rebuild-'));
 const profile = join(work, 'debian-live');
 // Only the profile itself: never a build state or outputs left in the example folder.

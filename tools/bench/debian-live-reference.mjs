@@ -45,7 +45,7 @@ const { values } = parseArgs({
 const rounds = Number(values.rounds);
 const coldCache = values['cold-cache'] === true;
 const repo = resolve(import.meta.dirname, '..', '..');
-const cli = values.cli ? resolve(values.cli) : join(repo, 'packages', 'cli', 'dist', 'cli.js');
+const cli = values.cli ? resolve(values.cli) : join(repo, 'packages', 'cli', 'dist', 'bin', 'cli.js');
 const pipeline = join(import.meta.dirname, 'debian-live-reference-pipeline.sh');
 const example = join(repo, 'examples', 'debian-live');
 if (!existsSync(cli)) throw new Error(`build the CLI first: cd packages/cli && npx tsup (${cli} missing)`);

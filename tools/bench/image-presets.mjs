@@ -19,7 +19,7 @@ import { performance } from 'node:perf_hooks';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 3;
 const repo = resolve(import.meta.dirname, '..', '..');
-const cli = join(repo, 'packages', 'cli', 'dist', 'cli.js');
+const cli = join(repo, 'packages', 'cli', 'dist', 'bin', 'cli.js');
 const work = await mkdtemp(join(tmpdir(), 'df-bench-presets-'));
 const profile = join(work, 'my-distro');
 const mib = (bytes) => `${(bytes / 1048576).toFixed(1)} MiB`;

@@ -34,7 +34,7 @@ async function build(who, label) {
   const args = ['build', profile, '--json'];
   const command =
     who === 'root'
-      ? [process.execPath, join(repo, 'packages/cli/dist/cli.js'), ...args]
+      ? [process.execPath, join(repo, 'packages/cli/dist/bin/cli.js'), ...args]
       : [
           'unshare',
           '--mount',
@@ -49,7 +49,7 @@ async function build(who, label) {
           view,
           ...user.prefix,
           process.execPath,
-          join(view, 'packages/cli/dist/cli.js'),
+          join(view, 'packages/cli/dist/bin/cli.js'),
           ...args,
         ];
   const started = performance.now();

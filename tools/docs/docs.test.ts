@@ -18,7 +18,7 @@ const pages = readdirSync(docs)
 /** Every Markdown file whose links are checked: the guide, and the READMEs that point into it. */
 const checked = [...pages.map((p) => join(docs, p)), join(repo, 'README.md'), join(repo, 'examples', 'README.md')];
 const read = (file: string) => readFileSync(file, 'utf8');
-const cli = join(repo, 'packages', 'cli', 'dist', 'cli.js');
+const cli = join(repo, 'packages', 'cli', 'dist', 'bin', 'cli.js');
 
 describe('links', () => {
   it.each(checked.map((f) => [relative(repo, f)]))('every relative link and anchor of %s resolves', (rel) => {

@@ -1,4 +1,4 @@
-/** Runs a package's built bin (`dist/cli.js`) with `args`; never throws on a non-zero exit. */
+/** Runs a package's built bin (its package.json's one `bin`) with `args`; never throws on a non-zero exit. */
 export declare function runBuiltBin(
   packageDir: string,
   args: readonly string[],

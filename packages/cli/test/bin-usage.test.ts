@@ -1,4 +1,4 @@
-// distroforge --help and each command's --help as users see them (the built dist/cli.js), pinned,
+// distroforge --help and each command's --help as users see them (the built bin, dist/bin/cli.js), pinned,
 // and checked against the argument definitions the command line is parsed with.
 import { flagSpellings } from '@distroforge/core';
 import type { ArgsDef, CommandDef } from 'citty';

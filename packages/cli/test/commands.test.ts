@@ -9,7 +9,7 @@ import { cleanProfile, exitCodes, initProfile, loadProfile, main } from '@distro
 import { LEDGER_NAME, OutputDirectory } from '../src/pipeline/output-directory.js';
 
 /** The built bin, as a user runs it (npm test builds before testing). */
-const bin = join(import.meta.dirname, '..', 'dist', 'cli.js');
+const bin = join(import.meta.dirname, '..', 'dist', 'bin', 'cli.js');
 
 function capture(): { stream: PassThrough; text: () => string } {
   const stream = new PassThrough();

@@ -14,7 +14,7 @@ import { generatePacmanTestRepo } from '../../../tools/pacman-test-repo/generate
 import { humanSize, modeString, renderReport, renderTable, wrapList } from '../src/commands/inspect-render.js';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
-const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
+const cli = join(import.meta.dirname, '..', 'dist', 'bin', 'cli.js');
 const shimUnsigned = '/usr/lib/shim/shimx64.efi';
 const grubSigned = '/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed';
 const mtoolsEnv = { MTOOLS_SKIP_CHECK: '1' };

@@ -150,7 +150,7 @@ describe('inspect', () => {
     for (let i = 0; i < 3000; i++) await writeFile(join(many, `file-with-a-long-name-${i}`), '');
     const file = join(work, 'many.img');
     await packCpio({ input: { directory: many }, output: file, sourceDateEpoch: 1_700_000_000 });
-    const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
+    const cli = join(import.meta.dirname, '..', 'dist', 'bin', 'cli.js');
     const run = await execa('bash', ['-o', 'pipefail', '-c', 'node "$1" inspect "$2" | head -1', 'bash', cli, file], {
       reject: false,
     });

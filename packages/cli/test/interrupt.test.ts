@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { copyExampleProfile } from './example-profile.js';
 
-const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
+const cli = join(import.meta.dirname, '..', 'dist', 'bin', 'cli.js');
 let work = '';
 
 afterAll(async () => {

@@ -10,7 +10,7 @@ import type { BuildContext } from '../src/pipeline/build-context.js';
 import { resolvedAptPackages } from '../src/pipeline/resolved-apt-packages.js';
 import { copyExampleProfile } from './example-profile.js';
 
-const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
+const cli = join(import.meta.dirname, '..', 'dist', 'bin', 'cli.js');
 const temps: string[] = [];
 
 afterAll(async () => {

@@ -123,7 +123,10 @@ function splitByDirectory(files: readonly ReportFile[], depth: number): { label:
 /** Files grouped by `group(path)`, largest first; past NODE_CHILDREN, the rest as "N more". */
 function topGroups(files: readonly ReportFile[], group: (path: string) => string): { label: string; bytes: number }[] {
   const sizes = new Map<string, number>();
-  for (const f of files) sizes.set(group(f.path), (sizes.get(group(f.path)) ?? 0) + f.bytes);
+  for (const f of files) {
+    const label = group(f.path);
+    sizes.set(label, (sizes.get(label) ?? 0) + f.bytes);
+  }
   const sorted = [...sizes]
     .map(([label, bytes]) => ({ label, bytes }))
     .filter((g) => g.bytes > 0)
@@ -138,8 +141,22 @@ function topGroups(files: readonly ReportFile[], group: (path: string) => string
 
 /** The directory of `path` cut to at most `depth` components: `/usr/share/doc/x/y` → `/usr/share/doc`. */
 export function prefix(path: string, depth: number): string {
-  const parts = path.split('/').filter(Boolean);
-  const dirs = parts.slice(0, -1);
+  // A tree's paths are clean ('/a/b/name'): cut at the separator ending the depth-th directory,
+  // without splitting the path (a report groups every file of the image several times over).
+  if (path.charCodeAt(0) !== 0x2f || path.endsWith('/') || path.includes('//')) return spelledPrefix(path, depth);
+  const nameStart = path.lastIndexOf('/');
+  let end = 0;
+  for (let k = 0; k < depth; k++) {
+    const next = path.indexOf('/', end + 1);
+    if (next === -1 || next > nameStart) break;
+    end = next;
+  }
+  return end === 0 ? '/' : path.slice(0, end);
+}
+
+/** `prefix` of any spelling: empty components (a leading, doubled or trailing '/') do not count. */
+function spelledPrefix(path: string, depth: number): string {
+  const dirs = path.split('/').filter(Boolean).slice(0, -1);
   return `/${dirs.slice(0, depth).join('/')}`;
 }
 
