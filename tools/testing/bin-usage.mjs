@@ -9,7 +9,8 @@ import { join } from 'node:path';
 export async function runBuiltBin(packageDir, args) {
   const { bin } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
   const [path, ...others] = Object.values(bin ?? {});
-  if (!path || others.length) throw new Error(`${packageDir}/package.json: expected one bin, got ${JSON.stringify(bin)}`);
+  if (!path || others.length)
+    throw new Error(`${packageDir}/package.json: expected one bin, got ${JSON.stringify(bin)}`);
   // NO_COLOR: a help text is pinned byte for byte, whatever terminal the tests run under. nx sets
   // FORCE_COLOR, which would win (and make Node warn on stderr about the pair): drop it.
   const env = { ...process.env, NO_COLOR: '1' };

@@ -163,7 +163,7 @@ export async function installPacmanTransaction(
         }
       }
       report.installed.push({ name: info.name, files: unpacked.files });
-      await writeLocalDatabaseEntry(root, {
+      writeLocalDatabaseEntry(root, {
         contents: { ...pkg.contents, files: unpacked.files },
         reason: pkg.reason,
         installDate: options.installDate,
