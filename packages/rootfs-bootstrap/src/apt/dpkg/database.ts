@@ -1,4 +1,5 @@
-import { appendFile, readFile, rename, utimes, writeFile } from 'node:fs/promises';
+import { utimesSync, writeFileSync } from 'node:fs';
+import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { declaredConffiles, type DebControlArchive } from '../deb/control-archive.js';
 
@@ -31,15 +32,17 @@ export async function registerUnpacked(root: string, packages: readonly Unpacked
   const paragraphs: string[] = [];
   const fileInterests: string[] = [];
   const namedInterests = new Map<string, string[]>();
+  // The info files synchronously: a stage writes hundreds of small files here with nothing else to
+  // do meanwhile, and each awaited call was a round trip through the thread pool.
   for (const pkg of packages) {
     const base = dpkgPackageName(pkg);
     for (const member of pkg.control.members) {
       if (member.name === 'control') continue;
       const path = join(info, `${base}.${member.name}`);
-      await writeFile(path, member.data, { mode: member.mode });
-      if (member.mtime) await utimes(path, member.mtime, member.mtime);
+      writeFileSync(path, member.data, { mode: member.mode });
+      if (member.mtime) utimesSync(path, member.mtime, member.mtime);
     }
-    await writeFile(join(info, `${base}.list`), pkg.listed.map((p) => `${p}\n`).join(''));
+    writeFileSync(join(info, `${base}.list`), pkg.listed.map((p) => `${p}\n`).join(''));
     paragraphs.push(statusParagraph(pkg.control));
     for (const { name, noawait } of triggerInterests(pkg.control)) {
       const who = `${base}${noawait ? '/noawait' : ''}`;
