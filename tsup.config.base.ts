@@ -1,6 +1,29 @@
 // The one tsup configuration every package extends. tsup is unmaintained upstream; keeping the
 // build options here (and nowhere else) makes a later move to its successor a one-file change.
+import { dirname, join } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
+
+type EsbuildPlugin = NonNullable<Options['esbuildPlugins']>[number];
+
+/**
+ * zod's messages in English only, in a bundled bin: zod's namespace re-exports all its 64 locales
+ * (`z.locales`), so no bundler can drop them, and they were two thirds of the code a bin parses at
+ * each start. Nothing here switches zod's locale; in the bundle `z.locales` holds `en` alone.
+ */
+const zodEnglishOnly: EsbuildPlugin = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]v4[\\/](classic|core)$/.test(args.resolveDir)
+        ? { path: join(args.resolveDir, '../locales/en.js'), namespace: 'zod-english-only' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
 
 export function packageConfig(entry: Record<string, string>, extra: Partial<Options> = {}) {
   return defineConfig({
@@ -40,7 +63,10 @@ export function binConfig(entry: Record<string, string>, external: string[] = []
     treeshake: true,
     noExternal: [/.*/],
     external,
+    esbuildPlugins: [zodEnglishOnly],
     // Bundled CommonJS dependencies (execa's cross-spawn, ...) call require() for Node's modules.
-    banner: { js: "import { createRequire as __bundledRequire } from 'node:module';\nconst require = __bundledRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __bundledRequire } from 'node:module';\nconst require = __bundledRequire(import.meta.url);",
+    },
   });
 }
