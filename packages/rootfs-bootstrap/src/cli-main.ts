@@ -446,7 +446,7 @@ async function runPacman(values: ParsedValues, positionals: string[], out: (s: s
       result.scriptlets.filter((x) => x.status === 'failed').length +
       result.hooks.filter((h) => h.status === 'failed').length;
     out(
-      `${result.scriptlets.filter((x) => x.status === 'ran').length} .INSTALL functions and ${result.hooks.filter((h) => h.status === 'ran').length} hooks ran, ${failed} failed (log ${result.logFile})\n`,
+      `${result.scriptlets.filter((x) => x.status === 'ran').length} .INSTALL functions and ${result.hooks.filter((h) => h.status === 'ran').length} hooks ran, ${failed} failed${result.logFile ? ` (log ${result.logFile})` : ''}\n`,
     );
   }
   return 0;

@@ -167,6 +167,55 @@ describe('bootstrapPacman failures', () => {
     expect(readdirSync(dirname(outside)).filter((name) => name.startsWith('planted'))).toEqual([]);
   });
 
+  it('without a logFile: no log is made when nothing runs in the image, a temporary one holding the output when something does', async () => {
+    const savedTmp = process.env.TMPDIR;
+    const tmp = join(work, 'private-tmp');
+    mkdirSync(tmp);
+    process.env.TMPDIR = tmp; // where the temporary log would go (os.tmpdir reads it at each call)
+    try {
+      const install = async (name: string, pkg: TestPackage) => {
+        const dir = join(work, name);
+        writeTestRepository(join(dir, 'repo'), 'test', [pkg]);
+        return bootstrapPacman({
+          repositories: [
+            { name: 'test', folder: join(dir, 'repo') },
+            { name: 'core', folder: repo.repos[0]!.dir },
+          ],
+          include: [pkg.name],
+          target: join(dir, 'root'),
+          cacheDir: join(dir, 'cache'),
+        });
+      };
+      const quiet = await install('log-none', {
+        name: 'files-only',
+        // Its file list (without one, the files might include a hook or ld.so.conf: the namespace is used).
+        mtree: '#mtree\n./etc type=dir\n./etc/files-only type=file\n',
+        members: [
+          { path: 'etc/', type: 'dir' },
+          { path: 'etc/files-only', data: 'x' },
+        ],
+      });
+      expect(quiet.scriptlets).toEqual([]);
+      expect(quiet.logFile).toBeUndefined();
+      expect(readdirSync(tmp)).toEqual([]);
+      const talking = await install('log-some', {
+        name: 'talks',
+        depends: ['sh-runtime'],
+        install: 'post_install() {\n  echo "hello from post_install $1"\n}\n',
+        members: [
+          { path: 'etc/', type: 'dir' },
+          { path: 'etc/talks', data: 't' },
+        ],
+      });
+      expect(talking.scriptlets).toEqual([{ package: 'talks', function: 'post_install', status: 'ran' }]);
+      expect(dirname(talking.logFile!)).toMatch(new RegExp(`^${tmp}/distroforge-pacman-`));
+      expect(readFileSync(talking.logFile!, 'utf8')).toContain('hello from post_install 1.0-1');
+    } finally {
+      if (savedTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = savedTmp;
+    }
+  });
+
   it('a failing post_install: ERR_PACMAN_SCRIPTLET_FAILED with its output; strictScripts false reports it and installs, as pacman does', async () => {
     const failing: TestPackage = {
       name: 'fails',

@@ -53,8 +53,11 @@ export interface PacmanBootstrapResult {
   /** `.INSTALL` functions and hooks, in the order they ran (empty with `scripts: false`). */
   scriptlets: PacmanTransactionReport['scriptlets'];
   hooks: PacmanTransactionReport['hooks'];
-  /** Output of the scriptlets and hooks. */
-  logFile: string;
+  /**
+   * Output of the scriptlets and hooks: the `logFile` asked for, else a temporary file made when
+   * something ran in the image (absent when nothing did).
+   */
+  logFile?: string;
 }
 
 /**
@@ -170,15 +173,19 @@ export async function bootstrapPacman(options: PacmanBootstrapOptions): Promise<
   // scripts: false (the same tree and manifest, without the namespace's processes). The file lists
   // come from the packages' .MTREE; one whose files, once unpacked, turn out to need the namespace
   // after all (an .MTREE that does not list them) has the install done again with it.
-  const logFile = o.logFile ?? join(await mkdtemp(join(tmpdir(), 'distroforge-pacman-')), 'scripts.log');
+  // The scripts' log: the caller's (always written), else a temporary one made only when something
+  // runs in the image; an install that runs nothing leaves no empty log behind.
+  let logFile = o.logFile;
   const install = async (namespace: UserNamespace | undefined) => {
-    await writeFile(logFile, '');
+    if (namespace && logFile === undefined)
+      logFile = join(await mkdtemp(join(tmpdir(), 'distroforge-pacman-')), 'scripts.log');
+    if (logFile !== undefined) await writeFile(logFile, '');
     return buildAtomically(
       target,
       async (root) => {
         const report = await installPacmanTransaction(root, transaction, {
           namespace,
-          logFile,
+          ...(logFile === undefined ? {} : { logFile }),
           installDate,
           strictScripts: o.strictScripts,
           hookDirs: o.hookDirs,
@@ -228,7 +235,7 @@ export async function bootstrapPacman(options: PacmanBootstrapOptions): Promise<
     manifest,
     scriptlets: report.scriptlets,
     hooks: report.hooks,
-    logFile,
+    ...(logFile === undefined ? {} : { logFile }),
   };
 }
 

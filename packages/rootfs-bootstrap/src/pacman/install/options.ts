@@ -86,7 +86,7 @@ export const pacmanBootstrapOptionsSchema = pacmanResolveOptionsSchema
     verify: z.custom<PacmanVerify>((v) => typeof v === 'function').optional(),
     /** Parallel downloads. */
     concurrency: z.number().int().min(1).max(64).default(4),
-    /** Where scriptlet and hook output goes (default: a temp file, named in the result). */
+    /** Where scriptlet and hook output goes (default: a temp file made when something runs, named in the result). */
     logFile: z.string().min(1).optional(),
     onProgress: z.custom<(event: BootstrapProgress) => void>((v) => typeof v === 'function').optional(),
   })

@@ -43,8 +43,8 @@ export interface PacmanTransactionPackage {
 export interface PacmanTransactionOptions {
   /** Runs the `.INSTALL` functions and hooks in the image root; without it, files and database only. */
   namespace: UserNamespace | undefined;
-  /** Receives the output of every scriptlet and hook. */
-  logFile: string;
+  /** Receives the output of every scriptlet and hook (needed with a namespace). */
+  logFile?: string;
   /** `%INSTALLDATE%` of every package (seconds). */
   installDate: number;
   /** A failing `.INSTALL` function or hook (or a hook's unmet Depends) is an error; otherwise it is reported and the transaction goes on, as pacman does. */
@@ -202,6 +202,7 @@ export async function installPacmanTransaction(
 
   async function runTransaction() {
     if (options.namespace) {
+      if (options.logFile === undefined) throw new Error('installPacmanTransaction: a namespace needs a logFile');
       await withImageRoot(
         root,
         {
