@@ -1,4 +1,4 @@
-// The bin's --help as users see it (the built dist/cli.js), pinned, and checked against the flag
+// The bin's --help as users see it (the built bin, dist/bin/cli.js), pinned, and checked against the flag
 // definitions: each command's synopsis names exactly the flags that command accepts.
 import { flagSpellings } from '@distroforge/core';
 import { readFile } from 'node:fs/promises';

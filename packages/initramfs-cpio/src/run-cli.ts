@@ -1,4 +1,5 @@
-import { stat, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { stat } from 'node:fs/promises';
 import {
   isDistroforgeError,
   parseOptions,
@@ -82,9 +83,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const [first] = argv;
     if (first === 'help') argv = ['--help'];
     if (first === '--version') {
-      const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
-        version: string;
-      };
+      // The package's own package.json by its name (exported), from the sources, dist/ or the bundled bin.
+      const pkg = createRequire(import.meta.url)('@distroforge/initramfs-cpio/package.json') as { version: string };
       io.stdout.write(`${pkg.version}\n`);
       return 0;
     }

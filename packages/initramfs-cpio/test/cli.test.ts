@@ -13,7 +13,7 @@ import { debianKernel } from './kernel.js';
 import { usage } from '../src/run-cli.js';
 
 const packageDir = resolve(import.meta.dirname, '..');
-const bin = join(packageDir, 'dist/cli.js');
+const bin = join(packageDir, 'dist/bin/cli.js');
 let work: string;
 let tree: string;
 const cli = (args: string[]) =>
