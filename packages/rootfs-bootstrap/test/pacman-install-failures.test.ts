@@ -19,6 +19,17 @@ describe('bootstrapPacman failures', () => {
   }, 120_000);
   afterAll(() => work && rmSync(work, { recursive: true, force: true }));
 
+  /** A package of one file, `etc/NAME` (holding the name's first letter), whose post_install runs `body` in sh. */
+  const postInstallPackage = (name: string, body: string): TestPackage => ({
+    name,
+    depends: ['sh-runtime'],
+    install: `post_install() {\n  ${body}\n}\n`,
+    members: [
+      { path: 'etc/', type: 'dir' },
+      { path: `etc/${name}`, data: name[0]! },
+    ],
+  });
+
   /** Installs `include` from a repository of `packages` (named `test`, before the generated core for sh-runtime). */
   const attempt = async (
     packages: readonly TestPackage[],
@@ -198,15 +209,7 @@ describe('bootstrapPacman failures', () => {
       expect(quiet.scriptlets).toEqual([]);
       expect(quiet.logFile).toBeUndefined();
       expect(readdirSync(tmp)).toEqual([]);
-      const talking = await install('log-some', {
-        name: 'talks',
-        depends: ['sh-runtime'],
-        install: 'post_install() {\n  echo "hello from post_install $1"\n}\n',
-        members: [
-          { path: 'etc/', type: 'dir' },
-          { path: 'etc/talks', data: 't' },
-        ],
-      });
+      const talking = await install('log-some', postInstallPackage('talks', 'echo "hello from post_install $1"'));
       expect(talking.scriptlets).toEqual([{ package: 'talks', function: 'post_install', status: 'ran' }]);
       expect(dirname(talking.logFile!)).toMatch(new RegExp(`^${tmp}/distroforge-pacman-`));
       expect(readFileSync(talking.logFile!, 'utf8')).toContain('hello from post_install 1.0-1');
@@ -217,15 +220,7 @@ describe('bootstrapPacman failures', () => {
   });
 
   it('a failing post_install: ERR_PACMAN_SCRIPTLET_FAILED with its output; strictScripts false reports it and installs, as pacman does', async () => {
-    const failing: TestPackage = {
-      name: 'fails',
-      depends: ['sh-runtime'],
-      install: 'post_install() {\n  echo "boom from post_install $1"\n  exit 3\n}\n',
-      members: [
-        { path: 'etc/', type: 'dir' },
-        { path: 'etc/fails', data: 'f' },
-      ],
-    };
+    const failing = postInstallPackage('fails', 'echo "boom from post_install $1"\n  exit 3');
     const { error, left } = await attempt([failing], ['fails']);
     expect(error?.code).toBe('ERR_PACMAN_SCRIPTLET_FAILED');
     expect(error?.logTail).toContain('boom from post_install 1.0-1');
