@@ -75,28 +75,18 @@ export async function bootstrapPacman(options: PacmanBootstrapOptions): Promise<
   const target = resolve(o.target);
   await assertEmptyTarget(target);
   // Before anything is fetched or written: a machine that cannot run the image's scripts says so,
-  // with its fix. Checked while the resolution reads the databases (its result held, so that a
-  // refusal that comes first is not an unhandled rejection meanwhile).
-  const preparing = o.scripts
-    ? prepareUserNamespace().then(
-        (namespace) => ({ namespace }),
-        (error: unknown) => ({ error }),
-      )
-    : undefined;
+  // with its fix, even when the resolution fails too. Checked while the resolution reads the
+  // databases (a resolution failure is handled meanwhile, and thrown once the check passed).
+  const preparing = o.scripts ? prepareUserNamespace() : undefined;
   const epoch = sourceDateEpoch();
   const installDate = epoch ?? Math.floor(Date.now() / 1000);
   const cacheDir = o.cacheDir ?? defaultCacheDir();
 
   // The same resolution resolvePacmanRootfs reports: the two cannot disagree.
-  const resolving = await resolvePacmanSelection(o).then(
-    (resolved) => ({ resolved }),
-    (error: unknown) => ({ error }),
-  );
-  const preparation = await preparing;
-  if (preparation && 'error' in preparation) throw preparation.error;
-  if ('error' in resolving) throw resolving.error;
-  const prepared: UserNamespace | undefined = preparation?.namespace;
-  const { resolved } = resolving;
+  const resolving = resolvePacmanSelection(o);
+  resolving.catch(() => undefined);
+  const prepared: UserNamespace | undefined = await preparing;
+  const resolved = await resolving;
   o.onProgress?.({ phase: 'resolve', packages: resolved.length });
 
   const candidates = resolved.map(({ pkg, source, reason }) => ({
