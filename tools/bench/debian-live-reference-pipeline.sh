@@ -31,7 +31,10 @@ root=$work/root
 iso=$work/iso
 step rootfs
 # 1. The root: minbase plus the packages; the cached .debs copied into apt's archive cache first.
+# /usr merged by symlinks with usr-is-merged (mmdebstrap's merged-usr hooks), as distroforge and
+# debootstrap set a root up: the same packages (no usrmerge conversion, no perl).
 mmdebstrap --variant=minbase --include="$include" --skip=essential/unlink \
+  --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
   --dpkgopt='path-exclude=/etc/kernel/postinst.d/initramfs-tools' \
   --setup-hook="mkdir -p \"\$1/var/cache/apt/archives\"; if [ -n \"\$(ls $archives)\" ]; then cp -l $archives/*.deb \"\$1/var/cache/apt/archives/\"; fi" \
   --customize-hook='echo debian-live >"$1/etc/hostname"' \

@@ -112,6 +112,10 @@ try {
       'mmdebstrap',
       '--variant=minbase',
       ...includeArgs,
+      // /usr merged by symlinks with usr-is-merged, as rootfs-bootstrap sets a root up (and
+      // debootstrap): the same packages (mmdebstrap's default installs usrmerge, perl and its
+      // libraries, and converts the root in usrmerge's postinst).
+      '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr',
       '--skip=essential/unlink',
       `--setup-hook=mkdir -p "$1/var/cache/apt/archives" && cp -l ${aptDebs}/*.deb "$1/var/cache/apt/archives/"`,
       suite,

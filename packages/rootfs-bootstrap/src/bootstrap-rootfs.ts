@@ -25,6 +25,7 @@ import { fetchPackages } from './package-cache.js';
 import { planRootfsInWorker } from './plan/plan-in-worker.js';
 import type { ResolvedRootfsPackage, ResolveResult } from './resolve-rootfs.js';
 import { UNPACK_STEPS } from './apt/install.js';
+import { createMergedUsrLinks } from './apt/merged-usr.js';
 import type { AptRepository } from './apt/sources-list.js';
 import type { InstallReport, MaintainerScripts } from './package-source.js';
 
@@ -96,6 +97,7 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
     target,
     async (root) => {
       await createSkeleton(root, o, plan.result.repositories);
+      if (plan.result.mergedUsr) await createMergedUsrLinks(root, plan.result.architecture);
       t = performance.now();
       let report: InstallReport = { maintainerScripts: [], steps: [], manifest: [] };
       let manifestEntries: ManifestEntry[] = [];

@@ -9,7 +9,7 @@ import { sha256File } from '@distroforge/core';
 import type { ResolveResult } from './resolve-result.js';
 
 /** Bumped when resolution can give other answers for the same inputs, so older memos are ignored. */
-const MEMO_FORMAT = 2; // 2: results carry `releases`
+const MEMO_FORMAT = 3; // 2: results carry `releases`; 3: merged /usr by symlinks (`mergedUsr`)
 
 /**
  * A resolution is a pure function of the request, the local package files and the signed

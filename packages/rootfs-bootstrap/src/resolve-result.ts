@@ -25,6 +25,12 @@ export interface ResolveResult {
   suite: string;
   variant: string;
   architecture: string;
+  /**
+   * Whether /bin, /sbin, /lib (and the architecture's other library directories) are symlinks into
+   * /usr made before the first package, with `usr-is-merged` installed instead of `usrmerge`
+   * (debootstrap's layout; see `usesMergedUsrLinks`).
+   */
+  mergedUsr: boolean;
   repositories: AptRepository[];
   /** The Release of each repository, in the order of `repositories`. */
   releases: ResolvedRelease[];

@@ -1,7 +1,7 @@
 // The one real bootstrap of the suite: bookworm minbase plus a kernel and systemd-sysv, from the
 // host's mirror with the shared package cache, built once and inspected by every test below.
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,12 +34,46 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
+/**
+ * The package set apt resolves for minbase plus `extra` with /usr merged by symlinks, as mmdebstrap
+ * --simulate prints it: its custom variant given minbase's names (those of our resolution with
+ * usrmerge's conversion, which the dry-run tests hold equal to mmdebstrap's own minbase) with
+ * usr-is-merged in usrmerge's place. (mmdebstrap's minbase itself installs usrmerge before any
+ * include is read; its merged-usr hooks, which install usr-is-merged first, do not run in --simulate.)
+ */
+async function aptMergedUsrSet(extra: readonly string[]): Promise<string[]> {
+  const conversion = await resolveRootfs({ suite: 'bookworm', variant: 'minbase', include: ['usrmerge'] });
+  const minbaseNames = conversion.packages.filter((p) => p.chain.length === 1 && p.name !== 'usrmerge');
+  return mmdebstrapSimulate('bookworm', 'custom', [...minbaseNames.map((p) => p.name), 'usr-is-merged', ...extra]);
+}
+
 describe('bootstrapRootfs (bookworm minbase + kernel + systemd-sysv, as root)', () => {
-  it('installs exactly the package set mmdebstrap resolves for the same request and mirror', () => {
-    const expected = mmdebstrapSimulate('bookworm', 'minbase', include);
+  it('installs exactly the package set apt resolves for the same request and mirror (mmdebstrap --simulate)', async () => {
+    const expected = await aptMergedUsrSet(include);
     expect(expected.length).toBeGreaterThan(100);
     expect(result.packages.map((p) => `${p.name} ${p.version}`)).toEqual(expected);
     expect(dpkgInstalled(target)).toEqual(expected);
+  });
+
+  it('merges /usr as debootstrap does: symlinks made before unpacking, usr-is-merged, no usrmerge or perl', () => {
+    expect(result.packages.find((p) => p.name === 'usr-is-merged')).toBeDefined();
+    for (const absent of ['usrmerge', 'perl', 'libperl5.36', 'perl-modules-5.36'])
+      expect(
+        result.packages.find((p) => p.name === absent),
+        absent,
+      ).toBeUndefined();
+    for (const dir of ['bin', 'sbin', 'lib', 'lib64']) {
+      expect(lstatSync(join(target, dir)).isSymbolicLink(), dir).toBe(true);
+      expect(readlinkSync(join(target, dir)), dir).toBe(`usr/${dir}`);
+      expect(statSync(join(target, 'usr', dir)).isDirectory(), dir).toBe(true);
+    }
+    // The biarch links no package owns are removed again by usr-is-merged's postinst.
+    for (const dir of ['lib32', 'libx32', 'usr/lib32', 'usr/libx32'])
+      expect(existsSync(join(target, dir)), dir).toBe(false);
+    // Files the packages list under /bin and /lib are reached through the links.
+    expect(readFileSync(join(target, 'var/lib/dpkg/info/bash.list'), 'utf8')).toContain('/bin/bash\n');
+    expect(statSync(join(target, 'usr/bin/bash')).isFile()).toBe(true);
+    expect(readFileSync(result.logFile, 'utf8')).not.toContain('usrmerge');
   });
 
   it('leaves a tree that dpkg --audit finds clean, with every package configured', () => {
@@ -139,12 +173,30 @@ describe('bootstrapRootfs (bookworm minbase + kernel + systemd-sysv, as root)', 
 });
 
 describe('resolveRootfs (dry run)', () => {
-  it('matches mmdebstrap --simulate for plain minbase, with sizes and chains', async () => {
-    const dry = await resolveRootfs({ suite: 'bookworm', variant: 'minbase' });
+  it('matches mmdebstrap --simulate for minbase with usrmerge (its default), with sizes and chains', async () => {
+    const dry = await resolveRootfs({ suite: 'bookworm', variant: 'minbase', include: ['usrmerge'] });
+    expect(dry.mergedUsr).toBe(false);
     expect(dry.packages.map((p) => `${p.name} ${p.version}`)).toEqual(mmdebstrapSimulate('bookworm', 'minbase', []));
     expect(dry.totalSize).toBe(dry.packages.reduce((s, p) => s + p.size, 0));
     expect(dry.packages.find((p) => p.name === 'libc6')?.chain[0]).not.toBe('libc6');
     expect(dry.packages.every((p) => /^[0-9a-f]{64}$/.test(p.sha256) && p.size > 0)).toBe(true);
+  });
+
+  it('merges /usr by symlinks for plain minbase: usr-is-merged for usrmerge, as apt resolves it', async () => {
+    const dry = await resolveRootfs({ suite: 'bookworm', variant: 'minbase' });
+    expect(dry.mergedUsr).toBe(true);
+    expect(dry.packages.map((p) => `${p.name} ${p.version}`)).toEqual(await aptMergedUsrSet([]));
+    expect(dry.packages.map((p) => p.name)).toContain('usr-is-merged');
+    expect(dry.packages.map((p) => p.name)).not.toContain('usrmerge');
+  });
+
+  it("keeps usrmerge's conversion when usr-is-merged is excluded, and merges nothing for extract", async () => {
+    const excluded = await resolveRootfs({ suite: 'bookworm', variant: 'minbase', exclude: ['usr-is-merged'] });
+    expect(excluded.mergedUsr).toBe(false);
+    expect(excluded.packages.map((p) => p.name)).toContain('usrmerge');
+    const extract = await resolveRootfs({ suite: 'bookworm', variant: 'extract', include: ['bash'] });
+    expect(extract.mergedUsr).toBe(false);
+    expect(extract.packages.map((p) => p.name)).not.toContain('usr-is-merged');
   });
 });
 

@@ -8,6 +8,7 @@ import { defaultCacheDir } from '../package-cache.js';
 import { dependencyClosure, installOrder, resolveDependencies } from '../resolve-dependencies.js';
 import type { PackageSource } from '../package-source.js';
 import { readLocalPackages } from '../local-packages.js';
+import { MERGED_USR_PACKAGE, usesMergedUsrLinks } from '../apt/merged-usr.js';
 
 /** Internal: the resolution plus what installation needs. */
 export interface ResolvedPlan {
@@ -53,9 +54,15 @@ export async function planRootfs(options: NormalisedResolveOptions): Promise<Res
   const indexMs = performance.now() - t;
   t = performance.now();
   const universe = buildUniverse(index.candidates, index.compare);
+  const mergedUsr = usesMergedUsrLinks({
+    variant: options.variant,
+    include: options.include,
+    exclude: options.exclude,
+    available: (name) => index.candidates.some((c) => c.name === name),
+  });
   const resolved = local.explain(() =>
     resolveDependencies(universe, {
-      names: [...index.baseNames, ...options.include, ...local.names],
+      names: [...index.baseNames, ...(mergedUsr ? [MERGED_USR_PACKAGE] : []), ...options.include, ...local.names],
       exclude: options.exclude,
       recommends: options.recommends,
     }),
@@ -87,6 +94,7 @@ export async function planRootfs(options: NormalisedResolveOptions): Promise<Res
       suite: options.suite,
       variant: options.variant,
       architecture: options.architecture,
+      mergedUsr,
       repositories,
       releases: index.releases,
       packages,
