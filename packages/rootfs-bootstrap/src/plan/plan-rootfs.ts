@@ -56,7 +56,8 @@ export async function planRootfs(options: NormalisedResolveOptions): Promise<Res
   const universe = buildUniverse(index.candidates, index.compare);
   const mergedUsr = usesMergedUsrLinks({
     variant: options.variant,
-    include: options.include,
+    // A local usrmerge package file asks for its conversion as naming usrmerge does.
+    include: [...options.include, ...local.names],
     exclude: options.exclude,
     available: (name) => index.candidates.some((c) => c.name === name),
   });
