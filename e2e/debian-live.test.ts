@@ -209,4 +209,20 @@ it('after one overlay file changes, the incremental build re-runs only the stage
   ]);
   expect(cold.stages.some((s) => s.cached)).toBe(false);
   expect(cold.outputs.map((o) => [o.kind, o.sha256])).toEqual(incremental.outputs.map((o) => [o.kind, o.sha256]));
+  // Cold, the initramfs is made from the kernel the rootfs stage handed over before its last
+  // scripts ran; from the cached root, from the finished root's kernel: the same bytes.
+  const stage = (r: BuildResult, name: string) => r.stages.find((s) => s.name === name)!;
+  expect(stage(cold, 'initramfs').startMs).toBeLessThan(stage(cold, 'rootfs').startMs + stage(cold, 'rootfs').ms);
+  await rm(join(work, 'state2', 'stages', 'initramfs'), { recursive: true, force: true });
+  const fromFinishedRoot = await distroforge<BuildResult>([
+    'build',
+    profile,
+    '--state',
+    join(work, 'state2'),
+    '--out',
+    join(work, 'out2'),
+  ]);
+  expect(stage(fromFinishedRoot, 'rootfs').cached).toBe(true);
+  expect(stage(fromFinishedRoot, 'initramfs').cached).toBe(false);
+  expect(fromFinishedRoot.outputs.map((o) => [o.kind, o.sha256])).toEqual(cold.outputs.map((o) => [o.kind, o.sha256]));
 });

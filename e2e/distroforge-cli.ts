@@ -11,7 +11,7 @@ const cli = join(repo, 'packages', 'cli', 'dist', 'bin', 'cli.js');
 export interface BuildResult {
   outputs: { kind: string; file: string; sha256: string; bytes: number }[];
   packages: { name: string; version: string }[];
-  stages: { name: string; cached: boolean; ms: number }[];
+  stages: { name: string; cached: boolean; startMs: number; ms: number }[];
   /** How to boot the build directly (kernel boots). */
   direct?: { kernel: string; initrd: string; append: string };
 }

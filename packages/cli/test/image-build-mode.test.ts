@@ -49,7 +49,7 @@ async function imageOf(
   const cache = {
     run: async (stage: StageRun<ImageStageResult>) => {
       key = StageCache.key(stage.name, stage.inputs, stage.upstream);
-      const result = await stage.run(dir);
+      const result = await stage.run(dir, key);
       return { name: stage.name, key, dir, result, cached: false, ms: 0 };
     },
   } as unknown as StageCache;

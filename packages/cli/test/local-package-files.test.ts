@@ -106,7 +106,7 @@ async function rootfsStageOf(
       stage = s;
       if (runIn) {
         mkdirSync(runIn, { recursive: true });
-        result = await s.run(runIn);
+        result = await s.run(runIn, 'key');
       }
       return { name: s.name, key: '', dir: runIn ?? '', result: result!, cached: false, ms: 0 };
     },

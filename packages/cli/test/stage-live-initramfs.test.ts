@@ -3,6 +3,7 @@
 // is Debian's (tools/fetch-kernel; vmlinuz and modules linked in) with a crafted /boot/config-V,
 // through a cache stand-in that records what the stage asks it to key on.
 import { execa } from 'execa';
+import { existsSync, lstatSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectCompression } from '@distroforge/initramfs-cpio';
 import type { StageResult, StageRun } from '../src/engine/stage-cache.js';
 import type { BuildContext } from '../src/pipeline/build-context.js';
-import { liveInitramfsStage, type LiveInitramfsStageResult } from '../src/pipeline/stage-live-initramfs.js';
+import { findKernel } from '../src/pipeline/find-kernel.js';
+import { RootKernelHandoff, type RootKernel } from '../src/pipeline/root-kernel.js';
+import {
+  finishedRootKernel,
+  liveInitramfsStage,
+  type LiveInitramfsStageResult,
+} from '../src/pipeline/stage-live-initramfs.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
 let work = '';
@@ -31,10 +38,17 @@ async function rootfsWith(name: string, config: string | undefined): Promise<Sta
 
 /** Runs the stage with a cache stand-in; returns what it keyed on and what it built. */
 async function runStage(
-  rootfs: StageResult<unknown>,
-): Promise<{ inputs: Record<string, unknown>; result: LiveInitramfsStageResult; initrd: Buffer }> {
+  rootfs: StageResult<unknown> | RootKernel,
+  name = 'key' in rootfs ? rootfs.key : rootfs.rootfsKey,
+): Promise<{
+  inputs: Record<string, unknown>;
+  upstream: readonly string[];
+  result: LiveInitramfsStageResult;
+  initrd: Buffer;
+}> {
   let inputs: Record<string, unknown> = {};
-  const out = join(work, `${rootfs.key}-out`);
+  let upstream: readonly string[] = [];
+  const out = join(work, `${name}-out`);
   await mkdir(out);
   const ctx = {
     loaded: {
@@ -52,12 +66,14 @@ async function runStage(
     cache: {
       run: async <T>(stage: StageRun<T>) => {
         inputs = stage.inputs as Record<string, unknown>;
-        return { name: stage.name, key: 'k', dir: out, result: await stage.run(out), cached: false, ms: 0 };
+        upstream = stage.upstream;
+        return { name: stage.name, key: 'k', dir: out, result: await stage.run(out, 'k'), cached: false, ms: 0 };
       },
     },
   } as unknown as BuildContext;
-  const { result } = await liveInitramfsStage(ctx, rootfs);
-  return { inputs, result, initrd: await readFile(join(out, result.initrd)) };
+  const source = 'key' in rootfs ? await finishedRootKernel(ctx, rootfs) : rootfs;
+  const { result } = await liveInitramfsStage(ctx, source);
+  return { inputs, upstream, result, initrd: await readFile(join(out, result.initrd)) };
 }
 
 const config = (rd: string[]) =>
@@ -101,5 +117,125 @@ describe('initramfs stage (live profiles): compression from the kernel config', 
   it('a kernel that unpacks no compression the writer produces fails the stage with ERR_INITRAMFS_COMPRESSION_UNSUPPORTED', async () => {
     const rootfs = await rootfsWith('lz4', 'CONFIG_BLK_DEV_INITRD=y\nCONFIG_RD_LZ4=y\n# CONFIG_RD_GZIP is not set\n');
     await expect(runStage(rootfs)).rejects.toMatchObject({ code: 'ERR_INITRAMFS_COMPRESSION_UNSUPPORTED' });
+  });
+});
+
+/**
+ * A root as the apt bootstrap leaves it when every package is unpacked and the kernel's postinst has
+ * not run: the kernel's files (symlinks to the fetched kernel's) without depmod's index.
+ */
+async function unpackedRoot(name: string): Promise<string> {
+  const root = join(work, name);
+  await mkdir(join(root, 'boot'), { recursive: true });
+  await symlink(join(kernelDir, 'boot', `vmlinuz-${version}`), join(root, 'boot', `vmlinuz-${version}`));
+  await writeFile(join(root, 'boot', `config-${version}`), config(['GZIP', 'XZ', 'ZSTD']));
+  await mkdir(join(root, 'usr/lib/modules'), { recursive: true });
+  await execa('cp', ['-as', join(kernelDir, 'lib/modules', version), join(root, 'usr/lib/modules/')]);
+  for (const index of DEPMOD_OUTPUTS) await rm(join(root, 'usr/lib/modules', version, index), { force: true });
+  return root;
+}
+
+/** What depmod writes (a kernel package ships modules.order, modules.builtin and modules.builtin.modinfo). */
+const DEPMOD_OUTPUTS = [
+  'modules.dep',
+  'modules.dep.bin',
+  'modules.alias',
+  'modules.alias.bin',
+  'modules.softdep',
+  'modules.symbols',
+  'modules.symbols.bin',
+  'modules.builtin.bin',
+  'modules.builtin.alias.bin',
+  'modules.devname',
+  'modules.weakdep',
+];
+
+describe('the root kernel handed over early (RootKernelHandoff)', () => {
+  it("copies an unpacked root's kernel with links and its own module index, leaving the root as it was", async () => {
+    const root = await unpackedRoot('unpacked-a');
+    const before = (await execa('find', [root, '-printf', '%p %y %s\n'])).stdout;
+    const handoff = new RootKernelHandoff(join(work, 'copy-a'));
+    await handoff.copyFrom(root, 'rootfs-key-a');
+    const copy = await handoff.wait(undefined);
+    expect(copy.rootfsKey).toBe('rootfs-key-a');
+    expect(copy.root).toBe(join(work, 'copy-a'));
+    expect(copy.kernel.version).toBe(version);
+    expect(existsSync(join(copy.kernel.modulesDir, 'modules.dep'))).toBe(true);
+    // The modules are links to the root's inodes; the index files the copy's depmod replaces are not.
+    const ko = (await execa('find', [copy.kernel.modulesDir, '-name', 'overlay.ko*'])).stdout.trim();
+    const rootKo = join(root, 'usr/lib/modules', version, ko.slice(copy.kernel.modulesDir.length + 1));
+    expect(lstatSync(ko).ino).toBe(lstatSync(rootKo).ino);
+    const order = join(copy.kernel.modulesDir, 'modules.order');
+    expect(lstatSync(order).ino).not.toBe(lstatSync(join(root, 'usr/lib/modules', version, 'modules.order')).ino);
+    expect(statSync(order).isFile()).toBe(true);
+    expect((await execa('find', [root, '-printf', '%p %y %s\n'])).stdout).toBe(before);
+    await handoff.discard();
+    expect(existsSync(copy.root)).toBe(false);
+  }, 300_000);
+
+  it('makes the same initramfs from the copy as from the finished root, under the same key', async () => {
+    const handoff = new RootKernelHandoff(join(work, 'copy-b'));
+    await handoff.copyFrom(await unpackedRoot('unpacked-b'), 'rootfs-same');
+    const early = await runStage(await handoff.wait(undefined), 'early');
+    const finishedRoot = (await rootfsWith('finished', config(['GZIP', 'XZ', 'ZSTD']))).dir;
+    const late = await runStage(
+      {
+        rootfsKey: 'rootfs-same',
+        root: join(finishedRoot, 'rootfs'),
+        kernel: await findKernel(join(finishedRoot, 'rootfs')),
+        release: async () => undefined,
+      },
+      'late',
+    );
+    expect(early.upstream).toEqual(['rootfs-same']);
+    expect(early.inputs).toEqual(late.inputs);
+    expect(early.upstream).toEqual(late.upstream);
+    expect(early.result.modules).toBeGreaterThan(10);
+    expect(early.initrd.equals(late.initrd)).toBe(true);
+    await handoff.discard();
+  }, 300_000);
+
+  it('hands the finished root over when no copy can be made or it is first, and the rootfs failure or an abort to the waiter', async () => {
+    const noCopy: unknown[] = [];
+    const empty = join(work, 'no-kernel');
+    await mkdir(join(empty, 'boot'), { recursive: true });
+    const handoff = new RootKernelHandoff(join(work, 'copy-c'), (error) => noCopy.push(error));
+    await handoff.copyFrom(empty, 'k1');
+    expect(noCopy).toHaveLength(1);
+    expect(noCopy[0]).toMatchObject({ code: 'ERR_KERNEL_MISSING' });
+    expect(existsSync(join(work, 'copy-c'))).toBe(false);
+    const finished = (await rootfsWith('finished-c', undefined)).dir;
+    await handoff.fromRoot(join(finished, 'rootfs'), 'k1');
+    const handed = await handoff.wait(undefined);
+    expect(handed.root).toBe(join(finished, 'rootfs'));
+    await handed.release();
+    expect(existsSync(handed.root)).toBe(true); // the finished root is not a copy
+
+    const failed = new RootKernelHandoff(join(work, 'copy-d'));
+    failed.fail(new Error('the bootstrap failed'));
+    await expect(failed.wait(undefined)).rejects.toThrow('the bootstrap failed');
+    await failed.fromRoot(join(finished, 'rootfs'), 'k2'); // too late: stays failed
+    await expect(failed.wait(undefined)).rejects.toThrow('the bootstrap failed');
+
+    const never = new RootKernelHandoff(join(work, 'copy-e'));
+    const stop = new AbortController();
+    const waiting = never.wait(stop.signal);
+    stop.abort(new Error('another stage failed'));
+    await expect(waiting).rejects.toThrow('another stage failed');
+    await expect(never.wait(stop.signal)).rejects.toThrow('another stage failed');
+
+    // The finished root handed over while the copy's module index is still being written: the
+    // copy is not used, and is gone once the build discards the handoff.
+    const raced = new RootKernelHandoff(join(work, 'copy-g'));
+    await raced.copyFrom(await unpackedRoot('unpacked-g'), 'k4');
+    expect(existsSync(join(work, 'copy-g', 'lib/modules', version))).toBe(true);
+    await raced.fromRoot(join(finished, 'rootfs'), 'k4');
+    expect((await raced.wait(undefined)).root).toBe(join(finished, 'rootfs'));
+    await raced.discard();
+    expect(existsSync(join(work, 'copy-g'))).toBe(false);
+
+    const missing = new RootKernelHandoff(join(work, 'copy-f'));
+    await missing.fromRoot(empty, 'k3');
+    await expect(missing.wait(undefined)).rejects.toMatchObject({ code: 'ERR_KERNEL_MISSING' });
   });
 });

@@ -78,7 +78,9 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
   // The repository index (tens of thousands of candidates) is read in a worker thread whose heap
   // goes with it: this thread keeps only what installing needs, and a smaller process forks
   // decompressors and dpkg faster (fork copies the page tables of the whole heap).
-  const plan = await planRootfsInWorker(o);
+  // The callback stays here: the worker gets the request's data only.
+  const { onFilesUnpacked: _callback, ...request } = o;
+  const plan = await planRootfsInWorker(request);
   let t = performance.now();
   const files = await fetchPackages(plan.order, {
     cacheDir: plan.cacheDir,
@@ -113,6 +115,7 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
           namespace,
           ...(o.onProgress ? { onProgress: o.onProgress } : {}),
           ...(o.signal ? { signal: o.signal } : {}),
+          ...(o.onFilesUnpacked ? { onFilesUnpacked: o.onFilesUnpacked } : {}),
         });
         const elapsed = performance.now() - t;
         timings.unpackMs = report.steps.filter((s) => UNPACK_STEPS.has(s.step)).reduce((sum, s) => sum + s.ms, 0);
@@ -127,6 +130,7 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
         }
         manifestEntries = perPackage.flat();
         timings.unpackMs = performance.now() - t;
+        await o.onFilesUnpacked?.(root);
       }
       t = performance.now();
       await removeVolatileFiles(root);

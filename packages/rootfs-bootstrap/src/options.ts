@@ -87,6 +87,15 @@ export const bootstrapOptionsSchema = resolveOptionsSchema
     initramfs: z.boolean().default(false),
     /** Where dpkg's output goes (default: a file beside the target, named in errors). */
     logFile: z.string().min(1).optional(),
+    /**
+     * Called once every package's files are in the tree, before the scripts of the packages
+     * unpacked last run (their preinsts and the last `dpkg --configure`), with the tree being built
+     * (not `target` yet). What packages ship is there to read; the scripts have not yet made what
+     * they make (a kernel's module index, say). The install waits for the returned promise, and
+     * fails with its error. For work that can start before the root is finished (a caller's copy of
+     * the kernel and its modules); never write into the tree.
+     */
+    onFilesUnpacked: z.custom<(root: string) => void | Promise<void>>((v) => typeof v === 'function').optional(),
   })
   .strict();
 

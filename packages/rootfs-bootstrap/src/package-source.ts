@@ -69,6 +69,8 @@ export interface SourceInstallRequest {
   signal?: AbortSignal;
   /** The user namespace the image's programs run in (prepared before any work). */
   namespace: UserNamespace;
+  /** Called (and awaited) once every package's files are unpacked, before the last scripts run (`BootstrapOptions.onFilesUnpacked`). */
+  onFilesUnpacked?: (root: string) => void | Promise<void>;
 }
 
 /** What the install step did: the scripts that ran, and the duration of each step. */

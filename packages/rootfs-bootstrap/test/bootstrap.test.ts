@@ -15,6 +15,8 @@ const work = mkdtempSync(join(tmpdir(), 'rootfs-bootstrap-real-'));
 const target = join(work, 'rootfs');
 let result: BootstrapResult;
 const events: BootstrapProgress[] = [];
+/** What onFilesUnpacked saw, at the moment it was called. */
+const unpackedCalls: { root: string; kernel: string[]; moduleIndex: boolean; kernelConfigured: boolean }[] = [];
 const savedEpoch = process.env.SOURCE_DATE_EPOCH;
 
 beforeAll(async () => {
@@ -25,6 +27,19 @@ beforeAll(async () => {
     include,
     target,
     onProgress: (e) => events.push(e),
+    onFilesUnpacked: async (root) => {
+      const kernel = readdirSync(join(root, 'boot')).filter((f) => f.startsWith('vmlinuz-'));
+      const version = kernel[0]?.slice('vmlinuz-'.length) ?? '';
+      unpackedCalls.push({
+        root,
+        kernel,
+        moduleIndex: existsSync(join(root, 'usr/lib/modules', version, 'modules.dep')),
+        kernelConfigured: readFileSync(join(root, 'var/lib/dpkg/status'), 'utf8').includes(
+          `Package: linux-image-${version}\nStatus: install ok installed`,
+        ),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50)); // awaited: nothing runs meanwhile
+    },
   });
 }, 30 * 60_000);
 
@@ -100,6 +115,17 @@ describe('bootstrapRootfs (bookworm minbase + kernel + systemd-sysv, as root)', 
       'distroforge',
     );
     expect(lstatSync(join(target, 'sbin/init')).isSymbolicLink()).toBe(true);
+  });
+
+  it('calls onFilesUnpacked once, with the tree being built, when the kernel is unpacked and not yet configured', () => {
+    expect(unpackedCalls).toHaveLength(1);
+    const [call] = unpackedCalls;
+    expect(call!.root).not.toBe(target);
+    expect(call!.root.startsWith(work)).toBe(true);
+    expect(call!.kernel).toHaveLength(1);
+    expect(call!.moduleIndex).toBe(false); // the kernel's postinst (depmod) had not run
+    expect(call!.kernelConfigured).toBe(false);
+    expect(existsSync(call!.root)).toBe(false); // renamed to the target since
   });
 
   it('reports maintainer scripts, timings and progress', () => {
@@ -219,6 +245,38 @@ describe('bootstrapRootfs without maintainer scripts (configure: never)', () => 
     expect(existsSync(join(unpacked, 'usr/bin/passwd'))).toBe(true);
     expect(readFileSync(join(unpacked, 'var/lib/dpkg/status'), 'utf8')).toBe('');
     rmSync(unpacked, { recursive: true, force: true });
+  });
+
+  it('calls onFilesUnpacked after unpacking, and fails with its error leaving no target', async () => {
+    const seen: string[] = [];
+    const unpacked = join(work, 'called');
+    await bootstrapRootfs({
+      suite: 'bookworm',
+      variant: 'extract',
+      include: ['passwd'],
+      target: unpacked,
+      configure: 'never',
+      onFilesUnpacked: (root) => {
+        seen.push(root);
+        expect(existsSync(join(root, 'usr/bin/passwd'))).toBe(true);
+      },
+    });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).not.toBe(unpacked);
+    rmSync(unpacked, { recursive: true, force: true });
+    const failing = join(work, 'failing');
+    await expect(
+      bootstrapRootfs({
+        suite: 'bookworm',
+        variant: 'extract',
+        include: ['passwd'],
+        target: failing,
+        configure: 'never',
+        onFilesUnpacked: () => Promise.reject(new Error('the copy failed')),
+      }),
+    ).rejects.toThrow('the copy failed');
+    expect(existsSync(failing)).toBe(false);
+    expect(readdirSync(work).filter((f) => f.includes('failing'))).toEqual([]);
   });
 
   it('refuses a non-empty target', async () => {

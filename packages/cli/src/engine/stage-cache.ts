@@ -16,8 +16,11 @@ export interface StageRun<T> {
   inputs: unknown;
   /** Cache keys of the stages this one reads from. */
   upstream: readonly string[];
-  /** Produces the outputs inside `dir` (a fresh temporary directory) and returns a JSON-serialisable summary. */
-  run: (dir: string) => Promise<T>;
+  /**
+   * Produces the outputs inside `dir` (a fresh temporary directory) and returns a JSON-serialisable
+   * summary. `key` is the stage's key (for a later stage that starts from part of this one's work).
+   */
+  run: (dir: string, key: string) => Promise<T>;
   /** A short text for the stage line (size, count...). */
   describe?: (result: T) => string;
 }
@@ -103,7 +106,7 @@ export class StageCache {
       ? followLogs(temp, (line) => this.reporter.emit({ type: 'log', stage: stage.name, line }))
       : undefined;
     try {
-      const result = await stage.run(temp).finally(() => follower?.stop());
+      const result = await stage.run(temp, key).finally(() => follower?.stop());
       // A stage whose tools ignored the signal (or finished just then) is not kept: the user asked to stop.
       this.signal?.throwIfAborted();
       await writeFile(join(temp, '.result.json'), `${JSON.stringify(result, null, 2)}\n`);

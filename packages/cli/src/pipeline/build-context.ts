@@ -7,6 +7,7 @@ import type { LockFile } from './lock-file.js';
 import type { MetadataRules } from './metadata-floor.js';
 import type { BuildMode } from './image-compression.js';
 import type { StageBootFiles } from './stage-boot-files.js';
+import type { RootKernelHandoff } from './root-kernel.js';
 
 /** What every stage of a build can read. */
 export interface BuildContext {
@@ -35,6 +36,11 @@ export interface BuildContext {
    * digested once per build: the ISO and the disk stage both need them for their keys.
    */
   bootFilesOf: (root: string) => Promise<StageBootFiles>;
+  /**
+   * An apt root's kernel, handed from the rootfs stage to the initramfs stage as soon as it is
+   * unpacked (`handsKernelEarly`); other sources' initramfs stages read the finished root.
+   */
+  rootKernel?: RootKernelHandoff;
 }
 
 /** Used when neither SOURCE_DATE_EPOCH nor the profile sets one: never the wall clock. */

@@ -32,6 +32,7 @@ import { liveKernelArgs } from '@distroforge/initramfs-cpio';
 import { publishReport } from '../report/publish-report.js';
 import type { ReportInventory } from '../report/report-inventory.js';
 import { INVENTORY_FILES } from './stage-inventory.js';
+import { handsKernelEarly, RootKernelHandoff } from './root-kernel.js';
 
 export interface BuildOptions {
   profile: string;
@@ -137,6 +138,20 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
       })),
     walkStageTree: rememberingWalker(),
     bootFilesOf: bootFilesOnce(firmwareFlags(loaded)),
+    // Cleaned up after a killed build with the stages' partial outputs (`.NAME.partial-PID`).
+    ...(handsKernelEarly(loaded.profile)
+      ? {
+          rootKernel: new RootKernelHandoff(
+            join(paths.stateDir, 'stages', 'initramfs', `.kernel-copy.partial-${process.pid}`),
+            (error) =>
+              options.reporter.emit({
+                type: 'log',
+                stage: 'initramfs',
+                line: `no early copy of the root's kernel (${(error as Error).message}): made from the finished root`,
+              }),
+          ),
+        }
+      : {}),
   };
   try {
     const { profile } = loaded;
@@ -259,6 +274,7 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
     throw error;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
+    await ctx.rootKernel?.discard();
     // What was verified stays the floor, whether or not a later stage failed.
     await metadata.floor.save();
     await ctx.cache.settle();

@@ -11,7 +11,8 @@ import { isoStage } from './stage-iso.js';
 import { kernelStage, type KernelStageResult } from './stage-kernel.js';
 import { INVENTORY_FILES, inventoryStage } from './stage-inventory.js';
 import { layerStage } from './stage-layer.js';
-import { liveInitramfsStage, type LiveInitramfsStageResult } from './stage-live-initramfs.js';
+import { finishedRootKernel, liveInitramfsStage, type LiveInitramfsStageResult } from './stage-live-initramfs.js';
+import { handsKernelEarly } from './root-kernel.js';
 import { overlayStage, type OverlayStageResult } from './stage-overlay.js';
 import { rootfsStage, type RootfsStageResult } from './stage-rootfs.js';
 import { rootfsTarStage } from './stage-rootfs-tar.js';
@@ -145,12 +146,22 @@ export const buildStages: readonly BuildStage[] = [
   {
     name: 'initramfs',
     applies: (profile) => !isBusybox(profile),
-    // From the finished root, beside the image and overlay stages. (Made from an apt root's kernel
-    // packages beside the rootfs stage instead, it decoded the kernel package a second time: on two
-    // cores that slowed the rootfs stage by more than the overlap gained, 22.6-23.8 s against
-    // 20.8-21.3 s for a cold debian-live build, issue 27.)
-    needs: () => ['rootfs'],
-    run: (ctx, done) => liveInitramfsStage(ctx, done.get('rootfs')),
+    // An apt root hands its kernel over once unpacked (ctx.rootKernel), so the initramfs is made
+    // while the root's last scripts run on one core; other roots' from the finished root, beside
+    // the image and overlay stages. (Made from the kernel packages instead, it decoded the kernel
+    // package a second time: on two cores that slowed the rootfs stage by more than the overlap
+    // gained, 22.6-23.8 s against 20.8-21.3 s for a cold debian-live build, issue 27.)
+    needs: (profile) => (handsKernelEarly(profile) ? [] : ['rootfs']),
+    run: async (ctx, done) => {
+      const source = ctx.rootKernel
+        ? await ctx.rootKernel.wait(ctx.signal)
+        : await finishedRootKernel(ctx, done.get('rootfs'));
+      try {
+        return await liveInitramfsStage(ctx, source);
+      } finally {
+        await source.release();
+      }
+    },
     // The live initramfs stage also holds the root's kernel it was made for.
     publishes: (r: StageResult<LiveInitramfsStageResult>, profile) => [
       { kind: 'kernel', from: join(r.dir, r.result.kernel), name: `${profile.name}.vmlinuz` },

@@ -5,6 +5,7 @@ import type { StageResult } from '../engine/stage-cache.js';
 import { mediumLabel, type BuildContext } from './build-context.js';
 import { findKernel, type KernelFiles } from './find-kernel.js';
 import { profileLocalPackages } from './rootfs-common.js';
+import type { RootKernel } from './root-kernel.js';
 
 export interface LiveInitramfsStageResult {
   kernelVersion: string;
@@ -32,24 +33,31 @@ function commonInputs(ctx: BuildContext) {
  * Stage 4: the live-boot initramfs (busybox + the live init + the module closure taken from the
  * root's own kernel) and that kernel, side by side. The compression follows the kernel's config
  * (`/boot/config-V` in the root: zstd where CONFIG_RD_ZSTD=y, gzip when no config is found), and
- * is part of the cache key, so archives of different compressions never share an entry. Read
- * from the finished root, whatever its source, and keyed on it.
+ * is part of the cache key, so archives of different compressions never share an entry. Made from
+ * the root's kernel (`RootKernel`: an apt root's is handed over while the root is still being
+ * configured), and keyed on the rootfs stage.
  */
 export async function liveInitramfsStage(
   ctx: BuildContext,
-  rootfs: StageResult<unknown>,
+  source: RootKernel,
 ): Promise<StageResult<LiveInitramfsStageResult>> {
-  const root = join(rootfs.dir, 'rootfs');
-  const kernel = await findKernel(root, (await profileLocalPackages(ctx.loaded)).kernel?.name);
-  const { compress, level, config } = await chooseInitramfsCompression({ root, version: kernel.version });
+  const { kernel } = source;
+  const { compress, level, config } = await chooseInitramfsCompression({ root: source.root, version: kernel.version });
   return ctx.cache.run({
     name: 'initramfs',
     inputs: { ...commonInputs(ctx), compress, level },
-    upstream: [rootfs.key],
+    upstream: [source.rootfsKey],
     describe: (r) =>
       `${r.modules} modules, ${(r.initrdBytes / 1048576).toFixed(1)} MiB, ${r.compression}${config ? '' : ' (no kernel config found)'}`,
     run: (dir) => buildInitramfs(ctx, dir, kernel, compress, level),
   });
+}
+
+/** The kernel of a finished root (a rootfs stage's result) as the initramfs stage takes it. */
+export async function finishedRootKernel(ctx: BuildContext, rootfs: StageResult<unknown>): Promise<RootKernel> {
+  const root = join(rootfs.dir, 'rootfs');
+  const kernel = await findKernel(root, (await profileLocalPackages(ctx.loaded)).kernel?.name);
+  return { rootfsKey: rootfs.key, root, kernel, release: async () => undefined };
 }
 
 async function buildInitramfs(

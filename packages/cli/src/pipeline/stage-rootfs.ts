@@ -21,15 +21,30 @@ export async function rootfsStage(ctx: BuildContext): Promise<StageResult<Rootfs
   if (profile.source.type === 'pacman' || profile.source.type === 'pacman-dir')
     return pacmanRootfsStage(ctx, profile.source, await profileLocalPackages(ctx.loaded));
   if (profile.source.type !== 'apt') return rpmRootfsStage(ctx, profile.source, await profileLocalPackages(ctx.loaded));
-  const source = profile.source;
+  try {
+    return await aptRootfsStage(ctx, profile.source);
+  } catch (error) {
+    ctx.rootKernel?.fail(error);
+    throw error;
+  }
+}
+
+/** The apt root, handing its kernel to the initramfs stage as soon as it is unpacked (`ctx.rootKernel`). */
+async function aptRootfsStage(
+  ctx: BuildContext,
+  source: Extract<BuildContext['loaded']['profile']['source'], { type: 'apt' }>,
+): Promise<StageResult<RootfsStageResult>> {
   const { request, packages, local } = await aptRootfsPlan(ctx);
   const { include } = request;
-  return ctx.cache.run({
+  // A custom kernel file's package is the kernel to boot, as findKernel prefers it.
+  const kernelPackage = local.kernel?.name;
+  const handoff = ctx.rootKernel;
+  const result = await ctx.cache.run<RootfsStageResult>({
     name: 'rootfs',
     inputs: { ...request, packages },
     upstream: [],
     describe: (r) => `${r.packages.length} packages${r.configured ? '' : ' (unpacked only)'}`,
-    run: async (dir) => {
+    run: async (dir, key) => {
       const result = await bootstrapRootfs({
         target: join(dir, 'rootfs'),
         suite: source.suite,
@@ -43,10 +58,13 @@ export async function rootfsStage(ctx: BuildContext): Promise<StageResult<Rootfs
         ...aptMetadataOptions(ctx.metadata),
         logFile: join(dir, 'bootstrap.log'),
         onProgress: rootfsProgress(ctx.reporter),
+        ...(handoff ? { onFilesUnpacked: (root: string) => handoff.copyFrom(root, key, kernelPackage) } : {}),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
       ctx.metadata.floor.recordReleases(result.releases);
       return finishRootfs(dir, local, result);
     },
   });
+  await handoff?.fromRoot(join(result.dir, 'rootfs'), result.key, kernelPackage);
+  return result;
 }

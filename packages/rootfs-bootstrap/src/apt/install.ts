@@ -84,6 +84,7 @@ export async function installWithDpkg(request: SourceInstallRequest): Promise<In
   };
 
   const essentialUnpacked = await timed(INSTALL_STEPS.unpackEssential, () => unpack(essential, false));
+  if (rest.length === 0) await request.onFilesUnpacked?.(root);
   await mkdir(join(root, 'usr/sbin'), { recursive: true });
   await writeFile(
     join(root, 'usr/sbin/policy-rc.d'),
@@ -109,6 +110,7 @@ export async function installWithDpkg(request: SourceInstallRequest): Promise<In
           );
           return unpacked;
         });
+        await request.onFilesUnpacked?.(root);
         await timed(INSTALL_STEPS.preinstRemaining, () => runPreinsts(root, chroot, restUnpacked, dpkgVersion));
       }
       await timed(INSTALL_STEPS.configureAll, () => chroot.run(['dpkg', '--force-unsafe-io', '--configure', '-a']));
