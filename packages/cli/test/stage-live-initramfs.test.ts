@@ -199,7 +199,7 @@ describe('the root kernel handed over early (RootKernelHandoff)', () => {
     const noCopy: unknown[] = [];
     const empty = join(work, 'no-kernel');
     await mkdir(join(empty, 'boot'), { recursive: true });
-    const handoff = new RootKernelHandoff(join(work, 'copy-c'), (error) => noCopy.push(error));
+    const handoff = new RootKernelHandoff(join(work, 'copy-c'), { onNoCopy: (error) => noCopy.push(error) });
     await handoff.copyFrom(empty, 'k1');
     expect(noCopy).toHaveLength(1);
     expect(noCopy[0]).toMatchObject({ code: 'ERR_KERNEL_MISSING' });
@@ -226,11 +226,15 @@ describe('the root kernel handed over early (RootKernelHandoff)', () => {
 
     // The finished root handed over while the copy's module index is still being written: the
     // copy is not used, and is gone once the build discards the handoff.
-    const raced = new RootKernelHandoff(join(work, 'copy-g'));
+    let indexWritten = () => undefined as void;
+    const raced = new RootKernelHandoff(join(work, 'copy-g'), {
+      writeModuleIndex: () => new Promise<void>((resolve) => (indexWritten = resolve)),
+    });
     await raced.copyFrom(await unpackedRoot('unpacked-g'), 'k4');
     expect(existsSync(join(work, 'copy-g', 'lib/modules', version))).toBe(true);
     await raced.fromRoot(join(finished, 'rootfs'), 'k4');
     expect((await raced.wait(undefined)).root).toBe(join(finished, 'rootfs'));
+    indexWritten();
     await raced.discard();
     expect(existsSync(join(work, 'copy-g'))).toBe(false);
 

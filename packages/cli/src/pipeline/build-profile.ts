@@ -143,12 +143,14 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
       ? {
           rootKernel: new RootKernelHandoff(
             join(paths.stateDir, 'stages', 'initramfs', `.kernel-copy.partial-${process.pid}`),
-            (error) =>
-              options.reporter.emit({
-                type: 'log',
-                stage: 'initramfs',
-                line: `no early copy of the root's kernel (${(error as Error).message}): made from the finished root`,
-              }),
+            {
+              onNoCopy: (error) =>
+                options.reporter.emit({
+                  type: 'log',
+                  stage: 'initramfs',
+                  line: `no early copy of the root's kernel (${(error as Error).message}): made from the finished root`,
+                }),
+            },
           ),
         }
       : {}),

@@ -44,12 +44,21 @@ export class RootKernelHandoff {
   /** Settles once: the copy, the finished root, or the rootfs stage's failure. */
   readonly kernel: Promise<RootKernel>;
 
+  private readonly onNoCopy: (error: unknown) => void;
+  private readonly writeModuleIndex: (root: string, kernel: KernelFiles) => Promise<unknown>;
+
   constructor(
     /** Where copies are made (a folder of the state that is cleaned after a killed build). */
     private readonly copyDir: string,
-    /** Told why no copy was made (the build goes on with the finished root's kernel). */
-    private readonly onNoCopy: (error: unknown) => void = () => undefined,
+    options: {
+      /** Told why no copy was made (the build goes on with the finished root's kernel). */
+      onNoCopy?: (error: unknown) => void;
+      /** Writes a copy's module index (default: the host's depmod, `ensureModuleIndex`). */
+      writeModuleIndex?: (root: string, kernel: KernelFiles) => Promise<unknown>;
+    } = {},
   ) {
+    this.onNoCopy = options.onNoCopy ?? (() => undefined);
+    this.writeModuleIndex = options.writeModuleIndex ?? ensureModuleIndex;
     this.kernel = new Promise<RootKernel>((resolve, reject) => {
       this.resolveKernel = resolve;
       this.rejectKernel = reject;
@@ -94,7 +103,7 @@ export class RootKernelHandoff {
     this.copying = (async () => {
       try {
         // The index the kernel's postinst will write into the root, written into the copy instead.
-        await ensureModuleIndex(copyRoot, kernel);
+        await this.writeModuleIndex(copyRoot, kernel);
       } catch (error) {
         await dropCopy(error);
         return;
