@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { realpath } from 'node:fs/promises';
+import { setPriority } from 'node:os';
 import type { TransformOptions, Writable } from 'node:stream';
 import { createGunzip, type ZlibOptions } from 'node:zlib';
 import type { Compression, Compressor } from './compression.js';
@@ -25,6 +26,11 @@ export interface DecompressOptions {
    * for one big member on the critical path, not for many small ones decoded side by side.
    */
   threads?: number;
+  /**
+   * The tool's nice value (`os.setPriority`; xz, lzma, zstd and bzip2, not gzip): a decode done
+   * ahead in the background gives the cores to work that something waits for. Default: unchanged.
+   */
+  priority?: number;
 }
 
 // -T1 by default: the callers already run decoders side by side (two packages unpack at once); xz >= 5.6
@@ -155,6 +161,13 @@ async function* throughTool(
     reject: false,
     encoding: 'buffer',
   });
+  if (options.priority !== undefined && child.pid !== undefined) {
+    try {
+      setPriority(child.pid, options.priority);
+    } catch {
+      // Gone already, or not allowed: it decodes at the default priority.
+    }
+  }
   let logTail = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     logTail = (logTail + chunk.toString()).slice(-2000);

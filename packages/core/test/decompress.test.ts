@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -214,6 +214,33 @@ describe('decompress', () => {
     expect((defaulted as DecompressError).command).toContain('-T1');
     await expect(collect(decompress(pieces(blocks), 'xz', { threads: -1 }))).rejects.toThrow(RangeError);
     await expect(collect(decompress(pieces(blocks), 'xz', { threads: 1.5 }))).rejects.toThrow(/whole number/);
+  });
+
+  it('priority sets the tool\'s nice value while it decodes; the bytes are the same', async () => {
+    // 32 MiB of zeros: the tool blocks on its full stdout pipe while the first chunk is looked at.
+    const big = Buffer.alloc(32 << 20);
+    const packed = (await execa('zstd', ['-c', '-1'], { input: big, encoding: 'buffer' })).stdout as Buffer;
+    const niceOfChildren = async () => {
+      const values: number[] = [];
+      for (const pid of (await readdir('/proc')).filter((n) => /^\d+$/.test(n))) {
+        const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+        // pid (comm) state ppid ... nice is the 19th field; comm may hold spaces, so split after it.
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (stat.includes('(zstd)') && Number(fields[1]) === process.pid) values.push(Number(fields[16]));
+      }
+      return values;
+    };
+    for (const [priority, expected] of [
+      [10, 10],
+      [undefined, 0],
+    ] as const) {
+      const chunks = decompress(pieces(packed), 'zstd', priority === undefined ? {} : { priority });
+      const first = await chunks.next();
+      expect(first.done).toBe(false);
+      expect(await niceOfChildren()).toEqual([expected]);
+      const rest = await collect(chunks);
+      expect(Buffer.concat([first.value as Buffer, rest]).equals(big)).toBe(true);
+    }
   });
 
   describe('without the external tools', () => {

@@ -1,9 +1,10 @@
 import { assignOwners, withImageRoot, type ImageRootSession, type ManifestEntry } from '@distroforge/core';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { activateFileTriggers } from './dpkg/database.js';
 import { runPreinsts } from './dpkg/preinst.js';
+import { DataDecodeAhead } from './deb/decode-ahead.js';
 import { ownersToAssign, unpackIntoDpkgDatabase } from './dpkg/unpack.js';
 import type { PackageCandidate } from '../package-candidate.js';
 import type { InstallReport, SourceInstallRequest } from '../package-source.js';
@@ -71,12 +72,14 @@ export async function installWithDpkg(request: SourceInstallRequest): Promise<In
     return result;
   };
   const archiveEntries: ManifestEntry[] = [];
+  let ahead: DataDecodeAhead | undefined;
   const unpack = async (packages: readonly PackageCandidate[], keepExistingDirectories: boolean) => {
     const unpacked = await unpackIntoDpkgDatabase(root, packages, files, {
       concurrency: UNPACK_CONCURRENCY,
       owners,
       keepExistingDirectories,
       onUnpacked,
+      ...(ahead ? { decodedData: (name: string) => ahead!.take(name) } : {}),
     });
     archiveEntries.push(...unpacked.flatMap((u) => u.manifest));
     await assignOwners(namespace, root, ownersToAssign(root, unpacked));
@@ -91,32 +94,39 @@ export async function installWithDpkg(request: SourceInstallRequest): Promise<In
     '#!/bin/sh\n# installed by rootfs-bootstrap: no service starts\nexit 101\n',
     { mode: 0o755 },
   );
-  await withImageRoot(
-    root,
-    { env, logFile: request.logFile, namespace, ...(signal ? { signal } : {}) },
-    async (chroot: ImageRootSession) => {
-      await timed(INSTALL_STEPS.preinstEssential, () => runPreinsts(root, chroot, essentialUnpacked, dpkgVersion));
-      // As mmdebstrap installs the essential set: dpkg ignores Pre-Depends order within one call.
-      await timed(INSTALL_STEPS.configureEssential, () =>
-        chroot.run(['dpkg', '--force-unsafe-io', '--force-depends', '--configure', '-a']),
-      );
-      if (divert) await divertInitramfs(root, chroot, true);
-      if (rest.length > 0) {
-        const restUnpacked = await timed(INSTALL_STEPS.unpackRemaining, async () => {
-          const unpacked = await unpack(rest, true);
-          await activateFileTriggers(
-            root,
-            unpacked.flatMap((u) => u.listed),
-          );
-          return unpacked;
-        });
-        await request.onFilesUnpacked?.(root);
-        await timed(INSTALL_STEPS.preinstRemaining, () => runPreinsts(root, chroot, restUnpacked, dpkgVersion));
-      }
-      await timed(INSTALL_STEPS.configureAll, () => chroot.run(['dpkg', '--force-unsafe-io', '--configure', '-a']));
-      if (divert) await divertInitramfs(root, chroot, false);
-    },
-  );
+  // The rest's large data members are decoded while the essential set's scripts run on one core.
+  ahead = rest.length > 0 ? await DataDecodeAhead.start(dirname(root), pickFiles(files, rest)) : undefined;
+  try {
+    await withImageRoot(
+      root,
+      { env, logFile: request.logFile, namespace, ...(signal ? { signal } : {}) },
+      async (chroot: ImageRootSession) => {
+        await timed(INSTALL_STEPS.preinstEssential, () => runPreinsts(root, chroot, essentialUnpacked, dpkgVersion));
+        // As mmdebstrap installs the essential set: dpkg ignores Pre-Depends order within one call.
+        await timed(INSTALL_STEPS.configureEssential, () =>
+          chroot.run(['dpkg', '--force-unsafe-io', '--force-depends', '--configure', '-a']),
+        );
+        if (divert) await divertInitramfs(root, chroot, true);
+        if (rest.length > 0) {
+          const restUnpacked = await timed(INSTALL_STEPS.unpackRemaining, async () => {
+            const unpacked = await unpack(rest, true);
+            await ahead?.close(); // the decoded tarballs were read
+            await activateFileTriggers(
+              root,
+              unpacked.flatMap((u) => u.listed),
+            );
+            return unpacked;
+          });
+          await request.onFilesUnpacked?.(root);
+          await timed(INSTALL_STEPS.preinstRemaining, () => runPreinsts(root, chroot, restUnpacked, dpkgVersion));
+        }
+        await timed(INSTALL_STEPS.configureAll, () => chroot.run(['dpkg', '--force-unsafe-io', '--configure', '-a']));
+        if (divert) await divertInitramfs(root, chroot, false);
+      },
+    );
+  } finally {
+    await ahead?.close();
+  }
   await rm(join(root, 'usr/sbin/policy-rc.d'), { force: true });
   const info = new Set(await readdir(join(root, 'var/lib/dpkg/info')));
   const maintainerScripts = order
@@ -130,6 +140,11 @@ export async function installWithDpkg(request: SourceInstallRequest): Promise<In
   // Nodes cannot be made in a user namespace: the archives' device nodes and fifos live in the manifest.
   const nodes = archiveEntries.filter((e) => e.type === 'char' || e.type === 'block' || e.type === 'fifo');
   return { maintainerScripts, steps, manifest: nodes };
+}
+
+/** The package files of `packages`, by name. */
+function pickFiles(files: ReadonlyMap<string, string>, packages: readonly PackageCandidate[]): Map<string, string> {
+  return new Map(packages.map((p) => [p.name, files.get(p.name)!]));
 }
 
 /** Two packages unpack at a time: each also keeps a decompressor process busy. */

@@ -50,19 +50,16 @@ export async function readDebTarball(
   file: string,
   stem: 'control.tar' | 'data.tar',
   onEntry: DebEntryHandler,
+  /** The member decompressed already, as a plain tarball (`decodeDataAhead`): read instead of decoding it again. */
+  decoded?: string,
 ): Promise<void> {
   const member = await debMember(file, stem);
   if (member.size === 0)
     throw new DebFormatError(`${file}: ${member.name} is empty`, { path: file, value: member.name });
-  const raw = createReadStream(file, { start: member.offset, end: member.offset + member.size - 1 });
-  // A byte stream, not one of objects: its buffer is bounded in bytes (16 of gzip's 1 MiB chunks otherwise).
-  const stream = Readable.from(
-    decompress(raw, compressionOfFileName(member.name), {
-      origin: `${file}: ${member.name}`,
-      threads: member.size >= THREADED_XZ_BYTES ? 0 : 1,
-    }),
-    { objectMode: false },
-  );
+  const stream = decoded
+    ? createReadStream(decoded, { highWaterMark: 1 << 20 })
+    : // A byte stream, not one of objects: its buffer is bounded in bytes (16 of gzip's 1 MiB chunks otherwise).
+      Readable.from(decompressedMember(file, member), { objectMode: false });
   try {
     await parseDebTar(file, member.name, stream, onEntry);
   } catch (error) {
@@ -79,6 +76,20 @@ export async function readDebTarball(
     stream.on('error', () => undefined);
     stream.destroy();
   }
+}
+
+/** A `.deb` member's bytes, decompressed as its name says (a large xz member by one thread per core). */
+export function decompressedMember(
+  file: string,
+  member: ArMember,
+  options: { priority?: number } = {},
+): AsyncGenerator<Buffer> {
+  const raw = createReadStream(file, { start: member.offset, end: member.offset + member.size - 1 });
+  return decompress(raw, compressionOfFileName(member.name), {
+    origin: `${file}: ${member.name}`,
+    threads: member.size >= THREADED_XZ_BYTES ? 0 : 1,
+    ...options,
+  });
 }
 
 /** Parses a decompressed tarball (`what` names it in errors) with the checks of `readDebTarball`. */

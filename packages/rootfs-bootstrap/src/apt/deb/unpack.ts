@@ -37,6 +37,8 @@ export interface UnpackOptions {
   keepExistingDirectories?: boolean;
   /** Compute the MD5 of every regular file (dpkg records them when a package ships no md5sums). */
   md5?: boolean;
+  /** The data member decompressed already, as a plain tarball (`decodeDataAhead`). */
+  decodedData?: string;
 }
 
 /** What unpacking one `.deb` produced. */
@@ -229,7 +231,7 @@ export async function unpackDeb(file: string, root: string, options: UnpackOptio
     }
   };
 
-  await readDebTarball(file, 'data.tar', onEntry);
+  await readDebTarball(file, 'data.tar', onEntry, options.decodedData);
   // Directory modes and times last: a read-only directory must still receive its files first.
   for (const [host, { mode, mtime }] of [...dirModes].reverse()) {
     try {

@@ -24,6 +24,8 @@ export interface DpkgUnpackOptions {
    */
   keepExistingDirectories: boolean;
   onUnpacked?: (name: string) => void;
+  /** A package's data member decompressed already, as a plain tarball (`DataDecodeAhead.take`), if it was. */
+  decodedData?: (name: string) => Promise<string | undefined>;
 }
 
 /** A package as unpacked: what dpkg's database records, and the owners its files need. */
@@ -61,11 +63,13 @@ export async function unpackIntoDpkgDatabase(
       return placed === path ? undefined : placed;
     };
     const shipsMd5sums = control.members.some((m) => m.name === 'md5sums');
+    const decodedData = await options.decodedData?.(pkg.name);
     const { listed, md5sums, manifest } = await unpackDeb(file, root, {
       chown: false,
       redirect,
       keepExistingDirectories: options.keepExistingDirectories,
       md5: !shipsMd5sums,
+      ...(decodedData ? { decodedData } : {}),
     });
     // dpkg writes the digests itself for packages that ship none.
     if (!shipsMd5sums && md5sums.length > 0) {
