@@ -199,14 +199,9 @@ it('after one overlay file changes, the incremental build re-runs only the stage
   // package's: the packages' entries, all the CycloneDX one holds, stay as they were).
   expect([...changed].sort()).toEqual(['disk', 'iso', 'spdx']);
   // A second cold build in another state directory, of the changed profile: the same bytes.
-  const cold = await distroforge<BuildResult>([
-    'build',
-    profile,
-    '--state',
-    join(work, 'state2'),
-    '--out',
-    join(work, 'out2'),
-  ]);
+  const buildElsewhere = () =>
+    distroforge<BuildResult>(['build', profile, '--state', join(work, 'state2'), '--out', join(work, 'out2')]);
+  const cold = await buildElsewhere();
   expect(cold.stages.some((s) => s.cached)).toBe(false);
   expect(cold.outputs.map((o) => [o.kind, o.sha256])).toEqual(incremental.outputs.map((o) => [o.kind, o.sha256]));
   // Cold, the initramfs is made from the kernel the rootfs stage handed over before its last
@@ -214,14 +209,7 @@ it('after one overlay file changes, the incremental build re-runs only the stage
   const stage = (r: BuildResult, name: string) => r.stages.find((s) => s.name === name)!;
   expect(stage(cold, 'initramfs').startMs).toBeLessThan(stage(cold, 'rootfs').startMs + stage(cold, 'rootfs').ms);
   await rm(join(work, 'state2', 'stages', 'initramfs'), { recursive: true, force: true });
-  const fromFinishedRoot = await distroforge<BuildResult>([
-    'build',
-    profile,
-    '--state',
-    join(work, 'state2'),
-    '--out',
-    join(work, 'out2'),
-  ]);
+  const fromFinishedRoot = await buildElsewhere();
   expect(stage(fromFinishedRoot, 'rootfs').cached).toBe(true);
   expect(stage(fromFinishedRoot, 'initramfs').cached).toBe(false);
   expect(fromFinishedRoot.outputs.map((o) => [o.kind, o.sha256])).toEqual(cold.outputs.map((o) => [o.kind, o.sha256]));

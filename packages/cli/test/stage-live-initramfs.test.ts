@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { detectCompression } from '@distroforge/initramfs-cpio';
+import { detectCompression, MODULE_INDEX_FILES } from '@distroforge/initramfs-cpio';
 import type { StageResult, StageRun } from '../src/engine/stage-cache.js';
 import type { BuildContext } from '../src/pipeline/build-context.js';
 import { findKernel } from '../src/pipeline/find-kernel.js';
@@ -135,19 +135,10 @@ async function unpackedRoot(name: string): Promise<string> {
   return root;
 }
 
-/** What depmod writes (a kernel package ships modules.order, modules.builtin and modules.builtin.modinfo). */
+/** What depmod writes: the index files but those a kernel package ships itself. */
 const DEPMOD_OUTPUTS = [
-  'modules.dep',
-  'modules.dep.bin',
-  'modules.alias',
-  'modules.alias.bin',
-  'modules.softdep',
-  'modules.symbols',
-  'modules.symbols.bin',
-  'modules.builtin.bin',
-  'modules.builtin.alias.bin',
-  'modules.devname',
-  'modules.weakdep',
+  ...MODULE_INDEX_FILES.filter((f) => !['modules.order', 'modules.builtin', 'modules.builtin.modinfo'].includes(f)),
+  'modules.weakdep', // kmod 33 and later
 ];
 
 describe('the root kernel handed over early (RootKernelHandoff)', () => {
