@@ -216,7 +216,7 @@ describe('decompress', () => {
     await expect(collect(decompress(pieces(blocks), 'xz', { threads: 1.5 }))).rejects.toThrow(/whole number/);
   });
 
-  it('priority sets the tool\'s nice value while it decodes; the bytes are the same', async () => {
+  it("priority sets the tool's nice value while it decodes; the bytes are the same", async () => {
     // 32 MiB of zeros: the tool blocks on its full stdout pipe while the first chunk is looked at.
     const big = Buffer.alloc(32 << 20);
     const packed = (await execa('zstd', ['-c', '-1'], { input: big, encoding: 'buffer' })).stdout as Buffer;
