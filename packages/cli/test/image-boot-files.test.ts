@@ -89,7 +89,11 @@ async function extractEsp(image: string, output: string): Promise<string> {
 }
 
 async function espFile(esp: string, path: string): Promise<Buffer> {
-  const { stdout } = await execa('mtype', ['-i', esp, `::${path}`], { encoding: 'buffer', env: mtoolsEnv });
+  const { stdout } = await execa('mtype', ['-i', esp, `::${path}`], {
+    encoding: 'buffer',
+    stripFinalNewline: false,
+    env: mtoolsEnv,
+  });
   return Buffer.from(stdout);
 }
 

@@ -32,7 +32,7 @@ async function compressWith(compressor: Compressor, data: Buffer): Promise<Buffe
     zstd: ['zstd', ['-c', '-q']],
     bzip2: ['bzip2', ['-c']],
   }[compressor] as [string, string[]];
-  return (await execa(tool, args, { input: data, encoding: 'buffer' })).stdout as Buffer;
+  return (await execa(tool, args, { input: data, encoding: 'buffer', stripFinalNewline: false })).stdout as Buffer;
 }
 
 const compressed = new Map<Compressor, Buffer>();
@@ -198,8 +198,13 @@ describe('decompress', () => {
 
   it('xz: threads decodes a stream of several blocks in parallel (xz -T), the same bytes; a bad count is refused', async () => {
     // 64 KiB blocks: the threaded decoder has blocks to share out (a single-block stream decodes on one thread).
-    const blocks = (await execa('xz', ['-c', '-T2', '--block-size=65536'], { input: plain, encoding: 'buffer' }))
-      .stdout as Buffer;
+    const blocks = (
+      await execa('xz', ['-c', '-T2', '--block-size=65536'], {
+        input: plain,
+        encoding: 'buffer',
+        stripFinalNewline: false,
+      })
+    ).stdout as Buffer;
     expect(blocks.length).toBeGreaterThan(0);
     for (const threads of [0, 2]) {
       expect((await collect(decompress(pieces(blocks), 'xz', { threads }))).equals(plain)).toBe(true);
@@ -219,7 +224,8 @@ describe('decompress', () => {
   it("priority sets the tool's nice value while it decodes; the bytes are the same", async () => {
     // 32 MiB of zeros: the tool blocks on its full stdout pipe while the first chunk is looked at.
     const big = Buffer.alloc(32 << 20);
-    const packed = (await execa('zstd', ['-c', '-1'], { input: big, encoding: 'buffer' })).stdout as Buffer;
+    const packed = (await execa('zstd', ['-c', '-1'], { input: big, encoding: 'buffer', stripFinalNewline: false }))
+      .stdout as Buffer;
     const niceOfChildren = async () => {
       const values: number[] = [];
       for (const pid of (await readdir('/proc')).filter((n) => /^\d+$/.test(n))) {

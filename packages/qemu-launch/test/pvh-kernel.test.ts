@@ -57,7 +57,7 @@ const sizeAppended = (compressed: Buffer, size: number) => {
 };
 async function compress(tool: 'xz' | 'zstd' | 'lz4', data: Buffer): Promise<Buffer> {
   const args = { xz: ['-c', '--check=crc32'], zstd: ['-c', '-q'], lz4: ['-l', '-c'] }[tool];
-  const { stdout } = await execa(tool, args, { input: data, encoding: 'buffer' });
+  const { stdout } = await execa(tool, args, { input: data, encoding: 'buffer', stripFinalNewline: false });
   return sizeAppended(Buffer.from(stdout), data.length);
 }
 

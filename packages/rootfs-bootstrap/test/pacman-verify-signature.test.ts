@@ -184,6 +184,7 @@ async function generateFixture(): Promise<void> {
       await execa('gpg', ['--batch', '--export', ...inKeyring], {
         env: { GNUPGHOME: genHome },
         encoding: 'buffer',
+        stripFinalNewline: false, // a signature's last byte may be 0x0a
       })
     ).stdout,
   );

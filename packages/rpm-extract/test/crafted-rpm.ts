@@ -131,7 +131,12 @@ async function compress(
   const archive = mutate(newcArchive(members));
   if (compression === 'identity') return archive;
   if (compression === 'gzip') return gzipSync(archive);
-  const { stdout } = await execa(compression, ['-c'], { input: archive, encoding: 'buffer', timeout: 60_000 });
+  const { stdout } = await execa(compression, ['-c'], {
+    input: archive,
+    encoding: 'buffer',
+    stripFinalNewline: false, // compressed bytes may end with 0x0a
+    timeout: 60_000,
+  });
   return Buffer.from(stdout);
 }
 

@@ -45,6 +45,8 @@ export async function readEsp(image: string, offset: number): Promise<EspContent
       env,
       stdin: 'ignore',
       encoding: 'buffer',
+      // A file's last byte may be a newline: execa strips one by default, even from bytes.
+      stripFinalNewline: false,
       maxBuffer: 1 << 30,
     });
     const bytes = Buffer.from(stdout);
