@@ -78,9 +78,7 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
   // The repository index (tens of thousands of candidates) is read in a worker thread whose heap
   // goes with it: this thread keeps only what installing needs, and a smaller process forks
   // decompressors and dpkg faster (fork copies the page tables of the whole heap).
-  // The callback stays here: the worker gets the request's data only.
-  const { onFilesUnpacked: _callback, ...request } = o;
-  const plan = await planRootfsInWorker(request);
+  const plan = await planRootfsInWorker(o);
   let t = performance.now();
   const files = await fetchPackages(plan.order, {
     cacheDir: plan.cacheDir,

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { activateFileTriggers } from './dpkg/database.js';
 import { runPreinsts } from './dpkg/preinst.js';
 import { DataDecodeAhead } from './deb/decode-ahead.js';
+import { THREADED_XZ_BYTES } from './deb/tarball.js';
 import { ownersToAssign, unpackIntoDpkgDatabase } from './dpkg/unpack.js';
 import type { PackageCandidate } from '../package-candidate.js';
 import type { InstallReport, SourceInstallRequest } from '../package-source.js';
@@ -72,14 +73,17 @@ export async function installWithDpkg(request: SourceInstallRequest): Promise<In
     return result;
   };
   const archiveEntries: ManifestEntry[] = [];
-  let ahead: DataDecodeAhead | undefined;
-  const unpack = async (packages: readonly PackageCandidate[], keepExistingDirectories: boolean) => {
+  const unpack = async (
+    packages: readonly PackageCandidate[],
+    keepExistingDirectories: boolean,
+    ahead?: DataDecodeAhead,
+  ) => {
     const unpacked = await unpackIntoDpkgDatabase(root, packages, files, {
       concurrency: UNPACK_CONCURRENCY,
       owners,
       keepExistingDirectories,
       onUnpacked,
-      ...(ahead ? { decodedData: (name: string) => ahead!.take(name) } : {}),
+      ...(ahead ? { decodedData: (name: string) => ahead.take(name) } : {}),
     });
     archiveEntries.push(...unpacked.flatMap((u) => u.manifest));
     await assignOwners(namespace, root, ownersToAssign(root, unpacked));
@@ -95,7 +99,9 @@ export async function installWithDpkg(request: SourceInstallRequest): Promise<In
     { mode: 0o755 },
   );
   // The rest's large data members are decoded while the essential set's scripts run on one core.
-  ahead = rest.length > 0 ? await DataDecodeAhead.start(dirname(root), pickFiles(files, rest)) : undefined;
+  // (A package file smaller than that threshold cannot hold such a member: not even opened.)
+  const large = rest.filter((p) => p.size >= THREADED_XZ_BYTES);
+  const ahead = large.length > 0 ? await DataDecodeAhead.start(dirname(root), pickFiles(files, large)) : undefined;
   try {
     await withImageRoot(
       root,
@@ -109,7 +115,7 @@ export async function installWithDpkg(request: SourceInstallRequest): Promise<In
         if (divert) await divertInitramfs(root, chroot, true);
         if (rest.length > 0) {
           const restUnpacked = await timed(INSTALL_STEPS.unpackRemaining, async () => {
-            const unpacked = await unpack(rest, true);
+            const unpacked = await unpack(rest, true, ahead);
             await ahead?.close(); // the decoded tarballs were read
             await activateFileTriggers(
               root,

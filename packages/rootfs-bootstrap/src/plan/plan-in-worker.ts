@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { defaultCacheDir } from '../package-cache.js';
-import type { NormalisedResolveOptions } from '../options.js';
+import { resolveOptionsSchema, type NormalisedResolveOptions } from '../options.js';
 import { aptSourceOf, planRootfs, type ResolvedPlan } from './plan-rootfs.js';
 import type { PlanReply } from './plan-messages.js';
 import { reviveError } from './worker-error.js';
@@ -43,7 +43,14 @@ function withoutConditions(execArgv: readonly string[]): string[] {
 export async function planRootfsInWorker(options: NormalisedResolveOptions): Promise<InstallPlan> {
   const entry = new URL('./plan-worker.js', import.meta.url);
   if (!existsSync(fileURLToPath(entry))) return planRootfs(options);
-  const { onProgress, signal, ...plain } = options;
+  const { onProgress, signal } = options;
+  // The resolution's own options, as data: a bootstrap passes its own options (a superset, with
+  // callbacks a worker message cannot carry).
+  const plain = Object.fromEntries(
+    Object.keys(resolveOptionsSchema.shape)
+      .filter((key) => key !== 'onProgress' && key !== 'signal')
+      .map((key) => [key, options[key as keyof NormalisedResolveOptions]]),
+  );
   signal?.throwIfAborted();
   const worker = new Worker(entry, {
     workerData: { options: plain },

@@ -59,7 +59,7 @@ export async function planRootfs(options: NormalisedResolveOptions): Promise<Res
     // A local usrmerge package file asks for its conversion as naming usrmerge does.
     include: [...options.include, ...local.names],
     exclude: options.exclude,
-    available: (name) => index.candidates.some((c) => c.name === name),
+    available: (name) => universe.byName.has(name),
   });
   const resolved = local.explain(() =>
     resolveDependencies(universe, {
