@@ -12,12 +12,8 @@ import { detectCompression, MODULE_INDEX_FILES } from '@distroforge/initramfs-cp
 import type { StageResult, StageRun } from '../src/engine/stage-cache.js';
 import type { BuildContext } from '../src/pipeline/build-context.js';
 import { findKernel } from '../src/pipeline/find-kernel.js';
-import { RootKernelHandoff, type RootKernel } from '../src/pipeline/root-kernel.js';
-import {
-  finishedRootKernel,
-  liveInitramfsStage,
-  type LiveInitramfsStageResult,
-} from '../src/pipeline/stage-live-initramfs.js';
+import { finishedRootKernel, RootKernelHandoff, type RootKernel } from '../src/pipeline/root-kernel.js';
+import { liveInitramfsStage, type LiveInitramfsStageResult } from '../src/pipeline/stage-live-initramfs.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
 let work = '';
@@ -71,7 +67,7 @@ async function runStage(
       },
     },
   } as unknown as BuildContext;
-  const source = 'key' in rootfs ? await finishedRootKernel(ctx, rootfs) : rootfs;
+  const source = 'key' in rootfs ? await finishedRootKernel(rootfs) : rootfs;
   const { result } = await liveInitramfsStage(ctx, source);
   return { inputs, upstream, result, initrd: await readFile(join(out, result.initrd)) };
 }
@@ -141,11 +137,24 @@ const DEPMOD_OUTPUTS = [
   'modules.weakdep', // kmod 33 and later
 ];
 
+/** A rootfs stage's result whose root is `dir`/rootfs, under `key`. */
+const stageAt = (dir: string, key: string): StageResult<unknown> => ({
+  name: 'rootfs',
+  key,
+  dir,
+  result: {},
+  cached: true,
+  ms: 0,
+});
+/** The tool log of the copies' `cp`. */
+const logFile = join(tmpdir(), `df-root-kernel-${process.pid}.log`);
+afterAll(() => rm(logFile, { force: true }));
+
 describe('the root kernel handed over early (RootKernelHandoff)', () => {
   it("copies an unpacked root's kernel with links and its own module index, leaving the root as it was", async () => {
     const root = await unpackedRoot('unpacked-a');
     const before = (await execa('find', [root, '-printf', '%p %y %s\n'])).stdout;
-    const handoff = new RootKernelHandoff(join(work, 'copy-a'));
+    const handoff = new RootKernelHandoff(join(work, 'copy-a'), { logFile });
     await handoff.copyFrom(root, 'rootfs-key-a');
     const copy = await handoff.wait(undefined);
     expect(copy.rootfsKey).toBe('rootfs-key-a');
@@ -165,7 +174,7 @@ describe('the root kernel handed over early (RootKernelHandoff)', () => {
   }, 300_000);
 
   it('makes the same initramfs from the copy as from the finished root, under the same key', async () => {
-    const handoff = new RootKernelHandoff(join(work, 'copy-b'));
+    const handoff = new RootKernelHandoff(join(work, 'copy-b'), { logFile });
     await handoff.copyFrom(await unpackedRoot('unpacked-b'), 'rootfs-same');
     const early = await runStage(await handoff.wait(undefined), 'early');
     const finishedRoot = (await rootfsWith('finished', config(['GZIP', 'XZ', 'ZSTD']))).dir;
@@ -190,25 +199,25 @@ describe('the root kernel handed over early (RootKernelHandoff)', () => {
     const noCopy: unknown[] = [];
     const empty = join(work, 'no-kernel');
     await mkdir(join(empty, 'boot'), { recursive: true });
-    const handoff = new RootKernelHandoff(join(work, 'copy-c'), { onNoCopy: (error) => noCopy.push(error) });
+    const handoff = new RootKernelHandoff(join(work, 'copy-c'), { logFile, onNoCopy: (error) => noCopy.push(error) });
     await handoff.copyFrom(empty, 'k1');
     expect(noCopy).toHaveLength(1);
     expect(noCopy[0]).toMatchObject({ code: 'ERR_KERNEL_MISSING' });
     expect(existsSync(join(work, 'copy-c'))).toBe(false);
     const finished = (await rootfsWith('finished-c', undefined)).dir;
-    await handoff.fromRoot(join(finished, 'rootfs'), 'k1');
+    await handoff.fromRoot(stageAt(finished, 'k1'));
     const handed = await handoff.wait(undefined);
     expect(handed.root).toBe(join(finished, 'rootfs'));
     await handed.release();
     expect(existsSync(handed.root)).toBe(true); // the finished root is not a copy
 
-    const failed = new RootKernelHandoff(join(work, 'copy-d'));
+    const failed = new RootKernelHandoff(join(work, 'copy-d'), { logFile });
     failed.fail(new Error('the bootstrap failed'));
     await expect(failed.wait(undefined)).rejects.toThrow('the bootstrap failed');
-    await failed.fromRoot(join(finished, 'rootfs'), 'k2'); // too late: stays failed
+    await failed.fromRoot(stageAt(finished, 'k2')); // too late: stays failed
     await expect(failed.wait(undefined)).rejects.toThrow('the bootstrap failed');
 
-    const never = new RootKernelHandoff(join(work, 'copy-e'));
+    const never = new RootKernelHandoff(join(work, 'copy-e'), { logFile });
     const stop = new AbortController();
     const waiting = never.wait(stop.signal);
     stop.abort(new Error('another stage failed'));
@@ -219,18 +228,19 @@ describe('the root kernel handed over early (RootKernelHandoff)', () => {
     // copy is not used, and is gone once the build discards the handoff.
     let indexWritten = () => undefined as void;
     const raced = new RootKernelHandoff(join(work, 'copy-g'), {
+      logFile,
       writeModuleIndex: () => new Promise<void>((resolve) => (indexWritten = resolve)),
     });
     await raced.copyFrom(await unpackedRoot('unpacked-g'), 'k4');
     expect(existsSync(join(work, 'copy-g', 'lib/modules', version))).toBe(true);
-    await raced.fromRoot(join(finished, 'rootfs'), 'k4');
+    await raced.fromRoot(stageAt(finished, 'k4'));
     expect((await raced.wait(undefined)).root).toBe(join(finished, 'rootfs'));
     indexWritten();
     await raced.discard();
     expect(existsSync(join(work, 'copy-g'))).toBe(false);
 
-    const missing = new RootKernelHandoff(join(work, 'copy-f'));
-    await missing.fromRoot(empty, 'k3');
+    const missing = new RootKernelHandoff(join(work, 'copy-f'), { logFile });
+    await missing.fromRoot(stageAt(join(work, 'no-rootfs-stage'), 'k3'));
     await expect(missing.wait(undefined)).rejects.toMatchObject({ code: 'ERR_KERNEL_MISSING' });
   });
 });

@@ -144,6 +144,7 @@ export async function buildProfile(options: BuildOptions): Promise<BuildReport> 
           rootKernel: new RootKernelHandoff(
             join(paths.stateDir, 'stages', 'initramfs', `.kernel-copy.partial-${process.pid}`),
             {
+              logFile,
               onNoCopy: (error) =>
                 options.reporter.emit({
                   type: 'log',

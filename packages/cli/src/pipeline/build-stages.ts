@@ -11,8 +11,9 @@ import { isoStage } from './stage-iso.js';
 import { kernelStage, type KernelStageResult } from './stage-kernel.js';
 import { INVENTORY_FILES, inventoryStage } from './stage-inventory.js';
 import { layerStage } from './stage-layer.js';
-import { finishedRootKernel, liveInitramfsStage, type LiveInitramfsStageResult } from './stage-live-initramfs.js';
-import { handsKernelEarly } from './root-kernel.js';
+import { liveInitramfsStage, type LiveInitramfsStageResult } from './stage-live-initramfs.js';
+import { finishedRootKernel, handsKernelEarly } from './root-kernel.js';
+import { profileLocalPackages } from './rootfs-common.js';
 import { overlayStage, type OverlayStageResult } from './stage-overlay.js';
 import { rootfsStage, type RootfsStageResult } from './stage-rootfs.js';
 import { rootfsTarStage } from './stage-rootfs-tar.js';
@@ -155,7 +156,7 @@ export const buildStages: readonly BuildStage[] = [
     run: async (ctx, done) => {
       const source = ctx.rootKernel
         ? await ctx.rootKernel.wait(ctx.signal)
-        : await finishedRootKernel(ctx, done.get('rootfs'));
+        : await finishedRootKernel(done.get('rootfs'), (await profileLocalPackages(ctx.loaded)).kernel?.name);
       try {
         return await liveInitramfsStage(ctx, source);
       } finally {

@@ -1,8 +1,10 @@
-import { copyFileSync, linkSync, mkdirSync, readdirSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { linkSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { StageResult } from '../engine/stage-cache.js';
 import { ensureModuleIndex } from './ensure-module-index.js';
 import { findKernel, type KernelFiles } from './find-kernel.js';
+import { linkTree } from './link-tree.js';
 import type { Profile } from '../profile/profile-schema.js';
 
 /** Whether a profile's rootfs stage hands its kernel over early (`RootKernelHandoff`): apt roots. */
@@ -46,17 +48,21 @@ export class RootKernelHandoff {
 
   private readonly onNoCopy: (error: unknown) => void;
   private readonly writeModuleIndex: (root: string, kernel: KernelFiles) => Promise<unknown>;
+  private readonly logFile: string;
 
   constructor(
     /** Where copies are made (a folder of the state that is cleaned after a killed build). */
     private readonly copyDir: string,
     options: {
+      /** The build's tool log (the copy's `cp`). */
+      logFile: string;
       /** Told why no copy was made (the build goes on with the finished root's kernel). */
       onNoCopy?: (error: unknown) => void;
       /** Writes a copy's module index (default: the host's depmod, `ensureModuleIndex`). */
       writeModuleIndex?: (root: string, kernel: KernelFiles) => Promise<unknown>;
-    } = {},
+    },
   ) {
+    this.logFile = options.logFile;
     this.onNoCopy = options.onNoCopy ?? (() => undefined);
     this.writeModuleIndex = options.writeModuleIndex ?? ensureModuleIndex;
     this.kernel = new Promise<RootKernel>((resolve, reject) => {
@@ -94,7 +100,14 @@ export class RootKernelHandoff {
       const config = `config-${found.version}`;
       if (readdirSync(join(root, 'boot')).includes(config))
         linkSync(join(root, 'boot', config), join(copyRoot, 'boot', config));
-      linkTree(found.modulesDir, modulesDir);
+      mkdirSync(join(copyRoot, 'lib/modules'), { recursive: true });
+      await linkTree(found.modulesDir, modulesDir, { logFile: this.logFile });
+      // The module index files get inodes of their own: depmod replaces them in the copy, and a
+      // link would share the root's inode with whatever writes them.
+      for (const name of readdirSync(modulesDir).filter((n) => n.startsWith('modules.'))) {
+        await rm(join(modulesDir, name));
+        await copyFile(join(found.modulesDir, name), join(modulesDir, name));
+      }
       kernel = { version: found.version, vmlinuz, modulesDir };
     } catch (error) {
       await dropCopy(error);
@@ -121,10 +134,10 @@ export class RootKernelHandoff {
   }
 
   /** Hands over the finished root's kernel (the rootfs stage came from the cache, or ran without a copy). */
-  async fromRoot(root: string, rootfsKey: string, preferPackage?: string): Promise<void> {
+  async fromRoot(rootfs: StageResult<unknown>, preferPackage?: string): Promise<void> {
     if (this.settled) return;
     try {
-      this.settle({ rootfsKey, root, kernel: await findKernel(root, preferPackage), release: async () => undefined });
+      this.settle(await finishedRootKernel(rootfs, preferPackage));
     } catch (error) {
       // No kernel in the root: the initramfs stage reports it, as it did reading the root itself.
       this.fail(error);
@@ -174,18 +187,8 @@ export class RootKernelHandoff {
   }
 }
 
-/**
- * Recreates the folder `from` at `to` with hard links to its files (symlinks copied as links).
- * The module index files are copied instead: depmod replaces them in the copy, and a link would
- * share the root's inode with whatever writes them.
- */
-function linkTree(from: string, to: string): void {
-  mkdirSync(to, { recursive: true });
-  for (const entry of readdirSync(from, { withFileTypes: true })) {
-    const source = join(from, entry.name);
-    const target = join(to, entry.name);
-    if (entry.isDirectory()) linkTree(source, target);
-    else if (entry.name.startsWith('modules.')) copyFileSync(source, target);
-    else linkSync(source, target);
-  }
+/** The kernel of a finished root (a rootfs stage's `rootfs/`): `preferPackage`'s, else the newest. */
+export async function finishedRootKernel(rootfs: StageResult<unknown>, preferPackage?: string): Promise<RootKernel> {
+  const root = join(rootfs.dir, 'rootfs');
+  return { rootfsKey: rootfs.key, root, kernel: await findKernel(root, preferPackage), release: async () => undefined };
 }

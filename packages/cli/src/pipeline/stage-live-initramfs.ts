@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { buildLiveInitramfs, chooseInitramfsCompression, LIVE_MODULES } from '@distroforge/initramfs-cpio';
 import type { StageResult } from '../engine/stage-cache.js';
 import { mediumLabel, type BuildContext } from './build-context.js';
-import { findKernel, type KernelFiles } from './find-kernel.js';
-import { profileLocalPackages } from './rootfs-common.js';
+import type { KernelFiles } from './find-kernel.js';
 import type { RootKernel } from './root-kernel.js';
 
 export interface LiveInitramfsStageResult {
@@ -51,13 +50,6 @@ export async function liveInitramfsStage(
       `${r.modules} modules, ${(r.initrdBytes / 1048576).toFixed(1)} MiB, ${r.compression}${config ? '' : ' (no kernel config found)'}`,
     run: (dir) => buildInitramfs(ctx, dir, kernel, compress, level),
   });
-}
-
-/** The kernel of a finished root (a rootfs stage's result) as the initramfs stage takes it. */
-export async function finishedRootKernel(ctx: BuildContext, rootfs: StageResult<unknown>): Promise<RootKernel> {
-  const root = join(rootfs.dir, 'rootfs');
-  const kernel = await findKernel(root, (await profileLocalPackages(ctx.loaded)).kernel?.name);
-  return { rootfsKey: rootfs.key, root, kernel, release: async () => undefined };
 }
 
 async function buildInitramfs(

@@ -4,6 +4,7 @@ import { bootstrapRootfs } from '@distroforge/rootfs-bootstrap';
 
 import type { StageResult } from '../engine/stage-cache.js';
 import type { BuildContext } from './build-context.js';
+import type { Profile } from '../profile/profile-schema.js';
 import { finishRootfs, profileLocalPackages, type RootfsStageResult } from './rootfs-common.js';
 import { aptRootfsPlan } from './apt-rootfs-packages.js';
 import { rootfsProgress } from './rootfs-progress.js';
@@ -32,7 +33,7 @@ export async function rootfsStage(ctx: BuildContext): Promise<StageResult<Rootfs
 /** The apt root, handing its kernel to the initramfs stage as soon as it is unpacked (`ctx.rootKernel`). */
 async function aptRootfsStage(
   ctx: BuildContext,
-  source: Extract<BuildContext['loaded']['profile']['source'], { type: 'apt' }>,
+  source: Extract<Profile['source'], { type: 'apt' }>,
 ): Promise<StageResult<RootfsStageResult>> {
   const { request, packages, local } = await aptRootfsPlan(ctx);
   const { include } = request;
@@ -65,6 +66,6 @@ async function aptRootfsStage(
       return finishRootfs(dir, local, result);
     },
   });
-  await handoff?.fromRoot(join(result.dir, 'rootfs'), result.key, kernelPackage);
+  await handoff?.fromRoot(result, kernelPackage);
   return result;
 }
