@@ -5,10 +5,23 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ZstdDecoderPool, zstdDecoderFor } from '../src/pacman/install/zstd-decoder.js';
+import { stopThread, ZstdDecoderPool, zstdDecoderFor } from '../src/pacman/install/zstd-decoder.js';
 
 it("the process's decoder is the native libzstd (zstd-napi, built at install here)", async () => {
   expect((await zstdDecoderFor())?.kind).toBe('native');
+});
+
+it("a stop reaches a thread that checked the stop flag and is about to sleep on the reader's count (it does not sleep)", () => {
+  // The thread's wait for the reader: it reads the count (word 0), sees no stop (word 1), then
+  // sleeps while word 0 still holds what it read. A stop in between must change word 0: a notify
+  // alone comes before the sleep and is lost (the thread then slept for ever, its process kept).
+  const control = new Int32Array(new SharedArrayBuffer(8));
+  Atomics.store(control, 0, 3);
+  const consumed = Atomics.load(control, 0);
+  expect(Atomics.load(control, 1)).toBe(0);
+  stopThread(control);
+  expect(Atomics.wait(control, 0, consumed, 2000)).toBe('not-equal');
+  expect(Atomics.load(control, 1)).toBe(1);
 });
 
 // Both in-process zstd decoders (the native libzstd and the WebAssembly one it falls back to)

@@ -140,8 +140,7 @@ export class ZstdDecoderPool {
     } finally {
       if (!finished && slot.job === job) {
         // Stopped early: the thread stops at its next chunk and says so; its slot is free then.
-        Atomics.store(slot.control, 1, 1);
-        Atomics.notify(slot.control, 0);
+        stopThread(slot.control);
       }
     }
   }
@@ -214,6 +213,19 @@ export class ZstdDecoderPool {
     this.slots.push(slot);
     return slot;
   }
+}
+
+/**
+ * Tells a thread to stop its job. The flag is word 1, but a thread waiting for the reader sleeps
+ * on word 0 (consumed chunks), so word 0 changes too: a thread that checked the flag just before
+ * it was set and is about to sleep on the old count then finds the count changed and does not
+ * sleep. A notify alone is lost in that gap, and the thread (referenced while it has a job)
+ * slept for ever and kept the process from exiting.
+ */
+export function stopThread(control: Int32Array): void {
+  Atomics.store(control, 1, 1);
+  Atomics.add(control, 0, 1);
+  Atomics.notify(control, 0);
 }
 
 /** A compiled WebAssembly module (Node's types do not declare the WebAssembly API). */
