@@ -1,6 +1,7 @@
-// DataDecodeAhead: the large xz data members of .deb files decoded ahead into plain tarballs (what
-// `xz -d` gives for the member), the others left to the unpack; unpacking from a decoded tarball
-// gives the tree the member gives.
+// DataDecodeAhead: the xz data members of .deb files decoded ahead into plain tarballs (what
+// `xz -d` gives for the member), a few at a time in the order given, the others (not xz, damaged,
+// not started when asked for) left to the unpack; unpacking from a decoded tarball gives the tree
+// the member gives.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,18 +42,61 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('DataDecodeAhead', () => {
-  it('decodes the large xz data members into the tarball xz gives, and leaves the others', async () => {
+  /** What `xz -dc` gives for a package's data member. */
+  const xzOracle = async (name: string) => {
+    const member = await debMember(files.get(name)!, 'data.tar');
+    const raw = readFileSync(files.get(name)!).subarray(member.offset, member.offset + member.size);
+    return execFileSync('xz', ['-dc'], { input: raw, maxBuffer: 1 << 28 });
+  };
+
+  it('decodes the xz data members, large and small, into the tarball xz gives, and leaves the others', async () => {
     const ahead = await DataDecodeAhead.start(work, files);
-    const decoded = await ahead.take('big');
-    expect(decoded).toBeDefined();
-    const member = await debMember(files.get('big')!, 'data.tar');
-    const raw = readFileSync(files.get('big')!).subarray(member.offset, member.offset + member.size);
-    expect(readFileSync(decoded!).equals(execFileSync('xz', ['-dc'], { input: raw, maxBuffer: 1 << 28 }))).toBe(true);
-    expect(readFileSync(decoded!).equals(bigData)).toBe(true);
-    for (const name of ['small-xz', 'big-gz', 'damaged', 'not-a-package'])
-      expect(await ahead.take(name), name).toBe(undefined);
+    for (const name of ['big', 'small-xz']) {
+      const decoded = await ahead.take(name);
+      expect(decoded, name).toBeDefined();
+      expect(readFileSync(decoded!).equals(await xzOracle(name)), name).toBe(true);
+    }
+    expect(readFileSync((await ahead.take('big'))!).equals(bigData)).toBe(true);
+    for (const name of ['big-gz', 'damaged', 'not-a-package']) expect(await ahead.take(name), name).toBe(undefined);
     await ahead.close();
     expect(readdirSync(work).filter((f) => f.startsWith('.decoded-data-'))).toEqual([]);
+  }, 120_000);
+
+  it('minBytes: a smaller xz member is left to the unpack', async () => {
+    const ahead = await DataDecodeAhead.start(work, files, { minBytes: THREADED_XZ_BYTES });
+    expect(await ahead.take('small-xz')).toBe(undefined);
+    expect(await ahead.take('big')).toBeDefined();
+    await ahead.close();
+  }, 120_000);
+
+  it('decodes in the order given, at most `concurrency` at once; one not started when asked for is left to the unpack and never decoded', async () => {
+    // Six copies of the large package: with one decoder, the first runs, the rest wait in order.
+    const six = new Map(Array.from({ length: 6 }, (_, k) => [`big-${k}`, files.get('big')!] as const));
+    let most = 0;
+    const sampler = setInterval(() => {
+      most = Math.max(most, xzChildren().length);
+    }, 5);
+    const ahead = await DataDecodeAhead.start(work, six, { concurrency: 1 });
+    // big-5 is queued behind four others: asked for now, it is given up at once.
+    expect(await ahead.take('big-5')).toBe(undefined);
+    const first = await ahead.take('big-0');
+    expect(first).toBeDefined();
+    expect(readFileSync(first!).equals(bigData)).toBe(true);
+    // The queue goes on in order; big-5 never runs (no tarball of it appears).
+    expect(await ahead.take('big-1')).toBeDefined();
+    const dir = readdirSync(work).find((f) => f.startsWith('.decoded-data-'))!;
+    // Asked for in order, each is running by then (the next starts as one ends) and is waited for.
+    for (const name of ['big-2', 'big-3', 'big-4']) expect(await ahead.take(name), name).toBeDefined();
+    clearInterval(sampler);
+    expect(most).toBe(1);
+    expect(readdirSync(join(work, dir)).sort()).toEqual([
+      'big-0.tar',
+      'big-1.tar',
+      'big-2.tar',
+      'big-3.tar',
+      'big-4.tar',
+    ]);
+    await ahead.close();
   }, 120_000);
 
   it('unpacking from the decoded tarball gives the tree the member gives', async () => {
@@ -83,24 +127,31 @@ describe('DataDecodeAhead', () => {
     });
   }, 120_000);
 
-  it('close stops the decoders still running and removes what they wrote', async () => {
-    const ahead = await DataDecodeAhead.start(work, new Map([['big', files.get('big')!]]));
+  it('close stops the decoders still running, gives up the queued ones and removes what they wrote', async () => {
+    const three = new Map(Array.from({ length: 3 }, (_, k) => [`big-${k}`, files.get('big')!] as const));
+    const ahead = await DataDecodeAhead.start(work, three, { concurrency: 1 });
+    const asked = ahead.take('big-1');
     await ahead.close();
     expect(readdirSync(work).filter((f) => f.startsWith('.decoded-data-'))).toEqual([]);
-    // No decoder is left behind (a child of this process named xz).
-    const children = readdirSync('/proc')
-      .filter((n) => /^\d+$/.test(n))
-      .map((pid) => {
-        try {
-          return readFileSync(`/proc/${pid}/stat`, 'utf8');
-        } catch {
-          return '';
-        }
-      })
-      .filter(
-        (stat) => stat.includes('(xz)') && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid,
-      );
-    expect(children).toEqual([]);
+    // No decoder is left behind.
+    expect(xzChildren()).toEqual([]);
+    expect(await asked).toBe(undefined);
     expect(existsSync(files.get('big')!)).toBe(true);
   }, 120_000);
 });
+
+/** The xz processes this process started (children named xz). */
+function xzChildren(): string[] {
+  return readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .map((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        return '';
+      }
+    })
+    .filter(
+      (stat) => stat.includes('(xz)') && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid,
+    );
+}

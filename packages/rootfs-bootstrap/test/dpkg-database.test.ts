@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
+  existsSync,
   lchownSync,
   lstatSync,
   linkSync,
@@ -19,6 +20,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataDecodeAhead } from '../src/apt/deb/decode-ahead.js';
 import { activateFileTriggers, readDiversions } from '../src/apt/dpkg/database.js';
 import { ownersToAssign, unpackIntoDpkgDatabase } from '../src/apt/dpkg/unpack.js';
 import type { PackageCandidate } from '../src/package-candidate.js';
@@ -242,6 +244,34 @@ describe('unpackIntoDpkgDatabase (against dpkg --unpack)', () => {
     expect(started).toEqual(sized.map((p) => p.name).reverse());
     expect(describeTree(root, [])).toEqual(describeTree(ours, []));
     expect(readFileSync(join(root, 'usr/share/df/hooks/replaced'), 'utf8')).toBe('new\n');
+  });
+
+  it('unpacks from data members decoded ahead to the same tree (the rewrite of an overlap reads its tarball again)', async () => {
+    const root = join(work, 'ours-decoded-ahead');
+    emptyRoot(root);
+    chmodSync(join(root, 'var/mail'), 0o700);
+    // All decoding at once, so each is running (and waited for) when the unpack asks for it.
+    const ahead = await DataDecodeAhead.start(work, files, { concurrency: files.size });
+    const handed: string[] = [];
+    giveOwners(
+      root,
+      await unpackIntoDpkgDatabase(root, packages, files, {
+        concurrency: 2,
+        owners: new Map(),
+        keepExistingDirectories: true,
+        decodedData: async (name) => {
+          const tarball = await ahead.take(name);
+          if (tarball) handed.push(tarball);
+          return tarball;
+        },
+      }),
+    );
+    // dpkg-deb compresses with xz: every package was decoded ahead, and unpacked from its tarball.
+    expect(new Set(handed).size).toBe(packages.length);
+    expect(describeTree(root, [])).toEqual(describeTree(ours, []));
+    expect(readFileSync(join(root, 'usr/share/df/hooks/replaced'), 'utf8')).toBe('new\n');
+    await ahead.close();
+    expect(handed.filter((t) => existsSync(t))).toEqual([]);
   });
 
   it('registers the same trigger interests', () => {

@@ -5,7 +5,6 @@ import { performance } from 'node:perf_hooks';
 import { activateFileTriggers } from './dpkg/database.js';
 import { runPreinsts } from './dpkg/preinst.js';
 import { DataDecodeAhead } from './deb/decode-ahead.js';
-import { THREADED_XZ_BYTES } from './deb/tarball.js';
 import { ownersToAssign, unpackIntoDpkgDatabase } from './dpkg/unpack.js';
 import type { PackageCandidate } from '../package-candidate.js';
 import type { InstallReport, SourceInstallRequest } from '../package-source.js';
@@ -98,10 +97,11 @@ export async function installWithDpkg(request: SourceInstallRequest): Promise<In
     '#!/bin/sh\n# installed by rootfs-bootstrap: no service starts\nexit 101\n',
     { mode: 0o755 },
   );
-  // The rest's large data members are decoded while the essential set's scripts run on one core.
-  // (A package file smaller than that threshold cannot hold such a member: not even opened.)
-  const large = rest.filter((p) => p.size >= THREADED_XZ_BYTES);
-  const ahead = large.length > 0 ? await DataDecodeAhead.start(dirname(root), pickFiles(files, large)) : undefined;
+  // The rest's data members are decoded while the essential set's scripts run on one core, the
+  // largest first: they gain the most, and the small ones the unpack reaches first decode at once.
+  const largestFirst = [...rest].sort((a, b) => b.size - a.size);
+  const ahead =
+    rest.length > 0 ? await DataDecodeAhead.start(dirname(root), pickFiles(files, largestFirst)) : undefined;
   try {
     await withImageRoot(
       root,
