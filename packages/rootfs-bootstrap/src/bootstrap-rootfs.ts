@@ -21,8 +21,9 @@ import {
   type BootstrapOptions,
   type NormalisedBootstrapOptions,
 } from './options.js';
-import { fetchPackages } from './package-cache.js';
+import { defaultCacheDir, fetchPackages } from './package-cache.js';
 import { planRootfsInWorker } from './plan/plan-in-worker.js';
+import { memoizedPlan } from './resolution-memo.js';
 import type { ResolvedRootfsPackage, ResolveResult } from './resolve-rootfs.js';
 import { UNPACK_STEPS } from './apt/install.js';
 import { createMergedUsrLinks } from './apt/merged-usr.js';
@@ -77,8 +78,9 @@ export async function bootstrapRootfs(options: BootstrapOptions): Promise<Bootst
 
   // The repository index (tens of thousands of candidates) is read in a worker thread whose heap
   // goes with it: this thread keeps only what installing needs, and a smaller process forks
-  // decompressors and dpkg faster (fork copies the page tables of the whole heap).
-  const plan = await planRootfsInWorker(o);
+  // decompressors and dpkg faster (fork copies the page tables of the whole heap). The same
+  // request against the same signed indexes is answered from the memo, without reading them.
+  const plan = await memoizedPlan(o, o.cacheDir ?? defaultCacheDir(), () => planRootfsInWorker(o));
   let t = performance.now();
   const files = await fetchPackages(plan.order, {
     cacheDir: plan.cacheDir,

@@ -34,6 +34,31 @@ export interface PackageCandidate {
   localFile?: string;
 }
 
+/**
+ * A candidate as plain data, every field read out: an index's candidates keep most fields in its
+ * rows file behind getters and private fields, which a structured clone or JSON leaves behind.
+ */
+export function plainCandidate(c: PackageCandidate): PackageCandidate {
+  return {
+    name: c.name,
+    version: c.version,
+    architecture: c.architecture,
+    preDepends: c.preDepends,
+    depends: c.depends,
+    ...(c.recommends === undefined ? {} : { recommends: c.recommends }),
+    provides: c.provides,
+    essential: c.essential,
+    priority: c.priority,
+    multiArch: c.multiArch,
+    size: c.size,
+    installedSize: c.installedSize,
+    sha256: c.sha256,
+    location: c.location,
+    origin: c.origin,
+    ...(c.localFile === undefined ? {} : { localFile: c.localFile }),
+  };
+}
+
 /** Compares two versions of a source's scheme (Debian policy, rpmvercmp...). */
 export type VersionComparator = (a: string, b: string) => number;
 

@@ -1,11 +1,17 @@
-// resolveRootfs remembers answers: the same request against the same signed InRelease files (and
-// the same local package files) is answered from cacheDir/resolutions/ without resolving again.
+// resolveRootfs and bootstrapRootfs remember answers: the same request against the same signed
+// InRelease files (and the same local package files) is answered from cacheDir/resolutions/
+// without reading the index again, with the install order and essential set a fresh plan gives.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveRootfs } from '../src/index.js';
+import { parseOptions, resolveOptionsSchema } from '../src/options.js';
+import { defaultCacheDir } from '../src/package-cache.js';
+import { plainCandidate } from '../src/package-candidate.js';
+import { planRootfs } from '../src/plan/plan-rootfs.js';
+import { memoizedPlan } from '../src/resolution-memo.js';
 import { buildDeb } from './local-package-fixtures.js';
 
 const work = mkdtempSync(join(tmpdir(), 'rootfs-bootstrap-memo-'));
@@ -36,5 +42,29 @@ describe('resolveRootfs answers a repeated question from its memo', () => {
     expect(third.timings.resolveMs).toBeGreaterThan(0);
     expect(third.packages.find((p) => p.name === `df-memo-${nonce}`)?.version).toBe('2.0');
     expect(third.packages.some((p) => p.name === 'tree')).toBe(false);
+  }, 300_000);
+
+  it('a remembered plan is the plan: the same install order (every field) and essential set as a fresh one', async () => {
+    const nonce = randomBytes(4).toString('hex');
+    const deb = buildDeb(work, {
+      control: { Package: `df-plan-${nonce}`, Version: '1.0', Architecture: 'all', Depends: 'tree' },
+      files: { [`usr/share/df-plan/${nonce}`]: `${nonce}\n` },
+    });
+    const options = parseOptions(resolveOptionsSchema, { suite: 'bookworm', variant: 'minbase', localPackages: [deb] });
+    let planned = 0;
+    const fresh = () => {
+      planned++;
+      return planRootfs(options);
+    };
+    const first = await memoizedPlan(options, defaultCacheDir(), fresh);
+    const second = await memoizedPlan(options, defaultCacheDir(), fresh);
+    expect(planned).toBe(1);
+    expect(second.result.timings.resolveMs).toBe(0);
+    expect(second.order).toEqual(first.order.map(plainCandidate));
+    expect(second.order.map((c) => c.name)).toContain(`df-plan-${nonce}`);
+    expect([...second.essentialSet].sort()).toEqual([...first.essentialSet].sort());
+    expect(second.essentialSet.has('dpkg')).toBe(true);
+    expect({ ...second.result, timings: undefined }).toEqual({ ...first.result, timings: undefined });
+    expect(second.cacheDir).toBe(first.cacheDir);
   }, 300_000);
 });

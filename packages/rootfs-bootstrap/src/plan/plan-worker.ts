@@ -2,7 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { NormalisedResolveOptions } from '../options.js';
 import { planRootfs } from './plan-rootfs.js';
-import type { PackageCandidate } from '../package-candidate.js';
+import { plainCandidate } from '../package-candidate.js';
 import type { PlanReply } from './plan-messages.js';
 import { serializeError } from './worker-error.js';
 
@@ -10,31 +10,6 @@ import { serializeError } from './worker-error.js';
 const port = parentPort!;
 const reply = (message: PlanReply) => port.postMessage(message);
 const options = (workerData as { options: NormalisedResolveOptions }).options;
-
-/**
- * Every field read out: an index's candidates keep most fields in its rows file behind getters and
- * private fields, which a structured clone leaves behind.
- */
-function plainCandidate(c: PackageCandidate): PackageCandidate {
-  return {
-    name: c.name,
-    version: c.version,
-    architecture: c.architecture,
-    preDepends: c.preDepends,
-    depends: c.depends,
-    ...(c.recommends === undefined ? {} : { recommends: c.recommends }),
-    provides: c.provides,
-    essential: c.essential,
-    priority: c.priority,
-    multiArch: c.multiArch,
-    size: c.size,
-    installedSize: c.installedSize,
-    sha256: c.sha256,
-    location: c.location,
-    origin: c.origin,
-    ...(c.localFile === undefined ? {} : { localFile: c.localFile }),
-  };
-}
 
 try {
   const plan = await planRootfs({
