@@ -264,7 +264,7 @@ describe('runInUserNamespace and withImageRoot (real namespaces)', () => {
     const logFile = join(work, 'image.log');
     await writeFile(logFile, '');
     const script =
-      'echo uid=$(busybox id -u); echo pid1=$(busybox cat /proc/1/comm); busybox ls /dev | busybox tr "\\n" " "; echo; busybox touch /sys/x 2>/dev/null || echo sys-read-only; busybox cat /proc/net/dev | busybox tail -n +3 | busybox cut -d: -f1 | busybox tr -d " "; echo hostname=$(busybox hostname)';
+      'echo uid=$(busybox id -u); echo pid1=$(busybox cat /proc/1/comm); busybox ls /dev | busybox tr "\\n" " "; echo; busybox touch /sys/x 2>/dev/null || echo sys-read-only; busybox cat /proc/net/dev | busybox tail -n +3 | busybox cut -d: -f1 | busybox tr -d " "; echo hostname=$(busybox hostname); echo root=$(busybox stat -c %d:%i /) init-root=$(busybox stat -L -c %d:%i /proc/1/root)';
     await withImageRoot(root, { env: { PATH: '/bin' }, logFile }, async (session) => {
       await session.run(['/bin/sh', '-c', script]);
       await expect(session.run(['/bin/sh', '-c', 'echo about to fail; exit 7'])).rejects.toMatchObject({
@@ -277,6 +277,11 @@ describe('runInUserNamespace and withImageRoot (real namespaces)', () => {
     const log = await readFile(logFile, 'utf8');
     expect(log).toContain('uid=0');
     expect(log).toMatch(/pid1=(sh|busybox)/);
+    // A chroot as ischroot and systemd-detect-virt --chroot see one: the namespace's init is not in it.
+    const [, root1, initRoot] = log.match(/root=(\d+:\d+) init-root=(\d+:\d+)/) ?? [];
+    expect(root1).toBeDefined();
+    expect(initRoot).toBeDefined();
+    expect(initRoot).not.toBe(root1);
     expect(log).toContain('fd full null pts random shm stderr stdin stdout tty urandom zero');
     expect(log).toContain('sys-read-only');
     expect(log).toMatch(/\nlo\n/);

@@ -26,9 +26,14 @@ const ENTER_IMAGE_ROOT = [
   'ln -s /proc/self/fd "$root/dev/fd"; ln -s fd/0 "$root/dev/stdin"; ln -s fd/1 "$root/dev/stdout"; ln -s fd/2 "$root/dev/stderr"',
   'mkdir "$root/dev/pts" "$root/dev/shm"; mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$root/dev/shm"',
   'mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$root/tmp"',
+  // The program runs as a child: this shell stays the PID namespace's init with the host's root, so
+  // the image's programs see they run in a chroot (ischroot, systemd-detect-virt --chroot compare
+  // / with /proc/1/root) as under debootstrap or mmdebstrap. An init inside the root made libc6's
+  // postinst take the image for a running system ("telinit u; sleep 1": a second per build).
   // A host program (an interpreter the image lacks) chroots itself once it is loaded.
-  'if [ "$enter" = host ]; then PATH=$image_path exec "$@"; fi',
-  'PATH=$image_path exec "$chroot_bin" "$root" "$@"',
+  'set +e',
+  'if [ "$enter" = host ]; then PATH=$image_path "$@"; else PATH=$image_path "$chroot_bin" "$root" "$@"; fi',
+  'exit $?',
 ].join('\n');
 
 /** Runs the image's own programs in its root. */
