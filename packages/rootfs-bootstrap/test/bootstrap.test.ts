@@ -1,11 +1,22 @@
 // The one real bootstrap of the suite: bookworm minbase plus a kernel and systemd-sysv, from the
 // host's mirror with the shared package cache, built once and inspected by every test below.
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapRootfs, resolveRootfs, type BootstrapProgress, type BootstrapResult } from '../src/index.js';
+import { withImageRoot } from '@distroforge/core';
 import { mountsUnder } from '../src/build-atomically.js';
 import { dpkgInstalled, mmdebstrapSimulate } from './helpers.js';
 
@@ -195,6 +206,15 @@ describe('bootstrapRootfs (bookworm minbase + kernel + systemd-sysv, as root)', 
     expect(byPath.get('/etc/shadow')).toEqual({ path: '/etc/shadow', uid: 0, gid: shadowGid, mode: 0o640 });
     expect(byPath.get('/usr/bin/su')?.mode).toBe(0o4755);
     expect(byPath.get('/tmp')?.mode).toBe(0o1777);
+  });
+
+  it("runs the image's scripts where they see a chroot, as debootstrap's do (Debian's ischroot says so)", async () => {
+    const logFile = join(work, 'ischroot.log');
+    writeFileSync(logFile, '');
+    await withImageRoot(target, { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, logFile }, async (session) => {
+      await session.run(['/bin/sh', '-c', 'ischroot; echo "ischroot: $?"']);
+    });
+    expect(readFileSync(logFile, 'utf8')).toContain('ischroot: 0');
   });
 });
 
