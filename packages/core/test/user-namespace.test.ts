@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile, copyFile, chmod, chown } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile, copyFile, chmod, chown } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import {
   ROOT_DEFAULT_SUBORDINATE_START,
   runInUserNamespace,
   subordinateRanges,
+  openImageRoot,
   withImageRoot,
 } from '../src/index.js';
 
@@ -292,6 +293,27 @@ describe('runInUserNamespace and withImageRoot (real namespaces)', () => {
         .split('\n')
         .filter((l) => l && !l.endsWith(':')),
     ).toEqual([]);
+  });
+
+  it('openImageRoot makes the mount points when opened, not before, and its session runs programs after the call returned', async () => {
+    const root = join(work, 'image-opened-later');
+    await mkdir(join(root, 'bin'), { recursive: true });
+    await copyFile('/bin/busybox', join(root, 'bin/busybox'));
+    await chmod(join(root, 'bin/busybox'), 0o755);
+    await symlink('busybox', join(root, 'bin/sh'));
+    const ns = await prepareUserNamespace();
+    if (ns.mapper === 'direct') await chown(root, ns.owner.uid, ns.owner.gid);
+    const logFile = join(work, 'image-opened-later.log');
+    await writeFile(logFile, '');
+    expect((await readdir(root)).sort()).toEqual(['bin']);
+    const session = await openImageRoot(root, { env: { PATH: '/bin' }, logFile, namespace: ns });
+    expect((await readdir(root)).sort()).toEqual(['bin', 'dev', 'proc', 'sys', 'tmp']);
+    expect(session.namespace).toBe(ns);
+    await session.run(['/bin/sh', '-c', 'echo opened-later; busybox ls /dev | busybox grep -c null']);
+    await session.run(['/bin/sh', '-c', 'echo second-run']);
+    const log = await readFile(logFile, 'utf8');
+    expect(log).toMatch(/opened-later\n1\n/);
+    expect(log).toContain('second-run');
   });
 
   it('runs a host program (hostProgram) in the same namespace and mounts, not chrooted: it enters the root itself', async () => {

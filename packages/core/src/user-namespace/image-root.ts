@@ -71,6 +71,15 @@ export async function withImageRoot<T>(
   options: ImageRootOptions,
   body: (session: ImageRootSession) => Promise<T>,
 ): Promise<T> {
+  return body(await openImageRoot(root, options));
+}
+
+/**
+ * The session of `withImageRoot`, for a caller that knows only later whether anything of the image
+ * will run (it opens the session then: until then the root has no mount points). Each `run` is a
+ * namespace of its own, so the session holds nothing open and needs no closing.
+ */
+export async function openImageRoot(root: string, options: ImageRootOptions): Promise<ImageRootSession> {
   const namespace = options.namespace ?? (await prepareUserNamespace(options));
   for (const dir of ['proc', 'sys', 'dev', 'tmp']) await mkdir(join(root, dir), { recursive: true });
   const session: ImageRootSession = {
@@ -96,5 +105,5 @@ export async function withImageRoot<T>(
       }
     },
   };
-  return body(session);
+  return session;
 }

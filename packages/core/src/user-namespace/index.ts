@@ -13,7 +13,7 @@ export {
   type UserNamespaceRunResult,
 } from './run-in-user-namespace.js';
 export { openUserNamespace, type OpenUserNamespace } from './open-user-namespace.js';
-export { withImageRoot, type ImageRootSession, type ImageRootOptions } from './image-root.js';
+export { openImageRoot, withImageRoot, type ImageRootSession, type ImageRootOptions } from './image-root.js';
 export {
   assignOwners,
   releaseOwners,

@@ -7,9 +7,9 @@ import {
   type Manifest,
   type UserNamespace,
 } from '@distroforge/core';
-import { mkdtemp, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { assertEmptyTarget } from '../../empty-target.js';
 import { buildAtomically } from '../../build-atomically.js';
 import { scanTree } from '../../finish-tree.js';
@@ -20,15 +20,8 @@ import { PacmanPackageFormatError } from '../errors.js';
 import type { PacmanPackageInfo } from '../package-info.js';
 import type { PacmanInstallReason, PacmanValidation } from './local-database.js';
 import { pacmanBootstrapOptionsSchema, type PacmanBootstrapOptions } from './options.js';
-import {
-  readPacmanPackage,
-  readPacmanPackageMetadata,
-  type PacmanPackageContents,
-  type PacmanPackageMetadata,
-} from './package-archive.js';
-import { mtreeFiles } from './mtree-files.js';
+import { readPacmanPackage, readPacmanPackageMetadata } from './package-archive.js';
 import { resolvePacmanSelection } from './resolve-rootfs.js';
-import { IMAGE_HOOK_DIRS } from './alpm-hooks.js';
 import { installPacmanTransaction, type PacmanTransactionReport } from './transaction.js';
 
 /** One installed package. */
@@ -108,9 +101,10 @@ export async function bootstrapPacman(options: PacmanBootstrapOptions): Promise<
     },
   );
 
-  // Every package's metadata read before anything is written (a few at once); the rest of each is
-  // read, checked and listed as it is unpacked. With hookDirs, a PreTransaction hook may match the
-  // packages' files: then they are read whole first.
+  // Every package's metadata is read (a few at once, in order) while the transaction unpacks the
+  // packages before it; nothing of the image runs until all are read and checked (a corrupt one
+  // stops the build there, and the tree being built is removed). With hookDirs, a PreTransaction
+  // hook may match the packages' files: then they are read whole.
   const readWhole = o.hookDirs.length > 0;
   let kept = 0;
   const readOne = async ({ pkg, source }: (typeof candidates)[number]) => {
@@ -136,45 +130,29 @@ export async function bootstrapPacman(options: PacmanBootstrapOptions): Promise<
     const verified = o.verify
       ? await o.verify({ package: pkg, repository: pkg.repo, file, signature: source.signatureOf(pkg.filename) })
       : undefined;
-    return { contents, verified };
+    const validation: PacmanValidation[] = verified?.signatureVerified ? ['pgp'] : ['sha256'];
+    return { contents, validation };
   };
-  let read: Awaited<ReturnType<typeof readOne>>[];
-  try {
-    read = await inOrderWithConcurrency(candidates, READ_CONCURRENCY, readOne);
-    await fetches.all;
-  } catch (error) {
-    stopFetching.abort();
-    await fetches.all.catch(() => undefined);
-    throw error;
-  }
-  const transaction: {
-    contents: PacmanPackageMetadata | PacmanPackageContents;
-    reason: PacmanInstallReason;
-    validation: PacmanValidation[];
-    pkg: PacmanPackageInfo;
-  }[] = candidates.map(({ pkg, reason }, k) => ({
-    pkg,
-    contents: read[k]!.contents,
-    reason,
-    validation: read[k]!.verified?.signatureVerified ? ['pgp'] : ['sha256'],
-  }));
-  // The image's scripts need the user namespace only when something can run: an .INSTALL function,
-  // a hook (the packages' or hookDirs) or ldconfig; otherwise the files are unpacked alone, as with
-  // scripts: false (the same tree and manifest, without the namespace's processes). The file lists
-  // come from the packages' .MTREE; one whose files, once unpacked, turn out to need the namespace
-  // after all (an .MTREE that does not list them) has the install done again with it.
-  // The scripts' log: the caller's (always written), else a temporary one made only when something
-  // runs in the image; an install that runs nothing leaves no empty log behind.
+  const stopReading = new AbortController();
+  const reads = startInOrder(candidates, READ_CONCURRENCY, readOne, stopReading.signal);
+  const transaction = candidates.map(({ reason }, k) => {
+    const ready = reads[k]!.then(({ contents, validation }) => ({ contents, reason, validation }));
+    ready.catch(() => undefined); // met in order by the transaction, or not at all once it failed
+    return ready;
+  });
+
+  // The scripts' log: the caller's (always written), else a temporary one, removed again when
+  // nothing ran in the image (an install that runs nothing leaves no empty log behind).
   let logFile = o.logFile;
-  const install = async (namespace: UserNamespace | undefined) => {
-    if (namespace && logFile === undefined)
-      logFile = join(await mkdtemp(join(tmpdir(), 'distroforge-pacman-')), 'scripts.log');
-    if (logFile !== undefined) await writeFile(logFile, '');
-    return buildAtomically(
+  const temporaryLog = prepared && logFile === undefined;
+  if (temporaryLog) logFile = join(await mkdtemp(join(tmpdir(), 'distroforge-pacman-')), 'scripts.log');
+  if (logFile !== undefined) await writeFile(logFile, '');
+  const install = () =>
+    buildAtomically(
       target,
       async (root) => {
         const report = await installPacmanTransaction(root, transaction, {
-          namespace,
+          namespace: prepared,
           ...(logFile === undefined ? {} : { logFile }),
           installDate,
           strictScripts: o.strictScripts,
@@ -188,39 +166,45 @@ export async function bootstrapPacman(options: PacmanBootstrapOptions): Promise<
           ...(o.onProgress ? { onProgress: o.onProgress } : {}),
           ...(o.signal ? { signal: o.signal } : {}),
         });
-        if (!namespace && prepared && transaction.some((t, k) => mayRunInImage(t.contents, report.installed[k]!.files)))
-          throw new NamespaceNeeded();
+        // Once something ran in the image, the tree as the namespace sees it is the truth (nodes
+        // aside, never on disk); when nothing did, the archives' headers are.
+        const namespace = report.ranInImage ? prepared : undefined;
         const scanned =
           namespace || epoch !== undefined ? await scanTree(root, epoch, namespace ? { namespace } : {}) : [];
-        // With the scripts run, the tree as the namespace saw it is the truth (nodes aside, never on
-        // disk); unpacked only, the archives' headers are.
         const nodes = report.manifest.filter((e) => e.type === 'char' || e.type === 'block' || e.type === 'fifo');
         const entries = namespace ? [...nodes, ...scanned] : [...scanned, ...report.manifest];
         return { manifest: mergeManifest(emptyManifest(), entries), report };
       },
-      namespace ? (temp) => reclaimTree(namespace, temp) : undefined,
+      prepared ? (temp) => reclaimTree(prepared, temp) : undefined,
     );
-  };
-  const needed =
-    prepared &&
-    (o.hookDirs.length > 0 ||
-      transaction.some((t) =>
-        mayRunInImage(t.contents, 'files' in t.contents ? t.contents.files : mtreeFiles(t.contents.mtree)),
-      ));
-  const { manifest, report } = await install(needed ? prepared : undefined).catch((error: unknown) => {
-    if (error instanceof NamespaceNeeded) return install(prepared);
+  let built: Awaited<ReturnType<typeof install>>;
+  try {
+    built = await install();
+    await fetches.all;
+  } catch (error) {
+    stopReading.abort();
+    stopFetching.abort();
+    await Promise.allSettled(reads);
+    await fetches.all.catch(() => undefined);
     throw error;
-  });
+  } finally {
+    if (temporaryLog && logFile !== undefined && (await stat(logFile).catch(() => undefined))?.size === 0) {
+      await rm(dirname(logFile), { recursive: true, force: true });
+      logFile = undefined;
+    }
+  }
+  const { manifest, report } = built;
+  const read = await Promise.all(reads);
 
   return {
     target,
-    packages: transaction.map((t) => ({
-      name: t.pkg.name,
-      version: t.pkg.version,
-      repository: t.pkg.repo,
-      reason: t.reason,
-      sha256: t.pkg.sha256!,
-      validation: t.validation,
+    packages: candidates.map(({ pkg, reason }, k) => ({
+      name: pkg.name,
+      version: pkg.version,
+      repository: pkg.repo,
+      reason,
+      sha256: pkg.sha256!,
+      validation: read[k]!.validation,
     })),
     manifest,
     scriptlets: report.scriptlets,
@@ -238,31 +222,47 @@ const KEEP_TOTAL_BYTES = 96 << 20;
 const READ_CONCURRENCY = Math.min(4, Math.max(2, availableParallelism()));
 
 /**
- * `run` over `items` with at most `limit` at once; results in the items' order. A failure stops
- * new items from starting; once the started ones settle, the failure of the earliest item is
- * thrown (every item before it had started), so the error does not depend on timing.
+ * Starts `run` over `items` in order, at most `limit` at once, and returns each item's promise. A
+ * failure (or `signal`) stops new items from starting; those reject with the earliest failure
+ * (every item before it had started), so what a caller meets going through them in order does not
+ * depend on timing. Every promise is marked handled: a caller that stops early leaves none unhandled.
  */
-async function inOrderWithConcurrency<T, R>(
+function startInOrder<T, R>(
   items: readonly T[],
   limit: number,
   run: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  const failures: { index: number; error: unknown }[] = [];
+  signal: AbortSignal,
+): Promise<R>[] {
+  const settle: { resolve: (value: R) => void; reject: (error: unknown) => void }[] = [];
+  const promises = items.map(
+    () =>
+      new Promise<R>((resolve, reject) => {
+        settle.push({ resolve, reject });
+      }),
+  );
+  for (const promise of promises) promise.catch(() => undefined);
   let next = 0;
+  const failures: { index: number; error: unknown }[] = [];
   const worker = async () => {
-    while (next < items.length && failures.length === 0) {
+    while (next < items.length && failures.length === 0 && !signal.aborted) {
       const k = next++;
       try {
-        results[k] = await run(items[k]!);
+        settle[k]!.resolve(await run(items[k]!));
       } catch (error) {
+        settle[k]!.reject(error);
         failures.push({ index: k, error });
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failures.length > 0) throw failures.reduce((a, b) => (b.index < a.index ? b : a)).error;
-  return results;
+  void Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker)).then(() => {
+    const earliest = failures.reduce<(typeof failures)[number] | undefined>(
+      (a, b) => (a && a.index < b.index ? a : b),
+      undefined,
+    );
+    for (let k = next; k < items.length; k++)
+      settle[k]!.reject(earliest ? earliest.error : (signal.reason ?? new Error('not read: the install stopped')));
+  });
+  return promises;
 }
 
 /** The fetcher's view of a package: where it is, its size and SHA-256. */
@@ -283,20 +283,4 @@ function candidateOf(pkg: PacmanPackageInfo, location: string): PackageCandidate
     location,
     origin: pkg.repo,
   };
-}
-
-/** Thrown inside the first install attempt when its packages turned out to need the namespace. */
-class NamespaceNeeded extends Error {}
-
-/**
- * Whether a package gives the image something to run: an `.INSTALL` function, a hook file, or
- * `/etc/ld.so.conf` (ldconfig). `files` undefined (no .MTREE to list them): it may.
- */
-function mayRunInImage(contents: PacmanPackageMetadata, files: readonly string[] | undefined): boolean {
-  if (contents.install && (contents.install.includes('pre_install') || contents.install.includes('post_install')))
-    return true;
-  if (files === undefined) return true;
-  return files.some(
-    (f) => f === 'etc/ld.so.conf' || IMAGE_HOOK_DIRS.some((d) => f === `${d}/` || f.startsWith(`${d}/`)),
-  );
 }

@@ -1,8 +1,8 @@
 import {
   assignOwners,
+  openImageRoot,
   resolveInRoot,
   ToolFailedError,
-  withImageRoot,
   type ImageRootSession,
   type ManifestEntry,
   type TreeOwner,
@@ -41,7 +41,11 @@ export interface PacmanTransactionPackage {
 }
 
 export interface PacmanTransactionOptions {
-  /** Runs the `.INSTALL` functions and hooks in the image root; without it, files and database only. */
+  /**
+   * Runs the `.INSTALL` functions, hooks and ldconfig in the image root, in a session opened when
+   * the first of them is due (none due: none opened, the same tree as without); without it, files
+   * and database only.
+   */
   namespace: UserNamespace | undefined;
   /** Receives the output of every scriptlet and hook (needed with a namespace). */
   logFile?: string;
@@ -76,6 +80,8 @@ export interface PacmanTransactionReport {
   manifest: ManifestEntry[];
   /** Each package's file list as unpacked (alpm's, as in its local database), in installation order. */
   installed: { name: string; files: string[] }[];
+  /** Whether anything ran in the image (the session was opened): then the files got their owners in the namespace. */
+  ranInImage: boolean;
 }
 
 const SCRIPT_DIR = '.distroforge-alpm';
@@ -86,52 +92,84 @@ const MOUNT_POINTS = ['proc', 'sys', 'dev', 'tmp'] as const;
  * PreTransaction hooks; then for each package in order its `pre_install`, its files (in-process)
  * and its local database entry, then its `post_install`; ldconfig when the image has
  * /etc/ld.so.conf; PostTransaction hooks (the hooks of the installed image, then `hookDirs`).
- * Scriptlets and hooks run in the image root in the user namespace (core's `withImageRoot`), as
- * root or not; before each runs, the files unpacked since get their archive owners there
- * (`assignOwners`). The caller reads the owners back (`scanTree` with the namespace).
+ * Scriptlets and hooks run in the image root in the user namespace (core's `openImageRoot`, when the
+ * first is due), as root or not; before each runs, the files unpacked since get their archive
+ * owners there (`assignOwners`). The caller reads the owners back (`scanTree` with the namespace)
+ * when `ranInImage`. A package may still be being read (a promise): its files are unpacked when
+ * it is ready and its turn has come, and nothing of the image runs before every package is ready
+ * (a package that fails its reading stops the transaction before any of the image's code ran).
  */
 export async function installPacmanTransaction(
   root: string,
-  packages: readonly PacmanTransactionPackage[],
+  packages: readonly (PacmanTransactionPackage | Promise<PacmanTransactionPackage>)[],
   options: PacmanTransactionOptions,
 ): Promise<PacmanTransactionReport> {
-  const report: PacmanTransactionReport = { scriptlets: [], hooks: [], manifest: [], installed: [] };
-  // The mount points withImageRoot makes are not the packages': the first to ship one sets its mode.
-  const present = new Set(await readdir(root).catch(() => [] as string[]));
-  const adopt = new Set(options.namespace ? MOUNT_POINTS.filter((n) => !present.has(n)).map((n) => `/${n}`) : []);
+  const report: PacmanTransactionReport = { scriptlets: [], hooks: [], manifest: [], installed: [], ranInImage: false };
+  // Mount points the session makes are not the packages': the first to ship one sets its mode.
+  const adopt = new Set<string>();
   await createLocalDatabase(root);
+  // Taken when the local database exists: what the root holds besides the packages' paths.
+  const known = new KnownTree(root, new Set(await readdir(root)));
   const pending = new Map<string, TreeOwner>();
+  // Owners are given in the namespace once something runs there (before, nothing looks at them).
   const flushOwners = async () => {
-    if (!options.namespace || pending.size === 0) return;
+    if (!options.namespace || !report.ranInImage || pending.size === 0) return;
     await assignOwners(options.namespace, root, [...pending.values()]);
     pending.clear();
   };
+  // Every package read, in order: the earliest failure is the one thrown, whatever the timing.
+  const allPackages = async () => {
+    const all: PacmanTransactionPackage[] = [];
+    for (const pkg of packages) all.push(await pkg);
+    return all;
+  };
+  let opening: Promise<ImageRootSession> | undefined;
+  const namespace = options.namespace;
+  const session = namespace
+    ? () =>
+        (opening ??= (async () => {
+          await allPackages();
+          if (options.logFile === undefined) throw new Error('installPacmanTransaction: a namespace needs a logFile');
+          const present = new Set(await readdir(root));
+          for (const name of MOUNT_POINTS) if (!present.has(name)) adopt.add(`/${name}`);
+          const opened = await openImageRoot(root, {
+            env: options.env,
+            logFile: options.logFile,
+            namespace,
+            ...(options.signal ? { signal: options.signal } : {}),
+          });
+          report.ranInImage = true;
+          // The session's mount points, and whatever its programs write, are not the unpacks'.
+          known.forget();
+          return opened;
+        })())
+    : undefined;
 
   // One set of writer threads for all the packages (each unpack leaves nothing of its own pending).
   const writers = new LeafWriters(UNPACK_THREADS);
-  const transaction = async (session: ImageRootSession | undefined) => {
-    // Taken here, when the mount points and the local database exist: what the root holds besides the packages' paths.
-    const known = new KnownTree(root, new Set(await readdir(root)));
+  const transaction = async () => {
     if (session)
       await runHooks(
         root,
         'PreTransaction',
-        packages.map((p) => ({
-          name: p.contents.info.name,
-          files: 'files' in p.contents ? p.contents.files : undefined,
-        })),
+        async () =>
+          (await allPackages()).map((p) => ({
+            name: p.contents.info.name,
+            files: 'files' in p.contents ? p.contents.files : undefined,
+          })),
         [],
         session,
         options,
         report,
         flushOwners,
       );
-    // A hook that ran may have written anywhere in the root.
-    if (report.hooks.length > 0) known.forget();
     let done = 0;
-    for (const pkg of packages) {
+    const infos: PacmanPackageMetadata['info'][] = [];
+    for (const entry of packages) {
       options.signal?.throwIfAborted();
+      const pkg = await entry;
       const { info } = pkg.contents;
+      infos.push(info);
       if (
         session &&
         (await runScriptlet(root, pkg.contents, 'pre_install', session, options, report, flushOwners, adopt))
@@ -182,8 +220,8 @@ export async function installPacmanTransaction(
       await runHooks(
         root,
         'PostTransaction',
-        report.installed,
-        packages.map((p) => p.contents.info),
+        async () => report.installed,
+        infos,
         session,
         options,
         report,
@@ -194,31 +232,13 @@ export async function installPacmanTransaction(
   };
 
   try {
-    await runTransaction();
+    await transaction();
   } finally {
     await writers.close();
   }
+  // Mount points no package shipped (and no scriptlet made, as pacman makes /tmp) go again.
+  for (const path of adopt) await rmdir(join(root, path)).catch(() => undefined);
   return report;
-
-  async function runTransaction() {
-    if (options.namespace) {
-      if (options.logFile === undefined) throw new Error('installPacmanTransaction: a namespace needs a logFile');
-      await withImageRoot(
-        root,
-        {
-          env: options.env,
-          logFile: options.logFile,
-          namespace: options.namespace,
-          ...(options.signal ? { signal: options.signal } : {}),
-        },
-        transaction,
-      );
-      // Mount points no package shipped (and no scriptlet made, as pacman makes /tmp) go again.
-      for (const path of adopt) await rmdir(join(root, path)).catch(() => undefined);
-    } else {
-      await transaction(undefined);
-    }
-  }
 }
 
 /** Runs one `.INSTALL` function as pacman does (`sh -c '. SCRIPT; FUNCTION VERSION'` in the root); returns whether it ran. */
@@ -226,7 +246,7 @@ async function runScriptlet(
   root: string,
   contents: PacmanPackageMetadata,
   fn: 'pre_install' | 'post_install',
-  session: ImageRootSession,
+  session: () => Promise<ImageRootSession>,
   options: PacmanTransactionOptions,
   report: PacmanTransactionReport,
   flushOwners: () => Promise<void>,
@@ -240,6 +260,7 @@ async function runScriptlet(
     return false;
   }
   options.onProgress?.({ phase: 'configure', step: `${name}: ${fn}` });
+  const opened = await session();
   await flushOwners();
   // pacman runs scriptlets from ROOT/tmp, made 1777 when missing (here: when no package made it yet).
   if (adopt.delete('/tmp')) await chmod(join(root, 'tmp'), 0o1777);
@@ -247,7 +268,7 @@ async function runScriptlet(
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, '.INSTALL'), contents.install, { mode: 0o644 });
   try {
-    await session.run(['/bin/sh', '-c', `. /${SCRIPT_DIR}/.INSTALL; ${fn} ${contents.info.version}`], {
+    await opened.run(['/bin/sh', '-c', `. /${SCRIPT_DIR}/.INSTALL; ${fn} ${contents.info.version}`], {
       timeoutMs: 10 * 60_000,
     });
     report.scriptlets.push({ package: name, function: fn, status: 'ran' });
@@ -270,17 +291,18 @@ async function runScriptlet(
 async function runHooks(
   root: string,
   when: 'PreTransaction' | 'PostTransaction',
-  transaction: readonly { name: string; files: string[] | undefined }[],
+  /** The transaction's packages and their files (asked for only when a hook of `when` exists). */
+  transaction: () => Promise<readonly { name: string; files: string[] | undefined }[]>,
   /** What is installed when the hooks run (their `Depends`): nothing before the transaction, every package after it. */
   installed: readonly PacmanPackageMetadata['info'][],
-  session: ImageRootSession,
+  session: () => Promise<ImageRootSession>,
   options: PacmanTransactionOptions,
   report: PacmanTransactionReport,
   flushOwners: () => Promise<void>,
 ): Promise<void> {
   const hooks = (await loadAlpmHooks(root, options.hookDirs)).filter((h) => h.when === when);
   if (hooks.length === 0) return;
-  const lists = transaction.map((p) => {
+  const lists = (await transaction()).map((p) => {
     if (p.files === undefined)
       throw new BootstrapOptionsError(
         `a ${when} hook may match ${p.name}'s files, which were not read before the transaction: read the packages with readPacmanPackage`,
@@ -303,9 +325,10 @@ async function runHooks(
       failed(`could not satisfy dependencies (${unmet.join(', ')})`, '');
       continue;
     }
+    const opened = await session();
     await flushOwners();
     try {
-      await session.run(execOf(hook), {
+      await opened.run(execOf(hook), {
         timeoutMs: 30 * 60_000,
         ...(hook.needsTargets ? { input: targets.map((t) => `${t}\n`).join('') } : {}),
       });
@@ -326,10 +349,15 @@ function execOf(hook: AlpmHook): string[] {
 }
 
 /** pacman's ldconfig after the packages: when the image has /etc/ld.so.conf and /sbin/ldconfig (its result is ignored, as pacman does). */
-async function runLdconfig(root: string, session: ImageRootSession, flushOwners: () => Promise<void>): Promise<void> {
+async function runLdconfig(
+  root: string,
+  session: () => Promise<ImageRootSession>,
+  flushOwners: () => Promise<void>,
+): Promise<void> {
   if (!(await imageHas(root, '/etc/ld.so.conf')) || !(await imageHas(root, '/sbin/ldconfig', true))) return;
+  const opened = await session();
   await flushOwners();
-  await session.run(['/sbin/ldconfig']).catch((error: unknown) => {
+  await opened.run(['/sbin/ldconfig']).catch((error: unknown) => {
     if (!(error instanceof ToolFailedError)) throw error;
   });
 }
