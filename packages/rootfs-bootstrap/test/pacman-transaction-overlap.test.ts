@@ -127,6 +127,32 @@ describe('installPacmanTransaction with packages still being read', () => {
     expect(readFileSync(join(root, 'etc/late'), 'utf8')).toBe('l');
   });
 
+  it('a logFile given as a function is made only when something is due to run in the image', async () => {
+    const { root, logFile, options } = setup();
+    const asked: string[] = [];
+    const makeLog = async () => {
+      asked.push(logFile);
+      return logFile;
+    };
+    const namespace = await prepareUserNamespace();
+    const quiet = await installPacmanTransaction(root, [packages.filesystem!, packages.late!], {
+      ...options,
+      namespace,
+      logFile: makeLog,
+    });
+    expect(quiet.ranInImage).toBe(false);
+    expect(asked).toEqual([]);
+    const { root: root2 } = setup();
+    const talking = await installPacmanTransaction(
+      root2,
+      [packages.filesystem!, packages['sh-runtime']!, packages.early!],
+      { ...options, namespace, logFile: makeLog },
+    );
+    expect(talking.ranInImage).toBe(true);
+    expect(asked).toEqual([logFile]);
+    expect(readFileSync(logFile, 'utf8')).toContain('early-post-install-ran');
+  });
+
   it('a later package that fails its reading stops the transaction with its error before anything of the image ran', async () => {
     const { root, logFile, options } = setup();
     const reading = later<PacmanTransactionPackage>();

@@ -7,9 +7,9 @@ import {
   type Manifest,
   type UserNamespace,
 } from '@distroforge/core';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { assertEmptyTarget } from '../../empty-target.js';
 import { buildAtomically } from '../../build-atomically.js';
 import { scanTree } from '../../finish-tree.js';
@@ -141,19 +141,22 @@ export async function bootstrapPacman(options: PacmanBootstrapOptions): Promise<
     return ready;
   });
 
-  // The scripts' log: the caller's (always written), else a temporary one, removed again when
-  // nothing ran in the image (an install that runs nothing leaves no empty log behind).
+  // The scripts' log: the caller's (always written), else a temporary one made when something
+  // first runs in the image (an install that runs nothing leaves no empty log behind).
   let logFile = o.logFile;
-  const temporaryLog = prepared && logFile === undefined;
-  if (temporaryLog) logFile = join(await mkdtemp(join(tmpdir(), 'distroforge-pacman-')), 'scripts.log');
   if (logFile !== undefined) await writeFile(logFile, '');
+  const makeLog = async () => {
+    logFile = join(await mkdtemp(join(tmpdir(), 'distroforge-pacman-')), 'scripts.log');
+    await writeFile(logFile, '');
+    return logFile;
+  };
   const install = () =>
     buildAtomically(
       target,
       async (root) => {
         const report = await installPacmanTransaction(root, transaction, {
           namespace: prepared,
-          ...(logFile === undefined ? {} : { logFile }),
+          logFile: logFile ?? makeLog,
           installDate,
           strictScripts: o.strictScripts,
           hookDirs: o.hookDirs,
@@ -187,11 +190,6 @@ export async function bootstrapPacman(options: PacmanBootstrapOptions): Promise<
     await Promise.allSettled(reads);
     await fetches.all.catch(() => undefined);
     throw error;
-  } finally {
-    if (temporaryLog && logFile !== undefined && (await stat(logFile).catch(() => undefined))?.size === 0) {
-      await rm(dirname(logFile), { recursive: true, force: true });
-      logFile = undefined;
-    }
   }
   const { manifest, report } = built;
   const read = await Promise.all(reads);

@@ -47,8 +47,11 @@ export interface PacmanTransactionOptions {
    * and database only.
    */
   namespace: UserNamespace | undefined;
-  /** Receives the output of every scriptlet and hook (needed with a namespace). */
-  logFile?: string;
+  /**
+   * Receives the output of every scriptlet and hook (needed with a namespace); a function makes it
+   * when the first of them is due and returns its path (a transaction that runs nothing makes none).
+   */
+  logFile?: string | (() => Promise<string>);
   /** `%INSTALLDATE%` of every package (seconds). */
   installDate: number;
   /** A failing `.INSTALL` function or hook (or a hook's unmet Depends) is an error; otherwise it is reported and the transaction goes on, as pacman does. */
@@ -130,11 +133,12 @@ export async function installPacmanTransaction(
         (opening ??= (async () => {
           await allPackages();
           if (options.logFile === undefined) throw new Error('installPacmanTransaction: a namespace needs a logFile');
+          const logFile = typeof options.logFile === 'string' ? options.logFile : await options.logFile();
           const present = new Set(await readdir(root));
           for (const name of MOUNT_POINTS) if (!present.has(name)) adopt.add(`/${name}`);
           const opened = await openImageRoot(root, {
             env: options.env,
-            logFile: options.logFile,
+            logFile,
             namespace,
             ...(options.signal ? { signal: options.signal } : {}),
           });
@@ -275,7 +279,7 @@ async function runScriptlet(
   } catch (error) {
     if (!(error instanceof ToolFailedError)) throw error;
     if (options.strictScripts)
-      throw new PacmanScriptletError(name, fn, error.logTail, { path: options.logFile, cause: error });
+      throw new PacmanScriptletError(name, fn, error.logTail, { path: error.path, cause: error });
     report.scriptlets.push({
       package: name,
       function: fn,
@@ -316,7 +320,9 @@ async function runHooks(
     options.onProgress?.({ phase: 'configure', step: `hook ${hook.name}` });
     const failed = (reason: string, logTail: string, cause?: unknown) => {
       if (options.strictScripts || (when === 'PreTransaction' && hook.abortOnFail)) {
-        throw new PacmanHookError(hook.name, reason, logTail, { path: options.logFile, ...(cause ? { cause } : {}) });
+        // The log, when the hook ran (its ToolFailedError names it); an unmet Depends ran nothing.
+        const path = cause instanceof ToolFailedError ? cause.path : undefined;
+        throw new PacmanHookError(hook.name, reason, logTail, { path, ...(cause ? { cause } : {}) });
       }
       report.hooks.push({ name: hook.name, when, status: 'failed', targets, reason });
     };
