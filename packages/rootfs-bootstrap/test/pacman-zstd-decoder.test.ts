@@ -31,10 +31,14 @@ it("a stop reaches a thread that checked the stop flag and is about to sleep on 
 const SOURCES = [
   { from: 'file', what: 'a file' },
   { from: 'bytes', what: 'bytes in memory' },
+  { from: 'here', what: 'bytes in memory decoded in this thread (native only)' },
 ] as const;
+type Source = (typeof SOURCES)[number]['from'];
 
 describe.each(['native', 'wasm'] as const)('in-process zstd decoder (%s)', (kind) => {
   const work = mkdtempSync(join(tmpdir(), 'pacman-zstd-'));
+  // decodeBytesHere is the native libzstd's only (the WebAssembly one runs on the threads).
+  const sources = SOURCES.filter((s) => kind === 'native' || s.from !== 'here');
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   const zstd = (args: string[], input: Buffer) => execFileSync('zstd', ['-q', ...args], { input, maxBuffer: 1 << 28 });
@@ -51,13 +55,19 @@ describe.each(['native', 'wasm'] as const)('in-process zstd decoder (%s)', (kind
     return pool;
   };
   /** The file decoded as the packages are (`decodeFile`) or read into memory first (`decodeBytes`, the sync databases). */
-  const decodeAll = async (pool: ZstdDecoderPool, path: string, from: 'file' | 'bytes' = 'file') => {
+  const decoding = (pool: ZstdDecoderPool, path: string, from: Source): AsyncIterable<Buffer> | Iterable<Buffer> => {
+    if (from === 'file') return pool.decodeFile(path, path);
+    if (from === 'bytes') return pool.decodeBytes(readFileSync(path), path);
+    const here = pool.decodeBytesHere(readFileSync(path), path);
+    if (!here) throw new Error('decodeBytesHere: no native libzstd');
+    return here;
+  };
+  const decodeAll = async (pool: ZstdDecoderPool, path: string, from: Source = 'file') => {
     const chunks: Buffer[] = [];
-    const decoded = from === 'file' ? pool.decodeFile(path, path) : pool.decodeBytes(readFileSync(path), path);
-    for await (const chunk of decoded) chunks.push(chunk);
+    for await (const chunk of decoding(pool, path, from)) chunks.push(chunk);
     return Buffer.concat(chunks);
   };
-  const failure = async (pool: ZstdDecoderPool, path: string, from: 'file' | 'bytes' = 'file') =>
+  const failure = async (pool: ZstdDecoderPool, path: string, from: Source = 'file') =>
     decodeAll(pool, path, from).then(
       () => undefined,
       (e: unknown) => e,
@@ -74,7 +84,7 @@ describe.each(['native', 'wasm'] as const)('in-process zstd decoder (%s)', (kind
     return Buffer.concat(parts).subarray(0, size);
   };
 
-  it.each(SOURCES)(
+  it.each(sources)(
     'gives what zstd -dc gives, from $what: empty, small, several MiB (more than a chunk and than the read-ahead), level 19 with a long window, concatenated frames and a skippable frame',
     async ({ from }) => {
       const pool = await decoder();
@@ -99,7 +109,7 @@ describe.each(['native', 'wasm'] as const)('in-process zstd decoder (%s)', (kind
     },
   );
 
-  it.each(SOURCES)(
+  it.each(sources)(
     'damaged data, from $what: a DecompressError (ERR_DECOMPRESS_CORRUPT) naming the origin, as the tool refuses it too',
     async ({ from }) => {
       const pool = await decoder();
@@ -124,7 +134,7 @@ describe.each(['native', 'wasm'] as const)('in-process zstd decoder (%s)', (kind
     },
   );
 
-  it.each(SOURCES)(
+  it.each(sources)(
     'cut-off data, from $what: ERR_DECOMPRESS_TRUNCATED naming the origin, after the bytes that did decode',
     async ({ from }) => {
       const pool = await decoder();
@@ -134,8 +144,7 @@ describe.each(['native', 'wasm'] as const)('in-process zstd decoder (%s)', (kind
         const path = file(`cut-${cut}.zst`, good.subarray(0, cut));
         const chunks: Buffer[] = [];
         const error = await (async () => {
-          const decoded = from === 'file' ? pool.decodeFile(path, path) : pool.decodeBytes(readFileSync(path), path);
-          for await (const chunk of decoded) chunks.push(chunk);
+          for await (const chunk of decoding(pool, path, from)) chunks.push(chunk);
         })().then(
           () => undefined,
           (e: unknown) => e,

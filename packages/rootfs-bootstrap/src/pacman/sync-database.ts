@@ -86,6 +86,9 @@ function memberParts(path: string, origin: string): { folder: string; file: stri
   return parts.length === 2 ? { folder: parts[0]!, file: parts[1]! } : undefined;
 }
 
+/** A zstd database up to this size (compressed) is decoded in this thread (see decodeBytesHere). */
+const DECODE_HERE_BYTES = 4 << 20;
+
 async function decompressed(bytes: Buffer, origin: string, maxBytes: number): Promise<Buffer> {
   const compressor = sniffCompressor(bytes.subarray(0, compressorMagicBytes));
   if (compressor === undefined) {
@@ -102,7 +105,10 @@ async function decompressed(bytes: Buffer, origin: string, maxBytes: number): Pr
     // zstd by the in-process decoder where it loads, as the packages are:
     // a `zstd` process per database costs more than decoding it.
     const zstd = compressor === 'zstd' ? await zstdDecoderFor() : undefined;
-    const decoded = zstd ? zstd.decodeBytes(bytes, origin) : decompress([bytes], compressor, { origin });
+    const decoded = zstd
+      ? ((bytes.length <= DECODE_HERE_BYTES ? zstd.decodeBytesHere(bytes, origin) : undefined) ??
+        zstd.decodeBytes(bytes, origin))
+      : decompress([bytes], compressor, { origin });
     for await (const chunk of decoded) {
       total += chunk.length;
       if (total > maxBytes)

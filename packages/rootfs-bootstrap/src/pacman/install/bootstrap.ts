@@ -23,6 +23,7 @@ import { pacmanBootstrapOptionsSchema, type PacmanBootstrapOptions } from './opt
 import { readPacmanPackage, readPacmanPackageMetadata } from './package-archive.js';
 import { resolvePacmanSelection } from './resolve-rootfs.js';
 import { installPacmanTransaction, type PacmanTransactionReport } from './transaction.js';
+import { zstdDecoderFor } from './zstd-decoder.js';
 
 /** One installed package. */
 export interface PacmanInstalledPackage {
@@ -75,6 +76,9 @@ export async function bootstrapPacman(options: PacmanBootstrapOptions): Promise<
   const installDate = epoch ?? Math.floor(Date.now() / 1000);
   const cacheDir = o.cacheDir ?? defaultCacheDir();
 
+  // The decoder threads start while the databases are read (decoded here, without them): the
+  // first package read does not wait for a thread to boot.
+  void zstdDecoderFor().then((pool) => pool?.warmUp());
   // The same resolution resolvePacmanRootfs reports: the two cannot disagree.
   const resolving = resolvePacmanSelection(o);
   resolving.catch(() => undefined);

@@ -99,6 +99,24 @@ export class ZstdDecoderPool {
     return this.decode({ bytes }, origin, pace);
   }
 
+  /**
+   * `bytes` decoded in this thread by the native libzstd, chunk by chunk (at most 1 MiB each), for
+   * a small input such as a sync database: starting a thread (~30 ms here) costs more than
+   * decoding a few MiB, and the resolution waits for it. Undefined where the native libzstd does
+   * not load (then `decodeBytes`). Damaged or cut-off data is a `DecompressError` naming `origin`;
+   * stopping the iteration early decodes no further (a bomb is never decoded whole).
+   */
+  decodeBytesHere(bytes: Uint8Array, origin: string): Iterable<Buffer> | undefined {
+    if (this.decoder.binding === undefined) return undefined;
+    const { DCtx } = createRequire(import.meta.url)(this.decoder.binding) as { DCtx: NativeDCtxClass };
+    return decodeHere(new DCtx(), bytes, origin);
+  }
+
+  /** Starts every thread now (idle until asked): a caller that knows it will decode soon hides their start. */
+  warmUp(): void {
+    while (this.slots.length < this.threads) this.start();
+  }
+
   private async *decode(
     input: { file: string } | { bytes: Uint8Array },
     origin: string,
@@ -212,6 +230,34 @@ export class ZstdDecoderPool {
     worker.unref();
     this.slots.push(slot);
     return slot;
+  }
+}
+
+/** zstd-napi's streaming decompression context, as its binding declares it. */
+type NativeDCtxClass = new () => {
+  decompressStream(output: Uint8Array, input: Uint8Array): [ret: number, produced: number, consumed: number];
+};
+
+function* decodeHere(dctx: InstanceType<NativeDCtxClass>, bytes: Uint8Array, origin: string): Generator<Buffer> {
+  // As the threads word it: nothing at all is not a cut-off frame.
+  if (bytes.length === 0) throw new DecompressError('zstd', 'empty input', { origin });
+  let input = bytes;
+  for (;;) {
+    const output = Buffer.allocUnsafe(OUT_BYTES);
+    let step: [number, number, number];
+    try {
+      step = dctx.decompressStream(output, input);
+    } catch (error) {
+      throw new DecompressError('zstd', error instanceof Error ? error.message : String(error), { origin });
+    }
+    const [ret, produced, consumed] = step;
+    input = input.subarray(consumed);
+    if (produced > 0) yield output.subarray(0, produced);
+    // ret 0: a frame ended and all of it is out; more input is another frame.
+    if (ret === 0 && input.length === 0) return;
+    // Input gone, output room left, the frame not ended: the data stops in the middle.
+    if (input.length === 0 && produced < output.length && ret !== 0)
+      throw new DecompressError('zstd', 'unexpected end of data: the last frame is incomplete', { origin });
   }
 }
 
