@@ -254,16 +254,22 @@ describe('runInUserNamespace and withImageRoot (real namespaces)', () => {
     expect(existsSync(marker)).toBe(false);
   });
 
-  it("runs the image's programs chrooted, with its own /proc, harmless /dev nodes, a read-only /sys, no network; a failure throws with the log", async () => {
-    const root = join(work, 'image');
+  /** An image root of busybox alone (bin/sh its link), owned as the namespace needs, and an empty log beside it. */
+  const busyboxRoot = async (name: string) => {
+    const root = join(work, name);
     await mkdir(join(root, 'bin'), { recursive: true });
     await copyFile('/bin/busybox', join(root, 'bin/busybox'));
     await chmod(join(root, 'bin/busybox'), 0o755);
     await symlink('busybox', join(root, 'bin/sh'));
     const ns = await prepareUserNamespace();
     if (ns.mapper === 'direct') await chown(root, ns.owner.uid, ns.owner.gid);
-    const logFile = join(work, 'image.log');
+    const logFile = join(work, `${name}.log`);
     await writeFile(logFile, '');
+    return { root, logFile, ns };
+  };
+
+  it("runs the image's programs chrooted, with its own /proc, harmless /dev nodes, a read-only /sys, no network; a failure throws with the log", async () => {
+    const { root, logFile } = await busyboxRoot('image');
     const script =
       'echo uid=$(busybox id -u); echo pid1=$(busybox cat /proc/1/comm); busybox ls /dev | busybox tr "\\n" " "; echo; busybox touch /sys/x 2>/dev/null || echo sys-read-only; busybox cat /proc/net/dev | busybox tail -n +3 | busybox cut -d: -f1 | busybox tr -d " "; echo hostname=$(busybox hostname); echo root=$(busybox stat -c %d:%i /) init-root=$(busybox stat -L -c %d:%i /proc/1/root)';
     await withImageRoot(root, { env: { PATH: '/bin' }, logFile }, async (session) => {
@@ -296,15 +302,7 @@ describe('runInUserNamespace and withImageRoot (real namespaces)', () => {
   });
 
   it('openImageRoot makes the mount points when opened, not before, and its session runs programs after the call returned', async () => {
-    const root = join(work, 'image-opened-later');
-    await mkdir(join(root, 'bin'), { recursive: true });
-    await copyFile('/bin/busybox', join(root, 'bin/busybox'));
-    await chmod(join(root, 'bin/busybox'), 0o755);
-    await symlink('busybox', join(root, 'bin/sh'));
-    const ns = await prepareUserNamespace();
-    if (ns.mapper === 'direct') await chown(root, ns.owner.uid, ns.owner.gid);
-    const logFile = join(work, 'image-opened-later.log');
-    await writeFile(logFile, '');
+    const { root, logFile, ns } = await busyboxRoot('image-opened-later');
     expect((await readdir(root)).sort()).toEqual(['bin']);
     const session = await openImageRoot(root, { env: { PATH: '/bin' }, logFile, namespace: ns });
     expect((await readdir(root)).sort()).toEqual(['bin', 'dev', 'proc', 'sys', 'tmp']);

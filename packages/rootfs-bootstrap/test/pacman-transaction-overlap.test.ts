@@ -107,7 +107,8 @@ describe('installPacmanTransaction with packages still being read', () => {
     expect(report.ranInImage).toBe(false);
   });
 
-  it("with a namespace: an earlier package's post_install waits until every package is read, then runs in the image", async () => {
+  /** With a namespace: filesystem, sh-runtime, early (its post_install) ready, and a last package still being read. */
+  const installingWithEarlyScript = async () => {
     const { root, logFile, options } = setup();
     const reading = later<PacmanTransactionPackage>();
     const installing = installPacmanTransaction(
@@ -115,6 +116,12 @@ describe('installPacmanTransaction with packages still being read', () => {
       [packages.filesystem!, packages['sh-runtime']!, packages.early!, reading.promise],
       { ...options, namespace: await prepareUserNamespace() },
     );
+    installing.catch(() => undefined); // awaited by each test, after its checks
+    return { root, logFile, reading, installing };
+  };
+
+  it("with a namespace: an earlier package's post_install waits until every package is read, then runs in the image", async () => {
+    const { root, logFile, reading, installing } = await installingWithEarlyScript();
     // early's files and database entry are in; its post_install is due, and held back.
     await until(() => existsSync(join(root, 'var/lib/pacman/local/early-1.0-1/desc')));
     await new Promise((r) => setTimeout(r, 300));
@@ -154,13 +161,7 @@ describe('installPacmanTransaction with packages still being read', () => {
   });
 
   it('a later package that fails its reading stops the transaction with its error before anything of the image ran', async () => {
-    const { root, logFile, options } = setup();
-    const reading = later<PacmanTransactionPackage>();
-    const installing = installPacmanTransaction(
-      root,
-      [packages.filesystem!, packages['sh-runtime']!, packages.early!, reading.promise],
-      { ...options, namespace: await prepareUserNamespace() },
-    );
+    const { root, logFile, reading, installing } = await installingWithEarlyScript();
     await until(() => existsSync(join(root, 'var/lib/pacman/local/early-1.0-1/desc')));
     const failure = Object.assign(new Error('late-1.0-1-x86_64.pkg.tar.zst is corrupt'), {
       code: 'ERR_PACMAN_PACKAGE_FORMAT',
