@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DataDecodeAhead } from '../src/apt/deb/decode-ahead.js';
 import { debMember, THREADED_XZ_BYTES } from '../src/apt/deb/tarball.js';
 import { unpackDeb } from '../src/apt/deb/unpack.js';
@@ -77,6 +77,7 @@ describe('DataDecodeAhead', () => {
       most = Math.max(most, xzChildren().length);
     }, 5);
     const ahead = await DataDecodeAhead.start(work, six, { concurrency: 1 });
+    onTestFinished(() => ahead.close());
     // big-5 is queued behind four others: asked for now, it is given up at once.
     expect(await ahead.take('big-5')).toBe(undefined);
     const first = await ahead.take('big-0');

@@ -118,11 +118,16 @@ export class DataDecodeAhead {
       const member = await debMember(file, 'data.tar');
       if (!member.name.endsWith('.xz') || member.size < this.minBytes) return undefined;
       const tar = join(this.dir, `${name}.tar`);
-      await pipeline(
-        Readable.from(decompressedMember(file, member, { priority: 10 }), { objectMode: false }),
-        createWriteStream(tar),
-        { signal: this.stop.signal },
-      );
+      const decoded = decompressedMember(file, member, { priority: 10 });
+      try {
+        await pipeline(Readable.from(decoded, { objectMode: false }), createWriteStream(tar), {
+          signal: this.stop.signal,
+        });
+      } finally {
+        // A stopped pipeline does not wait for the generator's cleanup: this does (the xz process
+        // is killed and reaped), so no decoder outlives its entry, nor close().
+        await decoded.return(undefined);
+      }
       return tar;
     } catch {
       return undefined;
