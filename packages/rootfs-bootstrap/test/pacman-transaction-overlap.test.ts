@@ -21,6 +21,8 @@ function later<T>() {
     resolve = res;
     reject = rej;
   });
+  // Handled as bootstrapPacman's are: a rejection may come before the transaction awaits it.
+  promise.catch(() => undefined);
   return { promise, resolve, reject };
 }
 
