@@ -77,7 +77,7 @@ export async function memoizedPlan(
     (t) => JSON.parse(t) as RememberedPlan,
     () => undefined,
   );
-  if (remembered && Array.isArray(remembered.order) && Array.isArray(remembered.essentialSet)) {
+  if (remembered) {
     // The same progress a resolution reports, so callers that show it see no difference.
     for (const r of repositories)
       options.onProgress?.({ phase: 'index', repository: `${r.uri} ${r.suite}`, done: true });

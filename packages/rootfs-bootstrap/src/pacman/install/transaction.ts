@@ -168,12 +168,10 @@ export async function installPacmanTransaction(
         flushOwners,
       );
     let done = 0;
-    const infos: PacmanPackageMetadata['info'][] = [];
     for (const entry of packages) {
       options.signal?.throwIfAborted();
       const pkg = await entry;
       const { info } = pkg.contents;
-      infos.push(info);
       if (
         session &&
         (await runScriptlet(root, pkg.contents, 'pre_install', session, options, report, flushOwners, adopt))
@@ -225,7 +223,7 @@ export async function installPacmanTransaction(
         root,
         'PostTransaction',
         async () => report.installed,
-        infos,
+        (await allPackages()).map((p) => p.contents.info),
         session,
         options,
         report,

@@ -256,7 +256,7 @@ function* decodeHere(dctx: InstanceType<NativeDCtxClass>, bytes: Uint8Array, ori
     // ret 0: a frame ended and all of it is out; more input is another frame.
     if (ret === 0 && input.length === 0) return;
     // Input gone, output room left, the frame not ended: the data stops in the middle.
-    if (input.length === 0 && produced < output.length && ret !== 0)
+    if (input.length === 0 && produced < output.length)
       throw new DecompressError('zstd', 'unexpected end of data: the last frame is incomplete', { origin });
   }
 }
